@@ -1,0 +1,192 @@
+// The typed configuration the engine consumes: what config/ produces from haproxy.cfg text.
+// Mirrors HAProxy 2.6's proxy model (a `listen` section yields one frontend and one backend of the same name).
+// Built on the main thread; sent to every worker thread by structured clone, so it holds plain data only.
+
+/** Where a keyword came from, for error messages and logs. */
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+}
+
+export type ProxyMode = 'tcp' | 'http';
+
+/** All durations are milliseconds; `undefined` means "not set" (HAProxy: infinite / default applies). */
+export interface Timeouts {
+  connect?: number;
+  client?: number;
+  server?: number;
+  queue?: number;
+  clientFin?: number;
+  serverFin?: number;
+  tunnel?: number;
+  check?: number;
+  httpRequest?: number;
+  httpKeepAlive?: number;
+}
+
+export interface LogTarget {
+  /** 'global' is resolved by the parser into the global targets; here only real targets remain. */
+  readonly address: string;
+  readonly facility: string;
+  readonly level?: string;
+}
+
+export interface GlobalConfig {
+  readonly source: SourceRef;
+  /** Process-wide connection limit (HAProxy `maxconn` in global). 0 means not set. */
+  maxconn: number;
+  /** `nbthread`: default forwarder count when --threads is absent. */
+  nbthread?: number;
+  user?: string;
+  group?: string;
+  /** uid/gid resolved from /etc/passwd and /etc/group at parse time (errors if unknown). */
+  uid?: number;
+  gid?: number;
+  /** `hard-stop-after`: ms after a stop signal when live connections are cut. */
+  hardStopAfter?: number;
+  log: LogTarget[];
+  daemon: boolean;
+  /** `tune.bufsize` (bytes), default 16384. */
+  bufsize: number;
+}
+
+export interface BindConfig {
+  readonly source: SourceRef;
+  /** Numeric IP (`0.0.0.0` for `*`, `::` for IPv6 any). */
+  readonly address: string;
+  readonly port: number;
+  /** `accept-proxy`: the client starts with a PROXY v1/v2 header. */
+  readonly acceptProxy: boolean;
+  /** The bind line as written (for logs). */
+  readonly text: string;
+}
+
+export type SendProxy = 'none' | 'v1' | 'v2';
+
+export interface ServerConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  /** Numeric IP after resolution. */
+  readonly address: string;
+  readonly port: number;
+  /** Static weight 0..256 (HAProxy default 1). */
+  readonly weight: number;
+  readonly backup: boolean;
+  readonly disabled: boolean;
+  /** 0 = unlimited. */
+  readonly maxconn: number;
+  /** 0 = unlimited queue. */
+  readonly maxqueue: number;
+  readonly check: boolean;
+  /** Check intervals, ms: `inter` (default 2000), `fastinter` (default inter), `downinter` (default inter). */
+  readonly inter: number;
+  readonly fastinter: number;
+  readonly downinter: number;
+  readonly rise: number;
+  readonly fall: number;
+  /** `port` / `addr` on the server line: where checks go when not the traffic address. */
+  readonly checkPort?: number;
+  readonly checkAddr?: string;
+  readonly sendProxy: SendProxy;
+  /** `check-send-proxy`, or implied by send-proxy when no checkPort/checkAddr is set (HAProxy §5.2). */
+  readonly checkSendProxy: boolean;
+  /** ms; 0 = none. */
+  readonly slowstart: number;
+  /** `cookie VALUE` (L7 persistence; parsed now, used by the HTTP issue). */
+  readonly cookie?: string;
+}
+
+/** `balance` + `hash-type`. `algorithm` is a name registered in core/balance/registry.ts. */
+export interface BalanceConfig {
+  readonly source: SourceRef;
+  readonly algorithm: string;
+  /** Arguments after the algorithm (e.g. `random(2)` → ['2'], `uri whole` → ['whole']). */
+  readonly args: readonly string[];
+  readonly hashType: HashTypeConfig;
+}
+
+export interface HashTypeConfig {
+  readonly method: 'map-based' | 'consistent';
+  readonly function: 'sdbm' | 'djb2' | 'wt6' | 'crc32';
+  readonly avalanche: boolean;
+}
+
+/** One `tcp-check` rule, in order. */
+export type TcpCheckRule =
+  | {
+      readonly kind: 'connect';
+      readonly source: SourceRef;
+      readonly port?: number;
+      readonly addr?: string;
+      readonly sendProxy: boolean;
+    }
+  | { readonly kind: 'send'; readonly source: SourceRef; readonly data: Uint8Array }
+  | {
+      readonly kind: 'expect';
+      readonly source: SourceRef;
+      readonly match: 'string' | 'rstring' | 'binary';
+      readonly pattern: string;
+      readonly negate: boolean;
+    };
+
+export interface HealthCheckConfig {
+  /** 'connect': a plain L4 connect; 'tcp-check': the rule list below. */
+  readonly type: 'connect' | 'tcp-check';
+  readonly rules: readonly TcpCheckRule[];
+}
+
+/** Options that matter to forwarding; names follow HAProxy's `option` keyword. */
+export interface ProxyOptions {
+  redispatch: boolean;
+  allbackups: boolean;
+  dontlognull: boolean;
+  tcplog: boolean;
+  httplog: boolean;
+  httpServerClose: boolean;
+  httpKeepAlive: boolean;
+  httpClose: boolean;
+  /** `option forwardfor [except NET] [header NAME] [if-none]` (HTTP issue). */
+  forwardfor?: { readonly except?: string; readonly header: string; readonly ifNone: boolean };
+}
+
+export interface FrontendConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  /** 'listen' when it came from a listen section. */
+  readonly section: 'frontend' | 'listen';
+  readonly mode: ProxyMode;
+  readonly binds: readonly BindConfig[];
+  /** Name of the backend (for a listen section: itself). Undefined: connections are closed. */
+  readonly defaultBackend?: string;
+  /** Frontend maxconn (defaults' maxconn, else HAProxy's default). 0 = unlimited. */
+  readonly maxconn: number;
+  readonly timeouts: Timeouts;
+  readonly options: ProxyOptions;
+  readonly disabled: boolean;
+  /** True when this proxy only serves stats (no servers, `stats enable`): not bound until the stats issue. */
+  readonly statsOnly: boolean;
+}
+
+export interface BackendConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  readonly section: 'backend' | 'listen';
+  readonly mode: ProxyMode;
+  readonly balance: BalanceConfig;
+  readonly servers: readonly ServerConfig[];
+  readonly healthCheck: HealthCheckConfig;
+  /** `retries` (HAProxy default 3). */
+  readonly retries: number;
+  readonly timeouts: Timeouts;
+  readonly options: ProxyOptions;
+  /** Backend `fullconn`/`maxconn` are not used by L4 forwarding; kept for stats. */
+  readonly maxconn: number;
+  readonly disabled: boolean;
+}
+
+export interface Config {
+  readonly files: readonly string[];
+  readonly global: GlobalConfig;
+  readonly frontends: readonly FrontendConfig[];
+  readonly backends: readonly BackendConfig[];
+}

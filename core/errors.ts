@@ -1,0 +1,115 @@
+// OrcaError and the table of error codes: the one place a code is defined (codes are never reused).
+// ConfigError renders like HAProxy's parser messages: `[file:line] : 'keyword' : what is wrong (expected …)`.
+// Any thread may construct these; across threads they travel as plain { code, message, detail } objects.
+
+/** code → [side, default retryable, one-line meaning]. Side chooses the stats counter (client/server/internal). */
+export const ERROR_CODES = {
+  ORCA_CONFIG_SYNTAX: ['internal', false, 'the configuration text cannot be parsed'],
+  ORCA_CONFIG_UNKNOWN_KEYWORD: ['internal', false, 'a keyword HAProxy 2.6 does not have in this section'],
+  ORCA_CONFIG_BAD_VALUE: ['internal', false, 'a keyword has a value of the wrong form or range'],
+  ORCA_CONFIG_RESOLVE: ['internal', false, 'an address cannot be resolved'],
+  ORCA_CONFIG_REFERENCE: ['internal', false, 'a name refers to a section that does not exist'],
+  ORCA_CONFIG_FILE: ['internal', false, 'a configuration file cannot be read'],
+  ORCA_CONFIG_USER: ['internal', false, 'an unknown user or group'],
+  ORCA_CLI_USAGE: ['internal', false, 'bad command-line arguments'],
+  ORCA_BIND_FAILED: ['internal', false, 'a listening socket cannot be opened'],
+  ORCA_ADDON_UNAVAILABLE: ['internal', false, 'the fd-dup addon is not built; accepting with reuseport'],
+  ORCA_SERVER_CONNECT_REFUSED: ['server', true, 'the server refused the connection'],
+  ORCA_SERVER_CONNECT_TIMEOUT: ['server', true, 'the server did not accept within timeout connect'],
+  ORCA_SERVER_CONNECT_ERROR: ['server', true, 'connecting to the server failed'],
+  ORCA_SERVER_CLOSED: ['server', false, 'the server closed or reset the connection'],
+  ORCA_SERVER_TIMEOUT: ['server', false, 'the server was idle past timeout server'],
+  ORCA_CLIENT_TIMEOUT: ['client', false, 'the client was idle past timeout client'],
+  ORCA_CLIENT_CLOSED: ['client', false, 'the client reset the connection'],
+  ORCA_CLIENT_BAD_PROXY_HEADER: ['client', false, 'accept-proxy: the client sent no valid PROXY header'],
+  ORCA_NO_SERVER: ['internal', false, 'no server is available in the backend'],
+  ORCA_QUEUE_TIMEOUT: ['internal', false, 'the connection waited in the queue past timeout queue'],
+  ORCA_QUEUE_FULL: ['internal', false, 'the backend queue is full'],
+  ORCA_STOPPING: ['internal', false, 'orcalb is stopping'],
+  ORCA_INTERNAL: ['internal', false, 'an unexpected error inside orcalb'],
+} as const;
+
+export type OrcaErrorCode = keyof typeof ERROR_CODES;
+export type ErrorSide = 'client' | 'server' | 'internal';
+
+/** The form in which errors cross thread boundaries. */
+export interface PlainError {
+  readonly code: OrcaErrorCode;
+  readonly message: string;
+  readonly detail?: string;
+}
+
+export class OrcaError extends Error {
+  readonly code: OrcaErrorCode;
+  readonly side: ErrorSide;
+  readonly retryable: boolean;
+  readonly detail: string | undefined;
+
+  constructor(code: OrcaErrorCode, message: string, options?: { detail?: string; cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    const [side, retryable] = ERROR_CODES[code];
+    this.name = 'OrcaError';
+    this.code = code;
+    this.side = side;
+    this.retryable = options?.retryable ?? retryable;
+    this.detail = options?.detail;
+  }
+
+  toPlain(): PlainError {
+    return this.detail === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, detail: this.detail };
+  }
+}
+
+export interface ConfigErrorInit {
+  readonly file: string;
+  readonly line: number;
+  readonly column?: number;
+  /** What HAProxy puts in quotes after the location, e.g. `server ddb_backend/node1` or `balance`. */
+  readonly keyword?: string;
+  readonly found?: string;
+  readonly expected?: string;
+}
+
+/** A problem in a configuration file, rendered as HAProxy renders its `[ALERT]` lines. */
+export class ConfigError extends OrcaError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number | undefined;
+  readonly keyword: string | undefined;
+  readonly found: string | undefined;
+  readonly expected: string | undefined;
+
+  constructor(code: OrcaErrorCode, message: string, init: ConfigErrorInit) {
+    super(code, message);
+    this.name = 'ConfigError';
+    this.file = init.file;
+    this.line = init.line;
+    this.column = init.column;
+    this.keyword = init.keyword;
+    this.found = init.found;
+    this.expected = init.expected;
+  }
+
+  /** `[file:line] : 'keyword' : message (expected …)` — HAProxy's layout, one line. */
+  render(): string {
+    const where = `[${this.file}:${this.line}]`;
+    const what = this.keyword === undefined ? '' : ` : '${this.keyword}'`;
+    const exp = this.expected === undefined ? '' : ` (expected ${this.expected})`;
+    return `${where}${what} : ${this.message}${exp}`;
+  }
+}
+
+/** A configuration warning: kept apart from errors, never fatal. Same location fields as ConfigError. */
+export interface ConfigWarning {
+  readonly file: string;
+  readonly line: number;
+  readonly keyword?: string;
+  readonly message: string;
+}
+
+export function renderWarning(w: ConfigWarning): string {
+  const what = w.keyword === undefined ? '' : ` : '${w.keyword}'`;
+  return `[${w.file}:${w.line}]${what} : ${w.message}`;
+}

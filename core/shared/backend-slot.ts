@@ -1,0 +1,56 @@
+// Atomics accessors for the per-backend, per-frontend and per-thread records of the shared buffer.
+// The backend record holds the generation counter (bumped by the health thread) and the shared round-robin cursor.
+
+import {
+  BACKEND,
+  FRONTEND,
+  THREAD,
+  type BackendField,
+  type FrontendField,
+  type ThreadField,
+} from './layout.js';
+
+class Record32<F extends string> {
+  constructor(
+    protected readonly i32: Int32Array,
+    protected readonly base: number,
+    private readonly table: Readonly<Record<F, number>>,
+  ) {}
+
+  load(field: F): number {
+    return Atomics.load(this.i32, this.base + this.table[field]);
+  }
+
+  /** For single-writer fields only (layout.ts names the writer). */
+  store(field: F, value: number): void {
+    Atomics.store(this.i32, this.base + this.table[field], value);
+  }
+
+  /** Returns the value before the add. */
+  add(field: F, delta: number): number {
+    return Atomics.add(this.i32, this.base + this.table[field], delta);
+  }
+}
+
+export class BackendSlot extends Record32<BackendField> {
+  constructor(i32: Int32Array, base: number) {
+    super(i32, base, BACKEND);
+  }
+
+  /** A ticket for round-robin: unique across threads, so picks interleave exactly. Wraps at 2^32. */
+  nextTicket(): number {
+    return this.add('rrCursor', 1) >>> 0;
+  }
+}
+
+export class FrontendSlot extends Record32<FrontendField> {
+  constructor(i32: Int32Array, base: number) {
+    super(i32, base, FRONTEND);
+  }
+}
+
+export class ThreadSlot extends Record32<ThreadField> {
+  constructor(i32: Int32Array, base: number) {
+    super(i32, base, THREAD);
+  }
+}

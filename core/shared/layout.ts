@@ -1,0 +1,142 @@
+// The one descriptor table of the SharedArrayBuffer: every field, its slot, its writer thread and its stats column
+// (HAProxy's stat_cols pattern). Offsets are derived from the order below; nothing else hard-codes a position.
+// Used by every thread; only core/shared/ touches the buffer itself.
+
+/**
+ * Who may change a field:
+ * - a thread name: only that thread stores it (Atomics.store); everyone else Atomics.load's it;
+ * - 'atomic-add': any thread, but only through Atomics.add / Atomics.sub, so no update is lost.
+ */
+export type FieldWriter = 'main' | 'health' | 'acceptor' | 'forwarder' | 'atomic-add';
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly writer: FieldWriter;
+  /** HAProxy stats CSV column this field feeds, when there is one. */
+  readonly stat?: string;
+  readonly doc: string;
+}
+
+/** Per-server 32-bit fields. */
+export const SERVER_FIELDS = [
+  { name: 'state', writer: 'health', stat: 'status', doc: 'ServerState: DOWN/UP/MAINT; what balancers read first' },
+  { name: 'health', writer: 'health', stat: 'check_rise/fall', doc: 'rise/fall as one counter, 0..rise+fall-1 (HAProxy check.c)' },
+  { name: 'checkStatus', writer: 'health', stat: 'check_status', doc: 'last CheckStatus code (core/health/check-status.ts)' },
+  { name: 'checkDurationMs', writer: 'health', stat: 'check_duration', doc: 'duration of the last check' },
+  { name: 'lastChangeSec', writer: 'health', stat: 'lastchg', doc: 'unix seconds of the last UP/DOWN change' },
+  { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'UP→DOWN transitions' },
+  { name: 'checkFails', writer: 'health', stat: 'chkfail', doc: 'failed checks' },
+  { name: 'effectiveWeight', writer: 'health', stat: 'weight', doc: 'weight after slowstart ramp; balancers use this' },
+  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'live connections to this server' },
+  { name: 'maxConnsSeen', writer: 'atomic-add', stat: 'smax', doc: 'reserved: raised with compareExchange' },
+  { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever sent to this server' },
+  { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'failed connect attempts' },
+  { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect attempts retried on this server' },
+  { name: 'redispatches', writer: 'atomic-add', stat: 'wredis', doc: 'connections moved away from this server' },
+  { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'connections waiting for a slot on this server' },
+  { name: 'placedSinceReading', writer: 'atomic-add', doc: 'connections placed since the last load reading (dolphindb-load)' },
+  { name: 'loadScore', writer: 'health', doc: 'load score ×1000 from the last getPerf() reading (dolphindb-load)' },
+] as const satisfies readonly FieldSpec[];
+
+/** Per-server 64-bit counters (BigInt64Array view of the same buffer). */
+export const SERVER_WIDE_FIELDS = [
+  { name: 'bytesIn', writer: 'atomic-add', stat: 'bin', doc: 'bytes from clients to this server' },
+  { name: 'bytesOut', writer: 'atomic-add', stat: 'bout', doc: 'bytes from this server to clients' },
+] as const satisfies readonly FieldSpec[];
+
+export const BACKEND_FIELDS = [
+  { name: 'generation', writer: 'health', doc: 'bumped on every server state or weight change: balancers rebuild caches' },
+  { name: 'rrCursor', writer: 'atomic-add', doc: 'shared round-robin ticket counter (one Atomics.add per pick)' },
+  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'live connections in this backend' },
+  { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever handled' },
+  { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'connections waiting in the backend queue' },
+  { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'failed connect attempts' },
+  { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect retries' },
+  { name: 'redispatches', writer: 'atomic-add', stat: 'wredis', doc: 'redispatches' },
+  { name: 'noServer', writer: 'atomic-add', doc: 'connections refused because no server was usable' },
+  { name: 'activeServers', writer: 'health', stat: 'act', doc: 'usable non-backup servers' },
+  { name: 'backupServers', writer: 'health', stat: 'bck', doc: 'usable backup servers' },
+] as const satisfies readonly FieldSpec[];
+
+export const FRONTEND_FIELDS = [
+  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'live client connections' },
+  { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'client connections ever accepted' },
+  { name: 'refused', writer: 'atomic-add', stat: 'dreq', doc: 'connections closed before forwarding (no server, bad PROXY header)' },
+] as const satisfies readonly FieldSpec[];
+
+export const THREAD_FIELDS = [
+  { name: 'liveConns', writer: 'atomic-add', doc: 'acceptor adds 1 at handoff, the forwarder subtracts 1 at close: the least-loaded pick reads this' },
+  { name: 'totalConns', writer: 'atomic-add', doc: 'connections handled by this forwarder' },
+  { name: 'alive', writer: 'forwarder', doc: '1 once the forwarder is ready to adopt connections' },
+] as const satisfies readonly FieldSpec[];
+
+export const GLOBAL_FIELDS = [
+  { name: 'curConns', writer: 'atomic-add', doc: 'process-wide live client connections (global maxconn)' },
+  { name: 'stopping', writer: 'main', doc: '1 once a stop signal arrived: stop accepting, drain' },
+  { name: 'healthReady', writer: 'health', doc: '1 once the health thread wrote initial states' },
+] as const satisfies readonly FieldSpec[];
+
+type NamesOf<T extends readonly FieldSpec[]> = T[number]['name'];
+export type ServerField = NamesOf<typeof SERVER_FIELDS>;
+export type ServerWideField = NamesOf<typeof SERVER_WIDE_FIELDS>;
+export type BackendField = NamesOf<typeof BACKEND_FIELDS>;
+export type FrontendField = NamesOf<typeof FRONTEND_FIELDS>;
+export type ThreadField = NamesOf<typeof THREAD_FIELDS>;
+export type GlobalField = NamesOf<typeof GLOBAL_FIELDS>;
+
+function indexTable<T extends readonly FieldSpec[]>(fields: T): Readonly<Record<NamesOf<T>, number>> {
+  const out: Record<string, number> = {};
+  fields.forEach((f, i) => {
+    out[f.name] = i;
+  });
+  return out as Record<NamesOf<T>, number>;
+}
+
+/** Field → index within its record. */
+export const SERVER = indexTable(SERVER_FIELDS);
+export const SERVER_WIDE = indexTable(SERVER_WIDE_FIELDS);
+export const BACKEND = indexTable(BACKEND_FIELDS);
+export const FRONTEND = indexTable(FRONTEND_FIELDS);
+export const THREAD = indexTable(THREAD_FIELDS);
+export const GLOBAL = indexTable(GLOBAL_FIELDS);
+
+/** ServerState values stored in the `state` field. */
+export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
+export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
+
+export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
+export const LAYOUT_VERSION = 1;
+/** Header words: magic, version, servers, backends, frontends, threads. */
+export const HEADER_WORDS = 8;
+
+export interface LayoutCounts {
+  readonly servers: number;
+  readonly backends: number;
+  readonly frontends: number;
+  readonly threads: number;
+}
+
+/** Where each region starts, in 32-bit words (i32) or 64-bit words (i64). */
+export interface LayoutOffsets {
+  readonly global: number;
+  readonly servers: number;
+  readonly backends: number;
+  readonly frontends: number;
+  readonly threads: number;
+  /** First BigInt64 word of the per-server wide counters. */
+  readonly serverWide: number;
+  readonly byteLength: number;
+}
+
+/** Pure: offsets for the given counts. The wide region starts 8-byte aligned after the 32-bit region. */
+export function computeOffsets(c: LayoutCounts): LayoutOffsets {
+  const global = HEADER_WORDS;
+  const servers = global + GLOBAL_FIELDS.length;
+  const backends = servers + c.servers * SERVER_FIELDS.length;
+  const frontends = backends + c.backends * BACKEND_FIELDS.length;
+  const threads = frontends + c.frontends * FRONTEND_FIELDS.length;
+  const end32 = threads + c.threads * THREAD_FIELDS.length;
+  const serverWide = Math.ceil((end32 * 4) / 8);
+  const byteLength = (serverWide + c.servers * SERVER_WIDE_FIELDS.length) * 8;
+  return { global, servers, backends, frontends, threads, serverWide, byteLength };
+}

@@ -1,0 +1,85 @@
+// Atomics accessors for one server's record in the shared buffer, and the read-only view balancers get.
+// Health fields are stored by the health thread only; counters change only through Atomics.add/sub.
+
+import { SERVER, SERVER_WIDE, ServerState, type ServerField, type ServerWideField } from './layout.js';
+
+/** What a balancer may see of a server: reads only (the piscina pattern). */
+export interface ServerView {
+  /** Index of the server in its backend's `servers` array. */
+  readonly index: number;
+  readonly name: string;
+  readonly backup: boolean;
+  /** Configured maxconn, 0 = unlimited. */
+  readonly maxconn: number;
+  /** Static weight from the config (used by static-rr and hashes, which ignore slowstart). */
+  readonly configWeight: number;
+  /** UP and not in maintenance. */
+  isUp(): boolean;
+  /** Current effective weight (slowstart, runtime changes). 0 means "take no new traffic". */
+  weight(): number;
+  /** Live connections through any thread. */
+  liveConns(): number;
+  /** dolphindb-load: last load score ×1000 and connections placed since that reading. */
+  loadScore(): number;
+  placedSinceReading(): number;
+}
+
+/** Accessors over one server record. Any thread may construct one; see layout.ts for who may write what. */
+export class ServerSlot {
+  constructor(
+    private readonly i32: Int32Array,
+    private readonly i64: BigInt64Array,
+    private readonly base: number,
+    private readonly wideBase: number,
+  ) {}
+
+  load(field: ServerField): number {
+    return Atomics.load(this.i32, this.base + SERVER[field]);
+  }
+
+  /** For single-writer fields only (layout.ts names the writer). */
+  store(field: ServerField, value: number): void {
+    Atomics.store(this.i32, this.base + SERVER[field], value);
+  }
+
+  /** Returns the value before the add. */
+  add(field: ServerField, delta: number): number {
+    return Atomics.add(this.i32, this.base + SERVER[field], delta);
+  }
+
+  addWide(field: ServerWideField, delta: number): void {
+    Atomics.add(this.i64, this.wideBase + SERVER_WIDE[field], BigInt(delta));
+  }
+
+  loadWide(field: ServerWideField): bigint {
+    return Atomics.load(this.i64, this.wideBase + SERVER_WIDE[field]);
+  }
+
+  isUp(): boolean {
+    return this.load('state') === ServerState.UP;
+  }
+}
+
+/** Static facts about a server that balancers need next to its live slot. */
+export interface ServerStatic {
+  readonly name: string;
+  readonly backup: boolean;
+  readonly maxconn: number;
+  readonly weight: number;
+}
+
+/** Builds the read-only view of a slot for the balancers. */
+export function serverView(index: number, info: ServerStatic, slot: ServerSlot): ServerView {
+  return {
+    index,
+    name: info.name,
+    backup: info.backup,
+    maxconn: info.maxconn,
+    configWeight: info.weight,
+    isUp: () => slot.isUp(),
+    weight: () => slot.load('effectiveWeight'),
+    liveConns: () => slot.load('curConns'),
+    loadScore: () => slot.load('loadScore'),
+    placedSinceReading: () => slot.load('placedSinceReading'),
+  };
+}

@@ -1,0 +1,98 @@
+// Allocates and attaches the SharedArrayBuffer that all threads share, and checks its header (magic + version)
+// so a worker never reads a buffer laid out by another build. Main thread allocates; every thread attaches.
+
+import {
+  BACKEND_FIELDS,
+  FRONTEND_FIELDS,
+  GLOBAL,
+  HEADER_WORDS,
+  LAYOUT_MAGIC,
+  LAYOUT_VERSION,
+  SERVER_FIELDS,
+  SERVER_WIDE_FIELDS,
+  THREAD_FIELDS,
+  computeOffsets,
+  type GlobalField,
+  type LayoutCounts,
+  type LayoutOffsets,
+} from './layout.js';
+import { BackendSlot, FrontendSlot, ThreadSlot } from './backend-slot.js';
+import { ServerSlot } from './server-slot.js';
+
+/** A view of the whole shared buffer. Cheap to build; each thread builds its own over the same memory. */
+export class SharedState {
+  readonly buffer: SharedArrayBuffer;
+  readonly counts: LayoutCounts;
+  readonly offsets: LayoutOffsets;
+  readonly i32: Int32Array;
+  readonly i64: BigInt64Array;
+
+  private constructor(buffer: SharedArrayBuffer, counts: LayoutCounts) {
+    this.buffer = buffer;
+    this.counts = counts;
+    this.offsets = computeOffsets(counts);
+    this.i32 = new Int32Array(buffer);
+    this.i64 = new BigInt64Array(buffer);
+  }
+
+  /** Main thread only: a zeroed buffer with its header written. */
+  static allocate(counts: LayoutCounts): SharedState {
+    const offsets = computeOffsets(counts);
+    const buffer = new SharedArrayBuffer(offsets.byteLength);
+    const i32 = new Int32Array(buffer);
+    i32[0] = LAYOUT_MAGIC;
+    i32[1] = LAYOUT_VERSION;
+    i32[2] = counts.servers;
+    i32[3] = counts.backends;
+    i32[4] = counts.frontends;
+    i32[5] = counts.threads;
+    return new SharedState(buffer, counts);
+  }
+
+  /** Any thread: attach to a buffer received from the main thread. Throws if the header does not match. */
+  static attach(buffer: SharedArrayBuffer): SharedState {
+    const head = new Int32Array(buffer, 0, HEADER_WORDS);
+    if (head[0] !== LAYOUT_MAGIC || head[1] !== LAYOUT_VERSION) {
+      throw new Error(`shared buffer header mismatch: magic ${head[0]} version ${head[1]}`);
+    }
+    return new SharedState(buffer, {
+      servers: head[2] ?? 0,
+      backends: head[3] ?? 0,
+      frontends: head[4] ?? 0,
+      threads: head[5] ?? 0,
+    });
+  }
+
+  server(index: number): ServerSlot {
+    return new ServerSlot(
+      this.i32,
+      this.i64,
+      this.offsets.servers + index * SERVER_FIELDS.length,
+      this.offsets.serverWide + index * SERVER_WIDE_FIELDS.length,
+    );
+  }
+
+  backend(index: number): BackendSlot {
+    return new BackendSlot(this.i32, this.offsets.backends + index * BACKEND_FIELDS.length);
+  }
+
+  frontend(index: number): FrontendSlot {
+    return new FrontendSlot(this.i32, this.offsets.frontends + index * FRONTEND_FIELDS.length);
+  }
+
+  thread(index: number): ThreadSlot {
+    return new ThreadSlot(this.i32, this.offsets.threads + index * THREAD_FIELDS.length);
+  }
+
+  loadGlobal(field: GlobalField): number {
+    return Atomics.load(this.i32, this.offsets.global + GLOBAL[field]);
+  }
+
+  storeGlobal(field: GlobalField, value: number): void {
+    Atomics.store(this.i32, this.offsets.global + GLOBAL[field], value);
+  }
+
+  addGlobal(field: GlobalField, delta: number): number {
+    return Atomics.add(this.i32, this.offsets.global + GLOBAL[field], delta);
+  }
+}
