@@ -11,11 +11,15 @@ import {
 } from './layout.js';
 
 class Record32<F extends string> {
-  constructor(
-    protected readonly i32: Int32Array,
-    protected readonly base: number,
-    private readonly table: Readonly<Record<F, number>>,
-  ) {}
+  protected readonly i32: Int32Array;
+  protected readonly base: number;
+  private readonly table: Readonly<Record<F, number>>;
+
+  constructor(i32: Int32Array, base: number, table: Readonly<Record<F, number>>) {
+    this.i32 = i32;
+    this.base = base;
+    this.table = table;
+  }
 
   load(field: F): number {
     return Atomics.load(this.i32, this.base + this.table[field]);

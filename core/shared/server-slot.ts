@@ -26,12 +26,17 @@ export interface ServerView {
 
 /** Accessors over one server record. Any thread may construct one; see layout.ts for who may write what. */
 export class ServerSlot {
-  constructor(
-    private readonly i32: Int32Array,
-    private readonly i64: BigInt64Array,
-    private readonly base: number,
-    private readonly wideBase: number,
-  ) {}
+  private readonly i32: Int32Array;
+  private readonly i64: BigInt64Array;
+  private readonly base: number;
+  private readonly wideBase: number;
+
+  constructor(i32: Int32Array, i64: BigInt64Array, base: number, wideBase: number) {
+    this.i32 = i32;
+    this.i64 = i64;
+    this.base = base;
+    this.wideBase = wideBase;
+  }
 
   load(field: ServerField): number {
     return Atomics.load(this.i32, this.base + SERVER[field]);
