@@ -1,0 +1,30 @@
+// Maps the typed Config onto shared-buffer slots: servers are numbered backend by backend, in config order,
+// so every thread derives the same slot index from the same Config. Pure; any thread.
+
+import type { Config } from '../../config/model.js';
+import type { LayoutCounts } from './layout.js';
+
+export interface Topology {
+  readonly counts: LayoutCounts;
+  /** firstServerSlot[b] = slot index of backend b's first server. */
+  readonly firstServerSlot: readonly number[];
+}
+
+/** Slot layout for a config and a forwarder count. */
+export function topologyOf(config: Config, threads: number): Topology {
+  const firstServerSlot: number[] = [];
+  let servers = 0;
+  for (const b of config.backends) {
+    firstServerSlot.push(servers);
+    servers += b.servers.length;
+  }
+  return {
+    counts: { servers, backends: config.backends.length, frontends: config.frontends.length, threads },
+    firstServerSlot,
+  };
+}
+
+/** Slot of server `s` of backend `b`. */
+export function serverSlotIndex(topology: Topology, b: number, s: number): number {
+  return (topology.firstServerSlot[b] ?? 0) + s;
+}
