@@ -165,6 +165,8 @@ export interface FrontendConfig {
   readonly disabled: boolean;
   /** True when this proxy only serves stats (no servers, `stats enable`): not bound until the stats issue. */
   readonly statsOnly: boolean;
+  /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
+  readonly log?: readonly LogTarget[];
 }
 
 export interface BackendConfig {
@@ -182,6 +184,8 @@ export interface BackendConfig {
   /** Backend `fullconn`/`maxconn` are not used by L4 forwarding; kept for stats. */
   readonly maxconn: number;
   readonly disabled: boolean;
+  /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
+  readonly log?: readonly LogTarget[];
 }
 
 export interface Config {

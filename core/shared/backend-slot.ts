@@ -57,4 +57,9 @@ export class ThreadSlot extends Record32<ThreadField> {
   constructor(i32: Int32Array, base: number) {
     super(i32, base, THREAD);
   }
+
+  /** Takes this slot for the calling forwarder if it is free (alive 0 → 1). True when taken. */
+  claim(): boolean {
+    return Atomics.compareExchange(this.i32, this.base + THREAD.alive, 0, 1) === 0;
+  }
 }

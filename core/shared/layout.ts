@@ -54,6 +54,7 @@ export const BACKEND_FIELDS = [
   { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect retries' },
   { name: 'redispatches', writer: 'atomic-add', stat: 'wredis', doc: 'redispatches' },
   { name: 'noServer', writer: 'atomic-add', doc: 'connections refused because no server was usable' },
+  { name: 'released', writer: 'atomic-add', doc: 'bumped (and Atomics.notify-ed) when a server slot frees: wakes queued connections on every thread' },
   { name: 'activeServers', writer: 'health', stat: 'act', doc: 'usable non-backup servers' },
   { name: 'backupServers', writer: 'health', stat: 'bck', doc: 'usable backup servers' },
 ] as const satisfies readonly FieldSpec[];
@@ -67,7 +68,20 @@ export const FRONTEND_FIELDS = [
 export const THREAD_FIELDS = [
   { name: 'liveConns', writer: 'atomic-add', doc: 'acceptor adds 1 at handoff, the forwarder subtracts 1 at close: the least-loaded pick reads this' },
   { name: 'totalConns', writer: 'atomic-add', doc: 'connections handled by this forwarder' },
-  { name: 'alive', writer: 'forwarder', doc: '1 once the forwarder is ready to adopt connections' },
+  { name: 'alive', writer: 'atomic-add', doc: 'claimed 0→1 with compareExchange by the forwarder taking this slot; main stores 0 when that thread exits' },
+  { name: 'threadId', writer: 'forwarder', doc: 'worker threadId of the forwarder holding this slot (main maps a dead worker back to its slot)' },
+] as const satisfies readonly FieldSpec[];
+
+/**
+ * Per-thread shadows of the live-connection counters (threads × servers, threads × frontends). Whoever changes a
+ * server's or frontend's curConns for a connection owned by thread T changes T's shadow too, so when T dies the main
+ * thread can subtract exactly what T held and no count leaks.
+ */
+export const THREAD_SERVER_FIELDS = [
+  { name: 'curConns', writer: 'atomic-add', doc: 'live connections of this thread to this server' },
+] as const satisfies readonly FieldSpec[];
+export const THREAD_FRONTEND_FIELDS = [
+  { name: 'curConns', writer: 'atomic-add', doc: 'live client connections of this frontend owned by this thread' },
 ] as const satisfies readonly FieldSpec[];
 
 export const GLOBAL_FIELDS = [
@@ -123,6 +137,9 @@ export interface LayoutOffsets {
   readonly backends: number;
   readonly frontends: number;
   readonly threads: number;
+  /** threads × servers shadow counters, then threads × frontends. */
+  readonly threadServers: number;
+  readonly threadFrontends: number;
   /** First BigInt64 word of the per-server wide counters. */
   readonly serverWide: number;
   readonly byteLength: number;
@@ -135,8 +152,10 @@ export function computeOffsets(c: LayoutCounts): LayoutOffsets {
   const backends = servers + c.servers * SERVER_FIELDS.length;
   const frontends = backends + c.backends * BACKEND_FIELDS.length;
   const threads = frontends + c.frontends * FRONTEND_FIELDS.length;
-  const end32 = threads + c.threads * THREAD_FIELDS.length;
+  const threadServers = threads + c.threads * THREAD_FIELDS.length;
+  const threadFrontends = threadServers + c.threads * c.servers * THREAD_SERVER_FIELDS.length;
+  const end32 = threadFrontends + c.threads * c.frontends * THREAD_FRONTEND_FIELDS.length;
   const serverWide = Math.ceil((end32 * 4) / 8);
   const byteLength = (serverWide + c.servers * SERVER_WIDE_FIELDS.length) * 8;
-  return { global, servers, backends, frontends, threads, serverWide, byteLength };
+  return { global, servers, backends, frontends, threads, threadServers, threadFrontends, serverWide, byteLength };
 }

@@ -84,6 +84,16 @@ export class SharedState {
     return new ThreadSlot(this.i32, this.offsets.threads + index * THREAD_FIELDS.length);
   }
 
+  /** Index in i32 of thread t's shadow live-connection counter for server slot s. */
+  threadServerIndex(thread: number, server: number): number {
+    return this.offsets.threadServers + thread * this.counts.servers + server;
+  }
+
+  /** Index in i32 of thread t's shadow live-connection counter for frontend f. */
+  threadFrontendIndex(thread: number, frontend: number): number {
+    return this.offsets.threadFrontends + thread * this.counts.frontends + frontend;
+  }
+
   loadGlobal(field: GlobalField): number {
     return Atomics.load(this.i32, this.offsets.global + GLOBAL[field]);
   }

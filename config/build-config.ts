@@ -1,0 +1,149 @@
+// Turns parsed sections into the typed Config of config/model.ts: a frontend section → FrontendConfig, a backend
+// → BackendConfig, a listen → one of each with the same name (manual §4), HAProxy's defaults filled in
+// (config/defaults.ts) and host names replaced by resolved IPs. Main thread, after validation and resolution.
+
+import type { ParsedConfig } from './config-parser.js';
+import {
+  DEFAULT_BALANCE,
+  DEFAULT_FALL,
+  DEFAULT_INTER_MS,
+  DEFAULT_RISE,
+  DEFAULT_SERVER_MAXCONN,
+  DEFAULT_SERVER_MAXQUEUE,
+  DEFAULT_SLOWSTART_MS,
+  DEFAULT_WEIGHT,
+} from './defaults.js';
+import type {
+  BackendConfig,
+  BindConfig,
+  Config,
+  FrontendConfig,
+  GlobalConfig,
+  LogTarget,
+  ServerConfig,
+} from './model.js';
+import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
+import { isStatsOnly } from './validate.js';
+
+/** Where resolved addresses come from (config/load-config.ts fills it from resolve-addresses.ts). */
+export interface ResolvedAddresses {
+  /** The numeric address of a bind or `addr` host. */
+  host(host: string): string;
+  /** A server's numeric address, and whether resolution failure forced it into maintenance (`init-addr none`). */
+  server(s: ServerDraft): { readonly address: string; readonly forcedDown: boolean };
+}
+
+/** Builds the Config. Call only when parsing, validation and resolution reported no error. Pure; never throws. */
+export function buildConfig(parsed: ParsedConfig, files: readonly string[], resolved: ResolvedAddresses): Config {
+  const { global, proxies } = parsed;
+  const frontends = proxies
+    .filter((p) => hasFrontendCap(p.kind))
+    .map((p) => buildFrontend(p, global, resolved));
+  const backends = proxies
+    .filter((p) => hasBackendCap(p.kind))
+    .map((p) => buildBackend(p, global, frontends, resolved));
+  return { files, global, frontends, backends };
+}
+
+function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAddresses): FrontendConfig {
+  const binds: BindConfig[] = p.binds.map((b) => ({
+    source: b.source,
+    address: resolved.host(b.host),
+    port: b.port,
+    acceptProxy: b.acceptProxy,
+    text: b.text,
+  }));
+  // A listen section is its own backend unless a default_backend sends traffic elsewhere (as in HAProxy).
+  const defaultBackend = p.defaultBackend?.name ?? (p.kind === 'listen' ? p.name : undefined);
+  const base = {
+    source: p.source,
+    name: p.name,
+    section: p.kind === 'listen' ? ('listen' as const) : ('frontend' as const),
+    mode: p.mode,
+    binds,
+    // §4.2 maxconn: 0 (unset) means "the global maxconn applies".
+    maxconn: p.maxconn ?? global.maxconn,
+    timeouts: { ...p.timeouts },
+    options: structuredClone(p.options),
+    disabled: p.disabled,
+    statsOnly: isStatsOnly(p),
+    log: logTargets(p, global),
+  };
+  return defaultBackend === undefined ? base : { ...base, defaultBackend };
+}
+
+function buildBackend(
+  p: ProxyDraft,
+  global: GlobalConfig,
+  frontends: readonly FrontendConfig[],
+  resolved: ResolvedAddresses,
+): BackendConfig {
+  return {
+    source: p.source,
+    name: p.name,
+    section: p.kind === 'listen' ? 'listen' : 'backend',
+    mode: p.mode,
+    balance: {
+      source: p.balance?.source ?? p.source,
+      algorithm: p.balance?.algorithm ?? DEFAULT_BALANCE,
+      args: [...(p.balance?.args ?? [])],
+      hashType: { ...p.hashType },
+    },
+    servers: p.servers.map((s) => buildServer(s, resolved)),
+    healthCheck:
+      p.checkOption?.name === 'tcp-check'
+        ? { type: 'tcp-check', rules: [...p.tcpCheckRules] }
+        : { type: 'connect', rules: [] },
+    retries: p.retries,
+    timeouts: { ...p.timeouts },
+    options: structuredClone(p.options),
+    maxconn: p.fullconn ?? defaultFullconn(p.name, frontends),
+    disabled: p.disabled,
+    log: logTargets(p, global),
+  };
+}
+
+/** §4.2 fullconn: unset means 10% of the maxconn sum of the frontends that send traffic to this backend. */
+function defaultFullconn(name: string, frontends: readonly FrontendConfig[]): number {
+  const total = frontends.filter((f) => f.defaultBackend === name).reduce((sum, f) => sum + f.maxconn, 0);
+  return Math.ceil(total / 10);
+}
+
+function buildServer(s: ServerDraft, resolved: ResolvedAddresses): ServerConfig {
+  const o = s.settings;
+  const { address, forcedDown } = resolved.server(s);
+  const inter = o.inter ?? DEFAULT_INTER_MS;
+  const sendProxy = o.sendProxy ?? 'none';
+  const checkAddr = o.checkAddr === undefined ? undefined : resolved.host(o.checkAddr);
+  // §5.2 check-send-proxy: implied by send-proxy unless checks go to another port or address.
+  const checkSendProxy =
+    o.checkSendProxy ?? (sendProxy !== 'none' && o.checkPort === undefined && o.checkAddr === undefined);
+  return {
+    source: s.source,
+    name: s.name,
+    address,
+    port: s.port,
+    weight: o.weight ?? DEFAULT_WEIGHT,
+    backup: o.backup ?? false,
+    disabled: (o.disabled ?? false) || forcedDown,
+    maxconn: o.maxconn ?? DEFAULT_SERVER_MAXCONN,
+    maxqueue: o.maxqueue ?? DEFAULT_SERVER_MAXQUEUE,
+    check: o.check ?? false,
+    inter,
+    fastinter: o.fastinter ?? inter,
+    downinter: o.downinter ?? inter,
+    rise: o.rise ?? DEFAULT_RISE,
+    fall: o.fall ?? DEFAULT_FALL,
+    ...(o.checkPort === undefined ? {} : { checkPort: o.checkPort }),
+    ...(checkAddr === undefined ? {} : { checkAddr }),
+    sendProxy,
+    checkSendProxy,
+    slowstart: o.slowstart ?? DEFAULT_SLOWSTART_MS,
+    ...(o.cookie === undefined ? {} : { cookie: o.cookie }),
+  };
+}
+
+/** The proxy's log targets in order, each `log global` expanded to the global section's targets. */
+function logTargets(p: ProxyDraft, global: GlobalConfig): LogTarget[] {
+  return p.logs.flatMap((l) => (l.kind === 'global' ? global.log : [l.target]));
+}

@@ -1,0 +1,160 @@
+// The section-level parser: walks the files' lines in order, tokenizes them, follows section keywords (manual
+// §2.1: a section ends at the next section keyword or at the end of its file), keeps the defaults sections for
+// inheritance (§4 `from`), and hands each line to its section's parser. Main thread, config parsing.
+
+import { ConditionalBlocks } from './conditional-blocks.js';
+import type { Diagnostics } from './diagnostics.js';
+import type { GlobalConfig, SourceRef } from './model.js';
+import type { SourceFile } from './read-file.js';
+import { initialGlobal, parseGlobalLine } from './sections/global.js';
+import { type ProxyDraft, type SectionKind, inheritDraft, initialDraft } from './sections/proxy-draft.js';
+import { parseProxyLine } from './sections/proxy-section.js';
+import { type ConfigLine, tokenizeLine } from './tokenize.js';
+
+/** What parsing produces: the global settings and every proxy section (defaults excluded) in file order. */
+export interface ParsedConfig {
+  readonly global: GlobalConfig;
+  readonly proxies: readonly ProxyDraft[];
+}
+
+/** HAProxy 2.6 sections orcalb does not implement: their lines are skipped with one warning per section. */
+const OTHER_SECTIONS = new Set([
+  'userlist', 'peers', 'mailers', 'resolvers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
+]);
+
+const PROXY_SECTIONS = new Set<string>(['defaults', 'frontend', 'backend', 'listen']);
+
+/** §4: "All proxy names must be formed from upper and lower case letters, digits, '-', '_', '.' and ':'." */
+const PROXY_NAME_CHAR = /[^A-Za-z0-9_.:-]/;
+
+type Section =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'global' }
+  | { readonly kind: 'proxy'; readonly draft: ProxyDraft }
+  | { readonly kind: 'skipped' };
+
+/**
+ * Parses every line of `files` in order; errors and warnings go to `diag` (never thrown). `env` feeds `"${VAR}"`
+ * expansion and `.if defined(VAR)`.
+ */
+export function parseConfigFiles(
+  files: readonly SourceFile[],
+  diag: Diagnostics,
+  env: Readonly<Record<string, string | undefined>>,
+): ParsedConfig {
+  const first: SourceRef = { file: files[0]?.name ?? '', line: 0 };
+  const global = initialGlobal(first);
+  const proxies: ProxyDraft[] = [];
+  // The last defaults section seen: what a proxy without `from` starts from (§4).
+  let lastDefaults = initialDraft('defaults', '', first);
+  const namedDefaults = new Map<string, ProxyDraft>();
+  let sawGlobal = false;
+
+  for (const file of files) {
+    let section: Section = { kind: 'none' };
+    let sectionName = '';
+    const blocks = new ConditionalBlocks(env);
+    file.lines.forEach((bytes, index) => {
+      const source: SourceRef = { file: file.name, line: index + 1 };
+      const tokens = tokenizeLine(bytes, { env, file: file.name, line: index + 1, section: sectionName });
+      if (!tokens.ok) {
+        diag.error('ORCA_CONFIG_SYNTAX', tokens.message, source, { column: tokens.column });
+        return;
+      }
+      if (tokens.words.length === 0) return;
+      const line: ConfigLine = { source, words: tokens.words, args: tokens.words.map((w) => w.text) };
+      const keyword = line.args[0] ?? '';
+      if (keyword.startsWith('.') && blocks.handle(line, diag)) return;
+      if (!blocks.active) return;
+
+      if (keyword === 'global') {
+        section = { kind: 'global' };
+        sectionName = 'global';
+        // The first global line is where the process-wide settings "come from" in messages.
+        if (!sawGlobal) Object.assign(global, { source });
+        sawGlobal = true;
+        return;
+      }
+      if (PROXY_SECTIONS.has(keyword)) {
+        const draft = openProxySection(line, lastDefaults, namedDefaults, diag);
+        section = { kind: 'proxy', draft };
+        sectionName = draft.name === '' ? keyword : draft.name;
+        if (draft.kind === 'defaults') {
+          lastDefaults = draft;
+          if (draft.name !== '') namedDefaults.set(draft.name, draft);
+        } else {
+          proxies.push(draft);
+        }
+        return;
+      }
+      if (OTHER_SECTIONS.has(keyword)) {
+        section = { kind: 'skipped' };
+        sectionName = line.args[1] ?? keyword;
+        diag.warn(`the '${keyword}' section is not implemented yet by orcalb; its lines are ignored`, source);
+        return;
+      }
+      switch (section.kind) {
+        case 'global':
+          parseGlobalLine(global, line, diag);
+          return;
+        case 'proxy':
+          parseProxyLine({ proxy: section.draft, line, args: line.args, at: source, diag });
+          return;
+        case 'skipped':
+          return;
+        case 'none':
+          diag.error('ORCA_CONFIG_UNKNOWN_KEYWORD', `unknown keyword '${keyword}' out of section.`, source, {
+            found: keyword,
+          });
+      }
+    });
+    blocks.finish(file.name, diag);
+  }
+  return { global, proxies };
+}
+
+/** Starts a defaults/frontend/backend/listen section from its header line (`frontend NAME [from DEFAULTS]`). */
+function openProxySection(
+  line: ConfigLine,
+  lastDefaults: ProxyDraft,
+  namedDefaults: ReadonlyMap<string, ProxyDraft>,
+  diag: Diagnostics,
+): ProxyDraft {
+  const { args, source } = line;
+  const kind = (args[0] ?? 'listen') as SectionKind;
+  // `defaults from X` (no name) is allowed: the name is optional for defaults only.
+  const hasName = args[1] !== undefined && !(kind === 'defaults' && args[1] === 'from' && args.length === 3);
+  const name = hasName ? (args[1] ?? '') : '';
+  const fromIndex = hasName ? 2 : 1;
+  if (kind !== 'defaults') {
+    if (name === '') {
+      diag.error('ORCA_CONFIG_SYNTAX', `'${kind}' expects <name> as an argument.`, source);
+    } else {
+      const bad = PROXY_NAME_CHAR.exec(name);
+      if (bad !== null) {
+        diag.error('ORCA_CONFIG_SYNTAX', `character '${bad[0]}' is not permitted in '${kind}' name '${name}'.`, source);
+      }
+    }
+  }
+  let parent = kind === 'defaults' ? initialDraft('defaults', '', source) : lastDefaults;
+  const fromWord = args[fromIndex];
+  if (fromWord !== undefined) {
+    const target = args[fromIndex + 1];
+    if (fromWord !== 'from' || target === undefined || args[fromIndex + 2] !== undefined) {
+      diag.error('ORCA_CONFIG_SYNTAX', `'${kind}' expects <name> [from <defaults_name>] as arguments.`, source);
+    } else {
+      const named = namedDefaults.get(target);
+      if (named === undefined) {
+        diag.error(
+          'ORCA_CONFIG_REFERENCE',
+          `defaults section '${target}' not found for ${kind === 'listen' ? 'proxy' : kind} '${name}'.`,
+          source,
+          { found: target },
+        );
+      } else {
+        parent = named;
+      }
+    }
+  }
+  return inheritDraft(parent, kind, name, source);
+}

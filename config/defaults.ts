@@ -1,0 +1,69 @@
+// HAProxy 2.6's built-in defaults: the values a keyword has when neither the proxy nor a `defaults` section sets
+// it. Each constant cites the section of HAProxy 2.6's doc/configuration.txt that documents it.
+// Read on the main thread while the parsed configuration is turned into config/model.ts objects.
+
+import type { HashTypeConfig, ProxyMode, ProxyOptions } from './model.js';
+
+/** §4.2 "mode": "tcp ... This is the default mode." */
+export const DEFAULT_MODE: ProxyMode = 'tcp';
+
+/** §4.2 "retries": "If this parameter is not set, the default value is 3." */
+export const DEFAULT_RETRIES = 3;
+
+/** §4.2 "balance": "set to roundrobin when no other algorithm, mode nor option have been set". */
+export const DEFAULT_BALANCE = 'roundrobin';
+
+/** §4.2 "hash-type": map-based is the default method; sdbm the default function (no avalanche). */
+export const DEFAULT_HASH_TYPE: HashTypeConfig = { method: 'map-based', function: 'sdbm', avalanche: false };
+
+/**
+ * §4.2 "maxconn" (proxy): "When this value is set to zero, which is the default, the global maxconn value is
+ * used." orcalb resolves that at build time: frontend maxconn = own, else defaults', else global maxconn.
+ */
+export const DEFAULT_PROXY_MAXCONN = 0;
+
+/** §3.2 "maxconn" (global): unset means "computed from ulimit -n"; orcalb keeps 0 = no process-wide limit. */
+export const DEFAULT_GLOBAL_MAXCONN = 0;
+
+/** §3.2 "tune.bufsize": "The default value is 16384". */
+export const DEFAULT_BUFSIZE = 16384;
+
+/** §3.1 "nbthread": at most 64 threads (MAX_THREADS in a default 2.6 build). */
+export const MAX_NBTHREAD = 64;
+
+/** §5.2 "inter": "If left unspecified, the delay defaults to 2000 ms." fastinter/downinter default to inter. */
+export const DEFAULT_INTER_MS = 2000;
+
+/** §5.2 "rise": "This value defaults to 2 if unspecified." */
+export const DEFAULT_RISE = 2;
+
+/** §5.2 "fall": "This value defaults to 3 if unspecified." */
+export const DEFAULT_FALL = 3;
+
+/** §5.2 "weight": "The default weight is 1, and the maximal value is 256." */
+export const DEFAULT_WEIGHT = 1;
+export const MAX_WEIGHT = 256;
+
+/** §5.2 "maxconn" / "maxqueue" (server): "The default value is "0" which means unlimited." */
+export const DEFAULT_SERVER_MAXCONN = 0;
+export const DEFAULT_SERVER_MAXQUEUE = 0;
+
+/** §5.2 "slowstart": none unless set. */
+export const DEFAULT_SLOWSTART_MS = 0;
+
+/** §4.2 "option forwardfor": the header name when `header` is not given. */
+export const DEFAULT_FORWARDFOR_HEADER = 'X-Forwarded-For';
+
+/** §4.2: every `option` orcalb models is off unless set (none of them is on by default in 2.6). */
+export function defaultProxyOptions(): ProxyOptions {
+  return {
+    redispatch: false,
+    allbackups: false,
+    dontlognull: false,
+    tcplog: false,
+    httplog: false,
+    httpServerClose: false,
+    httpKeepAlive: false,
+    httpClose: false,
+  };
+}

@@ -1,0 +1,131 @@
+// `balance <algorithm> [args]` and `hash-type <method> [<function>] [avalanche]` (manual §4.2): HAProxy's
+// syntax for each algorithm's arguments, mapped to BalanceConfig { algorithm, args, hashType }.
+// Main thread, config parsing.
+
+import { algorithmNames, getAlgorithm } from '../../core/balance/registry.js';
+import type { ProxyLineContext } from '../sections/proxy-draft.js';
+import { parseInteger } from '../units.js';
+
+/** The names orcalb accepts for `balance`: whatever core/balance/registry.ts registers (the one list). */
+export function balanceAlgorithms(): string[] {
+  return algorithmNames();
+}
+
+/** HAProxy 2.6 algorithms orcalb does not implement: accepted with a warning, balanced round-robin instead. */
+const HAPROXY_ONLY_ALGORITHMS: readonly string[] = ['rdp-cookie', 'hash'];
+
+const URI_FLAGS = new Set(['whole', 'path-only']);
+
+/** Parses a `balance` line into the draft (the last `balance` line of a section wins, as in HAProxy). */
+export function parseBalanceLine(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const word = args[1] ?? '';
+  const m = /^([a-z_-]+)(?:\((.*)\))?$/.exec(word);
+  const name = m?.[1] ?? word;
+  const inner = m?.[2];
+  const rest = args.slice(2);
+  if (HAPROXY_ONLY_ALGORITHMS.includes(name)) {
+    diag.notImplemented(`balance ${name}`, at, "the backend balances with 'roundrobin' instead");
+    proxy.balance = { algorithm: 'roundrobin', args: [], source: at };
+    return;
+  }
+  const algorithm = m === null ? undefined : getAlgorithm(name);
+  if (algorithm === undefined) {
+    diag.error('ORCA_CONFIG_BAD_VALUE', `unknown algorithm '${word}'`, at, {
+      keyword: 'balance',
+      found: word,
+      expected: `one of ${balanceAlgorithms().join(', ')}`,
+    });
+    return;
+  }
+  // HAProxy's own wording for the argument forms it documents, then the algorithm's own check as the authority.
+  const checked = algorithmArgs(name, inner, rest);
+  const parsed = typeof checked === 'string' ? checked : (algorithm.validateArgs(checked) ?? checked);
+  if (typeof parsed === 'string') {
+    // HAProxy's own texts for `random` already start with "balance ..."; the others get the keyword prefix.
+    const found = args.slice(1).join(' ');
+    diag.badValue(parsed, at, parsed.startsWith('balance ') ? { found } : { keyword: 'balance', found });
+    return;
+  }
+  proxy.balance = { algorithm: name, args: parsed, source: at };
+}
+
+/** Checks one algorithm's arguments (HAProxy's syntax); returns the args list or an error text. */
+function algorithmArgs(name: string, inner: string | undefined, rest: readonly string[]): string[] | string {
+  if (inner !== undefined && name !== 'random' && name !== 'hdr') {
+    return `'${name}' does not take an argument in parentheses`;
+  }
+  switch (name) {
+    case 'random': {
+      if (rest.length > 0) return `'balance random' does not take argument '${rest[0] ?? ''}'`;
+      if (inner === undefined) return [];
+      const draws = parseInteger(inner);
+      if (draws === undefined || draws < 1) return 'balance random : number of draws must be at least 1.';
+      return [String(draws)];
+    }
+    case 'hdr': {
+      if (inner === undefined || inner === '') return "'balance hdr' requires an http header field name.";
+      if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'use_domain_only')) {
+        return "'balance hdr' only accepts 'use_domain_only' after the header name.";
+      }
+      return [inner, ...rest];
+    }
+    case 'uri':
+      return uriArgs(rest);
+    case 'url_param': {
+      const param = rest[0];
+      if (param === undefined || param === '') return "'balance url_param' requires an URL parameter name.";
+      if (rest.length > 1 && rest[1] !== 'check_post') {
+        return "'balance url_param' only accepts 'check_post' after the parameter name.";
+      }
+      return [...rest];
+    }
+    default:
+      return [...rest];
+  }
+}
+
+/** `uri [len <n>] [depth <n>] [whole] [path-only]`. */
+function uriArgs(rest: readonly string[]): string[] | string {
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i] ?? '';
+    if (URI_FLAGS.has(word)) continue;
+    if (word === 'len' || word === 'depth') {
+      if (parseInteger(rest[i + 1] ?? '') === undefined) return `'balance uri ${word}' expects a positive integer.`;
+      i++;
+      continue;
+    }
+    return "'balance uri' only accepts parameters 'len', 'depth', 'path-only', and 'whole'.";
+  }
+  return [...rest];
+}
+
+const HASH_METHODS = ['map-based', 'consistent'] as const;
+const HASH_FUNCTIONS = ['sdbm', 'djb2', 'wt6', 'crc32'] as const;
+
+/** `hash-type <map-based|consistent> [sdbm|djb2|wt6|crc32] [avalanche]`, HAProxy 2.6's messages on errors. */
+export function parseHashTypeLine(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const method = HASH_METHODS.find((m) => m === args[1]);
+  if (method === undefined) {
+    diag.badValue("'hash-type' only supports 'consistent' and 'map-based'.", at, { found: args[1] ?? '' });
+    return;
+  }
+  const fnWord = args[2];
+  const fn = fnWord === undefined ? 'sdbm' : HASH_FUNCTIONS.find((f) => f === fnWord);
+  if (fn === undefined) {
+    diag.badValue("'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions.", at, {
+      found: fnWord ?? '',
+    });
+    return;
+  }
+  const modifier = args[3];
+  if (modifier !== undefined && modifier !== 'avalanche') {
+    diag.badValue("'hash-type' only supports 'avalanche' as a modifier for hash functions.", at, {
+      found: modifier,
+    });
+    return;
+  }
+  if (diag.tooManyArgs(args, 3, at)) return;
+  proxy.hashType = { method, function: fn, avalanche: modifier === 'avalanche' };
+}

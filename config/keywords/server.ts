@@ -1,0 +1,257 @@
+// `server <name> <addr>[:<port>] [param*]` and `default-server [param*]` (manual §4.2, §5.2 server options):
+// the options orcalb implements are read into ServerSettings, the rest of 2.6's options are known and warned
+// about, anything else is an error with a suggestion. HAProxy 2.6's error texts. Main thread, config parsing.
+
+import { parsePortRange, splitAddress } from '../address.js';
+import type { Diagnostics } from '../diagnostics.js';
+import { MAX_WEIGHT } from '../defaults.js';
+import { suggestionSuffix } from '../keyword-suggestion.js';
+import type { SourceRef } from '../model.js';
+import { type ProxyLineContext, type ServerSettings, proxyLabel } from '../sections/proxy-draft.js';
+import { parseInteger, parseTime, trailingTimeWarning } from '../units.js';
+
+/** §5.2 options orcalb does not implement → number of values each takes (`source` is handled apart). */
+const KNOWN_OPTIONS: Readonly<Record<string, number>> = {
+  'agent-check': 0, 'allow-0rtt': 0, 'check-ssl': 0, 'check-via-socks4': 0, 'force-sslv3': 0, 'force-tlsv10': 0,
+  'force-tlsv11': 0, 'force-tlsv12': 0, 'force-tlsv13': 0, 'no-agent-check': 0, 'no-check-ssl': 0,
+  'no-send-proxy-v2-ssl': 0, 'no-send-proxy-v2-ssl-cn': 0, 'no-ssl': 0, 'no-ssl-reuse': 0, 'no-sslv3': 0,
+  'no-tfo': 0, 'no-tls-tickets': 0, 'no-tlsv10': 0, 'no-tlsv11': 0, 'no-tlsv12': 0, 'no-tlsv13': 0,
+  'no-verifyhost': 0, 'non-stick': 0, 'send-proxy-v2-ssl': 0, 'send-proxy-v2-ssl-cn': 0, ssl: 0, 'ssl-reuse': 0,
+  stick: 0, tfo: 0, 'tls-tickets': 0,
+  'agent-addr': 1, 'agent-inter': 1, 'agent-port': 1, 'agent-send': 1, alpn: 1, 'ca-file': 1, 'check-alpn': 1,
+  'check-proto': 1, 'check-sni': 1, ciphers: 1, ciphersuites: 1, 'crl-file': 1, crt: 1, 'error-limit': 1, id: 1,
+  'log-proto': 1, 'max-reuse': 1, minconn: 1, namespace: 1, npn: 1, observe: 1, 'on-error': 1,
+  'on-marked-down': 1, 'on-marked-up': 1, 'pool-low-conn': 1, 'pool-max-conn': 1, 'pool-purge-delay': 1,
+  proto: 1, 'proxy-v2-options': 1, redir: 1, 'resolve-net': 1, 'resolve-opts': 1, 'resolve-prefer': 1,
+  resolvers: 1, sni: 1, socks4: 1, 'ssl-max-ver': 1, 'ssl-min-ver': 1, 'tcp-ut': 1, track: 1, verify: 1,
+  verifyhost: 1, ws: 1,
+};
+
+/** Options without a value that orcalb implements, and what each does to the settings. */
+const FLAGS: Readonly<Record<string, (s: ServerSettings) => void>> = {
+  check: (s) => (s.check = true),
+  'no-check': (s) => (s.check = false),
+  backup: (s) => (s.backup = true),
+  'no-backup': (s) => (s.backup = false),
+  disabled: (s) => (s.disabled = true),
+  enabled: (s) => (s.disabled = false),
+  'send-proxy': (s) => (s.sendProxy = 'v1'),
+  'send-proxy-v2': (s) => (s.sendProxy = 'v2'),
+  'no-send-proxy': (s) => {
+    if (s.sendProxy === 'v1') s.sendProxy = 'none';
+  },
+  'no-send-proxy-v2': (s) => {
+    if (s.sendProxy === 'v2') s.sendProxy = 'none';
+  },
+  'check-send-proxy': (s) => (s.checkSendProxy = true),
+};
+
+const VALUED = ['inter', 'fastinter', 'downinter', 'slowstart', 'rise', 'fall', 'weight', 'port', 'addr',
+  'maxconn', 'maxqueue', 'cookie', 'init-addr', 'source'];
+
+const ALL_OPTIONS = [...Object.keys(FLAGS), ...VALUED, ...Object.keys(KNOWN_OPTIONS)];
+
+/** `server NAME ADDR[:PORT] options...`: adds a ServerDraft (settings = default-server + the line's options). */
+export function parseServerLine(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const name = args[1] ?? '';
+  const addr = args[2] ?? '';
+  if (name === '' || addr === '') {
+    diag.error('ORCA_CONFIG_SYNTAX', "'server' expects <name> and <addr>[:<port>] as arguments.", at);
+    return;
+  }
+  const label = `server ${proxy.name}/${name}`;
+  const settings: ServerSettings = structuredClone(proxy.defaultServer);
+  const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name });
+  const target = parseServerAddress(addr, diag, at, label);
+  const previous = proxy.servers.find((s) => s.name === name);
+  if (previous !== undefined) {
+    diag.error(
+      'ORCA_CONFIG_SYNTAX',
+      `${proxyLabel(proxy)}, another server named '${name}' was already defined at line ` +
+        `${previous.source.line}, please use distinct names.`,
+      at,
+      { found: name },
+    );
+    return;
+  }
+  if (target === undefined || !optionsOk) return;
+  proxy.servers.push({ source: at, name, host: target.host, port: target.port, settings });
+}
+
+/** `default-server options...`: presets for the section's later server lines (and for proxies using it). */
+export function parseDefaultServerLine(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const next = structuredClone(proxy.defaultServer);
+  if (parseServerOptions(args.slice(1), next, { diag, at, label: 'default-server', serverName: 'default-server' })) {
+    proxy.defaultServer = next;
+  }
+}
+
+interface OptionScope {
+  readonly diag: Diagnostics;
+  readonly at: SourceRef;
+  /** What HAProxy quotes after the location: `server b/s1`. */
+  readonly label: string;
+  readonly serverName: string;
+}
+
+/** Reads server options into `s`; returns false when any of them was in error (all are still reported). */
+function parseServerOptions(words: readonly string[], s: ServerSettings, scope: OptionScope): boolean {
+  const { diag, at, label } = scope;
+  let ok = true;
+  const fail = (message: string): void => {
+    diag.badValue(message, at, { keyword: label });
+    ok = false;
+  };
+  for (let i = 0; i < words.length; i++) {
+    const option = words[i] ?? '';
+    const value = words[i + 1];
+    const flag = FLAGS[option];
+    if (flag !== undefined) {
+      flag(s);
+      continue;
+    }
+    if (option === 'source') {
+      // `source <addr>[:<port>] [usesrc <addr>] [interface <name>]`: skip its sub-arguments.
+      diag.warn(`'source' is not implemented yet by orcalb; ignored`, at, label);
+      i++;
+      while (words[i + 1] === 'usesrc' || words[i + 1] === 'interface') i += 2;
+      continue;
+    }
+    const arity = KNOWN_OPTIONS[option];
+    if (arity !== undefined) {
+      diag.warn(`'${option}' is not implemented yet by orcalb; ignored`, at, label);
+      i += arity;
+      continue;
+    }
+    if (!VALUED.includes(option)) {
+      const hint = suggestionSuffix(option, ALL_OPTIONS);
+      diag.error('ORCA_CONFIG_UNKNOWN_KEYWORD', `unknown keyword '${option}'${hint === '' ? '.' : hint}`, at, {
+        keyword: label,
+        found: option,
+      });
+      // Whether the unknown word takes a value is unknown, so the rest of the line cannot be read reliably.
+      return false;
+    }
+    i++;
+    const error = applyValued(option, value, s, scope);
+    if (error !== undefined) fail(error);
+  }
+  return ok;
+}
+
+/** Applies one option that takes a value; returns HAProxy's error text when the value is wrong. */
+function applyValued(option: string, value: string | undefined, s: ServerSettings, scope: OptionScope): string | undefined {
+  const v = value ?? '';
+  switch (option) {
+    case 'inter':
+    case 'fastinter':
+    case 'downinter':
+    case 'slowstart': {
+      const ms = readDelay(option, v, scope);
+      if (typeof ms === 'string') return ms;
+      s[option] = ms;
+      return undefined;
+    }
+    case 'rise':
+    case 'fall': {
+      const n = parseInteger(v, true);
+      if (n === undefined) return `'${option}' expects an integer argument.`;
+      if (n < 1) return `'${option}' has to be > 0.`;
+      s[option] = n;
+      return undefined;
+    }
+    case 'weight': {
+      const n = parseInteger(v, true);
+      if (n === undefined) return `'weight' expects an integer argument.`;
+      if (n < 0 || n > MAX_WEIGHT) return `weight of server ${scope.serverName} is not within 0 and ${MAX_WEIGHT} (${n}).`;
+      s.weight = n;
+      return undefined;
+    }
+    case 'maxconn':
+    case 'maxqueue': {
+      const n = parseInteger(v);
+      if (n === undefined) return `'${option}' expects an integer argument.`;
+      s[option] = n;
+      return undefined;
+    }
+    case 'port': {
+      const n = parseInteger(v);
+      if (n === undefined || n > 65535) return `'port' expects a valid TCP port (from range 1 to 65535), got '${v}'.`;
+      // `port 0` means "the traffic port" in HAProxy, which is what an unset checkPort already means.
+      if (n === 0) delete s.checkPort;
+      else s.checkPort = n;
+      return undefined;
+    }
+    case 'addr':
+      if (v === '') return `'addr' expects <ipv4|ipv6> as argument.`;
+      s.checkAddr = v;
+      return undefined;
+    case 'cookie':
+      if (v === '') return `'cookie' expects <value> as argument.`;
+      s.cookie = v;
+      return undefined;
+    case 'init-addr':
+      if (v === '') return `'init-addr' expects a comma-separated list of 'last', 'libc', 'none' or an address.`;
+      s.initAddr = v.split(',');
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A server delay option: HAProxy's messages for missing, malformed, overflowing and zero intervals. */
+function readDelay(option: string, v: string, scope: OptionScope): number | string {
+  const t = parseTime(v);
+  const server = scope.serverName;
+  switch (t.kind) {
+    case 'empty':
+      return `'${option}' expects a delay as argument.`;
+    case 'bad-char':
+      return `unexpected character '${t.char}' in '${option}' argument of server ${server}.`;
+    case 'overflow':
+      return `timer overflow in argument <${v}> to <${option}> of server ${server}, maximum value is 2147483647 ms (~24.8 days).`;
+    case 'ok':
+      if (t.trailing !== undefined) scope.diag.warn(trailingTimeWarning(v, t.trailing), scope.at, scope.label);
+      // A zero check interval would spin; HAProxy refuses it (slowstart 0 just means "none").
+      if (t.ms === 0 && option !== 'slowstart') return `invalid value 0 for argument '${option}' of server ${server}.`;
+      return t.ms;
+  }
+}
+
+/** The ADDR[:PORT] word of a server line; port 0 when absent (HAProxy: "the port the client connected to"). */
+function parseServerAddress(
+  word: string,
+  diag: Diagnostics,
+  at: SourceRef,
+  label: string,
+): { host: string; port: number } | undefined {
+  const parts = splitAddress(word);
+  if (parts.kind === 'unsupported') {
+    return diag.badValue(`address family '${parts.family}' in '${word}' is not supported by orcalb`, at, {
+      keyword: label,
+    });
+  }
+  if (parts.host === '' || parts.host === '*') {
+    return diag.badValue(`invalid address: '${parts.host}' in '${word}'`, at, { keyword: label });
+  }
+  if (parts.port === undefined || parts.port === '' || parts.port === '0') {
+    diag.warn(
+      "no port given: HAProxy would connect to the port the client connected to; orcalb does not implement " +
+        'that yet (port 0)',
+      at,
+      label,
+    );
+    return { host: parts.host, port: 0 };
+  }
+  const range = parsePortRange(parts.port);
+  if (range.kind === 'offset') {
+    return diag.badValue(`port offsets ('${parts.port}') are not supported by orcalb`, at, { keyword: label });
+  }
+  if (range.kind === 'ok' && range.low !== range.high) {
+    return diag.badValue(`port range not permitted here in '${word}'`, at, { keyword: label });
+  }
+  if (range.kind !== 'ok') return diag.badValue(`invalid port '${parts.port}'`, at, { keyword: label });
+  return { host: parts.host, port: range.low };
+}

@@ -1,0 +1,136 @@
+// The configuration loader's entry points: read files → parse → validate → resolve addresses → build Config,
+// collecting every error and warning on the way (HAProxy `-f a.cfg -f b.cfg` semantics, manual §2.1).
+// Main thread only (the supervisor and `orcalb -c`); the resulting Config is plain data for structured clone.
+
+import type { ConfigError, ConfigWarning } from '../core/errors.js';
+import { isNumericHost } from './address.js';
+import { type ResolvedAddresses, buildConfig } from './build-config.js';
+import { type ParsedConfig, parseConfigFiles } from './config-parser.js';
+import { Diagnostics } from './diagnostics.js';
+import type { Config } from './model.js';
+import { type SourceFile, readConfigFiles, sourceFromText } from './read-file.js';
+import { type HostLookup, RESOLVE_TIMEOUT_MS, type Resolution, resolveHosts } from './resolve-addresses.js';
+import type { ServerDraft } from './sections/proxy-draft.js';
+import { validateConfig } from './validate.js';
+
+export interface LoadResult {
+  readonly config: Config | undefined;
+  readonly errors: readonly ConfigError[];
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/** Knobs for tests; production callers pass nothing. */
+export interface LoadOptions {
+  /** Environment for `"${VAR}"` and `.if defined(VAR)` (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Name resolution (default: dns.promises.lookup) and its per-name timeout. */
+  readonly lookup?: HostLookup;
+  readonly resolveTimeoutMs?: number;
+}
+
+/**
+ * Reads and parses the files in order, validates, resolves addresses. config is undefined when errors is
+ * non-empty. Never throws for config problems (an unreadable file is a ConfigError with code ORCA_CONFIG_FILE).
+ */
+export async function loadConfig(files: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const read = await readConfigFiles(files);
+  return loadSources(read.files, files, read.errors, options);
+}
+
+/** Same from in-memory text (tests); `name` is the file name used in messages. */
+export async function loadConfigText(text: string, name: string, options: LoadOptions = {}): Promise<LoadResult> {
+  return loadSources([sourceFromText(name, text)], [name], [], options);
+}
+
+async function loadSources(
+  sources: readonly SourceFile[],
+  names: readonly string[],
+  readErrors: readonly ConfigError[],
+  options: LoadOptions,
+): Promise<LoadResult> {
+  const diag = new Diagnostics();
+  diag.errors.push(...readErrors);
+  const parsed = parseConfigFiles(sources, diag, options.env ?? process.env);
+  validateConfig(parsed, diag);
+  // Resolution runs even when parsing found errors, so one `-c` run lists every problem at once.
+  const resolutions = await resolveHosts(
+    hostsOf(parsed),
+    options.resolveTimeoutMs ?? RESOLVE_TIMEOUT_MS,
+    options.lookup,
+  );
+  const resolved = applyResolutions(parsed, resolutions, diag);
+  const config = diag.errors.length === 0 ? buildConfig(parsed, names, resolved) : undefined;
+  return { config, errors: diag.errors, warnings: diag.warnings };
+}
+
+/** Every host name the configuration needs resolved: binds, servers and their check `addr`. */
+function hostsOf(parsed: ParsedConfig): string[] {
+  const hosts: string[] = [];
+  for (const p of parsed.proxies) {
+    for (const b of p.binds) hosts.push(b.host);
+    for (const s of p.servers) {
+      hosts.push(s.host);
+      if (s.settings.checkAddr !== undefined) hosts.push(s.settings.checkAddr);
+    }
+  }
+  return hosts;
+}
+
+/**
+ * Reports failed resolutions with HAProxy's texts and returns the lookup the builder uses. A server whose name
+ * does not resolve is an error, unless its `init-addr` lists a literal IP (used instead) or `none` (the server
+ * starts in maintenance), as §5.2 "init-addr" describes.
+ */
+function applyResolutions(
+  parsed: ParsedConfig,
+  resolutions: ReadonlyMap<string, Resolution>,
+  diag: Diagnostics,
+): ResolvedAddresses {
+  const addressOf = (host: string): string | undefined => {
+    const r = resolutions.get(host);
+    return r?.ok === true ? r.address : undefined;
+  };
+  const servers = new Map<ServerDraft, { address: string; forcedDown: boolean }>();
+  for (const p of parsed.proxies) {
+    for (const b of p.binds) {
+      if (addressOf(b.host) !== undefined) continue;
+      diag.error('ORCA_CONFIG_RESOLVE', `invalid address: '${b.host}' in '${b.spec}'`, b.source, {
+        keyword: 'bind',
+        found: b.host,
+      });
+    }
+    for (const s of p.servers) {
+      const label = `server ${p.name}/${s.name}`;
+      const checkAddr = s.settings.checkAddr;
+      if (checkAddr !== undefined && addressOf(checkAddr) === undefined) {
+        diag.error('ORCA_CONFIG_RESOLVE', `'addr' : invalid address: '${checkAddr}' in '${checkAddr}'.`, s.source, {
+          keyword: label,
+          found: checkAddr,
+        });
+      }
+      const address = addressOf(s.host);
+      if (address !== undefined) {
+        servers.set(s, { address, forcedDown: false });
+        continue;
+      }
+      const methods = s.settings.initAddr ?? [];
+      const fallback = methods.find((m) => isNumericHost(m));
+      if (fallback !== undefined) {
+        diag.warn(`could not resolve address '${s.host}', using init-addr '${fallback}'.`, s.source, label);
+        servers.set(s, { address: fallback, forcedDown: false });
+      } else if (methods.includes('none')) {
+        diag.warn(`could not resolve address '${s.host}', starting in maintenance (init-addr none).`, s.source, label);
+        servers.set(s, { address: '0.0.0.0', forcedDown: true });
+      } else {
+        diag.error('ORCA_CONFIG_RESOLVE', `could not resolve address '${s.host}'.`, s.source, {
+          keyword: label,
+          found: s.host,
+        });
+      }
+    }
+  }
+  return {
+    host: (host) => addressOf(host) ?? host,
+    server: (s) => servers.get(s) ?? { address: s.host, forcedDown: false },
+  };
+}

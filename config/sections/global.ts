@@ -1,0 +1,172 @@
+// The `global` section (manual §3): process-wide settings orcalb uses (log, maxconn, user/group, nbthread,
+// hard-stop-after, daemon, tune.bufsize) and every other 2.6 global keyword as known-but-not-implemented.
+// Main thread, config parsing. The section may appear several times; its lines accumulate.
+
+import type { Diagnostics } from '../diagnostics.js';
+import { DEFAULT_BUFSIZE, DEFAULT_GLOBAL_MAXCONN, MAX_NBTHREAD } from '../defaults.js';
+import { suggestionSuffix } from '../keyword-suggestion.js';
+import { parseLogTarget } from '../keywords/log.js';
+import type { GlobalConfig, SourceRef } from '../model.js';
+import { lookupGroupId, lookupUserId } from '../system-accounts.js';
+import type { ConfigLine } from '../tokenize.js';
+import { parseInteger, parseSize, parseTime, trailingTimeWarning } from '../units.js';
+
+/** §3 "The following keywords are supported in the global section", plus §3.3 debugging keywords. */
+const GLOBAL_KEYWORDS: readonly string[] = `51degrees-cache-size 51degrees-data-file 51degrees-property-name-list
+51degrees-property-separator busy-polling ca-base chroot cluster-secret cpu-map crt-base daemon debug default-path
+description deviceatlas-json-file deviceatlas-log-level deviceatlas-properties-cookie deviceatlas-separator
+expose-experimental-directives external-check fd-hard-limit gid grace group h1-accept-payload-with-any-method
+h1-case-adjust h1-case-adjust-file h2-workaround-bogus-websocket-clients hard-stop-after httpclient.resolvers.id
+httpclient.resolvers.prefer httpclient.ssl.ca-file httpclient.ssl.verify insecure-fork-wanted
+insecure-setuid-wanted issuers-chain-path localpeer log log-send-hostname log-tag lua-load lua-load-per-thread
+lua-prepend-path master-worker max-spread-checks maxcompcpuusage maxcomprate maxconn maxconnrate maxpipes
+maxsessrate maxsslconn maxsslrate maxzlibmem mworker-max-reloads nbthread no-memory-trimming node noepoll
+noevports nogetaddrinfo nokqueue nopoll noreuseport nosplice numa-cpu-mapping pidfile pp2-never-send-local
+presetenv profiling.tasks quiet resetenv server-state-base server-state-file set-dumpable set-var setenv
+spread-checks ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-curves
+ssl-default-bind-options ssl-default-server-ciphers ssl-default-server-ciphersuites ssl-default-server-options
+ssl-dh-param-file ssl-engine ssl-mode-async ssl-propquery ssl-provider ssl-provider-path ssl-server-verify
+ssl-skip-self-issued-ca stats strict-limits tune.buffers.limit tune.buffers.reserve tune.bufsize
+tune.comp.maxlevel tune.fail-alloc tune.fd.edge-triggered tune.h2.header-table-size tune.h2.initial-window-size
+tune.h2.max-concurrent-streams tune.http.cookielen tune.http.logurilen tune.http.maxhdr tune.idle-pool.shared
+tune.idletimer tune.lua.forced-yield tune.lua.maxmem tune.lua.service-timeout tune.lua.session-timeout
+tune.lua.task-timeout tune.maxaccept tune.maxpollevents tune.maxrewrite tune.pattern.cache-size
+tune.peers.max-updates-at-once tune.pipesize tune.pool-high-fd-ratio tune.pool-low-fd-ratio
+tune.quic.frontend.conn-tx-buffers.limit tune.quic.frontend.max-idle-timeout tune.quic.frontend.max-streams-bidi
+tune.quic.retry-threshold tune.rcvbuf.client tune.rcvbuf.server tune.recv_enough tune.runqueue-depth
+tune.sched.low-latency tune.sndbuf.client tune.sndbuf.server tune.ssl.cachesize tune.ssl.capture-buffer-size
+tune.ssl.capture-cipherlist-size tune.ssl.default-dh-param tune.ssl.force-private-cache tune.ssl.hard-maxrecord
+tune.ssl.keylog tune.ssl.lifetime tune.ssl.maxrecord tune.ssl.ssl-ctx-cache-size tune.vars.global-max-size
+tune.vars.proc-max-size tune.vars.reqres-max-size tune.vars.sess-max-size tune.vars.txn-max-size
+tune.zlib.memlevel tune.zlib.windowsize uid ulimit-n unix-bind unsetenv user wurfl-cache-size wurfl-data-file
+wurfl-information-list wurfl-information-list-separator zero-warning`.split(/\s+/);
+
+/** A fresh GlobalConfig with HAProxy's defaults, before any global line. */
+export function initialGlobal(source: SourceRef): GlobalConfig {
+  return { source, maxconn: DEFAULT_GLOBAL_MAXCONN, log: [], daemon: false, bufsize: DEFAULT_BUFSIZE };
+}
+
+/** Applies one line of a `global` section to `g`, reporting errors and warnings into `diag`. */
+export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnostics): void {
+  const { args, source: at } = line;
+  const keyword = args[0] ?? '';
+  const value = args[1] ?? '';
+  switch (keyword) {
+    case 'log': {
+      const target = parseLogTarget(args.slice(1), diag, at);
+      if (target !== undefined) g.log.push(target);
+      return;
+    }
+    case 'daemon':
+      if (!diag.tooManyArgs(args, 0, at)) g.daemon = true;
+      return;
+    case 'maxconn': {
+      const n = readInteger(args, diag, at);
+      if (n !== undefined) g.maxconn = n;
+      return;
+    }
+    case 'nbthread': {
+      const n = readInteger(args, diag, at);
+      if (n === undefined) return;
+      if (n < 1 || n > MAX_NBTHREAD) {
+        diag.badValue(`'nbthread' value must be between 1 and ${MAX_NBTHREAD} (was ${n})`, at, { found: value });
+        return;
+      }
+      g.nbthread = n;
+      return;
+    }
+    case 'hard-stop-after':
+      readHardStopAfter(g, args, diag, at);
+      return;
+    case 'tune.bufsize': {
+      if (diag.tooManyArgs(args, 1, at)) return;
+      const n = parseSize(value);
+      if (n === undefined || n === 0) {
+        diag.badValue("'tune.bufsize' expects a positive integer argument (k, m or g suffix allowed).", at, {
+          found: value,
+        });
+        return;
+      }
+      g.bufsize = n;
+      return;
+    }
+    case 'user':
+    case 'group':
+      readAccount(g, keyword, args, diag, at);
+      return;
+    case 'uid':
+    case 'gid': {
+      const n = readInteger(args, diag, at);
+      if (n !== undefined) g[keyword] = n;
+      return;
+    }
+    case 'stats':
+      diag.notImplemented(`stats ${value}`, at, args[1] === 'socket' ? 'the admin socket is not opened' : 'ignored');
+      return;
+    default:
+      if (GLOBAL_KEYWORDS.includes(keyword)) {
+        diag.notImplemented(keyword, at);
+        return;
+      }
+      diag.error(
+        'ORCA_CONFIG_UNKNOWN_KEYWORD',
+        `unknown keyword '${keyword}' in 'global' section${suggestionSuffix(keyword, GLOBAL_KEYWORDS)}`,
+        at,
+        { found: keyword },
+      );
+  }
+}
+
+/** One non-negative integer argument; HAProxy's "'maxconn' expects an integer argument." otherwise. */
+function readInteger(args: readonly string[], diag: Diagnostics, at: SourceRef): number | undefined {
+  if (diag.tooManyArgs(args, 1, at)) return undefined;
+  const n = parseInteger(args[1] ?? '');
+  if (n === undefined) {
+    return diag.badValue(`'${args[0] ?? ''}' expects an integer argument.`, at, { found: args[1] ?? '' });
+  }
+  return n;
+}
+
+function readHardStopAfter(g: GlobalConfig, args: readonly string[], diag: Diagnostics, at: SourceRef): void {
+  const value = args[1] ?? '';
+  if (diag.tooManyArgs(args, 1, at)) return;
+  const t = parseTime(value);
+  if (t.kind === 'empty') {
+    diag.badValue("'hard-stop-after' expects <time> as argument.", at);
+  } else if (t.kind === 'bad-char') {
+    diag.badValue(`unexpected character '${t.char}' in argument to <hard-stop-after>.`, at, { found: value });
+  } else if (t.kind === 'overflow') {
+    diag.badValue(`timer overflow in argument <${value}> to <hard-stop-after> (maximum value is 2147483647 ms or ~24.8 days)`, at);
+  } else {
+    if (t.trailing !== undefined) diag.warn(trailingTimeWarning(value, t.trailing), at);
+    g.hardStopAfter = t.ms;
+  }
+}
+
+/** `user NAME` / `group NAME`: resolved through /etc/passwd and /etc/group now, as HAProxy does at parse time. */
+function readAccount(
+  g: GlobalConfig,
+  keyword: 'user' | 'group',
+  args: readonly string[],
+  diag: Diagnostics,
+  at: SourceRef,
+): void {
+  const name = args[1] ?? '';
+  if (diag.tooManyArgs(args, 1, at)) return;
+  if (name === '') {
+    diag.error('ORCA_CONFIG_SYNTAX', `'${keyword}' expects a ${keyword} name as argument.`, at);
+    return;
+  }
+  const id = keyword === 'user' ? lookupUserId(name) : lookupGroupId(name);
+  if (id === undefined) {
+    diag.error('ORCA_CONFIG_USER', `cannot find ${keyword} id for '${name}'`, at, { found: name });
+    return;
+  }
+  if (keyword === 'user') {
+    g.user = name;
+    g.uid = id;
+  } else {
+    g.group = name;
+    g.gid = id;
+  }
+}

@@ -1,0 +1,178 @@
+// The mutable state of one defaults/frontend/backend/listen section while it is parsed (HAProxy's struct proxy
+// before check_config_validity). Inheritance follows manual §4: a proxy starts as a copy of its defaults section.
+// Main thread only; turned into config/model.ts objects by config/build-config.ts.
+
+import type { Diagnostics } from '../diagnostics.js';
+import type { ConfigLine } from '../tokenize.js';
+import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, defaultProxyOptions } from '../defaults.js';
+import type {
+  HashTypeConfig,
+  LogTarget,
+  ProxyMode,
+  ProxyOptions,
+  SendProxy,
+  SourceRef,
+  TcpCheckRule,
+  Timeouts,
+} from '../model.js';
+
+export type SectionKind = 'defaults' | 'frontend' | 'backend' | 'listen';
+
+/** Options a `server` line may set and `default-server` may preset (§5.2); unset fields take HAProxy defaults. */
+export interface ServerSettings {
+  check?: boolean;
+  inter?: number;
+  fastinter?: number;
+  downinter?: number;
+  rise?: number;
+  fall?: number;
+  checkPort?: number;
+  /** Host as written; resolved with the server addresses after parsing. */
+  checkAddr?: string;
+  weight?: number;
+  backup?: boolean;
+  disabled?: boolean;
+  maxconn?: number;
+  maxqueue?: number;
+  sendProxy?: SendProxy;
+  checkSendProxy?: boolean;
+  slowstart?: number;
+  cookie?: string;
+  /** `init-addr` methods (§5.2); only `none` and literal IPs change anything in orcalb (resolution fallback). */
+  initAddr?: string[];
+}
+
+export interface ServerDraft {
+  readonly source: SourceRef;
+  readonly name: string;
+  /** Host as written (numeric or a name to resolve). */
+  readonly host: string;
+  readonly port: number;
+  readonly settings: ServerSettings;
+}
+
+export interface BindDraft {
+  readonly source: SourceRef;
+  /** Host as written ('' or '*' already mapped to 0.0.0.0). */
+  readonly host: string;
+  readonly port: number;
+  readonly acceptProxy: boolean;
+  /** The address word of the bind line, for "invalid address: 'x' in 'x:80'" and logs. */
+  readonly spec: string;
+  readonly text: string;
+}
+
+/** A `log` line: `log global` is kept as a reference and resolved against the global section at build time. */
+export type LogDraft = { readonly kind: 'global'; readonly source: SourceRef } | { readonly kind: 'target'; readonly target: LogTarget };
+
+export interface NamedRef {
+  readonly name: string;
+  readonly source: SourceRef;
+}
+
+export interface ProxyDraft {
+  kind: SectionKind;
+  name: string;
+  source: SourceRef;
+  mode: ProxyMode;
+  modeSource: SourceRef | undefined;
+  maxconn: number | undefined;
+  fullconn: number | undefined;
+  retries: number;
+  timeouts: Timeouts;
+  options: ProxyOptions;
+  /** The last `option httplog/tcplog` line and the section it was written in ("overrides previous" warning). */
+  logOption: { text: string; section: SourceRef } | undefined;
+  balance: { algorithm: string; args: string[]; source: SourceRef } | undefined;
+  hashType: HashTypeConfig;
+  logs: LogDraft[];
+  defaultBackend: NamedRef | undefined;
+  useBackends: NamedRef[];
+  binds: BindDraft[];
+  servers: ServerDraft[];
+  defaultServer: ServerSettings;
+  /** The last check-type option (`option tcp-check`, `option httpchk`, ...); undefined: plain connect checks. */
+  checkOption: { name: string; source: SourceRef } | undefined;
+  tcpCheckRules: TcpCheckRule[];
+  /** True while the rules are the ones copied from defaults: the proxy's first `tcp-check` line replaces them. */
+  tcpCheckInherited: boolean;
+  disabled: boolean;
+  description: string | undefined;
+  /** `stats` lines written in this very section (not inherited): decides statsOnly. */
+  statsLines: SourceRef[];
+}
+
+/** What every proxy keyword handler receives: the section being built, the line, and the collector. */
+export interface ProxyLineContext {
+  readonly proxy: ProxyDraft;
+  readonly line: ConfigLine;
+  readonly args: readonly string[];
+  readonly at: SourceRef;
+  readonly diag: Diagnostics;
+}
+
+/** A fresh section with HAProxy's built-in defaults (what a `defaults` section without `from` starts from). */
+export function initialDraft(kind: SectionKind, name: string, source: SourceRef): ProxyDraft {
+  return {
+    kind,
+    name,
+    source,
+    mode: DEFAULT_MODE,
+    modeSource: undefined,
+    maxconn: undefined,
+    fullconn: undefined,
+    retries: DEFAULT_RETRIES,
+    timeouts: {},
+    options: defaultProxyOptions(),
+    logOption: undefined,
+    balance: undefined,
+    hashType: { ...DEFAULT_HASH_TYPE },
+    logs: [],
+    defaultBackend: undefined,
+    useBackends: [],
+    binds: [],
+    servers: [],
+    defaultServer: {},
+    checkOption: undefined,
+    tcpCheckRules: [],
+    tcpCheckInherited: false,
+    disabled: false,
+    description: undefined,
+    statsLines: [],
+  };
+}
+
+/**
+ * A new section that takes its initial settings from `parent` (a defaults section), as §4 describes.
+ * Section-local things (binds, servers, use_backend rules, stats lines, description) are never inherited.
+ */
+export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string, source: SourceRef): ProxyDraft {
+  const copy = structuredClone(parent);
+  return {
+    ...copy,
+    kind,
+    name,
+    source,
+    binds: [],
+    servers: [],
+    useBackends: [],
+    statsLines: [],
+    description: undefined,
+    tcpCheckInherited: copy.tcpCheckRules.length > 0,
+  };
+}
+
+/** How HAProxy names a proxy in messages: `backend 'b'`, `frontend 'f'`, `proxy 'l'` for a listen section. */
+export function proxyLabel(proxy: { readonly kind: SectionKind; readonly name: string }): string {
+  return `${proxy.kind === 'listen' ? 'proxy' : proxy.kind} '${proxy.name}'`;
+}
+
+/** True when the section has HAProxy's frontend capability (frontend, listen, and defaults for presets). */
+export function hasFrontendCap(kind: SectionKind): boolean {
+  return kind !== 'backend';
+}
+
+/** True when the section has HAProxy's backend capability (backend, listen, and defaults for presets). */
+export function hasBackendCap(kind: SectionKind): boolean {
+  return kind !== 'frontend';
+}

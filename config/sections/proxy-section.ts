@@ -1,0 +1,186 @@
+// One line of a defaults/frontend/backend/listen section: looks the keyword up in the §4.1 matrix, applies
+// HAProxy 2.6's capability rules (errors in defaults, "ignored because ... has no backend capability" warnings),
+// then runs the keyword's handler or warns that orcalb does not implement it yet. Main thread, config parsing.
+
+import { parseBalanceLine, parseHashTypeLine } from '../keywords/balance.js';
+import { parseBindLine } from '../keywords/bind.js';
+import { parseProxyLogLine } from '../keywords/log.js';
+import { parseOptionLine } from '../keywords/option.js';
+import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
+import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
+import { parseTcpCheckLine } from '../keywords/tcp-check.js';
+import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
+import { suggestionSuffix } from '../keyword-suggestion.js';
+import { parseInteger } from '../units.js';
+import type { ProxyLineContext } from './proxy-draft.js';
+
+type Handler = (ctx: ProxyLineContext) => void;
+
+/** Keywords orcalb acts on (a two-word key such as `tcp-check send` falls back to its first word). */
+const HANDLERS: Readonly<Record<string, Handler>> = {
+  mode: parseMode,
+  maxconn: (ctx) => setCount(ctx, 'maxconn'),
+  fullconn: (ctx) => setCount(ctx, 'fullconn'),
+  retries: (ctx) => setCount(ctx, 'retries'),
+  default_backend: parseDefaultBackend,
+  use_backend: parseUseBackend,
+  bind: parseBindLine,
+  server: parseServerLine,
+  'default-server': parseDefaultServerLine,
+  balance: parseBalanceLine,
+  'hash-type': parseHashTypeLine,
+  timeout: parseTimeoutLine,
+  contimeout: parseLegacyTimeoutLine,
+  clitimeout: parseLegacyTimeoutLine,
+  srvtimeout: parseLegacyTimeoutLine,
+  option: parseOptionLine,
+  log: parseProxyLogLine,
+  'tcp-check': parseTcpCheckLine,
+  disabled: (ctx) => setDisabled(ctx, true),
+  enabled: (ctx) => setDisabled(ctx, false),
+  description: (ctx) => {
+    ctx.proxy.description = ctx.args.slice(1).join(' ');
+  },
+  stats: parseStats,
+};
+
+/** What a known-but-not-implemented keyword's warning says happens instead (default: "ignored"). */
+const CONSEQUENCES: Readonly<Record<string, string>> = {
+  cookie: 'no cookie persistence (comes with the HTTP mode)',
+  'http-check': 'servers get plain TCP connect checks',
+  acl: 'ignored (ACLs come with the HTTP mode)',
+};
+
+/** Parses one line of a proxy section into `ctx.proxy`. Never throws; problems go to `ctx.diag`. */
+export function parseProxyLine(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const first = args[0] ?? '';
+  if (first === 'no' || first === 'default') {
+    if (args[1] === 'option') return checkedRun(ctx, args.slice(1), parseOptionLine);
+    if (args[1] === 'log' && first === 'no') return checkedRun(ctx, args.slice(1), parseProxyLogLine);
+    diag.error('ORCA_CONFIG_SYNTAX', `negation/default is not supported for '${args[1] ?? ''}'.`, at);
+    return;
+  }
+  const match = matchProxyKeyword(args);
+  if (match === undefined) {
+    const hint = suggestionSuffix(first, PROXY_FIRST_WORDS);
+    diag.error('ORCA_CONFIG_UNKNOWN_KEYWORD', `unknown keyword '${first}' in '${proxy.kind}' section${hint}`, at, {
+      found: first,
+    });
+    return;
+  }
+  if (!allowedHere(ctx, match)) return;
+  const handler = HANDLERS[match.key] ?? HANDLERS[first];
+  if (handler !== undefined) handler(ctx);
+  else diag.notImplemented(match.key, at, CONSEQUENCES[first]);
+}
+
+/** Runs `handler` for `no option ...` / `no log` after the same capability check the plain keyword gets. */
+function checkedRun(ctx: ProxyLineContext, keywordArgs: readonly string[], handler: Handler): void {
+  const match = matchProxyKeyword(keywordArgs);
+  if (match !== undefined && !allowedHere(ctx, match)) return;
+  handler(ctx);
+}
+
+/** HAProxy's placement rules for a matched keyword; false when the line must not be applied. */
+function allowedHere(ctx: ProxyLineContext, match: KeywordMatch): boolean {
+  const { at, diag, proxy } = ctx;
+  const [inDefaults, frontend, backend] = match.caps;
+  if (proxy.kind === 'defaults') {
+    if (inDefaults === '-') {
+      diag.error('ORCA_CONFIG_SYNTAX', `'${match.key}' not allowed in 'defaults' section.`, at);
+      return false;
+    }
+    if (inDefaults === '!' && proxy.name === '') {
+      diag.error('ORCA_CONFIG_SYNTAX', `'${match.key}' not allowed in anonymous 'defaults' section.`, at);
+      return false;
+    }
+    return true;
+  }
+  const word = match.key.split(' ')[0] ?? match.key;
+  // A keyword the section's side lacks: a frontend-only keyword in a backend, or the other way round.
+  const missing =
+    proxy.kind === 'frontend' && frontend === '-' ? 'backend'
+    : proxy.kind === 'backend' && backend === '-' ? 'frontend'
+    : undefined;
+  if (missing === undefined) return true;
+  const who = `${proxy.kind} '${proxy.name}'`;
+  if (word === 'server' || word === 'default-server') {
+    diag.error('ORCA_CONFIG_SYNTAX', `'${word}' not allowed because ${who} has no backend capability.`, at);
+    return false;
+  }
+  // HAProxy points at the keyword people usually meant.
+  const hint = word === 'maxconn' ? " Maybe you want 'fullconn' instead ?" : word === 'fullconn' ? " Maybe you want 'maxconn' instead ?" : '';
+  diag.warn(`'${word}' ignored because ${who} has no ${missing} capability.${hint}`, at);
+  return false;
+}
+
+function parseMode(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  if (diag.tooManyArgs(args, 1, at)) return;
+  const mode = args[1];
+  if (mode !== 'tcp' && mode !== 'http') {
+    diag.badValue(`unknown proxy mode '${mode ?? ''}'.`, at, { found: mode ?? '' });
+    return;
+  }
+  proxy.mode = mode;
+  proxy.modeSource = at;
+}
+
+/** maxconn / fullconn / retries: one non-negative integer (HAProxy's atol() would read garbage as 0). */
+function setCount(ctx: ProxyLineContext, field: 'maxconn' | 'fullconn' | 'retries'): void {
+  const { args, at, diag, proxy } = ctx;
+  if (diag.tooManyArgs(args, 1, at)) return;
+  const n = parseInteger(args[1] ?? '');
+  if (n === undefined) {
+    diag.badValue(`'${args[0] ?? ''}' expects an integer argument.`, at, { found: args[1] ?? '' });
+    return;
+  }
+  proxy[field] = n;
+}
+
+function parseDefaultBackend(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const name = args[1] ?? '';
+  if (name === '') {
+    diag.error('ORCA_CONFIG_SYNTAX', "'default_backend' expects a backend name.", at);
+    return;
+  }
+  if (diag.tooManyArgs(args, 1, at)) return;
+  proxy.defaultBackend = { name, source: at };
+}
+
+/** `use_backend <name> [if|unless cond]`: not routed yet, but a static name must exist (validate.ts checks). */
+function parseUseBackend(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const name = args[1] ?? '';
+  if (name === '') {
+    diag.error('ORCA_CONFIG_SYNTAX', "'use_backend' requires a backend name.", at);
+    return;
+  }
+  diag.notImplemented('use_backend', at, 'connections go to the default_backend');
+  // A log-format name (`%[req.hdr(host)]`) is only known at run time.
+  if (!name.includes('%[')) proxy.useBackends.push({ name, source: at });
+}
+
+function setDisabled(ctx: ProxyLineContext, disabled: boolean): void {
+  if (!ctx.diag.tooManyArgs(ctx.args, 0, ctx.at)) ctx.proxy.disabled = disabled;
+}
+
+const STATS_WORDS = [
+  'admin', 'auth', 'enable', 'hide-version', 'http-request', 'realm', 'refresh', 'scope', 'show-desc',
+  'show-legends', 'show-modules', 'show-node', 'uri',
+];
+
+/** Every `stats` line: remembered (it makes a server-less proxy "stats only") and warned about. */
+function parseStats(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const sub = args[1] ?? '';
+  if (!STATS_WORDS.includes(sub)) {
+    const list = STATS_WORDS.map((w) => `'${w}'`).join(', ');
+    diag.badValue(`'stats' expects one of ${list}${suggestionSuffix(sub, STATS_WORDS)}`, at, { found: sub });
+    return;
+  }
+  proxy.statsLines.push(at);
+  diag.warn(`the stats page is not implemented yet; 'stats ${sub}' is ignored`, at);
+}

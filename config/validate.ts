@@ -1,0 +1,120 @@
+// Checks that need the whole configuration (HAProxy's check_config_validity): duplicate proxy names, backend
+// references of default_backend/use_backend, frontend/backend mode compatibility, and the warnings HAProxy 2.6
+// gives on a finished config, plus orcalb's "not implemented yet" notes per proxy. Main thread, after parsing.
+
+import type { ParsedConfig } from './config-parser.js';
+import type { Diagnostics } from './diagnostics.js';
+import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
+
+/** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
+export function isStatsOnly(p: ProxyDraft): boolean {
+  return (
+    hasFrontendCap(p.kind) &&
+    p.statsLines.length > 0 &&
+    p.servers.length === 0 &&
+    p.defaultBackend === undefined &&
+    p.useBackends.length === 0
+  );
+}
+
+/** Runs every whole-config check on `parsed`, reporting into `diag`. Never throws. */
+export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
+  const { proxies } = parsed;
+  checkDuplicateNames(proxies, diag);
+  const backends = new Map<string, ProxyDraft>();
+  for (const p of proxies) if (hasBackendCap(p.kind) && !backends.has(p.name)) backends.set(p.name, p);
+  let listeners = 0;
+  for (const p of proxies) {
+    if (hasFrontendCap(p.kind)) {
+      checkBackendRefs(p, backends, diag);
+      if (!isStatsOnly(p) && !p.disabled) listeners += p.binds.length;
+    }
+    proxyWarnings(p, diag);
+  }
+  if (listeners === 0 && proxies.length > 0) {
+    diag.warn('Configuration file has no error but will not start (no listener).', parsed.global.source);
+  }
+}
+
+/** §4: proxies whose capabilities overlap (frontend/frontend, backend/backend, listen/any) need distinct names. */
+function checkDuplicateNames(proxies: readonly ProxyDraft[], diag: Diagnostics): void {
+  proxies.forEach((p, i) => {
+    const clash = proxies
+      .slice(0, i)
+      .find(
+        (q) =>
+          q.name === p.name &&
+          ((hasFrontendCap(p.kind) && hasFrontendCap(q.kind)) || (hasBackendCap(p.kind) && hasBackendCap(q.kind))),
+      );
+    if (clash === undefined || p.name === '') return;
+    diag.error(
+      'ORCA_CONFIG_REFERENCE',
+      `${proxyLabel(p)} has the same name as ${proxyLabel(clash)} declared at ${clash.source.file}:${clash.source.line}.`,
+      p.source,
+      { found: p.name },
+    );
+  });
+}
+
+/** default_backend and static use_backend names must be proxies with a backend side, of a compatible mode. */
+function checkBackendRefs(p: ProxyDraft, backends: ReadonlyMap<string, ProxyDraft>, diag: Diagnostics): void {
+  const refs = [
+    ...(p.defaultBackend === undefined ? [] : [{ ref: p.defaultBackend, what: 'default_backend' }]),
+    ...p.useBackends.map((ref) => ({ ref, what: 'use_backend' })),
+  ];
+  for (const { ref, what } of refs) {
+    const target = backends.get(ref.name);
+    if (target === undefined) {
+      diag.error('ORCA_CONFIG_REFERENCE', `Proxy '${p.name}': unable to find required ${what}: '${ref.name}'.`, ref.source, {
+        found: ref.name,
+      });
+      continue;
+    }
+    // An HTTP frontend cannot hand its parsed requests to a TCP backend; TCP to HTTP is an allowed upgrade.
+    if (what === 'default_backend' && p.mode === 'http' && target.mode === 'tcp') {
+      diag.error(
+        'ORCA_CONFIG_REFERENCE',
+        `http ${p.kind === 'listen' ? 'proxy' : p.kind} '${p.name}' (${p.source.file}:${p.source.line}) tries to use ` +
+          `incompatible tcp ${target.kind === 'listen' ? 'proxy' : target.kind} '${target.name}' ` +
+          `(${target.source.file}:${target.source.line}) as its default backend (see 'mode').`,
+        ref.source,
+      );
+    }
+  }
+}
+
+/** HAProxy's end-of-parse warnings for one proxy, and orcalb's notes on what it does not do yet. */
+function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
+  const label = proxyLabel(p);
+  const statsOnly = isStatsOnly(p);
+  if (statsOnly) {
+    const binds = p.binds.map((b) => `${b.host}:${b.port}`).join(', ');
+    diag.warn(
+      `the stats page is not implemented yet; ${label} only serves stats, so ${binds === '' ? 'it' : binds} is not opened`,
+      p.source,
+    );
+  } else if (p.mode === 'http') {
+    diag.warn(`HTTP mode is not implemented yet; proxy '${p.name}' forwards as TCP`, p.modeSource ?? p.source);
+  }
+  if (hasFrontendCap(p.kind) && p.binds.length === 0 && !p.disabled) {
+    diag.warn(`${label} has no 'bind' directive. Please declare it as a backend if this was intended.`, p.source);
+  }
+  const t = p.timeouts;
+  const missing =
+    (hasFrontendCap(p.kind) && t.client === undefined) ||
+    (hasBackendCap(p.kind) && (t.connect === undefined || t.server === undefined));
+  if (missing && !p.disabled && !statsOnly) {
+    diag.warn(
+      `missing timeouts for ${label}. While not properly invalid, you will certainly encounter various problems ` +
+        "with such a configuration. To fix this, please ensure that all following timeouts are set to a non-zero " +
+        "value: 'client', 'connect', 'server'.",
+      p.source,
+    );
+  }
+  if (hasBackendCap(p.kind) && p.tcpCheckRules.length > 0 && p.checkOption?.name !== 'tcp-check') {
+    diag.warn(`${label} uses tcp-check rules without 'option tcp-check', so the rules are ignored.`, p.source);
+  }
+  if (p.mode === 'tcp' && p.options.forwardfor !== undefined) {
+    diag.warn(`'option forwardfor' ignored for ${label} as it requires HTTP mode.`, p.source);
+  }
+}

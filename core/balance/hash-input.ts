@@ -1,0 +1,182 @@
+// Key extraction for the hashing algorithms (HAProxy 2.6 §4.2 `balance source|uri|url_param|hdr`, backend.c
+// get_server_sh/uh/ph/hh): what part of the client address or HTTP request gets hashed. No hashing policy here.
+// Pure functions; forwarder threads call them per connection (source) or per request (L7).
+
+import { isIP } from 'node:net';
+
+/**
+ * The 4 (IPv4) or 16 (IPv6) bytes of a numeric address as Node prints it ('127.0.0.1', '::1', '::ffff:10.0.0.1',
+ * 'fe80::1%eth0'). Returns undefined for anything else (e.g. a UNIX socket path). Allocates; never throws.
+ */
+export function addressBytes(address: string): Uint8Array | undefined {
+  const zone = address.indexOf('%');
+  const text = zone >= 0 ? address.slice(0, zone) : address;
+  const family = isIP(text);
+  if (family === 4) return ipv4Bytes(text);
+  if (family === 6) return ipv6Bytes(text);
+  return undefined;
+}
+
+function ipv4Bytes(text: string): Uint8Array {
+  // isIP() already checked the form: four decimal octets 0..255.
+  return Uint8Array.from(text.split('.'), Number);
+}
+
+function ipv6Bytes(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(16);
+  const halves = text.split('::');
+  const head = halves[0] === '' || halves[0] === undefined ? [] : halves[0].split(':');
+  const tail = halves.length > 1 && halves[1] !== '' && halves[1] !== undefined ? halves[1].split(':') : [];
+  // A trailing dotted quad ('::ffff:1.2.3.4') stands for the last two 16-bit groups.
+  const groups = (parts: string[]): number[] =>
+    parts.flatMap((p) => {
+      if (!p.includes('.')) return [parseInt(p, 16)];
+      const [a = 0, b = 0, c = 0, d = 0] = ipv4Bytes(p);
+      return [(a << 8) | b, (c << 8) | d];
+    });
+  const first = groups(head);
+  const last = groups(tail);
+  const all = halves.length > 1 ? [...first, ...new Array<number>(8 - first.length - last.length).fill(0), ...last] : first;
+  if (all.length !== 8) return undefined;
+  all.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+/**
+ * The `balance source` hash: the address bytes read as big-endian 32-bit words, XORed together (HAProxy 2.6
+ * get_server_sh; the hash-type *function* is not applied to source, only `avalanche` is, by the caller).
+ * 127.0.0.1 → 0x7f000001; ::1 → 1. Undefined when `address` is not a numeric IP. Never throws.
+ */
+export function sourceAddressHash(address: string | Uint8Array): number | undefined {
+  const bytes = typeof address === 'string' ? addressBytes(address) : address;
+  if (bytes === undefined || (bytes.length !== 4 && bytes.length !== 16)) return undefined;
+  let h = 0;
+  for (let i = 0; i < bytes.length; i += 4) {
+    h ^= ((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0);
+  }
+  return h >>> 0;
+}
+
+/** `balance uri` options (HAProxy: len, depth, whole, path-only). */
+export interface UriHashOptions {
+  /** Hash at most this many characters (0 = no limit). */
+  readonly len: number;
+  /** Hash at most this many directories: stop at the (depth+1)-th '/' (0 = no limit). */
+  readonly depth: number;
+  /** Keep the query string (default: stop at '?'). */
+  readonly whole: boolean;
+  /** Hash only the path of an absolute URI (drop scheme and authority). */
+  readonly pathOnly: boolean;
+}
+
+/** Parses `balance uri` arguments; returns an error text for bad ones. Config time; pure. */
+export function parseUriArgs(args: readonly string[]): UriHashOptions | string {
+  let len = 0;
+  let depth = 0;
+  let whole = false;
+  let pathOnly = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === 'len' || a === 'depth') {
+      const n = Number(args[i + 1]);
+      if (!Number.isInteger(n) || n <= 0) return `uri : '${a}' expects a positive integer (got '${args[i + 1] ?? ''}')`;
+      if (a === 'len') len = n;
+      else depth = n;
+      i++;
+    } else if (a === 'whole') whole = true;
+    else if (a === 'path-only') pathOnly = true;
+    else return `uri only accepts parameters 'len', 'depth', 'path-only', and 'whole' (got '${a ?? ''}')`;
+  }
+  return { len, depth, whole, pathOnly };
+}
+
+// The path of an absolute-form URI ("http://host/p?q" → "/p?q"); origin-form URIs are already a path.
+function uriPath(uri: string): string {
+  if (uri.startsWith('/')) return uri;
+  const scheme = uri.indexOf('://');
+  if (scheme < 0) return '';
+  const slash = uri.indexOf('/', scheme + 3);
+  return slash < 0 ? '' : uri.slice(slash);
+}
+
+/** The part of a request URI that `balance uri` hashes. Pure; forwarder thread. */
+export function uriHashInput(uri: string, options: UriHashOptions): string {
+  let text = options.pathOnly ? uriPath(uri) : uri;
+  if (options.len > 0) text = text.slice(0, options.len);
+  let slashes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // HAProxy counts the leading '/' too, so depth N keeps N directories and stops at slash number N+1.
+    if (c === 0x2f && options.depth > 0 && ++slashes === options.depth + 1) return text.slice(0, i);
+    if (c === 0x3f && !options.whole) return text.slice(0, i);
+  }
+  return text;
+}
+
+/**
+ * The value of query parameter `name` in `uri` (`balance url_param`), up to the next '&'; undefined when absent
+ * (the caller then falls back to round robin, as HAProxy does). The name match is exact and case-sensitive.
+ */
+export function urlParamValue(uri: string, name: string): string | undefined {
+  const q = uri.indexOf('?');
+  if (q < 0) return undefined;
+  let at = q + 1;
+  while (at < uri.length) {
+    const amp = uri.indexOf('&', at);
+    const end = amp < 0 ? uri.length : amp;
+    if (uri.startsWith(name, at) && uri.charCodeAt(at + name.length) === 0x3d && at + name.length < end) {
+      return uri.slice(at + name.length + 1, end);
+    }
+    at = end + 1;
+  }
+  return undefined;
+}
+
+/**
+ * What `balance hdr(name)` hashes from a header value: its first comma-separated element, trimmed; with
+ * `use_domain_only`, only the label before the last dot ('www.example.com' → 'example'). Undefined when empty.
+ */
+export function headerHashInput(value: string | undefined, useDomainOnly: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  const comma = value.indexOf(',');
+  const first = (comma < 0 ? value : value.slice(0, comma)).trim();
+  if (first === '') return undefined;
+  if (!useDomainOnly) return first;
+  const lastDot = first.lastIndexOf('.');
+  if (lastDot < 0) return first;
+  return first.slice(first.lastIndexOf('.', lastDot - 1) + 1, lastDot);
+}
+
+/** What an L7 key extractor reads from a request. */
+export interface HttpKeySource {
+  readonly uri: string;
+  /** First value of a header, case-insensitive name; undefined when absent. */
+  header(name: string): string | undefined;
+}
+
+/**
+ * Builds, once per backend, the function the HTTP forwarder calls per request to get `PickRequest.key` for the
+ * L7 hashes (uri, url_param, hdr). Returns undefined for other algorithms or bad args (config validation reports
+ * those). The extractor returns undefined when the request lacks the key: the balancer then round-robins.
+ */
+export function createHttpKeyExtractor(
+  algorithm: string,
+  args: readonly string[],
+): ((request: HttpKeySource) => string | undefined) | undefined {
+  if (algorithm === 'uri') {
+    const options = parseUriArgs(args);
+    if (typeof options === 'string') return undefined;
+    return (request) => uriHashInput(request.uri, options);
+  }
+  const name = args[0];
+  if (name === undefined || name === '') return undefined;
+  if (algorithm === 'url_param') return (request) => urlParamValue(request.uri, name);
+  if (algorithm === 'hdr') {
+    const domainOnly = args[1] === 'use_domain_only';
+    return (request) => headerHashInput(request.header(name), domainOnly);
+  }
+  return undefined;
+}

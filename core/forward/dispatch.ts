@@ -1,0 +1,131 @@
+// Chooses a server and connects to it, with HAProxy's `retries`, turn-around delay, `option redispatch` (on the last
+// retry, to another server) and the backend queue when every usable server is at its maxconn (§4.2 retries,
+// option redispatch, timeout queue). Forwarder threads; waits on the shared `released` word, never on messages.
+
+import type net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eligibleServers } from '../balance/balancer.js';
+import { OrcaError } from '../errors.js';
+import type { ServerView } from '../shared/server-slot.js';
+import type { ConnAccounting } from '../shared/conn-accounting.js';
+import { releasedIndex } from '../shared/conn-accounting.js';
+import type { SharedState } from '../shared/state-buffer.js';
+import { hasFreeSlot, type BackendRuntime } from './backend-runtime.js';
+import { connectServer } from './connect-server.js';
+
+export interface DispatchContext {
+  readonly state: SharedState;
+  readonly accounting: ConnAccounting;
+  readonly thread: number;
+  /** Hash key for address/L7 algorithms (client address for `source`). */
+  readonly key?: string;
+  /** Aborted when the client went away or orcalb hard-stops. */
+  readonly signal?: AbortSignal;
+}
+
+export interface Dispatched {
+  /** Index of the server in its backend. */
+  readonly server: number;
+  readonly socket: net.Socket;
+}
+
+/** Longest single wait on the shared `released` word; bounds how long an aborted waiter lingers. */
+const QUEUE_WAIT_SLICE_MS = 250;
+
+/**
+ * Returns a connected server socket whose slot is already counted in the shared buffer (the caller must call
+ * accounting.serverClosed when it ends), or rejects with an OrcaError (no server, queue timeout, connect failures
+ * after all retries). Never throws synchronously.
+ */
+export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Dispatched> {
+  const cfg = rt.config;
+  const tried = new Set<number>();
+  let retriesLeft = cfg.retries;
+  let current: ServerView | undefined;
+  let lastError: OrcaError | undefined;
+  for (;;) {
+    if (ctx.signal?.aborted === true) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
+    current ??= await pickOrQueue(rt, ctx, tried);
+    const slotIndex = rt.serverSlotIndexes[current.index] ?? 0;
+    const srvCfg = cfg.servers[current.index];
+    if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
+    ctx.accounting.serverOpened(ctx.thread, rt.index, slotIndex);
+    try {
+      const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);
+      return { server: current.index, socket };
+    } catch (e) {
+      ctx.accounting.serverClosed(ctx.thread, rt.index, slotIndex);
+      lastError = e instanceof OrcaError ? e : new OrcaError('ORCA_SERVER_CONNECT_ERROR', String(e));
+      rt.serverSlots[current.index]?.add('connectErrors', 1);
+      rt.slot.add('connectErrors', 1);
+      if (retriesLeft <= 0) throw lastError;
+      retriesLeft--;
+      if (shouldRedispatch(rt, current, retriesLeft)) {
+        // Another server, at once: the failed one is skipped while any other is usable.
+        tried.add(current.index);
+        rt.serverSlots[current.index]?.add('redispatches', 1);
+        rt.slot.add('redispatches', 1);
+        current = undefined;
+      } else {
+        // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
+        rt.serverSlots[current.index]?.add('retries', 1);
+        rt.slot.add('retries', 1);
+        await sleep(Math.min(cfg.timeouts.connect ?? 1000, 1000), undefined, { ref: false });
+      }
+    }
+  }
+}
+
+/** Algorithms HAProxy files under "hash" (BE_LB_KIND_HI): a retry stays on the server the key maps to. */
+const HASH_KIND = new Set(['source', 'uri', 'url_param', 'hdr', 'random', 'rdp-cookie']);
+
+/**
+ * HAProxy 2.6's rule (backend.c, after a failed connect) with `option redispatch`: move to another server when the
+ * failed one is no longer running, on the last retry, or at once whenever more than one server is active and the
+ * algorithm is not a hash (no key pins the client to this server). Without the option: never.
+ */
+function shouldRedispatch(rt: BackendRuntime, server: ServerView, retriesLeft: number): boolean {
+  if (!rt.config.options.redispatch) return false;
+  if (!server.isUp() || retriesLeft === 0) return true;
+  return rt.slot.load('activeServers') > 1 && !HASH_KIND.has(rt.config.balance.algorithm);
+}
+
+/** A usable server with a free slot, waiting in the backend queue (timeout queue) while all are full. */
+async function pickOrQueue(rt: BackendRuntime, ctx: DispatchContext, tried: Set<number>): Promise<ServerView> {
+  const deadline = rt.config.timeouts.queue === undefined ? Infinity : Date.now() + rt.config.timeouts.queue;
+  const wordIndex = releasedIndex(ctx.state, rt.index);
+  let queued = false;
+  try {
+    for (;;) {
+      const seen = Atomics.load(ctx.state.i32, wordIndex);
+      const pick = rt.balancer.pick({
+        ...(ctx.key === undefined ? {} : { key: ctx.key }),
+        skip: (s) => tried.has(s.index) || !hasFreeSlot(s),
+      });
+      if (pick !== undefined) return pick;
+      const eligible = eligibleServers(rt.view);
+      if (tried.size > 0 && eligible.length > 0 && eligible.every((s) => tried.has(s.index))) {
+        // Every usable server failed once: retries go on over all of them again.
+        tried.clear();
+        continue;
+      }
+      const waiting = eligible.filter((s) => !tried.has(s.index));
+      if (waiting.length === 0) {
+        rt.slot.add('noServer', 1);
+        throw new OrcaError('ORCA_NO_SERVER', `backend '${rt.config.name}' has no server available`);
+      }
+      // Every usable server is at its maxconn: wait for a slot to be released on any thread.
+      if (!queued) {
+        queued = true;
+        rt.slot.add('queued', 1);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new OrcaError('ORCA_QUEUE_TIMEOUT', `waited ${rt.config.timeouts.queue ?? 0} ms in queue`);
+      if (ctx.signal?.aborted === true) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while queued');
+      const wait = Atomics.waitAsync(ctx.state.i32, wordIndex, seen, Math.min(left, QUEUE_WAIT_SLICE_MS));
+      if (wait.async) await wait.value;
+    }
+  } finally {
+    if (queued) rt.slot.add('queued', -1);
+  }
+}

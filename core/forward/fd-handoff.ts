@@ -1,0 +1,128 @@
+// Moves an accepted TCP connection from the acceptor thread to a forwarder thread: Node cannot transfer a
+// net.Socket between worker_threads, so the acceptor dup()s the kernel fd (native/fd-dup.c), closes its own copy,
+// and posts the fd number; the forwarder wraps it in a new net.Socket. Acceptor and forwarder threads.
+
+import { closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { OrcaError } from '../errors.js';
+
+/** The addon's one function: a new fd for the same open socket, with FD_CLOEXEC set. Throws on errno. */
+export type FdDup = (fd: number) => number;
+
+/**
+ * Where `npm install` leaves the addon, relative to this module: dist/core/forward/ when compiled (the normal
+ * case: tests and `npm start` run dist/), core/forward/ when a loader runs the .ts file directly.
+ */
+const ADDON_CANDIDATES = ['../../../build/Release/fd_dup.node', '../../build/Release/fd_dup.node'] as const;
+
+const requireHere = createRequire(import.meta.url);
+
+/** The addon's exports, checked at run time because require() of a .node file is untyped. */
+function dupOf(mod: unknown): FdDup | undefined {
+  if (typeof mod !== 'object' || mod === null || !('dup' in mod)) return undefined;
+  const dup: unknown = mod.dup;
+  if (typeof dup !== 'function') return undefined;
+  return (fd: number): number => {
+    const out: unknown = Reflect.apply(dup, undefined, [fd]);
+    if (typeof out !== 'number') throw new TypeError(`fd_dup.dup returned ${typeof out}`);
+    return out;
+  };
+}
+
+/**
+ * Loads build/Release/fd_dup.node via createRequire. Returns undefined, never throws, when it is missing or
+ * cannot be loaded (the caller then falls back to `--accept reuseport`). `addonPath` overrides the search,
+ * resolved against this module. Any thread; each thread that loads it gets its own module instance.
+ */
+export function loadFdDup(addonPath?: string): FdDup | undefined {
+  const candidates = addonPath === undefined ? ADDON_CANDIDATES : [addonPath];
+  for (const candidate of candidates) {
+    try {
+      const dup = dupOf(requireHere(candidate));
+      if (dup !== undefined) return dup;
+    } catch {
+      // Not built, built for another platform, or not at this path: try the next place.
+    }
+  }
+  return undefined;
+}
+
+/** The part of libuv's stream handle we read: `fd` is uv_fileno(), -1 on platforms or states without one. */
+interface HandleWithFd {
+  readonly fd: number;
+}
+
+function isHandleWithFd(handle: unknown): handle is HandleWithFd {
+  return typeof handle === 'object' && handle !== null && 'fd' in handle && typeof handle.fd === 'number';
+}
+
+/**
+ * The kernel fd behind a socket, or undefined when it has none (not yet connected, destroyed, or a platform
+ * where libuv exposes no fd). Reads Node's internal `_handle`, guarded at run time. Any thread.
+ */
+export function socketFd(socket: net.Socket): number | undefined {
+  // `_handle` is not in @types/node; Reflect.get keeps the read typed as unknown instead of any.
+  const handle: unknown = Reflect.get(socket, '_handle');
+  if (!isHandleWithFd(handle) || handle.fd < 0) return undefined;
+  return handle.fd;
+}
+
+/**
+ * Acceptor side: duplicates the socket's fd, then destroys the socket (closing only the acceptor's copy: the
+ * connection stays open through the duplicate, and no FIN is sent because close() of one of two fds does not
+ * shut the socket down). Returns the new fd, which the caller must hand off or `discardFd`.
+ * The socket should come from a `pauseOnConnect` server so no byte was read into this thread.
+ * Throws OrcaError ORCA_INTERNAL if the socket has no fd or dup fails (the socket is destroyed either way).
+ */
+export function detachSocket(socket: net.Socket, dup: FdDup): number {
+  const fd = socketFd(socket);
+  if (fd === undefined) {
+    socket.destroy();
+    throw new OrcaError('ORCA_INTERNAL', 'cannot hand off a connection: the accepted socket has no file descriptor');
+  }
+  let copy: number;
+  try {
+    copy = dup(fd);
+  } catch (cause) {
+    socket.destroy();
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new OrcaError('ORCA_INTERNAL', `cannot hand off a connection: dup(${fd}) failed`, { detail, cause });
+  }
+  socket.destroy();
+  return copy;
+}
+
+/** Options for the adopted socket; the rest are fixed (readable, writable). */
+export interface AdoptOptions {
+  /** Keep the write side open after the client's FIN (L4 forwarding relays half-closes). Default false. */
+  readonly allowHalfOpen?: boolean;
+}
+
+/**
+ * Forwarder side: wraps a duplicated fd as a connected net.Socket that now owns the fd (destroy() closes it).
+ * The stream starts paused: bytes wait in the kernel/stream buffer until the caller attaches 'data' or pipes.
+ * remoteAddress/remotePort/localAddress come from the kernel (getpeername/getsockname), as for an accepted
+ * socket. Throws if the fd is not a socket this process has open (Node's own errors). Forwarder thread.
+ */
+export function adoptSocket(fd: number, options?: AdoptOptions): net.Socket {
+  return new net.Socket({
+    fd,
+    readable: true,
+    writable: true,
+    allowHalfOpen: options?.allowHalfOpen ?? false,
+  });
+}
+
+/**
+ * Closes a duplicated fd that will never be adopted (the target thread died, or stop began between dup and
+ * postMessage). Call it only for an fd that no thread adopted: once closed, the number may be reused by any
+ * open() in the process. Never throws. Any thread.
+ */
+export function discardFd(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // EBADF or EIO: either way the fd is gone from this process, which is all the caller asked for.
+  }
+}

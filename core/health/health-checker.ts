@@ -1,0 +1,230 @@
+// The health checker: runs every server's check on its own timer, moves the rise/fall counter, and publishes
+// state, counters, effective weight and backend totals into the shared buffer (HAProxy src/check.c + the
+// srv_update_status part of src/server.c). Runs on the health-check thread, the single writer of those fields.
+
+import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
+import type { Logger } from '../log.js';
+import { ServerState } from '../shared/layout.js';
+import type { ServerSlot } from '../shared/server-slot.js';
+import type { SharedState } from '../shared/state-buffer.js';
+import { serverSlotIndex, type Topology } from '../shared/topology.js';
+import { CHECK_STATUS } from './check-status.js';
+import { applyCheckResult, maxHealth, startHealth, type RiseFall } from './health-counter.js';
+import { probeTcpCheck } from './probe-tcp-check.js';
+import { probeTcp, type ProbeResult } from './probe-tcp.js';
+import { CheckScheduler, checkDeadlines, checkInterval, firstCheckDelays, type CheckDeadlines, type Clock } from './scheduler.js';
+import { WeightRamp } from './slowstart.js';
+import { StateChangeLog, type ServerChange } from './state-change-log.js';
+
+export interface HealthCheckerOptions {
+  /**
+   * Syslog side of the state-change lines. Given: `logger` is treated as stderr and this one receives HAProxy's
+   * send_log levels (alert for DOWN, notice for UP, emerg for no server). Absent: `logger` gets everything.
+   */
+  readonly syslog?: Logger;
+  /** Time source for check timers and slowstart steps (tests). Sockets always run on real time. */
+  readonly clock?: Clock;
+}
+
+/** One checked server and what its checks need. */
+interface Checked {
+  readonly backend: BackendConfig;
+  readonly backendIndex: number;
+  readonly server: ServerConfig;
+  readonly slot: ServerSlot;
+  readonly deadlines: CheckDeadlines;
+  readonly ramp: WeightRamp | undefined;
+}
+
+/**
+ * Owns the checks of every `check` server in the config. Servers without `check` are never probed and keep the
+ * state the main thread wrote (UP, or MAINT when disabled). Construct on the thread that will run the checks
+ * (the health thread, or the main thread in tests); nothing starts before start().
+ */
+export class HealthChecker {
+  readonly #config: Config;
+  readonly #state: SharedState;
+  readonly #topology: Topology;
+  readonly #log: StateChangeLog;
+  readonly #clock: Clock | undefined;
+  readonly #scheduler: CheckScheduler;
+  readonly #abort = new AbortController();
+  readonly #checked: Checked[] = [];
+  #started = false;
+  #stopped = false;
+
+  constructor(config: Config, state: SharedState, topology: Topology, logger: Logger, options: HealthCheckerOptions = {}) {
+    this.#config = config;
+    this.#state = state;
+    this.#topology = topology;
+    this.#log = new StateChangeLog(logger, options.syslog);
+    this.#clock = options.clock;
+    this.#scheduler = new CheckScheduler(options.clock);
+  }
+
+  /**
+   * Writes the starting counters, recounts every backend and arms the first checks, staggered as HAProxy's
+   * start_checks() does. Idempotent; does not throw.
+   */
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    this.#config.backends.forEach((backend, b) => {
+      backend.servers.forEach((server, s) => {
+        // HAProxy runs no check for a disabled server or in a disabled proxy.
+        if (!server.check || server.disabled || backend.disabled) return;
+        const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+        const st = slot.load('state');
+        if (st === ServerState.MAINT) return;
+        slot.store('health', resumeHealth(slot.load('health'), server, st === ServerState.UP));
+        if (slot.load('checkStatus') === CHECK_STATUS.UNKNOWN.code) slot.store('checkStatus', CHECK_STATUS.INI.code);
+        const ramp =
+          server.slowstart > 0
+            ? new WeightRamp(server.weight, server.slowstart, (w) => this.#publishWeight(b, slot, w), this.#clock)
+            : undefined;
+        const deadlines = checkDeadlines(server.inter, backend.timeouts);
+        this.#checked.push({ backend, backendIndex: b, server, slot, deadlines, ramp });
+      });
+      this.#recount(b);
+    });
+    const delays = firstCheckDelays(this.#checked.map((c) => this.#interval(c)));
+    this.#checked.forEach((c, i) => {
+      this.#scheduler.add({ run: () => this.#runCheck(c), nextDelayMs: () => this.#interval(c) }, delays[i] ?? 0);
+    });
+  }
+
+  /** Cancels timers and ramps, aborts the checks in flight and waits for them. Nothing is written afterwards. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abort.abort();
+    for (const c of this.#checked) c.ramp?.cancel();
+    await this.#scheduler.stop();
+  }
+
+  #interval(c: Checked): number {
+    return checkInterval(c.server, c.slot.load('health'), c.slot.load('state') === ServerState.DOWN);
+  }
+
+  async #runCheck(c: Checked): Promise<void> {
+    if (this.#stopped) return;
+    const startedAt = performance.now();
+    const signal = this.#abort.signal;
+    const bufsize = this.#config.global.bufsize;
+    const result =
+      c.backend.healthCheck.type === 'tcp-check'
+        ? await probeTcpCheck(c.backend.healthCheck.rules, c.server, c.deadlines, bufsize, signal)
+        : await probeTcp(c.server, c.deadlines, signal);
+    // A check cut short by stop() says nothing about the server.
+    if (this.#stopped) return;
+    this.#apply(c, result, Math.floor(performance.now() - startedAt));
+  }
+
+  /** set_server_check_status + check_notify_failure/success: counter, counters, then the state change if any. */
+  #apply(c: Checked, result: ProbeResult, durationMs: number): void {
+    const slot = c.slot;
+    const st = slot.load('state');
+    if (st === ServerState.MAINT) return;
+    const step = applyCheckResult(slot.load('health'), result.status.result, c.server, st === ServerState.UP);
+    if (step.moved && result.status.result === 'failed') slot.store('checkFails', slot.load('checkFails') + 1);
+    slot.store('health', step.health);
+    slot.store('checkStatus', result.status.code);
+    slot.store('checkDurationMs', durationMs);
+    if (step.transition === 'down') this.#markDown(c, result, durationMs);
+    else if (step.transition === 'up') this.#markUp(c, result, durationMs);
+  }
+
+  #markDown(c: Checked, result: ProbeResult, durationMs: number): void {
+    const before = this.#usable(c.backendIndex);
+    c.ramp?.cancel();
+    c.slot.store('state', ServerState.DOWN);
+    c.slot.store('lastChangeSec', this.#unixSeconds());
+    c.slot.store('downTransitions', c.slot.load('downTransitions') + 1);
+    const after = this.#recount(c.backendIndex);
+    this.#bumpGeneration(c.backendIndex);
+    this.#log.serverDown(this.#change(c, result, durationMs, after));
+    if (before.active + before.backups > 0 && after.active + after.backups === 0) {
+      this.#log.noServer(c.backend.section, c.backend.name);
+    }
+  }
+
+  #markUp(c: Checked, result: ProbeResult, durationMs: number): void {
+    // The weight goes out before the state: a balancer that sees UP must already see the warm-up weight.
+    c.slot.store('effectiveWeight', c.ramp?.initialWeight() ?? c.server.weight);
+    c.slot.store('state', ServerState.UP);
+    c.slot.store('lastChangeSec', this.#unixSeconds());
+    const after = this.#recount(c.backendIndex);
+    this.#bumpGeneration(c.backendIndex);
+    c.ramp?.start();
+    this.#log.serverUp(this.#change(c, result, durationMs, after));
+  }
+
+  /** A slowstart step: new weight, then a generation bump so balancers rebuild their weighted schedules. */
+  #publishWeight(backendIndex: number, slot: ServerSlot, weight: number): void {
+    if (this.#stopped || slot.load('state') !== ServerState.UP) return;
+    slot.store('effectiveWeight', weight);
+    this.#bumpGeneration(backendIndex);
+  }
+
+  #change(c: Checked, result: ProbeResult, durationMs: number, counts: Usable): ServerChange {
+    return {
+      backend: c.backend.name,
+      server: c.server.name,
+      backup: c.server.backup,
+      status: result.status,
+      info: result.info,
+      code: 0,
+      durationMs,
+      active: counts.active,
+      backups: counts.backups,
+      sessions: c.slot.load('curConns'),
+      queued: c.slot.load('queued'),
+    };
+  }
+
+  /** HAProxy recount_servers: usable = UP with an effective weight above 0, split active/backup. */
+  #usable(b: number): Usable {
+    const backend = this.#config.backends[b];
+    let active = 0;
+    let backups = 0;
+    backend?.servers.forEach((server, s) => {
+      const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+      if (slot.load('state') !== ServerState.UP || slot.load('effectiveWeight') <= 0) return;
+      if (server.backup) backups++;
+      else active++;
+    });
+    return { active, backups };
+  }
+
+  #recount(b: number): Usable {
+    const counts = this.#usable(b);
+    const slot = this.#state.backend(b);
+    slot.store('activeServers', counts.active);
+    slot.store('backupServers', counts.backups);
+    return counts;
+  }
+
+  #bumpGeneration(b: number): void {
+    const slot = this.#state.backend(b);
+    // Single writer (this thread): load+store cannot lose an update, and readers only compare for change.
+    slot.store('generation', slot.load('generation') + 1);
+  }
+
+  #unixSeconds(): number {
+    return Math.floor(Date.now() / 1000);
+  }
+}
+
+/**
+ * The counter to continue from: the main thread wrote HAProxy's starting value (rise, "up, but will fall down at
+ * first failure"); after a restart of this thread the slot holds the live one. Either is kept when it agrees with
+ * the state, otherwise the state's starting value is used.
+ */
+function resumeHealth(health: number, rf: RiseFall, up: boolean): number {
+  if (up) return health >= rf.rise && health <= maxHealth(rf) ? health : startHealth(rf, true);
+  return health >= 0 && health < rf.rise ? health : startHealth(rf, false);
+}
+
+interface Usable {
+  readonly active: number;
+  readonly backups: number;
+}

@@ -1,0 +1,151 @@
+// The plain L4 health check (`check` with no check option, manual §5.2): connect to addr:port, optionally write the
+// PROXY header (`check-send-proxy`), close. Also the connect step `option tcp-check` reuses: endpoint choice,
+// deadline, errno texts and HAProxy's hard close. Runs on the health-check thread.
+
+import net from 'node:net';
+import { getSystemErrorMessage } from 'node:util';
+import type { SendProxy, ServerConfig } from '../../config/model.js';
+import { outgoingAddresses } from '../proxy-protocol/addresses.js';
+import { encodeProxyV1 } from '../proxy-protocol/v1.js';
+import { encodeProxyV2 } from '../proxy-protocol/v2.js';
+import { CHECK_STATUS, type CheckStatusSpec } from './check-status.js';
+import type { CheckDeadlines } from './scheduler.js';
+
+/** What one probe found: the status and HAProxy's `info:` text ('' when HAProxy prints none). */
+export interface ProbeResult {
+  readonly status: CheckStatusSpec;
+  readonly info: string;
+}
+
+export interface CheckEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where checks of a server go: `addr` and `port` on the server line win over the traffic address. Pure. */
+export function checkEndpoint(server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort'>): CheckEndpoint {
+  return { host: server.checkAddr ?? server.address, port: server.checkPort ?? server.port };
+}
+
+/** The PROXY version a check speaks: v2 when the server uses send-proxy-v2, otherwise v1 (HAProxy srv->pp_opts). */
+export function checkProxyVersion(sendProxy: SendProxy): 'v1' | 'v2' {
+  return sendProxy === 'v2' ? 'v2' : 'v1';
+}
+
+/**
+ * The header HAProxy 2.6 writes first on a check connection: v1 announces the check socket itself (src = our end,
+ * dst = the server); v2 sends a LOCAL header (no addresses), as HAProxy does for locally initiated connections.
+ * Call once connected. Allocates.
+ */
+export function checkProxyHeader(socket: net.Socket, version: 'v1' | 'v2'): Buffer {
+  return version === 'v2' ? encodeProxyV2(undefined) : encodeProxyV1(outgoingAddresses(socket));
+}
+
+/**
+ * The text HAProxy puts after `info: "` for a socket error: glibc's strerror ("Connection refused"). libuv's
+ * messages are the same words in lower case, so the first letter is raised. '' when there is no errno.
+ */
+export function errnoText(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return '';
+  const errno: unknown = (err as { errno?: unknown }).errno;
+  if (typeof errno !== 'number' || errno === 0) return '';
+  let text: string;
+  try {
+    text = getSystemErrorMessage(errno < 0 ? errno : -errno);
+  } catch {
+    return '';
+  }
+  return text.length === 0 ? '' : text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export type ConnectOutcome =
+  | { readonly ok: true; readonly socket: net.Socket }
+  | { readonly ok: false; readonly status: CheckStatusSpec; readonly errText: string };
+
+/**
+ * Opens a check connection bounded by `timeoutMs`: resolves `{ok: true}` once established, or L4CON (refused,
+ * unreachable: errText = strerror), L4TOUT (deadline, errText ''), SOCKERR (could not even try). Never rejects.
+ * On failure the socket is already destroyed. An abort of `signal` reads as a timeout.
+ */
+export function connectCheckSocket(endpoint: CheckEndpoint, timeoutMs: number, signal?: AbortSignal): Promise<ConnectOutcome> {
+  return new Promise((resolve) => {
+    let socket: net.Socket;
+    try {
+      socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    } catch (err) {
+      resolve({ ok: false, status: CHECK_STATUS.SOCKERR, errText: errnoText(err) });
+      return;
+    }
+    let settled = false;
+    const finish = (outcome: ConnectOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+      if (!outcome.ok) socket.destroy();
+      resolve(outcome);
+    };
+    const onConnect = (): void => finish({ ok: true, socket });
+    const onError = (err: Error): void => finish({ ok: false, status: CHECK_STATUS.L4CON, errText: errnoText(err) });
+    const onAbort = (): void => finish({ ok: false, status: CHECK_STATUS.L4TOUT, errText: '' });
+    const timer = setTimeout(onAbort, Math.max(0, timeoutMs));
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Closes a finished check connection the way HAProxy 2.6 does: connections to servers carry a "linger risk" and are
+ * closed with SO_LINGER 0, i.e. a RST, unless the server already closed its side (then a plain close/FIN).
+ * `graceful` forces a FIN (HAProxy was measured to end a check-send-proxy check with a FIN). Does not throw.
+ */
+export function closeCheckSocket(socket: net.Socket, graceful: boolean): void {
+  // A late error on a socket we are dropping must not become an uncaught exception.
+  socket.on('error', () => undefined);
+  if (graceful || socket.readableEnded || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  socket.resetAndDestroy();
+}
+
+/**
+ * The plain L4 check: L4OK once connected (and, with `checkSendProxy`, once the PROXY header is written); L4CON
+ * with the errno text; L4TOUT after `deadlines.connectMs`. HAProxy's pure connect check never lets the handshake's
+ * last ACK out (TCP_QUICKACK off) and resets, so the server application sees nothing; Node cannot hold that ACK,
+ * so the server accepts and then sees a RST. Never rejects.
+ */
+export async function probeTcp(
+  server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy'>,
+  deadlines: CheckDeadlines,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
+  const conn = await connectCheckSocket(checkEndpoint(server), deadlines.connectMs, signal);
+  if (!conn.ok) return { status: conn.status, info: conn.errText };
+  const socket = conn.socket;
+  if (!server.checkSendProxy) {
+    closeCheckSocket(socket, false);
+    return { status: CHECK_STATUS.L4OK, info: '' };
+  }
+  let header: Buffer;
+  try {
+    header = checkProxyHeader(socket, checkProxyVersion(server.sendProxy));
+  } catch (err) {
+    // Only an address Node reports but the encoder refuses gets here; the check cannot speak, so it fails.
+    closeCheckSocket(socket, false);
+    return { status: CHECK_STATUS.SOCKERR, info: err instanceof Error ? err.message : '' };
+  }
+  const written = await new Promise<Error | undefined>((resolve) => {
+    socket.once('error', resolve);
+    socket.write(header, (err) => resolve(err ?? undefined));
+  });
+  closeCheckSocket(socket, written === undefined);
+  // A write error after the connection was up is HAProxy's "I/O error after connection was established".
+  return written === undefined
+    ? { status: CHECK_STATUS.L4OK, info: '' }
+    : { status: CHECK_STATUS.SOCKERR, info: errnoText(written) };
+}

@@ -1,0 +1,115 @@
+// The lines HAProxy 2.6 logs when a check changes a server's state (src/server.c srv_update_status,
+// srv_append_status; src/backend.c set_backend_down), word for word, and the levels it logs them at:
+// stderr via ha_warning/ha_alert, syslog via send_log. Pure text builders plus one emitter; health-check thread.
+
+import type { Logger, LogLevel } from '../log.js';
+import { hasLayer7Code, type CheckStatusSpec } from './check-status.js';
+
+/** HAProxy's HCHK_DESC_LEN: a check's info text is cut to 127 bytes before it is logged. */
+export const CHECK_INFO_MAX = 127;
+
+/** What a state-change line reports. Counts are taken after the change, as HAProxy prints them. */
+export interface ServerChange {
+  readonly backend: string;
+  readonly server: string;
+  readonly backup: boolean;
+  readonly status: CheckStatusSpec;
+  readonly info: string;
+  /** Layer-7 status code printed for L7 statuses (0 for tcp-check). */
+  readonly code: number;
+  readonly durationMs: number;
+  /** Usable active / backup servers of the backend after the change. */
+  readonly active: number;
+  readonly backups: number;
+  /** Live connections on the server, and connections waiting in its queue. */
+  readonly sessions: number;
+  readonly queued: number;
+}
+
+/**
+ * HAProxy's chunk_asciiencode with '"' as the quote: bytes that are not printable ASCII, '<', '>' and '"' become
+ * `<XX>` (hex, upper case). The text is cut to CHECK_INFO_MAX first, as HAProxy stores it. Pure.
+ */
+export function encodeInfo(info: string): string {
+  // Info built from raw bytes (binary patterns) holds only chars <= 0xFF; anything wider came from UTF-8 config text.
+  const raw = /[^\u0000-\u00ff]/.test(info) ? Buffer.from(info, 'utf8') : Buffer.from(info, 'latin1');
+  const bytes = raw.subarray(0, CHECK_INFO_MAX);
+  let out = '';
+  for (const c of bytes) {
+    const printable = c >= 0x20 && c < 0x7f && c !== 0x3c && c !== 0x3e && c !== 0x22;
+    out += printable ? String.fromCharCode(c) : `<${c.toString(16).toUpperCase().padStart(2, '0')}>`;
+  }
+  return out;
+}
+
+/** `, reason: …[, code: N][, info: "…"], check duration: Nms` (srv_append_status). Pure. */
+function reasonPart(c: ServerChange): string {
+  let s = `, reason: ${c.status.desc}`;
+  if (hasLayer7Code(c.status)) s += `, code: ${c.code}`;
+  if (c.info.length > 0) s += `, info: "${encodeInfo(c.info)}"`;
+  return `${s}, check duration: ${c.durationMs}ms`;
+}
+
+function runningOnBackup(c: ServerChange): string {
+  return c.backups > 0 && c.active === 0 ? ' Running on backup.' : '';
+}
+
+/** `Server be/srv is DOWN, reason: …. 2 active and 0 backup servers left. 0 sessions active, …` Pure. */
+export function serverDownText(c: ServerChange): string {
+  return (
+    `${c.backup ? 'Backup ' : ''}Server ${c.backend}/${c.server} is DOWN${reasonPart(c)}. ` +
+    `${c.active} active and ${c.backups} backup servers left.${runningOnBackup(c)} ` +
+    `${c.sessions} sessions active, 0 requeued, ${c.queued} remaining in queue.`
+  );
+}
+
+/** `Server be/srv is UP, reason: …. 3 active and 0 backup servers online. 0 sessions requeued, …` Pure. */
+export function serverUpText(c: ServerChange): string {
+  return (
+    `${c.backup ? 'Backup ' : ''}Server ${c.backend}/${c.server} is UP${reasonPart(c)}. ` +
+    `${c.active} active and ${c.backups} backup servers online.${runningOnBackup(c)} ` +
+    `0 sessions requeued, ${c.queued} total in queue.`
+  );
+}
+
+/**
+ * The last-server-gone line. HAProxy prints it twice, differently: on stderr with the name quoted
+ * (`backend 'be' has no server available!`), in syslog without quotes. A `listen` section is a "proxy". Pure.
+ */
+export function noServerText(section: 'backend' | 'listen', name: string, quoted: boolean): string {
+  const kind = section === 'listen' ? 'proxy' : 'backend';
+  return quoted ? `${kind} '${name}' has no server available!` : `${kind} ${name} has no server available!`;
+}
+
+/**
+ * Where state changes are written. HAProxy writes each line to stderr at one level (ha_warning: DOWN and UP alike;
+ * ha_alert: no server left) and to syslog at another (alert for DOWN, notice for UP, emerg for no server). With
+ * only `stderr` given, it receives everything at the stderr levels.
+ */
+export class StateChangeLog {
+  readonly #stderr: Logger;
+  readonly #syslog: Logger | undefined;
+
+  constructor(stderr: Logger, syslog?: Logger) {
+    this.#stderr = stderr;
+    this.#syslog = syslog;
+  }
+
+  serverDown(c: ServerChange): void {
+    this.#emit('warning', 'alert', serverDownText(c));
+  }
+
+  serverUp(c: ServerChange): void {
+    this.#emit('warning', 'notice', serverUpText(c));
+  }
+
+  noServer(section: 'backend' | 'listen', name: string): void {
+    this.#stderr.log('alert', noServerText(section, name, true));
+    this.#syslog?.log('emerg', noServerText(section, name, false));
+  }
+
+  #emit(stderrLevel: LogLevel, syslogLevel: LogLevel, text: string): void {
+    this.#stderr.log(stderrLevel, text);
+    this.#syslog?.log(syslogLevel, text);
+  }
+}

@@ -1,0 +1,106 @@
+// Live-connection bookkeeping in the shared buffer: every open/close of a client or server connection updates the
+// global, frontend, backend and server counters AND the owning thread's shadow counters (layout.ts), so that the
+// main thread can give back exactly what a crashed thread held. Forwarders and the acceptor call it; main reclaims.
+
+import type { SharedState } from './state-buffer.js';
+import type { Topology } from './topology.js';
+import { BACKEND } from './layout.js';
+
+export class ConnAccounting {
+  private readonly state: SharedState;
+
+  constructor(state: SharedState) {
+    this.state = state;
+  }
+
+  /** A client connection of frontend `fe` now belongs to `thread` (acceptor at handoff, or a reuseport forwarder). */
+  clientOpened(thread: number, fe: number): void {
+    const s = this.state;
+    s.addGlobal('curConns', 1);
+    const f = s.frontend(fe);
+    f.add('curConns', 1);
+    f.add('totalConns', 1);
+    Atomics.add(s.i32, s.threadFrontendIndex(thread, fe), 1);
+    const t = s.thread(thread);
+    t.add('liveConns', 1);
+    t.add('totalConns', 1);
+  }
+
+  /** The client connection ended (forwarder that owned it). */
+  clientClosed(thread: number, fe: number): void {
+    const s = this.state;
+    s.addGlobal('curConns', -1);
+    s.frontend(fe).add('curConns', -1);
+    Atomics.sub(s.i32, s.threadFrontendIndex(thread, fe), 1);
+    s.thread(thread).add('liveConns', -1);
+  }
+
+  /** A server connection (slot `server`, backend `be`) was established by `thread`. */
+  serverOpened(thread: number, be: number, server: number): void {
+    const s = this.state;
+    const srv = s.server(server);
+    srv.add('curConns', 1);
+    srv.add('totalConns', 1);
+    srv.add('placedSinceReading', 1);
+    const b = s.backend(be);
+    b.add('curConns', 1);
+    b.add('totalConns', 1);
+    Atomics.add(s.i32, s.threadServerIndex(thread, server), 1);
+  }
+
+  /** The server connection ended: frees a slot, so queued connections on every thread are woken. */
+  serverClosed(thread: number, be: number, server: number): void {
+    const s = this.state;
+    s.server(server).add('curConns', -1);
+    s.backend(be).add('curConns', -1);
+    Atomics.sub(s.i32, s.threadServerIndex(thread, server), 1);
+    this.notifyReleased(be);
+  }
+
+  /** Wakes every thread waiting for a free server slot in backend `be`. */
+  notifyReleased(be: number): void {
+    const s = this.state;
+    s.backend(be).add('released', 1);
+    Atomics.notify(s.i32, s.offsets.backends + be * Object.keys(BACKEND).length + BACKEND.released);
+  }
+
+  /**
+   * Main thread, after `thread` exited: subtracts everything it still held from the shared totals and zeroes its
+   * shadows. Its sockets were closed with the thread, so these connections are gone.
+   */
+  reclaimThread(thread: number, topology: Topology): void {
+    const s = this.state;
+    for (let srv = 0; srv < topology.counts.servers; srv++) {
+      const idx = s.threadServerIndex(thread, srv);
+      const held = Atomics.exchange(s.i32, idx, 0);
+      if (held === 0) continue;
+      s.server(srv).add('curConns', -held);
+      const be = backendOfServer(topology, srv);
+      s.backend(be).add('curConns', -held);
+      this.notifyReleased(be);
+    }
+    for (let fe = 0; fe < topology.counts.frontends; fe++) {
+      const held = Atomics.exchange(s.i32, s.threadFrontendIndex(thread, fe), 0);
+      if (held === 0) continue;
+      s.frontend(fe).add('curConns', -held);
+      s.addGlobal('curConns', -held);
+    }
+    const t = s.thread(thread);
+    t.store('liveConns', 0);
+    t.store('alive', 0);
+  }
+}
+
+/** The backend index owning server slot `srv`. */
+export function backendOfServer(topology: Topology, srv: number): number {
+  let be = 0;
+  for (let b = 0; b < topology.firstServerSlot.length; b++) {
+    if ((topology.firstServerSlot[b] ?? 0) <= srv) be = b;
+  }
+  return be;
+}
+
+/** i32 index of backend `be`'s `released` word, for Atomics.waitAsync. */
+export function releasedIndex(state: SharedState, be: number): number {
+  return state.offsets.backends + be * Object.keys(BACKEND).length + BACKEND.released;
+}

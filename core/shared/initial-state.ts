@@ -1,0 +1,32 @@
+// Writes the state every server starts with, before any thread runs: UP (HAProxy starts checked servers UP and
+// lets the checks take them down), MAINT when `disabled`; effective weight = weight. Main thread only.
+
+import type { Config } from '../../config/model.js';
+import { ServerState } from './layout.js';
+import type { SharedState } from './state-buffer.js';
+import { serverSlotIndex, type Topology } from './topology.js';
+
+/** Initial health counter of a checked server: HAProxy sets it to `rise` (up, falls at the first failure…). */
+export type InitialHealth = (rise: number, fall: number) => number;
+
+export function writeInitialState(config: Config, state: SharedState, topology: Topology, health: InitialHealth): void {
+  config.backends.forEach((be, b) => {
+    let active = 0;
+    let backup = 0;
+    be.servers.forEach((srv, s) => {
+      const slot = state.server(serverSlotIndex(topology, b, s));
+      slot.store('state', srv.disabled ? ServerState.MAINT : ServerState.UP);
+      slot.store('health', health(srv.rise, srv.fall));
+      slot.store('effectiveWeight', srv.weight);
+      slot.store('lastChangeSec', Math.floor(Date.now() / 1000));
+      if (!srv.disabled && srv.weight > 0) {
+        if (srv.backup) backup++;
+        else active++;
+      }
+    });
+    const bs = state.backend(b);
+    bs.store('activeServers', active);
+    bs.store('backupServers', backup);
+    bs.store('generation', 1);
+  });
+}

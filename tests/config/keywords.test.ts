@@ -1,0 +1,358 @@
+// Each section and keyword maps into config/model.ts as HAProxy 2.6 defines it (manual §3, §4.2, §5.1, §5.2).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TIMEOUTS, backendNamed, frontendNamed, load, validConfig } from '../support/config-load.js';
+
+describe('global section', () => {
+  test('maps log, maxconn, user/group (with ids), nbthread, hard-stop-after, daemon, tune.bufsize', async () => {
+    const c = validConfig(
+      await load(
+        [
+          'global',
+          '  log 127.0.0.1:514 local0 info',
+          '  log /dev/log local1',
+          '  maxconn 4000',
+          '  user haproxy',
+          '  group haproxy',
+          '  nbthread 12',
+          '  hard-stop-after 30s',
+          '  daemon',
+          '  tune.bufsize 32k',
+        ].join('\n'),
+      ),
+    );
+    assert.deepEqual(c.global.log, [
+      { address: '127.0.0.1:514', facility: 'local0', level: 'info' },
+      { address: '/dev/log', facility: 'local1' },
+    ]);
+    assert.equal(c.global.maxconn, 4000);
+    assert.equal(c.global.user, 'haproxy');
+    assert.equal(c.global.group, 'haproxy');
+    assert.equal(typeof c.global.uid, 'number');
+    assert.equal(typeof c.global.gid, 'number');
+    assert.equal(c.global.nbthread, 12);
+    assert.equal(c.global.hardStopAfter, 30_000);
+    assert.equal(c.global.daemon, true);
+    assert.equal(c.global.bufsize, 32_768);
+  });
+
+  test('defaults when nothing is set: maxconn 0, bufsize 16384, no daemon, no log', async () => {
+    const c = validConfig(await load('global\n  nbthread 2'));
+    assert.equal(c.global.maxconn, 0);
+    assert.equal(c.global.bufsize, 16384);
+    assert.equal(c.global.daemon, false);
+    assert.deepEqual(c.global.log, []);
+    assert.equal(c.global.uid, undefined);
+  });
+
+  test('uid and gid may be given as numbers', async () => {
+    const c = validConfig(await load('global\n  uid 0\n  gid 0'));
+    assert.equal(c.global.uid, 0);
+    assert.equal(c.global.gid, 0);
+  });
+});
+
+describe('frontend and bind', () => {
+  test('bind forms: *:PORT, :PORT, :::PORT, [v6]:PORT, IPv4, port ranges and comma lists', async () => {
+    const c = validConfig(
+      await load(
+        [
+          'frontend f',
+          '  bind *:8080',
+          '  bind :8081',
+          '  bind :::8082',
+          '  bind [::1]:8083 accept-proxy',
+          '  bind 127.0.0.1:8084-8085,127.0.0.2:9000',
+          TIMEOUTS,
+        ].join('\n'),
+      ),
+    );
+    const binds = frontendNamed(c, 'f').binds.map((b) => `${b.address}|${b.port}|${b.acceptProxy}`);
+    assert.deepEqual(binds, [
+      '0.0.0.0|8080|false',
+      '0.0.0.0|8081|false',
+      '::|8082|false',
+      '::1|8083|true',
+      '127.0.0.1|8084|false',
+      '127.0.0.1|8085|false',
+      '127.0.0.2|9000|false',
+    ]);
+    assert.equal(frontendNamed(c, 'f').binds[3]?.text, 'bind [::1]:8083 accept-proxy');
+    assert.equal(frontendNamed(c, 'f').binds[0]?.source.line, 2);
+  });
+
+  test('mode, maxconn, default_backend, disabled, timeouts and options of a frontend', async () => {
+    const c = validConfig(
+      await load(
+        [
+          'frontend f',
+          '  bind :8080',
+          '  mode tcp',
+          '  maxconn 500',
+          '  disabled',
+          '  option dontlognull',
+          '  timeout client 30s',
+          '  timeout client-fin 2s',
+          '  default_backend b',
+          'backend b',
+          '  timeout connect 1s',
+          '  timeout server 1s',
+        ].join('\n'),
+      ),
+    );
+    const f = frontendNamed(c, 'f');
+    assert.equal(f.section, 'frontend');
+    assert.equal(f.mode, 'tcp');
+    assert.equal(f.maxconn, 500);
+    assert.equal(f.disabled, true);
+    assert.equal(f.defaultBackend, 'b');
+    assert.equal(f.options.dontlognull, true);
+    assert.equal(f.timeouts.client, 30_000);
+    assert.equal(f.timeouts.clientFin, 2000);
+    assert.equal(f.statsOnly, false);
+  });
+
+  test('frontend maxconn falls back to the global maxconn (§4.2: 0 means the global value)', async () => {
+    const c = validConfig(await load(['global', '  maxconn 777', 'frontend f', '  bind :1', TIMEOUTS].join('\n')));
+    assert.equal(frontendNamed(c, 'f').maxconn, 777);
+  });
+});
+
+describe('backend, server and balance', () => {
+  test('server options map to ServerConfig, with HAProxy defaults for the rest', async () => {
+    const c = validConfig(
+      await load(
+        [
+          'backend b',
+          '  server a 127.0.0.1:81',
+          '  server b 127.0.0.1:82 check inter 1s fastinter 200ms downinter 5s rise 4 fall 5 weight 20 backup',
+          '  server c 127.0.0.1:83 disabled maxconn 10 maxqueue 3 slowstart 30s cookie C1 send-proxy-v2',
+          '  server d 127.0.0.1:84 check port 9000 addr 127.0.0.2 send-proxy',
+          '  server e 127.0.0.1:85 check port 9000 send-proxy check-send-proxy',
+          TIMEOUTS,
+        ].join('\n'),
+      ),
+    );
+    const [a, b, cc, d, e] = backendNamed(c, 'b').servers;
+    assert.deepEqual(a, {
+      source: { file: 't.cfg', line: 2 },
+      name: 'a',
+      address: '127.0.0.1',
+      port: 81,
+      weight: 1,
+      backup: false,
+      disabled: false,
+      maxconn: 0,
+      maxqueue: 0,
+      check: false,
+      inter: 2000,
+      fastinter: 2000,
+      downinter: 2000,
+      rise: 2,
+      fall: 3,
+      sendProxy: 'none',
+      checkSendProxy: false,
+      slowstart: 0,
+    });
+    assert.deepEqual(
+      [b?.check, b?.inter, b?.fastinter, b?.downinter, b?.rise, b?.fall, b?.weight, b?.backup],
+      [true, 1000, 200, 5000, 4, 5, 20, true],
+    );
+    assert.deepEqual(
+      [cc?.disabled, cc?.maxconn, cc?.maxqueue, cc?.slowstart, cc?.cookie, cc?.sendProxy, cc?.checkSendProxy],
+      [true, 10, 3, 30_000, 'C1', 'v2', true],
+    );
+    // §5.2: send-proxy applies to checks only when checks go to the traffic address and port.
+    assert.deepEqual([d?.checkPort, d?.checkAddr, d?.sendProxy, d?.checkSendProxy], [9000, '127.0.0.2', 'v1', false]);
+    assert.deepEqual([e?.checkPort, e?.checkSendProxy], [9000, true]);
+  });
+
+  test('IPv6 server addresses, bracketed or not', async () => {
+    const c = validConfig(await load(['backend b', '  server a [::1]:80', '  server b ::1:81', TIMEOUTS].join('\n')));
+    assert.deepEqual(
+      backendNamed(c, 'b').servers.map((s) => `${s.address}|${s.port}`),
+      ['::1|80', '::1|81'],
+    );
+  });
+
+  test('balance algorithms and their arguments', async () => {
+    const cases: [string, string, string[]][] = [
+      ['roundrobin', 'roundrobin', []],
+      ['static-rr', 'static-rr', []],
+      ['leastconn', 'leastconn', []],
+      ['first', 'first', []],
+      ['source', 'source', []],
+      ['random', 'random', []],
+      ['random(2)', 'random', ['2']],
+      ['uri whole', 'uri', ['whole']],
+      ['uri len 10 depth 2', 'uri', ['len', '10', 'depth', '2']],
+      ['url_param userid', 'url_param', ['userid']],
+      ['hdr(Host) use_domain_only', 'hdr', ['Host', 'use_domain_only']],
+      ['dolphindb-load', 'dolphindb-load', []],
+    ];
+    for (const [line, algorithm, args] of cases) {
+      const c = validConfig(await load(`backend b\n  balance ${line}\n${TIMEOUTS}`));
+      const balance = backendNamed(c, 'b').balance;
+      assert.deepEqual([balance.algorithm, balance.args], [algorithm, args], line);
+    }
+  });
+
+  test('balance defaults to roundrobin with map-based sdbm hashing', async () => {
+    const c = validConfig(await load(`backend b\n${TIMEOUTS}`));
+    const { algorithm, args, hashType } = backendNamed(c, 'b').balance;
+    assert.deepEqual({ algorithm, args, hashType }, {
+      algorithm: 'roundrobin',
+      args: [],
+      hashType: { method: 'map-based', function: 'sdbm', avalanche: false },
+    });
+  });
+
+  test('hash-type method, function and avalanche', async () => {
+    const c = validConfig(await load(`backend b\n  balance source\n  hash-type consistent djb2 avalanche\n${TIMEOUTS}`));
+    assert.deepEqual(backendNamed(c, 'b').balance.hashType, { method: 'consistent', function: 'djb2', avalanche: true });
+    const d = validConfig(await load(`backend b\n  hash-type consistent\n${TIMEOUTS}`));
+    assert.deepEqual(backendNamed(d, 'b').balance.hashType, { method: 'consistent', function: 'sdbm', avalanche: false });
+  });
+
+  test('retries, fullconn, options and every timeout of a backend', async () => {
+    const c = validConfig(
+      await load(
+        [
+          'backend b',
+          '  retries 5',
+          '  fullconn 900',
+          '  option redispatch',
+          '  option allbackups',
+          '  option http-keep-alive',
+          '  timeout connect 10s',
+          '  timeout server 1h',
+          '  timeout queue 1m',
+          '  timeout server-fin 1s',
+          '  timeout tunnel 2h',
+          '  timeout check 10s',
+          '  timeout http-request 10s',
+          '  timeout http-keep-alive 10s',
+        ].join('\n'),
+      ),
+    );
+    const b = backendNamed(c, 'b');
+    assert.equal(b.retries, 5);
+    assert.equal(b.maxconn, 900);
+    assert.deepEqual([b.options.redispatch, b.options.allbackups, b.options.httpKeepAlive], [true, true, true]);
+    assert.deepEqual(b.timeouts, {
+      connect: 10_000,
+      server: 3_600_000,
+      queue: 60_000,
+      serverFin: 1000,
+      tunnel: 7_200_000,
+      check: 10_000,
+      httpRequest: 10_000,
+      httpKeepAlive: 10_000,
+    });
+  });
+
+  test('timeout 0 means "no timeout" and clears an inherited value', async () => {
+    const c = validConfig(await load(`defaults\n${TIMEOUTS}\n  timeout tunnel 1h\nbackend b\n  timeout tunnel 0`));
+    assert.equal(backendNamed(c, 'b').timeouts.tunnel, undefined);
+  });
+
+  test('the HTTP connection-mode options exclude each other; no option clears one', async () => {
+    const c = validConfig(
+      await load(`backend b\n  option httpclose\n  option http-server-close\n  no option redispatch\n${TIMEOUTS}`),
+    );
+    const o = backendNamed(c, 'b').options;
+    assert.deepEqual([o.httpClose, o.httpServerClose, o.httpKeepAlive, o.redispatch], [false, true, false, false]);
+  });
+
+  test('option forwardfor with except, header and if-none', async () => {
+    const c = validConfig(
+      await load(`backend b\n  mode http\n  option forwardfor except 127.0.0.0/8 header X-Real-IP if-none\n${TIMEOUTS}`),
+    );
+    assert.deepEqual(backendNamed(c, 'b').options.forwardfor, { except: '127.0.0.0/8', header: 'X-Real-IP', ifNone: true });
+    const d = validConfig(await load(`backend b\n  mode http\n  option forwardfor\n${TIMEOUTS}`));
+    assert.deepEqual(backendNamed(d, 'b').options.forwardfor, { header: 'X-Forwarded-For', ifNone: false });
+  });
+
+  test('option tcp-check with connect, send, send-binary and expect rules, in order', async () => {
+    const c = validConfig(
+      await load(
+        [
+          'backend b',
+          '  option tcp-check',
+          '  tcp-check connect port 8848 send-proxy',
+          '  tcp-check send PING\\r\\n',
+          '  tcp-check send-binary 0a0B',
+          '  tcp-check expect string +PONG',
+          '  tcp-check expect ! rstring ^-ERR',
+          '  tcp-check expect !binary 0a',
+          '  server a 127.0.0.1:80 check',
+          TIMEOUTS,
+        ].join('\n'),
+      ),
+    );
+    const hc = backendNamed(c, 'b').healthCheck;
+    assert.equal(hc.type, 'tcp-check');
+    const [connect, send, bin, e1, e2, e3] = hc.rules;
+    assert.deepEqual(connect, { kind: 'connect', source: { file: 't.cfg', line: 3 }, sendProxy: true, port: 8848 });
+    assert.ok(send?.kind === 'send' && bin?.kind === 'send');
+    assert.equal(Buffer.from(send.data).toString('latin1'), 'PING\r\n');
+    assert.deepEqual([...bin.data], [0x0a, 0x0b]);
+    assert.deepEqual(
+      [e1, e2, e3].map((r) => (r?.kind === 'expect' ? [r.match, r.pattern, r.negate] : [])),
+      [['string', '+PONG', false], ['rstring', '^-ERR', true], ['binary', '0a', true]],
+    );
+  });
+
+  test('without option tcp-check the health check is a plain connect', async () => {
+    const c = validConfig(await load(`backend b\n  server a 127.0.0.1:80 check\n${TIMEOUTS}`));
+    assert.deepEqual(backendNamed(c, 'b').healthCheck, { type: 'connect', rules: [] });
+  });
+
+  test('log global resolves to the global targets, plain log lines add theirs, no log clears', async () => {
+    const c = validConfig(
+      await load(
+        [
+          'global',
+          '  log 127.0.0.1 local2',
+          'defaults',
+          '  log global',
+          TIMEOUTS,
+          'frontend f',
+          '  bind :1',
+          '  log global',
+          '  log 127.0.0.2:1514 local3 err',
+          'backend b',
+          '  no log',
+        ].join('\n'),
+      ),
+    );
+    assert.deepEqual(frontendNamed(c, 'f').log, [
+      { address: '127.0.0.1', facility: 'local2' },
+      { address: '127.0.0.2:1514', facility: 'local3', level: 'err' },
+    ]);
+    assert.deepEqual(backendNamed(c, 'b').log, []);
+  });
+});
+
+describe('listen section', () => {
+  test('yields one frontend and one backend with the same name; the frontend sends to it', async () => {
+    const c = validConfig(
+      await load(['listen app', '  bind 127.0.0.1:9000', '  balance leastconn', '  server a 127.0.0.1:81', TIMEOUTS].join('\n')),
+    );
+    assert.equal(c.frontends.length, 1);
+    assert.equal(c.backends.length, 1);
+    const f = frontendNamed(c, 'app');
+    const b = backendNamed(c, 'app');
+    assert.deepEqual([f.section, f.defaultBackend, f.binds[0]?.port], ['listen', 'app', 9000]);
+    assert.deepEqual([b.section, b.balance.algorithm, b.servers.length], ['listen', 'leastconn', 1]);
+  });
+
+  test('a listen with only stats keywords is statsOnly, and its backend has no servers', async () => {
+    const c = validConfig(
+      await load(['listen stats', '  mode http', '  bind 127.0.0.1:1080', '  stats enable', '  stats uri /s', TIMEOUTS].join('\n')),
+    );
+    assert.equal(frontendNamed(c, 'stats').statsOnly, true);
+    assert.equal(backendNamed(c, 'stats').servers.length, 0);
+  });
+});

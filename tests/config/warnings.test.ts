@@ -1,0 +1,137 @@
+// Warnings: keywords HAProxy 2.6 knows that orcalb does not implement yet, HAProxy's own end-of-parse warnings,
+// and the deprecated pre-2.1 timeouts. A warning never refuses the configuration.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TIMEOUTS, backendNamed, frontendNamed, load, oneWarning, rendered, validConfig } from '../support/config-load.js';
+
+describe('known but not implemented', () => {
+  test('each keyword is a warning naming it and its line, and the config stays valid', async () => {
+    const r = await load(
+      [
+        'frontend f',
+        '  bind :8080',
+        '  acl is_api path_beg /api',
+        '  http-request deny if !is_api',
+        '  use_backend b if is_api',
+        '  errorfile 503 /etc/haproxy/errors/503.http',
+        '  default_backend b',
+        'backend b',
+        '  cookie SRV insert',
+        '  option httpchk GET /',
+        '  http-check expect status 200',
+        '  http-response del-header Server',
+        '  server s 127.0.0.1:80 check ssl verify none',
+        TIMEOUTS,
+      ].join('\n'),
+    );
+    validConfig(r);
+    for (const [line, keyword] of [
+      [3, "'acl'"],
+      [4, "'http-request'"],
+      [5, "'use_backend'"],
+      [6, "'errorfile'"],
+      [9, "'cookie'"],
+      [10, "'option httpchk'"],
+      [11, "'http-check expect'"],
+      [12, "'http-response'"],
+    ] as const) {
+      assert.match(oneWarning(r, `[t.cfg:${line}] : ${keyword} is not implemented yet by orcalb`), /not implemented yet/);
+    }
+    assert.match(oneWarning(r, "[t.cfg:13] : 'server b/s' : 'ssl'"), /not implemented yet by orcalb/);
+    assert.match(oneWarning(r, "'verify'"), /\[t\.cfg:13\]/);
+  });
+
+  test('every stats line warns, and a stats-only listen says its bind is not opened', async () => {
+    const r = await load(['listen stats', '  mode http', '  bind 127.0.0.1:1080', '  stats enable', '  stats uri /x', TIMEOUTS].join('\n'));
+    const c = validConfig(r);
+    assert.equal(frontendNamed(c, 'stats').statsOnly, true);
+    oneWarning(r, "[t.cfg:4] : the stats page is not implemented yet; 'stats enable' is ignored");
+    oneWarning(r, "[t.cfg:5] : the stats page is not implemented yet; 'stats uri' is ignored");
+    oneWarning(r, "[t.cfg:1] : the stats page is not implemented yet; proxy 'stats' only serves stats, so 127.0.0.1:1080 is not opened");
+    // The stats warning replaces the HTTP-mode one for such a proxy.
+    assert.equal(rendered(r).warnings.filter((w) => w.includes('HTTP mode')).length, 0);
+  });
+
+  test('mode http warns that the proxy forwards as TCP, once per proxy', async () => {
+    const r = await load(
+      ['defaults', '  mode http', TIMEOUTS, 'frontend web', '  bind :80', '  default_backend app', 'backend app', '  server s 127.0.0.1:80'].join('\n'),
+    );
+    const c = validConfig(r);
+    oneWarning(r, "[t.cfg:2] : HTTP mode is not implemented yet; proxy 'web' forwards as TCP");
+    oneWarning(r, "[t.cfg:2] : HTTP mode is not implemented yet; proxy 'app' forwards as TCP");
+    assert.equal(backendNamed(c, 'app').mode, 'http');
+  });
+
+  test('option tcplog and option httplog warn that per-connection logging comes later', async () => {
+    const r = await load(`defaults\n  option tcplog\n${TIMEOUTS}\nbackend b`);
+    const c = validConfig(r);
+    oneWarning(r, "[t.cfg:2] : 'option tcplog' is not implemented yet by orcalb");
+    assert.equal(backendNamed(c, 'b').options.tcplog, true);
+  });
+
+  test('stats socket and other global keywords warn', async () => {
+    const r = await load('global\n  stats socket /run/haproxy.sock mode 660 level admin\n  chroot /var/lib/haproxy\n  pidfile /run/x.pid');
+    validConfig(r);
+    oneWarning(r, "[t.cfg:2] : 'stats socket' is not implemented yet by orcalb; the admin socket is not opened");
+    oneWarning(r, "[t.cfg:3] : 'chroot' is not implemented yet");
+    oneWarning(r, "[t.cfg:4] : 'pidfile' is not implemented yet");
+  });
+
+  test('other HAProxy sections are skipped with one warning', async () => {
+    const r = await load('userlist admins\n  user admin insecure-password x\nresolvers dns\n  nameserver a 127.0.0.1:53');
+    validConfig(r);
+    oneWarning(r, "[t.cfg:1] : the 'userlist' section is not implemented yet by orcalb; its lines are ignored");
+    oneWarning(r, "[t.cfg:3] : the 'resolvers' section");
+  });
+
+  test('balance hash and rdp-cookie fall back to roundrobin with a warning', async () => {
+    const r = await load(`backend b\n  balance hash req.cookie(id)\n${TIMEOUTS}`);
+    const c = validConfig(r);
+    oneWarning(r, "[t.cfg:2] : 'balance hash' is not implemented yet by orcalb; the backend balances with 'roundrobin' instead");
+    assert.equal(backendNamed(c, 'b').balance.algorithm, 'roundrobin');
+  });
+});
+
+describe("HAProxy's own warnings", () => {
+  test('keywords for the other side of a proxy are ignored, as in HAProxy', async () => {
+    const r = await load(
+      ['frontend f', '  bind :1', '  balance roundrobin', '  timeout connect 5s', '  fullconn 10', 'backend b', '  maxconn 10', TIMEOUTS].join('\n'),
+    );
+    validConfig(r);
+    oneWarning(r, "[t.cfg:3] : 'balance' ignored because frontend 'f' has no backend capability.");
+    oneWarning(r, "[t.cfg:4] : 'timeout connect' will be ignored because frontend 'f' has no backend capability");
+    oneWarning(r, "[t.cfg:5] : 'fullconn' ignored because frontend 'f' has no backend capability. Maybe you want 'maxconn' instead ?");
+    oneWarning(r, "[t.cfg:7] : 'maxconn' ignored because backend 'b' has no frontend capability. Maybe you want 'fullconn' instead ?");
+  });
+
+  test('missing timeouts, a frontend without bind, tcp-check rules without option tcp-check', async () => {
+    const r = await load('frontend f\n  default_backend b\nbackend b\n  tcp-check send x');
+    validConfig(r);
+    oneWarning(r, "[t.cfg:1] : missing timeouts for frontend 'f'.");
+    oneWarning(r, "[t.cfg:3] : missing timeouts for backend 'b'.");
+    oneWarning(r, "[t.cfg:1] : frontend 'f' has no 'bind' directive.");
+    oneWarning(r, "[t.cfg:3] : backend 'b' uses tcp-check rules without 'option tcp-check', so the rules are ignored.");
+    oneWarning(r, 'will not start (no listener)');
+  });
+
+  test("'5sec' is accepted as 5s with HAProxy's warning", async () => {
+    const r = await load(`backend b\n${TIMEOUTS}\n  timeout check 5sec`);
+    assert.equal(backendNamed(validConfig(r), 'b').timeouts.check, 5000);
+    oneWarning(r, "unexpected character 'e' after the timer value '5sec'");
+  });
+
+  test('legacy contimeout/clitimeout/srvtimeout are read as timeouts with a deprecation warning', async () => {
+    const r = await load('defaults\n  contimeout 5s\n  clitimeout 6s\n  srvtimeout 7s\nlisten l\n  bind :1');
+    const c = validConfig(r);
+    assert.deepEqual(backendNamed(c, 'l').timeouts, { connect: 5000, client: 6000, server: 7000 });
+    oneWarning(r, "[t.cfg:2] : 'contimeout' is deprecated");
+    oneWarning(r, "[t.cfg:4] : 'srvtimeout' is deprecated (HAProxy 2.1 removed it); read as 'timeout server'");
+  });
+
+  test('a server without port is accepted with a warning (port 0)', async () => {
+    const r = await load(`backend b\n  server s 127.0.0.1\n${TIMEOUTS}`);
+    assert.equal(backendNamed(validConfig(r), 'b').servers[0]?.port, 0);
+    oneWarning(r, "[t.cfg:2] : 'server b/s' : no port given");
+  });
+});

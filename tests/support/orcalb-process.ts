@@ -1,0 +1,176 @@
+// Runs the real orcalb CLI (dist/workers/main.js) as a child process for end-to-end tests: temp config file,
+// wait for the `orcalb ready` line, read stderr, write test-hook commands on stdin, stop by PID.
+// Runs on the test runner's main thread; the child runs under the runner's own Node (process.execPath).
+
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const ORCALB_MAIN = resolve(REPO_ROOT, 'dist/workers/main.js');
+const READY_LINE = /orcalb ready/;
+const READY_TIMEOUT_MS = 15_000;
+const KILL_AFTER_MS = 5_000;
+
+export interface OrcalbOptions {
+  /** --threads N (forwarder count); omitted from the command line when undefined. */
+  readonly threads?: number;
+  readonly accept?: 'acceptor' | 'reuseport';
+  /** Added to the runner's environment, e.g. { ORCALB_TEST_HOOKS: '1' }. */
+  readonly env?: Record<string, string>;
+  /** Extra arguments after the generated ones. */
+  readonly args?: readonly string[];
+  /** Name of the temp config file (shows in `[file:line]` messages); default orcalb.cfg. */
+  readonly fileName?: string;
+}
+
+export interface OrcalbProcess {
+  readonly pid: number;
+  /** Everything written on stderr so far. */
+  stderr(): string;
+  /**
+   * Resolves with the first stderr line (from the very start of the process, not from the call) matching `re`;
+   * rejects after timeoutMs or when the process exits first, with the stderr text in the message.
+   */
+  waitForStderr(re: RegExp, timeoutMs: number): Promise<string>;
+  /** Writes `line\n` on the child's stdin (test hooks read it when ORCALB_TEST_HOOKS=1). */
+  send(line: string): void;
+  /** Sends a signal by PID without waiting (for graceful-stop tests). */
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves with the exit code (null when ended by a signal) once the process has exited. */
+  readonly exited: Promise<number | null>;
+  /** SIGTERM, SIGKILL after 5 s if still alive; resolves with the exit code. Safe to call twice or after exit. */
+  stop(): Promise<number | null>;
+}
+
+// Children still running when the runner exits (a test crashed before its cleanup) are killed by their PID.
+const live = new Set<number>();
+process.once('exit', () => {
+  for (const pid of live) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * Writes configText to a temp file and starts `node dist/workers/main.js -f FILE [--threads N] [--accept M] …`.
+ * Resolves once stderr shows `orcalb ready`; rejects (after killing the child) if it exits or stays silent for 15 s,
+ * with its stderr in the error message. Test-thread only.
+ */
+export async function startOrcalb(configText: string, opts: OrcalbOptions = {}): Promise<OrcalbProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'orcalb-test-'));
+  // Readable by all: orcalb may drop to `user haproxy` before a thread re-reads anything.
+  await chmod(dir, 0o755);
+  const file = join(dir, opts.fileName ?? 'orcalb.cfg');
+  await writeFile(file, configText, { mode: 0o644 });
+
+  const args = [ORCALB_MAIN, '-f', file];
+  if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
+  if (opts.accept !== undefined) args.push('--accept', opts.accept);
+  args.push(...(opts.args ?? []));
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`orcalb: spawn failed: ${process.execPath} ${args.join(' ')}`);
+  }
+  live.add(pid);
+
+  let text = '';
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.once('exit', (code) => {
+      exitCode = code;
+      live.delete(pid);
+      void rm(dir, { recursive: true, force: true });
+      resolveExit(code);
+    });
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  // A child that dies early closes its stdin: writes must not crash the runner.
+  child.stdin.on('error', () => undefined);
+
+  const waitForStderr = (re: RegExp, timeoutMs: number): Promise<string> =>
+    new Promise((resolveLine, reject) => {
+      const find = (): string | undefined => text.split('\n').find((l) => re.test(l));
+      const done = (): void => {
+        clearTimeout(timer);
+        child.stderr.off('data', check);
+        child.off('exit', onExit);
+      };
+      const check = (): void => {
+        const line = find();
+        if (line === undefined) return;
+        done();
+        resolveLine(line);
+      };
+      const onExit = (code: number | null, sig: NodeJS.Signals | null): void => {
+        // 'exit' can precede the last stderr chunk; the stream's 'end' is not worth waiting for here.
+        const line = find();
+        done();
+        if (line !== undefined) resolveLine(line);
+        else reject(new Error(`orcalb exited (code ${code}, signal ${sig}) before ${String(re)}; stderr:\n${text}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`orcalb: no stderr line matching ${String(re)} within ${timeoutMs} ms; stderr:\n${text}`));
+      }, timeoutMs);
+      // Listeners are added after ours on 'data', so `text` already holds the new chunk when check runs.
+      child.stderr.on('data', check);
+      child.on('exit', onExit);
+      check();
+      if (exitCode !== undefined) onExit(exitCode, null);
+    });
+
+  const signal = (sig: NodeJS.Signals): void => {
+    if (exitCode !== undefined) return;
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // exited between the check and the kill
+    }
+  };
+
+  let stopping: Promise<number | null> | undefined;
+  const stop = (): Promise<number | null> => {
+    stopping ??= (async () => {
+      if (exitCode !== undefined) return exitCode;
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), KILL_AFTER_MS);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    })();
+    return stopping;
+  };
+
+  try {
+    await waitForStderr(READY_LINE, READY_TIMEOUT_MS);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    pid,
+    stderr: () => text,
+    waitForStderr,
+    send(line) {
+      child.stdin.write(`${line}\n`);
+    },
+    signal,
+    exited,
+    stop,
+  };
+}

@@ -1,0 +1,59 @@
+// The users' seed configurations (shared/seed/, beside the repo) with only their addresses moved to 127.0.0.1 ports,
+// so compat tests run the very file users run.
+// Runs on the test runner's main thread.
+
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freeTcpPort } from './haproxy-process.js';
+
+/** dist/tests/support/ → repo root; CI clones the repo with shared/ beside it. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const SEED_DIR = resolve(REPO_ROOT, '../shared/seed');
+
+export interface SeedOverrides {
+  /** Replaces `inter 5s` on every server line (e.g. '300ms' so fall/rise play out in about a second). */
+  readonly inter?: string;
+  /** Port for the `listen stats` bind; default: a free port. */
+  readonly statsPort?: number;
+}
+
+/** Replaces every match of `re` and throws unless there were exactly `count`: a changed seed must fail loudly. */
+function rewrite(text: string, re: RegExp, count: number, by: (groups: readonly string[]) => string): string {
+  let seen = 0;
+  const out = text.replace(re, (...args: unknown[]) => {
+    seen++;
+    // replace() passes (match, p1…pN, offset, whole); none of these patterns has named groups.
+    return by(args.slice(1, -2).map((a) => (typeof a === 'string' ? a : '')));
+  });
+  if (seen !== count) throw new Error(`seed-config: ${String(re)} matched ${seen} times, expected ${count}`);
+  return out;
+}
+
+/**
+ * shared/seed/haproxy-tcp.cfg with `bind *:8080` → 127.0.0.1:frontendPort, `10.0.0.8N:8802` → 127.0.0.1:serverPorts[N],
+ * the stats bind → 127.0.0.1:<free port>, and optionally `inter 5s` → overrides.inter. Everything else (user/group,
+ * `log 127.0.0.1 local2`, rise/fall, send-proxy, comments) is left byte for byte. Throws if the seed no longer has
+ * the expected shape or serverPorts does not hold exactly 3 ports.
+ */
+export async function seedTcpConfig(
+  frontendPort: number,
+  serverPorts: readonly number[],
+  overrides: SeedOverrides = {},
+): Promise<string> {
+  if (serverPorts.length !== 3) throw new Error(`seed-config: haproxy-tcp.cfg has 3 servers, got ${serverPorts.length} ports`);
+  const statsPort = overrides.statsPort ?? (await freeTcpPort());
+  let text = await readFile(resolve(SEED_DIR, 'haproxy-tcp.cfg'), 'utf8');
+  text = rewrite(text, /\bbind(\s+)\*:8080\b/g, 1, ([space]) => `bind${space ?? ' '}127.0.0.1:${frontendPort}`);
+  text = rewrite(text, /\b10\.0\.0\.8(\d):8802\b/g, 3, ([digit]) => {
+    const port = serverPorts[Number(digit)];
+    if (port === undefined) throw new Error(`seed-config: no port for 10.0.0.8${digit ?? '?'}`);
+    return `127.0.0.1:${port}`;
+  });
+  text = rewrite(text, /\bbind(\s+)0\.0\.0\.0:1080\b/g, 1, ([space]) => `bind${space ?? ' '}127.0.0.1:${statsPort}`);
+  if (overrides.inter !== undefined) {
+    const inter = overrides.inter;
+    text = rewrite(text, /\binter 5s\b/g, 3, () => `inter ${inter}`);
+  }
+  return text;
+}

@@ -1,0 +1,123 @@
+// Both ways of accepting (--accept acceptor: one thread accepts and hands fds over; --accept reuseport: every
+// forwarder listens with SO_REUSEPORT) forward with PROXY v1, and both stop gracefully on SIGTERM.
+// Test-runner thread; orcalb runs as a child process.
+
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
+import { freeTcpPort } from '../support/haproxy-process.js';
+import { startOrcalb } from '../support/orcalb-process.js';
+
+const MODES = ['acceptor', 'reuseport'] as const;
+const CLIENTS = 20;
+// Larger than one socket read, so both directions are forwarded in several chunks.
+const PAYLOAD_BYTES = 96 * 1024;
+
+function proxyConfig(frontendPort: number, serverPorts: readonly number[]): string {
+  return `
+global
+    maxconn 200
+
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 1m
+    timeout server 1m
+
+frontend fe
+    bind 127.0.0.1:${frontendPort}
+    default_backend be
+
+backend be
+    balance roundrobin
+${serverPorts.map((p, i) => `    server s${i + 1} 127.0.0.1:${p} send-proxy`).join('\n')}
+`;
+}
+
+/** One connect attempt: 'refused' on ECONNREFUSED, 'accepted' (then closed by us) if the handshake completed. */
+function probe(port: number): Promise<'refused' | 'accepted'> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve('accepted');
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve('refused') : reject(e)));
+  });
+}
+
+/** The payload a client sends: its marker first, so the server-side record can be matched to the client. */
+function payloadFor(marker: string): Buffer {
+  const body = Buffer.alloc(PAYLOAD_BYTES, `${marker}|`);
+  body.write(`${marker}\n`, 0, 'latin1');
+  return body;
+}
+
+for (const mode of MODES) {
+  test(`--accept ${mode} forwards ${CLIENTS} concurrent connections with the client's PROXY v1 line and data both ways`, async (t) => {
+    const farm = await startBackendFarm(['s1', 's2'], { expectProxy: true });
+    t.after(() => farm.close());
+    const port = await freeTcpPort();
+    const lb = await startOrcalb(proxyConfig(port, farm.ports()), { threads: 2, accept: mode });
+    t.after(() => lb.stop());
+    // orcalb falls back to reuseport when the fd-dup addon is missing: make sure the mode under test is the one running.
+    assert.match(await lb.waitForStderr(/orcalb ready/, 1000), new RegExp(`accept=${mode}\\b`));
+
+    const outcomes = await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, i) => {
+        const marker = `${mode}-client-${i}`;
+        const c = await connectTagged(port);
+        t.after(() => c.destroy());
+        const sent = payloadFor(marker);
+        const echoed = await c.exchange(sent);
+        await c.end();
+        return { marker, tag: c.tag, localPort: c.localPort, echoedOk: echoed.equals(sent) };
+      }),
+    );
+
+    for (const o of outcomes) {
+      assert.ok(o.echoedOk, `${o.marker}: echo differs from what was sent`);
+      const rec = farm.dataConnections().find((r) => r.received.startsWith(`${o.marker}\n`));
+      assert.ok(rec, `${o.marker}: no server recorded it`);
+      assert.equal(rec.server, o.tag);
+      assert.equal(rec.proxyLine, `PROXY TCP4 127.0.0.1 127.0.0.1 ${o.localPort} ${port}`);
+      assert.equal(rec.receivedBytes, PAYLOAD_BYTES);
+    }
+    assert.equal(farm.dataConnections().length, CLIENTS);
+    assert.deepEqual(farm.dataConnections().filter((r) => r.proxyError !== undefined), []);
+  });
+
+  test(`--accept ${mode}: after SIGTERM a live connection keeps working until the client closes, new ones are refused, then exit 0`, async (t) => {
+    const farm = await startBackendFarm(['s1', 's2'], { expectProxy: true });
+    t.after(() => farm.close());
+    const port = await freeTcpPort();
+    const lb = await startOrcalb(proxyConfig(port, farm.ports()), { threads: 2, accept: mode });
+    t.after(() => lb.stop());
+    assert.match(await lb.waitForStderr(/orcalb ready/, 1000), new RegExp(`accept=${mode}\\b`));
+    let exitCode: number | null | undefined;
+    void lb.exited.then((code) => { exitCode = code; });
+
+    const live = await connectTagged(port);
+    t.after(() => live.destroy());
+    assert.equal((await live.exchange('before\n')).toString(), 'before\n');
+
+    lb.signal('SIGTERM');
+    // No event says "listeners closed" from outside: probe until refused, bounded to 5 s.
+    let state: 'refused' | 'accepted' = 'accepted';
+    for (let i = 0; i < 100 && state === 'accepted'; i++) {
+      state = await probe(port);
+      if (state === 'accepted') await delay(50);
+    }
+    assert.equal(state, 'refused', 'new connections are refused after SIGTERM');
+
+    assert.equal(exitCode, undefined, 'orcalb waits for the live connection');
+    assert.equal((await live.exchange('during stop\n')).toString(), 'during stop\n');
+    assert.equal(await probe(port), 'refused');
+
+    await live.end();
+    const code = await Promise.race([lb.exited, delay(5000, 'still running', { ref: false })]);
+    assert.equal(code, 0, 'orcalb exits 0 once the last connection is done');
+  });
+}

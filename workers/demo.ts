@@ -1,0 +1,55 @@
+// `npm start`: the built-in demo. Starts four emulated DolphinDB data nodes and orcalb (config/examples/demo.cfg)
+// in front of them, prints where to point a client, and stops everything on Ctrl-C. Needs no other software.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startEmulatedNode, type EmulatedNode } from '../core/dolphindb/emulated-node.js';
+
+const NODE_PORTS = [18801, 18802, 18803, 18804];
+const FRONT = '127.0.0.1:18800';
+const config = fileURLToPath(new URL('../../config/examples/demo.cfg', import.meta.url));
+const mainJs = fileURLToPath(new URL('./main.js', import.meta.url));
+
+const nodes: EmulatedNode[] = [];
+for (const [i, port] of NODE_PORTS.entries()) {
+  nodes.push(await startEmulatedNode({ port, host: '127.0.0.1', name: `node${i + 1}`, proxy: 'auto' }));
+}
+process.stdout.write(
+  `emulated DolphinDB data nodes: ${NODE_PORTS.map((p, i) => `node${i + 1}=127.0.0.1:${p}`).join(' ')}\n`,
+);
+
+const orcalb = spawn(process.execPath, [mainJs, '-f', config, '--threads', '2'], { stdio: ['ignore', 'inherit', 'pipe'] });
+orcalb.stderr.on('data', (chunk: Buffer) => {
+  process.stderr.write(chunk);
+  if (chunk.toString().includes('orcalb ready')) {
+    process.stdout.write(
+      [
+        '',
+        `orcalb is balancing ${FRONT} (mode tcp, send-proxy, roundrobin) over the four nodes.`,
+        `  DolphinDB API clients (Python/Java/C++): host 127.0.0.1, port 18800, user admin, password 123456`,
+        `  JavaScript client: new DDB('ws://${FRONT}')   web page: http://${FRONT}/`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  }
+});
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  orcalb.kill('SIGTERM');
+  const killer = setTimeout(() => orcalb.kill('SIGKILL'), 5000);
+  await new Promise((r) => orcalb.once('exit', r));
+  clearTimeout(killer);
+  await Promise.all(nodes.map((n) => n.close()));
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+orcalb.on('exit', (code) => {
+  if (stopping) return;
+  process.stderr.write(`orcalb exited with code ${code ?? 'null'}\n`);
+  void Promise.all(nodes.map((n) => n.close())).then(() => process.exit(1));
+});

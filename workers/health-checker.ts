@@ -1,0 +1,47 @@
+// Thread entry of the health-check thread: attaches the shared buffer, runs core/health/health-checker.ts, marks
+// the global `healthReady` word, and stops on { type: 'stop' } (or 'hard-stop') from the main thread.
+// Wiring only; every decision lives in core/health/.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config/model.js';
+import { HealthChecker } from '../core/health/health-checker.js';
+import { createLogger } from '../core/log.js';
+import { SharedState } from '../core/shared/state-buffer.js';
+import { topologyOf } from '../core/shared/topology.js';
+import { asControl, type HealthData } from './messages.js';
+
+/** workerData comes from another thread: check its shape before trusting it. */
+function parseData(data: unknown): HealthData {
+  if (typeof data !== 'object' || data === null) throw new TypeError('health-checker: workerData missing');
+  const d = data as Partial<Record<keyof HealthData, unknown>>;
+  if (!(d.buffer instanceof SharedArrayBuffer)) throw new TypeError('health-checker: workerData.buffer is not a SharedArrayBuffer');
+  if (typeof d.threads !== 'number') throw new TypeError('health-checker: workerData.threads is not a number');
+  if (typeof d.config !== 'object' || d.config === null) throw new TypeError('health-checker: workerData.config missing');
+  return { config: d.config as Config, buffer: d.buffer, threads: d.threads };
+}
+
+const data = parseData(workerData);
+const state = SharedState.attach(data.buffer);
+const topology = topologyOf(data.config, data.threads);
+// HAProxy prints state changes on stderr at one level and sends them to syslog at another: two loggers.
+const stderr = createLogger([]);
+const syslog = createLogger(data.config.global.log, { stderr: false });
+const checker = new HealthChecker(data.config, state, topology, stderr, { syslog });
+
+checker.start();
+state.storeGlobal('healthReady', 1);
+parentPort?.postMessage({ type: 'ready' });
+
+let stopping = false;
+parentPort?.on('message', (msg: unknown) => {
+  const control = asControl(msg);
+  if (control === undefined || stopping) return;
+  if (control.type !== 'stop' && control.type !== 'hard-stop') return;
+  stopping = true;
+  void checker.stop().finally(() => {
+    syslog.close();
+    stderr.close();
+    parentPort?.close();
+    process.exit(0);
+  });
+});

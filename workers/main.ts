@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// orcalb's main thread: the CLI (`orcalb -f haproxy.cfg --threads 12`, `orcalb -c -f FILE`), config loading, the
+// shared buffer, the supervisor, privilege drop and signals (SIGTERM/SIGINT graceful, a second one hard).
+
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { checkReport } from '../config/check-report.js';
+import { loadConfig } from '../config/load-config.js';
+import { OrcaError } from '../core/errors.js';
+import { loadFdDup } from '../core/forward/fd-handoff.js';
+import { initialHealth } from '../core/health/health-counter.js';
+import { createLogger } from '../core/log.js';
+import { dropPrivileges } from '../core/privileges.js';
+import { writeInitialState } from '../core/shared/initial-state.js';
+import { SharedState } from '../core/shared/state-buffer.js';
+import { topologyOf } from '../core/shared/topology.js';
+import { parseCli, usage, type CliOptions } from './cli-options.js';
+import { Supervisor } from './supervisor.js';
+import { ORCALB_VERSION } from './version.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let cli: CliOptions;
+  try {
+    cli = parseCli(argv);
+  } catch (e) {
+    process.stderr.write(`orcalb: ${e instanceof Error ? e.message : String(e)}\n${usage()}`);
+    return 1;
+  }
+  if (cli.help) return void process.stdout.write(usage()), 0;
+  if (cli.version) return void process.stdout.write(`orcalb version ${ORCALB_VERSION}\n`), 0;
+
+  const result = await loadConfig(cli.files);
+  const report = checkReport(result, process.pid);
+  if (cli.check || result.config === undefined) {
+    // -c prints everything; a failed start prints the same diagnostics.
+    for (const line of report.lines) (report.exitCode === 0 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
+    return report.exitCode;
+  }
+  const config = result.config;
+  const logger = createLogger(config.global.log);
+  for (const w of result.warnings) logger.log('warning', `config : [${w.file}:${w.line}] : ${w.keyword === undefined ? '' : `'${w.keyword}' : `}${w.message}`);
+
+  const threads = cli.threads ?? config.global.nbthread ?? os.availableParallelism();
+  let accept = cli.accept;
+  if (accept === 'acceptor' && loadFdDup() === undefined) {
+    logger.log('warning', 'the fd-dup addon is not built (npm install builds it); accepting with --accept reuseport');
+    accept = 'reuseport';
+  }
+  const topology = topologyOf(config, threads);
+  const state = SharedState.allocate(topology.counts);
+  writeInitialState(config, state, topology, initialHealth);
+
+  const supervisor = new Supervisor(config, state, topology, threads, accept, logger);
+  try {
+    await supervisor.start();
+  } catch (e) {
+    logger.log('alert', e instanceof OrcaError ? e.message : String(e));
+    await supervisor.hardStop();
+    return 1;
+  }
+  dropPrivileges(config.global, logger);
+  logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
+
+  return await new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++;
+      if (signals === 1) {
+        logger.log('notice', `${sig} received: no new connections; waiting for live ones to finish`);
+        const hardAfter = config.global.hardStopAfter;
+        if (hardAfter !== undefined) setTimeout(() => onSignal(sig), hardAfter).unref();
+        void supervisor.stop().then(async () => {
+          await supervisor.hardStop();
+          resolve(0);
+        });
+      } else {
+        logger.log('notice', 'stopping now: live connections are cut');
+        void supervisor.hardStop().then(() => resolve(0));
+      }
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    if (process.env['ORCALB_TEST_HOOKS'] === '1') {
+      createInterface({ input: process.stdin }).on('line', (line) => {
+        const m = /^crash-forwarder (\d+)$/.exec(line.trim());
+        if (m !== null) supervisor.crashForwarder(Number(m[1]));
+      });
+    }
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Worker threads or stdin may keep the loop alive after a stop: the exit code is final.
+process.exit();
