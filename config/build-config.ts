@@ -7,6 +7,7 @@ import {
   DEFAULT_BALANCE,
   DEFAULT_FALL,
   DEFAULT_INTER_MS,
+  DEFAULT_PROXY_MAXCONN,
   DEFAULT_RISE,
   DEFAULT_SERVER_MAXCONN,
   DEFAULT_SERVER_MAXQUEUE,
@@ -55,14 +56,15 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
   }));
   // A listen section is its own backend unless a default_backend sends traffic elsewhere (as in HAProxy).
   const defaultBackend = p.defaultBackend?.name ?? (p.kind === 'listen' ? p.name : undefined);
+  const ownMaxconn = p.maxconn ?? DEFAULT_PROXY_MAXCONN;
   const base = {
     source: p.source,
     name: p.name,
     section: p.kind === 'listen' ? ('listen' as const) : ('frontend' as const),
     mode: p.mode,
     binds,
-    // §4.2 maxconn: 0 (unset) means "the global maxconn applies".
-    maxconn: p.maxconn ?? global.maxconn,
+    // §4.2 maxconn: 0, the default, means "the global maxconn applies" (itself 0 = unlimited when unset).
+    maxconn: ownMaxconn === 0 ? global.maxconn : ownMaxconn,
     timeouts: { ...p.timeouts },
     options: structuredClone(p.options),
     disabled: p.disabled,
@@ -72,6 +74,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
 }
 
+/** A backend, or the backend half of a listen section. */
 function buildBackend(
   p: ProxyDraft,
   global: GlobalConfig,
@@ -90,11 +93,14 @@ function buildBackend(
       hashType: { ...p.hashType },
     },
     servers: p.servers.map((s) => buildServer(s, resolved)),
+    // Only `option tcp-check` runs the rules; httpchk and the other check options fall back to connect checks
+    // (warned about at parse time).
     healthCheck:
       p.checkOption?.name === 'tcp-check'
         ? { type: 'tcp-check', rules: [...p.tcpCheckRules] }
         : { type: 'connect', rules: [] },
     retries: p.retries,
+    // Copies, so the frontend and backend halves of a listen never share mutable objects.
     timeouts: { ...p.timeouts },
     options: structuredClone(p.options),
     maxconn: p.fullconn ?? defaultFullconn(p.name, frontends),
@@ -111,6 +117,7 @@ function defaultFullconn(name: string, frontends: readonly FrontendConfig[]): nu
 
 function buildServer(s: ServerDraft, resolved: ResolvedAddresses): ServerConfig {
   const o = s.settings;
+  // Unset options take HAProxy's §5.2 defaults here, not at parse time, so default-server can still set them.
   const { address, forcedDown } = resolved.server(s);
   const inter = o.inter ?? DEFAULT_INTER_MS;
   const sendProxy = o.sendProxy ?? 'none';
@@ -134,6 +141,7 @@ function buildServer(s: ServerDraft, resolved: ResolvedAddresses): ServerConfig 
     downinter: o.downinter ?? inter,
     rise: o.rise ?? DEFAULT_RISE,
     fall: o.fall ?? DEFAULT_FALL,
+    // exactOptionalPropertyTypes: absent fields are omitted, never set to undefined.
     ...(o.checkPort === undefined ? {} : { checkPort: o.checkPort }),
     ...(checkAddr === undefined ? {} : { checkAddr }),
     sendProxy,

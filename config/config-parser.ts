@@ -61,9 +61,11 @@ export function parseConfigFiles(
         diag.error('ORCA_CONFIG_SYNTAX', tokens.message, source, { column: tokens.column });
         return;
       }
+      // Blank and comment-only lines carry nothing, not even a section change.
       if (tokens.words.length === 0) return;
       const line: ConfigLine = { source, words: tokens.words, args: tokens.words.map((w) => w.text) };
       const keyword = line.args[0] ?? '';
+      // Directives are handled even inside a false branch, or nesting could not be followed.
       if (keyword.startsWith('.') && blocks.handle(line, diag)) return;
       if (!blocks.active) return;
 
@@ -79,6 +81,7 @@ export function parseConfigFiles(
         const draft = openProxySection(line, lastDefaults, namedDefaults, diag);
         section = { kind: 'proxy', draft };
         sectionName = draft.name === '' ? keyword : draft.name;
+        // A defaults section is not a proxy: it only feeds the sections after it.
         if (draft.kind === 'defaults') {
           lastDefaults = draft;
           if (draft.name !== '') namedDefaults.set(draft.name, draft);
@@ -136,6 +139,7 @@ function openProxySection(
       }
     }
   }
+  // §4: "A defaults section resets all settings to the documented ones"; other sections start from the last one.
   let parent = kind === 'defaults' ? initialDraft('defaults', '', source) : lastDefaults;
   const fromWord = args[fromIndex];
   if (fromWord !== undefined) {
@@ -143,6 +147,7 @@ function openProxySection(
     if (fromWord !== 'from' || target === undefined || args[fromIndex + 2] !== undefined) {
       diag.error('ORCA_CONFIG_SYNTAX', `'${kind}' expects <name> [from <defaults_name>] as arguments.`, source);
     } else {
+      // Only defaults sections declared earlier can be named, as in HAProxy (no forward references).
       const named = namedDefaults.get(target);
       if (named === undefined) {
         diag.error(

@@ -34,7 +34,8 @@ export interface LoadOptions {
  */
 export async function loadConfig(files: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const read = await readConfigFiles(files);
-  return loadSources(read.files, files, read.errors, options);
+  // Config.files lists the files actually read, so a directory argument shows up as its *.cfg files.
+  return loadSources(read.files, read.files.map((f) => f.name), read.errors, options);
 }
 
 /** Same from in-memory text (tests); `name` is the file name used in messages. */

@@ -2,6 +2,7 @@
 // references of default_backend/use_backend, frontend/backend mode compatibility, and the warnings HAProxy 2.6
 // gives on a finished config, plus orcalb's "not implemented yet" notes per proxy. Main thread, after parsing.
 
+import { getAlgorithm } from '../core/balance/registry.js';
 import type { ParsedConfig } from './config-parser.js';
 import type { Diagnostics } from './diagnostics.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
@@ -21,6 +22,7 @@ export function isStatsOnly(p: ProxyDraft): boolean {
 export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   const { proxies } = parsed;
   checkDuplicateNames(proxies, diag);
+  // The first backend of a name wins lookups; a second one is already a duplicate-name error above.
   const backends = new Map<string, ProxyDraft>();
   for (const p of proxies) if (hasBackendCap(p.kind) && !backends.has(p.name)) backends.set(p.name, p);
   let listeners = 0;
@@ -30,9 +32,11 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
       if (!isStatsOnly(p) && !p.disabled) listeners += p.binds.length;
     }
     proxyWarnings(p, diag);
+    layer7Fallback(p, diag);
   }
-  if (listeners === 0 && proxies.length > 0) {
-    diag.warn('Configuration file has no error but will not start (no listener).', parsed.global.source);
+  const first = proxies[0];
+  if (listeners === 0 && first !== undefined) {
+    diag.warn('Configuration file has no error but will not start (no listener).', first.source);
   }
 }
 
@@ -46,6 +50,7 @@ function checkDuplicateNames(proxies: readonly ProxyDraft[], diag: Diagnostics):
           q.name === p.name &&
           ((hasFrontendCap(p.kind) && hasFrontendCap(q.kind)) || (hasBackendCap(p.kind) && hasBackendCap(q.kind))),
       );
+    // A nameless proxy already got its own error when its section opened.
     if (clash === undefined || p.name === '') return;
     diag.error(
       'ORCA_CONFIG_REFERENCE',
@@ -87,6 +92,7 @@ function checkBackendRefs(p: ProxyDraft, backends: ReadonlyMap<string, ProxyDraf
 function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   const label = proxyLabel(p);
   const statsOnly = isStatsOnly(p);
+  // One note per proxy rather than per keyword: the stats-only note already says nothing is served.
   if (statsOnly) {
     const binds = p.binds.map((b) => `${b.host}:${b.port}`).join(', ');
     diag.warn(
@@ -99,6 +105,7 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   if (hasFrontendCap(p.kind) && p.binds.length === 0 && !p.disabled) {
     diag.warn(`${label} has no 'bind' directive. Please declare it as a backend if this was intended.`, p.source);
   }
+  // HAProxy's rule: a frontend needs `timeout client`, a backend `timeout connect` and `timeout server`.
   const t = p.timeouts;
   const missing =
     (hasFrontendCap(p.kind) && t.client === undefined) ||
@@ -117,4 +124,19 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   if (p.mode === 'tcp' && p.options.forwardfor !== undefined) {
     diag.warn(`'option forwardfor' ignored for ${label} as it requires HTTP mode.`, p.source);
   }
+}
+
+/**
+ * HAProxy's rule for an algorithm that hashes part of the HTTP request (uri, url_param, hdr) in a TCP backend:
+ * there is no request to hash, so it warns and balances round-robin. Rewrites the draft's balance accordingly.
+ */
+function layer7Fallback(p: ProxyDraft, diag: Diagnostics): void {
+  const balance = p.balance;
+  if (balance === undefined || !hasBackendCap(p.kind) || p.mode !== 'tcp') return;
+  if (getAlgorithm(balance.algorithm)?.needs !== 'http') return;
+  diag.warn(
+    `Layer 7 hash not possible for ${proxyLabel(p)} (needs 'mode http'). Falling back to round robin.`,
+    balance.source,
+  );
+  p.balance = { algorithm: 'roundrobin', args: [], source: balance.source };
 }

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   ORCA_QUEUE_TIMEOUT: ['internal', false, 'the connection waited in the queue past timeout queue'],
   ORCA_QUEUE_FULL: ['internal', false, 'the backend queue is full'],
   ORCA_STOPPING: ['internal', false, 'orcalb is stopping'],
+  ORCA_DDB_PROTOCOL: ['client', false, 'a DolphinDB message cannot be framed or decoded'],
   ORCA_INTERNAL: ['internal', false, 'an unexpected error inside orcalb'],
 } as const;
 
@@ -45,12 +46,17 @@ export class OrcaError extends Error {
   readonly retryable: boolean;
   readonly detail: string | undefined;
 
-  constructor(code: OrcaErrorCode, message: string, options?: { detail?: string; cause?: unknown; retryable?: boolean }) {
+  constructor(
+    code: OrcaErrorCode,
+    message: string,
+    options?: { detail?: string; cause?: unknown; retryable?: boolean; side?: ErrorSide },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     const [side, retryable] = ERROR_CODES[code];
     this.name = 'OrcaError';
     this.code = code;
-    this.side = side;
+    // A protocol error's side depends on who sent the bytes; the table holds the usual one.
+    this.side = options?.side ?? side;
     this.retryable = options?.retryable ?? retryable;
     this.detail = options?.detail;
   }

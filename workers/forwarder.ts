@@ -56,6 +56,7 @@ if (data.accept === 'reuseport') {
       if (stopping) return void socket.destroy();
       admission.offer(socket, t.frontend, () => void serve(socket, t.frontend, t.bind));
     });
+    report({ type: 'bound', thread });
   } catch (e) {
     const err = e instanceof OrcaError ? e : new OrcaError('ORCA_BIND_FAILED', String(e));
     report({ type: 'bind-error', thread, error: err.toPlain() });

@@ -1,15 +1,10 @@
 // `balance <algorithm> [args]` and `hash-type <method> [<function>] [avalanche]` (manual §4.2): HAProxy's
-// syntax for each algorithm's arguments, mapped to BalanceConfig { algorithm, args, hashType }.
-// Main thread, config parsing.
+// syntax for each algorithm's arguments, mapped to BalanceConfig { algorithm, args, hashType }. Algorithm names
+// and the final argument check come from core/balance/registry.ts. Main thread, config parsing.
 
 import { algorithmNames, getAlgorithm } from '../../core/balance/registry.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseInteger } from '../units.js';
-
-/** The names orcalb accepts for `balance`: whatever core/balance/registry.ts registers (the one list). */
-export function balanceAlgorithms(): string[] {
-  return algorithmNames();
-}
 
 /** HAProxy 2.6 algorithms orcalb does not implement: accepted with a warning, balanced round-robin instead. */
 const HAPROXY_ONLY_ALGORITHMS: readonly string[] = ['rdp-cookie', 'hash'];
@@ -24,6 +19,8 @@ export function parseBalanceLine(ctx: ProxyLineContext): void {
   const name = m?.[1] ?? word;
   const inner = m?.[2];
   const rest = args.slice(2);
+  // Accepting these keeps real HAProxy files loading; round-robin is what HAProxy itself uses when the hash
+  // input is missing, so it is the least surprising stand-in.
   if (HAPROXY_ONLY_ALGORITHMS.includes(name)) {
     diag.notImplemented(`balance ${name}`, at, "the backend balances with 'roundrobin' instead");
     proxy.balance = { algorithm: 'roundrobin', args: [], source: at };
@@ -34,7 +31,7 @@ export function parseBalanceLine(ctx: ProxyLineContext): void {
     diag.error('ORCA_CONFIG_BAD_VALUE', `unknown algorithm '${word}'`, at, {
       keyword: 'balance',
       found: word,
-      expected: `one of ${balanceAlgorithms().join(', ')}`,
+      expected: `one of ${algorithmNames().join(', ')}`,
     });
     return;
   }
@@ -52,6 +49,7 @@ export function parseBalanceLine(ctx: ProxyLineContext): void {
 
 /** Checks one algorithm's arguments (HAProxy's syntax); returns the args list or an error text. */
 function algorithmArgs(name: string, inner: string | undefined, rest: readonly string[]): string[] | string {
+  // Only `random(<draws>)` and `hdr(<name>)` carry a parenthesised argument in 2.6.
   if (inner !== undefined && name !== 'random' && name !== 'hdr') {
     return `'${name}' does not take an argument in parentheses`;
   }
@@ -59,6 +57,7 @@ function algorithmArgs(name: string, inner: string | undefined, rest: readonly s
     case 'random': {
       if (rest.length > 0) return `'balance random' does not take argument '${rest[0] ?? ''}'`;
       if (inner === undefined) return [];
+      // The draw count goes first in args, where core/balance/random.ts reads it.
       const draws = parseInteger(inner);
       if (draws === undefined || draws < 1) return 'balance random : number of draws must be at least 1.';
       return [String(draws)];
@@ -75,10 +74,11 @@ function algorithmArgs(name: string, inner: string | undefined, rest: readonly s
     case 'url_param': {
       const param = rest[0];
       if (param === undefined || param === '') return "'balance url_param' requires an URL parameter name.";
-      if (rest.length > 1 && rest[1] !== 'check_post') {
+      if ((rest.length > 1 && rest[1] !== 'check_post') || rest.length > 3) {
         return "'balance url_param' only accepts 'check_post' after the parameter name.";
       }
-      return [...rest];
+      // §4.2: check_post "used to support an optional <max_wait> parameter which is now ignored": drop it.
+      return rest.slice(0, 2);
     }
     default:
       return [...rest];
@@ -112,6 +112,7 @@ export function parseHashTypeLine(ctx: ProxyLineContext): void {
     return;
   }
   const fnWord = args[2];
+  // §4.2 hash-type: the function is optional and defaults to sdbm.
   const fn = fnWord === undefined ? 'sdbm' : HASH_FUNCTIONS.find((f) => f === fnWord);
   if (fn === undefined) {
     diag.badValue("'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions.", at, {

@@ -32,6 +32,7 @@ export function parseBindLine(ctx: ProxyLineContext): void {
     );
     return;
   }
+  // Options apply to every address of the line (`bind :80,:81 accept-proxy` accepts PROXY on both).
   let acceptProxy = false;
   let optionsOk = true;
   const where = `'bind ${spec}' in section '${proxy.kind}'`;
@@ -46,11 +47,13 @@ export function parseBindLine(ctx: ProxyLineContext): void {
       optionsOk = false;
       continue;
     }
+    // A missing value would make the next option read as this one's value; report it instead.
     if (arity > 0 && (args[i + 1] ?? '') === '') {
       diag.error('ORCA_CONFIG_SYNTAX', `${where} : '${option}' : missing value`, at);
       optionsOk = false;
       continue;
     }
+    // Silently dropping `ssl` or `v6only` would change what clients see, so each one is named in a warning.
     if (option === 'accept-proxy') acceptProxy = true;
     else diag.notImplemented(`bind ... ${option}`, at, 'the option is ignored');
     i += arity;
@@ -69,6 +72,7 @@ export function parseBindLine(ctx: ProxyLineContext): void {
       diag.badValue(`missing port specification in '${word}'`, at, { keyword: 'bind' });
       return;
     }
+    // A port range opens one listener per port, as HAProxy does.
     const range = parsePortRange(parts.port);
     if (range.kind !== 'ok') {
       const what = range.kind === 'bad-range' ? 'invalid port range' : 'invalid port';
@@ -81,5 +85,6 @@ export function parseBindLine(ctx: ProxyLineContext): void {
       drafts.push({ source: at, host, port, acceptProxy, spec: word, text });
     }
   }
+  // All or nothing: half a bind line is never opened.
   if (optionsOk) proxy.binds.push(...drafts);
 }

@@ -56,6 +56,7 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
   const offset = prefix === undefined ? 1 : 2;
   const name = args[offset] ?? '';
   const spec = OPTIONS[name];
+  // HAProxy checks negation before knowing the option, so `no option bogus` reads as a negation error too.
   if (prefix !== undefined && spec?.[1] !== true) {
     diag.error('ORCA_CONFIG_SYNTAX', `negation/default is not supported for option '${name}'.`, at);
     return;
@@ -73,6 +74,7 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
   const rest = args.slice(offset + 1);
   // `no option x` clears; `default option x` restores HAProxy's built-in value (all modelled options are off).
   const on = prefix === undefined;
+  // Boolean options take no argument; `option redispatch <interval>` is the one exception in 2.6.
   if (negatable && rest.length > 0 && name !== 'redispatch') {
     diag.tooManyArgs(args, 0, at, offset + 1);
     return;
@@ -95,6 +97,7 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
   } else if (name === 'forwardfor') {
     parseForwardfor(ctx, rest);
   } else if (CHECK_OPTIONS.has(name)) {
+    // Remembered even when not implemented, so a later `option tcp-check` can still win (last one wins).
     proxy.checkOption = { name, source: at };
     if (name !== 'tcp-check') {
       diag.notImplemented(`option ${name}`, at, 'servers get plain TCP connect checks instead');
@@ -133,6 +136,7 @@ function parseForwardfor(ctx: ProxyLineContext, rest: readonly string[]): void {
   let except: string | undefined;
   let header = DEFAULT_FORWARDFOR_HEADER;
   let ifNone = false;
+  // The three parts may come in any order (§4.2 "option forwardfor").
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i];
     const value = rest[i + 1];

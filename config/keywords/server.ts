@@ -46,6 +46,7 @@ const FLAGS: Readonly<Record<string, (s: ServerSettings) => void>> = {
   'check-send-proxy': (s) => (s.checkSendProxy = true),
 };
 
+/** Options orcalb implements that take one value (`source` takes several and is skipped). */
 const VALUED = ['inter', 'fastinter', 'downinter', 'slowstart', 'rise', 'fall', 'weight', 'port', 'addr',
   'maxconn', 'maxqueue', 'cookie', 'init-addr', 'source'];
 
@@ -61,13 +62,15 @@ export function parseServerLine(ctx: ProxyLineContext): void {
     return;
   }
   const label = `server ${proxy.name}/${name}`;
+  // default-server first, then the line: a later option on the line overrides a preset.
   const settings: ServerSettings = structuredClone(proxy.defaultServer);
   const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name });
   const target = parseServerAddress(addr, diag, at, label);
+  // Server names key the stats and the admin commands, so they must be unique within a backend.
   const previous = proxy.servers.find((s) => s.name === name);
   if (previous !== undefined) {
     diag.error(
-      'ORCA_CONFIG_SYNTAX',
+      'ORCA_CONFIG_REFERENCE',
       `${proxyLabel(proxy)}, another server named '${name}' was already defined at line ` +
         `${previous.source.line}, please use distinct names.`,
       at,
@@ -82,12 +85,14 @@ export function parseServerLine(ctx: ProxyLineContext): void {
 /** `default-server options...`: presets for the section's later server lines (and for proxies using it). */
 export function parseDefaultServerLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
+  // Applied only when the whole line is valid, so a typo does not leave half a preset behind.
   const next = structuredClone(proxy.defaultServer);
   if (parseServerOptions(args.slice(1), next, { diag, at, label: 'default-server', serverName: 'default-server' })) {
     proxy.defaultServer = next;
   }
 }
 
+/** Where a server line's options are being read, for messages. */
 interface OptionScope {
   readonly diag: Diagnostics;
   readonly at: SourceRef;
@@ -156,6 +161,7 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
     }
     case 'rise':
     case 'fall': {
+      // Negative numbers parse so that they get HAProxy's "has to be > 0" rather than a syntax error.
       const n = parseInteger(v, true);
       if (n === undefined) return `'${option}' expects an integer argument.`;
       if (n < 1) return `'${option}' has to be > 0.`;
@@ -185,6 +191,7 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
       return undefined;
     }
     case 'addr':
+      // Names are resolved with the server addresses after parsing (load-config.ts).
       if (v === '') return `'addr' expects <ipv4|ipv6> as argument.`;
       s.checkAddr = v;
       return undefined;
@@ -193,6 +200,7 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
       s.cookie = v;
       return undefined;
     case 'init-addr':
+      // Only matters when the address does not resolve: a literal IP or `none` then keeps the server.
       if (v === '') return `'init-addr' expects a comma-separated list of 'last', 'libc', 'none' or an address.`;
       s.initAddr = v.split(',');
       return undefined;
@@ -228,6 +236,7 @@ function parseServerAddress(
   label: string,
 ): { host: string; port: number } | undefined {
   const parts = splitAddress(word);
+  // Unix-socket and other non-IP servers cannot be reached by the TCP forwarders.
   if (parts.kind === 'unsupported') {
     return diag.badValue(`address family '${parts.family}' in '${word}' is not supported by orcalb`, at, {
       keyword: label,

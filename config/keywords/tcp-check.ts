@@ -2,6 +2,7 @@
 // TCP health check, in order, as config/model.ts TcpCheckRule. Other 2.6 tcp-check actions are known and
 // warned about. HAProxy 2.6's error texts. Main thread, config parsing.
 
+import { isNumericHost } from '../address.js';
 import type { TcpCheckRule } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseInteger } from '../units.js';
@@ -35,6 +36,7 @@ export function parseTcpCheckLine(ctx: ProxyLineContext): void {
     );
     return;
   }
+  // The rule builders already reported their error.
   if (rule === undefined) return;
   // A proxy's own rules replace the ones its defaults section had (they are not appended to them).
   if (proxy.tcpCheckInherited) {
@@ -53,6 +55,7 @@ export function parseTcpCheckLine(ctx: ProxyLineContext): void {
   proxy.tcpCheckRules.push(rule);
 }
 
+/** `tcp-check connect [port N] [addr IP] [send-proxy] ...`: a new connection for the following steps. */
 function connectRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
   const { args, at, diag } = ctx;
   let port: number | undefined;
@@ -73,12 +76,16 @@ function connectRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
       port = n;
       i++;
     } else if (word === 'addr') {
-      if (value === '') return diag.badValue("'addr' expects an address as argument.", at, { keyword: 'tcp-check connect' });
+      // The rule runs on the health-check thread, which never resolves names: an IP is required here.
+      if (!isNumericHost(value)) {
+        return diag.badValue(`'addr' expects an IPv4 or IPv6 address, got '${value}'.`, at, { keyword: 'tcp-check connect' });
+      }
       addr = value;
       i++;
     } else if (word === 'send-proxy') {
       sendProxy = true;
     } else if (['default', 'via-socks4', 'ssl', 'linger'].includes(word)) {
+      // TLS, SOCKS4 and the other connect options change how the probe connects; orcalb probes plain TCP.
       diag.notImplemented(`tcp-check connect ${word}`, at);
     } else if (['sni', 'alpn', 'proto', 'comment'].includes(word)) {
       diag.notImplemented(`tcp-check connect ${word}`, at);
@@ -96,6 +103,7 @@ function connectRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
   return { ...base, ...(port === undefined ? {} : { port }), ...(addr === undefined ? {} : { addr }) };
 }
 
+/** `tcp-check send <string>`: the string after §2.2 unescaping. */
 function sendRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
   const word = ctx.line.words[2];
   if (word === undefined || word.bytes.length === 0) {
@@ -105,6 +113,7 @@ function sendRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
   return { kind: 'send', source: ctx.at, data: word.bytes };
 }
 
+/** `tcp-check send-binary <hex>`: stored decoded, so the probe sends bytes without parsing anything. */
 function sendBinaryRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
   const hex = ctx.args[2] ?? '';
   const bad = hexError(hex);
@@ -116,6 +125,7 @@ function sendBinaryRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
   return { kind: 'send', source: ctx.at, data: Uint8Array.from(Buffer.from(hex, 'hex')) };
 }
 
+/** `tcp-check expect [options] [!] string|rstring|binary <pattern>`: options may precede the match. */
 function expectRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
   const { args, at, diag } = ctx;
   let negate = false;
@@ -126,6 +136,7 @@ function expectRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
       i++;
       continue;
     }
+    // Both `! string X` and `!string X` negate (§4.2 "tcp-check expect").
     if (word === '!') {
       negate = true;
       continue;
@@ -139,6 +150,7 @@ function expectRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
       if (pattern === undefined || pattern === '') {
         return diag.badValue(`'${word}' expects a <pattern> as argument.`, at, { keyword: 'tcp-check expect' });
       }
+      // Checked now so a bad pattern is a config error, not a probe that fails forever at run time.
       const bad = word === 'binary' ? hexError(pattern) : word === 'rstring' ? regexError(pattern) : undefined;
       if (bad !== undefined) {
         const what = word === 'binary' ? 'invalid binary string' : 'invalid regex';
@@ -171,6 +183,7 @@ function hexError(hex: string): string | undefined {
   return undefined;
 }
 
+/** JavaScript's RegExp stands in for HAProxy's PCRE; an invalid pattern is reported with the engine's reason. */
 function regexError(pattern: string): string | undefined {
   try {
     new RegExp(pattern);

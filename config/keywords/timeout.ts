@@ -68,6 +68,7 @@ function applyTimeout(ctx: ProxyLineContext, event: string, spec: TimeoutSpec, v
   const { args, at, diag, proxy } = ctx;
   const name = `timeout ${event}`;
   const value = args[valueIndex] ?? '';
+  // `timeout queue 5 s` is a classic slip; HAProxy refuses it rather than guessing.
   const extra = args[valueIndex + 1];
   if (extra !== undefined) {
     diag.badValue(`'${name}' : unexpected extra argument '${extra}' after value '${value}'.`, at);
@@ -91,6 +92,7 @@ function applyTimeout(ctx: ProxyLineContext, event: string, spec: TimeoutSpec, v
     case 'ok':
       if (t.trailing !== undefined) diag.warn(trailingTimeWarning(value, t.trailing), at);
   }
+  // The value is checked first and ignored afterwards, as HAProxy does, so a bad value is never hidden.
   const wrongSide =
     (spec.side === 'frontend' && !hasFrontendCap(proxy.kind)) ||
     (spec.side === 'backend' && !hasBackendCap(proxy.kind));

@@ -53,11 +53,13 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
   const value = args[1] ?? '';
   switch (keyword) {
     case 'log': {
+      // Global targets also serve every proxy that says `log global` (resolved in build-config.ts).
       const target = parseLogTarget(args.slice(1), diag, at);
       if (target !== undefined) g.log.push(target);
       return;
     }
     case 'daemon':
+      // Recorded only: whether to fork is the CLI's decision (orcalb runs in the foreground under a supervisor).
       if (!diag.tooManyArgs(args, 0, at)) g.daemon = true;
       return;
     case 'maxconn': {
@@ -66,6 +68,7 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       return;
     }
     case 'nbthread': {
+      // The default forwarder count when --threads is absent; HAProxy's MAX_THREADS bounds it.
       const n = readInteger(args, diag, at);
       if (n === undefined) return;
       if (n < 1 || n > MAX_NBTHREAD) {
@@ -79,6 +82,7 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       readHardStopAfter(g, args, diag, at);
       return;
     case 'tune.bufsize': {
+      // HAProxy 2.6 reads this with atol() ("32k" would be 32 bytes); orcalb takes the suffix at its word.
       if (diag.tooManyArgs(args, 1, at)) return;
       const n = parseSize(value);
       if (n === undefined || n === 0) {
@@ -101,9 +105,11 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       return;
     }
     case 'stats':
+      // `stats socket` is the admin CLI; `stats timeout/maxconn` only tune it. None of it exists yet.
       diag.notImplemented(`stats ${value}`, at, args[1] === 'socket' ? 'the admin socket is not opened' : 'ignored');
       return;
     default:
+      // A real 2.6 keyword is a warning, never an error: the users' files must keep loading unchanged.
       if (GLOBAL_KEYWORDS.includes(keyword)) {
         diag.notImplemented(keyword, at);
         return;
@@ -127,6 +133,7 @@ function readInteger(args: readonly string[], diag: Diagnostics, at: SourceRef):
   return n;
 }
 
+/** `hard-stop-after <time>`: how long a stopping process waits for live connections before cutting them. */
 function readHardStopAfter(g: GlobalConfig, args: readonly string[], diag: Diagnostics, at: SourceRef): void {
   const value = args[1] ?? '';
   if (diag.tooManyArgs(args, 1, at)) return;

@@ -55,6 +55,7 @@ const CONSEQUENCES: Readonly<Record<string, string>> = {
 export function parseProxyLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
   const first = args[0] ?? '';
+  // `no`/`default` are prefixes, not keywords: only options and `no log` accept them in 2.6.
   if (first === 'no' || first === 'default') {
     if (args[1] === 'option') return checkedRun(ctx, args.slice(1), parseOptionLine);
     if (args[1] === 'log' && first === 'no') return checkedRun(ctx, args.slice(1), parseProxyLogLine);
@@ -70,6 +71,7 @@ export function parseProxyLine(ctx: ProxyLineContext): void {
     return;
   }
   if (!allowedHere(ctx, match)) return;
+  // Two-word keywords (`tcp-check send`) share their family's handler.
   const handler = HANDLERS[match.key] ?? HANDLERS[first];
   if (handler !== undefined) handler(ctx);
   else diag.notImplemented(match.key, at, CONSEQUENCES[first]);
@@ -105,6 +107,7 @@ function allowedHere(ctx: ProxyLineContext, match: KeywordMatch): boolean {
     : undefined;
   if (missing === undefined) return true;
   const who = `${proxy.kind} '${proxy.name}'`;
+  // Servers in a frontend would be silently useless, so HAProxy refuses them instead of warning.
   if (word === 'server' || word === 'default-server') {
     diag.error('ORCA_CONFIG_SYNTAX', `'${word}' not allowed because ${who} has no backend capability.`, at);
     return false;
@@ -181,6 +184,7 @@ function parseStats(ctx: ProxyLineContext): void {
     diag.badValue(`'stats' expects one of ${list}${suggestionSuffix(sub, STATS_WORDS)}`, at, { found: sub });
     return;
   }
+  // Remembered per section: a proxy with stats lines and no servers is "stats only" (validate.ts).
   proxy.statsLines.push(at);
   diag.warn(`the stats page is not implemented yet; 'stats ${sub}' is ignored`, at);
 }

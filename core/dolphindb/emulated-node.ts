@@ -120,9 +120,13 @@ export class EmulatedNode {
     return this.records.flatMap((r) => (r.proxy?.addresses === undefined ? [] : [r.proxy.addresses]));
   }
 
+  /** Merges load figures into what getPerf/getClusterPerf report; throws RangeError for negative or NaN values. */
   setLoad(figures: Partial<LoadFigures>): void { this.knobs.setLoad(figures); }
+  /** Connections accepted past `n` get S00006 on their first request (already open ones are not affected). */
   setMaxConnections(n: number): void { this.knobs.setMaxConnections(n); }
+  /** Milliseconds to wait before answering each request, from the next request on. */
   setDelay(ms: number): void { this.knobs.setDelay(ms); }
+  /** getPerf() values as a DOUBLE vector or an ANY vector of DOUBLE scalars. */
   setPerfValues(form: 'double' | 'any'): void { this.knobs.setPerfValues(form); }
 
   /** Switches the failure mode. Entering 'refuse' closes the listener; leaving it listens again on the same port. */
@@ -212,7 +216,8 @@ export class EmulatedNode {
 
 /**
  * Starts an emulated data node listening on options.host:options.port (default 127.0.0.1, any free port).
- * Rejects with the bind error (e.g. EADDRINUSE). Throws RangeError for nonsense knob values.
+ * Rejects with the bind error (e.g. EADDRINUSE). Throws RangeError for nonsense knob values. Started with
+ * failure 'refuse', it does not listen until setFailure moves away from 'refuse' (port 0 then picks a port).
  */
 export async function startEmulatedNode(options: EmulatedNodeOptions): Promise<EmulatedNode> {
   const node = new EmulatedNode(options);

@@ -19,6 +19,7 @@ export const FAILURE_MODES = {
 } as const;
 export type FailureMode = (typeof FAILURE_MODES)[keyof typeof FAILURE_MODES];
 
+/** True when `value` names a failure mode (for flags and stdin commands). */
 export function isFailureMode(value: string): value is FailureMode {
   return (Object.values(FAILURE_MODES) as string[]).includes(value);
 }

@@ -124,6 +124,7 @@ export function cellProblem(type: DdbScalarType, cell: DdbCell): string | undefi
   }
 }
 
+/** Constructors: plain objects, no validation (the encoder checks each cell against its type). */
 export function ddbScalar(type: DdbScalarType, value: DdbCell): DdbScalar {
   return { form: 'scalar', type, value };
 }

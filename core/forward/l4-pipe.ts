@@ -110,6 +110,11 @@ class L4Session {
     }
     if (this.termination !== undefined) return;
     if (initial !== undefined && initial.length > 0) this.onData(PipeSide.client, initial);
+    for (const side of [PipeSide.client, PipeSide.server] as const) {
+      // An adopted socket starts reading at once: a client that sent its FIN before the server was connected has
+      // already emitted 'end', and would otherwise never be relayed (the session would hang).
+      if (this.sockets[side].readableEnded) this.onEnd(side);
+    }
     if (!this.paused[PipeSide.client]) this.sockets[PipeSide.client].resume();
     this.sockets[PipeSide.server].resume();
   }

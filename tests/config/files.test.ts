@@ -48,6 +48,7 @@ describe('loadConfig over files', () => {
     });
     const c = validConfig(await loadConfig([dir]));
     assert.equal(backendNamed(c, 'b').retries, 9);
+    assert.deepEqual(c.files, [join(dir, '10-defaults.cfg'), join(dir, '20-backend.cfg')]);
   });
 
   test('an unreadable file is an ORCA_CONFIG_FILE error, and the other files are still checked', async (t) => {

@@ -94,6 +94,13 @@ describe('known but not implemented', () => {
 });
 
 describe("HAProxy's own warnings", () => {
+  test('a request-hashing algorithm in a TCP backend falls back to roundrobin, as in HAProxy', async () => {
+    const r = await load(`backend b\n  balance uri whole\n${TIMEOUTS}`);
+    const c = validConfig(r);
+    oneWarning(r, "[t.cfg:2] : Layer 7 hash not possible for backend 'b' (needs 'mode http'). Falling back to round robin.");
+    assert.deepEqual([backendNamed(c, 'b').balance.algorithm, backendNamed(c, 'b').balance.args], ['roundrobin', []]);
+  });
+
   test('keywords for the other side of a proxy are ignored, as in HAProxy', async () => {
     const r = await load(
       ['frontend f', '  bind :1', '  balance roundrobin', '  timeout connect 5s', '  fullconn 10', 'backend b', '  maxconn 10', TIMEOUTS].join('\n'),

@@ -14,7 +14,7 @@ import type { BackendConfig, Config, FrontendConfig } from '../../config/model.j
 /** Timeouts that silence HAProxy's "missing timeouts" warning in small test configs. */
 export const TIMEOUTS = ['  timeout connect 1s', '  timeout client 1s', '  timeout server 1s'].join('\n');
 
-/** Loads `lines` (joined with newlines) as file `name`, with an empty environment unless one is given. */
+/** Loads `text` as file `name`, with an empty environment unless one is given. */
 export function load(text: string, name = 't.cfg', options: LoadOptions = {}): Promise<LoadResult> {
   return loadConfigText(text, name, { env: {}, ...options });
 }

@@ -1,0 +1,91 @@
+// orcalb's accept/reject verdict matches `haproxy -c` (HAProxy 2.6.12 at /usr/sbin/haproxy) on a table of small
+// configurations, valid and invalid. HAProxy's exit 2 ("valid, but no listener") counts as accepted.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../config/load-config.js';
+import { HAPROXY_BIN } from '../support/haproxy-process.js';
+import { rendered, tempConfigDir } from '../support/config-load.js';
+
+const T = '  timeout connect 1s\n  timeout client 1s\n  timeout server 1s';
+
+/** [what the case is about, expected verdict, config text]. */
+const CASES: readonly (readonly [string, 'valid' | 'invalid', string])[] = [
+  ['minimal listen', 'valid', `listen app\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 check`],
+  [
+    'frontend + backend with server options',
+    'valid',
+    `frontend f\n  bind 127.0.0.1:18000\n  default_backend b\n${T}\nbackend b\n  balance leastconn\n${T}\n` +
+      '  server a 127.0.0.1:18001 check inter 2s rise 3 fall 2 weight 50\n  server b 127.0.0.1:18002 backup send-proxy',
+  ],
+  [
+    'named defaults and from',
+    'valid',
+    `defaults base\n  mode tcp\n${T}\ndefaults other\n  mode tcp\nlisten l from base\n  bind 127.0.0.1:18000\n  server s 127.0.0.1:1`,
+  ],
+  [
+    'stats-only listen in http mode',
+    'valid',
+    `listen stats\n  mode http\n  bind 127.0.0.1:18080\n${T}\n  stats enable\n  stats uri /s\n  stats auth a:b`,
+  ],
+  [
+    'tcp-check rules',
+    'valid',
+    `backend b\n${T}\n  option tcp-check\n  tcp-check connect\n  tcp-check send PING\\r\\n\n  tcp-check expect string +PONG\n` +
+      '  server s 127.0.0.1:6379 check\nfrontend f\n  bind 127.0.0.1:18000\n  default_backend b',
+  ],
+  [
+    'quotes, escapes and UTF-8 comments',
+    'valid',
+    `global #全局\n  log "127.0.0.1" local2 #日志\nlisten "app" #应用\n  bind 127.0.0.1:18000\n  description 'a "quoted" text'\\ more\n${T}`,
+  ],
+  [
+    'keywords on the wrong side only warn',
+    'valid',
+    `frontend f\n  bind 127.0.0.1:18000\n  balance roundrobin\n${T}\n  default_backend b\nbackend b\n  maxconn 10\n${T}`,
+  ],
+  ["'5sec' only warns", 'valid', `listen l\n  bind 127.0.0.1:18000\n${T}\n  timeout check 5sec`],
+  ['misspelt section keyword', 'invalid', `backend b\n  balanse roundrobin\n${T}`],
+  ['misspelt server option', 'invalid', `backend b\n${T}\n  server s 127.0.0.1:80 chek`],
+  ['unknown default_backend', 'invalid', `frontend f\n  bind 127.0.0.1:18000\n${T}\n  default_backend nope`],
+  ['weight out of range', 'invalid', `backend b\n${T}\n  server s 127.0.0.1:80 weight 300`],
+  ['bad inter unit', 'invalid', `backend b\n${T}\n  server s 127.0.0.1:80 check inter 5x`],
+  ['duplicate backend names', 'invalid', `backend b\n${T}\nbackend b\n${T}`],
+  ['unresolvable server address', 'invalid', `backend b\n${T}\n  server s xxx.xxx.xxx.1:9302 check`],
+  ['unmatched quote', 'invalid', `backend b\n  description "open\n${T}`],
+  [
+    'http frontend on a tcp backend',
+    'invalid',
+    `frontend f\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  default_backend b\nbackend b\n  mode tcp\n${T}`,
+  ],
+  ['bind port out of range', 'invalid', `frontend f\n  bind 127.0.0.1:99999\n${T}`],
+  ['unknown user', 'invalid', 'global\n  user no-such-user-orcalb-test'],
+  ['unknown defaults in from', 'invalid', `backend b from nowhere\n${T}`],
+];
+
+/** Runs `haproxy -c -f file`; resolves to its exit code and output. */
+function haproxyCheck(file: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(HAPROXY_BIN, ['-c', '-f', file], { timeout: 10_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, output: stdout + stderr });
+    });
+  });
+}
+
+describe('verdicts against haproxy -c', () => {
+  for (const [name, expected, text] of CASES) {
+    test(`${expected}: ${name}`, async (t) => {
+      const dir = await tempConfigDir(t, { 'case.cfg': `${text}\n` });
+      const file = join(dir, 'case.cfg');
+      const [haproxy, orcalb] = await Promise.all([haproxyCheck(file), loadConfig([file])]);
+      const haproxyVerdict = haproxy.code === 0 || haproxy.code === 2 ? 'valid' : 'invalid';
+      assert.equal(haproxyVerdict, expected, `haproxy -c said (exit ${haproxy.code}):\n${haproxy.output}`);
+      const orcalbVerdict = orcalb.errors.length === 0 ? 'valid' : 'invalid';
+      assert.equal(orcalbVerdict, expected, `orcalb said:\n${rendered(orcalb).errors.join('\n')}`);
+      assert.equal(orcalb.config === undefined, expected === 'invalid');
+    });
+  }
+});

@@ -1,0 +1,83 @@
+// The main thread's duties seen from outside: `-c` on the users' seed files, HAProxy-style bind errors, dropping to
+// `user`/`group` after binding, and `hard-stop-after` cutting live connections after a stop signal.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
+import { freeTcpPort } from '../support/haproxy-process.js';
+import { ORCALB_MAIN, startOrcalb } from '../support/orcalb-process.js';
+import { SEED_DIR } from '../support/seed-config.js';
+
+const run = promisify(execFile);
+
+async function orcalbCheck(file: string): Promise<{ code: number; out: string }> {
+  try {
+    const r = await run(process.execPath, [ORCALB_MAIN, '-c', '-f', file]);
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, out: (err.stdout ?? '') + (err.stderr ?? '') };
+  }
+}
+
+test('orcalb -c accepts the seed TCP config unchanged and rejects the HTTP one with one error per server', async () => {
+  const tcp = await orcalbCheck(resolve(SEED_DIR, 'haproxy-tcp.cfg'));
+  assert.equal(tcp.code, 0, tcp.out);
+  assert.match(tcp.out, /Configuration file is valid/);
+  const http = await orcalbCheck(resolve(SEED_DIR, 'haproxy-http.cfg'));
+  assert.equal(http.code, 1, http.out);
+  const alerts = http.out.split('\n').filter((l) => l.includes('could not resolve address'));
+  assert.deepEqual(
+    alerts.map((l) => /\[(?:[^\]]*\/)?haproxy-http\.cfg:(\d+)\] : 'server ddb_backend\/(node\d)' : could not resolve address 'xxx\.xxx\.xxx\.(\d)'/.exec(l)?.slice(1)),
+    [['34', 'node1', '1'], ['35', 'node2', '2'], ['36', 'node3', '3'], ['37', 'node4', '4']],
+  );
+});
+
+test('a port already in use is an HAProxy-style alert and exit code 1', async (t) => {
+  const taken = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => taken.once('listening', r));
+  t.after(() => taken.close());
+  const port = (taken.address() as net.AddressInfo).port;
+  const cfg = `defaults\n    mode tcp\nfrontend fe\n    bind 127.0.0.1:${port}\n    default_backend be\nbackend be\n    server s 127.0.0.1:1\n`;
+  await assert.rejects(startOrcalb(cfg, { threads: 1 }), /Starting frontend fe: cannot bind socket \(Address already in use\) \[127\.0\.0\.1:\d+\]/);
+});
+
+test('user/group: as root orcalb binds first and then runs as that user; otherwise it warns and runs as it is', async (t) => {
+  const farm = await startBackendFarm(['s1']);
+  const front = await freeTcpPort();
+  t.after(() => farm.close());
+  const cfg = `global\n    user nobody\n    group nogroup\ndefaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const lb = await startOrcalb(cfg, { threads: 1 });
+  t.after(() => lb.stop());
+  const status = readFileSync(`/proc/${lb.pid}/status`, 'utf8');
+  if (process.getuid?.() === 0) {
+    assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+    assert.match(status, /^Gid:\s+65534\s+65534\s+65534\s+65534$/m);
+  } else {
+    assert.match(lb.stderr(), /'user'\/'group' : not running as root/);
+  }
+  const c = await connectTagged(front);
+  assert.equal(c.tag, 's1');
+  await c.end();
+});
+
+test('hard-stop-after: live connections are cut that long after SIGTERM, then orcalb exits 0', async (t) => {
+  const farm = await startBackendFarm(['s1']);
+  const front = await freeTcpPort();
+  t.after(() => farm.close());
+  const cfg = `global\n    hard-stop-after 400ms\ndefaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const lb = await startOrcalb(cfg, { threads: 2 });
+  t.after(() => lb.stop());
+  const c = await connectTagged(front);
+  lb.signal('SIGTERM');
+  // Still served during the grace period…
+  assert.equal((await c.exchange('ping\n')).toString(), 'ping\n');
+  // …then cut, and the process ends on its own.
+  await c.closed;
+  assert.equal(await lb.exited, 0);
+});
