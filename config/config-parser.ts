@@ -4,7 +4,7 @@
 
 import { ConditionalBlocks } from './conditional-blocks.js';
 import type { Diagnostics } from './diagnostics.js';
-import type { GlobalConfig, SourceRef } from './model.js';
+import type { GlobalConfig, LogTarget, SourceRef } from './model.js';
 import type { SourceFile } from './read-file.js';
 import { initialGlobal, parseGlobalLine } from './sections/global.js';
 import { type ProxyDraft, type SectionKind, inheritDraft, initialDraft } from './sections/proxy-draft.js';
@@ -15,6 +15,8 @@ import { type ConfigLine, tokenizeLine } from './tokenize.js';
 export interface ParsedConfig {
   readonly global: GlobalConfig;
   readonly proxies: readonly ProxyDraft[];
+  /** Every log target with the line that declared it (its host name is checked by resolution). */
+  readonly logTargets: readonly { readonly target: LogTarget; readonly source: SourceRef }[];
 }
 
 /** HAProxy 2.6 sections orcalb does not implement: their lines are skipped with one warning per section. */
@@ -45,6 +47,7 @@ export function parseConfigFiles(
   const first: SourceRef = { file: files[0]?.name ?? '', line: 0 };
   const global = initialGlobal(first);
   const proxies: ProxyDraft[] = [];
+  const logTargets: { target: LogTarget; source: SourceRef }[] = [];
   // The last defaults section seen: what a proxy without `from` starts from (§4).
   let lastDefaults = initialDraft('defaults', '', first);
   const namedDefaults = new Map<string, ProxyDraft>();
@@ -97,12 +100,21 @@ export function parseConfigFiles(
         return;
       }
       switch (section.kind) {
-        case 'global':
+        case 'global': {
+          const before = global.log.length;
           parseGlobalLine(global, line, diag);
+          const added = global.log.length > before ? global.log.at(-1) : undefined;
+          if (added !== undefined) logTargets.push({ target: added, source });
           return;
-        case 'proxy':
-          parseProxyLine({ proxy: section.draft, line, args: line.args, at: source, diag });
+        }
+        case 'proxy': {
+          const { draft } = section;
+          const before = draft.logs.length;
+          parseProxyLine({ proxy: draft, line, args: line.args, at: source, diag });
+          const added = draft.logs.length > before ? draft.logs.at(-1) : undefined;
+          if (added?.kind === 'target') logTargets.push({ target: added.target, source });
           return;
+        }
         case 'skipped':
           return;
         case 'none':
@@ -113,7 +125,7 @@ export function parseConfigFiles(
     });
     blocks.finish(file.name, diag);
   }
-  return { global, proxies };
+  return { global, proxies, logTargets };
 }
 
 /** Starts a defaults/frontend/backend/listen section from its header line (`frontend NAME [from DEFAULTS]`). */

@@ -9,6 +9,7 @@ import { type ParsedConfig, parseConfigFiles } from './config-parser.js';
 import { Diagnostics } from './diagnostics.js';
 import type { Config } from './model.js';
 import { type SourceFile, readConfigFiles, sourceFromText } from './read-file.js';
+import { logHostToResolve } from './keywords/log.js';
 import { type HostLookup, RESOLVE_TIMEOUT_MS, type Resolution, resolveHosts } from './resolve-addresses.js';
 import type { ServerDraft } from './sections/proxy-draft.js';
 import { validateConfig } from './validate.js';
@@ -67,6 +68,10 @@ async function loadSources(
 /** Every host name the configuration needs resolved: binds, servers and their check `addr`. */
 function hostsOf(parsed: ParsedConfig): string[] {
   const hosts: string[] = [];
+  for (const { target } of parsed.logTargets) {
+    const host = logHostToResolve(target.address);
+    if (host !== undefined) hosts.push(host);
+  }
   for (const p of parsed.proxies) {
     for (const b of p.binds) hosts.push(b.host);
     for (const s of p.servers) {
@@ -92,6 +97,12 @@ function applyResolutions(
     return r?.ok === true ? r.address : undefined;
   };
   const servers = new Map<ServerDraft, { address: string; forcedDown: boolean }>();
+  // Log targets keep their names (core/log.ts resolves when sending); they only have to resolve now.
+  for (const { target, source } of parsed.logTargets) {
+    const host = logHostToResolve(target.address);
+    if (host === undefined || addressOf(host) !== undefined) continue;
+    diag.error('ORCA_CONFIG_RESOLVE', `log : invalid address: '${host}' in '${target.address}'`, source, { found: host });
+  }
   for (const p of parsed.proxies) {
     for (const b of p.binds) {
       if (addressOf(b.host) !== undefined) continue;

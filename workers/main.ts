@@ -42,7 +42,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const threads = cli.threads ?? config.global.nbthread ?? os.availableParallelism();
   let accept = cli.accept;
-  if (accept === 'acceptor' && loadFdDup() === undefined) {
+  // ORCALB_FD_DUP_ADDON points at another build of the addon (or at nothing, to exercise the fallback).
+  if (accept === 'acceptor' && loadFdDup(process.env['ORCALB_FD_DUP_ADDON']) === undefined) {
     logger.log('warning', 'the fd-dup addon is not built (npm install builds it); accepting with --accept reuseport');
     accept = 'reuseport';
   }

@@ -19,6 +19,11 @@ export function parseBalanceLine(ctx: ProxyLineContext): void {
   const name = m?.[1] ?? word;
   const inner = m?.[2];
   const rest = args.slice(2);
+  // HAProxy reads a bare `balance` as round-robin rather than as an error.
+  if (word === '') {
+    proxy.balance = { algorithm: 'roundrobin', args: [], source: at };
+    return;
+  }
   // Accepting these keeps real HAProxy files loading; round-robin is what HAProxy itself uses when the hash
   // input is missing, so it is the least surprising stand-in.
   if (HAPROXY_ONLY_ALGORITHMS.includes(name)) {

@@ -2,6 +2,7 @@
 // sections, plus `log global` and `no log` in proxies (manual §3.1 "log", §4.2 "log").
 // Main thread, config parsing; the log targets are used by core/log.ts.
 
+import { isNumericHost, parsePortRange, splitAddress } from '../address.js';
 import type { Diagnostics } from '../diagnostics.js';
 import type { LogTarget, SourceRef } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
@@ -33,6 +34,8 @@ export function parseLogTarget(words: readonly string[], diag: Diagnostics, at: 
   if (address === '' || facility === undefined || facility === '') {
     return diag.error('ORCA_CONFIG_SYNTAX', 'log : expects <address> and <facility>  as arguments', at);
   }
+  const addressProblem = checkLogAddress(address);
+  if (addressProblem !== undefined) return diag.badValue(`log : ${addressProblem}`, at, { found: address });
   if (!FACILITIES.has(facility)) {
     return diag.badValue(`log : unknown log facility '${facility}'`, at, { found: facility });
   }
@@ -52,6 +55,32 @@ export function parseLogTarget(words: readonly string[], diag: Diagnostics, at: 
     diag.notImplemented('log ... <minlevel>', at, 'the minimum level is ignored');
   }
   return level === undefined ? { address, facility } : { address, facility, level };
+}
+
+/** Forms that are not network addresses (§3.1 "log"): a unix socket path, a file descriptor, a ring buffer. */
+const LOCAL_TARGET = /^(\/|fd@|ring@|stdout$|stderr$)/;
+
+/** Prefixes that name the transport of a network log target. */
+const NET_PREFIX = /^(udp@|udp4@|udp6@|ipv4@|ipv6@)/;
+
+/** HAProxy's complaint about a log address's form, or undefined when it is acceptable (names resolve later). */
+function checkLogAddress(address: string): string | undefined {
+  if (LOCAL_TARGET.test(address)) return undefined;
+  const parts = splitAddress(address.replace(NET_PREFIX, ''));
+  if (parts.kind === 'unsupported') return `invalid address: '${address}' in '${address}'`;
+  if (parts.port !== undefined && parsePortRange(parts.port).kind !== 'ok') return `invalid port '${parts.port}'`;
+  return undefined;
+}
+
+/**
+ * The host name of a network log target that must be resolved before the config is accepted (HAProxy rejects an
+ * unresolvable one), or undefined for IPs and local targets.
+ */
+export function logHostToResolve(address: string): string | undefined {
+  if (LOCAL_TARGET.test(address)) return undefined;
+  const parts = splitAddress(address.replace(NET_PREFIX, ''));
+  if (parts.kind === 'unsupported' || isNumericHost(parts.host)) return undefined;
+  return parts.host;
 }
 
 /** A proxy's `log` line: `log global`, `log <target>`, or (with the `no` prefix) `no log` clearing the list. */

@@ -2,6 +2,7 @@
 // in ProxyOptions, the health-check type options, and every other 2.6 option as known-but-not-implemented.
 // Main thread, config parsing.
 
+import { isIP } from 'node:net';
 import { DEFAULT_FORWARDFOR_HEADER } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { hasBackendCap, hasFrontendCap, type ProxyLineContext } from '../sections/proxy-draft.js';
@@ -139,20 +140,39 @@ function parseForwardfor(ctx: ProxyLineContext, rest: readonly string[]): void {
   // The three parts may come in any order (§4.2 "option forwardfor").
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i];
-    const value = rest[i + 1];
+    const value = rest[i + 1] ?? '';
     if (word === 'if-none') {
       ifNone = true;
-    } else if ((word === 'except' || word === 'header') && value !== undefined && value !== '') {
-      if (word === 'except') except = value;
-      else header = value;
+    } else if (word === 'except') {
+      if (!isNetwork(value)) {
+        ctx.diag.badValue("'option forwardfor except' expects <address>[/mask] as argument.", ctx.at, { found: value });
+        return;
+      }
+      except = value;
+      i++;
+    } else if (word === 'header') {
+      if (value === '') {
+        ctx.diag.badValue("'option forwardfor header' expects <header_name> as argument.", ctx.at);
+        return;
+      }
+      header = value;
       i++;
     } else {
-      ctx.diag.badValue(
-        `'option forwardfor' : expects 'except <network>', 'header <name>' or 'if-none', got '${word ?? ''}'.`,
-        ctx.at,
-      );
+      ctx.diag.badValue("'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'.", ctx.at, {
+        found: word ?? '',
+      });
       return;
     }
   }
   ctx.proxy.options.forwardfor = except === undefined ? { header, ifNone } : { except, header, ifNone };
+}
+
+/** `<address>[/mask]` with an IPv4/IPv6 address and a prefix length or (IPv4) a dotted netmask. */
+function isNetwork(text: string): boolean {
+  const [address = '', mask, extra] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (mask === undefined) return true;
+  if (/^\d+$/.test(mask)) return Number(mask) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(mask) === 4;
 }

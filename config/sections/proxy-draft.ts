@@ -100,6 +100,8 @@ export interface ProxyDraft {
   description: string | undefined;
   /** `stats` lines written in this very section (not inherited): decides statsOnly. */
   statsLines: SourceRef[];
+  /** Names declared by `acl` lines, so conditions can be checked for unknown ACLs as HAProxy does. */
+  aclNames: string[];
 }
 
 /** What every proxy keyword handler receives: the section being built, the line, and the collector. */
@@ -139,6 +141,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     disabled: false,
     description: undefined,
     statsLines: [],
+    aclNames: [],
   };
 }
 

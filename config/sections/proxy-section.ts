@@ -11,7 +11,7 @@ import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
 import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
-import { parseInteger } from '../units.js';
+import { parseInteger, parseTime } from '../units.js';
 import type { ProxyLineContext } from './proxy-draft.js';
 
 type Handler = (ctx: ProxyLineContext) => void;
@@ -42,14 +42,48 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     ctx.proxy.description = ctx.args.slice(1).join(' ');
   },
   stats: parseStats,
+  source: (ctx) => {
+    if ((ctx.args[1] ?? '') === '') {
+      ctx.diag.badValue("'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>.", ctx.at);
+      return;
+    }
+    ctx.diag.notImplemented('source', ctx.at, 'connections to servers use the system-chosen source address');
+  },
+  acl: (ctx) => {
+    // Not evaluated yet, but the name is remembered so `if <acl>` conditions can be checked.
+    if (ctx.args[1] !== undefined) ctx.proxy.aclNames.push(ctx.args[1]);
+    ctx.diag.notImplemented('acl', ctx.at, 'ignored (ACLs come with the HTTP mode)');
+  },
 };
 
 /** What a known-but-not-implemented keyword's warning says happens instead (default: "ignored"). */
 const CONSEQUENCES: Readonly<Record<string, string>> = {
   cookie: 'no cookie persistence (comes with the HTTP mode)',
   'http-check': 'servers get plain TCP connect checks',
-  acl: 'ignored (ACLs come with the HTTP mode)',
 };
+
+/** §7.4 pre-defined ACLs: usable in conditions without an `acl` line. */
+const PREDEFINED_ACLS = new Set([
+  'FALSE', 'HTTP', 'HTTP_1.0', 'HTTP_1.1', 'HTTP_2.0', 'HTTP_CONTENT', 'HTTP_URL_ABS', 'HTTP_URL_SLASH',
+  'HTTP_URL_STAR', 'LOCALHOST', 'METH_CONNECT', 'METH_DELETE', 'METH_GET', 'METH_HEAD', 'METH_OPTIONS',
+  'METH_POST', 'METH_PUT', 'METH_TRACE', 'RDP_COOKIE', 'REQ_CONTENT', 'TRUE', 'WAIT_END',
+]);
+
+/**
+ * The first ACL name in an `if`/`unless` condition that is neither pre-defined nor declared in the proxy, or
+ * undefined. Operators (`!`, `||`, `or`) and anonymous `{ ... }` ACLs are skipped. Pure.
+ */
+function unknownAcl(condition: readonly string[], declared: readonly string[]): string | undefined {
+  let depth = 0;
+  for (const raw of condition) {
+    if (raw === '{') depth++;
+    else if (raw === '}') depth--;
+    if (depth > 0 || raw === '}' || raw === '||' || raw === 'or' || raw === '!') continue;
+    const name = raw.replace(/^!/, '');
+    if (!PREDEFINED_ACLS.has(name) && !declared.includes(name)) return name;
+  }
+  return undefined;
+}
 
 /** Parses one line of a proxy section into `ctx.proxy`. Never throws; problems go to `ctx.diag`. */
 export function parseProxyLine(ctx: ProxyLineContext): void {
@@ -161,6 +195,11 @@ function parseUseBackend(ctx: ProxyLineContext): void {
     diag.error('ORCA_CONFIG_SYNTAX', "'use_backend' requires a backend name.", at);
     return;
   }
+  const unknown = ['if', 'unless'].includes(args[2] ?? '') ? unknownAcl(args.slice(3), proxy.aclNames) : undefined;
+  if (unknown !== undefined) {
+    diag.badValue(`error detected while parsing switching rule : no such ACL : '${unknown}'.`, at, { found: unknown });
+    return;
+  }
   diag.notImplemented('use_backend', at, 'connections go to the default_backend');
   // A log-format name (`%[req.hdr(host)]`) is only known at run time.
   if (!name.includes('%[')) proxy.useBackends.push({ name, source: at });
@@ -185,6 +224,41 @@ function parseStats(ctx: ProxyLineContext): void {
     return;
   }
   // Remembered per section: a proxy with stats lines and no servers is "stats only" (validate.ts).
+  const problem = statsArgumentProblem(sub, args.slice(2), proxy.aclNames);
+  if (problem !== undefined) {
+    diag.badValue(problem, at);
+    return;
+  }
   proxy.statsLines.push(at);
   diag.warn(`the stats page is not implemented yet; 'stats ${sub}' is ignored`, at);
+}
+
+/** What each stats sub-keyword needs after it, in HAProxy 2.6's words; undefined when the line is complete. */
+function statsArgumentProblem(sub: string, rest: readonly string[], declaredAcls: readonly string[]): string | undefined {
+  const value = rest[0] ?? '';
+  switch (sub) {
+    case 'uri':
+      return value === '' ? "'uri' needs an URI prefix." : undefined;
+    case 'realm':
+      return value === '' ? "'realm' needs an realm name." : undefined;
+    case 'auth':
+      return value === '' ? "'auth' needs a user:password account." : undefined;
+    case 'scope':
+      return value === '' ? "'scope' needs a proxy name." : undefined;
+    case 'refresh': {
+      const t = parseTime(value, 's');
+      if (t.kind === 'empty') return "'refresh' needs a time value.";
+      return t.kind === 'bad-char' ? `unexpected character '${t.char}' in argument to stats refresh interval.` : undefined;
+    }
+    case 'admin': {
+      if (value !== 'if' && value !== 'unless') {
+        return "'stats admin' requires either 'if' or 'unless' followed by a condition.";
+      }
+      // The condition is not evaluated by orcalb, but its ACL names must exist, as HAProxy checks.
+      const unknown = unknownAcl(rest.slice(1), declaredAcls);
+      return unknown === undefined ? undefined : `error detected while parsing a 'stats admin' rule : no such ACL : '${unknown}'.`;
+    }
+    default:
+      return undefined;
+  }
 }

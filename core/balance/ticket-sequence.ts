@@ -39,13 +39,14 @@ export class SequenceBalancer implements Balancer {
     // costs one pass and no tickets.
     if (!servers.some((s) => !skip(s))) return undefined;
     // Take fresh tickets rather than the next local position: the skipped server's turn is then spent, and the
-    // others keep their proportions (walking locally would hand the skipped turns to whoever follows it).
-    for (let tries = 0; tries < servers.length; tries++) {
+    // others keep their proportions (walking locally would hand every turn after a run of skipped positions to
+    // the same server). At most one lap: alone, that visits every position, so it finds the usable server.
+    for (let tries = 1; tries < period; tries++) {
       ticket = this.backend.nextTicket();
       const s = servers[sequence[ticket % period] ?? 0];
       if (s !== undefined && !skip(s)) return s;
     }
-    // A heavy skipped server can own most positions: finish with one local lap, which must find a usable server.
+    // Other threads took the positions we needed meanwhile: finish with one local lap, which must succeed.
     for (let step = 1; step <= period; step++) {
       const s = servers[sequence[(ticket + step) % period] ?? 0];
       if (s !== undefined && !skip(s)) return s;

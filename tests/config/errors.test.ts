@@ -128,6 +128,76 @@ describe('bad values', () => {
     );
   });
 
+  test('log addresses: bad port, unknown prefix, unresolvable name', async () => {
+    const r = await load(
+      ['global', '  log 127.0.0.1:99999 local0', '  log abc@x local0', '  log nosuch.invalid local0', '  log stdout local0', '  log /dev/log local0'].join('\n'),
+      'x.cfg',
+      { lookup: () => Promise.reject(new Error('ENOTFOUND')) },
+    );
+    assert.deepEqual(rendered(r).errors, [
+      "[x.cfg:2] : log : invalid port '99999'",
+      "[x.cfg:3] : log : invalid address: 'abc@x' in 'abc@x'",
+      "[x.cfg:4] : log : invalid address: 'nosuch.invalid' in 'nosuch.invalid'",
+    ]);
+  });
+
+  test('stats lines missing their argument', async () => {
+    assert.deepEqual(
+      await errorsOf(['listen l', '  bind :1', '  stats uri', '  stats auth', '  stats admin TRUE', '  stats refresh 5x', '  stats bogus'].join('\n')),
+      [
+        "[x.cfg:3] : 'uri' needs an URI prefix.",
+        "[x.cfg:4] : 'auth' needs a user:password account.",
+        "[x.cfg:5] : 'stats admin' requires either 'if' or 'unless' followed by a condition.",
+        "[x.cfg:6] : unexpected character 'x' in argument to stats refresh interval.",
+        "[x.cfg:7] : 'stats' expects one of 'admin', 'auth', 'enable', 'hide-version', 'http-request', 'realm', " +
+          "'refresh', 'scope', 'show-desc', 'show-legends', 'show-modules', 'show-node', 'uri'",
+      ],
+    );
+  });
+
+  test('option forwardfor arguments', async () => {
+    assert.deepEqual(
+      await errorsOf(
+        [
+          'backend b',
+          '  mode http',
+          '  option forwardfor except 127.0.0.0/',
+          '  option forwardfor except 10.0.0.0/33',
+          '  option forwardfor header',
+          '  option forwardfor bogus',
+          '  option forwardfor except 127.0.0.0/255.0.0.0 header X-Client if-none',
+        ].join('\n'),
+      ),
+      [
+        "[x.cfg:3] : 'option forwardfor except' expects <address>[/mask] as argument.",
+        "[x.cfg:4] : 'option forwardfor except' expects <address>[/mask] as argument.",
+        "[x.cfg:5] : 'option forwardfor header' expects <header_name> as argument.",
+        "[x.cfg:6] : 'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'.",
+      ],
+    );
+  });
+
+  test('conditions naming an ACL that is neither pre-defined nor declared', async () => {
+    assert.deepEqual(
+      await errorsOf(
+        [
+          'frontend f',
+          '  bind :1',
+          '  acl mine src 10.0.0.1',
+          '  use_backend b if mine !LOCALHOST || { src 10.0.0.2 }',
+          '  use_backend b if NOPE',
+          '  stats admin if TRUE',
+          '  stats admin unless TRU',
+          'backend b',
+        ].join('\n'),
+      ),
+      [
+        "[x.cfg:5] : error detected while parsing switching rule : no such ACL : 'NOPE'.",
+        "[x.cfg:7] : error detected while parsing a 'stats admin' rule : no such ACL : 'TRU'.",
+      ],
+    );
+  });
+
   test('mode, balance, hash-type and option values', async () => {
     assert.deepEqual(
       await errorsOf(

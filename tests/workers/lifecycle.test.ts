@@ -81,3 +81,33 @@ test('hard-stop-after: live connections are cut that long after SIGTERM, then or
   await c.closed;
   assert.equal(await lb.exited, 0);
 });
+
+test('a second SIGTERM cuts live connections at once', async (t) => {
+  const farm = await startBackendFarm(['s1']);
+  const front = await freeTcpPort();
+  t.after(() => farm.close());
+  const cfg = `defaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const lb = await startOrcalb(cfg, { threads: 2 });
+  t.after(() => lb.stop());
+  const c = await connectTagged(front);
+  lb.signal('SIGTERM');
+  await lb.waitForStderr(/SIGTERM received/, 5000);
+  assert.equal((await c.exchange('still here\n')).toString(), 'still here\n');
+  lb.signal('SIGTERM');
+  await c.closed;
+  assert.equal(await lb.exited, 0);
+});
+
+test('without the fd-dup addon orcalb warns and accepts with reuseport', async (t) => {
+  const farm = await startBackendFarm(['s1']);
+  const front = await freeTcpPort();
+  t.after(() => farm.close());
+  const cfg = `defaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const lb = await startOrcalb(cfg, { threads: 2, env: { ORCALB_FD_DUP_ADDON: '/nonexistent/fd_dup.node' } });
+  t.after(() => lb.stop());
+  assert.match(lb.stderr(), /\[WARNING\].*fd-dup addon is not built.*reuseport/);
+  assert.match(await lb.waitForStderr(/orcalb ready/, 1000), /accept=reuseport/);
+  const c = await connectTagged(front);
+  assert.equal(c.tag, 's1');
+  await c.end();
+});

@@ -1,0 +1,99 @@
+// Key extraction for the hashing algorithms: address bytes and the source XOR-fold (HAProxy get_server_sh), and
+// the uri / url_param / hdr inputs (get_server_uh/ph/hh), including their arguments.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  addressBytes,
+  createHttpKeyExtractor,
+  headerHashInput,
+  parseUriArgs,
+  sourceAddressHash,
+  uriHashInput,
+  urlParamValue,
+  type UriHashOptions,
+} from '../../core/balance/hash-input.js';
+
+test('addressBytes gives the 4 or 16 network-order bytes of IPv4 and IPv6 texts', () => {
+  assert.deepEqual([...(addressBytes('127.0.0.1') ?? [])], [127, 0, 0, 1]);
+  assert.deepEqual([...(addressBytes('::1') ?? [])], [...new Array<number>(15).fill(0), 1]);
+  assert.deepEqual(
+    [...(addressBytes('2001:db8::ff00:42:8329') ?? [])],
+    [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0xff, 0x00, 0x00, 0x42, 0x83, 0x29],
+  );
+  assert.deepEqual(
+    [...(addressBytes('::ffff:10.1.2.3') ?? [])],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3],
+  );
+  assert.deepEqual([...(addressBytes('fe80::1%eth0') ?? [])], [0xfe, 0x80, ...new Array<number>(13).fill(0), 1]);
+  assert.deepEqual([...(addressBytes('::') ?? [])], new Array<number>(16).fill(0));
+  assert.equal(addressBytes('/run/orcalb.sock'), undefined);
+  assert.equal(addressBytes('256.0.0.1'), undefined);
+});
+
+test('the source hash XORs the address as big-endian 32-bit words', () => {
+  assert.equal(sourceAddressHash('127.0.0.1'), 0x7f000001);
+  assert.equal(sourceAddressHash('::1'), 1);
+  // 0x20010db8 ^ 0 ^ 0 ^ 0x00000001
+  assert.equal(sourceAddressHash('2001:db8::1'), 0x20010db9);
+  // An IPv4-mapped address is 16 bytes to HAProxy too: 0x0000ffff ^ 0x7f000001.
+  assert.equal(sourceAddressHash('::ffff:127.0.0.1'), 0x7f00fffe);
+  assert.equal(sourceAddressHash(Uint8Array.of(192, 168, 1, 20)), 0xc0a80114);
+  assert.equal(sourceAddressHash('not-an-ip'), undefined);
+});
+
+const URI: UriHashOptions = { len: 0, depth: 0, whole: false, pathOnly: false };
+
+test('uri hashing stops at "?" unless whole, and honours len and depth', () => {
+  assert.equal(uriHashInput('/a/b/c?x=1', URI), '/a/b/c');
+  assert.equal(uriHashInput('/a/b/c?x=1', { ...URI, whole: true }), '/a/b/c?x=1');
+  assert.equal(uriHashInput('/a/b/c?x=1', { ...URI, len: 4 }), '/a/b');
+  // depth 2 keeps two directories: stop before the third '/'.
+  assert.equal(uriHashInput('/a/b/c/d', { ...URI, depth: 2 }), '/a/b');
+  assert.equal(uriHashInput('/a?b/c', { ...URI, depth: 1 }), '/a');
+  assert.equal(uriHashInput('http://h.example/p/q?z', { ...URI, pathOnly: true }), '/p/q');
+  assert.equal(uriHashInput('http://h.example', { ...URI, pathOnly: true }), '');
+  assert.equal(uriHashInput('http://h.example/p?z', URI), 'http://h.example/p');
+});
+
+test('uri arguments parse like HAProxy and bad ones are reported', () => {
+  assert.deepEqual(parseUriArgs(['len', '10', 'depth', '3', 'whole', 'path-only']), {
+    len: 10,
+    depth: 3,
+    whole: true,
+    pathOnly: true,
+  });
+  assert.equal(typeof parseUriArgs(['len']), 'string');
+  assert.equal(typeof parseUriArgs(['depth', '0']), 'string');
+  assert.equal(typeof parseUriArgs(['bogus']), 'string');
+});
+
+test('url_param finds the exact parameter name and reads its value up to "&"', () => {
+  assert.equal(urlParamValue('/q?user=alice&x=1', 'user'), 'alice');
+  assert.equal(urlParamValue('/q?x=1&user=bob', 'user'), 'bob');
+  assert.equal(urlParamValue('/q?username=carol&user=dan', 'user'), 'dan');
+  assert.equal(urlParamValue('/q?user=', 'user'), '');
+  assert.equal(urlParamValue('/q?user', 'user'), undefined);
+  assert.equal(urlParamValue('/user=eve', 'user'), undefined);
+});
+
+test('hdr hashes the first value, or only the domain label with use_domain_only', () => {
+  assert.equal(headerHashInput(' a.example.com , b ', false), 'a.example.com');
+  assert.equal(headerHashInput('www.example.com', true), 'example');
+  assert.equal(headerHashInput('example.com', true), 'example');
+  assert.equal(headerHashInput('localhost', true), 'localhost');
+  assert.equal(headerHashInput('', false), undefined);
+  assert.equal(headerHashInput(undefined, false), undefined);
+});
+
+test('the HTTP key extractor reads what each L7 algorithm hashes', () => {
+  const request = {
+    uri: '/shop/cart?session=s42&x=1',
+    header: (name: string) => (name.toLowerCase() === 'host' ? 'www.orca.example' : undefined),
+  };
+  assert.equal(createHttpKeyExtractor('uri', ['depth', '1'])?.(request), '/shop');
+  assert.equal(createHttpKeyExtractor('url_param', ['session'])?.(request), 's42');
+  assert.equal(createHttpKeyExtractor('hdr', ['Host', 'use_domain_only'])?.(request), 'orca');
+  assert.equal(createHttpKeyExtractor('hdr', ['X-Missing'])?.(request), undefined);
+  assert.equal(createHttpKeyExtractor('roundrobin', []), undefined);
+});
