@@ -129,10 +129,36 @@ export type TcpCheckRule =
       readonly negate: boolean;
     };
 
+/** `option httpchk [METHOD] [URI] [VERSION]` + `http-check send|expect` (HAProxy §4.2 option httpchk, http-check). */
+export interface HttpCheckConfig {
+  readonly method: string;
+  readonly uri: string;
+  readonly version: string;
+  /** `http-check send hdr NAME VALUE`, in order. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body?: string;
+  /** Undefined: any 2xx/3xx passes (HAProxy's default for httpchk). */
+  readonly expect?: {
+    readonly match: 'status' | 'rstatus' | 'string' | 'rstring';
+    readonly pattern: string;
+    readonly negate: boolean;
+  };
+}
+
+/** `option dolphindb-check [user U password P] [script S]` (orcalb's own, named like mysql-check/pgsql-check). */
+export interface DolphinDbCheckConfig {
+  readonly user?: string;
+  readonly password?: string;
+  /** Default `version()`. */
+  readonly script: string;
+}
+
 export interface HealthCheckConfig {
-  /** 'connect': a plain L4 connect; 'tcp-check': the rule list below. */
-  readonly type: 'connect' | 'tcp-check';
+  /** 'connect': a plain L4 connect; 'tcp-check': the rule list; 'http': httpchk; 'dolphindb': dolphindb-check. */
+  readonly type: 'connect' | 'tcp-check' | 'http' | 'dolphindb';
   readonly rules: readonly TcpCheckRule[];
+  readonly http?: HttpCheckConfig;
+  readonly dolphindb?: DolphinDbCheckConfig;
 }
 
 /** Options that matter to forwarding; names follow HAProxy's `option` keyword. */
@@ -147,6 +173,42 @@ export interface ProxyOptions {
   httpClose: boolean;
   /** `option forwardfor [except NET] [header NAME] [if-none]` (HTTP issue). */
   forwardfor?: { readonly except?: string; readonly header: string; readonly ifNone: boolean };
+  /** `option originalto [except NET] [header NAME]` (default header X-Original-To). */
+  originalto?: { readonly except?: string; readonly header: string };
+  /** `option persist`: keep a cookie-persisted client on its server even when that server is down. */
+  persist?: boolean;
+}
+
+/** `http-request|http-response set-header|add-header|del-header NAME [FMT] [if|unless COND]`, in order. */
+export interface HeaderRule {
+  readonly source: SourceRef;
+  readonly action: 'set-header' | 'add-header' | 'del-header';
+  readonly name: string;
+  /** The value as written (a log-format string; `%[...]` sample fetches are not evaluated yet). */
+  readonly value?: string;
+  /** `if`/`unless` condition as written; undefined: always. */
+  readonly condition?: { readonly negate: boolean; readonly text: string };
+}
+
+/** HTTP-mode settings of a proxy (frontend or backend side). */
+export interface HttpRules {
+  readonly request: readonly HeaderRule[];
+  readonly response: readonly HeaderRule[];
+  /** `errorfile CODE FILE`: status → the file's raw bytes (a complete HTTP response, as HAProxy expects). */
+  readonly errorfiles: Readonly<Record<number, string>>;
+}
+
+/** `cookie NAME insert|rewrite|prefix [indirect] [nocache] [postonly] [httponly] [secure] [domain D]…` (§4.2 cookie). */
+export interface CookieConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  readonly mode: 'insert' | 'rewrite' | 'prefix';
+  readonly indirect: boolean;
+  readonly nocache: boolean;
+  readonly postonly: boolean;
+  readonly httponly: boolean;
+  readonly secure: boolean;
+  readonly domains: readonly string[];
 }
 
 export interface FrontendConfig {
@@ -167,6 +229,8 @@ export interface FrontendConfig {
   readonly statsOnly: boolean;
   /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
   readonly log?: readonly LogTarget[];
+  /** HTTP mode rules that belong to the frontend side (applied before the backend's). */
+  readonly http?: HttpRules;
 }
 
 export interface BackendConfig {
@@ -186,6 +250,10 @@ export interface BackendConfig {
   readonly disabled: boolean;
   /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
   readonly log?: readonly LogTarget[];
+  readonly http?: HttpRules;
+  readonly cookie?: CookieConfig;
+  /** `retry-on` keywords (default HAProxy: ['conn-failure']). */
+  readonly retryOn?: readonly string[];
 }
 
 export interface Config {
