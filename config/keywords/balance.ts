@@ -133,5 +133,8 @@ export function parseHashTypeLine(ctx: ProxyLineContext): void {
     return;
   }
   if (diag.tooManyArgs(args, 3, at)) return;
-  proxy.hashType = { method, function: fn, avalanche: modifier === 'avalanche' };
+  // HAProxy 2.6 (cfgparse-listen.c): a bare `hash-type consistent` means sdbm WITH avalanche; without it, nearby
+  // client addresses (127.x, 10.x) would all land on one server.
+  const avalanche = modifier === 'avalanche' || (method === 'consistent' && fnWord === undefined);
+  proxy.hashType = { method, function: fn, avalanche };
 }

@@ -36,7 +36,7 @@ export class SequenceBalancer implements Balancer {
     const skip = request.skip;
     if (skip === undefined || (first !== undefined && !skip(first))) return first;
     // The server at our position is full or already tried. Check once that someone is left, so an all-full backend
-    // costs one pass and no tickets.
+    // costs one pass and no further ticket.
     if (!servers.some((s) => !skip(s))) return undefined;
     // Take fresh tickets rather than the next local position: the skipped server's turn is then spent, and the
     // others keep their proportions (walking locally would hand every turn after a run of skipped positions to

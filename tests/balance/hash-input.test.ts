@@ -40,6 +40,11 @@ test('the source hash XORs the address as big-endian 32-bit words', () => {
   assert.equal(sourceAddressHash('::ffff:127.0.0.1'), 0x7f00fffe);
   assert.equal(sourceAddressHash(Uint8Array.of(192, 168, 1, 20)), 0xc0a80114);
   assert.equal(sourceAddressHash('not-an-ip'), undefined);
+  for (const bad of ['1.2.3', '1.2.3.256', '1.2.3.4.5', '1..2.3', '1.2.3.', '', '1234.1.1.1']) {
+    assert.equal(sourceAddressHash(bad), undefined, bad);
+  }
+  assert.equal(sourceAddressHash('255.255.255.255'), 0xffffffff);
+  assert.equal(sourceAddressHash('0.0.0.0'), 0);
 });
 
 const URI: UriHashOptions = { len: 0, depth: 0, whole: false, pathOnly: false };

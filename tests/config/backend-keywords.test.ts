@@ -99,8 +99,11 @@ describe('backend, server and balance', () => {
   test('hash-type method, function and avalanche', async () => {
     const c = validConfig(await load(`backend b\n  balance source\n  hash-type consistent djb2 avalanche\n${TIMEOUTS}`));
     assert.deepEqual(backendNamed(c, 'b').balance.hashType, { method: 'consistent', function: 'djb2', avalanche: true });
+    // HAProxy 2.6: a bare `consistent` implies sdbm + avalanche; naming the function drops the implicit avalanche.
     const d = validConfig(await load(`backend b\n  hash-type consistent\n${TIMEOUTS}`));
-    assert.deepEqual(backendNamed(d, 'b').balance.hashType, { method: 'consistent', function: 'sdbm', avalanche: false });
+    assert.deepEqual(backendNamed(d, 'b').balance.hashType, { method: 'consistent', function: 'sdbm', avalanche: true });
+    const e = validConfig(await load(`backend b\n  hash-type consistent sdbm\n${TIMEOUTS}`));
+    assert.deepEqual(backendNamed(e, 'b').balance.hashType, { method: 'consistent', function: 'sdbm', avalanche: false });
   });
 
   test('retries, fullconn, options and every timeout of a backend', async () => {
@@ -222,3 +225,4 @@ describe('backend, server and balance', () => {
     assert.deepEqual(backendNamed(c, 'b').log, []);
   });
 });
+
