@@ -8,9 +8,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { BackendConfig, Config, HealthCheckConfig, ServerConfig, Timeouts } from '../../config/model.js';
 import { initialHealth } from '../../core/health/health-counter.js';
 import type { Logger, LogLevel } from '../../core/log.js';
-import { ServerState } from '../../core/shared/layout.js';
+import { writeInitialState } from '../../core/shared/initial-state.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
-import { serverSlotIndex, topologyOf, type Topology } from '../../core/shared/topology.js';
+import { topologyOf, type Topology } from '../../core/shared/topology.js';
 
 export interface TargetConnection {
   readonly socket: Socket;
@@ -203,23 +203,8 @@ export function healthConfig(backends: readonly BackendSpec[], bufsize = 16384):
 export function seededState(config: Config, threads = 1): { state: SharedState; topology: Topology } {
   const topology = topologyOf(config, threads);
   const state = SharedState.allocate(topology.counts);
-  config.backends.forEach((be, b) => {
-    let active = 0;
-    let backups = 0;
-    be.servers.forEach((srv, s) => {
-      const slot = state.server(serverSlotIndex(topology, b, s));
-      slot.store('state', srv.disabled ? ServerState.MAINT : ServerState.UP);
-      slot.store('health', initialHealth(srv.rise, srv.fall));
-      slot.store('effectiveWeight', srv.weight);
-      if (!srv.disabled && srv.weight > 0) {
-        if (srv.backup) backups++;
-        else active++;
-      }
-    });
-    state.backend(b).store('activeServers', active);
-    state.backend(b).store('backupServers', backups);
-    state.backend(b).store('generation', 1);
-  });
+  // Exactly what workers/main.ts writes, so tests start from the real initial state.
+  writeInitialState(config, state, topology, initialHealth);
   return { state, topology };
 }
 

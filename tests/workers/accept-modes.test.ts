@@ -9,32 +9,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
+import { tcpConfig } from '../support/tcp-config.js';
 
 const MODES = ['acceptor', 'reuseport'] as const;
 const CLIENTS = 20;
 // Larger than one socket read, so both directions are forwarded in several chunks.
 const PAYLOAD_BYTES = 96 * 1024;
 
-function proxyConfig(frontendPort: number, serverPorts: readonly number[]): string {
-  return `
-global
-    maxconn 200
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 1m
-    timeout server 1m
-
-frontend fe
-    bind 127.0.0.1:${frontendPort}
-    default_backend be
-
-backend be
-    balance roundrobin
-${serverPorts.map((p, i) => `    server s${i + 1} 127.0.0.1:${p} send-proxy`).join('\n')}
-`;
-}
 
 /** One connect attempt: 'refused' on ECONNREFUSED, 'accepted' (then closed by us) if the handshake completed. */
 function probe(port: number): Promise<'refused' | 'accepted'> {
@@ -60,7 +41,7 @@ for (const mode of MODES) {
     const farm = await startBackendFarm(['s1', 's2'], { expectProxy: true });
     t.after(() => farm.close());
     const port = await freeTcpPort();
-    const lb = await startOrcalb(proxyConfig(port, farm.ports()), { threads: 2, accept: mode });
+    const lb = await startOrcalb(tcpConfig(port, farm.ports(), { serverOptions: 'send-proxy' }), { threads: 2, accept: mode });
     t.after(() => lb.stop());
     // orcalb falls back to reuseport when the fd-dup addon is missing: make sure the mode under test is the one running.
     assert.match(await lb.waitForStderr(/orcalb ready/, 1000), new RegExp(`accept=${mode}\\b`));
@@ -93,7 +74,7 @@ for (const mode of MODES) {
     const farm = await startBackendFarm(['s1', 's2'], { expectProxy: true });
     t.after(() => farm.close());
     const port = await freeTcpPort();
-    const lb = await startOrcalb(proxyConfig(port, farm.ports()), { threads: 2, accept: mode });
+    const lb = await startOrcalb(tcpConfig(port, farm.ports(), { serverOptions: 'send-proxy' }), { threads: 2, accept: mode });
     t.after(() => lb.stop());
     assert.match(await lb.waitForStderr(/orcalb ready/, 1000), new RegExp(`accept=${mode}\\b`));
     let exitCode: number | null | undefined;

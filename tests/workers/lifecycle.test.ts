@@ -12,6 +12,7 @@ import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { ORCALB_MAIN, startOrcalb } from '../support/orcalb-process.js';
 import { SEED_DIR } from '../support/seed-config.js';
+import { tcpConfig } from '../support/tcp-config.js';
 
 const run = promisify(execFile);
 
@@ -51,7 +52,7 @@ test('user/group: as root orcalb binds first and then runs as that user; otherwi
   const farm = await startBackendFarm(['s1']);
   const front = await freeTcpPort();
   t.after(() => farm.close());
-  const cfg = `global\n    user nobody\n    group nogroup\ndefaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const cfg = tcpConfig(front, [farm.port('s1')], { global: '    user nobody\n    group nogroup' });
   const lb = await startOrcalb(cfg, { threads: 1 });
   t.after(() => lb.stop());
   const status = readFileSync(`/proc/${lb.pid}/status`, 'utf8');
@@ -70,7 +71,7 @@ test('hard-stop-after: live connections are cut that long after SIGTERM, then or
   const farm = await startBackendFarm(['s1']);
   const front = await freeTcpPort();
   t.after(() => farm.close());
-  const cfg = `global\n    hard-stop-after 400ms\ndefaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const cfg = tcpConfig(front, [farm.port('s1')], { global: '    hard-stop-after 400ms' });
   const lb = await startOrcalb(cfg, { threads: 2 });
   t.after(() => lb.stop());
   const c = await connectTagged(front);
@@ -86,7 +87,7 @@ test('a second SIGTERM cuts live connections at once', async (t) => {
   const farm = await startBackendFarm(['s1']);
   const front = await freeTcpPort();
   t.after(() => farm.close());
-  const cfg = `defaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const cfg = tcpConfig(front, [farm.port('s1')]);
   const lb = await startOrcalb(cfg, { threads: 2 });
   t.after(() => lb.stop());
   const c = await connectTagged(front);
@@ -102,7 +103,7 @@ test('without the fd-dup addon orcalb warns and accepts with reuseport', async (
   const farm = await startBackendFarm(['s1']);
   const front = await freeTcpPort();
   t.after(() => farm.close());
-  const cfg = `defaults\n    mode tcp\n    timeout connect 1s\nfrontend fe\n    bind 127.0.0.1:${front}\n    default_backend be\nbackend be\n    server s1 127.0.0.1:${farm.port('s1')}\n`;
+  const cfg = tcpConfig(front, [farm.port('s1')]);
   const lb = await startOrcalb(cfg, { threads: 2, env: { ORCALB_FD_DUP_ADDON: '/nonexistent/fd_dup.node' } });
   t.after(() => lb.stop());
   assert.match(lb.stderr(), /\[WARNING\].*fd-dup addon is not built.*reuseport/);

@@ -7,29 +7,10 @@ import { test } from 'node:test';
 import { connectTagged, requestTag, startBackendFarm, type TaggedClient } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
+import { tcpConfig } from '../support/tcp-config.js';
 
 const RESTART_LIMIT_MS = 1000;
 
-function echoConfig(frontendPort: number, serverPorts: readonly number[]): string {
-  return `
-global
-    maxconn 100
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 1m
-    timeout server 1m
-
-frontend fe
-    bind 127.0.0.1:${frontendPort}
-    default_backend be
-
-backend be
-    balance roundrobin
-${serverPorts.map((p, i) => `    server s${i + 1} 127.0.0.1:${p}`).join('\n')}
-`;
-}
 
 /** Resolves with the first `n` clients to close; rejects after timeoutMs listing how many did. */
 function firstClosed(clients: readonly TaggedClient[], n: number, timeoutMs: number): Promise<TaggedClient[]> {
@@ -55,7 +36,7 @@ test(`crash-forwarder 0 cuts only that thread's 2 of 4 connections; it is back w
   const farm = await startBackendFarm(['s1', 's2']);
   t.after(() => farm.close());
   const port = await freeTcpPort();
-  const lb = await startOrcalb(echoConfig(port, farm.ports()), { threads: 2, accept: 'acceptor', env: { ORCALB_TEST_HOOKS: '1' } });
+  const lb = await startOrcalb(tcpConfig(port, farm.ports()), { threads: 2, accept: 'acceptor', env: { ORCALB_TEST_HOOKS: '1' } });
   t.after(() => lb.stop());
   // Two per thread relies on least-loaded handoff, which only the acceptor mode does (reuseport is the kernel's pick).
   assert.match(await lb.waitForStderr(/orcalb ready/, 1000), /accept=acceptor/);
