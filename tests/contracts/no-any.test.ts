@@ -1,0 +1,35 @@
+// House rule: no `any` in the engine (core/), the thread entries (workers/) or the config language (config/).
+// Without a linter that understands TypeScript 7, this scan keeps the rule honest: values from other threads,
+// files and sockets are `unknown` and parsed.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return tsFiles(p);
+    return p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+test('core/, workers/ and config/ contain no explicit any', () => {
+  const offenders: string[] = [];
+  for (const dir of ['core', 'workers', 'config']) {
+    for (const file of tsFiles(join(ROOT, dir))) {
+      readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+        // Comments may say "any"; only code counts (JSDoc lines start with `*`).
+        const trimmed = line.trim();
+        if (trimmed.startsWith('*') || trimmed.startsWith('/*')) return;
+        const code = line.replace(/\/\/.*$/, '').replace(/'[^']*'|"[^"]*"|`[^`]*`/g, "''");
+        if (/(:\s*any\b|\bas any\b|<any>|\bany\[\])/.test(code)) offenders.push(`${file.slice(ROOT.length + 1)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
