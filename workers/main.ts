@@ -6,7 +6,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { checkReport } from '../config/check-report.js';
 import { loadConfig } from '../config/load-config.js';
-import { OrcaError } from '../core/errors.js';
+import { OrcaError, renderWarning } from '../core/errors.js';
 import { loadFdDup } from '../core/forward/fd-handoff.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
@@ -26,8 +26,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`orcalb: ${e instanceof Error ? e.message : String(e)}\n${usage()}`);
     return 1;
   }
-  if (cli.help) return void process.stdout.write(usage()), 0;
-  if (cli.version) return void process.stdout.write(`orcalb version ${ORCALB_VERSION}\n`), 0;
+  if (cli.help || cli.version) {
+    process.stdout.write(cli.help ? usage() : `orcalb version ${ORCALB_VERSION}\n`);
+    return 0;
+  }
 
   const result = await loadConfig(cli.files);
   const report = checkReport(result, process.pid);
@@ -38,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const config = result.config;
   const logger = createLogger(config.global.log);
-  for (const w of result.warnings) logger.log('warning', `config : [${w.file}:${w.line}] : ${w.keyword === undefined ? '' : `'${w.keyword}' : `}${w.message}`);
+  for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
 
   const threads = cli.threads ?? config.global.nbthread ?? os.availableParallelism();
   let accept = cli.accept;
