@@ -37,11 +37,13 @@ export interface HttpCheckDraft {
   steps: Step[];
   /** True while the steps are the ones copied from defaults: the proxy's first http-check line replaces them. */
   inherited: boolean;
+  /** `option httpchk` was seen: only from then on does HAProxy apply its ordering rules to new steps. */
+  optionSeen: boolean;
 }
 
 /** A fresh draft: no option, no rule. */
 export function initialHttpCheck(): HttpCheckDraft {
-  return { option: {}, send: {}, optionLast: false, expect: undefined, steps: [], inherited: false };
+  return { option: {}, send: {}, optionLast: false, expect: undefined, steps: [], inherited: false, optionSeen: false };
 }
 
 /**
@@ -73,6 +75,7 @@ export function parseHttpchkOption(ctx: ProxyLineContext, rest: readonly string[
   }
   const check = ownSteps(proxy.httpCheck);
   check.option = fields;
+  check.optionSeen = true;
   // HAProxy looks at the first rule after an optional connect: a send there absorbs the option's fields;
   // otherwise the option's own (implicit) send goes in front of the ruleset.
   const first = check.steps.filter((s) => s.kind !== 'other');
@@ -144,8 +147,9 @@ function ownSteps(check: HttpCheckDraft): HttpCheckDraft {
 }
 
 /**
- * Appends a rule with HAProxy's ordering checks (tcpcheck_add_http_rule): a send needs a connect before it
- * unless it is the first, an expect needs a send or expect before it, a connect needs an expect before it.
+ * Appends a rule with HAProxy's ordering checks (tcpcheck_add_http_rule), which apply once `option httpchk`
+ * made the ruleset an HTTP one: a send needs a connect before it unless it is the first, an expect needs a send
+ * or expect before it, a connect needs an expect before it.
  * Returns the step, or undefined after reporting the error.
  */
 function addStep(ctx: ProxyLineContext, kind: Step['kind']): Step | undefined {
@@ -155,7 +159,7 @@ function addStep(ctx: ProxyLineContext, kind: Step['kind']): Step | undefined {
   const index = lastAny === undefined || lastAny.implicit ? 0 : lastAny.index + 1;
   const last = steps.filter((s) => s.kind !== 'other').at(-1);
   const keyword = `http-check ${kind}`;
-  if (kind !== 'other' && last !== undefined && !last.implicit) {
+  if (kind !== 'other' && check.optionSeen && last !== undefined && !last.implicit) {
     const missing =
       kind === 'send' && last.kind !== 'connect' ? 'connect'
       : kind === 'expect' && last.kind !== 'send' && last.kind !== 'expect' ? 'send'
