@@ -71,7 +71,8 @@ export function parseHttpchkOption(ctx: ProxyLineContext, rest: readonly string[
       Object.assign(fields, hiddenHeaders(tail));
     }
   }
-  const check = ownSteps(proxy.httpCheck);
+  // Unlike an http-check line, the option keeps the rules inherited from defaults: it only changes the request.
+  const check = proxy.httpCheck;
   check.option = fields;
   check.optionSeen = true;
   // HAProxy looks at the first rule after an optional connect: a send there absorbs the option's fields;

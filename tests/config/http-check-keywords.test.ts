@@ -72,6 +72,9 @@ describe('option httpchk and http-check', () => {
     );
     assert.deepEqual(backendNamed(c, 'a').healthCheck.http, { method: 'GET', uri: '/d', version: 'HTTP/1.0', headers: [], expect: { match: 'status', pattern: '200', negate: false } });
     assert.deepEqual(backendNamed(c, 'b').healthCheck.http, { method: 'GET', uri: '/own', version: 'HTTP/1.0', headers: [] });
+    // A proxy's own option httpchk changes the request line and keeps the inherited expect.
+    const d = validConfig(await load(['defaults', '  mode http', TIMEOUTS, '  option httpchk', '  http-check expect status 204', 'backend c', '  option httpchk /c'].join('\n')));
+    assert.deepEqual(backendNamed(d, 'c').healthCheck.http, { method: 'OPTIONS', uri: '/c', version: 'HTTP/1.0', headers: [], expect: { match: 'status', pattern: '204', negate: false } });
   });
 
   test('http-check errors, ordering rules included, use HAProxy 2.6 texts and step numbers', async () => {
