@@ -5,6 +5,7 @@
 
 import type { HttpCheckConfig } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
+import { isNumericHost } from '../address.js';
 import { parseInteger } from '../units.js';
 import { type HttpCheckDraft, type HttpCheckFields, type Step, ownSteps } from './httpchk.js';
 
@@ -105,8 +106,16 @@ function connectLine(ctx: ProxyLineContext): void {
       }
       ignored.push(word);
       i++;
-    } else if (['addr', 'sni', 'alpn', 'proto', 'comment'].includes(word)) {
-      if (value === '') return void diag.badValue(`'${word}' expects an argument.`, at, { keyword });
+    } else if (word === 'addr') {
+      if (value === '') return void diag.badValue("'addr' expects <ipv4|ipv6> as argument.", at, { keyword });
+      // The probe never resolves names: a numeric address is required, as for tcp-check connect.
+      if (!isNumericHost(value)) {
+        return void diag.badValue(`'addr' : invalid address: '${value}' in '${value}'`, at, { keyword, found: value });
+      }
+      ignored.push(word);
+      i++;
+    } else if (['sni', 'alpn', 'proto', 'comment'].includes(word)) {
+      if (value === '') return void diag.badValue(`'${word}' expects a string as argument.`, at, { keyword });
       if (word !== 'comment') ignored.push(word);
       i++;
     } else if (['send-proxy', 'via-socks4', 'ssl'].includes(word)) {
@@ -204,6 +213,10 @@ function expectLine(ctx: ProxyLineContext): void {
   for (let i = 2; i < args.length; i++) {
     let word = args[i] ?? '';
     if (EXPECT_OPTIONS.has(word)) {
+      if ((args[i + 1] ?? '') === '') {
+        const what = word === 'min-recv' ? 'a integer' : 'a string';
+        return void diag.badValue(`'${word}' expects ${what} as argument.`, at, { keyword });
+      }
       ignored.push(word);
       i++;
       continue;
@@ -225,6 +238,9 @@ function expectLine(ctx: ProxyLineContext): void {
       expect = { match: word, pattern, negate };
       i++;
       continue;
+    }
+    if (expect === undefined && (word === 'hdr' || word === 'fhdr') && (!['name', 'name-lf'].includes(args[i + 1] ?? '') || args[i + 2] === undefined)) {
+      return void diag.badValue(`'${word}' expects at the name keyword as first argument followed by a pattern.`, at, { keyword });
     }
     if (expect === undefined && ['hdr', 'fhdr', 'string-lf'].includes(word)) {
       ignored.push(word);

@@ -72,16 +72,18 @@ function headerRule(
   let next = 3;
   let value: string | undefined;
   let method = 'str';
+  // HAProxy reads the arguments by position, and an empty word counts as a missing one.
   if (action === 'del-header') {
-    if (name === undefined || name === '' || name === 'if' || name === 'unless') return inRule('expects at least 1 argument.');
+    if (name === undefined || name === '') return inRule('expects at least 1 argument.');
     if (args[3] === '-m') {
       method = args[4] ?? '';
+      if (method === '') return inRule('-m flag expects exactly 1 argument.');
       if (!DEL_METHODS.includes(method)) return inRule(`-m with unsupported matching method '${method}'.`);
       next = 5;
     }
   } else {
     value = args[3];
-    if (name === undefined || value === undefined || ['if', 'unless'].includes(value)) {
+    if (name === undefined || name === '' || value === undefined || value === '') {
       return inRule('expects exactly 2 arguments.');
     }
     const problem = logFormatProblem(value);

@@ -90,6 +90,11 @@ describe('option httpchk and http-check', () => {
       [['http-check expect status 200 extra'], "[t.cfg:7] : 'http-check expect' : 'only supports min-recv, [!]string', '[!]rstring', '[!]string-lf', '[!]status', '[!]rstatus', [!]hdr, [!]fhdr or comment but got 'extra' as argument."],
       [['http-check bogus'], "[t.cfg:7] : 'http-check' only supports 'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)'. but got 'bogus'"],
       [['http-check connect port 0'], "[t.cfg:7] : 'http-check connect' : expects a valid TCP port (from range 1 to 65535) or a sample expression, got 0."],
+      [['http-check connect addr'], "[t.cfg:7] : 'http-check connect' : 'addr' expects <ipv4|ipv6> as argument."],
+      [['http-check connect addr foo'], "[t.cfg:7] : 'http-check connect' : 'addr' : invalid address: 'foo' in 'foo'"],
+      [['http-check connect sni'], "[t.cfg:7] : 'http-check connect' : 'sni' expects a string as argument."],
+      [['http-check expect status 200 min-recv'], "[t.cfg:7] : 'http-check expect' : 'min-recv' expects a integer as argument."],
+      [['http-check expect hdr name'], "[t.cfg:7] : 'http-check expect' : 'hdr' expects at the name keyword as first argument followed by a pattern."],
       [['http-check connect bogus'], "[t.cfg:7] : 'http-check connect' : expects 'comment', 'port', 'addr', 'send-proxy', 'ssl', 'sni', 'alpn' or 'via-socks4', 'linger', 'default' but got 'bogus' as argument."],
       [['http-check send meth GET', 'http-check connect'], "[t.cfg:8] : 'http-check connect' : first step MUST also be a 'connect', optionally preceded by a 'set-var', an 'unset-var' or a 'comment', when there is a 'connect' step in the tcp-check ruleset."],
     ];

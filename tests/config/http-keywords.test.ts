@@ -84,6 +84,9 @@ describe('http-request and http-response header rules', () => {
       ['http-request del-header X Y', "'http-request del-header' expects either 'if' or 'unless' followed by a condition but found 'Y'."],
       ['http-request del-header X -m foo', "error detected in proxy 'l' while parsing 'http-request del-header' rule : -m with unsupported matching method 'foo'."],
       ['http-request set-header X y if foo', "error detected while parsing an 'http-request set-header' condition : no such ACL : 'foo'."],
+      ['http-request set-header X ""', "error detected in proxy 'l' while parsing 'http-request set-header' rule : expects exactly 2 arguments."],
+      ['http-request set-header X if TRUE', "'http-request set-header' expects either 'if' or 'unless' followed by a condition but found 'TRUE'."],
+      ['http-request del-header X -m', "error detected in proxy 'l' while parsing 'http-request del-header' rule : -m flag expects exactly 1 argument."],
       ['http-request set-header X %[src', "error detected in proxy 'l' while parsing 'http-request set-header' rule : missing ']' after 'src'."],
     ];
     for (const [line, message] of cases) {
