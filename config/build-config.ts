@@ -6,6 +6,9 @@ import type { ParsedConfig } from './config-parser.js';
 import {
   DEFAULT_BALANCE,
   DEFAULT_FALL,
+  DEFAULT_HTTPCHK_METHOD,
+  DEFAULT_HTTPCHK_URI,
+  DEFAULT_HTTPCHK_VERSION,
   DEFAULT_INTER_MS,
   DEFAULT_PROXY_MAXCONN,
   DEFAULT_RISE,
@@ -20,9 +23,12 @@ import type {
   Config,
   FrontendConfig,
   GlobalConfig,
+  HealthCheckConfig,
+  HttpRules,
   LogTarget,
   ServerConfig,
 } from './model.js';
+import { buildHttpCheck } from './keywords/httpchk.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
 import { isStatsOnly } from './validate.js';
 
@@ -70,6 +76,9 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     disabled: p.disabled,
     statsOnly: isStatsOnly(p),
     log: logTargets(p, global),
+    // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
+    // since errors can arise before a backend is chosen).
+    ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
   };
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
 }
@@ -95,10 +104,7 @@ function buildBackend(
     servers: p.servers.map((s) => buildServer(s, resolved)),
     // Only `option tcp-check` runs the rules; httpchk and the other check options fall back to connect checks
     // (warned about at parse time).
-    healthCheck:
-      p.checkOption?.name === 'tcp-check'
-        ? { type: 'tcp-check', rules: [...p.tcpCheckRules] }
-        : { type: 'connect', rules: [] },
+    healthCheck: healthCheck(p),
     retries: p.retries,
     // Copies, so the frontend and backend halves of a listen never share mutable objects.
     timeouts: { ...p.timeouts },
@@ -106,7 +112,47 @@ function buildBackend(
     maxconn: p.fullconn ?? defaultFullconn(p.name, frontends),
     disabled: p.disabled,
     log: logTargets(p, global),
+    retryOn: [...p.retryOn],
+    // HTTP-only settings are dropped in a TCP backend (validate.ts warned, as HAProxy does).
+    ...(p.mode === 'http' ? { http: httpRules(p, true) } : {}),
+    ...(p.mode === 'http' && p.cookie !== undefined ? { cookie: structuredClone(p.cookie) } : {}),
   };
+}
+
+/** The HTTP rules of one side of a proxy; `withHeaderRules` false gives only the errorfiles. */
+function httpRules(p: ProxyDraft, withHeaderRules: boolean): HttpRules {
+  return {
+    request: withHeaderRules ? structuredClone(p.httpRequestRules) : [],
+    response: withHeaderRules ? structuredClone(p.httpResponseRules) : [],
+    errorfiles: { ...p.errorfiles },
+  };
+}
+
+/**
+ * The check the last check option chose: tcp-check rules, httpchk's request and expect, dolphindb-check's login
+ * and script; the options orcalb does not run (warned at parse time) fall back to plain connect checks.
+ */
+function healthCheck(p: ProxyDraft): HealthCheckConfig {
+  switch (p.checkOption?.name) {
+    case 'tcp-check':
+      return { type: 'tcp-check', rules: [...p.tcpCheckRules] };
+    case 'httpchk':
+      return {
+        type: 'http',
+        rules: [],
+        http: buildHttpCheck(p.httpCheck, {
+          method: DEFAULT_HTTPCHK_METHOD,
+          uri: DEFAULT_HTTPCHK_URI,
+          version: DEFAULT_HTTPCHK_VERSION,
+        }),
+      };
+    case 'dolphindb-check':
+      return p.dolphindbCheck === undefined
+        ? { type: 'connect', rules: [] }
+        : { type: 'dolphindb', rules: [], dolphindb: { ...p.dolphindbCheck } };
+    default:
+      return { type: 'connect', rules: [] };
+  }
 }
 
 /** §4.2 fullconn: unset means 10% of the maxconn sum of the frontends that send traffic to this backend. */

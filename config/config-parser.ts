@@ -51,6 +51,8 @@ export function parseConfigFiles(
   // The last defaults section seen: what a proxy without `from` starts from (§4).
   let lastDefaults = initialDraft('defaults', '', first);
   const namedDefaults = new Map<string, ProxyDraft>();
+  // Which side first used each defaults section that carries http-request/http-response rules.
+  const ruleUsers = new Map<ProxyDraft, 'frontend' | 'backend'>();
   let sawGlobal = false;
 
   for (const file of files) {
@@ -81,7 +83,7 @@ export function parseConfigFiles(
         return;
       }
       if (PROXY_SECTIONS.has(keyword)) {
-        const draft = openProxySection(line, lastDefaults, namedDefaults, diag);
+        const draft = openProxySection(line, lastDefaults, namedDefaults, diag, ruleUsers);
         section = { kind: 'proxy', draft };
         sectionName = draft.name === '' ? keyword : draft.name;
         // A defaults section is not a proxy: it only feeds the sections after it.
@@ -134,6 +136,7 @@ function openProxySection(
   lastDefaults: ProxyDraft,
   namedDefaults: ReadonlyMap<string, ProxyDraft>,
   diag: Diagnostics,
+  ruleUsers: Map<ProxyDraft, 'frontend' | 'backend'>,
 ): ProxyDraft {
   const { args, source } = line;
   const kind = (args[0] ?? 'listen') as SectionKind;
@@ -173,5 +176,35 @@ function openProxySection(
       }
     }
   }
+  if (kind !== 'defaults') checkRuleInheritance(parent, kind, source, diag, ruleUsers);
   return inheritDraft(parent, kind, name, source);
+}
+
+/**
+ * HAProxy 2.6 runs a defaults section's http-request/http-response rules before the proxy's own, so a listen
+ * (both sides at once) may not inherit them, nor may frontends and backends share such a defaults section.
+ */
+function checkRuleInheritance(
+  parent: ProxyDraft,
+  kind: 'frontend' | 'backend' | 'listen',
+  source: SourceRef,
+  diag: Diagnostics,
+  ruleUsers: Map<ProxyDraft, 'frontend' | 'backend'>,
+): void {
+  if (parent.httpRuleLines.request + parent.httpRuleLines.response === 0) return;
+  if (kind === 'listen') {
+    diag.error('ORCA_CONFIG_SYNTAX', 'a listen section cannot inherit from a defaults section defining TCP/HTTP rules.', source);
+    return;
+  }
+  const user = ruleUsers.get(parent);
+  if (user === undefined) {
+    ruleUsers.set(parent, kind);
+  } else if (user !== kind) {
+    diag.error(
+      'ORCA_CONFIG_SYNTAX',
+      'frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules ' +
+        `(defaults section at ${parent.source.file}:${parent.source.line}).`,
+      source,
+    );
+  }
 }

@@ -54,6 +54,20 @@ export const DEFAULT_SLOWSTART_MS = 0;
 /** §4.2 "option forwardfor": the header name when `header` is not given. */
 export const DEFAULT_FORWARDFOR_HEADER = 'X-Forwarded-For';
 
+/** §4.2 "option originalto": the header name when `header` is not given. */
+export const DEFAULT_ORIGINALTO_HEADER = 'X-Original-To';
+
+/** §4.2 "retry-on": "The default is "conn-failure"." */
+export const DEFAULT_RETRY_ON: readonly string[] = ['conn-failure'];
+
+/** §4.2 "option httpchk": method OPTIONS, URI "/", version HTTP/1.0 when not given. */
+export const DEFAULT_HTTPCHK_METHOD = 'OPTIONS';
+export const DEFAULT_HTTPCHK_URI = '/';
+export const DEFAULT_HTTPCHK_VERSION = 'HTTP/1.0';
+
+/** orcalb's `option dolphindb-check`: the script run when `script` is not given. */
+export const DEFAULT_DOLPHINDB_CHECK_SCRIPT = 'version()';
+
 /** §4.2: every `option` orcalb models is off unless set (none of them is on by default in 2.6). */
 export function defaultProxyOptions(): ProxyOptions {
   return {

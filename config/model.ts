@@ -194,7 +194,10 @@ export interface HeaderRule {
 export interface HttpRules {
   readonly request: readonly HeaderRule[];
   readonly response: readonly HeaderRule[];
-  /** `errorfile CODE FILE`: status → the file's raw bytes (a complete HTTP response, as HAProxy expects). */
+  /**
+   * `errorfile CODE FILE`: status → the file's content decoded as UTF-8 (a complete HTTP response, checked at
+   * parse time as HAProxy does; '' for an empty file). Send it with Buffer.from(text) as is.
+   */
   readonly errorfiles: Readonly<Record<number, string>>;
 }
 

@@ -5,6 +5,7 @@
 import { getAlgorithm } from '../core/balance/registry.js';
 import type { ParsedConfig } from './config-parser.js';
 import type { Diagnostics } from './diagnostics.js';
+import { hasHttpCheckRules } from './keywords/httpchk.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
 
 /** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
@@ -99,8 +100,6 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
       `the stats page is not implemented yet; ${label} only serves stats, so ${binds === '' ? 'it' : binds} is not opened`,
       p.source,
     );
-  } else if (p.mode === 'http') {
-    diag.warn(`HTTP mode is not implemented yet; proxy '${p.name}' forwards as TCP`, p.modeSource ?? p.source);
   }
   if (hasFrontendCap(p.kind) && p.binds.length === 0 && !p.disabled) {
     diag.warn(`${label} has no 'bind' directive. Please declare it as a backend if this was intended.`, p.source);
@@ -121,8 +120,29 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   if (hasBackendCap(p.kind) && p.tcpCheckRules.length > 0 && p.checkOption?.name !== 'tcp-check') {
     diag.warn(`${label} uses tcp-check rules without 'option tcp-check', so the rules are ignored.`, p.source);
   }
-  if (p.mode === 'tcp' && p.options.forwardfor !== undefined) {
-    diag.warn(`'option forwardfor' ignored for ${label} as it requires HTTP mode.`, p.source);
+  if (hasBackendCap(p.kind) && hasHttpCheckRules(p.httpCheck) && p.checkOption?.name !== 'httpchk') {
+    diag.warn(`${label} uses http-check rules without 'option httpchk', so the rules are ignored.`, p.source);
+  }
+  if (p.mode === 'tcp') tcpModeWarnings(p, diag);
+}
+
+/** HAProxy's warnings for HTTP-only settings in a TCP proxy, in its order; the settings are dropped at build. */
+function tcpModeWarnings(p: ProxyDraft, diag: Diagnostics): void {
+  const label = proxyLabel(p);
+  if (hasBackendCap(p.kind) && p.cookie !== undefined) {
+    diag.warn(`cookie will be ignored for ${label} (needs 'mode http').`, p.source);
+  }
+  for (const [keyword, count] of [['http-request', p.httpRuleLines.request], ['http-response', p.httpRuleLines.response]] as const) {
+    if (count > 0) diag.warn(`'${keyword}' rules ignored for ${label} as they require HTTP mode.`, p.source);
+  }
+  for (const option of ['forwardfor', 'originalto'] as const) {
+    if (p.options[option] !== undefined) diag.warn(`'option ${option}' ignored for ${label} as it requires HTTP mode.`, p.source);
+  }
+  if (!hasBackendCap(p.kind)) return;
+  for (const s of p.servers) {
+    if (s.settings.cookie !== undefined) {
+      diag.warn(`${label} : ignoring cookie for server '${s.name}' as HTTP mode is disabled.`, s.source);
+    }
   }
 }
 

@@ -2,11 +2,13 @@
 // in ProxyOptions, the health-check type options, and every other 2.6 option as known-but-not-implemented.
 // Main thread, config parsing.
 
-import { isIP } from 'node:net';
-import { DEFAULT_FORWARDFOR_HEADER } from '../defaults.js';
+import { normaliseNetwork } from '../address.js';
+import { DEFAULT_FORWARDFOR_HEADER, DEFAULT_ORIGINALTO_HEADER } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { hasBackendCap, hasFrontendCap, type ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseInteger } from '../units.js';
+import { parseDolphinDbCheck } from './dolphindb-check.js';
+import { parseHttpchkOption } from './httpchk.js';
 
 /** Which side uses the option (§4.1 frontend/backend columns) and whether `no option` may invert it ("(*)"). */
 type OptionSpec = readonly [side: 'F' | 'B' | 'FB', negatable: boolean];
@@ -28,19 +30,22 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'spop-check': ['B', false], srvtcpka: ['B', true], 'ssl-hello-chk': ['B', false], 'tcp-check': ['B', false],
   'tcp-smart-accept': ['F', true], 'tcp-smart-connect': ['B', true], tcpka: ['FB', false], tcplog: ['FB', false],
   transparent: ['B', true], 'idle-close-on-response': ['F', true],
+  // orcalb's own protocol check, named like HAProxy's mysql-check/pgsql-check.
+  'dolphindb-check': ['B', false],
 };
 
 /** Options that choose the health-check protocol; the last one set wins, as in HAProxy. */
 const CHECK_OPTIONS = new Set([
   'tcp-check', 'httpchk', 'ssl-hello-chk', 'mysql-check', 'pgsql-check', 'redis-check', 'smtpchk', 'ldap-check',
-  'spop-check', 'external-check',
+  'spop-check', 'external-check', 'dolphindb-check',
 ]);
 
 /** Boolean options kept in ProxyOptions. */
-const FLAGS: Readonly<Record<string, 'redispatch' | 'allbackups' | 'dontlognull'>> = {
+const FLAGS: Readonly<Record<string, 'redispatch' | 'allbackups' | 'dontlognull' | 'persist'>> = {
   redispatch: 'redispatch',
   allbackups: 'allbackups',
   dontlognull: 'dontlognull',
+  persist: 'persist',
 };
 
 /** The three HTTP connection modes are one setting in HAProxy: choosing one clears the others (§4 matrix). */
@@ -95,14 +100,10 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
     proxy.options[mode] = on;
   } else if (name === 'tcplog' || name === 'httplog') {
     setLogOption(ctx, name, rest);
-  } else if (name === 'forwardfor') {
-    parseForwardfor(ctx, rest);
+  } else if (name === 'forwardfor' || name === 'originalto') {
+    parseHeaderOption(ctx, name, rest);
   } else if (CHECK_OPTIONS.has(name)) {
-    // Remembered even when not implemented, so a later `option tcp-check` can still win (last one wins).
-    proxy.checkOption = { name, source: at };
-    if (name !== 'tcp-check') {
-      diag.notImplemented(`option ${name}`, at, 'servers get plain TCP connect checks instead');
-    }
+    parseCheckOption(ctx, name, rest);
   } else {
     diag.notImplemented(`option ${name}`, at);
   }
@@ -132,47 +133,57 @@ function setLogOption(ctx: ProxyLineContext, name: 'tcplog' | 'httplog', rest: r
   diag.notImplemented(`option ${name}`, at, 'per-connection logging comes later');
 }
 
-/** `option forwardfor [except <network>] [header <name>] [if-none]` (§4.2): kept for the HTTP mode. */
-function parseForwardfor(ctx: ProxyLineContext, rest: readonly string[]): void {
+/** Remembers a check-type option (the last one wins, as in HAProxy) after reading its arguments. */
+function parseCheckOption(ctx: ProxyLineContext, name: string, rest: readonly string[]): void {
+  const { at, diag, proxy } = ctx;
+  if (name === 'httpchk') {
+    if (!parseHttpchkOption(ctx, rest)) return;
+  } else if (name === 'dolphindb-check') {
+    const settings = parseDolphinDbCheck(ctx, rest);
+    if (settings === undefined) return;
+    proxy.dolphindbCheck = settings;
+  } else if (name !== 'tcp-check') {
+    // Remembered even when not implemented, so a later `option tcp-check` can still win.
+    diag.notImplemented(`option ${name}`, at, 'servers get plain TCP connect checks instead');
+  }
+  proxy.checkOption = { name, source: at };
+}
+
+/**
+ * `option forwardfor [except <network>] [header <name>] [if-none]` and `option originalto [except <network>]
+ * [header <name>]` (§4.2): the parts come in any order; `except` is stored as a normalised CIDR.
+ */
+function parseHeaderOption(ctx: ProxyLineContext, name: 'forwardfor' | 'originalto', rest: readonly string[]): void {
   let except: string | undefined;
-  let header = DEFAULT_FORWARDFOR_HEADER;
+  let header = name === 'forwardfor' ? DEFAULT_FORWARDFOR_HEADER : DEFAULT_ORIGINALTO_HEADER;
   let ifNone = false;
-  // The three parts may come in any order (§4.2 "option forwardfor").
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i];
     const value = rest[i + 1] ?? '';
-    if (word === 'if-none') {
+    if (word === 'if-none' && name === 'forwardfor') {
       ifNone = true;
     } else if (word === 'except') {
-      if (!isNetwork(value)) {
-        ctx.diag.badValue("'option forwardfor except' expects <address>[/mask] as argument.", ctx.at, { found: value });
+      const network = normaliseNetwork(value);
+      if (network === undefined) {
+        ctx.diag.badValue(`'option ${name} except' expects <address>[/mask] as argument.`, ctx.at, { found: value });
         return;
       }
-      except = value;
+      except = network;
       i++;
     } else if (word === 'header') {
       if (value === '') {
-        ctx.diag.badValue("'option forwardfor header' expects <header_name> as argument.", ctx.at);
+        ctx.diag.badValue(`'option ${name} header' expects <header_name> as argument.`, ctx.at);
         return;
       }
       header = value;
       i++;
     } else {
-      ctx.diag.badValue("'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'.", ctx.at, {
-        found: word ?? '',
-      });
+      const supported = name === 'forwardfor' ? "'except', 'header' and 'if-none'" : "'except' and 'header'";
+      ctx.diag.badValue(`'option ${name}' only supports optional values: ${supported}.`, ctx.at, { found: word ?? '' });
       return;
     }
   }
-  ctx.proxy.options.forwardfor = except === undefined ? { header, ifNone } : { except, header, ifNone };
-}
-
-/** `<address>[/mask]` with an IPv4/IPv6 address and a prefix length or (IPv4) a dotted netmask. */
-function isNetwork(text: string): boolean {
-  const [address = '', mask, extra] = text.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return false;
-  if (mask === undefined) return true;
-  if (/^\d+$/.test(mask)) return Number(mask) <= (family === 4 ? 32 : 128);
-  return family === 4 && isIP(mask) === 4;
+  const options = ctx.proxy.options;
+  if (name === 'forwardfor') options.forwardfor = except === undefined ? { header, ifNone } : { except, header, ifNone };
+  else options.originalto = except === undefined ? { header } : { except, header };
 }

@@ -4,9 +4,13 @@
 
 import type { Diagnostics } from '../diagnostics.js';
 import type { ConfigLine } from '../tokenize.js';
-import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, defaultProxyOptions } from '../defaults.js';
+import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, defaultProxyOptions } from '../defaults.js';
+import { type HttpCheckDraft, initialHttpCheck } from '../keywords/httpchk.js';
 import type {
+  CookieConfig,
+  DolphinDbCheckConfig,
   HashTypeConfig,
+  HeaderRule,
   LogTarget,
   ProxyMode,
   ProxyOptions,
@@ -102,6 +106,20 @@ export interface ProxyDraft {
   statsLines: SourceRef[];
   /** Names declared by `acl` lines, so conditions can be checked for unknown ACLs as HAProxy does. */
   aclNames: string[];
+  /** `http-request` / `http-response` header rules orcalb applies, in order (defaults' rules first). */
+  httpRequestRules: HeaderRule[];
+  httpResponseRules: HeaderRule[];
+  /** Every `http-request` / `http-response` line, implemented or not (HAProxy's "rules ignored" warnings). */
+  httpRuleLines: { request: number; response: number };
+  /** `errorfile CODE FILE`: status → the file's content. */
+  errorfiles: Record<number, string>;
+  cookie: CookieConfig | undefined;
+  /** `retry-on` keywords (HAProxy's default: conn-failure). */
+  retryOn: string[];
+  /** `option httpchk` and the `http-check` rules (config/keywords/http-check.ts). */
+  httpCheck: HttpCheckDraft;
+  /** `option dolphindb-check` settings (orcalb's own check). */
+  dolphindbCheck: DolphinDbCheckConfig | undefined;
 }
 
 /** What every proxy keyword handler receives: the section being built, the line, and the collector. */
@@ -142,6 +160,14 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     description: undefined,
     statsLines: [],
     aclNames: [],
+    httpRequestRules: [],
+    httpResponseRules: [],
+    httpRuleLines: { request: 0, response: 0 },
+    errorfiles: {},
+    cookie: undefined,
+    retryOn: [...DEFAULT_RETRY_ON],
+    httpCheck: initialHttpCheck(),
+    dolphindbCheck: undefined,
   };
 }
 
@@ -162,6 +188,8 @@ export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string
     statsLines: [],
     description: undefined,
     tcpCheckInherited: copy.tcpCheckRules.length > 0,
+    // Like tcp-check rules, inherited http-check steps are replaced by the proxy's first own http-check line.
+    httpCheck: { ...copy.httpCheck, inherited: copy.httpCheck.steps.some((s) => !s.implicit) },
   };
 }
 

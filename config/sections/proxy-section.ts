@@ -4,6 +4,11 @@
 
 import { parseBalanceLine, parseHashTypeLine } from '../keywords/balance.js';
 import { parseBindLine } from '../keywords/bind.js';
+import { parseCookieLine } from '../keywords/cookie.js';
+import { parseErrorfileLine } from '../keywords/errorfile.js';
+import { parseHttpCheckLine } from '../keywords/http-check.js';
+import { parseHttpRuleLine } from '../keywords/http-rules.js';
+import { parseRetryOnLine } from '../keywords/retry-on.js';
 import { parseProxyLogLine } from '../keywords/log.js';
 import { parseOptionLine } from '../keywords/option.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
@@ -11,6 +16,7 @@ import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
 import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
+import { unknownAcl } from '../keywords/acl-names.js';
 import { parseInteger, parseTime } from '../units.js';
 import type { ProxyLineContext } from './proxy-draft.js';
 
@@ -36,6 +42,12 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   option: parseOptionLine,
   log: parseProxyLogLine,
   'tcp-check': parseTcpCheckLine,
+  'http-check': parseHttpCheckLine,
+  'http-request': parseHttpRuleLine,
+  'http-response': parseHttpRuleLine,
+  errorfile: parseErrorfileLine,
+  cookie: parseCookieLine,
+  'retry-on': parseRetryOnLine,
   disabled: (ctx) => setDisabled(ctx, true),
   enabled: (ctx) => setDisabled(ctx, false),
   description: (ctx) => {
@@ -56,35 +68,6 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
 };
 
-/** What a known-but-not-implemented keyword's warning says happens instead (default: "ignored"). */
-const CONSEQUENCES: Readonly<Record<string, string>> = {
-  cookie: 'no cookie persistence (comes with the HTTP mode)',
-  'http-check': 'servers get plain TCP connect checks',
-};
-
-/** §7.4 pre-defined ACLs: usable in conditions without an `acl` line. */
-const PREDEFINED_ACLS = new Set([
-  'FALSE', 'HTTP', 'HTTP_1.0', 'HTTP_1.1', 'HTTP_2.0', 'HTTP_CONTENT', 'HTTP_URL_ABS', 'HTTP_URL_SLASH',
-  'HTTP_URL_STAR', 'LOCALHOST', 'METH_CONNECT', 'METH_DELETE', 'METH_GET', 'METH_HEAD', 'METH_OPTIONS',
-  'METH_POST', 'METH_PUT', 'METH_TRACE', 'RDP_COOKIE', 'REQ_CONTENT', 'TRUE', 'WAIT_END',
-]);
-
-/**
- * The first ACL name in an `if`/`unless` condition that is neither pre-defined nor declared in the proxy, or
- * undefined. Operators (`!`, `||`, `or`) and anonymous `{ ... }` ACLs are skipped. Pure.
- */
-function unknownAcl(condition: readonly string[], declared: readonly string[]): string | undefined {
-  let depth = 0;
-  for (const raw of condition) {
-    if (raw === '{') depth++;
-    else if (raw === '}') depth--;
-    if (depth > 0 || raw === '}' || raw === '||' || raw === 'or' || raw === '!') continue;
-    const name = raw.replace(/^!/, '');
-    if (!PREDEFINED_ACLS.has(name) && !declared.includes(name)) return name;
-  }
-  return undefined;
-}
-
 /** Parses one line of a proxy section into `ctx.proxy`. Never throws; problems go to `ctx.diag`. */
 export function parseProxyLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
@@ -104,11 +87,13 @@ export function parseProxyLine(ctx: ProxyLineContext): void {
     });
     return;
   }
+  // HAProxy refuses `retry-on` in a frontend rather than ignoring it with a warning.
+  if (first === 'retry-on' && proxy.kind === 'frontend') return parseRetryOnLine(ctx);
   if (!allowedHere(ctx, match)) return;
   // Two-word keywords (`tcp-check send`) share their family's handler.
   const handler = HANDLERS[match.key] ?? HANDLERS[first];
   if (handler !== undefined) handler(ctx);
-  else diag.notImplemented(match.key, at, CONSEQUENCES[first]);
+  else diag.notImplemented(match.key, at);
 }
 
 /** Runs `handler` for `no option ...` / `no log` after the same capability check the plain keyword gets. */

@@ -1,8 +1,10 @@
 // orcalb's accept/reject verdict matches `haproxy -c` (HAProxy 2.6.12 at /usr/sbin/haproxy) on a table of small
-// configurations, valid and invalid. HAProxy's exit 2 ("valid, but no listener") counts as accepted.
+// configurations, valid and invalid, TCP and HTTP mode. HAProxy's exit 2 ("valid, but no listener") counts as
+// accepted.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../config/load-config.js';
@@ -65,6 +67,65 @@ const CASES: readonly (readonly [string, 'valid' | 'invalid', string])[] = [
   ['unknown defaults in from', 'invalid', `backend b from nowhere\n${T}`],
 ];
 
+const H = `  mode http\n${T}`;
+
+/**
+ * HTTP-mode keywords (issue 3). `@DIR@` is the case's temp directory, which holds ok.http (a complete response)
+ * and bad.http (not a response) for errorfile.
+ */
+const HTTP_CASES: readonly (readonly [string, 'valid' | 'invalid', string])[] = [
+  [
+    'header rules, forwardfor except, connection mode and HTTP timeouts',
+    'valid',
+    `listen l\n  bind 127.0.0.1:18000\n${H}\n  option http-server-close\n  option forwardfor except 127.0.0.0/8 header X-Client if-none\n` +
+      '  timeout http-request 10s\n  timeout http-keep-alive 2s\n  http-request set-header X-A "a b" if TRUE\n' +
+      '  http-request del-header X-B -m beg\n  http-response add-header X-C %[src]\n  server s 127.0.0.1:18001',
+  ],
+  [
+    'cookie insert, server cookies, persist and retry-on',
+    'valid',
+    `backend b\n${H}\n  cookie SRV insert indirect nocache httponly secure domain .a.com\n  option persist\n` +
+      '  retry-on conn-failure empty-response 503\n  server a 127.0.0.1:18001 cookie a\n  server b 127.0.0.1:18002 cookie b',
+  ],
+  [
+    'httpchk with http-check send and expect',
+    'valid',
+    `backend b\n${H}\n  option httpchk GET /health HTTP/1.1\n  http-check send hdr Host db body "{}"\n` +
+      '  http-check expect ! rstatus ^5\n  server s 127.0.0.1:18001 check',
+  ],
+  [
+    'http-check ruleset with two exchanges',
+    'valid',
+    `backend b\n${H}\n  option httpchk\n  http-check connect\n  http-check send uri /a\n  http-check expect status 200-399\n` +
+      '  http-check connect port 18002\n  http-check send uri /b\n  http-check expect string OK\n  server s 127.0.0.1:18001 check',
+  ],
+  ['errorfile with a complete response', 'valid', `backend b\n${H}\n  errorfile 503 @DIR@/ok.http\n  errorfile 200 @DIR@/ok.http`],
+  ['originalto except an IPv6 network', 'valid', `backend b\n${H}\n  option originalto except 2001:db8::/32 header X-Dst`],
+  [
+    'named defaults with rules used by frontends only',
+    'valid',
+    `defaults web\n${H}\n  http-request set-header X-D 1\nfrontend f from web\n  bind 127.0.0.1:18000\nfrontend g from web\n  bind 127.0.0.1:18001`,
+  ],
+  ['http rules in a TCP proxy only warn', 'valid', `listen l\n  bind 127.0.0.1:18000\n${T}\n  http-request set-header X y\n  cookie S insert`],
+  ['set-header without a value', 'invalid', `backend b\n${H}\n  http-request set-header X-A`],
+  ['del-header with an unknown -m method', 'invalid', `backend b\n${H}\n  http-request del-header X -m foo`],
+  ['set-header with an unknown ACL', 'invalid', `backend b\n${H}\n  http-response set-header X y if nosuchacl`],
+  ['errorfile for a code HAProxy does not handle', 'invalid', `backend b\n${H}\n  errorfile 302 @DIR@/ok.http`],
+  ['errorfile that is not an HTTP response', 'invalid', `backend b\n${H}\n  errorfile 503 @DIR@/bad.http`],
+  ['errorfile that does not exist', 'invalid', `backend b\n${H}\n  errorfile 503 @DIR@/missing.http`],
+  ['cookie rewrite with indirect', 'invalid', `backend b\n${H}\n  cookie S rewrite indirect`],
+  ['retry-on an unknown status', 'invalid', `backend b\n${H}\n  retry-on 429`],
+  ['retry-on in a frontend', 'invalid', `frontend f\n  bind 127.0.0.1:18000\n${H}\n  retry-on 503`],
+  ['forwardfor except with a /33 mask', 'invalid', `backend b\n${H}\n  option forwardfor except 10.0.0.0/33`],
+  ['two http-check sends without a connect', 'invalid', `backend b\n${H}\n  option httpchk\n  http-check send uri /a\n  http-check send uri /b`],
+  ['http-check expect with a bad status list', 'invalid', `backend b\n${H}\n  option httpchk\n  http-check expect status abc`],
+  [
+    'listen from defaults with rules',
+    'invalid',
+    `defaults web\n${H}\n  http-request set-header X-D 1\nlisten l from web\n  bind 127.0.0.1:18000`,
+  ],
+];
+
 /** Runs `haproxy -c -f file`; resolves to its exit code and output. */
 function haproxyCheck(file: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -76,10 +137,14 @@ function haproxyCheck(file: string): Promise<{ code: number; output: string }> {
 }
 
 describe('verdicts against haproxy -c', () => {
-  for (const [name, expected, text] of CASES) {
+  for (const [name, expected, text] of [...CASES, ...HTTP_CASES]) {
     test(`${expected}: ${name}`, async (t) => {
-      const dir = await tempConfigDir(t, { 'case.cfg': `${text}\n` });
+      const dir = await tempConfigDir(t, {
+        'ok.http': 'HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nbusy\n',
+        'bad.http': 'not a response\n',
+      });
       const file = join(dir, 'case.cfg');
+      await writeFile(file, `${text.replaceAll('@DIR@', dir)}\n`);
       const [haproxy, orcalb] = await Promise.all([haproxyCheck(file), loadConfig([file])]);
       const haproxyVerdict = haproxy.code === 0 || haproxy.code === 2 ? 'valid' : 'invalid';
       assert.equal(haproxyVerdict, expected, `haproxy -c said (exit ${haproxy.code}):\n${haproxy.output}`);

@@ -104,7 +104,14 @@ describe('haproxy-http.cfg', () => {
     assert.equal(be.servers.length, 4);
     assert.equal(be.mode, 'http');
     assert.deepEqual(be.options.forwardfor, { except: '127.0.0.0/8', header: 'X-Forwarded-For', ifNone: false });
-    assert.ok(rendered(r).warnings.some((w) => w.includes("HTTP mode is not implemented yet; proxy 'ddb_fronted' forwards as TCP")));
+    // Only the logging and stats warnings remain: mode http, http-server-close and forwardfor are implemented.
+    const warnings = rendered(r).warnings;
+    assert.equal(warnings.length, 8, warnings.join('\n'));
+    assert.ok(warnings.every((w) => w.includes("'option httplog'") || w.includes('the stats page')), warnings.join('\n'));
+    assert.deepEqual([be.options.httpServerClose, be.options.httpKeepAlive, be.options.httpClose], [true, false, false]);
+    assert.deepEqual(be.http, { request: [], response: [], errorfiles: {} });
+    assert.deepEqual(be.retryOn, ['conn-failure']);
+    assert.deepEqual(frontendNamed(c, 'ddb_fronted').options.forwardfor, be.options.forwardfor);
   });
 
   test('the same text loaded from memory gives the same errors under the given name', async () => {

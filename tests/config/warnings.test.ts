@@ -14,13 +14,13 @@ describe('known but not implemented', () => {
         '  acl is_api path_beg /api',
         '  http-request deny if !is_api',
         '  use_backend b if is_api',
-        '  errorfile 503 /etc/haproxy/errors/503.http',
+        '  errorfiles site-errors',
         '  default_backend b',
         'backend b',
-        '  cookie SRV insert',
-        '  option httpchk GET /',
-        '  http-check expect status 200',
-        '  http-response del-header Server',
+        '  cookie SRV insert maxidle 30m',
+        '  http-check disable-on-404',
+        '  http-check send-state',
+        '  http-response deny',
         '  server s 127.0.0.1:80 check ssl verify none',
         TIMEOUTS,
       ].join('\n'),
@@ -28,13 +28,13 @@ describe('known but not implemented', () => {
     validConfig(r);
     for (const [line, keyword] of [
       [3, "'acl'"],
-      [4, "'http-request'"],
+      [4, "'http-request deny'"],
       [5, "'use_backend'"],
-      [6, "'errorfile'"],
-      [9, "'cookie'"],
-      [10, "'option httpchk'"],
-      [11, "'http-check expect'"],
-      [12, "'http-response'"],
+      [6, "'errorfiles'"],
+      [9, "'cookie maxidle'"],
+      [10, "'http-check disable-on-404'"],
+      [11, "'http-check send-state'"],
+      [12, "'http-response deny'"],
     ] as const) {
       assert.match(oneWarning(r, `[t.cfg:${line}] : ${keyword} is not implemented yet by orcalb`), /not implemented yet/);
     }
@@ -53,14 +53,14 @@ describe('known but not implemented', () => {
     assert.equal(rendered(r).warnings.filter((w) => w.includes('HTTP mode')).length, 0);
   });
 
-  test('mode http warns that the proxy forwards as TCP, once per proxy', async () => {
+  test('mode http is implemented: no warning names it', async () => {
     const r = await load(
       ['defaults', '  mode http', TIMEOUTS, 'frontend web', '  bind :80', '  default_backend app', 'backend app', '  server s 127.0.0.1:80'].join('\n'),
     );
     const c = validConfig(r);
-    oneWarning(r, "[t.cfg:2] : HTTP mode is not implemented yet; proxy 'web' forwards as TCP");
-    oneWarning(r, "[t.cfg:2] : HTTP mode is not implemented yet; proxy 'app' forwards as TCP");
+    assert.deepEqual(rendered(r).warnings, []);
     assert.equal(backendNamed(c, 'app').mode, 'http');
+    assert.equal(frontendNamed(c, 'web').mode, 'http');
   });
 
   test('option tcplog and option httplog warn that per-connection logging comes later', async () => {

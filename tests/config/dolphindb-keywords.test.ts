@@ -1,0 +1,82 @@
+// orcalb's own DolphinDB keywords: `option dolphindb-check [user U password P] [script S]` maps to
+// HealthCheckConfig { type: 'dolphindb' } in the style of HAProxy's mysql-check/pgsql-check, and `balance
+// dolphindb-load` is accepted whether or not core/balance/registry.ts registers it yet.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { getAlgorithm } from '../../core/balance/registry.js';
+import { TIMEOUTS, backendNamed, load, oneWarning, rendered, validConfig } from '../support/config-load.js';
+
+/** Loads one backend whose lines follow its header (line 1), timeouts after them. */
+async function backendOf(lines: readonly string[]) {
+  const r = await load(['backend b', ...lines.map((l) => `  ${l}`), TIMEOUTS].join('\n'));
+  return { r, b: backendNamed(validConfig(r), 'b') };
+}
+
+async function errorsOf(lines: readonly string[]): Promise<string[]> {
+  return rendered(await load(['backend b', ...lines.map((l) => `  ${l}`), TIMEOUTS].join('\n'))).errors;
+}
+
+describe('option dolphindb-check', () => {
+  test('without arguments it runs version() without a login', async () => {
+    const { r, b } = await backendOf(['option dolphindb-check', 'server s 127.0.0.1:8848 check']);
+    assert.deepEqual(b.healthCheck, { type: 'dolphindb', rules: [], dolphindb: { script: 'version()' } });
+    // Implemented: no "not implemented" warning for it.
+    assert.equal(rendered(r).warnings.filter((w) => w.includes('dolphindb-check')).length, 0);
+  });
+
+  test('user, password and a quoted script with spaces are kept, in any order', async () => {
+    const { b } = await backendOf(['option dolphindb-check script "select count(*) from t" user admin password 123456']);
+    assert.deepEqual(b.healthCheck.dolphindb, { user: 'admin', password: '123456', script: 'select count(*) from t' });
+    const { b: login } = await backendOf(['option dolphindb-check user admin password 123456']);
+    assert.deepEqual(login.healthCheck.dolphindb, { user: 'admin', password: '123456', script: 'version()' });
+  });
+
+  test('the last check option wins, as with HAProxy check options', async () => {
+    const { b } = await backendOf(['option dolphindb-check', 'option tcp-check']);
+    assert.deepEqual(b.healthCheck, { type: 'tcp-check', rules: [] });
+    const { b: back } = await backendOf(['option httpchk', 'option dolphindb-check user u password p']);
+    assert.equal(back.healthCheck.type, 'dolphindb');
+    // Inherited from defaults like any option.
+    const c = validConfig(await load(`defaults\n  option dolphindb-check script 1+1\n${TIMEOUTS}\nbackend x`));
+    assert.deepEqual(backendNamed(c, 'x').healthCheck.dolphindb, { script: '1+1' });
+  });
+
+  test('malformed arguments are errors in the style of HAProxy check options', async () => {
+    const cases: [string, string][] = [
+      ['option dolphindb-check user', "'option dolphindb-check user' expects <username> as argument."],
+      ['option dolphindb-check user admin password', "'option dolphindb-check password' expects <password> as argument."],
+      ['option dolphindb-check script ""', "'option dolphindb-check script' expects <script> as argument."],
+      ['option dolphindb-check user admin', "'option dolphindb-check' expects 'user <username>' and 'password <password>' together."],
+      ['option dolphindb-check password x', "'option dolphindb-check' expects 'user <username>' and 'password <password>' together."],
+      ['option dolphindb-check login admin', "'option dolphindb-check' only supports optional values: 'user', 'password' and 'script' (got 'login')."],
+      ['no option dolphindb-check', "negation/default is not supported for option 'dolphindb-check'."],
+    ];
+    for (const [line, message] of cases) {
+      assert.deepEqual(await errorsOf([line]), [`[t.cfg:2] : ${message}`], line);
+    }
+  });
+
+  test('a frontend ignores it with HAProxy capability warning', async () => {
+    const r = await load(`frontend f\n  bind 127.0.0.1:18000\n  option dolphindb-check\n${TIMEOUTS}`);
+    validConfig(r);
+    oneWarning(r, "[t.cfg:3] : 'dolphindb-check' ignored because frontend 'f' has no backend capability.");
+  });
+});
+
+describe('balance dolphindb-load', () => {
+  test('is accepted: the registered algorithm when there is one, round-robin with a warning otherwise', async () => {
+    const { r, b } = await backendOf(['balance dolphindb-load', 'option dolphindb-check']);
+    if (getAlgorithm('dolphindb-load') === undefined) {
+      assert.equal(b.balance.algorithm, 'roundrobin');
+      oneWarning(r, "[t.cfg:2] : 'balance dolphindb-load' is not implemented yet by orcalb; the backend balances with 'roundrobin' instead");
+    } else {
+      assert.equal(b.balance.algorithm, 'dolphindb-load');
+    }
+  });
+
+  test('a misspelt name is still an unknown algorithm', async () => {
+    const [error] = await errorsOf(['balance dolphindb-loads']);
+    assert.match(error ?? '', /^\[t\.cfg:2\] : 'balance' : unknown algorithm 'dolphindb-loads'/);
+  });
+});
