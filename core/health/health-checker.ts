@@ -2,7 +2,7 @@
 // state, counters, effective weight and backend totals into the shared buffer (HAProxy src/check.c + the
 // srv_update_status part of src/server.c). Runs on the health-check thread, the single writer of those fields.
 
-import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
+import type { BackendConfig, Config, HttpCheckConfig, ServerConfig } from '../../config/model.js';
 import type { Logger } from '../log.js';
 import { ServerState } from '../shared/layout.js';
 import type { ServerSlot } from '../shared/server-slot.js';
@@ -10,6 +10,7 @@ import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { CHECK_STATUS } from './check-status.js';
 import { applyCheckResult, maxHealth, startHealth, type RiseFall } from './health-counter.js';
+import { probeHttp } from './probe-http.js';
 import { probeTcpCheck } from './probe-tcp-check.js';
 import { probeTcp, type ProbeResult } from './probe-tcp.js';
 import { CheckScheduler, checkDeadlines, checkInterval, firstCheckDelays, type CheckDeadlines, type Clock } from './scheduler.js';
@@ -25,6 +26,9 @@ export interface HealthCheckerOptions {
   /** Time source for check timers and slowstart steps (tests). Sockets always run on real time. */
   readonly clock?: Clock;
 }
+
+/** `option httpchk` with no arguments: HAProxy 2.6 sends `OPTIONS / HTTP/1.0`. */
+const DEFAULT_HTTP_CHECK: HttpCheckConfig = { method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', headers: [] };
 
 /** One checked server and what its checks need. */
 interface Checked {
@@ -110,13 +114,23 @@ export class HealthChecker {
     const startedAt = performance.now();
     const signal = this.#abort.signal;
     const bufsize = this.#config.global.bufsize;
-    const result =
-      c.backend.healthCheck.type === 'tcp-check'
-        ? await probeTcpCheck(c.backend.healthCheck.rules, c.server, c.deadlines, bufsize, signal)
-        : await probeTcp(c.server, c.deadlines, signal);
+    const result = await this.#probe(c, bufsize, signal);
     // A check cut short by stop() says nothing about the server.
     if (this.#stopped) return;
     this.#apply(c, result, Math.floor(performance.now() - startedAt));
+  }
+
+  /** The probe of the backend's check type (HAProxy: the check option last set in the proxy). */
+  #probe(c: Checked, bufsize: number, signal: AbortSignal): Promise<ProbeResult> {
+    const hc = c.backend.healthCheck;
+    switch (hc.type) {
+      case 'tcp-check':
+        return probeTcpCheck(hc.rules, c.server, c.deadlines, bufsize, signal);
+      case 'http':
+        return probeHttp(hc.http ?? DEFAULT_HTTP_CHECK, c.server, c.deadlines, bufsize, signal);
+      default:
+        return probeTcp(c.server, c.deadlines, signal);
+    }
   }
 
   /** set_server_check_status + check_notify_failure/success: counter, counters, then the state change if any. */
@@ -172,7 +186,7 @@ export class HealthChecker {
       backup: c.server.backup,
       status: result.status,
       info: result.info,
-      code: 0,
+      code: result.code ?? 0,
       durationMs,
       active: counts.active,
       backups: counts.backups,
