@@ -98,7 +98,9 @@ function buildBackend(
     healthCheck:
       p.checkOption?.name === 'tcp-check'
         ? { type: 'tcp-check', rules: [...p.tcpCheckRules] }
-        : { type: 'connect', rules: [] },
+        : p.checkOption?.dolphindb !== undefined
+          ? { type: 'dolphindb', rules: [], dolphindb: { ...p.checkOption.dolphindb } }
+          : { type: 'connect', rules: [] },
     retries: p.retries,
     // Copies, so the frontend and backend halves of a listen never share mutable objects.
     timeouts: { ...p.timeouts },

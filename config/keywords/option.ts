@@ -3,6 +3,7 @@
 // Main thread, config parsing.
 
 import { isIP } from 'node:net';
+import type { DolphinDbCheckConfig } from '../model.js';
 import { DEFAULT_FORWARDFOR_HEADER } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { hasBackendCap, hasFrontendCap, type ProxyLineContext } from '../sections/proxy-draft.js';
@@ -27,13 +28,13 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'splice-auto': ['FB', true], 'splice-request': ['FB', true], 'splice-response': ['FB', true],
   'spop-check': ['B', false], srvtcpka: ['B', true], 'ssl-hello-chk': ['B', false], 'tcp-check': ['B', false],
   'tcp-smart-accept': ['F', true], 'tcp-smart-connect': ['B', true], tcpka: ['FB', false], tcplog: ['FB', false],
-  transparent: ['B', true], 'idle-close-on-response': ['F', true],
+  transparent: ['B', true], 'idle-close-on-response': ['F', true], 'dolphindb-check': ['B', false],
 };
 
 /** Options that choose the health-check protocol; the last one set wins, as in HAProxy. */
 const CHECK_OPTIONS = new Set([
   'tcp-check', 'httpchk', 'ssl-hello-chk', 'mysql-check', 'pgsql-check', 'redis-check', 'smtpchk', 'ldap-check',
-  'spop-check', 'external-check',
+  'spop-check', 'external-check', 'dolphindb-check',
 ]);
 
 /** Boolean options kept in ProxyOptions. */
@@ -97,6 +98,9 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
     setLogOption(ctx, name, rest);
   } else if (name === 'forwardfor') {
     parseForwardfor(ctx, rest);
+  } else if (name === 'dolphindb-check') {
+    const dolphindb = parseDolphinDbCheck(ctx, rest);
+    if (dolphindb !== undefined) proxy.checkOption = { name, source: at, dolphindb };
   } else if (CHECK_OPTIONS.has(name)) {
     // Remembered even when not implemented, so a later `option tcp-check` can still win (last one wins).
     proxy.checkOption = { name, source: at };
@@ -106,6 +110,29 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
   } else {
     diag.notImplemented(`option ${name}`, at);
   }
+}
+
+/** `option dolphindb-check [user <u> password <p>] [script <s>]` (orcalb's own check option). */
+function parseDolphinDbCheck(ctx: ProxyLineContext, rest: readonly string[]): DolphinDbCheckConfig | undefined {
+  let user: string | undefined;
+  let password: string | undefined;
+  let script = 'version()';
+  for (let i = 0; i < rest.length; i += 2) {
+    const word = rest[i] ?? '';
+    const value = rest[i + 1];
+    if ((word !== 'user' && word !== 'password' && word !== 'script') || value === undefined) {
+      ctx.diag.badValue(`'option dolphindb-check' expects 'user <name> password <password>' and/or 'script <text>', got '${word}'.`, ctx.at);
+      return undefined;
+    }
+    if (word === 'user') user = value;
+    else if (word === 'password') password = value;
+    else script = value;
+  }
+  if (password !== undefined && user === undefined) {
+    ctx.diag.badValue(`'option dolphindb-check': 'password' needs a 'user'.`, ctx.at);
+    return undefined;
+  }
+  return { ...(user === undefined ? {} : { user }), ...(password === undefined ? {} : { password }), script };
 }
 
 function capabilityWarning(ctx: ProxyLineContext, name: string, missing: 'frontend' | 'backend'): void {

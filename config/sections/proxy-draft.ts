@@ -6,6 +6,7 @@ import type { Diagnostics } from '../diagnostics.js';
 import type { ConfigLine } from '../tokenize.js';
 import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, defaultProxyOptions } from '../defaults.js';
 import type {
+  DolphinDbCheckConfig,
   HashTypeConfig,
   LogTarget,
   ProxyMode,
@@ -92,7 +93,7 @@ export interface ProxyDraft {
   servers: ServerDraft[];
   defaultServer: ServerSettings;
   /** The last check-type option (`option tcp-check`, `option httpchk`, ...); undefined: plain connect checks. */
-  checkOption: { name: string; source: SourceRef } | undefined;
+  checkOption: { name: string; source: SourceRef; dolphindb?: DolphinDbCheckConfig } | undefined;
   tcpCheckRules: TcpCheckRule[];
   /** True while the rules are the ones copied from defaults: the proxy's first `tcp-check` line replaces them. */
   tcpCheckInherited: boolean;
