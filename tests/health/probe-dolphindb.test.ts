@@ -57,6 +57,12 @@ test('<DataNodeNotAvail> and script errors fail with L7RSP and the error text', 
   assert.match(bad.info, /noSuchFunction/);
 });
 
+test('a script that answers OK without an object fails with L7RSP: the check expects a value', async (t) => {
+  const node = await nodeFor(t);
+  const r = await probeDolphinDb({ script: 'x = 1' }, serverConfig('n1', node.port), FAST);
+  assert.deepEqual(r, { status: CHECK_STATUS.L7RSP, info: "no object in the reply to 'x = 1' at step 2 of dolphindb-check (script)" });
+});
+
 test('a stalled node fails with L7TOUT naming the step it stalled at', async (t) => {
   const node = await nodeFor(t, { failure: 'stall' });
   const r = await probeDolphinDb(ADMIN, serverConfig('n1', node.port), { connectMs: 1000, afterConnectMs: 150 });
