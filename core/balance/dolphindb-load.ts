@@ -28,10 +28,10 @@ export function placementCost(args: readonly string[]): number | undefined {
 }
 
 /**
- * The score a pick compares for one server, ×1000: its reading, or `neutral` when it has none yet. Pure.
+ * The score a pick compares for one server, ×1000: its reading (LOAD_SCORE.failed included), or `neutral` when it
+ * has none yet (LOAD_SCORE.noReading, or any negative value a future sentinel may use). Pure.
  */
 export function effectiveScore(raw: number, neutral: number): number {
-  if (raw === LOAD_SCORE.noReading) return neutral;
   return raw < 0 ? neutral : raw;
 }
 

@@ -1,6 +1,6 @@
-// Side by side with the real HAProxy 2.6 (/usr/sbin/haproxy -db): one HTTP server that changes how it answers
-// (503, 200, garbage, silence, a body without the expected text), checked by haproxy's `option httpchk` and by
-// orcalb's checker, and the state-change lines on stderr compared word for word (pid and durations aside).
+// Side by side with the real HAProxy 2.6 (/usr/sbin/haproxy -db): the check request bytes haproxy sends for the same
+// settings, and one HTTP server that changes how it answers (503, 200, garbage, silence, a body without the expected
+// text) checked by both, with the state-change lines on stderr compared word for word (pid and durations aside).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,6 +12,8 @@ import { createInterface } from 'node:readline';
 import { test, type TestContext } from 'node:test';
 import type { HttpCheckConfig } from '../../config/model.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
+import { httpCheckRequest } from '../../core/health/http-check-message.js';
+import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import {
   CheckTarget, captureLogger, closedPort, healthConfig, seededState, serverConfig, waitOn, type TargetConnection,
 } from '../support/check-target.js';
@@ -116,4 +118,34 @@ test('http-check expect string: the lines for a missing text match HAProxy 2.6',
   const { ours, haproxyLines } = await sideBySide(t, ['option httpchk', 'http-check expect string alive'], http, ['hello', 'ok']);
   assert.deepEqual(ours, haproxyLines);
   assert.match(haproxyLines[0] ?? '', /reason: Layer7 invalid response, info: "HTTP content check did not match", check/);
+});
+
+test('the check request is byte for byte what haproxy 2.6 sends for the same httpchk settings', async (t) => {
+  const cases: Array<{ lines: string[]; http: HttpCheckConfig }> = [
+    { lines: ['option httpchk'], http: { method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', headers: [] } },
+    { lines: ['option httpchk GET /health HTTP/1.1'], http: { method: 'GET', uri: '/health', version: 'HTTP/1.1', headers: [] } },
+    {
+      lines: ['option httpchk POST /api HTTP/1.1', 'http-check send hdr Host ddb.local hdr X-Check orcalb body ping=1'],
+      http: { method: 'POST', uri: '/api', version: 'HTTP/1.1', headers: [['Host', 'ddb.local'], ['X-Check', 'orcalb']], body: 'ping=1' },
+    },
+    {
+      lines: ['option httpchk HEAD /h', 'http-check send hdr Connection keep-alive hdr Host h'],
+      http: { method: 'HEAD', uri: '/h', version: 'HTTP/1.0', headers: [['Connection', 'keep-alive'], ['Host', 'h']] },
+    },
+  ];
+  for (const c of cases) {
+    const target = await CheckTarget.start();
+    t.after(() => target.close());
+    const front = await freeTcpPort();
+    const haproxy = await startHaproxy([
+      'defaults', '    mode http', '    timeout connect 1s', '    timeout client 1s', '    timeout server 1s',
+      'frontend fe', `    bind 127.0.0.1:${front}`, '    default_backend be',
+      'backend be', ...c.lines.map((l) => `    ${l}`), `    server s1 127.0.0.1:${target.port} check inter 5s`, '',
+    ].join('\n'));
+    t.after(() => haproxy.stop());
+    const expected = httpCheckRequest(c.http);
+    await target.waitFor(() => (target.connections[0]?.received.length ?? 0) >= expected.length, 3000, 'haproxy\'s check');
+    await haproxy.stop();
+    assert.equal(target.connections[0]?.received.toString('latin1'), expected.toString('latin1'), c.lines.join(' / '));
+  }
 });
