@@ -1,14 +1,7 @@
 // `balance dolphindb-load [COST]` (orcalb's own, for DolphinDB data nodes): the server with the lowest
-//   loadScore + COST × placedSinceReading
-// where loadScore is the health thread's last getPerf() reading (×1000, formula in core/dolphindb/load-score.ts) and
-// placedSinceReading counts the connections every forwarder placed there since that reading. Forwarder threads.
-//
-// Why the placed count: a reading is up to `inter` old, and a session's work shows in the node's figures only later.
-// Picking by the reading alone sends every client of a burst to the node that looked idle (DolphinDB's own client
-// HA herds exactly so: protocol notes §8). Counting each placed connection as COST (default 0.05, i.e. 5 % of a
-// node's capacity) fills the nodes like water levels: the least loaded one takes connections until it looks as
-// busy as the next one, then both share, and so on. Ties go to the fewest live connections, then round robin.
-// A node without a reading yet counts as the mean of the known scores; a failed reading counts as worse than any.
+// loadScore + COST × placedSinceReading, where loadScore is the health thread's last getPerf() reading (×1000, formula
+// in core/dolphindb/load-score.ts) and placedSinceReading counts the connections every forwarder placed there since
+// that reading. Forwarder threads, no lock: only Atomics loads of the shared buffer.
 
 import type { Balancer, BalancerAlgorithm, BackendView, PickRequest } from './balancer.js';
 import { EligibleSnapshot } from './eligible-snapshot.js';
@@ -35,6 +28,14 @@ export function effectiveScore(raw: number, neutral: number): number {
   return raw < 0 ? neutral : raw;
 }
 
+/**
+ * Why the placed count: a reading is up to `inter` old, and a session's work shows in the node's figures only later.
+ * Picking by the reading alone sends every client of a burst to the node that looked idle (DolphinDB's own client
+ * HA herds exactly so: protocol notes §8). Counting each placed connection as COST (default 0.05, i.e. 5 % of a
+ * node's capacity) fills the nodes like water levels: the least loaded one takes connections until it looks as busy
+ * as the next one, then both share, and so on. Ties go to the fewest live connections, then round robin. A node
+ * without a reading yet counts as the mean of the known scores; a failed reading counts as worse than any.
+ */
 export class DolphinDbLoadBalancer implements Balancer {
   private readonly backend: BackendView;
   private readonly snapshot: EligibleSnapshot;
