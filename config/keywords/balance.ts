@@ -9,9 +9,6 @@ import { parseInteger } from '../units.js';
 /** HAProxy 2.6 algorithms orcalb does not implement: accepted with a warning, balanced round-robin instead. */
 const HAPROXY_ONLY_ALGORITHMS: readonly string[] = ['rdp-cookie', 'hash'];
 
-/** orcalb's own `balance` names (issue 4); core/balance/registry.ts registers them when implemented. */
-const ORCALB_PENDING_ALGORITHMS: readonly string[] = ['dolphindb-load'];
-
 const URI_FLAGS = new Set(['whole', 'path-only']);
 
 /** Parses a `balance` line into the draft (the last `balance` line of a section wins, as in HAProxy). */
@@ -35,13 +32,6 @@ export function parseBalanceLine(ctx: ProxyLineContext): void {
     return;
   }
   const algorithm = m === null ? undefined : getAlgorithm(name);
-  // orcalb's own algorithms whose implementation may not be registered in this build yet: accepted, balanced
-  // round-robin with a warning, so configs written for them load either way.
-  if (algorithm === undefined && ORCALB_PENDING_ALGORITHMS.includes(name) && inner === undefined) {
-    diag.notImplemented(`balance ${name}`, at, "the backend balances with 'roundrobin' instead");
-    proxy.balance = { algorithm: 'roundrobin', args: [], source: at };
-    return;
-  }
   if (algorithm === undefined) {
     diag.error('ORCA_CONFIG_BAD_VALUE', `unknown algorithm '${word}'`, at, {
       keyword: 'balance',

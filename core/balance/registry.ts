@@ -5,6 +5,7 @@
 import type { BalanceConfig } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
 import type { Balancer, BalancerAlgorithm, BackendView } from './balancer.js';
+import { dolphindbLoadAlgorithm } from './dolphindb-load.js';
 import { firstAlgorithm } from './first.js';
 import { hdrAlgorithm, uriAlgorithm, urlParamAlgorithm } from './http-hash.js';
 import { leastconnAlgorithm } from './leastconn.js';
@@ -13,8 +14,8 @@ import { roundrobinAlgorithm } from './roundrobin.js';
 import { sourceAlgorithm } from './source.js';
 import { staticRrAlgorithm } from './static-rr.js';
 
-// In HAProxy's documentation order. `hdr` is written `hdr(<name>)` and `random` `random(<draws>)` in a config:
-// config/ passes the parenthesised part as the first argument.
+// In HAProxy's documentation order, then orcalb's own. `hdr` is written `hdr(<name>)` and `random` `random(<draws>)`
+// in a config: config/ passes the parenthesised part as the first argument.
 const ALGORITHMS: readonly BalancerAlgorithm[] = [
   roundrobinAlgorithm,
   staticRrAlgorithm,
@@ -25,6 +26,7 @@ const ALGORITHMS: readonly BalancerAlgorithm[] = [
   urlParamAlgorithm,
   hdrAlgorithm,
   randomAlgorithm,
+  dolphindbLoadAlgorithm,
 ];
 
 const BY_NAME: ReadonlyMap<string, BalancerAlgorithm> = new Map(ALGORITHMS.map((a) => [a.name, a]));

@@ -2,7 +2,7 @@
 // state, counters, effective weight and backend totals into the shared buffer (HAProxy src/check.c + the
 // srv_update_status part of src/server.c). Runs on the health-check thread, the single writer of those fields.
 
-import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
+import type { BackendConfig, Config, DolphinDbCheckConfig, HttpCheckConfig, ServerConfig } from '../../config/model.js';
 import type { Logger } from '../log.js';
 import { ServerState } from '../shared/layout.js';
 import type { ServerSlot } from '../shared/server-slot.js';
@@ -10,6 +10,9 @@ import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { CHECK_STATUS } from './check-status.js';
 import { applyCheckResult, maxHealth, startHealth, type RiseFall } from './health-counter.js';
+import { clearLoadScore, placedBeforeReading, publishReading, readingLogin, readsLoad } from './load-reading.js';
+import { probeDolphinDb, readDolphinDbLoad, type DolphinDbProbeResult, type PerfReading } from './probe-dolphindb.js';
+import { probeHttp } from './probe-http.js';
 import { probeTcpCheck } from './probe-tcp-check.js';
 import { probeTcp, type ProbeResult } from './probe-tcp.js';
 import { CheckScheduler, checkDeadlines, checkInterval, firstCheckDelays, type CheckDeadlines, type Clock } from './scheduler.js';
@@ -26,6 +29,12 @@ export interface HealthCheckerOptions {
   readonly clock?: Clock;
 }
 
+/** `option httpchk` with no arguments: HAProxy 2.6 sends `OPTIONS / HTTP/1.0`. */
+const DEFAULT_HTTP_CHECK: HttpCheckConfig = { method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', headers: [] };
+
+/** `option dolphindb-check` with no arguments: no login, `version()`. */
+const DEFAULT_DOLPHINDB_CHECK: DolphinDbCheckConfig = { script: 'version()' };
+
 /** One checked server and what its checks need. */
 interface Checked {
   readonly backend: BackendConfig;
@@ -34,6 +43,8 @@ interface Checked {
   readonly slot: ServerSlot;
   readonly deadlines: CheckDeadlines;
   readonly ramp: WeightRamp | undefined;
+  /** `balance dolphindb-load`: read getPerf() at each check. */
+  readonly load: boolean;
 }
 
 /**
@@ -69,13 +80,21 @@ export class HealthChecker {
   start(): void {
     if (this.#started || this.#stopped) return;
     this.#started = true;
+    const loadOnly: Checked[] = [];
     this.#config.backends.forEach((backend, b) => {
       backend.servers.forEach((server, s) => {
-        // HAProxy runs no check for a disabled server or in a disabled proxy.
-        if (!server.check || server.disabled || backend.disabled) return;
+        if (server.disabled || backend.disabled) return;
         const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+        const load = readsLoad(backend);
+        if (load) clearLoadScore(slot);
         const st = slot.load('state');
         if (st === ServerState.MAINT) return;
+        // A server without `check` is never probed; under dolphindb-load its load is still read every `inter`.
+        if (!server.check) {
+          const deadlines = checkDeadlines(server.inter, backend.timeouts);
+          if (load) loadOnly.push({ backend, backendIndex: b, server, slot, deadlines, ramp: undefined, load });
+          return;
+        }
         slot.store('health', resumeHealth(slot.load('health'), server, st === ServerState.UP));
         if (slot.load('checkStatus') === CHECK_STATUS.UNKNOWN.code) slot.store('checkStatus', CHECK_STATUS.INI.code);
         const ramp =
@@ -83,7 +102,7 @@ export class HealthChecker {
             ? new WeightRamp(server.weight, server.slowstart, (w) => this.#publishWeight(b, slot, w), this.#clock)
             : undefined;
         const deadlines = checkDeadlines(server.inter, backend.timeouts);
-        this.#checked.push({ backend, backendIndex: b, server, slot, deadlines, ramp });
+        this.#checked.push({ backend, backendIndex: b, server, slot, deadlines, ramp, load });
       });
       this.#recount(b);
     });
@@ -91,6 +110,7 @@ export class HealthChecker {
     this.#checked.forEach((c, i) => {
       this.#scheduler.add({ run: () => this.#runCheck(c), nextDelayMs: () => this.#interval(c) }, delays[i] ?? 0);
     });
+    for (const c of loadOnly) this.#scheduler.add({ run: () => this.#readLoad(c), nextDelayMs: () => c.server.inter }, 0);
   }
 
   /** Cancels timers and ramps, aborts the checks in flight and waits for them. Nothing is written afterwards. */
@@ -110,13 +130,50 @@ export class HealthChecker {
     const startedAt = performance.now();
     const signal = this.#abort.signal;
     const bufsize = this.#config.global.bufsize;
-    const result =
-      c.backend.healthCheck.type === 'tcp-check'
-        ? await probeTcpCheck(c.backend.healthCheck.rules, c.server, c.deadlines, bufsize, signal)
-        : await probeTcp(c.server, c.deadlines, signal);
+    const placed = c.load ? placedBeforeReading(c.slot) : 0;
+    const result = await this.#probe(c, bufsize, signal);
+    const durationMs = Math.floor(performance.now() - startedAt);
     // A check cut short by stop() says nothing about the server.
     if (this.#stopped) return;
-    this.#apply(c, result, Math.floor(performance.now() - startedAt));
+    if (c.load) {
+      // The reading is published before the state: a server coming back UP is seen with its fresh score.
+      const reading = result.perf ?? (await this.#separateReading(c, result, signal));
+      if (this.#stopped) return;
+      publishReading(c.slot, reading, placed);
+    }
+    this.#apply(c, result, durationMs);
+  }
+
+  /** The probe of the backend's check type (HAProxy: the check option last set in the proxy). */
+  #probe(c: Checked, bufsize: number, signal: AbortSignal): Promise<DolphinDbProbeResult> {
+    const hc = c.backend.healthCheck;
+    switch (hc.type) {
+      case 'tcp-check':
+        return probeTcpCheck(hc.rules, c.server, c.deadlines, bufsize, signal);
+      case 'http':
+        return probeHttp(hc.http ?? DEFAULT_HTTP_CHECK, c.server, c.deadlines, bufsize, signal);
+      case 'dolphindb':
+        // Under dolphindb-load the reading rides on the check's own connection, right after the script.
+        return probeDolphinDb(hc.dolphindb ?? DEFAULT_DOLPHINDB_CHECK, c.server, c.deadlines, signal, c.load);
+      default:
+        return probeTcp(c.server, c.deadlines, signal);
+    }
+  }
+
+  /** getPerf() on its own connection, when the check itself could not read it: only after a passed check. */
+  #separateReading(c: Checked, result: ProbeResult, signal: AbortSignal): Promise<PerfReading> {
+    if (result.status.result !== 'passed' && result.status.result !== 'condpass') {
+      return Promise.resolve({ ok: false, reason: `check failed: ${result.status.desc}` });
+    }
+    return readDolphinDbLoad(readingLogin(c.backend), c.server, c.deadlines, signal);
+  }
+
+  /** A load reading for a server that has no `check`: the score moves, the state never does. */
+  async #readLoad(c: Checked): Promise<void> {
+    if (this.#stopped) return;
+    const placed = placedBeforeReading(c.slot);
+    const reading = await readDolphinDbLoad(readingLogin(c.backend), c.server, c.deadlines, this.#abort.signal);
+    if (!this.#stopped) publishReading(c.slot, reading, placed);
   }
 
   /** set_server_check_status + check_notify_failure/success: counter, counters, then the state change if any. */
@@ -172,7 +229,7 @@ export class HealthChecker {
       backup: c.server.backup,
       status: result.status,
       info: result.info,
-      code: 0,
+      code: result.code ?? 0,
       durationMs,
       active: counts.active,
       backups: counts.backups,

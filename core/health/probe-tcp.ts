@@ -15,6 +15,8 @@ import type { CheckDeadlines } from './scheduler.js';
 export interface ProbeResult {
   readonly status: CheckStatusSpec;
   readonly info: string;
+  /** The layer-7 status code logged as `, code: N` (the HTTP status for httpchk); 0 when absent. */
+  readonly code?: number;
 }
 
 export interface CheckEndpoint {

@@ -13,7 +13,7 @@ function balance(algorithm: string, args: readonly string[] = []): BalanceConfig
   return { source: { file: 'test.cfg', line: 1 }, algorithm, args, hashType: HASH };
 }
 
-test('registers the HAProxy 2.6 balance keywords, in documentation order', () => {
+test('registers the HAProxy 2.6 balance keywords, in documentation order, then orcalb\'s dolphindb-load', () => {
   assert.deepEqual(algorithmNames(), [
     'roundrobin',
     'static-rr',
@@ -24,6 +24,7 @@ test('registers the HAProxy 2.6 balance keywords, in documentation order', () =>
     'url_param',
     'hdr',
     'random',
+    'dolphindb-load',
   ]);
 });
 
@@ -41,6 +42,7 @@ test('each algorithm states the input it needs and whether it follows effective 
     url_param: ['http', false],
     hdr: ['http', false],
     random: ['none', true],
+    'dolphindb-load': ['none', false],
   });
 });
 

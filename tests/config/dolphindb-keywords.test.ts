@@ -1,6 +1,6 @@
 // orcalb's own DolphinDB keywords: `option dolphindb-check [user U password P] [script S]` maps to
 // HealthCheckConfig { type: 'dolphindb' } in the style of HAProxy's mysql-check/pgsql-check, and `balance
-// dolphindb-load` is accepted whether or not core/balance/registry.ts registers it yet.
+// dolphindb-load` is accepted (core/balance/registry.ts registers it).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -65,14 +65,11 @@ describe('option dolphindb-check', () => {
 });
 
 describe('balance dolphindb-load', () => {
-  test('is accepted: the registered algorithm when there is one, round-robin with a warning otherwise', async () => {
+  test('is accepted as the registered algorithm, with no warning', async () => {
     const { r, b } = await backendOf(['balance dolphindb-load', 'option dolphindb-check']);
-    if (getAlgorithm('dolphindb-load') === undefined) {
-      assert.equal(b.balance.algorithm, 'roundrobin');
-      oneWarning(r, "[t.cfg:2] : 'balance dolphindb-load' is not implemented yet by orcalb; the backend balances with 'roundrobin' instead");
-    } else {
-      assert.equal(b.balance.algorithm, 'dolphindb-load');
-    }
+    assert.ok(getAlgorithm('dolphindb-load') !== undefined);
+    assert.equal(b.balance.algorithm, 'dolphindb-load');
+    assert.deepEqual(r.warnings.filter((w) => w.message.includes('dolphindb')), []);
   });
 
   test('a misspelt name is still an unknown algorithm', async () => {
