@@ -143,20 +143,36 @@ test('requests without the key go round robin in server order', () => {
   assert.deepEqual(picks, ['s0', 's1', 's2', 's0', 's1', 's2']);
 });
 
-test('distribution: 3000 url_param values spread over 3 servers within 10 %, weights followed', () => {
-  for (const hashType of [SDBM, { ...SDBM, avalanche: true }, { method: 'consistent', function: 'sdbm', avalanche: true }] as const) {
-    const be = buildTestBackend([{ weight: 1 }, { weight: 1 }, { weight: 2 }]);
-    const cfg = balance('url_param', ['user'], hashType);
-    const balancer = createBalancer(be.view, cfg);
-    const names = Array.from({ length: 3000 }, (_, i) => {
-      const key = l7HashKey(cfg, head(`/login?user=u${i * 7919}`));
-      return be.nameOf(balancer.pick(key === undefined ? {} : { key }));
-    });
-    const counts = tally(names);
-    // Expected shares 1:1:2 of 3000; 10 % of the expectation is far outside what a fair hash drifts on 3000 keys.
-    for (const [server, expected] of [['s0', 750], ['s1', 750], ['s2', 1500]] as const) {
-      const got = counts[server] ?? 0;
-      assert.ok(Math.abs(got - expected) <= expected * 0.1, `${JSON.stringify(hashType)}: ${server} got ${got}`);
+// Per algorithm, the request that carries key number i.
+const KEYED: readonly (readonly [BalanceConfig, (i: number) => RequestHead])[] = [
+  [balance('uri'), (i) => head(`/catalog/item-${i * 7919}.html?ref=x`)],
+  [balance('url_param', ['user']), (i) => head(`/login?user=u${i * 7919}`)],
+  [balance('hdr', ['X-Tenant']), (i) => head('/', [['X-Tenant', `tenant-${i * 7919}`]])],
+];
+
+test('distribution: 3000 keys per L7 algorithm spread 1:1:2 over weighted servers within 10 %', () => {
+  const hashTypes: readonly HashTypeConfig[] = [
+    SDBM,
+    { ...SDBM, avalanche: true },
+    { method: 'consistent', function: 'sdbm', avalanche: true },
+  ];
+  for (const [base, request] of KEYED) {
+    for (const hashType of hashTypes) {
+      const be = buildTestBackend([{ weight: 1 }, { weight: 1 }, { weight: 2 }]);
+      const cfg = { ...base, hashType };
+      const balancer = createBalancer(be.view, cfg);
+      const names = Array.from({ length: 3000 }, (_, i) => {
+        const key = l7HashKey(cfg, request(i));
+        assert.ok(key !== undefined);
+        return be.nameOf(balancer.pick({ key }));
+      });
+      const counts = tally(names);
+      // Expected shares 1:1:2 of 3000; 10 % of the expectation is far outside what a fair hash drifts on 3000 keys.
+      for (const [server, expected] of [['s0', 750], ['s1', 750], ['s2', 1500]] as const) {
+        const got = counts[server] ?? 0;
+        const what = `${base.algorithm} ${JSON.stringify(hashType)}: ${server} got ${got}`;
+        assert.ok(Math.abs(got - expected) <= expected * 0.1, what);
+      }
     }
   }
 });
