@@ -3,6 +3,8 @@
 // Pure functions; forwarder threads call them per connection (source) or per request (L7).
 
 import { isIP } from 'node:net';
+import type { BalanceConfig } from '../../config/model.js';
+import type { RequestHead } from '../forward/http1-parser.js';
 
 /**
  * The 4 (IPv4) or 16 (IPv6) bytes of a numeric address as Node prints it ('127.0.0.1', '::1', '::ffff:10.0.0.1',
@@ -164,7 +166,9 @@ export function urlParamValue(uri: string, name: string): string | undefined {
 
 /**
  * What `balance hdr(name)` hashes from a header value: its first comma-separated element, trimmed; with
- * `use_domain_only`, only the label before the last dot ('www.example.com' → 'example'). Undefined when empty.
+ * `use_domain_only`, the label before the last dot ('www.example.com' → 'example', 'example.com' → 'example', no
+ * dot → the whole value), walked backwards exactly as HAProxy's get_server_hh does (so its corner cases, e.g. a
+ * leading dot, give the same key). Undefined when absent or empty: HAProxy then falls back to round robin.
  */
 export function headerHashInput(value: string | undefined, useDomainOnly: boolean): string | undefined {
   if (value === undefined) return undefined;
@@ -172,9 +176,20 @@ export function headerHashInput(value: string | undefined, useDomainOnly: boolea
   const first = (comma < 0 ? value : value.slice(0, comma)).trim();
   if (first === '') return undefined;
   if (!useDomainOnly) return first;
-  const lastDot = first.lastIndexOf('.');
-  if (lastDot < 0) return first;
-  return first.slice(first.lastIndexOf('.', lastDot - 1) + 1, lastDot);
+  // HAProxy looks at positions len..1 for the dot before the TLD (never at 0), then rewinds to the char after the
+  // previous dot. Position `len` is past the value: never a dot here.
+  let p = first.length;
+  let end = first.length;
+  let inDomain = false;
+  for (let left = first.length; left > 0; left--, p--) {
+    if (inDomain) {
+      if (first.charCodeAt(p - 1) === 0x2e) break;
+    } else if (first.charCodeAt(p) === 0x2e) {
+      end = p;
+      inDomain = true;
+    }
+  }
+  return first.slice(p, end);
 }
 
 /** What an L7 key extractor reads from a request. */
@@ -206,4 +221,33 @@ export function createHttpKeyExtractor(
     return (request) => headerHashInput(request.header(name), domainOnly);
   }
   return undefined;
+}
+
+/** First value of header `lowerName` (already lower-case) in a parsed head, or undefined. */
+function firstHeader(head: RequestHead, lowerName: string): string | undefined {
+  for (const h of head.headers) if (h.name.toLowerCase() === lowerName) return h.value;
+  return undefined;
+}
+
+type Extractor = (request: HttpKeySource) => string | undefined;
+// One extractor per backend's BalanceConfig object (config objects live as long as the thread's config).
+const EXTRACTORS = new WeakMap<BalanceConfig, Extractor | null>();
+
+/**
+ * The hash key of one request for `balance uri|url_param|hdr(name)` (HAProxy 2.6 §4.2): `PickRequest.key` for the
+ * HashBalancer. uri: the request target up to '?' (all of it with `whole`), cut to `len` chars and `depth`
+ * directories, the path only with `path-only`; url_param: the parameter's value in the query string (possibly '');
+ * hdr: the first value of the header, or its domain label with `use_domain_only`. Undefined when the request has no
+ * key (url_param absent, header absent or empty) or the algorithm is not an L7 hash: the balancer then goes round
+ * robin over the same table, as HAProxy does. `url_param … check_post` does not read the body (a POST without the
+ * parameter in its query goes round robin). Forwarder thread; pure, caches the parsed arguments; never throws.
+ */
+export function l7HashKey(balance: BalanceConfig, head: RequestHead): string | undefined {
+  let extractor = EXTRACTORS.get(balance);
+  if (extractor === undefined) {
+    extractor = createHttpKeyExtractor(balance.algorithm, balance.args) ?? null;
+    EXTRACTORS.set(balance, extractor);
+  }
+  if (extractor === null) return undefined;
+  return extractor({ uri: head.target, header: (name) => firstHeader(head, name.toLowerCase()) });
 }

@@ -1,0 +1,130 @@
+// Test support: tiny raw-TCP HTTP/1.1 backends that name themselves (x-served-by), record the Cookie lines they
+// received byte for byte (node:http would trim them), and answer with headers the client asks for (x-reply-headers:
+// JSON pairs); plus a raw HTTP/1.1 client that keeps header names, order and repeats as they came over the wire.
+
+import net from 'node:net';
+
+export interface TaggedHttpBackend {
+  readonly name: string;
+  readonly port: number;
+  /** The raw `Cookie` lines of each request, in arrival order. */
+  readonly cookieLog: string[][];
+}
+
+export interface TaggedHttpFarm {
+  readonly backends: readonly TaggedHttpBackend[];
+  byName(name: string): TaggedHttpBackend;
+  close(): Promise<void>;
+}
+
+function replyHeaders(raw: string | undefined): [string, string][] {
+  if (raw === undefined) return [];
+  const parsed: unknown = JSON.parse(raw);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter((p): p is [string, string] => Array.isArray(p) && p.length === 2).map(([n, v]) => [String(n), String(v)]);
+}
+
+/** Header lines of a request head (after the request line): [name, value with only the leading blanks cut]. */
+function headerLines(head: string): [string, string][] {
+  return head
+    .split('\r\n')
+    .slice(1)
+    .map((l): [string, string] => {
+      const colon = l.indexOf(':');
+      return [l.slice(0, colon), l.slice(colon + 1).replace(/^[ \t]+/, '')];
+    });
+}
+
+/**
+ * Starts one backend per name on 127.0.0.1:0. Each connection serves one request without a body (or with
+ * Content-Length: 0) and closes: enough for header tests.
+ */
+export async function startTaggedHttpFarm(names: readonly string[]): Promise<TaggedHttpFarm> {
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  const backends: TaggedHttpBackend[] = [];
+  for (const name of names) {
+    const cookieLog: string[][] = [];
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      socket.setEncoding('latin1');
+      let text = '';
+      socket.on('data', (d: string) => {
+        text += d;
+        const end = text.indexOf('\r\n\r\n');
+        if (end < 0 || socket.writableEnded) return;
+        const lines = headerLines(text.slice(0, end));
+        cookieLog.push(lines.filter(([n]) => n.toLowerCase() === 'cookie').map(([, v]) => v));
+        const asked = lines.find(([n]) => n.toLowerCase() === 'x-reply-headers')?.[1];
+        const extra = replyHeaders(asked).map(([n, v]) => `${n}: ${v}\r\n`).join('');
+        socket.end(`HTTP/1.1 200 OK\r\nx-served-by: ${name}\r\n${extra}Content-Length: ${name.length}\r\nConnection: close\r\n\r\n${name}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const addr = server.address();
+    if (addr === null || typeof addr === 'string') throw new Error('no port');
+    servers.push(server);
+    backends.push({ name, port: addr.port, cookieLog });
+  }
+  return {
+    backends,
+    byName(name) {
+      const b = backends.find((x) => x.name === name);
+      if (b === undefined) throw new Error(`no backend ${name}`);
+      return b;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  /** Header lines as received: names as sent, in order, repeats kept. */
+  readonly headers: readonly (readonly [string, string])[];
+  /** Every value of one header name (case-insensitive), in order. */
+  values(name: string): string[];
+}
+
+/**
+ * Sends `head` (request line + header lines, no final blank line; `Connection: close` is added) and an optional
+ * body, reads until the server closes, and parses the response head. Rejects after `timeoutMs`.
+ */
+export function rawHttpRequest(port: number, head: string, body = '', timeoutMs = 5000): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete response on port ${port} within ${timeoutMs} ms: ${JSON.stringify(text)}`));
+    }, timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      text += d;
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const end = text.indexOf('\r\n\r\n');
+      const lines = (end < 0 ? text : text.slice(0, end)).split('\r\n');
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0);
+      const headers = lines.slice(1).map((l): [string, string] => {
+        const colon = l.indexOf(':');
+        return [l.slice(0, colon), l.slice(colon + 1).trim()];
+      });
+      resolve({
+        status,
+        headers,
+        values: (name) => headers.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v),
+      });
+    });
+    socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
