@@ -1,0 +1,308 @@
+// HTTP/1.x message heads (RFC 9112 §2–5): request and status lines, header fields, size limits and serialisation,
+// as strict as HAProxy 2.6's h1 parser (src/h1.c, src/mux_h1.c) measured on haproxy 2.6.12 (tests/compat/
+// http-malformed.test.ts holds the evidence). Forwarder threads call it on each client or server buffer.
+// Also re-exports the framing and chunked pieces (http1-framing.ts, http1-chunked.ts) so the engine has one import.
+
+import { applyFramingRewrite, readFramingHeaders } from './http1-framing.js';
+import { headerLines, headerValues, TARGET_CHAR, TOKEN_CHAR, type HeaderField } from './http-header-list.js';
+
+export { requestFraming, responseFraming, type BodyFraming } from './http1-framing.js';
+export { ChunkedScanner, type ChunkedPush } from './http1-chunked.js';
+export { hasToken, headerValue, headerValues, type HeaderField } from './http-header-list.js';
+
+export interface RequestHead {
+  readonly method: string;
+  readonly target: string;
+  readonly version: '1.0' | '1.1';
+  readonly headers: HeaderField[];
+}
+
+export interface ResponseHead {
+  readonly version: '1.0' | '1.1';
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: HeaderField[];
+}
+
+export type HeadResult<H> =
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'ok'; readonly head: H; readonly length: number }
+  | { readonly kind: 'error'; readonly status: 400 | 414 | 422 | 431 | 501 | 505; readonly reason: string };
+
+export interface ParseLimits {
+  /** tune.bufsize (HAProxy default 16384). */
+  readonly maxHeadBytes: number;
+  /** tune.http.maxhdr (HAProxy default 101); the start line takes one slot, so 100 header fields fit. */
+  readonly maxHeaders?: number;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
+const NEED = -1;
+const BAD = -2;
+const HTTP_PREFIX = 'HTTP/';
+
+// Why a step answered BAD. Parsing is synchronous on one thread, so one slot is enough.
+let failure = '';
+
+function bad(reason: string): number {
+  failure = reason;
+  return BAD;
+}
+
+/**
+ * HAProxy keeps a head in a raw input buffer and then converts it to HTX; both must fit. Measured on 2.6.12 with
+ * tune.bufsize 16384: a head of 16320 raw bytes passes and 16321 fails (the raw buffer keeps 64 bytes spare), and the
+ * HTX form may use 15291 bytes (bufsize - maxrewrite 1024 - 69 bytes of HTX/start-line structs), where each header
+ * costs 8 + name + value bytes, the start line 8 + method + target + version, and the end-of-headers mark 8.
+ */
+function sizeLimits(bufsize: number): { raw: number; htx: number } {
+  const maxrewrite = Math.min(1024, Math.floor(bufsize / 2));
+  return { raw: bufsize - 64, htx: bufsize - maxrewrite - 69 };
+}
+
+function htxCost(startLine: number, headers: readonly HeaderField[]): number {
+  // Start-line block + end-of-headers block; the start-line struct itself is inside the 69 bytes above.
+  let cost = 8 + startLine + 8;
+  for (const h of headers) cost += 8 + h.name.length + h.value.length;
+  return cost;
+}
+
+/** At a CR or LF: the position after the line end, NEED, or BAD for a CR not followed by LF. */
+function lineEnd(buf: Buffer, p: number): number {
+  if (buf[p] === LF) return p + 1;
+  if (p + 1 >= buf.length) return NEED;
+  return buf[p + 1] === LF ? p + 2 : bad('CR not followed by LF');
+}
+
+function skipBlanks(buf: Buffer, p: number): number {
+  while (p < buf.length && (buf[p] === SP || buf[p] === HTAB)) p++;
+  return p;
+}
+
+/** Empty lines before a start line are ignored (RFC 9112 §2.2; HAProxy does the same). */
+function skipEmptyLines(buf: Buffer, p: number): number {
+  while (p < buf.length && (buf[p] === CR || buf[p] === LF)) {
+    p = lineEnd(buf, p);
+    if (p < 0) return p;
+  }
+  return p;
+}
+
+/** "HTTP/" DIGIT "." DIGIT at p, exactly (HAProxy refuses `http/1.1`, `HTTP/1`, `HTTP/11.1`). Returns p + 8. */
+function version(buf: Buffer, p: number, out: { major: number; minor: number }): number {
+  for (let k = 0; k < 8; k++) {
+    if (p + k >= buf.length) return NEED;
+    const c = buf[p + k] ?? 0;
+    const ok = k < 5 ? c === HTTP_PREFIX.charCodeAt(k) : k === 6 ? c === 0x2e : c >= 0x30 && c <= 0x39;
+    if (!ok) return bad('invalid HTTP version');
+  }
+  out.major = (buf[p + 5] ?? 0) - 0x30;
+  out.minor = (buf[p + 7] ?? 0) - 0x30;
+  return p + 8;
+}
+
+/**
+ * HAProxy forwards HTTP/1.2 … 9.x as HTTP/1.1 and treats 0.x like 1.0 (it keeps "HTTP/0.9" on the wire; our type
+ * has no 0.9, so that one is forwarded as 1.0).
+ */
+function versionName(v: { major: number; minor: number }): '1.0' | '1.1' {
+  return v.major > 1 || (v.major === 1 && v.minor >= 1) ? '1.1' : '1.0';
+}
+
+/**
+ * Header lines from p up to and including the empty line. Folded lines (obs-fold) are joined the way HAProxy 2.6
+ * joins them: each CR and LF of the fold becomes a space. Returns the position after the head, NEED or BAD.
+ */
+function headerBlock(buf: Buffer, p: number, headers: HeaderField[], maxFields: number): number {
+  const len = buf.length;
+  // The last field's value before its trailing OWS is trimmed: a fold appends to it.
+  let lastRaw = '';
+  for (;;) {
+    if (p >= len) return NEED;
+    const c = buf[p];
+    if (c === CR || c === LF) return lineEnd(buf, p);
+    let valueStart: number;
+    let name = '';
+    if (c === SP || c === HTAB) {
+      if (headers.length === 0) return bad('obs-fold before any header');
+      valueStart = p;
+    } else {
+      let q = p;
+      while (q < len && TOKEN_CHAR[buf[q] ?? 0] === 1) q++;
+      if (q >= len) return NEED;
+      if (q === p) return bad('empty or invalid header name');
+      if (buf[q] !== COLON) return bad('invalid character in header name');
+      name = buf.toString('latin1', p, q);
+      valueStart = skipBlanks(buf, q + 1);
+    }
+    const lf = buf.indexOf(LF, valueStart);
+    const cr = buf.indexOf(CR, valueStart);
+    if (lf < 0) return cr >= 0 && cr < len - 1 ? bad('CR not followed by LF') : NEED;
+    const crlf = buf[lf - 1] === CR && lf - 1 >= valueStart;
+    const valueEnd = crlf ? lf - 1 : lf;
+    if (cr >= 0 && cr < valueEnd) return bad('CR not followed by LF');
+    const raw = buf.toString('latin1', valueStart, valueEnd);
+    if (name === '') {
+      const prev = headers.pop();
+      if (prev === undefined) return bad('obs-fold before any header');
+      lastRaw = lastRaw + (crlf ? '  ' : ' ') + raw;
+      headers.push({ name: prev.name, value: trimEnd(lastRaw) });
+    } else {
+      if (headers.length >= maxFields) return bad('too many headers');
+      lastRaw = raw;
+      headers.push({ name, value: trimEnd(raw) });
+    }
+    p = lf + 1;
+  }
+}
+
+function trimEnd(s: string): string {
+  let e = s.length;
+  while (e > 0 && (s.charCodeAt(e - 1) === SP || s.charCodeAt(e - 1) === HTAB)) e--;
+  return e === s.length ? s : s.slice(0, e);
+}
+
+type Outcome<H> = HeadResult<H>;
+
+function unfinished<H>(bufLength: number, rawLimit: number, code: number): Outcome<H> {
+  if (code === BAD) return { kind: 'error', status: 400, reason: failure };
+  if (bufLength >= rawLimit) return { kind: 'error', status: 400, reason: 'head too large' };
+  return { kind: 'incomplete' };
+}
+
+/**
+ * Parses the request head at the start of `buf` (a client's bytes, Latin-1 in the strings). Answers `incomplete`
+ * while more bytes could still make a valid head, `ok` with the head and its length in bytes (the body, or the next
+ * pipelined request, starts there), or `error` with the status HAProxy 2.6 answers: 400 for every malformed or
+ * oversized head, 422 for a Transfer-Encoding listing another coding before chunked. The returned headers are what
+ * HAProxy forwards: folds joined, duplicate Content-Length merged, Content-Length dropped when Transfer-Encoding is
+ * present, a repeated identical Host kept once. Stateless: a caller that gets `incomplete` calls again with the
+ * grown buffer (cheapest when it waits for a new LF first). Any thread; never throws.
+ */
+export function parseRequestHead(buf: Buffer, limits: ParseLimits): HeadResult<RequestHead> {
+  const lim = sizeLimits(limits.maxHeadBytes);
+  const start = skipEmptyLines(buf, 0);
+  if (start < 0) return unfinished(buf.length, lim.raw, start);
+  let p = start;
+  while (p < buf.length && TOKEN_CHAR[buf[p] ?? 0] === 1) p++;
+  if (p >= buf.length) return unfinished(buf.length, lim.raw, NEED);
+  if (p === start || (buf[p] !== SP && buf[p] !== HTAB)) return unfinished(0, 0, bad('invalid method'));
+  const method = buf.toString('latin1', start, p);
+  const t0 = skipBlanks(buf, p);
+  p = t0;
+  while (p < buf.length && TARGET_CHAR[buf[p] ?? 0] === 1) p++;
+  if (p >= buf.length) return unfinished(buf.length, lim.raw, NEED);
+  if (buf[p] === CR || buf[p] === LF) return unfinished(0, 0, bad('HTTP/0.9 request (no version)'));
+  if (buf[p] !== SP && buf[p] !== HTAB) return unfinished(0, 0, bad('invalid character in request target'));
+  const target = buf.toString('latin1', t0, p);
+  const v = { major: 0, minor: 0 };
+  p = version(buf, skipBlanks(buf, p), v);
+  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  if (p >= buf.length) return unfinished(buf.length, lim.raw, NEED);
+  if (buf[p] !== CR && buf[p] !== LF) return unfinished(0, 0, bad('junk after HTTP version'));
+  p = lineEnd(buf, p);
+  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  const headers: HeaderField[] = [];
+  const end = headerBlock(buf, p, headers, (limits.maxHeaders ?? 101) - 1);
+  if (end < 0) return unfinished(buf.length, lim.raw, end);
+  if (end > lim.raw || htxCost(method.length + target.length + 8, headers) > lim.htx) {
+    return { kind: 'error', status: 400, reason: 'head too large' };
+  }
+  const framing = readFramingHeaders(headers, true);
+  if (framing.kind === 'error') return { kind: 'error', status: framing.status, reason: framing.reason };
+  if (framing.otherCodings) return { kind: 'error', status: 422, reason: 'transfer coding other than chunked' };
+  const hostProblem = checkHost(headers, target);
+  if (typeof hostProblem === 'string') return { kind: 'error', status: 400, reason: hostProblem };
+  const forwarded = applyFramingRewrite(hostProblem, framing);
+  return { kind: 'ok', head: { method, target, version: versionName(v), headers: forwarded }, length: end };
+}
+
+/**
+ * HAProxy 2.6 refuses several Host fields that differ, and an absolute-form target whose authority differs from
+ * Host (both 400, measured); identical repeated Host fields are forwarded once. Returns the headers or a reason.
+ */
+function checkHost(headers: HeaderField[], target: string): HeaderField[] | string {
+  const hosts = headerValues(headers, 'host');
+  let out = headers;
+  if (hosts.length > 1) {
+    const first = (hosts[0] ?? '').toLowerCase();
+    if (hosts.some((h) => h.toLowerCase() !== first)) return 'several different Host headers';
+    let seen = false;
+    out = headers.filter((h) => {
+      if (h.name.toLowerCase() !== 'host') return true;
+      const keep = !seen;
+      seen = true;
+      return keep;
+    });
+  }
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?]*)/.exec(target);
+  if (m !== null && hosts.length > 0) {
+    const authority = (m[1] ?? '').replace(/^[^@]*@/, '').toLowerCase();
+    if (authority !== (hosts[0] ?? '').toLowerCase()) return 'absolute-form authority differs from Host';
+  }
+  return out;
+}
+
+/**
+ * Parses a server's response head at the start of `buf`, with the same line and header rules as requests plus
+ * "HTTP/x.y SP 3DIGIT [SP reason]". Errors use status 400 as a marker; the engine answers the client 502. Headers
+ * get the same framing rewrite as requests. Stateless; any thread; never throws.
+ */
+export function parseResponseHead(buf: Buffer, limits: ParseLimits): HeadResult<ResponseHead> {
+  const lim = sizeLimits(limits.maxHeadBytes);
+  let p = skipEmptyLines(buf, 0);
+  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  const v = { major: 0, minor: 0 };
+  p = version(buf, p, v);
+  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  const s0 = skipBlanks(buf, p);
+  if (s0 + 3 >= buf.length) return unfinished(buf.length, lim.raw, NEED);
+  if (s0 === p) return unfinished(0, 0, bad('no space after HTTP version'));
+  let status = 0;
+  for (let k = 0; k < 3; k++) {
+    const c = buf[s0 + k] ?? 0;
+    if (c < 0x30 || c > 0x39) return unfinished(0, 0, bad('invalid status code'));
+    status = status * 10 + c - 0x30;
+  }
+  if (status < 100) return unfinished(0, 0, bad('invalid status code'));
+  p = s0 + 3;
+  let reason = '';
+  if (buf[p] === SP || buf[p] === HTAB) {
+    const r0 = skipBlanks(buf, p);
+    const lf = buf.indexOf(LF, r0);
+    if (lf < 0) return unfinished(buf.length, lim.raw, NEED);
+    const rEnd = buf[lf - 1] === CR && lf - 1 >= r0 ? lf - 1 : lf;
+    const cr = buf.indexOf(CR, r0);
+    if (cr >= 0 && cr < rEnd) return unfinished(0, 0, bad('CR not followed by LF'));
+    reason = buf.toString('latin1', r0, rEnd);
+    p = rEnd;
+  }
+  if (buf[p] !== CR && buf[p] !== LF) return unfinished(0, 0, bad('junk after status code'));
+  p = lineEnd(buf, p);
+  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  const headers: HeaderField[] = [];
+  const end = headerBlock(buf, p, headers, (limits.maxHeaders ?? 101) - 1);
+  if (end < 0) return unfinished(buf.length, lim.raw, end);
+  if (end > lim.raw || htxCost(8 + 3 + reason.length, headers) > lim.htx) {
+    return { kind: 'error', status: 400, reason: 'head too large' };
+  }
+  const framing = readFramingHeaders(headers, false);
+  if (framing.kind === 'error') return { kind: 'error', status: 400, reason: framing.reason };
+  const head: ResponseHead = { version: versionName(v), status, reason, headers: applyFramingRewrite(headers, framing) };
+  return { kind: 'ok', head, length: end };
+}
+
+/** "METHOD target HTTP/1.x\r\n", the fields, "\r\n", encoded Latin-1 (byte-for-byte what was parsed). */
+export function serializeRequestHead(head: RequestHead): Buffer {
+  return Buffer.from(`${head.method} ${head.target} HTTP/${head.version}\r\n${headerLines(head.headers)}\r\n`, 'latin1');
+}
+
+/** "HTTP/1.x status reason\r\n", the fields, "\r\n", encoded Latin-1. */
+export function serializeResponseHead(head: ResponseHead): Buffer {
+  const status = String(head.status).padStart(3, '0');
+  return Buffer.from(`HTTP/${head.version} ${status} ${head.reason}\r\n${headerLines(head.headers)}\r\n`, 'latin1');
+}
