@@ -121,6 +121,9 @@ function headerBlock(buf: Buffer, p: number, headers: HeaderField[], maxFields: 
   const len = buf.length;
   // The last field's value before its trailing OWS is trimmed: a fold appends to it.
   let lastRaw = '';
+  // Next CR at or after the current line, kept across lines: with LF-only line ends a fresh search per line would
+  // scan into the body each time. -1: none in the rest of the buffer.
+  let nextCr = -2;
   for (;;) {
     if (p >= len) return NEED;
     const c = buf[p];
@@ -140,7 +143,8 @@ function headerBlock(buf: Buffer, p: number, headers: HeaderField[], maxFields: 
       valueStart = skipBlanks(buf, q + 1);
     }
     const lf = buf.indexOf(LF, valueStart);
-    const cr = buf.indexOf(CR, valueStart);
+    if (nextCr !== -1 && nextCr < valueStart) nextCr = buf.indexOf(CR, valueStart);
+    const cr = nextCr;
     if (lf < 0) return cr >= 0 && cr < len - 1 ? bad('CR not followed by LF') : NEED;
     const crlf = buf[lf - 1] === CR && lf - 1 >= valueStart;
     const valueEnd = crlf ? lf - 1 : lf;
