@@ -64,6 +64,8 @@ export function headerValues(headers: readonly HeaderField[], name: string): str
  * kept: callers decide whether `a,,b` is an error (Content-Length) or noise (Connection).
  */
 export function listElements(value: string): string[] {
+  // Nearly every Content-Length / Transfer-Encoding value is one bare element: skip the split and the regex.
+  if (!value.includes(',')) return [value.replace(/^[ \t]+|[ \t]+$/g, '')];
   return value.split(',').map((e) => e.replace(/^[ \t]+|[ \t]+$/g, ''));
 }
 

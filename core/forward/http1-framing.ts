@@ -49,14 +49,23 @@ export function readFramingHeaders(headers: readonly HeaderField[], isRequest: b
     for (const element of listElements(value)) {
       elements++;
       if (!/^[0-9]+$/.test(element)) return { kind: 'error', reason: `bad content-length "${value}"`, status: 400 };
-      // Compare numerically (005 == 5) through BigInt: 20-digit values must not collapse into one double.
-      const n = BigInt(element);
-      if (n > CL_MAX) return { kind: 'error', reason: `content-length overflow "${element}"`, status: 400 };
-      const text = n.toString();
+      // Compare numerically (005 == 5). Up to 15 digits a double is exact; longer values go through BigInt so that
+      // 20-digit values neither collapse into one double nor escape the 64-bit overflow check.
+      let text: string;
+      let n: number;
+      if (element.length <= 15) {
+        n = Number(element);
+        text = String(n);
+      } else {
+        const big = BigInt(element);
+        if (big > CL_MAX) return { kind: 'error', reason: `content-length overflow "${element}"`, status: 400 };
+        text = big.toString();
+        n = Number(big);
+      }
       if (canonical === undefined) {
         canonical = text;
         contentLengthText = element;
-        contentLength = Number(n);
+        contentLength = n;
       } else if (canonical !== text) {
         return { kind: 'error', reason: 'several different content-length values', status: 400 };
       }

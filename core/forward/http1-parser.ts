@@ -44,6 +44,8 @@ const COLON = 0x3a;
 const NEED = -1;
 const BAD = -2;
 const HTTP_PREFIX = 'HTTP/';
+const EMPTY_CRLF_LINE = Buffer.from('\n\r\n');
+const EMPTY_LF_LINE = Buffer.from('\n\n');
 
 // Why a step answered BAD. Parsing is synchronous on one thread, so one slot is enough.
 let failure = '';
@@ -72,36 +74,36 @@ function htxCost(startLine: number, headers: readonly HeaderField[]): number {
 }
 
 /** At a CR or LF: the position after the line end, NEED, or BAD for a CR not followed by LF. */
-function lineEnd(buf: Buffer, p: number): number {
-  if (buf[p] === LF) return p + 1;
-  if (p + 1 >= buf.length) return NEED;
-  return buf[p + 1] === LF ? p + 2 : bad('CR not followed by LF');
+function lineEnd(s: string, p: number): number {
+  if (s.charCodeAt(p) === LF) return p + 1;
+  if (p + 1 >= s.length) return NEED;
+  return s.charCodeAt(p + 1) === LF ? p + 2 : bad('CR not followed by LF');
 }
 
-function skipBlanks(buf: Buffer, p: number): number {
-  while (p < buf.length && (buf[p] === SP || buf[p] === HTAB)) p++;
+function skipBlanks(s: string, p: number): number {
+  while (p < s.length && (s.charCodeAt(p) === SP || s.charCodeAt(p) === HTAB)) p++;
   return p;
 }
 
 /** Empty lines before a start line are ignored (RFC 9112 §2.2; HAProxy does the same). */
-function skipEmptyLines(buf: Buffer, p: number): number {
-  while (p < buf.length && (buf[p] === CR || buf[p] === LF)) {
-    p = lineEnd(buf, p);
+function skipEmptyLines(s: string, p: number): number {
+  while (p < s.length && (s.charCodeAt(p) === CR || s.charCodeAt(p) === LF)) {
+    p = lineEnd(s, p);
     if (p < 0) return p;
   }
   return p;
 }
 
 /** "HTTP/" DIGIT "." DIGIT at p, exactly (HAProxy refuses `http/1.1`, `HTTP/1`, `HTTP/11.1`). Returns p + 8. */
-function version(buf: Buffer, p: number, out: { major: number; minor: number }): number {
+function version(s: string, p: number, out: { major: number; minor: number }): number {
   for (let k = 0; k < 8; k++) {
-    if (p + k >= buf.length) return NEED;
-    const c = buf[p + k] ?? 0;
+    if (p + k >= s.length) return NEED;
+    const c = s.charCodeAt(p + k);
     const ok = k < 5 ? c === HTTP_PREFIX.charCodeAt(k) : k === 6 ? c === 0x2e : c >= 0x30 && c <= 0x39;
     if (!ok) return bad('invalid HTTP version');
   }
-  out.major = (buf[p + 5] ?? 0) - 0x30;
-  out.minor = (buf[p + 7] ?? 0) - 0x30;
+  out.major = s.charCodeAt(p + 5) - 0x30;
+  out.minor = s.charCodeAt(p + 7) - 0x30;
   return p + 8;
 }
 
@@ -117,8 +119,8 @@ function versionName(v: { major: number; minor: number }): '1.0' | '1.1' {
  * Header lines from p up to and including the empty line. Folded lines (obs-fold) are joined the way HAProxy 2.6
  * joins them: each CR and LF of the fold becomes a space. Returns the position after the head, NEED or BAD.
  */
-function headerBlock(buf: Buffer, p: number, headers: HeaderField[], maxFields: number): number {
-  const len = buf.length;
+function headerBlock(s: string, p: number, headers: HeaderField[], maxFields: number): number {
+  const len = s.length;
   // The last field's value before its trailing OWS is trimmed: a fold appends to it.
   let lastRaw = '';
   // Next CR at or after the current line, kept across lines: with LF-only line ends a fresh search per line would
@@ -126,8 +128,8 @@ function headerBlock(buf: Buffer, p: number, headers: HeaderField[], maxFields: 
   let nextCr = -2;
   for (;;) {
     if (p >= len) return NEED;
-    const c = buf[p];
-    if (c === CR || c === LF) return lineEnd(buf, p);
+    const c = s.charCodeAt(p);
+    if (c === CR || c === LF) return lineEnd(s, p);
     let valueStart: number;
     let name = '';
     if (c === SP || c === HTAB) {
@@ -135,21 +137,21 @@ function headerBlock(buf: Buffer, p: number, headers: HeaderField[], maxFields: 
       valueStart = p;
     } else {
       let q = p;
-      while (q < len && TOKEN_CHAR[buf[q] ?? 0] === 1) q++;
+      while (q < len && TOKEN_CHAR[s.charCodeAt(q)] === 1) q++;
       if (q >= len) return NEED;
       if (q === p) return bad('empty or invalid header name');
-      if (buf[q] !== COLON) return bad('invalid character in header name');
-      name = buf.toString('latin1', p, q);
-      valueStart = skipBlanks(buf, q + 1);
+      if (s.charCodeAt(q) !== COLON) return bad('invalid character in header name');
+      name = s.slice(p, q);
+      valueStart = skipBlanks(s, q + 1);
     }
-    const lf = buf.indexOf(LF, valueStart);
-    if (nextCr !== -1 && nextCr < valueStart) nextCr = buf.indexOf(CR, valueStart);
+    const lf = s.indexOf('\n', valueStart);
+    if (nextCr !== -1 && nextCr < valueStart) nextCr = s.indexOf('\r', valueStart);
     const cr = nextCr;
     if (lf < 0) return cr >= 0 && cr < len - 1 ? bad('CR not followed by LF') : NEED;
-    const crlf = buf[lf - 1] === CR && lf - 1 >= valueStart;
+    const crlf = s.charCodeAt(lf - 1) === CR && lf - 1 >= valueStart;
     const valueEnd = crlf ? lf - 1 : lf;
     if (cr >= 0 && cr < valueEnd) return bad('CR not followed by LF');
-    const raw = buf.toString('latin1', valueStart, valueEnd);
+    const raw = s.slice(valueStart, valueEnd);
     if (name === '') {
       const prev = headers.pop();
       if (prev === undefined) return bad('obs-fold before any header');
@@ -172,6 +174,25 @@ function trimEnd(s: string): string {
 
 type Outcome<H> = HeadResult<H>;
 
+/**
+ * The head's bytes as one Latin-1 string (one char per byte), decoded once: per-field Buffer.toString calls cost a
+ * native crossing each and made parsing 2-3x slower (measured, native-bench/micro/http-head-parse.ts); slices of one
+ * string are cheap. Only the head is decoded: its end is found with two native searches (an empty line is "\n\r\n"
+ * or "\n\n"); without an end yet, the bytes up to the raw limit are decoded so bad bytes are still refused early.
+ */
+function headText(buf: Buffer, rawLimit: number): string {
+  let start = 0;
+  while (start < buf.length && (buf[start] === CR || buf[start] === LF)) start++;
+  const scanEnd = Math.min(buf.length, rawLimit + 1);
+  const crlfEnd = buf.indexOf(EMPTY_CRLF_LINE, start);
+  const searchLf = crlfEnd >= 0 && crlfEnd < scanEnd ? buf.subarray(start, crlfEnd + 2) : buf.subarray(start, scanEnd);
+  const lfAt = searchLf.indexOf(EMPTY_LF_LINE);
+  let end = scanEnd;
+  if (lfAt >= 0) end = start + lfAt + 2;
+  else if (crlfEnd >= 0 && crlfEnd < scanEnd) end = crlfEnd + 3;
+  return buf.toString('latin1', 0, end);
+}
+
 function unfinished<H>(bufLength: number, rawLimit: number, code: number): Outcome<H> {
   if (code === BAD) return { kind: 'error', status: 400, reason: failure };
   if (bufLength >= rawLimit) return { kind: 'error', status: 400, reason: 'head too large' };
@@ -189,29 +210,30 @@ function unfinished<H>(bufLength: number, rawLimit: number, code: number): Outco
  */
 export function parseRequestHead(buf: Buffer, limits: ParseLimits): HeadResult<RequestHead> {
   const lim = sizeLimits(limits.maxHeadBytes);
-  const start = skipEmptyLines(buf, 0);
+  const s = headText(buf, lim.raw);
+  const start = skipEmptyLines(s, 0);
   if (start < 0) return unfinished(buf.length, lim.raw, start);
   let p = start;
-  while (p < buf.length && TOKEN_CHAR[buf[p] ?? 0] === 1) p++;
-  if (p >= buf.length) return unfinished(buf.length, lim.raw, NEED);
-  if (p === start || (buf[p] !== SP && buf[p] !== HTAB)) return unfinished(0, 0, bad('invalid method'));
-  const method = buf.toString('latin1', start, p);
-  const t0 = skipBlanks(buf, p);
+  while (p < s.length && TOKEN_CHAR[s.charCodeAt(p)] === 1) p++;
+  if (p >= s.length) return unfinished(buf.length, lim.raw, NEED);
+  if (p === start || (s.charCodeAt(p) !== SP && s.charCodeAt(p) !== HTAB)) return unfinished(0, 0, bad('invalid method'));
+  const method = s.slice(start, p);
+  const t0 = skipBlanks(s, p);
   p = t0;
-  while (p < buf.length && TARGET_CHAR[buf[p] ?? 0] === 1) p++;
-  if (p >= buf.length) return unfinished(buf.length, lim.raw, NEED);
-  if (buf[p] === CR || buf[p] === LF) return unfinished(0, 0, bad('HTTP/0.9 request (no version)'));
-  if (buf[p] !== SP && buf[p] !== HTAB) return unfinished(0, 0, bad('invalid character in request target'));
-  const target = buf.toString('latin1', t0, p);
+  while (p < s.length && TARGET_CHAR[s.charCodeAt(p)] === 1) p++;
+  if (p >= s.length) return unfinished(buf.length, lim.raw, NEED);
+  if (s.charCodeAt(p) === CR || s.charCodeAt(p) === LF) return unfinished(0, 0, bad('HTTP/0.9 request (no version)'));
+  if (s.charCodeAt(p) !== SP && s.charCodeAt(p) !== HTAB) return unfinished(0, 0, bad('invalid character in request target'));
+  const target = s.slice(t0, p);
   const v = { major: 0, minor: 0 };
-  p = version(buf, skipBlanks(buf, p), v);
+  p = version(s, skipBlanks(s, p), v);
   if (p < 0) return unfinished(buf.length, lim.raw, p);
-  if (p >= buf.length) return unfinished(buf.length, lim.raw, NEED);
-  if (buf[p] !== CR && buf[p] !== LF) return unfinished(0, 0, bad('junk after HTTP version'));
-  p = lineEnd(buf, p);
+  if (p >= s.length) return unfinished(buf.length, lim.raw, NEED);
+  if (s.charCodeAt(p) !== CR && s.charCodeAt(p) !== LF) return unfinished(0, 0, bad('junk after HTTP version'));
+  p = lineEnd(s, p);
   if (p < 0) return unfinished(buf.length, lim.raw, p);
   const headers: HeaderField[] = [];
-  const end = headerBlock(buf, p, headers, (limits.maxHeaders ?? 101) - 1);
+  const end = headerBlock(s, p, headers, (limits.maxHeaders ?? 101) - 1);
   if (end < 0) return unfinished(buf.length, lim.raw, end);
   if (end > lim.raw || htxCost(method.length + target.length + 8, headers) > lim.htx) {
     return { kind: 'error', status: 400, reason: 'head too large' };
@@ -243,7 +265,8 @@ function checkHost(headers: HeaderField[], target: string): HeaderField[] | stri
       return keep;
     });
   }
-  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?]*)/.exec(target);
+  // Origin-form ("/…") is the common case and cannot carry an authority.
+  const m = target.charCodeAt(0) === 0x2f ? null : /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?]*)/.exec(target);
   if (m !== null && hosts.length > 0) {
     const authority = (m[1] ?? '').replace(/^[^@]*@/, '').toLowerCase();
     if (authority !== (hosts[0] ?? '').toLowerCase()) return 'absolute-form authority differs from Host';
@@ -258,38 +281,39 @@ function checkHost(headers: HeaderField[], target: string): HeaderField[] | stri
  */
 export function parseResponseHead(buf: Buffer, limits: ParseLimits): HeadResult<ResponseHead> {
   const lim = sizeLimits(limits.maxHeadBytes);
-  let p = skipEmptyLines(buf, 0);
+  const s = headText(buf, lim.raw);
+  let p = skipEmptyLines(s, 0);
   if (p < 0) return unfinished(buf.length, lim.raw, p);
   const v = { major: 0, minor: 0 };
-  p = version(buf, p, v);
+  p = version(s, p, v);
   if (p < 0) return unfinished(buf.length, lim.raw, p);
-  const s0 = skipBlanks(buf, p);
-  if (s0 + 3 >= buf.length) return unfinished(buf.length, lim.raw, NEED);
+  const s0 = skipBlanks(s, p);
+  if (s0 + 3 >= s.length) return unfinished(buf.length, lim.raw, NEED);
   if (s0 === p) return unfinished(0, 0, bad('no space after HTTP version'));
   let status = 0;
   for (let k = 0; k < 3; k++) {
-    const c = buf[s0 + k] ?? 0;
+    const c = s.charCodeAt(s0 + k);
     if (c < 0x30 || c > 0x39) return unfinished(0, 0, bad('invalid status code'));
     status = status * 10 + c - 0x30;
   }
   if (status < 100) return unfinished(0, 0, bad('invalid status code'));
   p = s0 + 3;
   let reason = '';
-  if (buf[p] === SP || buf[p] === HTAB) {
-    const r0 = skipBlanks(buf, p);
-    const lf = buf.indexOf(LF, r0);
+  if (s.charCodeAt(p) === SP || s.charCodeAt(p) === HTAB) {
+    const r0 = skipBlanks(s, p);
+    const lf = s.indexOf('\n', r0);
     if (lf < 0) return unfinished(buf.length, lim.raw, NEED);
-    const rEnd = buf[lf - 1] === CR && lf - 1 >= r0 ? lf - 1 : lf;
-    const cr = buf.indexOf(CR, r0);
+    const rEnd = s.charCodeAt(lf - 1) === CR && lf - 1 >= r0 ? lf - 1 : lf;
+    const cr = s.indexOf('\r', r0);
     if (cr >= 0 && cr < rEnd) return unfinished(0, 0, bad('CR not followed by LF'));
-    reason = buf.toString('latin1', r0, rEnd);
+    reason = s.slice(r0, rEnd);
     p = rEnd;
   }
-  if (buf[p] !== CR && buf[p] !== LF) return unfinished(0, 0, bad('junk after status code'));
-  p = lineEnd(buf, p);
+  if (s.charCodeAt(p) !== CR && s.charCodeAt(p) !== LF) return unfinished(0, 0, bad('junk after status code'));
+  p = lineEnd(s, p);
   if (p < 0) return unfinished(buf.length, lim.raw, p);
   const headers: HeaderField[] = [];
-  const end = headerBlock(buf, p, headers, (limits.maxHeaders ?? 101) - 1);
+  const end = headerBlock(s, p, headers, (limits.maxHeaders ?? 101) - 1);
   if (end < 0) return unfinished(buf.length, lim.raw, end);
   if (end > lim.raw || htxCost(8 + 3 + reason.length, headers) > lim.htx) {
     return { kind: 'error', status: 400, reason: 'head too large' };
