@@ -44,8 +44,6 @@ const COLON = 0x3a;
 const NEED = -1;
 const BAD = -2;
 const HTTP_PREFIX = 'HTTP/';
-const EMPTY_CRLF_LINE = Buffer.from('\n\r\n');
-const EMPTY_LF_LINE = Buffer.from('\n\n');
 
 // Why a step answered BAD. Parsing is synchronous on one thread, so one slot is enough.
 let failure = '';
@@ -172,31 +170,43 @@ function trimEnd(s: string): string {
   return e === s.length ? s : s.slice(0, e);
 }
 
-type Outcome<H> = HeadResult<H>;
-
-/**
- * The head's bytes as one Latin-1 string (one char per byte), decoded once: per-field Buffer.toString calls cost a
- * native crossing each and made parsing 2-3x slower (measured, native-bench/micro/http-head-parse.ts); slices of one
- * string are cheap. Only the head is decoded: its end is found with two native searches (an empty line is "\n\r\n"
- * or "\n\n"); without an end yet, the bytes up to the raw limit are decoded so bad bytes are still refused early.
- */
-function headText(buf: Buffer, rawLimit: number): string {
-  let start = 0;
-  while (start < buf.length && (buf[start] === CR || buf[start] === LF)) start++;
-  const scanEnd = Math.min(buf.length, rawLimit + 1);
-  const crlfEnd = buf.indexOf(EMPTY_CRLF_LINE, start);
-  const searchLf = crlfEnd >= 0 && crlfEnd < scanEnd ? buf.subarray(start, crlfEnd + 2) : buf.subarray(start, scanEnd);
-  const lfAt = searchLf.indexOf(EMPTY_LF_LINE);
-  let end = scanEnd;
-  if (lfAt >= 0) end = start + lfAt + 2;
-  else if (crlfEnd >= 0 && crlfEnd < scanEnd) end = crlfEnd + 3;
-  return buf.toString('latin1', 0, end);
+/** What one parse over a decoded window needs to know about the whole buffer. */
+interface Window {
+  readonly bufLength: number;
+  readonly rawLimit: number;
+  /** The window stops before the buffer (and before the raw limit): running out of text means "decode more". */
+  readonly truncated: boolean;
 }
 
-function unfinished<H>(bufLength: number, rawLimit: number, code: number): Outcome<H> {
+// Returned by a parse over a truncated window that ran out of text; never leaves this module.
+const MORE = Object.freeze({ kind: 'incomplete' as const });
+const INCOMPLETE = Object.freeze({ kind: 'incomplete' as const });
+
+function unfinished(w: Window, code: number): HeadResult<never> {
   if (code === BAD) return { kind: 'error', status: 400, reason: failure };
-  if (bufLength >= rawLimit) return { kind: 'error', status: 400, reason: 'head too large' };
-  return { kind: 'incomplete' };
+  if (w.truncated) return MORE;
+  if (w.bufLength >= w.rawLimit) return { kind: 'error', status: 400, reason: 'head too large' };
+  return INCOMPLETE;
+}
+
+// Most heads are well under 1 KiB; a bigger one is decoded again in a 4x window (at most three parses up to 16 KiB).
+const FIRST_WINDOW = 1024;
+
+/**
+ * Runs `parse` over the start of `buf` decoded as one Latin-1 string (one char per byte). Decoding once and slicing
+ * the string is 2-3x faster than a Buffer.toString per field, each a native call (measured with
+ * native-bench/micro/http-head-parse.ts), and cheaper than searching for the empty line first. Only a window is
+ * decoded, so a buffer holding a large body after the head costs nothing extra.
+ */
+function inWindows<H>(buf: Buffer, rawLimit: number, parse: (s: string, w: Window) => HeadResult<H>): HeadResult<H> {
+  const cap = Math.min(buf.length, rawLimit + 1);
+  let size = Math.min(cap, FIRST_WINDOW);
+  for (;;) {
+    const w: Window = { bufLength: buf.length, rawLimit, truncated: size < cap };
+    const r = parse(buf.toString('latin1', 0, size), w);
+    if (r !== MORE) return r;
+    size = Math.min(cap, size * 4);
+  }
 }
 
 /**
@@ -210,31 +220,34 @@ function unfinished<H>(bufLength: number, rawLimit: number, code: number): Outco
  */
 export function parseRequestHead(buf: Buffer, limits: ParseLimits): HeadResult<RequestHead> {
   const lim = sizeLimits(limits.maxHeadBytes);
-  const s = headText(buf, lim.raw);
+  return inWindows(buf, lim.raw, (s, w) => requestFromText(s, w, lim, limits));
+}
+
+function requestFromText(s: string, w: Window, lim: { raw: number; htx: number }, limits: ParseLimits): HeadResult<RequestHead> {
   const start = skipEmptyLines(s, 0);
-  if (start < 0) return unfinished(buf.length, lim.raw, start);
+  if (start < 0) return unfinished(w, start);
   let p = start;
   while (p < s.length && TOKEN_CHAR[s.charCodeAt(p)] === 1) p++;
-  if (p >= s.length) return unfinished(buf.length, lim.raw, NEED);
-  if (p === start || (s.charCodeAt(p) !== SP && s.charCodeAt(p) !== HTAB)) return unfinished(0, 0, bad('invalid method'));
+  if (p >= s.length) return unfinished(w, NEED);
+  if (p === start || (s.charCodeAt(p) !== SP && s.charCodeAt(p) !== HTAB)) return unfinished(w, bad('invalid method'));
   const method = s.slice(start, p);
   const t0 = skipBlanks(s, p);
   p = t0;
   while (p < s.length && TARGET_CHAR[s.charCodeAt(p)] === 1) p++;
-  if (p >= s.length) return unfinished(buf.length, lim.raw, NEED);
-  if (s.charCodeAt(p) === CR || s.charCodeAt(p) === LF) return unfinished(0, 0, bad('HTTP/0.9 request (no version)'));
-  if (s.charCodeAt(p) !== SP && s.charCodeAt(p) !== HTAB) return unfinished(0, 0, bad('invalid character in request target'));
+  if (p >= s.length) return unfinished(w, NEED);
+  if (s.charCodeAt(p) === CR || s.charCodeAt(p) === LF) return unfinished(w, bad('HTTP/0.9 request (no version)'));
+  if (s.charCodeAt(p) !== SP && s.charCodeAt(p) !== HTAB) return unfinished(w, bad('invalid character in request target'));
   const target = s.slice(t0, p);
   const v = { major: 0, minor: 0 };
   p = version(s, skipBlanks(s, p), v);
-  if (p < 0) return unfinished(buf.length, lim.raw, p);
-  if (p >= s.length) return unfinished(buf.length, lim.raw, NEED);
-  if (s.charCodeAt(p) !== CR && s.charCodeAt(p) !== LF) return unfinished(0, 0, bad('junk after HTTP version'));
+  if (p < 0) return unfinished(w, p);
+  if (p >= s.length) return unfinished(w, NEED);
+  if (s.charCodeAt(p) !== CR && s.charCodeAt(p) !== LF) return unfinished(w, bad('junk after HTTP version'));
   p = lineEnd(s, p);
-  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  if (p < 0) return unfinished(w, p);
   const headers: HeaderField[] = [];
   const end = headerBlock(s, p, headers, (limits.maxHeaders ?? 101) - 1);
-  if (end < 0) return unfinished(buf.length, lim.raw, end);
+  if (end < 0) return unfinished(w, end);
   if (end > lim.raw || htxCost(method.length + target.length + 8, headers) > lim.htx) {
     return { kind: 'error', status: 400, reason: 'head too large' };
   }
@@ -281,40 +294,43 @@ function checkHost(headers: HeaderField[], target: string): HeaderField[] | stri
  */
 export function parseResponseHead(buf: Buffer, limits: ParseLimits): HeadResult<ResponseHead> {
   const lim = sizeLimits(limits.maxHeadBytes);
-  const s = headText(buf, lim.raw);
+  return inWindows(buf, lim.raw, (s, w) => responseFromText(s, w, lim, limits));
+}
+
+function responseFromText(s: string, w: Window, lim: { raw: number; htx: number }, limits: ParseLimits): HeadResult<ResponseHead> {
   let p = skipEmptyLines(s, 0);
-  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  if (p < 0) return unfinished(w, p);
   const v = { major: 0, minor: 0 };
   p = version(s, p, v);
-  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  if (p < 0) return unfinished(w, p);
   const s0 = skipBlanks(s, p);
-  if (s0 + 3 >= s.length) return unfinished(buf.length, lim.raw, NEED);
-  if (s0 === p) return unfinished(0, 0, bad('no space after HTTP version'));
+  if (s0 + 3 >= s.length) return unfinished(w, NEED);
+  if (s0 === p) return unfinished(w, bad('no space after HTTP version'));
   let status = 0;
   for (let k = 0; k < 3; k++) {
     const c = s.charCodeAt(s0 + k);
-    if (c < 0x30 || c > 0x39) return unfinished(0, 0, bad('invalid status code'));
+    if (c < 0x30 || c > 0x39) return unfinished(w, bad('invalid status code'));
     status = status * 10 + c - 0x30;
   }
-  if (status < 100) return unfinished(0, 0, bad('invalid status code'));
+  if (status < 100) return unfinished(w, bad('invalid status code'));
   p = s0 + 3;
   let reason = '';
   if (s.charCodeAt(p) === SP || s.charCodeAt(p) === HTAB) {
     const r0 = skipBlanks(s, p);
     const lf = s.indexOf('\n', r0);
-    if (lf < 0) return unfinished(buf.length, lim.raw, NEED);
+    if (lf < 0) return unfinished(w, NEED);
     const rEnd = s.charCodeAt(lf - 1) === CR && lf - 1 >= r0 ? lf - 1 : lf;
     const cr = s.indexOf('\r', r0);
-    if (cr >= 0 && cr < rEnd) return unfinished(0, 0, bad('CR not followed by LF'));
+    if (cr >= 0 && cr < rEnd) return unfinished(w, bad('CR not followed by LF'));
     reason = s.slice(r0, rEnd);
     p = rEnd;
   }
-  if (s.charCodeAt(p) !== CR && s.charCodeAt(p) !== LF) return unfinished(0, 0, bad('junk after status code'));
+  if (s.charCodeAt(p) !== CR && s.charCodeAt(p) !== LF) return unfinished(w, bad('junk after status code'));
   p = lineEnd(s, p);
-  if (p < 0) return unfinished(buf.length, lim.raw, p);
+  if (p < 0) return unfinished(w, p);
   const headers: HeaderField[] = [];
   const end = headerBlock(s, p, headers, (limits.maxHeaders ?? 101) - 1);
-  if (end < 0) return unfinished(buf.length, lim.raw, end);
+  if (end < 0) return unfinished(w, end);
   if (end > lim.raw || htxCost(8 + 3 + reason.length, headers) > lim.htx) {
     return { kind: 'error', status: 400, reason: 'head too large' };
   }
