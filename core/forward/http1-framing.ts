@@ -38,7 +38,9 @@ const CL_MAX = 18446744073709551615n;
  * element must be digits only (no sign, no hex, not empty, no trailing comma); every element of every CL field
  * must be equal; `chunked` may appear once and must be last (`chunked, gzip` → 400, `chunked, chunked` → 400); a
  * leading empty element counts as another coding (`,chunked` → 422) while a trailing one is ignored (`chunked,`).
- * `isRequest` turns a Transfer-Encoding that does not end in chunked into a 400 (a response reads until close).
+ * `isRequest` picks the side: a request whose Transfer-Encoding lacks chunked is a 400; a response naming any other
+ * coding is an error (HAProxy answers the client 502), and a response whose Transfer-Encoding is empty reads until
+ * close.
  */
 export function readFramingHeaders(headers: readonly HeaderField[], isRequest: boolean): FramingHeaders {
   let contentLength: number | undefined;
@@ -96,6 +98,11 @@ export function readFramingHeaders(headers: readonly HeaderField[], isRequest: b
     transfer = sawChunked ? 'chunked' : 'other';
     if (isRequest && !sawChunked) {
       return { kind: 'error', reason: 'request transfer-encoding without chunked', status: 400 };
+    }
+    // HAProxy 2.6.12 answers 502 to a response naming any coding but chunked (`gzip`, `gzip, chunked`); an empty
+    // Transfer-Encoding value names none and is read until close (measured).
+    if (!isRequest && otherCodings) {
+      return { kind: 'error', reason: 'response transfer coding other than chunked', status: 400 };
     }
   }
   return {
@@ -157,8 +164,9 @@ export function requestFraming(head: { readonly headers: readonly HeaderField[] 
 
 /**
  * RFC 9112 §6.3 framing of a response to a `requestMethod` request: none for HEAD, 1xx, 204, 304 and a 2xx to
- * CONNECT (the caller turns that into a tunnel); then Transfer-Encoding (chunked, or read until close when chunked is
- * not last), Content-Length, and otherwise until close. Pure; any thread; never throws.
+ * CONNECT (the caller turns that into a tunnel); then Transfer-Encoding (chunked; an empty value reads until close;
+ * any other coding is an error, as HAProxy 2.6 answers 502), Content-Length, and otherwise until close. Errors carry
+ * status 400 as a marker; the engine answers the client 502. Pure; any thread; never throws.
  */
 export function responseFraming(
   head: { readonly status: number; readonly headers: readonly HeaderField[] },

@@ -289,8 +289,9 @@ function checkHost(headers: HeaderField[], target: string): HeaderField[] | stri
 
 /**
  * Parses a server's response head at the start of `buf`, with the same line and header rules as requests plus
- * "HTTP/x.y SP 3DIGIT [SP reason]". Errors use status 400 as a marker; the engine answers the client 502. Headers
- * get the same framing rewrite as requests. Stateless; any thread; never throws.
+ * "HTTP/x.y SP 3DIGIT [SP reason]". Errors use status 400 as a marker; the engine answers the client 502 (as
+ * HAProxy does for a bad status line, a bad Content-Length or a coding other than chunked). Headers get the same
+ * framing rewrite as requests, and a 1xx or 204 loses its Content-Length. Stateless; any thread; never throws.
  */
 export function parseResponseHead(buf: Buffer, limits: ParseLimits): HeadResult<ResponseHead> {
   const lim = sizeLimits(limits.maxHeadBytes);
@@ -336,7 +337,12 @@ function responseFromText(s: string, w: Window, lim: { raw: number; htx: number 
   }
   const framing = readFramingHeaders(headers, false);
   if (framing.kind === 'error') return { kind: 'error', status: 400, reason: framing.reason };
-  const head: ResponseHead = { version: versionName(v), status, reason, headers: applyFramingRewrite(headers, framing) };
+  let forwarded = applyFramingRewrite(headers, framing);
+  // 1xx and 204 cannot have a body (RFC 9110 §8.6): HAProxy strips their Content-Length (measured on 204).
+  if ((status < 200 || status === 204) && framing.contentLength !== undefined) {
+    forwarded = forwarded.filter((h) => h.name.toLowerCase() !== 'content-length');
+  }
+  const head: ResponseHead = { version: versionName(v), status, reason, headers: forwarded };
   return { kind: 'ok', head, length: end };
 }
 

@@ -1,6 +1,7 @@
 // The malformed and ambiguous HTTP/1.x request corpus (issue 3 "strict parsing"): raw client bytes and the verdict
 // haproxy 2.6.12 gives each in `mode http` with default options (measured; http-malformed.test.ts re-checks every
-// verdict against the real binary). Data only: the engine's end-to-end compat test reuses it against orcalb.
+// verdict against the real binary), then server responses and whether haproxy relays them or answers 502. Data
+// only: the engine's end-to-end compat test reuses it against orcalb.
 
 /** What a proxy did with one request: answered an error itself, passed it to the server, or hung up silently. */
 export type Verdict = { readonly verdict: 'refused'; readonly status: number } | { readonly verdict: 'forwarded' } | { readonly verdict: 'closed' };
@@ -59,6 +60,8 @@ export const HTTP_CORPUS: readonly CorpusCase[] = [
   c('obs-fold-first-line', 'GET / HTTP/1.1\r\n Host: a\r\n\r\n', REFUSED_400),
   c('nul-in-value-passes', `${GET}X-A: b\x00c\r\n\r\n`, FORWARDED),
   c('ctl-in-value-passes', `${GET}X-A: b\x01c\r\n\r\n`, FORWARDED),
+  c('del-in-value-passes', `${GET}X-A: b\x7fc\r\n\r\n`, FORWARDED),
+  c('latin1-in-value-passes', `${GET}X-A: caf\xe9\r\n\r\n`, FORWARDED),
   c('bare-cr-in-value', `${GET}X-A: b\rc\r\n\r\n`, REFUSED_400),
   c('bare-lf-line-ends', 'GET / HTTP/1.1\nHost: a\n\n', FORWARDED),
   c('cr-only-line-ends', 'GET / HTTP/1.1\rHost: a\r\r', REFUSED_400),
@@ -72,6 +75,7 @@ export const HTTP_CORPUS: readonly CorpusCase[] = [
   c('space-in-target', 'GET /a b HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
   c('hash-in-target', 'GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
   c('ctl-in-target', 'GET /a\x01b HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  c('del-in-target-passes', 'GET /a\x7fb HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
   c('high-byte-in-target', 'GET /\xe9 HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
   c('unsafe-ascii-in-target-passes', 'GET /a"b<c>{|}^`\\ HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
   c('absolute-form', 'GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
@@ -106,12 +110,15 @@ export const HTTP_CORPUS: readonly CorpusCase[] = [
   c('te-two-fields', `${POST}Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n${BODY}`, REFUSED_422),
   c('te-leading-comma', `${POST}Transfer-Encoding: ,chunked\r\n\r\n${BODY}`, REFUSED_422),
   c('te-uppercase', `${POST}Transfer-Encoding: CHUNKED\r\n\r\n${BODY}`, FORWARDED),
+  c('te-trailing-comma', `${POST}Transfer-Encoding: chunked,\r\n\r\n${BODY}`, FORWARDED),
   c('te-xchunked', `${POST}Transfer-Encoding: xchunked\r\n\r\n${BODY}`, REFUSED_400),
   // Chunked body (RFC 9112 §7.1).
   c('chunk-size-not-hex', `${CHUNKED}zz\r\nhello\r\n0\r\n\r\n`, REFUSED_400),
   c('chunk-size-0x', `${CHUNKED}0x5\r\nhello\r\n0\r\n\r\n`, REFUSED_400),
   c('chunk-size-overflow', `${CHUNKED}fffffffffffffffff\r\nhello\r\n0\r\n\r\n`, REFUSED_400),
   c('chunk-data-without-crlf', `${CHUNKED}5\r\nhelloXX0\r\n\r\n`, REFUSED_400),
+  c('chunk-size-leading-space', `${CHUNKED} 5\r\nhello\r\n0\r\n\r\n`, REFUSED_400),
+  c('chunk-size-then-junk', `${CHUNKED}5 x\r\nhello\r\n0\r\n\r\n`, REFUSED_400),
   c('chunk-extension', `${CHUNKED}5;a=b\r\nhello\r\n0\r\n\r\n`, FORWARDED),
   c('chunk-lf-only', `${CHUNKED}5\nhello\n0\n\n`, FORWARDED),
   c('chunk-trailer', `${CHUNKED}5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n`, FORWARDED),
@@ -124,4 +131,43 @@ export const HTTP_CORPUS: readonly CorpusCase[] = [
   c('head-15275-bytes-over-htx', headOfSize(15275), REFUSED_400),
   c('raw-head-16320-bytes', spacedHeadOfSize(16320), FORWARDED),
   c('raw-head-16321-bytes', spacedHeadOfSize(16321), REFUSED_400),
+];
+
+/** A server response and what haproxy 2.6.12 does with it: relays it (`forwarded`) or answers 502 itself. */
+export interface ResponseCase {
+  readonly name: string;
+  /** The whole response a backend sends to `GET /` before closing, Latin-1. */
+  readonly raw: string;
+  readonly haproxy: Verdict;
+}
+
+const BAD_GATEWAY: Verdict = { verdict: 'refused', status: 502 };
+const OK_HEAD = 'HTTP/1.1 200 OK\r\n';
+
+function r(name: string, raw: string, haproxy: Verdict): ResponseCase {
+  return { name, raw, haproxy };
+}
+
+export const HTTP_RESPONSE_CORPUS: readonly ResponseCase[] = [
+  r('plain-200', `${OK_HEAD}Content-Length: 2\r\n\r\nok`, FORWARDED),
+  r('no-reason', 'HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  r('lf-only', 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok', FORWARDED),
+  r('ctl-in-reason', 'HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  r('status-600', 'HTTP/1.1 600 Odd\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  r('version-2.0', 'HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  r('no-space-before-status', 'HTTP/1.1200 OK\r\nContent-Length: 2\r\n\r\nok', BAD_GATEWAY),
+  r('icy-status-line', 'ICY 200 OK\r\nContent-Length: 2\r\n\r\nok', BAD_GATEWAY),
+  r('space-before-colon', `${OK_HEAD}X-A : b\r\nContent-Length: 2\r\n\r\nok`, BAD_GATEWAY),
+  r('obs-fold', `${OK_HEAD}X-A: b\r\n c\r\nContent-Length: 2\r\n\r\nok`, FORWARDED),
+  r('cl-and-te', `${OK_HEAD}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, FORWARDED),
+  r('cl-different', `${OK_HEAD}Content-Length: 2\r\nContent-Length: 3\r\n\r\nok`, BAD_GATEWAY),
+  r('cl-list-same', `${OK_HEAD}Content-Length: 2, 2\r\n\r\nok`, FORWARDED),
+  r('cl-not-a-number', `${OK_HEAD}Content-Length: x\r\n\r\nok`, BAD_GATEWAY),
+  r('te-gzip', `${OK_HEAD}Transfer-Encoding: gzip\r\n\r\nok`, BAD_GATEWAY),
+  r('te-gzip-chunked', `${OK_HEAD}Transfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
+  r('te-chunked-gzip', `${OK_HEAD}Transfer-Encoding: chunked, gzip\r\n\r\nok`, BAD_GATEWAY),
+  r('te-chunked-twice', `${OK_HEAD}Transfer-Encoding: chunked, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
+  r('te-empty-reads-until-close', `${OK_HEAD}Transfer-Encoding: \r\n\r\nok`, FORWARDED),
+  r('bad-chunk-size', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
+  r('204-with-content-length', 'HTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\n', FORWARDED),
 ];

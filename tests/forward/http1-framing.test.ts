@@ -74,14 +74,16 @@ describe('responseFraming', () => {
   });
 
   test('chunked, then Content-Length, then read until close', () => {
-    assert.deepEqual(res(200, 'GET', ['Transfer-Encoding', 'gzip, chunked']), { kind: 'chunked' });
-    assert.deepEqual(res(200, 'GET', ['Transfer-Encoding', 'gzip']), { kind: 'until-close' });
+    assert.deepEqual(res(200, 'GET', ['Transfer-Encoding', 'chunked'], ['Content-Length', '9']), { kind: 'chunked' });
+    assert.deepEqual(res(200, 'GET', ['Transfer-Encoding', '']), { kind: 'until-close' });
     assert.deepEqual(res(200, 'POST', ['Content-Length', '5']), { kind: 'length', length: 5 });
     assert.deepEqual(res(200, 'GET'), { kind: 'until-close' });
   });
 
-  test('a bad Content-Length in a response is an error', () => {
-    const f = res(200, 'GET', ['Content-Length', '5'], ['Content-Length', '6']);
-    assert.equal(f.kind, 'error');
+  test('a bad Content-Length or a coding other than chunked in a response is an error (HAProxy answers 502)', () => {
+    assert.equal(res(200, 'GET', ['Content-Length', '5'], ['Content-Length', '6']).kind, 'error');
+    for (const te of ['gzip', 'gzip, chunked', 'chunked, gzip', 'chunked, chunked']) {
+      assert.equal(res(200, 'GET', ['Transfer-Encoding', te]).kind, 'error', te);
+    }
   });
 });

@@ -173,6 +173,18 @@ describe('parseResponseHead', () => {
     }
   });
 
+  test('drops the Content-Length of a 204 and of a 1xx, as HAProxy does', () => {
+    for (const line of ['HTTP/1.1 204 No Content', 'HTTP/1.1 100 Continue']) {
+      const r = parseResponseHead(b(`${line}\r\nContent-Length: 2\r\nX: y\r\n\r\n`), LIMITS);
+      assert.ok(r.kind === 'ok');
+      assert.deepEqual(r.head.headers, [{ name: 'X', value: 'y' }]);
+    }
+  });
+
+  test('refuses a response whose Transfer-Encoding names another coding', () => {
+    assert.equal(errorOf(parseResponseHead(b('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'), LIMITS)).status, 400);
+  });
+
   test('drops Content-Length when the response is chunked', () => {
     const r = parseResponseHead(b('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'), LIMITS);
     assert.ok(r.kind === 'ok');

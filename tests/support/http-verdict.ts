@@ -10,15 +10,20 @@ export interface HttpRecorder {
   /** Bytes (Latin-1) each backend connection received, in accept order; cleared by `reset()`. */
   received(): string[];
   reset(): void;
+  /** The raw response (Latin-1) sent once a head has arrived; default a 200 with `Connection: close`. */
+  setAnswer(raw: string): void;
   close(): Promise<void>;
 }
 
+const DEFAULT_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok';
+
 /**
  * A backend that records every byte and, once it has seen the end of a head (CRLFCRLF or LFLF), answers
- * `200` with `Connection: close` and a 2-byte body, so the proxy relays a known answer and closes.
+ * `200` with `Connection: close` and a 2-byte body (or the answer set with `setAnswer`), then closes.
  */
 export async function startHttpRecorder(): Promise<HttpRecorder> {
   let records: { bytes: string }[] = [];
+  let answer = DEFAULT_ANSWER;
   const live = new Set<Socket>();
   const server = createServer((sock) => {
     live.add(sock);
@@ -30,7 +35,7 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
       if (!answered && /\r?\n\r?\n/.test(rec.bytes)) {
         answered = true;
         // Let the body that came with the head arrive too before closing (the proxy sends it right after).
-        sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+        sock.write(Buffer.from(answer, 'latin1'));
         setTimeout(() => sock.end(), 30);
       }
     });
@@ -45,6 +50,9 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
     received: () => records.map((r) => r.bytes),
     reset: () => {
       records = [];
+    },
+    setAnswer: (raw) => {
+      answer = raw;
     },
     close: async () => {
       for (const s of live) s.destroy();
