@@ -139,6 +139,18 @@ describe('parseRequestHead', () => {
     assert.equal(parseRequestHead(b(`GET / HTTP/1.1\r\nX: ${'a'.repeat(400)}\r\n\r\n`), small).kind, 'ok');
   });
 
+  test('parses heads longer than its first decode windows (1 KiB, 4 KiB) and finds errors deep inside them', () => {
+    for (const size of [900, 1200, 4300, 9000, 15000]) {
+      // 160-byte lines keep 15000 bytes under the 100-field limit.
+      const raw = `GET / HTTP/1.1\r\n${`X-Pad: ${'a'.repeat(151)}\r\n`.repeat(Math.floor(size / 160))}\r\n`;
+      const r = parseRequestHead(b(`${raw}BODY`), LIMITS);
+      assert.ok(r.kind === 'ok' && r.length === raw.length, `size ${size}: ${JSON.stringify(r).slice(0, 80)}`);
+      assert.equal(parseRequestHead(b(raw.slice(0, -1)), LIMITS).kind, 'incomplete');
+    }
+    const deepError = `GET / HTTP/1.1\r\n${`X-Pad: ${'a'.repeat(151)}\r\n`.repeat(40)}Bad Name: x\r\n`;
+    assert.equal(errorOf(parseRequestHead(b(deepError), LIMITS)).reason, 'invalid character in header name');
+  });
+
   test('keeps NUL, control and Latin-1 bytes in values byte for byte', () => {
     const raw = 'GET / HTTP/1.1\r\nX: a\x00\x01\x7f\xe9\r\n\r\n';
     const { head } = okRequest(raw);

@@ -61,11 +61,14 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
   };
 }
 
-/** True once `text` holds a whole response head and its Content-Length body. */
+/** True once `text` holds a whole response: head, then its Content-Length or chunked body, or none for 204/304. */
 function answerComplete(text: string): boolean {
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return false;
-  const cl = /\r\ncontent-length:[ \t]*(\d+)/i.exec(text.slice(0, end + 2));
+  const head = text.slice(0, end + 2);
+  if (/^HTTP\/1\.[01] (204|304)/.test(head)) return true;
+  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) return text.endsWith('\r\n0\r\n\r\n');
+  const cl = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head);
   return cl?.[1] !== undefined && text.length >= end + 4 + Number(cl[1]);
 }
 
