@@ -24,6 +24,11 @@ export interface ResponseHead {
   readonly headers: HeaderField[];
 }
 
+/**
+ * `incomplete`: more bytes are needed (and fewer than the raw limit were seen). `ok`: `length` bytes, final empty line
+ * included, form the head. `error`: HAProxy 2.6 answers 400 to every malformed or oversized request head (measured:
+ * never 414, 431, 501 or 505; those stay in the type for callers written against them) and 422 to `TE: gzip, chunked`.
+ */
 export type HeadResult<H> =
   | { readonly kind: 'incomplete' }
   | { readonly kind: 'ok'; readonly head: H; readonly length: number }
