@@ -12,6 +12,8 @@
 // at an upgrade, so a pipeline of them would measure one parse.) The POST carries Content-Length: 0 for the same
 // reason: a body would make llhttp read the next heads as body bytes. Both produce method, target, version and all
 // header names/values as strings; ours also validates Content-Length/Transfer-Encoding/Host as HAProxy does.
+// It first prints how often each parser agrees with haproxy over tests/compat/http-malformed-corpus.ts: speed at
+// parity would not be enough if llhttp refused or forwarded other requests than haproxy does (it does: 23 of 78).
 
 import Benchmark from 'benchmark';
 import { createRequire } from 'node:module';
