@@ -1,0 +1,164 @@
+// Seeded fuzzing of the HTTP/1.x parser: 12,000 mutated request/response heads and 8,000 generated-then-mutated
+// chunked bodies. Properties: never throws, always returns one of its result kinds, consumed/length stay in range,
+// the verdict does not depend on how the bytes are split, and each case ends well within a hang-detector bound.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  ChunkedScanner,
+  parseRequestHead,
+  parseResponseHead,
+  requestFraming,
+  responseFraming,
+  serializeRequestHead,
+  serializeResponseHead,
+  type ParseLimits,
+} from '../../core/forward/http1-parser.js';
+import { HTTP_CORPUS } from '../compat/http-malformed-corpus.js';
+
+// Not a performance assertion: a case that takes this long means the parser loops (a case normally takes µs).
+const HANG_MS = 500;
+const HEAD_CASES = 12_000;
+const CHUNKED_CASES = 8_000;
+
+/** mulberry32: small, seeded, good enough to spread mutations. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Bytes that sit on parser decisions, drawn more often than uniform noise.
+const INTERESTING = [0x0d, 0x0a, 0x20, 0x09, 0x3a, 0x2c, 0x3b, 0x00, 0x7f, 0x80, 0xff, 0x23, 0x30, 0x39, 0x61, 0x66, 0x2f];
+
+const SEEDS: Buffer[] = [
+  ...HTTP_CORPUS.filter((c) => c.raw.length < 2000).map((c) => Buffer.from(c.raw, 'latin1')),
+  Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok'),
+  Buffer.from('HTTP/1.0 101 Switching\r\nUpgrade: websocket\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'),
+  Buffer.from('HTTP/1.1 304 \nETag: "x"\n\n'),
+];
+
+function mutate(src: Buffer, r: () => number): Buffer {
+  let bytes = Array.from(src);
+  const n = 1 + Math.floor(r() * 8);
+  for (let k = 0; k < n; k++) {
+    const at = Math.floor(r() * (bytes.length + 1));
+    const pick = r();
+    const byte = r() < 0.6 ? (INTERESTING[Math.floor(r() * INTERESTING.length)] ?? 0) : Math.floor(r() * 256);
+    if (pick < 0.3) bytes[at] = byte;
+    else if (pick < 0.55) bytes.splice(at, 0, byte);
+    else if (pick < 0.75) bytes.splice(at, 1 + Math.floor(r() * 8));
+    else if (pick < 0.85) bytes.splice(at, 0, ...bytes.slice(at, at + 1 + Math.floor(r() * 40)));
+    else if (pick < 0.93) bytes = bytes.slice(0, at);
+    else {
+      const other = SEEDS[Math.floor(r() * SEEDS.length)] ?? src;
+      bytes = bytes.slice(0, at).concat(Array.from(other.subarray(Math.floor(r() * other.length))));
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+function checkHead(buf: Buffer, limits: ParseLimits, kinds: Map<string, number>): void {
+  const req = parseRequestHead(buf, limits);
+  kinds.set(req.kind, (kinds.get(req.kind) ?? 0) + 1);
+  assert.ok(req.kind === 'incomplete' || req.kind === 'ok' || req.kind === 'error');
+  if (req.kind === 'ok') {
+    assert.ok(req.length > 0 && req.length <= buf.length);
+    // The head alone parses the same: nothing after `length` influenced it.
+    assert.deepEqual(parseRequestHead(buf.subarray(0, req.length), limits), req);
+    assert.ok(['none', 'length', 'chunked', 'until-close', 'error'].includes(requestFraming(req.head).kind));
+    const again = parseRequestHead(serializeRequestHead(req.head), limits);
+    // Re-serialising may grow LF-only heads past the limit; otherwise what we write must parse again.
+    if (serializeRequestHead(req.head).length < limits.maxHeadBytes - 64) assert.equal(again.kind, 'ok');
+  } else if (req.kind === 'error') {
+    assert.ok([400, 422].includes(req.status));
+  }
+  const res = parseResponseHead(buf, limits);
+  assert.ok(res.kind === 'incomplete' || res.kind === 'ok' || res.kind === 'error');
+  if (res.kind === 'ok') {
+    assert.ok(res.length > 0 && res.length <= buf.length);
+    assert.ok(['none', 'length', 'chunked', 'until-close', 'error'].includes(responseFraming(res.head, 'GET').kind));
+    serializeResponseHead(res.head);
+  }
+}
+
+function randomChunkedBody(r: () => number): string {
+  let s = '';
+  const chunks = Math.floor(r() * 5);
+  for (let i = 0; i < chunks; i++) {
+    const size = 1 + Math.floor(r() * 300);
+    const hex = size.toString(16);
+    s += `${r() < 0.2 ? `00${hex}` : r() < 0.5 ? hex.toUpperCase() : hex}${r() < 0.2 ? ';x=y' : ''}${r() < 0.2 ? '\n' : '\r\n'}`;
+    s += 'd'.repeat(size) + (r() < 0.2 ? '\n' : '\r\n');
+  }
+  s += '0\r\n';
+  if (r() < 0.3) s += 'X-Sum: 1\r\n';
+  return `${s}\r\n`;
+}
+
+type Scan = { consumed: number; done: boolean } | { error: string };
+
+function scanInPieces(buf: Buffer, r: () => number): Scan {
+  const s = new ChunkedScanner();
+  let consumed = 0;
+  let i = 0;
+  while (i < buf.length) {
+    const step = 1 + Math.floor(r() * 64);
+    const piece = buf.subarray(i, i + step);
+    const out = s.push(piece);
+    if ('error' in out) return { error: out.error };
+    assert.ok(out.consumed >= 0 && out.consumed <= piece.length);
+    consumed += out.consumed;
+    if (out.done) return { consumed, done: true };
+    assert.equal(out.consumed, piece.length);
+    i += step;
+  }
+  return { consumed, done: false };
+}
+
+describe('http1 parser fuzz (seeded)', () => {
+  test(`${HEAD_CASES} mutated heads: no throw, a valid result kind, split-independent ok results`, (t) => {
+    const r = rng(0x0c0ffee);
+    const kinds = new Map<string, number>();
+    for (let i = 0; i < HEAD_CASES; i++) {
+      const seed = SEEDS[Math.floor(r() * SEEDS.length)] ?? Buffer.alloc(0);
+      const buf = mutate(seed, r);
+      const limits: ParseLimits = r() < 0.2 ? { maxHeadBytes: 256 + Math.floor(r() * 1024), maxHeaders: 1 + Math.floor(r() * 10) } : { maxHeadBytes: 16384 };
+      const t0 = performance.now();
+      try {
+        checkHead(buf, limits, kinds);
+      } catch (err) {
+        assert.fail(`case ${i} ${JSON.stringify(buf.toString('latin1'))}: ${String(err)}`);
+      }
+      assert.ok(performance.now() - t0 < HANG_MS, `case ${i} took too long`);
+    }
+    // The mutations must reach all three outcomes, or the fuzzing only exercises one path.
+    t.diagnostic(`request verdicts: ${JSON.stringify(Object.fromEntries(kinds))}`);
+    for (const kind of ['ok', 'incomplete', 'error']) assert.ok((kinds.get(kind) ?? 0) > HEAD_CASES / 50, kind);
+  });
+
+  test(`${CHUNKED_CASES} chunked bodies: valid ones end exactly, mutated ones give the same verdict however split`, (t) => {
+    const r = rng(0xbadc0de);
+    const outcomes = { done: 0, partial: 0, error: 0 };
+    for (let i = 0; i < CHUNKED_CASES; i++) {
+      const body = Buffer.from(randomChunkedBody(r), 'latin1');
+      const mutated = r() < 0.5;
+      const buf = mutated ? mutate(body, r) : Buffer.concat([body, Buffer.from('GET / HTTP/1.1\r\n\r\n')]);
+      const t0 = performance.now();
+      const whole: Scan = new ChunkedScanner().push(buf);
+      const pieces = scanInPieces(buf, r);
+      assert.ok(performance.now() - t0 < HANG_MS, `case ${i} took too long`);
+      if (!mutated) assert.deepEqual(whole, { consumed: body.length, done: true }, `case ${i}`);
+      outcomes['error' in whole ? 'error' : whole.done ? 'done' : 'partial']++;
+      if ('error' in whole) assert.ok('error' in pieces, `case ${i}: split changed an error into ${JSON.stringify(pieces)}`);
+      else assert.deepEqual(pieces, whole, `case ${i} ${JSON.stringify(buf.toString('latin1'))}`);
+    }
+    t.diagnostic(`chunked outcomes: ${JSON.stringify(outcomes)}`);
+    assert.ok(outcomes.error > 0 && outcomes.partial > 0 && outcomes.done > CHUNKED_CASES / 2);
+  });
+});

@@ -1,0 +1,117 @@
+// Test support: a recording HTTP backend and a classifier that sends one raw request through a proxy (haproxy or
+// orcalb) and says what the proxy did with it: refused (it answered 4xx/5xx itself), forwarded (the backend got
+// bytes) or closed (it hung up without answering). Test-runner thread; 127.0.0.1 only.
+
+import { connect, createServer, type Socket } from 'node:net';
+import type { Verdict } from '../compat/http-malformed-corpus.js';
+
+export interface HttpRecorder {
+  readonly port: number;
+  /** Bytes (Latin-1) each backend connection received, in accept order; cleared by `reset()`. */
+  received(): string[];
+  reset(): void;
+  /** The raw response (Latin-1) sent once a head has arrived; default a 200 with `Connection: close`. */
+  setAnswer(raw: string): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok';
+
+/**
+ * A backend that records every byte and, once it has seen the end of a head (CRLFCRLF or LFLF), answers
+ * `200` with `Connection: close` and a 2-byte body (or the answer set with `setAnswer`), then closes.
+ */
+export async function startHttpRecorder(): Promise<HttpRecorder> {
+  let records: { bytes: string }[] = [];
+  let answer = DEFAULT_ANSWER;
+  const live = new Set<Socket>();
+  const server = createServer((sock) => {
+    live.add(sock);
+    const rec = { bytes: '' };
+    records.push(rec);
+    let answered = false;
+    sock.on('data', (d: Buffer) => {
+      rec.bytes += d.toString('latin1');
+      if (!answered && /\r?\n\r?\n/.test(rec.bytes)) {
+        answered = true;
+        // Let the body that came with the head arrive too before closing (the proxy sends it right after).
+        sock.write(Buffer.from(answer, 'latin1'));
+        setTimeout(() => sock.end(), 30);
+      }
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => live.delete(sock));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('recorder has no port');
+  return {
+    port: addr.port,
+    received: () => records.map((r) => r.bytes),
+    reset: () => {
+      records = [];
+    },
+    setAnswer: (raw) => {
+      answer = raw;
+    },
+    close: async () => {
+      for (const s of live) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** True once `text` holds a whole response: head, then its Content-Length or chunked body, or none for 204/304. */
+function answerComplete(text: string): boolean {
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const head = text.slice(0, end + 2);
+  if (/^HTTP\/1\.[01] (204|304)/.test(head)) return true;
+  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) return text.endsWith('\r\n0\r\n\r\n');
+  const cl = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head);
+  return cl?.[1] !== undefined && text.length >= end + 4 + Number(cl[1]);
+}
+
+export interface ProxyOutcome {
+  readonly verdict: Verdict;
+  /** What the backend received (Latin-1, all connections joined) when forwarded. */
+  readonly forwarded: string;
+  /** The proxy's answer to the client, Latin-1. */
+  readonly answer: string;
+}
+
+/**
+ * Sends `raw` (Latin-1) in one write to 127.0.0.1:`proxyPort`, waits until the proxy closes or `timeoutMs` passes,
+ * then classifies. The recorder is reset first, so run cases one at a time.
+ */
+export async function classifyThroughProxy(
+  proxyPort: number,
+  recorder: HttpRecorder,
+  raw: string,
+  timeoutMs = 3000,
+): Promise<ProxyOutcome> {
+  recorder.reset();
+  const answer = await new Promise<string>((resolve) => {
+    const sock = connect(proxyPort, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => sock.destroy(), timeoutMs);
+    sock.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      // A keep-alive proxy holds the connection open after a complete answer: stop there instead of waiting.
+      if (answerComplete(got)) sock.destroy();
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    sock.write(Buffer.from(raw, 'latin1'));
+  });
+  const forwarded = recorder.received().join('');
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer);
+  let verdict: Verdict;
+  if (forwarded.length > 0) verdict = { verdict: 'forwarded' };
+  else if (status?.[1] !== undefined && Number(status[1]) >= 400) verdict = { verdict: 'refused', status: Number(status[1]) };
+  else verdict = { verdict: 'closed' };
+  return { verdict, forwarded, answer };
+}
