@@ -10,6 +10,7 @@ import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
 import { adoptSocket } from '../core/forward/fd-handoff.js';
 import { runL4Session, type SessionEnv } from '../core/forward/l4-session.js';
+import { runL7Session } from '../core/forward/l7-session.js';
 import { closeListeners, listenTargets, openListeners } from '../core/forward/listeners.js';
 import { createLogger } from '../core/log.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
@@ -42,7 +43,9 @@ let stopping = false;
 function serve(socket: net.Socket, frontend: number, bind: number): Promise<void> {
   accounting.clientOpened(thread, frontend);
   live.add(socket);
-  return runL4Session(env, socket, frontend, bind).finally(() => {
+  // `mode http` frontends get the HTTP engine; everything else is a TCP pipe.
+  const run = env.frontends[frontend]?.mode === 'http' ? runL7Session : runL4Session;
+  return run(env, socket, frontend, bind).finally(() => {
     live.delete(socket);
     if (stopping && live.size === 0) report({ type: 'drained', thread });
   });

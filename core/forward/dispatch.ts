@@ -21,12 +21,19 @@ export interface DispatchContext {
   readonly key?: string;
   /** Aborted when the client went away or orcalb hard-stops. */
   readonly signal?: AbortSignal;
+  /**
+   * HTTP keep-alive: an open, already counted connection this session holds to server `index`, to use instead of a
+   * new one when the balancer picks that server again. undefined = connect as usual.
+   */
+  readonly reuse?: (index: number) => net.Socket | undefined;
 }
 
 export interface Dispatched {
   /** Index of the server in its backend. */
   readonly server: number;
   readonly socket: net.Socket;
+  /** The socket came from DispatchContext.reuse (its slot was counted when it was first opened). */
+  readonly reused?: boolean;
 }
 
 /** Longest single wait on the shared `released` word; bounds how long an aborted waiter lingers. */
@@ -49,6 +56,8 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
     const slotIndex = rt.serverSlotIndexes[current.index] ?? 0;
     const srvCfg = cfg.servers[current.index];
     if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
+    const held = ctx.reuse?.(current.index);
+    if (held !== undefined) return { server: current.index, socket: held, reused: true };
     ctx.accounting.serverOpened(ctx.thread, rt.index, slotIndex);
     try {
       const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);

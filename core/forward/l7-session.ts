@@ -1,0 +1,460 @@
+// One client connection in mode http (HAProxy 2.6 §4 "HTTP connection modes", §4.2 timeouts, option forwardfor,
+// retries), start to end: request heads read one at a time (pipelined requests answered in order), a server chosen
+// per request (L7 hash keys, keep-alive reuse), bodies streamed both ways, canned errors, upgrade to a tunnel on 101.
+// Forwarder threads. Every failure ends in closing this client only: nothing here may throw into the event loop.
+// Over 300 lines because the transaction is one state machine; the pieces it uses live in the l7-*.ts files.
+
+import type net from 'node:net';
+import type { BackendConfig, FrontendConfig, HttpRules } from '../../config/model.js';
+import { createHttpKeyExtractor } from '../balance/hash-input.js';
+import { OrcaError } from '../errors.js';
+import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
+import { readProxyHeader } from '../proxy-protocol/parse.js';
+import type { BackendRuntime } from './backend-runtime.js';
+import { dispatch } from './dispatch.js';
+import { forwardedFor, originalTo } from './forwardfor.js';
+import { applyHeaderRules, type RuleContext } from './header-rules.js';
+import { earlyErrorBytes, errorReply } from './http-errors.js';
+import {
+  headerValue,
+  parseRequestHead,
+  parseResponseHead,
+  requestFraming,
+  responseFraming,
+  serializeRequestHead,
+  serializeResponseHead,
+  type HeaderField,
+  type RequestHead,
+  type ResponseHead,
+} from './http1-parser.js';
+import { pipeBody, type BodyOutcome } from './l7-body-pipe.js';
+import {
+  cleanConnection,
+  clientWantsCloseForRequest,
+  clientWantsCloseForResponse,
+  connFlags,
+  httpModeOf,
+  requestConnValue,
+  responseConnValue,
+  serverReusable,
+  serverWantsCloseForRequest,
+  withConnection,
+  type HttpMode,
+} from './l7-connection-mode.js';
+import { SocketReader, writeAll } from './l7-socket-reader.js';
+import { pipeL4 } from './l4-pipe.js';
+import type { SessionEnv } from './l4-session.js';
+import { pipeTimeouts } from './timeouts.js';
+
+/** tune.bufsize (16384) minus tune.maxrewrite (1024): the largest head HAProxy 2.6 accepts by default. */
+const MAX_HEAD_BYTES = 16384 - 1024;
+/** HAProxy's limit on header fields per message (tune.http.maxhdr). */
+const MAX_HEADERS = 101;
+/** How long a closing client may take to send its FIN before the socket is dropped (lingering close). */
+const LINGER_MS = 1000;
+/** Methods RFC 9110 §9.2.2 calls idempotent: the only ones replayed after a server failed mid-request. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+/** A server connection this session uses (or keeps for the next request under http-keep-alive). */
+interface ServerConn {
+  readonly index: number;
+  readonly socket: net.Socket;
+  readonly reader: SocketReader;
+  readonly slotIndex: number;
+}
+
+/** What the response wait produced. */
+type ResponseWait =
+  | { kind: 'head'; head: ResponseHead }
+  | { kind: 'error'; status: 502 | 504; retryable: boolean }
+  | { kind: 'aborted' };
+
+/**
+ * Serves one client connection of frontend `fe` (received on bind `bind`) in HTTP mode. Same contract as
+ * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
+ * (ConnAccounting.clientOpened) and is released here.
+ */
+export async function runL7Session(env: SessionEnv, client: net.Socket, fe: number, bind: number): Promise<void> {
+  client.on('error', () => undefined);
+  const frontend = env.frontends[fe];
+  let session: L7Session | undefined;
+  try {
+    if (frontend === undefined) return;
+    let announced: ProxyAddresses | undefined = clientAddresses(client);
+    let initial: Buffer | undefined;
+    if (frontend.binds[bind]?.acceptProxy === true) {
+      const got = await readProxyHeader(client, frontend.timeouts.client);
+      announced = got.addresses ?? announced;
+      initial = got.rest;
+    }
+    const beIndex = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
+    const rt = beIndex === undefined ? undefined : env.backends[beIndex];
+    session = new L7Session(env, client, frontend, rt, announced, initial);
+    await session.run();
+  } catch (e) {
+    if (!(e instanceof OrcaError)) {
+      env.logger.log('err', `frontend '${frontend?.name ?? fe}': unexpected error in an HTTP session: ${String(e)}`);
+    }
+  } finally {
+    session?.releaseServer();
+    client.destroy();
+    env.accounting.clientClosed(env.thread, fe);
+  }
+}
+
+/** The per-connection state of one HTTP client. */
+class L7Session {
+  private readonly env: SessionEnv;
+  private readonly client: net.Socket;
+  private readonly fe: FrontendConfig;
+  private readonly rt: BackendRuntime | undefined;
+  private readonly be: BackendConfig | undefined;
+  private readonly addrs: ProxyAddresses | undefined;
+  private readonly reader: SocketReader;
+  private readonly feMode: HttpMode;
+  private readonly beMode: HttpMode;
+  private readonly ruleCtx: RuleContext;
+  private readonly keyOf: ((req: RequestHead) => string | undefined) | undefined;
+  /** The server connection in use, or held idle for reuse between requests. */
+  private server: ServerConn | undefined;
+
+  constructor(
+    env: SessionEnv,
+    client: net.Socket,
+    fe: FrontendConfig,
+    rt: BackendRuntime | undefined,
+    addrs: ProxyAddresses | undefined,
+    initial: Buffer | undefined,
+  ) {
+    this.env = env;
+    this.client = client;
+    this.fe = fe;
+    this.rt = rt;
+    this.be = rt?.config;
+    this.addrs = addrs;
+    this.reader = new SocketReader(client);
+    if (initial !== undefined) this.reader.unshift(initial);
+    this.feMode = httpModeOf(fe.options);
+    this.beMode = this.be === undefined ? this.feMode : httpModeOf(this.be.options);
+    this.ruleCtx =
+      addrs === undefined
+        ? {}
+        : { src: addrs.srcAddress, srcPort: addrs.srcPort, dst: addrs.dstAddress, dstPort: addrs.dstPort };
+    const extract =
+      this.be === undefined ? undefined : createHttpKeyExtractor(this.be.balance.algorithm, this.be.balance.args);
+    this.keyOf =
+      extract === undefined
+        ? undefined
+        : (req) => extract({ uri: req.target, header: (name) => headerValue(req.headers, name) });
+  }
+
+  /** Transactions until one side closes. Resolves when the client is to be closed; throws only on internal bugs. */
+  async run(): Promise<void> {
+    for (let first = true; ; first = false) {
+      const req = await this.readRequestHead(first);
+      if (req === undefined || !(await this.transaction(req))) break;
+    }
+    await this.lingeringClose();
+  }
+
+  /** Closes the server connection (used or idle) and releases its slot. Idempotent. */
+  releaseServer(): void {
+    const s = this.server;
+    if (s === undefined || this.rt === undefined) return;
+    this.server = undefined;
+    s.socket.destroy();
+    this.env.accounting.serverClosed(this.env.thread, this.rt.index, s.slotIndex);
+  }
+
+  /**
+   * Waits for a complete request head. The first request must arrive within `timeout http-request` from the accept
+   * (else 408, even with no byte, as HAProxy 2.6 does); later ones may idle `timeout http-keep-alive` first, and
+   * once a byte came the head must complete within `timeout http-request`. undefined: the client is to be closed.
+   */
+  private async readRequestHead(first: boolean): Promise<RequestHead | undefined> {
+    const t = this.fe.timeouts;
+    const requestLimit = t.httpRequest ?? t.client;
+    const idleLimit = t.httpKeepAlive ?? t.httpRequest ?? t.client;
+    let deadline = first && requestLimit !== undefined ? performance.now() + requestLimit : undefined;
+    for (;;) {
+      if (this.reader.size > 0) {
+        if (deadline === undefined && requestLimit !== undefined) deadline = performance.now() + requestLimit;
+        const parsed = parseRequestHead(this.reader.peek(), { maxHeadBytes: MAX_HEAD_BYTES, maxHeaders: MAX_HEADERS });
+        if (parsed.kind === 'ok') {
+          this.reader.consume(parsed.length);
+          return parsed.head;
+        }
+        if (parsed.kind === 'error') {
+          await this.sendEarlyError(parsed.status === 501 ? 501 : 400);
+          return undefined;
+        }
+      }
+      // A client that leaves mid-head gets nothing more (HAProxy closes silently on a truncated request).
+      if (this.reader.atEnd) return undefined;
+      const waiting = this.reader.size > 0 || first;
+      const limit = waiting ? (deadline === undefined ? undefined : deadline - performance.now()) : idleLimit;
+      const got = await this.reader.wait(limit, this.reader.size > 0);
+      if (got === 'timeout') {
+        if (waiting) await this.sendEarlyError(408);
+        return undefined;
+      }
+    }
+  }
+
+  /** One request/response exchange. Returns true when the client connection stays open for the next request. */
+  private async transaction(req: RequestHead): Promise<boolean> {
+    const framing = requestFraming(req);
+    if (framing.kind === 'error') {
+      await this.sendEarlyError(400);
+      return false;
+    }
+    const reqFlags = connFlags(req.headers);
+    let clientClose = clientWantsCloseForRequest(reqFlags, req.version);
+    const rt = this.rt;
+    const be = this.be;
+    if (rt === undefined || be === undefined) return this.sendReply(503, req, clientClose);
+    const serverClose = serverWantsCloseForRequest(this.feMode, this.beMode);
+    const outHead = serializeRequestHead({ ...req, headers: this.requestHeaders(req, be, serverClose) });
+    const hasBody = framing.kind !== 'none';
+    const replayable = !hasBody && IDEMPOTENT.has(req.method);
+    let attemptsLeft = be.retries;
+    let res: ResponseHead;
+    this.aborted = false;
+    for (;;) {
+      let conn: ServerConn;
+      let reused: boolean;
+      try {
+        ({ conn, reused } = await this.connect(rt, this.keyOf?.(req)));
+      } catch (e) {
+        if (e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED') return false;
+        // No server, queue timeout, or every connect retry failed: HAProxy answers 503.
+        return this.sendReply(503, req, clientClose);
+      }
+      if (!(await writeAll(conn.socket, outHead, be.timeouts.server))) {
+        this.releaseServer();
+        if (reused && attemptsLeft-- > 0) continue;
+        return this.sendReply(502, req, clientClose);
+      }
+      this.startUpload(conn, framing, be);
+      const wait = await this.readResponseHead(conn, req);
+      if (wait.kind === 'head') {
+        res = wait.head;
+        break;
+      }
+      this.releaseServer();
+      if (wait.kind === 'aborted') return false;
+      // A request the server dropped is replayed only when safe (§4.2 retry-on): idempotent, no body to resend, and
+      // either the connection was a reused idle one or retry-on names this failure.
+      if (wait.retryable && replayable && attemptsLeft-- > 0 && (reused || this.retryOn(be, wait.status))) continue;
+      return this.sendReply(wait.status, req, clientClose);
+    }
+    const conn = this.server;
+    if (conn === undefined) return false;
+    const resFlags = connFlags(res.headers);
+    if (res.status === 101) return this.tunnel(conn, res, req, be);
+    const resFraming = responseFraming(res, req.method);
+    if (resFraming.kind === 'error') {
+      this.releaseServer();
+      return this.sendReply(502, req, clientClose);
+    }
+    const lengthKnown = resFraming.kind !== 'until-close';
+    clientClose = clientWantsCloseForResponse(clientClose, lengthKnown, this.feMode);
+    const reusable = serverReusable(serverClose, resFlags, lengthKnown, res.version);
+    let headers = cleanConnection(res.headers);
+    headers = applyHeaderRules(be.http?.response, headers, this.ruleCtx);
+    headers = applyHeaderRules(this.fe.http?.response, headers, this.ruleCtx);
+    headers = withConnection(lowerNames(headers), responseConnValue(clientClose, res.version, req.version), resFlags.upgrade);
+    if (!(await writeAll(this.client, serializeResponseHead({ ...res, headers }), this.fe.timeouts.client))) {
+      return false;
+    }
+    const down = await pipeBody(conn.reader, this.client, resFraming, {
+      read: be.timeouts.server,
+      write: this.fe.timeouts.client,
+    });
+    if (down !== 'done') return false;
+    // The request body must be complete too before either connection can carry another message; a server that
+    // answered before reading it all leaves nothing to resynchronise on, so both sides close.
+    if (this.upload !== 'done') {
+      this.releaseServer();
+      return false;
+    }
+    if (!reusable) this.releaseServer();
+    return !clientClose;
+  }
+
+  /** The request head as it goes to the server: Connection cleaned, rules, forwardfor/originalto, Connection value. */
+  private requestHeaders(req: RequestHead, be: BackendConfig, serverClose: boolean): HeaderField[] {
+    let headers = cleanConnection(req.headers);
+    headers = applyHeaderRules(this.fe.http?.request, headers, this.ruleCtx);
+    headers = applyHeaderRules(be.http?.request, headers, this.ruleCtx);
+    const xff = forwardedFor(this.fe.options, be.options, this.addrs?.srcAddress, headers);
+    if (xff !== undefined) headers.push(xff);
+    const xot = originalTo(this.fe.options, be.options, this.addrs?.dstAddress);
+    if (xot !== undefined) headers.push(xot);
+    // HAProxy's HTX keeps header names in lower case, so that is what servers receive.
+    return withConnection(lowerNames(headers), requestConnValue(serverClose, req.version), connFlags(req.headers).upgrade);
+  }
+
+  /** The held connection when the balancer picks its server again, else a new one (dispatch: retries, queue). */
+  private async connect(rt: BackendRuntime, key: string | undefined): Promise<{ conn: ServerConn; reused: boolean }> {
+    const held = this.server;
+    const got = await dispatch(rt, {
+      state: this.env.state,
+      accounting: this.env.accounting,
+      thread: this.env.thread,
+      ...(key === undefined ? {} : { key }),
+      signal: this.env.stopSignal,
+      reuse: (index) =>
+        held !== undefined && held.index === index && !held.socket.destroyed && !held.reader.atEnd
+          ? held.socket
+          : undefined,
+    });
+    if (got.reused === true && held !== undefined) return { conn: held, reused: true };
+    // A new connection: the one held for another server is closed (orcalb keeps no shared idle pool).
+    this.releaseServer();
+    const socket = got.socket;
+    socket.setNoDelay(true);
+    const conn: ServerConn = {
+      index: got.server,
+      socket,
+      reader: new SocketReader(socket),
+      slotIndex: rt.serverSlotIndexes[got.server] ?? 0,
+    };
+    this.server = conn;
+    return { conn, reused: false };
+  }
+
+  /**
+   * Streams the request body to the server in the background (the response may start before it ends: 100-continue,
+   * early answers). A failed upload aborts the transaction: both connections are closed, as HAProxy does.
+   */
+  private startUpload(conn: ServerConn, framing: ReturnType<typeof requestFraming>, be: BackendConfig): void {
+    if (framing.kind === 'none') {
+      this.upload = 'done';
+      return;
+    }
+    this.upload = 'running';
+    const timeouts = { read: this.fe.timeouts.client, write: be.timeouts.server };
+    void pipeBody(this.reader, conn.socket, framing, timeouts).then((outcome: BodyOutcome) => {
+      this.upload = outcome;
+      if (outcome !== 'done') {
+        this.aborted = true;
+        conn.socket.destroy();
+        this.client.destroy();
+      }
+    });
+  }
+
+  /** The request body transfer of the current transaction. */
+  private upload: BodyOutcome | 'running' = 'done';
+  /** The client failed during the current transaction: no answer is to be sent. */
+  private aborted = false;
+
+  /**
+   * Waits for the final response head within `timeout server`, relaying 1xx interim responses (100 Continue) to
+   * the client on the way. 502 on garbage or a close, 504 on the timeout.
+   */
+  private async readResponseHead(conn: ServerConn, req: RequestHead): Promise<ResponseWait> {
+    const limit = this.be?.timeouts.server;
+    for (;;) {
+      if (this.aborted) return { kind: 'aborted' };
+      if (conn.reader.size > 0) {
+        const parsed = parseResponseHead(conn.reader.peek(), { maxHeadBytes: MAX_HEAD_BYTES, maxHeaders: MAX_HEADERS });
+        if (parsed.kind === 'error') return { kind: 'error', status: 502, retryable: this.retryOnAny(['junk-response']) };
+        if (parsed.kind === 'ok') {
+          conn.reader.consume(parsed.length);
+          const head = parsed.head;
+          if (head.status >= 200 || head.status === 101) return { kind: 'head', head };
+          const interim = serializeResponseHead({ ...head, headers: lowerNames(head.headers) });
+          if (!(await writeAll(this.client, interim, this.fe.timeouts.client))) return { kind: 'aborted' };
+          continue;
+        }
+      }
+      if (conn.reader.atEnd) {
+        if (this.aborted) return { kind: 'aborted' };
+        // Closed before any response byte: the one case a reused connection may be retried on a fresh one.
+        return { kind: 'error', status: 502, retryable: conn.reader.size === 0 && req.method !== 'CONNECT' };
+      }
+      const got = await conn.reader.wait(limit, conn.reader.size > 0);
+      if (got === 'timeout') return { kind: 'error', status: 504, retryable: this.retryOnAny(['response-timeout']) };
+    }
+  }
+
+  /** True when `retry-on` (default: conn-failure only) allows replaying after this failure status. */
+  private retryOn(be: BackendConfig, status: 502 | 504): boolean {
+    const on = be.retryOn ?? ['conn-failure'];
+    if (on.includes('all-retryable-errors')) return true;
+    return status === 504 ? on.includes('response-timeout') : on.includes('empty-response') || on.includes('junk-response');
+  }
+
+  private retryOnAny(kinds: readonly string[]): boolean {
+    const on = this.be?.retryOn ?? [];
+    return on.includes('all-retryable-errors') || kinds.some((k) => on.includes(k));
+  }
+
+  /** After a 101: the response head goes out, then both connections become one byte tunnel (`timeout tunnel`). */
+  private async tunnel(conn: ServerConn, res: ResponseHead, req: RequestHead, be: BackendConfig): Promise<boolean> {
+    void req;
+    const head = serializeResponseHead({ ...res, headers: lowerNames(res.headers) });
+    const fromServer = conn.reader.detach();
+    const fromClient = this.reader.detach();
+    this.client.write(fromServer.length > 0 ? Buffer.concat([head, fromServer]) : head);
+    await pipeL4(this.client, conn.socket, pipeTimeouts(this.fe.timeouts, be.timeouts), {
+      ...(fromClient.length > 0 ? { initial: fromClient } : {}),
+    });
+    this.releaseServer();
+    return false;
+  }
+
+  /**
+   * Sends HAProxy's answer for `status` (errorfile first: backend, then frontend) with the Connection value the
+   * client's mode calls for. Returns true when the client connection stays open.
+   */
+  private async sendReply(status: number, req: RequestHead, clientClose: boolean): Promise<boolean> {
+    const reply = errorReply(status, this.errorRules());
+    if ('raw' in reply) {
+      await writeAll(this.client, reply.raw, this.fe.timeouts.client);
+      return false;
+    }
+    const headers = withConnection(reply.head.headers.slice(), responseConnValue(clientClose, reply.head.version, req.version), false);
+    const bytes = Buffer.concat([serializeResponseHead({ ...reply.head, headers }), reply.body]);
+    const ok = await writeAll(this.client, bytes, this.fe.timeouts.client);
+    return ok && !clientClose;
+  }
+
+  /** 400/408/501 before any transaction: written as-is, then the connection is closed. */
+  private async sendEarlyError(status: 400 | 408 | 501): Promise<void> {
+    await writeAll(this.client, earlyErrorBytes(status, this.errorRules()), this.fe.timeouts.client);
+  }
+
+  private errorRules(): (HttpRules | undefined)[] {
+    return [this.be?.http, this.fe.http];
+  }
+
+  /**
+   * Ends the client connection as HAProxy does: our FIN after the last response, then a short wait for the client's
+   * own close while its leftover bytes are discarded, so the kernel does not answer them with a reset that would
+   * destroy the response still in flight.
+   */
+  private async lingeringClose(): Promise<void> {
+    if (this.client.destroyed) return;
+    this.reader.detach();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, LINGER_MS);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.client.on('data', () => undefined);
+      this.client.once('end', done);
+      this.client.once('close', done);
+      this.client.resume();
+      this.client.end();
+    });
+  }
+}
+
+/** HAProxy's HTX stores header names in lower case; its HTTP/1 output writes them so. */
+function lowerNames(headers: readonly HeaderField[]): HeaderField[] {
+  return headers.map((h) => ({ name: h.name.toLowerCase(), value: h.value }));
+}
