@@ -25,6 +25,7 @@ const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
 const thread = await claimThreadSlot(state, data.threads, threadId);
 const hardStop = new AbortController();
+const softStop = new AbortController();
 const env: SessionEnv = {
   state,
   accounting,
@@ -34,6 +35,7 @@ const env: SessionEnv = {
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
   stopSignal: hardStop.signal,
+  softStopSignal: softStop.signal,
 };
 
 const live = new Set<net.Socket>();
@@ -74,6 +76,7 @@ control.onmessage = (event: unknown) => {
   if (c === undefined) return;
   if (c.type === 'stop') {
     stopping = true;
+    softStop.abort();
     void closeListeners(listeners);
     if (live.size === 0) report({ type: 'drained', thread });
   } else if (c.type === 'hard-stop') {

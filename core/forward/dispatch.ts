@@ -26,6 +26,13 @@ export interface DispatchContext {
    * new one when the balancer picks that server again. undefined = connect as usual.
    */
   readonly reuse?: (index: number) => net.Socket | undefined;
+  /**
+   * Persistence (HTTP `cookie`): the server the request is bound to. Used first while it is up (whatever its weight,
+   * as HAProxy serves persisted clients of a draining server) or always with `preferDown` (`option persist`); once
+   * it failed and redispatch moved on, the balancer chooses.
+   */
+  readonly prefer?: number;
+  readonly preferDown?: boolean;
 }
 
 export interface Dispatched {
@@ -52,7 +59,7 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
   let lastError: OrcaError | undefined;
   for (;;) {
     if (ctx.signal?.aborted === true) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
-    current ??= await pickOrQueue(rt, ctx, tried);
+    current ??= preferred(rt, ctx, tried) ?? (await pickOrQueue(rt, ctx, tried));
     const slotIndex = rt.serverSlotIndexes[current.index] ?? 0;
     const srvCfg = cfg.servers[current.index];
     if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
@@ -83,6 +90,14 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
       }
     }
   }
+}
+
+/** The persisted server of DispatchContext.prefer when it may take this request, else undefined. */
+function preferred(rt: BackendRuntime, ctx: DispatchContext, tried: Set<number>): ServerView | undefined {
+  if (ctx.prefer === undefined || tried.has(ctx.prefer)) return undefined;
+  const view = rt.view.servers[ctx.prefer];
+  if (view === undefined || !hasFreeSlot(view)) return undefined;
+  return view.isUp() || ctx.preferDown === true ? view : undefined;
 }
 
 /** Algorithms HAProxy files under "hash" (BE_LB_KIND_HI): a retry stays on the server the key maps to. */

@@ -86,12 +86,14 @@ export async function runL7Session(env: SessionEnv, client: net.Socket, fe: numb
     const beIndex = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
     const rt = beIndex === undefined ? undefined : env.backends[beIndex];
     session = new L7Session(env, client, frontend, rt, announced, initial);
+    env.softStopSignal?.addEventListener('abort', session.onSoftStop);
     await session.run();
   } catch (e) {
     if (!(e instanceof OrcaError)) {
       env.logger.log('err', `frontend '${frontend?.name ?? fe}': unexpected error in an HTTP session: ${String(e)}`);
     }
   } finally {
+    if (session !== undefined) env.softStopSignal?.removeEventListener('abort', session.onSoftStop);
     session?.parkServer();
     client.destroy();
     env.accounting.clientClosed(env.thread, fe);
@@ -117,6 +119,17 @@ class L7Session {
   private serverIdle = false;
   /** Transactions started on this client connection (http-reuse safe: the first never takes a pooled one). */
   private transactions = 0;
+  /** Waiting for a next request with nothing received yet: a graceful stop may close the connection now. */
+  private idle = false;
+
+  /** Graceful stop: an idle keep-alive client is closed at once; a busy one after its current response. */
+  readonly onSoftStop = (): void => {
+    if (this.idle) this.client.destroy();
+  };
+
+  private get stopping(): boolean {
+    return this.env.softStopSignal?.aborted === true;
+  }
 
   constructor(
     env: SessionEnv,
@@ -207,7 +220,10 @@ class L7Session {
       if (this.reader.atEnd) return undefined;
       const waiting = this.reader.size > 0 || first;
       const limit = waiting ? (deadline === undefined ? undefined : deadline - performance.now()) : idleLimit;
+      if (!waiting && this.stopping) return undefined;
+      this.idle = !waiting;
       const got = await this.reader.wait(limit, this.reader.size > 0);
+      this.idle = false;
       if (got === 'timeout') {
         if (waiting) await this.sendEarlyError(408);
         return undefined;
@@ -239,7 +255,7 @@ class L7Session {
       let conn: ServerConn;
       let reused: boolean;
       try {
-        ({ conn, reused } = await this.connect(rt, this.keyOf?.(req)));
+        ({ conn, reused } = await this.connect(rt, this.keyOf?.(req), this.persistedServer(req, be)));
       } catch (e) {
         if (e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED') return false;
         // No server, queue timeout, or every connect retry failed: HAProxy answers 503.
@@ -273,9 +289,11 @@ class L7Session {
       return this.sendReply(502, req, clientClose);
     }
     const lengthKnown = resFraming.kind !== 'until-close';
-    clientClose = clientWantsCloseForResponse(clientClose, lengthKnown, this.feMode);
+    clientClose = clientWantsCloseForResponse(clientClose, lengthKnown, this.feMode) || this.stopping;
     const reusable = serverReusable(serverClose, resFlags, lengthKnown, res.version);
     let headers = cleanConnection(res.headers);
+    const cookie = this.setCookieValue(be, conn.index);
+    if (cookie !== undefined) headers.push({ name: 'set-cookie', value: cookie });
     headers = applyHeaderRules(be.http?.response, headers, this.ruleCtx);
     headers = applyHeaderRules(this.fe.http?.response, headers, this.ruleCtx);
     headers = withConnection(lowerNames(headers), responseConnValue(clientClose, res.version, req.version), resFlags.upgrade);
@@ -318,7 +336,11 @@ class L7Session {
    * when it is that server's, else (not on the first request, `http-reuse safe`) an idle one of this thread's pool,
    * else a new one. A held connection to another server goes to the pool.
    */
-  private async connect(rt: BackendRuntime, key: string | undefined): Promise<{ conn: ServerConn; reused: boolean }> {
+  private async connect(
+    rt: BackendRuntime,
+    key: string | undefined,
+    prefer: number | undefined,
+  ): Promise<{ conn: ServerConn; reused: boolean }> {
     const held = this.server;
     const mayPool = this.transactions > 1;
     let picked: ServerConn | undefined;
@@ -328,6 +350,7 @@ class L7Session {
       thread: this.env.thread,
       ...(key === undefined ? {} : { key }),
       signal: this.env.stopSignal,
+      ...(prefer === undefined ? {} : { prefer, preferDown: rt.config.options.persist === true }),
       reuse: (index) => {
         if (held !== undefined && held.index === index && !held.socket.destroyed && !held.reader.atEnd) picked = held;
         else if (mayPool) picked = idlePool.take(rt.index, index);
@@ -355,6 +378,27 @@ class L7Session {
     };
     this.server = conn;
     return { conn, reused: false };
+  }
+
+  /**
+   * SEAM for cookie persistence (§4.2 `cookie`), written in parallel in core/forward/cookie-persistence.ts. When it
+   * lands: `return be.cookie === undefined ? undefined : persistedServer(be.cookie, req.headers, be.servers);`
+   * (dispatch then prefers that server: up, or down with `option persist`; redispatch moves on if it fails).
+   */
+  private persistedServer(req: RequestHead, be: BackendConfig): number | undefined {
+    void req;
+    void be;
+    return undefined;
+  }
+
+  /**
+   * SEAM for cookie persistence on the response: when core/forward/cookie-persistence.ts lands,
+   * `return be.cookie === undefined || server === undefined ? undefined : setCookieFor(be.cookie, server);`
+   * and the caller appends it as a `set-cookie` header (before the http-response rules, as HAProxy does).
+   */
+  private setCookieValue(be: BackendConfig, serverIndex: number): string | undefined {
+    void be.servers[serverIndex];
+    return undefined;
   }
 
   /**

@@ -1,0 +1,92 @@
+// L7 server choice through orcalb: `balance uri` keeps a URI on one server across connections, a dead server's
+// requests are redispatched before any byte reaches the client, and a graceful stop closes idle keep-alive clients.
+// Test-runner thread; orcalb runs as a child process.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { closedPort } from '../support/check-target.js';
+import { freeTcpPort } from '../support/haproxy-process.js';
+import { startHttpBackends, type HttpBackends } from '../support/http-backends.js';
+import { RawHttpConnection, rawRequest } from '../support/http-client.js';
+import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
+
+function serverOf(body: Buffer): string {
+  return body.toString().trim();
+}
+
+describe('HTTP mode server choice', () => {
+  let orcalb: OrcalbProcess;
+  let backends: HttpBackends;
+  const ports: Record<string, number> = {};
+
+  before(async () => {
+    backends = await startHttpBackends(['n1', 'n2', 'n3']);
+    const [p1, p2, p3] = backends.ports();
+    const dead = await closedPort();
+    for (const name of ['uri', 'redispatch']) ports[name] = await freeTcpPort();
+    const config = [
+      'defaults',
+      '  mode http',
+      '  timeout connect 500ms',
+      '  timeout client 5s',
+      '  timeout server 5s',
+      'frontend f_uri',
+      `  bind 127.0.0.1:${ports['uri']}`,
+      '  default_backend b_uri',
+      'backend b_uri',
+      '  balance uri',
+      `  server n1 127.0.0.1:${p1}`,
+      `  server n2 127.0.0.1:${p2}`,
+      `  server n3 127.0.0.1:${p3}`,
+      'frontend f_redispatch',
+      `  bind 127.0.0.1:${ports['redispatch']}`,
+      '  default_backend b_redispatch',
+      'backend b_redispatch',
+      '  option redispatch',
+      '  retries 2',
+      `  server dead 127.0.0.1:${dead}`,
+      `  server n1 127.0.0.1:${p1}`,
+      '',
+    ].join('\n');
+    orcalb = await startOrcalb(config, { threads: 2 });
+  });
+
+  after(async () => {
+    await orcalb.stop();
+    await backends.close();
+  });
+
+  test('balance uri: each path keeps its server over new connections; different paths spread', async () => {
+    const chosen = new Map<string, Set<string>>();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 12; i++) {
+        const path = `/item/${i}?v=${round}`;
+        const r = await rawRequest(ports['uri'] ?? 0, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        const set = chosen.get(`/item/${i}`) ?? new Set<string>();
+        set.add(serverOf(r.body));
+        chosen.set(`/item/${i}`, set);
+      }
+    }
+    // The query string is not hashed (no `whole`): every round lands on the same server per path.
+    for (const [path, servers] of chosen) assert.equal(servers.size, 1, `${path} moved between ${[...servers].join(',')}`);
+    const used = new Set([...chosen.values()].flatMap((s) => [...s]));
+    assert.ok(used.size >= 2, `12 paths all hashed to ${[...used].join(',')}`);
+  });
+
+  test('a server refusing connections: the request is redispatched and answered by another', async () => {
+    for (let i = 0; i < 4; i++) {
+      const r = await rawRequest(ports['redispatch'] ?? 0, `GET /r${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      assert.equal(r.status, 200);
+      assert.equal(serverOf(r.body), 'n1');
+    }
+  });
+
+  test('a graceful stop closes an idle keep-alive client at once and orcalb exits', async () => {
+    const c = await RawHttpConnection.open(ports['uri'] ?? 0);
+    c.write('GET /before-stop HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.equal((await c.response()).status, 200);
+    orcalb.signal('SIGTERM');
+    await c.waitClosed(3000);
+    assert.equal(await orcalb.exited, 0);
+  });
+});
