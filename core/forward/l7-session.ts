@@ -62,7 +62,7 @@ const idlePool = new IdleServerPool();
 /** What the response wait produced. */
 type ResponseWait =
   | { kind: 'head'; head: ResponseHead }
-  | { kind: 'error'; status: 502 | 504; retryable: boolean }
+  | { kind: 'error'; status: 502 | 504; retryable: boolean; empty?: boolean }
   | { kind: 'aborted' };
 
 /**
@@ -239,6 +239,9 @@ class L7Session {
       return false;
     }
     this.transactions++;
+    // Until the body has gone through, the client connection cannot carry another request: an answer given before
+    // then closes it (the unread body would otherwise be parsed as the next request).
+    this.upload = framing.kind === 'none' ? 'done' : 'running';
     const reqFlags = connFlags(req.headers);
     let clientClose = clientWantsCloseForRequest(reqFlags, req.version);
     const rt = this.rt;
@@ -253,9 +256,8 @@ class L7Session {
     this.aborted = false;
     for (;;) {
       let conn: ServerConn;
-      let reused: boolean;
       try {
-        ({ conn, reused } = await this.connect(rt, this.keyOf?.(req), this.persistedServer(req, be)));
+        conn = await this.connect(rt, this.keyOf?.(req), this.persistedServer(req, be));
       } catch (e) {
         if (e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED') return false;
         // No server, queue timeout, or every connect retry failed: HAProxy answers 503.
@@ -263,7 +265,9 @@ class L7Session {
       }
       if (!(await writeAll(conn.socket, outHead, be.timeouts.server))) {
         this.releaseServer();
-        if (reused && attemptsLeft-- > 0) continue;
+        // HAProxy's abort_keep_alive: a later request of a keep-alive client failed on the network, the client
+        // is closed without an answer so that it retries by itself (measured on 2.6.12).
+        if (this.transactions > 1) return false;
         return this.sendReply(502, req, clientClose);
       }
       this.startUpload(conn, framing, be);
@@ -275,8 +279,11 @@ class L7Session {
       this.releaseServer();
       if (wait.kind === 'aborted') return false;
       // A request the server dropped is replayed only when safe (§4.2 retry-on): idempotent, no body to resend, and
-      // either the connection was a reused idle one or retry-on names this failure.
-      if (wait.retryable && replayable && attemptsLeft-- > 0 && (reused || this.retryOn(be, wait.status))) continue;
+      // retry-on names this failure (the default, conn-failure, names none of these).
+      if (wait.retryable && replayable && attemptsLeft-- > 0 && this.retryOn(be, wait.status, wait.empty === true)) continue;
+      // HAProxy's abort_keep_alive (http_wait_for_response, TX_NOT_FIRST): a later request of a keep-alive client
+      // whose server closed without a byte gets no 502, the client connection is closed so that it retries itself.
+      if (wait.empty === true && this.transactions > 1) return false;
       return this.sendReply(wait.status, req, clientClose);
     }
     const conn = this.server;
@@ -340,7 +347,7 @@ class L7Session {
     rt: BackendRuntime,
     key: string | undefined,
     prefer: number | undefined,
-  ): Promise<{ conn: ServerConn; reused: boolean }> {
+  ): Promise<ServerConn> {
     const held = this.server;
     const mayPool = this.transactions > 1;
     let picked: ServerConn | undefined;
@@ -364,7 +371,7 @@ class L7Session {
         this.server = picked;
       }
       this.serverIdle = false;
-      return { conn: picked, reused: true };
+      return picked;
     }
     this.parkServer();
     const socket = got.socket;
@@ -377,7 +384,7 @@ class L7Session {
       slotIndex: rt.serverSlotIndexes[got.server] ?? 0,
     };
     this.server = conn;
-    return { conn, reused: false };
+    return conn;
   }
 
   /**
@@ -414,7 +421,8 @@ class L7Session {
     const timeouts = { read: this.fe.timeouts.client, write: be.timeouts.server };
     void pipeBody(this.reader, conn.socket, framing, timeouts).then((outcome: BodyOutcome) => {
       this.upload = outcome;
-      if (outcome !== 'done') {
+      // A server that stops reading is the response side's business (502/504); a failing client aborts it all.
+      if (outcome !== 'done' && outcome !== 'dst-failed') {
         this.aborted = true;
         conn.socket.destroy();
         this.client.destroy();
@@ -437,7 +445,7 @@ class L7Session {
       if (this.aborted) return { kind: 'aborted' };
       if (conn.reader.size > 0) {
         const parsed = parseResponseHead(conn.reader.peek(), { maxHeadBytes: MAX_HEAD_BYTES, maxHeaders: MAX_HEADERS });
-        if (parsed.kind === 'error') return { kind: 'error', status: 502, retryable: this.retryOnAny(['junk-response']) };
+        if (parsed.kind === 'error') return { kind: 'error', status: 502, retryable: true };
         if (parsed.kind === 'ok') {
           conn.reader.consume(parsed.length);
           const head = parsed.head;
@@ -449,24 +457,25 @@ class L7Session {
       }
       if (conn.reader.atEnd) {
         if (this.aborted) return { kind: 'aborted' };
-        // Closed before any response byte: the one case a reused connection may be retried on a fresh one.
-        return { kind: 'error', status: 502, retryable: conn.reader.size === 0 && req.method !== 'CONNECT' };
+        // Closed before a complete head: `empty` when not a byte came (retry-on empty-response, abort_keep_alive).
+        const empty = conn.reader.size === 0;
+        return { kind: 'error', status: 502, retryable: req.method !== 'CONNECT', empty };
       }
       const got = await conn.reader.wait(limit, conn.reader.size > 0);
-      if (got === 'timeout') return { kind: 'error', status: 504, retryable: this.retryOnAny(['response-timeout']) };
+      if (got === 'timeout') return { kind: 'error', status: 504, retryable: true };
     }
   }
 
-  /** True when `retry-on` (default: conn-failure only) allows replaying after this failure status. */
-  private retryOn(be: BackendConfig, status: 502 | 504): boolean {
+  /**
+   * True when `retry-on` (default: conn-failure only) allows replaying after this failure: `response-timeout` for a
+   * 504, `empty-response` for a close without a byte, `junk-response` for an incomplete or invalid head,
+   * `all-retryable-errors` for all of them.
+   */
+  private retryOn(be: BackendConfig, status: 502 | 504, empty: boolean): boolean {
     const on = be.retryOn ?? ['conn-failure'];
     if (on.includes('all-retryable-errors')) return true;
-    return status === 504 ? on.includes('response-timeout') : on.includes('empty-response') || on.includes('junk-response');
-  }
-
-  private retryOnAny(kinds: readonly string[]): boolean {
-    const on = this.be?.retryOn ?? [];
-    return on.includes('all-retryable-errors') || kinds.some((k) => on.includes(k));
+    if (status === 504) return on.includes('response-timeout');
+    return on.includes(empty ? 'empty-response' : 'junk-response');
   }
 
   /** After a 101: the response head goes out, then both connections become one byte tunnel (`timeout tunnel`). */
@@ -487,7 +496,8 @@ class L7Session {
    * Sends HAProxy's answer for `status` (errorfile first: backend, then frontend) with the Connection value the
    * client's mode calls for. Returns true when the client connection stays open.
    */
-  private async sendReply(status: number, req: RequestHead, clientClose: boolean): Promise<boolean> {
+  private async sendReply(status: number, req: RequestHead, closeAsked: boolean): Promise<boolean> {
+    const clientClose = closeAsked || this.upload !== 'done' || this.stopping;
     const reply = errorReply(status, this.errorRules());
     if ('raw' in reply) {
       await writeAll(this.client, reply.raw, this.fe.timeouts.client);

@@ -42,13 +42,22 @@ describe('HTTP mode errors', () => {
   const ports: Record<string, number> = {};
   const servers: Awaited<ReturnType<typeof rawServer>>[] = [];
   let closer: Awaited<ReturnType<typeof rawServer>>;
+  let flaky: Awaited<ReturnType<typeof rawServer>>;
 
   before(async () => {
     const garbage = await rawServer((s) => s.end('garbage\r\n\r\n'));
     closer = await rawServer((s) => s.destroy());
     const silent = await rawServer(() => undefined);
-    servers.push(garbage, closer, silent);
-    for (const name of ['none', 'garbage', 'closer', 'silent']) ports[name] = await freeTcpPort();
+    // Answers the first request of each connection (keep-alive), then drops the connection on the next one: the
+    // race of a server closing an idle connection just as the proxy reuses it.
+    const answered = new WeakSet<net.Socket>();
+    flaky = await rawServer((s) => {
+      if (answered.has(s)) return void s.destroy();
+      answered.add(s);
+      s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    });
+    servers.push(garbage, closer, silent, flaky);
+    for (const name of ['none', 'garbage', 'closer', 'silent', 'flaky']) ports[name] = await freeTcpPort();
     const config = [
       'defaults',
       '  mode http',
@@ -76,6 +85,11 @@ describe('HTTP mode errors', () => {
       '  default_backend b_silent',
       'backend b_silent',
       `  server s1 127.0.0.1:${silent.port}`,
+      `frontend f_flaky`,
+      `  bind 127.0.0.1:${ports['flaky']}`,
+      '  default_backend b_flaky',
+      'backend b_flaky',
+      `  server s1 127.0.0.1:${flaky.port}`,
       '',
     ].join('\n');
     orcalb = await startOrcalb(config, { threads: 1 });
@@ -126,7 +140,9 @@ describe('HTTP mode errors', () => {
     c.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
     const r = await c.response();
     c.destroy();
-    assert.equal(r.head + r.body.toString('latin1'), HAPROXY_502);
+    // The head may carry `connection: close` when the body could not be delivered: only status and page are fixed.
+    assert.equal(r.status, 502);
+    assert.equal(r.body.toString('latin1'), HAPROXY_502.slice(HAPROXY_502.indexOf('\r\n\r\n') + 4));
     assert.equal(closer.seen() - before, 1);
   });
 
@@ -139,6 +155,21 @@ describe('HTTP mode errors', () => {
     assert.equal(r.status, 502);
     assert.equal(closer.seen() - before, 1);
   });
+
+  // HAProxy 2.6.12, measured with the same server: the second request of a keep-alive client whose server connection
+  // closes without a byte gets no answer, the client connection is closed (so the client retries by itself).
+  for (const [method, extra] of [['GET', ''], ['POST', 'Content-Length: 2\r\n\r\nhi']] as const) {
+    test(`a later ${method} of a keep-alive client whose server drops it: the client is closed, no 502, no replay`, async () => {
+      const c = await RawHttpConnection.open(ports['flaky'] ?? 0);
+      c.write('GET /g HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal((await c.response()).status, 200);
+      const before = flaky.seen();
+      c.write(`${method} /p HTTP/1.1\r\nHost: x\r\n${extra === '' ? '\r\n' : extra}`);
+      await c.waitClosed();
+      assert.equal(c.closed, true, 'bytes were sent before the close');
+      assert.equal(flaky.seen() - before, 1);
+    });
+  }
 
   test('a malformed request (space before the colon): 400 with HAProxy bytes, then the close', async () => {
     const c = await RawHttpConnection.open(ports['none'] ?? 0);
