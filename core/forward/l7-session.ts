@@ -307,10 +307,14 @@ class L7Session {
     if (!(await writeAll(this.client, serializeResponseHead({ ...res, headers }), this.fe.timeouts.client))) {
       return false;
     }
-    const down = await pipeBody(conn.reader, this.client, resFraming, {
-      read: be.timeouts.server,
-      write: this.fe.timeouts.client,
-    });
+    const slot = rt.serverSlots[conn.index];
+    const down = await pipeBody(
+      conn.reader,
+      this.client,
+      resFraming,
+      { read: be.timeouts.server, write: this.fe.timeouts.client },
+      (n) => slot?.addWide('bytesOut', n),
+    );
     if (down !== 'done') return false;
     // The request body must be complete too before either connection can carry another message; a server that
     // answered before reading it all leaves nothing to resynchronise on, so both sides close.
@@ -419,7 +423,8 @@ class L7Session {
     }
     this.upload = 'running';
     const timeouts = { read: this.fe.timeouts.client, write: be.timeouts.server };
-    void pipeBody(this.reader, conn.socket, framing, timeouts).then((outcome: BodyOutcome) => {
+    const slot = this.rt?.serverSlots[conn.index];
+    void pipeBody(this.reader, conn.socket, framing, timeouts, (n) => slot?.addWide('bytesIn', n)).then((outcome: BodyOutcome) => {
       this.upload = outcome;
       // A server that stops reading is the response side's business (502/504); a failing client aborts it all.
       if (outcome !== 'done' && outcome !== 'dst-failed') {
@@ -485,7 +490,9 @@ class L7Session {
     const fromServer = conn.reader.detach();
     const fromClient = this.reader.detach();
     this.client.write(fromServer.length > 0 ? Buffer.concat([head, fromServer]) : head);
+    const slot = this.rt?.serverSlots[conn.index];
     await pipeL4(this.client, conn.socket, pipeTimeouts(this.fe.timeouts, be.timeouts), {
+      onBytes: (up: boolean, n: number) => slot?.addWide(up ? 'bytesIn' : 'bytesOut', n),
       ...(fromClient.length > 0 ? { initial: fromClient } : {}),
     });
     this.releaseServer();

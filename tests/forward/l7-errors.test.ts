@@ -43,6 +43,7 @@ describe('HTTP mode errors', () => {
   const servers: Awaited<ReturnType<typeof rawServer>>[] = [];
   let closer: Awaited<ReturnType<typeof rawServer>>;
   let flaky: Awaited<ReturnType<typeof rawServer>>;
+  let eofPort = 0;
 
   before(async () => {
     const garbage = await rawServer((s) => s.end('garbage\r\n\r\n'));
@@ -56,8 +57,10 @@ describe('HTTP mode errors', () => {
       answered.add(s);
       s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
     });
-    servers.push(garbage, closer, silent, flaky);
-    for (const name of ['none', 'garbage', 'closer', 'silent', 'flaky']) ports[name] = await freeTcpPort();
+    const eof = await rawServer((s) => s.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil-close body'));
+    servers.push(garbage, closer, silent, flaky, eof);
+    eofPort = eof.port;
+    for (const name of ['none', 'garbage', 'closer', 'silent', 'flaky', 'eof']) ports[name] = await freeTcpPort();
     const config = [
       'defaults',
       '  mode http',
@@ -90,6 +93,11 @@ describe('HTTP mode errors', () => {
       '  default_backend b_flaky',
       'backend b_flaky',
       `  server s1 127.0.0.1:${flaky.port}`,
+      `frontend f_eof`,
+      `  bind 127.0.0.1:${ports['eof']}`,
+      '  default_backend b_eof',
+      'backend b_eof',
+      `  server s1 127.0.0.1:${eofPort}`,
       '',
     ].join('\n');
     orcalb = await startOrcalb(config, { threads: 1 });
@@ -170,6 +178,16 @@ describe('HTTP mode errors', () => {
       assert.equal(flaky.seen() - before, 1);
     });
   }
+
+  test('a response without a length is relayed until the server closes, with connection: close (as haproxy 2.6.12)', async () => {
+    const c = await RawHttpConnection.open(ports['eof'] ?? 0);
+    c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await c.response();
+    assert.equal(r.head, 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n');
+    assert.equal(r.body.toString(), 'until-close body');
+    assert.equal(c.closed, true);
+    c.destroy();
+  });
 
   test('a malformed request (space before the colon): 400 with HAProxy bytes, then the close', async () => {
     const c = await RawHttpConnection.open(ports['none'] ?? 0);
