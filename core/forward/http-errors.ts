@@ -32,10 +32,10 @@ function bodyOf(status: number): Buffer {
  * (400 on a parse error, 408 on `timeout http-request`): header names in their original case, `Connection: close`,
  * and the connection is closed afterwards. An errorfile for that status replaces it byte for byte. Pure.
  */
-export function earlyErrorBytes(status: 400 | 408 | 500 | 501, rules: readonly (HttpRules | undefined)[]): Buffer {
+export function earlyErrorBytes(status: 400 | 408 | 500, rules: readonly (HttpRules | undefined)[]): Buffer {
   const file = errorfileText(status, rules);
   if (file !== undefined) return Buffer.from(file, 'latin1');
-  const [reason] = MESSAGES[status] ?? ['Not Implemented'];
+  const [reason] = MESSAGES[status] ?? ['Internal Server Error'];
   const body = bodyOf(status);
   const head =
     `HTTP/1.1 ${status} ${reason}\r\nContent-length: ${body.length}\r\nCache-Control: no-cache\r\n` +

@@ -212,7 +212,9 @@ class L7Session {
           return parsed.head;
         }
         if (parsed.kind === 'error') {
-          await this.sendEarlyError(parsed.status === 501 ? 501 : 400);
+          // HAProxy 2.6's H1 layer answers every rejected head with its 400, even an over-long URI or an unknown
+          // transfer-coding (measured on 2.6.12): the parser's finer status is for logs only.
+          await this.sendEarlyError(400);
           return undefined;
         }
       }
@@ -516,8 +518,8 @@ class L7Session {
     return ok && !clientClose;
   }
 
-  /** 400/408/501 before any transaction: written as-is, then the connection is closed. */
-  private async sendEarlyError(status: 400 | 408 | 501): Promise<void> {
+  /** 400/408 before any transaction: written as-is, then the connection is closed. */
+  private async sendEarlyError(status: 400 | 408): Promise<void> {
     await writeAll(this.client, earlyErrorBytes(status, this.errorRules()), this.fe.timeouts.client);
   }
 
