@@ -147,6 +147,12 @@ class L7Session {
     this.addrs = addrs;
     this.reader = new SocketReader(client);
     if (initial !== undefined) this.reader.unshift(initial);
+    // A client that is gone (reset, or destroyed by a hard stop) ends the transaction at once instead of leaving it
+    // to wait on its server for up to `timeout server`.
+    client.once('close', () => {
+      this.aborted = true;
+      if (this.server !== undefined && !this.serverIdle) this.server.socket.destroy();
+    });
     this.feMode = httpModeOf(fe.options);
     this.beMode = this.be === undefined ? this.feMode : httpModeOf(this.be.options);
     this.ruleCtx =
@@ -255,7 +261,7 @@ class L7Session {
     const replayable = !hasBody && IDEMPOTENT.has(req.method);
     let attemptsLeft = be.retries;
     let res: ResponseHead;
-    this.aborted = false;
+    this.aborted = this.client.destroyed;
     for (;;) {
       let conn: ServerConn;
       try {
@@ -291,7 +297,7 @@ class L7Session {
     const conn = this.server;
     if (conn === undefined) return false;
     const resFlags = connFlags(res.headers);
-    if (res.status === 101) return this.tunnel(conn, res, req, be);
+    if (res.status === 101) return this.tunnel(conn, res, be);
     const resFraming = responseFraming(res, req.method);
     if (resFraming.kind === 'error') {
       this.releaseServer();
@@ -410,7 +416,8 @@ class L7Session {
    * and the caller appends it as a `set-cookie` header (before the http-response rules, as HAProxy does).
    */
   private setCookieValue(be: BackendConfig, serverIndex: number): string | undefined {
-    void be.servers[serverIndex];
+    void be;
+    void serverIndex;
     return undefined;
   }
 
@@ -486,8 +493,7 @@ class L7Session {
   }
 
   /** After a 101: the response head goes out, then both connections become one byte tunnel (`timeout tunnel`). */
-  private async tunnel(conn: ServerConn, res: ResponseHead, req: RequestHead, be: BackendConfig): Promise<boolean> {
-    void req;
+  private async tunnel(conn: ServerConn, res: ResponseHead, be: BackendConfig): Promise<boolean> {
     const head = serializeResponseHead({ ...res, headers: lowerNames(res.headers) });
     const fromServer = conn.reader.detach();
     const fromClient = this.reader.detach();

@@ -30,6 +30,7 @@ describe('HTTP mode server choice', () => {
       '  timeout connect 500ms',
       '  timeout client 5s',
       '  timeout server 5s',
+      '  timeout http-keep-alive 300ms',
       'frontend f_uri',
       `  bind 127.0.0.1:${ports['uri']}`,
       '  default_backend b_uri',
@@ -79,6 +80,16 @@ describe('HTTP mode server choice', () => {
       assert.equal(r.status, 200);
       assert.equal(serverOf(r.body), 'n1');
     }
+  });
+
+  test('timeout http-keep-alive: an idle keep-alive client is closed silently after it', async () => {
+    const c = await RawHttpConnection.open(ports['uri'] ?? 0);
+    c.write('GET /ka HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.equal((await c.response()).status, 200);
+    const t0 = performance.now();
+    await c.waitClosed(3000);
+    assert.equal(c.closed, true, 'bytes were sent before the close');
+    assert.ok(performance.now() - t0 >= 250, 'closed before timeout http-keep-alive');
   });
 
   test('a graceful stop closes an idle keep-alive client at once and orcalb exits', async () => {
