@@ -518,7 +518,12 @@ class L7Session {
       await writeAll(this.client, reply.raw, this.fe.timeouts.client);
       return false;
     }
-    const headers = withConnection(reply.head.headers.slice(), responseConnValue(clientClose, reply.head.version, req.version), false);
+    // An errorfile is sent as an HTTP message too: its header names come out in lower case, as HAProxy's do.
+    const headers = withConnection(
+      lowerNames(reply.head.headers),
+      responseConnValue(clientClose, reply.head.version, req.version),
+      false,
+    );
     const bytes = Buffer.concat([serializeResponseHead({ ...reply.head, headers }), reply.body]);
     const ok = await writeAll(this.client, bytes, this.fe.timeouts.client);
     return ok && !clientClose;
