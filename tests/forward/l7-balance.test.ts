@@ -1,5 +1,6 @@
 // L7 server choice through orcalb: `balance uri` keeps a URI on one server across connections, a dead server's
-// requests are redispatched before any byte reaches the client, and a graceful stop closes idle keep-alive clients.
+// requests are redispatched before any byte reaches the client, `accept-proxy` feeds X-Forwarded-For, keep-alive
+// idle clients are closed after `timeout http-keep-alive`, and a graceful stop closes idle keep-alive clients.
 // Test-runner thread; orcalb runs as a child process.
 
 import assert from 'node:assert/strict';
@@ -23,7 +24,7 @@ describe('HTTP mode server choice', () => {
     backends = await startHttpBackends(['n1', 'n2', 'n3']);
     const [p1, p2, p3] = backends.ports();
     const dead = await closedPort();
-    for (const name of ['uri', 'redispatch']) ports[name] = await freeTcpPort();
+    for (const name of ['uri', 'redispatch', 'proxy']) ports[name] = await freeTcpPort();
     const config = [
       'defaults',
       '  mode http',
@@ -47,6 +48,12 @@ describe('HTTP mode server choice', () => {
       '  retries 2',
       `  server dead 127.0.0.1:${dead}`,
       `  server n1 127.0.0.1:${p1}`,
+      'frontend f_proxy',
+      `  bind 127.0.0.1:${ports['proxy']} accept-proxy`,
+      '  option forwardfor except 127.0.0.0/8',
+      '  default_backend b_proxy',
+      'backend b_proxy',
+      `  server n2 127.0.0.1:${p2}`,
       '',
     ].join('\n');
     orcalb = await startOrcalb(config, { threads: 2 });
@@ -80,6 +87,16 @@ describe('HTTP mode server choice', () => {
       assert.equal(r.status, 200);
       assert.equal(serverOf(r.body), 'n1');
     }
+  });
+
+  test('accept-proxy: the address announced in the PROXY header is the X-Forwarded-For client', async () => {
+    const from = backends.requests.length;
+    const r = await rawRequest(
+      ports['proxy'] ?? 0,
+      'PROXY TCP4 203.0.113.9 127.0.0.1 40000 80\r\nGET /p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    assert.equal(r.status, 200);
+    assert.equal(backends.requests[from]?.head, 'GET /p HTTP/1.1\nhost: x\nx-forwarded-for: 203.0.113.9');
   });
 
   test('timeout http-keep-alive: an idle keep-alive client is closed silently after it', async () => {
