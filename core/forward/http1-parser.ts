@@ -117,7 +117,7 @@ export function requestFraming(head: RequestHead): BodyFraming {
   const te = headerValues(head.headers, 'transfer-encoding');
   const len = lengthOf(head.headers);
   if (te.length > 0) {
-    if (len !== undefined) return { kind: 'error', reason: 'both Content-Length and Transfer-Encoding' };
+    // Both headers: HAProxy 2.6 goes by Transfer-Encoding (the caller drops Content-Length and closes after).
     const codings = te.flatMap((v) => v.split(',').map((p) => p.trim().toLowerCase()));
     if (codings[codings.length - 1] !== 'chunked' || head.version === '1.0') return { kind: 'error', reason: 'bad TE' };
     return { kind: 'chunked' };

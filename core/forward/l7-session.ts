@@ -240,7 +240,8 @@ class L7Session {
   }
 
   /** One request/response exchange. Returns true when the client connection stays open for the next request. */
-  private async transaction(req: RequestHead): Promise<boolean> {
+  private async transaction(request: RequestHead): Promise<boolean> {
+    let req = request;
     const framing = requestFraming(req);
     if (framing.kind === 'error') {
       await this.sendEarlyError(400);
@@ -252,6 +253,13 @@ class L7Session {
     this.upload = framing.kind === 'none' ? 'done' : 'running';
     const reqFlags = connFlags(req.headers);
     let clientClose = clientWantsCloseForRequest(reqFlags, req.version);
+    // Transfer-Encoding with Content-Length (a smuggling shape): like HAProxy 2.6.12, the chunked framing wins,
+    // Content-Length is not forwarded, and the client connection is closed after the response.
+    const conflicting = framing.kind === 'chunked' && headerValue(req.headers, 'content-length') !== undefined;
+    if (conflicting) {
+      req = { ...req, headers: withoutContentLength(req.headers) };
+      clientClose = true;
+    }
     const rt = this.rt;
     const be = this.be;
     if (rt === undefined || be === undefined) return this.sendReply(503, req, clientClose);
@@ -306,7 +314,8 @@ class L7Session {
     const lengthKnown = resFraming.kind !== 'until-close';
     clientClose = clientWantsCloseForResponse(clientClose, lengthKnown, this.feMode) || this.stopping;
     const reusable = serverReusable(serverClose, resFlags, lengthKnown, res.version);
-    let headers = cleanConnection(res.headers);
+    // A chunked response never carries Content-Length on to the client (HAProxy drops it, measured on 2.6.12).
+    let headers = cleanConnection(resFraming.kind === 'chunked' ? withoutContentLength(res.headers) : res.headers);
     const cookie = this.setCookieValue(be, conn.index);
     if (cookie !== undefined) headers.push({ name: 'set-cookie', value: cookie });
     headers = applyHeaderRules(be.http?.response, headers, this.ruleCtx);
@@ -559,6 +568,10 @@ class L7Session {
       this.client.end();
     });
   }
+}
+
+function withoutContentLength(headers: readonly HeaderField[]): HeaderField[] {
+  return headers.filter((h) => h.name.toLowerCase() !== 'content-length');
 }
 
 /** HAProxy's HTX stores header names in lower case; its HTTP/1 output writes them so. */
