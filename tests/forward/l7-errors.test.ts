@@ -211,6 +211,7 @@ describe('HTTP mode errors', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers.find(([k]) => k === 'connection')?.[1], 'close');
     await c.waitClosed();
-    assert.match(eofHeads.at(-1) ?? '', /^POST \/ HTTP\/1\.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n/);
+    // The test server splits on blank lines only, so the chunked body may show up as an entry of its own.
+    assert.match(eofHeads.find((t) => t.startsWith('POST')) ?? '', /^POST \/ HTTP\/1\.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n/);
   });
 });
