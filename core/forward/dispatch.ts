@@ -33,6 +33,12 @@ export interface DispatchContext {
    */
   readonly prefer?: number;
   readonly preferDown?: boolean;
+  /**
+   * When the connection to `prefer` fails (cookie-persistence.ts PersistRedispatch): 'never' retries it until the
+   * retries run out, 'at-once' goes to the balancer after the first failure, 'on-last-retry' for the last retry.
+   * Default: the usual rule (shouldRedispatch).
+   */
+  readonly preferRedispatch?: 'never' | 'at-once' | 'on-last-retry';
 }
 
 export interface Dispatched {
@@ -76,7 +82,8 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
       rt.slot.add('connectErrors', 1);
       if (retriesLeft <= 0) throw lastError;
       retriesLeft--;
-      if (shouldRedispatch(rt, current, retriesLeft)) {
+      const direct = ctx.prefer === current.index && ctx.preferRedispatch !== undefined;
+      if (direct ? directRedispatch(ctx.preferRedispatch, retriesLeft) : shouldRedispatch(rt, current, retriesLeft)) {
         // Another server, at once: the failed one is skipped while any other is usable.
         tried.add(current.index);
         rt.serverSlots[current.index]?.add('redispatches', 1);
@@ -90,6 +97,12 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
       }
     }
   }
+}
+
+/** HAProxy's rule for a direct (cookie-persisted) connection that failed: no shortcut for non-hash algorithms. */
+function directRedispatch(policy: DispatchContext['preferRedispatch'], retriesLeft: number): boolean {
+  if (policy === 'at-once') return true;
+  return policy === 'on-last-retry' && retriesLeft === 0;
 }
 
 /** The persisted server of DispatchContext.prefer when it may take this request, else undefined. */

@@ -11,6 +11,7 @@ import { OrcaError } from '../errors.js';
 import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
 import { readProxyHeader } from '../proxy-protocol/parse.js';
 import type { BackendRuntime } from './backend-runtime.js';
+import { applyResponseCookie, persistedServer, persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
 import { dispatch } from './dispatch.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
 import { applyHeaderRules, type RuleContext } from './header-rules.js';
@@ -263,6 +264,8 @@ class L7Session {
     const rt = this.rt;
     const be = this.be;
     if (rt === undefined || be === undefined) return this.sendReply(503, req, clientClose);
+    const persist = this.persistence(rt, be, req);
+    if (persist?.headers !== undefined) req = { ...req, headers: persist.headers };
     const serverClose = serverWantsCloseForRequest(this.feMode, this.beMode);
     const outHead = serializeRequestHead({ ...req, headers: this.requestHeaders(req, be, serverClose) });
     const hasBody = framing.kind !== 'none';
@@ -273,7 +276,7 @@ class L7Session {
     for (;;) {
       let conn: ServerConn;
       try {
-        conn = await this.connect(rt, this.keyOf?.(req), this.persistedServer(req, be));
+        conn = await this.connect(rt, this.keyOf?.(req), persist?.decision);
       } catch (e) {
         if (e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED') return false;
         // No server, queue timeout, or every connect retry failed: HAProxy answers 503.
@@ -316,10 +319,15 @@ class L7Session {
     const reusable = serverReusable(serverClose, resFlags, lengthKnown, res.version);
     // A chunked response never carries Content-Length on to the client (HAProxy drops it, measured on 2.6.12).
     let headers = cleanConnection(resFraming.kind === 'chunked' ? withoutContentLength(res.headers) : res.headers);
-    const cookie = this.setCookieValue(be, conn.index);
-    if (cookie !== undefined) headers.push({ name: 'set-cookie', value: cookie });
     headers = applyHeaderRules(be.http?.response, headers, this.ruleCtx);
     headers = applyHeaderRules(this.fe.http?.response, headers, this.ruleCtx);
+    // Persistence cookies after the http-response rules, as HAProxy's http_process_res_common does.
+    const srvCfg = be.servers[conn.index];
+    if (be.cookie !== undefined && srvCfg !== undefined) {
+      // "Valid" only when the request went straight to the server its cookie named (no redispatch happened).
+      const direct = persist?.decision.status === 'valid' && persist.decision.server === conn.index;
+      headers = applyResponseCookie(be.cookie, srvCfg, req, { ...res, headers }, direct);
+    }
     headers = withConnection(lowerNames(headers), responseConnValue(clientClose, res.version, req.version), resFlags.upgrade);
     if (!(await writeAll(this.client, serializeResponseHead({ ...res, headers }), this.fe.timeouts.client))) {
       return false;
@@ -364,11 +372,11 @@ class L7Session {
    * when it is that server's, else (not on the first request, `http-reuse safe`) an idle one of this thread's pool,
    * else a new one. A held connection to another server goes to the pool.
    */
-  private async connect(
-    rt: BackendRuntime,
-    key: string | undefined,
-    prefer: number | undefined,
-  ): Promise<ServerConn> {
+  private async connect(rt: BackendRuntime, key: string | undefined, persist: PersistenceDecision | undefined): Promise<ServerConn> {
+    const direct =
+      persist?.server === undefined
+        ? {}
+        : { prefer: persist.server, preferDown: persist.forced, preferRedispatch: persist.redispatch };
     const held = this.server;
     const mayPool = this.transactions > 1;
     let picked: ServerConn | undefined;
@@ -378,7 +386,7 @@ class L7Session {
       thread: this.env.thread,
       ...(key === undefined ? {} : { key }),
       signal: this.env.stopSignal,
-      ...(prefer === undefined ? {} : { prefer, preferDown: rt.config.options.persist === true }),
+      ...direct,
       reuse: (index) => {
         if (held !== undefined && held.index === index && !held.socket.destroyed && !held.reader.atEnd) picked = held;
         else if (mayPool) picked = idlePool.take(rt.index, index);
@@ -409,25 +417,19 @@ class L7Session {
   }
 
   /**
-   * SEAM for cookie persistence (§4.2 `cookie`), written in parallel in core/forward/cookie-persistence.ts. When it
-   * lands: `return be.cookie === undefined ? undefined : persistedServer(be.cookie, req.headers, be.servers);`
-   * (dispatch then prefers that server: up, or down with `option persist`; redispatch moves on if it fails).
+   * Cookie persistence for this request (§4.2 `cookie`, cookie-persistence.ts): the server its cookie names and
+   * whether it may be used (up, or down with `option persist`), and the Cookie headers to forward. undefined when
+   * the backend has no `cookie` line.
    */
-  private persistedServer(req: RequestHead, be: BackendConfig): number | undefined {
-    void req;
-    void be;
-    return undefined;
-  }
-
-  /**
-   * SEAM for cookie persistence on the response: when core/forward/cookie-persistence.ts lands,
-   * `return be.cookie === undefined || server === undefined ? undefined : setCookieFor(be.cookie, server);`
-   * and the caller appends it as a `set-cookie` header (before the http-response rules, as HAProxy does).
-   */
-  private setCookieValue(be: BackendConfig, serverIndex: number): string | undefined {
-    void be;
-    void serverIndex;
-    return undefined;
+  private persistence(
+    rt: BackendRuntime,
+    be: BackendConfig,
+    req: RequestHead,
+  ): { decision: PersistenceDecision; headers: HeaderField[] | undefined } | undefined {
+    if (be.cookie === undefined) return undefined;
+    const lookup = persistedServer(be.cookie, req, be.servers);
+    const decision = persistenceDecision(lookup, (i) => rt.view.servers[i]?.isUp() === true, be.options);
+    return { decision, headers: lookup.rewrittenHeaders };
   }
 
   /**

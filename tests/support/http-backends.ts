@@ -27,6 +27,8 @@ export interface HttpBackends {
   /** Connections accepted so far, per server name (all when name is undefined). */
   connections(name?: string): number;
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
+  /** Stops one server: its listener closes (connects are refused) and its open connections are destroyed. */
+  stop(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startHttpBackends(names: readonly string[], handler: HttpH
   const requests: SeenRequest[] = [];
   const connCount = new Map<string, number>();
   const sockets = new Set<Socket>();
+  const socketsOf = new Map<string, Set<Socket>>();
   const ids = new WeakMap<Socket, number>();
   let nextConn = 0;
   const servers = await Promise.all(
@@ -68,7 +71,13 @@ export async function startHttpBackends(names: readonly string[], handler: HttpH
             ids.set(s, ++nextConn);
             connCount.set(name, (connCount.get(name) ?? 0) + 1);
             sockets.add(s);
-            s.on('close', () => sockets.delete(s));
+            const own = socketsOf.get(name) ?? new Set<Socket>();
+            socketsOf.set(name, own);
+            own.add(s);
+            s.on('close', () => {
+              sockets.delete(s);
+              own.delete(s);
+            });
             events.emit('change');
           });
           server.once('error', reject);
@@ -97,9 +106,16 @@ export async function startHttpBackends(names: readonly string[], handler: HttpH
         };
         events.on('change', check);
       }),
+    stop: async (name) => {
+      const server = servers[names.indexOf(name)];
+      if (server === undefined || !server.listening) return;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const s of socketsOf.get(name) ?? []) s.destroy();
+      await closed;
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
-      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await Promise.all(servers.filter((s) => s.listening).map((s) => new Promise<void>((r) => s.close(() => r()))));
     },
   };
 }

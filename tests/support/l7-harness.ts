@@ -3,7 +3,16 @@
 // another part of orcalb (http-request rules, errorfile, originalto, retry-on, cookie). Test-runner thread.
 
 import net from 'node:net';
-import type { BackendConfig, Config, FrontendConfig, HttpRules, ProxyOptions, ServerConfig, Timeouts } from '../../config/model.js';
+import type {
+  BackendConfig,
+  Config,
+  CookieConfig,
+  FrontendConfig,
+  HttpRules,
+  ProxyOptions,
+  ServerConfig,
+  Timeouts,
+} from '../../config/model.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
 import type { SessionEnv } from '../../core/forward/l4-session.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
@@ -32,6 +41,9 @@ export interface L7HarnessSpec {
   readonly retryOn?: readonly string[];
   readonly retries?: number;
   readonly server?: Partial<ServerConfig>;
+  /** `cookie` line of the backend, and each server's `cookie VALUE` (same order as serverPorts). */
+  readonly cookie?: CookieConfig;
+  readonly serverCookies?: readonly string[];
 }
 
 export interface L7Harness {
@@ -49,7 +61,10 @@ export function httpRules(over: Partial<HttpRules>): HttpRules {
 export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
   const options: ProxyOptions = { ...HTTP_OPTIONS, ...spec.options };
   const timeouts: Timeouts = { connect: 1000, client: 5000, server: 5000, ...spec.timeouts };
-  const servers = spec.serverPorts.map((p, i) => serverConfig(`s${i + 1}`, p, { check: false, ...spec.server }));
+  const servers = spec.serverPorts.map((p, i) => {
+    const cookie = spec.serverCookies?.[i];
+    return serverConfig(`s${i + 1}`, p, { check: false, ...spec.server, ...(cookie === undefined ? {} : { cookie }) });
+  });
   const backend: BackendConfig = {
     source: SOURCE,
     name: 'be',
@@ -65,6 +80,7 @@ export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
     disabled: false,
     ...(spec.backendHttp === undefined ? {} : { http: spec.backendHttp }),
     ...(spec.retryOn === undefined ? {} : { retryOn: spec.retryOn }),
+    ...(spec.cookie === undefined ? {} : { cookie: spec.cookie }),
   };
   const frontend: FrontendConfig = {
     source: SOURCE,
