@@ -10,6 +10,7 @@ const MESSAGES: Readonly<Record<number, readonly [string, string]>> = {
   400: ['Bad request', 'Your browser sent an invalid request.'],
   403: ['Forbidden', 'Request forbidden by administrative rules.'],
   408: ['Request Time-out', "Your browser didn't send a complete request in time."],
+  422: ['Unprocessable Content', 'The server cannot process the contained instructions.'],
   500: ['Internal Server Error', 'An internal server error occurred.'],
   502: ['Bad Gateway', 'The server returned an invalid or incomplete response.'],
   503: ['Service Unavailable', 'No server is available to handle this request.'],
@@ -32,14 +33,16 @@ function bodyOf(status: number): Buffer {
  * (400 on a parse error, 408 on `timeout http-request`): header names in their original case, `Connection: close`,
  * and the connection is closed afterwards. An errorfile for that status replaces it byte for byte. Pure.
  */
-export function earlyErrorBytes(status: 400 | 408 | 500, rules: readonly (HttpRules | undefined)[]): Buffer {
+export function earlyErrorBytes(status: 400 | 408 | 422 | 500, rules: readonly (HttpRules | undefined)[]): Buffer {
   const file = errorfileText(status, rules);
   if (file !== undefined) return Buffer.from(file, 'latin1');
   const [reason] = MESSAGES[status] ?? ['Internal Server Error'];
   const body = bodyOf(status);
+  // HAProxy 2.6.12's 422 page (a coding before chunked) has no Connection line; the connection is closed all the same.
+  const connection = status === 422 ? '' : 'Connection: close\r\n';
   const head =
     `HTTP/1.1 ${status} ${reason}\r\nContent-length: ${body.length}\r\nCache-Control: no-cache\r\n` +
-    'Connection: close\r\nContent-Type: text/html\r\n\r\n';
+    `${connection}Content-Type: text/html\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 

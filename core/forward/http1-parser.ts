@@ -21,7 +21,7 @@ export interface ResponseHead {
 export type HeadResult<H> =
   | { kind: 'incomplete' }
   | { kind: 'ok'; head: H; length: number }
-  | { kind: 'error'; status: 400 | 414 | 431 | 501 | 505; reason: string };
+  | { kind: 'error'; status: 400 | 414 | 422 | 431 | 501 | 505; reason: string };
 export interface ParseLimits {
   readonly maxHeadBytes: number;
   readonly maxHeaders?: number;

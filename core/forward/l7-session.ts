@@ -221,7 +221,7 @@ class L7Session {
         if (parsed.kind === 'error') {
           // HAProxy 2.6's H1 layer answers every rejected head with its 400, even an over-long URI or an unknown
           // transfer-coding (measured on 2.6.12): the parser's finer status is for logs only.
-          await this.sendEarlyError(400);
+          await this.sendEarlyError(parsed.status === 422 ? 422 : 400);
           return undefined;
         }
       }
@@ -245,7 +245,8 @@ class L7Session {
     let req = request;
     const framing = requestFraming(req);
     if (framing.kind === 'error') {
-      await this.sendEarlyError(400);
+      // The parser tags `gzip, chunked` and the like with 422, as HAProxy 2.6 answers them; the rest is a 400.
+      await this.sendEarlyError((framing as { readonly status?: number }).status === 422 ? 422 : 400);
       return false;
     }
     this.transactions++;
@@ -540,8 +541,8 @@ class L7Session {
     return ok && !clientClose;
   }
 
-  /** 400/408 before any transaction: written as-is, then the connection is closed. */
-  private async sendEarlyError(status: 400 | 408): Promise<void> {
+  /** 400/408/422 before any transaction: written as-is, then the connection is closed. */
+  private async sendEarlyError(status: 400 | 408 | 422): Promise<void> {
     await writeAll(this.client, earlyErrorBytes(status, this.errorRules()), this.fe.timeouts.client);
   }
 

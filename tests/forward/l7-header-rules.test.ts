@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import type { HeaderRule, HttpRules } from '../../config/model.js';
 import { applyHeaderRules, expandValue } from '../../core/forward/header-rules.js';
 import { earlyErrorBytes, errorReply } from '../../core/forward/http-errors.js';
-import { HAPROXY_400, HAPROXY_408, HAPROXY_503 } from '../support/http-error-pages.js';
+import { HAPROXY_400, HAPROXY_408, HAPROXY_422, HAPROXY_503 } from '../support/http-error-pages.js';
 
 const at = { file: 't.cfg', line: 1 };
 
@@ -68,9 +68,10 @@ describe('header rules', () => {
 });
 
 describe('error pages', () => {
-  test('400 and 408 are HAProxy 2.6 bytes; 503 is built as a message (lower-case names)', () => {
+  test('400, 408 and 422 are HAProxy 2.6 bytes; 503 is built as a message (lower-case names)', () => {
     assert.equal(earlyErrorBytes(400, []).toString('latin1'), HAPROXY_400);
     assert.equal(earlyErrorBytes(408, []).toString('latin1'), HAPROXY_408);
+    assert.equal(earlyErrorBytes(422, []).toString('latin1'), HAPROXY_422);
     const r = errorReply(503, []);
     assert.ok('head' in r);
     const text = `HTTP/1.1 ${r.head.status} ${r.head.reason}\r\n${r.head.headers.map((h) => `${h.name}: ${h.value}\r\n`).join('')}\r\n${r.body.toString('latin1')}`;

@@ -1,5 +1,5 @@
 // HAProxy 2.6.12's error answers exactly as captured from /usr/sbin/haproxy on the wire, for byte comparisons in the
-// L7 tests: 400/408 written by its H1 layer (original case, Connection: close), 502/503/504 built as HTTP messages
+// L7 tests: 400/408/422 written by its H1 layer (original case, Connection: close), 502/503/504 built as HTTP messages
 // (lower-case names, no Connection header for a keep-alive HTTP/1.1 client). Test-runner thread.
 
 export const HAPROXY_400 =
@@ -9,6 +9,11 @@ export const HAPROXY_400 =
 export const HAPROXY_408 =
   'HTTP/1.1 408 Request Time-out\r\nContent-length: 110\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n' +
   "<html><body><h1>408 Request Time-out</h1>\nYour browser didn't send a complete request in time.\n</body></html>\n";
+
+/** A request with a transfer coding before chunked: no Connection line in this one. */
+export const HAPROXY_422 =
+  'HTTP/1.1 422 Unprocessable Content\r\nContent-length: 116\r\nCache-Control: no-cache\r\nContent-Type: text/html\r\n\r\n' +
+  '<html><body><h1>422 Unprocessable Content</h1>\nThe server cannot process the contained instructions.\n</body></html>\n';
 
 export const HAPROXY_502 =
   'HTTP/1.1 502 Bad Gateway\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n' +
