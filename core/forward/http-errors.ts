@@ -56,7 +56,8 @@ export function errorReply(status: number, rules: readonly (HttpRules | undefine
   const file = errorfileText(status, rules);
   if (file !== undefined) {
     const bytes = Buffer.from(file, 'latin1');
-    const parsed = parseResponseHead(bytes, { maxHeadBytes: bytes.length + 1 });
+    // The limit is tune.bufsize, as for any response head (HAProxy refuses a larger errorfile at load).
+    const parsed = parseResponseHead(bytes, { maxHeadBytes: 16384 });
     if (parsed.kind !== 'ok') return { raw: bytes };
     const body = bytes.subarray(parsed.length);
     // HAProxy recomputes nothing in an errorfile but sends it as a message: keep its headers, drop Connection.

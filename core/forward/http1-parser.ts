@@ -41,9 +41,11 @@ function headLines(buf: Buffer, limits: ParseLimits): { lines: string[]; length:
   // Leading empty lines before a request are tolerated (RFC 9112 §2.2).
   let start = 0;
   while (buf.length >= start + 2 && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+  // maxHeadBytes is tune.bufsize; HAProxy keeps tune.maxrewrite (1024) of the buffer free for rewrites.
+  const max = limits.maxHeadBytes - 1024;
   const end = buf.indexOf(CRLFCRLF, start);
-  if (end < 0) return buf.length >= limits.maxHeadBytes ? 'too-big' : 'incomplete';
-  if (end + 4 > limits.maxHeadBytes) return 'too-big';
+  if (end < 0) return buf.length >= max ? 'too-big' : 'incomplete';
+  if (end + 4 > max) return 'too-big';
   return { lines: buf.subarray(start, end).toString('latin1').split('\r\n'), length: end + 4 };
 }
 

@@ -48,8 +48,8 @@ import { pipeL4 } from './l4-pipe.js';
 import type { SessionEnv } from './l4-session.js';
 import { pipeTimeouts } from './timeouts.js';
 
-/** tune.bufsize (16384) minus tune.maxrewrite (1024): the largest head HAProxy 2.6 accepts by default. */
-const MAX_HEAD_BYTES = 16384 - 1024;
+/** tune.bufsize, HAProxy's default; the parser keeps tune.maxrewrite (1024) of it free, as HAProxy does. */
+const MAX_HEAD_BYTES = 16384;
 /** HAProxy's limit on header fields per message (tune.http.maxhdr). */
 const MAX_HEADERS = 101;
 /** How long a closing client may take to send its FIN before the socket is dropped (lingering close). */
