@@ -61,3 +61,14 @@ export function applyHeaderRules(
   }
   return out;
 }
+
+/** HAProxy's HTX stores header names in lower case and its HTTP/1 output writes them so. Pure; new array. */
+export function lowerNames(headers: readonly HeaderField[]): HeaderField[] {
+  return headers.map((h) => ({ name: h.name.toLowerCase(), value: h.value }));
+}
+
+/** The list without any field called `name` (case-insensitive). Pure; new array. */
+export function withoutHeader(headers: readonly HeaderField[], name: string): HeaderField[] {
+  const lower = name.toLowerCase();
+  return headers.filter((h) => h.name.toLowerCase() !== lower);
+}

@@ -1,8 +1,7 @@
-// One client connection in mode http (HAProxy 2.6 §4 "HTTP connection modes", §4.2 timeouts, option forwardfor,
-// retries), start to end: request heads read one at a time (pipelined requests answered in order), a server chosen
-// per request (L7 hash keys, keep-alive reuse), bodies streamed both ways, canned errors, upgrade to a tunnel on 101.
-// Forwarder threads. Every failure ends in closing this client only: nothing here may throw into the event loop.
-// Over 300 lines because the transaction is one state machine; the pieces it uses live in the l7-*.ts files.
+// One client connection in mode http (HAProxy 2.6 §4 HTTP connection modes, §4.2 timeouts, forwardfor, retries, cookie):
+// requests in order, a server per request (L7 keys, persistence, keep-alive reuse), bodies streamed, errors, 101 tunnel.
+// Forwarder threads; every failure closes this client only. Over 400 lines: one state machine whose fields every step
+// reads; the steps that need none live in l7-head-wait.ts, l7-replies.ts, l7-body-pipe.ts, l7-connection-mode.ts.
 
 import type net from 'node:net';
 import type { BackendConfig, FrontendConfig, HttpRules } from '../../config/model.js';
@@ -14,12 +13,9 @@ import type { BackendRuntime } from './backend-runtime.js';
 import { applyResponseCookie, persistedServer, persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
 import { dispatch } from './dispatch.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
-import { applyHeaderRules, type RuleContext } from './header-rules.js';
-import { earlyErrorBytes, errorReply } from './http-errors.js';
+import { applyHeaderRules, lowerNames, withoutHeader, type RuleContext } from './header-rules.js';
 import {
   headerValue,
-  parseRequestHead,
-  parseResponseHead,
   requestFraming,
   responseFraming,
   serializeRequestHead,
@@ -43,28 +39,18 @@ import {
   type HttpMode,
 } from './l7-connection-mode.js';
 import { IdleServerPool, type ServerConn } from './l7-idle-pool.js';
+import { lingeringClose, sendEarlyError, sendReply } from './l7-replies.js';
+import { retryAllowed, waitRequestHead, waitResponseHead } from './l7-head-wait.js';
 import { SocketReader, writeAll } from './l7-socket-reader.js';
 import { pipeL4 } from './l4-pipe.js';
 import type { SessionEnv } from './l4-session.js';
 import { pipeTimeouts } from './timeouts.js';
 
-/** tune.bufsize, HAProxy's default; the parser keeps tune.maxrewrite (1024) of it free, as HAProxy does. */
-const MAX_HEAD_BYTES = 16384;
-/** HAProxy's limit on header fields per message (tune.http.maxhdr). */
-const MAX_HEADERS = 101;
-/** How long a closing client may take to send its FIN before the socket is dropped (lingering close). */
-const LINGER_MS = 1000;
 /** Methods RFC 9110 §9.2.2 calls idempotent: the only ones replayed after a server failed mid-request. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** This thread's idle server connections (module state: one per forwarder thread). */
 const idlePool = new IdleServerPool();
-
-/** What the response wait produced. */
-type ResponseWait =
-  | { kind: 'head'; head: ResponseHead }
-  | { kind: 'error'; status: 502 | 504; retryable: boolean; empty?: boolean }
-  | { kind: 'aborted' };
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`) in HTTP mode. Same contract as
@@ -174,7 +160,7 @@ class L7Session {
       const req = await this.readRequestHead(first);
       if (req === undefined || !(await this.transaction(req))) break;
     }
-    await this.lingeringClose();
+    await lingeringClose(this.client, this.reader);
   }
 
   /** Closes the server connection (used or idle) and releases its slot. Idempotent. */
@@ -200,44 +186,17 @@ class L7Session {
     this.env.accounting.serverClosed(this.env.thread, this.rt.index, s.slotIndex);
   }
 
-  /**
-   * Waits for a complete request head. The first request must arrive within `timeout http-request` from the accept
-   * (else 408, even with no byte, as HAProxy 2.6 does); later ones may idle `timeout http-keep-alive` first, and
-   * once a byte came the head must complete within `timeout http-request`. undefined: the client is to be closed.
-   */
+  /** The next request head, or undefined once the client is to be closed (after HAProxy's 400/408/422 if any). */
   private async readRequestHead(first: boolean): Promise<RequestHead | undefined> {
-    const t = this.fe.timeouts;
-    const requestLimit = t.httpRequest ?? t.client;
-    const idleLimit = t.httpKeepAlive ?? t.httpRequest ?? t.client;
-    let deadline = first && requestLimit !== undefined ? performance.now() + requestLimit : undefined;
-    for (;;) {
-      if (this.reader.size > 0) {
-        if (deadline === undefined && requestLimit !== undefined) deadline = performance.now() + requestLimit;
-        const parsed = parseRequestHead(this.reader.peek(), { maxHeadBytes: MAX_HEAD_BYTES, maxHeaders: MAX_HEADERS });
-        if (parsed.kind === 'ok') {
-          this.reader.consume(parsed.length);
-          return parsed.head;
-        }
-        if (parsed.kind === 'error') {
-          // HAProxy 2.6's H1 layer answers every rejected head with its 400, even an over-long URI or an unknown
-          // transfer-coding (measured on 2.6.12): the parser's finer status is for logs only.
-          await this.sendEarlyError(parsed.status === 422 ? 422 : 400);
-          return undefined;
-        }
-      }
-      // A client that leaves mid-head gets nothing more (HAProxy closes silently on a truncated request).
-      if (this.reader.atEnd) return undefined;
-      const waiting = this.reader.size > 0 || first;
-      const limit = waiting ? (deadline === undefined ? undefined : deadline - performance.now()) : idleLimit;
-      if (!waiting && this.stopping) return undefined;
-      this.idle = !waiting;
-      const got = await this.reader.wait(limit, this.reader.size > 0);
-      this.idle = false;
-      if (got === 'timeout') {
-        if (waiting) await this.sendEarlyError(408);
-        return undefined;
-      }
-    }
+    const got = await waitRequestHead(this.reader, {
+      timeouts: this.fe.timeouts,
+      first,
+      stopping: () => this.stopping,
+      idle: (idle) => (this.idle = idle),
+    });
+    if (got.kind === 'head') return got.head;
+    if (got.kind === 'refuse') await this.sendEarlyError(got.status);
+    return undefined;
   }
 
   /** One request/response exchange. Returns true when the client connection stays open for the next request. */
@@ -259,7 +218,7 @@ class L7Session {
     // Content-Length is not forwarded, and the client connection is closed after the response.
     const conflicting = framing.kind === 'chunked' && headerValue(req.headers, 'content-length') !== undefined;
     if (conflicting) {
-      req = { ...req, headers: withoutContentLength(req.headers) };
+      req = { ...req, headers: withoutHeader(req.headers, 'content-length') };
       clientClose = true;
     }
     const rt = this.rt;
@@ -291,7 +250,12 @@ class L7Session {
         return this.sendReply(502, req, clientClose);
       }
       this.startUpload(conn, framing, be);
-      const wait = await this.readResponseHead(conn, req);
+      const wait = await waitResponseHead(conn, this.client, {
+        server: be.timeouts.server,
+        client: this.fe.timeouts.client,
+        method: req.method,
+        aborted: () => this.aborted,
+      });
       if (wait.kind === 'head') {
         res = wait.head;
         break;
@@ -300,7 +264,7 @@ class L7Session {
       if (wait.kind === 'aborted') return false;
       // A request the server dropped is replayed only when safe (§4.2 retry-on): idempotent, no body to resend, and
       // retry-on names this failure (the default, conn-failure, names none of these).
-      if (wait.retryable && replayable && attemptsLeft-- > 0 && this.retryOn(be, wait.status, wait.empty === true)) continue;
+      if (wait.retryable && replayable && attemptsLeft-- > 0 && retryAllowed(be.retryOn, wait.status, wait.empty === true)) continue;
       // HAProxy's abort_keep_alive (http_wait_for_response, TX_NOT_FIRST): a later request of a keep-alive client
       // whose server closed without a byte gets no 502, the client connection is closed so that it retries itself.
       if (wait.empty === true && this.transactions > 1) return false;
@@ -319,7 +283,7 @@ class L7Session {
     clientClose = clientWantsCloseForResponse(clientClose, lengthKnown, this.feMode) || this.stopping;
     const reusable = serverReusable(serverClose, resFlags, lengthKnown, res.version);
     // A chunked response never carries Content-Length on to the client (HAProxy drops it, measured on 2.6.12).
-    let headers = cleanConnection(resFraming.kind === 'chunked' ? withoutContentLength(res.headers) : res.headers);
+    let headers = cleanConnection(resFraming.kind === 'chunked' ? withoutHeader(res.headers, 'content-length') : res.headers);
     headers = applyHeaderRules(be.http?.response, headers, this.ruleCtx);
     headers = applyHeaderRules(this.fe.http?.response, headers, this.ruleCtx);
     // Persistence cookies after the http-response rules, as HAProxy's http_process_res_common does.
@@ -461,49 +425,6 @@ class L7Session {
   /** The client failed during the current transaction: no answer is to be sent. */
   private aborted = false;
 
-  /**
-   * Waits for the final response head within `timeout server`, relaying 1xx interim responses (100 Continue) to
-   * the client on the way. 502 on garbage or a close, 504 on the timeout.
-   */
-  private async readResponseHead(conn: ServerConn, req: RequestHead): Promise<ResponseWait> {
-    const limit = this.be?.timeouts.server;
-    for (;;) {
-      if (this.aborted) return { kind: 'aborted' };
-      if (conn.reader.size > 0) {
-        const parsed = parseResponseHead(conn.reader.peek(), { maxHeadBytes: MAX_HEAD_BYTES, maxHeaders: MAX_HEADERS });
-        if (parsed.kind === 'error') return { kind: 'error', status: 502, retryable: true };
-        if (parsed.kind === 'ok') {
-          conn.reader.consume(parsed.length);
-          const head = parsed.head;
-          if (head.status >= 200 || head.status === 101) return { kind: 'head', head };
-          const interim = serializeResponseHead({ ...head, headers: lowerNames(head.headers) });
-          if (!(await writeAll(this.client, interim, this.fe.timeouts.client))) return { kind: 'aborted' };
-          continue;
-        }
-      }
-      if (conn.reader.atEnd) {
-        if (this.aborted) return { kind: 'aborted' };
-        // Closed before a complete head: `empty` when not a byte came (retry-on empty-response, abort_keep_alive).
-        const empty = conn.reader.size === 0;
-        return { kind: 'error', status: 502, retryable: req.method !== 'CONNECT', empty };
-      }
-      const got = await conn.reader.wait(limit, conn.reader.size > 0);
-      if (got === 'timeout') return { kind: 'error', status: 504, retryable: true };
-    }
-  }
-
-  /**
-   * True when `retry-on` (default: conn-failure only) allows replaying after this failure: `response-timeout` for a
-   * 504, `empty-response` for a close without a byte, `junk-response` for an incomplete or invalid head,
-   * `all-retryable-errors` for all of them.
-   */
-  private retryOn(be: BackendConfig, status: 502 | 504, empty: boolean): boolean {
-    const on = be.retryOn ?? ['conn-failure'];
-    if (on.includes('all-retryable-errors')) return true;
-    if (status === 504) return on.includes('response-timeout');
-    return on.includes(empty ? 'empty-response' : 'junk-response');
-  }
-
   /** After a 101: the response head goes out, then both connections become one byte tunnel (`timeout tunnel`). */
   private async tunnel(conn: ServerConn, res: ResponseHead, be: BackendConfig): Promise<boolean> {
     const head = serializeResponseHead({ ...res, headers: lowerNames(res.headers) });
@@ -519,65 +440,17 @@ class L7Session {
     return false;
   }
 
-  /**
-   * Sends HAProxy's answer for `status` (errorfile first: backend, then frontend) with the Connection value the
-   * client's mode calls for. Returns true when the client connection stays open.
-   */
-  private async sendReply(status: number, req: RequestHead, closeAsked: boolean): Promise<boolean> {
-    const clientClose = closeAsked || this.upload !== 'done' || this.stopping;
-    const reply = errorReply(status, this.errorRules());
-    if ('raw' in reply) {
-      await writeAll(this.client, reply.raw, this.fe.timeouts.client);
-      return false;
-    }
-    // An errorfile is sent as an HTTP message too: its header names come out in lower case, as HAProxy's do.
-    const headers = withConnection(
-      lowerNames(reply.head.headers),
-      responseConnValue(clientClose, reply.head.version, req.version),
-      false,
-    );
-    const bytes = Buffer.concat([serializeResponseHead({ ...reply.head, headers }), reply.body]);
-    const ok = await writeAll(this.client, bytes, this.fe.timeouts.client);
-    return ok && !clientClose;
+  /** HAProxy's answer for `status` (l7-replies.ts); an unread request body closes the client after it. */
+  private sendReply(status: number, req: RequestHead, closeAsked: boolean): Promise<boolean> {
+    const close = closeAsked || this.upload !== 'done' || this.stopping;
+    return sendReply(this.client, this.fe.timeouts.client, this.errorRules(), status, req.version, close);
   }
 
-  /** 400/408/422 before any transaction: written as-is, then the connection is closed. */
-  private async sendEarlyError(status: 400 | 408 | 422): Promise<void> {
-    await writeAll(this.client, earlyErrorBytes(status, this.errorRules()), this.fe.timeouts.client);
+  private sendEarlyError(status: 400 | 408 | 422): Promise<void> {
+    return sendEarlyError(this.client, this.fe.timeouts.client, this.errorRules(), status);
   }
 
   private errorRules(): (HttpRules | undefined)[] {
     return [this.be?.http, this.fe.http];
   }
-
-  /**
-   * Ends the client connection as HAProxy does: our FIN after the last response, then a short wait for the client's
-   * own close while its leftover bytes are discarded, so the kernel does not answer them with a reset that would
-   * destroy the response still in flight.
-   */
-  private async lingeringClose(): Promise<void> {
-    if (this.client.destroyed) return;
-    this.reader.detach();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, LINGER_MS);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.client.on('data', () => undefined);
-      this.client.once('end', done);
-      this.client.once('close', done);
-      this.client.resume();
-      this.client.end();
-    });
-  }
-}
-
-function withoutContentLength(headers: readonly HeaderField[]): HeaderField[] {
-  return headers.filter((h) => h.name.toLowerCase() !== 'content-length');
-}
-
-/** HAProxy's HTX stores header names in lower case; its HTTP/1 output writes them so. */
-function lowerNames(headers: readonly HeaderField[]): HeaderField[] {
-  return headers.map((h) => ({ name: h.name.toLowerCase(), value: h.value }));
 }
