@@ -1,5 +1,5 @@
 // The users' shared/seed/haproxy-http.cfg, addresses moved to 127.0.0.1, run under real HAProxy 2.6 and under
-// orcalb --threads 2 in front of the same 4 self-naming backends; the same client script runs against both and
+// orcalb --threads 2, each in front of 4 self-naming backends; the same client script runs against both and
 // what the backends received (heads, one connection per request) and what the client received must be identical.
 // Variants: the seed as is (`except 127.0.0.0/8`: no X-Forwarded-For), `except 10.0.0.0/8` (header added), and
 // `option http-keep-alive` in place of http-server-close. Test-runner thread.
@@ -43,7 +43,7 @@ async function script(port: number, backends: HttpBackends): Promise<Transcript>
   };
   const isClosed = async (c: RawHttpConnection): Promise<boolean> =>
     c
-      .waitClosed(300)
+      .waitClosed(200)
       .then(() => true)
       .catch(() => false);
 
@@ -81,6 +81,13 @@ async function script(port: number, backends: HttpBackends): Promise<Transcript>
   await exchange(post, `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`, 1);
   t.closes.push(await isClosed(post));
   post.destroy();
+  // Expect: 100-continue: the interim answer is relayed before the body is sent.
+  const cont = await RawHttpConnection.open(port);
+  cont.write('POST /cont HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n');
+  t.client.push(clientHead((await cont.response()).head));
+  await exchange(cont, 'body', 1);
+  t.closes.push(await isClosed(cont));
+  cont.destroy();
 
   const seen = backends.requests.slice(from);
   t.backend = seen.map((r) => `${r.server}: ${r.head} [body ${r.bodyBytes}]`);
@@ -90,43 +97,41 @@ async function script(port: number, backends: HttpBackends): Promise<Transcript>
   return t;
 }
 
-/** Runs the script against haproxy and against orcalb on the same backends. */
+/**
+ * Runs the script against haproxy and against orcalb at the same time, each in front of its own 4 backends (same
+ * names, so the transcripts compare directly).
+ */
 async function bothWays(
-  backends: HttpBackends,
+  farms: { haproxy: HttpBackends; orcalb: HttpBackends },
   overrides: SeedHttpOverrides,
   threads = 2,
 ): Promise<{ haproxy: Transcript; orcalb: Transcript }> {
   const hPort = await freeTcpPort();
-  const h = await startHaproxy(await seedHttpConfig(hPort, backends.ports(), overrides), { readyPort: hPort });
-  let haproxy: Transcript;
-  try {
-    haproxy = await script(hPort, backends);
-  } finally {
-    await h.stop();
-  }
   const oPort = await freeTcpPort();
-  const o = await startOrcalb(await seedHttpConfig(oPort, backends.ports(), overrides), {
-    threads,
-    fileName: 'haproxy-http.cfg',
-  });
+  const [h, o] = await Promise.all([
+    startHaproxy(await seedHttpConfig(hPort, farms.haproxy.ports(), overrides), { readyPort: hPort }),
+    startOrcalb(await seedHttpConfig(oPort, farms.orcalb.ports(), overrides), { threads, fileName: 'haproxy-http.cfg' }),
+  ]);
   try {
-    return { haproxy, orcalb: await script(oPort, backends) };
+    const [haproxy, orcalb] = await Promise.all([script(hPort, farms.haproxy), script(oPort, farms.orcalb)]);
+    return { haproxy, orcalb };
   } finally {
-    await o.stop();
+    await Promise.all([h.stop(), o.stop()]);
   }
 }
 
 describe('seed haproxy-http.cfg: orcalb --threads 2 side by side with haproxy 2.6', () => {
-  let backends: HttpBackends;
+  let farms: { haproxy: HttpBackends; orcalb: HttpBackends };
   before(async () => {
-    backends = await startHttpBackends(NODES);
+    farms = { haproxy: await startHttpBackends(NODES), orcalb: await startHttpBackends(NODES) };
   });
   after(async () => {
-    await backends.close();
+    await farms.haproxy.close();
+    await farms.orcalb.close();
   });
 
   test('as shipped (server-close, except 127.0.0.0/8): same heads, round robin, no X-Forwarded-For for 127.0.0.1', async () => {
-    const { haproxy, orcalb } = await bothWays(backends, {});
+    const { haproxy, orcalb } = await bothWays(farms, {});
     assert.deepEqual(orcalb, haproxy);
     // The facts the comparison covers, stated on their own so a change in both subjects is noticed too.
     assert.deepEqual(
@@ -139,7 +144,7 @@ describe('seed haproxy-http.cfg: orcalb --threads 2 side by side with haproxy 2.
   });
 
   test('except 10.0.0.0/8: x-forwarded-for: 127.0.0.1 is appended, after a client-sent one', async () => {
-    const { haproxy, orcalb } = await bothWays(backends, { forwardforExcept: '10.0.0.0/8' });
+    const { haproxy, orcalb } = await bothWays(farms, { forwardforExcept: '10.0.0.0/8' });
     assert.deepEqual(orcalb, haproxy);
     assert.ok(orcalb.backend.every((l) => /\nx-forwarded-for: 127\.0\.0\.1(\n| \[)/.test(l)));
     assert.match(orcalb.backend[2] ?? '', /x-forwarded-for: 192\.0\.2\.7\nx-forwarded-for: 127\.0\.0\.1/);
@@ -148,7 +153,7 @@ describe('seed haproxy-http.cfg: orcalb --threads 2 side by side with haproxy 2.
   // One forwarder here: idle server connections are pooled per thread, and haproxy may take one from another thread
   // where orcalb opens a new one, so only a single thread gives both the same reuse sequence.
   test('with option http-keep-alive (--threads 1): same heads and the same server-connection reuse as haproxy', async () => {
-    const { haproxy, orcalb } = await bothWays(backends, { defaultsExtra: ['option http-keep-alive'] }, 1);
+    const { haproxy, orcalb } = await bothWays(farms, { defaultsExtra: ['option http-keep-alive'] }, 1);
     assert.deepEqual(orcalb, haproxy);
     // http-reuse safe: a later request of a session reuses an idle connection left by an earlier session.
     assert.ok(orcalb.connectionReuse.some((r) => r >= 0));
