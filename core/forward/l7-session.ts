@@ -273,7 +273,9 @@ class L7Session {
     const conn = this.server;
     if (conn === undefined) return false;
     const resFlags = connFlags(res.headers);
-    if (res.status === 101) return this.tunnel(conn, res, be);
+    // A protocol switch, or a CONNECT the server accepted: from here on, bytes both ways (HAProxy's tunnel mode).
+    const connected = req.method === 'CONNECT' && res.status >= 200 && res.status < 300;
+    if (res.status === 101 || connected) return this.tunnel(conn, res, be);
     const resFraming = responseFraming(res, req.method);
     if (resFraming.kind === 'error') {
       this.releaseServer();

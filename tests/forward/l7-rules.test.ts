@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import type { HeaderRule } from '../../config/model.js';
 import { closedPort } from '../support/check-target.js';
 import { startHttpBackends } from '../support/http-backends.js';
-import { rawRequest } from '../support/http-client.js';
+import { RawHttpConnection, rawRequest } from '../support/http-client.js';
 import { httpRules, startL7Harness, type L7Harness } from '../support/l7-harness.js';
 
 const at = { file: 't.cfg', line: 1 };
@@ -86,6 +86,30 @@ describe('HTTP engine settings', () => {
     assert.equal(r.status, 503);
     assert.equal(r.head, 'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 9\r\n\r\n');
     assert.equal(r.body.toString(), 'maint.\r\n\r\n'.slice(0, 9));
+  });
+
+  test('CONNECT answered 2xx by the server becomes a byte tunnel', async () => {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.once('data', () => {
+        s.write('HTTP/1.1 200 Connection established\r\n\r\n');
+        s.on('data', (d: Buffer) => s.write(Buffer.concat([Buffer.from('echo:'), d])));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    const h = await harness({ serverPorts: [(server.address() as net.AddressInfo).port], timeouts: { tunnel: 2000 } });
+    const c = await RawHttpConnection.open(h.port);
+    c.write('CONNECT db.example:8848 HTTP/1.1\r\nHost: db.example:8848\r\n\r\n');
+    assert.equal((await c.response(5000, true)).status, 200);
+    const echoed = new Promise<string>((resolve) => c.socket.once('data', (d: Buffer) => resolve(d.toString())));
+    c.write('GET not-http\r\n\r\n');
+    assert.equal(await echoed, 'echo:GET not-http\r\n\r\n');
+    c.destroy();
   });
 
   test('retry-on empty-response: a GET whose server closes without a byte is replayed on a new connection', async () => {
