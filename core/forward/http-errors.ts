@@ -1,5 +1,6 @@
 // The HTTP answers orcalb gives in place of a server's (HAProxy 2.6 src/http.c default error messages, §4.2
-// `errorfile`): their status lines, headers and short HTML bodies, and a configured errorfile overriding them.
+// `errorfile`): their status lines, headers and short HTML bodies, and a configured errorfile overriding them (config/
+// hands errorfiles over as UTF-8 text; they go out as those UTF-8 bytes).
 // Forwarder threads; the default messages are built once at module load.
 
 import type { HttpRules } from '../../config/model.js';
@@ -35,7 +36,7 @@ function bodyOf(status: number): Buffer {
  */
 export function earlyErrorBytes(status: 400 | 408 | 422 | 500, rules: readonly (HttpRules | undefined)[]): Buffer {
   const file = errorfileText(status, rules);
-  if (file !== undefined) return Buffer.from(file, 'latin1');
+  if (file !== undefined) return Buffer.from(file);
   const [reason] = MESSAGES[status] ?? ['Internal Server Error'];
   const body = bodyOf(status);
   // HAProxy 2.6.12's 422 page (a coding before chunked) has no Connection line; the connection is closed all the same.
@@ -55,7 +56,7 @@ export function earlyErrorBytes(status: 400 | 408 | 422 | 500, rules: readonly (
 export function errorReply(status: number, rules: readonly (HttpRules | undefined)[]): ErrorReply | { raw: Buffer } {
   const file = errorfileText(status, rules);
   if (file !== undefined) {
-    const bytes = Buffer.from(file, 'latin1');
+    const bytes = Buffer.from(file);
     // The limit is tune.bufsize, as for any response head (HAProxy refuses a larger errorfile at load).
     const parsed = parseResponseHead(bytes, { maxHeadBytes: 16384 });
     if (parsed.kind !== 'ok') return { raw: bytes };
