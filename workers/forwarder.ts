@@ -10,7 +10,7 @@ import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
 import { adoptSocket } from '../core/forward/fd-handoff.js';
 import { runL4Session, type SessionEnv } from '../core/forward/l4-session.js';
-import { runL7Session } from '../core/forward/l7-session.js';
+import { closeIdleServerConnections, runL7Session } from '../core/forward/l7-session.js';
 import { closeListeners, listenTargets, openListeners } from '../core/forward/listeners.js';
 import { createLogger } from '../core/log.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
@@ -77,6 +77,7 @@ control.onmessage = (event: unknown) => {
   if (c.type === 'stop') {
     stopping = true;
     softStop.abort();
+    closeIdleServerConnections();
     void closeListeners(listeners);
     if (live.size === 0) report({ type: 'drained', thread });
   } else if (c.type === 'hard-stop') {

@@ -72,6 +72,18 @@ export class IdleServerPool {
     return undefined;
   }
 
+  /** Closes every idle connection (graceful stop: nothing will reuse them). */
+  closeAll(): void {
+    for (const list of this.idle.values()) {
+      for (const p of list) {
+        clearTimeout(p.timer);
+        p.conn.socket.off('close', p.onClose);
+        p.conn.socket.destroy();
+      }
+    }
+    this.idle.clear();
+  }
+
   private drop(key: string, conn: ServerConn): void {
     const list = this.idle.get(key);
     if (list === undefined) return;

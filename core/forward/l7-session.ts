@@ -52,6 +52,11 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 /** This thread's idle server connections (module state: one per forwarder thread). */
 const idlePool = new IdleServerPool();
 
+/** Graceful stop: closes this thread's idle server connections (forwarder thread, on the stop message). */
+export function closeIdleServerConnections(): void {
+  idlePool.closeAll();
+}
+
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`) in HTTP mode. Same contract as
  * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
