@@ -91,14 +91,14 @@ export function forwardedFor(
 
 /**
  * The X-Original-To header for `option originalto`: the address the client connected to. HAProxy 2.6 only adds it
- * for an IPv4 destination (IPv4-mapped counts). undefined when not configured or excepted. Pure.
+ * for an AF_INET destination, so not on a dual-stack bind where an IPv4 client shows as `::ffff:a.b.c.d` (the
+ * kernel reports AF_INET6 there, as Node does). undefined when not configured or excepted. Pure.
  */
 export function originalTo(fe: ProxyOptions, be: ProxyOptions, localAddress: string | undefined): HeaderField | undefined {
   const f = fe.originalto;
   const b = be.originalto;
   if ((f === undefined && b === undefined) || localAddress === undefined) return undefined;
-  const bytes = addressOf(localAddress);
-  if (bytes === undefined || bytes.length !== 4) return undefined;
+  if (parseIPv4(localAddress) === undefined) return undefined;
   if (excepted(localAddress, [f?.except, b?.except])) return undefined;
-  return { name: b?.header ?? f?.header ?? 'X-Original-To', value: Array.from(bytes).join('.') };
+  return { name: b?.header ?? f?.header ?? 'X-Original-To', value: localAddress };
 }
