@@ -99,6 +99,8 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
       `the stats page is not implemented yet; ${label} only serves stats, so ${binds === '' ? 'it' : binds} is not opened`,
       p.source,
     );
+  } else if (p.mode === 'http') {
+    diag.warn(`HTTP mode is not implemented yet; proxy '${p.name}' forwards as TCP`, p.modeSource ?? p.source);
   }
   if (hasFrontendCap(p.kind) && p.binds.length === 0 && !p.disabled) {
     diag.warn(`${label} has no 'bind' directive. Please declare it as a backend if this was intended.`, p.source);

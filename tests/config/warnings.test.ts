@@ -53,12 +53,13 @@ describe('known but not implemented', () => {
     assert.equal(rendered(r).warnings.filter((w) => w.includes('HTTP mode')).length, 0);
   });
 
-  test('mode http is served by the HTTP engine: no "not implemented" warning', async () => {
+  test('mode http warns that the proxy forwards as TCP, once per proxy', async () => {
     const r = await load(
       ['defaults', '  mode http', TIMEOUTS, 'frontend web', '  bind :80', '  default_backend app', 'backend app', '  server s 127.0.0.1:80'].join('\n'),
     );
     const c = validConfig(r);
-    assert.equal(rendered(r).warnings.filter((w) => w.includes('HTTP mode')).length, 0);
+    oneWarning(r, "[t.cfg:2] : HTTP mode is not implemented yet; proxy 'web' forwards as TCP");
+    oneWarning(r, "[t.cfg:2] : HTTP mode is not implemented yet; proxy 'app' forwards as TCP");
     assert.equal(backendNamed(c, 'app').mode, 'http');
   });
 
