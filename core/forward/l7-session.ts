@@ -64,6 +64,8 @@ export function closeIdleServerConnections(): void {
  */
 export async function runL7Session(env: SessionEnv, client: net.Socket, fe: number, bind: number): Promise<void> {
   client.on('error', () => undefined);
+  // A head and its body often leave in two writes: Nagle would hold the second one for the client's delayed ACK.
+  client.setNoDelay(true);
   const frontend = env.frontends[fe];
   let session: L7Session | undefined;
   try {
