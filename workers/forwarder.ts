@@ -10,6 +10,7 @@ import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
 import { adoptSocket } from '../core/forward/fd-handoff.js';
 import { runL4Session, type SessionEnv } from '../core/forward/l4-session.js';
+import { closeIdleServerConnections, runL7Session } from '../core/forward/l7-session.js';
 import { closeListeners, listenTargets, openListeners } from '../core/forward/listeners.js';
 import { createLogger } from '../core/log.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
@@ -24,6 +25,7 @@ const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
 const thread = await claimThreadSlot(state, data.threads, threadId);
 const hardStop = new AbortController();
+const softStop = new AbortController();
 const env: SessionEnv = {
   state,
   accounting,
@@ -33,6 +35,7 @@ const env: SessionEnv = {
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
   stopSignal: hardStop.signal,
+  softStopSignal: softStop.signal,
 };
 
 const live = new Set<net.Socket>();
@@ -42,7 +45,9 @@ let stopping = false;
 function serve(socket: net.Socket, frontend: number, bind: number): Promise<void> {
   accounting.clientOpened(thread, frontend);
   live.add(socket);
-  return runL4Session(env, socket, frontend, bind).finally(() => {
+  // `mode http` frontends get the HTTP engine; everything else is a TCP pipe.
+  const run = env.frontends[frontend]?.mode === 'http' ? runL7Session : runL4Session;
+  return run(env, socket, frontend, bind).finally(() => {
     live.delete(socket);
     if (stopping && live.size === 0) report({ type: 'drained', thread });
   });
@@ -71,6 +76,8 @@ control.onmessage = (event: unknown) => {
   if (c === undefined) return;
   if (c.type === 'stop') {
     stopping = true;
+    softStop.abort();
+    closeIdleServerConnections();
     void closeListeners(listeners);
     if (live.size === 0) report({ type: 'drained', thread });
   } else if (c.type === 'hard-stop') {

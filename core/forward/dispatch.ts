@@ -21,12 +21,32 @@ export interface DispatchContext {
   readonly key?: string;
   /** Aborted when the client went away or orcalb hard-stops. */
   readonly signal?: AbortSignal;
+  /**
+   * HTTP keep-alive: an open, already counted connection this session holds to server `index`, to use instead of a
+   * new one when the balancer picks that server again. undefined = connect as usual.
+   */
+  readonly reuse?: (index: number) => net.Socket | undefined;
+  /**
+   * Persistence (HTTP `cookie`): the server the request is bound to. Used first while it is up (whatever its weight,
+   * as HAProxy serves persisted clients of a draining server) or always with `preferDown` (`option persist`); once
+   * it failed and redispatch moved on, the balancer chooses.
+   */
+  readonly prefer?: number;
+  readonly preferDown?: boolean;
+  /**
+   * When the connection to `prefer` fails (cookie-persistence.ts PersistRedispatch): 'never' retries it until the
+   * retries run out, 'at-once' goes to the balancer after the first failure, 'on-last-retry' for the last retry.
+   * Default: the usual rule (shouldRedispatch).
+   */
+  readonly preferRedispatch?: 'never' | 'at-once' | 'on-last-retry';
 }
 
 export interface Dispatched {
   /** Index of the server in its backend. */
   readonly server: number;
   readonly socket: net.Socket;
+  /** The socket came from DispatchContext.reuse (its slot was counted when it was first opened). */
+  readonly reused?: boolean;
 }
 
 /** Longest single wait on the shared `released` word; bounds how long an aborted waiter lingers. */
@@ -45,10 +65,12 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
   let lastError: OrcaError | undefined;
   for (;;) {
     if (ctx.signal?.aborted === true) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
-    current ??= await pickOrQueue(rt, ctx, tried);
+    current ??= preferred(rt, ctx, tried) ?? (await pickOrQueue(rt, ctx, tried));
     const slotIndex = rt.serverSlotIndexes[current.index] ?? 0;
     const srvCfg = cfg.servers[current.index];
     if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
+    const held = ctx.reuse?.(current.index);
+    if (held !== undefined) return { server: current.index, socket: held, reused: true };
     ctx.accounting.serverOpened(ctx.thread, rt.index, slotIndex);
     try {
       const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);
@@ -60,7 +82,8 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
       rt.slot.add('connectErrors', 1);
       if (retriesLeft <= 0) throw lastError;
       retriesLeft--;
-      if (shouldRedispatch(rt, current, retriesLeft)) {
+      const direct = ctx.prefer === current.index && ctx.preferRedispatch !== undefined;
+      if (direct ? directRedispatch(ctx.preferRedispatch, retriesLeft) : shouldRedispatch(rt, current, retriesLeft)) {
         // Another server, at once: the failed one is skipped while any other is usable.
         tried.add(current.index);
         rt.serverSlots[current.index]?.add('redispatches', 1);
@@ -74,6 +97,20 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
       }
     }
   }
+}
+
+/** HAProxy's rule for a direct (cookie-persisted) connection that failed: no shortcut for non-hash algorithms. */
+function directRedispatch(policy: DispatchContext['preferRedispatch'], retriesLeft: number): boolean {
+  if (policy === 'at-once') return true;
+  return policy === 'on-last-retry' && retriesLeft === 0;
+}
+
+/** The persisted server of DispatchContext.prefer when it may take this request, else undefined. */
+function preferred(rt: BackendRuntime, ctx: DispatchContext, tried: Set<number>): ServerView | undefined {
+  if (ctx.prefer === undefined || tried.has(ctx.prefer)) return undefined;
+  const view = rt.view.servers[ctx.prefer];
+  if (view === undefined || !hasFreeSlot(view)) return undefined;
+  return view.isUp() || ctx.preferDown === true ? view : undefined;
 }
 
 /** Algorithms HAProxy files under "hash" (BE_LB_KIND_HI): a retry stays on the server the key maps to. */

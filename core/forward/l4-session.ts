@@ -28,6 +28,11 @@ export interface SessionEnv {
   readonly logger: Logger;
   /** Aborted on hard stop: sessions still waiting for a server give up. */
   readonly stopSignal: AbortSignal;
+  /**
+   * Aborted on a graceful stop: HTTP sessions idle between requests are closed, and the next response tells the
+   * client `connection: close` (HAProxy's soft stop). TCP sessions ignore it. Optional for tests.
+   */
+  readonly softStopSignal?: AbortSignal;
 }
 
 /**

@@ -1,0 +1,72 @@
+// The per-thread pool of idle server connections (HAProxy `http-reuse safe` reuse): most recent first, per server,
+// a connection the server closes while parked is never handed out, closeAll empties it. Real loopback sockets.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { IdleServerPool, type ServerConn } from '../../core/forward/l7-idle-pool.js';
+import { SocketReader } from '../../core/forward/l7-socket-reader.js';
+
+describe('idle server pool', () => {
+  let server: net.Server;
+  const accepted: net.Socket[] = [];
+  const clients: net.Socket[] = [];
+
+  before(async () => {
+    server = net.createServer((s) => {
+      s.on('error', () => undefined);
+      accepted.push(s);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+
+  after(async () => {
+    for (const s of [...accepted, ...clients]) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  async function conn(index: number): Promise<ServerConn> {
+    const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    clients.push(socket);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    return { backend: 0, index, socket, reader: new SocketReader(socket), slotIndex: index };
+  }
+
+  test('hands back the most recently parked live connection of that server only', async () => {
+    const pool = new IdleServerPool();
+    const a = await conn(0);
+    const b = await conn(0);
+    const c = await conn(1);
+    assert.ok(pool.park(a) && pool.park(b) && pool.park(c));
+    assert.equal(pool.size, 3);
+    assert.equal(pool.take(0, 0), b);
+    assert.equal(pool.take(0, 0), a);
+    assert.equal(pool.take(0, 0), undefined);
+    assert.equal(pool.take(1, 0), undefined, 'another backend');
+    assert.equal(pool.take(0, 1), c);
+  });
+
+  test('a connection its server closes while parked leaves the pool', async () => {
+    const pool = new IdleServerPool();
+    const a = await conn(2);
+    assert.ok(pool.park(a));
+    const peer = accepted.at(-1);
+    const closed = new Promise<void>((r) => a.socket.once('close', () => r()));
+    peer?.destroy();
+    await closed;
+    assert.equal(pool.size, 0);
+    assert.equal(pool.take(0, 2), undefined);
+  });
+
+  test('closeAll destroys every parked connection; a dead one is refused by park', async () => {
+    const pool = new IdleServerPool();
+    const a = await conn(3);
+    const b = await conn(4);
+    pool.park(a);
+    pool.park(b);
+    pool.closeAll();
+    assert.equal(pool.size, 0);
+    assert.ok(a.socket.destroyed && b.socket.destroyed);
+    assert.equal(pool.park(a), false);
+  });
+});

@@ -1,0 +1,135 @@
+// Runs the HTTP engine (runL7Session) in the test process on a hand-built Config: one `mode http` frontend listening
+// on 127.0.0.1 in front of one backend, with a real shared buffer. For settings whose config keywords are parsed by
+// another part of orcalb (http-request rules, errorfile, originalto, retry-on, cookie). Test-runner thread.
+
+import net from 'node:net';
+import type {
+  BackendConfig,
+  Config,
+  CookieConfig,
+  FrontendConfig,
+  HttpRules,
+  ProxyOptions,
+  ServerConfig,
+  Timeouts,
+} from '../../config/model.js';
+import { buildBackends } from '../../core/forward/backend-runtime.js';
+import type { SessionEnv } from '../../core/forward/l4-session.js';
+import { runL7Session } from '../../core/forward/l7-session.js';
+import { ConnAccounting } from '../../core/shared/conn-accounting.js';
+import { captureLogger, seededState, serverConfig, type CapturedLogger } from './check-target.js';
+
+const SOURCE = { file: 'test.cfg', line: 1 };
+
+export const HTTP_OPTIONS: ProxyOptions = {
+  redispatch: false,
+  allbackups: false,
+  dontlognull: false,
+  tcplog: false,
+  httplog: false,
+  httpServerClose: false,
+  httpKeepAlive: false,
+  httpClose: false,
+};
+
+export interface L7HarnessSpec {
+  readonly serverPorts: readonly number[];
+  readonly options?: Partial<ProxyOptions>;
+  readonly timeouts?: Timeouts;
+  readonly frontendHttp?: HttpRules;
+  readonly backendHttp?: HttpRules;
+  readonly retryOn?: readonly string[];
+  readonly retries?: number;
+  readonly server?: Partial<ServerConfig>;
+  /** `cookie` line of the backend, and each server's `cookie VALUE` (same order as serverPorts). */
+  readonly cookie?: CookieConfig;
+  readonly serverCookies?: readonly string[];
+}
+
+export interface L7Harness {
+  readonly port: number;
+  readonly logger: CapturedLogger;
+  close(): Promise<void>;
+}
+
+/** An HttpRules value with only what is given. */
+export function httpRules(over: Partial<HttpRules>): HttpRules {
+  return { request: [], response: [], errorfiles: {}, ...over };
+}
+
+/** Listens on 127.0.0.1:0 and serves every connection with runL7Session. Close it in `after`. */
+export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
+  const options: ProxyOptions = { ...HTTP_OPTIONS, ...spec.options };
+  const timeouts: Timeouts = { connect: 1000, client: 5000, server: 5000, ...spec.timeouts };
+  const servers = spec.serverPorts.map((p, i) => {
+    const cookie = spec.serverCookies?.[i];
+    return serverConfig(`s${i + 1}`, p, { check: false, ...spec.server, ...(cookie === undefined ? {} : { cookie }) });
+  });
+  const backend: BackendConfig = {
+    source: SOURCE,
+    name: 'be',
+    section: 'backend',
+    mode: 'http',
+    balance: { source: SOURCE, algorithm: 'roundrobin', args: [], hashType: { method: 'map-based', function: 'sdbm', avalanche: false } },
+    servers,
+    healthCheck: { type: 'connect', rules: [] },
+    retries: spec.retries ?? 3,
+    timeouts,
+    options,
+    maxconn: 0,
+    disabled: false,
+    ...(spec.backendHttp === undefined ? {} : { http: spec.backendHttp }),
+    ...(spec.retryOn === undefined ? {} : { retryOn: spec.retryOn }),
+    ...(spec.cookie === undefined ? {} : { cookie: spec.cookie }),
+  };
+  const frontend: FrontendConfig = {
+    source: SOURCE,
+    name: 'fe',
+    section: 'frontend',
+    mode: 'http',
+    binds: [{ source: SOURCE, address: '127.0.0.1', port: 0, acceptProxy: false, text: '127.0.0.1:0' }],
+    defaultBackend: 'be',
+    maxconn: 0,
+    timeouts,
+    options,
+    disabled: false,
+    statsOnly: false,
+    ...(spec.frontendHttp === undefined ? {} : { http: spec.frontendHttp }),
+  };
+  const config: Config = {
+    files: ['test.cfg'],
+    global: { source: SOURCE, maxconn: 0, log: [], daemon: false, bufsize: 16384 },
+    frontends: [frontend],
+    backends: [backend],
+  };
+  const { state, topology } = seededState(config, 1);
+  const accounting = new ConnAccounting(state);
+  const logger = captureLogger();
+  const stop = new AbortController();
+  const env: SessionEnv = {
+    state,
+    accounting,
+    thread: 0,
+    frontends: config.frontends,
+    backends: buildBackends(config, state, topology),
+    backendByName: new Map([['be', 0]]),
+    logger,
+    stopSignal: stop.signal,
+  };
+  const live = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    live.add(socket);
+    accounting.clientOpened(0, 0);
+    void runL7Session(env, socket, 0, 0).finally(() => live.delete(socket));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    logger,
+    close: async () => {
+      stop.abort();
+      for (const s of live) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
