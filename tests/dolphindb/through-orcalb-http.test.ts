@@ -4,12 +4,13 @@
 // the same assertions under HAProxy 2.6 (proof the test is right) and orcalb. Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { DdbDatabaseError, type DdbMessage } from 'dolphindb';
 import { connectDdb, startDdbCluster, within, type DdbCluster } from '../support/ddb-cluster.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
 
 const NODE_COUNT = 4;
@@ -48,38 +49,6 @@ function httpConfig(frontendPort: number, nodePorts: readonly number[]): string 
     ...servers,
     '',
   ].join('\n');
-}
-
-interface HttpAnswer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  /** The client's local port: the same port on two answers means one kept-alive connection carried both. */
-  readonly localPort: number;
-}
-
-/** One HTTP request to 127.0.0.1:port, bounded by CALL_MS; `agent` decides whether the connection is kept. */
-function httpCall(port: number, method: string, path: string, body?: string, agent?: Agent): Promise<HttpAnswer> {
-  return within(CALL_MS, `${method} ${path}`, new Promise<HttpAnswer>((resolve, reject) => {
-    const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: agent ?? false }, (res) => {
-      const localPort = res.socket.localPort ?? 0;
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8'), localPort }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  }));
-}
-
-/** The JSON API's executeCode call, as DolphinDB's api-json documents it. */
-function executeCode(script: string, sessionID = '0'): string {
-  return JSON.stringify({
-    sessionID, functionName: 'executeCode',
-    params: [{ name: 'script', form: 'scalar', type: 'string', value: encodeURIComponent(script) }],
-  });
 }
 
 /** Connections that carried bytes, over all nodes (TCP health checks connect and close silently: 'none'). */
@@ -132,33 +101,33 @@ for (const subject of SUBJECTS) {
     });
 
     test('the JSON API answers POST / through the balancer', async () => {
-      const answer = await httpCall(front, 'POST', '/', executeCode('1+2'));
+      const answer = await httpExchange(front, 'POST', '/', { body: executeCodeBody('1+2') });
       assert.equal(answer.status, 200);
       assert.match(String(answer.headers['content-type']), /^application\/json/);
       const json = JSON.parse(answer.body) as { resultCode: string; object: unknown[] };
       assert.equal(json.resultCode, '0', answer.body);
       assert.deepEqual(json.object, [{ name: '', form: 'scalar', type: 'int', value: '3' }]);
-      const bad = JSON.parse((await httpCall(front, 'POST', '/', executeCode('foo bar'))).body) as { resultCode: string; msg: string };
+      const bad = JSON.parse((await httpExchange(front, 'POST', '/', { body: executeCodeBody('foo bar') })).body) as { resultCode: string; msg: string };
       assert.equal(bad.resultCode, '1');
       assert.match(bad.msg, /Cannot recognize the token foo/);
     });
 
     test('GET / serves a data node page', async () => {
-      const page = await httpCall(front, 'GET', '/');
+      const page = await httpExchange(front, 'GET', '/');
       assert.equal(page.status, 200);
       assert.match(String(page.headers['content-type']), /^text\/html/);
-      assert.match(page.body, /DolphinDB data node node[1-4]/);
+      assert.match(pageNodeName(page.body) ?? '', /^node[1-4]$/);
     });
 
     test('http-server-close: requests on one kept-alive client connection are balanced one by one over the nodes', async (t) => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       t.after(() => agent.destroy());
       const pages = [];
-      for (let i = 0; i < NODE_COUNT; i++) pages.push(await httpCall(front, 'GET', '/', undefined, agent));
+      for (let i = 0; i < NODE_COUNT; i++) pages.push(await httpExchange(front, 'GET', '/', { agent }));
       // The client side stayed one connection…
       assert.equal(new Set(pages.map((p) => p.localPort)).size, 1, 'the balancer closed the client connection');
       // …while each request was balanced on its own (an L4 pipe would keep them all on one node).
-      const names = pages.map((p) => /DolphinDB data node (node\d)/.exec(p.body)?.[1]);
+      const names = pages.map((p) => pageNodeName(p.body));
       assert.equal(new Set(names).size, NODE_COUNT, names.join(','));
     });
 
