@@ -1,12 +1,17 @@
 // `npm start`: the built-in demo. Starts four emulated DolphinDB data nodes and orcalb (config/examples/demo.cfg)
-// in front of them, prints where to point a client, and stops everything on Ctrl-C. Needs no other software.
+// in front of them: an HTTP front (the seed's haproxy-http.cfg) and a TCP front with send-proxy (haproxy-tcp.cfg).
+// Prints where to point a client and stops everything on Ctrl-C. Needs no other software. Main thread only.
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startEmulatedNode, type EmulatedNode } from '../core/dolphindb/emulated-node.js';
 
 const NODE_PORTS = [18801, 18802, 18803, 18804];
-const FRONT = '127.0.0.1:18800';
+/** Must match the `bind` lines of demo.cfg. */
+const HTTP_FRONT = '127.0.0.1:18800';
+const TCP_PORT = 18880;
+const TCP_FRONT = `127.0.0.1:${TCP_PORT}`;
+// TODO(stats listener, a later issue): print the stats page address here once demo.cfg has its `listen stats`.
 const config = fileURLToPath(new URL('../../config/examples/demo.cfg', import.meta.url));
 const mainJs = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -25,9 +30,11 @@ orcalb.stderr.on('data', (chunk: Buffer) => {
     process.stdout.write(
       [
         '',
-        `orcalb is balancing ${FRONT} (mode tcp, send-proxy, roundrobin) over the four nodes.`,
-        `  DolphinDB API clients (Python/Java/C++): host 127.0.0.1, port 18800, user admin, password 123456`,
-        `  JavaScript client: new DDB('ws://${FRONT}')   web page: http://${FRONT}/`,
+        'orcalb is balancing two fronts over the four nodes (roundrobin, health checks every 2s):',
+        `  HTTP front ${HTTP_FRONT} (mode http, the options of the seed's haproxy-http.cfg)`,
+        `    JavaScript client: new DDB('ws://${HTTP_FRONT}')   web page: http://${HTTP_FRONT}/   JSON API: POST http://${HTTP_FRONT}/`,
+        `  TCP front  ${TCP_FRONT} (mode tcp, send-proxy, as the seed's haproxy-tcp.cfg)`,
+        `    API clients (Python/Java/C++): host 127.0.0.1, port ${TCP_PORT}, user admin, password 123456`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

@@ -1,52 +1,121 @@
-// `npm start` is the README's main command: the demo must come up with no other software, serve a real DolphinDB
-// client (npm `dolphindb`, over WebSocket) and the binary API through orcalb's send-proxy front, spread sessions
-// over the four emulated nodes, and stop cleanly on Ctrl-C (SIGINT).
+// `npm start` is the README's main command: the demo must come up with no other software, serve real DolphinDB
+// clients on its TCP front (send-proxy: binary API and the npm client's WebSocket, passed through) and on its HTTP
+// front (the seed's haproxy-http.cfg: WebSocket, page, JSON API, each request balanced on its own), spread sessions
+// over the four emulated nodes, and stop cleanly on Ctrl-C (SIGINT). Test-runner thread; the demo is a child.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { connect } from 'node:net';
+import { Agent } from 'node:http';
 import { resolve } from 'node:path';
-import { test } from 'node:test';
+import type { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DDB } from 'dolphindb';
+import type { DdbObject } from '../../core/dolphindb/objects.js';
+import { connectDdb, within } from '../support/ddb-cluster.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
+import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
 
 const DEMO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../workers/demo.js');
+// The addresses config/examples/demo.cfg binds and workers/demo.ts prints.
+const HTTP_PORT = 18800;
+const TCP_PORT = 18880;
+const NODE_PORTS = [18801, 18802, 18803, 18804];
+const CALL_MS = 5000;
 
-test('npm start: four emulated nodes behind orcalb answer real clients, and Ctrl-C stops everything', async (t) => {
-  const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
+function stringOf(obj: DdbObject | undefined): string {
+  assert.ok(obj?.form === 'scalar' && typeof obj.value === 'string', `expected a STRING scalar, got ${JSON.stringify(obj)}`);
+  return obj.value;
+}
+
+/** Resolves true when 127.0.0.1:port refuses a connection, false when something accepts it. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolveRefused) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolveRefused(false); });
+    socket.once('error', () => resolveRefused(true));
+  });
+}
+
+describe('npm start', () => {
+  let child: ChildProcessByStdio<null, Readable, Readable>;
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo not ready in 15 s:\n${out}`)), 15_000);
-    const check = (): void => {
-      if (!out.includes('Press Ctrl-C to stop.')) return;
-      clearTimeout(timer);
-      resolveReady();
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`demo exited early (${code}):\n${out}`)));
+  let exited: Promise<number | null>;
+
+  before(async () => {
+    child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await new Promise<void>((resolveReady, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo not ready in 15 s:\n${out}`)), 15_000);
+      const check = (): void => {
+        if (!out.includes('Press Ctrl-C to stop.')) return;
+        clearTimeout(timer);
+        child.stdout.off('data', check);
+        resolveReady();
+      };
+      child.stdout.on('data', check);
+      void exited.then((code) => { clearTimeout(timer); reject(new Error(`demo exited early (${code}):\n${out}`)); });
+    });
+  });
+  after(() => { child.kill('SIGKILL'); });
+
+  test('prints where to point a client: the HTTP front, the TCP front and the four nodes', () => {
+    assert.match(out, /HTTP front 127\.0\.0\.1:18800 \(mode http/);
+    assert.match(out, /new DDB\('ws:\/\/127\.0\.0\.1:18800'\)/);
+    assert.match(out, /TCP front {2}127\.0\.0\.1:18880 \(mode tcp, send-proxy/);
+    assert.match(out, /host 127\.0\.0\.1, port 18880, user admin, password 123456/);
+    for (const [i, port] of NODE_PORTS.entries()) assert.ok(out.includes(`node${i + 1}=127.0.0.1:${port}`), out);
   });
 
-  const ddb = new DDB('ws://127.0.0.1:18800', { username: 'admin', password: '123456' });
-  await ddb.connect();
-  assert.equal(await ddb.execute('1+1'), 2);
-  assert.match(String(await ddb.execute('version()')), /^\d+\.\d+\.\d+/);
-  ddb.disconnect();
+  test('the TCP front spreads binary API sessions over the four nodes, each told the client\'s port by send-proxy', async (t) => {
+    const names = new Set<string>();
+    for (let i = 0; i < NODE_PORTS.length; i++) {
+      const c = await DdbTcpClient.open(TCP_PORT);
+      t.after(() => c.close());
+      await c.call({ kind: 'connect', login: { user: 'admin', password: '123456' } });
+      names.add(stringOf(await c.run('getNodeAlias()')));
+      // The node's session table shows the client's own port: it came in the PROXY header, not from the socket.
+      const stat = await c.run('getSessionMemoryStat()');
+      assert.ok(stat?.form === 'table');
+      const ports = stat.columns.find((col) => col.name === 'remotePort')?.data;
+      assert.ok(ports !== undefined && ports.type !== 'ANY' && ports.values.includes(c.socket.localPort ?? 0), JSON.stringify(ports));
+    }
+    // Roundrobin: four sessions in a row take four different nodes.
+    assert.equal(names.size, NODE_PORTS.length, `sessions spread over ${[...names].join(',')}`);
+    // The npm client's WebSocket passes through the TCP front untouched.
+    const ddb = await connectDdb(TCP_PORT);
+    t.after(() => ddb.disconnect());
+    assert.equal(await within(CALL_MS, '1+1', ddb.execute<number>('1+1')), 2);
+  });
 
-  // Binary API sessions: four in a row land on four different nodes (roundrobin), each seeing orcalb's PROXY line.
-  const names = new Set<string>();
-  for (let i = 0; i < 4; i++) {
-    const c = await DdbTcpClient.open(18800);
-    await c.call({ kind: 'connect', login: { user: 'admin', password: '123456' } });
-    const v = await c.run('getNodeAlias()');
-    names.add(String(v !== undefined && 'value' in v ? v.value : ''));
-    c.socket.destroy();
-  }
-  assert.equal(names.size, 4, `sessions spread over ${[...names].join(',')}`);
+  // Passes once orcalb's HTTP mode (L7) is merged: until then orcalb forwards mode http as TCP, so the WebSocket,
+  // page and JSON API still answer, but every request of a kept-alive connection stays on one node.
+  test('the HTTP front serves the npm client, the page and the JSON API, and balances each request on its own', async (t) => {
+    const ddb = await connectDdb(HTTP_PORT);
+    t.after(() => ddb.disconnect());
+    assert.equal(await within(CALL_MS, '1+1', ddb.execute<number>('1+1')), 2);
+    assert.match(await within(CALL_MS, 'version()', ddb.execute<string>('version()')), /^\d+\.\d+\.\d+/);
 
-  child.kill('SIGINT');
-  assert.equal(await exited, 0);
+    const json = JSON.parse((await httpExchange(HTTP_PORT, 'POST', '/', { body: executeCodeBody('6*7') })).body) as { resultCode: string; object: unknown[] };
+    assert.equal(json.resultCode, '0');
+    assert.deepEqual(json.object, [{ name: '', form: 'scalar', type: 'int', value: '42' }]);
+
+    // http-server-close: four pages on one kept-alive client connection come from four nodes.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    t.after(() => agent.destroy());
+    const pages = [];
+    for (let i = 0; i < NODE_PORTS.length; i++) pages.push(await httpExchange(HTTP_PORT, 'GET', '/', { agent }));
+    assert.ok(pages.every((p) => p.status === 200));
+    assert.equal(new Set(pages.map((p) => p.localPort)).size, 1, 'the client connection was not kept alive');
+    const names = pages.map((p) => pageNodeName(p.body));
+    assert.equal(new Set(names).size, NODE_PORTS.length, names.join(','));
+  });
+
+  test('Ctrl-C (SIGINT) stops orcalb and the four nodes, and the demo exits 0', async () => {
+    child.kill('SIGINT');
+    assert.equal(await within(10_000, 'demo exit after SIGINT', exited), 0);
+    for (const port of [HTTP_PORT, TCP_PORT, ...NODE_PORTS]) assert.ok(await refused(port), `port ${port} still open`);
+  });
 });
