@@ -16,6 +16,7 @@ import { forwardedFor, originalTo } from './forwardfor.js';
 import { applyHeaderRules, lowerNames, withoutHeader, type RuleContext } from './header-rules.js';
 import {
   headerValue,
+  ChunkedScanner,
   requestFraming,
   responseFraming,
   serializeRequestHead,
@@ -213,6 +214,12 @@ class L7Session {
     if (framing.kind === 'error') {
       // The parser tags `gzip, chunked` and the like with 422, as HAProxy 2.6 answers them; the rest is a 400.
       await this.sendEarlyError((framing as { readonly status?: number }).status === 422 ? 422 : 400);
+      return false;
+    }
+    if (framing.kind === 'chunked' && 'error' in new ChunkedScanner().push(this.reader.peek())) {
+      // HAProxy parses the body bytes that arrived with the head before it connects: a bad chunk already there is
+      // a 400 to the client and never reaches a server (tests/compat/http-malformed-e2e.test.ts).
+      await this.sendEarlyError(400);
       return false;
     }
     this.transactions++;
