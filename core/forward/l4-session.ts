@@ -6,13 +6,12 @@ import type net from 'node:net';
 import type { FrontendConfig } from '../../config/model.js';
 import type { Logger } from '../log.js';
 import { OrcaError } from '../errors.js';
-import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
-import { readProxyHeader } from '../proxy-protocol/parse.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { BackendRuntime } from './backend-runtime.js';
+import { clientOrigin } from './client-origin.js';
 import { dispatch } from './dispatch.js';
 import { pipeL4 } from './l4-pipe.js';
 import { pipeTimeouts } from './timeouts.js';
@@ -46,13 +45,7 @@ export async function runL4Session(env: SessionEnv, client: net.Socket, fe: numb
   const frontend = env.frontends[fe];
   try {
     if (frontend === undefined) return;
-    let announced: ProxyAddresses | undefined = clientAddresses(client);
-    let initial: Buffer | undefined;
-    if (frontend.binds[bind]?.acceptProxy === true) {
-      const got = await readProxyHeader(client, frontend.timeouts.client);
-      announced = got.addresses ?? announced;
-      initial = got.rest.length > 0 ? got.rest : undefined;
-    }
+    const { announced, initial } = await clientOrigin(client, frontend, bind);
     const beIndex = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
     const rt = beIndex === undefined ? undefined : env.backends[beIndex];
     if (rt === undefined) {

@@ -7,9 +7,9 @@ import type net from 'node:net';
 import type { BackendConfig, FrontendConfig, HttpRules } from '../../config/model.js';
 import { createHttpKeyExtractor } from '../balance/hash-input.js';
 import { OrcaError } from '../errors.js';
-import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
-import { readProxyHeader } from '../proxy-protocol/parse.js';
+import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { BackendRuntime } from './backend-runtime.js';
+import { clientOrigin } from './client-origin.js';
 import { applyResponseCookie, persistedServer, persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
 import { dispatch } from './dispatch.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
@@ -71,13 +71,7 @@ export async function runL7Session(env: SessionEnv, client: net.Socket, fe: numb
   let session: L7Session | undefined;
   try {
     if (frontend === undefined) return;
-    let announced: ProxyAddresses | undefined = clientAddresses(client);
-    let initial: Buffer | undefined;
-    if (frontend.binds[bind]?.acceptProxy === true) {
-      const got = await readProxyHeader(client, frontend.timeouts.client);
-      announced = got.addresses ?? announced;
-      initial = got.rest;
-    }
+    const { announced, initial } = await clientOrigin(client, frontend, bind);
     const beIndex = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
     const rt = beIndex === undefined ? undefined : env.backends[beIndex];
     session = new L7Session(env, client, frontend, rt, announced, initial);

@@ -12,22 +12,11 @@ import {
 import { DdbWireError } from '../../core/dolphindb/wire-error.js';
 import { ReplyParser, encodeErrorReply, encodeMessageChunk, encodeReply } from '../../core/dolphindb/wire-reply.js';
 import { RequestParser, encodeRequest } from '../../core/dolphindb/wire-request.js';
+import { prng } from '../support/prng.js';
 
 const CASES = 20_000;
 /** A hang guard, not a speed check: a case that loops forever would blow far past this. */
 const MAX_CASE_MS = 2000;
-
-/** mulberry32: small, fast and reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OBJECTS: DdbObject[] = [
   ddbInt(7), ddbString('hello'), ddbScalar('DOUBLE', 1.5), ddbScalar('LONG', 9n), ddbVector('INT', [1, 2, 3]),

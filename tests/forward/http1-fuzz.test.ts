@@ -15,23 +15,12 @@ import {
   type ParseLimits,
 } from '../../core/forward/http1-parser.js';
 import { HTTP_CORPUS } from '../compat/http-malformed-corpus.js';
+import { prng as rng } from '../support/prng.js';
 
 // Not a performance assertion: a case that takes this long means the parser loops (a case normally takes µs).
 const HANG_MS = 500;
 const HEAD_CASES = 12_000;
 const CHUNKED_CASES = 8_000;
-
-/** mulberry32: small, seeded, good enough to spread mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Bytes that sit on parser decisions, drawn more often than uniform noise.
 const INTERESTING = [0x0d, 0x0a, 0x20, 0x09, 0x3a, 0x2c, 0x3b, 0x00, 0x7f, 0x80, 0xff, 0x23, 0x30, 0x39, 0x61, 0x66, 0x2f];

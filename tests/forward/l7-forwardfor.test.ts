@@ -5,17 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ProxyOptions } from '../../config/model.js';
 import { forwardedFor, inNetwork, originalTo, parseNetwork } from '../../core/forward/forwardfor.js';
+import { defaultProxyOptions } from '../../config/defaults.js';
 
-const BASE: ProxyOptions = {
-  redispatch: false,
-  allbackups: false,
-  dontlognull: false,
-  tcplog: false,
-  httplog: false,
-  httpServerClose: false,
-  httpKeepAlive: false,
-  httpClose: false,
-};
+const BASE: ProxyOptions = defaultProxyOptions();
 
 function opts(extra: Partial<ProxyOptions>): ProxyOptions {
   return { ...BASE, ...extra };

@@ -9,18 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { startHttpBackends, type HttpBackends } from '../support/http-backends.js';
 import { rawRequest } from '../support/http-client.js';
 import { startL7Harness, type L7Harness } from '../support/l7-harness.js';
-
-/** mulberry32: a tiny seeded PRNG so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng.js';
 
 const PIECES = [
   'GET / HTTP/1.1\r\n',

@@ -18,19 +18,11 @@ import type { SessionEnv } from '../../core/forward/l4-session.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
 import { captureLogger, seededState, serverConfig, type CapturedLogger } from './check-target.js';
+import { defaultProxyOptions } from '../../config/defaults.js';
 
 const SOURCE = { file: 'test.cfg', line: 1 };
 
-export const HTTP_OPTIONS: ProxyOptions = {
-  redispatch: false,
-  allbackups: false,
-  dontlognull: false,
-  tcplog: false,
-  httplog: false,
-  httpServerClose: false,
-  httpKeepAlive: false,
-  httpClose: false,
-};
+export const HTTP_OPTIONS: ProxyOptions = defaultProxyOptions();
 
 export interface L7HarnessSpec {
   readonly serverPorts: readonly number[];

@@ -1,0 +1,26 @@
+// Where a client connection comes from, as both session kinds (L4 and L7) need it before anything else: the
+// socket's own addresses, or those announced in a PROXY header when the bind has `accept-proxy` (HAProxy §5.1),
+// plus the bytes read past that header. Forwarder threads.
+
+import type net from 'node:net';
+import type { FrontendConfig } from '../../config/model.js';
+import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
+import { readProxyHeader } from '../proxy-protocol/parse.js';
+
+export interface ClientOrigin {
+  /** What the PROXY line to a `send-proxy` server and `forwardfor` must carry. */
+  readonly announced: ProxyAddresses | undefined;
+  /** Client bytes already read (after a PROXY header), to be handled before reading the socket again. */
+  readonly initial: Buffer | undefined;
+}
+
+/**
+ * Reads the PROXY header first on `accept-proxy` binds (within `timeout client`). Rejects with OrcaError
+ * ORCA_CLIENT_BAD_PROXY_HEADER when the header is missing or invalid (the caller closes the client).
+ */
+export async function clientOrigin(client: net.Socket, frontend: FrontendConfig, bind: number): Promise<ClientOrigin> {
+  const own = clientAddresses(client);
+  if (frontend.binds[bind]?.acceptProxy !== true) return { announced: own, initial: undefined };
+  const got = await readProxyHeader(client, frontend.timeouts.client);
+  return { announced: got.addresses ?? own, initial: got.rest.length > 0 ? got.rest : undefined };
+}
