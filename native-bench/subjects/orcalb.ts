@@ -10,7 +10,8 @@ import { haproxyConfigText } from './haproxy-config.js';
 import type { SubjectLauncher } from './subject.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const MAIN = join(REPO_ROOT, 'dist/workers/main.js');
+/** ORCALB_BENCH_MAIN runs another build (e.g. a branch's dist/workers/main.js) for an A/B of two orcalb versions. */
+const MAIN = process.env['ORCALB_BENCH_MAIN'] ?? join(REPO_ROOT, 'dist/workers/main.js');
 /** The issue-2 engine's warning for a proxy in `mode http`: it forwards such proxies as TCP. */
 const NO_HTTP_MODE = /HTTP mode is not implemented/;
 
@@ -18,7 +19,7 @@ export const orcalbLauncher: SubjectLauncher = {
   name: 'orcalb',
   modes: ['tcp', 'http'],
   version() {
-    return `dist/workers/main.js on Node ${process.version}`;
+    return `${MAIN === join(REPO_ROOT, 'dist/workers/main.js') ? 'dist/workers/main.js' : MAIN} on Node ${process.version}`;
   },
   async start(spec, env) {
     const port = await freeTcpPort();
@@ -31,7 +32,7 @@ export const orcalbLauncher: SubjectLauncher = {
       args: [...nodeFlags, MAIN, '-f', file, '--threads', String(spec.threads)],
       cpus: env.cpus,
       nofile: env.nofile,
-      cwd: REPO_ROOT,
+      cwd: resolve(dirname(MAIN), '../..'),
     });
     try {
       await child.waitFor(/orcalb ready/, 20_000);
