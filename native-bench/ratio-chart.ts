@@ -26,7 +26,8 @@ export function ratioChartSvg(result: BenchResult): string {
   const rows = result.rows.filter((r): r is ResultRow & { ratioToHaproxy: NonNullable<ResultRow['ratioToHaproxy']> } =>
     r.ratioToHaproxy !== undefined && r.informational !== true);
   const groups = [...new Set(rows.map((r) => `${r.scenario} · ${r.case} · ${r.metric}${r.better === 'lower' ? ' (lower is better)' : ''}`))];
-  const maxRatio = Math.max(2, ...rows.map((r) => r.ratioToHaproxy.max));
+  // The axis stops at 3: a 6× memory ratio would squeeze every other bar; longer bars are clipped, labels exact.
+  const maxRatio = Math.min(3, Math.max(2, ...rows.map((r) => r.ratioToHaproxy.max)));
   const scale = (v: number): number => LABEL_W + (Math.min(v, maxRatio) / maxRatio) * PLOT_W;
   const parts: string[] = [];
   let y = TOP;
@@ -49,7 +50,7 @@ export function ratioChartSvg(result: BenchResult): string {
   const width = LABEL_W + PLOT_W + 120;
   const one = scale(1);
   const ticks = [0, 0.5, 1, 1.5, 2, ...(maxRatio > 2 ? [maxRatio] : [])].map((t) =>
-    `<text x="${scale(t).toFixed(1)}" y="${height - 12}" text-anchor="middle" font-size="10">${t.toFixed(1)}</text>`);
+    `<text x="${scale(t).toFixed(1)}" y="${height - 12}" text-anchor="middle" font-size="10">${t === maxRatio && t === 3 ? '≥3' : t.toFixed(1)}</text>`);
   const legend = (Object.keys(COLORS) as SubjectName[]).filter((s) => s !== 'haproxy').map((s, i) =>
     `<rect x="${LABEL_W + i * 95}" y="30" width="10" height="10" fill="${COLORS[s]}"/><text x="${LABEL_W + i * 95 + 14}" y="39" font-size="11">${s}</text>`);
   return [
