@@ -1,6 +1,7 @@
 // Scenario 5, DolphinDB API round trips: many concurrent binary-API sessions (load/ddb-client.ts, the project's
 // codec) running `1+1` on three emulated data nodes behind `mode tcp` + `send-proxy`, the seed TCP config's
-// shape; calls/s, p50 and p99. (WebSocket round trips need orcalb's HTTP mode: not in this scenario yet.)
+// shape; calls/s, p50 and p99. Then the same calls over WebSocket (the npm client's transport) through `mode http`:
+// an orcalb without HTTP mode is 'unsupported' there.
 
 import { startBackends } from '../backends/backend-launcher.js';
 import { runGenerator } from '../load/generator-run.js';
@@ -41,6 +42,26 @@ export const ddbRoundTrips: Scenario = {
           },
         })));
       }
+      // WebSocket: an HTTP upgrade, then a tunnel; the proxies run in mode http (no PROXY header on that path).
+      const wsSessions = ctx.settings.ddbSessions[0] ?? 64;
+      rows.push(...(await measureInterleaved(ctx, {
+        scenario: this.id,
+        caseLabel: `websocket sessions=${wsSessions}`,
+        spec: { mode: 'http', servers: backends.ports, threads: ctx.settings.threads, maxconn: SEED_MAXCONN },
+        subjects: ['direct', 'orcalb', 'haproxy', 'nginx'],
+        metrics: METRICS,
+        async measure(s) {
+          const r = await runGenerator(
+            ctx.group,
+            'ddb-ws-client',
+            ['--ports', s.ports.join(','), '--sessions', String(wsSessions), '--duration', String(ctx.settings.durationS)],
+            ctx.layout.load,
+            ctx.settings.durationS,
+          );
+          if ((r['errors'] ?? 0) > 0) throw new Error(`${r['errors']} session errors`);
+          return { 'calls/s': r['callsPerS'] ?? Number.NaN, 'p50 latency': r['p50Ms'] ?? Number.NaN, 'p99 latency': r['p99Ms'] ?? Number.NaN };
+        },
+      })));
       return rows;
     } finally {
       await backends.stop();

@@ -1,6 +1,6 @@
 // Subject launcher: Debian's nginx (nginx-light + libnginx-mod-stream), `http` block for mode http and `stream` for
 // mode tcp, worker_processes N, same round-robin, timeouts and per-request server connection as the HAProxy config
-// (proxy_http_version 1.0 closes the upstream connection, like `option http-server-close`). Runner main thread.
+// (`Connection: close` upstream, like `option http-server-close`; WebSocket upgrades pass). Runner main thread.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -50,11 +50,16 @@ export function nginxConfigText(spec: ProxySpec, port: number, dir: string, nofi
     // HAProxy has no per-connection request cap; nginx's default (1000) would close wrk's connections.
     '    keepalive_requests 100000000;',
     '    keepalive_timeout 10s;',
+    // Upgrades (DolphinDB's WebSocket) are passed on; every other request closes its server connection.
+    "    map $http_upgrade $connection_upgrade { default upgrade; '' close; }",
     ...upstream,
     '    server {',
     `        listen 127.0.0.1:${port};`,
     '        location / {',
     '            proxy_pass http://bench_back;',
+    '            proxy_http_version 1.1;',
+    '            proxy_set_header Upgrade $http_upgrade;',
+    '            proxy_set_header Connection $connection_upgrade;',
     '            proxy_set_header X-Forwarded-For $remote_addr;',
     '            proxy_connect_timeout 10s;',
     '            proxy_read_timeout 1h;',
