@@ -1,0 +1,33 @@
+// Runs one of our load generators (bulk-client, ddb-client, ddb-ws-client) as a pinned child process and parses its JSON result
+// line; bounded in time (killed after its duration + 15 s). Bench runner main thread.
+
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProcessGroup } from '../process-group.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Starts `node load/<entry>.js args…` on cpus; resolves with the numeric fields of the last JSON line it prints.
+ * Rejects when it exits without one or runs past durationS + 15 s.
+ */
+export async function runGenerator(
+  group: ProcessGroup,
+  entry: 'bulk-client' | 'ddb-client' | 'ddb-ws-client',
+  args: readonly string[],
+  cpus: string | undefined,
+  durationS: number,
+): Promise<Record<string, number>> {
+  const child = group.spawn({ name: entry, command: process.execPath, args: [join(HERE, `${entry}.js`), ...args], cpus, nofile: 65_536 });
+  const timer = setTimeout(() => void child.stop('SIGKILL'), (durationS + 15) * 1000);
+  const code = await child.exited;
+  clearTimeout(timer);
+  const line = child.output().trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`${entry} exited (${code}) without a result:\n${child.output().slice(-1500)}`);
+  const parsed: unknown = JSON.parse(line);
+  const out: Record<string, number> = {};
+  if (typeof parsed === 'object' && parsed !== null) {
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number') out[k] = v;
+  }
+  return out;
+}

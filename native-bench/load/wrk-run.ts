@@ -1,0 +1,61 @@
+// Runs wrk (Debian's wrk 4.1) pinned to the load CPUs and parses its report: requests/s, p50/p99 latency from
+// `--latency`, socket errors and non-2xx responses. Bounded: killed after duration + 15 s. Runner main thread.
+
+import { existsSync } from 'node:fs';
+import type { ProcessGroup } from '../process-group.js';
+
+export const WRK_BIN = '/usr/bin/wrk';
+
+export interface WrkReport {
+  readonly reqPerS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** connect + read + write + timeout errors, plus non-2xx/3xx responses. */
+  readonly errors: number;
+}
+
+/** wrk's latency figure (`812.00us`, `1.20ms`, `2.01s`) in ms; NaN when absent. */
+function latencyMs(text: string, label: string): number {
+  const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(text);
+  if (m?.[1] === undefined) return Number.NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+/** Parses wrk's stdout. Pure; NaN fields for what is missing. */
+export function parseWrk(text: string): WrkReport {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text)?.[1];
+  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  const socketErrors = sockErr === null ? 0 : sockErr.slice(1).reduce((s, v) => s + Number(v), 0);
+  return {
+    reqPerS: rps === undefined ? Number.NaN : Number(rps),
+    p50Ms: latencyMs(text, '50'),
+    p99Ms: latencyMs(text, '99'),
+    errors: socketErrors + (non2xx === undefined ? 0 : Number(non2xx)),
+  };
+}
+
+export function wrkAvailable(): boolean {
+  return existsSync(WRK_BIN);
+}
+
+/**
+ * `wrk -t T -c C -d Ds --latency [-H 'Connection: close'] http://127.0.0.1:port/` on cpus; T = min(C, threads).
+ * Resolves with the parsed report; rejects when wrk prints no Requests/sec line.
+ */
+export async function runWrk(
+  group: ProcessGroup,
+  opts: { port: number; conns: number; durationS: number; threads: number; close: boolean; cpus: string | undefined },
+): Promise<WrkReport> {
+  const args = ['-t', String(Math.max(1, Math.min(opts.threads, opts.conns))), '-c', String(opts.conns), '-d', `${opts.durationS}s`, '--latency'];
+  if (opts.close) args.push('-H', 'Connection: close');
+  args.push(`http://127.0.0.1:${opts.port}/`);
+  const child = group.spawn({ name: 'wrk', command: WRK_BIN, args, cpus: opts.cpus, nofile: 65_536 });
+  const timer = setTimeout(() => void child.stop('SIGKILL'), (opts.durationS + 15) * 1000);
+  await child.exited;
+  clearTimeout(timer);
+  const report = parseWrk(child.output());
+  if (Number.isNaN(report.reqPerS)) throw new Error(`wrk gave no result:\n${child.output().slice(-1500)}`);
+  return report;
+}

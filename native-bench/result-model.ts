@@ -1,0 +1,113 @@
+// The bench result file's shape (native-bench/results/<date>.json): one flat row per scenario × case × metric ×
+// subject, with every run's value, the median with spread, and the paired ratio to HAProxy. Bench runner main thread.
+
+import { pairedRatio, summarize, type Summary } from './statistics.js';
+
+export const SUBJECT_NAMES = ['direct', 'orcalb', 'haproxy', 'nginx', 'node-http-proxy'] as const;
+export type SubjectName = (typeof SUBJECT_NAMES)[number];
+
+export const ROW_STATUS = { ok: 'ok', unsupported: 'unsupported', skipped: 'skipped', failed: 'failed' } as const;
+export type RowStatus = (typeof ROW_STATUS)[keyof typeof ROW_STATUS];
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly unit: string;
+  readonly better: 'higher' | 'lower';
+  /** Context for another figure (e.g. the generator's own CPU): in the table, not in the ratio chart. */
+  readonly informational?: boolean;
+}
+
+export interface ResultRow {
+  readonly scenario: string;
+  /** e.g. `c=64`, `threads=2`, `sessions=64`. */
+  readonly case: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly better: 'higher' | 'lower';
+  readonly informational?: boolean;
+  readonly subject: SubjectName;
+  readonly status: RowStatus;
+  /** Why a subject is unsupported, skipped or failed; or a caveat on an ok row. */
+  readonly note?: string;
+  readonly runs: readonly number[];
+  readonly summary?: Summary;
+  /** subject / haproxy per interleaved round; absent for haproxy itself or without haproxy runs. */
+  readonly ratioToHaproxy?: Summary;
+}
+
+export interface BenchResult {
+  readonly version: 1;
+  readonly date: string;
+  readonly mode: 'full' | 'quick' | 'smoke';
+  readonly machine: { readonly cpus: number; readonly model: string; readonly memoryGiB: number; readonly os: string; readonly node: string };
+  readonly layout: { readonly proxyCpus: string | null; readonly loadCpus: string | null; readonly text: string };
+  readonly settings: { readonly threads: number; readonly rounds: number; readonly durationS: number; readonly subjects: readonly SubjectName[] };
+  readonly versions: Readonly<Record<string, string>>;
+  readonly rows: readonly ResultRow[];
+  readonly leftovers: readonly string[];
+  readonly elapsedS: number;
+}
+
+/** Values measured per subject, per metric, one entry per interleaved round (NaN for a failed run). */
+export type RunTable = Map<SubjectName, Map<string, number[]>>;
+
+/** What a subject turned out to be in one scenario case, when it did not run. */
+export interface SubjectOutcome {
+  readonly status: RowStatus;
+  readonly note?: string;
+}
+
+/**
+ * Builds the rows of one scenario case: measured subjects get summaries and paired ratios to haproxy's runs,
+ * the others one row per metric with their status and note. Pure.
+ */
+export function rowsOf(
+  scenario: string,
+  caseLabel: string,
+  metrics: readonly MetricSpec[],
+  subjects: readonly SubjectName[],
+  runs: RunTable,
+  outcomes: ReadonlyMap<SubjectName, SubjectOutcome>,
+  notes: ReadonlyMap<SubjectName, string> = new Map(),
+): ResultRow[] {
+  const rows: ResultRow[] = [];
+  for (const metric of metrics) {
+    const reference = runs.get('haproxy')?.get(metric.name);
+    for (const subject of subjects) {
+      const base = {
+        scenario, case: caseLabel, metric: metric.name, unit: metric.unit, better: metric.better,
+        ...(metric.informational === true ? { informational: true } : {}), subject,
+      };
+      const outcome = outcomes.get(subject);
+      const values = runs.get(subject)?.get(metric.name);
+      if (outcome !== undefined || values === undefined) {
+        const o = outcome ?? { status: ROW_STATUS.skipped, note: 'not run' };
+        rows.push({ ...base, status: o.status, ...(o.note === undefined ? {} : { note: o.note }), runs: [] });
+        continue;
+      }
+      const summary = summarize(values);
+      const ratio = subject === 'haproxy' || reference === undefined ? undefined : pairedRatio(values, reference);
+      const note = notes.get(subject) ?? (summary.n < values.length ? `${values.length - summary.n} run(s) failed` : undefined);
+      rows.push({
+        ...base,
+        status: summary.n === 0 ? ROW_STATUS.failed : ROW_STATUS.ok,
+        ...(note === undefined ? {} : { note }),
+        runs: values,
+        summary,
+        ...(ratio === undefined ? {} : { ratioToHaproxy: ratio }),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Appends one round's values for a subject to the table (NaN for metrics it did not report). */
+export function record(table: RunTable, subject: SubjectName, metrics: readonly MetricSpec[], values: Readonly<Record<string, number>>): void {
+  let bySubject = table.get(subject);
+  if (bySubject === undefined) table.set(subject, (bySubject = new Map()));
+  for (const m of metrics) {
+    let list = bySubject.get(m.name);
+    if (list === undefined) bySubject.set(m.name, (list = []));
+    list.push(values[m.name] ?? Number.NaN);
+  }
+}

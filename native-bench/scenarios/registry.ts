@@ -1,0 +1,20 @@
+// Scenario id → scenario, in the order the full suite runs them: the one fan-in point of scenarios/.
+// Bench runner main thread.
+
+import { ddbRoundTrips } from './ddb-round-trips.js';
+import { idleMemory } from './idle-memory.js';
+import { l4Bulk } from './l4-bulk.js';
+import { l4ConnRate } from './l4-conn-rate.js';
+import { l7Close } from './l7-close.js';
+import { l7KeepAlive } from './l7-keepalive.js';
+import type { Scenario } from './scenario.js';
+import { threadScaling } from './thread-scaling.js';
+
+export const SCENARIOS: readonly Scenario[] = [l4Bulk, l4ConnRate, l7KeepAlive, l7Close, ddbRoundTrips, idleMemory, threadScaling];
+
+/** The scenarios with these ids, in suite order; throws naming the unknown ones. */
+export function scenariosByIds(ids: readonly string[]): Scenario[] {
+  const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  return SCENARIOS.filter((s) => ids.includes(s.id));
+}

@@ -1,0 +1,54 @@
+// The contract every subject launcher (orcalb, haproxy, nginx, node-http-proxy, direct) fulfils: the same proxy
+// semantics (mode, round-robin over the same backends, thread count, maxconn, PROXY header) in each one's own
+// configuration language. Bench runner main thread.
+
+import type { ProcessGroup } from '../process-group.js';
+import type { SubjectName } from '../result-model.js';
+
+export interface ProxySpec {
+  readonly mode: 'tcp' | 'http';
+  /** Backend ports on 127.0.0.1, balanced round-robin. */
+  readonly servers: readonly number[];
+  /** orcalb --threads N, haproxy nbthread N, nginx worker_processes N, node-http-proxy cluster workers N. */
+  readonly threads: number;
+  /** Send a PROXY v1 header to the servers (the seed config's `send-proxy`); tcp mode only. */
+  readonly sendProxy?: boolean;
+  /** Connection limit, set high enough never to queue (idle scenario: 10,000 + headroom). */
+  readonly maxconn: number;
+}
+
+export interface LaunchEnv {
+  readonly group: ProcessGroup;
+  /** taskset list for the proxy process. */
+  readonly cpus: string | undefined;
+  readonly tmpDir: string;
+  /** Open-file limit for the proxy process. */
+  readonly nofile: number;
+  /** When set, orcalb runs with `node --cpu-prof --cpu-prof-dir=DIR`. */
+  readonly cpuProfDir?: string;
+}
+
+export interface RunningSubject {
+  readonly name: SubjectName;
+  /** Where clients connect: the proxy's frontend, or every backend for `direct`. */
+  readonly ports: readonly number[];
+  /** Root PID of the proxy (its tree's RSS is the memory figure); undefined for `direct`. */
+  readonly pid: number | undefined;
+  /** A caveat to show next to the figures (e.g. how HTTP mode is handled). */
+  readonly note?: string;
+  stop(): Promise<void>;
+}
+
+export type StartOutcome =
+  | { readonly kind: 'running'; readonly subject: RunningSubject }
+  | { readonly kind: 'unsupported' | 'skipped'; readonly note: string };
+
+export interface SubjectLauncher {
+  readonly name: SubjectName;
+  /** Modes it can proxy at all; the others are reported 'unsupported' without a start. */
+  readonly modes: readonly ('tcp' | 'http')[];
+  /** Starts it on spec; resolves once it accepts connections. Rejects only on an unexpected failure. */
+  start(spec: ProxySpec, env: LaunchEnv): Promise<StartOutcome>;
+  /** The version string for the results file, or undefined when not installed. */
+  version(): string | undefined;
+}

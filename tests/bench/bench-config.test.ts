@@ -1,0 +1,35 @@
+// The bench's one HAProxy config text (native-bench/subjects/haproxy-config.ts) is valid for both HAProxy 2.6 and
+// orcalb, in mode tcp with send-proxy and in mode http: `haproxy -c` and `orcalb -c` accept it unchanged.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { haproxyConfigText } from '../../native-bench/subjects/haproxy-config.js';
+import { HAPROXY_BIN } from '../support/haproxy-process.js';
+import { ORCALB_MAIN } from '../support/orcalb-process.js';
+
+const run = promisify(execFile);
+
+for (const spec of [
+  { mode: 'tcp', servers: [10001, 10002, 10003], threads: 2, maxconn: 4000, sendProxy: true },
+  { mode: 'http', servers: [10001, 10002, 10003], threads: 1, maxconn: 4000 },
+] as const) {
+  test(`the bench config in mode ${spec.mode} passes haproxy -c and orcalb -c`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'orcalb-bench-cfg-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'bench.cfg');
+    const text = haproxyConfigText(spec, 10000);
+    await writeFile(file, text);
+    assert.match(text, /balance roundrobin/);
+    assert.equal(text.includes('send-proxy'), spec.mode === 'tcp');
+    assert.equal(text.includes('option http-server-close'), spec.mode === 'http');
+    const haproxy = await run(HAPROXY_BIN, ['-c', '-f', file]);
+    assert.match(haproxy.stdout + haproxy.stderr, /Configuration file is valid/);
+    const orcalb = await run(process.execPath, [ORCALB_MAIN, '-c', '-f', file]);
+    assert.match(orcalb.stdout, /Configuration file is valid/);
+  });
+}
