@@ -14,8 +14,10 @@ interface ProxyServer {
 function factoryOf(mod: unknown): ((opts: Record<string, unknown>) => ProxyServer) | undefined {
   const candidates = [mod, typeof mod === 'object' && mod !== null && 'default' in mod ? mod.default : undefined];
   for (const c of candidates) {
-    if (typeof c === 'object' && c !== null && 'createProxyServer' in c && typeof c.createProxyServer === 'function') {
-      const f = c.createProxyServer as (opts: Record<string, unknown>) => unknown;
+    // CommonJS `module.exports` of http-proxy is a function carrying createProxyServer as a property.
+    const holder = typeof c === 'object' || typeof c === 'function' ? c : undefined;
+    if (holder !== undefined && holder !== null && 'createProxyServer' in holder && typeof holder.createProxyServer === 'function') {
+      const f = holder.createProxyServer as (opts: Record<string, unknown>) => unknown;
       return (opts) => f(opts) as ProxyServer;
     }
   }
