@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { ReplyParser } from '../../core/dolphindb/wire-reply.js';
 import { encodeRequest } from '../../core/dolphindb/wire-request.js';
+import { runCallLoop } from './call-loop.js';
 
 const { values } = parseArgs({ options: { ports: { type: 'string' }, sessions: { type: 'string' }, duration: { type: 'string' } } });
 const ports = (values.ports ?? '').split(',').map(Number).filter((p) => p > 0);
@@ -61,26 +62,5 @@ for (let i = 0; i < sessions; i++) {
   }
 }
 await Promise.all(clients.map((c) => c.call().catch(() => void errors++)));
-const latencies: number[] = [];
-const t0 = performance.now();
-const end = t0 + durationMs;
-await Promise.all(
-  clients.map(async (c) => {
-    while (performance.now() < end) {
-      const start = performance.now();
-      try {
-        await c.call();
-        latencies.push(performance.now() - start);
-      } catch {
-        errors++;
-        return;
-      }
-    }
-  }),
-);
-const elapsedS = (performance.now() - t0) / 1000;
-for (const c of clients) c.close();
-latencies.sort((a, b) => a - b);
-const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-process.stdout.write(`${JSON.stringify({ callsPerS: latencies.length / elapsedS, p50Ms: at(0.5), p99Ms: at(0.99), errors })}\n`);
+await runCallLoop(clients, durationMs, errors);
 process.exit(0);

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { DdbDatabaseError, type DdbMessage } from 'dolphindb';
-import { connectDdb, startDdbCluster, within, type DdbCluster } from '../support/ddb-cluster.js';
+import { assertClientBasics, connectDdb, startDdbCluster, within, type DdbCluster } from '../support/ddb-cluster.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
@@ -76,21 +75,7 @@ for (const subject of SUBJECTS) {
     test('the npm client over WebSocket logs in and gets 1+1, version(), a table, print messages and the real error text', async (t) => {
       const ddb = await connectDdb(front);
       t.after(() => ddb.disconnect());
-      assert.equal(await within(CALL_MS, '1+1', ddb.execute<number>('1+1')), 2);
-      assert.match(await within(CALL_MS, 'version()', ddb.execute<string>('version()')), /^\d+\.\d+\.\d+ \d{4}\.\d{2}\.\d{2} LINUX/);
-      const rows = await within(CALL_MS, 'table', ddb.execute<Array<Record<string, unknown>>>(
-        'table(1..3 as id, `tom`bob`tony as name, 1.5 2.25 3.0 as price)'));
-      assert.deepEqual(rows, [
-        { id: 1, name: 'tom', price: 1.5 }, { id: 2, name: 'bob', price: 2.25 }, { id: 3, name: 'tony', price: 3 },
-      ]);
-      await assert.rejects(within(CALL_MS, 'foo bar', ddb.execute('foo bar')), (e: unknown) =>
-        e instanceof DdbDatabaseError && e.message.includes('Syntax Error: [line #1] Cannot recognize the token foo'));
-      const printed: string[] = [];
-      const listener = (m: DdbMessage): void => { if (m.type === 'print') printed.push(m.data.trim()); };
-      await within(CALL_MS, 'print', ddb.execute('print("hello"); print(6*7)', { listener }));
-      assert.deepEqual(printed, ['hello', '42']);
-      // One WebSocket is one session on one node: the error did not end it.
-      assert.equal(await within(CALL_MS, '2+2', ddb.execute<number>('2+2')), 4);
+      await assertClientBasics(ddb, CALL_MS);
     });
 
     test('8 concurrent WebSocket sessions spread over all 4 nodes', async (t) => {

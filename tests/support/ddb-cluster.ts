@@ -2,7 +2,8 @@
 // `dolphindb` client opened the way those tests open it, and a bound for every client call so no test can hang on
 // a session whose node went away. Test-runner thread.
 
-import { DDB } from 'dolphindb';
+import assert from 'node:assert/strict';
+import { DDB, DdbDatabaseError, type DdbMessage } from 'dolphindb';
 import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../core/dolphindb/emulated-node.js';
 
 export interface DdbCluster {
@@ -69,4 +70,27 @@ export async function connectDdb(port: number, options: ConstructorParameters<ty
     throw err;
   }
   return ddb;
+}
+
+/**
+ * The basic session every client test checks, whatever the path (direct, TCP mode, WebSocket through HTTP mode):
+ * 1+1, version(), a table as rows, print messages, the real syntax-error text, and the session surviving the error.
+ * Each call bounded by `callMs`. Test thread only.
+ */
+export async function assertClientBasics(ddb: DDB, callMs: number): Promise<void> {
+  assert.equal(await within(callMs, '1+1', ddb.execute<number>('1+1')), 2);
+  assert.match(await within(callMs, 'version()', ddb.execute<string>('version()')), /^\d+\.\d+\.\d+ \d{4}\.\d{2}\.\d{2} LINUX/);
+  const rows = await within(callMs, 'table', ddb.execute<Array<Record<string, unknown>>>(
+    'table(1..3 as id, `tom`bob`tony as name, 1.5 2.25 3.0 as price)'));
+  assert.deepEqual(rows, [
+    { id: 1, name: 'tom', price: 1.5 }, { id: 2, name: 'bob', price: 2.25 }, { id: 3, name: 'tony', price: 3 },
+  ]);
+  await assert.rejects(within(callMs, 'foo bar', ddb.execute('foo bar')), (e: unknown) =>
+    e instanceof DdbDatabaseError && e.message.includes('Syntax Error: [line #1] Cannot recognize the token foo'));
+  const printed: string[] = [];
+  const listener = (m: DdbMessage): void => { if (m.type === 'print') printed.push(m.data.trim()); };
+  await within(callMs, 'print', ddb.execute('print("hello"); print(6*7)', { listener }));
+  assert.deepEqual(printed, ['hello', '42']);
+  // The session outlives an error: the same connection, the same node.
+  assert.equal(await within(callMs, '2+2', ddb.execute<number>('2+2')), 4);
 }
