@@ -10,6 +10,11 @@ import { ConfigError } from '../core/errors.js';
 export interface SourceFile {
   readonly name: string;
   readonly lines: readonly Uint8Array[];
+  /**
+   * Set when a file read from disk does not end with a newline: HAProxy 2.6 then suspects a truncated file and
+   * refuses it ("Missing LF on last line"). `line` is the last line's number, `column` one past its last byte.
+   */
+  readonly missingFinalNewline?: { readonly line: number; readonly column: number };
 }
 
 /**
@@ -27,7 +32,7 @@ export async function readConfigFiles(
       const names = info.isDirectory()
         ? (await readdir(path)).filter((n) => n.endsWith('.cfg')).sort().map((n) => join(path, n))
         : [path];
-      for (const name of names) files.push(sourceFromBytes(name, await readFile(name)));
+      for (const name of names) files.push(sourceFromBytes(name, await readFile(name), true));
     } catch (e) {
       errors.push(fileError(path, e));
     }
@@ -35,13 +40,19 @@ export async function readConfigFiles(
   return { files, errors };
 }
 
-/** Wraps in-memory text as a SourceFile named `name` (for tests and `loadConfigText`). */
+/**
+ * Wraps in-memory text as a SourceFile named `name` (for tests and `loadConfigText`). Text handed over in memory
+ * cannot have been truncated on disk, so its last line needs no newline.
+ */
 export function sourceFromText(name: string, text: string): SourceFile {
-  return sourceFromBytes(name, new TextEncoder().encode(text));
+  return sourceFromBytes(name, new TextEncoder().encode(text), false);
 }
 
-/** Splits on LF and drops a CR before it, so files edited on Windows read the same. */
-function sourceFromBytes(name: string, bytes: Uint8Array): SourceFile {
+/**
+ * Splits on LF and drops a CR before it, so files edited on Windows read the same (HAProxy accepts CRLF too).
+ * With `fromDisk`, a last line without LF is recorded in `missingFinalNewline`.
+ */
+function sourceFromBytes(name: string, bytes: Uint8Array, fromDisk: boolean): SourceFile {
   const lines: Uint8Array[] = [];
   let start = 0;
   for (let i = 0; i <= bytes.length; i++) {
@@ -52,7 +63,11 @@ function sourceFromBytes(name: string, bytes: Uint8Array): SourceFile {
     if (i < bytes.length || end > start) lines.push(bytes.subarray(start, end));
     start = i + 1;
   }
-  return { name, lines };
+  const last = bytes.length - 1;
+  if (!fromDisk || last < 0 || bytes[last] === 0x0a) return { name, lines };
+  const lineStart = bytes.lastIndexOf(0x0a) + 1;
+  const line = bytes.subarray(0, lineStart).filter((b) => b === 0x0a).length + 1;
+  return { name, lines, missingFinalNewline: { line, column: bytes.length - lineStart + 1 } };
 }
 
 /** HAProxy's wording: "Cannot open configuration file/directory X : No such file or directory". */

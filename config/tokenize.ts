@@ -16,6 +16,11 @@ export interface ConfigLine {
   readonly words: readonly Word[];
   /** The words' texts: `args[0]` is the keyword, as in HAProxy's cfg_parse_*() functions. */
   readonly args: readonly string[];
+  /**
+   * The environment as it stands at this line (`setenv` and friends in `global` change it for later lines), for
+   * the `${VAR}` expansion HAProxy also applies to addresses whatever their quoting (config/address.ts).
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface TokenizeContext {
@@ -47,7 +52,12 @@ const CONTROL_ESCAPES: ReadonlyMap<number, number> = new Map([
   [0x74, 0x09], // \t
 ]);
 
-const decoder = new TextDecoder('utf-8');
+/** HAProxy 2.6 keeps at most this many words of a line (MAX_LINE_ARGS); a longer line is an error. */
+export const MAX_LINE_WORDS = 64;
+
+// ignoreBOM keeps a leading U+FEFF in the word: HAProxy does not skip a byte order mark either, and dropping it
+// here would accept a file HAProxy refuses.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /**
@@ -55,7 +65,18 @@ const encoder = new TextEncoder();
  * "unmatched quote at position N" does. Pure apart from reading `ctx.env`; never throws.
  */
 export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeResult {
+  // HAProxy reads lines as C strings: a NUL ends the line early and it then reports the line as truncated.
+  const nul = line.indexOf(0);
+  if (nul >= 0) {
+    return {
+      ok: false,
+      message: `NUL character at position ${nul + 1}; HAProxy stops reading the line there (is this a binary or truncated file?)`,
+      column: nul + 1,
+    };
+  }
   const words: Word[] = [];
+  // Where each word starts (1-based byte column), for the too-many-words error.
+  const starts: number[] = [];
   // `cur` is null between words: a word exists as soon as any character or quote starts it, so `""` is a word.
   let cur: number[] | null = null;
   let quote = 0;
@@ -67,6 +88,7 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
   let i = 0;
   while (i < line.length) {
     const c = line[i] ?? 0;
+    if (cur === null && quote === 0 && c !== SPACE && c !== TAB && c !== HASH) starts.push(i + 1);
     if (quote === SQUOTE) {
       // Strong quoting: nothing is interpreted until the closing quote.
       if (c === SQUOTE) quote = 0;
@@ -82,7 +104,7 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
     if (quote === 0 && c === HASH) break;
     cur ??= [];
     if (c === BACKSLASH) {
-      const step = readEscape(line, i, cur);
+      const step = readEscape(line, i, cur, quote === DQUOTE);
       if (typeof step === 'string') return { ok: false, message: step, column: i + 1 };
       i += step;
     } else if (quote === 0 && (c === DQUOTE || c === SQUOTE)) {
@@ -100,6 +122,7 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
       // `${VAR[*]}` spreads a list over several words: each further item starts a new word.
       for (const item of more) {
         flush();
+        starts.push(i + 1);
         cur = [...item];
       }
       i = expanded.end;
@@ -110,17 +133,30 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
   }
   if (quote !== 0) return { ok: false, message: `unmatched quote at position ${quoteAt + 1}`, column: quoteAt + 1 };
   flush();
+  if (words.length > MAX_LINE_WORDS) {
+    // HAProxy refuses the line rather than run with its end cut off; so does orcalb.
+    const column = starts[MAX_LINE_WORDS] ?? 0;
+    const extra = words[MAX_LINE_WORDS]?.text ?? '';
+    return {
+      ok: false,
+      message: `too many words (HAProxy's limit is ${MAX_LINE_WORDS} per line): word ${MAX_LINE_WORDS + 1} '${extra}' at position ${column}`,
+      column,
+    };
+  }
   return { ok: true, words };
 }
 
-/** Reads the escape at `line[at]` (a backslash) into `out`; returns the bytes consumed, or an error text. */
-function readEscape(line: Uint8Array, at: number, out: number[]): number | string {
+/**
+ * Reads the escape at `line[at]` (a backslash) into `out`; returns the bytes consumed, or an error text. `\$` is an
+ * escape only inside double quotes, where `$` would expand: elsewhere HAProxy 2.6 keeps both characters.
+ */
+function readEscape(line: Uint8Array, at: number, out: number[], inDoubleQuotes: boolean): number | string {
   const next = line[at + 1];
   if (next === undefined) {
     out.push(BACKSLASH);
     return 1;
   }
-  if (SELF_ESCAPES.has(next)) {
+  if (SELF_ESCAPES.has(next) && (next !== DOLLAR || inDoubleQuotes)) {
     out.push(next);
     return 2;
   }
