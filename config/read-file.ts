@@ -2,7 +2,7 @@
 // tokenizer, keeping each file's name for `[file:line]` messages. An unreadable file is a ConfigError with code
 // ORCA_CONFIG_FILE, never an exception. Main thread, before parsing.
 
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
@@ -32,12 +32,39 @@ export async function readConfigFiles(
       const names = info.isDirectory()
         ? (await readdir(path)).filter((n) => n.endsWith('.cfg')).sort().map((n) => join(path, n))
         : [path];
-      for (const name of names) files.push(sourceFromBytes(name, await readFile(name), true));
+      for (const name of names) files.push(sourceFromBytes(name, await readBounded(name), true));
     } catch (e) {
       errors.push(fileError(path, e));
     }
   }
   return { files, errors };
+}
+
+/**
+ * No configuration is this large; the bound keeps `-f /dev/zero` or a runaway generator behind `-f <(...)` from
+ * filling the main thread's memory (HAProxy stops at the first NUL byte of such input).
+ */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Reads a whole file, or throws ERR_CONFIG_TOO_LARGE past MAX_CONFIG_FILE_BYTES (devices and pipes included). */
+async function readBounded(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    // Bounded: every pass reads at least one byte or ends, and the total is capped.
+    for (;;) {
+      const chunk = new Uint8Array(1024 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_CONFIG_FILE_BYTES) throw Object.assign(new Error('too large'), { code: 'ERR_CONFIG_TOO_LARGE' });
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -77,6 +104,7 @@ function fileError(path: string, e: unknown): ConfigError {
     code === 'ENOENT' ? 'No such file or directory'
     : code === 'EACCES' ? 'Permission denied'
     : code === 'EISDIR' ? 'Is a directory'
+    : code === 'ERR_CONFIG_TOO_LARGE' ? `larger than ${MAX_CONFIG_FILE_BYTES / 1024 / 1024} MiB, not a configuration file`
     : e instanceof Error ? e.message
     : String(e);
   return new ConfigError('ORCA_CONFIG_FILE', `Cannot open configuration file/directory ${path} : ${reason}`, {

@@ -55,6 +55,12 @@ const CONTROL_ESCAPES: ReadonlyMap<number, number> = new Map([
 /** HAProxy 2.6 keeps at most this many words of a line (MAX_LINE_ARGS); a longer line is an error. */
 export const MAX_LINE_WORDS = 64;
 
+/**
+ * The most bytes a line may hold once its variables are expanded. HAProxy sets no bound and hangs on a file that
+ * doubles a variable line after line (`setenv A "${A}${A}"`); orcalb refuses the line instead.
+ */
+export const MAX_EXPANDED_LINE_BYTES = 16 * 1024 * 1024;
+
 // ignoreBOM keeps a leading U+FEFF in the word: HAProxy does not skip a byte order mark either, and dropping it
 // here would accept a file HAProxy refuses.
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -65,24 +71,23 @@ const encoder = new TextEncoder();
  * "unmatched quote at position N" does. Pure apart from reading `ctx.env`; never throws.
  */
 export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeResult {
-  // HAProxy reads lines as C strings: a NUL ends the line early and it then reports the line as truncated.
+  // HAProxy reads lines as C strings and refuses one holding a NUL byte (a binary or corrupted file).
   const nul = line.indexOf(0);
-  if (nul >= 0) {
-    return {
-      ok: false,
-      message: `NUL character at position ${nul + 1}; HAProxy stops reading the line there (is this a binary or truncated file?)`,
-      column: nul + 1,
-    };
-  }
+  if (nul >= 0) return { ok: false, message: `Stray NUL character at position ${nul + 1}.`, column: nul + 1 };
   const words: Word[] = [];
   // Where each word starts (1-based byte column), for the too-many-words error.
   const starts: number[] = [];
+  // Bytes of the finished words, to bound what expansion may add.
+  let produced = 0;
   // `cur` is null between words: a word exists as soon as any character or quote starts it, so `""` is a word.
   let cur: number[] | null = null;
   let quote = 0;
   let quoteAt = 0;
   const flush = (): void => {
-    if (cur !== null) words.push(makeWord(cur));
+    if (cur !== null) {
+      produced += cur.length;
+      words.push(makeWord(cur));
+    }
     cur = null;
   };
   let i = 0;
@@ -117,8 +122,17 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
     } else if (quote === DQUOTE && c === DOLLAR) {
       const expanded = expandVariable(line, i, ctx);
       if (typeof expanded === 'string') return { ok: false, message: expanded, column: i + 2 };
+      const adding = expanded.values.reduce((n, v) => n + v.length, 0);
+      if (produced + cur.length + adding > MAX_EXPANDED_LINE_BYTES) {
+        return {
+          ok: false,
+          message: `line too long: more than ${MAX_EXPANDED_LINE_BYTES} bytes once the variable at position ${i + 1} is expanded`,
+          column: i + 1,
+        };
+      }
       const [first, ...more] = expanded.values;
-      cur.push(...(first ?? []));
+      // A loop, not push(...first): spreading a long value as call arguments overflows the stack.
+      for (const b of first ?? []) cur.push(b);
       // `${VAR[*]}` spreads a list over several words: each further item starts a new word.
       for (const item of more) {
         flush();

@@ -25,6 +25,8 @@ const TIME_UNITS: readonly (readonly [string, number])[] = [
  * Parses a time value (`10s`, `1m`, `500`, `250us`); a bare number is `defaultUnit` (ms for every keyword orcalb
  * reads). Microseconds round up to the next millisecond so `500us` never becomes 0, which means "infinite".
  * Characters after a valid unit (`5sec`) are accepted with `trailing` set: HAProxy 2.6 only warns about them.
+ * Unlike counts (parseHaproxyInt), HAProxy clamps no time value: `-1` is its "unexpected character '-'" and a value
+ * past 2^31-1 ms its "timer overflow" (§2.5, checked on 2.6.12), so both are errors here too.
  * Pure; any thread; never throws.
  */
 export function parseTime(text: string, defaultUnit: 'ms' | 's' = 'ms'): TimeResult {

@@ -1,8 +1,9 @@
 // Issue 8, config checks: where `orcalb -c` and a start gave another verdict than HAProxy 2.6.12. A configuration
 // with no listener (empty, comments only, backends only) now gets HAProxy's exit 2 from -c and a refused start;
 // `${VAR}` in addresses is expanded whatever the quoting; a 65-word line, a byte order mark, a missing final
-// newline and a NUL byte are refused; `maxconn -1`, `retries -1` and overflowing counts are accepted with the
-// values HAProxy ends up using (read back from haproxy's own stats socket, side by side).
+// newline and a NUL byte are refused, and a file that never ends (/dev/zero) is cut off; `maxconn -1`, `retries -1`
+// and overflowing counts are accepted with the values HAProxy ends up using (read back from haproxy's own stats
+// socket, side by side).
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -143,7 +144,38 @@ describe('the file itself', () => {
     assert.deepEqual(await errorsOf('nolf.cfg'), [
       `[${join(dir, 'nolf.cfg')}:2] : Missing LF on last line, file might have been truncated at position 19.`,
     ]);
-    assert.match((await errorsOf('nul.cfg'))[0] ?? '', /nul\.cfg:3\] : NUL character at position 16; HAProxy stops reading the line there/);
+    assert.match((await errorsOf('nul.cfg'))[0] ?? '', /nul\.cfg:3\] : Stray NUL character at position 16\.$/);
+  });
+});
+
+describe('variables that grow', () => {
+  test('a 1 MiB value expands in a quoted word (it overflowed the stack), a line past 16 MiB is an error', async () => {
+    const r = await load(
+      [
+        'global',
+        '  setenv A "${BIG}${BIG}"',
+        '  setenv A "${A}${A}${A}${A}${A}${A}${A}${A}"',
+        '  setenv A "${A}${A}${A}${A}${A}${A}${A}${A}"',
+        'listen l',
+        '  bind 127.0.0.1:1',
+        '  description "${BIG}"',
+        TIMEOUTS,
+      ].join('\n'),
+      't.cfg',
+      { env: { BIG: 'x'.repeat(1 << 19) } },
+    );
+    // 1 MiB after line 2, 8 MiB after line 3; line 4 passes 16 MiB at its second ${A}: refused, where haproxy
+    // keeps doubling and never finishes.
+    assert.deepEqual(rendered(r).errors, ['[t.cfg:4] : line too long: more than 16777216 bytes once the variable at position 17 is expanded']);
+  });
+});
+
+describe('a file that never ends', () => {
+  test('-f /dev/zero is refused at once instead of filling memory (haproxy stops at its first NUL)', async () => {
+    const [haproxy, orcalb] = await Promise.all([runHaproxyCli(['-c', '-f', '/dev/zero']), runOrcalbCli(['-c', '-f', '/dev/zero'], {}, 30_000)]);
+    assert.equal(haproxy.code, 1, haproxy.stderr);
+    assert.equal(orcalb.code, 1, orcalb.stderr);
+    assert.match(orcalb.stderr, /\[\/dev\/zero:0\] : Cannot open configuration file\/directory \/dev\/zero : larger than 64 MiB, not a configuration file/);
   });
 });
 
