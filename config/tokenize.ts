@@ -80,13 +80,13 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
   // Bytes of the finished words, to bound what expansion may add.
   let produced = 0;
   // `cur` is null between words: a word exists as soon as any character or quote starts it, so `""` is a word.
-  let cur: number[] | null = null;
+  let cur: WordBuilder | null = null;
   let quote = 0;
   let quoteAt = 0;
   const flush = (): void => {
     if (cur !== null) {
       produced += cur.length;
-      words.push(makeWord(cur));
+      words.push(cur.toWord());
     }
     cur = null;
   };
@@ -97,7 +97,7 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
     if (quote === SQUOTE) {
       // Strong quoting: nothing is interpreted until the closing quote.
       if (c === SQUOTE) quote = 0;
-      else (cur ??= []).push(c);
+      else (cur ??= new WordBuilder()).push(c);
       i++;
       continue;
     }
@@ -107,7 +107,7 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
       continue;
     }
     if (quote === 0 && c === HASH) break;
-    cur ??= [];
+    cur ??= new WordBuilder();
     if (c === BACKSLASH) {
       const step = readEscape(line, i, cur, quote === DQUOTE);
       if (typeof step === 'string') return { ok: false, message: step, column: i + 1 };
@@ -131,13 +131,14 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
         };
       }
       const [first, ...more] = expanded.values;
-      // A loop, not push(...first): spreading a long value as call arguments overflows the stack.
-      for (const b of first ?? []) cur.push(b);
+      // Copied as a block: spreading a long value as call arguments (push(...value)) overflows the stack.
+      if (first !== undefined) cur.append(first);
       // `${VAR[*]}` spreads a list over several words: each further item starts a new word.
       for (const item of more) {
         flush();
         starts.push(i + 1);
-        cur = [...item];
+        cur = new WordBuilder();
+        cur.append(item);
       }
       i = expanded.end;
     } else {
@@ -164,7 +165,7 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
  * Reads the escape at `line[at]` (a backslash) into `out`; returns the bytes consumed, or an error text. `\$` is an
  * escape only inside double quotes, where `$` would expand: elsewhere HAProxy 2.6 keeps both characters.
  */
-function readEscape(line: Uint8Array, at: number, out: number[], inDoubleQuotes: boolean): number | string {
+function readEscape(line: Uint8Array, at: number, out: WordBuilder, inDoubleQuotes: boolean): number | string {
   const next = line[at + 1];
   if (next === undefined) {
     out.push(BACKSLASH);
@@ -238,7 +239,33 @@ function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= 0x30 && c <= 0x39);
 }
 
-function makeWord(bytes: number[]): Word {
-  const u8 = Uint8Array.from(bytes);
-  return { text: decoder.decode(u8), bytes: u8 };
+/** The bytes of the word being read, in a buffer that doubles as it fills (a word may be megabytes long). */
+class WordBuilder {
+  private buf = new Uint8Array(32);
+  length = 0;
+
+  push(byte: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = byte;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  toWord(): Word {
+    const u8 = this.buf.slice(0, this.length);
+    return { text: decoder.decode(u8), bytes: u8 };
+  }
+
+  private reserve(more: number): void {
+    if (this.length + more <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + more) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
 }

@@ -21,8 +21,11 @@ const WORDS = [
   '127.0.0.1:1', '*:${P}', "'*:$P'", '"${P}"', '${P[*]}', '$', '${', '${}', '\\$P', '"\\x00"', '\\x4', '"', "'", '#',
   'if', 'unless', 'TRUE', 'FALSE', '{', '}', '!', '-1', '+7', '99999999999999999999', '4294967296', '0', '5s', '5x',
   'check', 'ssl', 'crt', 'verify', 'none', 'weight', 'maxconn', 'inter', 'accept-proxy', 'send-proxy', 'src',
-  '\uFEFF', '\u00e9', '\0', '\r', '\t', 'x'.repeat(5000),
+  '\uFEFF', '\u00e9', '\0', '\r', '\t', 'x'.repeat(5000), '"${BIG}"',
 ];
+
+/** A value far longer than any argument list: copying it as call arguments once overflowed the stack. */
+const BIG = 'y'.repeat(600_000);
 
 /** Any of the configuration words orcalb's parsers know, or a random byte-ish token. */
 function pick<T>(r: () => number, list: readonly T[]): T {
@@ -50,7 +53,7 @@ test(`${FILES} seeded random configurations load without throwing and get a cons
     const lines = Array.from({ length: 1 + Math.floor(r() * 25) }, () => randomLine(r));
     const text = lines.join(r() < 0.1 ? '\r\n' : '\n');
     const result = await load(text, 'fuzz.cfg', {
-      env: { P: r() < 0.5 ? '18000' : '1 2 3' },
+      env: { P: r() < 0.5 ? '18000' : '1 2 3', BIG },
       lookup: () => Promise.reject(new Error('ENOTFOUND')),
       resolveTimeoutMs: 50,
     });
