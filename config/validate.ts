@@ -1,6 +1,7 @@
 // Checks that need the whole configuration (HAProxy's check_config_validity): duplicate proxy names, backend
 // references of default_backend/use_backend, frontend/backend mode compatibility, and the warnings HAProxy 2.6
-// gives on a finished config, plus orcalb's "not implemented yet" notes per proxy. Main thread, after parsing.
+// gives on a finished config, orcalb's "not implemented yet" notes per proxy, and whether anything listens at all
+// (HAProxy refuses to run a configuration without a listener). Main thread, after parsing.
 
 import { getAlgorithm } from '../core/balance/registry.js';
 import type { ParsedConfig } from './config-parser.js';

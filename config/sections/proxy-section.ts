@@ -76,16 +76,17 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
 const FILTERS = ['cache', 'compression', 'fcgi-app', 'opentracing', 'spoe', 'trace'];
 
 /**
- * The config/not-implemented.ts key of a keyword without a handler: a few are judged by their first argument
- * (`http-reuse never` forbids what orcalb does; a filter's verdict depends on its type).
+ * The config/not-implemented.ts key of a keyword without a handler: `http-reuse never` is judged apart, since it
+ * forbids what orcalb does (reuse idle server connections across clients).
  */
 function notImplementedKey(key: string, args: readonly string[]): string {
-  if (key === 'http-reuse' && args[1] === 'never') return 'http-reuse never';
-  if (key === 'filter') return `filter ${args[1] ?? ''}`;
-  return key;
+  return key === 'http-reuse' && args[1] === 'never' ? 'http-reuse never' : key;
 }
 
-/** `filter <name> [args]`: an unknown name is HAProxy's error; a known one goes to the not-implemented table. */
+/**
+ * `filter <name> [args]`: an unknown name is HAProxy's error; a known one is judged by its name in the
+ * not-implemented table (spoe hands traffic to an inspecting agent; compression or trace change nothing it protects).
+ */
 function parseFilter(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
   const name = args[1] ?? '';
@@ -96,7 +97,7 @@ function parseFilter(ctx: ProxyLineContext): void {
       found: name,
     });
   } else {
-    diag.notImplemented(notImplementedKey('filter', args), at);
+    diag.notImplemented(`filter ${name}`, at);
   }
 }
 
