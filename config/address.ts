@@ -45,6 +45,22 @@ export function splitAddress(word: string): SplitAddress {
   return { kind: 'inet', host: text.slice(0, colon), port: text.slice(colon + 1) };
 }
 
+/**
+ * Expands `$NAME` and `${NAME}` anywhere in an address word, as HAProxy 2.6 does for every address it parses
+ * (bind, server, `addr`, log targets) whatever the word's quoting: `bind *:${PORT}` and `bind '*:$PORT'` both
+ * work. HAProxy's rule, observed on 2.6.12: after the `$` (and an optional `{`) the name is the run of letters,
+ * digits and `_` that follows, a `}` right after it is consumed, and an unset name expands to nothing; there is
+ * no `${NAME-default}` form here (that one exists only inside double quotes, config/tokenize.ts). Pure.
+ */
+export function expandAddressEnv(word: string, env: Readonly<Record<string, string | undefined>>): string {
+  if (!word.includes('$')) return word;
+  return word.replace(/\$(\{?)([A-Za-z0-9_]*)(\}?)/g, (_all, brace: string, name: string, close: string) => {
+    const value = env[name] ?? '';
+    // Without an opening brace a following `}` is ordinary text, kept as written.
+    return brace === '' ? value + close : value;
+  });
+}
+
 export type PortRange =
   | { readonly kind: 'ok'; readonly low: number; readonly high: number }
   | { readonly kind: 'invalid' }

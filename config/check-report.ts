@@ -1,5 +1,6 @@
 // `orcalb -c`: renders a LoadResult as HAProxy 2.6's `haproxy -c` does: one `[ALERT]` line per error, one
-// `[WARNING]` line per warning, HAProxy's closing lines, then "Configuration file is valid" when there is no error.
+// `[WARNING]` line per warning, HAProxy's closing lines, then "Configuration file is valid" (or the no-listener
+// line, exit 2) when there is no error; and the refusal a normal start prints when there is nothing to run.
 // Main thread (CLI); pure formatting, the caller prints the lines (HAProxy prints them on stderr).
 
 import { renderWarning } from '../core/errors.js';
@@ -9,12 +10,21 @@ import type { LoadResult } from './load-config.js';
 const ALERT = '[ALERT]    ';
 const WARNING = '[WARNING]  ';
 
+/** How the report is used: `orcalb -c` (exit 2 for "valid but nothing to run") or a normal start. */
+export type ReportMode = 'check' | 'start';
+
 /**
  * HAProxy-style diagnostic lines: `[ALERT]    (PID) : config : [file:line] : ...` for errors,
- * `[WARNING]  (PID) : config : ...` for warnings, and the closing line(s); plus `Configuration file is valid`
- * when there are no errors. Returns {lines, exitCode} (0 valid, 1 errors). Pure; never throws.
+ * `[WARNING]  (PID) : config : ...` for warnings, and the closing line(s). Exit codes as HAProxy 2.6's: 1 for
+ * errors; for a valid configuration without a listener, `-c` says so and exits 2, while a start refuses with an
+ * [ALERT] and exit 1 (orcalb counts a stats-only proxy as no listener, since it does not open it); otherwise
+ * `Configuration file is valid` and 0. Pure; never throws.
  */
-export function checkReport(result: LoadResult, pid: number): { lines: string[]; exitCode: 0 | 1 } {
+export function checkReport(
+  result: LoadResult,
+  pid: number,
+  mode: ReportMode = 'check',
+): { lines: string[]; exitCode: 0 | 1 | 2 } {
   const alert = (text: string): string => `${ALERT}(${pid}) : config : ${text}`;
   const lines: string[] = [];
   // HAProxy prints warnings as it meets them, interleaved with alerts; orcalb lists warnings first so the
@@ -22,7 +32,22 @@ export function checkReport(result: LoadResult, pid: number): { lines: string[];
   for (const w of result.warnings) lines.push(`${WARNING}(${pid}) : config : ${renderWarning(w)}`);
   for (const e of result.errors) lines.push(alert(e.render()));
   if (result.errors.length === 0) {
+    const listeners = result.listeners;
+    const why =
+      listeners.kind === 'stats-only'
+        ? `: the stats page is not implemented yet, so ${listeners.proxies.map((n) => `'${n}'`).join(', ')} ` +
+          `${listeners.proxies.length === 1 ? 'is' : 'are'} not opened`
+        : '';
+    if (mode === 'start' && listeners.kind !== 'some') {
+      // HAProxy's own start-up refusal; a supervisor sees the exit instead of a process that serves nothing.
+      lines.push(`${ALERT}(${pid}) : [orcalb main] No enabled listener found (check for 'bind' directives)${why} ! Exiting.`);
+      return { lines, exitCode: 1 };
+    }
     if (result.warnings.length > 0) lines.push('Warnings were found.');
+    if (listeners.kind !== 'some') {
+      lines.push(`Configuration file has no error but will not start (no listener${why}) => exit(2).`);
+      return { lines, exitCode: 2 };
+    }
     lines.push('Configuration file is valid');
     return { lines, exitCode: 0 };
   }

@@ -42,8 +42,11 @@ type Section =
 export function parseConfigFiles(
   files: readonly SourceFile[],
   diag: Diagnostics,
-  env: Readonly<Record<string, string | undefined>>,
+  processEnv: Readonly<Record<string, string | undefined>>,
 ): ParsedConfig {
+  // A copy: `setenv`, `presetenv`, `unsetenv` and `resetenv` (§3.1) change it for the lines after them, in this
+  // file and the next ones, without touching the process environment.
+  const env: Record<string, string | undefined> = { ...processEnv };
   const first: SourceRef = { file: files[0]?.name ?? '', line: 0 };
   const global = initialGlobal(first);
   const proxies: ProxyDraft[] = [];
@@ -68,7 +71,7 @@ export function parseConfigFiles(
       }
       // Blank and comment-only lines carry nothing, not even a section change.
       if (tokens.words.length === 0) return;
-      const line: ConfigLine = { source, words: tokens.words, args: tokens.words.map((w) => w.text) };
+      const line: ConfigLine = { source, words: tokens.words, args: tokens.words.map((w) => w.text), env };
       const keyword = line.args[0] ?? '';
       // Directives are handled even inside a false branch, or nesting could not be followed.
       if (keyword.startsWith('.') && blocks.handle(line, diag)) return;
@@ -98,11 +101,14 @@ export function parseConfigFiles(
       if (OTHER_SECTIONS.has(keyword)) {
         section = { kind: 'skipped' };
         sectionName = line.args[1] ?? keyword;
-        diag.warn(`the '${keyword}' section is not implemented yet by orcalb; its lines are ignored`, source);
+        diag.notImplemented(`${keyword} section`, source, 'its lines are ignored', {
+          warning: `the '${keyword}' section is not implemented yet by orcalb; its lines are ignored`,
+        });
         return;
       }
       switch (section.kind) {
         case 'global': {
+          if (applyEnvKeyword(line, env, diag)) return;
           const before = global.log.length;
           parseGlobalLine(global, line, diag);
           const added = global.log.length > before ? global.log.at(-1) : undefined;
@@ -120,14 +126,64 @@ export function parseConfigFiles(
         case 'skipped':
           return;
         case 'none':
-          diag.error('ORCA_CONFIG_UNKNOWN_KEYWORD', `unknown keyword '${keyword}' out of section.`, source, {
+          diag.error('ORCA_CONFIG_UNKNOWN_KEYWORD', `unknown keyword '${keyword}' out of section.${bomHint(keyword)}`, source, {
             found: keyword,
           });
       }
     });
     blocks.finish(file.name, diag);
+    const missing = file.missingFinalNewline;
+    if (missing !== undefined) {
+      diag.error(
+        'ORCA_CONFIG_SYNTAX',
+        `Missing LF on last line, file might have been truncated at position ${missing.column}.`,
+        { file: file.name, line: missing.line },
+        { column: missing.column },
+      );
+    }
   }
   return { global, proxies, logTargets };
+}
+
+/**
+ * HAProxy does not skip a UTF-8 byte order mark, so a file saved "with BOM" fails on its first keyword (and every
+ * line after it is out of section). The mark is invisible in the message, so it is named.
+ */
+function bomHint(keyword: string): string {
+  return keyword.startsWith('\uFEFF')
+    ? ' The file starts with a UTF-8 byte order mark (U+FEFF), which HAProxy does not skip: save it without one.'
+    : '';
+}
+
+/**
+ * §3.1 `setenv <name> <value>`, `presetenv <name> <value>` (only when unset), `unsetenv <name>...` and
+ * `resetenv [<name>...]` (keep only the names given): applied to `env` at once, as HAProxy does, so `${VAR}` on
+ * later lines sees the change. Returns false for any other keyword.
+ */
+function applyEnvKeyword(line: ConfigLine, env: Record<string, string | undefined>, diag: Diagnostics): boolean {
+  const [keyword = '', ...rest] = line.args;
+  const at = line.source;
+  switch (keyword) {
+    case 'setenv':
+    case 'presetenv': {
+      const [name, value] = rest;
+      if (name === undefined || value === undefined) {
+        diag.error('ORCA_CONFIG_SYNTAX', `'${keyword}' expects a name and a value.`, at);
+      } else if (keyword === 'setenv' || env[name] === undefined) {
+        env[name] = value;
+      }
+      return true;
+    }
+    case 'unsetenv':
+      if (rest.length === 0) diag.error('ORCA_CONFIG_SYNTAX', "'unsetenv' expects at least one variable name.", at);
+      for (const name of rest) delete env[name];
+      return true;
+    case 'resetenv':
+      for (const name of Object.keys(env)) if (!rest.includes(name)) delete env[name];
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Starts a defaults/frontend/backend/listen section from its header line (`frontend NAME [from DEFAULTS]`). */

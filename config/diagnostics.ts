@@ -3,6 +3,7 @@
 
 import { ConfigError, type ConfigErrorInit, type ConfigWarning, type OrcaErrorCode } from '../core/errors.js';
 import type { SourceRef } from './model.js';
+import { notImplementedVerdict } from './not-implemented.js';
 
 /** Extra ConfigError fields beyond the location. */
 export type ErrorDetail = Omit<ConfigErrorInit, 'file' | 'line'>;
@@ -43,8 +44,34 @@ export class Diagnostics {
     return true;
   }
 
-  /** The standard "known to HAProxy 2.6, not implemented by orcalb yet" warning. */
-  notImplemented(keyword: string, at: SourceRef, consequence = 'ignored'): void {
-    this.warn(`'${keyword}' is not implemented yet by orcalb; ${consequence}`, at);
+  /**
+   * A keyword HAProxy 2.6 has and orcalb does not implement yet, judged by config/not-implemented.ts: an error
+   * (ORCA_CONFIG_NOT_IMPLEMENTED) when it restricts access, secures traffic or protects the service, so orcalb
+   * refuses to start rather than run without it; otherwise the standard warning ending in `consequence`.
+   * `key` is the table's key (`http-request deny`, `bind ... ssl`, `global chroot`); `note` may change what is
+   * quoted (`shown`), put a label after the location (`label`, e.g. `server b/s`) or replace the warning text.
+   */
+  notImplemented(key: string, at: SourceRef, consequence = 'ignored', note: NotImplementedNote = {}): void {
+    const shown = note.shown ?? key;
+    const label = note.label;
+    const judged = notImplementedVerdict(key);
+    if (judged.verdict === 'refused') {
+      const why = judged.classified ? judged.why : `'${key}' ${judged.why}`;
+      this.error(
+        'ORCA_CONFIG_NOT_IMPLEMENTED',
+        `orcalb does not implement '${shown}' yet; refusing to start rather than serve without it (${why}).`,
+        at,
+        label === undefined ? { found: shown } : { found: shown, keyword: label },
+      );
+      return;
+    }
+    this.warn(note.warning ?? `'${shown}' is not implemented yet by orcalb; ${consequence}`, at, label);
   }
+}
+
+/** How a not-implemented keyword is named in its message (see Diagnostics.notImplemented). */
+export interface NotImplementedNote {
+  readonly shown?: string;
+  readonly label?: string;
+  readonly warning?: string;
 }

@@ -12,12 +12,17 @@ import { type SourceFile, readConfigFiles, sourceFromText } from './read-file.js
 import { logHostToResolve } from './keywords/log.js';
 import { type HostLookup, RESOLVE_TIMEOUT_MS, type Resolution, resolveHosts } from './resolve-addresses.js';
 import type { ServerDraft } from './sections/proxy-draft.js';
-import { validateConfig } from './validate.js';
+import { type ListenerVerdict, listenerVerdict, validateConfig } from './validate.js';
 
 export interface LoadResult {
   readonly config: Config | undefined;
   readonly errors: readonly ConfigError[];
   readonly warnings: readonly ConfigWarning[];
+  /**
+   * Whether there is anything to run. A valid configuration without a listener is not an error (`orcalb -c`
+   * exits 2 like `haproxy -c`), but orcalb refuses to start it (config/check-report.ts).
+   */
+  readonly listeners: ListenerVerdict;
 }
 
 /** Knobs for tests; production callers pass nothing. */
@@ -61,8 +66,14 @@ async function loadSources(
     options.lookup,
   );
   const resolved = applyResolutions(parsed, resolutions, diag);
+  if (parsed.global.zeroWarning === true && diag.warnings.length > 0) {
+    // §3.1 zero-warning: every warning counts as fatal, decided once all of them are known, as HAProxy does.
+    diag.error('ORCA_CONFIG_SYNTAX', "Some warnings were found and 'zero-warning' is set. Aborting.", parsed.global.source, {
+      keyword: 'zero-warning',
+    });
+  }
   const config = diag.errors.length === 0 ? buildConfig(parsed, names, resolved) : undefined;
-  return { config, errors: diag.errors, warnings: diag.warnings };
+  return { config, errors: diag.errors, warnings: diag.warnings, listeners: listenerVerdict(parsed.proxies) };
 }
 
 /** Every host name the configuration needs resolved: binds, servers and their check `addr`. */

@@ -48,6 +48,8 @@ export interface GlobalConfig {
   daemon: boolean;
   /** `tune.bufsize` (bytes), default 16384. */
   bufsize: number;
+  /** `zero-warning` (§3.1): any configuration warning refuses the start (config/load-config.ts). */
+  zeroWarning?: boolean;
 }
 
 export interface BindConfig {

@@ -16,6 +16,11 @@ export interface ConfigLine {
   readonly words: readonly Word[];
   /** The words' texts: `args[0]` is the keyword, as in HAProxy's cfg_parse_*() functions. */
   readonly args: readonly string[];
+  /**
+   * The environment as it stands at this line (`setenv` and friends in `global` change it for later lines), for
+   * the `${VAR}` expansion HAProxy also applies to addresses whatever their quoting (config/address.ts).
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface TokenizeContext {
@@ -47,7 +52,18 @@ const CONTROL_ESCAPES: ReadonlyMap<number, number> = new Map([
   [0x74, 0x09], // \t
 ]);
 
-const decoder = new TextDecoder('utf-8');
+/** HAProxy 2.6 keeps at most this many words of a line (MAX_LINE_ARGS); a longer line is an error. */
+export const MAX_LINE_WORDS = 64;
+
+/**
+ * The most bytes a line may hold once its variables are expanded. HAProxy sets no bound and hangs on a file that
+ * doubles a variable line after line (`setenv A "${A}${A}"`); orcalb refuses the line instead.
+ */
+export const MAX_EXPANDED_LINE_BYTES = 16 * 1024 * 1024;
+
+// ignoreBOM keeps a leading U+FEFF in the word: HAProxy does not skip a byte order mark either, and dropping it
+// here would accept a file HAProxy refuses.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /**
@@ -55,22 +71,33 @@ const encoder = new TextEncoder();
  * "unmatched quote at position N" does. Pure apart from reading `ctx.env`; never throws.
  */
 export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeResult {
+  // HAProxy reads lines as C strings and refuses one holding a NUL byte (a binary or corrupted file).
+  const nul = line.indexOf(0);
+  if (nul >= 0) return { ok: false, message: `Stray NUL character at position ${nul + 1}.`, column: nul + 1 };
   const words: Word[] = [];
+  // Where each word starts (1-based byte column), for the too-many-words error.
+  const starts: number[] = [];
+  // Bytes of the finished words, to bound what expansion may add.
+  let produced = 0;
   // `cur` is null between words: a word exists as soon as any character or quote starts it, so `""` is a word.
-  let cur: number[] | null = null;
+  let cur: WordBuilder | null = null;
   let quote = 0;
   let quoteAt = 0;
   const flush = (): void => {
-    if (cur !== null) words.push(makeWord(cur));
+    if (cur !== null) {
+      produced += cur.length;
+      words.push(cur.toWord());
+    }
     cur = null;
   };
   let i = 0;
   while (i < line.length) {
     const c = line[i] ?? 0;
+    if (cur === null && quote === 0 && c !== SPACE && c !== TAB && c !== HASH) starts.push(i + 1);
     if (quote === SQUOTE) {
       // Strong quoting: nothing is interpreted until the closing quote.
       if (c === SQUOTE) quote = 0;
-      else (cur ??= []).push(c);
+      else (cur ??= new WordBuilder()).push(c);
       i++;
       continue;
     }
@@ -80,9 +107,9 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
       continue;
     }
     if (quote === 0 && c === HASH) break;
-    cur ??= [];
+    cur ??= new WordBuilder();
     if (c === BACKSLASH) {
-      const step = readEscape(line, i, cur);
+      const step = readEscape(line, i, cur, quote === DQUOTE);
       if (typeof step === 'string') return { ok: false, message: step, column: i + 1 };
       i += step;
     } else if (quote === 0 && (c === DQUOTE || c === SQUOTE)) {
@@ -95,12 +122,23 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
     } else if (quote === DQUOTE && c === DOLLAR) {
       const expanded = expandVariable(line, i, ctx);
       if (typeof expanded === 'string') return { ok: false, message: expanded, column: i + 2 };
+      const adding = expanded.values.reduce((n, v) => n + v.length, 0);
+      if (produced + cur.length + adding > MAX_EXPANDED_LINE_BYTES) {
+        return {
+          ok: false,
+          message: `line too long: more than ${MAX_EXPANDED_LINE_BYTES} bytes once the variable at position ${i + 1} is expanded`,
+          column: i + 1,
+        };
+      }
       const [first, ...more] = expanded.values;
-      cur.push(...(first ?? []));
+      // Copied as a block: spreading a long value as call arguments (push(...value)) overflows the stack.
+      if (first !== undefined) cur.append(first);
       // `${VAR[*]}` spreads a list over several words: each further item starts a new word.
       for (const item of more) {
         flush();
-        cur = [...item];
+        starts.push(i + 1);
+        cur = new WordBuilder();
+        cur.append(item);
       }
       i = expanded.end;
     } else {
@@ -110,17 +148,30 @@ export function tokenizeLine(line: Uint8Array, ctx: TokenizeContext): TokenizeRe
   }
   if (quote !== 0) return { ok: false, message: `unmatched quote at position ${quoteAt + 1}`, column: quoteAt + 1 };
   flush();
+  if (words.length > MAX_LINE_WORDS) {
+    // HAProxy refuses the line rather than run with its end cut off; so does orcalb.
+    const column = starts[MAX_LINE_WORDS] ?? 0;
+    const extra = words[MAX_LINE_WORDS]?.text ?? '';
+    return {
+      ok: false,
+      message: `too many words (HAProxy's limit is ${MAX_LINE_WORDS} per line): word ${MAX_LINE_WORDS + 1} '${extra}' at position ${column}`,
+      column,
+    };
+  }
   return { ok: true, words };
 }
 
-/** Reads the escape at `line[at]` (a backslash) into `out`; returns the bytes consumed, or an error text. */
-function readEscape(line: Uint8Array, at: number, out: number[]): number | string {
+/**
+ * Reads the escape at `line[at]` (a backslash) into `out`; returns the bytes consumed, or an error text. `\$` is an
+ * escape only inside double quotes, where `$` would expand: elsewhere HAProxy 2.6 keeps both characters.
+ */
+function readEscape(line: Uint8Array, at: number, out: WordBuilder, inDoubleQuotes: boolean): number | string {
   const next = line[at + 1];
   if (next === undefined) {
     out.push(BACKSLASH);
     return 1;
   }
-  if (SELF_ESCAPES.has(next)) {
+  if (SELF_ESCAPES.has(next) && (next !== DOLLAR || inDoubleQuotes)) {
     out.push(next);
     return 2;
   }
@@ -188,7 +239,33 @@ function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= 0x30 && c <= 0x39);
 }
 
-function makeWord(bytes: number[]): Word {
-  const u8 = Uint8Array.from(bytes);
-  return { text: decoder.decode(u8), bytes: u8 };
+/** The bytes of the word being read, in a buffer that doubles as it fills (a word may be megabytes long). */
+class WordBuilder {
+  private buf = new Uint8Array(32);
+  length = 0;
+
+  push(byte: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = byte;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  toWord(): Word {
+    const u8 = this.buf.slice(0, this.length);
+    return { text: decoder.decode(u8), bytes: u8 };
+  }
+
+  private reserve(more: number): void {
+    if (this.length + more <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + more) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
 }

@@ -25,6 +25,8 @@ const TIME_UNITS: readonly (readonly [string, number])[] = [
  * Parses a time value (`10s`, `1m`, `500`, `250us`); a bare number is `defaultUnit` (ms for every keyword orcalb
  * reads). Microseconds round up to the next millisecond so `500us` never becomes 0, which means "infinite".
  * Characters after a valid unit (`5sec`) are accepted with `trailing` set: HAProxy 2.6 only warns about them.
+ * Unlike counts (parseHaproxyInt), HAProxy clamps no time value: `-1` is its "unexpected character '-'" and a value
+ * past 2^31-1 ms its "timer overflow" (§2.5, checked on 2.6.12), so both are errors here too.
  * Pure; any thread; never throws.
  */
 export function parseTime(text: string, defaultUnit: 'ms' | 's' = 'ms'): TimeResult {
@@ -79,6 +81,36 @@ export function parseInteger(text: string, allowNegative = false): number | unde
   if (!re.test(text)) return undefined;
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** glibc's atol() saturates at the bounds of a 64-bit long instead of wrapping. */
+const LONG_MAX = 2n ** 63n - 1n;
+const LONG_MIN = -(2n ** 63n);
+
+/**
+ * A count that HAProxy 2.6 reads with `atol()` into a C `int` (proxy maxconn/fullconn/retries, global maxconn and
+ * nbthread, server maxconn/maxqueue/weight/rise/fall): returns the `int` HAProxy ends up with, so that a value
+ * HAProxy accepts is accepted here with the same meaning. atol() saturates (`99999999999999999999` reads as
+ * 2^63-1), and storing the long into an int keeps its low 32 bits, so that value becomes -1 and `4294967297`
+ * becomes 1 (measured on 2.6.12 through the stats socket; the callers document what each field does with a
+ * negative int). Accepts an optional sign and decimal digits only: atol() would read `10k` as 10 and `abc` as 0,
+ * which orcalb refuses rather than guess (undefined). Pure; never throws.
+ */
+export function parseHaproxyInt(text: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  let value = BigInt(text);
+  if (value > LONG_MAX) value = LONG_MAX;
+  if (value < LONG_MIN) value = LONG_MIN;
+  return Number(BigInt.asIntN(32, value));
+}
+
+/**
+ * The same `int` read as HAProxy's connection limits use it: compared as an unsigned 32-bit number, so -1 is
+ * 4294967295 (no practical limit), as `show stat` prints it. 0 keeps its meaning of "not set". Pure.
+ */
+export function parseHaproxyLimit(text: string): number | undefined {
+  const n = parseHaproxyInt(text);
+  return n === undefined ? undefined : n >>> 0;
 }
 
 function isDigit(code: number): boolean {

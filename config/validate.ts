@@ -1,6 +1,7 @@
 // Checks that need the whole configuration (HAProxy's check_config_validity): duplicate proxy names, backend
 // references of default_backend/use_backend, frontend/backend mode compatibility, and the warnings HAProxy 2.6
-// gives on a finished config, plus orcalb's "not implemented yet" notes per proxy. Main thread, after parsing.
+// gives on a finished config, orcalb's "not implemented yet" notes per proxy, and whether anything listens at all
+// (HAProxy refuses to run a configuration without a listener). Main thread, after parsing.
 
 import { getAlgorithm } from '../core/balance/registry.js';
 import type { ParsedConfig } from './config-parser.js';
@@ -19,6 +20,25 @@ export function isStatsOnly(p: ProxyDraft): boolean {
   );
 }
 
+/**
+ * Whether the configuration opens anything. HAProxy 2.6 will not run without an enabled listener (`-c` exits 2,
+ * a start exits 1): 'none'. orcalb also opens no stats-only proxy (the stats page is not implemented), so a
+ * configuration whose only listeners are stats pages has nothing to run either: 'stats-only', with their names.
+ */
+export type ListenerVerdict =
+  | { readonly kind: 'some' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'stats-only'; readonly proxies: readonly string[] };
+
+/** The ListenerVerdict of the parsed proxies (disabled proxies and those without `bind` open nothing). Pure. */
+export function listenerVerdict(proxies: readonly ProxyDraft[]): ListenerVerdict {
+  const listening = proxies.filter((p) => hasFrontendCap(p.kind) && !p.disabled && p.binds.length > 0);
+  if (listening.length === 0) return { kind: 'none' };
+  const statsOnly = listening.filter((p) => isStatsOnly(p));
+  if (statsOnly.length < listening.length) return { kind: 'some' };
+  return { kind: 'stats-only', proxies: statsOnly.map((p) => p.name) };
+}
+
 /** Runs every whole-config check on `parsed`, reporting into `diag`. Never throws. */
 export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   const { proxies } = parsed;
@@ -26,18 +46,10 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   // The first backend of a name wins lookups; a second one is already a duplicate-name error above.
   const backends = new Map<string, ProxyDraft>();
   for (const p of proxies) if (hasBackendCap(p.kind) && !backends.has(p.name)) backends.set(p.name, p);
-  let listeners = 0;
   for (const p of proxies) {
-    if (hasFrontendCap(p.kind)) {
-      checkBackendRefs(p, backends, diag);
-      if (!isStatsOnly(p) && !p.disabled) listeners += p.binds.length;
-    }
+    if (hasFrontendCap(p.kind)) checkBackendRefs(p, backends, diag);
     proxyWarnings(p, diag);
     layer7Fallback(p, diag);
-  }
-  const first = proxies[0];
-  if (listeners === 0 && first !== undefined) {
-    diag.warn('Configuration file has no error but will not start (no listener).', first.source);
   }
 }
 

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   ORCA_CONFIG_REFERENCE: ['internal', false, 'a name refers to a section that does not exist'],
   ORCA_CONFIG_FILE: ['internal', false, 'a configuration file cannot be read'],
   ORCA_CONFIG_USER: ['internal', false, 'an unknown user or group'],
+  ORCA_CONFIG_NOT_IMPLEMENTED: ['internal', false, 'a keyword orcalb refuses to run without, as it does not implement it yet'],
+  ORCA_CONFIG_NO_LISTENER: ['internal', false, 'the configuration opens no listener, so there is nothing to run'],
   ORCA_CLI_USAGE: ['internal', false, 'bad command-line arguments'],
   ORCA_BIND_FAILED: ['internal', false, 'a listening socket cannot be opened'],
   ORCA_ADDON_UNAVAILABLE: ['internal', false, 'the fd-dup addon is not built; accepting with reuseport'],

@@ -7,7 +7,7 @@ import type { AcceptMode } from './messages.js';
 
 export const CLI_FLAGS = [
   { flag: '-f FILE', help: 'configuration file (repeat for several, read in order)' },
-  { flag: '-c', help: 'check the configuration and exit: 0 valid, 1 errors' },
+  { flag: '-c', help: 'check the configuration and exit: 0 valid, 1 errors, 2 valid but no listener' },
   { flag: '--threads N', help: 'forwarder threads (default: nbthread from the config, else the CPU count)' },
   { flag: '--accept MODE', help: "'acceptor' (default: one thread accepts and hands fds over) or 'reuseport'" },
   { flag: '-db', help: 'accepted for HAProxy compatibility (orcalb always runs in the foreground)' },

@@ -32,10 +32,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const result = await loadConfig(cli.files);
-  const report = checkReport(result, process.pid);
-  if (cli.check || result.config === undefined) {
-    // -c prints everything; a failed start prints the same diagnostics.
-    for (const line of report.lines) (report.exitCode === 0 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
+  const report = checkReport(result, process.pid, cli.check ? 'check' : 'start');
+  if (cli.check || report.exitCode !== 0 || result.config === undefined) {
+    // -c prints everything; a refused start (errors, or nothing to listen on) prints the same diagnostics.
+    for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
     return report.exitCode;
   }
   const config = result.config;

@@ -24,3 +24,12 @@ export function unknownAcl(condition: readonly string[], declared: readonly stri
   }
   return undefined;
 }
+
+/**
+ * True for the conditions orcalb evaluates without an ACL engine: the single pre-defined ACL `TRUE` or `FALSE`
+ * (so `if TRUE`, `unless FALSE`, and the never-true `if FALSE`, `unless TRUE`). core/forward/header-rules.ts
+ * evaluates exactly these (tests/config/fail-closed.test.ts checks the two agree). Pure.
+ */
+export function isConstantCondition(condition: readonly string[]): boolean {
+  return condition.length === 1 && (condition[0] === 'TRUE' || condition[0] === 'FALSE');
+}

@@ -2,12 +2,12 @@
 // port of the line. `accept-proxy` is implemented; every other 2.6 bind option is known and warned about.
 // Main thread, config parsing.
 
-import { parsePortRange, splitAddress } from '../address.js';
+import { expandAddressEnv, parsePortRange, splitAddress } from '../address.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 
 /** §5.1 bind options → number of values each takes. */
-const BIND_OPTIONS: Readonly<Record<string, number>> = {
+export const BIND_OPTIONS: Readonly<Record<string, number>> = {
   'accept-netscaler-cip': 1, 'accept-proxy': 0, 'allow-0rtt': 0, alpn: 1, backlog: 1, 'ca-file': 1,
   'ca-ignore-err': 1, 'ca-sign-file': 1, 'ca-sign-pass': 1, 'ca-verify-file': 1, ciphers: 1, ciphersuites: 1,
   'crl-file': 1, crt: 1, 'crt-ignore-err': 1, 'crt-list': 1, curves: 1, 'defer-accept': 0, ecdhe: 1,
@@ -53,7 +53,8 @@ export function parseBindLine(ctx: ProxyLineContext): void {
       optionsOk = false;
       continue;
     }
-    // Silently dropping `ssl` or `v6only` would change what clients see, so each one is named in a warning.
+    // Silently dropping `ssl` or `v6only` would change what clients see: each one is named, and those that secure
+    // or restrict the listener refuse the start (config/not-implemented.ts).
     if (option === 'accept-proxy') acceptProxy = true;
     else diag.notImplemented(`bind ... ${option}`, at, 'the option is ignored');
     i += arity;
@@ -61,7 +62,7 @@ export function parseBindLine(ctx: ProxyLineContext): void {
   const text = args.join(' ');
   const drafts = [];
   for (const word of spec.split(',')) {
-    const parts = splitAddress(word);
+    const parts = splitAddress(expandAddressEnv(word, ctx.line.env));
     if (parts.kind === 'unsupported') {
       diag.badValue(`address family '${parts.family}' in '${word}' is not supported by orcalb (TCP over IP only)`, at, {
         keyword: 'bind',

@@ -87,7 +87,9 @@ export function parseCookieLine(ctx: ProxyLineContext): void {
   }
   if (mode === undefined) {
     // HAProxy's passive form (the server sets the cookie itself) has no CookieConfig mode yet.
-    diag.warn("'cookie' without 'insert', 'rewrite' or 'prefix' is not implemented yet by orcalb; no cookie persistence", at);
+    diag.notImplemented('cookie (no insert, rewrite or prefix)', at, 'ignored', {
+      warning: "'cookie' without 'insert', 'rewrite' or 'prefix' is not implemented yet by orcalb; no cookie persistence",
+    });
     proxy.cookie = undefined;
     return;
   }

@@ -4,10 +4,10 @@
 
 import type { HeaderRule } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
-import { unknownAcl } from './acl-names.js';
+import { isConstantCondition, unknownAcl } from './acl-names.js';
 
 /** HAProxy 2.6's http-request actions, in the order its "expects ..." error lists them. */
-const REQUEST_ACTIONS = [
+export const REQUEST_ACTIONS: readonly string[] = [
   'wait-for-handshake', 'ot-group', 'set-log-level', 'set-nice', 'use-service', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)',
   'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'send-spoe-group', 'do-resolve(*)', 'cache-use',
   'add-acl(*)', 'add-header', 'allow', 'auth', 'capture', 'del-acl(*)', 'del-header', 'del-map(*)', 'deny',
@@ -19,7 +19,7 @@ const REQUEST_ACTIONS = [
 ];
 
 /** HAProxy 2.6's http-response actions, same order as its error text. */
-const RESPONSE_ACTIONS = [
+export const RESPONSE_ACTIONS: readonly string[] = [
   'ot-group', 'set-log-level', 'set-nice', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)',
   'sc-set-gpt0(*)', 'send-spoe-group', 'cache-store', 'add-acl(*)', 'add-header', 'allow', 'capture',
   'del-acl(*)', 'del-header', 'del-map(*)', 'deny', 'redirect', 'replace-header', 'replace-value', 'return',
@@ -30,10 +30,13 @@ const RESPONSE_ACTIONS = [
 /** `del-header -m <meth>` matching methods (§4.2 http-request del-header). */
 const DEL_METHODS = ['str', 'beg', 'end', 'sub', 'reg'];
 
-/** True when `word` names an action of `list` (`set-var(x)` matches `set-var(*)`). */
+/**
+ * True when `word` names an action of `list`. A `(*)` entry is HAProxy's prefix keyword: `set-var(*)` takes
+ * `set-var(txn.x)`, `track-sc(*)` takes `track-sc0`, `sc-inc-gpc0(*)` takes `sc-inc-gpc0(1)`; the bare prefix
+ * alone is not an action.
+ */
 function knownAction(list: readonly string[], word: string): boolean {
-  const base = word.replace(/\(.*$/, '');
-  return list.some((a) => a === word || (a.endsWith('(*)') && a.slice(0, -3) === base && word !== base));
+  return list.some((a) => a === word || (a.endsWith('(*)') && word.startsWith(a.slice(0, -3)) && word.length > a.length - 3));
 }
 
 /** Parses an `http-request` or `http-response` line; header rules are appended to the proxy's lists. */
@@ -50,7 +53,8 @@ export function parseHttpRuleLine(ctx: ProxyLineContext): void {
   const side = keyword === 'http-request' ? 'request' : 'response';
   proxy.httpRuleLines[side]++;
   if (action !== 'set-header' && action !== 'add-header' && action !== 'del-header') {
-    diag.notImplemented(`${keyword} ${action.replace(/\(.*$/, '')}`, at);
+    const name = action.replace(/\(.*$/, '');
+    diag.notImplemented(`${keyword} ${name}`, at);
     return;
   }
   const rule = headerRule(ctx, keyword, action);
@@ -105,12 +109,21 @@ function headerRule(
   }
   if (method !== 'str') {
     // Only exact names are matched by orcalb's engine; a prefix/regex deletion would silently delete less.
-    diag.notImplemented(`${full} -m ${method}`, at, 'the rule is ignored');
+    diag.notImplemented(`${keyword} del-header -m`, at, 'the rule is ignored', { shown: `${full} -m ${method}` });
     return undefined;
   }
   const rule: HeaderRule = { source: at, action, name: name ?? '', ...(value === undefined ? {} : { value }) };
   // HAProxy accepts a bare `if` as "always"; only a written condition is kept.
   if (condWord === undefined || condition.length === 0) return rule;
+  // The engine (core/forward/header-rules.ts) evaluates only the constant conditions; any other one would
+  // apply the rule to the wrong requests, e.g. keep a header that should have been deleted.
+  if (!isConstantCondition(condition)) {
+    diag.notImplemented('if/unless <acl condition>', at, 'the rule is ignored', {
+      label: full,
+      shown: `${condWord} ${condition.join(' ')}`,
+    });
+    return undefined;
+  }
   return { ...rule, condition: { negate: condWord === 'unless', text: condition.join(' ') } };
 }
 

@@ -2,7 +2,7 @@
 // sections, plus `log global` and `no log` in proxies (manual §3.1 "log", §4.2 "log").
 // Main thread, config parsing; the log targets are used by core/log.ts.
 
-import { isNumericHost, parsePortRange, splitAddress } from '../address.js';
+import { expandAddressEnv, isNumericHost, parsePortRange, splitAddress } from '../address.js';
 import type { Diagnostics } from '../diagnostics.js';
 import type { LogTarget, SourceRef } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
@@ -23,8 +23,14 @@ const TARGET_OPTIONS = new Set(['len', 'format', 'sample']);
  * Parses the words after `log` (address first) into a LogTarget, or reports HAProxy's error and returns
  * undefined. Used for both global and proxy `log` lines.
  */
-export function parseLogTarget(words: readonly string[], diag: Diagnostics, at: SourceRef): LogTarget | undefined {
-  const address = words[0] ?? '';
+export function parseLogTarget(
+  words: readonly string[],
+  diag: Diagnostics,
+  at: SourceRef,
+  env: Readonly<Record<string, string | undefined>>,
+): LogTarget | undefined {
+  // HAProxy expands `${VAR}` in the address whatever its quoting (config/address.ts).
+  const address = expandAddressEnv(words[0] ?? '', env);
   let i = 1;
   while (TARGET_OPTIONS.has(words[i] ?? '')) {
     diag.notImplemented(`log ... ${words[i] ?? ''}`, at, 'the option is ignored');
@@ -97,6 +103,6 @@ export function parseProxyLogLine(ctx: ProxyLineContext): void {
     if (!proxy.logs.some((l) => l.kind === 'global')) proxy.logs.push({ kind: 'global', source: at });
     return;
   }
-  const target = parseLogTarget(args.slice(1), diag, at);
+  const target = parseLogTarget(args.slice(1), diag, at, ctx.line.env);
   if (target !== undefined) proxy.logs.push({ kind: 'target', target });
 }

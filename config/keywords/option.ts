@@ -13,7 +13,7 @@ import { parseHttpchkOption } from './httpchk.js';
 /** Which side uses the option (§4.1 frontend/backend columns) and whether `no option` may invert it ("(*)"). */
 type OptionSpec = readonly [side: 'F' | 'B' | 'FB', negatable: boolean];
 
-const OPTIONS: Readonly<Record<string, OptionSpec>> = {
+export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   abortonclose: ['B', true], 'accept-invalid-http-request': ['F', true], 'accept-invalid-http-response': ['B', true],
   allbackups: ['B', true], checkcache: ['B', true], clitcpka: ['F', true], contstats: ['F', true],
   'disable-h2-upgrade': ['F', true], 'dontlog-normal': ['F', true], dontlognull: ['F', true],
@@ -104,6 +104,11 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
     parseHeaderOption(ctx, name, rest);
   } else if (CHECK_OPTIONS.has(name)) {
     parseCheckOption(ctx, name, rest);
+  } else if (!on) {
+    // `no option X` / `default option X` asks for HAProxy's default, which for every option orcalb does not
+    // implement is "off": what orcalb does already.
+  } else if (name === 'http-restrict-req-hdr-names' && rest[0] === 'preserve' && rest.length === 1) {
+    // `preserve` is HAProxy's default (header names are left as they are), which is what orcalb does.
   } else {
     diag.notImplemented(`option ${name}`, at);
   }

@@ -2,16 +2,16 @@
 // the options orcalb implements are read into ServerSettings, the rest of 2.6's options are known and warned
 // about, anything else is an error with a suggestion. HAProxy 2.6's error texts. Main thread, config parsing.
 
-import { parsePortRange, splitAddress } from '../address.js';
+import { expandAddressEnv, parsePortRange, splitAddress } from '../address.js';
 import type { Diagnostics } from '../diagnostics.js';
 import { MAX_WEIGHT } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import type { SourceRef } from '../model.js';
 import { type ProxyLineContext, type ServerSettings, proxyLabel } from '../sections/proxy-draft.js';
-import { parseInteger, parseTime, trailingTimeWarning } from '../units.js';
+import { parseHaproxyInt, parseHaproxyLimit, parseInteger, parseTime, trailingTimeWarning } from '../units.js';
 
 /** §5.2 options orcalb does not implement → number of values each takes (`source` is handled apart). */
-const KNOWN_OPTIONS: Readonly<Record<string, number>> = {
+export const KNOWN_OPTIONS: Readonly<Record<string, number>> = {
   'agent-check': 0, 'allow-0rtt': 0, 'check-ssl': 0, 'check-via-socks4': 0, 'force-sslv3': 0, 'force-tlsv10': 0,
   'force-tlsv11': 0, 'force-tlsv12': 0, 'force-tlsv13': 0, 'no-agent-check': 0, 'no-check-ssl': 0,
   'no-send-proxy-v2-ssl': 0, 'no-send-proxy-v2-ssl-cn': 0, 'no-ssl': 0, 'no-ssl-reuse': 0, 'no-sslv3': 0,
@@ -64,8 +64,9 @@ export function parseServerLine(ctx: ProxyLineContext): void {
   const label = `server ${proxy.name}/${name}`;
   // default-server first, then the line: a later option on the line overrides a preset.
   const settings: ServerSettings = structuredClone(proxy.defaultServer);
-  const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name });
-  const target = parseServerAddress(addr, diag, at, label);
+  const env = ctx.line.env;
+  const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name, env });
+  const target = parseServerAddress(addr, expandAddressEnv(addr, env), diag, at, label);
   // Server names key the stats and the admin commands, so they must be unique within a backend.
   const previous = proxy.servers.find((s) => s.name === name);
   if (previous !== undefined) {
@@ -87,7 +88,8 @@ export function parseDefaultServerLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
   // Applied only when the whole line is valid, so a typo does not leave half a preset behind.
   const next = structuredClone(proxy.defaultServer);
-  if (parseServerOptions(args.slice(1), next, { diag, at, label: 'default-server', serverName: 'default-server' })) {
+  const scope = { diag, at, label: 'default-server', serverName: 'default-server', env: ctx.line.env };
+  if (parseServerOptions(args.slice(1), next, scope)) {
     proxy.defaultServer = next;
   }
 }
@@ -99,6 +101,8 @@ interface OptionScope {
   /** What HAProxy quotes after the location: `server b/s1`. */
   readonly label: string;
   readonly serverName: string;
+  /** For `${VAR}` in `addr`, which HAProxy expands like every address. */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Reads server options into `s`; returns false when any of them was in error (all are still reported). */
@@ -118,15 +122,21 @@ function parseServerOptions(words: readonly string[], s: ServerSettings, scope: 
       continue;
     }
     if (option === 'source') {
-      // `source <addr>[:<port>] [usesrc <addr>] [interface <name>]`: skip its sub-arguments.
-      diag.warn(`'source' is not implemented yet by orcalb; ignored`, at, label);
+      // `source <addr>[:<port>] [usesrc <addr>] [interface <name>]`: skip its sub-arguments. `usesrc` would make
+      // the server see the client's address, so it is judged apart from a plain local source address.
       i++;
-      while (words[i + 1] === 'usesrc' || words[i + 1] === 'interface') i += 2;
+      let usesrc = false;
+      while (words[i + 1] === 'usesrc' || words[i + 1] === 'interface') {
+        usesrc ||= words[i + 1] === 'usesrc';
+        i += 2;
+      }
+      const key = usesrc ? 'server ... source ... usesrc' : 'server ... source';
+      diag.notImplemented(key, at, 'ignored', { label, shown: usesrc ? 'source ... usesrc' : 'source' });
       continue;
     }
     const arity = KNOWN_OPTIONS[option];
     if (arity !== undefined) {
-      diag.warn(`'${option}' is not implemented yet by orcalb; ignored`, at, label);
+      diag.notImplemented(`server ... ${option}`, at, 'ignored', { label, shown: option });
       i += arity;
       continue;
     }
@@ -161,15 +171,18 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
     }
     case 'rise':
     case 'fall': {
-      // Negative numbers parse so that they get HAProxy's "has to be > 0" rather than a syntax error.
-      const n = parseInteger(v, true);
+      // HAProxy's int (config/units.ts parseHaproxyInt): `rise 4294967298` is 2, an overflowing value is -1 and
+      // gets HAProxy's "has to be > 0" (§5.2 rise/fall), as does any negative number.
+      const n = parseHaproxyInt(v);
       if (n === undefined) return `'${option}' expects an integer argument.`;
       if (n < 1) return `'${option}' has to be > 0.`;
       s[option] = n;
       return undefined;
     }
     case 'weight': {
-      const n = parseInteger(v, true);
+      // §5.2 weight: 0 to 256 after HAProxy's int conversion, so `weight 4294967297` is 1 and an overflowing
+      // value is reported as -1, the number HAProxy prints.
+      const n = parseHaproxyInt(v);
       if (n === undefined) return `'weight' expects an integer argument.`;
       if (n < 0 || n > MAX_WEIGHT) return `weight of server ${scope.serverName} is not within 0 and ${MAX_WEIGHT} (${n}).`;
       s.weight = n;
@@ -177,7 +190,9 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
     }
     case 'maxconn':
     case 'maxqueue': {
-      const n = parseInteger(v);
+      // §5.2 maxconn/maxqueue: compared unsigned in HAProxy, so -1 or an overflowing value is 4294967295 (`show
+      // stat` slim/qlimit), no practical limit; 0 stays "unlimited" (config/units.ts parseHaproxyLimit).
+      const n = parseHaproxyLimit(v);
       if (n === undefined) return `'${option}' expects an integer argument.`;
       s[option] = n;
       return undefined;
@@ -193,7 +208,7 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
     case 'addr':
       // Names are resolved with the server addresses after parsing (load-config.ts).
       if (v === '') return `'addr' expects <ipv4|ipv6> as argument.`;
-      s.checkAddr = v;
+      s.checkAddr = expandAddressEnv(v, scope.env);
       return undefined;
     case 'cookie':
       if (v === '') return `'cookie' expects <value> as argument.`;
@@ -228,14 +243,18 @@ function readDelay(option: string, v: string, scope: OptionScope): number | stri
   }
 }
 
-/** The ADDR[:PORT] word of a server line; port 0 when absent (HAProxy: "the port the client connected to"). */
+/**
+ * The ADDR[:PORT] word of a server line (`word` as written, for messages; `expanded` after `${VAR}` expansion);
+ * port 0 when absent (HAProxy: "the port the client connected to").
+ */
 function parseServerAddress(
   word: string,
+  expanded: string,
   diag: Diagnostics,
   at: SourceRef,
   label: string,
 ): { host: string; port: number } | undefined {
-  const parts = splitAddress(word);
+  const parts = splitAddress(expanded);
   // Unix-socket and other non-IP servers cannot be reached by the TCP forwarders.
   if (parts.kind === 'unsupported') {
     return diag.badValue(`address family '${parts.family}' in '${word}' is not supported by orcalb`, at, {
@@ -246,12 +265,12 @@ function parseServerAddress(
     return diag.badValue(`invalid address: '${parts.host}' in '${word}'`, at, { keyword: label });
   }
   if (parts.port === undefined || parts.port === '' || parts.port === '0') {
-    diag.warn(
-      "no port given: HAProxy would connect to the port the client connected to; orcalb does not implement " +
-        'that yet (port 0)',
-      at,
+    diag.notImplemented('server ... (no port)', at, 'ignored', {
       label,
-    );
+      warning:
+        "no port given: HAProxy would connect to the port the client connected to; orcalb does not implement " +
+        'that yet (port 0)',
+    });
     return { host: parts.host, port: 0 };
   }
   const range = parsePortRange(parts.port);

@@ -156,7 +156,12 @@ function expectRule(ctx: ProxyLineContext): TcpCheckRule | undefined {
         const what = word === 'binary' ? 'invalid binary string' : 'invalid regex';
         return diag.badValue(`${what} (${bad}).`, at, { keyword: 'tcp-check expect', found: pattern });
       }
-      if (args.length > i + 2) diag.warn('options after the pattern are not implemented yet by orcalb; ignored', at, 'tcp-check expect');
+      if (args.length > i + 2) {
+        diag.notImplemented('tcp-check expect <options after the pattern>', at, 'ignored', {
+          label: 'tcp-check expect',
+          warning: 'options after the pattern are not implemented yet by orcalb; ignored',
+        });
+      }
       return { kind: 'expect', source: at, match: word, pattern, negate };
     }
     if (['string-lf', 'binary-lf', 'rbinary'].includes(word)) {

@@ -9,10 +9,10 @@ import { parseLogTarget } from '../keywords/log.js';
 import type { GlobalConfig, SourceRef } from '../model.js';
 import { lookupGroupId, lookupUserId } from '../system-accounts.js';
 import type { ConfigLine } from '../tokenize.js';
-import { parseInteger, parseSize, parseTime, trailingTimeWarning } from '../units.js';
+import { parseHaproxyInt, parseHaproxyLimit, parseInteger, parseSize, parseTime, trailingTimeWarning } from '../units.js';
 
 /** §3 "The following keywords are supported in the global section", plus §3.3 debugging keywords. */
-const GLOBAL_KEYWORDS: readonly string[] = `51degrees-cache-size 51degrees-data-file 51degrees-property-name-list
+export const GLOBAL_KEYWORDS: readonly string[] = `51degrees-cache-size 51degrees-data-file 51degrees-property-name-list
 51degrees-property-separator busy-polling ca-base chroot cluster-secret cpu-map crt-base daemon debug default-path
 description deviceatlas-json-file deviceatlas-log-level deviceatlas-properties-cookie deviceatlas-separator
 expose-experimental-directives external-check fd-hard-limit gid grace group h1-accept-payload-with-any-method
@@ -54,7 +54,7 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
   switch (keyword) {
     case 'log': {
       // Global targets also serve every proxy that says `log global` (resolved in build-config.ts).
-      const target = parseLogTarget(args.slice(1), diag, at);
+      const target = parseLogTarget(args.slice(1), diag, at, line.env);
       if (target !== undefined) g.log.push(target);
       return;
     }
@@ -63,13 +63,15 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       if (!diag.tooManyArgs(args, 0, at)) g.daemon = true;
       return;
     case 'maxconn': {
-      const n = readInteger(args, diag, at);
+      // §3.2 maxconn: HAProxy compares it unsigned, so -1 or an overflowing number is 4294967295 (`show info`
+      // Maxconn), and a value whose low 32 bits are 0 leaves it unset (config/units.ts parseHaproxyLimit).
+      const n = readInteger(args, diag, at, parseHaproxyLimit);
       if (n !== undefined) g.maxconn = n;
       return;
     }
     case 'nbthread': {
       // The default forwarder count when --threads is absent; HAProxy's MAX_THREADS bounds it.
-      const n = readInteger(args, diag, at);
+      const n = readInteger(args, diag, at, parseHaproxyInt);
       if (n === undefined) return;
       if (n < 1 || n > MAX_NBTHREAD) {
         diag.badValue(`'nbthread' value must be between 1 and ${MAX_NBTHREAD} (was ${n})`, at, { found: value });
@@ -106,12 +108,18 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
     }
     case 'stats':
       // `stats socket` is the admin CLI; `stats timeout/maxconn` only tune it. None of it exists yet.
-      diag.notImplemented(`stats ${value}`, at, args[1] === 'socket' ? 'the admin socket is not opened' : 'ignored');
+      diag.notImplemented(`global stats ${value}`, at, args[1] === 'socket' ? 'the admin socket is not opened' : 'ignored', {
+        shown: `stats ${value}`,
+      });
+      return;
+    case 'zero-warning':
+      // §3.1: refuse to start when any warning was emitted; load-config.ts applies it once every warning is in.
+      if (!diag.tooManyArgs(args, 0, at)) g.zeroWarning = true;
       return;
     default:
-      // A real 2.6 keyword is a warning, never an error: the users' files must keep loading unchanged.
+      // config/not-implemented.ts judges the other 2.6 keywords: most are warnings, those that protect are errors.
       if (GLOBAL_KEYWORDS.includes(keyword)) {
-        diag.notImplemented(keyword, at);
+        diag.notImplemented(`global ${keyword}`, at, 'ignored', { shown: keyword });
         return;
       }
       diag.error(
@@ -123,10 +131,15 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
   }
 }
 
-/** One non-negative integer argument; HAProxy's "'maxconn' expects an integer argument." otherwise. */
-function readInteger(args: readonly string[], diag: Diagnostics, at: SourceRef): number | undefined {
+/** One integer argument read by `parse`; HAProxy's "'maxconn' expects an integer argument." otherwise. */
+function readInteger(
+  args: readonly string[],
+  diag: Diagnostics,
+  at: SourceRef,
+  parse: (text: string) => number | undefined = parseInteger,
+): number | undefined {
   if (diag.tooManyArgs(args, 1, at)) return undefined;
-  const n = parseInteger(args[1] ?? '');
+  const n = parse(args[1] ?? '');
   if (n === undefined) {
     return diag.badValue(`'${args[0] ?? ''}' expects an integer argument.`, at, { found: args[1] ?? '' });
   }

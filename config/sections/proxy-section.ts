@@ -17,7 +17,7 @@ import { parseTcpCheckLine } from '../keywords/tcp-check.js';
 import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { unknownAcl } from '../keywords/acl-names.js';
-import { parseInteger, parseTime } from '../units.js';
+import { parseHaproxyInt, parseHaproxyLimit, parseTime } from '../units.js';
 import type { ProxyLineContext } from './proxy-draft.js';
 
 type Handler = (ctx: ProxyLineContext) => void;
@@ -54,19 +54,52 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     ctx.proxy.description = ctx.args.slice(1).join(' ');
   },
   stats: parseStats,
+  filter: parseFilter,
   source: (ctx) => {
     if ((ctx.args[1] ?? '') === '') {
       ctx.diag.badValue("'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>.", ctx.at);
       return;
     }
-    ctx.diag.notImplemented('source', ctx.at, 'connections to servers use the system-chosen source address');
+    // `usesrc` makes servers see the client's address (transparent proxying); a plain source only picks the
+    // local address, which the system choosing instead opens nothing wider.
+    const key = ctx.args.includes('usesrc') ? 'source ... usesrc' : 'source';
+    ctx.diag.notImplemented(key, ctx.at, 'connections to servers use the system-chosen source address');
   },
   acl: (ctx) => {
     // Not evaluated yet, but the name is remembered so `if <acl>` conditions can be checked.
     if (ctx.args[1] !== undefined) ctx.proxy.aclNames.push(ctx.args[1]);
-    ctx.diag.notImplemented('acl', ctx.at, 'ignored (ACLs come with the HTTP mode)');
+    ctx.diag.notImplemented('acl', ctx.at);
   },
 };
+
+/** The filters of a HAProxy 2.6 build (`filter <name>`, §9), as its "Registered keywords" list shows them. */
+const FILTERS = ['cache', 'compression', 'fcgi-app', 'opentracing', 'spoe', 'trace'];
+
+/**
+ * The config/not-implemented.ts key of a keyword without a handler: `http-reuse never` is judged apart, since it
+ * forbids what orcalb does (reuse idle server connections across clients).
+ */
+function notImplementedKey(key: string, args: readonly string[]): string {
+  return key === 'http-reuse' && args[1] === 'never' ? 'http-reuse never' : key;
+}
+
+/**
+ * `filter <name> [args]`: an unknown name is HAProxy's error; a known one is judged by its name in the
+ * not-implemented table (spoe hands traffic to an inspecting agent; compression or trace change nothing it protects).
+ */
+function parseFilter(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const name = args[1] ?? '';
+  if (name === '') {
+    diag.error('ORCA_CONFIG_SYNTAX', `missing argument for 'filter' in proxy '${proxy.name}'.`, at);
+  } else if (!FILTERS.includes(name)) {
+    diag.error('ORCA_CONFIG_UNKNOWN_KEYWORD', `'filter' : unknown keyword '${name}'. Registered keywords : ${FILTERS.join(', ')}`, at, {
+      found: name,
+    });
+  } else {
+    diag.notImplemented(`filter ${name}`, at);
+  }
+}
 
 /** Parses one line of a proxy section into `ctx.proxy`. Never throws; problems go to `ctx.diag`. */
 export function parseProxyLine(ctx: ProxyLineContext): void {
@@ -93,7 +126,7 @@ export function parseProxyLine(ctx: ProxyLineContext): void {
   // Two-word keywords (`tcp-check send`) share their family's handler.
   const handler = HANDLERS[match.key] ?? HANDLERS[first];
   if (handler !== undefined) handler(ctx);
-  else diag.notImplemented(match.key, at);
+  else diag.notImplemented(notImplementedKey(match.key, args), at);
 }
 
 /** Runs `handler` for `no option ...` / `no log` after the same capability check the plain keyword gets. */
@@ -149,16 +182,22 @@ function parseMode(ctx: ProxyLineContext): void {
   proxy.modeSource = at;
 }
 
-/** maxconn / fullconn / retries: one non-negative integer (HAProxy's atol() would read garbage as 0). */
+/**
+ * maxconn / fullconn / retries: one integer, with the value HAProxy 2.6 ends up using (config/units.ts
+ * parseHaproxyInt). §4.2 "maxconn"/"fullconn": the limit is compared unsigned, so `maxconn -1` (or an overflowing
+ * number) is 4294967295, no practical limit, and a value whose low 32 bits are 0 means "not set". §4.2 "retries":
+ * a negative count means no retry (measured: `retries -1` gives wretr 0 and one econ). Words that are not a
+ * number (`10k`, `abc`) are refused where HAProxy's atol() would silently read 10 or 0.
+ */
 function setCount(ctx: ProxyLineContext, field: 'maxconn' | 'fullconn' | 'retries'): void {
   const { args, at, diag, proxy } = ctx;
   if (diag.tooManyArgs(args, 1, at)) return;
-  const n = parseInteger(args[1] ?? '');
+  const n = field === 'retries' ? parseHaproxyInt(args[1] ?? '') : parseHaproxyLimit(args[1] ?? '');
   if (n === undefined) {
     diag.badValue(`'${args[0] ?? ''}' expects an integer argument.`, at, { found: args[1] ?? '' });
     return;
   }
-  proxy[field] = n;
+  proxy[field] = Math.max(0, n);
 }
 
 function parseDefaultBackend(ctx: ProxyLineContext): void {
@@ -185,7 +224,7 @@ function parseUseBackend(ctx: ProxyLineContext): void {
     diag.badValue(`error detected while parsing switching rule : no such ACL : '${unknown}'.`, at, { found: unknown });
     return;
   }
-  diag.notImplemented('use_backend', at, 'connections go to the default_backend');
+  diag.notImplemented('use_backend', at);
   // A log-format name (`%[req.hdr(host)]`) is only known at run time.
   if (!name.includes('%[')) proxy.useBackends.push({ name, source: at });
 }
@@ -215,7 +254,7 @@ function parseStats(ctx: ProxyLineContext): void {
     return;
   }
   proxy.statsLines.push(at);
-  diag.warn(`the stats page is not implemented yet; 'stats ${sub}' is ignored`, at);
+  diag.notImplemented(`stats ${sub}`, at, 'ignored', { warning: `the stats page is not implemented yet; 'stats ${sub}' is ignored` });
 }
 
 /** What each stats sub-keyword needs after it, in HAProxy 2.6's words; undefined when the line is complete. */

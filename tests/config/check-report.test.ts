@@ -1,4 +1,5 @@
-// `orcalb -c` output: HAProxy 2.6's `haproxy -c` line layout, closing lines and exit codes.
+// `orcalb -c` output: HAProxy 2.6's `haproxy -c` line layout, closing lines and exit codes (0, 1, 2), and the
+// refusal a start prints when there is nothing to listen on.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -46,6 +47,20 @@ describe('checkReport', () => {
       ],
       exitCode: 1,
     });
+  });
+
+  test('no listener: -c ends with HAProxy\'s "will not start" line and exit 2; a start refuses with exit 1', async () => {
+    const r = await load('backend b\n  timeout connect 1s\n  timeout server 1s');
+    assert.deepEqual(checkReport(r, 3, 'check'), {
+      lines: ['Configuration file has no error but will not start (no listener) => exit(2).'],
+      exitCode: 2,
+    });
+    assert.deepEqual(checkReport(r, 3, 'start'), {
+      lines: ["[ALERT]    (3) : [orcalb main] No enabled listener found (check for 'bind' directives) ! Exiting."],
+      exitCode: 1,
+    });
+    // Errors still decide first: exit 1 whatever the listeners.
+    assert.equal(checkReport(await load('global\n  deamon'), 3, 'check').exitCode, 1);
   });
 
   test('reference errors close with the fatal line but no per-file line (HAProxy reports them after parsing)', async () => {

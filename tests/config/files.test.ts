@@ -64,7 +64,7 @@ describe('loadConfig over files', () => {
   });
 
   test('CRLF line endings read the same as LF', async (t) => {
-    const dir = await tempConfigDir(t, { 'w.cfg': 'backend b\r\n  server s 127.0.0.1:80 check\r\n' + TIMEOUTS.replaceAll('\n', '\r\n') });
+    const dir = await tempConfigDir(t, { 'w.cfg': 'backend b\r\n  server s 127.0.0.1:80 check\r\n' + TIMEOUTS.replaceAll('\n', '\r\n') + '\r\n' });
     const c = validConfig(await loadConfig([join(dir, 'w.cfg')]));
     assert.equal(backendNamed(c, 'b').servers[0]?.check, true);
   });

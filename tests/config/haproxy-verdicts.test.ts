@@ -1,20 +1,35 @@
-// orcalb's accept/reject verdict matches `haproxy -c` (HAProxy 2.6.12 at /usr/sbin/haproxy) on a table of small
-// configurations, valid and invalid, TCP and HTTP mode. HAProxy's exit 2 ("valid, but no listener") counts as
-// accepted.
+// orcalb's verdict matches `haproxy -c` (HAProxy 2.6.12 at /usr/sbin/haproxy) on a table of small configurations,
+// valid and invalid, TCP and HTTP mode. Three verdicts, from the exit status: valid (0), no-listener (2: "no error
+// but will not start") and invalid (1); orcalb's comes from the same checkReport() `orcalb -c` prints. Where orcalb
+// refuses on purpose what HAProxy accepts (fail closed: a keyword it does not implement and will not run without),
+// the row says so and why.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { checkReport } from '../../config/check-report.js';
 import { loadConfig } from '../../config/load-config.js';
-import { HAPROXY_BIN } from '../support/haproxy-process.js';
+import { runHaproxyCli } from '../support/haproxy-process.js';
 import { rendered, tempConfigDir } from '../support/config-load.js';
+
+type Verdict = 'valid' | 'no-listener' | 'invalid';
+
+interface CaseOptions {
+  /** Added to the environment of both (HAProxy's process environment, orcalb's LoadOptions.env). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Write the text exactly as given: no final newline is added. */
+  readonly raw?: boolean;
+  /** Where orcalb differs from haproxy on purpose: its own verdict and the reason. */
+  readonly orcalb?: { readonly verdict: Verdict; readonly why: string };
+}
+
+/** [what the case is about, haproxy's verdict, config text, options]. */
+type Case = readonly [string, Verdict, string, CaseOptions?];
 
 const T = '  timeout connect 1s\n  timeout client 1s\n  timeout server 1s';
 
-/** [what the case is about, expected verdict, config text]. */
-const CASES: readonly (readonly [string, 'valid' | 'invalid', string])[] = [
+const CASES: readonly Case[] = [
   ['minimal listen', 'valid', `listen app\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 check`],
   [
     'frontend + backend with server options',
@@ -31,6 +46,7 @@ const CASES: readonly (readonly [string, 'valid' | 'invalid', string])[] = [
     'stats-only listen in http mode',
     'valid',
     `listen stats\n  mode http\n  bind 127.0.0.1:18080\n${T}\n  stats enable\n  stats uri /s\n  stats auth a:b`,
+    { orcalb: { verdict: 'no-listener', why: 'the stats page is not implemented, so the stats-only listen is not opened' } },
   ],
   [
     'tcp-check rules',
@@ -73,34 +89,34 @@ const H = `  mode http\n${T}`;
  * HTTP-mode keywords (issue 3). `@DIR@` is the case's temp directory, which holds ok.http (a complete response)
  * and bad.http (not a response) for errorfile.
  */
-const HTTP_CASES: readonly (readonly [string, 'valid' | 'invalid', string])[] = [
+const HTTP_CASES: readonly Case[] = [
   [
     'header rules, forwardfor except, connection mode and HTTP timeouts',
     'valid',
     `listen l\n  bind 127.0.0.1:18000\n${H}\n  option http-server-close\n  option forwardfor except 127.0.0.0/8 header X-Client if-none\n` +
       '  timeout http-request 10s\n  timeout http-keep-alive 2s\n  http-request set-header X-A "a b" if TRUE\n' +
-      '  http-request del-header X-B -m beg\n  http-response add-header X-C %[src]\n  server s 127.0.0.1:18001',
+      '  http-request del-header X-B unless FALSE\n  http-response add-header X-C %[src]\n  server s 127.0.0.1:18001',
   ],
   [
     'cookie insert, server cookies, persist and retry-on',
-    'valid',
+    'no-listener',
     `backend b\n${H}\n  cookie SRV insert indirect nocache httponly secure domain .a.com\n  option persist\n` +
       '  retry-on conn-failure empty-response 503\n  server a 127.0.0.1:18001 cookie a\n  server b 127.0.0.1:18002 cookie b',
   ],
   [
     'httpchk with http-check send and expect',
-    'valid',
+    'no-listener',
     `backend b\n${H}\n  option httpchk GET /health HTTP/1.1\n  http-check send hdr Host db body "{}"\n` +
       '  http-check expect ! rstatus ^5\n  server s 127.0.0.1:18001 check',
   ],
   [
     'http-check ruleset with two exchanges',
-    'valid',
+    'no-listener',
     `backend b\n${H}\n  option httpchk\n  http-check connect\n  http-check send uri /a\n  http-check expect status 200-399\n` +
       '  http-check connect port 18002\n  http-check send uri /b\n  http-check expect string OK\n  server s 127.0.0.1:18001 check',
   ],
-  ['errorfile with a complete response', 'valid', `backend b\n${H}\n  errorfile 503 @DIR@/ok.http\n  errorfile 200 @DIR@/ok.http`],
-  ['originalto except an IPv6 network', 'valid', `backend b\n${H}\n  option originalto except 2001:db8::/32 header X-Dst`],
+  ['errorfile with a complete response', 'no-listener', `backend b\n${H}\n  errorfile 503 @DIR@/ok.http\n  errorfile 200 @DIR@/ok.http`],
+  ['originalto except an IPv6 network', 'no-listener', `backend b\n${H}\n  option originalto except 2001:db8::/32 header X-Dst`],
   [
     'named defaults with rules used by frontends only',
     'valid',
@@ -126,31 +142,110 @@ const HTTP_CASES: readonly (readonly [string, 'valid' | 'invalid', string])[] = 
   ],
 ];
 
-/** Runs `haproxy -c -f file`; resolves to its exit code and output. */
-function haproxyCheck(file: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(HAPROXY_BIN, ['-c', '-f', file], { timeout: 10_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, output: stdout + stderr });
-    });
-  });
-}
+/** A self-signed EC certificate and its key, so that `bind ... ssl crt` is valid for haproxy -c. */
+const SELF_SIGNED_PEM = `-----BEGIN CERTIFICATE-----
+MIIBgzCCASmgAwIBAgIUFeU25u2B90OCSiQRHT863KsuaFMwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLb3JjYWxiLXRlc3QwIBcNMjYxMjAzMDY1MDA5WhgPMjEyNjEx
+MDkwNjUwMDlaMBYxFDASBgNVBAMMC29yY2FsYi10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEZYDHTi83SSXQZNqLS4fEadVVpZqEizvOk+WABv7KLMbAcTMG
+AtHK7YcDp8fJecAvXD/GNZ6UytD+znwufDyyIaNTMFEwHQYDVR0OBBYEFCWoVOPU
+fqy4zo6dEee3SXNkS9OaMB8GA1UdIwQYMBaAFCWoVOPUfqy4zo6dEee3SXNkS9Oa
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgeUai9GbA0wFLY/G8
+vfhONpNKhPJqxxAGuYQNCfXDvyoCIQCf+J8rqZ+QPIchsZwub7NYihS+1DzycobQ
+sKvKgEIUpw==
+-----END CERTIFICATE-----
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgS2ULBsxIgNiD8k/K
+4OqyKmh1vCauGVKEbLBYkIU6dj+hRANCAARlgMdOLzdJJdBk2otLh8Rp1VWlmoSL
+O86T5YAG/sosxsBxMwYC0crthwOnx8l5wC9cP8Y1npTK0P7OfC58PLIh
+-----END PRIVATE KEY-----
+`;
+
+const L = `listen l\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001`;
+
+/** `description` followed by `n` words: a line of n + 1 words. */
+const wordsLine = (n: number): string => `  description${Array.from({ length: n }, (_, i) => ` w${i + 1}`).join('')}`;
+
+/** Issue 8: the file itself, `${VAR}` in addresses, and numbers HAProxy clamps instead of refusing. */
+const ISSUE_8_CASES: readonly Case[] = [
+  ['an empty file', 'no-listener', '', { raw: true }],
+  ['comments and blank lines only', 'no-listener', '# nothing here\n\n   # indented comment'],
+  ['a global section only', 'no-listener', 'global\n  maxconn 100'],
+  ['a backend without any frontend', 'no-listener', `backend b\n${T}\n  server s 127.0.0.1:18001`],
+  ['a disabled frontend', 'no-listener', `frontend f\n  bind 127.0.0.1:18000\n  disabled\n${T}`],
+  ['${VAR} unquoted in bind and server addresses', 'valid', `listen l\n  bind *:\${ORCALB_T_PORT}\n${T}\n  server s \${ORCALB_T_HOST}:\${ORCALB_T_SPORT}`, {
+    env: { ORCALB_T_PORT: '18000', ORCALB_T_HOST: '127.0.0.1', ORCALB_T_SPORT: '18001' },
+  }],
+  ["${VAR} single-quoted in bind and server addresses", 'valid', `listen l\n  bind '*:\${ORCALB_T_PORT}'\n${T}\n  server s '127.0.0.1:\${ORCALB_T_SPORT}' check addr '\${ORCALB_T_HOST}'`, {
+    env: { ORCALB_T_PORT: '18000', ORCALB_T_HOST: '127.0.0.1', ORCALB_T_SPORT: '18001' },
+  }],
+  ['$VAR without braces in a bind address', 'valid', `listen l\n  bind 127.0.0.1:$ORCALB_T_PORT\n${T}`, { env: { ORCALB_T_PORT: '18000' } }],
+  ['an unset ${VAR} leaves the bind port missing', 'invalid', `listen l\n  bind *:\${ORCALB_T_UNSET}\n${T}`],
+  ['setenv feeds ${VAR} on later lines', 'valid', `global\n  setenv ORCALB_T_SET 18000\n  presetenv ORCALB_T_PRE 18001\nlisten l\n  bind "127.0.0.1:\${ORCALB_T_SET}"\n${T}\n  server s 127.0.0.1:\${ORCALB_T_PRE}`],
+  ['unsetenv removes a variable', 'invalid', `global\n  unsetenv ORCALB_T_PORT\nlisten l\n  bind *:\${ORCALB_T_PORT}\n${T}`, { env: { ORCALB_T_PORT: '18000' } }],
+  ['a line of 64 words', 'valid', `${L}\n${wordsLine(63)}`],
+  ['a line of 65 words', 'invalid', `${L}\n${wordsLine(64)}`],
+  ['no newline at the end of the file', 'invalid', L, { raw: true }],
+  ['no newline after a final comment', 'invalid', `${L}\n# end`, { raw: true }],
+  ['CRLF line endings', 'valid', `${L.replaceAll('\n', '\r\n')}\r`],
+  ['a UTF-8 byte order mark', 'invalid', `\uFEFF${L}`],
+  ['a NUL byte in a line', 'invalid', `${L}\n  description a\0b`],
+  ['proxy maxconn -1 (no limit)', 'valid', `${L}\n  maxconn -1`],
+  ['proxy maxconn, fullconn and retries that overflow', 'valid', `${L}\n  maxconn 99999999999999999999\n  fullconn 99999999999999999999\n  retries 99999999999999999999`],
+  ['retries -1 (no retry) and maxconn +7', 'valid', `${L}\n  retries -1\n  maxconn +7`],
+  ['global maxconn -1 and an overflowing one', 'valid', `global\n  maxconn -1\n  maxconn 99999999999999999999\n${L}`],
+  ['server maxconn and maxqueue -1, weight and rise past 2^32', 'valid', `${L} maxconn -1 maxqueue 99999999999999999999 weight 4294967297 rise 4294967298`],
+  ['a weight that overflows is -1 and refused', 'invalid', `${L} weight 99999999999999999999`],
+  ['rise -1 is refused', 'invalid', `${L} rise -1`],
+  ['a negative timeout is refused', 'invalid', `${L}\n  timeout queue -1`],
+  ['an overflowing timeout is refused', 'invalid', `${L}\n  timeout queue 99999999999999999999`],
+  ['zero-warning with a warning', 'invalid', `global\n  zero-warning\nlisten l\n  bind 127.0.0.1:18000`],
+  ['zero-warning without a warning', 'valid', `global\n  zero-warning\n${L}`],
+];
+
+const FAIL = (keyword: string): CaseOptions => ({
+  orcalb: { verdict: 'invalid', why: `fail closed: orcalb does not implement ${keyword} and will not run without it` },
+});
+
+/** Issue 8: keywords that restrict access or secure traffic are refused until implemented, where haproxy runs. */
+const FAIL_CLOSED_CASES: readonly Case[] = [
+  ['http-request deny', 'valid', `${L}\n  mode http\n  http-request deny`, FAIL('http-request deny')],
+  ['an acl and a use_backend on it', 'valid', `frontend f\n  bind 127.0.0.1:18000\n${T}\n  acl api path_beg /api\n  use_backend b if api\n  default_backend b\nbackend b\n${T}`, FAIL('acl, use_backend')],
+  ['tcp-request connection reject', 'valid', `${L}\n  tcp-request connection reject if { src 10.0.0.0/8 }`, FAIL('tcp-request connection')],
+  ['bind ... ssl crt', 'valid', `frontend f\n  bind 127.0.0.1:18443 ssl crt @DIR@/site.pem\n${T}`, FAIL('bind ssl')],
+  ['server ... ssl verify none', 'valid', `${L} ssl verify none`, FAIL('server ssl')],
+  ['http-request auth', 'valid', `${L}\n  mode http\n  http-request auth realm x`, FAIL('http-request auth')],
+  ['a header rule with an ACL condition', 'valid', `${L}\n  mode http\n  http-request del-header X-User unless { src 10.0.0.0/8 }`, FAIL('ACL conditions')],
+  ['del-header -m beg', 'valid', `${L}\n  mode http\n  http-request del-header X-Internal- -m beg`, FAIL('del-header -m')],
+  ['rate-limit sessions', 'valid', `${L}\n  rate-limit sessions 100`, FAIL('rate-limit sessions')],
+  ['global maxconnrate', 'valid', `global\n  maxconnrate 100\n${L}`, FAIL('maxconnrate')],
+  ['chroot', 'valid', `global\n  chroot /var/empty\n${L}`, FAIL('chroot')],
+];
+
+const VERDICT_OF_EXIT: Readonly<Record<number, Verdict>> = { 0: 'valid', 1: 'invalid', 2: 'no-listener' };
 
 describe('verdicts against haproxy -c', () => {
-  for (const [name, expected, text] of [...CASES, ...HTTP_CASES]) {
+  for (const [name, expected, text, options = {}] of [...CASES, ...HTTP_CASES, ...ISSUE_8_CASES, ...FAIL_CLOSED_CASES]) {
     test(`${expected}: ${name}`, async (t) => {
       const dir = await tempConfigDir(t, {
         'ok.http': 'HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nbusy\n',
         'bad.http': 'not a response\n',
+        'site.pem': SELF_SIGNED_PEM,
       });
       const file = join(dir, 'case.cfg');
-      await writeFile(file, `${text.replaceAll('@DIR@', dir)}\n`);
-      const [haproxy, orcalb] = await Promise.all([haproxyCheck(file), loadConfig([file])]);
-      const haproxyVerdict = haproxy.code === 0 || haproxy.code === 2 ? 'valid' : 'invalid';
-      assert.equal(haproxyVerdict, expected, `haproxy -c said (exit ${haproxy.code}):\n${haproxy.output}`);
-      const orcalbVerdict = orcalb.errors.length === 0 ? 'valid' : 'invalid';
-      assert.equal(orcalbVerdict, expected, `orcalb said:\n${rendered(orcalb).errors.join('\n')}`);
-      assert.equal(orcalb.config === undefined, expected === 'invalid');
+      const body = text.replaceAll('@DIR@', dir);
+      await writeFile(file, options.raw === true ? body : `${body}\n`);
+      const env = options.env ?? {};
+      const [haproxy, orcalb] = await Promise.all([runHaproxyCli(['-c', '-f', file], env), loadConfig([file], { env: { ...process.env, ...env } })]);
+      assert.equal(VERDICT_OF_EXIT[haproxy.code], expected, `haproxy -c said (exit ${haproxy.code}):\n${haproxy.stdout}${haproxy.stderr}`);
+      const report = checkReport(orcalb, 0, 'check');
+      const orcalbExpected = options.orcalb?.verdict ?? expected;
+      assert.equal(VERDICT_OF_EXIT[report.exitCode], orcalbExpected, `orcalb -c said:\n${report.lines.join('\n')}`);
+      assert.equal(orcalb.config === undefined, orcalbExpected === 'invalid', rendered(orcalb).errors.join('\n'));
+      if (options.orcalb !== undefined && orcalbExpected === 'invalid') {
+        // A deliberate refusal names the keyword and says why, in orcalb's fail-closed wording.
+        assert.ok(report.lines.some((l) => l.includes('refusing to start rather than serve without it')), report.lines.join('\n'));
+      }
     });
   }
 });

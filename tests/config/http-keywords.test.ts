@@ -101,16 +101,19 @@ describe('http-request and http-response header rules', () => {
     assert.match(missing ?? '', /'set-priority-offset', but got '' \(missing argument\)\.$/);
   });
 
-  test('other actions and del-header -m beg are warnings naming the action', async () => {
+  test('access and rewriting actions and del-header -m beg are refused, the others are warnings naming the action', async () => {
     const r = await load(
       [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request deny', '  http-request redirect location /x', '  http-response set-var(txn.x) str(1)', '  http-request del-header X -m beg'].join('\n'),
     );
-    const c = validConfig(r);
-    oneWarning(r, "[t.cfg:8] : 'http-request deny' is not implemented yet by orcalb; ignored");
-    oneWarning(r, "[t.cfg:9] : 'http-request redirect' is not implemented yet by orcalb");
+    assert.deepEqual(
+      r.errors.map((e) => [e.line, e.code, e.found]),
+      [
+        [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request deny'],
+        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request redirect'],
+        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request del-header -m beg'],
+      ],
+    );
     oneWarning(r, "[t.cfg:10] : 'http-response set-var' is not implemented yet by orcalb");
-    oneWarning(r, "[t.cfg:11] : 'http-request del-header -m beg' is not implemented yet by orcalb; the rule is ignored");
-    assert.deepEqual(backendNamed(c, 'l').http?.request, []);
   });
 
   test('in a TCP proxy the HTTP settings are dropped with HAProxy 2.6 warnings', async () => {

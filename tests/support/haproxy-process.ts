@@ -7,8 +7,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliRun, runToExit } from './orcalb-process.js';
 
 export const HAPROXY_BIN = '/usr/sbin/haproxy';
+
+/**
+ * Runs `haproxy ARGS` to completion (`-c -f FILE`, or `-db -f FILE` for a start that must refuse), with `env`
+ * added to the environment; a process still running after `timeoutMs` is killed and reported with code -1.
+ */
+export function runHaproxyCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 10_000): Promise<CliRun> {
+  return runToExit(HAPROXY_BIN, args, env, timeoutMs);
+}
 
 export interface HaproxyProcess {
   readonly pid: number;
@@ -19,15 +28,22 @@ export interface HaproxyProcess {
 }
 
 /**
- * Writes `configText` to a temp file and runs `haproxy -db -f FILE`. Resolves once `readyPort` (default: the port of
- * the first `bind` line) is listening; rejects with haproxy's stderr if it exits first or is not ready within 5 s.
+ * Writes `configText` to a temp file and runs `haproxy -db -f FILE` (with `env` added to its environment). Resolves
+ * once `readyPort` (default: the port of the first `bind` line) is listening; rejects with haproxy's stderr if it
+ * exits first or is not ready within 5 s.
  */
-export async function startHaproxy(configText: string, opts?: { readyPort?: number }): Promise<HaproxyProcess> {
+export async function startHaproxy(
+  configText: string,
+  opts?: { readyPort?: number; env?: Readonly<Record<string, string>> },
+): Promise<HaproxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'orcalb-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, configText);
   const readyPort = opts?.readyPort ?? firstBindPort(configText);
-  const child = spawn(HAPROXY_BIN, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(HAPROXY_BIN, ['-db', '-f', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...opts?.env },
+  });
   let err = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {

@@ -1,8 +1,9 @@
 // Runs the real orcalb CLI (dist/workers/main.js) as a child process for end-to-end tests: temp config file,
-// wait for the `orcalb ready` line, read stderr, write test-hook commands on stdin, stop by PID.
+// wait for the `orcalb ready` line, read stderr, write test-hook commands on stdin, stop by PID; or run it to
+// completion (`-c`, a start that must refuse) and collect its exit status and output.
 // Runs on the test runner's main thread; the child runs under the runner's own Node (process.execPath).
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -173,4 +174,38 @@ export async function startOrcalb(configText: string, opts: OrcalbOptions = {}):
     exited,
     stop,
   };
+}
+
+/** What a CLI run that ran to its end left behind. */
+export interface CliRun {
+  /** Exit status; -1 when killed (by the time limit or a signal). */
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a command to completion with `env` added to the runner's environment, killing it after `timeoutMs`
+ * (code -1 then). Never rejects. Test-thread only; shared by runOrcalbCli and haproxy-process.ts runHaproxyCli.
+ */
+export function runToExit(
+  file: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  timeoutMs = 15_000,
+): Promise<CliRun> {
+  return new Promise((resolveRun) => {
+    execFile(file, [...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs `node dist/workers/main.js ARGS` to completion (`-c -f FILE`, or a start expected to refuse). A start that
+ * does not refuse is killed after `timeoutMs` and reported with code -1.
+ */
+export function runOrcalbCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 15_000): Promise<CliRun> {
+  return runToExit(process.execPath, [ORCALB_MAIN, ...args], env, timeoutMs);
 }

@@ -2,28 +2,20 @@
 // `user`/`group` after binding, and `hard-stop-after` cutting live connections after a stop signal.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { ORCALB_MAIN, startOrcalb } from '../support/orcalb-process.js';
+import { runOrcalbCli, startOrcalb } from '../support/orcalb-process.js';
 import { SEED_DIR } from '../support/seed-config.js';
 import { tcpConfig } from '../support/tcp-config.js';
 
-const run = promisify(execFile);
-
+/** `orcalb -c -f FILE`: exit status and everything it printed. */
 async function orcalbCheck(file: string): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run(process.execPath, [ORCALB_MAIN, '-c', '-f', file]);
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, out: (err.stdout ?? '') + (err.stderr ?? '') };
-  }
+  const r = await runOrcalbCli(['-c', '-f', file]);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 test('orcalb -c accepts the seed TCP config unchanged and rejects the HTTP one with one error per server', async () => {

@@ -1,0 +1,302 @@
+// The one table of HAProxy 2.6 keywords orcalb knows but does not implement yet, each with its verdict: refused
+// (an [ALERT]: orcalb will not start rather than run without it) or warned (a [WARNING]: running without it is
+// safe). The rule, "fail closed": whatever restricts access, secures traffic or limits load to protect the
+// service is refused; only logging, tuning and the like are warned. README's "Not implemented yet" table is
+// checked against this one (tests/config/not-implemented-contract.test.ts). Main thread, config parsing.
+
+export type NotImplementedVerdict = 'refused' | 'warned';
+
+export interface NotImplementedEntry {
+  /**
+   * Keys as the parsers name them: `global chroot`, `option checkcache`, `http-request deny`, `bind ... ssl`,
+   * `server ... ssl`. A key ending in `*` stands for every key that starts with the text before the `*`.
+   */
+  readonly keywords: readonly string[];
+  readonly verdict: NotImplementedVerdict;
+  /** For a refused group: what orcalb would fail to do. For a warned group: why running without it is safe. */
+  readonly why: string;
+}
+
+/** Refused groups first, then the warned ones; within a group, HAProxy's manual order where there is one. */
+export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
+  {
+    keywords: [
+      'acl', 'http-request allow', 'http-request auth', 'http-request deny', 'http-request reject',
+      'http-request tarpit', 'http-request silent-drop', 'http-response allow', 'http-response deny',
+      'http-response silent-drop', 'tcp-request connection', 'tcp-request session', 'tcp-request content',
+      'tcp-response content', 'option checkcache', 'option http-restrict-req-hdr-names',
+    ],
+    verdict: 'refused',
+    why: 'it decides which clients, requests or responses get through',
+  },
+  {
+    keywords: ['if/unless <acl condition>'],
+    verdict: 'refused',
+    why: 'orcalb does not evaluate ACL conditions, so the rule would apply to the wrong requests',
+  },
+  {
+    keywords: [
+      'http-request redirect', 'http-request return', 'http-request use-service', 'http-response redirect',
+      'http-response return', 'redirect',
+    ],
+    verdict: 'refused',
+    why: 'it answers in place of the server; orcalb would forward the request instead',
+  },
+  {
+    keywords: [
+      'http-request replace-header', 'http-request replace-value', 'http-request replace-path',
+      'http-request replace-pathq', 'http-request replace-uri', 'http-request set-path', 'http-request set-pathq',
+      'http-request set-query', 'http-request set-uri', 'http-request set-method', 'http-request normalize-uri',
+      'http-request set-src', 'http-request set-src-port', 'http-request set-dst', 'http-request set-dst-port',
+      'http-request del-header -m', 'http-response replace-header', 'http-response replace-value',
+      'http-response set-status', 'http-response del-header -m', 'http-after-response',
+    ],
+    verdict: 'refused',
+    why: 'it changes what the server or the client receives (a header that should be removed would get through)',
+  },
+  {
+    keywords: ['http-request send-spoe-group', 'http-response send-spoe-group', 'filter spoe'],
+    verdict: 'refused',
+    why: 'it hands traffic to an external agent for inspection, often a web application firewall',
+  },
+  {
+    keywords: ['use_backend', 'use-server'],
+    verdict: 'refused',
+    why: 'it chooses the backend or server; orcalb would send the traffic to the default one',
+  },
+  {
+    keywords: [
+      'bind ... ssl', 'bind ... crt', 'bind ... crt-list', 'bind ... ca-file', 'bind ... verify',
+      'bind ... crl-file', 'bind ... ca-verify-file', 'bind ... ca-ignore-err', 'bind ... crt-ignore-err',
+      'bind ... ca-sign-file', 'bind ... ca-sign-pass', 'bind ... generate-certificates', 'bind ... ciphers',
+      'bind ... ciphersuites', 'bind ... curves', 'bind ... ecdhe', 'bind ... alpn', 'bind ... npn',
+      'bind ... allow-0rtt', 'bind ... ssl-min-ver', 'bind ... ssl-max-ver', 'bind ... force-sslv3',
+      'bind ... force-tlsv10', 'bind ... force-tlsv11', 'bind ... force-tlsv12', 'bind ... force-tlsv13',
+      'bind ... no-sslv3', 'bind ... no-tlsv10', 'bind ... no-tlsv11', 'bind ... no-tlsv12', 'bind ... no-tlsv13',
+      'bind ... no-tls-tickets', 'bind ... tls-ticket-keys', 'bind ... strict-sni', 'bind ... no-ca-names',
+      'bind ... prefer-client-ciphers',
+      'server ... ssl', 'server ... crt', 'server ... ca-file', 'server ... verify',
+      'server ... verifyhost', 'server ... no-verifyhost', 'server ... crl-file', 'server ... sni',
+      'server ... alpn', 'server ... npn', 'server ... ciphers',
+      'server ... ciphersuites', 'server ... allow-0rtt', 'server ... ssl-min-ver', 'server ... ssl-max-ver',
+      'server ... force-sslv3', 'server ... force-tlsv10', 'server ... force-tlsv11', 'server ... force-tlsv12',
+      'server ... force-tlsv13', 'server ... no-sslv3', 'server ... no-tlsv10', 'server ... no-tlsv11',
+      'server ... no-tlsv12', 'server ... no-tlsv13', 'server ... tls-tickets', 'server ... no-tls-tickets',
+      'server ... ssl-reuse', 'server ... no-ssl-reuse',
+    ],
+    verdict: 'refused',
+    why: 'it secures traffic with TLS; orcalb would carry it in clear text',
+  },
+  {
+    keywords: [
+      'source ... usesrc', 'server ... source ... usesrc', 'server ... send-proxy-v2-ssl',
+      'server ... send-proxy-v2-ssl-cn',
+    ],
+    verdict: 'refused',
+    why: "it tells the server who the client is; the server would see orcalb's address or no client details",
+  },
+  {
+    keywords: [
+      'bind ... interface', 'bind ... namespace', 'bind ... v6only', 'server ... namespace', 'server ... socks4',
+    ],
+    verdict: 'refused',
+    why: 'it restricts which network orcalb listens on or reaches servers through',
+  },
+  {
+    keywords: ['bind ... mode', 'bind ... uid', 'bind ... user', 'bind ... gid', 'bind ... group', 'global unix-bind'],
+    verdict: 'refused',
+    why: 'it restricts who may use a UNIX socket',
+  },
+  {
+    keywords: [
+      'rate-limit sessions', 'bind ... maxconn', 'server ... minconn', 'global maxconnrate', 'global maxsessrate',
+    ],
+    verdict: 'refused',
+    why: 'it is a limit that protects the service',
+  },
+  {
+    keywords: ['http-reuse never'],
+    verdict: 'refused',
+    why: 'orcalb reuses idle server connections across clients, which this setting forbids',
+  },
+  {
+    keywords: ['global chroot'],
+    verdict: 'refused',
+    why: 'it confines the process to a directory, which Node.js cannot do (run orcalb in a container instead)',
+  },
+  // ---- warned: running without these cannot let in, expose or overload anything the config protects ----
+  {
+    keywords: ['stats *', 'global stats *'],
+    verdict: 'warned',
+    why: 'the stats page and the admin socket are not served, so nothing they configure or protect is exposed; a listen section holding only stats lines is not opened at all',
+  },
+  {
+    keywords: [
+      'option tcplog', 'option httplog', 'option httpslog', 'option dontlog-normal', 'option log-separate-errors',
+      'option logasap', 'option log-health-checks', 'option socket-stats', 'option contstats',
+      'option http-ignore-probes', 'log-format', 'log-format-sd', 'error-log-format', 'log-tag',
+      'unique-id-format', 'unique-id-header', 'capture cookie', 'capture request', 'capture response',
+      'declare capture', 'http-request capture', 'http-response capture', 'http-request set-log-level',
+      'http-response set-log-level', 'log ... len', 'log ... format', 'log ... sample', 'log ... <minlevel>',
+      'email-alert *', 'http-request ot-group', 'http-response ot-group', 'filter trace', 'filter opentracing',
+      'global log-tag',
+      'global log-send-hostname', 'global description', 'global node', 'mailers section', 'ring section',
+      'log-forward section', 'global profiling.tasks',
+    ],
+    verdict: 'warned',
+    why: 'logging, tracing and alerting only',
+  },
+  {
+    keywords: [
+      'http-request set-var', 'http-request set-var-fmt', 'http-request unset-var', 'http-response set-var',
+      'http-response set-var-fmt', 'http-response unset-var', 'http-request track-sc*', 'http-response track-sc*',
+      'http-request sc-*', 'http-response sc-*', 'http-request add-acl', 'http-request del-acl',
+      'http-request set-map', 'http-request del-map', 'http-response add-acl', 'http-response del-acl',
+      'http-response set-map', 'http-response del-map', 'stick-table', 'peers section', 'global set-var',
+    ],
+    verdict: 'warned',
+    why: 'variables, counters and maps only feed ACL conditions, which orcalb refuses',
+  },
+  {
+    keywords: [
+      'stick match', 'stick on', 'stick store-request', 'stick store-response', 'force-persist', 'ignore-persist',
+      'persist rdp-cookie', 'dynamic-cookie-key', 'cookie preserve', 'cookie maxidle', 'cookie maxlife',
+      'cookie dynamic', 'cookie attr', 'cookie (no insert, rewrite or prefix)', 'server ... stick',
+      'server ... non-stick',
+    ],
+    verdict: 'warned',
+    why: 'persistence only: a client may land on another server of the same backend',
+  },
+  {
+    keywords: ['balance rdp-cookie', 'balance hash', 'hash-balance-factor'],
+    verdict: 'warned',
+    why: 'the backend balances with roundrobin (or without the bound) among the same servers',
+  },
+  {
+    keywords: [
+      'http-check *', 'tcp-check *', 'option ssl-hello-chk', 'option mysql-check', 'option pgsql-check',
+      'option redis-check', 'option smtpchk', 'option ldap-check', 'option spop-check', 'option external-check',
+      'server ... agent-check', 'server ... no-agent-check', 'server ... agent-addr', 'server ... agent-inter',
+      'server ... agent-port', 'server ... agent-send', 'server ... check-proto', 'server ... check-via-socks4',
+      'server ... check-ssl', 'server ... check-sni', 'server ... check-alpn',
+      'server ... track', 'server ... observe', 'server ... on-error', 'server ... error-limit',
+      'server ... on-marked-down', 'server ... on-marked-up', 'global external-check', 'global max-spread-checks',
+      'global spread-checks',
+    ],
+    verdict: 'warned',
+    why: 'health checks only: they test less than HAProxy would, the traffic is unchanged',
+  },
+  {
+    keywords: [
+      'errorfiles', 'errorloc', 'errorloc302', 'errorloc303', 'http-error', 'http-errors section',
+      'monitor-uri', 'monitor fail', 'http-request early-hint',
+    ],
+    verdict: 'warned',
+    why: "orcalb's own answers stay HAProxy's default pages; a monitor URI is forwarded like any request",
+  },
+  {
+    keywords: [
+      'global ca-base', 'global crt-base', 'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
+      'global maxsslrate', 'global issuers-chain-path', 'global httpclient.ssl.*', 'global cluster-secret',
+      'bind ... quic-*', 'server ... no-ssl', 'server ... no-check-ssl', 'server ... no-send-proxy-v2-ssl',
+      'server ... no-send-proxy-v2-ssl-cn',
+    ],
+    verdict: 'warned',
+    why: 'TLS settings used only by TLS binds and servers, which orcalb refuses; plain TCP is what orcalb does',
+  },
+  {
+    keywords: [
+      'compression', 'filter compression', 'filter cache', 'cache section', 'http-request cache-use',
+      'http-response cache-store',
+    ],
+    verdict: 'warned',
+    why: 'responses go through uncompressed and uncached',
+  },
+  {
+    keywords: ['server-template', 'dispatch', 'use-fcgi-app', 'filter fcgi-app', 'fcgi-app section'],
+    verdict: 'warned',
+    why: 'the backend gets no server from it (or one that does not speak HTTP), so nothing is forwarded there',
+  },
+  {
+    keywords: [
+      'userlist section', 'resolvers section', 'program section', 'global lua-*', 'global 51degrees-*',
+      'global deviceatlas-*', 'global wurfl-*', 'global httpclient.resolvers.*', 'server ... resolvers',
+      'server ... resolve-net', 'server ... resolve-opts', 'server ... resolve-prefer',
+    ],
+    verdict: 'warned',
+    why: 'nothing uses it without keywords orcalb refuses or does not know (auth rules, Lua actions, device-detection fetches, DNS at run time)',
+  },
+  {
+    keywords: [
+      'source', 'server ... source', 'transparent', 'option transparent', 'bind ... transparent',
+      'bind ... accept-netscaler-cip', 'bind ... v4v6', 'bind ... proto', 'server ... proto', 'server ... ws',
+      'server ... redir', 'server ... proxy-v2-options', 'server ... (no port)',
+    ],
+    verdict: 'warned',
+    why: 'the connection is made the plain way; a server that needs the missing part refuses it, nothing is opened wider',
+  },
+  {
+    keywords: [
+      'backlog', 'bind-process', 'id', 'clitcpka-cnt', 'clitcpka-idle', 'clitcpka-intvl', 'srvtcpka-cnt',
+      'srvtcpka-idle', 'srvtcpka-intvl', 'http-reuse', 'http-send-name-header', 'max-keep-alive-queue',
+      'max-session-srv-conns', 'load-server-state-from-file', 'server-state-file-name', 'timeout tarpit',
+      'tcp-request inspect-delay', 'tcp-response inspect-delay', 'option abortonclose',
+      'option accept-invalid-http-request', 'option accept-invalid-http-response', 'option clitcpka',
+      'option srvtcpka', 'option tcpka', 'option disable-h2-upgrade', 'option h1-case-adjust-bogus-client',
+      'option h1-case-adjust-bogus-server', 'option http-buffer-request', 'option http-no-delay',
+      'option http-pretend-keepalive', 'option http-use-proxy-header', 'option idle-close-on-response',
+      'option independent-streams', 'option nolinger', 'option prefer-last-server', 'option splice-auto',
+      'option splice-request', 'option splice-response', 'option tcp-smart-accept', 'option tcp-smart-connect',
+      'http-request set-nice', 'http-request set-mark', 'http-request set-tos', 'http-request set-priority-class',
+      'http-request set-priority-offset', 'http-request set-timeout', 'http-request wait-for-body',
+      'http-request wait-for-handshake', 'http-request do-resolve', 'http-request disable-l7-retry',
+      'http-request strict-mode', 'http-response set-nice', 'http-response set-mark', 'http-response set-tos',
+      'http-response wait-for-body', 'http-response strict-mode',
+      'bind ... backlog', 'bind ... defer-accept', 'bind ... expose-fd', 'bind ... id', 'bind ... level',
+      'bind ... mss', 'bind ... name', 'bind ... nice', 'bind ... process', 'bind ... severity-output',
+      'bind ... shards', 'bind ... tcp-ut', 'bind ... tfo', 'bind ... thread',
+      'server ... id', 'server ... log-proto', 'server ... max-reuse', 'server ... pool-low-conn',
+      'server ... pool-max-conn', 'server ... pool-purge-delay', 'server ... tcp-ut', 'server ... tfo',
+      'server ... no-tfo',
+      'global busy-polling', 'global cpu-map', 'global debug', 'global default-path',
+      'global expose-experimental-directives', 'global fd-hard-limit', 'global grace',
+      'global h1-accept-payload-with-any-method', 'global h1-case-adjust', 'global h1-case-adjust-file',
+      'global h2-workaround-bogus-websocket-clients', 'global insecure-fork-wanted', 'global insecure-setuid-wanted',
+      'global localpeer', 'global master-worker', 'global maxcompcpuusage', 'global maxcomprate', 'global maxpipes',
+      'global maxzlibmem', 'global mworker-max-reloads', 'global no-memory-trimming', 'global noepoll',
+      'global noevports', 'global nogetaddrinfo', 'global nokqueue', 'global nopoll', 'global noreuseport',
+      'global nosplice', 'global numa-cpu-mapping', 'global pidfile', 'global pp2-never-send-local', 'global quiet',
+      'global server-state-base', 'global server-state-file', 'global set-dumpable', 'global strict-limits',
+      'global tune.*', 'global ulimit-n',
+    ],
+    verdict: 'warned',
+    why: 'tuning only: orcalb runs with its own defaults for it',
+  },
+];
+
+export interface NotImplementedVerdictFor {
+  readonly verdict: NotImplementedVerdict;
+  readonly why: string;
+  /** False when no entry names the key: then it is refused, since nobody has judged it safe to ignore. */
+  readonly classified: boolean;
+}
+
+/**
+ * The verdict for `key`: an exact entry wins, else the longest `*` pattern that matches. A key no entry names is
+ * refused (fail closed). Pure; never throws.
+ */
+export function notImplementedVerdict(key: string): NotImplementedVerdictFor {
+  let best: { entry: NotImplementedEntry; length: number } | undefined;
+  for (const entry of NOT_IMPLEMENTED) {
+    for (const pattern of entry.keywords) {
+      if (pattern === key) return { verdict: entry.verdict, why: entry.why, classified: true };
+      if (!pattern.endsWith('*')) continue;
+      const prefix = pattern.slice(0, -1);
+      if (key.startsWith(prefix) && (best === undefined || prefix.length > best.length)) {
+        best = { entry, length: prefix.length };
+      }
+    }
+  }
+  if (best !== undefined) return { verdict: best.entry.verdict, why: best.entry.why, classified: true };
+  return { verdict: 'refused', why: 'no one has judged yet whether it is safe to run without it', classified: false };
+}

@@ -1,0 +1,118 @@
+// Issue 8, fail closed: keywords that restrict access or secure traffic were warnings, and orcalb then served
+// plaintext on a TLS port and let a denied client in. Until each is implemented it is an [ALERT] naming the keyword
+// and its line, and orcalb refuses to start. Tried as a new user would: start orcalb on such a file.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { checkReport } from '../../config/check-report.js';
+import { applyHeaderRules } from '../../core/forward/header-rules.js';
+import { backendNamed, load, rendered, tempConfigDir, TIMEOUTS, validConfig } from '../support/config-load.js';
+import { freeTcpPort, isListening } from '../support/haproxy-process.js';
+import { runOrcalbCli } from '../support/orcalb-process.js';
+
+const HTTP_LISTEN = (port: number): string =>
+  `defaults\n  mode http\n${TIMEOUTS}\nlisten web\n  bind 127.0.0.1:${port}\n  server s 127.0.0.1:1`;
+
+describe('a new user starts orcalb on a file that protects something orcalb cannot do yet', () => {
+  for (const [what, extra, keyword] of [
+    ['a TLS listener', ' ssl crt /etc/ssl/site.pem', 'ssl'],
+    ['a listener reachable from one interface only', ' interface lo', 'interface'],
+  ] as const) {
+    test(`${what}: the start is refused with exit 1 and nothing listens`, async (t) => {
+      const port = await freeTcpPort();
+      const dir = await tempConfigDir(t, { 'web.cfg': `${HTTP_LISTEN(port).replace(`:${port}`, `:${port}${extra}`)}\n` });
+      const run = await runOrcalbCli(['-f', join(dir, 'web.cfg')]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`web\\.cfg:7\\] : orcalb does not implement 'bind \\.\\.\\. ${keyword}' yet; refusing to start rather than serve without it`));
+      assert.equal(isListening(port), false);
+    });
+  }
+
+  test('http-request deny: the start is refused instead of letting the denied client in', async (t) => {
+    const port = await freeTcpPort();
+    const dir = await tempConfigDir(t, { 'deny.cfg': `${HTTP_LISTEN(port)}\n  http-request deny deny_status 403\n` });
+    const run = await runOrcalbCli(['-f', join(dir, 'deny.cfg')]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /deny\.cfg:9\] : orcalb does not implement 'http-request deny' yet; refusing to start rather than serve without it \(it decides which clients, requests or responses get through\)\./);
+    assert.equal(isListening(port), false);
+  });
+});
+
+describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c exits 1', () => {
+  const cases: readonly (readonly [string, string, string])[] = [
+    ['acl', '  acl internal src 10.0.0.0/8', 'acl'],
+    ['use_backend', '  use_backend web', 'use_backend'],
+    ['tcp-request connection', '  tcp-request connection reject if { src 10.0.0.0/8 }', 'tcp-request connection'],
+    ['tcp-request content', '  tcp-request content reject', 'tcp-request content'],
+    ['http-request auth', '  http-request auth realm x', 'http-request auth'],
+    ['http-request redirect', '  http-request redirect scheme https', 'http-request redirect'],
+    ['server ssl', '  server t 127.0.0.1:2 ssl verify none', 'ssl'],
+    ['server verify', '  server t 127.0.0.1:2 verify required ca-file /x.pem', 'verify'],
+    ['bind ca-file', '  bind 127.0.0.1:2 ca-file /x.pem', 'bind ... ca-file'],
+    ['rate-limit sessions', '  rate-limit sessions 10', 'rate-limit sessions'],
+    ['http-reuse never', '  http-reuse never', 'http-reuse never'],
+    ['option checkcache', '  option checkcache', 'option checkcache'],
+    ['filter spoe', '  filter spoe engine waf config /x.conf', 'filter spoe'],
+    ['a condition on a header rule', '  http-request del-header X-User unless { src 10.0.0.0/8 }', 'unless { src 10.0.0.0/8 }'],
+  ];
+  for (const [name, line, shown] of cases) {
+    test(name, async () => {
+      const r = await load(`${HTTP_LISTEN(1)}\n${line}`);
+      assert.equal(r.config, undefined);
+      const [e] = r.errors;
+      assert.deepEqual([e?.code, e?.line, e?.found], ['ORCA_CONFIG_NOT_IMPLEMENTED', 9, shown], rendered(r).errors.join('\n'));
+      assert.match(e?.message ?? '', /refusing to start rather than serve without it \(.+\)\.$/);
+      assert.equal(checkReport(r, 1, 'check').exitCode, 1);
+    });
+  }
+
+  test('global chroot, maxconnrate and unix-bind are refused too', async () => {
+    const r = await load(`global\n  chroot /var/empty\n  maxconnrate 10\n  unix-bind mode 600\n${HTTP_LISTEN(1)}`);
+    assert.deepEqual(
+      r.errors.map((e) => [e.line, e.found]),
+      [[2, 'chroot'], [3, 'maxconnrate'], [4, 'unix-bind']],
+    );
+  });
+});
+
+describe('what stays a warning', () => {
+  test("the seed's stats section, TLS defaults in global and `no option` of an unimplemented option", async () => {
+    const r = await load(
+      [
+        'global',
+        '  ssl-default-bind-ciphers HIGH',
+        '  ca-base /etc/ssl/certs',
+        HTTP_LISTEN(1),
+        '  no option checkcache',
+        '  option http-restrict-req-hdr-names preserve',
+        'listen stats',
+        '  bind 127.0.0.1:2',
+        '  stats enable',
+        '  stats auth admin:admin',
+        '  stats admin if TRUE',
+      ].join('\n'),
+    );
+    validConfig(r);
+    assert.equal(rendered(r).warnings.filter((w) => w.includes('stats')).length, 4);
+  });
+
+  test('header rules under `if TRUE`, `unless FALSE`, `if FALSE` and `unless TRUE` are kept and evaluated as written', async () => {
+    const r = await load(
+      [
+        HTTP_LISTEN(1),
+        '  http-request del-header X-A if TRUE',
+        '  http-request del-header X-B unless FALSE',
+        '  http-request del-header X-C if FALSE',
+        '  http-request del-header X-D unless TRUE',
+      ].join('\n'),
+    );
+    const rules = backendNamed(validConfig(r), 'web').http?.request;
+    const headers = ['X-A', 'X-B', 'X-C', 'X-D'].map((name) => ({ name, value: '1' }));
+    // The engine must evaluate every condition the parser lets through (a skipped rule would keep X-A or X-B).
+    assert.deepEqual(
+      applyHeaderRules(rules, headers, {}).map((h) => h.name),
+      ['X-C', 'X-D'],
+    );
+  });
+});
