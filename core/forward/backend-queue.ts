@@ -141,11 +141,13 @@ export class BackendQueue {
 
   /**
    * Gives free slots to this thread's waiters that are the oldest of their queue across all threads. A waiter that
-   * cannot be served stops its queue: every younger waiter of that queue would get the same answer.
+   * cannot be served stops its queue: every younger waiter of that queue would get the same answer. Only queue heads
+   * are looked at in the common case, so a long queue costs nothing per release.
    */
   private pass(again = true): void {
     const be = this.backend.index;
-    for (const w of [...(this.lists.get(BACKEND_QUEUE) ?? [])]) {
+    const unbound = this.lists.get(BACKEND_QUEUE);
+    for (let w = unbound?.[0]; w !== undefined; w = unbound?.[0]) {
       if (this.board.olderInBackend(w.ticket, be)) break;
       const target = w.wait.pick();
       if (target === undefined) break;
@@ -161,13 +163,17 @@ export class BackendQueue {
       const view = this.backend.servers[index];
       if (view === undefined) continue;
       const slot = this.slotOf(index);
-      for (const w of [...list]) {
+      // Served and moved waiters leave `list`; `at` only advances past one that stays.
+      for (let at = 0; at < list.length; ) {
+        const w = list[at] as Waiter;
         if (!w.wait.usable(index)) {
           const next = w.wait.rebind();
-          if (next !== null && next !== index) {
-            this.move(w, next);
-            moved = true;
+          if (next === null || next === index) {
+            at++;
+            continue;
           }
+          this.move(w, next);
+          moved = true;
           continue;
         }
         if (this.board.olderInServer(w.ticket, slot)) break;
