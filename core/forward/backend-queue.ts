@@ -60,6 +60,7 @@ export class BackendQueue {
   private readonly word: number;
   /** Waiters per queue, oldest first. */
   private readonly lists = new Map<number, Waiter[]>();
+  /** Waiters of this thread in this backend's queues. */
   private waiting = 0;
   private pumping = false;
 
@@ -70,11 +71,6 @@ export class BackendQueue {
     this.thread = thread;
     this.board = new QueueBoard(state);
     this.word = releasedIndex(state, backend.index);
-  }
-
-  /** Waiters of this thread in this backend's queues. */
-  get size(): number {
-    return this.waiting;
   }
 
   /**
