@@ -31,7 +31,7 @@ const env: SessionEnv = {
   accounting,
   thread,
   frontends: data.config.frontends,
-  backends: buildBackends(data.config, state, topologyOf(data.config, data.threads)),
+  backends: buildBackends(data.config, state, topologyOf(data.config, data.threads), { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
   stopSignal: hardStop.signal,

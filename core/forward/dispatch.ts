@@ -1,35 +1,34 @@
-// Chooses a server and connects to it, with HAProxy's `retries`, turn-around delay, `option redispatch` (on the last
-// retry, to another server) and the backend queue when every usable server is at its maxconn (§4.2 retries,
-// option redispatch, timeout queue). Forwarder threads; waits on the shared `released` word, never on messages.
+// Chooses a server and connects to it (HAProxy 2.6 §4.2 retries, option redispatch, timeout queue; §5.2 maxconn,
+// maxqueue). A server slot is taken first — at once when one is free, else in the backend queue or in the queue of
+// the server the request is bound to (persistence, hash; backend-queue.ts) — and kept through the retries on that
+// server, as HAProxy keeps a stream's place. Forwarder threads; hot path: one pick and one compare-and-swap.
 
 import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BackendConfig } from '../../config/model.js';
 import { eligibleServers } from '../balance/balancer.js';
 import { OrcaError } from '../errors.js';
 import type { ServerView } from '../shared/server-slot.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
-import { releasedIndex } from '../shared/conn-accounting.js';
-import type { SharedState } from '../shared/state-buffer.js';
-import { hasFreeSlot, type BackendRuntime } from './backend-runtime.js';
+import { hasFreeSlot, takesNewcomers, type BackendRuntime } from './backend-runtime.js';
 import { connectServer } from './connect-server.js';
 
 export interface DispatchContext {
-  readonly state: SharedState;
   readonly accounting: ConnAccounting;
   readonly thread: number;
   /** Hash key for address/L7 algorithms (client address for `source`). */
   readonly key?: string;
-  /** Aborted when the client went away or orcalb hard-stops. */
+  /** Aborted when the client went away or orcalb hard-stops: a queued request leaves its queue at once. */
   readonly signal?: AbortSignal;
   /**
-   * HTTP keep-alive: an open, already counted connection this session holds to server `index`, to use instead of a
-   * new one when the balancer picks that server again. undefined = connect as usual.
+   * HTTP keep-alive: an open connection this session holds idle (or one of the thread's idle pool) to server
+   * `index`, to carry the request instead of a new one once a slot of that server is taken. undefined = connect.
    */
   readonly reuse?: (index: number) => net.Socket | undefined;
   /**
    * Persistence (HTTP `cookie`): the server the request is bound to. Used first while it is up (whatever its weight,
-   * as HAProxy serves persisted clients of a draining server) or always with `preferDown` (`option persist`); once
-   * it failed and redispatch moved on, the balancer chooses.
+   * as HAProxy serves persisted clients of a draining server) or always with `preferDown` (`option persist`), waiting
+   * in that server's queue when it is full; once it failed and redispatch moved on, the balancer chooses.
    */
   readonly prefer?: number;
   readonly preferDown?: boolean;
@@ -45,72 +44,78 @@ export interface Dispatched {
   /** Index of the server in its backend. */
   readonly server: number;
   readonly socket: net.Socket;
-  /** The socket came from DispatchContext.reuse (its slot was counted when it was first opened). */
+  /** The socket came from DispatchContext.reuse (an idle connection; the slot was taken for this request). */
   readonly reused?: boolean;
 }
 
-/** Longest single wait on the shared `released` word; bounds how long an aborted waiter lingers. */
-const QUEUE_WAIT_SLICE_MS = 250;
+/** Picks lost to another thread taking the same last slot before falling back to the queue. */
+const MAX_PICK_RACES = 4;
 
 /**
- * Returns a connected server socket whose slot is already counted in the shared buffer (the caller must call
- * accounting.serverClosed when it ends), or rejects with an OrcaError (no server, queue timeout, connect failures
- * after all retries). Never throws synchronously.
+ * Returns a connected (or reused) server socket with one slot of its server taken for the caller, who must call
+ * accounting.serverClosed once the connection (TCP) or the transaction (HTTP) is over. Rejects with an OrcaError:
+ * ORCA_NO_SERVER, ORCA_QUEUE_TIMEOUT, ORCA_QUEUE_FULL, ORCA_CLIENT_CLOSED, or the last connect error once the retries
+ * are spent; no slot is held then. Never throws synchronously.
  */
 export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Dispatched> {
   const cfg = rt.config;
   const tried = new Set<number>();
   let retriesLeft = cfg.retries;
-  let current: ServerView | undefined;
-  let lastError: OrcaError | undefined;
   for (;;) {
-    if (ctx.signal?.aborted === true) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
-    current ??= preferred(rt, ctx, tried) ?? (await pickOrQueue(rt, ctx, tried));
-    const slotIndex = rt.serverSlotIndexes[current.index] ?? 0;
-    const srvCfg = cfg.servers[current.index];
-    if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
-    const held = ctx.reuse?.(current.index);
-    if (held !== undefined) return { server: current.index, socket: held, reused: true };
-    ctx.accounting.serverOpened(ctx.thread, rt.index, slotIndex);
+    if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
+    const server = await acquireSlot(rt, ctx, tried);
+    const slotIndex = rt.serverSlotIndexes[server.index] ?? 0;
+    // The slot goes to the caller with the socket; every other way out of this block gives it back.
+    let handedOver = false;
     try {
-      const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);
-      return { server: current.index, socket };
-    } catch (e) {
-      ctx.accounting.serverClosed(ctx.thread, rt.index, slotIndex);
-      lastError = e instanceof OrcaError ? e : new OrcaError('ORCA_SERVER_CONNECT_ERROR', String(e));
-      rt.serverSlots[current.index]?.add('connectErrors', 1);
-      rt.slot.add('connectErrors', 1);
-      if (retriesLeft <= 0) throw lastError;
-      retriesLeft--;
-      const direct = ctx.prefer === current.index && ctx.preferRedispatch !== undefined;
-      if (direct ? directRedispatch(ctx.preferRedispatch, retriesLeft) : shouldRedispatch(rt, current, retriesLeft)) {
-        // Another server, at once: the failed one is skipped while any other is usable.
-        tried.add(current.index);
-        rt.serverSlots[current.index]?.add('redispatches', 1);
-        rt.slot.add('redispatches', 1);
-        current = undefined;
-      } else {
-        // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
-        rt.serverSlots[current.index]?.add('retries', 1);
-        rt.slot.add('retries', 1);
-        await sleep(Math.min(cfg.timeouts.connect ?? 1000, 1000), undefined, { ref: false });
+      const srvCfg = cfg.servers[server.index];
+      if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
+      const held = ctx.reuse?.(server.index);
+      if (held !== undefined) {
+        handedOver = true;
+        return { server: server.index, socket: held, reused: true };
       }
+      for (;;) {
+        try {
+          const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);
+          handedOver = true;
+          return { server: server.index, socket };
+        } catch (e) {
+          const err = e instanceof OrcaError ? e : new OrcaError('ORCA_SERVER_CONNECT_ERROR', String(e));
+          rt.serverSlots[server.index]?.add('connectErrors', 1);
+          rt.slot.add('connectErrors', 1);
+          if (retriesLeft <= 0) throw err;
+          retriesLeft--;
+          const direct = ctx.prefer === server.index && ctx.preferRedispatch !== undefined;
+          if (direct ? directRedispatch(ctx.preferRedispatch, retriesLeft) : shouldRedispatch(rt, server, retriesLeft)) {
+            // Another server, at once: the failed one is avoided while any other is usable.
+            tried.add(server.index);
+            rt.serverSlots[server.index]?.add('redispatches', 1);
+            rt.slot.add('redispatches', 1);
+            break;
+          }
+          // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
+          rt.serverSlots[server.index]?.add('retries', 1);
+          rt.slot.add('retries', 1);
+          await sleep(Math.min(cfg.timeouts.connect ?? 1000, 1000), undefined, { ref: false });
+          if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
+        }
+      }
+    } finally {
+      if (!handedOver) ctx.accounting.serverClosed(ctx.thread, rt.index, slotIndex);
     }
   }
+}
+
+/** The client left (or orcalb hard-stops): read through a call, as the signal changes across awaits. */
+function gone(ctx: DispatchContext): boolean {
+  return ctx.signal?.aborted === true;
 }
 
 /** HAProxy's rule for a direct (cookie-persisted) connection that failed: no shortcut for non-hash algorithms. */
 function directRedispatch(policy: DispatchContext['preferRedispatch'], retriesLeft: number): boolean {
   if (policy === 'at-once') return true;
   return policy === 'on-last-retry' && retriesLeft === 0;
-}
-
-/** The persisted server of DispatchContext.prefer when it may take this request, else undefined. */
-function preferred(rt: BackendRuntime, ctx: DispatchContext, tried: Set<number>): ServerView | undefined {
-  if (ctx.prefer === undefined || tried.has(ctx.prefer)) return undefined;
-  const view = rt.view.servers[ctx.prefer];
-  if (view === undefined || !hasFreeSlot(view)) return undefined;
-  return view.isUp() || ctx.preferDown === true ? view : undefined;
 }
 
 /** Algorithms HAProxy files under "hash" (BE_LB_KIND_HI): a retry stays on the server the key maps to. */
@@ -127,42 +132,98 @@ function shouldRedispatch(rt: BackendRuntime, server: ServerView, retriesLeft: n
   return rt.slot.load('activeServers') > 1 && !HASH_KIND.has(rt.config.balance.algorithm);
 }
 
-/** A usable server with a free slot, waiting in the backend queue (timeout queue) while all are full. */
-async function pickOrQueue(rt: BackendRuntime, ctx: DispatchContext, tried: Set<number>): Promise<ServerView> {
-  const deadline = rt.config.timeouts.queue === undefined ? Infinity : Date.now() + rt.config.timeouts.queue;
-  const wordIndex = releasedIndex(ctx.state, rt.index);
-  let queued = false;
-  try {
-    for (;;) {
-      const seen = Atomics.load(ctx.state.i32, wordIndex);
-      const pick = rt.balancer.pick({
-        ...(ctx.key === undefined ? {} : { key: ctx.key }),
-        skip: (s) => tried.has(s.index) || !hasFreeSlot(s),
-      });
-      if (pick !== undefined) return pick;
-      const eligible = eligibleServers(rt.view);
-      if (tried.size > 0 && eligible.length > 0 && eligible.every((s) => tried.has(s.index))) {
-        // Every usable server failed once: retries go on over all of them again.
-        tried.clear();
-        continue;
-      }
-      const waiting = eligible.filter((s) => !tried.has(s.index));
-      if (waiting.length === 0) {
-        rt.slot.add('noServer', 1);
-        throw new OrcaError('ORCA_NO_SERVER', `backend '${rt.config.name}' has no server available`);
-      }
-      // Every usable server is at its maxconn: wait for a slot to be released on any thread.
-      if (!queued) {
-        queued = true;
-        rt.slot.add('queued', 1);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new OrcaError('ORCA_QUEUE_TIMEOUT', `waited ${rt.config.timeouts.queue ?? 0} ms in queue`);
-      if (ctx.signal?.aborted === true) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while queued');
-      const wait = Atomics.waitAsync(ctx.state.i32, wordIndex, seen, Math.min(left, QUEUE_WAIT_SLICE_MS));
-      if (wait.async) await wait.value;
-    }
-  } finally {
-    if (queued) rt.slot.add('queued', -1);
+/** The server a request is bound to, and whether by its persistence cookie (`direct`, HAProxy's SF_DIRECT). */
+interface Binding {
+  readonly index: number;
+  readonly direct: boolean;
+}
+
+/**
+ * The server this request must wait for, if any: its persisted server while that one may take it, else the server
+ * a hash maps its key to (HAProxy's hash balancers ignore maxconn: the request queues there). undefined: any server.
+ */
+function bindingOf(rt: BackendRuntime, ctx: DispatchContext, tried: ReadonlySet<number>): Binding | undefined {
+  const p = ctx.prefer;
+  if (p !== undefined && !tried.has(p)) {
+    const view = rt.view.servers[p];
+    if (view !== undefined && (view.isUp() || ctx.preferDown === true)) return { index: p, direct: true };
   }
+  if (!rt.bindsByKey || ctx.key === undefined) return undefined;
+  const key = ctx.key;
+  const hashed = rt.balancer.pick({ key, skip: (s) => tried.has(s.index) }) ?? rt.balancer.pick({ key });
+  return hashed === undefined ? undefined : { index: hashed.index, direct: false };
+}
+
+/** A server the balancer gives this request among those `free` accepts, avoiding failed ones while others remain. */
+function pickFree(
+  rt: BackendRuntime,
+  ctx: DispatchContext,
+  tried: ReadonlySet<number>,
+  free: (s: ServerView) => boolean,
+): ServerView | undefined {
+  const key = ctx.key === undefined ? {} : { key: ctx.key };
+  const pick = rt.balancer.pick({ ...key, skip: (s) => tried.has(s.index) || !free(s) });
+  if (pick !== undefined || tried.size === 0) return pick;
+  // Every other usable server is full or failed: the avoided one is better than waiting (HAProxy's "srvtoavoid").
+  return rt.balancer.pick({ ...key, skip: (s) => !free(s) });
+}
+
+/** `timeout queue`, or `timeout connect` when unset (§4.2), or no limit when neither is set (as HAProxy). */
+function queueDeadline(cfg: BackendConfig): number {
+  const ms = cfg.timeouts.queue ?? cfg.timeouts.connect;
+  return ms === undefined ? Infinity : Date.now() + ms;
+}
+
+/**
+ * A server whose slot is now taken for this thread: at once when the bound server (or, unbound, one the balancer
+ * picks) has a free slot and nobody waits before us, else after waiting in the queue. Rejects as dispatch does.
+ */
+async function acquireSlot(rt: BackendRuntime, ctx: DispatchContext, tried: ReadonlySet<number>): Promise<ServerView> {
+  const be = rt.index;
+  let bound = bindingOf(rt, ctx, tried);
+  if (bound !== undefined) {
+    const view = rt.view.servers[bound.index];
+    if (view === undefined) throw new OrcaError('ORCA_INTERNAL', 'bound server out of range');
+    const queued = view.queued();
+    const slot = rt.serverSlotIndexes[bound.index] ?? 0;
+    if (queued === 0 && ctx.accounting.takeServerSlot(ctx.thread, be, slot, view.maxconn)) return view;
+    const maxqueue = rt.config.servers[bound.index]?.maxqueue ?? 0;
+    if (maxqueue > 0 && queued >= maxqueue) {
+      // §5.2 maxqueue: a full server queue sends a cookie-persisted request to the other servers when `option
+      // redispatch` allows it (not under `option persist`); otherwise it is refused (503), as HAProxy's queue error.
+      if (!bound.direct || !rt.config.options.redispatch || ctx.preferDown === true) {
+        throw new OrcaError('ORCA_QUEUE_FULL', `server '${view.name}' has ${queued} requests queued (maxqueue ${maxqueue})`);
+      }
+      bound = undefined;
+    }
+  }
+  if (bound === undefined) {
+    // Newcomers never pass waiters: with anyone in the backend queue, the queue decides who goes first.
+    if (rt.slot.load('queued') === 0) {
+      for (let race = 0; race < MAX_PICK_RACES; race++) {
+        const view = pickFree(rt, ctx, tried, takesNewcomers);
+        if (view === undefined) break;
+        if (ctx.accounting.takeServerSlot(ctx.thread, be, rt.serverSlotIndexes[view.index] ?? 0, view.maxconn)) return view;
+      }
+    }
+    if (eligibleServers(rt.view).length === 0) {
+      rt.slot.add('noServer', 1);
+      throw new OrcaError('ORCA_NO_SERVER', `backend '${rt.config.name}' has no server available`);
+    }
+  }
+  const forced = bound?.direct === true && ctx.preferDown === true;
+  return rt.queue.wait({
+    bound: bound?.index,
+    pick: () => pickFree(rt, ctx, tried, hasFreeSlot),
+    usable: (index) => forced || rt.view.servers[index]?.isUp() === true,
+    // A bound waiter whose server went away is moved only with `option redispatch` (and never under `option
+    // persist`), as HAProxy redistributes a down server's queue: a hash then maps the key again, a cookie no more.
+    rebind: () => {
+      if (!rt.config.options.redispatch || forced) return null;
+      if (!rt.bindsByKey || ctx.key === undefined) return undefined;
+      return rt.balancer.pick({ key: ctx.key, skip: (s) => tried.has(s.index) })?.index;
+    },
+    deadline: queueDeadline(rt.config),
+    signal: ctx.signal,
+  });
 }

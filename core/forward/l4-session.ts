@@ -13,6 +13,8 @@ import type { SharedState } from '../shared/state-buffer.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { clientOrigin } from './client-origin.js';
 import { dispatch } from './dispatch.js';
+import { ClientHold } from './l4-client-hold.js';
+import { lingeringClose } from './lingering-close.js';
 import { pipeL4 } from './l4-pipe.js';
 import { pipeTimeouts } from './timeouts.js';
 
@@ -37,12 +39,13 @@ export interface SessionEnv {
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`). Resolves when both sides are closed;
  * never rejects. The client's frontend slot must already be counted (ConnAccounting.clientOpened); it is released
- * here.
+ * here. The server slot is held for the connection's whole life (HAProxy: a TCP session is one stream).
  */
 export async function runL4Session(env: SessionEnv, client: net.Socket, fe: number, bind: number): Promise<void> {
   // A client reset before anything is wired must not become an uncaught 'error'.
   client.on('error', () => undefined);
   const frontend = env.frontends[fe];
+  let hold: ClientHold | undefined;
   try {
     if (frontend === undefined) return;
     const { announced, initial } = await clientOrigin(client, frontend, bind);
@@ -52,13 +55,17 @@ export async function runL4Session(env: SessionEnv, client: net.Socket, fe: numb
       env.state.frontend(fe).add('refused', 1);
       return;
     }
+    // While a server is chosen the client is read (its bytes kept for the server) so that a client leaving the
+    // queue is seen at once; a hard stop destroys the socket, which aborts the hold too.
+    hold = new ClientHold(client, initial);
     const { server, socket } = await dispatch(rt, {
-      state: env.state,
       accounting: env.accounting,
       thread: env.thread,
       ...(announced === undefined ? {} : { key: announced.srcAddress }),
-      signal: env.stopSignal,
+      signal: hold.signal,
     });
+    const early = hold.release();
+    hold = undefined;
     const slotIndex = rt.serverSlotIndexes[server] ?? 0;
     const slot = rt.serverSlots[server];
     try {
@@ -68,18 +75,22 @@ export async function runL4Session(env: SessionEnv, client: net.Socket, fe: numb
       }
       await pipeL4(client, socket, pipeTimeouts(frontend.timeouts, rt.config.timeouts), {
         onBytes: (fromClient: boolean, n: number) => slot?.addWide(fromClient ? 'bytesIn' : 'bytesOut', n),
-        ...(initial === undefined ? {} : { initial }),
+        ...(early === undefined ? {} : { initial: early }),
       });
     } finally {
       env.accounting.serverClosed(env.thread, rt.index, slotIndex);
     }
   } catch (e) {
-    client.destroy();
+    const dispatching = hold !== undefined;
+    hold?.release();
     if (!(e instanceof OrcaError)) {
       env.logger.log('err', `frontend '${frontend?.name ?? fe}': unexpected error in a session: ${String(e)}`);
     } else if (e.code === 'ORCA_NO_SERVER') {
       env.state.frontend(fe).add('refused', 1);
     }
+    // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after reading
+    // what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
+    if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) await lingeringClose(client);
   } finally {
     client.destroy();
     env.accounting.clientClosed(env.thread, fe);

@@ -1,6 +1,7 @@
 // Idle server connections of one forwarder thread, kept for reuse by later requests (HAProxy 2.6 `http-reuse safe`,
 // the default: a session's first request never takes one, its later requests may; idle connections are purged after
-// `pool-purge-delay`, 5 s). Forwarder threads; one pool per thread (module state), no sharing across threads.
+// `pool-purge-delay`, 5 s). An idle connection holds no server slot (maxconn counts requests being served).
+// Forwarder threads; one pool per thread (module state), no sharing across threads.
 
 import type net from 'node:net';
 import type { SocketReader } from './l7-socket-reader.js';
@@ -11,7 +12,6 @@ export interface ServerConn {
   readonly index: number;
   readonly socket: net.Socket;
   readonly reader: SocketReader;
-  readonly slotIndex: number;
 }
 
 /** HAProxy's `pool-purge-delay` default: idle connections unused this long are closed. */

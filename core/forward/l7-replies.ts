@@ -5,13 +5,11 @@
 import type net from 'node:net';
 import type { HttpRules } from '../../config/model.js';
 import { lowerNames } from './header-rules.js';
+import { lingeringClose as closeLingering } from './lingering-close.js';
 import { earlyErrorBytes, errorReply } from './http-errors.js';
 import { serializeResponseHead } from './http1-parser.js';
 import { responseConnValue, withConnection } from './l7-connection-mode.js';
 import { writeAll, type SocketReader } from './l7-socket-reader.js';
-
-/** How long a closing client may take to send its FIN before the socket is dropped. */
-const LINGER_MS = 1000;
 
 /**
  * Sends HAProxy's answer for `status` (an errorfile in `rules` first: backend, then frontend) with the Connection
@@ -50,23 +48,11 @@ export async function sendEarlyError(
 }
 
 /**
- * Ends a client connection as HAProxy does: our FIN after the last response, then a short wait for the client's own
- * close while its leftover bytes are discarded, so the kernel does not answer them with a reset that would destroy
- * the response still in flight. Resolves within LINGER_MS; never rejects.
+ * Ends a client connection as HAProxy does after its last response (lingering-close.ts): the reader lets go of the
+ * socket first, so that the client's leftover bytes are discarded. Resolves within a second; never rejects.
  */
 export async function lingeringClose(client: net.Socket, reader: SocketReader): Promise<void> {
   if (client.destroyed) return;
   reader.detach();
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, LINGER_MS);
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.on('data', () => undefined);
-    client.once('end', done);
-    client.once('close', done);
-    client.resume();
-    client.end();
-  });
+  await closeLingering(client);
 }

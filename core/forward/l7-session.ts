@@ -106,6 +106,14 @@ class L7Session {
   private server: ServerConn | undefined;
   /** `server` finished its last response cleanly and may carry another request. */
   private serverIdle = false;
+  /**
+   * Shared-buffer index of the server slot the current transaction holds, taken by dispatch and given back when the
+   * transaction ends or its server connection is dropped (HAProxy's `served`: maxconn counts requests being served,
+   * never an idle keep-alive connection, so no request ever waits behind a slot its own session holds).
+   */
+  private slotHeld: number | undefined;
+  /** Aborted when the client connection is gone (reset, closed both ways, or destroyed by a hard stop). */
+  private readonly left: AbortSignal;
   /** Transactions started on this client connection (http-reuse safe: the first never takes a pooled one). */
   private transactions = 0;
   /** Waiting for a next request with nothing received yet: a graceful stop may close the connection now. */
@@ -136,10 +144,14 @@ class L7Session {
     this.addrs = addrs;
     this.reader = new SocketReader(client);
     if (initial !== undefined) this.reader.unshift(initial);
+    const gone = new AbortController();
+    this.left = gone.signal;
     // A client that is gone (reset, or destroyed by a hard stop) ends the transaction at once instead of leaving it
     // to wait on its server for up to `timeout server`.
     client.once('close', () => {
       this.aborted = true;
+      // A request still queued for a slot leaves the queue now (HAProxy would connect it and abort only then).
+      gone.abort();
       if (this.server !== undefined && !this.serverIdle) this.server.socket.destroy();
     });
     this.feMode = httpModeOf(fe.options);
@@ -160,32 +172,45 @@ class L7Session {
   async run(): Promise<void> {
     for (let first = true; ; first = false) {
       const req = await this.readRequestHead(first);
-      if (req === undefined || !(await this.transaction(req))) break;
+      if (req === undefined) break;
+      let keep: boolean;
+      try {
+        keep = await this.transaction(req);
+      } finally {
+        // The response is complete (or the transaction failed): its server slot goes to the next request in line.
+        this.releaseSlot();
+      }
+      if (!keep) break;
     }
     await lingeringClose(this.client, this.reader);
   }
 
-  /** Closes the server connection (used or idle) and releases its slot. Idempotent. */
+  /** Closes the server connection (used or idle) and gives back the transaction's slot if it holds one. Idempotent. */
   releaseServer(): void {
+    this.releaseSlot();
     const s = this.server;
-    if (s === undefined || this.rt === undefined) return;
+    if (s === undefined) return;
     this.server = undefined;
     this.serverIdle = false;
     s.socket.destroy();
-    this.env.accounting.serverClosed(this.env.thread, this.rt.index, s.slotIndex);
   }
 
-  /**
-   * Hands an idle server connection to the thread's pool (its slot is released: a pooled connection serves nobody),
-   * or closes it when it cannot be reused. Idempotent.
-   */
+  /** Hands an idle server connection to the thread's pool, or closes it when it cannot be reused. Idempotent. */
   parkServer(): void {
+    this.releaseSlot();
     const s = this.server;
-    if (s === undefined || this.rt === undefined) return;
+    if (s === undefined) return;
     if (!this.serverIdle || !idlePool.park(s)) return this.releaseServer();
     this.server = undefined;
     this.serverIdle = false;
-    this.env.accounting.serverClosed(this.env.thread, this.rt.index, s.slotIndex);
+  }
+
+  /** Gives back the current transaction's server slot (wakes queued requests on every thread). Idempotent. */
+  private releaseSlot(): void {
+    const slot = this.slotHeld;
+    if (slot === undefined || this.rt === undefined) return;
+    this.slotHeld = undefined;
+    this.env.accounting.serverClosed(this.env.thread, this.rt.index, slot);
   }
 
   /** The next request head, or undefined once the client is to be closed (after HAProxy's 400/408/422 if any). */
@@ -343,24 +368,26 @@ class L7Session {
   }
 
   /**
-   * A connection to the server the balancer picks (dispatch: retries, redispatch, queue): the one this session holds
-   * when it is that server's, else (not on the first request, `http-reuse safe`) an idle one of this thread's pool,
-   * else a new one. A held connection to another server goes to the pool.
+   * A server slot and a connection for this request (dispatch: queue, retries, redispatch): the slot of the server
+   * the balancer (or persistence) gives, then the connection this session holds when it is that server's, else (not
+   * on the first request, `http-reuse safe`) an idle one of this thread's pool, else a new one. A held connection to
+   * another server goes to the pool. The slot is this transaction's until releaseSlot().
    */
   private async connect(rt: BackendRuntime, key: string | undefined, persist: PersistenceDecision | undefined): Promise<ServerConn> {
     const direct =
       persist?.server === undefined
         ? {}
         : { prefer: persist.server, preferDown: persist.forced, preferRedispatch: persist.redispatch };
+    // A replayed request (retry-on) dropped its connection and slot already; nothing else may hold one here.
+    this.releaseSlot();
     const held = this.server;
     const mayPool = this.transactions > 1;
     let picked: ServerConn | undefined;
     const got = await dispatch(rt, {
-      state: this.env.state,
       accounting: this.env.accounting,
       thread: this.env.thread,
       ...(key === undefined ? {} : { key }),
-      signal: this.env.stopSignal,
+      signal: this.left,
       ...direct,
       reuse: (index) => {
         if (held !== undefined && held.index === index && !held.socket.destroyed && !held.reader.atEnd) picked = held;
@@ -368,16 +395,18 @@ class L7Session {
         return picked?.socket;
       },
     });
+    const slotIndex = rt.serverSlotIndexes[got.server] ?? 0;
     if (got.reused === true && picked !== undefined) {
       if (picked !== held) {
         this.parkServer();
-        this.env.accounting.serverOpened(this.env.thread, rt.index, picked.slotIndex);
         this.server = picked;
       }
+      this.slotHeld = slotIndex;
       this.serverIdle = false;
       return picked;
     }
     this.parkServer();
+    this.slotHeld = slotIndex;
     const socket = got.socket;
     socket.setNoDelay(true);
     const conn: ServerConn = {
@@ -385,7 +414,6 @@ class L7Session {
       index: got.server,
       socket,
       reader: new SocketReader(socket),
-      slotIndex: rt.serverSlotIndexes[got.server] ?? 0,
     };
     this.server = conn;
     return conn;

@@ -27,13 +27,13 @@ export const SERVER_FIELDS = [
   { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'UP→DOWN transitions' },
   { name: 'checkFails', writer: 'health', stat: 'chkfail', doc: 'failed checks' },
   { name: 'effectiveWeight', writer: 'health', stat: 'weight', doc: 'weight after slowstart ramp; balancers use this' },
-  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'live connections to this server' },
+  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'slots in use: TCP connections, HTTP transactions being served (HAProxy served/scur); what maxconn bounds' },
   { name: 'maxConnsSeen', writer: 'atomic-add', stat: 'smax', doc: 'reserved: raised with compareExchange' },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever sent to this server' },
   { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'failed connect attempts' },
   { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect attempts retried on this server' },
   { name: 'redispatches', writer: 'atomic-add', stat: 'wredis', doc: 'connections moved away from this server' },
-  { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'connections waiting for a slot on this server' },
+  { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'sessions/requests bound to this server (persistence, hash) waiting for its slot: the server queue, what maxqueue bounds' },
   { name: 'placedSinceReading', writer: 'atomic-add', doc: 'connections placed since the last load reading (dolphindb-load)' },
   { name: 'loadScore', writer: 'health', doc: 'load score ×1000 from the last getPerf() reading (dolphindb-load)' },
 ] as const satisfies readonly FieldSpec[];
@@ -47,9 +47,10 @@ export const SERVER_WIDE_FIELDS = [
 export const BACKEND_FIELDS = [
   { name: 'generation', writer: 'health', doc: 'bumped on every server state or weight change: balancers rebuild caches' },
   { name: 'rrCursor', writer: 'atomic-add', doc: 'shared round-robin ticket counter (one Atomics.add per pick)' },
-  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'live connections in this backend' },
+  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'server slots in use in this backend (sum of its servers\' curConns)' },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever handled' },
-  { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'connections waiting in the backend queue' },
+  { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'sessions/requests bound to no server waiting for any free slot: the backend queue' },
+  { name: 'queueTicket', writer: 'atomic-add', doc: 'arrival tickets of the backend and server queues (one Atomics.add per waiter): queues are served oldest ticket first across threads' },
   { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'failed connect attempts' },
   { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect retries' },
   { name: 'redispatches', writer: 'atomic-add', stat: 'wredis', doc: 'redispatches' },
@@ -78,7 +79,14 @@ export const THREAD_FIELDS = [
  * thread can subtract exactly what T held and no count leaks.
  */
 export const THREAD_SERVER_FIELDS = [
-  { name: 'curConns', writer: 'atomic-add', doc: 'live connections of this thread to this server' },
+  { name: 'curConns', writer: 'atomic-add', doc: 'slots of this server held by this thread' },
+  { name: 'queued', writer: 'atomic-add', doc: 'waiters of this thread in this server\'s queue (what the server\'s `queued` holds for it)' },
+  { name: 'queueHead', writer: 'forwarder', doc: 'ticket of this thread\'s oldest waiter in this server\'s queue, 0 = none (main zeroes it once the thread died)' },
+] as const satisfies readonly FieldSpec[];
+/** Per-thread shadows of the backend queue (threads × backends), for fair cross-thread order and crash reclaim. */
+export const THREAD_BACKEND_FIELDS = [
+  { name: 'queued', writer: 'atomic-add', doc: 'waiters of this thread in this backend\'s queue' },
+  { name: 'queueHead', writer: 'forwarder', doc: 'ticket of this thread\'s oldest waiter in this backend\'s queue, 0 = none (main zeroes it once the thread died)' },
 ] as const satisfies readonly FieldSpec[];
 export const THREAD_FRONTEND_FIELDS = [
   { name: 'curConns', writer: 'atomic-add', doc: 'live client connections of this frontend owned by this thread' },
@@ -97,6 +105,8 @@ export type BackendField = NamesOf<typeof BACKEND_FIELDS>;
 export type FrontendField = NamesOf<typeof FRONTEND_FIELDS>;
 export type ThreadField = NamesOf<typeof THREAD_FIELDS>;
 export type GlobalField = NamesOf<typeof GLOBAL_FIELDS>;
+export type ThreadServerField = NamesOf<typeof THREAD_SERVER_FIELDS>;
+export type ThreadBackendField = NamesOf<typeof THREAD_BACKEND_FIELDS>;
 
 function indexTable<T extends readonly FieldSpec[]>(fields: T): Readonly<Record<NamesOf<T>, number>> {
   const out: Record<string, number> = {};
@@ -113,13 +123,15 @@ export const BACKEND = indexTable(BACKEND_FIELDS);
 export const FRONTEND = indexTable(FRONTEND_FIELDS);
 export const THREAD = indexTable(THREAD_FIELDS);
 export const GLOBAL = indexTable(GLOBAL_FIELDS);
+export const THREAD_SERVER = indexTable(THREAD_SERVER_FIELDS);
+export const THREAD_BACKEND = indexTable(THREAD_BACKEND_FIELDS);
 
 /** ServerState values stored in the `state` field. */
 export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 /** Header words: magic, version, servers, backends, frontends, threads. */
 export const HEADER_WORDS = 8;
 
@@ -137,9 +149,10 @@ export interface LayoutOffsets {
   readonly backends: number;
   readonly frontends: number;
   readonly threads: number;
-  /** threads × servers shadow counters, then threads × frontends. */
+  /** threads × servers shadow records, then threads × frontends, then threads × backends. */
   readonly threadServers: number;
   readonly threadFrontends: number;
+  readonly threadBackends: number;
   /** First BigInt64 word of the per-server wide counters. */
   readonly serverWide: number;
   readonly byteLength: number;
@@ -154,8 +167,9 @@ export function computeOffsets(c: LayoutCounts): LayoutOffsets {
   const threads = frontends + c.frontends * FRONTEND_FIELDS.length;
   const threadServers = threads + c.threads * THREAD_FIELDS.length;
   const threadFrontends = threadServers + c.threads * c.servers * THREAD_SERVER_FIELDS.length;
-  const end32 = threadFrontends + c.threads * c.frontends * THREAD_FRONTEND_FIELDS.length;
+  const threadBackends = threadFrontends + c.threads * c.frontends * THREAD_FRONTEND_FIELDS.length;
+  const end32 = threadBackends + c.threads * c.backends * THREAD_BACKEND_FIELDS.length;
   const serverWide = Math.ceil((end32 * 4) / 8);
   const byteLength = (serverWide + c.servers * SERVER_WIDE_FIELDS.length) * 8;
-  return { global, servers, backends, frontends, threads, threadServers, threadFrontends, serverWide, byteLength };
+  return { global, servers, backends, frontends, threads, threadServers, threadFrontends, threadBackends, serverWide, byteLength };
 }

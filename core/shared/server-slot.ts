@@ -17,8 +17,13 @@ export interface ServerView {
   isUp(): boolean;
   /** Current effective weight (slowstart, runtime changes). 0 means "take no new traffic". */
   weight(): number;
-  /** Live connections through any thread. */
+  /**
+   * Slots in use through any thread: TCP connections, HTTP transactions being served (HAProxy's `served`). An idle
+   * keep-alive server connection between two requests holds none.
+   */
   liveConns(): number;
+  /** Waiters bound to this server (its queue: persistence, hash), any thread. */
+  queued(): number;
   /** dolphindb-load: last load score ×1000 and connections placed since that reading. */
   loadScore(): number;
   placedSinceReading(): number;
@@ -63,6 +68,25 @@ export class ServerSlot {
   isUp(): boolean {
     return this.load('state') === ServerState.UP;
   }
+
+  /**
+   * Adds 1 to `curConns` unless it already reached `limit` (0 = no limit). Compare-and-swap, so that threads taking
+   * the last slot together never overshoot maxconn. True when taken. Any thread; the loop ends as soon as the count
+   * reaches the limit or one exchange succeeds (each failed exchange means another thread made progress).
+   */
+  takeSlot(limit: number): boolean {
+    const at = this.base + SERVER.curConns;
+    if (limit <= 0) {
+      Atomics.add(this.i32, at, 1);
+      return true;
+    }
+    for (let cur = Atomics.load(this.i32, at); cur < limit; ) {
+      const seen = Atomics.compareExchange(this.i32, at, cur, cur + 1);
+      if (seen === cur) return true;
+      cur = seen;
+    }
+    return false;
+  }
 }
 
 /** Static facts about a server that balancers need next to its live slot. */
@@ -84,6 +108,7 @@ export function serverView(index: number, info: ServerStatic, slot: ServerSlot):
     isUp: () => slot.isUp(),
     weight: () => slot.load('effectiveWeight'),
     liveConns: () => slot.load('curConns'),
+    queued: () => slot.load('queued'),
     loadScore: () => slot.load('loadScore'),
     placedSinceReading: () => slot.load('placedSinceReading'),
   };

@@ -10,11 +10,17 @@ import {
   LAYOUT_VERSION,
   SERVER_FIELDS,
   SERVER_WIDE_FIELDS,
+  THREAD_BACKEND,
+  THREAD_BACKEND_FIELDS,
   THREAD_FIELDS,
+  THREAD_SERVER,
+  THREAD_SERVER_FIELDS,
   computeOffsets,
   type GlobalField,
   type LayoutCounts,
   type LayoutOffsets,
+  type ThreadBackendField,
+  type ThreadServerField,
 } from './layout.js';
 import { BackendSlot, FrontendSlot, ThreadSlot } from './backend-slot.js';
 import { ServerSlot } from './server-slot.js';
@@ -84,9 +90,16 @@ export class SharedState {
     return new ThreadSlot(this.i32, this.offsets.threads + index * THREAD_FIELDS.length);
   }
 
-  /** Index in i32 of thread t's shadow live-connection counter for server slot s. */
-  threadServerIndex(thread: number, server: number): number {
-    return this.offsets.threadServers + thread * this.counts.servers + server;
+  /** Index in i32 of thread t's shadow `field` for server slot s (default: its slots in use). */
+  threadServerIndex(thread: number, server: number, field: ThreadServerField = 'curConns'): number {
+    const record = thread * this.counts.servers + server;
+    return this.offsets.threadServers + record * THREAD_SERVER_FIELDS.length + THREAD_SERVER[field];
+  }
+
+  /** Index in i32 of thread t's shadow `field` for backend b (its backend-queue waiters). */
+  threadBackendIndex(thread: number, backend: number, field: ThreadBackendField): number {
+    const record = thread * this.counts.backends + backend;
+    return this.offsets.threadBackends + record * THREAD_BACKEND_FIELDS.length + THREAD_BACKEND[field];
   }
 
   /** Index in i32 of thread t's shadow live-connection counter for frontend f. */

@@ -41,18 +41,28 @@ export function wrkAvailable(): boolean {
 }
 
 /**
- * `wrk -t T -c C -d Ds --latency [-H 'Connection: close'] http://127.0.0.1:port/` on cpus; T = min(C, threads).
- * Resolves with the parsed report; rejects when wrk prints no Requests/sec line.
+ * `wrk -t T -c C -d Ds --latency [--timeout S] [-H 'Connection: close'] http://127.0.0.1:port/` on cpus;
+ * T = min(C, threads); `timeoutS` is wrk's per-request limit (its default, 2 s, when omitted). Resolves with the
+ * parsed report; rejects when wrk prints no Requests/sec line.
  */
 export async function runWrk(
   group: ProcessGroup,
-  opts: { port: number; conns: number; durationS: number; threads: number; close: boolean; cpus: string | undefined },
+  opts: {
+    port: number;
+    conns: number;
+    durationS: number;
+    threads: number;
+    close: boolean;
+    cpus: string | undefined;
+    timeoutS?: number;
+  },
 ): Promise<WrkReport> {
   const args = ['-t', String(Math.max(1, Math.min(opts.threads, opts.conns))), '-c', String(opts.conns), '-d', `${opts.durationS}s`, '--latency'];
+  if (opts.timeoutS !== undefined) args.push('--timeout', `${opts.timeoutS}s`);
   if (opts.close) args.push('-H', 'Connection: close');
   args.push(`http://127.0.0.1:${opts.port}/`);
   const child = group.spawn({ name: 'wrk', command: WRK_BIN, args, cpus: opts.cpus, nofile: 65_536 });
-  const timer = setTimeout(() => void child.stop('SIGKILL'), (opts.durationS + 15) * 1000);
+  const timer = setTimeout(() => void child.stop('SIGKILL'), (opts.durationS + Math.max(15, opts.timeoutS ?? 0)) * 1000);
   await child.exited;
   clearTimeout(timer);
   const report = parseWrk(child.output());

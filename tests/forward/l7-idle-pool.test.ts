@@ -29,7 +29,7 @@ describe('idle server pool', () => {
     const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
     clients.push(socket);
     await new Promise<void>((r) => socket.once('connect', () => r()));
-    return { backend: 0, index, socket, reader: new SocketReader(socket), slotIndex: index };
+    return { backend: 0, index, socket, reader: new SocketReader(socket) };
   }
 
   test('hands back the most recently parked live connection of that server only', async () => {

@@ -17,6 +17,7 @@ import { buildBackends } from '../../core/forward/backend-runtime.js';
 import type { SessionEnv } from '../../core/forward/l4-session.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
+import type { SharedState } from '../../core/shared/state-buffer.js';
 import { captureLogger, seededState, serverConfig, type CapturedLogger } from './check-target.js';
 import { defaultProxyOptions } from '../../config/defaults.js';
 
@@ -41,6 +42,8 @@ export interface L7HarnessSpec {
 export interface L7Harness {
   readonly port: number;
   readonly logger: CapturedLogger;
+  /** The shared buffer the session runs on (queue and slot counters). */
+  readonly state: SharedState;
   close(): Promise<void>;
 }
 
@@ -118,6 +121,7 @@ export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
   return {
     port: (server.address() as net.AddressInfo).port,
     logger,
+    state,
     close: async () => {
       stop.abort();
       for (const s of live) s.destroy();
