@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import { BroadcastChannel, parentPort, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
+import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
@@ -83,6 +84,8 @@ control.onmessage = (event: unknown) => {
   } else if (c.type === 'hard-stop') {
     hardStop.abort();
     for (const s of live) s.destroy();
+  } else if (c.type === 'memory-report') {
+    report({ type: 'memory', id: c.id, kind: 'forwarder', thread, figures: threadMemory() });
   } else if (c.type === 'crash' && c.thread === thread) {
     // Test hook (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler.
     setImmediate(() => {

@@ -1,6 +1,6 @@
-#!/usr/bin/env node
-// orcalb's main thread: the CLI (`orcalb -f haproxy.cfg --threads 12`, `orcalb -c -f FILE`), config loading, the
-// shared buffer, the supervisor, privilege drop and signals (SIGTERM/SIGINT graceful, a second one hard).
+// orcalb's main thread, loaded by workers/main.ts once the signal guard has run: the CLI (`orcalb -f haproxy.cfg
+// --threads 12`, `orcalb -c -f FILE`), config loading, the shared buffer, the supervisor, privilege drop and the
+// operator's signals (HAProxy's meanings: workers/signals.ts).
 
 import os from 'node:os';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,9 @@ import { writeInitialState } from '../core/shared/initial-state.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { parseCli, usage, type CliOptions } from './cli-options.js';
+import { assertNoInspector } from './signal-guard.js';
+import { operatorActions } from './operator-actions.js';
+import { wireSignals } from './signals.js';
 import { Supervisor } from './supervisor.js';
 import { ORCALB_VERSION } from './version.js';
 
@@ -62,27 +65,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   dropPrivileges(config.global, logger);
+  // A SIGUSR1 that came before the guard took it may have opened the inspector since: check again before serving.
+  assertNoInspector();
   logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
 
   return await new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      if (signals === 1) {
-        logger.log('notice', `${sig} received: no new connections; waiting for live ones to finish`);
-        const hardAfter = config.global.hardStopAfter;
-        if (hardAfter !== undefined) setTimeout(() => onSignal(sig), hardAfter).unref();
-        void supervisor.stop().then(async () => {
-          await supervisor.hardStop();
-          resolve(0);
-        });
-      } else {
-        logger.log('notice', 'stopping now: live connections are cut');
-        void supervisor.hardStop().then(() => resolve(0));
-      }
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    // The listener pause plugs in here: { ...operatorActions(…), pause: …, resume: … } for SIGTTOU/SIGTTIN.
+    wireSignals(operatorActions({ config, state, topology, supervisor, logger }, resolve), logger);
     if (process.env['ORCALB_TEST_HOOKS'] === '1') {
       createInterface({ input: process.stdin }).on('line', (line) => {
         const m = /^crash-forwarder (\d+)$/.exec(line.trim());
