@@ -8,8 +8,8 @@ import type { Logger } from '../core/log.js';
 
 /**
  * What each signal does. `hard-stop` cuts every connection at once and the process ends killed by that signal, as
- * haproxy does (it leaves SIGTERM and SIGINT at their default action). `ignore` needs no listener: Node already
- * ignores SIGPIPE, and a listener would wake the event loop on every write to a closed socket.
+ * haproxy does (it leaves SIGTERM and SIGINT at their default action). `ignore`: haproxy survives them (SIGALRM is
+ * its watchdog's signal) where Node's default would end the process.
  */
 export const SIGNALS = [
   { signal: 'SIGUSR1', action: 'soft-stop', meaning: 'soft stop: unbind the listeners, let live connections finish (at most `hard-stop-after`), then exit 0; a second SIGUSR1 changes nothing' },
@@ -21,6 +21,7 @@ export const SIGNALS = [
   { signal: 'SIGTTOU', action: 'pause', meaning: 'pause the listeners (first half of the `-sf` handshake)' },
   { signal: 'SIGTTIN', action: 'resume', meaning: 'resume the listeners after SIGTTOU' },
   { signal: 'SIGPIPE', action: 'ignore', meaning: 'ignored' },
+  { signal: 'SIGALRM', action: 'ignore', meaning: 'ignored (HAProxy keeps it for its watchdog)' },
 ] as const satisfies readonly { signal: NodeJS.Signals; action: string; meaning: string }[];
 
 export type SignalAction = (typeof SIGNALS)[number]['action'];
@@ -35,6 +36,13 @@ export type SignalHandlers = {
   readonly pause?: (sig: NodeJS.Signals) => void | Promise<void>;
   readonly resume?: (sig: NodeJS.Signals) => void | Promise<void>;
 };
+
+/**
+ * Ignored signals that Node already ignores (SIG_IGN): no listener, which would wake the event loop on every write
+ * to a closed socket.
+ */
+const IGNORED_BY_NODE: ReadonlySet<NodeJS.Signals> = new Set(['SIGPIPE']);
+const ignore = (): void => undefined;
 
 /** Signals taken before wireSignals(): only SIGUSR1, whose default would open the inspector. */
 const HELD: readonly NodeJS.Signals[] = ['SIGUSR1'];
@@ -68,7 +76,11 @@ export function wireSignals(handlers: SignalHandlers, logger: Logger): void {
     }
   };
   for (const { signal, action } of SIGNALS) {
-    if (action === 'ignore' || handlers[action] === undefined) continue;
+    if (action === 'ignore') {
+      if (!IGNORED_BY_NODE.has(signal)) process.on(signal, ignore);
+      continue;
+    }
+    if (handlers[action] === undefined) continue;
     process.on(signal, () => run(signal, action));
     // The queued copy has done its job: the new listener keeps the signal away from its default action.
     if (HELD.includes(signal)) process.off(signal, hold);

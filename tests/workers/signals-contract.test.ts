@@ -14,8 +14,9 @@ test('README lists exactly the signals of workers/signals.ts, with the same mean
   assert.deepEqual(rows, SIGNALS.map((s) => [s.signal, s.meaning]));
 });
 
-test("every signal HAProxy 2.6 gives meaning to in the foreground is in the table (management.txt §4, §6)", () => {
-  const haproxy = ['SIGUSR1', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGTTOU', 'SIGTTIN', 'SIGPIPE'];
+test('every signal HAProxy 2.6 acts on or survives in the foreground is in the table (management.txt §4, §6)', () => {
+  // SIGALRM: haproxy 2.6.12 survives it (its watchdog's signal), Node's default would end orcalb.
+  const haproxy = ['SIGUSR1', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGTTOU', 'SIGTTIN', 'SIGPIPE', 'SIGALRM'];
   assert.deepEqual(SIGNALS.map((s) => s.signal).sort(), [...haproxy].sort());
 });
 
