@@ -3,6 +3,7 @@
 
 import type net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/forward/admission.js';
 import { detachSocket, loadFdDup } from '../core/forward/fd-handoff.js';
@@ -44,7 +45,9 @@ try {
 }
 
 port.on('message', (msg: unknown) => {
-  if (asControl(msg)?.type !== 'stop') return;
+  const c = asControl(msg);
+  if (c?.type === 'memory-report') report({ type: 'memory', id: c.id, kind: 'acceptor', thread: -1, figures: threadMemory() });
+  if (c?.type !== 'stop') return;
   stopping = true;
   admission.clear();
   void closeListeners(listeners).then(() => report({ type: 'drained', thread: -1 }));

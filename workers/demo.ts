@@ -43,20 +43,23 @@ orcalb.stderr.on('data', (chunk: Buffer) => {
 });
 
 let stopping = false;
+const orcalbExited = new Promise((r) => orcalb.once('exit', r));
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  orcalb.kill('SIGTERM');
+  // SIGTERM is orcalb's hard stop, as haproxy's: a demo has nothing to drain.
+  if (orcalb.exitCode === null && orcalb.signalCode === null) orcalb.kill('SIGTERM');
   const killer = setTimeout(() => orcalb.kill('SIGKILL'), 5000);
-  await new Promise((r) => orcalb.once('exit', r));
+  await orcalbExited;
   clearTimeout(killer);
   await Promise.all(nodes.map((n) => n.close()));
   process.exit(0);
 }
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
-orcalb.on('exit', (code) => {
-  if (stopping) return;
+orcalb.on('exit', (code, signal) => {
+  // Ctrl-C in a terminal reaches orcalb too (same process group) and may end it before our own SIGINT listener runs.
+  if (stopping || signal === 'SIGINT') return void stop();
   process.stderr.write(`orcalb exited with code ${code ?? 'null'}\n`);
   void Promise.all(nodes.map((n) => n.close())).then(() => process.exit(1));
 });

@@ -3,6 +3,7 @@
 // replaces a worker that dies; we give back the dead one's shared counters. Main thread only.
 
 import { Piscina } from 'piscina';
+import { inspectorAllowed, workerExecArgv } from '../core/inspector-policy.js';
 import type { Logger } from '../core/log.js';
 import type { ConnAccounting } from '../core/shared/conn-accounting.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
@@ -44,6 +45,8 @@ export class ForwarderPool {
       atomics: 'disabled',
       recordTiming: false,
       workerData: data,
+      // As spawn.ts: no forwarder starts with an inspector flag.
+      execArgv: workerExecArgv(process.execArgv, inspectorAllowed(process.env)),
       loadBalancer: (_task, workers) => this.leastLoaded(workers),
     });
     this.pool.on('message', (msg: unknown) => {

@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import { BroadcastChannel, parentPort, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
+import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
@@ -54,18 +55,15 @@ function serve(socket: net.Socket, frontend: number, bind: number): Promise<void
 }
 
 let listeners: net.Server[] = [];
-if (data.accept === 'reuseport') {
-  const admission = new Admission(state, data.config);
-  try {
-    listeners = await openListeners(listenTargets(data.config), true, (socket, t) => {
-      if (stopping) return void socket.destroy();
-      admission.offer(socket, t.frontend, () => void serve(socket, t.frontend, t.bind));
-    });
-    report({ type: 'bound', thread });
-  } catch (e) {
-    const err = e instanceof OrcaError ? e : new OrcaError('ORCA_BIND_FAILED', String(e));
-    report({ type: 'bind-error', thread, error: err.toPlain() });
-  }
+
+/** Soft stop on this thread: no new connections, idle server connections closed, 'drained' once none is live. */
+function stopHere(): void {
+  stopping = true;
+  softStop.abort();
+  closeIdleServerConnections();
+  void closeListeners(listeners);
+  listeners = [];
+  if (live.size === 0) report({ type: 'drained', thread });
 }
 
 // Control messages are broadcast by the main thread: piscina owns the worker's parentPort.
@@ -75,14 +73,12 @@ control.onmessage = (event: unknown) => {
   const c = asControl((event as { data?: unknown }).data);
   if (c === undefined) return;
   if (c.type === 'stop') {
-    stopping = true;
-    softStop.abort();
-    closeIdleServerConnections();
-    void closeListeners(listeners);
-    if (live.size === 0) report({ type: 'drained', thread });
+    if (!stopping) stopHere();
   } else if (c.type === 'hard-stop') {
     hardStop.abort();
     for (const s of live) s.destroy();
+  } else if (c.type === 'memory-report') {
+    report({ type: 'memory', id: c.id, kind: 'forwarder', thread, figures: threadMemory() });
   } else if (c.type === 'crash' && c.thread === thread) {
     // Test hook (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler.
     setImmediate(() => {
@@ -90,8 +86,28 @@ control.onmessage = (event: unknown) => {
     });
   }
 };
+// A forwarder that replaces a dead one during a soft stop missed the 'stop' broadcast: the shared word tells it. Read
+// after subscribing, so a stop stored after this read is broadcast to this thread too.
+const bornStopping = state.loadGlobal('stopping') === 1;
+
+if (data.accept === 'reuseport' && !bornStopping) {
+  const admission = new Admission(state, data.config);
+  try {
+    listeners = await openListeners(listenTargets(data.config), true, (socket, t) => {
+      if (stopping) return void socket.destroy();
+      admission.offer(socket, t.frontend, () => void serve(socket, t.frontend, t.bind));
+    });
+    // A stop that came while binding found no listener to close.
+    if (stopping) void closeListeners(listeners.splice(0));
+    report({ type: 'bound', thread });
+  } catch (e) {
+    const err = e instanceof OrcaError ? e : new OrcaError('ORCA_BIND_FAILED', String(e));
+    report({ type: 'bind-error', thread, error: err.toPlain() });
+  }
+}
 
 report({ type: 'ready', thread });
+if (bornStopping) stopHere();
 
 /** The piscina task: one handed-over connection, resolved when it is closed. */
 export default function forward(task: unknown): Promise<void> {

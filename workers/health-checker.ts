@@ -1,14 +1,16 @@
 // Thread entry of the health-check thread: attaches the shared buffer, runs core/health/health-checker.ts, marks
-// the global `healthReady` word, and stops on { type: 'stop' } (or 'hard-stop') from the main thread.
+// the global `healthReady` word, answers a memory report (SIGQUIT) and stops on { type: 'stop' } (or 'hard-stop')
+// from the main thread.
 // Wiring only; every decision lives in core/health/.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
+import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { HealthChecker } from '../core/health/health-checker.js';
 import { createLogger } from '../core/log.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
-import { asControl, type HealthData } from './messages.js';
+import { asControl, type HealthData, type ReportMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */
 function parseData(data: unknown): HealthData {
@@ -35,6 +37,11 @@ parentPort?.postMessage({ type: 'ready' });
 let stopping = false;
 parentPort?.on('message', (msg: unknown) => {
   const control = asControl(msg);
+  if (control?.type === 'memory-report') {
+    const answer: ReportMessage = { type: 'memory', id: control.id, kind: 'health-checker', thread: -1, figures: threadMemory() };
+    parentPort?.postMessage(answer);
+    return;
+  }
   if (control === undefined || stopping) return;
   if (control.type !== 'stop' && control.type !== 'hard-stop') return;
   stopping = true;

@@ -2,6 +2,7 @@
 // stop, the handoff of an accepted fd), never state queries: state lives in the SharedArrayBuffer.
 
 import type { Config } from '../config/model.js';
+import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
@@ -37,18 +38,24 @@ export interface Handoff {
   readonly bind: number;
 }
 
-/** main → threads (forwarders over the broadcast channel, acceptor over its port). */
+/** main → threads (forwarders over the broadcast channel, acceptor and health checker over their ports). */
 export type ControlMessage =
   | { readonly type: 'stop' }
   | { readonly type: 'hard-stop' }
-  | { readonly type: 'crash'; readonly thread: number };
+  | { readonly type: 'crash'; readonly thread: number }
+  /** SIGQUIT: every thread answers with a 'memory' report carrying the same id. */
+  | { readonly type: 'memory-report'; readonly id: number };
+
+/** The threads that answer a memory report besides the forwarders. */
+export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker';
 
 /** threads → main. `thread` is the forwarder slot, -1 for the acceptor. */
 export type ReportMessage =
   | { readonly type: 'ready'; readonly thread: number }
   | { readonly type: 'bound'; readonly thread: number }
   | { readonly type: 'bind-error'; readonly thread: number; readonly error: PlainError }
-  | { readonly type: 'drained'; readonly thread: number };
+  | { readonly type: 'drained'; readonly thread: number }
+  | { readonly type: 'memory'; readonly id: number; readonly kind: ThreadKind; readonly thread: number; readonly figures: MemoryFigures };
 
 function typeOf(msg: unknown): unknown {
   return typeof msg === 'object' && msg !== null && 'type' in msg ? msg.type : undefined;
@@ -57,12 +64,14 @@ function typeOf(msg: unknown): unknown {
 /** Narrows a message from another thread (data: parse, don't trust). */
 export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
-  return t === 'stop' || t === 'hard-stop' || t === 'crash' ? (msg as ControlMessage) : undefined;
+  return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'memory-report' ? (msg as ControlMessage) : undefined;
 }
 
 export function asReport(msg: unknown): ReportMessage | undefined {
   const t = typeOf(msg);
-  return t === 'ready' || t === 'bound' || t === 'bind-error' || t === 'drained' ? (msg as ReportMessage) : undefined;
+  return t === 'ready' || t === 'bound' || t === 'bind-error' || t === 'drained' || t === 'memory'
+    ? (msg as ReportMessage)
+    : undefined;
 }
 
 export function asHandoff(msg: unknown): Handoff | undefined {

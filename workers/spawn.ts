@@ -2,16 +2,19 @@
 
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { OrcaError } from '../core/errors.js';
-import { asReport, type ReportMessage } from './messages.js';
+import { inspectorAllowed, workerExecArgv } from '../core/inspector-policy.js';
+import { asReport, type ReportMessage, type ThreadKind } from './messages.js';
 
-export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker';
-
-/** A Worker running workers/<kind>.js. */
+/**
+ * A Worker running workers/<kind>.js. Its execArgv is the main thread's without inspector flags (unless
+ * ORCALB_ALLOW_INSPECTOR=1), so no thread is started with a way to open the inspector.
+ */
 export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly TransferListItem[] = []): Worker {
   return new Worker(new URL(`./${kind}.js`, import.meta.url), {
     workerData: data,
     transferList: [...transfer],
     name: kind,
+    execArgv: workerExecArgv(process.execArgv, inspectorAllowed(process.env)),
   });
 }
 

@@ -1,8 +1,10 @@
 // The main thread's supervisor: starts the health checker, the forwarder pool and the acceptor, restarts any of
-// them that dies (the others' connections untouched), and runs the graceful / hard stop. Main thread only.
+// them that dies (the others' connections untouched), runs the graceful / hard stop, and gathers every thread's
+// memory figures for SIGQUIT. Main thread only.
 
 import { BroadcastChannel, type Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
+import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
@@ -13,6 +15,8 @@ import {
   CONTROL_CHANNEL, asHandoff, asReport, type AcceptMode, type AcceptorData, type ControlMessage, type HealthData,
   type ReportMessage,
 } from './messages.js';
+
+type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
 import { spawnThread, waitFor } from './spawn.js';
 
 const START_TIMEOUT_MS = 10_000;
@@ -28,6 +32,9 @@ export class Supervisor {
   private onChange: (() => void) | undefined;
   private firstError: OrcaError | undefined;
   private readonly control = new BroadcastChannel(CONTROL_CHANNEL);
+  /** Open memory reports: id → collector of the answers. */
+  private readonly memoryWaiters = new Map<number, (r: MemoryAnswer) => void>();
+  private nextMemoryId = 1;
 
   private readonly config: Config;
   private readonly state: SharedState;
@@ -63,6 +70,7 @@ export class Supervisor {
   }
 
   private onReport(r: ReportMessage): void {
+    if (r.type === 'memory') return void this.memoryWaiters.get(r.id)?.(r);
     if (r.type === 'ready') this.ready.add(r.thread);
     else if (r.type === 'bound') this.bound.add(r.thread);
     else if (r.type === 'drained') this.drained.add(r.thread);
@@ -91,6 +99,10 @@ export class Supervisor {
     const data: HealthData = { config: this.config, buffer: this.state.buffer, threads: this.threads };
     const w = spawnThread('health-checker', data);
     this.health = w;
+    w.on('message', (msg: unknown) => {
+      const r = asReport(msg);
+      if (r?.type === 'memory') this.onReport(r);
+    });
     w.on('error', (e) => this.logger.log('alert', `health-check thread failed: ${String(e)}`));
     w.on('exit', () => {
       if (this.stopping) return;
@@ -105,8 +117,10 @@ export class Supervisor {
     this.acceptor = w;
     w.on('message', (msg: unknown) => {
       const h = asHandoff(msg);
-      if (h !== undefined) void this.pool?.run(h);
-      else if (asReport(msg)?.type === 'drained') this.onChange?.();
+      if (h !== undefined) return void this.pool?.run(h);
+      const r = asReport(msg);
+      if (r?.type === 'drained') this.onChange?.();
+      else if (r?.type === 'memory') this.onReport(r);
     });
     w.on('error', (e) => this.logger.log('alert', `acceptor thread failed: ${String(e)}`));
     w.on('exit', () => {
@@ -124,6 +138,42 @@ export class Supervisor {
   /** Test hook: make forwarder t throw an uncaught exception. */
   crashForwarder(t: number): void {
     this.broadcast({ type: 'crash', thread: t });
+  }
+
+  /**
+   * SIGQUIT: asks every thread for its memory figures and resolves with what came back within `timeoutMs` (a
+   * thread that does not answer is listed as such). Never rejects. Forwarders' live connections are read from the
+   * shared buffer, not asked for, so they are there even for a wedged thread.
+   */
+  async memoryReport(timeoutMs: number): Promise<MemoryDump> {
+    const id = this.nextMemoryId++;
+    const names = ['acceptor', 'health-checker'].filter((n) => (n === 'acceptor' ? this.acceptor : this.health) !== undefined);
+    for (let t = 0; t < this.threads; t++) names.push(`forwarder ${t}`);
+    const answers = new Map<string, MemoryFigures>();
+    const started = Date.now();
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.memoryWaiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.memoryWaiters.set(id, (r) => {
+        answers.set(r.kind === 'forwarder' ? `forwarder ${r.thread}` : r.kind, r.figures);
+        if (names.every((n) => answers.has(n))) done();
+      });
+      const ask: ControlMessage = { type: 'memory-report', id };
+      this.broadcast(ask);
+      this.acceptor?.postMessage(ask);
+      this.health?.postMessage(ask);
+    });
+    const threads: ThreadMemory[] = [{ name: 'main', figures: threadMemory() }];
+    for (const name of names) {
+      const t = /^forwarder (\d+)$/.exec(name);
+      const liveConns = t === null ? {} : { liveConns: this.state.thread(Number(t[1])).load('liveConns') };
+      threads.push({ name, figures: answers.get(name), ...liveConns });
+    }
+    return { rss: process.memoryUsage.rss(), threads, liveConns: this.state.loadGlobal('curConns'), waitedMs: Date.now() - started };
   }
 
   /** Graceful stop: no new connections; resolves when no forwarder has a live connection left. */

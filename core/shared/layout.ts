@@ -94,7 +94,7 @@ export const THREAD_FRONTEND_FIELDS = [
 
 export const GLOBAL_FIELDS = [
   { name: 'curConns', writer: 'atomic-add', doc: 'process-wide live client connections (global maxconn)' },
-  { name: 'stopping', writer: 'main', doc: '1 once a stop signal arrived: stop accepting, drain' },
+  { name: 'stopping', writer: 'main', doc: '1 once the soft stop began (SIGUSR1): stop accepting, drain; a forwarder started later reads it' },
   { name: 'healthReady', writer: 'health', doc: '1 once the health thread wrote initial states' },
 ] as const satisfies readonly FieldSpec[];
 

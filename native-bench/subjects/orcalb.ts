@@ -52,8 +52,9 @@ export const orcalbLauncher: SubjectLauncher = {
         name: 'orcalb',
         ports: [port],
         pid: child.pid,
-        // SIGTERM is orcalb's graceful stop: clients are gone by now, so it exits at once and writes its profiles.
-        stop: async () => void (await child.stop('SIGTERM', 5000)),
+        // SIGUSR1 is orcalb's soft stop (SIGTERM kills it, as haproxy, and --cpu-prof would write nothing): clients
+        // are gone by now, so it exits at once and writes its profiles.
+        stop: async () => void (await child.stop('SIGUSR1', 5000)),
       },
     };
   },

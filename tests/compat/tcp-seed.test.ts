@@ -36,23 +36,12 @@ interface ScenarioResult {
   upLine: string;
 }
 
-/** startHaproxy gives stderr() only: poll it, bounded by the timeout (there is no event to wait on). */
-async function pollStderr(read: () => string, re: RegExp, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = read().split('\n').find((l) => re.test(l));
-    if (line !== undefined) return line;
-    if (Date.now() > deadline) throw new Error(`haproxy: no stderr line matching ${String(re)} within ${timeoutMs} ms; stderr:\n${read()}`);
-    await delay(20);
-  }
-}
-
 const SUBJECTS: { name: string; start(config: string, frontendPort: number): Promise<Subject> }[] = [
   {
     name: 'haproxy',
     async start(config, frontendPort) {
       const h = await startHaproxy(config, { readyPort: frontendPort });
-      return { stderr: h.stderr, waitForStderr: (re, ms) => pollStderr(h.stderr, re, ms), stop: h.stop };
+      return { stderr: h.stderr, waitForStderr: h.waitForStderr, stop: h.stop };
     },
   },
   { name: 'orcalb --threads 2', start: (config) => startOrcalb(config, { threads: 2, fileName: 'haproxy-tcp.cfg' }) },

@@ -1,6 +1,6 @@
 // L7 server choice through orcalb: `balance uri` keeps a URI on one server across connections, a dead server's
 // requests are redispatched before any byte reaches the client, `accept-proxy` feeds X-Forwarded-For, keep-alive
-// idle clients are closed after `timeout http-keep-alive`, and a graceful stop closes idle keep-alive clients.
+// idle clients are closed after `timeout http-keep-alive`, and a soft stop (SIGUSR1) closes idle keep-alive clients.
 // Test-runner thread; orcalb runs as a child process.
 
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { startHttpBackends, type HttpBackends } from '../support/http-backends.js';
 import { RawHttpConnection, rawRequest } from '../support/http-client.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
+import { within } from '../support/pipe-pair.js';
 
 function serverOf(body: Buffer): string {
   return body.toString().trim();
@@ -109,12 +110,12 @@ describe('HTTP mode server choice', () => {
     assert.ok(performance.now() - t0 >= 250, 'closed before timeout http-keep-alive');
   });
 
-  test('a graceful stop closes an idle keep-alive client at once and orcalb exits', async () => {
+  test('a soft stop (SIGUSR1) closes an idle keep-alive client at once and orcalb exits', async () => {
     const c = await RawHttpConnection.open(ports['uri'] ?? 0);
     c.write('GET /before-stop HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.equal((await c.response()).status, 200);
-    orcalb.signal('SIGTERM');
+    orcalb.signal('SIGUSR1');
     await c.waitClosed(3000);
-    assert.equal(await orcalb.exited, 0);
+    assert.equal(await within(orcalb.exited, 5000, 'exit after the soft stop'), 0);
   });
 });

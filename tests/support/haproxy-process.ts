@@ -3,10 +3,11 @@
 // no probe connection is ever forwarded to a test backend (it would shift a round-robin sequence or a byte capture).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchStderr } from './child-stderr.js';
 import { type CliRun, runToExit } from './orcalb-process.js';
 
 export const HAPROXY_BIN = '/usr/sbin/haproxy';
@@ -23,6 +24,12 @@ export interface HaproxyProcess {
   readonly pid: number;
   /** Everything haproxy wrote to stderr so far (alerts, warnings). */
   stderr(): string;
+  /** The first stderr line matching `re` (see child-stderr.ts); rejects on timeout or when haproxy ends first. */
+  waitForStderr(re: RegExp, timeoutMs: number): Promise<string>;
+  /** Sends a signal by PID without waiting (nothing once haproxy has exited). */
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves once haproxy has ended and its stderr is read: the exit code and the signal that ended it. */
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   /** SIGTERM (hard stop), then SIGKILL after 2 s; resolves once the process has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -44,17 +51,13 @@ export async function startHaproxy(
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...opts?.env },
   });
-  let err = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => {
-    err += d;
-  });
+  const err = watchStderr(child, 'haproxy');
   let exited = child.exitCode !== null;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       exited = true;
       rmSync(dir, { recursive: true, force: true });
-      resolve();
+      resolve({ code, signal });
     });
   });
   const pid = child.pid;
@@ -73,14 +76,17 @@ export async function startHaproxy(
   };
   const deadline = Date.now() + 5000;
   while (readyPort !== undefined && !isListening(readyPort)) {
-    if (exited) throw new Error(`haproxy exited before listening on ${readyPort}:\n${err}`);
+    if (exited) throw new Error(`haproxy exited before listening on ${readyPort}:\n${err.text()}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`haproxy not listening on ${readyPort} after 5 s:\n${err}`);
+      throw new Error(`haproxy not listening on ${readyPort} after 5 s:\n${err.text()}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { pid, stderr: () => err, stop };
+  const signal = (sig: NodeJS.Signals): void => {
+    if (!exited) process.kill(pid, sig);
+  };
+  return { pid, stderr: err.text, waitForStderr: err.waitFor, signal, exited: exit, stop };
 }
 
 function firstBindPort(configText: string): number | undefined {
@@ -88,9 +94,9 @@ function firstBindPort(configText: string): number | undefined {
   return m?.[1] === undefined ? undefined : Number(m[1]);
 }
 
-/** True when some socket is in LISTEN state on `port` (IPv4 or IPv6), per /proc/net/tcp and /proc/net/tcp6. */
-export function isListening(port: number): boolean {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+/** LISTEN rows of /proc/net/tcp and /proc/net/tcp6: local port and socket inode. */
+function listenRows(): { port: number; inode: string }[] {
+  const rows: { port: number; inode: string }[] = [];
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -99,12 +105,35 @@ export function isListening(port: number): boolean {
       continue;
     }
     for (const line of text.split('\n')) {
-      // Columns: sl local_address rem_address st …; state 0A is TCP_LISTEN.
+      // Columns: sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …; state 0A is TCP_LISTEN.
       const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A' && cols[1]?.endsWith(`:${hexPort}`)) return true;
+      const port = cols[1]?.split(':')[1];
+      if (cols[3] === '0A' && port !== undefined && cols[9] !== undefined) rows.push({ port: parseInt(port, 16), inode: cols[9] });
     }
   }
-  return false;
+  return rows;
+}
+
+/** True when some socket is in LISTEN state on `port` (IPv4 or IPv6), per /proc/net/tcp and /proc/net/tcp6. */
+export function isListening(port: number): boolean {
+  return listenRows().some((r) => r.port === port);
+}
+
+/**
+ * The TCP ports process `pid` listens on (its fds matched to the LISTEN sockets of /proc/net/tcp{,6}), sorted.
+ * Sees every port, whatever the address: an inspector on 9229 or on a port chosen with --inspect-port included.
+ */
+export function listeningPortsOf(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined) inodes.add(m[1]);
+    } catch {
+      // closed between the listing and the read
+    }
+  }
+  return [...new Set(listenRows().filter((r) => inodes.has(r.inode)).map((r) => r.port))].sort((x, y) => x - y);
 }
 
 /** A TCP port that was free a moment ago (listen on 0, read it, close): for config text that needs a fixed port. */

@@ -1,7 +1,7 @@
 // The balancers a side-by-side test runs the same assertions against: real HAProxy 2.6 and orcalb (the CLI as a
-// child process), both seen through one narrow shape (stderr, wait for a log line, stop). Test-runner thread.
+// child process), both seen through one narrow shape (stderr, wait for a log line, signals, how it ended, stop).
+// Test-runner thread.
 
-import { setTimeout as delay } from 'node:timers/promises';
 import { startHaproxy } from './haproxy-process.js';
 import { startOrcalb } from './orcalb-process.js';
 
@@ -11,6 +11,11 @@ export interface LbProcess {
   stderr(): string;
   /** Resolves with the first stderr line matching `re`; rejects after timeoutMs with the stderr text. */
   waitForStderr(re: RegExp, timeoutMs: number): Promise<string>;
+  readonly pid: number;
+  /** Sends a signal by PID without waiting. */
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves once the process has ended (stderr fully read): its exit code, or the signal that ended it. */
+  readonly ended: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   stop(): Promise<unknown>;
 }
 
@@ -21,28 +26,21 @@ export interface LbSubject {
   start(config: string, frontendPort: number): Promise<LbProcess>;
 }
 
-/** startHaproxy gives stderr() only: poll it, bounded by the timeout (there is no event to wait on). */
-export async function pollStderr(read: () => string, re: RegExp, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = read().split('\n').find((l) => re.test(l));
-    if (line !== undefined) return line;
-    if (Date.now() > deadline) throw new Error(`no stderr line matching ${String(re)} within ${timeoutMs} ms; stderr:\n${read()}`);
-    await delay(20);
-  }
-}
-
 /** HAProxy 2.6 in the foreground (`haproxy -db -f FILE`). */
 export const HAPROXY_SUBJECT: LbSubject = {
   name: 'haproxy 2.6',
   async start(config, frontendPort) {
     const h = await startHaproxy(config, { readyPort: frontendPort });
-    return { stderr: h.stderr, waitForStderr: (re, ms) => pollStderr(h.stderr, re, ms), stop: h.stop };
+    return { ...h, ended: h.exited };
   },
 };
 
 /** orcalb with two forwarder threads, so sessions of one test really cross threads. */
 export const ORCALB_SUBJECT: LbSubject = {
   name: 'orcalb --threads 2',
-  start: (config) => startOrcalb(config, { threads: 2, fileName: 'haproxy.cfg' }),
+  async start(config) {
+    const o = await startOrcalb(config, { threads: 2, fileName: 'haproxy.cfg' });
+    const ended = Promise.all([o.exited, o.exitSignal]).then(([code, signal]) => ({ code, signal }));
+    return { ...o, ended };
+  },
 };

@@ -8,6 +8,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchStderr } from './child-stderr.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ORCALB_MAIN = resolve(REPO_ROOT, 'dist/workers/main.js');
@@ -23,6 +24,10 @@ export interface OrcalbOptions {
   readonly env?: Record<string, string>;
   /** Extra arguments after the generated ones. */
   readonly args?: readonly string[];
+  /** Node's own flags, before the script (e.g. ['--inspect=127.0.0.1:0'] for the inspector guard's tests). */
+  readonly nodeArgs?: readonly string[];
+  /** Called with the PID as soon as the child is spawned, long before it is ready (start-up signal tests). */
+  readonly onSpawn?: (pid: number) => void;
   /** Name of the temp config file (shows in `[file:line]` messages); default orcalb.cfg. */
   readonly fileName?: string;
 }
@@ -38,11 +43,16 @@ export interface OrcalbProcess {
   waitForStderr(re: RegExp, timeoutMs: number): Promise<string>;
   /** Writes `line\n` on the child's stdin (test hooks read it when ORCALB_TEST_HOOKS=1). */
   send(line: string): void;
-  /** Sends a signal by PID without waiting (for graceful-stop tests). */
+  /** Sends a signal by PID without waiting (SIGUSR1 soft stop, SIGHUP dump…: workers/signals.ts). */
   signal(sig: NodeJS.Signals): void;
   /** Resolves with the exit code (null when ended by a signal) once the process has exited. */
   readonly exited: Promise<number | null>;
-  /** SIGTERM, SIGKILL after 5 s if still alive; resolves with the exit code. Safe to call twice or after exit. */
+  /** Resolves with the signal that ended the process (null when it exited with a code) once it has exited. */
+  readonly exitSignal: Promise<NodeJS.Signals | null>;
+  /**
+   * SIGTERM (HAProxy's hard stop: the process ends killed by it), SIGKILL after 5 s if still alive; resolves with the
+   * exit code (null when ended by a signal). Safe to call twice or after exit.
+   */
   stop(): Promise<number | null>;
 }
 
@@ -70,7 +80,7 @@ export async function startOrcalb(configText: string, opts: OrcalbOptions = {}):
   const file = join(dir, opts.fileName ?? 'orcalb.cfg');
   await writeFile(file, configText, { mode: 0o644 });
 
-  const args = [ORCALB_MAIN, '-f', file];
+  const args = [...(opts.nodeArgs ?? []), ORCALB_MAIN, '-f', file];
   if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
   if (opts.accept !== undefined) args.push('--accept', opts.accept);
   args.push(...(opts.args ?? []));
@@ -85,55 +95,27 @@ export async function startOrcalb(configText: string, opts: OrcalbOptions = {}):
     throw new Error(`orcalb: spawn failed: ${process.execPath} ${args.join(' ')}`);
   }
   live.add(pid);
+  opts.onSpawn?.(pid);
 
-  let text = '';
   let exitCode: number | null | undefined;
+  let resolveSignal: (sig: NodeJS.Signals | null) => void = () => undefined;
+  const exitSignal = new Promise<NodeJS.Signals | null>((r) => {
+    resolveSignal = r;
+  });
+  // 'close' comes after 'exit' once stderr is drained: what the process wrote last is in stderr() by then.
   const exited = new Promise<number | null>((resolveExit) => {
-    child.once('exit', (code) => {
+    child.once('close', (code: number | null, sig: NodeJS.Signals | null) => {
       exitCode = code;
       live.delete(pid);
       void rm(dir, { recursive: true, force: true });
       resolveExit(code);
+      resolveSignal(sig);
     });
   });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    text += chunk;
-  });
+  const stderr = watchStderr(child, 'orcalb');
   // A child that dies early closes its stdin: writes must not crash the runner.
   child.stdin.on('error', () => undefined);
-
-  const waitForStderr = (re: RegExp, timeoutMs: number): Promise<string> =>
-    new Promise((resolveLine, reject) => {
-      const find = (): string | undefined => text.split('\n').find((l) => re.test(l));
-      const done = (): void => {
-        clearTimeout(timer);
-        child.stderr.off('data', check);
-        child.off('exit', onExit);
-      };
-      const check = (): void => {
-        const line = find();
-        if (line === undefined) return;
-        done();
-        resolveLine(line);
-      };
-      const onExit = (code: number | null, sig: NodeJS.Signals | null): void => {
-        // 'exit' can precede the last stderr chunk; the stream's 'end' is not worth waiting for here.
-        const line = find();
-        done();
-        if (line !== undefined) resolveLine(line);
-        else reject(new Error(`orcalb exited (code ${code}, signal ${sig}) before ${String(re)}; stderr:\n${text}`));
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`orcalb: no stderr line matching ${String(re)} within ${timeoutMs} ms; stderr:\n${text}`));
-      }, timeoutMs);
-      // Listeners are added after ours on 'data', so `text` already holds the new chunk when check runs.
-      child.stderr.on('data', check);
-      child.on('exit', onExit);
-      check();
-      if (exitCode !== undefined) onExit(exitCode, null);
-    });
+  const waitForStderr = stderr.waitFor;
 
   const signal = (sig: NodeJS.Signals): void => {
     if (exitCode !== undefined) return;
@@ -165,13 +147,14 @@ export async function startOrcalb(configText: string, opts: OrcalbOptions = {}):
   }
   return {
     pid,
-    stderr: () => text,
+    stderr: stderr.text,
     waitForStderr,
     send(line) {
       child.stdin.write(`${line}\n`);
     },
     signal,
     exited,
+    exitSignal,
     stop,
   };
 }

@@ -1,5 +1,5 @@
 // Both ways of accepting (--accept acceptor: one thread accepts and hands fds over; --accept reuseport: every
-// forwarder listens with SO_REUSEPORT) forward with PROXY v1, and both stop gracefully on SIGTERM.
+// forwarder listens with SO_REUSEPORT) forward with PROXY v1, and both stop gracefully on SIGUSR1 (HAProxy's soft stop).
 // Test-runner thread; orcalb runs as a child process.
 
 import assert from 'node:assert/strict';
@@ -70,7 +70,7 @@ for (const mode of MODES) {
     assert.deepEqual(farm.dataConnections().filter((r) => r.proxyError !== undefined), []);
   });
 
-  test(`--accept ${mode}: after SIGTERM a live connection keeps working until the client closes, new ones are refused, then exit 0`, async (t) => {
+  test(`--accept ${mode}: after SIGUSR1 a live connection keeps working until the client closes, new ones are refused, then exit 0`, async (t) => {
     const farm = await startBackendFarm(['s1', 's2'], { expectProxy: true });
     t.after(() => farm.close());
     const port = await freeTcpPort();
@@ -84,14 +84,14 @@ for (const mode of MODES) {
     t.after(() => live.destroy());
     assert.equal((await live.exchange('before\n')).toString(), 'before\n');
 
-    lb.signal('SIGTERM');
+    lb.signal('SIGUSR1');
     // No event says "listeners closed" from outside: probe until refused, bounded to 5 s.
     let state: 'refused' | 'accepted' = 'accepted';
     for (let i = 0; i < 100 && state === 'accepted'; i++) {
       state = await probe(port);
       if (state === 'accepted') await delay(50);
     }
-    assert.equal(state, 'refused', 'new connections are refused after SIGTERM');
+    assert.equal(state, 'refused', 'new connections are refused after SIGUSR1');
 
     assert.equal(exitCode, undefined, 'orcalb waits for the live connection');
     assert.equal((await live.exchange('during stop\n')).toString(), 'during stop\n');

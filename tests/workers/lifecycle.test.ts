@@ -1,5 +1,5 @@
 // The main thread's duties seen from outside: `-c` on the users' seed files, HAProxy-style bind errors, dropping to
-// `user`/`group` after binding, and `hard-stop-after` cutting live connections after a stop signal.
+// `user`/`group` after binding, and `hard-stop-after` cutting live connections after a soft stop (SIGUSR1).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { runOrcalbCli, startOrcalb } from '../support/orcalb-process.js';
+import { within } from '../support/pipe-pair.js';
 import { SEED_DIR } from '../support/seed-config.js';
 import { tcpConfig } from '../support/tcp-config.js';
 
@@ -59,7 +60,7 @@ test('user/group: as root orcalb binds first and then runs as that user; otherwi
   await c.end();
 });
 
-test('hard-stop-after: live connections are cut that long after SIGTERM, then orcalb exits 0', async (t) => {
+test('hard-stop-after: live connections are cut that long after SIGUSR1, with HAProxy\'s lines, then orcalb exits 0', async (t) => {
   const farm = await startBackendFarm(['s1']);
   const front = await freeTcpPort();
   t.after(() => farm.close());
@@ -67,15 +68,17 @@ test('hard-stop-after: live connections are cut that long after SIGTERM, then or
   const lb = await startOrcalb(cfg, { threads: 2 });
   t.after(() => lb.stop());
   const c = await connectTagged(front);
-  lb.signal('SIGTERM');
+  lb.signal('SIGUSR1');
   // Still served during the grace period…
   assert.equal((await c.exchange('ping\n')).toString(), 'ping\n');
   // …then cut, and the process ends on its own.
-  await c.closed;
-  assert.equal(await lb.exited, 0);
+  await within(c.closed, 5000, 'the live connection cut by hard-stop-after');
+  assert.equal(await within(lb.exited, 5000, 'exit after hard-stop-after'), 0);
+  assert.match(lb.stderr(), /\[WARNING\]  \(\d+\) : soft-stop running for too long, performing a hard-stop\.\n/);
+  assert.match(lb.stderr(), /\[WARNING\]  \(\d+\) : Proxy fe hard-stopped \(1 remaining conns will be closed\)\.\n/);
 });
 
-test('a second SIGTERM cuts live connections at once', async (t) => {
+test('SIGTERM during a soft stop cuts live connections at once; the process ends killed by SIGTERM', async (t) => {
   const farm = await startBackendFarm(['s1']);
   const front = await freeTcpPort();
   t.after(() => farm.close());
@@ -83,12 +86,12 @@ test('a second SIGTERM cuts live connections at once', async (t) => {
   const lb = await startOrcalb(cfg, { threads: 2 });
   t.after(() => lb.stop());
   const c = await connectTagged(front);
-  lb.signal('SIGTERM');
-  await lb.waitForStderr(/SIGTERM received/, 5000);
+  lb.signal('SIGUSR1');
+  await lb.waitForStderr(/SIGUSR1 received/, 5000);
   assert.equal((await c.exchange('still here\n')).toString(), 'still here\n');
   lb.signal('SIGTERM');
-  await c.closed;
-  assert.equal(await lb.exited, 0);
+  await within(c.closed, 5000, 'the live connection cut by SIGTERM');
+  assert.equal(await within(lb.exitSignal, 5000, 'end after SIGTERM'), 'SIGTERM');
 });
 
 test('without the fd-dup addon orcalb warns and accepts with reuseport', async (t) => {

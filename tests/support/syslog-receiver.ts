@@ -1,0 +1,65 @@
+// A UDP syslog receiver on 127.0.0.1 for side-by-side log tests: keeps each RFC 3164 datagram as its priority, its
+// tag (haproxy / orcalb) and its message text, so two programs' lines compare without dates and pids.
+// Test-runner thread.
+
+import { createSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+
+export interface SyslogMessage {
+  /** facility × 8 + severity, as sent. */
+  readonly pri: number;
+  readonly tag: string;
+  readonly text: string;
+}
+
+export interface SyslogReceiver {
+  readonly port: number;
+  messages(): readonly SyslogMessage[];
+  /** Resolves once `predicate` holds over the messages so far (re-checked on each datagram); rejects after timeoutMs. */
+  waitFor(predicate: (all: readonly SyslogMessage[]) => boolean, timeoutMs: number, what: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `<133>Nov 25 06:39:01 haproxy[42]: text` → { pri: 133, tag: 'haproxy', text }; undefined for anything else. */
+export function parseSyslog(datagram: string): SyslogMessage | undefined {
+  const m = /^<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d (\S+?)\[\d+\]: (.*?)\n?$/s.exec(datagram);
+  return m === null ? undefined : { pri: Number(m[1]), tag: m[2] ?? '', text: m[3] ?? '' };
+}
+
+/** Listens on 127.0.0.1, port 0. Close it with `close()` (in `t.after`). */
+export async function startSyslogReceiver(): Promise<SyslogReceiver> {
+  const sock = createSocket('udp4');
+  const got: SyslogMessage[] = [];
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  sock.on('message', (buf) => {
+    const m = parseSyslog(buf.toString('utf8'));
+    if (m === undefined) return;
+    got.push(m);
+    events.emit('message');
+  });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: sock.address().port,
+    messages: () => got,
+    waitFor: (predicate, timeoutMs, what) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!predicate(got)) return;
+          clearTimeout(timer);
+          events.off('message', check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          events.off('message', check);
+          reject(new Error(`syslog: ${what} not seen within ${timeoutMs} ms; got:\n${got.map((m) => `<${m.pri}> ${m.tag}: ${m.text}`).join('\n')}`));
+        }, timeoutMs);
+        events.on('message', check);
+        check();
+      }),
+    close: () => new Promise((resolve) => sock.close(() => resolve())),
+  };
+}

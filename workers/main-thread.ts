@@ -1,0 +1,86 @@
+// orcalb's main thread, loaded by workers/main.ts once the signal guard has run: the CLI (`orcalb -f haproxy.cfg
+// --threads 12`, `orcalb -c -f FILE`), config loading, the shared buffer, the supervisor, privilege drop and the
+// operator's signals (HAProxy's meanings: workers/signals.ts).
+
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { checkReport } from '../config/check-report.js';
+import { loadConfig } from '../config/load-config.js';
+import { OrcaError, renderWarning } from '../core/errors.js';
+import { loadFdDup } from '../core/forward/fd-handoff.js';
+import { initialHealth } from '../core/health/health-counter.js';
+import { createLogger } from '../core/log.js';
+import { dropPrivileges } from '../core/privileges.js';
+import { writeInitialState } from '../core/shared/initial-state.js';
+import { SharedState } from '../core/shared/state-buffer.js';
+import { topologyOf } from '../core/shared/topology.js';
+import { parseCli, usage, type CliOptions } from './cli-options.js';
+import { assertNoInspector } from './signal-guard.js';
+import { operatorActions } from './operator-actions.js';
+import { wireSignals } from './signals.js';
+import { Supervisor } from './supervisor.js';
+import { ORCALB_VERSION } from './version.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let cli: CliOptions;
+  try {
+    cli = parseCli(argv);
+  } catch (e) {
+    process.stderr.write(`orcalb: ${e instanceof Error ? e.message : String(e)}\n${usage()}`);
+    return 1;
+  }
+  if (cli.help || cli.version) {
+    process.stdout.write(cli.help ? usage() : `orcalb version ${ORCALB_VERSION}\n`);
+    return 0;
+  }
+
+  const result = await loadConfig(cli.files);
+  const report = checkReport(result, process.pid, cli.check ? 'check' : 'start');
+  if (cli.check || report.exitCode !== 0 || result.config === undefined) {
+    // -c prints everything; a refused start (errors, or nothing to listen on) prints the same diagnostics.
+    for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
+    return report.exitCode;
+  }
+  const config = result.config;
+  const logger = createLogger(config.global.log);
+  for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
+
+  const threads = cli.threads ?? config.global.nbthread ?? os.availableParallelism();
+  let accept = cli.accept;
+  // ORCALB_FD_DUP_ADDON points at another build of the addon (or at nothing, to exercise the fallback).
+  if (accept === 'acceptor' && loadFdDup(process.env['ORCALB_FD_DUP_ADDON']) === undefined) {
+    logger.log('warning', 'the fd-dup addon is not built (npm install builds it); accepting with --accept reuseport');
+    accept = 'reuseport';
+  }
+  const topology = topologyOf(config, threads);
+  const state = SharedState.allocate(topology.counts);
+  writeInitialState(config, state, topology, initialHealth);
+
+  const supervisor = new Supervisor(config, state, topology, threads, accept, logger);
+  try {
+    await supervisor.start();
+  } catch (e) {
+    logger.log('alert', e instanceof OrcaError ? e.message : String(e));
+    await supervisor.hardStop();
+    return 1;
+  }
+  dropPrivileges(config.global, logger);
+  // A SIGUSR1 that came before the guard took it may have opened the inspector since: check again before serving.
+  assertNoInspector();
+  logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
+
+  return await new Promise<number>((resolve) => {
+    // The listener pause plugs in here: { ...operatorActions(…), pause: …, resume: … } for SIGTTOU/SIGTTIN.
+    wireSignals(operatorActions({ config, state, topology, supervisor, logger }, resolve), logger);
+    if (process.env['ORCALB_TEST_HOOKS'] === '1') {
+      createInterface({ input: process.stdin }).on('line', (line) => {
+        const m = /^crash-forwarder (\d+)$/.exec(line.trim());
+        if (m !== null) supervisor.crashForwarder(Number(m[1]));
+      });
+    }
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Worker threads or stdin may keep the loop alive after a stop: the exit code is final.
+process.exit();
