@@ -1,6 +1,8 @@
-// Incremental scanner for a chunked message body (RFC 9112 §7.1): finds where the body ends without touching the
-// bytes, so the forwarder can relay them as they came. Strictness follows HAProxy 2.6 (src/h1.c h1_parse_chunk_size,
-// h1_parse_msg_tlrs), measured on 2.6.12. One instance per message body, on the forwarder thread that owns it.
+// Incremental decoder for a chunked message body (RFC 9112 §7.1): finds where the body ends and, when asked, hands out
+// the chunk data (as views of the input, no copy) and the raw trailer section, so the forwarder re-chunks the body
+// canonically as HAProxy 2.6 does instead of relaying extensions and odd line ends to the other side. Strictness and
+// limits follow HAProxy 2.6 (src/h1.c), measured on 2.6.12. One instance per message body, on the forwarder thread
+// that owns it; push() runs once per socket read of a chunked body (hot path: data bytes are skipped, not looked at).
 
 import { TOKEN_CHAR } from './http-header-list.js';
 
@@ -42,43 +44,58 @@ const HEX: Int8Array = (() => {
   return t;
 })();
 
-// A chunk size is kept in a double; 2^52 leaves room to detect the overflow before precision is lost. HAProxy keeps
-// 64 bits, so sizes in [2^52, 2^64) are refused here and accepted there (no real body is that large).
+// A chunk size is kept in a double. haproxy 2.6.12 accepts fffffffffffff (2^52 - 1) and refuses 10000000000000 (2^52)
+// with a 400 (measured), the same bound.
 const MAX_CHUNK = 2 ** 52;
+/**
+ * Longest chunk-size line, extensions and line end included. HAProxy needs the whole line in its input buffer, which
+ * keeps 64 of tune.bufsize's bytes spare: measured on 2.6.12, `5;` + 16316 bytes + CRLF passes and one more byte is a
+ * 400 (a 64 KB extension is refused, not handed to the server's own parser).
+ */
+const MAX_SIZE_LINE = 16384 - 64;
+/** The trailer section must fit in the input buffer too (its parsed size is checked by parseTrailerSection). */
+const MAX_TRAILER_BYTES = 16384 - 64;
+
+/** The error text of a chunk-size line longer than MAX_SIZE_LINE (HAProxy refuses it at its proxy layer). */
+export const CHUNK_LINE_TOO_LONG = 'chunk size line too long';
+/** The error text of a trailer section over its raw or parsed size limit (refused at HAProxy's proxy layer too). */
+export const TRAILERS_TOO_LARGE = 'trailers too large';
 
 export type ChunkedPush = { readonly consumed: number; readonly done: boolean } | { readonly error: string };
 
 /**
  * Feed body bytes in order with `push`. Each call answers how many bytes of `chunk` belong to the body (all of them
  * until the end is found; then up to and including the final CRLF, the rest is the next message) and whether the end
- * was reached, or an error: a size that is not hex or overflows, junk after the size, a lone CR, data not followed
- * by CRLF, a trailer line that is not `token: value` (HAProxy answers 400 to each). After `done` or an error every
- * push repeats that answer without consuming. Accepted like HAProxy: BWS and extensions after the size, lone LF line
- * ends, leading zeros. Never throws; allocates nothing per push beyond the result object.
+ * was reached, or an error: a size that is not hex or overflows, junk after the size, a size line longer than
+ * HAProxy's buffer allows, a lone CR, data not followed by CRLF, a trailer line that is not `token: value`, trailers
+ * over the buffer (HAProxy answers 400 to each). After `done` or an error every push repeats that answer without
+ * consuming. Accepted like HAProxy: BWS and extensions after the size, lone LF line ends, leading zeros. With a
+ * `data` array, push appends the chunk data it passes over as subarrays of `chunk` (no copy); the trailer section
+ * is kept and read with trailers() once done. Never throws; allocates nothing per push beyond the result object and
+ * the data views.
  */
 export class ChunkedScanner {
   private state: State = S.SIZE_FIRST;
   private size = 0;
   private remaining = 0;
+  private lineBytes = 0;
   private trailerBytes = 0;
   private sawTrailer = false;
   private errorText = '';
-  private readonly maxTrailerBytes: number;
+  private trailerText = '';
 
-  /** `maxTrailerBytes`: the trailer section must fit in HAProxy's buffer (tune.bufsize) like a head does. */
-  constructor(maxTrailerBytes = 16384) {
-    this.maxTrailerBytes = maxTrailerBytes;
-  }
-
-  push(chunk: Buffer): ChunkedPush {
+  push(chunk: Buffer, data?: Buffer[]): ChunkedPush {
     if (this.state === S.DONE) return { consumed: 0, done: true };
     if (this.state === S.ERROR) return { error: this.errorText };
     const end = chunk.length;
     let i = 0;
+    // Start of trailer bytes within this chunk, copied into trailerText when the push ends; -1: not in trailers.
+    let trailerFrom = this.state >= S.TRAILER_START ? 0 : -1;
     while (i < end) {
       if (this.state === S.DATA) {
         // The bulk of a body: skip the data bytes without looking at them.
         const take = Math.min(this.remaining, end - i);
+        if (data !== undefined) data.push(take === end && i === 0 ? chunk : chunk.subarray(i, i + take));
         i += take;
         this.remaining -= take;
         if (this.remaining === 0) this.state = S.DATA_END;
@@ -88,9 +105,27 @@ export class ChunkedScanner {
       i++;
       if (!this.step(c)) return { error: this.errorText };
       // step() may have moved the state on; re-read it (TypeScript still narrows it from the checks above).
-      if ((this.state as State) === S.DONE) return { consumed: i, done: true };
+      const now = this.state as State;
+      if (trailerFrom < 0 && now >= S.TRAILER_START) trailerFrom = i;
+      if (now === S.DONE) {
+        if (data !== undefined) this.keepTrailers(chunk, trailerFrom, i);
+        return { consumed: i, done: true };
+      }
     }
+    if (data !== undefined && trailerFrom >= 0) this.keepTrailers(chunk, trailerFrom, end);
     return { consumed: end, done: false };
+  }
+
+  /**
+   * The trailer section as received (Latin-1), from after the last chunk's size line up to and including the final
+   * empty line; '' when there was none. Kept only by pushes given a `data` array; meaningful once done.
+   */
+  trailers(): string {
+    return this.trailerText;
+  }
+
+  private keepTrailers(chunk: Buffer, from: number, to: number): void {
+    if (to > from) this.trailerText += chunk.toString('latin1', from, to);
   }
 
   private fail(reason: string): false {
@@ -101,6 +136,7 @@ export class ChunkedScanner {
 
   /** One byte outside chunk data. Returns false on error. */
   private step(c: number): boolean {
+    if (this.state < S.DATA && ++this.lineBytes > MAX_SIZE_LINE) return this.fail(CHUNK_LINE_TOO_LONG);
     switch (this.state) {
       case S.SIZE_FIRST: {
         const d = HEX[c] ?? -1;
@@ -152,6 +188,7 @@ export class ChunkedScanner {
   }
 
   private endSizeLine(): void {
+    this.lineBytes = 0;
     if (this.size === 0) {
       this.state = S.TRAILER_START;
     } else {
@@ -162,7 +199,7 @@ export class ChunkedScanner {
 
   /** Trailer section: `token ":" value` lines up to an empty line, as HAProxy checks header lines. */
   private trailerStep(c: number): boolean {
-    if (++this.trailerBytes > this.maxTrailerBytes) return this.fail('trailers too large');
+    if (++this.trailerBytes > MAX_TRAILER_BYTES) return this.fail(TRAILERS_TOO_LARGE);
     switch (this.state) {
       case S.TRAILER_START:
         if (c === CR) this.state = S.FINAL_LF;

@@ -82,10 +82,30 @@ describe('ChunkedScanner', () => {
     }
   });
 
-  test('refuses a trailer section larger than its limit', () => {
-    const s = new ChunkedScanner(64);
-    const r = s.push(b(`0\r\nX: ${'a'.repeat(100)}\r\n\r\n`));
-    assert.ok('error' in r);
+  test('refuses a trailer section larger than the input buffer (tune.bufsize 16384 less 64 spare bytes)', () => {
+    // 16320 raw bytes of trailer section fit; one more does not.
+    const fits = `0\r\nX:${' '.repeat(16320 - 7)}a\r\n\r\n`;
+    assert.deepEqual(scan(fits), { consumed: fits.length, done: true });
+    const over = `0\r\nX:${' '.repeat(16321 - 7)}a\r\n\r\n`;
+    assert.ok('error' in new ChunkedScanner().push(b(over)));
+  });
+
+  test('refuses a chunk-size line longer than 16320 bytes (measured on haproxy 2.6.12: a 64 KB extension is a 400)', () => {
+    const fits = `5;${'a'.repeat(16316)}\r\nhello\r\n0\r\n\r\n`;
+    assert.deepEqual(scan(fits, 1000), { consumed: fits.length, done: true });
+    const over = `5;${'a'.repeat(16317)}\r\nhello\r\n0\r\n\r\n`;
+    assert.ok('error' in scan(over, 1000));
+    assert.ok('error' in scan(`5;${'a'.repeat(65536)}\r\nhello\r\n0\r\n\r\n`));
+  });
+
+  test('hands out the chunk data without the framing, and the raw trailer section', () => {
+    for (const step of [BODY.length, 1, 5, 11]) {
+      const s = new ChunkedScanner();
+      const data: Buffer[] = [];
+      for (let i = 0; i < BODY.length; i += step) s.push(b(BODY.slice(i, i + step)), data);
+      assert.equal(Buffer.concat(data).toString('latin1'), 'helloabcdefghijklmnopqrstuvwxyz', `step ${step}`);
+      assert.equal(s.trailers(), 'X-Trailer: t\r\n\r\n', `step ${step}`);
+    }
   });
 
   test('skips a large chunk without inspecting its bytes', () => {

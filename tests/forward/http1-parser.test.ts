@@ -180,17 +180,42 @@ describe('parseResponseHead', () => {
   test('answers incomplete for every strict prefix, and 400 for a bad status line', () => {
     const raw = 'HTTP/1.1 200 OK\r\nServer: x\r\n\r\n';
     for (let n = 0; n < raw.length; n++) assert.equal(parseResponseHead(b(raw.slice(0, n)), LIMITS).kind, 'incomplete');
-    for (const bad of ['HTTP/1.1 20x OK\r\n\r\n', 'HTTP/1.1 099 X\r\n\r\n', 'HTTP/1.1200 OK\r\n\r\n', 'HTTP/1.1 2000\r\n\r\n', 'ICY 200 OK\r\n\r\n']) {
+    for (const bad of ['HTTP/1.1 20x OK\r\n\r\n', 'HTTP/1.1200 OK\r\n\r\n', 'HTTP/1.1 \r\n\r\n', 'HTTP/1.1 200X Y\r\n\r\n', 'ICY 200 OK\r\n\r\n']) {
       assert.equal(errorOf(parseResponseHead(b(bad), LIMITS)).status, 400, JSON.stringify(bad));
     }
   });
 
-  test('drops the Content-Length of a 204 and of a 1xx, as HAProxy does', () => {
-    for (const line of ['HTTP/1.1 204 No Content', 'HTTP/1.1 100 Continue']) {
-      const r = parseResponseHead(b(`${line}\r\nContent-Length: 2\r\nX: y\r\n\r\n`), LIMITS);
-      assert.ok(r.kind === 'ok');
-      assert.deepEqual(r.head.headers, [{ name: 'X', value: 'y' }]);
+  // Issue 8 item 9: haproxy 2.6.12 relays `099`, `5`, `1000` and `99999999999` status lines as they are, and keeps the
+  // code modulo 2^16 (a `65740` is treated as a 204); these used to be refused (a 502 the server never caused).
+  test('accepts any number of status digits, keeps them as sent, and reads the code modulo 2^16 as HAProxy does', () => {
+    const cases: [string, number, string | undefined][] = [
+      ['099', 99, '099'],
+      ['5', 5, '5'],
+      ['1000', 1000, '1000'],
+      ['99999999999', 99999999999 % 65536, '99999999999'],
+      ['65740', 204, '65740'],
+      ['200', 200, undefined],
+    ];
+    for (const [digits, status, text] of cases) {
+      const r = parseResponseHead(b(`HTTP/1.1 ${digits} X\r\nContent-Length: 2\r\n\r\n`), LIMITS);
+      assert.ok(r.kind === 'ok', digits);
+      assert.equal(r.head.status, status, digits);
+      assert.equal(r.head.statusText, text, digits);
+      assert.equal(serializeResponseHead(r.head).toString('latin1').split('\r\n')[0], `HTTP/1.1 ${digits} X`);
     }
+  });
+
+  test('drops the Content-Length and Transfer-Encoding of a 204 and of a 1xx, as HAProxy does (a 304 keeps them)', () => {
+    for (const line of ['HTTP/1.1 204 No Content', 'HTTP/1.1 100 Continue', 'HTTP/1.1 101 Switching Protocols']) {
+      for (const framing of ['Content-Length: 2', 'Transfer-Encoding: chunked']) {
+        const r = parseResponseHead(b(`${line}\r\n${framing}\r\nX: y\r\n\r\n`), LIMITS);
+        assert.ok(r.kind === 'ok');
+        assert.deepEqual(r.head.headers, [{ name: 'X', value: 'y' }], `${line} ${framing}`);
+      }
+    }
+    const notModified = parseResponseHead(b('HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n'), LIMITS);
+    assert.ok(notModified.kind === 'ok');
+    assert.equal(notModified.head.headers.length, 1);
   });
 
   test('refuses a response whose Transfer-Encoding names another coding', () => {

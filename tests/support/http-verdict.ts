@@ -12,7 +12,47 @@ export interface HttpRecorder {
   reset(): void;
   /** The raw response (Latin-1) sent once a head has arrived; default a 200 with `Connection: close`. */
   setAnswer(raw: string): void;
+  /**
+   * Replaces the fixed answer by `script`, called after every read on every connection (undefined restores the fixed
+   * answer). For servers that answer several requests on one connection, dribble, or answer early.
+   */
+  setScript(script: RecorderScript | undefined): void;
   close(): Promise<void>;
+}
+
+/** One backend connection as a RecorderScript sees it. */
+export interface RecorderConn {
+  readonly socket: Socket;
+  /** Everything this connection received so far (Latin-1). */
+  readonly received: string;
+  /** Free for the script: e.g. how many requests it answered on this connection. */
+  answered: number;
+}
+
+export type RecorderScript = (conn: RecorderConn) => void;
+
+/** Request lines ("METHOD target HTTP/x.y") in what a backend received, in order: one per request head. */
+export function requestLines(received: string): string[] {
+  return [...received.matchAll(/(?:^|\n)([A-Za-z]+ [^ \r\n]+ HTTP\/\d\.\d)\r?\n/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * A RecorderScript that answers every request head on a connection in turn with `answer(requestLine, index)`, and
+ * ends the connection after an answer when `closeAfter` says so.
+ */
+export function answerEachRequest(
+  answer: (requestLine: string, index: number) => string,
+  closeAfter: (requestLine: string, index: number) => boolean = () => false,
+): RecorderScript {
+  return (c) => {
+    const lines = requestLines(c.received);
+    while (c.answered < lines.length) {
+      const line = lines[c.answered] ?? '';
+      const index = c.answered++;
+      c.socket.write(Buffer.from(answer(line, index), 'latin1'));
+      if (closeAfter(line, index)) c.socket.end();
+    }
+  };
 }
 
 const DEFAULT_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok';
@@ -24,14 +64,26 @@ const DEFAULT_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: clos
 export async function startHttpRecorder(): Promise<HttpRecorder> {
   let records: { bytes: string }[] = [];
   let answer = DEFAULT_ANSWER;
+  let script: RecorderScript | undefined;
   const live = new Set<Socket>();
   const server = createServer((sock) => {
     live.add(sock);
     const rec = { bytes: '' };
     records.push(rec);
     let answered = false;
+    const conn: RecorderConn = {
+      socket: sock,
+      get received() {
+        return rec.bytes;
+      },
+      answered: 0,
+    };
     sock.on('data', (d: Buffer) => {
       rec.bytes += d.toString('latin1');
+      if (script !== undefined) {
+        if (!sock.destroyed) script(conn);
+        return;
+      }
       if (!answered && /\r?\n\r?\n/.test(rec.bytes)) {
         answered = true;
         // Let the body that came with the head arrive too before closing (the proxy sends it right after).
@@ -53,6 +105,9 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
     },
     setAnswer: (raw) => {
       answer = raw;
+    },
+    setScript: (next) => {
+      script = next;
     },
     close: async () => {
       for (const s of live) s.destroy();
