@@ -66,7 +66,7 @@ function withHost(headers: HeaderField[], value: string): HeaderField[] {
  *   else 400 (an empty authority, as in "http:///x", is not compared);
  * - an http or https target whose port is empty or the default loses it, and Host then takes the new authority
  *   (`GET http://a:80/x` + `Host: a` is forwarded as `GET http://a/x` + `host: a`);
- * - CONNECT needs "host:port" (400 otherwise); its target stays, Host loses a default port.
+ * - CONNECT needs "host:port" (400 otherwise); its target stays, Host loses a default port of its own.
  * Pure; allocates only when a field or the target changes.
  */
 export function checkRequestTarget(method: string, target: string, headers: HeaderField[]): TargetCheck {
@@ -98,10 +98,15 @@ export function checkRequestTarget(method: string, target: string, headers: Head
     return { error: 'absolute-form authority differs from Host' };
   }
   if (defaults === NO_DEFAULTS) return { target, headers: deduped };
+  if (connect) {
+    // CONNECT keeps its target; Host loses a default port of its own (measured: `CONNECT A:443` with `Host: a:443`
+    // is forwarded with `host: a`, the Host's spelling, where an absolute-form target hands Host its authority).
+    const normalHost = host === undefined ? host : withoutDefaultPort(host, defaults);
+    return { target, headers: normalHost === host || normalHost === undefined ? deduped : withHost(deduped, normalHost) };
+  }
   const normal = withoutDefaultPort(hostPart, defaults);
   if (normal === hostPart) return { target, headers: deduped };
   const out = host === undefined ? deduped : withHost(deduped, normal);
-  if (connect) return { target, headers: out };
   const userinfo = at < 0 ? '' : authority.slice(0, at + 1);
   return { target: target.slice(0, start) + userinfo + normal + target.slice(end), headers: out };
 }
