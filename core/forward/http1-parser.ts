@@ -171,7 +171,9 @@ function headerBlock(s: string, p: number, headers: HeaderField[], maxFields: nu
       const prev = headers.pop();
       if (prev === undefined) return bad('obs-fold before any header');
       lastRaw = lastRaw + (crlf ? '  ' : ' ') + raw;
-      headers.push({ name: prev.name, value: trimEnd(lastRaw) });
+      // A field whose first line was empty starts with the fold's blanks: HAProxy forwards the value trimmed on both
+      // sides (measured: `Transfer-Encoding:` + CRLF + ` chunked` reaches the server as `transfer-encoding: chunked`).
+      headers.push({ name: prev.name, value: trimEnd(lastRaw).replace(/^[ \t]+/, '') });
     } else {
       if (headers.length >= maxFields) return bad('too many headers');
       lastRaw = raw;

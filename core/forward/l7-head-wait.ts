@@ -106,6 +106,11 @@ export async function waitResponseHead(conn: ServerConn, client: net.Socket, ctx
         conn.reader.consume(parsed.length);
         const head = parsed.head;
         if (head.status >= 200 || head.status < 100 || head.status === 101) return { kind: 'head', head };
+        // What came in the same read after an interim answer is judged before the interim is relayed (as haproxy
+        // 2.6.12 does): a 1xx followed by garbage (a 1xx "body") is a bare 502. Only runs when bytes follow a 1xx.
+        if (conn.reader.size > 0 && parseResponseHead(conn.reader.peek(), HEAD_LIMITS).kind === 'error') {
+          return { kind: 'error', status: 502, retryable: true };
+        }
         const interim = serializeResponseHead({ ...head, headers: lowerNames(head.headers) });
         if (!(await writeAll(client, interim, ctx.client))) return { kind: 'aborted' };
         since = performance.now();
