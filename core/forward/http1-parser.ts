@@ -9,7 +9,15 @@ import { checkRequestTarget } from './http1-target.js';
 import { TRAILERS_TOO_LARGE } from './http1-chunked.js';
 
 export { requestFraming, responseFraming, type BodyFraming } from './http1-framing.js';
-export { CHUNK_LINE_TOO_LONG, ChunkedScanner, TRAILERS_TOO_LARGE, type ChunkedPush } from './http1-chunked.js';
+export {
+  CHUNK_LINE_TOO_LONG,
+  ChunkedScanner,
+  newChunkSink,
+  sinkData,
+  TRAILERS_TOO_LARGE,
+  type ChunkedPush,
+  type ChunkSink,
+} from './http1-chunked.js';
 export { hasToken, headerValue, headerValues, type HeaderField } from './http-header-list.js';
 
 export interface RequestHead {

@@ -10,6 +10,8 @@ import {
   ChunkedScanner,
   parseTrailerSection,
   TRAILERS_TOO_LARGE,
+  newChunkSink,
+  sinkData,
   type BodyFraming,
   type ParseLimits,
 } from './http1-parser.js';
@@ -44,7 +46,6 @@ export interface BodyPipeOptions {
   readonly limits: ParseLimits;
 }
 
-const CRLF = Buffer.from('\r\n', 'latin1');
 
 /**
  * Waits for bytes from `src` for up to `limit` ms of inactivity, where progress reported by `activity` counts too.
@@ -78,49 +79,59 @@ export async function pipeBody(src: SocketReader, dst: net.Socket, framing: Body
     const got = await waitActive(src, o.timeouts.read, o.activity);
     if (got === 'timeout') return 'src-timeout';
     if (got !== 'data') return framing.kind === 'until-close' && got === 'end' ? 'done' : 'src-closed';
-    let part: Buffer | undefined;
+    let parts: Buffer[];
     let finished = false;
     if (scanner !== undefined) {
       const next = rechunk(scanner, src, o);
       if (next === undefined) return 'bad-chunk';
-      part = next.part;
+      parts = next.parts;
       finished = next.done;
     } else {
-      part = src.take(left);
+      const part = src.take(left);
       left -= part.length;
+      parts = [part];
     }
-    if (part !== undefined && part.length > 0) {
-      o.onBytes?.(part.length);
-      if (!(await writeAll(dst, part, o.timeouts.write))) return 'dst-failed';
+    let bytes = 0;
+    for (const p of parts) bytes += p.length;
+    if (bytes > 0) {
+      o.onBytes?.(bytes);
+      if (!(await writeAll(dst, parts, o.timeouts.write))) return 'dst-failed';
     }
     if (finished) return 'done';
   }
   return 'done';
 }
 
+const CRLF = Buffer.from('\r\n', 'latin1');
+
 /**
  * Decodes what `src` holds of a chunked body and builds its canonical form: "SIZE\r\n" (upper-case hex, as haproxy
  * 2.6.12 writes it), the data of every chunk seen in this read, "\r\n"; at the end "0\r\n", the trailers, "\r\n".
- * undefined on a malformed body. The bytes are consumed from `src`; `part` is undefined when nothing is to be written.
+ * undefined on a malformed body. The bytes are consumed from `src`; `parts` is empty when nothing is to be written.
+ * Hot path: the data of a read holding one or two runs (large chunks) goes out as views, no copy (writeAll corks the
+ * parts into one writev); more runs (small chunks) were gathered into one buffer by the scanner.
  */
-function rechunk(scanner: ChunkedScanner, src: SocketReader, o: BodyPipeOptions): { part: Buffer | undefined; done: boolean } | undefined {
-  const data: Buffer[] = [];
-  const scan = scanner.push(src.peek(), data);
+function rechunk(scanner: ChunkedScanner, src: SocketReader, o: BodyPipeOptions): { parts: Buffer[]; done: boolean } | undefined {
+  const input = src.peek();
+  const sink = newChunkSink();
+  const scan = scanner.push(input, sink);
   if ('error' in scan) return undefined;
   src.consume(scan.consumed);
+  const parts: Buffer[] = [];
+  const data = sinkData(input, sink);
   let size = 0;
   for (const d of data) size += d.length;
-  const parts: Buffer[] = [];
-  if (size > 0 && o.unchunk !== true) parts.push(Buffer.from(`${size.toString(16).toUpperCase()}\r\n`, 'latin1'));
-  if (size > 0) parts.push(...data);
-  if (size > 0 && o.unchunk !== true) parts.push(CRLF);
+  if (size > 0) {
+    if (o.unchunk !== true) parts.push(Buffer.from(`${size.toString(16).toUpperCase()}\r\n`, 'latin1'));
+    parts.push(...data);
+    if (o.unchunk !== true) parts.push(CRLF);
+  }
   if (scan.done) {
     const trailers = parseTrailerSection(scanner.trailers(), o.limits);
     if (typeof trailers !== 'string') return undefined;
     if (o.unchunk !== true) parts.push(Buffer.from(`0\r\n${trailers}`, 'latin1'));
   }
-  const part = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : Buffer.concat(parts);
-  return { part, done: scan.done };
+  return { parts, done: scan.done };
 }
 
 /**
@@ -128,11 +139,12 @@ function rechunk(scanner: ChunkedScanner, src: SocketReader, o: BodyPipeOptions)
  * 'malformed' (bad syntax, too many trailers: its HTTP/1 layer refuses the message, a request gets the early 400);
  * 'too-large' (a chunk-size line or trailer section that cannot fit in its buffer: the proxy layer refuses it, a
  * request gets the proxy's 400 format). A trailer section that fits raw but is too large once parsed passes here and
- * is refused while the body is forwarded (as haproxy 2.6.12 does: the server gets the head first). Pure; allocates the data views of one scan.
+ * is refused while the body is forwarded (as haproxy 2.6.12 does: the server gets the head first). Pure; the scan looks
+ * at the size lines only, not the data (on the hot path once per chunked message, over the bytes of its first read).
  */
 export function checkBufferedChunks(buffered: Buffer, limits: ParseLimits): 'ok' | 'malformed' | 'too-large' {
   const scanner = new ChunkedScanner();
-  const scan = scanner.push(buffered, []);
+  const scan = scanner.push(buffered);
   if ('error' in scan) return scan.error === CHUNK_LINE_TOO_LONG || scan.error === TRAILERS_TOO_LARGE ? 'too-large' : 'malformed';
   if (!scan.done) return 'ok';
   const trailers = parseTrailerSection(scanner.trailers(), limits);

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ChunkedScanner, type ChunkedPush } from '../../core/forward/http1-parser.js';
+import { ChunkedScanner, newChunkSink, sinkData, type ChunkedPush } from '../../core/forward/http1-parser.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -101,11 +101,34 @@ describe('ChunkedScanner', () => {
   test('hands out the chunk data without the framing, and the raw trailer section', () => {
     for (const step of [BODY.length, 1, 5, 11]) {
       const s = new ChunkedScanner();
-      const data: Buffer[] = [];
-      for (let i = 0; i < BODY.length; i += step) s.push(b(BODY.slice(i, i + step)), data);
-      assert.equal(Buffer.concat(data).toString('latin1'), 'helloabcdefghijklmnopqrstuvwxyz', `step ${step}`);
+      let data = '';
+      for (let i = 0; i < BODY.length; i += step) {
+        const piece = b(BODY.slice(i, i + step));
+        const sink = newChunkSink();
+        s.push(piece, sink);
+        data += Buffer.concat(sinkData(piece, sink)).toString('latin1');
+      }
+      assert.equal(data, 'helloabcdefghijklmnopqrstuvwxyz', `step ${step}`);
       assert.equal(s.trailers(), 'X-Trailer: t\r\n\r\n', `step ${step}`);
     }
+  });
+
+  test('leaves up to two data runs in place and gathers more, short and long runs alike', () => {
+    const one = b(`${(1000).toString(16)}\r\n${'L'.repeat(1000)}`);
+    const sink = newChunkSink();
+    new ChunkedScanner().push(one, sink);
+    assert.equal(sink.copy, undefined);
+    assert.equal(Buffer.concat(sinkData(one, sink)).toString('latin1'), 'L'.repeat(1000));
+    const two = b('3\r\nabc\r\n2\r\nde');
+    const kept = newChunkSink();
+    new ChunkedScanner().push(two, kept);
+    assert.equal(kept.copy, undefined);
+    assert.deepEqual(sinkData(two, kept).map((d) => d.toString('latin1')), ['abc', 'de']);
+    const several = b(`3\r\nabc\r\n${(100).toString(16)}\r\n${'M'.repeat(100)}\r\n1;x\r\nz\r\n0\r\n\r\n`);
+    const gathered = newChunkSink();
+    assert.deepEqual(new ChunkedScanner().push(several, gathered), { consumed: several.length, done: true });
+    assert.notEqual(gathered.copy, undefined);
+    assert.equal(Buffer.concat(sinkData(several, gathered)).toString('latin1'), `abc${'M'.repeat(100)}z`);
   });
 
   test('skips a large chunk without inspecting its bytes', () => {
