@@ -51,7 +51,7 @@ export interface BodyPipeOptions {
  * Waits for bytes from `src` for up to `limit` ms of inactivity, where progress reported by `activity` counts too.
  * Resolves like SocketReader.wait. Never rejects.
  */
-export async function waitActive(
+async function waitActive(
   src: SocketReader,
   limit: number | undefined,
   activity: (() => number) | undefined,

@@ -228,6 +228,7 @@ class L7Session {
     this.upload = framing.kind === 'none' ? 'done' : 'running';
     this.uploadRefused = false;
     this.responseStarted = false;
+    this.lastDownload = 0;
     const reqFlags = connFlags(req.headers);
     // Transfer-Encoding with Content-Length (a smuggling shape): the parser already let chunked win and dropped
     // Content-Length; RFC 9112 §6.1 and HAProxy 2.6.12 then close the client connection after the response, so no

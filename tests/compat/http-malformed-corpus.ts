@@ -217,6 +217,11 @@ export const HTTP_RESPONSE_CORPUS: readonly ResponseCase[] = [
   r('chunk-two-in-one-read', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\nabc\r\n0\r\n\r\n`, FORWARDED),
   r('chunk-extension-64k', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2;${'a'.repeat(65536)}\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
   r('chunk-size-2^52', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n10000000000000\r\nok`, BAD_GATEWAY),
+  // Hostile pass: framing fields in other spellings.
+  r('te-two-chunked-fields', `${OK_HEAD}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
+  r('te-folded', `${OK_HEAD}Transfer-Encoding:\r\n chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, FORWARDED),
+  r('cl-plus-sign', `${OK_HEAD}Content-Length: +2\r\n\r\nok`, BAD_GATEWAY),
+  r('bare-cr-in-set-cookie', `${OK_HEAD}Set-Cookie: a=b\rX: y\r\nContent-Length: 2\r\n\r\nok`, BAD_GATEWAY),
 ];
 
 /**
@@ -231,4 +236,7 @@ export const HTTP_RESPONSE_ENGINE_CASES: readonly ResponseCase[] = [
   r('status-099-until-close', 'HTTP/1.1 099 Odd\r\n\r\nuntil close', FORWARDED),
   r('cl-and-te-not-reused', `${OK_HEAD}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, FORWARDED),
   r('200-then-extra-response', `${OK_HEAD}Content-Length: 2\r\n\r\nok${OK_HEAD}Content-Length: 4\r\n\r\nevil`, FORWARDED),
+  r('chunked-then-junk', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nJUNK`, FORWARDED),
+  r('chunk-101-trailers', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n${'X: a\r\n'.repeat(101)}\r\n`, BAD_GATEWAY),
+  r('chunk-trailer-over-the-buffer', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX: ${'a'.repeat(17000)}\r\n\r\n`, BAD_GATEWAY),
 ];
