@@ -2,6 +2,8 @@
 // as strict as HAProxy 2.6's h1 parser (src/h1.c, src/mux_h1.c) measured on haproxy 2.6.12 (tests/compat/
 // http-malformed.test.ts holds the evidence). Forwarder threads call it on each client or server buffer.
 // Also re-exports the framing and chunked pieces (http1-framing.ts, http1-chunked.ts) so the engine has one import.
+// Over 400 lines: request heads, response heads and trailer sections share one field scanner (headerBlock) and its
+// failure slot; the target and framing rules already live in http1-target.ts and http1-framing.ts.
 
 import { applyFramingRewrite, readFramingHeaders } from './http1-framing.js';
 import { hasToken, headerLines, headerValue, headerValues, TARGET_CHAR, TOKEN_CHAR, type HeaderField } from './http-header-list.js';
