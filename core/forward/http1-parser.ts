@@ -2,12 +2,24 @@
 // as strict as HAProxy 2.6's h1 parser (src/h1.c, src/mux_h1.c) measured on haproxy 2.6.12 (tests/compat/
 // http-malformed.test.ts holds the evidence). Forwarder threads call it on each client or server buffer.
 // Also re-exports the framing and chunked pieces (http1-framing.ts, http1-chunked.ts) so the engine has one import.
+// Over 400 lines: request heads, response heads and trailer sections share one field scanner (headerBlock) and its
+// failure slot; the target and framing rules already live in http1-target.ts and http1-framing.ts.
 
 import { applyFramingRewrite, readFramingHeaders } from './http1-framing.js';
-import { headerLines, headerValues, TARGET_CHAR, TOKEN_CHAR, type HeaderField } from './http-header-list.js';
+import { hasToken, headerLines, headerValue, headerValues, TARGET_CHAR, TOKEN_CHAR, type HeaderField } from './http-header-list.js';
+import { checkRequestTarget } from './http1-target.js';
+import { TRAILERS_TOO_LARGE } from './http1-chunked.js';
 
 export { requestFraming, responseFraming, type BodyFraming } from './http1-framing.js';
-export { ChunkedScanner, type ChunkedPush } from './http1-chunked.js';
+export {
+  CHUNK_LINE_TOO_LONG,
+  ChunkedScanner,
+  newChunkSink,
+  sinkData,
+  TRAILERS_TOO_LARGE,
+  type ChunkedPush,
+  type ChunkSink,
+} from './http1-chunked.js';
 export { hasToken, headerValue, headerValues, type HeaderField } from './http-header-list.js';
 
 export interface RequestHead {
@@ -15,13 +27,23 @@ export interface RequestHead {
   readonly target: string;
   readonly version: '1.0' | '1.1';
   readonly headers: HeaderField[];
+  /**
+   * Transfer-Encoding came with Content-Length (a smuggling shape; Content-Length is already dropped): RFC 9112 §6.1
+   * says the connection must close after the response, and HAProxy 2.6 closes it.
+   */
+  readonly mustClose?: boolean;
 }
 
 export interface ResponseHead {
   readonly version: '1.0' | '1.1';
+  /** The status code as HAProxy keeps it: the digits' value modulo 2^16 (any number of digits is accepted). */
   readonly status: number;
+  /** The status digits as received, only when they are not `status` on three digits ("99", "1000", "65736"). */
+  readonly statusText?: string;
   readonly reason: string;
   readonly headers: HeaderField[];
+  /** Transfer-Encoding came with Content-Length: haproxy 2.6.12 does not reuse that server connection (measured). */
+  readonly mustClose?: boolean;
 }
 
 /**
@@ -159,7 +181,9 @@ function headerBlock(s: string, p: number, headers: HeaderField[], maxFields: nu
       const prev = headers.pop();
       if (prev === undefined) return bad('obs-fold before any header');
       lastRaw = lastRaw + (crlf ? '  ' : ' ') + raw;
-      headers.push({ name: prev.name, value: trimEnd(lastRaw) });
+      // A field whose first line was empty starts with the fold's blanks: HAProxy forwards the value trimmed on both
+      // sides (measured: `Transfer-Encoding:` + CRLF + ` chunked` reaches the server as `transfer-encoding: chunked`).
+      headers.push({ name: prev.name, value: trimEnd(lastRaw).replace(/^[ \t]+/, '') });
     } else {
       if (headers.length >= maxFields) return bad('too many headers');
       lastRaw = raw;
@@ -259,37 +283,33 @@ function requestFromText(s: string, w: Window, lim: { raw: number; htx: number }
   const framing = readFramingHeaders(headers, true);
   if (framing.kind === 'error') return { kind: 'error', status: framing.status, reason: framing.reason };
   if (framing.otherCodings) return { kind: 'error', status: 422, reason: 'transfer coding other than chunked' };
-  const hostProblem = checkHost(headers, target);
-  if (typeof hostProblem === 'string') return { kind: 'error', status: 400, reason: hostProblem };
-  const forwarded = applyFramingRewrite(hostProblem, framing);
-  return { kind: 'ok', head: { method, target, version: versionName(v), headers: forwarded }, length: end };
+  const checked = checkRequestTarget(method, target, headers);
+  if ('error' in checked) return { kind: 'error', status: 400, reason: checked.error };
+  let forwarded = applyFramingRewrite(checked.headers, framing);
+  const hasBody = framing.transfer === 'chunked' || (framing.contentLength ?? 0) > 0;
+  // Hot path: one pass over the fields, and nearly every request has no Upgrade field.
+  if (headerValue(forwarded, 'upgrade') !== undefined) {
+    const upgrade = checkUpgrade(forwarded, hasBody);
+    if (typeof upgrade === 'string') return { kind: 'error', status: 400, reason: upgrade };
+    forwarded = upgrade;
+  }
+  const head: RequestHead = { method, target: checked.target, version: versionName(v), headers: forwarded };
+  const mustClose = framing.transfer === 'chunked' && framing.contentLength !== undefined;
+  return { kind: 'ok', head: mustClose ? { ...head, mustClose } : head, length: end };
 }
 
 /**
- * HAProxy 2.6 refuses several Host fields that differ, and an absolute-form target whose authority differs from
- * Host (both 400, measured); identical repeated Host fields are forwarded once. Returns the headers or a reason.
+ * A request that asks for a protocol switch, as HAProxy 2.6.12 treats it (measured): with a body (Content-Length
+ * above 0, or chunked) the Upgrade fields are dropped and the request goes on as a plain one (a 101 to it is then a
+ * 502); a WebSocket upgrade (`Connection: upgrade`, `Upgrade: websocket`) needs each Sec-WebSocket-Key to be 24
+ * characters (the base64 of 16 bytes), else 400. Returns the fields to forward, or why the request is refused.
  */
-function checkHost(headers: HeaderField[], target: string): HeaderField[] | string {
-  const hosts = headerValues(headers, 'host');
-  let out = headers;
-  if (hosts.length > 1) {
-    const first = (hosts[0] ?? '').toLowerCase();
-    if (hosts.some((h) => h.toLowerCase() !== first)) return 'several different Host headers';
-    let seen = false;
-    out = headers.filter((h) => {
-      if (h.name.toLowerCase() !== 'host') return true;
-      const keep = !seen;
-      seen = true;
-      return keep;
-    });
-  }
-  // Origin-form ("/…") is the common case and cannot carry an authority.
-  const m = target.charCodeAt(0) === 0x2f ? null : /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?]*)/.exec(target);
-  if (m !== null && hosts.length > 0) {
-    const authority = (m[1] ?? '').replace(/^[^@]*@/, '').toLowerCase();
-    if (authority !== (hosts[0] ?? '').toLowerCase()) return 'absolute-form authority differs from Host';
-  }
-  return out;
+function checkUpgrade(headers: HeaderField[], hasBody: boolean): HeaderField[] | string {
+  if (hasBody) return headers.filter((h) => h.name.length !== 7 || h.name.toLowerCase() !== 'upgrade');
+  if (!hasToken(headers, 'connection', 'upgrade') || !hasToken(headers, 'upgrade', 'websocket')) return headers;
+  const keys = headerValues(headers, 'sec-websocket-key');
+  if (keys.length === 0 || keys.some((k) => k.length !== 24)) return 'WebSocket upgrade without a valid Sec-WebSocket-Key';
+  return headers;
 }
 
 /**
@@ -310,16 +330,20 @@ function responseFromText(s: string, w: Window, lim: { raw: number; htx: number 
   p = version(s, p, v);
   if (p < 0) return unfinished(w, p);
   const s0 = skipBlanks(s, p);
-  if (s0 + 3 >= s.length) return unfinished(w, NEED);
-  if (s0 === p) return unfinished(w, bad('no space after HTTP version'));
+  if (s0 === p && s0 < s.length) return unfinished(w, bad('no space after HTTP version'));
+  // Any number of digits, kept modulo 2^16 as HAProxy keeps its uint16 code (measured on 2.6.12: `099`, `5`, `1000`
+  // and `99999999999` are all relayed, `65740` counts as a 204). A 3-digit code is the common case.
   let status = 0;
-  for (let k = 0; k < 3; k++) {
-    const c = s.charCodeAt(s0 + k);
-    if (c < 0x30 || c > 0x39) return unfinished(w, bad('invalid status code'));
-    status = status * 10 + c - 0x30;
+  p = s0;
+  while (p < s.length) {
+    const c = s.charCodeAt(p);
+    if (c < 0x30 || c > 0x39) break;
+    status = (status * 10 + c - 0x30) & 0xffff;
+    p++;
   }
-  if (status < 100) return unfinished(w, bad('invalid status code'));
-  p = s0 + 3;
+  if (p >= s.length) return unfinished(w, NEED);
+  if (p === s0) return unfinished(w, bad('invalid status code'));
+  const statusText = p - s0 === 3 && status >= 100 ? undefined : s.slice(s0, p);
   let reason = '';
   if (s.charCodeAt(p) === SP || s.charCodeAt(p) === HTAB) {
     const r0 = skipBlanks(s, p);
@@ -337,18 +361,53 @@ function responseFromText(s: string, w: Window, lim: { raw: number; htx: number 
   const headers: HeaderField[] = [];
   const end = headerBlock(s, p, headers, (limits.maxHeaders ?? 101) - 1);
   if (end < 0) return unfinished(w, end);
-  if (end > lim.raw || htxCost(8 + 3 + reason.length, headers) > lim.htx) {
+  if (end > lim.raw || htxCost(8 + (statusText?.length ?? 3) + reason.length, headers) > lim.htx) {
     return { kind: 'error', status: 400, reason: 'head too large' };
   }
   const framing = readFramingHeaders(headers, false);
   if (framing.kind === 'error') return { kind: 'error', status: 400, reason: framing.reason };
   let forwarded = applyFramingRewrite(headers, framing);
-  // 1xx and 204 cannot have a body (RFC 9110 §8.6): HAProxy strips their Content-Length (measured on 204).
-  if ((status < 200 || status === 204) && framing.contentLength !== undefined) {
-    forwarded = forwarded.filter((h) => h.name.toLowerCase() !== 'content-length');
+  // 1xx and 204 cannot have a body (RFC 9110 §8.6): HAProxy strips their Content-Length and Transfer-Encoding
+  // (measured on 2.6.12 for 100, 101 and 204; a 304 keeps both). A code under 100 loses them too, but its body is
+  // still framed by them: the session strips those after framing (withoutFramingFields).
+  if (((status >= 100 && status < 200) || status === 204) && (framing.contentLength !== undefined || framing.transfer !== 'none')) {
+    forwarded = withoutFramingFields(forwarded);
   }
-  const head: ResponseHead = { version: versionName(v), status, reason, headers: forwarded };
+  let head: ResponseHead = { version: versionName(v), status, reason, headers: forwarded };
+  // Rare shapes get their optional fields added; the common head keeps one object shape.
+  if (statusText !== undefined) head = { ...head, statusText };
+  if (framing.transfer === 'chunked' && framing.contentLength !== undefined) head = { ...head, mustClose: true };
   return { kind: 'ok', head, length: end };
+}
+
+/** The fields without Content-Length and Transfer-Encoding (a message that cannot or must not show its framing). */
+export function withoutFramingFields(headers: readonly HeaderField[]): HeaderField[] {
+  return headers.filter((h) => {
+    const n = h.name.toLowerCase();
+    return n !== 'content-length' && n !== 'transfer-encoding';
+  });
+}
+
+/**
+ * The trailer section of a chunked body (ChunkedScanner.trailers(): the raw lines and the final empty line) as
+ * HAProxy 2.6 forwards it: parsed like header fields (folds joined), names in lower case, CRLF line ends, the empty
+ * line last. Measured on 2.6.12 (tune.bufsize 16384, tune.http.maxhdr 101): 100 trailer fields pass and 101 are a 400;
+ * each field costs 8 + name + value bytes plus 8 for the end mark, within bufsize - maxrewrite - 49 (15311) bytes.
+ * Returns the bytes to write after the last chunk's "0\r\n" (Latin-1), or why the section is refused. Pure.
+ */
+export function parseTrailerSection(raw: string, limits: ParseLimits): string | { readonly error: string } {
+  // Nearly every chunked body ends without trailers.
+  if (raw === '\r\n' || raw === '\n') return '\r\n';
+  const fields: HeaderField[] = [];
+  const end = headerBlock(raw, 0, fields, (limits.maxHeaders ?? 101) - 1);
+  if (end < 0) return { error: end === BAD ? failure : 'incomplete trailer section' };
+  const { htx } = sizeLimits(limits.maxHeadBytes);
+  let cost = 8;
+  for (const f of fields) cost += 8 + f.name.length + f.value.length;
+  if (cost > htx + 20) return { error: TRAILERS_TOO_LARGE };
+  let out = '';
+  for (const f of fields) out += `${f.name.toLowerCase()}: ${f.value}\r\n`;
+  return `${out}\r\n`;
 }
 
 /** "METHOD target HTTP/1.x\r\n", the fields, "\r\n", encoded Latin-1 (byte-for-byte what was parsed). */
@@ -358,6 +417,6 @@ export function serializeRequestHead(head: RequestHead): Buffer {
 
 /** "HTTP/1.x status reason\r\n", the fields, "\r\n", encoded Latin-1. */
 export function serializeResponseHead(head: ResponseHead): Buffer {
-  const status = String(head.status).padStart(3, '0');
+  const status = head.statusText ?? String(head.status).padStart(3, '0');
   return Buffer.from(`HTTP/${head.version} ${status} ${head.reason}\r\n${headerLines(head.headers)}\r\n`, 'latin1');
 }

@@ -3,7 +3,7 @@
 // Connection header written towards the server and towards the client. Forwarder threads; pure.
 
 import type { ProxyOptions } from '../../config/model.js';
-import { hasToken, type HeaderField } from './http1-parser.js';
+import { hasToken, headerValue, type HeaderField, type RequestHead, type ResponseHead } from './http1-parser.js';
 
 export type HttpMode = 'keep-alive' | 'server-close' | 'close';
 
@@ -117,4 +117,15 @@ export function serverReusable(
 ): boolean {
   if (serverClose || !lengthKnown || res.close) return false;
   return resVersion === '1.1' || res.keepAlive;
+}
+
+/**
+ * Whether a 101 answers a switch the client asked for, as haproxy 2.6.12 decides (measured; otherwise it answers 502
+ * and keeps the client connection): the request names `upgrade` in Connection and has an Upgrade field (the parser
+ * drops Upgrade from a request with a body), the response names `upgrade` in Connection, and a WebSocket switch
+ * carries Sec-WebSocket-Accept. Runs only on a 101. Pure.
+ */
+export function upgradeAgreed(req: RequestHead, reqUpgrade: boolean, res: ResponseHead, resUpgrade: boolean): boolean {
+  if (!reqUpgrade || !resUpgrade || headerValue(req.headers, 'upgrade') === undefined) return false;
+  return !hasToken(req.headers, 'upgrade', 'websocket') || headerValue(res.headers, 'sec-websocket-accept') !== undefined;
 }

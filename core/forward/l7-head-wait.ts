@@ -1,6 +1,7 @@
 // Waiting for message heads in HTTP mode (HAProxy 2.6 §4.2 timeouts, retry-on): a client's request head under
 // `timeout http-request` / `http-keep-alive` (the slowloris defence), a server's final response head under `timeout
-// server` with 1xx interim answers relayed on the way, and the `retry-on` rules for a failed wait. Forwarder threads.
+// server` (a deadline that partial heads do not push back) with 1xx interim answers relayed on the way, and the
+// `retry-on` rules for a failed wait. Forwarder threads.
 
 import type net from 'node:net';
 import type { Timeouts } from '../../config/model.js';
@@ -83,14 +84,19 @@ export interface ResponseWaitContext {
   readonly method: string;
   /** True once the client side failed (its upload, or its socket): stop waiting. */
   readonly aborted: () => boolean;
+  /** When the request body last moved to the server (performance.now()); HAProxy counts that as server activity. */
+  readonly uploadActivity: () => number;
 }
 
 /**
- * Reads the final response head from `conn` (a 101 counts as final), forwarding any other 1xx head to `client`.
- * 502 on an invalid head or a close before it (`empty` when not a byte came), 504 on `timeout server`.
- * Never rejects.
+ * Reads the final response head from `conn` (a 101 or a code under 100 counts as final), forwarding any other 1xx
+ * head to `client`. 502 on an invalid head or a close before it (`empty` when not a byte came), 504 on `timeout
+ * server`. The timeout runs from the request, a relayed 1xx or the last request body bytes sent, whichever is latest:
+ * bytes of an unfinished head do not re-arm it (measured on haproxy 2.6.12: a server dribbling its head one byte every
+ * 200 ms gets a 504 at `timeout server`). Never rejects.
  */
 export async function waitResponseHead(conn: ServerConn, client: net.Socket, ctx: ResponseWaitContext): Promise<ResponseWait> {
+  let since = performance.now();
   for (;;) {
     if (ctx.aborted()) return { kind: 'aborted' };
     if (conn.reader.size > 0) {
@@ -99,9 +105,15 @@ export async function waitResponseHead(conn: ServerConn, client: net.Socket, ctx
       if (parsed.kind === 'ok') {
         conn.reader.consume(parsed.length);
         const head = parsed.head;
-        if (head.status >= 200 || head.status === 101) return { kind: 'head', head };
+        if (head.status >= 200 || head.status < 100 || head.status === 101) return { kind: 'head', head };
+        // What came in the same read after an interim answer is judged before the interim is relayed (as haproxy
+        // 2.6.12 does): a 1xx followed by garbage (a 1xx "body") is a bare 502. Only runs when bytes follow a 1xx.
+        if (conn.reader.size > 0 && parseResponseHead(conn.reader.peek(), HEAD_LIMITS).kind === 'error') {
+          return { kind: 'error', status: 502, retryable: true };
+        }
         const interim = serializeResponseHead({ ...head, headers: lowerNames(head.headers) });
         if (!(await writeAll(client, interim, ctx.client))) return { kind: 'aborted' };
+        since = performance.now();
         continue;
       }
     }
@@ -110,8 +122,13 @@ export async function waitResponseHead(conn: ServerConn, client: net.Socket, ctx
       // Closed before a complete head: `empty` when not a byte came (retry-on empty-response, abort_keep_alive).
       return { kind: 'error', status: 502, retryable: ctx.method !== 'CONNECT', empty: conn.reader.size === 0 };
     }
-    const got = await conn.reader.wait(ctx.server, conn.reader.size > 0);
-    if (got === 'timeout') return { kind: 'error', status: 504, retryable: true };
+    let left: number | undefined;
+    if (ctx.server !== undefined) {
+      left = Math.max(since, ctx.uploadActivity()) + ctx.server - performance.now();
+      if (left <= 0) return { kind: 'error', status: 504, retryable: true };
+    }
+    // A timeout here is re-checked against the deadline above (upload progress may have moved it).
+    await conn.reader.wait(left, conn.reader.size > 0);
   }
 }
 

@@ -13,19 +13,19 @@ import { clientOrigin } from './client-origin.js';
 import { applyResponseCookie, persistedServer, persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
 import { dispatch } from './dispatch.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
-import { applyHeaderRules, lowerNames, withoutHeader, type RuleContext } from './header-rules.js';
+import { applyHeaderRules, lowerNames, type RuleContext } from './header-rules.js';
 import {
   headerValue,
-  ChunkedScanner,
   requestFraming,
   responseFraming,
   serializeRequestHead,
   serializeResponseHead,
+  withoutFramingFields,
   type HeaderField,
   type RequestHead,
   type ResponseHead,
 } from './http1-parser.js';
-import { pipeBody, type BodyOutcome } from './l7-body-pipe.js';
+import { checkBufferedChunks, pipeBody, type BodyOutcome } from './l7-body-pipe.js';
 import {
   cleanConnection,
   clientWantsCloseForRequest,
@@ -36,12 +36,13 @@ import {
   responseConnValue,
   serverReusable,
   serverWantsCloseForRequest,
+  upgradeAgreed,
   withConnection,
   type HttpMode,
 } from './l7-connection-mode.js';
 import { IdleServerPool, type ServerConn } from './l7-idle-pool.js';
 import { lingeringClose, sendEarlyError, sendReply } from './l7-replies.js';
-import { retryAllowed, waitRequestHead, waitResponseHead } from './l7-head-wait.js';
+import { HEAD_LIMITS, retryAllowed, waitRequestHead, waitResponseHead } from './l7-head-wait.js';
 import { SocketReader, writeAll } from './l7-socket-reader.js';
 import { pipeL4 } from './l4-pipe.js';
 import type { SessionEnv } from './l4-session.js';
@@ -229,15 +230,20 @@ class L7Session {
   /** One request/response exchange. Returns true when the client connection stays open for the next request. */
   private async transaction(request: RequestHead): Promise<boolean> {
     let req = request;
+    // PRI is HTTP/2's connection preface ("PRI * HTTP/2.0"): on a bind without h2 haproxy 2.6.12 answers it (any
+    // case, any target) with its proxy 400 and closes (measured with `bind … proto h1`). Hot path: one length check.
+    if (req.method.length === 3 && req.method.toUpperCase() === 'PRI') return this.sendReply(400, req, true);
     const framing = requestFraming(req);
     if (framing.kind === 'error') {
       // The parser tags `gzip, chunked` and the like with 422, as HAProxy 2.6 answers them; the rest is a 400.
       await this.sendEarlyError((framing as { readonly status?: number }).status === 422 ? 422 : 400);
       return false;
     }
-    if (framing.kind === 'chunked' && 'error' in new ChunkedScanner().push(this.reader.peek())) {
+    const chunks = framing.kind === 'chunked' ? checkBufferedChunks(this.reader.peek(), HEAD_LIMITS) : 'ok';
+    if (chunks !== 'ok') {
       // HAProxy parses the body bytes that arrived with the head before it connects: a bad chunk already there is
       // a 400 to the client and never reaches a server (tests/compat/http-malformed-e2e.test.ts).
+      if (chunks === 'too-large') return this.sendReply(400, req, true);
       await this.sendEarlyError(400);
       return false;
     }
@@ -245,15 +251,17 @@ class L7Session {
     // Until the body has gone through, the client connection cannot carry another request: an answer given before
     // then closes it (the unread body would otherwise be parsed as the next request).
     this.upload = framing.kind === 'none' ? 'done' : 'running';
+    this.uploadRefused = false;
+    this.responseStarted = false;
+    this.lastDownload = 0;
     const reqFlags = connFlags(req.headers);
-    let clientClose = clientWantsCloseForRequest(reqFlags, req.version);
-    // Transfer-Encoding with Content-Length (a smuggling shape): like HAProxy 2.6.12, the chunked framing wins,
-    // Content-Length is not forwarded, and the client connection is closed after the response.
-    const conflicting = framing.kind === 'chunked' && headerValue(req.headers, 'content-length') !== undefined;
-    if (conflicting) {
-      req = { ...req, headers: withoutHeader(req.headers, 'content-length') };
-      clientClose = true;
-    }
+    // Transfer-Encoding with Content-Length (a smuggling shape): the parser already let chunked win and dropped
+    // Content-Length; RFC 9112 §6.1 and HAProxy 2.6.12 then close the client connection after the response, so no
+    // byte after that body is ever read as another request (also under http-server-close).
+    let clientClose = clientWantsCloseForRequest(reqFlags, req.version) || req.mustClose === true;
+    // A server that sent bytes after its last response (a 304 or HEAD answer with a body, a second response) is out
+    // of step with its requests: haproxy 2.6.12 never reuses such a connection, so those bytes never answer this one.
+    if (this.server !== undefined && this.serverIdle && this.server.reader.size > 0) this.releaseServer();
     const rt = this.rt;
     const be = this.be;
     if (rt === undefined || be === undefined) return this.sendReply(503, req, clientClose);
@@ -288,13 +296,15 @@ class L7Session {
         client: this.fe.timeouts.client,
         method: req.method,
         aborted: () => this.aborted,
+        uploadActivity: () => this.lastUpload,
       });
       if (wait.kind === 'head') {
         res = wait.head;
         break;
       }
       this.releaseServer();
-      if (wait.kind === 'aborted') return false;
+      // A request body HAProxy refuses half-way (a bad chunk) gets its proxy 400 while no response has begun.
+      if (wait.kind === 'aborted') return this.uploadRefused ? this.sendReply(400, req, true) : false;
       // A request the server dropped is replayed only when safe (§4.2 retry-on): idempotent, no body to resend, and
       // retry-on names this failure (the default, conn-failure, names none of these).
       if (wait.retryable && replayable && attemptsLeft-- > 0 && retryAllowed(be.retryOn, wait.status, wait.empty === true)) continue;
@@ -308,17 +318,25 @@ class L7Session {
     const resFlags = connFlags(res.headers);
     // A protocol switch, or a CONNECT the server accepted: from here on, bytes both ways (HAProxy's tunnel mode).
     const connected = req.method === 'CONNECT' && res.status >= 200 && res.status < 300;
+    if (res.status === 101 && !upgradeAgreed(req, reqFlags.upgrade, res, resFlags.upgrade)) {
+      // A switch nobody asked for would turn this client connection into a raw pipe past all HTTP checks.
+      this.releaseServer();
+      return this.sendReply(502, req, clientClose);
+    }
     if (res.status === 101 || connected) return this.tunnel(conn, res, be);
     const resFraming = responseFraming(res, req.method);
-    if (resFraming.kind === 'error') {
+    // As for requests, HAProxy judges the chunks that came with the head before it forwards the head: 502 then.
+    if (resFraming.kind === 'error' || (resFraming.kind === 'chunked' && checkBufferedChunks(conn.reader.peek(), HEAD_LIMITS) !== 'ok')) {
       this.releaseServer();
       return this.sendReply(502, req, clientClose);
     }
     const lengthKnown = resFraming.kind !== 'until-close';
     clientClose = clientWantsCloseForResponse(clientClose, lengthKnown, this.feMode) || this.stopping;
-    const reusable = serverReusable(serverClose, resFlags, lengthKnown, res.version);
-    // A chunked response never carries Content-Length on to the client (HAProxy drops it, measured on 2.6.12).
-    let headers = cleanConnection(resFraming.kind === 'chunked' ? withoutHeader(res.headers, 'content-length') : res.headers);
+    const reusable = serverReusable(serverClose, resFlags, lengthKnown, res.version) && res.mustClose !== true;
+    // A code under 100 keeps its body framing but, as in haproxy 2.6.12, not the fields that state it (the parser
+    // strips them from 1xx and 204 already); its chunked body then goes out decoded.
+    const unchunk = res.status < 100 && resFraming.kind === 'chunked';
+    let headers = cleanConnection(res.status < 100 ? withoutFramingFields(res.headers) : res.headers);
     headers = applyHeaderRules(be.http?.response, headers, this.ruleCtx);
     headers = applyHeaderRules(this.fe.http?.response, headers, this.ruleCtx);
     // Persistence cookies after the http-response rules, as HAProxy's http_process_res_common does.
@@ -328,28 +346,37 @@ class L7Session {
       const direct = persist?.decision.status === 'valid' && persist.decision.server === conn.index;
       headers = applyResponseCookie(be.cookie, srvCfg, req, { ...res, headers }, direct);
     }
-    headers = withConnection(lowerNames(headers), responseConnValue(clientClose, res.version, req.version), resFlags.upgrade);
+    // haproxy 2.6.12 writes no Connection value on a response whose code is under 100 (measured, even when it closes).
+    const connValue = res.status < 100 ? undefined : responseConnValue(clientClose, res.version, req.version);
+    headers = withConnection(lowerNames(headers), connValue, resFlags.upgrade);
+    this.responseStarted = true;
     if (!(await writeAll(this.client, serializeResponseHead({ ...res, headers }), this.fe.timeouts.client))) {
       return false;
     }
     const slot = rt.serverSlots[conn.index];
-    const down = await pipeBody(
-      conn.reader,
-      this.client,
-      resFraming,
-      { read: be.timeouts.server, write: this.fe.timeouts.client },
-      (n) => slot?.addWide('bytesOut', n),
-    );
+    const down = await pipeBody(conn.reader, this.client, resFraming, {
+      timeouts: { read: be.timeouts.server, write: this.fe.timeouts.client },
+      onBytes: (n) => {
+        this.lastDownload = performance.now();
+        slot?.addWide('bytesOut', n);
+      },
+      ...(unchunk ? { unchunk } : {}),
+      activity: () => this.lastUpload,
+      limits: HEAD_LIMITS,
+    });
     if (down !== 'done') return false;
-    // The request body must be complete too before either connection can carry another message; a server that
-    // answered before reading it all leaves nothing to resynchronise on, so both sides close.
+    // A server may answer before the request body is all in (an early answer): as haproxy 2.6.12 does (measured), the
+    // body still goes through, within `timeout client`, and then both connections may carry the next request.
+    if (this.upload === 'running') await this.uploadEnded;
+    // A body that did not make it leaves nothing to resynchronise on: both sides close.
     if (this.upload !== 'done') {
       this.releaseServer();
       return false;
     }
     // A client that is closing takes its server connection along (measured on 2.6.12: after an HTTP/1.0 exchange
-    // without keep-alive, haproxy never reuses that server connection); otherwise it stays for the next request.
-    if (reusable && !clientClose) this.serverIdle = true;
+    // without keep-alive, haproxy never reuses that server connection); otherwise it stays for the next request,
+    // unless the server already sent more than this response.
+    if (reusable && !clientClose && conn.reader.size === 0) this.serverIdle = true;
     else this.releaseServer();
     return !clientClose;
   }
@@ -364,7 +391,10 @@ class L7Session {
     const xot = originalTo(this.fe.options, be.options, this.addrs?.dstAddress);
     if (xot !== undefined) headers.push(xot);
     // HAProxy's HTX keeps header names in lower case, so that is what servers receive.
-    return withConnection(lowerNames(headers), requestConnValue(serverClose, req.version), connFlags(req.headers).upgrade);
+    // A request that ends its connection (Transfer-Encoding with Content-Length) reaches a keep-alive server with no
+    // Connection value at all (measured on haproxy 2.6.12, HTTP/1.0 and 1.1 alike).
+    const value = req.mustClose === true && !serverClose ? undefined : requestConnValue(serverClose, req.version);
+    return withConnection(lowerNames(headers), value, connFlags(req.headers).upgrade);
   }
 
   /**
@@ -445,27 +475,47 @@ class L7Session {
       return;
     }
     this.upload = 'running';
-    const timeouts = { read: this.fe.timeouts.client, write: be.timeouts.server };
+    this.lastUpload = performance.now();
     const slot = this.rt?.serverSlots[conn.index];
-    void pipeBody(this.reader, conn.socket, framing, timeouts, (n) => slot?.addWide('bytesIn', n)).then((outcome: BodyOutcome) => {
+    const options = {
+      timeouts: { read: this.fe.timeouts.client, write: be.timeouts.server },
+      onBytes: (n: number) => {
+        this.lastUpload = performance.now();
+        slot?.addWide('bytesIn', n);
+      },
+      activity: () => this.lastDownload,
+      limits: HEAD_LIMITS,
+    };
+    this.uploadEnded = pipeBody(this.reader, conn.socket, framing, options).then((outcome: BodyOutcome) => {
       this.upload = outcome;
       // A server that stops reading is the response side's business (502/504); a failing client aborts it all.
       if (outcome !== 'done' && outcome !== 'dst-failed') {
         this.aborted = true;
         conn.socket.destroy();
-        this.client.destroy();
+        // A malformed chunk before the response began is answered 400 by the transaction (HAProxy's proxy 400).
+        if (outcome === 'bad-chunk' && !this.responseStarted) this.uploadRefused = true;
+        else this.client.destroy();
       }
     });
   }
 
-  /** The request body transfer of the current transaction. */
+  /** The request body transfer of the current transaction, and when it ends (never rejects). */
   private upload: BodyOutcome | 'running' = 'done';
-  /** The client failed during the current transaction: no answer is to be sent. */
+  private uploadEnded: Promise<void> = Promise.resolve();
+  /** The client failed during the current transaction: no answer is to be sent (but see uploadRefused). */
   private aborted = false;
+  /** The request body turned out malformed before any response byte went to the client: answer 400, then close. */
+  private uploadRefused = false;
+  /** The response head of the current transaction went (or is going) to the client. */
+  private responseStarted = false;
+  /** When request body bytes last went to the server / response bytes to the client (performance.now()). */
+  private lastUpload = 0;
+  private lastDownload = 0;
 
   /** After a 101: the response head goes out, then both connections become one byte tunnel (`timeout tunnel`). */
   private async tunnel(conn: ServerConn, res: ResponseHead, be: BackendConfig): Promise<boolean> {
-    const head = serializeResponseHead({ ...res, headers: lowerNames(res.headers) });
+    // The server's own close/keep-alive tokens are dropped, `upgrade` stays (measured on haproxy 2.6.12).
+    const head = serializeResponseHead({ ...res, headers: lowerNames(cleanConnection(res.headers)) });
     const fromServer = conn.reader.detach();
     const fromClient = this.reader.detach();
     this.client.write(fromServer.length > 0 ? Buffer.concat([head, fromServer]) : head);
@@ -492,3 +542,4 @@ class L7Session {
     return [this.be?.http, this.fe.http];
   }
 }
+

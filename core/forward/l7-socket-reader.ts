@@ -134,13 +134,13 @@ export class SocketReader {
 }
 
 /**
- * Writes `data` and, when the socket's buffer is over its high-water mark, waits for 'drain' (or close, or
- * `timeoutMs`: the peer stopped reading). Resolves true when the bytes were accepted and drained as far as needed,
- * false when the socket closed or the timeout passed. Never rejects.
+ * Writes `data` (several buffers go out corked, as one writev, no copy) and, when the socket's buffer is over its
+ * high-water mark, waits for 'drain' (or close, or `timeoutMs`: the peer stopped reading). Resolves true when the
+ * bytes were accepted and drained as far as needed, false when the socket closed or the timeout passed. Never rejects.
  */
-export function writeAll(socket: net.Socket, data: Buffer, timeoutMs: number | undefined): Promise<boolean> {
+export function writeAll(socket: net.Socket, data: Buffer | readonly Buffer[], timeoutMs: number | undefined): Promise<boolean> {
   if (socket.destroyed || !socket.writable) return Promise.resolve(false);
-  if (socket.write(data)) return Promise.resolve(true);
+  if (writeParts(socket, data)) return Promise.resolve(true);
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const done = (ok: boolean): void => {
@@ -155,4 +155,15 @@ export function writeAll(socket: net.Socket, data: Buffer, timeoutMs: number | u
     socket.on('close', onClose);
     if (timeoutMs !== undefined) timer = setTimeout(() => done(false), Math.max(1, timeoutMs));
   });
+}
+
+/** socket.write of one buffer, or of several under cork; returns the last write's answer (false: over high water). */
+function writeParts(socket: net.Socket, data: Buffer | readonly Buffer[]): boolean {
+  if (Buffer.isBuffer(data)) return socket.write(data);
+  if (data.length === 1) return socket.write(data[0] ?? Buffer.alloc(0));
+  socket.cork();
+  let ok = true;
+  for (const part of data) ok = socket.write(part);
+  socket.uncork();
+  return ok;
 }

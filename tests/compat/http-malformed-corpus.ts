@@ -80,6 +80,26 @@ export const HTTP_CORPUS: readonly CorpusCase[] = [
   c('unsafe-ascii-in-target-passes', 'GET /a"b<c>{|}^`\\ HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
   c('absolute-form', 'GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
   c('absolute-form-host-mismatch', 'GET http://b/x HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  // Issue 8 item 13: the authority and Host are compared modulo the scheme's default port, then it is dropped.
+  c('absolute-form-default-port', 'GET http://a:80/x HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
+  c('absolute-form-default-port-both', 'GET http://a:80/x HTTP/1.1\r\nHost: a:80\r\n\r\n', FORWARDED),
+  c('absolute-form-empty-port', 'GET http://a:/x HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
+  c('absolute-form-https-default-port', 'GET https://a:443/x HTTP/1.1\r\nHost: a:443\r\n\r\n', FORWARDED),
+  c('absolute-form-https-port-80', 'GET https://a:80/x HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  c('absolute-form-other-port', 'GET http://a:8080/x HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  c('absolute-form-unknown-scheme-port', 'GET ws://a:80/x HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  c('absolute-form-query-after-authority', 'GET http://a?q=1 HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  c('absolute-form-userinfo', 'GET http://u:p@a:80/x HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
+  c('absolute-form-empty-authority', 'GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n', FORWARDED),
+  c('no-scheme-target-vs-host', 'GET a:80/x HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  c('connect-without-port', 'CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
+  // Issue 8 item 7: an upgrade with a body loses Upgrade; a WebSocket key must be 24 characters.
+  c('upgrade-with-body-dropped', `${POST}Connection: Upgrade\r\nUpgrade: foo\r\nContent-Length: 5\r\n\r\nhello`, FORWARDED),
+  c('upgrade-chunked-body-dropped', `${POST}Connection: Upgrade\r\nUpgrade: foo\r\nTransfer-Encoding: chunked\r\n\r\n${BODY}`, FORWARDED),
+  c('websocket-without-key', `${GET}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`, REFUSED_400),
+  c('websocket-key-23-chars', `${GET}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${'A'.repeat(23)}\r\n\r\n`, REFUSED_400),
+  c('websocket-key-24-chars', `${GET}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${'A'.repeat(24)}\r\n\r\n`, FORWARDED),
+  c('websocket-key-without-connection-upgrade', `${GET}Upgrade: websocket\r\n\r\n`, FORWARDED),
   c('http-0.9-no-version', 'GET /\r\n\r\n', REFUSED_400),
   c('lowercase-version', 'GET / http/1.1\r\nHost: a\r\n\r\n', REFUSED_400),
   c('two-digit-major', 'GET / HTTP/11.1\r\nHost: a\r\n\r\n', REFUSED_400),
@@ -124,6 +144,13 @@ export const HTTP_CORPUS: readonly CorpusCase[] = [
   c('chunk-trailer', `${CHUNKED}5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n`, FORWARDED),
   c('chunk-trailer-no-colon', `${CHUNKED}5\r\nhello\r\n0\r\nXT\r\n\r\n`, REFUSED_400),
   c('chunk-trailer-bare-cr', `${CHUNKED}5\r\nhello\r\n0\r\nXT: 1\r2\r\n\r\n`, REFUSED_400),
+  // Issue 8 item 12: the chunk-size line must fit in the buffer (16320 bytes); sizes stop at 2^52 - 1.
+  c('chunk-extension-16316-bytes', `${CHUNKED}5;${'a'.repeat(16316)}\r\nhello\r\n0\r\n\r\n`, FORWARDED),
+  c('chunk-extension-16317-bytes', `${CHUNKED}5;${'a'.repeat(16317)}\r\nhello\r\n0\r\n\r\n`, REFUSED_400),
+  c('chunk-extension-64k', `${CHUNKED}5;${'a'.repeat(65536)}\r\nhello\r\n0\r\n\r\n`, REFUSED_400),
+  c('chunk-size-2^52-minus-1', `${CHUNKED}fffffffffffff\r\nhello`, FORWARDED),
+  c('chunk-size-2^52', `${CHUNKED}10000000000000\r\nhello`, REFUSED_400),
+  c('chunk-size-many-leading-zeros', `${CHUNKED}${'0'.repeat(100)}5\r\nhello\r\n0\r\n\r\n`, FORWARDED),
   // Limits: tune.bufsize 16384, tune.http.maxhdr 101.
   c('100-headers', manyHeaders(100), FORWARDED),
   c('101-headers', manyHeaders(101), REFUSED_400),
@@ -139,6 +166,8 @@ export interface ResponseCase {
   /** The whole response a backend sends to `GET /` before closing, Latin-1. */
   readonly raw: string;
   readonly haproxy: Verdict;
+  /** The request method, when not GET (only in HTTP_RESPONSE_ENGINE_CASES). */
+  readonly method?: string;
 }
 
 const BAD_GATEWAY: Verdict = { verdict: 'refused', status: 502 };
@@ -170,4 +199,44 @@ export const HTTP_RESPONSE_CORPUS: readonly ResponseCase[] = [
   r('te-empty-reads-until-close', `${OK_HEAD}Transfer-Encoding: \r\n\r\nok`, FORWARDED),
   r('bad-chunk-size', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
   r('204-with-content-length', 'HTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\n', FORWARDED),
+  // Issue 8 item 9: framing fields of 1xx/204 dropped, any status digits relayed (code kept modulo 2^16).
+  r('204-with-transfer-encoding', 'HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n', FORWARDED),
+  r('304-keeps-content-length', 'HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n', FORWARDED),
+  r('status-099', 'HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  r('status-5', 'HTTP/1.1 5 Odd\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  r('status-1000', 'HTTP/1.1 1000 Odd\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  r('status-65740-is-a-204', 'HTTP/1.1 65740 X\r\nContent-Length: 2\r\n\r\n', FORWARDED),
+  r('status-empty', 'HTTP/1.1 \r\nContent-Length: 2\r\n\r\nok', BAD_GATEWAY),
+  r('status-digits-then-letter', 'HTTP/1.1 200X OK\r\nContent-Length: 2\r\n\r\nok', BAD_GATEWAY),
+  r('status-after-two-spaces', 'HTTP/1.1  200 OK\r\nContent-Length: 2\r\n\r\nok', FORWARDED),
+  // Issue 8 item 12: chunked responses are re-chunked; what HAProxy refuses in a request it refuses here (502).
+  r('chunk-extension', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2;a=b\r\nok\r\n0\r\n\r\n`, FORWARDED),
+  r('chunk-lower-case-size', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n0\r\n\r\n`, FORWARDED),
+  r('chunk-lf-only', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\nok\n0\n\n`, FORWARDED),
+  r('chunk-trailers', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T:  1 \r\nX-U: 2\r\n\r\n`, FORWARDED),
+  r('chunk-two-in-one-read', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\nabc\r\n0\r\n\r\n`, FORWARDED),
+  r('chunk-extension-64k', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2;${'a'.repeat(65536)}\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
+  r('chunk-size-2^52', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n10000000000000\r\nok`, BAD_GATEWAY),
+  // Hostile pass: framing fields in other spellings.
+  r('te-two-chunked-fields', `${OK_HEAD}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, BAD_GATEWAY),
+  r('te-folded', `${OK_HEAD}Transfer-Encoding:\r\n chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, FORWARDED),
+  r('cl-plus-sign', `${OK_HEAD}Content-Length: +2\r\n\r\nok`, BAD_GATEWAY),
+  r('bare-cr-in-set-cookie', `${OK_HEAD}Set-Cookie: a=b\rX: y\r\nContent-Length: 2\r\n\r\nok`, BAD_GATEWAY),
+];
+
+/**
+ * Responses whose fate the HTTP engine decides, not the parser (an upgrade nobody asked for, a HEAD answer's body, a
+ * status under 100 whose framing fields go but still frame its body). Only the end-to-end corpus test runs them.
+ */
+export const HTTP_RESPONSE_ENGINE_CASES: readonly ResponseCase[] = [
+  r('101-to-a-plain-get', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\nRAW', BAD_GATEWAY),
+  r('101-websocket-unrequested', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n', BAD_GATEWAY),
+  { ...r('head-answer-with-body', `${OK_HEAD}Content-Length: 4\r\n\r\nevil`, FORWARDED), method: 'HEAD' },
+  r('status-099-chunked-goes-out-decoded', 'HTTP/1.1 099 Odd\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n', FORWARDED),
+  r('status-099-until-close', 'HTTP/1.1 099 Odd\r\n\r\nuntil close', FORWARDED),
+  r('cl-and-te-not-reused', `${OK_HEAD}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, FORWARDED),
+  r('200-then-extra-response', `${OK_HEAD}Content-Length: 2\r\n\r\nok${OK_HEAD}Content-Length: 4\r\n\r\nevil`, FORWARDED),
+  r('chunked-then-junk', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nJUNK`, FORWARDED),
+  r('chunk-101-trailers', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n${'X: a\r\n'.repeat(101)}\r\n`, BAD_GATEWAY),
+  r('chunk-trailer-over-the-buffer', `${OK_HEAD}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX: ${'a'.repeat(17000)}\r\n\r\n`, BAD_GATEWAY),
 ];

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ChunkedScanner, type ChunkedPush } from '../../core/forward/http1-parser.js';
+import { ChunkedScanner, newChunkSink, sinkData, type ChunkedPush } from '../../core/forward/http1-parser.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -82,10 +82,53 @@ describe('ChunkedScanner', () => {
     }
   });
 
-  test('refuses a trailer section larger than its limit', () => {
-    const s = new ChunkedScanner(64);
-    const r = s.push(b(`0\r\nX: ${'a'.repeat(100)}\r\n\r\n`));
-    assert.ok('error' in r);
+  test('refuses a trailer section larger than the input buffer (tune.bufsize 16384 less 64 spare bytes)', () => {
+    // 16320 raw bytes of trailer section fit; one more does not.
+    const fits = `0\r\nX:${' '.repeat(16320 - 7)}a\r\n\r\n`;
+    assert.deepEqual(scan(fits), { consumed: fits.length, done: true });
+    const over = `0\r\nX:${' '.repeat(16321 - 7)}a\r\n\r\n`;
+    assert.ok('error' in new ChunkedScanner().push(b(over)));
+  });
+
+  test('refuses a chunk-size line longer than 16320 bytes (measured on haproxy 2.6.12: a 64 KB extension is a 400)', () => {
+    const fits = `5;${'a'.repeat(16316)}\r\nhello\r\n0\r\n\r\n`;
+    assert.deepEqual(scan(fits, 1000), { consumed: fits.length, done: true });
+    const over = `5;${'a'.repeat(16317)}\r\nhello\r\n0\r\n\r\n`;
+    assert.ok('error' in scan(over, 1000));
+    assert.ok('error' in scan(`5;${'a'.repeat(65536)}\r\nhello\r\n0\r\n\r\n`));
+  });
+
+  test('hands out the chunk data without the framing, and the raw trailer section', () => {
+    for (const step of [BODY.length, 1, 5, 11]) {
+      const s = new ChunkedScanner();
+      let data = '';
+      for (let i = 0; i < BODY.length; i += step) {
+        const piece = b(BODY.slice(i, i + step));
+        const sink = newChunkSink();
+        s.push(piece, sink);
+        data += Buffer.concat(sinkData(piece, sink)).toString('latin1');
+      }
+      assert.equal(data, 'helloabcdefghijklmnopqrstuvwxyz', `step ${step}`);
+      assert.equal(s.trailers(), 'X-Trailer: t\r\n\r\n', `step ${step}`);
+    }
+  });
+
+  test('leaves up to two data runs in place and gathers more, short and long runs alike', () => {
+    const one = b(`${(1000).toString(16)}\r\n${'L'.repeat(1000)}`);
+    const sink = newChunkSink();
+    new ChunkedScanner().push(one, sink);
+    assert.equal(sink.copy, undefined);
+    assert.equal(Buffer.concat(sinkData(one, sink)).toString('latin1'), 'L'.repeat(1000));
+    const two = b('3\r\nabc\r\n2\r\nde');
+    const kept = newChunkSink();
+    new ChunkedScanner().push(two, kept);
+    assert.equal(kept.copy, undefined);
+    assert.deepEqual(sinkData(two, kept).map((d) => d.toString('latin1')), ['abc', 'de']);
+    const several = b(`3\r\nabc\r\n${(100).toString(16)}\r\n${'M'.repeat(100)}\r\n1;x\r\nz\r\n0\r\n\r\n`);
+    const gathered = newChunkSink();
+    assert.deepEqual(new ChunkedScanner().push(several, gathered), { consumed: several.length, done: true });
+    assert.notEqual(gathered.copy, undefined);
+    assert.equal(Buffer.concat(sinkData(several, gathered)).toString('latin1'), `abc${'M'.repeat(100)}z`);
   });
 
   test('skips a large chunk without inspecting its bytes', () => {

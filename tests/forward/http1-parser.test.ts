@@ -9,6 +9,7 @@ import {
   headerValues,
   parseRequestHead,
   parseResponseHead,
+  parseTrailerSection,
   serializeRequestHead,
   serializeResponseHead,
   type HeadResult,
@@ -111,6 +112,31 @@ describe('parseRequestHead', () => {
     assert.equal(headerValue(te.head.headers, 'transfer-encoding'), 'chunked');
   });
 
+  // Issue 8 item 3: the session closes the client after such a request; the flag is how it knows (the field is gone).
+  test('marks a request or response with both Transfer-Encoding and Content-Length as mustClose, and only those', () => {
+    assert.equal(okRequest('POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n').head.mustClose, true);
+    assert.equal(okRequest('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n').head.mustClose, undefined);
+    assert.equal(okRequest('POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n').head.mustClose, undefined);
+    const res = parseResponseHead(b('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n'), LIMITS);
+    assert.ok(res.kind === 'ok');
+    assert.equal(res.head.mustClose, true);
+  });
+
+  // Issue 8 item 7, measured on haproxy 2.6.12.
+  test('drops Upgrade from a request with a body, keeps it with none, and checks WebSocket keys', () => {
+    const up = 'Connection: Upgrade\r\nUpgrade: foo\r\n';
+    assert.equal(headerValue(okRequest(`POST / HTTP/1.1\r\n${up}Content-Length: 1\r\n\r\n`).head.headers, 'upgrade'), undefined);
+    assert.equal(headerValue(okRequest(`POST / HTTP/1.1\r\n${up}Transfer-Encoding: chunked\r\n\r\n`).head.headers, 'upgrade'), undefined);
+    assert.equal(headerValue(okRequest(`POST / HTTP/1.1\r\n${up}Content-Length: 0\r\n\r\n`).head.headers, 'upgrade'), 'foo');
+    const ws = 'GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n';
+    okRequest(`${ws}Sec-WebSocket-Key: ${'k'.repeat(24)}\r\n\r\n`);
+    for (const key of ['', `Sec-WebSocket-Key: ${'k'.repeat(23)}\r\n`, `Sec-WebSocket-Key: ${'k'.repeat(24)}, x\r\n`]) {
+      assert.equal(errorOf(parseRequestHead(b(`${ws}${key}\r\n`), LIMITS)).status, 400, JSON.stringify(key));
+    }
+    // Without the Connection token it asks for no switch: nothing to check.
+    okRequest('GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n');
+  });
+
   test('refuses ambiguous framing: different lengths (400) and a coding before chunked (422)', () => {
     const two = 'POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n';
     assert.equal(errorOf(parseRequestHead(b(two), LIMITS)).status, 400);
@@ -180,17 +206,42 @@ describe('parseResponseHead', () => {
   test('answers incomplete for every strict prefix, and 400 for a bad status line', () => {
     const raw = 'HTTP/1.1 200 OK\r\nServer: x\r\n\r\n';
     for (let n = 0; n < raw.length; n++) assert.equal(parseResponseHead(b(raw.slice(0, n)), LIMITS).kind, 'incomplete');
-    for (const bad of ['HTTP/1.1 20x OK\r\n\r\n', 'HTTP/1.1 099 X\r\n\r\n', 'HTTP/1.1200 OK\r\n\r\n', 'HTTP/1.1 2000\r\n\r\n', 'ICY 200 OK\r\n\r\n']) {
+    for (const bad of ['HTTP/1.1 20x OK\r\n\r\n', 'HTTP/1.1200 OK\r\n\r\n', 'HTTP/1.1 \r\n\r\n', 'HTTP/1.1 200X Y\r\n\r\n', 'ICY 200 OK\r\n\r\n']) {
       assert.equal(errorOf(parseResponseHead(b(bad), LIMITS)).status, 400, JSON.stringify(bad));
     }
   });
 
-  test('drops the Content-Length of a 204 and of a 1xx, as HAProxy does', () => {
-    for (const line of ['HTTP/1.1 204 No Content', 'HTTP/1.1 100 Continue']) {
-      const r = parseResponseHead(b(`${line}\r\nContent-Length: 2\r\nX: y\r\n\r\n`), LIMITS);
-      assert.ok(r.kind === 'ok');
-      assert.deepEqual(r.head.headers, [{ name: 'X', value: 'y' }]);
+  // Issue 8 item 9: haproxy 2.6.12 relays `099`, `5`, `1000` and `99999999999` status lines as they are, and keeps the
+  // code modulo 2^16 (a `65740` is treated as a 204); these used to be refused (a 502 the server never caused).
+  test('accepts any number of status digits, keeps them as sent, and reads the code modulo 2^16 as HAProxy does', () => {
+    const cases: [string, number, string | undefined][] = [
+      ['099', 99, '099'],
+      ['5', 5, '5'],
+      ['1000', 1000, '1000'],
+      ['99999999999', 99999999999 % 65536, '99999999999'],
+      ['65740', 204, '65740'],
+      ['200', 200, undefined],
+    ];
+    for (const [digits, status, text] of cases) {
+      const r = parseResponseHead(b(`HTTP/1.1 ${digits} X\r\nContent-Length: 2\r\n\r\n`), LIMITS);
+      assert.ok(r.kind === 'ok', digits);
+      assert.equal(r.head.status, status, digits);
+      assert.equal(r.head.statusText, text, digits);
+      assert.equal(serializeResponseHead(r.head).toString('latin1').split('\r\n')[0], `HTTP/1.1 ${digits} X`);
     }
+  });
+
+  test('drops the Content-Length and Transfer-Encoding of a 204 and of a 1xx, as HAProxy does (a 304 keeps them)', () => {
+    for (const line of ['HTTP/1.1 204 No Content', 'HTTP/1.1 100 Continue', 'HTTP/1.1 101 Switching Protocols']) {
+      for (const framing of ['Content-Length: 2', 'Transfer-Encoding: chunked']) {
+        const r = parseResponseHead(b(`${line}\r\n${framing}\r\nX: y\r\n\r\n`), LIMITS);
+        assert.ok(r.kind === 'ok');
+        assert.deepEqual(r.head.headers, [{ name: 'X', value: 'y' }], `${line} ${framing}`);
+      }
+    }
+    const notModified = parseResponseHead(b('HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n'), LIMITS);
+    assert.ok(notModified.kind === 'ok');
+    assert.equal(notModified.head.headers.length, 1);
   });
 
   test('refuses a response whose Transfer-Encoding names another coding', () => {
@@ -201,6 +252,23 @@ describe('parseResponseHead', () => {
     const r = parseResponseHead(b('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'), LIMITS);
     assert.ok(r.kind === 'ok');
     assert.deepEqual(r.head.headers, [{ name: 'Transfer-Encoding', value: 'chunked' }]);
+  });
+});
+
+describe('parseTrailerSection', () => {
+  test('re-serialises trailers as HAProxy forwards them: lower-case names, folds joined, CRLF', () => {
+    assert.equal(parseTrailerSection('\r\n', LIMITS), '\r\n');
+    assert.equal(parseTrailerSection('\n', LIMITS), '\r\n');
+    assert.equal(parseTrailerSection('X-T:  1 \r\n 2\r\nX-U:3\n\n', LIMITS), 'x-t: 1    2\r\nx-u: 3\r\n\r\n');
+  });
+
+  test('refuses more than 100 trailer fields and a section over 15311 parsed bytes (measured on haproxy 2.6.12)', () => {
+    const fields = (n: number): string => `${'X: a\r\n'.repeat(n)}\r\n`;
+    assert.equal(typeof parseTrailerSection(fields(100), LIMITS), 'string');
+    assert.notEqual(typeof parseTrailerSection(fields(101), LIMITS), 'string');
+    // One field costs 8 + name + value, the end mark 8: `X-A` with 15292 value bytes is exactly 15311.
+    assert.equal(typeof parseTrailerSection(`X-A: ${'a'.repeat(15292)}\r\n\r\n`, LIMITS), 'string');
+    assert.notEqual(typeof parseTrailerSection(`X-A: ${'a'.repeat(15293)}\r\n\r\n`, LIMITS), 'string');
   });
 });
 

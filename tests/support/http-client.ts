@@ -108,6 +108,21 @@ export class RawHttpConnection {
     return { status, head: headText, headers, body };
   }
 
+  /**
+   * Every byte received from now on (Latin-1) until the peer closes, `done(bytes)` says the exchange is over, or
+   * `timeoutMs` passes; `closed` tells which. Never rejects.
+   */
+  async readUntil(timeoutMs: number, done: (bytes: string) => boolean = () => false): Promise<{ bytes: string; closed: boolean }> {
+    const deadline = Date.now() + timeoutMs;
+    const text = (): string => this.buf.toString('latin1');
+    while (!this.ended && !done(text()) && Date.now() < deadline) {
+      await this.more(deadline, 'readUntil').catch(() => undefined);
+    }
+    const bytes = text();
+    this.buf = Buffer.alloc(0);
+    return { bytes, closed: this.ended };
+  }
+
   /** Resolves once the peer has closed (bytes still unread are dropped); rejects after timeoutMs. */
   async waitClosed(timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

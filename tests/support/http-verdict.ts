@@ -7,12 +7,59 @@ import type { Verdict } from '../compat/http-malformed-corpus.js';
 
 export interface HttpRecorder {
   readonly port: number;
-  /** Bytes (Latin-1) each backend connection received, in accept order; cleared by `reset()`. */
+  /**
+   * Bytes (Latin-1) each backend connection received since `reset()`, in accept order; a connection that received
+   * nothing since then is left out (a proxy may hold an idle connection open, or open one and send nothing).
+   */
   received(): string[];
+  /** Forgets what was received so far; connections still open are recorded afresh (a proxy may reuse them). */
   reset(): void;
   /** The raw response (Latin-1) sent once a head has arrived; default a 200 with `Connection: close`. */
   setAnswer(raw: string): void;
+  /**
+   * Replaces the fixed answer by `script`, called after every read on every connection (undefined restores the fixed
+   * answer). For servers that answer several requests on one connection, dribble, or answer early.
+   */
+  setScript(script: RecorderScript | undefined): void;
   close(): Promise<void>;
+}
+
+/** One backend connection as a RecorderScript sees it. */
+export interface RecorderConn {
+  readonly socket: Socket;
+  /** Everything this connection received so far (Latin-1). */
+  readonly received: string;
+  /** Free for the script: e.g. how many requests it answered on this connection. */
+  answered: number;
+}
+
+export type RecorderScript = (conn: RecorderConn) => void;
+
+/**
+ * Request lines ("METHOD target HTTP/x.y", upper-case method) in what a backend received, in order: one per request
+ * head. Not anchored to a line start: a request pipelined right after a body follows its last byte.
+ */
+export function requestLines(received: string): string[] {
+  return [...received.matchAll(/([A-Z]+ [^ \r\n]+ HTTP\/\d\.\d)\r?\n/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * A RecorderScript that answers every request head on a connection in turn with `answer(requestLine, index)`, and
+ * ends the connection after an answer when `closeAfter` says so.
+ */
+export function answerEachRequest(
+  answer: (requestLine: string, index: number) => string,
+  closeAfter: (requestLine: string, index: number) => boolean = () => false,
+): RecorderScript {
+  return (c) => {
+    const lines = requestLines(c.received);
+    while (c.answered < lines.length) {
+      const line = lines[c.answered] ?? '';
+      const index = c.answered++;
+      c.socket.write(Buffer.from(answer(line, index), 'latin1'));
+      if (closeAfter(line, index)) c.socket.end();
+    }
+  };
 }
 
 const DEFAULT_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok';
@@ -22,16 +69,34 @@ const DEFAULT_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: clos
  * `200` with `Connection: close` and a 2-byte body (or the answer set with `setAnswer`), then closes.
  */
 export async function startHttpRecorder(): Promise<HttpRecorder> {
-  let records: { bytes: string }[] = [];
+  let records: { bytes: string; socket: Socket }[] = [];
   let answer = DEFAULT_ANSWER;
+  let script: RecorderScript | undefined;
   const live = new Set<Socket>();
   const server = createServer((sock) => {
     live.add(sock);
-    const rec = { bytes: '' };
+    let rec = { bytes: '', socket: sock };
     records.push(rec);
+    // Everything the connection received (the script counts requests on it), whatever reset() did since.
+    let all = '';
     let answered = false;
+    const conn: RecorderConn = {
+      socket: sock,
+      get received() {
+        return all;
+      },
+      answered: 0,
+    };
     sock.on('data', (d: Buffer) => {
-      rec.bytes += d.toString('latin1');
+      const text = d.toString('latin1');
+      all += text;
+      // reset() may have replaced the record of this still-open connection.
+      rec = records.find((r) => r.socket === sock) ?? rec;
+      rec.bytes += text;
+      if (script !== undefined) {
+        if (!sock.destroyed) script(conn);
+        return;
+      }
       if (!answered && /\r?\n\r?\n/.test(rec.bytes)) {
         answered = true;
         // Let the body that came with the head arrive too before closing (the proxy sends it right after).
@@ -47,12 +112,15 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
   if (addr === null || typeof addr === 'string') throw new Error('recorder has no port');
   return {
     port: addr.port,
-    received: () => records.map((r) => r.bytes),
+    received: () => records.filter((r) => r.bytes !== '').map((r) => r.bytes),
     reset: () => {
-      records = [];
+      records = records.filter((r) => live.has(r.socket)).map((r) => ({ bytes: '', socket: r.socket }));
     },
     setAnswer: (raw) => {
       answer = raw;
+    },
+    setScript: (next) => {
+      script = next;
     },
     close: async () => {
       for (const s of live) s.destroy();
