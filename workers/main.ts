@@ -1,6 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // orcalb's main thread: the CLI (`orcalb -f haproxy.cfg --threads 12`, `orcalb -c -f FILE`), config loading, the
 // shared buffer, the supervisor, privilege drop and signals (SIGTERM/SIGINT graceful, a second one hard).
+// The shebang bounds the main thread's young generation as workers/spawn.ts bounds the other threads' (its
+// YOUNG_GENERATION_MB is three semi-spaces); run as `node dist/workers/main.js`, pass the flag yourself.
 
 import os from 'node:os';
 import { createInterface } from 'node:readline';

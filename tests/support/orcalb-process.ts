@@ -22,6 +22,8 @@ export interface OrcalbOptions {
   readonly env?: Record<string, string>;
   /** Extra arguments after the generated ones. */
   readonly args?: readonly string[];
+  /** Node options before the script, e.g. ['--import', preload] (a test-only preload runs in every thread). */
+  readonly nodeArgs?: readonly string[];
   /** Name of the temp config file (shows in `[file:line]` messages); default orcalb.cfg. */
   readonly fileName?: string;
 }
@@ -58,7 +60,7 @@ process.once('exit', () => {
 });
 
 /**
- * Writes configText to a temp file and starts `node dist/workers/main.js -f FILE [--threads N] [--accept M] …`.
+ * Writes configText to a temp file and starts `node [nodeArgs] dist/workers/main.js -f FILE [--threads N] [--accept M] …`.
  * Resolves once stderr shows `orcalb ready`; rejects (after killing the child) if it exits or stays silent for 15 s,
  * with its stderr in the error message. Test-thread only.
  */
@@ -69,7 +71,7 @@ export async function startOrcalb(configText: string, opts: OrcalbOptions = {}):
   const file = join(dir, opts.fileName ?? 'orcalb.cfg');
   await writeFile(file, configText, { mode: 0o644 });
 
-  const args = [ORCALB_MAIN, '-f', file];
+  const args = [...(opts.nodeArgs ?? []), ORCALB_MAIN, '-f', file];
   if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
   if (opts.accept !== undefined) args.push('--accept', opts.accept);
   args.push(...(opts.args ?? []));
