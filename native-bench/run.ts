@@ -84,6 +84,10 @@ async function runBench(opts: BenchOptions): Promise<number> {
   return leftovers.length === 0 ? 0 : 1;
 }
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${BENCH_USAGE}\n`);
+  process.exit(0);
+}
 let options: BenchOptions;
 try {
   options = parseBenchOptions(process.argv.slice(2), (await import('node:os')).availableParallelism(), join(BENCH_DIR, 'results'));

@@ -11,9 +11,9 @@ export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker';
  * The young generation of every thread, in MiB (measured in native-bench/README.md, "Memory"). Left alone, V8 sizes
  * it from the machine's memory (192 MiB per isolate with 16 GiB or more), and a thread that once saw a burst keeps
  * its 128 MiB new space resident for good: Node runs no idle-time GC. V8 makes the new space two thirds of this
- * (two semi-spaces of 16 MiB): at 48, 32 MiB per thread, for ≤ 3 % more GC time per request than unbounded (24 cost
- * ~10 % in a connection storm). The main thread gets the same semi-space from main.ts's shebang
- * (`--max-semi-space-size=16`); a test holds the two together.
+ * (two semi-spaces of 16 MiB): at 48, 32 MiB per thread, for ≤ 2 % more forwarder CPU per request than unbounded
+ * in steady load and ~8 % in a 1,000-connection storm (at 24: ~27 %). The main thread gets the same semi-space
+ * from main.ts's shebang (`--max-semi-space-size=16`); a test holds the two together.
  */
 export const YOUNG_GENERATION_MB = 48;
 

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeTcpPort } from '../../tests/support/haproxy-process.js';
+import { MEMPROBE_LISTENING, MEMPROBE_PORT_ENV } from '../memory-probe-client.js';
 import { haproxyConfigText } from './haproxy-config.js';
 import type { SubjectLauncher } from './subject.js';
 
@@ -24,6 +25,7 @@ export function shebangNodeFlags(firstLine: string): string[] {
 
 /** The issue-2 engine's warning for a proxy in `mode http`: it forwards such proxies as TCP. */
 const NO_HTTP_MODE = /HTTP mode is not implemented/;
+const MEMORY_PROBE = join(dirname(fileURLToPath(import.meta.url)), '../memory-probe.js');
 
 export const orcalbLauncher: SubjectLauncher = {
   name: 'orcalb',
@@ -36,7 +38,11 @@ export const orcalbLauncher: SubjectLauncher = {
     const file = join(env.tmpDir, `orcalb-${port}.cfg`);
     writeFileSync(file, haproxyConfigText(spec, port));
     const binFlags = shebangNodeFlags(readFileSync(MAIN, 'utf8').split('\n', 1)[0] ?? '');
-    const nodeFlags = [...binFlags, ...(env.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${env.cpuProfDir}`])];
+    const nodeFlags = [
+      ...binFlags,
+      ...(env.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${env.cpuProfDir}`]),
+      ...(env.memoryProbe === true ? ['--expose-gc', '--import', MEMORY_PROBE] : []),
+    ];
     const child = env.group.spawn({
       name: 'orcalb',
       command: process.execPath,
@@ -44,6 +50,7 @@ export const orcalbLauncher: SubjectLauncher = {
       cpus: env.cpus,
       nofile: env.nofile,
       cwd: resolve(dirname(MAIN), '../..'),
+      ...(env.memoryProbe === true ? { env: { [MEMPROBE_PORT_ENV]: '0' } } : {}),
     });
     try {
       await child.waitFor(/orcalb ready/, 20_000);
@@ -57,12 +64,14 @@ export const orcalbLauncher: SubjectLauncher = {
       await child.stop('SIGTERM', 3000);
       return { kind: 'unsupported', note: 'orcalb has no HTTP mode yet (it warns and forwards mode http as TCP)' };
     }
+    const probeLine = env.memoryProbe === true ? await child.waitFor(MEMPROBE_LISTENING, 5000) : undefined;
     return {
       kind: 'running',
       subject: {
         name: 'orcalb',
         ports: [port],
         pid: child.pid,
+        ...(probeLine === undefined ? {} : { memoryProbePort: Number(MEMPROBE_LISTENING.exec(probeLine)?.[1]) }),
         // SIGTERM is orcalb's graceful stop: clients are gone by now, so it exits at once and writes its profiles.
         stop: async () => void (await child.stop('SIGTERM', 5000)),
       },

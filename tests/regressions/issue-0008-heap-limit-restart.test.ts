@@ -1,15 +1,15 @@
-// Issue 8, item 11: a forwarder's V8 heap is bounded on purpose (workers/spawn.ts → forwarder-pool.ts
-// resourceLimits). A forwarder that reaches the bound is ended by Node and replaced like a crashed one: its
-// connections are cut, its server slots given back (a `maxconn 2` server takes new connections), the reason logged.
-// Drives the real CLI with a test-only preload (tests/support/heap-hog-preload.ts) that fills a forwarder's heap on
-// SIGUSR2. Test-runner thread; orcalb runs as a child process.
+// Issue 8, item 11: every thread's V8 heap is bounded on purpose (workers/spawn.ts HEAP_LIMITS). A forwarder that
+// reaches its bound is ended by Node and replaced like a crashed one: its connections are cut, its server slots
+// given back (a `maxconn 2` server takes new connections), the reason logged. An acceptor that reaches its bound is
+// restarted without touching the forwarders' connections. Drives the real CLI with a test-only preload
+// (tests/support/heap-hog-preload.ts) that fills a thread's heap on SIGUSR2. Test-runner thread; orcalb is a child.
 
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectTagged, requestTag, startBackendFarm, type TaggedClient } from '../support/backend-farm.js';
-import { freeTcpPort } from '../support/haproxy-process.js';
+import { freeTcpPort, isListening } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
 
@@ -50,4 +50,33 @@ test('a forwarder that fills its heap dies at its bound (not at the 1.5 GiB the 
   for (const [i, c] of fresh.entries()) assert.equal((await c.exchange(`after-${i}\n`)).toString(), `after-${i}\n`);
   for (const c of fresh) c.destroy();
   assert.equal((await requestTag(port, 'last')).tag, 's1');
+});
+
+test('an acceptor that fills its heap is restarted: the forwarders keep their connections and accepting resumes', async (t) => {
+  const farm = await startBackendFarm(['s1']);
+  t.after(() => farm.close());
+  const port = await freeTcpPort();
+  const lb = await startOrcalb(tcpConfig(port, farm.ports()), {
+    threads: 1,
+    nodeArgs: ['--import', PRELOAD],
+    // The preload's target (tests/support/heap-hog-preload.ts): the acceptor instead of the forwarders.
+    env: { HEAP_HOG_THREAD: 'acceptor' },
+  });
+  t.after(() => lb.stop());
+  const held = await connectTagged(port);
+  t.after(() => held.destroy());
+  assert.equal((await held.exchange('before\n')).toString(), 'before\n');
+
+  lb.signal('SIGUSR2');
+  await lb.waitForStderr(/acceptor thread exited; restarting it/, 30_000);
+  assert.doesNotMatch(lb.stderr(), /heap-hog: .* lives on/);
+  // The connection lives in a forwarder: the acceptor's death does not touch it.
+  assert.equal((await held.exchange('during\n')).toString(), 'during\n');
+  assert.ok(!held.isClosed());
+
+  // The new acceptor binds again; no event says when another thread starts listening, so poll /proc (bounded).
+  for (let i = 0; i < 250 && !isListening(port); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(isListening(port), 'the restarted acceptor listens again');
+  assert.equal((await requestTag(port, 'after')).tag, 's1');
+  assert.equal((await held.exchange('still\n')).toString(), 'still\n');
 });
