@@ -45,11 +45,12 @@ function rssAnon(pid: number): number {
   }
 }
 
-async function phase(s: RunningSubject, label: string, load: WrkReport | undefined, peakFds: number, cmd = 'stats'): Promise<void> {
+async function phase(s: RunningSubject, label: string, load: WrkReport | undefined, peakFds?: number, cmd = 'stats'): Promise<void> {
   const pid = s.pid ?? 0;
   const figures = s.memoryProbePort === undefined ? undefined : await queryMemoryProbe(s.memoryProbePort, cmd);
   const rps = load === undefined ? '' : load.reqPerS.toFixed(0);
-  process.stdout.write(`| ${label} | ${(treeRss(pid) / MIB).toFixed(0)} | ${(rssAnon(pid) / MIB).toFixed(0)} | ${treeFds(pid)} | ${peakFds} | ${rps} | ${heaps(figures)} |\n`);
+  const cells = [label, (treeRss(pid) / MIB).toFixed(0), (rssAnon(pid) / MIB).toFixed(0), treeFds(pid), peakFds ?? '', rps, heaps(figures)];
+  process.stdout.write(`| ${cells.join(' | ')} |\n`);
 }
 
 const group = new ProcessGroup();
@@ -70,20 +71,27 @@ try {
   await sleep(3000);
   await phase(s, 'idle', undefined, treeFds(pid));
   // After the idle reading: the snapshot writer's buffers are malloc'd, and glibc keeps them (tens of MiB of RSS).
-  if (values.snapshots !== undefined && s.memoryProbePort !== undefined) await queryMemoryProbe(s.memoryProbePort, `snapshot ${values.snapshots}`, 60_000);
+  const snapshot = async (): Promise<void> => {
+    if (values.snapshots !== undefined && s.memoryProbePort !== undefined) {
+      await queryMemoryProbe(s.memoryProbePort, `snapshot ${values.snapshots}`, 60_000);
+    }
+  };
+  await snapshot();
   let fds = samplePeak(() => treeFds(pid));
-  const ka = await runWrk(group, { port, conns: 64, durationS: Number(values.load), threads: 1, close: false, cpus: layout.load });
+  const wrk = (conns: number, durationS: number, close: boolean): Promise<WrkReport> =>
+    runWrk(group, { port, conns, durationS, threads: 1, close, cpus: layout.load });
+  const ka = await wrk(64, Number(values.load), false);
   await phase(s, `after ${values.load} s keep-alive (64 conns)`, ka, fds.stop());
   fds = samplePeak(() => treeFds(pid));
-  const storm = await runWrk(group, { port, conns: Number(values['storm-conns']), durationS: Number(values.storm), threads: 1, close: true, cpus: layout.load });
+  const storm = await wrk(Number(values['storm-conns']), Number(values.storm), true);
   await phase(s, `after ${values.storm} s storm (${values['storm-conns']} conns, close)`, storm, fds.stop());
   await sleep(10_000);
-  await phase(s, '10 s later', undefined, 0);
+  await phase(s, '10 s later', undefined);
   await sleep(50_000);
-  await phase(s, '60 s later', undefined, 0);
+  await phase(s, '60 s later', undefined);
   if (s.memoryProbePort !== undefined) {
-    if (values.snapshots !== undefined) await queryMemoryProbe(s.memoryProbePort, `snapshot ${values.snapshots}`, 60_000);
-    await phase(s, 'after a memory-reducing GC', undefined, 0, 'gc');
+    await snapshot();
+    await phase(s, 'after a memory-reducing GC', undefined, undefined, 'gc');
   }
   await s.stop();
 } finally {

@@ -1,6 +1,6 @@
 // The bench runner's child processes: every proxy, backend and load generator is started here, pinned with
-// `taskset`, with a raised `ulimit -n` where asked, tracked by PID and stopped by PID; `leftovers()` proves none remain.
-// What is measured about them (RSS, fds) is process-figures.ts. Runs on the bench runner's main thread (run.ts).
+// `taskset`, with a raised `ulimit -n` where asked, tracked by PID and stopped by PID; `leftovers()` proves none
+// remain. What is measured about them (RSS, fds) is process-figures.ts. Bench runner main thread (run.ts).
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -30,6 +30,9 @@ function deathReason(e: unknown): string {
 export class ForwarderPool {
   readonly pool: Piscina<Handoff, void>;
   private readonly state: SharedState;
+  private readonly topology: Topology;
+  private readonly accounting: ConnAccounting;
+  private readonly logger: Logger;
   private readonly threads: number;
   private readonly restartedAt = new Map<number, number>();
   /** Live forwarders: threadId → slot, from their 'ready' reports. */
@@ -47,6 +50,9 @@ export class ForwarderPool {
     onReport: (r: ReportMessage) => void,
   ) {
     this.state = state;
+    this.topology = topology;
+    this.accounting = accounting;
+    this.logger = logger;
     this.threads = data.threads;
     this.pool = new Piscina<Handoff, void>({
       filename: new URL('./forwarder.js', import.meta.url).href,
@@ -77,29 +83,39 @@ export class ForwarderPool {
     });
     this.pool.on('workerDestroy', (dying: PiscinaWorker) => {
       // A crashed worker still names its thread here, but one Node ended itself (heap limit) already reads -1:
-      // so every remembered forwarder that is not among the pool's other threads is dead.
+      // so every remembered forwarder that is not among the pool's other threads is dead, and so is the dying
+      // one's slot when it still has a name (it may have died after claiming a slot but before reporting 'ready').
       const running = new Set(this.pool.threads.map((w) => w.threadId));
       running.delete(dying.id);
+      const dead = new Set<number>();
       for (const [threadId, t] of this.slotByThreadId) {
         if (running.has(threadId)) continue;
         this.slotByThreadId.delete(threadId);
-        // Its sockets died with it: give back what it held so counts and maxconn stay true. piscina starts a
-        // replacement, which claims the slot freed here.
-        accounting.reclaimThread(t, topology);
-        if (this.closing) continue;
-        this.restartedAt.set(t, Date.now());
-        this.lastFailure = undefined;
-        // piscina rejects the dead worker's tasks (or emits 'error') right after this event, within the same turn.
-        setImmediate(() => {
-          const why = this.lastFailure === undefined ? 'it exited' : deathReason(this.lastFailure);
-          logger.log('warning', `forwarder ${t} died: ${why}; its connections are lost, a new forwarder replaces it`);
-        });
+        dead.add(t);
       }
+      const named = dying.id === -1 ? undefined : slotOfThread(state, data.threads, dying.id);
+      if (named !== undefined) dead.add(named);
+      for (const t of dead) this.onDeath(t);
     });
     // A dying worker with no task in flight surfaces as a pool 'error'; the replacement is already on its way.
     this.pool.on('error', (e: unknown) => {
       this.lastFailure = e;
       logger.log('alert', `forwarder failed: ${String(e)}`);
+    });
+  }
+
+  /** Gives back what dead forwarder slot `t` held (its sockets died with it, so counts and maxconn stay true). */
+  private onDeath(t: number): void {
+    // piscina starts a replacement, which claims the slot freed here.
+    this.accounting.reclaimThread(t, this.topology);
+    for (const [threadId, slot] of this.slotByThreadId) if (slot === t) this.slotByThreadId.delete(threadId);
+    if (this.closing) return;
+    this.restartedAt.set(t, Date.now());
+    this.lastFailure = undefined;
+    // piscina rejects the dead worker's tasks (or emits 'error') right after workerDestroy, within the same turn.
+    setImmediate(() => {
+      const why = this.lastFailure === undefined ? 'it exited' : deathReason(this.lastFailure);
+      this.logger.log('warning', `forwarder ${t} died: ${why}; its connections are lost, a new forwarder replaces it`);
     });
   }
 

@@ -1,7 +1,8 @@
 // Issue 8, item 11: every thread's V8 heap is bounded on purpose (workers/spawn.ts HEAP_LIMITS). A forwarder that
 // reaches its bound is ended by Node and replaced like a crashed one: its connections are cut, its server slots
 // given back (a `maxconn 2` server takes new connections), the reason logged. An acceptor that reaches its bound is
-// restarted without touching the forwarders' connections. Drives the real CLI with a test-only preload
+// restarted without touching the forwarders' connections; a health checker is restarted and checks again. All three
+// fail on unbounded threads (the hog stops at 1.5 GiB and says so). Drives the real CLI with a test-only preload
 // (tests/support/heap-hog-preload.ts) that fills a thread's heap on SIGUSR2. Test-runner thread; orcalb is a child.
 
 import assert from 'node:assert/strict';
@@ -79,4 +80,25 @@ test('an acceptor that fills its heap is restarted: the forwarders keep their co
   assert.ok(isListening(port), 'the restarted acceptor listens again');
   assert.equal((await requestTag(port, 'after')).tag, 's1');
   assert.equal((await held.exchange('still\n')).toString(), 'still\n');
+});
+
+test('a health checker that fills its heap is restarted and the checks go on', async (t) => {
+  const farm = await startBackendFarm(['s1']);
+  t.after(() => farm.close());
+  const port = await freeTcpPort();
+  const lb = await startOrcalb(tcpConfig(port, farm.ports(), { serverOptions: 'check inter 100ms' }), {
+    threads: 1,
+    nodeArgs: ['--import', PRELOAD],
+    env: { HEAP_HOG_THREAD: 'health-checker' },
+  });
+  t.after(() => lb.stop());
+  await farm.waitFor(() => farm.checkConnections('s1').length > 0, 5000, 'a first health check');
+
+  lb.signal('SIGUSR2');
+  await lb.waitForStderr(/health-check thread exited; restarting it/, 30_000);
+  assert.doesNotMatch(lb.stderr(), /heap-hog: .* lives on/);
+  // Checks made after the restart line was written: the new thread probes again.
+  const since = farm.seq();
+  await farm.waitFor(() => farm.checkConnections('s1', since).length >= 2, 5000, 'health checks after the restart');
+  assert.equal((await requestTag(port, 'traffic')).tag, 's1');
 });
