@@ -1,9 +1,10 @@
 // The bench runner's child processes: every proxy, backend and load generator is started here, pinned with
-// `taskset`, with a raised `ulimit -n` where asked, tracked by PID and stopped by PID; `leftovers()` proves none remain.
-// Runs on the bench runner's main thread (native-bench/run.ts).
+// `taskset`, with a raised `ulimit -n` where asked, tracked by PID and stopped by PID; `leftovers()` proves none
+// remain. What is measured about them (RSS, fds) is process-figures.ts. Bench runner main thread (run.ts).
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { childrenOf } from './process-figures.js';
 
 export interface SpawnOptions {
   /** Shown in errors and in the leftover check. */
@@ -45,40 +46,6 @@ export function hardFdLimit(): number {
     hardLimit = text === 'unlimited' ? 1_048_576 : Number(text);
   }
   return hardLimit;
-}
-
-/** Reads VmRSS of one process in bytes; 0 when it is gone. */
-export function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] === undefined ? 0 : Number(m[1]) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-/** PIDs whose parent is `pid` (e.g. nginx workers under their master), from /proc. */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The command name in field 2 may hold spaces: the ppid is the second field after its closing ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
-}
-
-/** RSS of a process and all its descendants, in bytes (nginx: master + workers). */
-export function treeRss(pid: number): number {
-  let total = rssOf(pid);
-  for (const child of childrenOf(pid)) total += treeRss(child);
-  return total;
 }
 
 function alive(pid: number): boolean {

@@ -15,6 +15,8 @@ export interface MetricSpec {
   readonly better: 'higher' | 'lower';
   /** Context for another figure (e.g. the generator's own CPU): in the table, not in the ratio chart. */
   readonly informational?: boolean;
+  /** A figure of the subject's own process (RSS, fds): a subject that has none (`direct`) gets no row at all. */
+  readonly perProcess?: boolean;
 }
 
 export interface ResultRow {
@@ -80,6 +82,7 @@ export function rowsOf(
       };
       const outcome = outcomes.get(subject);
       const values = runs.get(subject)?.get(metric.name);
+      if (metric.perProcess === true && outcome === undefined && (values === undefined || values.every((v) => Number.isNaN(v)))) continue;
       if (outcome !== undefined || values === undefined) {
         const o = outcome ?? { status: ROW_STATUS.skipped, note: 'not run' };
         rows.push({ ...base, status: o.status, ...(o.note === undefined ? {} : { note: o.note }), runs: [] });

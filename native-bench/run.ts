@@ -17,8 +17,6 @@ import { scenariosByIds } from './scenarios/registry.js';
 import { launcherOf } from './subjects/registry.js';
 
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../native-bench');
-/** Scenarios that need wrk; without it they are reported skipped rather than failed. */
-const WRK_SCENARIOS = new Set(['l4-conn-rate', 'l7-keepalive', 'l7-close', 'thread-scaling']);
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
@@ -40,7 +38,7 @@ async function runBench(opts: BenchOptions): Promise<number> {
   try {
     for (const scenario of scenariosByIds(opts.scenarioIds)) {
       log(`== ${scenario.id}: ${scenario.title}`);
-      if (WRK_SCENARIOS.has(scenario.id) && !wrkAvailable()) {
+      if (scenario.usesWrk === true && !wrkAvailable()) {
         log('  skipped: wrk not installed (apt-get install -y wrk)');
         continue;
       }
@@ -86,6 +84,10 @@ async function runBench(opts: BenchOptions): Promise<number> {
   return leftovers.length === 0 ? 0 : 1;
 }
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${BENCH_USAGE}\n`);
+  process.exit(0);
+}
 let options: BenchOptions;
 try {
   options = parseBenchOptions(process.argv.slice(2), (await import('node:os')).availableParallelism(), join(BENCH_DIR, 'results'));

@@ -1,6 +1,7 @@
 // The forwarder pool: piscina, owned by the main thread. One task per connection, resolving when it closes; the
 // pool's balancer picks the forwarder with the fewest live connections read from the shared buffer. piscina also
-// replaces a worker that dies; we give back the dead one's shared counters. Main thread only.
+// replaces a worker that dies (a crash, or its heap bound: spawn.ts HEAP_LIMITS); we give back the dead one's shared
+// counters and log why it died. Main thread only.
 
 import { Piscina } from 'piscina';
 import { inspectorAllowed, workerExecArgv } from '../core/inspector-policy.js';
@@ -9,6 +10,7 @@ import type { ConnAccounting } from '../core/shared/conn-accounting.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { asReport, type ForwarderData, type Handoff, type ReportMessage } from './messages.js';
+import { HEAP_LIMITS } from './spawn.js';
 import { slotOfThread } from './thread-slot.js';
 
 type PoolOptions = NonNullable<ConstructorParameters<typeof Piscina>[0]>;
@@ -18,11 +20,26 @@ type PiscinaWorker = Parameters<NonNullable<PoolOptions['loadBalancer']>>[1][num
 /** Each forwarder takes every connection it is given: piscina's per-worker cap must never queue a connection. */
 const TASKS_PER_FORWARDER = 1 << 24;
 
+/** Why a forwarder died, from the error piscina hands its tasks (or its 'error' event): one line for the log. */
+function deathReason(e: unknown): string {
+  if (typeof e === 'object' && e !== null && 'code' in e && e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return `V8 heap limit reached (old generation ${HEAP_LIMITS.forwarder.maxOldGenerationSizeMb} MiB)`;
+  }
+  return String(e).split('\n')[0] ?? 'unknown';
+}
+
 export class ForwarderPool {
   readonly pool: Piscina<Handoff, void>;
   private readonly state: SharedState;
+  private readonly topology: Topology;
+  private readonly accounting: ConnAccounting;
+  private readonly logger: Logger;
   private readonly threads: number;
   private readonly restartedAt = new Map<number, number>();
+  /** Live forwarders: threadId → slot, from their 'ready' reports. */
+  private readonly slotByThreadId = new Map<number, number>();
+  /** The last task or pool error: piscina reports a death (workerDestroy) before it hands out its reason. */
+  private lastFailure: unknown;
   private closing = false;
 
   constructor(
@@ -34,6 +51,9 @@ export class ForwarderPool {
     onReport: (r: ReportMessage) => void,
   ) {
     this.state = state;
+    this.topology = topology;
+    this.accounting = accounting;
+    this.logger = logger;
     this.threads = data.threads;
     this.pool = new Piscina<Handoff, void>({
       filename: new URL('./forwarder.js', import.meta.url).href,
@@ -47,12 +67,15 @@ export class ForwarderPool {
       workerData: data,
       // As spawn.ts: no forwarder starts with an inspector flag.
       execArgv: workerExecArgv(process.execArgv, inspectorAllowed(process.env)),
+      resourceLimits: HEAP_LIMITS.forwarder,
       loadBalancer: (_task, workers) => this.leastLoaded(workers),
     });
     this.pool.on('message', (msg: unknown) => {
       const r = asReport(msg);
       if (r === undefined) return;
       if (r.type === 'ready') {
+        // The forwarder wrote its threadId into its slot before reporting: remember the pair while it is alive.
+        this.slotByThreadId.set(state.thread(r.thread).load('threadId'), r.thread);
         const since = this.restartedAt.get(r.thread);
         if (since !== undefined) {
           this.restartedAt.delete(r.thread);
@@ -61,23 +84,49 @@ export class ForwarderPool {
       }
       onReport(r);
     });
-    this.pool.on('workerDestroy', (worker: PiscinaWorker) => {
-      const t = slotOfThread(state, data.threads, worker.id);
-      if (t === undefined) return;
-      // Its sockets died with it: give back what it held so counts and maxconn stay true. piscina starts a
-      // replacement, which claims the slot freed here.
-      accounting.reclaimThread(t, topology);
-      if (this.closing) return;
-      this.restartedAt.set(t, Date.now());
-      logger.log('warning', `forwarder ${t} died; its connections are lost, a new forwarder replaces it`);
+    this.pool.on('workerDestroy', (dying: PiscinaWorker) => {
+      // A crashed worker still names its thread here, but one Node ended itself (heap limit) already reads -1:
+      // so every remembered forwarder that is not among the pool's other threads is dead, and so is the dying
+      // one's slot when it still has a name (it may have died after claiming a slot but before reporting 'ready').
+      const running = new Set(this.pool.threads.map((w) => w.threadId));
+      running.delete(dying.id);
+      const dead = new Set<number>();
+      for (const [threadId, t] of this.slotByThreadId) {
+        if (running.has(threadId)) continue;
+        this.slotByThreadId.delete(threadId);
+        dead.add(t);
+      }
+      const named = dying.id === -1 ? undefined : slotOfThread(state, data.threads, dying.id);
+      if (named !== undefined) dead.add(named);
+      for (const t of dead) this.onDeath(t);
     });
     // A dying worker with no task in flight surfaces as a pool 'error'; the replacement is already on its way.
-    this.pool.on('error', (e: unknown) => logger.log('alert', `forwarder failed: ${String(e)}`));
+    this.pool.on('error', (e: unknown) => {
+      this.lastFailure = e;
+      logger.log('alert', `forwarder failed: ${String(e)}`);
+    });
+  }
+
+  /** Gives back what dead forwarder slot `t` held (its sockets died with it, so counts and maxconn stay true). */
+  private onDeath(t: number): void {
+    // piscina starts a replacement, which claims the slot freed here.
+    this.accounting.reclaimThread(t, this.topology);
+    for (const [threadId, slot] of this.slotByThreadId) if (slot === t) this.slotByThreadId.delete(threadId);
+    if (this.closing) return;
+    this.restartedAt.set(t, Date.now());
+    this.lastFailure = undefined;
+    // piscina rejects the dead worker's tasks (or emits 'error') right after workerDestroy, within the same turn.
+    setImmediate(() => {
+      const why = this.lastFailure === undefined ? 'it exited' : deathReason(this.lastFailure);
+      this.logger.log('warning', `forwarder ${t} died: ${why}; its connections are lost, a new forwarder replaces it`);
+    });
   }
 
   /** Hands one connection over; resolves when it is closed. Never rejects (a dead forwarder loses its tasks). */
   run(handoff: Handoff): Promise<void> {
-    return this.pool.run(handoff).catch(() => undefined);
+    return this.pool.run(handoff).catch((e: unknown) => {
+      this.lastFailure = e;
+    });
   }
 
   /** The forwarder whose slot shows the fewest live connections (ties: piscina's own count, then order). */

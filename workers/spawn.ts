@@ -1,13 +1,38 @@
-// Starts the thread kinds with their workerData and turns their first report into a promise. Main thread only.
+// Starts the thread kinds with their workerData and V8 heap bounds, and turns their first report into a promise.
+// Main thread only.
 
-import { Worker, type TransferListItem } from 'node:worker_threads';
+import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { OrcaError } from '../core/errors.js';
 import { inspectorAllowed, workerExecArgv } from '../core/inspector-policy.js';
 import { asReport, type ReportMessage, type ThreadKind } from './messages.js';
 
 /**
- * A Worker running workers/<kind>.js. Its execArgv is the main thread's without inspector flags (unless
- * ORCALB_ALLOW_INSPECTOR=1), so no thread is started with a way to open the inspector.
+ * The young generation of every thread, in MiB (measured in native-bench/README.md, "Memory"). Left alone, V8 sizes
+ * it from the machine's memory (192 MiB per isolate with 16 GiB or more), and a thread that once saw a burst keeps
+ * its 128 MiB new space resident for good: Node runs no idle-time GC. V8 makes the new space two thirds of this
+ * (two semi-spaces of 16 MiB): at 48, 32 MiB per thread, for ≤ 2 % more forwarder CPU per request than unbounded
+ * in steady load and ~8 % in a 1,000-connection storm (at 24: ~27 %). The main thread gets the same semi-space
+ * from main.ts's shebang (`--max-semi-space-size=16`); a test holds the two together.
+ */
+export const YOUNG_GENERATION_MB = 48;
+
+/**
+ * Each thread's V8 heap bounds (Worker `resourceLimits`). Old generation: a bound, not a target, far above what the
+ * thread holds at its busiest (a forwarder: ~6.4 KiB per idle connection, so 1 GiB is ~160,000 of them, or ~30,000
+ * with a full 16 KiB request head each), so that only a runaway heap reaches it. Node then ends the thread
+ * (ERR_WORKER_OUT_OF_MEMORY) and it is replaced like a crashed one (forwarder-pool.ts, supervisor.ts), long before
+ * V8's default (~4 GiB per thread) would exhaust the machine. Node's process-wide flags (--max-semi-space-size,
+ * --max-old-space-size, e.g. from NODE_OPTIONS) override these.
+ */
+export const HEAP_LIMITS = {
+  forwarder: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 1024 },
+  acceptor: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 256 },
+  'health-checker': { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 128 },
+} as const satisfies Record<ThreadKind, ResourceLimits>;
+
+/**
+ * A Worker running workers/<kind>.js within its HEAP_LIMITS. Its execArgv is the main thread's without inspector
+ * flags (unless ORCALB_ALLOW_INSPECTOR=1), so no thread is started with a way to open the inspector.
  */
 export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly TransferListItem[] = []): Worker {
   return new Worker(new URL(`./${kind}.js`, import.meta.url), {
@@ -15,6 +40,7 @@ export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly 
     transferList: [...transfer],
     name: kind,
     execArgv: workerExecArgv(process.execArgv, inspectorAllowed(process.env)),
+    resourceLimits: HEAP_LIMITS[kind],
   });
 }
 

@@ -1,38 +1,31 @@
 // Scenario 6, idle connections: memory per proxied connection. Per round and subject: a fresh proxy, its RSS (whole
 // process tree) idle, then 10,000 client connections proxied to the backends and held idle, RSS again once every
 // server-side connection has arrived; (after − before) / connections. The pingora-style separate RSS scenario.
+// "RSS after" is read once the clients have closed: what the proxy keeps of 10,000 connections that are gone.
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackends, type Backends } from '../backends/backend-launcher.js';
-import { hardFdLimit, treeRss } from '../process-group.js';
-import { record, ROW_STATUS, rowsOf, type MetricSpec, type RunTable, type SubjectName, type SubjectOutcome } from '../result-model.js';
+import { hardFdLimit } from '../process-group.js';
+import { MIB, PROCESS_METRICS, samplePeak, settledRss, treeFds } from '../process-figures.js';
+import type { MetricSpec } from '../result-model.js';
 import type { RunningSubject } from '../subjects/subject.js';
-import { startSubject } from './subject-rounds.js';
+import { measureFreshPerRound } from './subject-rounds.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
 const IDLE_CLIENT = join(dirname(fileURLToPath(import.meta.url)), '../load/idle-client.js');
 const METRICS: readonly MetricSpec[] = [
   { name: 'memory per connection', unit: 'KiB', better: 'lower' },
   { name: 'RSS idle', unit: 'MiB', better: 'lower', informational: true },
+  ...PROCESS_METRICS,
 ];
-/** RSS is read after it stops moving: three reads 200 ms apart within 1 % (at most 5 s). */
-async function settledRss(pid: number): Promise<number> {
-  let last = treeRss(pid);
-  let stable = 0;
-  for (let i = 0; i < 25 && stable < 2; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    const now = treeRss(pid);
-    stable = Math.abs(now - last) <= last * 0.01 ? stable + 1 : 0;
-    last = now;
-  }
-  return last;
-}
 
-async function waitForConns(backends: Backends, want: number, timeoutMs: number): Promise<number> {
+/** Polls the backends' live connection count until it reaches `want` (up: at least, down: at most) or timeoutMs. */
+async function waitForConns(backends: Backends, want: number, timeoutMs: number, direction: 'up' | 'down' = 'up'): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  const reached = (n: number): boolean => (direction === 'up' ? n >= want : n <= want);
   let have = await backends.liveConnections();
-  while (have < want && Date.now() < deadline) {
+  while (!reached(have) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     have = await backends.liveConnections();
   }
@@ -52,60 +45,48 @@ async function measureOnce(ctx: ScenarioContext, s: RunningSubject, backends: Ba
   if (pid === undefined) throw new Error('no proxy process');
   const before = await settledRss(pid);
   const n = idleCount(ctx);
+  const fds = samplePeak(() => treeFds(pid));
   const client = ctx.group.spawn({
     name: 'idle-client', command: process.execPath, args: [IDLE_CLIENT, '--port', String(s.ports[0] ?? 0), '--conns', String(n)],
     cpus: ctx.layout.load, nofile: 65_536,
   });
+  let values: Record<string, number>;
+  let peak: number;
   try {
     const line = await client.waitFor(/^idle open \d+/, 60_000);
     const open = Number(/idle open (\d+)/.exec(line)?.[1] ?? '0');
     const arrived = await waitForConns(backends, open, 20_000);
     if (arrived < open) throw new Error(`only ${arrived} of ${open} connections reached the backends`);
     const after = await settledRss(pid);
-    return { 'memory per connection': (after - before) / open / 1024, 'RSS idle': before / (1 << 20) };
+    values = { 'memory per connection': (after - before) / open / 1024, 'RSS idle': before / MIB };
   } finally {
     client.send('close');
     await client.stop('SIGTERM', 3000);
+    peak = fds.stop();
   }
+  // Every server-side connection must be gone too before "after" means anything.
+  await waitForConns(backends, 0, 20_000, 'down');
+  return { ...values, 'fds at peak': peak, 'RSS after': (await settledRss(pid)) / MIB };
 }
 
 export const idleMemory: Scenario = {
   id: 'idle-memory',
   title: 'Idle connections: RSS per proxied connection',
   async run(ctx) {
-    const subjects = (['orcalb', 'haproxy', 'nginx'] as const).filter((s) => ctx.settings.subjects.includes(s));
     const n = idleCount(ctx);
     if (n < ctx.settings.idleConns) ctx.log(`  ${n} connections, not ${ctx.settings.idleConns}: the open-file hard limit is ${hardFdLimit()}`);
-    const caseLabel = `conns=${n}`;
-    const table: RunTable = new Map();
-    const outcomes = new Map<SubjectName, SubjectOutcome>();
     const backends = await startBackends(ctx.group, 'bulk', ctx.layout.load);
     try {
-      for (let round = 0; round < ctx.settings.rounds; round++) {
-        for (const name of subjects) {
-          if (outcomes.has(name)) continue;
-          // A fresh process per measurement: memory left over from the previous round would hide the delta.
-          const started = await startSubject(ctx, name, { mode: 'tcp', servers: backends.ports, threads: ctx.settings.threads, maxconn: n + 50 });
-          if (!('running' in started)) {
-            outcomes.set(name, started.outcome);
-            continue;
-          }
-          let values: Record<string, number> = {};
-          try {
-            values = await measureOnce(ctx, started.running, backends);
-            ctx.log(`  round ${round + 1} ${name}: ${(values['memory per connection'] ?? Number.NaN).toFixed(2)} KiB/conn`);
-          } catch (e) {
-            ctx.log(`  round ${round + 1} ${name}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`);
-          } finally {
-            await started.running.stop();
-          }
-          record(table, name, METRICS, values);
-        }
-      }
+      return await measureFreshPerRound(ctx, {
+        scenario: this.id,
+        caseLabel: `conns=${n}`,
+        spec: { mode: 'tcp', servers: backends.ports, threads: ctx.settings.threads, maxconn: n + 50 },
+        subjects: ['orcalb', 'haproxy', 'nginx'],
+        metrics: METRICS,
+        measure: (s) => measureOnce(ctx, s, backends),
+      });
     } finally {
       await backends.stop();
     }
-    for (const name of subjects) if (!table.has(name) && !outcomes.has(name)) outcomes.set(name, { status: ROW_STATUS.failed, note: 'no run' });
-    return rowsOf(this.id, caseLabel, METRICS, subjects, table, outcomes);
   },
 };

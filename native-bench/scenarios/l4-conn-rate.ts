@@ -16,6 +16,7 @@ const CONNS = 64;
 export const l4ConnRate: Scenario = {
   id: 'l4-conn-rate',
   title: 'L4 connection rate (a new connection per request, 64 concurrent)',
+  usesWrk: true,
   async run(ctx) {
     const backends = await startBackends(ctx.group, 'http', ctx.layout.load);
     try {

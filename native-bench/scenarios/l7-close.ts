@@ -16,6 +16,7 @@ const CONNS = 64;
 export const l7Close: Scenario = {
   id: 'l7-close',
   title: 'L7 connection-close requests/s (64 concurrent)',
+  usesWrk: true,
   async run(ctx) {
     const backends = await startBackends(ctx.group, 'http', ctx.layout.load);
     try {

@@ -17,6 +17,7 @@ const METRICS: readonly MetricSpec[] = [
 export const l7KeepAlive: Scenario = {
   id: 'l7-keepalive',
   title: 'L7 keep-alive requests/s, small responses',
+  usesWrk: true,
   async run(ctx) {
     const backends = await startBackends(ctx.group, 'http', ctx.layout.load);
     const rows: ResultRow[] = [];

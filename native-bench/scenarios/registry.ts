@@ -7,10 +7,11 @@ import { l4Bulk } from './l4-bulk.js';
 import { l4ConnRate } from './l4-conn-rate.js';
 import { l7Close } from './l7-close.js';
 import { l7KeepAlive } from './l7-keepalive.js';
+import { rssAfterLoad } from './rss-after-load.js';
 import type { Scenario } from './scenario.js';
 import { threadScaling } from './thread-scaling.js';
 
-export const SCENARIOS: readonly Scenario[] = [l4Bulk, l4ConnRate, l7KeepAlive, l7Close, ddbRoundTrips, idleMemory, threadScaling];
+export const SCENARIOS: readonly Scenario[] = [l4Bulk, l4ConnRate, l7KeepAlive, l7Close, ddbRoundTrips, idleMemory, rssAfterLoad, threadScaling];
 
 /** The scenarios with these ids, in suite order; throws naming the unknown ones. */
 export function scenariosByIds(ids: readonly string[]): Scenario[] {

@@ -38,6 +38,8 @@ export interface Scenario {
   /** Short id used on the command line (`--scenarios l4-bulk,idle-memory`) and in the result rows. */
   readonly id: string;
   readonly title: string;
+  /** It loads with wrk: without wrk installed the runner reports it skipped instead of running it. */
+  readonly usesWrk?: boolean;
   /** Resolves with every row of the scenario; a subject that fails is a 'failed' row, not a rejection. */
   run(ctx: ScenarioContext): Promise<ResultRow[]>;
 }

@@ -1,7 +1,8 @@
 // The interleaved measurement every throughput scenario shares: start the selected subjects on one spec, measure
-// each once per round in a fixed order (A B C, A B C, …), stop them, and turn the runs into rows with paired ratios
-// to HAProxy. Bench runner main thread.
+// each once per round in a fixed order (A B C, A B C, …) with its process figures (RSS after, fds at peak), stop
+// them, and turn the runs into rows with paired ratios to HAProxy. Bench runner main thread.
 
+import { PROCESS_METRICS, withProcessFigures } from '../process-figures.js';
 import { record, ROW_STATUS, rowsOf, type MetricSpec, type ResultRow, type RunTable, type SubjectName, type SubjectOutcome } from '../result-model.js';
 import { launcherOf } from '../subjects/registry.js';
 import type { ProxySpec, RunningSubject } from '../subjects/subject.js';
@@ -55,7 +56,7 @@ export interface InterleavedCase {
   /** Candidates in measuring order; those not selected for this pass are left out of the rows. */
   readonly subjects: readonly SubjectName[];
   readonly metrics: readonly MetricSpec[];
-  /** One measurement of one subject; a rejection records NaN for that run. */
+  /** One measurement of one subject; a rejection records NaN for that run. RSS and fds are added around it. */
   measure(subject: RunningSubject): Promise<Record<string, number>>;
 }
 
@@ -64,6 +65,7 @@ export interface InterleavedCase {
  * Never rejects for a subject's failure.
  */
 export async function measureInterleaved(ctx: ScenarioContext, c: InterleavedCase): Promise<ResultRow[]> {
+  const metrics = [...c.metrics, ...PROCESS_METRICS];
   const subjects = c.subjects.filter((s) => ctx.settings.subjects.includes(s));
   const outcomes = new Map<SubjectName, SubjectOutcome>();
   const running: RunningSubject[] = [];
@@ -81,11 +83,11 @@ export async function measureInterleaved(ctx: ScenarioContext, c: InterleavedCas
       for (const s of running) {
         let values: Record<string, number> = {};
         try {
-          values = await c.measure(s);
+          values = await withProcessFigures(s.pid, () => c.measure(s));
         } catch (e) {
           ctx.log(`  ${s.name} round ${round + 1}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`);
         }
-        record(table, s.name, c.metrics, values);
+        record(table, s.name, metrics, values);
         const primary = c.metrics[0];
         if (primary !== undefined) ctx.log(`  ${c.caseLabel} round ${round + 1} ${s.name}: ${primary.name} ${(values[primary.name] ?? Number.NaN).toFixed(1)} ${primary.unit}`);
       }
@@ -93,5 +95,39 @@ export async function measureInterleaved(ctx: ScenarioContext, c: InterleavedCas
   } finally {
     await Promise.all(running.map((s) => s.stop()));
   }
-  return rowsOf(c.scenario, c.caseLabel, c.metrics, subjects, table, outcomes, notes);
+  return rowsOf(c.scenario, c.caseLabel, metrics, subjects, table, outcomes, notes);
+}
+
+/**
+ * Runs one case of a memory scenario: a fresh subject per round and subject (memory left over from an earlier round
+ * would hide what this one adds), measured once, then stopped; the rows as measureInterleaved's. `measure` adds its
+ * own process figures (it knows when "after" is). Never rejects for a subject's failure.
+ */
+export async function measureFreshPerRound(ctx: ScenarioContext, c: InterleavedCase): Promise<ResultRow[]> {
+  const subjects = c.subjects.filter((s) => ctx.settings.subjects.includes(s));
+  const table: RunTable = new Map();
+  const outcomes = new Map<SubjectName, SubjectOutcome>();
+  for (let round = 0; round < ctx.settings.rounds; round++) {
+    for (const name of subjects) {
+      if (outcomes.has(name)) continue;
+      const started = await startSubject(ctx, name, c.spec);
+      if (!('running' in started)) {
+        outcomes.set(name, started.outcome);
+        continue;
+      }
+      let values: Record<string, number> = {};
+      try {
+        values = await c.measure(started.running);
+        const shown = c.metrics.filter((m) => m.informational !== true).map((m) => `${m.name} ${(values[m.name] ?? Number.NaN).toFixed(2)} ${m.unit}`);
+        ctx.log(`  ${c.caseLabel} round ${round + 1} ${name}: ${shown.join(', ')}`);
+      } catch (e) {
+        ctx.log(`  ${c.caseLabel} round ${round + 1} ${name}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`);
+      } finally {
+        await started.running.stop();
+      }
+      record(table, name, c.metrics, values);
+    }
+  }
+  for (const name of subjects) if (!table.has(name) && !outcomes.has(name)) outcomes.set(name, { status: ROW_STATUS.failed, note: 'no run' });
+  return rowsOf(c.scenario, c.caseLabel, c.metrics, subjects, table, outcomes);
 }

@@ -14,6 +14,7 @@ const CONNS = 64;
 export const threadScaling: Scenario = {
   id: 'thread-scaling',
   title: 'Thread scaling (L4 connection rate, 64 concurrent)',
+  usesWrk: true,
   async run(ctx) {
     const backends = await startBackends(ctx.group, 'http', ctx.layout.load);
     const rows: ResultRow[] = [];

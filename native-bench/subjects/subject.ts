@@ -26,6 +26,8 @@ export interface LaunchEnv {
   readonly nofile: number;
   /** When set, orcalb runs with `node --cpu-prof --cpu-prof-dir=DIR`. */
   readonly cpuProfDir?: string;
+  /** orcalb runs with the memory probe (memory-probe.ts) and --expose-gc: per-thread heap figures (memory-trace.ts). */
+  readonly memoryProbe?: boolean;
 }
 
 export interface RunningSubject {
@@ -36,6 +38,8 @@ export interface RunningSubject {
   readonly pid: number | undefined;
   /** A caveat to show next to the figures (e.g. how HTTP mode is handled). */
   readonly note?: string;
+  /** Where the memory probe answers (queryMemoryProbe), when it was asked for and the subject has one. */
+  readonly memoryProbePort?: number;
   stop(): Promise<void>;
 }
 

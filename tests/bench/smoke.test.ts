@@ -64,9 +64,19 @@ test('the smoke pass writes a result file with L4 bulk figures for orcalb and di
     assert.equal(row['ratioToHaproxy'], undefined);
   }
   assert.ok(!rows.some((r: unknown) => isRecord(r) && (r['subject'] === 'haproxy' || r['subject'] === 'nginx')));
+  // Every scenario reports the proxy's RSS after the run and its open fds at peak; `direct` has no process of its own.
+  for (const metric of ['RSS after', 'fds at peak']) {
+    const row: unknown = rows.find((r: unknown) => isRecord(r) && r['subject'] === 'orcalb' && r['metric'] === metric);
+    assert.ok(isRecord(row) && row['status'] === 'ok', `no ${metric} row for orcalb`);
+    const summary = row['summary'];
+    assert.ok(isRecord(summary) && typeof summary['median'] === 'number' && summary['median'] > 0, metric);
+    assert.ok(!rows.some((r: unknown) => isRecord(r) && r['subject'] === 'direct' && r['metric'] === metric));
+  }
 
   const md = await readFile(join(outDir, 'latest.md'), 'utf8');
   assert.match(md, /## l4-bulk/);
   assert.match(md, /\| c=8 \| throughput \(MB\/s\) \|/);
+  assert.match(md, /\| c=8 \| RSS after \(MiB, lower is better\) \|/);
+  assert.match(md, /\| c=8 \| fds at peak \(fds, lower is better\) \|/);
   assert.match(await readFile(join(outDir, 'latest.svg'), 'utf8'), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
 });

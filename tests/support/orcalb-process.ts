@@ -24,7 +24,8 @@ export interface OrcalbOptions {
   readonly env?: Record<string, string>;
   /** Extra arguments after the generated ones. */
   readonly args?: readonly string[];
-  /** Node's own flags, before the script (e.g. ['--inspect=127.0.0.1:0'] for the inspector guard's tests). */
+  /** Node's own flags before the script: e.g. ['--inspect=127.0.0.1:0'] for the inspector guard's tests, or
+   * ['--import', preload] (a test-only preload runs in every thread). */
   readonly nodeArgs?: readonly string[];
   /** Called with the PID as soon as the child is spawned, long before it is ready (start-up signal tests). */
   readonly onSpawn?: (pid: number) => void;
@@ -69,7 +70,7 @@ process.once('exit', () => {
 });
 
 /**
- * Writes configText to a temp file and starts `node dist/workers/main.js -f FILE [--threads N] [--accept M] …`.
+ * Writes configText to a temp file and starts `node [nodeArgs] dist/workers/main.js -f FILE [--threads N] [--accept M] …`.
  * Resolves once stderr shows `orcalb ready`; rejects (after killing the child) if it exits or stays silent for 15 s,
  * with its stderr in the error message. Test-thread only.
  */
