@@ -4,13 +4,12 @@
 // counters and log why it died. Main thread only.
 
 import { Piscina } from 'piscina';
-import { inspectorAllowed, workerExecArgv } from '../core/inspector-policy.js';
 import type { Logger } from '../core/log.js';
 import type { ConnAccounting } from '../core/shared/conn-accounting.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { asReport, type ForwarderData, type Handoff, type ReportMessage } from './messages.js';
-import { HEAP_LIMITS } from './spawn.js';
+import { HEAP_LIMITS, threadExecArgv } from './spawn.js';
 import { slotOfThread } from './thread-slot.js';
 
 type PoolOptions = NonNullable<ConstructorParameters<typeof Piscina>[0]>;
@@ -66,7 +65,7 @@ export class ForwarderPool {
       recordTiming: false,
       workerData: data,
       // As spawn.ts: no forwarder starts with an inspector flag.
-      execArgv: workerExecArgv(process.execArgv, inspectorAllowed(process.env)),
+      execArgv: threadExecArgv(),
       resourceLimits: HEAP_LIMITS.forwarder,
       loadBalancer: (_task, workers) => this.leastLoaded(workers),
     });

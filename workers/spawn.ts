@@ -30,16 +30,25 @@ export const HEAP_LIMITS = {
   'health-checker': { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 128 },
 } as const satisfies Record<ThreadKind, ResourceLimits>;
 
+/** V8 heap-size flags: process-wide (they already bound every thread), and Node refuses them in a Worker's execArgv. */
+const PROCESS_WIDE_FLAG = /^--max-(?:semi-space|old-space|young-generation)-size(?:=.*)?$/;
+
 /**
- * A Worker running workers/<kind>.js within its HEAP_LIMITS. Its execArgv is the main thread's without inspector
- * flags (unless ORCALB_ALLOW_INSPECTOR=1), so no thread is started with a way to open the inspector.
+ * execArgv for any thread (spawnThread, and the piscina pool's forwarders): the main thread's flags without
+ * inspector flags (unless ORCALB_ALLOW_INSPECTOR=1), so no thread is started with a way to open the inspector, and
+ * without the heap-size flags of the bin's shebang, which Node rejects there (ERR_WORKER_INVALID_EXEC_ARGV).
  */
+export function threadExecArgv(): string[] {
+  return workerExecArgv(process.execArgv, inspectorAllowed(process.env)).filter((a) => !PROCESS_WIDE_FLAG.test(a));
+}
+
+/** A Worker running workers/<kind>.js within its HEAP_LIMITS, with threadExecArgv(). */
 export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly TransferListItem[] = []): Worker {
   return new Worker(new URL(`./${kind}.js`, import.meta.url), {
     workerData: data,
     transferList: [...transfer],
     name: kind,
-    execArgv: workerExecArgv(process.execArgv, inspectorAllowed(process.env)),
+    execArgv: threadExecArgv(),
     resourceLimits: HEAP_LIMITS[kind],
   });
 }
