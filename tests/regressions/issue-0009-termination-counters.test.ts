@@ -187,6 +187,47 @@ const CASES: readonly Case[] = [
     serverCounts: counts({}),
   },
   {
+    name: 'httpnosrv',
+    title: 'mode http: a request no server can take (503, SC) is econ of the backend only',
+    frontend: ['  mode http'],
+    backend: ['  mode http'],
+    server: (b) => `127.0.0.1:${b.farm.port('httpnosrv')} disabled`,
+    run: async (port) => void (await watchClose(port, 'GET / HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n')),
+    backendCounts: counts({ econ: 1 }),
+    serverCounts: counts({}),
+  },
+  {
+    name: 'httprefused',
+    title: 'mode http: a request whose every connect is refused (503, SC) is one econ and wretr per retry',
+    frontend: ['  mode http'],
+    backend: ['  mode http', '  retries 1', '  timeout connect 200ms'],
+    server: (b) => `127.0.0.1:${b.deadPort}`,
+    run: async (port) => void (await watchClose(port, 'GET / HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n')),
+    backendCounts: counts({ econ: 1, wretr: 1 }),
+    serverCounts: counts({ econ: 1, wretr: 1 }),
+  },
+  {
+    name: 'storm',
+    title: '40 clients at once, every other one resetting mid-session: exactly the 20 resets count, once each',
+    server: (b) => `127.0.0.1:${b.farm.port('storm')}`,
+    async run(port) {
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const c = await connectTagged(port);
+          await c.exchange(`client ${i}\n`);
+          if (i % 2 === 0) {
+            c.reset();
+            await c.closed;
+          } else {
+            await c.end();
+          }
+        }),
+      );
+    },
+    backendCounts: counts({ cli_abrt: 20 }),
+    serverCounts: counts({ cli_abrt: 20 }),
+  },
+  {
     name: 'tunnelclirst',
     title: 'mode http: a client reset in a tunnel after a 101 (CD) is cli_abrt',
     frontend: ['  mode http', '  timeout tunnel 5s'],
