@@ -5,8 +5,11 @@
 // run the same clients through the same config. Test-runner thread; 127.0.0.1 only.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BACKEND_FIELDS, SERVER_FIELDS } from '../../core/shared/layout.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
@@ -228,6 +231,15 @@ const CASES: readonly Case[] = [
     serverCounts: counts({ cli_abrt: 20 }),
   },
   {
+    name: 'refusedstorm',
+    title: '20 clients at once against a refusing server, retries 1: econ 20 and wretr 20, nothing counted twice',
+    backend: ['  retries 1', '  timeout connect 200ms'],
+    server: (b) => `127.0.0.1:${b.deadPort}`,
+    run: async (port) => void (await Promise.all(Array.from({ length: 20 }, () => watchClose(port, 'x')))),
+    backendCounts: counts({ econ: 20, wretr: 20 }),
+    serverCounts: counts({ econ: 20, wretr: 20 }),
+  },
+  {
     name: 'tunnelclirst',
     title: 'mode http: a client reset in a tunnel after a 101 (CD) is cli_abrt',
     frontend: ['  mode http', '  timeout tunnel 5s'],
@@ -276,7 +288,8 @@ async function freePorts(n: number): Promise<number[]> {
 
 async function startHaproxyRunning(b: Backends): Promise<Running> {
   const ports = await freePorts(CASES.length);
-  const socket = `/tmp/orcalb-termination-${process.pid}-${ports[0] ?? 0}.sock`;
+  const dir = mkdtempSync(join(tmpdir(), 'orcalb-stats-'));
+  const socket = join(dir, 'stats.sock');
   const h = await startHaproxy(configText(b, ports, socket), { readyPort: ports[ports.length - 1] ?? 0 });
   const row = async (index: number, sv: string): Promise<Record<string, string>> => {
     const c = CASES[index];
@@ -297,7 +310,10 @@ async function startHaproxyRunning(b: Backends): Promise<Running> {
       throw new Error('haproxy: the session did not end within 5 s');
     },
     counters: async (index) => ({ backend: countsOf(await row(index, 'BACKEND')), server: countsOf(await row(index, 's1')) }),
-    stop: () => h.stop(),
+    async stop() {
+      await h.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
