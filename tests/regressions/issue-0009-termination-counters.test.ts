@@ -290,7 +290,10 @@ async function startHaproxyRunning(b: Backends): Promise<Running> {
   const ports = await freePorts(CASES.length);
   const dir = mkdtempSync(join(tmpdir(), 'orcalb-stats-'));
   const socket = join(dir, 'stats.sock');
-  const h = await startHaproxy(configText(b, ports, socket), { readyPort: ports[ports.length - 1] ?? 0 });
+  const h = await startHaproxy(configText(b, ports, socket), { readyPort: ports[ports.length - 1] ?? 0 }).catch((e: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
   const row = async (index: number, sv: string): Promise<Record<string, string>> => {
     const c = CASES[index];
     assert.ok(c !== undefined);
