@@ -19,7 +19,7 @@ const QUEUE_CODES: ReadonlySet<OrcaErrorCode> = new Set(['ORCA_QUEUE_TIMEOUT', '
  * The cause letter of an error: the side it is blamed on (C client, S server, I internal), lower case for a
  * timeout. Anything that is not an OrcaError is an internal error. Pure.
  */
-export function causeOf(err: unknown): string {
+function causeOf(err: unknown): string {
   if (!(err instanceof OrcaError)) return 'I';
   const letter = err.side === 'client' ? 'C' : err.side === 'server' ? 'S' : 'I';
   return TIMEOUT_CODES.has(err.code) ? letter.toLowerCase() : letter;
