@@ -2,7 +2,12 @@
 // ConfigError renders like HAProxy's parser messages: `[file:line] : 'keyword' : what is wrong (expected …)`.
 // Any thread may construct these; across threads they travel as plain { code, message, detail } objects.
 
-/** code → [side, default retryable, one-line meaning]. Side chooses the stats counter (client/server/internal). */
+/**
+ * code → [side, default retryable, one-line meaning]. The side is who the failure is blamed on, as HAProxy's
+ * termination states blame it (the first letter: C client, S server, I internal) and so chooses the stats counter
+ * (core/forward/termination.ts). retryable decides whether dispatch tries the connection again (dispatch.ts).
+ * README lists this table between the error-codes markers (tests/contracts/error-codes.test.ts).
+ */
 export const ERROR_CODES = {
   ORCA_CONFIG_SYNTAX: ['internal', false, 'the configuration text cannot be parsed'],
   ORCA_CONFIG_UNKNOWN_KEYWORD: ['internal', false, 'a keyword HAProxy 2.6 does not have in this section'],
@@ -12,25 +17,32 @@ export const ERROR_CODES = {
   ORCA_CONFIG_FILE: ['internal', false, 'a configuration file cannot be read'],
   ORCA_CONFIG_USER: ['internal', false, 'an unknown user or group'],
   ORCA_CONFIG_NOT_IMPLEMENTED: ['internal', false, 'a keyword orcalb refuses to run without, as it does not implement it yet'],
-  ORCA_CONFIG_NO_LISTENER: ['internal', false, 'the configuration opens no listener, so there is nothing to run'],
   ORCA_CLI_USAGE: ['internal', false, 'bad command-line arguments'],
   ORCA_BIND_FAILED: ['internal', false, 'a listening socket cannot be opened'],
-  ORCA_ADDON_UNAVAILABLE: ['internal', false, 'the fd-dup addon is not built; accepting with reuseport'],
   ORCA_SERVER_CONNECT_REFUSED: ['server', true, 'the server refused the connection'],
   ORCA_SERVER_CONNECT_TIMEOUT: ['server', true, 'the server did not accept within timeout connect'],
   ORCA_SERVER_CONNECT_ERROR: ['server', true, 'connecting to the server failed'],
   ORCA_SERVER_CLOSED: ['server', false, 'the server closed or reset the connection'],
   ORCA_SERVER_TIMEOUT: ['server', false, 'the server was idle past timeout server'],
   ORCA_CLIENT_TIMEOUT: ['client', false, 'the client was idle past timeout client'],
-  ORCA_CLIENT_CLOSED: ['client', false, 'the client reset the connection'],
+  ORCA_CLIENT_CLOSED: ['client', false, 'the client reset the connection, or left before a server took it'],
   ORCA_CLIENT_BAD_PROXY_HEADER: ['client', false, 'accept-proxy: the client sent no valid PROXY header'],
-  ORCA_NO_SERVER: ['internal', false, 'no server is available in the backend'],
-  ORCA_QUEUE_TIMEOUT: ['internal', false, 'the connection waited in the queue past timeout queue'],
-  ORCA_QUEUE_FULL: ['internal', false, 'the backend queue is full'],
-  ORCA_STOPPING: ['internal', false, 'orcalb is stopping'],
+  // HAProxy blames these on the server side (SC, sQ, SQ) and counts them as connection errors (econ).
+  ORCA_NO_SERVER: ['server', false, 'no server is available in the backend'],
+  ORCA_QUEUE_TIMEOUT: ['server', false, 'the connection waited in the queue past timeout queue'],
+  ORCA_QUEUE_FULL: ['server', false, 'the queue of the server the connection is bound to is full (maxqueue)'],
   ORCA_DDB_PROTOCOL: ['client', false, 'a DolphinDB message cannot be framed or decoded'],
   ORCA_INTERNAL: ['internal', false, 'an unexpected error inside orcalb'],
 } as const;
+
+/**
+ * Codes taken out of the table. None may come back with another meaning (codes are never reused); the contract test
+ * keeps new codes off this list. Removed in issue 9 because nothing ever raised them: ORCA_CONFIG_NO_LISTENER (a
+ * config without a listener is a `-c` report line and exit code 2, not an error), ORCA_ADDON_UNAVAILABLE (the
+ * missing fd-dup addon is a warning, and orcalb accepts with reuseport), ORCA_STOPPING (a stop closes sockets, and
+ * each session ends with the error of what that cut).
+ */
+export const RETIRED_ERROR_CODES = ['ORCA_CONFIG_NO_LISTENER', 'ORCA_ADDON_UNAVAILABLE', 'ORCA_STOPPING'] as const;
 
 export type OrcaErrorCode = keyof typeof ERROR_CODES;
 export type ErrorSide = 'client' | 'server' | 'internal';

@@ -1,6 +1,7 @@
 // Text forms of DolphinDB objects, as `print` shows them in a MSG chunk and as the JSON API quotes scalars:
 // NULLs print empty, BOOL prints true/false, vectors print in brackets, tables as aligned columns.
-// Pure; runs on the emulated node's thread (and in tests).
+// Pure; any thread: the DolphinDB health check quotes a script's result in its log reason with it (health
+// thread), the emulator prints with it.
 
 import { DDB_NULL, DDB_STORAGE, type DdbCell, type DdbColumnData, type DdbObject, type DdbScalarType } from './objects.js';
 

@@ -12,6 +12,7 @@ import type { ServerView } from '../shared/server-slot.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import { hasFreeSlot, takesNewcomers, type BackendRuntime } from './backend-runtime.js';
 import { connectServer } from './connect-server.js';
+import { countTermination, dispatchTermination } from './termination.js';
 
 export interface DispatchContext {
   readonly accounting: ConnAccounting;
@@ -51,59 +52,76 @@ export interface Dispatched {
 /** Picks lost to another thread taking the same last slot before falling back to the queue. */
 const MAX_PICK_RACES = 4;
 
+/** The server a failing dispatch is blamed on: the one it was connecting to, or bound to in its queue. */
+interface Blame {
+  server: number | undefined;
+}
+
 /**
  * Returns a connected (or reused) server socket with one slot of its server taken for the caller, who must call
  * accounting.serverClosed once the connection (TCP) or the transaction (HTTP) is over. Rejects with an OrcaError:
  * ORCA_NO_SERVER, ORCA_QUEUE_TIMEOUT, ORCA_QUEUE_FULL, ORCA_CLIENT_CLOSED, or the last connect error once the retries
- * are spent; no slot is held then. Never throws synchronously.
+ * (for errors that are retryable) are spent; no slot is held then. A rejection is counted here, once, in the
+ * backend's and the blamed server's stats counters (termination.ts: econ, cli_abrt, eint). Never throws synchronously.
  */
 export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Dispatched> {
-  const cfg = rt.config;
-  const tried = new Set<number>();
-  let retriesLeft = cfg.retries;
-  for (;;) {
-    if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
-    const server = await acquireSlot(rt, ctx, tried);
-    const slotIndex = rt.serverSlotIndexes[server.index] ?? 0;
-    // The slot goes to the caller with the socket; every other way out of this block gives it back.
-    let handedOver = false;
-    try {
-      const srvCfg = cfg.servers[server.index];
-      if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
-      const held = ctx.reuse?.(server.index);
-      if (held !== undefined) {
-        handedOver = true;
-        return { server: server.index, socket: held, reused: true };
-      }
-      for (;;) {
-        try {
-          const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);
+  // One async function, not a wrapper around another: this runs per HTTP request, and a second frame is a second
+  // promise on every request.
+  const blame: Blame = { server: undefined };
+  try {
+    const cfg = rt.config;
+    const tried = new Set<number>();
+    let retriesLeft = cfg.retries;
+    for (;;) {
+      blame.server = undefined;
+      if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
+      const server = await acquireSlot(rt, ctx, tried, blame);
+      blame.server = server.index;
+      const slotIndex = rt.serverSlotIndexes[server.index] ?? 0;
+      // The slot goes to the caller with the socket; every other way out of this block gives it back.
+      let handedOver = false;
+      try {
+        const srvCfg = cfg.servers[server.index];
+        if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
+        const held = ctx.reuse?.(server.index);
+        if (held !== undefined) {
           handedOver = true;
-          return { server: server.index, socket };
-        } catch (e) {
-          const err = e instanceof OrcaError ? e : new OrcaError('ORCA_SERVER_CONNECT_ERROR', String(e));
-          rt.serverSlots[server.index]?.add('connectErrors', 1);
-          rt.slot.add('connectErrors', 1);
-          if (retriesLeft <= 0) throw err;
-          retriesLeft--;
-          const direct = ctx.prefer === server.index && ctx.preferRedispatch !== undefined;
-          if (direct ? directRedispatch(ctx.preferRedispatch, retriesLeft) : shouldRedispatch(rt, server, retriesLeft)) {
-            // Another server, at once: the failed one is avoided while any other is usable.
-            tried.add(server.index);
-            rt.serverSlots[server.index]?.add('redispatches', 1);
-            rt.slot.add('redispatches', 1);
-            break;
-          }
-          // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
-          rt.serverSlots[server.index]?.add('retries', 1);
-          rt.slot.add('retries', 1);
-          await sleep(Math.min(cfg.timeouts.connect ?? 1000, 1000), undefined, { ref: false });
-          if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
+          return { server: server.index, socket: held, reused: true };
         }
+        for (;;) {
+          try {
+            const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);
+            handedOver = true;
+            return { server: server.index, socket };
+          } catch (e) {
+            const err = e instanceof OrcaError ? e : new OrcaError('ORCA_SERVER_CONNECT_ERROR', String(e));
+            // econ counts a session once, when it gives up (dispatch's catch), not every failed attempt: haproxy
+            // 2.6.12 shows econ 1 and wretr 3 for one client after `retries 3` against a refusing server.
+            if (retriesLeft <= 0 || !err.retryable) throw err;
+            retriesLeft--;
+            const direct = ctx.prefer === server.index && ctx.preferRedispatch !== undefined;
+            if (direct ? directRedispatch(ctx.preferRedispatch, retriesLeft) : shouldRedispatch(rt, server, retriesLeft)) {
+              // Another server, at once: the failed one is avoided while any other is usable.
+              tried.add(server.index);
+              rt.serverSlots[server.index]?.add('redispatches', 1);
+              rt.slot.add('redispatches', 1);
+              break;
+            }
+            // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
+            rt.serverSlots[server.index]?.add('retries', 1);
+            rt.slot.add('retries', 1);
+            await sleep(Math.min(cfg.timeouts.connect ?? 1000, 1000), undefined, { ref: false });
+            if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
+          }
+        }
+      } finally {
+        if (!handedOver) ctx.accounting.serverClosed(ctx.thread, rt.index, slotIndex);
       }
-    } finally {
-      if (!handedOver) ctx.accounting.serverClosed(ctx.thread, rt.index, slotIndex);
     }
+  } catch (e) {
+    const server = blame.server === undefined ? undefined : rt.serverSlots[blame.server];
+    countTermination(dispatchTermination(e), rt.slot, server);
+    throw e;
   }
 }
 
@@ -178,9 +196,15 @@ function queueDeadline(cfg: BackendConfig): number {
  * A server whose slot is now taken for this thread: at once when the bound server (or, unbound, one the balancer
  * picks) has a free slot and nobody waits before us, else after waiting in the queue. Rejects as dispatch does.
  */
-async function acquireSlot(rt: BackendRuntime, ctx: DispatchContext, tried: ReadonlySet<number>): Promise<ServerView> {
+async function acquireSlot(
+  rt: BackendRuntime,
+  ctx: DispatchContext,
+  tried: ReadonlySet<number>,
+  blame: Blame,
+): Promise<ServerView> {
   const be = rt.index;
   let bound = bindingOf(rt, ctx, tried);
+  blame.server = bound?.index;
   if (bound !== undefined) {
     const view = rt.view.servers[bound.index];
     if (view === undefined) throw new OrcaError('ORCA_INTERNAL', 'bound server out of range');
@@ -195,6 +219,7 @@ async function acquireSlot(rt: BackendRuntime, ctx: DispatchContext, tried: Read
         throw new OrcaError('ORCA_QUEUE_FULL', `server '${view.name}' has ${queued} requests queued (maxqueue ${maxqueue})`);
       }
       bound = undefined;
+      blame.server = undefined;
     }
   }
   if (bound === undefined) {

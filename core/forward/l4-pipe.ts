@@ -27,7 +27,10 @@ export type { PipeTimeouts } from './timeouts.js';
 export interface PipeResult {
   bytesIn: number;
   bytesOut: number;
-  /** HAProxy's 2-char TCP termination state: '--', 'cD', 'sD', 'CD', 'SD', 'ID' (or 'L' as second char). */
+  /**
+   * HAProxy's 2-char TCP termination state: '--', 'cD', 'sD', 'CD', 'SD', 'ID' (or 'L' as second char). The session
+   * hands it to countTermination (termination.ts), which turns it into the stats counters of its backend and server.
+   */
   termination: string;
   error?: OrcaError;
 }

@@ -16,6 +16,7 @@ import { dispatch } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { pipeL4 } from './l4-pipe.js';
+import { countTermination } from './termination.js';
 import { pipeTimeouts } from './timeouts.js';
 
 export interface SessionEnv {
@@ -73,10 +74,12 @@ export async function runL4Session(env: SessionEnv, client: net.Socket, fe: numb
       if (sendProxy !== 'none') {
         socket.write(sendProxy === 'v1' ? encodeProxyV1(announced) : encodeProxyV2(announced));
       }
-      await pipeL4(client, socket, pipeTimeouts(frontend.timeouts, rt.config.timeouts), {
+      const ended = await pipeL4(client, socket, pipeTimeouts(frontend.timeouts, rt.config.timeouts), {
         onBytes: (fromClient: boolean, n: number) => slot?.addWide(fromClient ? 'bytesIn' : 'bytesOut', n),
         ...(early === undefined ? {} : { initial: early }),
       });
+      // The stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint); a dispatch failure counted itself.
+      countTermination(ended.termination, rt.slot, slot);
     } finally {
       env.accounting.serverClosed(env.thread, rt.index, slotIndex);
     }

@@ -46,6 +46,7 @@ import { HEAD_LIMITS, retryAllowed, waitRequestHead, waitResponseHead } from './
 import { SocketReader, writeAll } from './l7-socket-reader.js';
 import { pipeL4 } from './l4-pipe.js';
 import type { SessionEnv } from './l4-session.js';
+import { countTermination } from './termination.js';
 import { pipeTimeouts } from './timeouts.js';
 
 /** Methods RFC 9110 §9.2.2 calls idempotent: the only ones replayed after a server failed mid-request. */
@@ -520,10 +521,12 @@ class L7Session {
     const fromClient = this.reader.detach();
     this.client.write(fromServer.length > 0 ? Buffer.concat([head, fromServer]) : head);
     const slot = this.rt?.serverSlots[conn.index];
-    await pipeL4(this.client, conn.socket, pipeTimeouts(this.fe.timeouts, be.timeouts), {
+    const ended = await pipeL4(this.client, conn.socket, pipeTimeouts(this.fe.timeouts, be.timeouts), {
       onBytes: (up: boolean, n: number) => slot?.addWide(up ? 'bytesIn' : 'bytesOut', n),
       ...(fromClient.length > 0 ? { initial: fromClient } : {}),
     });
+    // A tunnel's aborts count as a TCP session's do (haproxy 2.6.12: CD → cli_abrt, SD → srv_abrt and eresp).
+    if (this.rt !== undefined) countTermination(ended.termination, this.rt.slot, slot);
     this.releaseServer();
     return false;
   }

@@ -5,7 +5,7 @@
 
 import type { DolphinDbCheckConfig, ServerConfig } from '../../config/model.js';
 import { formatObject } from '../dolphindb/object-text.js';
-import { readPerfDict } from '../dolphindb/perf-objects.js';
+import { readPerfDict } from '../dolphindb/perf-dict.js';
 import { ReplyParser, type DdbReply } from '../dolphindb/wire-reply.js';
 import { encodeRequest, type DdbRequestBody } from '../dolphindb/wire-request.js';
 import { CHECK_STATUS } from './check-status.js';

@@ -30,10 +30,14 @@ export const SERVER_FIELDS = [
   { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'slots in use: TCP connections, HTTP transactions being served (HAProxy served/scur); what maxconn bounds' },
   { name: 'maxConnsSeen', writer: 'atomic-add', stat: 'smax', doc: 'reserved: raised with compareExchange' },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever sent to this server' },
-  { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'failed connect attempts' },
+  { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'sessions whose connection to this server failed once the retries were spent, or whose queue for it failed (termination SC/sC/SQ/sQ)' },
   { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect attempts retried on this server' },
   { name: 'redispatches', writer: 'atomic-add', stat: 'wredis', doc: 'connections moved away from this server' },
   { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'sessions/requests bound to this server (persistence, hash) waiting for its slot: the server queue, what maxqueue bounds' },
+  { name: 'clientAborts', writer: 'atomic-add', stat: 'cli_abrt', doc: 'sessions on this server the client aborted: reset, closed or timed out (termination C?/c?)' },
+  { name: 'serverAborts', writer: 'atomic-add', stat: 'srv_abrt', doc: 'sessions this server aborted in the data phase: reset or timed out (termination SD/sD/SL/sL)' },
+  { name: 'responseErrors', writer: 'atomic-add', stat: 'eresp', doc: 'responses from this server that failed: a reset or close without FIN in the data phase (SD/SL)' },
+  { name: 'internalErrors', writer: 'atomic-add', stat: 'eint', doc: 'sessions on this server that orcalb itself ended on an internal error (termination I?)' },
   { name: 'placedSinceReading', writer: 'atomic-add', doc: 'connections placed since the last load reading (dolphindb-load)' },
   { name: 'loadScore', writer: 'health', doc: 'load score ×1000 from the last getPerf() reading (dolphindb-load)' },
 ] as const satisfies readonly FieldSpec[];
@@ -51,9 +55,13 @@ export const BACKEND_FIELDS = [
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever handled' },
   { name: 'queued', writer: 'atomic-add', stat: 'qcur', doc: 'sessions/requests bound to no server waiting for any free slot: the backend queue' },
   { name: 'queueTicket', writer: 'atomic-add', doc: 'arrival tickets of the backend and server queues (one Atomics.add per waiter): queues are served oldest ticket first across threads' },
-  { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'failed connect attempts' },
+  { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'sessions that found no server, failed in a queue or failed to connect once the retries were spent (SC/sC/SQ/sQ)' },
   { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect retries' },
   { name: 'redispatches', writer: 'atomic-add', stat: 'wredis', doc: 'redispatches' },
+  { name: 'clientAborts', writer: 'atomic-add', stat: 'cli_abrt', doc: 'sessions of this backend the client aborted, with or without a server yet (C?/c?)' },
+  { name: 'serverAborts', writer: 'atomic-add', stat: 'srv_abrt', doc: 'sessions a server of this backend aborted in the data phase (SD/sD/SL/sL)' },
+  { name: 'responseErrors', writer: 'atomic-add', stat: 'eresp', doc: 'failed responses: a server reset or close without FIN in the data phase (SD/SL)' },
+  { name: 'internalErrors', writer: 'atomic-add', stat: 'eint', doc: 'sessions of this backend orcalb itself ended on an internal error (I?)' },
   { name: 'noServer', writer: 'atomic-add', doc: 'connections refused because no server was usable' },
   { name: 'released', writer: 'atomic-add', doc: 'bumped (and Atomics.notify-ed) when a server slot frees: wakes queued connections on every thread' },
   { name: 'activeServers', writer: 'health', stat: 'act', doc: 'usable non-backup servers' },
@@ -63,7 +71,9 @@ export const BACKEND_FIELDS = [
 export const FRONTEND_FIELDS = [
   { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'live client connections' },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'client connections ever accepted' },
-  { name: 'refused', writer: 'atomic-add', stat: 'dreq', doc: 'connections closed before forwarding (no server, bad PROXY header)' },
+  // No stats column: HAProxy's dreq counts deny rules, and haproxy 2.6.12 counts a session with no server in the
+  // backend's econ (measured), which the backend's connectErrors holds.
+  { name: 'refused', writer: 'atomic-add', doc: 'connections closed before forwarding: no backend, or no server' },
 ] as const satisfies readonly FieldSpec[];
 
 export const THREAD_FIELDS = [
@@ -131,7 +141,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 /** Header words: magic, version, servers, backends, frontends, threads. */
 export const HEADER_WORDS = 8;
 

@@ -5,7 +5,7 @@
 import type { Server } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startEmulatedNode, type EmulatedNode } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { startBulkServer } from './bulk-server.js';
 import { startHttpServer } from './http-server.js';
 

@@ -1,4 +1,5 @@
-// House rule: no `any` in the engine (core/), the thread entries (workers/) or the config language (config/).
+// House rule: no `any` in the engine (core/), the thread entries (workers/), the config language (config/) or the
+// DolphinDB emulator (emulator/, which lived in core/ until issue 9).
 // Without a linter that understands TypeScript 7, this scan keeps the rule honest: values from other threads,
 // files and sockets are `unknown` and parsed.
 
@@ -18,9 +19,9 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-test('core/, workers/ and config/ contain no explicit any', () => {
+test('core/, workers/, config/ and emulator/ contain no explicit any', () => {
   const offenders: string[] = [];
-  for (const dir of ['core', 'workers', 'config']) {
+  for (const dir of ['core', 'workers', 'config', 'emulator']) {
     for (const file of tsFiles(join(ROOT, dir))) {
       readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
         // Comments may say "any"; only code counts (JSDoc lines start with `*`).

@@ -16,8 +16,8 @@ import { connectDdb, within } from '../support/ddb-cluster.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
 
-const DEMO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../workers/demo.js');
-// The addresses config/examples/demo.cfg binds and workers/demo.ts prints.
+const DEMO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../emulator/demo.js');
+// The addresses config/examples/demo.cfg binds and emulator/demo.ts prints.
 const HTTP_PORT = 18800;
 const TCP_PORT = 18880;
 const NODE_PORTS = [18801, 18802, 18803, 18804];

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exampleTable, tradesTable } from '../../core/dolphindb/canned-tables.js';
+import { exampleTable, tradesTable } from '../../emulator/canned-tables.js';
 import { decodeObject } from '../../core/dolphindb/object-decoder.js';
 import { encodeObject } from '../../core/dolphindb/object-encoder.js';
 import {

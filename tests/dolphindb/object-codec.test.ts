@@ -9,7 +9,7 @@ import {
   DDB_NULL, ddbAnyVector, ddbBool, ddbDict, ddbInt, ddbLong, ddbPair, ddbScalar, ddbSet, ddbString, ddbTable,
   ddbVector, ddbVoid, type DdbCell, type DdbObject, type DdbScalarType,
 } from '../../core/dolphindb/objects.js';
-import { exampleTable } from '../../core/dolphindb/canned-tables.js';
+import { exampleTable } from '../../emulator/canned-tables.js';
 import { DdbWireError } from '../../core/dolphindb/wire-error.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

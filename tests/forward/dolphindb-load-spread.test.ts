@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startEmulatedNode, type EmulatedNode } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { pollUntil } from '../support/check-target.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { startEmulatedNode, type EmulatedNode } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BackendConfig, Config, HealthCheckConfig, ServerConfig } from '../../config/model.js';
-import { startEmulatedNode, type EmulatedNode } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { LOAD_SCORE } from '../../core/dolphindb/load-score.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
 import { captureLogger, healthConfig, pollUntil, seededState, serverConfig } from '../support/check-target.js';

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DolphinDbCheckConfig } from '../../config/model.js';
-import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../core/dolphindb/emulated-node.js';
-import { maxConnectionsMessage } from '../../core/dolphindb/node-knobs.js';
+import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../emulator/emulated-node.js';
+import { maxConnectionsMessage } from '../../emulator/node-knobs.js';
 import { CHECK_STATUS } from '../../core/health/check-status.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
 import { DEFAULT_CHECK_SCRIPT, probeDolphinDb, readDolphinDbLoad } from '../../core/health/probe-dolphindb.js';

@@ -45,6 +45,8 @@ export interface BackendFarm {
   kill(name: string): Promise<void>;
   /** Listens again on the same port. */
   revive(name: string): Promise<void>;
+  /** Resets (RST, no FIN) every live connection of `name`; the listener stays. A server that aborts mid-session. */
+  reset(name: string): void;
   close(): Promise<void>;
 }
 
@@ -201,6 +203,9 @@ export async function startBackendFarm(
       const srv = get(name);
       if (srv.server === undefined) await listen(srv);
     },
+    reset(name) {
+      for (const s of get(name).live) s.resetAndDestroy();
+    },
     async close() {
       await Promise.all([...servers.values()].map(shut));
     },
@@ -220,6 +225,8 @@ export interface TaggedClient {
   /** Half-closes; resolves once the other side has closed too, rejects if it has not after timeoutMs. */
   end(timeoutMs?: number): Promise<void>;
   destroy(): void;
+  /** Aborts with a reset (RST) instead of a FIN: a client that crashes or is killed mid-session. */
+  reset(): void;
 }
 
 /**
@@ -301,6 +308,7 @@ export function connectTagged(port: number, timeoutMs = 5000): Promise<TaggedCli
         return Promise.race([closedP, late]).finally(() => clearTimeout(t));
       },
       destroy: () => sock.destroy(),
+      reset: () => sock.resetAndDestroy(),
     });
   });
 }

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { DDB, DdbDatabaseError, type DdbMessage } from 'dolphindb';
-import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../emulator/emulated-node.js';
 
 export interface DdbCluster {
   readonly nodes: readonly EmulatedNode[];

@@ -1,6 +1,7 @@
-// Runs the HTTP engine (runL7Session) in the test process on a hand-built Config: one `mode http` frontend listening
-// on 127.0.0.1 in front of one backend, with a real shared buffer. For settings whose config keywords are parsed by
-// another part of orcalb (http-request rules, errorfile, originalto, retry-on, cookie). Test-runner thread.
+// Runs orcalb's session engines in the test process, with a real shared buffer the test can read: startL7Harness on a
+// hand-built Config (one `mode http` frontend in front of one backend, for settings whose config keywords are parsed
+// by another part of orcalb: http-request rules, errorfile, originalto, retry-on, cookie), serveConfig on any Config
+// (each frontend served by the engine of its mode, as a forwarder thread does). Test-runner thread.
 
 import net from 'node:net';
 import type {
@@ -14,7 +15,7 @@ import type {
   Timeouts,
 } from '../../config/model.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
-import type { SessionEnv } from '../../core/forward/l4-session.js';
+import { runL4Session, type SessionEnv } from '../../core/forward/l4-session.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
@@ -97,6 +98,24 @@ export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
     frontends: [frontend],
     backends: [backend],
   };
+  const served = await serveConfig(config);
+  return { port: served.ports[0] ?? 0, logger: served.logger, state: served.state, close: served.close };
+}
+
+export interface ServedConfig {
+  /** The port each frontend listens on (its first bind; port 0 there means an ephemeral one), in config order. */
+  readonly ports: readonly number[];
+  readonly logger: CapturedLogger;
+  readonly state: SharedState;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves every frontend of `config` on its first bind address (127.0.0.1 in tests) with runL7Session (`mode http`)
+ * or runL4Session, as one forwarder thread (thread 0) over a freshly seeded shared buffer. Close it in `after`:
+ * close() hard-stops the sessions and destroys their sockets.
+ */
+export async function serveConfig(config: Config): Promise<ServedConfig> {
   const { state, topology } = seededState(config, 1);
   const accounting = new ConnAccounting(state);
   const logger = captureLogger();
@@ -107,25 +126,33 @@ export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
     thread: 0,
     frontends: config.frontends,
     backends: buildBackends(config, state, topology),
-    backendByName: new Map([['be', 0]]),
+    backendByName: new Map(config.backends.map((b, i) => [b.name, i])),
     logger,
     stopSignal: stop.signal,
   };
   const live = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    live.add(socket);
-    accounting.clientOpened(0, 0);
-    void runL7Session(env, socket, 0, 0).finally(() => live.delete(socket));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const servers = config.frontends.map((fe, index) =>
+    net.createServer({ allowHalfOpen: true }, (socket) => {
+      live.add(socket);
+      accounting.clientOpened(0, index);
+      const run = fe.mode === 'http' ? runL7Session : runL4Session;
+      void run(env, socket, index, 0).finally(() => live.delete(socket));
+    }),
+  );
+  await Promise.all(
+    servers.map((server, index) => {
+      const bind = config.frontends[index]?.binds[0];
+      return new Promise<void>((r) => server.listen(bind?.port ?? 0, bind?.address ?? '127.0.0.1', r));
+    }),
+  );
   return {
-    port: (server.address() as net.AddressInfo).port,
+    ports: servers.map((server) => (server.address() as net.AddressInfo).port),
     logger,
     state,
     close: async () => {
       stop.abort();
       for (const s of live) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
     },
   };
 }

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, test, type TestContext } from 'node:test';
-import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../emulator/emulated-node.js';
 import { ddbInt } from '../../core/dolphindb/objects.js';
 import { encodeRequest } from '../../core/dolphindb/wire-request.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
@@ -136,7 +136,7 @@ describe('limits, delay and load', () => {
 });
 
 describe('orcalb-ddb-node command', () => {
-  const entry = fileURLToPath(new URL('../../workers/ddb-node.js', import.meta.url));
+  const entry = fileURLToPath(new URL('../../emulator/ddb-node.js', import.meta.url));
 
   test('starts a node from flags, takes knob commands on stdin, and exits 0 on SIGTERM', async (t) => {
     const child = spawn(process.execPath, [entry, '--port', '0', '--name', 'cli1', '--proxy', 'forbid', '--load', 'cpuUsage=12'], {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { DDB, DdbDatabaseError, DdbInt, type DdbMessage } from 'dolphindb';
-import { startEmulatedNode, type EmulatedNode } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 
 let node: EmulatedNode;
 

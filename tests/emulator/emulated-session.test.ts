@@ -3,15 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { WRONG_PASSWORD, type NodeFacts } from '../../core/dolphindb/builtin-functions.js';
-import { NodeKnobs } from '../../core/dolphindb/node-knobs.js';
+import { WRONG_PASSWORD, type NodeFacts } from '../../emulator/builtin-functions.js';
+import { NodeKnobs } from '../../emulator/node-knobs.js';
 import { decodeObject } from '../../core/dolphindb/object-decoder.js';
 import { encodeObject } from '../../core/dolphindb/object-encoder.js';
 import {
   DDB_NULL, ddbAnyVector, ddbBool, ddbDict, ddbInt, ddbLong, ddbScalar, ddbString, ddbVector, type DdbObject,
 } from '../../core/dolphindb/objects.js';
-import { readPerfDict } from '../../core/dolphindb/perf-objects.js';
-import { LOGIN_REQUIRED, Session, type SessionAnswer } from '../../core/dolphindb/session.js';
+import { readPerfDict } from '../../core/dolphindb/perf-dict.js';
+import { LOGIN_REQUIRED, Session, type SessionAnswer } from '../../emulator/session.js';
 import type { DdbRequestBody } from '../../core/dolphindb/wire-request.js';
 
 function facts(knobs = new NodeKnobs(), clientAuth = false): NodeFacts {

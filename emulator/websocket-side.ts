@@ -5,9 +5,9 @@
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { answerRequest, type Delivery } from './reply-policy.js';
 import type { ConnectionRecord, NodeRuntime } from './node-runtime.js';
-import { encodeErrorReply } from './wire-reply.js';
-import { DdbWireError } from './wire-error.js';
-import { parseRequestMessage } from './wire-request.js';
+import { encodeErrorReply } from '../core/dolphindb/wire-reply.js';
+import { DdbWireError } from '../core/dolphindb/wire-error.js';
+import { parseRequestMessage } from '../core/dolphindb/wire-request.js';
 
 /** The largest message accepted, like the request limit of the binary side. */
 const MAX_PAYLOAD = 64 * 1024 * 1024;

@@ -4,11 +4,11 @@
 
 import { notAvailableMessage } from './node-knobs.js';
 import type { ConnectionRecord, NodeRuntime } from './node-runtime.js';
-import { cellText } from './object-text.js';
+import { cellText } from '../core/dolphindb/object-text.js';
 import {
   ddbScalar, type DdbCell, type DdbColumnData, type DdbObject, type DdbScalarType,
-} from './objects.js';
-import type { DdbRequestBody } from './wire-request.js';
+} from '../core/dolphindb/objects.js';
+import type { DdbRequestBody } from '../core/dolphindb/wire-request.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

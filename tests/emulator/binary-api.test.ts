@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { startEmulatedNode, type EmulatedNode } from '../../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { ddbInt, ddbString, ddbVector } from '../../core/dolphindb/objects.js';
 import { encodeRequest } from '../../core/dolphindb/wire-request.js';
 import { encodeProxyV1 } from '../../core/proxy-protocol/v1.js';

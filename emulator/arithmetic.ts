@@ -2,7 +2,7 @@
 // and string concatenation, following DolphinDB's rules (integer `/` floors, NULL in → NULL out, x/0 → NULL,
 // 32/64-bit wrap-around). Runs on the emulated node's thread.
 
-import { DDB_NULL, ddbScalar, type DdbObject, type DdbScalar } from './objects.js';
+import { DDB_NULL, ddbScalar, type DdbObject, type DdbScalar } from '../core/dolphindb/objects.js';
 import { ScriptError } from './script-error.js';
 
 export type ArithOp = '+' | '-' | '*' | '/';

@@ -1,11 +1,12 @@
 // The load reports of an emulated node as DolphinDB objects: getPerf() (a dict of this node's metrics) and
 // getClusterPerf() (one row per node, with the column types the Java client casts to: protocol notes §8).
-// Pure builders; run on the emulated node's thread.
+// Pure builders; run on the emulated node's thread. orcalb's own reading of a getPerf() reply is
+// core/dolphindb/perf-dict.ts (readPerfDict).
 
 import {
   DDB_NULL, ddbAnyVector, ddbDict, ddbScalar, ddbTable, ddbVector,
-  type DdbCell, type DdbColumn, type DdbDict, type DdbObject, type DdbScalarType, type DdbTable, type DdbVector,
-} from './objects.js';
+  type DdbCell, type DdbColumn, type DdbDict, type DdbScalarType, type DdbTable, type DdbVector,
+} from '../core/dolphindb/objects.js';
 import type { LoadSnapshot } from './node-knobs.js';
 
 /** getPerf()'s keys in DolphinDB's order; the disk/network/query-time figures are fixed, plausible values. */
@@ -88,35 +89,4 @@ export function clusterPerfTable(node: NodeIdentity, s: LoadSnapshot): DdbTable 
 /** getClusterLiveDataNodes{false}: this node as `host:port` (the Java pool's load-balance source). */
 export function liveDataNodes(node: NodeIdentity): DdbVector {
   return ddbVector('STRING', [`${node.host}:${node.port}`]);
-}
-
-function numberOf(type: string, cell: unknown): number | undefined {
-  if (typeof cell === 'bigint') return cell === DDB_NULL.i64 ? undefined : Number(cell);
-  if (typeof cell !== 'number') return undefined;
-  // NULLs (the type's sentinel) are "no figure", not a huge negative load.
-  const nulls: readonly number[] = [DDB_NULL.i8, DDB_NULL.i16, DDB_NULL.i32, DDB_NULL.f32, DDB_NULL.f64];
-  return type !== 'DOUBLE' && type !== 'FLOAT' && !Number.isInteger(cell) ? undefined : nulls.includes(cell) ? undefined : cell;
-}
-
-/**
- * Reads a getPerf() reply (a dict with STRING keys and numeric values, as a typed vector or an ANY vector of
- * numeric scalars) into key → number. NULL or non-numeric values are left out. Returns undefined when `obj` is not
- * such a dict. Pure; for the DolphinDB health check (any thread).
- */
-export function readPerfDict(obj: DdbObject | undefined): Map<string, number> | undefined {
-  if (obj === undefined || obj.form !== 'dict' || (obj.keys.type !== 'STRING' && obj.keys.type !== 'SYMBOL')) return undefined;
-  const out = new Map<string, number>();
-  const values = obj.values;
-  obj.keys.values.forEach((key, i) => {
-    if (typeof key !== 'string') return;
-    let n: number | undefined;
-    if (values.type === 'ANY') {
-      const item = values.values[i];
-      n = item !== undefined && item.form === 'scalar' ? numberOf(item.type, item.value) : undefined;
-    } else {
-      n = numberOf(values.type, values.values[i]);
-    }
-    if (n !== undefined) out.set(key, n);
-  });
-  return out;
 }

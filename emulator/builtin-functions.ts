@@ -6,10 +6,10 @@ import { arithmetic } from './arithmetic.js';
 import type { LoadSnapshot } from './node-knobs.js';
 import {
   ddbAnyVector, ddbBool, ddbInt, ddbScalar, ddbString, ddbTable, ddbVector, type DdbObject,
-} from './objects.js';
+} from '../core/dolphindb/objects.js';
 import { clusterPerfTable, liveDataNodes, perfDict, type NodeIdentity } from './perf-objects.js';
 import { ScriptError, unknownFunction } from './script-error.js';
-import { formatObject } from './object-text.js';
+import { formatObject } from '../core/dolphindb/object-text.js';
 
 /** What functions may read of their node. */
 export interface NodeFacts extends NodeIdentity {

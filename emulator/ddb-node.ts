@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // `orcalb-ddb-node`: runs one emulated DolphinDB data node as its own process (a process entry, not a thread), e.g.
 // `orcalb-ddb-node --port 8848 --name node1 --proxy auto`. Knobs are flags at start and stdin commands at run
-// time (see core/dolphindb/node-control.ts). Wiring only: the node lives in core/dolphindb/emulated-node.ts.
+// time (see node-control.ts). Wiring only: the node lives in emulated-node.ts, beside this file.
 
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startEmulatedNode, type EmulatedNodeOptions } from '../core/dolphindb/emulated-node.js';
-import { runControlLine, parseLoadAssignments } from '../core/dolphindb/node-control.js';
-import { FAILURE_MODES, isFailureMode } from '../core/dolphindb/node-knobs.js';
-import { PROXY_MODES, type ProxyMode } from '../core/dolphindb/node-runtime.js';
+import { startEmulatedNode, type EmulatedNodeOptions } from './emulated-node.js';
+import { runControlLine, parseLoadAssignments } from './node-control.js';
+import { FAILURE_MODES, isFailureMode } from './node-knobs.js';
+import { PROXY_MODES, type ProxyMode } from './node-runtime.js';
 
 const USAGE = `usage: orcalb-ddb-node --port N --name NAME [--host 127.0.0.1] [--proxy auto|require|forbid]
        [--user NAME:PASSWORD]... [--client-auth] [--version TEXT] [--max-connections N] [--delay MS]

@@ -3,8 +3,8 @@
 // `API2` → the binary API, anything else → HTTP. Runs on the emulated node's thread.
 
 import type { Socket } from 'node:net';
-import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
-import { parseProxyHeader } from '../proxy-protocol/parse.js';
+import type { ProxyAddresses } from '../core/proxy-protocol/addresses.js';
+import { parseProxyHeader } from '../core/proxy-protocol/parse.js';
 import type { ProxyMode } from './node-runtime.js';
 
 /** A v2 header is at most 16 + 65535 bytes; more than that unsorted is not a connection we can serve. */

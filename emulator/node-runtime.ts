@@ -2,7 +2,7 @@
 // the record kept per accepted connection (its PROXY header, its protocol) and the runtime handle through which
 // they open sessions, read the knobs and count requests. Types only, plus one pure helper. Node's thread.
 
-import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
+import type { ProxyAddresses } from '../core/proxy-protocol/addresses.js';
 import type { NodeFacts } from './builtin-functions.js';
 import type { NodeKnobs } from './node-knobs.js';
 import type { Session } from './session.js';

@@ -3,7 +3,7 @@
 // delays and failures, and counters of what it saw. Runs on the thread that starts it (a test, the demo, ddb-node).
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
+import type { ProxyAddresses } from '../core/proxy-protocol/addresses.js';
 import type { NodeFacts } from './builtin-functions.js';
 import { sortConnection } from './connection-sorter.js';
 import { createHttpSide, type HttpSide } from './http-side.js';

@@ -7,7 +7,7 @@ import { callFunction, isBuiltin, type CallContext } from './builtin-functions.j
 import { cannedTable } from './canned-tables.js';
 import {
   ddbAnyVector, ddbBool, ddbScalar, ddbVector, ddbVoid, type DdbObject, type DdbScalar,
-} from './objects.js';
+} from '../core/dolphindb/objects.js';
 import { ScriptError, unrecognizedToken } from './script-error.js';
 import { tokenize, type Token } from './script-lexer.js';
 

@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startEmulatedNode, type EmulatedNode } from '../core/dolphindb/emulated-node.js';
+import { startEmulatedNode, type EmulatedNode } from './emulated-node.js';
 
 const NODE_PORTS = [18801, 18802, 18803, 18804];
 /** Must match the `bind` lines of demo.cfg. */
@@ -13,7 +13,7 @@ const TCP_PORT = 18880;
 const TCP_FRONT = `127.0.0.1:${TCP_PORT}`;
 // TODO(stats listener, a later issue): print the stats page address here once demo.cfg has its `listen stats`.
 const config = fileURLToPath(new URL('../../config/examples/demo.cfg', import.meta.url));
-const mainJs = fileURLToPath(new URL('./main.js', import.meta.url));
+const mainJs = fileURLToPath(new URL('../workers/main.js', import.meta.url));
 
 const nodes: EmulatedNode[] = [];
 for (const [i, port] of NODE_PORTS.entries()) {

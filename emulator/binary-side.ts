@@ -5,8 +5,8 @@
 import type { Socket } from 'node:net';
 import { answerRequest, type Delivery } from './reply-policy.js';
 import type { ConnectionRecord, NodeRuntime } from './node-runtime.js';
-import { encodeErrorReply } from './wire-reply.js';
-import { RequestParser } from './wire-request.js';
+import { encodeErrorReply } from '../core/dolphindb/wire-reply.js';
+import { RequestParser } from '../core/dolphindb/wire-request.js';
 
 /** Applies a delivery to the socket. Writes after the peer has gone are dropped by the socket, not thrown. */
 function deliver(socket: Socket, delivery: Delivery): void {

@@ -7,10 +7,10 @@ import {
   PRE_LOGIN_FUNCTIONS, WRONG_PASSWORD, callFunction, type CallContext, type NodeFacts, type SessionState,
 } from './builtin-functions.js';
 import { evaluateScript } from './evaluator.js';
-import { ddbBool, type DdbObject } from './objects.js';
+import { ddbBool, type DdbObject } from '../core/dolphindb/objects.js';
 import { ScriptError } from './script-error.js';
-import type { DdbApi, DdbRequest, DdbRequestBody } from './wire-request.js';
-import { encodeErrorReply, encodeMessageChunk, encodeReply } from './wire-reply.js';
+import type { DdbApi, DdbRequest, DdbRequestBody } from '../core/dolphindb/wire-request.js';
+import { encodeErrorReply, encodeMessageChunk, encodeReply } from '../core/dolphindb/wire-reply.js';
 
 export type SessionReply =
   | { readonly kind: 'ok'; readonly object: DdbObject | undefined }

@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { maxConnectionsMessage, notAvailableMessage, type FailureMode, type NodeKnobs } from './node-knobs.js';
 import type { Session } from './session.js';
-import { REQUEST_FLAG, type DdbRequest } from './wire-request.js';
-import { encodeErrorReply } from './wire-reply.js';
+import { REQUEST_FLAG, type DdbRequest } from '../core/dolphindb/wire-request.js';
+import { encodeErrorReply } from '../core/dolphindb/wire-reply.js';
 
 /** What the transport must do with a request's answer. */
 export type Delivery =

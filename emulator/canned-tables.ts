@@ -2,7 +2,7 @@
 // the protocol notes' example table (byte-exact, §5) and a small `trades` table. Scripts match with all
 // whitespace and trailing semicolons removed. Pure; runs on the emulated node's thread.
 
-import { ddbTable, ddbVector, type DdbTable } from './objects.js';
+import { ddbTable, ddbVector, type DdbTable } from '../core/dolphindb/objects.js';
 
 /** `table(1..3 as id, `tom`bob`tony as name, 1.5 2.25 3.0 as price)`: the notes' 104-byte example. */
 export function exampleTable(): DdbTable {
