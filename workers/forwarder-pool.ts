@@ -1,10 +1,13 @@
 // The forwarder pool: piscina, owned by the main thread. One task per connection, resolving when it closes; the
 // pool's balancer picks the forwarder with the fewest live connections read from the shared buffer. piscina also
-// replaces a worker that dies; we give back the dead one's shared counters. Main thread only.
+// replaces a worker that dies; we give back the dead one's shared counters, and close every handed-off fd that no
+// forwarder adopted (its handoff ticket is still unclaimed), giving back its admission. Main thread only.
 
 import { Piscina } from 'piscina';
+import { discardFd } from '../core/forward/fd-handoff.js';
 import type { Logger } from '../core/log.js';
 import type { ConnAccounting } from '../core/shared/conn-accounting.js';
+import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { asReport, type ForwarderData, type Handoff, type ReportMessage } from './messages.js';
@@ -20,6 +23,8 @@ const TASKS_PER_FORWARDER = 1 << 24;
 export class ForwarderPool {
   readonly pool: Piscina<Handoff, void>;
   private readonly state: SharedState;
+  private readonly accounting: ConnAccounting;
+  private readonly tickets: HandoffTickets;
   private readonly threads: number;
   private readonly restartedAt = new Map<number, number>();
   private closing = false;
@@ -33,6 +38,8 @@ export class ForwarderPool {
     onReport: (r: ReportMessage) => void,
   ) {
     this.state = state;
+    this.accounting = accounting;
+    this.tickets = new HandoffTickets(state);
     this.threads = data.threads;
     this.pool = new Piscina<Handoff, void>({
       filename: new URL('./forwarder.js', import.meta.url).href,
@@ -72,9 +79,23 @@ export class ForwarderPool {
     this.pool.on('error', (e: unknown) => logger.log('alert', `forwarder failed: ${String(e)}`));
   }
 
-  /** Hands one connection over; resolves when it is closed. Never rejects (a dead forwarder loses its tasks). */
+  /**
+   * Hands one connection over; resolves when it is closed or its handoff failed. Never rejects. A handoff that no
+   * forwarder adopted (the forwarder died first, the pool is stopping, the task was refused) is cancelled here: its
+   * fd is closed, so the client sees the close instead of hanging, and its admission is given back.
+   */
   run(handoff: Handoff): Promise<void> {
-    return this.pool.run(handoff).catch(() => undefined);
+    return this.pool
+      .run(handoff)
+      .catch(() => undefined)
+      .finally(() => this.cancelUnclaimed(handoff));
+  }
+
+  /** Main's side of the ticket: a no-op when the forwarder claimed it (the usual case). */
+  private cancelUnclaimed(h: Handoff): void {
+    if (!this.tickets.claim(h)) return;
+    discardFd(h.fd);
+    this.accounting.unadmitClient(h.frontend);
   }
 
   /** The forwarder whose slot shows the fewest live connections (ties: piscina's own count, then order). */

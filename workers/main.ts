@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // orcalb's main thread: the CLI (`orcalb -f haproxy.cfg --threads 12`, `orcalb -c -f FILE`), config loading, the
-// shared buffer, the supervisor, privilege drop and signals (SIGTERM/SIGINT graceful, a second one hard).
+// fd limit, the shared buffer, the supervisor, privilege drop and signals (SIGTERM/SIGINT graceful, a second one
+// hard; SIGTTOU/SIGTTIN pause/resume the listeners).
 
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { checkReport } from '../config/check-report.js';
 import { loadConfig } from '../config/load-config.js';
 import { OrcaError, renderWarning } from '../core/errors.js';
-import { loadFdDup } from '../core/forward/fd-handoff.js';
+import { addonRequired, listenTargets } from '../core/forward/listeners.js';
+import { checkFdLimit, withGlobalMaxconn } from '../core/fd-limit.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
+import { loadNativeAddon } from '../core/native-addon.js';
 import { dropPrivileges } from '../core/privileges.js';
 import { writeInitialState } from '../core/shared/initial-state.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -38,26 +41,47 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const line of report.lines) (report.exitCode === 0 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
     return report.exitCode;
   }
-  const config = result.config;
-  const logger = createLogger(config.global.log);
+  const logger = createLogger(result.config.global.log);
   for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
 
-  const threads = cli.threads ?? config.global.nbthread ?? os.availableParallelism();
+  const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();
   let accept = cli.accept;
   // ORCALB_FD_DUP_ADDON points at another build of the addon (or at nothing, to exercise the fallback).
-  if (accept === 'acceptor' && loadFdDup(process.env['ORCALB_FD_DUP_ADDON']) === undefined) {
+  const addonPath = process.env['ORCALB_FD_DUP_ADDON'];
+  const addon = loadNativeAddon(addonPath);
+  if (accept === 'acceptor' && addon === undefined) {
     logger.log('warning', 'the fd-dup addon is not built (npm install builds it); accepting with --accept reuseport');
     accept = 'reuseport';
   }
+  const targets = listenTargets(result.config);
+  const g = result.config.global;
+  const missing = addon === undefined ? addonRequired(targets, process.geteuid?.() === 0 && g.uid !== undefined) : undefined;
+  if (missing !== undefined) {
+    logger.log('alert', missing);
+    return 1;
+  }
+  // The fd budget before any thread starts (HAProxy: before binding): raise the limit or refuse with the numbers.
+  const fds = checkFdLimit(result.config, targets, { forwarders: threads, acceptor: accept === 'acceptor', addon });
+  if (!fds.ok) {
+    logger.log('alert', fds.alert);
+    return 1;
+  }
+  const config = withGlobalMaxconn(result.config, fds.maxconn);
+  logger.log('notice', `maxconn ${fds.maxconn}, maxsock ${fds.maxsock} (fd limit ${fds.soft}${fds.raised ? ', raised' : ''})`);
   const topology = topologyOf(config, threads);
   const state = SharedState.allocate(topology.counts);
   writeInitialState(config, state, topology, initialHealth);
 
-  const supervisor = new Supervisor(config, state, topology, threads, accept, logger);
+  let fatal: ((alert: string) => void) | undefined;
+  const supervisor = new Supervisor({
+    config, state, topology, threads, accept, logger, addon,
+    ...(addonPath === undefined ? {} : { addonPath }),
+    onFatal: (alert) => fatal?.(alert),
+  });
   try {
     await supervisor.start();
   } catch (e) {
-    logger.log('alert', e instanceof OrcaError ? e.message : String(e));
+    for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) logger.log('alert', line);
     await supervisor.hardStop();
     return 1;
   }
@@ -65,6 +89,10 @@ async function main(argv: readonly string[]): Promise<number> {
   logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
 
   return await new Promise<number>((resolve) => {
+    fatal = (alert) => {
+      logger.log('alert', alert);
+      void supervisor.hardStop().then(() => resolve(1));
+    };
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
@@ -83,10 +111,14 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // HAProxy's `-sf` handshake: a new process asks the old one to stop listening, and to listen again if it failed.
+    process.on('SIGTTOU', () => void supervisor.pauseListeners());
+    process.on('SIGTTIN', () => void supervisor.resumeListeners());
     if (process.env['ORCALB_TEST_HOOKS'] === '1') {
       createInterface({ input: process.stdin }).on('line', (line) => {
-        const m = /^crash-forwarder (\d+)$/.exec(line.trim());
-        if (m !== null) supervisor.crashForwarder(Number(m[1]));
+        const m = /^(crash|stall)-forwarder (\d+)(?: (\d+))?$/.exec(line.trim());
+        if (m !== null) supervisor.crashForwarder(Number(m[2]), m[1] === 'stall' ? Number(m[3] ?? 0) : 0);
+        if (line.trim() === 'crash-acceptor') supervisor.crashAcceptor();
       });
     }
   });

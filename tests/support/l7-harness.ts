@@ -111,7 +111,9 @@ export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
   const live = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     live.add(socket);
-    accounting.clientOpened(0, 0);
+    // Counted as the acceptor admits and a forwarder adopts: the session releases both at close.
+    accounting.admitClient(0, 0, 0);
+    accounting.clientAdopted(0, 0);
     void runL7Session(env, socket, 0, 0).finally(() => live.delete(socket));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
