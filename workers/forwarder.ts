@@ -118,6 +118,7 @@ control.onmessage = (event: unknown) => {
     // Test hooks (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler; 'stall' first blocks the event
     // loop, so handoffs queue up for this thread and are lost with it.
     const stallMs = c.type === 'stall' ? c.ms : 0;
+    if (stallMs > 0) env.logger.log('notice', `test hook: forwarder ${thread} stalls for ${stallMs} ms, then crashes`);
     setImmediate(() => {
       const until = Date.now() + stallMs;
       while (Date.now() < until) {

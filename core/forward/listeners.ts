@@ -82,17 +82,15 @@ export function errnoText(code: string | undefined, fallback: string): string {
  * privilege drop each time a listener reopens (maxconn or SIGTTOU pause, forwarder restart), which fails. Pure.
  */
 export function addonRequired(targets: readonly ListenTarget[], dropsPrivileges: boolean): string | undefined {
+  const at = (t: ListenTarget): string => `Binding [${t.source.file}:${t.source.line}] for frontend ${t.frontendName}`;
   const unix = targets.find((t) => t.unix !== undefined);
   if (unix !== undefined) {
-    return `${bindAlert(unix, 'UNIX socket binds need the fd-dup addon; npm install builds it')}`;
+    return `${at(unix)}: UNIX socket ${listenerName(unix)} needs the fd-dup addon (npm install builds it). Exiting.`;
   }
   const low = dropsPrivileges ? targets.find((t) => t.port > 0 && t.port < 1024) : undefined;
-  if (low !== undefined) {
-    return bindAlert(
-      low,
-      "a port below 1024 with 'user'/'group' needs the fd-dup addon (npm install builds it): without it the port " +
-        'would have to be bound again after the privilege drop',
-    );
-  }
-  return undefined;
+  if (low === undefined) return undefined;
+  return (
+    `${at(low)}: port ${listenerName(low)} is below 1024 and 'user'/'group' drop privileges: without the fd-dup ` +
+    'addon (npm install builds it) it could not be bound again when a listener reopens. Exiting.'
+  );
 }

@@ -22,21 +22,36 @@ export interface HaproxyProcess {
  * Writes `configText` to a temp file and runs `haproxy -db -f FILE`. Resolves once `readyPort` (default: the port of
  * the first `bind` line) is listening; rejects with haproxy's stderr if it exits first or is not ready within 5 s.
  */
-export async function startHaproxy(configText: string, opts?: { readyPort?: number }): Promise<HaproxyProcess> {
+export async function startHaproxy(
+  configText: string,
+  opts?: {
+    readyPort?: number;
+    /** `prlimit --nofile=<nofile>` around haproxy, e.g. '1024:4096' (soft:hard RLIMIT_NOFILE). */
+    nofile?: string;
+    /** Readiness by a UNIX socket file instead of a TCP port (a config with only UNIX binds). */
+    readyPath?: string;
+  },
+): Promise<HaproxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'orcalb-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, configText);
-  const readyPort = opts?.readyPort ?? firstBindPort(configText);
-  const child = spawn(HAPROXY_BIN, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const readyPort = opts?.readyPath === undefined ? (opts?.readyPort ?? firstBindPort(configText)) : undefined;
+  const argv = ['-db', '-f', file];
+  const child =
+    opts?.nofile === undefined
+      ? spawn(HAPROXY_BIN, argv, { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn('prlimit', [`--nofile=${opts.nofile}`, HAPROXY_BIN, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
     err += d;
   });
   let exited = child.exitCode !== null;
+  let exitCode: number | null = null;
   const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+    child.once('exit', (code) => {
       exited = true;
+      exitCode = code;
       rmSync(dir, { recursive: true, force: true });
       resolve();
     });
@@ -56,11 +71,14 @@ export async function startHaproxy(configText: string, opts?: { readyPort?: numb
     clearTimeout(killer);
   };
   const deadline = Date.now() + 5000;
-  while (readyPort !== undefined && !isListening(readyPort)) {
-    if (exited) throw new Error(`haproxy exited before listening on ${readyPort}:\n${err}`);
+  const ready = (): boolean =>
+    opts?.readyPath !== undefined ? isUnixListening(opts.readyPath) : readyPort === undefined || isListening(readyPort);
+  const where = opts?.readyPath ?? readyPort;
+  while (!ready()) {
+    if (exited) throw new Error(`haproxy exited (code ${exitCode}) before listening on ${where}:\n${err}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`haproxy not listening on ${readyPort} after 5 s:\n${err}`);
+      throw new Error(`haproxy not listening on ${where} after 5 s:\n${err}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -91,6 +109,21 @@ export function isListening(port: number): boolean {
   return false;
 }
 
+/** True when a UNIX stream socket bound at `path` is listening, per /proc/net/unix (state 01, flag __SO_ACCEPTCON). */
+export function isUnixListening(path: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return false;
+  }
+  // Columns: Num RefCount Protocol Flags Type St Inode Path; Flags 00010000 marks a listening socket.
+  return text.split('\n').some((line) => {
+    const cols = line.trim().split(/\s+/);
+    return cols[3] === '00010000' && cols[7] === path;
+  });
+}
+
 /** A TCP port that was free a moment ago (listen on 0, read it, close): for config text that needs a fixed port. */
 export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
   const srv = net.createServer();
@@ -102,4 +135,20 @@ export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   if (addr === null || typeof addr === 'string') throw new Error('no port');
   return addr.port;
+}
+
+/**
+ * A free TCP port below 1024 on 127.0.0.1 (root only: binding one is the test). For the tests of listeners that must
+ * survive the privilege drop. Scans 1000-1023 downwards; throws when none is free.
+ */
+export async function freePrivilegedPort(): Promise<number> {
+  for (let port = 1023; port >= 1000; port--) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port in 1000-1023 (or not running as root)');
 }

@@ -7,6 +7,9 @@ import { startOrcalb } from './orcalb-process.js';
 
 /** A running balancer as a test sees it. */
 export interface LbProcess {
+  readonly pid: number;
+  /** Sends a signal by PID (SIGTTOU, SIGTTIN…) without waiting. */
+  signal(sig: NodeJS.Signals): void;
   /** Everything written on stderr so far (alerts, warnings, server state changes). */
   stderr(): string;
   /** Resolves with the first stderr line matching `re`; rejects after timeoutMs with the stderr text. */
@@ -37,7 +40,13 @@ export const HAPROXY_SUBJECT: LbSubject = {
   name: 'haproxy 2.6',
   async start(config, frontendPort) {
     const h = await startHaproxy(config, { readyPort: frontendPort });
-    return { stderr: h.stderr, waitForStderr: (re, ms) => pollStderr(h.stderr, re, ms), stop: h.stop };
+    return {
+      pid: h.pid,
+      signal: (sig) => process.kill(h.pid, sig),
+      stderr: h.stderr,
+      waitForStderr: (re, ms) => pollStderr(h.stderr, re, ms),
+      stop: h.stop,
+    };
   },
 };
 
@@ -45,4 +54,10 @@ export const HAPROXY_SUBJECT: LbSubject = {
 export const ORCALB_SUBJECT: LbSubject = {
   name: 'orcalb --threads 2',
   start: (config) => startOrcalb(config, { threads: 2, fileName: 'haproxy.cfg' }),
+};
+
+/** orcalb where every forwarder accepts on its own SO_REUSEPORT socket (no acceptor thread, no fd handoff). */
+export const ORCALB_REUSEPORT_SUBJECT: LbSubject = {
+  name: 'orcalb --threads 2 --accept reuseport',
+  start: (config) => startOrcalb(config, { threads: 2, accept: 'reuseport', fileName: 'haproxy.cfg' }),
 };
