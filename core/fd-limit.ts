@@ -9,7 +9,10 @@
 //     the hard limit fails: "[haproxy.main()] Cannot raise FD limit to <n>, limit is <soft>." and exit 1.
 //   - a limit still below the need: "FD limit (<soft>) too low for maxconn=<m>/maxsock=<need>. Please raise
 //     'ulimit-n' to <need> or more to avoid any trouble." and exit 1 (strict-limits is the 2.6 default).
-// orcalb's overhead is its own, counted honestly: see fdOverhead.
+// orcalb's overhead is its own, counted honestly: see fdOverhead. And Node raises the soft limit to the hard one as
+// it starts, so orcalb never sees the soft limit it was started with: `ulimit-n N` therefore SETS the limit to N
+// (lowering it too), and `fd-hard-limit` lowers a soft limit above it, so both bound the process as documented.
+// Where HAProxy would name the original soft limit in an alert, orcalb names the one Node left it.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Config, GlobalConfig } from '../config/model.js';
@@ -84,23 +87,32 @@ export function planFdLimit(
   setter: FdLimitSetter,
   nrOpen = readNrOpen(),
 ): FdLimitPlan {
-  const ceiling = Math.min(limit.hard, global.fdHardLimit ?? Infinity, nrOpen);
+  const cap = global.fdHardLimit ?? Infinity;
+  const ceiling = Math.min(limit.hard, cap, nrOpen);
   const maxconn =
     global.maxconn > 0 ? global.maxconn : Math.max(MIN_DERIVED_MAXCONN, Math.floor((ceiling - overhead) / 2));
   const maxsock = 2 * maxconn + overhead;
-  const target = global.ulimitN ?? maxsock;
   let soft = limit.soft;
   let raised = false;
-  if (soft < target) {
-    const cannot = `[orcalb.main()] Cannot raise FD limit to ${target}, limit is ${soft}.`;
-    if (target > (global.fdHardLimit ?? Infinity) || setter === undefined) return { ok: false, alert: cannot };
+  const set = (n: number): boolean => {
     try {
-      setter.setFdLimit(target, Math.max(limit.hard, target));
+      setter?.setFdLimit(n, Math.max(limit.hard, n));
     } catch {
-      return { ok: false, alert: cannot };
+      return false;
     }
-    soft = target;
-    raised = true;
+    if (setter === undefined) return false;
+    raised ||= n > soft;
+    soft = n;
+    return true;
+  };
+  // fd-hard-limit bounds the process whatever Node raised the soft limit to (lowering never fails).
+  if (soft > cap) set(cap);
+  const target = global.ulimitN ?? (soft < maxsock ? maxsock : soft);
+  if (target !== soft) {
+    const cannot = `[orcalb.main()] Cannot raise FD limit to ${target}, limit is ${soft}.`;
+    const ok = target <= cap && set(target);
+    // Only a failed raise is fatal; a limit that stays above ulimit-n (no addon to lower it) is merely generous.
+    if (!ok && target > soft) return { ok: false, alert: cannot };
   }
   if (soft < maxsock) {
     return {
@@ -123,7 +135,7 @@ export interface ProcessShape {
 
 /**
  * The start-up check for `config` run as `shape`, listening on `targets`: counts this process's own descriptors now,
- * then planFdLimit. Main thread, before any thread starts; may raise RLIMIT_NOFILE.
+ * then planFdLimit. Main thread, before any thread starts; may change RLIMIT_NOFILE.
  */
 export function checkFdLimit(config: Config, targets: readonly { readonly unix?: unknown }[], shape: ProcessShape): FdLimitPlan {
   const accepting = shape.acceptor ? 1 : shape.forwarders;

@@ -79,7 +79,7 @@ port.on('message', (msg: unknown) => {
     listeners.pause('signal');
     report({ type: 'listeners-paused', thread: ACCEPTOR });
   } else if (c?.type === 'resume-listeners') {
-    listeners.resume('signal');
+    void listeners.resume('signal').then(() => report({ type: 'listeners-resumed', thread: ACCEPTOR }));
   } else if (c?.type === 'crash') {
     // Test hook (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler.
     setImmediate(() => {

@@ -112,8 +112,8 @@ control.onmessage = (event: unknown) => {
   } else if (c.type === 'pause-listeners') {
     listeners?.pause('signal');
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });
-  } else if (c.type === 'resume-listeners') {
-    listeners?.resume('signal');
+  } else if (c.type === 'resume-listeners' && listeners !== undefined) {
+    void listeners.resume('signal').then(() => report({ type: 'listeners-resumed', thread }));
   } else if ((c.type === 'crash' || c.type === 'stall') && c.thread === thread) {
     // Test hooks (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler; 'stall' first blocks the event
     // loop, so handoffs queue up for this thread and are lost with it.

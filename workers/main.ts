@@ -78,6 +78,10 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(addonPath === undefined ? {} : { addonPath }),
     onFatal: (alert) => fatal?.(alert),
   });
+  // HAProxy's `-sf` handshake: a new process asks the old one to stop listening, and to listen again if it failed.
+  // Registered before the ready line: SIGTTOU's default action would stop (suspend) the whole process.
+  process.on('SIGTTOU', () => void supervisor.pauseListeners());
+  process.on('SIGTTIN', () => void supervisor.resumeListeners());
   try {
     await supervisor.start();
   } catch (e) {
@@ -111,9 +115,6 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    // HAProxy's `-sf` handshake: a new process asks the old one to stop listening, and to listen again if it failed.
-    process.on('SIGTTOU', () => void supervisor.pauseListeners());
-    process.on('SIGTTIN', () => void supervisor.resumeListeners());
     if (process.env['ORCALB_TEST_HOOKS'] === '1') {
       createInterface({ input: process.stdin }).on('line', (line) => {
         const m = /^(crash|stall)-forwarder (\d+)(?: (\d+))?$/.exec(line.trim());

@@ -67,6 +67,8 @@ export type ReportMessage =
   | { readonly type: 'drained'; readonly thread: number }
   /** The thread no longer accepts (answer to 'pause-listeners'): main may take the sockets out of LISTEN. */
   | { readonly type: 'listeners-paused'; readonly thread: number }
+  /** The thread accepts again (answer to 'resume-listeners'). */
+  | { readonly type: 'listeners-resumed'; readonly thread: number }
   /** A listener could not be kept (reopening failed): main exits with this alert. */
   | { readonly type: 'listener-lost'; readonly thread: number; readonly alert: string };
 
@@ -86,7 +88,7 @@ export function asControl(msg: unknown): ControlMessage | undefined {
 export function asReport(msg: unknown): ReportMessage | undefined {
   const t = typeOf(msg);
   return t === 'ready' || t === 'bound' || t === 'bind-error' || t === 'drained' || t === 'listeners-paused' ||
-    t === 'listener-lost'
+    t === 'listeners-resumed' || t === 'listener-lost'
     ? (msg as ReportMessage)
     : undefined;
 }

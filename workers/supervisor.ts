@@ -21,7 +21,7 @@ import {
 import { spawnThread, waitFor } from './spawn.js';
 
 const START_TIMEOUT_MS = 10_000;
-/** How long a pause waits for every accepting thread to confirm it stopped accepting. */
+/** How long a pause or resume waits for every accepting thread to confirm it. */
 const PAUSE_ACK_TIMEOUT_MS = 2000;
 const ACCEPTOR = -1;
 
@@ -53,7 +53,10 @@ export class Supervisor {
   private readonly drained = new Set<number>();
   private readonly ready = new Set<number>();
   private readonly bound = new Set<number>();
-  private readonly pauseAcks = new Set<number>();
+  /** Accepting threads that confirmed the pending pause or resume, and who waits for them. */
+  private readonly acks = new Set<number>();
+  private ackType: 'listeners-paused' | 'listeners-resumed' | undefined;
+  private onAck: (() => void) | undefined;
   private onChange: (() => void) | undefined;
   private firstError: OrcaError | undefined;
   private readonly control = new BroadcastChannel(CONTROL_CHANNEL);
@@ -113,7 +116,7 @@ export class Supervisor {
     if (r.type === 'ready') this.ready.add(r.thread);
     else if (r.type === 'bound') this.bound.add(r.thread);
     else if (r.type === 'drained') this.drained.add(r.thread);
-    else if (r.type === 'listeners-paused') this.pauseAcks.add(r.thread);
+    else if (r.type === 'listeners-paused' || r.type === 'listeners-resumed') this.ack(r.type, r.thread);
     else if (r.type === 'listener-lost') this.lose(r.alert);
     else if (r.type === 'bind-error') {
       // Before start() resolves it fails the start; after, a restarted thread could not listen again.
@@ -177,7 +180,7 @@ export class Supervisor {
       }
       const r = asReport(msg);
       if (r?.type === 'drained') this.onChange?.();
-      else if (r?.type === 'listeners-paused') this.pauseAcks.add(ACCEPTOR);
+      else if (r?.type === 'listeners-paused' || r?.type === 'listeners-resumed') this.ack(r.type, ACCEPTOR);
       else if (r?.type === 'listener-lost') this.lose(r.alert);
     });
     w.on('error', (e) => this.o.logger.log('alert', `acceptor thread failed: ${String(e)}`));
@@ -213,24 +216,25 @@ export class Supervisor {
       if (this.paused || this.stopping) return;
       this.paused = true;
       this.o.state.storeGlobal('listenersPaused', 1);
-      this.pauseAcks.clear();
-      this.toAccepting({ type: 'pause-listeners' });
-      await this.pauseAcked();
+      await this.acked('listeners-paused', { type: 'pause-listeners' });
       for (const line of this.masters?.unlisten() ?? []) this.o.logger.log('alert', line);
       for (const name of this.frontendNames()) this.o.logger.log('warning', `Paused frontend ${name}.`);
     });
     return this.listenerOps;
   }
 
-  /** SIGTTIN: the sockets listen again, then the threads accept again. Logs `Resumed frontend X.` per frontend. */
+  /**
+   * SIGTTIN: the sockets listen again, then the threads accept again (without the addon, once they have bound
+   * again). Logs `Resumed frontend X.` per frontend once they do.
+   */
   resumeListeners(): Promise<void> {
-    this.listenerOps = this.listenerOps.then(() => {
+    this.listenerOps = this.listenerOps.then(async () => {
       if (!this.paused || this.stopping) return;
       this.paused = false;
       const failed = this.masters?.relisten() ?? [];
       for (const line of failed) this.o.logger.log('alert', line);
       this.o.state.storeGlobal('listenersPaused', 0);
-      this.toAccepting({ type: 'resume-listeners' });
+      await this.acked('listeners-resumed', { type: 'resume-listeners' });
       for (const name of this.frontendNames()) this.o.logger.log('warning', `Resumed frontend ${name}.`);
     });
     return this.listenerOps;
@@ -240,21 +244,33 @@ export class Supervisor {
     return [...new Set(listenTargets(this.o.config).map((t) => t.frontendName))];
   }
 
-  /** Every accepting thread confirmed it stopped accepting, or the timeout passed (a thread restarting meanwhile
-   * reads the shared pause flag and starts paused). */
-  private pauseAcked(): Promise<void> {
+  /**
+   * Sends `msg` to the accepting threads and resolves once each confirmed with `type`, or after a timeout (a thread
+   * restarting meanwhile reads the shared pause flag and starts in the right state).
+   */
+  private acked(type: 'listeners-paused' | 'listeners-resumed', msg: ControlMessage): Promise<void> {
     const want = this.o.accept === 'acceptor' ? 1 : this.o.threads;
+    this.acks.clear();
+    this.ackType = type;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, PAUSE_ACK_TIMEOUT_MS);
-      const poll = setInterval(() => {
-        if (this.pauseAcks.size >= want) done();
-      }, 5);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        clearInterval(poll);
+        this.onAck = undefined;
+        this.ackType = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, PAUSE_ACK_TIMEOUT_MS);
+      this.onAck = () => {
+        if (this.acks.size >= want) done();
+      };
+      this.toAccepting(msg);
     });
+  }
+
+  private ack(type: 'listeners-paused' | 'listeners-resumed', thread: number): void {
+    if (type !== this.ackType) return;
+    this.acks.add(thread);
+    this.onAck?.();
   }
 
   /** Test hook: make forwarder t throw an uncaught exception (after blocking its loop for stallMs). */

@@ -141,10 +141,12 @@ export class Admission {
       if (this.stop.signal.aborted) return;
       this.drainHeld();
       // A listener reopens only when this thread holds nothing that it would serve first.
-      if (this.to.canTake() && this.held.length === 0) this.listeners.resume('tickets');
-      if (this.globalRoom() && this.held.length === 0) this.listeners.resume('global');
+      if (this.to.canTake() && this.held.length === 0) void this.listeners.resume('tickets');
+      if (this.globalRoom() && this.held.length === 0) void this.listeners.resume('global');
       for (const fe of this.listeners.frontendsPausedFor('frontend')) {
-        if (this.frontendRoom(fe) && !this.held.some((h) => h.target.frontend === fe)) this.listeners.resume('frontend', fe);
+        if (this.frontendRoom(fe) && !this.held.some((h) => h.target.frontend === fe)) {
+          void this.listeners.resume('frontend', fe);
+        }
       }
     }
   }

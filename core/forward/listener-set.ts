@@ -73,16 +73,23 @@ export class ListenerSet {
     }
   }
 
-  /** Removes `reason`; listeners left with no reason accept again. Failures go to onLost. */
-  resume(reason: PauseReason, frontend?: number): void {
+  /**
+   * Removes `reason`; listeners left with no reason accept again. Resolves once they do (at once with master
+   * sockets; after the bind without the addon). Never rejects: a listener that cannot reopen goes to onLost.
+   */
+  resume(reason: PauseReason, frontend?: number): Promise<void> {
+    const starting: Promise<void>[] = [];
     for (const e of this.entries) {
       if (frontend !== undefined && e.target.frontend !== frontend) continue;
       if (!e.reasons.delete(reason) || e.reasons.size > 0 || e.server !== undefined) continue;
-      this.start(e).catch((err: unknown) => {
-        e.reasons.add('stopping');
-        this.options.onLost(err instanceof Error ? err.message : String(err));
-      });
+      starting.push(
+        this.start(e).catch((err: unknown) => {
+          e.reasons.add('stopping');
+          this.options.onLost(err instanceof Error ? err.message : String(err));
+        }),
+      );
     }
+    return Promise.all(starting).then(() => undefined);
   }
 
   /** True when some listener (of `frontend`, or any) is paused for `reason`. */

@@ -331,3 +331,18 @@ export async function requestTag(port: number, marker: string, timeoutMs = 5000)
     c.destroy();
   }
 }
+
+/**
+ * One connect attempt to 127.0.0.1:port: 'refused' on ECONNREFUSED, 'accepted' (then closed by us) once the
+ * handshake completed, whoever accepted it. Rejects on any other error. Test-thread only.
+ */
+export function probeConnect(port: number): Promise<'refused' | 'accepted'> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve('accepted');
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve('refused') : reject(e)));
+  });
+}

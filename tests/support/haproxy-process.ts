@@ -28,14 +28,12 @@ export async function startHaproxy(
     readyPort?: number;
     /** `prlimit --nofile=<nofile>` around haproxy, e.g. '1024:4096' (soft:hard RLIMIT_NOFILE). */
     nofile?: string;
-    /** Readiness by a UNIX socket file instead of a TCP port (a config with only UNIX binds). */
-    readyPath?: string;
   },
 ): Promise<HaproxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'orcalb-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, configText);
-  const readyPort = opts?.readyPath === undefined ? (opts?.readyPort ?? firstBindPort(configText)) : undefined;
+  const readyPort = opts?.readyPort ?? firstBindPort(configText);
   const argv = ['-db', '-f', file];
   const child =
     opts?.nofile === undefined
@@ -71,14 +69,11 @@ export async function startHaproxy(
     clearTimeout(killer);
   };
   const deadline = Date.now() + 5000;
-  const ready = (): boolean =>
-    opts?.readyPath !== undefined ? isUnixListening(opts.readyPath) : readyPort === undefined || isListening(readyPort);
-  const where = opts?.readyPath ?? readyPort;
-  while (!ready()) {
-    if (exited) throw new Error(`haproxy exited (code ${exitCode}) before listening on ${where}:\n${err}`);
+  while (readyPort !== undefined && !isListening(readyPort)) {
+    if (exited) throw new Error(`haproxy exited (code ${exitCode}) before listening on ${readyPort}:\n${err}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`haproxy not listening on ${where} after 5 s:\n${err}`);
+      throw new Error(`haproxy not listening on ${readyPort} after 5 s:\n${err}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -107,21 +102,6 @@ export function isListening(port: number): boolean {
     }
   }
   return false;
-}
-
-/** True when a UNIX stream socket bound at `path` is listening, per /proc/net/unix (state 01, flag __SO_ACCEPTCON). */
-export function isUnixListening(path: string): boolean {
-  let text: string;
-  try {
-    text = readFileSync('/proc/net/unix', 'utf8');
-  } catch {
-    return false;
-  }
-  // Columns: Num RefCount Protocol Flags Type St Inode Path; Flags 00010000 marks a listening socket.
-  return text.split('\n').some((line) => {
-    const cols = line.trim().split(/\s+/);
-    return cols[3] === '00010000' && cols[7] === path;
-  });
 }
 
 /** A TCP port that was free a moment ago (listen on 0, read it, close): for config text that needs a fixed port. */
