@@ -1,6 +1,6 @@
 // Issue 8 (config checks), at run time: two frontends binding the same address (haproxy binds both with
-// SO_REUSEPORT and the kernel spreads connections), server port offsets (`:+1`: the port the client connected to,
-// or the PROXY header's destination with accept-proxy, plus one), and UNIX socket binds (`/path` and `unix@path`,
+// SO_REUSEPORT and the kernel spreads connections), server port offsets (`:+2`: the port the client connected to,
+// or the PROXY header's destination with accept-proxy, plus two), and UNIX socket binds (`/path` and `unix@path`,
 // with `mode`/`user`/`group`, PROXY UNKNOWN for their clients). Side by side with haproxy 2.6.12 in both accept
 // modes. Test-runner thread; TCP on 127.0.0.1 only.
 
@@ -11,24 +11,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { lookupGroupId, lookupUserId } from '../../config/system-accounts.js';
-import { requestTag, startBackendFarm } from '../support/backend-farm.js';
+import { requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_REUSEPORT_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT, ORCALB_REUSEPORT_SUBJECT];
 const T = '    timeout connect 2s\n    timeout client 30s\n    timeout server 30s';
 
-/** Two free ports p and p + 1 (bounded search), for a server at the frontend's port plus one. */
-async function portPair(): Promise<number> {
+/**
+ * A farm server at the port p + 2 of a free port p (bounded search), for a frontend on p with a `:+2` server. +2
+ * rather than +1: Linux hands bind(0) odd ports and connect() even ones, so on a busy machine p + 1 is often taken
+ * by some client's connection while p + 2 is free.
+ */
+async function farmAboveFreePort(name: string): Promise<{ front: number; farm: BackendFarm }> {
   for (let i = 0; i < 50; i++) {
     const p = await freeTcpPort();
-    if (p >= 65535) continue;
-    const next = await startBackendFarm(['probe'], { ports: [p + 1] }).catch(() => undefined);
-    if (next === undefined) continue;
-    await next.close();
-    return p;
+    if (p + 2 > 65535) continue;
+    const farm = await startBackendFarm([name], { ports: [p + 2] }).catch(() => undefined);
+    if (farm !== undefined) return { front: p, farm };
   }
-  throw new Error('no two consecutive free ports');
+  throw new Error('no free port p with p + 2 free too');
 }
 
 /** Sends `bytes` on a new connection to `target` and resolves with the first line that comes back. */
@@ -74,15 +76,17 @@ for (const subject of SUBJECTS) {
       assert.deepEqual([...tags].sort(), ['s1', 's2']);
     });
 
-    test('server port offsets: :+1 from the port the client connected to, or from the PROXY header destination', async (t) => {
-      const front = await portPair();
-      const announced = await portPair();
-      const farm = await startBackendFarm(['direct', 'announced'], { ports: [front + 1, announced + 1] });
+    test('server port offsets: :+2 from the port the client connected to, or from the PROXY header destination', async (t) => {
+      const { front, farm } = await farmAboveFreePort('direct');
       t.after(() => farm.close());
+      // The announced destination is only a number in the header: nothing has to listen there.
+      const other = await startBackendFarm(['announced']);
+      t.after(() => other.close());
+      const announced = other.port('announced') - 2;
       const proxied = await freeTcpPort();
       const cfg = `defaults\n    mode tcp\n${T}\n` +
         `frontend f\n    bind 127.0.0.1:${front}\n    bind 127.0.0.1:${proxied} accept-proxy\n    default_backend b\n` +
-        'backend b\n    server s 127.0.0.1:+1\n';
+        'backend b\n    server s 127.0.0.1:+2\n';
       const lb = await subject.start(cfg, front);
       t.after(() => lb.stop());
       assert.equal((await requestTag(front, 'offset')).tag, 'direct');
