@@ -1,7 +1,8 @@
 // The main thread's supervisor: opens the listening sockets (before the privilege drop, kept until exit), starts the
 // health checker, the forwarder pool and the acceptor, restarts any of them that dies (the others' connections
-// untouched; a restarted thread listens on the same sockets), pauses and resumes the listeners (SIGTTOU/SIGTTIN),
-// and runs the graceful / hard stop. A listener that cannot be kept is fatal (onFatal). Main thread only.
+// untouched; a restarted thread listens on the same sockets), pauses and resumes the listeners (SIGTTOU/SIGTTIN,
+// listener-control.ts), and runs the graceful / hard stop. A listener that cannot be kept is fatal (onFatal).
+// Main thread only.
 
 import { BroadcastChannel, type Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
@@ -14,6 +15,7 @@ import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { ForwarderPool } from './forwarder-pool.js';
+import { ListenerControl } from './listener-control.js';
 import {
   CONTROL_CHANNEL, asHandoff, asReport, type AcceptMode, type AcceptorData, type ControlMessage, type HealthData,
   type ReportMessage,
@@ -21,8 +23,6 @@ import {
 import { spawnThread, waitFor } from './spawn.js';
 
 const START_TIMEOUT_MS = 10_000;
-/** How long a pause or resume waits for every accepting thread to confirm it. */
-const PAUSE_ACK_TIMEOUT_MS = 2000;
 const ACCEPTOR = -1;
 
 export interface SupervisorOptions {
@@ -47,16 +47,10 @@ export class Supervisor {
   private stopping = false;
   private started = false;
   private fatal = false;
-  private paused = false;
-  /** Pause/resume run one at a time, in signal order. */
-  private listenerOps: Promise<void> = Promise.resolve();
   private readonly drained = new Set<number>();
   private readonly ready = new Set<number>();
   private readonly bound = new Set<number>();
-  /** Accepting threads that confirmed the pending pause or resume, and who waits for them. */
-  private readonly acks = new Set<number>();
-  private ackType: 'listeners-paused' | 'listeners-resumed' | undefined;
-  private onAck: (() => void) | undefined;
+  private readonly listeners: ListenerControl;
   private onChange: (() => void) | undefined;
   private firstError: OrcaError | undefined;
   private readonly control = new BroadcastChannel(CONTROL_CHANNEL);
@@ -65,6 +59,15 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.o = options;
     this.control.unref();
+    this.listeners = new ListenerControl({
+      state: options.state,
+      logger: options.logger,
+      frontendNames: [...new Set(listenTargets(options.config).map((t) => t.frontendName))],
+      accepting: options.accept === 'acceptor' ? 1 : options.threads,
+      send: (msg) => this.toAccepting(msg),
+      masters: () => this.masters,
+      stopping: () => this.stopping,
+    });
   }
 
   /**
@@ -116,7 +119,7 @@ export class Supervisor {
     if (r.type === 'ready') this.ready.add(r.thread);
     else if (r.type === 'bound') this.bound.add(r.thread);
     else if (r.type === 'drained') this.drained.add(r.thread);
-    else if (r.type === 'listeners-paused' || r.type === 'listeners-resumed') this.ack(r.type, r.thread);
+    else if (r.type === 'listeners-paused' || r.type === 'listeners-resumed') this.listeners.ack(r.type, r.thread);
     else if (r.type === 'listener-lost') this.lose(r.alert);
     else if (r.type === 'bind-error') {
       // Before start() resolves it fails the start; after, a restarted thread could not listen again.
@@ -180,7 +183,7 @@ export class Supervisor {
       }
       const r = asReport(msg);
       if (r?.type === 'drained') this.onChange?.();
-      else if (r?.type === 'listeners-paused' || r?.type === 'listeners-resumed') this.ack(r.type, ACCEPTOR);
+      else if (r?.type === 'listeners-paused' || r?.type === 'listeners-resumed') this.listeners.ack(r.type, ACCEPTOR);
       else if (r?.type === 'listener-lost') this.lose(r.alert);
     });
     w.on('error', (e) => this.o.logger.log('alert', `acceptor thread failed: ${String(e)}`));
@@ -188,10 +191,12 @@ export class Supervisor {
       if (this.stopping || this.acceptor !== w) return;
       this.o.logger.log('warning', 'acceptor thread exited; restarting it');
       // The new acceptor listens on dups of the same master sockets: nothing is bound again.
+      const since = Date.now();
       const next = this.startAcceptor(plan);
-      waitFor(next, 'bound', START_TIMEOUT_MS).catch((e: unknown) => {
-        this.lose(`the restarted acceptor could not listen: ${e instanceof Error ? e.message : String(e)}`);
-      });
+      waitFor(next, 'bound', START_TIMEOUT_MS).then(
+        () => this.o.logger.log('notice', `acceptor restarted in ${Date.now() - since} ms`),
+        (e: unknown) => this.lose(`the restarted acceptor could not listen: ${e instanceof Error ? e.message : String(e)}`),
+      );
     });
     return w;
   }
@@ -206,71 +211,14 @@ export class Supervisor {
     else this.broadcast(msg);
   }
 
-  /**
-   * SIGTTOU (HAProxy's `-sf` handshake): no thread accepts any more, then the TCP sockets leave LISTEN state, so
-   * new connections are refused and a new process can bind the ports; live connections go on. Logs `Paused
-   * frontend X.` per frontend. Idempotent; ordered with resumeListeners.
-   */
+  /** SIGTTOU: see ListenerControl.pause (logs `Paused frontend X.` as HAProxy does). */
   pauseListeners(): Promise<void> {
-    this.listenerOps = this.listenerOps.then(async () => {
-      if (this.paused || this.stopping) return;
-      this.paused = true;
-      this.o.state.storeGlobal('listenersPaused', 1);
-      await this.acked('listeners-paused', { type: 'pause-listeners' });
-      for (const line of this.masters?.unlisten() ?? []) this.o.logger.log('alert', line);
-      for (const name of this.frontendNames()) this.o.logger.log('warning', `Paused frontend ${name}.`);
-    });
-    return this.listenerOps;
+    return this.listeners.pause();
   }
 
-  /**
-   * SIGTTIN: the sockets listen again, then the threads accept again (without the addon, once they have bound
-   * again). Logs `Resumed frontend X.` per frontend once they do.
-   */
+  /** SIGTTIN: see ListenerControl.resume (logs `Resumed frontend X.`). */
   resumeListeners(): Promise<void> {
-    this.listenerOps = this.listenerOps.then(async () => {
-      if (!this.paused || this.stopping) return;
-      this.paused = false;
-      const failed = this.masters?.relisten() ?? [];
-      for (const line of failed) this.o.logger.log('alert', line);
-      this.o.state.storeGlobal('listenersPaused', 0);
-      await this.acked('listeners-resumed', { type: 'resume-listeners' });
-      for (const name of this.frontendNames()) this.o.logger.log('warning', `Resumed frontend ${name}.`);
-    });
-    return this.listenerOps;
-  }
-
-  private frontendNames(): string[] {
-    return [...new Set(listenTargets(this.o.config).map((t) => t.frontendName))];
-  }
-
-  /**
-   * Sends `msg` to the accepting threads and resolves once each confirmed with `type`, or after a timeout (a thread
-   * restarting meanwhile reads the shared pause flag and starts in the right state).
-   */
-  private acked(type: 'listeners-paused' | 'listeners-resumed', msg: ControlMessage): Promise<void> {
-    const want = this.o.accept === 'acceptor' ? 1 : this.o.threads;
-    this.acks.clear();
-    this.ackType = type;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.onAck = undefined;
-        this.ackType = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, PAUSE_ACK_TIMEOUT_MS);
-      this.onAck = () => {
-        if (this.acks.size >= want) done();
-      };
-      this.toAccepting(msg);
-    });
-  }
-
-  private ack(type: 'listeners-paused' | 'listeners-resumed', thread: number): void {
-    if (type !== this.ackType) return;
-    this.acks.add(thread);
-    this.onAck?.();
+    return this.listeners.resume();
   }
 
   /** Test hook: make forwarder t throw an uncaught exception (after blocking its loop for stallMs). */

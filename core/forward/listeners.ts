@@ -71,6 +71,8 @@ export function errnoText(code: string | undefined, fallback: string): string {
       return 'Cannot assign requested address';
     case 'ENOENT':
       return 'No such file or directory';
+    case 'EEXIST':
+      return 'File exists';
     default:
       return fallback;
   }

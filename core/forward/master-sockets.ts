@@ -3,9 +3,10 @@
 // restarted thread, or a listener resumed after a maxconn pause, never binds again: ports below 1024 survive the
 // privilege drop. TCP sockets carry SO_REUSEPORT as HAProxy's do: two frontends may bind one address, and with
 // `--accept reuseport` each forwarder gets its own socket of the group. UNIX sockets follow HAProxy's scheme:
-// bound at `<path>.<pid>.tmp`, given their mode and owner, then renamed over `<path>`. Main thread only.
+// bound at `<path>.<pid>.tmp`, given their mode and owner, then renamed over `<path>` (an old socket there is
+// replaced; unlike HAProxy, any other kind of file is refused). Main thread only.
 
-import { chmodSync, chownSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
 import type { NativeAddon } from '../native-addon.js';
 import { errnoCode } from '../native-addon.js';
 import { bindAlert, errnoText, type ListenTarget } from './listeners.js';
@@ -119,6 +120,8 @@ export class MasterSockets {
 function openUnix(t: ListenTarget, addon: NativeAddon): number {
   const u = t.unix;
   if (u === undefined) throw new Error('not a UNIX target');
+  // HAProxy renames over whatever is there; a typo such as `bind /etc/hosts` must not replace a file.
+  if (existsAsNonSocket(u.path)) throw Object.assign(new Error('File exists'), { code: 'EEXIST' });
   const tmp = `${u.path}.${process.pid}.tmp`;
   removeStale(tmp);
   const fd = addon.listenUnix(tmp, t.backlog);
@@ -132,6 +135,14 @@ function openUnix(t: ListenTarget, addon: NativeAddon): number {
     closeFd(fd);
     removeStale(tmp);
     throw e;
+  }
+}
+
+function existsAsNonSocket(path: string): boolean {
+  try {
+    return !lstatSync(path).isSocket();
+  } catch {
+    return false;
   }
 }
 
