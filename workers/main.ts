@@ -53,6 +53,14 @@ async function main(argv: readonly string[]): Promise<number> {
     logger.log('warning', 'the fd-dup addon is not built (npm install builds it); accepting with --accept reuseport');
     accept = 'reuseport';
   }
+  if (addon === undefined) {
+    // What the fallback cannot promise, said once at start rather than discovered under load.
+    logger.log(
+      'warning',
+      'without the fd-dup addon a listener paused at maxconn or by SIGTTOU is closed: connections over the limit are ' +
+        "refused instead of waiting in the kernel's queue",
+    );
+  }
   const targets = listenTargets(result.config);
   const g = result.config.global;
   const missing = addon === undefined ? addonRequired(targets, process.geteuid?.() === 0 && g.uid !== undefined) : undefined;

@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { startBackendFarm } from '../support/backend-farm.js';
+import { connectTagged, probeConnect, requestTag, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_REUSEPORT_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
+import { startOrcalb } from '../support/orcalb-process.js';
 import { openFds } from '../support/process-fds.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT, ORCALB_REUSEPORT_SUBJECT];
@@ -139,3 +140,26 @@ for (const subject of SUBJECTS) {
     });
   });
 }
+
+test('without the fd-dup addon (warned at start) a listener at maxconn closes: the next client is refused, then served once a slot frees', async (t) => {
+  const farm = await startBackendFarm(['only']);
+  t.after(() => farm.close());
+  const front = await freeTcpPort();
+  const lb = await startOrcalb(config(front, farm.port('only'), 1, 64), {
+    threads: 1,
+    env: { ORCALB_FD_DUP_ADDON: '/nonexistent/fd_dup.node' },
+  });
+  t.after(() => lb.stop());
+  assert.match(lb.stderr(), /\[WARNING\].*without the fd-dup addon a listener paused at maxconn or by SIGTTOU is closed/);
+  const first = await connectTagged(front);
+  t.after(() => first.destroy());
+  // The only forwarder's socket closed as the slot filled: nothing listens on the port.
+  assert.equal(await probeConnect(front), 'refused');
+  await first.end();
+  let tag: string | undefined;
+  for (let i = 0; i < 100 && tag === undefined; i++) {
+    tag = await requestTag(front, `next-${i}`).then((r) => r.tag, () => undefined);
+    if (tag === undefined) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(tag, 'only');
+});
