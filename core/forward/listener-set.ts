@@ -34,6 +34,8 @@ interface Entry {
   readonly target: ListenTarget;
   readonly fd: number | undefined;
   server: net.Server | undefined;
+  /** A server being opened (its listen callback not run yet): never two at once for one listener. */
+  starting: Promise<void> | undefined;
   readonly reasons: Set<PauseReason>;
 }
 
@@ -47,6 +49,7 @@ export class ListenerSet {
       target,
       fd: options.fds?.[i],
       server: undefined,
+      starting: undefined,
       reasons: new Set(initiallyPaused),
     }));
   }
@@ -82,6 +85,11 @@ export class ListenerSet {
     for (const e of this.entries) {
       if (frontend !== undefined && e.target.frontend !== frontend) continue;
       if (!e.reasons.delete(reason) || e.reasons.size > 0 || e.server !== undefined) continue;
+      // Paused and resumed again while the previous open is in flight: that open finishes the job.
+      if (e.starting !== undefined) {
+        starting.push(e.starting);
+        continue;
+      }
       starting.push(
         this.start(e).catch((err: unknown) => {
           e.reasons.add('stopping');
@@ -127,6 +135,14 @@ export class ListenerSet {
   }
 
   private start(e: Entry): Promise<void> {
+    const opening = this.open1(e).finally(() => {
+      e.starting = undefined;
+    });
+    e.starting = opening;
+    return opening;
+  }
+
+  private open1(e: Entry): Promise<void> {
     const { onConnection, dup } = this.options;
     const t = e.target;
     const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => onConnection(socket, t));

@@ -91,7 +91,9 @@ test('an acceptor crash in the middle of a connection storm leaks no admission, 
   t.after(() => farm.close());
   const front = await freeTcpPort();
   const maxconn = 20;
-  const cfg = tcpConfig(front, [farm.port('s1')], { frontend: `    maxconn ${maxconn}` });
+  // A queue longer than the storm, so no SYN waits out a retransmission backoff.
+  const cfg = tcpConfig(front, [farm.port('s1')], { frontend: `    maxconn ${maxconn}` })
+    .replace(`bind 127.0.0.1:${front}`, `bind 127.0.0.1:${front} backlog 4096`);
   const lb = await startOrcalb(cfg, { threads: 2, env: { ORCALB_TEST_HOOKS: '1' } });
   t.after(() => lb.stop());
   assert.equal((await requestTag(front, 'warm')).tag, 's1');
@@ -103,9 +105,13 @@ test('an acceptor crash in the middle of a connection storm leaks no admission, 
       for (let i = 0; i < 400 && !stop; i++) {
         await new Promise<void>((resolve) => {
           const s = connect(front, '127.0.0.1');
+          const timer = setTimeout(() => s.destroy(), 5000);
           s.once('connect', () => s.resetAndDestroy());
           s.once('error', () => undefined);
-          s.once('close', () => resolve());
+          s.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
       }
     };
