@@ -8,16 +8,14 @@ import { createInterface } from 'node:readline';
 import { checkReport } from '../config/check-report.js';
 import { loadConfig } from '../config/load-config.js';
 import { OrcaError, renderWarning } from '../core/errors.js';
-import { addonRequired, listenTargets } from '../core/forward/listeners.js';
-import { checkFdLimit, withGlobalMaxconn } from '../core/fd-limit.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
-import { loadNativeAddon } from '../core/native-addon.js';
 import { dropPrivileges } from '../core/privileges.js';
 import { writeInitialState } from '../core/shared/initial-state.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { parseCli, usage, type CliOptions } from './cli-options.js';
+import { planStart } from './start-checks.js';
 import { Supervisor } from './supervisor.js';
 import { ORCALB_VERSION } from './version.js';
 
@@ -45,47 +43,15 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
 
   const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();
-  let accept = cli.accept;
-  // ORCALB_FD_DUP_ADDON points at another build of the addon (or at nothing, to exercise the fallback).
-  const addonPath = process.env['ORCALB_FD_DUP_ADDON'];
-  const addon = loadNativeAddon(addonPath);
-  if (accept === 'acceptor' && addon === undefined) {
-    logger.log('warning', 'the fd-dup addon is not built (npm install builds it); accepting with --accept reuseport');
-    accept = 'reuseport';
-  }
-  if (addon === undefined) {
-    // What the fallback cannot promise, said once at start rather than discovered under load.
-    logger.log(
-      'warning',
-      'without the fd-dup addon a listener paused at maxconn or by SIGTTOU is closed: connections over the limit are ' +
-        "refused instead of waiting in the kernel's queue",
-    );
-  }
-  const targets = listenTargets(result.config);
-  const g = result.config.global;
-  const missing = addon === undefined ? addonRequired(targets, process.geteuid?.() === 0 && g.uid !== undefined) : undefined;
-  if (missing !== undefined) {
-    logger.log('alert', missing);
-    return 1;
-  }
-  // The fd budget before any thread starts (HAProxy: before binding): raise the limit or refuse with the numbers.
-  const fds = checkFdLimit(result.config, targets, { forwarders: threads, acceptor: accept === 'acceptor', addon });
-  if (!fds.ok) {
-    logger.log('alert', fds.alert);
-    return 1;
-  }
-  const config = withGlobalMaxconn(result.config, fds.maxconn);
-  logger.log('notice', `maxconn ${fds.maxconn}, maxsock ${fds.maxsock} (fd limit ${fds.soft}${fds.raised ? ', raised' : ''})`);
+  const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], logger);
+  if (plan === undefined) return 1;
+  const { config, accept } = plan;
   const topology = topologyOf(config, threads);
   const state = SharedState.allocate(topology.counts);
   writeInitialState(config, state, topology, initialHealth);
 
   let fatal: ((alert: string) => void) | undefined;
-  const supervisor = new Supervisor({
-    config, state, topology, threads, accept, logger, addon,
-    ...(addonPath === undefined ? {} : { addonPath }),
-    onFatal: (alert) => fatal?.(alert),
-  });
+  const supervisor = new Supervisor({ ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert) });
   // HAProxy's `-sf` handshake: a new process asks the old one to stop listening, and to listen again if it failed.
   // Registered before the ready line: SIGTTOU's default action would stop (suspend) the whole process.
   process.on('SIGTTOU', () => void supervisor.pauseListeners());
