@@ -1,10 +1,12 @@
-# The fd-dup addon (native/fd-dup.c): plain N-API, so one build serves every Node version.
-# Built by `npm install` (the package's install script); orcalb falls back to --accept reuseport without it.
+# orcalb's one native addon, build/Release/fd_dup.node (plain N-API, so one build serves every Node version): the fd
+# handoff (dup), the listening sockets the main thread keeps, and RLIMIT_NOFILE. The target keeps its first name so
+# existing installs and ORCALB_FD_DUP_ADDON paths stay valid. Built by `npm install` (the package's install script);
+# without it orcalb falls back to --accept reuseport with Node's own listeners (see core/forward/listeners.ts).
 {
   "targets": [
     {
       "target_name": "fd_dup",
-      "sources": ["native/fd-dup.c"],
+      "sources": ["native/addon.c", "native/fd-dup.c", "native/listen-socket.c", "native/fd-limit.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

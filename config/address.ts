@@ -1,5 +1,5 @@
-// Splits HAProxy address words (`10.0.0.80:8802`, `*:8080`, `:::8081`, `[::1]:80`, `ipv6@::1:80`, `:80-82`)
-// into host and port parts, the way str2sa_range() reads them for `bind` and `server` lines (manual §4.2 "bind",
+// Splits HAProxy address words (`10.0.0.80:8802`, `*:8080`, `:::8081`, `[::1]:80`, `ipv6@::1:80`, `:80-82`, and the
+// UNIX socket paths `/run/lb.sock` and `unix@lb.sock`) into host and port parts or a path, the way str2sa_range() reads them for `bind` and `server` lines (manual §4.2 "bind",
 // §5.2 "server"), and `<address>[/mask]` networks (`option forwardfor except`). Host names are kept as written;
 // config/resolve-addresses.ts turns them into IPs. Main thread.
 
@@ -13,22 +13,24 @@ export type SplitAddress =
       /** The text after the port separator; undefined when there is none. */
       readonly port: string | undefined;
     }
+  /** A UNIX stream socket (`/path` or `unix@path`; the path as written, relative ones included). */
+  | { readonly kind: 'unix'; readonly path: string }
   | { readonly kind: 'unsupported'; readonly family: string };
 
 /** Prefixes that only force the family of an IP address; orcalb infers the family from the address itself. */
 const INET_PREFIXES = ['ipv4@', 'ipv6@', 'tcp@', 'tcp4@', 'tcp6@'];
 
 /**
- * Splits one address word. Unix sockets, `fd@`, `abns@`, `sockpair@`, UDP and QUIC addresses come back as
- * 'unsupported' (HAProxy accepts them; orcalb forwards TCP over IP only). Pure; never throws.
+ * Splits one address word. `/path` and `unix@path` are 'unix'; `fd@`, `abns@`, `sockpair@`, UDP and QUIC addresses
+ * come back as 'unsupported' (HAProxy accepts them; orcalb does not open them). Pure; never throws.
  */
 export function splitAddress(word: string): SplitAddress {
   let text = word;
+  if (text.startsWith('/')) return { kind: 'unix', path: text };
+  if (text.startsWith('unix@')) return { kind: 'unix', path: text.slice('unix@'.length) };
   const prefix = INET_PREFIXES.find((p) => text.startsWith(p));
   if (prefix !== undefined) text = text.slice(prefix.length);
-  else if (text.startsWith('/') || /^[a-z0-9]+@/.test(text)) {
-    return { kind: 'unsupported', family: text.startsWith('/') ? 'unix' : (text.split('@')[0] ?? '') };
-  }
+  else if (/^[a-z0-9]+@/.test(text)) return { kind: 'unsupported', family: text.split('@')[0] ?? '' };
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
     if (close > 0) {
@@ -67,7 +69,7 @@ export type PortRange =
   | { readonly kind: 'bad-range' }
   | { readonly kind: 'offset' };
 
-/** Reads `80`, `8080-8082`, or a `+N`/`-N` offset (server lines only; orcalb does not support offsets). */
+/** Reads `80`, `8080-8082`, or a `+N`/`-N` offset (server lines only: see parsePortOffset). */
 export function parsePortRange(text: string): PortRange {
   if (/^[+-]\d+$/.test(text)) return { kind: 'offset' };
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
@@ -77,6 +79,18 @@ export function parsePortRange(text: string): PortRange {
   if (low < 1 || low > 65535) return { kind: 'invalid' };
   if (high < low || high > 65535) return { kind: 'bad-range' };
   return { kind: 'ok', low, high };
+}
+
+/**
+ * A server's `+N` / `-N` port: the port the client connected to, plus N (§5.2 server, "port offsets"). Undefined when
+ * `text` is not an offset or moves by more than a port range can. Pure.
+ */
+export function parsePortOffset(text: string): number | undefined {
+  const m = /^([+-])(\d{1,5})$/.exec(text);
+  if (m === null) return undefined;
+  const n = Number(m[2]);
+  if (n > 65535) return undefined;
+  return m[1] === '-' ? -n : n;
 }
 
 /** True for a literal IPv4 or IPv6 address (no DNS needed). */

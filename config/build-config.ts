@@ -27,6 +27,7 @@ import type {
   HttpRules,
   LogTarget,
   ServerConfig,
+  UnixSocketConfig,
 } from './model.js';
 import { buildHttpCheck } from './keywords/httpchk.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
@@ -55,8 +56,10 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
 function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAddresses): FrontendConfig {
   const binds: BindConfig[] = p.binds.map((b) => ({
     source: b.source,
-    address: resolved.host(b.host),
+    address: b.unix === undefined ? resolved.host(b.host) : '',
     port: b.port,
+    ...(b.unix === undefined ? {} : { unix: unixSocket(b.unix, global) }),
+    ...(b.backlog === undefined ? {} : { backlog: b.backlog }),
     acceptProxy: b.acceptProxy,
     text: b.text,
   }));
@@ -81,6 +84,23 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
   };
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
+}
+
+/**
+ * A UNIX bind's socket with the global `unix-bind` defaults applied (§3.1): the prefix goes before every path, even
+ * an absolute one, as HAProxy 2.6 does; the bind line's own mode and owner win over unix-bind's.
+ */
+function unixSocket(u: NonNullable<ProxyDraft['binds'][number]['unix']>, global: GlobalConfig): UnixSocketConfig {
+  const d = global.unixBind;
+  const mode = u.mode ?? d?.mode;
+  const uid = u.uid ?? d?.uid;
+  const gid = u.gid ?? d?.gid;
+  return {
+    path: `${d?.prefix ?? ''}${u.path}`,
+    ...(mode === undefined ? {} : { mode }),
+    ...(uid === undefined ? {} : { uid }),
+    ...(gid === undefined ? {} : { gid }),
+  };
 }
 
 /** A backend, or the backend half of a listen section. */
@@ -176,6 +196,7 @@ function buildServer(s: ServerDraft, resolved: ResolvedAddresses): ServerConfig 
     name: s.name,
     address,
     port: s.port,
+    ...(s.portOffset === undefined ? {} : { portOffset: s.portOffset }),
     weight: o.weight ?? DEFAULT_WEIGHT,
     backup: o.backup ?? false,
     disabled: (o.disabled ?? false) || forcedDown,

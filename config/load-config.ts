@@ -84,7 +84,7 @@ function hostsOf(parsed: ParsedConfig): string[] {
     if (host !== undefined) hosts.push(host);
   }
   for (const p of parsed.proxies) {
-    for (const b of p.binds) hosts.push(b.host);
+    for (const b of p.binds) if (b.unix === undefined) hosts.push(b.host);
     for (const s of p.servers) {
       hosts.push(s.host);
       if (s.settings.checkAddr !== undefined) hosts.push(s.settings.checkAddr);
@@ -116,7 +116,7 @@ function applyResolutions(
   }
   for (const p of parsed.proxies) {
     for (const b of p.binds) {
-      if (addressOf(b.host) !== undefined) continue;
+      if (b.unix !== undefined || addressOf(b.host) !== undefined) continue;
       diag.error('ORCA_CONFIG_RESOLVE', `invalid address: '${b.host}' in '${b.spec}'`, b.source, {
         keyword: 'bind',
         found: b.host,

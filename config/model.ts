@@ -50,13 +50,43 @@ export interface GlobalConfig {
   bufsize: number;
   /** `zero-warning` (§3.1): any configuration warning refuses the start (config/load-config.ts). */
   zeroWarning?: boolean;
+  /** `ulimit-n`: the RLIMIT_NOFILE soft limit to set at start (core/fd-limit.ts). */
+  ulimitN?: number;
+  /** `fd-hard-limit`: the highest fd limit orcalb may raise to or derive maxconn from. */
+  fdHardLimit?: number;
+  /** `unix-bind`: defaults for every UNIX socket bind (prefix added to the path, mode, owner). */
+  unixBind?: UnixBindDefaults;
+}
+
+/** `unix-bind [prefix P] [mode M] [user U|uid N] [group G|gid N]` (§3.1). */
+export interface UnixBindDefaults {
+  readonly prefix?: string;
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** A UNIX stream socket bind (`bind /path` or `bind unix@path`): where, and the file's mode and owner if set. */
+export interface UnixSocketConfig {
+  /** The final path (global `unix-bind prefix` already prepended). */
+  readonly path: string;
+  /** `mode` (octal on the bind line): chmod of the socket file; unset leaves the umask's choice. */
+  readonly mode?: number;
+  /** `user`/`uid`, `group`/`gid`: chown of the socket file. */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface BindConfig {
   readonly source: SourceRef;
-  /** Numeric IP (`0.0.0.0` for `*`, `::` for IPv6 any). */
+  /** Numeric IP (`0.0.0.0` for `*`, `::` for IPv6 any); '' for a UNIX socket. */
   readonly address: string;
+  /** 0 for a UNIX socket. */
   readonly port: number;
+  /** Present for a UNIX socket bind (then address and port are unused). */
+  readonly unix?: UnixSocketConfig;
+  /** `backlog`: the listen() queue length; unset = the frontend's maxconn, as HAProxy does. */
+  readonly backlog?: number;
   /** `accept-proxy`: the client starts with a PROXY v1/v2 header. */
   readonly acceptProxy: boolean;
   /** The bind line as written (for logs). */
@@ -70,7 +100,13 @@ export interface ServerConfig {
   readonly name: string;
   /** Numeric IP after resolution. */
   readonly address: string;
+  /** The fixed port; 0 when portOffset is set. */
   readonly port: number;
+  /**
+   * Set when the server line gives no port, port 0, or `+N`/`-N` (§5.2 server): connections go to the port the
+   * client connected to, plus this offset (0 for "same port").
+   */
+  readonly portOffset?: number;
   /** Static weight 0..256 (HAProxy default 1). */
   readonly weight: number;
   readonly backup: boolean;

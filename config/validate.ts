@@ -50,6 +50,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     if (hasFrontendCap(p.kind)) checkBackendRefs(p, backends, diag);
     proxyWarnings(p, diag);
     layer7Fallback(p, diag);
+    if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
   }
 }
 
@@ -101,13 +102,32 @@ function checkBackendRefs(p: ProxyDraft, backends: ReadonlyMap<string, ProxyDraf
   }
 }
 
+/**
+ * A checked server whose traffic port is relative to the client's (no port, 0, `+N`, `-N`) has no port to check
+ * unless `port` is set on it or the tcp-check ruleset connects to a fixed port: HAProxy refuses the configuration.
+ */
+function checkServerCheckPorts(p: ProxyDraft, diag: Diagnostics): void {
+  const rulePort = p.tcpCheckRules.some((r) => r.kind === 'connect' && r.port !== undefined);
+  for (const s of p.servers) {
+    if (s.portOffset === undefined || s.settings.check !== true || s.settings.checkPort !== undefined || rulePort) {
+      continue;
+    }
+    diag.error(
+      'ORCA_CONFIG_BAD_VALUE',
+      `backend '${p.name}': server '${s.name}' has neither service port nor check port.`,
+      s.source,
+      { keyword: `server ${p.name}/${s.name}` },
+    );
+  }
+}
+
 /** HAProxy's end-of-parse warnings for one proxy, and orcalb's notes on what it does not do yet. */
 function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   const label = proxyLabel(p);
   const statsOnly = isStatsOnly(p);
   // One note per proxy rather than per keyword: the stats-only note already says nothing is served.
   if (statsOnly) {
-    const binds = p.binds.map((b) => `${b.host}:${b.port}`).join(', ');
+    const binds = p.binds.map((b) => b.unix?.path ?? `${b.host}:${b.port}`).join(', ');
     diag.warn(
       `the stats page is not implemented yet; ${label} only serves stats, so ${binds === '' ? 'it' : binds} is not opened`,
       p.source,

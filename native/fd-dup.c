@@ -1,11 +1,8 @@
 /* fd_dup: duplicates a file descriptor so an accepted socket can change worker thread (Node cannot move a
- * net.Socket between worker_threads). Plain N-API, version 8: one build loads in every Node from 12.22 on.
- * Called on the acceptor thread; the returned fd is owned by whoever adopts it. */
+ * net.Socket between worker_threads), and so a thread can listen on its own copy of a listening socket the main
+ * thread keeps. Called on the acceptor and forwarder threads; the returned fd is owned by whoever adopts it. */
 
-#ifndef NAPI_VERSION
-#define NAPI_VERSION 8
-#endif
-#include <node_api.h>
+#include "orcalb-native.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +11,7 @@
 
 /* Throws a JS Error with code ERR_FD_DUP and the errno text in the message: the caller (fd-handoff.ts)
  * wraps it in an OrcaError, so the raw errno only has to be readable in logs. */
-static void throw_errno(napi_env env, const char *what, int err) {
+static void throw_dup_errno(napi_env env, const char *what, int err) {
   char msg[160];
   snprintf(msg, sizeof msg, "%s: %s (errno %d)", what, strerror(err), err);
   napi_throw_error(env, "ERR_FD_DUP", msg);
@@ -22,7 +19,7 @@ static void throw_errno(napi_env env, const char *what, int err) {
 
 /* dup(fd: number): number. F_DUPFD_CLOEXEC rather than dup() so a child process spawned by any thread in the
  * window between dup and adoption never inherits the client connection. */
-static napi_value dup_fd(napi_env env, napi_callback_info info) {
+napi_value orca_dup(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
@@ -44,19 +41,10 @@ static napi_value dup_fd(napi_env env, napi_callback_info info) {
   }
   int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) {
-    throw_errno(env, "fcntl(F_DUPFD_CLOEXEC)", errno);
+    throw_dup_errno(env, "fcntl(F_DUPFD_CLOEXEC)", errno);
     return NULL;
   }
   napi_value result;
   if (napi_create_int32(env, copy, &result) != napi_ok) return NULL;
   return result;
-}
-
-/* The module exports one function; registered with NAPI_MODULE_INIT so it is context-aware and may be
- * loaded by several worker threads of one process. */
-NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "dup", NAPI_AUTO_LENGTH, dup_fd, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "dup", fn) != napi_ok) return NULL;
-  return exports;
 }

@@ -1,11 +1,14 @@
 // The forwarder pool: piscina, owned by the main thread. One task per connection, resolving when it closes; the
 // pool's balancer picks the forwarder with the fewest live connections read from the shared buffer. piscina also
 // replaces a worker that dies (a crash, or its heap bound: spawn.ts HEAP_LIMITS); we give back the dead one's shared
-// counters and log why it died. Main thread only.
+// counters, log why it died, and close every handed-off fd that no forwarder adopted (its handoff ticket is still
+// unclaimed), giving back its admission. Main thread only.
 
 import { Piscina } from 'piscina';
+import { discardFd } from '../core/forward/fd-handoff.js';
 import type { Logger } from '../core/log.js';
 import type { ConnAccounting } from '../core/shared/conn-accounting.js';
+import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { asReport, type ForwarderData, type Handoff, type ReportMessage } from './messages.js';
@@ -32,6 +35,7 @@ export class ForwarderPool {
   private readonly state: SharedState;
   private readonly topology: Topology;
   private readonly accounting: ConnAccounting;
+  private readonly tickets: HandoffTickets;
   private readonly logger: Logger;
   private readonly threads: number;
   private readonly restartedAt = new Map<number, number>();
@@ -52,6 +56,7 @@ export class ForwarderPool {
     this.state = state;
     this.topology = topology;
     this.accounting = accounting;
+    this.tickets = new HandoffTickets(state);
     this.logger = logger;
     this.threads = data.threads;
     this.pool = new Piscina<Handoff, void>({
@@ -121,11 +126,25 @@ export class ForwarderPool {
     });
   }
 
-  /** Hands one connection over; resolves when it is closed. Never rejects (a dead forwarder loses its tasks). */
+  /**
+   * Hands one connection over; resolves when it is closed or its handoff failed. Never rejects. A handoff that no
+   * forwarder adopted (the forwarder died first, the pool is stopping, the task was refused) is cancelled here: its
+   * fd is closed, so the client sees the close instead of hanging, and its admission is given back.
+   */
   run(handoff: Handoff): Promise<void> {
-    return this.pool.run(handoff).catch((e: unknown) => {
-      this.lastFailure = e;
-    });
+    return this.pool
+      .run(handoff)
+      .catch((e: unknown) => {
+        this.lastFailure = e;
+      })
+      .finally(() => this.cancelUnclaimed(handoff));
+  }
+
+  /** Main's side of the ticket: a no-op when the forwarder claimed it (the usual case). */
+  private cancelUnclaimed(h: Handoff): void {
+    if (!this.tickets.claim(h)) return;
+    discardFd(h.fd);
+    this.accounting.unadmitClient(h.frontend);
   }
 
   /** The forwarder whose slot shows the fewest live connections (ties: piscina's own count, then order). */

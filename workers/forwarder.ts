@@ -1,6 +1,7 @@
 // Forwarder thread: a worker of the piscina pool the main thread owns (one task per connection, resolving when it
-// closes). At start it claims a thread slot in the shared buffer; with `--accept reuseport` it also listens itself.
-// Wiring only; the work is in core/forward/.
+// closes). At start it claims a thread slot in the shared buffer; with `--accept reuseport` it also accepts itself,
+// on dups of its own row of master sockets (or, without the addon, on sockets it binds). Wiring only; the work is
+// in core/forward/.
 
 import type net from 'node:net';
 import { BroadcastChannel, parentPort, threadId } from 'node:worker_threads';
@@ -9,12 +10,14 @@ import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
-import { adoptSocket } from '../core/forward/fd-handoff.js';
+import { adoptSocket, discardFd } from '../core/forward/fd-handoff.js';
 import { runL4Session, type SessionEnv } from '../core/forward/l4-session.js';
 import { closeIdleServerConnections, runL7Session } from '../core/forward/l7-session.js';
-import { closeListeners, listenTargets, openListeners } from '../core/forward/listeners.js';
+import { ListenerSet } from '../core/forward/listener-set.js';
 import { createLogger } from '../core/log.js';
+import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
+import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { CONTROL_CHANNEL, asControl, asHandoff, type ForwarderData, type ReportMessage } from './messages.js';
@@ -24,6 +27,7 @@ const data = workerData as ForwarderData;
 const report = (m: ReportMessage): void => parentPort?.postMessage(m);
 const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
+const tickets = new HandoffTickets(state);
 const thread = await claimThreadSlot(state, data.threads, threadId);
 const hardStop = new AbortController();
 const softStop = new AbortController();
@@ -42,9 +46,9 @@ const env: SessionEnv = {
 const live = new Set<net.Socket>();
 let stopping = false;
 
-/** Runs one session; the slot is counted here, where the owning thread is known. Never rejects. */
+/** Runs one admitted connection this thread now owns; counts it as this thread's. Never rejects. */
 function serve(socket: net.Socket, frontend: number, bind: number): Promise<void> {
-  accounting.clientOpened(thread, frontend);
+  accounting.clientAdopted(thread, frontend);
   live.add(socket);
   // `mode http` frontends get the HTTP engine; everything else is a TCP pipe.
   const run = env.frontends[frontend]?.mode === 'http' ? runL7Session : runL4Session;
@@ -54,21 +58,25 @@ function serve(socket: net.Socket, frontend: number, bind: number): Promise<void
   });
 }
 
-let listeners: net.Server[] = [];
+// Control messages are broadcast by the main thread: piscina owns the worker's parentPort. The channel exists
+// before the pause and stop flags are read below, so a pause or stop broadcast after those reads still reaches this
+// thread.
+const control = new BroadcastChannel(CONTROL_CHANNEL);
+control.unref();
+
+let listeners: ListenerSet | undefined;
+let admission: Admission | undefined;
 
 /** Soft stop on this thread: no new connections, idle server connections closed, 'drained' once none is live. */
 function stopHere(): void {
   stopping = true;
   softStop.abort();
   closeIdleServerConnections();
-  void closeListeners(listeners);
-  listeners = [];
+  admission?.close();
+  listeners?.closeAll();
   if (live.size === 0) report({ type: 'drained', thread });
 }
 
-// Control messages are broadcast by the main thread: piscina owns the worker's parentPort.
-const control = new BroadcastChannel(CONTROL_CHANNEL);
-control.unref();
 control.onmessage = (event: unknown) => {
   const c = asControl((event as { data?: unknown }).data);
   if (c === undefined) return;
@@ -79,9 +87,21 @@ control.onmessage = (event: unknown) => {
     for (const s of live) s.destroy();
   } else if (c.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'forwarder', thread, figures: threadMemory() });
-  } else if (c.type === 'crash' && c.thread === thread) {
-    // Test hook (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler.
+  } else if (c.type === 'pause-listeners') {
+    listeners?.pause('signal');
+    if (listeners !== undefined) report({ type: 'listeners-paused', thread });
+  } else if (c.type === 'resume-listeners' && listeners !== undefined) {
+    void listeners.resume('signal').then(() => report({ type: 'listeners-resumed', thread }));
+  } else if ((c.type === 'crash' || c.type === 'stall') && c.thread === thread) {
+    // Test hooks (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler; 'stall' first blocks the event
+    // loop, so handoffs queue up for this thread and are lost with it.
+    const stallMs = c.type === 'stall' ? c.ms : 0;
+    if (stallMs > 0) env.logger.log('notice', `test hook: forwarder ${thread} stalls for ${stallMs} ms, then crashes`);
     setImmediate(() => {
+      const until = Date.now() + stallMs;
+      while (Date.now() < until) {
+        // busy: this thread takes no message while it stalls
+      }
       throw new Error(`test hook: crash-forwarder ${thread}`);
     });
   }
@@ -90,15 +110,33 @@ control.onmessage = (event: unknown) => {
 // after subscribing, so a stop stored after this read is broadcast to this thread too.
 const bornStopping = state.loadGlobal('stopping') === 1;
 
-if (data.accept === 'reuseport' && !bornStopping) {
-  const admission = new Admission(state, data.config);
+if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping) {
+  const addon = loadNativeAddon(data.addonPath);
+  const set = new ListenerSet(
+    {
+      targets: data.listeners.targets,
+      ...(data.listeners.fds === undefined ? {} : { fds: data.listeners.fds[thread] ?? [] }),
+      ...(addon === undefined ? {} : { dup: addon.dup }),
+      onConnection: (socket, t) => {
+        if (admission === undefined || stopping) socket.destroy();
+        else admission.onConnection(socket, t);
+      },
+      onLost: (alert) => report({ type: 'listener-lost', thread, alert }),
+    },
+    state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
+  );
+  listeners = set;
+  admission = new Admission(state, accounting, data.config, set, {
+    admit: (socket, t) => {
+      void serve(socket, t.frontend, t.bind);
+      return true;
+    },
+    canTake: () => true,
+  });
   try {
-    listeners = await openListeners(listenTargets(data.config), true, (socket, t) => {
-      if (stopping) return void socket.destroy();
-      admission.offer(socket, t.frontend, () => void serve(socket, t.frontend, t.bind));
-    });
-    // A stop that came while binding found no listener to close.
-    if (stopping) void closeListeners(listeners.splice(0));
+    await set.open();
+    // A stop that came while binding found the listeners still opening.
+    if (stopping) set.closeAll();
     report({ type: 'bound', thread });
   } catch (e) {
     const err = e instanceof OrcaError ? e : new OrcaError('ORCA_BIND_FAILED', String(e));
@@ -109,14 +147,21 @@ if (data.accept === 'reuseport' && !bornStopping) {
 report({ type: 'ready', thread });
 if (bornStopping) stopHere();
 
-/** The piscina task: one handed-over connection, resolved when it is closed. */
+/**
+ * The piscina task: one handed-over connection, resolved when it is closed. The handoff ticket decides who owns the
+ * fd: if main already cancelled it (this thread was too late), the fd is not ours to touch.
+ */
 export default function forward(task: unknown): Promise<void> {
   const h = asHandoff(task);
-  if (h === undefined) return Promise.resolve();
+  if (h === undefined || !tickets.claim(h)) return Promise.resolve();
+  // A freed ticket may be what a paused acceptor waits for.
+  if (state.loadGlobal('admissionWaiters') > 0) accounting.notifyCapacity();
   let socket: net.Socket;
   try {
     socket = adoptSocket(h.fd, { allowHalfOpen: true });
   } catch (e) {
+    discardFd(h.fd);
+    accounting.unadmitClient(h.frontend);
     env.logger.log('err', `forwarder ${thread}: cannot adopt a connection: ${String(e)}`);
     return Promise.resolve();
   }

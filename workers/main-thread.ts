@@ -1,13 +1,12 @@
 // orcalb's main thread, loaded by workers/main.ts once the signal guard has run: the CLI (`orcalb -f haproxy.cfg
-// --threads 12`, `orcalb -c -f FILE`), config loading, the shared buffer, the supervisor, privilege drop and the
-// operator's signals (HAProxy's meanings: workers/signals.ts).
+// --threads 12`, `orcalb -c -f FILE`), config loading, the fd limit, the shared buffer, the supervisor, privilege
+// drop and the operator's signals (HAProxy's meanings: workers/signals.ts).
 
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { checkReport } from '../config/check-report.js';
 import { loadConfig } from '../config/load-config.js';
 import { OrcaError, renderWarning } from '../core/errors.js';
-import { loadFdDup } from '../core/forward/fd-handoff.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
 import { dropPrivileges } from '../core/privileges.js';
@@ -18,6 +17,7 @@ import { parseCli, usage, type CliOptions } from './cli-options.js';
 import { assertNoInspector } from './signal-guard.js';
 import { operatorActions } from './operator-actions.js';
 import { wireSignals } from './signals.js';
+import { planStart } from './start-checks.js';
 import { Supervisor } from './supervisor.js';
 import { ORCALB_VERSION } from './version.js';
 
@@ -41,26 +41,23 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
     return report.exitCode;
   }
-  const config = result.config;
-  const logger = createLogger(config.global.log);
+  const logger = createLogger(result.config.global.log);
   for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
 
-  const threads = cli.threads ?? config.global.nbthread ?? os.availableParallelism();
-  let accept = cli.accept;
-  // ORCALB_FD_DUP_ADDON points at another build of the addon (or at nothing, to exercise the fallback).
-  if (accept === 'acceptor' && loadFdDup(process.env['ORCALB_FD_DUP_ADDON']) === undefined) {
-    logger.log('warning', 'the fd-dup addon is not built (npm install builds it); accepting with --accept reuseport');
-    accept = 'reuseport';
-  }
+  const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();
+  const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], logger);
+  if (plan === undefined) return 1;
+  const { config, accept } = plan;
   const topology = topologyOf(config, threads);
   const state = SharedState.allocate(topology.counts);
   writeInitialState(config, state, topology, initialHealth);
 
-  const supervisor = new Supervisor(config, state, topology, threads, accept, logger);
+  let fatal: ((alert: string) => void) | undefined;
+  const supervisor = new Supervisor({ ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert) });
   try {
     await supervisor.start();
   } catch (e) {
-    logger.log('alert', e instanceof OrcaError ? e.message : String(e));
+    for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) logger.log('alert', line);
     await supervisor.hardStop();
     return 1;
   }
@@ -70,12 +67,24 @@ async function main(argv: readonly string[]): Promise<number> {
   logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
 
   return await new Promise<number>((resolve) => {
-    // The listener pause plugs in here: { ...operatorActions(…), pause: …, resume: … } for SIGTTOU/SIGTTIN.
-    wireSignals(operatorActions({ config, state, topology, supervisor, logger }, resolve), logger);
+    fatal = (alert) => {
+      logger.log('alert', alert);
+      void supervisor.hardStop().then(() => resolve(1));
+    };
+    // HAProxy's `-sf` handshake: a new process asks the old one to stop listening, and to listen again if it failed.
+    wireSignals(
+      {
+        ...operatorActions({ config, state, topology, supervisor, logger }, resolve),
+        pause: () => supervisor.pauseListeners(),
+        resume: () => supervisor.resumeListeners(),
+      },
+      logger,
+    );
     if (process.env['ORCALB_TEST_HOOKS'] === '1') {
       createInterface({ input: process.stdin }).on('line', (line) => {
-        const m = /^crash-forwarder (\d+)$/.exec(line.trim());
-        if (m !== null) supervisor.crashForwarder(Number(m[1]));
+        const m = /^(crash|stall)-forwarder (\d+)(?: (\d+))?$/.exec(line.trim());
+        if (m !== null) supervisor.crashForwarder(Number(m[2]), m[1] === 'stall' ? Number(m[3] ?? 0) : 0);
+        if (line.trim() === 'crash-acceptor') supervisor.crashAcceptor();
       });
     }
   });

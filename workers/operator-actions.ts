@@ -28,10 +28,10 @@ export interface OperatorContext {
 
 /**
  * The signal handlers of a started orcalb. `exit(code)` is called once, when the soft stop is over (every
- * connection finished, or hard-stop-after cut the rest); the hard stop never returns. pause/resume are left to
- * the listener pause (SIGTTOU/SIGTTIN), which adds them here.
+ * connection finished, or hard-stop-after cut the rest); the hard stop never returns. pause/resume
+ * (SIGTTOU/SIGTTIN) are the supervisor's listener pause, added by main-thread.ts.
  */
-export function operatorActions(ctx: OperatorContext, exit: (code: number) => void): SignalHandlers {
+export function operatorActions(ctx: OperatorContext, exit: (code: number) => void): Omit<SignalHandlers, 'pause' | 'resume'> {
   const proxies = proxiesInConfigOrder(ctx.config);
   const out = new OperatorLog(ctx.config.global.log);
   let softStopping = false;

@@ -26,15 +26,9 @@ export const SIGNALS = [
 
 export type SignalAction = (typeof SIGNALS)[number]['action'];
 
-/**
- * One handler per action. pause/resume are optional until the listeners can be paused: a signal with no handler
- * keeps its default action. A handler may return a promise; a rejection is logged, never thrown.
- */
+/** One handler per action. A handler may return a promise; a rejection is logged, never thrown. */
 export type SignalHandlers = {
-  readonly [A in Exclude<SignalAction, 'ignore' | 'pause' | 'resume'>]: (sig: NodeJS.Signals) => void | Promise<void>;
-} & {
-  readonly pause?: (sig: NodeJS.Signals) => void | Promise<void>;
-  readonly resume?: (sig: NodeJS.Signals) => void | Promise<void>;
+  readonly [A in Exclude<SignalAction, 'ignore'>]: (sig: NodeJS.Signals) => void | Promise<void>;
 };
 
 /**
@@ -44,8 +38,11 @@ export type SignalHandlers = {
 const IGNORED_BY_NODE: ReadonlySet<NodeJS.Signals> = new Set(['SIGPIPE']);
 const ignore = (): void => undefined;
 
-/** Signals taken before wireSignals(): only SIGUSR1, whose default would open the inspector. */
-const HELD: readonly NodeJS.Signals[] = ['SIGUSR1'];
+/**
+ * Signals taken before wireSignals(), queued and acted on once orcalb is ready: SIGUSR1, whose default would open the
+ * inspector, and SIGTTOU/SIGTTIN, whose default would suspend the whole process during its start.
+ */
+const HELD: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGTTOU', 'SIGTTIN'];
 const held: NodeJS.Signals[] = [];
 const hold = (sig: NodeJS.Signals): void => void held.push(sig);
 let holding = false;

@@ -1,72 +1,125 @@
-// The main thread's supervisor: starts the health checker, the forwarder pool and the acceptor, restarts any of
-// them that dies (the others' connections untouched), runs the graceful / hard stop, and gathers every thread's
-// memory figures for SIGQUIT. Main thread only.
+// The main thread's supervisor: opens the listening sockets (before the privilege drop, kept until exit), starts the
+// health checker, the forwarder pool and the acceptor, restarts any of them that dies (the others' connections
+// untouched; a restarted thread listens on the same sockets), pauses and resumes the listeners (SIGTTOU/SIGTTIN,
+// listener-control.ts), runs the graceful / hard stop, and gathers every thread's memory figures for SIGQUIT. A
+// listener that cannot be kept is fatal (onFatal). Main thread only.
 
 import { BroadcastChannel, type Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
+import { listenTargets } from '../core/forward/listeners.js';
+import { MasterSockets, type ListenerPlan } from '../core/forward/master-sockets.js';
 import type { Logger } from '../core/log.js';
+import type { NativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { ForwarderPool } from './forwarder-pool.js';
+import { ListenerControl } from './listener-control.js';
 import {
   CONTROL_CHANNEL, asHandoff, asReport, type AcceptMode, type AcceptorData, type ControlMessage, type HealthData,
   type ReportMessage,
 } from './messages.js';
 
-type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
 import { spawnThread, waitFor } from './spawn.js';
 
+type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
+
 const START_TIMEOUT_MS = 10_000;
+const ACCEPTOR = -1;
+
+export interface SupervisorOptions {
+  readonly config: Config;
+  readonly state: SharedState;
+  readonly topology: Topology;
+  readonly threads: number;
+  readonly accept: AcceptMode;
+  readonly logger: Logger;
+  /** The loaded addon (undefined: reuseport with Node's own listeners) and the path it came from, for the threads. */
+  readonly addon: NativeAddon | undefined;
+  readonly addonPath?: string;
+  /** Called once when orcalb cannot go on (a listener lost after start): the caller logs it and exits 1. */
+  readonly onFatal: (alert: string) => void;
+}
 
 export class Supervisor {
   private pool: ForwarderPool | undefined;
   private acceptor: Worker | undefined;
   private health: Worker | undefined;
+  private masters: MasterSockets | undefined;
   private stopping = false;
+  private started = false;
+  private fatal = false;
   private readonly drained = new Set<number>();
   private readonly ready = new Set<number>();
   private readonly bound = new Set<number>();
+  private readonly listeners: ListenerControl;
   private onChange: (() => void) | undefined;
   private firstError: OrcaError | undefined;
   private readonly control = new BroadcastChannel(CONTROL_CHANNEL);
   /** Open memory reports: id → collector of the answers. */
   private readonly memoryWaiters = new Map<number, (r: MemoryAnswer) => void>();
   private nextMemoryId = 1;
+  private readonly o: SupervisorOptions;
 
-  private readonly config: Config;
-  private readonly state: SharedState;
-  private readonly topology: Topology;
-  private readonly threads: number;
-  private readonly accept: AcceptMode;
-  private readonly logger: Logger;
-
-  constructor(config: Config, state: SharedState, topology: Topology, threads: number, accept: AcceptMode, logger: Logger) {
-    this.config = config;
-    this.state = state;
-    this.topology = topology;
-    this.threads = threads;
-    this.accept = accept;
-    this.logger = logger;
+  constructor(options: SupervisorOptions) {
+    this.o = options;
     this.control.unref();
+    this.listeners = new ListenerControl({
+      state: options.state,
+      logger: options.logger,
+      frontendNames: [...new Set(listenTargets(options.config).map((t) => t.frontendName))],
+      accepting: options.accept === 'acceptor' ? 1 : options.threads,
+      send: (msg) => this.toAccepting(msg),
+      masters: () => this.masters,
+      stopping: () => this.stopping,
+    });
   }
 
-  /** Starts every thread; resolves once all listeners are bound. Rejects (OrcaError) on a bind failure. */
+  /**
+   * Opens every listener, then starts every thread; resolves once all are bound. Rejects with OrcaError
+   * ORCA_BIND_FAILED whose message holds one HAProxy alert per line when a listener cannot be bound.
+   */
   async start(): Promise<void> {
+    const plan = this.openMasters();
     this.startHealth();
     this.pool = new ForwarderPool(
-      { config: this.config, buffer: this.state.buffer, threads: this.threads, accept: this.accept },
-      this.state, this.topology, new ConnAccounting(this.state), this.logger, (r) => this.onReport(r),
+      {
+        config: this.o.config,
+        buffer: this.o.state.buffer,
+        threads: this.o.threads,
+        accept: this.o.accept,
+        ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
+        ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
+      },
+      this.o.state, this.o.topology, new ConnAccounting(this.o.state), this.o.logger, (r) => this.onReport(r),
     );
     // Every forwarder must hold its slot (and, in reuseport mode, its listeners) before we say ready.
-    const want = this.accept === 'reuseport' ? this.bound : this.ready;
-    await this.until(() => want.size >= this.threads, 'forwarders');
-    if (this.accept === 'acceptor') {
-      const a = this.startAcceptor();
+    const want = this.o.accept === 'reuseport' ? this.bound : this.ready;
+    await this.until(() => want.size >= this.o.threads, 'forwarders');
+    if (this.o.accept === 'acceptor') {
+      const a = this.startAcceptor(plan);
       await waitFor(a, 'bound', START_TIMEOUT_MS);
     }
+    this.started = true;
+  }
+
+  /** The master sockets, with the addon; without it each reuseport forwarder binds its own. */
+  private openMasters(): ListenerPlan {
+    const targets = listenTargets(this.o.config);
+    const addon = this.o.addon;
+    if (addon === undefined) return { targets };
+    const rows = this.o.accept === 'reuseport' ? this.o.threads : 1;
+    const opened = MasterSockets.open(targets, rows, addon);
+    if (!opened.ok) {
+      throw new OrcaError(
+        'ORCA_BIND_FAILED',
+        [...opened.alerts, '[orcalb.main()] Some protocols failed to start their listeners! Exiting.'].join('\n'),
+      );
+    }
+    this.masters = opened.sockets;
+    return opened.sockets.plan();
   }
 
   private onReport(r: ReportMessage): void {
@@ -74,10 +127,23 @@ export class Supervisor {
     if (r.type === 'ready') this.ready.add(r.thread);
     else if (r.type === 'bound') this.bound.add(r.thread);
     else if (r.type === 'drained') this.drained.add(r.thread);
-    else if (r.type === 'bind-error') this.firstError ??= new OrcaError(r.error.code, r.error.message);
+    else if (r.type === 'listeners-paused' || r.type === 'listeners-resumed') this.listeners.ack(r.type, r.thread);
+    else if (r.type === 'listener-lost') this.lose(r.alert);
+    else if (r.type === 'bind-error') {
+      // Before start() resolves it fails the start; after, a restarted thread could not listen again.
+      if (this.started) this.lose(r.error.message);
+      else this.firstError ??= new OrcaError(r.error.code, r.error.message);
+    }
     // In reuseport mode a forwarder is ready before it has bound: 'bound' is what start() waits for.
-    if (r.type === 'ready' && this.accept === 'reuseport') return;
+    if (r.type === 'ready' && this.o.accept === 'reuseport') return;
     this.onChange?.();
+  }
+
+  /** A listener orcalb promised to keep is gone: stop here rather than run without it. */
+  private lose(alert: string): void {
+    if (this.stopping || this.fatal) return;
+    this.fatal = true;
+    this.o.onFatal(alert);
   }
 
   /** Resolves when `cond` holds (re-checked on each report), rejects on a reported error or after a timeout. */
@@ -96,37 +162,54 @@ export class Supervisor {
   }
 
   private startHealth(): void {
-    const data: HealthData = { config: this.config, buffer: this.state.buffer, threads: this.threads };
+    const data: HealthData = { config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads };
     const w = spawnThread('health-checker', data);
     this.health = w;
     w.on('message', (msg: unknown) => {
       const r = asReport(msg);
       if (r?.type === 'memory') this.onReport(r);
     });
-    w.on('error', (e) => this.logger.log('alert', `health-check thread failed: ${String(e)}`));
+    w.on('error', (e) => this.o.logger.log('alert', `health-check thread failed: ${String(e)}`));
     w.on('exit', () => {
       if (this.stopping) return;
-      this.logger.log('warning', 'health-check thread exited; restarting it');
+      this.o.logger.log('warning', 'health-check thread exited; restarting it');
       this.startHealth();
     });
   }
 
-  private startAcceptor(): Worker {
-    const data: AcceptorData = { config: this.config, buffer: this.state.buffer };
+  private startAcceptor(plan: ListenerPlan): Worker {
+    const data: AcceptorData = {
+      config: this.o.config,
+      buffer: this.o.state.buffer,
+      listeners: plan,
+      ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
+    };
     const w = spawnThread('acceptor', data);
     this.acceptor = w;
     w.on('message', (msg: unknown) => {
       const h = asHandoff(msg);
-      if (h !== undefined) return void this.pool?.run(h);
+      if (h !== undefined) {
+        // Stopped pool: run() refuses it and cancels the handoff (fd closed, admission given back).
+        if (this.pool !== undefined) void this.pool.run(h);
+        return;
+      }
       const r = asReport(msg);
       if (r?.type === 'drained') this.onChange?.();
+      else if (r?.type === 'listeners-paused' || r?.type === 'listeners-resumed') this.listeners.ack(r.type, ACCEPTOR);
+      else if (r?.type === 'listener-lost') this.lose(r.alert);
       else if (r?.type === 'memory') this.onReport(r);
     });
-    w.on('error', (e) => this.logger.log('alert', `acceptor thread failed: ${String(e)}`));
+    w.on('error', (e) => this.o.logger.log('alert', `acceptor thread failed: ${String(e)}`));
     w.on('exit', () => {
       if (this.stopping || this.acceptor !== w) return;
-      this.logger.log('warning', 'acceptor thread exited; restarting it');
-      this.startAcceptor();
+      this.o.logger.log('warning', 'acceptor thread exited; restarting it');
+      // The new acceptor listens on dups of the same master sockets: nothing is bound again.
+      const since = Date.now();
+      const next = this.startAcceptor(plan);
+      waitFor(next, 'bound', START_TIMEOUT_MS).then(
+        () => this.o.logger.log('notice', `acceptor restarted in ${Date.now() - since} ms`),
+        (e: unknown) => this.lose(`the restarted acceptor could not listen: ${e instanceof Error ? e.message : String(e)}`),
+      );
     });
     return w;
   }
@@ -135,9 +218,10 @@ export class Supervisor {
     this.control.postMessage(msg);
   }
 
-  /** Test hook: make forwarder t throw an uncaught exception. */
-  crashForwarder(t: number): void {
-    this.broadcast({ type: 'crash', thread: t });
+  /** To whichever threads accept: the acceptor, or every forwarder in reuseport mode. */
+  private toAccepting(msg: ControlMessage): void {
+    if (this.o.accept === 'acceptor') this.acceptor?.postMessage(msg);
+    else this.broadcast(msg);
   }
 
   /**
@@ -148,7 +232,7 @@ export class Supervisor {
   async memoryReport(timeoutMs: number): Promise<MemoryDump> {
     const id = this.nextMemoryId++;
     const names = ['acceptor', 'health-checker'].filter((n) => (n === 'acceptor' ? this.acceptor : this.health) !== undefined);
-    for (let t = 0; t < this.threads; t++) names.push(`forwarder ${t}`);
+    for (let t = 0; t < this.o.threads; t++) names.push(`forwarder ${t}`);
     const answers = new Map<string, MemoryFigures>();
     const started = Date.now();
     await new Promise<void>((resolve) => {
@@ -170,28 +254,55 @@ export class Supervisor {
     const threads: ThreadMemory[] = [{ name: 'main', figures: threadMemory() }];
     for (const name of names) {
       const t = /^forwarder (\d+)$/.exec(name);
-      const liveConns = t === null ? {} : { liveConns: this.state.thread(Number(t[1])).load('liveConns') };
+      const liveConns = t === null ? {} : { liveConns: this.o.state.thread(Number(t[1])).load('liveConns') };
       threads.push({ name, figures: answers.get(name), ...liveConns });
     }
-    return { rss: process.memoryUsage.rss(), threads, liveConns: this.state.loadGlobal('curConns'), waitedMs: Date.now() - started };
+    return { rss: process.memoryUsage.rss(), threads, liveConns: this.o.state.loadGlobal('curConns'), waitedMs: Date.now() - started };
   }
 
-  /** Graceful stop: no new connections; resolves when no forwarder has a live connection left. */
+
+  /** SIGTTOU: see ListenerControl.pause (logs `Paused frontend X.` as HAProxy does). */
+  pauseListeners(): Promise<void> {
+    return this.listeners.pause();
+  }
+
+  /** SIGTTIN: see ListenerControl.resume (logs `Resumed frontend X.`). */
+  resumeListeners(): Promise<void> {
+    return this.listeners.resume();
+  }
+
+  /** Test hook: make forwarder t throw an uncaught exception (after blocking its loop for stallMs). */
+  crashForwarder(t: number, stallMs = 0): void {
+    this.broadcast(stallMs > 0 ? { type: 'stall', thread: t, ms: stallMs } : { type: 'crash', thread: t });
+  }
+
+  /** Test hook: make the acceptor thread throw an uncaught exception. */
+  crashAcceptor(): void {
+    this.acceptor?.postMessage({ type: 'crash', thread: ACCEPTOR });
+  }
+
+  /**
+   * Graceful stop: no new connections (the threads close their listeners and main its master sockets, so the ports
+   * refuse connections once the last copy is gone); resolves when no forwarder has a live connection left.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.state.storeGlobal('stopping', 1);
+    this.o.state.storeGlobal('stopping', 1);
     this.acceptor?.postMessage({ type: 'stop' });
     this.drained.clear();
     this.broadcast({ type: 'stop' });
+    // Closing main's copy is safe at any time: a socket listens until its last fd closes, so a thread still polling
+    // its own dup keeps a valid listener until it closes it too.
+    this.masters?.close();
     await new Promise<void>((resolve) => {
       this.onChange = () => {
-        if (this.drained.size >= this.threads) resolve();
+        if (this.drained.size >= this.o.threads) resolve();
       };
       this.onChange();
     });
   }
 
-  /** Cuts every live connection and ends all threads. */
+  /** Cuts every live connection, ends all threads and closes the listening sockets. */
   async hardStop(): Promise<void> {
     this.stopping = true;
     this.broadcast({ type: 'hard-stop' });
@@ -200,6 +311,7 @@ export class Supervisor {
       this.acceptor?.terminate().catch(() => undefined),
       this.health?.terminate().catch(() => undefined),
     ]);
+    this.masters?.close();
     this.control.close();
   }
 }

@@ -73,7 +73,8 @@ const NET_PREFIX = /^(udp@|udp4@|udp6@|ipv4@|ipv6@)/;
 function checkLogAddress(address: string): string | undefined {
   if (LOCAL_TARGET.test(address)) return undefined;
   const parts = splitAddress(address.replace(NET_PREFIX, ''));
-  if (parts.kind === 'unsupported') return `invalid address: '${address}' in '${address}'`;
+  // `unix@` log targets keep the verdict they had before bind lines learnt UNIX sockets.
+  if (parts.kind !== 'inet') return `invalid address: '${address}' in '${address}'`;
   if (parts.port !== undefined && parsePortRange(parts.port).kind !== 'ok') return `invalid port '${parts.port}'`;
   return undefined;
 }
@@ -85,7 +86,7 @@ function checkLogAddress(address: string): string | undefined {
 export function logHostToResolve(address: string): string | undefined {
   if (LOCAL_TARGET.test(address)) return undefined;
   const parts = splitAddress(address.replace(NET_PREFIX, ''));
-  if (parts.kind === 'unsupported' || isNumericHost(parts.host)) return undefined;
+  if (parts.kind !== 'inet' || isNumericHost(parts.host)) return undefined;
   return parts.host;
 }
 

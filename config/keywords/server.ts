@@ -2,7 +2,7 @@
 // the options orcalb implements are read into ServerSettings, the rest of 2.6's options are known and warned
 // about, anything else is an error with a suggestion. HAProxy 2.6's error texts. Main thread, config parsing.
 
-import { expandAddressEnv, parsePortRange, splitAddress } from '../address.js';
+import { expandAddressEnv, parsePortOffset, parsePortRange, splitAddress } from '../address.js';
 import type { Diagnostics } from '../diagnostics.js';
 import { MAX_WEIGHT } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
@@ -80,7 +80,7 @@ export function parseServerLine(ctx: ProxyLineContext): void {
     return;
   }
   if (target === undefined || !optionsOk) return;
-  proxy.servers.push({ source: at, name, host: target.host, port: target.port, settings });
+  proxy.servers.push({ source: at, name, settings, ...target });
 }
 
 /** `default-server options...`: presets for the section's later server lines (and for proxies using it). */
@@ -244,8 +244,9 @@ function readDelay(option: string, v: string, scope: OptionScope): number | stri
 }
 
 /**
- * The ADDR[:PORT] word of a server line (`word` as written, for messages; `expanded` after `${VAR}` expansion);
- * port 0 when absent (HAProxy: "the port the client connected to").
+ * The ADDR[:PORT] word of a server line (`word` as written, for messages; `expanded` after `${VAR}` expansion).
+ * No port, port 0 and `+N`/`-N` give a portOffset: connections then go to the port the client connected to, moved
+ * by the offset (§5.2 server).
  */
 function parseServerAddress(
   word: string,
@@ -253,11 +254,12 @@ function parseServerAddress(
   diag: Diagnostics,
   at: SourceRef,
   label: string,
-): { host: string; port: number } | undefined {
+): { host: string; port: number; portOffset?: number } | undefined {
   const parts = splitAddress(expanded);
   // Unix-socket and other non-IP servers cannot be reached by the TCP forwarders.
-  if (parts.kind === 'unsupported') {
-    return diag.badValue(`address family '${parts.family}' in '${word}' is not supported by orcalb`, at, {
+  if (parts.kind !== 'inet') {
+    const family = parts.kind === 'unix' ? 'unix' : parts.family;
+    return diag.badValue(`address family '${family}' in '${word}' is not supported by orcalb`, at, {
       keyword: label,
     });
   }
@@ -265,17 +267,13 @@ function parseServerAddress(
     return diag.badValue(`invalid address: '${parts.host}' in '${word}'`, at, { keyword: label });
   }
   if (parts.port === undefined || parts.port === '' || parts.port === '0') {
-    diag.notImplemented('server ... (no port)', at, 'ignored', {
-      label,
-      warning:
-        "no port given: HAProxy would connect to the port the client connected to; orcalb does not implement " +
-        'that yet (port 0)',
-    });
-    return { host: parts.host, port: 0 };
+    return { host: parts.host, port: 0, portOffset: 0 };
   }
   const range = parsePortRange(parts.port);
   if (range.kind === 'offset') {
-    return diag.badValue(`port offsets ('${parts.port}') are not supported by orcalb`, at, { keyword: label });
+    const offset = parsePortOffset(parts.port);
+    if (offset === undefined) return diag.badValue(`invalid port offset '${parts.port}'`, at, { keyword: label });
+    return { host: parts.host, port: 0, portOffset: offset };
   }
   if (range.kind === 'ok' && range.low !== range.high) {
     return diag.badValue(`port range not permitted here in '${word}'`, at, { keyword: label });

@@ -1,5 +1,6 @@
 // The `global` section (manual §3): process-wide settings orcalb uses (log, maxconn, user/group, nbthread,
-// hard-stop-after, daemon, tune.bufsize) and every other 2.6 global keyword as known-but-not-implemented.
+// hard-stop-after, daemon, tune.bufsize, ulimit-n, fd-hard-limit, unix-bind) and every other 2.6 global keyword as
+// known-but-not-implemented.
 // Main thread, config parsing. The section may appear several times; its lines accumulate.
 
 import type { Diagnostics } from '../diagnostics.js';
@@ -106,6 +107,18 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       if (n !== undefined) g[keyword] = n;
       return;
     }
+    case 'ulimit-n':
+    case 'fd-hard-limit': {
+      // HAProxy reads both with atol(); orcalb wants a number. 0 leaves the setting unset (HAProxy's meaning too).
+      const n = readInteger(args, diag, at);
+      if (n === undefined || n === 0) return;
+      if (keyword === 'ulimit-n') g.ulimitN = n;
+      else g.fdHardLimit = n;
+      return;
+    }
+    case 'unix-bind':
+      readUnixBind(g, args, diag, at);
+      return;
     case 'stats':
       // `stats socket` is the admin CLI; `stats timeout/maxconn` only tune it. None of it exists yet.
       diag.notImplemented(`global stats ${value}`, at, args[1] === 'socket' ? 'the admin socket is not opened' : 'ignored', {
@@ -161,6 +174,43 @@ function readHardStopAfter(g: GlobalConfig, args: readonly string[], diag: Diagn
     if (t.trailing !== undefined) diag.warn(trailingTimeWarning(value, t.trailing), at);
     g.hardStopAfter = t.ms;
   }
+}
+
+/** `unix-bind [prefix P] [mode M] [user U] [uid N] [group G] [gid N]`: defaults for UNIX socket binds (§3.1). */
+function readUnixBind(g: GlobalConfig, args: readonly string[], diag: Diagnostics, at: SourceRef): void {
+  const out: { prefix?: string; mode?: number; uid?: number; gid?: number } = { ...g.unixBind };
+  for (let i = 1; i < args.length; i += 2) {
+    const option = args[i] ?? '';
+    const value = args[i + 1];
+    if (!['prefix', 'mode', 'uid', 'gid', 'user', 'group'].includes(option)) {
+      diag.badValue("'unix-bind' only supports the 'prefix', 'mode', 'uid', 'gid', 'user' and 'group' options.", at, {
+        found: option,
+      });
+      return;
+    }
+    if (value === undefined || value === '') {
+      diag.badValue(`unix_bind '${option}' expects ${option === 'prefix' ? 'a path' : 'a value'} as an argument.`, at);
+      return;
+    }
+    if (option === 'prefix') {
+      out.prefix = value;
+    } else if (option === 'mode') {
+      // HAProxy takes strtol(..., 8) and a typo means mode 0; a socket mode is access control, so refuse it.
+      if (!/^[0-7]{1,4}$/.test(value)) return void diag.badValue(`'unix-bind' : invalid mode '${value}' (octal integer expected)`, at);
+      out.mode = parseInt(value, 8);
+    } else if (option === 'user' || option === 'group') {
+      const id = option === 'user' ? lookupUserId(value) : lookupGroupId(value);
+      if (id === undefined) return void diag.error('ORCA_CONFIG_USER', `'unix-bind' : '${value}' unknown ${option}.`, at, { found: value });
+      if (option === 'user') out.uid = id;
+      else out.gid = id;
+    } else {
+      const n = parseInteger(value);
+      if (n === undefined) return void diag.badValue(`'unix-bind' : '${option}' expects a numeric id, got '${value}'`, at);
+      if (option === 'uid') out.uid = n;
+      else out.gid = n;
+    }
+  }
+  g.unixBind = out;
 }
 
 /** `user NAME` / `group NAME`: resolved through /etc/passwd and /etc/group now, as HAProxy does at parse time. */

@@ -51,15 +51,23 @@ export interface ServerDraft {
   readonly name: string;
   /** Host as written (numeric or a name to resolve). */
   readonly host: string;
+  /** 0 when the port is relative (portOffset set). */
   readonly port: number;
+  /** No port, port 0, `+N` or `-N`: the client's destination port plus this (§5.2 server). */
+  readonly portOffset?: number;
   readonly settings: ServerSettings;
 }
 
 export interface BindDraft {
   readonly source: SourceRef;
-  /** Host as written ('' or '*' already mapped to 0.0.0.0). */
+  /** Host as written ('' or '*' already mapped to 0.0.0.0); '' for a UNIX socket. */
   readonly host: string;
+  /** 0 for a UNIX socket. */
   readonly port: number;
+  /** A UNIX socket bind: the path as written (unix-bind's prefix is added at build) and its file's mode/owner. */
+  readonly unix?: { readonly path: string; readonly mode?: number; readonly uid?: number; readonly gid?: number };
+  /** `backlog N` (N > 0). */
+  readonly backlog?: number;
   readonly acceptProxy: boolean;
   /** The address word of the bind line, for "invalid address: 'x' in 'x:80'" and logs. */
   readonly spec: string;

@@ -1,71 +1,182 @@
-// Global and frontend `maxconn`: a connection over the limit is held, unread, until a slot frees, as HAProxy leaves
-// it in the kernel's backlog (§3.2 maxconn, §4.2 maxconn). Runs where connections are accepted (acceptor thread, or
-// each forwarder in reuseport mode, where threads may overshoot the limit by at most one each).
+// Global and frontend `maxconn` at the door (§3.2, §4.2 maxconn), for one accepting thread (the acceptor, or each
+// forwarder with `--accept reuseport`). A connection is counted when it is admitted, before any handoff, so a burst
+// cannot overshoot (ConnAccounting.admitClient is atomic across threads). When a limit is reached the listeners it
+// covers pause (listener-set.ts), so the excess waits in the kernel's accept queue as it does with HAProxy, costing
+// orcalb nothing; they resume as soon as capacity frees anywhere (Atomics.waitAsync on the admission epoch).
+// A connection accepted just as a limit filled (another thread took the last slot) is held, unread, until it fits:
+// at most one per listener and thread, since that listener pauses at once.
 
 import type net from 'node:net';
 import type { Config } from '../../config/model.js';
+import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import type { ListenerSet } from './listener-set.js';
+import type { ListenTarget } from './listeners.js';
+
+/**
+ * Takes an admitted connection (handoff, or serve in place). Returns false when it cannot take it now (no handoff
+ * ticket free): the admission is then given back and the connection waits like one over maxconn.
+ */
+export type Admit = (socket: net.Socket, target: ListenTarget) => boolean;
+
+/** What the thread hands admitted connections to: `admit`, and whether it could take one now (a ticket is free). */
+export interface AdmitTo {
+  readonly admit: Admit;
+  readonly canTake: () => boolean;
+}
 
 interface Held {
   readonly socket: net.Socket;
-  readonly frontend: number;
-  readonly admit: () => void;
+  readonly target: ListenTarget;
 }
-
-/** How often held connections are looked at again while any are held. */
-const RECHECK_MS = 5;
 
 export class Admission {
   private readonly state: SharedState;
+  private readonly accounting: ConnAccounting;
   private readonly config: Config;
+  private readonly listeners: ListenerSet;
+  private readonly to: AdmitTo;
   private readonly held: Held[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly stop = new AbortController();
+  private waiting = false;
 
-  constructor(state: SharedState, config: Config) {
+  constructor(state: SharedState, accounting: ConnAccounting, config: Config, listeners: ListenerSet, to: AdmitTo) {
     this.state = state;
+    this.accounting = accounting;
     this.config = config;
+    this.listeners = listeners;
+    this.to = to;
   }
 
-  /** Calls `admit` now if under both limits, else later, in arrival order. A held client that leaves is dropped. */
-  offer(socket: net.Socket, frontend: number, admit: () => void): void {
-    if (this.held.length === 0 && this.hasRoom(frontend)) {
-      admit();
-      return;
-    }
-    socket.on('error', () => undefined);
-    this.held.push({ socket, frontend, admit });
-    this.timer ??= setInterval(() => this.drain(), RECHECK_MS);
+  /** The ListenerSet's connection callback. Never throws. */
+  onConnection(socket: net.Socket, target: ListenTarget): void {
+    if (this.stop.signal.aborted) return void socket.destroy();
+    // Earlier arrivals of a frontend go first: a newcomer may not overtake a held connection of its frontend (other
+    // frontends are not held up by one that is full).
+    const queued = this.held.some((h) => h.target.frontend === target.frontend);
+    if (queued || !this.tryAdmit(socket, target)) this.hold(socket, target);
+    this.pauseWhereFull(target.frontend);
   }
 
-  /** Drops every held connection (stopping). */
-  clear(): void {
+  /** Stopping: drops held connections (never admitted, nothing to give back) and ends the wait. */
+  close(): void {
+    this.stop.abort();
     for (const h of this.held.splice(0)) h.socket.destroy();
-    this.stopTimer();
   }
 
-  private hasRoom(frontend: number): boolean {
+  /** Held connections now (tests). */
+  heldCount(): number {
+    return this.held.length;
+  }
+
+  private tryAdmit(socket: net.Socket, target: ListenTarget): boolean {
+    const fe = target.frontend;
+    const r = this.accounting.admitClient(fe, this.config.global.maxconn, this.feMax(fe));
+    if (r !== 'ok') {
+      this.listeners.pause(r, r === 'global' ? undefined : fe);
+      return false;
+    }
+    if (this.to.admit(socket, target)) return true;
+    // No handoff ticket: give the slots back and stop accepting until tickets free up.
+    this.accounting.unadmitClient(fe);
+    this.listeners.pause('tickets');
+    return false;
+  }
+
+  private hold(socket: net.Socket, target: ListenTarget): void {
+    // A held client that resets must not become an uncaught 'error'; it is dropped when its turn comes.
+    socket.on('error', () => undefined);
+    this.held.push({ socket, target });
+    this.scheduleWait();
+  }
+
+  /** After an admission: pause every listener whose limit is now reached, before libuv accepts the next one. */
+  private pauseWhereFull(fe: number): void {
     const globalMax = this.config.global.maxconn;
-    if (globalMax > 0 && this.state.loadGlobal('curConns') >= globalMax) return false;
-    const feMax = this.config.frontends[frontend]?.maxconn ?? 0;
-    return feMax === 0 || this.state.frontend(frontend).load('curConns') < feMax;
+    if (globalMax > 0 && this.state.loadGlobal('curConns') >= globalMax) this.listeners.pause('global');
+    const feMax = this.feMax(fe);
+    if (feMax > 0 && this.state.frontend(fe).load('curConns') >= feMax) this.listeners.pause('frontend', fe);
+    if (this.listeners.pausedFor('global') || this.listeners.pausedFor('frontend') || this.listeners.pausedFor('tickets')) {
+      this.scheduleWait();
+    }
   }
 
-  private drain(): void {
-    while (this.held.length > 0) {
-      const h = this.held[0] as Held;
+  private feMax(fe: number): number {
+    return this.config.frontends[fe]?.maxconn ?? 0;
+  }
+
+  private globalRoom(): boolean {
+    const max = this.config.global.maxconn;
+    return max === 0 || this.state.loadGlobal('curConns') < max;
+  }
+
+  private frontendRoom(fe: number): boolean {
+    const max = this.feMax(fe);
+    return max === 0 || this.state.frontend(fe).load('curConns') < max;
+  }
+
+  /** True when something this thread waits for could move now. */
+  private canProgress(): boolean {
+    for (const h of this.held) {
+      if (h.socket.destroyed) return true;
+      if (this.globalRoom() && this.frontendRoom(h.target.frontend) && this.to.canTake()) return true;
+    }
+    if (this.listeners.pausedFor('tickets') && this.to.canTake()) return true;
+    if (this.listeners.pausedFor('global') && this.globalRoom()) return true;
+    return this.listeners.frontendsPausedFor('frontend').some((fe) => this.globalRoom() && this.frontendRoom(fe));
+  }
+
+  /** One waiter per thread: drains held connections and resumes listeners each time capacity frees. */
+  private scheduleWait(): void {
+    if (this.waiting || this.stop.signal.aborted) return;
+    this.waiting = true;
+    void this.waitLoop().finally(() => {
+      this.waiting = false;
+    });
+  }
+
+  private async waitLoop(): Promise<void> {
+    while (!this.stop.signal.aborted && this.hasWork()) {
+      await this.accounting.waitForCapacity(() => this.canProgress(), this.stop.signal);
+      if (this.stop.signal.aborted) return;
+      this.drainHeld();
+      // A listener reopens only when this thread holds nothing that it would serve first.
+      if (this.to.canTake() && this.held.length === 0) void this.listeners.resume('tickets');
+      if (this.globalRoom() && this.held.length === 0) void this.listeners.resume('global');
+      for (const fe of this.listeners.frontendsPausedFor('frontend')) {
+        if (this.frontendRoom(fe) && !this.held.some((h) => h.target.frontend === fe)) {
+          void this.listeners.resume('frontend', fe);
+        }
+      }
+    }
+  }
+
+  private hasWork(): boolean {
+    return (
+      this.held.length > 0 ||
+      this.listeners.pausedFor('global') ||
+      this.listeners.pausedFor('frontend') ||
+      this.listeners.pausedFor('tickets')
+    );
+  }
+
+  /** Admits held connections in arrival order within each frontend; a full frontend does not block the others. */
+  private drainHeld(): void {
+    const blocked = new Set<number>();
+    for (let i = 0; i < this.held.length; ) {
+      const h = this.held[i] as Held;
+      const fe = h.target.frontend;
       if (h.socket.destroyed) {
-        this.held.shift();
+        this.held.splice(i, 1);
         continue;
       }
-      if (!this.hasRoom(h.frontend)) break;
-      this.held.shift();
-      h.admit();
+      if (!this.globalRoom()) return;
+      if (blocked.has(fe) || !this.tryAdmit(h.socket, h.target)) {
+        blocked.add(fe);
+        i++;
+        continue;
+      }
+      this.held.splice(i, 1);
     }
-    if (this.held.length === 0) this.stopTimer();
-  }
-
-  private stopTimer(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
   }
 }

@@ -4,7 +4,7 @@
 import type { BackendConfig, Config } from '../../config/model.js';
 import type { Balancer, BackendView } from '../balance/balancer.js';
 import { createBalancer, getAlgorithm } from '../balance/registry.js';
-import { ConnAccounting } from '../shared/conn-accounting.js';
+import type { ConnAccounting } from '../shared/conn-accounting.js';
 import { serverView, type ServerSlot, type ServerView } from '../shared/server-slot.js';
 import type { BackendSlot } from '../shared/backend-slot.js';
 import type { SharedState } from '../shared/state-buffer.js';
@@ -37,14 +37,14 @@ export interface RuntimeOwner {
 }
 
 /**
- * Builds the runtime of every backend for the forwarder `owner` (tests may omit it: thread slot 0). Forwarder thread
+ * Builds the runtime of every backend for the forwarder `owner` (its queues and slots are counted as that thread's). Forwarder thread
  * (or tests); allocates once.
  */
 export function buildBackends(
   config: Config,
   state: SharedState,
   topology: Topology,
-  owner: RuntimeOwner = { accounting: new ConnAccounting(state), thread: 0 },
+  owner: RuntimeOwner,
 ): BackendRuntime[] {
   return config.backends.map((be, b) => {
     const slot = state.backend(b);

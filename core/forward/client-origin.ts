@@ -24,3 +24,12 @@ export async function clientOrigin(client: net.Socket, frontend: FrontendConfig,
   const got = await readProxyHeader(client, frontend.timeouts.client);
   return { announced: got.addresses ?? own, initial: got.rest.length > 0 ? got.rest : undefined };
 }
+
+/**
+ * The destination port a server with a relative port is reached at (dispatch.ts serverPort): the announced one,
+ * else the socket's own local port; none for a UNIX client. Spread into a DispatchContext. Pure.
+ */
+export function dstPortOf(announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number } {
+  const port = announced?.dstPort ?? client.localPort;
+  return port === undefined ? {} : { dstPort: port };
+}

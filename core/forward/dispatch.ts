@@ -5,7 +5,7 @@
 
 import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BackendConfig } from '../../config/model.js';
+import type { BackendConfig, ServerConfig } from '../../config/model.js';
 import { eligibleServers } from '../balance/balancer.js';
 import { OrcaError } from '../errors.js';
 import type { ServerView } from '../shared/server-slot.js';
@@ -19,6 +19,11 @@ export interface DispatchContext {
   readonly thread: number;
   /** Hash key for address/L7 algorithms (client address for `source`). */
   readonly key?: string;
+  /**
+   * The port the client connected to (the PROXY header's destination with `accept-proxy`): servers with a relative
+   * port (`server s 10.0.0.1`, `:+1`) are reached there, plus their offset. Undefined (a UNIX client) counts as 0.
+   */
+  readonly dstPort?: number;
   /** Aborted when the client went away or orcalb hard-stops: a queued request leaves its queue at once. */
   readonly signal?: AbortSignal;
   /**
@@ -90,7 +95,7 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
         }
         for (;;) {
           try {
-            const socket = await connectServer(srvCfg.address, srvCfg.port, cfg.timeouts.connect);
+            const socket = await connectServer(srvCfg.address, serverPort(srvCfg, ctx.dstPort), cfg.timeouts.connect);
             handedOver = true;
             return { server: server.index, socket };
           } catch (e) {
@@ -128,6 +133,16 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
 /** The client left (or orcalb hard-stops): read through a call, as the signal changes across awaits. */
 function gone(ctx: DispatchContext): boolean {
   return ctx.signal?.aborted === true;
+}
+
+/**
+ * Where a server is reached for this client: its fixed port, or the client's destination port plus its offset (§5.2
+ * server). A result outside 1-65535 makes the connect fail (and count) like any refused one. Pure.
+ */
+export function serverPort(server: Pick<ServerConfig, 'port' | 'portOffset'>, dstPort: number | undefined): number {
+  if (server.portOffset === undefined) return server.port;
+  const port = (dstPort ?? 0) + server.portOffset;
+  return port >= 1 && port <= 65535 ? port : 0;
 }
 
 /** HAProxy's rule for a direct (cookie-persisted) connection that failed: no shortcut for non-hash algorithms. */

@@ -3,49 +3,19 @@
 // and posts the fd number; the forwarder wraps it in a new net.Socket. Acceptor and forwarder threads.
 
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import { OrcaError } from '../errors.js';
+import { loadNativeAddon } from '../native-addon.js';
 
-/** The addon's one function: a new fd for the same open socket, with FD_CLOEXEC set. Throws on errno. */
+/** The addon's dup: a new fd for the same open socket, with FD_CLOEXEC set. Throws on errno (code ERR_FD_DUP). */
 export type FdDup = (fd: number) => number;
 
 /**
- * Where `npm install` leaves the addon, relative to this module: dist/core/forward/ when compiled (the normal
- * case: tests and `npm start` run dist/), core/forward/ when a loader runs the .ts file directly.
- */
-const ADDON_CANDIDATES = ['../../../build/Release/fd_dup.node', '../../build/Release/fd_dup.node'] as const;
-
-const requireHere = createRequire(import.meta.url);
-
-/** The addon's exports, checked at run time because require() of a .node file is untyped. */
-function dupOf(mod: unknown): FdDup | undefined {
-  if (typeof mod !== 'object' || mod === null || !('dup' in mod)) return undefined;
-  const dup: unknown = mod.dup;
-  if (typeof dup !== 'function') return undefined;
-  return (fd: number): number => {
-    const out: unknown = Reflect.apply(dup, undefined, [fd]);
-    if (typeof out !== 'number') throw new TypeError(`fd_dup.dup returned ${typeof out}`);
-    return out;
-  };
-}
-
-/**
- * Loads build/Release/fd_dup.node via createRequire. Returns undefined, never throws, when it is missing or
- * cannot be loaded (the caller then falls back to `--accept reuseport`). `addonPath` overrides the search,
- * resolved against this module. Any thread; each thread that loads it gets its own module instance.
+ * The addon's dup (core/native-addon.ts loads it), or undefined when the addon is not built (the caller then falls
+ * back to `--accept reuseport`). Never throws. Any thread.
  */
 export function loadFdDup(addonPath?: string): FdDup | undefined {
-  const candidates = addonPath === undefined ? ADDON_CANDIDATES : [addonPath];
-  for (const candidate of candidates) {
-    try {
-      const dup = dupOf(requireHere(candidate));
-      if (dup !== undefined) return dup;
-    } catch {
-      // Not built, built for another platform, or not at this path: try the next place.
-    }
-  }
-  return undefined;
+  return loadNativeAddon(addonPath)?.dup;
 }
 
 /** The part of libuv's stream handle we read: `fd` is uv_fileno(), -1 on platforms or states without one. */

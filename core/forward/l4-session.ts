@@ -11,7 +11,7 @@ import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { clientOrigin } from './client-origin.js';
+import { clientOrigin, dstPortOf } from './client-origin.js';
 import { dispatch } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
@@ -39,8 +39,8 @@ export interface SessionEnv {
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`). Resolves when both sides are closed;
- * never rejects. The client's frontend slot must already be counted (ConnAccounting.clientOpened); it is released
- * here. The server slot is held for the connection's whole life (HAProxy: a TCP session is one stream).
+ * never rejects. The client's frontend slot must already be counted (ConnAccounting.admitClient + clientAdopted); it
+ * is released here. The server slot is held for the connection's whole life (HAProxy: a TCP session is one stream).
  */
 export async function runL4Session(env: SessionEnv, client: net.Socket, fe: number, bind: number): Promise<void> {
   // A client reset before anything is wired must not become an uncaught 'error'.
@@ -63,6 +63,7 @@ export async function runL4Session(env: SessionEnv, client: net.Socket, fe: numb
       accounting: env.accounting,
       thread: env.thread,
       ...(announced === undefined ? {} : { key: announced.srcAddress }),
+      ...dstPortOf(announced, client),
       signal: hold.signal,
     });
     const early = hold.release();

@@ -9,7 +9,7 @@ import { createHttpKeyExtractor } from '../balance/hash-input.js';
 import { OrcaError } from '../errors.js';
 import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { clientOrigin } from './client-origin.js';
+import { clientOrigin, dstPortOf } from './client-origin.js';
 import { applyResponseCookie, persistedServer, persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
 import { dispatch } from './dispatch.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
@@ -63,7 +63,7 @@ export function closeIdleServerConnections(): void {
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`) in HTTP mode. Same contract as
  * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
- * (ConnAccounting.clientOpened) and is released here.
+ * (ConnAccounting.admitClient + clientAdopted) and is released here.
  */
 export async function runL7Session(env: SessionEnv, client: net.Socket, fe: number, bind: number): Promise<void> {
   client.on('error', () => undefined);
@@ -201,8 +201,10 @@ class L7Session {
   parkServer(): void {
     this.releaseSlot();
     const s = this.server;
-    if (s === undefined) return;
-    if (!this.serverIdle || !idlePool.park(s)) return this.releaseServer();
+    if (s === undefined || this.rt === undefined) return;
+    // A server reached at the client's own destination port (a relative port) is that client's alone.
+    const shareable = this.rt.config.servers[s.index]?.portOffset === undefined;
+    if (!this.serverIdle || !shareable || !idlePool.park(s)) return this.releaseServer();
     this.server = undefined;
     this.serverIdle = false;
   }
@@ -418,11 +420,13 @@ class L7Session {
       accounting: this.env.accounting,
       thread: this.env.thread,
       ...(key === undefined ? {} : { key }),
+      ...dstPortOf(this.addrs, this.client),
       signal: this.left,
       ...direct,
       reuse: (index) => {
         if (held !== undefined && held.index === index && !held.socket.destroyed && !held.reader.atEnd) picked = held;
-        else if (mayPool) picked = idlePool.take(rt.index, index);
+        // An idle connection of a relative-port server may lead to another port than this client's: not shared.
+        else if (mayPool && rt.config.servers[index]?.portOffset === undefined) picked = idlePool.take(rt.index, index);
         return picked?.socket;
       },
     });

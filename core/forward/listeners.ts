@@ -1,83 +1,98 @@
-// Opens the listening sockets of every frontend `bind` line: in the acceptor thread, or in each forwarder with
-// SO_REUSEPORT (`--accept reuseport`). Bind failures read like HAProxy's "cannot bind socket" alerts.
+// What orcalb listens on: one ListenTarget per address (or UNIX socket) of every frontend `bind` line, with its
+// listen() backlog, and HAProxy 2.6.12's alert when one cannot be bound. Read by the main thread (which opens the
+// sockets, master-sockets.ts) and by the accepting threads (listener-set.ts).
 
-import net from 'node:net';
-import type { Config } from '../../config/model.js';
-import { OrcaError } from '../errors.js';
+import type { Config, SourceRef, UnixSocketConfig } from '../../config/model.js';
 
 export interface ListenTarget {
   readonly frontend: number;
   readonly bind: number;
   readonly frontendName: string;
+  readonly source: SourceRef;
+  /** Numeric IP; '' for a UNIX socket. */
   readonly address: string;
+  /** 0 for a UNIX socket. */
   readonly port: number;
+  readonly unix?: UnixSocketConfig;
+  /** listen() queue length: `backlog` on the bind line, else the frontend's maxconn (HAProxy's default). */
+  readonly backlog: number;
 }
 
-/** Every bind line that orcalb opens now (stats-only and disabled proxies are not opened). */
+/** The kernel caps listen() at net.core.somaxconn anyway; this only keeps an unlimited maxconn a sane number. */
+const MAX_BACKLOG = 65535;
+
+/** Every bind line that orcalb opens now (stats-only and disabled proxies are not opened). Pure. */
 export function listenTargets(config: Config): ListenTarget[] {
   const out: ListenTarget[] = [];
   config.frontends.forEach((fe, f) => {
     if (fe.statsOnly || fe.disabled) return;
     fe.binds.forEach((b, i) => {
-      out.push({ frontend: f, bind: i, frontendName: fe.name, address: b.address, port: b.port });
+      const backlog = Math.min(MAX_BACKLOG, b.backlog ?? (fe.maxconn > 0 ? fe.maxconn : MAX_BACKLOG));
+      out.push({
+        frontend: f,
+        bind: i,
+        frontendName: fe.name,
+        source: b.source,
+        address: b.address,
+        port: b.port,
+        ...(b.unix === undefined ? {} : { unix: b.unix }),
+        backlog,
+      });
     });
   });
   return out;
 }
 
-/**
- * Listens on every target; accepted sockets are paused (pauseOnConnect) so no byte is read before the owner of the
- * connection is decided. Rejects with ORCA_BIND_FAILED (closing what was opened) if any bind fails.
- */
-export async function openListeners(
-  targets: readonly ListenTarget[],
-  reusePort: boolean,
-  onConnection: (socket: net.Socket, target: ListenTarget) => void,
-): Promise<net.Server[]> {
-  const servers: net.Server[] = [];
-  try {
-    for (const t of targets) {
-      const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => onConnection(socket, t));
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', (e: NodeJS.ErrnoException) => {
-          const host = t.address.includes(':') ? `[${t.address}]` : t.address;
-          reject(
-            new OrcaError(
-              'ORCA_BIND_FAILED',
-              `Starting frontend ${t.frontendName}: cannot bind socket (${errnoText(e)}) [${host}:${t.port}]`,
-            ),
-          );
-        });
-        server.listen({ host: t.address, port: t.port, reusePort, backlog: 1024 }, () => {
-          server.removeAllListeners('error');
-          // Accept errors (EMFILE…) must not kill the thread; the listener keeps going.
-          server.on('error', () => undefined);
-          resolve();
-        });
-      });
-    }
-    return servers;
-  } catch (e) {
-    for (const s of servers) s.close();
-    throw e;
-  }
+/** `[127.0.0.1:80]`, `[[::1]:80]` or `[/run/lb.sock]`: how HAProxy names a listener in its alerts. */
+export function listenerName(t: ListenTarget): string {
+  if (t.unix !== undefined) return `[${t.unix.path}]`;
+  const host = t.address.includes(':') ? `[${t.address}]` : t.address;
+  return `[${host}:${t.port}]`;
 }
 
-function errnoText(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
+/**
+ * HAProxy 2.6.12's alert for a listener that cannot be bound, e.g. `Binding [haproxy.cfg:7] for frontend fe: cannot
+ * bind socket (Address already in use) for [127.0.0.1:8080]`; `reason` is strerror's text. Pure.
+ */
+export function bindAlert(t: ListenTarget, reason: string): string {
+  const at = `Binding [${t.source.file}:${t.source.line}] for frontend ${t.frontendName}`;
+  if (t.unix !== undefined) return `${at}: cannot bind UNIX socket (${reason}) ${listenerName(t)}`;
+  return `${at}: cannot bind socket (${reason}) for ${listenerName(t)}`;
+}
+
+/** strerror's words for the errors Node reports by code (the addon already gives strerror's text). */
+export function errnoText(code: string | undefined, fallback: string): string {
+  switch (code) {
     case 'EADDRINUSE':
       return 'Address already in use';
     case 'EACCES':
       return 'Permission denied';
     case 'EADDRNOTAVAIL':
       return 'Cannot assign requested address';
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'EEXIST':
+      return 'File exists';
     default:
-      return e.message;
+      return fallback;
   }
 }
 
-/** Closes listeners (no new connections); live connections are untouched. */
-export function closeListeners(servers: readonly net.Server[]): Promise<void> {
-  return Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined);
+/**
+ * Why `targets` cannot be served without the addon (no master sockets to keep), or undefined. Without it a UNIX
+ * path cannot be shared by the reuseport forwarders, and a port below 1024 would have to be bound again after the
+ * privilege drop each time a listener reopens (maxconn or SIGTTOU pause, forwarder restart), which fails. Pure.
+ */
+export function addonRequired(targets: readonly ListenTarget[], dropsPrivileges: boolean): string | undefined {
+  const at = (t: ListenTarget): string => `Binding [${t.source.file}:${t.source.line}] for frontend ${t.frontendName}`;
+  const unix = targets.find((t) => t.unix !== undefined);
+  if (unix !== undefined) {
+    return `${at(unix)}: UNIX socket ${listenerName(unix)} needs the fd-dup addon (npm install builds it). Exiting.`;
+  }
+  const low = dropsPrivileges ? targets.find((t) => t.port > 0 && t.port < 1024) : undefined;
+  if (low === undefined) return undefined;
+  return (
+    `${at(low)}: port ${listenerName(low)} is below 1024 and 'user'/'group' drop privileges: without the fd-dup ` +
+    'addon (npm install builds it) it could not be bound again when a listener reopens. Exiting.'
+  );
 }

@@ -1,12 +1,21 @@
-// Live-connection and server-slot bookkeeping in the shared buffer: every client connection open/close and every
-// server slot taken/released (HAProxy's `served`: a TCP connection, or one HTTP transaction) updates the global,
-// frontend, backend and server counters AND the owning thread's shadow counters (layout.ts), so that the main thread
-// can give back exactly what a crashed thread held, queue places included. Forwarders and the acceptor call it.
+// Live-connection and server-slot bookkeeping in the shared buffer. A client connection is counted in two steps:
+// whoever admits it (the acceptor, or a reuseport forwarder) takes its global + frontend slot atomically against
+// maxconn BEFORE any handoff, so a burst cannot overshoot; the forwarder that adopts it adds it to its own thread's
+// shadow counters (layout.ts). Every server slot taken/released (HAProxy's `served`: a TCP connection, or one HTTP
+// transaction) updates the server and backend counters and the thread's shadows too, so that the main thread can
+// give back exactly what a crashed thread held, queue places included. Every client release bumps the admission
+// epoch that paused listeners wait on. Forwarders and the acceptor count; main reclaims and cancels.
 
 import type { SharedState } from './state-buffer.js';
 import type { Topology } from './topology.js';
 import { BACKEND } from './layout.js';
 import { QueueBoard } from './queue-board.js';
+
+/** Why a connection could not be admitted: which limit is full. */
+export type AdmitResult = 'ok' | 'global' | 'frontend';
+
+/** Longest single Atomics.waitAsync slice while waiting for capacity: a safety net, not the wake-up path. */
+const CAPACITY_WAIT_SLICE_MS = 1000;
 
 export class ConnAccounting {
   private readonly state: SharedState;
@@ -15,26 +24,89 @@ export class ConnAccounting {
     this.state = state;
   }
 
-  /** A client connection of frontend `fe` now belongs to `thread` (acceptor at handoff, or a reuseport forwarder). */
-  clientOpened(thread: number, fe: number): void {
+  /**
+   * Admission (HAProxy §3.2 / §4.2 maxconn): takes one global and one frontend slot if both limits allow it (0 = no
+   * limit), atomically, so concurrent admitters (reuseport forwarders) never exceed a limit together. On 'ok' the
+   * connection holds global + frontend curConns until clientClosed (adopted) or unadmitClient (never adopted).
+   * Any accepting thread; allocates nothing.
+   */
+  admitClient(fe: number, globalMax: number, feMax: number): AdmitResult {
     const s = this.state;
-    s.addGlobal('curConns', 1);
+    // Add first, then look at what was there: two threads racing for the last slot cannot both see room.
+    const g = s.addGlobal('curConns', 1);
+    if (globalMax > 0 && g >= globalMax) {
+      s.addGlobal('curConns', -1);
+      this.notifyCapacity();
+      return 'global';
+    }
     const f = s.frontend(fe);
-    f.add('curConns', 1);
+    const before = f.add('curConns', 1);
+    if (feMax > 0 && before >= feMax) {
+      f.add('curConns', -1);
+      s.addGlobal('curConns', -1);
+      this.notifyCapacity();
+      return 'frontend';
+    }
     f.add('totalConns', 1);
+    return 'ok';
+  }
+
+  /** An admitted connection that no forwarder adopted (handoff failed, stopping): gives its slots back. Any thread. */
+  unadmitClient(fe: number): void {
+    const s = this.state;
+    s.addGlobal('curConns', -1);
+    s.frontend(fe).add('curConns', -1);
+    this.notifyCapacity();
+  }
+
+  /** The admitted connection now belongs to forwarder `thread` (it adopted the fd). Forwarder threads. */
+  clientAdopted(thread: number, fe: number): void {
+    const s = this.state;
     Atomics.add(s.i32, s.threadFrontendIndex(thread, fe), 1);
     const t = s.thread(thread);
     t.add('liveConns', 1);
     t.add('totalConns', 1);
   }
 
-  /** The client connection ended (forwarder that owned it). */
+  /** The client connection ended (forwarder that owned it): frees its admission slots, wakes paused listeners. */
   clientClosed(thread: number, fe: number): void {
     const s = this.state;
-    s.addGlobal('curConns', -1);
-    s.frontend(fe).add('curConns', -1);
     Atomics.sub(s.i32, s.threadFrontendIndex(thread, fe), 1);
     s.thread(thread).add('liveConns', -1);
+    s.addGlobal('curConns', -1);
+    s.frontend(fe).add('curConns', -1);
+    this.notifyCapacity();
+  }
+
+  /**
+   * Capacity freed (a connection closed or was given back, a handoff ticket freed): bumps the admission epoch and
+   * wakes the accepting threads waiting on it. The notify is skipped when nobody waits (the usual case). Any thread.
+   */
+  notifyCapacity(): void {
+    const s = this.state;
+    s.addGlobal('admissionEpoch', 1);
+    if (s.loadGlobal('admissionWaiters') > 0) Atomics.notify(s.i32, s.globalIndex('admissionEpoch'));
+  }
+
+  /**
+   * Accepting threads: resolves once `hasRoom()` holds, re-checked each time capacity frees anywhere in the process
+   * (Atomics.waitAsync on the admission epoch; never blocks the event loop), or once `signal` is aborted. Registered
+   * as a waiter before the first check, so a release between the check and the wait is never missed.
+   */
+  async waitForCapacity(hasRoom: () => boolean, signal?: AbortSignal): Promise<void> {
+    const s = this.state;
+    const index = s.globalIndex('admissionEpoch');
+    s.addGlobal('admissionWaiters', 1);
+    try {
+      while (signal?.aborted !== true) {
+        const epoch = Atomics.load(s.i32, index);
+        if (hasRoom()) return;
+        const wait = Atomics.waitAsync(s.i32, index, epoch, CAPACITY_WAIT_SLICE_MS);
+        if (wait.async) await wait.value;
+      }
+    } finally {
+      s.addGlobal('admissionWaiters', -1);
+    }
   }
 
   /**
@@ -91,17 +163,20 @@ export class ConnAccounting {
       s.backend(backendOfServer(topology, srv)).add('curConns', -held);
     }
     new QueueBoard(s).reclaimThread(thread, topology);
+    let freed = 0;
     for (let fe = 0; fe < topology.counts.frontends; fe++) {
       const held = Atomics.exchange(s.i32, s.threadFrontendIndex(thread, fe), 0);
       if (held === 0) continue;
       s.frontend(fe).add('curConns', -held);
       s.addGlobal('curConns', -held);
+      freed += held;
     }
     // Every backend: a freed slot or a vanished queue head may let another thread's waiter go.
     for (let be = 0; be < topology.counts.backends; be++) this.notifyReleased(be);
     const t = s.thread(thread);
     t.store('liveConns', 0);
     t.store('alive', 0);
+    if (freed > 0) this.notifyCapacity();
   }
 }
 

@@ -8,6 +8,8 @@
  * - 'atomic-add': any thread, but only through Atomics.add / Atomics.sub, so no update is lost.
  */
 export type FieldWriter = 'main' | 'health' | 'acceptor' | 'forwarder' | 'atomic-add';
+// A handoff ticket word is written by the acceptor (free → seq) and cleared by exactly one of the forwarder that
+// adopts the fd or the main thread that cancels the handoff (compareExchange seq → 0): see HANDOFF_TICKETS below.
 
 export interface FieldSpec {
   readonly name: string;
@@ -69,15 +71,20 @@ export const BACKEND_FIELDS = [
 ] as const satisfies readonly FieldSpec[];
 
 export const FRONTEND_FIELDS = [
-  { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'live client connections' },
-  { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'client connections ever accepted' },
+  {
+    name: 'curConns',
+    writer: 'atomic-add',
+    stat: 'scur',
+    doc: 'client connections admitted and not yet closed, counted by whoever admits (acceptor, or a reuseport forwarder) before any handoff',
+  },
+  { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'client connections ever admitted' },
   // No stats column: HAProxy's dreq counts deny rules, and haproxy 2.6.12 counts a session with no server in the
   // backend's econ (measured), which the backend's connectErrors holds.
   { name: 'refused', writer: 'atomic-add', doc: 'connections closed before forwarding: no backend, or no server' },
 ] as const satisfies readonly FieldSpec[];
 
 export const THREAD_FIELDS = [
-  { name: 'liveConns', writer: 'atomic-add', doc: 'acceptor adds 1 at handoff, the forwarder subtracts 1 at close: the least-loaded pick reads this' },
+  { name: 'liveConns', writer: 'atomic-add', doc: 'the forwarder adds 1 when it adopts a connection and subtracts 1 at close: the least-loaded pick reads this' },
   { name: 'totalConns', writer: 'atomic-add', doc: 'connections handled by this forwarder' },
   { name: 'alive', writer: 'atomic-add', doc: 'claimed 0→1 with compareExchange by the forwarder taking this slot; main stores 0 when that thread exits' },
   { name: 'threadId', writer: 'forwarder', doc: 'worker threadId of the forwarder holding this slot (main maps a dead worker back to its slot)' },
@@ -103,10 +110,26 @@ export const THREAD_FRONTEND_FIELDS = [
 ] as const satisfies readonly FieldSpec[];
 
 export const GLOBAL_FIELDS = [
-  { name: 'curConns', writer: 'atomic-add', doc: 'process-wide live client connections (global maxconn)' },
+  { name: 'curConns', writer: 'atomic-add', doc: 'process-wide client connections admitted and not yet closed (global maxconn)' },
   { name: 'stopping', writer: 'main', doc: '1 once the soft stop began (SIGUSR1): stop accepting, drain; a forwarder started later reads it' },
   { name: 'healthReady', writer: 'health', doc: '1 once the health thread wrote initial states' },
+  {
+    name: 'admissionEpoch',
+    writer: 'atomic-add',
+    doc: 'bumped (and Atomics.notify-ed when admissionWaiters > 0) whenever an admitted connection or a handoff ticket frees: wakes paused listeners',
+  },
+  { name: 'admissionWaiters', writer: 'atomic-add', doc: 'accepting threads waiting on admissionEpoch for room under maxconn' },
+  { name: 'listenersPaused', writer: 'main', doc: '1 between SIGTTOU and SIGTTIN: no thread may accept, a restarted one starts paused' },
+  { name: 'handoffSeq', writer: 'atomic-add', doc: 'source of handoff ticket numbers (survives an acceptor restart, so no two in-flight tickets share one)' },
 ] as const satisfies readonly FieldSpec[];
+
+/**
+ * Handoff tickets (acceptor mode): one word per handoff in flight between the acceptor and a forwarder, 0 when free.
+ * The acceptor stores the ticket's sequence number; the forwarder that adopts the fd and the main thread that cancels
+ * a failed handoff both compareExchange(seq → 0), so exactly one of them owns the fd (adopts it, or closes it and
+ * gives back its admission). The sequence number keeps a late cancel from hitting a reused slot.
+ */
+export const HANDOFF_TICKETS = 1024;
 
 type NamesOf<T extends readonly FieldSpec[]> = T[number]['name'];
 export type ServerField = NamesOf<typeof SERVER_FIELDS>;
@@ -141,7 +164,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 /** Header words: magic, version, servers, backends, frontends, threads. */
 export const HEADER_WORDS = 8;
 
@@ -163,6 +186,8 @@ export interface LayoutOffsets {
   readonly threadServers: number;
   readonly threadFrontends: number;
   readonly threadBackends: number;
+  /** HANDOFF_TICKETS words, one per handoff that may be in flight. */
+  readonly handoffs: number;
   /** First BigInt64 word of the per-server wide counters. */
   readonly serverWide: number;
   readonly byteLength: number;
@@ -178,8 +203,12 @@ export function computeOffsets(c: LayoutCounts): LayoutOffsets {
   const threadServers = threads + c.threads * THREAD_FIELDS.length;
   const threadFrontends = threadServers + c.threads * c.servers * THREAD_SERVER_FIELDS.length;
   const threadBackends = threadFrontends + c.threads * c.frontends * THREAD_FRONTEND_FIELDS.length;
-  const end32 = threadBackends + c.threads * c.backends * THREAD_BACKEND_FIELDS.length;
+  const handoffs = threadBackends + c.threads * c.backends * THREAD_BACKEND_FIELDS.length;
+  const end32 = handoffs + HANDOFF_TICKETS;
   const serverWide = Math.ceil((end32 * 4) / 8);
   const byteLength = (serverWide + c.servers * SERVER_WIDE_FIELDS.length) * 8;
-  return { global, servers, backends, frontends, threads, threadServers, threadFrontends, threadBackends, serverWide, byteLength };
+  return {
+    global, servers, backends, frontends, threads, threadServers, threadFrontends, threadBackends, handoffs, serverWide,
+    byteLength,
+  };
 }

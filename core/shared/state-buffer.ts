@@ -107,6 +107,11 @@ export class SharedState {
     return this.offsets.threadFrontends + thread * this.counts.frontends + frontend;
   }
 
+  /** Index in i32 of a global field, for Atomics.waitAsync / notify. */
+  globalIndex(field: GlobalField): number {
+    return this.offsets.global + GLOBAL[field];
+  }
+
   loadGlobal(field: GlobalField): number {
     return Atomics.load(this.i32, this.offsets.global + GLOBAL[field]);
   }

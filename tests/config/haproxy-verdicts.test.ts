@@ -81,6 +81,35 @@ const CASES: readonly Case[] = [
   ['bind port out of range', 'invalid', `frontend f\n  bind 127.0.0.1:99999\n${T}`],
   ['unknown user', 'invalid', 'global\n  user no-such-user-orcalb-test'],
   ['unknown defaults in from', 'invalid', `backend b from nowhere\n${T}`],
+  // Issue 8: listeners and server ports.
+  [
+    'two frontends on the same address',
+    'valid',
+    `frontend a\n  bind 127.0.0.1:18000\n${T}\n  default_backend b\nfrontend c\n  bind 127.0.0.1:18000\n${T}\n  default_backend b\n` +
+      `backend b\n${T}\n  server s 127.0.0.1:18001`,
+  ],
+  ['server port offsets and no port', 'no-listener', `backend b\n${T}\n  server a 127.0.0.1:+1\n  server c 127.0.0.1:-1\n  server d 127.0.0.1`],
+  ['checked port offset with a check port', 'no-listener', `backend b\n${T}\n  server s 127.0.0.1:+1 check port 18001`],
+  ['checked port offset without a check port', 'invalid', `backend b\n${T}\n  server s 127.0.0.1:+1 check`],
+  ['checked server without a port', 'invalid', `backend b\n${T}\n  server s 127.0.0.1 check`],
+  [
+    'checked port offset with a tcp-check connect port',
+    'no-listener',
+    `backend b\n${T}\n  option tcp-check\n  tcp-check connect port 18001\n  server s 127.0.0.1:+1 check`,
+  ],
+  ['bind with a port offset', 'invalid', `frontend f\n  bind :+1\n${T}`],
+  [
+    'UNIX socket binds with mode, user and group',
+    'valid',
+    `frontend f\n  bind @DIR@/a.sock mode 600 user nobody group nogroup\n  bind unix@@DIR@/b.sock\n${T}\n  default_backend b\n` +
+      `backend b\n${T}\n  server s 127.0.0.1:18001`,
+  ],
+  ['unix-bind defaults', 'valid', `global\n  unix-bind prefix @DIR@/ mode 640 group nogroup\nlisten l\n  bind unix@c.sock\n${T}`],
+  ['UNIX bind with a bad mode', 'invalid', `listen l\n  bind @DIR@/a.sock mode 999\n${T}`],
+  ['UNIX bind with an unknown user', 'invalid', `listen l\n  bind @DIR@/a.sock user no-such-user-orcalb-test\n${T}`],
+  ['UNIX socket path too long', 'invalid', `listen l\n  bind /tmp/${'x'.repeat(100)}.sock\n${T}`],
+  ['bind backlog below zero', 'invalid', `listen l\n  bind 127.0.0.1:18000 backlog -1\n${T}`],
+  ['ulimit-n and fd-hard-limit', 'valid', `global\n  ulimit-n 4096\n  fd-hard-limit 8192\nlisten l\n  bind 127.0.0.1:18000\n${T}`],
 ];
 
 const H = `  mode http\n${T}`;

@@ -138,9 +138,11 @@ describe("HAProxy's own warnings", () => {
     oneWarning(r, "[t.cfg:4] : 'srvtimeout' is deprecated (HAProxy 2.1 removed it); read as 'timeout server'");
   });
 
-  test('a server without port is accepted with a warning (port 0)', async () => {
+  test('a server without port connects to the port the client connected to, without a warning', async () => {
     const r = await load(`backend b\n  server s 127.0.0.1\n${TIMEOUTS}`);
-    assert.equal(backendNamed(validConfig(r), 'b').servers[0]?.port, 0);
-    oneWarning(r, "[t.cfg:2] : 'server b/s' : no port given");
+    const s = backendNamed(validConfig(r), 'b').servers[0];
+    assert.equal(s?.port, 0);
+    assert.equal(s?.portOffset, 0);
+    assert.deepEqual(rendered(r).warnings.filter((w) => w.includes('server b/s')), []);
   });
 });

@@ -39,6 +39,10 @@ export interface BackendFarm {
   dataConnections(name?: string, sinceSeq?: number): FarmConnection[];
   /** Connections closed without a byte after the header: health checks (their PROXY lines are kept too). */
   checkConnections(name?: string, sinceSeq?: number): FarmConnection[];
+  /** Connections accepted and not closed yet (what a balancer holds open to the farm now). */
+  liveConnections(name?: string): FarmConnection[];
+  /** The most connections the farm (all servers together) ever had open at once. */
+  peakLive(): number;
   /** Resolves once `predicate` holds; re-checked on every accept, data and close in the farm. */
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
   /** Closes the listener and destroys live sockets: connects are refused from now on. */
@@ -73,6 +77,8 @@ export async function startBackendFarm(
   events.setMaxListeners(0);
   const records: FarmConnection[] = [];
   let nextSeq = 0;
+  let live = 0;
+  let peak = 0;
   const servers = new Map<string, FarmServer>();
 
   const handle = (srv: FarmServer, sock: Socket): void => {
@@ -87,6 +93,8 @@ export async function startBackendFarm(
       closed: false,
     };
     records.push(rec);
+    live++;
+    peak = Math.max(peak, live);
     let pending: Buffer | undefined = expectProxy ? Buffer.alloc(0) : undefined;
     const payload = (chunk: Buffer): void => {
       if (chunk.length === 0) return;
@@ -125,6 +133,7 @@ export async function startBackendFarm(
     sock.on('error', () => undefined);
     sock.on('close', () => {
       rec.closed = true;
+      live--;
       srv.live.delete(sock);
       events.emit('change');
     });
@@ -182,6 +191,8 @@ export async function startBackendFarm(
     dataConnections: (name, sinceSeq = 0) => select(name, sinceSeq).filter((r) => r.receivedBytes > 0),
     checkConnections: (name, sinceSeq = 0) =>
       select(name, sinceSeq).filter((r) => r.closed && r.receivedBytes === 0 && r.proxyError === undefined),
+    liveConnections: (name) => select(name, 0).filter((r) => !r.closed),
+    peakLive: () => peak,
     waitFor(predicate, timeoutMs, what) {
       if (predicate()) return Promise.resolve();
       return new Promise((resolve, reject) => {
@@ -327,4 +338,19 @@ export async function requestTag(port: number, marker: string, timeoutMs = 5000)
   } finally {
     c.destroy();
   }
+}
+
+/**
+ * One connect attempt to 127.0.0.1:port: 'refused' on ECONNREFUSED, 'accepted' (then closed by us) once the
+ * handshake completed, whoever accepted it. Rejects on any other error. Test-thread only.
+ */
+export function probeConnect(port: number): Promise<'refused' | 'accepted'> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve('accepted');
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve('refused') : reject(e)));
+  });
 }

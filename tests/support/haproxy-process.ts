@@ -41,21 +41,30 @@ export interface HaproxyProcess {
  */
 export async function startHaproxy(
   configText: string,
-  opts?: { readyPort?: number; env?: Readonly<Record<string, string>> },
+  opts?: {
+    readyPort?: number;
+    env?: Readonly<Record<string, string>>;
+    /** `prlimit --nofile=<nofile>` around haproxy, e.g. '1024:4096' (soft:hard RLIMIT_NOFILE). */
+    nofile?: string;
+  },
 ): Promise<HaproxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'orcalb-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, configText);
   const readyPort = opts?.readyPort ?? firstBindPort(configText);
-  const child = spawn(HAPROXY_BIN, ['-db', '-f', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...opts?.env },
-  });
+  const argv = ['-db', '-f', file];
+  const options = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts?.env } };
+  const child =
+    opts?.nofile === undefined
+      ? spawn(HAPROXY_BIN, argv, options)
+      : spawn('prlimit', [`--nofile=${opts.nofile}`, HAPROXY_BIN, ...argv], options);
   const err = watchStderr(child, 'haproxy');
   let exited = child.exitCode !== null;
+  let exitCode: number | null = null;
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       exited = true;
+      exitCode = code;
       rmSync(dir, { recursive: true, force: true });
       resolve({ code, signal });
     });
@@ -76,7 +85,7 @@ export async function startHaproxy(
   };
   const deadline = Date.now() + 5000;
   while (readyPort !== undefined && !isListening(readyPort)) {
-    if (exited) throw new Error(`haproxy exited before listening on ${readyPort}:\n${err.text()}`);
+    if (exited) throw new Error(`haproxy exited (code ${exitCode}) before listening on ${readyPort}:\n${err.text()}`);
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`haproxy not listening on ${readyPort} after 5 s:\n${err.text()}`);
@@ -147,4 +156,20 @@ export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   if (addr === null || typeof addr === 'string') throw new Error('no port');
   return addr.port;
+}
+
+/**
+ * A free TCP port below 1024 on 127.0.0.1 (root only: binding one is the test). For the tests of listeners that must
+ * survive the privilege drop. Scans 1000-1023 downwards; throws when none is free.
+ */
+export async function freePrivilegedPort(): Promise<number> {
+  for (let port = 1023; port >= 1000; port--) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port in 1000-1023 (or not running as root)');
 }

@@ -125,7 +125,7 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
     accounting,
     thread: 0,
     frontends: config.frontends,
-    backends: buildBackends(config, state, topology),
+    backends: buildBackends(config, state, topology, { accounting, thread: 0 }),
     backendByName: new Map(config.backends.map((b, i) => [b.name, i])),
     logger,
     stopSignal: stop.signal,
@@ -134,7 +134,9 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
   const servers = config.frontends.map((fe, index) =>
     net.createServer({ allowHalfOpen: true }, (socket) => {
       live.add(socket);
-      accounting.clientOpened(0, index);
+      // Counted as the acceptor admits and a forwarder adopts: the session releases both at close.
+      accounting.admitClient(index, 0, 0);
+      accounting.clientAdopted(0, index);
       const run = fe.mode === 'http' ? runL7Session : runL4Session;
       void run(env, socket, index, 0).finally(() => live.delete(socket));
     }),
@@ -142,7 +144,14 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
   await Promise.all(
     servers.map((server, index) => {
       const bind = config.frontends[index]?.binds[0];
-      return new Promise<void>((r) => server.listen(bind?.port ?? 0, bind?.address ?? '127.0.0.1', r));
+      // A fixed port may have been taken since the test chose it: fail the setup instead of waiting forever.
+      return new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(bind?.port ?? 0, bind?.address ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
     }),
   );
   return {

@@ -7,13 +7,13 @@ import { startOrcalb } from './orcalb-process.js';
 
 /** A running balancer as a test sees it. */
 export interface LbProcess {
+  readonly pid: number;
+  /** Sends a signal by PID (SIGTTOU, SIGTTIN…) without waiting. */
+  signal(sig: NodeJS.Signals): void;
   /** Everything written on stderr so far (alerts, warnings, server state changes). */
   stderr(): string;
   /** Resolves with the first stderr line matching `re`; rejects after timeoutMs with the stderr text. */
   waitForStderr(re: RegExp, timeoutMs: number): Promise<string>;
-  readonly pid: number;
-  /** Sends a signal by PID without waiting. */
-  signal(sig: NodeJS.Signals): void;
   /** Resolves once the process has ended (stderr fully read): its exit code, or the signal that ended it. */
   readonly ended: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   stop(): Promise<unknown>;
@@ -35,12 +35,23 @@ export const HAPROXY_SUBJECT: LbSubject = {
   },
 };
 
+/** orcalb as an LbSubject: `startOrcalb` with these options (threads, accept mode, env…) and its way of ending. */
+export function orcalbSubject(name: string, options: Parameters<typeof startOrcalb>[1]): LbSubject {
+  return {
+    name,
+    async start(config) {
+      const o = await startOrcalb(config, { fileName: 'haproxy.cfg', ...options });
+      const ended = Promise.all([o.exited, o.exitSignal]).then(([code, signal]) => ({ code, signal }));
+      return { ...o, ended };
+    },
+  };
+}
+
 /** orcalb with two forwarder threads, so sessions of one test really cross threads. */
-export const ORCALB_SUBJECT: LbSubject = {
-  name: 'orcalb --threads 2',
-  async start(config) {
-    const o = await startOrcalb(config, { threads: 2, fileName: 'haproxy.cfg' });
-    const ended = Promise.all([o.exited, o.exitSignal]).then(([code, signal]) => ({ code, signal }));
-    return { ...o, ended };
-  },
-};
+export const ORCALB_SUBJECT: LbSubject = orcalbSubject('orcalb --threads 2', { threads: 2 });
+
+/** orcalb where every forwarder accepts on its own SO_REUSEPORT socket (no acceptor thread, no fd handoff). */
+export const ORCALB_REUSEPORT_SUBJECT: LbSubject = orcalbSubject('orcalb --threads 2 --accept reuseport', {
+  threads: 2,
+  accept: 'reuseport',
+});

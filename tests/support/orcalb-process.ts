@@ -31,6 +31,8 @@ export interface OrcalbOptions {
   readonly onSpawn?: (pid: number) => void;
   /** Name of the temp config file (shows in `[file:line]` messages); default orcalb.cfg. */
   readonly fileName?: string;
+  /** `prlimit --nofile=<nofile>` around orcalb, e.g. '1024:4096' (soft:hard RLIMIT_NOFILE); prlimit execs it, same PID. */
+  readonly nofile?: string;
 }
 
 export interface OrcalbProcess {
@@ -85,7 +87,10 @@ export async function startOrcalb(configText: string, opts: OrcalbOptions = {}):
   if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
   if (opts.accept !== undefined) args.push('--accept', opts.accept);
   args.push(...(opts.args ?? []));
-  const child = spawn(process.execPath, args, {
+  const [command, argv] = opts.nofile === undefined
+    ? [process.execPath, args]
+    : ['prlimit', [`--nofile=${opts.nofile}`, process.execPath, ...args]];
+  const child = spawn(command, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['pipe', 'ignore', 'pipe'],

@@ -3,10 +3,9 @@
 // Test-runner thread; orcalb runs as a child process.
 
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
+import { connectTagged, probeConnect, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
@@ -16,18 +15,6 @@ const CLIENTS = 20;
 // Larger than one socket read, so both directions are forwarded in several chunks.
 const PAYLOAD_BYTES = 96 * 1024;
 
-
-/** One connect attempt: 'refused' on ECONNREFUSED, 'accepted' (then closed by us) if the handshake completed. */
-function probe(port: number): Promise<'refused' | 'accepted'> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve('accepted');
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve('refused') : reject(e)));
-  });
-}
 
 /** The payload a client sends: its marker first, so the server-side record can be matched to the client. */
 function payloadFor(marker: string): Buffer {
@@ -88,14 +75,14 @@ for (const mode of MODES) {
     // No event says "listeners closed" from outside: probe until refused, bounded to 5 s.
     let state: 'refused' | 'accepted' = 'accepted';
     for (let i = 0; i < 100 && state === 'accepted'; i++) {
-      state = await probe(port);
+      state = await probeConnect(port);
       if (state === 'accepted') await delay(50);
     }
     assert.equal(state, 'refused', 'new connections are refused after SIGUSR1');
 
     assert.equal(exitCode, undefined, 'orcalb waits for the live connection');
     assert.equal((await live.exchange('during stop\n')).toString(), 'during stop\n');
-    assert.equal(await probe(port), 'refused');
+    assert.equal(await probeConnect(port), 'refused');
 
     await live.end();
     const code = await Promise.race([lb.exited, delay(5000, 'still running', { ref: false })]);

@@ -38,7 +38,11 @@ test('a port already in use is an HAProxy-style alert and exit code 1', async (t
   t.after(() => taken.close());
   const port = (taken.address() as net.AddressInfo).port;
   const cfg = `defaults\n    mode tcp\nfrontend fe\n    bind 127.0.0.1:${port}\n    default_backend be\nbackend be\n    server s 127.0.0.1:1\n`;
-  await assert.rejects(startOrcalb(cfg, { threads: 1 }), /Starting frontend fe: cannot bind socket \(Address already in use\) \[127\.0\.0\.1:\d+\]/);
+  // HAProxy 2.6.12's words (measured): the bind line's location, then the address after `for`.
+  await assert.rejects(
+    startOrcalb(cfg, { threads: 1 }),
+    /\[ALERT\].*Binding \[(?:[^\]]*\/)?orcalb\.cfg:4\] for frontend fe: cannot bind socket \(Address already in use\) for \[127\.0\.0\.1:\d+\][^]*Some protocols failed to start their listeners! Exiting\./,
+  );
 });
 
 test('user/group: as root orcalb binds first and then runs as that user; otherwise it warns and runs as it is', async (t) => {

@@ -72,6 +72,28 @@ test('four threads adding to one server and drawing tickets from one backend los
   assert.equal(state.backend(0).load('rrCursor'), 0);
 });
 
+test('four threads admitting clients against maxconn 1 never hold more than 1 at once, and give every slot back', async (t) => {
+  const state = SharedState.allocate(COUNTS);
+  const held = new SharedArrayBuffer(3 * 4);
+  const init = { buffer: state.buffer, iterations: 50_000, server: 0, backend: 0, mode: 'admission', maxconn: 1, held };
+  const workers = Array.from({ length: WORKERS }, () => new Worker(WORKER_URL, { workerData: init }));
+  t.after(async () => {
+    await Promise.all(workers.map((w) => w.terminate()));
+  });
+  await within(5000, 'workers online', Promise.all(workers.map((w) => once(w, 'online'))));
+  const done = workers.map((w) => once(w, 'message'));
+  for (const w of workers) w.postMessage('go');
+  await within(20_000, 'all workers to finish', Promise.all(done));
+
+  const [now, most, admitted] = new Int32Array(held);
+  assert.equal(now, 0);
+  assert.ok((most ?? 0) <= 1, `${most} held at once with maxconn 1`);
+  assert.ok((admitted ?? 0) > 0, 'some admissions succeeded');
+  assert.equal(state.loadGlobal('curConns'), 0, 'every global slot given back');
+  assert.equal(state.frontend(0).load('curConns'), 0, 'every frontend slot given back');
+  assert.equal(state.frontend(0).load('totalConns'), admitted);
+});
+
 test('attach accepts a buffer from allocate and reads back its counts', () => {
   const state = SharedState.allocate(COUNTS);
   const attached = SharedState.attach(state.buffer);

@@ -1,0 +1,163 @@
+// The listening sockets the main thread creates through the addon before it drops privileges, and keeps until
+// exit (HAProxy binds every listener before setuid too). Accepting threads listen on dups (listener-set.ts), so a
+// restarted thread, or a listener resumed after a maxconn pause, never binds again: ports below 1024 survive the
+// privilege drop. TCP sockets carry SO_REUSEPORT as HAProxy's do: two frontends may bind one address, and with
+// `--accept reuseport` each forwarder gets its own socket of the group. UNIX sockets follow HAProxy's scheme:
+// bound at `<path>.<pid>.tmp`, given their mode and owner, then renamed over `<path>` (an old socket there is
+// replaced; unlike HAProxy, any other kind of file is refused). Main thread only.
+
+import { chmodSync, chownSync, closeSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
+import type { NativeAddon } from '../native-addon.js';
+import { errnoCode } from '../native-addon.js';
+import { bindAlert, errnoText, type ListenTarget } from './listeners.js';
+
+/** What an accepting thread gets in its workerData: the targets and, per row, the fd of each target. */
+export interface ListenerPlan {
+  readonly targets: readonly ListenTarget[];
+  /**
+   * fds[row][i] is the master socket of targets[i] for accepting row `row`: one row for the acceptor, one per
+   * forwarder slot with `--accept reuseport` (TCP rows are distinct sockets of one SO_REUSEPORT group; a UNIX socket
+   * is one fd shared by every row). Undefined without the addon: each thread binds for itself.
+   */
+  readonly fds?: readonly (readonly number[])[];
+}
+
+export type OpenResult =
+  | { readonly ok: true; readonly sockets: MasterSockets }
+  | { readonly ok: false; readonly alerts: readonly string[] };
+
+export class MasterSockets {
+  readonly targets: readonly ListenTarget[];
+  private readonly rows: readonly (readonly number[])[];
+  private readonly addon: NativeAddon;
+  private closed = false;
+
+  private constructor(targets: readonly ListenTarget[], rows: readonly (readonly number[])[], addon: NativeAddon) {
+    this.targets = targets;
+    this.rows = rows;
+    this.addon = addon;
+  }
+
+  /**
+   * Binds every target (`rows` sockets for each TCP one). On failure closes what it opened and returns one HAProxy
+   * alert per listener that failed, in config order. Never throws.
+   */
+  static open(targets: readonly ListenTarget[], rows: number, addon: NativeAddon): OpenResult {
+    const fds: number[][] = Array.from({ length: rows }, () => []);
+    const alerts: string[] = [];
+    const opened: number[] = [];
+    for (const t of targets) {
+      try {
+        if (t.unix !== undefined) {
+          const fd = openUnix(t, addon);
+          opened.push(fd);
+          for (const row of fds) row.push(fd);
+        } else {
+          for (const row of fds) {
+            const fd = addon.listenTcp(t.address, t.port, t.backlog);
+            opened.push(fd);
+            row.push(fd);
+          }
+        }
+      } catch (e) {
+        // The rows are dropped below; every fd opened so far is in `opened`.
+        alerts.push(bindAlert(t, errnoText(errnoCode(e), e instanceof Error ? e.message : String(e))));
+      }
+    }
+    if (alerts.length > 0) {
+      for (const fd of new Set(opened)) closeFd(fd);
+      return { ok: false, alerts };
+    }
+    return { ok: true, sockets: new MasterSockets(targets, fds, addon) };
+  }
+
+  /** The plan handed to accepting threads (plain data for workerData). */
+  plan(): ListenerPlan {
+    return { targets: this.targets, fds: this.rows };
+  }
+
+  /**
+   * SIGTTOU: takes every TCP listener out of LISTEN state (HAProxy's pause: new connections are refused and a new
+   * process may bind the ports). Call only once no thread accepts on them (a thread polling a socket that is not
+   * listening would spin on accept() errors). UNIX listeners stay listening (a shutdown cannot be undone on them);
+   * they are paused by their threads alone. Returns one line per frontend that could not be paused.
+   */
+  unlisten(): string[] {
+    return this.eachTcp((fd) => this.addon.unlisten(fd), 'pause');
+  }
+
+  /** SIGTTIN: back into LISTEN state, before the threads reopen. Returns one line per frontend that failed. */
+  relisten(): string[] {
+    return this.eachTcp((fd, t) => this.addon.relisten(fd, t.backlog), 'resume');
+  }
+
+  /** Closes every master socket (process exit). UNIX socket files are left in place, as HAProxy leaves them. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fd of new Set(this.rows.flat())) closeFd(fd);
+  }
+
+  private eachTcp(op: (fd: number, t: ListenTarget) => void, what: string): string[] {
+    const failed = new Map<string, string>();
+    this.targets.forEach((t, i) => {
+      if (t.unix !== undefined) return;
+      for (const row of this.rows) {
+        const fd = row[i];
+        if (fd === undefined) continue;
+        try {
+          op(fd, t);
+        } catch (e) {
+          failed.set(t.frontendName, `cannot ${what} frontend ${t.frontendName}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    });
+    return [...failed.values()];
+  }
+}
+
+/** HAProxy's UNIX bind: a temporary name first, so clients never see a socket without its final mode and owner. */
+function openUnix(t: ListenTarget, addon: NativeAddon): number {
+  const u = t.unix;
+  if (u === undefined) throw new Error('not a UNIX target');
+  // HAProxy renames over whatever is there; a typo such as `bind /etc/hosts` must not replace a file.
+  if (existsAsNonSocket(u.path)) throw Object.assign(new Error('File exists'), { code: 'EEXIST' });
+  const tmp = `${u.path}.${process.pid}.tmp`;
+  removeStale(tmp);
+  const fd = addon.listenUnix(tmp, t.backlog);
+  try {
+    if (u.mode !== undefined) chmodSync(tmp, u.mode);
+    if (u.uid !== undefined || u.gid !== undefined) chownSync(tmp, u.uid ?? -1, u.gid ?? -1);
+    // rename() replaces an old socket file (a previous run's, or a process being replaced) atomically.
+    renameSync(tmp, u.path);
+    return fd;
+  } catch (e) {
+    closeFd(fd);
+    removeStale(tmp);
+    throw e;
+  }
+}
+
+function existsAsNonSocket(path: string): boolean {
+  try {
+    return !lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+function removeStale(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Usually ENOENT; anything else shows up as the bind error that follows.
+  }
+}
+
+function closeFd(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed: nothing more to release.
+  }
+}

@@ -1,0 +1,100 @@
+// Loads orcalb's native addon (build/Release/fd_dup.node, sources in native/) and types what it exports: fd dup for
+// the connection handoff, listening sockets the main thread keeps across thread restarts and privilege drop, and
+// RLIMIT_NOFILE. Any thread may load it (each gets its own module instance); callers treat undefined as "not built".
+
+import { createRequire } from 'node:module';
+
+/** getrlimit(RLIMIT_NOFILE); Infinity stands for RLIM_INFINITY. */
+export interface FdLimit {
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/**
+ * The addon's functions. Every one throws an Error whose `code` is the errno name (EADDRINUSE…) and whose message
+ * is strerror's text, except `dup`, which throws code ERR_FD_DUP (its callers wrap it).
+ */
+export interface NativeAddon {
+  /** A new close-on-exec fd for the same open file (fcntl F_DUPFD_CLOEXEC). */
+  readonly dup: (fd: number) => number;
+  /** A listening TCP socket (SO_REUSEADDR + SO_REUSEPORT, non-blocking, close-on-exec) on a numeric host. */
+  readonly listenTcp: (host: string, port: number, backlog: number) => number;
+  /** A listening UNIX stream socket bound at `path` (which must not exist). */
+  readonly listenUnix: (path: string, backlog: number) => number;
+  /** shutdown(SHUT_RD) on a listening TCP socket: out of LISTEN state, address kept (HAProxy's pause). */
+  readonly unlisten: (fd: number) => void;
+  /** listen() again after unlisten. */
+  readonly relisten: (fd: number, backlog: number) => void;
+  readonly getFdLimit: () => FdLimit;
+  readonly setFdLimit: (soft: number, hard: number) => void;
+}
+
+/**
+ * Where `npm install` leaves the addon, relative to this module: dist/core/ when compiled (the normal case: tests and
+ * `npm start` run dist/), core/ when a loader runs the .ts file directly.
+ */
+const ADDON_CANDIDATES = ['../../build/Release/fd_dup.node', '../build/Release/fd_dup.node'] as const;
+
+const requireHere = createRequire(import.meta.url);
+
+/** Wraps one exported function with a run-time type check of its result (require() of a .node file is untyped). */
+function fn<R>(mod: object, name: string, check: (out: unknown) => out is R): ((...args: unknown[]) => R) | undefined {
+  const f: unknown = Reflect.get(mod, name);
+  if (typeof f !== 'function') return undefined;
+  return (...args: unknown[]): R => {
+    const out: unknown = Reflect.apply(f, undefined, args);
+    if (!check(out)) throw new TypeError(`fd_dup.${name} returned ${typeof out}`);
+    return out;
+  };
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+const isVoid = (v: unknown): v is undefined => v === undefined;
+const isLimit = (v: unknown): v is FdLimit =>
+  typeof v === 'object' && v !== null && 'soft' in v && 'hard' in v && isNumber(v.soft) && isNumber(v.hard);
+
+/** The typed addon, or undefined when the module lacks any function (an older build counts as not built). */
+function addonOf(mod: unknown): NativeAddon | undefined {
+  if (typeof mod !== 'object' || mod === null) return undefined;
+  const dup = fn(mod, 'dup', isNumber);
+  const listenTcp = fn(mod, 'listenTcp', isNumber);
+  const listenUnix = fn(mod, 'listenUnix', isNumber);
+  const unlisten = fn(mod, 'unlisten', isVoid);
+  const relisten = fn(mod, 'relisten', isVoid);
+  const getFdLimit = fn(mod, 'getFdLimit', isLimit);
+  const setFdLimit = fn(mod, 'setFdLimit', isVoid);
+  if (!dup || !listenTcp || !listenUnix || !unlisten || !relisten || !getFdLimit || !setFdLimit) return undefined;
+  return {
+    dup: (fd) => dup(fd),
+    listenTcp: (host, port, backlog) => listenTcp(host, port, backlog),
+    listenUnix: (path, backlog) => listenUnix(path, backlog),
+    unlisten: (fd) => unlisten(fd),
+    relisten: (fd, backlog) => relisten(fd, backlog),
+    getFdLimit: () => getFdLimit(),
+    setFdLimit: (soft, hard) => setFdLimit(soft, hard),
+  };
+}
+
+/**
+ * Loads the addon via createRequire. Returns undefined, never throws, when it is missing or cannot be loaded (the
+ * caller then falls back to `--accept reuseport` with Node's own listeners). `addonPath` overrides the search,
+ * resolved against this module (the main thread passes ORCALB_FD_DUP_ADDON, and its threads get the same path).
+ */
+export function loadNativeAddon(addonPath?: string): NativeAddon | undefined {
+  const candidates = addonPath === undefined ? ADDON_CANDIDATES : [addonPath];
+  for (const candidate of candidates) {
+    try {
+      const addon = addonOf(requireHere(candidate));
+      if (addon !== undefined) return addon;
+    } catch {
+      // Not built, built for another platform, or not at this path: try the next place.
+    }
+  }
+  return undefined;
+}
+
+/** The errno name a native call threw (`EADDRINUSE`…), or undefined for anything else. */
+export function errnoCode(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null || !('code' in e)) return undefined;
+  return typeof e.code === 'string' ? e.code : undefined;
+}

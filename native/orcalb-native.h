@@ -1,0 +1,36 @@
+/* The functions of orcalb's one N-API addon (build/Release/fd_dup.node) and the helpers its source files share.
+ * Each source file holds one concern: fd-dup.c (the connection handoff), listen-socket.c (listening sockets the
+ * main thread owns), fd-limit.c (RLIMIT_NOFILE); addon.c registers them all. TypeScript side: core/native-addon.ts. */
+
+#ifndef ORCALB_NATIVE_H
+#define ORCALB_NATIVE_H
+
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <node_api.h>
+#include <stdint.h>
+
+/* Throws a JS Error whose `code` is the errno's symbolic name (EADDRINUSE, EACCES…, or ERRNO_<n>) and whose
+ * message is strerror's text, the words HAProxy prints in its own alerts ("Address already in use"). */
+void orca_throw_errno(napi_env env, int err);
+
+/* Reads argument `i` as an int32 / a UTF-8 string into buf (NUL-terminated). On a missing or mistyped argument
+ * they throw a TypeError and return 0; 1 on success. */
+int orca_arg_int32(napi_env env, napi_value *argv, size_t argc, size_t i, int32_t *out);
+int orca_arg_string(napi_env env, napi_value *argv, size_t argc, size_t i, char *buf, size_t size);
+
+/* fd-dup.c */
+napi_value orca_dup(napi_env env, napi_callback_info info);
+
+/* listen-socket.c */
+napi_value orca_listen_tcp(napi_env env, napi_callback_info info);
+napi_value orca_listen_unix(napi_env env, napi_callback_info info);
+napi_value orca_unlisten(napi_env env, napi_callback_info info);
+napi_value orca_relisten(napi_env env, napi_callback_info info);
+
+/* fd-limit.c */
+napi_value orca_get_fd_limit(napi_env env, napi_callback_info info);
+napi_value orca_set_fd_limit(napi_env env, napi_callback_info info);
+
+#endif
