@@ -4,7 +4,7 @@
 
 import { isIP } from 'node:net';
 import type { BalanceConfig } from '../../config/model.js';
-import type { RequestHead } from '../forward/http1-parser.js';
+import type { RequestHead } from '../http1/parser.js';
 
 /**
  * The 4 (IPv4) or 16 (IPv6) bytes of a numeric address as Node prints it ('127.0.0.1', '::1', '::ffff:10.0.0.1',

@@ -14,17 +14,15 @@ import { applyResponseCookie, persistedServer, persistenceDecision, type Persist
 import { dispatch } from './dispatch.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
 import { applyHeaderRules, lowerNames, type RuleContext } from './header-rules.js';
+import { headerValue, type HeaderField } from '../http1/header-list.js';
+import { requestFraming, responseFraming } from '../http1/framing.js';
 import {
-  headerValue,
-  requestFraming,
-  responseFraming,
   serializeRequestHead,
   serializeResponseHead,
   withoutFramingFields,
-  type HeaderField,
   type RequestHead,
   type ResponseHead,
-} from './http1-parser.js';
+} from '../http1/parser.js';
 import { checkBufferedChunks, pipeBody, type BodyOutcome } from './l7-body-pipe.js';
 import {
   cleanConnection,

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import type { BalanceConfig, HashTypeConfig } from '../../config/model.js';
 import { l7HashKey } from '../../core/balance/hash-input.js';
 import { createBalancer, getAlgorithm } from '../../core/balance/registry.js';
-import type { HeaderField, RequestHead } from '../../core/forward/http1-parser.js';
+import type { HeaderField } from '../../core/http1/header-list.js';
+import type { RequestHead } from '../../core/http1/parser.js';
 import { buildTestBackend, tally } from '../support/backend-view.js';
 
 const SDBM: HashTypeConfig = { method: 'map-based', function: 'sdbm', avalanche: false };

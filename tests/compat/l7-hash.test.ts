@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { BalanceConfig, HashTypeConfig } from '../../config/model.js';
 import { l7HashKey } from '../../core/balance/hash-input.js';
 import { createBalancer } from '../../core/balance/registry.js';
-import type { RequestHead } from '../../core/forward/http1-parser.js';
+import type { RequestHead } from '../../core/http1/parser.js';
 import { buildTestBackend } from '../support/backend-view.js';
 import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
 import { rawHttpRequest, startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
