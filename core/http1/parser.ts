@@ -1,7 +1,7 @@
 // HTTP/1.x message heads (RFC 9112 §2–5): request and status lines, header fields, size limits and serialisation,
 // as strict as HAProxy 2.6's h1 parser (src/h1.c, src/mux_h1.c) measured on haproxy 2.6.12 (tests/compat/
 // http-malformed.test.ts holds the evidence). Forwarder threads call it on each client or server buffer; the
-// health-check thread on each `option httpchk` response (core/health/http-check-response.ts).
+// health-check thread on each `option httpchk` response (core/health/probe-http.ts).
 // The framing, chunked, header-list and target rules it applies live beside it in core/http1/.
 // Over 400 lines: request heads, response heads and trailer sections share one field scanner (headerBlock) and its
 // failure slot; the target and framing rules already live in target.ts and framing.ts.

@@ -6,13 +6,13 @@
 // socket, side by side).
 
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../config/load-config.js';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { TIMEOUTS, backendNamed, frontendNamed, load, rendered, tempConfigDir, validConfig } from '../support/config-load.js';
 import { freeTcpPort, runHaproxyCli, startHaproxy } from '../support/haproxy-process.js';
+import { statRow, statsCommand } from '../support/haproxy-stats.js';
 import { runOrcalbCli, startOrcalb } from '../support/orcalb-process.js';
 
 const NO_LISTENER_LINE = 'Configuration file has no error but will not start (no listener) => exit(2).';
@@ -178,37 +178,6 @@ describe('a file that never ends', () => {
     assert.match(orcalb.stderr, /\[\/dev\/zero:0\] : Cannot open configuration file\/directory \/dev\/zero : larger than 64 MiB, not a configuration file/);
   });
 });
-
-/** Sends one command to haproxy's stats socket and resolves with the whole answer. */
-function statsCommand(path: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(path);
-    let text = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no answer to '${command}' within 5 s`));
-    }, 5000);
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => (text += d));
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    sock.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    sock.end(`${command}\n`);
-  });
-}
-
-/** One `show stat` row as column name → value. */
-function statRow(csv: string, px: string, sv: string): Record<string, string> {
-  const [header = '', ...rows] = csv.trim().split('\n');
-  const names = header.replace(/^# /, '').split(',');
-  const row = rows.map((r) => r.split(',')).find((r) => r[0] === px && r[1] === sv) ?? [];
-  return Object.fromEntries(names.map((n, i) => [n, row[i] ?? '']));
-}
 
 describe('counts HAProxy clamps instead of refusing', () => {
   test('maxconn, maxqueue, weight and rise carry the value haproxy itself uses (read from its stats socket)', async (t) => {
