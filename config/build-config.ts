@@ -28,7 +28,7 @@ import type {
   LogTarget,
   ServerConfig,
 } from './model.js';
-import { buildHttpCheck } from './keywords/httpchk.js';
+import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
 import { isStatsOnly } from './validate.js';
 

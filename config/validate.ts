@@ -6,7 +6,7 @@
 import { getAlgorithm } from '../core/balance/registry.js';
 import type { ParsedConfig } from './config-parser.js';
 import type { Diagnostics } from './diagnostics.js';
-import { hasHttpCheckRules } from './keywords/httpchk.js';
+import { hasHttpCheckRules } from './keywords/http-check-draft.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
 
 /** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */

@@ -5,7 +5,7 @@
 import type { Diagnostics } from '../diagnostics.js';
 import type { ConfigLine } from '../tokenize.js';
 import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, defaultProxyOptions } from '../defaults.js';
-import { type HttpCheckDraft, initialHttpCheck } from '../keywords/httpchk.js';
+import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
 import type {
   CookieConfig,
   DolphinDbCheckConfig,
