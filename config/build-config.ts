@@ -97,8 +97,8 @@ function buildBackend(
     mode: p.mode,
     balance: {
       source: p.balance?.source ?? p.source,
-      algorithm: p.balance?.algorithm ?? DEFAULT_BALANCE,
-      args: [...(p.balance?.args ?? [])],
+      algorithm: p.balance?.algorithm ?? DEFAULT_BALANCE.algorithm,
+      args: p.balance?.args ?? DEFAULT_BALANCE.args,
       hashType: { ...p.hashType },
     },
     servers: p.servers.map((s) => buildServer(s, resolved)),

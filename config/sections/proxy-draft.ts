@@ -7,6 +7,7 @@ import type { ConfigLine } from '../tokenize.js';
 import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, defaultProxyOptions } from '../defaults.js';
 import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
 import type {
+  BalanceArgs,
   CookieConfig,
   DolphinDbCheckConfig,
   HashTypeConfig,
@@ -87,7 +88,7 @@ export interface ProxyDraft {
   options: ProxyOptions;
   /** The last `option httplog/tcplog` line and the section it was written in ("overrides previous" warning). */
   logOption: { text: string; section: SourceRef } | undefined;
-  balance: { algorithm: string; args: string[]; source: SourceRef } | undefined;
+  balance: { algorithm: string; args: BalanceArgs; source: SourceRef } | undefined;
   hashType: HashTypeConfig;
   logs: LogDraft[];
   defaultBackend: NamedRef | undefined;
