@@ -159,7 +159,11 @@ async function readVerdict(cfg: HttpCheckConfig, stream: CheckStream, deadline: 
     const last = stream.ended || stream.error !== undefined || read >= bufsize;
     if (read === 0 && stream.error !== undefined) return { status: CHECK_STATUS.SOCKERR, info: errnoText(stream.error) };
     if (head === undefined || body === undefined) {
-      if (fresh.length > 0) buf = buf.length === 0 ? fresh : Buffer.concat([buf, fresh]);
+      const first = buf.length === 0;
+      if (fresh.length > 0) buf = first ? fresh : Buffer.concat([buf, fresh]);
+      // A head ends at a LF: re-parse only when one came (as the forwarders do), or on the first bytes (so garbage
+      // fails at once), or at the end. A server dribbling its head a byte at a time then costs one parse per line.
+      if (!first && !last && fresh.indexOf(0x0a) < 0) continue;
       const step = parseResponseHead(buf, limits);
       if (step.kind === 'error') return INVALID;
       if (step.kind === 'incomplete') {
