@@ -1,9 +1,9 @@
-// Test support: reads the real haproxy's state from its stats socket (management.txt §9.3, `stats socket` in the
-// global section): one command per connection, and `show stat` rows by proxy and server name. Test thread.
+// Test support: reads the real HAProxy's counters over its stats socket (`stats socket PATH` in the global section,
+// management guide §9.3), for tests that compare what haproxy counts or clamps with orcalb. Test-runner thread.
 
 import { connect } from 'node:net';
 
-/** Sends one command to haproxy's stats socket at `path` and resolves with the whole answer (5 s at most). */
+/** Sends one command to haproxy's stats socket and resolves with the whole answer; rejects after 5 s. */
 export function statsCommand(path: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = connect(path);
@@ -26,7 +26,7 @@ export function statsCommand(path: string, command: string): Promise<string> {
   });
 }
 
-/** One `show stat` row as column name → value (every column '' when there is no such row). */
+/** One `show stat` row (proxy `px`, service `sv`: FRONTEND, BACKEND or a server name) as column name → value. */
 export function statRow(csv: string, px: string, sv: string): Record<string, string> {
   const [header = '', ...rows] = csv.trim().split('\n');
   const names = header.replace(/^# /, '').split(',');
