@@ -29,7 +29,7 @@ import type {
   ServerConfig,
   UnixSocketConfig,
 } from './model.js';
-import { buildHttpCheck } from './keywords/httpchk.js';
+import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
 import { isStatsOnly } from './validate.js';
 
@@ -117,8 +117,8 @@ function buildBackend(
     mode: p.mode,
     balance: {
       source: p.balance?.source ?? p.source,
-      algorithm: p.balance?.algorithm ?? DEFAULT_BALANCE,
-      args: [...(p.balance?.args ?? [])],
+      algorithm: p.balance?.algorithm ?? DEFAULT_BALANCE.algorithm,
+      args: p.balance?.args ?? DEFAULT_BALANCE.args,
       hashType: { ...p.hashType },
     },
     servers: p.servers.map((s) => buildServer(s, resolved)),

@@ -2,7 +2,7 @@
 // it. Each constant cites the section of HAProxy 2.6's doc/configuration.txt that documents it.
 // Read on the main thread while the parsed configuration is turned into config/model.ts objects.
 
-import type { HashTypeConfig, ProxyMode, ProxyOptions } from './model.js';
+import type { BalanceArgs, HashTypeConfig, ProxyMode, ProxyOptions } from './model.js';
 
 /** §4.2 "mode": "tcp ... This is the default mode." */
 export const DEFAULT_MODE: ProxyMode = 'tcp';
@@ -10,8 +10,14 @@ export const DEFAULT_MODE: ProxyMode = 'tcp';
 /** §4.2 "retries": "If this parameter is not set, the default value is 3." */
 export const DEFAULT_RETRIES = 3;
 
-/** §4.2 "balance": "set to roundrobin when no other algorithm, mode nor option have been set". */
-export const DEFAULT_BALANCE = 'roundrobin';
+/**
+ * §4.2 "balance": "set to roundrobin when no other algorithm, mode nor option have been set". Also what a bare
+ * `balance` line, an algorithm orcalb does not implement and an L7 hash in a TCP backend fall back to.
+ */
+export const DEFAULT_BALANCE: { readonly algorithm: string; readonly args: BalanceArgs } = Object.freeze({
+  algorithm: 'roundrobin',
+  args: Object.freeze({ kind: 'none' }),
+});
 
 /** §4.2 "hash-type": map-based is the default method; sdbm the default function (no avalanche). */
 export const DEFAULT_HASH_TYPE: HashTypeConfig = { method: 'map-based', function: 'sdbm', avalanche: false };

@@ -138,10 +138,33 @@ export interface ServerConfig {
 export interface BalanceConfig {
   readonly source: SourceRef;
   readonly algorithm: string;
-  /** Arguments after the algorithm (e.g. `random(2)` → ['2'], `uri whole` → ['whole']). */
-  readonly args: readonly string[];
+  /** The arguments as the algorithm's descriptor parsed them at config load: forwarders never re-parse them. */
+  readonly args: BalanceArgs;
   readonly hashType: HashTypeConfig;
 }
+
+/**
+ * Parsed `balance` arguments, one shape per algorithm that takes any (core/balance/<algorithm>.ts parses its own and
+ * is the only reader); `none` for the others.
+ */
+export type BalanceArgs =
+  | { readonly kind: 'none' }
+  /** `uri [len <n>] [depth <n>] [whole] [path-only]`; 0 = no limit. */
+  | {
+      readonly kind: 'uri';
+      readonly len: number;
+      readonly depth: number;
+      readonly whole: boolean;
+      readonly pathOnly: boolean;
+    }
+  /** `url_param <param> [check_post]`. */
+  | { readonly kind: 'url_param'; readonly param: string; readonly checkPost: boolean }
+  /** `hdr(<name>) [use_domain_only]`. */
+  | { readonly kind: 'hdr'; readonly header: string; readonly useDomainOnly: boolean }
+  /** `random[(<draws>)]`. */
+  | { readonly kind: 'random'; readonly draws: number }
+  /** `dolphindb-load [<cost>]`: cost of one placed connection, load score units ×1000. */
+  | { readonly kind: 'dolphindb-load'; readonly cost: number };
 
 export interface HashTypeConfig {
   readonly method: 'map-based' | 'consistent';

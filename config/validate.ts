@@ -5,8 +5,9 @@
 
 import { getAlgorithm } from '../core/balance/registry.js';
 import type { ParsedConfig } from './config-parser.js';
+import { DEFAULT_BALANCE } from './defaults.js';
 import type { Diagnostics } from './diagnostics.js';
-import { hasHttpCheckRules } from './keywords/httpchk.js';
+import { hasHttpCheckRules } from './keywords/http-check-draft.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
 
 /** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
@@ -190,5 +191,5 @@ function layer7Fallback(p: ProxyDraft, diag: Diagnostics): void {
     `Layer 7 hash not possible for ${proxyLabel(p)} (needs 'mode http'). Falling back to round robin.`,
     balance.source,
   );
-  p.balance = { algorithm: 'roundrobin', args: [], source: balance.source };
+  p.balance = { ...DEFAULT_BALANCE, source: balance.source };
 }

@@ -1,108 +1,51 @@
-// `balance <algorithm> [args]` and `hash-type <method> [<function>] [avalanche]` (manual §4.2): HAProxy's
-// syntax for each algorithm's arguments, mapped to BalanceConfig { algorithm, args, hashType }. Algorithm names
-// and the final argument check come from core/balance/registry.ts. Main thread, config parsing.
+// `balance <algorithm> [args]` and `hash-type <method> [<function>] [avalanche]` (manual §4.2) into BalanceConfig
+// { algorithm, args, hashType }. Each algorithm's descriptor (core/balance/<algorithm>.ts, through registry.ts) parses
+// its own arguments with HAProxy's wording; this file keeps what is config syntax: the bare `balance`, HAProxy's
+// algorithms orcalb does not implement, the unknown-name error and the `hash-type` line. Main thread, config parsing.
 
-import { algorithmNames, getAlgorithm } from '../../core/balance/registry.js';
+import { algorithmNames, parseBalanceWords } from '../../core/balance/registry.js';
+import { DEFAULT_BALANCE } from '../defaults.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
-import { parseInteger } from '../units.js';
 
 /** HAProxy 2.6 algorithms orcalb does not implement: accepted with a warning, balanced round-robin instead. */
 const HAPROXY_ONLY_ALGORITHMS: readonly string[] = ['rdp-cookie', 'hash'];
-
-const URI_FLAGS = new Set(['whole', 'path-only']);
 
 /** Parses a `balance` line into the draft (the last `balance` line of a section wins, as in HAProxy). */
 export function parseBalanceLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
   const word = args[1] ?? '';
-  const m = /^([a-z_-]+)(?:\((.*)\))?$/.exec(word);
-  const name = m?.[1] ?? word;
-  const inner = m?.[2];
-  const rest = args.slice(2);
   // HAProxy reads a bare `balance` as round-robin rather than as an error.
   if (word === '') {
-    proxy.balance = { algorithm: 'roundrobin', args: [], source: at };
+    proxy.balance = { ...DEFAULT_BALANCE, source: at };
     return;
   }
   // Accepting these keeps real HAProxy files loading; round-robin is what HAProxy itself uses when the hash
   // input is missing, so it is the least surprising stand-in.
+  const name = word.replace(/\(.*$/, '');
   if (HAPROXY_ONLY_ALGORITHMS.includes(name)) {
     diag.notImplemented(`balance ${name}`, at, "the backend balances with 'roundrobin' instead");
-    proxy.balance = { algorithm: 'roundrobin', args: [], source: at };
+    proxy.balance = { ...DEFAULT_BALANCE, source: at };
     return;
   }
-  const algorithm = m === null ? undefined : getAlgorithm(name);
-  if (algorithm === undefined) {
-    diag.error('ORCA_CONFIG_BAD_VALUE', `unknown algorithm '${word}'`, at, {
-      keyword: 'balance',
-      found: word,
-      expected: `one of ${algorithmNames().join(', ')}`,
-    });
-    return;
-  }
-  // HAProxy's own wording for the argument forms it documents, then the algorithm's own check as the authority.
-  const checked = algorithmArgs(name, inner, rest);
-  const parsed = typeof checked === 'string' ? checked : (algorithm.validateArgs(checked) ?? checked);
-  if (typeof parsed === 'string') {
-    // HAProxy's own texts for `random` already start with "balance ..."; the others get the keyword prefix.
-    const found = args.slice(1).join(' ');
-    diag.badValue(parsed, at, parsed.startsWith('balance ') ? { found } : { keyword: 'balance', found });
-    return;
-  }
-  proxy.balance = { algorithm: name, args: parsed, source: at };
-}
-
-/** Checks one algorithm's arguments (HAProxy's syntax); returns the args list or an error text. */
-function algorithmArgs(name: string, inner: string | undefined, rest: readonly string[]): string[] | string {
-  // Only `random(<draws>)` and `hdr(<name>)` carry a parenthesised argument in 2.6.
-  if (inner !== undefined && name !== 'random' && name !== 'hdr') {
-    return `'${name}' does not take an argument in parentheses`;
-  }
-  switch (name) {
-    case 'random': {
-      if (rest.length > 0) return `'balance random' does not take argument '${rest[0] ?? ''}'`;
-      if (inner === undefined) return [];
-      // The draw count goes first in args, where core/balance/random.ts reads it.
-      const draws = parseInteger(inner);
-      if (draws === undefined || draws < 1) return 'balance random : number of draws must be at least 1.';
-      return [String(draws)];
+  const parsed = parseBalanceWords(args.slice(1));
+  switch (parsed.kind) {
+    case 'unknown':
+      diag.error('ORCA_CONFIG_BAD_VALUE', `unknown algorithm '${word}'`, at, {
+        keyword: 'balance',
+        found: word,
+        expected: `one of ${algorithmNames().join(', ')}`,
+      });
+      return;
+    case 'error': {
+      // HAProxy's own texts start with "balance ..."; orcalb's others get the keyword prefix.
+      const found = args.slice(1).join(' ');
+      const haproxyText = parsed.message.startsWith('balance ');
+      diag.badValue(parsed.message, at, haproxyText ? { found } : { keyword: 'balance', found });
+      return;
     }
-    case 'hdr': {
-      if (inner === undefined || inner === '') return "'balance hdr' requires an http header field name.";
-      if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'use_domain_only')) {
-        return "'balance hdr' only accepts 'use_domain_only' after the header name.";
-      }
-      return [inner, ...rest];
-    }
-    case 'uri':
-      return uriArgs(rest);
-    case 'url_param': {
-      const param = rest[0];
-      if (param === undefined || param === '') return "'balance url_param' requires an URL parameter name.";
-      if ((rest.length > 1 && rest[1] !== 'check_post') || rest.length > 3) {
-        return "'balance url_param' only accepts 'check_post' after the parameter name.";
-      }
-      // §4.2: check_post "used to support an optional <max_wait> parameter which is now ignored": drop it.
-      return rest.slice(0, 2);
-    }
-    default:
-      return [...rest];
+    case 'ok':
+      proxy.balance = { algorithm: parsed.algorithm, args: parsed.args, source: at };
   }
-}
-
-/** `uri [len <n>] [depth <n>] [whole] [path-only]`. */
-function uriArgs(rest: readonly string[]): string[] | string {
-  for (let i = 0; i < rest.length; i++) {
-    const word = rest[i] ?? '';
-    if (URI_FLAGS.has(word)) continue;
-    if (word === 'len' || word === 'depth') {
-      if (parseInteger(rest[i + 1] ?? '') === undefined) return `'balance uri ${word}' expects a positive integer.`;
-      i++;
-      continue;
-    }
-    return "'balance uri' only accepts parameters 'len', 'depth', 'path-only', and 'whole'.";
-  }
-  return [...rest];
 }
 
 const HASH_METHODS = ['map-based', 'consistent'] as const;

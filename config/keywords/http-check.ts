@@ -1,13 +1,13 @@
 // `http-check connect|send|expect|...` (manual §4.2): the rules of a backend's HTTP health check. HAProxy 2.6
-// keeps them with the `option httpchk` request (httpchk.ts) as one ordered ruleset with strict ordering rules
-// (connect → send → expect); that order, its step numbers and its error texts are reproduced here, and orcalb
-// runs the first send/expect exchange of it. Main thread, config parsing.
+// keeps them with the `option httpchk` request (option-httpchk.ts; the draft both fill is http-check-draft.ts) as
+// one ordered ruleset with strict ordering rules (connect → send → expect); that order, its step numbers and its
+// error texts are reproduced here, and orcalb runs the first send/expect exchange of it. Main thread, config parsing.
 
 import type { HttpCheckConfig } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { isNumericHost } from '../address.js';
 import { parseInteger } from '../units.js';
-import { type HttpCheckDraft, type HttpCheckFields, type Step, ownSteps } from './httpchk.js';
+import { type HttpCheckDraft, type HttpCheckFields, type Step, ownSteps } from './http-check-draft.js';
 
 const ACTIONS_LIST =
   "'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var-fmt(*)', 'set-var(*)', " +

@@ -8,7 +8,7 @@ import { suggestionSuffix } from '../keyword-suggestion.js';
 import { hasBackendCap, hasFrontendCap, type ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseInteger } from '../units.js';
 import { parseDolphinDbCheck } from './dolphindb-check.js';
-import { parseHttpchkOption } from './httpchk.js';
+import { parseHttpchkOption } from './option-httpchk.js';
 
 /** Which side uses the option (§4.1 frontend/backend columns) and whether `no option` may invert it ("(*)"). */
 type OptionSpec = readonly [side: 'F' | 'B' | 'FB', negatable: boolean];

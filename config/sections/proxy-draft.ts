@@ -5,8 +5,9 @@
 import type { Diagnostics } from '../diagnostics.js';
 import type { ConfigLine } from '../tokenize.js';
 import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, defaultProxyOptions } from '../defaults.js';
-import { type HttpCheckDraft, initialHttpCheck } from '../keywords/httpchk.js';
+import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
 import type {
+  BalanceArgs,
   CookieConfig,
   DolphinDbCheckConfig,
   HashTypeConfig,
@@ -95,7 +96,7 @@ export interface ProxyDraft {
   options: ProxyOptions;
   /** The last `option httplog/tcplog` line and the section it was written in ("overrides previous" warning). */
   logOption: { text: string; section: SourceRef } | undefined;
-  balance: { algorithm: string; args: string[]; source: SourceRef } | undefined;
+  balance: { algorithm: string; args: BalanceArgs; source: SourceRef } | undefined;
   hashType: HashTypeConfig;
   logs: LogDraft[];
   defaultBackend: NamedRef | undefined;

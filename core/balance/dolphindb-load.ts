@@ -3,7 +3,14 @@
 // in core/dolphindb/load-score.ts) and placedSinceReading counts the connections every forwarder placed there since
 // that reading. Forwarder threads, no lock: only Atomics loads of the shared buffer.
 
-import type { Balancer, BalancerAlgorithm, BackendView, PickRequest } from './balancer.js';
+import {
+  argsOfKind,
+  LB_KIND,
+  type Balancer,
+  type BalancerAlgorithm,
+  type BackendView,
+  type PickRequest,
+} from './balancer.js';
 import { EligibleSnapshot } from './eligible-snapshot.js';
 import { LOAD_SCORE } from '../dolphindb/load-score.js';
 import type { ServerView } from '../shared/server-slot.js';
@@ -11,7 +18,7 @@ import type { ServerView } from '../shared/server-slot.js';
 /** Default COST of one placed connection, in score units ×1000 (0.05). */
 export const DEFAULT_PLACEMENT_COST = 50;
 
-/** `balance dolphindb-load [COST]`: COST is a decimal load fraction 0..10 (e.g. 0.05). Pure. */
+/** `balance dolphindb-load [COST]`: COST is a decimal load fraction 0..10 (e.g. 0.05), kept ×1000. Pure. */
 export function placementCost(args: readonly string[]): number | undefined {
   if (args.length === 0) return DEFAULT_PLACEMENT_COST;
   const text = args[0] ?? '';
@@ -93,12 +100,18 @@ export class DolphinDbLoadBalancer implements Balancer {
 
 export const dolphindbLoadAlgorithm: BalancerAlgorithm = {
   name: 'dolphindb-load',
+  // Like leastconn, it looks at what the servers carry; no key pins a client to one.
+  kind: LB_KIND.connectionBased,
   needs: 'none',
   // Weights only decide eligibility (0 = no new traffic); the load reading replaces them.
   dynamicWeights: false,
-  validateArgs: (args) =>
-    placementCost(args) === undefined
-      ? `dolphindb-load takes an optional cost per placed connection, a number from 0 to 10 (got '${args.join(' ')}')`
-      : undefined,
-  create: (backend, options) => new DolphinDbLoadBalancer(backend, placementCost(options.args) ?? DEFAULT_PLACEMENT_COST),
+  readsLoad: true,
+  parseArgs: (inner, rest) => {
+    if (inner !== undefined) return "'dolphindb-load' does not take an argument in parentheses";
+    const cost = placementCost(rest);
+    return cost === undefined
+      ? `dolphindb-load takes an optional cost per placed connection, a number from 0 to 10 (got '${rest.join(' ')}')`
+      : { kind: 'dolphindb-load', cost };
+  },
+  create: (backend, options) => new DolphinDbLoadBalancer(backend, argsOfKind(options.args, 'dolphindb-load').cost),
 };

@@ -2,7 +2,15 @@
 // connection slot (liveConns < maxconn) takes the connection, so the others can be stopped when idle. Weights
 // only matter as 0 = "take nothing". Forwarder threads, no lock; no ticket is taken.
 
-import type { Balancer, BalancerAlgorithm, BackendView, PickRequest } from './balancer.js';
+import {
+  argsOfKind,
+  LB_KIND,
+  noArguments,
+  type Balancer,
+  type BalancerAlgorithm,
+  type BackendView,
+  type PickRequest,
+} from './balancer.js';
 import { EligibleSnapshot } from './eligible-snapshot.js';
 import type { ServerView } from '../shared/server-slot.js';
 
@@ -31,8 +39,13 @@ export class FirstBalancer implements Balancer {
 
 export const firstAlgorithm: BalancerAlgorithm = {
   name: 'first',
+  kind: LB_KIND.connectionBased,
   needs: 'none',
   dynamicWeights: false,
-  validateArgs: (args) => (args.length === 0 ? undefined : `first takes no argument (got '${args.join(' ')}')`),
-  create: (backend) => new FirstBalancer(backend),
+  readsLoad: false,
+  parseArgs: (inner, rest) => noArguments('first', inner, rest),
+  create: (backend, options) => {
+    argsOfKind(options.args, 'none');
+    return new FirstBalancer(backend);
+  },
 };

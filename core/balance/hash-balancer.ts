@@ -7,19 +7,17 @@ import type { ServerView } from '../shared/server-slot.js';
 import type { Balancer, BackendView, PickRequest } from './balancer.js';
 import { EligibleSnapshot, weightGcd } from './eligible-snapshot.js';
 import { ConsistentRing } from './hash-consistent.js';
+import { hashKey } from './hash-functions.js';
+import type { HashLookup } from './hash-lookup.js';
 import { WeightMapLookup } from './hash-map-based.js';
-
-/** The two hash tables (map-based, consistent) as the hash balancer uses them. */
-export interface HashLookup {
-  /** Number of slots or ring points; 0 when no server is eligible. */
-  readonly size: number;
-  byHash(hash: number, skip?: (s: ServerView) => boolean): ServerView | undefined;
-  /** Round-robin fallback when the request carries no key. */
-  byTicket(ticket: number, skip?: (s: ServerView) => boolean): ServerView | undefined;
-}
 
 /** Turns `PickRequest.key` into the final 32-bit hash (avalanche included); undefined when the key is unusable. */
 export type KeyHasher = (key: string | Uint8Array) => number | undefined;
+
+/** The L7 hasher (uri, url_param, hdr): HAProxy's gen_hash() with the configured function, then `avalanche`. */
+export function httpHasher(hashType: HashTypeConfig): KeyHasher {
+  return (key) => hashKey(key, hashType);
+}
 
 const EMPTY: HashLookup = { size: 0, byHash: () => undefined, byTicket: () => undefined };
 

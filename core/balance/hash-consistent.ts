@@ -3,7 +3,7 @@
 // so a given key reaches the same server as under HAProxy. Built per forwarder thread; read without locks.
 
 import type { ServerView } from '../shared/server-slot.js';
-import type { HashLookup } from './hash-balancer.js';
+import type { HashLookup } from './hash-lookup.js';
 import { fullHash } from './hash-functions.js';
 
 /** HAProxy's BE_WEIGHT_SCALE: ring points per unit of user weight. */

@@ -1,10 +1,9 @@
 // Key extraction for the hashing algorithms (HAProxy 2.6 §4.2 `balance source|uri|url_param|hdr`, backend.c
-// get_server_sh/uh/ph/hh): what part of the client address or HTTP request gets hashed. No hashing policy here.
+// get_server_sh/uh/ph/hh): what part of the client address or HTTP request gets hashed; each algorithm's file wires
+// its extractor (source.ts, uri.ts, url-param.ts, hdr.ts). No hashing policy and no argument parsing here.
 // Pure functions; forwarder threads call them per connection (source) or per request (L7).
 
 import { isIP } from 'node:net';
-import type { BalanceConfig } from '../../config/model.js';
-import type { RequestHead } from '../forward/http1-parser.js';
 
 /**
  * The 4 (IPv4) or 16 (IPv6) bytes of a numeric address as Node prints it ('127.0.0.1', '::1', '::ffff:10.0.0.1',
@@ -89,7 +88,7 @@ function ipv4Word(text: string): number | undefined {
   return ((word << 8) | octet) >>> 0;
 }
 
-/** `balance uri` options (HAProxy: len, depth, whole, path-only). */
+/** `balance uri` options (HAProxy: len, depth, whole, path-only), as uri.ts parses them. */
 export interface UriHashOptions {
   /** Hash at most this many characters (0 = no limit). */
   readonly len: number;
@@ -99,27 +98,6 @@ export interface UriHashOptions {
   readonly whole: boolean;
   /** Hash only the path of an absolute URI (drop scheme and authority). */
   readonly pathOnly: boolean;
-}
-
-/** Parses `balance uri` arguments; returns an error text for bad ones. Config time; pure. */
-export function parseUriArgs(args: readonly string[]): UriHashOptions | string {
-  let len = 0;
-  let depth = 0;
-  let whole = false;
-  let pathOnly = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === 'len' || a === 'depth') {
-      const n = Number(args[i + 1]);
-      if (!Number.isInteger(n) || n <= 0) return `uri : '${a}' expects a positive integer (got '${args[i + 1] ?? ''}')`;
-      if (a === 'len') len = n;
-      else depth = n;
-      i++;
-    } else if (a === 'whole') whole = true;
-    else if (a === 'path-only') pathOnly = true;
-    else return `uri only accepts parameters 'len', 'depth', 'path-only', and 'whole' (got '${a ?? ''}')`;
-  }
-  return { len, depth, whole, pathOnly };
 }
 
 // The path of an absolute-form URI ("http://host/p?q" → "/p?q"); origin-form URIs are already a path.
@@ -190,64 +168,4 @@ export function headerHashInput(value: string | undefined, useDomainOnly: boolea
     }
   }
   return first.slice(p, end);
-}
-
-/** What an L7 key extractor reads from a request. */
-export interface HttpKeySource {
-  readonly uri: string;
-  /** First value of a header, case-insensitive name; undefined when absent. */
-  header(name: string): string | undefined;
-}
-
-/**
- * Builds, once per backend, the function the HTTP forwarder calls per request to get `PickRequest.key` for the
- * L7 hashes (uri, url_param, hdr). Returns undefined for other algorithms or bad args (config validation reports
- * those). The extractor returns undefined when the request lacks the key: the balancer then round-robins.
- */
-export function createHttpKeyExtractor(
-  algorithm: string,
-  args: readonly string[],
-): ((request: HttpKeySource) => string | undefined) | undefined {
-  if (algorithm === 'uri') {
-    const options = parseUriArgs(args);
-    if (typeof options === 'string') return undefined;
-    return (request) => uriHashInput(request.uri, options);
-  }
-  const name = args[0];
-  if (name === undefined || name === '') return undefined;
-  if (algorithm === 'url_param') return (request) => urlParamValue(request.uri, name);
-  if (algorithm === 'hdr') {
-    const domainOnly = args[1] === 'use_domain_only';
-    return (request) => headerHashInput(request.header(name), domainOnly);
-  }
-  return undefined;
-}
-
-/** First value of header `lowerName` (already lower-case) in a parsed head, or undefined. */
-function firstHeader(head: RequestHead, lowerName: string): string | undefined {
-  for (const h of head.headers) if (h.name.toLowerCase() === lowerName) return h.value;
-  return undefined;
-}
-
-type Extractor = (request: HttpKeySource) => string | undefined;
-// One extractor per backend's BalanceConfig object (config objects live as long as the thread's config).
-const EXTRACTORS = new WeakMap<BalanceConfig, Extractor | null>();
-
-/**
- * The hash key of one request for `balance uri|url_param|hdr(name)` (HAProxy 2.6 §4.2): `PickRequest.key` for the
- * HashBalancer. uri: the request target up to '?' (all of it with `whole`), cut to `len` chars and `depth`
- * directories, the path only with `path-only`; url_param: the parameter's value in the query string (possibly '');
- * hdr: the first value of the header, or its domain label with `use_domain_only`. Undefined when the request has no
- * key (url_param absent, header absent or empty) or the algorithm is not an L7 hash: the balancer then goes round
- * robin over the same table, as HAProxy does. `url_param … check_post` does not read the body (a POST without the
- * parameter in its query goes round robin). Forwarder thread; pure, caches the parsed arguments; never throws.
- */
-export function l7HashKey(balance: BalanceConfig, head: RequestHead): string | undefined {
-  let extractor = EXTRACTORS.get(balance);
-  if (extractor === undefined) {
-    extractor = createHttpKeyExtractor(balance.algorithm, balance.args) ?? null;
-    EXTRACTORS.set(balance, extractor);
-  }
-  if (extractor === null) return undefined;
-  return extractor({ uri: head.target, header: (name) => firstHeader(head, name.toLowerCase()) });
 }

@@ -3,7 +3,7 @@
 // table is `static-rr`'s sequence. Built per forwarder thread; read without locks.
 
 import type { ServerView } from '../shared/server-slot.js';
-import type { HashLookup } from './hash-balancer.js';
+import type { HashLookup } from './hash-lookup.js';
 
 /**
  * The slot order HAProxy's recalc_server_map() produces, so a given client hashes to the same server as under

@@ -2,7 +2,15 @@
 // effective weight; equally loaded servers take turns. Live counts are read from the shared buffer, so every
 // forwarder thread sees the connections the others placed. Forwarder threads, no lock.
 
-import type { Balancer, BalancerAlgorithm, BackendView, PickRequest } from './balancer.js';
+import {
+  argsOfKind,
+  LB_KIND,
+  noArguments,
+  type Balancer,
+  type BalancerAlgorithm,
+  type BackendView,
+  type PickRequest,
+} from './balancer.js';
 import { EligibleSnapshot } from './eligible-snapshot.js';
 import type { ServerView } from '../shared/server-slot.js';
 
@@ -51,8 +59,13 @@ export class LeastconnBalancer implements Balancer {
 
 export const leastconnAlgorithm: BalancerAlgorithm = {
   name: 'leastconn',
+  kind: LB_KIND.connectionBased,
   needs: 'none',
   dynamicWeights: true,
-  validateArgs: (args) => (args.length === 0 ? undefined : `leastconn takes no argument (got '${args.join(' ')}')`),
-  create: (backend) => new LeastconnBalancer(backend),
+  readsLoad: false,
+  parseArgs: (inner, rest) => noArguments('leastconn', inner, rest),
+  create: (backend, options) => {
+    argsOfKind(options.args, 'none');
+    return new LeastconnBalancer(backend);
+  },
 };

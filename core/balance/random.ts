@@ -2,23 +2,40 @@
 // and keep the least loaded of them ("power of two choices" with the default N = 2). HAProxy draws random keys on
 // its consistent-hash ring; a direct weighted draw gives each server exactly its weight share. Forwarder threads.
 
-import type { Balancer, BalancerAlgorithm, BackendView, PickRequest } from './balancer.js';
+import type { BalanceArgs } from '../../config/model.js';
+import {
+  argsOfKind,
+  LB_KIND,
+  type Balancer,
+  type BalancerAlgorithm,
+  type BackendView,
+  type PickRequest,
+} from './balancer.js';
 import { EligibleSnapshot } from './eligible-snapshot.js';
 import type { ServerView } from '../shared/server-slot.js';
 
 /** A source of uniform numbers in [0, 1); Math.random by default, injectable so tests can be reproducible. */
 export type RandomSource = () => number;
 
-/** Parses `random(<draws>)` arguments: none → 2; one positive integer; else an error text. Pure. */
-export function parseDraws(args: readonly string[]): number | string {
-  if (args.length === 0) return 2;
-  const text = args[0] ?? '';
-  const n = Number(text);
-  if (args.length > 1 || text.trim() === '' || !Number.isInteger(n)) {
-    return `random : expects one integer number of draws (got '${args.join(' ')}')`;
+/**
+ * `random[(<draws>)]` (HAProxy 2.6 backend_parse_balance): no parenthesis means 2 draws; the draw count is a positive
+ * integer, with HAProxy's texts for a count below 1 and for a character that is not a digit. Returns the parsed
+ * arguments or an error text. Main thread, config load; pure.
+ */
+function parseRandomArgs(inner: string | undefined, rest: readonly string[]): BalanceArgs | string {
+  // haproxy 2.6.12 ignores words after `random(...)`; orcalb refuses them (unchanged since it first parsed them).
+  if (rest.length > 0) return `'balance random' does not take argument '${rest[0] ?? ''}'`;
+  if (inner === undefined) return { kind: 'random', draws: 2 };
+  // HAProxy reads the count with strtol(): a sign and digits, then ')' must follow.
+  const number = /^[+-]?\d+/.exec(inner)?.[0] ?? '';
+  if (number.length < inner.length) {
+    return `balance random : unexpected character '${inner[number.length] ?? ''}' after argument.`;
   }
-  if (n < 1) return 'random : number of draws must be at least 1';
-  return n;
+  // An empty `random()` and a signed count stay refused, as before (haproxy 2.6.12 takes them as 2 draws and as the
+  // number).
+  const draws = /^\d+$/.test(inner) ? Number(inner) : 0;
+  if (!Number.isSafeInteger(draws) || draws < 1) return 'balance random : number of draws must be at least 1.';
+  return { kind: 'random', draws };
 }
 
 /** The random(N) balancer. One per forwarder thread (it caches the eligible set). */
@@ -99,14 +116,10 @@ export class RandomBalancer implements Balancer {
 
 export const randomAlgorithm: BalancerAlgorithm = {
   name: 'random',
+  kind: LB_KIND.hash,
   needs: 'none',
   dynamicWeights: true,
-  validateArgs: (args) => {
-    const draws = parseDraws(args);
-    return typeof draws === 'string' ? draws : undefined;
-  },
-  create: (backend, options) => {
-    const draws = parseDraws(options.args);
-    return new RandomBalancer(backend, typeof draws === 'number' ? draws : 2);
-  },
+  readsLoad: false,
+  parseArgs: parseRandomArgs,
+  create: (backend, options) => new RandomBalancer(backend, argsOfKind(options.args, 'random').draws),
 };

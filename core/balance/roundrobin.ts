@@ -2,7 +2,7 @@
 // `set weight` change at run time. HAProxy walks a weighted tree (lb_fwrr.c); we use the smooth weighted sequence
 // (nginx's algorithm), which never sends a burst to the heavy server. Runs on forwarder threads, no lock.
 
-import type { BalancerAlgorithm } from './balancer.js';
+import { argsOfKind, LB_KIND, noArguments, type BalancerAlgorithm } from './balancer.js';
 import { weightGcd } from './eligible-snapshot.js';
 import { SequenceBalancer } from './ticket-sequence.js';
 
@@ -34,14 +34,15 @@ export function smoothWeightedSequence(weights: readonly number[]): Int32Array {
   return out;
 }
 
-function validateNoArgs(args: readonly string[]): string | undefined {
-  return args.length === 0 ? undefined : `roundrobin takes no argument (got '${args.join(' ')}')`;
-}
-
 export const roundrobinAlgorithm: BalancerAlgorithm = {
   name: 'roundrobin',
+  kind: LB_KIND.roundRobin,
   needs: 'none',
   dynamicWeights: true,
-  validateArgs: validateNoArgs,
-  create: (backend) => new SequenceBalancer(backend, 'effective', smoothWeightedSequence),
+  readsLoad: false,
+  parseArgs: (inner, rest) => noArguments('roundrobin', inner, rest),
+  create: (backend, options) => {
+    argsOfKind(options.args, 'none');
+    return new SequenceBalancer(backend, 'effective', smoothWeightedSequence);
+  },
 };

@@ -3,7 +3,7 @@
 // Runs on forwarder threads: one HashBalancer per thread.
 
 import type { HashTypeConfig } from '../../config/model.js';
-import type { BalancerAlgorithm } from './balancer.js';
+import { argsOfKind, LB_KIND, noArguments, type BalancerAlgorithm } from './balancer.js';
 import { HashBalancer, type KeyHasher } from './hash-balancer.js';
 import { fullHash } from './hash-functions.js';
 import { sourceAddressHash } from './hash-input.js';
@@ -23,9 +23,14 @@ export function sourceHasher(hashType: HashTypeConfig): KeyHasher {
 
 export const sourceAlgorithm: BalancerAlgorithm = {
   name: 'source',
+  kind: LB_KIND.hash,
   needs: 'addr',
   // Static under map-based (HAProxy's default); the consistent ring follows effective weights (see HashBalancer).
   dynamicWeights: false,
-  validateArgs: (args) => (args.length === 0 ? undefined : `source takes no argument (got '${args.join(' ')}')`),
-  create: (backend, options) => new HashBalancer(backend, options.hashType, sourceHasher(options.hashType)),
+  readsLoad: false,
+  parseArgs: (inner, rest) => noArguments('source', inner, rest),
+  create: (backend, options) => {
+    argsOfKind(options.args, 'none');
+    return new HashBalancer(backend, options.hashType, sourceHasher(options.hashType));
+  },
 };

@@ -2,7 +2,7 @@
 // weights of the server lines; slowstart and `set weight` do not change the proportions. The sequence is
 // HAProxy's own map order (see hash-map-based.ts), walked by the shared ticket. Forwarder threads, no lock.
 
-import type { BalancerAlgorithm, BackendView } from './balancer.js';
+import { argsOfKind, LB_KIND, noArguments, type BalancerAlgorithm, type BackendView } from './balancer.js';
 import { weightGcd } from './eligible-snapshot.js';
 import { haproxyWeightMap } from './hash-map-based.js';
 import { SequenceBalancer } from './ticket-sequence.js';
@@ -20,8 +20,13 @@ export function createStaticRr(backend: BackendView): SequenceBalancer {
 
 export const staticRrAlgorithm: BalancerAlgorithm = {
   name: 'static-rr',
+  kind: LB_KIND.roundRobin,
   needs: 'none',
   dynamicWeights: false,
-  validateArgs: (args) => (args.length === 0 ? undefined : `static-rr takes no argument (got '${args.join(' ')}')`),
-  create: (backend) => createStaticRr(backend),
+  readsLoad: false,
+  parseArgs: (inner, rest) => noArguments('static-rr', inner, rest),
+  create: (backend, options) => {
+    argsOfKind(options.args, 'none');
+    return createStaticRr(backend);
+  },
 };

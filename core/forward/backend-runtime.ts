@@ -1,9 +1,10 @@
 // One backend as a forwarder sees it: its config, its servers' shared slots, the read-only BackendView, the
-// balancer built from the `balance` keyword and this thread's queue. Built once per forwarder thread at start.
+// balancer and L7 key extractor built from the `balance` keyword and this thread's queue. Built once per forwarder
+// thread at start.
 
 import type { BackendConfig, Config } from '../../config/model.js';
-import type { Balancer, BackendView } from '../balance/balancer.js';
-import { createBalancer, getAlgorithm } from '../balance/registry.js';
+import { LB_KIND, type Balancer, type BackendView, type RequestKey } from '../balance/balancer.js';
+import { createBalancer, getAlgorithm, requestKeyExtractor } from '../balance/registry.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import { serverView, type ServerSlot, type ServerView } from '../shared/server-slot.js';
 import type { BackendSlot } from '../shared/backend-slot.js';
@@ -21,11 +22,18 @@ export interface BackendRuntime {
   readonly serverSlotIndexes: readonly number[];
   readonly view: BackendView;
   readonly balancer: Balancer;
+  /** `balance uri|url_param|hdr`: the hash key of a request head (undefined for the other algorithms). */
+  readonly requestKey: RequestKey | undefined;
   /**
    * The algorithm maps a key to one server whatever its load (the hashes: `needs` is not 'none'). HAProxy 2.6 binds a
    * request that has a key to that server: it waits in that server's queue when the server is full.
    */
   readonly bindsByKey: boolean;
+  /**
+   * The algorithm is of HAProxy's hash kind (BE_LB_KIND_HI, random included): after a failed connect, `option
+   * redispatch` does not move the request at once, as a key may pin it to its server.
+   */
+  readonly hashKind: boolean;
   /** This thread's waiters for a slot of this backend (maxconn reached). */
   readonly queue: BackendQueue;
 }
@@ -48,6 +56,8 @@ export function buildBackends(
 ): BackendRuntime[] {
   return config.backends.map((be, b) => {
     const slot = state.backend(b);
+    // createBalancer() below throws for an unknown algorithm, so `algorithm` is defined whenever the runtime exists.
+    const algorithm = getAlgorithm(be.balance.algorithm);
     const serverSlotIndexes = be.servers.map((_, s) => serverSlotIndex(topology, b, s));
     const serverSlots = serverSlotIndexes.map((i) => state.server(i));
     const servers: ServerView[] = be.servers.map((srv, s) =>
@@ -72,7 +82,9 @@ export function buildBackends(
       serverSlotIndexes,
       view,
       balancer: createBalancer(view, be.balance),
-      bindsByKey: (getAlgorithm(be.balance.algorithm)?.needs ?? 'none') !== 'none',
+      requestKey: requestKeyExtractor(be.name, be.balance),
+      bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
+      hashKind: algorithm?.kind === LB_KIND.hash,
       queue: new BackendQueue({ index: b, name: be.name, servers, serverSlotIndexes }, state, owner.accounting, owner.thread),
     };
   });

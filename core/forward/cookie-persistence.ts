@@ -4,7 +4,8 @@
 
 import type { CookieConfig, ProxyOptions, ServerConfig } from '../../config/model.js';
 import { parseSetCookie, scanRequestCookie } from './cookie-header.js';
-import type { HeaderField, RequestHead, ResponseHead } from './http1-parser.js';
+import type { HeaderField } from '../http1/header-list.js';
+import type { RequestHead, ResponseHead } from '../http1/parser.js';
 
 /** What the request's persistence cookie points at. */
 export interface PersistedServer {

@@ -151,9 +151,6 @@ function directRedispatch(policy: DispatchContext['preferRedispatch'], retriesLe
   return policy === 'on-last-retry' && retriesLeft === 0;
 }
 
-/** Algorithms HAProxy files under "hash" (BE_LB_KIND_HI): a retry stays on the server the key maps to. */
-const HASH_KIND = new Set(['source', 'uri', 'url_param', 'hdr', 'random', 'rdp-cookie']);
-
 /**
  * HAProxy 2.6's rule (backend.c, after a failed connect) with `option redispatch`: move to another server when the
  * failed one is no longer running, on the last retry, or at once whenever more than one server is active and the
@@ -162,7 +159,7 @@ const HASH_KIND = new Set(['source', 'uri', 'url_param', 'hdr', 'random', 'rdp-c
 function shouldRedispatch(rt: BackendRuntime, server: ServerView, retriesLeft: number): boolean {
   if (!rt.config.options.redispatch) return false;
   if (!server.isUp() || retriesLeft === 0) return true;
-  return rt.slot.load('activeServers') > 1 && !HASH_KIND.has(rt.config.balance.algorithm);
+  return rt.slot.load('activeServers') > 1 && !rt.hashKind;
 }
 
 /** The server a request is bound to, and whether by its persistence cookie (`direct`, HAProxy's SF_DIRECT). */

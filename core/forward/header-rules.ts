@@ -4,7 +4,7 @@
 // (and %ci %cp %fi %fp). Conditions: only the always-true/false ACLs `TRUE`, `FALSE`; any other rule is skipped.
 
 import type { HeaderRule } from '../../config/model.js';
-import type { HeaderField } from './http1-parser.js';
+import type { HeaderField } from '../http1/header-list.js';
 
 /** What a value's sample fetches may read. */
 export interface RuleContext {

@@ -4,7 +4,8 @@
 // Forwarder threads; the default messages are built once at module load.
 
 import type { HttpRules } from '../../config/model.js';
-import { parseResponseHead, type HeaderField, type ResponseHead } from './http1-parser.js';
+import { parseResponseHead, type ResponseHead } from '../http1/parser.js';
+import type { HeaderField } from '../http1/header-list.js';
 
 /** Status → [reason, body line], as HAProxy 2.6 words them. */
 const MESSAGES: Readonly<Record<number, readonly [string, string]>> = {

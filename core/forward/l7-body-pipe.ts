@@ -5,16 +5,9 @@
 // read of every body); backpressure via writeAll.
 
 import type net from 'node:net';
-import {
-  CHUNK_LINE_TOO_LONG,
-  ChunkedScanner,
-  parseTrailerSection,
-  TRAILERS_TOO_LARGE,
-  newChunkSink,
-  sinkData,
-  type BodyFraming,
-  type ParseLimits,
-} from './http1-parser.js';
+import { CHUNK_LINE_TOO_LONG, ChunkedScanner, TRAILERS_TOO_LARGE, newChunkSink, sinkData } from '../http1/chunked.js';
+import { parseTrailerSection, type ParseLimits } from '../http1/parser.js';
+import type { BodyFraming } from '../http1/framing.js';
 import { writeAll, type SocketReader } from './l7-socket-reader.js';
 
 /** How a body transfer ended: 'done', or which side failed (the session then closes both). */

@@ -3,7 +3,8 @@
 // Connection header written towards the server and towards the client. Forwarder threads; pure.
 
 import type { ProxyOptions } from '../../config/model.js';
-import { hasToken, headerValue, type HeaderField, type RequestHead, type ResponseHead } from './http1-parser.js';
+import { hasToken, headerValue, type HeaderField } from '../http1/header-list.js';
+import type { RequestHead, ResponseHead } from '../http1/parser.js';
 
 export type HttpMode = 'keep-alive' | 'server-close' | 'close';
 

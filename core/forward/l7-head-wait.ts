@@ -13,7 +13,7 @@ import {
   type ParseLimits,
   type RequestHead,
   type ResponseHead,
-} from './http1-parser.js';
+} from '../http1/parser.js';
 import type { ServerConn } from './l7-idle-pool.js';
 import { writeAll, type SocketReader } from './l7-socket-reader.js';
 

@@ -7,7 +7,7 @@ import type { HttpRules } from '../../config/model.js';
 import { lowerNames } from './header-rules.js';
 import { lingeringClose as closeLingering } from './lingering-close.js';
 import { earlyErrorBytes, errorReply } from './http-errors.js';
-import { serializeResponseHead } from './http1-parser.js';
+import { serializeResponseHead } from '../http1/parser.js';
 import { responseConnValue, withConnection } from './l7-connection-mode.js';
 import { writeAll, type SocketReader } from './l7-socket-reader.js';
 

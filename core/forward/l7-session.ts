@@ -5,7 +5,6 @@
 
 import type net from 'node:net';
 import type { BackendConfig, FrontendConfig, HttpRules } from '../../config/model.js';
-import { createHttpKeyExtractor } from '../balance/hash-input.js';
 import { OrcaError } from '../errors.js';
 import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { BackendRuntime } from './backend-runtime.js';
@@ -14,17 +13,15 @@ import { applyResponseCookie, persistedServer, persistenceDecision, type Persist
 import { dispatch } from './dispatch.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
 import { applyHeaderRules, lowerNames, type RuleContext } from './header-rules.js';
+import type { HeaderField } from '../http1/header-list.js';
+import { requestFraming, responseFraming } from '../http1/framing.js';
 import {
-  headerValue,
-  requestFraming,
-  responseFraming,
   serializeRequestHead,
   serializeResponseHead,
   withoutFramingFields,
-  type HeaderField,
   type RequestHead,
   type ResponseHead,
-} from './http1-parser.js';
+} from '../http1/parser.js';
 import { checkBufferedChunks, pipeBody, type BodyOutcome } from './l7-body-pipe.js';
 import {
   cleanConnection,
@@ -103,7 +100,6 @@ class L7Session {
   private readonly feMode: HttpMode;
   private readonly beMode: HttpMode;
   private readonly ruleCtx: RuleContext;
-  private readonly keyOf: ((req: RequestHead) => string | undefined) | undefined;
   /** The server connection in use, or held idle for reuse between requests. */
   private server: ServerConn | undefined;
   /** `server` finished its last response cleanly and may carry another request. */
@@ -162,12 +158,6 @@ class L7Session {
       addrs === undefined
         ? {}
         : { src: addrs.srcAddress, srcPort: addrs.srcPort, dst: addrs.dstAddress, dstPort: addrs.dstPort };
-    const extract =
-      this.be === undefined ? undefined : createHttpKeyExtractor(this.be.balance.algorithm, this.be.balance.args);
-    this.keyOf =
-      extract === undefined
-        ? undefined
-        : (req) => extract({ uri: req.target, header: (name) => headerValue(req.headers, name) });
   }
 
   /** Transactions until one side closes. Resolves when the client is to be closed; throws only on internal bugs. */
@@ -280,7 +270,7 @@ class L7Session {
     for (;;) {
       let conn: ServerConn;
       try {
-        conn = await this.connect(rt, this.keyOf?.(req), persist?.decision);
+        conn = await this.connect(rt, rt.requestKey?.(req), persist?.decision);
       } catch (e) {
         if (e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED') return false;
         // No server, queue timeout, or every connect retry failed: HAProxy answers 503.

@@ -3,13 +3,14 @@
 // Runs on the health-check thread, the single writer of `loadScore`.
 
 import type { BackendConfig, DolphinDbCheckConfig } from '../../config/model.js';
+import { getAlgorithm } from '../balance/registry.js';
 import { LOAD_SCORE, loadScore } from '../dolphindb/load-score.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import type { PerfReading } from './probe-dolphindb.js';
 
-/** True when the backend balances by the nodes' load, so its servers need readings. Pure. */
+/** True when the backend's algorithm balances by the nodes' load (its descriptor says so): its servers need readings. */
 export function readsLoad(backend: Pick<BackendConfig, 'balance'>): boolean {
-  return backend.balance.algorithm === 'dolphindb-load';
+  return getAlgorithm(backend.balance.algorithm)?.readsLoad === true;
 }
 
 /** The login a separate reading connection uses: the dolphindb-check's when the backend has one. Pure. */

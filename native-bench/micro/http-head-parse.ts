@@ -17,7 +17,9 @@
 
 import Benchmark from 'benchmark';
 import { createRequire } from 'node:module';
-import { ChunkedScanner, parseRequestHead, requestFraming } from '../../core/forward/http1-parser.js';
+import { ChunkedScanner } from '../../core/http1/chunked.js';
+import { parseRequestHead } from '../../core/http1/parser.js';
+import { requestFraming } from '../../core/http1/framing.js';
 import { HTTP_CORPUS } from '../../tests/compat/http-malformed-corpus.js';
 
 const PIPELINE = 64;

@@ -37,7 +37,8 @@ const CONSISTENT: HashTypeConfig = { method: 'consistent', function: 'sdbm', ava
 // Keys rotate through a small pool so the hashing algorithms hash real, varying inputs.
 const ADDRS = Array.from({ length: 64 }, (_, i) => `10.0.${i >> 4}.${(i * 13) & 255}`);
 const URIS = Array.from({ length: 64 }, (_, i) => `/api/v1/items/${i * 7919}`);
-const ARGS: Readonly<Record<string, readonly string[]>> = { hdr: ['X-Key'], url_param: ['id'] };
+// The `balance` arguments of the algorithms that require one, as config load parses `hdr(X-Key)` and `url_param id`.
+const ARGS: Readonly<Record<string, readonly [string | undefined, string[]]>> = { hdr: ['X-Key', []], url_param: [undefined, ['id']] };
 
 interface Case {
   readonly label: string;
@@ -51,10 +52,13 @@ for (const name of algorithmNames()) {
   if (algorithm === undefined) continue;
   const keys = algorithm.needs === 'addr' ? ADDRS : algorithm.needs === 'http' ? URIS : undefined;
   const methods = algorithm.needs === 'none' ? [MAP] : [MAP, CONSISTENT];
+  const [inner, rest] = ARGS[name] ?? [undefined, []];
+  const args = algorithm.parseArgs(inner, rest);
+  if (typeof args === 'string') throw new Error(`balance ${name}: ${args}`);
   for (const hashType of methods) {
     cases.push({
       label: algorithm.needs === 'none' ? name : `${name} (${hashType.method})`,
-      balancer: algorithm.create(view, { args: ARGS[name] ?? [], hashType }),
+      balancer: algorithm.create(view, { args, hashType }),
       ...(keys === undefined ? {} : { keys }),
     });
   }

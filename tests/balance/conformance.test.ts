@@ -4,20 +4,20 @@
 import { getAlgorithm, algorithmNames } from '../../core/balance/registry.js';
 import { balancerConformance } from '../support/balancer-conformance.js';
 
-// Arguments for the algorithms that require one (as config/ passes `hdr(X-Key)` and `url_param id`).
-const ARGS: Readonly<Record<string, readonly string[]>> = { hdr: ['X-Key'], url_param: ['id'] };
+// The `balance` lines of the algorithms that require an argument.
+const LINES: Readonly<Record<string, string>> = { hdr: 'hdr(X-Key)', url_param: 'url_param id' };
 
 for (const name of algorithmNames()) {
-  const args = ARGS[name] ?? [];
-  balancerConformance(name, { args });
+  const line = LINES[name] ?? name;
+  balancerConformance(name, { line });
   if (getAlgorithm(name)?.needs !== 'none') {
     balancerConformance(name, {
-      args,
+      line,
       label: 'hash-type consistent',
       hashType: { method: 'consistent', function: 'sdbm', avalanche: false },
     });
     balancerConformance(name, {
-      args,
+      line,
       label: 'hash-type map-based djb2 avalanche',
       hashType: { method: 'map-based', function: 'djb2', avalanche: true },
     });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HashTypeConfig } from '../../config/model.js';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { getAlgorithm } from '../../core/balance/registry.js';
 import { fullHash } from '../../core/balance/hash-functions.js';
 import { buildTestBackend, pickNames, tally } from '../support/backend-view.js';
@@ -14,7 +15,7 @@ const ADDRS = Array.from({ length: N }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
 
 function sourceShares(weights: readonly number[], hashType: HashTypeConfig): number[] {
   const be = buildTestBackend(weights.map((weight) => ({ weight })));
-  const sh = getAlgorithm('source')?.create(be.view, { args: [], hashType });
+  const sh = getAlgorithm('source')?.create(be.view, { args: NO_ARGS, hashType });
   assert.ok(sh);
   const counts = weights.map(() => 0);
   for (const key of ADDRS) {
@@ -85,7 +86,7 @@ test('roundrobin and static-rr give exact weight shares over whole periods', () 
   for (const name of ['roundrobin', 'static-rr']) {
     const be = buildTestBackend([{ weight: 1 }, { weight: 2 }, { weight: 3 }]);
     const b = getAlgorithm(name)?.create(be.view, {
-      args: [],
+      args: NO_ARGS,
       hashType: { method: 'map-based', function: 'sdbm', avalanche: false },
     });
     assert.ok(b);

@@ -9,15 +9,16 @@ import { DEFAULT_PLACEMENT_COST, dolphindbLoadAlgorithm, placementCost } from '.
 import { LOAD_SCORE, loadScore } from '../../core/dolphindb/load-score.js';
 import { publishReading } from '../../core/health/load-reading.js';
 import type { ServerSlot } from '../../core/shared/server-slot.js';
-import { buildTestBackend, tally, type TestBackend } from '../support/backend-view.js';
+import { balanceArgs, buildTestBackend, tally, type TestBackend } from '../support/backend-view.js';
 
 const HASH = { method: 'map-based', function: 'sdbm', avalanche: false } as const;
 const GIB = 1024 ** 3;
 
-function setup(scores: readonly number[], args: readonly string[] = []): { be: TestBackend; balancer: Balancer } {
+/** `line`: the `balance` line's words (`dolphindb-load 0.2`), parsed as config load parses them. */
+function setup(scores: readonly number[], line = 'dolphindb-load'): { be: TestBackend; balancer: Balancer } {
   const be = buildTestBackend(scores.map((_, i) => ({ name: 'abcdefgh'[i] ?? `s${i}` })));
   scores.forEach((s, i) => be.slots[i]?.store('loadScore', s));
-  return { be, balancer: dolphindbLoadAlgorithm.create(be.view, { args, hashType: HASH }) };
+  return { be, balancer: dolphindbLoadAlgorithm.create(be.view, { args: balanceArgs(line), hashType: HASH }) };
 }
 
 /** `count` picks, each placed as dispatch() places it (serverOpened: curConns and placedSinceReading +1). */
@@ -66,12 +67,12 @@ test('40 connections at once spread by load: 16/12/8/4 for scores 0.1/0.3/0.5/0.
 });
 
 test('a larger cost per placed connection spreads a burst more evenly', () => {
-  const { be, balancer } = setup([100, 300, 500, 700], ['0.2']);
+  const { be, balancer } = setup([100, 300, 500, 700], 'dolphindb-load 0.2');
   assert.deepEqual(tally(place(be, balancer, 40)), { a: 11, b: 10, c: 10, d: 9 });
   assert.equal(placementCost([]), DEFAULT_PLACEMENT_COST);
   assert.equal(placementCost(['0.2']), 200);
   for (const bad of [['x'], ['-1'], ['11'], ['0.1', '2']]) assert.equal(placementCost(bad), undefined, bad.join(' '));
-  assert.match(dolphindbLoadAlgorithm.validateArgs(['x']) ?? '', /cost per placed connection/);
+  assert.match(String(dolphindbLoadAlgorithm.parseArgs(undefined, ['x'])), /cost per placed connection/);
 });
 
 test('a reading takes back the connections it covers, so picks follow the new scores', () => {

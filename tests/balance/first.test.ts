@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { firstAlgorithm } from '../../core/balance/first.js';
 import { buildTestBackend, pickNames, type TestServerSpec } from '../support/backend-view.js';
 
@@ -10,7 +11,7 @@ const HASH = { method: 'map-based', function: 'sdbm', avalanche: false } as cons
 
 function setup(specs: readonly TestServerSpec[]) {
   const be = buildTestBackend(specs);
-  return { be, first: firstAlgorithm.create(be.view, { args: [], hashType: HASH }) };
+  return { be, first: firstAlgorithm.create(be.view, { args: NO_ARGS, hashType: HASH }) };
 }
 
 test('without maxconn, the first server takes every connection, whatever the weights', () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { HashTypeConfig } from '../../config/model.js';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { getAlgorithm } from '../../core/balance/registry.js';
 import { startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { buildTestBackend } from '../support/backend-view.js';
@@ -82,7 +83,7 @@ async function runBoth(t: { after(fn: () => unknown): void }, s: Scenario): Prom
   for (const client of clients) theirs.push(await tagVia(port, client));
 
   const be = buildTestBackend(s.weights.map((weight, i) => ({ name: NAMES[i] ?? '', weight })));
-  const balancer = getAlgorithm(s.balance)?.create(be.view, { args: [], hashType: s.hashType });
+  const balancer = getAlgorithm(s.balance)?.create(be.view, { args: NO_ARGS, hashType: s.hashType });
   assert.ok(balancer);
   const ours = clients.map((key) => be.nameOf(balancer.pick(key === undefined ? {} : { key })));
   return [theirs, ours];

@@ -5,14 +5,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   addressBytes,
-  createHttpKeyExtractor,
   headerHashInput,
-  parseUriArgs,
   sourceAddressHash,
   uriHashInput,
   urlParamValue,
   type UriHashOptions,
 } from '../../core/balance/hash-input.js';
+import { requestKeyExtractor } from '../../core/balance/registry.js';
+import { uriAlgorithm } from '../../core/balance/uri.js';
+import type { RequestHead } from '../../core/http1/parser.js';
+import { balanceConfig } from '../support/backend-view.js';
 
 test('addressBytes gives the 4 or 16 network-order bytes of IPv4 and IPv6 texts', () => {
   assert.deepEqual([...(addressBytes('127.0.0.1') ?? [])], [127, 0, 0, 1]);
@@ -62,15 +64,16 @@ test('uri hashing stops at "?" unless whole, and honours len and depth', () => {
 });
 
 test('uri arguments parse like HAProxy and bad ones are reported', () => {
-  assert.deepEqual(parseUriArgs(['len', '10', 'depth', '3', 'whole', 'path-only']), {
+  assert.deepEqual(uriAlgorithm.parseArgs(undefined, ['len', '10', 'depth', '3', 'whole', 'path-only']), {
+    kind: 'uri',
     len: 10,
     depth: 3,
     whole: true,
     pathOnly: true,
   });
-  assert.equal(typeof parseUriArgs(['len']), 'string');
-  assert.equal(typeof parseUriArgs(['depth', '0']), 'string');
-  assert.equal(typeof parseUriArgs(['bogus']), 'string');
+  assert.equal(typeof uriAlgorithm.parseArgs(undefined, ['len']), 'string');
+  assert.equal(typeof uriAlgorithm.parseArgs(undefined, ['depth', '0']), 'string');
+  assert.equal(typeof uriAlgorithm.parseArgs(undefined, ['bogus']), 'string');
 });
 
 test('url_param finds the exact parameter name and reads its value up to "&"', () => {
@@ -92,13 +95,17 @@ test('hdr hashes the first value, or only the domain label with use_domain_only'
 });
 
 test('the HTTP key extractor reads what each L7 algorithm hashes', () => {
-  const request = {
-    uri: '/shop/cart?session=s42&x=1',
-    header: (name: string) => (name.toLowerCase() === 'host' ? 'www.orca.example' : undefined),
+  const request: RequestHead = {
+    method: 'GET',
+    target: '/shop/cart?session=s42&x=1',
+    version: '1.1',
+    headers: [{ name: 'host', value: 'www.orca.example' }],
   };
-  assert.equal(createHttpKeyExtractor('uri', ['depth', '1'])?.(request), '/shop');
-  assert.equal(createHttpKeyExtractor('url_param', ['session'])?.(request), 's42');
-  assert.equal(createHttpKeyExtractor('hdr', ['Host', 'use_domain_only'])?.(request), 'orca');
-  assert.equal(createHttpKeyExtractor('hdr', ['X-Missing'])?.(request), undefined);
-  assert.equal(createHttpKeyExtractor('roundrobin', []), undefined);
+  // What the forwarder builds per backend (core/forward/backend-runtime.ts) and calls per request head.
+  const key = (line: string): string | undefined => requestKeyExtractor('b', balanceConfig(line))?.(request);
+  assert.equal(key('uri depth 1'), '/shop');
+  assert.equal(key('url_param session'), 's42');
+  assert.equal(key('hdr(Host) use_domain_only'), 'orca');
+  assert.equal(key('hdr(X-Missing)'), undefined);
+  assert.equal(requestKeyExtractor('b', balanceConfig('roundrobin')), undefined);
 });

@@ -5,14 +5,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HashTypeConfig } from '../../config/model.js';
 import { hashDjb2, hashSdbm, fullHash } from '../../core/balance/hash-functions.js';
-import { hdrAlgorithm, uriAlgorithm, urlParamAlgorithm } from '../../core/balance/http-hash.js';
-import { buildTestBackend, pickNames } from '../support/backend-view.js';
+import { hdrAlgorithm } from '../../core/balance/hdr.js';
+import { uriAlgorithm } from '../../core/balance/uri.js';
+import { urlParamAlgorithm } from '../../core/balance/url-param.js';
+import { balanceArgs, buildTestBackend, pickNames } from '../support/backend-view.js';
 
 const MAP: HashTypeConfig = { method: 'map-based', function: 'sdbm', avalanche: false };
 
 function setup(hashType: HashTypeConfig) {
   const be = buildTestBackend([{}, {}, {}]);
-  const b = uriAlgorithm.create(be.view, { args: [], hashType });
+  const b = uriAlgorithm.create(be.view, { args: balanceArgs('uri'), hashType });
   return { be, at: (key: string) => be.nameOf(b.pick({ key })), b };
 }
 
@@ -43,13 +45,13 @@ test('consistent L7 hashing keeps each key on one server', () => {
 
 test('L7 algorithms need the HTTP request and validate their arguments like HAProxy', () => {
   for (const a of [uriAlgorithm, urlParamAlgorithm, hdrAlgorithm]) assert.equal(a.needs, 'http');
-  assert.equal(uriAlgorithm.validateArgs(['len', '12', 'whole']), undefined);
-  assert.equal(typeof uriAlgorithm.validateArgs(['depth']), 'string');
-  assert.equal(urlParamAlgorithm.validateArgs(['user']), undefined);
-  assert.equal(urlParamAlgorithm.validateArgs(['user', 'check_post']), undefined);
-  assert.equal(typeof urlParamAlgorithm.validateArgs([]), 'string');
-  assert.equal(typeof urlParamAlgorithm.validateArgs(['user', 'post']), 'string');
-  assert.equal(hdrAlgorithm.validateArgs(['Host', 'use_domain_only']), undefined);
-  assert.equal(typeof hdrAlgorithm.validateArgs([]), 'string');
-  assert.equal(typeof hdrAlgorithm.validateArgs(['Host', 'domain']), 'string');
+  assert.deepEqual(uriAlgorithm.parseArgs(undefined, ['len', '12', 'whole']), { kind: 'uri', len: 12, depth: 0, whole: true, pathOnly: false });
+  assert.equal(typeof uriAlgorithm.parseArgs(undefined, ['depth']), 'string');
+  assert.deepEqual(urlParamAlgorithm.parseArgs(undefined, ['user']), { kind: 'url_param', param: 'user', checkPost: false });
+  assert.deepEqual(urlParamAlgorithm.parseArgs(undefined, ['user', 'check_post']), { kind: 'url_param', param: 'user', checkPost: true });
+  assert.equal(typeof urlParamAlgorithm.parseArgs(undefined, []), 'string');
+  assert.equal(typeof urlParamAlgorithm.parseArgs(undefined, ['user', 'post']), 'string');
+  assert.deepEqual(hdrAlgorithm.parseArgs('Host', ['use_domain_only']), { kind: 'hdr', header: 'Host', useDomainOnly: true });
+  assert.equal(typeof hdrAlgorithm.parseArgs(undefined, []), 'string');
+  assert.equal(typeof hdrAlgorithm.parseArgs('Host', ['domain']), 'string');
 });

@@ -1,19 +1,24 @@
-// `balance uri|url_param|hdr(name)` end to end without the network: l7HashKey() on a parsed request head, then the
+// `balance uri|url_param|hdr(name)` end to end without the network: keyOf() on a parsed request head, then the
 // registered balancer; expected servers are computed here with an independent sdbm and HAProxy's `hash % total`.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BalanceConfig, HashTypeConfig } from '../../config/model.js';
-import { l7HashKey } from '../../core/balance/hash-input.js';
-import { createBalancer, getAlgorithm } from '../../core/balance/registry.js';
-import type { HeaderField, RequestHead } from '../../core/forward/http1-parser.js';
-import { buildTestBackend, tally } from '../support/backend-view.js';
+import { createBalancer, getAlgorithm, requestKeyExtractor } from '../../core/balance/registry.js';
+import type { HeaderField } from '../../core/http1/header-list.js';
+import type { RequestHead } from '../../core/http1/parser.js';
+import { balanceConfig, buildTestBackend, tally } from '../support/backend-view.js';
 
 const SDBM: HashTypeConfig = { method: 'map-based', function: 'sdbm', avalanche: false };
-const SOURCE = { file: 't.cfg', line: 1 };
 
-function balance(algorithm: string, args: readonly string[] = [], hashType: HashTypeConfig = SDBM): BalanceConfig {
-  return { source: SOURCE, algorithm, args, hashType };
+/** The BalanceConfig config load builds for a `balance` line's words (`'hdr(Host) use_domain_only'`). */
+function balance(line: string, hashType: HashTypeConfig = SDBM): BalanceConfig {
+  return balanceConfig(line, hashType);
+}
+
+/** The key the HTTP forwarder passes to the balancer: the extractor its backend runtime builds, on one request head. */
+function keyOf(cfg: BalanceConfig, request: RequestHead): string | undefined {
+  return requestKeyExtractor('b', cfg)?.(request);
 }
 
 function head(target: string, headers: readonly (readonly [string, string])[] = [], method = 'GET'): RequestHead {
@@ -29,53 +34,53 @@ function refSdbm(text: string): number {
 }
 
 test('uri hashes the path without the query, or all of it with whole', () => {
-  assert.equal(l7HashKey(balance('uri'), head('/shop/cart?id=7')), '/shop/cart');
-  assert.equal(l7HashKey(balance('uri', ['whole']), head('/shop/cart?id=7')), '/shop/cart?id=7');
-  assert.equal(l7HashKey(balance('uri'), head('/')), '/');
+  assert.equal(keyOf(balance('uri'), head('/shop/cart?id=7')), '/shop/cart');
+  assert.equal(keyOf(balance('uri whole'), head('/shop/cart?id=7')), '/shop/cart?id=7');
+  assert.equal(keyOf(balance('uri'), head('/')), '/');
 });
 
 test('uri len and depth cut the key as HAProxy does (depth N keeps N directories)', () => {
   const uri = '/a/b/c/d.html?x=1';
-  assert.equal(l7HashKey(balance('uri', ['depth', '1']), head(uri)), '/a');
-  assert.equal(l7HashKey(balance('uri', ['depth', '2']), head(uri)), '/a/b');
-  assert.equal(l7HashKey(balance('uri', ['depth', '9']), head(uri)), '/a/b/c/d.html');
-  assert.equal(l7HashKey(balance('uri', ['len', '4']), head(uri)), '/a/b');
-  assert.equal(l7HashKey(balance('uri', ['len', '5', 'depth', '3']), head(uri)), '/a/b/');
-  assert.equal(l7HashKey(balance('uri', ['len', '16', 'whole']), head(uri)), '/a/b/c/d.html?x=');
+  assert.equal(keyOf(balance('uri depth 1'), head(uri)), '/a');
+  assert.equal(keyOf(balance('uri depth 2'), head(uri)), '/a/b');
+  assert.equal(keyOf(balance('uri depth 9'), head(uri)), '/a/b/c/d.html');
+  assert.equal(keyOf(balance('uri len 4'), head(uri)), '/a/b');
+  assert.equal(keyOf(balance('uri len 5 depth 3'), head(uri)), '/a/b/');
+  assert.equal(keyOf(balance('uri len 16 whole'), head(uri)), '/a/b/c/d.html?x=');
 });
 
 test('uri hashes an absolute-form target whole, or its path with path-only', () => {
   const target = 'http://orca.example:8848/api/v1?q=1';
-  assert.equal(l7HashKey(balance('uri'), head(target)), 'http://orca.example:8848/api/v1');
-  assert.equal(l7HashKey(balance('uri', ['path-only']), head(target)), '/api/v1');
-  assert.equal(l7HashKey(balance('uri', ['path-only']), head('http://orca.example')), '');
+  assert.equal(keyOf(balance('uri'), head(target)), 'http://orca.example:8848/api/v1');
+  assert.equal(keyOf(balance('uri path-only'), head(target)), '/api/v1');
+  assert.equal(keyOf(balance('uri path-only'), head('http://orca.example')), '');
 });
 
 test('url_param takes the value of the exact parameter name from the query string', () => {
-  const b = balance('url_param', ['user']);
-  assert.equal(l7HashKey(b, head('/login?user=alice&x=1')), 'alice');
-  assert.equal(l7HashKey(b, head('/login?x=1&user=bob')), 'bob');
-  assert.equal(l7HashKey(b, head('/login?xuser=eve&user=carol')), 'carol');
-  assert.equal(l7HashKey(b, head('/login?user=&x=1')), '');
-  assert.equal(l7HashKey(b, head('/login?user')), undefined);
-  assert.equal(l7HashKey(b, head('/login?User=alice')), undefined);
-  assert.equal(l7HashKey(b, head('/login')), undefined);
+  const b = balance('url_param user');
+  assert.equal(keyOf(b, head('/login?user=alice&x=1')), 'alice');
+  assert.equal(keyOf(b, head('/login?x=1&user=bob')), 'bob');
+  assert.equal(keyOf(b, head('/login?xuser=eve&user=carol')), 'carol');
+  assert.equal(keyOf(b, head('/login?user=&x=1')), '');
+  assert.equal(keyOf(b, head('/login?user')), undefined);
+  assert.equal(keyOf(b, head('/login?User=alice')), undefined);
+  assert.equal(keyOf(b, head('/login')), undefined);
   // check_post does not read the body: a POST without the parameter in its query has no key.
-  assert.equal(l7HashKey(balance('url_param', ['user', 'check_post']), head('/login', [], 'POST')), undefined);
+  assert.equal(keyOf(balance('url_param user check_post'), head('/login', [], 'POST')), undefined);
 });
 
 test('hdr takes the first value of the header, whatever the case of its name', () => {
-  const b = balance('hdr', ['X-Tenant']);
-  assert.equal(l7HashKey(b, head('/', [['x-tenant', ' acme ']])), 'acme');
-  assert.equal(l7HashKey(b, head('/', [['X-TENANT', 'a, b'], ['X-Tenant', 'c']])), 'a');
-  assert.equal(l7HashKey(b, head('/', [['X-Other', 'z']])), undefined);
-  assert.equal(l7HashKey(b, head('/', [['X-Tenant', '']])), undefined);
-  assert.equal(l7HashKey(b, head('/', [['X-Tenant', ', b']])), undefined);
+  const b = balance('hdr(X-Tenant)');
+  assert.equal(keyOf(b, head('/', [['x-tenant', ' acme ']])), 'acme');
+  assert.equal(keyOf(b, head('/', [['X-TENANT', 'a, b'], ['X-Tenant', 'c']])), 'a');
+  assert.equal(keyOf(b, head('/', [['X-Other', 'z']])), undefined);
+  assert.equal(keyOf(b, head('/', [['X-Tenant', '']])), undefined);
+  assert.equal(keyOf(b, head('/', [['X-Tenant', ', b']])), undefined);
 });
 
 test('hdr use_domain_only keeps the label before the TLD, walking back as HAProxy does', () => {
-  const b = balance('hdr', ['Host', 'use_domain_only']);
-  const key = (host: string): string | undefined => l7HashKey(b, head('/', [['Host', host]]));
+  const b = balance('hdr(Host) use_domain_only');
+  const key = (host: string): string | undefined => keyOf(b, head('/', [['Host', host]]));
   assert.equal(key('www.example.com'), 'example');
   assert.equal(key('example.com'), 'example');
   assert.equal(key('a.b.example.co'), 'example');
@@ -87,8 +92,8 @@ test('hdr use_domain_only keeps the label before the TLD, walking back as HAProx
 });
 
 test('algorithms that are not L7 hashes give no key', () => {
-  assert.equal(l7HashKey(balance('roundrobin'), head('/x?user=a')), undefined);
-  assert.equal(l7HashKey(balance('source'), head('/x')), undefined);
+  assert.equal(keyOf(balance('roundrobin'), head('/x?user=a')), undefined);
+  assert.equal(keyOf(balance('source'), head('/x')), undefined);
 });
 
 test('uri, url_param and hdr are registered and need the HTTP request', () => {
@@ -109,24 +114,24 @@ test('map-based sdbm: each key goes to server sdbm(key) mod 3', () => {
   ];
   for (const [path, server] of pinned) {
     assert.equal(`s${refSdbm(path) % 3}`, server);
-    assert.equal(be.nameOf(balancer.pick({ key: l7HashKey(cfg, head(`${path}?v=1`)) ?? '' })), server);
+    assert.equal(be.nameOf(balancer.pick({ key: keyOf(cfg, head(`${path}?v=1`)) ?? '' })), server);
   }
   for (let i = 0; i < 50; i++) {
     const path = `/doc/${i}.html`;
-    const key = l7HashKey(cfg, head(path));
+    const key = keyOf(cfg, head(path));
     assert.equal(be.nameOf(balancer.pick(key === undefined ? {} : { key })), `s${refSdbm(path) % 3}`, path);
   }
 });
 
 test('url_param with a down server: the key is hashed over the servers left', () => {
   const be = buildTestBackend([{}, {}, {}]);
-  const cfg = balance('url_param', ['sid']);
+  const cfg = balance('url_param sid');
   const balancer = createBalancer(be.view, cfg);
   be.setUp(1, false);
   const left = ['s0', 's2'];
   for (let i = 0; i < 30; i++) {
     const sid = `session-${i}`;
-    const key = l7HashKey(cfg, head(`/q?sid=${sid}&t=1`));
+    const key = keyOf(cfg, head(`/q?sid=${sid}&t=1`));
     assert.equal(key, sid);
     assert.equal(be.nameOf(balancer.pick({ key: sid })), left[refSdbm(sid) % 2]);
   }
@@ -134,10 +139,10 @@ test('url_param with a down server: the key is hashed over the servers left', ()
 
 test('requests without the key go round robin in server order', () => {
   const be = buildTestBackend([{}, {}, {}]);
-  const cfg = balance('hdr', ['X-Tenant']);
+  const cfg = balance('hdr(X-Tenant)');
   const balancer = createBalancer(be.view, cfg);
   const picks = Array.from({ length: 6 }, () => {
-    const key = l7HashKey(cfg, head('/'));
+    const key = keyOf(cfg, head('/'));
     return be.nameOf(balancer.pick(key === undefined ? {} : { key }));
   });
   assert.deepEqual(picks, ['s0', 's1', 's2', 's0', 's1', 's2']);
@@ -146,8 +151,8 @@ test('requests without the key go round robin in server order', () => {
 // Per algorithm, the request that carries key number i.
 const KEYED: readonly (readonly [BalanceConfig, (i: number) => RequestHead])[] = [
   [balance('uri'), (i) => head(`/catalog/item-${i * 7919}.html?ref=x`)],
-  [balance('url_param', ['user']), (i) => head(`/login?user=u${i * 7919}`)],
-  [balance('hdr', ['X-Tenant']), (i) => head('/', [['X-Tenant', `tenant-${i * 7919}`]])],
+  [balance('url_param user'), (i) => head(`/login?user=u${i * 7919}`)],
+  [balance('hdr(X-Tenant)'), (i) => head('/', [['X-Tenant', `tenant-${i * 7919}`]])],
 ];
 
 test('distribution: 3000 keys per L7 algorithm spread 1:1:2 over weighted servers within 10 %', () => {
@@ -162,7 +167,7 @@ test('distribution: 3000 keys per L7 algorithm spread 1:1:2 over weighted server
       const cfg = { ...base, hashType };
       const balancer = createBalancer(be.view, cfg);
       const names = Array.from({ length: 3000 }, (_, i) => {
-        const key = l7HashKey(cfg, request(i));
+        const key = keyOf(cfg, request(i));
         assert.ok(key !== undefined);
         return be.nameOf(balancer.pick({ key }));
       });

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { leastconnAlgorithm } from '../../core/balance/leastconn.js';
 import { buildTestBackend, pickNames, tally, type TestServerSpec } from '../support/backend-view.js';
 
@@ -10,7 +11,7 @@ const HASH = { method: 'map-based', function: 'sdbm', avalanche: false } as cons
 
 function setup(specs: readonly TestServerSpec[]) {
   const be = buildTestBackend(specs);
-  return { be, lc: leastconnAlgorithm.create(be.view, { args: [], hashType: HASH }) };
+  return { be, lc: leastconnAlgorithm.create(be.view, { args: NO_ARGS, hashType: HASH }) };
 }
 
 test('picks the server with the fewest live connections', () => {
@@ -57,5 +58,5 @@ test('a skipped server is passed over for the next least loaded', () => {
 
 test('leastconn follows effective weights and takes no argument', () => {
   assert.equal(leastconnAlgorithm.dynamicWeights, true);
-  assert.equal(typeof leastconnAlgorithm.validateArgs(['1']), 'string');
+  assert.equal(typeof leastconnAlgorithm.parseArgs(undefined, ['1']), 'string');
 });

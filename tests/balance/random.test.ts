@@ -3,14 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RandomBalancer, parseDraws, randomAlgorithm } from '../../core/balance/random.js';
-import { buildTestBackend, pickNames, tally, type TestServerSpec } from '../support/backend-view.js';
+import { RandomBalancer, randomAlgorithm } from '../../core/balance/random.js';
+import { balanceArgs, buildTestBackend, pickNames, tally, type TestServerSpec } from '../support/backend-view.js';
 
 const HASH = { method: 'map-based', function: 'sdbm', avalanche: false } as const;
 
-function setup(specs: readonly TestServerSpec[], args: readonly string[] = []) {
+/** `line`: the `balance` line's words (`random(2)`), parsed as config load parses them. */
+function setup(specs: readonly TestServerSpec[], line = 'random') {
   const be = buildTestBackend(specs);
-  return { be, rnd: randomAlgorithm.create(be.view, { args, hashType: HASH }) };
+  return { be, rnd: randomAlgorithm.create(be.view, { args: balanceArgs(line), hashType: HASH }) };
 }
 
 /** A fixed list of "random" numbers, cycled: makes a draw sequence exact. */
@@ -33,7 +34,7 @@ test('30,000 picks over weights 1,2,3 land within 5% of 1/6, 2/6, 3/6', () => {
 });
 
 test('random(2) keeps the less loaded of two draws: a loaded server wins only when drawn twice', () => {
-  const { be, rnd } = setup([{ conns: 10 }, { conns: 0 }], ['2']);
+  const { be, rnd } = setup([{ conns: 10 }, { conns: 0 }], 'random(2)');
   const n = 20_000;
   const loaded = tally(pickNames(be, rnd, n))['s0'] ?? 0;
   // P(both draws hit s0) = 1/4; σ = sqrt(n·0.25·0.75) ≈ 61, so ±2 points (400 picks) is over 6 σ.
@@ -41,7 +42,7 @@ test('random(2) keeps the less loaded of two draws: a loaded server wins only wh
 });
 
 test('random(1) ignores load: a single draw is just weighted', () => {
-  const { be, rnd } = setup([{ conns: 10 }, { conns: 0 }], ['1']);
+  const { be, rnd } = setup([{ conns: 10 }, { conns: 0 }], 'random(1)');
   const n = 20_000;
   const loaded = tally(pickNames(be, rnd, n))['s0'] ?? 0;
   assert.ok(Math.abs(loaded / n - 0.5) <= 0.02, `loaded share ${loaded / n}`);
@@ -74,10 +75,9 @@ test('with skip, draws are made among the servers it lets through', () => {
 });
 
 test('random arguments: none means 2 draws; the count must be a positive integer', () => {
-  assert.equal(parseDraws([]), 2);
-  assert.equal(parseDraws(['5']), 5);
-  for (const bad of [['0'], ['-1'], ['x'], ['1.5'], ['2', '3']]) {
-    assert.equal(typeof parseDraws(bad), 'string', bad.join(' '));
-    assert.equal(typeof randomAlgorithm.validateArgs(bad), 'string', bad.join(' '));
+  assert.deepEqual(randomAlgorithm.parseArgs(undefined, []), { kind: 'random', draws: 2 });
+  assert.deepEqual(randomAlgorithm.parseArgs('5', []), { kind: 'random', draws: 5 });
+  for (const [inner, rest] of [['0', []], ['-1', []], ['x', []], ['1.5', []], ['2', ['3']]] as const) {
+    assert.equal(typeof randomAlgorithm.parseArgs(inner, rest), 'string', `random(${inner}) ${rest.join(' ')}`);
   }
 });

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { roundrobinAlgorithm, smoothWeightedSequence } from '../../core/balance/roundrobin.js';
 import { buildTestBackend, pickNames, tally, type TestServerSpec } from '../support/backend-view.js';
 
@@ -10,7 +11,7 @@ const HASH = { method: 'map-based', function: 'sdbm', avalanche: false } as cons
 
 function setup(specs: readonly TestServerSpec[]) {
   const be = buildTestBackend(specs);
-  return { be, rr: roundrobinAlgorithm.create(be.view, { args: [], hashType: HASH }) };
+  return { be, rr: roundrobinAlgorithm.create(be.view, { args: NO_ARGS, hashType: HASH }) };
 }
 
 test('three equal servers are picked s0,s1,s2,s0,s1,s2', () => {
@@ -68,8 +69,8 @@ test('a skipped server among equals leaves the others alternating', () => {
 
 test('two balancers on one backend (two threads) continue one global sequence', () => {
   const be = buildTestBackend([{}, {}, {}]);
-  const one = roundrobinAlgorithm.create(be.view, { args: [], hashType: HASH });
-  const two = roundrobinAlgorithm.create(be.view, { args: [], hashType: HASH });
+  const one = roundrobinAlgorithm.create(be.view, { args: NO_ARGS, hashType: HASH });
+  const two = roundrobinAlgorithm.create(be.view, { args: NO_ARGS, hashType: HASH });
   const picks = [one, two, two, one, two, one].map((b) => be.nameOf(b.pick({})));
   assert.deepEqual(picks, ['s0', 's1', 's2', 's0', 's1', 's2']);
 });
@@ -83,6 +84,6 @@ test('a server that goes down drops out of the sequence and comes back in it', (
 });
 
 test('roundrobin takes no argument', () => {
-  assert.equal(roundrobinAlgorithm.validateArgs([]), undefined);
-  assert.equal(typeof roundrobinAlgorithm.validateArgs(['2']), 'string');
+  assert.deepEqual(roundrobinAlgorithm.parseArgs(undefined, []), NO_ARGS);
+  assert.equal(typeof roundrobinAlgorithm.parseArgs(undefined, ['2']), 'string');
 });

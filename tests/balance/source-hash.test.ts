@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HashTypeConfig } from '../../config/model.js';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { fullHash } from '../../core/balance/hash-functions.js';
 import { sourceAlgorithm } from '../../core/balance/source.js';
 import { buildTestBackend, pickNames, type TestServerSpec } from '../support/backend-view.js';
@@ -14,7 +15,7 @@ const CONSISTENT: HashTypeConfig = { method: 'consistent', function: 'sdbm', ava
 
 function setup(specs: readonly TestServerSpec[], hashType: HashTypeConfig) {
   const be = buildTestBackend(specs);
-  const sh = sourceAlgorithm.create(be.view, { args: [], hashType });
+  const sh = sourceAlgorithm.create(be.view, { args: NO_ARGS, hashType });
   return { be, sh, at: (key: string) => be.nameOf(sh.pick({ key })) };
 }
 

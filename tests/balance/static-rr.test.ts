@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { haproxyWeightMap } from '../../core/balance/hash-map-based.js';
 import { staticRrAlgorithm } from '../../core/balance/static-rr.js';
 import { buildTestBackend, pickNames, tally, type TestServerSpec } from '../support/backend-view.js';
@@ -11,7 +12,7 @@ const HASH = { method: 'map-based', function: 'sdbm', avalanche: false } as cons
 
 function setup(specs: readonly TestServerSpec[]) {
   const be = buildTestBackend(specs);
-  return { be, srr: staticRrAlgorithm.create(be.view, { args: [], hashType: HASH }) };
+  return { be, srr: staticRrAlgorithm.create(be.view, { args: NO_ARGS, hashType: HASH }) };
 }
 
 test('equal weights are picked in config order', () => {
@@ -56,5 +57,5 @@ test('effective weights do not change the shares, but effective weight 0 switche
 
 test('static-rr takes no argument and declares static weights', () => {
   assert.equal(staticRrAlgorithm.dynamicWeights, false);
-  assert.equal(typeof staticRrAlgorithm.validateArgs(['x']), 'string');
+  assert.equal(typeof staticRrAlgorithm.parseArgs(undefined, ['x']), 'string');
 });

@@ -9,7 +9,8 @@ import {
   persistedServer,
   persistenceDecision,
 } from '../../core/forward/cookie-persistence.js';
-import type { HeaderField, RequestHead, ResponseHead } from '../../core/forward/http1-parser.js';
+import type { HeaderField } from '../../core/http1/header-list.js';
+import type { RequestHead, ResponseHead } from '../../core/http1/parser.js';
 import {
   CASE_SERVERS,
   COOKIE_CASES,

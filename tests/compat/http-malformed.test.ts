@@ -5,14 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  ChunkedScanner,
-  parseRequestHead,
-  parseResponseHead,
-  requestFraming,
-  responseFraming,
-  serializeRequestHead,
-} from '../../core/forward/http1-parser.js';
+import { ChunkedScanner } from '../../core/http1/chunked.js';
+import { parseRequestHead, parseResponseHead, serializeRequestHead } from '../../core/http1/parser.js';
+import { requestFraming, responseFraming } from '../../core/http1/framing.js';
 import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
 import { classifyThroughProxy, startHttpRecorder, type HttpRecorder } from '../support/http-verdict.js';
 import { HTTP_CORPUS, HTTP_RESPONSE_CORPUS, type Verdict } from './http-malformed-corpus.js';

@@ -1,14 +1,14 @@
 // `balance uri|url_param|hdr(name)` side by side with the real HAProxy 2.6: the same requests go through haproxy
-// (mode http, backends that name themselves) and through l7HashKey() + our balancer; each request must reach the
+// (mode http, backends that name themselves) and through the key extractor the HTTP forwarder builds
+// (requestKeyExtractor) + our balancer; each request must reach the
 // server haproxy sent it to, for map-based and consistent hashing, and key-less requests must go round robin alike.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { BalanceConfig, HashTypeConfig } from '../../config/model.js';
-import { l7HashKey } from '../../core/balance/hash-input.js';
-import { createBalancer } from '../../core/balance/registry.js';
-import type { RequestHead } from '../../core/forward/http1-parser.js';
-import { buildTestBackend } from '../support/backend-view.js';
+import type { HashTypeConfig } from '../../config/model.js';
+import { createBalancer, requestKeyExtractor } from '../../core/balance/registry.js';
+import type { RequestHead } from '../../core/http1/parser.js';
+import { balanceConfig, buildTestBackend } from '../support/backend-view.js';
 import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
 import { rawHttpRequest, startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
 
@@ -18,11 +18,8 @@ const CONSISTENT: HashTypeConfig = { method: 'consistent', function: 'sdbm', ava
 
 interface Scenario {
   readonly name: string;
-  /** The `balance` line's words after `balance`, as written. */
+  /** The `balance` line's words after `balance`, as written (config load's parser reads them for orcalb). */
   readonly balanceLine: string;
-  /** What config/ makes of it. */
-  readonly algorithm: string;
-  readonly args: readonly string[];
   readonly hashTypeLine: string;
   readonly hashType: HashTypeConfig;
   readonly weights: readonly number[];
@@ -36,32 +33,32 @@ const hosts = ['www.orca.io', 'api.dolphindb.com', 'a.b.example.org', 'localhost
 
 const SCENARIOS: readonly Scenario[] = [
   {
-    name: 'uri, map-based sdbm, weights 1,1,1,1', balanceLine: 'uri', algorithm: 'uri', args: [],
+    name: 'uri, map-based sdbm, weights 1,1,1,1', balanceLine: 'uri',
     hashTypeLine: 'map-based sdbm', hashType: MAP, weights: [1, 1, 1, 1], requests: paths.map((target) => ({ target })),
   },
   {
-    name: 'uri whole len 20, map-based djb2, weights 3,2,1', balanceLine: 'uri whole len 20', algorithm: 'uri',
-    args: ['whole', 'len', '20'], hashTypeLine: 'map-based djb2', hashType: { ...MAP, function: 'djb2' },
+    name: 'uri whole len 20, map-based djb2, weights 3,2,1', balanceLine: 'uri whole len 20',
+    hashTypeLine: 'map-based djb2', hashType: { ...MAP, function: 'djb2' },
     weights: [3, 2, 1], requests: paths.map((target) => ({ target })),
   },
   {
-    name: 'uri depth 2, consistent', balanceLine: 'uri depth 2', algorithm: 'uri', args: ['depth', '2'],
+    name: 'uri depth 2, consistent', balanceLine: 'uri depth 2',
     hashTypeLine: 'consistent', hashType: CONSISTENT, weights: [1, 2, 1, 1], requests: paths.map((target) => ({ target })),
   },
   {
     name: 'url_param user, map-based sdbm avalanche; requests without it go round robin',
-    balanceLine: 'url_param user', algorithm: 'url_param', args: ['user'], hashTypeLine: 'map-based sdbm avalanche',
+    balanceLine: 'url_param user', hashTypeLine: 'map-based sdbm avalanche',
     hashType: { ...MAP, avalanche: true }, weights: [1, 1, 1, 1],
     requests: [...users.map((target) => ({ target })), ...Array.from({ length: 6 }, () => ({ target: '/login?lang=fr' }))],
   },
   {
-    name: 'hdr(X-Tenant), map-based wt6', balanceLine: 'hdr(X-Tenant)', algorithm: 'hdr', args: ['X-Tenant'],
+    name: 'hdr(X-Tenant), map-based wt6', balanceLine: 'hdr(X-Tenant)',
     hashTypeLine: 'map-based wt6', hashType: { ...MAP, function: 'wt6' }, weights: [1, 1, 2, 1],
     requests: users.map((_, i) => ({ target: '/', headers: [['x-tenant', `tenant-${i * 7}, other`]] as const })),
   },
   {
-    name: 'hdr(Host) use_domain_only, map-based sdbm', balanceLine: 'hdr(Host) use_domain_only', algorithm: 'hdr',
-    args: ['Host', 'use_domain_only'], hashTypeLine: 'map-based sdbm', hashType: MAP, weights: [1, 1, 1, 1],
+    name: 'hdr(Host) use_domain_only, map-based sdbm', balanceLine: 'hdr(Host) use_domain_only',
+    hashTypeLine: 'map-based sdbm', hashType: MAP, weights: [1, 1, 1, 1],
     requests: hosts.map((host) => ({ target: '/', headers: [['Host', host]] as const })),
   },
 ];
@@ -99,11 +96,12 @@ for (const s of SCENARIOS) {
       theirs.push(res.values('x-served-by')[0] ?? '-');
     }
     const be = buildTestBackend(s.weights.map((weight, j) => ({ name: NAMES[j] ?? '', weight })));
-    const balance: BalanceConfig = { source: { file: 't', line: 1 }, algorithm: s.algorithm, args: s.args, hashType: s.hashType };
+    const balance = balanceConfig(s.balanceLine, s.hashType);
     const balancer = createBalancer(be.view, balance);
+    const requestKey = requestKeyExtractor('b', balance);
     const ours = s.requests.map((r) => {
       const head: RequestHead = { method: 'GET', target: r.target, version: '1.1', headers: (r.headers ?? []).map(([name, value]) => ({ name, value })) };
-      const key = l7HashKey(balance, head);
+      const key = requestKey?.(head);
       return be.nameOf(balancer.pick(key === undefined ? {} : { key }));
     });
     assert.deepEqual(ours, theirs);

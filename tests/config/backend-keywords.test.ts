@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { BalanceArgs } from '../../config/model.js';
 import { TIMEOUTS, backendNamed, frontendNamed, load, validConfig } from '../support/config-load.js';
 
 describe('backend, server and balance', () => {
@@ -63,20 +64,25 @@ describe('backend, server and balance', () => {
   });
 
   test('balance algorithms and their arguments', async () => {
-    const cases: [string, string, string[]][] = [
-      ['roundrobin', 'roundrobin', []],
-      ['static-rr', 'static-rr', []],
-      ['leastconn', 'leastconn', []],
-      ['first', 'first', []],
-      ['source', 'source', []],
-      ['random', 'random', []],
-      ['random(2)', 'random', ['2']],
-      ['uri whole', 'uri', ['whole']],
-      ['uri len 10 depth 2', 'uri', ['len', '10', 'depth', '2']],
-      ['url_param userid', 'url_param', ['userid']],
-      ['hdr(Host) use_domain_only', 'hdr', ['Host', 'use_domain_only']],
+    // The model keeps the arguments as each algorithm parsed them at load (forwarders never re-parse them).
+    const none: BalanceArgs = { kind: 'none' };
+    const uri = { kind: 'uri', len: 0, depth: 0, whole: false, pathOnly: false } as const;
+    const cases: [string, string, BalanceArgs][] = [
+      ['roundrobin', 'roundrobin', none],
+      ['static-rr', 'static-rr', none],
+      ['leastconn', 'leastconn', none],
+      ['first', 'first', none],
+      ['source', 'source', none],
+      ['random', 'random', { kind: 'random', draws: 2 }],
+      ['random(2)', 'random', { kind: 'random', draws: 2 }],
+      ['random(5)', 'random', { kind: 'random', draws: 5 }],
+      ['uri whole', 'uri', { ...uri, whole: true }],
+      ['uri len 10 depth 2', 'uri', { ...uri, len: 10, depth: 2 }],
+      ['url_param userid', 'url_param', { kind: 'url_param', param: 'userid', checkPost: false }],
+      ['hdr(Host) use_domain_only', 'hdr', { kind: 'hdr', header: 'Host', useDomainOnly: true }],
       // §4.2: the <max_wait> after check_post "is now ignored".
-      ['url_param sid check_post 64', 'url_param', ['sid', 'check_post']],
+      ['url_param sid check_post 64', 'url_param', { kind: 'url_param', param: 'sid', checkPost: true }],
+      ['dolphindb-load 0.2', 'dolphindb-load', { kind: 'dolphindb-load', cost: 200 }],
     ];
     for (const [line, algorithm, args] of cases) {
       // mode http: the request-hashing algorithms fall back to roundrobin in a TCP backend.
@@ -91,7 +97,7 @@ describe('backend, server and balance', () => {
     const { algorithm, args, hashType } = backendNamed(c, 'b').balance;
     assert.deepEqual({ algorithm, args, hashType }, {
       algorithm: 'roundrobin',
-      args: [],
+      args: { kind: 'none' },
       hashType: { method: 'map-based', function: 'sdbm', avalanche: false },
     });
   });

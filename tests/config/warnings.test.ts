@@ -99,7 +99,7 @@ describe("HAProxy's own warnings", () => {
     const r = await load(`backend b\n  balance uri whole\n${TIMEOUTS}`);
     const c = validConfig(r);
     oneWarning(r, "[t.cfg:2] : Layer 7 hash not possible for backend 'b' (needs 'mode http'). Falling back to round robin.");
-    assert.deepEqual([backendNamed(c, 'b').balance.algorithm, backendNamed(c, 'b').balance.args], ['roundrobin', []]);
+    assert.deepEqual([backendNamed(c, 'b').balance.algorithm, backendNamed(c, 'b').balance.args], ['roundrobin', { kind: 'none' }]);
   });
 
   test('keywords for the other side of a proxy are ignored, as in HAProxy', async () => {

@@ -13,7 +13,8 @@ import {
   responseCacheable,
   type PersistedServer,
 } from '../../core/forward/cookie-persistence.js';
-import type { HeaderField, RequestHead, ResponseHead } from '../../core/forward/http1-parser.js';
+import type { HeaderField } from '../../core/http1/header-list.js';
+import type { RequestHead, ResponseHead } from '../../core/http1/parser.js';
 import { cookieConfigOf } from '../support/cookie-cases.js';
 
 type Pairs = readonly (readonly [string, string])[];

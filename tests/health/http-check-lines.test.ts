@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { test, type TestContext } from 'node:test';
 import type { HttpCheckConfig } from '../../config/model.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
-import { httpCheckRequest } from '../../core/health/http-check-message.js';
+import { httpCheckRequest } from '../../core/health/http-check-request.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import {
   CheckTarget, captureLogger, closedPort, healthConfig, seededState, serverConfig, waitOn, type TargetConnection,

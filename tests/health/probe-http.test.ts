@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HttpCheckConfig } from '../../config/model.js';
 import { CHECK_STATUS } from '../../core/health/check-status.js';
-import { httpCheckRequest } from '../../core/health/http-check-message.js';
+import { httpCheckRequest } from '../../core/health/http-check-request.js';
 import { HTTP_CONTENT_MISMATCH, HTTP_CONTENT_UNWANTED, probeHttp, statusMatcher } from '../../core/health/probe-http.js';
 import { CheckTarget, closedPort, serverConfig, type Responder, type TargetConnection } from '../support/check-target.js';
 

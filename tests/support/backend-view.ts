@@ -2,10 +2,31 @@
 // tests read state, weights and live counts through the same Atomics accessors the forwarders use.
 // The setters play the health thread: they store the field, then bump the backend generation.
 
+import type { BalanceArgs, BalanceConfig, HashTypeConfig } from '../../config/model.js';
 import type { Balancer, BackendView, PickRequest } from '../../core/balance/balancer.js';
+import { parseBalanceWords } from '../../core/balance/registry.js';
 import { ServerState, type ServerStateValue } from '../../core/shared/layout.js';
 import { serverView, type ServerSlot, type ServerStatic, type ServerView } from '../../core/shared/server-slot.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
+
+/** HAProxy's default hash-type (map-based sdbm, no avalanche). */
+export const MAP_SDBM: HashTypeConfig = { method: 'map-based', function: 'sdbm', avalanche: false };
+
+/**
+ * The BalanceConfig of a `balance` line's words (`'hdr(X-Key) use_domain_only'`, `'random(3)'`, `'uri len 5'`), parsed by
+ * the production parser (core/balance/registry.ts parseBalanceWords), as config load builds it. Throws on a line
+ * config load refuses.
+ */
+export function balanceConfig(line: string, hashType: HashTypeConfig = MAP_SDBM): BalanceConfig {
+  const parsed = parseBalanceWords(line.split(' ').filter((w) => w !== ''));
+  if (parsed.kind !== 'ok') throw new Error(`balance ${line}: ${parsed.kind === 'error' ? parsed.message : 'unknown algorithm'}`);
+  return { source: { file: 'test.cfg', line: 1 }, algorithm: parsed.algorithm, args: parsed.args, hashType };
+}
+
+/** The parsed arguments of a `balance` line's words (see balanceConfig). */
+export function balanceArgs(line: string): BalanceArgs {
+  return balanceConfig(line).args;
+}
 
 /** One server of a test backend; every field has a default (up, weight 1, not backup, maxconn 0). */
 export interface TestServerSpec {

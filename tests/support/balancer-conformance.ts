@@ -9,11 +9,11 @@ import type { Balancer, PickRequest } from '../../core/balance/balancer.js';
 import { getAlgorithm } from '../../core/balance/registry.js';
 import { ServerState } from '../../core/shared/layout.js';
 import type { ServerView } from '../../core/shared/server-slot.js';
-import { buildTestBackend, type TestBackend, type TestBackendOptions, type TestServerSpec } from './backend-view.js';
+import { balanceArgs, buildTestBackend, type TestBackend, type TestBackendOptions, type TestServerSpec } from './backend-view.js';
 
 export interface ConformanceOptions {
-  /** `balance` arguments, e.g. ['X-Key'] for hdr. */
-  readonly args?: readonly string[];
+  /** The `balance` line's words when the algorithm needs arguments, e.g. 'hdr(X-Key)'. */
+  readonly line?: string;
   readonly hashType?: HashTypeConfig;
   /** Suite title suffix, e.g. 'hash-type consistent'. */
   readonly label?: string;
@@ -39,7 +39,8 @@ export function balancerConformance(name: string, options: ConformanceOptions = 
   function setup(specs: readonly TestServerSpec[], backendOptions?: TestBackendOptions): [TestBackend, Balancer] {
     assert.ok(algorithm, `algorithm ${name} is registered`);
     const be = buildTestBackend(specs, backendOptions);
-    const balancer = algorithm.create(be.view, { args: options.args ?? [], hashType: options.hashType ?? DEFAULT_HASH });
+    const args = balanceArgs(options.line ?? name);
+    const balancer = algorithm.create(be.view, { args, hashType: options.hashType ?? DEFAULT_HASH });
     return [be, balancer];
   }
 

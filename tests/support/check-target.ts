@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { BackendConfig, Config, HealthCheckConfig, ServerConfig, Timeouts } from '../../config/model.js';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { initialHealth } from '../../core/health/health-counter.js';
 import type { Logger, LogLevel } from '../../core/log.js';
 import { writeInitialState } from '../../core/shared/initial-state.js';
@@ -184,7 +185,7 @@ export function healthConfig(backends: readonly BackendSpec[], bufsize = 16384):
   };
   const built: BackendConfig[] = backends.map((b) => ({
     source: SOURCE, name: b.name, section: b.section ?? 'backend', mode: 'tcp',
-    balance: { source: SOURCE, algorithm: 'roundrobin', args: [], hashType: { method: 'map-based', function: 'sdbm', avalanche: false } },
+    balance: { source: SOURCE, algorithm: 'roundrobin', args: NO_ARGS, hashType: { method: 'map-based', function: 'sdbm', avalanche: false } },
     servers: b.servers, healthCheck: b.healthCheck ?? { type: 'connect', rules: [] },
     retries: 3, timeouts: b.timeouts ?? {}, options, maxconn: 0, disabled: false,
   }));

@@ -14,6 +14,7 @@ import type {
   ServerConfig,
   Timeouts,
 } from '../../config/model.js';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
 import { runL4Session, type SessionEnv } from '../../core/forward/l4-session.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
@@ -66,7 +67,7 @@ export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
     name: 'be',
     section: 'backend',
     mode: 'http',
-    balance: { source: SOURCE, algorithm: 'roundrobin', args: [], hashType: { method: 'map-based', function: 'sdbm', avalanche: false } },
+    balance: { source: SOURCE, algorithm: 'roundrobin', args: NO_ARGS, hashType: { method: 'map-based', function: 'sdbm', avalanche: false } },
     servers,
     healthCheck: { type: 'connect', rules: [] },
     retries: spec.retries ?? 3,

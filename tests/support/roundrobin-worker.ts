@@ -3,6 +3,7 @@
 // at once, makes `picks` picks and posts how many each server got.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { NO_ARGS } from '../../core/balance/balancer.js';
 import { createBalancer } from '../../core/balance/registry.js';
 import type { ServerStatic } from '../../core/shared/server-slot.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
@@ -32,7 +33,7 @@ const view = attachBackendView(SharedState.attach(data.buffer), data.statics);
 const balancer = createBalancer(view, {
   source: { file: 'test', line: 0 },
   algorithm: data.algorithm,
-  args: [],
+  args: NO_ARGS,
   hashType: { method: 'map-based', function: 'sdbm', avalanche: false },
 });
 const gate = new Int32Array(data.gate);

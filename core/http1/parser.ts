@@ -1,26 +1,15 @@
 // HTTP/1.x message heads (RFC 9112 §2–5): request and status lines, header fields, size limits and serialisation,
 // as strict as HAProxy 2.6's h1 parser (src/h1.c, src/mux_h1.c) measured on haproxy 2.6.12 (tests/compat/
-// http-malformed.test.ts holds the evidence). Forwarder threads call it on each client or server buffer.
-// Also re-exports the framing and chunked pieces (http1-framing.ts, http1-chunked.ts) so the engine has one import.
+// http-malformed.test.ts holds the evidence). Forwarder threads call it on each client or server buffer; the
+// health-check thread on each `option httpchk` response (core/health/probe-http.ts).
+// The framing, chunked, header-list and target rules it applies live beside it in core/http1/.
 // Over 400 lines: request heads, response heads and trailer sections share one field scanner (headerBlock) and its
-// failure slot; the target and framing rules already live in http1-target.ts and http1-framing.ts.
+// failure slot; the target and framing rules already live in target.ts and framing.ts.
 
-import { applyFramingRewrite, readFramingHeaders } from './http1-framing.js';
-import { hasToken, headerLines, headerValue, headerValues, TARGET_CHAR, TOKEN_CHAR, type HeaderField } from './http-header-list.js';
-import { checkRequestTarget } from './http1-target.js';
-import { TRAILERS_TOO_LARGE } from './http1-chunked.js';
-
-export { requestFraming, responseFraming, type BodyFraming } from './http1-framing.js';
-export {
-  CHUNK_LINE_TOO_LONG,
-  ChunkedScanner,
-  newChunkSink,
-  sinkData,
-  TRAILERS_TOO_LARGE,
-  type ChunkedPush,
-  type ChunkSink,
-} from './http1-chunked.js';
-export { hasToken, headerValue, headerValues, type HeaderField } from './http-header-list.js';
+import { applyFramingRewrite, readFramingHeaders } from './framing.js';
+import { hasToken, headerLines, headerValue, headerValues, TARGET_CHAR, TOKEN_CHAR, type HeaderField } from './header-list.js';
+import { checkRequestTarget } from './target.js';
+import { TRAILERS_TOO_LARGE } from './chunked.js';
 
 export interface RequestHead {
   readonly method: string;

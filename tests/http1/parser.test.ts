@@ -1,12 +1,10 @@
-// Unit tests for the HTTP/1.x head parser (core/forward/http1-parser.ts): request and response heads, incremental
+// Unit tests for the HTTP/1.x head parser (core/http1/parser.ts): request and response heads, incremental
 // feeding, HAProxy's size limits, the header rewrites it forwards, serialisation, and the header-list lookups.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { hasToken, headerValue, headerValues } from '../../core/http1/header-list.js';
 import {
-  hasToken,
-  headerValue,
-  headerValues,
   parseRequestHead,
   parseResponseHead,
   parseTrailerSection,
@@ -15,7 +13,7 @@ import {
   type HeadResult,
   type RequestHead,
   type ResponseHead,
-} from '../../core/forward/http1-parser.js';
+} from '../../core/http1/parser.js';
 
 const LIMITS = { maxHeadBytes: 16384 };
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');

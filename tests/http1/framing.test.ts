@@ -1,9 +1,10 @@
-// Unit tests for body framing (core/forward/http1-framing.ts via http1-parser.ts): RFC 9112 §6.3 for requests and
+// Unit tests for body framing (core/http1/framing.ts): RFC 9112 §6.3 for requests and
 // responses, with the HAProxy 2.6 answers to conflicting or invalid Content-Length and Transfer-Encoding.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { requestFraming, responseFraming, type BodyFraming, type HeaderField } from '../../core/forward/http1-parser.js';
+import { requestFraming, responseFraming, type BodyFraming } from '../../core/http1/framing.js';
+import type { HeaderField } from '../../core/http1/header-list.js';
 
 function fields(...pairs: [string, string][]): HeaderField[] {
   return pairs.map(([name, value]) => ({ name, value }));

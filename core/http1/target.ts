@@ -3,7 +3,7 @@
 // target against Host, and the scheme-based normalisation that drops a default port. Forwarder threads, once per
 // request head, from parseRequestHead; origin-form targets (nearly all traffic) leave after one look at the first byte.
 
-import { headerValues, type HeaderField } from './http-header-list.js';
+import { headerValues, type HeaderField } from './header-list.js';
 
 /** The head as HAProxy forwards it after these checks, or why it answers 400. */
 export type TargetCheck = { readonly target: string; readonly headers: HeaderField[] } | { readonly error: string };

@@ -5,19 +5,16 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ChunkedScanner, newChunkSink, sinkData } from '../../core/http1/chunked.js';
 import {
-  ChunkedScanner,
-  newChunkSink,
   parseRequestHead,
   parseTrailerSection,
-  sinkData,
   parseResponseHead,
-  requestFraming,
-  responseFraming,
   serializeRequestHead,
   serializeResponseHead,
   type ParseLimits,
-} from '../../core/forward/http1-parser.js';
+} from '../../core/http1/parser.js';
+import { requestFraming, responseFraming } from '../../core/http1/framing.js';
 import { HTTP_CORPUS } from '../compat/http-malformed-corpus.js';
 import { prng as rng } from '../support/prng.js';
 

@@ -1,6 +1,7 @@
 // HTTP header fields as a list of (name, value) pairs, lookups over it, and the byte classes of RFC 9110 §5.6.2
 // (token) that HAProxy 2.6's h1 parser (src/h1.c) applies to methods and header names. Pure functions, no I/O:
-// forwarder threads call them while parsing and rewriting L7 requests and responses.
+// forwarder threads call them while parsing and rewriting L7 requests and responses, the health-check thread while
+// reading check responses.
 
 /** One header line as received. `name` keeps its case; `value` has its leading/trailing SP/HTAB removed. Latin-1. */
 export interface HeaderField {

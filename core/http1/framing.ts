@@ -1,8 +1,9 @@
 // Message body framing for HTTP/1.x (RFC 9112 §6): Content-Length and Transfer-Encoding validation, HAProxy 2.6's
 // rewrite of ambiguous framing headers (src/h1.c h1_parse_cont_len_header / h1_parse_xfer_enc_header), and the
-// body length rules for requests and responses. Pure functions; forwarder threads call them once per message.
+// body length rules for requests and responses. Pure functions; forwarder threads call them once per message, the
+// health-check thread once per `option httpchk` response.
 
-import { headerValues, listElements, type HeaderField } from './http-header-list.js';
+import { headerValues, listElements, type HeaderField } from './header-list.js';
 
 export type BodyFraming =
   | { readonly kind: 'none' }

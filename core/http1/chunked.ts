@@ -2,9 +2,10 @@
 // the chunk data (as views of the input, no copy) and the raw trailer section, so the forwarder re-chunks the body
 // canonically as HAProxy 2.6 does instead of relaying extensions and odd line ends to the other side. Strictness and
 // limits follow HAProxy 2.6 (src/h1.c), measured on 2.6.12. One instance per message body, on the forwarder thread
-// that owns it; push() runs once per socket read of a chunked body (hot path: data bytes are skipped, not looked at).
+// that owns it (or the health-check thread reading a check response); push() runs once per socket read of a chunked
+// body (hot path: data bytes are skipped, not looked at).
 
-import { TOKEN_CHAR } from './http-header-list.js';
+import { TOKEN_CHAR } from './header-list.js';
 
 const CR = 0x0d;
 const LF = 0x0a;

@@ -1,9 +1,9 @@
-// Unit tests for ChunkedScanner (core/forward/http1-chunked.ts): where a chunked body ends however the bytes are
+// Unit tests for ChunkedScanner (core/http1/chunked.ts): where a chunked body ends however the bytes are
 // split, what follows it, and each malformation HAProxy 2.6 answers 400 to.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ChunkedScanner, newChunkSink, sinkData, type ChunkedPush } from '../../core/forward/http1-parser.js';
+import { ChunkedScanner, newChunkSink, sinkData, type ChunkedPush } from '../../core/http1/chunked.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 

@@ -1,11 +1,11 @@
-// Unit tests for checkRequestTarget (core/forward/http1-target.ts): the Host checks and absolute-form / CONNECT
+// Unit tests for checkRequestTarget (core/http1/target.ts): the Host checks and absolute-form / CONNECT
 // normalisation haproxy 2.6.12 applies (each row measured against it; tests/regressions/issue-0008-absolute-form and
 // the corpus re-check them against the real binary).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkRequestTarget } from '../../core/forward/http1-target.js';
-import type { HeaderField } from '../../core/forward/http-header-list.js';
+import { checkRequestTarget } from '../../core/http1/target.js';
+import type { HeaderField } from '../../core/http1/header-list.js';
 
 const host = (...values: string[]): HeaderField[] => values.map((value) => ({ name: 'Host', value }));
 
