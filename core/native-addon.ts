@@ -27,6 +27,13 @@ export interface NativeAddon {
   readonly relisten: (fd: number, backlog: number) => void;
   readonly getFdLimit: () => FdLimit;
   readonly setFdLimit: (soft: number, hard: number) => void;
+  /**
+   * One non-blocking send() of buffer[offset, offset+length) on a socket fd: the bytes the kernel took (0 when its
+   * buffer is full), or -errno. Never throws on I/O errors. Undefined in a build older than try-write.c: the caller
+   * (core/io/try-write.ts) then falls back to fs.writeSync. Bound without the result check the other functions get:
+   * it runs once per forwarded chunk, and its C side only ever returns a number.
+   */
+  readonly tryWrite: ((fd: number, buffer: Buffer, offset: number, length: number) => number) | undefined;
 }
 
 /**
@@ -48,6 +55,8 @@ function fn<R>(mod: object, name: string, check: (out: unknown) => out is R): ((
   };
 }
 
+type NativeTryWrite = (fd: number, buffer: Buffer, offset: number, length: number) => number;
+
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 const isVoid = (v: unknown): v is undefined => v === undefined;
 const isLimit = (v: unknown): v is FdLimit =>
@@ -64,6 +73,7 @@ function addonOf(mod: unknown): NativeAddon | undefined {
   const getFdLimit = fn(mod, 'getFdLimit', isLimit);
   const setFdLimit = fn(mod, 'setFdLimit', isVoid);
   if (!dup || !listenTcp || !listenUnix || !unlisten || !relisten || !getFdLimit || !setFdLimit) return undefined;
+  const tryWrite: unknown = Reflect.get(mod, 'tryWrite');
   return {
     dup: (fd) => dup(fd),
     listenTcp: (host, port, backlog) => listenTcp(host, port, backlog),
@@ -72,6 +82,7 @@ function addonOf(mod: unknown): NativeAddon | undefined {
     relisten: (fd, backlog) => relisten(fd, backlog),
     getFdLimit: () => getFdLimit(),
     setFdLimit: (soft, hard) => setFdLimit(soft, hard),
+    tryWrite: typeof tryWrite === 'function' ? (tryWrite as NativeTryWrite) : undefined,
   };
 }
 

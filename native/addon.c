@@ -78,5 +78,6 @@ NAPI_MODULE_INIT() {
   if (!add_function(env, exports, "relisten", orca_relisten)) return NULL;
   if (!add_function(env, exports, "getFdLimit", orca_get_fd_limit)) return NULL;
   if (!add_function(env, exports, "setFdLimit", orca_set_fd_limit)) return NULL;
+  if (!add_function(env, exports, "tryWrite", orca_try_write)) return NULL;
   return exports;
 }

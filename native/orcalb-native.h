@@ -1,6 +1,7 @@
 /* The functions of orcalb's one N-API addon (build/Release/fd_dup.node) and the helpers its source files share.
  * Each source file holds one concern: fd-dup.c (the connection handoff), listen-socket.c (listening sockets the
- * main thread owns), fd-limit.c (RLIMIT_NOFILE); addon.c registers them all. TypeScript side: core/native-addon.ts. */
+ * main thread owns), fd-limit.c (RLIMIT_NOFILE), try-write.c (the forwarders'
+ * non-blocking send); addon.c registers them all. TypeScript side: core/native-addon.ts. */
 
 #ifndef ORCALB_NATIVE_H
 #define ORCALB_NATIVE_H
@@ -28,6 +29,9 @@ napi_value orca_listen_tcp(napi_env env, napi_callback_info info);
 napi_value orca_listen_unix(napi_env env, napi_callback_info info);
 napi_value orca_unlisten(napi_env env, napi_callback_info info);
 napi_value orca_relisten(napi_env env, napi_callback_info info);
+
+/* try-write.c */
+napi_value orca_try_write(napi_env env, napi_callback_info info);
 
 /* fd-limit.c */
 napi_value orca_get_fd_limit(napi_env env, napi_callback_info info);

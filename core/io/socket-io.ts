@@ -1,0 +1,186 @@
+// The forwarders' socket I/O substrate: sockets that read into one shared per-thread buffer (Node's `onread`
+// option) and a try-write that hands a span of that buffer to the kernel before the next read overwrites it.
+// Used by the L4 pipe and the L7 engine, on forwarder threads; one SocketIo per thread (a field of SessionEnv).
+//
+// Why (../shared/perf/README.md §1, §2): a plain net.Socket allocates a fresh 64 KiB ArrayBuffer per read; in bulk
+// transfers that external memory drives V8 into mark-compact GCs (21–23 % of orcalb's CPU), and the Readable path
+// adds a nextTick and a queue step per read. With `onread` every socket of the thread reads into the same buffer and
+// Node calls our function with the byte count: no allocation, no stream machinery. The price is a rule the callers
+// must keep: **bytes in the read buffer are valid only until the read callback returns**. A consumer that keeps
+// bytes (a partial HTTP head, a remainder the kernel did not take) copies them; write() below does that copy itself.
+//
+// Backpressure, HAProxy-style: the kernel's socket buffers do the buffering. A destination that cannot take a whole
+// chunk gets the remainder queued (one chunk in flight per direction) and the source stops reading (its sink returns
+// false) until the destination's 'drain'.
+
+import fs from 'node:fs';
+import net from 'node:net';
+import type { NativeAddon } from '../native-addon.js';
+
+/** Bytes of the shared read buffer: one libuv read at most (64 KiB is what Node's own reads use). */
+export const READ_BUFFER_BYTES = 64 * 1024;
+
+/** Who consumes a socket's reads. One sink may serve both sockets of a session (it is told which socket read). */
+export interface ReadSink {
+  /**
+   * `n` fresh bytes at buf[0, n) from `socket`. `buf` is the thread's shared read buffer: valid only until this
+   * returns. Return false to stop reading this socket (Node stops its handle at once) until resumeReading().
+   * Must not throw (a throw would reach Node's stream code): sinks guard their own bodies.
+   */
+  onRead(socket: net.Socket, buf: Buffer, n: number): boolean;
+}
+
+/**
+ * Any queued byte means "full": write() of a remainder then returns false and Node emits 'drain' once it is flushed,
+ * which is the signal to read the source again. With Node's default (16 KiB) a small remainder would be queued
+ * silently and no 'drain' would ever come.
+ */
+const QUEUE_HIGH_WATER_MARK = 1;
+
+/** Node's Socket passes stream options through to its Duplex; @types/node does not list this one. */
+interface SocketOptions extends net.SocketConstructorOpts {
+  writableHighWaterMark: number;
+}
+interface ConnectOptions extends net.TcpNetConnectOpts {
+  writableHighWaterMark: number;
+}
+
+const kSink = Symbol('orcalb.readSink');
+const kFd = Symbol('orcalb.fd');
+
+/** A socket built by SocketIo: its sink and (once known) its fd ride on it, so one shared callback serves all. */
+interface IoSocket extends net.Socket {
+  [kSink]: ReadSink;
+  [kFd]: number;
+}
+
+/**
+ * The one read callback of every SocketIo socket. Node calls it as a method of the socket (`this`), so no closure per
+ * socket is needed; a socket whose sink was replaced (L7 → tunnel) simply reaches the new one.
+ */
+function dispatchRead(this: IoSocket, n: number, buf: Uint8Array): boolean {
+  // Node passes the very Buffer given as `onread.buffer`, typed as Uint8Array: SocketIo only ever gives it a Buffer.
+  return this[kSink].onRead(this, buf as Buffer, n);
+}
+
+/** send() of a span: bytes taken (0 = kernel buffer full), or < 0 on an error (the socket's own write reports it). */
+type SendSpan = (fd: number, buf: Buffer, offset: number, length: number) => number;
+
+/** fs.writeSync as a try-write, for a build of the addon without tryWrite: EAGAIN becomes 0, any error -1. */
+function sendWithFs(fd: number, buf: Buffer, offset: number, length: number): number {
+  try {
+    return fs.writeSync(fd, buf, offset, length);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EAGAIN' ? 0 : -1;
+  }
+}
+
+export interface ConnectTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * One forwarder thread's socket factory and writer. Every socket it builds reads into `readBuffer`, has Nagle off
+ * (one write per message, as HAProxy) and allowHalfOpen on (a FIN is relayed, not answered).
+ */
+export class SocketIo {
+  readonly readBuffer: Buffer;
+  private readonly send: SendSpan;
+  private readonly onread: { buffer: Buffer; callback: (n: number, buf: Uint8Array) => boolean };
+
+  constructor(addon: NativeAddon | undefined, bufferBytes: number = READ_BUFFER_BYTES) {
+    this.readBuffer = Buffer.allocUnsafe(bufferBytes);
+    this.send = addon?.tryWrite ?? sendWithFs;
+    // Node calls the callback as a method of the socket; typed here as a plain function of (n, buf).
+    this.onread = { buffer: this.readBuffer, callback: dispatchRead as (n: number, buf: Uint8Array) => boolean };
+  }
+
+  /** A socket on an fd this thread now owns (a handed-off client connection); reading starts at once into `sink`. */
+  adopt(fd: number, sink: ReadSink): net.Socket {
+    const options: SocketOptions = {
+      fd,
+      readable: true,
+      writable: true,
+      allowHalfOpen: true,
+      writableHighWaterMark: QUEUE_HIGH_WATER_MARK,
+      onread: this.onread,
+    };
+    const socket = new net.Socket(options);
+    const io = socket as IoSocket;
+    io[kSink] = sink;
+    io[kFd] = fd;
+    socket.setNoDelay(true);
+    return socket;
+  }
+
+  /** A connection being opened to a server; its reads go to `sink` once connected ('connect' / 'error' as usual). */
+  connect(target: ConnectTarget, sink: ReadSink): net.Socket {
+    const options: ConnectOptions = {
+      host: target.host,
+      port: target.port,
+      noDelay: true,
+      allowHalfOpen: true,
+      writableHighWaterMark: QUEUE_HIGH_WATER_MARK,
+      onread: this.onread,
+    };
+    const socket = net.connect(options);
+    const io = socket as IoSocket;
+    io[kSink] = sink;
+    io[kFd] = -1;
+    return socket;
+  }
+
+  /** Hands a SocketIo socket's reads to another sink (e.g. an L7 session that becomes a tunnel). */
+  setSink(socket: net.Socket, sink: ReadSink): void {
+    (socket as IoSocket)[kSink] = sink;
+  }
+
+  /**
+   * Writes buf[start, end) to `dst`: first straight into the kernel when nothing is queued before it, then copies and
+   * queues whatever the kernel did not take (so `buf` may be the shared read buffer). Returns true when every byte is
+   * in the kernel, false when some wait in `dst`'s queue: the caller stops reading the source until `dst`'s 'drain'.
+   * A write error is left to `dst`'s own write path, which reports it as an 'error' event as usual.
+   */
+  write(dst: net.Socket, buf: Buffer, start: number, end: number): boolean {
+    return this.writeSpan(dst, buf, start, end, true);
+  }
+
+  /** write() for a buffer the caller gives away (a head it built): the remainder is queued without a copy. */
+  writeOwned(dst: net.Socket, buf: Buffer): boolean {
+    return this.writeSpan(dst, buf, 0, buf.length, false);
+  }
+
+  private writeSpan(dst: net.Socket, buf: Buffer, start: number, end: number, copy: boolean): boolean {
+    let off = start;
+    if (off >= end) return dst.writableLength === 0;
+    if (dst.writableLength === 0 && !dst.connecting && !dst.destroyed) {
+      const fd = fdOf(dst as IoSocket);
+      if (fd >= 0) {
+        const sent = this.send(fd, buf, off, end - off);
+        if (sent > 0) {
+          off += sent;
+          if (off === end) return true;
+        }
+      }
+    }
+    dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
+    return false;
+  }
+}
+
+/**
+ * The fd under a socket, cached on it: known at adoption, read once from the connected handle otherwise. Node keeps
+ * it on the libuv handle (`_handle.fd`, stable on Unix but not typed), hence the Reflect reads. -1 when not known yet
+ * (still connecting, or closed): the caller then lets Node write.
+ */
+function fdOf(socket: IoSocket): number {
+  const known = socket[kFd];
+  if (known !== undefined && known >= 0) return known;
+  const handle: unknown = Reflect.get(socket, '_handle');
+  if (typeof handle !== 'object' || handle === null) return -1;
+  const fd: unknown = Reflect.get(handle, 'fd');
+  if (typeof fd !== 'number' || fd < 0) return -1;
+  socket[kFd] = fd;
+  return fd;
+}
