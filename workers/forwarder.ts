@@ -3,17 +3,18 @@
 // on dups of its own row of master sockets (or, without the addon, on sockets it binds). Wiring only; the work is
 // in core/forward/.
 
-import type net from 'node:net';
 import { BroadcastChannel, parentPort, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
-import { adoptSocket, discardFd } from '../core/forward/fd-handoff.js';
-import { runL4Session, type SessionEnv } from '../core/forward/l4-session.js';
+import { detachSocket, discardFd } from '../core/forward/fd-handoff.js';
+import { runL4Session, type ClientConn, type SessionEnv } from '../core/forward/l4-session.js';
 import { closeIdleServerConnections, runL7Session } from '../core/forward/l7-session.js';
 import { ListenerSet } from '../core/forward/listener-set.js';
+import { DeadlineSweep } from '../core/io/deadline-sweep.js';
+import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
@@ -41,21 +42,36 @@ const env: SessionEnv = {
   logger: createLogger(data.config.global.log),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,
+  io: new SocketIo(loadNativeAddon(data.addonPath)),
+  sweep: new DeadlineSweep(),
+  liveClients: new Set(),
 };
 
-const live = new Set<net.Socket>();
+/** Sessions running on this thread (a session may outlive its client socket while it parks its server). */
+let sessions = 0;
 let stopping = false;
 
-/** Runs one admitted connection this thread now owns; counts it as this thread's. Never rejects. */
-function serve(socket: net.Socket, frontend: number, bind: number): Promise<void> {
+/**
+ * Runs one admitted connection this thread now owns (adopted by the session); counts it as this thread's.
+ * Never rejects: a connection the session cannot adopt is closed and its admission released here.
+ */
+function serve(conn: ClientConn, frontend: number, bind: number): Promise<void> {
   accounting.clientAdopted(thread, frontend);
-  live.add(socket);
+  sessions++;
   // `mode http` frontends get the HTTP engine; everything else is a TCP pipe.
   const run = env.frontends[frontend]?.mode === 'http' ? runL7Session : runL4Session;
-  return run(env, socket, frontend, bind).finally(() => {
-    live.delete(socket);
-    if (stopping && live.size === 0) report({ type: 'drained', thread });
-  });
+  return run(env, conn, frontend, bind)
+    .catch((e: unknown) => {
+      // Only adoption throws out of a session (a session's own failures end in closing its client).
+      if (typeof conn === 'number') discardFd(conn);
+      else conn.destroy();
+      accounting.clientClosed(thread, frontend);
+      env.logger.log('err', `forwarder ${thread}: cannot adopt a connection: ${String(e)}`);
+    })
+    .finally(() => {
+      sessions--;
+      if (stopping && sessions === 0) report({ type: 'drained', thread });
+    });
 }
 
 // Control messages are broadcast by the main thread: piscina owns the worker's parentPort. The channel exists
@@ -74,7 +90,7 @@ function stopHere(): void {
   closeIdleServerConnections();
   admission?.close();
   listeners?.closeAll();
-  if (live.size === 0) report({ type: 'drained', thread });
+  if (sessions === 0) report({ type: 'drained', thread });
 }
 
 control.onmessage = (event: unknown) => {
@@ -84,7 +100,7 @@ control.onmessage = (event: unknown) => {
     if (!stopping) stopHere();
   } else if (c.type === 'hard-stop') {
     hardStop.abort();
-    for (const s of live) s.destroy();
+    for (const s of env.liveClients) s.destroy();
   } else if (c.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'forwarder', thread, figures: threadMemory() });
   } else if (c.type === 'pause-listeners') {
@@ -128,7 +144,20 @@ if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping
   listeners = set;
   admission = new Admission(state, accounting, data.config, set, {
     admit: (socket, t) => {
-      void serve(socket, t.frontend, t.bind);
+      // With the addon the connection leaves Node's socket as an fd, so the session reads it through SocketIo's
+      // shared buffer; without it (Node's own listeners) the socket is attached as it is.
+      let conn: ClientConn = socket;
+      if (addon !== undefined) {
+        try {
+          conn = detachSocket(socket, addon.dup);
+        } catch (e) {
+          // detachSocket closed the socket; the client sees a close, the slots go back.
+          accounting.unadmitClient(t.frontend);
+          env.logger.log('err', `forwarder ${thread}: cannot take a connection: ${String(e)}`);
+          return true;
+        }
+      }
+      void serve(conn, t.frontend, t.bind);
       return true;
     },
     canTake: () => true,
@@ -156,14 +185,5 @@ export default function forward(task: unknown): Promise<void> {
   if (h === undefined || !tickets.claim(h)) return Promise.resolve();
   // A freed ticket may be what a paused acceptor waits for.
   if (state.loadGlobal('admissionWaiters') > 0) accounting.notifyCapacity();
-  let socket: net.Socket;
-  try {
-    socket = adoptSocket(h.fd, { allowHalfOpen: true });
-  } catch (e) {
-    discardFd(h.fd);
-    accounting.unadmitClient(h.frontend);
-    env.logger.log('err', `forwarder ${thread}: cannot adopt a connection: ${String(e)}`);
-    return Promise.resolve();
-  }
-  return serve(socket, h.frontend, h.bind);
+  return serve(h.fd, h.frontend, h.bind);
 }

@@ -12,7 +12,10 @@ import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { clientOrigin, dstPortOf } from './client-origin.js';
+import type { DeadlineSweep } from '../io/deadline-sweep.js';
+import type { SocketIo } from '../io/socket-io.js';
 import { dispatch } from './dispatch.js';
+import { adoptSocket } from './fd-handoff.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { pipeL4 } from './l4-pipe.js';
@@ -35,14 +38,43 @@ export interface SessionEnv {
    * client `connection: close` (HAProxy's soft stop). TCP sessions ignore it. Optional for tests.
    */
   readonly softStopSignal?: AbortSignal;
+  /** The thread's socket factory and writer: one shared read buffer, try-write (core/io/socket-io.ts). */
+  readonly io: SocketIo;
+  /** The thread's one timer for every session deadline (core/io/deadline-sweep.ts). */
+  readonly sweep: DeadlineSweep;
+  /**
+   * Every client socket a session of this thread has adopted and not yet closed: the forwarder destroys them all on
+   * a hard stop. A session adds its client when it adopts the fd and removes it when the socket closes.
+   */
+  readonly liveClients: Set<net.Socket>;
 }
 
 /**
- * Serves one client connection of frontend `fe` (received on bind `bind`). Resolves when both sides are closed;
+ * A client connection as a session receives it: an fd handed over by the acceptor (or dup'ed from a reuseport
+ * listener's socket), which the session adopts with its own read sink; or, only where orcalb runs without the native
+ * addon (`--accept reuseport` on Node's own listeners), the socket Node's net.Server built (SocketIo.attach).
+ */
+export type ClientConn = number | net.Socket;
+
+/**
+ * Adopts a client connection as this thread's socket and registers it in env.liveClients until it closes.
+ * Throws if an fd is not an open socket (the caller closes the fd and releases the admission).
+ */
+export function adoptClient(env: SessionEnv, conn: ClientConn): net.Socket {
+  const client = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
+  env.liveClients.add(client);
+  client.once('close', () => env.liveClients.delete(client));
+  return client;
+}
+
+/**
+ * Serves one client connection of frontend `fe` (received on bind `bind`), handed to this thread as `conn` (the
+ * session adopts it: adoptClient). Resolves when both sides are closed;
  * never rejects. The client's frontend slot must already be counted (ConnAccounting.admitClient + clientAdopted); it
  * is released here. The server slot is held for the connection's whole life (HAProxy: a TCP session is one stream).
  */
-export async function runL4Session(env: SessionEnv, client: net.Socket, fe: number, bind: number): Promise<void> {
+export async function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+  const client = adoptClient(env, conn);
   // A client reset before anything is wired must not become an uncaught 'error'.
   client.on('error', () => undefined);
   const frontend = env.frontends[fe];

@@ -42,7 +42,7 @@ import { lingeringClose, sendEarlyError, sendReply } from './l7-replies.js';
 import { HEAD_LIMITS, retryAllowed, waitRequestHead, waitResponseHead } from './l7-head-wait.js';
 import { SocketReader, writeAll } from './l7-socket-reader.js';
 import { pipeL4 } from './l4-pipe.js';
-import type { SessionEnv } from './l4-session.js';
+import { adoptClient, type ClientConn, type SessionEnv } from './l4-session.js';
 import { countTermination } from './termination.js';
 import { pipeTimeouts } from './timeouts.js';
 
@@ -58,11 +58,12 @@ export function closeIdleServerConnections(): void {
 }
 
 /**
- * Serves one client connection of frontend `fe` (received on bind `bind`) in HTTP mode. Same contract as
+ * Serves one client connection of frontend `fe` (received on bind `bind`, handed over as `conn`) in HTTP mode. Same contract as
  * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
  * (ConnAccounting.admitClient + clientAdopted) and is released here.
  */
-export async function runL7Session(env: SessionEnv, client: net.Socket, fe: number, bind: number): Promise<void> {
+export async function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+  const client = adoptClient(env, conn);
   client.on('error', () => undefined);
   // A head and its body often leave in two writes: Nagle would hold the second one for the client's delayed ACK.
   client.setNoDelay(true);

@@ -63,6 +63,14 @@ function dispatchRead(this: IoSocket, n: number, buf: Uint8Array): boolean {
   return this[kSink].onRead(this, buf as Buffer, n);
 }
 
+/**
+ * The bridge for a socket built without `onread` (a connection Node's own net.Server accepted: `--accept reuseport`
+ * without the native addon). Node allocates each chunk, so it is already the caller's; the sink contract is the same.
+ */
+function dispatchData(this: IoSocket, chunk: Buffer): void {
+  if (!this[kSink].onRead(this, chunk, chunk.length)) this.pause();
+}
+
 /** send() of a span: bytes taken (0 = kernel buffer full), or < 0 on an error (the socket's own write reports it). */
 type SendSpan = (fd: number, buf: Buffer, offset: number, length: number) => number;
 
@@ -111,6 +119,20 @@ export class SocketIo {
     io[kSink] = sink;
     io[kFd] = fd;
     socket.setNoDelay(true);
+    return socket;
+  }
+
+  /**
+   * Takes over a socket Node built without `onread` (see dispatchData): its reads go to `sink` through 'data' events.
+   * Slower (a fresh Buffer per read) but the same contract, so the engines have one path. Resume with resume().
+   */
+  attach(socket: net.Socket, sink: ReadSink): net.Socket {
+    const io = socket as IoSocket;
+    io[kSink] = sink;
+    io[kFd] = -1;
+    socket.setNoDelay(true);
+    socket.on('data', dispatchData);
+    socket.resume();
     return socket;
   }
 

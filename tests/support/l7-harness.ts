@@ -18,6 +18,10 @@ import { NO_ARGS } from '../../core/balance/balancer.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
 import { runL4Session, type SessionEnv } from '../../core/forward/l4-session.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
+import { detachSocket } from '../../core/forward/fd-handoff.js';
+import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
+import { SocketIo } from '../../core/io/socket-io.js';
+import { loadNativeAddon } from '../../core/native-addon.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
 import { captureLogger, seededState, serverConfig, type CapturedLogger } from './check-target.js';
@@ -117,6 +121,8 @@ export interface ServedConfig {
  * close() hard-stops the sessions and destroys their sockets.
  */
 export async function serveConfig(config: Config): Promise<ServedConfig> {
+  const addon = loadNativeAddon();
+  if (addon === undefined) throw new Error('the native addon is not built (npm install): the harness hands fds over');
   const { state, topology } = seededState(config, 1);
   const accounting = new ConnAccounting(state);
   const logger = captureLogger();
@@ -130,16 +136,19 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
     backendByName: new Map(config.backends.map((b, i) => [b.name, i])),
     logger,
     stopSignal: stop.signal,
+    io: new SocketIo(addon),
+    sweep: new DeadlineSweep(),
+    liveClients: new Set(),
   };
-  const live = new Set<net.Socket>();
+  const live = env.liveClients;
   const servers = config.frontends.map((fe, index) =>
-    net.createServer({ allowHalfOpen: true }, (socket) => {
-      live.add(socket);
+    net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
       // Counted as the acceptor admits and a forwarder adopts: the session releases both at close.
       accounting.admitClient(index, 0, 0);
       accounting.clientAdopted(0, index);
       const run = fe.mode === 'http' ? runL7Session : runL4Session;
-      void run(env, socket, index, 0).finally(() => live.delete(socket));
+      // The fd, as a forwarder receives it from the acceptor, so the session runs its production read path.
+      void run(env, detachSocket(socket, addon.dup), index, 0);
     }),
   );
   await Promise.all(
