@@ -11,9 +11,11 @@ import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
 import { adoptSocket, discardFd } from '../core/forward/fd-handoff.js';
-import { runL4Session, type SessionEnv } from '../core/forward/l4-session.js';
-import { closeIdleServerConnections, runL7Session } from '../core/forward/l7-session.js';
+import { runL4Session } from '../core/forward/l4-session.js';
+import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
+import { runL7Session } from '../core/forward/l7-session.js';
 import { ListenerSet } from '../core/forward/listener-set.js';
+import type { SessionEnv } from '../core/forward/session-env.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
@@ -39,6 +41,7 @@ const env: SessionEnv = {
   backends: buildBackends(data.config, state, topologyOf(data.config, data.threads), { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
+  idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,
 };
@@ -71,7 +74,7 @@ let admission: Admission | undefined;
 function stopHere(): void {
   stopping = true;
   softStop.abort();
-  closeIdleServerConnections();
+  env.idlePool.closeAll();
   admission?.close();
   listeners?.closeAll();
   if (live.size === 0) report({ type: 'drained', thread });

@@ -3,39 +3,17 @@
 // Every failure ends in closing this client only: nothing here may throw into the event loop.
 
 import type net from 'node:net';
-import type { FrontendConfig } from '../../config/model.js';
-import type { Logger } from '../log.js';
 import { OrcaError } from '../errors.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
-import type { ConnAccounting } from '../shared/conn-accounting.js';
-import type { SharedState } from '../shared/state-buffer.js';
-import type { BackendRuntime } from './backend-runtime.js';
 import { clientOrigin, dstPortOf } from './client-origin.js';
 import { dispatch } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { pipeL4 } from './l4-pipe.js';
+import type { SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
 import { pipeTimeouts } from './timeouts.js';
-
-export interface SessionEnv {
-  readonly state: SharedState;
-  readonly accounting: ConnAccounting;
-  readonly thread: number;
-  readonly frontends: readonly FrontendConfig[];
-  readonly backends: readonly BackendRuntime[];
-  /** Backend index by name. */
-  readonly backendByName: ReadonlyMap<string, number>;
-  readonly logger: Logger;
-  /** Aborted on hard stop: sessions still waiting for a server give up. */
-  readonly stopSignal: AbortSignal;
-  /**
-   * Aborted on a graceful stop: HTTP sessions idle between requests are closed, and the next response tells the
-   * client `connection: close` (HAProxy's soft stop). TCP sessions ignore it. Optional for tests.
-   */
-  readonly softStopSignal?: AbortSignal;
-}
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`). Resolves when both sides are closed;

@@ -16,8 +16,10 @@ import type {
 } from '../../config/model.js';
 import { NO_ARGS } from '../../core/balance/balancer.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
-import { runL4Session, type SessionEnv } from '../../core/forward/l4-session.js';
+import { runL4Session } from '../../core/forward/l4-session.js';
+import { IdleServerPool } from '../../core/forward/l7-idle-pool.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
+import type { SessionEnv } from '../../core/forward/session-env.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
 import { captureLogger, seededState, serverConfig, type CapturedLogger } from './check-target.js';
@@ -129,6 +131,7 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
     backends: buildBackends(config, state, topology, { accounting, thread: 0 }),
     backendByName: new Map(config.backends.map((b, i) => [b.name, i])),
     logger,
+    idlePool: new IdleServerPool(),
     stopSignal: stop.signal,
   };
   const live = new Set<net.Socket>();
@@ -162,6 +165,7 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
     close: async () => {
       stop.abort();
       for (const s of live) s.destroy();
+      env.idlePool.closeAll();
       await Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
     },
   };
