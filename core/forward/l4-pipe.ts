@@ -20,9 +20,9 @@
 
 import type net from 'node:net';
 import { OrcaError, type OrcaErrorCode } from '../errors.js';
-import { IdleWatch, PipeSide, type PipeTimeouts } from './timeouts.js';
+import { IdleWatch, PipeSide, type PipeTimeouts } from './idle-watch.js';
 
-export type { PipeTimeouts } from './timeouts.js';
+export type { PipeTimeouts } from './idle-watch.js';
 
 export interface PipeResult {
   bytesIn: number;
