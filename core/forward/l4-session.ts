@@ -13,7 +13,7 @@ import { lingeringClose } from './lingering-close.js';
 import { pipeL4 } from './l4-pipe.js';
 import type { SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
-import { pipeTimeouts } from './idle-watch.js';
+import { pipeTimeouts } from './pipe-timeouts.js';
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`). Resolves when both sides are closed;

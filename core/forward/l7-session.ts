@@ -44,7 +44,7 @@ import { SocketReader, writeAll } from './l7-socket-reader.js';
 import { pipeL4 } from './l4-pipe.js';
 import type { SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
-import { pipeTimeouts } from './idle-watch.js';
+import { pipeTimeouts } from './pipe-timeouts.js';
 
 /** Methods RFC 9110 §9.2.2 calls idempotent: the only ones replayed after a server failed mid-request. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
