@@ -1,7 +1,7 @@
 // The dependency direction of the house style (STYLE.md, "Dependency direction"), held over every import edge of the
-// sources: workers/ → core/ and config/; config/ → core/balance/registry.ts (algorithm names and metadata) and the
-// leaf core/errors.ts (the one code table) only; core/ → config/model.ts only as `import type`; nothing imports
-// workers/ or native-bench/ from below; and no cycle.
+// sources: workers/ → core/ and config/; config/ → core/balance/registry.ts (algorithm names and metadata), the leaf
+// core/errors.ts (the one code table) and the leaf room core/net/ (the IP codec networks are parsed with at load)
+// only; core/ → config/model.ts only as `import type`; nothing imports workers/ or native-bench/ from below; no cycle.
 // Rules are by folder, so a file moved within a room (core/accept/, core/net/) needs no edit here.
 
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import { importGraph, type ImportEdge } from '../support/source-imports.js';
 const SCANNED = ['core', 'workers', 'config', 'emulator', 'native-bench'] as const;
 /** The error-code table: imported by config/ as well as by the engine, so it must import nothing itself. */
 const LEAF_ERRORS = 'core/errors.ts';
+/** The IP address and network codec: config/ parses networks with it at load, so it stays a leaf room of core/. */
+const LEAF_NET = 'core/net/';
 
 /** The top-level room of a repo-relative path ('core', 'config', …). */
 function room(path: string): string {
@@ -31,9 +33,10 @@ function violation(e: ImportEdge): string | undefined {
       if (e.to === 'config/model.ts') return e.typeOnly ? undefined : 'core/ may only `import type` from config/model.ts';
       return `core/ imports nothing from ${to}/ (only \`import type\` from config/model.ts)`;
     case 'config':
-      // ConfigError (config/config-error.ts) carries a code of the one table; errors.ts is a leaf (tested below).
-      if (e.to === 'core/balance/registry.ts' || e.to === LEAF_ERRORS) return undefined;
-      return `config/ imports only core/balance/registry.ts (algorithm names and metadata) and ${LEAF_ERRORS}, not ${e.to}`;
+      // ConfigError (config/config-error.ts) carries a code of the one table; networks are parsed once, at load, by
+      // the one IP codec. Both are leaves (tested below), so config/ never loads the engine through them.
+      if (e.to === 'core/balance/registry.ts' || e.to === LEAF_ERRORS || e.to.startsWith(LEAF_NET)) return undefined;
+      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS} and ${LEAF_NET}, not ${e.to}`;
     case 'workers':
       // Thread entries wire the engine to the config; the emulator has its own entries (emulator/ddb-node.ts, demo.ts).
       return to === 'core' || to === 'config' ? undefined : `workers/ imports core/ and config/ only, not ${to}/`;
@@ -99,6 +102,14 @@ test(`${LEAF_ERRORS}, which config/ may import, is a leaf: it imports nothing`, 
     importGraph(['core']).filter((e) => e.from === LEAF_ERRORS).map((e) => e.to),
     [],
   );
+});
+
+test(`${LEAF_NET}, which config/ may import, imports only itself, ${LEAF_ERRORS} and the model's types`, () => {
+  const outside = importGraph(['core'])
+    .filter((e) => e.from.startsWith(LEAF_NET) && !e.to.startsWith(LEAF_NET) && e.to !== LEAF_ERRORS)
+    .filter((e) => !(e.to === 'config/model.ts' && e.typeOnly))
+    .map((e) => `${e.from} → ${e.to}`);
+  assert.deepEqual(outside, []);
 });
 
 test('the import graph of core/, workers/, config/, emulator/ and native-bench/ has no cycle', () => {
