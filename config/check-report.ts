@@ -3,7 +3,7 @@
 // line, exit 2) when there is no error; and the refusal a normal start prints when there is nothing to run.
 // Main thread (CLI); pure formatting, the caller prints the lines (HAProxy prints them on stderr).
 
-import { renderWarning } from '../core/errors.js';
+import { renderWarning } from './config-error.js';
 import type { LoadResult } from './load-config.js';
 
 /** HAProxy pads the level tag to 11 characters: `[ALERT]    `, `[WARNING]  `. */

@@ -1,7 +1,8 @@
 // The error and warning collector every config parser writes into: parsing never stops at the first problem
 // (HAProxy's cfgparse collects every ALERT of a file). One Diagnostics per loadConfig() call, main thread.
 
-import { ConfigError, type ConfigErrorInit, type ConfigWarning, type OrcaErrorCode } from '../core/errors.js';
+import type { OrcaErrorCode } from '../core/errors.js';
+import { ConfigError, type ConfigErrorInit, type ConfigWarning } from './config-error.js';
 import type { SourceRef } from './model.js';
 import { notImplementedVerdict } from './not-implemented.js';
 

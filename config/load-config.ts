@@ -2,7 +2,7 @@
 // collecting every error and warning on the way (HAProxy `-f a.cfg -f b.cfg` semantics, manual §2.1).
 // Main thread only (the supervisor and `orcalb -c`); the resulting Config is plain data for structured clone.
 
-import type { ConfigError, ConfigWarning } from '../core/errors.js';
+import type { ConfigError, ConfigWarning } from './config-error.js';
 import { isNumericHost } from './address.js';
 import { type ResolvedAddresses, buildConfig } from './build-config.js';
 import { type ParsedConfig, parseConfigFiles } from './config-parser.js';

@@ -4,7 +4,7 @@
 
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from './config-error.js';
 
 /** One configuration file: the name used in messages and its lines without terminators. */
 export interface SourceFile {

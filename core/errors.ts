@@ -1,6 +1,7 @@
 // OrcaError and the table of error codes: the one place a code is defined (codes are never reused).
-// ConfigError renders like HAProxy's parser messages: `[file:line] : 'keyword' : what is wrong (expected …)`.
-// Any thread may construct these; across threads they travel as plain { code, message, detail } objects.
+// A leaf module (it imports nothing): config/config-error.ts builds ConfigError on it, so the config language and the
+// engine share one code table without config/ reaching into the engine. Any thread may construct these; across
+// threads they travel as plain { code, message, detail } objects.
 
 /**
  * code → [side, default retryable, one-line meaning]. The side is who the failure is blamed on, as HAProxy's
@@ -80,56 +81,4 @@ export class OrcaError extends Error {
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, detail: this.detail };
   }
-}
-
-export interface ConfigErrorInit {
-  readonly file: string;
-  readonly line: number;
-  readonly column?: number;
-  /** What HAProxy puts in quotes after the location, e.g. `server ddb_backend/node1` or `balance`. */
-  readonly keyword?: string;
-  readonly found?: string;
-  readonly expected?: string;
-}
-
-/** A problem in a configuration file, rendered as HAProxy renders its `[ALERT]` lines. */
-export class ConfigError extends OrcaError {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number | undefined;
-  readonly keyword: string | undefined;
-  readonly found: string | undefined;
-  readonly expected: string | undefined;
-
-  constructor(code: OrcaErrorCode, message: string, init: ConfigErrorInit) {
-    super(code, message);
-    this.name = 'ConfigError';
-    this.file = init.file;
-    this.line = init.line;
-    this.column = init.column;
-    this.keyword = init.keyword;
-    this.found = init.found;
-    this.expected = init.expected;
-  }
-
-  /** `[file:line] : 'keyword' : message (expected …)` — HAProxy's layout, one line. */
-  render(): string {
-    const where = `[${this.file}:${this.line}]`;
-    const what = this.keyword === undefined ? '' : ` : '${this.keyword}'`;
-    const exp = this.expected === undefined ? '' : ` (expected ${this.expected})`;
-    return `${where}${what} : ${this.message}${exp}`;
-  }
-}
-
-/** A configuration warning: kept apart from errors, never fatal. Same location fields as ConfigError. */
-export interface ConfigWarning {
-  readonly file: string;
-  readonly line: number;
-  readonly keyword?: string;
-  readonly message: string;
-}
-
-export function renderWarning(w: ConfigWarning): string {
-  const what = w.keyword === undefined ? '' : ` : '${w.keyword}'`;
-  return `[${w.file}:${w.line}]${what} : ${w.message}`;
 }

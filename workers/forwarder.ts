@@ -10,9 +10,11 @@ import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/forward/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
 import { detachSocket, discardFd } from '../core/forward/fd-handoff.js';
-import { runL4Session, type ClientConn, type SessionEnv } from '../core/forward/l4-session.js';
-import { closeIdleServerConnections, runL7Session } from '../core/forward/l7-session.js';
+import { runL4Session } from '../core/forward/l4-session.js';
+import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
+import { runL7Session } from '../core/forward/l7-session.js';
 import { ListenerSet } from '../core/forward/listener-set.js';
+import type { ClientConn, SessionEnv } from '../core/forward/session-env.js';
 import { DeadlineSweep } from '../core/io/deadline-sweep.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
@@ -40,6 +42,7 @@ const env: SessionEnv = {
   backends: buildBackends(data.config, state, topologyOf(data.config, data.threads), { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
+  idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,
   io: new SocketIo(loadNativeAddon(data.addonPath)),
@@ -87,7 +90,7 @@ let admission: Admission | undefined;
 function stopHere(): void {
   stopping = true;
   softStop.abort();
-  closeIdleServerConnections();
+  env.idlePool.closeAll();
   admission?.close();
   listeners?.closeAll();
   if (sessions === 0) report({ type: 'drained', thread });

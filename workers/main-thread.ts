@@ -5,8 +5,9 @@
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { checkReport } from '../config/check-report.js';
+import { renderWarning } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
-import { OrcaError, renderWarning } from '../core/errors.js';
+import { OrcaError } from '../core/errors.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
 import { dropPrivileges } from '../core/privileges.js';

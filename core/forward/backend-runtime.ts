@@ -7,7 +7,7 @@ import { LB_KIND, type Balancer, type BackendView, type RequestKey } from '../ba
 import { createBalancer, getAlgorithm, requestKeyExtractor } from '../balance/registry.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import { serverView, type ServerSlot, type ServerView } from '../shared/server-slot.js';
-import type { BackendSlot } from '../shared/backend-slot.js';
+import type { BackendSlot } from '../shared/record-slots.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { BackendQueue } from './backend-queue.js';

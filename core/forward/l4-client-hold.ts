@@ -17,6 +17,21 @@ export class ClientHold {
   private chunks: Buffer[];
   private size: number;
 
+  private readonly onData = (chunk: Buffer): void => {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= HOLD_LIMIT) this.client.pause();
+  };
+
+  private readonly onEnd = (): void => {
+    // A FIN after data is a request to serve (the bytes go to the server, then the FIN); a bare FIN is a client gone.
+    if (this.size === 0) this.gone.abort();
+  };
+
+  private readonly onClose = (): void => {
+    this.gone.abort();
+  };
+
   /** Starts reading `client`; `initial` holds bytes already read (after a PROXY header). */
   constructor(client: net.Socket, initial: Buffer | undefined) {
     this.client = client;
@@ -45,19 +60,4 @@ export class ClientHold {
     this.size = 0;
     return bytes;
   }
-
-  private readonly onData = (chunk: Buffer): void => {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    if (this.size >= HOLD_LIMIT) this.client.pause();
-  };
-
-  private readonly onEnd = (): void => {
-    // A FIN after data is a request to serve (the bytes go to the server, then the FIN); a bare FIN is a client gone.
-    if (this.size === 0) this.gone.abort();
-  };
-
-  private readonly onClose = (): void => {
-    this.gone.abort();
-  };
 }

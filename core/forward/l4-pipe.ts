@@ -20,9 +20,10 @@
 
 import type net from 'node:net';
 import { OrcaError, type OrcaErrorCode } from '../errors.js';
-import { IdleWatch, PipeSide, type PipeTimeouts } from './timeouts.js';
+import { IdleWatch } from './idle-watch.js';
+import { PipeSide, type PipeTimeouts } from './pipe-timeouts.js';
 
-export type { PipeTimeouts } from './timeouts.js';
+export type { PipeTimeouts } from './pipe-timeouts.js';
 
 export interface PipeResult {
   bytesIn: number;

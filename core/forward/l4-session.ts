@@ -2,70 +2,17 @@
 // redispatch, the PROXY line for `send-proxy`/`send-proxy-v2`, then the byte pipe. Forwarder threads.
 // Every failure ends in closing this client only: nothing here may throw into the event loop.
 
-import type net from 'node:net';
-import type { FrontendConfig } from '../../config/model.js';
-import type { Logger } from '../log.js';
 import { OrcaError } from '../errors.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
-import type { ConnAccounting } from '../shared/conn-accounting.js';
-import type { SharedState } from '../shared/state-buffer.js';
-import type { BackendRuntime } from './backend-runtime.js';
 import { clientOrigin, dstPortOf } from './client-origin.js';
-import type { DeadlineSweep } from '../io/deadline-sweep.js';
-import type { SocketIo } from '../io/socket-io.js';
 import { dispatch } from './dispatch.js';
-import { adoptSocket } from './fd-handoff.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { pipeL4 } from './l4-pipe.js';
+import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
-import { pipeTimeouts } from './timeouts.js';
-
-export interface SessionEnv {
-  readonly state: SharedState;
-  readonly accounting: ConnAccounting;
-  readonly thread: number;
-  readonly frontends: readonly FrontendConfig[];
-  readonly backends: readonly BackendRuntime[];
-  /** Backend index by name. */
-  readonly backendByName: ReadonlyMap<string, number>;
-  readonly logger: Logger;
-  /** Aborted on hard stop: sessions still waiting for a server give up. */
-  readonly stopSignal: AbortSignal;
-  /**
-   * Aborted on a graceful stop: HTTP sessions idle between requests are closed, and the next response tells the
-   * client `connection: close` (HAProxy's soft stop). TCP sessions ignore it. Optional for tests.
-   */
-  readonly softStopSignal?: AbortSignal;
-  /** The thread's socket factory and writer: one shared read buffer, try-write (core/io/socket-io.ts). */
-  readonly io: SocketIo;
-  /** The thread's one timer for every session deadline (core/io/deadline-sweep.ts). */
-  readonly sweep: DeadlineSweep;
-  /**
-   * Every client socket a session of this thread has adopted and not yet closed: the forwarder destroys them all on
-   * a hard stop. A session adds its client when it adopts the fd and removes it when the socket closes.
-   */
-  readonly liveClients: Set<net.Socket>;
-}
-
-/**
- * A client connection as a session receives it: an fd handed over by the acceptor (or dup'ed from a reuseport
- * listener's socket), which the session adopts with its own read sink; or, only where orcalb runs without the native
- * addon (`--accept reuseport` on Node's own listeners), the socket Node's net.Server built (SocketIo.attach).
- */
-export type ClientConn = number | net.Socket;
-
-/**
- * Adopts a client connection as this thread's socket and registers it in env.liveClients until it closes.
- * Throws if an fd is not an open socket (the caller closes the fd and releases the admission).
- */
-export function adoptClient(env: SessionEnv, conn: ClientConn): net.Socket {
-  const client = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
-  env.liveClients.add(client);
-  client.once('close', () => env.liveClients.delete(client));
-  return client;
-}
+import { pipeTimeouts } from './pipe-timeouts.js';
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`), handed to this thread as `conn` (the

@@ -1,7 +1,7 @@
 // Idle server connections of one forwarder thread, kept for reuse by later requests (HAProxy 2.6 `http-reuse safe`,
 // the default: a session's first request never takes one, its later requests may; idle connections are purged after
 // `pool-purge-delay`, 5 s). An idle connection holds no server slot (maxconn counts requests being served).
-// Forwarder threads; one pool per thread (module state), no sharing across threads.
+// Forwarder threads; one pool per thread, created with the thread's SessionEnv (its `idlePool`), never shared.
 
 import type net from 'node:net';
 import type { SocketReader } from './l7-socket-reader.js';

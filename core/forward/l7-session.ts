@@ -37,25 +37,17 @@ import {
   withConnection,
   type HttpMode,
 } from './l7-connection-mode.js';
-import { IdleServerPool, type ServerConn } from './l7-idle-pool.js';
+import type { ServerConn } from './l7-idle-pool.js';
 import { lingeringClose, sendEarlyError, sendReply } from './l7-replies.js';
 import { HEAD_LIMITS, retryAllowed, waitRequestHead, waitResponseHead } from './l7-head-wait.js';
 import { SocketReader, writeAll } from './l7-socket-reader.js';
 import { pipeL4 } from './l4-pipe.js';
-import { adoptClient, type ClientConn, type SessionEnv } from './l4-session.js';
+import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
-import { pipeTimeouts } from './timeouts.js';
+import { pipeTimeouts } from './pipe-timeouts.js';
 
 /** Methods RFC 9110 §9.2.2 calls idempotent: the only ones replayed after a server failed mid-request. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
-
-/** This thread's idle server connections (module state: one per forwarder thread). */
-const idlePool = new IdleServerPool();
-
-/** Graceful stop: closes this thread's idle server connections (forwarder thread, on the stop message). */
-export function closeIdleServerConnections(): void {
-  idlePool.closeAll();
-}
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`, handed over as `conn`) in HTTP mode. Same contract as
@@ -195,7 +187,7 @@ class L7Session {
     if (s === undefined || this.rt === undefined) return;
     // A server reached at the client's own destination port (a relative port) is that client's alone.
     const shareable = this.rt.config.servers[s.index]?.portOffset === undefined;
-    if (!this.serverIdle || !shareable || !idlePool.park(s)) return this.releaseServer();
+    if (!this.serverIdle || !shareable || !this.env.idlePool.park(s)) return this.releaseServer();
     this.server = undefined;
     this.serverIdle = false;
   }
@@ -230,7 +222,7 @@ class L7Session {
     const framing = requestFraming(req);
     if (framing.kind === 'error') {
       // The parser tags `gzip, chunked` and the like with 422, as HAProxy 2.6 answers them; the rest is a 400.
-      await this.sendEarlyError((framing as { readonly status?: number }).status === 422 ? 422 : 400);
+      await this.sendEarlyError(framing.status === 422 ? 422 : 400);
       return false;
     }
     const chunks = framing.kind === 'chunked' ? checkBufferedChunks(this.reader.peek(), HEAD_LIMITS) : 'ok';
@@ -417,7 +409,7 @@ class L7Session {
       reuse: (index) => {
         if (held !== undefined && held.index === index && !held.socket.destroyed && !held.reader.atEnd) picked = held;
         // An idle connection of a relative-port server may lead to another port than this client's: not shared.
-        else if (mayPool && rt.config.servers[index]?.portOffset === undefined) picked = idlePool.take(rt.index, index);
+        else if (mayPool && rt.config.servers[index]?.portOffset === undefined) picked = this.env.idlePool.take(rt.index, index);
         return picked?.socket;
       },
     });

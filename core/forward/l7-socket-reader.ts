@@ -21,6 +21,24 @@ export class SocketReader {
   private failed = false;
   private wake: (() => void) | undefined;
 
+  private readonly onData = (chunk: Buffer): void => {
+    this.chunks.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued >= HIGH_WATER) this.socket.pause();
+    this.wake?.();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.wake?.();
+  };
+
+  private readonly onError = (): void => {
+    this.failed = true;
+    this.ended = true;
+    this.wake?.();
+  };
+
   constructor(socket: net.Socket) {
     this.socket = socket;
     socket.on('data', this.onData);
@@ -113,24 +131,6 @@ export class SocketReader {
     this.queued = 0;
     return rest;
   }
-
-  private readonly onData = (chunk: Buffer): void => {
-    this.chunks.push(chunk);
-    this.queued += chunk.length;
-    if (this.queued >= HIGH_WATER) this.socket.pause();
-    this.wake?.();
-  };
-
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.wake?.();
-  };
-
-  private readonly onError = (): void => {
-    this.failed = true;
-    this.ended = true;
-    this.wake?.();
-  };
 }
 
 /**

@@ -4,7 +4,7 @@
 // per session end, never per read.
 
 import { OrcaError, type OrcaErrorCode } from '../errors.js';
-import type { BackendSlot } from '../shared/backend-slot.js';
+import type { BackendSlot } from '../shared/record-slots.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 
 /** Codes raised when a side was idle past its limit: HAProxy writes their cause letter in lower case (cD, sQ). */

@@ -1,5 +1,6 @@
 // Allocates and attaches the SharedArrayBuffer that all threads share, and checks its header (magic + version)
 // so a worker never reads a buffer laid out by another build. Main thread allocates; every thread attaches.
+// Hot path: server()/backend() run per pick and per connection, so every slot object is built once, at attach.
 
 import {
   BACKEND_FIELDS,
@@ -22,23 +23,46 @@ import {
   type ThreadBackendField,
   type ThreadServerField,
 } from './layout.js';
-import { BackendSlot, FrontendSlot, ThreadSlot } from './backend-slot.js';
+import { BackendSlot, FrontendSlot, ThreadSlot } from './record-slots.js';
 import { ServerSlot } from './server-slot.js';
 
-/** A view of the whole shared buffer. Cheap to build; each thread builds its own over the same memory. */
+/** Throws for an index outside a table: a slot built there would read another record's memory. */
+function slotAt<S>(slots: readonly S[], index: number, what: string): S {
+  const slot = slots[index];
+  if (slot === undefined) throw new RangeError(`shared buffer: no ${what} slot ${index} (${slots.length} in the layout)`);
+  return slot;
+}
+
+/**
+ * A view of the whole shared buffer; each thread builds its own over the same memory. The slot objects are made
+ * once here and shared by every caller (they hold only the buffer and their offsets, and nothing can change them).
+ */
 export class SharedState {
   readonly buffer: SharedArrayBuffer;
   readonly counts: LayoutCounts;
   readonly offsets: LayoutOffsets;
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
+  private readonly servers: readonly ServerSlot[];
+  private readonly backends: readonly BackendSlot[];
+  private readonly frontends: readonly FrontendSlot[];
+  private readonly threads: readonly ThreadSlot[];
 
   private constructor(buffer: SharedArrayBuffer, counts: LayoutCounts) {
     this.buffer = buffer;
     this.counts = counts;
-    this.offsets = computeOffsets(counts);
+    const offsets = computeOffsets(counts);
+    this.offsets = offsets;
     this.i32 = new Int32Array(buffer);
     this.i64 = new BigInt64Array(buffer);
+    this.servers = Array.from(
+      { length: counts.servers },
+      (_, i) =>
+        new ServerSlot(this.i32, this.i64, offsets.servers + i * SERVER_FIELDS.length, offsets.serverWide + i * SERVER_WIDE_FIELDS.length),
+    );
+    this.backends = Array.from({ length: counts.backends }, (_, i) => new BackendSlot(this.i32, offsets.backends + i * BACKEND_FIELDS.length));
+    this.frontends = Array.from({ length: counts.frontends }, (_, i) => new FrontendSlot(this.i32, offsets.frontends + i * FRONTEND_FIELDS.length));
+    this.threads = Array.from({ length: counts.threads }, (_, i) => new ThreadSlot(this.i32, offsets.threads + i * THREAD_FIELDS.length));
   }
 
   /** Main thread only: a zeroed buffer with its header written. */
@@ -69,25 +93,24 @@ export class SharedState {
     });
   }
 
+  /** Server record `index` (global server index); the same object on every call. Throws RangeError outside the layout. */
   server(index: number): ServerSlot {
-    return new ServerSlot(
-      this.i32,
-      this.i64,
-      this.offsets.servers + index * SERVER_FIELDS.length,
-      this.offsets.serverWide + index * SERVER_WIDE_FIELDS.length,
-    );
+    return slotAt(this.servers, index, 'server');
   }
 
+  /** Backend record `index`; the same object on every call. Throws RangeError outside the layout. */
   backend(index: number): BackendSlot {
-    return new BackendSlot(this.i32, this.offsets.backends + index * BACKEND_FIELDS.length);
+    return slotAt(this.backends, index, 'backend');
   }
 
+  /** Frontend record `index`; the same object on every call. Throws RangeError outside the layout. */
   frontend(index: number): FrontendSlot {
-    return new FrontendSlot(this.i32, this.offsets.frontends + index * FRONTEND_FIELDS.length);
+    return slotAt(this.frontends, index, 'frontend');
   }
 
+  /** Forwarder thread record `index`; the same object on every call. Throws RangeError outside the layout. */
   thread(index: number): ThreadSlot {
-    return new ThreadSlot(this.i32, this.offsets.threads + index * THREAD_FIELDS.length);
+    return slotAt(this.threads, index, 'thread');
   }
 
   /** Index in i32 of thread t's shadow `field` for server slot s (default: its slots in use). */

@@ -3,22 +3,13 @@
 // code (core/, config/, workers/); and a retired code is neither in the table nor raised.
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, RETIRED_ERROR_CODES } from '../../core/errors.js';
+import { REPO_ROOT as ROOT, tsFiles } from '../support/source-imports.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return tsFiles(p);
-    return p.endsWith('.ts') ? [p] : [];
-  });
-}
 
 /** The code of orcalb's own source files (not errors.ts, which defines the codes), comment lines and // tails removed. */
 function raisingSource(): string {

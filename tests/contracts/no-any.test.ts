@@ -4,20 +4,10 @@
 // files and sockets are `unknown` and parsed.
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return tsFiles(p);
-    return p.endsWith('.ts') ? [p] : [];
-  });
-}
+import { REPO_ROOT as ROOT, tsFiles } from '../support/source-imports.js';
 
 test('core/, workers/, config/ and emulator/ contain no explicit any', () => {
   const offenders: string[] = [];

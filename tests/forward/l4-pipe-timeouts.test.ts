@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { idleLimit, PipeSide, pipeTimeouts } from '../../core/forward/timeouts.js';
+import { idleLimit, PipeSide, pipeTimeouts } from '../../core/forward/pipe-timeouts.js';
 import { gone, readAll, startPipePair, within } from '../support/pipe-pair.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

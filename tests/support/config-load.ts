@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { renderWarning } from '../../core/errors.js';
+import { renderWarning } from '../../config/config-error.js';
 import { type LoadOptions, type LoadResult, loadConfigText } from '../../config/load-config.js';
 import type { BackendConfig, Config, FrontendConfig } from '../../config/model.js';
 

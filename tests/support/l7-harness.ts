@@ -16,12 +16,14 @@ import type {
 } from '../../config/model.js';
 import { NO_ARGS } from '../../core/balance/balancer.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
-import { runL4Session, type SessionEnv } from '../../core/forward/l4-session.js';
+import { runL4Session } from '../../core/forward/l4-session.js';
+import { IdleServerPool } from '../../core/forward/l7-idle-pool.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
 import { detachSocket } from '../../core/forward/fd-handoff.js';
 import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
 import { SocketIo } from '../../core/io/socket-io.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
+import type { SessionEnv } from '../../core/forward/session-env.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
 import { captureLogger, seededState, serverConfig, type CapturedLogger } from './check-target.js';
@@ -135,6 +137,7 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
     backends: buildBackends(config, state, topology, { accounting, thread: 0 }),
     backendByName: new Map(config.backends.map((b, i) => [b.name, i])),
     logger,
+    idlePool: new IdleServerPool(),
     stopSignal: stop.signal,
     io: new SocketIo(addon),
     sweep: new DeadlineSweep(),
@@ -171,6 +174,7 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
     close: async () => {
       stop.abort();
       for (const s of live) s.destroy();
+      env.idlePool.closeAll();
       await Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
     },
   };

@@ -1,45 +1,8 @@
-// Idle timeouts of a TCP-mode session: which HAProxy 2.6 timeout applies to each side, and one lazy timer per session.
-// Manual §4.2 `timeout client|server|tunnel|client-fin|server-fin`; the rules are spelled out in l4-pipe.ts's header.
+// IdleWatch: one lazy timer per session that closes it when a side stays idle past its HAProxy 2.6 timeout (which
+// timeout applies is pipe-timeouts.ts). Manual §4.2 `timeout client|server|tunnel|client-fin|server-fin`.
 // Runs on forwarder threads, one IdleWatch per forwarded connection.
 
-import type { Timeouts } from '../../config/model.js';
-
-/** Milliseconds; undefined = not set (HAProxy: no limit, or the next timeout in the fallback chain). */
-export interface PipeTimeouts {
-  client?: number;
-  server?: number;
-  clientFin?: number;
-  serverFin?: number;
-  tunnel?: number;
-}
-
-export const PipeSide = { client: 0, server: 1 } as const;
-export type PipeSide = (typeof PipeSide)[keyof typeof PipeSide];
-
-/**
- * Picks a session's timeouts from its two proxies the way HAProxy does: `client` and `client-fin` belong to the
- * frontend, `server`, `server-fin` and `tunnel` to the backend. Pure, any thread.
- */
-export function pipeTimeouts(frontend: Timeouts, backend: Timeouts): PipeTimeouts {
-  const t: PipeTimeouts = {};
-  if (frontend.client !== undefined) t.client = frontend.client;
-  if (frontend.clientFin !== undefined) t.clientFin = frontend.clientFin;
-  if (backend.server !== undefined) t.server = backend.server;
-  if (backend.serverFin !== undefined) t.serverFin = backend.serverFin;
-  if (backend.tunnel !== undefined) t.tunnel = backend.tunnel;
-  return t;
-}
-
-/**
- * The inactivity limit of one side: once either side has sent a FIN, `<side>-fin` when set; otherwise `tunnel` when
- * set (a TCP session is a tunnel from the start: no analyser stays attached); otherwise `client` / `server`.
- * undefined = that side never times out. Pure.
- */
-export function idleLimit(t: PipeTimeouts, side: PipeSide, halfClosed: boolean): number | undefined {
-  const fin = side === PipeSide.client ? t.clientFin : t.serverFin;
-  if (halfClosed && fin !== undefined) return fin;
-  return t.tunnel ?? (side === PipeSide.client ? t.client : t.server);
-}
+import { idleLimit, PipeSide, type PipeTimeouts } from './pipe-timeouts.js';
 
 // setTimeout clamps anything above 2^31-1 ms to 1 ms; a longer limit simply re-arms when the timer fires early.
 const MAX_TIMER_MS = 0x7fffffff;

@@ -1,5 +1,6 @@
-// Atomics accessors for the per-backend, per-frontend and per-thread records of the shared buffer.
-// The backend record holds the generation counter (bumped by the health thread) and the shared round-robin cursor.
+// Atomics accessors for the shared buffer's 32-bit records other than servers' (core/shared/server-slot.ts): one
+// per backend (the generation counter the health thread bumps, the shared round-robin cursor), per frontend and per
+// forwarder thread, over one base that reads a field table of layout.ts. Any thread; SharedState builds them once.
 
 import {
   BACKEND,

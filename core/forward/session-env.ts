@@ -1,0 +1,67 @@
+// SessionEnv: what every client session of one forwarder thread shares (the shared buffer, the backends built for
+// this thread, the logger, the stop signals, the idle server connections kept for reuse, the socket I/O and deadline
+// sweep), and how a session takes its client connection (adoptClient). The forwarder thread
+// creates one at start (workers/forwarder.ts) and hands it to each session; tests build their own (one per harness).
+
+import type net from 'node:net';
+import type { FrontendConfig } from '../../config/model.js';
+import type { DeadlineSweep } from '../io/deadline-sweep.js';
+import type { SocketIo } from '../io/socket-io.js';
+import type { Logger } from '../log.js';
+import type { ConnAccounting } from '../shared/conn-accounting.js';
+import type { SharedState } from '../shared/state-buffer.js';
+import type { BackendRuntime } from './backend-runtime.js';
+import { adoptSocket } from './fd-handoff.js';
+import type { IdleServerPool } from './l7-idle-pool.js';
+
+/** One forwarder thread's environment, read by its L4 and L7 sessions; nothing in it is shared across threads. */
+export interface SessionEnv {
+  readonly state: SharedState;
+  readonly accounting: ConnAccounting;
+  readonly thread: number;
+  readonly frontends: readonly FrontendConfig[];
+  readonly backends: readonly BackendRuntime[];
+  /** Backend index by name. */
+  readonly backendByName: ReadonlyMap<string, number>;
+  readonly logger: Logger;
+  /**
+   * This thread's idle server connections (HAProxy's `http-reuse safe` pool): L7 sessions park a server connection
+   * here after a response and later requests take it. Per thread, as the sockets belong to this thread's loop.
+   */
+  readonly idlePool: IdleServerPool;
+  /** Aborted on hard stop: sessions still waiting for a server give up. */
+  readonly stopSignal: AbortSignal;
+  /**
+   * Aborted on a graceful stop: HTTP sessions idle between requests are closed, and the next response tells the
+   * client `connection: close` (HAProxy's soft stop). TCP sessions ignore it. Optional for tests.
+   */
+  readonly softStopSignal?: AbortSignal;
+  /** The thread's socket factory and writer: one shared read buffer, try-write (core/io/socket-io.ts). */
+  readonly io: SocketIo;
+  /** The thread's one timer for every session deadline (core/io/deadline-sweep.ts). */
+  readonly sweep: DeadlineSweep;
+  /**
+   * Every client socket a session of this thread has adopted and not yet closed: the forwarder destroys them all on
+   * a hard stop. A session adds its client when it adopts it (adoptClient) and removes it when the socket closes.
+   */
+  readonly liveClients: Set<net.Socket>;
+}
+
+/**
+ * A client connection as a session receives it: an fd handed over by the acceptor (or dup'ed from a reuseport
+ * listener's socket), which the session adopts with its own read sink; or, only where orcalb runs without the native
+ * addon (`--accept reuseport` on Node's own listeners), the socket Node's net.Server built (SocketIo.attach).
+ */
+export type ClientConn = number | net.Socket;
+
+/**
+ * Adopts a client connection as this thread's socket and registers it in env.liveClients until it closes.
+ * Throws if an fd is not an open socket (the caller closes the fd and releases the admission).
+ */
+export function adoptClient(env: SessionEnv, conn: ClientConn): net.Socket {
+  const client = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
+  env.liveClients.add(client);
+  client.once('close', () => env.liveClients.delete(client));
+  return client;
+}
+

@@ -1,0 +1,138 @@
+// The dependency direction of the house style (STYLE.md, "Dependency direction"), held over every import edge of the
+// sources: workers/ → core/ and config/; config/ → core/balance/registry.ts (algorithm names and metadata), the leaf
+// core/errors.ts (the one code table) and the leaf room core/net/ (the IP codec networks are parsed with at load)
+// only; core/ → config/model.ts only as `import type`; nothing imports workers/ or native-bench/ from below; no cycle.
+// Rules are by folder, so a file moved within a room (core/accept/, core/net/) needs no edit here.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { importGraph, type ImportEdge } from '../support/source-imports.js';
+
+const SCANNED = ['core', 'workers', 'config', 'emulator', 'native-bench'] as const;
+/** The error-code table: imported by config/ as well as by the engine, so it must import nothing itself. */
+const LEAF_ERRORS = 'core/errors.ts';
+/** The IP address and network codec: config/ parses networks with it at load, so it stays a leaf room of core/. */
+const LEAF_NET = 'core/net/';
+
+/** The top-level room of a repo-relative path ('core', 'config', …). */
+function room(path: string): string {
+  return path.slice(0, path.indexOf('/'));
+}
+
+/**
+ * Why an edge breaks the direction, or undefined when it is allowed. Each room lists what it may import; a room
+ * always imports itself.
+ */
+function violation(e: ImportEdge): string | undefined {
+  const from = room(e.from);
+  const to = room(e.to);
+  if (from === to) return undefined;
+  switch (from) {
+    case 'core':
+      // The engine consumes the typed model; a value import would pull the config language into every thread.
+      if (e.to === 'config/model.ts') return e.typeOnly ? undefined : 'core/ may only `import type` from config/model.ts';
+      return `core/ imports nothing from ${to}/ (only \`import type\` from config/model.ts)`;
+    case 'config':
+      // ConfigError (config/config-error.ts) carries a code of the one table; networks are parsed once, at load, by
+      // the one IP codec. Both are leaves (tested below), so config/ never loads the engine through them.
+      if (e.to === 'core/balance/registry.ts' || e.to === LEAF_ERRORS || e.to.startsWith(LEAF_NET)) return undefined;
+      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS} and ${LEAF_NET}, not ${e.to}`;
+    case 'workers':
+      // Thread entries wire the engine to the config; the emulator has its own entries (emulator/ddb-node.ts, demo.ts).
+      return to === 'core' || to === 'config' ? undefined : `workers/ imports core/ and config/ only, not ${to}/`;
+    case 'emulator':
+      // The emulated node speaks the DolphinDB wire codec and reads the PROXY header orcalb sends (send-proxy);
+      // core/net/ is where the IP codec that header carries lives.
+      if (/^core\/(dolphindb|proxy-protocol|net)\//.test(e.to)) return undefined;
+      return `emulator/ imports only core/dolphindb/, core/proxy-protocol/ and core/net/, not ${e.to}`;
+    case 'native-bench':
+      // The benchmark harness drives everything (it starts orcalb, haproxy and emulated nodes) and nothing drives it.
+      return to === 'workers' ? `native-bench/ runs workers/ as processes, it does not import ${e.to}` : undefined;
+    default:
+      return `unexpected room ${from}/`;
+  }
+}
+
+/** One cycle of the graph as a path `a → b → … → a`, or undefined when it has none (iterative DFS, bounded). */
+function findCycle(edges: readonly ImportEdge[]): string[] | undefined {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const done = new Set<string>();
+  for (const start of next.keys()) {
+    if (done.has(start)) continue;
+    // Stack of [node, index of its next edge to follow]; `onPath` is the current DFS path.
+    const stack: [string, number][] = [[start, 0]];
+    const onPath = new Set<string>([start]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) break;
+      const [node, at] = top;
+      const targets = next.get(node) ?? [];
+      if (at >= targets.length) {
+        stack.pop();
+        onPath.delete(node);
+        done.add(node);
+        continue;
+      }
+      top[1] = at + 1;
+      const to = targets[at];
+      if (to === undefined || done.has(to)) continue;
+      if (onPath.has(to)) {
+        const path = stack.map(([n]) => n);
+        return [...path.slice(path.indexOf(to)), to];
+      }
+      onPath.add(to);
+      stack.push([to, 0]);
+    }
+  }
+  return undefined;
+}
+
+test('every import edge goes in an allowed direction (workers → core/config, config → registry, core → model types)', () => {
+  const offenders = importGraph(SCANNED).flatMap((e) => {
+    const why = violation(e);
+    return why === undefined ? [] : [`${e.from} → ${e.specifier}: ${why}`];
+  });
+  assert.deepEqual(offenders, []);
+});
+
+test(`${LEAF_ERRORS}, which config/ may import, is a leaf: it imports nothing`, () => {
+  // Were errors.ts to import another engine file, config/ would load the engine through it.
+  assert.deepEqual(
+    importGraph(['core']).filter((e) => e.from === LEAF_ERRORS).map((e) => e.to),
+    [],
+  );
+});
+
+test(`${LEAF_NET}, which config/ may import, imports only itself, ${LEAF_ERRORS} and the model's types`, () => {
+  const outside = importGraph(['core'])
+    .filter((e) => e.from.startsWith(LEAF_NET) && !e.to.startsWith(LEAF_NET) && e.to !== LEAF_ERRORS)
+    .filter((e) => !(e.to === 'config/model.ts' && e.typeOnly))
+    .map((e) => `${e.from} → ${e.to}`);
+  assert.deepEqual(outside, []);
+});
+
+test('the import graph of core/, workers/, config/, emulator/ and native-bench/ has no cycle', () => {
+  // Type-only edges count too: a cycle through types is still two files that cannot be understood apart.
+  const cycle = findCycle(importGraph(SCANNED));
+  assert.equal(cycle, undefined, `import cycle: ${cycle?.join(' → ') ?? ''}`);
+});
+
+test('the scan sees every kind of edge it judges (value, type-only, re-export, across rooms)', () => {
+  // Guards the scan itself: a parser that found nothing would pass both tests above for any code.
+  const edges = importGraph(SCANNED);
+  assert.ok(edges.length > 500, `only ${edges.length} edges found`);
+  const has = (from: string, to: string, typeOnly: boolean): boolean =>
+    edges.some((e) => e.from === from && e.to === to && e.typeOnly === typeOnly);
+  assert.ok(has('workers/forwarder.ts', 'core/shared/state-buffer.ts', false), 'value import workers → core');
+  assert.ok(edges.some((e) => room(e.from) === 'core' && e.to === 'config/model.ts' && e.typeOnly), 'core → model types');
+  assert.ok(edges.some((e) => room(e.from) === 'config' && e.to === 'core/balance/registry.ts'), 'config → registry');
+  assert.ok(edges.some((e) => room(e.from) === 'emulator' && e.to.startsWith('core/dolphindb/')), 'emulator → codec');
+});
+
+test('the cycle search reports the path of a cycle and accepts a graph without one', () => {
+  const edge = (from: string, to: string): ImportEdge => ({ from, to, typeOnly: false, specifier: to });
+  assert.deepEqual(findCycle([edge('a', 'b'), edge('b', 'c'), edge('c', 'a'), edge('c', 'd')]), ['a', 'b', 'c', 'a']);
+  assert.equal(findCycle([edge('a', 'b'), edge('a', 'c'), edge('b', 'c'), edge('c', 'd')]), undefined);
+  assert.deepEqual(findCycle([edge('x', 'x')]), ['x', 'x']);
+});
