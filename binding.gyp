@@ -1,7 +1,7 @@
 # orcalb's one native addon, build/Release/fd_dup.node (plain N-API, so one build serves every Node version): the fd
 # handoff (dup), the listening sockets the main thread keeps, and RLIMIT_NOFILE. The target keeps its first name so
 # existing installs and ORCALB_FD_DUP_ADDON paths stay valid. Built by `npm install` (the package's install script);
-# without it orcalb falls back to --accept reuseport with Node's own listeners (see core/forward/listeners.ts).
+# without it orcalb falls back to --accept reuseport with Node's own listeners (see core/accept/listeners.ts).
 {
   "targets": [
     {

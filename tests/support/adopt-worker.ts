@@ -3,7 +3,7 @@
 // `<threadId> <remoteAddress> <remotePort>` followed by the bytes received, and closed.
 
 import { parentPort, threadId } from 'node:worker_threads';
-import { adoptSocket } from '../../core/forward/fd-handoff.js';
+import { adoptSocket } from '../../core/accept/fd-handoff.js';
 
 /** Messages this worker accepts: an fd to adopt. */
 export interface AdoptRequest {

@@ -1,4 +1,4 @@
-// The acceptor → forwarder connection handoff (core/forward/fd-handoff.ts + native/fd-dup.c) over real
+// The acceptor → forwarder connection handoff (core/accept/fd-handoff.ts + native/fd-dup.c) over real
 // sockets: a pauseOnConnect server on the main thread detaches each connection and two worker threads adopt them.
 // Needs the addon built by `npm install`; the tests fail (not skip) without it.
 
@@ -9,7 +9,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { OrcaError } from '../../core/errors.js';
-import { adoptSocket, detachSocket, discardFd, loadFdDup, socketFd, type FdDup } from '../../core/forward/fd-handoff.js';
+import { adoptSocket, detachSocket, discardFd, loadFdDup, socketFd, type FdDup } from '../../core/accept/fd-handoff.js';
 
 const CONNECTIONS = 200;
 const CONCURRENCY = 20;

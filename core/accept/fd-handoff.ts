@@ -1,6 +1,8 @@
 // Moves an accepted TCP connection from the acceptor thread to a forwarder thread: Node cannot transfer a
 // net.Socket between worker_threads, so the acceptor dup()s the kernel fd (native/fd-dup.c), closes its own copy,
-// and posts the fd number; the forwarder wraps it in a new net.Socket. Acceptor and forwarder threads.
+// and posts the fd number; the forwarder wraps it in a new net.Socket. Who owns the fd while it travels is decided
+// by its handoff ticket (core/shared/handoff-tickets.ts); the admission it carries is admission.ts's. Acceptor and
+// forwarder threads (main only closes fds nobody adopted).
 
 import { closeSync } from 'node:fs';
 import net from 'node:net';
