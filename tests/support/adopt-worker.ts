@@ -1,4 +1,4 @@
-// Test worker for tests/workers/fd-handoff.test.ts: plays a forwarder thread that adopts handed-off fds.
+// Test worker for tests/accept/fd-handoff.test.ts: plays a forwarder thread that adopts handed-off fds.
 // Each adopted connection is read to the client's FIN, then answered with one header line
 // `<threadId> <remoteAddress> <remotePort>` followed by the bytes received, and closed.
 
