@@ -3,7 +3,7 @@
 // Forwarder threads; pure functions, networks parsed once per session config.
 
 import type { ProxyOptions } from '../../config/model.js';
-import { parseIPv4, parseIPv6, unmapIPv4 } from '../proxy-protocol/ip-address.js';
+import { parseIPv4, parseIPv6, unmapIPv4 } from '../net/ip-address.js';
 import { headerValue, type HeaderField } from '../http1/header-list.js';
 
 /** A parsed `except` network: address bytes (4 or 16) and prefix length. */
