@@ -1,68 +1,175 @@
-// IP address literals ↔ network-order bytes, printed exactly as glibc's inet_ntop prints them (HAProxy's PROXY v1 text).
-// Used by the PROXY protocol encoders and parser (HAProxy doc/proxy-protocol.txt §2.1, §2.2); pure, any thread.
-// Node prints addresses with libuv's own inet_ntop, which differs from glibc on a few IPv6 forms (`::2`), so encoders
-// re-print every address through formatIPv6 below instead of trusting socket.remoteAddress as text.
+// IP address literals ↔ network-order bytes: the one IPv4/IPv6 codec of orcalb (network.ts builds CIDR networks on
+// it). Read as glibc's inet_pton reads them, printed exactly as glibc's inet_ntop prints them (HAProxy's PROXY v1
+// text, doc/proxy-protocol.txt §2.1). Users: the PROXY protocol encoders and parser, `balance source`, `option
+// forwardfor/originalto except`, and config/ for numeric hosts and networks. Pure; any thread.
+// Node prints addresses with libuv's own inet_ntop, which differs from glibc on a few IPv6 forms (`::2`), so the
+// PROXY encoders re-print every address through formatIPv6 below instead of trusting socket.remoteAddress as text.
+// The readers (readIPv4, readIPv6) scan characters and allocate nothing: the per-connection and per-request paths
+// (source hash, except networks) call them; parseIPv4/parseIPv6 wrap them for callers that want bytes.
 
-/** Parses a dotted quad as inet_pton(AF_INET) does (4 decimal parts, 0-255, no leading zeros). undefined if not one. */
-export function parseIPv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? '';
-    // glibc rejects "01": a leading zero would read as octal in the old inet_aton, so it is refused outright.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
+/** Longest IPv6 text without a zone: 6 groups of 4 hex digits and a dotted quad (`ffff:…:255.255.255.255`). */
+const MAX_IPV6_TEXT = 45;
+
+/**
+ * Reads text[start, end) as a dotted quad the way inet_pton(AF_INET) does (4 decimal parts, 0-255, no leading
+ * zeros: glibc refuses "01", which the old inet_aton would read as octal). Returns the address as an unsigned 32-bit
+ * number (big-endian word, 127.0.0.1 → 0x7f000001), or -1. Allocates nothing.
+ */
+export function readIPv4(text: string, start = 0, end = text.length): number {
+  let word = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && octet === 0) return -1;
+      octet = octet * 10 + (c - 0x30);
+      if (octet > 255) return -1;
+      digits++;
+    } else if (c === 0x2e && digits > 0 && dots < 3) {
+      word = word * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return -1;
+    }
   }
-  return out;
+  if (dots !== 3 || digits === 0) return -1;
+  // Multiplication, not shifts: the top octet would make a shifted int32 negative.
+  return word * 256 + octet;
+}
+
+/** The value of one hex digit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+function writeWord(out: Uint8Array, offset: number, index: number, word: number): void {
+  out[offset + index * 2] = word >> 8;
+  out[offset + index * 2 + 1] = word & 0xff;
 }
 
 /**
- * Parses an IPv6 literal as inet_pton(AF_INET6) does: hex groups, one `::`, an optional dotted-quad tail.
- * A `%zone` suffix (link-local scope, as Node reports it) is dropped: the PROXY protocol has no field for it.
+ * Reads text[start, end) as an IPv6 literal the way inet_pton(AF_INET6) does: 1-4 hex digits a group, at most one
+ * `::` (standing for one or more zero groups), an optional dotted quad as the last 32 bits. No zone here (callers
+ * cut `%zone` first). Writes the 16 bytes at out[offset..offset+16) and returns true; false (out partly written)
+ * when the text is not one. Allocates nothing.
+ */
+export function readIPv6(text: string, start: number, end: number, out: Uint8Array, offset = 0): boolean {
+  if (end - start === 0 || end - start > MAX_IPV6_TEXT) return false;
+  let words = 0;
+  /** Word index where `::` stands, -1 when there is none. */
+  let gap = -1;
+  let i = start;
+  if (text.charCodeAt(i) === 0x3a) {
+    if (text.charCodeAt(i + 1) !== 0x3a || i + 1 >= end) return false;
+    gap = 0;
+    i += 2;
+  }
+  while (i < end) {
+    const group = i;
+    let value = 0;
+    let digits = 0;
+    for (let h = hexDigit(text.charCodeAt(i)); i < end && h >= 0; h = hexDigit(text.charCodeAt(i))) {
+      if (++digits > 4) return false;
+      value = value * 16 + h;
+      i++;
+    }
+    if (i < end && text.charCodeAt(i) === 0x2e) {
+      // A dotted quad: the rest of the text, and room for its two words.
+      const v4 = words <= 6 ? readIPv4(text, group, end) : -1;
+      if (v4 < 0) return false;
+      writeWord(out, offset, words++, Math.floor(v4 / 0x10000));
+      writeWord(out, offset, words++, v4 & 0xffff);
+      break;
+    }
+    if (digits === 0 || words === 8) return false;
+    writeWord(out, offset, words++, value);
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 0x3a || ++i === end) return false;
+    if (text.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return false;
+      gap = words;
+      i++;
+    }
+  }
+  if (gap < 0) return words === 8;
+  // `::` stands for at least one zero word: move the words written after it to the end, zero the middle.
+  if (words > 7) return false;
+  const after = words - gap;
+  for (let k = after - 1; k >= 0; k--) {
+    out[offset + (8 - after + k) * 2] = out[offset + (gap + k) * 2] ?? 0;
+    out[offset + (8 - after + k) * 2 + 1] = out[offset + (gap + k) * 2 + 1] ?? 0;
+  }
+  out.fill(0, offset + gap * 2, offset + (8 - after) * 2);
+  return true;
+}
+
+/** Parses a dotted quad as inet_pton(AF_INET) does. undefined if not one. */
+export function parseIPv4(text: string): Uint8Array | undefined {
+  const word = readIPv4(text);
+  if (word < 0) return undefined;
+  return Uint8Array.of(word >>> 24, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff);
+}
+
+/**
+ * Parses an IPv6 literal as inet_pton(AF_INET6) does. A `%zone` suffix (link-local scope, as Node reports it) is
+ * dropped, whatever it holds: the PROXY protocol and the hashes have no field for it. undefined if not one.
  */
 export function parseIPv6(text: string): Uint8Array | undefined {
-  const pct = text.indexOf('%');
-  const s = pct >= 0 ? text.slice(0, pct) : text;
-  if (s.length === 0 || s.length > 45) return undefined;
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const head = parseGroups(halves[0] ?? '', halves.length === 1);
-  const tail = halves.length === 2 ? parseGroups(halves[1] ?? '', true) : [];
-  if (head === undefined || tail === undefined) return undefined;
-  const words = head.length + tail.length;
-  // Without `::` the address must fill all 8 words; with it, `::` stands for at least one zero word.
-  if (halves.length === 1 ? words !== 8 : words > 7) return undefined;
   const out = new Uint8Array(16);
-  head.forEach((w, i) => writeWord(out, i, w));
-  tail.forEach((w, i) => writeWord(out, 8 - tail.length + i, w));
-  return out;
+  return readIPv6(text, 0, zoneStart(text), out) ? out : undefined;
 }
 
-/** Hex groups of one side of `::`; a dotted quad is allowed only as the very last group (`allowV4Tail`). */
-function parseGroups(part: string, allowV4Tail: boolean): number[] | undefined {
-  if (part === '') return [];
-  const groups = part.split(':');
-  const words: number[] = [];
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i] ?? '';
-    if (allowV4Tail && i === groups.length - 1 && g.includes('.')) {
-      const v4 = parseIPv4(g);
-      if (v4 === undefined) return undefined;
-      words.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-      continue;
-    }
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    words.push(parseInt(g, 16));
+/** Where a `%zone` suffix starts (text.length when there is none). */
+function zoneStart(text: string): number {
+  const pct = text.indexOf('%');
+  return pct < 0 ? text.length : pct;
+}
+
+/**
+ * Reads an address of either family as Node prints it ('127.0.0.1', '::1', '::ffff:10.0.0.1', 'fe80::1%eth0'),
+ * a `%zone` suffix dropped, into `out` (16 bytes or more): returns 4 (IPv4, bytes 0-3 written), 6 (IPv6, 16 bytes
+ * written) or 0 (anything else, e.g. a UNIX socket path). Allocates nothing.
+ */
+export function readAddress(text: string, out: Uint8Array): 0 | 4 | 6 {
+  const end = zoneStart(text);
+  const v4 = readIPv4(text, 0, end);
+  if (v4 >= 0) {
+    out[0] = v4 >>> 24;
+    out[1] = (v4 >>> 16) & 0xff;
+    out[2] = (v4 >>> 8) & 0xff;
+    out[3] = v4 & 0xff;
+    return 4;
   }
-  return words;
+  return readIPv6(text, 0, end, out) ? 6 : 0;
 }
 
-function writeWord(out: Uint8Array, index: number, word: number): void {
-  out[index * 2] = word >> 8;
-  out[index * 2 + 1] = word & 0xff;
+/** The 4 (IPv4) or 16 (IPv6) bytes of an address as readAddress reads it; undefined for anything else. Allocates. */
+export function addressBytes(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(16);
+  const family = readAddress(text, out);
+  if (family === 0) return undefined;
+  return family === 4 ? out.slice(0, 4) : out;
+}
+
+/** Characters Node's net.isIP accepts in an IPv6 zone id. */
+const ZONE_ID = /^[0-9a-zA-Z.:-]+$/;
+
+/**
+ * 4 or 6 for an IPv4 or IPv6 literal, 0 for anything else, as Node's net.isIP answers (so config/ keeps its
+ * verdicts): no zone on IPv4, and on IPv6 only a non-empty zone of letters, digits, `-`, `.` and `:`.
+ */
+export function ipFamily(text: string): 0 | 4 | 6 {
+  const end = zoneStart(text);
+  if (end === text.length && readIPv4(text) >= 0) return 4;
+  if (end < text.length && !ZONE_ID.test(text.slice(end + 1))) return 0;
+  return readIPv6(text, 0, end, new Uint8Array(16)) ? 6 : 0;
 }
 
 /** Dotted-quad text of 4 bytes at `offset`. */
@@ -119,9 +226,13 @@ export function ipv4MappedBytes(v4: Uint8Array): Uint8Array {
   return out;
 }
 
+/** True when the 16 bytes at `offset` are `::ffff:a.b.c.d` (the IPv4 address is then bytes 12-15). */
+export function isIPv4Mapped(v6: Uint8Array, offset = 0): boolean {
+  for (let i = 0; i < 10; i++) if (v6[offset + i] !== 0) return false;
+  return v6[offset + 10] === 0xff && v6[offset + 11] === 0xff;
+}
+
 /** The IPv4 address inside `::ffff:a.b.c.d`, or undefined for any other IPv6 address. */
 export function unmapIPv4(v6: Uint8Array): Uint8Array | undefined {
-  for (let i = 0; i < 10; i++) if (v6[i] !== 0) return undefined;
-  if (v6[10] !== 0xff || v6[11] !== 0xff) return undefined;
-  return v6.slice(12, 16);
+  return isIPv4Mapped(v6) ? v6.slice(12, 16) : undefined;
 }
