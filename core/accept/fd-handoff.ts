@@ -7,18 +7,12 @@
 import { closeSync } from 'node:fs';
 import net from 'node:net';
 import { OrcaError } from '../errors.js';
-import { loadNativeAddon } from '../native-addon.js';
-
-/** The addon's dup: a new fd for the same open socket, with FD_CLOEXEC set. Throws on errno (code ERR_FD_DUP). */
-export type FdDup = (fd: number) => number;
 
 /**
- * The addon's dup (core/native-addon.ts loads it), or undefined when the addon is not built (the caller then falls
- * back to `--accept reuseport`). Never throws. Any thread.
+ * The addon's dup (core/native-addon.ts, the one loader): a new fd for the same open socket, with FD_CLOEXEC set.
+ * Throws on errno (code ERR_FD_DUP).
  */
-export function loadFdDup(addonPath?: string): FdDup | undefined {
-  return loadNativeAddon(addonPath)?.dup;
-}
+export type FdDup = (fd: number) => number;
 
 /** The part of libuv's stream handle we read: `fd` is uv_fileno(), -1 on platforms or states without one. */
 interface HandleWithFd {
