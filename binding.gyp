@@ -2,7 +2,7 @@
 # handoff (dup), the listening sockets the main thread keeps, RLIMIT_NOFILE, and the forwarders'
 # non-blocking send (try-write). The target keeps its first name so
 # existing installs and ORCALB_FD_DUP_ADDON paths stay valid. Built by `npm install` (the package's install script);
-# without it orcalb falls back to --accept reuseport with Node's own listeners (see core/forward/listeners.ts).
+# without it orcalb falls back to --accept reuseport with Node's own listeners (see core/accept/listeners.ts).
 {
   "targets": [
     {

@@ -1,9 +1,9 @@
 // Splits HAProxy address words (`10.0.0.80:8802`, `*:8080`, `:::8081`, `[::1]:80`, `ipv6@::1:80`, `:80-82`, and the
 // UNIX socket paths `/run/lb.sock` and `unix@lb.sock`) into host and port parts or a path, the way str2sa_range() reads them for `bind` and `server` lines (manual §4.2 "bind",
-// §5.2 "server"), and `<address>[/mask]` networks (`option forwardfor except`). Host names are kept as written;
-// config/resolve-addresses.ts turns them into IPs. Main thread.
+// §5.2 "server"). Host names are kept as written; config/resolve-addresses.ts turns them into IPs. IP literals and
+// `<address>[/mask]` networks are core/net's. Main thread.
 
-import { isIP } from 'node:net';
+import { ipFamily } from '../core/net/ip-address.js';
 
 export type SplitAddress =
   | {
@@ -93,74 +93,7 @@ export function parsePortOffset(text: string): number | undefined {
   return m[1] === '-' ? -n : n;
 }
 
-/** True for a literal IPv4 or IPv6 address (no DNS needed). */
+/** True for a literal IPv4 or IPv6 address (no DNS needed), as Node's net.isIP reads it (core/net/ip-address.ts). */
 export function isNumericHost(host: string): boolean {
-  return isIP(host) !== 0;
-}
-
-/**
- * `<address>[/mask]` → `network/prefix` (address bits beyond the prefix cleared, `/32` or `/128` added when no
- * mask is written; an IPv4 dotted netmask must be contiguous). Undefined when not an IPv4/IPv6 network. Pure.
- * HAProxy also resolves host names here; orcalb asks for numeric networks.
- */
-export function normaliseNetwork(text: string): string | undefined {
-  const [address = '', mask, extra] = text.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return undefined;
-  const bits = family === 4 ? 32 : 128;
-  let prefix = bits;
-  if (mask !== undefined) {
-    if (/^\d{1,3}$/.test(mask)) prefix = Number(mask);
-    else if (family === 4 && isIP(mask) === 4) prefix = netmaskPrefix(mask) ?? -1;
-    else return undefined;
-    if (prefix < 0 || prefix > bits) return undefined;
-  }
-  const value = family === 4 ? ipv4Value(address) : ipv6Value(address);
-  const network = (value >> BigInt(bits - prefix)) << BigInt(bits - prefix);
-  return `${family === 4 ? formatIpv4(network) : formatIpv6(network)}/${prefix}`;
-}
-
-function ipv4Value(address: string): bigint {
-  return address.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function formatIpv4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join('.');
-}
-
-/** An IPv6 address (with `::` and an optional dotted IPv4 tail) as a 128-bit integer. */
-function ipv6Value(address: string): bigint {
-  let text = address;
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted !== null) {
-    const v4 = ipv4Value(dotted[1] ?? '0.0.0.0');
-    text = `${text.slice(0, dotted.index)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = tail === undefined || tail === '' ? [] : tail.split(':');
-  const zeros = Array<string>(8 - headParts.length - tailParts.length).fill('0');
-  return [...headParts, ...zeros, ...tailParts].reduce((acc, part) => (acc << 16n) | BigInt(parseInt(part, 16)), 0n);
-}
-
-/** RFC 5952 text: lower-case hextets, the longest run of two or more zero hextets written `::`. */
-function formatIpv6(value: bigint): string {
-  const parts: string[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(((value >> shift) & 0xffffn).toString(16));
-  let best = { start: -1, length: 1 };
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && parts[j] === '0') j++;
-    if (j - i > best.length) best = { start: i, length: j - i };
-    i = j === i ? i + 1 : j;
-  }
-  if (best.start === -1) return parts.join(':');
-  return `${parts.slice(0, best.start).join(':')}::${parts.slice(best.start + best.length).join(':')}`;
-}
-
-/** The prefix length of a contiguous dotted netmask, or undefined. */
-function netmaskPrefix(mask: string): number | undefined {
-  const value = ipv4Value(mask);
-  const ones = value.toString(2).padStart(32, '0');
-  return /^1*0*$/.test(ones) ? ones.indexOf('0') === -1 ? 32 : ones.indexOf('0') : undefined;
+  return ipFamily(host) !== 0;
 }

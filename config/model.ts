@@ -8,6 +8,15 @@ export interface SourceRef {
   readonly line: number;
 }
 
+/**
+ * An IP network (`<address>[/mask]`), parsed once at load by core/net/network.ts. `bytes` holds 4 (IPv4) or 16
+ * (IPv6) bytes with the bits past `prefix` cleared; a Uint8Array survives the structured clone to every thread.
+ */
+export interface IpNetwork {
+  readonly bytes: Uint8Array;
+  readonly prefix: number;
+}
+
 export type ProxyMode = 'tcp' | 'http';
 
 /** All durations are milliseconds; `undefined` means "not set" (HAProxy: infinite / default applies). */
@@ -232,10 +241,10 @@ export interface ProxyOptions {
   httpServerClose: boolean;
   httpKeepAlive: boolean;
   httpClose: boolean;
-  /** `option forwardfor [except NET] [header NAME] [if-none]` (HTTP issue). */
-  forwardfor?: { readonly except?: string; readonly header: string; readonly ifNone: boolean };
+  /** `option forwardfor [except NET] [header NAME] [if-none]`; the network parsed at load (core/net/network.ts). */
+  forwardfor?: { readonly except?: IpNetwork; readonly header: string; readonly ifNone: boolean };
   /** `option originalto [except NET] [header NAME]` (default header X-Original-To). */
-  originalto?: { readonly except?: string; readonly header: string };
+  originalto?: { readonly except?: IpNetwork; readonly header: string };
   /** `option persist`: keep a cookie-persisted client on its server even when that server is down. */
   persist?: boolean;
 }

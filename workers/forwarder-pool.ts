@@ -5,7 +5,7 @@
 // unclaimed), giving back its admission. Main thread only.
 
 import { Piscina } from 'piscina';
-import { discardFd } from '../core/forward/fd-handoff.js';
+import { discardFd } from '../core/accept/fd-handoff.js';
 import type { Logger } from '../core/log.js';
 import type { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { HandoffTickets } from '../core/shared/handoff-tickets.js';

@@ -4,7 +4,7 @@
 // thread polling a socket that is not listening would spin on accept() errors); on resume the sockets listen again
 // BEFORE the threads accept. Main thread only.
 
-import type { MasterSockets } from '../core/forward/master-sockets.js';
+import type { MasterSockets } from '../core/accept/master-sockets.js';
 import type { Logger } from '../core/log.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { ControlMessage } from './messages.js';

@@ -4,7 +4,7 @@
 import type { Config } from '../config/model.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
-import type { ListenerPlan } from '../core/forward/master-sockets.js';
+import type { ListenerPlan } from '../core/accept/master-sockets.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
 

@@ -3,7 +3,7 @@
 // derive maxconn, or refuse with HAProxy's alert). Main thread only; logs its warnings and alerts itself.
 
 import type { Config } from '../config/model.js';
-import { addonRequired, listenTargets } from '../core/forward/listeners.js';
+import { addonRequired, listenTargets } from '../core/accept/listeners.js';
 import { checkFdLimit, withGlobalMaxconn } from '../core/fd-limit.js';
 import type { Logger } from '../core/log.js';
 import { loadNativeAddon, type NativeAddon } from '../core/native-addon.js';

@@ -2,7 +2,8 @@
 // in ProxyOptions, the health-check type options, and every other 2.6 option as known-but-not-implemented.
 // Main thread, config parsing.
 
-import { normaliseNetwork } from '../address.js';
+import { parseNetwork } from '../../core/net/network.js';
+import type { IpNetwork } from '../model.js';
 import { DEFAULT_FORWARDFOR_HEADER, DEFAULT_ORIGINALTO_HEADER } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { hasBackendCap, hasFrontendCap, type ProxyLineContext } from '../sections/proxy-draft.js';
@@ -156,10 +157,11 @@ function parseCheckOption(ctx: ProxyLineContext, name: string, rest: readonly st
 
 /**
  * `option forwardfor [except <network>] [header <name>] [if-none]` and `option originalto [except <network>]
- * [header <name>]` (§4.2): the parts come in any order; `except` is stored as a normalised CIDR.
+ * [header <name>]` (§4.2): the parts come in any order; `except` is parsed here, once
+ * (core/net/network.ts), and the model carries the network.
  */
 function parseHeaderOption(ctx: ProxyLineContext, name: 'forwardfor' | 'originalto', rest: readonly string[]): void {
-  let except: string | undefined;
+  let except: IpNetwork | undefined;
   let header = name === 'forwardfor' ? DEFAULT_FORWARDFOR_HEADER : DEFAULT_ORIGINALTO_HEADER;
   let ifNone = false;
   for (let i = 0; i < rest.length; i++) {
@@ -168,7 +170,7 @@ function parseHeaderOption(ctx: ProxyLineContext, name: 'forwardfor' | 'original
     if (word === 'if-none' && name === 'forwardfor') {
       ifNone = true;
     } else if (word === 'except') {
-      const network = normaliseNetwork(value);
+      const network = parseNetwork(value);
       if (network === undefined) {
         ctx.diag.badValue(`'option ${name} except' expects <address>[/mask] as argument.`, ctx.at, { found: value });
         return;

@@ -3,89 +3,38 @@
 // its extractor (source.ts, uri.ts, url-param.ts, hdr.ts). No hashing policy and no argument parsing here.
 // Pure functions; forwarder threads call them per connection (source) or per request (L7).
 
-import { isIP } from 'node:net';
+import { readAddress, readIPv4 } from '../net/ip-address.js';
 
-/**
- * The 4 (IPv4) or 16 (IPv6) bytes of a numeric address as Node prints it ('127.0.0.1', '::1', '::ffff:10.0.0.1',
- * 'fe80::1%eth0'). Returns undefined for anything else (e.g. a UNIX socket path). Allocates; never throws.
- */
-export function addressBytes(address: string): Uint8Array | undefined {
-  const zone = address.indexOf('%');
-  const text = zone >= 0 ? address.slice(0, zone) : address;
-  const family = isIP(text);
-  if (family === 4) return ipv4Bytes(text);
-  if (family === 6) return ipv6Bytes(text);
-  return undefined;
-}
-
-function ipv4Bytes(text: string): Uint8Array {
-  // isIP() already checked the form: four decimal octets 0..255.
-  return Uint8Array.from(text.split('.'), Number);
-}
-
-function ipv6Bytes(text: string): Uint8Array | undefined {
-  const out = new Uint8Array(16);
-  const halves = text.split('::');
-  const head = halves[0] === '' || halves[0] === undefined ? [] : halves[0].split(':');
-  const tail = halves.length > 1 && halves[1] !== '' && halves[1] !== undefined ? halves[1].split(':') : [];
-  // A trailing dotted quad ('::ffff:1.2.3.4') stands for the last two 16-bit groups.
-  const groups = (parts: string[]): number[] =>
-    parts.flatMap((p) => {
-      if (!p.includes('.')) return [parseInt(p, 16)];
-      const [a = 0, b = 0, c = 0, d = 0] = ipv4Bytes(p);
-      return [(a << 8) | b, (c << 8) | d];
-    });
-  const first = groups(head);
-  const last = groups(tail);
-  const all = halves.length > 1 ? [...first, ...new Array<number>(8 - first.length - last.length).fill(0), ...last] : first;
-  if (all.length !== 8) return undefined;
-  all.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
-}
+/** Per-thread scratch for an IPv6 source address (module instances are per thread; nothing re-enters it). */
+const scratch = new Uint8Array(16);
 
 /**
  * The `balance source` hash: the address bytes read as big-endian 32-bit words, XORed together (HAProxy 2.6
  * get_server_sh; the hash-type *function* is not applied to source, only `avalanche` is, by the caller).
- * 127.0.0.1 → 0x7f000001; ::1 → 1. Undefined when `address` is not a numeric IP. Never throws.
+ * 127.0.0.1 → 0x7f000001; ::1 → 1. The text is read by core/net/ip-address.ts (a `%zone` is ignored). Undefined
+ * when `address` is not a numeric IP. Allocates nothing; never throws.
  */
 export function sourceAddressHash(address: string | Uint8Array): number | undefined {
+  let bytes: Uint8Array;
+  let length: number;
   if (typeof address === 'string') {
-    // IPv4 is the common case: parse it in place, with no allocation, on every accepted connection.
-    const v4 = ipv4Word(address);
-    if (v4 !== undefined) return v4;
+    // IPv4 is the common case: one scan, no bytes.
+    const v4 = readIPv4(address);
+    if (v4 >= 0) return v4;
+    const family = readAddress(address, scratch);
+    if (family === 0) return undefined;
+    bytes = scratch;
+    length = family === 4 ? 4 : 16;
+  } else {
+    bytes = address;
+    length = address.length;
   }
-  const bytes = typeof address === 'string' ? addressBytes(address) : address;
-  if (bytes === undefined || (bytes.length !== 4 && bytes.length !== 16)) return undefined;
+  if (length !== 4 && length !== 16) return undefined;
   let h = 0;
-  for (let i = 0; i < bytes.length; i += 4) {
+  for (let i = 0; i < length; i += 4) {
     h ^= ((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0);
   }
   return h >>> 0;
-}
-
-// A dotted quad as one big-endian 32-bit word, or undefined when `text` is anything else.
-function ipv4Word(text: string): number | undefined {
-  let word = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39 && digits < 3) {
-      octet = octet * 10 + (c - 0x30);
-      digits++;
-    } else if (c === 0x2e && digits > 0 && dots < 3 && octet <= 255) {
-      word = (word << 8) | octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else return undefined;
-  }
-  if (dots !== 3 || digits === 0 || octet > 255) return undefined;
-  return ((word << 8) | octet) >>> 0;
 }
 
 /** `balance uri` options (HAProxy: len, depth, whole, path-only), as uri.ts parses them. */

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { adoptSocket } from './fd-handoff.js';
+import { adoptSocket } from '../accept/fd-handoff.js';
 import type { IdleServerPool } from './l7-idle-pool.js';
 
 /** One forwarder thread's environment, read by its L4 and L7 sessions; nothing in it is shared across threads. */

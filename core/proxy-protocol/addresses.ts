@@ -4,7 +4,7 @@
 // announced as `TCP6 ::ffff:a.b.c.d`, because the kernel hands HAProxy an AF_INET6 address; TCP4 needs AF_INET on both.
 
 import type net from 'node:net';
-import { ipv4MappedBytes, parseIPv4, parseIPv6, unmapIPv4 } from './ip-address.js';
+import { ipv4MappedBytes, parseIPv4, parseIPv6, unmapIPv4 } from '../net/ip-address.js';
 
 export interface ProxyAddresses {
   readonly family: 'TCP4' | 'TCP6';

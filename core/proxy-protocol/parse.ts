@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import { OrcaError } from '../errors.js';
 import type { ProxyAddresses } from './addresses.js';
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './ip-address.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../net/ip-address.js';
 import { PROXY_V1_MAX_LENGTH } from './v1.js';
 import { crc32c, PP2_ADDRESS_LENGTH, PP2_TYPE_CRC32C, PROXY_V2_HEADER_LENGTH, PROXY_V2_SIGNATURE } from './v2.js';
 

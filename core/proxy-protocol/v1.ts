@@ -3,7 +3,7 @@
 // Pure; runs on forwarder threads (traffic) and the health-check thread (checks with send-proxy).
 
 import { addressBytes, type ProxyAddresses } from './addresses.js';
-import { formatIPv4, formatIPv6 } from './ip-address.js';
+import { formatIPv4, formatIPv6 } from '../net/ip-address.js';
 
 /** The longest v1 line the spec allows, CRLF included (`PROXY TCP6` + two full IPv6 + two 5-digit ports). */
 export const PROXY_V1_MAX_LENGTH = 107;

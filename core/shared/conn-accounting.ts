@@ -1,6 +1,6 @@
 // Live-connection and server-slot bookkeeping in the shared buffer. A client connection is counted in two steps:
-// whoever admits it (the acceptor, or a reuseport forwarder) takes its global + frontend slot atomically against
-// maxconn BEFORE any handoff, so a burst cannot overshoot; the forwarder that adopts it adds it to its own thread's
+// the thread that admits it (core/accept/admission.ts, which owns the count from then on: the acceptor, or a
+// reuseport forwarder) takes its global + frontend slot atomically against maxconn BEFORE any handoff, so a burst cannot overshoot; the forwarder that adopts it adds it to its own thread's
 // shadow counters (layout.ts). Every server slot taken/released (HAProxy's `served`: a TCP connection, or one HTTP
 // transaction) updates the server and backend counters and the thread's shadows too, so that the main thread can
 // give back exactly what a crashed thread held, queue places included. Every client release bumps the admission

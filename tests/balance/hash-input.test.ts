@@ -1,10 +1,10 @@
-// Key extraction for the hashing algorithms: address bytes and the source XOR-fold (HAProxy get_server_sh), and
-// the uri / url_param / hdr inputs (get_server_uh/ph/hh), including their arguments.
+// Key extraction for the hashing algorithms: the source XOR-fold (HAProxy get_server_sh; reading the address is
+// core/net's, tests/net/ip-address.test.ts), and the uri / url_param / hdr inputs (get_server_uh/ph/hh), including
+// their arguments.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  addressBytes,
   headerHashInput,
   sourceAddressHash,
   uriHashInput,
@@ -15,23 +15,6 @@ import { requestKeyExtractor } from '../../core/balance/registry.js';
 import { uriAlgorithm } from '../../core/balance/uri.js';
 import type { RequestHead } from '../../core/http1/parser.js';
 import { balanceConfig } from '../support/backend-view.js';
-
-test('addressBytes gives the 4 or 16 network-order bytes of IPv4 and IPv6 texts', () => {
-  assert.deepEqual([...(addressBytes('127.0.0.1') ?? [])], [127, 0, 0, 1]);
-  assert.deepEqual([...(addressBytes('::1') ?? [])], [...new Array<number>(15).fill(0), 1]);
-  assert.deepEqual(
-    [...(addressBytes('2001:db8::ff00:42:8329') ?? [])],
-    [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0xff, 0x00, 0x00, 0x42, 0x83, 0x29],
-  );
-  assert.deepEqual(
-    [...(addressBytes('::ffff:10.1.2.3') ?? [])],
-    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3],
-  );
-  assert.deepEqual([...(addressBytes('fe80::1%eth0') ?? [])], [0xfe, 0x80, ...new Array<number>(13).fill(0), 1]);
-  assert.deepEqual([...(addressBytes('::') ?? [])], new Array<number>(16).fill(0));
-  assert.equal(addressBytes('/run/orcalb.sock'), undefined);
-  assert.equal(addressBytes('256.0.0.1'), undefined);
-});
 
 test('the source hash XORs the address as big-endian 32-bit words', () => {
   assert.equal(sourceAddressHash('127.0.0.1'), 0x7f000001);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { BalanceArgs } from '../../config/model.js';
+import { parseNetwork } from '../../core/net/network.js';
 import { TIMEOUTS, backendNamed, frontendNamed, load, validConfig } from '../support/config-load.js';
 
 describe('backend, server and balance', () => {
@@ -166,7 +167,7 @@ describe('backend, server and balance', () => {
     const c = validConfig(
       await load(`backend b\n  mode http\n  option forwardfor except 127.0.0.0/8 header X-Real-IP if-none\n${TIMEOUTS}`),
     );
-    assert.deepEqual(backendNamed(c, 'b').options.forwardfor, { except: '127.0.0.0/8', header: 'X-Real-IP', ifNone: true });
+    assert.deepEqual(backendNamed(c, 'b').options.forwardfor, { except: parseNetwork('127.0.0.0/8'), header: 'X-Real-IP', ifNone: true });
     const d = validConfig(await load(`backend b\n  mode http\n  option forwardfor\n${TIMEOUTS}`));
     assert.deepEqual(backendNamed(d, 'b').options.forwardfor, { header: 'X-Forwarded-For', ifNone: false });
   });

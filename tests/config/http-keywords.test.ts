@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { parseNetwork } from '../../core/net/network.js';
 import { TIMEOUTS, backendNamed, frontendNamed, load, oneWarning, rendered, tempConfigDir, validConfig } from '../support/config-load.js';
 
 const HTTP = `defaults\n  mode http\n${TIMEOUTS}`;
@@ -316,10 +317,10 @@ describe('forwardfor, originalto, persist, connection modes and HTTP timeouts', 
     );
     const f = frontendNamed(c, 'f').options;
     assert.deepEqual(f.forwardfor, { header: 'X-Forwarded-For', ifNone: false });
-    assert.deepEqual(f.originalto, { except: '10.0.0.0/8', header: 'X-Dst' });
+    assert.deepEqual(f.originalto, { except: parseNetwork('10.0.0.0/8'), header: 'X-Dst' });
     assert.deepEqual([f.httpClose, f.httpKeepAlive, f.httpServerClose], [true, false, false]);
     const b = backendNamed(c, 'b');
-    assert.deepEqual(b.options.forwardfor, { except: '2001:db8::/32', header: 'X-Real', ifNone: true });
+    assert.deepEqual(b.options.forwardfor, { except: parseNetwork('2001:db8::/32'), header: 'X-Real', ifNone: true });
     assert.deepEqual(b.options.originalto, { header: 'X-Original-To' });
     assert.deepEqual([b.options.persist, b.options.httpServerClose, b.options.httpKeepAlive], [true, true, false]);
     assert.equal(backendNamed(c, 'c').options.persist, false);

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkReport } from '../../config/check-report.js';
 import { loadConfig } from '../../config/load-config.js';
+import { parseNetwork } from '../../core/net/network.js';
 import { backendNamed, frontendNamed, load, rendered, tempConfigDir, validConfig } from '../support/config-load.js';
 import { SEED_DIR } from '../support/seed-config.js';
 
@@ -103,7 +104,7 @@ describe('haproxy-http.cfg', () => {
     const be = backendNamed(c, 'ddb_backend');
     assert.equal(be.servers.length, 4);
     assert.equal(be.mode, 'http');
-    assert.deepEqual(be.options.forwardfor, { except: '127.0.0.0/8', header: 'X-Forwarded-For', ifNone: false });
+    assert.deepEqual(be.options.forwardfor, { except: parseNetwork('127.0.0.0/8'), header: 'X-Forwarded-For', ifNone: false });
     // Only the logging and stats warnings remain: mode http, http-server-close and forwardfor are implemented.
     const warnings = rendered(r).warnings;
     assert.equal(warnings.length, 8, warnings.join('\n'));

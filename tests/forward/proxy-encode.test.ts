@@ -5,7 +5,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { clientAddresses, outgoingAddresses, type ProxyAddresses } from '../../core/proxy-protocol/addresses.js';
-import { formatIPv6, parseIPv6 } from '../../core/proxy-protocol/ip-address.js';
+import { formatIPv6, parseIPv6 } from '../../core/net/ip-address.js';
 import { parseProxyHeader } from '../../core/proxy-protocol/parse.js';
 import { encodeProxyV1 } from '../../core/proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../../core/proxy-protocol/v2.js';

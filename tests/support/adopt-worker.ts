@@ -1,9 +1,9 @@
-// Test worker for tests/workers/fd-handoff.test.ts: plays a forwarder thread that adopts handed-off fds.
+// Test worker for tests/accept/fd-handoff.test.ts: plays a forwarder thread that adopts handed-off fds.
 // Each adopted connection is read to the client's FIN, then answered with one header line
 // `<threadId> <remoteAddress> <remotePort>` followed by the bytes received, and closed.
 
 import { parentPort, threadId } from 'node:worker_threads';
-import { adoptSocket } from '../../core/forward/fd-handoff.js';
+import { adoptSocket } from '../../core/accept/fd-handoff.js';
 
 /** Messages this worker accepts: an fd to adopt. */
 export interface AdoptRequest {

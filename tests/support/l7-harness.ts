@@ -19,7 +19,7 @@ import { buildBackends } from '../../core/forward/backend-runtime.js';
 import { runL4Session } from '../../core/forward/l4-session.js';
 import { IdleServerPool } from '../../core/forward/l7-idle-pool.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
-import { detachSocket } from '../../core/forward/fd-handoff.js';
+import { detachSocket } from '../../core/accept/fd-handoff.js';
 import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
 import { SocketIo } from '../../core/io/socket-io.js';
 import { loadNativeAddon } from '../../core/native-addon.js';

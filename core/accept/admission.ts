@@ -1,10 +1,18 @@
 // Global and frontend `maxconn` at the door (§3.2, §4.2 maxconn), for one accepting thread (the acceptor, or each
-// forwarder with `--accept reuseport`). A connection is counted when it is admitted, before any handoff, so a burst
-// cannot overshoot (ConnAccounting.admitClient is atomic across threads). When a limit is reached the listeners it
-// covers pause (listener-set.ts), so the excess waits in the kernel's accept queue as it does with HAProxy, costing
-// orcalb nothing; they resume as soon as capacity frees anywhere (Atomics.waitAsync on the admission epoch).
-// A connection accepted just as a limit filled (another thread took the last slot) is held, unread, until it fits:
-// at most one per listener and thread, since that listener pauses at once.
+// forwarder with `--accept reuseport`). core/accept/ is where a connection enters orcalb: listeners.ts says what is
+// listened on, master-sockets.ts (main) keeps the sockets, listener-set.ts accepts and pauses, this file admits, and
+// fd-handoff.ts carries the admitted connection to a forwarder.
+// Ownership of the connection count: Admission takes the global + frontend slot (ConnAccounting.admitClient, atomic
+// across threads) the moment it admits, before any handoff, so a burst cannot overshoot. From then on the count
+// belongs to the connection: the session serving it gives it back when the client closes (clientClosed); one that
+// is never served gives it back exactly once (unadmitClient): here when no handoff ticket is free, in the acceptor
+// when the dup fails, and otherwise by whoever wins its handoff ticket and cannot serve it (a forwarder whose adopt
+// fails, main's forwarder pool when no forwarder took it); main reclaims what a dead forwarder held. Nothing else
+// adds to or takes from the count.
+// When a limit is reached the listeners it covers pause (listener-set.ts), so the excess waits in the kernel's accept
+// queue as it does with HAProxy, costing orcalb nothing; they resume as soon as capacity frees anywhere
+// (Atomics.waitAsync on the admission epoch). A connection accepted just as a limit filled (another thread took the
+// last slot) is held, unread, until it fits: at most one per listener and thread, since that listener pauses at once.
 
 import type net from 'node:net';
 import type { Config } from '../../config/model.js';

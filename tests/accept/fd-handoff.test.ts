@@ -1,4 +1,4 @@
-// The acceptor → forwarder connection handoff (core/forward/fd-handoff.ts + native/fd-dup.c) over real
+// The acceptor → forwarder connection handoff (core/accept/fd-handoff.ts + native/fd-dup.c) over real
 // sockets: a pauseOnConnect server on the main thread detaches each connection and two worker threads adopt them.
 // Needs the addon built by `npm install`; the tests fail (not skip) without it.
 
@@ -9,7 +9,8 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { OrcaError } from '../../core/errors.js';
-import { adoptSocket, detachSocket, discardFd, loadFdDup, socketFd, type FdDup } from '../../core/forward/fd-handoff.js';
+import { adoptSocket, detachSocket, discardFd, socketFd, type FdDup } from '../../core/accept/fd-handoff.js';
+import { loadNativeAddon } from '../../core/native-addon.js';
 
 const CONNECTIONS = 200;
 const CONCURRENCY = 20;
@@ -20,7 +21,7 @@ function fdCount(): number {
 }
 
 function requireDup(): FdDup {
-  const dup = loadFdDup();
+  const dup = loadNativeAddon()?.dup;
   assert.ok(dup, 'build/Release/fd_dup.node is missing: run `npm install` (it builds the addon)');
   return dup;
 }
@@ -74,9 +75,9 @@ function payloadFor(i: number): Buffer {
   return buf;
 }
 
-test('loadFdDup loads the built addon and returns undefined for a path with no addon', () => {
+test('the addon loader finds the built addon and returns undefined for a path with no addon', () => {
   assert.equal(typeof requireDup(), 'function');
-  assert.equal(loadFdDup('./no-such-addon.node'), undefined);
+  assert.equal(loadNativeAddon('./no-such-addon.node'), undefined);
 });
 
 test('the addon returns a new close-on-exec fd and throws the errno text for a closed fd', (t) => {

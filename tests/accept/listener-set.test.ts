@@ -1,4 +1,4 @@
-// ListenerSet (core/forward/listener-set.ts) on a real listening socket the test holds as the main thread would: a
+// ListenerSet (core/accept/listener-set.ts) on a real listening socket the test holds as the main thread would: a
 // paused listener accepts nothing while the kernel keeps queueing, resuming accepts the queued client, and a
 // pause/resume flurry (maxconn at the limit, SIGTTOU/SIGTTIN) never leaves a second, untracked server accepting.
 // Needs the addon (npm install builds it); fails, not skips, without it. Test-runner thread.
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { closeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { ListenerSet } from '../../core/forward/listener-set.js';
-import type { ListenTarget } from '../../core/forward/listeners.js';
+import { ListenerSet } from '../../core/accept/listener-set.js';
+import type { ListenTarget } from '../../core/accept/listeners.js';
 import { loadNativeAddon, type NativeAddon } from '../../core/native-addon.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 

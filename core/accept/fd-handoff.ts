@@ -1,22 +1,18 @@
 // Moves an accepted TCP connection from the acceptor thread to a forwarder thread: Node cannot transfer a
 // net.Socket between worker_threads, so the acceptor dup()s the kernel fd (native/fd-dup.c), closes its own copy,
-// and posts the fd number; the forwarder wraps it in a new net.Socket. Acceptor and forwarder threads.
+// and posts the fd number; the forwarder wraps it in a new net.Socket. Who owns the fd while it travels is decided
+// by its handoff ticket (core/shared/handoff-tickets.ts); the admission it carries is admission.ts's. Acceptor and
+// forwarder threads (main only closes fds nobody adopted).
 
 import { closeSync } from 'node:fs';
 import net from 'node:net';
 import { OrcaError } from '../errors.js';
-import { loadNativeAddon } from '../native-addon.js';
-
-/** The addon's dup: a new fd for the same open socket, with FD_CLOEXEC set. Throws on errno (code ERR_FD_DUP). */
-export type FdDup = (fd: number) => number;
 
 /**
- * The addon's dup (core/native-addon.ts loads it), or undefined when the addon is not built (the caller then falls
- * back to `--accept reuseport`). Never throws. Any thread.
+ * The addon's dup (core/native-addon.ts, the one loader): a new fd for the same open socket, with FD_CLOEXEC set.
+ * Throws on errno (code ERR_FD_DUP).
  */
-export function loadFdDup(addonPath?: string): FdDup | undefined {
-  return loadNativeAddon(addonPath)?.dup;
-}
+export type FdDup = (fd: number) => number;
 
 /** The part of libuv's stream handle we read: `fd` is uv_fileno(), -1 on platforms or states without one. */
 interface HandleWithFd {
