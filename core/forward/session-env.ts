@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import type { FrontendConfig } from '../../config/model.js';
 import type { DeadlineSweep } from '../io/deadline-sweep.js';
-import type { SocketIo } from '../io/socket-io.js';
+import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { Logger } from '../log.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
@@ -55,13 +55,16 @@ export interface SessionEnv {
 export type ClientConn = number | net.Socket;
 
 /**
- * Adopts a client connection as this thread's socket and registers it in env.liveClients until it closes.
+ * Adopts a client connection as this thread's socket and registers it in env.liveClients until it closes. With a
+ * `sink` its reads go through the thread's SocketIo (shared read buffer): env.io.adopt for an fd, env.io.attach for a
+ * socket Node built. Without one (engines not yet on SocketIo) it is a plain paused net.Socket.
  * Throws if an fd is not an open socket (the caller closes the fd and releases the admission).
  */
-export function adoptClient(env: SessionEnv, conn: ClientConn): net.Socket {
-  const client = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
+export function adoptClient(env: SessionEnv, conn: ClientConn, sink?: ReadSink): net.Socket {
+  let client: net.Socket;
+  if (sink === undefined) client = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
+  else client = typeof conn === 'number' ? env.io.adopt(conn, sink) : env.io.attach(conn, sink);
   env.liveClients.add(client);
   client.once('close', () => env.liveClients.delete(client));
   return client;
 }
-
