@@ -63,6 +63,8 @@ function pickFree(
   tried: ReadonlySet<number>,
   free: (s: ServerView) => boolean,
 ): ServerView | undefined {
+  // The common case (no key, nothing failed, newcomers' rule) allocates nothing: a constant argument.
+  if (req.key === undefined && tried.size === 0 && free === takesNewcomers) return rt.balancer.pick(PICK_NEWCOMER);
   const key = req.key === undefined ? {} : { key: req.key };
   const pick = rt.balancer.pick(
     tried.size === 0 ? { ...key, skip: (s) => !free(s) } : { ...key, skip: (s) => tried.has(s.index) || !free(s) },
@@ -71,6 +73,8 @@ function pickFree(
   // Every other usable server is full or failed: the avoided one is better than waiting (HAProxy's "srvtoavoid").
   return rt.balancer.pick({ ...key, skip: (s) => !free(s) });
 }
+
+const PICK_NEWCOMER = { skip: (s: ServerView): boolean => !takesNewcomers(s) };
 
 /** `timeout queue`, or `timeout connect` when unset (§4.2), or no limit when neither is set (as HAProxy). */
 function queueDeadline(cfg: BackendConfig): number {

@@ -10,7 +10,7 @@ import { withoutFramingFields, type RequestHead, type ResponseHead } from '../ht
 import { applyResponseCookie } from './cookie-persistence.js';
 import { forwardedFor, originalTo } from './forwardfor.js';
 import { applyHeaderRules, type RuleContext } from './header-rules.js';
-import { cleanConnection, connFlags, requestConnValue, responseConnValue, withConnection } from './l7-connection-mode.js';
+import { cleanConnection, requestConnValue, responseConnValue, withConnection } from './l7-connection-mode.js';
 
 /** `name: value\r\n` for every field, names in lower case, then the empty line. */
 function fieldsText(headers: readonly HeaderField[]): string {
@@ -45,7 +45,8 @@ export interface RewriteContext {
 
 /**
  * The request's fields as they go to the server: Connection cleaned, frontend then backend http-request rules,
- * forwardfor/originalto, the Connection value for `serverClose` (none at all for a request that ends its connection,
+ * forwardfor/originalto, the Connection value for `serverClose` (kept as it is when the request's Connection names
+ * `upgrade`: h1_update_req_conn_value returns early on H1_MF_CONN_UPG; none at all for a request that ends its connection,
  * Transfer-Encoding with Content-Length, towards a keep-alive server: measured on haproxy 2.6.12). Pure but for the
  * context's lazy address reads.
  */
@@ -55,6 +56,7 @@ export function requestFields(
   be: BackendConfig,
   ctx: RewriteContext,
   serverClose: boolean,
+  upgrade: boolean,
 ): HeaderField[] {
   let headers = cleanConnection(req.headers);
   if (hasRules(fe.http?.request)) headers = applyHeaderRules(fe.http?.request, headers, ctx.ruleContext());
@@ -68,7 +70,7 @@ export function requestFields(
     if (xot !== undefined) headers.push(xot);
   }
   const value = req.mustClose === true && !serverClose ? undefined : requestConnValue(serverClose, req.version);
-  return withConnection(headers, value, connFlags(req.headers).upgrade);
+  return withConnection(headers, value, upgrade);
 }
 
 /** What responseFields needs beyond the response: the request, the server that answered, the client's mode. */

@@ -174,6 +174,8 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   private lastDownload = 0;
   private clientClose = false;
   private serverClose = false;
+  /** The request's Connection names `upgrade`. */
+  private reqUpgrade = false;
   private replayable = false;
   private attemptsLeft = 0;
   private persist: PersistenceDecision | undefined = undefined;
@@ -286,8 +288,8 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     if (used > 0) {
       this.cin.copy(this.cin, 0, used, this.cinLen);
       this.cinLen -= used;
-      // Nothing waits: let the buffer go (an idle connection keeps no memory).
-      if (this.cinLen === 0 && this.cin.length > 4096) this.cin = EMPTY;
+      // Nothing waits: let the buffer go (an idle connection keeps no memory; keeping is the rare case).
+      if (this.cinLen === 0) this.cin = EMPTY;
     }
     if ((this.clientPause & PAUSE_FULL) !== 0 && this.cinLen < HOLD_LIMIT) this.resumeClient(PAUSE_FULL);
   }
@@ -416,7 +418,9 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     // Transfer-Encoding with Content-Length (a smuggling shape): the parser already let chunked win and dropped
     // Content-Length; RFC 9112 §6.1 and HAProxy 2.6.12 then close the client connection after the response, so no
     // byte after that body is ever read as another request (also under http-server-close).
-    this.clientClose = clientWantsCloseForRequest(connFlags(req.headers), req.version) || req.mustClose === true;
+    const reqFlags = connFlags(req.headers);
+    this.reqUpgrade = reqFlags.upgrade;
+    this.clientClose = clientWantsCloseForRequest(reqFlags, req.version) || req.mustClose === true;
     const rt = this.rt;
     if (rt === undefined) return this.reply(503, this.clientClose);
     const be = rt.config;
@@ -428,7 +432,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
       this.req = req;
     }
     this.serverClose = serverWantsCloseForRequest(this.feMode, this.beMode);
-    this.reqText = requestHeadText(req, requestFields(req, this.fe, be, this, this.serverClose));
+    this.reqText = requestHeadText(req, requestFields(req, this.fe, be, this, this.serverClose, this.reqUpgrade));
     this.replayable = framing.kind === 'none' && IDEMPOTENT.has(req.method);
     this.attemptsLeft = be.retries;
     this.acquireServer();
@@ -621,6 +625,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
           this.sin.copy(this.sin, 0, used, this.sinLen);
           this.sinLen -= used;
         }
+        if (this.sinLen === 0) this.sin = EMPTY;
       }
       return !this.serverPaused;
     } catch (e) {
@@ -691,7 +696,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     const resFlags = connFlags(res.headers);
     // A protocol switch, or a CONNECT the server accepted: from here on, bytes both ways (HAProxy's tunnel mode).
     const connected = req.method === 'CONNECT' && res.status >= 200 && res.status < 300;
-    if (res.status === 101 && !upgradeAgreed(req, connFlags(req.headers).upgrade, res, resFlags.upgrade)) {
+    if (res.status === 101 && !upgradeAgreed(req, this.reqUpgrade, res, resFlags.upgrade)) {
       // A switch nobody asked for would turn this client connection into a raw pipe past all HTTP checks.
       this.releaseServer();
       this.reply(502, this.clientClose);
