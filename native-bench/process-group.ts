@@ -4,7 +4,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { childrenOf } from './process-figures.js';
+import { childrenOf } from './process-tree.js';
 
 export interface SpawnOptions {
   /** Shown in errors and in the leftover check. */
