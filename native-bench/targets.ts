@@ -34,37 +34,70 @@ export interface Target {
 
 const ratio = (scenario: string, c: string, metric: string, label?: string): TargetPart =>
   ({ scenario, case: c, metric, take: 'ratio', ...(label === undefined ? {} : { label }) });
+const value = (scenario: string, c: string | RegExp, metric: string, extra: Partial<TargetPart> = {}): TargetPart =>
+  ({ scenario, case: c, metric, take: 'value', ...extra });
+const atLeast = (v: number): Target['goal'] => ({ atLeast: v });
+const atMost = (v: number): Target['goal'] => ({ atMost: v });
+const REQ = CPU_PER.request.name;
+const TWO_THREADS = 'forwarders-one-cpu';
 
 /** The issue's table, in its order. CPU figures are efficiencies: HAProxy's CPU per unit ÷ orcalb's. */
 export const TARGETS: readonly Target[] = [
-  { path: 'L4 small keep-alive', today: '0.61–0.71', target: '≥ 0.90', goal: { atLeast: 0.9 }, unit: '',
-    parts: [ratio('l4-keepalive', 'c=64', CPU_PER.request.name)] },
-  { path: 'L4 1 MiB bulk', today: '0.65–0.84', target: '≥ 1.00', goal: { atLeast: 1 }, unit: '',
-    parts: [ratio('l4-bulk', 'c=8', CPU_PER.mib.name)] },
-  { path: 'L7 small keep-alive (64 and 512 conns)', today: '0.30–0.37', target: '≥ 0.85', goal: { atLeast: 0.85 }, unit: '',
-    parts: [ratio('l7-keepalive', 'c=64', CPU_PER.request.name, '64'), ratio('l7-keepalive', 'c=512', CPU_PER.request.name, '512')] },
-  { path: 'L7 1 MiB bulk', today: '0.63–0.69', target: '≥ 1.00', goal: { atLeast: 1 }, unit: '',
-    parts: [ratio('l7-bulk', 'c=8', CPU_PER.mib.name)] },
-  { path: 'new connections (L4 and L7 `Connection: close`)', today: '0.25–0.34', target: '≥ 0.65', goal: { atLeast: 0.65 }, unit: '',
-    parts: [ratio('l4-conn-rate', 'c=64', CPU_PER.connection.name, 'L4'), ratio('l7-close', 'c=64', CPU_PER.request.name, 'L7')] },
-  { path: 'DolphinDB binary API calls, TCP mode (send-proxy)', today: 'not measured', target: '≥ 0.90', goal: { atLeast: 0.9 }, unit: '',
-    parts: [ratio('ddb-round-trips', 'sessions=64', CPU_PER.call.name)] },
-  { path: 'p99 latency at 64 conns, ÷ HAProxy’s', today: '1.8–5×', target: '≤ 1.3×', goal: { atMost: 1.3 }, unit: '×',
+  {
+    path: 'L4 small keep-alive', today: '0.61–0.71', target: '≥ 0.90', goal: atLeast(0.9), unit: '',
+    parts: [ratio('l4-keepalive', 'c=64', REQ)],
+  },
+  {
+    path: 'L4 1 MiB bulk', today: '0.65–0.84', target: '≥ 1.00', goal: atLeast(1), unit: '',
+    parts: [ratio('l4-bulk', 'c=8', CPU_PER.mib.name)],
+  },
+  {
+    path: 'L7 small keep-alive (64 and 512 conns)', today: '0.30–0.37', target: '≥ 0.85', goal: atLeast(0.85), unit: '',
+    parts: [ratio('l7-keepalive', 'c=64', REQ, '64'), ratio('l7-keepalive', 'c=512', REQ, '512')],
+  },
+  {
+    path: 'L7 1 MiB bulk', today: '0.63–0.69', target: '≥ 1.00', goal: atLeast(1), unit: '',
+    parts: [ratio('l7-bulk', 'c=8', CPU_PER.mib.name)],
+  },
+  {
+    path: 'new connections (L4 and L7 `Connection: close`)', today: '0.25–0.34',
+    target: '≥ 0.65', goal: atLeast(0.65), unit: '',
+    parts: [ratio('l4-conn-rate', 'c=64', CPU_PER.connection.name, 'L4'), ratio('l7-close', 'c=64', REQ, 'L7')],
+  },
+  {
+    path: 'DolphinDB binary API calls, TCP mode (send-proxy)', today: 'not measured',
+    target: '≥ 0.90', goal: atLeast(0.9), unit: '',
+    parts: [ratio('ddb-round-trips', 'sessions=64', CPU_PER.call.name)],
+  },
+  {
+    path: 'p99 latency at 64 conns, ÷ HAProxy’s', today: '1.8–5×', target: '≤ 1.3×', goal: atMost(1.3), unit: '×',
     parts: [
       ratio('l7-keepalive', 'c=64', 'p99 latency', 'L7'), ratio('l4-keepalive', 'c=64', 'p99 latency', 'L4'),
       ratio('l7-close', 'c=64', 'p99 latency', 'L7 close'), ratio('l4-conn-rate', 'c=64', 'p99 latency', 'L4 new'),
-    ] },
-  { path: 'idle memory per proxied connection (4k and 9.8k idle)', today: '9.7–20.4 KiB', target: '≤ 6 KiB', goal: { atMost: 6 }, unit: ' KiB',
-    parts: [{ scenario: 'idle-memory', case: /^conns=/, metric: 'memory per connection', take: 'value' }] },
-  { path: 'idle RSS of the whole process', today: '103 MiB', target: '≤ 60 MiB', goal: { atMost: 60 }, unit: ' MiB',
-    parts: [{ scenario: 'idle-memory', case: /^conns=/, metric: 'RSS idle', take: 'value', firstOnly: true }] },
-  { path: 'RSS after 60 s of L7 keep-alive load, then 10 s idle', today: '256 MiB+', target: '≤ 2× idle RSS', goal: { atMost: 2 }, unit: '×',
-    parts: [{ scenario: 'rss-after-load', case: /^keep-alive c=64/, metric: RSS_LATER_OVER_IDLE, take: 'value' }] },
-  { path: 'CPU per request at 2 forwarders ÷ at 1 (both on the same CPU)', today: '0.42 "scaling"', target: '≤ 1.10', goal: { atMost: 1.1 }, unit: '×',
+    ],
+  },
+  {
+    path: 'idle memory per proxied connection (4k and 9.8k idle)', today: '9.7–20.4 KiB',
+    target: '≤ 6 KiB', goal: atMost(6), unit: ' KiB',
+    parts: [value('idle-memory', /^conns=/, 'memory per connection')],
+  },
+  {
+    path: 'idle RSS of the whole process', today: '103 MiB', target: '≤ 60 MiB', goal: atMost(60), unit: ' MiB',
+    parts: [value('idle-memory', /^conns=/, 'RSS idle', { firstOnly: true })],
+  },
+  {
+    path: 'RSS after 60 s of L7 keep-alive load, then 10 s idle', today: '256 MiB+',
+    target: '≤ 2× idle RSS', goal: atMost(2), unit: '×',
+    parts: [value('rss-after-load', /^keep-alive c=64/, RSS_LATER_OVER_IDLE)],
+  },
+  {
+    path: 'CPU per request at 2 forwarders ÷ at 1 (both on the same CPU)', today: '0.42 "scaling"',
+    target: '≤ 1.10', goal: atMost(1.1), unit: '×',
     parts: [
-      { scenario: 'forwarders-one-cpu', case: 'L7 keep-alive c=64, 2 threads ÷ 1', metric: twoOverOne(CPU_PER.request), take: 'value', label: 'L7' },
-      { scenario: 'forwarders-one-cpu', case: 'L4 new connections c=64, 2 threads ÷ 1', metric: twoOverOne(CPU_PER.connection), take: 'value', label: 'L4 new' },
-    ] },
+      value(TWO_THREADS, 'L7 keep-alive c=64, 2 threads ÷ 1', twoOverOne(CPU_PER.request), { label: 'L7' }),
+      value(TWO_THREADS, 'L4 new connections c=64, 2 threads ÷ 1', twoOverOne(CPU_PER.connection), { label: 'L4 new' }),
+    ],
+  },
 ];
 
 /** One measured figure of a target: its text, and whether its median meets the goal (undefined: none). */
