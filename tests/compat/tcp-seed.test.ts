@@ -1,5 +1,5 @@
-// The users' shared/seed/haproxy-tcp.cfg, addresses moved to 127.0.0.1, run under real HAProxy 2.6 and under
-// orcalb --threads 2 with the same assertions: roundrobin spread, PROXY v1 lines, fall/rise with retries+redispatch
+// The users' seed haproxy-tcp.cfg (tests/fixtures/seed/), addresses moved to 127.0.0.1, run under real HAProxy 2.6
+// and under orcalb --threads 2 with the same assertions: roundrobin spread, PROXY v1 lines, fall/rise with retries+redispatch
 // covering a dead server, and the DOWN/UP log texts compared between the two. Test-runner thread.
 
 import assert from 'node:assert/strict';
