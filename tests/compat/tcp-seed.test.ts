@@ -4,11 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { seedTcpConfig } from '../support/seed-config.js';
+import { delay } from '../support/wait.js';
 
 // The seed says `inter 5s rise 2 fall 3`; only inter is scaled down so the whole cycle takes about two seconds.
 const INTER_MS = 300;

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { idleLimit, PipeSide, pipeTimeouts } from '../../core/forward/timeouts.js';
-import { gone, readAll, startPipePair, within } from '../support/pipe-pair.js';
+import { gone, readAll, startPipePair } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

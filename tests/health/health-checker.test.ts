@@ -15,12 +15,12 @@ import {
   captureLogger,
   closedPort,
   healthConfig,
-  pollUntil,
   seededState,
   serverConfig,
   type BackendSpec,
   type CapturedLogger,
 } from '../support/check-target.js';
+import { delay, pollUntil } from '../support/wait.js';
 
 interface Rig {
   readonly config: Config;
@@ -260,6 +260,6 @@ test('stop() ends the checks: no further connection reaches the servers', async 
   await checker.stop();
   const seen = target.connections.length;
   // Absence can only be observed over a window: five check intervals.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await delay(100);
   assert.equal(target.connections.length, seen);
 });
