@@ -74,11 +74,27 @@ export async function pollFor(
   everyMs = 5,
 ): Promise<boolean> {
   const end = performance.now() + timeoutMs;
-  while (!(await predicate())) {
+  for (;;) {
+    const answer = predicate();
+    // An async predicate that never settles (a stats socket gone silent) must not outlive the limit either.
+    const held = typeof answer === 'boolean' ? answer : await settledBy(answer, end);
+    if (held) return true;
     if (performance.now() > end) return false;
     await delay(everyMs);
   }
-  return true;
+}
+
+/** `answer`'s value, or false once the clock passes `end` first. */
+async function settledBy(answer: Promise<boolean>, end: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, end - performance.now()));
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
