@@ -1,6 +1,7 @@
 // What the bench reads about a subject's processes in /proc: RSS (VmRSS) and open file descriptors of a process
-// tree (nginx: master + workers), the peak fd count sampled during a measurement, and RSS once it has settled.
-// Every scenario reports "RSS after" and "fds at peak" per subject with these. Bench runner main thread.
+// tree (nginx: master + workers), the peak fd count sampled during a measurement, RSS once it has settled, and the
+// CPU-per-unit figures (the CPU itself: process-cpu.ts). Every scenario reports "RSS after" and "fds at peak" per
+// subject with these, and every throughput scenario its CPU per unit first. Bench runner main thread.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { CpuMeter, NO_CPU_WINDOW, type CpuWindow } from './process-cpu.js';

@@ -1,6 +1,7 @@
-// The interleaved measurement every throughput scenario shares: start the selected subjects on one spec, measure
-// each once per round in a fixed order (A B C, A B C, …) with its process figures (RSS after, fds at peak), stop
-// them, and turn the runs into rows with paired ratios to HAProxy. Bench runner main thread.
+// The interleaved measurement every throughput scenario shares: start the selected subjects on one spec (or on
+// several cases measured in the same rounds), measure each once per round in a fixed order (A B C, A B C, …) with
+// its process figures (CPU per unit of work, RSS after, fds at peak), stop them, and turn the runs into rows with
+// paired ratios to HAProxy. Bench runner main thread.
 
 import { proxyCpusFor } from '../cpu-layout.js';
 import { NO_CPU_WINDOW, type CpuWindow } from '../process-cpu.js';
