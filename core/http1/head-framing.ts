@@ -34,10 +34,12 @@ function fail(reason: string): false {
 export function readFraming(view: HeadView, isRequest: boolean, out: { otherCodings: boolean }): boolean {
   framingError = '';
   out.otherCodings = false;
-  if (!readContentLength(view)) return false;
+  firstField = -1;
+  if ((view.seen & (1 << HDR.CONTENT_LENGTH)) !== 0 && !readContentLength(view)) return false;
   let sawChunked = false;
   let anyTe = false;
-  for (let i = 0; i < view.count; i++) {
+  const teFields = (view.seen & (1 << HDR.TRANSFER_ENCODING)) === 0 ? 0 : view.count;
+  for (let i = 0; i < teFields; i++) {
     if (view.ids[i] !== HDR.TRANSFER_ENCODING) continue;
     anyTe = true;
     const b = view.valueBuf(i);
@@ -85,7 +87,6 @@ let merged = false;
 
 /** Content-Length elements: digits only, all equal in value (005 == 5), at most 2^64 - 1. */
 function readContentLength(view: HeadView): boolean {
-  firstField = -1;
   merged = false;
   let elements = 0;
   let canonNum = 0;
@@ -151,6 +152,7 @@ function rewriteContentLength(view: HeadView): void {
   const extra = ((view.flags[firstField] ?? 0) & FIELD.EXTRA) !== 0;
   view.spans[firstField * 4 + 2] = extra ? firstStart : firstStart - view.base;
   view.spans[firstField * 4 + 3] = extra ? firstEnd : firstEnd - view.base;
+  view.flags[firstField] = (view.flags[firstField] ?? 0) & ~FIELD.CANON;
 }
 
 /** Drops every Content-Length and Transfer-Encoding field (a 1xx or 204 cannot show framing). */

@@ -2,8 +2,6 @@
 // cookies), given small numbers once when a head is parsed so that later lookups compare a byte, not a name.
 // Forwarder threads (once per header field, hot path) and the health-check thread. Allocates nothing after load.
 
-import { spanIs } from './head-bytes.js';
-
 /** Known header names (lower case); OTHER for any other name. Stored per field in HeadView.ids. */
 export const HDR = {
   OTHER: 0,
@@ -33,16 +31,39 @@ const HDR_NAMES: readonly (readonly [HdrId, string])[] = [
   [HDR.EXPECT, 'expect'],
 ];
 
-// Candidates by name length: most names (Accept, Date, User-Agent) meet zero or one candidate.
-const BY_LENGTH: (readonly [HdrId, string])[][] = [];
-for (const entry of HDR_NAMES) (BY_LENGTH[entry[1].length] ??= []).push(entry);
+/** True when buf[start…] folded to lower case begins with `lower` (the caller checked the length). */
+function is(buf: Uint8Array, start: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) if (((buf[start + k] ?? 0) | 0x20) !== lower.charCodeAt(k)) return false;
+  return true;
+}
 
-/** The HDR id of the header name buf[start, end) (any case). Allocates nothing. */
+/**
+ * The HDR id of the header name buf[start, end) (any case). Names are tokens, so folding with | 0x20 is exact for
+ * the letters compared and maps no other token byte onto a letter of these names ('-' stays '-'). Most names
+ * (Accept, Date, User-Agent) are decided by their length alone. Allocates nothing.
+ */
 export function headerId(buf: Uint8Array, start: number, end: number): HdrId {
-  const candidates = BY_LENGTH[end - start];
-  if (candidates === undefined) return HDR.OTHER;
-  for (const [id, name] of candidates) if (spanIs(buf, start, end, name)) return id;
-  return HDR.OTHER;
+  switch (end - start) {
+    case 4:
+      return is(buf, start, 'host') ? HDR.HOST : HDR.OTHER;
+    case 6:
+      if (is(buf, start, 'cookie')) return HDR.COOKIE;
+      return is(buf, start, 'expect') ? HDR.EXPECT : HDR.OTHER;
+    case 7:
+      return is(buf, start, 'upgrade') ? HDR.UPGRADE : HDR.OTHER;
+    case 10:
+      if (is(buf, start, 'connection')) return HDR.CONNECTION;
+      return is(buf, start, 'set-cookie') ? HDR.SET_COOKIE : HDR.OTHER;
+    case 14:
+      return is(buf, start, 'content-length') ? HDR.CONTENT_LENGTH : HDR.OTHER;
+    case 17:
+      if (is(buf, start, 'transfer-encoding')) return HDR.TRANSFER_ENCODING;
+      return is(buf, start, 'sec-websocket-key') ? HDR.SEC_WEBSOCKET_KEY : HDR.OTHER;
+    case 20:
+      return is(buf, start, 'sec-websocket-accept') ? HDR.SEC_WEBSOCKET_ACCEPT : HDR.OTHER;
+    default:
+      return HDR.OTHER;
+  }
 }
 
 /** The HDR id of a name given as a string (a rule's or a fetch's), or OTHER. */

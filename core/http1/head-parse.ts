@@ -85,7 +85,7 @@ function headerBlock(view: HeadView, buf: Buffer, p: number, cap: number, maxFie
       valueStart = p;
     } else {
       let q = p;
-      while (q < cap && TOKEN_CHAR[buf[q] ?? 0] === 1) q++;
+      while (q < cap && TOKEN_CHAR[buf[q]!] === 1) q++;
       if (q >= cap) return NEED;
       if (q === p) return bad('empty or invalid header name');
       if (buf[q] !== COLON) return bad('invalid character in header name');
@@ -96,7 +96,7 @@ function headerBlock(view: HeadView, buf: Buffer, p: number, cap: number, maxFie
     let lf = valueStart;
     let cr = -1;
     while (lf < cap) {
-      const b = buf[lf] ?? 0;
+      const b = buf[lf]!;
       if (b <= CR) {
         if (b === LF) break;
         if (b === CR && cr < 0) cr = lf;
@@ -112,7 +112,9 @@ function headerBlock(view: HeadView, buf: Buffer, p: number, cap: number, maxFie
     } else {
       if (view.count >= maxFields) return bad('too many headers');
       const valueEnd = trimBlanksEnd(buf, valueStart, lineRawEnd);
-      view.addField(p - base, nameEnd - base, valueStart - base, valueEnd - base, headerId(buf, p, nameEnd));
+      // The line goes out as it came when it reads `name: value` CRLF: one SP, no trailing blank.
+      const canon = crlf && valueEnd === lineRawEnd && valueStart === nameEnd + 2 && buf[nameEnd + 1] === SP;
+      view.addField(p - base, nameEnd - base, valueStart - base, valueEnd - base, headerId(buf, p, nameEnd), canon ? FIELD.CANON : 0);
       rawStart = valueStart;
       rawEnd = lineRawEnd;
       joined = -1;
@@ -149,8 +151,17 @@ function foldInto(
   const e = trimBlanksEnd(view.extra, start, view.extraUsed);
   view.spans[i * 4 + 2] = skipBlanks(view.extra, start, e);
   view.spans[i * 4 + 3] = e;
-  view.flags[i] = (view.flags[i] ?? 0) | FIELD.EXTRA;
+  view.flags[i] = ((view.flags[i] ?? 0) | FIELD.EXTRA) & ~FIELD.CANON;
   return start;
+}
+
+/**
+ * True when the head outgrows HAProxy's HTX room. Names and values are never longer than the bytes they came in, so
+ * a head whose raw length plus 8 per block fits cannot overflow: most heads skip the exact sum.
+ */
+function tooBigForHtx(view: HeadView, rawLength: number, startLine: number, htx: number): boolean {
+  if (16 + startLine + 8 * view.count + rawLength <= htx) return false;
+  return htxCost(view, startLine) > htx;
 }
 
 /** HAProxy's HTX cost of the fields (8 + name + value each) plus the start line's and end-of-headers blocks. */
@@ -161,6 +172,18 @@ function htxCost(view: HeadView, startLine: number): number {
     cost += 8 + (view.spans[s + 1] ?? 0) - (view.spans[s] ?? 0) + (view.spans[s + 3] ?? 0) - (view.spans[s + 2] ?? 0);
   }
   return cost;
+}
+
+// HAProxy's limits for the last tune.bufsize seen (one per process in practice): no object per parse.
+let limitsFor = -1;
+let lim = sizeLimits(16384);
+
+function limitsOf(limits: ParseLimits): { raw: number; htx: number } {
+  if (limits.maxHeadBytes !== limitsFor) {
+    lim = sizeLimits(limits.maxHeadBytes);
+    limitsFor = limits.maxHeadBytes;
+  }
+  return lim;
 }
 
 /** Ends a parse that stopped early: the error, or "incomplete" unless the bytes seen already fill the buffer. */
@@ -186,7 +209,7 @@ function refuse(view: HeadView, status: 400 | 422, reason: string): number {
  * calls: after INCOMPLETE, call again with more bytes (cheapest once a new LF came). Forwarder threads; never throws.
  */
 export function parseRequest(buf: Buffer, start: number, end: number, view: HeadView, limits: ParseLimits): number {
-  const lim = sizeLimits(limits.maxHeadBytes);
+  const lim = limitsOf(limits);
   const cap = Math.min(end, start + lim.raw + 1);
   const seen = end - start;
   view.begin(buf, start, true);
@@ -211,12 +234,18 @@ export function parseRequest(buf: Buffer, start: number, end: number, view: Head
   if (p < 0) return unfinished(view, p, seen, lim.raw);
   if (p >= cap) return unfinished(view, NEED, seen, lim.raw);
   if (buf[p] !== CR && buf[p] !== LF) return unfinished(view, bad('junk after HTTP version'), seen, lim.raw);
+  // "METHOD SP target SP HTTP/1.x CRLF" as it goes out: the writer may copy the line whole.
+  view.startCanon =
+    m0 === start && buf[view.methodEnd + start] === SP && t0 === view.methodEnd + start + 1 && buf[view.targetEnd + start] === SP &&
+    p === view.targetEnd + start + 9 &&
+    buf[p] === CR && buf[p - 1] === (view.version === '1.1' ? 0x31 : 0x30) && buf[p - 3] === 0x31;
   p = lineEnd(buf, p, cap);
   if (p < 0) return unfinished(view, p, seen, lim.raw);
+  view.startEnd = p - start;
   const headEnd = headerBlock(view, buf, p, cap, (limits.maxHeaders ?? 101) - 1);
   if (headEnd < 0) return unfinished(view, headEnd, seen, lim.raw);
   const startLine = view.methodEnd - view.methodStart + view.targetEnd - view.targetStart + 8;
-  if (headEnd - start > lim.raw || htxCost(view, startLine) > lim.htx) return refuse(view, 400, 'head too large');
+  if (headEnd - start > lim.raw || tooBigForHtx(view, headEnd - start, startLine, lim.htx)) return refuse(view, 400, 'head too large');
   view.length = headEnd - start;
   view.method = methodId(buf, m0, m0 + view.methodEnd - view.methodStart);
   // PRI is HTTP/2's preface: the engine answers it in any case (one length check on the hot path).
@@ -236,7 +265,7 @@ function isPriTail(buf: Buffer, m0: number): boolean {
  * Content-Length and Transfer-Encoding). Forwarder threads; never throws.
  */
 export function parseResponse(buf: Buffer, start: number, end: number, view: HeadView, limits: ParseLimits): number {
-  const lim = sizeLimits(limits.maxHeadBytes);
+  const lim = limitsOf(limits);
   const cap = Math.min(end, start + lim.raw + 1);
   const seen = end - start;
   view.begin(buf, start, false);
@@ -277,13 +306,19 @@ export function parseResponse(buf: Buffer, start: number, end: number, view: Hea
     p = rEnd;
   }
   if (buf[p] !== CR && buf[p] !== LF) return unfinished(view, bad('junk after status code'), seen, lim.raw);
+  // "HTTP/1.x SP status SP reason CRLF" as it goes out (the writer puts the SP before an empty reason back).
+  const s0rel = s0 - start;
+  view.startCanon =
+    s0rel === 9 && buf[start + 8] === SP && buf[start + 7] === (view.version === '1.1' ? 0x31 : 0x30) && buf[start + 5] === 0x31 &&
+    buf[start + view.statusEnd] === SP && view.reasonStart === view.statusEnd + 1 && buf[p] === CR;
   p = lineEnd(buf, p, cap);
   if (p < 0) return unfinished(view, p, seen, lim.raw);
+  view.startEnd = p - start;
   const headEnd = headerBlock(view, buf, p, cap, (limits.maxHeaders ?? 101) - 1);
   if (headEnd < 0) return unfinished(view, headEnd, seen, lim.raw);
   // The start line costs 8 + the status as sent (3 for a plain code) + the reason.
   const startLine = 8 + view.statusEnd - view.statusStart + view.reasonEnd - view.reasonStart;
-  if (headEnd - start > lim.raw || htxCost(view, startLine) > lim.htx) return refuse(view, 400, 'head too large');
+  if (headEnd - start > lim.raw || tooBigForHtx(view, headEnd - start, startLine, lim.htx)) return refuse(view, 400, 'head too large');
   view.length = headEnd - start;
   view.method = METHOD.OTHER;
   return checkResponseFields(view) ? view.length : HEAD.ERROR;

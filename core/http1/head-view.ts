@@ -11,8 +11,13 @@ import { HDR, METHOD, methodName, type HdrId, type MethodId } from './head-names
 /** parseRequest/parseResponse results below zero; a head's length (> 0) otherwise. */
 export const HEAD = { INCOMPLETE: -1, ERROR: -2 } as const;
 
-/** Per-field flags. DROPPED: the parser removed it (HAProxy forwards without it). EXTRA: its value lives in `extra`. */
-export const FIELD = { DROPPED: 1, EXTRA: 2 } as const;
+/**
+ * Per-field flags. DROPPED: the parser removed it (HAProxy forwards without it). EXTRA: its value lives in `extra`.
+ * CANON: its line is `name: value` CRLF exactly as it goes out (one SP, no trailing blank, CRLF), so a writer may copy
+ * the line whole and fold the name. CONN_DROP / CONN_TEXT (Connection fields): cleaning the close and keep-alive
+ * tokens leaves nothing (drop it) / changes the text (rebuild it); neither: the field stays as it is.
+ */
+export const FIELD = { DROPPED: 1, EXTRA: 2, CANON: 4, CONN_DROP: 8, CONN_TEXT: 16 } as const;
 
 /** How a message's body ends (framing.ts BodyFraming without the error, as numbers). */
 export const BODY = { NONE: 0, LENGTH: 1, CHUNKED: 2, UNTIL_CLOSE: 3 } as const;
@@ -62,8 +67,19 @@ export class HeadView {
   reasonStart = 0;
   reasonEnd = 0;
 
+  /**
+   * The start line is as it goes out (no empty line before it, single SPs, `HTTP/1.x` as forwarded, CRLF): it ends
+   * at `startEnd` (relative to base), where the first field line starts.
+   */
+  startCanon = false;
+  startEnd = 0;
+
   // Header fields, in order; DROPPED ones stay in place, flagged.
   count = 0;
+  /** Bit (1 << HdrId) set for each known name seen among the fields: skips the checks a head does not need. */
+  seen = 0;
+  /** Host fields received (target.ts's rules need a second look only from two). */
+  hostCount = 0;
   /** Per field: nameStart, nameEnd, valueStart, valueEnd. */
   spans: Int32Array = new Int32Array(FIRST_FIELDS * 4);
   ids: Uint8Array = new Uint8Array(FIRST_FIELDS);
@@ -96,6 +112,9 @@ export class HeadView {
     this.length = 0;
     this.isRequest = isRequest;
     this.count = 0;
+    this.seen = 0;
+    this.hostCount = 0;
+    this.startCanon = false;
     this.extraUsed = 0;
     this.targetInExtra = false;
     this.method = METHOD.OTHER;
@@ -109,8 +128,8 @@ export class HeadView {
     this.body = BODY.NONE;
   }
 
-  /** Appends a field (spans relative to base). The caller has checked tune.http.maxhdr. */
-  addField(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, id: HdrId): void {
+  /** Appends a field (spans relative to base) with its FIELD flags. The caller has checked tune.http.maxhdr. */
+  addField(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, id: HdrId, flags: number): void {
     const i = this.count;
     if (i === this.ids.length) this.grow();
     const s = i * 4;
@@ -119,8 +138,10 @@ export class HeadView {
     this.spans[s + 2] = valueStart;
     this.spans[s + 3] = valueEnd;
     this.ids[i] = id;
-    this.flags[i] = 0;
+    this.flags[i] = flags;
     this.count = i + 1;
+    this.seen |= 1 << id;
+    if (id === HDR.HOST) this.hostCount++;
   }
 
   private grow(): void {
@@ -154,7 +175,7 @@ export class HeadView {
     this.extra.write(text, at, 'latin1');
     this.spans[i * 4 + 2] = at;
     this.spans[i * 4 + 3] = at + text.length;
-    this.flags[i] = (this.flags[i] ?? 0) | FIELD.EXTRA;
+    this.flags[i] = ((this.flags[i] ?? 0) | FIELD.EXTRA) & ~FIELD.CANON;
   }
 
   /** Sets the forwarded target to a Latin-1 string (an absolute-form target that lost its default port). */
@@ -164,6 +185,7 @@ export class HeadView {
     this.targetStart = at;
     this.targetEnd = at + text.length;
     this.targetInExtra = true;
+    this.startCanon = false;
   }
 
   /**
