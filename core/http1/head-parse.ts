@@ -4,7 +4,7 @@
 // same answers over the corpus and seeded mutations; parser.ts stays for the health checks and error files).
 // Forwarder threads, once per message head (hot path); synchronous; allocates only for rare shapes (folds, rewrites).
 
-import { skipBlanks, trimBlanksEnd } from './head-bytes.js';
+import { copySpan, skipBlanks, trimBlanksEnd } from './head-bytes.js';
 import { checkRequestFields, checkResponseFields } from './head-checks.js';
 import { headerId, methodId, METHOD } from './head-names.js';
 import { FIELD, HEAD, type HeadView } from './head-view.js';
@@ -95,13 +95,18 @@ function headerBlock(view: HeadView, buf: Buffer, p: number, cap: number, maxFie
     // One pass to the LF, noting the first CR on the way (a CR anywhere but before the LF is refused).
     let lf = valueStart;
     let cr = -1;
-    while (lf < cap) {
+    const shortEnd = Math.min(cap, valueStart + LONG_VALUE);
+    while (lf < shortEnd) {
       const b = buf[lf]!;
       if (b <= CR) {
         if (b === LF) break;
         if (b === CR && cr < 0) cr = lf;
       }
       lf++;
+    }
+    if (lf === shortEnd && lf < cap) {
+      lf = longLine(buf, lf, cap);
+      if (cr < 0) cr = longLineCr;
     }
     if (lf >= cap) return cr >= 0 && cr < cap - 1 ? bad('CR not followed by LF') : NEED;
     const crlf = lf - 1 >= valueStart && buf[lf - 1] === CR;
@@ -123,6 +128,36 @@ function headerBlock(view: HeadView, buf: Buffer, p: number, cap: number, maxFie
   }
 }
 
+// Where the folded value being joined starts and ends in view.extra: its first non-blank (-1: none yet) and the
+// position after its last non-blank. Kept across the fold lines of one field so that each line is looked at once: a
+// head of 5,000 blank fold lines would otherwise rescan its growing blank tail on every line (quadratic).
+let foldLead = -1;
+let foldTail = 0;
+
+/** Notes the joined bytes extra[from, to) just appended: moves foldLead / foldTail past any non-blank among them. */
+function noteFolded(extra: Buffer, from: number, to: number): void {
+  const z = trimBlanksEnd(extra, from, to);
+  if (z === from) return;
+  foldTail = z;
+  if (foldLead < 0) foldLead = skipBlanks(extra, from, z);
+}
+
+// Values longer than this (cookies, tokens, padding) are searched natively: a JS loop costs ~1 ns a byte, a native
+// search ~50 ns a call and then runs at memchr speed.
+const LONG_VALUE = 256;
+// The first CR longLine() saw before the LF it returned (or before `cap`), or -1.
+let longLineCr = -1;
+
+/** The LF at or after `from` within `cap` (cap when none), noting the first CR before it in longLineCr. */
+function longLine(buf: Buffer, from: number, cap: number): number {
+  const window = buf.subarray(from, cap);
+  const lf = window.indexOf(LF);
+  const end = lf < 0 ? cap - from : lf;
+  const cr = window.indexOf(CR);
+  longLineCr = cr >= 0 && cr < end ? from + cr : -1;
+  return from + end;
+}
+
 /**
  * Appends one fold line to the last field's value in view.extra: the raw value so far (copied on the first fold),
  * one space per byte of this line's end (two after a CRLF, one after a bare LF), then this line from its first blank.
@@ -142,22 +177,28 @@ function foldInto(
   let start = joined;
   if (start < 0) {
     start = view.reserveExtra(rawEnd - rawStart);
-    buf.copy(view.extra, start, rawStart, rawEnd);
+    copySpan(buf, rawStart, rawEnd, view.extra, start);
+    foldLead = -1;
+    foldTail = start;
+    noteFolded(view.extra, start, start + rawEnd - rawStart);
   }
   const sep = crlf ? 2 : 1;
   const at = view.reserveExtra(sep + lineEnd - lineStart);
-  view.extra.fill(SP, at, at + sep);
-  buf.copy(view.extra, at + sep, lineStart, lineEnd);
-  const e = trimBlanksEnd(view.extra, start, view.extraUsed);
-  view.spans[i * 4 + 2] = skipBlanks(view.extra, start, e);
-  view.spans[i * 4 + 3] = e;
+  const extra = view.extra;
+  extra[at] = SP;
+  if (sep === 2) extra[at + 1] = SP;
+  copySpan(buf, lineStart, lineEnd, extra, at + sep);
+  noteFolded(view.extra, at, view.extraUsed);
+  view.spans[i * 4 + 2] = foldLead < 0 ? start : foldLead;
+  view.spans[i * 4 + 3] = foldLead < 0 ? start : foldTail;
   view.flags[i] = ((view.flags[i] ?? 0) | FIELD.EXTRA) & ~FIELD.CANON;
   return start;
 }
 
 /**
- * True when the head outgrows HAProxy's HTX room. Names and values are never longer than the bytes they came in, so
- * a head whose raw length plus 8 per block fits cannot overflow: most heads skip the exact sum.
+ * True when the head outgrows HAProxy's HTX room. Names and values never take more than the bytes they came in (a
+ * fold's spaces replace its line end), so a head whose raw length plus 8 per block fits cannot overflow: most heads
+ * skip the exact sum.
  */
 function tooBigForHtx(view: HeadView, rawLength: number, startLine: number, htx: number): boolean {
   if (16 + startLine + 8 * view.count + rawLength <= htx) return false;

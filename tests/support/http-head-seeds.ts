@@ -56,6 +56,12 @@ const EVERYDAY_REQUESTS: readonly string[] = [
   'GET / HTTP/1.1\r\nX-A: b\n c\r\n\td \r\nX-B:   \r\n  \n\r\n',
   'GET / HTTP/1.1\nX-A:\n\n',
   'GET / HTTP/1.1\r\nX-Fold:\r\n \r\n \r\n x \r\nHost: a\r\n\r\n',
+  // Long values (searched natively past 256 bytes): bare CRs early, late, at the end; LF-only; a fold after one.
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(300)}\r\nX-M: ${'b'.repeat(700)}\n \t${'c'.repeat(400)}\r\n\r\n`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(300)}\rz\r\n\r\n`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(100)}\r${'a'.repeat(300)}\r\n\r\n`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(600)}\r`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(600)}\r\r`,
   'DELETE /x HTTP/1.1\r\nHost: a\r\nSet-Cookie: a=b\r\nCookie: $Version=1; SRV=a|b; x = y ,z\r\n\r\n',
 ];
 
