@@ -7,6 +7,7 @@
 // 0.3 µs to find both heads' ends: this is the shape that closes that gap.
 
 import { HDR, METHOD, methodName, type HdrId, type MethodId } from './head-names.js';
+import { ParseResume } from './head-resume.js';
 
 /** parseRequest/parseResponse results below zero; a head's length (> 0) otherwise. */
 export const HEAD = { INCOMPLETE: -1, ERROR: -2 } as const;
@@ -100,6 +101,9 @@ export class HeadView {
   connUpgrade = false;
   /** A request's body framing (responses depend on the request: see responseBody() in head-framing.ts). */
   body: BodyKind = BODY.NONE;
+
+  /** Where an INCOMPLETE parse stopped (continueRequest / continueResponse go on from there). */
+  readonly resume = new ParseResume();
 
   /** After HEAD.ERROR: the status HAProxy answers (400, or 422 for `TE: gzip, chunked`) and why. */
   errorStatus: 400 | 422 = 400;
