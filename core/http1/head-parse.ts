@@ -159,6 +159,8 @@ function requestLine(buf: Buffer, start: number, end: number, cap: number, maxHe
       if (q < 0) return stop(view, q, STAGE.EMPTY_LINES, p, token, end, maxHeaders);
       p = q;
     }
+    // Out of bytes after an empty line: the next byte may start another one.
+    if (p >= cap) return stop(view, NEED, STAGE.EMPTY_LINES, p, token, end, maxHeaders);
     token = p;
     stage = STAGE.METHOD;
   }
@@ -275,6 +277,7 @@ function statusLine(buf: Buffer, start: number, end: number, cap: number, maxHea
       if (q < 0) return stop(view, q, STAGE.EMPTY_LINES, p, token, end, maxHeaders);
       p = q;
     }
+    if (p >= cap) return stop(view, NEED, STAGE.EMPTY_LINES, p, token, end, maxHeaders);
     stage = STAGE.VERSION;
   }
   if (stage === STAGE.VERSION) {

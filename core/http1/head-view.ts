@@ -193,9 +193,11 @@ export class HeadView {
   }
 
   /**
-   * Copies the head's bytes to dst at `at` and makes the view point there (values in `extra` stay): call it before
-   * the buffer the head was parsed from is reused (SocketIo's shared read buffer is valid only during onRead).
-   * Returns the position after the copy. Throws RangeError when dst has no room (a caller bug).
+   * Copies the head's bytes (after a parse that returned its length) to dst at `at` and makes the view point there
+   * (values in `extra` stay): call it before the buffer the head was parsed from is reused (SocketIo's shared read
+   * buffer is valid only during onRead). An unfinished head is the caller's to copy: append its bytes to a session
+   * buffer and call continueRequest/continueResponse on that. Returns the position after the copy. Throws
+   * RangeError when dst has no room (a caller bug).
    */
   rebase(dst: Buffer, at: number): number {
     if (at + this.length > dst.length) throw new RangeError('rebase: destination too small');

@@ -207,4 +207,30 @@ describe('byte-level head parser agrees with parser.ts', () => {
       }
     }
   });
+
+  test('hostile shapes near the 16 KB limit: fold floods, long lists, many Host fields, long lines, a byte at a time', () => {
+    const r = prng(0x5107);
+    const hostile = [
+      `GET / HTTP/1.1\r\nX: a\r\n${' \r\n'.repeat(5300)}\r\n`,
+      `GET / HTTP/1.1\r\nX:\n${' \n'.repeat(7900)}\n`,
+      `GET / HTTP/1.1\r\nX: a\r\n${`${'\t'.repeat(32)}\r\n`.repeat(450)} b\r\n\r\n`,
+      `POST / HTTP/1.1\r\nContent-Length: ${'5,'.repeat(7500)}5\r\n\r\n`,
+      `POST / HTTP/1.1\r\nTransfer-Encoding: ${','.repeat(15000)}chunked\r\n\r\n`,
+      `GET / HTTP/1.1\r\nConnection: ${'a,'.repeat(7500)}close\r\n\r\n`,
+      `GET http://h:80/ HTTP/1.1\r\n${'Host: h:80\r\n'.repeat(100)}\r\n`,
+      `GET / HTTP/1.1\r\nX: ${'a'.repeat(15200)}\r\n\r\n`,
+      `GET /${'a'.repeat(15200)} HTTP/1.1\r\n\r\n`,
+      `${'\r\n'.repeat(8000)}GET / HTTP/1.1\r\n\r\n`,
+      `GET${' '.repeat(15000)}/ HTTP/1.1\r\n\r\n`,
+    ].map((s) => Buffer.from(s, 'latin1'));
+    const resumed = new HeadView();
+    for (const bytes of hostile) {
+      sameRequest(bytes, LIMITS, r);
+      // Fed a byte at a time, checked at the end (each prefix against parser.ts would cost minutes here).
+      let end = 1;
+      let n = parseRequest(bytes, 0, end, resumed, LIMITS);
+      while (n === HEAD.INCOMPLETE && end < bytes.length) n = continueRequest(bytes, 0, ++end, resumed, LIMITS);
+      checkRequest(bytes.subarray(0, end), LIMITS, n, resumed);
+    }
+  });
 });

@@ -48,6 +48,7 @@ const EVERYDAY_REQUESTS: readonly string[] = [
   'CONNECT [::1]:8080 HTTP/1.1\r\n\r\n',
   'OPTIONS * HTTP/1.1\r\nHost: a\r\nHost: A\r\n\r\n',
   'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+  '\r\n\n\r\nGET / HTTP/1.1\r\n\r\n',
   // Versions forwarded as another text (1.2 and 2.1 as HTTP/1.1, 0.0 as HTTP/1.0), in otherwise canonical lines.
   'GET / HTTP/1.2\r\nHost: a\r\n\r\n',
   'GET / HTTP/2.1\r\nHost: a\r\n\r\n',
@@ -80,6 +81,7 @@ const EVERYDAY_RESPONSES: readonly string[] = [
   `HTTP/1.1 200 OK\r\nSet-Cookie: SRV = old ; Comment="${'\xe9'.repeat(64)}"\r\nSet-Cookie: a=${'\xe0'.repeat(60)}\r\nContent-Length: 0\r\n\r\n`,
   'HTTP/1.1 099 Odd\r\nTransfer-Encoding: chunked\r\n\r\n',
   'HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n',
+  '\n\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n',
   'HTTP/3.1 200 OK\r\nContent-Length: 0\r\n\r\n',
   'HTTP/0.0 200 OK\r\nContent-Length: 0\r\n\r\n',
   'HTTP/1.1 65740 X\r\nContent-Length: 2\r\n\r\n',
