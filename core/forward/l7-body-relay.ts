@@ -9,14 +9,12 @@
 
 import type net from 'node:net';
 import { CHUNK_LINE_TOO_LONG, ChunkedScanner, TRAILERS_TOO_LARGE, newChunkSink, type ChunkSink } from '../http1/chunked.js';
-import type { BodyFraming } from '../http1/framing.js';
+import type { HeadEdit } from '../http1/head-edit.js';
+import { BODY, type BodyKind } from '../http1/head-view.js';
 import { parseTrailerSection, type ParseLimits } from '../http1/parser.js';
 import type { SocketIo } from '../io/socket-io.js';
 import { HEAD_LIMITS } from './l7-limits.js';
-import type { OutBuffer } from './l7-out-buffer.js';
-
-const Kind = { none: 0, length: 1, chunked: 2, untilClose: 3 } as const;
-type Kind = (typeof Kind)[keyof typeof Kind];
+import type { OutBuffer } from './l7-scratch.js';
 
 const CRLF = '\r\n';
 
@@ -25,7 +23,7 @@ const CRLF = '\r\n';
  * the fields after a push say what happened.
  */
 export class BodyRelay {
-  private kind: Kind = Kind.none;
+  private kind: BodyKind = BODY.NONE;
   private left = 0;
   private scanner: ChunkedScanner | undefined = undefined;
   private readonly sink: ChunkSink = newChunkSink();
@@ -38,55 +36,41 @@ export class BodyRelay {
   /** Body bytes the last push wrote (chunk framing included, the head prefix not): for the traffic counters. */
   written = 0;
 
-  /** Starts a message framed by `framing` ('none' and 'error' carry no body: done at once). */
-  begin(framing: BodyFraming, unchunk: boolean): void {
+  /**
+   * Starts a message whose body is `kind` (head-view.ts BODY; `length` bytes for LENGTH, where 0 means none).
+   * `unchunk`: the message lost its Transfer-Encoding, its chunked body goes out decoded.
+   */
+  begin(kind: BodyKind, length: number, unchunk: boolean): void {
+    this.kind = kind;
     this.unchunk = unchunk;
     this.blocked = false;
     this.written = 0;
-    this.scanner = undefined;
-    this.left = 0;
-    switch (framing.kind) {
-      case 'length':
-        this.kind = Kind.length;
-        this.left = framing.length;
-        this.done = framing.length === 0;
-        return;
-      case 'chunked':
-        this.kind = Kind.chunked;
-        this.scanner = new ChunkedScanner();
-        this.done = false;
-        return;
-      case 'until-close':
-        this.kind = Kind.untilClose;
-        this.done = false;
-        return;
-      default:
-        this.kind = Kind.none;
-        this.done = true;
-    }
+    this.scanner = kind === BODY.CHUNKED ? new ChunkedScanner() : undefined;
+    this.left = kind === BODY.LENGTH ? length : 0;
+    this.done = kind === BODY.NONE || (kind === BODY.LENGTH && length <= 0);
   }
 
   /** The source sent its FIN: true when that completes the body (a response read until close). */
   endsAtFin(): boolean {
-    if (this.kind !== Kind.untilClose) return false;
+    if (this.kind !== BODY.UNTIL_CLOSE) return false;
     this.done = true;
     return true;
   }
 
   /**
-   * Forwards to `dst` what src[start, end) holds of the body, with `prefix` (a head, Latin-1) in front in the same
-   * write; with no body bytes at hand the prefix goes alone. Returns how many bytes of src belong to the body (what
+   * Forwards to `dst` what src[start, end) holds of the body, with `prefix` (a head: an edit in progress, or its bytes)
+   * in front in the same write; with no body bytes at hand the prefix goes alone. Returns how many bytes of src belong to the body (what
    * follows is the next message), or -1 when a chunked body is malformed (nothing more is written). `src` may be the
    * shared read buffer: nothing of it is kept. Sets done, blocked and written.
    */
-  push(io: SocketIo, out: OutBuffer, dst: net.Socket, src: Buffer, start: number, end: number, prefix: string | undefined): number {
+  push(io: SocketIo, out: OutBuffer, dst: net.Socket, src: Buffer, start: number, end: number, prefix: HeadEdit | Buffer | undefined): number {
     this.written = 0;
     this.blocked = false;
-    if (this.kind === Kind.chunked) return this.pushChunked(io, out, dst, src, start, end, prefix);
+    if (this.kind === BODY.CHUNKED) return this.pushChunked(io, out, dst, src, start, end, prefix);
     let take = 0;
     if (!this.done) {
-      take = this.kind === Kind.length ? Math.min(this.left, end - start) : end - start;
-      if (this.kind === Kind.length) {
+      take = this.kind === BODY.LENGTH ? Math.min(this.left, end - start) : end - start;
+      if (this.kind === BODY.LENGTH) {
         this.left -= take;
         if (this.left === 0) this.done = true;
       }
@@ -98,7 +82,7 @@ export class BodyRelay {
       return take;
     }
     out.reset();
-    out.text(prefix);
+    out.prefix(prefix);
     out.bytes(src, start, start + take);
     this.blocked = !out.flush(io, dst);
     return take;
@@ -111,14 +95,14 @@ export class BodyRelay {
     src: Buffer,
     start: number,
     end: number,
-    prefix: string | undefined,
+    prefix: HeadEdit | Buffer | undefined,
   ): number {
     const scanner = this.scanner as ChunkedScanner;
     const view = src.subarray(start, end);
     const scan = scanner.push(view, this.sink);
     if ('error' in scan) return -1;
     out.reset();
-    if (prefix !== undefined) out.text(prefix);
+    if (prefix !== undefined) out.prefix(prefix);
     const headLength = out.length;
     const sink = this.sink;
     const size = sink.copy !== undefined ? sink.len : sink.to - sink.from + (sink.to2 - sink.from2);

@@ -3,8 +3,7 @@
 // Connection header written towards the server and towards the client. Forwarder threads; pure.
 
 import type { ProxyOptions } from '../../config/model.js';
-import { hasToken, headerValue, listElements, type HeaderField } from '../http1/header-list.js';
-import type { RequestHead, ResponseHead } from '../http1/parser.js';
+import { listElements, type HeaderField } from '../http1/header-list.js';
 
 export type HttpMode = 'keep-alive' | 'server-close' | 'close';
 
@@ -140,7 +139,17 @@ export function serverReusable(
  * drops Upgrade from a request with a body), the response names `upgrade` in Connection, and a WebSocket switch
  * carries Sec-WebSocket-Accept. Runs only on a 101. Pure.
  */
-export function upgradeAgreed(req: RequestHead, reqUpgrade: boolean, res: ResponseHead, resUpgrade: boolean): boolean {
-  if (!reqUpgrade || !resUpgrade || headerValue(req.headers, 'upgrade') === undefined) return false;
-  return !hasToken(req.headers, 'upgrade', 'websocket') || headerValue(res.headers, 'sec-websocket-accept') !== undefined;
+export function upgradeAgreed(req: UpgradeAsk, resUpgrade: boolean, resHasAccept: boolean): boolean {
+  if (!req.upgrade || !resUpgrade || !req.upgradeField) return false;
+  return !req.websocket || resHasAccept;
+}
+
+/** What a request asked for, as far as a protocol switch goes. */
+export interface UpgradeAsk {
+  /** Its Connection names `upgrade`. */
+  readonly upgrade: boolean;
+  /** It carries an Upgrade field (still forwarded). */
+  readonly upgradeField: boolean;
+  /** That field names `websocket`. */
+  readonly websocket: boolean;
 }

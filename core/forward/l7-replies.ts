@@ -4,9 +4,10 @@
 // not on the hot path (only failing requests). Pure: the session writes the bytes and decides what follows.
 
 import type { HttpRules } from '../../config/model.js';
+import { serializeResponseHead } from '../http1/parser.js';
+import { lowerNames } from './header-rules.js';
 import { earlyErrorBytes, errorReply } from './http-errors.js';
 import { responseConnValue, withConnection } from './l7-connection-mode.js';
-import { responseHeadText } from './l7-head-text.js';
 
 /** A proxy answer: its bytes, and whether the client connection must close after it whatever the mode says. */
 export interface Reply {
@@ -29,9 +30,8 @@ export function proxyReply(
   const reply = errorReply(status, rules);
   if ('raw' in reply) return { bytes: reply.raw, raw: true };
   const conn = responseConnValue(clientClose, reply.head.version, requestVersion);
-  const headers = withConnection([...reply.head.headers], conn, false);
-  const head = Buffer.from(responseHeadText(reply.head, headers), 'latin1');
-  return { bytes: Buffer.concat([head, reply.body]), raw: false };
+  const headers = withConnection(lowerNames(reply.head.headers), conn, false);
+  return { bytes: Buffer.concat([serializeResponseHead({ ...reply.head, headers }), reply.body]), raw: false };
 }
 
 /** 400/408/422 before any transaction, as HAProxy's H1 layer writes them; the connection closes afterwards. Pure. */

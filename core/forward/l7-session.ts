@@ -17,31 +17,35 @@
 import type net from 'node:net';
 import type { FrontendConfig, HttpRules, Timeouts } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
-import { requestFraming, responseFraming, type BodyFraming } from '../http1/framing.js';
-import { parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from '../http1/parser.js';
+import { anyHasToken } from '../http1/head-checks.js';
+import type { HeadEdit } from '../http1/head-edit.js';
+import { requestCookie } from '../http1/head-cookie.js';
+import { responseBody } from '../http1/head-framing.js';
+import { HDR, isIdempotent, METHOD, type MethodId } from '../http1/head-names.js';
+import { requestHeadOf } from '../http1/head-objects.js';
+import { continueRequest, continueResponse, parseRequest, parseResponse } from '../http1/head-parse.js';
+import { rewriteRequest, rewriteResponse, rewriteSwitch } from '../http1/head-rewrite.js';
+import { BODY, HEAD, HeadView, type BodyKind } from '../http1/head-view.js';
 import { Deadline, type DeadlineOwner } from '../io/deadline-sweep.js';
 import type { ReadSink } from '../io/socket-io.js';
-import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
 import { parseProxyHeader } from '../proxy-protocol/parse.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { persistedServer, persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
+import { persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
 import { ServerDial, type DialHooks, type DispatchContext } from './dispatch.js';
-import type { RuleContext } from './header-rules.js';
 import { BodyRelay, checkBufferedChunks } from './l7-body-relay.js';
 import {
   clientWantsCloseForRequest,
   clientWantsCloseForResponse,
-  cleanConnection,
-  connFlags,
   httpModeOf,
   serverReusable,
   serverWantsCloseForRequest,
   upgradeAgreed,
+  type ConnFlags,
   type HttpMode,
 } from './l7-connection-mode.js';
-import { requestFields, requestHeadText, responseFields, responseHeadText, type RewriteContext } from './l7-head-text.js';
 import { HEAD_LIMITS, HOLD_LIMIT, retryAllowed } from './l7-limits.js';
-import { outBufferOf, type OutBuffer } from './l7-out-buffer.js';
+import { ClientAddresses, SessionRewrite } from './l7-rewrite.js';
+import { scratchOf, type L7Scratch } from './l7-scratch.js';
 import { earlyReply, proxyReply } from './l7-replies.js';
 import { ServerConn, type ServerUser } from './l7-server-conn.js';
 import { unwatchSoftStop, watchSoftStop, type SoftStoppable } from './l7-soft-stop.js';
@@ -50,9 +54,6 @@ import { lingeringClose } from './lingering-close.js';
 import { pipeTimeouts } from './pipe-timeouts.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
-
-/** Methods RFC 9110 §9.2.2 calls idempotent: the only ones replayed after a server failed mid-request. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** What client bytes mean now. */
 const C = {
@@ -123,7 +124,7 @@ export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind
 }
 
 /** The per-connection state of one HTTP client. Fields are initialised in one fixed order (one hidden class). */
-class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftStoppable, RewriteContext {
+class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftStoppable {
   private readonly env: SessionEnv;
   private readonly feIndex: number;
   private readonly fe: FrontendConfig;
@@ -133,7 +134,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   private readonly feMode: HttpMode;
   private readonly beMode: HttpMode;
   private readonly errorRules: readonly (HttpRules | undefined)[];
-  private readonly out: OutBuffer;
+  private readonly scratch: L7Scratch;
   private readonly deadline: Deadline;
   private readonly resolve: () => void;
   private readonly acceptProxy: boolean;
@@ -154,16 +155,21 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   /** A request head is under way (bytes came, or the connection's first request): 408 at headDue. */
   private headWaiting = true;
   private headDue = Infinity;
-  /** The PROXY header's addresses (accept-proxy), or the socket's own read when first needed; undefined: unknown. */
-  private addrs: ProxyAddresses | undefined = undefined;
-  private addrsKnown = false;
-  private rules: RuleContext | undefined = undefined;
+  /** A request head parsed across reads keeps its own view (its bytes are in cin), so each parse goes on from where
+   * the last one stopped (head-resume.ts); undefined while heads come whole. */
+  private headView: HeadView | undefined = undefined;
+  /** The client's addresses, read when first needed; and what the head rewrites read (both once per session). */
+  private addrs: ClientAddresses | undefined = undefined;
+  private rewrite: SessionRewrite | undefined = undefined;
   private transactions = 0;
 
-  // The transaction in progress.
-  private req: RequestHead | undefined = undefined;
-  private reqText = '';
-  private reqFraming: BodyFraming = NO_BODY;
+  // The transaction in progress: what later steps need of its request once the head's bytes are gone.
+  private reqVersion: '1.0' | '1.1' = '1.1';
+  private reqMethod: MethodId = METHOD.OTHER;
+  private reqBody: BodyKind = BODY.NONE;
+  private reqLength = 0;
+  /** The outgoing request head, kept as bytes when it cannot be written at once (a connect) or may be replayed. */
+  private reqHead: Buffer | undefined = undefined;
   private upload: Upload = 'done';
   private readonly up = new BodyRelay();
   /** Last progress of the upload (bytes read or a drain) and when its write got blocked (performance.now()). */
@@ -174,10 +180,16 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   private lastDownload = 0;
   private clientClose = false;
   private serverClose = false;
-  /** The request's Connection names `upgrade`. */
-  private reqUpgrade = false;
+  /** What the request asked of a protocol switch (its Connection's `upgrade`, its Upgrade field): the 101 checks. */
+  private readonly ask = { upgrade: false, upgradeField: false, websocket: false };
+  /** The request method as text, kept only for cookie persistence (`postonly`, cacheability). */
+  private reqMethodText = '';
+  /** retry-on names a response failure: a request head is kept for a replay. */
+  private readonly mayReplay: boolean;
   private replayable = false;
   private attemptsLeft = 0;
+  /** The balancer's key of the request (kept for a replay). */
+  private reqKey: string | undefined = undefined;
   private persist: PersistenceDecision | undefined = undefined;
   private responseStarted = false;
   private reusable = false;
@@ -196,9 +208,10 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
    */
   private slotHeld = -1;
   private sstate: SState = S.none;
-  /** Server bytes of an unfinished response head; sin[0, sinLen). */
+  /** Server bytes of an unfinished response head; sin[0, sinLen); its own view while unfinished. */
   private sin: Buffer = EMPTY;
   private sinLen = 0;
+  private resView: HeadView | undefined = undefined;
   private serverPaused = false;
   /** When the request went out (or the last interim answer came): the response head's `timeout server` runs from it. */
   private since = 0;
@@ -218,11 +231,13 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.feMode = httpModeOf(this.fe.options);
     this.beMode = be === undefined ? this.feMode : httpModeOf(be.options);
     this.errorRules = [this.rt?.config.http, this.fe.http];
-    this.out = outBufferOf(env.io);
+    this.scratch = scratchOf(env.io);
     this.deadline = new Deadline(this);
     this.resolve = resolve;
     this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
     this.needsDstPort = be?.servers.some((s) => s.portOffset !== undefined) === true;
+    const retryOn = be?.retryOn ?? [];
+    this.mayReplay = retryOn.some((r) => r !== 'conn-failure');
   }
 
   /** Adopts the client and starts waiting for its first request (or its PROXY header). Throws if it cannot adopt. */
@@ -230,6 +245,8 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     const client = adoptClient(this.env, conn, this) as ClientSocket;
     this.client = client;
     client[kSession] = this;
+    this.addrs = new ClientAddresses(client);
+    if (this.rt !== undefined) this.rewrite = new SessionRewrite(this.fe, this.rt.config, this.addrs);
     client.on('end', onClientEnd);
     client.on('close', onClientClose);
     client.on('drain', onClientDrain);
@@ -350,8 +367,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
       this.finish();
       return end;
     }
-    this.addrs = r.addresses ?? clientAddresses(this.client as net.Socket);
-    this.addrsKnown = true;
+    this.addrs?.announce(r.addresses);
     this.cstate = C.head;
     // The first request's `timeout http-request` runs from the end of the PROXY header.
     this.headDue = due(this.now(), requestLimit(this.fe.timeouts));
@@ -360,13 +376,17 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   }
 
   private requestHead(src: Buffer, start: number, end: number): number {
-    const r = parseRequestHead(start === 0 && end === src.length ? src : src.subarray(start, end), HEAD_LIMITS);
-    if (r.kind === 'incomplete') {
+    // A head under way across reads goes on in the session's own view, over the bytes kept in cin.
+    const own = this.headView;
+    const view = own ?? this.scratch.request;
+    const n = own === undefined ? parseRequest(src, start, end, view, HEAD_LIMITS) : continueRequest(src, start, end, view, HEAD_LIMITS);
+    if (n === HEAD.INCOMPLETE) {
       if (this.clientFin) {
         // A client that leaves mid-head gets nothing more (HAProxy closes silently on a truncated request).
         this.closeClient();
         return end;
       }
+      this.headView ??= new HeadView();
       if (!this.headWaiting) {
         // The first byte of a later request: from now on the head must complete within `timeout http-request`.
         this.headWaiting = true;
@@ -375,32 +395,32 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
       }
       return start;
     }
-    if (r.kind === 'error') {
-      this.earlyError(r.status === 422 ? 422 : 400);
+    this.headView = undefined;
+    if (n === HEAD.ERROR) {
+      this.earlyError(view.errorStatus);
       return end;
     }
     this.headWaiting = false;
     this.headDue = Infinity;
-    const bodyAt = start + r.length;
-    this.beginTransaction(r.head, src, bodyAt, end);
+    const bodyAt = start + n;
+    this.beginTransaction(view, src, bodyAt, end);
     return bodyAt;
   }
 
   // ---- Transaction ------------------------------------------------------------------------------------------------
 
-  /** A request head arrived; its body bytes at hand are src[bodyAt, end). Ends in C.wait, or an answer. */
-  private beginTransaction(request: RequestHead, src: Buffer, bodyAt: number, end: number): void {
-    let req = request;
-    this.req = req;
+  /**
+   * A request head arrived (in `view`, over src); its body bytes at hand are src[bodyAt, end). Ends in C.wait, C.send
+   * (a connection at hand: the loop sends at once, while `view` still holds the bytes), or an answer.
+   */
+  private beginTransaction(view: HeadView, src: Buffer, bodyAt: number, end: number): void {
+    this.reqVersion = view.version;
+    this.reqHead = undefined;
     // PRI is HTTP/2's connection preface ("PRI * HTTP/2.0"): on a bind without h2 haproxy 2.6.12 answers it (any
-    // case, any target) with its proxy 400 and closes (measured with `bind … proto h1`). Hot path: one length check.
-    if (req.method.length === 3 && req.method.toUpperCase() === 'PRI') return this.reply(400, true);
-    const framing = requestFraming(req);
-    if (framing.kind === 'error') {
-      // The parser tags `gzip, chunked` and the like with 422, as HAProxy 2.6 answers them; the rest is a 400.
-      return this.earlyError(framing.status === 422 ? 422 : 400);
-    }
-    if (framing.kind === 'chunked') {
+    // case, any target) with its proxy 400 and closes (measured with `bind … proto h1`).
+    if (view.isPri) return this.reply(400, true);
+    const body = view.body;
+    if (body === BODY.CHUNKED) {
       // HAProxy parses the body bytes that arrived with the head before it connects: a bad chunk already there is
       // a 400 to the client and never reaches a server (tests/compat/http-malformed-e2e.test.ts).
       const chunks = checkBufferedChunks(src.subarray(bodyAt, end), HEAD_LIMITS);
@@ -410,48 +430,63 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.transactions++;
     // Until the body has gone through, the client connection cannot carry another request: an answer given before
     // then closes it (the unread body would otherwise be parsed as the next request).
-    this.upload = framing.kind === 'none' ? 'done' : 'running';
-    this.reqFraming = framing;
+    this.upload = body === BODY.NONE ? 'done' : 'running';
+    this.reqBody = body;
+    this.reqLength = view.contentLength;
+    this.reqMethod = view.method;
     this.responseStarted = false;
     this.lastDownload = 0;
     this.lastUpload = 0;
+    const ask = this.ask;
+    ask.upgrade = view.connUpgrade;
+    ask.upgradeField = view.connUpgrade && view.hasUpgradeField();
+    ask.websocket = ask.upgradeField && anyHasToken(view, HDR.UPGRADE, 'websocket');
     // Transfer-Encoding with Content-Length (a smuggling shape): the parser already let chunked win and dropped
     // Content-Length; RFC 9112 §6.1 and HAProxy 2.6.12 then close the client connection after the response, so no
     // byte after that body is ever read as another request (also under http-server-close).
-    const reqFlags = connFlags(req.headers);
-    this.reqUpgrade = reqFlags.upgrade;
-    this.clientClose = clientWantsCloseForRequest(reqFlags, req.version) || req.mustClose === true;
+    this.clientClose = clientWantsCloseForRequest(flagsOf(view), view.version) || view.mustClose;
     const rt = this.rt;
-    if (rt === undefined) return this.reply(503, this.clientClose);
+    const rw = this.rewrite;
+    if (rt === undefined || rw === undefined) return this.reply(503, this.clientClose);
     const be = rt.config;
+    const edit = this.scratch.edit;
+    edit.begin(view);
     this.persist = undefined;
     if (be.cookie !== undefined) {
-      const lookup = persistedServer(be.cookie, req, be.servers);
+      const lookup = requestCookie(edit, be.cookie, be.servers);
       this.persist = persistenceDecision(lookup, (i) => rt.view.servers[i]?.isUp() === true, be.options);
-      if (lookup.rewrittenHeaders !== undefined) req = { ...req, headers: lookup.rewrittenHeaders };
-      this.req = req;
+      this.reqMethodText = view.methodString();
+    }
+    // `balance uri|url_param|hdr`: the key reads the head as forwarded so far (the cookie rewrite applied).
+    let key: string | undefined;
+    if (rt.requestKey !== undefined) {
+      const head = requestHeadOf(view);
+      key = rt.requestKey(be.cookie === undefined ? head : { ...head, headers: edit.fields() });
     }
     this.serverClose = serverWantsCloseForRequest(this.feMode, this.beMode);
-    this.reqText = requestHeadText(req, requestFields(req, this.fe, be, this, this.serverClose, this.reqUpgrade));
-    this.replayable = framing.kind === 'none' && IDEMPOTENT.has(req.method);
+    rw.serverClose = this.serverClose;
+    rewriteRequest(edit, view, rw);
+    this.replayable = body === BODY.NONE && isIdempotent(view.method);
     this.attemptsLeft = be.retries;
-    this.acquireServer();
+    this.acquireServer(key);
+    // No connection at hand (a connect, a queue): the head leaves later, from bytes of its own. A replayable request
+    // keeps them too, for retry-on.
+    if (this.cstate === C.wait || (this.mayReplay && this.replayable)) this.reqHead = edit.toBuffer();
   }
 
   /** Asks the dial for a server for the current request: C.wait until dialed() or dialFailed(). */
-  private acquireServer(): void {
+  private acquireServer(key: string | undefined): void {
     const rt = this.rt as BackendRuntime;
-    const req = this.req as RequestHead;
     this.releaseSlot();
     this.cstate = C.wait;
     this.dial ??= new ServerDial(this, this.env.sweep);
-    const key = rt.requestKey?.(req);
+    this.reqKey = key;
     const p = this.persist;
     const ctx: DispatchContext = {
       accounting: this.env.accounting,
       thread: this.env.thread,
       key,
-      dstPort: this.needsDstPort ? (this.addresses()?.dstPort ?? this.client?.localPort) : undefined,
+      dstPort: this.needsDstPort ? (this.addrs?.dstPort ?? this.client?.localPort) : undefined,
       prefer: p?.server,
       preferDown: p?.forced,
       preferRedispatch: p?.server === undefined ? undefined : p.redispatch,
@@ -527,31 +562,36 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   private sendRequest(src: Buffer, start: number, end: number): number {
     this.sstate = S.head;
     this.sinLen = 0;
+    const socket = (this.server as ServerConn).socket;
     if (this.serverPaused) {
       this.serverPaused = false;
-      (this.server as ServerConn).socket.resume();
+      socket.resume();
     }
     this.since = this.now();
+    // The edit of this very read (a connection was at hand), or the bytes kept for a connect or a replay.
+    const head = this.reqHead ?? this.scratch.edit;
+    if (!this.mayReplay) this.reqHead = undefined;
     if (this.upload === 'done') {
       this.cstate = C.hold;
-      this.out.reset();
-      this.out.text(this.reqText);
-      this.out.flush(this.env.io, (this.server as ServerConn).socket);
+      const out = this.scratch.out;
+      out.reset();
+      out.prefix(head);
+      out.flush(this.env.io, socket);
       this.rearm();
       return start;
     }
     this.cstate = C.body;
-    this.up.begin(this.reqFraming, false);
+    this.up.begin(this.reqBody, this.reqLength, false);
     this.upActive = this.since;
-    const q = this.uploadFrom(src, start, end, this.reqText);
+    const q = this.uploadFrom(src, start, end, head);
     this.rearm();
     return q;
   }
 
   /** Relays request body bytes to the server (with the head in front the first time). */
-  private uploadFrom(src: Buffer, start: number, end: number, head: string | undefined): number {
+  private uploadFrom(src: Buffer, start: number, end: number, head: HeadEdit | Buffer | undefined): number {
     const conn = this.server as ServerConn;
-    const used = this.up.push(this.env.io, this.out, conn.socket, src, start, end, head);
+    const used = this.up.push(this.env.io, this.scratch.out, conn.socket, src, start, end, head);
     if (used < 0) {
       this.uploadFailed('bad-chunk');
       return end;
@@ -666,83 +706,101 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   }
 
   private responseHead(src: Buffer, start: number, end: number): number {
-    const view = start === 0 && end === src.length ? src : src.subarray(start, end);
-    const r = parseResponseHead(view, HEAD_LIMITS);
-    if (r.kind === 'incomplete') return start;
-    if (r.kind === 'error') {
+    const own = this.resView;
+    const view = own ?? this.scratch.response;
+    const n = own === undefined ? parseResponse(src, start, end, view, HEAD_LIMITS) : continueResponse(src, start, end, view, HEAD_LIMITS);
+    if (n === HEAD.INCOMPLETE) {
+      this.resView ??= new HeadView();
+      return start;
+    }
+    this.resView = undefined;
+    if (n === HEAD.ERROR) {
       this.responseFailed(502, false, false);
       return end;
     }
-    const res = r.head;
-    const next = start + r.length;
-    if (res.status >= 200 || res.status < 100 || res.status === 101) return this.finalResponse(res, src, next, end);
-    // An interim answer. What came in the same read after it is judged before it is relayed (as haproxy 2.6.12
-    // does): a 1xx followed by garbage (a 1xx "body") is a bare 502. Only runs when bytes follow a 1xx.
-    if (next < end && parseResponseHead(src.subarray(next, end), HEAD_LIMITS).kind === 'error') {
+    const status = view.status;
+    const next = start + n;
+    if (status >= 200 || status < 100 || status === 101) return this.finalResponse(view, src, next, end);
+    // An interim answer, relayed as parsed (names in lower case). What came in the same read after it is judged before
+    // it is relayed (as haproxy 2.6.12 does): a 1xx followed by garbage (a 1xx "body") is a bare 502. The interim's
+    // bytes are assembled first, as the judging parse reuses the thread's view.
+    const out = this.scratch.out;
+    const edit = this.scratch.edit;
+    edit.begin(view);
+    out.reset();
+    out.head(edit);
+    if (next < end && parseResponse(src, next, end, this.scratch.response, HEAD_LIMITS) === HEAD.ERROR) {
+      out.reset();
       this.responseFailed(502, false, false);
       return end;
     }
-    this.out.reset();
-    this.out.text(responseHeadText(res, res.headers));
-    this.out.flush(this.env.io, this.client as net.Socket);
+    out.flush(this.env.io, this.client as net.Socket);
     this.since = this.now();
     return next;
   }
 
   /** The final response head: a tunnel, a 502, or the head and the body bytes at hand in one write. */
-  private finalResponse(res: ResponseHead, src: Buffer, bodyAt: number, end: number): number {
+  private finalResponse(view: HeadView, src: Buffer, bodyAt: number, end: number): number {
     const conn = this.server as ServerConn;
-    const req = this.req as RequestHead;
-    const resFlags = connFlags(res.headers);
+    const rw = this.rewrite as SessionRewrite;
+    const status = view.status;
     // A protocol switch, or a CONNECT the server accepted: from here on, bytes both ways (HAProxy's tunnel mode).
-    const connected = req.method === 'CONNECT' && res.status >= 200 && res.status < 300;
-    if (res.status === 101 && !upgradeAgreed(req, this.reqUpgrade, res, resFlags.upgrade)) {
+    const connected = this.reqMethod === METHOD.CONNECT && status >= 200 && status < 300;
+    if (status === 101 && !upgradeAgreed(this.ask, view.connUpgrade, view.firstOf(HDR.SEC_WEBSOCKET_ACCEPT) >= 0)) {
       // A switch nobody asked for would turn this client connection into a raw pipe past all HTTP checks.
       this.releaseServer();
       this.reply(502, this.clientClose);
       return end;
     }
-    if (res.status === 101 || connected) {
-      this.startTunnel(res, src, bodyAt, end);
+    if (status === 101 || connected) {
+      this.startTunnel(view, src, bodyAt, end);
       return end;
     }
-    const framing = responseFraming(res, req.method);
+    const body = responseBody(view, this.reqMethod);
     // As for requests, HAProxy judges the chunks that came with the head before it forwards the head: 502 then.
-    if (framing.kind === 'error' || (framing.kind === 'chunked' && checkBufferedChunks(src.subarray(bodyAt, end), HEAD_LIMITS) !== 'ok')) {
+    if (body === BODY.CHUNKED && checkBufferedChunks(src.subarray(bodyAt, end), HEAD_LIMITS) !== 'ok') {
       this.releaseServer();
       this.reply(502, this.clientClose);
       return end;
     }
-    const lengthKnown = framing.kind !== 'until-close';
+    const lengthKnown = body !== BODY.UNTIL_CLOSE;
     this.clientClose = clientWantsCloseForResponse(this.clientClose, lengthKnown, this.feMode) || this.stopping();
-    this.reusable = serverReusable(this.serverClose, resFlags, lengthKnown, res.version) && res.mustClose !== true;
-    const p = this.persist;
+    // A response with Transfer-Encoding and Content-Length is never reused (haproxy 2.6.12).
+    this.reusable = serverReusable(this.serverClose, flagsOf(view), lengthKnown, view.version) && !view.mustClose;
+    rw.clientClose = this.clientClose;
+    rw.requestVersion = this.reqVersion;
+    rw.cookie = undefined;
     const be = (this.rt as BackendRuntime).config;
-    const text = responseHeadText(
-      res,
-      responseFields(res, this.fe, be, this, {
-        req,
-        server: be.servers[conn.index],
+    const server = be.servers[conn.index];
+    if (be.cookie !== undefined && server !== undefined) {
+      const p = this.persist;
+      rw.cookie = {
+        cookie: be.cookie,
+        server,
+        method: this.reqMethodText,
+        status,
+        version: view.version,
         // "Valid" only when the request went straight to the server its cookie named (no redispatch happened).
         direct: p?.status === 'valid' && p.server === conn.index,
-        clientClose: this.clientClose,
-        upgrade: resFlags.upgrade,
-      }),
-    );
+      };
+    }
+    const edit = this.scratch.edit;
+    edit.begin(view);
+    rewriteResponse(edit, view, rw);
     this.responseStarted = true;
     this.sstate = S.body;
     // A code under 100 keeps its body framing but, as in haproxy 2.6.12, not the fields that state it; its chunked
     // body then goes out decoded.
-    this.down.begin(framing, res.status < 100 && framing.kind === 'chunked');
+    this.down.begin(body, view.contentLength, status < 100 && body === BODY.CHUNKED);
     this.downActive = this.now();
     this.rearm();
-    return this.downloadFrom(src, bodyAt, end, text);
+    return this.downloadFrom(src, bodyAt, end, edit);
   }
 
   /** Relays response body bytes to the client (with the head in front the first time). */
-  private downloadFrom(src: Buffer, start: number, end: number, head: string | undefined): number {
+  private downloadFrom(src: Buffer, start: number, end: number, head: HeadEdit | undefined): number {
     const conn = this.server as ServerConn;
-    const used = this.down.push(this.env.io, this.out, this.client as net.Socket, src, start, end, head);
+    const used = this.down.push(this.env.io, this.scratch.out, this.client as net.Socket, src, start, end, head);
     if (used < 0) {
       // A malformed chunk in a response already under way: nothing can be answered any more, the client is closed.
       this.releaseServer();
@@ -783,11 +841,11 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   private responseFailed(status: 502 | 504, closed: boolean, empty: boolean): void {
     this.releaseServer();
     this.sstate = S.none;
-    const req = this.req as RequestHead;
+    this.resView = undefined;
     // A server that closed on a CONNECT is not asked again; junk and timeouts may be replayed.
-    const retryable = !closed || req.method !== 'CONNECT';
+    const retryable = !closed || this.reqMethod !== METHOD.CONNECT;
     if (retryable && this.replayable && this.attemptsLeft-- > 0 && retryAllowed(this.rt?.config.retryOn, status, empty)) {
-      return this.acquireServer();
+      return this.acquireServer(this.reqKey);
     }
     // HAProxy's abort_keep_alive (http_wait_for_response, TX_NOT_FIRST): a later request of a keep-alive client
     // whose server closed without a byte gets no 502, the client connection is closed so that it retries itself.
@@ -832,14 +890,18 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   }
 
   /** After a 101 (or a CONNECT 2xx): the head and the server's bytes past it go out, then a byte tunnel. */
-  private startTunnel(res: ResponseHead, src: Buffer, bodyAt: number, end: number): void {
+  private startTunnel(view: HeadView, src: Buffer, bodyAt: number, end: number): void {
     const conn = this.server as ServerConn;
     const client = this.client as net.Socket;
     // The server's own close/keep-alive tokens are dropped, `upgrade` stays (measured on haproxy 2.6.12).
-    this.out.reset();
-    this.out.text(responseHeadText(res, cleanConnection(res.headers)));
-    this.out.bytes(src, bodyAt, end);
-    this.out.flush(this.env.io, client);
+    const edit = this.scratch.edit;
+    edit.begin(view);
+    rewriteSwitch(edit);
+    const out = this.scratch.out;
+    out.reset();
+    out.head(edit);
+    out.bytes(src, bodyAt, end);
+    out.flush(this.env.io, client);
     const fromClient = this.cinLen > 0 ? Buffer.from(this.cin.subarray(0, this.cinLen)) : undefined;
     this.cinLen = 0;
     this.cstate = C.tunnel;
@@ -887,7 +949,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   /** The transaction is over and the client stays: wait for its next request (pipelined bytes first). */
   private nextRequest(): void {
     this.releaseSlot();
-    this.req = undefined;
+    this.reqHead = undefined;
     this.cstate = C.head;
     if (this.cinLen > 0) {
       this.headWaiting = true;
@@ -904,9 +966,8 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
 
   /** HAProxy's answer for `status` (l7-replies.ts); an unread request body closes the client after it. */
   private reply(status: number, closeAsked: boolean): void {
-    const req = this.req as RequestHead;
     const close = closeAsked || this.upload !== 'done' || this.stopping();
-    const r = proxyReply(status, this.errorRules, req.version, close);
+    const r = proxyReply(status, this.errorRules, this.reqVersion, close);
     this.releaseSlot();
     this.env.io.writeOwned(this.client as net.Socket, r.bytes);
     if (r.raw || close) return this.closeClient();
@@ -962,6 +1023,9 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.parkServer();
     this.cin = EMPTY;
     this.sin = EMPTY;
+    this.headView = undefined;
+    this.resView = undefined;
+    this.reqHead = undefined;
     this.client?.destroy();
     this.env.accounting.clientClosed(this.env.thread, this.feIndex);
     this.resolve();
@@ -1142,33 +1206,6 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     }
   }
 
-  // ---- Context for the head rewrites ------------------------------------------------------------------------------
-
-  ruleContext(): RuleContext {
-    if (this.rules === undefined) {
-      const a = this.addresses();
-      this.rules = a === undefined ? {} : { src: a.srcAddress, srcPort: a.srcPort, dst: a.dstAddress, dstPort: a.dstPort };
-    }
-    return this.rules;
-  }
-
-  clientAddress(): string | undefined {
-    return this.addresses()?.srcAddress;
-  }
-
-  localAddress(): string | undefined {
-    return this.addresses()?.dstAddress;
-  }
-
-  /** The client's addresses, read from the socket only when a rule, an option or a relative port needs them. */
-  private addresses(): ProxyAddresses | undefined {
-    if (!this.addrsKnown) {
-      this.addrs = clientAddresses(this.client as net.Socket);
-      this.addrsKnown = true;
-    }
-    return this.addrs;
-  }
-
   private stopping(): boolean {
     return this.env.softStopSignal?.aborted === true;
   }
@@ -1190,7 +1227,10 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   }
 }
 
-const NO_BODY: BodyFraming = { kind: 'none' };
+/** A head's Connection tokens as l7-connection-mode.ts reads them. */
+function flagsOf(view: HeadView): ConnFlags {
+  return { close: view.connClose, keepAlive: view.connKeepAlive, upgrade: view.connUpgrade };
+}
 
 /** now + limit, or no limit. */
 function due(from: number, limit: number | undefined): number {
