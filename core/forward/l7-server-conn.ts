@@ -76,6 +76,17 @@ export class ServerConn implements ReadSink, DeadlineOwner {
     s.on('error', onConnError);
   }
 
+  /** Hands the socket over (a tunnel's pipe adds its own listeners and read sink): ours are removed. */
+  detach(): void {
+    const s = this.socket;
+    s.off('end', onConnEnd);
+    s.off('close', onConnClose);
+    s.off('drain', onConnDrain);
+    s.off('error', onConnError);
+    this.user = undefined;
+    this.ended = true;
+  }
+
   onRead(_socket: net.Socket, buf: Buffer, n: number): boolean {
     const user = this.user;
     if (user !== undefined) return user.serverRead(this, buf, n);

@@ -904,13 +904,17 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     out.flush(this.env.io, client);
     const fromClient = this.cinLen > 0 ? Buffer.from(this.cin.subarray(0, this.cinLen)) : undefined;
     this.cinLen = 0;
+    this.cin = EMPTY;
     this.cstate = C.tunnel;
     this.sstate = S.none;
+    // The sockets are the pipe's from here: our listeners and deadline go (it files its own, `timeout tunnel`).
     this.env.sweep.disarm(this.deadline);
-    if (this.clientPause !== 0) {
-      this.clientPause = 0;
-      client.resume();
-    }
+    client.off('end', onClientEnd);
+    client.off('close', onClientClose);
+    client.off('drain', onClientDrain);
+    client.off('error', onClientError);
+    conn.detach();
+    this.clientPause = 0;
     const rt = this.rt as BackendRuntime;
     const slot = rt.serverSlots[conn.index];
     runTunnel(this.env.io, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), (up, n) =>
