@@ -145,9 +145,13 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
 
   // Client side.
   private cstate: CState = C.head;
-  /** Client bytes kept (copied) because they could not be handled in their read; cin[0, cinLen). */
+  /**
+   * Client bytes kept (copied) because they could not be handled in their read: cin[cinStart, cinEnd). Consumed bytes
+   * only move the start (a deep pipeline is not shifted once per request); the rest is moved down when room runs out.
+   */
   private cin: Buffer = EMPTY;
-  private cinLen = 0;
+  private cinStart = 0;
+  private cinEnd = 0;
   private clientPause = 0;
   private clientFin = false;
   /** clientInput() is running: a state change inside it is picked up by its loop, not by a new pass. */
@@ -270,7 +274,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   onRead(_socket: net.Socket, buf: Buffer, n: number): boolean {
     try {
       if (this.cstate >= C.flush) return this.cstate < C.tunnel;
-      if (this.cinLen === 0) {
+      if (this.cinEnd === 0) {
         const used = this.clientInput(buf, 0, n);
         if (used < n && this.cstate < C.flush) this.keep(buf, used, n);
       } else {
@@ -287,28 +291,33 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   /** Copies client bytes that wait into cin; stops reading the client once HOLD_LIMIT bytes wait. */
   private keep(buf: Buffer, start: number, end: number): void {
     const n = end - start;
-    if (this.cinLen + n > this.cin.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.cinLen + n, this.cin.length * 2, 1024));
-      this.cin.copy(grown, 0, 0, this.cinLen);
-      this.cin = grown;
+    if (this.cinEnd + n > this.cin.length) {
+      const held = this.cinEnd - this.cinStart;
+      // Room runs out: move what is held down to 0, into a bigger buffer if that is not enough.
+      const target = held + n > this.cin.length ? Buffer.allocUnsafe(Math.max(held + n, this.cin.length * 2, 1024)) : this.cin;
+      this.cin.copy(target, 0, this.cinStart, this.cinEnd);
+      this.cin = target;
+      this.cinStart = 0;
+      this.cinEnd = held;
     }
-    buf.copy(this.cin, this.cinLen, start, end);
-    this.cinLen += n;
-    if (this.cinLen >= HOLD_LIMIT) this.pauseClient(PAUSE_FULL);
+    buf.copy(this.cin, this.cinEnd, start, end);
+    this.cinEnd += n;
+    if (this.cinEnd - this.cinStart >= HOLD_LIMIT) this.pauseClient(PAUSE_FULL);
   }
 
   /** Runs the client state machine over the kept bytes (after a state change that may let them move). */
   private pumpClient(): void {
     if (this.inInput || this.cstate >= C.flush) return;
-    const used = this.clientInput(this.cin, 0, this.cinLen);
+    const used = this.clientInput(this.cin, this.cinStart, this.cinEnd);
     if (this.cstate >= C.flush) return;
-    if (used > 0) {
-      this.cin.copy(this.cin, 0, used, this.cinLen);
-      this.cinLen -= used;
+    this.cinStart = used;
+    if (this.cinStart === this.cinEnd) {
       // Nothing waits: let the buffer go (an idle connection keeps no memory; keeping is the rare case).
-      if (this.cinLen === 0) this.cin = EMPTY;
+      this.cin = EMPTY;
+      this.cinStart = 0;
+      this.cinEnd = 0;
     }
-    if ((this.clientPause & PAUSE_FULL) !== 0 && this.cinLen < HOLD_LIMIT) this.resumeClient(PAUSE_FULL);
+    if ((this.clientPause & PAUSE_FULL) !== 0 && this.cinEnd - this.cinStart < HOLD_LIMIT) this.resumeClient(PAUSE_FULL);
   }
 
   /**
@@ -902,8 +911,9 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     out.head(edit);
     out.bytes(src, bodyAt, end);
     out.flush(this.env.io, client);
-    const fromClient = this.cinLen > 0 ? Buffer.from(this.cin.subarray(0, this.cinLen)) : undefined;
-    this.cinLen = 0;
+    const fromClient = this.cinEnd > this.cinStart ? Buffer.from(this.cin.subarray(this.cinStart, this.cinEnd)) : undefined;
+    this.cinStart = 0;
+    this.cinEnd = 0;
     this.cin = EMPTY;
     this.cstate = C.tunnel;
     this.sstate = S.none;
@@ -955,7 +965,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.releaseSlot();
     this.reqHead = undefined;
     this.cstate = C.head;
-    if (this.cinLen > 0) {
+    if (this.cinEnd > this.cinStart) {
       this.headWaiting = true;
       this.headDue = due(this.now(), requestLimit(this.fe.timeouts));
     } else if (this.stopping()) {
@@ -993,7 +1003,8 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.releaseSlot();
     this.dial?.cancel();
     this.cstate = C.flush;
-    this.cinLen = 0;
+    this.cinStart = 0;
+    this.cinEnd = 0;
     const client = this.client as net.Socket;
     if (this.clientPause !== 0) {
       this.clientPause = 0;
