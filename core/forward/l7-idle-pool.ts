@@ -2,9 +2,12 @@
 // the default: a session's first request never takes one, its later requests may; idle connections are purged after
 // `pool-purge-delay`, 5 s). An idle connection holds no server slot (maxconn counts requests being served).
 // Forwarder threads; one pool per thread, created with the thread's SessionEnv (its `idlePool`), never shared.
-// Parking and taking change fields only: the purge delay is the connection's entry in the thread's DeadlineSweep (no
-// Node timer per park), and a parked connection's reads and close reach it through its own sink (l7-server-conn.ts).
+// Parking and taking change fields only (a round-robin keep-alive client parks and takes once per request): a parked
+// connection notes when it was parked, and one entry of the pool in the thread's DeadlineSweep purges those idle past
+// the delay, as HAProxy's periodic purge task does (no timer per park); a parked connection's reads and close reach it
+// through its own sink (l7-server-conn.ts).
 
+import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ConnPark, ServerConn } from './l7-server-conn.js';
 
 export type { ServerConn } from './l7-server-conn.js';
@@ -20,8 +23,11 @@ function keyOf(backend: number, index: number): number {
 }
 
 /** Per-thread idle connections, most recently parked first out (the warmest connection is reused). */
-export class IdleServerPool implements ConnPark {
+export class IdleServerPool implements ConnPark, DeadlineOwner {
   private readonly idle = new Map<number, ServerConn[]>();
+  /** The purge pass; filed on the sweep of the thread's connections while any is parked. */
+  private readonly purge = new Deadline(this);
+  private sweep: DeadlineSweep | undefined = undefined;
 
   /** Idle connections held now (all servers). */
   get size(): number {
@@ -46,9 +52,14 @@ export class IdleServerPool implements ConnPark {
     if (list.length >= MAX_IDLE_PER_SERVER) return false;
     conn.user = undefined;
     conn.park = this;
-    conn.purge.due = conn.sweep.now() + PURGE_DELAY_MS;
-    conn.sweep.arm(conn.purge);
+    const now = conn.sweep.now();
+    conn.parkedAt = now;
     list.push(conn);
+    if (this.purge.slot < 0) {
+      this.sweep = conn.sweep;
+      this.purge.due = now + PURGE_DELAY_MS;
+      conn.sweep.arm(this.purge);
+    }
     return true;
   }
 
@@ -58,7 +69,6 @@ export class IdleServerPool implements ConnPark {
     while (list !== undefined && list.length > 0) {
       const conn = list.pop() as ServerConn;
       conn.park = undefined;
-      conn.sweep.disarm(conn.purge);
       if (!conn.ended && !conn.socket.destroyed) return conn;
       conn.close();
     }
@@ -69,7 +79,22 @@ export class IdleServerPool implements ConnPark {
   closeAll(): void {
     const all = [...this.idle.values()].flat();
     this.idle.clear();
+    this.sweep?.disarm(this.purge);
     for (const conn of all) conn.close();
+  }
+
+  /** The purge pass: closes what idled past the delay; comes back for the oldest that remains. */
+  onDeadline(now: number): void {
+    let oldest = Infinity;
+    for (const list of [...this.idle.values()]) {
+      // Oldest first: the list is in parking order.
+      while (list.length > 0 && (list[0] as ServerConn).parkedAt + PURGE_DELAY_MS <= now) (list.shift() as ServerConn).close();
+      if (list.length > 0) oldest = Math.min(oldest, (list[0] as ServerConn).parkedAt);
+    }
+    for (const [key, list] of [...this.idle]) if (list.length === 0) this.idle.delete(key);
+    if (oldest === Infinity || this.sweep === undefined) return;
+    this.purge.due = oldest + PURGE_DELAY_MS;
+    this.sweep.arm(this.purge);
   }
 
   /** A parked connection leaves (closed by its server, purged, or closed by closeAll). */

@@ -6,7 +6,7 @@
 // changes one field: no listener is added or removed per request (shared handler functions, ../shared/perf §5).
 
 import type net from 'node:net';
-import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
+import type { DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
 
 /** What a session using a server connection is told. Each call is guarded by the session itself (never throws). */
@@ -44,7 +44,7 @@ function onConnError(): void {
 }
 
 /** A server connection of backend `backend`, server `index`. Built connecting (SocketIo.connect); see attach(). */
-export class ServerConn implements ReadSink, DeadlineOwner {
+export class ServerConn implements ReadSink {
   readonly backend: number;
   readonly index: number;
   readonly socket: net.Socket;
@@ -52,17 +52,15 @@ export class ServerConn implements ReadSink, DeadlineOwner {
   user: ServerUser | undefined = undefined;
   /** The server's FIN, a reset or a close was seen: never reusable. */
   ended = false;
-  /** The pool holding it while parked. */
+  /** The pool holding it while parked, and since when (the sweep's clock). */
   park: ConnPark | undefined = undefined;
-  /** The pool's purge time (`pool-purge-delay`) while parked. */
-  readonly purge: Deadline;
+  parkedAt = 0;
   readonly sweep: DeadlineSweep;
 
   constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number) {
     this.backend = backend;
     this.index = index;
     this.sweep = sweep;
-    this.purge = new Deadline(this);
     this.socket = io.connect({ host, port }, this);
     (this.socket as ConnSocket)[kConn] = this;
   }
@@ -104,16 +102,10 @@ export class ServerConn implements ReadSink, DeadlineOwner {
     else this.close();
   }
 
-  /** The purge delay of a parked connection passed. */
-  onDeadline(): void {
-    if (this.user === undefined) this.close();
-  }
-
   /** Closes the connection for good (out of any pool, no user told). Idempotent. */
   close(): void {
     this.user = undefined;
     this.ended = true;
-    this.sweep.disarm(this.purge);
     const park = this.park;
     this.park = undefined;
     park?.drop(this);

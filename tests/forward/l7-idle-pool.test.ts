@@ -77,6 +77,32 @@ describe('idle server pool', () => {
     assert.equal(pool.park(a), false);
   });
 
+  test('the purge closes connections parked for pool-purge-delay (5 s), the others stay', async () => {
+    let now = 1000;
+    const manual = new DeadlineSweep(() => now, false);
+    const port = (server.address() as net.AddressInfo).port;
+    const open = async (index: number): Promise<ServerConn> => {
+      const c = new ServerConn(io, manual, '127.0.0.1', port, 0, index);
+      clients.push(c.socket);
+      await new Promise<void>((r) => c.socket.once('connect', () => r()));
+      c.attach();
+      return c;
+    };
+    const pool = new IdleServerPool();
+    const early = await open(6);
+    const late = await open(7);
+    assert.ok(pool.park(early));
+    now = 4000;
+    assert.ok(pool.park(late));
+    manual.runDue(6001);
+    assert.ok(early.socket.destroyed, 'parked at 1000: purged at 6000');
+    assert.ok(!late.socket.destroyed);
+    assert.equal(pool.size, 1);
+    manual.runDue(9009);
+    assert.ok(late.socket.destroyed, 'parked at 4000: purged at 9000');
+    assert.equal(pool.size, 0);
+  });
+
   test('a parked connection whose server sends a byte is closed and never handed out', async () => {
     const pool = new IdleServerPool();
     const a = await conn(5);
