@@ -142,6 +142,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   private readonly needsDstPort: boolean;
   private client: net.Socket | undefined = undefined;
   private dial: ServerDial | undefined = undefined;
+  private dialContext: Mutable<DispatchContext> | undefined = undefined;
 
   // Client side.
   private cstate: CState = C.head;
@@ -491,15 +492,21 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.dial ??= new ServerDial(this, this.env.sweep);
     this.reqKey = key;
     const p = this.persist;
-    const ctx: DispatchContext = {
+    // One context per session, refilled per request: the dial reads it only while this request dials.
+    const ctx = (this.dialContext ??= {
       accounting: this.env.accounting,
       thread: this.env.thread,
-      key,
-      dstPort: this.needsDstPort ? (this.addrs?.dstPort ?? this.client?.localPort) : undefined,
-      prefer: p?.server,
-      preferDown: p?.forced,
-      preferRedispatch: p?.server === undefined ? undefined : p.redispatch,
-    };
+      key: undefined,
+      dstPort: undefined,
+      prefer: undefined,
+      preferDown: undefined,
+      preferRedispatch: undefined,
+    });
+    ctx.key = key;
+    ctx.dstPort = this.needsDstPort ? (this.addrs?.dstPort ?? this.client?.localPort) : undefined;
+    ctx.prefer = p?.server;
+    ctx.preferDown = p?.forced;
+    ctx.preferRedispatch = p?.server === undefined ? undefined : p.redispatch;
     this.dial.begin(rt, ctx);
   }
 
@@ -1241,6 +1248,8 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     }
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A head's Connection tokens as l7-connection-mode.ts reads them. */
 function flagsOf(view: HeadView): ConnFlags {
