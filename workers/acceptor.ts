@@ -141,6 +141,7 @@ const listeners = new ListenerSet(
     onConnection: (socket) => socket.destroy(),
     onLost: (alert) => report({ type: 'listener-lost', thread: ACCEPTOR, alert }),
     onLimit: (message) => logger.log('emerg', message),
+    maxsock: data.maxsock,
   },
   state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
 );

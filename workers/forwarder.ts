@@ -187,6 +187,7 @@ if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping
       },
       onLost: (alert) => report({ type: 'listener-lost', thread, alert }),
       onLimit: (message) => env.logger.log('emerg', message),
+      maxsock: data.maxsock,
     },
     state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
   );

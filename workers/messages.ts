@@ -15,6 +15,8 @@ export interface ForwarderCommon {
   readonly buffer: SharedArrayBuffer;
   readonly threads: number;
   readonly accept: AcceptMode;
+  /** HAProxy's maxsock, named in the log line when accept() hits the fd limit. */
+  readonly maxsock: number;
   /** reuseport mode: what to listen on (row = the forwarder's slot). */
   readonly listeners?: ListenerPlan;
   /** The addon the main thread loaded (ORCALB_FD_DUP_ADDON), so every thread uses the same build or none. */
@@ -43,6 +45,7 @@ export interface AcceptorData {
   readonly buffer: SharedArrayBuffer;
   readonly listeners: ListenerPlan;
   readonly forwarders: readonly ForwarderLink[];
+  readonly maxsock: number;
   readonly addonPath?: string;
 }
 

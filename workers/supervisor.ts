@@ -44,6 +44,8 @@ export interface SupervisorOptions {
   /** The loaded addon (undefined: reuseport with Node's own listeners) and the path it came from, for the threads. */
   readonly addon: NativeAddon | undefined;
   readonly addonPath?: string;
+  /** HAProxy's maxsock (start-checks.ts), for the accepting threads' fd-limit message. */
+  readonly maxsock: number;
   /** Called once when orcalb cannot go on (a listener lost after start): the caller logs it and exits 1. */
   readonly onFatal: (alert: string) => void;
 }
@@ -99,6 +101,7 @@ export class Supervisor {
         buffer: this.o.state.buffer,
         threads: this.o.threads,
         accept: this.o.accept,
+        maxsock: this.o.maxsock,
         ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
         ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
       },
@@ -205,6 +208,7 @@ export class Supervisor {
       buffer: this.o.state.buffer,
       listeners: plan,
       forwarders,
+      maxsock: this.o.maxsock,
       ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
     };
     const w = spawnThread('acceptor', data, forwarders.map((f) => f.port));

@@ -76,14 +76,15 @@ export function acceptBurst(
 }
 
 /**
- * HAProxy 2.6's words for a limit accept() ran into (logged at emerg, once per pause), or undefined for the others.
- * Pure.
+ * HAProxy 2.6's words for a limit accept() ran into (logged at emerg each time it pauses a listener), or undefined for
+ * the others. `maxsock` is the fd budget orcalb started with. Pure.
  */
-export function limitMessage(frontendName: string, errno: number): string | undefined {
-  if (errno === E.EMFILE) return `Proxy ${frontendName} reached process FD limit. Please check 'ulimit-n' and restart.`;
-  if (errno === E.ENFILE) return `Proxy ${frontendName} reached system FD limit. Please check system tunables.`;
+export function limitMessage(frontendName: string, errno: number, maxsock: number): string | undefined {
+  const at = `Proxy ${frontendName} reached`;
+  if (errno === E.EMFILE) return `${at} process FD limit (maxsock=${maxsock}). Please check 'ulimit-n' and restart.`;
+  if (errno === E.ENFILE) return `${at} system FD limit (maxsock=${maxsock}). Please check system tunables.`;
   if (errno === E.ENOBUFS || errno === E.ENOMEM) {
-    return `Proxy ${frontendName} reached system memory limit. Please check system tunables.`;
+    return `${at} system memory limit (maxsock=${maxsock}). Please check system tunables.`;
   }
   return undefined;
 }

@@ -38,8 +38,10 @@ export interface ListenerSetOptions {
   readonly onConnection: (socket: net.Socket, target: ListenTarget) => void;
   /** A listener could not be (re)opened: this thread no longer accepts on it. The alert reads like HAProxy's. */
   readonly onLost: (alert: string) => void;
-  /** A limit accept() ran into (HAProxy's emerg log line), once per pause. */
+  /** A limit accept() ran into (HAProxy's emerg log line), each time it pauses a listener. */
   readonly onLimit?: (message: string) => void;
+  /** HAProxy's maxsock, for that line. */
+  readonly maxsock?: number;
 }
 
 interface Entry {
@@ -205,7 +207,7 @@ export class ListenerSet {
     if (end.kind === 'wait') return;
     if (end.kind === 'backoff') {
       // A limit (fds, memory) or a socket out of LISTEN state: rest, as HAProxy does, rather than spin on the error.
-      const message = limitMessage(e.target.frontendName, end.errno);
+      const message = limitMessage(e.target.frontendName, end.errno, this.options.maxsock ?? 0);
       if (message !== undefined && !e.reasons.has('limit')) this.options.onLimit?.(message);
       e.reasons.add('limit');
       this.stopAccepting(e);
