@@ -38,6 +38,8 @@ export interface PoolHooks {
 
 interface Slot {
   worker: Worker;
+  /** Its threadId, read at spawn: Worker.threadId reads -1 once the thread has stopped (a heap-limit death). */
+  readonly threadId: number;
   /** The 'error' the worker died of, if any (emitted before 'exit'). */
   failure: unknown;
 }
@@ -87,7 +89,7 @@ export class ForwarderPool {
       const { port1, port2 } = new MessageChannel();
       const msg: HandoffPortMessage = { type: 'handoff-port', port: port2 };
       s.worker.postMessage(msg, [port2]);
-      out.push({ slot: t, threadId: s.worker.threadId, port: port1 });
+      out.push({ slot: t, threadId: s.threadId, port: port1 });
     });
     return out;
   }
@@ -108,12 +110,12 @@ export class ForwarderPool {
     const channel = linkTo === undefined ? undefined : new MessageChannel();
     const data: ForwarderData = { ...this.data, slot: t };
     const worker = spawnThread('forwarder', data);
-    const slot: Slot = { worker, failure: undefined };
+    const slot: Slot = { worker, threadId: worker.threadId, failure: undefined };
     this.slots[t] = slot;
     if (channel !== undefined && linkTo !== undefined) {
       const msg: HandoffPortMessage = { type: 'handoff-port', port: channel.port2 };
       worker.postMessage(msg, [channel.port2]);
-      linkTo({ slot: t, threadId: worker.threadId, port: channel.port1 });
+      linkTo({ slot: t, threadId: slot.threadId, port: channel.port1 });
     }
     worker.on('message', (m: unknown) => {
       const r = asReport(m);
@@ -142,7 +144,7 @@ export class ForwarderPool {
    */
   private onExit(t: number, slot: Slot): void {
     if (this.slots[t] !== slot) return;
-    this.tickets.cancelTarget(slot.worker.threadId, (fd, frontend) => {
+    this.tickets.cancelTarget(slot.threadId, (fd, frontend) => {
       discardFd(fd);
       this.accounting.unadmitClient(frontend);
     });
