@@ -3,6 +3,7 @@
 // Runs on forwarder threads, one IdleWatch per forwarded connection.
 
 import { idleLimit, PipeSide, type PipeTimeouts } from './pipe-timeouts.js';
+import { systemClock, type Clock } from '../health/scheduler.js';
 
 // setTimeout clamps anything above 2^31-1 ms to 1 ms; a longer limit simply re-arms when the timer fires early.
 const MAX_TIMER_MS = 0x7fffffff;
@@ -12,36 +13,45 @@ const MAX_TIMER_MS = 0x7fffffff;
  * only stores a timestamp; the timer is re-armed lazily when it fires, or at once when a limit may have got shorter.
  * A side is only timed while `expecting(side)` says the proxy waits on it (to read from it, or to flush to it):
  * a side whose reads are paused because the *other* side does not drain is not the one to blame (as in HAProxy).
+ * Time comes from `clock` (default: the monotonic clock and unref'ed Node timers), so tests can drive it by hand.
  */
 export class IdleWatch {
   private readonly timeouts: PipeTimeouts;
   private readonly expecting: (side: PipeSide) => boolean;
   private readonly onExpire: (side: PipeSide) => void;
+  private readonly clock: Clock;
   private readonly last: [number, number];
   private halfClosed = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** The clock's handle of the pending timer; undefined when none is armed. */
+  private timer: unknown;
   private dueAt = Infinity;
   private stopped = false;
 
-  constructor(timeouts: PipeTimeouts, expecting: (side: PipeSide) => boolean, onExpire: (side: PipeSide) => void) {
+  constructor(
+    timeouts: PipeTimeouts,
+    expecting: (side: PipeSide) => boolean,
+    onExpire: (side: PipeSide) => void,
+    clock: Clock = systemClock,
+  ) {
     this.timeouts = timeouts;
     this.expecting = expecting;
     this.onExpire = onExpire;
-    const now = performance.now();
+    this.clock = clock;
+    const now = clock.now();
     this.last = [now, now];
     this.schedule(now);
   }
 
   /** Activity on a side (bytes read from it, or written out to it): its idle clock restarts. */
   touch(side: PipeSide): void {
-    this.last[side] = performance.now();
+    this.last[side] = this.clock.now();
   }
 
   /** A FIN was seen on either side: from now on the -fin timeouts apply, counted from now (HAProxy re-arms them). */
   halfClose(): void {
     if (this.stopped) return;
     this.halfClosed = true;
-    const now = performance.now();
+    const now = this.clock.now();
     this.last[0] = now;
     this.last[1] = now;
     this.schedule(now);
@@ -62,7 +72,7 @@ export class IdleWatch {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
 
@@ -70,7 +80,7 @@ export class IdleWatch {
     this.timer = undefined;
     this.dueAt = Infinity;
     if (this.stopped) return;
-    const now = performance.now();
+    const now = this.clock.now();
     // The client is checked first: HAProxy looks at the request channel before the response one, so when both sides
     // expire in the same tick the session is logged `cD`.
     for (const side of [PipeSide.client, PipeSide.server] as const) {
@@ -97,10 +107,9 @@ export class IdleWatch {
       if (limit !== undefined) due = Math.min(due, this.last[side] + limit);
     }
     if (due === Infinity || due >= this.dueAt) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.dueAt = due;
-    this.timer = setTimeout(this.fire, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(due - now))));
-    // The sockets keep the thread alive; a pending idle timer alone must not.
-    this.timer.unref();
+    // systemClock's timers are unref'ed: the sockets keep the thread alive, a pending idle timer alone must not.
+    this.timer = this.clock.setTimer(this.fire, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(due - now))));
   }
 }

@@ -11,6 +11,7 @@ import { HandoffTickets, ticketId } from '../../core/shared/handoff-tickets.js';
 import { HANDOFF_TICKETS } from '../../core/shared/layout.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
 import type { TicketRaceInit, TicketRaceRound } from '../support/ticket-race-worker.js';
+import { within } from '../support/wait.js';
 
 const COUNTS = { servers: 1, backends: 1, frontends: 2, threads: 2 };
 const WORKER_URL = new URL('../support/ticket-race-worker.js', import.meta.url);
@@ -84,7 +85,7 @@ test('a forwarder taking and a thread cancelling the same tickets at once: each 
   const taker = start('take');
   const canceller = start('cancel');
   t.after(() => Promise.all([taker.terminate(), canceller.terminate()]));
-  await Promise.all([once(taker, 'online'), once(canceller, 'online')]);
+  await within(Promise.all([once(taker, 'online'), once(canceller, 'online')]), 10_000, 'workers online');
   const counts = new Int32Array(tally);
   let taken = 0;
   let cancelled = 0;
@@ -98,7 +99,7 @@ test('a forwarder taking and a thread cancelling the same tickets at once: each 
     const answers = [once(taker, 'message'), once(canceller, 'message')];
     taker.postMessage(round);
     canceller.postMessage(round);
-    const [[byTaker], [byCanceller]] = (await Promise.all(answers)) as [[number], [number]];
+    const [[byTaker], [byCanceller]] = (await within(Promise.all(answers), 10_000, `round ${r}`)) as [[number], [number]];
     taken += byTaker;
     cancelled += byCanceller;
     assert.equal(byTaker + byCanceller, PER_ROUND, `round ${r}`);

@@ -14,6 +14,7 @@ import { BACKOFF_MS, ListenerSet } from '../../core/accept/listener-set.js';
 import type { ListenTarget } from '../../core/accept/listeners.js';
 import { loadNativeAddon, type NativeAddon } from '../../core/native-addon.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { delay, pollUntil, within } from '../support/wait.js';
 
 interface T {
   after: (fn: () => unknown) => void;
@@ -79,7 +80,7 @@ async function setup(t: T): Promise<Setup> {
   });
   await set.open();
   const until = (n: number): Promise<void> =>
-    new Promise((resolve) => (accepted.length >= n ? resolve() : waiters.push({ n, resolve })));
+    within(new Promise((resolve) => (accepted.length >= n ? resolve() : waiters.push({ n, resolve }))), 5000, `${n} accepts`);
   return { set, port, accepted, gate: counts, limits, until };
 }
 
@@ -88,7 +89,7 @@ function client(port: number, t: T): Promise<Socket> {
   const s = connect(port, '127.0.0.1');
   s.on('error', () => undefined);
   t.after(() => s.destroy());
-  return new Promise((resolve) => s.once('connect', () => resolve(s)));
+  return within(new Promise((resolve) => s.once('connect', () => resolve(s))), 5000, 'connect');
 }
 
 /** The number the kernel would give the next fd this process opens. */
@@ -108,7 +109,7 @@ test('a paused listener accepts nothing while the kernel queues; resuming accept
   set.pause('global');
   assert.equal(set.accepting(), 0);
   await client(port, t);
-  await new Promise((r) => setTimeout(r, 100));
+  await delay(100);
   assert.equal(accepted.length, 0, 'nothing is accepted while paused');
   await set.resume('global');
   assert.equal(set.accepting(), 1);
@@ -128,7 +129,7 @@ test('pause and resume in quick succession leave exactly one watcher, and a paus
   set.pause('signal');
   assert.equal(set.accepting(), 0);
   await client(port, t);
-  await new Promise((r) => setTimeout(r, 100));
+  await delay(100);
   assert.equal(accepted.length, 0, 'no stray watcher accepts while paused');
 });
 
@@ -137,7 +138,7 @@ test('the gate is asked before each accept: refused, the client stays queued; ea
   gate.allow = false;
   await client(port, t);
   // The watcher keeps being woken (level-triggered) and keeps asking; it never accepts without a reservation.
-  await new Promise((r) => setTimeout(r, 50));
+  await delay(50);
   assert.equal(accepted.length, 0);
   assert.ok(gate.refused > 0, 'the gate was asked');
   assert.equal(gate.reserved, 0);
@@ -175,12 +176,12 @@ test('an fd limit pauses the listener with HAProxy\'s words, then it accepts the
   t.after(() => waiting.destroy());
   // The client's own socket needs an fd too: lift the limit by exactly one for it.
   addon.setFdLimit(open + 1, limit.hard);
-  await new Promise<void>((resolve) => waiting.once('connect', () => resolve()));
-  for (let i = 0; i < 100 && limits.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  await within(new Promise<void>((resolve) => waiting.once('connect', () => resolve())), 5000, 'connect');
+  await pollUntil(() => limits.length > 0, 5000, 'the fd-limit line');
   assert.deepEqual(limits, ["Proxy fe reached process FD limit (maxsock=1234). Please check 'ulimit-n' and restart."]);
   assert.equal(accepted.length, 0, 'the client waits in the kernel queue, it is neither accepted nor dropped');
   addon.setFdLimit(limit.soft, limit.hard);
-  await new Promise((r) => setTimeout(r, BACKOFF_MS));
+  await delay(BACKOFF_MS);
   await until(1);
 
   assert.equal(waiting.destroyed, false);

@@ -1,14 +1,15 @@
 // pipeL4 idle timeouts as HAProxy 2.6 applies them in TCP mode: client, server, tunnel, client-fin, server-fin.
-// Limits are short (100-700 ms); every wait is bounded, and bounds on elapsed time are loose on purpose.
+// Through a real pipe the limits are short (150-400 ms) and every wait is bounded; where time itself has to pass
+// (traffic spaced out, a tunnel outliving client/server limits) the IdleWatch runs on a FakeClock instead of sleeping.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { test } from 'node:test';
+import { IdleWatch } from '../../core/forward/idle-watch.js';
 import { idleLimit, PipeSide, pipeTimeouts } from '../../core/forward/pipe-timeouts.js';
-import { gone, readAll, startPipePair, within } from '../support/pipe-pair.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { FakeClock } from '../support/fake-clock.js';
+import { gone, readAll, startPipePair } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 
 test('an idle client past timeout client ends the session as cD, closing both sides', async (t) => {
   const pair = await startPipePair({ client: 150, server: 10_000 });
@@ -30,35 +31,45 @@ test('an idle server past timeout server ends the session as sD', async (t) => {
   assert.equal(result.error?.code, 'ORCA_SERVER_TIMEOUT');
 });
 
-test('traffic restarts the idle clock', async (t) => {
-  const pair = await startPipePair({ client: 300, server: 300 });
-  t.after(() => pair.close());
-  pair.backend.on('data', (d: Buffer) => pair.backend.write(d));
+/** An IdleWatch on a FakeClock that records the sides it expired, both sides expected (nothing paused). */
+function fakeWatch(timeouts: ConstructorParameters<typeof IdleWatch>[0]) {
+  const clock = new FakeClock();
+  const expired: PipeSide[] = [];
+  const watch = new IdleWatch(timeouts, () => true, (side) => expired.push(side), clock);
+  return { clock, expired, watch };
+}
+
+test('traffic restarts the idle clock', async () => {
+  const { clock, expired, watch } = fakeWatch({ client: 300, server: 300 });
   for (let i = 0; i < 5; i++) {
-    await sleep(120);
-    pair.client.write('x');
-    await within(once(pair.client, 'data'), 2000, 'echo');
+    await clock.advance(120);
+    // One echo: a byte read from the client and written to the server, then read from the server and written back.
+    watch.touch(PipeSide.client);
+    watch.touch(PipeSide.server);
   }
   // 600 ms have passed in all, twice the limit, yet the session is still open.
-  assert.equal(pair.proxyClient.destroyed, false);
-  const result = await within(pair.result, 3000, 'pipe result');
-  assert.equal(result.termination, 'cD');
-  assert.deepEqual([result.bytesIn, result.bytesOut], [5, 5]);
+  assert.deepEqual(expired, []);
+  await clock.advance(300);
+  // Both sides fall due together; the client is looked at first, so the session ends as cD.
+  assert.deepEqual(expired, [PipeSide.client]);
+  assert.equal(watch.limitName(PipeSide.client), 'timeout client');
+  assert.equal(clock.pending(), 0, 'the watch stopped its timer');
 });
 
-test('timeout tunnel replaces timeout client and timeout server', async (t) => {
-  const pair = await startPipePair({ client: 100, server: 100, tunnel: 700 });
-  t.after(() => pair.close());
-  await sleep(350);
+test('timeout tunnel replaces timeout client and timeout server', async () => {
+  const { clock, expired, watch } = fakeWatch({ client: 100, server: 100, tunnel: 700 });
+  await clock.advance(350);
   // Past three client/server timeouts: still open, because the tunnel timeout rules.
-  pair.backend.on('data', (d: Buffer) => pair.backend.write(d));
-  pair.client.write('still there?');
-  await within(once(pair.client, 'data'), 2000, 'echo through the tunnel');
-  const lastActivity = performance.now();
-  const result = await within(pair.result, 3000, 'pipe result');
-  assert.equal(result.termination, 'cD');
-  assert.match(result.error?.message ?? '', /timeout tunnel$/);
-  assert.ok(performance.now() - lastActivity >= 600, 'closed by the tunnel timeout, not the client one');
+  assert.deepEqual(expired, []);
+  watch.touch(PipeSide.client);
+  watch.touch(PipeSide.server);
+  const lastActivity = clock.now();
+  await clock.advance(699);
+  assert.deepEqual(expired, [], 'still open until the tunnel timeout has passed');
+  await clock.advance(1);
+  assert.deepEqual(expired, [PipeSide.client]);
+  assert.equal(watch.limitName(PipeSide.client), 'timeout tunnel');
+  assert.ok(clock.now() - lastActivity >= 700, 'closed by the tunnel timeout, not the client one');
 });
 
 test('timeout client-fin closes a connection the server half-closed when the client stays silent', async (t) => {

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { requestTag, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { openFds } from '../support/process-fds.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { pollUntil } from '../support/wait.js';
 
 const MAXCONN = 5;
 const STALL_MS = 3000;
@@ -50,8 +50,7 @@ test('handoffs to a forwarder that dies after the acceptor that posted them died
   });
   const ends = Promise.all(clients.map((s) => outcome(s, 20_000)));
   // Accepted and handed over (the acceptor holds no fd of its own for them): the process holds one more fd each.
-  for (let i = 0; i < 200 && openFds(lb.pid) < idle + MAXCONN; i++) await delay(10);
-  assert.ok(openFds(lb.pid) >= idle + MAXCONN, 'the clients were accepted');
+  await pollUntil(() => openFds(lb.pid) >= idle + MAXCONN, 5000, 'the clients to be accepted');
   lb.send('crash-acceptor');
   await lb.waitForStderr(/acceptor thread exited; restarting it/, 5000);
   await lb.waitForStderr(/forwarder 0 restarted/, 2 * STALL_MS);

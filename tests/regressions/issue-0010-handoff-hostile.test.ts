@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { requestTag, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_REUSEPORT_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { lowestFreeFd, openFds, setSoftFdLimit, softFdLimit } from '../support/process-fds.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { delay, pollFor, pollUntil, within } from '../support/wait.js';
 
 /** Lines a Node thread prints when its teardown finds a libuv handle still open, or any native abort. */
 const ABORT = /uv_loop_close|open handles|Assertion|FATAL ERROR|Aborted|core dumped/;
@@ -68,7 +68,7 @@ test('forwarders and the acceptor crashing during a storm at maxconn leak no fd,
     const restarted = hook === 'crash-acceptor' ? /acceptor restarted/g : new RegExp(`forwarder ${hook.at(-1) ?? ''} restarted`, 'g');
     // Each restart is logged once per crash: wait for this crash's line (the n-th of its kind).
     const nth = hooks.slice(0, i + 1).filter((h) => h === hook).length;
-    for (let k = 0; k < 500 && (lb.stderr().match(restarted)?.length ?? 0) < nth; k++) await delay(10);
+    await pollUntil(() => (lb.stderr().match(restarted)?.length ?? 0) >= nth, 5000, `restart after ${hook}`);
   }
   await delay(150);
   stop.abort();
@@ -82,8 +82,7 @@ test('forwarders and the acceptor crashing during a storm at maxconn leak no fd,
   const held = await Promise.all(Array.from({ length: MAXCONN }, (_, i) => requestTag(front, `after-${i}`, 10_000)));
   assert.equal(held.length, MAXCONN);
   // Every accepted fd was closed once: the process holds what it held before the storm (a few lazily opened ones).
-  for (let i = 0; i < 100 && openFds(lb.pid) > idle + 6; i++) await delay(20);
-  assert.ok(openFds(lb.pid) <= idle + 6, `${openFds(lb.pid)} fds after, ${idle} before`);
+  assert.ok(await pollFor(() => openFds(lb.pid) <= idle + 6, 2000), `${openFds(lb.pid)} fds after, ${idle} before`);
 });
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT, ORCALB_REUSEPORT_SUBJECT];
@@ -108,13 +107,15 @@ for (const subject of SUBJECTS) {
       // All of them connected (the kernel queues them) and none was answered or dropped meanwhile.
       let early = 0;
       for (const c of clients) void c.then(() => void early++, () => void early++);
-      await Promise.all(Array.from({ length: CLIENTS }, () => new Promise<void>((resolve) => {
+      const probes = Array.from({ length: CLIENTS }, () => new Promise<void>((resolve) => {
         const probe = connect(front, '127.0.0.1', () => {
           probe.destroy();
           resolve();
         });
         probe.on('error', () => resolve());
-      })));
+      }));
+      await within(Promise.all(probes), 10_000, 'the kernel to take every connection');
+      // What must not happen (an answer or a drop) gets its chance.
       await delay(300);
       assert.equal(early, 0, 'nobody was served or dropped while no fd was left');
       setSoftFdLimit(lb.pid, soft);

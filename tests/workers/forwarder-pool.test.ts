@@ -18,6 +18,7 @@ import type { ReportMessage } from '../../workers/messages.js';
 import { load, validConfig } from '../support/config-load.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { pollUntil } from '../support/wait.js';
 
 test('a handoff in flight to a forwarder that dies is cancelled by the pool, with no acceptor linked: fd closed, slot back', async (t) => {
   // node --test gives this process every default as an explicit flag (--v8-pool-size, --secure-heap…), which a Worker
@@ -30,23 +31,18 @@ test('a handoff in flight to a forwarder that dies is cancelled by the pool, wit
   writeInitialState(config, state, topology, initialHealth);
   const accounting = new ConnAccounting(state);
   const readies: number[] = [];
-  let wake: (() => void) | undefined;
   const pool = new ForwarderPool(
     { config, buffer: state.buffer, threads: 1, accept: 'acceptor', maxsock: 1000 },
     state, accounting, topology, createLogger([], { stderr: false }),
     {
       onReport: (r: ReportMessage) => {
-        if (r.type !== 'ready') return;
-        readies.push(r.thread);
-        wake?.();
+        if (r.type === 'ready') readies.push(r.thread);
       },
       linkTo: () => undefined,
     },
   );
   t.after(() => pool.destroy());
-  const ready = async (n: number): Promise<void> => {
-    for (let i = 0; i < 500 && readies.length < n; i++) await new Promise<void>((r) => (wake = r));
-  };
+  const ready = (n: number): Promise<void> => pollUntil(() => readies.length >= n, 10_000, `forwarder ready #${n}`);
   pool.start();
   await ready(1);
   const threadId = state.thread(0).load('threadId');
