@@ -89,7 +89,10 @@ function takeHandoff(id: number): void {
   if (state.loadGlobal('admissionWaiters') > 0) accounting.notifyCapacity();
 }
 
-/** The acceptor's handoff messages: one ticket id, or several taken in one wake. */
+/**
+ * The acceptor's handoff messages (messages.ts HandoffMessage): one ticket id, or several taken in one wake. Read
+ * without a parser object: this runs once per connection; anything else is ignored (a bogus id claims nothing).
+ */
 function onHandoff(msg: unknown): void {
   if (typeof msg === 'number') return takeHandoff(msg);
   if (!Array.isArray(msg)) return;

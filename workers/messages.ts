@@ -124,12 +124,6 @@ export function asReport(msg: unknown): ReportMessage | undefined {
     : undefined;
 }
 
-/** A forwarder's handoff port message (a ticket id or ids), or undefined. */
-export function asHandoff(msg: unknown): HandoffMessage | undefined {
-  if (typeof msg === 'number') return msg;
-  return Array.isArray(msg) && msg.every((id) => typeof id === 'number') ? (msg as readonly number[]) : undefined;
-}
-
 function hasPort(msg: object): boolean {
   return 'port' in msg && typeof msg.port === 'object' && msg.port !== null && 'postMessage' in msg.port;
 }
