@@ -1,8 +1,10 @@
-// Issue 10, the handoff tickets without the main-thread relay: the acceptor and the forwarder it handed connections to
-// both die before those connections are adopted. The acceptor's own cancel (when its port to the forwarder closes)
-// never runs, so the main thread must cancel the tickets when the forwarder's thread exits: each client sees its
-// connection closed, each fd is closed once and each maxconn slot is given back. orcalb only: haproxy has no handoff.
-// Drives the real CLI with ORCALB_TEST_HOOKS=1 (`stall-forwarder`, `crash-acceptor`). Test-runner thread.
+// The handoff tickets across two deaths (workers/acceptor.ts, forwarder-pool.ts, core/shared/handoff-tickets.ts): the
+// acceptor and the forwarder it handed connections to both die before those connections are adopted. The dead
+// acceptor's tickets were posted (main must not cancel them when the acceptor exits: the forwarder may still take
+// them); when the forwarder dies too they are cancelled (by main on the thread's exit, or by the restarted acceptor
+// when its port to that forwarder closes): each client sees its connection closed, each fd is closed once and each
+// maxconn slot is given back. orcalb only: haproxy has no handoff. Drives the real CLI with ORCALB_TEST_HOOKS=1
+// (`stall-forwarder`, `crash-acceptor`). Test-runner thread.
 
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
