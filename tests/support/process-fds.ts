@@ -2,7 +2,7 @@
 // resident memory. For the fd-exhaustion and maxconn tests, side by side with haproxy. Test-runner thread; Linux.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** Open descriptors of process `pid` now (its /proc/<pid>/fd entries). Throws if the process is gone. */
 export function openFds(pid: number): number {
@@ -27,6 +27,32 @@ export function lowestFreeFd(pid: number): number {
   let fd = 0;
   while (open.has(fd)) fd++;
   return fd;
+}
+
+/**
+ * Connections to local TCP port `port` that process `pid` holds an fd of: the ones it has accepted (the kernel's
+ * accept queue and the listening socket itself are not counted). From /proc/<pid>/fd and /proc/net/tcp{,6}.
+ */
+export function acceptedOnPort(pid: number, port: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let n = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (addr:PORT), st is f[3] ('0A' = LISTEN), inode is f[9].
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] !== '0A' && f[9] !== undefined && inodes.has(f[9])) n++;
+    }
+  }
+  return n;
 }
 
 /** Sets the soft RLIMIT_NOFILE of a running process `pid` (prlimit --pid, util-linux), keeping its hard limit. */

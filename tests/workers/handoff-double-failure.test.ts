@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { requestTag, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
-import { openFds } from '../support/process-fds.js';
+import { acceptedOnPort, openFds } from '../support/process-fds.js';
 import { tcpConfig } from '../support/tcp-config.js';
 import { pollUntil } from '../support/wait.js';
 
@@ -51,8 +51,8 @@ test('handoffs to a forwarder that dies after the acceptor that posted them died
     return s;
   });
   const ends = Promise.all(clients.map((s) => outcome(s, 20_000)));
-  // Accepted and handed over (the acceptor holds no fd of its own for them): the process holds one more fd each.
-  await pollUntil(() => openFds(lb.pid) >= idle + MAXCONN, 5000, 'the clients to be accepted');
+  // Accepted and handed over: the process holds an fd of each (in its tickets, not adopted by the stalled forwarder).
+  await pollUntil(() => acceptedOnPort(lb.pid, front) === MAXCONN, 5000, 'the clients to be accepted');
   lb.send('crash-acceptor');
   await lb.waitForStderr(/acceptor thread exited; restarting it/, 5000);
   await lb.waitForStderr(/forwarder 0 restarted/, 2 * STALL_MS);
