@@ -40,6 +40,8 @@ test('handoffs to a forwarder that dies after the acceptor that posted them died
   const lb = await startOrcalb(cfg, { threads: 1, accept: 'acceptor', env: { ORCALB_TEST_HOOKS: '1' } });
   t.after(() => lb.stop());
   assert.equal((await requestTag(front, 'warm-up')).tag, 's1');
+  // The warm-up's session is over on orcalb's side too (its maxconn slot is free) before the forwarder stalls.
+  await pollUntil(() => acceptedOnPort(lb.pid, front) === 0, 5000, 'the warm-up connection to close');
   const idle = openFds(lb.pid);
 
   lb.send(`stall-forwarder 0 ${STALL_MS}`);
