@@ -4,13 +4,14 @@
 // master sockets (or, without the addon, on sockets it binds). A connection's end is reported through the shared
 // counters only (ConnAccounting.clientClosed), never by a message. Wiring only; the work is in core/forward/.
 
-import { parentPort, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
+import { HandoffInbox } from '../core/accept/handoff-inbox.js';
 import { runL4Session } from '../core/forward/l4-session.js';
 import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
 import { runL7Session } from '../core/forward/l7-session.js';
@@ -21,7 +22,6 @@ import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
-import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { asControl, asHandoffPort, type ForwarderData, type ReportMessage } from './messages.js';
@@ -33,7 +33,6 @@ if (port === null) throw new Error('forwarder.js must run as a worker thread');
 const report = (m: ReportMessage): void => port.postMessage(m);
 const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
-const tickets = new HandoffTickets(state);
 const thread = claimThreadSlot(state, data.slot, threadId);
 const hardStop = new AbortController();
 const softStop = new AbortController();
@@ -82,42 +81,8 @@ function sessionEnded(): void {
   if (stopping && sessions === 0) report({ type: 'drained', thread });
 }
 
-/** A ticket id from the acceptor: adopt its fd when this thread wins the ticket (a cancelled one is not ours). */
-function takeHandoff(id: number): void {
-  if (!tickets.take(id, serve)) return;
-  // A freed ticket may be what a paused acceptor waits for.
-  if (state.loadGlobal('admissionWaiters') > 0) accounting.notifyCapacity();
-}
-
-/**
- * The acceptor's handoff messages (messages.ts HandoffMessage): one ticket id, or several taken in one wake. Read
- * without a parser object: this runs once per connection; anything else is ignored (a bogus id claims nothing).
- */
-function onHandoff(msg: unknown): void {
-  if (typeof msg === 'number') return takeHandoff(msg);
-  if (!Array.isArray(msg)) return;
-  for (const id of msg as unknown[]) if (typeof id === 'number') takeHandoff(id);
-}
-
-/** Handoff ports this thread listens on: one per acceptor since this thread started (an old one closes with it). */
-const handoffPorts = new Set<MessagePort>();
-
-function addHandoffPort(p: MessagePort): void {
-  handoffPorts.add(p);
-  p.on('message', onHandoff);
-  p.once('close', () => handoffPorts.delete(p));
-}
-
-/**
- * Soft stop: takes what the acceptor already handed over (main stops the acceptor before this thread, so every
- * handoff it made is queued on a port by now, and the 'stop' message may have overtaken them: ports are not ordered
- * with each other), so no admitted connection is left unserved when this thread says it is drained.
- */
-function drainHandoffPorts(): void {
-  for (const p of handoffPorts) {
-    for (let got = receiveMessageOnPort(p); got !== undefined; got = receiveMessageOnPort(p)) onHandoff(got.message);
-  }
-}
+/** Handoffs from the acceptor (acceptor mode): its ports, the tickets won there go to serve(). */
+const inbox = new HandoffInbox(state, accounting, serve);
 
 let listeners: ListenerSet | undefined;
 let admission: Admission | undefined;
@@ -125,7 +90,7 @@ let admission: Admission | undefined;
 /** Soft stop on this thread: no new connections, idle server connections closed, 'drained' once none is live. */
 function stopHere(): void {
   stopping = true;
-  drainHandoffPorts();
+  inbox.drain();
   softStop.abort();
   env.idlePool.closeAll();
   admission?.close();
@@ -137,7 +102,7 @@ function stopHere(): void {
 // this thread (messages wait in the port until then anyway).
 port.on('message', (msg: unknown) => {
   const handoffPort = asHandoffPort(msg);
-  if (handoffPort !== undefined) return addHandoffPort(handoffPort.port);
+  if (handoffPort !== undefined) return inbox.add(handoffPort.port);
   const c = asControl(msg);
   if (c === undefined) return;
   if (c.type === 'stop') {

@@ -5,6 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
+import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
@@ -31,13 +32,9 @@ export interface ForwarderData extends ForwarderCommon {
 /**
  * The acceptor's end of one forwarder's handoff port (a MessageChannel main made for the pair): the acceptor posts
  * ticket ids on `port` (core/shared/handoff-tickets.ts) to the forwarder holding `slot`, whose worker threadId is
- * `threadId` (the tickets' target).
+ * `threadId` (the tickets' target). core/accept/handoff-ports.ts uses it.
  */
-export interface ForwarderLink {
-  readonly slot: number;
-  readonly threadId: number;
-  readonly port: MessagePort;
-}
+export type ForwarderLink = ForwarderPort;
 
 /** workerData of the acceptor thread (its ports are in the transfer list). */
 export interface AcceptorData {
