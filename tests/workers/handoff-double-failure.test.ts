@@ -17,7 +17,8 @@ import { tcpConfig } from '../support/tcp-config.js';
 import { pollUntil } from '../support/wait.js';
 
 const MAXCONN = 5;
-const STALL_MS = 3000;
+/** Long enough for the clients to be handed over and the acceptor to die within it on a loaded machine. */
+const STALL_MS = 8000;
 
 /** Resolves with what ended the client: 'closed' (EOF or reset), 'data' (served after all) or 'hanging'. */
 function outcome(socket: Socket, timeoutMs: number): Promise<'closed' | 'data' | 'hanging'> {
@@ -52,9 +53,9 @@ test('handoffs to a forwarder that dies after the acceptor that posted them died
     t.after(() => s.destroy());
     return s;
   });
-  const ends = Promise.all(clients.map((s) => outcome(s, 20_000)));
+  const ends = Promise.all(clients.map((s) => outcome(s, 3 * STALL_MS)));
   // Accepted and handed over: the process holds an fd of each (in its tickets, not adopted by the stalled forwarder).
-  await pollUntil(() => acceptedOnPort(lb.pid, front) === MAXCONN, 5000, 'the clients to be accepted');
+  await pollUntil(() => acceptedOnPort(lb.pid, front) === MAXCONN, STALL_MS / 2, 'the clients to be accepted');
   lb.send('crash-acceptor');
   await lb.waitForStderr(/acceptor thread exited; restarting it/, 5000);
   await lb.waitForStderr(/forwarder 0 restarted/, 2 * STALL_MS);
