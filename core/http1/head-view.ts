@@ -280,9 +280,4 @@ export class HeadView {
   statusDigits(): string {
     return this.buf.toString('latin1', this.base + this.statusStart, this.base + this.statusEnd);
   }
-
-  /** True when the request carries an Upgrade field still forwarded (HAProxy drops it from a request with a body). */
-  hasUpgradeField(): boolean {
-    return this.firstOf(HDR.UPGRADE) >= 0;
-  }
 }

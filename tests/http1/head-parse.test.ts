@@ -62,6 +62,14 @@ describe('parseRequest into a HeadView', () => {
     assert.equal(request('GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n').body, BODY.NONE);
   });
 
+  test('finds known fields by id without comparing names: firstOf, countOf (dropped ones left out)', () => {
+    const v = request('POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\nHost: a\r\nCONTENT-length: 1\r\n\r\n');
+    assert.equal(v.firstOf(HDR.EXPECT), 0);
+    assert.equal(v.firstOf(HDR.UPGRADE), -1);
+    assert.equal(v.countOf(HDR.CONTENT_LENGTH), 1);
+    assert.equal(v.ids[3], HDR.CONTENT_LENGTH);
+  });
+
   test('keeps dropped fields in place, flagged, and the merged Content-Length as its first element', () => {
     const v = request('POST / HTTP/1.1\r\nContent-Length: 005, 5\r\nX: y\r\nContent-Length: 5\r\n\r\n');
     assert.equal(v.count, 3);
