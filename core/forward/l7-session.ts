@@ -449,7 +449,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.lastUpload = 0;
     const ask = this.ask;
     ask.upgrade = view.connUpgrade;
-    ask.upgradeField = view.connUpgrade && view.hasUpgradeField();
+    ask.upgradeField = view.connUpgrade && view.firstOf(HDR.UPGRADE) >= 0;
     ask.websocket = ask.upgradeField && anyHasToken(view, HDR.UPGRADE, 'websocket');
     // Transfer-Encoding with Content-Length (a smuggling shape): the parser already let chunked win and dropped
     // Content-Length; RFC 9112 §6.1 and HAProxy 2.6.12 then close the client connection after the response, so no
