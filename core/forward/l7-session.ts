@@ -42,12 +42,16 @@ import { lingeringClose, sendEarlyError, sendReply } from './l7-replies.js';
 import { HEAD_LIMITS, retryAllowed, waitRequestHead, waitResponseHead } from './l7-head-wait.js';
 import { SocketReader, writeAll } from './l7-socket-reader.js';
 import { pipeL4 } from './l4-pipe.js';
+import type { ReadSink } from '../io/socket-io.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
 import { pipeTimeouts } from './pipe-timeouts.js';
 
 /** Methods RFC 9110 §9.2.2 calls idempotent: the only ones replayed after a server failed mid-request. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+/** A sink for the instant between SocketIo.attach and the pipe taking the sockets over (no read can come then). */
+const TUNNEL_HANDOVER: ReadSink = { onRead: () => false };
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`, handed over as `conn`) in HTTP mode. Same contract as
@@ -508,9 +512,15 @@ class L7Session {
     const fromClient = this.reader.detach();
     this.client.write(fromServer.length > 0 ? Buffer.concat([head, fromServer]) : head);
     const slot = this.rt?.serverSlots[conn.index];
-    const ended = await pipeL4(this.client, conn.socket, pipeTimeouts(this.fe.timeouts, be.timeouts), {
-      onBytes: (up: boolean, n: number) => slot?.addWide(up ? 'bytesIn' : 'bytesOut', n),
-      ...(fromClient.length > 0 ? { initial: fromClient } : {}),
+    // This engine's sockets are plain ones (it reads 'data' events); the pipe reads through the thread's SocketIo.
+    this.env.io.attach(this.client, TUNNEL_HANDOVER);
+    this.env.io.attach(conn.socket, TUNNEL_HANDOVER);
+    const ended = await pipeL4(this.env, {
+      client: this.client,
+      server: conn.socket,
+      timeouts: pipeTimeouts(this.fe.timeouts, be.timeouts),
+      counters: slot,
+      ...(fromClient.length > 0 ? { toServer: fromClient } : {}),
     });
     // A tunnel's aborts count as a TCP session's do (haproxy 2.6.12: CD → cli_abrt, SD → srv_abrt and eresp).
     if (this.rt !== undefined) countTermination(ended.termination, this.rt.slot, slot);

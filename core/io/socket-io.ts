@@ -130,6 +130,7 @@ export class SocketIo {
     const io = socket as IoSocket;
     io[kSink] = sink;
     io[kFd] = -1;
+    lowerWriteMark(socket);
     socket.setNoDelay(true);
     socket.on('data', dispatchData);
     socket.resume();
@@ -189,6 +190,18 @@ export class SocketIo {
     dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
     return false;
   }
+}
+
+/**
+ * Gives a socket Node built (default 16 KiB write mark) the mark of SocketIo's own: write() of a queued remainder
+ * must return false and be followed by 'drain', or a source paused on it would never be read again. Node has no
+ * public setter for a built socket; its Writable reads this state field on every write.
+ */
+function lowerWriteMark(socket: net.Socket): void {
+  if (socket.writableHighWaterMark <= QUEUE_HIGH_WATER_MARK) return;
+  const state: unknown = Reflect.get(socket, '_writableState');
+  if (typeof state === 'object' && state !== null) Reflect.set(state, 'highWaterMark', QUEUE_HIGH_WATER_MARK);
+  if (socket.writableHighWaterMark > QUEUE_HIGH_WATER_MARK) throw new Error('cannot lower the socket write mark');
 }
 
 /**

@@ -151,19 +151,64 @@ function checkTlvs(header: Buffer, from: number): string | undefined {
   return undefined;
 }
 
+/** What a complete PROXY header gave: the announced addresses (undefined for UNKNOWN/LOCAL), and the client's bytes
+ * read past it, which the caller forwards first. */
+export interface ProxyHeaderRead {
+  readonly addresses: ProxyAddresses | undefined;
+  readonly rest: Buffer;
+}
+
+/** The error of a connection whose PROXY header is missing, invalid, or never completes: HAProxy closes it. */
+export function badProxyHeader(detail: string, cause?: unknown): OrcaError {
+  const opts = cause === undefined ? { detail } : { detail, cause };
+  return new OrcaError('ORCA_CLIENT_BAD_PROXY_HEADER', `accept-proxy: ${detail}`, opts);
+}
+
+/** The details of the waits that end before a header: the connection closed, failed, or sent nothing in time. */
+export const PROXY_HEADER_CLOSED = 'connection closed before the PROXY header was complete';
+export const PROXY_HEADER_TIMEOUT = 'timeout while waiting for the PROXY header';
+export const proxyHeaderSocketError = (err: Error): string =>
+  `connection error while waiting for the PROXY header: ${err.message}`;
+
 /**
- * Reads a PROXY header from a freshly accepted socket (`accept-proxy`). Resolves with the announced addresses
- * (undefined for UNKNOWN/LOCAL) and the bytes already read past the header, which the caller forwards first; the
- * socket is left paused. Rejects with OrcaError ORCA_CLIENT_BAD_PROXY_HEADER (detail: why) when the header is absent
- * or invalid, the client closes or errors first, or `timeoutMs` passes (HAProxy bounds this wait by `timeout client`;
- * undefined = no limit); the socket is then destroyed, as HAProxy closes such a connection. Forwarder thread.
+ * The PROXY header of one connection, read incrementally from whatever delivers its first bytes: an engine's read
+ * sink (the bytes sit in the forwarder's shared read buffer) or 'data' events. feed() copies what it keeps, so the
+ * span may be overwritten once it returns. One per `accept-proxy` connection, until the header is complete. Any thread.
  */
-export function readProxyHeader(
-  socket: net.Socket,
-  timeoutMs: number | undefined,
-): Promise<{ addresses: ProxyAddresses | undefined; rest: Buffer }> {
+export class ProxyHeaderReader {
+  private held: Buffer | undefined;
+
+  /**
+   * Takes the next `data` bytes of the connection. undefined while the header is incomplete; the header's outcome once
+   * complete (rest: a copy of the bytes past it, possibly empty). Throws OrcaError ORCA_CLIENT_BAD_PROXY_HEADER when
+   * the bytes cannot start a PROXY header or the header is invalid.
+   */
+  feed(data: Buffer): ProxyHeaderRead | undefined {
+    const all = this.held === undefined ? data : Buffer.concat([this.held, data]);
+    const r = parseProxyHeader(all);
+    if (r.kind === 'incomplete') {
+      // A header split over reads: keep our own copy (a v1 line is at most 107 bytes, v2 16 + its length field).
+      this.held = all === data ? Buffer.from(data) : all;
+      return undefined;
+    }
+    this.held = undefined;
+    if (r.kind === 'absent') throw badProxyHeader('no PROXY header at the start of the connection');
+    if (r.kind === 'invalid') throw badProxyHeader(r.reason);
+    return { addresses: r.addresses, rest: Buffer.from(all.subarray(r.length)) };
+  }
+}
+
+/**
+ * Reads a PROXY header from a freshly accepted socket that delivers 'data' events (`accept-proxy`; engines that
+ * read through a sink feed a ProxyHeaderReader themselves). Resolves with the announced addresses and the bytes
+ * already read past the header; the socket is left paused. Rejects with OrcaError ORCA_CLIENT_BAD_PROXY_HEADER
+ * (detail: why) when the header is absent or invalid, the client closes or errors first, or `timeoutMs` passes
+ * (HAProxy bounds this wait by `timeout client`; undefined = no limit); the socket is then destroyed, as HAProxy
+ * closes such a connection. Forwarder thread.
+ */
+export function readProxyHeader(socket: net.Socket, timeoutMs: number | undefined): Promise<ProxyHeaderRead> {
   return new Promise((resolve, reject) => {
-    let buffered: Buffer = Buffer.alloc(0);
+    const reader = new ProxyHeaderReader();
     let timer: NodeJS.Timeout | undefined;
     const detach = (): void => {
       if (timer !== undefined) clearTimeout(timer);
@@ -172,39 +217,37 @@ export function readProxyHeader(
       socket.off('error', onError);
       socket.off('close', onEnd);
     };
-    const fail = (detail: string, cause?: unknown): void => {
+    const fail = (err: OrcaError): void => {
       detach();
       // Keep a listener: destroy() may still report an error, and an unheard 'error' would kill the thread.
       socket.on('error', () => {});
       socket.destroy();
-      const opts = cause === undefined ? { detail } : { detail, cause };
-      reject(new OrcaError('ORCA_CLIENT_BAD_PROXY_HEADER', `accept-proxy: ${detail}`, opts));
+      reject(err);
     };
     function onData(chunk: Buffer): void {
+      let got: ProxyHeaderRead | undefined;
       try {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-        const r = parseProxyHeader(buffered);
-        if (r.kind === 'incomplete') return;
-        if (r.kind === 'absent') return fail('no PROXY header at the start of the connection');
-        if (r.kind === 'invalid') return fail(r.reason);
-        socket.pause();
-        detach();
-        resolve({ addresses: r.addresses, rest: buffered.subarray(r.length) });
+        got = reader.feed(chunk);
       } catch (err) {
-        fail('internal error while reading the PROXY header', err);
+        fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', err));
+        return;
       }
+      if (got === undefined) return;
+      socket.pause();
+      detach();
+      resolve(got);
     }
     function onEnd(): void {
-      fail('connection closed before the PROXY header was complete');
+      fail(badProxyHeader(PROXY_HEADER_CLOSED));
     }
     function onError(err: Error): void {
-      fail(`connection error while waiting for the PROXY header: ${err.message}`, err);
+      fail(badProxyHeader(proxyHeaderSocketError(err), err));
     }
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onEnd);
-    if (timeoutMs !== undefined) timer = setTimeout(() => fail('timeout while waiting for the PROXY header'), timeoutMs);
+    if (timeoutMs !== undefined) timer = setTimeout(() => fail(badProxyHeader(PROXY_HEADER_TIMEOUT)), timeoutMs);
     socket.resume();
   });
 }
