@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { OrcaError } from '../../core/errors.js';
 import { adoptSocket, detachSocket, discardFd, socketFd, type FdDup } from '../../core/accept/fd-handoff.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
+import { within } from '../support/wait.js';
 
 const CONNECTIONS = 200;
 const CONCURRENCY = 20;
@@ -24,19 +25,6 @@ function requireDup(): FdDup {
   const dup = loadNativeAddon()?.dup;
   assert.ok(dup, 'build/Release/fd_dup.node is missing: run `npm install` (it builds the addon)');
   return dup;
-}
-
-/** Rejects after `ms` so no wait in this file can hang the run. */
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function listen(server: net.Server): Promise<number> {
@@ -125,12 +113,12 @@ test('a detached fd that nobody adopts is closed by discardFd and the client see
   const client = net.connect(port, '127.0.0.1');
   t.after(() => client.destroy());
   client.resume();
-  const fd = await within(5000, 'accept', detached);
+  const fd = await within(detached, 5000, 'accept');
   // The duplicate alone keeps the connection open after the acceptor's socket is destroyed.
   assert.equal(existsSync(`/proc/self/fd/${fd}`), true);
   discardFd(fd);
   assert.equal(existsSync(`/proc/self/fd/${fd}`), false);
-  await within(5000, 'client end', once(client, 'end'));
+  await within(once(client, 'end'), 5000, 'client end');
 });
 
 test('200 connections handed to two worker threads are echoed by the adopting thread, leaking no fd', async (t) => {
@@ -139,7 +127,7 @@ test('200 connections handed to two worker threads are echoed by the adopting th
   t.after(async () => {
     await Promise.all(workers.map((w) => w.terminate()));
   });
-  await within(5000, 'workers online', Promise.all(workers.map((w) => once(w, 'online'))));
+  await within(Promise.all(workers.map((w) => once(w, 'online'))), 5000, 'workers online');
 
   // Every adopted socket reports once it has closed; the leak check waits for all of them.
   let closed = 0;
@@ -175,7 +163,7 @@ test('200 connections handed to two worker threads are echoed by the adopting th
   // (its EMFILE trick), which is a one-time cost, not a per-connection leak.
   const results: Exchange[] = [];
   for (let i = 0; i < workers.length; i++) results.push(await exchange(port, payloadFor(i)));
-  await within(5000, 'warm-up sockets to close', untilClosed(workers.length));
+  await within(untilClosed(workers.length), 5000, 'warm-up sockets to close');
   const baseline = fdCount();
 
   let next = workers.length;
@@ -184,8 +172,8 @@ test('200 connections handed to two worker threads are echoed by the adopting th
       results.push(await exchange(port, payloadFor(next++)));
     }
   };
-  await within(15_000, 'all exchanges', Promise.all(Array.from({ length: CONCURRENCY }, lane)));
-  await within(5000, 'every adopted socket to close', untilClosed(CONNECTIONS));
+  await within(Promise.all(Array.from({ length: CONCURRENCY }, lane)), 15_000, 'all exchanges');
+  await within(untilClosed(CONNECTIONS), 5000, 'every adopted socket to close');
 
   assert.deepEqual(workerErrors, []);
   assert.equal(results.length, CONNECTIONS);
@@ -212,17 +200,17 @@ test('an adopted socket on the accepting thread reads, writes and closes its fd 
   const port = await listen(server);
   const client = net.connect(port, '127.0.0.1');
   t.after(() => client.destroy());
-  const socket = await within(5000, 'accept', adopted);
+  const socket = await within(adopted, 5000, 'accept');
   const fd = socketFd(socket);
   assert.ok(fd !== undefined);
   client.write('ping');
-  const [data] = (await within(5000, 'data', once(socket, 'data'))) as [Buffer];
+  const [data] = (await within(once(socket, 'data'), 5000, 'data')) as [Buffer];
   assert.equal(data.toString(), 'ping');
   socket.write('pong');
-  const [reply] = (await within(5000, 'reply', once(client, 'data'))) as [Buffer];
+  const [reply] = (await within(once(client, 'data'), 5000, 'reply')) as [Buffer];
   assert.equal(reply.toString(), 'pong');
   socket.destroy();
-  await within(5000, 'adopted close', once(socket, 'close'));
+  await within(once(socket, 'close'), 5000, 'adopted close');
   assert.equal(existsSync(`/proc/self/fd/${fd}`), false, 'destroy() closed the adopted fd');
-  await within(5000, 'client end', once(client, 'end'));
+  await within(once(client, 'end'), 5000, 'client end');
 });

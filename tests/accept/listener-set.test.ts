@@ -11,6 +11,7 @@ import { ListenerSet } from '../../core/accept/listener-set.js';
 import type { ListenTarget } from '../../core/accept/listeners.js';
 import { loadNativeAddon, type NativeAddon } from '../../core/native-addon.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { delay } from '../support/wait.js';
 
 function requireAddon(): NativeAddon {
   const addon = loadNativeAddon();
@@ -66,7 +67,7 @@ test('a paused listener accepts nothing while the kernel queues; resuming accept
   assert.equal(set.accepting(), 0);
   await client(port, t);
   // Give an accepting server every chance to take it: a full macrotask turn or two.
-  await new Promise((r) => setTimeout(r, 100));
+  await delay(100);
   assert.equal(accepted.length, 0, 'nothing is accepted while paused');
   const got = next();
   await set.resume('global');
@@ -84,11 +85,11 @@ test('pause and resume in quick succession leave exactly one server, and a pause
   void set.resume('frontend', 0);
   set.pause('global');
   await set.resume('global');
-  await new Promise((r) => setTimeout(r, 50));
+  await delay(50);
   assert.equal(set.accepting(), 1);
   set.pause('signal');
   assert.equal(set.accepting(), 0);
   await client(port, t);
-  await new Promise((r) => setTimeout(r, 100));
+  await delay(100);
   assert.equal(accepted.length, 0, 'no stray server accepts while paused');
 });

@@ -2,17 +2,13 @@
 // orcalb, in mode tcp with send-proxy and in mode http: `haproxy -c` and `orcalb -c` accept it unchanged.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { haproxyConfigText } from '../../native-bench/subjects/haproxy-config.js';
-import { HAPROXY_BIN } from '../support/haproxy-process.js';
-import { ORCALB_MAIN } from '../support/orcalb-process.js';
-
-const run = promisify(execFile);
+import { runHaproxyCli } from '../support/haproxy-process.js';
+import { runOrcalbCli } from '../support/orcalb-process.js';
 
 for (const spec of [
   { mode: 'tcp', servers: [10001, 10002, 10003], threads: 2, maxconn: 4000, sendProxy: true },
@@ -27,9 +23,11 @@ for (const spec of [
     assert.match(text, /balance roundrobin/);
     assert.equal(text.includes('send-proxy'), spec.mode === 'tcp');
     assert.equal(text.includes('option http-server-close'), spec.mode === 'http');
-    const haproxy = await run(HAPROXY_BIN, ['-c', '-f', file]);
+    const haproxy = await runHaproxyCli(['-c', '-f', file]);
+    assert.equal(haproxy.code, 0, haproxy.stderr);
     assert.match(haproxy.stdout + haproxy.stderr, /Configuration file is valid/);
-    const orcalb = await run(process.execPath, [ORCALB_MAIN, '-c', '-f', file]);
+    const orcalb = await runOrcalbCli(['-c', '-f', file]);
+    assert.equal(orcalb.code, 0, orcalb.stderr);
     assert.match(orcalb.stdout, /Configuration file is valid/);
   });
 }

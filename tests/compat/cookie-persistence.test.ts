@@ -80,14 +80,6 @@ async function runCase(c: CookieCase, port: number): Promise<Observed> {
   };
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 before(async () => {
   farm = await startTaggedHttpFarm(['s0', 's1', 's2', 's4']);
   deadPort = await freeTcpPort();
@@ -114,7 +106,7 @@ before(async () => {
         .filter((n) => n === DEAD_SERVER || n === DOWN_ANSWERING_SERVER)
         .map((n) => `${p.name}/${n} is DOWN`),
     );
-    await waitFor(() => downLines.every((l) => hp.stderr().includes(l)), 5000, 'the down servers');
+    await hp.waitForStderrLines((lines) => downLines.every((l) => lines.some((line) => line.includes(l))), 5000, 'the down servers');
     for (const p of proxies) for (const c of p.cases) observed.set(c.name, await runCase(c, p.port));
   } finally {
     await hp.stop();

@@ -1,5 +1,5 @@
-// The users' shared/seed/haproxy-http.cfg, addresses moved to 127.0.0.1, run under real HAProxy 2.6 and under
-// orcalb --threads 2, each in front of 4 self-naming backends; the same client script runs against both and
+// The users' seed haproxy-http.cfg (tests/fixtures/seed/), addresses moved to 127.0.0.1, run under real HAProxy 2.6
+// and under orcalb --threads 2, each in front of 4 self-naming backends; the same client script runs against both and
 // what the backends received (heads, one connection per request) and what the client received must be identical.
 // Variants: the seed as is (`except 127.0.0.0/8`: no X-Forwarded-For), `except 10.0.0.0/8` (header added), and
 // `option httpclose` or `option http-keep-alive` in place of http-server-close. Test-runner thread.

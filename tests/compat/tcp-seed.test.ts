@@ -1,14 +1,14 @@
-// The users' shared/seed/haproxy-tcp.cfg, addresses moved to 127.0.0.1, run under real HAProxy 2.6 and under
-// orcalb --threads 2 with the same assertions: roundrobin spread, PROXY v1 lines, fall/rise with retries+redispatch
+// The users' seed haproxy-tcp.cfg (tests/fixtures/seed/), addresses moved to 127.0.0.1, run under real HAProxy 2.6
+// and under orcalb --threads 2 with the same assertions: roundrobin spread, PROXY v1 lines, fall/rise with retries+redispatch
 // covering a dead server, and the DOWN/UP log texts compared between the two. Test-runner thread.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { seedTcpConfig } from '../support/seed-config.js';
+import { delay } from '../support/wait.js';
 
 // The seed says `inter 5s rise 2 fall 3`; only inter is scaled down so the whole cycle takes about two seconds.
 const INTER_MS = 300;

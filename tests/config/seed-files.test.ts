@@ -1,5 +1,6 @@
-// The users' seed files (shared/seed/) read unchanged: haproxy-tcp.cfg is valid, haproxy-http.cfg fails on its
-// four placeholder addresses exactly as HAProxy 2.6 does, and is valid once real addresses are filled in.
+// The users' seed files (tests/fixtures/seed/, copies of shared/seed/) read unchanged: haproxy-tcp.cfg is valid,
+// haproxy-http.cfg fails on its four placeholder addresses exactly as HAProxy 2.6 does, and is valid once real
+// addresses are filled in.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

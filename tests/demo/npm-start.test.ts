@@ -12,9 +12,10 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DdbObject } from '../../core/dolphindb/objects.js';
-import { connectDdb, within } from '../support/ddb-cluster.js';
+import { connectDdb } from '../support/ddb-cluster.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
+import { within } from '../support/wait.js';
 
 const DEMO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../emulator/demo.js');
 // The addresses config/examples/demo.cfg binds and emulator/demo.ts prints.
@@ -87,7 +88,7 @@ describe('npm start', () => {
     // The npm client's WebSocket passes through the TCP front untouched.
     const ddb = await connectDdb(TCP_PORT);
     t.after(() => ddb.disconnect());
-    assert.equal(await within(CALL_MS, '1+1', ddb.execute<number>('1+1')), 2);
+    assert.equal(await within(ddb.execute<number>('1+1'), CALL_MS, '1+1'), 2);
   });
 
   // Passes once orcalb's HTTP mode (L7) is merged: until then orcalb forwards mode http as TCP, so the WebSocket,
@@ -95,8 +96,8 @@ describe('npm start', () => {
   test('the HTTP front serves the npm client, the page and the JSON API, and balances each request on its own', async (t) => {
     const ddb = await connectDdb(HTTP_PORT);
     t.after(() => ddb.disconnect());
-    assert.equal(await within(CALL_MS, '1+1', ddb.execute<number>('1+1')), 2);
-    assert.match(await within(CALL_MS, 'version()', ddb.execute<string>('version()')), /^\d+\.\d+\.\d+/);
+    assert.equal(await within(ddb.execute<number>('1+1'), CALL_MS, '1+1'), 2);
+    assert.match(await within(ddb.execute<string>('version()'), CALL_MS, 'version()'), /^\d+\.\d+\.\d+/);
 
     const json = JSON.parse((await httpExchange(HTTP_PORT, 'POST', '/', { body: executeCodeBody('6*7') })).body) as { resultCode: string; object: unknown[] };
     assert.equal(json.resultCode, '0');
@@ -115,7 +116,7 @@ describe('npm start', () => {
 
   test('Ctrl-C (SIGINT) stops orcalb and the four nodes, and the demo exits 0', async () => {
     child.kill('SIGINT');
-    assert.equal(await within(10_000, 'demo exit after SIGINT', exited), 0);
+    assert.equal(await within(exited, 10_000, 'demo exit after SIGINT'), 0);
     for (const port of [HTTP_PORT, TCP_PORT, ...NODE_PORTS]) assert.ok(await refused(port), `port ${port} still open`);
   });
 });

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { assertClientBasics, connectDdb, startDdbCluster, within, type DdbCluster } from '../support/ddb-cluster.js';
+import { assertClientBasics, connectDdb, startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { within } from '../support/wait.js';
 
 const NODE_COUNT = 4;
 const CALL_MS = 5000;
@@ -81,7 +82,7 @@ for (const subject of SUBJECTS) {
     test('8 concurrent WebSocket sessions spread over all 4 nodes', async (t) => {
       const clients = await Promise.all(Array.from({ length: 8 }, () => connectDdb(front)));
       t.after(() => { for (const c of clients) c.disconnect(); });
-      const aliases = await Promise.all(clients.map((c) => within(CALL_MS, 'getNodeAlias()', c.execute<string>('getNodeAlias()'))));
+      const aliases = await Promise.all(clients.map((c) => within(c.execute<string>('getNodeAlias()'), CALL_MS, 'getNodeAlias()')));
       assert.deepEqual([...new Set(aliases)].sort(), ['node1', 'node2', 'node3', 'node4'], aliases.join(','));
     });
 
@@ -118,7 +119,7 @@ for (const subject of SUBJECTS) {
 
     test('a malformed request is answered 400 by the balancer itself and reaches no node', async () => {
       const before = usedConnections(cluster);
-      const text = await within(CALL_MS, 'malformed request', new Promise<string>((resolve, reject) => {
+      const text = await within(new Promise<string>((resolve, reject) => {
         const socket = connect({ host: '127.0.0.1', port: front }, () => {
           socket.write('GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nthis line has no colon\r\n\r\n');
         });
@@ -127,7 +128,7 @@ for (const subject of SUBJECTS) {
         socket.on('data', (d: string) => (got += d));
         socket.on('close', () => resolve(got));
         socket.on('error', reject);
-      }));
+      }), CALL_MS, 'malformed request');
       assert.match(text, /^HTTP\/1\.[01] 400 /);
       assert.equal(usedConnections(cluster), before, 'a node received the malformed request');
     });

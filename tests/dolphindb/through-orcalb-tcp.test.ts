@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DDB } from 'dolphindb';
 import type { DdbObject } from '../../core/dolphindb/objects.js';
-import { assertClientBasics, connectDdb, startDdbCluster, within, type DdbCluster } from '../support/ddb-cluster.js';
+import { assertClientBasics, connectDdb, startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { pollFor, WaitTimeout, within } from '../support/wait.js';
 
 const NODE_COUNT = 4;
 const INTER_MS = 200;
@@ -59,7 +60,7 @@ function stringOf(obj: DdbObject | undefined): string {
 async function openMany(port: number, n: number): Promise<{ ddb: DDB; alias: string }[]> {
   return Promise.all(Array.from({ length: n }, async () => {
     const ddb = await connectDdb(port, {}, CALL_MS);
-    const alias = await within(CALL_MS, 'getNodeAlias()', ddb.execute<string>('getNodeAlias()'));
+    const alias = await within(ddb.execute<string>('getNodeAlias()'), CALL_MS, 'getNodeAlias()');
     return { ddb, alias };
   }));
 }
@@ -106,7 +107,7 @@ for (const subject of SUBJECTS) {
       assert.deepEqual(Object.keys(spread).sort(), ['node1', 'node2', 'node3', 'node4'], JSON.stringify(spread));
       assert.equal(Object.values(spread).reduce((a, b) => a + b, 0), 20);
       // Every session keeps working on its own node while the others are open.
-      const again = await Promise.all(opened.map(({ ddb }) => within(CALL_MS, 'getNodeAlias() again', ddb.execute<string>('getNodeAlias()'))));
+      const again = await Promise.all(opened.map(({ ddb }) => within(ddb.execute<string>('getNodeAlias()'), CALL_MS, 'getNodeAlias() again')));
       assert.deepEqual(again, opened.map((o) => o.alias));
       for (const { ddb } of opened) ddb.disconnect();
     });
@@ -151,9 +152,9 @@ for (const subject of SUBJECTS) {
       // One call is in flight on node3 (the node delays its answer) when the node dies.
       victim.setDelay(30_000);
       const before = victim.counters().requests;
-      const inFlight = within(CALL_MS, 'call in flight on node3', first.ddb.execute('1+1'));
+      const inFlight = within(first.ddb.execute('1+1'), CALL_MS, 'call in flight on node3');
       inFlight.catch(() => undefined);
-      for (let i = 0; i < 200 && victim.counters().requests === before; i++) await new Promise((r) => setTimeout(r, 10));
+      await pollFor(() => victim.counters().requests !== before, 2000, 10);
       assert.ok(victim.counters().requests > before, 'the call never reached node3');
       await victim.close();
       const down = lb.waitForStderr(/Server ddb_backend\/node3 is DOWN/, DOWN_WITHIN_MS);
@@ -161,13 +162,13 @@ for (const subject of SUBJECTS) {
       const downSettled = down.then(() => { downSeen = true; }, () => { downSeen = true; });
 
       // The in-flight call and the idle sessions of node3 fail with an error, not a hang (within() would say so).
-      await assert.rejects(inFlight, (e: unknown) => e instanceof Error && !e.message.includes('no answer within'));
+      await assert.rejects(inFlight, (e: unknown) => e instanceof Error && !(e instanceof WaitTimeout));
       for (const { ddb } of idle) {
-        await assert.rejects(within(CALL_MS, 'idle node3 session', ddb.execute('1+1')),
-          (e: unknown) => e instanceof Error && !e.message.includes('no answer within'));
+        await assert.rejects(within(ddb.execute('1+1'), CALL_MS, 'idle node3 session'),
+          (e: unknown) => e instanceof Error && !(e instanceof WaitTimeout));
       }
       // Sessions on the other nodes never noticed.
-      const alive = await Promise.all(survivors.map(({ ddb }) => within(CALL_MS, 'survivor', ddb.execute<string>('getNodeAlias()'))));
+      const alive = await Promise.all(survivors.map(({ ddb }) => within(ddb.execute<string>('getNodeAlias()'), CALL_MS, 'survivor')));
       assert.deepEqual(alive, survivors.map((o) => o.alias));
 
       // New sessions while node3 is dead but not yet marked DOWN: retries and redispatch place them elsewhere.

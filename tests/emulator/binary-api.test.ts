@@ -10,6 +10,7 @@ import { encodeRequest } from '../../core/dolphindb/wire-request.js';
 import { encodeProxyV1 } from '../../core/proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../../core/proxy-protocol/v2.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
+import { delay } from '../support/wait.js';
 
 const CLIENT = { family: 'TCP4', srcAddress: '203.0.113.7', srcPort: 40000, dstAddress: '198.51.100.1', dstPort: 8848 } as const;
 
@@ -169,7 +170,7 @@ describe('HTTP on the same port', () => {
     // Paced writes so the pieces arrive as separate reads: the sorter sees "P" alone, the body comes last.
     for (const piece of ['P', head, body.slice(0, 9), body.slice(9)]) {
       socket.write(piece);
-      await new Promise((resolve) => setTimeout(resolve, 15));
+      await delay(15);
     }
     await closed;
     const text = Buffer.concat(parts).toString('utf8');

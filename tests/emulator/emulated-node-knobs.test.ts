@@ -12,6 +12,7 @@ import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '
 import { ddbInt } from '../../core/dolphindb/objects.js';
 import { encodeRequest } from '../../core/dolphindb/wire-request.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
+import { within } from '../support/wait.js';
 
 async function nodeFor(t: TestContext, options: Partial<EmulatedNodeOptions> = {}): Promise<EmulatedNode> {
   const node = await startEmulatedNode({ name: 'knobs', ...options });
@@ -146,8 +147,7 @@ describe('orcalb-ddb-node command', () => {
     const lines = createInterface({ input: child.stdout });
     const iterator = lines[Symbol.asyncIterator]();
     const nextLine = async (): Promise<string> => {
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no output from ddb-node')), 5000).unref());
-      const r = await Promise.race([iterator.next(), timeout]);
+      const r = await within(iterator.next(), 5000, 'output from ddb-node');
       return r.done === true ? '' : r.value;
     };
     const banner = await nextLine();

@@ -12,6 +12,7 @@ import { QueueBoard, olderTicket } from '../../core/shared/queue-board.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
 import type { Topology } from '../../core/shared/topology.js';
 import { healthConfig, seededState, serverConfig } from '../support/check-target.js';
+import { delay } from '../support/wait.js';
 
 interface TwoThreads {
   readonly state: SharedState;
@@ -102,7 +103,7 @@ test('reclaimThread clears a dead thread\'s queue places and marks: the living t
   const living = rt[1].queue.wait(unbound(rt[1])).then(() => (served = true));
   accounting.serverClosed(1, 0, 0);
   // The living waiter defers to the older mark of the dead one until the main thread reclaims it.
-  await new Promise((r) => setTimeout(r, 50));
+  await delay(50);
   assert.equal(served, false);
   accounting.reclaimThread(0, topology);
   await living;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
-import { pollUntil } from '../support/check-target.js';
+import { pollUntil } from '../support/wait.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';

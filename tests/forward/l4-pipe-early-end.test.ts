@@ -10,6 +10,7 @@ import { detachSocket } from '../../core/accept/fd-handoff.js';
 import { pipeL4 } from '../../core/forward/l4-pipe.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
 import { HoldSink, pipeEnv } from '../support/pipe-pair.js';
+import { pollUntil, within } from '../support/wait.js';
 
 async function listen(handler: (s: net.Socket) => void, pauseOnConnect = false): Promise<net.Server> {
   const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect }, handler);
@@ -51,8 +52,8 @@ test('a client whose FIN was read before the pipe started is relayed to the serv
     c.resume();
   }
   await serverGotEnd;
-  while (result === undefined) await new Promise((r) => setImmediate(r));
-  const hang = new Promise<'hang'>((r) => setTimeout(() => r('hang'), 3000).unref());
-  const r = await Promise.race([result, hang]);
-  assert.notEqual(r, 'hang', 'the pipe never finished');
+  await pollUntil(() => result !== undefined, 5000, 'the pipe to start', 1);
+  // A pipe that never finishes fails here with a WaitTimeout.
+  const r = await within(result ?? Promise.reject(new Error('no pipe')), 3000, 'the pipe to finish');
+  assert.equal(typeof r.termination, 'string', 'the pipe never finished');
 });

@@ -1,14 +1,16 @@
 // pipeL4 idle timeouts as HAProxy 2.6 applies them in TCP mode: client, server, tunnel, client-fin, server-fin.
-// Limits are short (100-700 ms); every wait is bounded, and bounds on elapsed time are loose on purpose.
+// Through a real pipe the limits are short (150-400 ms) and every wait is bounded; where time itself has to pass
+// (traffic spaced out, a tunnel outliving client/server limits) the pipe's deadline sweep runs on a FakeClock instead.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { test } from 'node:test';
-import { idleLimit, PipeSide, pipeTimeouts } from '../../core/forward/pipe-timeouts.js';
-import { gone, readAll, startPipePair, within } from '../support/pipe-pair.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { test, type TestContext } from 'node:test';
+import { idleLimit, PipeSide, pipeTimeouts, type PipeTimeouts } from '../../core/forward/pipe-timeouts.js';
+import { DeadlineSweep, TICK_MS } from '../../core/io/deadline-sweep.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { gone, pipeEnv, readAll, startPipePair } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 
 test('an idle client past timeout client ends the session as cD, closing both sides', async (t) => {
   const pair = await startPipePair({ client: 150, server: 10_000 });
@@ -30,35 +32,59 @@ test('an idle server past timeout server ends the session as sD', async (t) => {
   assert.equal(result.error?.code, 'ORCA_SERVER_TIMEOUT');
 });
 
-test('traffic restarts the idle clock', async (t) => {
-  const pair = await startPipePair({ client: 300, server: 300 });
+/**
+ * A pipe whose deadlines run on a FakeClock: time moves only when the test calls advance(), which then runs the
+ * sweep as its timer would. The sockets and their traffic are real.
+ */
+async function fakeTimePair(t: TestContext, timeouts: PipeTimeouts) {
+  const clock = new FakeClock();
+  const sweep = new DeadlineSweep(() => clock.now(), false);
+  const pair = await startPipePair(timeouts, undefined, pipeEnv(sweep));
   t.after(() => pair.close());
+  // The backend echoes; one round trip is a byte read from the client, written to the server, and back.
   pair.backend.on('data', (d: Buffer) => pair.backend.write(d));
-  for (let i = 0; i < 5; i++) {
-    await sleep(120);
+  const advance = async (ms: number): Promise<void> => {
+    await clock.advance(ms);
+    sweep.runDue();
+  };
+  const echo = async (): Promise<void> => {
     pair.client.write('x');
     await within(once(pair.client, 'data'), 2000, 'echo');
+  };
+  return { clock, sweep, pair, advance, echo };
+}
+
+test('traffic restarts the idle clock', async (t) => {
+  const { pair, advance, echo, sweep } = await fakeTimePair(t, { client: 300, server: 300 });
+  for (let i = 0; i < 5; i++) {
+    await advance(120);
+    await echo();
   }
   // 600 ms have passed in all, twice the limit, yet the session is still open.
   assert.equal(pair.proxyClient.destroyed, false);
+  await advance(300 + TICK_MS);
+  // Both sides fall due together; the client is looked at first, so the session ends as cD.
   const result = await within(pair.result, 3000, 'pipe result');
   assert.equal(result.termination, 'cD');
+  assert.match(result.error?.message ?? '', /timeout client$/);
   assert.deepEqual([result.bytesIn, result.bytesOut], [5, 5]);
+  assert.equal(sweep.size(), 0, 'the pipe unfiled its deadline');
 });
 
 test('timeout tunnel replaces timeout client and timeout server', async (t) => {
-  const pair = await startPipePair({ client: 100, server: 100, tunnel: 700 });
-  t.after(() => pair.close());
-  await sleep(350);
+  const { clock, pair, advance, echo } = await fakeTimePair(t, { client: 100, server: 100, tunnel: 700 });
+  await advance(350);
   // Past three client/server timeouts: still open, because the tunnel timeout rules.
-  pair.backend.on('data', (d: Buffer) => pair.backend.write(d));
-  pair.client.write('still there?');
-  await within(once(pair.client, 'data'), 2000, 'echo through the tunnel');
-  const lastActivity = performance.now();
+  assert.equal(pair.proxyClient.destroyed, false);
+  await echo();
+  const lastActivity = clock.now();
+  await advance(699);
+  assert.equal(pair.proxyClient.destroyed, false, 'still open until the tunnel timeout has passed');
+  await advance(1 + TICK_MS);
   const result = await within(pair.result, 3000, 'pipe result');
   assert.equal(result.termination, 'cD');
   assert.match(result.error?.message ?? '', /timeout tunnel$/);
-  assert.ok(performance.now() - lastActivity >= 600, 'closed by the tunnel timeout, not the client one');
+  assert.ok(clock.now() - lastActivity >= 700, 'closed by the tunnel timeout, not the client one');
 });
 
 test('timeout client-fin closes a connection the server half-closed when the client stays silent', async (t) => {

@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { gone, pipeEnv, readAll, startPipePair, within } from '../support/pipe-pair.js';
+import { gone, pipeEnv, readAll, startPipePair } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 
 const MB = 1024 * 1024;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

@@ -10,7 +10,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { startHttpBackends, type HttpBackends } from '../support/http-backends.js';
 import { RawHttpConnection, rawRequest } from '../support/http-client.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
-import { within } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 
 function serverOf(body: Buffer): string {
   return body.toString().trim();

@@ -9,7 +9,7 @@ import type { ProxyAddresses } from '../../core/proxy-protocol/addresses.js';
 import { readProxyHeader } from '../../core/proxy-protocol/parse.js';
 import { encodeProxyV1 } from '../../core/proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../../core/proxy-protocol/v2.js';
-import { within } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 
 const A: ProxyAddresses = { family: 'TCP4', srcAddress: '10.1.2.3', srcPort: 40000, dstAddress: '10.9.9.9', dstPort: 8848 };
 

@@ -2,12 +2,6 @@
 // and the same state-change lines on stderr, word for word (pid and check durations aside).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { HealthChecker } from '../../core/health/health-checker.js';
 import {
@@ -17,15 +11,24 @@ import {
   healthConfig,
   seededState,
   serverConfig,
-  waitOn,
 } from '../support/check-target.js';
+import { startHaproxy } from '../support/haproxy-process.js';
 
-const HAPROXY = '/usr/sbin/haproxy';
 const LABEL: Readonly<Record<string, string>> = { warning: '[WARNING]', alert: '[ALERT]' };
 
 /** `[WARNING]  (123) : text` → `[WARNING] text`, with every check duration set to 0. */
 function normalize(label: string, text: string): string {
   return `${label} ${text.replace(/check duration: \d+ms/g, 'check duration: 0ms')}`;
+}
+
+/** haproxy's server and backend state-change lines among its stderr lines, normalized. */
+function stateLines(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    const m = /^(\[[A-Z]+\])\s+\(\d+\) : (.*)$/.exec(line);
+    if (m !== null && /^(Server|Backup Server|backend|proxy) /.test(m[2] ?? '')) out.push(normalize(m[1] ?? '', m[2] ?? ''));
+  }
+  return out;
 }
 
 test('state-change lines match HAProxy 2.6 for the same outages: DOWN, UP, last server gone', async (t) => {
@@ -35,11 +38,8 @@ test('state-change lines match HAProxy 2.6 for the same outages: DOWN, UP, last 
   await n2.kill();
   const timing = { inter: 100, rise: 2, fall: 3 };
 
-  const dir = await mkdtemp(join(tmpdir(), 'orcalb-health-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const cfg = join(dir, 'haproxy.cfg');
   const bindPort = await closedPort();
-  await writeFile(cfg, [
+  const haproxy = await startHaproxy([
     'defaults',
     '    mode tcp',
     '    timeout connect 1s',
@@ -54,20 +54,8 @@ test('state-change lines match HAProxy 2.6 for the same outages: DOWN, UP, last 
     ...nodes.map((n, i) => `    server node${i + 1} 127.0.0.1:${n.port} check inter 100 rise 2 fall 3`),
     '',
   ].join('\n'));
-
-  const haproxyLines: string[] = [];
-  const haproxyEvents = new EventEmitter();
-  const child = spawn(HAPROXY, ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  });
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    const m = /^(\[[A-Z]+\])\s+\(\d+\) : (.*)$/.exec(line);
-    if (m !== null && /^(Server|Backup Server|backend|proxy) /.test(m[2] ?? '')) {
-      haproxyLines.push(normalize(m[1] ?? '', m[2] ?? ''));
-      haproxyEvents.emit('line');
-    }
-  });
+  t.after(() => haproxy.stop());
+  const haproxyLines = (): string[] => stateLines(haproxy.stderrLines());
 
   const log = captureLogger();
   const config = healthConfig([{
@@ -83,7 +71,7 @@ test('state-change lines match HAProxy 2.6 for the same outages: DOWN, UP, last 
 
   const both = async (n: number, what: string): Promise<void> => {
     await Promise.all([
-      waitOn(haproxyEvents, 'line', () => haproxyLines.length >= n, 5000, `haproxy: ${what}`),
+      haproxy.waitForStderrLines((lines) => stateLines(lines).length >= n, 5000, `haproxy: ${what}`),
       log.waitFor((l) => l.length >= n, 5000, `orcalb: ${what}`),
     ]);
   };
@@ -99,11 +87,12 @@ test('state-change lines match HAProxy 2.6 for the same outages: DOWN, UP, last 
   await n2.kill();
   await both(6, 'node2 DOWN and the backend empty');
 
-  if (process.env['SHOW_LINES'] === '1') console.log(haproxyLines.join('\n'));
-  assert.deepEqual(ours(), haproxyLines);
+  const theirs = haproxyLines();
+  if (process.env['SHOW_LINES'] === '1') console.log(theirs.join('\n'));
+  assert.deepEqual(ours(), theirs);
   // The comparison is only worth something if the lines are the ones this test provokes.
-  assert.equal(haproxyLines.length, 6);
-  assert.match(haproxyLines[0] ?? '', /^\[WARNING\] Server ddb_backend\/node2 is DOWN, reason: Layer4 connection problem, info: "Connection refused"/);
-  assert.match(haproxyLines[1] ?? '', /^\[WARNING\] Server ddb_backend\/node2 is UP, reason: Layer4 check passed, check duration: 0ms\. 3 active/);
-  assert.equal(haproxyLines[5], "[ALERT] backend 'ddb_backend' has no server available!");
+  assert.equal(theirs.length, 6);
+  assert.match(theirs[0] ?? '', /^\[WARNING\] Server ddb_backend\/node2 is DOWN, reason: Layer4 connection problem, info: "Connection refused"/);
+  assert.match(theirs[1] ?? '', /^\[WARNING\] Server ddb_backend\/node2 is UP, reason: Layer4 check passed, check duration: 0ms\. 3 active/);
+  assert.equal(theirs[5], "[ALERT] backend 'ddb_backend' has no server available!");
 });

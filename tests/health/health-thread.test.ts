@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { ServerState } from '../../core/shared/layout.js';
 import { serverSlotIndex } from '../../core/shared/topology.js';
-import { CheckTarget, closedPort, healthConfig, pollUntil, seededState, serverConfig } from '../support/check-target.js';
+import { CheckTarget, closedPort, healthConfig, seededState, serverConfig } from '../support/check-target.js';
+import { delay, pollUntil } from '../support/wait.js';
 
 const ENTRY = new URL('../../workers/health-checker.js', import.meta.url);
 
@@ -59,6 +60,6 @@ test('the health thread checks servers, publishes through the shared buffer, log
   exited = true;
   assert.equal(code, 0);
   const seen = live.connections.length;
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await delay(150);
   assert.equal(live.connections.length, seen, 'no check after the thread stopped');
 });

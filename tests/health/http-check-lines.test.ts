@@ -3,26 +3,29 @@
 // text) checked by both, with the state-change lines on stderr compared word for word (pid and durations aside).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { test, type TestContext } from 'node:test';
 import type { HttpCheckConfig } from '../../config/model.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
 import { httpCheckRequest } from '../../core/health/http-check-request.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import {
-  CheckTarget, captureLogger, closedPort, healthConfig, seededState, serverConfig, waitOn, type TargetConnection,
+  CheckTarget, captureLogger, closedPort, healthConfig, seededState, serverConfig, type TargetConnection,
 } from '../support/check-target.js';
 
-const HAPROXY = '/usr/sbin/haproxy';
 const LABEL: Readonly<Record<string, string>> = { warning: '[WARNING]', alert: '[ALERT]' };
 
 function normalize(label: string, text: string): string {
   return `${label} ${text.replace(/check duration: \d+ms/g, 'check duration: 0ms')}`;
+}
+
+/** haproxy's server and backend state-change lines among its stderr lines, normalized. */
+function stateLines(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    const m = /^(\[[A-Z]+\])\s+\(\d+\) : (.*)$/.exec(line);
+    if (m !== null && /^(Server|backend) /.test(m[2] ?? '')) out.push(normalize(m[1] ?? '', m[2] ?? ''));
+  }
+  return out;
 }
 
 type Mode = 'ok' | 'unavailable' | 'garbage' | 'silent' | 'hello';
@@ -46,29 +49,14 @@ async function sideBySide(t: TestContext, checkLines: readonly string[], http: H
   });
   t.after(() => target.close());
 
-  const dir = await mkdtemp(join(tmpdir(), 'orcalb-httpchk-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const cfg = join(dir, 'haproxy.cfg');
-  await writeFile(cfg, [
+  const haproxy = await startHaproxy([
     'defaults', '    mode http', '    timeout connect 1s', '    timeout client 10s', '    timeout server 10s',
     '    timeout check 300ms',
     'frontend fe', `    bind 127.0.0.1:${await closedPort()}`, '    default_backend web',
     'backend web', ...checkLines.map((l) => `    ${l}`),
     `    server web1 127.0.0.1:${target.port} check inter 100 rise 1 fall 1`, '',
   ].join('\n'));
-  const haproxyLines: string[] = [];
-  const events = new EventEmitter();
-  const child = spawn(HAPROXY, ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  });
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    const m = /^(\[[A-Z]+\])\s+\(\d+\) : (.*)$/.exec(line);
-    if (m !== null && /^(Server|backend) /.test(m[2] ?? '')) {
-      haproxyLines.push(normalize(m[1] ?? '', m[2] ?? ''));
-      events.emit('line');
-    }
-  });
+  t.after(() => haproxy.stop());
 
   const log = captureLogger();
   const config = healthConfig([{
@@ -91,12 +79,12 @@ async function sideBySide(t: TestContext, checkLines: readonly string[], http: H
     up = !up;
     const n = expected;
     await Promise.all([
-      waitOn(events, 'line', () => haproxyLines.length >= n, 5000, `haproxy: line ${n} (${next})`),
+      haproxy.waitForStderrLines((lines) => stateLines(lines).length >= n, 5000, `haproxy: line ${n} (${next})`),
       log.waitFor((l) => l.length >= n, 5000, `orcalb: line ${n} (${next})`),
     ]);
   }
   const ours = log.lines.map((l) => normalize(LABEL[l.level] ?? l.level, l.message));
-  return { ours, haproxyLines };
+  return { ours, haproxyLines: stateLines(haproxy.stderrLines()) };
 }
 
 test('httpchk state-change lines match HAProxy 2.6: wrong status, invalid response, timeout, recovery', async (t) => {

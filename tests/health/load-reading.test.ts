@@ -8,7 +8,8 @@ import type { BackendConfig, Config, HealthCheckConfig, ServerConfig } from '../
 import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { LOAD_SCORE } from '../../core/dolphindb/load-score.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
-import { captureLogger, healthConfig, pollUntil, seededState, serverConfig } from '../support/check-target.js';
+import { captureLogger, healthConfig, seededState, serverConfig } from '../support/check-target.js';
+import { pollUntil } from '../support/wait.js';
 
 const LOGIN = { user: 'admin', password: '123456', script: 'version()' };
 

@@ -13,6 +13,7 @@ import { connectTagged, requestTag, startBackendFarm, type TaggedClient } from '
 import { freeTcpPort, isListening } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { pollFor } from '../support/wait.js';
 
 const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), '../support/heap-hog-preload.js');
 
@@ -76,7 +77,7 @@ test('an acceptor that fills its heap is restarted: the forwarders keep their co
   assert.ok(!held.isClosed());
 
   // The new acceptor binds again; no event says when another thread starts listening, so poll /proc (bounded).
-  for (let i = 0; i < 250 && !isListening(port); i++) await new Promise((r) => setTimeout(r, 20));
+  await pollFor(() => isListening(port), 5000, 20);
   assert.ok(isListening(port), 'the restarted acceptor listens again');
   assert.equal((await requestTag(port, 'after')).tag, 's1');
   assert.equal((await held.exchange('still\n')).toString(), 'still\n');

@@ -15,6 +15,7 @@ import { HAPROXY_SUBJECT, ORCALB_REUSEPORT_SUBJECT, ORCALB_SUBJECT, type LbSubje
 import { startOrcalb } from '../support/orcalb-process.js';
 import { openFds } from '../support/process-fds.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { pollFor } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT, ORCALB_REUSEPORT_SUBJECT];
 
@@ -58,10 +59,11 @@ for (const subject of SUBJECTS) {
       // (or may never have resumed at all): SIGTTIN until the last state line says resumed.
       const resumedLast = (): boolean =>
         lb.stderr().split('\n').filter((l) => /(Paused|Resumed) frontend fe\./.test(l)).at(-1)?.includes('Resumed') === true;
-      for (let i = 0; i < 50 && !resumedLast(); i++) {
+      await pollFor(() => {
+        if (resumedLast()) return true;
         lb.signal('SIGTTIN');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+        return false;
+      }, 10_000, 200);
       assert.ok(resumedLast(), `never resumed after the storm:\n${lb.stderr()}`);
       let served = false;
       for (let i = 0; i < 50 && !served; i++) {
@@ -125,9 +127,7 @@ test('an acceptor crash in the middle of a connection storm leaks no admission, 
   for (let i = 1; i <= 3; i++) {
     lb.send('crash-acceptor');
     // Bounded: the restart takes milliseconds; stderr has no event per line count, so it is polled.
-    for (let n = 0; n < 250 && (lb.stderr().match(/acceptor restarted in/g)?.length ?? 0) < i; n++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await pollFor(() => (lb.stderr().match(/acceptor restarted in/g)?.length ?? 0) >= i, 5000, 20);
     assert.equal(lb.stderr().match(/acceptor restarted in/g)?.length, i, lb.stderr());
   }
   stop = true;
@@ -150,10 +150,7 @@ test('an acceptor crash in the middle of a connection storm leaks no admission, 
   // The acceptor's own per-thread fds come back with each restart; nothing per lost connection. Connections of the
   // storm still queued when it stopped are being accepted and closed meanwhile: polled, bounded (no event for it).
   let fds = openFds(lb.pid);
-  for (let i = 0; i < 100 && fds > idle + 4; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    fds = openFds(lb.pid);
-  }
+  await pollFor(() => (fds = openFds(lb.pid)) <= idle + 4, 5000, 50);
   assert.ok(fds <= idle + 4, `${fds} fds, ${idle} before the storm`);
 });
 

@@ -11,6 +11,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_REUSEPORT_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { openFds } from '../support/process-fds.js';
+import { pollFor } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT, ORCALB_REUSEPORT_SUBJECT];
 const BURST = 30;
@@ -157,9 +158,10 @@ test('without the fd-dup addon (warned at start) a listener at maxconn closes: t
   assert.equal(await probeConnect(front), 'refused');
   await first.end();
   let tag: string | undefined;
-  for (let i = 0; i < 100 && tag === undefined; i++) {
-    tag = await requestTag(front, `next-${i}`).then((r) => r.tag, () => undefined);
-    if (tag === undefined) await new Promise((r) => setTimeout(r, 20));
-  }
+  let attempt = 0;
+  await pollFor(async () => {
+    tag = await requestTag(front, `next-${attempt++}`).then((r) => r.tag, () => undefined);
+    return tag !== undefined;
+  }, 10_000, 20);
   assert.equal(tag, 'only');
 });

@@ -6,12 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { memoryDumpLines } from '../../core/diagnostics/memory-usage.js';
 import { connectTagged, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort, isListening } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess } from '../support/lb-subject.js';
-import { within } from '../support/pipe-pair.js';
+import { pollFor, within } from '../support/wait.js';
 import { startSyslogReceiver, type SyslogReceiver } from '../support/syslog-receiver.js';
 
 /** One balancer under test, with the ports of its two proxies. */
@@ -92,8 +91,7 @@ function linesOf(lb: LbProcess, re: RegExp): string[] {
 
 /** Polls until nothing listens on `port` (no event says so from outside); bounded to 5 s. */
 async function untilRefused(port: number): Promise<boolean> {
-  for (let i = 0; i < 100 && isListening(port); i++) await delay(50);
-  return !isListening(port);
+  return pollFor(() => !isListening(port), 5000, 50);
 }
 
 test('SIGHUP: the same server-state lines as haproxy 2.6.12, on stderr and on syslog, and traffic carries on', async (t) => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { startBackendFarm } from '../support/backend-farm.js';
-import { pollUntil } from '../support/check-target.js';
+import { delay, pollUntil } from '../support/wait.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
 import { startL7Harness } from '../support/l7-harness.js';
@@ -125,10 +125,10 @@ for (const subject of SUBJECTS) {
         await new Promise<void>((r) => leaver.once('connect', () => r()));
         if (leave === 'data then FIN') leaver.write('leaver\n');
         // Nothing observable says "queued" from outside: give the balancer time to take the connection in.
-        await new Promise((r) => setTimeout(r, 200));
+        await delay(200);
         if (leave === 'reset') leaver.resetAndDestroy();
         else leaver.end();
-        await new Promise((r) => setTimeout(r, 200));
+        await delay(200);
 
         // The slot frees before the third client arrives: a leaver still queued would take it first.
         holder.destroy();

@@ -10,6 +10,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { RawHttpConnection, type RawResponse } from '../support/http-client.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
 import { startPacedHttpBackends, type PacedHttpBackends } from '../support/paced-http-backends.js';
+import { delay } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 
@@ -77,7 +78,7 @@ for (const subject of SUBJECTS) {
         const holder = send(front, clients, '/holder?delay=800', cookie);
         await farm.waitFor(() => farm.requests.length === 1, 5000, 'the holder is being served');
         const queued = send(front, clients, '/queued', cookie);
-        await new Promise((r) => setTimeout(r, 150));
+        await delay(150);
         // s1's queue holds one request (maxqueue 1): the next one cookie-bound to s1 cannot wait there.
         const over = await send(front, clients, '/over', cookie);
         assert.equal(farm.inFlight('s1'), 1, 'the holder still had s1 when the third request was answered');
@@ -104,7 +105,7 @@ for (const subject of SUBJECTS) {
         answers.push(send(front, clients, `/q${i}?delay=20`));
         // Nothing outside says "queued": far enough apart that the arrival order is not in doubt on a loaded
         // machine (a request takes its place when its head is parsed, after the handoff to a forwarder).
-        await new Promise((r) => setTimeout(r, 200));
+        await delay(200);
       }
       await holder;
       for (const a of answers) assert.equal((await a).status, 200);
@@ -134,7 +135,7 @@ for (const subject of SUBJECTS) {
       clients.push(first);
       // The second connection comes from the same address: same hash, same (full) server.
       const second = connectTagged(front, 8000);
-      await new Promise((r) => setTimeout(r, 300));
+      await delay(300);
       assert.equal(farm.seq(), 1, 'the second connection is waiting, not sent to the free server');
       first.destroy();
       const got = await second;

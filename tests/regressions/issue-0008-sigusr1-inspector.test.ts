@@ -6,12 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { inspectorFlags, workerExecArgv } from '../../core/inspector-policy.js';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort, isListening, listeningPortsOf } from '../support/haproxy-process.js';
 import { startOrcalb, type OrcalbOptions } from '../support/orcalb-process.js';
-import { within } from '../support/pipe-pair.js';
+import { pollFor, within } from '../support/wait.js';
 import { tcpConfig } from '../support/tcp-config.js';
 
 /** Node's default inspector port: what SIGUSR1 opened. */
@@ -24,10 +23,7 @@ const debugProcess = (process as unknown as { _debugProcess(pid: number): void }
 /** Polls (no event says "unbound" from outside) until `pid` no longer listens on `port`; bounded to 5 s. */
 async function untilUnbound(pid: number, port: number): Promise<number[]> {
   let ports = listeningPortsOf(pid);
-  for (let i = 0; i < 100 && ports.includes(port); i++) {
-    await delay(50);
-    ports = listeningPortsOf(pid);
-  }
+  await pollFor(() => !(ports = listeningPortsOf(pid)).includes(port), 5000, 50);
   return ports;
 }
 

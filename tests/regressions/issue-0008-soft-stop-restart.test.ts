@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort, isListening } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
-import { within } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 import { tcpConfig } from '../support/tcp-config.js';
 
 for (const accept of ['acceptor', 'reuseport'] as const) {

@@ -13,6 +13,7 @@ import { CheckTarget, serverConfig, type TargetConnection } from '../support/che
 import { tempConfigDir } from '../support/config-load.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import { statRow, statsCommand } from '../support/haproxy-stats.js';
+import { delay } from '../support/wait.js';
 
 interface Case {
   readonly name: string;
@@ -95,7 +96,7 @@ test('check responses the old parser judged otherwise get haproxy 2.6.12\'s verd
       if (status === '' || status === 'INI' || status.startsWith('*')) continue;
       if (!verdicts.has(c.name)) verdicts.set(c.name, `${status} ${row['check_code'] ?? ''}`.trim());
     }
-    if (verdicts.size < CASES.length) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (verdicts.size < CASES.length) await delay(50);
   }
   for (const [i, c] of CASES.entries()) {
     const theirs = verdicts.get(c.name);

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { BACKEND_FIELDS, SERVER_FIELDS } from '../../core/shared/layout.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
 import { connectTagged, requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
-import { pollUntil } from '../support/check-target.js';
+import { pollFor, pollUntil } from '../support/wait.js';
 import { watchClose } from '../support/close-kind.js';
 import { load, validConfig } from '../support/config-load.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
@@ -179,11 +179,11 @@ const CASES: readonly Case[] = [
       const leaver = net.connect(port, '127.0.0.1');
       leaver.on('error', () => undefined);
       const index = CASES.findIndex((c) => c.name === 'queueleave');
-      for (let i = 0; i < 500 && (await lb.queued(index)) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await pollFor(async () => (await lb.queued(index)) !== 0, 10_000, 10);
       assert.equal(await lb.queued(index), 1, 'the second client is queued');
       leaver.resetAndDestroy();
       // The holder stays until the leaver is out of the queue: its own end must not be the one counted.
-      for (let i = 0; i < 500 && (await lb.queued(index)) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await pollFor(async () => (await lb.queued(index)) <= 0, 10_000, 10);
       await holder.end();
     },
     backendCounts: counts({ cli_abrt: 1 }),
@@ -306,11 +306,7 @@ async function startHaproxyRunning(b: Backends): Promise<Running> {
     port: (index) => ports[index] ?? 0,
     queued: async (index) => Number((await row(index, 'BACKEND'))['qcur']),
     async settled(index) {
-      for (let i = 0; i < 500; i++) {
-        if ((await row(index, 'FRONTEND'))['scur'] === '0') return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error('haproxy: the session did not end within 5 s');
+      await pollUntil(async () => (await row(index, 'FRONTEND'))['scur'] === '0', 10_000, 'haproxy: the session to end', 10);
     },
     counters: async (index) => ({ backend: countsOf(await row(index, 'BACKEND')), server: countsOf(await row(index, 's1')) }),
     async stop() {

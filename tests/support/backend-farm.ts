@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { parseProxyHeader } from '../../core/proxy-protocol/parse.js';
+import { waitOn } from './wait.js';
 
 /** What one server saw on one accepted connection. Mutated while the connection lives. */
 export interface FarmConnection {
@@ -193,22 +194,7 @@ export async function startBackendFarm(
       select(name, sinceSeq).filter((r) => r.closed && r.receivedBytes === 0 && r.proxyError === undefined),
     liveConnections: (name) => select(name, 0).filter((r) => !r.closed),
     peakLive: () => peak,
-    waitFor(predicate, timeoutMs, what) {
-      if (predicate()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const onChange = (): void => {
-          if (!predicate()) return;
-          clearTimeout(timer);
-          events.off('change', onChange);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          events.off('change', onChange);
-          reject(new Error(`farm: timed out after ${timeoutMs} ms waiting for ${what}`));
-        }, timeoutMs);
-        events.on('change', onChange);
-      });
-    },
+    waitFor: (predicate, timeoutMs, what) => waitOn(events, 'change', predicate, timeoutMs, `farm: ${what}`),
     kill: (name) => shut(get(name)),
     async revive(name) {
       const srv = get(name);

@@ -12,6 +12,7 @@ import type { Logger, LogLevel } from '../../core/log.js';
 import { writeInitialState } from '../../core/shared/initial-state.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
 import { topologyOf, type Topology } from '../../core/shared/topology.js';
+import { waitOn } from './wait.js';
 
 export interface TargetConnection {
   readonly socket: Socket;
@@ -95,30 +96,6 @@ export class CheckTarget {
     socket.on('close', () => this.#events.emit('change'));
     this.#events.emit('change');
   }
-}
-
-/** Waits for `predicate` to hold, re-checking it on every `event` of `emitter`. */
-export function waitOn(
-  emitter: EventEmitter,
-  event: string,
-  predicate: () => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  if (predicate()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, check);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const check = (): void => {
-      if (!predicate()) return;
-      clearTimeout(timer);
-      emitter.off(event, check);
-      resolve();
-    };
-    emitter.on(event, check);
-  });
 }
 
 /** A port on 127.0.0.1 where nothing listens (bound once, then released). */
@@ -207,13 +184,4 @@ export function seededState(config: Config, threads = 1): { state: SharedState; 
   // Exactly what workers/main.ts writes, so tests start from the real initial state.
   writeInitialState(config, state, topology, initialHealth);
   return { state, topology };
-}
-
-/** Polls `predicate` (shared-buffer words have no events to wait on) every 5 ms, up to `timeoutMs`. */
-export async function pollUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

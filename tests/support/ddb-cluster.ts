@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { DDB, DdbDatabaseError, type DdbMessage } from 'dolphindb';
 import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../emulator/emulated-node.js';
+import { within } from './wait.js';
 
 export interface DdbCluster {
   readonly nodes: readonly EmulatedNode[];
@@ -40,22 +41,6 @@ export async function startDdbCluster(count: number, options: Omit<EmulatedNodeO
 }
 
 /**
- * Settles like `work`, or rejects with "<what>: no answer within <ms> ms" once `ms` pass first. The timer never
- * outlives the race. Use it on every client call that crosses a balancer.
- */
-export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
  * A connected npm `dolphindb` client on ws://127.0.0.1:port (login admin/123456 unless `options` say otherwise),
  * with its console printing off (tests read print messages through listeners). Rejects like DDB.connect(), or after
  * `timeoutMs`. The caller disconnects it.
@@ -64,7 +49,7 @@ export async function connectDdb(port: number, options: ConstructorParameters<ty
   const ddb = new DDB(`ws://127.0.0.1:${port}`, { username: 'admin', password: '123456', ...options });
   ddb.print_message = false;
   try {
-    await within(timeoutMs, `connect to ws://127.0.0.1:${port}`, ddb.connect());
+    await within(ddb.connect(), timeoutMs, `connect to ws://127.0.0.1:${port}`);
   } catch (err) {
     ddb.disconnect();
     throw err;
@@ -78,19 +63,19 @@ export async function connectDdb(port: number, options: ConstructorParameters<ty
  * Each call bounded by `callMs`. Test thread only.
  */
 export async function assertClientBasics(ddb: DDB, callMs: number): Promise<void> {
-  assert.equal(await within(callMs, '1+1', ddb.execute<number>('1+1')), 2);
-  assert.match(await within(callMs, 'version()', ddb.execute<string>('version()')), /^\d+\.\d+\.\d+ \d{4}\.\d{2}\.\d{2} LINUX/);
-  const rows = await within(callMs, 'table', ddb.execute<Array<Record<string, unknown>>>(
-    'table(1..3 as id, `tom`bob`tony as name, 1.5 2.25 3.0 as price)'));
+  assert.equal(await within(ddb.execute<number>('1+1'), callMs, '1+1'), 2);
+  assert.match(await within(ddb.execute<string>('version()'), callMs, 'version()'), /^\d+\.\d+\.\d+ \d{4}\.\d{2}\.\d{2} LINUX/);
+  const rows = await within(ddb.execute<Array<Record<string, unknown>>>(
+    'table(1..3 as id, `tom`bob`tony as name, 1.5 2.25 3.0 as price)'), callMs, 'table');
   assert.deepEqual(rows, [
     { id: 1, name: 'tom', price: 1.5 }, { id: 2, name: 'bob', price: 2.25 }, { id: 3, name: 'tony', price: 3 },
   ]);
-  await assert.rejects(within(callMs, 'foo bar', ddb.execute('foo bar')), (e: unknown) =>
+  await assert.rejects(within(ddb.execute('foo bar'), callMs, 'foo bar'), (e: unknown) =>
     e instanceof DdbDatabaseError && e.message.includes('Syntax Error: [line #1] Cannot recognize the token foo'));
   const printed: string[] = [];
   const listener = (m: DdbMessage): void => { if (m.type === 'print') printed.push(m.data.trim()); };
-  await within(callMs, 'print', ddb.execute('print("hello"); print(6*7)', { listener }));
+  await within(ddb.execute('print("hello"); print(6*7)', { listener }), callMs, 'print');
   assert.deepEqual(printed, ['hello', '42']);
   // The session outlives an error: the same connection, the same node.
-  assert.equal(await within(callMs, '2+2', ddb.execute<number>('2+2')), 4);
+  assert.equal(await within(ddb.execute<number>('2+2'), callMs, '2+2'), 4);
 }

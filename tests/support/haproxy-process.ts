@@ -4,11 +4,13 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchStderr } from './child-stderr.js';
 import { type CliRun, runToExit } from './orcalb-process.js';
+import { pollUntil } from './wait.js';
 
 export const HAPROXY_BIN = '/usr/sbin/haproxy';
 
@@ -26,6 +28,10 @@ export interface HaproxyProcess {
   stderr(): string;
   /** The first stderr line matching `re` (see child-stderr.ts); rejects on timeout or when haproxy ends first. */
   waitForStderr(re: RegExp, timeoutMs: number): Promise<string>;
+  /** The complete stderr lines so far, e.g. to pick out the `[WARNING]`/`[ALERT]` state-change lines. */
+  stderrLines(): string[];
+  /** Resolves once `predicate` holds over stderrLines(); rejects on timeout or when haproxy ends first. */
+  waitForStderrLines(predicate: (lines: readonly string[]) => boolean, timeoutMs: number, what: string): Promise<void>;
   /** Sends a signal by PID without waiting (nothing once haproxy has exited). */
   signal(sig: NodeJS.Signals): void;
   /** Resolves once haproxy has ended and its stderr is read: the exit code and the signal that ended it. */
@@ -83,24 +89,49 @@ export async function startHaproxy(
     await exit;
     clearTimeout(killer);
   };
-  const deadline = Date.now() + 5000;
-  while (readyPort !== undefined && !isListening(readyPort)) {
-    if (exited) throw new Error(`haproxy exited (code ${exitCode}) before listening on ${readyPort}:\n${err.text()}`);
-    if (Date.now() > deadline) {
+  if (readyPort !== undefined) {
+    try {
+      // Read without blocking: tests' own servers must answer haproxy's first checks while this waits.
+      await pollUntil(async () => exited || (await listeningSoon(readyPort)), 5000, `haproxy listening on ${readyPort}`, 20);
+    } catch {
       await stop();
       throw new Error(`haproxy not listening on ${readyPort} after 5 s:\n${err.text()}`);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    if (!isListening(readyPort)) throw new Error(`haproxy exited (code ${exitCode}) before listening on ${readyPort}:\n${err.text()}`);
   }
   const signal = (sig: NodeJS.Signals): void => {
     if (!exited) process.kill(pid, sig);
   };
-  return { pid, stderr: err.text, waitForStderr: err.waitFor, signal, exited: exit, stop };
+  return {
+    pid,
+    stderr: err.text,
+    waitForStderr: err.waitFor,
+    stderrLines: err.lines,
+    waitForStderrLines: err.waitForLines,
+    signal,
+    exited: exit,
+    stop,
+  };
 }
 
 function firstBindPort(configText: string): number | undefined {
   const m = /^\s*bind\s+\S*:(\d+)/m.exec(configText);
   return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+/**
+ * isListening without blocking the event loop: the tables are read off-thread and searched for the one row. On a
+ * machine with many sockets /proc/net/tcp runs to megabytes, and a synchronous read every 20 ms starves the test's
+ * own servers (haproxy's first health checks then time out).
+ */
+async function listeningSoon(port: number): Promise<boolean> {
+  // local_address is HEX_IP:HEX_PORT (4 upper-case digits); st 0A is TCP_LISTEN.
+  const row = new RegExp(`^\\s*\\d+: [0-9A-F]+:${port.toString(16).toUpperCase().padStart(4, '0')} [0-9A-F]+:[0-9A-F]+ 0A `, 'm');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    if (row.test(text)) return true;
+  }
+  return false;
 }
 
 /** LISTEN rows of /proc/net/tcp and /proc/net/tcp6: local port and socket inode. */

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitOn } from './wait.js';
 
 /** One request as a backend received it. */
 export interface SeenRequest {
@@ -91,21 +92,7 @@ export async function startHttpBackends(names: readonly string[], handler: HttpH
     requests,
     connections: (name) =>
       name === undefined ? [...connCount.values()].reduce((a, b) => a + b, 0) : (connCount.get(name) ?? 0),
-    waitFor: (predicate, timeoutMs, what) =>
-      new Promise((resolve, reject) => {
-        if (predicate()) return resolve();
-        const timer = setTimeout(() => {
-          events.off('change', check);
-          reject(new Error(`${what}: not within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const check = (): void => {
-          if (!predicate()) return;
-          clearTimeout(timer);
-          events.off('change', check);
-          resolve();
-        };
-        events.on('change', check);
-      }),
+    waitFor: (predicate, timeoutMs, what) => waitOn(events, 'change', predicate, timeoutMs, what),
     stop: async (name) => {
       const server = servers[names.indexOf(name)];
       if (server === undefined || !server.listening) return;

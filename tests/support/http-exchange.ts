@@ -2,7 +2,7 @@
 // a kept-alive connection), and the JSON API's executeCode body. Test-runner thread.
 
 import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
-import { within } from './ddb-cluster.js';
+import { within } from './wait.js';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -27,7 +27,7 @@ export interface HttpExchangeOptions {
  */
 export function httpExchange(port: number, method: string, path: string, options: HttpExchangeOptions = {}): Promise<HttpAnswer> {
   const { body, agent, timeoutMs = 5000 } = options;
-  return within(timeoutMs, `${method} http://127.0.0.1:${port}${path}`, new Promise<HttpAnswer>((resolve, reject) => {
+  return within(new Promise<HttpAnswer>((resolve, reject) => {
     const headers: Record<string, string | number> = body === undefined
       ? {}
       : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
@@ -40,7 +40,7 @@ export function httpExchange(port: number, method: string, path: string, options
     });
     req.on('error', reject);
     req.end(body);
-  }));
+  }), timeoutMs, `${method} http://127.0.0.1:${port}${path}`);
 }
 
 /** The body of a JSON API executeCode call, as DolphinDB's api-json documents it (the script URL-encoded). */

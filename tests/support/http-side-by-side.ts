@@ -2,11 +2,11 @@
 // in front of its own recording backend (http-verdict.ts), and one raw exchange replayed against both, so a test
 // compares what each client and each backend saw byte for byte. Test-runner thread; 127.0.0.1 only.
 
-import { setTimeout as delay } from 'node:timers/promises';
 import { RawHttpConnection } from './http-client.js';
 import { freeTcpPort } from './haproxy-process.js';
 import { startHttpRecorder, type HttpRecorder, type RecorderScript } from './http-verdict.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess } from './lb-subject.js';
+import { delay } from './wait.js';
 
 /** One proxy of the pair: its frontend port and its own backend. */
 export interface HttpSide {

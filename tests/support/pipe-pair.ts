@@ -141,11 +141,3 @@ export function gone(socket: net.Socket): Promise<void> {
   });
 }
 
-/** Resolves with `p`'s value, or rejects when it takes longer than `ms` (bounds every wait in the tests). */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}

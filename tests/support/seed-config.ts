@@ -1,5 +1,6 @@
-// The users' seed configurations (shared/seed/, beside the repo) with only their addresses moved to 127.0.0.1 ports,
-// so compat tests run the very file users run.
+// The users' seed configurations (tests/fixtures/seed/, byte-identical copies of the team's shared/seed/; .ci/run
+// checks they still match when shared/ is beside the repo) with only their addresses moved to 127.0.0.1 ports, so
+// compat tests run the very file users run.
 // Runs on the test runner's main thread.
 
 import { readFile } from 'node:fs/promises';
@@ -7,9 +8,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeTcpPort } from './haproxy-process.js';
 
-/** dist/tests/support/ → repo root; CI clones the repo with shared/ beside it. */
+/** dist/tests/support/ → repo root. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SEED_DIR = resolve(REPO_ROOT, '../shared/seed');
+/** The seed files inside the repo, so a clone without shared/ beside it runs every test. */
+export const SEED_DIR = resolve(REPO_ROOT, 'tests/fixtures/seed');
 
 export interface SeedOverrides {
   /** Replaces `inter 5s` on every server line (e.g. '300ms' so fall/rise play out in about a second). */
@@ -31,7 +33,7 @@ function rewrite(text: string, re: RegExp, count: number, by: (groups: readonly 
 }
 
 /**
- * shared/seed/haproxy-tcp.cfg with `bind *:8080` → 127.0.0.1:frontendPort, `10.0.0.8N:8802` → 127.0.0.1:serverPorts[N],
+ * The seed's haproxy-tcp.cfg with `bind *:8080` → 127.0.0.1:frontendPort, `10.0.0.8N:8802` → 127.0.0.1:serverPorts[N],
  * the stats bind → 127.0.0.1:<free port>, and optionally `inter 5s` → overrides.inter. Everything else (user/group,
  * `log 127.0.0.1 local2`, rise/fall, send-proxy, comments) is left byte for byte. Throws if the seed no longer has
  * the expected shape or serverPorts does not hold exactly 3 ports.

@@ -1,5 +1,5 @@
-// The users' shared/seed/haproxy-http.cfg with only its addresses moved to 127.0.0.1 ports (and, for one variant, its
-// forwardfor `except` network), so the HTTP compat tests run the very file users run. Test-runner thread.
+// The users' seed haproxy-http.cfg (tests/fixtures/seed/) with only its addresses moved to 127.0.0.1 ports (and,
+// for one variant, its forwardfor `except` network), so the HTTP compat tests run the very file users run. Test-runner thread.
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -28,7 +28,7 @@ function rewrite(text: string, re: RegExp, count: number, by: (m: RegExpExecArra
 }
 
 /**
- * shared/seed/haproxy-http.cfg with `bind *:8080` → 127.0.0.1:frontendPort, `xxx.xxx.xxx.N:9302` →
+ * The seed's haproxy-http.cfg with `bind *:8080` → 127.0.0.1:frontendPort, `xxx.xxx.xxx.N:9302` →
  * 127.0.0.1:serverPorts[N-1], the stats bind → 127.0.0.1:<free port>, plus `overrides`. Everything else is kept byte
  * for byte. Throws if the seed no longer has that shape or serverPorts does not hold exactly 4 ports.
  */

@@ -4,6 +4,7 @@
 
 import { createSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
+import { waitOn } from './wait.js';
 
 export interface SyslogMessage {
   /** facility × 8 + severity, as sent. */
@@ -46,19 +47,10 @@ export async function startSyslogReceiver(): Promise<SyslogReceiver> {
     port: sock.address().port,
     messages: () => got,
     waitFor: (predicate, timeoutMs, what) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(got)) return;
-          clearTimeout(timer);
-          events.off('message', check);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          events.off('message', check);
-          reject(new Error(`syslog: ${what} not seen within ${timeoutMs} ms; got:\n${got.map((m) => `<${m.pri}> ${m.tag}: ${m.text}`).join('\n')}`));
-        }, timeoutMs);
-        events.on('message', check);
-        check();
+      waitOn(events, 'message', () => predicate(got), timeoutMs, `syslog: ${what}`).catch((err: unknown) => {
+        // What did arrive is the clue when the awaited message did not.
+        const seen = got.map((m) => `<${m.pri}> ${m.tag}: ${m.text}`).join('\n');
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; got:\n${seen}`);
       }),
     close: () => new Promise((resolve) => sock.close(() => resolve())),
   };

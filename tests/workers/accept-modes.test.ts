@@ -4,11 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { connectTagged, probeConnect, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { pollFor, within } from '../support/wait.js';
 
 const MODES = ['acceptor', 'reuseport'] as const;
 const CLIENTS = 20;
@@ -74,10 +74,7 @@ for (const mode of MODES) {
     lb.signal('SIGUSR1');
     // No event says "listeners closed" from outside: probe until refused, bounded to 5 s.
     let state: 'refused' | 'accepted' = 'accepted';
-    for (let i = 0; i < 100 && state === 'accepted'; i++) {
-      state = await probeConnect(port);
-      if (state === 'accepted') await delay(50);
-    }
+    await pollFor(async () => (state = await probeConnect(port)) === 'refused', 10_000, 50);
     assert.equal(state, 'refused', 'new connections are refused after SIGUSR1');
 
     assert.equal(exitCode, undefined, 'orcalb waits for the live connection');
@@ -85,7 +82,7 @@ for (const mode of MODES) {
     assert.equal(await probeConnect(port), 'refused');
 
     await live.end();
-    const code = await Promise.race([lb.exited, delay(5000, 'still running', { ref: false })]);
+    const code = await within(lb.exited, 5000, 'orcalb to exit once the last connection is done');
     assert.equal(code, 0, 'orcalb exits 0 once the last connection is done');
   });
 }

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { runOrcalbCli, startOrcalb } from '../support/orcalb-process.js';
-import { within } from '../support/pipe-pair.js';
+import { within } from '../support/wait.js';
 import { SEED_DIR } from '../support/seed-config.js';
 import { tcpConfig } from '../support/tcp-config.js';
 

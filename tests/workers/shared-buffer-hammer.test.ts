@@ -8,24 +8,12 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { HEADER_WORDS, LAYOUT_MAGIC, LAYOUT_VERSION } from '../../core/shared/layout.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
+import { within } from '../support/wait.js';
 
 const WORKERS = 4;
 const ITERATIONS = 100_000;
 const WORKER_URL = new URL('../support/hammer-worker.js', import.meta.url);
 const COUNTS = { servers: 3, backends: 2, frontends: 1, threads: WORKERS };
-
-/** Rejects after `ms` so no wait in this file can hang the run. */
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 test('four threads adding to one server and drawing tickets from one backend lose no update and repeat no ticket', async (t) => {
   const state = SharedState.allocate(COUNTS);
@@ -35,11 +23,11 @@ test('four threads adding to one server and drawing tickets from one backend los
   t.after(async () => {
     await Promise.all(workers.map((w) => w.terminate()));
   });
-  await within(5000, 'workers online', Promise.all(workers.map((w) => once(w, 'online'))));
+  await within(Promise.all(workers.map((w) => once(w, 'online'))), 5000, 'workers online');
 
   const results = workers.map((w) => once(w, 'message') as Promise<[Uint32Array]>);
   for (const w of workers) w.postMessage('go');
-  const ticketSets = await within(20_000, 'all workers to finish', Promise.all(results));
+  const ticketSets = await within(Promise.all(results), 20_000, 'all workers to finish');
 
   const server = state.server(1);
   assert.equal(server.load('curConns'), 0);
@@ -80,10 +68,10 @@ test('four threads admitting clients against maxconn 1 never hold more than 1 at
   t.after(async () => {
     await Promise.all(workers.map((w) => w.terminate()));
   });
-  await within(5000, 'workers online', Promise.all(workers.map((w) => once(w, 'online'))));
+  await within(Promise.all(workers.map((w) => once(w, 'online'))), 5000, 'workers online');
   const done = workers.map((w) => once(w, 'message'));
   for (const w of workers) w.postMessage('go');
-  await within(20_000, 'all workers to finish', Promise.all(done));
+  await within(Promise.all(done), 20_000, 'all workers to finish');
 
   const [now, most, admitted] = new Int32Array(held);
   assert.equal(now, 0);
