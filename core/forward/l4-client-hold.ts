@@ -31,15 +31,15 @@ export interface HeldBytes {
 const kHold = Symbol('orcalb.clientHold');
 
 interface HeldSocket extends net.Socket {
-  [kHold]: ClientHold;
+  [kHold]: ClientHold | undefined;
 }
 
 function onHeldEnd(this: HeldSocket): void {
-  this[kHold].clientEnded();
+  this[kHold]?.clientEnded();
 }
 
 function onHeldClose(this: HeldSocket): void {
-  this[kHold].clientClosed();
+  this[kHold]?.clientClosed();
 }
 
 export class ClientHold implements ReadSink, DeadlineOwner {
@@ -155,6 +155,8 @@ export class ClientHold implements ReadSink, DeadlineOwner {
     if (client !== undefined) {
       client.off('end', onHeldEnd);
       client.off('close', onHeldClose);
+      // Not deleted (that would turn the socket's properties into a dictionary): the hold is just no longer reachable.
+      (client as HeldSocket)[kHold] = undefined;
     }
     let toServer: Buffer | undefined;
     if (this.chunks.length === 1) toServer = this.chunks[0];

@@ -73,25 +73,28 @@ export interface PipeSpec {
   readonly toClient?: Buffer | undefined;
 }
 
-/** Told once, when both sockets have closed. Must not throw. */
-export type PipeDone = (result: PipeResult) => void;
+/** The session a pipe belongs to (an object, so that no closure per session is needed). */
+export interface PipeOwner {
+  /** Told once, when both sockets have closed. Must not throw. */
+  onPipeEnd(result: PipeResult): void;
+}
 
 /**
- * Pipes `spec.client` and `spec.server` until both are closed, by the rules in this file's header, and then calls
- * `done` (possibly before startPipe returns, when both sockets were already closed). The pipe becomes both sockets'
+ * Pipes `spec.client` and `spec.server` until both are closed, by the rules in this file's header, and then tells
+ * `owner` (possibly before startPipe returns, when both sockets were already closed). The pipe becomes both sockets'
  * read sink (env.io.setSink) and (re)starts reading them; toServer / toClient go out first and are counted as relayed
  * bytes. The tunnel API for an HTTP session after a 101: hand over both sockets and the bytes read past the heads
  * each way; before the call the caller removes its own 'drain', 'end', 'error' and 'close' listeners from both
  * sockets (the pipe adds its own) and stops touching them. Forwarder thread; throws nothing (a failure ends the
  * session with its termination state).
  */
-export function startPipe(env: PipeEnv, spec: PipeSpec, done: PipeDone): void {
-  new L4Pipe(env, spec, done).start(spec.toServer, spec.toClient);
+export function startPipe(env: PipeEnv, spec: PipeSpec, owner: PipeOwner): void {
+  new L4Pipe(env, spec, owner).start(spec.toServer, spec.toClient);
 }
 
 /** startPipe as a promise of its result: resolves once both sockets have closed, never rejects. */
 export function pipeL4(env: PipeEnv, spec: PipeSpec): Promise<PipeResult> {
-  return new Promise((resolve) => startPipe(env, spec, resolve));
+  return new Promise((resolve) => startPipe(env, spec, { onPipeEnd: resolve }));
 }
 
 type Abort = 'timeout' | 'error' | 'internal';
@@ -132,7 +135,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
   private readonly server: net.Socket;
   private readonly timeouts: PipeTimeouts;
   private readonly counters: ByteCounters | undefined;
-  private readonly done: PipeDone;
+  private readonly owner: PipeOwner;
   /** undefined when no limit applies to either side, ever: then no clock is read at all. */
   private readonly deadline: Deadline | undefined;
   private bytesIn = 0;
@@ -148,14 +151,14 @@ class L4Pipe implements ReadSink, DeadlineOwner {
   private error: OrcaError | undefined = undefined;
   private finished = false;
 
-  constructor(env: PipeEnv, spec: PipeSpec, done: PipeDone) {
+  constructor(env: PipeEnv, spec: PipeSpec, owner: PipeOwner) {
     this.io = env.io;
     this.sweep = env.sweep;
     this.client = spec.client;
     this.server = spec.server;
     this.timeouts = spec.timeouts;
     this.counters = spec.counters;
-    this.done = done;
+    this.owner = owner;
     const t = spec.timeouts;
     const timed = t.client ?? t.server ?? t.tunnel ?? t.clientFin ?? t.serverFin;
     this.deadline = timed === undefined ? undefined : new Deadline(this);
@@ -395,7 +398,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
       termination: this.termination ?? '--',
     };
     if (this.error !== undefined) result.error = this.error;
-    this.done(result);
+    this.owner.onPipeEnd(result);
   }
 
   /** Any throw becomes an `I` termination instead of reaching the event loop. */

@@ -1,8 +1,11 @@
 // One client connection in mode tcp, start to end: optional `accept-proxy` header, server choice with retries and
 // redispatch, the PROXY line for `send-proxy`/`send-proxy-v2`, then the byte pipe. Forwarder threads, once per
-// connection (the connection-rate path): both sockets read through the thread's SocketIo from their first byte (the
+// connection (the connection-rate path). Both sockets read through the thread's SocketIo from their first byte (the
 // ClientHold, then the pipe, is their sink); the socket's addresses are looked up only when the backend needs them.
-// Every failure ends in closing this client only: nothing here may throw into the event loop.
+// Lean on purpose (../shared/perf/README.md §4: orcalb's session objects, promises and timer were ~6 KiB of each idle
+// connection): the set-up is one async method that ends once the pipe runs; an idle connection keeps only this
+// small object, the pipe and the two sockets. Every failure ends in closing this client only: nothing here may throw
+// into the event loop.
 
 import type net from 'node:net';
 import type { Timeouts } from '../../config/model.js';
@@ -16,7 +19,7 @@ import { announcedAddresses, dstPortOf } from './client-origin.js';
 import { dispatch, type DispatchContext } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
-import { pipeL4 } from './l4-pipe.js';
+import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
 import { pipeTimeouts, type PipeTimeouts } from './pipe-timeouts.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
@@ -30,73 +33,136 @@ const ignore = (): void => undefined;
  * (ConnAccounting.admitClient + clientAdopted); it is released here. The server slot is held for the connection's
  * whole life (HAProxy: a TCP session is one stream).
  */
-export async function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
   const frontend = env.frontends[fe];
   const acceptProxy = frontend?.binds[bind]?.acceptProxy === true;
   // Reading starts at adoption: while a server is chosen the client's bytes are kept for it, and a client leaving
   // the queue is seen at once; a hard stop destroys the socket, which aborts the hold too.
-  let hold: ClientHold | undefined = new ClientHold(env.sweep, acceptProxy, frontend?.timeouts.client);
-  const client = adoptClient(env, conn, hold);
+  const hold = new ClientHold(env.sweep, acceptProxy, frontend?.timeouts.client);
+  let client: net.Socket;
+  try {
+    client = adoptClient(env, conn, hold);
+  } catch (e) {
+    hold.release();
+    return Promise.reject(e);
+  }
   // A client reset before the pipe listens must not become an uncaught 'error'.
   client.on('error', ignore);
   hold.watch(client);
-  let dispatching = false;
-  try {
-    if (frontend === undefined) return;
-    const header: ProxyHeaderRead | undefined = hold.header === undefined ? undefined : await hold.header;
-    const beIndex = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
-    const rt = beIndex === undefined ? undefined : env.backends[beIndex];
-    if (rt === undefined) {
-      env.state.frontend(fe).add('refused', 1);
-      return;
-    }
-    const announced = needsAddresses(rt) ? announcedAddresses(header, client) : header?.addresses;
-    const ctx: DispatchContext = {
-      accounting: env.accounting,
-      thread: env.thread,
-      signal: hold.signal,
-      reads: { io: env.io, sink: hold },
-      ...(announced === undefined ? {} : { key: announced.srcAddress }),
-      ...dstPort(rt, announced, client),
-    };
-    dispatching = true;
-    const { server, socket } = await dispatch(rt, ctx);
-    dispatching = false;
-    const held = hold.release();
-    hold = undefined;
-    const slotIndex = rt.serverSlotIndexes[server] ?? 0;
+  const ended = Promise.withResolvers<void>();
+  void new L4Session(env, fe, client, ended.resolve).setUp(hold);
+  return ended.promise;
+}
+
+/** What a TCP session keeps for its whole life: enough to count its end and release its slots. */
+class L4Session implements PipeOwner {
+  private readonly env: SessionEnv;
+  private readonly fe: number;
+  private readonly client: net.Socket;
+  private readonly resolve: () => void;
+  /** The backend and server whose slot the session holds while piping (server -1: none). */
+  private rt: BackendRuntime | undefined = undefined;
+  private server = -1;
+  private closed = false;
+
+  constructor(env: SessionEnv, fe: number, client: net.Socket, resolve: () => void) {
+    this.env = env;
+    this.fe = fe;
+    this.client = client;
+    this.resolve = resolve;
+  }
+
+  /** PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never rejects. */
+  async setUp(hold: ClientHold): Promise<void> {
+    const env = this.env;
+    const frontend = env.frontends[this.fe];
+    let dispatching = false;
+    let socket: net.Socket | undefined;
     try {
+      if (frontend === undefined) return this.close();
+      const header: ProxyHeaderRead | undefined = hold.header === undefined ? undefined : await hold.header;
+      const be = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
+      const rt = be === undefined ? undefined : env.backends[be];
+      if (rt === undefined) {
+        env.state.frontend(this.fe).add('refused', 1);
+        return this.close();
+      }
+      const announced = needsAddresses(rt) ? announcedAddresses(header, this.client) : header?.addresses;
+      const ctx: DispatchContext = {
+        accounting: env.accounting,
+        thread: env.thread,
+        signal: hold.signal,
+        reads: { io: env.io, sink: hold },
+        ...(announced === undefined ? {} : { key: announced.srcAddress }),
+        ...dstPort(rt, announced, this.client),
+      };
+      dispatching = true;
+      const got = await dispatch(rt, ctx);
+      dispatching = false;
+      socket = got.socket;
+      const server = got.server;
+      this.rt = rt;
+      this.server = server;
+      const held = hold.release();
       const sendProxy = rt.config.servers[server]?.sendProxy ?? 'none';
       if (sendProxy !== 'none') {
         env.io.writeOwned(socket, sendProxy === 'v1' ? encodeProxyV1(announced) : encodeProxyV2(announced));
       }
-      const slot = rt.serverSlots[server];
-      const ended = await pipeL4(env, {
-        client,
-        server: socket,
-        timeouts: timeoutsOf(frontend.timeouts, rt.config.timeouts),
-        counters: slot,
-        toServer: held.toServer,
-        toClient: held.toClient,
-      });
-      // The stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint); a dispatch failure counted itself.
-      countTermination(ended.termination, rt.slot, slot);
+      startPipe(
+        env,
+        {
+          client: this.client,
+          server: socket,
+          timeouts: timeoutsOf(frontend.timeouts, rt.config.timeouts),
+          counters: rt.serverSlots[server],
+          toServer: held.toServer,
+          toClient: held.toClient,
+        },
+        this,
+      );
+    } catch (e) {
+      hold.release();
+      // A server connection the pipe never took (a PROXY line that could not be built) is closed with the session.
+      if (socket !== undefined && this.server >= 0) socket.destroy();
+      // Only a throw after dispatch can find a slot taken (the pipe itself throws nothing): give it back.
+      this.releaseServer();
+      if (!(e instanceof OrcaError)) {
+        env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in a session: ${String(e)}`);
+      } else if (e.code === 'ORCA_NO_SERVER') {
+        env.state.frontend(this.fe).add('refused', 1);
+      }
+      // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after
+      // reading what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
+      if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) {
+        await lingeringClose(this.client, env.io);
+      }
+      this.close();
+    }
+  }
+
+  /** PipeOwner: the stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint), then the slots go back. */
+  onPipeEnd(result: PipeResult): void {
+    try {
+      if (this.rt !== undefined) countTermination(result.termination, this.rt.slot, this.rt.serverSlots[this.server]);
     } finally {
-      env.accounting.serverClosed(env.thread, rt.index, slotIndex);
+      this.releaseServer();
+      this.close();
     }
-  } catch (e) {
-    hold?.release();
-    if (!(e instanceof OrcaError)) {
-      env.logger.log('err', `frontend '${frontend?.name ?? fe}': unexpected error in a session: ${String(e)}`);
-    } else if (e.code === 'ORCA_NO_SERVER') {
-      env.state.frontend(fe).add('refused', 1);
-    }
-    // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after reading
-    // what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
-    if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) await lingeringClose(client, env.io);
-  } finally {
-    client.destroy();
-    env.accounting.clientClosed(env.thread, fe);
+  }
+
+  private releaseServer(): void {
+    const rt = this.rt;
+    if (rt === undefined || this.server < 0) return;
+    this.env.accounting.serverClosed(this.env.thread, rt.index, rt.serverSlotIndexes[this.server] ?? 0);
+    this.server = -1;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.destroy();
+    this.env.accounting.clientClosed(this.env.thread, this.fe);
+    this.resolve();
   }
 }
 

@@ -124,12 +124,15 @@ export class SocketIo {
 
   /**
    * Takes over a socket Node built without `onread` (see dispatchData): its reads go to `sink` through 'data' events.
-   * Slower (a fresh Buffer per read) but the same contract, so the engines have one path. Resume with resume().
+   * Slower (a fresh Buffer per read) but the same contract, so the engines have one path: half-open allowed and the
+   * write mark lowered to SocketIo's (throws if Node no longer lets it be lowered). Resume with resume().
    */
   attach(socket: net.Socket, sink: ReadSink): net.Socket {
     const io = socket as IoSocket;
     io[kSink] = sink;
     io[kFd] = -1;
+    // As SocketIo's own sockets: a FIN is relayed by the engine, not answered by Node, and 'drain' follows any queue.
+    socket.allowHalfOpen = true;
     lowerWriteMark(socket);
     socket.setNoDelay(true);
     socket.on('data', dispatchData);

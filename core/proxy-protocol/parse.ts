@@ -176,25 +176,35 @@ export const proxyHeaderSocketError = (err: Error): string =>
  * span may be overwritten once it returns. One per `accept-proxy` connection, until the header is complete. Any thread.
  */
 export class ProxyHeaderReader {
-  private held: Buffer | undefined;
+  private chunks: Buffer[] = [];
+  private held = 0;
+  /** Bytes needed before parsing again: a v2 header's whole length once its fixed part is known. */
+  private need = 1;
 
   /**
    * Takes the next `data` bytes of the connection. undefined while the header is incomplete; the header's outcome once
    * complete (rest: a copy of the bytes past it, possibly empty). Throws OrcaError ORCA_CLIENT_BAD_PROXY_HEADER when
-   * the bytes cannot start a PROXY header or the header is invalid.
+   * the bytes cannot start a PROXY header or the header is invalid. A header dribbled a byte at a time costs linear
+   * work: bytes are only joined once enough have come to parse.
    */
   feed(data: Buffer): ProxyHeaderRead | undefined {
-    const all = this.held === undefined ? data : Buffer.concat([this.held, data]);
+    this.chunks.push(Buffer.from(data));
+    this.held += data.length;
+    if (this.held < this.need) return undefined;
+    const all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.held);
+    this.chunks = [all];
     const r = parseProxyHeader(all);
     if (r.kind === 'incomplete') {
-      // A header split over reads: keep our own copy (a v1 line is at most 107 bytes, v2 16 + its length field).
-      this.held = all === data ? Buffer.from(data) : all;
+      // A v1 line is at most 107 bytes; a v2 header announces its length in its 16-byte fixed part.
+      const v2 = all.length >= PROXY_V2_HEADER_LENGTH && startsLike(all, PROXY_V2_SIGNATURE);
+      this.need = v2 ? PROXY_V2_HEADER_LENGTH + all.readUInt16BE(14) : all.length + 1;
       return undefined;
     }
-    this.held = undefined;
+    this.chunks = [];
+    this.held = 0;
     if (r.kind === 'absent') throw badProxyHeader('no PROXY header at the start of the connection');
     if (r.kind === 'invalid') throw badProxyHeader(r.reason);
-    return { addresses: r.addresses, rest: Buffer.from(all.subarray(r.length)) };
+    return { addresses: r.addresses, rest: all.subarray(r.length) };
   }
 }
 
