@@ -292,9 +292,13 @@ class L4Pipe implements ReadSink, DeadlineOwner {
       const isClient = socket === this.client;
       const state = isClient ? this.clientState : this.serverState;
       if ((state & CLOSED) !== 0) return;
-      // A clean close means: its FIN was received, and our FIN to it went out after the last byte. Judged before the
-      // side counts as closed, so that a server vanishing mid-session reads `SD`, not `SL`.
-      if (this.termination === undefined && !((state & ENDED) !== 0 && socket.writableFinished)) {
+      // A clean close means: its FIN was received, and our FIN to it went out after the last byte — which we only
+      // send once the other side's FIN came (a socket closing before that was not closed by us: its peer, or Node
+      // answering a FIN, and the other side's bytes would have nowhere to go). Judged before the side counts as
+      // closed, so that a server vanishing mid-session reads `SD`, not `SL`.
+      const other = isClient ? this.serverState : this.clientState;
+      const clean = (state & ENDED) !== 0 && (other & ENDED) !== 0 && socket.writableFinished;
+      if (this.termination === undefined && !clean) {
         this.abort(isClient ? PipeSide.client : PipeSide.server, 'error');
       }
       if (isClient) this.clientState |= CLOSED;

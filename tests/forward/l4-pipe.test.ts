@@ -166,3 +166,18 @@ test('a client that is already closed when the pipe starts still resolves', asyn
   assert.equal(result.termination, 'CD');
   assert.equal(server.destroyed, true);
 });
+
+test('a client socket that closes before the server sent its FIN ends as CD and closes the server', async (t) => {
+  const pair = await startPipePair({});
+  t.after(() => pair.close());
+  // As a Node socket without half-open does: it answers the client's FIN with its own and closes, "cleanly", while
+  // the server still has bytes for it. Nothing could carry them: the session must end, not wait on the server.
+  pair.proxyClient.allowHalfOpen = false;
+  pair.client.end('bye');
+  pair.backend.resume();
+  await within(once(pair.backend, 'end'), 3000, 'the FIN relayed to the server');
+  pair.backend.write('late answer');
+  const result = await within(pair.result, 3000, 'pipe result');
+  assert.equal(result.termination, 'CD');
+  assert.equal(pair.proxyServer.destroyed, true);
+});
