@@ -9,7 +9,7 @@
 
 import type net from 'node:net';
 import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
-import type { ReadSink } from '../io/socket-io.js';
+import { sinkOf, type ReadSink } from '../io/socket-io.js';
 import {
   badProxyHeader,
   PROXY_HEADER_CLOSED,
@@ -28,18 +28,15 @@ export interface HeldBytes {
   readonly toClient: Buffer | undefined;
 }
 
-const kHold = Symbol('orcalb.clientHold');
-
-interface HeldSocket extends net.Socket {
-  [kHold]: ClientHold | undefined;
+// The hold is the client's read sink while it watches it, so its shared listeners find it from the socket.
+function onHeldEnd(this: net.Socket): void {
+  const hold = sinkOf(this);
+  if (hold instanceof ClientHold) hold.clientEnded();
 }
 
-function onHeldEnd(this: HeldSocket): void {
-  this[kHold]?.clientEnded();
-}
-
-function onHeldClose(this: HeldSocket): void {
-  this[kHold]?.clientClosed();
+function onHeldClose(this: net.Socket): void {
+  const hold = sinkOf(this);
+  if (hold instanceof ClientHold) hold.clientClosed();
 }
 
 export class ClientHold implements ReadSink, DeadlineOwner {
@@ -86,7 +83,6 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   /** Starts watching the adopted client's end and close. Forwarder thread; call once, right after adoption. */
   watch(client: net.Socket): void {
     this.client = client;
-    (client as HeldSocket)[kHold] = this;
     client.on('end', onHeldEnd);
     client.on('close', onHeldClose);
     // A socket that closed before we were handed it will never emit 'close' again.
@@ -155,8 +151,6 @@ export class ClientHold implements ReadSink, DeadlineOwner {
     if (client !== undefined) {
       client.off('end', onHeldEnd);
       client.off('close', onHeldClose);
-      // Not deleted (that would turn the socket's properties into a dictionary): the hold is just no longer reachable.
-      (client as HeldSocket)[kHold] = undefined;
     }
     let toServer: Buffer | undefined;
     if (this.chunks.length === 1) toServer = this.chunks[0];

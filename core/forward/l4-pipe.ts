@@ -26,13 +26,13 @@
 // 'drain' (one chunk in flight per direction: the kernel's socket buffers do the buffering, as in HAProxy). Idle
 // limits are one Deadline on the thread's sweep: a read only stores a time stamp, and the deadline, when it comes,
 // looks at the stamps and files itself again (IdleWatch's rules, without a Node timer per session). The socket
-// listeners are module functions shared by every pipe (the pipe hangs on the socket), so a session costs one object
-// and its Deadline.
+// listeners are module functions shared by every pipe (the pipe is the socket's read sink, which leads back to it),
+// so a session costs one object and its Deadline, and adds no property to its sockets.
 
 import type net from 'node:net';
 import { OrcaError, type OrcaErrorCode } from '../errors.js';
 import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
-import type { ReadSink, SocketIo } from '../io/socket-io.js';
+import { sinkOf, type ReadSink, type SocketIo } from '../io/socket-io.js';
 import { idleLimit, limitName, PipeSide, type PipeTimeouts } from './pipe-timeouts.js';
 
 export type { PipeTimeouts } from './pipe-timeouts.js';
@@ -104,27 +104,25 @@ const ENDED = 1; // its FIN was received
 const PAUSED = 2; // we stopped reading it: the other side's write queue is not empty
 const CLOSED = 4;
 
-const kPipe = Symbol('orcalb.l4Pipe');
-
-/** A socket a pipe owns: the pipe rides on it, so the shared listeners below find it without a closure. */
-interface PipedSocket extends net.Socket {
-  [kPipe]: L4Pipe;
+// The listeners every pipe shares: the pipe is the socket's read sink, so the socket leads to it.
+function onDrain(this: net.Socket): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.drained(this);
 }
 
-function onDrain(this: PipedSocket): void {
-  this[kPipe].drained(this);
+function onEnd(this: net.Socket): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.ended(this);
 }
 
-function onEnd(this: PipedSocket): void {
-  this[kPipe].ended(this);
+function onError(this: net.Socket, err: Error): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.failed(this, err);
 }
 
-function onError(this: PipedSocket, err: Error): void {
-  this[kPipe].failed(this, err);
-}
-
-function onClose(this: PipedSocket): void {
-  this[kPipe].closed(this);
+function onClose(this: net.Socket): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.closed(this);
 }
 
 /** One forwarded connection. Per-side fields come in pairs (client…, server…) rather than arrays: fewer objects. */
@@ -165,10 +163,8 @@ class L4Pipe implements ReadSink, DeadlineOwner {
   }
 
   start(toServer: Buffer | undefined, toClient: Buffer | undefined): void {
-    const client = this.client as PipedSocket;
-    const server = this.server as PipedSocket;
-    client[kPipe] = this;
-    server[kPipe] = this;
+    const client = this.client;
+    const server = this.server;
     this.io.setSink(client, this);
     this.io.setSink(server, this);
     for (const s of [client, server]) {

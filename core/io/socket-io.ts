@@ -55,6 +55,15 @@ interface IoSocket extends net.Socket {
 }
 
 /**
+ * The sink a socket's reads go to now: what SocketIo built or attached it with, or the last setSink(). undefined for a
+ * socket SocketIo never handled. Lets an engine's shared event listeners find their session from the socket alone,
+ * without a property of their own on it (each added property is another hidden class for Node's read path to meet).
+ */
+export function sinkOf(socket: net.Socket): ReadSink | undefined {
+  return (socket as Partial<IoSocket>)[kSink];
+}
+
+/**
  * The one read callback of every SocketIo socket. Node calls it as a method of the socket (`this`), so no closure per
  * socket is needed; a socket whose sink was replaced (L7 → tunnel) simply reaches the new one.
  */
