@@ -164,6 +164,9 @@ export function badProxyHeader(detail: string, cause?: unknown): OrcaError {
   return new OrcaError('ORCA_CLIENT_BAD_PROXY_HEADER', `accept-proxy: ${detail}`, opts);
 }
 
+/** HAProxy's default tune.bufsize: the longest PROXY header it reads (the whole header must fit its buffer). */
+export const PROXY_HEADER_MAX_LENGTH = 16384;
+
 /** The details of the waits that end before a header: the connection closed, failed, or sent nothing in time. */
 export const PROXY_HEADER_CLOSED = 'connection closed before the PROXY header was complete';
 export const PROXY_HEADER_TIMEOUT = 'timeout while waiting for the PROXY header';
@@ -176,10 +179,19 @@ export const proxyHeaderSocketError = (err: Error): string =>
  * span may be overwritten once it returns. One per `accept-proxy` connection, until the header is complete. Any thread.
  */
 export class ProxyHeaderReader {
+  private readonly maxLength: number;
   private chunks: Buffer[] = [];
   private held = 0;
   /** Bytes needed before parsing again: a v2 header's whole length once its fixed part is known. */
   private need = 1;
+
+  /**
+   * `maxLength`: the longest header accepted. HAProxy reads the header into one buffer of tune.bufsize bytes, so a v2
+   * header whose length field announces more is refused (measured on 2.6.12: 16,384 bytes in all pass, 16,385 reset).
+   */
+  constructor(maxLength: number = PROXY_HEADER_MAX_LENGTH) {
+    this.maxLength = maxLength;
+  }
 
   /**
    * Takes the next `data` bytes of the connection. undefined while the header is incomplete; the header's outcome once
@@ -193,11 +205,16 @@ export class ProxyHeaderReader {
     if (this.held < this.need) return undefined;
     const all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.held);
     this.chunks = [all];
+    // A v1 line is at most 107 bytes; a v2 header announces its length in its 16-byte fixed part.
+    const v2 = all.length >= PROXY_V2_HEADER_LENGTH && startsLike(all, PROXY_V2_SIGNATURE);
+    const v2Length = v2 ? PROXY_V2_HEADER_LENGTH + all.readUInt16BE(14) : 0;
+    if (v2Length > this.maxLength) {
+      this.chunks = [];
+      throw badProxyHeader(`v2: header of ${v2Length} bytes, longer than the ${this.maxLength}-byte buffer`);
+    }
     const r = parseProxyHeader(all);
     if (r.kind === 'incomplete') {
-      // A v1 line is at most 107 bytes; a v2 header announces its length in its 16-byte fixed part.
-      const v2 = all.length >= PROXY_V2_HEADER_LENGTH && startsLike(all, PROXY_V2_SIGNATURE);
-      this.need = v2 ? PROXY_V2_HEADER_LENGTH + all.readUInt16BE(14) : all.length + 1;
+      this.need = v2 ? v2Length : all.length + 1;
       return undefined;
     }
     this.chunks = [];
