@@ -174,7 +174,8 @@ export class SocketIo {
   /**
    * Writes buf[start, end) to `dst`: first straight into the kernel when nothing is queued before it, then copies and
    * queues whatever the kernel did not take (so `buf` may be the shared read buffer). Returns true when every byte is
-   * in the kernel, false when some wait in `dst`'s queue: the caller stops reading the source until `dst`'s 'drain'.
+   * in the kernel, false when some wait in `dst`'s queue: the caller stops reading the source until `dst`'s 'drain'
+   * (which then always comes: true is returned whenever Node's own write took the remainder at once).
    * A write error is left to `dst`'s own write path, which reports it as an 'error' event as usual.
    */
   write(dst: net.Socket, buf: Buffer, start: number, end: number): boolean {
@@ -199,8 +200,9 @@ export class SocketIo {
         }
       }
     }
-    dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
-    return false;
+    // Node may still put the remainder into the kernel at once (its own write tries first, and the peer may have read
+    // since our try-write): write() then answers true and no 'drain' will ever come, so its answer is ours.
+    return dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
   }
 }
 
