@@ -51,7 +51,9 @@ async function sideBySide(t: TestContext, checkLines: readonly string[], http: H
 
   const haproxy = await startHaproxy([
     'defaults', '    mode http', '    timeout connect 1s', '    timeout client 10s', '    timeout server 10s',
-    '    timeout check 300ms',
+    // Generous: the check target runs in this test process, which a busy 2-core machine can stall for a few hundred
+    // ms; a tight limit would read a late answer as a timeout on one side only.
+    '    timeout check 1500ms',
     'frontend fe', `    bind 127.0.0.1:${await closedPort()}`, '    default_backend web',
     'backend web', ...checkLines.map((l) => `    ${l}`),
     `    server web1 127.0.0.1:${target.port} check inter 100 rise 1 fall 1`, '',
@@ -63,7 +65,7 @@ async function sideBySide(t: TestContext, checkLines: readonly string[], http: H
     name: 'web',
     servers: [serverConfig('web1', target.port, { inter: 100, rise: 1, fall: 1 })],
     healthCheck: { type: 'http', rules: [], http },
-    timeouts: { connect: 1000, check: 300 },
+    timeouts: { connect: 1000, check: 1500 },
   }]);
   const { state, topology } = seededState(config);
   const checker = new HealthChecker(config, state, topology, log);
@@ -79,8 +81,8 @@ async function sideBySide(t: TestContext, checkLines: readonly string[], http: H
     up = !up;
     const n = expected;
     await Promise.all([
-      haproxy.waitForStderrLines((lines) => stateLines(lines).length >= n, 5000, `haproxy: line ${n} (${next})`),
-      log.waitFor((l) => l.length >= n, 5000, `orcalb: line ${n} (${next})`),
+      haproxy.waitForStderrLines((lines) => stateLines(lines).length >= n, 8000, `haproxy: line ${n} (${next})`),
+      log.waitFor((l) => l.length >= n, 8000, `orcalb: line ${n} (${next})`),
     ]);
   }
   const ours = log.lines.map((l) => normalize(LABEL[l.level] ?? l.level, l.message));
