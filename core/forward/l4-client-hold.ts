@@ -22,10 +22,12 @@ import { OrcaError } from '../errors.js';
 /** HAProxy's default tune.bufsize: what a session buffers from its client before a server is connected. */
 const HOLD_LIMIT = 16 * 1024;
 
-/** What the hold read and the pipe must send first, each way. */
+/** What the hold read and the pipe must send first, each way, and which socket it stopped reading. */
 export interface HeldBytes {
   readonly toServer: Buffer | undefined;
   readonly toClient: Buffer | undefined;
+  readonly clientStopped: boolean;
+  readonly serverStopped: boolean;
 }
 
 // The hold is the client's read sink while it watches it, so its shared listeners find it from the socket.
@@ -56,6 +58,8 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   private chunks: Buffer[] = [];
   private size = 0;
   private fromServer: Buffer | undefined = undefined;
+  /** This sink returned false for the client (a full hold, a failed header): its reading is stopped. */
+  private clientStopped = false;
 
   /**
    * `proxyHeader`: read a PROXY header first, within `timeoutMs` (undefined = no limit), or not at all (false).
@@ -98,16 +102,22 @@ export class ClientHold implements ReadSink, DeadlineOwner {
         this.fromServer = this.fromServer === undefined ? bytes : Buffer.concat([this.fromServer, bytes]);
         return false;
       }
-      if (this.reader !== undefined) return this.readHeader(buf, n);
-      this.chunks.push(Buffer.from(buf.subarray(0, n)));
-      this.size += n;
-      return this.size < HOLD_LIMIT;
+      const more = this.reader !== undefined ? this.readHeader(buf, n) : this.keep(buf, n);
+      if (!more) this.clientStopped = true;
+      return more;
     } catch (err) {
+      this.clientStopped = true;
       // feed() refused the header; anything else thrown here is a bug, and the client is closed for it either way.
       if (this.headerWait === undefined) this.client?.destroy();
       else this.fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', err));
       return false;
     }
+  }
+
+  private keep(buf: Buffer, n: number): boolean {
+    this.chunks.push(Buffer.from(buf.subarray(0, n)));
+    this.size += n;
+    return this.size < HOLD_LIMIT;
   }
 
   private readHeader(buf: Buffer, n: number): boolean {
@@ -155,7 +165,14 @@ export class ClientHold implements ReadSink, DeadlineOwner {
     let toServer: Buffer | undefined;
     if (this.chunks.length === 1) toServer = this.chunks[0];
     else if (this.chunks.length > 1) toServer = Buffer.concat(this.chunks);
-    const held: HeldBytes = { toServer, toClient: this.fromServer };
+    // The server's reading was stopped exactly when it sent bytes early (its sink answered false).
+    const fromServer = this.fromServer;
+    const held: HeldBytes = {
+      toServer,
+      toClient: fromServer,
+      clientStopped: this.clientStopped,
+      serverStopped: fromServer !== undefined,
+    };
     this.chunks = [];
     this.size = 0;
     this.fromServer = undefined;

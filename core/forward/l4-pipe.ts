@@ -71,6 +71,12 @@ export interface PipeSpec {
   readonly toServer?: Buffer | undefined;
   /** Bytes already read from the server and not yet sent to the client: sent first. */
   readonly toClient?: Buffer | undefined;
+  /**
+   * Whether the socket's previous reader stopped reading it (its sink returned false, or it paused it): the pipe
+   * then starts it again. Default true; false saves a socket that is still reading a resume() and its extra tick.
+   */
+  readonly clientStopped?: boolean | undefined;
+  readonly serverStopped?: boolean | undefined;
 }
 
 /** The session a pipe belongs to (an object, so that no closure per session is needed). */
@@ -85,11 +91,12 @@ export interface PipeOwner {
  * read sink (env.io.setSink) and (re)starts reading them; toServer / toClient go out first and are counted as relayed
  * bytes. The tunnel API for an HTTP session after a 101: hand over both sockets and the bytes read past the heads
  * each way; before the call the caller removes its own 'drain', 'end', 'error' and 'close' listeners from both
- * sockets (the pipe adds its own) and stops touching them. Forwarder thread; throws nothing (a failure ends the
- * session with its termination state).
+ * sockets (the pipe adds its own), disarms its own deadline (the pipe files one: `timeout tunnel` or client/server)
+ * and stops touching the sockets. Forwarder thread; throws nothing (a failure ends the session with its termination
+ * state, told to `owner` like any end).
  */
 export function startPipe(env: PipeEnv, spec: PipeSpec, owner: PipeOwner): void {
-  new L4Pipe(env, spec, owner).start(spec.toServer, spec.toClient);
+  new L4Pipe(env, spec, owner).start(spec);
 }
 
 /** startPipe as a promise of its result: resolves once both sockets have closed, never rejects. */
@@ -162,7 +169,8 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     this.deadline = timed === undefined ? undefined : new Deadline(this);
   }
 
-  start(toServer: Buffer | undefined, toClient: Buffer | undefined): void {
+  start(spec: PipeSpec): void {
+    const { toServer, toClient } = spec;
     const client = this.client;
     const server = this.server;
     this.io.setSink(client, this);
@@ -189,8 +197,9 @@ class L4Pipe implements ReadSink, DeadlineOwner {
       // A FIN read before the pipe started (while a server was chosen) has already emitted 'end'.
       if (client.readableEnded) this.ended(client);
       if (server.readableEnded) this.ended(server);
-      if ((this.clientState & PAUSED) === 0) client.resume();
-      if ((this.serverState & PAUSED) === 0) server.resume();
+      // A socket we paused ourselves (its bytes queued toward the other) waits for that one's 'drain'.
+      if ((this.clientState & PAUSED) === 0 && spec.clientStopped !== false) client.resume();
+      if ((this.serverState & PAUSED) === 0 && spec.serverStopped !== false) server.resume();
     } catch (err) {
       this.internal(err);
     }

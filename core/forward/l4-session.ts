@@ -117,6 +117,8 @@ class L4Session implements PipeOwner {
           counters: rt.serverSlots[server],
           toServer: held.toServer,
           toClient: held.toClient,
+          clientStopped: held.clientStopped,
+          serverStopped: held.serverStopped,
         },
         this,
       );
