@@ -11,7 +11,7 @@ import { OrcaError } from '../errors.js';
 import type { ServerView } from '../shared/server-slot.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import { hasFreeSlot, takesNewcomers, type BackendRuntime } from './backend-runtime.js';
-import { connectServer, type ServerReads } from './connect-server.js';
+import { connectServer, type ConnectVia } from './connect-server.js';
 import { countTermination, dispatchTermination } from './termination.js';
 
 export interface DispatchContext {
@@ -44,8 +44,8 @@ export interface DispatchContext {
    * Default: the usual rule (shouldRedispatch).
    */
   readonly preferRedispatch?: 'never' | 'at-once' | 'on-last-retry';
-  /** A session reading through the thread's SocketIo: new server sockets are built by it, reading into its sink. */
-  readonly reads?: ServerReads;
+  /** A session reading through the thread's SocketIo: server sockets are built by it, reading into its sink. */
+  readonly connectVia?: ConnectVia;
 }
 
 export interface Dispatched {
@@ -98,7 +98,7 @@ export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promis
         for (;;) {
           try {
             const port = serverPort(srvCfg, ctx.dstPort);
-            const socket = await connectServer(srvCfg.address, port, cfg.timeouts.connect, ctx.reads);
+            const socket = await connectServer(srvCfg.address, port, cfg.timeouts.connect, ctx.connectVia);
             handedOver = true;
             return { server: server.index, socket };
           } catch (e) {

@@ -358,7 +358,11 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     this.schedule();
   }
 
-  /** Files the deadline at the earliest stamp + limit. Activity later only moves stamps: onDeadline re-files. */
+  /**
+   * Sets the deadline to the earliest stamp + limit. Activity later only moves stamps: onDeadline re-files. A due
+   * later than the one filed needs no re-filing either (the sweep re-files an entry whose due moved on when it meets
+   * it), so only a due that came earlier (a shorter -fin limit) or an entry not filed yet costs the sweep any work.
+   */
   private schedule(): void {
     const d = this.deadline;
     if (d === undefined) return;
@@ -367,8 +371,9 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     if (lc !== undefined) due = this.lastClient + lc;
     const ls = idleLimit(this.timeouts, PipeSide.server, this.halfClosed);
     if (ls !== undefined) due = Math.min(due, this.lastServer + ls);
+    const earlier = d.slot < 0 || due < d.due;
     d.due = due;
-    this.sweep.arm(d);
+    if (earlier) this.sweep.arm(d);
   }
 
   private abort(side: PipeSide, kind: Abort, cause?: unknown): void {

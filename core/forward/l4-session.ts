@@ -92,7 +92,7 @@ class L4Session implements PipeOwner {
         accounting: env.accounting,
         thread: env.thread,
         signal: hold.signal,
-        reads: { io: env.io, sink: hold },
+        connectVia: { io: env.io, sink: hold, sweep: env.sweep },
         ...(announced === undefined ? {} : { key: announced.srcAddress }),
         ...dstPort(rt, announced, this.client),
       };

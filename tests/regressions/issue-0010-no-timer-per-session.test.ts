@@ -1,8 +1,8 @@
 // Regression (issue 10, perf study §1/§5): every TCP session armed a Node timer of its own for its idle limits
 // (IdleWatch: a Timeout per session, re-armed as it fired) — an object per connection and a timer-list operation per
-// re-arm. A session now files one deadline on its thread's sweep, whose single interval serves every session. With
-// `timeout client`/`server` set and no `timeout connect` (whose timer is per connection attempt), setting up and
-// holding idle sessions arms no timer in core/ at all.
+// re-arm — and every connection attempt armed one more for `timeout connect`. A session now files its deadlines on its
+// thread's sweep, whose single interval serves every session: setting up and holding idle sessions arms no timer in
+// core/ at all.
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -15,7 +15,7 @@ import { within } from '../support/wait.js';
 
 const SESSIONS = 20;
 
-test(`${SESSIONS} idle TCP sessions with idle timeouts arm no Node timer each`, async (t) => {
+test(`${SESSIONS} TCP sessions with connect and idle timeouts arm no Node timer each`, async (t) => {
   const echo = net.createServer((s) => {
     s.on('error', () => {});
     s.on('data', (d: Buffer) => s.write(d));
@@ -27,6 +27,7 @@ test(`${SESSIONS} idle TCP sessions with idle timeouts arm no Node timer each`, 
   const text = `
 defaults
     mode tcp
+    timeout connect 5s
     timeout client 1m
     timeout server 1m
 frontend fe
