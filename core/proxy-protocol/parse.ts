@@ -1,7 +1,8 @@
 // Reading a PROXY v1/v2 header at the start of a connection: `bind ... accept-proxy` (HAProxy conn_recv_proxy,
 // doc/proxy-protocol.txt §2) and the emulated DolphinDB node. Runs on forwarder threads and in tests.
 // Stricter than HAProxy 2.6 where the spec is (ports above 65535, unknown v2 families are refused) and more patient
-// (HAProxy fails a header split over two packets; this waits for the rest, bounded by the caller's timeout).
+// (HAProxy fails a header split over two packets; this waits for the rest, bounded by the caller's timeout); as long
+// as HAProxy's (a header must fit its 16,384-byte buffer).
 
 import type net from 'node:net';
 import { OrcaError } from '../errors.js';
