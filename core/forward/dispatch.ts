@@ -10,12 +10,15 @@ import net from 'node:net';
 import type { ServerConfig } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
 import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
+import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { ServerView } from '../shared/server-slot.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { takeSlotNow, waitForSlot, type SlotRequest, type SlotSearch } from './dispatch-slot.js';
 import { countTermination, dispatchTermination } from './termination.js';
 
 export interface DispatchContext extends SlotRequest {
+  /** The TCP engine's sockets and connect timing (dispatch()); the HTTP engine opens its own through DialHooks.open. */
+  readonly connectVia?: ConnectVia;
   /**
    * The port the client connected to (the PROXY header's destination with `accept-proxy`): servers with a relative
    * port (`server s 10.0.0.1`, `:+1`) are reached there, plus their offset. Undefined (a UNIX client) counts as 0.
@@ -29,6 +32,16 @@ export interface DispatchContext extends SlotRequest {
    * Default: the usual rule (shouldRedispatch).
    */
   readonly preferRedispatch?: 'never' | 'at-once' | 'on-last-retry' | undefined;
+}
+
+/**
+ * How a TCP session opens its server sockets through the thread's SocketIo (reading into its sink from the first byte)
+ * and times its connects on the thread's sweep (no Node timer per attempt).
+ */
+export interface ConnectVia {
+  readonly io: SocketIo;
+  readonly sink: ReadSink;
+  readonly sweep: DeadlineSweep;
 }
 
 export interface Dispatched {
@@ -351,12 +364,17 @@ function ignoreError(): void {
  */
 export function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Dispatched> {
   return new Promise<Dispatched>((resolve, reject) => {
-    const dial = new ServerDial({
-      reuse: () => false,
-      open: (address, port) => net.connect({ host: address, port, noDelay: true }),
-      dialed: (server, socket) => resolve({ server, socket: socket as net.Socket }),
-      dialFailed: reject,
-    });
+    const via = ctx.connectVia;
+    const dial = new ServerDial(
+      {
+        reuse: () => false,
+        open: (address, port) =>
+          via === undefined ? net.connect({ host: address, port, noDelay: true }) : via.io.connect({ host: address, port }, via.sink),
+        dialed: (server, socket) => resolve({ server, socket: socket as net.Socket }),
+        dialFailed: reject,
+      },
+      via?.sweep,
+    );
     dial.begin(rt, ctx);
   });
 }

@@ -934,9 +934,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.clientPause = 0;
     const rt = this.rt as BackendRuntime;
     const slot = rt.serverSlots[conn.index];
-    runTunnel(this.env.io, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), (up, n) =>
-      slot?.addWide(up ? 'bytesIn' : 'bytesOut', n),
-    ).then((ended) => {
+    runTunnel(this.env, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), slot).then((ended) => {
       // A tunnel's aborts count as a TCP session's do (haproxy 2.6.12: CD → cli_abrt, SD → srv_abrt and eresp).
       countTermination(ended.termination, rt.slot, slot);
       this.releaseServer();
