@@ -50,7 +50,7 @@ import { earlyReply, proxyReply } from './l7-replies.js';
 import { ServerConn, type ServerUser } from './l7-server-conn.js';
 import { unwatchSoftStop, watchSoftStop, type SoftStoppable } from './l7-soft-stop.js';
 import { runTunnel } from './l7-tunnel.js';
-import { lingeringClose } from './lingering-close.js';
+import { LINGER_MS } from './lingering-close.js';
 import { pipeTimeouts } from './pipe-timeouts.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
@@ -1020,14 +1020,20 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.rearm();
   }
 
+  /**
+   * HAProxy's lingering close (lingering-close.ts states the rules; here they run on the session's own listeners,
+   * sink and deadline, as this is once per connection): our FIN after what is queued, the client's bytes read and
+   * dropped, and the end once the client closes its side, or the socket closes, or LINGER_MS pass.
+   */
   private linger(): void {
     if (this.cstate !== C.flush) return;
     this.cstate = C.closing;
-    this.env.sweep.disarm(this.deadline);
-    lingeringClose(this.client as net.Socket).then(
-      () => this.finish(),
-      () => this.finish(),
-    );
+    const client = this.client as net.Socket;
+    this.headDue = due(this.now(), LINGER_MS);
+    this.rearm();
+    // A client that had already sent its FIN: 'close' follows once our FIN is out.
+    client.resume();
+    client.end();
   }
 
   /** The session is over: the slot, the server connection (pooled when reusable), the client, the accounting. */
@@ -1091,7 +1097,8 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   clientEnded(): void {
     try {
       this.clientFin = true;
-      if (this.cstate === C.proxy) return this.finish();
+      // A PROXY header cut short; or the closing client's FIN, the end of its lingering close.
+      if (this.cstate === C.proxy || this.cstate === C.closing) return this.finish();
       this.pumpClient();
     } catch (e) {
       this.internalError(e);
@@ -1170,6 +1177,9 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
         case C.flush:
           if (now >= this.headDue) return this.linger();
           break;
+        case C.closing:
+          if (now >= this.headDue) return this.finish();
+          break;
         default:
           break;
       }
@@ -1194,7 +1204,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
 
   /** Files the session's deadline at the earliest limit of its current phase. */
   private rearm(): void {
-    if (this.cstate >= C.closing) return;
+    if (this.cstate > C.closing) return;
     const t = this.fe.timeouts;
     const server = this.serverTimeout;
     let at = Infinity;
@@ -1202,6 +1212,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
       case C.proxy:
       case C.head:
       case C.flush:
+      case C.closing:
         at = this.headDue;
         break;
       case C.body:

@@ -1,13 +1,15 @@
 // Closing a client connection the way HAProxy does when it is done with it: our FIN, then whatever the client still
 // sends is read and dropped until it closes too, so that the kernel never answers unread bytes with a reset (which
-// would also destroy any answer still in flight). Used by both engines: HTTP after its last response, TCP when no
-// server can be had (measured on 2.6.12: FIN, never RST). Forwarder threads; once per closing session, not hot.
+// would also destroy any answer still in flight). The TCP engine uses it when no server can be had (measured on 2.6.12:
+// FIN, never RST); the HTTP engine, which closes after its last response on every `Connection: close` exchange,
+// applies the same rules with its session's own listeners and deadline (l7-session.ts linger: no promise or timer
+// per connection). Forwarder threads; once per closing session.
 
 import type net from 'node:net';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
 
-/** How long a closing client may take to send its FIN before the socket is dropped. */
-const LINGER_MS = 1000;
+/** How long a closing client may take to send its FIN before the socket is dropped (the HTTP engine's too). */
+export const LINGER_MS = 1000;
 
 /** The read sink of a lingering client: every byte is dropped, reading goes on. */
 const DISCARD: ReadSink = { onRead: () => true };

@@ -1,8 +1,9 @@
 // Regression (issue 10, design changes 1 and 5; perf study §1): every wait of an HTTP session armed a Node timer of
 // its own (a Timeout per request head wait, per response head wait, per body read, per blocked write: two or more per
-// request, plus closures and promises), and connect attempts one more each. An HTTP session now files every limit on
-// its thread's sweep (one interval for all sessions): keep-alive requests, bodies, new server connections and idle
-// connections arm no timer in core/. Sessions run in the test process (tests/support/l7-harness.ts).
+// request, plus closures and promises), and connect attempts one more each; every connection that closed after its
+// response armed one more for its lingering close. An HTTP session now files every limit on its thread's sweep (one
+// interval for all sessions): keep-alive requests, bodies, new server connections, idle connections and the closing
+// of `Connection: close` exchanges arm no timer in core/. Sessions run in the test process (tests/support/l7-harness.ts).
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -16,7 +17,28 @@ import { serveConfig } from '../support/l7-harness.js';
 const SESSIONS = 20;
 const REQUESTS = 3;
 
-test(`${SESSIONS} HTTP keep-alive sessions of ${REQUESTS} requests each (one with a body) arm no Node timer`, async (t) => {
+/** Counts the Node timers core/ arms from now on, until the test ends (the tests' own bounded waits are not counted). */
+function countCoreTimers(t: { after: (fn: () => void) => void }): string[] {
+  const armed: string[] = [];
+  const { setTimeout: realTimeout, setInterval: realInterval } = globalThis;
+  const fromCore = (): boolean => /\/core\//.test(new Error().stack ?? '');
+  const counting = {
+    setTimeout: ((...args: Parameters<typeof setTimeout>) => {
+      if (fromCore()) armed.push(`setTimeout ${new Error().stack?.split('\n')[2]?.trim() ?? ''}`);
+      return realTimeout(...args);
+    }) as typeof setTimeout,
+    setInterval: ((...args: Parameters<typeof setInterval>) => {
+      if (fromCore()) armed.push('setInterval');
+      return realInterval(...args);
+    }) as typeof setInterval,
+  };
+  Object.assign(globalThis, counting);
+  t.after(() => Object.assign(globalThis, { setTimeout: realTimeout, setInterval: realInterval }));
+  return armed;
+}
+
+/** An HTTP backend answering `ok URL` after reading the body, and the harness in front of it. */
+async function proxied(t: { after: (fn: () => unknown) => void }): Promise<number> {
   const backend = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => res.end(`ok ${req.url ?? ''}`));
@@ -43,22 +65,12 @@ backend be
 `;
   const served = await serveConfig(validConfig(await load(text)));
   t.after(() => served.close());
-  // Count the timers core/ creates from here on (the tests' own bounded waits run outside core/).
-  const armed: string[] = [];
-  const { setTimeout: realTimeout, setInterval: realInterval } = globalThis;
-  const fromCore = (): boolean => /\/core\//.test(new Error().stack ?? '');
-  const counting = {
-    setTimeout: ((...args: Parameters<typeof setTimeout>) => {
-      if (fromCore()) armed.push(`setTimeout ${new Error().stack?.split('\n')[2]?.trim() ?? ''}`);
-      return realTimeout(...args);
-    }) as typeof setTimeout,
-    setInterval: ((...args: Parameters<typeof setInterval>) => {
-      if (fromCore()) armed.push('setInterval');
-      return realInterval(...args);
-    }) as typeof setInterval,
-  };
-  Object.assign(globalThis, counting);
-  t.after(() => Object.assign(globalThis, { setTimeout: realTimeout, setInterval: realInterval }));
+  return served.ports[0] ?? 0;
+}
+
+test(`${SESSIONS} HTTP keep-alive sessions of ${REQUESTS} requests each (one with a body) arm no Node timer`, async (t) => {
+  const front = await proxied(t);
+  const armed = countCoreTimers(t);
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => RawHttpConnection.open(front)));
   t.after(() => clients.forEach((c) => c.destroy()));
   await Promise.all(
@@ -74,4 +86,20 @@ backend be
   // Every session now idles between requests, its keep-alive limit running.
   assert.deepEqual(armed.filter((k) => k !== 'setInterval'), []);
   assert.ok(armed.filter((k) => k === 'setInterval').length <= 1, 'at most the sweep of the thread');
+});
+
+test(`${SESSIONS} HTTP/1.1 exchanges with Connection: close end with the client's close and arm no Node timer`, async (t) => {
+  const front = await proxied(t);
+  const armed = countCoreTimers(t);
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => RawHttpConnection.open(front)));
+  t.after(() => clients.forEach((c) => c.destroy()));
+  await Promise.all(
+    clients.map(async (c, i) => {
+      c.write(`GET /close${i} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+      assert.equal((await c.response(5000)).body.toString(), `ok /close${i}`);
+      // The proxy closes its side after the response; the client answers with its own FIN.
+      await c.waitClosed(5000);
+    }),
+  );
+  assert.deepEqual(armed.filter((k) => k !== 'setInterval'), []);
 });
