@@ -254,8 +254,10 @@ export interface HeaderRule {
   readonly source: SourceRef;
   readonly action: 'set-header' | 'add-header' | 'del-header';
   readonly name: string;
-  /** The value as written (a log-format string; `%[...]` sample fetches are not evaluated yet). */
+  /** The value as written (a log-format string). */
   readonly value?: string;
+  /** The value parsed as a log-format (core/acl/log-format.ts compiles it). */
+  readonly valueFormat?: LogFormatSpec;
   /** `if`/`unless` condition; undefined: always. */
   readonly condition?: ConditionSpec;
 }
@@ -320,7 +322,16 @@ export interface AclSpec {
 
 /** One term of a condition: a named (or predefined) ACL or an anonymous `{ … }` one, maybe negated with `!`. */
 export type ConditionTerm =
-  | { readonly negate: boolean; readonly acl: string }
+  | {
+      readonly negate: boolean;
+      readonly acl: string;
+      /**
+       * The tests of the proxy's ACL of that name, bound when the section is complete (config/keywords/acl.ts
+       * bindCondition), so a rule inherited from a named defaults section keeps its own ACLs. Absent for a
+       * pre-defined ACL.
+       */
+      readonly tests?: readonly AclTestSpec[];
+    }
   | { readonly negate: boolean; readonly anonymous: AclTestSpec };
 
 /** `if|unless <condition>` (§7.2): OR (`||`, `or`) of AND groups of terms. */
@@ -416,6 +427,8 @@ export interface FrontendConfig {
   readonly log?: readonly LogTarget[];
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */
   readonly http?: HttpRules;
+  /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */
+  readonly useBackends?: readonly UseBackendRule[];
 }
 
 export interface BackendConfig {
@@ -446,4 +459,6 @@ export interface Config {
   readonly global: GlobalConfig;
   readonly frontends: readonly FrontendConfig[];
   readonly backends: readonly BackendConfig[];
+  /** `userlist` sections (http_auth, http_auth_group); absent in hand-built configs. */
+  readonly userlists?: readonly UserlistConfig[];
 }
