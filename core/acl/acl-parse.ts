@@ -62,7 +62,7 @@ function patternProblem(method: MatchMethod, text: string, ignoreCase: boolean, 
     case 'bin': {
       const bad = /[^0-9a-fA-F]/.exec(text);
       if (bad !== null) return `an hex digit is expected (found '${bad[0]}')`;
-      return text.length % 2 === 0 ? undefined : `'${text}' is not a valid hex string (odd length)`;
+      return text.length % 2 === 0 ? undefined : 'an even number of hex digit is expected';
     }
     case 'reg': {
       const re = compileRegex(text, ignoreCase);
@@ -81,7 +81,8 @@ export function parseAclTest(words: readonly string[], source: SourceRef, option
   const criterion = words[0] ?? '';
   const parsed = parseSampleExpr(criterion, 0, { ...options, acl: true });
   if (!parsed.ok) {
-    const where = /^unknown fetch method/.test(parsed.message) ? ` in ACL expression '${criterion}'` : '';
+    // HAProxy names the expression after the problems of a fetch (not after those of an ACL-only keyword).
+    const where = /^(unknown fetch method|fetch method)/.test(parsed.message) ? ` in ACL expression '${criterion}'` : '';
     return parsed.notImplemented === undefined
       ? { ok: false, message: `${parsed.message}${where}` }
       : { ok: false, message: parsed.message, notImplemented: parsed.notImplemented };

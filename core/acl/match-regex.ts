@@ -46,7 +46,8 @@ export function compileRegex(source: string, ignoreCase: boolean, global = false
   try {
     return new RegExp(translateAnchors(bytesAsLatin1(body)), `${icase ? 'i' : ''}${global ? 'g' : ''}`);
   } catch (e) {
-    const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e);
+    // V8 words it `Invalid regular expression: /(abc/: Unterminated group`: the reason is what follows the source.
+    const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(e);
     return `regex '${source}' is invalid (error=${why})`;
   }
 }

@@ -197,9 +197,3 @@ export class StringPatterns {
     return -1;
   }
 }
-
-/** Parses a `-m bin` pattern (an even number of hex digits) into bytes, or HAProxy's error text. */
-export function parseHexPattern(text: string): Uint8Array | string {
-  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return `'${text}' is not a valid hex string`;
-  return Buffer.from(text, 'hex');
-}

@@ -129,24 +129,24 @@ export function parseArgs(text: string, start: number, spec: ArgsSpec): ArgsResu
     // `name()` is an empty list, not one empty argument.
     words = cut.words.length === 1 && cut.words[0] === '' ? [] : cut.words;
     end = cut.end;
-    if (words.length > spec.types.length) {
-      // HAProxy stops after the last argument it expects and wants the closing parenthesis there.
-      const rest = restAfter(text, start + 1, spec.types.length);
-      return { ok: false, message: `expected ')' before '${rest}'` };
-    }
   }
-  if (words.length < spec.mandatory) {
-    const want = spec.types[words.length] ?? 'string';
-    if (text[start] !== '(') return { ok: false, message: `expected type '${want}' at position ${words.length + 1}, but got nothing` };
-    return { ok: false, message: `missing arguments (got ${words.length}/${spec.mandatory}), type '${want}' expected` };
-  }
+  // HAProxy reads the arguments in order: a bad type is reported before a surplus argument.
   const args: SampleArg[] = [];
-  for (let i = 0; i < words.length; i++) {
+  for (let i = 0; i < words.length && i < spec.types.length; i++) {
     const type = spec.types[i] ?? 'string';
     const word = words[i] ?? '';
     const arg = typed(word, type);
     if (arg === undefined) return { ok: false, message: `failed to parse '${word}' as type '${type}' at position ${i + 1}` };
     args.push(arg);
+  }
+  if (words.length > spec.types.length) {
+    // HAProxy stops after the last argument it expects and wants the closing parenthesis there.
+    return { ok: false, message: `expected ')' before '${restAfter(text, start + 1, spec.types.length)}'` };
+  }
+  if (words.length < spec.mandatory) {
+    const want = spec.types[words.length] ?? 'string';
+    if (text[start] !== '(') return { ok: false, message: `expected type '${want}' at position ${words.length + 1}, but got nothing` };
+    return { ok: false, message: `missing arguments (got ${words.length}/${spec.mandatory}), type '${want}' expected` };
   }
   return { ok: true, args, end };
 }

@@ -49,6 +49,9 @@ export type ExprParseResult =
 
 const NAME_END = /[(,\]\s]/;
 
+/** Converters need no proxy to check their arguments: the trial compile at parse time runs in an empty world. */
+const PARSE_ENV: CompileEnv = { world: { frontends: [], backends: [] }, proxyName: '', frontend: -1, backend: -1, cache: new Map() };
+
 function readName(text: string, at: number): string {
   let end = at;
   while (end < text.length && !NAME_END.test(text[end] ?? '')) end++;
@@ -100,6 +103,8 @@ export function parseSampleExpr(text: string, start: number, options: ExprParseO
   const fetchName = acl?.fetch ?? name;
   const fetch = getFetch(fetchName);
   const who = acl !== undefined ? `ACL keyword '${name}'` : `fetch method '${name}'`;
+  // Converter problems name the criterion in an ACL only; a log-format expression states them alone.
+  const convWho = options.acl === true ? `${who} : ` : '';
   if (fetch === undefined) {
     if (isHaproxyFetch(name)) return { ok: false, message: `fetch method '${name}' is not implemented by orcalb`, notImplemented: name };
     return { ok: false, message: `unknown fetch method '${name}'` };
@@ -123,16 +128,23 @@ export function parseSampleExpr(text: string, start: number, options: ExprParseO
     const conv = getConverter(cname);
     if (conv === undefined) {
       if (isHaproxyConverter(cname)) return { ok: false, message: `converter '${cname}' is not implemented by orcalb`, notImplemented: cname };
-      return { ok: false, message: `${who} : unknown converter '${cname}'.` };
+      return { ok: false, message: `${convWho}unknown converter '${cname}'.` };
     }
     pos += cname.length;
     const cargs = parseArgs(text, pos, conv.args);
-    if (!cargs.ok) return { ok: false, message: `${who} : invalid arg ${argIndex(cargs.message)} in converter '${cname}' : ${cargs.message}.` };
+    if (!cargs.ok) return { ok: false, message: `${convWho}invalid arg ${argIndex(cargs.message)} in converter '${cname}' : ${cargs.message}.` };
     if (!acceptsInput(conv.in, type)) {
-      return { ok: false, message: `${who} : converter '${cname}' cannot be applied since it expects a ${inputName(conv.in)} but receives a ${SMP_TYPE_NAME[type]}` };
+      return { ok: false, message: `${convWho}converter '${cname}' cannot be applied since it expects a ${inputName(conv.in)} but receives a ${SMP_TYPE_NAME[type]}` };
     }
     const args = finishConverterArgs(cname, cargs.args, options);
-    if (typeof args === 'string') return { ok: false, message: `${who} : invalid args in converter '${cname}' : ${args}` };
+    // A converter checks its arguments' values when compiled (field index 0, map values of the wrong type):
+    // HAProxy reports those at parse time, so a trial compile runs here.
+    const trial = typeof args === 'string' ? args : conv.compile(args, PARSE_ENV);
+    if (typeof trial !== 'function') {
+      const why = typeof trial === 'string' ? trial : trial.error;
+      return { ok: false, message: `${convWho}invalid args in converter '${cname}' : ${why}` };
+    }
+    if (typeof args === 'string') return { ok: false, message: args };
     pos = cargs.end;
     converters.push({ name: cname, args });
     type = outputOf(conv.out, conv.in, type);
