@@ -4,7 +4,7 @@
 // ConditionSpec; compiled per proxy and thread against an AclScope; evaluated with HAProxy's three-valued logic
 // (a MISS means "wait for more bytes"). Parse: main thread; evaluate: forwarder threads, hot path, allocation-free.
 
-import type { AclSpec, ConditionSpec, ConditionTerm } from '../../config/model.js';
+import type { AclSpec, AclTestSpec, ConditionSpec, ConditionTerm } from '../../config/model.js';
 import { ACL, compileAcl, compileTest, negate, type AclResult, type CompiledAcl, type CompiledTest } from './acl-compile.js';
 import type { AclParseResult } from './acl-parse.js';
 import type { CompileEnv, Compiled } from './descriptor.js';
@@ -76,6 +76,9 @@ export function parseCondition(words: readonly string[], negateAll: boolean, opt
 export class AclScope {
   private readonly specs: ReadonlyMap<string, AclSpec>;
   private readonly compiled = new Map<string, CompiledAcl>();
+  // Bound terms carry their ACL's tests; one structured clone keeps a shared tests array shared, so the identity of
+  // the array is the ACL's identity across the rules that use it.
+  private readonly bound = new WeakMap<readonly AclTestSpec[], CompiledAcl>();
   readonly env: CompileEnv;
 
   constructor(acls: readonly AclSpec[], env: CompileEnv) {
@@ -93,6 +96,17 @@ export class AclScope {
     if ('notImplemented' in spec) return { error: `pre-defined ACL '${name}' is not implemented by orcalb` };
     const c = compileAcl(spec, this.env);
     if (!('error' in c)) this.compiled.set(name, c);
+    return c;
+  }
+
+  /** The ACL a condition term names: its bound tests when config load bound it (keywords/acl-bind.ts), else get(). */
+  term(term: { readonly acl: string; readonly tests?: readonly AclTestSpec[] }): Compiled<CompiledAcl> {
+    const tests = term.tests;
+    if (tests === undefined) return this.get(term.acl);
+    const done = this.bound.get(tests);
+    if (done !== undefined) return done;
+    const c = compileAcl({ name: term.acl, tests }, this.env);
+    if (!('error' in c)) this.bound.set(tests, c);
     return c;
   }
 }
@@ -119,9 +133,14 @@ export class CompiledCondition {
   /** HAProxy's acl_exec_cond: the three-valued value of the condition, before `unless` is applied. */
   evaluate(ctx: FetchContext): AclResult {
     let result: AclResult = ACL.FAIL;
-    for (const group of this.groups) {
+    const groups = this.groups;
+    // Indexed loops on the hot path: an unoptimised for-of allocates an iterator per call.
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g] ?? [];
       let suite: AclResult = ACL.PASS;
-      for (const term of group) {
+      for (let t = 0; t < group.length; t++) {
+        const term = group[t];
+        if (term === undefined) continue;
         const r = term.acl.evaluate(ctx);
         suite = (suite & (term.negate ? negate(r) : r)) as AclResult;
         if (suite === ACL.FAIL) break;
@@ -157,7 +176,7 @@ export function compileCondition(spec: ConditionSpec, scope: AclScope): Compiled
   for (const group of terms) {
     const out: CompiledTerm[] = [];
     for (const term of group) {
-      const acl = 'acl' in term ? scope.get(term.acl) : compileTest(term.anonymous, scope.env);
+      const acl = 'acl' in term ? scope.term(term) : compileTest(term.anonymous, scope.env);
       if ('error' in acl) return acl;
       out.push({ negate: term.negate, acl });
     }

@@ -145,7 +145,9 @@ function buildLevels(nets: readonly { net: IpNet; value: number }[], n: number):
 
 function lookupLevels(levels: readonly Level[], addr: Uint32Array, n: number): number {
   const probe = scratch;
-  for (const level of levels) {
+  for (let l = 0; l < levels.length; l++) {
+    const level = levels[l];
+    if (level === undefined) continue;
     for (let i = 0; i < n; i++) probe[i] = addr[i] ?? 0;
     maskWords(probe, level.prefix, n);
     let lo = 0;

@@ -56,7 +56,10 @@ class ByteSet {
     const list = this.buckets.get(hashBytes(b, start, end, this.fold));
     if (list === undefined) return -1;
     // Lists hold patterns in entry order: the first equal one is the lowest index.
-    for (const p of list) if (p.bytes.length === end - start && equalAt(b, start, p.bytes, this.fold)) return p.index;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      if (p !== undefined && p.bytes.length === end - start && equalAt(b, start, p.bytes, this.fold)) return p.index;
+    }
     return -1;
   }
 }
@@ -90,7 +93,10 @@ class AffixSet {
     const n = end - start;
     let best = -1;
     if (this.lengths.length === 0) {
-      for (const p of this.list) {
+      const list = this.list;
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i];
+        if (p === undefined) continue;
         const len = p.bytes.length;
         if (len <= n && equalAt(b, this.suffix ? end - len : start, p.bytes, this.fold)) return p.index;
       }
@@ -180,18 +186,21 @@ export class StringPatterns {
 
   private search(b: Uint8Array, start: number, end: number, all: boolean): number {
     let best = -1;
-    for (const set of this.exact) {
-      const hit = set.find(b, start, end);
+    // Indexed loops on the hot path: an unoptimised for-of allocates an iterator per call.
+    for (let i = 0; i < this.exact.length; i++) {
+      const hit = this.exact[i]?.find(b, start, end) ?? -1;
       if (hit >= 0 && (best < 0 || hit < best)) best = hit;
     }
-    for (const set of this.affix) {
-      const hit = set.find(b, start, end, all);
+    for (let i = 0; i < this.affix.length; i++) {
+      const hit = this.affix[i]?.find(b, start, end, all) ?? -1;
       if (hit >= 0 && (best < 0 || hit < best)) best = hit;
     }
     if (best >= 0 || this.scan.length === 0) return best;
     const sub = this.method === 'sub';
     // Scanned lists are in entry order: the first hit is the lowest index.
-    for (const p of this.scan) {
+    for (let i = 0; i < this.scan.length; i++) {
+      const p = this.scan[i];
+      if (p === undefined) continue;
       if (sub ? contains(b, start, end, p.bytes, p.fold) : containsWord(b, start, end, p.bytes, p.fold, this.delims)) return p.index;
     }
     return -1;
