@@ -142,8 +142,7 @@ function headerRule(
     ...(value === undefined ? {} : { value }),
     ...(format === undefined ? {} : { valueFormat: format }),
   };
-  // HAProxy accepts a bare `if` as "always"; only a written condition is kept.
-  if (condition === undefined || words.length === 0) return rule;
+  if (condition === undefined) return rule;
   // The engine (core/forward/header-rules.ts) evaluates only the constant conditions; any other one would
   // apply the rule to the wrong requests, e.g. keep a header that should have been deleted.
   if (!isConstantCondition(words)) {
