@@ -4,7 +4,7 @@
 
 import type { SampleArg } from '../../config/model.js';
 import { placeMask, type EvalFetch, type FetchDescriptor } from './descriptor.js';
-import { Cursor, nextCookie } from './header-values.js';
+import { Cursor, nextCookie } from './cookie-pairs.js';
 import { SMP, readLeadingInt, type Sample } from './sample.js';
 
 const REQUEST_PLACES = placeMask('..YYYYYYYYY...........');

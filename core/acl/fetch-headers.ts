@@ -1,14 +1,14 @@
 // Request header fetches (manual §7.3.6): req.hdr/hdr (comma-separated values), req.fhdr (whole lines), their
 // counts (req.hdr_cnt, req.fhdr_cnt), and the values read as integers (req.hdr_val) or addresses (req.hdr_ip), with
 // HAProxy's occurrence rules: from an ACL every value in turn; otherwise the last one, or the <occ>-th (1 the
-// first, -1 the last). Forwarder threads, hot path: spans over the HeadView, nothing allocated (an IPv6 value is
-// read through a short string).
+// first, -1 the last). The values are core/http1/head-fetch.ts's (the one reader of header values as HAProxy's rules
+// see them). Forwarder threads, hot path: spans over the HeadView, nothing allocated (an IPv6 value is read through a
+// short string).
 
 import type { SampleArg } from '../../config/model.js';
-import { headerIdOf } from '../http1/head-names.js';
+import { Span, ValueCursor, countFields, countValues, fetchField, fetchValue, headerName as compileName, nextValue, type HeaderName } from '../http1/head-fetch.js';
 import { readIPv6 } from '../net/ip-address.js';
 import { placeMask, type EvalFetch, type FetchDescriptor } from './descriptor.js';
-import { Cursor, countValues, nextValue, type HeaderName } from './header-values.js';
 import { SMP, readLeadingInt, type Sample } from './sample.js';
 
 const REQUEST_PLACES = placeMask('..YYYYYYYYY...........');
@@ -17,9 +17,7 @@ const HDR_PLACES = placeMask('..YYYYYYYYYYYYYYYY.Y..');
 
 function headerName(args: readonly SampleArg[]): HeaderName | undefined {
   const a = args[0];
-  if (a?.kind !== 'str' || a.text === '') return undefined;
-  const lower = a.text.toLowerCase();
-  return { lower, id: headerIdOf(lower) };
+  return a?.kind !== 'str' || a.text === '' ? undefined : compileName(a.text);
 }
 
 function occurrence(args: readonly SampleArg[]): number {
@@ -32,7 +30,8 @@ function occurrence(args: readonly SampleArg[]): number {
  * sample's final form and returns false to skip a value (hdr_ip skips what is not an address).
  */
 function valueFetch(name: HeaderName | undefined, split: boolean, occ: number, pick: (s: Sample) => boolean): EvalFetch {
-  const cur = new Cursor();
+  const cur = new ValueCursor();
+  const span = new Span();
   return (ctx, s, it) => {
     const head = ctx.head;
     if (head === undefined || !head.isRequest) return false;
@@ -42,8 +41,8 @@ function valueFetch(name: HeaderName | undefined, split: boolean, occ: number, p
         it.count = 1;
       }
       // Bounded by the number of values: each turn consumes one.
-      while (nextValue(head, name, split, cur)) {
-        s.setStr(cur.buf, cur.start, cur.end);
+      while (nextValue(head, name, split, cur, span)) {
+        s.setStr(span.buf, span.start, span.end);
         if (!pick(s)) continue;
         s.notLast = true;
         return true;
@@ -51,16 +50,10 @@ function valueFetch(name: HeaderName | undefined, split: boolean, occ: number, p
       return false;
     }
     // One value: the occ-th from the first (occ > 0) or from the last (occ < 0, or the last without occ).
-    let want = occ;
-    if (want <= 0) want = countValues(head, name, split, cur) + (occ === 0 ? 0 : occ + 1);
-    if (want <= 0) return false;
-    cur.reset();
-    for (let n = 1; nextValue(head, name, split, cur); n++) {
-      if (n !== want) continue;
-      s.setStr(cur.buf, cur.start, cur.end);
-      return pick(s);
-    }
-    return false;
+    const found = split ? fetchValue(head, name, occ === 0 ? -1 : occ, span) : fetchField(head, name, occ === 0 ? -1 : occ, span);
+    if (!found) return false;
+    s.setStr(span.buf, span.start, span.end);
+    return pick(s);
   };
 }
 
@@ -147,11 +140,10 @@ function countDescriptor(name: string, split: boolean): FetchDescriptor {
     source: 'HTTP request headers',
     compile(args) {
       const header = headerName(args);
-      const cur = new Cursor();
       return (ctx, s) => {
         const head = ctx.head;
         if (head === undefined || !head.isRequest) return false;
-        return s.setInt(countValues(head, header, split, cur));
+        return s.setInt(split ? countValues(head, header) : countFields(head, header));
       };
     },
   };

@@ -1,10 +1,9 @@
 // HTTP request-line fetches (manual §7.3.6): method, url, path, query, base, url_param (urlp) and req.ver, read as
-// spans of the request's HeadView (core/http1/head-view.ts) with HAProxy's rules for each (path starts at the first
-// slash after an absolute URI's authority and stops before `?`; base is the first Host value then the path).
+// spans of the request's HeadView through core/http1/head-fetch.ts (path starts at the first slash after an absolute
+// URI's authority and stops before `?`; base is the first Host value then the path), measured against haproxy 2.6.12.
 // Forwarder threads, hot path: spans over the head; only base, which joins two spans, copies into the arena.
 
-import type { HeadView } from '../http1/head-view.js';
-import { HDR } from '../http1/head-names.js';
+import { Span, fetchHost, fetchMethod, fetchPath, fetchQuery, fetchUrl } from '../http1/head-fetch.js';
 import { placeMask, type EvalFetch, type FetchDescriptor } from './descriptor.js';
 import type { FetchContext } from './fetch-context.js';
 import { NO_ARGS } from './sample-args.js';
@@ -12,81 +11,37 @@ import { SMP, type Sample } from './sample.js';
 
 const REQUEST_PLACES = placeMask('..YYYYYYYYY...........');
 const METHOD_PLACES = placeMask('..YYYYYYYYYYYYYYYYY...');
-const SLASH = 0x2f;
 const QMARK = 0x3f;
-const COLON = 0x3a;
 
-/** Points `s` at the request target as forwarded; false without a parsed request. */
-export function targetSample(head: HeadView | undefined, s: Sample): boolean {
-  if (head === undefined || !head.isRequest) return false;
-  if (head.targetInExtra) return s.setStr(head.extra, head.targetStart, head.targetEnd);
-  return s.setStr(head.buf, head.base + head.targetStart, head.base + head.targetEnd);
+// The spans core/http1/head-fetch.ts fills (the one reader of the request line as HAProxy's rules see it).
+const span = new Span();
+const host = new Span();
+
+/** Copies a head-fetch result into the sample. */
+function spanSample(found: boolean, s: Sample): boolean {
+  return found && s.setStr(span.buf, span.start, span.end);
 }
+
+const url: EvalFetch = (ctx, s) => ctx.head !== undefined && ctx.head.isRequest && spanSample(fetchUrl(ctx.head, span), s);
+const path: EvalFetch = (ctx, s) => ctx.head !== undefined && ctx.head.isRequest && spanSample(fetchPath(ctx.head, span), s);
+const query: EvalFetch = (ctx, s) => ctx.head !== undefined && ctx.head.isRequest && spanSample(fetchQuery(ctx.head, span), s);
 
 /**
- * Narrows a target sample to its path with the query (HAProxy's http_get_path): the target itself when it starts
- * with `/`; after `scheme://authority` for an absolute URI (empty when nothing follows); false for `*` or an
- * authority-form target (CONNECT).
+ * §7.3.6 base: the first Host value, then the path; the path alone without a Host (or with an empty one), the Host
+ * alone when the target has no path (`GET http://h.com`: measured on 2.6.12).
  */
-function pathAndQuery(s: Sample): boolean {
-  const b = s.buf;
-  if (s.start < s.end && b[s.start] === SLASH) return true;
-  let p = s.start;
-  while (p < s.end && b[p] !== COLON) p++;
-  if (s.end - p < 3 || b[p + 1] !== SLASH || b[p + 2] !== SLASH) return false;
-  p += 3;
-  while (p < s.end && b[p] !== SLASH) p++;
-  s.start = p;
-  return true;
-}
-
-/** Cuts a span at its first `?` (the path without the query). */
-function cutQuery(s: Sample): void {
-  for (let p = s.start; p < s.end; p++) {
-    if (s.buf[p] === QMARK) {
-      s.end = p;
-      return;
-    }
-  }
-}
-
-const url: EvalFetch = (ctx, s) => targetSample(ctx.head, s);
-
-const path: EvalFetch = (ctx, s) => {
-  if (!targetSample(ctx.head, s) || !pathAndQuery(s)) return false;
-  cutQuery(s);
-  return true;
-};
-
-const query: EvalFetch = (ctx, s) => {
-  if (!targetSample(ctx.head, s)) return false;
-  for (let p = s.start; p < s.end; p++) {
-    if (s.buf[p] === QMARK) {
-      s.start = p + 1;
-      return true;
-    }
-  }
-  return false;
-};
-
-/** §7.3.6 base: the first Host value, then the path; just the path without a Host (or with an empty one). */
-const base: EvalFetch = (ctx, s, it) => {
+const base: EvalFetch = (ctx, s) => {
   const head = ctx.head;
-  if (!path(ctx, s, it)) return false;
-  if (head === undefined) return false;
-  const h = head.firstOf(HDR.HOST);
-  if (h < 0) return true;
-  const hb = head.valueBuf(h);
-  const hs = head.valueStart(h);
-  const he = head.valueEnd(h);
-  if (he === hs) return true;
+  if (head === undefined || !head.isRequest) return false;
+  const hasPath = fetchPath(head, span);
+  if (!fetchHost(head, host) || host.length === 0) return spanSample(hasPath, s);
+  const pathLen = hasPath ? span.length : 0;
   const arena = ctx.arena;
-  const n = he - hs + s.end - s.start;
+  const n = host.length + pathLen;
   const at = arena.take(n);
   if (at < 0) return false;
-  for (let i = hs; i < he; i++) arena.buf[at + i - hs] = hb[i] ?? 0;
-  const pathLen = s.end - s.start;
-  for (let i = 0; i < pathLen; i++) arena.buf[at + he - hs + i] = s.buf[s.start + i] ?? 0;
+  host.buf.copy(arena.buf, at, host.start, host.end);
+  if (pathLen > 0) span.buf.copy(arena.buf, at + host.length, span.start, span.end);
   return s.setStr(arena.buf, at, at + n);
 };
 
@@ -104,7 +59,8 @@ const reqVer: EvalFetch = (ctx, s) => {
 const method: EvalFetch = (ctx, s) => {
   const head = ctx.head;
   if (head === undefined || !head.isRequest) return false;
-  s.setStr(head.buf, head.base + head.methodStart, head.base + head.methodEnd);
+  fetchMethod(head, span);
+  s.setStr(span.buf, span.start, span.end);
   s.type = SMP.METH;
   s.int = head.method;
   return true;
@@ -118,15 +74,16 @@ const method: EvalFetch = (ctx, s) => {
  */
 function urlParam(name: Buffer | undefined, delim: number): EvalFetch {
   return (ctx: FetchContext, s: Sample, it) => {
+    const head = ctx.head;
+    if (head === undefined || !head.isRequest) return false;
+    fetchUrl(head, span);
+    s.setStr(span.buf, span.start, span.end);
     if (it.pos === 0) {
-      if (!targetSample(ctx.head, s)) return false;
       let p = s.start;
       while (p < s.end && s.buf[p] !== QMARK && s.buf[p] !== delim) p++;
       if (p >= s.end) return false;
       it.pos = p + 1;
       it.count = s.end;
-    } else {
-      targetSample(ctx.head, s);
     }
     const b = s.buf;
     const end = it.count;

@@ -9,7 +9,7 @@ import type { LogFormatPart, LogFormatSpec, SampleExprSpec } from '../../config/
 import { formatIPv4, formatIPv6 } from '../net/ip-address.js';
 import type { CompileEnv, Compiled } from './descriptor.js';
 import type { FetchContext } from './fetch-context.js';
-import { targetSample } from './fetch-request.js';
+import { Span, fetchUrl } from '../http1/head-fetch.js';
 import { compileSampleExpr, parseSampleExpr, type CompiledExpr, type ExprParseOptions } from './sample-expr.js';
 import { SMP, Sample, castSample } from './sample.js';
 
@@ -96,6 +96,8 @@ export function parseLogFormat(
   return { ok: true, spec: { text, parts } };
 }
 
+const target = new Span();
+
 type Piece = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'expr'; readonly expr: CompiledExpr } | { readonly kind: 'var'; readonly name: string };
 
 /** A compiled log-format string. */
@@ -169,9 +171,8 @@ export class CompiledLogFormat {
   /** %HM %HU %HP %HPO %HQ %HV: pieces of the request line ('-' without a request, as HAProxy logs it). */
   private requestVar(name: string, ctx: FetchContext): string {
     const head = ctx.head;
-    const s = this.sample;
-    if (head === undefined || !targetSample(head, s)) return '-';
-    const uri = s.text();
+    if (head === undefined || !head.isRequest || !fetchUrl(head, target)) return '-';
+    const uri = target.toString();
     const q = uri.indexOf('?');
     switch (name) {
       case 'HM':

@@ -143,8 +143,9 @@ const ROWS: readonly Row[] = [
   ['path_len 18', 'get', 'PASS'],
   ['path_len gt 100', 'get', 'FAIL'],
   ['path /x/y', 'abs', 'PASS'],
-  ['path -m found', 'absNoPath', 'PASS'],
-  ['path_len 0', 'absNoPath', 'PASS'],
+  // `GET http://h.example` has no path at all (measured on 2.6.12: tests/http1/head-fetch-compat.test.ts).
+  ['path -m found', 'absNoPath', 'FAIL'],
+  ['path_len 0', 'absNoPath', 'FAIL'],
   ['path -m found', 'noHost', 'FAIL'],
   ['url *', 'noHost', 'PASS'],
   ['url_beg http://', 'abs', 'PASS'],
