@@ -5,7 +5,7 @@
 // `lbCorpusSubject(ORCALB_SUBJECT)`. Sockets on 127.0.0.1; backends name themselves and log the heads they get.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -138,12 +138,10 @@ const ENGINE_SUBJECT: CorpusSubject = {
   name: 'orcalb ACL engine (in process)',
   async start(group, dir) {
     const env: CompileEnv = { world: WORLD, proxyName: 'fe', frontend: 0, backend: -1, cache: new Map() };
-    const readFile = async (path: string): Promise<string> => (await import('node:fs/promises')).readFile(path, 'latin1');
     const files = new Map<string, string>();
-    for (const name of Object.keys(group.files ?? {})) files.set(join(dir, name), await readFile(join(dir, name)));
+    for (const name of Object.keys(group.files ?? {})) files.set(join(dir, name), await readFile(join(dir, name), 'latin1'));
     const reader = (path: string): string | { error: string } => files.get(path) ?? { error: `failed to open pattern file <${path}>` };
     const acls = new Map<string, AclTestSpec[]>();
-    const pending: { kind: 'rule'; words: string[] }[] = [];
     const useBackends: UseBackendRule[] = [];
     const condition = (words: readonly string[]): ConditionSpec | undefined => {
       const at = words.findIndex((w) => w === 'if' || w === 'unless');
@@ -177,7 +175,6 @@ const ENGINE_SUBJECT: CorpusSubject = {
         });
       } else if (words[0] === 'http-request') {
         specs.push({ words, cond: condition(words) });
-        pending.push({ kind: 'rule', words });
       } else if (words[0] !== 'tcp-request') {
         throw new Error(`the engine subject does not play '${line}'`);
       }

@@ -16,8 +16,11 @@ const LEAF_ERRORS = 'core/errors.ts';
 const LEAF_NET = 'core/net/';
 /** The ACL language: config/ parses and compiles rules with it at load, so what it reaches stays small. */
 const ACL_ROOM = 'core/acl/';
-/** All that core/acl/ may reach, transitively: the HTTP/1 head codec, the IP codec and the shared buffer's views. */
-const ACL_REACH = ['core/acl/', 'core/http1/', 'core/net/', 'core/shared/', LEAF_ERRORS, 'config/model.ts'];
+/**
+ * All that core/acl/ may reach, transitively: the HTTP/1 head codec, the IP codec and the shared buffer's views, and
+ * the pure connection-mode rules core/http1/head-fetch.ts reads Connection values with (as HAProxy's rules see them).
+ */
+const ACL_REACH = ['core/acl/', 'core/http1/', 'core/net/', 'core/shared/', 'core/forward/l7-connection-mode.ts', LEAF_ERRORS, 'config/model.ts'];
 
 /** The top-level room of a repo-relative path ('core', 'config', …). */
 function room(path: string): string {
@@ -117,7 +120,7 @@ test(`${LEAF_NET}, which config/ may import, imports only itself, ${LEAF_ERRORS}
   assert.deepEqual(outside, []);
 });
 
-test(`${ACL_ROOM}, which config/ may import, reaches only the head codec, the IP codec and the shared buffer`, () => {
+test(`${ACL_ROOM}, which config/ may import, reaches only the head codec, the IP codec, the shared buffer and pure rules`, () => {
   // config/ loads core/acl/ at start: were it to reach core/forward/ or core/io/, the main thread would load the engine.
   const edges = importGraph(['core']);
   const seen = new Set<string>();
