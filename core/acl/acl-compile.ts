@@ -98,7 +98,7 @@ function compileMatcher(spec: AclTestSpec, env: CompileEnv): Compiled<Matcher> {
     default: {
       const strings = new StringPatterns(
         method,
-        patterns.map((p, index) => ({ bytes: method === 'bin' ? Buffer.from(p.text, 'hex') : Buffer.from(p.text, 'utf8'), fold: p.ignoreCase, index })),
+        patterns.map((p, index) => ({ bytes: method === 'bin' ? Buffer.from(p.text, 'hex') : p.text, fold: p.ignoreCase, index })),
       );
       if (method === 'bin') return (s, arena) => (s.type === SMP.BIN || s.type === SMP.STR || castSample(s, SMP.BIN, arena)) && strings.test(s.buf, s.start, s.end);
       if (method === 'str') {

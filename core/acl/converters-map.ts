@@ -104,7 +104,7 @@ function keyFinder(match: KeyMatch, keys: readonly string[]): Compiled<{ find: F
   }
   const patterns = new StringPatterns(
     match,
-    keys.map((k, index) => ({ bytes: Buffer.from(k, 'utf8'), fold: false, index })),
+    keys.map((k, index) => ({ bytes: k, fold: false, index })),
   );
   return { find: (s) => patterns.find(s.buf, s.start, s.end), regexes: [] };
 }

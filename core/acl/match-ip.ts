@@ -6,13 +6,17 @@
 // (::ffff:a.b.c.d, ::a.b.c.d, 2002:a.b.c.d::). Built on the main thread and each forwarder at start; lookups
 // allocate nothing.
 
-import { readIPv6 } from '../net/ip-address.js';
+import { readIPv4, readIPv6 } from '../net/ip-address.js';
 
 /** An address as 4 32-bit words (IPv6), or one (IPv4) in the first word. */
 const scratch = new Uint32Array(4);
 
 /** Reads inet_aton's forms (`a`, `a.b`, `a.b.c`, `a.b.c.d`, parts in decimal, octal or hex) as a 32-bit word. */
-export function readIPv4Loose(text: string): number {
+export function readIPv4Loose(text: string, end = text.length): number {
+  // The common dotted quad, read by scanning (a -f file holds hundreds of thousands of them).
+  const quad = readIPv4(text, 0, end);
+  if (quad >= 0) return quad;
+  if (end !== text.length) text = text.slice(0, end);
   const parts = text.split('.');
   if (parts.length > 4 || parts.some((p) => p === '')) return -1;
   const values: number[] = [];
@@ -47,6 +51,19 @@ function maskWords(words: Uint32Array, prefix: number, count: number): void {
   }
 }
 
+/** A prefix length of 1-3 decimal digits from text[at…] to its end, or -1. */
+function maskBits(text: string, at: number): number {
+  const n = text.length - at;
+  if (n < 1 || n > 3) return -1;
+  let v = 0;
+  for (let i = at; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 /** A dotted IPv4 netmask's prefix length, -1 when not contiguous. */
 function dottedPrefix(word: number): number {
   let prefix = 0;
@@ -65,15 +82,15 @@ function dottedPrefix(word: number): number {
  */
 export function parseIpPattern(text: string): IpNet | string {
   const slash = text.indexOf('/');
-  const addr = slash < 0 ? text : text.slice(0, slash);
-  const mask = slash < 0 ? undefined : text.slice(slash + 1);
   const bad = `'${text}' is not a valid IPv4 or IPv6 address`;
-  const v4 = readIPv4Loose(addr);
+  const v4 = readIPv4Loose(text, slash < 0 ? text.length : slash);
   if (v4 >= 0) {
     let prefix = 32;
-    if (mask !== undefined) {
-      if (/^\d{1,2}$/.test(mask) && Number(mask) <= 32) prefix = Number(mask);
+    if (slash >= 0) {
+      const bits = maskBits(text, slash + 1);
+      if (bits >= 0 && bits <= 32) prefix = bits;
       else {
+        const mask = text.slice(slash + 1);
         const m = readIPv4Loose(mask);
         prefix = m < 0 ? -1 : dottedPrefix(m);
         if (prefix < 0) return bad;
@@ -83,12 +100,13 @@ export function parseIpPattern(text: string): IpNet | string {
     maskWords(words, prefix, 1);
     return { family: 4, words, prefix };
   }
+  const addr = slash < 0 ? text : text.slice(0, slash);
   const bytes = new Uint8Array(16);
   if (!addr.includes(':') || !readIPv6(addr, 0, addr.length, bytes, 0)) return bad;
   let prefix = 128;
-  if (mask !== undefined) {
-    if (!/^\d{1,3}$/.test(mask) || Number(mask) > 128) return bad;
-    prefix = Number(mask);
+  if (slash >= 0) {
+    prefix = maskBits(text, slash + 1);
+    if (prefix < 0 || prefix > 128) return bad;
   }
   const words = new Uint32Array(4);
   for (let i = 0; i < 4; i++) words[i] = ((bytes[4 * i] ?? 0) * 0x1000000 + ((bytes[4 * i + 1] ?? 0) << 16) + ((bytes[4 * i + 2] ?? 0) << 8) + (bytes[4 * i + 3] ?? 0)) >>> 0;
@@ -112,33 +130,72 @@ function compareKey(keys: Uint32Array, at: number, probe: Uint32Array, n: number
   return 0;
 }
 
-function buildLevels(nets: readonly { net: IpNet; value: number }[], n: number): Level[] {
-  const byPrefix = new Map<number, { net: IpNet; value: number }[]>();
-  for (const e of nets) {
-    const list = byPrefix.get(e.net.prefix) ?? [];
-    list.push(e);
-    byPrefix.set(e.net.prefix, list);
+/** Networks of one family while a table is built: flat words (n per entry), prefixes and entry values. */
+class Pending {
+  words: Uint32Array;
+  prefixes: Uint8Array;
+  values: Int32Array;
+  size = 0;
+  private readonly n: number;
+
+  constructor(n: number) {
+    this.n = n;
+    this.words = new Uint32Array(64 * n);
+    this.prefixes = new Uint8Array(64);
+    this.values = new Int32Array(64);
+  }
+
+  push(net: IpNet, value: number): void {
+    if (this.size === this.values.length) {
+      const grow = <T extends Uint32Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.words = grow(this.words, (k) => new Uint32Array(k));
+      this.prefixes = grow(this.prefixes, (k) => new Uint8Array(k));
+      this.values = grow(this.values, (k) => new Int32Array(k));
+    }
+    this.words.set(net.words.subarray(0, this.n), this.size * this.n);
+    this.prefixes[this.size] = net.prefix;
+    this.values[this.size] = value;
+    this.size++;
+  }
+}
+
+/**
+ * Sorts each prefix length's networks by key (equal keys: the first declared first, then dropped) into levels,
+ * longest prefix first. Entries are numbers in typed arrays, sorted as indexes: no object per network.
+ */
+function buildLevels(p: Pending, n: number): Level[] {
+  const byPrefix = new Map<number, number[]>();
+  for (let e = 0; e < p.size; e++) {
+    const prefix = p.prefixes[e] ?? 0;
+    const list = byPrefix.get(prefix);
+    if (list === undefined) byPrefix.set(prefix, [e]);
+    else list.push(e);
   }
   const levels: Level[] = [];
-  for (const [prefix, list] of [...byPrefix].sort((a, b) => b[0] - a[0])) {
-    // Sorted by key, the first-declared entry kept among equal keys ("the first of the finest match").
-    const sorted = list
-      .map((e, order) => ({ ...e, order }))
-      .sort((a, b) => {
-        for (let i = 0; i < n; i++) {
-          const d = (a.net.words[i] ?? 0) - (b.net.words[i] ?? 0);
-          if (d !== 0) return d;
-        }
-        return a.order - b.order;
-      })
-      .filter((e, i, all) => i === 0 || compareKey(all[i - 1]?.net.words ?? new Uint32Array(n), 0, e.net.words, n) !== 0);
-    const keys = new Uint32Array(sorted.length * n);
-    const values = new Int32Array(sorted.length);
-    sorted.forEach((e, i) => {
-      keys.set(e.net.words.subarray(0, n), i * n);
-      values[i] = e.value;
+  for (const prefix of [...byPrefix.keys()].sort((a, b) => b - a)) {
+    const order = Int32Array.from(byPrefix.get(prefix) ?? []);
+    order.sort((a, b) => {
+      for (let i = 0; i < n; i++) {
+        const d = (p.words[a * n + i] ?? 0) - (p.words[b * n + i] ?? 0);
+        if (d !== 0) return d;
+      }
+      return a - b;
     });
-    levels.push({ prefix, keys, values });
+    const keys = new Uint32Array(order.length * n);
+    const values = new Int32Array(order.length);
+    let count = 0;
+    for (let k = 0; k < order.length; k++) {
+      const e = order[k] ?? 0;
+      if (count > 0 && compareKey(keys, count - 1, p.words.subarray(e * n, e * n + n), n) === 0) continue;
+      keys.set(p.words.subarray(e * n, e * n + n), count * n);
+      values[count] = p.values[e] ?? -1;
+      count++;
+    }
+    levels.push({ prefix, keys: keys.slice(0, count * n), values: values.slice(0, count) });
   }
   return levels;
 }
@@ -185,21 +242,22 @@ function embeddedIPv4(w: Uint32Array): number {
  * freeze(); lookup() returns the entry of the most specific network holding the address, or -1.
  */
 export class IpTable {
-  private readonly pending: { net: IpNet; value: number }[] = [];
+  private readonly pending4 = new Pending(1);
+  private readonly pending6 = new Pending(4);
   private v4: Level[] = [];
   private v6: Level[] = [];
 
   get size(): number {
-    return this.pending.length;
+    return this.pending4.size + this.pending6.size;
   }
 
   add(net: IpNet, value: number): void {
-    this.pending.push({ net, value });
+    (net.family === 4 ? this.pending4 : this.pending6).push(net, value);
   }
 
   freeze(): this {
-    this.v4 = buildLevels(this.pending.filter((e) => e.net.family === 4), 1);
-    this.v6 = buildLevels(this.pending.filter((e) => e.net.family === 6), 4);
+    this.v4 = buildLevels(this.pending4, 1);
+    this.v6 = buildLevels(this.pending6, 4);
     return this;
   }
 
