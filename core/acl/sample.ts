@@ -85,8 +85,10 @@ export class Sample {
 
   /** The string or binary data as Latin-1 text (one char per byte). Allocates: regexes and log formats only. */
   text(): string {
+    const b = this.buf;
+    if (Buffer.isBuffer(b)) return b.toString('latin1', this.start, this.end);
     let s = '';
-    for (let i = this.start; i < this.end; i++) s += String.fromCharCode(this.buf[i] ?? 0);
+    for (let i = this.start; i < this.end; i++) s += String.fromCharCode(b[i] ?? 0);
     return s;
   }
 
