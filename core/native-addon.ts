@@ -1,6 +1,7 @@
 // Loads orcalb's native addon (build/Release/fd_dup.node, sources in native/) and types what it exports: fd dup for
-// the connection handoff, listening sockets the main thread keeps across thread restarts and privilege drop, and
-// RLIMIT_NOFILE. Any thread may load it (each gets its own module instance); callers treat undefined as "not built".
+// the connection handoff, listening sockets the main thread keeps across thread restarts and privilege drop, accepting
+// on them without a net.Server (accept-watch), RLIMIT_NOFILE and the forwarders' try-write. Any thread may load it
+// (each gets its own module instance); callers treat undefined as "not built".
 
 import { createRequire } from 'node:module';
 
@@ -8,6 +9,15 @@ import { createRequire } from 'node:module';
 export interface FdLimit {
   readonly soft: number;
   readonly hard: number;
+}
+
+declare const acceptWatchBrand: unique symbol;
+/**
+ * An accepting thread's watcher of one listening socket (native/accept-watch.c): an opaque handle. It owns the fd it
+ * was given and closes it once (acceptClose, or the thread's end).
+ */
+export interface AcceptWatch {
+  readonly [acceptWatchBrand]: true;
 }
 
 /**
@@ -34,6 +44,19 @@ export interface NativeAddon {
    * it runs once per forwarded chunk, and its C side only ever returns a number.
    */
   readonly tryWrite: ((fd: number, buffer: Buffer, offset: number, length: number) => number) | undefined;
+  /**
+   * Watches listening socket `fd` (taken over: the watcher closes it) on the calling thread's loop, paused; while
+   * resumed, libuv calls `onReadable(status)` when connections wait (status < 0: a libuv error). Throws (errno code)
+   * when libuv refuses the fd; the fd is then still the caller's.
+   */
+  readonly acceptWatch: (fd: number, onReadable: (status: number) => void) => AcceptWatch;
+  /** Polls again / stops polling (connections then wait in the kernel's queue). No-ops when already so or closed. */
+  readonly acceptResume: (w: AcceptWatch) => void;
+  readonly acceptPause: (w: AcceptWatch) => void;
+  /** Stops for good and closes the watcher's fd (idempotent). */
+  readonly acceptClose: (w: AcceptWatch) => void;
+  /** One accept4(): the new fd (non-blocking, close-on-exec, now the caller's), or -errno (-EAGAIN: none waiting). */
+  readonly acceptOne: (w: AcceptWatch) => number;
 }
 
 /**
@@ -73,6 +96,8 @@ function addonOf(mod: unknown): NativeAddon | undefined {
   const getFdLimit = fn(mod, 'getFdLimit', isLimit);
   const setFdLimit = fn(mod, 'setFdLimit', isVoid);
   if (!dup || !listenTcp || !listenUnix || !unlisten || !relisten || !getFdLimit || !setFdLimit) return undefined;
+  const accept = acceptFunctions(mod);
+  if (accept === undefined) return undefined;
   const tryWrite: unknown = Reflect.get(mod, 'tryWrite');
   return {
     dup: (fd) => dup(fd),
@@ -83,7 +108,25 @@ function addonOf(mod: unknown): NativeAddon | undefined {
     getFdLimit: () => getFdLimit(),
     setFdLimit: (soft, hard) => setFdLimit(soft, hard),
     tryWrite: typeof tryWrite === 'function' ? (tryWrite as NativeTryWrite) : undefined,
+    ...accept,
   };
+}
+
+type AcceptFunctions = Pick<NativeAddon, 'acceptWatch' | 'acceptResume' | 'acceptPause' | 'acceptClose' | 'acceptOne'>;
+
+/**
+ * The accept-watch functions, bound without a result check: acceptOne runs once per accepted connection and the C
+ * side returns only what its contract says (an external, undefined, or an int32). Undefined when any is missing.
+ */
+function acceptFunctions(mod: object): AcceptFunctions | undefined {
+  const names = ['acceptWatch', 'acceptResume', 'acceptPause', 'acceptClose', 'acceptOne'] as const;
+  const out: Partial<Record<(typeof names)[number], unknown>> = {};
+  for (const name of names) {
+    const f: unknown = Reflect.get(mod, name);
+    if (typeof f !== 'function') return undefined;
+    out[name] = f;
+  }
+  return out as AcceptFunctions;
 }
 
 /**

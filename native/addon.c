@@ -79,5 +79,10 @@ NAPI_MODULE_INIT() {
   if (!add_function(env, exports, "getFdLimit", orca_get_fd_limit)) return NULL;
   if (!add_function(env, exports, "setFdLimit", orca_set_fd_limit)) return NULL;
   if (!add_function(env, exports, "tryWrite", orca_try_write)) return NULL;
+  if (!add_function(env, exports, "acceptWatch", orca_accept_watch)) return NULL;
+  if (!add_function(env, exports, "acceptResume", orca_accept_resume)) return NULL;
+  if (!add_function(env, exports, "acceptPause", orca_accept_pause)) return NULL;
+  if (!add_function(env, exports, "acceptClose", orca_accept_close)) return NULL;
+  if (!add_function(env, exports, "acceptOne", orca_accept_one)) return NULL;
   return exports;
 }

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -29,7 +30,10 @@ static napi_value fd_value(napi_env env, int fd) {
   return out;
 }
 
-/* listenTcp(host: string, port: number, backlog: number): number. host is a numeric IPv4 or IPv6 address. */
+/* listenTcp(host: string, port: number, backlog: number): number. host is a numeric IPv4 or IPv6 address.
+ * TCP_NODELAY is set on the listening socket because Linux copies it to every socket accept() returns: the client
+ * side runs without Nagle (HAProxy sets it on each accepted fd; Node's net.Server did with noDelay) at no cost per
+ * connection to the accepting thread (accept-watch.c makes no net.Socket, which used to set it). */
 napi_value orca_listen_tcp(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -69,6 +73,7 @@ napi_value orca_listen_tcp(napi_env env, napi_callback_info info) {
   int one = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return fail_closing(env, fd, errno);
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return fail_closing(env, fd, errno);
+  if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) return fail_closing(env, fd, errno);
   if (bind(fd, (struct sockaddr *)&ss, len) != 0) return fail_closing(env, fd, errno);
   if (listen(fd, backlog) != 0) return fail_closing(env, fd, errno);
   return fd_value(env, fd);

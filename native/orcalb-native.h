@@ -1,7 +1,7 @@
 /* The functions of orcalb's one N-API addon (build/Release/fd_dup.node) and the helpers its source files share.
  * Each source file holds one concern: fd-dup.c (the connection handoff), listen-socket.c (listening sockets the
- * main thread owns), fd-limit.c (RLIMIT_NOFILE), try-write.c (the forwarders'
- * non-blocking send); addon.c registers them all. TypeScript side: core/native-addon.ts. */
+ * main thread owns), accept-watch.c (accepting on them without a net.Server), fd-limit.c (RLIMIT_NOFILE),
+ * try-write.c (the forwarders' non-blocking send); addon.c registers them all. TypeScript side: core/native-addon.ts. */
 
 #ifndef ORCALB_NATIVE_H
 #define ORCALB_NATIVE_H
@@ -29,6 +29,13 @@ napi_value orca_listen_tcp(napi_env env, napi_callback_info info);
 napi_value orca_listen_unix(napi_env env, napi_callback_info info);
 napi_value orca_unlisten(napi_env env, napi_callback_info info);
 napi_value orca_relisten(napi_env env, napi_callback_info info);
+
+/* accept-watch.c */
+napi_value orca_accept_watch(napi_env env, napi_callback_info info);
+napi_value orca_accept_resume(napi_env env, napi_callback_info info);
+napi_value orca_accept_pause(napi_env env, napi_callback_info info);
+napi_value orca_accept_close(napi_env env, napi_callback_info info);
+napi_value orca_accept_one(napi_env env, napi_callback_info info);
 
 /* try-write.c */
 napi_value orca_try_write(napi_env env, napi_callback_info info);

@@ -1,65 +1,57 @@
 // Acceptor thread entry: accepts on dups of the listening sockets the main thread keeps (so a restart never binds
-// again), admits each connection under global/frontend maxconn, duplicates its fd and posts it with a handoff
-// ticket to the main thread's forwarder pool, which hands it to the least-loaded forwarder. Wiring only.
+// again), natively (native/accept-watch.c: accept4, no net.Socket, no dup per connection), admitting each connection
+// under global/frontend maxconn before it accepts it, and hands the fd straight to the least-loaded forwarder: a
+// handoff ticket in the shared buffer, its id posted on that forwarder's handoff port, one message per forwarder per
+// accept burst (core/accept/handoff-ports.ts). No main-thread hop and no message back: the forwarder reports the
+// connection's end through the shared counters. Wiring only.
 
-import type net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
-import { detachSocket } from '../core/accept/fd-handoff.js';
+import { HandoffPorts } from '../core/accept/handoff-ports.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
-import type { ListenTarget } from '../core/accept/listeners.js';
+import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
-import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import { SharedState } from '../core/shared/state-buffer.js';
-import { asControl, type AcceptorData, type Handoff, type ReportMessage } from './messages.js';
+import { asControl, asForwarderLink, type AcceptorData, type ReportMessage } from './messages.js';
 
 const ACCEPTOR = -1;
 const data = workerData as AcceptorData;
 const port = parentPort;
 if (port === null) throw new Error('acceptor.js must run as a worker thread');
-const report = (m: ReportMessage | Handoff): void => port.postMessage(m);
+const report = (m: ReportMessage): void => port.postMessage(m);
 
 const addon = loadNativeAddon(data.addonPath);
 if (addon === undefined) throw new Error('fd-dup addon unavailable: main should have chosen --accept reuseport');
-const dup = addon.dup;
 const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
-const tickets = new HandoffTickets(state);
-
-/** Hands one admitted connection over. False (nothing done) when no ticket is free; the caller un-admits. */
-function handOver(socket: net.Socket, t: ListenTarget): boolean {
-  const ticket = tickets.issue();
-  if (ticket === undefined) return false;
-  let fd: number;
-  try {
-    fd = detachSocket(socket, dup);
-  } catch {
-    // detachSocket destroyed the socket: this client is refused, its ticket and slots given back.
-    tickets.claim(ticket);
-    accounting.unadmitClient(t.frontend);
-    return true;
-  }
-  report({ fd, frontend: t.frontend, bind: t.bind, slot: ticket.slot, seq: ticket.seq });
-  return true;
-}
+const logger = createLogger(data.config.global.log);
+const forwarders = new HandoffPorts(state, accounting);
+for (const link of data.forwarders) forwarders.add(link);
 
 // Started between SIGTTOU and SIGTTIN (a restart): stay paused until main says otherwise.
 const listeners = new ListenerSet(
   {
     targets: data.listeners.targets,
     fds: data.listeners.fds?.[0] ?? [],
-    dup,
-    onConnection: (socket, t) => admission.onConnection(socket, t),
+    addon,
+    gate: {
+      reserve: (t) => admission.reserve(t),
+      release: (t) => admission.release(t),
+      accepted: (fd, t) => admission.accepted(fd, t),
+    },
+    onConnection: (socket) => socket.destroy(),
     onLost: (alert) => report({ type: 'listener-lost', thread: ACCEPTOR, alert }),
+    onLimit: (message) => logger.log('emerg', message),
+    maxsock: data.maxsock,
   },
   state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
 );
 const admission = new Admission(state, accounting, data.config, listeners, {
-  admit: handOver,
-  canTake: () => tickets.available(),
+  admit: (conn, t) => typeof conn === 'number' && forwarders.handOver(conn, t),
+  canTake: () => forwarders.canTake(),
 });
 
 try {
@@ -71,6 +63,8 @@ try {
 }
 
 port.on('message', (msg: unknown) => {
+  const link = asForwarderLink(msg);
+  if (link !== undefined) return forwarders.add(link.link);
   const c = asControl(msg);
   if (c?.type === 'stop') {
     admission.close();

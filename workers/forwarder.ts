@@ -1,15 +1,17 @@
-// Forwarder thread: a worker of the piscina pool the main thread owns (one task per connection, resolving when it
-// closes). At start it claims a thread slot in the shared buffer; with `--accept reuseport` it also accepts itself,
-// on dups of its own row of master sockets (or, without the addon, on sockets it binds). Wiring only; the work is
-// in core/forward/.
+// Forwarder thread, one of the main thread's pool (workers/forwarder-pool.ts). At start it claims the thread slot main
+// gave it in the shared buffer. In acceptor mode connections arrive as handoff tickets on its handoff port(s) from the
+// acceptor (core/shared/handoff-tickets.ts); with `--accept reuseport` it accepts itself, on dups of its own row of
+// master sockets (or, without the addon, on sockets it binds). A connection's end is reported through the shared
+// counters only (ConnAccounting.clientClosed), never by a message. Wiring only; the work is in core/forward/.
 
-import { BroadcastChannel, parentPort, threadId } from 'node:worker_threads';
-import { workerData } from 'piscina';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
 import { buildBackends } from '../core/forward/backend-runtime.js';
-import { detachSocket, discardFd } from '../core/accept/fd-handoff.js';
+import { discardFd } from '../core/accept/fd-handoff.js';
+import type { AcceptGate } from '../core/accept/accept-burst.js';
+import { HandoffInbox } from '../core/accept/handoff-inbox.js';
 import { runL4Session } from '../core/forward/l4-session.js';
 import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
 import { runL7Session } from '../core/forward/l7-session.js';
@@ -20,18 +22,18 @@ import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
-import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
-import { CONTROL_CHANNEL, asControl, asHandoff, type ForwarderData, type ReportMessage } from './messages.js';
+import { asControl, asHandoffPort, type ForwarderData, type ReportMessage } from './messages.js';
 import { claimThreadSlot } from './thread-slot.js';
 
 const data = workerData as ForwarderData;
-const report = (m: ReportMessage): void => parentPort?.postMessage(m);
+const port = parentPort;
+if (port === null) throw new Error('forwarder.js must run as a worker thread');
+const report = (m: ReportMessage): void => port.postMessage(m);
 const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
-const tickets = new HandoffTickets(state);
-const thread = await claimThreadSlot(state, data.threads, threadId);
+const thread = claimThreadSlot(state, data.slot, threadId);
 const hardStop = new AbortController();
 const softStop = new AbortController();
 const env: SessionEnv = {
@@ -56,32 +58,31 @@ let stopping = false;
 
 /**
  * Runs one admitted connection this thread now owns (adopted by the session); counts it as this thread's.
- * Never rejects: a connection the session cannot adopt is closed and its admission released here.
+ * Never rejects: a connection the session cannot adopt is closed and its admission released here. One promise per
+ * connection beyond the session's own: its end (the session's) is all this thread waits for.
  */
-function serve(conn: ClientConn, frontend: number, bind: number): Promise<void> {
+function serve(conn: ClientConn, frontend: number, bind: number): void {
   accounting.clientAdopted(thread, frontend);
   sessions++;
   // `mode http` frontends get the HTTP engine; everything else is a TCP pipe.
   const run = env.frontends[frontend]?.mode === 'http' ? runL7Session : runL4Session;
-  return run(env, conn, frontend, bind)
-    .catch((e: unknown) => {
-      // Only adoption throws out of a session (a session's own failures end in closing its client).
-      if (typeof conn === 'number') discardFd(conn);
-      else conn.destroy();
-      accounting.clientClosed(thread, frontend);
-      env.logger.log('err', `forwarder ${thread}: cannot adopt a connection: ${String(e)}`);
-    })
-    .finally(() => {
-      sessions--;
-      if (stopping && sessions === 0) report({ type: 'drained', thread });
-    });
+  run(env, conn, frontend, bind).then(sessionEnded, (e: unknown) => {
+    // Only adoption throws out of a session (a session's own failures end in closing its client).
+    if (typeof conn === 'number') discardFd(conn);
+    else conn.destroy();
+    accounting.clientClosed(thread, frontend);
+    env.logger.log('err', `forwarder ${thread}: cannot adopt a connection: ${String(e)}`);
+    sessionEnded();
+  });
 }
 
-// Control messages are broadcast by the main thread: piscina owns the worker's parentPort. The channel exists
-// before the pause and stop flags are read below, so a pause or stop broadcast after those reads still reaches this
-// thread.
-const control = new BroadcastChannel(CONTROL_CHANNEL);
-control.unref();
+function sessionEnded(): void {
+  sessions--;
+  if (stopping && sessions === 0) report({ type: 'drained', thread });
+}
+
+/** Handoffs from the acceptor (acceptor mode): its ports, the tickets won there go to serve(). */
+const inbox = new HandoffInbox(state, accounting, serve);
 
 let listeners: ListenerSet | undefined;
 let admission: Admission | undefined;
@@ -89,6 +90,7 @@ let admission: Admission | undefined;
 /** Soft stop on this thread: no new connections, idle server connections closed, 'drained' once none is live. */
 function stopHere(): void {
   stopping = true;
+  inbox.drain();
   softStop.abort();
   env.idlePool.closeAll();
   admission?.close();
@@ -96,8 +98,12 @@ function stopHere(): void {
   if (sessions === 0) report({ type: 'drained', thread });
 }
 
-control.onmessage = (event: unknown) => {
-  const c = asControl((event as { data?: unknown }).data);
+// Listening before the pause and stop flags are read below, so a pause or stop sent after those reads still reaches
+// this thread (messages wait in the port until then anyway).
+port.on('message', (msg: unknown) => {
+  const handoffPort = asHandoffPort(msg);
+  if (handoffPort !== undefined) return inbox.add(handoffPort.port);
+  const c = asControl(msg);
   if (c === undefined) return;
   if (c.type === 'stop') {
     if (!stopping) stopHere();
@@ -124,43 +130,40 @@ control.onmessage = (event: unknown) => {
       throw new Error(`test hook: crash-forwarder ${thread}`);
     });
   }
-};
+});
 // A forwarder that replaces a dead one during a soft stop missed the 'stop' broadcast: the shared word tells it. Read
 // after subscribing, so a stop stored after this read is broadcast to this thread too.
 const bornStopping = state.loadGlobal('stopping') === 1;
 
 if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping) {
   const addon = loadNativeAddon(data.addonPath);
+  // The gate is the Admission below (built after the set it pauses): natively accepted fds are served in place.
+  const gate: AcceptGate = {
+    reserve: (t) => admission?.reserve(t) ?? false,
+    release: (t) => admission?.release(t),
+    accepted: (fd, t) => admission?.accepted(fd, t),
+  };
   const set = new ListenerSet(
     {
       targets: data.listeners.targets,
-      ...(data.listeners.fds === undefined ? {} : { fds: data.listeners.fds[thread] ?? [] }),
-      ...(addon === undefined ? {} : { dup: addon.dup }),
+      ...(data.listeners.fds === undefined || addon === undefined
+        ? {}
+        : { fds: data.listeners.fds[thread] ?? [], addon, gate }),
       onConnection: (socket, t) => {
         if (admission === undefined || stopping) socket.destroy();
         else admission.onConnection(socket, t);
       },
       onLost: (alert) => report({ type: 'listener-lost', thread, alert }),
+      onLimit: (message) => env.logger.log('emerg', message),
+      maxsock: data.maxsock,
     },
     state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
   );
   listeners = set;
   admission = new Admission(state, accounting, data.config, set, {
-    admit: (socket, t) => {
-      // With the addon the connection leaves Node's socket as an fd, so the session reads it through SocketIo's
-      // shared buffer; without it (Node's own listeners) the socket is attached as it is.
-      let conn: ClientConn = socket;
-      if (addon !== undefined) {
-        try {
-          conn = detachSocket(socket, addon.dup);
-        } catch (e) {
-          // detachSocket closed the socket; the client sees a close, the slots go back.
-          accounting.unadmitClient(t.frontend);
-          env.logger.log('err', `forwarder ${thread}: cannot take a connection: ${String(e)}`);
-          return true;
-        }
-      }
-      void serve(conn, t.frontend, t.bind);
+    // An fd (native accept) is read through SocketIo's shared buffer; without the addon Node's socket is attached.
+    admit: (conn, t) => {
+      serve(conn, t.frontend, t.bind);
       return true;
     },
     canTake: () => true,
@@ -178,15 +181,3 @@ if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping
 
 report({ type: 'ready', thread });
 if (bornStopping) stopHere();
-
-/**
- * The piscina task: one handed-over connection, resolved when it is closed. The handoff ticket decides who owns the
- * fd: if main already cancelled it (this thread was too late), the fd is not ours to touch.
- */
-export default function forward(task: unknown): Promise<void> {
-  const h = asHandoff(task);
-  if (h === undefined || !tickets.claim(h)) return Promise.resolve();
-  // A freed ticket may be what a paused acceptor waits for.
-  if (state.loadGlobal('admissionWaiters') > 0) accounting.notifyCapacity();
-  return serve(h.fd, h.frontend, h.bind);
-}

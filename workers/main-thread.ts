@@ -86,9 +86,24 @@ async function main(argv: readonly string[]): Promise<number> {
         const m = /^(crash|stall)-forwarder (\d+)(?: (\d+))?$/.exec(line.trim());
         if (m !== null) supervisor.crashForwarder(Number(m[2]), m[1] === 'stall' ? Number(m[3] ?? 0) : 0);
         if (line.trim() === 'crash-acceptor') supervisor.crashAcceptor();
+        const stall = /^stall-main (\d+)$/.exec(line.trim());
+        if (stall !== null) stallMain(Number(stall[1]), logger);
       });
     }
   });
+}
+
+/**
+ * Test hook (ORCALB_TEST_HOOKS `stall-main MS`): blocks this thread's event loop for MS ms, between two log lines, to
+ * show that no connection needs the main thread (the acceptor hands fds to the forwarders directly).
+ */
+function stallMain(ms: number, logger: ReturnType<typeof createLogger>): void {
+  logger.log('notice', `test hook: main thread stalls for ${ms} ms`);
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy: this thread runs nothing else meanwhile
+  }
+  logger.log('notice', 'test hook: main thread stall over');
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,33 +1,48 @@
 // Every message that crosses a thread boundary, typed in one place. These are control messages (start, bound,
-// stop, the handoff of an accepted fd), never state queries: state lives in the SharedArrayBuffer.
+// stop, the handoff ports, the handoff of an accepted fd), never state queries: state lives in the SharedArrayBuffer.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
+import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
 
-/** BroadcastChannel name on which the main thread sends ControlMessages to every forwarder. */
-export const CONTROL_CHANNEL = 'orcalb-control';
-
-/** workerData of a forwarder (piscina passes it to every worker of the pool). */
-export interface ForwarderData {
+/** What a forwarder's workerData holds besides its slot (the same for every forwarder). */
+export interface ForwarderCommon {
   readonly config: Config;
   readonly buffer: SharedArrayBuffer;
   readonly threads: number;
   readonly accept: AcceptMode;
+  /** HAProxy's maxsock, named in the log line when accept() hits the fd limit. */
+  readonly maxsock: number;
   /** reuseport mode: what to listen on (row = the forwarder's slot). */
   readonly listeners?: ListenerPlan;
   /** The addon the main thread loaded (ORCALB_FD_DUP_ADDON), so every thread uses the same build or none. */
   readonly addonPath?: string;
 }
 
-/** workerData of the acceptor thread. */
+/** workerData of a forwarder: the common part and the thread slot main gave it (0 … threads-1). */
+export interface ForwarderData extends ForwarderCommon {
+  readonly slot: number;
+}
+
+/**
+ * The acceptor's end of one forwarder's handoff port (a MessageChannel main made for the pair): the acceptor posts
+ * ticket ids on `port` (core/shared/handoff-tickets.ts) to the forwarder holding `slot`, whose worker threadId is
+ * `threadId` (the tickets' target). core/accept/handoff-ports.ts uses it.
+ */
+export type ForwarderLink = ForwarderPort;
+
+/** workerData of the acceptor thread (its ports are in the transfer list). */
 export interface AcceptorData {
   readonly config: Config;
   readonly buffer: SharedArrayBuffer;
   readonly listeners: ListenerPlan;
+  readonly forwarders: readonly ForwarderLink[];
+  readonly maxsock: number;
   readonly addonPath?: string;
 }
 
@@ -39,18 +54,24 @@ export interface HealthData {
 }
 
 /**
- * acceptor → main → forwarder (a piscina task): adopt this duplicated fd. `slot`/`seq` are its handoff ticket
- * (core/shared/handoff-tickets.ts): whoever claims it (the forwarder adopting, or main cancelling) owns the fd.
+ * acceptor → forwarder, on the forwarder's handoff port: one ticket id, or several accepted in one wake. The ticket
+ * (core/shared/handoff-tickets.ts) holds the fd, frontend and bind; whoever claims it owns the fd.
  */
-export interface Handoff {
-  readonly fd: number;
-  readonly frontend: number;
-  readonly bind: number;
-  readonly slot: number;
-  readonly seq: number;
+export type HandoffMessage = number | readonly number[];
+
+/** main → forwarder: the receiving end of a (new) acceptor's handoff port. */
+export interface HandoffPortMessage {
+  readonly type: 'handoff-port';
+  readonly port: MessagePort;
 }
 
-/** main → threads (forwarders over the broadcast channel, acceptor and health checker over their ports). */
+/** main → acceptor: a forwarder (a new one, or a replacement) to hand connections to. */
+export interface ForwarderLinkMessage {
+  readonly type: 'forwarder-link';
+  readonly link: ForwarderLink;
+}
+
+/** main → threads (over each worker's own port). */
 export type ControlMessage =
   | { readonly type: 'stop' }
   | { readonly type: 'hard-stop' }
@@ -100,11 +121,19 @@ export function asReport(msg: unknown): ReportMessage | undefined {
     : undefined;
 }
 
-export function asHandoff(msg: unknown): Handoff | undefined {
-  if (typeof msg !== 'object' || msg === null) return undefined;
-  const m = msg as Partial<Record<keyof Handoff, unknown>>;
-  return typeof m.fd === 'number' && typeof m.frontend === 'number' && typeof m.bind === 'number' &&
-    typeof m.slot === 'number' && typeof m.seq === 'number'
-    ? { fd: m.fd, frontend: m.frontend, bind: m.bind, slot: m.slot, seq: m.seq }
+function hasPort(msg: object): boolean {
+  return 'port' in msg && typeof msg.port === 'object' && msg.port !== null && 'postMessage' in msg.port;
+}
+
+export function asHandoffPort(msg: unknown): HandoffPortMessage | undefined {
+  return typeOf(msg) === 'handoff-port' && hasPort(msg as object) ? (msg as HandoffPortMessage) : undefined;
+}
+
+export function asForwarderLink(msg: unknown): ForwarderLinkMessage | undefined {
+  if (typeOf(msg) !== 'forwarder-link') return undefined;
+  const link: unknown = (msg as { link?: unknown }).link;
+  return typeof link === 'object' && link !== null && hasPort(link) && 'slot' in link && typeof link.slot === 'number' &&
+    'threadId' in link && typeof link.threadId === 'number'
+    ? (msg as ForwarderLinkMessage)
     : undefined;
 }

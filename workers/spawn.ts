@@ -34,7 +34,7 @@ export const HEAP_LIMITS = {
 const PROCESS_WIDE_FLAG = /^--max-(?:semi-space|old-space|young-generation)-size(?:=.*)?$/;
 
 /**
- * execArgv for any thread (spawnThread, and the piscina pool's forwarders): the main thread's flags without
+ * execArgv for any thread (spawnThread): the main thread's flags without
  * inspector flags (unless ORCALB_ALLOW_INSPECTOR=1), so no thread is started with a way to open the inspector, and
  * without the heap-size flags of the bin's shebang, which Node rejects there (ERR_WORKER_INVALID_EXEC_ARGV).
  */
@@ -42,7 +42,11 @@ export function threadExecArgv(): string[] {
   return workerExecArgv(process.execArgv, inspectorAllowed(process.env)).filter((a) => !PROCESS_WIDE_FLAG.test(a));
 }
 
-/** A Worker running workers/<kind>.js within its HEAP_LIMITS, with threadExecArgv(). */
+/**
+ * A Worker running workers/<kind>.js within its HEAP_LIMITS, with threadExecArgv(). trackUnmanagedFds is off: the
+ * threads open no files with fs.open, and the fds they close (a handed-off connection nobody adopted, a dup of a
+ * listening socket) come from accept4() or dup(), which Node would otherwise warn about on every close.
+ */
 export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly TransferListItem[] = []): Worker {
   return new Worker(new URL(`./${kind}.js`, import.meta.url), {
     workerData: data,
@@ -50,6 +54,7 @@ export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly 
     name: kind,
     execArgv: threadExecArgv(),
     resourceLimits: HEAP_LIMITS[kind],
+    trackUnmanagedFds: false,
   });
 }
 

@@ -16,6 +16,8 @@ export interface StartPlan {
   readonly addon: NativeAddon | undefined;
   /** ORCALB_FD_DUP_ADDON: the addon build the threads must load too. */
   readonly addonPath?: string;
+  /** HAProxy's maxsock: the fds orcalb counts on (2 × maxconn + its own); named when accept() hits the fd limit. */
+  readonly maxsock: number;
 }
 
 /**
@@ -62,5 +64,6 @@ export function planStart(
     accept,
     addon,
     ...(addonPath === undefined ? {} : { addonPath }),
+    maxsock: fds.maxsock,
   };
 }

@@ -1,24 +1,27 @@
 // The main thread's supervisor: opens the listening sockets (before the privilege drop, kept until exit), starts the
 // health checker, the forwarder pool and the acceptor, restarts any of them that dies (the others' connections
-// untouched; a restarted thread listens on the same sockets), pauses and resumes the listeners (SIGTTOU/SIGTTIN,
+// untouched; a restarted thread listens on the same sockets), links the acceptor to every forwarder by a handoff
+// port (this thread never sees a connection), pauses and resumes the listeners (SIGTTOU/SIGTTIN,
 // listener-control.ts), runs the graceful / hard stop, and gathers every thread's memory figures for SIGQUIT. A
 // listener that cannot be kept is fatal (onFatal). Main thread only.
 
-import { BroadcastChannel, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
+import { discardFd } from '../core/accept/fd-handoff.js';
 import { listenTargets } from '../core/accept/listeners.js';
 import { MasterSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
 import type { Logger } from '../core/log.js';
 import type { NativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
+import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { ForwarderPool } from './forwarder-pool.js';
 import { ListenerControl } from './listener-control.js';
 import {
-  CONTROL_CHANNEL, asHandoff, asReport, type AcceptMode, type AcceptorData, type ControlMessage, type HealthData,
+  asReport, type AcceptMode, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
   type ReportMessage,
 } from './messages.js';
 
@@ -27,6 +30,8 @@ import { spawnThread, waitFor } from './spawn.js';
 type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
 
 const START_TIMEOUT_MS = 10_000;
+/** A graceful stop waits this long at most for the acceptor to stop handing connections over (it answers in ms). */
+const ACCEPTOR_STOP_MS = 2000;
 const ACCEPTOR = -1;
 
 export interface SupervisorOptions {
@@ -39,6 +44,8 @@ export interface SupervisorOptions {
   /** The loaded addon (undefined: reuseport with Node's own listeners) and the path it came from, for the threads. */
   readonly addon: NativeAddon | undefined;
   readonly addonPath?: string;
+  /** HAProxy's maxsock (start-checks.ts), for the accepting threads' fd-limit message. */
+  readonly maxsock: number;
   /** Called once when orcalb cannot go on (a listener lost after start): the caller logs it and exits 1. */
   readonly onFatal: (alert: string) => void;
 }
@@ -57,7 +64,10 @@ export class Supervisor {
   private readonly listeners: ListenerControl;
   private onChange: (() => void) | undefined;
   private firstError: OrcaError | undefined;
-  private readonly control = new BroadcastChannel(CONTROL_CHANNEL);
+  private readonly tickets: HandoffTickets;
+  private readonly accounting: ConnAccounting;
+  /** Resolves the graceful stop's wait for the acceptor ('drained' report or exit). */
+  private acceptorStopped: (() => void) | undefined;
   /** Open memory reports: id → collector of the answers. */
   private readonly memoryWaiters = new Map<number, (r: MemoryAnswer) => void>();
   private nextMemoryId = 1;
@@ -65,7 +75,8 @@ export class Supervisor {
 
   constructor(options: SupervisorOptions) {
     this.o = options;
-    this.control.unref();
+    this.tickets = new HandoffTickets(options.state);
+    this.accounting = new ConnAccounting(options.state);
     this.listeners = new ListenerControl({
       state: options.state,
       logger: options.logger,
@@ -90,11 +101,24 @@ export class Supervisor {
         buffer: this.o.state.buffer,
         threads: this.o.threads,
         accept: this.o.accept,
+        maxsock: this.o.maxsock,
         ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
         ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
       },
-      this.o.state, this.o.topology, new ConnAccounting(this.o.state), this.o.logger, (r) => this.onReport(r),
+      this.o.state, this.accounting, this.o.topology, this.o.logger,
+      {
+        onReport: (r) => this.onReport(r),
+        linkTo: () => {
+          const a = this.acceptor;
+          if (a === undefined || this.stopping) return undefined;
+          return (link) => {
+            const msg: ForwarderLinkMessage = { type: 'forwarder-link', link };
+            a.postMessage(msg, [link.port]);
+          };
+        },
+      },
     );
+    this.pool.start();
     // Every forwarder must hold its slot (and, in reuseport mode, its listeners) before we say ready.
     const want = this.o.accept === 'reuseport' ? this.bound : this.ready;
     await this.until(() => want.size >= this.o.threads, 'forwarders');
@@ -178,30 +202,35 @@ export class Supervisor {
   }
 
   private startAcceptor(plan: ListenerPlan): Worker {
+    const forwarders = this.pool?.links() ?? [];
     const data: AcceptorData = {
       config: this.o.config,
       buffer: this.o.state.buffer,
       listeners: plan,
+      forwarders,
+      maxsock: this.o.maxsock,
       ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
     };
-    const w = spawnThread('acceptor', data);
+    const w = spawnThread('acceptor', data, forwarders.map((f) => f.port));
     this.acceptor = w;
     w.on('message', (msg: unknown) => {
-      const h = asHandoff(msg);
-      if (h !== undefined) {
-        // Stopped pool: run() refuses it and cancels the handoff (fd closed, admission given back).
-        if (this.pool !== undefined) void this.pool.run(h);
-        return;
-      }
       const r = asReport(msg);
-      if (r?.type === 'drained') this.onChange?.();
+      if (r?.type === 'drained') this.acceptorStopped?.();
       else if (r?.type === 'listeners-paused' || r?.type === 'listeners-resumed') this.listeners.ack(r.type, ACCEPTOR);
       else if (r?.type === 'listener-lost') this.lose(r.alert);
       else if (r?.type === 'memory') this.onReport(r);
     });
     w.on('error', (e) => this.o.logger.log('alert', `acceptor thread failed: ${String(e)}`));
     w.on('exit', () => {
-      if (this.stopping || this.acceptor !== w) return;
+      if (this.acceptor !== w) return;
+      // No acceptor until the next one: forwarders started meanwhile get their link from it.
+      this.acceptor = undefined;
+      // Handoffs it made but never posted (it died in the middle of a burst) would wait forever: close them.
+      this.tickets.cancelUnposted((fd, frontend) => {
+        discardFd(fd);
+        this.accounting.unadmitClient(frontend);
+      });
+      if (this.stopping) return void this.acceptorStopped?.();
       this.o.logger.log('warning', 'acceptor thread exited; restarting it');
       // The new acceptor listens on dups of the same master sockets: nothing is bound again.
       const since = Date.now();
@@ -214,8 +243,9 @@ export class Supervisor {
     return w;
   }
 
+  /** To every forwarder. */
   private broadcast(msg: ControlMessage): void {
-    this.control.postMessage(msg);
+    this.pool?.post(msg);
   }
 
   /** To whichever threads accept: the acceptor, or every forwarder in reuseport mode. */
@@ -288,12 +318,24 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopping = true;
     this.o.state.storeGlobal('stopping', 1);
-    this.acceptor?.postMessage({ type: 'stop' });
-    this.drained.clear();
-    this.broadcast({ type: 'stop' });
     // Closing main's copy is safe at any time: a socket listens until its last fd closes, so a thread still polling
     // its own dup keeps a valid listener until it closes it too.
     this.masters?.close();
+    // The acceptor stops first: once it has said so, every handoff it made is already queued on a forwarder's port,
+    // so a forwarder that then hears 'stop' takes them before it counts itself drained (forwarder.ts).
+    const a = this.acceptor;
+    if (a !== undefined) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ACCEPTOR_STOP_MS);
+        this.acceptorStopped = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        a.postMessage({ type: 'stop' });
+      });
+    }
+    this.drained.clear();
+    this.broadcast({ type: 'stop' });
     await new Promise<void>((resolve) => {
       this.onChange = () => {
         if (this.drained.size >= this.o.threads) resolve();
@@ -312,6 +354,5 @@ export class Supervisor {
       this.health?.terminate().catch(() => undefined),
     ]);
     this.masters?.close();
-    this.control.close();
   }
 }

@@ -1,8 +1,10 @@
-// Moves an accepted TCP connection from the acceptor thread to a forwarder thread: Node cannot transfer a
-// net.Socket between worker_threads, so the acceptor dup()s the kernel fd (native/fd-dup.c), closes its own copy,
-// and posts the fd number; the forwarder wraps it in a new net.Socket. Who owns the fd while it travels is decided
-// by its handoff ticket (core/shared/handoff-tickets.ts); the admission it carries is admission.ts's. Acceptor and
-// forwarder threads (main only closes fds nobody adopted).
+// A connection as a bare fd, between threads: Node cannot transfer a net.Socket between worker_threads, but an fd is
+// the process's. orcalb's accepting threads get fds straight from accept4() (native/accept-watch.c); this file holds
+// what is left around them: closing an fd nobody will adopt (discardFd: any thread), adopting one as a plain
+// net.Socket (adoptSocket: sessions without a read sink), and turning a socket Node's own net.Server accepted into an
+// fd (detachSocket: dup, then destroy Node's copy; the L7 test harness hands sessions fds this way). Who owns an fd
+// while it travels is decided by its handoff ticket (core/shared/handoff-tickets.ts); the admission it carries is
+// admission.ts's.
 
 import { closeSync } from 'node:fs';
 import net from 'node:net';

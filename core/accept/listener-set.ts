@@ -1,42 +1,63 @@
 // The listeners of one accepting thread (the acceptor, or each forwarder with `--accept reuseport`), and how they
-// pause. HAProxy pauses a listener by no longer polling its fd: connections wait in the kernel's accept queue. A
-// net.Server cannot stop accepting without closing, so each listener here is a net.Server on a DUP of a listening
-// socket the main thread keeps (master-sockets.ts): closing the server stops accept() while the kernel keeps the
-// socket listening and queueing; resuming is a new server on a fresh dup. A thread restart reopens on new dups, so
-// no port is ever re-bound after the privilege drop.
+// pause. HAProxy pauses a listener by no longer polling its fd: connections wait in the kernel's accept queue.
+// With the addon every listener is this thread's DUP of a listening socket the main thread keeps
+// (master-sockets.ts), polled by libuv through native/accept-watch.c: pausing stops the polling (the kernel keeps
+// queueing), resuming polls again, and each wake accepts with accept4() after the gate reserved room
+// (accept-burst.ts), so a connection costs no net.Socket and no dup in this thread (../shared/perf/README.md §3). A
+// thread restart watches new dups, so no port is ever re-bound after the privilege drop.
 // Without the addon (no dup, no master sockets) a listener is a plain net.Server with SO_REUSEPORT: pausing closes it,
 // so the kernel refuses (or, with another listener in the group, redistributes) connections meanwhile, and reopening
 // binds again, which fails for a port below 1024 after the privilege drop (reported through onLost).
 
 import net from 'node:net';
 import { OrcaError } from '../errors.js';
-import type { FdDup } from './fd-handoff.js';
-import { bindAlert, errnoText, type ListenTarget } from './listeners.js';
+import type { AcceptWatch, NativeAddon } from '../native-addon.js';
+import { acceptBurst, limitMessage, type AcceptGate } from './accept-burst.js';
+import { discardFd } from './fd-handoff.js';
+import { acceptAlert, bindAlert, errnoText, type ListenTarget } from './listeners.js';
 
 /**
  * Why a listener is paused; it accepts again only when no reason is left. 'global' / 'frontend': that maxconn is
- * reached; 'tickets': too many handoffs in flight; 'signal': SIGTTOU (until SIGTTIN); 'stopping': for good.
+ * reached; 'handoff': no forwarder can take a connection now (no handoff ticket free, or none running); 'limit':
+ * accept() hit a process or system limit, retried after BACKOFF_MS; 'signal': SIGTTOU (until SIGTTIN); 'stopping':
+ * for good.
  */
-export type PauseReason = 'global' | 'frontend' | 'tickets' | 'signal' | 'stopping';
+export type PauseReason = 'global' | 'frontend' | 'handoff' | 'limit' | 'signal' | 'stopping';
+
+/** How long a listener rests after accept() hit a limit (HAProxy pauses it for up to 100 ms). */
+export const BACKOFF_MS = 100;
 
 export interface ListenerSetOptions {
   readonly targets: readonly ListenTarget[];
   /** This thread's master fd per target (same order); undefined: no addon, bind each target here. */
   readonly fds?: readonly number[];
-  readonly dup?: FdDup;
-  /** Accepted sockets arrive paused (pauseOnConnect): no byte is read before the owner is decided. */
+  /** With `fds`: accept natively on a dup of each, asking `gate` around every accept. */
+  readonly addon?: NativeAddon;
+  readonly gate?: AcceptGate;
+  /** Node's listeners (no addon) only. Accepted sockets arrive paused: no byte is read before the owner is decided. */
   readonly onConnection: (socket: net.Socket, target: ListenTarget) => void;
-  /** A listener could not be reopened: this thread no longer accepts on it. The alert reads like HAProxy's. */
+  /** A listener could not be (re)opened: this thread no longer accepts on it. The alert reads like HAProxy's. */
   readonly onLost: (alert: string) => void;
+  /** A limit accept() ran into (HAProxy's emerg log line), each time it pauses a listener. */
+  readonly onLimit?: (message: string) => void;
+  /** HAProxy's maxsock, for that line. */
+  readonly maxsock?: number;
 }
 
 interface Entry {
   readonly target: ListenTarget;
   readonly fd: number | undefined;
+  /** Native: this thread's watcher of its dup of `fd`, made on first start; polling while `accepting`. */
+  watch: AcceptWatch | undefined;
+  accepting: boolean;
+  /** Node (no addon): the server while it accepts. */
   server: net.Server | undefined;
   /** A server being opened (its listen callback not run yet): never two at once for one listener. */
   starting: Promise<void> | undefined;
   readonly reasons: Set<PauseReason>;
+  /** Made once per listener: the native wake-up, and the burst's "still accepting?" check. */
+  readonly onReadable: (status: number) => void;
+  readonly isAccepting: () => boolean;
 }
 
 export class ListenerSet {
@@ -45,18 +66,25 @@ export class ListenerSet {
 
   constructor(options: ListenerSetOptions, initiallyPaused: readonly PauseReason[] = []) {
     this.options = options;
-    this.entries = options.targets.map((target, i) => ({
-      target,
-      fd: options.fds?.[i],
-      server: undefined,
-      starting: undefined,
-      reasons: new Set(initiallyPaused),
-    }));
+    this.entries = options.targets.map((target, i) => {
+      const e: Entry = {
+        target,
+        fd: options.fds?.[i],
+        watch: undefined,
+        accepting: false,
+        server: undefined,
+        starting: undefined,
+        reasons: new Set(initiallyPaused),
+        onReadable: (status) => this.onReadable(e, status),
+        isAccepting: () => e.accepting,
+      };
+      return e;
+    });
   }
 
   /**
    * Starts accepting on every listener that is not paused. Rejects with OrcaError ORCA_BIND_FAILED (closing what
-   * was opened) when one cannot be opened: a dup failing, or, without the addon, a bind failing.
+   * was opened) when one cannot be opened: a dup or the watcher failing, or, without the addon, a bind failing.
    */
   async open(): Promise<void> {
     try {
@@ -77,25 +105,15 @@ export class ListenerSet {
   }
 
   /**
-   * Removes `reason`; listeners left with no reason accept again. Resolves once they do (at once with master
-   * sockets; after the bind without the addon). Never rejects: a listener that cannot reopen goes to onLost.
+   * Removes `reason`; listeners left with no reason accept again. Resolves once they do (at once natively; after the
+   * bind without the addon). Never rejects: a listener that cannot reopen goes to onLost.
    */
   resume(reason: PauseReason, frontend?: number): Promise<void> {
     const starting: Promise<void>[] = [];
     for (const e of this.entries) {
       if (frontend !== undefined && e.target.frontend !== frontend) continue;
-      if (!e.reasons.delete(reason) || e.reasons.size > 0 || e.server !== undefined) continue;
-      // Paused and resumed again while the previous open is in flight: that open finishes the job.
-      if (e.starting !== undefined) {
-        starting.push(e.starting);
-        continue;
-      }
-      starting.push(
-        this.start(e).catch((err: unknown) => {
-          e.reasons.add('stopping');
-          this.options.onLost(err instanceof Error ? err.message : String(err));
-        }),
-      );
+      const p = this.resumeEntry(e, reason);
+      if (p !== undefined) starting.push(p);
     }
     return Promise.all(starting).then(() => undefined);
   }
@@ -114,18 +132,32 @@ export class ListenerSet {
 
   /** Listeners accepting now (tests and the pause handshake). */
   accepting(): number {
-    return this.entries.filter((e) => e.server !== undefined).length;
+    return this.entries.filter((e) => e.accepting || e.server !== undefined).length;
   }
 
-  /** Stops accepting for good (graceful stop); live connections are untouched. */
+  /** Stops accepting for good (graceful stop); live connections are untouched. Closes this thread's dups. */
   closeAll(): void {
     for (const e of this.entries) {
       e.reasons.add('stopping');
       this.stopAccepting(e);
+      if (e.watch !== undefined) this.options.addon?.acceptClose(e.watch);
+      e.watch = undefined;
     }
   }
 
+  private resumeEntry(e: Entry, reason: PauseReason): Promise<void> | undefined {
+    if (!e.reasons.delete(reason) || e.reasons.size > 0 || e.accepting || e.server !== undefined) return undefined;
+    // Paused and resumed again while the previous open is in flight: that open finishes the job.
+    if (e.starting !== undefined) return e.starting;
+    return this.start(e).catch((err: unknown) => {
+      e.reasons.add('stopping');
+      this.options.onLost(err instanceof Error ? err.message : String(err));
+    });
+  }
+
   private stopAccepting(e: Entry): void {
+    if (e.accepting && e.watch !== undefined) this.options.addon?.acceptPause(e.watch);
+    e.accepting = false;
     const server = e.server;
     if (server === undefined) return;
     e.server = undefined;
@@ -135,22 +167,69 @@ export class ListenerSet {
   }
 
   private start(e: Entry): Promise<void> {
-    const opening = this.open1(e).finally(() => {
+    const { addon } = this.options;
+    if (e.fd !== undefined && addon !== undefined) {
+      try {
+        this.startNative(e, e.fd, addon);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    const opening = this.openServer(e).finally(() => {
       e.starting = undefined;
     });
     e.starting = opening;
     return opening;
   }
 
-  private open1(e: Entry): Promise<void> {
-    const { onConnection, dup } = this.options;
+  /** Polls this thread's dup of the master socket (made on the first start, kept across pauses). Throws OrcaError. */
+  private startNative(e: Entry, master: number, addon: NativeAddon): void {
+    if (e.watch === undefined) {
+      let copy: number | undefined;
+      try {
+        copy = addon.dup(master);
+        e.watch = addon.acceptWatch(copy, e.onReadable);
+      } catch (err) {
+        if (copy !== undefined) discardFd(copy);
+        throw new OrcaError('ORCA_BIND_FAILED', bindAlert(e.target, err instanceof Error ? err.message : String(err)));
+      }
+    }
+    addon.acceptResume(e.watch);
+    e.accepting = true;
+  }
+
+  /** libuv: connections wait on `e` (status < 0: the poll itself failed, e.g. the socket is gone). */
+  private onReadable(e: Entry, status: number): void {
+    const { addon, gate } = this.options;
+    if (addon === undefined || gate === undefined || e.watch === undefined || !e.accepting) return;
+    const end = status < 0 ? { kind: 'fatal' as const, errno: -status } : acceptBurst(addon, e.watch, e.target, gate, e.isAccepting);
+    if (end.kind === 'wait') return;
+    if (end.kind === 'backoff') {
+      // A limit (fds, memory) or a socket out of LISTEN state: rest, as HAProxy does, rather than spin on the error.
+      const message = limitMessage(e.target.frontendName, end.errno, this.options.maxsock ?? 0);
+      if (message !== undefined && !e.reasons.has('limit')) this.options.onLimit?.(message);
+      e.reasons.add('limit');
+      this.stopAccepting(e);
+      setTimeout(() => void this.resumeEntry(e, 'limit'), BACKOFF_MS).unref();
+      return;
+    }
+    e.reasons.add('stopping');
+    this.stopAccepting(e);
+    if (e.watch !== undefined) addon.acceptClose(e.watch);
+    e.watch = undefined;
+    this.options.onLost(acceptAlert(e.target, end.errno));
+  }
+
+  private openServer(e: Entry): Promise<void> {
+    const { onConnection } = this.options;
     const t = e.target;
     const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => onConnection(socket, t));
     return new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(new OrcaError('ORCA_BIND_FAILED', bindAlert(t, errnoText(err.code, err.message))));
       });
-      const listening = (): void => {
+      server.listen({ host: t.address, port: t.port, reusePort: true, backlog: t.backlog }, () => {
         server.removeAllListeners('error');
         // Accept errors (ECONNABORTED, EMFILE…) must not kill the thread; libuv keeps the listener going.
         server.on('error', () => undefined);
@@ -158,21 +237,7 @@ export class ListenerSet {
         // Paused while the bind was in flight: stop at once.
         if (e.reasons.size > 0) this.stopAccepting(e);
         resolve();
-      };
-      if (e.fd === undefined) {
-        server.listen({ host: t.address, port: t.port, reusePort: true, backlog: t.backlog }, listening);
-        return;
-      }
-      let copy: number;
-      try {
-        copy = (dup as FdDup)(e.fd);
-      } catch (err) {
-        reject(new OrcaError('ORCA_BIND_FAILED', bindAlert(t, err instanceof Error ? err.message : String(err))));
-        return;
-      }
-      // The backlog goes as an argument: listen({ fd }) ignores options.backlog and would reset the shared
-      // socket's queue to Node's 511.
-      server.listen({ fd: copy }, t.backlog, listening);
+      });
     });
   }
 }

@@ -2,6 +2,7 @@
 // listen() backlog, and HAProxy 2.6.12's alert when one cannot be bound. Read by the main thread (which opens the
 // sockets, master-sockets.ts) and by the accepting threads (listener-set.ts).
 
+import { getSystemErrorName } from 'node:util';
 import type { Config, SourceRef, UnixSocketConfig } from '../../config/model.js';
 
 export interface ListenTarget {
@@ -58,6 +59,15 @@ export function bindAlert(t: ListenTarget, reason: string): string {
   const at = `Binding [${t.source.file}:${t.source.line}] for frontend ${t.frontendName}`;
   if (t.unix !== undefined) return `${at}: cannot bind UNIX socket (${reason}) ${listenerName(t)}`;
   return `${at}: cannot bind socket (${reason}) for ${listenerName(t)}`;
+}
+
+/**
+ * The alert for a listener this thread had to give up because accept() failed in a way that is not transient
+ * (`errno` positive: EBADF, ENOTSOCK…), e.g. `Listener [fe.cfg:7] for frontend fe: accept() failed on
+ * [127.0.0.1:8080] (EBADF)`. Pure.
+ */
+export function acceptAlert(t: ListenTarget, errno: number): string {
+  return `Listener [${t.source.file}:${t.source.line}] for frontend ${t.frontendName}: accept() failed on ${listenerName(t)} (${getSystemErrorName(-errno)})`;
 }
 
 /** strerror's words for the errors Node reports by code (the addon already gives strerror's text). */

@@ -1,11 +1,12 @@
-// Where a client connection comes from, as both session kinds (L4 and L7) need it before anything else: the
-// socket's own addresses, or those announced in a PROXY header when the bind has `accept-proxy` (HAProxy §5.1),
-// plus the bytes read past that header. Forwarder threads.
+// Where a client connection comes from, as both session kinds (L4 and L7) need it: the socket's own addresses, or
+// those announced in a PROXY header when the bind has `accept-proxy` (HAProxy §5.1), plus the bytes read past that
+// header. Forwarder threads. The socket's addresses cost a getpeername and a getsockname: sessions ask for them only
+// when a feature needs them (source hashing, relative server ports, send-proxy, forwardfor).
 
 import type net from 'node:net';
 import type { FrontendConfig } from '../../config/model.js';
 import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
-import { readProxyHeader } from '../proxy-protocol/parse.js';
+import { readProxyHeader, type ProxyHeaderRead } from '../proxy-protocol/parse.js';
 
 export interface ClientOrigin {
   /** What the PROXY line to a `send-proxy` server and `forwardfor` must carry. */
@@ -15,14 +16,24 @@ export interface ClientOrigin {
 }
 
 /**
- * Reads the PROXY header first on `accept-proxy` binds (within `timeout client`). Rejects with OrcaError
- * ORCA_CLIENT_BAD_PROXY_HEADER when the header is missing or invalid (the caller closes the client).
+ * For an engine reading the client through 'data' events: reads the PROXY header first on `accept-proxy` binds
+ * (within `timeout client`). Rejects with OrcaError ORCA_CLIENT_BAD_PROXY_HEADER when the header is missing or invalid
+ * (the caller closes the client). An engine on a SocketIo sink feeds a ProxyHeaderReader instead (l4-client-hold.ts).
  */
 export async function clientOrigin(client: net.Socket, frontend: FrontendConfig, bind: number): Promise<ClientOrigin> {
   const own = clientAddresses(client);
   if (frontend.binds[bind]?.acceptProxy !== true) return { announced: own, initial: undefined };
   const got = await readProxyHeader(client, frontend.timeouts.client);
   return { announced: got.addresses ?? own, initial: got.rest.length > 0 ? got.rest : undefined };
+}
+
+/**
+ * The addresses a session announces: those of its PROXY header when it carried some, else the socket's own (HAProxy
+ * uses the connection's addresses after a LOCAL or UNKNOWN header). undefined when the socket has none left (closed).
+ * Two system calls the first time (Node caches the answers on the socket). Never throws.
+ */
+export function announcedAddresses(header: ProxyHeaderRead | undefined, client: net.Socket): ProxyAddresses | undefined {
+  return header?.addresses ?? clientAddresses(client);
 }
 
 /**

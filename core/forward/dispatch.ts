@@ -1,138 +1,382 @@
-// Chooses a server and connects to it (HAProxy 2.6 §4.2 retries, option redispatch, timeout queue; §5.2 maxconn,
-// maxqueue). A server slot is taken first — at once when one is free, else in the backend queue or in the queue of
-// the server the request is bound to (persistence, hash; backend-queue.ts) — and kept through the retries on that
-// server, as HAProxy keeps a stream's place. Forwarder threads; hot path: one pick and one compare-and-swap.
+// Chooses a server and connects to it (HAProxy 2.6 §4.2 retries, option redispatch, timeout connect; §5.2 maxconn,
+// maxqueue): a server slot first (dispatch-slot.ts: at once when free, else in a queue), kept through the retries on
+// that server as HAProxy keeps a stream's place, then an open connection the caller holds or a new one.
+// Forwarder threads. ServerDial is event-driven ('connect'/'error' events, one timer for connect and turn-around):
+// the HTTP engine dials for every request that needs a new connection, so no promise or async frame is made per
+// attempt; a request that takes a connection it already holds completes synchronously. dispatch() wraps a ServerDial
+// in a promise for the TCP engine (one per connection).
 
-import type net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { BackendConfig, ServerConfig } from '../../config/model.js';
-import { eligibleServers } from '../balance/balancer.js';
+import net from 'node:net';
+import type { ServerConfig } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
+import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
+import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { ServerView } from '../shared/server-slot.js';
-import type { ConnAccounting } from '../shared/conn-accounting.js';
-import { hasFreeSlot, takesNewcomers, type BackendRuntime } from './backend-runtime.js';
-import { connectServer } from './connect-server.js';
+import type { BackendRuntime } from './backend-runtime.js';
+import { takeSlotNow, waitForSlot, type SlotRequest, type SlotSearch } from './dispatch-slot.js';
 import { countTermination, dispatchTermination } from './termination.js';
 
-export interface DispatchContext {
-  readonly accounting: ConnAccounting;
-  readonly thread: number;
-  /** Hash key for address/L7 algorithms (client address for `source`). */
-  readonly key?: string;
+export interface DispatchContext extends SlotRequest {
+  /** The TCP engine's sockets and connect timing (dispatch()); the HTTP engine opens its own through DialHooks.open. */
+  readonly connectVia?: ConnectVia;
   /**
    * The port the client connected to (the PROXY header's destination with `accept-proxy`): servers with a relative
    * port (`server s 10.0.0.1`, `:+1`) are reached there, plus their offset. Undefined (a UNIX client) counts as 0.
    */
-  readonly dstPort?: number;
+  readonly dstPort?: number | undefined;
   /** Aborted when the client went away or orcalb hard-stops: a queued request leaves its queue at once. */
-  readonly signal?: AbortSignal;
-  /**
-   * HTTP keep-alive: an open connection this session holds idle (or one of the thread's idle pool) to server
-   * `index`, to carry the request instead of a new one once a slot of that server is taken. undefined = connect.
-   */
-  readonly reuse?: (index: number) => net.Socket | undefined;
-  /**
-   * Persistence (HTTP `cookie`): the server the request is bound to. Used first while it is up (whatever its weight,
-   * as HAProxy serves persisted clients of a draining server) or always with `preferDown` (`option persist`), waiting
-   * in that server's queue when it is full; once it failed and redispatch moved on, the balancer chooses.
-   */
-  readonly prefer?: number;
-  readonly preferDown?: boolean;
+  readonly signal?: AbortSignal | undefined;
   /**
    * When the connection to `prefer` fails (cookie-persistence.ts PersistRedispatch): 'never' retries it until the
    * retries run out, 'at-once' goes to the balancer after the first failure, 'on-last-retry' for the last retry.
    * Default: the usual rule (shouldRedispatch).
    */
-  readonly preferRedispatch?: 'never' | 'at-once' | 'on-last-retry';
+  readonly preferRedispatch?: 'never' | 'at-once' | 'on-last-retry' | undefined;
+}
+
+/**
+ * How a TCP session opens its server sockets through the thread's SocketIo (reading into its sink from the first byte)
+ * and times its connects on the thread's sweep (no Node timer per attempt).
+ */
+export interface ConnectVia {
+  readonly io: SocketIo;
+  readonly sink: ReadSink;
+  readonly sweep: DeadlineSweep;
 }
 
 export interface Dispatched {
   /** Index of the server in its backend. */
   readonly server: number;
   readonly socket: net.Socket;
-  /** The socket came from DispatchContext.reuse (an idle connection; the slot was taken for this request). */
-  readonly reused?: boolean;
 }
 
-/** Picks lost to another thread taking the same last slot before falling back to the queue. */
-const MAX_PICK_RACES = 4;
+/** What a ServerDial reports to, and asks of, its caller (one object; an HTTP session is its own hooks). */
+export interface DialHooks {
+  /**
+   * A slot of server `index` is taken for this request: true when the caller has an open connection to that server
+   * it will use (its own idle one, or one from its thread's pool); the dial then ends with dialed(index, undefined).
+   */
+  reuse(index: number): boolean;
+  /** A new socket connecting to address:port (server `index`), for one attempt (the caller chooses how it reads). */
+  open(address: string, port: number, index: number): net.Socket;
+  /**
+   * The dial ended with a slot of `server` taken for the caller (who owes accounting.serverClosed) and `socket`
+   * connected, or undefined when reuse() said yes. At most once per begin(); may run synchronously inside begin().
+   */
+  dialed(server: number, socket: net.Socket | undefined): void;
+  /** The dial failed, already counted (termination.ts); no slot is held. May run synchronously inside begin(). */
+  dialFailed(err: OrcaError): void;
+}
 
-/** The server a failing dispatch is blamed on: the one it was connecting to, or bound to in its queue. */
-interface Blame {
-  server: number | undefined;
+const Phase = { idle: 0, queued: 1, connecting: 2, turnaround: 3, done: 4 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+const NONE_TRIED: ReadonlySet<number> = new Set();
+const kDial = Symbol('orcalb.dial');
+
+interface DialSocket extends net.Socket {
+  [kDial]: ServerDial | undefined;
+}
+
+// Shared by every dial: the socket carries its dial, so no closure is made per attempt.
+function onDialConnect(this: DialSocket): void {
+  this[kDial]?.connected(this);
+}
+function onDialError(this: DialSocket, e: NodeJS.ErrnoException): void {
+  this[kDial]?.attemptError(this, e);
+}
+function onDialTimer(dial: ServerDial): void {
+  dial.onDeadline();
 }
 
 /**
- * Returns a connected (or reused) server socket with one slot of its server taken for the caller, who must call
- * accounting.serverClosed once the connection (TCP) or the transaction (HTTP) is over. Rejects with an OrcaError:
- * ORCA_NO_SERVER, ORCA_QUEUE_TIMEOUT, ORCA_QUEUE_FULL, ORCA_CLIENT_CLOSED, or the last connect error once the retries
- * (for errors that are retryable) are spent; no slot is held then. A rejection is counted here, once, in the
- * backend's and the blamed server's stats counters (termination.ts: econ, cli_abrt, eint). Never throws synchronously.
+ * One request's way to a server, reusable for the next request of the same session (begin() again). Mirrors HAProxy's
+ * connection setup: slot, then connect within `timeout connect`; a retryable failure is retried `retries` times, on the
+ * same server after a turn-around of min(timeout connect, 1 s), or on another one when `option redispatch` says so.
+ * A failure is counted once, when the dial gives up (econ/cli_abrt, termination.ts): haproxy 2.6.12 shows econ 1 and
+ * wretr 3 for one client after `retries 3` against a refusing server.
  */
-export async function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Dispatched> {
-  // One async function, not a wrapper around another: this runs per HTTP request, and a second frame is a second
-  // promise on every request.
-  const blame: Blame = { server: undefined };
-  try {
-    const cfg = rt.config;
-    const tried = new Set<number>();
-    let retriesLeft = cfg.retries;
-    for (;;) {
-      blame.server = undefined;
-      if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
-      const server = await acquireSlot(rt, ctx, tried, blame);
-      blame.server = server.index;
-      const slotIndex = rt.serverSlotIndexes[server.index] ?? 0;
-      // The slot goes to the caller with the socket; every other way out of this block gives it back.
-      let handedOver = false;
-      try {
-        const srvCfg = cfg.servers[server.index];
-        if (srvCfg === undefined) throw new OrcaError('ORCA_INTERNAL', 'picked server out of range');
-        const held = ctx.reuse?.(server.index);
-        if (held !== undefined) {
-          handedOver = true;
-          return { server: server.index, socket: held, reused: true };
-        }
-        for (;;) {
-          try {
-            const socket = await connectServer(srvCfg.address, serverPort(srvCfg, ctx.dstPort), cfg.timeouts.connect);
-            handedOver = true;
-            return { server: server.index, socket };
-          } catch (e) {
-            const err = e instanceof OrcaError ? e : new OrcaError('ORCA_SERVER_CONNECT_ERROR', String(e));
-            // econ counts a session once, when it gives up (dispatch's catch), not every failed attempt: haproxy
-            // 2.6.12 shows econ 1 and wretr 3 for one client after `retries 3` against a refusing server.
-            if (retriesLeft <= 0 || !err.retryable) throw err;
-            retriesLeft--;
-            const direct = ctx.prefer === server.index && ctx.preferRedispatch !== undefined;
-            if (direct ? directRedispatch(ctx.preferRedispatch, retriesLeft) : shouldRedispatch(rt, server, retriesLeft)) {
-              // Another server, at once: the failed one is avoided while any other is usable.
-              tried.add(server.index);
-              rt.serverSlots[server.index]?.add('redispatches', 1);
-              rt.slot.add('redispatches', 1);
-              break;
-            }
-            // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
-            rt.serverSlots[server.index]?.add('retries', 1);
-            rt.slot.add('retries', 1);
-            await sleep(Math.min(cfg.timeouts.connect ?? 1000, 1000), undefined, { ref: false });
-            if (gone(ctx)) throw new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting');
-          }
-        }
-      } finally {
-        if (!handedOver) ctx.accounting.serverClosed(ctx.thread, rt.index, slotIndex);
+export class ServerDial implements DeadlineOwner {
+  private readonly hooks: DialHooks;
+  private readonly sweep: DeadlineSweep | undefined;
+  private readonly deadline: Deadline | undefined;
+  private rt: BackendRuntime | undefined = undefined;
+  private ctx: DispatchContext | undefined = undefined;
+  private phase: Phase = Phase.idle;
+  private retriesLeft = 0;
+  private tried: Set<number> | undefined = undefined;
+  private readonly search: SlotSearch = { blame: undefined, bound: undefined };
+  private server: ServerView | undefined = undefined;
+  private slotIndex = 0;
+  private socket: DialSocket | undefined = undefined;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  /** Created when the request queues without a signal of its own; cancel() aborts it. */
+  private controller: AbortController | undefined = undefined;
+  private cancelled = false;
+  /** Bumped by begin() and cancel(): a queue answer for an older request is ignored. */
+  private generation = 0;
+
+  /** `sweep`: the thread's timer wheel for connect and turn-around limits; without it, a Node timer per attempt. */
+  constructor(hooks: DialHooks, sweep?: DeadlineSweep) {
+    this.hooks = hooks;
+    this.sweep = sweep;
+    this.deadline = sweep === undefined ? undefined : new Deadline(this);
+  }
+
+  /** Starts a dial for one request on backend `rt`. The previous dial must have ended (dialed or failed). */
+  begin(rt: BackendRuntime, ctx: DispatchContext): void {
+    this.rt = rt;
+    this.ctx = ctx;
+    this.generation++;
+    this.cancelled = false;
+    this.retriesLeft = rt.config.retries;
+    this.tried = undefined;
+    this.nextServer();
+  }
+
+  /**
+   * The client left: a queued request leaves its queue (counted as a client abort), a turn-around ends the same way,
+   * a connect in progress is dropped and its slot given back; no hook is called afterwards. Idempotent.
+   */
+  cancel(): void {
+    if (this.phase === Phase.done || this.phase === Phase.idle) return;
+    this.cancelled = true;
+    if (this.phase === Phase.queued) {
+      // The queue rejects with ORCA_CLIENT_CLOSED, which is counted in queueFailed.
+      this.controller?.abort();
+      return;
+    }
+    this.stopTimer();
+    if (this.phase === Phase.connecting) this.dropSocket();
+    else this.countFailure(new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting'));
+    this.giveBack();
+    this.phase = Phase.done;
+  }
+
+  /** Loop top: a server with a slot, at once or after the queue. */
+  private nextServer(): void {
+    const rt = this.rt as BackendRuntime;
+    const ctx = this.ctx as DispatchContext;
+    this.search.blame = undefined;
+    if (this.gone()) return this.fail(new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting'));
+    let view: ServerView | undefined;
+    try {
+      view = takeSlotNow(rt, ctx, this.tried ?? NONE_TRIED, this.search);
+    } catch (e) {
+      return this.fail(e);
+    }
+    if (view !== undefined) return this.haveSlot(view);
+    this.phase = Phase.queued;
+    let signal = ctx.signal;
+    if (signal === undefined) {
+      this.controller = new AbortController();
+      signal = this.controller.signal;
+    }
+    const gen = this.generation;
+    waitForSlot(rt, ctx, this.tried ?? NONE_TRIED, this.search, signal).then(
+      (v) => this.queued(gen, v),
+      (e: unknown) => this.queueFailed(gen, e),
+    );
+  }
+
+  private queued(gen: number, view: ServerView): void {
+    if (gen !== this.generation || this.phase !== Phase.queued) {
+      // A slot handed to a request that is gone goes straight back.
+      const rt = this.rt as BackendRuntime;
+      (this.ctx as DispatchContext).accounting.serverClosed((this.ctx as DispatchContext).thread, rt.index, rt.serverSlotIndexes[view.index] ?? 0);
+      return;
+    }
+    this.haveSlot(view);
+  }
+
+  private queueFailed(gen: number, e: unknown): void {
+    if (gen !== this.generation || this.phase !== Phase.queued) return;
+    if (this.cancelled) {
+      this.phase = Phase.done;
+      this.countFailure(e);
+      return;
+    }
+    this.fail(e);
+  }
+
+  private haveSlot(view: ServerView): void {
+    const rt = this.rt as BackendRuntime;
+    this.server = view;
+    this.search.blame = view.index;
+    this.slotIndex = rt.serverSlotIndexes[view.index] ?? 0;
+    if (rt.config.servers[view.index] === undefined) {
+      this.giveBack();
+      return this.fail(new OrcaError('ORCA_INTERNAL', 'picked server out of range'));
+    }
+    if (this.hooks.reuse(view.index)) {
+      this.phase = Phase.done;
+      this.hooks.dialed(view.index, undefined);
+      return;
+    }
+    this.connect();
+  }
+
+  private connect(): void {
+    const rt = this.rt as BackendRuntime;
+    const index = (this.server as ServerView).index;
+    const srv = rt.config.servers[index] as ServerConfig;
+    this.phase = Phase.connecting;
+    const socket = this.hooks.open(srv.address, serverPort(srv, this.ctx?.dstPort), index) as DialSocket;
+    socket[kDial] = this;
+    socket.on('connect', onDialConnect);
+    socket.on('error', onDialError);
+    this.socket = socket;
+    const limit = rt.config.timeouts.connect;
+    // No `timeout connect`: HAProxy warns at load and waits for the kernel's own limit.
+    if (limit !== undefined) this.startTimer(limit);
+  }
+
+  /** The attempt's socket connected: the slot and the socket go to the caller. */
+  connected(socket: DialSocket): void {
+    if (socket !== this.socket || this.phase !== Phase.connecting) return;
+    this.stopTimer();
+    this.detach(socket);
+    this.socket = undefined;
+    this.phase = Phase.done;
+    this.hooks.dialed((this.server as ServerView).index, socket);
+  }
+
+  attemptError(socket: DialSocket, e: NodeJS.ErrnoException): void {
+    if (socket !== this.socket || this.phase !== Phase.connecting) return;
+    const code = e.code === 'ECONNREFUSED' ? 'ORCA_SERVER_CONNECT_REFUSED' : 'ORCA_SERVER_CONNECT_ERROR';
+    this.attemptFailed(new OrcaError(code, `${this.where()}: ${e.message}`, { cause: e, detail: e.code ?? '' }));
+  }
+
+  /** The connect or turn-around timer (sweep or Node timer). */
+  onDeadline(): void {
+    this.timer = undefined;
+    if (this.phase === Phase.connecting) {
+      const limit = this.rt?.config.timeouts.connect ?? 0;
+      this.attemptFailed(new OrcaError('ORCA_SERVER_CONNECT_TIMEOUT', `${this.where()}: no answer within ${limit} ms`));
+    } else if (this.phase === Phase.turnaround) {
+      if (this.gone()) {
+        this.giveBack();
+        this.fail(new OrcaError('ORCA_CLIENT_CLOSED', 'client left while connecting'));
+      } else {
+        this.connect();
       }
     }
-  } catch (e) {
-    const server = blame.server === undefined ? undefined : rt.serverSlots[blame.server];
-    countTermination(dispatchTermination(e), rt.slot, server);
-    throw e;
+  }
+
+  /** address:port of the current attempt, for messages. */
+  private where(): string {
+    const srv = this.rt?.config.servers[this.server?.index ?? -1];
+    return srv === undefined ? '?' : `${srv.address}:${serverPort(srv, this.ctx?.dstPort)}`;
+  }
+
+  private attemptFailed(err: OrcaError): void {
+    this.stopTimer();
+    this.dropSocket();
+    const rt = this.rt as BackendRuntime;
+    const ctx = this.ctx as DispatchContext;
+    const server = this.server as ServerView;
+    if (this.retriesLeft <= 0 || !err.retryable) {
+      this.giveBack();
+      return this.fail(err);
+    }
+    this.retriesLeft--;
+    const direct = ctx.prefer === server.index && ctx.preferRedispatch !== undefined;
+    if (direct ? directRedispatch(ctx.preferRedispatch, this.retriesLeft) : shouldRedispatch(rt, server, this.retriesLeft)) {
+      // Another server, at once: the failed one is avoided while any other is usable.
+      (this.tried ??= new Set()).add(server.index);
+      rt.serverSlots[server.index]?.add('redispatches', 1);
+      rt.slot.add('redispatches', 1);
+      this.giveBack();
+      return this.nextServer();
+    }
+    // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
+    rt.serverSlots[server.index]?.add('retries', 1);
+    rt.slot.add('retries', 1);
+    this.phase = Phase.turnaround;
+    this.startTimer(Math.min(rt.config.timeouts.connect ?? 1000, 1000));
+  }
+
+  private fail(e: unknown): void {
+    this.phase = Phase.done;
+    this.countFailure(e);
+    this.hooks.dialFailed(e instanceof OrcaError ? e : new OrcaError('ORCA_INTERNAL', String(e)));
+  }
+
+  /** The termination counters of a dial that gave up, on the backend and the server it is blamed on. */
+  private countFailure(e: unknown): void {
+    const rt = this.rt as BackendRuntime;
+    const blamed = this.search.blame === undefined ? undefined : rt.serverSlots[this.search.blame];
+    countTermination(dispatchTermination(e), rt.slot, blamed);
+  }
+
+  private gone(): boolean {
+    return this.cancelled || this.ctx?.signal?.aborted === true;
+  }
+
+  private giveBack(): void {
+    const rt = this.rt as BackendRuntime;
+    const ctx = this.ctx as DispatchContext;
+    ctx.accounting.serverClosed(ctx.thread, rt.index, this.slotIndex);
+  }
+
+  private dropSocket(): void {
+    const s = this.socket;
+    if (s === undefined) return;
+    this.socket = undefined;
+    this.detach(s);
+    // A late error of a dropped attempt must not reach the event loop unheard.
+    s.on('error', ignoreError);
+    s.destroy();
+  }
+
+  private detach(s: DialSocket): void {
+    s[kDial] = undefined;
+    s.off('connect', onDialConnect);
+    s.off('error', onDialError);
+  }
+
+  private startTimer(ms: number): void {
+    if (this.sweep !== undefined && this.deadline !== undefined) {
+      this.deadline.due = this.sweep.now() + ms;
+      this.sweep.arm(this.deadline);
+    } else {
+      this.timer = setTimeout(onDialTimer, ms, this);
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.deadline !== undefined) this.sweep?.disarm(this.deadline);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 
-/** The client left (or orcalb hard-stops): read through a call, as the signal changes across awaits. */
-function gone(ctx: DispatchContext): boolean {
-  return ctx.signal?.aborted === true;
+function ignoreError(): void {
+  // The socket is being destroyed; its error (if any) was already handled or no longer matters.
+}
+
+/**
+ * Returns a connected server socket with one slot of its server taken for the caller, who must call
+ * accounting.serverClosed once the connection is over. Rejects with an OrcaError: ORCA_NO_SERVER, ORCA_QUEUE_TIMEOUT,
+ * ORCA_QUEUE_FULL, ORCA_CLIENT_CLOSED, or the last connect error once the retries (for errors that are retryable) are
+ * spent; no slot is held then. A rejection is counted once, in the backend's and the blamed server's stats counters
+ * (termination.ts). The TCP engine's way in: one promise per connection over a ServerDial. Never throws synchronously.
+ */
+export function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Dispatched> {
+  return new Promise<Dispatched>((resolve, reject) => {
+    const via = ctx.connectVia;
+    const dial = new ServerDial(
+      {
+        reuse: () => false,
+        open: (address, port) =>
+          via === undefined ? net.connect({ host: address, port, noDelay: true }) : via.io.connect({ host: address, port }, via.sink),
+        dialed: (server, socket) => resolve({ server, socket: socket as net.Socket }),
+        dialFailed: reject,
+      },
+      via?.sweep,
+    );
+    dial.begin(rt, ctx);
+  });
 }
 
 /**
@@ -160,107 +404,4 @@ function shouldRedispatch(rt: BackendRuntime, server: ServerView, retriesLeft: n
   if (!rt.config.options.redispatch) return false;
   if (!server.isUp() || retriesLeft === 0) return true;
   return rt.slot.load('activeServers') > 1 && !rt.hashKind;
-}
-
-/** The server a request is bound to, and whether by its persistence cookie (`direct`, HAProxy's SF_DIRECT). */
-interface Binding {
-  readonly index: number;
-  readonly direct: boolean;
-}
-
-/**
- * The server this request must wait for, if any: its persisted server while that one may take it, else the server
- * a hash maps its key to (HAProxy's hash balancers ignore maxconn: the request queues there). undefined: any server.
- */
-function bindingOf(rt: BackendRuntime, ctx: DispatchContext, tried: ReadonlySet<number>): Binding | undefined {
-  const p = ctx.prefer;
-  if (p !== undefined && !tried.has(p)) {
-    const view = rt.view.servers[p];
-    if (view !== undefined && (view.isUp() || ctx.preferDown === true)) return { index: p, direct: true };
-  }
-  if (!rt.bindsByKey || ctx.key === undefined) return undefined;
-  const key = ctx.key;
-  const hashed = rt.balancer.pick({ key, skip: (s) => tried.has(s.index) }) ?? rt.balancer.pick({ key });
-  return hashed === undefined ? undefined : { index: hashed.index, direct: false };
-}
-
-/** A server the balancer gives this request among those `free` accepts, avoiding failed ones while others remain. */
-function pickFree(
-  rt: BackendRuntime,
-  ctx: DispatchContext,
-  tried: ReadonlySet<number>,
-  free: (s: ServerView) => boolean,
-): ServerView | undefined {
-  const key = ctx.key === undefined ? {} : { key: ctx.key };
-  const pick = rt.balancer.pick({ ...key, skip: (s) => tried.has(s.index) || !free(s) });
-  if (pick !== undefined || tried.size === 0) return pick;
-  // Every other usable server is full or failed: the avoided one is better than waiting (HAProxy's "srvtoavoid").
-  return rt.balancer.pick({ ...key, skip: (s) => !free(s) });
-}
-
-/** `timeout queue`, or `timeout connect` when unset (§4.2), or no limit when neither is set (as HAProxy). */
-function queueDeadline(cfg: BackendConfig): number {
-  const ms = cfg.timeouts.queue ?? cfg.timeouts.connect;
-  return ms === undefined ? Infinity : Date.now() + ms;
-}
-
-/**
- * A server whose slot is now taken for this thread: at once when the bound server (or, unbound, one the balancer
- * picks) has a free slot and nobody waits before us, else after waiting in the queue. Rejects as dispatch does.
- */
-async function acquireSlot(
-  rt: BackendRuntime,
-  ctx: DispatchContext,
-  tried: ReadonlySet<number>,
-  blame: Blame,
-): Promise<ServerView> {
-  const be = rt.index;
-  let bound = bindingOf(rt, ctx, tried);
-  blame.server = bound?.index;
-  if (bound !== undefined) {
-    const view = rt.view.servers[bound.index];
-    if (view === undefined) throw new OrcaError('ORCA_INTERNAL', 'bound server out of range');
-    const queued = view.queued();
-    const slot = rt.serverSlotIndexes[bound.index] ?? 0;
-    if (queued === 0 && ctx.accounting.takeServerSlot(ctx.thread, be, slot, view.maxconn)) return view;
-    const maxqueue = rt.config.servers[bound.index]?.maxqueue ?? 0;
-    if (maxqueue > 0 && queued >= maxqueue) {
-      // §5.2 maxqueue: a full server queue sends a cookie-persisted request to the other servers when `option
-      // redispatch` allows it (not under `option persist`); otherwise it is refused (503), as HAProxy's queue error.
-      if (!bound.direct || !rt.config.options.redispatch || ctx.preferDown === true) {
-        throw new OrcaError('ORCA_QUEUE_FULL', `server '${view.name}' has ${queued} requests queued (maxqueue ${maxqueue})`);
-      }
-      bound = undefined;
-      blame.server = undefined;
-    }
-  }
-  if (bound === undefined) {
-    // Newcomers never pass waiters: with anyone in the backend queue, the queue decides who goes first.
-    if (rt.slot.load('queued') === 0) {
-      for (let race = 0; race < MAX_PICK_RACES; race++) {
-        const view = pickFree(rt, ctx, tried, takesNewcomers);
-        if (view === undefined) break;
-        if (ctx.accounting.takeServerSlot(ctx.thread, be, rt.serverSlotIndexes[view.index] ?? 0, view.maxconn)) return view;
-      }
-    }
-    if (eligibleServers(rt.view).length === 0) {
-      rt.slot.add('noServer', 1);
-      throw new OrcaError('ORCA_NO_SERVER', `backend '${rt.config.name}' has no server available`);
-    }
-  }
-  const forced = bound?.direct === true && ctx.preferDown === true;
-  return rt.queue.wait({
-    bound: bound?.index,
-    pick: () => pickFree(rt, ctx, tried, hasFreeSlot),
-    usable: (index) => forced || rt.view.servers[index]?.isUp() === true,
-    // A bound waiter whose server went away is moved only with `option redispatch` (and never under `option
-    // persist`), as HAProxy redistributes a down server's queue: a hash then maps the key again, a cookie no more.
-    rebind: () => {
-      if (!rt.config.options.redispatch || forced) return null;
-      if (!rt.bindsByKey || ctx.key === undefined) return undefined;
-      return rt.balancer.pick({ key: ctx.key, skip: (s) => tried.has(s.index) })?.index;
-    },
-    deadline: queueDeadline(rt.config),
-    signal: ctx.signal,
-  });
 }

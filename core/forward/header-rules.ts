@@ -6,12 +6,12 @@
 import type { HeaderRule } from '../../config/model.js';
 import type { HeaderField } from '../http1/header-list.js';
 
-/** What a value's sample fetches may read. */
+/** What a value's sample fetches may read (undefined: unknown, expands to nothing; may be getters read on demand). */
 export interface RuleContext {
-  readonly src?: string;
-  readonly srcPort?: number;
-  readonly dst?: string;
-  readonly dstPort?: number;
+  readonly src?: string | undefined;
+  readonly srcPort?: number | undefined;
+  readonly dst?: string | undefined;
+  readonly dstPort?: number | undefined;
 }
 
 const FETCH = /%\[(src|dst|src_port|dst_port)\]|%(ci|cp|fi|fp)|%%/g;

@@ -1,63 +1,198 @@
-// A TCP client while its server is being chosen (queue, connect, retries): what it sends is read and kept for the
-// server, up to one buffer (HAProxy's default bufsize; the socket is paused above it), and its departure is noticed.
-// HAProxy 2.6 abandons such a session when the client resets, or closes without having sent a byte; a client that
-// sent data and then its FIN is still served (measured on 2.6.12). Forwarder threads.
+// A TCP client from its adoption until its server is connected: the read sink of both sockets of an L4 session before
+// the pipe takes them over. It reads the PROXY header first on `accept-proxy` binds (HAProxy §5.1, bounded by
+// `timeout client`), then keeps what the client sends for the server, up to one buffer (HAProxy's default bufsize;
+// reading stops above it), and notices the client's departure. HAProxy 2.6 abandons such a session when the client
+// resets, or closes without having sent a byte; a client that sent data and then its FIN is still served (measured on
+// 2.6.12). Bytes a freshly connected server sends before the pipe starts are kept for the client too.
+// Forwarder threads; one ClientHold per TCP session, for the set-up phase only (bytes here are copied: the reads land
+// in the thread's shared buffer, valid only during the call).
 
 import type net from 'node:net';
+import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
+import { sinkOf, type ReadSink } from '../io/socket-io.js';
+import {
+  badProxyHeader,
+  PROXY_HEADER_CLOSED,
+  PROXY_HEADER_TIMEOUT,
+  ProxyHeaderReader,
+  type ProxyHeaderRead,
+} from '../proxy-protocol/parse.js';
+import { OrcaError } from '../errors.js';
 
 /** HAProxy's default tune.bufsize: what a session buffers from its client before a server is connected. */
 const HOLD_LIMIT = 16 * 1024;
 
-/** Watches one client until release(); one per TCP session, for the dispatch phase only. */
-export class ClientHold {
-  /** Aborted once the client is gone: reset, closed, or ended without a byte. */
+/** What the hold read and the pipe must send first, each way, and which socket it stopped reading. */
+export interface HeldBytes {
+  readonly toServer: Buffer | undefined;
+  readonly toClient: Buffer | undefined;
+  readonly clientStopped: boolean;
+  readonly serverStopped: boolean;
+}
+
+// The hold is the client's read sink while it watches it, so its shared listeners find it from the socket.
+function onHeldEnd(this: net.Socket): void {
+  const hold = sinkOf(this);
+  if (hold instanceof ClientHold) hold.clientEnded();
+}
+
+function onHeldClose(this: net.Socket): void {
+  const hold = sinkOf(this);
+  if (hold instanceof ClientHold) hold.clientClosed();
+}
+
+export class ClientHold implements ReadSink, DeadlineOwner {
+  /** Aborted once the client is gone: reset, closed, or ended without a byte. Given to dispatch. */
   readonly signal: AbortSignal;
-  private readonly client: net.Socket;
+  /**
+   * With `accept-proxy`: the PROXY header, once complete. Rejects with OrcaError ORCA_CLIENT_BAD_PROXY_HEADER when it
+   * is missing or invalid, the client leaves first, or `timeout client` passes; the client is destroyed then.
+   */
+  readonly header: Promise<ProxyHeaderRead> | undefined;
   private readonly gone = new AbortController();
-  private chunks: Buffer[];
-  private size: number;
+  private readonly sweep: DeadlineSweep;
+  private client: net.Socket | undefined = undefined;
+  private reader: ProxyHeaderReader | undefined;
+  private headerWait: PromiseWithResolvers<ProxyHeaderRead> | undefined;
+  private deadline: Deadline | undefined = undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private fromServer: Buffer | undefined = undefined;
+  /** This sink returned false for the client (a full hold, a failed header): its reading is stopped. */
+  private clientStopped = false;
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    if (this.size >= HOLD_LIMIT) this.client.pause();
-  };
-
-  private readonly onEnd = (): void => {
-    // A FIN after data is a request to serve (the bytes go to the server, then the FIN); a bare FIN is a client gone.
-    if (this.size === 0) this.gone.abort();
-  };
-
-  private readonly onClose = (): void => {
-    this.gone.abort();
-  };
-
-  /** Starts reading `client`; `initial` holds bytes already read (after a PROXY header). */
-  constructor(client: net.Socket, initial: Buffer | undefined) {
-    this.client = client;
+  /**
+   * `proxyHeader`: read a PROXY header first, within `timeoutMs` (undefined = no limit), or not at all (false).
+   * Becomes a sink at once (give it to adoptClient), then watch() the adopted client.
+   */
+  constructor(sweep: DeadlineSweep, proxyHeader: boolean, timeoutMs: number | undefined) {
+    this.sweep = sweep;
     this.signal = this.gone.signal;
-    this.chunks = initial === undefined || initial.length === 0 ? [] : [initial];
-    this.size = initial?.length ?? 0;
-    client.on('data', this.onData);
-    client.on('end', this.onEnd);
-    client.on('close', this.onClose);
+    if (proxyHeader) {
+      this.reader = new ProxyHeaderReader();
+      this.headerWait = Promise.withResolvers<ProxyHeaderRead>();
+      this.header = this.headerWait.promise;
+      if (timeoutMs !== undefined) {
+        this.deadline = new Deadline(this);
+        this.deadline.due = sweep.now() + timeoutMs;
+        sweep.arm(this.deadline);
+      }
+    } else {
+      this.reader = undefined;
+      this.headerWait = undefined;
+      this.header = undefined;
+    }
+  }
+
+  /** Starts watching the adopted client's end and close. Forwarder thread; call once, right after adoption. */
+  watch(client: net.Socket): void {
+    this.client = client;
+    client.on('end', onHeldEnd);
+    client.on('close', onHeldClose);
     // A socket that closed before we were handed it will never emit 'close' again.
-    if (client.destroyed) this.onClose();
-    else if (this.size < HOLD_LIMIT) client.resume();
+    if (client.destroyed) this.clientClosed();
+  }
+
+  /** ReadSink: client bytes are kept (or go to the PROXY header); a server's are kept for the client. */
+  onRead(socket: net.Socket, buf: Buffer, n: number): boolean {
+    try {
+      if (socket !== this.client) {
+        // The server connected and spoke before the pipe took it: keep the bytes and read no more until then.
+        const bytes = Buffer.from(buf.subarray(0, n));
+        this.fromServer = this.fromServer === undefined ? bytes : Buffer.concat([this.fromServer, bytes]);
+        return false;
+      }
+      const more = this.reader !== undefined ? this.readHeader(buf, n) : this.keep(buf, n);
+      if (!more) this.clientStopped = true;
+      return more;
+    } catch (err) {
+      this.clientStopped = true;
+      // feed() refused the header; anything else thrown here is a bug, and the client is closed for it either way.
+      if (this.headerWait === undefined) this.client?.destroy();
+      else this.fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', err));
+      return false;
+    }
+  }
+
+  private keep(buf: Buffer, n: number): boolean {
+    this.chunks.push(Buffer.from(buf.subarray(0, n)));
+    this.size += n;
+    return this.size < HOLD_LIMIT;
+  }
+
+  private readHeader(buf: Buffer, n: number): boolean {
+    const got = this.reader?.feed(buf.subarray(0, n));
+    if (got === undefined) return true;
+    this.reader = undefined;
+    this.stopDeadline();
+    if (got.rest.length > 0) {
+      this.chunks.push(got.rest);
+      this.size += got.rest.length;
+    }
+    this.headerWait?.resolve(got);
+    this.headerWait = undefined;
+    return this.size < HOLD_LIMIT;
+  }
+
+  /** DeadlineOwner: `timeout client` passed before the PROXY header was complete. */
+  onDeadline(): void {
+    this.deadline = undefined;
+    this.fail(badProxyHeader(PROXY_HEADER_TIMEOUT));
+  }
+
+  clientEnded(): void {
+    if (this.headerWait !== undefined) this.fail(badProxyHeader(PROXY_HEADER_CLOSED));
+    // A FIN after data is a request to serve (the bytes go to the server, then the FIN); a bare FIN is a client gone.
+    else if (this.size === 0) this.gone.abort();
+  }
+
+  clientClosed(): void {
+    if (this.headerWait !== undefined) this.fail(badProxyHeader(PROXY_HEADER_CLOSED));
+    this.gone.abort();
   }
 
   /**
-   * Stops watching and returns every byte read so far, oldest first (undefined when none); the socket is left
-   * paused for its next owner. Idempotent.
+   * Stops watching and returns the bytes read so far each way, oldest first; the sockets' next sink (the pipe) takes
+   * over at once, so nothing is read in between. Idempotent.
    */
-  release(): Buffer | undefined {
-    this.client.off('data', this.onData);
-    this.client.off('end', this.onEnd);
-    this.client.off('close', this.onClose);
-    this.client.pause();
-    const bytes = this.chunks.length === 0 ? undefined : Buffer.concat(this.chunks);
+  release(): HeldBytes {
+    this.stopDeadline();
+    const client = this.client;
+    if (client !== undefined) {
+      client.off('end', onHeldEnd);
+      client.off('close', onHeldClose);
+    }
+    let toServer: Buffer | undefined;
+    if (this.chunks.length === 1) toServer = this.chunks[0];
+    else if (this.chunks.length > 1) toServer = Buffer.concat(this.chunks);
+    // The server's reading was stopped exactly when it sent bytes early (its sink answered false).
+    const fromServer = this.fromServer;
+    const held: HeldBytes = {
+      toServer,
+      toClient: fromServer,
+      clientStopped: this.clientStopped,
+      serverStopped: fromServer !== undefined,
+    };
     this.chunks = [];
     this.size = 0;
-    return bytes;
+    this.fromServer = undefined;
+    return held;
+  }
+
+  /** The PROXY header wait failed: the session hears it through `header`; HAProxy closes such a connection. */
+  private fail(err: OrcaError): void {
+    this.reader = undefined;
+    this.stopDeadline();
+    const wait = this.headerWait;
+    this.headerWait = undefined;
+    if (wait === undefined) return;
+    wait.reject(err);
+    this.client?.destroy();
+  }
+
+  private stopDeadline(): void {
+    if (this.deadline === undefined) return;
+    this.sweep.disarm(this.deadline);
+    this.deadline = undefined;
   }
 }

@@ -1,5 +1,6 @@
-// The TCP-mode (L4) data phase: bytes both ways between a client and a server socket, HAProxy 2.6 `mode tcp` rules.
-// Runs on forwarder threads, one call per forwarded connection; every socket callback is guarded (no throw escapes).
+// The TCP-mode (L4) data phase: bytes both ways between a client and a server socket, HAProxy 2.6 `mode tcp` rules;
+// also the tunnel an HTTP session becomes after a 101 (startPipe). Forwarder threads, one L4Pipe per forwarded
+// connection; hot path: one call per read. Every socket callback is guarded (no throw escapes to the event loop).
 //
 // Rules (HAProxy 2.6 manual §4.2 timeouts, §8.5 termination states; src/stream.c process_stream, src/stconn.c):
 // - Half-close: a FIN from one side is forwarded as a FIN (end()) to the other side's write direction, and the other
@@ -12,16 +13,27 @@
 //   from the start); once either side has sent a FIN, `timeout client-fin` / `server-fin` replace the client / server
 //   side's limit when set (they override tunnel too), re-armed from that moment. Unset everywhere = no limit.
 // - Termination state (2 chars, as in logs): `--` normal end; `cD`/`sD` client/server idle timeout; `CD`/`SD` client/
-//   server reset, error or close without FIN; `ID` internal error (a hook threw). Second char `L` instead of `D` when
+//   server reset, error or close without FIN; `ID` internal error (a counter threw). Second char `L` instead of `D` when
 //   the server connection had already closed (the proxy was sending the last data to the client).
 // - Any error, reset or timeout destroys both sockets at once. Deviation: HAProxy, on a read timeout, first only
 //   shuts that direction (the other side sees a FIN) and closes when the other side follows; the outcome in logs and
 //   for the client is the same, but this frees the connection without waiting on the other side.
+//
+// Design (../shared/perf/README.md §1 "L4", "Bulk"; §2): Node's 'data' path allocated a 64 KiB buffer per read (the
+// GC it drove was 21–23 % of bulk CPU), queued a nextTick per read and stamped a clock per chunk. Here both sockets
+// read into the thread's shared buffer (SocketIo) with this pipe as their sink; each read is handed to the kernel at
+// once by a try-write, only a remainder is copied and queued, and the source stops reading until the destination's
+// 'drain' (one chunk in flight per direction: the kernel's socket buffers do the buffering, as in HAProxy). Idle
+// limits are one Deadline on the thread's sweep: a read only stores a time stamp, and the deadline, when it comes,
+// looks at the stamps and files itself again (IdleWatch's rules, without a Node timer per session). The socket
+// listeners are module functions shared by every pipe (the pipe is the socket's read sink, which leads back to it),
+// so a session costs one object and its Deadline, and adds no property to its sockets.
 
 import type net from 'node:net';
 import { OrcaError, type OrcaErrorCode } from '../errors.js';
-import { IdleWatch } from './idle-watch.js';
-import { PipeSide, type PipeTimeouts } from './pipe-timeouts.js';
+import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
+import { sinkOf, type ReadSink, type SocketIo } from '../io/socket-io.js';
+import { idleLimit, limitName, PipeSide, type PipeTimeouts } from './pipe-timeouts.js';
 
 export type { PipeTimeouts } from './pipe-timeouts.js';
 
@@ -36,158 +48,343 @@ export interface PipeResult {
   error?: OrcaError;
 }
 
-export interface PipeHooks {
-  /** Called for every chunk forwarded (n bytes; fromClient = client→server), e.g. to count bytes in the shared buffer. */
-  onBytes?: (fromClient: boolean, n: number) => void;
-  /** Bytes already read from the client (after a PROXY header) to send to the server before anything else. */
-  initial?: Buffer;
+/** Where relayed bytes are counted, once per read: a server's shared slot (ServerSlot) is one. Must not throw. */
+export interface ByteCounters {
+  addWide(field: 'bytesIn' | 'bytesOut', delta: number): void;
+}
+
+/** What a pipe uses of its forwarder thread (SessionEnv is one): the socket I/O and the deadline sweep. */
+export interface PipeEnv {
+  readonly io: SocketIo;
+  readonly sweep: DeadlineSweep;
+}
+
+/** One connection to pipe. Both sockets must have been built by `env.io` (adopt, attach or connect). */
+export interface PipeSpec {
+  readonly client: net.Socket;
+  /** Connected (a socket still connecting is written once it is). */
+  readonly server: net.Socket;
+  readonly timeouts: PipeTimeouts;
+  /** bytesIn += every byte relayed from the client, bytesOut += every byte from the server. */
+  readonly counters?: ByteCounters | undefined;
+  /** Bytes already read from the client and not yet sent (after a PROXY header, during dispatch): sent first. */
+  readonly toServer?: Buffer | undefined;
+  /** Bytes already read from the server and not yet sent to the client: sent first. */
+  readonly toClient?: Buffer | undefined;
+  /**
+   * Whether the socket's previous reader stopped reading it (its sink returned false, or it paused it): the pipe
+   * then starts it again. Default true; false saves a socket that is still reading a resume() and its extra tick.
+   */
+  readonly clientStopped?: boolean | undefined;
+  readonly serverStopped?: boolean | undefined;
+}
+
+/** The session a pipe belongs to (an object, so that no closure per session is needed). */
+export interface PipeOwner {
+  /** Told once, when both sockets have closed. Must not throw. */
+  onPipeEnd(result: PipeResult): void;
+}
+
+/**
+ * Pipes `spec.client` and `spec.server` until both are closed, by the rules in this file's header, and then tells
+ * `owner` (possibly before startPipe returns, when both sockets were already closed). The pipe becomes both sockets'
+ * read sink (env.io.setSink) and (re)starts reading them; toServer / toClient go out first and are counted as relayed
+ * bytes. The tunnel API for an HTTP session after a 101: hand over both sockets and the bytes read past the heads
+ * each way; before the call the caller removes its own 'drain', 'end', 'error' and 'close' listeners from both
+ * sockets (the pipe adds its own), disarms its own deadline (the pipe files one: `timeout tunnel` or client/server)
+ * and stops touching the sockets. Forwarder thread; throws nothing (a failure ends the session with its termination
+ * state, told to `owner` like any end).
+ */
+export function startPipe(env: PipeEnv, spec: PipeSpec, owner: PipeOwner): void {
+  new L4Pipe(env, spec, owner).start(spec);
+}
+
+/** startPipe as a promise of its result: resolves once both sockets have closed, never rejects. */
+export function pipeL4(env: PipeEnv, spec: PipeSpec): Promise<PipeResult> {
+  return new Promise((resolve) => startPipe(env, spec, { onPipeEnd: resolve }));
 }
 
 type Abort = 'timeout' | 'error' | 'internal';
 
-/**
- * Moves bytes both ways between an established client socket and server socket until both are closed, following
- * the rules in this file's header: backpressure both ways, half-close, idle timeouts, termination state.
- * Both sockets are switched to allowHalfOpen and resumed (readProxyHeader leaves the client paused).
- * Forwarder thread. Resolves once both sockets have closed; never rejects; no exception escapes to the event loop.
- */
-export function pipeL4(
-  client: net.Socket,
-  server: net.Socket,
-  timeouts: PipeTimeouts,
-  hooks: PipeHooks = {},
-): Promise<PipeResult> {
-  return new Promise((resolve) => {
-    new L4Session(client, server, timeouts, hooks, resolve);
-  });
+/** Bits of a side's state. */
+const ENDED = 1; // its FIN was received
+const PAUSED = 2; // we stopped reading it: the other side's write queue is not empty
+const CLOSED = 4;
+
+// The listeners every pipe shares: the pipe is the socket's read sink, so the socket leads to it.
+function onDrain(this: net.Socket): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.drained(this);
 }
 
-/** One forwarded connection. State per side is kept in pairs indexed by PipeSide (0 = client, 1 = server). */
-class L4Session {
-  private readonly sockets: readonly [net.Socket, net.Socket];
-  private readonly onBytes: ((fromClient: boolean, n: number) => void) | undefined;
-  private readonly resolve: (r: PipeResult) => void;
-  private readonly watch: IdleWatch;
-  /** Bytes read from each side: [0] = bytesIn (from the client), [1] = bytesOut (from the server). */
-  private readonly bytes: [number, number] = [0, 0];
-  /** A FIN was received from this side. */
-  private readonly ended: [boolean, boolean] = [false, false];
-  /** Reading from this side is paused because the other side's write buffer is full. */
-  private readonly paused: [boolean, boolean] = [false, false];
-  private readonly closed: [boolean, boolean] = [false, false];
-  private termination: string | undefined;
-  private error: OrcaError | undefined;
-  private resolved = false;
+function onEnd(this: net.Socket): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.ended(this);
+}
 
-  constructor(
-    client: net.Socket,
-    server: net.Socket,
-    timeouts: PipeTimeouts,
-    hooks: PipeHooks,
-    resolve: (r: PipeResult) => void,
-  ) {
-    this.sockets = [client, server];
-    this.onBytes = hooks.onBytes;
-    this.resolve = resolve;
-    this.watch = new IdleWatch(
-      timeouts,
-      (side) => this.expecting(side),
-      (side) => this.guard(() => this.abort(side, 'timeout')),
-    );
-    this.guard(() => this.start(hooks.initial));
+function onError(this: net.Socket, err: Error): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.failed(this, err);
+}
+
+function onClose(this: net.Socket): void {
+  const pipe = sinkOf(this);
+  if (pipe instanceof L4Pipe) pipe.closed(this);
+}
+
+/** One forwarded connection. Per-side fields come in pairs (client…, server…) rather than arrays: fewer objects. */
+class L4Pipe implements ReadSink, DeadlineOwner {
+  private readonly io: SocketIo;
+  private readonly sweep: DeadlineSweep;
+  private readonly client: net.Socket;
+  private readonly server: net.Socket;
+  private readonly timeouts: PipeTimeouts;
+  private readonly counters: ByteCounters | undefined;
+  private readonly owner: PipeOwner;
+  /** undefined when no limit applies to either side, ever: then no clock is read at all. */
+  private readonly deadline: Deadline | undefined;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  /** Last activity of each side, on the sweep's clock. */
+  private lastClient = 0;
+  private lastServer = 0;
+  private clientState = 0;
+  private serverState = 0;
+  /** A FIN was seen on either side: the -fin limits apply. */
+  private halfClosed = false;
+  private termination: string | undefined = undefined;
+  private error: OrcaError | undefined = undefined;
+  private finished = false;
+
+  constructor(env: PipeEnv, spec: PipeSpec, owner: PipeOwner) {
+    this.io = env.io;
+    this.sweep = env.sweep;
+    this.client = spec.client;
+    this.server = spec.server;
+    this.timeouts = spec.timeouts;
+    this.counters = spec.counters;
+    this.owner = owner;
+    const t = spec.timeouts;
+    const timed = t.client ?? t.server ?? t.tunnel ?? t.clientFin ?? t.serverFin;
+    this.deadline = timed === undefined ? undefined : new Deadline(this);
   }
 
-  private start(initial: Buffer | undefined): void {
-    for (const side of [PipeSide.client, PipeSide.server] as const) {
-      const s = this.sockets[side];
-      // Without this Node answers a FIN with its own FIN at once, which would cut the other direction short.
-      s.allowHalfOpen = true;
-      s.on('data', (chunk: Buffer) => this.guard(() => this.onData(side, chunk)));
-      s.on('end', () => this.guard(() => this.onEnd(side)));
-      s.on('drain', () => this.guard(() => this.onDrain(side)));
-      s.on('error', (err: Error) => this.guard(() => this.abort(side, 'error', err)));
-      s.on('close', () => this.guard(() => this.onClose(side)));
+  start(spec: PipeSpec): void {
+    const { toServer, toClient } = spec;
+    const client = this.client;
+    const server = this.server;
+    this.io.setSink(client, this);
+    this.io.setSink(server, this);
+    for (const s of [client, server]) {
+      s.on('drain', onDrain);
+      s.on('end', onEnd);
+      s.on('error', onError);
+      s.on('close', onClose);
     }
-    for (const side of [PipeSide.client, PipeSide.server] as const) {
+    try {
       // A socket that closed before we were handed it will never emit 'close' again.
-      if (this.sockets[side].closed) this.onClose(side);
+      if (client.closed) this.closed(client);
+      if (server.closed) this.closed(server);
+      if (this.termination !== undefined) return;
+      if (this.deadline !== undefined) {
+        const now = this.sweep.now();
+        this.lastClient = now;
+        this.lastServer = now;
+        this.schedule();
+      }
+      if (toClient !== undefined && toClient.length > 0) this.relay(server, toClient, toClient.length);
+      if (toServer !== undefined && toServer.length > 0) this.relay(client, toServer, toServer.length);
+      // A FIN read before the pipe started (while a server was chosen) has already emitted 'end'.
+      if (client.readableEnded) this.ended(client);
+      if (server.readableEnded) this.ended(server);
+      // A socket we paused ourselves (its bytes queued toward the other) waits for that one's 'drain'.
+      if ((this.clientState & PAUSED) === 0 && spec.clientStopped !== false) client.resume();
+      if ((this.serverState & PAUSED) === 0 && spec.serverStopped !== false) server.resume();
+    } catch (err) {
+      this.internal(err);
     }
-    if (this.termination !== undefined) return;
-    if (initial !== undefined && initial.length > 0) this.onData(PipeSide.client, initial);
-    for (const side of [PipeSide.client, PipeSide.server] as const) {
-      // An adopted socket starts reading at once: a client that sent its FIN before the server was connected has
-      // already emitted 'end', and would otherwise never be relayed (the session would hang).
-      if (this.sockets[side].readableEnded) this.onEnd(side);
+  }
+
+  /** ReadSink: `n` bytes from `socket` at buf[0, n), relayed before returning. False stops reading it until 'drain'. */
+  onRead(socket: net.Socket, buf: Buffer, n: number): boolean {
+    try {
+      if (this.termination !== undefined) return false;
+      return this.relay(socket, buf, n);
+    } catch (err) {
+      this.internal(err);
+      return false;
     }
-    if (!this.paused[PipeSide.client]) this.sockets[PipeSide.client].resume();
-    this.sockets[PipeSide.server].resume();
+  }
+
+  /** Counts and sends bytes read from `from` to the other side; false (and `from` marked paused) when some queue. */
+  private relay(from: net.Socket, buf: Buffer, n: number): boolean {
+    const now = this.deadline === undefined ? 0 : this.sweep.now();
+    if (from === this.client) {
+      this.bytesIn += n;
+      this.counters?.addWide('bytesIn', n);
+      this.lastClient = now;
+      if (this.io.write(this.server, buf, 0, n)) {
+        // Flushed straight into the kernel: that is activity on the receiving side too.
+        this.lastServer = now;
+        return true;
+      }
+      // Backpressure: stop reading until the writer drains, so memory per connection stays ~2 socket buffers.
+      this.clientState |= PAUSED;
+      return false;
+    }
+    this.bytesOut += n;
+    this.counters?.addWide('bytesOut', n);
+    this.lastServer = now;
+    if (this.io.write(this.client, buf, 0, n)) {
+      this.lastClient = now;
+      return true;
+    }
+    this.serverState |= PAUSED;
+    return false;
+  }
+
+  /** 'drain' of `socket`: all queued bytes went to the kernel; the side that feeds it is read again. */
+  drained(socket: net.Socket): void {
+    try {
+      const now = this.deadline === undefined ? 0 : this.sweep.now();
+      if (socket === this.client) {
+        this.lastClient = now;
+        if ((this.serverState & PAUSED) === 0 || this.termination !== undefined) return;
+        this.serverState &= ~PAUSED;
+        // Its clock starts again from now: it was not this side's fault that we did not read it.
+        this.lastServer = now;
+        this.server.resume();
+      } else {
+        this.lastServer = now;
+        if ((this.clientState & PAUSED) === 0 || this.termination !== undefined) return;
+        this.clientState &= ~PAUSED;
+        this.lastClient = now;
+        this.client.resume();
+      }
+    } catch (err) {
+      this.internal(err);
+    }
+  }
+
+  /** 'end' of `socket`: its FIN goes to the other side, after the bytes still queued there. */
+  ended(socket: net.Socket): void {
+    try {
+      const isClient = socket === this.client;
+      const state = isClient ? this.clientState : this.serverState;
+      if ((state & ENDED) !== 0) return;
+      if (isClient) this.clientState |= ENDED;
+      else this.serverState |= ENDED;
+      if (this.termination !== undefined) return;
+      this.halfClose();
+      const dst = isClient ? this.server : this.client;
+      // end() queues the FIN behind bytes still buffered, so nothing already read is lost.
+      if (!dst.destroyed) dst.end();
+    } catch (err) {
+      this.internal(err);
+    }
+  }
+
+  failed(socket: net.Socket, err: Error): void {
+    try {
+      this.abort(socket === this.client ? PipeSide.client : PipeSide.server, 'error', err);
+    } catch (e) {
+      this.internal(e);
+    }
+  }
+
+  closed(socket: net.Socket): void {
+    try {
+      const isClient = socket === this.client;
+      const state = isClient ? this.clientState : this.serverState;
+      if ((state & CLOSED) !== 0) return;
+      // A clean close means: its FIN was received, and our FIN to it went out after the last byte — which we only
+      // send once the other side's FIN came (a socket closing before that was not closed by us: its peer, or Node
+      // answering a FIN, and the other side's bytes would have nowhere to go). Judged before the side counts as
+      // closed, so that a server vanishing mid-session reads `SD`, not `SL`.
+      const other = isClient ? this.serverState : this.clientState;
+      const clean = (state & ENDED) !== 0 && (other & ENDED) !== 0 && socket.writableFinished;
+      if (this.termination === undefined && !clean) {
+        this.abort(isClient ? PipeSide.client : PipeSide.server, 'error');
+      }
+      if (isClient) this.clientState |= CLOSED;
+      else this.serverState |= CLOSED;
+      if ((this.clientState & this.serverState & CLOSED) !== 0) this.finish();
+    } catch (err) {
+      this.internal(err);
+    }
+  }
+
+  /** DeadlineOwner: the earliest idle limit has come; a side still waited on and idle that long ends the session. */
+  onDeadline(now: number): void {
+    try {
+      if (this.termination !== undefined) return;
+      // The client is checked first: HAProxy looks at the request channel before the response one, so when both
+      // sides expire in the same tick the session is logged `cD`.
+      for (const side of SIDES) {
+        const limit = idleLimit(this.timeouts, side, this.halfClosed);
+        if (limit === undefined) continue;
+        if (!this.expecting(side)) {
+          // Not waiting on this side: its clock does not run (a later wait starts from a fresh stamp).
+          if (side === PipeSide.client) this.lastClient = now;
+          else this.lastServer = now;
+          continue;
+        }
+        if (now - (side === PipeSide.client ? this.lastClient : this.lastServer) >= limit) {
+          this.abort(side, 'timeout');
+          return;
+        }
+      }
+      this.schedule();
+    } catch (err) {
+      this.internal(err);
+    }
   }
 
   /** The idle clock of `side` runs only while we wait on it: to read from it, or to flush bytes to it. */
   private expecting(side: PipeSide): boolean {
-    if (this.closed[side]) return false;
-    const waitingToRead = !this.ended[side] && !this.paused[side];
-    return waitingToRead || this.sockets[side].writableLength > 0;
+    const isClient = side === PipeSide.client;
+    const state = isClient ? this.clientState : this.serverState;
+    if ((state & CLOSED) !== 0) return false;
+    return (state & (ENDED | PAUSED)) === 0 || (isClient ? this.client : this.server).writableLength > 0;
   }
 
-  private onData(from: PipeSide, chunk: Buffer): void {
-    if (this.termination !== undefined) return;
-    const to = other(from);
-    this.bytes[from] += chunk.length;
-    this.onBytes?.(from === PipeSide.client, chunk.length);
-    this.watch.touch(from);
-    const dst = this.sockets[to];
-    if (!dst.write(chunk)) {
-      // Backpressure: stop reading until the writer drains, so memory per connection stays ~2 socket buffers.
-      this.paused[from] = true;
-      this.sockets[from].pause();
-    } else if (dst.writableLength === 0) {
-      // Flushed straight into the kernel: that is activity on the receiving side too.
-      this.watch.touch(to);
-    }
+  /** A FIN was seen on either side: from now on the -fin timeouts apply, counted from now (HAProxy re-arms them). */
+  private halfClose(): void {
+    this.halfClosed = true;
+    if (this.deadline === undefined) return;
+    const now = this.sweep.now();
+    this.lastClient = now;
+    this.lastServer = now;
+    this.schedule();
   }
 
-  private onDrain(side: PipeSide): void {
-    this.watch.touch(side);
-    const from = other(side);
-    if (this.paused[from] && this.termination === undefined) {
-      this.paused[from] = false;
-      // Its clock starts again from now: it was not this side's fault that we did not read it.
-      this.watch.touch(from);
-      this.sockets[from].resume();
-    }
-  }
-
-  private onEnd(side: PipeSide): void {
-    this.ended[side] = true;
-    if (this.termination !== undefined) return;
-    this.watch.halfClose();
-    const dst = this.sockets[other(side)];
-    // end() queues the FIN behind bytes still buffered, so nothing already read is lost.
-    if (!dst.destroyed) dst.end();
-  }
-
-  private onClose(side: PipeSide): void {
-    if (this.closed[side]) return;
-    const s = this.sockets[side];
-    // A clean close means: its FIN was received, and our FIN to it went out after the last byte. Judged before the
-    // side counts as closed, so that a server vanishing mid-session reads `SD`, not `SL`.
-    if (this.termination === undefined && !(this.ended[side] && s.writableFinished)) {
-      this.abort(side, 'error');
-    }
-    this.closed[side] = true;
-    if (this.closed[0] && this.closed[1]) this.finish();
+  /**
+   * Sets the deadline to the earliest stamp + limit. Activity later only moves stamps: onDeadline re-files. A due
+   * later than the one filed needs no re-filing either (the sweep re-files an entry whose due moved on when it meets
+   * it), so only a due that came earlier (a shorter -fin limit) or an entry not filed yet costs the sweep any work.
+   */
+  private schedule(): void {
+    const d = this.deadline;
+    if (d === undefined) return;
+    let due = Infinity;
+    const lc = idleLimit(this.timeouts, PipeSide.client, this.halfClosed);
+    if (lc !== undefined) due = this.lastClient + lc;
+    const ls = idleLimit(this.timeouts, PipeSide.server, this.halfClosed);
+    if (ls !== undefined) due = Math.min(due, this.lastServer + ls);
+    const earlier = d.slot < 0 || due < d.due;
+    d.due = due;
+    if (earlier) this.sweep.arm(d);
   }
 
   private abort(side: PipeSide, kind: Abort, cause?: unknown): void {
     if (this.termination !== undefined) return;
-    const phase = this.closed[PipeSide.server] ? 'L' : 'D';
+    const phase = (this.serverState & CLOSED) !== 0 ? 'L' : 'D';
     const isClient = side === PipeSide.client;
     let code: OrcaErrorCode;
     let message: string;
     if (kind === 'timeout') {
       code = isClient ? 'ORCA_CLIENT_TIMEOUT' : 'ORCA_SERVER_TIMEOUT';
-      message = `${isClient ? 'client' : 'server'} idle past ${this.watch.limitName(side)}`;
+      message = `${isClient ? 'client' : 'server'} idle past ${limitName(this.timeouts, side, this.halfClosed)}`;
       this.termination = (isClient ? 'c' : 's') + phase;
     } else if (kind === 'error') {
       code = isClient ? 'ORCA_CLIENT_CLOSED' : 'ORCA_SERVER_CLOSED';
@@ -200,37 +397,32 @@ class L4Session {
       this.termination = 'I' + phase;
     }
     this.error = new OrcaError(code, message, cause === undefined ? undefined : { cause });
-    this.watch.stop();
-    for (const s of this.sockets) if (!s.destroyed) s.destroy();
+    if (this.deadline !== undefined) this.sweep.disarm(this.deadline);
+    if (!this.client.destroyed) this.client.destroy();
+    if (!this.server.destroyed) this.server.destroy();
   }
 
   private finish(): void {
-    if (this.resolved) return;
-    this.resolved = true;
-    this.watch.stop();
+    if (this.finished) return;
+    this.finished = true;
+    if (this.deadline !== undefined) this.sweep.disarm(this.deadline);
     const result: PipeResult = {
-      bytesIn: this.bytes[PipeSide.client],
-      bytesOut: this.bytes[PipeSide.server],
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
       termination: this.termination ?? '--',
     };
     if (this.error !== undefined) result.error = this.error;
-    this.resolve(result);
+    this.owner.onPipeEnd(result);
   }
 
-  /** Runs a socket callback; any throw becomes an `I` termination instead of reaching the event loop. */
-  private guard(fn: () => void): void {
+  /** Any throw becomes an `I` termination instead of reaching the event loop. */
+  private internal(err: unknown): void {
     try {
-      fn();
-    } catch (err) {
-      try {
-        this.abort(PipeSide.client, 'internal', err);
-      } catch {
-        // Destroying sockets does not throw in practice; if it ever does, the close events still finish the session.
-      }
+      this.abort(PipeSide.client, 'internal', err);
+    } catch {
+      // Destroying sockets does not throw in practice; if it ever does, the close events still finish the session.
     }
   }
 }
 
-function other(side: PipeSide): PipeSide {
-  return side === PipeSide.client ? PipeSide.server : PipeSide.client;
-}
+const SIDES: readonly PipeSide[] = [PipeSide.client, PipeSide.server];

@@ -1,81 +1,202 @@
 // One client connection in mode tcp, start to end: optional `accept-proxy` header, server choice with retries and
-// redispatch, the PROXY line for `send-proxy`/`send-proxy-v2`, then the byte pipe. Forwarder threads.
-// Every failure ends in closing this client only: nothing here may throw into the event loop.
+// redispatch, the PROXY line for `send-proxy`/`send-proxy-v2`, then the byte pipe. Forwarder threads, once per
+// connection (the connection-rate path). Both sockets read through the thread's SocketIo from their first byte (the
+// ClientHold, then the pipe, is their sink); the socket's addresses are looked up only when the backend needs them.
+// Lean on purpose (../shared/perf/README.md §4: orcalb's session objects, promises and timer were ~6 KiB of each idle
+// connection): the set-up is one async method that ends once the pipe runs; an idle connection keeps only this
+// small object, the pipe and the two sockets. Every failure ends in closing this client only: nothing here may throw
+// into the event loop.
 
+import type net from 'node:net';
+import type { Timeouts } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
+import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
+import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
-import { clientOrigin, dstPortOf } from './client-origin.js';
-import { dispatch } from './dispatch.js';
+import type { BackendRuntime } from './backend-runtime.js';
+import { announcedAddresses, dstPortOf } from './client-origin.js';
+import { dispatch, type DispatchContext } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
-import { pipeL4 } from './l4-pipe.js';
+import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
+import { pipeTimeouts, type PipeTimeouts } from './pipe-timeouts.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
-import { pipeTimeouts } from './pipe-timeouts.js';
+
+const ignore = (): void => undefined;
 
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`), handed to this thread as `conn` (the
- * session adopts it: adoptClient). Resolves when both sides are closed;
- * never rejects. The client's frontend slot must already be counted (ConnAccounting.admitClient + clientAdopted); it
- * is released here. The server slot is held for the connection's whole life (HAProxy: a TCP session is one stream).
+ * session adopts it: adoptClient). Resolves when both sides are closed; rejects only when the connection cannot be
+ * adopted (the caller closes it and releases its admission). The client's frontend slot must already be counted
+ * (ConnAccounting.admitClient + clientAdopted); it is released here. The server slot is held for the connection's
+ * whole life (HAProxy: a TCP session is one stream).
  */
-export async function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
-  const client = adoptClient(env, conn);
-  // A client reset before anything is wired must not become an uncaught 'error'.
-  client.on('error', () => undefined);
+export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
   const frontend = env.frontends[fe];
-  let hold: ClientHold | undefined;
+  const acceptProxy = frontend?.binds[bind]?.acceptProxy === true;
+  // Reading starts at adoption: while a server is chosen the client's bytes are kept for it, and a client leaving
+  // the queue is seen at once; a hard stop destroys the socket, which aborts the hold too.
+  const hold = new ClientHold(env.sweep, acceptProxy, frontend?.timeouts.client);
+  let client: net.Socket;
   try {
-    if (frontend === undefined) return;
-    const { announced, initial } = await clientOrigin(client, frontend, bind);
-    const beIndex = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
-    const rt = beIndex === undefined ? undefined : env.backends[beIndex];
-    if (rt === undefined) {
-      env.state.frontend(fe).add('refused', 1);
-      return;
-    }
-    // While a server is chosen the client is read (its bytes kept for the server) so that a client leaving the
-    // queue is seen at once; a hard stop destroys the socket, which aborts the hold too.
-    hold = new ClientHold(client, initial);
-    const { server, socket } = await dispatch(rt, {
-      accounting: env.accounting,
-      thread: env.thread,
-      ...(announced === undefined ? {} : { key: announced.srcAddress }),
-      ...dstPortOf(announced, client),
-      signal: hold.signal,
-    });
-    const early = hold.release();
-    hold = undefined;
-    const slotIndex = rt.serverSlotIndexes[server] ?? 0;
-    const slot = rt.serverSlots[server];
+    client = adoptClient(env, conn, hold);
+  } catch (e) {
+    hold.release();
+    return Promise.reject(e);
+  }
+  // A client reset before the pipe listens must not become an uncaught 'error'.
+  client.on('error', ignore);
+  hold.watch(client);
+  const ended = Promise.withResolvers<void>();
+  void new L4Session(env, fe, client, ended.resolve).setUp(hold);
+  return ended.promise;
+}
+
+/** What a TCP session keeps for its whole life: enough to count its end and release its slots. */
+class L4Session implements PipeOwner {
+  private readonly env: SessionEnv;
+  private readonly fe: number;
+  private readonly client: net.Socket;
+  private readonly resolve: () => void;
+  /** The backend and server whose slot the session holds while piping (server -1: none). */
+  private rt: BackendRuntime | undefined = undefined;
+  private server = -1;
+  private closed = false;
+
+  constructor(env: SessionEnv, fe: number, client: net.Socket, resolve: () => void) {
+    this.env = env;
+    this.fe = fe;
+    this.client = client;
+    this.resolve = resolve;
+  }
+
+  /** PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never rejects. */
+  async setUp(hold: ClientHold): Promise<void> {
+    const env = this.env;
+    const frontend = env.frontends[this.fe];
+    let dispatching = false;
+    let socket: net.Socket | undefined;
     try {
+      if (frontend === undefined) return this.close();
+      const header: ProxyHeaderRead | undefined = hold.header === undefined ? undefined : await hold.header;
+      const be = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
+      const rt = be === undefined ? undefined : env.backends[be];
+      if (rt === undefined) {
+        env.state.frontend(this.fe).add('refused', 1);
+        return this.close();
+      }
+      const announced = needsAddresses(rt) ? announcedAddresses(header, this.client) : header?.addresses;
+      const ctx: DispatchContext = {
+        accounting: env.accounting,
+        thread: env.thread,
+        signal: hold.signal,
+        connectVia: { io: env.io, sink: hold, sweep: env.sweep },
+        ...(announced === undefined ? {} : { key: announced.srcAddress }),
+        ...dstPort(rt, announced, this.client),
+      };
+      dispatching = true;
+      const got = await dispatch(rt, ctx);
+      dispatching = false;
+      socket = got.socket;
+      const server = got.server;
+      this.rt = rt;
+      this.server = server;
+      const held = hold.release();
       const sendProxy = rt.config.servers[server]?.sendProxy ?? 'none';
       if (sendProxy !== 'none') {
-        socket.write(sendProxy === 'v1' ? encodeProxyV1(announced) : encodeProxyV2(announced));
+        env.io.writeOwned(socket, sendProxy === 'v1' ? encodeProxyV1(announced) : encodeProxyV2(announced));
       }
-      const ended = await pipeL4(client, socket, pipeTimeouts(frontend.timeouts, rt.config.timeouts), {
-        onBytes: (fromClient: boolean, n: number) => slot?.addWide(fromClient ? 'bytesIn' : 'bytesOut', n),
-        ...(early === undefined ? {} : { initial: early }),
-      });
-      // The stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint); a dispatch failure counted itself.
-      countTermination(ended.termination, rt.slot, slot);
-    } finally {
-      env.accounting.serverClosed(env.thread, rt.index, slotIndex);
+      startPipe(
+        env,
+        {
+          client: this.client,
+          server: socket,
+          timeouts: timeoutsOf(frontend.timeouts, rt.config.timeouts),
+          counters: rt.serverSlots[server],
+          toServer: held.toServer,
+          toClient: held.toClient,
+          clientStopped: held.clientStopped,
+          serverStopped: held.serverStopped,
+        },
+        this,
+      );
+    } catch (e) {
+      hold.release();
+      // A server connection the pipe never took (a PROXY line that could not be built) is closed with the session.
+      if (socket !== undefined && this.server >= 0) socket.destroy();
+      // Only a throw after dispatch can find a slot taken (the pipe itself throws nothing): give it back.
+      this.releaseServer();
+      if (!(e instanceof OrcaError)) {
+        env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in a session: ${String(e)}`);
+      } else if (e.code === 'ORCA_NO_SERVER') {
+        env.state.frontend(this.fe).add('refused', 1);
+      }
+      // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after
+      // reading what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
+      if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) {
+        await lingeringClose(this.client, env.io);
+      }
+      this.close();
     }
-  } catch (e) {
-    const dispatching = hold !== undefined;
-    hold?.release();
-    if (!(e instanceof OrcaError)) {
-      env.logger.log('err', `frontend '${frontend?.name ?? fe}': unexpected error in a session: ${String(e)}`);
-    } else if (e.code === 'ORCA_NO_SERVER') {
-      env.state.frontend(fe).add('refused', 1);
-    }
-    // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after reading
-    // what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
-    if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) await lingeringClose(client);
-  } finally {
-    client.destroy();
-    env.accounting.clientClosed(env.thread, fe);
   }
+
+  /** PipeOwner: the stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint), then the slots go back. */
+  onPipeEnd(result: PipeResult): void {
+    try {
+      if (this.rt !== undefined) countTermination(result.termination, this.rt.slot, this.rt.serverSlots[this.server]);
+    } finally {
+      this.releaseServer();
+      this.close();
+    }
+  }
+
+  private releaseServer(): void {
+    const rt = this.rt;
+    if (rt === undefined || this.server < 0) return;
+    this.env.accounting.serverClosed(this.env.thread, rt.index, rt.serverSlotIndexes[this.server] ?? 0);
+    this.server = -1;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.destroy();
+    this.env.accounting.clientClosed(this.env.thread, this.fe);
+    this.resolve();
+  }
+}
+
+/**
+ * Whether a session of this backend needs the client's addresses before it has a server: a hashing balancer (the
+ * source address is its key), a server reached at a port relative to the client's destination, or a PROXY line.
+ */
+function needsAddresses(rt: BackendRuntime): boolean {
+  if (rt.bindsByKey) return true;
+  for (const s of rt.config.servers) if (s.sendProxy !== 'none' || s.portOffset !== undefined) return true;
+  return false;
+}
+
+/** The destination port for servers with a relative port (dispatch.ts serverPort); nothing when none has one. */
+function dstPort(rt: BackendRuntime, announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number } {
+  for (const s of rt.config.servers) if (s.portOffset !== undefined) return dstPortOf(announced, client);
+  return {};
+}
+
+/** Pipe timeouts per (frontend, backend) pair, built once: every session of the pair shares the object. */
+const timeoutPairs = new WeakMap<Timeouts, WeakMap<Timeouts, PipeTimeouts>>();
+
+function timeoutsOf(frontend: Timeouts, backend: Timeouts): PipeTimeouts {
+  let byBackend = timeoutPairs.get(frontend);
+  if (byBackend === undefined) {
+    byBackend = new WeakMap();
+    timeoutPairs.set(frontend, byBackend);
+  }
+  let t = byBackend.get(backend);
+  if (t === undefined) {
+    t = pipeTimeouts(frontend, backend);
+    byBackend.set(backend, t);
+  }
+  return t;
 }

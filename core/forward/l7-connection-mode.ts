@@ -3,8 +3,7 @@
 // Connection header written towards the server and towards the client. Forwarder threads; pure.
 
 import type { ProxyOptions } from '../../config/model.js';
-import { hasToken, headerValue, type HeaderField } from '../http1/header-list.js';
-import type { RequestHead, ResponseHead } from '../http1/parser.js';
+import { listElements, type HeaderField } from '../http1/header-list.js';
 
 export type HttpMode = 'keep-alive' | 'server-close' | 'close';
 
@@ -25,12 +24,26 @@ export interface ConnFlags {
   readonly upgrade: boolean;
 }
 
+/**
+ * The Connection tokens of a message, in one pass over its fields (hot path: twice per request; nearly every message
+ * has no Connection field or a one-token one). Tokens compare ASCII case-insensitively, as hasToken does. Pure.
+ */
 export function connFlags(headers: readonly HeaderField[]): ConnFlags {
-  return {
-    close: hasToken(headers, 'connection', 'close'),
-    keepAlive: hasToken(headers, 'connection', 'keep-alive'),
-    upgrade: hasToken(headers, 'connection', 'upgrade'),
-  };
+  let close = false;
+  let keepAlive = false;
+  let upgrade = false;
+  for (const h of headers) {
+    if (h.name.length !== 10 || h.name.toLowerCase() !== 'connection') continue;
+    // The parser trimmed the value: a one-token field needs no split.
+    const tokens = h.value.includes(',') ? listElements(h.value) : undefined;
+    for (let i = 0, n = tokens === undefined ? 1 : tokens.length; i < n; i++) {
+      const t = (tokens === undefined ? h.value : (tokens[i] as string)).toLowerCase();
+      if (t === 'close') close = true;
+      else if (t === 'keep-alive') keepAlive = true;
+      else if (t === 'upgrade') upgrade = true;
+    }
+  }
+  return { close, keepAlive, upgrade };
 }
 
 /**
@@ -40,7 +53,7 @@ export function connFlags(headers: readonly HeaderField[]): ConnFlags {
 export function cleanConnection(headers: readonly HeaderField[]): HeaderField[] {
   const out: HeaderField[] = [];
   for (const h of headers) {
-    if (h.name.toLowerCase() !== 'connection') {
+    if (h.name.length !== 10 || h.name.toLowerCase() !== 'connection') {
       out.push(h);
       continue;
     }
@@ -126,7 +139,17 @@ export function serverReusable(
  * drops Upgrade from a request with a body), the response names `upgrade` in Connection, and a WebSocket switch
  * carries Sec-WebSocket-Accept. Runs only on a 101. Pure.
  */
-export function upgradeAgreed(req: RequestHead, reqUpgrade: boolean, res: ResponseHead, resUpgrade: boolean): boolean {
-  if (!reqUpgrade || !resUpgrade || headerValue(req.headers, 'upgrade') === undefined) return false;
-  return !hasToken(req.headers, 'upgrade', 'websocket') || headerValue(res.headers, 'sec-websocket-accept') !== undefined;
+export function upgradeAgreed(req: UpgradeAsk, resUpgrade: boolean, resHasAccept: boolean): boolean {
+  if (!req.upgrade || !resUpgrade || !req.upgradeField) return false;
+  return !req.websocket || resHasAccept;
+}
+
+/** What a request asked for, as far as a protocol switch goes. */
+export interface UpgradeAsk {
+  /** Its Connection names `upgrade`. */
+  readonly upgrade: boolean;
+  /** It carries an Upgrade field (still forwarded). */
+  readonly upgradeField: boolean;
+  /** That field names `websocket`. */
+  readonly websocket: boolean;
 }

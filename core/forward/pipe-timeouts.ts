@@ -1,6 +1,6 @@
 // Which HAProxy 2.6 idle timeout applies to each side of a session: the values taken from the two proxies, and the
 // limit of one side at a given moment. Manual §4.2 `timeout client|server|tunnel|client-fin|server-fin`; the rules are
-// spelled out in l4-pipe.ts's header. Pure; forwarder threads (IdleWatch, idle-watch.ts, enforces the limits).
+// spelled out in l4-pipe.ts's header. Pure; forwarder threads (the L4 pipe enforces the limits on its thread's sweep).
 
 import type { Timeouts } from '../../config/model.js';
 
@@ -39,4 +39,12 @@ export function idleLimit(t: PipeTimeouts, side: PipeSide, halfClosed: boolean):
   const fin = side === PipeSide.client ? t.clientFin : t.serverFin;
   if (halfClosed && fin !== undefined) return fin;
   return t.tunnel ?? (side === PipeSide.client ? t.client : t.server);
+}
+
+/** The HAProxy keyword behind idleLimit(t, side, halfClosed), for messages: `timeout client-fin`, `timeout tunnel`… */
+export function limitName(t: PipeTimeouts, side: PipeSide, halfClosed: boolean): string {
+  const base = side === PipeSide.client ? 'client' : 'server';
+  const fin = side === PipeSide.client ? t.clientFin : t.serverFin;
+  if (halfClosed && fin !== undefined) return `timeout ${base}-fin`;
+  return t.tunnel !== undefined ? 'timeout tunnel' : `timeout ${base}`;
 }

@@ -65,6 +65,18 @@ export function adoptClient(env: SessionEnv, conn: ClientConn, sink?: ReadSink):
   if (sink === undefined) client = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
   else client = typeof conn === 'number' ? env.io.adopt(conn, sink) : env.io.attach(conn, sink);
   env.liveClients.add(client);
-  client.once('close', () => env.liveClients.delete(client));
+  (client as LiveClient)[kLiveSet] = env.liveClients;
+  client.on('close', forgetClient);
   return client;
+}
+
+const kLiveSet = Symbol('orcalb.liveClients');
+
+/** A client in its thread's liveClients: the set rides on the socket, so one shared 'close' listener serves all. */
+interface LiveClient extends net.Socket {
+  [kLiveSet]: Set<net.Socket>;
+}
+
+function forgetClient(this: LiveClient): void {
+  this[kLiveSet].delete(this);
 }

@@ -1,7 +1,7 @@
 // A whole HTTP/1 message body gathered in memory as its bytes arrive (RFC 9112 §6.3, §7.1): framed by
 // requestFraming()/responseFraming() and de-chunked by the same ChunkedScanner the forwarders run. For small messages
 // read whole, such as `option httpchk` responses (manual §4.2 http-check expect); the health-check thread uses it. Not
-// for the forwarding path, which streams bodies (core/forward/l7-body-pipe.ts).
+// for the forwarding path, which streams bodies (core/forward/l7-body-relay.ts).
 
 import { ChunkedScanner, newChunkSink, sinkData } from './chunked.js';
 import type { BodyFraming } from './framing.js';

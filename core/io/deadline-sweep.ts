@@ -75,7 +75,14 @@ export class DeadlineSweep {
     const tick = Math.max(Math.ceil(d.due / TICK_MS), this.lastTick + 1);
     const slot = tick % SLOT_COUNT;
     if (d.slot === slot) return;
-    if (d.slot >= 0) this.slots[d.slot]!.delete(d);
+    if (d.slot >= 0) {
+      // Filed already: the sweep meets it at the next tick of its slot and re-files it by its due then. Only a due
+      // earlier than that visit needs a move (a session back from a long `timeout server` to a 10 s keep-alive wait
+      // re-files nothing: every slot is visited once per lap, 4 s).
+      const next = this.lastTick + 1 + ((d.slot - ((this.lastTick + 1) % SLOT_COUNT) + SLOT_COUNT) % SLOT_COUNT);
+      if (next <= tick) return;
+      this.slots[d.slot]!.delete(d);
+    }
     else this.filed++;
     d.slot = slot;
     this.slots[slot]!.add(d);

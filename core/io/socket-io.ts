@@ -55,6 +55,15 @@ interface IoSocket extends net.Socket {
 }
 
 /**
+ * The sink a socket's reads go to now: what SocketIo built or attached it with, or the last setSink(). undefined for a
+ * socket SocketIo never handled. Lets an engine's shared event listeners find their session from the socket alone,
+ * without a property of their own on it (each added property is another hidden class for Node's read path to meet).
+ */
+export function sinkOf(socket: net.Socket): ReadSink | undefined {
+  return (socket as Partial<IoSocket>)[kSink];
+}
+
+/**
  * The one read callback of every SocketIo socket. Node calls it as a method of the socket (`this`), so no closure per
  * socket is needed; a socket whose sink was replaced (L7 → tunnel) simply reaches the new one.
  */
@@ -124,12 +133,16 @@ export class SocketIo {
 
   /**
    * Takes over a socket Node built without `onread` (see dispatchData): its reads go to `sink` through 'data' events.
-   * Slower (a fresh Buffer per read) but the same contract, so the engines have one path. Resume with resume().
+   * Slower (a fresh Buffer per read) but the same contract, so the engines have one path: half-open allowed and the
+   * write mark lowered to SocketIo's (throws if Node no longer lets it be lowered). Resume with resume().
    */
   attach(socket: net.Socket, sink: ReadSink): net.Socket {
     const io = socket as IoSocket;
     io[kSink] = sink;
     io[kFd] = -1;
+    // As SocketIo's own sockets: a FIN is relayed by the engine, not answered by Node, and 'drain' follows any queue.
+    socket.allowHalfOpen = true;
+    lowerWriteMark(socket);
     socket.setNoDelay(true);
     socket.on('data', dispatchData);
     socket.resume();
@@ -161,7 +174,8 @@ export class SocketIo {
   /**
    * Writes buf[start, end) to `dst`: first straight into the kernel when nothing is queued before it, then copies and
    * queues whatever the kernel did not take (so `buf` may be the shared read buffer). Returns true when every byte is
-   * in the kernel, false when some wait in `dst`'s queue: the caller stops reading the source until `dst`'s 'drain'.
+   * in the kernel, false when some wait in `dst`'s queue: the caller stops reading the source until `dst`'s 'drain'
+   * (which then always comes: true is returned whenever Node's own write took the remainder at once).
    * A write error is left to `dst`'s own write path, which reports it as an 'error' event as usual.
    */
   write(dst: net.Socket, buf: Buffer, start: number, end: number): boolean {
@@ -186,9 +200,22 @@ export class SocketIo {
         }
       }
     }
-    dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
-    return false;
+    // Node may still put the remainder into the kernel at once (its own write tries first, and the peer may have read
+    // since our try-write): write() then answers true and no 'drain' will ever come, so its answer is ours.
+    return dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
   }
+}
+
+/**
+ * Gives a socket Node built (default 16 KiB write mark) the mark of SocketIo's own: write() of a queued remainder
+ * must return false and be followed by 'drain', or a source paused on it would never be read again. Node has no
+ * public setter for a built socket; its Writable reads this state field on every write.
+ */
+function lowerWriteMark(socket: net.Socket): void {
+  if (socket.writableHighWaterMark <= QUEUE_HIGH_WATER_MARK) return;
+  const state: unknown = Reflect.get(socket, '_writableState');
+  if (typeof state === 'object' && state !== null) Reflect.set(state, 'highWaterMark', QUEUE_HIGH_WATER_MARK);
+  if (socket.writableHighWaterMark > QUEUE_HIGH_WATER_MARK) throw new Error('cannot lower the socket write mark');
 }
 
 /**

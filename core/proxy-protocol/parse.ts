@@ -1,7 +1,8 @@
 // Reading a PROXY v1/v2 header at the start of a connection: `bind ... accept-proxy` (HAProxy conn_recv_proxy,
 // doc/proxy-protocol.txt §2) and the emulated DolphinDB node. Runs on forwarder threads and in tests.
 // Stricter than HAProxy 2.6 where the spec is (ports above 65535, unknown v2 families are refused) and more patient
-// (HAProxy fails a header split over two packets; this waits for the rest, bounded by the caller's timeout).
+// (HAProxy fails a header split over two packets; this waits for the rest, bounded by the caller's timeout); as long
+// as HAProxy's (a header must fit its 16,384-byte buffer).
 
 import type net from 'node:net';
 import { OrcaError } from '../errors.js';
@@ -151,19 +152,91 @@ function checkTlvs(header: Buffer, from: number): string | undefined {
   return undefined;
 }
 
+/** What a complete PROXY header gave: the announced addresses (undefined for UNKNOWN/LOCAL), and the client's bytes
+ * read past it, which the caller forwards first. */
+export interface ProxyHeaderRead {
+  readonly addresses: ProxyAddresses | undefined;
+  readonly rest: Buffer;
+}
+
+/** The error of a connection whose PROXY header is missing, invalid, or never completes: HAProxy closes it. */
+export function badProxyHeader(detail: string, cause?: unknown): OrcaError {
+  const opts = cause === undefined ? { detail } : { detail, cause };
+  return new OrcaError('ORCA_CLIENT_BAD_PROXY_HEADER', `accept-proxy: ${detail}`, opts);
+}
+
+/** HAProxy's default tune.bufsize: the longest PROXY header it reads (the whole header must fit its buffer). */
+export const PROXY_HEADER_MAX_LENGTH = 16384;
+
+/** The details of the waits that end before a header: the connection closed, failed, or sent nothing in time. */
+export const PROXY_HEADER_CLOSED = 'connection closed before the PROXY header was complete';
+export const PROXY_HEADER_TIMEOUT = 'timeout while waiting for the PROXY header';
+export const proxyHeaderSocketError = (err: Error): string =>
+  `connection error while waiting for the PROXY header: ${err.message}`;
+
 /**
- * Reads a PROXY header from a freshly accepted socket (`accept-proxy`). Resolves with the announced addresses
- * (undefined for UNKNOWN/LOCAL) and the bytes already read past the header, which the caller forwards first; the
- * socket is left paused. Rejects with OrcaError ORCA_CLIENT_BAD_PROXY_HEADER (detail: why) when the header is absent
- * or invalid, the client closes or errors first, or `timeoutMs` passes (HAProxy bounds this wait by `timeout client`;
- * undefined = no limit); the socket is then destroyed, as HAProxy closes such a connection. Forwarder thread.
+ * The PROXY header of one connection, read incrementally from whatever delivers its first bytes: an engine's read
+ * sink (the bytes sit in the forwarder's shared read buffer) or 'data' events. feed() copies what it keeps, so the
+ * span may be overwritten once it returns. One per `accept-proxy` connection, until the header is complete. Any thread.
  */
-export function readProxyHeader(
-  socket: net.Socket,
-  timeoutMs: number | undefined,
-): Promise<{ addresses: ProxyAddresses | undefined; rest: Buffer }> {
+export class ProxyHeaderReader {
+  private readonly maxLength: number;
+  private chunks: Buffer[] = [];
+  private held = 0;
+  /** Bytes needed before parsing again: a v2 header's whole length once its fixed part is known. */
+  private need = 1;
+
+  /**
+   * `maxLength`: the longest header accepted. HAProxy reads the header into one buffer of tune.bufsize bytes, so a v2
+   * header whose length field announces more is refused (measured on 2.6.12: 16,384 bytes in all pass, 16,385 reset).
+   */
+  constructor(maxLength: number = PROXY_HEADER_MAX_LENGTH) {
+    this.maxLength = maxLength;
+  }
+
+  /**
+   * Takes the next `data` bytes of the connection. undefined while the header is incomplete; the header's outcome once
+   * complete (rest: a copy of the bytes past it, possibly empty). Throws OrcaError ORCA_CLIENT_BAD_PROXY_HEADER when
+   * the bytes cannot start a PROXY header or the header is invalid. A header dribbled a byte at a time costs linear
+   * work: bytes are only joined once enough have come to parse.
+   */
+  feed(data: Buffer): ProxyHeaderRead | undefined {
+    this.chunks.push(Buffer.from(data));
+    this.held += data.length;
+    if (this.held < this.need) return undefined;
+    const all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.held);
+    this.chunks = [all];
+    // A v1 line is at most 107 bytes; a v2 header announces its length in its 16-byte fixed part.
+    const v2 = all.length >= PROXY_V2_HEADER_LENGTH && startsLike(all, PROXY_V2_SIGNATURE);
+    const v2Length = v2 ? PROXY_V2_HEADER_LENGTH + all.readUInt16BE(14) : 0;
+    if (v2Length > this.maxLength) {
+      this.chunks = [];
+      throw badProxyHeader(`v2: header of ${v2Length} bytes, longer than the ${this.maxLength}-byte buffer`);
+    }
+    const r = parseProxyHeader(all);
+    if (r.kind === 'incomplete') {
+      this.need = v2 ? v2Length : all.length + 1;
+      return undefined;
+    }
+    this.chunks = [];
+    this.held = 0;
+    if (r.kind === 'absent') throw badProxyHeader('no PROXY header at the start of the connection');
+    if (r.kind === 'invalid') throw badProxyHeader(r.reason);
+    return { addresses: r.addresses, rest: all.subarray(r.length) };
+  }
+}
+
+/**
+ * Reads a PROXY header from a freshly accepted socket that delivers 'data' events (`accept-proxy`; engines that
+ * read through a sink feed a ProxyHeaderReader themselves). Resolves with the announced addresses and the bytes
+ * already read past the header; the socket is left paused. Rejects with OrcaError ORCA_CLIENT_BAD_PROXY_HEADER
+ * (detail: why) when the header is absent or invalid, the client closes or errors first, or `timeoutMs` passes
+ * (HAProxy bounds this wait by `timeout client`; undefined = no limit); the socket is then destroyed, as HAProxy
+ * closes such a connection. Forwarder thread.
+ */
+export function readProxyHeader(socket: net.Socket, timeoutMs: number | undefined): Promise<ProxyHeaderRead> {
   return new Promise((resolve, reject) => {
-    let buffered: Buffer = Buffer.alloc(0);
+    const reader = new ProxyHeaderReader();
     let timer: NodeJS.Timeout | undefined;
     const detach = (): void => {
       if (timer !== undefined) clearTimeout(timer);
@@ -172,39 +245,37 @@ export function readProxyHeader(
       socket.off('error', onError);
       socket.off('close', onEnd);
     };
-    const fail = (detail: string, cause?: unknown): void => {
+    const fail = (err: OrcaError): void => {
       detach();
       // Keep a listener: destroy() may still report an error, and an unheard 'error' would kill the thread.
       socket.on('error', () => {});
       socket.destroy();
-      const opts = cause === undefined ? { detail } : { detail, cause };
-      reject(new OrcaError('ORCA_CLIENT_BAD_PROXY_HEADER', `accept-proxy: ${detail}`, opts));
+      reject(err);
     };
     function onData(chunk: Buffer): void {
+      let got: ProxyHeaderRead | undefined;
       try {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-        const r = parseProxyHeader(buffered);
-        if (r.kind === 'incomplete') return;
-        if (r.kind === 'absent') return fail('no PROXY header at the start of the connection');
-        if (r.kind === 'invalid') return fail(r.reason);
-        socket.pause();
-        detach();
-        resolve({ addresses: r.addresses, rest: buffered.subarray(r.length) });
+        got = reader.feed(chunk);
       } catch (err) {
-        fail('internal error while reading the PROXY header', err);
+        fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', err));
+        return;
       }
+      if (got === undefined) return;
+      socket.pause();
+      detach();
+      resolve(got);
     }
     function onEnd(): void {
-      fail('connection closed before the PROXY header was complete');
+      fail(badProxyHeader(PROXY_HEADER_CLOSED));
     }
     function onError(err: Error): void {
-      fail(`connection error while waiting for the PROXY header: ${err.message}`, err);
+      fail(badProxyHeader(proxyHeaderSocketError(err), err));
     }
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onEnd);
-    if (timeoutMs !== undefined) timer = setTimeout(() => fail('timeout while waiting for the PROXY header'), timeoutMs);
+    if (timeoutMs !== undefined) timer = setTimeout(() => fail(badProxyHeader(PROXY_HEADER_TIMEOUT)), timeoutMs);
     socket.resume();
   });
 }

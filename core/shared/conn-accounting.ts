@@ -26,11 +26,22 @@ export class ConnAccounting {
 
   /**
    * Admission (HAProxy §3.2 / §4.2 maxconn): takes one global and one frontend slot if both limits allow it (0 = no
-   * limit), atomically, so concurrent admitters (reuseport forwarders) never exceed a limit together. On 'ok' the
-   * connection holds global + frontend curConns until clientClosed (adopted) or unadmitClient (never adopted).
-   * Any accepting thread; allocates nothing.
+   * limit), atomically, so concurrent admitters (reuseport forwarders) never exceed a limit together, and counts the
+   * connection in the frontend's total. On 'ok' the connection holds global + frontend curConns until clientClosed
+   * (adopted) or unadmitClient (never adopted). Any accepting thread; allocates nothing.
    */
   admitClient(fe: number, globalMax: number, feMax: number): AdmitResult {
+    const r = this.reserveClient(fe, globalMax, feMax);
+    if (r === 'ok') this.clientAccepted(fe);
+    return r;
+  }
+
+  /**
+   * admitClient without the total: the slots for a connection not accepted yet (HAProxy's listener_accept reserves
+   * before accept(), and gives the slot back with unadmitClient when nothing was waiting). clientAccepted counts the
+   * connection once accept() returned one. Any accepting thread; allocates nothing.
+   */
+  reserveClient(fe: number, globalMax: number, feMax: number): AdmitResult {
     const s = this.state;
     // Add first, then look at what was there: two threads racing for the last slot cannot both see room.
     const g = s.addGlobal('curConns', 1);
@@ -47,8 +58,12 @@ export class ConnAccounting {
       this.notifyCapacity();
       return 'frontend';
     }
-    f.add('totalConns', 1);
     return 'ok';
+  }
+
+  /** A connection accepted on a reserved slot (reserveClient): counted in the frontend's total (stot). */
+  clientAccepted(fe: number): void {
+    this.state.frontend(fe).add('totalConns', 1);
   }
 
   /** An admitted connection that no forwarder adopted (handoff failed, stopping): gives its slots back. Any thread. */

@@ -8,8 +8,9 @@
  * - 'atomic-add': any thread, but only through Atomics.add / Atomics.sub, so no update is lost.
  */
 export type FieldWriter = 'main' | 'health' | 'acceptor' | 'forwarder' | 'atomic-add';
-// A handoff ticket word is written by the acceptor (free → seq) and cleared by exactly one of the forwarder that
-// adopts the fd or the main thread that cancels the handoff (compareExchange seq → 0): see HANDOFF_TICKETS below.
+// A handoff ticket record is written by the acceptor (free → reserved → seq, with the fd and where it goes) and
+// cleared by exactly one of the forwarder that adopts the fd or a thread that cancels the handoff (compareExchange
+// seq → 0): see HANDOFF_TICKETS below.
 
 export interface FieldSpec {
   readonly name: string;
@@ -124,12 +125,25 @@ export const GLOBAL_FIELDS = [
 ] as const satisfies readonly FieldSpec[];
 
 /**
- * Handoff tickets (acceptor mode): one word per handoff in flight between the acceptor and a forwarder, 0 when free.
- * The acceptor stores the ticket's sequence number; the forwarder that adopts the fd and the main thread that cancels
- * a failed handoff both compareExchange(seq → 0), so exactly one of them owns the fd (adopts it, or closes it and
- * gives back its admission). The sequence number keeps a late cancel from hitting a reused slot.
+ * Handoff tickets (acceptor mode): one record per handoff in flight between the acceptor and a forwarder, its `seq`
+ * word 0 when free. The acceptor reserves a record (seq 0 → -1), writes the fd, the frontend, the bind and the
+ * threadId of the forwarder it posts the ticket to, then publishes its sequence number (> 0), and marks it posted
+ * once its id is on that forwarder's port; the forwarder that
+ * adopts the fd and a thread cancelling a handoff whose forwarder died (main, or the acceptor when its port to that
+ * forwarder closes) both compareExchange(seq → 0), so exactly one of them owns the fd (adopts it, or closes it and
+ * gives back its admission). The sequence number keeps a late claim from hitting a reused record.
  */
 export const HANDOFF_TICKETS = 1024;
+
+/** The words of one handoff ticket record, in order (core/shared/handoff-tickets.ts reads and writes them). */
+export const HANDOFF_TICKET_FIELDS = [
+  { name: 'seq', writer: 'atomic-add', doc: '0 free, -1 being written (acceptor), > 0 in flight; cleared by compareExchange by whoever claims it' },
+  { name: 'fd', writer: 'acceptor', doc: 'the accepted client fd travelling with this ticket' },
+  { name: 'frontend', writer: 'acceptor', doc: 'its frontend index (whose admission a cancel gives back)' },
+  { name: 'bind', writer: 'acceptor', doc: 'its bind line index within the frontend' },
+  { name: 'target', writer: 'acceptor', doc: 'threadId of the forwarder the ticket was posted to' },
+  { name: 'posted', writer: 'acceptor', doc: 'the seq again once the ticket id was posted: main cancels the tickets a dead acceptor never posted' },
+] as const satisfies readonly FieldSpec[];
 
 type NamesOf<T extends readonly FieldSpec[]> = T[number]['name'];
 export type ServerField = NamesOf<typeof SERVER_FIELDS>;
@@ -158,13 +172,14 @@ export const THREAD = indexTable(THREAD_FIELDS);
 export const GLOBAL = indexTable(GLOBAL_FIELDS);
 export const THREAD_SERVER = indexTable(THREAD_SERVER_FIELDS);
 export const THREAD_BACKEND = indexTable(THREAD_BACKEND_FIELDS);
+export const HANDOFF_TICKET = indexTable(HANDOFF_TICKET_FIELDS);
 
 /** ServerState values stored in the `state` field. */
 export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 /** Header words: magic, version, servers, backends, frontends, threads. */
 export const HEADER_WORDS = 8;
 
@@ -186,7 +201,7 @@ export interface LayoutOffsets {
   readonly threadServers: number;
   readonly threadFrontends: number;
   readonly threadBackends: number;
-  /** HANDOFF_TICKETS words, one per handoff that may be in flight. */
+  /** HANDOFF_TICKETS records of HANDOFF_TICKET_FIELDS, one per handoff that may be in flight. */
   readonly handoffs: number;
   /** First BigInt64 word of the per-server wide counters. */
   readonly serverWide: number;
@@ -204,7 +219,7 @@ export function computeOffsets(c: LayoutCounts): LayoutOffsets {
   const threadFrontends = threadServers + c.threads * c.servers * THREAD_SERVER_FIELDS.length;
   const threadBackends = threadFrontends + c.threads * c.frontends * THREAD_FRONTEND_FIELDS.length;
   const handoffs = threadBackends + c.threads * c.backends * THREAD_BACKEND_FIELDS.length;
-  const end32 = handoffs + HANDOFF_TICKETS;
+  const end32 = handoffs + HANDOFF_TICKETS * HANDOFF_TICKET_FIELDS.length;
   const serverWide = Math.ceil((end32 * 4) / 8);
   const byteLength = (serverWide + c.servers * SERVER_WIDE_FIELDS.length) * 8;
   return {

@@ -6,11 +6,14 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { detachSocket } from '../../core/accept/fd-handoff.js';
 import { pipeL4 } from '../../core/forward/l4-pipe.js';
+import { loadNativeAddon } from '../../core/native-addon.js';
+import { HoldSink, pipeEnv } from '../support/pipe-pair.js';
 import { pollUntil, within } from '../support/wait.js';
 
-async function listen(handler: (s: net.Socket) => void): Promise<net.Server> {
-  const srv = net.createServer({ allowHalfOpen: true }, handler);
+async function listen(handler: (s: net.Socket) => void, pauseOnConnect = false): Promise<net.Server> {
+  const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect }, handler);
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
   return srv;
@@ -31,15 +34,19 @@ test('a client whose FIN was read before the pipe started is relayed to the serv
   });
   let result: Promise<{ termination: string }> | undefined;
   async function run(backend: net.Server): Promise<void> {
-    const front = await listen(async (accepted) => {
-      // Let the 'end' happen first, as it does on an adopted fd while dispatch() connects the server.
-      accepted.read(0);
+    const env = pipeEnv();
+    const addon = loadNativeAddon();
+    assert.ok(addon, 'the native addon is built');
+    const front = await listen(async (socket) => {
+      // Adopted as a forwarder adopts it: reading starts at once, so the 'end' happens while the server is connected.
+      const hold = new HoldSink();
+      const accepted = env.io.adopt(detachSocket(socket, addon.dup), hold);
       if (!accepted.readableEnded) await once(accepted, 'end');
-      const upstream = net.connect((backend.address() as net.AddressInfo).port, '127.0.0.1');
+      const upstream = env.io.connect({ port: (backend.address() as net.AddressInfo).port, host: '127.0.0.1' }, hold);
       await once(upstream, 'connect');
       // No timeouts: only the relayed FIN can end this pipe.
-      result = pipeL4(accepted, upstream, {});
-    });
+      result = pipeL4(env, { client: accepted, server: upstream, timeouts: {} });
+    }, true);
     t.after(() => front.close());
     const c = net.connect((front.address() as net.AddressInfo).port, '127.0.0.1', () => c.end());
     c.resume();

@@ -1,14 +1,15 @@
 // pipeL4 idle timeouts as HAProxy 2.6 applies them in TCP mode: client, server, tunnel, client-fin, server-fin.
 // Through a real pipe the limits are short (150-400 ms) and every wait is bounded; where time itself has to pass
-// (traffic spaced out, a tunnel outliving client/server limits) the IdleWatch runs on a FakeClock instead of sleeping.
+// (traffic spaced out, a tunnel outliving client/server limits) the pipe's deadline sweep runs on a FakeClock instead.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { test } from 'node:test';
-import { IdleWatch } from '../../core/forward/idle-watch.js';
-import { idleLimit, PipeSide, pipeTimeouts } from '../../core/forward/pipe-timeouts.js';
+import { once } from 'node:events';
+import { test, type TestContext } from 'node:test';
+import { idleLimit, PipeSide, pipeTimeouts, type PipeTimeouts } from '../../core/forward/pipe-timeouts.js';
+import { DeadlineSweep, TICK_MS } from '../../core/io/deadline-sweep.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { gone, readAll, startPipePair } from '../support/pipe-pair.js';
+import { gone, pipeEnv, readAll, startPipePair } from '../support/pipe-pair.js';
 import { within } from '../support/wait.js';
 
 test('an idle client past timeout client ends the session as cD, closing both sides', async (t) => {
@@ -31,44 +32,58 @@ test('an idle server past timeout server ends the session as sD', async (t) => {
   assert.equal(result.error?.code, 'ORCA_SERVER_TIMEOUT');
 });
 
-/** An IdleWatch on a FakeClock that records the sides it expired, both sides expected (nothing paused). */
-function fakeWatch(timeouts: ConstructorParameters<typeof IdleWatch>[0]) {
+/**
+ * A pipe whose deadlines run on a FakeClock: time moves only when the test calls advance(), which then runs the
+ * sweep as its timer would. The sockets and their traffic are real.
+ */
+async function fakeTimePair(t: TestContext, timeouts: PipeTimeouts) {
   const clock = new FakeClock();
-  const expired: PipeSide[] = [];
-  const watch = new IdleWatch(timeouts, () => true, (side) => expired.push(side), clock);
-  return { clock, expired, watch };
+  const sweep = new DeadlineSweep(() => clock.now(), false);
+  const pair = await startPipePair(timeouts, undefined, pipeEnv(sweep));
+  t.after(() => pair.close());
+  // The backend echoes; one round trip is a byte read from the client, written to the server, and back.
+  pair.backend.on('data', (d: Buffer) => pair.backend.write(d));
+  const advance = async (ms: number): Promise<void> => {
+    await clock.advance(ms);
+    sweep.runDue();
+  };
+  const echo = async (): Promise<void> => {
+    pair.client.write('x');
+    await within(once(pair.client, 'data'), 2000, 'echo');
+  };
+  return { clock, sweep, pair, advance, echo };
 }
 
-test('traffic restarts the idle clock', async () => {
-  const { clock, expired, watch } = fakeWatch({ client: 300, server: 300 });
+test('traffic restarts the idle clock', async (t) => {
+  const { pair, advance, echo, sweep } = await fakeTimePair(t, { client: 300, server: 300 });
   for (let i = 0; i < 5; i++) {
-    await clock.advance(120);
-    // One echo: a byte read from the client and written to the server, then read from the server and written back.
-    watch.touch(PipeSide.client);
-    watch.touch(PipeSide.server);
+    await advance(120);
+    await echo();
   }
   // 600 ms have passed in all, twice the limit, yet the session is still open.
-  assert.deepEqual(expired, []);
-  await clock.advance(300);
+  assert.equal(pair.proxyClient.destroyed, false);
+  await advance(300 + TICK_MS);
   // Both sides fall due together; the client is looked at first, so the session ends as cD.
-  assert.deepEqual(expired, [PipeSide.client]);
-  assert.equal(watch.limitName(PipeSide.client), 'timeout client');
-  assert.equal(clock.pending(), 0, 'the watch stopped its timer');
+  const result = await within(pair.result, 3000, 'pipe result');
+  assert.equal(result.termination, 'cD');
+  assert.match(result.error?.message ?? '', /timeout client$/);
+  assert.deepEqual([result.bytesIn, result.bytesOut], [5, 5]);
+  assert.equal(sweep.size(), 0, 'the pipe unfiled its deadline');
 });
 
-test('timeout tunnel replaces timeout client and timeout server', async () => {
-  const { clock, expired, watch } = fakeWatch({ client: 100, server: 100, tunnel: 700 });
-  await clock.advance(350);
+test('timeout tunnel replaces timeout client and timeout server', async (t) => {
+  const { clock, pair, advance, echo } = await fakeTimePair(t, { client: 100, server: 100, tunnel: 700 });
+  await advance(350);
   // Past three client/server timeouts: still open, because the tunnel timeout rules.
-  assert.deepEqual(expired, []);
-  watch.touch(PipeSide.client);
-  watch.touch(PipeSide.server);
+  assert.equal(pair.proxyClient.destroyed, false);
+  await echo();
   const lastActivity = clock.now();
-  await clock.advance(699);
-  assert.deepEqual(expired, [], 'still open until the tunnel timeout has passed');
-  await clock.advance(1);
-  assert.deepEqual(expired, [PipeSide.client]);
-  assert.equal(watch.limitName(PipeSide.client), 'timeout tunnel');
+  await advance(699);
+  assert.equal(pair.proxyClient.destroyed, false, 'still open until the tunnel timeout has passed');
+  await advance(1 + TICK_MS);
+  const result = await within(pair.result, 3000, 'pipe result');
+  assert.equal(result.termination, 'cD');
+  assert.match(result.error?.message ?? '', /timeout tunnel$/);
   assert.ok(clock.now() - lastActivity >= 700, 'closed by the tunnel timeout, not the client one');
 });
 

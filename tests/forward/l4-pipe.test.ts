@@ -1,11 +1,12 @@
-// pipeL4 data phase with real sockets: bulk both ways under backpressure, half-close each way, initial bytes, resets.
+// pipeL4 data phase with real sockets (SocketIo's, as a forwarder has them): bulk both ways under backpressure,
+// half-close each way, bytes to send first, resets, a throwing counter.
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { gone, readAll, startPipePair } from '../support/pipe-pair.js';
+import { gone, pipeEnv, readAll, startPipePair } from '../support/pipe-pair.js';
 import { within } from '../support/wait.js';
 
 const MB = 1024 * 1024;
@@ -31,11 +32,13 @@ test('moves 8 MB each way at once to slow readers, with bounded buffering and ex
   let maxBuffered = 0;
   const counted = { in: 0, out: 0 };
   const pair = await startPipePair({ client: 10_000, server: 10_000 }, (pc, ps) => ({
-    onBytes: (fromClient, n) => {
-      if (fromClient) counted.in += n;
-      else counted.out += n;
-      // Whatever the proxy has accepted but not yet handed to the kernel sits in these write buffers.
-      maxBuffered = Math.max(maxBuffered, ps.writableLength, pc.writableLength);
+    counters: {
+      addWide: (field, n) => {
+        if (field === 'bytesIn') counted.in += n;
+        else counted.out += n;
+        // Whatever the proxy has accepted but not yet handed to the kernel sits in these write buffers.
+        maxBuffered = Math.max(maxBuffered, ps.writableLength, pc.writableLength);
+      },
     },
   }));
   t.after(() => pair.close());
@@ -81,9 +84,11 @@ test('forwards a server FIN to the client, which can still send before it closes
 test('sends the initial bytes to the server before the client own bytes, and counts them in', async (t) => {
   let counted = 0;
   const pair = await startPipePair({}, () => ({
-    initial: Buffer.from('API 0 8 / 32_1_4_2\n'),
-    onBytes: (fromClient, n) => {
-      if (fromClient) counted += n;
+    toServer: Buffer.from('API 0 8 / 32_1_4_2\n'),
+    counters: {
+      addWide: (field, n) => {
+        if (field === 'bytesIn') counted += n;
+      },
     },
   }));
   t.after(() => pair.close());
@@ -123,10 +128,12 @@ test('a client reset destroys the server connection and ends as CD', async (t) =
   await within(gone(pair.backend), 3000, 'server sees the connection end');
 });
 
-test('an exception thrown by a hook ends the session as ID instead of reaching the event loop', async (t) => {
+test('an exception thrown by a counter ends the session as ID instead of reaching the event loop', async (t) => {
   const pair = await startPipePair({ client: 5000, server: 5000 }, () => ({
-    onBytes: () => {
-      throw new Error('counter exploded');
+    counters: {
+      addWide: () => {
+        throw new Error('counter exploded');
+      },
     },
   }));
   t.after(() => pair.close());
@@ -155,7 +162,22 @@ test('a client that is already closed when the pipe starts still resolves', asyn
   client.destroy();
   await once(client, 'close');
   const { pipeL4 } = await import('../../core/forward/l4-pipe.js');
-  const result = await within(pipeL4(client, server, {}), 3000, 'pipe result');
+  const result = await within(pipeL4(pipeEnv(), { client, server, timeouts: {} }), 3000, 'pipe result');
   assert.equal(result.termination, 'CD');
   assert.equal(server.destroyed, true);
+});
+
+test('a client socket that closes before the server sent its FIN ends as CD and closes the server', async (t) => {
+  const pair = await startPipePair({});
+  t.after(() => pair.close());
+  // As a Node socket without half-open does: it answers the client's FIN with its own and closes, "cleanly", while
+  // the server still has bytes for it. Nothing could carry them: the session must end, not wait on the server.
+  pair.proxyClient.allowHalfOpen = false;
+  pair.client.end('bye');
+  pair.backend.resume();
+  await within(once(pair.backend, 'end'), 3000, 'the FIN relayed to the server');
+  pair.backend.write('late answer');
+  const result = await within(pair.result, 3000, 'pipe result');
+  assert.equal(result.termination, 'CD');
+  assert.equal(pair.proxyServer.destroyed, true);
 });

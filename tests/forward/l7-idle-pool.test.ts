@@ -1,16 +1,22 @@
 // The per-thread pool of idle server connections (HAProxy `http-reuse safe` reuse): most recent first, per server,
-// a connection the server closes while parked is never handed out, closeAll empties it. Real loopback sockets.
+// a connection the server closes (or speaks on) while parked is never handed out, closeAll empties it. Real loopback
+// sockets, connected through a SocketIo as the HTTP engine's are.
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { IdleServerPool, type ServerConn } from '../../core/forward/l7-idle-pool.js';
-import { SocketReader } from '../../core/forward/l7-socket-reader.js';
+import { IdleServerPool } from '../../core/forward/l7-idle-pool.js';
+import { ServerConn } from '../../core/forward/l7-server-conn.js';
+import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
+import { SocketIo } from '../../core/io/socket-io.js';
+import { loadNativeAddon } from '../../core/native-addon.js';
 
 describe('idle server pool', () => {
   let server: net.Server;
   const accepted: net.Socket[] = [];
   const clients: net.Socket[] = [];
+  const io = new SocketIo(loadNativeAddon());
+  const sweep = new DeadlineSweep();
 
   before(async () => {
     server = net.createServer((s) => {
@@ -26,10 +32,11 @@ describe('idle server pool', () => {
   });
 
   async function conn(index: number): Promise<ServerConn> {
-    const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    clients.push(socket);
-    await new Promise<void>((r) => socket.once('connect', () => r()));
-    return { backend: 0, index, socket, reader: new SocketReader(socket) };
+    const c = new ServerConn(io, sweep, '127.0.0.1', (server.address() as net.AddressInfo).port, 0, index);
+    clients.push(c.socket);
+    await new Promise<void>((r) => c.socket.once('connect', () => r()));
+    c.attach();
+    return c;
   }
 
   test('hands back the most recently parked live connection of that server only', async () => {
@@ -68,5 +75,42 @@ describe('idle server pool', () => {
     assert.equal(pool.size, 0);
     assert.ok(a.socket.destroyed && b.socket.destroyed);
     assert.equal(pool.park(a), false);
+  });
+
+  test('the purge closes connections parked for pool-purge-delay (5 s), the others stay', async () => {
+    let now = 1000;
+    const manual = new DeadlineSweep(() => now, false);
+    const port = (server.address() as net.AddressInfo).port;
+    const open = async (index: number): Promise<ServerConn> => {
+      const c = new ServerConn(io, manual, '127.0.0.1', port, 0, index);
+      clients.push(c.socket);
+      await new Promise<void>((r) => c.socket.once('connect', () => r()));
+      c.attach();
+      return c;
+    };
+    const pool = new IdleServerPool();
+    const early = await open(6);
+    const late = await open(7);
+    assert.ok(pool.park(early));
+    now = 4000;
+    assert.ok(pool.park(late));
+    manual.runDue(6001);
+    assert.ok(early.socket.destroyed, 'parked at 1000: purged at 6000');
+    assert.ok(!late.socket.destroyed);
+    assert.equal(pool.size, 1);
+    manual.runDue(9009);
+    assert.ok(late.socket.destroyed, 'parked at 4000: purged at 9000');
+    assert.equal(pool.size, 0);
+  });
+
+  test('a parked connection whose server sends a byte is closed and never handed out', async () => {
+    const pool = new IdleServerPool();
+    const a = await conn(5);
+    assert.ok(pool.park(a));
+    const closed = new Promise<void>((r) => a.socket.once('close', () => r()));
+    accepted.at(-1)?.write('x');
+    await closed;
+    assert.equal(pool.size, 0);
+    assert.equal(pool.take(0, 5), undefined);
   });
 });

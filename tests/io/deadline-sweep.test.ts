@@ -1,5 +1,6 @@
 // DeadlineSweep (core/io/deadline-sweep.ts) on an injected clock: never early, at most one tick late, later dues
-// cost no re-filing call, earlier ones are re-filed by arm(), deadlines beyond one lap of the wheel still fire.
+// cost no re-filing call, earlier ones are re-filed by arm() (unless their slot comes round first), deadlines beyond
+// one lap of the wheel still fire.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,4 +128,22 @@ test('the real timer fires a deadline and stops when nothing is filed', async ()
   });
   assert.ok(fired >= 0);
   assert.equal(sweep.size(), 0);
+});
+
+test('a due moved earlier, but past the next visit of its slot, is left there and still fires on time', () => {
+  const { sweep, clock } = setup();
+  const r = new Recorder();
+  const d = new Deadline(r);
+  // Filed for an hour: its slot comes round within one lap (4 s) and re-files it.
+  d.due = clock.now + 3_600_000;
+  sweep.arm(d);
+  advance(sweep, clock, 1500);
+  // A 10 s wait now: later than that slot's next visit, so arm() moves nothing; the visit re-files it.
+  d.due = clock.now + 10_000;
+  sweep.arm(d);
+  advance(sweep, clock, 11_499);
+  assert.deepEqual(r.fired, []);
+  advance(sweep, clock, 11_500 + TICK_MS);
+  assert.equal(r.fired.length, 1);
+  assert.ok(r.fired[0]! >= 11_500 && r.fired[0]! <= 11_500 + TICK_MS);
 });

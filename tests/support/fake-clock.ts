@@ -1,6 +1,6 @@
-// A manual Clock (core/health/scheduler.ts Clock) for the health scheduler's tests and IdleWatch's
-// (core/forward/timeouts.ts): time moves only when the test advances it, timers fire in due order, and promise
-// callbacks run between timers so async check loops make progress.
+// A manual Clock (core/health/scheduler.ts Clock) for the health scheduler's tests, and the time of a DeadlineSweep
+// the L4 pipe tests drive (core/io/deadline-sweep.ts): time moves only when the test advances it, timers fire in due
+// order, and promise callbacks run between timers so async check loops make progress.
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from '../../core/health/scheduler.js';

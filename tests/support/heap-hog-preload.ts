@@ -16,9 +16,9 @@ const CHANNEL = 'orcalb-test-heap-hog';
 const HOG_TARGET_ENV = 'HEAP_HOG_THREAD';
 
 /**
- * True in the targeted threads. piscina starts the forwarders without a name (Node's default 'WorkerThread'), while
- * workers/spawn.ts names the acceptor and the health checker after their kind (threadName is Node ≥ 24, absent from
- * the @types of our floor).
+ * True in the targeted threads. workers/spawn.ts names every thread after its kind ('forwarder', 'acceptor',
+ * 'health-checker'); an unnamed worker (Node's default 'WorkerThread') counts as a forwarder, as forwarders were
+ * before issue 10 (threadName is Node ≥ 24, absent from the @types of our floor).
  */
 function isTarget(): boolean {
   if (threads.isMainThread) return false;

@@ -117,12 +117,16 @@ export interface ServedConfig {
   close(): Promise<void>;
 }
 
+/** How accepted connections reach the sessions: 'fd' (a dup'ed fd, the acceptor's and reuseport-with-addon path) or
+ * 'socket' (Node's own socket, `--accept reuseport` without the native addon: SocketIo.attach). */
+export type HarnessHandoff = 'fd' | 'socket';
+
 /**
  * Serves every frontend of `config` on its first bind address (127.0.0.1 in tests) with runL7Session (`mode http`)
  * or runL4Session, as one forwarder thread (thread 0) over a freshly seeded shared buffer. Close it in `after`:
  * close() hard-stops the sessions and destroys their sockets.
  */
-export async function serveConfig(config: Config): Promise<ServedConfig> {
+export async function serveConfig(config: Config, handoff: HarnessHandoff = 'fd'): Promise<ServedConfig> {
   const addon = loadNativeAddon();
   if (addon === undefined) throw new Error('the native addon is not built (npm install): the harness hands fds over');
   const { state, topology } = seededState(config, 1);
@@ -145,13 +149,14 @@ export async function serveConfig(config: Config): Promise<ServedConfig> {
   };
   const live = env.liveClients;
   const servers = config.frontends.map((fe, index) =>
-    net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
+    // Node's sockets as core/accept/listener-set.ts builds them (no half-open: the session's SocketIo sets it).
+    net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
       // Counted as the acceptor admits and a forwarder adopts: the session releases both at close.
       accounting.admitClient(index, 0, 0);
       accounting.clientAdopted(0, index);
       const run = fe.mode === 'http' ? runL7Session : runL4Session;
       // The fd, as a forwarder receives it from the acceptor, so the session runs its production read path.
-      void run(env, detachSocket(socket, addon.dup), index, 0);
+      void run(env, handoff === 'fd' ? detachSocket(socket, addon.dup) : socket, index, 0);
     }),
   );
   await Promise.all(

@@ -1,41 +1,89 @@
-// Test support: a real client → proxy → backend chain on 127.0.0.1 whose proxy hop is core/forward/l4-pipe.ts.
-// The test holds both outer ends (client, backend) and the two sockets handed to pipeL4; everything allows half-open.
+// Test support: a real client → proxy → backend chain on 127.0.0.1 whose proxy hop is core/forward/l4-pipe.ts, run as
+// a forwarder runs it: the proxy's client socket is adopted from a dup'ed fd and its server socket connected through a
+// SocketIo (shared read buffer, try-write), deadlines on a DeadlineSweep the test may drive by hand. The test holds
+// both outer ends (client, backend) and the two sockets handed to the pipe; everything allows half-open.
 
 import net from 'node:net';
 import { once } from 'node:events';
-import { pipeL4, type PipeHooks, type PipeResult, type PipeTimeouts } from '../../core/forward/l4-pipe.js';
+import { detachSocket } from '../../core/accept/fd-handoff.js';
+import { pipeL4, type PipeEnv, type PipeResult, type PipeSpec, type PipeTimeouts } from '../../core/forward/l4-pipe.js';
+import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
+import { SocketIo, type ReadSink } from '../../core/io/socket-io.js';
+import { loadNativeAddon } from '../../core/native-addon.js';
 
 export interface PipePair {
   /** The test's client, connected to the proxy. */
   readonly client: net.Socket;
   /** The backend's accepted socket (the proxy's server connection, seen from the backend). */
   readonly backend: net.Socket;
-  /** The sockets given to pipeL4: its client side and its server side. */
+  /** The sockets given to the pipe: its client side and its server side. */
   readonly proxyClient: net.Socket;
   readonly proxyServer: net.Socket;
-  /** pipeL4's promise. */
+  /** The pipe's result. */
   readonly result: Promise<PipeResult>;
   /** Destroys every socket and closes both listeners. */
   close(): Promise<void>;
 }
 
-/** Builds the chain and resolves once pipeL4 runs and the backend has accepted. `hooks` sees the proxy's sockets. */
-export async function startPipePair(
-  timeouts: PipeTimeouts,
-  hooks?: (proxyClient: net.Socket, proxyServer: net.Socket) => PipeHooks,
-): Promise<PipePair> {
+/** What a test adds to the pipe's spec (counters, bytes to send first), seeing the proxy's sockets. */
+export type PipeExtras = (proxyClient: net.Socket, proxyServer: net.Socket) => Partial<PipeSpec>;
+
+/**
+ * A forwarder thread's pipe environment for tests: a SocketIo on the native addon and `sweep` (default: a real
+ * DeadlineSweep; a test that drives time passes one on its own clock). Throws when the addon is not built.
+ */
+export function pipeEnv(sweep: DeadlineSweep = new DeadlineSweep()): PipeEnv {
+  const addon = loadNativeAddon();
+  if (addon === undefined) throw new Error('the native addon is not built (npm install): the pipe reads adopted fds');
+  return { io: new SocketIo(addon), sweep };
+}
+
+/**
+ * A sink that keeps what a socket sends before the pipe takes it over (and stops reading it), as the L4 session's
+ * ClientHold does: the held bytes become the pipe's toServer / toClient.
+ */
+export class HoldSink implements ReadSink {
+  readonly held = new Map<net.Socket, Buffer>();
+  onRead(socket: net.Socket, buf: Buffer, n: number): boolean {
+    const before = this.held.get(socket);
+    const bytes = Buffer.from(buf.subarray(0, n));
+    this.held.set(socket, before === undefined ? bytes : Buffer.concat([before, bytes]));
+    return false;
+  }
+}
+
+/**
+ * Builds the chain and resolves once the pipe runs and the backend has accepted. `extras` sees the proxy's sockets;
+ * `env` defaults to pipeEnv().
+ */
+export async function startPipePair(timeouts: PipeTimeouts, extras?: PipeExtras, env: PipeEnv = pipeEnv()): Promise<PipePair> {
+  const addon = loadNativeAddon();
+  if (addon === undefined) throw new Error('the native addon is not built (npm install)');
   const backendSrv = net.createServer({ allowHalfOpen: true });
-  const proxySrv = net.createServer({ allowHalfOpen: true });
+  const proxySrv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
   await Promise.all([listen(backendSrv), listen(proxySrv)]);
   const backendPort = portOf(backendSrv);
   const accepted = once(backendSrv, 'connection') as Promise<[net.Socket]>;
   const started = new Promise<{ pc: net.Socket; ps: net.Socket; result: Promise<PipeResult> }>((resolve) => {
-    proxySrv.once('connection', (pc: net.Socket) => {
-      const ps = net.connect({ port: backendPort, host: '127.0.0.1', allowHalfOpen: true });
-      // Until pipeL4 owns them, an error here must not crash the test runner.
+    proxySrv.once('connection', (socket: net.Socket) => {
+      const hold = new HoldSink();
+      // The fd, as a forwarder receives it from the acceptor.
+      const pc = env.io.adopt(detachSocket(socket, addon.dup), hold);
+      const ps = env.io.connect({ port: backendPort, host: '127.0.0.1' }, hold);
+      // Until the pipe owns them, an error here must not crash the test runner.
       pc.on('error', () => {});
       ps.on('error', () => {});
-      ps.once('connect', () => resolve({ pc, ps, result: pipeL4(pc, ps, timeouts, hooks?.(pc, ps)) }));
+      ps.once('connect', () => {
+        const spec: PipeSpec = {
+          client: pc,
+          server: ps,
+          timeouts,
+          toServer: hold.held.get(pc),
+          toClient: hold.held.get(ps),
+          ...extras?.(pc, ps),
+        };
+        resolve({ pc, ps, result: pipeL4(env, spec) });
+      });
     });
   });
   const client = net.connect({ port: portOf(proxySrv), host: '127.0.0.1', allowHalfOpen: true });

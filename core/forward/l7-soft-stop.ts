@@ -1,0 +1,37 @@
+// HAProxy's soft stop for HTTP sessions (management.txt §4 "soft-stop"): at the stop, every keep-alive client idle
+// between requests is closed at once; busy ones finish their response (with `connection: close`). Forwarder threads.
+// One abort listener per thread's stop signal and a set of the thread's live sessions, instead of a listener (and a
+// closure) per session (../shared/perf §5: per-connection state).
+
+/** A session the stop reaches. */
+export interface SoftStoppable {
+  /** The thread is stopping gracefully: close now when idle between requests. */
+  onSoftStop(): void;
+}
+
+const registries = new WeakMap<AbortSignal, Set<SoftStoppable>>();
+
+/** Adds `session` to the sessions `signal` stops (no-op without a signal, or once it has fired). */
+export function watchSoftStop(signal: AbortSignal | undefined, session: SoftStoppable): void {
+  if (signal === undefined || signal.aborted) return;
+  let set = registries.get(signal);
+  if (set === undefined) {
+    const sessions = new Set<SoftStoppable>();
+    set = sessions;
+    registries.set(signal, sessions);
+    signal.addEventListener(
+      'abort',
+      () => {
+        registries.delete(signal);
+        for (const s of [...sessions]) s.onSoftStop();
+      },
+      { once: true },
+    );
+  }
+  set.add(session);
+}
+
+/** Removes `session` (it ended). */
+export function unwatchSoftStop(signal: AbortSignal | undefined, session: SoftStoppable): void {
+  if (signal !== undefined) registries.get(signal)?.delete(session);
+}
