@@ -91,7 +91,8 @@ export class SharedState {
       backends: head[3] ?? 0,
       frontends: head[4] ?? 0,
       threads: head[5] ?? 0,
-      stickWords: head[6] ?? 0,
+      // Absent rather than 0, as topologyOf leaves it without tables: both threads then hold equal counts.
+      ...((head[6] ?? 0) === 0 ? {} : { stickWords: head[6] ?? 0 }),
     });
   }
 
