@@ -5,6 +5,7 @@
 import type { HeaderRule } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { isConstantCondition, unknownAcl } from './acl-names.js';
+import { parseTrackAction } from './track-sc.js';
 
 /** HAProxy 2.6's http-request actions, in the order its "expects ..." error lists them. */
 export const REQUEST_ACTIONS: readonly string[] = [
@@ -45,13 +46,15 @@ export function parseHttpRuleLine(ctx: ProxyLineContext): void {
   const keyword = args[0] === 'http-response' ? 'http-response' : 'http-request';
   const list = keyword === 'http-request' ? REQUEST_ACTIONS : RESPONSE_ACTIONS;
   const action = args[1] ?? '';
-  if (!knownAction(list, action)) {
+  // HAProxy reads `track-sc` alone as track-sc0 (strtol of an empty number): the prefix is an action here.
+  if (!knownAction(list, action) && action !== 'track-sc') {
     const got = action === '' ? "'' (missing argument)" : `'${action}'`;
     diag.badValue(`'${keyword}' expects ${list.map((a) => `'${a}'`).join(', ')}, but got ${got}.`, at, { found: action });
     return;
   }
   const side = keyword === 'http-request' ? 'request' : 'response';
-  proxy.httpRuleLines[side]++;
+  const order = proxy.httpRuleLines[side]++;
+  if (action.startsWith('track-sc') && !parseTrackAction(ctx, keyword, 1, order)) return;
   if (action !== 'set-header' && action !== 'add-header' && action !== 'del-header') {
     const name = action.replace(/\(.*$/, '');
     diag.notImplemented(`${keyword} ${name}`, at);

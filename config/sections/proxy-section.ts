@@ -14,6 +14,9 @@ import { parseOptionLine } from '../keywords/option.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
 import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
+import { parseTcpRequestLine } from '../keywords/tcp-request.js';
+import { parseStickLine } from '../keywords/stick-rules.js';
+import { parseStickTableLine } from '../keywords/stick-table.js';
 import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { unknownAcl } from '../keywords/acl-names.js';
@@ -48,6 +51,12 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   errorfile: parseErrorfileLine,
   cookie: parseCookieLine,
   'retry-on': parseRetryOnLine,
+  'stick-table': (ctx) => {
+    parseStickTableLine(ctx);
+    ctx.diag.notImplemented('stick-table', ctx.at);
+  },
+  stick: parseStickLine,
+  'tcp-request': parseTcpRequestLine,
   disabled: (ctx) => setDisabled(ctx, true),
   enabled: (ctx) => setDisabled(ctx, false),
   description: (ctx) => {

@@ -136,13 +136,17 @@ interface Suffix {
   readonly op: string;
   readonly idx: number;
   readonly idxArg: boolean;
+  /** Has the sc_ form (counter as first argument). */
   readonly sc: boolean;
+  /** Has the sc0_/sc1_/sc2_ forms. */
+  readonly scN: boolean;
   readonly src: boolean;
   readonly write: boolean;
 }
 
-const both = (op: string, idx = 0, write = false): Suffix => ({ op, idx, idxArg: false, sc: true, src: true, write });
-const indexed = (op: string, write = false): Suffix => ({ op, idx: 0, idxArg: true, sc: true, src: true, write });
+const both = (op: string, idx = 0, write = false): Suffix => ({ op, idx, idxArg: false, sc: true, scN: true, src: true, write });
+// The array forms have no sc0_/sc1_/sc2_ names in 2.6 (but for sc1_clr_gpc, registered there: see stickFetch).
+const indexed = (op: string, write = false): Suffix => ({ op, idx: 0, idxArg: true, sc: true, scN: false, src: true, write });
 
 const SUFFIXES: Readonly<Record<string, Suffix>> = {
   conn_cnt: both('conn_cnt'),
@@ -174,9 +178,9 @@ const SUFFIXES: Readonly<Record<string, Suffix>> = {
   get_gpt: indexed('get_gpt'),
   inc_gpc: indexed('inc_gpc', true),
   clr_gpc: indexed('clr_gpc', true),
-  trackers: { op: 'trackers', idx: 0, idxArg: false, sc: true, src: false, write: false },
-  tracked: { op: 'tracked', idx: 0, idxArg: false, sc: true, src: false, write: false },
-  updt_conn_cnt: { op: 'updt_conn_cnt', idx: 0, idxArg: false, sc: false, src: true, write: true },
+  trackers: { op: 'trackers', idx: 0, idxArg: false, sc: true, scN: true, src: false, write: false },
+  tracked: { op: 'tracked', idx: 0, idxArg: false, sc: true, scN: true, src: false, write: false },
+  updt_conn_cnt: { op: 'updt_conn_cnt', idx: 0, idxArg: false, sc: false, scN: false, src: true, write: true },
 };
 
 /** An unsigned integer argument within [0, max]; undefined otherwise. */
@@ -202,7 +206,10 @@ export function stickFetch(name: string): StickFetchDef | undefined {
   const suffix = SUFFIXES[m[2] ?? ''];
   if (suffix === undefined) return undefined;
   const isSrc = prefix === 'src_';
-  if ((isSrc && !suffix.src) || (!isSrc && !suffix.sc)) return undefined;
+  // HAProxy 2.6.12 registers sc1_clr_gpc (alone of the sc<N>_ array forms): it exists, so it is read here too.
+  const quirk = name === 'sc1_clr_gpc';
+  const has = isSrc ? suffix.src : prefix === 'sc_' ? suffix.sc : suffix.scN || quirk;
+  if (!has) return undefined;
   const fixedCounter = isSrc || prefix === 'sc_' ? -1 : Number(prefix.charAt(2));
   return {
     name,
@@ -215,8 +222,10 @@ export function stickFetch(name: string): StickFetchDef | undefined {
 export const STICK_FETCH_NAMES: readonly string[] = [
   'table_avl',
   'table_cnt',
+  'sc1_clr_gpc',
   ...Object.entries(SUFFIXES).flatMap(([s, d]) => [
-    ...(d.sc ? [`sc_${s}`, `sc0_${s}`, `sc1_${s}`, `sc2_${s}`] : []),
+    ...(d.sc ? [`sc_${s}`] : []),
+    ...(d.scN ? [`sc0_${s}`, `sc1_${s}`, `sc2_${s}`] : []),
     ...(d.src ? [`src_${s}`] : []),
   ]),
 ].sort();

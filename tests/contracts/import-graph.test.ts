@@ -1,6 +1,7 @@
 // The dependency direction of the house style (STYLE.md, "Dependency direction"), held over every import edge of the
 // sources: workers/ → core/ and config/; config/ → core/balance/registry.ts (algorithm names and metadata), the leaf
-// core/errors.ts (the one code table) and the leaf room core/net/ (the IP codec networks are parsed with at load)
+// core/errors.ts (the one code table), the leaf room core/net/ (the IP codec networks are parsed with at load) and
+// the leaf core/shared/stick-layout.ts (the stick-table data types `store` accepts, and the slots a table takes)
 // only; core/ → config/model.ts only as `import type`; nothing imports workers/ or native-bench/ from below; no cycle.
 // Rules are by folder, so a file moved within a room (core/accept/, core/net/) needs no edit here.
 
@@ -13,6 +14,8 @@ const SCANNED = ['core', 'workers', 'config', 'emulator', 'native-bench'] as con
 const LEAF_ERRORS = 'core/errors.ts';
 /** The IP address and network codec: config/ parses networks with it at load, so it stays a leaf room of core/. */
 const LEAF_NET = 'core/net/';
+/** The stick-table data types and table sizing: config/ checks `store` and `size` with them, so it stays a leaf. */
+const LEAF_STICK_LAYOUT = 'core/shared/stick-layout.ts';
 
 /** The top-level room of a repo-relative path ('core', 'config', …). */
 function room(path: string): string {
@@ -35,8 +38,10 @@ function violation(e: ImportEdge): string | undefined {
     case 'config':
       // ConfigError (config/config-error.ts) carries a code of the one table; networks are parsed once, at load, by
       // the one IP codec. Both are leaves (tested below), so config/ never loads the engine through them.
-      if (e.to === 'core/balance/registry.ts' || e.to === LEAF_ERRORS || e.to.startsWith(LEAF_NET)) return undefined;
-      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS} and ${LEAF_NET}, not ${e.to}`;
+      if (e.to === 'core/balance/registry.ts' || e.to === LEAF_ERRORS || e.to.startsWith(LEAF_NET) || e.to === LEAF_STICK_LAYOUT) {
+        return undefined;
+      }
+      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS}, ${LEAF_NET} and ${LEAF_STICK_LAYOUT}, not ${e.to}`;
     case 'workers':
       // Thread entries wire the engine to the config; the emulator has its own entries (emulator/ddb-node.ts, demo.ts).
       return to === 'core' || to === 'config' ? undefined : `workers/ imports core/ and config/ only, not ${to}/`;
@@ -108,6 +113,13 @@ test(`${LEAF_NET}, which config/ may import, imports only itself, ${LEAF_ERRORS}
   const outside = importGraph(['core'])
     .filter((e) => e.from.startsWith(LEAF_NET) && !e.to.startsWith(LEAF_NET) && e.to !== LEAF_ERRORS)
     .filter((e) => !(e.to === 'config/model.ts' && e.typeOnly))
+    .map((e) => `${e.from} → ${e.to}`);
+  assert.deepEqual(outside, []);
+});
+
+test(`${LEAF_STICK_LAYOUT}, which config/ may import, imports nothing but the model's types`, () => {
+  const outside = importGraph(['core'])
+    .filter((e) => e.from === LEAF_STICK_LAYOUT && !(e.to === 'config/model.ts' && e.typeOnly))
     .map((e) => `${e.from} → ${e.to}`);
   assert.deepEqual(outside, []);
 });
