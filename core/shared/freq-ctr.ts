@@ -59,8 +59,8 @@ export function updateFreq(i32: Int32Array, at: number, period: number, inc: num
  * The rate at tick `now`: events of the current period plus the previous period's, weighted by the share of the
  * period still to run, rounded down (HAProxy's read_freq_ctr_period). With no event in the current period and at
  * most one in the previous, the previous count is returned as is (HAProxy's "flapping correction", so that one event
- * per period does not read as 0 half of the time). Takes a stable snapshot of the three words (re-read while a
- * rotation is under way or a word moved). Allocation-free; any thread.
+ * per period does not read as 0 half of the time). Takes a snapshot of the three words under one unchanged period
+ * start (re-read while a rotation is under way). Allocation-free; any thread.
  */
 export function readFreq(i32: Int32Array, at: number, period: number, now: number): number {
   let tick = 0;
@@ -68,11 +68,12 @@ export function readFreq(i32: Int32Array, at: number, period: number, now: numbe
   let past = 0;
   for (let spins = 0; spins < ROTATION_SPINS; spins++) {
     tick = Atomics.load(i32, at + TICK);
+    if ((tick & 1) !== 0) continue;
     curr = Atomics.load(i32, at + CURR);
     past = Atomics.load(i32, at + PREV);
-    if ((tick & 1) === 0 && Atomics.load(i32, at + TICK) === tick && Atomics.load(i32, at + CURR) === curr && Atomics.load(i32, at + PREV) === past) {
-      break;
-    }
+    // The previous count only changes in a rotation, which changes the tick: an unchanged even tick means the
+    // three words belong together (a count added meanwhile only makes `curr` a hair old).
+    if (Atomics.load(i32, at + TICK) === tick) break;
   }
   tick &= ~1;
   curr >>>= 0;

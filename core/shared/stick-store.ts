@@ -202,8 +202,16 @@ export class StickStore {
     this.touchEntry(this.entryAt(slot), now);
   }
 
-  /** Sessions tracking the entry now, all threads (conn_cur). */
+  /** Sessions tracking the entry now, all threads (conn_cur): a reading, plain loads of the track words. */
   tracks(slot: number): number {
+    const at = this.entryAt(slot) + this.layout.tracksAt;
+    let n = 0;
+    for (let t = 0; t < this.layout.threads; t++) n += this.i32[at + t] ?? 0;
+    return n;
+  }
+
+  /** The same with Atomics loads: what kill() weighs, after its compare-exchange (the Dekker pair of track()). */
+  private tracksNow(slot: number): number {
     const at = this.entryAt(slot) + this.layout.tracksAt;
     let n = 0;
     for (let t = 0; t < this.layout.threads; t++) n += Atomics.load(this.i32, at + t);
@@ -302,7 +310,7 @@ export class StickStore {
         const e = this.entryAt(slot);
         const state = Atomics.load(this.i32, e + ENTRY.state);
         if (state === EntryState.LIVE && expires && this.expiredUnused(e, now) && this.kill(slot)) killed++;
-        if (Atomics.load(this.i32, e + ENTRY.state) === EntryState.TOMB) this.tryEmpty(slot);
+        else if (state === EntryState.TOMB) this.tryEmpty(slot);
       }
     } finally {
       this.unlock();
@@ -343,11 +351,11 @@ export class StickStore {
       const e = this.entryAt(slot);
       const state = Atomics.load(i32, e + ENTRY.state);
       if (state === EntryState.EMPTY) return -1;
-      if (state === EntryState.LIVE && Atomics.load(i32, e + ENTRY.hash) === h) {
-        // The stamp is read before the key: a kill and re-use in between changes it, which acquire()/isCurrent()
-        // catch.
+      // The stamp is read (with Atomics) before the hash and key words (plain reads, the data of this seqlock): a
+      // kill or a re-use meanwhile changes the stamp, which acquire() and isCurrent() re-read with Atomics.
+      if (state === EntryState.LIVE) {
         const stamp = Atomics.load(i32, e + ENTRY.stamp);
-        if (this.keyEquals(e)) {
+        if (i32[e + ENTRY.hash] === h && this.keyEquals(e)) {
           this.foundStamp = stamp;
           return slot;
         }
@@ -357,12 +365,13 @@ export class StickStore {
     return -1;
   }
 
+  /** Plain reads: only trusted once the entry's stamp is re-read unchanged (see find()). */
   private keyEquals(e: number): boolean {
     const i32 = this.i32;
-    if (Atomics.load(i32, e + ENTRY.keyLen) !== this.keyLen) return false;
+    if (i32[e + ENTRY.keyLen] !== this.keyLen) return false;
     const at = e + this.layout.keyAt;
     const key = this.key;
-    for (let i = 0; i < key.length; i++) if (Atomics.load(i32, at + i) !== key[i]) return false;
+    for (let i = 0; i < key.length; i++) if (i32[at + i] !== key[i]) return false;
     return true;
   }
 
@@ -439,7 +448,7 @@ export class StickStore {
     const i32 = this.i32;
     const e = this.entryAt(slot);
     if (Atomics.compareExchange(i32, e + ENTRY.state, EntryState.LIVE, EntryState.BUSY) !== EntryState.LIVE) return false;
-    if (this.tracks(slot) !== 0 || this.pinned(slot)) {
+    if (this.tracksNow(slot) !== 0 || this.pinned(slot)) {
       Atomics.store(i32, e + ENTRY.state, EntryState.LIVE);
       return false;
     }
@@ -447,6 +456,9 @@ export class StickStore {
     Atomics.store(i32, e + ENTRY.state, EntryState.TOMB);
     Atomics.sub(i32, this.base + TABLE.count, 1);
     Atomics.add(i32, this.base + TABLE.tombs, 1);
+    // Emptied at once when no probe needs it: otherwise a flood of new keys (kill, insert, kill…) would use up the
+    // empty slots between two sweeps, and every miss would then probe the whole table.
+    this.tryEmpty(slot);
     return true;
   }
 
@@ -489,16 +501,17 @@ export class StickStore {
     const slots = this.heapSlots;
     const ages = this.heapAges;
     let n = 0;
+    const i32 = this.i32;
+    // Plain reads: this is a scan of the whole table, and kill() re-checks each candidate with Atomics.
     for (let slot = 0; slot < this.cap; slot++) {
       const e = this.entryAt(slot);
-      if (Atomics.load(this.i32, e + ENTRY.state) !== EntryState.LIVE || this.tracks(slot) !== 0 || this.pinned(slot)) continue;
+      if (i32[e + ENTRY.state] !== EntryState.LIVE) continue;
       // Smaller = expires sooner = touched longer ago.
-      const age = (Atomics.load(this.i32, e + ENTRY.expire) - now) | 0;
-      if (n < room) {
-        heapPush(slots, ages, n++, slot, age);
-      } else if (age < (ages[0] ?? 0)) {
-        heapReplaceTop(slots, ages, n, slot, age);
-      }
+      const age = ((i32[e + ENTRY.expire] ?? 0) - now) | 0;
+      if (n === room && age >= (ages[0] ?? 0)) continue;
+      if (this.tracks(slot) !== 0 || this.pinned(slot)) continue;
+      if (n < room) heapPush(slots, ages, n++, slot, age);
+      else heapReplaceTop(slots, ages, n, slot, age);
     }
     // Oldest first: heapsort the candidates in place (the max-heap yields them in ascending age order).
     for (let end = n - 1; end > 0; end--) {
@@ -519,7 +532,9 @@ export class StickStore {
   }
 
   private touchEntry(e: number, now: number): void {
-    Atomics.store(this.i32, e + ENTRY.expire, (now + this.layout.expire) | 0);
+    // A plain store: every writer stores about "now + expire", any of them will do, and the Atomics operation that
+    // follows on this thread (a track, a count, the unpin) publishes it before the sweeper can weigh the entry.
+    this.i32[e + ENTRY.expire] = (now + this.layout.expire) | 0;
   }
 
   // ---- pins and lock ----
