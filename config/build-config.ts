@@ -24,6 +24,7 @@ import type {
   FrontendConfig,
   GlobalConfig,
   HealthCheckConfig,
+  HeaderRule,
   HttpRules,
   LogTarget,
   ServerConfig,
@@ -31,6 +32,7 @@ import type {
   TrackRule,
   UnixSocketConfig,
 } from './model.js';
+import { bindCondition } from './keywords/acl-bind.js';
 import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
 import { backendTrackRules, frontendTrackRules, stickRules, stickTables } from './stick-refs.js';
@@ -54,7 +56,14 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
   const backends = proxies
     .filter((p) => hasBackendCap(p.kind))
     .map((p) => withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)));
-  return { files, global, frontends, backends, ...(tables.length === 0 ? {} : { stickTables: tables }) };
+  return {
+    files,
+    global,
+    frontends,
+    backends,
+    userlists: structuredClone(parsed.userlists),
+    ...(tables.length === 0 ? {} : { stickTables: tables }),
+  };
 }
 
 /** Adds a side's track and stick rules, when it has any (the model leaves the fields out otherwise). */
@@ -95,6 +104,10 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).
     ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
+    // Conditions are bound to this section's ACLs: the compiled rule needs no name lookup.
+    ...(p.backendRules.length === 0
+      ? {}
+      : { useBackends: p.backendRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
   };
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
 }
@@ -154,9 +167,10 @@ function buildBackend(
 
 /** The HTTP rules of one side of a proxy; `withHeaderRules` false gives only the errorfiles. */
 function httpRules(p: ProxyDraft, withHeaderRules: boolean): HttpRules {
+  const bind = (r: HeaderRule): HeaderRule => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) });
   return {
-    request: withHeaderRules ? structuredClone(p.httpRequestRules) : [],
-    response: withHeaderRules ? structuredClone(p.httpResponseRules) : [],
+    request: withHeaderRules ? structuredClone(p.httpRequestRules.map(bind)) : [],
+    response: withHeaderRules ? structuredClone(p.httpResponseRules.map(bind)) : [],
     errorfiles: { ...p.errorfiles },
   };
 }

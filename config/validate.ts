@@ -4,6 +4,7 @@
 // (HAProxy refuses to run a configuration without a listener). Main thread, after parsing.
 
 import { getAlgorithm } from '../core/balance/registry.js';
+import { checkAclReferences } from './acl-references.js';
 import type { ParsedConfig } from './config-parser.js';
 import { DEFAULT_BALANCE } from './defaults.js';
 import type { Diagnostics } from './diagnostics.js';
@@ -54,6 +55,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
   }
+  checkAclReferences(parsed, diag);
   validateStickRefs(proxies, diag);
 }
 

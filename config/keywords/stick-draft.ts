@@ -2,25 +2,25 @@
 // its tracking and sticking rules with the table they name (resolved against every proxy by config/stick-refs.ts),
 // and how many rules each tcp-request stage has so far (a track rule's place among them). Main thread, parsing.
 
-import type { RuleCondition, StickKeyExpr, StickTableConfig, TrackStage, SourceRef } from '../model.js';
+import type { ConditionSpec, SampleExprSpec, SourceRef, StickTableConfig, TrackStage } from '../model.js';
 
 export interface TrackRuleDraft {
   readonly source: SourceRef;
   readonly stage: TrackStage;
   readonly order: number;
   readonly counter: 0 | 1 | 2;
-  readonly key: StickKeyExpr;
+  readonly key: SampleExprSpec;
   /** The table named with `table`, or undefined for the proxy's own. */
   readonly tableName: string | undefined;
-  readonly condition?: RuleCondition;
+  readonly condition?: ConditionSpec;
 }
 
 export interface StickRuleDraft {
   readonly source: SourceRef;
   readonly kind: 'match' | 'store-request' | 'store-response';
-  readonly key: StickKeyExpr;
+  readonly key: SampleExprSpec;
   readonly tableName: string | undefined;
-  readonly condition?: RuleCondition;
+  readonly condition?: ConditionSpec;
 }
 
 export interface StickDraft {
@@ -34,10 +34,4 @@ export interface StickDraft {
 
 export function initialStickDraft(): StickDraft {
   return { table: undefined, trackRules: [], stickRules: [], tcpRuleLines: { connection: 0, session: 0, content: 0 } };
-}
-
-/** A `if|unless <cond>` tail as kept in the model (undefined for none, or for a bare `if`, which HAProxy ignores). */
-export function conditionOf(word: string | undefined, rest: readonly string[]): RuleCondition | undefined {
-  if ((word !== 'if' && word !== 'unless') || rest.length === 0) return undefined;
-  return { negate: word === 'unless', text: rest.join(' ') };
 }

@@ -1,12 +1,14 @@
 // `stick on|match|store-request|store-response <pattern> [table <table>] [if|unless <cond>]` (manual §4.2 stick
 // match, stick on, stick store-request, stick store-response): parsed into StickRuleDraft (`stick on` is a match and
-// a store-request, as the manual defines it; `stick store` is HAProxy's old name of store-request), with HAProxy
-// 2.6's texts. The table is resolved against every proxy by config/stick-refs.ts. Main thread, config parsing.
+// a store-request, as the manual defines it; `stick store` is HAProxy's old name of store-request), the pattern a
+// sample expression available where the rule runs (core/acl/sample-expr.ts), with HAProxy 2.6's texts. The table is
+// resolved against every proxy by config/stick-refs.ts. Main thread, config parsing.
 
+import { exprFetch, parseSampleExpr } from '../../core/acl/sample-expr.js';
+import type { ConditionSpec } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
-import { unknownAcl } from './acl-names.js';
-import { parseSampleKey } from './sample-key.js';
-import { conditionOf, type StickRuleDraft } from './stick-draft.js';
+import { fetchAllowed, parseRuleCondition, readPatternFile, rulePlaces } from './acl.js';
+import type { StickRuleDraft } from './stick-draft.js';
 
 const KINDS: Readonly<Record<string, readonly StickRuleDraft['kind'][]>> = {
   on: ['match', 'store-request'],
@@ -22,8 +24,22 @@ export function parseStickLine(ctx: ProxyLineContext): void {
   const kinds = KINDS[args[1] ?? ''];
   if (kinds === undefined) return void diag.badValue("'stick' expects 'on', 'match', or 'store'.", at);
   if ((args[2] ?? '') === '') return void diag.badValue("'stick' expects a fetch method.", at);
-  const key = parseSampleKey(args[2]);
-  if (typeof key === 'string') return void diag.badValue(`'stick': ${key}`, at);
+  const parsed = parseSampleExpr(args[2] ?? '', 0, { readFile: readPatternFile });
+  if (!parsed.ok) {
+    if (parsed.notImplemented !== undefined) {
+      return void diag.notImplemented(`sample ${parsed.notImplemented}`, at, 'the rule is ignored', { shown: parsed.notImplemented });
+    }
+    return void diag.badValue(`'stick': ${parsed.message}`, at);
+  }
+  const response = kinds.includes('store-response');
+  const rule = response ? 'stick store-response' : 'stick';
+  if (!fetchAllowed(parsed.spec, rulePlaces(rule, proxy.kind))) {
+    const source = exprFetch(parsed.spec)?.source ?? '';
+    return void diag.badValue(
+      `'stick': fetch method '${parsed.spec.fetch.name}' extracts information from '${source}', none of which is available ${response ? "for 'store-response'" : 'during request'}.`,
+      at,
+    );
+  }
   let i = 3;
   let tableName: string | undefined;
   if (args[i] === 'table') {
@@ -32,18 +48,15 @@ export function parseStickLine(ctx: ProxyLineContext): void {
     i += 2;
   }
   const word = args[i];
-  if (word !== undefined && word !== '' && word !== 'if' && word !== 'unless') {
-    return void diag.badValue(`'stick': unknown keyword '${word}'.`, at, { found: word });
+  let condition: ConditionSpec | undefined;
+  if (word !== undefined && word !== '') {
+    if (word !== 'if' && word !== 'unless') return void diag.badValue(`'stick': unknown keyword '${word}'.`, at, { found: word });
+    condition = parseRuleCondition(ctx, args.slice(i + 1), word === 'unless', rule, (m) =>
+      `'stick': error detected while parsing sticking condition : ${m}.`,
+    );
+    if (condition === undefined) return;
   }
-  const unknown = word === undefined ? undefined : unknownAcl(args.slice(i + 1), proxy.aclNames);
-  if (unknown !== undefined) {
-    return void diag.badValue(`'stick': error detected while parsing sticking condition : no such ACL : '${unknown}'.`, at, {
-      found: unknown,
-    });
-  }
-  const condition = conditionOf(word, args.slice(i + 1));
-  for (const kind of kinds) {
-    proxy.stick.stickRules.push({ source: at, kind, key, tableName, ...(condition === undefined ? {} : { condition }) });
-  }
+  const when = condition === undefined || args.length <= i + 1 ? {} : { condition };
+  for (const kind of kinds) proxy.stick.stickRules.push({ source: at, kind, key: parsed.spec, tableName, ...when });
   diag.notImplemented(`stick ${args[1] === 'store' ? 'store-request' : (args[1] ?? '')}`, at);
 }

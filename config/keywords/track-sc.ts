@@ -1,20 +1,20 @@
 // The `track-sc0|1|2 <key> [table <table>] [if|unless <cond>]` action (manual §4.2 http-request track-sc0,
 // tcp-request connection track-sc0, …) in every rule set that has it, with HAProxy 2.6's texts, which differ
-// between the http-* rule parser and the tcp-request one. The table is resolved against every proxy by
-// config/stick-refs.ts. Main thread, config parsing.
+// between the http-* rule parser and the tcp-request one. The key is a sample expression (core/acl/sample-expr.ts)
+// that must be available where the rule runs; the condition is parsed by keywords/acl.ts; the table is resolved
+// against every proxy by config/stick-refs.ts. Main thread, config parsing.
 
-import type { TrackStage } from '../model.js';
+import { exprFetch, parseSampleExpr } from '../../core/acl/sample-expr.js';
+import type { ConditionSpec, TrackStage } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
-import { unknownAcl } from './acl-names.js';
-import { parseSampleKey } from './sample-key.js';
-import { conditionOf } from './stick-draft.js';
+import { fetchAllowed, fetchImplemented, parseRuleCondition, readPatternFile, rulePlaces } from './acl.js';
 
 /** HAProxy's MAX_SESS_STKCTR - 1. */
 const MAX_COUNTER = 2;
 
 /**
  * Parses `args[first]` = `track-scN` and what follows, for rule set `stage` at position `order` of its stage,
- * into `ctx.proxy.stick.trackRules`. Returns false after reporting an error.
+ * into `ctx.proxy.stick.trackRules`. Returns false after reporting an error (or a refusal).
  */
 export function parseTrackAction(ctx: ProxyLineContext, stage: TrackStage, first: number, order: number): boolean {
   const { args, at, diag, proxy } = ctx;
@@ -31,8 +31,25 @@ export function parseTrackAction(ctx: ProxyLineContext, stage: TrackStage, first
   if (!/^\d*$/.test(digits)) return fail(`Wrong track-sc number '${digits}'`);
   const counter = digits === '' ? 0 : Number(digits);
   if (counter > MAX_COUNTER) return fail(`${counter} track-sc number exceeding ${MAX_COUNTER} (MAX_SESS_STKCTR-1) value`);
-  const key = parseSampleKey(args[first + 1]);
-  if (typeof key === 'string') return fail(key);
+  const keyWord = args[first + 1] ?? '';
+  const parsed = parseSampleExpr(keyWord, 0, { readFile: readPatternFile });
+  if (!parsed.ok) {
+    if (parsed.notImplemented !== undefined) {
+      // A key orcalb cannot compute would leave the counter untracked: the rule cannot run as written.
+      diag.notImplemented(`sample ${parsed.notImplemented}`, at, 'the rule is ignored', { shown: parsed.notImplemented });
+      return false;
+    }
+    return fail(parsed.message);
+  }
+  const places = rulePlaces(stage, proxy.kind);
+  if (!fetchAllowed(parsed.spec, places)) {
+    return fail(`fetch method '${keyWord}' extracts information from '${exprFetch(parsed.spec)?.source ?? ''}', none of which is available here`);
+  }
+  if (!fetchImplemented(parsed.spec, places)) {
+    const name = parsed.spec.fetch.name;
+    diag.notImplemented(`sample ${name} in ${stage}`, at, 'the rule is ignored', { shown: `${name}' in '${stage}` });
+    return false;
+  }
   let i = first + 2;
   let tableName: string | undefined;
   if (args[i] === 'table') {
@@ -42,30 +59,35 @@ export function parseTrackAction(ctx: ProxyLineContext, stage: TrackStage, first
     i += 2;
   }
   const word = args[i];
-  if (word !== undefined && word !== '' && word !== 'if' && word !== 'unless') {
-    diag.badValue(
+  let condition: ConditionSpec | undefined;
+  if (word !== undefined && word !== '') {
+    if (word !== 'if' && word !== 'unless') {
+      diag.badValue(
+        http
+          ? `'${label}' expects either 'if' or 'unless' followed by a condition but found '${word}'.`
+          : `'${label}' only accepts 'if' or 'unless', in ${where} (got '${word}')`,
+        at,
+        { found: word },
+      );
+      return false;
+    }
+    const rule = http ? stage : `tcp-request ${stage.slice('tcp-request '.length)}`;
+    condition = parseRuleCondition(ctx, args.slice(i + 1), word === 'unless', rule, (m) =>
       http
-        ? `'${label}' expects either 'if' or 'unless' followed by a condition but found '${word}'.`
-        : `'${label}' only accepts 'if' or 'unless', in ${where} (got '${word}')`,
-      at,
-      { found: word },
+        ? `error detected while parsing an '${label}' condition : ${m}.`
+        : `'${label}' : error detected in ${where} while parsing '${word}' condition : ${m}`,
     );
-    return false;
+    if (condition === undefined) return false;
   }
-  const unknown = word === undefined ? undefined : unknownAcl(args.slice(i + 1), proxy.aclNames);
-  if (unknown !== undefined) {
-    diag.badValue(`error detected while parsing an '${label}' condition : no such ACL : '${unknown}'.`, at, { found: unknown });
-    return false;
-  }
-  const condition = conditionOf(word, args.slice(i + 1));
   proxy.stick.trackRules.push({
     source: at,
     stage,
     order,
     counter: counter as 0 | 1 | 2,
-    key,
+    key: parsed.spec,
     tableName,
-    ...(condition === undefined ? {} : { condition }),
+    // A bare `if` is HAProxy's "always".
+    ...(condition === undefined || args.length <= i + 1 ? {} : { condition }),
   });
   return true;
 }

@@ -75,7 +75,7 @@ function bad(reason: string): number {
  * HTX form may use 15291 bytes (bufsize - maxrewrite 1024 - 69 bytes of HTX/start-line structs), where each header
  * costs 8 + name + value bytes, the start line 8 + method + target + version, and the end-of-headers mark 8.
  */
-function sizeLimits(bufsize: number): { raw: number; htx: number } {
+export function sizeLimits(bufsize: number): { raw: number; htx: number } {
   const maxrewrite = Math.min(1024, Math.floor(bufsize / 2));
   return { raw: bufsize - 64, htx: bufsize - maxrewrite - 69 };
 }

@@ -4,7 +4,8 @@
 // a counter nothing tracks gives no sample; an entry that is absent (src_* on an unknown address, an alternate table
 // without the key) reads as 0; a data type the table does not store gives no sample; the inc/clr fetches create
 // the entry when it is absent. The ACL engine's registry (core/acl/, issue 11) registers these through
-// `stickFetch(name)`. Forwarder threads run the closures on the hot path: they allocate nothing.
+// `stickFetch(name)` (core/acl/fetch-stick.ts). Forwarder threads run the closures on the hot path: they allocate
+// nothing.
 
 import type { StickStore } from '../shared/stick-store.js';
 import { setAddressKey } from './stick-key.js';
@@ -14,20 +15,22 @@ import { gpcRateRef, gpcRef, gptRef, type FieldRef, type StickTables, type Table
 /** A fetch's answer when it has no sample (HAProxy's fetch returning 0): every value a fetch yields is ≥ 0. */
 export const NO_SAMPLE = -1;
 
-/** What the fetches read of one connection at one instant. The session fills it in place. */
+/**
+ * What the fetches read of one connection (core/acl/fetch-context.ts FetchContext has these fields; the session
+ * fills them in place).
+ */
 export interface StickFetchFacts {
   /** The connection's tracked counters (undefined: a context without a session, which tracks nothing). */
-  readonly counters: StickCounters | undefined;
-  readonly tables: StickTables;
+  readonly stickCounters: StickCounters | undefined;
+  /** The thread's view of every table (undefined: no table in the configuration). */
+  readonly stickTables: StickTables | undefined;
   /** The client's address family (0: none, e.g. a UNIX socket client) and its 4 or 16 bytes. */
   readonly srcFamily: 0 | 4 | 6;
   readonly src: Uint8Array;
-  /** The stick clock's tick for this evaluation (core/stick/stick-clock.ts). */
-  readonly now: number;
 }
 
-/** A compiled fetch: the value (0/1 for a boolean), or NO_SAMPLE. */
-export type StickFetch = (facts: StickFetchFacts) => number;
+/** A compiled fetch at tick `now` (core/stick/stick-clock.ts): the value (0/1 for a boolean), or NO_SAMPLE. */
+export type StickFetch = (facts: StickFetchFacts, now: number) => number;
 
 /** Where a fetch is compiled: the proxy it appears in names the default table of src_* and table_*. */
 export interface StickFetchScope {
@@ -44,6 +47,11 @@ export type StickFetchError =
 export interface StickFetchDef {
   readonly name: string;
   readonly output: 'sint' | 'bool';
+  /** Its arguments' types in order (HAProxy's `-dKsmp` signature), the first `mandatory` required. */
+  readonly argTypes: readonly ('integer' | 'table')[];
+  readonly mandatory: number;
+  /** src_* read the client address; the others the session's counters or a table. */
+  readonly reads: 'client address' | 'internal state';
   /** Binds `args` (as written, without parentheses). */
   compile(args: readonly string[], scope: StickFetchScope): StickFetch | StickFetchError;
 }
@@ -211,9 +219,13 @@ export function stickFetch(name: string): StickFetchDef | undefined {
   const has = isSrc ? suffix.src : prefix === 'sc_' ? suffix.sc : suffix.scN || quirk;
   if (!has) return undefined;
   const fixedCounter = isSrc || prefix === 'sc_' ? -1 : Number(prefix.charAt(2));
+  const ints = (suffix.idxArg ? 1 : 0) + (prefix === 'sc_' ? 1 : 0);
   return {
     name,
     output: suffix.op === 'tracked' ? 'bool' : 'sint',
+    argTypes: [...Array<'integer'>(ints).fill('integer'), 'table'],
+    mandatory: ints,
+    reads: isSrc ? 'client address' : 'internal state',
     compile: (args, scope) => compileCounterFetch(name, suffix, isSrc, fixedCounter, args, scope),
   };
 }
@@ -234,12 +246,18 @@ function tableFetch(name: 'table_cnt' | 'table_avl'): StickFetchDef {
   return {
     name,
     output: 'sint',
+    argTypes: ['table'],
+    mandatory: 0,
+    reads: 'internal state',
     compile(args, scope) {
       if (args.length > 1) return { kind: 'bad-arg', message: `${name} takes at most 1 argument` };
       const table = tableArg(args[0], 1, scope);
       if (typeof table !== 'number') return table;
-      if (name === 'table_cnt') return (facts) => facts.tables.store(table).count();
-      return (facts) => Math.max(0, facts.tables.store(table).layout.size - facts.tables.store(table).count());
+      if (name === 'table_cnt') return (facts) => facts.stickTables?.store(table).count() ?? NO_SAMPLE;
+      return (facts) => {
+        const store = facts.stickTables?.store(table);
+        return store === undefined ? NO_SAMPLE : Math.max(0, store.layout.size - store.count());
+      };
     },
   };
 }
@@ -274,7 +292,7 @@ function compileCounterFetch(
     if (typeof t !== 'number') return t;
     table = t;
   }
-  if (suffix.op === 'tracked') return (facts) => (facts.counters?.tracked(ctr) === true ? 1 : 0);
+  if (suffix.op === 'tracked') return (facts) => (facts.stickCounters?.tracked(ctr) === true ? 1 : 0);
   const reader = (suffix.write ? WRITERS : READERS)[suffix.op];
   if (reader === undefined) return { kind: 'bad-arg', message: `${name}: not a stick fetch` };
   if (isSrc) return srcFetch(reader, suffix.write, table, idx);
@@ -283,31 +301,30 @@ function compileCounterFetch(
 
 /** src_*: the client address's entry in `table`. */
 function srcFetch(reader: Reader, write: boolean, table: number, idx: number): StickFetch {
-  return (facts) => {
-    if (facts.srcFamily === 0) return NO_SAMPLE;
-    const store = facts.tables.store(table);
+  return (facts, now) => {
+    const tables = facts.stickTables;
+    if (facts.srcFamily === 0 || tables === undefined) return NO_SAMPLE;
+    const store = tables.store(table);
     if (!setAddressKey(store, facts.src, 0, facts.srcFamily)) return NO_SAMPLE;
-    return write ? writeEntry(store, facts, table, reader, idx) : readEntry(store, facts, table, reader, idx);
+    return write ? writeEntry(store, tables, table, reader, idx, now) : readEntry(store, tables, table, reader, idx, now);
   };
 }
 
 /** sc_*: the entry scN tracks, or the same key looked up in `table` when one is named. */
 function scFetch(reader: Reader, write: boolean, ctr: number, table: number, idx: number): StickFetch {
-  return (facts) => {
-    const counters = facts.counters;
-    if (counters === undefined || !counters.tracked(ctr)) return NO_SAMPLE;
+  return (facts, now) => {
+    const counters = facts.stickCounters;
+    const tables = facts.stickTables;
+    if (counters === undefined || tables === undefined || !counters.tracked(ctr)) return NO_SAMPLE;
     const own = counters.tableIndex(ctr);
     const slot = counters.slot(ctr);
-    if (table < 0 || table === own) {
-      const store = facts.tables.store(own);
-      return reader(store, facts.tables.fieldsOf(own), slot, idx, facts.now);
-    }
+    if (table < 0 || table === own) return reader(tables.store(own), tables.fieldsOf(own), slot, idx, now);
     // An alternate table: the tracked key, looked up there (tables of another key type never hold it).
-    const from = facts.tables.store(own);
-    const to = facts.tables.store(table);
+    const from = tables.store(own);
+    const to = tables.store(table);
     if (from.layout.keyType !== to.layout.keyType || from.layout.keyWords !== to.layout.keyWords) return 0;
     copyKey(from, slot, to);
-    return write ? writeEntry(to, facts, table, reader, idx) : readEntry(to, facts, table, reader, idx);
+    return write ? writeEntry(to, tables, table, reader, idx, now) : readEntry(to, tables, table, reader, idx, now);
   };
 }
 
@@ -317,21 +334,21 @@ function copyKey(from: StickStore, slot: number, to: StickStore): void {
 }
 
 /** A read on the key in `store.key`: 0 when absent, the reader's value when the entry stayed the same meanwhile. */
-function readEntry(store: StickStore, facts: StickFetchFacts, table: number, reader: Reader, idx: number): number {
-  const slot = store.lookup(facts.now);
+function readEntry(store: StickStore, tables: StickTables, table: number, reader: Reader, idx: number, now: number): number {
+  const slot = store.lookup(now);
   if (slot < 0) return 0;
   const stamp = store.foundStamp;
-  const value = reader(store, facts.tables.fieldsOf(table), slot, idx, facts.now);
+  const value = reader(store, tables.fieldsOf(table), slot, idx, now);
   // The entry died while it was read: as if it had been absent.
   return store.isCurrent(slot, stamp) ? value : 0;
 }
 
 /** A write on the key in `store.key`: the entry is found or created, pinned for the write, released. */
-function writeEntry(store: StickStore, facts: StickFetchFacts, table: number, reader: Reader, idx: number): number {
-  const slot = store.acquire(facts.now);
+function writeEntry(store: StickStore, tables: StickTables, table: number, reader: Reader, idx: number, now: number): number {
+  const slot = store.acquire(now);
   if (slot < 0) return 0;
   try {
-    return reader(store, facts.tables.fieldsOf(table), slot, idx, facts.now);
+    return reader(store, tables.fieldsOf(table), slot, idx, now);
   } finally {
     store.release();
   }

@@ -67,8 +67,8 @@ const cases: ReadonlyArray<readonly [string, () => void]> = [
       if (a === undefined) return;
       setAddressKey(tables.store(0), a, 0, 4);
       counters.trackHttpRequest(0, 0, now);
-      const facts: StickFetchFacts = { counters, tables, srcFamily: 4, src: a, now };
-      sink ^= scRate(facts);
+      const facts: StickFetchFacts = { stickCounters: counters, stickTables: tables, srcFamily: 4, src: a };
+      sink ^= scRate(facts, now);
       counters.endStream(now);
     },
   ],
@@ -77,7 +77,7 @@ const cases: ReadonlyArray<readonly [string, () => void]> = [
     () => {
       const a = addresses[next++ % KEYS] ?? addresses[0];
       if (a === undefined) return;
-      const v = srcRate({ counters: undefined, tables, srcFamily: 4, src: a, now });
+      const v = srcRate({ stickCounters: undefined, stickTables: tables, srcFamily: 4, src: a }, now);
       if (v === NO_SAMPLE) throw new Error('missing key');
       sink ^= v;
     },

@@ -16,6 +16,7 @@ import {
 } from '../../core/http1/parser.js';
 import { requestFraming, responseFraming } from '../../core/http1/framing.js';
 import { HTTP_CORPUS } from '../compat/http-malformed-corpus.js';
+import { mutateHead } from '../support/http-head-mutations.js';
 import { prng as rng } from '../support/prng.js';
 
 // Not a performance assertion: a case normally takes µs, so one that takes this long means the parser runs away
@@ -25,9 +26,6 @@ const HEAD_CASES = 12_000;
 const CHUNKED_CASES = 8_000;
 const DECODE_CASES = 2_000;
 
-// Bytes that sit on parser decisions, drawn more often than uniform noise.
-const INTERESTING = [0x0d, 0x0a, 0x20, 0x09, 0x3a, 0x2c, 0x3b, 0x00, 0x7f, 0x80, 0xff, 0x23, 0x30, 0x39, 0x61, 0x66, 0x2f];
-
 const SEEDS: Buffer[] = [
   ...HTTP_CORPUS.filter((c) => c.raw.length < 2000).map((c) => Buffer.from(c.raw, 'latin1')),
   Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok'),
@@ -36,23 +34,7 @@ const SEEDS: Buffer[] = [
 ];
 
 function mutate(src: Buffer, r: () => number): Buffer {
-  let bytes = Array.from(src);
-  const n = 1 + Math.floor(r() * 8);
-  for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (bytes.length + 1));
-    const pick = r();
-    const byte = r() < 0.6 ? (INTERESTING[Math.floor(r() * INTERESTING.length)] ?? 0) : Math.floor(r() * 256);
-    if (pick < 0.3) bytes[at] = byte;
-    else if (pick < 0.55) bytes.splice(at, 0, byte);
-    else if (pick < 0.75) bytes.splice(at, 1 + Math.floor(r() * 8));
-    else if (pick < 0.85) bytes.splice(at, 0, ...bytes.slice(at, at + 1 + Math.floor(r() * 40)));
-    else if (pick < 0.93) bytes = bytes.slice(0, at);
-    else {
-      const other = SEEDS[Math.floor(r() * SEEDS.length)] ?? src;
-      bytes = bytes.slice(0, at).concat(Array.from(other.subarray(Math.floor(r() * other.length))));
-    }
-  }
-  return Buffer.from(bytes);
+  return mutateHead(src, r, SEEDS);
 }
 
 function checkHead(buf: Buffer, limits: ParseLimits, kinds: Map<string, number>): void {

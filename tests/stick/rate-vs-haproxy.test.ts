@@ -110,14 +110,14 @@ test("after the same traffic, haproxy's show table and orcalb's table read the s
   await delay(Math.max(0, start + PERIOD + PERIOD / 4 - Date.now()));
 
   const ours = (now: number): Record<string, number> => {
-    const f: StickFetchFacts = { counters: undefined, tables, srcFamily: 4, src: LOCALHOST, now };
+    const f: StickFetchFacts = { stickCounters: undefined, stickTables: tables, srcFamily: 4, src: LOCALHOST };
     return {
-      conn_cur: fetch('src_conn_cur')(f),
-      conn_cnt: fetch('src_conn_cnt')(f),
-      http_req_cnt: fetch('src_http_req_cnt')(f),
-      http_req_rate: fetch('src_http_req_rate')(f),
-      gpc0: fetch('src_get_gpc0')(f),
-      gpc0_rate: fetch('src_gpc0_rate')(f),
+      conn_cur: fetch('src_conn_cur')(f, now),
+      conn_cnt: fetch('src_conn_cnt')(f, now),
+      http_req_cnt: fetch('src_http_req_cnt')(f, now),
+      http_req_rate: fetch('src_http_req_rate')(f, now),
+      gpc0: fetch('src_get_gpc0')(f, now),
+      gpc0_rate: fetch('src_gpc0_rate')(f, now),
     };
   };
   const asked = stickNow();

@@ -36,7 +36,7 @@ test('tables, track rules and stick rules land in the model with table indexes, 
         H,
         '  stick-table type ipv6 size 10 expire 30m srvkey addr',
         '  stick on src',
-        '  stick store-response res.hdr(x-sid) table users',
+        '  stick store-request req.hdr(x-sid) table users',
         '  server s 127.0.0.1:18001',
         '',
       ].join('\n'),
@@ -66,13 +66,13 @@ test('tables, track rules and stick rules land in the model with table indexes, 
       ['http-request', 3, 1, 'req.hdr(x-user)', 1, undefined],
     ],
   );
-  assert.deepEqual(fe.trackRules?.[1]?.key.converters, [{ name: 'ipmask', args: ['24'] }]);
+  assert.deepEqual(fe.trackRules?.[1]?.key.converters, [{ name: 'ipmask', args: [{ kind: 'mask', prefix: 24 }] }]);
   assert.deepEqual(
-    backendNamed(config, 'b').stickRules?.map((r) => [r.kind, r.key.fetch, r.table]),
+    backendNamed(config, 'b').stickRules?.map((r) => [r.kind, r.key.fetch.name, r.table]),
     [
       ['match', 'src', 2],
       ['store-request', 'src', 2],
-      ['store-response', 'res.hdr', 1],
+      ['store-request', 'req.hdr', 1],
     ],
   );
   // Every thread lays the three tables out from this model.

@@ -16,22 +16,25 @@ const SPECS = [
   tableSpec('other', { store: stores('http_req_cnt', 'gpc(2)') }),
 ];
 
-function setup(): { tables: StickTables; fetch: (name: string, ...args: string[]) => StickFetch } {
+/** The facts a session fills, and the tick of the evaluation. */
+type Facts = StickFetchFacts & { readonly now: number };
+
+function setup(): { tables: StickTables; fetch: (name: string, ...args: string[]) => (f: Facts) => number } {
   const buf = stickBuffer(SPECS, 2);
   const tables = buf.view(0);
   const scope = { proxyName: 'fe', tableIndex: (n: string) => tables.indexOf(n) };
-  const fetch = (name: string, ...args: string[]): StickFetch => {
+  const fetch = (name: string, ...args: string[]): ((f: Facts) => number) => {
     const def = stickFetch(name);
     assert.ok(def !== undefined, name);
-    const f = def.compile(args, scope);
-    assert.equal(typeof f, 'function', `${name}(${args.join(',')}): ${JSON.stringify(f)}`);
-    return f as StickFetch;
+    const compiled = def.compile(args, scope);
+    assert.equal(typeof compiled, 'function', `${name}(${args.join(',')}): ${JSON.stringify(compiled)}`);
+    return (f) => (compiled as StickFetch)(f, f.now);
   };
   return { tables, fetch };
 }
 
-function facts(tables: StickTables, counters: StickCounters | undefined, address: string, now: number): StickFetchFacts {
-  return { counters, tables, srcFamily: 4, src: Uint8Array.from(address.split('.').map(Number)), now };
+function facts(tables: StickTables, counters: StickCounters | undefined, address: string, now: number): Facts {
+  return { stickCounters: counters, stickTables: tables, srcFamily: 4, src: Uint8Array.from(address.split('.').map(Number)), now };
 }
 
 function keyOf(tables: StickTables, table: number, address: string): void {
@@ -142,7 +145,7 @@ test('fetch arguments resolve at compile time: unknown tables, the proxy table o
 
 test('a client without an address (UNIX socket) has no src_* sample', () => {
   const { tables, fetch } = setup();
-  const f: StickFetchFacts = { ...facts(tables, undefined, '0.0.0.0', 0), srcFamily: 0 };
+  const f: Facts = { ...facts(tables, undefined, '0.0.0.0', 0), srcFamily: 0 };
   assert.equal(fetch('src_conn_cnt')(f), NO_SAMPLE);
   assert.equal(fetch('src_updt_conn_cnt')(f), NO_SAMPLE);
 });

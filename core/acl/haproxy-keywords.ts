@@ -1,9 +1,9 @@
-// The names of HAProxy 2.6.12's sample fetches and converters (§7.3), exactly as `haproxy -dKsmp` and `haproxy -dKcnv`
-// list them (tests/stick/sample-names.test.ts compares them with the installed haproxy): what config/ needs to give
-// HAProxy's "unknown fetch method" / "unknown converter" verdicts on a sample expression (a stick key) before the
-// ACL engine's fetch registry (core/acl/) can say which of them orcalb evaluates. Names only; main thread.
+// The names HAProxy 2.6.12 knows, as its keyword dumps list them (`haproxy -dKsmp`, `-dKcnv`, `-dKacl`): every sample
+// fetch, every converter, and every ACL-only keyword with the fetch and match method it stands for. core/acl/ tells
+// with them a name HAProxy does not have (its own error) from one orcalb does not implement yet (refused, fail
+// closed). Facts, not code: regenerate from the dumps when the HAProxy version moves. Main thread, config loading.
 
-/** Every sample fetch name of HAProxy 2.6.12. */
+/** Every sample fetch keyword of HAProxy 2.6.12. */
 export const HAPROXY_FETCHES: ReadonlySet<string> = new Set([
   'always_false', 'always_true', 'avg_queue', 'base', 'base32', 'base32+src', 'baseq', 'bc_dst', 'bc_dst_port',
   'bc_err', 'bc_err_str', 'bc_http_major', 'bc_src', 'bc_src_port', 'be_conn', 'be_conn_free', 'be_id', 'be_name',
@@ -76,7 +76,7 @@ export const HAPROXY_FETCHES: ReadonlySet<string> = new Set([
   'url_param', 'url_port', 'urlp', 'urlp_val', 'uuid', 'var', 'wait_end',
 ]);
 
-/** Every converter name of HAProxy 2.6.12. */
+/** Every converter keyword of HAProxy 2.6.12. */
 export const HAPROXY_CONVERTERS: ReadonlySet<string> = new Set([
   'add', 'add_item', 'aes_gcm_dec', 'and', 'b64dec', 'base64', 'be2dec', 'be2hex', 'bool', 'bytes', 'capture-req',
   'capture-res', 'concat', 'cpl', 'crc32', 'crc32c', 'cut_crlf', 'debug', 'digest', 'div', 'djb2', 'even', 'field',
@@ -94,4 +94,85 @@ export const HAPROXY_CONVERTERS: ReadonlySet<string> = new Set([
   'table_http_req_rate', 'table_idle', 'table_kbytes_in', 'table_kbytes_out', 'table_server_id', 'table_sess_cnt',
   'table_sess_rate', 'table_trackers', 'ub64dec', 'ub64enc', 'ungrpc', 'unset-var', 'upper', 'url_dec', 'url_enc',
   'utime', 'word', 'wt6', 'xor', 'xxh3', 'xxh32', 'xxh64',
+]);
+
+/** ACL-only keywords: name → [fetch, match method] (`hdr_beg` is `req.hdr -m beg`). */
+export const HAPROXY_ACL_KEYWORDS: ReadonlyMap<string, readonly [string, string]> = new Map([
+  ['base', ['base', 'str']],
+  ['base_beg', ['base', 'beg']],
+  ['base_dir', ['base', 'dir']],
+  ['base_dom', ['base', 'dom']],
+  ['base_end', ['base', 'end']],
+  ['base_len', ['base', 'len']],
+  ['base_reg', ['base', 'reg']],
+  ['base_sub', ['base', 'sub']],
+  ['cook', ['req.cook', 'str']],
+  ['cook_beg', ['req.cook', 'beg']],
+  ['cook_dir', ['req.cook', 'dir']],
+  ['cook_dom', ['req.cook', 'dom']],
+  ['cook_end', ['req.cook', 'end']],
+  ['cook_len', ['req.cook', 'len']],
+  ['cook_reg', ['req.cook', 'reg']],
+  ['cook_sub', ['req.cook', 'sub']],
+  ['hdr', ['req.hdr', 'str']],
+  ['hdr_beg', ['req.hdr', 'beg']],
+  ['hdr_dir', ['req.hdr', 'dir']],
+  ['hdr_dom', ['req.hdr', 'dom']],
+  ['hdr_end', ['req.hdr', 'end']],
+  ['hdr_len', ['req.hdr', 'len']],
+  ['hdr_reg', ['req.hdr', 'reg']],
+  ['hdr_sub', ['req.hdr', 'sub']],
+  ['http_auth_group', ['http_auth_group', 'str']],
+  ['method', ['method', 'str']],
+  ['path', ['path', 'str']],
+  ['path_beg', ['path', 'beg']],
+  ['path_dir', ['path', 'dir']],
+  ['path_dom', ['path', 'dom']],
+  ['path_end', ['path', 'end']],
+  ['path_len', ['path', 'len']],
+  ['path_reg', ['path', 'reg']],
+  ['path_sub', ['path', 'sub']],
+  ['payload', ['req.payload', 'bin']],
+  ['payload_lv', ['req.payload_lv', 'bin']],
+  ['req.ssl_ver', ['req.ssl_ver', 'int']],
+  ['req_rdp_cookie', ['req.rdp_cookie', 'str']],
+  ['req_rdp_cookie_cnt', ['req.rdp_cookie_cnt', 'int']],
+  ['req_ssl_sni', ['req.ssl_sni', 'str']],
+  ['req_ssl_ver', ['req.ssl_ver', 'int']],
+  ['req_ver', ['req.ver', 'str']],
+  ['resp_ver', ['res.ver', 'str']],
+  ['scook', ['res.cook', 'str']],
+  ['scook_beg', ['res.cook', 'beg']],
+  ['scook_dir', ['res.cook', 'dir']],
+  ['scook_dom', ['res.cook', 'dom']],
+  ['scook_end', ['res.cook', 'end']],
+  ['scook_len', ['res.cook', 'len']],
+  ['scook_reg', ['res.cook', 'reg']],
+  ['scook_sub', ['res.cook', 'sub']],
+  ['shdr', ['res.hdr', 'str']],
+  ['shdr_beg', ['res.hdr', 'beg']],
+  ['shdr_dir', ['res.hdr', 'dir']],
+  ['shdr_dom', ['res.hdr', 'dom']],
+  ['shdr_end', ['res.hdr', 'end']],
+  ['shdr_len', ['res.hdr', 'len']],
+  ['shdr_reg', ['res.hdr', 'reg']],
+  ['shdr_sub', ['res.hdr', 'sub']],
+  ['ssl_fc_sni_end', ['ssl_fc_sni', 'end']],
+  ['ssl_fc_sni_reg', ['ssl_fc_sni', 'reg']],
+  ['url', ['url', 'str']],
+  ['url_beg', ['url', 'beg']],
+  ['url_dir', ['url', 'dir']],
+  ['url_dom', ['url', 'dom']],
+  ['url_end', ['url', 'end']],
+  ['url_len', ['url', 'len']],
+  ['url_reg', ['url', 'reg']],
+  ['url_sub', ['url', 'sub']],
+  ['urlp', ['urlp', 'str']],
+  ['urlp_beg', ['urlp', 'beg']],
+  ['urlp_dir', ['urlp', 'dir']],
+  ['urlp_dom', ['urlp', 'dom']],
+  ['urlp_end', ['urlp', 'end']],
+  ['urlp_len', ['urlp', 'len']],
+  ['urlp_reg', ['urlp', 'reg']],
+  ['urlp_sub', ['urlp', 'sub']],
 ]);
