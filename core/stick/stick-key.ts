@@ -5,7 +5,8 @@
 // table's len and binaries padded with zeros. Forwarder threads, per tracked request: allocation-free, except text
 // read as an address (a header into an ip table), which builds the address's text.
 
-import { readIPv4, readIPv6 } from '../net/ip-address.js';
+import { SMP, castSample, type Sample, type SampleArena, type SmpType } from '../acl/sample.js';
+import { formatIPv4, formatIPv6, readIPv4, readIPv6 } from '../net/ip-address.js';
 import type { StickStore } from '../shared/stick-store.js';
 
 const scratch16 = new Uint8Array(16);
@@ -37,9 +38,16 @@ export function setAddressKey(store: StickStore, bytes: Uint8Array, offset: numb
     return true;
   }
   if (type === 'string') {
-    // HAProxy's ip → str cast: the address's text. Only log formats and rare configs key text tables on addresses.
-    return false;
+    // HAProxy's ip → str cast: the address's text (allocates; text tables keyed on addresses are rare).
+    const text = family === 4 ? formatIPv4(bytes, offset) : formatIPv6(bytes, offset);
+    const out = store.keyBytes;
+    const n = Math.min(text.length, store.layout.keyLen);
+    for (let i = 0; i < n; i++) out[i] = text.charCodeAt(i);
+    out.fill(0, n);
+    store.keyLen = n;
+    return true;
   }
+  // ip → bin has no cast in HAProxy: no key.
   return false;
 }
 
@@ -123,4 +131,41 @@ function latin1(buf: Uint8Array, start: number, end: number): string {
 export function setTextKey(store: StickStore, text: string): boolean {
   const bytes = Buffer.from(text, 'utf8');
   return setBytesKey(store, bytes, 0, bytes.length);
+}
+
+/** The sample type a table's keys are made of (HAProxy's stktable_types: what smp_to_stkey casts to). */
+function keySampleType(store: StickStore): SmpType {
+  switch (store.layout.keyType) {
+    case 'ip':
+      return SMP.IPV4;
+    case 'ipv6':
+      return SMP.IPV6;
+    case 'integer':
+      return SMP.SINT;
+    case 'string':
+      return SMP.STR;
+    case 'binary':
+      return SMP.BIN;
+  }
+}
+
+/**
+ * A fetched sample (a track-sc key, a stick pattern: core/acl/sample-expr.ts CompiledExpr.next()) as the key of
+ * `store`, cast to the table's type as HAProxy casts it (core/acl/sample.ts castSample: an IPv4 address into an
+ * ipv6 table is mapped, an IPv6 one into an ip table only when mapped, text into an address table only when it is
+ * an address, …). False when the sample cannot be a key of this table: then nothing is tracked or stored, as in
+ * HAProxy. The sample is changed in place. Allocation-free except for casts that print an address as text.
+ */
+export function setSampleKey(store: StickStore, s: Sample, arena: SampleArena): boolean {
+  if (!castSample(s, keySampleType(store), arena)) return false;
+  switch (s.type) {
+    case SMP.IPV4:
+      return setAddressKey(store, s.ip, 0, 4);
+    case SMP.IPV6:
+      return setAddressKey(store, s.ip, 0, 6);
+    case SMP.SINT:
+      return setIntegerKey(store, s.int);
+    default:
+      return setBytesKey(store, s.buf, s.start, s.end);
+  }
 }
