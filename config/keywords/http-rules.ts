@@ -148,8 +148,10 @@ function headerRule(
     ...(value === undefined ? {} : { value }),
     ...(format === undefined ? {} : { valueFormat: format }),
   };
-  // HAProxy accepts a bare `if` as "always"; only a written condition is kept.
-  if (condition === undefined || words.length === 0) return rule;
+  if (condition === undefined) return rule;
+  // Nothing after the keyword: `unless` alone always holds (the rule is unconditional), `if` alone never does, which
+  // core/forward/header-rules.ts gets from the empty text it does not know (it skips such a rule). Measured on 2.6.12.
+  if (words.length === 0) return condition.negate ? rule : { ...rule, condition };
   // The engine (core/forward/header-rules.ts) evaluates only the constant conditions; any other one would
   // apply the rule to the wrong requests, e.g. keep a header that should have been deleted.
   if (!isConstantCondition(words)) {

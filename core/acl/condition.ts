@@ -24,8 +24,9 @@ export interface ConditionParseOptions {
 }
 
 /**
- * Parses the words after `if`/`unless` (`negateAll` for unless). An empty condition is allowed (HAProxy runs the
- * rule always). Names must be declared already or pre-defined. Never throws.
+ * Parses the words after `if`/`unless` (`negateAll` for unless). An empty condition is allowed (it never holds, so
+ * `if` alone never runs the rule and `unless` alone always does). Names must be declared already or pre-defined.
+ * Never throws.
  */
 export function parseCondition(words: readonly string[], negateAll: boolean, options: ConditionParseOptions): ConditionParseResult {
   const groups: ConditionTerm[][] = [];
@@ -182,7 +183,7 @@ export function compileCondition(spec: ConditionSpec, scope: AclScope): Compiled
     }
     groups.push(out);
   }
-  // No term at all (`if` alone): HAProxy runs the rule, so the condition is one always-passing group.
-  if (groups.length === 0) groups.push([]);
+  // No term at all (`if` alone, `unless` alone): no group, so the condition fails, as in HAProxy (measured: a rule
+  // `if` with nothing after it never runs, one with `unless` always does).
   return new CompiledCondition(spec, groups);
 }

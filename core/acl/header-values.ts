@@ -130,7 +130,10 @@ export function nextCookie(head: HeadView, cookie: Uint8Array | undefined, cur: 
     const b = head.valueBuf(i);
     const ve = head.valueEnd(i);
     let p = cur.pos < 0 ? head.valueStart(i) : cur.pos;
-    while (p < ve) {
+    const nameLen = cookie?.length ?? 0;
+    // haproxy 2.6.12 looks at a pair only while more than `name=` is left from where it starts (measured: a field
+    // that is just `theme=` has no cookie theme, `x=1; theme=` has one, `theme=;` too).
+    while (p + nameLen + 1 < ve) {
       let e = p;
       while (e < ve && b[e] !== SEMI) e++;
       let ns = p;

@@ -1,6 +1,6 @@
 // The argument list of a sample fetch or converter, `name(arg1,arg2)` (manual §7.3: "arguments are passed between
 // parenthesis and are delimited by commas"), cut and typed as HAProxy 2.6 does: a second level of quoting inside the
-// list ('…' keeps everything, "…" honours backslashes), typed arguments checked at load, with its error texts
+// list ('…' keeps everything, "…" unescapes \" and \\), typed arguments checked at load, with its error texts
 // ("missing arguments (got 1/2), type 'integer' expected", "failed to parse 'b' as type 'integer' at position 2").
 // Main thread, config loading (core/acl/sample-expr.ts); pure.
 
@@ -52,8 +52,10 @@ function cutWords(text: string, start: number): { words: string[]; end: number }
       continue;
     }
     if (quote === DQUOTE) {
+      // Inside "…" a backslash escapes `"` and `\` only; before anything else it stays (`"\2:\1"` keeps its
+      // back-references), as haproxy 2.6.12 reads it (measured).
       if (c === DQUOTE) quote = 0;
-      else if (c === BACKSLASH && i + 1 < text.length) word += text[++i];
+      else if (c === BACKSLASH && (text[i + 1] === '"' || text[i + 1] === '\\')) word += text[++i];
       else word += text[i];
       continue;
     }

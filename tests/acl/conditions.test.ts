@@ -34,7 +34,9 @@ describe('condition logic', () => {
     ['{ always_true } { always_true }', false, 'TRUE'],
     ['TRUE', true, 'FALSE'],
     ['FALSE', true, 'TRUE'],
-    ['', false, 'TRUE'],
+    // Nothing after if/unless: the condition fails (haproxy 2.6.12 never runs `if` alone, always `unless` alone).
+    ['', false, 'FALSE'],
+    ['', true, 'TRUE'],
     // Three-valued: a term that may change (WAIT_END before the inspect delay) decides only when nothing else does.
     ['WAIT_END', false, 'WAIT'],
     ['WAIT_END', true, 'WAIT'],
