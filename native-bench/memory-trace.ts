@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBackends } from './backends/backend-launcher.js';
-import { planCpuLayout } from './cpu-layout.js';
+import { planCpuLayout, proxyCpusFor } from './cpu-layout.js';
 import { runWrk, type WrkReport } from './load/wrk-run.js';
 import { queryMemoryProbe, type ThreadMemory } from './memory-probe-client.js';
 import { MIB, samplePeak, statusBytes, treeFds, treeRss } from './process-figures.js';
@@ -60,7 +60,7 @@ const backends = await startBackends(group, 'http', layout.load);
 try {
   const started = await launcherOf(subjectName).start(
     { mode, servers: backends.ports, threads, maxconn: SEED_MAXCONN },
-    { group, cpus: layout.proxy, tmpDir, nofile: PROXY_NOFILE, memoryProbe: true },
+    { group, cpus: proxyCpusFor(layout, threads), tmpDir, nofile: PROXY_NOFILE, memoryProbe: true },
   );
   if (started.kind !== 'running') throw new Error(`${subjectName}: ${started.kind}: ${started.note}`);
   const s = started.subject;

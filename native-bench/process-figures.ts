@@ -1,8 +1,11 @@
 // What the bench reads about a subject's processes in /proc: RSS (VmRSS) and open file descriptors of a process
-// tree (nginx: master + workers), the peak fd count sampled during a measurement, and RSS once it has settled.
-// Every scenario reports "RSS after" and "fds at peak" per subject with these. Bench runner main thread.
+// tree (nginx: master + workers), the peak fd count sampled during a measurement, RSS once it has settled, and the
+// CPU-per-unit figures (the CPU itself: process-cpu.ts). Every scenario reports "RSS after" and "fds at peak" per
+// subject with these, and every throughput scenario its CPU per unit first. Bench runner main thread.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { CpuMeter, NO_CPU_WINDOW, type CpuWindow } from './process-cpu.js';
+import { treeOf } from './process-tree.js';
 import type { MetricSpec } from './result-model.js';
 
 export const MIB = 1 << 20;
@@ -14,6 +17,17 @@ export const PROCESS_METRICS: readonly MetricSpec[] = [
   { name: 'RSS after', unit: 'MiB', better: 'lower', informational: true, perProcess: true },
   { name: 'fds at peak', unit: 'fds', better: 'lower', informational: true, perProcess: true },
 ];
+
+/**
+ * The primary figure of every throughput scenario (issue 10): µs of the proxy process's CPU per unit of work, paired
+ * with HAProxy as an efficiency (HAProxy's ÷ the subject's, > 1: the subject spends less).
+ */
+export const CPU_PER = {
+  request: { name: 'CPU per request', unit: 'µs/req', better: 'lower', perProcess: true, efficiency: true },
+  connection: { name: 'CPU per connection', unit: 'µs/conn', better: 'lower', perProcess: true, efficiency: true },
+  call: { name: 'CPU per call', unit: 'µs/call', better: 'lower', perProcess: true, efficiency: true },
+  mib: { name: 'CPU per MiB', unit: 'µs/MiB', better: 'lower', perProcess: true, efficiency: true },
+} as const satisfies Record<string, MetricSpec>;
 
 /** VmRSS (or another `Key:   N kB` line) of a /proc/PID/status text, in bytes; 0 when the line is absent. Pure. */
 export function statusBytes(statusText: string, key = 'VmRSS'): number {
@@ -28,28 +42,6 @@ export function rssOf(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** PIDs whose parent is `pid` (e.g. nginx workers under their master), from /proc. */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The command name in field 2 may hold spaces: the ppid is the second field after its closing ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
-}
-
-/** `pid` and all its descendants (depth first). */
-function treeOf(pid: number): number[] {
-  return [pid, ...childrenOf(pid).flatMap(treeOf)];
 }
 
 /** RSS of a process and all its descendants, in bytes (nginx: master + workers). */
@@ -89,26 +81,44 @@ export function samplePeak(read: () => number, everyMs = FD_SAMPLE_MS): { stop()
 }
 
 /**
+ * The key a measurement returns with the amount of work done inside its CPU window (requests, connections, calls or
+ * MiB): withProcessFigures turns it into the case's CPU-per-unit figure and drops it from the values.
+ */
+export const WORK_DONE = 'work done';
+
+/**
  * Runs one measurement of a subject and adds its process figures: "fds at peak" (the tree's open fds sampled during
- * the run) and "RSS after" (the tree's RSS in MiB once it is over). A subject without a process (`direct`) gets the
- * measurement's own values only. Rejects as `measure` does.
+ * the run), "RSS after" (the tree's RSS in MiB once it is over) and, when `cpuMetric` is given, that metric: µs of
+ * the tree's CPU inside the measurement's window ÷ the `WORK_DONE` it returned. The window is the whole measurement
+ * unless `measure` opens and closes it itself (a generator's counting time). A subject without a process (`direct`)
+ * gets the measurement's own values only. Rejects as `measure` does.
  */
 export async function withProcessFigures(
   pid: number | undefined,
-  measure: () => Promise<Record<string, number>>,
+  measure: (cpu: CpuWindow) => Promise<Record<string, number>>,
+  cpuMetric?: string,
 ): Promise<Record<string, number>> {
-  if (pid === undefined) return await measure();
+  const withoutWork = (v: Record<string, number>): Record<string, number> => {
+    const { [WORK_DONE]: _work, ...rest } = v;
+    return rest;
+  };
+  if (pid === undefined) return withoutWork(await measure(NO_CPU_WINDOW));
   const fds = samplePeak(() => treeFds(pid));
+  const cpu = new CpuMeter(pid);
   let values: Record<string, number>;
   try {
-    values = await measure();
+    cpu.begin();
+    values = await measure(cpu);
+    cpu.end();
   } catch (e) {
     // Stopped on failure too: the interval would keep the runner alive.
     fds.stop();
     throw e;
   }
   const peak = fds.stop();
-  return { ...values, 'RSS after': treeRss(pid) / MIB, 'fds at peak': peak };
+  const work = values[WORK_DONE] ?? Number.NaN;
+  const perUnit = cpuMetric === undefined ? {} : { [cpuMetric]: work > 0 ? cpu.usedUs() / work : Number.NaN };
+  return { ...perUnit, ...withoutWork(values), 'RSS after': treeRss(pid) / MIB, 'fds at peak': peak };
 }
 
 /** RSS of the tree once it stops moving: three reads 200 ms apart within 1 % (at most 5 s). */

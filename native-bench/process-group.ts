@@ -4,7 +4,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { childrenOf } from './process-figures.js';
+import { childrenOf } from './process-tree.js';
 
 export interface SpawnOptions {
   /** Shown in errors and in the leftover check. */
@@ -62,12 +62,15 @@ function alive(pid: number): boolean {
 export class ProcessGroup {
   private readonly started: { pid: number; name: string; descendants: Set<number> }[] = [];
   private readonly live = new Map<number, BenchChild>();
+  private stopped = false;
 
   /**
    * Starts `command args` as `sh -c 'ulimit -n N; exec taskset -c CPUS command args'`; the exec chain keeps one PID,
    * which is the program's own. Never throws for a missing binary: the child exits 127 and `exited` says so.
    */
   spawn(opts: SpawnOptions): BenchChild {
+    // After stopAll (the runner interrupted): a scenario still running must not start what nobody will stop.
+    if (this.stopped) throw new Error(`${opts.name}: not started, the bench is stopping`);
     const limit = opts.nofile === undefined ? '' : `ulimit -n ${Math.min(opts.nofile, hardFdLimit())} || exit 126; `;
     const pin = opts.cpus === undefined ? '' : `taskset -c ${opts.cpus} `;
     const child: ChildProcess = spawn('/bin/sh', ['-c', `${limit}exec ${pin}"$0" "$@"`, opts.command, ...opts.args], {
@@ -141,8 +144,9 @@ export class ProcessGroup {
     return handle;
   }
 
-  /** Stops every child still running (SIGTERM, then SIGKILL after graceMs). */
+  /** Stops every child still running (SIGTERM, then SIGKILL after graceMs); spawn() refuses from then on. */
   async stopAll(graceMs = 3000): Promise<void> {
+    this.stopped = true;
     await Promise.all([...this.live.values()].map((c) => c.stop('SIGTERM', graceMs)));
   }
 

@@ -7,6 +7,7 @@ import type { BenchResult, ResultRow, SubjectName } from './result-model.js';
 const COLORS: Readonly<Record<SubjectName, string>> = {
   direct: '#9e9e9e',
   orcalb: '#d9480f',
+  'orcalb-b': '#f08c00',
   haproxy: '#1c7ed6',
   nginx: '#2b8a3e',
   'node-http-proxy': '#7048e8',

@@ -3,8 +3,20 @@
 
 import { pairedRatio, summarize, type Summary } from './statistics.js';
 
-export const SUBJECT_NAMES = ['direct', 'orcalb', 'haproxy', 'nginx', 'node-http-proxy'] as const;
+/** Every subject, in measuring order; `orcalb-b` is a second orcalb build (ORCALB_BENCH_MAIN_B), only when asked for. */
+export const SUBJECT_NAMES = ['direct', 'orcalb', 'orcalb-b', 'haproxy', 'nginx', 'node-http-proxy'] as const;
 export type SubjectName = (typeof SUBJECT_NAMES)[number];
+
+/**
+ * A scenario's candidates with `orcalb-b` right after `orcalb` (scenarios name orcalb only: the A/B build goes
+ * wherever orcalb goes). Pure.
+ */
+export function withSecondBuild(candidates: readonly SubjectName[]): SubjectName[] {
+  return candidates.flatMap((s) => (s === 'orcalb' ? ['orcalb', 'orcalb-b'] as const : [s]));
+}
+
+export const BENCH_MODES = ['full', 'quick', 'smoke', 'scaling'] as const;
+export type BenchMode = (typeof BENCH_MODES)[number];
 
 export const ROW_STATUS = { ok: 'ok', unsupported: 'unsupported', skipped: 'skipped', failed: 'failed' } as const;
 export type RowStatus = (typeof ROW_STATUS)[keyof typeof ROW_STATUS];
@@ -15,9 +27,18 @@ export interface MetricSpec {
   readonly better: 'higher' | 'lower';
   /** Context for another figure (e.g. the generator's own CPU): in the table, not in the ratio chart. */
   readonly informational?: boolean;
-  /** A figure of the subject's own process (RSS, fds): a subject that has none (`direct`) gets no row at all. */
+  /** A figure of the subject's own process (RSS, fds, CPU): a subject that has none (`direct`) gets no row at all. */
   readonly perProcess?: boolean;
+  /**
+   * Paired the other way round: HAProxy's run ÷ the subject's (the issue-10 "efficiency" of a CPU-per-unit figure,
+   * > 1 when the subject spends less CPU than HAProxy for the same work).
+   */
+  readonly efficiency?: boolean;
 }
+
+/** How a row's ratioToHaproxy was paired. */
+export const RATIO_KIND = { subjectOverHaproxy: 'subject÷haproxy', haproxyOverSubject: 'haproxy÷subject' } as const;
+export type RatioKind = (typeof RATIO_KIND)[keyof typeof RATIO_KIND];
 
 export interface ResultRow {
   readonly scenario: string;
@@ -33,17 +54,31 @@ export interface ResultRow {
   readonly note?: string;
   readonly runs: readonly number[];
   readonly summary?: Summary;
-  /** subject / haproxy per interleaved round; absent for haproxy itself or without haproxy runs. */
+  /**
+   * subject ÷ haproxy per interleaved round (haproxy ÷ subject for an efficiency metric: see ratioKind); absent for
+   * haproxy itself or without haproxy runs.
+   */
   readonly ratioToHaproxy?: Summary;
+  readonly ratioKind?: RatioKind;
 }
 
+/** 2: CPU-per-unit rows, efficiency ratios (ratioKind), the scaling mode. */
+export const RESULT_VERSION = 2;
+
 export interface BenchResult {
-  readonly version: 1;
+  readonly version: typeof RESULT_VERSION;
   readonly date: string;
-  readonly mode: 'full' | 'quick' | 'smoke';
+  readonly mode: BenchMode;
   readonly machine: { readonly cpus: number; readonly model: string; readonly memoryGiB: number; readonly os: string; readonly node: string };
   readonly layout: { readonly proxyCpus: string | null; readonly loadCpus: string | null; readonly text: string };
-  readonly settings: { readonly threads: number; readonly rounds: number; readonly durationS: number; readonly subjects: readonly SubjectName[] };
+  readonly settings: {
+    readonly threads: number;
+    readonly rounds: number;
+    readonly durationS: number;
+    readonly subjects: readonly SubjectName[];
+    /** The forwarder counts of a scaling pass. */
+    readonly scalingThreads?: readonly number[];
+  };
   readonly versions: Readonly<Record<string, string>>;
   readonly rows: readonly ResultRow[];
   readonly leftovers: readonly string[];
@@ -89,7 +124,10 @@ export function rowsOf(
         continue;
       }
       const summary = summarize(values);
-      const ratio = subject === 'haproxy' || reference === undefined ? undefined : pairedRatio(values, reference);
+      const efficiency = metric.efficiency === true;
+      const ratio = subject === 'haproxy' || reference === undefined
+        ? undefined
+        : efficiency ? pairedRatio(reference, values) : pairedRatio(values, reference);
       const note = notes.get(subject) ?? (summary.n < values.length ? `${values.length - summary.n} run(s) failed` : undefined);
       rows.push({
         ...base,
@@ -97,7 +135,9 @@ export function rowsOf(
         ...(note === undefined ? {} : { note }),
         runs: values,
         summary,
-        ...(ratio === undefined ? {} : { ratioToHaproxy: ratio }),
+        ...(ratio === undefined
+          ? {}
+          : { ratioToHaproxy: ratio, ratioKind: efficiency ? RATIO_KIND.haproxyOverSubject : RATIO_KIND.subjectOverHaproxy }),
       });
     }
   }

@@ -1,6 +1,7 @@
-// The bench runner (`npm run bench`, `npm run bench -- --quick`): prints the CPU layout, runs the scenarios with the
-// subjects interleaved, writes results/<date>.json, <date>.svg, latest.md, latest.svg, prints the Markdown table,
-// stops every process it started and checks that none is left. Main thread of its own process.
+// The bench runner (`npm run bench`, `-- --quick`, `-- --scaling`): prints the CPU layout, runs the scenarios with
+// the subjects interleaved, writes results/<date>.json, <date>.svg, latest.md, latest.svg (scaling: scaling-latest.*),
+// prints the Markdown report (the issue-10 targets table first), stops every process it started and checks that none
+// is left. Main thread of its own process.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir, totalmem, type } from 'node:os';
@@ -12,7 +13,7 @@ import { wrkAvailable } from './load/wrk-run.js';
 import { ProcessGroup } from './process-group.js';
 import { markdownReport } from './report-table.js';
 import { ratioChartSvg } from './ratio-chart.js';
-import { ROW_STATUS, type BenchResult, type ResultRow } from './result-model.js';
+import { RESULT_VERSION, ROW_STATUS, type BenchResult, type ResultRow } from './result-model.js';
 import { scenariosByIds } from './scenarios/registry.js';
 import { launcherOf } from './subjects/registry.js';
 
@@ -24,7 +25,8 @@ function stamp(d: Date): string {
 
 async function runBench(opts: BenchOptions): Promise<number> {
   const started = Date.now();
-  const layout = planCpuLayout();
+  // Thread scaling gives the proxy 3/4 of the machine (12 of 16 CPUs); the passes split it in halves.
+  const layout = planCpuLayout(opts.settings.mode === 'scaling' ? 'quarter' : 'half');
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   log(describeLayout(layout));
   const group = new ProcessGroup();
@@ -43,7 +45,9 @@ async function runBench(opts: BenchOptions): Promise<number> {
         continue;
       }
       try {
-        rows.push(...(await scenario.run({ group, layout, settings: opts.settings, tmpDir, log, ...(opts.cpuProfDir === undefined ? {} : { cpuProfDir: opts.cpuProfDir }) })));
+        const rounds = scenario.maxRounds === undefined || opts.roundsGiven ? opts.settings.rounds : Math.min(opts.settings.rounds, scenario.maxRounds);
+        const settings = { ...opts.settings, rounds };
+        rows.push(...(await scenario.run({ group, layout, settings, tmpDir, log, ...(opts.cpuProfDir === undefined ? {} : { cpuProfDir: opts.cpuProfDir }) })));
       } catch (e) {
         log(`  scenario failed: ${e instanceof Error ? e.message : String(e)}`);
         rows.push({ scenario: scenario.id, case: '–', metric: 'error', unit: '', better: 'higher', subject: 'direct', status: ROW_STATUS.failed, note: String(e).split('\n')[0] ?? '', runs: [] });
@@ -60,12 +64,18 @@ async function runBench(opts: BenchOptions): Promise<number> {
   for (const s of opts.settings.subjects) versions[s] = launcherOf(s).version() ?? 'not installed';
   const date = new Date();
   const result: BenchResult = {
-    version: 1,
+    version: RESULT_VERSION,
     date: date.toISOString(),
     mode: opts.settings.mode,
     machine: { cpus: layout.cpus, model: layout.model, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${type()} ${release()}`, node: process.version },
     layout: { proxyCpus: layout.proxy ?? null, loadCpus: layout.load ?? null, text: describeLayout(layout) },
-    settings: { threads: opts.settings.threads, rounds: opts.settings.rounds, durationS: opts.settings.durationS, subjects: opts.settings.subjects },
+    settings: {
+      threads: opts.settings.threads,
+      rounds: opts.settings.rounds,
+      durationS: opts.settings.durationS,
+      subjects: opts.settings.subjects,
+      ...(opts.settings.mode === 'scaling' ? { scalingThreads: opts.settings.scalingThreads } : {}),
+    },
     versions,
     rows,
     leftovers,
@@ -77,8 +87,10 @@ async function runBench(opts: BenchOptions): Promise<number> {
   const svg = ratioChartSvg(result);
   writeFileSync(`${base}.svg`, svg);
   const md = markdownReport(result);
-  writeFileSync(join(opts.outDir, 'latest.md'), md);
-  writeFileSync(join(opts.outDir, 'latest.svg'), svg);
+  // A scaling pass keeps its own "latest": it must not replace the last full pass's table.
+  const latest = opts.settings.mode === 'scaling' ? 'scaling-latest' : 'latest';
+  writeFileSync(join(opts.outDir, `${latest}.md`), md);
+  writeFileSync(join(opts.outDir, `${latest}.svg`), svg);
   process.stdout.write(md);
   log(`results: ${base}.json (${group.count} processes started, ${leftovers.length} left behind, ${result.elapsedS} s)`);
   return leftovers.length === 0 ? 0 : 1;

@@ -39,14 +39,6 @@ export function spanIs(buf: Uint8Array, start: number, end: number, lower: strin
   return true;
 }
 
-/** True when buf[start, end) and buf2[start2, start2 + (end - start)) are equal once folded to lower case. */
-export function spansEqualFolded(buf: Uint8Array, start: number, end: number, buf2: Uint8Array, start2: number): boolean {
-  for (let k = 0; k < end - start; k++) {
-    if (LOWER[buf[start + k] ?? 0] !== LOWER[buf2[start2 + k] ?? 0]) return false;
-  }
-  return true;
-}
-
 /**
  * True when some comma-separated element of buf[start, end), with its SP/HTAB trimmed, is `token` (lower case)
  * folded: hasToken() in header-list.ts for one field value. `Connection: keep-alive, Upgrade` has `upgrade`.

@@ -115,7 +115,7 @@ function checkUpgrade(view: HeadView, hasBody: boolean): boolean {
 }
 
 /** True when a live field with this id lists `token` (lower case) among its comma-separated elements. */
-export function anyHasToken(view: HeadView, id: number, token: string): boolean {
+function anyHasToken(view: HeadView, id: number, token: string): boolean {
   for (let i = 0; i < view.count; i++) {
     if (view.ids[i] === id && view.live(i) && listHasToken(view.valueBuf(i), view.valueStart(i), view.valueEnd(i), token)) return true;
   }

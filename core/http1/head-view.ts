@@ -7,6 +7,7 @@
 // 0.3 µs to find both heads' ends: this is the shape that closes that gap.
 
 import { HDR, METHOD, methodName, type HdrId, type MethodId } from './head-names.js';
+import { ParseResume } from './head-resume.js';
 
 /** parseRequest/parseResponse results below zero; a head's length (> 0) otherwise. */
 export const HEAD = { INCOMPLETE: -1, ERROR: -2 } as const;
@@ -101,6 +102,9 @@ export class HeadView {
   /** A request's body framing (responses depend on the request: see responseBody() in head-framing.ts). */
   body: BodyKind = BODY.NONE;
 
+  /** Where an INCOMPLETE parse stopped (continueRequest / continueResponse go on from there). */
+  readonly resume = new ParseResume();
+
   /** After HEAD.ERROR: the status HAProxy answers (400, or 422 for `TE: gzip, chunked`) and why. */
   errorStatus: 400 | 422 = 400;
   errorReason = '';
@@ -189,9 +193,11 @@ export class HeadView {
   }
 
   /**
-   * Copies the head's bytes to dst at `at` and makes the view point there (values in `extra` stay): call it before
-   * the buffer the head was parsed from is reused (SocketIo's shared read buffer is valid only during onRead).
-   * Returns the position after the copy. Throws RangeError when dst has no room (a caller bug).
+   * Copies the head's bytes (after a parse that returned its length) to dst at `at` and makes the view point there
+   * (values in `extra` stay): call it before the buffer the head was parsed from is reused (SocketIo's shared read
+   * buffer is valid only during onRead). An unfinished head is the caller's to copy: append its bytes to a session
+   * buffer and call continueRequest/continueResponse on that. Returns the position after the copy. Throws
+   * RangeError when dst has no room (a caller bug).
    */
   rebase(dst: Buffer, at: number): number {
     if (at + this.length > dst.length) throw new RangeError('rebase: destination too small');
@@ -273,10 +279,5 @@ export class HeadView {
   /** The status digits as received. Allocates a string. */
   statusDigits(): string {
     return this.buf.toString('latin1', this.base + this.statusStart, this.base + this.statusEnd);
-  }
-
-  /** True when the request carries an Upgrade field still forwarded (HAProxy drops it from a request with a body). */
-  hasUpgradeField(): boolean {
-    return this.firstOf(HDR.UPGRADE) >= 0;
   }
 }

@@ -1,7 +1,9 @@
-// Bench backend for the L7 scenarios: a minimal HTTP/1.x responder on raw TCP (a fixed 13-byte body, keep-alive or
-// close as the request asks), so that the backend costs as little CPU as possible next to wrk. Backend process.
+// Bench backend for the L7 scenarios: a minimal HTTP/1.x responder on raw TCP (a fixed 13-byte body, or 1 MiB for
+// `GET /bulk`; keep-alive or close as the request asks), so that the backend costs as little CPU as possible next to
+// wrk: every response is one prebuilt buffer. Backend process.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { BULK_PATH, BULK_SIZE } from './backend-launcher.js';
 
 const BODY = 'hello, bench\n';
 const KEEP = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`, 'latin1');
@@ -9,6 +11,13 @@ const CLOSE = Buffer.from(
   `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n${BODY}`,
   'latin1',
 );
+const bulkResponse = (close: boolean): Buffer =>
+  Buffer.concat([
+    Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${BULK_SIZE}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`, 'latin1'),
+    Buffer.alloc(BULK_SIZE, 0x61),
+  ]);
+const BULK_KEEP = bulkResponse(false);
+const BULK_CLOSE = bulkResponse(true);
 /** A request head larger than this is not a bench request: drop the connection. */
 const MAX_HEAD = 64 * 1024;
 
@@ -31,11 +40,12 @@ function serve(sock: Socket): void {
     while (end >= 0) {
       const head = pending.slice(0, end + 2);
       pending = pending.slice(end + 4);
+      const bulk = head.startsWith(`GET ${BULK_PATH} `);
       if (closesAfter(head)) {
-        sock.end(CLOSE);
+        sock.end(bulk ? BULK_CLOSE : CLOSE);
         return;
       }
-      sock.write(KEEP);
+      sock.write(bulk ? BULK_KEEP : KEEP);
       end = pending.indexOf('\r\n\r\n');
     }
     if (pending.length > MAX_HEAD) sock.destroy();

@@ -1,6 +1,7 @@
 // The measuring loop shared by the DolphinDB load generators (binary API and WebSocket): every session calls in a
-// loop until the deadline, then one JSON line with calls/s, p50/p99 latency in ms and the error count is printed.
-// Load-generator processes only.
+// loop until the deadline, then one JSON line with calls/s, the calls counted, p50/p99 latency in ms and the error
+// count is printed; `window start` / `window end` lines bound the counting time (the runner reads the proxy's CPU
+// there). Load-generator processes only.
 
 /** One session as the loop sees it: a call to time, and a close. */
 export interface LoadSession {
@@ -15,6 +16,7 @@ export interface LoadSession {
 export async function runCallLoop(sessions: readonly LoadSession[], durationMs: number, errors: number): Promise<void> {
   const latencies: number[] = [];
   let failed = errors;
+  process.stdout.write('window start\n');
   const t0 = performance.now();
   const end = t0 + durationMs;
   await Promise.all(
@@ -32,8 +34,9 @@ export async function runCallLoop(sessions: readonly LoadSession[], durationMs: 
     }),
   );
   const elapsedS = (performance.now() - t0) / 1000;
+  process.stdout.write('window end\n');
   for (const s of sessions) s.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  process.stdout.write(`${JSON.stringify({ callsPerS: latencies.length / elapsedS, p50Ms: at(0.5), p99Ms: at(0.99), errors: failed })}\n`);
+  process.stdout.write(`${JSON.stringify({ callsPerS: latencies.length / elapsedS, calls: latencies.length, p50Ms: at(0.5), p99Ms: at(0.99), errors: failed })}\n`);
 }

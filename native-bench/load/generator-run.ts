@@ -3,13 +3,15 @@
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CpuWindow } from '../process-cpu.js';
 import type { ProcessGroup } from '../process-group.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /**
  * Starts `node load/<entry>.js args…` on cpus; resolves with the numeric fields of the last JSON line it prints.
- * Rejects when it exits without one or runs past durationS + 15 s.
+ * `window` is opened and closed at the generator's `window start` / `window end` lines (its counting time, without
+ * its start-up and warm-up). Rejects when it exits without a result or runs past durationS + 15 s.
  */
 export async function runGenerator(
   group: ProcessGroup,
@@ -17,8 +19,16 @@ export async function runGenerator(
   args: readonly string[],
   cpus: string | undefined,
   durationS: number,
+  window?: CpuWindow,
 ): Promise<Record<string, number>> {
   const child = group.spawn({ name: entry, command: process.execPath, args: [join(HERE, `${entry}.js`), ...args], cpus, nofile: 65_536 });
+  if (window !== undefined) {
+    // Read at the line's arrival (the generator writes it synchronously to a pipe): a few ms late at most.
+    const bound = (line: RegExp, then: () => void): void =>
+      void child.waitFor(line, (durationS + 60) * 1000).then(then, () => undefined);
+    bound(/^window start$/, () => window.begin());
+    bound(/^window end$/, () => window.end());
+  }
   const timer = setTimeout(() => void child.stop('SIGKILL'), (durationS + 15) * 1000);
   const code = await child.exited;
   clearTimeout(timer);

@@ -1,14 +1,16 @@
-// Scenario 6, idle connections: memory per proxied connection. Per round and subject: a fresh proxy, its RSS (whole
-// process tree) idle, then 10,000 client connections proxied to the backends and held idle, RSS again once every
-// server-side connection has arrived; (after − before) / connections. The pingora-style separate RSS scenario.
-// "RSS after" is read once the clients have closed: what the proxy keeps of 10,000 connections that are gone.
+// Scenario: idle connections: memory per proxied connection at 4,000 and 10,000 (or as many as the open-file limit
+// allows, 9,800 under a 20,000 hard limit) idle connections, and the idle RSS of the whole process (issue 10's
+// memory targets). Per round and subject: a fresh proxy, its RSS (whole process tree) idle, then the client
+// connections proxied to the backends and held idle, RSS again once every server-side connection has arrived;
+// (after − before) / connections. The pingora-style separate RSS scenario. "RSS after" is read once the clients
+// have closed: what the proxy keeps of connections that are gone.
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackends, type Backends } from '../backends/backend-launcher.js';
 import { hardFdLimit } from '../process-group.js';
 import { MIB, PROCESS_METRICS, samplePeak, settledRss, treeFds } from '../process-figures.js';
-import type { MetricSpec } from '../result-model.js';
+import type { MetricSpec, ResultRow } from '../result-model.js';
 import type { RunningSubject } from '../subjects/subject.js';
 import { measureFreshPerRound } from './subject-rounds.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
@@ -33,18 +35,17 @@ async function waitForConns(backends: Backends, want: number, timeoutMs: number,
 }
 
 /**
- * Connections to hold: the setting, or fewer when the proxy's open-file limit cannot take two sockets per
+ * Connections to hold: `wanted`, or fewer when the proxy's open-file limit cannot take two sockets per
  * connection plus some headroom (a container may cap `ulimit -Hn`, e.g. at 20,000).
  */
-function idleCount(ctx: ScenarioContext): number {
-  return Math.min(ctx.settings.idleConns, Math.floor((hardFdLimit() - 400) / 2));
+function idleCount(wanted: number): number {
+  return Math.min(wanted, Math.floor((hardFdLimit() - 400) / 2));
 }
 
-async function measureOnce(ctx: ScenarioContext, s: RunningSubject, backends: Backends): Promise<Record<string, number>> {
+async function measureOnce(ctx: ScenarioContext, s: RunningSubject, backends: Backends, n: number): Promise<Record<string, number>> {
   const pid = s.pid;
   if (pid === undefined) throw new Error('no proxy process');
   const before = await settledRss(pid);
-  const n = idleCount(ctx);
   const fds = samplePeak(() => treeFds(pid));
   const client = ctx.group.spawn({
     name: 'idle-client', command: process.execPath, args: [IDLE_CLIENT, '--port', String(s.ports[0] ?? 0), '--conns', String(n)],
@@ -73,18 +74,25 @@ export const idleMemory: Scenario = {
   id: 'idle-memory',
   title: 'Idle connections: RSS per proxied connection',
   async run(ctx) {
-    const n = idleCount(ctx);
-    if (n < ctx.settings.idleConns) ctx.log(`  ${n} connections, not ${ctx.settings.idleConns}: the open-file hard limit is ${hardFdLimit()}`);
     const backends = await startBackends(ctx.group, 'bulk', ctx.layout.load);
+    const rows: ResultRow[] = [];
     try {
-      return await measureFreshPerRound(ctx, {
-        scenario: this.id,
-        caseLabel: `conns=${n}`,
-        spec: { mode: 'tcp', servers: backends.ports, threads: ctx.settings.threads, maxconn: n + 50 },
-        subjects: ['orcalb', 'haproxy', 'nginx'],
-        metrics: METRICS,
-        measure: (s) => measureOnce(ctx, s, backends),
-      });
+      for (const wanted of ctx.settings.idleConns) {
+        const n = idleCount(wanted);
+        if (n < wanted) ctx.log(`  ${n} connections, not ${wanted}: the open-file hard limit is ${hardFdLimit()}`);
+      }
+      // Under a low open-file limit both sizes may come down to the same count: measure it once.
+      for (const n of new Set(ctx.settings.idleConns.map(idleCount))) {
+        rows.push(...(await measureFreshPerRound(ctx, {
+          scenario: this.id,
+          caseLabel: `conns=${n}`,
+          spec: { mode: 'tcp', servers: backends.ports, threads: ctx.settings.threads, maxconn: n + 50 },
+          subjects: ['orcalb', 'haproxy', 'nginx'],
+          metrics: METRICS,
+          measure: (s) => measureOnce(ctx, s, backends, n),
+        })));
+      }
+      return rows;
     } finally {
       await backends.stop();
     }

@@ -1,21 +1,20 @@
-// Scenario 4, L7 connection-close: wrk with `Connection: close` through `mode http`, a new client connection per
-// request (HTTP parse + accept + connect per request); req/s. An orcalb without HTTP mode is 'unsupported'.
+// Scenario: new L7 connections: wrk with `Connection: close` through `mode http`, a new client connection per
+// request (accept + HTTP parse + a server connection per request); CPU per request first (issue 10's "new
+// connections", L7 side), then requests/s and p50/p99. An orcalb without HTTP mode is 'unsupported'.
 
 import { startBackends } from '../backends/backend-launcher.js';
-import { runWrk } from '../load/wrk-run.js';
+import { CPU_PER } from '../process-figures.js';
 import type { MetricSpec } from '../result-model.js';
 import { measureInterleaved, SEED_MAXCONN } from './subject-rounds.js';
 import type { Scenario } from './scenario.js';
+import { LATENCY_METRICS, wrkRound } from './wrk-round.js';
 
-const METRICS: readonly MetricSpec[] = [
-  { name: 'requests/s', unit: 'req/s', better: 'higher' },
-  { name: 'p99 latency', unit: 'ms', better: 'lower' },
-];
+const METRICS: readonly MetricSpec[] = [{ name: 'requests/s', unit: 'req/s', better: 'higher' }, ...LATENCY_METRICS];
 const CONNS = 64;
 
 export const l7Close: Scenario = {
   id: 'l7-close',
-  title: 'L7 connection-close requests/s (64 concurrent)',
+  title: 'L7 connection-close (a new client connection per request, 64 concurrent)',
   usesWrk: true,
   async run(ctx) {
     const backends = await startBackends(ctx.group, 'http', ctx.layout.load);
@@ -25,13 +24,9 @@ export const l7Close: Scenario = {
         caseLabel: `c=${CONNS}`,
         spec: { mode: 'http', servers: backends.ports, threads: ctx.settings.threads, maxconn: SEED_MAXCONN },
         subjects: ['direct', 'orcalb', 'haproxy', 'nginx', 'node-http-proxy'],
+        cpu: CPU_PER.request,
         metrics: METRICS,
-        async measure(s) {
-          const r = await runWrk(ctx.group, {
-            port: s.ports[0] ?? 0, conns: CONNS, durationS: ctx.settings.durationS, threads: 1, close: true, cpus: ctx.layout.load,
-          });
-          return { 'requests/s': r.reqPerS, 'p99 latency': r.p99Ms };
-        },
+        measure: (s) => wrkRound(ctx, s, { conns: CONNS, close: true, rate: 'requests/s' }),
       });
     } finally {
       await backends.stop();

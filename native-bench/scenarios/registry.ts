@@ -2,16 +2,21 @@
 // Bench runner main thread.
 
 import { ddbRoundTrips } from './ddb-round-trips.js';
+import { forwardersOneCpu } from './forwarders-one-cpu.js';
 import { idleMemory } from './idle-memory.js';
 import { l4Bulk } from './l4-bulk.js';
 import { l4ConnRate } from './l4-conn-rate.js';
+import { l4KeepAlive } from './l4-keepalive.js';
+import { l7Bulk } from './l7-bulk.js';
 import { l7Close } from './l7-close.js';
 import { l7KeepAlive } from './l7-keepalive.js';
 import { rssAfterLoad } from './rss-after-load.js';
 import type { Scenario } from './scenario.js';
 import { threadScaling } from './thread-scaling.js';
 
-export const SCENARIOS: readonly Scenario[] = [l4Bulk, l4ConnRate, l7KeepAlive, l7Close, ddbRoundTrips, idleMemory, rssAfterLoad, threadScaling];
+export const SCENARIOS: readonly Scenario[] = [
+  l4KeepAlive, l4Bulk, l7KeepAlive, l7Bulk, l4ConnRate, l7Close, ddbRoundTrips, idleMemory, rssAfterLoad, forwardersOneCpu, threadScaling,
+];
 
 /** The scenarios with these ids, in suite order; throws naming the unknown ones. */
 export function scenariosByIds(ids: readonly string[]): Scenario[] {

@@ -1,6 +1,7 @@
 // Subject launcher: Debian's nginx (nginx-light + libnginx-mod-stream), `http` block for mode http and `stream` for
-// mode tcp, worker_processes N, same round-robin, timeouts and per-request server connection as the HAProxy config
-// (`Connection: close` upstream, like `option http-server-close`; WebSocket upgrades pass). Runner main thread.
+// mode tcp, worker_processes N, same round-robin and timeouts as the HAProxy config, and like it keep-alive on both
+// sides in mode http (upstream `keepalive`, HTTP/1.1 without a Connection header; WebSocket upgrades pass).
+// Runner main thread.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,9 @@ const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 
 /** nginx.conf for spec on 127.0.0.1:port, every path under dir. Pure. */
 export function nginxConfigText(spec: ProxySpec, port: number, dir: string, nofile: number): string {
-  const upstream = ['    upstream bench_back {', ...spec.servers.map((p) => `        server 127.0.0.1:${p};`), '    }'];
+  // Idle server connections kept per worker (HAProxy keeps and reuses them as well in its default keep-alive mode).
+  const keepalive = spec.mode === 'http' ? ['        keepalive 1024;', '        keepalive_requests 100000000;'] : [];
+  const upstream = ['    upstream bench_back {', ...spec.servers.map((p) => `        server 127.0.0.1:${p};`), ...keepalive, '    }'];
   const common = [
     ...(spec.mode === 'tcp' ? [`load_module ${STREAM_MODULE};`] : []),
     'daemon off;',
@@ -50,8 +53,8 @@ export function nginxConfigText(spec: ProxySpec, port: number, dir: string, nofi
     // HAProxy has no per-connection request cap; nginx's default (1000) would close wrk's connections.
     '    keepalive_requests 100000000;',
     '    keepalive_timeout 10s;',
-    // Upgrades (DolphinDB's WebSocket) are passed on; every other request closes its server connection.
-    "    map $http_upgrade $connection_upgrade { default upgrade; '' close; }",
+    // Upgrades (DolphinDB's WebSocket) are passed on; every other request leaves its server connection open.
+    "    map $http_upgrade $connection_upgrade { default upgrade; '' ''; }",
     ...upstream,
     '    server {',
     `        listen 127.0.0.1:${port};`,

@@ -1,9 +1,9 @@
 // Process entry for the node-http-proxy subject: an http.Server per cluster worker that hands every request to
-// http-proxy's `web()` with the next backend round-robin, X-Forwarded-For on (`xfwd`), and a server connection per
-// request (no keep-alive agent), like the HAProxy config's `option http-server-close`. Exits 3 without the package.
+// http-proxy's `web()` with the next backend round-robin, X-Forwarded-For on (`xfwd`), and server connections kept
+// alive and reused (a keep-alive http.Agent), like HAProxy's default keep-alive mode. Exits 3 without the package.
 
 import cluster from 'node:cluster';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 
 interface ProxyServer {
@@ -52,7 +52,7 @@ if (cluster.isPrimary && threads > 1) {
     process.stderr.write('node-http-proxy: http-proxy has no createProxyServer\n');
     process.exit(3);
   }
-  const proxy = factory({ xfwd: true });
+  const proxy = factory({ xfwd: true, agent: new Agent({ keepAlive: true }) });
   let next = 0;
   const server = createServer((req, res) => {
     const target = targets[next++ % targets.length] ?? 'http://127.0.0.1:1';

@@ -5,12 +5,13 @@ import { directLauncher } from './direct.js';
 import { haproxyLauncher } from './haproxy.js';
 import { nginxLauncher } from './nginx.js';
 import { nodeHttpProxyLauncher } from './node-http-proxy.js';
-import { orcalbLauncher } from './orcalb.js';
+import { orcalbBLauncher, orcalbLauncher } from './orcalb.js';
 import type { SubjectLauncher } from './subject.js';
 
 const LAUNCHERS: Readonly<Record<SubjectName, SubjectLauncher>> = {
   direct: directLauncher,
   orcalb: orcalbLauncher,
+  'orcalb-b': orcalbBLauncher,
   haproxy: haproxyLauncher,
   nginx: nginxLauncher,
   'node-http-proxy': nodeHttpProxyLauncher,

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fdCount, MIB, PROCESS_METRICS, samplePeak, statusBytes, treeFds, withProcessFigures } from '../../native-bench/process-figures.js';
+import { fdCount, MIB, PROCESS_METRICS, samplePeak, statusBytes, treeFds, withProcessFigures, WORK_DONE } from '../../native-bench/process-figures.js';
 import { rowsOf, type RunTable } from '../../native-bench/result-model.js';
 
 test('statusBytes reads VmRSS or another kB line of /proc/PID/status in bytes, 0 when absent', () => {
@@ -33,6 +33,20 @@ test('withProcessFigures adds RSS after (MiB) and fds at peak for a process, and
   assert.equal(fdCount(-1), 0);
   assert.equal(MIB, 1024 * 1024);
   await assert.rejects(withProcessFigures(process.pid, () => Promise.reject(new Error('wrk failed'))), /wrk failed/);
+  // With a CPU metric: this process's CPU inside the window ÷ the work the measurement reports, which is not kept.
+  const timed = await withProcessFigures(process.pid, async (cpu) => {
+    cpu.begin();
+    const before = process.cpuUsage();
+    let x = 0;
+    for (let i = 0; i < 1e9 && process.cpuUsage(before).user < 30_000; i++) x += i & 1;
+    cpu.end();
+    return { [WORK_DONE]: x > 0 ? 10 : 0 };
+  }, 'CPU per request');
+  assert.ok((timed['CPU per request'] ?? 0) >= 1000, String(timed['CPU per request']));
+  assert.equal(timed[WORK_DONE], undefined);
+  // No work done: no figure rather than a division by zero.
+  const idle = await withProcessFigures(process.pid, async () => ({ [WORK_DONE]: 0 }), 'CPU per request');
+  assert.ok(Number.isNaN(idle['CPU per request']));
 });
 
 test('process figures get rows for subjects with a process only: direct has none, a subject that did not start says why', () => {

@@ -43,7 +43,7 @@ test('the smoke pass writes a result file with L4 bulk figures for orcalb and di
   assert.ok(files.includes('latest.md') && files.includes('latest.svg'), files.join(', '));
   const parsed: unknown = JSON.parse(await readFile(join(outDir, jsonFile), 'utf8'));
   assert.ok(isRecord(parsed));
-  assert.equal(parsed['version'], 1);
+  assert.equal(parsed['version'], 2);
   assert.equal(parsed['mode'], 'smoke');
   assert.deepEqual(parsed['leftovers'], []);
   assert.ok(isRecord(parsed['machine']) && typeof parsed['machine']['cpus'] === 'number');
@@ -64,8 +64,11 @@ test('the smoke pass writes a result file with L4 bulk figures for orcalb and di
     assert.equal(row['ratioToHaproxy'], undefined);
   }
   assert.ok(!rows.some((r: unknown) => isRecord(r) && (r['subject'] === 'haproxy' || r['subject'] === 'nginx')));
-  // Every scenario reports the proxy's RSS after the run and its open fds at peak; `direct` has no process of its own.
-  for (const metric of ['RSS after', 'fds at peak']) {
+  // Every scenario reports the proxy's CPU per unit of work (here per MiB, first), its RSS after the run and its open
+  // fds at peak; `direct` has no process of its own.
+  const firstOfOrcalb: unknown = rows.find((r: unknown) => isRecord(r) && r['subject'] === 'orcalb');
+  assert.ok(isRecord(firstOfOrcalb) && firstOfOrcalb['metric'] === 'CPU per MiB');
+  for (const metric of ['CPU per MiB', 'RSS after', 'fds at peak']) {
     const row: unknown = rows.find((r: unknown) => isRecord(r) && r['subject'] === 'orcalb' && r['metric'] === metric);
     assert.ok(isRecord(row) && row['status'] === 'ok', `no ${metric} row for orcalb`);
     const summary = row['summary'];
@@ -75,6 +78,10 @@ test('the smoke pass writes a result file with L4 bulk figures for orcalb and di
 
   const md = await readFile(join(outDir, 'latest.md'), 'utf8');
   assert.match(md, /## l4-bulk/);
+  // The issue-10 targets table comes first; without HAProxy in the pass no efficiency can be measured.
+  assert.match(md, /## Targets \(issue 10\)\n[^#]*\| path \| today \| target \| measured \|/);
+  assert.match(md, /\| L4 1 MiB bulk \| 0\.65–0\.84 \| ≥ 1\.00 \| HAProxy not measured \|/);
+  assert.match(md, /\| c=8 \| CPU per MiB \(µs\/MiB, lower is better\) \|/);
   assert.match(md, /\| c=8 \| throughput \(MB\/s\) \|/);
   assert.match(md, /\| c=8 \| RSS after \(MiB, lower is better\) \|/);
   assert.match(md, /\| c=8 \| fds at peak \(fds, lower is better\) \|/);

@@ -10,7 +10,7 @@ import { requestFraming, responseFraming, type BodyFraming } from '../../core/ht
 import { responseBody } from '../../core/http1/head-framing.js';
 import { METHOD, type MethodId } from '../../core/http1/head-names.js';
 import { requestHeadOf, responseHeadOf } from '../../core/http1/head-objects.js';
-import { parseRequest, parseResponse } from '../../core/http1/head-parse.js';
+import { continueRequest, continueResponse, parseRequest, parseResponse } from '../../core/http1/head-parse.js';
 import { BODY, HEAD, HeadView, type BodyKind } from '../../core/http1/head-view.js';
 import { parseRequestHead, parseResponseHead, type ParseLimits } from '../../core/http1/parser.js';
 import { connFlags } from '../../core/forward/l7-connection-mode.js';
@@ -50,11 +50,16 @@ function embedded(bytes: Buffer, r: () => number): { buf: Buffer; start: number 
 
 const view = new HeadView();
 
+
 /** Asserts that both parsers answer the same for `bytes` as a request head. Returns the verdict kind. */
 function sameRequest(bytes: Buffer, limits: ParseLimits, r: () => number): string {
-  const old = parseRequestHead(bytes, limits);
   const { buf, start } = embedded(bytes, r);
-  const n = parseRequest(buf, start, start + bytes.length, view, limits);
+  return checkRequest(bytes, limits, parseRequest(buf, start, start + bytes.length, view, limits), view);
+}
+
+/** Compares what the byte parser left in `view` (result `n`) with parser.ts's answer for `bytes`. */
+function checkRequest(bytes: Buffer, limits: ParseLimits, n: number, view: HeadView): string {
+  const old = parseRequestHead(bytes, limits);
   if (old.kind === 'incomplete') {
     assert.equal(n, HEAD.INCOMPLETE);
   } else if (old.kind === 'error') {
@@ -81,9 +86,13 @@ const METHODS: readonly [MethodId, string][] = [
 
 /** Asserts that both parsers answer the same for `bytes` as a response head. Returns the verdict kind. */
 function sameResponse(bytes: Buffer, limits: ParseLimits, r: () => number): string {
-  const old = parseResponseHead(bytes, limits);
   const { buf, start } = embedded(bytes, r);
-  const n = parseResponse(buf, start, start + bytes.length, view, limits);
+  return checkResponse(bytes, limits, parseResponse(buf, start, start + bytes.length, view, limits), view);
+}
+
+/** Compares what the byte parser left in `view` (result `n`) with parser.ts's answer for `bytes`. */
+function checkResponse(bytes: Buffer, limits: ParseLimits, n: number, view: HeadView): string {
+  const old = parseResponseHead(bytes, limits);
   if (old.kind === 'incomplete') {
     assert.equal(n, HEAD.INCOMPLETE);
   } else if (old.kind === 'error') {
@@ -159,6 +168,69 @@ describe('byte-level head parser agrees with parser.ts', () => {
     // Each outcome must be reached often, or the comparison only exercises one path.
     for (const side of ['request', 'response']) {
       for (const kind of ['ok', 'incomplete', 'error']) assert.ok((kinds.get(`${side} ${kind}`) ?? 0) > MUTATIONS / 50, `${side} ${kind}`);
+    }
+  });
+
+  test('continueRequest / continueResponse fed a seed at a time in random pieces answer as parser.ts on every prefix', () => {
+    const r = prng(0xd1bb1e);
+    const resumed = new HeadView();
+    const feed = (bytes: Buffer, isRequest: boolean, limits: ParseLimits, step: () => number): void => {
+      const { buf, start } = embedded(bytes, r);
+      // A stale stop elsewhere must not leak into this head: the first call starts afresh.
+      let end = start;
+      let n: number = HEAD.INCOMPLETE;
+      for (let first = true; n === HEAD.INCOMPLETE && end < start + bytes.length; first = false) {
+        end = Math.min(start + bytes.length, end + step());
+        const prefix = bytes.subarray(0, end - start);
+        if (isRequest) {
+          n = first ? parseRequest(buf, start, end, resumed, limits) : continueRequest(buf, start, end, resumed, limits);
+          checkRequest(prefix, limits, n, resumed);
+        } else {
+          n = first ? parseResponse(buf, start, end, resumed, limits) : continueResponse(buf, start, end, resumed, limits);
+          checkResponse(prefix, limits, n, resumed);
+        }
+      }
+    };
+    const all = [...REQUEST_SEEDS, ...RESPONSE_SEEDS];
+    for (let i = 0; i < 3_000; i++) {
+      const isRequest = r() < 0.5;
+      const seeds = isRequest ? REQUEST_SEEDS : RESPONSE_SEEDS;
+      const seed = seeds[Math.floor(r() * seeds.length)] ?? Buffer.alloc(0);
+      const bytes = i < all.length ? (all[i] ?? seed) : mutateHead(seed, r, all);
+      const limits: ParseLimits = r() < 0.2 ? { maxHeadBytes: 256 + Math.floor(r() * 1024), maxHeaders: 1 + Math.floor(r() * 10) } : LIMITS;
+      // One byte at a time for the seeds (every stop point), random pieces for the mutations.
+      const step = i < all.length ? () => 1 : () => 1 + Math.floor(r() * 40);
+      try {
+        feed(bytes, i < all.length ? REQUEST_SEEDS.includes(all[i] ?? seed) : isRequest, limits, step);
+      } catch (e) {
+        assert.fail(`case ${i} ${label(bytes)}: ${String(e)}`);
+      }
+    }
+  });
+
+  test('hostile shapes near the 16 KB limit: fold floods, long lists, many Host fields, long lines, a byte at a time', () => {
+    const r = prng(0x5107);
+    const hostile = [
+      `GET / HTTP/1.1\r\nX: a\r\n${' \r\n'.repeat(5300)}\r\n`,
+      `GET / HTTP/1.1\r\nX:\n${' \n'.repeat(7900)}\n`,
+      `GET / HTTP/1.1\r\nX: a\r\n${`${'\t'.repeat(32)}\r\n`.repeat(450)} b\r\n\r\n`,
+      `POST / HTTP/1.1\r\nContent-Length: ${'5,'.repeat(7500)}5\r\n\r\n`,
+      `POST / HTTP/1.1\r\nTransfer-Encoding: ${','.repeat(15000)}chunked\r\n\r\n`,
+      `GET / HTTP/1.1\r\nConnection: ${'a,'.repeat(7500)}close\r\n\r\n`,
+      `GET http://h:80/ HTTP/1.1\r\n${'Host: h:80\r\n'.repeat(100)}\r\n`,
+      `GET / HTTP/1.1\r\nX: ${'a'.repeat(15200)}\r\n\r\n`,
+      `GET /${'a'.repeat(15200)} HTTP/1.1\r\n\r\n`,
+      `${'\r\n'.repeat(8000)}GET / HTTP/1.1\r\n\r\n`,
+      `GET${' '.repeat(15000)}/ HTTP/1.1\r\n\r\n`,
+    ].map((s) => Buffer.from(s, 'latin1'));
+    const resumed = new HeadView();
+    for (const bytes of hostile) {
+      sameRequest(bytes, LIMITS, r);
+      // Fed a byte at a time, checked at the end (each prefix against parser.ts would cost minutes here).
+      let end = 1;
+      let n = parseRequest(bytes, 0, end, resumed, LIMITS);
+      while (n === HEAD.INCOMPLETE && end < bytes.length) n = continueRequest(bytes, 0, ++end, resumed, LIMITS);
+      checkRequest(bytes.subarray(0, end), LIMITS, n, resumed);
     }
   });
 });

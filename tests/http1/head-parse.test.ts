@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { responseBody } from '../../core/http1/head-framing.js';
 import { HDR, METHOD, isIdempotent } from '../../core/http1/head-names.js';
-import { parseRequest, parseResponse } from '../../core/http1/head-parse.js';
+import { continueRequest, parseRequest, parseResponse } from '../../core/http1/head-parse.js';
 import { BODY, FIELD, HEAD, HeadView, TRANSFER } from '../../core/http1/head-view.js';
 
 const LIMITS = { maxHeadBytes: 16384, maxHeaders: 101 };
@@ -62,6 +62,14 @@ describe('parseRequest into a HeadView', () => {
     assert.equal(request('GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n').body, BODY.NONE);
   });
 
+  test('finds known fields by id without comparing names: firstOf, countOf (dropped ones left out)', () => {
+    const v = request('POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\nHost: a\r\nCONTENT-length: 1\r\n\r\n');
+    assert.equal(v.firstOf(HDR.EXPECT), 0);
+    assert.equal(v.firstOf(HDR.UPGRADE), -1);
+    assert.equal(v.countOf(HDR.CONTENT_LENGTH), 1);
+    assert.equal(v.ids[3], HDR.CONTENT_LENGTH);
+  });
+
   test('keeps dropped fields in place, flagged, and the merged Content-Length as its first element', () => {
     const v = request('POST / HTTP/1.1\r\nContent-Length: 005, 5\r\nX: y\r\nContent-Length: 5\r\n\r\n');
     assert.equal(v.count, 3);
@@ -97,6 +105,23 @@ describe('parseRequest into a HeadView', () => {
     request('GET / HTTP/1.1\r\nHost: a\r\n\r\n', v);
     assert.deepEqual(liveFields(v), ['Host=a']);
     assert.equal(v.extraUsed, 0);
+  });
+
+  test('continueRequest goes on where INCOMPLETE stopped, and starts afresh on other bytes', () => {
+    const raw = 'GET /x HTTP/1.1\r\nHost: a\r\nX-F: 1\r\n 2\r\n\r\n';
+    const session = Buffer.alloc(64);
+    session.write(raw, 3, 'latin1');
+    const v = new HeadView();
+    assert.equal(parseRequest(session, 3, 3 + 20, v, LIMITS), HEAD.INCOMPLETE);
+    assert.equal(v.resume.valid, true);
+    for (let end = 21; end < raw.length; end++) assert.equal(continueRequest(session, 3, 3 + end, v, LIMITS), HEAD.INCOMPLETE);
+    assert.equal(continueRequest(session, 3, 3 + raw.length, v, LIMITS), raw.length);
+    assert.deepEqual(liveFields(v), ['Host=a', 'X-F=1   2']);
+    assert.equal(v.resume.valid, false);
+    // Another buffer (or another start) is another head: parsed from its first byte.
+    const other = Buffer.from('GET /y HTTP/1.1\r\n\r\n', 'latin1');
+    assert.equal(continueRequest(other, 0, other.length, v, LIMITS), other.length);
+    assert.equal(v.targetString(), '/y');
   });
 
   test('names methods by id, case-sensitively, and PRI in any case', () => {

@@ -48,6 +48,7 @@ const EVERYDAY_REQUESTS: readonly string[] = [
   'CONNECT [::1]:8080 HTTP/1.1\r\n\r\n',
   'OPTIONS * HTTP/1.1\r\nHost: a\r\nHost: A\r\n\r\n',
   'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+  '\r\n\n\r\nGET / HTTP/1.1\r\n\r\n',
   // Versions forwarded as another text (1.2 and 2.1 as HTTP/1.1, 0.0 as HTTP/1.0), in otherwise canonical lines.
   'GET / HTTP/1.2\r\nHost: a\r\n\r\n',
   'GET / HTTP/2.1\r\nHost: a\r\n\r\n',
@@ -56,6 +57,12 @@ const EVERYDAY_REQUESTS: readonly string[] = [
   'GET / HTTP/1.1\r\nX-A: b\n c\r\n\td \r\nX-B:   \r\n  \n\r\n',
   'GET / HTTP/1.1\nX-A:\n\n',
   'GET / HTTP/1.1\r\nX-Fold:\r\n \r\n \r\n x \r\nHost: a\r\n\r\n',
+  // Long values (searched natively past 256 bytes): bare CRs early, late, at the end; LF-only; a fold after one.
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(300)}\r\nX-M: ${'b'.repeat(700)}\n \t${'c'.repeat(400)}\r\n\r\n`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(300)}\rz\r\n\r\n`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(100)}\r${'a'.repeat(300)}\r\n\r\n`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(600)}\r`,
+  `GET / HTTP/1.1\r\nX-L: ${'a'.repeat(600)}\r\r`,
   'DELETE /x HTTP/1.1\r\nHost: a\r\nSet-Cookie: a=b\r\nCookie: $Version=1; SRV=a|b; x = y ,z\r\n\r\n',
 ];
 
@@ -74,6 +81,7 @@ const EVERYDAY_RESPONSES: readonly string[] = [
   `HTTP/1.1 200 OK\r\nSet-Cookie: SRV = old ; Comment="${'\xe9'.repeat(64)}"\r\nSet-Cookie: a=${'\xe0'.repeat(60)}\r\nContent-Length: 0\r\n\r\n`,
   'HTTP/1.1 099 Odd\r\nTransfer-Encoding: chunked\r\n\r\n',
   'HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n',
+  '\n\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n',
   'HTTP/3.1 200 OK\r\nContent-Length: 0\r\n\r\n',
   'HTTP/0.0 200 OK\r\nContent-Length: 0\r\n\r\n',
   'HTTP/1.1 65740 X\r\nContent-Length: 2\r\n\r\n',
