@@ -21,12 +21,18 @@ export function stickTables(proxies: readonly ProxyDraft[]): StickTableConfig[] 
   return out;
 }
 
-/** Reports duplicate table names and rules naming no table. Never throws. */
-export function validateStickRefs(proxies: readonly ProxyDraft[], diag: Diagnostics): void {
+/**
+ * Reports duplicate table names, tables naming a `peers` section that does not exist, and rules naming no table.
+ * Never throws.
+ */
+export function validateStickRefs(proxies: readonly ProxyDraft[], peersSections: ReadonlySet<string>, diag: Diagnostics): void {
   const tables = new Map<string, { kind: string; source: { file: string; line: number } }>();
   for (const p of proxies) {
     const t = p.stick.table;
     if (t === undefined) continue;
+    if (t.peers !== undefined && !peersSections.has(t.peers)) {
+      diag.error('ORCA_CONFIG_REFERENCE', `Proxy '${p.name}': unable to find sync peers '${t.peers}'.`, t.source, { found: t.peers });
+    }
     const first = tables.get(t.name);
     if (first !== undefined) {
       diag.badValue(

@@ -56,7 +56,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
   }
   checkAclReferences(parsed, diag);
-  validateStickRefs(proxies, diag);
+  validateStickRefs(proxies, parsed.peersSections, diag);
 }
 
 /** §4: proxies whose capabilities overlap (frontend/frontend, backend/backend, listen/any) need distinct names. */

@@ -300,6 +300,8 @@ const STICK_CASES: readonly Case[] = [
   ['gpc with gpc0', 'invalid', STICK_BE('stick-table type ip size 10 store gpc(2),gpc0'), { alert: true }],
   ['an unknown stick-table argument', 'invalid', STICK_BE('stick-table type ip size 10 bogus'), { alert: true }],
   ['an unknown srvkey', 'invalid', STICK_BE('stick-table type ip size 10 srvkey foo'), { alert: true }],
+  ['a table synced by an unknown peers section', 'invalid', STICK_BE('stick-table type ip size 10 peers nope'), { alert: true }],
+  ['a table synced by a peers section', 'no-listener', `peers mine\n  peer me 127.0.0.1:10000\n${STICK_BE('stick-table type ip size 10 peers mine')}`],
   ['stick-table in defaults', 'invalid', `defaults\n${H}\n  stick-table type ip size 10\n${STICK_BE()}`, { alert: true }],
   ['two tables in one proxy', 'invalid', STICK_BE(TABLE, 'stick-table type ip size 20'), { alert: true }],
   ['a frontend and a backend of one name both with tables', 'invalid', `frontend b\n  bind 127.0.0.1:18000\n${H}\n  ${TABLE}\n${STICK_BE(TABLE)}`, { alert: true }],
