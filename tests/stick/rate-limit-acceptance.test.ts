@@ -1,12 +1,13 @@
 // Issue 11's acceptance test for stick-table rate limiting, run on every subject of SUBJECTS: `http-request
 // track-sc0 src` then `http-request deny deny_status 429 if { sc_http_req_rate(0) gt 20 }` on a frontend with two
 // threads lets exactly 20 requests of a burst through and refuses the rest, whichever thread each connection lands
-// on, and lets requests through again once the rate's periods are over. Written against haproxy 2.6 now; orcalb
-// joins with one line once its sessions run track-sc, deny and ACL conditions (today it refuses this config).
+// on, and lets requests through again once the rate's periods are over; on a keep-alive connection each request
+// counts and a refusal does not close the connection. Written against haproxy 2.6 now; orcalb joins with one line
+// once its sessions run track-sc, deny and ACL conditions (today it refuses this config).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { rawRequest } from '../support/http-client.js';
+import { RawHttpConnection, rawRequest } from '../support/http-client.js';
 import { startHttpBackends, type HttpBackends } from '../support/http-backends.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
@@ -74,6 +75,19 @@ for (const subject of SUBJECTS) {
       await delay(Math.max(0, started + 2 * PERIOD_MS + 200 - Date.now()));
       assert.equal(await status(port), 200);
       assert.equal(backends.requests.length, LIMIT + 1);
+    });
+
+    test('on one keep-alive connection every request counts, and a refused one leaves the connection open', async (t) => {
+      // Another client address, so another entry than the burst above.
+      const c = await RawHttpConnection.open(port, '127.0.0.2');
+      t.after(() => c.destroy());
+      const statuses: number[] = [];
+      for (let i = 0; i < LIMIT + 2; i++) {
+        c.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+        statuses.push((await c.response()).status);
+      }
+      assert.deepEqual(statuses, [...Array<number>(LIMIT).fill(200), 429, 429]);
+      assert.equal(c.closed, false);
     });
   });
 }
