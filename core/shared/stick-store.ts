@@ -333,6 +333,14 @@ export class StickStore {
     Atomics.compareExchange(this.i32, this.base + TABLE.lock, thread + 1, 0);
   }
 
+  /**
+   * A thread that locks with this view's tag frees a lock its dead predecessor left (the health thread restarted:
+   * only one thread at a time holds that tag, and a starting one holds no lock). Call once at thread start.
+   */
+  releaseStaleLock(): void {
+    Atomics.compareExchange(this.i32, this.base + TABLE.lock, this.tag, 0);
+  }
+
   // ---- probes ----
 
   private entryAt(slot: number): number {

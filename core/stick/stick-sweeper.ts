@@ -34,6 +34,8 @@ export class StickSweeper {
   constructor(tables: StickTables) {
     this.tables = tables;
     this.slices = tables.stores.map((s) => slicesPerTick(s.layout.capacity, passMsFor(s.layout.expire)));
+    // A restarted health thread: a lock the dead one held in the middle of a sweep step is freed.
+    for (const store of tables.stores) store.releaseStaleLock();
   }
 
   /** One tick: each table sweeps its share. Exposed for tests, which drive it with their own clock. */

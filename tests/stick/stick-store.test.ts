@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ENTRY, EntryState } from '../../core/shared/stick-layout.js';
 import { setAddressKey, setIntegerKey, setTextKey } from '../../core/stick/stick-key.js';
+import { StickSweeper } from '../../core/stick/stick-sweeper.js';
 import { stickBuffer, stores, tableSpec } from '../support/stick-state.js';
 
 function ip(text: string): Uint8Array {
@@ -218,7 +219,7 @@ test('a flood of new keys into a full table, with no sweep, leaves empty slots: 
   assert.equal(t.count() <= t.layout.size, true);
 });
 
-test("main zeroes a dead forwarder's tracks and frees the table lock it held", () => {
+test("main zeroes a dead forwarder's tracks and frees the table lock it held; a restarted health thread frees its own", () => {
   const buf = stickBuffer([tableSpec('t', { store: stores('conn_cur') })], 3);
   const dying = buf.view(2).store(0);
   const alive = buf.view(0).store(0);
@@ -238,4 +239,8 @@ test("main zeroes a dead forwarder's tracks and frees the table lock it held", (
   setIntegerKey(alive, 6);
   assert.ok(alive.acquire(0) >= 0, 'inserts work again');
   alive.release();
+  // The health thread (the sweeper's tag, threads + 1) died in a sweep step: its successor frees the lock at start.
+  Atomics.store(buf.state.i32, lockAt, 4);
+  new StickSweeper(buf.view(-1));
+  assert.equal(Atomics.load(buf.state.i32, lockAt), 0);
 });
