@@ -102,7 +102,9 @@ export function parseAclTest(words: readonly string[], source: SourceRef, option
       break;
     }
     if (w === '-i') ignoreCase = true;
-    else if (w === '-n' || w === '-M') continue;
+    else if (w === '-n') continue;
+    // -M reads -f files as maps (patterns from their first column): not done by orcalb, refused rather than misread.
+    else if (w === '-M') return { ok: false, message: "ACL flag '-M' is not implemented by orcalb", notImplemented: '-M' };
     else if (w === '-u') i++;
     else if (w === '-f') {
       const path = words[++i] ?? '';

@@ -131,7 +131,7 @@ function buildLevels(nets: readonly { net: IpNet; value: number }[], n: number):
         }
         return a.order - b.order;
       })
-      .filter((e, i, all) => i === 0 || compareKey(new Uint32Array(all[i - 1]?.net.words ?? []), 0, e.net.words, n) !== 0);
+      .filter((e, i, all) => i === 0 || compareKey(all[i - 1]?.net.words ?? new Uint32Array(n), 0, e.net.words, n) !== 0);
     const keys = new Uint32Array(sorted.length * n);
     const values = new Int32Array(sorted.length);
     sorted.forEach((e, i) => {

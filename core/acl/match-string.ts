@@ -81,7 +81,11 @@ class AffixSet {
     this.list = patterns;
     const byLength = new Map<number, IndexedPattern[]>();
     if (patterns.length >= BUCKET_FROM) {
-      for (const p of patterns) byLength.set(p.bytes.length, [...(byLength.get(p.bytes.length) ?? []), p]);
+      for (const p of patterns) {
+        const list = byLength.get(p.bytes.length);
+        if (list === undefined) byLength.set(p.bytes.length, [p]);
+        else list.push(p);
+      }
     }
     const lengths = [...byLength.keys()].sort((a, b) => a - b);
     this.lengths = Int32Array.from(lengths);

@@ -149,4 +149,20 @@ export function formatValue(format: string, ctx: FetchContext, env = testEnv(), 
   return compiled.evaluate(ctx);
 }
 
+/** A ClientHello record (TLS 1.2 framing) with an SNI extension naming `host`, or none. */
+export function clientHello(host: string | undefined): Buffer {
+  const ext: number[] = [];
+  if (host !== undefined) {
+    const name = [...Buffer.from(host)];
+    const entry = [0, (name.length >> 8) & 0xff, name.length & 0xff, ...name];
+    const list = [(entry.length >> 8) & 0xff, entry.length & 0xff, ...entry];
+    ext.push(0, 0, (list.length >> 8) & 0xff, list.length & 0xff, ...list);
+  }
+  // An unrelated extension first (supported_groups), so the walk has to skip one.
+  ext.unshift(0, 10, 0, 4, 0, 2, 0, 29);
+  const body = [3, 3, ...new Array<number>(32).fill(7), 0, 0, 2, 0x13, 0x01, 1, 0, (ext.length >> 8) & 0xff, ext.length & 0xff, ...ext];
+  const hs = [1, (body.length >> 16) & 0xff, (body.length >> 8) & 0xff, body.length & 0xff, ...body];
+  return Buffer.from([0x16, 3, 1, (hs.length >> 8) & 0xff, hs.length & 0xff, ...hs]);
+}
+
 export { ACL, COND };
