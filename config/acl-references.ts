@@ -6,11 +6,13 @@
 import { compileTest } from '../core/acl/acl-compile.js';
 import type { AclWorld, CompileEnv } from '../core/acl/descriptor.js';
 import { compileLogFormat } from '../core/acl/log-format.js';
+import { compileSampleExpr } from '../core/acl/sample-expr.js';
 import type { ParsedConfig } from './config-parser.js';
 import type { Diagnostics } from './diagnostics.js';
-import type { AclTestSpec, ConditionSpec, LogFormatSpec, SourceRef } from './model.js';
+import type { AclTestSpec, ConditionSpec, LogFormatSpec, SampleExprSpec, SourceRef } from './model.js';
 import { DEFAULT_SERVER_MAXCONN, DEFAULT_SERVER_MAXQUEUE } from './defaults.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
+import { stickTables } from './stick-refs.js';
 
 /** The proxies, servers and userlists as the compile step sees them, from the parsed sections. */
 function worldOf(parsed: ParsedConfig): AclWorld {
@@ -28,6 +30,8 @@ function worldOf(parsed: ParsedConfig): AclWorld {
         options: { allbackups: p.options.allbackups },
       })),
     userlists: parsed.userlists,
+    // Table names, in the order config/stick-refs.ts builds Config.stickTables (first of a name; duplicates are errors).
+    stickTables: stickTables(parsed.proxies).map((t) => ({ name: t.name })),
   };
 }
 
@@ -58,7 +62,17 @@ export function checkAclReferences(parsed: ParsedConfig, diag: Diagnostics): voi
       tests.push(...anonymousTests(r.condition));
       if (r.backend.kind === 'dynamic') formats.push({ format: r.backend.format, source: r.source });
     }
+    // Stick rules: their conditions, and their keys compiled as the sessions will (a table argument must resolve).
+    const keys: { expr: SampleExprSpec; source: SourceRef }[] = [];
+    for (const r of [...p.stick.trackRules, ...p.stick.stickRules]) {
+      tests.push(...anonymousTests(r.condition));
+      keys.push({ expr: r.key, source: r.source });
+    }
     checkProxy(p, env, tests, formats, diag);
+    for (const { expr, source } of keys) {
+      const c = compileSampleExpr(expr, env);
+      if ('error' in c) diag.error('ORCA_CONFIG_REFERENCE', `${c.error}.`, source, { found: p.name });
+    }
   }
 }
 

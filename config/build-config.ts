@@ -28,11 +28,14 @@ import type {
   HttpRules,
   LogTarget,
   ServerConfig,
+  StickRule,
+  TrackRule,
   UnixSocketConfig,
 } from './model.js';
 import { bindCondition } from './keywords/acl-bind.js';
 import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
+import { backendTrackRules, frontendTrackRules, stickRules, stickTables } from './stick-refs.js';
 import { isStatsOnly } from './validate.js';
 
 /** Where resolved addresses come from (config/load-config.ts fills it from resolve-addresses.ts). */
@@ -46,13 +49,30 @@ export interface ResolvedAddresses {
 /** Builds the Config. Call only when parsing, validation and resolution reported no error. Pure; never throws. */
 export function buildConfig(parsed: ParsedConfig, files: readonly string[], resolved: ResolvedAddresses): Config {
   const { global, proxies } = parsed;
+  const tables = stickTables(proxies);
   const frontends = proxies
     .filter((p) => hasFrontendCap(p.kind))
-    .map((p) => buildFrontend(p, global, resolved));
+    .map((p) => withRules(buildFrontend(p, global, resolved), frontendTrackRules(p, tables), []));
   const backends = proxies
     .filter((p) => hasBackendCap(p.kind))
-    .map((p) => buildBackend(p, global, frontends, resolved));
-  return { files, global, frontends, backends, userlists: structuredClone(parsed.userlists) };
+    .map((p) => withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)));
+  return {
+    files,
+    global,
+    frontends,
+    backends,
+    userlists: structuredClone(parsed.userlists),
+    ...(tables.length === 0 ? {} : { stickTables: tables }),
+  };
+}
+
+/** Adds a side's track and stick rules, when it has any (the model leaves the fields out otherwise). */
+function withRules<T extends FrontendConfig | BackendConfig>(side: T, track: TrackRule[], stick: StickRule[]): T {
+  return {
+    ...side,
+    ...(track.length === 0 ? {} : { trackRules: track }),
+    ...(stick.length === 0 ? {} : { stickRules: stick }),
+  };
 }
 
 function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAddresses): FrontendConfig {

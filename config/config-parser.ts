@@ -20,6 +20,8 @@ export interface ParsedConfig {
   readonly logTargets: readonly { readonly target: LogTarget; readonly source: SourceRef }[];
   /** `userlist` sections (§3.4), in file order. */
   readonly userlists: readonly UserlistConfig[];
+  /** Names of the `peers` sections (not implemented, but a stick-table's `peers` must name one, as in HAProxy). */
+  readonly peersSections: ReadonlySet<string>;
 }
 
 /** HAProxy 2.6 sections orcalb does not implement: their lines are skipped with one warning per section. */
@@ -56,6 +58,7 @@ export function parseConfigFiles(
   const proxies: ProxyDraft[] = [];
   const logTargets: { target: LogTarget; source: SourceRef }[] = [];
   const userlists: UserlistDraft[] = [];
+  const peersSections = new Set<string>();
   // The last defaults section seen: what a proxy without `from` starts from (§4).
   let lastDefaults = initialDraft('defaults', '', first);
   const namedDefaults = new Map<string, ProxyDraft>();
@@ -111,6 +114,7 @@ export function parseConfigFiles(
         return;
       }
       if (OTHER_SECTIONS.has(keyword)) {
+        if (keyword === 'peers' && line.args[1] !== undefined) peersSections.add(line.args[1]);
         section = { kind: 'skipped' };
         sectionName = line.args[1] ?? keyword;
         diag.notImplemented(`${keyword} section`, source, 'its lines are ignored', {
@@ -158,7 +162,7 @@ export function parseConfigFiles(
     }
   }
   // HAProxy checks the users' groups and the groups' users once every section is read.
-  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)) };
+  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections };
 }
 
 /**

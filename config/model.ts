@@ -277,7 +277,9 @@ export type SampleArg =
   /** A regex argument (`regsub`): its source and flags, compiled by every thread. */
   | { readonly kind: 'regex'; readonly source: string; readonly ignoreCase: boolean }
   /** A map file (`map(file)`): its entries as read at load, in file order. */
-  | { readonly kind: 'map'; readonly file: string; readonly entries: readonly (readonly [string, string])[] };
+  | { readonly kind: 'map'; readonly file: string; readonly entries: readonly (readonly [string, string])[] }
+  /** A stick table (`sc_http_req_rate(0,st)`, `src_conn_cur(st)`): the proxy that declares it, resolved at compile. */
+  | { readonly kind: 'table'; readonly name: string };
 
 /** A fetch or converter call: its keyword and its arguments. */
 export interface SampleCall {
@@ -407,6 +409,71 @@ export interface CookieConfig {
   readonly domains: readonly string[];
 }
 
+/** Key types of `stick-table type …` (§4.2 stick-table). */
+export type StickKeyType = 'ip' | 'ipv6' | 'integer' | 'string' | 'binary';
+
+/** One data type a stick table stores (`store gpc0,http_req_rate(10s)`): see core/shared/stick-layout.ts. */
+export interface StickStoreConfig {
+  /** A name of core/shared/stick-layout.ts STICK_DATA_TYPES (`server_name` is already read as `server_key`). */
+  readonly type: string;
+  /** Elements of an array type (`gpc(4)`, `gpt(2)`, `gpc_rate(2,10s)`); 1 for the others. */
+  readonly count: number;
+  /** The period of a rate type (`http_req_rate(10s)`), ms; 0 for the others. */
+  readonly period: number;
+}
+
+/**
+ * `stick-table type T [len N] size N [expire T] [nopurge] [peers P] [srvkey name|addr] [store …]` (§4.2): one per
+ * proxy that declares one, named after that proxy (a listen section's table is one table).
+ */
+export interface StickTableConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  readonly keyType: StickKeyType;
+  /** Key bytes: 4 (ip, integer), 16 (ipv6), `len` (string: at most that many bytes compared; binary: padded). */
+  readonly keyLen: number;
+  /** Most entries at once; a new key past it purges the oldest unused ones, or is refused with `nopurge`. */
+  readonly size: number;
+  /** ms since the entry was last touched; 0: entries never expire (only purged when the table is full). */
+  readonly expire: number;
+  readonly nopurge: boolean;
+  /** `peers` section name: replication is not implemented (the section itself is warned about). */
+  readonly peers?: string;
+  readonly srvkey: 'name' | 'addr';
+  /** Stored data types in the order written, duplicates dropped (HAProxy warns and ignores them). */
+  readonly store: readonly StickStoreConfig[];
+}
+
+/** The rule sets a `track-sc*` action may appear in (§4.2), in the order a session runs them. */
+export type TrackStage = 'tcp-request connection' | 'tcp-request session' | 'tcp-request content' | 'http-request' | 'http-response';
+
+/** `<stage> track-sc0|1|2 <key> [table <table>] [if|unless <cond>]` (§4.2 http-request track-sc0). */
+export interface TrackRule {
+  readonly source: SourceRef;
+  readonly stage: TrackStage;
+  /**
+   * Position among all the rules of its stage in this proxy (defaults' rules first), so the wiring can run it in
+   * order with that stage's other actions (`http-request track-sc0 src` before `http-request deny if …`).
+   */
+  readonly order: number;
+  readonly counter: 0 | 1 | 2;
+  /** The key: a sample expression (`src`, `req.hdr(x-id),lower`) cast to the table's key type when it runs. */
+  readonly key: SampleExprSpec;
+  /** Index in Config.stickTables. */
+  readonly table: number;
+  readonly condition?: ConditionSpec;
+}
+
+/** `stick match|store-request|store-response <pattern> [table T] [if|unless cond]`; `stick on` gives match + store. */
+export interface StickRule {
+  readonly source: SourceRef;
+  readonly kind: 'match' | 'store-request' | 'store-response';
+  readonly key: SampleExprSpec;
+  /** Index in Config.stickTables. */
+  readonly table: number;
+  readonly condition?: ConditionSpec;
+}
+
 export interface FrontendConfig {
   readonly source: SourceRef;
   readonly name: string;
@@ -429,6 +496,8 @@ export interface FrontendConfig {
   readonly http?: HttpRules;
   /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */
   readonly useBackends?: readonly UseBackendRule[];
+  /** `tcp-request connection|session|content` and frontend-side `track-sc*` rules (not wired in sessions yet). */
+  readonly trackRules?: readonly TrackRule[];
 }
 
 export interface BackendConfig {
@@ -452,6 +521,10 @@ export interface BackendConfig {
   readonly cookie?: CookieConfig;
   /** `retry-on` keywords (default HAProxy: ['conn-failure']). */
   readonly retryOn?: readonly string[];
+  /** Backend-side `track-sc*` rules (`http-request`/`http-response`, backend `tcp-request content`). */
+  readonly trackRules?: readonly TrackRule[];
+  /** `stick match|on|store-request|store-response` rules, in order (not wired in dispatch yet). */
+  readonly stickRules?: readonly StickRule[];
 }
 
 export interface Config {
@@ -461,4 +534,6 @@ export interface Config {
   readonly backends: readonly BackendConfig[];
   /** `userlist` sections (http_auth, http_auth_group); absent in hand-built configs. */
   readonly userlists?: readonly UserlistConfig[];
+  /** Every `stick-table`, in config order; rules and the shared buffer refer to them by index. */
+  readonly stickTables?: readonly StickTableConfig[];
 }

@@ -10,6 +10,7 @@ import { DEFAULT_BALANCE } from './defaults.js';
 import type { Diagnostics } from './diagnostics.js';
 import { hasHttpCheckRules } from './keywords/http-check-draft.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
+import { validateStickRefs } from './stick-refs.js';
 
 /** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
 export function isStatsOnly(p: ProxyDraft): boolean {
@@ -55,6 +56,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
   }
   checkAclReferences(parsed, diag);
+  validateStickRefs(proxies, parsed.peersSections, diag);
 }
 
 /** §4: proxies whose capabilities overlap (frontend/frontend, backend/backend, listen/any) need distinct names. */

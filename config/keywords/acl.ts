@@ -80,6 +80,9 @@ const RULE_PLACES: Readonly<Record<string, readonly [frontend: number, backend: 
   'use-server': [-1, PLACE.BE_USE_SERVER],
   'force-persist': [-1, PLACE.BE_HTTP_REQ],
   'ignore-persist': [-1, PLACE.BE_HTTP_REQ],
+  // stick match/on/store-request run when the server is chosen, store-response on the response (§4.2 stick).
+  stick: [-1, PLACE.BE_USE_SERVER],
+  'stick store-response': [-1, PLACE.BE_STICK_STORE],
 };
 
 /** The place mask where a rule keyword runs in a section of this kind (a listen or defaults runs on both sides). */

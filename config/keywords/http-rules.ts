@@ -8,6 +8,7 @@ import { exprFetch } from '../../core/acl/sample-expr.js';
 import type { ConditionSpec, HeaderRule, LogFormatSpec, SampleExprSpec } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
 import { fetchAllowed, fetchImplemented, parseRuleCondition, readPatternFile, rulePlaces, splitCondition } from './acl.js';
+import { parseTrackAction } from './track-sc.js';
 
 /** HAProxy 2.6's http-request actions, in the order its "expects ..." error lists them. */
 export const REQUEST_ACTIONS: readonly string[] = [
@@ -48,13 +49,18 @@ export function parseHttpRuleLine(ctx: ProxyLineContext): void {
   const keyword = args[0] === 'http-response' ? 'http-response' : 'http-request';
   const list = keyword === 'http-request' ? REQUEST_ACTIONS : RESPONSE_ACTIONS;
   const action = args[1] ?? '';
-  if (!knownAction(list, action)) {
+  // HAProxy reads `track-sc` alone as track-sc0 (strtol of an empty number): the prefix is an action here.
+  if (!knownAction(list, action) && action !== 'track-sc') {
     const got = action === '' ? "'' (missing argument)" : `'${action}'`;
     diag.badValue(`'${keyword}' expects ${list.map((a) => `'${a}'`).join(', ')}, but got ${got}.`, at, { found: action });
     return;
   }
   const side = keyword === 'http-request' ? 'request' : 'response';
-  ctx.proxy.httpRuleLines[side]++;
+  const order = ctx.proxy.httpRuleLines[side]++;
+  if (action.startsWith('track-sc')) {
+    if (parseTrackAction(ctx, keyword, 1, order)) diag.notImplemented(`${keyword} track-sc${action.slice(8)}`, at);
+    return;
+  }
   if (action !== 'set-header' && action !== 'add-header' && action !== 'del-header') {
     const name = action.replace(/\(.*$/, '');
     // The action itself is not implemented, but its condition is checked as HAProxy checks it.

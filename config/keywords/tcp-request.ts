@@ -1,11 +1,13 @@
 // `tcp-request connection|session|content <action> [{if | unless} <condition>]` and `tcp-request inspect-delay
 // <time>` (manual §4.2): the rule sets are checked as HAProxy 2.6 checks them (its action lists and messages, the
-// frontend-only rule sets refused in a backend, conditions by keywords/acl.ts); the actions themselves are judged by
-// config/not-implemented.ts until the sessions run them. Main thread, config parsing.
+// frontend-only rule sets refused in a backend, conditions by keywords/acl.ts, `track-sc*` by keywords/track-sc.ts
+// into the stick model); the actions themselves are judged by config/not-implemented.ts until the sessions run them.
+// Main thread, config parsing.
 
 import { parseTime } from '../units.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseRuleCondition, splitCondition } from './acl.js';
+import { parseTrackAction } from './track-sc.js';
 
 /** HAProxy 2.6's actions per rule set, in the order of its "expects" message (`(*)`: takes a suffix). */
 const CONNECTION_ACTIONS = [
@@ -53,10 +55,16 @@ export function parseTcpRequestLine(ctx: ProxyLineContext): void {
     return;
   }
   const action = args[2] ?? '';
+  // Each rule's place in its set: the order a track rule runs in among the set's other rules.
+  const order = proxy.stick.tcpRuleLines[set]++;
   const list = set === 'content' ? CONTENT_ACTIONS : CONNECTION_ACTIONS;
   if (!knownAction(list, action)) {
     const expects = list.map((a) => (a === 'track-sc*' ? "'track-sc0' ... 'track-sc2'" : `'${a}'`)).join(', ');
     diag.badValue(`'tcp-request ${set}' expects ${expects} in ${where} (got '${action}').`, at, { found: action });
+    return;
+  }
+  if (action.startsWith('track-sc')) {
+    if (parseTrackAction(ctx, `tcp-request ${set}`, 2, order)) diag.notImplemented(`tcp-request ${set}`, at);
     return;
   }
   const rest = args.slice(3);

@@ -7,6 +7,7 @@ import type { ConfigLine } from '../tokenize.js';
 import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, defaultProxyOptions } from '../defaults.js';
 import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
 import { bindCondition } from '../keywords/acl-bind.js';
+import { type StickDraft, initialStickDraft } from '../keywords/stick-draft.js';
 import type {
   AclTestSpec,
   BalanceArgs,
@@ -136,6 +137,8 @@ export interface ProxyDraft {
   httpCheck: HttpCheckDraft;
   /** `option dolphindb-check` settings (orcalb's own check). */
   dolphindbCheck: DolphinDbCheckConfig | undefined;
+  /** `stick-table`, `stick …` and `track-sc*` rules (config/keywords/stick-draft.ts). */
+  stick: StickDraft;
 }
 
 /** What every proxy keyword handler receives: the section being built, the line, and the collector. */
@@ -185,6 +188,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     retryOn: [...DEFAULT_RETRY_ON],
     httpCheck: initialHttpCheck(),
     dolphindbCheck: undefined,
+    stick: initialStickDraft(),
   };
 }
 
@@ -215,6 +219,9 @@ export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string
     tcpCheckInherited: copy.tcpCheckRules.length > 0,
     // Like tcp-check rules, inherited http-check steps are replaced by the proxy's first own http-check line.
     httpCheck: { ...copy.httpCheck, inherited: copy.httpCheck.steps.some((s) => !s.implicit) },
+    // A named defaults' track rules run first in the proxy (HAProxy's rule inheritance); tables and stick rules are
+    // never in a defaults section.
+    stick: { ...copy.stick, table: undefined, stickRules: [] },
   };
 }
 

@@ -14,6 +14,8 @@ import { parseOptionLine } from '../keywords/option.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
 import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
+import { parseStickLine } from '../keywords/stick-rules.js';
+import { parseStickTableLine } from '../keywords/stick-table.js';
 import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { parseAclLine, parseRuleCondition, splitCondition } from '../keywords/acl.js';
@@ -56,6 +58,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   errorfile: parseErrorfileLine,
   cookie: parseCookieLine,
   'retry-on': parseRetryOnLine,
+  'stick-table': (ctx) => {
+    parseStickTableLine(ctx);
+    ctx.diag.notImplemented('stick-table', ctx.at);
+  },
+  stick: parseStickLine,
   disabled: (ctx) => setDisabled(ctx, true),
   enabled: (ctx) => setDisabled(ctx, false),
   description: (ctx) => {
@@ -148,7 +155,9 @@ function allowedHere(ctx: ProxyLineContext, match: KeywordMatch): boolean {
   const [inDefaults, frontend, backend] = match.caps;
   if (proxy.kind === 'defaults') {
     if (inDefaults === '-') {
-      diag.error('ORCA_CONFIG_SYNTAX', `'${match.key}' not allowed in 'defaults' section.`, at);
+      // HAProxy words this one refusal its own way.
+      const text = match.key === 'stick-table' ? "'stick-table' is not supported in 'defaults' section." : `'${match.key}' not allowed in 'defaults' section.`;
+      diag.error('ORCA_CONFIG_SYNTAX', text, at);
       return false;
     }
     if (inDefaults === '!' && proxy.name === '') {

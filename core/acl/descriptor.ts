@@ -115,6 +115,8 @@ export interface AclWorld {
     readonly options?: { readonly allbackups: boolean };
   }[];
   readonly userlists?: readonly UserlistConfig[];
+  /** Stick tables by the name of their proxy, in config order (sc_*, src_*, table_* arguments). */
+  readonly stickTables?: readonly { readonly name: string }[];
 }
 
 /** Where compiled rules will run and what they may refer to. */

@@ -7,6 +7,8 @@
 import type { HeadView } from '../http1/head-view.js';
 import { readAddress } from '../net/ip-address.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import type { StickCounters } from '../stick/stick-counters.js';
+import type { StickTables } from '../stick/stick-tables.js';
 import { SampleArena } from './sample.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -40,6 +42,9 @@ export class FetchContext {
   backend = -1;
   /** Live counts and server states (fe_conn, be_conn, nbsrv, srv_is_up, connslots, queue). */
   state: SharedState | undefined = undefined;
+  /** The thread's stick tables and this connection's tracked counters (sc_*, src_*, table_*: core/acl/fetch-stick.ts). */
+  stickTables: StickTables | undefined = undefined;
+  stickCounters: StickCounters | undefined = undefined;
 
   /** The request bytes received so far (tcp-request content inspection): buf[payloadStart, payloadEnd). */
   payload: Buffer = EMPTY;

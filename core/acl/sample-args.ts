@@ -8,7 +8,17 @@ import type { SampleArg } from '../../config/model.js';
 import { parseNetwork } from '../net/network.js';
 
 /** HAProxy's argument types (ARGT_*), named as its messages and `-dKsmp` name them. */
-export type ArgType = 'string' | 'integer' | 'backend' | 'frontend' | 'server' | 'user list' | 'IPv4 mask' | 'IPv6 mask' | 'regex';
+export type ArgType =
+  | 'string'
+  | 'integer'
+  | 'backend'
+  | 'frontend'
+  | 'server'
+  | 'user list'
+  | 'IPv4 mask'
+  | 'IPv6 mask'
+  | 'regex'
+  | 'table';
 
 /** What a keyword takes: argument types in order, the first `mandatory` of them required. */
 export interface ArgsSpec {
@@ -105,6 +115,8 @@ function typed(word: string, type: ArgType): SampleArg | undefined {
       return word === '' ? undefined : { kind: type, name: word };
     case 'user list':
       return word === '' ? undefined : { kind: 'userlist', name: word };
+    case 'table':
+      return word === '' ? undefined : { kind: 'table', name: word };
     case 'server': {
       if (word === '') return undefined;
       const slash = word.indexOf('/');
