@@ -24,13 +24,18 @@ import type {
   FrontendConfig,
   GlobalConfig,
   HealthCheckConfig,
+  HeaderRule,
   HttpRules,
   LogTarget,
   ServerConfig,
+  StickRule,
+  TrackRule,
   UnixSocketConfig,
 } from './model.js';
+import { bindCondition } from './keywords/acl-bind.js';
 import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
+import { backendTrackRules, frontendTrackRules, stickRules, stickTables } from './stick-refs.js';
 import { isStatsOnly } from './validate.js';
 
 /** Where resolved addresses come from (config/load-config.ts fills it from resolve-addresses.ts). */
@@ -44,13 +49,30 @@ export interface ResolvedAddresses {
 /** Builds the Config. Call only when parsing, validation and resolution reported no error. Pure; never throws. */
 export function buildConfig(parsed: ParsedConfig, files: readonly string[], resolved: ResolvedAddresses): Config {
   const { global, proxies } = parsed;
+  const tables = stickTables(proxies);
   const frontends = proxies
     .filter((p) => hasFrontendCap(p.kind))
-    .map((p) => buildFrontend(p, global, resolved));
+    .map((p) => withRules(buildFrontend(p, global, resolved), frontendTrackRules(p, tables), []));
   const backends = proxies
     .filter((p) => hasBackendCap(p.kind))
-    .map((p) => buildBackend(p, global, frontends, resolved));
-  return { files, global, frontends, backends };
+    .map((p) => withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)));
+  return {
+    files,
+    global,
+    frontends,
+    backends,
+    userlists: structuredClone(parsed.userlists),
+    ...(tables.length === 0 ? {} : { stickTables: tables }),
+  };
+}
+
+/** Adds a side's track and stick rules, when it has any (the model leaves the fields out otherwise). */
+function withRules<T extends FrontendConfig | BackendConfig>(side: T, track: TrackRule[], stick: StickRule[]): T {
+  return {
+    ...side,
+    ...(track.length === 0 ? {} : { trackRules: track }),
+    ...(stick.length === 0 ? {} : { stickRules: stick }),
+  };
 }
 
 function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAddresses): FrontendConfig {
@@ -82,6 +104,10 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).
     ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
+    // Conditions are bound to this section's ACLs: the compiled rule needs no name lookup.
+    ...(p.backendRules.length === 0
+      ? {}
+      : { useBackends: p.backendRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
   };
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
 }
@@ -141,9 +167,10 @@ function buildBackend(
 
 /** The HTTP rules of one side of a proxy; `withHeaderRules` false gives only the errorfiles. */
 function httpRules(p: ProxyDraft, withHeaderRules: boolean): HttpRules {
+  const bind = (r: HeaderRule): HeaderRule => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) });
   return {
-    request: withHeaderRules ? structuredClone(p.httpRequestRules) : [],
-    response: withHeaderRules ? structuredClone(p.httpResponseRules) : [],
+    request: withHeaderRules ? structuredClone(p.httpRequestRules.map(bind)) : [],
+    response: withHeaderRules ? structuredClone(p.httpResponseRules.map(bind)) : [],
     errorfiles: { ...p.errorfiles },
   };
 }

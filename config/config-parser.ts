@@ -4,11 +4,12 @@
 
 import { ConditionalBlocks } from './conditional-blocks.js';
 import type { Diagnostics } from './diagnostics.js';
-import type { GlobalConfig, LogTarget, SourceRef } from './model.js';
+import type { GlobalConfig, LogTarget, SourceRef, UserlistConfig } from './model.js';
 import type { SourceFile } from './read-file.js';
 import { initialGlobal, parseGlobalLine } from './sections/global.js';
 import { type ProxyDraft, type SectionKind, inheritDraft, initialDraft } from './sections/proxy-draft.js';
 import { parseProxyLine } from './sections/proxy-section.js';
+import { type UserlistDraft, finishUserlist, openUserlist, parseUserlistLine } from './sections/userlist.js';
 import { type ConfigLine, tokenizeLine } from './tokenize.js';
 
 /** What parsing produces: the global settings and every proxy section (defaults excluded) in file order. */
@@ -17,11 +18,15 @@ export interface ParsedConfig {
   readonly proxies: readonly ProxyDraft[];
   /** Every log target with the line that declared it (its host name is checked by resolution). */
   readonly logTargets: readonly { readonly target: LogTarget; readonly source: SourceRef }[];
+  /** `userlist` sections (§3.4), in file order. */
+  readonly userlists: readonly UserlistConfig[];
+  /** Names of the `peers` sections (not implemented, but a stick-table's `peers` must name one, as in HAProxy). */
+  readonly peersSections: ReadonlySet<string>;
 }
 
 /** HAProxy 2.6 sections orcalb does not implement: their lines are skipped with one warning per section. */
 const OTHER_SECTIONS = new Set([
-  'userlist', 'peers', 'mailers', 'resolvers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
+  'peers', 'mailers', 'resolvers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
 ]);
 
 const PROXY_SECTIONS = new Set<string>(['defaults', 'frontend', 'backend', 'listen']);
@@ -33,6 +38,7 @@ type Section =
   | { readonly kind: 'none' }
   | { readonly kind: 'global' }
   | { readonly kind: 'proxy'; readonly draft: ProxyDraft }
+  | { readonly kind: 'userlist'; readonly draft: UserlistDraft }
   | { readonly kind: 'skipped' };
 
 /**
@@ -51,6 +57,8 @@ export function parseConfigFiles(
   const global = initialGlobal(first);
   const proxies: ProxyDraft[] = [];
   const logTargets: { target: LogTarget; source: SourceRef }[] = [];
+  const userlists: UserlistDraft[] = [];
+  const peersSections = new Set<string>();
   // The last defaults section seen: what a proxy without `from` starts from (§4).
   let lastDefaults = initialDraft('defaults', '', first);
   const namedDefaults = new Map<string, ProxyDraft>();
@@ -98,7 +106,15 @@ export function parseConfigFiles(
         }
         return;
       }
+      if (keyword === 'userlist') {
+        const draft = openUserlist(line, userlists, diag);
+        if (draft !== undefined) userlists.push(draft);
+        section = draft === undefined ? { kind: 'skipped' } : { kind: 'userlist', draft };
+        sectionName = line.args[1] ?? keyword;
+        return;
+      }
       if (OTHER_SECTIONS.has(keyword)) {
+        if (keyword === 'peers' && line.args[1] !== undefined) peersSections.add(line.args[1]);
         section = { kind: 'skipped' };
         sectionName = line.args[1] ?? keyword;
         diag.notImplemented(`${keyword} section`, source, 'its lines are ignored', {
@@ -123,6 +139,9 @@ export function parseConfigFiles(
           if (added?.kind === 'target') logTargets.push({ target: added.target, source });
           return;
         }
+        case 'userlist':
+          parseUserlistLine(section.draft, line, diag);
+          return;
         case 'skipped':
           return;
         case 'none':
@@ -142,7 +161,8 @@ export function parseConfigFiles(
       );
     }
   }
-  return { global, proxies, logTargets };
+  // HAProxy checks the users' groups and the groups' users once every section is read.
+  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections };
 }
 
 /**

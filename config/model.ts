@@ -254,10 +254,135 @@ export interface HeaderRule {
   readonly source: SourceRef;
   readonly action: 'set-header' | 'add-header' | 'del-header';
   readonly name: string;
-  /** The value as written (a log-format string; `%[...]` sample fetches are not evaluated yet). */
+  /** The value as written (a log-format string). */
   readonly value?: string;
-  /** `if`/`unless` condition as written; undefined: always. */
-  readonly condition?: { readonly negate: boolean; readonly text: string };
+  /** The value parsed as a log-format (core/acl/log-format.ts compiles it). */
+  readonly valueFormat?: LogFormatSpec;
+  /** `if`/`unless` condition; undefined: always. */
+  readonly condition?: ConditionSpec;
+}
+
+// ---- The ACL language (manual §7), parsed once at load by core/acl/ into plain data every thread compiles. ----
+
+/** One argument of a sample fetch or converter (`hdr(host,1)`, `map(file,default)`), checked and typed at load. */
+export type SampleArg =
+  | { readonly kind: 'str'; readonly text: string }
+  | { readonly kind: 'int'; readonly value: number }
+  /** A backend / frontend / userlist name, resolved when the rules are compiled. */
+  | { readonly kind: 'backend' | 'frontend' | 'userlist'; readonly name: string }
+  /** `srv_is_up([<backend>/]<server>)`: no backend means the proxy's own. */
+  | { readonly kind: 'server'; readonly backend?: string; readonly server: string }
+  /** An IPv4 or IPv6 mask as a prefix length (`24`, `255.255.255.0`, `ffff:ffff::`). */
+  | { readonly kind: 'mask'; readonly prefix: number }
+  /** A regex argument (`regsub`): its source and flags, compiled by every thread. */
+  | { readonly kind: 'regex'; readonly source: string; readonly ignoreCase: boolean }
+  /** A map file (`map(file)`): its entries as read at load, in file order. */
+  | { readonly kind: 'map'; readonly file: string; readonly entries: readonly (readonly [string, string])[] }
+  /** A stick table (`sc_http_req_rate(0,st)`, `src_conn_cur(st)`): the proxy that declares it, resolved at compile. */
+  | { readonly kind: 'table'; readonly name: string };
+
+/** A fetch or converter call: its keyword and its arguments. */
+export interface SampleCall {
+  readonly name: string;
+  readonly args: readonly SampleArg[];
+}
+
+/** A sample expression (`req.hdr(host),lower,map(hosts.map)`): one fetch, then converters in order. */
+export interface SampleExprSpec {
+  /** The expression as written, for messages. */
+  readonly text: string;
+  readonly fetch: SampleCall;
+  readonly converters: readonly SampleCall[];
+}
+
+/** A pattern matching method (§7.1 `-m`); `group` is http_auth_group's own (the user is in one of the groups). */
+export type MatchMethod = 'found' | 'bool' | 'int' | 'ip' | 'bin' | 'len' | 'str' | 'sub' | 'reg' | 'beg' | 'end' | 'dir' | 'dom' | 'group';
+
+/** One pattern, from the line or a `-f` file, with the `-i` flag in force where it was read. */
+export interface PatternSpec {
+  readonly text: string;
+  readonly ignoreCase: boolean;
+  /** An integer operator (`eq`, `ge`, `gt`, `le`, `lt`) written before it on the line. */
+  readonly operator?: 'eq' | 'ge' | 'gt' | 'le' | 'lt';
+}
+
+/** One ACL test: `<criterion> [flags] [operator] <patterns…>`. */
+export interface AclTestSpec {
+  readonly source: SourceRef;
+  /** The criterion as written (`hdr_beg(host)`), for messages. */
+  readonly keyword: string;
+  readonly expr: SampleExprSpec;
+  readonly method: MatchMethod;
+  readonly patterns: readonly PatternSpec[];
+}
+
+/** A named ACL: every `acl NAME …` line of the proxy, OR'ed in order. */
+export interface AclSpec {
+  readonly name: string;
+  readonly tests: readonly AclTestSpec[];
+}
+
+/** One term of a condition: a named (or predefined) ACL or an anonymous `{ … }` one, maybe negated with `!`. */
+export type ConditionTerm =
+  | {
+      readonly negate: boolean;
+      readonly acl: string;
+      /**
+       * The tests of the proxy's ACL of that name, bound when the section is complete (config/keywords/acl.ts
+       * bindCondition), so a rule inherited from a named defaults section keeps its own ACLs. Absent for a
+       * pre-defined ACL.
+       */
+      readonly tests?: readonly AclTestSpec[];
+    }
+  | { readonly negate: boolean; readonly anonymous: AclTestSpec };
+
+/** `if|unless <condition>` (§7.2): OR (`||`, `or`) of AND groups of terms. */
+export interface ConditionSpec {
+  /** `unless`. */
+  readonly negate: boolean;
+  /** The condition as written after if/unless. */
+  readonly text: string;
+  /**
+   * The parsed terms (the config parser always sets them). Absent in a hand-built rule: the text is then read as
+   * words naming predefined ACLs only (`TRUE`, `FALSE`, `!LOCALHOST`).
+   */
+  readonly terms?: readonly (readonly ConditionTerm[])[];
+}
+
+/** A log-format string (`X-%[src]-%ci`): literal text and what to evaluate, in order (§8.2.4, §7.3 `%[...]`). */
+export interface LogFormatSpec {
+  readonly text: string;
+  readonly parts: readonly LogFormatPart[];
+}
+
+export type LogFormatPart =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'expr'; readonly expr: SampleExprSpec }
+  /** A log-format variable orcalb evaluates (`%ci`, `%cp`, `%fi`, `%fp`: core/acl/log-format.ts). */
+  | { readonly kind: 'var'; readonly name: string };
+
+/** `userlist` (§3.4): users with a password (crypt hash or clear text) and groups. */
+export interface UserlistConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  readonly users: readonly UserlistUser[];
+  readonly groups: readonly string[];
+}
+
+export interface UserlistUser {
+  readonly name: string;
+  /** `password <hash>`: a crypt(3) hash; `insecure-password <text>`: the text. */
+  readonly password: { readonly kind: 'hash' | 'clear'; readonly value: string };
+  /** Groups the user belongs to (from `user … groups` and `group … users`). */
+  readonly groups: readonly string[];
+}
+
+/** `use_backend <name|log-format> [if|unless <cond>]` (§4.2), in order. */
+export interface UseBackendRule {
+  readonly source: SourceRef;
+  /** A backend name, or a log-format that yields one at run time. */
+  readonly backend: { readonly kind: 'name'; readonly name: string } | { readonly kind: 'dynamic'; readonly format: LogFormatSpec };
+  readonly condition?: ConditionSpec;
 }
 
 /** HTTP-mode settings of a proxy (frontend or backend side). */
@@ -284,6 +409,71 @@ export interface CookieConfig {
   readonly domains: readonly string[];
 }
 
+/** Key types of `stick-table type …` (§4.2 stick-table). */
+export type StickKeyType = 'ip' | 'ipv6' | 'integer' | 'string' | 'binary';
+
+/** One data type a stick table stores (`store gpc0,http_req_rate(10s)`): see core/shared/stick-layout.ts. */
+export interface StickStoreConfig {
+  /** A name of core/shared/stick-layout.ts STICK_DATA_TYPES (`server_name` is already read as `server_key`). */
+  readonly type: string;
+  /** Elements of an array type (`gpc(4)`, `gpt(2)`, `gpc_rate(2,10s)`); 1 for the others. */
+  readonly count: number;
+  /** The period of a rate type (`http_req_rate(10s)`), ms; 0 for the others. */
+  readonly period: number;
+}
+
+/**
+ * `stick-table type T [len N] size N [expire T] [nopurge] [peers P] [srvkey name|addr] [store …]` (§4.2): one per
+ * proxy that declares one, named after that proxy (a listen section's table is one table).
+ */
+export interface StickTableConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  readonly keyType: StickKeyType;
+  /** Key bytes: 4 (ip, integer), 16 (ipv6), `len` (string: at most that many bytes compared; binary: padded). */
+  readonly keyLen: number;
+  /** Most entries at once; a new key past it purges the oldest unused ones, or is refused with `nopurge`. */
+  readonly size: number;
+  /** ms since the entry was last touched; 0: entries never expire (only purged when the table is full). */
+  readonly expire: number;
+  readonly nopurge: boolean;
+  /** `peers` section name: replication is not implemented (the section itself is warned about). */
+  readonly peers?: string;
+  readonly srvkey: 'name' | 'addr';
+  /** Stored data types in the order written, duplicates dropped (HAProxy warns and ignores them). */
+  readonly store: readonly StickStoreConfig[];
+}
+
+/** The rule sets a `track-sc*` action may appear in (§4.2), in the order a session runs them. */
+export type TrackStage = 'tcp-request connection' | 'tcp-request session' | 'tcp-request content' | 'http-request' | 'http-response';
+
+/** `<stage> track-sc0|1|2 <key> [table <table>] [if|unless <cond>]` (§4.2 http-request track-sc0). */
+export interface TrackRule {
+  readonly source: SourceRef;
+  readonly stage: TrackStage;
+  /**
+   * Position among all the rules of its stage in this proxy (defaults' rules first), so the wiring can run it in
+   * order with that stage's other actions (`http-request track-sc0 src` before `http-request deny if …`).
+   */
+  readonly order: number;
+  readonly counter: 0 | 1 | 2;
+  /** The key: a sample expression (`src`, `req.hdr(x-id),lower`) cast to the table's key type when it runs. */
+  readonly key: SampleExprSpec;
+  /** Index in Config.stickTables. */
+  readonly table: number;
+  readonly condition?: ConditionSpec;
+}
+
+/** `stick match|store-request|store-response <pattern> [table T] [if|unless cond]`; `stick on` gives match + store. */
+export interface StickRule {
+  readonly source: SourceRef;
+  readonly kind: 'match' | 'store-request' | 'store-response';
+  readonly key: SampleExprSpec;
+  /** Index in Config.stickTables. */
+  readonly table: number;
+  readonly condition?: ConditionSpec;
+}
+
 export interface FrontendConfig {
   readonly source: SourceRef;
   readonly name: string;
@@ -304,6 +494,10 @@ export interface FrontendConfig {
   readonly log?: readonly LogTarget[];
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */
   readonly http?: HttpRules;
+  /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */
+  readonly useBackends?: readonly UseBackendRule[];
+  /** `tcp-request connection|session|content` and frontend-side `track-sc*` rules (not wired in sessions yet). */
+  readonly trackRules?: readonly TrackRule[];
 }
 
 export interface BackendConfig {
@@ -327,6 +521,10 @@ export interface BackendConfig {
   readonly cookie?: CookieConfig;
   /** `retry-on` keywords (default HAProxy: ['conn-failure']). */
   readonly retryOn?: readonly string[];
+  /** Backend-side `track-sc*` rules (`http-request`/`http-response`, backend `tcp-request content`). */
+  readonly trackRules?: readonly TrackRule[];
+  /** `stick match|on|store-request|store-response` rules, in order (not wired in dispatch yet). */
+  readonly stickRules?: readonly StickRule[];
 }
 
 export interface Config {
@@ -334,4 +532,8 @@ export interface Config {
   readonly global: GlobalConfig;
   readonly frontends: readonly FrontendConfig[];
   readonly backends: readonly BackendConfig[];
+  /** `userlist` sections (http_auth, http_auth_group); absent in hand-built configs. */
+  readonly userlists?: readonly UserlistConfig[];
+  /** Every `stick-table`, in config order; rules and the shared buffer refer to them by index. */
+  readonly stickTables?: readonly StickTableConfig[];
 }

@@ -32,7 +32,12 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: ['if/unless <acl condition>'],
     verdict: 'refused',
-    why: 'orcalb does not evaluate ACL conditions, so the rule would apply to the wrong requests',
+    why: 'orcalb parses and checks ACL conditions, but its sessions do not evaluate them yet, so the rule would apply to the wrong requests',
+  },
+  {
+    keywords: ['sample *', 'log-format *', 'log-format expressions in header values'],
+    verdict: 'refused',
+    why: 'orcalb does not evaluate that sample fetch, converter or log-format variable there yet, so a rule would decide on, or send, a wrong value',
   },
   {
     keywords: [
@@ -214,7 +219,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'userlist section', 'resolvers section', 'program section', 'global lua-*', 'global 51degrees-*',
+      'resolvers section', 'program section', 'global lua-*', 'global 51degrees-*',
       'global deviceatlas-*', 'global wurfl-*', 'global httpclient.resolvers.*', 'server ... resolvers',
       'server ... resolve-net', 'server ... resolve-opts', 'server ... resolve-prefer',
     ],

@@ -4,11 +4,13 @@
 // (HAProxy refuses to run a configuration without a listener). Main thread, after parsing.
 
 import { getAlgorithm } from '../core/balance/registry.js';
+import { checkAclReferences } from './acl-references.js';
 import type { ParsedConfig } from './config-parser.js';
 import { DEFAULT_BALANCE } from './defaults.js';
 import type { Diagnostics } from './diagnostics.js';
 import { hasHttpCheckRules } from './keywords/http-check-draft.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
+import { validateStickRefs } from './stick-refs.js';
 
 /** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
 export function isStatsOnly(p: ProxyDraft): boolean {
@@ -53,6 +55,8 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
   }
+  checkAclReferences(parsed, diag);
+  validateStickRefs(proxies, parsed.peersSections, diag);
 }
 
 /** §4: proxies whose capabilities overlap (frontend/frontend, backend/backend, listen/any) need distinct names. */

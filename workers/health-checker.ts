@@ -1,6 +1,6 @@
-// Thread entry of the health-check thread: attaches the shared buffer, runs core/health/health-checker.ts, marks
-// the global `healthReady` word, answers a memory report (SIGQUIT) and stops on { type: 'stop' } (or 'hard-stop')
-// from the main thread.
+// Thread entry of the health-check thread: attaches the shared buffer, runs core/health/health-checker.ts and the
+// stick tables' expiry sweeper (core/stick/stick-sweeper.ts), marks the global `healthReady` word, answers a memory
+// report (SIGQUIT) and stops on { type: 'stop' } (or 'hard-stop') from the main thread.
 // Wiring only; every decision lives in core/health/.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,6 +10,8 @@ import { HealthChecker } from '../core/health/health-checker.js';
 import { createLogger } from '../core/log.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
+import { StickSweeper } from '../core/stick/stick-sweeper.js';
+import { StickTables } from '../core/stick/stick-tables.js';
 import { asControl, type HealthData, type ReportMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */
@@ -30,7 +32,10 @@ const stderr = createLogger([]);
 const syslog = createLogger(data.config.global.log, { stderr: false });
 const checker = new HealthChecker(data.config, state, topology, stderr, { syslog });
 
+const sweeper = new StickSweeper(new StickTables(state, topology.stick, -1));
+
 checker.start();
+sweeper.start();
 state.storeGlobal('healthReady', 1);
 parentPort?.postMessage({ type: 'ready' });
 
@@ -45,6 +50,7 @@ parentPort?.on('message', (msg: unknown) => {
   if (control === undefined || stopping) return;
   if (control.type !== 'stop' && control.type !== 'hard-stop') return;
   stopping = true;
+  sweeper.stop();
   void checker.stop().finally(() => {
     syslog.close();
     stderr.close();

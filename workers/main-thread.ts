@@ -12,6 +12,7 @@ import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
 import { dropPrivileges } from '../core/privileges.js';
 import { writeInitialState } from '../core/shared/initial-state.js';
+import { computeOffsets } from '../core/shared/layout.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { parseCli, usage, type CliOptions } from './cli-options.js';
@@ -50,7 +51,16 @@ async function main(argv: readonly string[]): Promise<number> {
   if (plan === undefined) return 1;
   const { config, accept } = plan;
   const topology = topologyOf(config, threads);
-  const state = SharedState.allocate(topology.counts);
+  let state: SharedState;
+  try {
+    state = SharedState.allocate(topology.counts);
+  } catch (e) {
+    // Stick tables are reserved whole at start: a large `size` times the thread count can exceed what the system
+    // lends, and the answer is an alert, not a stack trace.
+    const mb = Math.ceil(computeOffsets(topology.counts).byteLength / 2 ** 20);
+    logger.log('alert', `cannot allocate the ${mb} MB shared buffer (stick tables: ${topology.stick.tables.length}): ${String(e)}`);
+    return 1;
+  }
   writeInitialState(config, state, topology, initialHealth);
 
   let fatal: ((alert: string) => void) | undefined;

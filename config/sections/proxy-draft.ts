@@ -6,8 +6,12 @@ import type { Diagnostics } from '../diagnostics.js';
 import type { ConfigLine } from '../tokenize.js';
 import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, defaultProxyOptions } from '../defaults.js';
 import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
+import { bindCondition } from '../keywords/acl-bind.js';
+import { type StickDraft, initialStickDraft } from '../keywords/stick-draft.js';
 import type {
+  AclTestSpec,
   BalanceArgs,
+  ConditionSpec,
   CookieConfig,
   DolphinDbCheckConfig,
   HashTypeConfig,
@@ -19,6 +23,7 @@ import type {
   SourceRef,
   TcpCheckRule,
   Timeouts,
+  UseBackendRule,
 } from '../model.js';
 
 export type SectionKind = 'defaults' | 'frontend' | 'backend' | 'listen';
@@ -100,7 +105,10 @@ export interface ProxyDraft {
   hashType: HashTypeConfig;
   logs: LogDraft[];
   defaultBackend: NamedRef | undefined;
+  /** Static use_backend names, for the reference checks of validate.ts. */
   useBackends: NamedRef[];
+  /** Every use_backend rule, in order (static or dynamic name, condition). */
+  backendRules: UseBackendRule[];
   binds: BindDraft[];
   servers: ServerDraft[];
   defaultServer: ServerSettings;
@@ -113,8 +121,8 @@ export interface ProxyDraft {
   description: string | undefined;
   /** `stats` lines written in this very section (not inherited): decides statsOnly. */
   statsLines: SourceRef[];
-  /** Names declared by `acl` lines, so conditions can be checked for unknown ACLs as HAProxy does. */
-  aclNames: string[];
+  /** `acl` lines of this very section by name, in order (§7: several lines with one name are OR'ed). */
+  acls: Map<string, AclTestSpec[]>;
   /** `http-request` / `http-response` header rules orcalb applies, in order (defaults' rules first). */
   httpRequestRules: HeaderRule[];
   httpResponseRules: HeaderRule[];
@@ -129,6 +137,8 @@ export interface ProxyDraft {
   httpCheck: HttpCheckDraft;
   /** `option dolphindb-check` settings (orcalb's own check). */
   dolphindbCheck: DolphinDbCheckConfig | undefined;
+  /** `stick-table`, `stick …` and `track-sc*` rules (config/keywords/stick-draft.ts). */
+  stick: StickDraft;
 }
 
 /** What every proxy keyword handler receives: the section being built, the line, and the collector. */
@@ -159,6 +169,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     logs: [],
     defaultBackend: undefined,
     useBackends: [],
+    backendRules: [],
     binds: [],
     servers: [],
     defaultServer: {},
@@ -168,7 +179,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     disabled: false,
     description: undefined,
     statsLines: [],
-    aclNames: [],
+    acls: new Map(),
     httpRequestRules: [],
     httpResponseRules: [],
     httpRuleLines: { request: 0, response: 0 },
@@ -177,6 +188,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     retryOn: [...DEFAULT_RETRY_ON],
     httpCheck: initialHttpCheck(),
     dolphindbCheck: undefined,
+    stick: initialStickDraft(),
   };
 }
 
@@ -186,19 +198,30 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
  */
 export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string, source: SourceRef): ProxyDraft {
   const copy = structuredClone(parent);
+  // A defaults section's ACLs stay its own (HAProxy: a proxy cannot name them), but the rules it passes on keep
+  // evaluating them: their conditions are bound to the defaults' ACLs here.
+  const bind = <R extends { readonly condition?: ConditionSpec }>(r: R): R =>
+    r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, parent.acls) };
   return {
     ...copy,
     kind,
     name,
     source,
+    acls: new Map(),
+    httpRequestRules: copy.httpRequestRules.map(bind),
+    httpResponseRules: copy.httpResponseRules.map(bind),
     binds: [],
     servers: [],
     useBackends: [],
+    backendRules: [],
     statsLines: [],
     description: undefined,
     tcpCheckInherited: copy.tcpCheckRules.length > 0,
     // Like tcp-check rules, inherited http-check steps are replaced by the proxy's first own http-check line.
     httpCheck: { ...copy.httpCheck, inherited: copy.httpCheck.steps.some((s) => !s.implicit) },
+    // A named defaults' track rules run first in the proxy (HAProxy's rule inheritance); tables and stick rules are
+    // never in a defaults section.
+    stick: { ...copy.stick, table: undefined, stickRules: [] },
   };
 }
 

@@ -14,9 +14,13 @@ import { parseOptionLine } from '../keywords/option.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
 import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
+import { parseStickLine } from '../keywords/stick-rules.js';
+import { parseStickTableLine } from '../keywords/stick-table.js';
 import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
-import { unknownAcl } from '../keywords/acl-names.js';
+import { parseAclLine, parseRuleCondition, splitCondition } from '../keywords/acl.js';
+import { parseTcpRequestLine } from '../keywords/tcp-request.js';
+import { parseUseBackendLine } from '../keywords/use-backend.js';
 import { parseHaproxyInt, parseHaproxyLimit, parseTime } from '../units.js';
 import type { ProxyLineContext } from './proxy-draft.js';
 
@@ -29,7 +33,13 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   fullconn: (ctx) => setCount(ctx, 'fullconn'),
   retries: (ctx) => setCount(ctx, 'retries'),
   default_backend: parseDefaultBackend,
-  use_backend: parseUseBackend,
+  use_backend: parseUseBackendLine,
+  'tcp-request': parseTcpRequestLine,
+  redirect: (ctx) => conditionalRule(ctx, 'redirect', (m) => `error detected in ${proxyLabelOf(ctx)} while parsing redirect rule : error in condition: ${m}.`),
+  monitor: (ctx) => conditionalRule(ctx, 'monitor fail', (m) => `error detected while parsing a 'monitor fail' condition : ${m}.`),
+  'use-server': (ctx) => conditionalRule(ctx, 'use-server', (m) => `error detected while parsing switching rule : ${m}.`),
+  'force-persist': (ctx) => conditionalRule(ctx, 'force-persist', (m) => `error detected while parsing a 'force-persist' rule : ${m}.`),
+  'ignore-persist': (ctx) => conditionalRule(ctx, 'ignore-persist', (m) => `error detected while parsing a 'ignore-persist' rule : ${m}.`),
   bind: parseBindLine,
   server: parseServerLine,
   'default-server': parseDefaultServerLine,
@@ -48,6 +58,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   errorfile: parseErrorfileLine,
   cookie: parseCookieLine,
   'retry-on': parseRetryOnLine,
+  'stick-table': (ctx) => {
+    parseStickTableLine(ctx);
+    ctx.diag.notImplemented('stick-table', ctx.at);
+  },
+  stick: parseStickLine,
   disabled: (ctx) => setDisabled(ctx, true),
   enabled: (ctx) => setDisabled(ctx, false),
   description: (ctx) => {
@@ -65,11 +80,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const key = ctx.args.includes('usesrc') ? 'source ... usesrc' : 'source';
     ctx.diag.notImplemented(key, ctx.at, 'connections to servers use the system-chosen source address');
   },
-  acl: (ctx) => {
-    // Not evaluated yet, but the name is remembered so `if <acl>` conditions can be checked.
-    if (ctx.args[1] !== undefined) ctx.proxy.aclNames.push(ctx.args[1]);
-    ctx.diag.notImplemented('acl', ctx.at);
-  },
+  acl: parseAclLine,
 };
 
 /** The filters of a HAProxy 2.6 build (`filter <name>`, §9), as its "Registered keywords" list shows them. */
@@ -122,6 +133,8 @@ export function parseProxyLine(ctx: ProxyLineContext): void {
   }
   // HAProxy refuses `retry-on` in a frontend rather than ignoring it with a warning.
   if (first === 'retry-on' && proxy.kind === 'frontend') return parseRetryOnLine(ctx);
+  // It also refuses a frontend-only tcp-request rule set in a backend (parseTcpRequestLine words it).
+  if (first === 'tcp-request' && proxy.kind === 'backend') return parseTcpRequestLine(ctx);
   if (!allowedHere(ctx, match)) return;
   // Two-word keywords (`tcp-check send`) share their family's handler.
   const handler = HANDLERS[match.key] ?? HANDLERS[first];
@@ -142,7 +155,9 @@ function allowedHere(ctx: ProxyLineContext, match: KeywordMatch): boolean {
   const [inDefaults, frontend, backend] = match.caps;
   if (proxy.kind === 'defaults') {
     if (inDefaults === '-') {
-      diag.error('ORCA_CONFIG_SYNTAX', `'${match.key}' not allowed in 'defaults' section.`, at);
+      // HAProxy words this one refusal its own way.
+      const text = match.key === 'stick-table' ? "'stick-table' is not supported in 'defaults' section." : `'${match.key}' not allowed in 'defaults' section.`;
+      diag.error('ORCA_CONFIG_SYNTAX', text, at);
       return false;
     }
     if (inDefaults === '!' && proxy.name === '') {
@@ -211,22 +226,20 @@ function parseDefaultBackend(ctx: ProxyLineContext): void {
   proxy.defaultBackend = { name, source: at };
 }
 
-/** `use_backend <name> [if|unless cond]`: not routed yet, but a static name must exist (validate.ts checks). */
-function parseUseBackend(ctx: ProxyLineContext): void {
-  const { args, at, diag, proxy } = ctx;
-  const name = args[1] ?? '';
-  if (name === '') {
-    diag.error('ORCA_CONFIG_SYNTAX', "'use_backend' requires a backend name.", at);
-    return;
-  }
-  const unknown = ['if', 'unless'].includes(args[2] ?? '') ? unknownAcl(args.slice(3), proxy.aclNames) : undefined;
-  if (unknown !== undefined) {
-    diag.badValue(`error detected while parsing switching rule : no such ACL : '${unknown}'.`, at, { found: unknown });
-    return;
-  }
-  diag.notImplemented('use_backend', at);
-  // A log-format name (`%[req.hdr(host)]`) is only known at run time.
-  if (!name.includes('%[')) proxy.useBackends.push({ name, source: at });
+/**
+ * A rule keyword orcalb does not implement yet whose condition HAProxy checks at parse time (redirect, monitor fail,
+ * use-server, force-persist, ignore-persist): the condition is parsed for its errors, then the keyword is judged by
+ * config/not-implemented.ts.
+ */
+function conditionalRule(ctx: ProxyLineContext, rule: string, label: (problem: string) => string): void {
+  const { condition } = splitCondition(ctx.args.slice(1));
+  if (condition !== undefined && parseRuleCondition(ctx, condition.words, condition.negate, rule, label) === undefined) return;
+  ctx.diag.notImplemented(rule === 'monitor fail' && ctx.args[1] !== 'fail' ? ctx.args.slice(0, 2).join(' ') : rule, ctx.at);
+}
+
+/** How HAProxy names the proxy of a line in messages (`frontend 'f'`, `proxy 'l'`). */
+function proxyLabelOf(ctx: ProxyLineContext): string {
+  return `${ctx.proxy.kind === 'listen' ? 'proxy' : ctx.proxy.kind} '${ctx.proxy.name}'`;
 }
 
 function setDisabled(ctx: ProxyLineContext, disabled: boolean): void {
@@ -248,17 +261,21 @@ function parseStats(ctx: ProxyLineContext): void {
     return;
   }
   // Remembered per section: a proxy with stats lines and no servers is "stats only" (validate.ts).
-  const problem = statsArgumentProblem(sub, args.slice(2), proxy.aclNames);
+  const problem = statsArgumentProblem(sub, args.slice(2));
   if (problem !== undefined) {
     diag.badValue(problem, at);
     return;
+  }
+  if (sub === 'admin') {
+    const spec = parseRuleCondition(ctx, args.slice(3), args[2] === 'unless', 'stats admin', (m) => `error detected while parsing a 'stats admin' rule : ${m}.`);
+    if (spec === undefined) return;
   }
   proxy.statsLines.push(at);
   diag.notImplemented(`stats ${sub}`, at, 'ignored', { warning: `the stats page is not implemented yet; 'stats ${sub}' is ignored` });
 }
 
 /** What each stats sub-keyword needs after it, in HAProxy 2.6's words; undefined when the line is complete. */
-function statsArgumentProblem(sub: string, rest: readonly string[], declaredAcls: readonly string[]): string | undefined {
+function statsArgumentProblem(sub: string, rest: readonly string[]): string | undefined {
   const value = rest[0] ?? '';
   switch (sub) {
     case 'uri':
@@ -274,14 +291,9 @@ function statsArgumentProblem(sub: string, rest: readonly string[], declaredAcls
       if (t.kind === 'empty') return "'refresh' needs a time value.";
       return t.kind === 'bad-char' ? `unexpected character '${t.char}' in argument to stats refresh interval.` : undefined;
     }
-    case 'admin': {
-      if (value !== 'if' && value !== 'unless') {
-        return "'stats admin' requires either 'if' or 'unless' followed by a condition.";
-      }
-      // The condition is not evaluated by orcalb, but its ACL names must exist, as HAProxy checks.
-      const unknown = unknownAcl(rest.slice(1), declaredAcls);
-      return unknown === undefined ? undefined : `error detected while parsing a 'stats admin' rule : no such ACL : '${unknown}'.`;
-    }
+    case 'admin':
+      // The condition itself is parsed by the caller (keywords/acl.ts), as HAProxy checks it.
+      return value !== 'if' && value !== 'unless' ? "'stats admin' requires either 'if' or 'unless' followed by a condition." : undefined;
     default:
       return undefined;
   }

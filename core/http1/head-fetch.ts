@@ -102,9 +102,10 @@ export function fetchQuery(view: HeadView, out: Span): boolean {
   return false;
 }
 
-/** True when field i is a live field called `name`. */
-function named(view: HeadView, i: number, name: HeaderName): boolean {
+/** True when field i is a live field called `name` (any live field when `name` is undefined: every header). */
+function named(view: HeadView, i: number, name: HeaderName | undefined): boolean {
   if (!view.live(i)) return false;
+  if (name === undefined) return true;
   if (name.id !== HDR.OTHER) return view.ids[i] === name.id;
   return view.ids[i] === HDR.OTHER && spanIs(view.buf, view.nameStart(i), view.nameEnd(i), name.lower);
 }
@@ -124,83 +125,119 @@ function fieldValue(view: HeadView, i: number, out: Span): boolean {
   return out.set(view.valueBuf(i), view.valueStart(i), view.valueEnd(i));
 }
 
-/** `req.fhdr_cnt(name)`: how many fields called `name` the request has. */
-export function countFields(view: HeadView, name: HeaderName): number {
+/** Where a walk over header values stands: the field to look at and, inside a split field, where to resume. */
+export class ValueCursor {
+  field = 0;
+  /** Offset in the current field's value to resume from; -1 at the start of a field. */
+  pos = -1;
+
+  reset(): this {
+    this.field = 0;
+    this.pos = -1;
+    return this;
+  }
+}
+
+/**
+ * The next value of the fields called `name` (every field when undefined) after `cur`: with `split`, each
+ * comma-separated element trimmed of blanks (a comma inside a quoted string does not split, `\` escapes inside quotes,
+ * an empty element counts: `a,,b` has three); without, each field's whole value. Connection fields as HAProxy's rules
+ * see them. Points `out` at it and returns true; false past the last. Allocates nothing.
+ */
+export function nextValue(view: HeadView, name: HeaderName | undefined, split: boolean, cur: ValueCursor, out: Span): boolean {
+  // Bounded: every turn consumes a field or an element of one.
+  while (cur.field < view.count) {
+    const i = cur.field;
+    if (!named(view, i, name) || !fieldValue(view, i, scratch)) {
+      cur.field++;
+      cur.pos = -1;
+      continue;
+    }
+    if (!split) {
+      cur.field++;
+      cur.pos = -1;
+      return out.set(scratch.buf, scratch.start, scratch.end);
+    }
+    const b = scratch.buf;
+    const e = scratch.end;
+    const p = cur.pos < 0 ? scratch.start : cur.pos;
+    let q = p;
+    let quoted = false;
+    for (; q < e; q++) {
+      const c = b[q];
+      if (quoted) {
+        if (c === BACKSLASH) q++;
+        else if (c === QUOTE) quoted = false;
+      } else if (c === QUOTE) quoted = true;
+      else if (c === COMMA) break;
+    }
+    if (q > e) q = e;
+    if (q >= e) {
+      cur.field++;
+      cur.pos = -1;
+    } else {
+      cur.pos = q + 1;
+    }
+    let a = p;
+    let z = q;
+    while (a < z && (b[a] === SP || b[a] === HTAB)) a++;
+    while (z > a && (b[z - 1] === SP || b[z - 1] === HTAB)) z--;
+    return out.set(b, a, z);
+  }
+  return false;
+}
+
+const walk = new ValueCursor();
+
+/** `req.fhdr_cnt(name)`: how many fields called `name` the request has (every field when undefined). */
+export function countFields(view: HeadView, name: HeaderName | undefined): number {
+  walk.reset();
   let n = 0;
-  for (let i = 0; i < view.count; i++) if (named(view, i, name) && fieldValue(view, i, scratch)) n++;
+  while (nextValue(view, name, false, walk, scratch)) n++;
   return n;
 }
 
 const scratch = new Span();
+const found = new Span();
 
 /**
  * `req.fhdr(name, occurrence)`: the whole value of one field called `name`: occurrence 1 is the first, -1 the last
  * (the default, as HAProxy's), 2 the second, -2 the one before the last. False when there is no such field.
  */
-export function fetchField(view: HeadView, name: HeaderName, occurrence: number, out: Span): boolean {
-  const n = countFields(view, name);
-  const want = occurrence > 0 ? occurrence : n + 1 + occurrence;
-  if (occurrence === 0 || want < 1 || want > n) return false;
-  let k = 0;
-  for (let i = 0; i < view.count; i++) {
-    if (named(view, i, name) && fieldValue(view, i, out) && ++k === want) return true;
+export function fetchField(view: HeadView, name: HeaderName | undefined, occurrence: number, out: Span): boolean {
+  return nth(view, name, false, occurrence, out);
+}
+
+/** Value number `occurrence` (from 1, or from the last when negative) of a walk; false when there is none. */
+function nth(view: HeadView, name: HeaderName | undefined, split: boolean, occurrence: number, out: Span): boolean {
+  if (occurrence === 0) return false;
+  let want = occurrence;
+  if (want < 0) {
+    walk.reset();
+    let n = 0;
+    while (nextValue(view, name, split, walk, found)) n++;
+    want = n + 1 + occurrence;
+    if (want < 1) return false;
   }
+  walk.reset();
+  for (let k = 1; nextValue(view, name, split, walk, found); k++) if (k === want) return out.set(found.buf, found.start, found.end);
   return false;
 }
 
-/**
- * Walks the comma-separated values of the fields called `name`, in order, each trimmed of blanks: a comma inside a
- * quoted string does not split (`"b,c"` is one value; `\` escapes inside quotes), an empty value counts (`a,,b` has
- * three). Points `out` at value number `want` (from 1) and returns `want` when there is one; else returns how many
- * values there are. Allocates nothing.
- */
-function scanValues(view: HeadView, name: HeaderName, want: number, out: Span): number {
-  let k = 0;
-  for (let i = 0; i < view.count; i++) {
-    if (!named(view, i, name) || !fieldValue(view, i, scratch)) continue;
-    const b = scratch.buf;
-    const e = scratch.end;
-    let p = scratch.start;
-    for (;;) {
-      let q = p;
-      let quoted = false;
-      for (; q < e; q++) {
-        const c = b[q];
-        if (quoted) {
-          if (c === BACKSLASH) q++;
-          else if (c === QUOTE) quoted = false;
-        } else if (c === QUOTE) quoted = true;
-        else if (c === COMMA) break;
-      }
-      if (q > e) q = e;
-      if (++k === want) {
-        let a = p;
-        let z = q;
-        while (a < z && (b[a] === SP || b[a] === HTAB)) a++;
-        while (z > a && (b[z - 1] === SP || b[z - 1] === HTAB)) z--;
-        out.set(b, a, z);
-        return k;
-      }
-      if (q >= e) break;
-      p = q + 1;
-    }
-  }
-  return k;
-}
-
-/** `req.hdr_cnt(name)`: how many comma-separated values the fields called `name` hold. */
-export function countValues(view: HeadView, name: HeaderName): number {
-  return scanValues(view, name, 0, scratch);
+/** `req.hdr_cnt(name)`: how many comma-separated values the fields called `name` hold (every field when undefined). */
+export function countValues(view: HeadView, name: HeaderName | undefined): number {
+  walk.reset();
+  let n = 0;
+  while (nextValue(view, name, true, walk, found)) n++;
+  return n;
 }
 
 /**
  * `req.hdr(name, occurrence)`: one comma-separated value of the fields called `name` (quoted commas kept), occurrence
  * 1 the first, -1 the last (the default), negative counting from the last. False when there is none.
  */
-export function fetchValue(view: HeadView, name: HeaderName, occurrence: number, out: Span): boolean {
-  const want = occurrence > 0 ? occurrence : scanValues(view, name, 0, scratch) + 1 + occurrence;
-  if (occurrence === 0 || want < 1) return false;
-  return scanValues(view, name, want, out) === want;
+export function fetchValue(view: HeadView, name: HeaderName | undefined, occurrence: number, out: Span): boolean {
+  return nth(view, name, true, occurrence, out);
 }
 
 const HOST = headerName('host');

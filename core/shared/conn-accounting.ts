@@ -10,6 +10,7 @@ import type { SharedState } from './state-buffer.js';
 import type { Topology } from './topology.js';
 import { BACKEND } from './layout.js';
 import { QueueBoard } from './queue-board.js';
+import { stickStores } from './stick-store.js';
 
 /** Why a connection could not be admitted: which limit is full. */
 export type AdmitResult = 'ok' | 'global' | 'frontend';
@@ -165,8 +166,9 @@ export class ConnAccounting {
 
   /**
    * Main thread, after `thread` exited: subtracts everything it still held from the shared totals (server slots,
-   * client connections, queue places) and zeroes its shadows and its published queue heads, so that no slot stays
-   * taken and no other thread keeps deferring to one of its dead waiters. Its sockets were closed with the thread.
+   * client connections, queue places, stick-table tracks and pins) and zeroes its shadows and its published queue
+   * heads, so that no slot stays taken and no other thread keeps deferring to one of its dead waiters. Its sockets
+   * were closed with the thread.
    */
   reclaimThread(thread: number, topology: Topology): void {
     const s = this.state;
@@ -186,6 +188,8 @@ export class ConnAccounting {
       s.addGlobal('curConns', -held);
       freed += held;
     }
+    // Its sessions' stick-table tracks die with it: conn_cur drops, the entries may expire again.
+    for (const table of stickStores(s, topology.stick, -1)) table.reclaimThread(thread);
     // Every backend: a freed slot or a vanished queue head may let another thread's waiter go.
     for (let be = 0; be < topology.counts.backends; be++) this.notifyReleased(be);
     const t = s.thread(thread);

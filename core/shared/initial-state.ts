@@ -1,9 +1,12 @@
 // Writes the state every server starts with, before any thread runs: UP (HAProxy starts checked servers UP and
-// lets the checks take them down), MAINT when `disabled`; effective weight = weight. Main thread only.
+// lets the checks take them down), MAINT when `disabled`; effective weight = weight; and the stick tables' headers
+// (empty tables, a random hash seed each). Main thread only.
 
+import { randomInt } from 'node:crypto';
 import type { Config } from '../../config/model.js';
 import { ServerState } from './layout.js';
 import type { SharedState } from './state-buffer.js';
+import { initStickRegion } from './stick-store.js';
 import { serverSlotIndex, type Topology } from './topology.js';
 
 /** Initial health counter of a checked server: HAProxy sets it to `rise` (up, falls at the first failure…). */
@@ -29,4 +32,5 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
     bs.store('backupServers', backup);
     bs.store('generation', 1);
   });
+  initStickRegion(state, topology.stick, () => randomInt(0x7fff_ffff));
 }

@@ -179,8 +179,8 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 5;
-/** Header words: magic, version, servers, backends, frontends, threads. */
+export const LAYOUT_VERSION = 6;
+/** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 
 export interface LayoutCounts {
@@ -188,6 +188,11 @@ export interface LayoutCounts {
   readonly backends: number;
   readonly frontends: number;
   readonly threads: number;
+  /**
+   * Words of the stick-table region (core/shared/stick-layout.ts stickRegionLayout: every thread derives the same
+   * placement of each table from the Config); 0 or absent without tables.
+   */
+  readonly stickWords?: number;
 }
 
 /** Where each region starts, in 32-bit words (i32) or 64-bit words (i64). */
@@ -203,6 +208,8 @@ export interface LayoutOffsets {
   readonly threadBackends: number;
   /** HANDOFF_TICKETS records of HANDOFF_TICKET_FIELDS, one per handoff that may be in flight. */
   readonly handoffs: number;
+  /** First word of the stick-table region (stick-layout.ts places the tables from there). */
+  readonly stick: number;
   /** First BigInt64 word of the per-server wide counters. */
   readonly serverWide: number;
   readonly byteLength: number;
@@ -219,11 +226,12 @@ export function computeOffsets(c: LayoutCounts): LayoutOffsets {
   const threadFrontends = threadServers + c.threads * c.servers * THREAD_SERVER_FIELDS.length;
   const threadBackends = threadFrontends + c.threads * c.frontends * THREAD_FRONTEND_FIELDS.length;
   const handoffs = threadBackends + c.threads * c.backends * THREAD_BACKEND_FIELDS.length;
-  const end32 = handoffs + HANDOFF_TICKETS * HANDOFF_TICKET_FIELDS.length;
+  const stick = handoffs + HANDOFF_TICKETS * HANDOFF_TICKET_FIELDS.length;
+  const end32 = stick + (c.stickWords ?? 0);
   const serverWide = Math.ceil((end32 * 4) / 8);
   const byteLength = (serverWide + c.servers * SERVER_WIDE_FIELDS.length) * 8;
   return {
-    global, servers, backends, frontends, threads, threadServers, threadFrontends, threadBackends, handoffs, serverWide,
+    global, servers, backends, frontends, threads, threadServers, threadFrontends, threadBackends, handoffs, stick, serverWide,
     byteLength,
   };
 }

@@ -76,6 +76,7 @@ export class SharedState {
     i32[3] = counts.backends;
     i32[4] = counts.frontends;
     i32[5] = counts.threads;
+    i32[6] = counts.stickWords ?? 0;
     return new SharedState(buffer, counts);
   }
 
@@ -90,6 +91,8 @@ export class SharedState {
       backends: head[3] ?? 0,
       frontends: head[4] ?? 0,
       threads: head[5] ?? 0,
+      // Absent rather than 0, as topologyOf leaves it without tables: both threads then hold equal counts.
+      ...((head[6] ?? 0) === 0 ? {} : { stickWords: head[6] ?? 0 }),
     });
   }
 

@@ -1,13 +1,17 @@
 // Maps the typed Config onto shared-buffer slots: servers are numbered backend by backend, in config order,
-// so every thread derives the same slot index from the same Config. Pure; any thread.
+// so every thread derives the same slot index from the same Config; the stick tables are placed the same way
+// (stick-layout.ts). Pure; any thread.
 
 import type { Config } from '../../config/model.js';
 import type { LayoutCounts } from './layout.js';
+import { stickRegionLayout, type StickRegionLayout } from './stick-layout.js';
 
 export interface Topology {
   readonly counts: LayoutCounts;
   /** firstServerSlot[b] = slot index of backend b's first server. */
   readonly firstServerSlot: readonly number[];
+  /** Where each stick table lives in the buffer's stick region (empty without `stick-table` lines). */
+  readonly stick: StickRegionLayout;
 }
 
 /** Slot layout for a config and a forwarder count. */
@@ -18,9 +22,17 @@ export function topologyOf(config: Config, threads: number): Topology {
     firstServerSlot.push(servers);
     servers += b.servers.length;
   }
+  const stick = stickRegionLayout(config.stickTables ?? [], threads);
   return {
-    counts: { servers, backends: config.backends.length, frontends: config.frontends.length, threads },
+    counts: {
+      servers,
+      backends: config.backends.length,
+      frontends: config.frontends.length,
+      threads,
+      ...(stick.words === 0 ? {} : { stickWords: stick.words }),
+    },
     firstServerSlot,
+    stick,
   };
 }
 

@@ -34,10 +34,30 @@ describe('http-request and http-response header rules', () => {
         ].join('\n'),
       ),
     );
+    // Values are kept as written and parsed as log-formats; conditions as written and parsed into terms.
+    const src = { text: 'src', fetch: { name: 'src', args: [] }, converters: [] };
     assert.deepEqual(frontendNamed(c, 'f').http?.request, [
-      { source: { file: 't.cfg', line: 8 }, action: 'set-header', name: 'X-A', value: 'a b', condition: { negate: false, text: 'TRUE' } },
-      { source: { file: 't.cfg', line: 9 }, action: 'add-header', name: 'X-C', value: '%[src]' },
-      { source: { file: 't.cfg', line: 10 }, action: 'del-header', name: 'X-D', condition: { negate: true, text: 'FALSE' } },
+      {
+        source: { file: 't.cfg', line: 8 },
+        action: 'set-header',
+        name: 'X-A',
+        value: 'a b',
+        valueFormat: { text: 'a b', parts: [{ kind: 'text', text: 'a b' }] },
+        condition: { negate: false, text: 'TRUE', terms: [[{ negate: false, acl: 'TRUE' }]] },
+      },
+      {
+        source: { file: 't.cfg', line: 9 },
+        action: 'add-header',
+        name: 'X-C',
+        value: '%[src]',
+        valueFormat: { text: '%[src]', parts: [{ kind: 'expr', expr: src }] },
+      },
+      {
+        source: { file: 't.cfg', line: 10 },
+        action: 'del-header',
+        name: 'X-D',
+        condition: { negate: true, text: 'FALSE', terms: [[{ negate: false, acl: 'FALSE' }]] },
+      },
     ]);
     assert.deepEqual(frontendNamed(c, 'f').http?.response, [
       { source: { file: 't.cfg', line: 11 }, action: 'del-header', name: 'Server' },

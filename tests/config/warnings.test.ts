@@ -80,9 +80,11 @@ describe('known but not implemented', () => {
   });
 
   test('other HAProxy sections are skipped with one warning', async () => {
+    // userlist sections are parsed since issue 11 (config/sections/userlist.ts): no warning for them.
     const r = await load('userlist admins\n  user admin insecure-password x\nresolvers dns\n  nameserver a 127.0.0.1:53');
-    validConfig(r);
-    oneWarning(r, "[t.cfg:1] : the 'userlist' section is not implemented yet by orcalb; its lines are ignored");
+    const c = validConfig(r);
+    assert.deepEqual(rendered(r).warnings.filter((w) => w.includes('userlist')), []);
+    assert.deepEqual(c.userlists?.map((u) => [u.name, u.users.map((x) => x.name)]), [['admins', ['admin']]]);
     oneWarning(r, "[t.cfg:3] : the 'resolvers' section");
   });
 

@@ -1,7 +1,9 @@
 // The dependency direction of the house style (STYLE.md, "Dependency direction"), held over every import edge of the
 // sources: workers/ → core/ and config/; config/ → core/balance/registry.ts (algorithm names and metadata), the leaf
-// core/errors.ts (the one code table) and the leaf room core/net/ (the IP codec networks are parsed with at load)
-// only; core/ → config/model.ts only as `import type`; nothing imports workers/ or native-bench/ from below; no cycle.
+// core/errors.ts (the one code table), the leaf room core/net/ (the IP codec networks are parsed with at load), the
+// leaf core/shared/stick-layout.ts (the stick-table data types `store` accepts, and the slots a table takes) and
+// core/acl/ (the ACL language, parsed and checked at load as HAProxy checks it) only; core/ → config/model.ts only
+// as `import type`; nothing imports workers/ or native-bench/ from below; no cycle.
 // Rules are by folder, so a file moved within a room (core/accept/, core/net/) needs no edit here.
 
 import assert from 'node:assert/strict';
@@ -13,6 +15,15 @@ const SCANNED = ['core', 'workers', 'config', 'emulator', 'native-bench'] as con
 const LEAF_ERRORS = 'core/errors.ts';
 /** The IP address and network codec: config/ parses networks with it at load, so it stays a leaf room of core/. */
 const LEAF_NET = 'core/net/';
+/** The stick-table data types and table sizing: config/ checks `store` and `size` with them, so it stays a leaf. */
+const LEAF_STICK_LAYOUT = 'core/shared/stick-layout.ts';
+/** The ACL language: config/ parses and compiles rules with it at load, so what it reaches stays small. */
+const ACL_ROOM = 'core/acl/';
+/**
+ * All that core/acl/ may reach, transitively: the HTTP/1 head codec, the IP codec, the shared buffer's views, the stick
+ * counters, and the pure connection-mode rules core/http1/head-fetch.ts reads Connection values with.
+ */
+const ACL_REACH = ['core/acl/', 'core/http1/', 'core/net/', 'core/shared/', 'core/stick/', 'core/forward/l7-connection-mode.ts', LEAF_ERRORS, 'config/model.ts'];
 
 /** The top-level room of a repo-relative path ('core', 'config', …). */
 function room(path: string): string {
@@ -35,8 +46,16 @@ function violation(e: ImportEdge): string | undefined {
     case 'config':
       // ConfigError (config/config-error.ts) carries a code of the one table; networks are parsed once, at load, by
       // the one IP codec. Both are leaves (tested below), so config/ never loads the engine through them.
-      if (e.to === 'core/balance/registry.ts' || e.to === LEAF_ERRORS || e.to.startsWith(LEAF_NET)) return undefined;
-      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS} and ${LEAF_NET}, not ${e.to}`;
+      if (
+        e.to === 'core/balance/registry.ts' ||
+        e.to === LEAF_ERRORS ||
+        e.to.startsWith(LEAF_NET) ||
+        e.to.startsWith(ACL_ROOM) ||
+        e.to === LEAF_STICK_LAYOUT
+      ) {
+        return undefined;
+      }
+      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS}, ${LEAF_NET}, ${ACL_ROOM} and ${LEAF_STICK_LAYOUT}, not ${e.to}`;
     case 'workers':
       // Thread entries wire the engine to the config; the emulator has its own entries (emulator/ddb-node.ts, demo.ts).
       return to === 'core' || to === 'config' ? undefined : `workers/ imports core/ and config/ only, not ${to}/`;
@@ -110,6 +129,27 @@ test(`${LEAF_NET}, which config/ may import, imports only itself, ${LEAF_ERRORS}
     .filter((e) => !(e.to === 'config/model.ts' && e.typeOnly))
     .map((e) => `${e.from} → ${e.to}`);
   assert.deepEqual(outside, []);
+});
+
+test(`${LEAF_STICK_LAYOUT}, which config/ may import, imports nothing but the model's types`, () => {
+  const outside = importGraph(['core'])
+    .filter((e) => e.from === LEAF_STICK_LAYOUT && !(e.to === 'config/model.ts' && e.typeOnly))
+    .map((e) => `${e.from} → ${e.to}`);
+  assert.deepEqual(outside, []);
+});
+
+test(`${ACL_ROOM}, which config/ may import, reaches only the head codec, the IP codec, the shared buffer, the stick counters and pure rules`, () => {
+  // config/ loads core/acl/ at start: were it to reach core/forward/ or core/io/, the main thread would load the engine.
+  const edges = importGraph(['core']);
+  const seen = new Set<string>();
+  const queue = edges.filter((e) => e.from.startsWith(ACL_ROOM)).map((e) => e.from);
+  while (queue.length > 0) {
+    const file = queue.pop();
+    if (file === undefined || seen.has(file)) continue;
+    seen.add(file);
+    for (const e of edges) if (e.from === file) queue.push(e.to);
+  }
+  assert.deepEqual([...seen].filter((f) => !ACL_REACH.some((r) => f.startsWith(r))).sort(), []);
 });
 
 test('the import graph of core/, workers/, config/, emulator/ and native-bench/ has no cycle', () => {

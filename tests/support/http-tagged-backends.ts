@@ -9,6 +9,8 @@ export interface TaggedHttpBackend {
   readonly port: number;
   /** The raw `Cookie` lines of each request, in arrival order. */
   readonly cookieLog: string[][];
+  /** Each request's head as received (request line and header lines, CRLF-separated, no final blank line). */
+  readonly headLog: string[];
 }
 
 export interface TaggedHttpFarm {
@@ -45,6 +47,7 @@ export async function startTaggedHttpFarm(names: readonly string[]): Promise<Tag
   const backends: TaggedHttpBackend[] = [];
   for (const name of names) {
     const cookieLog: string[][] = [];
+    const headLog: string[] = [];
     const server = net.createServer((socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -56,6 +59,7 @@ export async function startTaggedHttpFarm(names: readonly string[]): Promise<Tag
         const end = text.indexOf('\r\n\r\n');
         if (end < 0 || socket.writableEnded) return;
         const lines = headerLines(text.slice(0, end));
+        headLog.push(text.slice(0, end));
         cookieLog.push(lines.filter(([n]) => n.toLowerCase() === 'cookie').map(([, v]) => v));
         const asked = lines.find(([n]) => n.toLowerCase() === 'x-reply-headers')?.[1];
         const extra = replyHeaders(asked).map(([n, v]) => `${n}: ${v}\r\n`).join('');
@@ -66,7 +70,7 @@ export async function startTaggedHttpFarm(names: readonly string[]): Promise<Tag
     const addr = server.address();
     if (addr === null || typeof addr === 'string') throw new Error('no port');
     servers.push(server);
-    backends.push({ name, port: addr.port, cookieLog });
+    backends.push({ name, port: addr.port, cookieLog, headLog });
   }
   return {
     backends,

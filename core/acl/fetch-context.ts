@@ -1,0 +1,99 @@
+// What a rule's sample fetches may read of one connection and its current request (HAProxy's stream as seen by
+// smp_fetch_*): the connection's addresses and ports as core/net bytes, the frontend and backend indexes, the shared
+// buffer for live counts and server states, the bytes received so far (tcp-request content, req.payload, ddb.proto,
+// req.ssl_sni) and the request's HeadView (L7). Sessions own one per connection (or one per thread, refilled) and
+// update its fields in place; fetches only read it. Forwarder threads, hot path: filling and reading allocate nothing.
+
+import type { HeadView } from '../http1/head-view.js';
+import { readAddress } from '../net/ip-address.js';
+import type { SharedState } from '../shared/state-buffer.js';
+import type { StickCounters } from '../stick/stick-counters.js';
+import type { StickTables } from '../stick/stick-tables.js';
+import { SampleArena } from './sample.js';
+
+const EMPTY = Buffer.alloc(0);
+
+// One arena per thread (module instances are per thread): rules are evaluated synchronously, one at a time.
+let threadArena: SampleArena | undefined;
+
+/** The calling thread's converter arena (created on first use, then reused). */
+export function sharedArena(): SampleArena {
+  threadArena ??= new SampleArena();
+  return threadArena;
+}
+
+/**
+ * One connection's facts for the fetches. Fields are public and mutable: the session sets them as it learns them
+ * (addresses at accept, the backend once chosen, payload bytes as they arrive, the head once parsed).
+ */
+export class FetchContext {
+  /** 4 or 6 once set; 0 for a UNIX socket client (src then fails, as HAProxy's does for AF_UNIX). */
+  srcFamily: 0 | 4 | 6 = 0;
+  /** IPv4 in bytes 0-3, IPv6 in 0-15 (network order). */
+  readonly src = new Uint8Array(16);
+  srcPort = 0;
+  dstFamily: 0 | 4 | 6 = 0;
+  readonly dst = new Uint8Array(16);
+  dstPort = 0;
+
+  /** Index in Config.frontends of the proxy that accepted the connection. */
+  frontend = -1;
+  /** Index in Config.backends once one is chosen (use_backend / default_backend), else -1. */
+  backend = -1;
+  /** Live counts and server states (fe_conn, be_conn, nbsrv, srv_is_up, connslots, queue). */
+  state: SharedState | undefined = undefined;
+  /** The thread's stick tables and this connection's tracked counters (sc_*, src_*, table_*: core/acl/fetch-stick.ts). */
+  stickTables: StickTables | undefined = undefined;
+  stickCounters: StickCounters | undefined = undefined;
+
+  /** The request bytes received so far (tcp-request content inspection): buf[payloadStart, payloadEnd). */
+  payload: Buffer = EMPTY;
+  payloadStart = 0;
+  payloadEnd = 0;
+  /**
+   * No more request bytes will be waited for: the inspect delay is over, the buffer is full, or the client shut its
+   * side. While false, a fetch short of bytes answers "not yet" (HAProxy's SMP_F_MAY_CHANGE).
+   */
+  payloadFinal = true;
+  /** The tcp-request inspect-delay has expired (wait_end). */
+  waitEnded = false;
+
+  /** The parsed request head (HTTP mode, or a TCP stream switched to HTTP); undefined before one is parsed. */
+  head: HeadView | undefined = undefined;
+
+  /** Where converters write; the thread's arena unless a test gives its own. */
+  arena: SampleArena = sharedArena();
+
+  /**
+   * Sets the client address from its text as Node reports it ('127.0.0.1', '::ffff:10.0.0.1', 'fe80::1%eth0');
+   * anything else (a UNIX path) leaves srcFamily 0. Allocates nothing.
+   */
+  setSource(address: string, port: number): void {
+    this.srcFamily = readAddress(address, this.src);
+    this.srcPort = port;
+  }
+
+  /** Sets the address the client connected to (the frontend's side), as setSource. */
+  setDestination(address: string, port: number): void {
+    this.dstFamily = readAddress(address, this.dst);
+    this.dstPort = port;
+  }
+
+  /** Points the payload fetches at buf[start, end); `final` as payloadFinal. */
+  setPayload(buf: Buffer, start: number, end: number, final: boolean): void {
+    this.payload = buf;
+    this.payloadStart = start;
+    this.payloadEnd = end;
+    this.payloadFinal = final;
+  }
+
+  /** Forgets the request (between two requests of a keep-alive connection): the connection facts stay. */
+  clearRequest(): void {
+    this.head = undefined;
+    this.payload = EMPTY;
+    this.payloadStart = 0;
+    this.payloadEnd = 0;
+    this.payloadFinal = true;
+    this.waitEnded = false;
+  }
+}

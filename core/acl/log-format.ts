@@ -1,0 +1,215 @@
+// Log-format strings (manual §8.2.4) as header values, dynamic use_backend names and, later, log lines: literal text,
+// `%%`, `%[<sample expression>]` and the `%<var>` names orcalb can evaluate (%ci %cp %fi %fp %f %ft %b %fc %bc %bq
+// %HM %HU %HP %HPO %HQ %HV %pid %H). Parsed at load into LogFormatSpec with HAProxy 2.6's error texts; compiled per
+// thread; evaluate() builds the string (the one allocation a header value needs). A variable HAProxy has and orcalb
+// does not evaluate is refused at load, never sent empty. Parse: main thread; evaluate: forwarder threads.
+
+import { hostname } from 'node:os';
+import type { LogFormatPart, LogFormatSpec, SampleExprSpec } from '../../config/model.js';
+import { formatIPv4, formatIPv6 } from '../net/ip-address.js';
+import type { CompileEnv, Compiled } from './descriptor.js';
+import type { FetchContext } from './fetch-context.js';
+import { Span, fetchUrl } from '../http1/head-fetch.js';
+import { compileSampleExpr, parseSampleExpr, type CompiledExpr, type ExprParseOptions } from './sample-expr.js';
+import { SMP, Sample, castSample } from './sample.js';
+
+/** Every log-format variable of HAProxy 2.6 (§8.2.4's table). */
+const HAPROXY_VARS: ReadonlySet<string> = new Set([
+  'o', 'B', 'CC', 'CS', 'H', 'HM', 'HP', 'HPO', 'HQ', 'HU', 'HV', 'ID', 'ST', 'T', 'Ta', 'Tc', 'Td', 'Tl', 'Th', 'Ti', 'Tq', 'TR',
+  'Tr', 'Ts', 'Tt', 'Tu', 'Tw', 'U', 'ac', 'b', 'bc', 'bi', 'bp', 'bq', 'ci', 'cp', 'f', 'fc', 'fi', 'fp', 'ft', 'lc', 'hr', 'hrl',
+  'hs', 'hsl', 'ms', 'pid', 'r', 'rc', 'rt', 's', 'sc', 'si', 'sp', 'sq', 'sslc', 'sslv', 't', 'tr', 'trg', 'trl', 'ts', 'tsc',
+]);
+
+/** The variables orcalb evaluates (facts of the connection and the request line). */
+const IMPLEMENTED_VARS: ReadonlySet<string> = new Set([
+  'ci', 'cp', 'fi', 'fp', 'f', 'ft', 'b', 'fc', 'bc', 'bq', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV', 'pid', 'H',
+]);
+
+export type LogFormatParseResult =
+  | { readonly ok: true; readonly spec: LogFormatSpec }
+  | { readonly ok: false; readonly message: string; readonly notImplemented?: string };
+
+/**
+ * Parses a log-format string. `check` may refuse an expression where the rule runs (HAProxy's "may not be reliably
+ * used here"); it returns the problem text. Never throws.
+ */
+export function parseLogFormat(
+  text: string,
+  options: Omit<ExprParseOptions, 'acl' | 'inBrackets'>,
+  check: (expr: SampleExprSpec) => string | undefined = () => undefined,
+): LogFormatParseResult {
+  const parts: LogFormatPart[] = [];
+  let literal = '';
+  const flush = (): void => {
+    if (literal !== '') parts.push({ kind: 'text', text: literal });
+    literal = '';
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c !== '%') {
+      literal += c;
+      i++;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === undefined) return { ok: false, message: "truncated line after '%'" };
+    if (next === '%') {
+      literal += '%';
+      i += 2;
+      continue;
+    }
+    if (next === '{') return { ok: false, message: "log-format options '%{…}' are not implemented by orcalb", notImplemented: '%{…}' };
+    if (next === '[') {
+      const close = text.indexOf(']', i + 2);
+      const parsed = parseSampleExpr(text, i + 2, { ...options, inBrackets: true });
+      if (!parsed.ok) {
+        if (parsed.notImplemented !== undefined) return parsed;
+        if (close < 0 && /missing '\]'|unexpected/.test(parsed.message)) return { ok: false, message: `missing ']' after '${text.slice(i + 2)}'` };
+        return { ok: false, message: `failed to parse sample expression <${text.slice(i + 2)}> : ${parsed.message.replace(/\.$/, '')}` };
+      }
+      const problem = check(parsed.spec);
+      if (problem !== undefined) return { ok: false, message: `sample fetch <${text.slice(i + 2)}> ${problem}` };
+      flush();
+      parts.push({ kind: 'expr', expr: parsed.spec });
+      i = parsed.end + 1;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && /[A-Za-z]/.test(text[j] ?? '')) j++;
+    const name = text.slice(i + 1, j);
+    if (name === '') {
+      // `%` before anything else is kept as written (HAProxy 2.6 accepts `a%-b`).
+      literal += '%';
+      i++;
+      continue;
+    }
+    if (!HAPROXY_VARS.has(name)) {
+      return { ok: false, message: `no such format variable '${name}'. If you wanted to emit the '%' character verbatim, you need to use '%%'` };
+    }
+    if (!IMPLEMENTED_VARS.has(name)) return { ok: false, message: `log-format variable '%${name}' is not implemented by orcalb`, notImplemented: `%${name}` };
+    flush();
+    parts.push({ kind: 'var', name });
+    i = j;
+  }
+  flush();
+  return { ok: true, spec: { text, parts } };
+}
+
+const target = new Span();
+
+type Piece = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'expr'; readonly expr: CompiledExpr } | { readonly kind: 'var'; readonly name: string };
+
+/** A compiled log-format string. */
+export class CompiledLogFormat {
+  readonly spec: LogFormatSpec;
+  private readonly pieces: readonly Piece[];
+  private readonly names: { readonly frontends: readonly string[]; readonly backends: readonly string[] };
+  private readonly sample = new Sample();
+
+  constructor(spec: LogFormatSpec, pieces: readonly Piece[], names: CompiledLogFormat['names']) {
+    this.spec = spec;
+    this.pieces = pieces;
+    this.names = names;
+  }
+
+  /**
+   * The string for this request: each expression's value as text (empty when it has none, as HAProxy writes it).
+   * With `header`, CR, LF and NUL bytes are left out, so a value built from request bytes cannot end the header
+   * line early (HAProxy writes them through; orcalb will not let a sample inject a header). Allocates the string.
+   */
+  evaluate(ctx: FetchContext, header = false): string {
+    let out = '';
+    for (const p of this.pieces) {
+      if (p.kind === 'text') out += p.text;
+      else if (p.kind === 'expr') out += this.exprText(p.expr, ctx);
+      else out += this.varText(p.name, ctx);
+    }
+    return header ? out.replace(/[\r\n\0]/g, '') : out;
+  }
+
+  private exprText(expr: CompiledExpr, ctx: FetchContext): string {
+    const s = this.sample;
+    ctx.arena.reset();
+    expr.begin(false);
+    if (!expr.next(ctx, s)) return '';
+    if (!castSample(s, SMP.STR, ctx.arena)) return '';
+    return s.text();
+  }
+
+  private varText(name: string, ctx: FetchContext): string {
+    const state = ctx.state;
+    switch (name) {
+      case 'ci':
+        return ctx.srcFamily === 4 ? formatIPv4(ctx.src) : ctx.srcFamily === 6 ? formatIPv6(ctx.src) : 'unix';
+      case 'cp':
+        return ctx.srcFamily === 0 ? 'unix' : String(ctx.srcPort);
+      case 'fi':
+        return ctx.dstFamily === 4 ? formatIPv4(ctx.dst) : ctx.dstFamily === 6 ? formatIPv6(ctx.dst) : 'unix';
+      case 'fp':
+        return ctx.dstFamily === 0 ? 'unix' : String(ctx.dstPort);
+      case 'f':
+      case 'ft':
+        return this.names.frontends[ctx.frontend] ?? '-';
+      case 'b':
+        return this.names.backends[ctx.backend] ?? '-';
+      case 'fc':
+        return state === undefined || ctx.frontend < 0 ? '0' : String(state.frontend(ctx.frontend).load('curConns'));
+      case 'bc':
+        return state === undefined || ctx.backend < 0 ? '0' : String(state.backend(ctx.backend).load('curConns'));
+      case 'bq':
+        return state === undefined || ctx.backend < 0 ? '0' : String(state.backend(ctx.backend).load('queued'));
+      case 'pid':
+        return String(process.pid);
+      case 'H':
+        return hostname();
+      default:
+        return this.requestVar(name, ctx);
+    }
+  }
+
+  /** %HM %HU %HP %HPO %HQ %HV: pieces of the request line ('-' without a request, as HAProxy logs it). */
+  private requestVar(name: string, ctx: FetchContext): string {
+    const head = ctx.head;
+    if (head === undefined || !head.isRequest || !fetchUrl(head, target)) return '-';
+    const uri = target.toString();
+    const q = uri.indexOf('?');
+    switch (name) {
+      case 'HM':
+        return head.methodString();
+      case 'HU':
+        return uri;
+      case 'HP':
+        return q < 0 ? uri : uri.slice(0, q);
+      case 'HPO': {
+        const path = q < 0 ? uri : uri.slice(0, q);
+        const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*(.*)$/.exec(path);
+        return m === null ? path : m[1] ?? '';
+      }
+      case 'HQ':
+        return q < 0 ? '' : uri.slice(q);
+      case 'HV':
+        return `HTTP/${head.version}`;
+      default:
+        return '';
+    }
+  }
+}
+
+/** Compiles a parsed log-format for `env`. Never throws. */
+export function compileLogFormat(spec: LogFormatSpec, env: CompileEnv): Compiled<CompiledLogFormat> {
+  const pieces: Piece[] = [];
+  for (const part of spec.parts) {
+    if (part.kind !== 'expr') {
+      pieces.push(part);
+      continue;
+    }
+    const expr = compileSampleExpr(part.expr, env);
+    if ('error' in expr) return expr;
+    pieces.push({ kind: 'expr', expr });
+  }
+  return new CompiledLogFormat(spec, pieces, {
+    frontends: env.world.frontends.map((f) => f.name),
+    backends: env.world.backends.map((b) => b.name),
+  });
+}
