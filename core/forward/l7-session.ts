@@ -3,16 +3,18 @@
 // Forwarder threads; hot path (every read of every HTTP connection); every failure closes this client only.
 //
 // Design (../shared/perf/README.md §1, §2; issue 10): a synchronous state machine driven by socket callbacks. Both
-// sockets read into the thread's shared buffer (SocketIo `onread`); a request head is parsed straight from it, and
-// client bytes are copied into the session only when they cannot be handled in that read (a partial head, a pipelined
-// request, a body waiting for its server). Heads go out together with the body bytes at hand in ONE write; bodies go
-// from the read buffer to the kernel (try-write), the source paused until the destination drains (one chunk in flight
-// per direction). One Deadline entry in the thread's sweep holds every limit, chosen by the phase; activity only
-// writes a time stamp. No promise, await, timer or closure per request: async work (a queue, a tunnel, the lingering
-// close) is rare and lives in its own module. The orcalb floor this follows measured 0.67 of HAProxy's CPU per request
-// with today's string parser (study §2, `l7full`), against 0.37 for the await-per-step engine it replaces.
-// Over 400 lines: one state machine whose fields every step reads; what needs none of them lives beside it
-// (l7-head-text.ts, l7-body-relay.ts, l7-replies.ts, l7-server-conn.ts, l7-tunnel.ts, dispatch.ts).
+// sockets read into the thread's shared buffer (SocketIo `onread`); a head is parsed straight from it into a byte-level
+// view (core/http1/head-parse.ts), and client bytes are copied into the session only when they cannot be handled in
+// that read (a partial head, a pipelined request, a body waiting for its server). Heads are rewritten in place
+// (head-edit.ts) and go out together with the body bytes at hand in ONE write; bodies go from the read buffer to the
+// kernel (try-write), the source paused until the destination drains (one chunk in flight per direction). One
+// Deadline entry in the thread's sweep holds every limit, chosen by the phase; activity only writes a time stamp. No
+// promise, await, timer or closure per request: only a queue wait and a tunnel are async, and they are rare. Measured
+// (native-bench, 1 forwarder, shared 2-core machine): L7 keep-alive 0.81–1.16 of HAProxy's CPU per request, against
+// 0.32–0.36 for the await-per-step engine it replaces.
+// Over 400 lines: one state machine whose two halves (client side, server side) read and write the same transaction
+// fields at every step; what needs none of them lives beside it (l7-body-relay.ts, l7-scratch.ts, l7-rewrite.ts,
+// l7-replies.ts, l7-server-conn.ts, l7-idle-pool.ts, l7-tunnel.ts, l7-limits.ts, dispatch.ts).
 
 import type net from 'node:net';
 import type { FrontendConfig, HttpRules, Timeouts } from '../../config/model.js';
@@ -1155,10 +1157,9 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   /** The sweep: some limit of the current phase may have passed. Each is checked against its own clock. */
   onDeadline(now: number): void {
     try {
-      const t = this.fe.timeouts;
-      const server = this.serverTimeout;
       switch (this.cstate) {
         case C.proxy:
+        case C.closing:
           if (now >= this.headDue) return this.finish();
           break;
         case C.head:
@@ -1167,34 +1168,19 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
           if (now >= this.headDue) return this.headWaiting ? this.earlyError(408) : this.closeClient();
           break;
         case C.body:
-          if ((this.clientPause & PAUSE_UPLOAD) !== 0) {
-            if (now >= due(this.upBlockedAt, server)) return this.uploadFailed('dst-failed');
-          } else if (now >= due(Math.max(this.upActive, this.lastDownload), t.client)) {
-            // HAProxy counts the other direction's progress as activity: only both idle ends the transfer.
-            return this.uploadFailed('src-timeout');
-          }
+          if (now >= this.uploadDue()) return this.uploadFailed((this.clientPause & PAUSE_UPLOAD) !== 0 ? 'dst-failed' : 'src-timeout');
           break;
         case C.flush:
           if (now >= this.headDue) return this.linger();
           break;
-        case C.closing:
-          if (now >= this.headDue) return this.finish();
-          break;
         default:
           break;
       }
-      if (this.sstate === S.head) {
-        // Bytes of an unfinished head do not re-arm it (measured on haproxy 2.6.12: a server dribbling its head one
-        // byte every 200 ms gets a 504 at `timeout server`); request body progress does.
-        if (now >= due(Math.max(this.since, this.lastUpload), server)) return this.responseFailed(504, false, false);
-      } else if (this.sstate === S.body) {
-        const expired = this.serverPaused
-          ? now >= due(this.downBlockedAt, t.client)
-          : now >= due(Math.max(this.downActive, this.lastUpload), server);
-        if (expired) {
-          this.releaseServer();
-          return this.closeClient();
-        }
+      // `timeout server` on a response head: 504; on a body (or `timeout client` on a client not draining it): close.
+      if (this.sstate === S.head && now >= this.responseDue()) return this.responseFailed(504, false, false);
+      if (this.sstate === S.body && now >= this.responseDue()) {
+        this.releaseServer();
+        return this.closeClient();
       }
       this.rearm();
     } catch (e) {
@@ -1202,31 +1188,36 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     }
   }
 
+  /**
+   * When the request body transfer gives up: `timeout server` from the moment its write to a server that does not
+   * read got blocked, else `timeout client` of inactivity, where HAProxy counts the response's progress too (only both
+   * directions idle end the transfer).
+   */
+  private uploadDue(): number {
+    if ((this.clientPause & PAUSE_UPLOAD) !== 0) return due(this.upBlockedAt, this.serverTimeout);
+    return due(Math.max(this.upActive, this.lastDownload), this.fe.timeouts.client);
+  }
+
+  /**
+   * When the response side gives up. A head: `timeout server` from the request (or the last interim answer, or the
+   * last request body bytes sent); bytes of an unfinished head do not re-arm it (measured on haproxy 2.6.12: a server
+   * dribbling its head one byte every 200 ms gets a 504 at `timeout server`). A body: `timeout client` from the moment
+   * the client stopped draining it, else `timeout server` of inactivity, the upload's progress counting too.
+   */
+  private responseDue(): number {
+    if (this.sstate === S.head) return due(Math.max(this.since, this.lastUpload), this.serverTimeout);
+    if (this.sstate !== S.body) return Infinity;
+    if (this.serverPaused) return due(this.downBlockedAt, this.fe.timeouts.client);
+    return due(Math.max(this.downActive, this.lastUpload), this.serverTimeout);
+  }
+
   /** Files the session's deadline at the earliest limit of its current phase. */
   private rearm(): void {
     if (this.cstate > C.closing) return;
-    const t = this.fe.timeouts;
-    const server = this.serverTimeout;
     let at = Infinity;
-    switch (this.cstate) {
-      case C.proxy:
-      case C.head:
-      case C.flush:
-      case C.closing:
-        at = this.headDue;
-        break;
-      case C.body:
-        at = (this.clientPause & PAUSE_UPLOAD) !== 0
-          ? due(this.upBlockedAt, server)
-          : due(Math.max(this.upActive, this.lastDownload), t.client);
-        break;
-      default:
-        break;
-    }
-    if (this.sstate === S.head) at = Math.min(at, due(Math.max(this.since, this.lastUpload), server));
-    else if (this.sstate === S.body) {
-      at = Math.min(at, this.serverPaused ? due(this.downBlockedAt, t.client) : due(Math.max(this.downActive, this.lastUpload), server));
-    }
+    if (this.cstate === C.body) at = this.uploadDue();
+    else if (this.cstate !== C.wait && this.cstate !== C.send && this.cstate !== C.hold) at = this.headDue;
+    at = Math.min(at, this.responseDue());
     const d = this.deadline;
     // A later due needs no re-filing: the sweep finds the entry at its old slot and files it again.
     if (at < d.due || d.slot < 0) {
@@ -1236,6 +1227,7 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
       d.due = at;
     }
   }
+
 
   private stopping(): boolean {
     return this.env.softStopSignal?.aborted === true;
