@@ -1,0 +1,259 @@
+// The HTTP session's state (HAProxy 2.6 §4 HTTP connection modes): the client and server states, every field one
+// client connection carries between socket callbacks, and the small steps that only touch the server connection and
+// its slot (release, park, give back). The base of the session's class chain: l7-session-state.ts → l7-session-ends.ts
+// → l7-server-dial.ts → l7-server-side.ts → l7-transaction.ts → l7-session.ts, one file per part of the state machine
+// (they all read and write these fields, so they are one object; a chain keeps one hidden class and monomorphic calls).
+// Forwarder threads; hot path.
+
+import type net from 'node:net';
+import type { FrontendConfig, HttpRules, Timeouts } from '../../config/model.js';
+import { METHOD, type MethodId } from '../http1/head-names.js';
+import { BODY, HeadView, type BodyKind } from '../http1/head-view.js';
+import { Deadline, type DeadlineOwner } from '../io/deadline-sweep.js';
+import type { BackendRuntime } from './backend-runtime.js';
+import type { PersistenceDecision } from './cookie-persistence.js';
+import { ServerDial, type DispatchContext } from './dispatch.js';
+import { BodyRelay } from './l7-body-relay.js';
+import { httpModeOf, type ConnFlags, type HttpMode } from './l7-connection-mode.js';
+import { ClientAddresses, SessionRewrite } from './l7-rewrite.js';
+import { scratchOf, type L7Scratch } from './l7-scratch.js';
+import { ServerConn } from './l7-server-conn.js';
+import type { SessionEnv } from './session-env.js';
+
+/** What client bytes mean now. */
+export const C = {
+  /** A PROXY header (`accept-proxy`). */
+  proxy: 0,
+  /** A request head (idle between requests, or partly received). */
+  head: 1,
+  /** A request is being given a server: its body bytes wait. */
+  wait: 2,
+  /** The server is ready: the head goes out with the body bytes at hand. */
+  send: 3,
+  /** The request body is being relayed. */
+  body: 4,
+  /** The request is complete: bytes are the next request, kept until this one is answered. */
+  hold: 5,
+  /** Closing: the last bytes to the client are flushed, then the lingering close. Client bytes are dropped. */
+  flush: 6,
+  closing: 7,
+  /** Handed to the tunnel. */
+  tunnel: 8,
+  done: 9,
+} as const;
+export type CState = (typeof C)[keyof typeof C];
+
+/** What server bytes mean now. */
+export const S = { none: 0, head: 1, body: 2, after: 3, idle: 4 } as const;
+export type SState = (typeof S)[keyof typeof S];
+
+/** Why the client is not being read (a bit each). */
+export const PAUSE_UPLOAD = 1;
+export const PAUSE_FULL = 2;
+
+/** How the request body transfer of the current transaction stands (HAProxy's abort reasons, as before). */
+export type Upload = 'done' | 'running' | 'src-timeout' | 'src-closed' | 'dst-failed' | 'bad-chunk';
+
+export const EMPTY = Buffer.alloc(0);
+
+/** The per-connection state of one HTTP client. Fields are initialised in one fixed order (one hidden class). */
+export abstract class L7SessionState implements DeadlineOwner {
+  protected readonly env: SessionEnv;
+  protected readonly feIndex: number;
+  protected readonly fe: FrontendConfig;
+  protected readonly rt: BackendRuntime | undefined;
+  /** The backend's `timeout server` (undefined: none, or no backend). */
+  protected readonly serverTimeout: number | undefined;
+  protected readonly feMode: HttpMode;
+  protected readonly beMode: HttpMode;
+  protected readonly errorRules: readonly (HttpRules | undefined)[];
+  protected readonly scratch: L7Scratch;
+  protected readonly deadline: Deadline;
+  protected readonly resolve: () => void;
+  protected readonly acceptProxy: boolean;
+  /** Some server of the backend is reached at the client's destination port plus an offset. */
+  protected readonly needsDstPort: boolean;
+  protected client: net.Socket | undefined = undefined;
+  protected dial: ServerDial | undefined = undefined;
+  protected dialContext: Mutable<DispatchContext> | undefined = undefined;
+
+  // Client side.
+  protected cstate: CState = C.head;
+  /**
+   * Client bytes kept (copied) because they could not be handled in their read: cin[cinStart, cinEnd). Consumed bytes
+   * only move the start (a deep pipeline is not shifted once per request); the rest is moved down when room runs out.
+   */
+  protected cin: Buffer = EMPTY;
+  protected cinStart = 0;
+  protected cinEnd = 0;
+  protected clientPause = 0;
+  protected clientFin = false;
+  /** clientInput() is running: a state change inside it is picked up by its loop, not by a new pass. */
+  protected inInput = false;
+  /** A request head is under way (bytes came, or the connection's first request): 408 at headDue. */
+  protected headWaiting = true;
+  protected headDue = Infinity;
+  /** A request head parsed across reads keeps its own view (its bytes are in cin), so each parse goes on from where
+   * the last one stopped (head-resume.ts); undefined while heads come whole. */
+  protected headView: HeadView | undefined = undefined;
+  /** The client's addresses, read when first needed; and what the head rewrites read (both once per session). */
+  protected addrs: ClientAddresses | undefined = undefined;
+  protected rewrite: SessionRewrite | undefined = undefined;
+  protected transactions = 0;
+
+  // The transaction in progress: what later steps need of its request once the head's bytes are gone.
+  protected reqVersion: '1.0' | '1.1' = '1.1';
+  protected reqMethod: MethodId = METHOD.OTHER;
+  protected reqBody: BodyKind = BODY.NONE;
+  protected reqLength = 0;
+  /** The outgoing request head, kept as bytes when it cannot be written at once (a connect) or may be replayed. */
+  protected reqHead: Buffer | undefined = undefined;
+  protected upload: Upload = 'done';
+  protected readonly up = new BodyRelay();
+  /** Last progress of the upload (bytes read or a drain) and when its write got blocked (performance.now()). */
+  protected upActive = 0;
+  protected upBlockedAt = 0;
+  /** When request body bytes last went to the server / response bytes to the client. */
+  protected lastUpload = 0;
+  protected lastDownload = 0;
+  protected clientClose = false;
+  protected serverClose = false;
+  /** What the request asked of a protocol switch (its Connection's `upgrade`, its Upgrade field): the 101 checks. */
+  protected readonly ask = { upgrade: false, upgradeField: false, websocket: false };
+  /** The request method as text, kept only for cookie persistence (`postonly`, cacheability). */
+  protected reqMethodText = '';
+  /** retry-on names a response failure: a request head is kept for a replay. */
+  protected readonly mayReplay: boolean;
+  protected replayable = false;
+  protected attemptsLeft = 0;
+  /** The balancer's key of the request (kept for a replay). */
+  protected reqKey: string | undefined = undefined;
+  protected persist: PersistenceDecision | undefined = undefined;
+  protected responseStarted = false;
+  protected reusable = false;
+
+  // Server side.
+  protected server: ServerConn | undefined = undefined;
+  /** A new connection being opened by the dial. */
+  protected opening: ServerConn | undefined = undefined;
+  protected serverIdle = false;
+  /** The server sent bytes beyond its response: its connection is out of step and never reused. */
+  protected serverDirty = false;
+  /**
+   * Shared-buffer index of the server slot the current transaction holds, taken by the dial and given back when the
+   * transaction ends or its server connection is dropped (HAProxy's `served`: maxconn counts requests being served,
+   * never an idle keep-alive connection, so no request ever waits behind a slot its own session holds).
+   */
+  protected slotHeld = -1;
+  protected sstate: SState = S.none;
+  /** Server bytes of an unfinished response head; sin[0, sinLen); its own view while unfinished. */
+  protected sin: Buffer = EMPTY;
+  protected sinLen = 0;
+  protected resView: HeadView | undefined = undefined;
+  protected serverPaused = false;
+  /** When the request went out (or the last interim answer came): the response head's `timeout server` runs from it. */
+  protected since = 0;
+  protected readonly down = new BodyRelay();
+  protected downActive = 0;
+  protected downBlockedAt = 0;
+
+  /** The sweep's call (l7-session-ends.ts). */
+  abstract onDeadline(now: number): void;
+
+  constructor(env: SessionEnv, fe: number, frontend: FrontendConfig | undefined, bind: number, resolve: () => void) {
+    this.env = env;
+    this.feIndex = fe;
+    // A session is only started for a frontend of the config; the fallback keeps the type honest.
+    this.fe = frontend ?? (env.frontends[0] as FrontendConfig);
+    const beIndex = this.fe.defaultBackend === undefined ? undefined : env.backendByName.get(this.fe.defaultBackend);
+    this.rt = beIndex === undefined ? undefined : env.backends[beIndex];
+    const be = this.rt?.config;
+    this.serverTimeout = be?.timeouts.server;
+    this.feMode = httpModeOf(this.fe.options);
+    this.beMode = be === undefined ? this.feMode : httpModeOf(be.options);
+    this.errorRules = [this.rt?.config.http, this.fe.http];
+    this.scratch = scratchOf(env.io);
+    this.deadline = new Deadline(this);
+    this.resolve = resolve;
+    this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
+    this.needsDstPort = be?.servers.some((s) => s.portOffset !== undefined) === true;
+    const retryOn = be?.retryOn ?? [];
+    this.mayReplay = retryOn.some((r) => r !== 'conn-failure');
+  }
+
+  /** Closes the server connection (used or idle) and gives back the transaction's slot if it holds one. Idempotent. */
+  protected releaseServer(): void {
+    this.releaseSlot();
+    const s = this.server;
+    if (s === undefined) return;
+    this.server = undefined;
+    this.serverIdle = false;
+    this.serverPaused = false;
+    this.serverDirty = false;
+    this.sinLen = 0;
+    s.close();
+  }
+
+  /** Hands an idle server connection to the thread's pool, or closes it when it cannot be reused. Idempotent. */
+  protected parkServer(): void {
+    this.releaseSlot();
+    const s = this.server;
+    if (s === undefined) return;
+    // A server reached at the client's own destination port (a relative port) is that client's alone; nothing is
+    // parked once the thread hard-stops.
+    const shareable = this.rt?.config.servers[s.index]?.portOffset === undefined && !this.env.stopSignal.aborted;
+    if (!this.serverIdle || !shareable || !this.env.idlePool.park(s)) return this.releaseServer();
+    this.server = undefined;
+    this.serverIdle = false;
+  }
+
+  /** Gives back the current transaction's server slot (wakes queued requests on every thread). Idempotent. */
+  protected releaseSlot(): void {
+    const slot = this.slotHeld;
+    if (slot < 0 || this.rt === undefined) return;
+    this.slotHeld = -1;
+    this.env.accounting.serverClosed(this.env.thread, this.rt.index, slot);
+  }
+
+  protected pauseClient(bit: number): void {
+    if (this.clientPause === 0) this.client?.pause();
+    this.clientPause |= bit;
+  }
+
+  protected resumeClient(bit: number): void {
+    if ((this.clientPause & bit) === 0) return;
+    this.clientPause &= ~bit;
+    if (this.clientPause === 0 && this.cstate < C.flush) this.client?.resume();
+  }
+
+  protected stopping(): boolean {
+    return this.env.softStopSignal?.aborted === true;
+  }
+
+  protected now(): number {
+    return this.env.sweep.now();
+  }
+
+}
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A head's Connection tokens as l7-connection-mode.ts reads them. */
+export function flagsOf(view: HeadView): ConnFlags {
+  return { close: view.connClose, keepAlive: view.connKeepAlive, upgrade: view.connUpgrade };
+}
+
+/** now + limit, or no limit. */
+export function due(from: number, limit: number | undefined): number {
+  return limit === undefined ? Infinity : from + limit;
+}
+
+/** `timeout http-request`, or `timeout client` when unset (HAProxy's fallback). */
+export function requestLimit(t: Timeouts): number | undefined {
+  return t.httpRequest ?? t.client;
+}
+
+/** `timeout http-keep-alive`, then http-request, then client. */
+export function idleLimit(t: Timeouts): number | undefined {
+  return t.httpKeepAlive ?? t.httpRequest ?? t.client;
+}
