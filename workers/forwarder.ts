@@ -24,6 +24,7 @@ import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
+import { StickTables } from '../core/stick/stick-tables.js';
 import { asControl, asHandoffPort, type ForwarderData, type ReportMessage } from './messages.js';
 import { claimThreadSlot } from './thread-slot.js';
 
@@ -36,12 +37,13 @@ const accounting = new ConnAccounting(state);
 const thread = claimThreadSlot(state, data.slot, threadId);
 const hardStop = new AbortController();
 const softStop = new AbortController();
+const topology = topologyOf(data.config, data.threads);
 const env: SessionEnv = {
   state,
   accounting,
   thread,
   frontends: data.config.frontends,
-  backends: buildBackends(data.config, state, topologyOf(data.config, data.threads), { accounting, thread }),
+  backends: buildBackends(data.config, state, topology, { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
   idlePool: new IdleServerPool(),
@@ -50,6 +52,8 @@ const env: SessionEnv = {
   io: new SocketIo(loadNativeAddon(data.addonPath)),
   sweep: new DeadlineSweep(),
   liveClients: new Set(),
+  // This thread tracks and inserts with its own slot (the health thread sweeps with -1: workers/health-checker.ts).
+  stick: (data.config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, thread) : undefined,
 };
 
 /** Sessions running on this thread (a session may outlive its client socket while it parks its server). */

@@ -10,6 +10,8 @@ import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { Logger } from '../log.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import type { StickTables } from '../stick/stick-tables.js';
+import type { FetchContext } from '../acl/fetch-context.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { adoptSocket } from '../accept/fd-handoff.js';
 import type { IdleServerPool } from './l7-idle-pool.js';
@@ -45,6 +47,23 @@ export interface SessionEnv {
    * a hard stop. A session adds its client when it adopts it (adoptClient) and removes it when the socket closes.
    */
   readonly liveClients: Set<net.Socket>;
+  /**
+   * The thread's view of every stick table (core/stick/stick-tables.ts), built once at start with this thread's
+   * slot when the config declares stick tables; undefined when it declares none (track-sc and the sc_/src_ fetches
+   * then have nothing to read, which config load already refuses).
+   */
+  readonly stick: StickTables | undefined;
+}
+
+/**
+ * What a connection brings into an HTTP session when something ran on it before (runL7Session's `carried`): its
+ * FetchContext (addresses, frontend, the stick counters tcp-request rules already track: the L7 session uses it
+ * instead of creating one, and ends its counters when the connection closes) and, after `tcp-request content
+ * switch-mode http`, the client bytes already read (`preface`: the session's first client input, before any read).
+ */
+export interface CarriedConnection {
+  readonly fetch: FetchContext;
+  readonly preface?: Buffer;
 }
 
 /**

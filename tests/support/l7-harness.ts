@@ -22,6 +22,7 @@ import { runL7Session } from '../../core/forward/l7-session.js';
 import { detachSocket } from '../../core/accept/fd-handoff.js';
 import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
 import { SocketIo } from '../../core/io/socket-io.js';
+import { StickTables } from '../../core/stick/stick-tables.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
 import type { SessionEnv } from '../../core/forward/session-env.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
@@ -146,6 +147,7 @@ export async function serveConfig(config: Config, handoff: HarnessHandoff = 'fd'
     io: new SocketIo(addon),
     sweep: new DeadlineSweep(),
     liveClients: new Set(),
+    stick: (config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, 0) : undefined,
   };
   const live = env.liveClients;
   const servers = config.frontends.map((fe, index) =>
