@@ -21,7 +21,7 @@ export interface NotImplementedEntry {
 export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
-      'acl', 'http-request allow', 'http-request auth', 'http-request deny', 'http-request reject',
+      'http-request allow', 'http-request auth', 'http-request deny', 'http-request reject',
       'http-request tarpit', 'http-request silent-drop', 'http-response allow', 'http-response deny',
       'http-response silent-drop', 'tcp-request connection', 'tcp-request session', 'tcp-request content',
       'tcp-response content', 'option checkcache', 'option http-restrict-req-hdr-names',
@@ -65,7 +65,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it hands traffic to an external agent for inspection, often a web application firewall',
   },
   {
-    keywords: ['use_backend', 'use-server'],
+    keywords: ['use_backend in mode tcp', 'use-server'],
     verdict: 'refused',
     why: 'it chooses the backend or server; orcalb would send the traffic to the default one',
   },
@@ -149,17 +149,22 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
       'http-request set-var', 'http-request set-var-fmt', 'http-request unset-var', 'http-response set-var',
-      'http-response set-var-fmt', 'http-response unset-var', 'http-request track-sc*', 'http-response track-sc*',
-      'http-request sc-*', 'http-response sc-*', 'http-request add-acl', 'http-request del-acl',
-      'http-request set-map', 'http-request del-map', 'http-response add-acl', 'http-response del-acl',
-      'http-response set-map', 'http-response del-map', 'stick-table', 'peers section', 'global set-var',
+      'http-response set-var-fmt', 'http-response unset-var', 'http-request sc-*', 'http-response sc-*',
+      'http-request add-acl', 'http-request del-acl', 'http-request set-map', 'http-request del-map',
+      'http-response add-acl', 'http-response del-acl', 'http-response set-map', 'http-response del-map',
+      'global set-var',
     ],
+    verdict: 'refused',
+    why: 'variables, counters and maps feed ACL conditions, which orcalb evaluates: a rule would decide on a value that never changes',
+  },
+  {
+    keywords: ['peers section'],
     verdict: 'warned',
-    why: 'variables, counters and maps only feed ACL conditions, which orcalb refuses',
+    why: 'stick tables stay local to this orcalb (no replication to peers)',
   },
   {
     keywords: [
-      'stick match', 'stick on', 'stick store-request', 'stick store-response', 'force-persist', 'ignore-persist',
+      'stick in mode tcp', 'force-persist', 'ignore-persist',
       'persist rdp-cookie', 'dynamic-cookie-key', 'cookie preserve', 'cookie maxidle', 'cookie maxlife',
       'cookie dynamic', 'cookie attr', 'cookie (no insert, rewrite or prefix)', 'server ... stick',
       'server ... non-stick',

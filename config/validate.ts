@@ -5,6 +5,7 @@
 
 import { getAlgorithm } from '../core/balance/registry.js';
 import { checkAclReferences } from './acl-references.js';
+import { refuseTcpModeRules } from './tcp-mode-rules.js';
 import type { ParsedConfig } from './config-parser.js';
 import { DEFAULT_BALANCE } from './defaults.js';
 import type { Diagnostics } from './diagnostics.js';
@@ -56,6 +57,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
   }
   checkAclReferences(parsed, diag);
+  refuseTcpModeRules(parsed, diag);
   validateStickRefs(proxies, parsed.peersSections, diag);
 }
 

@@ -25,6 +25,7 @@ import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { StickTables } from '../core/stick/stick-tables.js';
+import { compileProxyPlans } from '../core/forward/l7-plans.js';
 import { asControl, asHandoffPort, type ForwarderData, type ReportMessage } from './messages.js';
 import { claimThreadSlot } from './thread-slot.js';
 
@@ -54,6 +55,7 @@ const env: SessionEnv = {
   liveClients: new Set(),
   // This thread tracks and inserts with its own slot (the health thread sweeps with -1: workers/health-checker.ts).
   stick: (data.config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, thread) : undefined,
+  plans: compileProxyPlans(data.config),
 };
 
 /** Sessions running on this thread (a session may outlive its client socket while it parks its server). */

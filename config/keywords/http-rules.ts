@@ -58,7 +58,8 @@ export function parseHttpRuleLine(ctx: ProxyLineContext): void {
   const side = keyword === 'http-request' ? 'request' : 'response';
   const order = ctx.proxy.httpRuleLines[side]++;
   if (action.startsWith('track-sc')) {
-    if (parseTrackAction(ctx, keyword, 1, order)) diag.notImplemented(`${keyword} track-sc${action.slice(8)}`, at);
+    // Run by the HTTP sessions (core/forward/l7-rules.ts) at their place among the rules (TrackRule.order).
+    parseTrackAction(ctx, keyword, 1, order);
     return;
   }
   if (action !== 'set-header' && action !== 'add-header' && action !== 'del-header') {

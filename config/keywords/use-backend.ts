@@ -45,6 +45,6 @@ export function parseUseBackendLine(ctx: ProxyLineContext): void {
   }
   if (backend.kind === 'name') proxy.useBackends.push({ name: backend.name, source: at });
   proxy.backendRules.push({ source: at, backend, ...(condition === undefined ? {} : { condition }) });
-  // Parsed and checked, but no session switches on rules yet: refused (config/not-implemented.ts).
-  diag.notImplemented('use_backend', at);
+  // HTTP sessions switch per request (core/forward/l7-rules.ts); a mode tcp frontend's are refused at validation
+  // (refuseTcpRules in config/tcp-mode-rules.ts): its sessions do not switch yet.
 }

@@ -58,10 +58,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   errorfile: parseErrorfileLine,
   cookie: parseCookieLine,
   'retry-on': parseRetryOnLine,
-  'stick-table': (ctx) => {
-    parseStickTableLine(ctx);
-    ctx.diag.notImplemented('stick-table', ctx.at);
-  },
+  // A table only stores; what fills or reads it (track-sc, stick rules, sc_ fetches) is refused where not run yet.
+  'stick-table': parseStickTableLine,
   stick: parseStickLine,
   disabled: (ctx) => setDisabled(ctx, true),
   enabled: (ctx) => setDisabled(ctx, false),

@@ -37,6 +37,14 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     ctx.prefer = p?.server;
     ctx.preferDown = p?.forced;
     ctx.preferRedispatch = p?.server === undefined ? undefined : p.redispatch;
+    // A `stick match` server is preferred as a cookie's is (a valid cookie first, as HAProxy's SF_ASSIGNED does).
+    const stuck = this.stickServer;
+    if (p?.server === undefined && stuck >= 0) {
+      const redispatch = rt.config.options.redispatch === true;
+      ctx.prefer = stuck;
+      ctx.preferDown = rt.view.servers[stuck]?.isUp() !== true;
+      ctx.preferRedispatch = redispatch ? (ctx.preferDown ? 'at-once' : 'on-last-retry') : 'never';
+    }
     this.dial.begin(rt, ctx);
   }
 
@@ -45,7 +53,7 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     const rt = this.rt as BackendRuntime;
     const held = this.server;
     let picked: ServerConn | undefined;
-    if (held !== undefined && held.index === index && !held.ended && !this.serverDirty) picked = held;
+    if (held !== undefined && held.backend === rt.index && held.index === index && !held.ended && !this.serverDirty) picked = held;
     // `http-reuse safe`: a session's first request never takes a pooled connection. An idle connection of a
     // relative-port server may lead to another port than this client's: not shared.
     else if (this.transactions > 1 && rt.config.servers[index]?.portOffset === undefined) {
@@ -90,6 +98,8 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
       conn.attach();
     }
     this.slotHeld = slot;
+    // `stick store-request`: the server is known now.
+    if (this.pending !== undefined) this.pending.commit(index);
     this.serverIdle = false;
     this.serverDirty = false;
     this.cstate = C.send;

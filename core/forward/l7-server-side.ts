@@ -21,9 +21,9 @@ import { pipeTimeouts } from './pipe-timeouts.js';
 import { countTermination } from './termination.js';
 import { C, S, EMPTY, PAUSE_UPLOAD, flagsOf } from './l7-session-state.js';
 import { onClientEnd, onClientClose, onClientDrain, onClientError } from './l7-session-ends.js';
-import { L7ServerDial } from './l7-server-dial.js';
+import { L7Rules } from './l7-rules.js';
 
-export abstract class L7ServerSide extends L7ServerDial {
+export abstract class L7ServerSide extends L7Rules {
   // ---- Server side ------------------------------------------------------------------------------------------------
 
   /** ServerUser: a read from a server connection of this session. */
@@ -173,6 +173,7 @@ export abstract class L7ServerSide extends L7ServerDial {
         direct: p?.status === 'valid' && p.server === conn.index,
       };
     }
+    if (this.fetch !== undefined) this.responseRules(view, conn.index);
     const edit = this.scratch.edit;
     edit.begin(view);
     rewriteResponse(edit, view, rw);
@@ -201,6 +202,7 @@ export abstract class L7ServerSide extends L7ServerDial {
     if (this.down.written > 0) {
       this.lastDownload = now;
       this.rt?.serverSlots[conn.index]?.addWide('bytesOut', this.down.written);
+      if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);
     }
     if (this.down.blocked) {
       this.downBlockedAt = now;

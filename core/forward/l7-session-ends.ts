@@ -3,6 +3,7 @@
 // Part of the session's class chain (l7-session-state.ts says why a chain). Forwarder threads; hot path.
 
 import type net from 'node:net';
+import type { FetchContext } from '../acl/fetch-context.js';
 import { OrcaError } from '../errors.js';
 import { earlyReply, proxyReply } from './l7-replies.js';
 import { ServerConn } from './l7-server-conn.js';
@@ -65,6 +66,7 @@ export abstract class L7SessionEnds extends L7SessionState {
   /** The transaction is over and the client stays: wait for its next request (pipelined bytes first). */
   protected nextRequest(): void {
     this.releaseSlot();
+    if (this.fetch !== undefined) this.endRequest(this.fetch);
     this.reqHead = undefined;
     this.cstate = C.head;
     if (this.cinEnd > this.cinStart) {
@@ -80,10 +82,19 @@ export abstract class L7SessionEnds extends L7SessionState {
     this.pumpClient();
   }
 
+  /** The request's rule state ends: stores never committed, its content-level trackers, its head. */
+  private endRequest(ctx: FetchContext): void {
+    this.pending?.clear();
+    this.counters?.endStream();
+    ctx.clearRequest();
+    ctx.backend = -1;
+  }
+
   /** HAProxy's answer for `status` (l7-replies.ts); an unread request body closes the client after it. */
   protected reply(status: number, closeAsked: boolean): void {
     const close = closeAsked || this.upload !== 'done' || this.stopping();
     const r = proxyReply(status, this.errorRules, this.reqVersion, close);
+    if (this.counters !== undefined) this.countStatus(status);
     this.releaseSlot();
     this.env.io.writeOwned(this.client as net.Socket, r.bytes);
     if (r.raw || close) return this.closeClient();
@@ -92,6 +103,7 @@ export abstract class L7SessionEnds extends L7SessionState {
 
   /** 400/408/422 before any transaction, then the close. */
   protected earlyError(status: 400 | 408 | 422): void {
+    if (this.counters !== undefined) this.countStatus(status);
     this.env.io.writeOwned(this.client as net.Socket, earlyReply(status, this.errorRules));
     this.closeClient();
   }
@@ -150,6 +162,10 @@ export abstract class L7SessionEnds extends L7SessionState {
     this.resView = undefined;
     this.reqHead = undefined;
     this.client?.destroy();
+    if (this.fetch !== undefined) {
+      this.pending?.clear();
+      this.counters?.endSession();
+    }
     this.env.accounting.clientClosed(this.env.thread, this.feIndex);
     this.resolve();
   }

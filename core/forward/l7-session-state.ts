@@ -19,6 +19,11 @@ import { ClientAddresses, SessionRewrite } from './l7-rewrite.js';
 import { scratchOf, type L7Scratch } from './l7-scratch.js';
 import { ServerConn } from './l7-server-conn.js';
 import type { SessionEnv } from './session-env.js';
+import type { FetchContext } from '../acl/fetch-context.js';
+import type { PendingStores } from '../stick/persistence.js';
+import type { StickCounters } from '../stick/stick-counters.js';
+import { NO_BACKEND_PLAN, NO_PLAN, type FrontendPlan } from './l7-plans.js';
+import { SessionBackend } from './l7-session-backend.js';
 
 /** What client bytes mean now. */
 export const C = {
@@ -61,18 +66,37 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected readonly env: SessionEnv;
   protected readonly feIndex: number;
   protected readonly fe: FrontendConfig;
-  protected readonly rt: BackendRuntime | undefined;
+  /** The frontend's compiled rules (l7-plans.ts). */
+  protected readonly plan: FrontendPlan;
+  /**
+   * The backend of the current transaction (use_backend, else the default) and what the session derives from it,
+   * copied into the fields below when a request goes to another backend than the last one (l7-session-backend.ts).
+   */
+  protected be: SessionBackend | undefined = undefined;
+  /** Every backend this session used, by index (only for a frontend with use_backend rules). */
+  protected beCache: (SessionBackend | undefined)[] | undefined = undefined;
+  protected rt: BackendRuntime | undefined = undefined;
   /** The backend's `timeout server` (undefined: none, or no backend). */
-  protected readonly serverTimeout: number | undefined;
+  protected serverTimeout: number | undefined = undefined;
   protected readonly feMode: HttpMode;
-  protected readonly beMode: HttpMode;
-  protected readonly errorRules: readonly (HttpRules | undefined)[];
+  protected beMode: HttpMode;
+  protected errorRules: readonly (HttpRules | undefined)[];
   protected readonly scratch: L7Scratch;
   protected readonly deadline: Deadline;
   protected readonly resolve: () => void;
   protected readonly acceptProxy: boolean;
   /** Some server of the backend is reached at the client's destination port plus an offset. */
-  protected readonly needsDstPort: boolean;
+  protected needsDstPort = false;
+  /**
+   * What the rules read (HAProxy's stream as the fetches see it): created for the first request of a frontend whose
+   * plan is active (or handed over by tcp-request rules, `carried`), never for a frontend without rules.
+   */
+  protected fetch: FetchContext | undefined = undefined;
+  /** The connection's sticky counters (in `fetch`), and the `stick store-*` keys waiting for a server. */
+  protected counters: StickCounters | undefined = undefined;
+  protected pending: PendingStores | undefined = undefined;
+  /** A `stick match` named this server of the current backend for the request (-1: none). */
+  protected stickServer = -1;
   protected client: net.Socket | undefined = undefined;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;
@@ -123,7 +147,7 @@ export abstract class L7SessionState implements DeadlineOwner {
   /** The request method as text, kept only for cookie persistence (`postonly`, cacheability). */
   protected reqMethodText = '';
   /** retry-on names a response failure: a request head is kept for a replay. */
-  protected readonly mayReplay: boolean;
+  protected mayReplay = false;
   protected replayable = false;
   protected attemptsLeft = 0;
   /** The balancer's key of the request (kept for a replay). */
@@ -165,20 +189,57 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.feIndex = fe;
     // A session is only started for a frontend of the config; the fallback keeps the type honest.
     this.fe = frontend ?? (env.frontends[0] as FrontendConfig);
-    const beIndex = this.fe.defaultBackend === undefined ? undefined : env.backendByName.get(this.fe.defaultBackend);
-    this.rt = beIndex === undefined ? undefined : env.backends[beIndex];
-    const be = this.rt?.config;
-    this.serverTimeout = be?.timeouts.server;
+    this.plan = env.plans.frontends[fe] ?? NO_PLAN;
     this.feMode = httpModeOf(this.fe.options);
-    this.beMode = be === undefined ? this.feMode : httpModeOf(be.options);
-    this.errorRules = [this.rt?.config.http, this.fe.http];
+    this.beMode = this.feMode;
+    // Until a backend is known (a 400 before any request): the frontend's errorfiles.
+    this.errorRules = [undefined, this.fe.http];
     this.scratch = scratchOf(env.io);
     this.deadline = new Deadline(this);
     this.resolve = resolve;
     this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
-    this.needsDstPort = be?.servers.some((s) => s.portOffset !== undefined) === true;
-    const retryOn = be?.retryOn ?? [];
-    this.mayReplay = retryOn.some((r) => r !== 'conn-failure');
+  }
+
+  /**
+   * The current transaction goes to backend `index` (an index of env.backends): its SessionBackend (built on first
+   * use) becomes the session's. A held idle server connection of another backend goes to the pool first, so that
+   * a keep-alive client's next request never reaches the last backend's server. Nothing happens when it is the
+   * backend already in use (the common case: no allocation, no copy).
+   */
+  protected useBackend(index: number): void {
+    const cur = this.be;
+    if (cur !== undefined && cur.index === index) return;
+    const rt = this.env.backends[index];
+    if (rt === undefined) return;
+    this.releaseSlot();
+    if (this.server !== undefined && this.server.backend !== index) this.parkServer();
+    let sb: SessionBackend | undefined;
+    if (cur !== undefined) {
+      // A second backend: from now on the session keeps each one it builds.
+      const cache = (this.beCache ??= []);
+      cache[cur.index] = cur;
+      sb = cache[index];
+    }
+    if (sb === undefined) {
+      sb = new SessionBackend(index, rt, this.env.plans.backends[index] ?? NO_BACKEND_PLAN, this.fe, this.addrs as ClientAddresses);
+      if (this.beCache !== undefined) this.beCache[index] = sb;
+    }
+    this.be = sb;
+    this.rt = sb.rt;
+    this.rewrite = sb.rewrite;
+    this.serverTimeout = sb.serverTimeout;
+    this.beMode = sb.mode;
+    this.errorRules = sb.errorRules;
+    this.needsDstPort = sb.needsDstPort;
+    this.mayReplay = sb.mayReplay;
+  }
+
+  /** A status the client gets (from the server or from orcalb), counted as HAProxy counts it. */
+  protected countStatus(status: number): void {
+    const c = this.counters;
+    if (c === undefined) return;
+    if (status >= 400 && status < 500) c.countHttpError();
+    else if (status >= 500 && status < 600 && status !== 501 && status !== 505) c.countHttpFail();
   }
 
   /** Closes the server connection (used or idle) and gives back the transaction's slot if it holds one. Idempotent. */
@@ -201,7 +262,7 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (s === undefined) return;
     // A server reached at the client's own destination port (a relative port) is that client's alone; nothing is
     // parked once the thread hard-stops.
-    const shareable = this.rt?.config.servers[s.index]?.portOffset === undefined && !this.env.stopSignal.aborted;
+    const shareable = this.env.backends[s.backend]?.config.servers[s.index]?.portOffset === undefined && !this.env.stopSignal.aborted;
     if (!this.serverIdle || !shareable || !this.env.idlePool.park(s)) return this.releaseServer();
     this.server = undefined;
     this.serverIdle = false;

@@ -25,10 +25,10 @@ import type { ReadSink } from '../io/socket-io.js';
 import { parseProxyHeader } from '../proxy-protocol/parse.js';
 import type { DialHooks } from './dispatch.js';
 import { HEAD_LIMITS, HOLD_LIMIT } from './l7-limits.js';
-import { ClientAddresses, SessionRewrite } from './l7-rewrite.js';
+import { ClientAddresses } from './l7-rewrite.js';
 import type { ServerUser } from './l7-server-conn.js';
 import { watchSoftStop, type SoftStoppable } from './l7-soft-stop.js';
-import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
+import { adoptClient, type CarriedConnection, type ClientConn, type SessionEnv } from './session-env.js';
 import { C, EMPTY, PAUSE_UPLOAD, PAUSE_FULL, due, requestLimit } from './l7-session-state.js';
 import { kSession, onClientEnd, onClientClose, onClientDrain, onClientError, type ClientSocket } from './l7-session-ends.js';
 import { L7Transaction } from './l7-transaction.js';
@@ -36,13 +36,14 @@ import { L7Transaction } from './l7-transaction.js';
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`, handed over as `conn`) in HTTP mode. Same contract as
  * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
- * (ConnAccounting.admitClient + clientAdopted) and is released here. Throws only when `conn` cannot be adopted.
+ * (ConnAccounting.admitClient + clientAdopted) and is released here. `carried`: what tcp-request rules or a switch-mode
+ * http hand over (its FetchContext and counters, the bytes already read). Throws only when `conn` cannot be adopted.
  */
-export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, carried?: CarriedConnection): Promise<void> {
   const frontend = env.frontends[fe];
   return new Promise<void>((resolve) => {
     const session = new L7Session(env, fe, frontend, bind, resolve);
-    session.start(conn);
+    session.start(conn, carried);
   });
 }
 
@@ -50,12 +51,14 @@ export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind
 /** One HTTP client connection: the concrete end of the class chain (its reads, its start). */
 class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftStoppable {
   /** Adopts the client and starts waiting for its first request (or its PROXY header). Throws if it cannot adopt. */
-  start(conn: ClientConn): void {
+  start(conn: ClientConn, carried?: CarriedConnection): void {
     const client = adoptClient(this.env, conn, this) as ClientSocket;
     this.client = client;
     client[kSession] = this;
     this.addrs = new ClientAddresses(client);
-    if (this.rt !== undefined) this.rewrite = new SessionRewrite(this.fe, this.rt.config, this.addrs);
+    const beIndex = this.fe.defaultBackend === undefined ? undefined : this.env.backendByName.get(this.fe.defaultBackend);
+    if (beIndex !== undefined) this.useBackend(beIndex);
+    if (carried !== undefined) this.adoptCarried(carried);
     client.on('end', onClientEnd);
     client.on('close', onClientClose);
     client.on('drain', onClientDrain);
@@ -70,7 +73,10 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     }
     this.rearm();
     // A socket that closed before we were handed it will never emit 'close' again.
-    if (client.destroyed) this.finish();
+    if (client.destroyed) return this.finish();
+    // After `switch-mode http`: the bytes the TCP session already read are the first request's.
+    const preface = carried?.preface;
+    if (preface !== undefined && preface.length > 0) this.onRead(client, preface, preface.length);
   }
 
   // ---- Reads ------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import { HEAD_LIMITS } from './l7-limits.js';
 import { ServerConn } from './l7-server-conn.js';
 import { C, S, PAUSE_UPLOAD, type Upload, flagsOf } from './l7-session-state.js';
 import { L7ServerSide } from './l7-server-side.js';
+import { ROUTE } from './l7-rules.js';
 
 export abstract class L7Transaction extends L7ServerSide {
   // ---- Transaction ------------------------------------------------------------------------------------------------
@@ -57,6 +58,8 @@ export abstract class L7Transaction extends L7ServerSide {
     // Content-Length; RFC 9112 §6.1 and HAProxy 2.6.12 then close the client connection after the response, so no
     // byte after that body is ever read as another request (also under http-server-close).
     this.clientClose = clientWantsCloseForRequest(flagsOf(view), view.version) || view.mustClose;
+    // The rule points before the dispatch (l7-rules.ts); a frontend without rules keeps its default backend.
+    if ((this.plan.active || this.fetch !== undefined) && this.routeRequest(view) !== ROUTE.FORWARD) return this.reply(503, this.clientClose);
     const rt = this.rt;
     const rw = this.rewrite;
     if (rt === undefined || rw === undefined) return this.reply(503, this.clientClose);
@@ -129,6 +132,7 @@ export abstract class L7Transaction extends L7ServerSide {
     if (this.up.written > 0) {
       this.lastUpload = now;
       this.rt?.serverSlots[conn.index]?.addWide('bytesIn', this.up.written);
+      if (this.counters !== undefined) this.counters.countBytes(this.up.written, 0);
     }
     if (this.up.blocked) {
       this.upBlockedAt = now;

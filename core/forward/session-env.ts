@@ -15,6 +15,7 @@ import type { FetchContext } from '../acl/fetch-context.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { adoptSocket } from '../accept/fd-handoff.js';
 import type { IdleServerPool } from './l7-idle-pool.js';
+import type { ProxyPlans } from './l7-plans.js';
 
 /** One forwarder thread's environment, read by its L4 and L7 sessions; nothing in it is shared across threads. */
 export interface SessionEnv {
@@ -53,6 +54,8 @@ export interface SessionEnv {
    * then have nothing to read, which config load already refuses).
    */
   readonly stick: StickTables | undefined;
+  /** Every proxy's compiled rules for this thread (l7-plans.ts compileProxyPlans), built once at start. */
+  readonly plans: ProxyPlans;
 }
 
 /**

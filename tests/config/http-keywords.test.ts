@@ -124,7 +124,7 @@ describe('http-request and http-response header rules', () => {
 
   test('access and rewriting actions and del-header -m beg are refused, the others are warnings naming the action', async () => {
     const r = await load(
-      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request deny', '  http-request redirect location /x', '  http-response set-var(txn.x) str(1)', '  http-request del-header X -m beg'].join('\n'),
+      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request deny', '  http-request redirect location /x', '  http-response set-log-level err', '  http-request del-header X -m beg'].join('\n'),
     );
     assert.deepEqual(
       r.errors.map((e) => [e.line, e.code, e.found]),
@@ -134,7 +134,7 @@ describe('http-request and http-response header rules', () => {
         [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request del-header -m beg'],
       ],
     );
-    oneWarning(r, "[t.cfg:10] : 'http-response set-var' is not implemented yet by orcalb");
+    oneWarning(r, "[t.cfg:10] : 'http-response set-log-level' is not implemented yet by orcalb");
   });
 
   test('in a TCP proxy the HTTP settings are dropped with HAProxy 2.6 warnings', async () => {

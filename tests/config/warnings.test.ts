@@ -14,7 +14,7 @@ describe('known but not implemented', () => {
         '  bind :8080',
         '  capture request header Host len 32',
         '  monitor-uri /alive',
-        '  http-request set-var(txn.x) str(1)',
+        '  http-request capture req.hdr(host) len 10',
         '  errorfiles site-errors',
         '  default_backend b',
         'backend b',
@@ -30,7 +30,7 @@ describe('known but not implemented', () => {
     for (const [line, keyword] of [
       [3, "'capture request'"],
       [4, "'monitor-uri'"],
-      [5, "'http-request set-var'"],
+      [5, "'http-request capture'"],
       [6, "'errorfiles'"],
       [9, "'cookie maxidle'"],
       [10, "'http-check disable-on-404'"],

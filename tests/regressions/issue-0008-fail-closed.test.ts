@@ -41,8 +41,9 @@ describe('a new user starts orcalb on a file that protects something orcalb cann
 
 describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c exits 1', () => {
   const cases: readonly (readonly [string, string, string])[] = [
-    ['acl', '  acl internal src 10.0.0.0/8', 'acl'],
-    ['use_backend', '  use_backend web', 'use_backend'],
+    // acl and use_backend run in HTTP sessions since issue 11; what feeds conditions without being run is refused.
+    ['http-request set-var', '  http-request set-var(txn.x) str(1)', 'http-request set-var'],
+    ['http-request sc-inc-gpc0', '  http-request sc-inc-gpc0(0)', 'http-request sc-inc-gpc0'],
     ['tcp-request connection', '  tcp-request connection reject if { src 10.0.0.0/8 }', 'tcp-request connection'],
     ['tcp-request content', '  tcp-request content reject', 'tcp-request content'],
     ['http-request auth', '  http-request auth realm x', 'http-request auth'],

@@ -19,6 +19,7 @@ import { buildBackends } from '../../core/forward/backend-runtime.js';
 import { runL4Session } from '../../core/forward/l4-session.js';
 import { IdleServerPool } from '../../core/forward/l7-idle-pool.js';
 import { runL7Session } from '../../core/forward/l7-session.js';
+import { compileProxyPlans } from '../../core/forward/l7-plans.js';
 import { detachSocket } from '../../core/accept/fd-handoff.js';
 import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
 import { SocketIo } from '../../core/io/socket-io.js';
@@ -148,6 +149,7 @@ export async function serveConfig(config: Config, handoff: HarnessHandoff = 'fd'
     sweep: new DeadlineSweep(),
     liveClients: new Set(),
     stick: (config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, 0) : undefined,
+    plans: compileProxyPlans(config),
   };
   const live = env.liveClients;
   const servers = config.frontends.map((fe, index) =>
