@@ -43,6 +43,11 @@ export class HeadEdit {
     this.added = 0;
   }
 
+  /** The head being rewritten (undefined before begin()): the rules edit its start line in place. */
+  get source(): HeadView | undefined {
+    return this.view;
+  }
+
   private get head(): HeadView {
     if (this.view === undefined) throw new Error('HeadEdit used before begin()');
     return this.view;
@@ -290,15 +295,18 @@ export class HeadEdit {
     const buf = v.buf;
     const base = v.base;
     if (v.isRequest) {
-      p = copySpan(buf, base + v.methodStart, base + v.methodEnd, out, p);
+      p = v.methodInExtra ? copySpan(v.extra, v.methodStart, v.methodEnd, out, p) : copySpan(buf, base + v.methodStart, base + v.methodEnd, out, p);
       out[p++] = 0x20;
       p = v.targetInExtra ? copySpan(v.extra, v.targetStart, v.targetEnd, out, p) : copySpan(buf, base + v.targetStart, base + v.targetEnd, out, p);
       return writeLatin1(v.version === '1.1' ? ' HTTP/1.1\r\n' : ' HTTP/1.0\r\n', out, p);
     }
     p = writeLatin1(v.version === '1.1' ? 'HTTP/1.1 ' : 'HTTP/1.0 ', out, p);
-    p = copySpan(buf, base + v.statusStart, base + v.statusEnd, out, p);
+    // A rewritten status line (set-status) lives in `extra` with absolute offsets.
+    const sb = v.statusInExtra ? v.extra : buf;
+    const sbase = v.statusInExtra ? 0 : base;
+    p = copySpan(sb, sbase + v.statusStart, sbase + v.statusEnd, out, p);
     out[p++] = 0x20;
-    p = copySpan(buf, base + v.reasonStart, base + v.reasonEnd, out, p);
+    p = copySpan(sb, sbase + v.reasonStart, sbase + v.reasonEnd, out, p);
     out[p++] = 0x0d;
     out[p++] = 0x0a;
     return p;

@@ -64,6 +64,7 @@ export function headerName(name: string): HeaderName {
 
 /** `method`: the request method as received. */
 export function fetchMethod(view: HeadView, out: Span): boolean {
+  if (view.methodInExtra) return out.set(view.extra, view.methodStart, view.methodEnd);
   return out.set(view.buf, view.base + view.methodStart, view.base + view.methodEnd);
 }
 
