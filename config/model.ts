@@ -31,6 +31,8 @@ export interface Timeouts {
   check?: number;
   httpRequest?: number;
   httpKeepAlive?: number;
+  /** `timeout tarpit`: how long a tarpitted request is held (unset: `timeout connect`, as HAProxy does). */
+  tarpit?: number;
 }
 
 export interface LogTarget {

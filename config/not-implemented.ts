@@ -244,7 +244,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     keywords: [
       'backlog', 'bind-process', 'id', 'clitcpka-cnt', 'clitcpka-idle', 'clitcpka-intvl', 'srvtcpka-cnt',
       'srvtcpka-idle', 'srvtcpka-intvl', 'http-reuse', 'http-send-name-header', 'max-keep-alive-queue',
-      'max-session-srv-conns', 'load-server-state-from-file', 'server-state-file-name', 'timeout tarpit',
+      'max-session-srv-conns', 'load-server-state-from-file', 'server-state-file-name',
       'tcp-request inspect-delay', 'tcp-response inspect-delay', 'option abortonclose',
       'option accept-invalid-http-request', 'option accept-invalid-http-response', 'option clitcpka',
       'option srvtcpka', 'option tcpka', 'option disable-h2-upgrade', 'option h1-case-adjust-bogus-client',

@@ -8,10 +8,14 @@ import type { Config, TrackRule } from '../../config/model.js';
 import { AclScope } from '../acl/condition.js';
 import type { AclWorld, CompileEnv, Compiled } from '../acl/descriptor.js';
 import { BackendSwitch } from '../acl/switching.js';
+import { HttpRuleSet } from './http-rules/rule-set.js';
+import { compileHttpRules, type ProxyRuleSets } from './http-rules/compile-http-rules.js';
 import { compileStickRules, compileTrackRules, type CompiledStickRules, type CompiledTrackRule } from '../stick/stick-rules.js';
 
 /** A frontend's per-request program. */
 export interface FrontendPlan {
+  /** http-request, http-response and http-after-response rule sets (core/forward/http-rules/). */
+  readonly sets: ProxyRuleSets;
   /** `use_backend` rules; undefined when the frontend has none (the default backend is used without a context). */
   readonly switch: BackendSwitch | undefined;
   /** Index of `default_backend` (a listen section's own), -1 when none (HAProxy answers 503). */
@@ -28,6 +32,7 @@ export interface FrontendPlan {
 
 /** A backend's per-request program. */
 export interface BackendPlan {
+  readonly sets: ProxyRuleSets;
   /** Backend `http-request track-sc*` rules, in order. */
   readonly track: readonly CompiledTrackRule[];
   /** Backend `http-response track-sc*` rules, in order. */
@@ -73,13 +78,32 @@ function must<T>(c: Compiled<T>, where: string): T {
   return c as T;
 }
 
-function httpTrack(rules: readonly TrackRule[] | undefined, stage: 'http-request' | 'http-response' = 'http-request'): TrackRule[] {
-  return (rules ?? []).filter((r) => r.stage === stage).sort((a, b) => a.order - b.order);
+/**
+ * The track-sc rules of `stage` that the proxy's rule sets do not already run at their place (a set that holds a
+ * track-sc action runs it in order with the other actions; the others run before the set).
+ */
+function httpTrack(rules: readonly TrackRule[] | undefined, sets: ProxyRuleSets, stage: 'http-request' | 'http-response' = 'http-request'): TrackRule[] {
+  const inSets = new Set<string>();
+  for (const set of [sets.request, sets.response]) {
+    for (const spec of set.specs) if (spec.action === 'track-sc') inSets.add(`${spec.source.file}:${spec.source.line}`);
+  }
+  return (rules ?? [])
+    .filter((r) => r.stage === stage && !inSets.has(`${r.source.file}:${r.source.line}`))
+    .sort((a, b) => a.order - b.order);
+}
+
+function setsActive(s: ProxyRuleSets): boolean {
+  return !s.request.empty || !s.response.empty || !s.afterResponse.empty;
+}
+
+function setsReadAddresses(s: ProxyRuleSets): boolean {
+  return s.request.needsAddresses || s.response.needsAddresses || s.afterResponse.needsAddresses;
 }
 
 /** Compiles every proxy's plan for one forwarder thread. Throws only on a spec config load would have refused. */
 export function compileProxyPlans(config: Config): ProxyPlans {
   const world = aclWorldOf(config);
+  const rules = must(compileHttpRules(config), 'http rules');
   const feNames = config.frontends.map((f) => f.name);
   const beNames = config.backends.map((b) => b.name);
   const envOf = (name: string): CompileEnv => ({
@@ -89,53 +113,60 @@ export function compileProxyPlans(config: Config): ProxyPlans {
     backend: beNames.indexOf(name),
     cache: new Map(),
   });
-  const backends = config.backends.map((b): BackendPlan => {
+  const backends = config.backends.map((b, bi): BackendPlan => {
     const env = envOf(b.name);
     const scope = new AclScope([], env);
-    const trackSpecs = httpTrack(b.trackRules);
+    const sets = rules.backends[bi] ?? NO_SETS;
+    const trackSpecs = httpTrack(b.trackRules, sets);
     const track = must(compileTrackRules(trackSpecs, scope), b.name);
-    const resSpecs = httpTrack(b.trackRules, 'http-response');
+    const resSpecs = httpTrack(b.trackRules, sets, 'http-response');
     const trackResponse = must(compileTrackRules(resSpecs, scope), b.name);
     const stickSpecs = b.stickRules ?? [];
     const stick = stickSpecs.length === 0 ? undefined : must(compileStickRules(stickSpecs, scope), b.name);
     return {
+      sets,
       track,
       trackResponse,
       stick,
       stickMatch: stick?.has('match') === true,
       storeRequest: stick?.has('store-request') === true,
       storeResponse: stick?.has('store-response') === true,
-      active: track.length > 0 || trackResponse.length > 0 || stick !== undefined,
-      needsAddresses: readsAddresses(trackSpecs, resSpecs, stickSpecs),
+      active: track.length > 0 || trackResponse.length > 0 || stick !== undefined || setsActive(sets),
+      needsAddresses: readsAddresses(trackSpecs, resSpecs, stickSpecs) || setsReadAddresses(sets),
     };
   });
-  const frontends = config.frontends.map((f): FrontendPlan => {
+  const frontends = config.frontends.map((f, fi): FrontendPlan => {
     const env = envOf(f.name);
     const scope = new AclScope([], env);
-    const rules = f.useBackends ?? [];
-    const sw = rules.length === 0 ? undefined : must(BackendSwitch.compile(rules, f.defaultBackend, env, scope), f.name);
-    const trackSpecs = httpTrack(f.trackRules);
+    const switching = f.useBackends ?? [];
+    const sw = switching.length === 0 ? undefined : must(BackendSwitch.compile(switching, f.defaultBackend, env, scope), f.name);
+    const sets = rules.frontends[fi] ?? NO_SETS;
+    const trackSpecs = httpTrack(f.trackRules, sets);
     const track = must(compileTrackRules(trackSpecs, scope), f.name);
-    const resSpecs = httpTrack(f.trackRules, 'http-response');
+    const resSpecs = httpTrack(f.trackRules, sets, 'http-response');
     const trackResponse = must(compileTrackRules(resSpecs, scope), f.name);
     const defaultBackend = f.defaultBackend === undefined ? -1 : beNames.indexOf(f.defaultBackend);
     // The backends this frontend may hand a request to: their rules need the context too.
     const reach = sw === undefined ? [defaultBackend] : backends.map((_, i) => i);
     const beActive = reach.some((i) => backends[i]?.active === true);
     return {
+      sets,
       switch: sw,
       defaultBackend,
       track,
       trackResponse,
-      active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive,
-      needsAddresses: readsAddresses(rules, trackSpecs, resSpecs) || reach.some((i) => backends[i]?.needsAddresses === true),
+      active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive || setsActive(sets),
+      needsAddresses: readsAddresses(switching, trackSpecs, resSpecs) || setsReadAddresses(sets) || reach.some((i) => backends[i]?.needsAddresses === true),
     };
   });
   return { frontends, backends };
 }
 
+const NO_SETS: ProxyRuleSets = { request: HttpRuleSet.EMPTY, response: HttpRuleSet.EMPTY, afterResponse: HttpRuleSet.EMPTY };
+
 /** The plan of a proxy with no rules (also the fallback of a session whose env lacks one). */
 export const NO_BACKEND_PLAN: BackendPlan = {
+  sets: NO_SETS,
   track: [],
   trackResponse: [],
   stick: undefined,
@@ -145,4 +176,4 @@ export const NO_BACKEND_PLAN: BackendPlan = {
   active: false,
   needsAddresses: false,
 };
-export const NO_PLAN: FrontendPlan = { switch: undefined, defaultBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };
+export const NO_PLAN: FrontendPlan = { sets: NO_SETS, switch: undefined, defaultBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };

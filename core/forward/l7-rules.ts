@@ -8,7 +8,11 @@
 
 import { FetchContext } from '../acl/fetch-context.js';
 import { SWITCH_WAIT } from '../acl/switching.js';
+import type { HeadEdit } from '../http1/head-edit.js';
 import type { HeadView } from '../http1/head-view.js';
+import type net from 'node:net';
+import { RULE, RuleAnswer, type HttpRuleSet, type RuleVerdict } from './http-rules/rule-set.js';
+import { C } from './l7-session-state.js';
 import { PendingStores } from '../stick/persistence.js';
 import { StickCounters } from '../stick/stick-counters.js';
 import type { StickTables } from '../stick/stick-tables.js';
@@ -22,7 +26,31 @@ export const ROUTE = {
   FORWARD: 0,
   /** No backend (no use_backend applied and no default): HAProxy's 503. */
   NO_BACKEND: 1,
+  /** A rule answered (deny, return, redirect, auth…): ruleAnswer holds the response. */
+  ANSWER: 2,
+  /** `tarpit`: hold the client, then send ruleAnswer. */
+  TARPIT: 3,
+  /** `reject` / `silent-drop`: close the client connection without an answer. */
+  CLOSE: 4,
 } as const;
+
+/** The thread's answer of the rule that fired (rules run one at a time on a thread; the session sends it at once). */
+export const ruleAnswer = new RuleAnswer();
+
+/** A rule set's verdict as the route it means (CONTINUE and ALLOW go on: ALLOW stops only its own set). */
+function routeOf(v: RuleVerdict): RouteValue {
+  switch (v) {
+    case RULE.ANSWER:
+      return ROUTE.ANSWER;
+    case RULE.TARPIT:
+      return ROUTE.TARPIT;
+    case RULE.REJECT:
+    case RULE.SILENT_DROP:
+      return ROUTE.CLOSE;
+    default:
+      return ROUTE.FORWARD;
+  }
+}
 export type RouteValue = (typeof ROUTE)[keyof typeof ROUTE];
 
 export abstract class L7Rules extends L7ServerDial {
@@ -67,7 +95,7 @@ export abstract class L7Rules extends L7ServerDial {
    * active or the connection carries a context. Leaves the chosen backend in use (useBackend) and, when a stick
    * rule matched, its server in stickServer.
    */
-  protected routeRequest(view: HeadView): RouteValue {
+  protected routeRequest(view: HeadView, edit: HeadEdit): RouteValue {
     const plan = this.plan;
     const ctx = this.fetchContext();
     ctx.head = view;
@@ -78,6 +106,11 @@ export abstract class L7Rules extends L7ServerDial {
     // HAProxy counts the request on the entries the connection already tracks before any rule runs.
     if (counters !== undefined) counters.countHttpRequest();
     if (counters !== undefined && tables !== undefined) runTrack(plan.track, ctx, counters, tables);
+    const feSet = plan.sets.request;
+    if (!feSet.empty) {
+      const r = routeOf(feSet.run(ctx, edit, ruleAnswer));
+      if (r !== ROUTE.FORWARD) return r;
+    }
     let be = plan.switch === undefined ? plan.defaultBackend : plan.switch.choose(ctx);
     // Every byte of an HTTP head is there: a condition cannot wait for more (a payload fetch past it has no value).
     if (be === SWITCH_WAIT) be = plan.defaultBackend;
@@ -88,6 +121,11 @@ export abstract class L7Rules extends L7ServerDial {
     if (sb === undefined || !sb.plan.active) return ROUTE.FORWARD;
     const bp = sb.plan;
     if (counters !== undefined && tables !== undefined) runTrack(bp.track, ctx, counters, tables);
+    const beSet = bp.sets.request;
+    if (!beSet.empty) {
+      const r = routeOf(beSet.run(ctx, edit, ruleAnswer));
+      if (r !== ROUTE.FORWARD) return r;
+    }
     const stick = bp.stick;
     if (stick !== undefined && tables !== undefined) {
       if (bp.stickMatch) this.stickServer = stick.match(ctx, tables, sb.rt.config.servers.length, sb.usable);
@@ -100,26 +138,69 @@ export abstract class L7Rules extends L7ServerDial {
    * A final response head from server `server` of the current backend (`view`): `stick store-response`, and the
    * status counted on the tracked entries (4xx a client error, 5xx other than 501/505 a server failure).
    */
-  protected responseRules(view: HeadView, server: number): void {
+  protected responseRules(view: HeadView, server: number, edit: HeadEdit): RouteValue {
     const ctx = this.fetch;
-    if (ctx === undefined) return;
+    if (ctx === undefined) return ROUTE.FORWARD;
     const status = view.status;
     this.countStatus(status);
     const sb = this.be;
     const tables = this.env.stick;
     const counters = this.counters;
-    if (sb === undefined || tables === undefined) return;
+    if (sb === undefined) return ROUTE.FORWARD;
     ctx.head = view;
-    // http-response rules: the backend's, then the frontend's.
-    if (counters !== undefined) {
+    // http-response rules: the backend's, then the frontend's; then http-after-response, the backend's first.
+    if (counters !== undefined && tables !== undefined) {
       runTrack(sb.plan.trackResponse, ctx, counters, tables, status);
       runTrack(this.plan.trackResponse, ctx, counters, tables, status);
     }
-    if (!sb.plan.storeResponse || sb.plan.stick === undefined) return;
+    let r = runSet(sb.plan.sets.response, ctx, edit);
+    if (r === ROUTE.FORWARD) r = runSet(this.plan.sets.response, ctx, edit);
+    if (r === ROUTE.FORWARD) r = runSet(sb.plan.sets.afterResponse, ctx, edit);
+    if (r === ROUTE.FORWARD) r = runSet(this.plan.sets.afterResponse, ctx, edit);
+    if (r !== ROUTE.FORWARD) return r;
+    if (tables === undefined || !sb.plan.storeResponse || sb.plan.stick === undefined) return ROUTE.FORWARD;
     const pending = (this.pending ??= new PendingStores(tables));
     sb.plan.stick.collectStores(ctx, tables, pending, true);
     pending.commit(server);
+    return ROUTE.FORWARD;
   }
+
+  /**
+   * Sends the answer a rule left in ruleAnswer (deny, return, redirect, auth, http-response deny…) in place of a
+   * server's response: counted on the tracked entries, then the connection goes on (keep-alive) or closes as the
+   * answer, the client's mode and an unread request body say.
+   */
+  protected sendRuleAnswer(): void {
+    const a = ruleAnswer;
+    const close = a.closes(this.clientClose) || this.upload !== 'done' || this.stopping();
+    if (this.counters !== undefined) this.countStatus(a.status);
+    const bytes = a.toBytes(this.reqVersion, close);
+    this.releaseSlot();
+    this.env.io.writeOwned(this.client as net.Socket, bytes);
+    if (close) return this.closeClient();
+    this.nextRequest();
+  }
+
+  /**
+   * `tarpit`: the client is held (its bytes kept, no server asked) for `timeout tarpit`, else `timeout connect`,
+   * then gets the answer (HAProxy's 500 by default, or deny_status); the hold is on the session's deadline.
+   */
+  protected startTarpit(): void {
+    const a = ruleAnswer;
+    const close = a.closes(this.clientClose) || this.upload !== 'done' || this.stopping();
+    this.tarpitBytes = a.toBytes(this.reqVersion, close);
+    this.tarpitClose = close;
+    this.tarpitStatus = a.status;
+    this.cstate = C.wait;
+    const t = this.fe.timeouts;
+    const limit = t.tarpit ?? this.rt?.config.timeouts.tarpit ?? t.connect ?? this.rt?.config.timeouts.connect ?? 0;
+    this.tarpitDue = this.now() + limit;
+    this.rearm();
+  }
+}
+
+function runSet(set: HttpRuleSet, ctx: FetchContext, edit: HeadEdit): RouteValue {
+  return set.empty ? ROUTE.FORWARD : routeOf(set.run(ctx, edit, ruleAnswer));
 }
 
 function runTrack(rules: readonly CompiledTrackRule[], ctx: FetchContext, counters: StickCounters, tables: StickTables, status = 0): void {

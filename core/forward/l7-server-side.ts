@@ -21,7 +21,7 @@ import { pipeTimeouts } from './pipe-timeouts.js';
 import { countTermination } from './termination.js';
 import { C, S, EMPTY, PAUSE_UPLOAD, flagsOf } from './l7-session-state.js';
 import { onClientEnd, onClientClose, onClientDrain, onClientError } from './l7-session-ends.js';
-import { L7Rules } from './l7-rules.js';
+import { L7Rules, ROUTE } from './l7-rules.js';
 
 export abstract class L7ServerSide extends L7Rules {
   // ---- Server side ------------------------------------------------------------------------------------------------
@@ -173,9 +173,19 @@ export abstract class L7ServerSide extends L7Rules {
         direct: p?.status === 'valid' && p.server === conn.index,
       };
     }
-    if (this.fetch !== undefined) this.responseRules(view, conn.index);
     const edit = this.scratch.edit;
     edit.begin(view);
+    if (this.fetch !== undefined) {
+      const route = this.responseRules(view, conn.index, edit);
+      if (route !== ROUTE.FORWARD) {
+        // http-response deny/return…: the server's response is dropped with its connection, the rule answers.
+        this.releaseServer();
+        this.sstate = S.none;
+        if (route === ROUTE.CLOSE) this.finish();
+        else this.sendRuleAnswer();
+        return end;
+      }
+    }
     rewriteResponse(edit, view, rw);
     this.responseStarted = true;
     this.sstate = S.body;

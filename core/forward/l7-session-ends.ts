@@ -90,6 +90,18 @@ export abstract class L7SessionEnds extends L7SessionState {
     ctx.backend = -1;
   }
 
+  /** A tarpit's hold is over: its answer goes out, then the next request or the close. */
+  private tarpitOver(): void {
+    const bytes = this.tarpitBytes;
+    this.tarpitBytes = undefined;
+    this.tarpitDue = Infinity;
+    if (bytes === undefined) return this.closeClient();
+    if (this.counters !== undefined) this.countStatus(this.tarpitStatus);
+    this.env.io.writeOwned(this.client as net.Socket, bytes);
+    if (this.tarpitClose) return this.closeClient();
+    this.nextRequest();
+  }
+
   /** HAProxy's answer for `status` (l7-replies.ts); an unread request body closes the client after it. */
   protected reply(status: number, closeAsked: boolean): void {
     const close = closeAsked || this.upload !== 'done' || this.stopping();
@@ -161,6 +173,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     this.headView = undefined;
     this.resView = undefined;
     this.reqHead = undefined;
+    this.tarpitBytes = undefined;
     this.client?.destroy();
     if (this.fetch !== undefined) {
       this.pending?.clear();
@@ -233,6 +246,9 @@ export abstract class L7SessionEnds extends L7SessionState {
           // keep-alive wait between requests ends silently.
           if (now >= this.headDue) return this.headWaiting ? this.earlyError(408) : this.closeClient();
           break;
+        case C.wait:
+          if (now >= this.tarpitDue) return this.tarpitOver();
+          break;
         case C.body:
           if (now >= this.uploadDue()) return this.uploadFailed((this.clientPause & PAUSE_UPLOAD) !== 0 ? 'dst-failed' : 'src-timeout');
           break;
@@ -282,7 +298,8 @@ export abstract class L7SessionEnds extends L7SessionState {
     if (this.cstate > C.closing) return;
     let at = Infinity;
     if (this.cstate === C.body) at = this.uploadDue();
-    else if (this.cstate !== C.wait && this.cstate !== C.send && this.cstate !== C.hold) at = this.headDue;
+    else if (this.cstate === C.wait) at = this.tarpitDue;
+    else if (this.cstate !== C.send && this.cstate !== C.hold) at = this.headDue;
     at = Math.min(at, this.responseDue());
     const d = this.deadline;
     // A later due needs no re-filing: the sweep finds the entry at its old slot and files it again.

@@ -97,6 +97,11 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected pending: PendingStores | undefined = undefined;
   /** A `stick match` named this server of the current backend for the request (-1: none). */
   protected stickServer = -1;
+  /** A tarpitted request: when its answer goes out, the answer, and whether the connection closes after it. */
+  protected tarpitDue = Infinity;
+  protected tarpitBytes: Buffer | undefined = undefined;
+  protected tarpitClose = false;
+  protected tarpitStatus = 0;
   protected client: net.Socket | undefined = undefined;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;

@@ -58,14 +58,27 @@ export abstract class L7Transaction extends L7ServerSide {
     // Content-Length; RFC 9112 §6.1 and HAProxy 2.6.12 then close the client connection after the response, so no
     // byte after that body is ever read as another request (also under http-server-close).
     this.clientClose = clientWantsCloseForRequest(flagsOf(view), view.version) || view.mustClose;
+    const edit = this.scratch.edit;
+    edit.begin(view);
     // The rule points before the dispatch (l7-rules.ts); a frontend without rules keeps its default backend.
-    if ((this.plan.active || this.fetch !== undefined) && this.routeRequest(view) !== ROUTE.FORWARD) return this.reply(503, this.clientClose);
+    if (this.plan.active || this.fetch !== undefined) {
+      switch (this.routeRequest(view, edit)) {
+        case ROUTE.FORWARD:
+          break;
+        case ROUTE.ANSWER:
+          return this.sendRuleAnswer();
+        case ROUTE.TARPIT:
+          return this.startTarpit();
+        case ROUTE.CLOSE:
+          return this.finish();
+        default:
+          return this.reply(503, this.clientClose);
+      }
+    }
     const rt = this.rt;
     const rw = this.rewrite;
     if (rt === undefined || rw === undefined) return this.reply(503, this.clientClose);
     const be = rt.config;
-    const edit = this.scratch.edit;
-    edit.begin(view);
     this.persist = undefined;
     if (be.cookie !== undefined) {
       const lookup = requestCookie(edit, be.cookie, be.servers);
