@@ -3,6 +3,7 @@
 // (config/defaults.ts) and host names replaced by resolved IPs. Main thread, after validation and resolution.
 
 import type { ParsedConfig } from './config-parser.js';
+import { ruleLists, withRuleLists } from './http-rule-build.js';
 import {
   DEFAULT_BALANCE,
   DEFAULT_FALL,
@@ -29,6 +30,7 @@ import type {
   LogTarget,
   ServerConfig,
   StickRule,
+  StickTableConfig,
   TrackRule,
   UnixSocketConfig,
 } from './model.js';
@@ -52,10 +54,10 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
   const tables = stickTables(proxies);
   const frontends = proxies
     .filter((p) => hasFrontendCap(p.kind))
-    .map((p) => withRules(buildFrontend(p, global, resolved), frontendTrackRules(p, tables), []));
+    .map((p) => withProgram(withRules(buildFrontend(p, global, resolved), frontendTrackRules(p, tables), []), p, tables, true));
   const backends = proxies
     .filter((p) => hasBackendCap(p.kind))
-    .map((p) => withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)));
+    .map((p) => withProgram(withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)), p, tables, false));
   return {
     files,
     global,
@@ -64,6 +66,12 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
     userlists: structuredClone(parsed.userlists),
     ...(tables.length === 0 ? {} : { stickTables: tables }),
   };
+}
+
+/** Adds the rule program's lists to an HTTP side (core/forward/http-rules/ compiles them). */
+function withProgram<T extends FrontendConfig | BackendConfig>(side: T, p: ProxyDraft, tables: readonly StickTableConfig[], frontend: boolean): T {
+  if (side.http === undefined) return side;
+  return { ...side, http: withRuleLists(side.http, ruleLists(p, tables, frontend)) };
 }
 
 /** Adds a side's track and stick rules, when it has any (the model leaves the fields out otherwise). */

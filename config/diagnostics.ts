@@ -12,6 +12,15 @@ export type ErrorDetail = Omit<ConfigErrorInit, 'file' | 'line'>;
 export class Diagnostics {
   readonly errors: ConfigError[] = [];
   readonly warnings: ConfigWarning[] = [];
+  /**
+   * Not-implemented keys treated as implemented (LoadOptions.implemented: tests of a feature built before the
+   * sessions run it). Empty in production.
+   */
+  private readonly implemented: ReadonlySet<string>;
+
+  constructor(implemented: Iterable<string> = []) {
+    this.implemented = new Set(implemented);
+  }
 
   /** Records an error at `at`; returns undefined so handlers can `return diag.error(...)`. */
   error(code: OrcaErrorCode, message: string, at: SourceRef, detail: ErrorDetail = {}): undefined {
@@ -53,6 +62,7 @@ export class Diagnostics {
    * quoted (`shown`), put a label after the location (`label`, e.g. `server b/s`) or replace the warning text.
    */
   notImplemented(key: string, at: SourceRef, consequence = 'ignored', note: NotImplementedNote = {}): void {
+    if (this.implemented.has(key)) return;
     const shown = note.shown ?? key;
     const label = note.label;
     const judged = notImplementedVerdict(key);

@@ -426,6 +426,8 @@ export interface RedirectSpec {
   readonly code: number;
   readonly dropQuery: boolean;
   readonly appendSlash: boolean;
+  /** `ignore-empty`: an empty evaluated target skips the rule (without it the redirect goes out as evaluated). */
+  readonly ignoreEmpty: boolean;
   /** The Set-Cookie value to send (`NAME=V; path=/;` or `NAME; path=/; Max-Age=0;`), or undefined. */
   readonly cookie?: string;
 }

@@ -68,7 +68,7 @@ function tableIndex(tables: readonly StickTableConfig[], name: string): number {
   return tables.findIndex((t) => t.name === name);
 }
 
-function trackRule(r: TrackRuleDraft, p: ProxyDraft, tables: readonly StickTableConfig[]): TrackRule {
+export function trackRule(r: TrackRuleDraft, p: ProxyDraft, tables: readonly StickTableConfig[]): TrackRule {
   const { tableName, ...rest } = r;
   return { ...structuredClone(rest), table: tableIndex(tables, tableName ?? p.name) };
 }

@@ -153,11 +153,12 @@ export class CompiledRedirect implements CompiledReply {
     this.fixed = (c === 301 || c === 308 ? '' : 'cache-control: no-cache\r\n') + (spec.cookie === undefined ? '' : `set-cookie: ${spec.cookie}\r\n`);
   }
 
-  /** The Location value, or undefined when the rule does not apply (an empty location). */
+  /** The Location value, or undefined when the rule does not apply (an empty target with `ignore-empty`). */
   location(ctx: FetchContext): string | undefined {
     const s = this.spec;
     const target = this.target.evaluate(ctx, true);
-    if (s.type === 'location') return target === '' ? undefined : target;
+    if (target === '' && s.ignoreEmpty) return undefined;
+    if (s.type === 'location') return target;
     let path = pathAndQuery(ctx);
     if (s.dropQuery) {
       const q = path.indexOf('?');
