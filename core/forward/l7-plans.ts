@@ -20,6 +20,11 @@ export interface FrontendPlan {
   readonly switch: BackendSwitch | undefined;
   /** Index of `default_backend` (a listen section's own), -1 when none (HAProxy answers 503). */
   readonly defaultBackend: number;
+  /**
+   * A listen section's own backend half (-1 otherwise): a request it keeps runs its rule sets once, as the
+   * frontend's (HAProxy runs a proxy's rules once when it is both the frontend and the backend of a stream).
+   */
+  readonly selfBackend: number;
   /** Frontend `http-request track-sc*` rules, in order. */
   readonly track: readonly CompiledTrackRule[];
   /** Frontend `http-response track-sc*` rules, in order. */
@@ -153,6 +158,7 @@ export function compileProxyPlans(config: Config): ProxyPlans {
       sets,
       switch: sw,
       defaultBackend,
+      selfBackend: f.section === 'listen' ? beNames.indexOf(f.name) : -1,
       track,
       trackResponse,
       active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive || setsActive(sets),
@@ -176,4 +182,4 @@ export const NO_BACKEND_PLAN: BackendPlan = {
   active: false,
   needsAddresses: false,
 };
-export const NO_PLAN: FrontendPlan = { sets: NO_SETS, switch: undefined, defaultBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };
+export const NO_PLAN: FrontendPlan = { sets: NO_SETS, switch: undefined, defaultBackend: -1, selfBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };

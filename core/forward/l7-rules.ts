@@ -122,7 +122,7 @@ export abstract class L7Rules extends L7ServerDial {
     const bp = sb.plan;
     if (counters !== undefined && tables !== undefined) runTrack(bp.track, ctx, counters, tables);
     const beSet = bp.sets.request;
-    if (!beSet.empty) {
+    if (!beSet.empty && be !== plan.selfBackend) {
       const r = routeOf(beSet.run(ctx, edit, ruleAnswer));
       if (r !== ROUTE.FORWARD) return r;
     }
@@ -153,9 +153,11 @@ export abstract class L7Rules extends L7ServerDial {
       runTrack(sb.plan.trackResponse, ctx, counters, tables, status);
       runTrack(this.plan.trackResponse, ctx, counters, tables, status);
     }
-    let r = runSet(sb.plan.sets.response, ctx, edit);
+    // A listen section serving its own request runs its sets once (the frontend's).
+    const own = sb.index === this.plan.selfBackend;
+    let r = own ? ROUTE.FORWARD : runSet(sb.plan.sets.response, ctx, edit);
     if (r === ROUTE.FORWARD) r = runSet(this.plan.sets.response, ctx, edit);
-    if (r === ROUTE.FORWARD) r = runSet(sb.plan.sets.afterResponse, ctx, edit);
+    if (r === ROUTE.FORWARD && !own) r = runSet(sb.plan.sets.afterResponse, ctx, edit);
     if (r === ROUTE.FORWARD) r = runSet(this.plan.sets.afterResponse, ctx, edit);
     if (r !== ROUTE.FORWARD) return r;
     if (tables === undefined || !sb.plan.storeResponse || sb.plan.stick === undefined) return ROUTE.FORWARD;
