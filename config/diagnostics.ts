@@ -4,7 +4,7 @@
 import type { OrcaErrorCode } from '../core/errors.js';
 import { ConfigError, type ConfigErrorInit, type ConfigWarning } from './config-error.js';
 import type { SourceRef } from './model.js';
-import { notImplementedVerdict } from './not-implemented.js';
+import { RUN_BY_SESSIONS, notImplementedVerdict } from './not-implemented.js';
 
 /** Extra ConfigError fields beyond the location. */
 export type ErrorDetail = Omit<ConfigErrorInit, 'file' | 'line'>;
@@ -62,7 +62,7 @@ export class Diagnostics {
    * quoted (`shown`), put a label after the location (`label`, e.g. `server b/s`) or replace the warning text.
    */
   notImplemented(key: string, at: SourceRef, consequence = 'ignored', note: NotImplementedNote = {}): void {
-    if (this.implemented.has(key)) return;
+    if (this.implemented.has(key) || RUN_BY_SESSIONS.has(key)) return;
     const shown = note.shown ?? key;
     const label = note.label;
     const judged = notImplementedVerdict(key);

@@ -21,7 +21,7 @@ export interface NotImplementedEntry {
 export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
-      'http-request allow', 'http-request auth', 'http-request deny', 'http-request reject',
+      'http-request allow', 'http-request auth', 'http-request reject',
       'http-request tarpit', 'http-request silent-drop', 'http-response allow', 'http-response deny',
       'http-response silent-drop', 'tcp-request connection', 'tcp-request session', 'tcp-request content',
       'tcp-response content', 'option checkcache', 'option http-restrict-req-hdr-names',
@@ -285,6 +285,13 @@ export interface NotImplementedVerdictFor {
   /** False when no entry names the key: then it is refused, since nobody has judged it safe to ignore. */
   readonly classified: boolean;
 }
+
+/**
+ * Keys a parser still reports through Diagnostics.notImplemented (the rule program's actions are reported one by
+ * one as they are parsed) that the sessions now run end to end, each proven by a test through orcalb
+ * (tests/stick/rate-limit-acceptance.test.ts, tests/regressions/issue-0011-*.test.ts): no longer refused or warned.
+ */
+export const RUN_BY_SESSIONS: ReadonlySet<string> = new Set(['http-request deny']);
 
 /**
  * The verdict for `key`: an exact entry wins, else the longest `*` pattern that matches. A key no entry names is
