@@ -30,12 +30,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it decides which clients, requests or responses get through',
   },
   {
-    keywords: ['if/unless <acl condition>'],
-    verdict: 'refused',
-    why: 'orcalb parses and checks ACL conditions, but its sessions do not evaluate them yet, so the rule would apply to the wrong requests',
-  },
-  {
-    keywords: ['sample *', 'log-format *', 'log-format expressions in header values'],
+    keywords: ['sample *', 'log-format *'],
     verdict: 'refused',
     why: 'orcalb does not evaluate that sample fetch, converter or log-format variable there yet, so a rule would decide on, or send, a wrong value',
   },
@@ -291,7 +286,12 @@ export interface NotImplementedVerdictFor {
  * one as they are parsed) that the sessions now run end to end, each proven by a test through orcalb
  * (tests/stick/rate-limit-acceptance.test.ts, tests/regressions/issue-0011-*.test.ts): no longer refused or warned.
  */
-export const RUN_BY_SESSIONS: ReadonlySet<string> = new Set(['http-request deny']);
+export const RUN_BY_SESSIONS: ReadonlySet<string> = new Set([
+  'http-request deny',
+  // The header actions' conditions and log-format values: the rule sets evaluate them (core/forward/http-rules/).
+  'if/unless <acl condition>',
+  'log-format expressions in header values',
+]);
 
 /**
  * The verdict for `key`: an exact entry wins, else the longest `*` pattern that matches. A key no entry names is

@@ -56,8 +56,11 @@ export interface ProxyPlans {
   readonly backends: readonly BackendPlan[];
 }
 
-/** The names fetches and log-format variables that read the client's addresses go by (src_* of stick tables too). */
-const ADDRESS_USE = /"name":"(src|dst|src_port|dst_port|src_[a-z0-9_]+|dst_[a-z0-9_]+)"|"kind":"var"/;
+/**
+ * The names fetches and log-format variables that read the client's addresses go by (src_* of stick tables too), and
+ * the pre-defined ACL that does (LOCALHOST is `src 127.0.0.1/8`).
+ */
+const ADDRESS_USE = /"name":"(src|dst|src_port|dst_port|src_[a-z0-9_]+|dst_[a-z0-9_]+)"|"kind":"var"|"acl":"LOCALHOST"/;
 
 function readsAddresses(...specs: unknown[]): boolean {
   return specs.some((s) => s !== undefined && ADDRESS_USE.test(JSON.stringify(s)));
@@ -137,7 +140,7 @@ export function compileProxyPlans(config: Config): ProxyPlans {
       storeRequest: stick?.has('store-request') === true,
       storeResponse: stick?.has('store-response') === true,
       active: track.length > 0 || trackResponse.length > 0 || stick !== undefined || setsActive(sets),
-      needsAddresses: readsAddresses(trackSpecs, resSpecs, stickSpecs) || setsReadAddresses(sets),
+      needsAddresses: readsAddresses(trackSpecs, resSpecs, stickSpecs, b.http?.requestRules, b.http?.responseRules, b.http?.afterResponseRules) || setsReadAddresses(sets),
     };
   });
   const frontends = config.frontends.map((f, fi): FrontendPlan => {
@@ -162,7 +165,9 @@ export function compileProxyPlans(config: Config): ProxyPlans {
       track,
       trackResponse,
       active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive || setsActive(sets),
-      needsAddresses: readsAddresses(switching, trackSpecs, resSpecs) || setsReadAddresses(sets) || reach.some((i) => backends[i]?.needsAddresses === true),
+      needsAddresses:
+        readsAddresses(switching, trackSpecs, resSpecs, f.http?.requestRules, f.http?.responseRules, f.http?.afterResponseRules) ||
+        setsReadAddresses(sets) || reach.some((i) => backends[i]?.needsAddresses === true),
     };
   });
   return { frontends, backends };
