@@ -21,10 +21,9 @@ export interface NotImplementedEntry {
 export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
-      'http-request allow', 'http-request auth', 'http-request reject',
-      'http-request tarpit', 'http-request silent-drop', 'http-response allow', 'http-response deny',
-      'http-response silent-drop', 'tcp-request connection', 'tcp-request session', 'tcp-request content',
-      'tcp-response content', 'option checkcache', 'option http-restrict-req-hdr-names',
+      'http-request silent-drop', 'http-response allow', 'http-response silent-drop', 'tcp-request connection',
+      'tcp-request session', 'tcp-request content', 'tcp-response content', 'option checkcache',
+      'option http-restrict-req-hdr-names',
     ],
     verdict: 'refused',
     why: 'it decides which clients, requests or responses get through',
@@ -35,10 +34,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'orcalb does not evaluate that sample fetch, converter or log-format variable there yet, so a rule would decide on, or send, a wrong value',
   },
   {
-    keywords: [
-      'http-request redirect', 'http-request return', 'http-request use-service', 'http-response redirect',
-      'http-response return', 'redirect',
-    ],
+    keywords: ['http-request use-service', 'http-response redirect', 'http-response return', 'redirect'],
     verdict: 'refused',
     why: 'it answers in place of the server; orcalb would forward the request instead',
   },
@@ -288,6 +284,13 @@ export interface NotImplementedVerdictFor {
  */
 export const RUN_BY_SESSIONS: ReadonlySet<string> = new Set([
   'http-request deny',
+  'http-request allow',
+  'http-request return',
+  'http-request redirect',
+  'http-request tarpit',
+  'http-request reject',
+  'http-request auth',
+  'http-response deny',
   // The header actions' conditions and log-format values: the rule sets evaluate them (core/forward/http-rules/).
   'if/unless <acl condition>',
   'log-format expressions in header values',

@@ -124,13 +124,13 @@ describe('http-request and http-response header rules', () => {
 
   test('access and rewriting actions and del-header -m beg are refused, the others are warnings naming the action', async () => {
     const r = await load(
-      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request deny', '  http-request redirect location /x', '  http-response set-log-level err', '  http-request del-header X -m beg'].join('\n'),
+      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request silent-drop', '  http-response return status 200', '  http-response set-log-level err', '  http-request del-header X -m beg'].join('\n'),
     );
     assert.deepEqual(
       r.errors.map((e) => [e.line, e.code, e.found]),
       [
-        [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request deny'],
-        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request redirect'],
+        [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request silent-drop'],
+        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-response return'],
         [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request del-header -m beg'],
       ],
     );
