@@ -59,6 +59,23 @@ function knownAction(list: readonly string[], word: string): boolean {
   return list.some((a) => a === word || (a.endsWith('(*)') && word.startsWith(a.slice(0, -3)) && word.length > a.length - 3));
 }
 
+/**
+ * The config/not-implemented.ts keys whose rules core/forward/http-rules/ runs (parsed into the HttpRuleSpec lists
+ * and compiled by HttpRuleSet): refused until the L7 session runs the rule program, then lifted together. Tests
+ * load configs with them accepted (LoadOptions.implemented).
+ */
+export const RULE_PROGRAM_KEYS: readonly string[] = [
+  'acl', 'use_backend', 'if/unless <acl condition>', 'log-format expressions in header values',
+  ...['allow', 'deny', 'tarpit', 'reject', 'silent-drop', 'auth', 'redirect', 'return', 'replace-header', 'replace-value',
+    'replace-path', 'replace-pathq', 'replace-uri', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'set-method',
+    'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
+    'sc-set-gpt'].map((a) => `http-request ${a}`),
+  ...['allow', 'deny', 'silent-drop', 'redirect', 'return', 'replace-header', 'replace-value', 'set-status',
+    'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
+    'sc-set-gpt'].map((a) => `http-response ${a}`),
+  'http-after-response', 'redirect', 'monitor-uri', 'monitor fail',
+];
+
 /** HAProxy 2.6's http-after-response actions, same order as its error text. */
 export const AFTER_RESPONSE_ACTIONS: readonly string[] = [
   'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header',
