@@ -6,7 +6,7 @@
 // Compile: each forwarder at start (never throws: a problem is a { error } value). run(): hot path; header set/add/
 // del allocate only their value string.
 
-import type { HttpRuleSpec, HttpRules } from '../../../config/model.js';
+import type { HttpRuleSpec, HttpRules, LogFormatSpec } from '../../../config/model.js';
 import { AclScope, COND, compileCondition, type CompiledCondition } from '../../acl/condition.js';
 import type { CompileEnv, Compiled } from '../../acl/descriptor.js';
 import type { FetchContext } from '../../acl/fetch-context.js';
@@ -177,10 +177,18 @@ function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclScope, whe
     }
     case 'set-header':
     case 'add-header': {
-      const value = compileLogFormat(spec.value, env);
-      if ('error' in value) return value;
       const name = new RuleHeaderName(spec.name);
       const replace = spec.action === 'set-header';
+      const fixed = literalOf(spec.value);
+      if (fixed !== undefined) {
+        // A value without any expression is one string for every request: nothing to build.
+        return (_ctx, edit) => {
+          setHeader(edit, name, fixed, replace);
+          return RULE.CONTINUE;
+        };
+      }
+      const value = compileLogFormat(spec.value, env);
+      if ('error' in value) return value;
       return (ctx, edit) => {
         // The value first: it may read the very header set-header is about to delete (measured on 2.6.12).
         setHeader(edit, name, value.evaluate(ctx, true), replace);
@@ -263,6 +271,16 @@ const LINE_OF = {
   'replace-pathq': LINE.PATHQ,
   'replace-uri': LINE.URI,
 } as const satisfies Readonly<Record<string, LinePart>>;
+
+/** The text of a log-format made of literal text only (CR, LF and NUL left out, as evaluate() does), else undefined. */
+function literalOf(format: LogFormatSpec): string | undefined {
+  let out = '';
+  for (const part of format.parts) {
+    if (part.kind !== 'text') return undefined;
+    out += part.text;
+  }
+  return out.replace(/[\r\n\0]/g, '');
+}
 
 /** `del-header NAME [-m str|beg|end|sub|reg]`. */
 function compileDelHeader(name: string, method: 'str' | 'beg' | 'end' | 'sub' | 'reg'): Compiled<Exec> {
