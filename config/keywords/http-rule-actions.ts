@@ -20,8 +20,9 @@ export type ActionParse =
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** HAProxy keeps a reply (head and body) within one buffer: tune.bufsize 16384 less tune.maxrewrite 1024. */
-const MAX_REPLY = 16384 - 1024;
+/** HAProxy keeps a reply within one buffer (tune.bufsize), and warns past the part tune.maxrewrite leaves free. */
+const BUFSIZE = 16384;
+const MAXREWRITE = 1024;
 
 /** One action's parse context: its line, the rule label (`http-request deny`), where its arguments start. */
 export interface ActionLine {
@@ -263,14 +264,17 @@ function replyOf(
     ruleError(line, 'a content type must be defined when non-empty payload is configured.');
     return undefined;
   }
+  if (body?.path !== undefined && text.length > BUFSIZE) {
+    ruleError(line, `file '${body.path}' exceeds the buffer size (${text.length} > ${BUFSIZE}).`);
+    return undefined;
+  }
+  if (text.length > BUFSIZE - MAXREWRITE) {
+    line.ctx.diag.warn('http reply payload runs over the buffer space reserved to headers rewriting. It may lead to internal errors if strict rewriting mode is enabled.', line.ctx.at);
+  }
   if (body?.kind === 'lf-string' || body?.kind === 'lf-file') {
     const format = ruleFormat(line, text);
     if (format === undefined) return undefined;
     return { status, headers, kind: 'log-format', contentType: contentType ?? '', body: format };
-  }
-  if (text.length > MAX_REPLY) {
-    ruleError(line, `'${body?.path ?? ''}': file too big (${text.length} bytes, ${MAX_REPLY} at most in a reply).`);
-    return undefined;
   }
   return { status, headers, kind: 'static', ...(contentType === undefined ? {} : { contentType }), body: text };
 }

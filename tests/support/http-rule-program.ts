@@ -57,6 +57,8 @@ export interface ExchangeOptions {
   /** The backend's response head and body (default: a 200 naming the backend, as the tagged farm answers). */
   readonly respond?: (backend: string) => string;
   readonly state?: SharedState;
+  /** Give the request's raw bytes to the payload fetches (req.payload), as a session inspecting them does. */
+  readonly payload?: boolean;
 }
 
 const taggedResponse = (name: string): string =>
@@ -90,6 +92,7 @@ export function exchange(program: RuleProgram, request: string, options: Exchang
   const head = new HeadView();
   if (parseRequest(buf, 0, buf.length, head, { maxHeadBytes: 65536 }) <= 0) throw new Error(`request does not parse: ${JSON.stringify(request)}`);
   ctx.head = head;
+  if (options.payload === true) ctx.setPayload(buf, 0, buf.length, true);
   const edit = new HeadEdit();
   edit.begin(head);
   const answer = new RuleAnswer();
