@@ -21,6 +21,7 @@ import {
   parseSetLine,
   parseSetStatus,
   parseStickCounterAction,
+  parseVarAction,
   ruleError,
   ruleFormat,
 } from './http-rule-actions.js';
@@ -106,12 +107,34 @@ export const RULE_PROGRAM_KEYS: readonly string[] = [
   ...['allow', 'deny', 'tarpit', 'reject', 'silent-drop', 'auth', 'redirect', 'return', 'replace-header', 'replace-value',
     'replace-path', 'replace-pathq', 'replace-uri', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'set-method',
     'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
-    'sc-set-gpt'].map((a) => `http-request ${a}`),
+    'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var'].map((a) => `http-request ${a}`),
   ...['allow', 'deny', 'silent-drop', 'redirect', 'return', 'replace-header', 'replace-value', 'set-status',
     'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
-    'sc-set-gpt'].map((a) => `http-response ${a}`),
+    'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var'].map((a) => `http-response ${a}`),
   'http-after-response', 'redirect', 'monitor-uri', 'monitor fail',
 ];
+
+/**
+ * The actions the rule program parses into HttpRuleSpec and runs, per rule keyword (README's action table is held
+ * to these lists by tests/acl/readme-contract.test.ts); the other 2.6 actions stay with the fail-closed table.
+ */
+export const PROGRAM_ACTIONS: Readonly<Record<'http-request' | 'http-response' | 'http-after-response', readonly string[]>> = {
+  'http-request': [
+    'allow', 'deny', 'tarpit', 'reject', 'silent-drop', 'auth', 'redirect', 'return', 'set-header', 'add-header',
+    'del-header', 'replace-header', 'replace-value', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'set-method',
+    'replace-path', 'replace-pathq', 'replace-uri', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1',
+    'sc-inc-gpc', 'sc-set-gpt0', 'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var',
+  ],
+  'http-response': [
+    'allow', 'deny', 'silent-drop', 'redirect', 'return', 'set-header', 'add-header', 'del-header', 'replace-header',
+    'replace-value', 'set-status', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc',
+    'sc-set-gpt0', 'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var',
+  ],
+  'http-after-response': [
+    'allow', 'set-header', 'add-header', 'del-header', 'replace-header', 'replace-value', 'set-status', 'set-var',
+    'set-var-fmt', 'unset-var',
+  ],
+};
 
 /** HAProxy 2.6's http-after-response actions, same order as its error text. */
 export const AFTER_RESPONSE_ACTIONS: readonly string[] = [
@@ -209,6 +232,10 @@ export function parseHttpRuleLine(ctx: ProxyLineContext): void {
     }
     return;
   }
+  if (/^(set-var|set-var-fmt|unset-var)\(/.test(action)) {
+    if (parseProgramAction(ctx, keyword, action, parseVarAction)) diag.notImplemented(`${keyword} ${action.replace(/\(.*$/, '')}`, at);
+    return;
+  }
   if (action.startsWith('sc-inc-gpc') || action.startsWith('sc-set-gpt')) {
     if (parseProgramAction(ctx, keyword, action, parseStickCounterAction)) diag.notImplemented(`${keyword} ${action.replace(/\(.*$/, '')}`, at);
     return;
@@ -244,7 +271,9 @@ function parseAfterResponseLine(ctx: ProxyLineContext, action: string): void {
   const { at, diag } = ctx;
   let parse: ((line: ActionLine) => ActionParse) | undefined = ACTION_PARSERS[action];
   if (action === 'set-header' || action === 'add-header' || action === 'del-header') parse = parseHeaderAction;
-  if (action !== 'allow' && action !== 'replace-header' && action !== 'replace-value' && action !== 'set-status' && parse !== parseHeaderAction) parse = undefined;
+  const isVar = /^(set-var|set-var-fmt|unset-var)\(/.test(action);
+  if (isVar) parse = parseVarAction;
+  if (action !== 'allow' && action !== 'replace-header' && action !== 'replace-value' && action !== 'set-status' && parse !== parseHeaderAction && !isVar) parse = undefined;
   if (parse === undefined) {
     const { condition } = splitCondition(ctx.args.slice(2));
     if (condition !== undefined) {

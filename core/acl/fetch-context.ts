@@ -10,6 +10,7 @@ import type { SharedState } from '../shared/state-buffer.js';
 import type { StickCounters } from '../stick/stick-counters.js';
 import type { StickTables } from '../stick/stick-tables.js';
 import { SampleArena } from './sample.js';
+import { VarStore } from './vars.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -61,6 +62,9 @@ export class FetchContext {
   /** The parsed request head (HTTP mode, or a TCP stream switched to HTTP); undefined before one is parsed. */
   head: HeadView | undefined = undefined;
 
+  /** The connection's variables (set-var, var()): sess ones live with the connection, the others per request. */
+  readonly vars = new VarStore();
+
   /** Where converters write; the thread's arena unless a test gives its own. */
   arena: SampleArena = sharedArena();
 
@@ -95,5 +99,6 @@ export class FetchContext {
     this.payloadEnd = 0;
     this.payloadFinal = true;
     this.waitEnded = false;
+    this.vars.endTransaction();
   }
 }

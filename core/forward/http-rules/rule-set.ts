@@ -67,6 +67,7 @@ interface CompiledRule {
 const NONE: readonly CompiledRule[] = [];
 const urlSpan = new Span();
 const gptSample = new Sample();
+const varSample = new Sample();
 
 /** One compiled rule set. */
 export class HttpRuleSet {
@@ -317,6 +318,34 @@ function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclScope, whe
       return compileSetGpt(spec.counter, spec.index, spec.value, env);
     case 'monitor':
       return compileMonitor(spec.uri, spec.fail, scope, where);
+    case 'set-var': {
+      const expr = compileSampleExpr(spec.expr, env);
+      if ('error' in expr) return expr;
+      const { scope: s, name } = spec;
+      return (ctx) => {
+        // An expression without a value leaves the variable as it was (HAProxy's set-var does nothing then).
+        ctx.arena.reset();
+        expr.begin(false);
+        if (expr.next(ctx, varSample)) ctx.vars.set(s, name, varSample);
+        return RULE.CONTINUE;
+      };
+    }
+    case 'set-var-fmt': {
+      const format = compileLogFormat(spec.format, env);
+      if ('error' in format) return format;
+      const { scope: s, name } = spec;
+      return (ctx) => {
+        ctx.vars.setText(s, name, format.evaluate(ctx), varSample);
+        return RULE.CONTINUE;
+      };
+    }
+    case 'unset-var': {
+      const { scope: s, name } = spec;
+      return (ctx) => {
+        ctx.vars.unset(s, name);
+        return RULE.CONTINUE;
+      };
+    }
   }
 }
 

@@ -232,3 +232,32 @@ test('needsAddresses only when a rule reads the connection addresses', async () 
   const c = await loadRuleProgram(cfg(['http-request set-header X-C %ci']));
   assert.equal(c.rules.frontend(0).request.needsAddresses, true);
 });
+
+test('set-var, set-var-fmt and unset-var feed var() in later conditions, values and the response', async () => {
+  const p = await loadRuleProgram(cfg(
+    [
+      'http-request set-var(txn.host) req.hdr(host),lower',
+      'http-request set-var(txn.n) int(5) if { path /n }',
+      'http-request set-var-fmt(txn.where) "%[path]-x"',
+      'http-request set-var(req.r) str(r)',
+      'http-request unset-var(txn.where) if { path /unset }',
+      'http-request deny deny_status 404 if { var(txn.n) -m int gt 3 }',
+      'http-request set-header X-Host %[var(txn.host)]',
+      'http-request set-header X-Where %[var(txn.where,none)]',
+      'http-response set-header X-Host %[var(txn.host)]',
+    ],
+  ));
+  const a = exchange(p, get('/a', ['X-Any: 1']).replace('Host: h', 'Host: WWW.EX'));
+  assert.match(a.forwarded ?? '', /\r\nx-host: www.ex\r\nx-where: \/a-x\r\n/);
+  assert.match(a.response ?? '', /\r\nx-host: www.ex\r\n/);
+  assert.match(exchange(p, get('/unset')).forwarded ?? '', /\r\nx-where: none\r\n/);
+  assert.match(exchange(p, get('/n')).response ?? '', /^HTTP\/1.1 404 /);
+});
+
+test("set-var(proc.x) is refused (orcalb's forwarders are threads); a bad name gets haproxy's words", async () => {
+  const { load, rendered } = await import('../../support/config-load.js');
+  const proc = await load(cfg(['http-request set-var(proc.x) str(a)']), 't.cfg', { implemented: ['if/unless <acl condition>'] });
+  assert.ok(rendered(proc).errors.some((e) => e.includes("orcalb does not implement 'proc.x'")), rendered(proc).errors.join('\n'));
+  const bad = await load(cfg(['http-request set-var(foo) str(a)']));
+  assert.ok(rendered(bad).errors.some((e) => e.includes("invalid variable name 'foo'. A variable name must be start by its scope.")));
+});
