@@ -2,11 +2,10 @@
 // connection's VarStore (core/acl/vars.ts); the default string when it is not set. Forwarder threads, hot path:
 // a read allocates nothing.
 
-import { placeMask, type FetchDescriptor } from './descriptor.js';
+import { ANYWHERE, type FetchDescriptor } from './descriptor.js';
 import { SMP } from './sample.js';
 import { parseVarName } from './vars.js';
 
-const EVERYWHERE_BUT_CONFIG = placeMask('YYYYYYYYYYYYYYYYYYYY.Y');
 
 export const VAR_FETCHES: readonly FetchDescriptor[] = [
   {
@@ -15,7 +14,7 @@ export const VAR_FETCHES: readonly FetchDescriptor[] = [
     // HAProxy types it "any": its output is whatever was stored, and an ACL must name its -m (measured: "matching
     // method must be specified first"); binary is the declared type that asks for one.
     out: SMP.BIN,
-    use: EVERYWHERE_BUT_CONFIG,
+    use: ANYWHERE,
     source: 'internal state',
     compile(args) {
       const arg = args[0];

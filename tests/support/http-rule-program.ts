@@ -75,6 +75,7 @@ function afterResponse(bytes: Buffer, sets: readonly ProxyRuleSets[], ctx: Fetch
   if (n <= 0) return bytes.toString('latin1');
   const edit = new HeadEdit();
   edit.begin(view);
+  ctx.response = view;
   const scratch = new RuleAnswer();
   for (const s of sets) runSet(s.afterResponse, ctx, edit, scratch);
   return Buffer.concat([edit.toBuffer(), bytes.subarray(n)]).toString('latin1');
@@ -118,6 +119,7 @@ export function exchange(program: RuleProgram, request: string, options: Exchang
   if (n <= 0) throw new Error('backend response does not parse');
   const resEdit = new HeadEdit();
   resEdit.begin(res);
+  ctx.response = res;
   for (const sets of [beSets, feSets]) {
     const rv = runSet(sets.response, ctx, resEdit, answer);
     if (rv === RULE.ALLOW) continue;
