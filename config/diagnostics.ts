@@ -4,7 +4,7 @@
 import type { OrcaErrorCode } from '../core/errors.js';
 import { ConfigError, type ConfigErrorInit, type ConfigWarning } from './config-error.js';
 import type { SourceRef } from './model.js';
-import { RUN_BY_SESSIONS, notImplementedVerdict } from './not-implemented.js';
+import { notImplementedVerdict } from './not-implemented.js';
 
 /** Extra ConfigError fields beyond the location. */
 export type ErrorDetail = Omit<ConfigErrorInit, 'file' | 'line'>;
@@ -13,8 +13,8 @@ export class Diagnostics {
   readonly errors: ConfigError[] = [];
   readonly warnings: ConfigWarning[] = [];
   /**
-   * Not-implemented keys treated as implemented (LoadOptions.implemented: tests of a feature built before the
-   * sessions run it). Empty in production.
+   * Keys a parser reports through notImplemented() that are implemented after all: the rule program's keys, which
+   * the HTTP sessions run (load-config.ts), and LoadOptions.implemented (tests of a feature before sessions run it).
    */
   private readonly implemented: ReadonlySet<string>;
 
@@ -62,7 +62,7 @@ export class Diagnostics {
    * quoted (`shown`), put a label after the location (`label`, e.g. `server b/s`) or replace the warning text.
    */
   notImplemented(key: string, at: SourceRef, consequence = 'ignored', note: NotImplementedNote = {}): void {
-    if (this.implemented.has(key) || RUN_BY_SESSIONS.has(key)) return;
+    if (this.implemented.has(key)) return;
     const shown = note.shown ?? key;
     const label = note.label;
     const judged = notImplementedVerdict(key);

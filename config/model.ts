@@ -432,6 +432,9 @@ export interface RedirectSpec {
   readonly cookie?: string;
 }
 
+/** The scopes of `set-var` (core/acl/vars.ts; `proc` is refused at load). */
+export type VarScopeName = 'sess' | 'txn' | 'req' | 'res' | 'check';
+
 /** One rule of an http-request / http-response / http-after-response list (and the legacy redirect, monitor). */
 export type HttpRuleSpec = HttpRuleBase &
   (
@@ -458,6 +461,11 @@ export type HttpRuleSpec = HttpRuleBase &
     | { readonly action: 'sc-inc-gpc'; readonly counter: 0 | 1 | 2; readonly index: number }
     /** `sc-set-gpt0(N) <int|expr>`. */
     | { readonly action: 'sc-set-gpt'; readonly counter: 0 | 1 | 2; readonly index: number; readonly value: number | SampleExprSpec }
+    /** `set-var(<scope>.<name>) <expr>`: the expression's value, as it comes out of its converters. */
+    | { readonly action: 'set-var'; readonly scope: VarScopeName; readonly name: string; readonly expr: SampleExprSpec }
+    /** `set-var-fmt(<scope>.<name>) <fmt>`: the log-format's text. */
+    | { readonly action: 'set-var-fmt'; readonly scope: VarScopeName; readonly name: string; readonly format: LogFormatSpec }
+    | { readonly action: 'unset-var'; readonly scope: VarScopeName; readonly name: string }
     /** `monitor-uri <uri>` with its `monitor fail` conditions (a 200, or a 503 when one of them holds). */
     | { readonly action: 'monitor'; readonly uri: string; readonly fail: readonly ConditionSpec[] }
   );

@@ -8,7 +8,8 @@ import { parseLogFormat } from '../../core/acl/log-format.js';
 import { compileRegex } from '../../core/acl/match-regex.js';
 import { parseSampleExpr } from '../../core/acl/sample-expr.js';
 import { ERROR_PAGE_STATUSES, errorfileReply } from '../../core/forward/http-errors.js';
-import type { HttpReplySpec, HttpRuleSpec, LogFormatSpec, RedirectSpec } from '../model.js';
+import { parseVarName } from '../../core/acl/vars.js';
+import type { HttpReplySpec, HttpRuleSpec, LogFormatSpec, RedirectSpec, VarScopeName } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
 import { readPatternFile, rulePlaces } from './acl.js';
 import { placeProblem } from './http-rules.js';
@@ -20,8 +21,9 @@ export type ActionParse =
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** HAProxy keeps a reply (head and body) within one buffer: tune.bufsize 16384 less tune.maxrewrite 1024. */
-const MAX_REPLY = 16384 - 1024;
+/** HAProxy keeps a reply within one buffer (tune.bufsize), and warns past the part tune.maxrewrite leaves free. */
+const BUFSIZE = 16384;
+const MAXREWRITE = 1024;
 
 /** One action's parse context: its line, the rule label (`http-request deny`), where its arguments start. */
 export interface ActionLine {
@@ -263,14 +265,17 @@ function replyOf(
     ruleError(line, 'a content type must be defined when non-empty payload is configured.');
     return undefined;
   }
+  if (body?.path !== undefined && text.length > BUFSIZE) {
+    ruleError(line, `file '${body.path}' exceeds the buffer size (${text.length} > ${BUFSIZE}).`);
+    return undefined;
+  }
+  if (text.length > BUFSIZE - MAXREWRITE) {
+    line.ctx.diag.warn('http reply payload runs over the buffer space reserved to headers rewriting. It may lead to internal errors if strict rewriting mode is enabled.', line.ctx.at);
+  }
   if (body?.kind === 'lf-string' || body?.kind === 'lf-file') {
     const format = ruleFormat(line, text);
     if (format === undefined) return undefined;
     return { status, headers, kind: 'log-format', contentType: contentType ?? '', body: format };
-  }
-  if (text.length > MAX_REPLY) {
-    ruleError(line, `'${body?.path ?? ''}': file too big (${text.length} bytes, ${MAX_REPLY} at most in a reply).`);
-    return undefined;
   }
   return { status, headers, kind: 'static', ...(contentType === undefined ? {} : { contentType }), body: text };
 }
@@ -315,4 +320,41 @@ export function parseRedirect(line: ActionLine): ActionParse {
   if (format === undefined) return { ok: false };
   const redirect: RedirectSpec = { type, target: format, code, dropQuery, appendSlash, ignoreEmpty, ...(cookie === undefined ? {} : { cookie }) };
   return ok({ action: 'redirect', redirect }, i);
+}
+
+/** `set-var(<var>) <expr>`, `set-var-fmt(<var>) <fmt>`, `unset-var(<var>)` (§4.2; HAProxy 2.6.12's texts). */
+export function parseVarAction(line: ActionLine): ActionParse {
+  const m = /^(set-var|set-var-fmt|unset-var)\((.*)\)$/.exec(line.action);
+  const text = m?.[2] ?? '';
+  const parsed = parseVarName(text, ')');
+  if ('error' in parsed) return ruleError(line, `${parsed.error}.`);
+  if (parsed.scope === 'proc') {
+    // Process-wide in HAProxy; orcalb's forwarder threads share no such store, so each would see its own value.
+    line.ctx.diag.notImplemented(`${line.keyword} set-var(proc.*)`, line.ctx.at, 'the rule is ignored', { shown: `proc.${parsed.name}` });
+    return { ok: false };
+  }
+  const { scope, name } = parsed as { scope: VarScopeName; name: string };
+  const kind = m?.[1];
+  const { args } = line.ctx;
+  if (kind === 'unset-var') return ok({ action: 'unset-var', scope, name }, line.first);
+  const word = args[line.first];
+  if (kind === 'set-var-fmt') {
+    if (isEnd(word)) return ok({ action: 'set-var-fmt', scope, name, format: { text: '', parts: [] } }, line.first);
+    const format = ruleFormat(line, word ?? '');
+    if (format === undefined) return { ok: false };
+    return ok({ action: 'set-var-fmt', scope, name, format }, line.first + 1);
+  }
+  if (isEnd(word)) return ruleError(line, 'missing fetch method.');
+  const expr = parseSampleExpr(word ?? '', 0, { readFile: readPatternFile });
+  if (!expr.ok) {
+    if (expr.notImplemented !== undefined) {
+      line.ctx.diag.notImplemented(`sample ${expr.notImplemented}`, line.ctx.at, 'the rule is ignored', { shown: expr.notImplemented });
+      return { ok: false };
+    }
+    return ruleError(line, `${expr.message.replace(/\.$/, '')}.`);
+  }
+  const places = rulePlaces(line.keyword, line.ctx.proxy.kind);
+  const problem = placeProblem(expr.spec, places);
+  if (problem !== undefined) return ruleError(line, `fetch method '${word ?? ''}' ${problem}.`);
+  return ok({ action: 'set-var', scope, name, expr: expr.spec }, line.first + 1);
 }

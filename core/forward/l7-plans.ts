@@ -9,7 +9,7 @@ import { AclScope } from '../acl/condition.js';
 import type { AclWorld, CompileEnv, Compiled } from '../acl/descriptor.js';
 import { BackendSwitch } from '../acl/switching.js';
 import { HttpRuleSet } from './http-rules/rule-set.js';
-import { compileHttpRules, type ProxyRuleSets } from './http-rules/compile-http-rules.js';
+import { compileHttpRules, type CompiledHttpRules, type ProxyRuleSets } from './http-rules/compile-http-rules.js';
 import { compileStickRules, compileTrackRules, type CompiledStickRules, type CompiledTrackRule } from '../stick/stick-rules.js';
 
 /** A frontend's per-request program. */
@@ -20,11 +20,6 @@ export interface FrontendPlan {
   readonly switch: BackendSwitch | undefined;
   /** Index of `default_backend` (a listen section's own), -1 when none (HAProxy answers 503). */
   readonly defaultBackend: number;
-  /**
-   * A listen section's own backend half (-1 otherwise): a request it keeps runs its rule sets once, as the
-   * frontend's (HAProxy runs a proxy's rules once when it is both the frontend and the backend of a stream).
-   */
-  readonly selfBackend: number;
   /** Frontend `http-request track-sc*` rules, in order. */
   readonly track: readonly CompiledTrackRule[];
   /** Frontend `http-response track-sc*` rules, in order. */
@@ -35,9 +30,11 @@ export interface FrontendPlan {
   readonly needsAddresses: boolean;
 }
 
-/** A backend's per-request program. */
+/**
+ * A backend's per-request program. Its rule sets depend on the frontend too (a listen section's own half runs none:
+ * CompiledHttpRules.backend), so each session takes them with its SessionBackend.
+ */
 export interface BackendPlan {
-  readonly sets: ProxyRuleSets;
   /** Backend `http-request track-sc*` rules, in order. */
   readonly track: readonly CompiledTrackRule[];
   /** Backend `http-response track-sc*` rules, in order. */
@@ -54,6 +51,8 @@ export interface BackendPlan {
 export interface ProxyPlans {
   readonly frontends: readonly FrontendPlan[];
   readonly backends: readonly BackendPlan[];
+  /** Every proxy's http rule sets (core/forward/http-rules/compile-http-rules.ts). */
+  readonly rules: CompiledHttpRules;
 }
 
 /**
@@ -121,10 +120,11 @@ export function compileProxyPlans(config: Config): ProxyPlans {
     backend: beNames.indexOf(name),
     cache: new Map(),
   });
-  const backends = config.backends.map((b, bi): BackendPlan => {
+  const backends = config.backends.map((b, bi): BackendPlan & { readonly sets: ProxyRuleSets } => {
     const env = envOf(b.name);
     const scope = new AclScope([], env);
-    const sets = rules.backends[bi] ?? NO_SETS;
+    // The backend's own sets (as any frontend but a listen's own half sees them): only to tell its track rules apart.
+    const sets = rules.backend(bi, -2);
     const trackSpecs = httpTrack(b.trackRules, sets);
     const track = must(compileTrackRules(trackSpecs, scope), b.name);
     const resSpecs = httpTrack(b.trackRules, sets, 'http-response');
@@ -132,15 +132,15 @@ export function compileProxyPlans(config: Config): ProxyPlans {
     const stickSpecs = b.stickRules ?? [];
     const stick = stickSpecs.length === 0 ? undefined : must(compileStickRules(stickSpecs, scope), b.name);
     return {
-      sets,
       track,
       trackResponse,
       stick,
       stickMatch: stick?.has('match') === true,
       storeRequest: stick?.has('store-request') === true,
       storeResponse: stick?.has('store-response') === true,
-      active: track.length > 0 || trackResponse.length > 0 || stick !== undefined || setsActive(sets),
+      active: track.length > 0 || trackResponse.length > 0 || stick !== undefined,
       needsAddresses: readsAddresses(trackSpecs, resSpecs, stickSpecs, b.http?.requestRules, b.http?.responseRules, b.http?.afterResponseRules) || setsReadAddresses(sets),
+      sets,
     };
   });
   const frontends = config.frontends.map((f, fi): FrontendPlan => {
@@ -148,7 +148,7 @@ export function compileProxyPlans(config: Config): ProxyPlans {
     const scope = new AclScope([], env);
     const switching = f.useBackends ?? [];
     const sw = switching.length === 0 ? undefined : must(BackendSwitch.compile(switching, f.defaultBackend, env, scope), f.name);
-    const sets = rules.frontends[fi] ?? NO_SETS;
+    const sets = rules.frontend(fi);
     const trackSpecs = httpTrack(f.trackRules, sets);
     const track = must(compileTrackRules(trackSpecs, scope), f.name);
     const resSpecs = httpTrack(f.trackRules, sets, 'http-response');
@@ -156,12 +156,11 @@ export function compileProxyPlans(config: Config): ProxyPlans {
     const defaultBackend = f.defaultBackend === undefined ? -1 : beNames.indexOf(f.defaultBackend);
     // The backends this frontend may hand a request to: their rules need the context too.
     const reach = sw === undefined ? [defaultBackend] : backends.map((_, i) => i);
-    const beActive = reach.some((i) => backends[i]?.active === true);
+    const beActive = reach.some((i) => backends[i]?.active === true || setsActive(rules.backend(i, fi)));
     return {
       sets,
       switch: sw,
       defaultBackend,
-      selfBackend: f.section === 'listen' ? beNames.indexOf(f.name) : -1,
       track,
       trackResponse,
       active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive || setsActive(sets),
@@ -170,14 +169,14 @@ export function compileProxyPlans(config: Config): ProxyPlans {
         setsReadAddresses(sets) || reach.some((i) => backends[i]?.needsAddresses === true),
     };
   });
-  return { frontends, backends };
+  return { frontends, backends: backends.map(({ sets: _sets, ...plan }) => plan), rules };
 }
+
 
 const NO_SETS: ProxyRuleSets = { request: HttpRuleSet.EMPTY, response: HttpRuleSet.EMPTY, afterResponse: HttpRuleSet.EMPTY };
 
 /** The plan of a proxy with no rules (also the fallback of a session whose env lacks one). */
 export const NO_BACKEND_PLAN: BackendPlan = {
-  sets: NO_SETS,
   track: [],
   trackResponse: [],
   stick: undefined,
@@ -187,4 +186,4 @@ export const NO_BACKEND_PLAN: BackendPlan = {
   active: false,
   needsAddresses: false,
 };
-export const NO_PLAN: FrontendPlan = { sets: NO_SETS, switch: undefined, defaultBackend: -1, selfBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };
+export const NO_PLAN: FrontendPlan = { sets: NO_SETS, switch: undefined, defaultBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };

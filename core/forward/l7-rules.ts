@@ -11,7 +11,8 @@ import { SWITCH_WAIT } from '../acl/switching.js';
 import type { HeadEdit } from '../http1/head-edit.js';
 import type { HeadView } from '../http1/head-view.js';
 import type net from 'node:net';
-import { RULE, RuleAnswer, type HttpRuleSet, type RuleVerdict } from './http-rules/rule-set.js';
+import { RULE, type HttpRuleSet, type RuleVerdict } from './http-rules/rule-set.js';
+import { ruleAnswer } from './l7-scratch.js';
 import { C } from './l7-session-state.js';
 import { PendingStores } from '../stick/persistence.js';
 import { StickCounters } from '../stick/stick-counters.js';
@@ -34,8 +35,6 @@ export const ROUTE = {
   CLOSE: 4,
 } as const;
 
-/** The thread's answer of the rule that fired (rules run one at a time on a thread; the session sends it at once). */
-export const ruleAnswer = new RuleAnswer();
 
 /** A rule set's verdict as the route it means (CONTINUE and ALLOW go on: ALLOW stops only its own set). */
 function routeOf(v: RuleVerdict): RouteValue {
@@ -99,6 +98,7 @@ export abstract class L7Rules extends L7ServerDial {
     const plan = this.plan;
     const ctx = this.fetchContext();
     ctx.head = view;
+    ctx.response = undefined;
     ctx.backend = -1;
     this.stickServer = -1;
     const counters = this.counters;
@@ -118,11 +118,11 @@ export abstract class L7Rules extends L7ServerDial {
     ctx.backend = be;
     this.useBackend(be);
     const sb = this.be;
-    if (sb === undefined || !sb.plan.active) return ROUTE.FORWARD;
+    if (sb === undefined) return ROUTE.FORWARD;
     const bp = sb.plan;
     if (counters !== undefined && tables !== undefined) runTrack(bp.track, ctx, counters, tables);
-    const beSet = bp.sets.request;
-    if (!beSet.empty && be !== plan.selfBackend) {
+    const beSet = sb.sets.request;
+    if (!beSet.empty) {
       const r = routeOf(beSet.run(ctx, edit, ruleAnswer));
       if (r !== ROUTE.FORWARD) return r;
     }
@@ -147,17 +147,18 @@ export abstract class L7Rules extends L7ServerDial {
     const tables = this.env.stick;
     const counters = this.counters;
     if (sb === undefined) return ROUTE.FORWARD;
-    ctx.head = view;
+    // The response's fetches read it; the request's head view is the thread's and no longer this request's.
+    ctx.head = undefined;
+    ctx.response = view;
     // http-response rules: the backend's, then the frontend's; then http-after-response, the backend's first.
     if (counters !== undefined && tables !== undefined) {
       runTrack(sb.plan.trackResponse, ctx, counters, tables, status);
       runTrack(this.plan.trackResponse, ctx, counters, tables, status);
     }
-    // A listen section serving its own request runs its sets once (the frontend's).
-    const own = sb.index === this.plan.selfBackend;
-    let r = own ? ROUTE.FORWARD : runSet(sb.plan.sets.response, ctx, edit);
+    // (A listen section serving its own request has no backend sets: it runs its rules once, as the frontend.)
+    let r = runSet(sb.sets.response, ctx, edit);
     if (r === ROUTE.FORWARD) r = runSet(this.plan.sets.response, ctx, edit);
-    if (r === ROUTE.FORWARD && !own) r = runSet(sb.plan.sets.afterResponse, ctx, edit);
+    if (r === ROUTE.FORWARD) r = runSet(sb.sets.afterResponse, ctx, edit);
     if (r === ROUTE.FORWARD) r = runSet(this.plan.sets.afterResponse, ctx, edit);
     if (r !== ROUTE.FORWARD) return r;
     if (tables === undefined || !sb.plan.storeResponse || sb.plan.stick === undefined) return ROUTE.FORWARD;
@@ -176,7 +177,7 @@ export abstract class L7Rules extends L7ServerDial {
     const a = ruleAnswer;
     const close = a.closes(this.clientClose) || this.upload !== 'done' || this.stopping();
     if (this.counters !== undefined) this.countStatus(a.status);
-    const bytes = a.toBytes(this.reqVersion, close);
+    const bytes = this.answerBytes(a.toBytes(this.reqVersion, close));
     this.releaseSlot();
     this.env.io.writeOwned(this.client as net.Socket, bytes);
     if (close) return this.closeClient();
@@ -190,7 +191,7 @@ export abstract class L7Rules extends L7ServerDial {
   protected startTarpit(): void {
     const a = ruleAnswer;
     const close = a.closes(this.clientClose) || this.upload !== 'done' || this.stopping();
-    this.tarpitBytes = a.toBytes(this.reqVersion, close);
+    this.tarpitBytes = this.answerBytes(a.toBytes(this.reqVersion, close));
     this.tarpitClose = close;
     this.tarpitStatus = a.status;
     this.cstate = C.wait;

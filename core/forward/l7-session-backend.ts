@@ -7,6 +7,7 @@
 import type { FrontendConfig, HttpRules } from '../../config/model.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { httpModeOf, type HttpMode } from './l7-connection-mode.js';
+import type { ProxyRuleSets } from './http-rules/compile-http-rules.js';
 import type { BackendPlan } from './l7-plans.js';
 import { SessionRewrite, type ClientAddresses } from './l7-rewrite.js';
 
@@ -15,6 +16,8 @@ export class SessionBackend {
   readonly index: number;
   readonly rt: BackendRuntime;
   readonly plan: BackendPlan;
+  /** Its http rule sets for requests of this session's frontend (none for a listen section's own half). */
+  readonly sets: ProxyRuleSets;
   readonly rewrite: SessionRewrite;
   /** The backend's `timeout server` (undefined: none). */
   readonly serverTimeout: number | undefined;
@@ -28,11 +31,12 @@ export class SessionBackend {
   /** A stick-matched server may take the request: UP, or down under `option persist` (as a cookie's). */
   readonly usable: (server: number) => boolean;
 
-  constructor(index: number, rt: BackendRuntime, plan: BackendPlan, fe: FrontendConfig, addrs: ClientAddresses) {
+  constructor(index: number, rt: BackendRuntime, plan: BackendPlan, sets: ProxyRuleSets, fe: FrontendConfig, addrs: ClientAddresses) {
     const be = rt.config;
     this.index = index;
     this.rt = rt;
     this.plan = plan;
+    this.sets = sets;
     this.rewrite = new SessionRewrite(fe, be, addrs);
     this.serverTimeout = be.timeouts.server;
     this.mode = httpModeOf(be.options);

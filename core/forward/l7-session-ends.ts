@@ -108,7 +108,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     const r = proxyReply(status, this.errorRules, this.reqVersion, close);
     if (this.counters !== undefined) this.countStatus(status);
     this.releaseSlot();
-    this.env.io.writeOwned(this.client as net.Socket, r.bytes);
+    this.env.io.writeOwned(this.client as net.Socket, this.answerBytes(r.bytes));
     if (r.raw || close) return this.closeClient();
     this.nextRequest();
   }

@@ -24,6 +24,8 @@ import type { PendingStores } from '../stick/persistence.js';
 import type { StickCounters } from '../stick/stick-counters.js';
 import { NO_BACKEND_PLAN, NO_PLAN, type FrontendPlan } from './l7-plans.js';
 import { SessionBackend } from './l7-session-backend.js';
+import { afterResponseOn } from './l7-after-response.js';
+import { HttpRuleSet } from './http-rules/rule-set.js';
 
 /** What client bytes mean now. */
 export const C = {
@@ -226,7 +228,8 @@ export abstract class L7SessionState implements DeadlineOwner {
       sb = cache[index];
     }
     if (sb === undefined) {
-      sb = new SessionBackend(index, rt, this.env.plans.backends[index] ?? NO_BACKEND_PLAN, this.fe, this.addrs as ClientAddresses);
+      const plans = this.env.plans;
+      sb = new SessionBackend(index, rt, plans.backends[index] ?? NO_BACKEND_PLAN, plans.rules.backend(index, this.feIndex), this.fe, this.addrs as ClientAddresses);
       if (this.beCache !== undefined) this.beCache[index] = sb;
     }
     this.be = sb;
@@ -245,6 +248,13 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (c === undefined) return;
     if (status >= 400 && status < 500) c.countHttpError();
     else if (status >= 500 && status < 600 && status !== 501 && status !== 505) c.countHttpFail();
+  }
+
+  /** A complete answer orcalb makes (a rule's, a 503, a 502…) after the proxies' http-after-response rules. */
+  protected answerBytes(bytes: Buffer): Buffer {
+    const ctx = this.fetch;
+    if (ctx === undefined) return bytes;
+    return afterResponseOn(bytes, ctx, this.be?.sets.afterResponse ?? HttpRuleSet.EMPTY, this.plan.sets.afterResponse);
   }
 
   /** Closes the server connection (used or idle) and gives back the transaction's slot if it holds one. Idempotent. */

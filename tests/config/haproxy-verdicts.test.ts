@@ -412,6 +412,95 @@ const ACL_CASES: readonly Case[] = [
   ['a dynamic use_backend with a map', 'valid', acl('  use_backend %[req.hdr(host),lower,map(@DIR@/hosts.map,b)]')],
 ];
 
+/**
+ * Issue 11, the HTTP rule program: every action's bad input is refused with HAProxy 2.6.12's words; valid rule
+ * sets are refused only by the fail-closed rule until the L7 session runs the program.
+ */
+const HTTP_RULE_CASES: readonly Case[] = [
+  ['deny_status without a code', 'invalid', acl('  http-request deny deny_status'), { alert: true }],
+  ['deny_status that is not a number', 'invalid', acl('  http-request deny deny_status abc'), { alert: true }],
+  ['deny_status without an error page', 'invalid', acl('  http-request deny deny_status 418'), { alert: true }],
+  ['a stray word after deny', 'invalid', acl('  http-request deny foo'), { alert: true }],
+  ['content-type without a type', 'invalid', acl('  http-request deny status 200 content-type'), { alert: true }],
+  ['return status below 200', 'invalid', acl('  http-request return status 99'), { alert: true }],
+  ['return status above 599', 'invalid', acl('  http-request return status 600'), { alert: true }],
+  ['return string without a string', 'invalid', acl('  http-request return status 200 string'), { alert: true }],
+  ['a return body without a content type', 'invalid', acl('  http-request return status 200 string x'), { alert: true }],
+  ['a return file that does not exist', 'invalid', acl('  http-request return status 200 file /nonexistent content-type a/b'), { alert: true }],
+  ['hdr without a value', 'invalid', acl('  http-request return content-type a/b string x hdr X-A'), { alert: true }],
+  ['a body on a 204', 'invalid', acl('  http-request return status 204 content-type a/b string x'), { alert: true }],
+  ['a return errorfile that does not exist', 'invalid', acl('  http-request return errorfile /nonexist'), { alert: true }],
+  ['two bodies', 'invalid', acl('  http-request return status 200 content-type a/b string x string y'), { alert: true }],
+  ['an errorfile that is not a response', 'invalid', acl('  http-request return status 200 errorfile @DIR@/bad.http'), { alert: true }],
+  ['default-errorfiles for a status without a page', 'invalid', acl('  http-request return status 299 default-errorfiles'), { alert: true }],
+  ['an unknown http-errors section', 'invalid', acl('  http-request return status 200 errorfiles nosuch'), { alert: true }],
+  ['redirect without a type', 'invalid', acl('  http-request redirect'), { alert: true }],
+  ['redirect location without a target', 'invalid', acl('  http-request redirect location'), { alert: true }],
+  ['an unknown redirect option', 'invalid', acl('  http-request redirect foo /x'), { alert: true }],
+  ['redirect code 305', 'invalid', acl('  http-request redirect location /x code 305'), { alert: true }],
+  ['redirect code without a number', 'invalid', acl('  http-request redirect location /x code abc'), { alert: true }],
+  ['redirect code without a value', 'invalid', acl('  http-request redirect location /x code'), { alert: true }],
+  ['set-cookie without a cookie', 'invalid', acl('  http-request redirect location /x set-cookie'), { alert: true }],
+  ['auth realm without a realm', 'invalid', acl('  http-request auth realm'), { alert: true }],
+  ['a stray word after auth', 'invalid', acl('  http-request auth foo'), { alert: true }],
+  ['set-path without a format', 'invalid', acl('  http-request set-path'), { alert: true }],
+  ['set-path with two formats', 'invalid', acl('  http-request set-path /a /b'), { alert: true }],
+  ['set-method without a method', 'invalid', acl('  http-request set-method'), { alert: true }],
+  ['set-query without a format', 'invalid', acl('  http-request set-query'), { alert: true }],
+  ['set-uri without a format', 'invalid', acl('  http-request set-uri'), { alert: true }],
+  ['replace-path with one argument', 'invalid', acl('  http-request replace-path ('), { alert: true }],
+  ['replace-uri with one argument', 'invalid', acl('  http-request replace-uri a'), { alert: true }],
+  ['replace-header with one argument', 'invalid', acl('  http-request replace-header X'), { alert: true }],
+  ['replace-value with two arguments', 'invalid', acl('  http-request replace-value X a'), { alert: true }],
+  ['tarpit deny_status 999', 'invalid', acl('  http-request tarpit deny_status 999'), { alert: true }],
+  ['a stray word after allow', 'invalid', acl('  http-request allow foo'), { alert: true }],
+  ['a stray word after reject', 'invalid', acl('  http-request reject foo'), { alert: true }],
+  ['a stray word after silent-drop', 'invalid', acl('  http-request silent-drop foo'), { alert: true }],
+  ['an unknown fetch in set-path', 'invalid', acl('  http-request set-path %[nosuchfetch]'), { alert: true }],
+  ['an lf-file that does not exist', 'invalid', acl('  http-request return status 200 content-type text/plain lf-file /nonexist'), { alert: true }],
+  ['sc-inc-gpc0 on counter 3', 'invalid', acl('  http-request sc-inc-gpc0(3)'), { alert: true }],
+  ['sc-set-gpt0 with an unknown fetch', 'invalid', acl('  http-request sc-set-gpt0(0) abc'), { alert: true }],
+  ['set-status in http-request', 'invalid', acl('  http-request set-status 200'), { alert: true }],
+  ['set-status without a status', 'invalid', acl('  http-response set-status'), { alert: true }],
+  ['set-status that is not a number', 'invalid', acl('  http-response set-status abc'), { alert: true }],
+  ['set-status below 100', 'invalid', acl('  http-response set-status 99'), { alert: true }],
+  ['set-status reason without a reason', 'invalid', acl('  http-response set-status 200 reason'), { alert: true }],
+  ['a stray word after an http-response deny', 'invalid', acl('  http-response deny deny_status 403 foo'), { alert: true }],
+  ['auth in http-response', 'invalid', acl('  http-response auth'), { alert: true }],
+  ['set-path in http-response', 'invalid', acl('  http-response set-path /x'), { alert: true }],
+  ['deny in http-after-response', 'invalid', acl('  http-after-response deny'), { alert: true }],
+  ['an unknown http-after-response action', 'invalid', acl('  http-after-response foo'), { alert: true }],
+  ['http-after-response set-header without a value', 'invalid', acl('  http-after-response set-header X'), { alert: true }],
+  ['a stray word after http-after-response set-header', 'invalid', acl('  http-after-response set-header X-A 1 foo'), { alert: true }],
+  ['http-after-response del-header with an unknown -m', 'invalid', acl('  http-after-response del-header X -m foo'), { alert: true }],
+  ['legacy redirect without a type', 'invalid', acl('  redirect'), { alert: true }],
+  ['legacy redirect location without a target', 'invalid', acl('  redirect location'), { alert: true }],
+  ['legacy redirect code 999', 'invalid', acl('  redirect location /x code 999'), { alert: true }],
+  ['an unknown legacy redirect option', 'invalid', acl('  redirect foo /x'), { alert: true }],
+  ['monitor-uri without a URI', 'invalid', acl('  monitor-uri'), { alert: true }],
+  ['monitor fail without a condition', 'invalid', acl('  monitor fail'), { alert: true }],
+  ['monitor without fail', 'invalid', acl('  monitor foo if TRUE'), { alert: true }],
+  ['monitor fail on an unknown ACL', 'invalid', acl('  monitor fail if nosuchacl'), { alert: true }],
+  ['a replace-path regex that does not compile', 'invalid', acl('  http-request replace-path ( x'), { alert: 'prefix' }],
+  ['a replace-header regex that does not compile', 'invalid', acl('  http-request replace-header X ( y'), { alert: 'prefix' }],
+  ['an http-after-response replace-header regex that does not compile', 'invalid', acl('  http-after-response replace-header X-A ( b'), { alert: 'prefix' }],
+  ['block, gone since 2.1', 'invalid', acl('  block if TRUE')],
+  ['set-var without a scope', 'invalid', acl('  http-request set-var(foo) str(a)'), { alert: true }],
+  ['set-var with an unknown scope', 'invalid', acl('  http-request set-var(bad.x) str(a)'), { alert: true }],
+  ['set-var without an expression', 'invalid', acl('  http-request set-var(txn.x)'), { alert: true }],
+  ['set-var with an unknown fetch', 'invalid', acl('  http-request set-var(txn.x) nosuch'), { alert: true }],
+  ['set-var with a bad character', 'invalid', acl('  http-request set-var(txn.x-y) str(a)'), { alert: true }],
+  ['a stray word after unset-var', 'invalid', acl('  http-request unset-var(txn.x) foo'), { alert: true }],
+  ['var() in an ACL without -m', 'invalid', acl('  http-request deny if { var(txn.n) gt 3 }'), { alert: true }],
+  ['variables set and read', 'valid', acl('  http-request set-var(txn.h) req.hdr(host),lower\n  http-request set-var-fmt(txn.f) "%[path]-x"\n  http-request deny if { var(txn.h) -m str bad }'), FAIL('http-request set-var')],
+  ['a redirect with every option', 'valid', acl('  http-request redirect scheme https code 301 drop-query append-slash set-cookie A=1 clear-cookie B'), FAIL('http-request redirect')],
+  ['a return with hdr and an lf-string', 'valid', acl('  http-request return status 200 content-type text/plain lf-string "p=%[path]" hdr X-A "v%[path]" if { path_beg /r }'), FAIL('http-request return')],
+  ['request-line rewrites', 'valid', acl('  http-request set-path /new%[path]\n  http-request set-query x=1\n  http-request replace-uri ^/u(.*) /v\\1'), FAIL('http-request set-path')],
+  ['response rules', 'valid', acl('  http-response set-status 404 reason "Not Here"\n  http-response replace-value X-R ^(.)$ <\\1>\n  http-response deny if { src 10.0.0.1 }'), FAIL('http-response set-status')],
+  ['http-after-response rules', 'valid', acl('  http-after-response set-header X-A 1\n  http-after-response set-status 203'), FAIL('http-after-response')],
+  ['a tarpit', 'valid', acl('  http-request tarpit deny_status 503 if { path /t }'), FAIL('http-request tarpit')],
+];
+
 const VERDICT_OF_EXIT: Readonly<Record<number, Verdict>> = { 0: 'valid', 1: 'invalid', 2: 'no-listener' };
 
 /** The text of haproxy's first [ALERT] line after its `parsing [file:line] :`, or undefined. */
@@ -422,7 +511,7 @@ function firstAlert(output: string): string | undefined {
 }
 
 describe('verdicts against haproxy -c', () => {
-  for (const [name, expected, text, options = {}] of [...CASES, ...HTTP_CASES, ...ISSUE_8_CASES, ...FAIL_CLOSED_CASES, ...ACL_CASES, ...STICK_CASES]) {
+  for (const [name, expected, text, options = {}] of [...CASES, ...HTTP_CASES, ...ISSUE_8_CASES, ...FAIL_CLOSED_CASES, ...ACL_CASES, ...STICK_CASES, ...HTTP_RULE_CASES]) {
     test(`${expected}: ${name}`, async (t) => {
       const dir = await tempConfigDir(t, {
         'ok.http': 'HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nbusy\n',

@@ -71,7 +71,12 @@ describe('http-request and http-response header rules', () => {
     const c = validConfig(
       await load([HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request set-header X-L 1', '  http-response del-header Server'].join('\n')),
     );
-    assert.deepEqual(frontendNamed(c, 'l').http, { request: [], response: [], errorfiles: {} });
+    const fe = frontendNamed(c, 'l').http;
+    assert.deepEqual([fe?.request, fe?.response, fe?.errorfiles], [[], [], {}]);
+    // The rule program's lists are on both halves: core/forward/http-rules/compile-http-rules.ts runs a listen's
+    // rules once (its backend half only when another frontend sends to it), as HAProxy does.
+    assert.deepEqual(fe?.requestRules?.map((r) => r.action), ['set-header']);
+    assert.deepEqual(backendNamed(c, 'l').http?.requestRules?.map((r) => r.action), ['set-header']);
     assert.deepEqual(backendNamed(c, 'l').http?.request.map((r) => r.name), ['X-L']);
     assert.deepEqual(backendNamed(c, 'l').http?.response.map((r) => r.name), ['Server']);
   });

@@ -16,10 +16,38 @@ export interface ProxyRuleSets {
   readonly afterResponse: HttpRuleSet;
 }
 
-/** The sets of every proxy, by index in Config.frontends / Config.backends. */
-export interface CompiledHttpRules {
-  readonly frontends: readonly ProxyRuleSets[];
-  readonly backends: readonly ProxyRuleSets[];
+/**
+ * The sets of every proxy, by index in Config.frontends / Config.backends. A listen section is one proxy: its rules
+ * are in both halves, and backend() gives no rules for the listen's own backend half when the request came in
+ * through that listen (HAProxy runs a proxy's rules once: the backend's only when it is not the frontend).
+ */
+export class CompiledHttpRules {
+  private readonly fe: readonly ProxyRuleSets[];
+  private readonly be: readonly ProxyRuleSets[];
+  /** Per backend: the index of the frontend that is the same listen section, or -1. */
+  private readonly sameAs: readonly number[];
+
+  constructor(fe: readonly ProxyRuleSets[], be: readonly ProxyRuleSets[], sameAs: readonly number[]) {
+    this.fe = fe;
+    this.be = be;
+    this.sameAs = sameAs;
+  }
+
+  /** Frontend `i`'s sets (request: monitor-uri, http-request, legacy redirect; response; after-response). */
+  frontend(i: number): ProxyRuleSets {
+    return this.fe[i] ?? NO_RULES;
+  }
+
+  /** Backend `be`'s sets for a request that came in through frontend `fe` (none when both are one listen). */
+  backend(be: number, fe: number): ProxyRuleSets {
+    if (this.sameAs[be] === fe) return NO_RULES;
+    return this.be[be] ?? NO_RULES;
+  }
+
+  /** True when no proxy has any rule (the session can skip every rule call). */
+  get empty(): boolean {
+    return [...this.fe, ...this.be].every((s) => s.request.empty && s.response.empty && s.afterResponse.empty);
+  }
 }
 
 const NO_RULES: ProxyRuleSets = { request: HttpRuleSet.EMPTY, response: HttpRuleSet.EMPTY, afterResponse: HttpRuleSet.EMPTY };
@@ -64,5 +92,9 @@ export function compileHttpRules(config: Config, cache: Map<string, unknown> = n
     if ('error' in sets) return { error: `backend '${be.name}': ${sets.error}` };
     backends.push(sets);
   }
-  return { frontends, backends };
+  const sameAs = config.backends.map((b) => {
+    const f = config.frontends.findIndex((x) => x.name === b.name);
+    return f >= 0 && b.section === 'listen' ? f : -1;
+  });
+  return new CompiledHttpRules(frontends, backends, sameAs);
 }

@@ -3,7 +3,7 @@
 // / setStatusText), so that the rules after a set-path see the new path as HAProxy's do (measured on 2.6.12:
 // `set-path /after` then `if { path /after }` matches). Semantics measured there: a replace-* regex is searched
 // (not anchored) and the whole value becomes the replacement with its \1…\9 filled in; replace-value rejoins the
-// values with "," (no space); set-query with an empty value leaves a bare "?"; set-header evaluates its value
+// values with "," (a replaced one loses its leading blanks); set-query with an empty value leaves a bare "?"; set-header evaluates its value
 // before deleting the old fields. Forwarder threads, per request: the header set/add/del path allocates only the
 // value string.
 
@@ -93,11 +93,12 @@ export function replaceHeader(edit: HeadEdit, name: RuleHeaderName, re: RegExp, 
       if (out !== undefined) edit.setValue(i, out);
       continue;
     }
+    // Measured on 2.6.12: a value that matches becomes the replacement (its leading blanks gone), the others stay
+    // as they were, blanks included ("a, c, b" with ^(a|b)$ → "[a], c,[b]").
     let changed = false;
     const parts = value.split(',').map((v) => {
-      const trimmed = v.trim();
-      const out = replaceMatch(re, trimmed, replace);
-      if (out === undefined) return trimmed;
+      const out = replaceMatch(re, v.trim(), replace);
+      if (out === undefined) return v;
       changed = true;
       return out;
     });

@@ -6,7 +6,7 @@
 // Compile: each forwarder at start (never throws: a problem is a { error } value). run(): hot path; header set/add/
 // del allocate only their value string.
 
-import type { HttpRuleSpec, HttpRules } from '../../../config/model.js';
+import type { HttpRuleSpec, HttpRules, LogFormatSpec } from '../../../config/model.js';
 import { AclScope, COND, compileCondition, type CompiledCondition } from '../../acl/condition.js';
 import type { CompileEnv, Compiled } from '../../acl/descriptor.js';
 import type { FetchContext } from '../../acl/fetch-context.js';
@@ -30,7 +30,8 @@ import {
   setStatus,
   type LinePart,
 } from './edit-actions.js';
-import { compileRedirect, compileReply, errorPage } from './replies.js';
+import { HEAD_LIMITS } from '../l7-limits.js';
+import { compileRedirect, compileReply, errorPage, type CompiledReply } from './replies.js';
 import { RuleAnswer } from './rule-answer.js';
 
 export { RuleAnswer } from './rule-answer.js';
@@ -66,6 +67,7 @@ interface CompiledRule {
 const NONE: readonly CompiledRule[] = [];
 const urlSpan = new Span();
 const gptSample = new Sample();
+const varSample = new Sample();
 
 /** One compiled rule set. */
 export class HttpRuleSet {
@@ -75,14 +77,21 @@ export class HttpRuleSet {
   /** Some rule reads the client or frontend address (src, dst, %ci…): the session fills them only then. */
   readonly needsAddresses: boolean;
 
-  private constructor(rules: readonly CompiledRule[], needsAddresses: boolean) {
+  /** Some rule can grow the head by a value computed per request: run() checks the rewritten size. */
+  private readonly growable: boolean;
+  /** The 500 page a rewrite that overflows the buffer gets. */
+  private readonly overflow: CompiledReply;
+
+  private constructor(rules: readonly CompiledRule[], needsAddresses: boolean, growable: boolean, overflow: CompiledReply) {
     this.rules = rules;
     this.empty = rules.length === 0;
     this.needsAddresses = needsAddresses;
+    this.growable = growable;
+    this.overflow = overflow;
   }
 
   /** The set with no rule (a proxy without any). */
-  static readonly EMPTY = new HttpRuleSet(NONE, false);
+  static readonly EMPTY = new HttpRuleSet(NONE, false, false, errorPage(500, []));
 
   /**
    * Compiles `rules` (in order) for the proxy of `env`, its ACLs in `scope`. Never throws: an unknown fetch, a
@@ -102,7 +111,8 @@ export class HttpRuleSet {
       if (typeof exec !== 'function') return { error: `${spec.source.file}:${spec.source.line}: ${exec.error}` };
       out.push({ condition, exec, spec });
     }
-    return new HttpRuleSet(out, readsAddresses(rules));
+    const growable = rules.some(grows) || literalGrowth(rules) > MAX_REWRITE;
+    return new HttpRuleSet(out, readsAddresses(rules), growable, errorPage(500, where.errorRules));
   }
 
   /**
@@ -114,20 +124,70 @@ export class HttpRuleSet {
    */
   run(ctx: FetchContext, edit: HeadEdit, answer: RuleAnswer): RuleVerdict {
     const rules = this.rules;
+    let v: RuleVerdict = RULE.CONTINUE;
     // Indexed loop: an unoptimised for-of allocates an iterator per call.
-    for (let i = 0; i < rules.length; i++) {
+    for (let i = 0; i < rules.length && v === RULE.CONTINUE; i++) {
       const r = rules[i];
       if (r === undefined) continue;
       if (r.condition !== undefined && r.condition.verdict(ctx) !== COND.TRUE) continue;
-      const v = r.exec(ctx, edit, answer);
-      if (v !== RULE.CONTINUE) return v;
+      v = r.exec(ctx, edit, answer);
     }
-    return RULE.CONTINUE;
+    if (v > RULE.ALLOW || !this.growable || !overflows(edit)) return v;
+    // A rewrite that does not fit HAProxy's buffer fails; in strict-mode (its default) the message is answered 500,
+    // the connection kept (measured on 2.6.12 with a 16 KB header copied by set-header).
+    this.overflow.fill(ctx, answer);
+    return RULE.ANSWER;
   }
 
   /** The rules' specs, in order (tests, diagnostics). */
   get specs(): readonly HttpRuleSpec[] {
     return this.rules.map((r) => r.spec);
+  }
+}
+
+/**
+ * HAProxy's room for a rewritten head: the message in HTX form must fit tune.bufsize. HTX costs 8 bytes per block
+ * where HTTP/1 spends 4 on ": " and CRLF, plus a fixed part. Fitted to the limits measured on 2.6.12 (a header copied
+ * three times by set-header, with 4, 14 and 44 fields: heads of 16 309, 16 271 and 16 151 bytes pass, 4 more fail).
+ */
+function overflows(edit: HeadEdit): boolean {
+  let live = 0;
+  for (let i = 0; i < edit.count; i++) if (edit.isLive(i)) live++;
+  return edit.byteLength() + 4 * live + 56 > HEAD_LIMITS.maxHeadBytes;
+}
+
+/** tune.maxrewrite: what HAProxy keeps free in a buffer for rewrites. */
+const MAX_REWRITE = 1024;
+
+/** Bytes the fixed set-/add-header values of a set may add (name, ": ", value, CRLF each). */
+function literalGrowth(rules: readonly HttpRuleSpec[]): number {
+  let n = 0;
+  for (const r of rules) {
+    if (r.action !== 'set-header' && r.action !== 'add-header') continue;
+    n += r.name.length + 4 + (literalOf(r.value) ?? '').length;
+  }
+  return n;
+}
+
+/** True for a rule whose rewrite size depends on the request (an evaluated value or a regex replacement). */
+function grows(spec: HttpRuleSpec): boolean {
+  switch (spec.action) {
+    case 'set-header':
+    case 'add-header':
+      return literalOf(spec.value) === undefined;
+    case 'replace-header':
+    case 'replace-value':
+    case 'set-path':
+    case 'set-pathq':
+    case 'set-query':
+    case 'set-uri':
+    case 'set-method':
+    case 'replace-path':
+    case 'replace-pathq':
+    case 'replace-uri':
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -177,10 +237,18 @@ function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclScope, whe
     }
     case 'set-header':
     case 'add-header': {
-      const value = compileLogFormat(spec.value, env);
-      if ('error' in value) return value;
       const name = new RuleHeaderName(spec.name);
       const replace = spec.action === 'set-header';
+      const fixed = literalOf(spec.value);
+      if (fixed !== undefined) {
+        // A value without any expression is one string for every request: nothing to build.
+        return (_ctx, edit) => {
+          setHeader(edit, name, fixed, replace);
+          return RULE.CONTINUE;
+        };
+      }
+      const value = compileLogFormat(spec.value, env);
+      if ('error' in value) return value;
       return (ctx, edit) => {
         // The value first: it may read the very header set-header is about to delete (measured on 2.6.12).
         setHeader(edit, name, value.evaluate(ctx, true), replace);
@@ -250,6 +318,34 @@ function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclScope, whe
       return compileSetGpt(spec.counter, spec.index, spec.value, env);
     case 'monitor':
       return compileMonitor(spec.uri, spec.fail, scope, where);
+    case 'set-var': {
+      const expr = compileSampleExpr(spec.expr, env);
+      if ('error' in expr) return expr;
+      const { scope: s, name } = spec;
+      return (ctx) => {
+        // An expression without a value leaves the variable as it was (HAProxy's set-var does nothing then).
+        ctx.arena.reset();
+        expr.begin(false);
+        if (expr.next(ctx, varSample)) ctx.vars.set(s, name, varSample);
+        return RULE.CONTINUE;
+      };
+    }
+    case 'set-var-fmt': {
+      const format = compileLogFormat(spec.format, env);
+      if ('error' in format) return format;
+      const { scope: s, name } = spec;
+      return (ctx) => {
+        ctx.vars.setText(s, name, format.evaluate(ctx), varSample);
+        return RULE.CONTINUE;
+      };
+    }
+    case 'unset-var': {
+      const { scope: s, name } = spec;
+      return (ctx) => {
+        ctx.vars.unset(s, name);
+        return RULE.CONTINUE;
+      };
+    }
   }
 }
 
@@ -263,6 +359,16 @@ const LINE_OF = {
   'replace-pathq': LINE.PATHQ,
   'replace-uri': LINE.URI,
 } as const satisfies Readonly<Record<string, LinePart>>;
+
+/** The text of a log-format made of literal text only (CR, LF and NUL left out, as evaluate() does), else undefined. */
+function literalOf(format: LogFormatSpec): string | undefined {
+  let out = '';
+  for (const part of format.parts) {
+    if (part.kind !== 'text') return undefined;
+    out += part.text;
+  }
+  return out.replace(/[\r\n\0]/g, '');
+}
 
 /** `del-header NAME [-m str|beg|end|sub|reg]`. */
 function compileDelHeader(name: string, method: 'str' | 'beg' | 'end' | 'sub' | 'reg'): Compiled<Exec> {
