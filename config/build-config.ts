@@ -108,6 +108,10 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     ...(p.backendRules.length === 0
       ? {}
       : { useBackends: p.backendRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.tcpRules.length === 0
+      ? {}
+      : { tcpRules: p.tcpRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.inspectDelay === undefined ? {} : { inspectDelay: p.inspectDelay }),
   };
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
 }

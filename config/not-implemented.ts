@@ -21,9 +21,9 @@ export interface NotImplementedEntry {
 export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
-      'acl', 'http-request allow', 'http-request auth', 'http-request deny', 'http-request reject',
+      'http-request allow', 'http-request auth', 'http-request deny', 'http-request reject',
       'http-request tarpit', 'http-request silent-drop', 'http-response allow', 'http-response deny',
-      'http-response silent-drop', 'tcp-request connection', 'tcp-request session', 'tcp-request content',
+      'http-response silent-drop', 'tcp-request connection *', 'tcp-request session *', 'tcp-request content *',
       'tcp-response content', 'option checkcache', 'option http-restrict-req-hdr-names',
     ],
     verdict: 'refused',
@@ -136,7 +136,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'option logasap', 'option log-health-checks', 'option socket-stats', 'option contstats',
       'option http-ignore-probes', 'log-format', 'log-format-sd', 'error-log-format', 'log-tag',
       'unique-id-format', 'unique-id-header', 'capture cookie', 'capture request', 'capture response',
-      'declare capture', 'http-request capture', 'http-response capture', 'http-request set-log-level',
+      'declare capture', 'http-request capture', 'tcp-request content capture', 'http-response capture', 'http-request set-log-level',
       'http-response set-log-level', 'log ... len', 'log ... format', 'log ... sample', 'log ... <minlevel>',
       'email-alert *', 'http-request ot-group', 'http-response ot-group', 'filter trace', 'filter opentracing',
       'global log-tag',
@@ -152,7 +152,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'http-response set-var-fmt', 'http-response unset-var', 'http-request track-sc*', 'http-response track-sc*',
       'http-request sc-*', 'http-response sc-*', 'http-request add-acl', 'http-request del-acl',
       'http-request set-map', 'http-request del-map', 'http-response add-acl', 'http-response del-acl',
-      'http-response set-map', 'http-response del-map', 'stick-table', 'peers section', 'global set-var',
+      'http-response set-map', 'http-response del-map', 'peers section', 'global set-var',
     ],
     verdict: 'warned',
     why: 'variables, counters and maps only feed ACL conditions, which orcalb refuses',
@@ -240,7 +240,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'backlog', 'bind-process', 'id', 'clitcpka-cnt', 'clitcpka-idle', 'clitcpka-intvl', 'srvtcpka-cnt',
       'srvtcpka-idle', 'srvtcpka-intvl', 'http-reuse', 'http-send-name-header', 'max-keep-alive-queue',
       'max-session-srv-conns', 'load-server-state-from-file', 'server-state-file-name', 'timeout tarpit',
-      'tcp-request inspect-delay', 'tcp-response inspect-delay', 'option abortonclose',
+      'tcp-response inspect-delay', 'option abortonclose',
       'option accept-invalid-http-request', 'option accept-invalid-http-response', 'option clitcpka',
       'option srvtcpka', 'option tcpka', 'option disable-h2-upgrade', 'option h1-case-adjust-bogus-client',
       'option h1-case-adjust-bogus-server', 'option http-buffer-request', 'option http-no-delay',

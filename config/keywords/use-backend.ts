@@ -45,6 +45,6 @@ export function parseUseBackendLine(ctx: ProxyLineContext): void {
   }
   if (backend.kind === 'name') proxy.useBackends.push({ name: backend.name, source: at });
   proxy.backendRules.push({ source: at, backend, ...(condition === undefined ? {} : { condition }) });
-  // Parsed and checked, but no session switches on rules yet: refused (config/not-implemented.ts).
-  diag.notImplemented('use_backend', at);
+  // TCP sessions switch on these rules; HTTP ones do not yet: validate.ts refuses them in an HTTP frontend once the
+  // section's mode is known.
 }

@@ -22,6 +22,7 @@ import type {
   SendProxy,
   SourceRef,
   TcpCheckRule,
+  TcpRule,
   Timeouts,
   UseBackendRule,
 } from '../model.js';
@@ -139,6 +140,10 @@ export interface ProxyDraft {
   dolphindbCheck: DolphinDbCheckConfig | undefined;
   /** `stick-table`, `stick …` and `track-sc*` rules (config/keywords/stick-draft.ts). */
   stick: StickDraft;
+  /** `tcp-request connection|session|content` rules other than track-sc*, in order (defaults' first). */
+  tcpRules: TcpRule[];
+  /** `tcp-request inspect-delay`, ms. */
+  inspectDelay: number | undefined;
 }
 
 /** What every proxy keyword handler receives: the section being built, the line, and the collector. */
@@ -189,6 +194,8 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     httpCheck: initialHttpCheck(),
     dolphindbCheck: undefined,
     stick: initialStickDraft(),
+    tcpRules: [],
+    inspectDelay: undefined,
   };
 }
 
@@ -210,6 +217,7 @@ export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string
     acls: new Map(),
     httpRequestRules: copy.httpRequestRules.map(bind),
     httpResponseRules: copy.httpResponseRules.map(bind),
+    tcpRules: copy.tcpRules.map(bind),
     binds: [],
     servers: [],
     useBackends: [],

@@ -58,10 +58,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   errorfile: parseErrorfileLine,
   cookie: parseCookieLine,
   'retry-on': parseRetryOnLine,
-  'stick-table': (ctx) => {
-    parseStickTableLine(ctx);
-    ctx.diag.notImplemented('stick-table', ctx.at);
-  },
+  // The table lives in the shared buffer; what feeds it is judged rule by rule (track-sc*, sc-*, stick …).
+  'stick-table': parseStickTableLine,
   stick: parseStickLine,
   disabled: (ctx) => setDisabled(ctx, true),
   enabled: (ctx) => setDisabled(ctx, false),
