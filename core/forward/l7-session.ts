@@ -29,7 +29,7 @@ import { continueRequest, continueResponse, parseRequest, parseResponse } from '
 import { rewriteRequest, rewriteResponse, rewriteSwitch } from '../http1/head-rewrite.js';
 import { BODY, HEAD, HeadView, type BodyKind } from '../http1/head-view.js';
 import { Deadline, type DeadlineOwner } from '../io/deadline-sweep.js';
-import type { ReadSink } from '../io/socket-io.js';
+import { sinkOf, type ReadSink } from '../io/socket-io.js';
 import { parseProxyHeader } from '../proxy-protocol/parse.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { persistenceDecision, type PersistenceDecision } from './cookie-persistence.js';
@@ -54,7 +54,7 @@ import { unwatchSoftStop, watchSoftStop, type SoftStoppable } from './l7-soft-st
 import { runTunnel } from './l7-tunnel.js';
 import { LINGER_MS } from './lingering-close.js';
 import { pipeTimeouts } from './pipe-timeouts.js';
-import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
+import { adoptClient, type CarriedConnection, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
 
 /** What client bytes mean now. */
@@ -116,12 +116,15 @@ function onClientError(): void {
  * Serves one client connection of frontend `fe` (received on bind `bind`, handed over as `conn`) in HTTP mode. Same contract as
  * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
  * (ConnAccounting.admitClient + clientAdopted) and is released here. Throws only when `conn` cannot be adopted.
+ * `carried`: what ran on the connection before (tcp-request rules, switch-mode http): `conn` is then the socket a
+ * TCP session already adopted (its reads come here from now on), `preface` its bytes already read (the first
+ * client input), and `fetch.backend` (when >= 0) the backend the TCP rules chose.
  */
-export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, carried?: CarriedConnection): Promise<void> {
   const frontend = env.frontends[fe];
   return new Promise<void>((resolve) => {
-    const session = new L7Session(env, fe, frontend, bind, resolve);
-    session.start(conn);
+    const session = new L7Session(env, fe, frontend, bind, resolve, carried);
+    session.start(conn, carried?.preface);
   });
 }
 
@@ -226,12 +229,14 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
   private downActive = 0;
   private downBlockedAt = 0;
 
-  constructor(env: SessionEnv, fe: number, frontend: FrontendConfig | undefined, bind: number, resolve: () => void) {
+  constructor(env: SessionEnv, fe: number, frontend: FrontendConfig | undefined, bind: number, resolve: () => void, carried?: CarriedConnection) {
     this.env = env;
     this.feIndex = fe;
     // A session is only started for a frontend of the config; the fallback keeps the type honest.
     this.fe = frontend ?? (env.frontends[0] as FrontendConfig);
-    const beIndex = this.fe.defaultBackend === undefined ? undefined : env.backendByName.get(this.fe.defaultBackend);
+    const chosen = carried?.fetch.backend ?? -1;
+    const beIndex =
+      chosen >= 0 ? chosen : this.fe.defaultBackend === undefined ? undefined : env.backendByName.get(this.fe.defaultBackend);
     this.rt = beIndex === undefined ? undefined : env.backends[beIndex];
     const be = this.rt?.config;
     this.serverTimeout = be?.timeouts.server;
@@ -241,15 +246,19 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.scratch = scratchOf(env.io);
     this.deadline = new Deadline(this);
     this.resolve = resolve;
-    this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
+    // A carried connection's PROXY header was read before it came here.
+    this.acceptProxy = carried === undefined && this.fe.binds[bind]?.acceptProxy === true;
     this.needsDstPort = be?.servers.some((s) => s.portOffset !== undefined) === true;
     const retryOn = be?.retryOn ?? [];
     this.mayReplay = retryOn.some((r) => r !== 'conn-failure');
   }
 
   /** Adopts the client and starts waiting for its first request (or its PROXY header). Throws if it cannot adopt. */
-  start(conn: ClientConn): void {
-    const client = adoptClient(this.env, conn, this) as ClientSocket;
+  start(conn: ClientConn, preface?: Buffer): void {
+    // A socket adopted by the TCP engine already (carried) only changes its read sink.
+    const adopted = typeof conn !== 'number' && sinkOf(conn) !== undefined;
+    if (adopted) this.env.io.setSink(conn, this);
+    const client = (adopted ? conn : adoptClient(this.env, conn, this)) as ClientSocket;
     this.client = client;
     client[kSession] = this;
     this.addrs = new ClientAddresses(client);
@@ -268,7 +277,12 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     }
     this.rearm();
     // A socket that closed before we were handed it will never emit 'close' again.
-    if (client.destroyed) this.finish();
+    if (client.destroyed) return this.finish();
+    if (adopted) {
+      // The carried bytes are the first read; the TCP engine may have stopped reading at its limit: read on.
+      const more = preface === undefined || preface.length === 0 || this.onRead(client, preface, preface.length);
+      if (more && !client.destroyed) client.resume();
+    }
   }
 
   // ---- Reads ------------------------------------------------------------------------------------------------------

@@ -1,0 +1,205 @@
+// A frontend's `tcp-request connection|session|content` rules (manual §4.2) and, for a `mode tcp` frontend, its
+// `use_backend` rules, compiled once per forwarder thread: each rule set is a list of steps in line order (the
+// track-sc* rules placed among the other actions by their `order`), run by HAProxy's rules: the first accept stops the
+// set and lets the connection through, reject/silent-drop end it, switch-mode http ends the content set with an HTTP
+// upgrade, track-sc*/sc-inc-gpc*/sc-set-gpt* act and go on, and a condition (or track key) short of bytes makes the
+// content set wait, to be run again from its first rule when more bytes come (HAProxy restarts the list too).
+// Compile: forwarder start; run(): forwarder threads, per connection, allocation-free after compile.
+
+import type { Config, TcpAction, TcpRule, TcpRuleSet } from '../../../config/model.js';
+import { AclScope, COND, compileCondition, type CompiledCondition } from '../../acl/condition.js';
+import type { CompileEnv, Compiled } from '../../acl/descriptor.js';
+import type { FetchContext } from '../../acl/fetch-context.js';
+import { getFetch } from '../../acl/registry.js';
+import { predefinedAcl } from '../../acl/predefined.js';
+import { BackendSwitch } from '../../acl/switching.js';
+import type { StickCounters } from '../../stick/stick-counters.js';
+import { compileTrackRules, RuleOutcome, type CompiledTrackRule } from '../../stick/stick-rules.js';
+import type { StickTables } from '../../stick/stick-tables.js';
+import type { AclTestSpec, ConditionSpec } from '../../../config/model.js';
+
+/** What a rule set decided. PASS: go on (an accept, or no rule stopped it). SWITCH: content only, HTTP upgrade. */
+export const TCP = { PASS: 0, REJECT: 1, DROP: 2, WAIT: 3, SWITCH: 4 } as const;
+export type TcpVerdict = (typeof TCP)[keyof typeof TCP];
+
+/** One compiled step: an action with its condition, or a track-sc rule (which carries its own). */
+type Step =
+  | { readonly track: undefined; readonly action: TcpAction; readonly condition: CompiledCondition | undefined }
+  | { readonly track: CompiledTrackRule; readonly action: undefined; readonly condition: undefined };
+
+/** A frontend's compiled tcp-request rules and switching rules, for one thread. */
+export class TcpRuleProgram {
+  readonly connection: readonly Step[];
+  readonly session: readonly Step[];
+  readonly content: readonly Step[];
+  /** `tcp-request inspect-delay`, ms; 0: the content rules decide at once on what is there. */
+  readonly inspectDelay: number;
+  /** Some content rule or switching rule reads the HTTP request (hdr, path, …): the head is parsed from the bytes. */
+  readonly needsHead: boolean;
+  /** use_backend rules of a mode tcp frontend (undefined: the default backend applies, as before). */
+  readonly switcher: BackendSwitch | undefined;
+  /** Some rule tracks or counts: the connection needs StickCounters. */
+  readonly tracks: boolean;
+  /** Set by run('connection'): an `expect-proxy layer4` rule applied. Read right after that call. */
+  expectProxy = false;
+
+  private constructor(parts: Omit<TcpRuleProgram, 'run' | 'expectProxy' | 'has'>) {
+    this.connection = parts.connection;
+    this.session = parts.session;
+    this.content = parts.content;
+    this.inspectDelay = parts.inspectDelay;
+    this.needsHead = parts.needsHead;
+    this.switcher = parts.switcher;
+    this.tracks = parts.tracks;
+  }
+
+  /** True when the set has at least one rule. */
+  has(set: TcpRuleSet): boolean {
+    return (set === 'connection' ? this.connection : set === 'session' ? this.session : this.content).length > 0;
+  }
+
+  /**
+   * Runs rule set `set` for the connection of `ctx` (its addresses set; for content, its payload, with payloadFinal
+   * telling whether more bytes may come). `counters`/`tables`: the connection's sticky counters and the thread's
+   * tables, when the program tracks. WAIT only for content while payloadFinal is false. Never throws.
+   */
+  run(set: TcpRuleSet, ctx: FetchContext, counters: StickCounters | undefined, tables: StickTables | undefined): TcpVerdict {
+    const steps = set === 'connection' ? this.connection : set === 'session' ? this.session : this.content;
+    if (set === 'connection') this.expectProxy = false;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (step === undefined) continue;
+      if (step.track !== undefined) {
+        if (counters === undefined || tables === undefined) continue;
+        if (step.track.run(ctx, counters, tables) === RuleOutcome.WAIT) return TCP.WAIT;
+        continue;
+      }
+      if (step.condition !== undefined) {
+        const v = step.condition.verdict(ctx);
+        if (v === COND.WAIT) return TCP.WAIT;
+        if (v === COND.FALSE) continue;
+      }
+      const a = step.action;
+      switch (a.kind) {
+        case 'accept':
+          return TCP.PASS;
+        case 'reject':
+          return TCP.REJECT;
+        case 'silent-drop':
+          return TCP.DROP;
+        case 'switch-mode':
+          return TCP.SWITCH;
+        case 'expect-proxy':
+          this.expectProxy = true;
+          break;
+        case 'sc-inc-gpc':
+          counters?.incGpc(a.counter, a.idx);
+          break;
+        case 'sc-set-gpt':
+          counters?.setGpt(a.counter, a.idx, a.value);
+          break;
+        case 'capture':
+          break;
+      }
+    }
+    return TCP.PASS;
+  }
+
+  /**
+   * The program of frontend `fe` of `config`, or undefined when it has no tcp-request rule and (in mode tcp) no
+   * use_backend rule: such a frontend keeps its rule-free path. An error text when a rule does not compile (config
+   * load already compiled them: a bug). Never throws.
+   */
+  static compile(config: Config, fe: number): Compiled<TcpRuleProgram | undefined> {
+    const frontend = config.frontends[fe];
+    if (frontend === undefined) return undefined;
+    const tcpRules = frontend.tcpRules ?? [];
+    const trackRules = (frontend.trackRules ?? []).filter((r) => r.stage.startsWith('tcp-request '));
+    const switching = frontend.mode === 'tcp' && (frontend.useBackends?.length ?? 0) > 0;
+    if (tcpRules.length === 0 && trackRules.length === 0 && !switching) return undefined;
+    const env: CompileEnv = {
+      world: config,
+      proxyName: frontend.name,
+      frontend: fe,
+      backend: config.backends.findIndex((b) => b.name === frontend.name),
+      cache: new Map(),
+    };
+    const scope = new AclScope([], env);
+    const tracks = compileTrackRules(trackRules, scope);
+    if ('error' in tracks) return tracks;
+    const sets: Record<TcpRuleSet, { order: number; step: Step }[]> = { connection: [], session: [], content: [] };
+    for (const t of tracks) {
+      const set = t.rule.stage.slice('tcp-request '.length) as TcpRuleSet;
+      sets[set].push({ order: t.rule.order, step: { track: t, action: undefined, condition: undefined } });
+    }
+    for (const r of tcpRules) {
+      const condition = r.condition === undefined ? undefined : compileCondition(r.condition, scope);
+      if (condition !== undefined && 'error' in condition) return condition;
+      sets[r.set].push({ order: r.order, step: { track: undefined, action: r.action, condition } });
+    }
+    let switcher: BackendSwitch | undefined;
+    if (switching) {
+      const s = BackendSwitch.compile(frontend.useBackends, frontend.defaultBackend, env, scope);
+      if ('error' in s) return s;
+      switcher = s;
+    }
+    const ordered = (set: TcpRuleSet): Step[] => sets[set].sort((a, b) => a.order - b.order).map((x) => x.step);
+    const headConditions = [
+      ...tcpRules.filter((r) => r.set === 'content').map((r) => r.condition),
+      ...trackRules.filter((r) => r.stage === 'tcp-request content').map((r) => r.condition),
+      ...(switching ? (frontend.useBackends ?? []).map((r) => r.condition) : []),
+    ];
+    const keyNeedsHead = trackRules.some((r) => r.stage === 'tcp-request content' && readsHead(r.key.fetch.name));
+    return new TcpRuleProgram({
+      connection: ordered('connection'),
+      session: ordered('session'),
+      content: ordered('content'),
+      inspectDelay: frontend.inspectDelay ?? 0,
+      needsHead: keyNeedsHead || headConditions.some((c) => c !== undefined && conditionReadsHead(c)),
+      switcher,
+      tracks: trackRules.length > 0 || tcpRules.some((r) => r.action.kind === 'sc-inc-gpc' || r.action.kind === 'sc-set-gpt'),
+    });
+  }
+}
+
+/** Whether fetch `name` reads the parsed HTTP request (HAProxy parses it from the raw bytes in a TCP stream). */
+function readsHead(name: string): boolean {
+  const source = getFetch(name)?.source ?? '';
+  return source.startsWith('HTTP');
+}
+
+function testsReadHead(tests: readonly AclTestSpec[]): boolean {
+  return tests.some((t) => readsHead(t.expr.fetch.name));
+}
+
+/** Whether any term of the condition (named, pre-defined or anonymous) reads the HTTP request. */
+function conditionReadsHead(spec: ConditionSpec): boolean {
+  for (const group of spec.terms ?? []) {
+    for (const term of group) {
+      if ('anonymous' in term) {
+        if (testsReadHead([term.anonymous])) return true;
+        continue;
+      }
+      const tests = term.tests ?? predefinedTests(term.acl);
+      if (testsReadHead(tests)) return true;
+    }
+  }
+  return false;
+}
+
+function predefinedTests(name: string): readonly AclTestSpec[] {
+  const pre = predefinedAcl(name);
+  return pre === undefined || 'notImplemented' in pre ? [] : pre.tests;
+}
+
+/** Per thread: each frontend's program (undefined: no rules), compiled once at forwarder start. */
+export function compileTcpPrograms(config: Config): (TcpRuleProgram | undefined)[] {
+  return config.frontends.map((_, fe) => {
+    const p = TcpRuleProgram.compile(config, fe);
+    // Config load compiled the same rules: an error here is a bug, and the frontend must not run without its rules.
+    if (p !== undefined && 'error' in p) throw new Error(`frontend ${fe}: tcp-request rules do not compile: ${p.error}`);
+    return p;
+  });
+}
+
+export type { TcpRule };
