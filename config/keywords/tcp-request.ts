@@ -157,7 +157,7 @@ function parseAction(
       inner = parts[1];
       if (!Number.isInteger(idx) || idx < 0 || idx > 99) return void diag.badValue(`invalid gpc ID '${parts[0] ?? ''}'. Expects sc-inc-gpc(<GPC ID>,<Track ID>)`, at);
     }
-    const counter = trackId(ctx, inner, action.split('(')[0] ?? action);
+    const counter = trackId(ctx, inner, action);
     return counter === undefined ? undefined : { action: { kind: 'sc-inc-gpc', counter, idx }, words: 0 };
   }
   const gpt = /^sc-set-gpt(0?)(?:\((.*)\))?$/.exec(action);
@@ -171,7 +171,7 @@ function parseAction(
       inner = parts[1];
       if (!Number.isInteger(idx) || idx < 0 || idx > 99) return void diag.badValue(`invalid gpt ID '${parts[0] ?? ''}'. Expects sc-set-gpt(<GPT ID>,<Track ID>)`, at);
     }
-    const counter = trackId(ctx, inner, action.split('(')[0] ?? action);
+    const counter = trackId(ctx, inner, action);
     if (counter === undefined) return undefined;
     const word = args[3] ?? '';
     if (/^-?\d+$/.test(word)) return { action: { kind: 'sc-set-gpt', counter, idx, value: Number(word) | 0 }, words: 1 };

@@ -89,19 +89,21 @@ test("a listen section's tcp-request rules go to its frontend half, its http-req
   assert.deepEqual(backendNamed(config, 'l').trackRules?.map((r) => r.stage), ['http-request']);
 });
 
-test('what sessions do not run yet stays warned (tables, tracking, persistence) or refused (tcp-request rules)', async () => {
+test('what sessions do not run yet stays warned (tracking in HTTP rules, persistence); tcp-request tracking runs', async () => {
   const warned = await load(`backend b\n${H}\n  stick-table type ip size 10\n  stick on src\n  http-request track-sc0 src\n`);
   assert.deepEqual(rendered(warned).errors, []);
   assert.deepEqual(
     warned.warnings.map((w) => w.message).filter((m) => m.includes('not implemented')),
     [
-      "'stick-table' is not implemented yet by orcalb; ignored",
       "'stick on' is not implemented yet by orcalb; ignored",
       "'http-request track-sc0' is not implemented yet by orcalb; ignored",
     ],
   );
-  const refused = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
-  assert.match(rendered(refused).errors.join('\n'), /does not implement 'tcp-request connection'/);
+  // TCP sessions run tcp-request tracking (issue 11): accepted; a backend's content rules are still refused.
+  const tracked = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
+  assert.deepEqual(rendered(tracked).errors, []);
+  const backendSide = await load(`backend b\n${H}\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
+  assert.match(rendered(backendSide).errors.join('\n'), /does not implement 'tcp-request content'/);
 });
 
 test('a table too large to preallocate in shared memory is refused with its size, where haproxy allocates lazily', async () => {
