@@ -43,12 +43,17 @@ export function runSession(env: SessionEnv, conn: ClientConn, fe: number, bind: 
   const counters = program.tracks && env.stick !== undefined ? new StickCounters(env.stick) : undefined;
   ctx.stickCounters = counters;
   let v = program.run('connection', ctx, counters, env.stick);
+  // haproxy 2.6 resets a connection its connection rules reject, and ends one its session rules reject (measured).
+  let reset = v !== TCP.PASS;
   // Session rules follow at once: config load refuses them with accept-proxy binds in HTTP mode (the header's
   // address would come later), so here they see the same addresses as the connection rules.
-  if (v === TCP.PASS) v = program.run('session', ctx, counters, env.stick);
+  if (v === TCP.PASS) {
+    v = program.run('session', ctx, counters, env.stick);
+    reset = v === TCP.DROP;
+  }
   if (v === TCP.REJECT || v === TCP.DROP) {
     counters?.endSession();
-    if (v === TCP.DROP) client.resetAndDestroy();
+    if (reset) client.resetAndDestroy();
     else client.destroy();
     env.accounting.clientClosed(env.thread, fe);
     return Promise.resolve();

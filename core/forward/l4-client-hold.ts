@@ -21,6 +21,7 @@ import { OrcaError } from '../errors.js';
 
 /** HAProxy's default tune.bufsize: what a session buffers from its client before a server is connected. */
 const HOLD_LIMIT = 16 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 /** What the hold read and the pipe must send first, each way, and which socket it stopped reading. */
 export interface HeldBytes {
@@ -124,8 +125,9 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   }
 
   private keep(buf: Buffer, n: number): boolean {
-    const ib = this.inspectBuf;
-    if (ib !== undefined && this.chunks.length === 0 && this.size < ib.length) {
+    if (this.inspectLimit > 0 && this.chunks.length === 0 && this.size < this.inspectLimit) {
+      // The inspection's buffer comes with the first byte: a client that sends nothing costs none.
+      const ib = (this.inspectBuf ??= Buffer.allocUnsafe(this.inspectLimit));
       const take = Math.min(n, ib.length - this.size);
       buf.copy(ib, this.size, 0, take);
       this.size += take;
@@ -137,7 +139,7 @@ export class ClientHold implements ReadSink, DeadlineOwner {
     this.chunks.push(Buffer.from(buf.subarray(0, n)));
     this.size += n;
     this.onBytes?.();
-    return this.size < (ib === undefined ? HOLD_LIMIT : this.inspectLimit);
+    return this.size < (this.inspectLimit > 0 ? this.inspectLimit : HOLD_LIMIT);
   }
 
   /**
@@ -163,29 +165,29 @@ export class ClientHold implements ReadSink, DeadlineOwner {
    * once the PROXY header (if any) is read.
    */
   inspect(limit: number, onBytes: () => void): void {
-    const ib = Buffer.allocUnsafe(Math.max(1, limit));
-    let at = 0;
-    for (const c of this.chunks) at += c.copy(ib, at);
-    // Bytes already kept past the limit (none unless a PROXY header came with a big first read) stay as chunks.
-    const rest = this.chunks.length === 0 ? [] : [Buffer.concat(this.chunks).subarray(at)].filter((b) => b.length > 0);
-    this.chunks = rest;
-    this.inspectBuf = ib;
-    this.inspectLimit = limit;
+    this.inspectLimit = Math.max(1, limit);
     this.onBytes = onBytes;
+    if (this.chunks.length === 0) return;
+    // Bytes kept before (with a PROXY header's read): the first `limit` go to the buffer, any beyond stay chunks.
+    const all = Buffer.concat(this.chunks);
+    const ib = Buffer.allocUnsafe(this.inspectLimit);
+    const at = all.copy(ib, 0, 0, Math.min(all.length, ib.length));
+    this.inspectBuf = ib;
+    this.chunks = at < all.length ? [all.subarray(at)] : [];
   }
 
   /** The bytes the rules may look at: inspected()[0, inspectedSize()). Valid until release(). */
   inspected(): Buffer {
-    return this.inspectBuf ?? Buffer.alloc(0);
+    return this.inspectBuf ?? NOTHING;
   }
 
   inspectedSize(): number {
-    return Math.min(this.size, this.inspectLimit);
+    return this.inspectBuf === undefined ? 0 : Math.min(this.size, this.inspectLimit);
   }
 
   /** Whether no more client bytes will be seen by the rules: the limit is reached, or the client sent its FIN. */
   inspectionFull(): boolean {
-    return this.finSeen || this.size >= this.inspectLimit;
+    return this.finSeen || (this.inspectLimit > 0 && this.size >= this.inspectLimit);
   }
 
   /** Stops telling the inspection about reads (it decided). */
@@ -239,6 +241,7 @@ export class ClientHold implements ReadSink, DeadlineOwner {
     }
     let toServer: Buffer | undefined;
     const ib = this.inspectBuf;
+    this.inspectLimit = 0;
     if (ib !== undefined) {
       const kept = ib.subarray(0, Math.min(this.size, ib.length));
       if (this.chunks.length > 0) toServer = Buffer.concat([kept, ...this.chunks]);

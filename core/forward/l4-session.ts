@@ -105,8 +105,9 @@ class L4Session implements PipeOwner {
       ctx.stickCounters = this.counters;
       let headerWait = hold.header;
       if (program.has('connection')) {
-        // HAProxy: a rejected connection is closed at once, not logged, and no session is counted.
-        if (this.refused(program.run('connection', ctx, this.counters, env.stick))) return;
+        // HAProxy: a rejected connection is closed at once, not logged, and no session is counted. A PROXY header
+        // awaited for an accept-proxy bind then fails with the close: nobody reads that failure.
+        if (this.refused(program.run('connection', ctx, this.counters, env.stick), true)) return void headerWait?.catch(ignore);
         if (program.expectProxy && headerWait === undefined) headerWait = hold.expectProxy(frontend.timeouts.client);
       }
       const header = headerWait === undefined ? undefined : await headerWait;
@@ -150,18 +151,24 @@ class L4Session implements PipeOwner {
       return await this.setUp(hold, be, header ?? null);
     } catch (e) {
       hold.release();
-      env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in tcp-request rules: ${String(e)}`);
+      // A bad or missing PROXY header (OrcaError) closes the client quietly, as setUp() does; anything else is a bug.
+      if (!(e instanceof OrcaError)) {
+        env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in tcp-request rules: ${String(e)}`);
+      }
       this.close();
     }
   }
 
-  /** Ends the connection for a reject or silent-drop verdict (true), else false. */
-  private refused(v: TcpVerdict): boolean {
-    if (v === TCP.REJECT) {
+  /**
+   * Ends the connection for a reject or silent-drop verdict (true), else false. A connection-rule reject is a reset
+   * (`reset`), a later one a FIN, as haproxy 2.6 ends them (measured).
+   */
+  private refused(v: TcpVerdict, reset = false): boolean {
+    if (v === TCP.REJECT && !reset) {
       this.close();
       return true;
     }
-    if (v === TCP.DROP) {
+    if (v === TCP.DROP || v === TCP.REJECT) {
       // silent-drop: the connection disappears without a FIN (a reset here; HAProxy also tries to keep it unseen).
       if (!this.client.destroyed) this.client.resetAndDestroy();
       this.close();

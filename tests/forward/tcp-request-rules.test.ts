@@ -10,8 +10,9 @@ import { startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { watchClose } from '../support/close-kind.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
-import { rawRequest } from '../support/http-client.js';
+import { RawHttpConnection, rawRequest } from '../support/http-client.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { pollFor } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 const DELAY_MS = 1500;
@@ -89,9 +90,9 @@ for (const subject of SUBJECTS) {
       assert.equal(r.data, '');
     });
 
-    test('connection reject on the source address: closed before a byte is read', async () => {
+    test('connection reject on the source address: reset before a byte is read', async () => {
       const r = await watchClose(port, 'hello world\n', 5000, { localAddress: '127.0.0.2' });
-      assert.notEqual(r.how, 'open');
+      assert.equal(r.how, 'reset');
       assert.equal(r.data, '');
     });
 
@@ -110,6 +111,141 @@ for (const subject of SUBJECTS) {
       const res = await rawRequest(port, 'GET /x HTTP/1.1\r\nhost: h\r\n\r\n');
       assert.equal(res.status, 200);
       assert.equal(res.headers.find(([n]) => n === 'x-served-by')?.[1], 'w');
+    });
+  });
+}
+
+/** expect-proxy layer4, session rules on the address the PROXY header announces, sc-inc-gpc0 and a gpc0 limit. */
+function proxyConfig(port: number, a: number): string {
+  return `
+defaults
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    mode tcp
+    bind 127.0.0.1:${port}
+    stick-table type ip size 1k expire 30s store gpc0,conn_cur
+    tcp-request connection expect-proxy layer4 if { src 127.0.0.1 }
+    tcp-request session track-sc0 src
+    tcp-request session sc-inc-gpc0(0)
+    tcp-request session reject if { sc0_get_gpc0 gt 2 }
+    tcp-request inspect-delay 1s
+    tcp-request content reject if { src 10.9.9.9 }
+    default_backend ba
+backend ba
+    mode tcp
+    server a 127.0.0.1:${a}
+`;
+}
+
+const proxyLine = (src: string): string => `PROXY TCP4 ${src} 127.0.0.1 1111 80\r\n`;
+
+for (const subject of SUBJECTS) {
+  describe(`expect-proxy and counters in tcp-request rules, ${subject.name}`, () => {
+    let farm: BackendFarm;
+    let lb: LbProcess;
+    let port = 0;
+    before(async () => {
+      farm = await startBackendFarm(['a']);
+      port = await freeTcpPort();
+      lb = await subject.start(proxyConfig(port, farm.port('a')), port);
+    });
+    after(async () => {
+      await lb?.stop();
+      await farm?.close();
+    });
+
+    test('the PROXY header is read and taken off; the rules after it see the address it announces', async () => {
+      const ok = await watchClose(port, `${proxyLine('10.1.1.1')}hello\n`, 5000, { end: true });
+      assert.equal(ok.data, 'a\nhello\n');
+      const refused = await watchClose(port, `${proxyLine('10.9.9.9')}hello\n`, 5000, { end: true });
+      assert.equal(refused.data, '');
+    });
+
+    test('sc-inc-gpc0 counts each session of one announced client; the third past the limit is rejected', async () => {
+      const seen: string[] = [];
+      for (let i = 0; i < 4; i++) seen.push((await watchClose(port, `${proxyLine('10.2.2.2')}x\n`, 5000, { end: true })).data);
+      assert.deepEqual(seen, ['a\nx\n', 'a\nx\n', '', '']);
+      // Another announced client has its own entry.
+      assert.equal((await watchClose(port, `${proxyLine('10.3.3.3')}y\n`, 5000, { end: true })).data, 'a\ny\n');
+    });
+  });
+}
+
+/** A mode http frontend: its connection rules run before the HTTP session (source reject, a per-source limit). */
+function httpConfig(port: number, web: number): string {
+  return `
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+    timeout http-keep-alive 10s
+frontend fe
+    bind 127.0.0.1:${port}
+    stick-table type ip size 1k expire 30s store conn_cur
+    tcp-request connection reject if { src 127.0.0.3 }
+    tcp-request connection track-sc0 src
+    tcp-request connection reject if { sc0_conn_cur gt 2 }
+    default_backend web
+backend web
+    server w 127.0.0.1:${web}
+`;
+}
+
+/** One request on a new keep-alive connection from `from`: the open connection, or undefined when it was refused. */
+async function openServed(port: number, from: string): Promise<RawHttpConnection | undefined> {
+  let c: RawHttpConnection;
+  try {
+    c = await RawHttpConnection.open(port, from);
+  } catch {
+    // Reset during the handshake: haproxy's (and orcalb's) answer to a connection rule's reject.
+    return undefined;
+  }
+  try {
+    c.write('GET / HTTP/1.1\r\nhost: h\r\n\r\n');
+    const res = await c.response();
+    if (res.status === 200) return c;
+  } catch {
+    // closed without an answer: refused
+  }
+  c.destroy();
+  return undefined;
+}
+
+for (const subject of SUBJECTS) {
+  describe(`tcp-request connection rules on a mode http frontend, ${subject.name}`, () => {
+    let web: TaggedHttpFarm;
+    let lb: LbProcess;
+    let port = 0;
+    before(async () => {
+      web = await startTaggedHttpFarm(['w']);
+      port = await freeTcpPort();
+      lb = await subject.start(httpConfig(port, web.byName('w').port), port);
+    });
+    after(async () => {
+      await lb?.stop();
+      await web?.close();
+    });
+
+    test('a rejected source gets no answer; another is served', async () => {
+      assert.equal(await openServed(port, '127.0.0.3'), undefined);
+      const ok = await openServed(port, '127.0.0.4');
+      assert.ok(ok !== undefined);
+      ok.destroy();
+    });
+
+    test('two connections of one source are held, a third is refused until one closes', async (t) => {
+      const a = await openServed(port, '127.0.0.5');
+      const b = await openServed(port, '127.0.0.5');
+      t.after(() => { a?.destroy(); b?.destroy(); });
+      assert.ok(a !== undefined && b !== undefined);
+      assert.equal(await openServed(port, '127.0.0.5'), undefined);
+      a.destroy();
+      let c: RawHttpConnection | undefined;
+      assert.ok(await pollFor(async () => (c = await openServed(port, '127.0.0.5')) !== undefined, 5000, 20));
+      c?.destroy();
     });
   });
 }

@@ -86,6 +86,22 @@ for (const subject of SUBJECTS) {
       assert.equal(got.match(/HTTP\/1\.1 200/g)?.length, 2, got);
     });
 
+    test('a client dribbling its first bytes is passed when the inspect delay ends, and others are served meanwhile', async (t) => {
+      const s = connect(port, '127.0.0.1');
+      t.after(() => s.destroy());
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      s.on('error', () => undefined);
+      const timer = setInterval(() => s.write('z'), 50);
+      t.after(() => clearInterval(timer));
+      // While it dribbles, a client that says enough at once is served at once.
+      const quick = await watchClose(port, 'q'.repeat(8000), 5000, { end: true });
+      assert.equal(quick.data.length, 8002);
+      assert.equal(got, '');
+      // Bounded: at most the inspect delay (3s) and the connect.
+      assert.ok(await pollFor(() => got.startsWith('a\nz'), 6000, 20), `the dribbling client got ${JSON.stringify(got)}`);
+    });
+
     test(`${STORM} rejected connections leave the descriptors where they were`, async () => {
       const baseline = openFds(lb.pid);
       for (let i = 0; i < STORM; i += 20) {
