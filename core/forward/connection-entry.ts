@@ -42,7 +42,9 @@ export function runSession(env: SessionEnv, conn: ClientConn, fe: number, bind: 
   ctx.setDestination(client.localAddress ?? '', client.localPort ?? 0);
   const counters = program.tracks && env.stick !== undefined ? new StickCounters(env.stick) : undefined;
   ctx.stickCounters = counters;
+  // expect-proxy is refused in a mode http frontend at load: a PROXY verdict cannot come here, and passes anyway.
   let v = program.run('connection', ctx, counters, env.stick);
+  if (v === TCP.PROXY) v = TCP.PASS;
   // haproxy 2.6 resets a connection its connection rules reject, and ends one its session rules reject (measured).
   let reset = v !== TCP.PASS;
   // Session rules follow at once: config load refuses them with accept-proxy binds in HTTP mode (the header's

@@ -107,8 +107,9 @@ class L4Session implements PipeOwner {
       if (program.has('connection')) {
         // HAProxy: a rejected connection is closed at once, not logged, and no session is counted. A PROXY header
         // awaited for an accept-proxy bind then fails with the close: nobody reads that failure.
-        if (this.refused(program.run('connection', ctx, this.counters, env.stick), true)) return void headerWait?.catch(ignore);
-        if (program.expectProxy && headerWait === undefined) headerWait = hold.expectProxy(frontend.timeouts.client);
+        const v = program.run('connection', ctx, this.counters, env.stick);
+        if (this.refused(v, true)) return void headerWait?.catch(ignore);
+        if (v === TCP.PROXY && headerWait === undefined) headerWait = hold.expectProxy(frontend.timeouts.client);
       }
       const header = headerWait === undefined ? undefined : await headerWait;
       const a = header?.addresses;

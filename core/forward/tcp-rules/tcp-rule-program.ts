@@ -6,7 +6,7 @@
 // content set wait, to be run again from its first rule when more bytes come (HAProxy restarts the list too).
 // Compile: forwarder start; run(): forwarder threads, per connection, allocation-free after compile.
 
-import type { Config, TcpAction, TcpRule, TcpRuleSet } from '../../../config/model.js';
+import type { AclTestSpec, Config, ConditionSpec, TcpAction, TcpRuleSet } from '../../../config/model.js';
 import { AclScope, COND, compileCondition, type CompiledCondition } from '../../acl/condition.js';
 import type { CompileEnv, Compiled } from '../../acl/descriptor.js';
 import type { FetchContext } from '../../acl/fetch-context.js';
@@ -16,10 +16,12 @@ import { BackendSwitch } from '../../acl/switching.js';
 import type { StickCounters } from '../../stick/stick-counters.js';
 import { compileTrackRules, RuleOutcome, type CompiledTrackRule } from '../../stick/stick-rules.js';
 import type { StickTables } from '../../stick/stick-tables.js';
-import type { AclTestSpec, ConditionSpec } from '../../../config/model.js';
 
-/** What a rule set decided. PASS: go on (an accept, or no rule stopped it). SWITCH: content only, HTTP upgrade. */
-export const TCP = { PASS: 0, REJECT: 1, DROP: 2, WAIT: 3, SWITCH: 4 } as const;
+/**
+ * What a rule set decided. PASS: go on (an accept, or no rule stopped it). PROXY: PASS, and an `expect-proxy layer4`
+ * rule applied (connection rules only): read a PROXY header first. SWITCH: content only, the HTTP upgrade.
+ */
+export const TCP = { PASS: 0, REJECT: 1, DROP: 2, WAIT: 3, SWITCH: 4, PROXY: 5 } as const;
 export type TcpVerdict = (typeof TCP)[keyof typeof TCP];
 
 /** One compiled step: an action with its condition, or a track-sc rule (which carries its own). */
@@ -40,10 +42,8 @@ export class TcpRuleProgram {
   readonly switcher: BackendSwitch | undefined;
   /** Some rule tracks or counts: the connection needs StickCounters. */
   readonly tracks: boolean;
-  /** Set by run('connection'): an `expect-proxy layer4` rule applied. Read right after that call. */
-  expectProxy = false;
 
-  private constructor(parts: Omit<TcpRuleProgram, 'run' | 'expectProxy' | 'has'>) {
+  private constructor(parts: Omit<TcpRuleProgram, 'run' | 'has'>) {
     this.connection = parts.connection;
     this.session = parts.session;
     this.content = parts.content;
@@ -61,11 +61,13 @@ export class TcpRuleProgram {
   /**
    * Runs rule set `set` for the connection of `ctx` (its addresses set; for content, its payload, with payloadFinal
    * telling whether more bytes may come). `counters`/`tables`: the connection's sticky counters and the thread's
-   * tables, when the program tracks. WAIT only for content while payloadFinal is false. Never throws.
+   * tables, when the program tracks. WAIT only for content while payloadFinal is false; PROXY only for connection
+   * rules. Never throws.
    */
   run(set: TcpRuleSet, ctx: FetchContext, counters: StickCounters | undefined, tables: StickTables | undefined): TcpVerdict {
     const steps = set === 'connection' ? this.connection : set === 'session' ? this.session : this.content;
-    if (set === 'connection') this.expectProxy = false;
+    // expect-proxy does not stop the rules; it only changes what a passing verdict asks for.
+    let pass: TcpVerdict = TCP.PASS;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (step === undefined) continue;
@@ -82,7 +84,7 @@ export class TcpRuleProgram {
       const a = step.action;
       switch (a.kind) {
         case 'accept':
-          return TCP.PASS;
+          return pass;
         case 'reject':
           return TCP.REJECT;
         case 'silent-drop':
@@ -90,7 +92,7 @@ export class TcpRuleProgram {
         case 'switch-mode':
           return TCP.SWITCH;
         case 'expect-proxy':
-          this.expectProxy = true;
+          pass = TCP.PROXY;
           break;
         case 'sc-inc-gpc':
           counters?.incGpc(a.counter, a.idx);
@@ -102,7 +104,7 @@ export class TcpRuleProgram {
           break;
       }
     }
-    return TCP.PASS;
+    return pass;
   }
 
   /**
@@ -201,5 +203,3 @@ export function compileTcpPrograms(config: Config): (TcpRuleProgram | undefined)
     return p;
   });
 }
-
-export type { TcpRule };
