@@ -5,6 +5,10 @@
 // upgrade, track-sc*/sc-inc-gpc*/sc-set-gpt* act and go on, and a condition (or track key) short of bytes makes the
 // content set wait, to be run again from its first rule when more bytes come (HAProxy restarts the list too).
 // Compile: forwarder start; run(): forwarder threads, per connection, allocation-free after compile.
+// In a mode http frontend haproxy 2.6 runs the content rules once per request, after the head is parsed and never on
+// a partial head, and req.payload there does not read the head's bytes (measured); that per-request call belongs to
+// the HTTP session (run('content', fetch with head set and payloadFinal true, …) before http-request rules), and
+// until it makes it, config load refuses content rules in mode http frontends.
 
 import type { AclTestSpec, Config, ConditionSpec, TcpAction, TcpRuleSet } from '../../../config/model.js';
 import { AclScope, COND, compileCondition, type CompiledCondition } from '../../acl/condition.js';
