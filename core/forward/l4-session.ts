@@ -123,7 +123,7 @@ class L4Session implements PipeOwner {
       let verdict: TcpVerdict = TCP.PASS;
       if (program.has('content')) {
         const limit = Math.max(1, env.bufferLimit ?? DEFAULT_INSPECT_LIMIT);
-        const inspection = new ContentInspection(program, ctx, this.counters, env.stick, hold, env.sweep, limit);
+        const inspection = new ContentInspection(program, ctx, this.counters, env.stick, hold, env.sweep, limit, frontend.timeouts.client);
         const v = await inspection.result;
         if (v === INSPECTION_GONE) {
           hold.release();

@@ -5,6 +5,7 @@
 // traffic on 127.0.0.1 only.
 
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { watchClose } from '../support/close-kind.js';
@@ -12,7 +13,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { RawHttpConnection, rawRequest } from '../support/http-client.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
-import { pollFor } from '../support/wait.js';
+import { delay, pollFor } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 const DELAY_MS = 1500;
@@ -246,6 +247,65 @@ for (const subject of SUBJECTS) {
       let c: RawHttpConnection | undefined;
       assert.ok(await pollFor(async () => (c = await openServed(port, '127.0.0.5')) !== undefined, 5000, 20));
       c?.destroy();
+    });
+  });
+}
+
+/** `timeout client` shorter than the inspect delay: it runs from the last read during the inspection. */
+function idleConfig(port: number, a: number): string {
+  return `
+defaults
+    timeout connect 2s
+    timeout client 1s
+    timeout server 10s
+frontend fe
+    mode tcp
+    bind 127.0.0.1:${port}
+    tcp-request inspect-delay 3s
+    tcp-request content accept if { req.len gt 10 }
+    default_backend ba
+backend ba
+    mode tcp
+    server a 127.0.0.1:${a}
+`;
+}
+
+for (const subject of SUBJECTS) {
+  describe(`timeout client during the inspection, ${subject.name}`, () => {
+    let farm: BackendFarm;
+    let lb: LbProcess;
+    let port = 0;
+    before(async () => {
+      farm = await startBackendFarm(['a']);
+      port = await freeTcpPort();
+      lb = await subject.start(idleConfig(port, farm.port('a')), port);
+    });
+    after(async () => {
+      await lb?.stop();
+      await farm?.close();
+    });
+
+    test('a client silent for timeout client is closed without a server, before the inspect delay ends', async () => {
+      const before = farm.seq();
+      for (const payload of ['', 'abc']) {
+        const r = await watchClose(port, payload, 2500);
+        assert.deepEqual([r.how, r.data], ['fin', '']);
+      }
+      assert.equal(farm.seq(), before, 'no server connection was made');
+    });
+
+    test('a client that keeps sending within timeout client is judged when it has said enough', async (t) => {
+      const s = connect(port, '127.0.0.1');
+      t.after(() => s.destroy());
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      s.on('error', () => undefined);
+      // 12 bytes, one every 150 ms: each read restarts timeout client, and the 11th makes req.len gt 10.
+      for (let i = 0; i < 12; i++) {
+        s.write('y');
+        await delay(150);
+      }
+      assert.ok(await pollFor(() => got === 'a\nyyyyyyyyyyyy', 3000, 10), JSON.stringify(got));
     });
   });
 }

@@ -2,7 +2,9 @@
 // rules are run on the client's first bytes as they arrive (the ClientHold keeps them contiguous), again after each
 // read, until they decide or the fetches become final: the inspect delay expired, the buffer is full (HAProxy's
 // bufsize less its rewrite reserve) or the client sent its FIN; then a rule still short of bytes counts as not
-// matching, as in HAProxy. The wait costs the thread nothing between reads: one Deadline on the sweep. An HTTP
+// matching, as in HAProxy. `timeout client` runs meanwhile from the last read: a client silent that long is closed
+// without a server, as haproxy 2.6 does (measured). The wait costs the thread nothing between reads: one Deadline on
+// the sweep. An HTTP
 // request in the bytes is parsed into the FetchContext's head when some rule reads it (HAProxy's on-the-fly parse).
 // Forwarder threads; one per TCP connection whose frontend has content rules.
 
@@ -18,7 +20,7 @@ import { TCP, type TcpRuleProgram, type TcpVerdict } from './tcp-rule-program.js
 /** The thread's view for the on-the-fly parse (rules run one at a time; the view is read during the run only). */
 const head = new HeadView();
 
-/** What the inspection ended with: the content verdict (never WAIT), or GONE when the client left first. */
+/** What the inspection ended with: the content verdict (never WAIT), or GONE when the client left or timed out first. */
 export const INSPECTION_GONE = -1;
 
 /** One connection's inspection; `result` settles once, never rejects. */
@@ -33,6 +35,10 @@ export class ContentInspection implements DeadlineOwner {
   private readonly sweep: DeadlineSweep;
   private readonly maxHeadBytes: number;
   private deadline: Deadline | undefined = undefined;
+  /** When the inspect delay ends, and the client's `timeout client` (undefined: none), on the sweep's clock. */
+  private readonly inspectEnd: number;
+  private readonly clientTimeout: number | undefined;
+  private lastRead: number;
   private expired = false;
   private done = false;
 
@@ -44,6 +50,7 @@ export class ContentInspection implements DeadlineOwner {
     hold: ClientHold,
     sweep: DeadlineSweep,
     limit: number,
+    clientTimeout: number | undefined,
   ) {
     const r = Promise.withResolvers<TcpVerdict | typeof INSPECTION_GONE>();
     this.result = r.promise;
@@ -55,7 +62,11 @@ export class ContentInspection implements DeadlineOwner {
     this.hold = hold;
     this.sweep = sweep;
     this.maxHeadBytes = limit;
-    hold.inspect(limit, () => this.evaluate());
+    const now = sweep.now();
+    this.inspectEnd = program.inspectDelay > 0 ? now + program.inspectDelay : now;
+    this.clientTimeout = clientTimeout;
+    this.lastRead = now;
+    hold.inspect(limit, () => this.onBytes());
     if (hold.signal.aborted) {
       this.finish(INSPECTION_GONE);
       return;
@@ -63,17 +74,42 @@ export class ContentInspection implements DeadlineOwner {
     hold.signal.addEventListener('abort', () => this.finish(INSPECTION_GONE), { once: true });
     if (program.inspectDelay > 0) {
       this.deadline = new Deadline(this);
-      this.deadline.due = sweep.now() + program.inspectDelay;
+      this.deadline.due = this.nextDue();
       sweep.arm(this.deadline);
     }
     this.evaluate();
   }
 
-  /** DeadlineOwner: the inspect delay is over; the fetches are final now. */
-  onDeadline(): void {
-    this.deadline = undefined;
-    this.expired = true;
+  private nextDue(): number {
+    const idle = this.clientTimeout === undefined ? Infinity : this.lastRead + this.clientTimeout;
+    return Math.min(this.inspectEnd, idle);
+  }
+
+  /** The hold read bytes (or the FIN): `timeout client` starts again (a later due needs no arm()), then the rules. */
+  private onBytes(): void {
+    this.lastRead = this.sweep.now();
+    if (this.deadline !== undefined) this.deadline.due = this.nextDue();
     this.evaluate();
+  }
+
+  /** DeadlineOwner: the inspect delay is over (the fetches are final now), or the client was silent too long. */
+  onDeadline(now: number): void {
+    if (this.done) return;
+    const d = this.deadline;
+    if (now >= this.inspectEnd) {
+      this.deadline = undefined;
+      this.expired = true;
+      this.evaluate();
+      return;
+    }
+    if (this.clientTimeout !== undefined && now >= this.lastRead + this.clientTimeout) {
+      this.deadline = undefined;
+      this.finish(INSPECTION_GONE);
+      return;
+    }
+    if (d === undefined) return;
+    d.due = this.nextDue();
+    this.sweep.arm(d);
   }
 
   /** Runs the content rules on the bytes so far; settles unless they wait and more bytes may come. */
