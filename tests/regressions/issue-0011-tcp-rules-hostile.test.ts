@@ -1,7 +1,7 @@
 // Issue 11, hostile pass over tcp-request content inspection, side by side with haproxy 2.6.12: a 10 000-byte first
 // packet reaches the server whole (rules see what fits, nothing is lost), an HTTP client pipelining a second request
 // in its first packet through switch-mode http gets both answers, and a storm of rejected connections leaves the
-// balancer's descriptors where they were. Test-runner thread; traffic on 127.0.0.1 only; every loop bounded.
+// balancer's descriptors where they were; a binary-API client switched to HTTP is answered 400. Test-runner thread; traffic on 127.0.0.1 only; every loop bounded.
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -17,7 +17,7 @@ import { pollFor } from '../support/wait.js';
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 const STORM = 400;
 
-function config(port: number, tcp: number, web: number): string {
+function config(port: number, tcp: number, web: number, allHttp: number): string {
   return `
 defaults
     timeout connect 2s
@@ -32,6 +32,12 @@ frontend fe
     tcp-request content accept if { req.len ge 8000 }
     use_backend web if HTTP
     default_backend ba
+frontend all_http
+    mode tcp
+    bind 127.0.0.1:${allHttp}
+    tcp-request inspect-delay 3s
+    tcp-request content switch-mode http
+    default_backend web
 backend ba
     mode tcp
     server a 127.0.0.1:${tcp}
@@ -62,11 +68,13 @@ for (const subject of SUBJECTS) {
     let web: TaggedHttpFarm;
     let lb: LbProcess;
     let port = 0;
+    let allHttp = 0;
     before(async () => {
       farm = await startBackendFarm(['a']);
       web = await startTaggedHttpFarm(['w']);
       port = await freeTcpPort();
-      lb = await subject.start(config(port, farm.port('a'), web.byName('w').port), port);
+      allHttp = await freeTcpPort();
+      lb = await subject.start(config(port, farm.port('a'), web.byName('w').port, allHttp), port);
     });
     after(async () => {
       await lb?.stop();
@@ -100,6 +108,13 @@ for (const subject of SUBJECTS) {
       assert.equal(got, '');
       // Bounded: at most the inspect delay (3s) and the connect.
       assert.ok(await pollFor(() => got.startsWith('a\nz'), 6000, 20), `the dribbling client got ${JSON.stringify(got)}`);
+    });
+
+    test('a binary-API client switched to HTTP anyway gets a 400 from the balancer, and no server sees it', async () => {
+      const before = web.byName('w').headLog.length;
+      const r = await watchClose(allHttp, 'API 0 12\nconnect\n', 5000);
+      assert.match(r.data, /^HTTP\/1\.[01] 400 /);
+      assert.equal(web.byName('w').headLog.length, before);
     });
 
     test(`${STORM} rejected connections leave the descriptors where they were`, async () => {
