@@ -17,7 +17,7 @@ import { pollFor } from '../support/wait.js';
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 const STORM = 400;
 
-function config(port: number, tcp: number, web: number, allHttp: number): string {
+function config(port: number, tcp: number, web: number, allHttp: number, big: number): string {
   return `
 defaults
     timeout connect 2s
@@ -31,6 +31,12 @@ frontend fe
     tcp-request content switch-mode http if HTTP
     tcp-request content accept if { req.len ge 8000 }
     use_backend web if HTTP
+    default_backend ba
+frontend big
+    mode tcp
+    bind 127.0.0.1:${big}
+    tcp-request inspect-delay 3s
+    tcp-request content reject if { req.len gt 20000 }
     default_backend ba
 frontend all_http
     mode tcp
@@ -69,12 +75,14 @@ for (const subject of SUBJECTS) {
     let lb: LbProcess;
     let port = 0;
     let allHttp = 0;
+    let big = 0;
     before(async () => {
       farm = await startBackendFarm(['a']);
       web = await startTaggedHttpFarm(['w']);
       port = await freeTcpPort();
       allHttp = await freeTcpPort();
-      lb = await subject.start(config(port, farm.port('a'), web.byName('w').port, allHttp), port);
+      big = await freeTcpPort();
+      lb = await subject.start(config(port, farm.port('a'), web.byName('w').port, allHttp, big), port);
     });
     after(async () => {
       await lb?.stop();
@@ -86,6 +94,13 @@ for (const subject of SUBJECTS) {
       const payload = Array.from({ length: 10_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
       const r = await watchClose(port, payload, 5000, { end: true });
       assert.equal(r.data, `a\n${payload}`);
+    });
+
+    test('100 000 bytes at once: the rules see a full buffer (never 20 000 bytes), pass, and every byte reaches the server', async () => {
+      const payload = Array.from({ length: 100_000 }, (_, i) => String.fromCharCode(65 + (i % 26))).join('');
+      const r = await watchClose(big, payload, 5000, { end: true });
+      assert.equal(r.data.length, payload.length + 2);
+      assert.ok(r.data === `a\n${payload}`, 'the echo differs from what was sent');
     });
 
     test('switch-mode http with a second request pipelined in the first packet: both are answered', async () => {
