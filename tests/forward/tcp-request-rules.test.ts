@@ -108,6 +108,12 @@ for (const subject of SUBJECTS) {
       assert.equal(r.data, 'a\nab');
     });
 
+    test('switch-mode http with the client FIN in the first bytes: answered, then the connection ends', async () => {
+      const r = await watchClose(port, 'GET /y HTTP/1.1\r\nhost: h\r\n\r\n', 5000, { end: true });
+      assert.equal(r.how, 'fin');
+      assert.match(r.data, /^HTTP\/1\.1 200 /);
+    });
+
     test('switch-mode http: an HTTP request on the TCP port is served by the HTTP backend', async () => {
       const res = await rawRequest(port, 'GET /x HTTP/1.1\r\nhost: h\r\n\r\n');
       assert.equal(res.status, 200);
