@@ -280,6 +280,8 @@ class L4Session implements PipeOwner {
   /** PipeOwner: the stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint), then the slots go back. */
   onPipeEnd(result: PipeResult): void {
     try {
+      // Tracked entries count the session's bytes when it ends, as haproxy 2.6 counts a forwarded TCP stream's
+      // (measured: bytes on a connection still open are not in bytes_in_rate yet).
       if (this.counters !== undefined) countStickBytes(this.counters, result.bytesIn, result.bytesOut);
       if (this.rt !== undefined) countTermination(result.termination, this.rt.slot, this.rt.serverSlots[this.server]);
     } finally {
@@ -313,6 +315,7 @@ function countStickBytes(counters: StickCounters, bytesIn: number, bytesOut: num
   const STEP = 0x40000000;
   let i = bytesIn;
   let o = bytesOut;
+  // Bounded: 64 steps of 2^30 bytes each is more than any session moves.
   for (let k = 0; k < 64 && (i > 0 || o > 0); k++) {
     const di = Math.min(i, STEP);
     const dout = Math.min(o, STEP);
