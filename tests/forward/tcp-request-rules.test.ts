@@ -34,6 +34,7 @@ frontend fe
     tcp-request content silent-drop if { req.payload(0,4) -m str DROP }
     tcp-request content switch-mode http if HTTP
     tcp-request content accept if { req.len ge 4 }
+    use_backend %[req.payload(0,2)] if { req.payload(0,3) -m str "bb:" "zz:" }
     use_backend bb if { req.payload(0,4) -m str "API " }
     use_backend web if HTTP
     default_backend ba
@@ -75,6 +76,11 @@ for (const subject of SUBJECTS) {
     test('use_backend on the payload: an "API " client goes to its backend', async () => {
       const r = await watchClose(port, 'API 0 12\nconnect\n', 5000, { end: true });
       assert.equal(r.data, 'b\nAPI 0 12\nconnect\n');
+    });
+
+    test('a dynamic use_backend names the backend from the payload; a name of no backend falls back to the default', async () => {
+      assert.equal((await watchClose(port, 'bb: hi\n', 5000, { end: true })).data, 'b\nbb: hi\n');
+      assert.equal((await watchClose(port, 'zz: hi\n', 5000, { end: true })).data, 'a\nzz: hi\n');
     });
 
     test('content reject closes the connection without a server', async () => {
