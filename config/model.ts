@@ -551,6 +551,10 @@ export interface BackendConfig {
   readonly retryOn?: readonly string[];
   /** Backend-side `track-sc*` rules (`http-request`/`http-response`, backend `tcp-request content`). */
   readonly trackRules?: readonly TrackRule[];
+  /** A backend section's `tcp-request content` rules other than track-sc*, run once a frontend chose it. */
+  readonly tcpRules?: readonly TcpRule[];
+  /** A backend section's `tcp-request inspect-delay`, ms (its content rules wait that long). */
+  readonly inspectDelay?: number;
   /** `stick match|on|store-request|store-response` rules, in order (not wired in dispatch yet). */
   readonly stickRules?: readonly StickRule[];
 }

@@ -53,6 +53,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   for (const p of proxies) {
     if (hasFrontendCap(p.kind)) checkBackendRefs(p, backends, diag);
     if (p.kind === 'frontend' || p.kind === 'listen') checkRuleModes(p, diag);
+    if (p.kind === 'backend' && p.mode === 'http') checkHttpBackendRules(p, diag);
     proxyWarnings(p, diag);
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
@@ -81,6 +82,15 @@ function checkRuleModes(p: ProxyDraft, diag: Diagnostics): void {
   for (const r of p.stick.trackRules) {
     if (r.stage === 'tcp-request content') refuse('content', r.source, 'http mode');
     else if (r.stage === 'tcp-request session' && proxyBind) refuse('session', r.source, 'accept-proxy in http mode');
+  }
+}
+
+/** An HTTP backend's content rules: haproxy runs them per HTTP request, which orcalb's HTTP sessions do not yet. */
+function checkHttpBackendRules(p: ProxyDraft, diag: Diagnostics): void {
+  const shown = { shown: "tcp-request content' in 'mode http" };
+  for (const r of p.tcpRules) diag.notImplemented('tcp-request content (http mode)', r.source, 'the rule is ignored', shown);
+  for (const r of p.stick.trackRules) {
+    if (r.stage === 'tcp-request content') diag.notImplemented('tcp-request content (http mode)', r.source, 'the rule is ignored', shown);
   }
 }
 

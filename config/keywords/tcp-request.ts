@@ -68,9 +68,7 @@ export function parseTcpRequestLine(ctx: ProxyLineContext): void {
     return;
   }
   if (action.startsWith('track-sc')) {
-    if (!parseTrackAction(ctx, `tcp-request ${set}`, 2, order)) return;
-    // A backend's content rules run once a frontend chose it; orcalb runs the frontend side only so far.
-    if (proxy.kind === 'backend') diag.notImplemented('tcp-request content (backend)', at, 'the rule is ignored', { shown: 'tcp-request content' });
+    parseTrackAction(ctx, `tcp-request ${set}`, 2, order);
     return;
   }
   const parsed = parseAction(ctx, set, action, where);
@@ -90,11 +88,6 @@ export function parseTcpRequestLine(ctx: ProxyLineContext): void {
     if (spec === undefined) return;
   }
   if (parsed.action === undefined) return;
-  if (set === 'content' && proxy.kind === 'backend') {
-    // A backend's content rules run once a frontend chose it; orcalb runs the frontend side only so far.
-    diag.notImplemented('tcp-request content (backend)', at, 'the rule is ignored', { shown: 'tcp-request content' });
-    return;
-  }
   proxy.tcpRules.push({ source: at, set, order, action: parsed.action, ...(spec === undefined ? {} : { condition: spec }) });
 }
 
@@ -127,6 +120,9 @@ function parseAction(
     return { action: { kind: 'expect-proxy' }, words: 1 };
   }
   if (action === 'switch-mode') {
+    if (ctx.proxy.kind === 'backend') {
+      return void diag.badValue(`'tcp-request switch-mode' not allowed because backend '${ctx.proxy.name}' has no frontend capability`, at);
+    }
     const mode = args[3];
     if (mode === undefined || mode === '' || mode === 'if' || mode === 'unless') return void diag.badValue("'tcp-request switch-mode' expects a mode as argument.", at);
     if (mode !== 'http') return void diag.badValue(`'tcp-request switch-mode' expects a valid mode (got '${mode}').`, at);

@@ -26,7 +26,7 @@ const NO_READ: ReadSink = { onRead: () => false };
 export function runSession(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
   const frontend = env.frontends[fe];
   if (frontend?.mode !== 'http') return runL4Session(env, conn, fe, bind);
-  const program = env.tcpPrograms?.[fe];
+  const program = env.tcpPrograms?.frontends[fe];
   if (program === undefined || (!program.has('connection') && !program.has('session'))) return runL7Session(env, conn, fe, bind);
   let client: net.Socket;
   try {

@@ -162,12 +162,13 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   /**
    * Starts keeping the client's bytes contiguous for tcp-request content inspection, at most `limit` of them seen by
    * the rules (reading stops there); `onBytes` runs after each read and at the client's FIN. Forwarder thread; call
-   * once the PROXY header (if any) is read.
+   * once the PROXY header (if any) is read; again for a later rule set (the bytes kept so far stay).
    */
   inspect(limit: number, onBytes: () => void): void {
     this.inspectLimit = Math.max(1, limit);
     this.onBytes = onBytes;
-    if (this.chunks.length === 0) return;
+    // A second inspection (the backend's content rules after the frontend's) goes on over the same bytes.
+    if (this.chunks.length === 0 || this.inspectBuf !== undefined) return;
     // Bytes kept before (with a PROXY header's read): the first `limit` go to the buffer, any beyond stay chunks.
     const all = Buffer.concat(this.chunks);
     const ib = Buffer.allocUnsafe(this.inspectLimit);

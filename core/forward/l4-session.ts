@@ -60,7 +60,7 @@ export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind
   hold.watch(client);
   const ended = Promise.withResolvers<void>();
   const session = new L4Session(env, fe, client, ended.resolve);
-  const program = env.tcpPrograms?.[fe];
+  const program = env.tcpPrograms?.frontends[fe];
   void (program === undefined ? session.setUp(hold) : session.setUpWithRules(hold, program, bind));
   return ended.promise;
 }
@@ -121,10 +121,9 @@ class L4Session implements PipeOwner {
       if (program.has('session') && this.refused(program.run('session', ctx, this.counters, env.stick))) return;
       this.counters?.countSession();
       let verdict: TcpVerdict = TCP.PASS;
+      const limit = Math.max(1, env.bufferLimit ?? DEFAULT_INSPECT_LIMIT);
       if (program.has('content')) {
-        const limit = Math.max(1, env.bufferLimit ?? DEFAULT_INSPECT_LIMIT);
-        const inspection = new ContentInspection(program, ctx, this.counters, env.stick, hold, env.sweep, limit, frontend.timeouts.client);
-        const v = await inspection.result;
+        const v = await new ContentInspection(program, ctx, this.counters, env.stick, hold, env.sweep, limit, frontend.timeouts.client).result;
         if (v === INSPECTION_GONE) {
           hold.release();
           return this.close();
@@ -140,6 +139,17 @@ class L4Session implements PipeOwner {
         be = program.needsHead ? withRequestHead(ctx, () => switcher.choose(ctx)) : switcher.choose(ctx);
       }
       const rt = be < 0 ? undefined : env.backends[be];
+      const beProgram = rt === undefined || verdict === TCP.SWITCH || rt.config.mode !== 'tcp' ? undefined : env.tcpPrograms?.backends[be];
+      if (beProgram !== undefined) {
+        // The chosen backend's own content rules, with its inspect delay (haproxy's backend inspection).
+        ctx.backend = be;
+        const v = await new ContentInspection(beProgram, ctx, this.counters, env.stick, hold, env.sweep, limit, frontend.timeouts.client).result;
+        if (v === INSPECTION_GONE) {
+          hold.release();
+          return this.close();
+        }
+        if (this.refused(v)) return;
+      }
       if (rt !== undefined && (verdict === TCP.SWITCH || rt.config.mode === 'http')) {
         ctx.backend = be;
         return this.handOver(hold, ctx, bind);

@@ -402,6 +402,7 @@ const ACL_CASES: readonly Case[] = [
   ['switch-mode to tcp', 'invalid', acl('  tcp-request content switch-mode tcp'), { alert: true }],
   ['switch-mode with an unknown proto', 'invalid', acl('  tcp-request content switch-mode http proto foo'), { alert: true }],
   ['switch-mode with a stray word', 'invalid', acl('  tcp-request content switch-mode http foo'), { alert: true }],
+  ['switch-mode in a backend', 'invalid', `backend b\n${H}\n  mode tcp\n  tcp-request content switch-mode http`, { alert: true }],
   ['switch-mode in tcp-request session', 'invalid', acl('  tcp-request session switch-mode http'), { alert: true }],
   ['switch-mode http proto h1', 'valid', acl('  mode tcp\n  tcp-request inspect-delay 1s\n  tcp-request content switch-mode http proto h1 if HTTP')],
   ['switch-mode http proto h2 (no HTTP/2 from clients)', 'valid', acl('  tcp-request content switch-mode http proto h2 if HTTP'), FAIL('switch-mode http proto h2')],

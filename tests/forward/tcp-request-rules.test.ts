@@ -117,6 +117,9 @@ for (const subject of SUBJECTS) {
     test('switch-mode http with the client FIN in the first bytes: answered, then the connection ends', async () => {
       const r = await watchClose(port, 'GET /y HTTP/1.1\r\nhost: h\r\n\r\n', 5000, { end: true });
       assert.equal(r.how, 'fin');
+      // haproxy 2.6.12 closes without an answer about one time in five here (the FIN read with the request is taken
+      // for an abort, measured); orcalb answers every time.
+      if (subject === HAPROXY_SUBJECT && r.data === '') return;
       assert.match(r.data, /^HTTP\/1\.1 200 /);
     });
 
@@ -318,6 +321,63 @@ for (const subject of SUBJECTS) {
         await delay(150);
       }
       assert.ok(await pollFor(() => got === 'a\nyyyyyyyyyyyy', 3000, 10), JSON.stringify(got));
+    });
+  });
+}
+
+/** A backend section's own content rules, run once a frontend chose it, with its own inspect delay. */
+function backendConfig(plain: number, inspecting: number, a: number): string {
+  return `
+defaults
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend plain
+    mode tcp
+    bind 127.0.0.1:${plain}
+    default_backend bt
+frontend inspecting
+    mode tcp
+    bind 127.0.0.1:${inspecting}
+    tcp-request inspect-delay 1s
+    tcp-request content accept if { req.len gt 0 }
+    default_backend bt
+backend bt
+    mode tcp
+    tcp-request inspect-delay 1500
+    tcp-request content reject if { req.payload(0,4) -m str EVIL }
+    tcp-request content accept if { req.len gt 7 }
+    server a 127.0.0.1:${a}
+`;
+}
+
+for (const subject of SUBJECTS) {
+  describe(`a backend's tcp-request content rules, ${subject.name}`, () => {
+    let farm: BackendFarm;
+    let lb: LbProcess;
+    let plain = 0;
+    let inspecting = 0;
+    before(async () => {
+      farm = await startBackendFarm(['a']);
+      plain = await freeTcpPort();
+      inspecting = await freeTcpPort();
+      lb = await subject.start(backendConfig(plain, inspecting, farm.port('a')), plain);
+    });
+    after(async () => {
+      await lb?.stop();
+      await farm?.close();
+    });
+
+    test('they run behind a frontend with no rules of its own and behind one with its own', async () => {
+      for (const port of [plain, inspecting]) {
+        assert.deepEqual(await watchClose(port, 'EVIL\n', 3000).then((r) => [r.how, r.data]), ['fin', ''], `port ${port}`);
+        assert.equal((await watchClose(port, 'abcdefghij', 5000, { end: true })).data, 'a\nabcdefghij', `port ${port}`);
+      }
+    });
+
+    test("bytes short of the backend's rules wait for its inspect delay, then pass", async () => {
+      const r = await watchClose(inspecting, 'abc', 4000);
+      assert.equal(r.data, 'a\nabc');
     });
   });
 }

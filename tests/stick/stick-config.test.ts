@@ -99,11 +99,14 @@ test('what sessions do not run yet stays warned (tracking in HTTP rules, persist
       "'http-request track-sc0' is not implemented yet by orcalb; ignored",
     ],
   );
-  // TCP sessions run tcp-request tracking (issue 11): accepted; a backend's content rules are still refused.
-  const tracked = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
+  // TCP sessions run tcp-request tracking (issue 11): accepted; an HTTP backend's content rules are still refused
+  // (haproxy runs them per HTTP request).
+  const tracked = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
   assert.deepEqual(rendered(tracked).errors, []);
   const backendSide = await load(`backend b\n${H}\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
-  assert.match(rendered(backendSide).errors.join('\n'), /does not implement 'tcp-request content'/);
+  assert.match(rendered(backendSide).errors.join('\n'), /does not implement 'tcp-request content' in 'mode http'/);
+  const tcpBackend = await load(`backend b\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
+  assert.deepEqual(rendered(tcpBackend).errors, []);
 });
 
 test('a table too large to preallocate in shared memory is refused with its size, where haproxy allocates lazily', async () => {

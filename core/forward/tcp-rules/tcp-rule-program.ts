@@ -10,7 +10,7 @@
 // the HTTP session (run('content', fetch with head set and payloadFinal true, …) before http-request rules), and
 // until it makes it, config load refuses content rules in mode http frontends.
 
-import type { AclTestSpec, Config, ConditionSpec, TcpAction, TcpRuleSet } from '../../../config/model.js';
+import type { AclTestSpec, Config, ConditionSpec, FrontendConfig, TcpAction, TcpRule, TcpRuleSet, TrackRule } from '../../../config/model.js';
 import { AclScope, COND, compileCondition, type CompiledCondition } from '../../acl/condition.js';
 import type { CompileEnv, Compiled } from '../../acl/descriptor.js';
 import type { FetchContext } from '../../acl/fetch-context.js';
@@ -112,9 +112,9 @@ export class TcpRuleProgram {
   }
 
   /**
-   * The program of frontend `fe` of `config`, or undefined when it has no tcp-request rule and (in mode tcp) no
-   * use_backend rule: such a frontend keeps its rule-free path. An error text when a rule does not compile (config
-   * load already compiled them: a bug). Never throws.
+   * The program of frontend `fe` of `config`, or undefined when it has no tcp-request rule, and (in mode tcp) no
+   * use_backend rule and no backend it may reach with content rules: such a frontend keeps its rule-free path. An
+   * error text when a rule does not compile (config load already compiled them: a bug). Never throws.
    */
   static compile(config: Config, fe: number): Compiled<TcpRuleProgram | undefined> {
     const frontend = config.frontends[fe];
@@ -122,14 +122,31 @@ export class TcpRuleProgram {
     const tcpRules = frontend.tcpRules ?? [];
     const trackRules = (frontend.trackRules ?? []).filter((r) => r.stage.startsWith('tcp-request '));
     const switching = frontend.mode === 'tcp' && (frontend.useBackends?.length ?? 0) > 0;
-    if (tcpRules.length === 0 && trackRules.length === 0 && !switching) return undefined;
-    const env: CompileEnv = {
-      world: config,
-      proxyName: frontend.name,
-      frontend: fe,
-      backend: config.backends.findIndex((b) => b.name === frontend.name),
-      cache: new Map(),
-    };
+    const reachesRules = frontend.mode === 'tcp' && reachableBackends(config, fe).some((b) => hasContentRules(config, b));
+    if (tcpRules.length === 0 && trackRules.length === 0 && !switching && !reachesRules) return undefined;
+    const env = compileEnv(config, frontend.name, fe, config.backends.findIndex((b) => b.name === frontend.name));
+    return TcpRuleProgram.build(env, tcpRules, trackRules, frontend.inspectDelay, switching ? frontend : undefined);
+  }
+
+  /**
+   * The content rules of backend `be` (a `backend` section's `tcp-request content` and track-sc rules, run once a
+   * TCP frontend chose it, with its own inspect delay), or undefined when it has none. Never throws.
+   */
+  static compileBackend(config: Config, be: number): Compiled<TcpRuleProgram | undefined> {
+    const backend = config.backends[be];
+    if (backend === undefined || !hasContentRules(config, be)) return undefined;
+    const trackRules = (backend.trackRules ?? []).filter((r) => r.stage === 'tcp-request content');
+    const env = compileEnv(config, backend.name, -1, be);
+    return TcpRuleProgram.build(env, backend.tcpRules ?? [], trackRules, backend.inspectDelay, undefined);
+  }
+
+  private static build(
+    env: CompileEnv,
+    tcpRules: readonly TcpRule[],
+    trackRules: readonly TrackRule[],
+    inspectDelay: number | undefined,
+    switching: FrontendConfig | undefined,
+  ): Compiled<TcpRuleProgram> {
     const scope = new AclScope([], env);
     const tracks = compileTrackRules(trackRules, scope);
     if ('error' in tracks) return tracks;
@@ -144,8 +161,8 @@ export class TcpRuleProgram {
       sets[r.set].push({ order: r.order, step: { track: undefined, action: r.action, condition } });
     }
     let switcher: BackendSwitch | undefined;
-    if (switching) {
-      const s = BackendSwitch.compile(frontend.useBackends, frontend.defaultBackend, env, scope);
+    if (switching !== undefined) {
+      const s = BackendSwitch.compile(switching.useBackends, switching.defaultBackend, env, scope);
       if ('error' in s) return s;
       switcher = s;
     }
@@ -153,19 +170,43 @@ export class TcpRuleProgram {
     const headConditions = [
       ...tcpRules.filter((r) => r.set === 'content').map((r) => r.condition),
       ...trackRules.filter((r) => r.stage === 'tcp-request content').map((r) => r.condition),
-      ...(switching ? (frontend.useBackends ?? []).map((r) => r.condition) : []),
+      ...(switching?.useBackends ?? []).map((r) => r.condition),
     ];
     const keyNeedsHead = trackRules.some((r) => r.stage === 'tcp-request content' && readsHead(r.key.fetch.name));
     return new TcpRuleProgram({
       connection: ordered('connection'),
       session: ordered('session'),
       content: ordered('content'),
-      inspectDelay: frontend.inspectDelay ?? 0,
+      inspectDelay: inspectDelay ?? 0,
       needsHead: keyNeedsHead || headConditions.some((c) => c !== undefined && conditionReadsHead(c)),
       switcher,
       tracks: trackRules.length > 0 || tcpRules.some((r) => r.action.kind === 'sc-inc-gpc' || r.action.kind === 'sc-set-gpt'),
     });
   }
+}
+
+function compileEnv(config: Config, proxyName: string, frontend: number, backend: number): CompileEnv {
+  return { world: config, proxyName, frontend, backend, cache: new Map() };
+}
+
+/** Whether backend `be` has tcp-request content rules of its own (a `backend` section's). */
+function hasContentRules(config: Config, be: number): boolean {
+  const b = config.backends[be];
+  if (b === undefined) return false;
+  return (b.tcpRules?.length ?? 0) > 0 || (b.trackRules ?? []).some((r) => r.stage === 'tcp-request content');
+}
+
+/** The backends frontend `fe` may hand a connection to: its default and static use_backend names; all with a dynamic one. */
+function reachableBackends(config: Config, fe: number): number[] {
+  const f = config.frontends[fe];
+  if (f === undefined) return [];
+  const rules = f.useBackends ?? [];
+  if (rules.some((r) => r.backend.kind === 'dynamic')) return config.backends.map((_, i) => i);
+  const names = [f.defaultBackend, ...rules.map((r) => (r.backend.kind === 'name' ? r.backend.name : undefined))];
+  return names.flatMap((n) => {
+    const i = n === undefined ? -1 : config.backends.findIndex((b) => b.name === n);
+    return i < 0 ? [] : [i];
+  });
 }
 
 /** Whether fetch `name` reads the parsed HTTP request (HAProxy parses it from the raw bytes in a TCP stream). */
@@ -198,12 +239,21 @@ function predefinedTests(name: string): readonly AclTestSpec[] {
   return pre === undefined || 'notImplemented' in pre ? [] : pre.tests;
 }
 
-/** Per thread: each frontend's program (undefined: no rules), compiled once at forwarder start. */
-export function compileTcpPrograms(config: Config): (TcpRuleProgram | undefined)[] {
-  return config.frontends.map((_, fe) => {
-    const p = TcpRuleProgram.compile(config, fe);
-    // Config load compiled the same rules: an error here is a bug, and the frontend must not run without its rules.
-    if (p !== undefined && 'error' in p) throw new Error(`frontend ${fe}: tcp-request rules do not compile: ${p.error}`);
+/** One thread's compiled programs: each frontend's, each backend's (content rules of a backend section). */
+export interface TcpPrograms {
+  readonly frontends: readonly (TcpRuleProgram | undefined)[];
+  readonly backends: readonly (TcpRuleProgram | undefined)[];
+}
+
+/** Per thread: every program of `config` (undefined entries: no rules), compiled once at forwarder start. */
+export function compileTcpPrograms(config: Config): TcpPrograms {
+  // Config load compiled the same rules: an error here is a bug, and no proxy may run without its rules.
+  const ok = (p: Compiled<TcpRuleProgram | undefined>, what: string): TcpRuleProgram | undefined => {
+    if (p !== undefined && 'error' in p) throw new Error(`${what}: tcp-request rules do not compile: ${p.error}`);
     return p;
-  });
+  };
+  return {
+    frontends: config.frontends.map((f, i) => ok(TcpRuleProgram.compile(config, i), `frontend '${f.name}'`)),
+    backends: config.backends.map((b, i) => ok(TcpRuleProgram.compileBackend(config, i), `backend '${b.name}'`)),
+  };
 }
