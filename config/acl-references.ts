@@ -58,6 +58,7 @@ export function checkAclReferences(parsed: ParsedConfig, diag: Diagnostics): voi
       tests.push(...anonymousTests(r.condition));
       if (r.valueFormat !== undefined) formats.push({ format: r.valueFormat, source: r.source });
     }
+    for (const r of p.tcpRules) tests.push(...anonymousTests(r.condition));
     for (const r of p.backendRules) {
       tests.push(...anonymousTests(r.condition));
       if (r.backend.kind === 'dynamic') formats.push({ format: r.backend.format, source: r.source });

@@ -116,6 +116,10 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     ...(p.backendRules.length === 0
       ? {}
       : { useBackends: p.backendRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.tcpRules.length === 0
+      ? {}
+      : { tcpRules: p.tcpRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.inspectDelay === undefined ? {} : { inspectDelay: p.inspectDelay }),
   };
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
 }
@@ -169,6 +173,11 @@ function buildBackend(
     retryOn: [...p.retryOn],
     // HTTP-only settings are dropped in a TCP backend (validate.ts warned, as HAProxy does).
     ...(p.mode === 'http' ? { http: httpRules(p, true) } : {}),
+    // A listen section's tcp-request rules are its frontend half's (run once); a backend section's run when chosen.
+    ...(p.kind !== 'backend' || p.tcpRules.length === 0
+      ? {}
+      : { tcpRules: p.tcpRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.kind !== 'backend' || p.inspectDelay === undefined ? {} : { inspectDelay: p.inspectDelay }),
     ...(p.mode === 'http' && p.cookie !== undefined ? { cookie: structuredClone(p.cookie) } : {}),
   };
 }

@@ -571,6 +571,30 @@ export interface StickRule {
   readonly condition?: ConditionSpec;
 }
 
+/** The `tcp-request` rule sets (§4.2), in the order a connection meets them. */
+export type TcpRuleSet = 'connection' | 'session' | 'content';
+
+/**
+ * What a `tcp-request` rule does when its condition holds (the actions orcalb runs; `track-sc*` rules are TrackRule,
+ * placed among these by their `order`). `capture` is accepted and does nothing (logging only, warned at load).
+ */
+export type TcpAction =
+  | { readonly kind: 'accept' | 'reject' | 'silent-drop' | 'expect-proxy' | 'switch-mode' | 'capture' }
+  /** `sc-inc-gpc0(N)`, `sc-inc-gpc1(N)`, `sc-inc-gpc(idx,N)`: one more on scN's gpc<idx>. */
+  | { readonly kind: 'sc-inc-gpc'; readonly counter: 0 | 1 | 2; readonly idx: number }
+  /** `sc-set-gpt0(N) <int>`, `sc-set-gpt(idx,N) <int>`. */
+  | { readonly kind: 'sc-set-gpt'; readonly counter: 0 | 1 | 2; readonly idx: number; readonly value: number };
+
+/** One `tcp-request connection|session|content <action> [if|unless <cond>]` line of a frontend (§4.2). */
+export interface TcpRule {
+  readonly source: SourceRef;
+  readonly set: TcpRuleSet;
+  /** Position among all the rules of its set in this proxy (track rules included, defaults' first). */
+  readonly order: number;
+  readonly action: TcpAction;
+  readonly condition?: ConditionSpec;
+}
+
 export interface FrontendConfig {
   readonly source: SourceRef;
   readonly name: string;
@@ -593,8 +617,12 @@ export interface FrontendConfig {
   readonly http?: HttpRules;
   /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */
   readonly useBackends?: readonly UseBackendRule[];
-  /** `tcp-request connection|session|content` and frontend-side `track-sc*` rules (not wired in sessions yet). */
+  /** `tcp-request connection|session|content` and frontend-side `track-sc*` rules. */
   readonly trackRules?: readonly TrackRule[];
+  /** The frontend's `tcp-request` rules other than track-sc*, in line order (conditions bound to its ACLs). */
+  readonly tcpRules?: readonly TcpRule[];
+  /** `tcp-request inspect-delay`, ms; absent: none (content rules then decide on the bytes already there). */
+  readonly inspectDelay?: number;
 }
 
 export interface BackendConfig {
@@ -620,6 +648,10 @@ export interface BackendConfig {
   readonly retryOn?: readonly string[];
   /** Backend-side `track-sc*` rules (`http-request`/`http-response`, backend `tcp-request content`). */
   readonly trackRules?: readonly TrackRule[];
+  /** A backend section's `tcp-request content` rules other than track-sc*, run once a frontend chose it. */
+  readonly tcpRules?: readonly TcpRule[];
+  /** A backend section's `tcp-request inspect-delay`, ms (its content rules wait that long). */
+  readonly inspectDelay?: number;
   /** `stick match|on|store-request|store-response` rules, in order (not wired in dispatch yet). */
   readonly stickRules?: readonly StickRule[];
 }

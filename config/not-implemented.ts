@@ -21,7 +21,7 @@ export interface NotImplementedEntry {
 export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
-      'tcp-request connection', 'tcp-request session', 'tcp-request content', 'tcp-response content',
+      'tcp-request connection *', 'tcp-request session *', 'tcp-request content *', 'tcp-response content',
       'option checkcache', 'option http-restrict-req-hdr-names',
     ],
     verdict: 'refused',
@@ -51,7 +51,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it hands traffic to an external agent for inspection, often a web application firewall',
   },
   {
-    keywords: ['use_backend in mode tcp', 'use-server'],
+    keywords: ['use-server'],
     verdict: 'refused',
     why: 'it chooses the backend or server; orcalb would send the traffic to the default one',
   },
@@ -119,7 +119,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'option tcplog', 'option httplog', 'option httpslog', 'option dontlog-normal', 'option log-separate-errors',
       'option logasap', 'option log-health-checks', 'option socket-stats', 'option contstats',
       'option http-ignore-probes', 'log-format', 'log-format-sd', 'error-log-format', 'log-tag', 'unique-id-format',
-      'unique-id-header', 'capture cookie', 'capture request', 'capture response', 'declare capture',
+      'unique-id-header', 'capture cookie', 'capture request', 'capture response', 'declare capture', 'tcp-request content capture',
       'http-request capture', 'http-response capture', 'http-request set-log-level', 'http-response set-log-level',
       'log ... len', 'log ... format', 'log ... sample', 'log ... <minlevel>', 'email-alert *', 'http-request ot-group',
       'http-response ot-group', 'filter trace', 'filter opentracing', 'global log-tag', 'global log-send-hostname',
@@ -223,7 +223,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     keywords: [
       'backlog', 'bind-process', 'id', 'clitcpka-cnt', 'clitcpka-idle', 'clitcpka-intvl', 'srvtcpka-cnt',
       'srvtcpka-idle', 'srvtcpka-intvl', 'http-reuse', 'http-send-name-header', 'max-keep-alive-queue',
-      'max-session-srv-conns', 'load-server-state-from-file', 'server-state-file-name', 'tcp-request inspect-delay',
+      'max-session-srv-conns', 'load-server-state-from-file', 'server-state-file-name',
       'tcp-response inspect-delay', 'option abortonclose', 'option accept-invalid-http-request',
       'option accept-invalid-http-response', 'option clitcpka', 'option srvtcpka', 'option tcpka',
       'option disable-h2-upgrade', 'option h1-case-adjust-bogus-client', 'option h1-case-adjust-bogus-server',

@@ -12,9 +12,9 @@ import { buildBackends } from '../core/forward/backend-runtime.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
-import { runL4Session } from '../core/forward/l4-session.js';
+import { runSession } from '../core/forward/connection-entry.js';
+import { compileTcpPrograms } from '../core/forward/tcp-rules/tcp-rule-program.js';
 import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
-import { runL7Session } from '../core/forward/l7-session.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
 import type { ClientConn, SessionEnv } from '../core/forward/session-env.js';
 import { DeadlineSweep } from '../core/io/deadline-sweep.js';
@@ -56,6 +56,9 @@ const env: SessionEnv = {
   // This thread tracks and inserts with its own slot (the health thread sweeps with -1: workers/health-checker.ts).
   stick: (data.config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, thread) : undefined,
   plans: compileProxyPlans(data.config),
+  // Rules compiled once per thread: a connection only runs them.
+  tcpPrograms: compileTcpPrograms(data.config),
+  bufferLimit: data.config.global.bufsize - 1024,
 };
 
 /** Sessions running on this thread (a session may outlive its client socket while it parks its server). */
@@ -70,9 +73,8 @@ let stopping = false;
 function serve(conn: ClientConn, frontend: number, bind: number): void {
   accounting.clientAdopted(thread, frontend);
   sessions++;
-  // `mode http` frontends get the HTTP engine; everything else is a TCP pipe.
-  const run = env.frontends[frontend]?.mode === 'http' ? runL7Session : runL4Session;
-  run(env, conn, frontend, bind).then(sessionEnded, (e: unknown) => {
+  // `mode http` frontends get the HTTP engine, everything else the TCP one (connection-entry.ts runs the rules first).
+  runSession(env, conn, frontend, bind).then(sessionEnded, (e: unknown) => {
     // Only adoption throws out of a session (a session's own failures end in closing its client).
     if (typeof conn === 'number') discardFd(conn);
     else conn.destroy();

@@ -60,7 +60,7 @@ export function parseAclLine(ctx: ProxyLineContext): void {
   const tests = proxy.acls.get(name);
   if (tests === undefined) proxy.acls.set(name, [parsed.spec]);
   else tests.push(parsed.spec);
-  // Evaluated where a rule that uses it runs; a rule place that does not evaluate conditions yet refuses its own line.
+  // An ACL alone opens or closes nothing: each rule that uses one is judged by its own keyword (fail closed there).
 }
 
 /** Rule keywords that take a condition, and the places (core/acl/descriptor.ts PLACE) they run at per side. */

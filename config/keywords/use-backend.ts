@@ -45,6 +45,6 @@ export function parseUseBackendLine(ctx: ProxyLineContext): void {
   }
   if (backend.kind === 'name') proxy.useBackends.push({ name: backend.name, source: at });
   proxy.backendRules.push({ source: at, backend, ...(condition === undefined ? {} : { condition }) });
-  // HTTP sessions switch per request (core/forward/l7-rules.ts); a mode tcp frontend's are refused at validation
-  // (refuseTcpRules in config/tcp-mode-rules.ts): its sessions do not switch yet.
+  // Both engines switch: TCP sessions once their inspection allows (core/forward/tcp-rules/), HTTP sessions per
+  // request (core/forward/l7-rules.ts).
 }

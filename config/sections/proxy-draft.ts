@@ -23,6 +23,7 @@ import type {
   SendProxy,
   SourceRef,
   TcpCheckRule,
+  TcpRule,
   Timeouts,
   UseBackendRule,
 } from '../model.js';
@@ -145,6 +146,10 @@ export interface ProxyDraft {
   dolphindbCheck: DolphinDbCheckConfig | undefined;
   /** `stick-table`, `stick …` and `track-sc*` rules (config/keywords/stick-draft.ts). */
   stick: StickDraft;
+  /** `tcp-request connection|session|content` rules other than track-sc*, in order (defaults' first). */
+  tcpRules: TcpRule[];
+  /** `tcp-request inspect-delay`, ms. */
+  inspectDelay: number | undefined;
 }
 
 /** A proxy's rule program lists while its section is parsed (see ProxyDraft.httpRuleSpecs). */
@@ -221,6 +226,8 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     httpCheck: initialHttpCheck(),
     dolphindbCheck: undefined,
     stick: initialStickDraft(),
+    tcpRules: [],
+    inspectDelay: undefined,
   };
 }
 
@@ -243,6 +250,7 @@ export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string
     httpRequestRules: copy.httpRequestRules.map(bind),
     httpResponseRules: copy.httpResponseRules.map(bind),
     httpRuleSpecs: bindRuleDrafts(copy.httpRuleSpecs, parent.acls),
+    tcpRules: copy.tcpRules.map(bind),
     binds: [],
     servers: [],
     useBackends: [],

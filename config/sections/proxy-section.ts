@@ -62,7 +62,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   errorfile: parseErrorfileLine,
   cookie: parseCookieLine,
   'retry-on': parseRetryOnLine,
-  // A table only stores; what fills or reads it (track-sc, stick rules, sc_ fetches) is refused where not run yet.
+  // The table lives in the shared buffer; what feeds it is judged rule by rule (track-sc*, sc-*, stick …).
   'stick-table': parseStickTableLine,
   stick: parseStickLine,
   disabled: (ctx) => setDisabled(ctx, true),

@@ -54,9 +54,10 @@ export type RouteValue = (typeof ROUTE)[keyof typeof ROUTE];
 
 export abstract class L7Rules extends L7ServerDial {
   /** The connection brought its FetchContext (tcp-request rules ran on it): the session uses it and its counters. */
-  protected adoptCarried(carried: CarriedConnection): void {
+  protected adoptCarried(carried: CarriedConnection, chosen: number): void {
     const ctx = carried.fetch;
     this.fetch = ctx;
+    this.carriedBackend = chosen;
     ctx.frontend = this.feIndex;
     ctx.state ??= this.env.state;
     if (ctx.stickTables === undefined && this.env.stick !== undefined) ctx.stickTables = this.env.stick;
@@ -111,9 +112,11 @@ export abstract class L7Rules extends L7ServerDial {
       const r = routeOf(feSet.run(ctx, edit, ruleAnswer));
       if (r !== ROUTE.FORWARD) return r;
     }
-    let be = plan.switch === undefined ? plan.defaultBackend : plan.switch.choose(ctx);
+    // The TCP rules' choice (switch-mode http) stands in for default_backend: use_backend still runs per request.
+    const fallback = this.carriedBackend >= 0 ? this.carriedBackend : plan.defaultBackend;
+    let be = plan.switch === undefined ? fallback : plan.switch.choose(ctx);
     // Every byte of an HTTP head is there: a condition cannot wait for more (a payload fetch past it has no value).
-    if (be === SWITCH_WAIT) be = plan.defaultBackend;
+    if (be === SWITCH_WAIT || (be === plan.defaultBackend && this.carriedBackend >= 0)) be = fallback;
     if (be < 0 || this.env.backends[be] === undefined) return ROUTE.NO_BACKEND;
     ctx.backend = be;
     this.useBackend(be);

@@ -97,6 +97,8 @@ export abstract class L7SessionState implements DeadlineOwner {
   /** The connection's sticky counters (in `fetch`), and the `stick store-*` keys waiting for a server. */
   protected counters: StickCounters | undefined = undefined;
   protected pending: PendingStores | undefined = undefined;
+  /** The backend tcp-request rules chose before the connection became HTTP (carried), -1 for none. */
+  protected carriedBackend = -1;
   /** A `stick match` named this server of the current backend for the request (-1: none). */
   protected stickServer = -1;
   /** A tarpitted request: when its answer goes out, the answer, and whether the connection closes after it. */

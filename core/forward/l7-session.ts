@@ -21,7 +21,7 @@ import type net from 'node:net';
 import { continueRequest, parseRequest } from '../http1/head-parse.js';
 import { HEAD, HeadView } from '../http1/head-view.js';
 import type { DeadlineOwner } from '../io/deadline-sweep.js';
-import type { ReadSink } from '../io/socket-io.js';
+import { sinkOf, type ReadSink } from '../io/socket-io.js';
 import { parseProxyHeader } from '../proxy-protocol/parse.js';
 import type { DialHooks } from './dispatch.js';
 import { HEAD_LIMITS, HOLD_LIMIT } from './l7-limits.js';
@@ -52,20 +52,26 @@ export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind
 class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftStoppable {
   /** Adopts the client and starts waiting for its first request (or its PROXY header). Throws if it cannot adopt. */
   start(conn: ClientConn, carried?: CarriedConnection): void {
-    const client = adoptClient(this.env, conn, this) as ClientSocket;
+    // A socket adopted by the TCP engine already (carried) only changes its read sink.
+    const adopted = typeof conn !== 'number' && sinkOf(conn) !== undefined;
+    if (adopted) this.env.io.setSink(conn, this);
+    const client = (adopted ? conn : adoptClient(this.env, conn, this)) as ClientSocket;
     this.client = client;
     client[kSession] = this;
     this.addrs = new ClientAddresses(client);
-    const beIndex = this.fe.defaultBackend === undefined ? undefined : this.env.backendByName.get(this.fe.defaultBackend);
+    // The backend the TCP rules chose (carried), else the default one: the session's until use_backend says otherwise.
+    const chosen = carried?.fetch.backend ?? -1;
+    const beIndex = chosen >= 0 ? chosen : this.fe.defaultBackend === undefined ? undefined : this.env.backendByName.get(this.fe.defaultBackend);
     if (beIndex !== undefined) this.useBackend(beIndex);
-    if (carried !== undefined) this.adoptCarried(carried);
+    if (carried !== undefined) this.adoptCarried(carried, chosen);
     client.on('end', onClientEnd);
     client.on('close', onClientClose);
     client.on('drain', onClientDrain);
     client.on('error', onClientError);
     watchSoftStop(this.env.softStopSignal, this);
     const now = this.now();
-    if (this.acceptProxy) {
+    // A carried connection's PROXY header was read before it came here.
+    if (this.acceptProxy && carried === undefined) {
       this.cstate = C.proxy;
       this.headDue = due(now, this.fe.timeouts.client);
     } else {
@@ -74,9 +80,11 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     this.rearm();
     // A socket that closed before we were handed it will never emit 'close' again.
     if (client.destroyed) return this.finish();
-    // After `switch-mode http`: the bytes the TCP session already read are the first request's.
+    // After `switch-mode http`: the bytes the TCP session already read are the first request's; the TCP engine may
+    // have stopped reading at its limit: read on.
     const preface = carried?.preface;
-    if (preface !== undefined && preface.length > 0) this.onRead(client, preface, preface.length);
+    const more = preface === undefined || preface.length === 0 || this.onRead(client, preface, preface.length);
+    if (adopted && more && !client.destroyed) client.resume();
   }
 
   // ---- Reads ------------------------------------------------------------------------------------------------------

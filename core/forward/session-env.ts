@@ -12,6 +12,7 @@ import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { StickTables } from '../stick/stick-tables.js';
 import type { FetchContext } from '../acl/fetch-context.js';
+import type { TcpPrograms } from './tcp-rules/tcp-rule-program.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { adoptSocket } from '../accept/fd-handoff.js';
 import type { IdleServerPool } from './l7-idle-pool.js';
@@ -56,6 +57,14 @@ export interface SessionEnv {
   readonly stick: StickTables | undefined;
   /** Every proxy's compiled rules for this thread (l7-plans.ts compileProxyPlans), built once at start. */
   readonly plans: ProxyPlans;
+  /**
+   * Each frontend's and backend's compiled tcp-request / TCP switching rules (core/forward/tcp-rules/
+   * tcp-rule-program.ts), by index; undefined entries (or none at all) mean no rules: the rule-free path. Compiled
+   * once per thread.
+   */
+  readonly tcpPrograms?: TcpPrograms;
+  /** What tcp-request content rules may see of a client's first bytes (tune.bufsize less 1024); default 15360. */
+  readonly bufferLimit?: number;
 }
 
 /**

@@ -192,11 +192,9 @@ describe('bad values', () => {
         ].join('\n'),
       ),
       [
-        // The unknown names are reported; use_backend in a mode tcp frontend is refused (fail closed: TCP sessions
-        // do not switch yet), after the parse.
+        // An acl line is judged by the rules that use it; the unknown names are reported.
         "[x.cfg:5] : error detected while parsing switching rule : no such ACL : 'NOPE'.",
         "[x.cfg:7] : error detected while parsing a 'stats admin' rule : no such ACL : 'TRU'.",
-        "[x.cfg:4] : orcalb does not implement 'use_backend in mode tcp' yet; refusing to start rather than serve without it (it chooses the backend or server; orcalb would send the traffic to the default one).",
       ],
     );
   });

@@ -42,13 +42,13 @@ describe('a new user starts orcalb on a file that protects something orcalb cann
 
 describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c exits 1', () => {
   const cases: readonly (readonly [string, string, string])[] = [
-    // acl and use_backend run in HTTP sessions since issue 11; what feeds conditions without being run is refused.
-    ['http-request set-var', '  http-request set-var(txn.x) str(1)', 'http-request set-var'],
-    ['http-request sc-inc-gpc0', '  http-request sc-inc-gpc0(0)', 'http-request sc-inc-gpc0'],
-    ['tcp-request connection', '  tcp-request connection reject if { src 10.0.0.0/8 }', 'tcp-request connection'],
-    ['tcp-request content', '  tcp-request content reject', 'tcp-request content'],
-    ['http-response return', '  http-response return status 200', 'http-response return'],
-    ['redirect', '  redirect scheme https', 'redirect'],
+    // acl, use_backend and the HTTP rule program run in HTTP sessions since issue 11; what no session runs is refused.
+    ['http-request set-src', '  http-request set-src hdr(x-forwarded-for)', 'http-request set-src'],
+    // tcp-request connection rules run in every mode since issue 11; an action orcalb does not run is still refused.
+    ['tcp-request connection set-src', '  tcp-request connection set-src src', 'tcp-request connection set-src'],
+    // HAProxy runs content rules per HTTP request in a mode http frontend; orcalb's HTTP sessions do not yet.
+    ['tcp-request content', '  tcp-request content reject', "tcp-request content' in 'mode http"],
+    ['http-request use-service', '  http-request use-service prometheus-exporter', 'http-request use-service'],
     ['server ssl', '  server t 127.0.0.1:2 ssl verify none', 'ssl'],
     ['server verify', '  server t 127.0.0.1:2 verify required ca-file /x.pem', 'verify'],
     ['bind ca-file', '  bind 127.0.0.1:2 ca-file /x.pem', 'bind ... ca-file'],

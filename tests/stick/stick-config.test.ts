@@ -89,7 +89,7 @@ test("a listen section's tcp-request rules go to its frontend half, its http-req
   assert.deepEqual(backendNamed(config, 'l').trackRules?.map((r) => r.stage), ['http-request']);
 });
 
-test('HTTP sessions run tables, tracking and stick rules; TCP stick rules stay warned, tcp-request rules refused', async () => {
+test('HTTP sessions run tables, tracking and stick rules; TCP stick rules stay warned; tcp-request tracking runs', async () => {
   const http = await load(`backend b\n${H}\n  mode http\n  stick-table type ip size 10\n  stick on src\n  http-request track-sc0 src\n`);
   assert.deepEqual(rendered(http).errors, []);
   assert.deepEqual(http.warnings.map((w) => w.message).filter((m) => m.includes('not implemented')), []);
@@ -98,8 +98,14 @@ test('HTTP sessions run tables, tracking and stick rules; TCP stick rules stay w
   assert.deepEqual(tcp.warnings.map((w) => w.message).filter((m) => m.includes('not implemented')), [
     "'stick in mode tcp' is not implemented yet by orcalb; the rule is ignored",
   ]);
-  const refused = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
-  assert.match(rendered(refused).errors.join('\n'), /does not implement 'tcp-request connection'/);
+  // TCP sessions run tcp-request tracking (issue 11): accepted; an HTTP backend's content rules are still refused
+  // (haproxy runs them per HTTP request).
+  const tracked = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
+  assert.deepEqual(rendered(tracked).errors, []);
+  const backendSide = await load(`backend b\n${H}\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
+  assert.match(rendered(backendSide).errors.join('\n'), /does not implement 'tcp-request content' in 'mode http'/);
+  const tcpBackend = await load(`backend b\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
+  assert.deepEqual(rendered(tcpBackend).errors, []);
 });
 
 test('a table too large to preallocate in shared memory is refused with its size, where haproxy allocates lazily', async () => {
