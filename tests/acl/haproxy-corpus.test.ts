@@ -2,8 +2,7 @@
 // SUBJECTS, case by case: real haproxy 2.6.12 (whose answers the corpus records), orcalb's rule program in process (the
 // group's config loaded as orcalb loads it, compiled as a forwarder compiles it, each request played through
 // core/forward/http-rules/ and use_backend by tests/support/http-rule-program.ts), and the orcalb CLI with two forwarder
-// threads (its HTTP sessions run the rules; a mode tcp group whose rules the TCP sessions do not run must be refused
-// at start). Sockets on 127.0.0.1; backends name themselves and log the heads they get.
+// threads (its HTTP and TCP sessions run the rules). Sockets on 127.0.0.1; backends name themselves and log heads.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -54,12 +53,6 @@ interface CorpusRun {
 interface CorpusSubject {
   readonly name: string;
   start(group: CorpusGroup, dir: string, farm: TaggedHttpFarm): Promise<CorpusRun>;
-  /**
-   * The refusal this subject answers a group's config with while it does not run that group's rules (fail closed:
-   * orcalb's TCP sessions do not run tcp-request content or switch backends yet, issue 11's TCP part), else
-   * undefined. Such a group is checked to be refused at start, instead of case by case.
-   */
-  refuses?(group: CorpusGroup): RegExp | undefined;
 }
 
 /** The group's whole config: its frontend, the three tagged backends, be_down and userlist L. */
@@ -191,12 +184,7 @@ const ENGINE_SUBJECT: CorpusSubject = {
 };
 
 /** Everything that answers the corpus: haproxy, the in-process engine, and the orcalb CLI (--threads 2). */
-const ORCALB_CORPUS: CorpusSubject = {
-  ...lbCorpusSubject(ORCALB_SUBJECT),
-  refuses: (group) => (group.mode === 'tcp' ? /does not implement 'tcp-request content' yet; refusing to start/ : undefined),
-};
-
-const SUBJECTS: readonly CorpusSubject[] = [lbCorpusSubject(HAPROXY_SUBJECT), ENGINE_SUBJECT, ORCALB_CORPUS];
+const SUBJECTS: readonly CorpusSubject[] = [lbCorpusSubject(HAPROXY_SUBJECT), ENGINE_SUBJECT, lbCorpusSubject(ORCALB_SUBJECT)];
 
 test('the corpus holds at least 120 cases', () => {
   assert.ok(ACL_CORPUS.flatMap((g) => g.cases).length >= 120);
@@ -213,16 +201,6 @@ for (const subject of SUBJECTS) {
       await farm.close();
     });
     for (const group of CORPUS) {
-      const refusal = subject.refuses?.(group);
-      if (refusal !== undefined) {
-        test(`${group.name}: refused at start (fail closed)`, async (t) => {
-          const dir = await mkdtemp(join(tmpdir(), 'orcalb-acl-corpus-'));
-          t.after(() => rm(dir, { recursive: true, force: true }));
-          for (const [name, text] of Object.entries(group.files ?? {})) await writeFile(join(dir, name), text);
-          await assert.rejects(subject.start(group, dir, farm), refusal);
-        });
-        continue;
-      }
       describe(group.name, () => {
         let run: CorpusRun;
         let dir: string;

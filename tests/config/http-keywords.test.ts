@@ -127,16 +127,16 @@ describe('http-request and http-response header rules', () => {
     assert.match(missing ?? '', /'set-priority-offset', but got '' \(missing argument\)\.$/);
   });
 
-  test('access and rewriting actions and del-header -m beg are refused, the others are warnings naming the action', async () => {
+  test('actions no session runs are refused, the harmless ones are warnings naming the action', async () => {
     const r = await load(
-      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request silent-drop', '  http-response return status 200', '  http-response set-log-level err', '  http-request del-header X -m beg'].join('\n'),
+      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request normalize-uri path-merge-slashes'].join('\n'),
     );
     assert.deepEqual(
       r.errors.map((e) => [e.line, e.code, e.found]),
       [
-        [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request silent-drop'],
-        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-response return'],
-        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request del-header -m beg'],
+        [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request use-service'],
+        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-src'],
+        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request normalize-uri'],
       ],
     );
     oneWarning(r, "[t.cfg:10] : 'http-response set-log-level' is not implemented yet by orcalb");

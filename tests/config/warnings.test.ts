@@ -13,7 +13,7 @@ describe('known but not implemented', () => {
         'frontend f',
         '  bind :8080',
         '  capture request header Host len 32',
-        '  monitor-uri /alive',
+        '  option http-ignore-probes',
         '  http-request capture req.hdr(host) len 10',
         '  errorfiles site-errors',
         '  default_backend b',
@@ -29,7 +29,7 @@ describe('known but not implemented', () => {
     validConfig(r);
     for (const [line, keyword] of [
       [3, "'capture request'"],
-      [4, "'monitor-uri'"],
+      [4, "'option http-ignore-probes'"],
       [5, "'http-request capture'"],
       [6, "'errorfiles'"],
       [9, "'cookie maxidle'"],

@@ -29,13 +29,13 @@ describe('a new user starts orcalb on a file that protects something orcalb cann
     });
   }
 
-  // http-request deny runs since issue 11 (tests/regressions/issue-0011-rule-answers.test.ts); silent-drop does not.
-  test('http-request silent-drop: the start is refused instead of letting the dropped client in', async (t) => {
+  // http-request deny runs since issue 11 (tests/regressions/issue-0011-rule-answers.test.ts); set-src does not.
+  test('http-request set-src: the start is refused instead of trusting the wrong client address', async (t) => {
     const port = await freeTcpPort();
-    const dir = await tempConfigDir(t, { 'deny.cfg': `${HTTP_LISTEN(port)}\n  http-request silent-drop\n` });
+    const dir = await tempConfigDir(t, { 'deny.cfg': `${HTTP_LISTEN(port)}\n  http-request set-src hdr(x-forwarded-for)\n` });
     const run = await runOrcalbCli(['-f', join(dir, 'deny.cfg')]);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /deny\.cfg:9\] : orcalb does not implement 'http-request silent-drop' yet; refusing to start rather than serve without it \(it decides which clients, requests or responses get through\)\./);
+    assert.match(run.stderr, /deny\.cfg:9\] : orcalb does not implement 'http-request set-src' yet; refusing to start rather than serve without it \(it changes what the server or the client receives/);
     assert.equal(isListening(port), false);
   });
 });
@@ -56,7 +56,7 @@ describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c e
     ['http-reuse never', '  http-reuse never', 'http-reuse never'],
     ['option checkcache', '  option checkcache', 'option checkcache'],
     ['filter spoe', '  filter spoe engine waf config /x.conf', 'filter spoe'],
-    ['del-header -m', '  http-request del-header X-User- -m beg', 'http-request del-header -m beg'],
+    ['http-request normalize-uri', '  http-request normalize-uri path-merge-slashes', 'http-request normalize-uri'],
   ];
   for (const [name, line, shown] of cases) {
     test(name, async () => {
