@@ -54,7 +54,6 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   for (const p of proxies) {
     if (hasFrontendCap(p.kind)) checkBackendRefs(p, backends, diag);
     if (p.kind === 'frontend' || p.kind === 'listen') checkRuleModes(p, diag);
-    if (p.kind === 'backend' && p.mode === 'http') checkHttpBackendRules(p, diag);
     proxyWarnings(p, diag);
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
@@ -66,32 +65,23 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
 
 /**
  * What orcalb's sessions run of a frontend's switching and tcp-request rules depends on its mode: a TCP session runs
- * them all; an HTTP session runs the connection-level rules (in the forwarder's entry) but not yet the rules HAProxy
- * evaluates per HTTP request (use_backend, tcp-request content), nor a PROXY header asked for by a rule, nor session
- * rules that would need the address a PROXY header announces: those are refused there (fail closed).
+ * them all; an HTTP session runs the connection-level rules (in the forwarder's entry) and those HAProxy evaluates per
+ * HTTP request (use_backend, tcp-request content: core/forward/l7-rules.ts), but not a PROXY header asked for by a
+ * rule, nor session rules that would need the address a PROXY header announces: those are refused there (fail closed).
  */
 function checkRuleModes(p: ProxyDraft, diag: Diagnostics): void {
   if (p.mode !== 'http') return;
   const proxyBind = p.binds.some((b) => b.acceptProxy);
   const refuse = (set: string, source: SourceRef, what: string): void =>
     diag.notImplemented(`tcp-request ${set} (${what})`, source, 'the rule is ignored', { shown: `tcp-request ${set}' in 'mode http` });
+  // Content rules run per request in the HTTP session (core/forward/l7-rules.ts).
   for (const r of p.tcpRules) {
-    if (r.set === 'content') refuse('content', r.source, 'http mode');
-    else if (r.action.kind === 'expect-proxy') refuse('connection', r.source, 'expect-proxy in http mode');
+    if (r.set === 'content') continue;
+    if (r.action.kind === 'expect-proxy') refuse('connection', r.source, 'expect-proxy in http mode');
     else if (r.set === 'session' && proxyBind) refuse('session', r.source, 'accept-proxy in http mode');
   }
   for (const r of p.stick.trackRules) {
-    if (r.stage === 'tcp-request content') refuse('content', r.source, 'http mode');
-    else if (r.stage === 'tcp-request session' && proxyBind) refuse('session', r.source, 'accept-proxy in http mode');
-  }
-}
-
-/** An HTTP backend's content rules: haproxy runs them per HTTP request, which orcalb's HTTP sessions do not yet. */
-function checkHttpBackendRules(p: ProxyDraft, diag: Diagnostics): void {
-  const shown = { shown: "tcp-request content' in 'mode http" };
-  for (const r of p.tcpRules) diag.notImplemented('tcp-request content (http mode)', r.source, 'the rule is ignored', shown);
-  for (const r of p.stick.trackRules) {
-    if (r.stage === 'tcp-request content') diag.notImplemented('tcp-request content (http mode)', r.source, 'the rule is ignored', shown);
+    if (r.stage === 'tcp-request session' && proxyBind) refuse('session', r.source, 'accept-proxy in http mode');
   }
 }
 

@@ -4,7 +4,7 @@
 // request only runs closures. A proxy without rules has an empty plan: the session then creates no FetchContext and
 // pays nothing per request. Forwarder threads (built in workers/forwarder.ts and the L7 test harness).
 
-import type { Config, TrackRule } from '../../config/model.js';
+import type { Config, TcpRule, TrackRule } from '../../config/model.js';
 import { AclScope } from '../acl/condition.js';
 import type { AclWorld, CompileEnv, Compiled } from '../acl/descriptor.js';
 import { BackendSwitch } from '../acl/switching.js';
@@ -24,6 +24,8 @@ export interface FrontendPlan {
   readonly track: readonly CompiledTrackRule[];
   /** Frontend `http-response track-sc*` rules, in order. */
   readonly trackResponse: readonly CompiledTrackRule[];
+  /** `tcp-request content` rules, which haproxy runs once per request in a mode http frontend (the session's call). */
+  readonly tcpContent: boolean;
   /** Some rule of this frontend (or of a backend it may reach) reads a fetch: the session keeps a FetchContext. */
   readonly active: boolean;
   /** Some rule reads the client's addresses (src, dst, ports, %ci…): the context gets them (system calls). */
@@ -41,6 +43,8 @@ export interface BackendPlan {
   readonly trackResponse: readonly CompiledTrackRule[];
   /** `stick match|on|store-*` rules; undefined when none. */
   readonly stick: CompiledStickRules | undefined;
+  /** `tcp-request content` rules of the backend, run per request once it is chosen. */
+  readonly tcpContent: boolean;
   readonly stickMatch: boolean;
   readonly storeRequest: boolean;
   readonly storeResponse: boolean;
@@ -99,6 +103,11 @@ function httpTrack(rules: readonly TrackRule[] | undefined, sets: ProxyRuleSets,
     .sort((a, b) => a.order - b.order);
 }
 
+/** The proxy has tcp-request content rules (actions or track-sc). */
+function hasTcpContent(p: { readonly tcpRules?: readonly TcpRule[]; readonly trackRules?: readonly TrackRule[] }): boolean {
+  return (p.tcpRules ?? []).some((r) => r.set === 'content') || (p.trackRules ?? []).some((r) => r.stage === 'tcp-request content');
+}
+
 function setsActive(s: ProxyRuleSets): boolean {
   return !s.request.empty || !s.response.empty || !s.afterResponse.empty;
 }
@@ -131,14 +140,16 @@ export function compileProxyPlans(config: Config): ProxyPlans {
     const trackResponse = must(compileTrackRules(resSpecs, scope), b.name);
     const stickSpecs = b.stickRules ?? [];
     const stick = stickSpecs.length === 0 ? undefined : must(compileStickRules(stickSpecs, scope), b.name);
+    const tcpContent = hasTcpContent(b);
     return {
       track,
       trackResponse,
+      tcpContent,
       stick,
       stickMatch: stick?.has('match') === true,
       storeRequest: stick?.has('store-request') === true,
       storeResponse: stick?.has('store-response') === true,
-      active: track.length > 0 || trackResponse.length > 0 || stick !== undefined,
+      active: track.length > 0 || trackResponse.length > 0 || stick !== undefined || tcpContent,
       needsAddresses: readsAddresses(trackSpecs, resSpecs, stickSpecs, b.http?.requestRules, b.http?.responseRules, b.http?.afterResponseRules) || setsReadAddresses(sets),
       sets,
     };
@@ -157,13 +168,15 @@ export function compileProxyPlans(config: Config): ProxyPlans {
     // The backends this frontend may hand a request to: their rules need the context too.
     const reach = sw === undefined ? [defaultBackend] : backends.map((_, i) => i);
     const beActive = reach.some((i) => backends[i]?.active === true || setsActive(rules.backend(i, fi)));
+    const tcpContent = hasTcpContent(f);
     return {
       sets,
+      tcpContent,
       switch: sw,
       defaultBackend,
       track,
       trackResponse,
-      active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive || setsActive(sets),
+      active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive || setsActive(sets) || tcpContent,
       needsAddresses:
         readsAddresses(switching, trackSpecs, resSpecs, f.http?.requestRules, f.http?.responseRules, f.http?.afterResponseRules) ||
         setsReadAddresses(sets) || reach.some((i) => backends[i]?.needsAddresses === true),
@@ -179,6 +192,7 @@ const NO_SETS: ProxyRuleSets = { request: HttpRuleSet.EMPTY, response: HttpRuleS
 export const NO_BACKEND_PLAN: BackendPlan = {
   track: [],
   trackResponse: [],
+  tcpContent: false,
   stick: undefined,
   stickMatch: false,
   storeRequest: false,
@@ -186,4 +200,4 @@ export const NO_BACKEND_PLAN: BackendPlan = {
   active: false,
   needsAddresses: false,
 };
-export const NO_PLAN: FrontendPlan = { sets: NO_SETS, switch: undefined, defaultBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };
+export const NO_PLAN: FrontendPlan = { sets: NO_SETS, tcpContent: false, switch: undefined, defaultBackend: -1, track: [], trackResponse: [], active: false, needsAddresses: false };

@@ -19,6 +19,9 @@ import { StickCounters } from '../stick/stick-counters.js';
 import type { StickTables } from '../stick/stick-tables.js';
 import type { CompiledTrackRule } from '../stick/stick-rules.js';
 import { L7ServerDial } from './l7-server-dial.js';
+import { TCP, type TcpRuleProgram } from './tcp-rules/tcp-rule-program.js';
+
+const EMPTY = Buffer.alloc(0);
 import type { CarriedConnection } from './session-env.js';
 
 /** What routeRequest() decided. */
@@ -33,6 +36,8 @@ export const ROUTE = {
   TARPIT: 3,
   /** `reject` / `silent-drop`: close the client connection without an answer. */
   CLOSE: 4,
+  /** `tcp-request content silent-drop`: reset the client connection. */
+  RESET: 5,
 } as const;
 
 
@@ -104,6 +109,12 @@ export abstract class L7Rules extends L7ServerDial {
     this.stickServer = -1;
     const counters = this.counters;
     const tables = this.env.stick;
+    // `tcp-request content` in a mode http frontend: once per request, on the parsed head (haproxy 2.6.12, measured
+    // by i11-tcp-rules), before the request is counted and the http-request rules run.
+    if (plan.tcpContent) {
+      const r = this.tcpContent(this.env.tcpPrograms?.frontends[this.feIndex], ctx);
+      if (r !== ROUTE.FORWARD) return r;
+    }
     // HAProxy counts the request on the entries the connection already tracks before any rule runs.
     if (counters !== undefined) counters.countHttpRequest();
     if (counters !== undefined && tables !== undefined) runTrack(plan.track, ctx, counters, tables);
@@ -123,6 +134,10 @@ export abstract class L7Rules extends L7ServerDial {
     const sb = this.be;
     if (sb === undefined) return ROUTE.FORWARD;
     const bp = sb.plan;
+    if (bp.tcpContent) {
+      const r = this.tcpContent(this.env.tcpPrograms?.backends[be], ctx);
+      if (r !== ROUTE.FORWARD) return r;
+    }
     if (counters !== undefined && tables !== undefined) runTrack(bp.track, ctx, counters, tables);
     const beSet = sb.sets.request;
     if (!beSet.empty) {
@@ -135,6 +150,15 @@ export abstract class L7Rules extends L7ServerDial {
       if (bp.storeRequest) stick.collectStores(ctx, tables, (this.pending ??= new PendingStores(tables)));
     }
     return ROUTE.FORWARD;
+  }
+
+  /** A proxy's tcp-request content rules on this request (every byte of its head is there: nothing waits). */
+  private tcpContent(program: TcpRuleProgram | undefined, ctx: FetchContext): RouteValue {
+    if (program === undefined || !program.has('content')) return ROUTE.FORWARD;
+    // req.payload does not read the head's bytes in an HTTP stream (measured): an empty, final payload.
+    ctx.setPayload(EMPTY, 0, 0, true);
+    const v = program.run('content', ctx, this.counters, this.env.stick);
+    return v === TCP.REJECT ? ROUTE.CLOSE : v === TCP.DROP ? ROUTE.RESET : ROUTE.FORWARD;
   }
 
   /**

@@ -71,6 +71,9 @@ export abstract class L7Transaction extends L7ServerSide {
           return this.startTarpit();
         case ROUTE.CLOSE:
           return this.finish();
+        case ROUTE.RESET:
+          this.client?.resetAndDestroy();
+          return this.finish();
         default:
           return this.reply(503, this.clientClose);
       }

@@ -418,7 +418,7 @@ const ACL_CASES: readonly Case[] = [
   ['sc-set-gpt0 with an integer', 'valid', STICK_FE('tcp-request connection sc-set-gpt0(0) -5', TABLE)],
   ['sc-set-gpt0 with an unknown fetch', 'invalid', STICK_FE('tcp-request connection sc-set-gpt0(0) abc', TABLE), { alert: true }],
   ['tcp-request content set-var (not run by orcalb)', 'valid', acl('  tcp-request content set-var(sess.x) src'), FAIL('tcp-request content set-var')],
-  ['tcp-request content in an HTTP frontend (run per request by haproxy)', 'valid', acl('  mode http\n  tcp-request content reject if { src 10.0.0.1 }'), FAIL('tcp-request content in mode http')],
+  ['tcp-request content in an HTTP frontend (run per request)', 'valid', acl('  mode http\n  tcp-request content reject if { src 10.0.0.1 }')],
   ['expect-proxy in an HTTP frontend', 'valid', acl('  tcp-request connection expect-proxy layer4'), FAIL('expect-proxy in mode http')],
   ['use_backend in an HTTP frontend', 'valid', acl('  mode http\n  use_backend b if { path /x }')],
   ['an unknown http-request action', 'invalid', acl('  http-request frobnicate'), { alert: true }],

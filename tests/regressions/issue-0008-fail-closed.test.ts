@@ -46,8 +46,6 @@ describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c e
     ['http-request set-src', '  http-request set-src hdr(x-forwarded-for)', 'http-request set-src'],
     // tcp-request connection rules run in every mode since issue 11; an action orcalb does not run is still refused.
     ['tcp-request connection set-src', '  tcp-request connection set-src src', 'tcp-request connection set-src'],
-    // HAProxy runs content rules per HTTP request in a mode http frontend; orcalb's HTTP sessions do not yet.
-    ['tcp-request content', '  tcp-request content reject', "tcp-request content' in 'mode http"],
     ['http-request use-service', '  http-request use-service prometheus-exporter', 'http-request use-service'],
     ['server ssl', '  server t 127.0.0.1:2 ssl verify none', 'ssl'],
     ['server verify', '  server t 127.0.0.1:2 verify required ca-file /x.pem', 'verify'],

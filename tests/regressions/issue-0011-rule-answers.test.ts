@@ -1,6 +1,7 @@
 // Issue 11, the rule answers in the HTTP sessions, side by side with haproxy 2.6.12 on one config text: a deny under
 // keep-alive and under pipelining (the requests around it still served in order, nothing of them lost), return,
 // redirect, tarpit (held, then answered; the server never sees the request), reject (closed without an answer),
+// tcp-request content rules per request in mode http (frontend and backend),
 // allow (stops its set), http-response deny (the server's response replaced by a 502; on the client address, as orcalb has no response fetches yet), auth (401 with the realm),
 // each byte of the answer head compared with haproxy's where it is a fixed page. Before the wiring orcalb refused
 // every one of these configs (fail closed).
@@ -28,6 +29,7 @@ function config(port: number, backendPorts: readonly number[]): string {
     '  user alice insecure-password secret',
     'frontend fe',
     `  bind 127.0.0.1:${port}`,
+    '  tcp-request content reject if { path /tcp-reject }',
     '  http-request allow if { path /allowed-deny }',
     '  http-request deny if { path_beg /deny }',
     '  http-request deny deny_status 429 if { path /limited }',
@@ -39,6 +41,7 @@ function config(port: number, backendPorts: readonly number[]): string {
     '  http-response deny if { src 127.0.0.4 }',
     '  default_backend be',
     'backend be',
+    '  tcp-request content reject if { path /be-tcp-reject }',
     `  server s 127.0.0.1:${backendPorts[0]}`,
 
     '',
@@ -135,6 +138,21 @@ for (const subject of SUBJECTS) {
       const got = await c.readUntil(3000);
       assert.equal(got.bytes, '');
       assert.equal(got.closed, true);
+    });
+
+    test('tcp-request content rules run per request in mode http (frontend and backend): a keep-alive request judged again', async (t) => {
+      const c = await RawHttpConnection.open(port);
+      t.after(() => c.destroy());
+      c.write(get('/before'));
+      assert.equal((await c.response()).status, 200);
+      c.write(get('/tcp-reject'));
+      const got = await c.readUntil(3000);
+      assert.deepEqual(got, { bytes: '', closed: true });
+      const b = await RawHttpConnection.open(port);
+      t.after(() => b.destroy());
+      b.write(get('/be-tcp-reject'));
+      assert.deepEqual(await b.readUntil(3000), { bytes: '', closed: true });
+      assert.equal(backends.requests.filter((r) => r.head.includes('reject')).length, 0);
     });
 
     test('http-response deny replaces the server response with a 502', async (t) => {

@@ -98,12 +98,11 @@ test('HTTP sessions run tables, tracking and stick rules; TCP stick rules stay w
   assert.deepEqual(tcp.warnings.map((w) => w.message).filter((m) => m.includes('not implemented')), [
     "'stick in mode tcp' is not implemented yet by orcalb; the rule is ignored",
   ]);
-  // TCP sessions run tcp-request tracking (issue 11): accepted; an HTTP backend's content rules are still refused
-  // (haproxy runs them per HTTP request).
+  // TCP sessions run tcp-request tracking, HTTP sessions an HTTP backend's content rules per request (issue 11).
   const tracked = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
   assert.deepEqual(rendered(tracked).errors, []);
   const backendSide = await load(`backend b\n${H}\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
-  assert.match(rendered(backendSide).errors.join('\n'), /does not implement 'tcp-request content' in 'mode http'/);
+  assert.deepEqual(rendered(backendSide).errors, []);
   const tcpBackend = await load(`backend b\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
   assert.deepEqual(rendered(tcpBackend).errors, []);
 });
