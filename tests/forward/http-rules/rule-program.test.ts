@@ -261,3 +261,21 @@ test("set-var(proc.x) is refused (orcalb's forwarders are threads); a bad name g
   const bad = await load(cfg(['http-request set-var(foo) str(a)']));
   assert.ok(rendered(bad).errors.some((e) => e.includes("invalid variable name 'foo'. A variable name must be start by its scope.")));
 });
+
+test('later rules read the headers as rewritten (HAProxy edits the message in place)', async () => {
+  // Measured on haproxy 2.6.12: X-Seen is "new", X-Gone has no value, X-Count counts the appended field.
+  const p = await loadRuleProgram(cfg([
+    'http-request set-header X-New "%[req.hdr(x-a)]"',
+    'http-request set-header X-A new',
+    'http-request set-header X-Seen "%[req.hdr(x-a)]"',
+    'http-request del-header X-B',
+    'http-request set-header X-Gone "%[req.hdr(x-b)]"',
+    'http-request add-header X-A more',
+    'http-request set-header X-Count %[req.hdr_cnt(x-a)]',
+    'http-request replace-header X-C (.*) C\\1',
+    'http-request deny deny_status 404 if { req.hdr(x-c) Cc }',
+  ]));
+  const x = exchange(p, get('/', ['X-A: abc', 'X-B: 1']));
+  assert.equal(x.forwarded, 'GET / HTTP/1.1\r\nhost: h\r\nx-new: abc\r\nx-a: new\r\nx-seen: new\r\nx-gone: \r\nx-a: more\r\nx-count: 2\r\n\r\n');
+  assert.match(exchange(p, get('/', ['X-C: c'])).response ?? '', /^HTTP\/1.1 404 /);
+});
