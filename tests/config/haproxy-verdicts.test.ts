@@ -484,7 +484,7 @@ const HTTP_RULE_CASES: readonly Case[] = [
   ['a replace-path regex that does not compile', 'invalid', acl('  http-request replace-path ( x'), { alert: 'prefix' }],
   ['a replace-header regex that does not compile', 'invalid', acl('  http-request replace-header X ( y'), { alert: 'prefix' }],
   ['an http-after-response replace-header regex that does not compile', 'invalid', acl('  http-after-response replace-header X-A ( b'), { alert: 'prefix' }],
-  ['block, gone since 2.1', 'invalid', acl('  block if TRUE')],
+  ['block, gone since 2.1', 'invalid', acl('  block if TRUE'), { alert: true }],
   ['an unknown userlist in a deny condition', 'invalid', acl('  http-request deny if { http_auth(nosuch) }'), { alert: true }],
   ['an unknown server in a return body', 'invalid', acl('  http-request return status 200 content-type a/b lf-string %[srv_is_up(b/nope)]')],
   ['set-var without a scope', 'invalid', acl('  http-request set-var(foo) str(a)'), { alert: true }],
