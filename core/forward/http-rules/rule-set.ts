@@ -20,7 +20,7 @@ import { RULE, type Exec, type RuleSetPlace, type RuleVerdict } from './rule-ver
 export { RuleAnswer } from './rule-answer.js';
 export { RULE, type RuleSetPlace, type RuleVerdict } from './rule-verdict.js';
 
-
+/** One rule: its condition (none: always) and its action. */
 interface CompiledRule {
   readonly condition: CompiledCondition | undefined;
   readonly exec: Exec;
@@ -77,11 +77,12 @@ export class HttpRuleSet {
   }
 
   /**
-   * Runs the rules in order on the message being edited: `ctx.head` is the request (its HeadView, which the
-   * request-line actions rewrite in place), `edit` was begun on the message the stage edits (the request, or the
-   * response for response stages). Returns a RULE value; for ANSWER and TARPIT `answer` holds the response.
-   * A condition that cannot be decided yet counts as not met (HTTP rules run once the head is complete). Never
-   * throws on any request.
+   * Runs the rules in order on the message being edited: `ctx.head` is the request, `ctx.response` the response
+   * during a response or after-response set; `edit` was begun on the message the stage edits, right after its parse
+   * (rewrites are mirrored into edit.source so later rules read them: append the proxy's own fields, such as
+   * X-Forwarded-For, after the request sets). Returns a RULE value; for ANSWER and TARPIT `answer` holds the
+   * response. A condition that cannot be decided yet counts as not met (HTTP rules run once the head is complete).
+   * Never throws on any request.
    */
   run(ctx: FetchContext, edit: HeadEdit, answer: RuleAnswer): RuleVerdict {
     const rules = this.rules;
