@@ -1,16 +1,16 @@
-// `http-request` / `http-response` (manual §4.2 "http-request", "http-response"): the set-header, add-header and
-// del-header actions become config/model.ts HeaderRule lists (values parsed as log-formats, conditions by
-// keywords/acl.ts); every other 2.6 action is known, its condition checked, and judged by not-implemented.ts.
-// HAProxy 2.6's error texts. Main thread, config parsing.
+// `http-request` / `http-response` / `http-after-response` (manual §4.2): each line checked as haproxy -c checks it
+// (its error texts) and, for the actions of the HTTP rule program, parsed into the proxy's HttpRuleSpec lists
+// (arguments by http-rule-actions.ts, conditions by acl.ts); set/add/del-header also keep today's HeaderRule lists.
+// Every action stays judged by not-implemented.ts until the L7 session runs the program. Main thread, config parsing.
 
 import { parseLogFormat } from '../../core/acl/log-format.js';
-import { exprFetch } from '../../core/acl/sample-expr.js';
 import { compileRegex } from '../../core/acl/match-regex.js';
 import { Diagnostics } from '../diagnostics.js';
+import { placeProblem } from './rule-places.js';
 import { actionSuggestion } from '../keyword-suggestion.js';
-import type { ConditionSpec, HeaderRule, HttpRuleSpec, LogFormatSpec, SampleExprSpec } from '../model.js';
+import type { ConditionSpec, HeaderRule, HttpRuleSpec, LogFormatSpec } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
-import { fetchAllowed, fetchImplemented, parseRuleCondition, readPatternFile, rulePlaces, splitCondition } from './acl.js';
+import { parseRuleCondition, readPatternFile, rulePlaces, splitCondition } from './acl.js';
 import {
   type ActionLine,
   type ActionParse,
@@ -357,15 +357,6 @@ function headerRule(
     return undefined;
   }
   return { ...rule, condition };
-}
-
-/** HAProxy's "may not be reliably used here" check of a log-format expression; undefined when it may run there. */
-export function placeProblem(expr: SampleExprSpec, places: number): string | undefined {
-  if (fetchAllowed(expr, places)) {
-    return fetchImplemented(expr, places) ? undefined : `is not implemented by orcalb where this rule runs`;
-  }
-  const source = exprFetch(expr)?.source ?? 'internal state';
-  return `may not be reliably used here because it needs '${source}' which is not available here`;
 }
 
 /** The log-format pieces core/forward/header-rules.ts expands today: %[src] %[dst] %[src_port] %[dst_port] and %ci %cp %fi %fp. */
