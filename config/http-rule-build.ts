@@ -2,7 +2,7 @@
 // evaluation: a frontend's monitor-uri first, then its http-request rules, then the legacy `redirect` rules), with
 // conditions bound to the section's ACLs and track-sc tables resolved. Main thread, config build.
 
-import type { HttpRuleLists, HttpRuleSpec, HttpRules, StickTableConfig, TrackRule } from './model.js';
+import type { HttpRuleLists, HttpRuleSpec, HttpRules, LogFormatSpec, SampleExprSpec, StickTableConfig, TrackRule } from './model.js';
 import { bindRuleDrafts, type ProxyDraft } from './sections/proxy-draft.js';
 import { trackRule } from './stick-refs.js';
 import type { TrackRuleDraft } from './keywords/stick-draft.js';
@@ -41,4 +41,49 @@ export function withRuleLists(http: HttpRules, lists: HttpRuleLists): HttpRules 
     ...(lists.responseRules?.length ? { responseRules: lists.responseRules } : {}),
     ...(lists.afterResponseRules?.length ? { afterResponseRules: lists.afterResponseRules } : {}),
   };
+}
+
+/** The log-formats and sample expressions of a rule, for the reference checks of config/acl-references.ts. */
+export function rulePieces(spec: HttpRuleSpec): { formats: LogFormatSpec[]; exprs: SampleExprSpec[] } {
+  const formats: LogFormatSpec[] = [];
+  const exprs: SampleExprSpec[] = [];
+  switch (spec.action) {
+    case 'deny':
+    case 'tarpit':
+    case 'return':
+      formats.push(...spec.reply.headers.map((h) => h.value));
+      if (spec.reply.kind === 'log-format') formats.push(spec.reply.body);
+      break;
+    case 'redirect':
+      formats.push(spec.redirect.target);
+      break;
+    case 'set-header':
+    case 'add-header':
+    case 'set-path':
+    case 'set-pathq':
+    case 'set-query':
+    case 'set-uri':
+    case 'set-method':
+      formats.push(spec.value);
+      break;
+    case 'replace-header':
+    case 'replace-value':
+    case 'replace-path':
+    case 'replace-pathq':
+    case 'replace-uri':
+      formats.push(spec.replace);
+      break;
+    case 'set-var-fmt':
+      formats.push(spec.format);
+      break;
+    case 'set-var':
+      exprs.push(spec.expr);
+      break;
+    case 'sc-set-gpt':
+      if (typeof spec.value !== 'number') exprs.push(spec.value);
+      break;
+    default:
+      break;
+  }
+  return { formats, exprs };
 }

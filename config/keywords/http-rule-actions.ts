@@ -7,12 +7,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseLogFormat } from '../../core/acl/log-format.js';
 import { compileRegex } from '../../core/acl/match-regex.js';
 import { parseSampleExpr } from '../../core/acl/sample-expr.js';
-import { ERROR_PAGE_STATUSES, errorfileReply } from '../../core/forward/http-errors.js';
 import { parseVarName } from '../../core/acl/vars.js';
 import type { HttpReplySpec, HttpRuleSpec, LogFormatSpec, RedirectSpec, VarScopeName } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
 import { readPatternFile, rulePlaces } from './acl.js';
-import { placeProblem } from './http-rules.js';
+import { ERRORFILE_CODES, responseProblem } from './errorfile.js';
+import { placeProblem } from './rule-places.js';
 
 /** What an action parser returns: the rule without its condition and where the condition words start, or an error. */
 export type ActionParse =
@@ -242,16 +242,16 @@ function replyOf(
   const deny = line.action !== 'return';
   if (body === undefined && deny && contentType === undefined && headers.length === 0) body = { kind: 'default-errorfiles', text: '' };
   if (body?.kind === 'default-errorfiles') {
-    if (!ERROR_PAGE_STATUSES.includes(status)) {
+    if (!ERRORFILE_CODES.includes(status)) {
       ruleError(line, `status code '${status}' not handled by default with 'default-errorfiles' argument..`);
       return undefined;
     }
     return { status, headers: [], kind: 'default' };
   }
   if (body?.kind === 'errorfile') {
-    const parsed = errorfileReply(body.text, 'latin1');
-    if ('raw' in parsed) {
-      ruleError(line, `'${body.path ?? ''}': unable to parse headers (error offset: 0).`);
+    const problem = responseProblem(Buffer.from(body.text, 'latin1'));
+    if (problem !== undefined || body.text === '') {
+      ruleError(line, `'${body.path ?? ''}': ${problem ?? 'unable to parse headers (error offset: -2)'}.`);
       return undefined;
     }
     return { status, headers: [], kind: 'errorfile', raw: body.text };

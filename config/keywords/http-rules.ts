@@ -1,15 +1,16 @@
-// `http-request` / `http-response` (manual §4.2 "http-request", "http-response"): the set-header, add-header and
-// del-header actions become config/model.ts HeaderRule lists (values parsed as log-formats, conditions by
-// keywords/acl.ts); every other 2.6 action is known, its condition checked, and judged by not-implemented.ts.
-// HAProxy 2.6's error texts. Main thread, config parsing.
+// `http-request` / `http-response` / `http-after-response` (manual §4.2): each line checked as haproxy -c checks it
+// (its error texts) and, for the actions of the HTTP rule program, parsed into the proxy's HttpRuleSpec lists
+// (arguments by http-rule-actions.ts, conditions by acl.ts); set/add/del-header also keep today's HeaderRule lists.
+// Every action stays judged by not-implemented.ts until the L7 session runs the program. Main thread, config parsing.
 
 import { parseLogFormat } from '../../core/acl/log-format.js';
-import { exprFetch } from '../../core/acl/sample-expr.js';
 import { compileRegex } from '../../core/acl/match-regex.js';
 import { Diagnostics } from '../diagnostics.js';
-import type { ConditionSpec, HeaderRule, HttpRuleSpec, LogFormatSpec, SampleExprSpec } from '../model.js';
+import { placeProblem } from './rule-places.js';
+import { actionSuggestion } from '../keyword-suggestion.js';
+import type { ConditionSpec, HeaderRule, HttpRuleSpec, LogFormatSpec } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
-import { fetchAllowed, fetchImplemented, parseRuleCondition, readPatternFile, rulePlaces, splitCondition } from './acl.js';
+import { parseRuleCondition, readPatternFile, rulePlaces, splitCondition } from './acl.js';
 import {
   type ActionLine,
   type ActionParse,
@@ -47,43 +48,6 @@ export const RESPONSE_ACTIONS: readonly string[] = [
   'set-header', 'set-map(*)', 'set-status', 'strict-mode', 'track-sc(*)', 'wait-for-body', 'set-var-fmt(*)',
   'set-var(*)', 'unset-var(*)', 'set-mark', 'set-tos', 'silent-drop',
 ];
-
-/** A word's bigram fingerprint (HAProxy's make_word_fingerprint: letters, digits as one class, the rest as another). */
-function fingerprint(word: string): Int16Array {
-  const fp = new Int16Array(1024);
-  let from = 28;
-  for (let i = 0; i < word.length; i++) {
-    const c = word.toLowerCase().charCodeAt(i);
-    const to = c >= 0x61 && c <= 0x7a ? c - 0x60 : c >= 0x30 && c <= 0x39 ? 27 : 28;
-    fp[32 * from + to] = (fp[32 * from + to] ?? 0) + 1;
-    from = to;
-  }
-  fp[32 * from + 28] = (fp[32 * from + 28] ?? 0) + 1;
-  return fp;
-}
-
-/**
- * The action HAProxy suggests for a mistyped one ("Did you mean 'set-header' maybe ?"): the nearest fingerprint,
- * first in the list's order, unless it is too far. The cut-off (1.5 × the shorter word) is fitted to 20 words
- * measured on 2.6.12 (frobnicate, xyz: none; set-status: set-dst; replace: replace-uri…).
- */
-export function actionSuggestion(word: string, list: readonly string[]): string | undefined {
-  const w = fingerprint(word);
-  let best: string | undefined;
-  let bestDistance = Number.MAX_SAFE_INTEGER;
-  for (const entry of list) {
-    const name = entry.endsWith('(*)') ? entry.slice(0, -3) : entry;
-    const fp = fingerprint(name);
-    let d = 0;
-    for (let i = 0; i < 1024; i++) d += Math.abs((w[i] ?? 0) - (fp[i] ?? 0));
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = name;
-    }
-  }
-  if (best === undefined || bestDistance > 1.5 * Math.min(word.length, best.length)) return undefined;
-  return best;
-}
 
 /** `del-header -m <meth>` matching methods (§4.2 http-request del-header). */
 const DEL_METHODS = ['str', 'beg', 'end', 'sub', 'reg'];
@@ -392,15 +356,6 @@ function headerRule(
     return undefined;
   }
   return { ...rule, condition };
-}
-
-/** HAProxy's "may not be reliably used here" check of a log-format expression; undefined when it may run there. */
-export function placeProblem(expr: SampleExprSpec, places: number): string | undefined {
-  if (fetchAllowed(expr, places)) {
-    return fetchImplemented(expr, places) ? undefined : `is not implemented by orcalb where this rule runs`;
-  }
-  const source = exprFetch(expr)?.source ?? 'internal state';
-  return `may not be reliably used here because it needs '${source}' which is not available here`;
 }
 
 /** The log-format pieces core/forward/header-rules.ts expands today: %[src] %[dst] %[src_port] %[dst_port] and %ci %cp %fi %fp. */

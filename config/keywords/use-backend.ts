@@ -7,7 +7,7 @@ import { parseLogFormat } from '../../core/acl/log-format.js';
 import type { ConditionSpec, UseBackendRule } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseRuleCondition, readPatternFile, rulePlaces } from './acl.js';
-import { placeProblem } from './http-rules.js';
+import { placeProblem } from './rule-places.js';
 
 /** Parses a use_backend line into the proxy's switching rules. Never throws; problems go to ctx.diag. */
 export function parseUseBackendLine(ctx: ProxyLineContext): void {

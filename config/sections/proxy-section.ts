@@ -125,6 +125,11 @@ export function parseProxyLine(ctx: ProxyLineContext): void {
     diag.error('ORCA_CONFIG_SYNTAX', `negation/default is not supported for '${args[1] ?? ''}'.`, at);
     return;
   }
+  if (first === 'block') {
+    // Gone since HAProxy 2.1, with HAProxy 2.6's own words (measured with haproxy -c).
+    diag.badValue("The 'block' directive is not supported anymore since HAProxy 2.1. Use 'http-request deny' which uses the exact same syntax.", at, { found: first });
+    return;
+  }
   const match = matchProxyKeyword(args);
   if (match === undefined) {
     const hint = suggestionSuffix(first, PROXY_FIRST_WORDS);

@@ -29,11 +29,6 @@ const MESSAGES: Readonly<Record<number, readonly [string, string]>> = {
   504: ['Gateway Time-out', "The server didn't respond in time."],
 };
 
-/**
- * The statuses HAProxy 2.6 has an error page for (its http_err_codes): the only ones `deny_status`, `errorfile` and
- * `return ... default-errorfiles` accept.
- */
-export const ERROR_PAGE_STATUSES: readonly number[] = Object.keys(MESSAGES).map(Number);
 
 /** A canned answer: a head that goes through the same Connection rules as a server's response, and its body. */
 export interface ErrorReply {

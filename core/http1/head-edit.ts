@@ -68,7 +68,7 @@ export class HeadEdit {
     if (i >= this.own) return (this.addNames[i - this.own] ?? '').toLowerCase() === lower;
     const v = this.head;
     if (id !== HDR.OTHER) return v.ids[i] === id;
-    return spanIs(v.buf, v.nameStart(i), v.nameEnd(i), lower);
+    return spanIs(v.nameBuf(i), v.nameStart(i), v.nameEnd(i), lower);
   }
 
   /** Field i's name as it will be written before folding (as received, or as appended). Allocates. */
@@ -221,7 +221,6 @@ export class HeadEdit {
     const v = this.head;
     const length = this.byteLength();
     if (at < 0 || at + length > out.length) return -1;
-    const buf = v.buf;
     const base = v.base;
     let p = at;
     // The run of received bytes to copy as they are: [runStart, runEnd), and the first field inside it.
@@ -250,7 +249,7 @@ export class HeadEdit {
       p = this.flush(out, p, runStart, runEnd, runFirst, i);
       runStart = -1;
       runEnd = -1;
-      p = copyLower(buf, ns, v.nameEnd(i), out, p);
+      p = copyLower(v.nameBuf(i), ns, v.nameEnd(i), out, p);
       out[p++] = 0x3a;
       out[p++] = 0x20;
       p = st === REPLACE ? writeLatin1(this.values[i] ?? '', out, p) : copySpan(v.valueBuf(i), v.valueStart(i), v.valueEnd(i), out, p);

@@ -16,6 +16,8 @@ import { HeadView } from '../../core/http1/head-view.js';
 import { compileHttpRules, type CompiledHttpRules, type ProxyRuleSets } from '../../core/forward/http-rules/compile-http-rules.js';
 import { HttpRuleSet, RULE, RuleAnswer } from '../../core/forward/http-rules/rule-set.js';
 import type { SharedState } from '../../core/shared/state-buffer.js';
+import type { StickCounters } from '../../core/stick/stick-counters.js';
+import type { StickTables } from '../../core/stick/stick-tables.js';
 
 /** A loaded and compiled program. */
 export interface RuleProgram {
@@ -59,6 +61,9 @@ export interface ExchangeOptions {
   readonly state?: SharedState;
   /** Give the request's raw bytes to the payload fetches (req.payload), as a session inspecting them does. */
   readonly payload?: boolean;
+  /** The thread's stick tables and the connection's counters (track-sc, sc-inc-gpc, sc_* fetches). */
+  readonly stickTables?: StickTables;
+  readonly stickCounters?: StickCounters;
 }
 
 const taggedResponse = (name: string): string =>
@@ -89,6 +94,8 @@ export function exchange(program: RuleProgram, request: string, options: Exchang
   ctx.setDestination('127.0.0.1', 80);
   ctx.frontend = fe;
   ctx.state = options.state;
+  ctx.stickTables = options.stickTables;
+  ctx.stickCounters = options.stickCounters;
   const buf = Buffer.from(request, 'latin1');
   const head = new HeadView();
   if (parseRequest(buf, 0, buf.length, head, { maxHeadBytes: 65536 }) <= 0) throw new Error(`request does not parse: ${JSON.stringify(request)}`);

@@ -1,11 +1,11 @@
 // The rewriting actions of the http rules (HAProxy 2.6 §4.2): header set/add/del/replace on the outgoing head
-// (HeadEdit), and the request line and status line on the parsed head itself (HeadView.setTargetText / setMethodText
-// / setStatusText), so that the rules after a set-path see the new path as HAProxy's do (measured on 2.6.12:
-// `set-path /after` then `if { path /after }` matches). Semantics measured there: a replace-* regex is searched
-// (not anchored) and the whole value becomes the replacement with its \1…\9 filled in; replace-value rejoins the
-// values with "," (a replaced one loses its leading blanks); set-query with an empty value leaves a bare "?"; set-header evaluates its value
-// before deleting the old fields. Forwarder threads, per request: the header set/add/del path allocates only the
-// value string.
+// (HeadEdit) and mirrored into the parsed head, the request line and status line on the parsed head itself
+// (HeadView.setTargetText / setMethodText / setStatusText), so that later rules read the message as rewritten, as
+// HAProxy's do (measured on 2.6.12: `set-path /after` then `if { path /after }` matches; `set-header X-A new` then
+// `%[req.hdr(x-a)]` gives `new`). Also measured there: a replace-* regex is searched (not anchored) and the whole
+// value becomes the replacement with its \1…\9 filled in; replace-value rejoins the values with "," (a replaced one
+// loses its leading blanks); set-query with an empty value leaves a bare "?"; set-header evaluates its value before
+// deleting the old fields. Forwarder threads, per request: the header set/add/del path allocates only the value.
 
 import type { FetchContext } from '../../acl/fetch-context.js';
 import type { CompiledLogFormat } from '../../acl/log-format.js';
@@ -64,33 +64,60 @@ export class RuleHeaderName {
   }
 }
 
+/**
+ * The head the edit rewrites, when its fields and the edit's are still numbered alike: header rewrites are mirrored
+ * into it so that the fetches of later rules read the message as rewritten (HAProxy edits the message in place;
+ * measured: `set-header X-A new` then `%[req.hdr(x-a)]` gives `new`). A field the session appended to the edit
+ * before the rules (it should not: HAProxy adds X-Forwarded-For after them) breaks the numbering; the rewrites then
+ * still go out, and fetches see the received head.
+ */
+function mirrorOf(edit: HeadEdit): HeadView | undefined {
+  const v = edit.source;
+  return v !== undefined && v.count === edit.count ? v : undefined;
+}
+
 /** `set-header` (drop every field of that name, append one) or `add-header`. */
 export function setHeader(edit: HeadEdit, name: RuleHeaderName, value: string, replace: boolean): void {
   if (replace) dropNamed(edit, name);
+  const mirror = mirrorOf(edit);
   edit.append(name.name, value);
+  mirror?.appendField(name.name, value, name.id);
 }
 
 /** Drops every live field called `name` (case-insensitive). Allocates nothing. */
 export function dropNamed(edit: HeadEdit, name: RuleHeaderName): void {
+  const mirror = mirrorOf(edit);
   const n = edit.count;
-  for (let i = 0; i < n; i++) if (edit.isLive(i) && edit.nameIs(i, name.lower, name.id)) edit.drop(i);
+  for (let i = 0; i < n; i++) {
+    if (!edit.isLive(i) || !edit.nameIs(i, name.lower, name.id)) continue;
+    edit.drop(i);
+    mirror?.dropField(i);
+  }
 }
 
 /** `del-header NAME -m beg|end|sub|reg`: names compared in lower case, as HAProxy's HTX keeps them. */
 export function dropMatching(edit: HeadEdit, test: (lowerName: string) => boolean): void {
+  const mirror = mirrorOf(edit);
   const n = edit.count;
-  for (let i = 0; i < n; i++) if (edit.isLive(i) && test(edit.name(i).toLowerCase())) edit.drop(i);
+  for (let i = 0; i < n; i++) {
+    if (!edit.isLive(i) || !test(edit.name(i).toLowerCase())) continue;
+    edit.drop(i);
+    mirror?.dropField(i);
+  }
 }
 
 /** `replace-header` / `replace-value` on every field called `name`. */
 export function replaceHeader(edit: HeadEdit, name: RuleHeaderName, re: RegExp, replace: string, perValue: boolean): void {
+  const mirror = mirrorOf(edit);
   const n = edit.count;
   for (let i = 0; i < n; i++) {
     if (!edit.isLive(i) || !edit.nameIs(i, name.lower, name.id)) continue;
     const value = edit.value(i);
     if (!perValue) {
       const out = replaceMatch(re, value, replace);
-      if (out !== undefined) edit.setValue(i, out);
+      if (out === undefined) continue;
+      edit.setValue(i, out);
+      mirror?.setValueText(i, out);
       continue;
     }
     // Measured on 2.6.12: a value that matches becomes the replacement (its leading blanks gone), the others stay
@@ -102,7 +129,10 @@ export function replaceHeader(edit: HeadEdit, name: RuleHeaderName, re: RegExp, 
       changed = true;
       return out;
     });
-    if (changed) edit.setValue(i, parts.join(','));
+    if (!changed) continue;
+    const joined = parts.join(',');
+    edit.setValue(i, joined);
+    mirror?.setValueText(i, joined);
   }
 }
 

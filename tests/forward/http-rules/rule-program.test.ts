@@ -261,3 +261,44 @@ test("set-var(proc.x) is refused (orcalb's forwarders are threads); a bad name g
   const bad = await load(cfg(['http-request set-var(foo) str(a)']));
   assert.ok(rendered(bad).errors.some((e) => e.includes("invalid variable name 'foo'. A variable name must be start by its scope.")));
 });
+
+test('later rules read the headers as rewritten (HAProxy edits the message in place)', async () => {
+  // Measured on haproxy 2.6.12: X-Seen is "new", X-Gone has no value, X-Count counts the appended field.
+  const p = await loadRuleProgram(cfg([
+    'http-request set-header X-New "%[req.hdr(x-a)]"',
+    'http-request set-header X-A new',
+    'http-request set-header X-Seen "%[req.hdr(x-a)]"',
+    'http-request del-header X-B',
+    'http-request set-header X-Gone "%[req.hdr(x-b)]"',
+    'http-request add-header X-A more',
+    'http-request set-header X-Count %[req.hdr_cnt(x-a)]',
+    'http-request replace-header X-C (.*) C\\1',
+    'http-request deny deny_status 404 if { req.hdr(x-c) Cc }',
+  ]));
+  const x = exchange(p, get('/', ['X-A: abc', 'X-B: 1']));
+  assert.equal(x.forwarded, 'GET / HTTP/1.1\r\nhost: h\r\nx-new: abc\r\nx-a: new\r\nx-seen: new\r\nx-gone: \r\nx-a: more\r\nx-count: 2\r\n\r\n');
+  assert.match(exchange(p, get('/', ['X-C: c'])).response ?? '', /^HTTP\/1.1 404 /);
+});
+
+test('track-sc0 runs in order with the other rules: the third request in the period is over the rate', async () => {
+  const { StickCounters } = await import('../../../core/stick/stick-counters.js');
+  const { stickBuffer } = await import('../../support/stick-state.js');
+  const p = await loadRuleProgram(cfg([
+    'stick-table type ip size 1k expire 30s store http_req_rate(10s),gpc0',
+    'http-request deny deny_status 403 if { sc_http_req_rate(0) gt 0 } { path /before }',
+    'http-request track-sc0 src',
+    'http-request sc-inc-gpc0(0) if { path /count }',
+    'http-request set-header X-Gpc %[sc_get_gpc0(0)]',
+    'http-request deny deny_status 429 if { sc_http_req_rate(0) gt 2 }',
+  ], []), ['stick-table']);
+  const tables = stickBuffer(p.config.stickTables ?? [], 1).view(0);
+  // One connection per request: the entry in the shared table carries the rate from one to the next.
+  const send = (path: string): ReturnType<typeof exchange> => exchange(p, get(path), { stickTables: tables, stickCounters: new StickCounters(tables) });
+  // A rule before track-sc0 sees no tracked counter yet (the first request is not denied by it).
+  assert.equal(send('/before').backend, 'be');
+  assert.match(send('/count').forwarded ?? '', /\r\nx-gpc: 1\r\n/);
+  assert.match(send('/x').response ?? '', /^HTTP\/1.1 429 /);
+  // The rate is 3 now, but on a new connection the rule before track-sc0 still sees no tracked counter: it is the
+  // later rule that refuses (were the tracker run first, this would be a 403).
+  assert.match(send('/before').response ?? '', /^HTTP\/1.1 429 /);
+});
