@@ -12,6 +12,8 @@ export type ErrorDetail = Omit<ConfigErrorInit, 'file' | 'line'>;
 export class Diagnostics {
   readonly errors: ConfigError[] = [];
   readonly warnings: ConfigWarning[] = [];
+  /** The keys of config/not-implemented.ts warned about so far (ignored lines): later checks may depend on them. */
+  readonly ignoredKeys: string[] = [];
 
   /** Records an error at `at`; returns undefined so handlers can `return diag.error(...)`. */
   error(code: OrcaErrorCode, message: string, at: SourceRef, detail: ErrorDetail = {}): undefined {
@@ -66,6 +68,7 @@ export class Diagnostics {
       );
       return;
     }
+    this.ignoredKeys.push(key);
     this.warn(note.warning ?? `'${shown}' is not implemented yet by orcalb; ${consequence}`, at, label);
   }
 }

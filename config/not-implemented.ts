@@ -30,6 +30,11 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it decides which clients, requests or responses get through',
   },
   {
+    keywords: ['tcp-request rules reading what orcalb does not feed'],
+    verdict: 'refused',
+    why: 'the condition reads sticky counters, ACL files or maps that rules or engines orcalb does not run yet would feed, so it would decide on a wrong value',
+  },
+  {
     keywords: ['if/unless <acl condition>'],
     verdict: 'refused',
     why: 'orcalb parses and checks ACL conditions, but its sessions do not evaluate them yet, so the rule would apply to the wrong requests',
@@ -155,7 +160,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'http-response set-map', 'http-response del-map', 'peers section', 'global set-var',
     ],
     verdict: 'warned',
-    why: 'variables, counters and maps only feed ACL conditions, which orcalb refuses',
+    why: 'variables, counters and maps only feed ACL conditions; orcalb refuses the rules that would read what they feed',
   },
   {
     keywords: [
