@@ -32,7 +32,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: ['tcp-request rules reading what orcalb does not feed'],
     verdict: 'refused',
-    why: 'the condition reads sticky counters, ACL files or maps that rules or engines orcalb does not run yet would feed, so it would decide on a wrong value',
+    why: 'it reads sticky counters, ACL files, maps or client addresses that parts orcalb does not run yet would feed, so it would decide on or pass on a wrong value',
   },
   {
     keywords: ['if/unless <acl condition>'],

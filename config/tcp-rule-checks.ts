@@ -30,6 +30,30 @@ function conditionFetches(spec: ConditionSpec | undefined, acls: ReadonlyMap<str
   return out;
 }
 
+/**
+ * A TCP frontend that reads a PROXY header (bind `accept-proxy`, `expect-proxy layer4`) and hands connections to the
+ * HTTP engine (`switch-mode http`, or an HTTP backend): the HTTP session would not know the client the header
+ * announced (X-Forwarded-For, logs, fetches would show the proxy's address). Refused at the rule or bind until the
+ * carried connection brings the header's addresses. Never throws.
+ */
+export function checkProxyHeaderUpgrades(proxies: readonly ProxyDraft[], diag: Diagnostics): void {
+  const httpBackends = new Set(proxies.filter((p) => p.kind !== 'frontend' && p.kind !== 'defaults' && p.mode === 'http').map((p) => p.name));
+  for (const p of proxies) {
+    if (p.kind === 'defaults' || p.kind === 'backend' || p.mode !== 'tcp') continue;
+    const header = p.binds.find((b) => b.acceptProxy)?.source ?? p.tcpRules.find((r) => r.action.kind === 'expect-proxy')?.source;
+    if (header === undefined) continue;
+    const names = [p.defaultBackend?.name, ...p.backendRules.map((r) => (r.backend.kind === 'name' ? r.backend.name : undefined))];
+    const upgrades =
+      p.tcpRules.some((r) => r.action.kind === 'switch-mode') ||
+      p.backendRules.some((r) => r.backend.kind === 'dynamic') ||
+      names.some((n) => n !== undefined && httpBackends.has(n));
+    if (!upgrades) continue;
+    diag.notImplemented('tcp-request rules reading what orcalb does not feed', header, 'the rule is ignored', {
+      shown: 'a PROXY header on a TCP frontend that hands connections to the HTTP engine',
+    });
+  }
+}
+
 /** Refuses the tcp-request rules (and TCP use_backend rules) that would read values nothing feeds. Never throws. */
 export function checkTcpRuleFeeds(proxies: readonly ProxyDraft[], diag: Diagnostics): void {
   const ignored = diag.ignoredKeys;
