@@ -117,8 +117,8 @@ function onClientError(): void {
  * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
  * (ConnAccounting.admitClient + clientAdopted) and is released here. Throws only when `conn` cannot be adopted.
  * `carried`: what ran on the connection before (tcp-request rules, switch-mode http): `conn` is then the socket a
- * TCP session already adopted (its reads come here from now on), `preface` its bytes already read (the first
- * client input), and `fetch.backend` (when >= 0) the backend the TCP rules chose.
+ * TCP session or the connection rules already adopted (its reads come here from now on), `preface` its bytes already
+ * read (the first client input), and `fetch.backend` (when >= 0) the backend the TCP rules chose.
  */
 export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, carried?: CarriedConnection): Promise<void> {
   const frontend = env.frontends[fe];
@@ -246,8 +246,9 @@ class L7Session implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftS
     this.scratch = scratchOf(env.io);
     this.deadline = new Deadline(this);
     this.resolve = resolve;
-    // A carried connection's PROXY header was read before it came here.
-    this.acceptProxy = carried === undefined && this.fe.binds[bind]?.acceptProxy === true;
+    // A carried connection still has its PROXY header to read: config load refuses one on a TCP frontend that hands
+    // connections over, so only an HTTP frontend's connection rules (which run before the header) carry one here.
+    this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
     this.needsDstPort = be?.servers.some((s) => s.portOffset !== undefined) === true;
     const retryOn = be?.retryOn ?? [];
     this.mayReplay = retryOn.some((r) => r !== 'conn-failure');
