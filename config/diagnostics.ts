@@ -21,6 +21,8 @@ export class Diagnostics {
   constructor(implemented: Iterable<string> = []) {
     this.implemented = new Set(implemented);
   }
+  /** The keys of config/not-implemented.ts warned about so far (ignored lines): later checks may depend on them. */
+  readonly ignoredKeys: string[] = [];
 
   /** Records an error at `at`; returns undefined so handlers can `return diag.error(...)`. */
   error(code: OrcaErrorCode, message: string, at: SourceRef, detail: ErrorDetail = {}): undefined {
@@ -76,6 +78,7 @@ export class Diagnostics {
       );
       return;
     }
+    this.ignoredKeys.push(key);
     this.warn(note.warning ?? `'${shown}' is not implemented yet by orcalb; ${consequence}`, at, label);
   }
 }

@@ -28,6 +28,11 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it decides which clients, requests or responses get through',
   },
   {
+    keywords: ['tcp-request rules reading what orcalb does not feed'],
+    verdict: 'refused',
+    why: 'it reads sticky counters, ACL files, maps or client addresses that parts orcalb does not run yet would feed, so it would decide on or pass on a wrong value',
+  },
+  {
     keywords: ['sample *', 'log-format *'],
     verdict: 'refused',
     why: 'orcalb does not evaluate that sample fetch, converter or log-format variable there yet, so a rule would decide on, or send, a wrong value',

@@ -13,6 +13,7 @@ import type { SourceRef } from './model.js';
 import { hasHttpCheckRules } from './keywords/http-check-draft.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
 import { validateStickRefs } from './stick-refs.js';
+import { checkProxyHeaderUpgrades, checkTcpRuleFeeds } from './tcp-rule-checks.js';
 
 /** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
 export function isStatsOnly(p: ProxyDraft): boolean {
@@ -61,6 +62,8 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   checkAclReferences(parsed, diag);
   refuseTcpModeRules(parsed, diag);
   validateStickRefs(proxies, parsed.peersSections, diag);
+  checkTcpRuleFeeds(proxies, diag);
+  checkProxyHeaderUpgrades(proxies, diag);
 }
 
 /**

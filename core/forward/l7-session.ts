@@ -36,8 +36,11 @@ import { L7Transaction } from './l7-transaction.js';
 /**
  * Serves one client connection of frontend `fe` (received on bind `bind`, handed over as `conn`) in HTTP mode. Same contract as
  * runL4Session: resolves when the client is closed; never rejects; the client's frontend slot must already be counted
- * (ConnAccounting.admitClient + clientAdopted) and is released here. `carried`: what tcp-request rules or a switch-mode
- * http hand over (its FetchContext and counters, the bytes already read). Throws only when `conn` cannot be adopted.
+ * (ConnAccounting.admitClient + clientAdopted) and is released here. Throws only when `conn` cannot be adopted.
+ * `carried`: what ran on the connection before (tcp-request rules, switch-mode http): `conn` is then the socket a TCP
+ * session or the connection rules already adopted (its reads come here from now on), `preface` its bytes already read
+ * (the first client input), its FetchContext and counters, and `fetch.backend` (when >= 0) the backend the TCP rules
+ * chose.
  */
 export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, carried?: CarriedConnection): Promise<void> {
   const frontend = env.frontends[fe];
@@ -70,8 +73,9 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     client.on('error', onClientError);
     watchSoftStop(this.env.softStopSignal, this);
     const now = this.now();
-    // A carried connection's PROXY header was read before it came here.
-    if (this.acceptProxy && carried === undefined) {
+    // A carried connection still has its PROXY header to read: config load refuses one on a TCP frontend that hands
+    // connections over, so only an HTTP frontend's connection rules (which run before the header) carry one here.
+    if (this.acceptProxy) {
       this.cstate = C.proxy;
       this.headDue = due(now, this.fe.timeouts.client);
     } else {

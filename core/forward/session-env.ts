@@ -72,6 +72,9 @@ export interface SessionEnv {
  * FetchContext (addresses, frontend, the stick counters tcp-request rules already track: the L7 session uses it
  * instead of creating one, and ends its counters when the connection closes) and, after `tcp-request content
  * switch-mode http`, the client bytes already read (`preface`: the session's first client input, before any read).
+ * A connection carried from an HTTP frontend's connection rules (connection-entry.ts) still has its PROXY header to
+ * read on an `accept-proxy` bind (haproxy runs connection rules before the header); one carried from a TCP session
+ * never had one (config load refuses a PROXY header on a TCP frontend that hands connections to the HTTP engine).
  */
 export interface CarriedConnection {
   readonly fetch: FetchContext;

@@ -190,7 +190,7 @@ for (const subject of SUBJECTS) {
 }
 
 /** A mode http frontend: its connection rules run before the HTTP session (source reject, a per-source limit). */
-function httpConfig(port: number, web: number): string {
+function httpConfig(port: number, web: number, proxied: number): string {
   return `
 defaults
     mode http
@@ -198,6 +198,10 @@ defaults
     timeout client 10s
     timeout server 10s
     timeout http-keep-alive 10s
+frontend proxied
+    bind 127.0.0.1:${proxied} accept-proxy
+    tcp-request connection reject if { src 127.0.0.3 }
+    default_backend web
 frontend fe
     bind 127.0.0.1:${port}
     stick-table type ip size 1k expire 30s store conn_cur
@@ -235,10 +239,12 @@ for (const subject of SUBJECTS) {
     let web: TaggedHttpFarm;
     let lb: LbProcess;
     let port = 0;
+    let proxied = 0;
     before(async () => {
       web = await startTaggedHttpFarm(['w']);
       port = await freeTcpPort();
-      lb = await subject.start(httpConfig(port, web.byName('w').port), port);
+      proxied = await freeTcpPort();
+      lb = await subject.start(httpConfig(port, web.byName('w').port, proxied), port);
     });
     after(async () => {
       await lb?.stop();
@@ -250,6 +256,13 @@ for (const subject of SUBJECTS) {
       const ok = await openServed(port, '127.0.0.4');
       assert.ok(ok !== undefined);
       ok.destroy();
+    });
+
+    test('on an accept-proxy bind the connection rules run first, then the HTTP session reads the PROXY header', async () => {
+      const r = await watchClose(proxied, 'PROXY TCP4 10.5.5.5 127.0.0.1 1111 80\r\nGET / HTTP/1.1\r\nhost: h\r\nconnection: close\r\n\r\n', 5000);
+      assert.match(r.data, /^HTTP\/1\.1 200 /);
+      const refused = await watchClose(proxied, 'PROXY TCP4 10.5.5.5 127.0.0.1 1111 80\r\n', 5000, { localAddress: '127.0.0.3' });
+      assert.deepEqual([refused.how, refused.data], ['reset', '']);
     });
 
     test('two connections of one source are held, a third is refused until one closes', async (t) => {

@@ -103,6 +103,13 @@ for (const subject of SUBJECTS) {
       assert.ok(r.data === `a\n${payload}`, 'the echo differs from what was sent');
     });
 
+    test('a head too big for the buffer, or with too many fields, is not HTTP to the rules: it stays a TCP stream', async () => {
+      const huge = `GET / HTTP/1.1\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`;
+      assert.equal((await watchClose(port, huge, 5000, { end: true })).data, `a\n${huge}`);
+      const many = `GET / HTTP/1.1\r\n${Array.from({ length: 120 }, (_, i) => `h${i}: v\r\n`).join('')}\r\n`;
+      assert.equal((await watchClose(port, many, 6000, { end: true })).data, `a\n${many}`);
+    });
+
     test('switch-mode http with a second request pipelined in the first packet: both are answered', async () => {
       const two = 'GET /1 HTTP/1.1\r\nhost: h\r\n\r\nGET /2 HTTP/1.1\r\nhost: h\r\nconnection: close\r\n\r\n';
       const got = await collect(port, two, 5000);

@@ -4,9 +4,8 @@
 // bufsize less its rewrite reserve) or the client sent its FIN; then a rule still short of bytes counts as not
 // matching, as in HAProxy. `timeout client` runs meanwhile from the last read: a client silent that long is closed
 // without a server, as haproxy 2.6 does (measured). The wait costs the thread nothing between reads: one Deadline on
-// the sweep. An HTTP
-// request in the bytes is parsed into the FetchContext's head when some rule reads it (HAProxy's on-the-fly parse).
-// Forwarder threads; one per TCP connection whose frontend has content rules.
+// the sweep. An HTTP request in the bytes is parsed into the FetchContext's head when some rule reads it (HAProxy's
+// on-the-fly parse). Forwarder threads; one per TCP connection (and rule set) with content rules.
 
 import type { FetchContext } from '../../acl/fetch-context.js';
 import { parseRequest } from '../../http1/head-parse.js';
