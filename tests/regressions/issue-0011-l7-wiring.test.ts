@@ -16,7 +16,7 @@ const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 
 const DEFAULTS = ['defaults', '  mode http', '  timeout connect 2s', '  timeout client 5s', '  timeout server 5s'];
 
-function switchingConfig(port: number, ports: readonly number[]): string {
+function switchingConfig(port: number, bare: number, ports: readonly number[]): string {
   return [
     'global',
     '  nbthread 2',
@@ -30,7 +30,7 @@ function switchingConfig(port: number, ports: readonly number[]): string {
     '  use_backend be_two if from_two',
     '  default_backend be_web',
     'frontend nodefault',
-    `  bind 127.0.0.1:${port + 1}`,
+    `  bind 127.0.0.1:${bare}`,
     '  use_backend be_api if { path_beg /api }',
     'backend be_web',
     `  server web 127.0.0.1:${ports[0]}`,
@@ -70,18 +70,22 @@ for (const subject of SUBJECTS) {
     let backends: HttpBackends;
     let lb: LbProcess;
     let port: number;
+    /** The second frontend's port: it has no default backend. */
+    let bare: number;
     before(async () => {
       backends = await startHttpBackends(['web', 'api', 'two']);
-      // Two consecutive free ports: the second frontend has no default backend.
-      for (let i = 0; i < 20; i++) {
-        port = await freeTcpPort();
-        if ((await freeTcpPort()) !== port + 1) break;
-      }
-      lb = await subject.start(switchingConfig(port, backends.ports()), port);
+      port = await freeTcpPort();
+      bare = await freeTcpPort();
+      for (let i = 0; i < 10 && bare === port; i++) bare = await freeTcpPort();
+      lb = await subject.start(switchingConfig(port, bare, backends.ports()), port);
     });
     after(async () => {
-      await lb.stop();
-      await backends.close();
+      // A failed start leaves no process: the backends still close, so the file ends.
+      try {
+        await lb?.stop();
+      } finally {
+        await backends?.close();
+      }
     });
 
     test('a keep-alive connection alternating paths reaches each backend, never the other backend’s server connection', async (t) => {
@@ -116,7 +120,7 @@ for (const subject of SUBJECTS) {
     });
 
     test('no use_backend applies and no default_backend: 503, and the next request of the connection is served', async (t) => {
-      const c = await RawHttpConnection.open(port + 1);
+      const c = await RawHttpConnection.open(bare);
       t.after(() => c.destroy());
       c.write('GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n');
       assert.equal((await c.response()).status, 503);
@@ -137,8 +141,12 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(stickConfig(port, backends.ports()), port);
     });
     after(async () => {
-      await lb.stop();
-      await backends.close();
+      // A failed start leaves no process: the backends still close, so the file ends.
+      try {
+        await lb?.stop();
+      } finally {
+        await backends?.close();
+      }
     });
 
     test('each client address stays on the server its first request got, over fresh connections', async () => {
