@@ -80,8 +80,10 @@ function mirrorOf(edit: HeadEdit): HeadView | undefined {
 export function setHeader(edit: HeadEdit, name: RuleHeaderName, value: string, replace: boolean): void {
   if (replace) dropNamed(edit, name);
   const mirror = mirrorOf(edit);
-  edit.append(name.name, value);
-  mirror?.appendField(name.name, value, name.id);
+  // Appended in lower case, as HAProxy's HTX writes every name: HeadEdit folds an appended name at each write(),
+  // which costs a string per request unless it is lower case already.
+  edit.append(name.lower, value);
+  mirror?.appendField(name.lower, value, name.id);
 }
 
 /** Drops every live field called `name` (case-insensitive). Allocates nothing. */
