@@ -8,6 +8,7 @@ import { parseLogFormat } from '../../core/acl/log-format.js';
 import { compileRegex } from '../../core/acl/match-regex.js';
 import { parseSampleExpr } from '../../core/acl/sample-expr.js';
 import { parseVarName } from '../../core/acl/vars.js';
+import { NORMALIZERS, NORMALIZER_OPTION, type NormalizerName } from '../../core/http1/uri-normalize.js';
 import type { HttpReplySpec, HttpRuleSpec, LogFormatSpec, RedirectSpec, VarScopeName } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
 import { readPatternFile, rulePlaces } from './acl.js';
@@ -72,6 +73,27 @@ export function parseSetLine(line: ActionLine): ActionParse {
   if (format === undefined) return { ok: false };
   const action = line.action as 'set-path' | 'set-pathq' | 'set-query' | 'set-uri' | 'set-method';
   return ok({ action, value: format }, line.first + 1);
+}
+
+/**
+ * `normalize-uri <normalizer> [full|strict]` (§4.2; experimental in 2.6: refused without the global
+ * `expose-experimental-directives` before it, with HAProxy 2.6.12's text).
+ */
+export function parseNormalizeUri(line: ActionLine): ActionParse {
+  const { args, ctx } = { args: line.ctx.args, ctx: line.ctx };
+  if (ctx.experimental !== true) {
+    ctx.diag.badValue("'normalize-uri' action is experimental, must be allowed via a global 'expose-experimental-directives'", ctx.at);
+    return { ok: false };
+  }
+  const word = args[line.first];
+  if (word === undefined || word === '') return ruleError(line, 'missing argument <normalizer>.');
+  if (!(NORMALIZERS as readonly string[]).includes(word)) return ruleError(line, `unknown normalizer '${word}'.`);
+  const normalizer = word as NormalizerName;
+  const optionWord = NORMALIZER_OPTION[normalizer];
+  const next = args[line.first + 1];
+  if (optionWord === undefined || isEnd(next)) return ok({ action: 'normalize-uri', normalizer, option: false }, line.first + 1);
+  if (next !== optionWord) return ruleError(line, `unknown argument '${next ?? ''}' for '${normalizer}' normalizer.`);
+  return ok({ action: 'normalize-uri', normalizer, option: true }, line.first + 2);
 }
 
 /** `replace-path|replace-pathq|replace-uri <regex> <fmt>`. */

@@ -184,6 +184,8 @@ export interface ProxyLineContext {
   readonly args: readonly string[];
   readonly at: SourceRef;
   readonly diag: Diagnostics;
+  /** The global `expose-experimental-directives` was seen before this line (HAProxy reads it in file order). */
+  readonly experimental?: boolean;
 }
 
 /** A fresh section with HAProxy's built-in defaults (what a `defaults` section without `from` starts from). */
