@@ -129,14 +129,14 @@ describe('http-request and http-response header rules', () => {
 
   test('actions no session runs are refused, the harmless ones are warnings naming the action', async () => {
     const r = await load(
-      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request normalize-uri path-merge-slashes'].join('\n'),
+      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request set-dst src'].join('\n'),
     );
     assert.deepEqual(
       r.errors.map((e) => [e.line, e.code, e.found]),
       [
         [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request use-service'],
         [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-src'],
-        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request normalize-uri'],
+        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-dst'],
       ],
     );
     oneWarning(r, "[t.cfg:10] : 'http-response set-log-level' is not implemented yet by orcalb");
