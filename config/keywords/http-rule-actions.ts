@@ -91,6 +91,16 @@ export function parseNormalizeUri(line: ActionLine): ActionParse {
   const normalizer = word as NormalizerName;
   const optionWord = NORMALIZER_OPTION[normalizer];
   const next = args[line.first + 1];
+  if (optionWord !== undefined && (next === 'if' || next === 'unless')) {
+    // HAProxy 2.6.12 leaves the action of these three unset when a condition follows without the option word, and
+    // the unset action is path-merge-slashes (measured: `path-strip-dotdot if TRUE` merges `//`, strips no `..`).
+    // orcalb runs what haproxy runs, and says so.
+    ctx.diag.warn(
+      `'${line.keyword} normalize-uri ${normalizer}' followed by a condition without '${optionWord}' runs path-merge-slashes in HAProxy 2.6 (and so in orcalb); write '${normalizer} ${optionWord}' or put the rule without a condition`,
+      ctx.at,
+    );
+    return ok({ action: 'normalize-uri', normalizer: 'path-merge-slashes', option: false }, line.first + 1);
+  }
   if (optionWord === undefined || isEnd(next)) return ok({ action: 'normalize-uri', normalizer, option: false }, line.first + 1);
   if (next !== optionWord) return ruleError(line, `unknown argument '${next ?? ''}' for '${normalizer}' normalizer.`);
   return ok({ action: 'normalize-uri', normalizer, option: true }, line.first + 2);
