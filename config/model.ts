@@ -458,7 +458,13 @@ export type HttpRuleSpec = HttpRuleBase &
     | { readonly action: 'set-path' | 'set-pathq' | 'set-query' | 'set-uri' | 'set-method'; readonly value: LogFormatSpec }
     | { readonly action: 'replace-path' | 'replace-pathq' | 'replace-uri'; readonly regex: RuleRegexSpec; readonly replace: LogFormatSpec }
     /** `normalize-uri <normalizer> [full|strict]` (2.6 experimental): `option` is the word given. */
-    | { readonly action: 'normalize-uri'; readonly normalizer: NormalizerName; readonly option: boolean }
+    | {
+        readonly action: 'normalize-uri';
+        readonly normalizer: NormalizerName;
+        readonly option: boolean;
+        /** query-sort-by-name: the most parameters HAProxy sorts (tune.bufsize / 16); past it, a 500. */
+        readonly paramLimit?: number;
+      }
     /** `set-status N [reason R]` (responses). */
     | { readonly action: 'set-status'; readonly status: number; readonly reason?: string }
     /** `track-sc0|1|2 KEY [table T]`: the same rule as in Config's trackRules, here at its place among the others. */

@@ -101,6 +101,11 @@ export function parseNormalizeUri(line: ActionLine): ActionParse {
     );
     return ok({ action: 'normalize-uri', normalizer: 'path-merge-slashes', option: false }, line.first + 1);
   }
+  if (normalizer === 'query-sort-by-name') {
+    // HAProxy keeps the parameters' places in its trash buffer (tune.bufsize bytes, 16 per parameter): measured on
+    // 2.6.12 at 16384, 1024 parameters sort and 1025 are a 500.
+    return ok({ action: 'normalize-uri', normalizer, option: false, paramLimit: Math.floor((ctx.bufsize ?? 16384) / 16) }, line.first + 1);
+  }
   if (optionWord === undefined || isEnd(next)) return ok({ action: 'normalize-uri', normalizer, option: false }, line.first + 1);
   if (next !== optionWord) return ruleError(line, `unknown argument '${next ?? ''}' for '${normalizer}' normalizer.`);
   return ok({ action: 'normalize-uri', normalizer, option: true }, line.first + 2);

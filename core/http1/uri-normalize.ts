@@ -21,6 +21,9 @@ export const NORMALIZER_OPTION: Readonly<Partial<Record<NormalizerName, string>>
 /** What a strict normalizer returns for a bad percent sequence. */
 export const NORMALIZE_BAD = null;
 
+/** What query-sort-by-name returns past its parameter limit (HAProxy answers 500). */
+export const NORMALIZE_FAILED = false;
+
 /**
  * The target split as HAProxy's http_get_path does: `before` is scheme://authority of an absolute-form target (or
  * all of a target without a path, such as `*`), `path` runs to the query, `query` from "?" to the fragment (its
@@ -43,7 +46,12 @@ function split(uri: string): { before: string; path: string; query: string; frag
 }
 
 /** The target with `normalizer` applied; NORMALIZE_BAD when `option` is `strict` and a percent sequence is bad. */
-export function normalizeUri(uri: string, normalizer: NormalizerName, option: boolean): string | typeof NORMALIZE_BAD {
+export function normalizeUri(
+  uri: string,
+  normalizer: NormalizerName,
+  option: boolean,
+  paramLimit = Infinity,
+): string | typeof NORMALIZE_BAD | typeof NORMALIZE_FAILED {
   const s = split(uri);
   if (s.path === '' && s.query === '' && s.fragment === '') return uri;
   switch (normalizer) {
@@ -53,8 +61,10 @@ export function normalizeUri(uri: string, normalizer: NormalizerName, option: bo
       return s.before + stripDot(s.path) + s.query + s.fragment;
     case 'path-strip-dotdot':
       return s.before + stripDotDot(s.path, option) + s.query + s.fragment;
-    case 'query-sort-by-name':
-      return s.before + s.path + sortQuery(s.query) + s.fragment;
+    case 'query-sort-by-name': {
+      const sorted = sortQuery(s.query, paramLimit);
+      return sorted === NORMALIZE_FAILED ? NORMALIZE_FAILED : s.before + s.path + sorted + s.fragment;
+    }
     case 'fragment-strip':
       return s.before + s.path + s.query;
     case 'fragment-encode':
@@ -112,11 +122,12 @@ function stripDotDot(path: string, full: boolean): string {
 }
 
 /** Parameters sorted by name (bytes before `=`), stable; a final empty parameter (`a=1&`) goes. */
-function sortQuery(query: string): string {
+function sortQuery(query: string, limit: number): string | typeof NORMALIZE_FAILED {
   if (query.length <= 1) return query;
   const params: string[] = [];
   let i = 1;
   while (i < query.length) {
+    if (params.length >= limit) return NORMALIZE_FAILED;
     const amp = query.indexOf('&', i);
     const end = amp < 0 ? query.length : amp;
     params.push(query.slice(i, end));
