@@ -18,6 +18,7 @@ import { runL7Session } from '../core/forward/l7-session.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
 import type { ClientConn, SessionEnv } from '../core/forward/session-env.js';
 import { DeadlineSweep } from '../core/io/deadline-sweep.js';
+import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
@@ -51,6 +52,9 @@ const env: SessionEnv = {
   sweep: new DeadlineSweep(),
   liveClients: new Set(),
 };
+
+// Gives a burst's garbage and grown young generation back once the thread is quiet (issue 10, idle memory).
+new IdleCompaction();
 
 /** Sessions running on this thread (a session may outlive its client socket while it parks its server). */
 let sessions = 0;

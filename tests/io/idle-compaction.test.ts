@@ -1,0 +1,74 @@
+// IdleCompaction (core/io/idle-compaction.ts): the policy on given heap figures, and the collection on this thread's
+// real V8 heap. Test-runner thread.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import {
+  CompactionPolicy,
+  GROWTH_BYTES,
+  IdleCompaction,
+  QUIET_BYTES,
+  memoryReducingGc,
+  type HeapFigures,
+} from '../../core/io/idle-compaction.js';
+import { within } from '../support/wait.js';
+
+const MIB = 1 << 20;
+const figures = (usedMib: number, totalMib: number): HeapFigures => ({ used_heap_size: usedMib * MIB, total_heap_size: totalMib * MIB });
+
+test('the policy collects once a grown heap has gone quiet, and not while it is still allocating', () => {
+  const p = new CompactionPolicy(figures(10, 18));
+  assert.equal(p.due(figures(12, 20)), false, 'allocating and not grown enough');
+  assert.equal(p.due(figures(30, 40)), false, 'grown, but allocating (used moved by 18 MiB)');
+  assert.equal(p.due(figures(30, 40)), true, 'grown and quiet');
+  p.compacted(figures(20, 22));
+  assert.equal(p.due(figures(20, 22)), false, 'quiet, but the heap is what the last collection left');
+  assert.equal(p.due(figures(20, 22 + GROWTH_BYTES / MIB - 1)), false, 'below the growth worth a collection');
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, 22 + GROWTH_BYTES / MIB)), false, 'grown but not quiet');
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, 22 + GROWTH_BYTES / MIB)), true);
+});
+
+test('the baseline follows the heap down: growth is counted from the smallest heap seen since the last collection', () => {
+  const p = new CompactionPolicy(figures(10, 30));
+  assert.equal(p.due(figures(10, 14)), false);
+  assert.equal(p.due(figures(10, 14 + GROWTH_BYTES / MIB)), true);
+});
+
+test("a burst's garbage and grown young generation are given back once the thread is quiet", async (t) => {
+  const collect = memoryReducingGc();
+  assert.ok(collect !== undefined, 'V8 hands out its gc function after --expose-gc at run time');
+  // Started before the burst, as a forwarder starts before its connections: the heap now is the baseline.
+  const compaction = new IdleCompaction(collect);
+  t.after(() => compaction.stop());
+  // A burst: short-lived objects, enough to grow the new space and promote some of them.
+  let keep: object[] = [];
+  for (let round = 0; round < 40; round++) {
+    keep = [];
+    for (let i = 0; i < 20_000; i++) keep.push({ i, a: [i, i], s: `x${i}` });
+  }
+  keep = [];
+  const grown = getHeapStatistics().total_heap_size;
+  let check: NodeJS.Timeout | undefined;
+  t.after(() => clearInterval(check));
+  await within(
+    new Promise<void>((resolve) => {
+      check = setInterval(() => {
+        if (compaction.collections > 0) resolve();
+      }, 50);
+    }),
+    10_000,
+    'an idle compaction',
+  );
+  const after = getHeapStatistics().total_heap_size;
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  assert.ok(after < grown - GROWTH_BYTES / 2, `heap ${(grown / MIB).toFixed(1)} → ${(after / MIB).toFixed(1)} MiB`);
+  assert.ok(newSpace <= 2 * MIB, `new space back to ${(newSpace / MIB).toFixed(1)} MiB`);
+  assert.equal(keep.length, 0);
+});
+
+test('without a gc function there is no timer and nothing to stop', () => {
+  const c = new IdleCompaction(undefined);
+  c.stop();
+  assert.equal(c.collections, 0);
+});
