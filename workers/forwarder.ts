@@ -53,8 +53,8 @@ const env: SessionEnv = {
   liveClients: new Set(),
 };
 
-// Gives a burst's garbage and grown young generation back once the thread is quiet (issue 10, idle memory).
-new IdleCompaction();
+// Gives start-up's and every burst's garbage and grown young generation back once the thread is quiet (issue 10).
+new IdleCompaction({ fromStart: true });
 
 /** Sessions running on this thread (a session may outlive its client socket while it parks its server). */
 let sessions = 0;

@@ -1,6 +1,7 @@
-// Idle-time heap compaction for a forwarder thread: after a burst (a connection storm, a spell of load) has grown the
+// Idle-time heap compaction: after a burst (a connection storm, a spell of load, the thread's own start) has grown the
 // V8 heap, and once the thread has gone quiet, one memory-reducing full GC gives the garbage and the grown young
-// generation back to the system. Forwarder threads; one IdleCompaction per thread (workers/forwarder.ts).
+// generation back to the system. Every orcalb thread has one (workers/forwarder.ts, acceptor.ts, health-checker.ts,
+// main-thread.ts); in all but the forwarders it only ever acts once, right after start.
 //
 // Why (issue 10, idle memory per connection): V8 starts its own memory reducer only after a mark-compact, and Node
 // runs no idle-time GC, so a burst that never filled the old generation's first limit (half of the thread's
@@ -8,6 +9,8 @@
 // Measured on 4,000 idle L4 connections opened 200 at a time (1 forwarder, the 48 MB young generation): the
 // forwarder's heap grew 18 → 56 MiB of which 21 MiB was live; RSS per connection 16.4 KiB, 5.6 KiB after one
 // memory-reducing GC. HAProxy returns pool memory the same way, when idle (its pool_gc), not per object.
+// At start (`fromStart`): loading and compiling a thread's modules grows its new space to 8 MiB and leaves the
+// parse's garbage; one collection once the thread is idle gives it back (idle RSS of the process, issue 10).
 //
 // When: every CHECK_MS the thread reads its heap statistics (one small object). "Quiet" = the used heap moved by less
 // than QUIET_BYTES since the last check (allocation, not connection count, is what a GC would compete with);
@@ -49,9 +52,10 @@ export class CompactionPolicy {
   private lastUsed: number;
   private baseline: number;
 
-  constructor(start: HeapFigures) {
+  /** `fromStart`: count all of the heap as growth, i.e. collect at the first quiet check (what start-up left). */
+  constructor(start: HeapFigures, fromStart = false) {
     this.lastUsed = start.used_heap_size;
-    this.baseline = start.total_heap_size;
+    this.baseline = fromStart ? 0 : start.total_heap_size;
   }
 
   /** One check: true when the heap has grown and the thread is quiet, i.e. now is the time to collect. */
@@ -92,9 +96,13 @@ export class IdleCompaction {
   collections = 0;
   private readonly timer: NodeJS.Timeout | undefined;
 
-  constructor(collect: Collect | undefined = memoryReducingGc(), heap: () => HeapFigures = getHeapStatistics) {
+  constructor(
+    options: { readonly fromStart?: boolean } = {},
+    collect: Collect | undefined = memoryReducingGc(),
+    heap: () => HeapFigures = getHeapStatistics,
+  ) {
     if (collect === undefined) return;
-    const policy = new CompactionPolicy(heap());
+    const policy = new CompactionPolicy(heap(), options.fromStart === true);
     this.timer = setInterval(() => {
       if (!policy.due(heap())) return;
       collect();

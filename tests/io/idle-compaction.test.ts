@@ -29,6 +29,14 @@ test('the policy collects once a grown heap has gone quiet, and not while it is 
   assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, 22 + GROWTH_BYTES / MIB)), true);
 });
 
+test('from start, the first quiet check collects whatever start-up left, then growth counts from there', () => {
+  const p = new CompactionPolicy(figures(10, 18), true);
+  assert.equal(p.due(figures(14, 18)), false, 'still starting');
+  assert.equal(p.due(figures(14, 18)), true);
+  p.compacted(figures(9, 10));
+  assert.equal(p.due(figures(9, 12)), false);
+});
+
 test('the baseline follows the heap down: growth is counted from the smallest heap seen since the last collection', () => {
   const p = new CompactionPolicy(figures(10, 30));
   assert.equal(p.due(figures(10, 14)), false);
@@ -39,7 +47,7 @@ test("a burst's garbage and grown young generation are given back once the threa
   const collect = memoryReducingGc();
   assert.ok(collect !== undefined, 'V8 hands out its gc function after --expose-gc at run time');
   // Started before the burst, as a forwarder starts before its connections: the heap now is the baseline.
-  const compaction = new IdleCompaction(collect);
+  const compaction = new IdleCompaction({}, collect);
   t.after(() => compaction.stop());
   // A burst: short-lived objects, enough to grow the new space and promote some of them.
   let keep: object[] = [];
@@ -68,7 +76,7 @@ test("a burst's garbage and grown young generation are given back once the threa
 });
 
 test('without a gc function there is no timer and nothing to stop', () => {
-  const c = new IdleCompaction(undefined);
+  const c = new IdleCompaction({}, undefined);
   c.stop();
   assert.equal(c.collections, 0);
 });
