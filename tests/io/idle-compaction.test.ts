@@ -9,29 +9,51 @@ import {
   GROWTH_BYTES,
   IdleCompaction,
   QUIET_BYTES,
+  QUIET_CHECKS,
+  QUIET_UTILIZATION,
   memoryReducingGc,
-  type HeapFigures,
+  type Reading,
 } from '../../core/io/idle-compaction.js';
 import { within } from '../support/wait.js';
 
 const MIB = 1 << 20;
-const figures = (usedMib: number, totalMib: number): HeapFigures => ({ used_heap_size: usedMib * MIB, total_heap_size: totalMib * MIB });
+const figures = (usedMib: number, totalMib: number, utilization = 0): Reading => ({
+  used_heap_size: usedMib * MIB,
+  total_heap_size: totalMib * MIB,
+  utilization,
+});
 
 test('the policy collects once a grown heap has gone quiet, and not while it is still allocating', () => {
   const p = new CompactionPolicy(figures(10, 18));
+  assert.equal(QUIET_CHECKS, 2);
   assert.equal(p.due(figures(12, 20)), false, 'allocating and not grown enough');
   assert.equal(p.due(figures(30, 40)), false, 'grown, but allocating (used moved by 18 MiB)');
-  assert.equal(p.due(figures(30, 40)), true, 'grown and quiet');
+  assert.equal(p.due(figures(30, 40)), false, 'grown, quiet once');
+  assert.equal(p.due(figures(30, 40)), true, 'grown and quiet twice in a row');
   p.compacted(figures(20, 22));
   assert.equal(p.due(figures(20, 22)), false, 'quiet, but the heap is what the last collection left');
   assert.equal(p.due(figures(20, 22 + GROWTH_BYTES / MIB - 1)), false, 'below the growth worth a collection');
-  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, 22 + GROWTH_BYTES / MIB)), false, 'grown but not quiet');
-  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, 22 + GROWTH_BYTES / MIB)), true);
+  const grown = 22 + GROWTH_BYTES / MIB;
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown)), false, 'grown but allocating');
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown)), false, 'quiet once');
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown)), true);
+});
+
+test('a busy event loop is never quiet, even when a scavenge has put the used heap back where it was', () => {
+  const p = new CompactionPolicy(figures(10, 18));
+  const busy = QUIET_UTILIZATION * 10;
+  for (let i = 0; i < 10; i++) assert.equal(p.due(figures(30, 40, busy)), false, `check ${i}`);
+  // One busy check in between starts the count again.
+  assert.equal(p.due(figures(30, 40)), false);
+  assert.equal(p.due(figures(30, 40, busy)), false);
+  assert.equal(p.due(figures(30, 40)), false);
+  assert.equal(p.due(figures(30, 40)), true);
 });
 
 test('from start, the first quiet check collects whatever start-up left, then growth counts from there', () => {
   const p = new CompactionPolicy(figures(10, 18), true);
   assert.equal(p.due(figures(14, 18)), false, 'still starting');
+  assert.equal(p.due(figures(14, 18)), false, 'quiet once');
   assert.equal(p.due(figures(14, 18)), true);
   p.compacted(figures(9, 10));
   assert.equal(p.due(figures(9, 12)), false);
@@ -41,6 +63,7 @@ test('the baseline follows the heap down: growth is counted from the smallest he
   const p = new CompactionPolicy(figures(10, 30));
   assert.equal(p.due(figures(10, 14)), false);
   assert.equal(p.due(figures(10, 14 + GROWTH_BYTES / MIB)), true);
+  assert.equal(p.due(figures(10, 14 + GROWTH_BYTES / MIB, 0.5)), false);
 });
 
 test("a burst's garbage and grown young generation are given back once the thread is quiet", async (t) => {
