@@ -20,7 +20,9 @@
 // heap is GROWTH_BYTES above what it was right after the last compaction (or at start). Both → one collection, which
 // costs a full mark-compact of the live heap (~2 ms per MiB live here: ~50 ms at 25 MiB) while nothing is waiting.
 // A thread under load is never quiet, one whose heap only holds live connections
-// does not grow again, so the pause comes once per burst, not periodically.
+// does not grow again, so the pause comes once per burst, not periodically. And a client that makes bursts on
+// purpose (open many connections, wait, again) gets at most MAX_PAUSE_SHARE of the thread's time spent in these
+// pauses: after a collection that took P ms the next one waits at least P / MAX_PAUSE_SHARE ms.
 //
 // How: Node has no public call for a GC. The V8 flag --expose-gc, set at run time, makes V8 install `gc` in contexts
 // created afterwards; a fresh vm context hands us that function. The flag is V8-wide and only adds a `gc` global to
@@ -40,6 +42,8 @@ export const QUIET_BYTES = 256 * 1024;
 export const QUIET_UTILIZATION = 0.02;
 /** Consecutive quiet checks before a collection. */
 export const QUIET_CHECKS = 2;
+/** The most of a thread's wall time these collections may take (see the header: bursts on purpose). */
+export const MAX_PAUSE_SHARE = 0.02;
 /** Growth of the committed heap since the last compaction that is worth one. */
 export const GROWTH_BYTES = 8 * 1024 * 1024;
 
@@ -65,6 +69,7 @@ export class CompactionPolicy {
   private lastUsed: number;
   private baseline: number;
   private quietChecks = 0;
+  private notBefore = 0;
 
   /** `fromStart`: count all of the heap as growth, i.e. collect at the first quiet check (what start-up left). */
   constructor(start: HeapFigures, fromStart = false) {
@@ -73,18 +78,20 @@ export class CompactionPolicy {
   }
 
   /** One check: true when the heap has grown and the thread has been quiet for QUIET_CHECKS checks: collect now. */
-  due(now: Reading): boolean {
+  due(now: Reading, nowMs: number): boolean {
     const quiet = now.utilization < QUIET_UTILIZATION && Math.abs(now.used_heap_size - this.lastUsed) < QUIET_BYTES;
     this.quietChecks = quiet ? this.quietChecks + 1 : 0;
     this.lastUsed = now.used_heap_size;
     if (now.total_heap_size < this.baseline) this.baseline = now.total_heap_size;
-    return this.quietChecks >= QUIET_CHECKS && now.total_heap_size - this.baseline >= GROWTH_BYTES;
+    return this.quietChecks >= QUIET_CHECKS && now.total_heap_size - this.baseline >= GROWTH_BYTES && nowMs >= this.notBefore;
   }
 
-  compacted(after: HeapFigures): void {
+  /** A collection ended at `nowMs` after `tookMs`, leaving `after`. */
+  compacted(after: HeapFigures, nowMs: number, tookMs: number): void {
     this.lastUsed = after.used_heap_size;
     this.baseline = after.total_heap_size;
     this.quietChecks = 0;
+    this.notBefore = nowMs + tookMs / MAX_PAUSE_SHARE;
   }
 }
 
@@ -124,10 +131,15 @@ export class IdleCompaction {
       const since = performance.eventLoopUtilization(elu);
       elu = performance.eventLoopUtilization();
       const h = heap();
-      if (!policy.due({ used_heap_size: h.used_heap_size, total_heap_size: h.total_heap_size, utilization: since.utilization })) return;
+      const reading = { used_heap_size: h.used_heap_size, total_heap_size: h.total_heap_size, utilization: since.utilization };
+      const start = performance.now();
+      if (!policy.due(reading, start)) return;
       collect();
+      const end = performance.now();
       this.collections++;
-      policy.compacted(heap());
+      policy.compacted(heap(), end, end - start);
+      // The collection's own time is not the thread's load.
+      elu = performance.eventLoopUtilization();
     }, CHECK_MS);
     this.timer.unref();
   }

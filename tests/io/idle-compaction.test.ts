@@ -8,6 +8,7 @@ import {
   CompactionPolicy,
   GROWTH_BYTES,
   IdleCompaction,
+  MAX_PAUSE_SHARE,
   QUIET_BYTES,
   QUIET_CHECKS,
   QUIET_UTILIZATION,
@@ -26,44 +27,58 @@ const figures = (usedMib: number, totalMib: number, utilization = 0): Reading =>
 test('the policy collects once a grown heap has gone quiet, and not while it is still allocating', () => {
   const p = new CompactionPolicy(figures(10, 18));
   assert.equal(QUIET_CHECKS, 2);
-  assert.equal(p.due(figures(12, 20)), false, 'allocating and not grown enough');
-  assert.equal(p.due(figures(30, 40)), false, 'grown, but allocating (used moved by 18 MiB)');
-  assert.equal(p.due(figures(30, 40)), false, 'grown, quiet once');
-  assert.equal(p.due(figures(30, 40)), true, 'grown and quiet twice in a row');
-  p.compacted(figures(20, 22));
-  assert.equal(p.due(figures(20, 22)), false, 'quiet, but the heap is what the last collection left');
-  assert.equal(p.due(figures(20, 22 + GROWTH_BYTES / MIB - 1)), false, 'below the growth worth a collection');
+  assert.equal(p.due(figures(12, 20), 0), false, 'allocating and not grown enough');
+  assert.equal(p.due(figures(30, 40), 0), false, 'grown, but allocating (used moved by 18 MiB)');
+  assert.equal(p.due(figures(30, 40), 0), false, 'grown, quiet once');
+  assert.equal(p.due(figures(30, 40), 0), true, 'grown and quiet twice in a row');
+  p.compacted(figures(20, 22), 0, 0);
+  assert.equal(p.due(figures(20, 22), 0), false, 'quiet, but the heap is what the last collection left');
+  assert.equal(p.due(figures(20, 22 + GROWTH_BYTES / MIB - 1), 0), false, 'below the growth worth a collection');
   const grown = 22 + GROWTH_BYTES / MIB;
-  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown)), false, 'grown but allocating');
-  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown)), false, 'quiet once');
-  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown)), true);
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown), 0), false, 'grown but allocating');
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown), 0), false, 'quiet once');
+  assert.equal(p.due(figures(20 + (QUIET_BYTES / MIB) * 2, grown), 0), true);
 });
 
 test('a busy event loop is never quiet, even when a scavenge has put the used heap back where it was', () => {
   const p = new CompactionPolicy(figures(10, 18));
   const busy = QUIET_UTILIZATION * 10;
-  for (let i = 0; i < 10; i++) assert.equal(p.due(figures(30, 40, busy)), false, `check ${i}`);
+  for (let i = 0; i < 10; i++) assert.equal(p.due(figures(30, 40, busy), 0), false, `check ${i}`);
   // One busy check in between starts the count again.
-  assert.equal(p.due(figures(30, 40)), false);
-  assert.equal(p.due(figures(30, 40, busy)), false);
-  assert.equal(p.due(figures(30, 40)), false);
-  assert.equal(p.due(figures(30, 40)), true);
+  assert.equal(p.due(figures(30, 40), 0), false);
+  assert.equal(p.due(figures(30, 40, busy), 0), false);
+  assert.equal(p.due(figures(30, 40), 0), false);
+  assert.equal(p.due(figures(30, 40), 0), true);
+});
+
+test('bursts on purpose: after a collection of P ms the next waits P / MAX_PAUSE_SHARE ms, however grown the heap', () => {
+  const p = new CompactionPolicy(figures(10, 18));
+  assert.equal(p.due(figures(30, 40), 1000), false);
+  assert.equal(p.due(figures(30, 40), 1250), false);
+  assert.equal(p.due(figures(30, 40), 1500), true);
+  p.compacted(figures(20, 22), 1550, 50);
+  const wait = 50 / MAX_PAUSE_SHARE;
+  assert.equal(p.due(figures(40, 60), 1750), false, 'the next burst');
+  assert.equal(p.due(figures(40, 60), 2000), false, 'quiet once');
+  assert.equal(p.due(figures(40, 60), 2250), false, 'grown and quiet twice, but too soon');
+  assert.equal(p.due(figures(40, 60), 1550 + wait - 1), false);
+  assert.equal(p.due(figures(40, 60), 1550 + wait), true);
 });
 
 test('from start, the first quiet check collects whatever start-up left, then growth counts from there', () => {
   const p = new CompactionPolicy(figures(10, 18), true);
-  assert.equal(p.due(figures(14, 18)), false, 'still starting');
-  assert.equal(p.due(figures(14, 18)), false, 'quiet once');
-  assert.equal(p.due(figures(14, 18)), true);
-  p.compacted(figures(9, 10));
-  assert.equal(p.due(figures(9, 12)), false);
+  assert.equal(p.due(figures(14, 18), 0), false, 'still starting');
+  assert.equal(p.due(figures(14, 18), 0), false, 'quiet once');
+  assert.equal(p.due(figures(14, 18), 0), true);
+  p.compacted(figures(9, 10), 0, 0);
+  assert.equal(p.due(figures(9, 12), 0), false);
 });
 
 test('the baseline follows the heap down: growth is counted from the smallest heap seen since the last collection', () => {
   const p = new CompactionPolicy(figures(10, 30));
-  assert.equal(p.due(figures(10, 14)), false);
-  assert.equal(p.due(figures(10, 14 + GROWTH_BYTES / MIB)), true);
-  assert.equal(p.due(figures(10, 14 + GROWTH_BYTES / MIB, 0.5)), false);
+  assert.equal(p.due(figures(10, 14), 0), false);
+  assert.equal(p.due(figures(10, 14 + GROWTH_BYTES / MIB), 0), true);
+  assert.equal(p.due(figures(10, 14 + GROWTH_BYTES / MIB, 0.5), 0), false);
 });
 
 test("a burst's garbage and grown young generation are given back once the thread is quiet", async (t) => {
