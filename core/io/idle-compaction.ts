@@ -1,7 +1,8 @@
 // Idle-time heap compaction: after a burst (a connection storm, a spell of load, the thread's own start) has grown the
 // V8 heap, and once the thread has gone quiet, one memory-reducing full GC gives the garbage and the grown young
 // generation back to the system. Every orcalb thread has one (workers/forwarder.ts, acceptor.ts, health-checker.ts,
-// main-thread.ts); in all but the forwarders it only ever acts once, right after start.
+// main-thread.ts): in each once right after start, then whenever a burst has grown that thread's heap (in practice
+// the forwarders; the acceptor after a connection storm).
 //
 // Why (issue 10, idle memory per connection): V8 starts its own memory reducer only after a mark-compact, and Node
 // runs no idle-time GC, so a burst that never filled the old generation's first limit (half of the thread's
