@@ -4,6 +4,7 @@
 // their line, as `haproxy -c` reports them. Main thread, after parsing (validate.ts).
 
 import { compileTest } from '../core/acl/acl-compile.js';
+import { rulePieces } from './http-rule-build.js';
 import type { AclWorld, CompileEnv } from '../core/acl/descriptor.js';
 import { compileLogFormat } from '../core/acl/log-format.js';
 import { compileSampleExpr } from '../core/acl/sample-expr.js';
@@ -58,12 +59,22 @@ export function checkAclReferences(parsed: ParsedConfig, diag: Diagnostics): voi
       tests.push(...anonymousTests(r.condition));
       if (r.valueFormat !== undefined) formats.push({ format: r.valueFormat, source: r.source });
     }
+    for (const r of p.tcpRules) tests.push(...anonymousTests(r.condition));
     for (const r of p.backendRules) {
       tests.push(...anonymousTests(r.condition));
       if (r.backend.kind === 'dynamic') formats.push({ format: r.backend.format, source: r.source });
     }
     // Stick rules: their conditions, and their keys compiled as the sessions will (a table argument must resolve).
     const keys: { expr: SampleExprSpec; source: SourceRef }[] = [];
+    // The rule program's rules: conditions, values, answers, variables (track-sc keys are the stick rules' own).
+    const d = p.httpRuleSpecs;
+    for (const r of [...d.request, ...d.response, ...d.after, ...d.redirects]) {
+      tests.push(...anonymousTests(r.condition));
+      const pieces = rulePieces(r);
+      for (const format of pieces.formats) formats.push({ format, source: r.source });
+      for (const expr of pieces.exprs) keys.push({ expr, source: r.source });
+    }
+    for (const c of d.monitorFail) tests.push(...anonymousTests(c));
     for (const r of [...p.stick.trackRules, ...p.stick.stickRules]) {
       tests.push(...anonymousTests(r.condition));
       keys.push({ expr: r.key, source: r.source });

@@ -3,6 +3,7 @@
 // (config/defaults.ts) and host names replaced by resolved IPs. Main thread, after validation and resolution.
 
 import type { ParsedConfig } from './config-parser.js';
+import { ruleLists, withRuleLists } from './http-rule-build.js';
 import {
   DEFAULT_BALANCE,
   DEFAULT_FALL,
@@ -29,6 +30,7 @@ import type {
   LogTarget,
   ServerConfig,
   StickRule,
+  StickTableConfig,
   TrackRule,
   UnixSocketConfig,
 } from './model.js';
@@ -52,10 +54,10 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
   const tables = stickTables(proxies);
   const frontends = proxies
     .filter((p) => hasFrontendCap(p.kind))
-    .map((p) => withRules(buildFrontend(p, global, resolved), frontendTrackRules(p, tables), []));
+    .map((p) => withProgram(withRules(buildFrontend(p, global, resolved), frontendTrackRules(p, tables), []), p, tables, true));
   const backends = proxies
     .filter((p) => hasBackendCap(p.kind))
-    .map((p) => withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)));
+    .map((p) => withProgram(withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)), p, tables, false));
   return {
     files,
     global,
@@ -64,6 +66,12 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
     userlists: structuredClone(parsed.userlists),
     ...(tables.length === 0 ? {} : { stickTables: tables }),
   };
+}
+
+/** Adds the rule program's lists to an HTTP side (core/forward/http-rules/ compiles them). */
+function withProgram<T extends FrontendConfig | BackendConfig>(side: T, p: ProxyDraft, tables: readonly StickTableConfig[], frontend: boolean): T {
+  if (side.http === undefined) return side;
+  return { ...side, http: withRuleLists(side.http, ruleLists(p, tables, frontend)) };
 }
 
 /** Adds a side's track and stick rules, when it has any (the model leaves the fields out otherwise). */
@@ -108,6 +116,10 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     ...(p.backendRules.length === 0
       ? {}
       : { useBackends: p.backendRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.tcpRules.length === 0
+      ? {}
+      : { tcpRules: p.tcpRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.inspectDelay === undefined ? {} : { inspectDelay: p.inspectDelay }),
   };
   return defaultBackend === undefined ? base : { ...base, defaultBackend };
 }
@@ -161,6 +173,11 @@ function buildBackend(
     retryOn: [...p.retryOn],
     // HTTP-only settings are dropped in a TCP backend (validate.ts warned, as HAProxy does).
     ...(p.mode === 'http' ? { http: httpRules(p, true) } : {}),
+    // A listen section's tcp-request rules are its frontend half's (run once); a backend section's run when chosen.
+    ...(p.kind !== 'backend' || p.tcpRules.length === 0
+      ? {}
+      : { tcpRules: p.tcpRules.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, p.acls) })) }),
+    ...(p.kind !== 'backend' || p.inspectDelay === undefined ? {} : { inspectDelay: p.inspectDelay }),
     ...(p.mode === 'http' && p.cookie !== undefined ? { cookie: structuredClone(p.cookie) } : {}),
   };
 }

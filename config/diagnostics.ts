@@ -12,6 +12,17 @@ export type ErrorDetail = Omit<ConfigErrorInit, 'file' | 'line'>;
 export class Diagnostics {
   readonly errors: ConfigError[] = [];
   readonly warnings: ConfigWarning[] = [];
+  /**
+   * Keys a parser reports through notImplemented() that are implemented after all: the rule program's keys, which
+   * the HTTP sessions run (load-config.ts), and LoadOptions.implemented (tests of a feature before sessions run it).
+   */
+  private readonly implemented: ReadonlySet<string>;
+
+  constructor(implemented: Iterable<string> = []) {
+    this.implemented = new Set(implemented);
+  }
+  /** The keys of config/not-implemented.ts warned about so far (ignored lines): later checks may depend on them. */
+  readonly ignoredKeys: string[] = [];
 
   /** Records an error at `at`; returns undefined so handlers can `return diag.error(...)`. */
   error(code: OrcaErrorCode, message: string, at: SourceRef, detail: ErrorDetail = {}): undefined {
@@ -53,6 +64,7 @@ export class Diagnostics {
    * quoted (`shown`), put a label after the location (`label`, e.g. `server b/s`) or replace the warning text.
    */
   notImplemented(key: string, at: SourceRef, consequence = 'ignored', note: NotImplementedNote = {}): void {
+    if (this.implemented.has(key)) return;
     const shown = note.shown ?? key;
     const label = note.label;
     const judged = notImplementedVerdict(key);
@@ -66,6 +78,7 @@ export class Diagnostics {
       );
       return;
     }
+    this.ignoredKeys.push(key);
     this.warn(note.warning ?? `'${shown}' is not implemented yet by orcalb; ${consequence}`, at, label);
   }
 }

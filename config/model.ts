@@ -31,6 +31,8 @@ export interface Timeouts {
   check?: number;
   httpRequest?: number;
   httpKeepAlive?: number;
+  /** `timeout tarpit`: how long a tarpitted request is held (unset: `timeout connect`, as HAProxy does). */
+  tarpit?: number;
 }
 
 export interface LogTarget {
@@ -385,8 +387,103 @@ export interface UseBackendRule {
   readonly condition?: ConditionSpec;
 }
 
+// ---- The HTTP rule program (manual §4.2 http-request, http-response, http-after-response, redirect, monitor),
+// parsed at load into one ordered list per stage; core/forward/http-rules/ compiles and runs it. ----
+
+/** What every rule of a stage carries: where it was written and its `if`/`unless` condition (undefined: always). */
+interface HttpRuleBase {
+  readonly source: SourceRef;
+  readonly condition?: ConditionSpec;
+}
+
+/** A regex argument of the replace-* actions (PCRE syntax, compiled by core/acl/match-regex.ts). */
+export interface RuleRegexSpec {
+  readonly source: string;
+}
+
+/**
+ * The answer of deny, tarpit and return (§4.2 "http-request return"): `default` is the proxy's error page for the
+ * status (its errorfile, else HAProxy's built-in page), `errorfile` a file sent as it is, `static` a body with its
+ * content type (string or file), `log-format` a body evaluated per request (lf-string, lf-file).
+ */
+export type HttpReplySpec = {
+  readonly status: number;
+  /** `hdr <name> <fmt>` lines, in order (never with `default` or `errorfile`). */
+  readonly headers: readonly { readonly name: string; readonly value: LogFormatSpec }[];
+} & (
+  | { readonly kind: 'default' }
+  /** `errorfile F` / `errorfiles <section>`: the complete response as read at load (Latin-1 text of its bytes). */
+  | { readonly kind: 'errorfile'; readonly raw: string }
+  | { readonly kind: 'static'; readonly contentType?: string; readonly body: string }
+  | { readonly kind: 'log-format'; readonly contentType: string; readonly body: LogFormatSpec }
+);
+
+/** `redirect location|prefix|scheme <fmt> [code N] [drop-query] [append-slash] [set-cookie N[=V]] [clear-cookie N]`. */
+export interface RedirectSpec {
+  readonly type: 'location' | 'prefix' | 'scheme';
+  readonly target: LogFormatSpec;
+  /** 301, 302 (default), 303, 307 or 308. */
+  readonly code: number;
+  readonly dropQuery: boolean;
+  readonly appendSlash: boolean;
+  /** `ignore-empty`: an empty evaluated target skips the rule (without it the redirect goes out as evaluated). */
+  readonly ignoreEmpty: boolean;
+  /** The Set-Cookie value to send (`NAME=V; path=/;` or `NAME; path=/; Max-Age=0;`), or undefined. */
+  readonly cookie?: string;
+}
+
+/** The scopes of `set-var` (core/acl/vars.ts; `proc` is refused at load). */
+export type VarScopeName = 'sess' | 'txn' | 'req' | 'res' | 'check';
+
+/** One rule of an http-request / http-response / http-after-response list (and the legacy redirect, monitor). */
+export type HttpRuleSpec = HttpRuleBase &
+  (
+    | { readonly action: 'allow' | 'reject' | 'silent-drop' }
+    | { readonly action: 'deny' | 'tarpit' | 'return'; readonly reply: HttpReplySpec }
+    /** `auth [realm R]`: a 401 with `WWW-Authenticate: Basic realm="R"` (the proxy's name by default). */
+    | { readonly action: 'auth'; readonly realm?: string }
+    | { readonly action: 'redirect'; readonly redirect: RedirectSpec }
+    | { readonly action: 'set-header' | 'add-header'; readonly name: string; readonly value: LogFormatSpec }
+    | { readonly action: 'del-header'; readonly name: string; readonly method: 'str' | 'beg' | 'end' | 'sub' | 'reg' }
+    | {
+        readonly action: 'replace-header' | 'replace-value';
+        readonly name: string;
+        readonly regex: RuleRegexSpec;
+        readonly replace: LogFormatSpec;
+      }
+    | { readonly action: 'set-path' | 'set-pathq' | 'set-query' | 'set-uri' | 'set-method'; readonly value: LogFormatSpec }
+    | { readonly action: 'replace-path' | 'replace-pathq' | 'replace-uri'; readonly regex: RuleRegexSpec; readonly replace: LogFormatSpec }
+    /** `set-status N [reason R]` (responses). */
+    | { readonly action: 'set-status'; readonly status: number; readonly reason?: string }
+    /** `track-sc0|1|2 KEY [table T]`: the same rule as in Config's trackRules, here at its place among the others. */
+    | { readonly action: 'track-sc'; readonly track: TrackRule }
+    /** `sc-inc-gpc0(N)` / `sc-inc-gpc1(N)` / `sc-inc-gpc(idx,N)`. */
+    | { readonly action: 'sc-inc-gpc'; readonly counter: 0 | 1 | 2; readonly index: number }
+    /** `sc-set-gpt0(N) <int|expr>`. */
+    | { readonly action: 'sc-set-gpt'; readonly counter: 0 | 1 | 2; readonly index: number; readonly value: number | SampleExprSpec }
+    /** `set-var(<scope>.<name>) <expr>`: the expression's value, as it comes out of its converters. */
+    | { readonly action: 'set-var'; readonly scope: VarScopeName; readonly name: string; readonly expr: SampleExprSpec }
+    /** `set-var-fmt(<scope>.<name>) <fmt>`: the log-format's text. */
+    | { readonly action: 'set-var-fmt'; readonly scope: VarScopeName; readonly name: string; readonly format: LogFormatSpec }
+    | { readonly action: 'unset-var'; readonly scope: VarScopeName; readonly name: string }
+    /** `monitor-uri <uri>` with its `monitor fail` conditions (a 200, or a 503 when one of them holds). */
+    | { readonly action: 'monitor'; readonly uri: string; readonly fail: readonly ConditionSpec[] }
+  );
+
+/** The rule lists of one proxy side, in HAProxy's order of evaluation. */
+export interface HttpRuleLists {
+  /**
+   * `http-request` rules, then (frontend side) the legacy `redirect` rules; a frontend's `monitor-uri` comes first.
+   * Absent in hand-built configs (no rule).
+   */
+  readonly requestRules?: readonly HttpRuleSpec[];
+  readonly responseRules?: readonly HttpRuleSpec[];
+  readonly afterResponseRules?: readonly HttpRuleSpec[];
+}
+
 /** HTTP-mode settings of a proxy (frontend or backend side). */
-export interface HttpRules {
+export interface HttpRules extends HttpRuleLists {
+  /** The header rules core/http1/head-rewrite.ts applies today (until the sessions run requestRules/responseRules). */
   readonly request: readonly HeaderRule[];
   readonly response: readonly HeaderRule[];
   /**
@@ -474,6 +571,30 @@ export interface StickRule {
   readonly condition?: ConditionSpec;
 }
 
+/** The `tcp-request` rule sets (§4.2), in the order a connection meets them. */
+export type TcpRuleSet = 'connection' | 'session' | 'content';
+
+/**
+ * What a `tcp-request` rule does when its condition holds (the actions orcalb runs; `track-sc*` rules are TrackRule,
+ * placed among these by their `order`). `capture` is accepted and does nothing (logging only, warned at load).
+ */
+export type TcpAction =
+  | { readonly kind: 'accept' | 'reject' | 'silent-drop' | 'expect-proxy' | 'switch-mode' | 'capture' }
+  /** `sc-inc-gpc0(N)`, `sc-inc-gpc1(N)`, `sc-inc-gpc(idx,N)`: one more on scN's gpc<idx>. */
+  | { readonly kind: 'sc-inc-gpc'; readonly counter: 0 | 1 | 2; readonly idx: number }
+  /** `sc-set-gpt0(N) <int>`, `sc-set-gpt(idx,N) <int>`. */
+  | { readonly kind: 'sc-set-gpt'; readonly counter: 0 | 1 | 2; readonly idx: number; readonly value: number };
+
+/** One `tcp-request connection|session|content <action> [if|unless <cond>]` line of a frontend (§4.2). */
+export interface TcpRule {
+  readonly source: SourceRef;
+  readonly set: TcpRuleSet;
+  /** Position among all the rules of its set in this proxy (track rules included, defaults' first). */
+  readonly order: number;
+  readonly action: TcpAction;
+  readonly condition?: ConditionSpec;
+}
+
 export interface FrontendConfig {
   readonly source: SourceRef;
   readonly name: string;
@@ -496,8 +617,12 @@ export interface FrontendConfig {
   readonly http?: HttpRules;
   /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */
   readonly useBackends?: readonly UseBackendRule[];
-  /** `tcp-request connection|session|content` and frontend-side `track-sc*` rules (not wired in sessions yet). */
+  /** `tcp-request connection|session|content` and frontend-side `track-sc*` rules. */
   readonly trackRules?: readonly TrackRule[];
+  /** The frontend's `tcp-request` rules other than track-sc*, in line order (conditions bound to its ACLs). */
+  readonly tcpRules?: readonly TcpRule[];
+  /** `tcp-request inspect-delay`, ms; absent: none (content rules then decide on the bytes already there). */
+  readonly inspectDelay?: number;
 }
 
 export interface BackendConfig {
@@ -523,6 +648,10 @@ export interface BackendConfig {
   readonly retryOn?: readonly string[];
   /** Backend-side `track-sc*` rules (`http-request`/`http-response`, backend `tcp-request content`). */
   readonly trackRules?: readonly TrackRule[];
+  /** A backend section's `tcp-request content` rules other than track-sc*, run once a frontend chose it. */
+  readonly tcpRules?: readonly TcpRule[];
+  /** A backend section's `tcp-request inspect-delay`, ms (its content rules wait that long). */
+  readonly inspectDelay?: number;
   /** `stick match|on|store-request|store-response` rules, in order (not wired in dispatch yet). */
   readonly stickRules?: readonly StickRule[];
 }

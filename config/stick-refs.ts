@@ -3,6 +3,7 @@
 // names none), with HAProxy 2.6's texts; and the built model: Config.stickTables in config order, rules pointing at
 // them by index, each rule on the side of the proxy that runs it. Main thread, after parsing.
 
+import { bindCondition } from './keywords/acl-bind.js';
 import type { Diagnostics } from './diagnostics.js';
 import type { StickRule, StickTableConfig, TrackRule } from './model.js';
 import type { StickRuleDraft, TrackRuleDraft } from './keywords/stick-draft.js';
@@ -68,9 +69,11 @@ function tableIndex(tables: readonly StickTableConfig[], name: string): number {
   return tables.findIndex((t) => t.name === name);
 }
 
-function trackRule(r: TrackRuleDraft, p: ProxyDraft, tables: readonly StickTableConfig[]): TrackRule {
+export function trackRule(r: TrackRuleDraft, p: ProxyDraft, tables: readonly StickTableConfig[]): TrackRule {
   const { tableName, ...rest } = r;
-  return { ...structuredClone(rest), table: tableIndex(tables, tableName ?? p.name) };
+  // Conditions bound to the section's ACLs, as the other rules' are: the compiled rule needs no name lookup.
+  const bound = rest.condition === undefined ? rest : { ...rest, condition: bindCondition(rest.condition, p.acls) };
+  return { ...structuredClone(bound), table: tableIndex(tables, tableName ?? p.name) };
 }
 
 function stickRule(r: StickRuleDraft, p: ProxyDraft, tables: readonly StickTableConfig[]): StickRule {

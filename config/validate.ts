@@ -5,12 +5,15 @@
 
 import { getAlgorithm } from '../core/balance/registry.js';
 import { checkAclReferences } from './acl-references.js';
+import { refuseTcpModeRules } from './tcp-mode-rules.js';
 import type { ParsedConfig } from './config-parser.js';
 import { DEFAULT_BALANCE } from './defaults.js';
 import type { Diagnostics } from './diagnostics.js';
+import type { SourceRef } from './model.js';
 import { hasHttpCheckRules } from './keywords/http-check-draft.js';
 import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './sections/proxy-draft.js';
 import { validateStickRefs } from './stick-refs.js';
+import { checkProxyHeaderUpgrades, checkTcpRuleFeeds } from './tcp-rule-checks.js';
 
 /** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
 export function isStatsOnly(p: ProxyDraft): boolean {
@@ -51,12 +54,38 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   for (const p of proxies) if (hasBackendCap(p.kind) && !backends.has(p.name)) backends.set(p.name, p);
   for (const p of proxies) {
     if (hasFrontendCap(p.kind)) checkBackendRefs(p, backends, diag);
+    if (p.kind === 'frontend' || p.kind === 'listen') checkRuleModes(p, diag);
     proxyWarnings(p, diag);
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
   }
   checkAclReferences(parsed, diag);
+  refuseTcpModeRules(parsed, diag);
   validateStickRefs(proxies, parsed.peersSections, diag);
+  checkTcpRuleFeeds(proxies, diag);
+  checkProxyHeaderUpgrades(proxies, diag);
+}
+
+/**
+ * What orcalb's sessions run of a frontend's switching and tcp-request rules depends on its mode: a TCP session runs
+ * them all; an HTTP session runs the connection-level rules (in the forwarder's entry) and those HAProxy evaluates per
+ * HTTP request (use_backend, tcp-request content: core/forward/l7-rules.ts), but not a PROXY header asked for by a
+ * rule, nor session rules that would need the address a PROXY header announces: those are refused there (fail closed).
+ */
+function checkRuleModes(p: ProxyDraft, diag: Diagnostics): void {
+  if (p.mode !== 'http') return;
+  const proxyBind = p.binds.some((b) => b.acceptProxy);
+  const refuse = (set: string, source: SourceRef, what: string): void =>
+    diag.notImplemented(`tcp-request ${set} (${what})`, source, 'the rule is ignored', { shown: `tcp-request ${set}' in 'mode http` });
+  // Content rules run per request in the HTTP session (core/forward/l7-rules.ts).
+  for (const r of p.tcpRules) {
+    if (r.set === 'content') continue;
+    if (r.action.kind === 'expect-proxy') refuse('connection', r.source, 'expect-proxy in http mode');
+    else if (r.set === 'session' && proxyBind) refuse('session', r.source, 'accept-proxy in http mode');
+  }
+  for (const r of p.stick.trackRules) {
+    if (r.stage === 'tcp-request session' && proxyBind) refuse('session', r.source, 'accept-proxy in http mode');
+  }
 }
 
 /** §4: proxies whose capabilities overlap (frontend/frontend, backend/backend, listen/any) need distinct names. */

@@ -1,5 +1,6 @@
 // `npm start`: the built-in demo. Starts four emulated DolphinDB data nodes and orcalb (config/examples/demo.cfg)
-// in front of them: an HTTP front (the seed's haproxy-http.cfg) and a TCP front with send-proxy (haproxy-tcp.cfg).
+// in front of them: an HTTP front (the seed's haproxy-http.cfg), a TCP front with send-proxy (haproxy-tcp.cfg) and
+// one port for every client (config/examples/ddb-one-port.cfg: switch-mode http for HTTP, TCP for the binary API).
 // Prints where to point a client and stops everything on Ctrl-C. Needs no other software. Main thread only.
 
 import { spawn } from 'node:child_process';
@@ -11,6 +12,8 @@ const NODE_PORTS = [18801, 18802, 18803, 18804];
 const HTTP_FRONT = '127.0.0.1:18800';
 const TCP_PORT = 18880;
 const TCP_FRONT = `127.0.0.1:${TCP_PORT}`;
+const ONE_PORT = 18848;
+const ONE_FRONT = `127.0.0.1:${ONE_PORT}`;
 // TODO(stats listener, a later issue): print the stats page address here once demo.cfg has its `listen stats`.
 const config = fileURLToPath(new URL('../../config/examples/demo.cfg', import.meta.url));
 const mainJs = fileURLToPath(new URL('../workers/main.js', import.meta.url));
@@ -30,11 +33,13 @@ orcalb.stderr.on('data', (chunk: Buffer) => {
     process.stdout.write(
       [
         '',
-        'orcalb is balancing two fronts over the four nodes (roundrobin, health checks every 2s):',
+        'orcalb is balancing three fronts over the four nodes (roundrobin, health checks every 2s):',
         `  HTTP front ${HTTP_FRONT} (mode http, the options of the seed's haproxy-http.cfg)`,
         `    JavaScript client: new DDB('ws://${HTTP_FRONT}')   web page: http://${HTTP_FRONT}/   JSON API: POST http://${HTTP_FRONT}/`,
         `  TCP front  ${TCP_FRONT} (mode tcp, send-proxy, as the seed's haproxy-tcp.cfg)`,
         `    API clients (Python/Java/C++): host 127.0.0.1, port ${TCP_PORT}, user admin, password 123456`,
+        `  One port   ${ONE_FRONT} (every client: the binary API stays TCP with send-proxy, HTTP and WebSocket switch to HTTP)`,
+        `    new DDB('ws://${ONE_FRONT}'), http://${ONE_FRONT}/, or an API client on port ${ONE_PORT}`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

@@ -12,9 +12,9 @@ import { buildBackends } from '../core/forward/backend-runtime.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
-import { runL4Session } from '../core/forward/l4-session.js';
+import { runSession } from '../core/forward/connection-entry.js';
+import { compileTcpPrograms } from '../core/forward/tcp-rules/tcp-rule-program.js';
 import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
-import { runL7Session } from '../core/forward/l7-session.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
 import type { ClientConn, SessionEnv } from '../core/forward/session-env.js';
 import { DeadlineSweep } from '../core/io/deadline-sweep.js';
@@ -25,6 +25,8 @@ import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
+import { StickTables } from '../core/stick/stick-tables.js';
+import { compileProxyPlans } from '../core/forward/l7-plans.js';
 import { asControl, asHandoffPort, type ForwarderData, type ReportMessage } from './messages.js';
 import { claimThreadSlot } from './thread-slot.js';
 
@@ -37,12 +39,13 @@ const accounting = new ConnAccounting(state);
 const thread = claimThreadSlot(state, data.slot, threadId);
 const hardStop = new AbortController();
 const softStop = new AbortController();
+const topology = topologyOf(data.config, data.threads);
 const env: SessionEnv = {
   state,
   accounting,
   thread,
   frontends: data.config.frontends,
-  backends: buildBackends(data.config, state, topologyOf(data.config, data.threads), { accounting, thread }),
+  backends: buildBackends(data.config, state, topology, { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
   idlePool: new IdleServerPool(),
@@ -51,6 +54,12 @@ const env: SessionEnv = {
   io: new SocketIo(loadNativeAddon(data.addonPath)),
   sweep: new DeadlineSweep(),
   liveClients: new Set(),
+  // This thread tracks and inserts with its own slot (the health thread sweeps with -1: workers/health-checker.ts).
+  stick: (data.config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, thread) : undefined,
+  plans: compileProxyPlans(data.config),
+  // Rules compiled once per thread: a connection only runs them.
+  tcpPrograms: compileTcpPrograms(data.config),
+  bufferLimit: data.config.global.bufsize - 1024,
 };
 
 // Gives start-up's and every burst's garbage and grown young generation back once the thread is quiet (issue 10).
@@ -68,9 +77,8 @@ let stopping = false;
 function serve(conn: ClientConn, frontend: number, bind: number): void {
   accounting.clientAdopted(thread, frontend);
   sessions++;
-  // `mode http` frontends get the HTTP engine; everything else is a TCP pipe.
-  const run = env.frontends[frontend]?.mode === 'http' ? runL7Session : runL4Session;
-  run(env, conn, frontend, bind).then(sessionEnded, (e: unknown) => {
+  // `mode http` frontends get the HTTP engine, everything else the TCP one (connection-entry.ts runs the rules first).
+  runSession(env, conn, frontend, bind).then(sessionEnded, (e: unknown) => {
     // Only adoption throws out of a session (a session's own failures end in closing its client).
     if (typeof conn === 'number') discardFd(conn);
     else conn.destroy();

@@ -60,8 +60,7 @@ export function parseAclLine(ctx: ProxyLineContext): void {
   const tests = proxy.acls.get(name);
   if (tests === undefined) proxy.acls.set(name, [parsed.spec]);
   else tests.push(parsed.spec);
-  // The language is parsed and checked, but no session evaluates conditions yet: refused (config/not-implemented.ts).
-  diag.notImplemented('acl', at);
+  // An ACL alone opens or closes nothing: each rule that uses one is judged by its own keyword (fail closed there).
 }
 
 /** Rule keywords that take a condition, and the places (core/acl/descriptor.ts PLACE) they run at per side. */

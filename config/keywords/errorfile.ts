@@ -5,9 +5,12 @@
 import { readFileSync } from 'node:fs';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 
-/** The status codes HAProxy 2.6 lets an errorfile replace (its http_err_codes table). */
+/**
+ * The status codes HAProxy 2.6 lets an errorfile replace (its http_err_codes table), which are also the ones
+ * `deny_status` and `return … default-errorfiles` accept (422 measured on 2.6.12 for all three).
+ */
 export const ERRORFILE_CODES: readonly number[] = [
-  200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504,
+  200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 422, 425, 429, 500, 501, 502, 503, 504,
 ];
 
 /** Parses an `errorfile` line into the proxy's errorfiles (a later line for the same code replaces it). */

@@ -58,5 +58,6 @@ export function parseStickLine(ctx: ProxyLineContext): void {
   }
   const when = condition === undefined || args.length <= i + 1 ? {} : { condition };
   for (const kind of kinds) proxy.stick.stickRules.push({ source: at, kind, key: parsed.spec, tableName, ...when });
-  diag.notImplemented(`stick ${args[1] === 'store' ? 'store-request' : (args[1] ?? '')}`, at);
+  // HTTP dispatch runs them (core/forward/l7-rules.ts); a mode tcp backend's are refused at validation
+  // (config/tcp-mode-rules.ts).
 }

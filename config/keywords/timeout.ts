@@ -7,7 +7,7 @@ import { hasBackendCap, hasFrontendCap, type ProxyLineContext } from '../section
 import { parseTime, trailingTimeWarning } from '../units.js';
 
 interface TimeoutSpec {
-  /** Field in Timeouts; undefined for timeouts orcalb knows but does not implement (tarpit). */
+  /** Field in Timeouts; undefined for timeouts orcalb knows but does not implement. */
   readonly field: keyof Timeouts | undefined;
   /** Which side of a proxy uses it (§4.1 matrix); 'both' for those valid in frontends and backends. */
   readonly side: 'frontend' | 'backend' | 'both';
@@ -23,7 +23,7 @@ const TIMEOUTS: Readonly<Record<string, TimeoutSpec>> = {
   'http-keep-alive': { field: 'httpKeepAlive', side: 'both' },
   'http-request': { field: 'httpRequest', side: 'both' },
   tunnel: { field: 'tunnel', side: 'backend' },
-  tarpit: { field: undefined, side: 'both' },
+  tarpit: { field: 'tarpit', side: 'both' },
   'client-fin': { field: 'clientFin', side: 'frontend' },
   'server-fin': { field: 'serverFin', side: 'backend' },
 };

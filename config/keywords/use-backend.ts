@@ -7,7 +7,7 @@ import { parseLogFormat } from '../../core/acl/log-format.js';
 import type { ConditionSpec, UseBackendRule } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseRuleCondition, readPatternFile, rulePlaces } from './acl.js';
-import { placeProblem } from './http-rules.js';
+import { placeProblem } from './rule-places.js';
 
 /** Parses a use_backend line into the proxy's switching rules. Never throws; problems go to ctx.diag. */
 export function parseUseBackendLine(ctx: ProxyLineContext): void {
@@ -45,6 +45,6 @@ export function parseUseBackendLine(ctx: ProxyLineContext): void {
   }
   if (backend.kind === 'name') proxy.useBackends.push({ name: backend.name, source: at });
   proxy.backendRules.push({ source: at, backend, ...(condition === undefined ? {} : { condition }) });
-  // Parsed and checked, but no session switches on rules yet: refused (config/not-implemented.ts).
-  diag.notImplemented('use_backend', at);
+  // Both engines switch: TCP sessions once their inspection allows (core/forward/tcp-rules/), HTTP sessions per
+  // request (core/forward/l7-rules.ts).
 }

@@ -16,12 +16,14 @@ import type {
   DolphinDbCheckConfig,
   HashTypeConfig,
   HeaderRule,
+  HttpRuleSpec,
   LogTarget,
   ProxyMode,
   ProxyOptions,
   SendProxy,
   SourceRef,
   TcpCheckRule,
+  TcpRule,
   Timeouts,
   UseBackendRule,
 } from '../model.js';
@@ -126,6 +128,11 @@ export interface ProxyDraft {
   /** `http-request` / `http-response` header rules orcalb applies, in order (defaults' rules first). */
   httpRequestRules: HeaderRule[];
   httpResponseRules: HeaderRule[];
+  /**
+   * The rule program's lists (core/forward/http-rules/): http-request, http-response, http-after-response, the
+   * legacy `redirect` rules, `monitor-uri` and its `monitor fail` conditions; conditions bound at build time.
+   */
+  httpRuleSpecs: HttpRuleDrafts;
   /** Every `http-request` / `http-response` line, implemented or not (HAProxy's "rules ignored" warnings). */
   httpRuleLines: { request: number; response: number };
   /** `errorfile CODE FILE`: status → the file's content. */
@@ -139,6 +146,35 @@ export interface ProxyDraft {
   dolphindbCheck: DolphinDbCheckConfig | undefined;
   /** `stick-table`, `stick …` and `track-sc*` rules (config/keywords/stick-draft.ts). */
   stick: StickDraft;
+  /** `tcp-request connection|session|content` rules other than track-sc*, in order (defaults' first). */
+  tcpRules: TcpRule[];
+  /** `tcp-request inspect-delay`, ms. */
+  inspectDelay: number | undefined;
+}
+
+/** A proxy's rule program lists while its section is parsed (see ProxyDraft.httpRuleSpecs). */
+export interface HttpRuleDrafts {
+  request: HttpRuleSpec[];
+  response: HttpRuleSpec[];
+  after: HttpRuleSpec[];
+  /** Legacy `redirect` rules: HAProxy runs them after the http-request rules, whatever the line order. */
+  redirects: HttpRuleSpec[];
+  monitorUri: string | undefined;
+  monitorFail: ConditionSpec[];
+}
+
+/** The lists with every condition bound to `acls` (the section that wrote them). */
+export function bindRuleDrafts(d: HttpRuleDrafts, acls: ReadonlyMap<string, readonly AclTestSpec[]>): HttpRuleDrafts {
+  const bind = <R extends { readonly condition?: ConditionSpec }>(r: R): R =>
+    r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, acls) };
+  return {
+    request: d.request.map(bind),
+    response: d.response.map(bind),
+    after: d.after.map(bind),
+    redirects: d.redirects.map(bind),
+    monitorUri: d.monitorUri,
+    monitorFail: d.monitorFail.map((c) => bindCondition(c, acls)),
+  };
 }
 
 /** What every proxy keyword handler receives: the section being built, the line, and the collector. */
@@ -183,12 +219,15 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     httpRequestRules: [],
     httpResponseRules: [],
     httpRuleLines: { request: 0, response: 0 },
+    httpRuleSpecs: { request: [], response: [], after: [], redirects: [], monitorUri: undefined, monitorFail: [] },
     errorfiles: {},
     cookie: undefined,
     retryOn: [...DEFAULT_RETRY_ON],
     httpCheck: initialHttpCheck(),
     dolphindbCheck: undefined,
     stick: initialStickDraft(),
+    tcpRules: [],
+    inspectDelay: undefined,
   };
 }
 
@@ -210,6 +249,8 @@ export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string
     acls: new Map(),
     httpRequestRules: copy.httpRequestRules.map(bind),
     httpResponseRules: copy.httpResponseRules.map(bind),
+    httpRuleSpecs: bindRuleDrafts(copy.httpRuleSpecs, parent.acls),
+    tcpRules: copy.tcpRules.map(bind),
     binds: [],
     servers: [],
     useBackends: [],

@@ -8,6 +8,8 @@ import { parseCookieLine } from '../keywords/cookie.js';
 import { parseErrorfileLine } from '../keywords/errorfile.js';
 import { parseHttpCheckLine } from '../keywords/http-check.js';
 import { parseHttpRuleLine } from '../keywords/http-rules.js';
+import { parseRedirect } from '../keywords/http-rule-actions.js';
+import type { ConditionSpec, HttpRuleSpec } from '../model.js';
 import { parseRetryOnLine } from '../keywords/retry-on.js';
 import { parseProxyLogLine } from '../keywords/log.js';
 import { parseOptionLine } from '../keywords/option.js';
@@ -35,8 +37,9 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   default_backend: parseDefaultBackend,
   use_backend: parseUseBackendLine,
   'tcp-request': parseTcpRequestLine,
-  redirect: (ctx) => conditionalRule(ctx, 'redirect', (m) => `error detected in ${proxyLabelOf(ctx)} while parsing redirect rule : error in condition: ${m}.`),
-  monitor: (ctx) => conditionalRule(ctx, 'monitor fail', (m) => `error detected while parsing a 'monitor fail' condition : ${m}.`),
+  redirect: parseLegacyRedirectLine,
+  monitor: parseMonitorFailLine,
+  'monitor-uri': parseMonitorUriLine,
   'use-server': (ctx) => conditionalRule(ctx, 'use-server', (m) => `error detected while parsing switching rule : ${m}.`),
   'force-persist': (ctx) => conditionalRule(ctx, 'force-persist', (m) => `error detected while parsing a 'force-persist' rule : ${m}.`),
   'ignore-persist': (ctx) => conditionalRule(ctx, 'ignore-persist', (m) => `error detected while parsing a 'ignore-persist' rule : ${m}.`),
@@ -55,13 +58,12 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'http-check': parseHttpCheckLine,
   'http-request': parseHttpRuleLine,
   'http-response': parseHttpRuleLine,
+  'http-after-response': parseHttpRuleLine,
   errorfile: parseErrorfileLine,
   cookie: parseCookieLine,
   'retry-on': parseRetryOnLine,
-  'stick-table': (ctx) => {
-    parseStickTableLine(ctx);
-    ctx.diag.notImplemented('stick-table', ctx.at);
-  },
+  // The table lives in the shared buffer; what feeds it is judged rule by rule (track-sc*, sc-*, stick …).
+  'stick-table': parseStickTableLine,
   stick: parseStickLine,
   disabled: (ctx) => setDisabled(ctx, true),
   enabled: (ctx) => setDisabled(ctx, false),
@@ -121,6 +123,11 @@ export function parseProxyLine(ctx: ProxyLineContext): void {
     if (args[1] === 'option') return checkedRun(ctx, args.slice(1), parseOptionLine);
     if (args[1] === 'log' && first === 'no') return checkedRun(ctx, args.slice(1), parseProxyLogLine);
     diag.error('ORCA_CONFIG_SYNTAX', `negation/default is not supported for '${args[1] ?? ''}'.`, at);
+    return;
+  }
+  if (first === 'block') {
+    // Gone since HAProxy 2.1, with HAProxy 2.6's own words (measured with haproxy -c).
+    diag.badValue("The 'block' directive is not supported anymore since HAProxy 2.1. Use 'http-request deny' which uses the exact same syntax.", at, { found: first });
     return;
   }
   const match = matchProxyKeyword(args);
@@ -235,6 +242,50 @@ function conditionalRule(ctx: ProxyLineContext, rule: string, label: (problem: s
   const { condition } = splitCondition(ctx.args.slice(1));
   if (condition !== undefined && parseRuleCondition(ctx, condition.words, condition.negate, rule, label) === undefined) return;
   ctx.diag.notImplemented(rule === 'monitor fail' && ctx.args[1] !== 'fail' ? ctx.args.slice(0, 2).join(' ') : rule, ctx.at);
+}
+
+/** The legacy `redirect …` keyword: one rule of the program, run after the http-request rules (§4.2 redirect). */
+function parseLegacyRedirectLine(ctx: ProxyLineContext): void {
+  const parsed = parseRedirect({ ctx, keyword: 'redirect', action: 'redirect', first: 1 });
+  if (!parsed.ok) return;
+  const words = ctx.args.slice(parsed.next + 1);
+  let condition: ConditionSpec | undefined;
+  const word = ctx.args[parsed.next];
+  if (word === 'if' || word === 'unless') {
+    condition = parseRuleCondition(ctx, words, word === 'unless', 'redirect', (m) => `error detected in ${proxyLabelOf(ctx)} while parsing redirect rule : error in condition: ${m}.`);
+    if (condition === undefined) return;
+  }
+  ctx.proxy.httpRuleSpecs.redirects.push({ ...parsed.rule, source: ctx.at, ...(condition === undefined ? {} : { condition }) } as HttpRuleSpec);
+  ctx.diag.notImplemented('redirect', ctx.at);
+}
+
+/** `monitor-uri <uri>` (§4.2): the URI answered 200 (or 503 under `monitor fail`) before any rule. */
+function parseMonitorUriLine(ctx: ProxyLineContext): void {
+  const uri = ctx.args[1] ?? '';
+  if (uri === '') {
+    ctx.diag.badValue("'monitor-uri' expects an URI.", ctx.at);
+    return;
+  }
+  ctx.proxy.httpRuleSpecs.monitorUri = uri;
+  ctx.diag.notImplemented('monitor-uri', ctx.at);
+}
+
+/** `monitor fail if|unless <cond>` (§4.2). */
+function parseMonitorFailLine(ctx: ProxyLineContext): void {
+  const { args, at, diag } = ctx;
+  if (args[1] !== 'fail') {
+    diag.badValue("'monitor' only supports 'fail'.", at);
+    return;
+  }
+  const word = args[2];
+  if (word !== 'if' && word !== 'unless') {
+    diag.badValue("'monitor fail' requires either 'if' or 'unless' followed by a condition.", at);
+    return;
+  }
+  const condition = parseRuleCondition(ctx, args.slice(3), word === 'unless', 'monitor fail', (m) => `error detected while parsing a 'monitor fail' condition : ${m}.`);
+  if (condition === undefined) return;
+  ctx.proxy.httpRuleSpecs.monitorFail.push(condition);
+  diag.notImplemented('monitor fail', at);
 }
 
 /** How HAProxy names the proxy of a line in messages (`frontend 'f'`, `proxy 'l'`). */

@@ -10,6 +10,7 @@ import type { SharedState } from '../shared/state-buffer.js';
 import type { StickCounters } from '../stick/stick-counters.js';
 import type { StickTables } from '../stick/stick-tables.js';
 import { SampleArena } from './sample.js';
+import { VarStore } from './vars.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -60,6 +61,14 @@ export class FetchContext {
 
   /** The parsed request head (HTTP mode, or a TCP stream switched to HTTP); undefined before one is parsed. */
   head: HeadView | undefined = undefined;
+  /**
+   * The response head while its rules run (http-response, http-after-response: status, res.hdr, and `hdr` there);
+   * undefined during the request's. The session sets it before the response sets run.
+   */
+  response: HeadView | undefined = undefined;
+
+  /** The connection's variables (set-var, var()): sess ones live with the connection, the others per request. */
+  readonly vars = new VarStore();
 
   /** Where converters write; the thread's arena unless a test gives its own. */
   arena: SampleArena = sharedArena();
@@ -90,10 +99,12 @@ export class FetchContext {
   /** Forgets the request (between two requests of a keep-alive connection): the connection facts stay. */
   clearRequest(): void {
     this.head = undefined;
+    this.response = undefined;
     this.payload = EMPTY;
     this.payloadStart = 0;
     this.payloadEnd = 0;
     this.payloadFinal = true;
     this.waitEnded = false;
+    this.vars.endTransaction();
   }
 }

@@ -1,5 +1,6 @@
-// Request header fetches (manual §7.3.6): req.hdr/hdr (comma-separated values), req.fhdr (whole lines), their
-// counts (req.hdr_cnt, req.fhdr_cnt), and the values read as integers (req.hdr_val) or addresses (req.hdr_ip), with
+// Header fetches (manual §7.3.6): req.hdr/hdr (comma-separated values), req.fhdr (whole lines), their counts
+// (req.hdr_cnt, req.fhdr_cnt), the values read as integers (req.hdr_val) or addresses (req.hdr_ip), the same of the
+// response (res.*, shdr*; `hdr` alone reads the message being handled, as in HAProxy 2.6) and the response's status and version, with
 // HAProxy's occurrence rules: from an ACL every value in turn; otherwise the last one, or the <occ>-th (1 the
 // first, -1 the last). The values are core/http1/head-fetch.ts's (the one reader of header values as HAProxy's rules
 // see them). Forwarder threads, hot path: spans over the HeadView, nothing allocated (an IPv6 value is read through a
@@ -8,12 +9,27 @@
 import type { SampleArg } from '../../config/model.js';
 import { Span, ValueCursor, countFields, countValues, fetchField, fetchValue, headerName as compileName, nextValue, type HeaderName } from '../http1/head-fetch.js';
 import { readIPv6 } from '../net/ip-address.js';
+import type { HeadView } from '../http1/head-view.js';
 import { placeMask, type EvalFetch, type FetchDescriptor } from './descriptor.js';
+import type { FetchContext } from './fetch-context.js';
 import { SMP, readLeadingInt, type Sample } from './sample.js';
 
 const REQUEST_PLACES = placeMask('..YYYYYYYYY...........');
-/** `hdr` is direction-dependent in HAProxy (res.hdr in response rules); orcalb implements its request side. */
+/** The response fetches' places in HAProxy 2.6 (-dKsmp); orcalb evaluates them in the http-response rule sets. */
+const RESPONSE_USE = placeMask('...........YYYYYYY.Y..');
+const RESPONSE_PLACES = placeMask('............YY..YY.....');
+/** `hdr` is direction-dependent in HAProxy: the request's in request rules, the response's in response rules. */
 const HDR_PLACES = placeMask('..YYYYYYYYYYYYYYYY.Y..');
+
+/** Which message a header fetch reads: the request, the response, or the one being handled (`hdr`). */
+type Side = 'request' | 'response' | 'current';
+
+/** The head a fetch of `side` reads in `ctx`, or undefined. */
+function headOf(ctx: FetchContext, side: Side): HeadView | undefined {
+  if (side === 'response' || (side === 'current' && ctx.response !== undefined)) return ctx.response;
+  const head = ctx.head;
+  return head !== undefined && head.isRequest ? head : undefined;
+}
 
 function headerName(args: readonly SampleArg[]): HeaderName | undefined {
   const a = args[0];
@@ -29,12 +45,12 @@ function occurrence(args: readonly SampleArg[]): number {
  * The value fetch shared by req.hdr and req.fhdr: points `s` at the chosen value. `pick` transforms the span into the
  * sample's final form and returns false to skip a value (hdr_ip skips what is not an address).
  */
-function valueFetch(name: HeaderName | undefined, split: boolean, occ: number, pick: (s: Sample) => boolean): EvalFetch {
+function valueFetch(name: HeaderName | undefined, split: boolean, occ: number, pick: (s: Sample) => boolean, side: Side): EvalFetch {
   const cur = new ValueCursor();
   const span = new Span();
   return (ctx, s, it) => {
-    const head = ctx.head;
-    if (head === undefined || !head.isRequest) return false;
+    const head = headOf(ctx, side);
+    if (head === undefined) return false;
     if (it.all && occ === 0) {
       if (it.count === 0) {
         cur.reset();
@@ -113,37 +129,65 @@ function asAddress(s: Sample): boolean {
   return true;
 }
 
+/** Where a fetch of `side` may run (HAProxy's use mask) and where orcalb evaluates it. */
+function placesOf(side: Side, use: number): { use: number; impl: number; source: string } {
+  if (side === 'response') return { use: RESPONSE_USE, impl: RESPONSE_PLACES, source: 'HTTP response headers' };
+  if (side === 'current') return { use, impl: use & (REQUEST_PLACES | RESPONSE_PLACES), source: 'HTTP request headers' };
+  return { use, impl: use & REQUEST_PLACES, source: 'HTTP request headers' };
+}
+
 function valueDescriptor(
   name: string,
   split: boolean,
   out: FetchDescriptor['out'],
   pick: (s: Sample) => boolean,
+  side: Side = 'request',
   use = REQUEST_PLACES,
 ): FetchDescriptor {
   return {
     name,
     args: { types: ['string', 'integer'], mandatory: 0 },
     out,
-    use,
-    impl: use & REQUEST_PLACES,
-    source: 'HTTP request headers',
-    compile: (args) => valueFetch(headerName(args), split, occurrence(args), pick),
+    ...placesOf(side, use),
+    compile: (args) => valueFetch(headerName(args), split, occurrence(args), pick, side),
   };
 }
 
-function countDescriptor(name: string, split: boolean): FetchDescriptor {
+function countDescriptor(name: string, split: boolean, side: Side = 'request', use = REQUEST_PLACES): FetchDescriptor {
   return {
     name,
     args: { types: ['string'], mandatory: 0 },
     out: SMP.SINT,
-    use: REQUEST_PLACES,
-    source: 'HTTP request headers',
+    ...placesOf(side, use),
     compile(args) {
       const header = headerName(args);
       return (ctx, s) => {
-        const head = ctx.head;
-        if (head === undefined || !head.isRequest) return false;
+        const head = headOf(ctx, side);
+        if (head === undefined) return false;
         return s.setInt(split ? countValues(head, header) : countFields(head, header));
+      };
+    },
+  };
+}
+
+/** `status` and `res.ver`: the response's status line (a set-status rewrite included). */
+function statusDescriptor(name: string, version: boolean): FetchDescriptor {
+  return {
+    name,
+    args: { types: [], mandatory: 0 },
+    out: version ? SMP.STR : SMP.SINT,
+    use: version ? RESPONSE_USE : placeMask('...........YYYYYYYYY..'),
+    impl: RESPONSE_PLACES,
+    source: 'HTTP response headers',
+    compile() {
+      const v10 = Buffer.from('1.0');
+      const v11 = Buffer.from('1.1');
+      return (ctx, s) => {
+        const res = ctx.response;
+        if (res === undefined) return false;
+        if (!version) return s.setInt(res.status);
+        const v = res.version === '1.0' ? v10 : v11;
+        return s.setStr(v, 0, v.length);
       };
     },
   };
@@ -151,7 +195,7 @@ function countDescriptor(name: string, split: boolean): FetchDescriptor {
 
 export const HEADER_FETCHES: readonly FetchDescriptor[] = [
   valueDescriptor('req.hdr', true, SMP.STR, asString),
-  valueDescriptor('hdr', true, SMP.STR, asString, HDR_PLACES),
+  valueDescriptor('hdr', true, SMP.STR, asString, 'current', HDR_PLACES),
   valueDescriptor('req.fhdr', false, SMP.STR, asString),
   countDescriptor('req.hdr_cnt', true),
   countDescriptor('hdr_cnt', true),
@@ -160,4 +204,17 @@ export const HEADER_FETCHES: readonly FetchDescriptor[] = [
   valueDescriptor('hdr_val', true, SMP.SINT, asInteger),
   valueDescriptor('req.hdr_ip', true, SMP.IPV4, asAddress),
   valueDescriptor('hdr_ip', true, SMP.IPV4, asAddress),
+  valueDescriptor('res.hdr', true, SMP.STR, asString, 'response'),
+  valueDescriptor('shdr', true, SMP.STR, asString, 'response'),
+  valueDescriptor('res.fhdr', false, SMP.STR, asString, 'response'),
+  countDescriptor('res.hdr_cnt', true, 'response'),
+  countDescriptor('shdr_cnt', true, 'response'),
+  countDescriptor('res.fhdr_cnt', false, 'response'),
+  valueDescriptor('res.hdr_val', true, SMP.SINT, asInteger, 'response'),
+  valueDescriptor('shdr_val', true, SMP.SINT, asInteger, 'response'),
+  valueDescriptor('res.hdr_ip', true, SMP.IPV4, asAddress, 'response'),
+  valueDescriptor('shdr_ip', true, SMP.IPV4, asAddress, 'response'),
+  statusDescriptor('status', false),
+  statusDescriptor('res.ver', true),
+  statusDescriptor('resp_ver', true),
 ];

@@ -98,6 +98,14 @@ export function parseLogFormat(
 
 const target = new Span();
 
+/** Control characters HAProxy escapes in a log-format's output (all but TAB). */
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const UNSAFE_ALL = /[\x00-\x08\x0a-\x1f\x7f]/g;
+
+function escapeControl(c: string): string {
+  return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+}
+
 type Piece = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'expr'; readonly expr: CompiledExpr } | { readonly kind: 'var'; readonly name: string };
 
 /** A compiled log-format string. */
@@ -115,8 +123,10 @@ export class CompiledLogFormat {
 
   /**
    * The string for this request: each expression's value as text (empty when it has none, as HAProxy writes it).
-   * With `header`, CR, LF and NUL bytes are left out, so a value built from request bytes cannot end the header
-   * line early (HAProxy writes them through; orcalb will not let a sample inject a header). Allocates the string.
+   * With `header` (a header value, a request line part), the control characters of the result but TAB (CR, LF, NUL,
+   * 0x01-0x1F, DEL) are written %XX, as HAProxy 2.6.12 writes them (measured: `%[url_param(p),url_dec]` with
+   * p=a%0d%0aX:%201 gives `a%0D%0AX: 1`), so a value built from request bytes cannot end the line early.
+   * Allocates the string.
    */
   evaluate(ctx: FetchContext, header = false): string {
     let out = '';
@@ -125,7 +135,7 @@ export class CompiledLogFormat {
       else if (p.kind === 'expr') out += this.exprText(p.expr, ctx);
       else out += this.varText(p.name, ctx);
     }
-    return header ? out.replace(/[\r\n\0]/g, '') : out;
+    return header && UNSAFE.test(out) ? out.replace(UNSAFE_ALL, escapeControl) : out;
   }
 
   private exprText(expr: CompiledExpr, ctx: FetchContext): string {

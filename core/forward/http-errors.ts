@@ -7,17 +7,28 @@ import type { HttpRules } from '../../config/model.js';
 import { parseResponseHead, type ResponseHead } from '../http1/parser.js';
 import type { HeaderField } from '../http1/header-list.js';
 
-/** Status → [reason, body line], as HAProxy 2.6 words them. */
+/** Status → [reason, body line], as HAProxy 2.6 words them (measured on 2.6.12 through `deny_status N`). */
 const MESSAGES: Readonly<Record<number, readonly [string, string]>> = {
+  200: ['OK', 'Service ready.'],
   400: ['Bad request', 'Your browser sent an invalid request.'],
+  401: ['Unauthorized', 'You need a valid user and password to access this content.'],
   403: ['Forbidden', 'Request forbidden by administrative rules.'],
+  404: ['Not Found', 'The resource could not be found.'],
+  405: ['Method Not Allowed', 'A request was made of a resource using a request method not supported by that resource'],
+  407: ['Unauthorized', 'You need a valid user and password to access this content.'],
   408: ['Request Time-out', "Your browser didn't send a complete request in time."],
+  410: ['Gone', 'The resource is no longer available and will not be available again.'],
+  413: ['Payload Too Large', 'The request entity exceeds the maximum allowed.'],
   422: ['Unprocessable Content', 'The server cannot process the contained instructions.'],
+  425: ['Too Early', 'Your browser sent early data.'],
+  429: ['Too Many Requests', 'You have sent too many requests in a given amount of time.'],
   500: ['Internal Server Error', 'An internal server error occurred.'],
+  501: ['Not Implemented', '.The server does not support the functionality required to fulfill the request.'],
   502: ['Bad Gateway', 'The server returned an invalid or incomplete response.'],
   503: ['Service Unavailable', 'No server is available to handle this request.'],
   504: ['Gateway Time-out', "The server didn't respond in time."],
 };
+
 
 /** A canned answer: a head that goes through the same Connection rules as a server's response, and its body. */
 export interface ErrorReply {
@@ -56,16 +67,7 @@ export function earlyErrorBytes(status: 400 | 408 | 422 | 500, rules: readonly (
  */
 export function errorReply(status: number, rules: readonly (HttpRules | undefined)[]): ErrorReply | { raw: Buffer } {
   const file = errorfileText(status, rules);
-  if (file !== undefined) {
-    const bytes = Buffer.from(file);
-    // The limit is tune.bufsize, as for any response head (HAProxy refuses a larger errorfile at load).
-    const parsed = parseResponseHead(bytes, { maxHeadBytes: 16384 });
-    if (parsed.kind !== 'ok') return { raw: bytes };
-    const body = bytes.subarray(parsed.length);
-    // HAProxy recomputes nothing in an errorfile but sends it as a message: keep its headers, drop Connection.
-    const headers = parsed.head.headers.filter((h) => h.name.toLowerCase() !== 'connection');
-    return { head: { ...parsed.head, headers }, body };
-  }
+  if (file !== undefined) return errorfileReply(file);
   const [reason] = MESSAGES[status] ?? ['Internal Server Error'];
   const body = bodyOf(status);
   const headers: HeaderField[] = [
@@ -74,6 +76,21 @@ export function errorReply(status: number, rules: readonly (HttpRules | undefine
     { name: 'content-type', value: 'text/html' },
   ];
   return { head: { version: '1.1', status, reason, headers }, body };
+}
+
+/**
+ * An errorfile's text (config/ reads it as UTF-8, `return errorfile` as Latin-1 bytes: pass `encoding`) as the message
+ * HAProxy sends: its head parsed, Connection dropped, the rest as it is; `raw` when it does not parse as a response.
+ */
+export function errorfileReply(file: string, encoding: 'utf8' | 'latin1' = 'utf8'): ErrorReply | { raw: Buffer } {
+  const bytes = Buffer.from(file, encoding);
+  // The limit is tune.bufsize, as for any response head (HAProxy refuses a larger errorfile at load).
+  const parsed = parseResponseHead(bytes, { maxHeadBytes: 16384 });
+  if (parsed.kind !== 'ok') return { raw: bytes };
+  const body = bytes.subarray(parsed.length);
+  // HAProxy recomputes nothing in an errorfile but sends it as a message: keep its headers, drop Connection.
+  const headers = parsed.head.headers.filter((h) => h.name.toLowerCase() !== 'connection');
+  return { head: { ...parsed.head, headers }, body };
 }
 
 function errorfileText(status: number, rules: readonly (HttpRules | undefined)[]): string | undefined {

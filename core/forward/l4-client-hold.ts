@@ -21,6 +21,7 @@ import { OrcaError } from '../errors.js';
 
 /** HAProxy's default tune.bufsize: what a session buffers from its client before a server is connected. */
 const HOLD_LIMIT = 16 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 /** What the hold read and the pipe must send first, each way, and which socket it stopped reading. */
 export interface HeldBytes {
@@ -57,6 +58,15 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   private deadline: Deadline | undefined = undefined;
   private chunks: Buffer[] = [];
   private size = 0;
+  /**
+   * While tcp-request content rules inspect (inspect()): the client's first bytes, contiguous, up to `inspectLimit`
+   * (what the rules may see, HAProxy's buffer less its rewrite reserve); bytes of a read past it go to `chunks`.
+   */
+  private inspectBuf: Buffer | undefined = undefined;
+  private inspectLimit = 0;
+  private onBytes: (() => void) | undefined = undefined;
+  /** The client sent its FIN. */
+  private finSeen = false;
   private fromServer: Buffer | undefined = undefined;
   /** This sink returned false for the client (a full hold, a failed header): its reading is stopped. */
   private clientStopped = false;
@@ -115,9 +125,75 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   }
 
   private keep(buf: Buffer, n: number): boolean {
+    if (this.inspectLimit > 0 && this.chunks.length === 0 && this.size < this.inspectLimit) {
+      // The inspection's buffer comes with the first byte: a client that sends nothing costs none.
+      const ib = (this.inspectBuf ??= Buffer.allocUnsafe(this.inspectLimit));
+      const take = Math.min(n, ib.length - this.size);
+      buf.copy(ib, this.size, 0, take);
+      this.size += take;
+      if (take < n) this.chunks.push(Buffer.from(buf.subarray(take, n)));
+      this.size += n - take;
+      this.onBytes?.();
+      return this.size < this.inspectLimit;
+    }
     this.chunks.push(Buffer.from(buf.subarray(0, n)));
     this.size += n;
-    return this.size < HOLD_LIMIT;
+    this.onBytes?.();
+    return this.size < (this.inspectLimit > 0 ? this.inspectLimit : HOLD_LIMIT);
+  }
+
+  /**
+   * `tcp-request connection expect-proxy layer4`: read a PROXY header first after all, within `timeoutMs`. Call only
+   * right after adoption (before the first read is delivered) on a hold built without one. Forwarder thread.
+   */
+  expectProxy(timeoutMs: number | undefined): Promise<ProxyHeaderRead> {
+    if (this.header !== undefined) return this.header;
+    this.reader = new ProxyHeaderReader();
+    const wait = Promise.withResolvers<ProxyHeaderRead>();
+    this.headerWait = wait;
+    if (timeoutMs !== undefined) {
+      this.deadline = new Deadline(this);
+      this.deadline.due = this.sweep.now() + timeoutMs;
+      this.sweep.arm(this.deadline);
+    }
+    return wait.promise;
+  }
+
+  /**
+   * Starts keeping the client's bytes contiguous for tcp-request content inspection, at most `limit` of them seen by
+   * the rules (reading stops there); `onBytes` runs after each read and at the client's FIN. Forwarder thread; call
+   * once the PROXY header (if any) is read; again for a later rule set (the bytes kept so far stay).
+   */
+  inspect(limit: number, onBytes: () => void): void {
+    this.inspectLimit = Math.max(1, limit);
+    this.onBytes = onBytes;
+    // A second inspection (the backend's content rules after the frontend's) goes on over the same bytes.
+    if (this.chunks.length === 0 || this.inspectBuf !== undefined) return;
+    // Bytes kept before (with a PROXY header's read): the first `limit` go to the buffer, any beyond stay chunks.
+    const all = Buffer.concat(this.chunks);
+    const ib = Buffer.allocUnsafe(this.inspectLimit);
+    const at = all.copy(ib, 0, 0, Math.min(all.length, ib.length));
+    this.inspectBuf = ib;
+    this.chunks = at < all.length ? [all.subarray(at)] : [];
+  }
+
+  /** The bytes the rules may look at: inspected()[0, inspectedSize()). Valid until release(). */
+  inspected(): Buffer {
+    return this.inspectBuf ?? NOTHING;
+  }
+
+  inspectedSize(): number {
+    return this.inspectBuf === undefined ? 0 : Math.min(this.size, this.inspectLimit);
+  }
+
+  /** Whether no more client bytes will be seen by the rules: the limit is reached, or the client sent its FIN. */
+  inspectionFull(): boolean {
+    return this.finSeen || (this.inspectLimit > 0 && this.size >= this.inspectLimit);
+  }
+
+  /** Stops telling the inspection about reads (it decided). */
+  endInspection(): void {
+    this.onBytes = undefined;
   }
 
   private readHeader(buf: Buffer, n: number): boolean {
@@ -141,7 +217,9 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   }
 
   clientEnded(): void {
+    this.finSeen = true;
     if (this.headerWait !== undefined) this.fail(badProxyHeader(PROXY_HEADER_CLOSED));
+    else if (this.size > 0) this.onBytes?.();
     // A FIN after data is a request to serve (the bytes go to the server, then the FIN); a bare FIN is a client gone.
     else if (this.size === 0) this.gone.abort();
   }
@@ -163,7 +241,15 @@ export class ClientHold implements ReadSink, DeadlineOwner {
       client.off('close', onHeldClose);
     }
     let toServer: Buffer | undefined;
-    if (this.chunks.length === 1) toServer = this.chunks[0];
+    const ib = this.inspectBuf;
+    this.inspectLimit = 0;
+    if (ib !== undefined) {
+      const kept = ib.subarray(0, Math.min(this.size, ib.length));
+      if (this.chunks.length > 0) toServer = Buffer.concat([kept, ...this.chunks]);
+      else if (kept.length > 0) toServer = kept;
+      this.inspectBuf = undefined;
+      this.onBytes = undefined;
+    } else if (this.chunks.length === 1) toServer = this.chunks[0];
     else if (this.chunks.length > 1) toServer = Buffer.concat(this.chunks);
     // The server's reading was stopped exactly when it sent bytes early (its sink answered false).
     const fromServer = this.fromServer;

@@ -5,7 +5,10 @@
 // Lean on purpose (../shared/perf/README.md §4: orcalb's session objects, promises and timer were ~6 KiB of each idle
 // connection): the set-up is one async method that ends once the pipe runs; an idle connection keeps only this
 // small object, the pipe and the two sockets. Every failure ends in closing this client only: nothing here may throw
-// into the event loop.
+// into the event loop. A frontend with tcp-request or use_backend rules (tcp-rules/tcp-rule-program.ts) runs them
+// in HAProxy's order: connection rules at adoption (before any byte is read; `expect-proxy layer4` then asks for the
+// PROXY header), session rules once it is read, content rules over the first bytes (tcp-rules/tcp-inspection.ts),
+// then use_backend; `switch-mode http` (or an HTTP backend) hands the connection to the HTTP engine with its bytes.
 
 import type net from 'node:net';
 import type { Timeouts } from '../../config/model.js';
@@ -23,6 +26,12 @@ import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
 import { pipeTimeouts, type PipeTimeouts } from './pipe-timeouts.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
+import { FetchContext } from '../acl/fetch-context.js';
+import { StickCounters } from '../stick/stick-counters.js';
+import { runL7Session } from './l7-session.js';
+import { ContentInspection, INSPECTION_GONE } from './tcp-rules/tcp-inspection.js';
+import { TCP, type TcpRuleProgram, type TcpVerdict } from './tcp-rules/tcp-rule-program.js';
+import { withRequestHead } from './tcp-rules/tcp-inspection.js';
 
 const ignore = (): void => undefined;
 
@@ -50,7 +59,9 @@ export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind
   client.on('error', ignore);
   hold.watch(client);
   const ended = Promise.withResolvers<void>();
-  void new L4Session(env, fe, client, ended.resolve).setUp(hold);
+  const session = new L4Session(env, fe, client, ended.resolve);
+  const program = env.tcpPrograms?.frontends[fe];
+  void (program === undefined ? session.setUp(hold) : session.setUpWithRules(hold, program, bind));
   return ended.promise;
 }
 
@@ -64,6 +75,8 @@ class L4Session implements PipeOwner {
   private rt: BackendRuntime | undefined = undefined;
   private server = -1;
   private closed = false;
+  /** The connection's sticky counters (tcp-request track-sc*), ended with it. */
+  private counters: StickCounters | undefined = undefined;
 
   constructor(env: SessionEnv, fe: number, client: net.Socket, resolve: () => void) {
     this.env = env;
@@ -72,17 +85,149 @@ class L4Session implements PipeOwner {
     this.resolve = resolve;
   }
 
-  /** PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never rejects. */
-  async setUp(hold: ClientHold): Promise<void> {
+  /**
+   * The rules' way in: connection rules now, the PROXY header (bind or `expect-proxy`), session rules, content
+   * inspection, use_backend; then setUp() with the chosen backend, or the HTTP engine. Never rejects.
+   */
+  async setUpWithRules(hold: ClientHold, program: TcpRuleProgram, bind: number): Promise<void> {
+    const env = this.env;
+    const client = this.client;
+    const frontend = env.frontends[this.fe];
+    try {
+      if (frontend === undefined) return this.close();
+      const ctx = new FetchContext();
+      ctx.frontend = this.fe;
+      ctx.state = env.state;
+      ctx.stickTables = env.stick;
+      ctx.setSource(client.remoteAddress ?? '', client.remotePort ?? 0);
+      ctx.setDestination(client.localAddress ?? '', client.localPort ?? 0);
+      if (program.tracks && env.stick !== undefined) this.counters = new StickCounters(env.stick);
+      ctx.stickCounters = this.counters;
+      let headerWait = hold.header;
+      if (program.has('connection')) {
+        // HAProxy: a rejected connection is closed at once, not logged, and no session is counted. A PROXY header
+        // awaited for an accept-proxy bind then fails with the close: nobody reads that failure.
+        const v = program.run('connection', ctx, this.counters, env.stick);
+        if (this.refused(v, true)) return void headerWait?.catch(ignore);
+        if (v === TCP.PROXY && headerWait === undefined) headerWait = hold.expectProxy(frontend.timeouts.client);
+      }
+      const header = headerWait === undefined ? undefined : await headerWait;
+      const a = header?.addresses;
+      if (a !== undefined) {
+        // The rules after the header see the client it announces (HAProxy's session and content rules do).
+        ctx.setSource(a.srcAddress, a.srcPort);
+        ctx.setDestination(a.dstAddress, a.dstPort);
+      }
+      if (program.has('session') && this.refused(program.run('session', ctx, this.counters, env.stick))) return;
+      this.counters?.countSession();
+      let verdict: TcpVerdict = TCP.PASS;
+      const limit = Math.max(1, env.bufferLimit ?? DEFAULT_INSPECT_LIMIT);
+      if (program.has('content')) {
+        const v = await new ContentInspection(program, ctx, this.counters, env.stick, hold, env.sweep, limit, frontend.timeouts.client).result;
+        if (v === INSPECTION_GONE) {
+          hold.release();
+          return this.close();
+        }
+        if (this.refused(v)) return;
+        verdict = v;
+      }
+      let be = frontend.defaultBackend === undefined ? -1 : (env.backendByName.get(frontend.defaultBackend) ?? -1);
+      const switcher = program.switcher;
+      if (switcher !== undefined) {
+        // HAProxy runs the switching rules with final fetches: whatever the content rules waited for is there.
+        ctx.setPayload(hold.inspected(), 0, hold.inspectedSize(), true);
+        be = program.needsHead ? withRequestHead(ctx, () => switcher.choose(ctx)) : switcher.choose(ctx);
+      }
+      const rt = be < 0 ? undefined : env.backends[be];
+      const beProgram = rt === undefined || verdict === TCP.SWITCH || rt.config.mode !== 'tcp' ? undefined : env.tcpPrograms?.backends[be];
+      if (beProgram !== undefined) {
+        // The chosen backend's own content rules, with its inspect delay (haproxy's backend inspection).
+        ctx.backend = be;
+        const v = await new ContentInspection(beProgram, ctx, this.counters, env.stick, hold, env.sweep, limit, frontend.timeouts.client).result;
+        if (v === INSPECTION_GONE) {
+          hold.release();
+          return this.close();
+        }
+        if (this.refused(v)) return;
+      }
+      if (rt !== undefined && (verdict === TCP.SWITCH || rt.config.mode === 'http')) {
+        ctx.backend = be;
+        return this.handOver(hold, ctx, bind);
+      }
+      if (verdict === TCP.SWITCH) {
+        // switch-mode http to a TCP backend: HAProxy cannot route an HTTP stream to a TCP server either.
+        hold.release();
+        return this.close();
+      }
+      return await this.setUp(hold, be, header ?? null);
+    } catch (e) {
+      hold.release();
+      // A bad or missing PROXY header (OrcaError) closes the client quietly, as setUp() does; anything else is a bug.
+      if (!(e instanceof OrcaError)) {
+        env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in tcp-request rules: ${String(e)}`);
+      }
+      this.close();
+    }
+  }
+
+  /**
+   * Ends the connection for a reject or silent-drop verdict (true), else false. A connection-rule reject is a reset
+   * (`reset`), a later one a FIN, as haproxy 2.6 ends them (measured).
+   */
+  private refused(v: TcpVerdict, reset = false): boolean {
+    if (v === TCP.REJECT && !reset) {
+      this.close();
+      return true;
+    }
+    if (v === TCP.DROP || v === TCP.REJECT) {
+      // silent-drop: the connection disappears without a FIN (a reset here; HAProxy also tries to keep it unseen).
+      if (!this.client.destroyed) this.client.resetAndDestroy();
+      this.close();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The HTTP upgrade (switch-mode http, or an HTTP backend): the client socket, its bytes so far and its FetchContext
+   * (backend chosen, counters tracking) go to the HTTP engine, which counts and closes the connection from now on.
+   */
+  private handOver(hold: ClientHold, ctx: FetchContext, bind: number): void {
+    const held = hold.release();
+    this.closed = true;
+    const counters = this.counters;
+    const done = (): void => {
+      // The HTTP session ends the counters it was given; ending twice is harmless (they are untracked once).
+      counters?.endSession();
+      this.resolve();
+    };
+    runL7Session(this.env, this.client, this.fe, bind, held.toServer === undefined ? { fetch: ctx } : { fetch: ctx, preface: held.toServer }).then(
+      done,
+      () => {
+        this.client.destroy();
+        this.env.accounting.clientClosed(this.env.thread, this.fe);
+        done();
+      },
+    );
+  }
+
+  /**
+   * PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never rejects. `chosen`: the
+   * backend index the rules chose (-1: none), with the header they already read (null: none); undefined: the
+   * default backend, the header still to read.
+   */
+  async setUp(hold: ClientHold, chosen?: number, read?: ProxyHeaderRead | null): Promise<void> {
     const env = this.env;
     const frontend = env.frontends[this.fe];
     let dispatching = false;
     let socket: net.Socket | undefined;
     try {
       if (frontend === undefined) return this.close();
-      const header: ProxyHeaderRead | undefined = hold.header === undefined ? undefined : await hold.header;
-      const be = frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
-      const rt = be === undefined ? undefined : env.backends[be];
+      const header: ProxyHeaderRead | undefined =
+        read !== undefined ? (read ?? undefined) : hold.header === undefined ? undefined : await hold.header;
+      const be =
+        chosen !== undefined ? chosen : frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
+      const rt = be === undefined || be < 0 ? undefined : env.backends[be];
       if (rt === undefined) {
         env.state.frontend(this.fe).add('refused', 1);
         return this.close();
@@ -145,6 +290,9 @@ class L4Session implements PipeOwner {
   /** PipeOwner: the stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint), then the slots go back. */
   onPipeEnd(result: PipeResult): void {
     try {
+      // Tracked entries count the session's bytes when it ends, as haproxy 2.6 counts a forwarded TCP stream's
+      // (measured: bytes on a connection still open are not in bytes_in_rate yet).
+      if (this.counters !== undefined) countStickBytes(this.counters, result.bytesIn, result.bytesOut);
       if (this.rt !== undefined) countTermination(result.termination, this.rt.slot, this.rt.serverSlots[this.server]);
     } finally {
       this.releaseServer();
@@ -162,9 +310,28 @@ class L4Session implements PipeOwner {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.counters?.endSession();
     this.client.destroy();
     this.env.accounting.clientClosed(this.env.thread, this.fe);
     this.resolve();
+  }
+}
+
+/** Default inspection limit: HAProxy's tune.bufsize (16384) less its tune.maxrewrite reserve (1024). */
+const DEFAULT_INSPECT_LIMIT = 16384 - 1024;
+
+/** bytes_in/bytes_out of the tracked entries at the pipe's end, in steps StickCounters.countBytes takes (< 2^31). */
+function countStickBytes(counters: StickCounters, bytesIn: number, bytesOut: number): void {
+  const STEP = 0x40000000;
+  let i = bytesIn;
+  let o = bytesOut;
+  // Bounded: 64 steps of 2^30 bytes each is more than any session moves.
+  for (let k = 0; k < 64 && (i > 0 || o > 0); k++) {
+    const di = Math.min(i, STEP);
+    const dout = Math.min(o, STEP);
+    counters.countBytes(di, dout);
+    i -= di;
+    o -= dout;
   }
 }
 

@@ -13,6 +13,7 @@ import type net from 'node:net';
 import { HeadEdit } from '../http1/head-edit.js';
 import { HeadView } from '../http1/head-view.js';
 import type { SocketIo } from '../io/socket-io.js';
+import { RuleAnswer } from './http-rules/rule-answer.js';
 
 /** A head (≤ 16 KiB, rewrites included) plus one read (64 KiB) fits without growing. */
 const INITIAL_BYTES = 128 * 1024;
@@ -82,6 +83,12 @@ export interface L7Scratch {
 }
 
 const perThread = new WeakMap<SocketIo, L7Scratch>();
+
+/**
+ * The answer of the HTTP rule that fired (deny, return, redirect…), one per thread (module instances are per thread):
+ * rules run one at a time and the session turns the answer into bytes before anything else runs.
+ */
+export const ruleAnswer = new RuleAnswer();
 
 /**
  * The scratch of the thread that owns `io` (one SocketIo per forwarder thread, so one set per thread; a test

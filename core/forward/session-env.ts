@@ -10,9 +10,13 @@ import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { Logger } from '../log.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import type { StickTables } from '../stick/stick-tables.js';
+import type { FetchContext } from '../acl/fetch-context.js';
+import type { TcpPrograms } from './tcp-rules/tcp-rule-program.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { adoptSocket } from '../accept/fd-handoff.js';
 import type { IdleServerPool } from './l7-idle-pool.js';
+import type { ProxyPlans } from './l7-plans.js';
 
 /** One forwarder thread's environment, read by its L4 and L7 sessions; nothing in it is shared across threads. */
 export interface SessionEnv {
@@ -45,6 +49,36 @@ export interface SessionEnv {
    * a hard stop. A session adds its client when it adopts it (adoptClient) and removes it when the socket closes.
    */
   readonly liveClients: Set<net.Socket>;
+  /**
+   * The thread's view of every stick table (core/stick/stick-tables.ts), built once at start with this thread's
+   * slot when the config declares stick tables; undefined when it declares none (track-sc and the sc_/src_ fetches
+   * then have nothing to read, which config load already refuses).
+   */
+  readonly stick: StickTables | undefined;
+  /** Every proxy's compiled rules for this thread (l7-plans.ts compileProxyPlans), built once at start. */
+  readonly plans: ProxyPlans;
+  /**
+   * Each frontend's and backend's compiled tcp-request / TCP switching rules (core/forward/tcp-rules/
+   * tcp-rule-program.ts), by index; undefined entries (or none at all) mean no rules: the rule-free path. Compiled
+   * once per thread.
+   */
+  readonly tcpPrograms?: TcpPrograms;
+  /** What tcp-request content rules may see of a client's first bytes (tune.bufsize less 1024); default 15360. */
+  readonly bufferLimit?: number;
+}
+
+/**
+ * What a connection brings into an HTTP session when something ran on it before (runL7Session's `carried`): its
+ * FetchContext (addresses, frontend, the stick counters tcp-request rules already track: the L7 session uses it
+ * instead of creating one, and ends its counters when the connection closes) and, after `tcp-request content
+ * switch-mode http`, the client bytes already read (`preface`: the session's first client input, before any read).
+ * A connection carried from an HTTP frontend's connection rules (connection-entry.ts) still has its PROXY header to
+ * read on an `accept-proxy` bind (haproxy runs connection rules before the header); one carried from a TCP session
+ * never had one (config load refuses a PROXY header on a TCP frontend that hands connections to the HTTP engine).
+ */
+export interface CarriedConnection {
+  readonly fetch: FetchContext;
+  readonly preface?: Buffer;
 }
 
 /**

@@ -43,6 +43,11 @@ export class HeadEdit {
     this.added = 0;
   }
 
+  /** The head being rewritten (undefined before begin()): the rules edit its start line in place. */
+  get source(): HeadView | undefined {
+    return this.view;
+  }
+
   private get head(): HeadView {
     if (this.view === undefined) throw new Error('HeadEdit used before begin()');
     return this.view;
@@ -63,7 +68,7 @@ export class HeadEdit {
     if (i >= this.own) return (this.addNames[i - this.own] ?? '').toLowerCase() === lower;
     const v = this.head;
     if (id !== HDR.OTHER) return v.ids[i] === id;
-    return spanIs(v.buf, v.nameStart(i), v.nameEnd(i), lower);
+    return spanIs(v.nameBuf(i), v.nameStart(i), v.nameEnd(i), lower);
   }
 
   /** Field i's name as it will be written before folding (as received, or as appended). Allocates. */
@@ -216,7 +221,6 @@ export class HeadEdit {
     const v = this.head;
     const length = this.byteLength();
     if (at < 0 || at + length > out.length) return -1;
-    const buf = v.buf;
     const base = v.base;
     let p = at;
     // The run of received bytes to copy as they are: [runStart, runEnd), and the first field inside it.
@@ -245,7 +249,7 @@ export class HeadEdit {
       p = this.flush(out, p, runStart, runEnd, runFirst, i);
       runStart = -1;
       runEnd = -1;
-      p = copyLower(buf, ns, v.nameEnd(i), out, p);
+      p = copyLower(v.nameBuf(i), ns, v.nameEnd(i), out, p);
       out[p++] = 0x3a;
       out[p++] = 0x20;
       p = st === REPLACE ? writeLatin1(this.values[i] ?? '', out, p) : copySpan(v.valueBuf(i), v.valueStart(i), v.valueEnd(i), out, p);
@@ -290,15 +294,18 @@ export class HeadEdit {
     const buf = v.buf;
     const base = v.base;
     if (v.isRequest) {
-      p = copySpan(buf, base + v.methodStart, base + v.methodEnd, out, p);
+      p = v.methodInExtra ? copySpan(v.extra, v.methodStart, v.methodEnd, out, p) : copySpan(buf, base + v.methodStart, base + v.methodEnd, out, p);
       out[p++] = 0x20;
       p = v.targetInExtra ? copySpan(v.extra, v.targetStart, v.targetEnd, out, p) : copySpan(buf, base + v.targetStart, base + v.targetEnd, out, p);
       return writeLatin1(v.version === '1.1' ? ' HTTP/1.1\r\n' : ' HTTP/1.0\r\n', out, p);
     }
     p = writeLatin1(v.version === '1.1' ? 'HTTP/1.1 ' : 'HTTP/1.0 ', out, p);
-    p = copySpan(buf, base + v.statusStart, base + v.statusEnd, out, p);
+    // A rewritten status line (set-status) lives in `extra` with absolute offsets.
+    const sb = v.statusInExtra ? v.extra : buf;
+    const sbase = v.statusInExtra ? 0 : base;
+    p = copySpan(sb, sbase + v.statusStart, sbase + v.statusEnd, out, p);
     out[p++] = 0x20;
-    p = copySpan(buf, base + v.reasonStart, base + v.reasonEnd, out, p);
+    p = copySpan(sb, sbase + v.reasonStart, sbase + v.reasonEnd, out, p);
     out[p++] = 0x0d;
     out[p++] = 0x0a;
     return p;

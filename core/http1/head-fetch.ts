@@ -64,6 +64,7 @@ export function headerName(name: string): HeaderName {
 
 /** `method`: the request method as received. */
 export function fetchMethod(view: HeadView, out: Span): boolean {
+  if (view.methodInExtra) return out.set(view.extra, view.methodStart, view.methodEnd);
   return out.set(view.buf, view.base + view.methodStart, view.base + view.methodEnd);
 }
 
@@ -107,7 +108,7 @@ function named(view: HeadView, i: number, name: HeaderName | undefined): boolean
   if (!view.live(i)) return false;
   if (name === undefined) return true;
   if (name.id !== HDR.OTHER) return view.ids[i] === name.id;
-  return view.ids[i] === HDR.OTHER && spanIs(view.buf, view.nameStart(i), view.nameEnd(i), name.lower);
+  return view.ids[i] === HDR.OTHER && spanIs(view.nameBuf(i), view.nameStart(i), view.nameEnd(i), name.lower);
 }
 
 // Connection values as HAProxy's rules see them (rebuilt only for a field whose tokens cleaning changes; rare).

@@ -42,8 +42,10 @@ const NO_FIELDS: readonly HeaderField[] = [];
  */
 export function rewriteRequest(edit: HeadEdit, view: HeadView, r: RequestRewrite): void {
   edit.cleanConnection();
-  applyRules(edit, r.frontend.http?.request, r.ruleContext);
-  applyRules(edit, r.backend.http?.request, r.ruleContext);
+  // Header rules run in the session's rule sets (core/forward/l7-rules.ts) when the config has the program's lists;
+  // a hand-built config with only the header lists still gets them here.
+  if (r.frontend.http?.requestRules === undefined) applyRules(edit, r.frontend.http?.request, r.ruleContext);
+  if (r.backend.http?.requestRules === undefined) applyRules(edit, r.backend.http?.request, r.ruleContext);
   const fe = r.frontend.options;
   const be = r.backend.options;
   if (fe.forwardfor !== undefined || be.forwardfor !== undefined) {
@@ -82,8 +84,8 @@ export interface ResponseRewrite {
 export function rewriteResponse(edit: HeadEdit, view: HeadView, r: ResponseRewrite): void {
   if (view.status < 100) edit.dropFramingFields();
   edit.cleanConnection();
-  applyRules(edit, r.backend.http?.response, r.ruleContext);
-  applyRules(edit, r.frontend.http?.response, r.ruleContext);
+  if (r.backend.http?.responseRules === undefined) applyRules(edit, r.backend.http?.response, r.ruleContext);
+  if (r.frontend.http?.responseRules === undefined) applyRules(edit, r.frontend.http?.response, r.ruleContext);
   if (r.cookie !== undefined) responseCookie(edit, r.cookie);
   const value = view.status < 100 ? undefined : responseConnValue(r.clientClose, view.version, r.requestVersion);
   edit.setConnection(value, view.connUpgrade);

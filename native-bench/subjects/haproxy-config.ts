@@ -36,6 +36,7 @@ export function haproxyConfigText(spec: ProxySpec, port: number): string {
     '',
     'frontend bench_front',
     `    bind 127.0.0.1:${port}`,
+    ...(spec.frontendLines ?? []).map((l) => `    ${l}`),
     '    default_backend bench_back',
     '',
     'backend bench_back',

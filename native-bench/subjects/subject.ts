@@ -15,6 +15,8 @@ export interface ProxySpec {
   readonly sendProxy?: boolean;
   /** Connection limit, set high enough never to queue (idle scenario: 10,000 + headroom). */
   readonly maxconn: number;
+  /** Lines added to the frontend before its default_backend (acl, use_backend…: the L7 ACL scenario). */
+  readonly frontendLines?: readonly string[];
 }
 
 export interface LaunchEnv {

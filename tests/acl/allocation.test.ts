@@ -4,20 +4,11 @@
 // beyond a few kilobytes of inline-cache noise), where a single 16-byte object per evaluation would add 3 MB.
 
 import assert from 'node:assert/strict';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { test } from 'node:test';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { AclScope, compileCondition, parseCondition, type CompiledCondition } from '../../core/acl/condition.js';
 import { parseAclTest } from '../../core/acl/acl-parse.js';
 import { testAcls, testContext, testEnv, testState } from '../support/acl-context.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function newSpaceUsed(): number {
-  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_used_size ?? 0;
-}
+import { measureAllocation } from '../support/allocation-probe.js';
 
 function compiled(text: string, acls = testAcls([])): CompiledCondition {
   const parsed = parseCondition(text.split(' '), false, {
@@ -63,24 +54,8 @@ test('the common conditions evaluate without allocating', async () => {
     // Indexed, like the engine's own loops: a for-of here would be the allocation measured.
     for (let i = 0; i < n; i++) for (let k = 0; k < conditions.length; k++) sum += conditions[k]?.verdict(ctx) ?? 0;
   };
-  // Warm up until the functions are optimised, so what is measured is the steady state.
-  run(20_000);
-  const gcs: number[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push(e.startTime);
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  gc();
-  await new Promise((resolve) => setImmediate(resolve));
-  const start = performance.now();
-  const before = newSpaceUsed();
-  run(200_000);
-  const grown = newSpaceUsed() - before;
-  const end = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  observer.disconnect();
-  const during = gcs.filter((t) => t >= start && t <= end).length;
+  const { collections, grown } = await measureAllocation(run);
   assert.ok(sum > 0);
-  assert.equal(during, 0, `${during} collections during 1 200 000 evaluations`);
+  assert.equal(collections, 0, `${collections} collections during 1 200 000 evaluations`);
   assert.ok(grown < 64 * 1024, `the young generation grew by ${grown} bytes over 1 200 000 evaluations`);
 });

@@ -1,32 +1,28 @@
-// The ACL corpus (tests/fixtures/acl-corpus.ts, issue 11) answered by every subject of SUBJECTS, case by case: real
-// haproxy 2.6.12 (whose answers the corpus records) and, until the sessions run rules, orcalb's ACL engine in process
-// (production parse, compile and evaluate of the same lines, with the three actions the corpus uses played by
-// applyRules below). Once the forwarders evaluate rules, the orcalb CLI joins with one line:
-// `lbCorpusSubject(ORCALB_SUBJECT)`. Sockets on 127.0.0.1; backends name themselves and log the heads they get.
+// The ACL corpus (tests/fixtures/acl-corpus.ts and http-rules-corpus.ts, issue 11) answered by every subject of
+// SUBJECTS, case by case: real haproxy 2.6.12 (whose answers the corpus records), orcalb's rule program in process (the
+// group's config loaded as orcalb loads it, compiled as a forwarder compiles it, each request played through
+// core/forward/http-rules/ and use_backend by tests/support/http-rule-program.ts), and the orcalb CLI with two forwarder
+// threads (its HTTP and TCP sessions run the rules). Sockets on 127.0.0.1; backends name themselves and log heads.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bindCondition } from '../../config/keywords/acl-bind.js';
-import type { AclTestSpec, ConditionSpec, UseBackendRule } from '../../config/model.js';
-import { tokenizeLine } from '../../config/tokenize.js';
-import { parseAclTest } from '../../core/acl/acl-parse.js';
-import { AclScope, COND, compileCondition, parseCondition, type CompiledCondition } from '../../core/acl/condition.js';
-import type { AclWorld, CompileEnv } from '../../core/acl/descriptor.js';
 import { FetchContext } from '../../core/acl/fetch-context.js';
-import { compileLogFormat, parseLogFormat, type CompiledLogFormat } from '../../core/acl/log-format.js';
-import { BackendSwitch } from '../../core/acl/switching.js';
-import { parseRequest } from '../../core/http1/head-parse.js';
-import { HeadView } from '../../core/http1/head-view.js';
+import { RULE } from '../../core/forward/http-rules/rule-set.js';
 import { ServerState } from '../../core/shared/layout.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
 import { ACL_CORPUS, type CorpusCase, type CorpusGroup } from '../fixtures/acl-corpus.js';
+import { HTTP_RULES_CORPUS } from '../fixtures/http-rules-corpus.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
+import { exchange, loadRuleProgram } from '../support/http-rule-program.js';
 import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
-import { HAPROXY_SUBJECT, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
+
+/** Every group of the corpus: the ACL language's, then the rule program's. */
+const CORPUS: readonly CorpusGroup[] = [...ACL_CORPUS, ...HTTP_RULES_CORPUS];
 
 const BACKENDS = ['be_a', 'be_b', 'be_default'] as const;
 /** `openssl passwd -6 -salt abcdefgh secret`. */
@@ -34,11 +30,19 @@ const BOB_HASH = '$6$abcdefgh$ltjgWl6579NluT/Vi1nwEvcil.G5Nbc4NiXZaNGStk8PSwGfQv
 
 /** What one subject did with one request. */
 interface Answer {
+  /** 0 when the connection closed without a response. */
   readonly status: number;
   readonly backend: string | undefined;
   /** Request headers the backend received (lower-case names, last value of each). */
   readonly headers: ReadonlyMap<string, string>;
+  /** The request line the backend received ('' when none did). */
+  readonly requestLine: string;
+  /** Response headers the client received (lower-case names, last value of each). */
+  readonly clientHeaders: ReadonlyMap<string, string>;
+  readonly body: string;
 }
+
+const CLOSED: Answer = { status: 0, backend: undefined, headers: new Map(), requestLine: '', clientHeaders: new Map(), body: '' };
 
 interface CorpusRun {
   send(c: CorpusCase): Promise<Answer>;
@@ -60,6 +64,7 @@ function configText(group: CorpusGroup, dir: string, port: number, farm: TaggedH
     '  timeout connect 2s',
     '  timeout client 5s',
     '  timeout server 5s',
+    '  timeout tarpit 100ms',
     'userlist L',
     '  group admins',
     '  group ops',
@@ -97,10 +102,15 @@ function lbCorpusSubject(lb: LbSubject): CorpusSubject {
         async send(c) {
           const conn = await RawHttpConnection.open(port);
           conn.write(Buffer.from(c.request, 'latin1'));
-          const r = await conn.response(5000, c.request.startsWith('HEAD ')).finally(() => conn.destroy());
+          const r = await conn
+            .response(5000, c.request.startsWith('HEAD '))
+            .catch(() => undefined)
+            .finally(() => conn.destroy());
+          if (r === undefined) return CLOSED;
           const backend = r.headers.find(([n]) => n === 'x-served-by')?.[1];
           const head = backend === undefined ? '' : (farm.byName(backend).headLog.at(-1) ?? '');
-          return { status: r.status, backend, headers: headerMap(head) };
+          const clientHeaders = new Map(r.headers.map(([n, v]) => [n, v] as const));
+          return { status: r.status, backend, headers: headerMap(head), requestLine: head.split('\r\n')[0] ?? '', clientHeaders, body: r.body.toString('latin1') };
         },
         close: () => proc.stop().then(() => undefined),
       };
@@ -108,98 +118,24 @@ function lbCorpusSubject(lb: LbSubject): CorpusSubject {
   };
 }
 
-/** The world of every group: its frontend, the backends of configText (be_down's server in maintenance), L. */
-const WORLD: AclWorld = {
-  frontends: [{ name: 'fe' }],
-  backends: [...BACKENDS, 'be_down'].map((name) => ({ name, servers: [{ name: 's', maxconn: 0, maxqueue: 0 }] })),
-  userlists: [
-    {
-      source: { file: 'corpus', line: 1 },
-      name: 'L',
-      groups: ['admins', 'ops'],
-      users: [
-        { name: 'alice', password: { kind: 'clear', value: 'secret' }, groups: ['admins'] },
-        { name: 'bob', password: { kind: 'hash', value: BOB_HASH }, groups: ['ops'] },
-      ],
-    },
-  ],
-};
-
-type Rule =
-  | { readonly kind: 'set-header'; readonly name: string; readonly value: CompiledLogFormat; readonly cond: CompiledCondition | undefined }
-  | { readonly kind: 'deny'; readonly status: number; readonly cond: CompiledCondition | undefined };
-
 /**
- * orcalb's ACL engine in process: the group's lines parsed by core/acl/ (acl, use_backend, http-request set-header and
- * deny; tcp-request lines need nothing here since the whole request is inspected at once), then each request
- * evaluated on a FetchContext as a session fills it.
+ * orcalb's rule program in process: the group's whole config (as configText writes it for haproxy) loaded and
+ * compiled by production code, each request played through the frontend and backend rule sets and use_backend; the
+ * tagged backend's response played through the response and after-response sets. A TCP group only switches on the
+ * payload (its tcp-request rules belong to the TCP rules' engine: the whole request is inspected at once here).
  */
+/** What the tagged farm answers to `request` (tests/support/http-tagged-backends.ts), X-Reply-Headers included. */
+function taggedReply(name: string, request: string): string {
+  const asked = /\r\nx-reply-headers:[ \t]*([^\r]*)/i.exec(request)?.[1];
+  const pairs: unknown = asked === undefined ? [] : JSON.parse(asked);
+  const extra = (Array.isArray(pairs) ? pairs : []).map((p) => (Array.isArray(p) ? `${String(p[0])}: ${String(p[1])}\r\n` : '')).join('');
+  return `HTTP/1.1 200 OK\r\nx-served-by: ${name}\r\n${extra}Content-Length: ${name.length}\r\nConnection: close\r\n\r\n${name}`;
+}
+
 const ENGINE_SUBJECT: CorpusSubject = {
-  name: 'orcalb ACL engine (in process)',
-  async start(group, dir) {
-    const env: CompileEnv = { world: WORLD, proxyName: 'fe', frontend: 0, backend: -1, cache: new Map() };
-    const files = new Map<string, string>();
-    for (const name of Object.keys(group.files ?? {})) files.set(join(dir, name), await readFile(join(dir, name), 'latin1'));
-    const reader = (path: string): string | { error: string } => files.get(path) ?? { error: `failed to open pattern file <${path}>` };
-    const acls = new Map<string, AclTestSpec[]>();
-    const useBackends: UseBackendRule[] = [];
-    const condition = (words: readonly string[]): ConditionSpec | undefined => {
-      const at = words.findIndex((w) => w === 'if' || w === 'unless');
-      if (at < 0) return undefined;
-      const parsed = parseCondition(words.slice(at + 1), words[at] === 'unless', {
-        declared: (n) => acls.has(n),
-        parseAnonymous: (inner) => parseAclTest(inner, { file: 'corpus', line: 1 }, { readFile: reader }),
-      });
-      if (!parsed.ok) throw new Error(`${words.join(' ')}: ${parsed.message}`);
-      return parsed.spec;
-    };
-    const specs: { words: string[]; cond: ConditionSpec | undefined }[] = [];
-    for (const line of group.lines) {
-      const tok = tokenizeLine(Buffer.from(line.replaceAll('@DIR@', dir)), { env: {}, file: 'corpus', line: 1, section: 'fe' });
-      if (!tok.ok) throw new Error(`${line}: ${tok.message}`);
-      const words = tok.words.map((w) => w.text);
-      if (words[0] === 'acl') {
-        const parsed = parseAclTest(words.slice(2), { file: 'corpus', line: 1 }, { readFile: reader });
-        if (!parsed.ok) throw new Error(`${line}: ${parsed.message}`);
-        acls.set(words[1] ?? '', [...(acls.get(words[1] ?? '') ?? []), parsed.spec]);
-      } else if (words[0] === 'use_backend') {
-        const name = words[1] ?? '';
-        const cond = condition(words);
-        const format = parseLogFormat(name, { readFile: reader });
-        if (!format.ok) throw new Error(`${line}: ${format.message}`);
-        const dynamic = format.spec.parts.some((p) => p.kind !== 'text');
-        useBackends.push({
-          source: { file: 'corpus', line: 1 },
-          backend: dynamic ? { kind: 'dynamic', format: format.spec } : { kind: 'name', name },
-          ...(cond === undefined ? {} : { condition: cond }),
-        });
-      } else if (words[0] === 'http-request') {
-        specs.push({ words, cond: condition(words) });
-      } else if (words[0] !== 'tcp-request') {
-        throw new Error(`the engine subject does not play '${line}'`);
-      }
-    }
-    const scope = new AclScope([...acls].map(([name, tests]) => ({ name, tests })), env);
-    const compileCond = (spec: ConditionSpec | undefined): CompiledCondition | undefined => {
-      if (spec === undefined) return undefined;
-      const c = compileCondition(bindCondition(spec, acls), scope);
-      if ('error' in c) throw new Error(c.error);
-      return c;
-    };
-    const rules: Rule[] = specs.map(({ words, cond }) => {
-      if (words[1] === 'deny') {
-        const status = words[2] === 'deny_status' ? Number(words[3]) : 403;
-        return { kind: 'deny', status, cond: compileCond(cond) };
-      }
-      const parsed = parseLogFormat(words[3] ?? '', { readFile: reader });
-      if (!parsed.ok) throw new Error(`${words.join(' ')}: ${parsed.message}`);
-      const value = compileLogFormat(parsed.spec, env);
-      if ('error' in value) throw new Error(value.error);
-      return { kind: 'set-header', name: (words[2] ?? '').toLowerCase(), value, cond: compileCond(cond) };
-    });
-    const bound = useBackends.map((r) => (r.condition === undefined ? r : { ...r, condition: bindCondition(r.condition, acls) }));
-    const sw = BackendSwitch.compile(bound, 'be_default', env, scope);
-    if ('error' in sw) throw new Error(sw.error);
+  name: 'orcalb rule program (in process)',
+  async start(group, dir, farm) {
+    const program = await loadRuleProgram(configText(group, dir, 18000, farm), ['tcp-request content', 'tcp-request inspect-delay']);
     const state = SharedState.allocate({ servers: 4, backends: 4, frontends: 1, threads: 1 });
     for (let i = 0; i < 3; i++) {
       state.server(i).store('state', ServerState.UP);
@@ -210,38 +146,49 @@ const ENGINE_SUBJECT: CorpusSubject = {
     state.frontend(0).add('curConns', 1);
     return {
       async send(c) {
-        const ctx = new FetchContext();
-        ctx.setSource('127.0.0.1', 50000);
-        ctx.setDestination('127.0.0.1', 80);
-        ctx.frontend = 0;
-        ctx.state = state;
-        const buf = Buffer.from(c.request, 'latin1');
-        const headers = new Map<string, string>();
-        if ((group.mode ?? 'http') === 'http') {
-          const head = new HeadView();
-          if (parseRequest(buf, 0, buf.length, head, { maxHeadBytes: 16384 }) <= 0) return { status: 400, backend: undefined, headers };
-          ctx.head = head;
-          for (let i = 0; i < head.count; i++) if (head.live(i)) headers.set(head.nameString(i).toLowerCase(), head.valueString(i));
+        if ((group.mode ?? 'http') === 'tcp') {
+          const ctx = new FetchContext();
+          ctx.setSource('127.0.0.1', 50000);
+          ctx.setDestination('127.0.0.1', 80);
+          ctx.frontend = 0;
+          ctx.state = state;
+          const buf = Buffer.from(c.request, 'latin1');
+          ctx.setPayload(buf, 0, buf.length, true);
+          const b = program.switches[0]?.choose(ctx) ?? -1;
+          return { ...CLOSED, status: 200, backend: program.config.backends[b]?.name };
         }
-        ctx.setPayload(buf, 0, buf.length, true);
-        for (const rule of rules) {
-          if (rule.cond !== undefined && rule.cond.verdict(ctx) !== COND.TRUE) continue;
-          if (rule.kind === 'deny') return { status: rule.status, backend: undefined, headers: new Map() };
-          headers.set(rule.name, rule.value.evaluate(ctx, true));
+        let x: ReturnType<typeof exchange>;
+        try {
+          x = exchange(program, c.request, { state, respond: (name) => taggedReply(name, c.request) });
+        } catch {
+          return { ...CLOSED, status: 400 };
         }
-        const b = sw.choose(ctx);
-        return { status: 200, backend: WORLD.backends[b]?.name, headers };
+        if (x.verdict === RULE.REJECT || x.verdict === RULE.SILENT_DROP || x.response === undefined) return CLOSED;
+        const response = x.response;
+        const end = response.indexOf('\r\n\r\n');
+        const clientHeaders = headerMap(response.slice(0, end));
+        const backend = clientHeaders.get('x-served-by');
+        const forwarded = backend === undefined ? '' : (x.forwarded ?? '');
+        return {
+          status: Number(response.slice(9, 12)),
+          backend,
+          headers: headerMap(forwarded.slice(0, forwarded.indexOf('\r\n\r\n'))),
+          requestLine: forwarded.split('\r\n')[0] ?? '',
+          clientHeaders,
+          body: response.slice(end + 4),
+        };
       },
       close: async () => undefined,
     };
   },
 };
 
-/** Everything that answers the corpus. Add orcalb with `lbCorpusSubject(ORCALB_SUBJECT)` once sessions run rules. */
-const SUBJECTS: readonly CorpusSubject[] = [lbCorpusSubject(HAPROXY_SUBJECT), ENGINE_SUBJECT];
+/** Everything that answers the corpus: haproxy, the in-process engine, and the orcalb CLI (--threads 2). */
+const SUBJECTS: readonly CorpusSubject[] = [lbCorpusSubject(HAPROXY_SUBJECT), ENGINE_SUBJECT, lbCorpusSubject(ORCALB_SUBJECT)];
 
 test('the corpus holds at least 120 cases', () => {
   assert.ok(ACL_CORPUS.flatMap((g) => g.cases).length >= 120);
+  assert.ok(HTTP_RULES_CORPUS.flatMap((g) => g.cases).length >= 60);
 });
 
 for (const subject of SUBJECTS) {
@@ -253,7 +200,7 @@ for (const subject of SUBJECTS) {
     after(async () => {
       await farm.close();
     });
-    for (const group of ACL_CORPUS) {
+    for (const group of CORPUS) {
       describe(group.name, () => {
         let run: CorpusRun;
         let dir: string;
@@ -275,6 +222,11 @@ for (const subject of SUBJECTS) {
             for (const [name, value] of Object.entries(e.headers ?? {})) {
               assert.equal(got.headers.get(name) ?? null, value, `header ${name}`);
             }
+            if (e.requestLine !== undefined) assert.equal(got.requestLine, e.requestLine, 'request line');
+            for (const [name, value] of Object.entries(e.clientHeaders ?? {})) {
+              assert.equal(got.clientHeaders.get(name) ?? null, value, `response header ${name}`);
+            }
+            if (e.body !== undefined) assert.equal(got.body, e.body, 'body');
           });
         }
       });

@@ -192,9 +192,7 @@ describe('bad values', () => {
         ].join('\n'),
       ),
       [
-        // acl and use_backend are refused anyway (fail closed); the unknown names are still reported.
-        "[x.cfg:3] : orcalb does not implement 'acl' yet; refusing to start rather than serve without it (it decides which clients, requests or responses get through).",
-        "[x.cfg:4] : orcalb does not implement 'use_backend' yet; refusing to start rather than serve without it (it chooses the backend or server; orcalb would send the traffic to the default one).",
+        // An acl line is judged by the rules that use it; the unknown names are reported.
         "[x.cfg:5] : error detected while parsing switching rule : no such ACL : 'NOPE'.",
         "[x.cfg:7] : error detected while parsing a 'stats admin' rule : no such ACL : 'TRU'.",
       ],
@@ -263,10 +261,9 @@ describe('placement and references', () => {
   });
 
   test('unknown default_backend and use_backend names', async () => {
-    assert.deepEqual(await errorsOf(`frontend f\n  bind :1\n  use_backend nope2 if TRUE\n  default_backend nope\n${TIMEOUTS}`), [
-      "[x.cfg:3] : orcalb does not implement 'use_backend' yet; refusing to start rather than serve without it (it chooses the backend or server; orcalb would send the traffic to the default one).",
-      "[x.cfg:4] : Proxy 'f': unable to find required default_backend: 'nope'.",
-      "[x.cfg:3] : Proxy 'f': unable to find required use_backend: 'nope2'.",
+    assert.deepEqual(await errorsOf(`frontend f\n  bind :1\n  mode http\n  use_backend nope2 if TRUE\n  default_backend nope\n${TIMEOUTS}`), [
+      "[x.cfg:5] : Proxy 'f': unable to find required default_backend: 'nope'.",
+      "[x.cfg:4] : Proxy 'f': unable to find required use_backend: 'nope2'.",
     ]);
   });
 

@@ -71,7 +71,12 @@ describe('http-request and http-response header rules', () => {
     const c = validConfig(
       await load([HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request set-header X-L 1', '  http-response del-header Server'].join('\n')),
     );
-    assert.deepEqual(frontendNamed(c, 'l').http, { request: [], response: [], errorfiles: {} });
+    const fe = frontendNamed(c, 'l').http;
+    assert.deepEqual([fe?.request, fe?.response, fe?.errorfiles], [[], [], {}]);
+    // The rule program's lists are on both halves: core/forward/http-rules/compile-http-rules.ts runs a listen's
+    // rules once (its backend half only when another frontend sends to it), as HAProxy does.
+    assert.deepEqual(fe?.requestRules?.map((r) => r.action), ['set-header']);
+    assert.deepEqual(backendNamed(c, 'l').http?.requestRules?.map((r) => r.action), ['set-header']);
     assert.deepEqual(backendNamed(c, 'l').http?.request.map((r) => r.name), ['X-L']);
     assert.deepEqual(backendNamed(c, 'l').http?.response.map((r) => r.name), ['Server']);
   });
@@ -122,19 +127,19 @@ describe('http-request and http-response header rules', () => {
     assert.match(missing ?? '', /'set-priority-offset', but got '' \(missing argument\)\.$/);
   });
 
-  test('access and rewriting actions and del-header -m beg are refused, the others are warnings naming the action', async () => {
+  test('actions no session runs are refused, the harmless ones are warnings naming the action', async () => {
     const r = await load(
-      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request deny', '  http-request redirect location /x', '  http-response set-var(txn.x) str(1)', '  http-request del-header X -m beg'].join('\n'),
+      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request normalize-uri path-merge-slashes'].join('\n'),
     );
     assert.deepEqual(
       r.errors.map((e) => [e.line, e.code, e.found]),
       [
-        [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request deny'],
-        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request redirect'],
-        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request del-header -m beg'],
+        [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request use-service'],
+        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-src'],
+        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request normalize-uri'],
       ],
     );
-    oneWarning(r, "[t.cfg:10] : 'http-response set-var' is not implemented yet by orcalb");
+    oneWarning(r, "[t.cfg:10] : 'http-response set-log-level' is not implemented yet by orcalb");
   });
 
   test('in a TCP proxy the HTTP settings are dropped with HAProxy 2.6 warnings', async () => {

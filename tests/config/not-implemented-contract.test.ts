@@ -36,7 +36,8 @@ test('no key appears in two groups, and a key no group names is refused', () => 
   });
   // A wildcard covers what it starts; the longest one wins.
   assert.equal(notImplementedVerdict('global tune.ssl.lifetime').why, notImplementedVerdict('global ssl-engine').why);
-  assert.equal(notImplementedVerdict('http-request track-sc0').verdict, 'warned');
+  assert.equal(notImplementedVerdict('http-request sc-inc-gpc0').verdict, 'refused');
+  assert.equal(notImplementedVerdict('stick in mode tcp').verdict, 'warned');
 });
 
 /** Lines that make each parser meet each of its known keywords; their messages must never be the default one. */

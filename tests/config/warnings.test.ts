@@ -13,8 +13,8 @@ describe('known but not implemented', () => {
         'frontend f',
         '  bind :8080',
         '  capture request header Host len 32',
-        '  monitor-uri /alive',
-        '  http-request set-var(txn.x) str(1)',
+        '  option http-ignore-probes',
+        '  http-request capture req.hdr(host) len 10',
         '  errorfiles site-errors',
         '  default_backend b',
         'backend b',
@@ -29,8 +29,8 @@ describe('known but not implemented', () => {
     validConfig(r);
     for (const [line, keyword] of [
       [3, "'capture request'"],
-      [4, "'monitor-uri'"],
-      [5, "'http-request set-var'"],
+      [4, "'option http-ignore-probes'"],
+      [5, "'http-request capture'"],
       [6, "'errorfiles'"],
       [9, "'cookie maxidle'"],
       [10, "'http-check disable-on-404'"],

@@ -21,6 +21,7 @@ const DEMO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../emulat
 // The addresses config/examples/demo.cfg binds and emulator/demo.ts prints.
 const HTTP_PORT = 18800;
 const TCP_PORT = 18880;
+const ONE_PORT = 18848;
 const NODE_PORTS = [18801, 18802, 18803, 18804];
 const CALL_MS = 5000;
 
@@ -68,6 +69,19 @@ describe('npm start', () => {
     assert.match(out, /TCP front {2}127\.0\.0\.1:18880 \(mode tcp, send-proxy/);
     assert.match(out, /host 127\.0\.0\.1, port 18880, user admin, password 123456/);
     for (const [i, port] of NODE_PORTS.entries()) assert.ok(out.includes(`node${i + 1}=127.0.0.1:${port}`), out);
+    assert.match(out, /One port {3}127\.0\.0\.1:18848 /);
+  });
+
+  test('the one-port front serves the binary API, the npm client and the JSON API on 18848', async (t) => {
+    const c = await DdbTcpClient.open(ONE_PORT);
+    t.after(() => c.close());
+    await c.call({ kind: 'connect', login: { user: 'admin', password: '123456' } });
+    assert.match(stringOf(await c.run('getNodeAlias()')), /^node[1-4]$/);
+    const ddb = await connectDdb(ONE_PORT);
+    t.after(() => ddb.disconnect());
+    assert.equal(await within(ddb.execute<number>('1+1'), CALL_MS, '1+1'), 2);
+    const json = JSON.parse((await httpExchange(ONE_PORT, 'POST', '/', { body: executeCodeBody('6*7') })).body) as { resultCode: string };
+    assert.equal(json.resultCode, '0');
   });
 
   test('the TCP front spreads binary API sessions over the four nodes, each told the client\'s port by send-proxy', async (t) => {

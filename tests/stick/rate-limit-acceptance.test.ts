@@ -10,12 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import { RawHttpConnection, rawRequest } from '../support/http-client.js';
 import { startHttpBackends, type HttpBackends } from '../support/http-backends.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { HAPROXY_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
 import { delay } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [
   HAPROXY_SUBJECT,
-  // ORCALB_SUBJECT, (tests/support/lb-subject.ts: orcalb --threads 2) once sessions run these rules.
+  ORCALB_SUBJECT,
 ];
 
 const PERIOD_MS = 3000;

@@ -89,19 +89,22 @@ test("a listen section's tcp-request rules go to its frontend half, its http-req
   assert.deepEqual(backendNamed(config, 'l').trackRules?.map((r) => r.stage), ['http-request']);
 });
 
-test('what sessions do not run yet stays warned (tables, tracking, persistence) or refused (tcp-request rules)', async () => {
-  const warned = await load(`backend b\n${H}\n  stick-table type ip size 10\n  stick on src\n  http-request track-sc0 src\n`);
-  assert.deepEqual(rendered(warned).errors, []);
-  assert.deepEqual(
-    warned.warnings.map((w) => w.message).filter((m) => m.includes('not implemented')),
-    [
-      "'stick-table' is not implemented yet by orcalb; ignored",
-      "'stick on' is not implemented yet by orcalb; ignored",
-      "'http-request track-sc0' is not implemented yet by orcalb; ignored",
-    ],
-  );
-  const refused = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
-  assert.match(rendered(refused).errors.join('\n'), /does not implement 'tcp-request connection'/);
+test('HTTP sessions run tables, tracking and stick rules; TCP stick rules stay warned; tcp-request tracking runs', async () => {
+  const http = await load(`backend b\n${H}\n  mode http\n  stick-table type ip size 10\n  stick on src\n  http-request track-sc0 src\n`);
+  assert.deepEqual(rendered(http).errors, []);
+  assert.deepEqual(http.warnings.map((w) => w.message).filter((m) => m.includes('not implemented')), []);
+  const tcp = await load(`backend b\n${H}\n  mode tcp\n  stick-table type ip size 10\n  stick on src\n`);
+  assert.deepEqual(rendered(tcp).errors, []);
+  assert.deepEqual(tcp.warnings.map((w) => w.message).filter((m) => m.includes('not implemented')), [
+    "'stick in mode tcp' is not implemented yet by orcalb; the rule is ignored",
+  ]);
+  // TCP sessions run tcp-request tracking, HTTP sessions an HTTP backend's content rules per request (issue 11).
+  const tracked = await load(`frontend f\n  bind 127.0.0.1:18000\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request connection track-sc0 src\n`);
+  assert.deepEqual(rendered(tracked).errors, []);
+  const backendSide = await load(`backend b\n${H}\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
+  assert.deepEqual(rendered(backendSide).errors, []);
+  const tcpBackend = await load(`backend b\n${H}\n  mode tcp\n  stick-table type ip size 10\n  tcp-request content track-sc0 src\n`);
+  assert.deepEqual(rendered(tcpBackend).errors, []);
 });
 
 test('a table too large to preallocate in shared memory is refused with its size, where haproxy allocates lazily', async () => {

@@ -12,13 +12,21 @@ export interface CloseKind {
   readonly afterMs: number;
 }
 
+/** watchClose's client: `end` sends its FIN after the payload; `localAddress` connects from another 127.x address. */
+export interface WatchOptions {
+  readonly end?: boolean;
+  readonly localAddress?: string;
+}
+
 /**
  * Connects to 127.0.0.1:port, sends `payload` (may be empty) and reports how the peer ends the connection. Our side
- * answers a FIN with its own (a well-behaved client). Resolves within timeoutMs; never rejects.
+ * answers a FIN with its own (a well-behaved client); with `end`, it sends its FIN right after the payload (a client
+ * that has said everything: the peer's answer is all that follows). Resolves within timeoutMs; never rejects.
  */
-export function watchClose(port: number, payload: Buffer | string, timeoutMs = 5000): Promise<CloseKind> {
+export function watchClose(port: number, payload: Buffer | string, timeoutMs = 5000, o: WatchOptions = {}): Promise<CloseKind> {
+  const end = o.end === true;
   return new Promise((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
     const start = Date.now();
     let data = '';
     let settled = false;
@@ -33,6 +41,7 @@ export function watchClose(port: number, payload: Buffer | string, timeoutMs = 5
     const timer = setTimeout(() => done('open'), timeoutMs);
     s.on('connect', () => {
       if (payload.length > 0) s.write(payload);
+      if (end) s.end();
     });
     s.on('data', (d: Buffer) => (data += d.toString('latin1')));
     s.on('end', () => done('fin'));

@@ -16,12 +16,14 @@ import type {
 } from '../../config/model.js';
 import { NO_ARGS } from '../../core/balance/balancer.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
-import { runL4Session } from '../../core/forward/l4-session.js';
+import { runSession } from '../../core/forward/connection-entry.js';
+import { compileTcpPrograms } from '../../core/forward/tcp-rules/tcp-rule-program.js';
 import { IdleServerPool } from '../../core/forward/l7-idle-pool.js';
-import { runL7Session } from '../../core/forward/l7-session.js';
+import { compileProxyPlans } from '../../core/forward/l7-plans.js';
 import { detachSocket } from '../../core/accept/fd-handoff.js';
 import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
 import { SocketIo } from '../../core/io/socket-io.js';
+import { StickTables } from '../../core/stick/stick-tables.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
 import type { SessionEnv } from '../../core/forward/session-env.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
@@ -146,17 +148,21 @@ export async function serveConfig(config: Config, handoff: HarnessHandoff = 'fd'
     io: new SocketIo(addon),
     sweep: new DeadlineSweep(),
     liveClients: new Set(),
+    stick: (config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, 0) : undefined,
+    plans: compileProxyPlans(config),
+    tcpPrograms: compileTcpPrograms(config),
+    bufferLimit: config.global.bufsize - 1024,
   };
   const live = env.liveClients;
-  const servers = config.frontends.map((fe, index) =>
+  const servers = config.frontends.map((_fe, index) =>
     // Node's sockets as core/accept/listener-set.ts builds them (no half-open: the session's SocketIo sets it).
     net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
       // Counted as the acceptor admits and a forwarder adopts: the session releases both at close.
       accounting.admitClient(index, 0, 0);
       accounting.clientAdopted(0, index);
-      const run = fe.mode === 'http' ? runL7Session : runL4Session;
-      // The fd, as a forwarder receives it from the acceptor, so the session runs its production read path.
-      void run(env, handoff === 'fd' ? detachSocket(socket, addon.dup) : socket, index, 0);
+      // The fd, as a forwarder receives it from the acceptor, so the session runs its production read path (the
+      // forwarder's entry: the engine by mode, connection rules first).
+      void runSession(env, handoff === 'fd' ? detachSocket(socket, addon.dup) : socket, index, 0);
     }),
   );
   await Promise.all(

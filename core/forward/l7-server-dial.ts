@@ -1,0 +1,116 @@
+// The HTTP session's side of the dial (dispatch.ts ServerDial): asking for a server for the current request, reusing
+// the connection the session holds or one from the thread's idle pool (`http-reuse safe`), adopting a new one, and
+// HAProxy's 503 when none can be had. Part of the session's class chain (l7-session-state.ts). Forwarder threads.
+
+import type net from 'node:net';
+import { OrcaError } from '../errors.js';
+import type { BackendRuntime } from './backend-runtime.js';
+import { ServerDial, type DialHooks } from './dispatch.js';
+import { ServerConn, type ServerUser } from './l7-server-conn.js';
+import { C } from './l7-session-state.js';
+import { L7SessionEnds } from './l7-session-ends.js';
+
+export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, ServerUser {
+  abstract serverRead(conn: ServerConn, buf: Buffer, n: number): boolean;
+  abstract serverGone(conn: ServerConn): void;
+  abstract serverDrained(conn: ServerConn): void;
+  /** Asks the dial for a server for the current request: C.wait until dialed() or dialFailed(). */
+  protected acquireServer(key: string | undefined): void {
+    const rt = this.rt as BackendRuntime;
+    this.releaseSlot();
+    this.cstate = C.wait;
+    this.dial ??= new ServerDial(this, this.env.sweep);
+    this.reqKey = key;
+    const p = this.persist;
+    // One context per session, refilled per request: the dial reads it only while this request dials.
+    const ctx = (this.dialContext ??= {
+      accounting: this.env.accounting,
+      thread: this.env.thread,
+      key: undefined,
+      dstPort: undefined,
+      prefer: undefined,
+      preferDown: undefined,
+      preferRedispatch: undefined,
+    });
+    ctx.key = key;
+    ctx.dstPort = this.needsDstPort ? (this.addrs?.dstPort ?? this.client?.localPort) : undefined;
+    ctx.prefer = p?.server;
+    ctx.preferDown = p?.forced;
+    ctx.preferRedispatch = p?.server === undefined ? undefined : p.redispatch;
+    // A `stick match` server is preferred as a cookie's is (a valid cookie first, as HAProxy's SF_ASSIGNED does).
+    const stuck = this.stickServer;
+    if (p?.server === undefined && stuck >= 0) {
+      const redispatch = rt.config.options.redispatch === true;
+      ctx.prefer = stuck;
+      ctx.preferDown = rt.view.servers[stuck]?.isUp() !== true;
+      ctx.preferRedispatch = redispatch ? (ctx.preferDown ? 'at-once' : 'on-last-retry') : 'never';
+    }
+    this.dial.begin(rt, ctx);
+  }
+
+  /** DialHooks: the connection this session holds to that server, or (not on the first request) a pooled one. */
+  reuse(index: number): boolean {
+    const rt = this.rt as BackendRuntime;
+    const held = this.server;
+    let picked: ServerConn | undefined;
+    if (held !== undefined && held.backend === rt.index && held.index === index && !held.ended && !this.serverDirty) picked = held;
+    // `http-reuse safe`: a session's first request never takes a pooled connection. An idle connection of a
+    // relative-port server may lead to another port than this client's: not shared.
+    else if (this.transactions > 1 && rt.config.servers[index]?.portOffset === undefined) {
+      picked = this.env.idlePool.take(rt.index, index);
+    }
+    if (picked === undefined) return false;
+    if (picked !== held) {
+      this.parkServer();
+      this.server = picked;
+      picked.user = this;
+    }
+    this.serverIdle = false;
+    return true;
+  }
+
+  /** DialHooks: a new server connection reading into this session once it is ours. */
+  open(address: string, port: number, index: number): net.Socket {
+    const rt = this.rt as BackendRuntime;
+    const conn = new ServerConn(this.env.io, this.env.sweep, address, port, rt.index, index);
+    this.opening = conn;
+    return conn.socket;
+  }
+
+  /** DialHooks: a slot is taken and a connection is ready (new, or reused when `socket` is undefined). */
+  dialed(index: number, socket: net.Socket | undefined): void {
+    const rt = this.rt as BackendRuntime;
+    const slot = rt.serverSlotIndexes[index] ?? 0;
+    const opened = this.opening;
+    this.opening = undefined;
+    if (this.cstate !== C.wait) {
+      // The session moved on (it cannot in practice: finishing cancels the dial); nothing may leak.
+      this.env.accounting.serverClosed(this.env.thread, rt.index, slot);
+      opened?.close();
+      return;
+    }
+    if (socket !== undefined) {
+      // A held connection to another server goes to the pool (before the slot is ours: parking gives back a slot).
+      this.parkServer();
+      const conn = opened as ServerConn;
+      this.server = conn;
+      conn.user = this;
+      conn.attach();
+    }
+    this.slotHeld = slot;
+    // `stick store-request`: the server is known now.
+    if (this.pending !== undefined) this.pending.commit(index);
+    this.serverIdle = false;
+    this.serverDirty = false;
+    this.cstate = C.send;
+    this.pumpClient();
+  }
+
+  /** DialHooks: no server (none usable, queue timeout or full, connect retries spent): HAProxy answers 503. */
+  dialFailed(err: OrcaError): void {
+    this.opening = undefined;
+    if (this.cstate !== C.wait) return;
+    if (err.code === 'ORCA_CLIENT_CLOSED') return this.closeClient();
+    this.reply(503, this.clientClose);
+  }
+}

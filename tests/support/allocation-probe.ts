@@ -1,0 +1,45 @@
+// Test support: whether a hot path allocates, measured by V8 itself. After a full collection, `run(n)` must leave
+// the young generation as it was: no scavenge during the run and no growth beyond a few kilobytes of inline-cache
+// noise (a single 16-byte object per call would add megabytes). Test-runner thread; needs --expose-gc set here.
+
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function newSpaceUsed(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_used_size ?? 0;
+}
+
+/** What one measured run did to the young generation. */
+export interface AllocationReport {
+  /** Scavenges (or any collection) that ran during the measured calls. */
+  readonly collections: number;
+  /** Bytes the young generation grew by. */
+  readonly grown: number;
+}
+
+/**
+ * Warms `run` up (so what is measured is the optimised steady state), collects, then measures `run(calls)`.
+ * `run` must loop with indexes: an unoptimised for-of in the probe itself would be what is measured.
+ */
+export async function measureAllocation(run: (n: number) => void, calls = 200_000, warmup = 20_000): Promise<AllocationReport> {
+  run(warmup);
+  const gcs: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push(e.startTime);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  const start = performance.now();
+  const before = newSpaceUsed();
+  run(calls);
+  const grown = newSpaceUsed() - before;
+  const end = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  return { collections: gcs.filter((t) => t >= start && t <= end).length, grown };
+}
