@@ -30,6 +30,12 @@ export interface ThreadMemory {
   readonly scavengeMs: number;
   readonly majorGcs: number;
   readonly majorGcMs: number;
+  /** The longest GC pause since the probe loaded, and how many pauses took 2 ms or more (p99 hunting, issue 10). */
+  readonly gcMaxMs: number;
+  readonly gcOver2Ms: number;
+  /** This thread's event-loop delay since the last `stats` (perf_hooks.monitorEventLoopDelay, 1 ms resolution), ms. */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
   /** Present after a `snapshot` command: the file this thread wrote. */
   readonly snapshot?: string;
 }

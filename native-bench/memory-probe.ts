@@ -7,7 +7,7 @@
 
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import * as threads from 'node:worker_threads';
 import { MEMPROBE_PORT_ENV, type ThreadMemory } from './memory-probe-client.js';
@@ -28,9 +28,13 @@ function threadLabel(): string {
   return typeof name !== 'string' || name === '' || name === 'WorkerThread' ? 'forwarder' : name;
 }
 
-const gcTotals = { scavenges: 0, scavengeMs: 0, majorGcs: 0, majorGcMs: 0 };
+const gcTotals = { scavenges: 0, scavengeMs: 0, majorGcs: 0, majorGcMs: 0, gcMaxMs: 0, gcOver2Ms: 0 };
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
+    if (e.duration > gcTotals.gcMaxMs) gcTotals.gcMaxMs = e.duration;
+    if (e.duration >= 2) gcTotals.gcOver2Ms++;
     const kind = ((e as { readonly detail?: unknown }).detail as { kind?: number } | undefined)?.kind;
     if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
       gcTotals.scavenges++;
@@ -67,8 +71,16 @@ function figures(snapshot?: string): ThreadMemory {
     oldSpace: space('old_space'),
     threadCpuUs: threadCpuUs(),
     ...gcTotals,
+    ...loopDelayFigures(),
     ...(snapshot === undefined ? {} : { snapshot }),
   };
+}
+
+/** The event-loop delay since the last reading (ns → ms), then a fresh histogram. */
+function loopDelayFigures(): { loopDelayP99Ms: number; loopDelayMaxMs: number } {
+  const f = { loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 };
+  loopDelay.reset();
+  return f;
 }
 
 function asCommand(v: unknown): Command | undefined {

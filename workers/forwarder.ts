@@ -18,6 +18,7 @@ import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
 import type { ClientConn, SessionEnv } from '../core/forward/session-env.js';
 import { DeadlineSweep } from '../core/io/deadline-sweep.js';
+import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
@@ -60,6 +61,9 @@ const env: SessionEnv = {
   tcpPrograms: compileTcpPrograms(data.config),
   bufferLimit: data.config.global.bufsize - 1024,
 };
+
+// Gives start-up's and every burst's garbage and grown young generation back once the thread is quiet (issue 10).
+new IdleCompaction({ fromStart: true });
 
 /** Sessions running on this thread (a session may outlive its client socket while it parks its server). */
 let sessions = 0;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { HealthChecker } from '../core/health/health-checker.js';
+import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { createLogger } from '../core/log.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
@@ -38,6 +39,8 @@ checker.start();
 sweeper.start();
 state.storeGlobal('healthReady', 1);
 parentPort?.postMessage({ type: 'ready' });
+// Start-up's garbage and grown young generation back once idle (issue 10, idle RSS).
+new IdleCompaction({ fromStart: true });
 
 let stopping = false;
 parentPort?.on('message', (msg: unknown) => {

@@ -8,6 +8,7 @@ import { checkReport } from '../config/check-report.js';
 import { renderWarning } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OrcaError } from '../core/errors.js';
+import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
 import { dropPrivileges } from '../core/privileges.js';
@@ -76,6 +77,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // A SIGUSR1 that came before the guard took it may have opened the inspector since: check again before serving.
   assertNoInspector();
   logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
+  // Config loading's garbage and grown young generation back once idle (issue 10, idle RSS).
+  new IdleCompaction({ fromStart: true });
 
   return await new Promise<number>((resolve) => {
     fatal = (alert) => {
