@@ -2,7 +2,16 @@
 // Mirrors HAProxy 2.6's proxy model (a `listen` section yields one frontend and one backend of the same name).
 // Built on the main thread; sent to every worker thread by structured clone, so it holds plain data only.
 
-import type { NormalizerName } from '../core/http1/uri-normalize.js';
+/** The URI normalizers of HAProxy 2.6's `http-request normalize-uri` (§4.2). */
+export type NormalizerName =
+  | 'fragment-encode'
+  | 'fragment-strip'
+  | 'path-merge-slashes'
+  | 'path-strip-dot'
+  | 'path-strip-dotdot'
+  | 'percent-decode-unreserved'
+  | 'percent-to-uppercase'
+  | 'query-sort-by-name';
 
 /** Where a keyword came from, for error messages and logs. */
 export interface SourceRef {

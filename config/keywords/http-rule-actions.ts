@@ -8,8 +8,7 @@ import { parseLogFormat } from '../../core/acl/log-format.js';
 import { compileRegex } from '../../core/acl/match-regex.js';
 import { parseSampleExpr } from '../../core/acl/sample-expr.js';
 import { parseVarName } from '../../core/acl/vars.js';
-import { NORMALIZERS, NORMALIZER_OPTION, type NormalizerName } from '../../core/http1/uri-normalize.js';
-import type { HttpReplySpec, HttpRuleSpec, LogFormatSpec, RedirectSpec, VarScopeName } from '../model.js';
+import type { HttpReplySpec, HttpRuleSpec, LogFormatSpec, NormalizerName, RedirectSpec, VarScopeName } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
 import { readPatternFile, rulePlaces } from './acl.js';
 import { ERRORFILE_CODES, responseProblem } from './errorfile.js';
@@ -74,6 +73,19 @@ export function parseSetLine(line: ActionLine): ActionParse {
   const action = line.action as 'set-path' | 'set-pathq' | 'set-query' | 'set-uri' | 'set-method';
   return ok({ action, value: format }, line.first + 1);
 }
+
+/** HAProxy 2.6's URI normalizers (core/http1/uri-normalize.ts runs them), in its manual's order. */
+const NORMALIZERS: readonly NormalizerName[] = [
+  'fragment-encode', 'fragment-strip', 'path-merge-slashes', 'path-strip-dot', 'path-strip-dotdot',
+  'percent-decode-unreserved', 'percent-to-uppercase', 'query-sort-by-name',
+];
+
+/** The normalizers that take an option word, and that word. */
+const NORMALIZER_OPTION: Readonly<Partial<Record<NormalizerName, string>>> = {
+  'path-strip-dotdot': 'full',
+  'percent-decode-unreserved': 'strict',
+  'percent-to-uppercase': 'strict',
+};
 
 /**
  * `normalize-uri <normalizer> [full|strict]` (§4.2; experimental in 2.6: refused without the global

@@ -4,19 +4,9 @@
 // uri-normalize.test.ts, tests/fixtures/acl-corpus.ts group normalize-uri). Any forwarder thread, on the hot path
 // only for a proxy with such a rule: each call allocates the strings it returns.
 
-/** The normalizers of HAProxy 2.6, in its manual's order. */
-export const NORMALIZERS = [
-  'fragment-encode', 'fragment-strip', 'path-merge-slashes', 'path-strip-dot', 'path-strip-dotdot',
-  'percent-decode-unreserved', 'percent-to-uppercase', 'query-sort-by-name',
-] as const;
-export type NormalizerName = (typeof NORMALIZERS)[number];
+import type { NormalizerName } from '../../config/model.js';
 
-/** The normalizers that take an option word, and that word (`full` or `strict`). */
-export const NORMALIZER_OPTION: Readonly<Partial<Record<NormalizerName, string>>> = {
-  'path-strip-dotdot': 'full',
-  'percent-decode-unreserved': 'strict',
-  'percent-to-uppercase': 'strict',
-};
+export type { NormalizerName } from '../../config/model.js';
 
 /** What a strict normalizer returns for a bad percent sequence. */
 export const NORMALIZE_BAD = null;
