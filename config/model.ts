@@ -2,6 +2,17 @@
 // Mirrors HAProxy 2.6's proxy model (a `listen` section yields one frontend and one backend of the same name).
 // Built on the main thread; sent to every worker thread by structured clone, so it holds plain data only.
 
+/** The URI normalizers of HAProxy 2.6's `http-request normalize-uri` (§4.2). */
+export type NormalizerName =
+  | 'fragment-encode'
+  | 'fragment-strip'
+  | 'path-merge-slashes'
+  | 'path-strip-dot'
+  | 'path-strip-dotdot'
+  | 'percent-decode-unreserved'
+  | 'percent-to-uppercase'
+  | 'query-sort-by-name';
+
 /** Where a keyword came from, for error messages and logs. */
 export interface SourceRef {
   readonly file: string;
@@ -61,6 +72,8 @@ export interface GlobalConfig {
   bufsize: number;
   /** `zero-warning` (§3.1): any configuration warning refuses the start (config/load-config.ts). */
   zeroWarning?: boolean;
+  /** `expose-experimental-directives`: lets `http-request normalize-uri` through, as in HAProxy 2.6. */
+  exposeExperimental?: boolean;
   /** `ulimit-n`: the RLIMIT_NOFILE soft limit to set at start (core/fd-limit.ts). */
   ulimitN?: number;
   /** `fd-hard-limit`: the highest fd limit orcalb may raise to or derive maxconn from. */
@@ -453,6 +466,14 @@ export type HttpRuleSpec = HttpRuleBase &
       }
     | { readonly action: 'set-path' | 'set-pathq' | 'set-query' | 'set-uri' | 'set-method'; readonly value: LogFormatSpec }
     | { readonly action: 'replace-path' | 'replace-pathq' | 'replace-uri'; readonly regex: RuleRegexSpec; readonly replace: LogFormatSpec }
+    /** `normalize-uri <normalizer> [full|strict]` (2.6 experimental): `option` is the word given. */
+    | {
+        readonly action: 'normalize-uri';
+        readonly normalizer: NormalizerName;
+        readonly option: boolean;
+        /** query-sort-by-name: the most parameters HAProxy sorts (tune.bufsize / 16); past it, a 500. */
+        readonly paramLimit?: number;
+      }
     /** `set-status N [reason R]` (responses). */
     | { readonly action: 'set-status'; readonly status: number; readonly reason?: string }
     /** `track-sc0|1|2 KEY [table T]`: the same rule as in Config's trackRules, here at its place among the others. */

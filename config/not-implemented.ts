@@ -44,8 +44,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'http-request normalize-uri', 'http-request set-src', 'http-request set-src-port', 'http-request set-dst',
-      'http-request set-dst-port',
+      'http-request set-src', 'http-request set-src-port', 'http-request set-dst', 'http-request set-dst-port',
     ],
     verdict: 'refused',
     why: 'it changes what the server or the client receives (a header that should be removed would get through)',
@@ -245,7 +244,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'bind ... tfo', 'bind ... thread', 'server ... id', 'server ... log-proto', 'server ... max-reuse',
       'server ... pool-low-conn', 'server ... pool-max-conn', 'server ... pool-purge-delay', 'server ... tcp-ut',
       'server ... tfo', 'server ... no-tfo', 'global busy-polling', 'global cpu-map', 'global debug',
-      'global default-path', 'global expose-experimental-directives', 'global grace',
+      'global default-path', 'global grace',
       'global h1-accept-payload-with-any-method', 'global h1-case-adjust', 'global h1-case-adjust-file',
       'global h2-workaround-bogus-websocket-clients', 'global insecure-fork-wanted', 'global insecure-setuid-wanted',
       'global localpeer', 'global master-worker', 'global maxcompcpuusage', 'global maxcomprate', 'global maxpipes',

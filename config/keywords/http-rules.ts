@@ -15,6 +15,7 @@ import {
   type ActionLine,
   type ActionParse,
   parseAuth,
+  parseNormalizeUri,
   parseRedirect,
   parseReplaceHeader,
   parseReplaceLine,
@@ -71,7 +72,7 @@ export const RULE_PROGRAM_KEYS: readonly string[] = [
   ...['allow', 'deny', 'tarpit', 'reject', 'silent-drop', 'auth', 'redirect', 'return', 'replace-header', 'replace-value',
     'replace-path', 'replace-pathq', 'replace-uri', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'set-method',
     'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
-    'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var'].map((a) => `http-request ${a}`),
+    'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var', 'normalize-uri'].map((a) => `http-request ${a}`),
   ...['allow', 'deny', 'silent-drop', 'redirect', 'return', 'replace-header', 'replace-value', 'set-status',
     'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
     'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var'].map((a) => `http-response ${a}`),
@@ -87,7 +88,7 @@ export const PROGRAM_ACTIONS: Readonly<Record<'http-request' | 'http-response' |
     'allow', 'deny', 'tarpit', 'reject', 'silent-drop', 'auth', 'redirect', 'return', 'set-header', 'add-header',
     'del-header', 'replace-header', 'replace-value', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'set-method',
     'replace-path', 'replace-pathq', 'replace-uri', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1',
-    'sc-inc-gpc', 'sc-set-gpt0', 'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var',
+    'sc-inc-gpc', 'sc-set-gpt0', 'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var', 'normalize-uri',
   ],
   'http-response': [
     'allow', 'deny', 'silent-drop', 'redirect', 'return', 'set-header', 'add-header', 'del-header', 'replace-header',
@@ -129,6 +130,7 @@ const ACTION_PARSERS: Readonly<Record<string, (line: ActionLine) => ActionParse>
   'replace-header': parseReplaceHeader,
   'replace-value': parseReplaceHeader,
   'set-status': parseSetStatus,
+  'normalize-uri': parseNormalizeUri,
 };
 
 /** The rule list of the proxy draft a keyword's rules go to. */

@@ -125,6 +125,11 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
         shown: `stats ${value}`,
       });
       return;
+    case 'expose-experimental-directives':
+      // Lets the experimental actions orcalb runs through (http-request normalize-uri); checked by their parsers.
+      // HAProxy 2.6.12 takes words after it without a word of warning.
+      g.exposeExperimental = true;
+      return;
     case 'zero-warning':
       // §3.1: refuse to start when any warning was emitted; load-config.ts applies it once every warning is in.
       if (!diag.tooManyArgs(args, 0, at)) g.zeroWarning = true;

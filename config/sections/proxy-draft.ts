@@ -184,6 +184,10 @@ export interface ProxyLineContext {
   readonly args: readonly string[];
   readonly at: SourceRef;
   readonly diag: Diagnostics;
+  /** The global `expose-experimental-directives` was seen before this line (HAProxy reads it in file order). */
+  readonly experimental?: boolean;
+  /** The global tune.bufsize as read so far (HAProxy sizes some per-request work by it). */
+  readonly bufsize?: number;
 }
 
 /** A fresh section with HAProxy's built-in defaults (what a `defaults` section without `from` starts from). */

@@ -59,6 +59,7 @@ interface CorpusSubject {
 function configText(group: CorpusGroup, dir: string, port: number, farm: TaggedHttpFarm): string {
   const mode = group.mode ?? 'http';
   return [
+    ...(group.global === undefined ? [] : ['global', ...group.global.map((l) => `  ${l}`)]),
     'defaults',
     `  mode ${mode}`,
     '  timeout connect 2s',

@@ -449,7 +449,32 @@ const ACL_CASES: readonly Case[] = [
  * Issue 11, the HTTP rule program: every action's bad input is refused with HAProxy 2.6.12's words; valid rule
  * sets are valid (the HTTP sessions run the program).
  */
+/** `acl(lines)` after a global section that allows HAProxy 2.6's experimental actions (normalize-uri). */
+const EXP = (lines: string): string => `global\n  expose-experimental-directives\n${acl(lines)}`;
+
 const HTTP_RULE_CASES: readonly Case[] = [
+  // http-request normalize-uri (2.6: experimental, allowed only after the global expose-experimental-directives).
+  ['normalize-uri without expose-experimental-directives', 'invalid', acl('  http-request normalize-uri path-merge-slashes'), { alert: true }],
+  ['expose-experimental-directives after the proxy that uses it', 'invalid', `${acl('  http-request normalize-uri path-strip-dot')}\nglobal\n  expose-experimental-directives`, { alert: true }],
+  ['normalize-uri without a normalizer', 'invalid', EXP('  http-request normalize-uri'), { alert: true }],
+  ['normalize-uri with an unknown normalizer', 'invalid', EXP('  http-request normalize-uri path-strip'), { alert: true }],
+  ['path-strip-dotdot with a bad option', 'invalid', EXP('  http-request normalize-uri path-strip-dotdot strict'), { alert: true }],
+  ['percent-to-uppercase with a bad option', 'invalid', EXP('  http-request normalize-uri percent-to-uppercase full'), { alert: true }],
+  ['path-strip-dot takes no option', 'invalid', EXP('  http-request normalize-uri path-strip-dot strict'), { alert: true }],
+  ['query-sort-by-name takes no option', 'invalid', EXP('  http-request normalize-uri query-sort-by-name full if TRUE'), { alert: true }],
+  ['normalize-uri in http-response', 'invalid', EXP('  http-response normalize-uri path-strip-dot'), { alert: true }],
+  ['normalize-uri with a bad condition', 'invalid', EXP('  http-request normalize-uri fragment-strip if nosuchacl'), { alert: true }],
+  ['expose-experimental-directives with a stray word', 'valid', `global\n  expose-experimental-directives yes\n${acl('  http-request normalize-uri path-merge-slashes')}`],
+  [
+    'every normalizer and option',
+    'valid',
+    EXP(
+      ['path-strip-dot', 'path-strip-dotdot', 'path-strip-dotdot full', 'path-merge-slashes', 'percent-decode-unreserved',
+        'percent-decode-unreserved strict', 'percent-to-uppercase', 'percent-to-uppercase strict if TRUE', 'query-sort-by-name',
+        'fragment-strip unless { path_beg /x }', 'fragment-encode']
+        .map((n) => `  http-request normalize-uri ${n}`).join('\n'),
+    ),
+  ],
   ['deny_status without a code', 'invalid', acl('  http-request deny deny_status'), { alert: true }],
   ['deny_status that is not a number', 'invalid', acl('  http-request deny deny_status abc'), { alert: true }],
   ['deny_status without an error page', 'invalid', acl('  http-request deny deny_status 418'), { alert: true }],

@@ -129,17 +129,30 @@ describe('http-request and http-response header rules', () => {
 
   test('actions no session runs are refused, the harmless ones are warnings naming the action', async () => {
     const r = await load(
-      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request normalize-uri path-merge-slashes'].join('\n'),
+      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request set-dst src'].join('\n'),
     );
     assert.deepEqual(
       r.errors.map((e) => [e.line, e.code, e.found]),
       [
         [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request use-service'],
         [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-src'],
-        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request normalize-uri'],
+        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-dst'],
       ],
     );
     oneWarning(r, "[t.cfg:10] : 'http-response set-log-level' is not implemented yet by orcalb");
+  });
+
+  test('normalize-uri: an option-taking normalizer with a condition and no option runs path-merge-slashes (2.6.12), with a warning', async () => {
+    const r = await load(
+      ['global', '  expose-experimental-directives', HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request normalize-uri path-strip-dotdot if TRUE', '  http-request normalize-uri percent-to-uppercase strict if TRUE'].join('\n'),
+    );
+    assert.deepEqual(r.errors, []);
+    oneWarning(r, "[t.cfg:10] : 'http-request normalize-uri path-strip-dotdot' followed by a condition without 'full' runs path-merge-slashes in HAProxy 2.6");
+    const rules = r.config?.frontends[0]?.http?.requestRules ?? [];
+    assert.deepEqual(
+      rules.map((x) => (x.action === 'normalize-uri' ? [x.normalizer, x.option] : [x.action])),
+      [['path-merge-slashes', false], ['percent-to-uppercase', true]],
+    );
   });
 
   test('in a TCP proxy the HTTP settings are dropped with HAProxy 2.6 warnings', async () => {

@@ -11,10 +11,12 @@ import { compileRegex } from '../../acl/match-regex.js';
 import { Sample, SMP, castSample } from '../../acl/sample.js';
 import { compileSampleExpr } from '../../acl/sample-expr.js';
 import { Span, fetchUrl } from '../../http1/head-fetch.js';
+import { NORMALIZE_BAD, NORMALIZE_FAILED, normalizeUri } from '../../http1/uri-normalize.js';
 import { CompiledTrackRule } from '../../stick/stick-rules.js';
 import {
   LINE,
   RuleHeaderName,
+  currentUri,
   dropMatching,
   dropNamed,
   linePart,
@@ -133,6 +135,26 @@ export function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclSco
         if (head === undefined || current === undefined) return RULE.CONTINUE;
         const out = replaceMatch(re, current, replace.evaluate(ctx, true));
         if (out !== undefined) setLinePart(head, part, out);
+        return RULE.CONTINUE;
+      };
+    }
+    case 'normalize-uri': {
+      const { normalizer, option } = spec;
+      const limit = spec.paramLimit ?? Infinity;
+      // A strict normalizer's bad percent sequence: HAProxy answers its 400 page and closes; past the parameter
+      // limit of query-sort-by-name, its 500 page.
+      const bad = errorPage(400, where.errorRules);
+      const failed = errorPage(500, where.errorRules);
+      return (ctx, edit, answer) => {
+        const head = edit.source;
+        const uri = head === undefined ? undefined : currentUri(head);
+        if (head === undefined || uri === undefined) return RULE.CONTINUE;
+        const out = normalizeUri(uri, normalizer, option, limit);
+        if (out === NORMALIZE_BAD || out === NORMALIZE_FAILED) {
+          (out === NORMALIZE_BAD ? bad : failed).fill(ctx, answer);
+          return RULE.ANSWER;
+        }
+        if (out !== uri && out !== '') head.setTargetText(out);
         return RULE.CONTINUE;
       };
     }

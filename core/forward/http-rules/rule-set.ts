@@ -148,6 +148,8 @@ function grows(spec: HttpRuleSpec): boolean {
     case 'replace-pathq':
     case 'replace-uri':
       return true;
+    case 'normalize-uri':
+      return spec.normalizer === 'fragment-encode';
     default:
       return false;
   }
