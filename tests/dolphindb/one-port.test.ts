@@ -12,7 +12,7 @@ import { assertClientBasics, connectDdb, startDdbCluster, type DdbCluster } from
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
-import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject, closeAll } from '../support/lb-subject.js';
 
 const CALL_MS = 5000;
 const EXAMPLE = readFileSync(new URL('../../../config/examples/ddb-one-port.cfg', import.meta.url), 'utf8');
@@ -42,8 +42,7 @@ for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT]) {
       lb = await subject.start(config(subject, front, cluster.ports()), front);
     });
     after(async () => {
-      await lb?.stop();
-      await cluster?.close();
+      await closeAll(() => lb?.stop(), () => cluster?.close());
     });
 
     test('the npm client over WebSocket logs in and runs scripts', async (t) => {

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { assertClientBasics, connectDdb, startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
-import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject, closeAll } from '../support/lb-subject.js';
 import { within } from '../support/wait.js';
 
 const NODE_COUNT = 4;
@@ -69,8 +69,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(httpConfig(front, cluster.ports()), front);
     });
     after(async () => {
-      await lb?.stop();
-      await cluster?.close();
+      await closeAll(() => lb?.stop(), () => cluster?.close());
     });
 
     test('the npm client over WebSocket logs in and gets 1+1, version(), a table, print messages and the real error text', async (t) => {

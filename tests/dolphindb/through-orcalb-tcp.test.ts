@@ -10,7 +10,7 @@ import type { DdbObject } from '../../core/dolphindb/objects.js';
 import { assertClientBasics, connectDdb, startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject, closeAll } from '../support/lb-subject.js';
 import { pollFor, WaitTimeout, within } from '../support/wait.js';
 
 const NODE_COUNT = 4;
@@ -85,8 +85,7 @@ for (const subject of SUBJECTS) {
     });
     after(async () => {
       for (const c of clients) c.disconnect();
-      await lb?.stop();
-      await cluster?.close();
+      await closeAll(() => lb?.stop(), () => cluster?.close());
     });
 
     test('the npm client logs in and gets 1+1, version(), a table as rows, print messages and the real error text', async () => {

@@ -12,7 +12,7 @@ import { watchClose } from '../support/close-kind.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { RawHttpConnection, rawRequest } from '../support/http-client.js';
-import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject, closeAll } from '../support/lb-subject.js';
 import { delay, pollFor } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
@@ -63,8 +63,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(config(port, farm.port('a'), farm.port('b'), web.byName('w').port), port);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
       await web?.close();
     });
 
@@ -168,8 +167,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(proxyConfig(port, farm.port('a')), port);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
     });
 
     test('the PROXY header is read and taken off; the rules after it see the address it announces', async () => {
@@ -309,8 +307,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(idleConfig(port, farm.port('a')), port);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
     });
 
     test('a client silent for timeout client is closed without a server, before the inspect delay ends', async () => {
@@ -377,8 +374,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(backendConfig(plain, inspecting, farm.port('a')), plain);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
     });
 
     test('they run behind a frontend with no rules of its own and behind one with its own', async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { clientHello } from '../support/acl-context.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject, closeAll } from '../support/lb-subject.js';
 import { delay, pollFor } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
@@ -64,8 +64,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(config(port, farm.port('a'), farm.port('b')), port);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
     });
 
     test('a ClientHello naming b.example.org goes to bb, another name to the default', async () => {

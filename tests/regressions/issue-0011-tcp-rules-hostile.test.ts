@@ -10,7 +10,7 @@ import { startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { watchClose } from '../support/close-kind.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
-import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject, closeAll } from '../support/lb-subject.js';
 import { openFds } from '../support/process-fds.js';
 import { pollFor } from '../support/wait.js';
 
@@ -85,8 +85,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(config(port, farm.port('a'), web.byName('w').port, allHttp, big), port);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
       await web?.close();
     });
 

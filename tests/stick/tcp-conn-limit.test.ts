@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectTagged, startBackendFarm, type BackendFarm, type TaggedClient } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
+import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject, closeAll } from '../support/lb-subject.js';
 import { pollFor } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
@@ -57,8 +57,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(config(port, farm.port('a')), port);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
     });
 
     test(`exactly ${LIMIT} connections of one client are held open across the threads; one more gets in after one closes`, async (t) => {
@@ -120,8 +119,7 @@ for (const subject of SUBJECTS) {
       lb = await subject.start(bytesConfig(port, farm.port('a')), port);
     });
     after(async () => {
-      await lb?.stop();
-      await farm?.close();
+      await closeAll(() => lb?.stop(), () => farm?.close());
     });
 
     test('bytes count when the session ends: after a 5000-byte connection closed, the next one is refused', async (t) => {

@@ -55,3 +55,21 @@ export const ORCALB_REUSEPORT_SUBJECT: LbSubject = orcalbSubject('orcalb --threa
   threads: 2,
   accept: 'reuseport',
 });
+
+/**
+ * Runs every closer in order, each even when an earlier one failed (a load balancer whose stop() rejects must not
+ * leave the backends it fronted listening, which kept a test file's process alive), then throws the first failure.
+ */
+export async function closeAll(...closers: readonly (() => Promise<unknown> | undefined)[]): Promise<void> {
+  let first: unknown;
+  let failed = false;
+  for (const close of closers) {
+    try {
+      await close();
+    } catch (e) {
+      if (!failed) first = e;
+      failed = true;
+    }
+  }
+  if (failed) throw first;
+}
