@@ -108,15 +108,20 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'orcalb reuses idle server connections across clients, which this setting forbids',
   },
   {
+    keywords: ['stats in a proxy that forwards traffic'],
+    verdict: 'refused',
+    why: 'orcalb serves the stats page only from a proxy that does nothing else (no servers, no default_backend, no use_backend), so the page, its authentication and its admin form would be missing',
+  },
+  {
     keywords: ['global chroot'],
     verdict: 'refused',
     why: 'it confines the process to a directory, which Node.js cannot do (run orcalb in a container instead)',
   },
   // ---- warned: running without these cannot let in, expose or overload anything the config protects ----
   {
-    keywords: ['stats *', 'global stats *'],
+    keywords: ['global stats *'],
     verdict: 'warned',
-    why: 'the stats page and the admin socket are not served, so nothing they configure or protect is exposed; a listen section holding only stats lines is not opened at all',
+    why: 'the admin socket is not opened, so nothing it configures or protects is exposed',
   },
   {
     keywords: [

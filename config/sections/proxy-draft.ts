@@ -8,6 +8,7 @@ import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, def
 import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
 import { bindCondition } from '../keywords/acl-bind.js';
 import { type StickDraft, initialStickDraft } from '../keywords/stick-draft.js';
+import type { StatsDraft } from '../keywords/stats.js';
 import type {
   AclTestSpec,
   BalanceArgs,
@@ -123,6 +124,8 @@ export interface ProxyDraft {
   description: string | undefined;
   /** `stats` lines written in this very section (not inherited): decides statsOnly. */
   statsLines: SourceRef[];
+  /** The stats page settings (own or inherited from defaults, §4.2 `stats *`); undefined: no stats line applies. */
+  stats: StatsDraft | undefined;
   /** `acl` lines of this very section by name, in order (§7: several lines with one name are OR'ed). */
   acls: Map<string, AclTestSpec[]>;
   /** `http-request` / `http-response` header rules orcalb applies, in order (defaults' rules first). */
@@ -219,6 +222,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     disabled: false,
     description: undefined,
     statsLines: [],
+    stats: undefined,
     acls: new Map(),
     httpRequestRules: [],
     httpResponseRules: [],
