@@ -43,6 +43,13 @@ export const SERVER_FIELDS = [
   { name: 'internalErrors', writer: 'atomic-add', stat: 'eint', doc: 'sessions on this server that orcalb itself ended on an internal error (termination I?)' },
   { name: 'placedSinceReading', writer: 'atomic-add', doc: 'connections placed since the last load reading (dolphindb-load)' },
   { name: 'loadScore', writer: 'health', doc: 'load score ×1000 from the last getPerf() reading (dolphindb-load)' },
+  {
+    name: 'adminState',
+    writer: 'health',
+    stat: 'status',
+    doc: 'forced admin flags (core/stats/status-text.ts AdminFlag: MAINT 1, DRAIN 2), set by the stats admin form through the health thread (core/health/server-admin.ts), the single writer of server state',
+  },
+  { name: 'downtimeSec', writer: 'health', stat: 'downtime', doc: 'seconds spent DOWN before the last UP transition (the current DOWN spell is added by the reader)' },
 ] as const satisfies readonly FieldSpec[];
 
 /** Per-server 64-bit counters (BigInt64Array view of the same buffer). */
@@ -69,6 +76,9 @@ export const BACKEND_FIELDS = [
   { name: 'released', writer: 'atomic-add', doc: 'bumped (and Atomics.notify-ed) when a server slot frees: wakes queued connections on every thread' },
   { name: 'activeServers', writer: 'health', stat: 'act', doc: 'usable non-backup servers' },
   { name: 'backupServers', writer: 'health', stat: 'bck', doc: 'usable backup servers' },
+  { name: 'lastChangeSec', writer: 'health', stat: 'lastchg', doc: 'unix seconds when the backend last went from no usable server to some, or back' },
+  { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'times the backend lost its last usable server' },
+  { name: 'downtimeSec', writer: 'health', stat: 'downtime', doc: 'seconds without a usable server before the last recovery (the current spell is added by the reader)' },
 ] as const satisfies readonly FieldSpec[];
 
 export const FRONTEND_FIELDS = [
@@ -179,7 +189,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 6;
+export const LAYOUT_VERSION = 7;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 

@@ -1,0 +1,160 @@
+// One stats proxy's HTTP side (HAProxy 2.6 §4.2 `stats *`, the stats applet): which requests are the page's (the
+// `stats uri` prefix, GET/HEAD/POST), `stats http-request` rules, `stats auth` (401 with the realm), the page in
+// each format, and the admin form's POST (`stats admin if COND`, 303 to `;st=CODE`). Everything else gets the 503
+// HAProxy's server-less proxy answers. Runs on the stats thread, on node:http requests; nothing here is on a
+// forwarder's path.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config, FrontendConfig, StatsConfig } from '../../config/model.js';
+import { DEFAULT_STATS_REALM } from '../../config/keywords/stats.js';
+import { errorReply } from '../forward/http-errors.js';
+import type { AdminAnswer, AdminRequest } from '../health/server-admin.js';
+import { adminStatusCode } from '../health/server-admin.js';
+import { StatsConditions } from './stats-conditions.js';
+import { matchesStatsUri, parseAdminPost, parseStatsQuery, type StatsQuery } from './stats-request.js';
+
+/** What a stats proxy needs from its thread. */
+export interface StatsPorts {
+  readonly config: Config;
+  /** The page in `format` for this request (the renderers). */
+  readonly render: (query: StatsQuery, admin: boolean, frontend: number) => { readonly type: string; readonly body: string };
+  /** Applies an admin action through the health thread; resolves with one outcome per server. */
+  readonly admin: (request: AdminRequest) => Promise<AdminAnswer>;
+  /** tune.bufsize: the largest admin POST body read (HAProxy answers EXCD past it). */
+  readonly bufsize: number;
+}
+
+/** The handler of one stats proxy. */
+export class StatsEndpoint {
+  readonly frontend: number;
+  readonly proxy: FrontendConfig;
+  readonly stats: StatsConfig;
+  private readonly ports: StatsPorts;
+  private readonly conditions: StatsConditions;
+
+  constructor(frontend: number, proxy: FrontendConfig, stats: StatsConfig, ports: StatsPorts, conditions: StatsConditions) {
+    this.frontend = frontend;
+    this.proxy = proxy;
+    this.stats = stats;
+    this.ports = ports;
+    this.conditions = conditions;
+  }
+
+  /** Answers one request. Never throws: a failure answers 500 (or closes the socket when the head went out). */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.route(req, res);
+    } catch {
+      if (!res.headersSent) answerError(res, 500);
+      else res.destroy();
+    }
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    res.sendDate = false;
+    const url = req.url ?? '';
+    const method = req.method ?? '';
+    const isStats = matchesStatsUri(url, this.stats.uri) && (method === 'GET' || method === 'HEAD' || method === 'POST');
+    if (!isStats) return answerError(res, 503);
+    const eval_ = this.conditions.request(req);
+    // `stats http-request` rules first; without a rule that decides, `stats auth` users require authentication.
+    let needAuth = this.stats.users.length > 0;
+    let realm = this.stats.realm ?? DEFAULT_STATS_REALM;
+    for (const rule of this.stats.rules) {
+      if (rule.condition !== undefined && !eval_.holds(rule.condition)) continue;
+      if (rule.action === 'deny') return answerError(res, 403);
+      if (rule.action === 'allow') {
+        needAuth = false;
+        break;
+      }
+      needAuth = true;
+      if (rule.realm !== undefined) realm = rule.realm;
+      break;
+    }
+    if (needAuth && !this.authorized(req.headers.authorization)) return answerUnauthorized(res, realm);
+    const query = parseStatsQuery(url, this.stats.uri);
+    const admin = this.stats.admin.some((c) => eval_.holds(c));
+    if (method === 'POST') return void this.post(req, res, url, query, admin);
+    const page = this.ports.render(query, admin, this.frontend);
+    res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', page.type]]);
+    res.end(page.body);
+  }
+
+  /** `stats auth` users: Basic credentials matching one user:password. */
+  private authorized(header: string | undefined): boolean {
+    if (header === undefined) return false;
+    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    if (m === null) return false;
+    const text = Buffer.from(m[1] ?? '', 'base64').toString('latin1');
+    const colon = text.indexOf(':');
+    if (colon < 0) return false;
+    const user = text.slice(0, colon);
+    const password = text.slice(colon + 1);
+    return this.stats.users.some((u) => u.user === user && u.password === password);
+  }
+
+  /** The admin form's POST: read the body (at most bufsize), act through the health thread, 303 to `;st=`. */
+  private async post(req: IncomingMessage, res: ServerResponse, url: string, query: StatsQuery, admin: boolean): Promise<void> {
+    const back = (code: string): void => {
+      const up = query.hideDown ? ';up' : '';
+      const location = `${this.stats.uri}${url.slice(this.stats.uri.length).includes(';norefresh') ? ';norefresh' : ''};st=${code}${up}`;
+      res.writeHead(303, 'See Other', [['cache-control', 'no-cache'], ['content-type', 'text/plain'], ['content-length', '0'], ['location', location]]);
+      res.end();
+    };
+    if (!admin) {
+      req.resume();
+      return back('DENY');
+    }
+    const body = await readBody(req, this.ports.bufsize);
+    if (body === undefined) return back('EXCD');
+    const post = parseAdminPost(body);
+    if (post.kind === 'none') return back('NONE');
+    if (post.kind === 'bad-action') return back('ERRP');
+    const backend = this.ports.config.backends.findIndex((b) => b.name === post.backend);
+    if (backend < 0) return back('ERRP');
+    try {
+      const answer = await this.ports.admin({ backend: post.backend, servers: post.servers, action: post.action });
+      back(adminStatusCode(answer));
+    } catch {
+      back('UNKN');
+    }
+  }
+}
+
+/** Collects a request body up to `limit` bytes; undefined past it (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        parts.length = 0;
+        return;
+      }
+      parts.push(chunk);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(parts).toString('latin1')));
+    req.on('error', () => resolve(undefined));
+    req.on('aborted', () => resolve(undefined));
+  });
+}
+
+/** HAProxy's canned answer for `status` (the 2.6 default page, lower-case names as its HTTP layer writes them). */
+export function answerError(res: ServerResponse, status: number, extra: readonly [string, string][] = []): void {
+  const reply = errorReply(status, []);
+  if ('raw' in reply) {
+    res.destroy();
+    return;
+  }
+  const headers = reply.head.headers.map((h): [string, string] => [h.name, h.value]);
+  res.writeHead(status, reply.head.reason, [...headers, ...extra]);
+  res.end(reply.body);
+}
+
+function answerUnauthorized(res: ServerResponse, realm: string): void {
+  answerError(res, 401, [['www-authenticate', `Basic realm="${realm}"`]]);
+}

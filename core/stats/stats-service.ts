@@ -1,0 +1,147 @@
+// The stats thread's servers: one node:http server per stats-only proxy (HAProxy's stats applet), fed by a net
+// listener per bind line (a dup of the main thread's master socket, or its own bind without the addon). It counts
+// the proxy's connections in its frontend record (the stats thread is the only one to touch a stats-only
+// frontend's counters) and renders pages from the shared buffer on demand: the forwarders never wait on it.
+// Stats thread only.
+
+import http from 'node:http';
+import net from 'node:net';
+import type { Config } from '../../config/model.js';
+import type { ListenTarget } from '../accept/listeners.js';
+import type { AdminAnswer, AdminRequest } from '../health/server-admin.js';
+import type { SharedState } from '../shared/state-buffer.js';
+import type { Topology } from '../shared/topology.js';
+import { collectInfo } from './collect-info.js';
+import { collectRows, statProxies, type StatProxy } from './collect-rows.js';
+import { renderCsv } from './csv.js';
+import { renderStatsJson, STATS_JSON_SCHEMA } from './stats-json.js';
+import { StatsConditions } from './stats-conditions.js';
+import { earlyErrorBytes } from '../forward/http-errors.js';
+import { StatsEndpoint, answerError } from './stats-http.js';
+import type { StatsQuery } from './stats-request.js';
+import type { StatSnapshot } from './stat-columns.js';
+
+export interface StatsServiceOptions {
+  readonly config: Config;
+  readonly state: SharedState;
+  readonly topology: Topology;
+  readonly targets: readonly ListenTarget[];
+  /** fds[i]: a listening socket for targets[i] (a dup this thread owns), or undefined: bind it here. */
+  readonly fds?: readonly number[];
+  readonly admin: (request: AdminRequest) => Promise<AdminAnswer>;
+  readonly version: string;
+  readonly startedMs: number;
+  readonly threads: number;
+}
+
+/** A stats proxy's http server and its endpoint (the dashboard attaches to `server`). */
+export interface StatsSite {
+  readonly endpoint: StatsEndpoint;
+  readonly server: http.Server;
+}
+
+export class StatsService {
+  private readonly o: StatsServiceOptions;
+  private readonly proxies: readonly StatProxy[];
+  readonly sites = new Map<number, StatsSite>();
+  private readonly listeners: net.Server[] = [];
+
+  constructor(options: StatsServiceOptions) {
+    this.o = options;
+    this.proxies = statProxies(options.config);
+    const { config } = options;
+    for (const t of options.targets) {
+      if (this.sites.has(t.frontend)) continue;
+      const fe = config.frontends[t.frontend];
+      const stats = fe?.stats;
+      if (fe === undefined || stats === undefined) continue;
+      const backend = config.backends.findIndex((b) => b.name === fe.name && b.section === 'listen');
+      const specs = [...stats.admin, ...stats.rules.flatMap((r) => (r.condition === undefined ? [] : [r.condition]))];
+      const conditions = new StatsConditions(config, t.frontend, backend, specs, options.state);
+      const endpoint = new StatsEndpoint(t.frontend, fe, stats, {
+        config,
+        render: (q, admin, f) => this.render(q, admin, f),
+        admin: options.admin,
+        bufsize: config.global.bufsize,
+      }, conditions);
+      const server = http.createServer({ maxHeaderSize: config.global.bufsize, requestTimeout: fe.timeouts.httpRequest ?? 10_000 }, (req, res) => endpoint.handle(req, res));
+      // A head past tune.bufsize or a malformed one: HAProxy's 400 page, and the connection closes.
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end(BAD_REQUEST);
+        else socket.destroy();
+      });
+      this.sites.set(t.frontend, { endpoint, server });
+    }
+  }
+
+  /** Starts accepting on every target; rejects when one cannot listen. */
+  async listen(): Promise<void> {
+    await Promise.all(
+      this.o.targets.map((t, i) => {
+        const site = this.sites.get(t.frontend);
+        if (site === undefined) return Promise.resolve();
+        const fe = t.frontend;
+        const l = net.createServer({ pauseOnConnect: false }, (socket) => this.adopt(fe, site, socket));
+        this.listeners.push(l);
+        const fd = this.o.fds?.[i];
+        return new Promise<void>((resolve, reject) => {
+          l.once('error', reject);
+          const done = (): void => {
+            l.off('error', reject);
+            resolve();
+          };
+          if (fd !== undefined) l.listen({ fd }, done);
+          else if (t.unix !== undefined) l.listen({ path: t.unix.path }, done);
+          else l.listen({ host: t.address, port: t.port, backlog: t.backlog }, done);
+        });
+      }),
+    );
+  }
+
+  /** One accepted connection: counted in its frontend, handed to the proxy's http server. */
+  private adopt(fe: number, site: StatsSite, socket: net.Socket): void {
+    const slot = this.o.state.frontend(fe);
+    slot.add('curConns', 1);
+    slot.add('totalConns', 1);
+    socket.once('close', () => slot.add('curConns', -1));
+    socket.on('error', () => socket.destroy());
+    site.server.emit('connection', socket);
+  }
+
+  /** The snapshot for a stats proxy's view: `stats scope` names (`.` = itself), then the request's `scope=`. */
+  snapshot(frontend: number, scope: string): StatSnapshot {
+    const fe = this.o.config.frontends[frontend];
+    const allowed = fe?.stats?.scopes.map((s) => (s === '.' ? fe.name : s)) ?? [];
+    const needle = scope.toLowerCase();
+    const proxies = this.proxies.filter(
+      (p) => (allowed.length === 0 || allowed.includes(p.name)) && (needle === '' || p.name.toLowerCase().includes(needle)),
+    );
+    const now = Date.now();
+    return {
+      info: collectInfo({ config: this.o.config, state: this.o.state, version: this.o.version, startedMs: this.o.startedMs, threads: this.o.threads }, now),
+      rows: collectRows(this.o, proxies, Math.floor(now / 1000)),
+    };
+  }
+
+  private render(q: StatsQuery, _admin: boolean, frontend: number): { type: string; body: string } {
+    if (q.format === 'json-schema') return { type: 'application/json', body: STATS_JSON_SCHEMA };
+    const snap = this.snapshot(frontend, q.scope);
+    if (q.format === 'csv') return { type: 'text/plain', body: renderCsv(snap.rows) };
+    if (q.format === 'json') return { type: 'application/json', body: renderStatsJson(snap.rows) };
+    return { type: 'text/html', body: `<html><body><pre>\n${escapeHtml(renderCsv(snap.rows))}</pre></body></html>\n` };
+  }
+
+  /** Stops accepting and closes every connection. */
+  close(): void {
+    for (const l of this.listeners) l.close();
+    for (const site of this.sites.values()) site.server.closeAllConnections();
+  }
+}
+
+/** HAProxy's early 400 (its HTTP layer writes it before any stream exists). */
+const BAD_REQUEST = earlyErrorBytes(400, []);
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export { answerError };
