@@ -35,6 +35,11 @@ export class BodyRelay {
   blocked = false;
   /** Body bytes the last push wrote (chunk framing included, the head prefix not): for the traffic counters. */
   written = 0;
+  /**
+   * What HAProxy's stats count for the last push (server bin/bout, measured on 2.6.12): the head as OutBuffer
+   * headStatBytes counts it, plus the body's data bytes (without chunk framing).
+   */
+  sent = 0;
 
   /**
    * Starts a message whose body is `kind` (head-view.ts BODY; `length` bytes for LENGTH, where 0 means none).
@@ -65,6 +70,7 @@ export class BodyRelay {
    */
   push(io: SocketIo, out: OutBuffer, dst: net.Socket, src: Buffer, start: number, end: number, prefix: HeadEdit | Buffer | undefined): number {
     this.written = 0;
+    this.sent = 0;
     this.blocked = false;
     if (this.kind === BODY.CHUNKED) return this.pushChunked(io, out, dst, src, start, end, prefix);
     let take = 0;
@@ -79,10 +85,12 @@ export class BodyRelay {
     if (prefix === undefined) {
       // The bulk path: straight from the read buffer to the kernel.
       if (take > 0) this.blocked = !io.write(dst, src, start, start + take);
+      this.sent = take;
       return take;
     }
     out.reset();
     out.prefix(prefix);
+    this.sent = out.headStatBytes(out.length) + take;
     out.bytes(src, start, start + take);
     this.blocked = !out.flush(io, dst);
     return take;
@@ -104,6 +112,7 @@ export class BodyRelay {
     out.reset();
     if (prefix !== undefined) out.prefix(prefix);
     const headLength = out.length;
+    const headStat = prefix === undefined ? 0 : out.headStatBytes(headLength);
     const sink = this.sink;
     const size = sink.copy !== undefined ? sink.len : sink.to - sink.from + (sink.to2 - sink.from2);
     if (size > 0) {
@@ -122,6 +131,7 @@ export class BodyRelay {
       this.done = true;
     }
     this.written = out.length - headLength;
+    this.sent = headStat + size;
     this.blocked = out.length > 0 && !out.flush(io, dst);
     return scan.consumed;
   }

@@ -123,6 +123,7 @@ export abstract class L7ServerSide extends L7Rules {
       this.responseFailed(502, false, false);
       return end;
     }
+    this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesOut', out.headStatBytes(out.length));
     out.flush(this.env.io, this.client as net.Socket);
     this.since = this.now();
     return next;
@@ -209,9 +210,9 @@ export abstract class L7ServerSide extends L7Rules {
     }
     const now = this.now();
     this.downActive = now;
+    if (this.down.sent > 0) this.rt?.serverSlots[conn.index]?.addWide('bytesOut', this.down.sent);
     if (this.down.written > 0) {
       this.lastDownload = now;
-      this.rt?.serverSlots[conn.index]?.addWide('bytesOut', this.down.written);
       if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);
     }
     if (this.down.blocked) {

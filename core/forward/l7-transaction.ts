@@ -123,6 +123,8 @@ export abstract class L7Transaction extends L7ServerSide {
       const out = this.scratch.out;
       out.reset();
       out.prefix(head);
+      // The server's bin counts the head as HAProxy does (OutBuffer.headStatBytes): one Atomics.add per request.
+      this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesIn', out.headStatBytes(out.length));
       out.flush(this.env.io, socket);
       this.rearm();
       return start;
@@ -145,9 +147,9 @@ export abstract class L7Transaction extends L7ServerSide {
     }
     const now = this.now();
     this.upActive = now;
+    if (this.up.sent > 0) this.rt?.serverSlots[conn.index]?.addWide('bytesIn', this.up.sent);
     if (this.up.written > 0) {
       this.lastUpload = now;
-      this.rt?.serverSlots[conn.index]?.addWide('bytesIn', this.up.written);
       if (this.counters !== undefined) this.counters.countBytes(this.up.written, 0);
     }
     if (this.up.blocked) {
