@@ -35,7 +35,7 @@ import type {
   UnixSocketConfig,
 } from './model.js';
 import { bindCondition } from './keywords/acl-bind.js';
-import { statsConfigOf } from './keywords/stats.js';
+import { statsConfigOf } from './keywords/stats-draft.js';
 import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
 import { backendTrackRules, frontendTrackRules, stickRules, stickTables } from './stick-refs.js';

@@ -2,54 +2,18 @@
 // the proxy's stats page (HAProxy's uri_auth), and any of them enables it. A defaults section's settings pass on to
 // the proxies that follow (§4: a proxy starts as a copy of its defaults). Main thread, config parsing.
 
-import type { ConditionSpec, StatsConfig, StatsHttpRule, StatsUser } from '../model.js';
+import type { StatsHttpRule } from '../model.js';
+import { freshStatsDraft } from './stats-draft.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseTime } from '../units.js';
 import { parseRuleCondition } from './acl.js';
 
-/** HAProxy's default `stats uri`. */
-export const DEFAULT_STATS_URI = '/haproxy?stats';
-/** The realm HAProxy announces when `stats auth` is set without `stats realm`. */
-export const DEFAULT_STATS_REALM = 'HAProxy Statistics';
-
-/** The mutable stats settings of a section while it is parsed (plain data: structuredClone'd by inheritance). */
-export interface StatsDraft {
-  uri: string;
-  realm: string | undefined;
-  users: StatsUser[];
-  refreshMs: number;
-  hideVersion: boolean;
-  scopes: string[];
-  showLegends: boolean;
-  showModules: boolean;
-  showNode: string | undefined;
-  showDesc: string | undefined;
-  admin: ConditionSpec[];
-  rules: StatsHttpRule[];
-}
 
 const STATS_WORDS = [
   'admin', 'auth', 'enable', 'hide-version', 'http-request', 'realm', 'refresh', 'scope', 'show-desc',
   'show-legends', 'show-modules', 'show-node', 'uri',
 ];
-
-function freshDraft(): StatsDraft {
-  return {
-    uri: DEFAULT_STATS_URI,
-    realm: undefined,
-    users: [],
-    refreshMs: 0,
-    hideVersion: false,
-    scopes: [],
-    showLegends: false,
-    showModules: false,
-    showNode: undefined,
-    showDesc: undefined,
-    admin: [],
-    rules: [],
-  };
-}
 
 /**
  * One `stats …` line of a defaults/frontend/listen section: checks it as HAProxy 2.6 does and records it in
@@ -69,14 +33,14 @@ export function parseStatsLine(ctx: ProxyLineContext): void {
     diag.badValue(problem, at);
     return;
   }
-  const draft = proxy.stats ?? freshDraft();
+  const draft = proxy.stats ?? freshStatsDraft();
   if (!applyStats(ctx, draft, sub, rest)) return;
   proxy.stats = draft;
   proxy.statsLines.push(at);
 }
 
 /** Records one checked line into `draft`; false when a condition or rule in it is refused (already reported). */
-function applyStats(ctx: ProxyLineContext, draft: StatsDraft, sub: string, rest: readonly string[]): boolean {
+function applyStats(ctx: ProxyLineContext, draft: NonNullable<ProxyLineContext['proxy']['stats']>, sub: string, rest: readonly string[]): boolean {
   const value = rest[0] ?? '';
   switch (sub) {
     case 'uri':
@@ -180,22 +144,4 @@ function statsArgumentProblem(sub: string, rest: readonly string[]): string | un
     default:
       return undefined;
   }
-}
-
-/** The finished StatsConfig of a draft (conditions bound by the caller). Pure. */
-export function statsConfigOf(draft: StatsDraft, bind: (c: ConditionSpec) => ConditionSpec): StatsConfig {
-  return {
-    uri: draft.uri,
-    ...(draft.realm === undefined ? {} : { realm: draft.realm }),
-    users: draft.users.map((u) => ({ ...u })),
-    refreshMs: draft.refreshMs,
-    hideVersion: draft.hideVersion,
-    scopes: [...draft.scopes],
-    showLegends: draft.showLegends,
-    showModules: draft.showModules,
-    ...(draft.showNode === undefined ? {} : { showNode: draft.showNode }),
-    ...(draft.showDesc === undefined ? {} : { showDesc: draft.showDesc }),
-    admin: draft.admin.map(bind),
-    rules: draft.rules.map((r) => (r.condition === undefined ? r : { ...r, condition: bind(r.condition) })),
-  };
 }

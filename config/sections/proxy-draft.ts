@@ -8,7 +8,7 @@ import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, def
 import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
 import { bindCondition } from '../keywords/acl-bind.js';
 import { type StickDraft, initialStickDraft } from '../keywords/stick-draft.js';
-import type { StatsDraft } from '../keywords/stats.js';
+import type { StatsDraft } from '../keywords/stats-draft.js';
 import type {
   AclTestSpec,
   BalanceArgs,

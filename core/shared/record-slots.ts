@@ -5,9 +5,11 @@
 import {
   BACKEND,
   FRONTEND,
+  FRONTEND_WIDE,
   THREAD,
   type BackendField,
   type FrontendField,
+  type FrontendWideField,
   type ThreadField,
 } from './layout.js';
 
@@ -35,6 +37,16 @@ class Record32<F extends string> {
   add(field: F, delta: number): number {
     return Atomics.add(this.i32, this.base + this.table[field], delta);
   }
+
+  /** The i32 index of `field` (frequency counters and raised maxima work on the array: core/shared/stat-counters.ts). */
+  at(field: F): number {
+    return this.base + this.table[field];
+  }
+
+  /** The record's 32-bit array. */
+  get words(): Int32Array {
+    return this.i32;
+  }
 }
 
 export class BackendSlot extends Record32<BackendField> {
@@ -49,8 +61,21 @@ export class BackendSlot extends Record32<BackendField> {
 }
 
 export class FrontendSlot extends Record32<FrontendField> {
-  constructor(i32: Int32Array, base: number) {
+  private readonly i64: BigInt64Array;
+  private readonly wideBase: number;
+
+  constructor(i32: Int32Array, base: number, i64: BigInt64Array, wideBase: number) {
     super(i32, base, FRONTEND);
+    this.i64 = i64;
+    this.wideBase = wideBase;
+  }
+
+  addWide(field: FrontendWideField, delta: number): void {
+    Atomics.add(this.i64, this.wideBase + FRONTEND_WIDE[field], BigInt(delta));
+  }
+
+  loadWide(field: FrontendWideField): bigint {
+    return Atomics.load(this.i64, this.wideBase + FRONTEND_WIDE[field]);
   }
 }
 

@@ -1,0 +1,57 @@
+// The stats counters the forwarders feed besides the connection accounting (HAProxy's per-proxy and per-server
+// counters of `show stat`): HTTP answers by status class, requests, sessions per second with their maximum (a
+// frequency counter, core/shared/freq-ctr.ts, over 1 s periods) and the last session's time. Each is one Atomics
+// operation or two on a word of a record (layout.ts names the writer kind: 'atomic-add', 'max', 'latest').
+// Forwarder threads, hot path (per request, per session): allocation-free.
+
+import { readFreq, updateFreq } from './freq-ctr.js';
+
+/** HAProxy's rates are per second. */
+export const RATE_PERIOD_MS = 1000;
+/** Bound on compare-exchange retries while raising a maximum: each failure means another thread raised it. */
+const MAX_SPINS = 64;
+
+/** A record with the stats words (a server, backend or frontend slot). */
+export interface StatWords<F extends string> {
+  readonly words: Int32Array;
+  at(field: F): number;
+  add(field: F, delta: number): number;
+}
+
+type HrspField = 'hrsp1xx' | 'hrsp2xx' | 'hrsp3xx' | 'hrsp4xx' | 'hrsp5xx' | 'hrspOther';
+const HRSP: readonly HrspField[] = ['hrspOther', 'hrsp1xx', 'hrsp2xx', 'hrsp3xx', 'hrsp4xx', 'hrsp5xx'];
+
+/** The hrsp_* field of `status` (HAProxy: 1xx … 5xx by its first digit, anything else `other`). Pure. */
+export function hrspField(status: number): HrspField {
+  const cls = (status / 100) | 0;
+  return cls >= 1 && cls <= 5 ? (HRSP[cls] ?? 'hrspOther') : 'hrspOther';
+}
+
+/** One answer with `status` counted on `slot`. */
+export function countAnswer<F extends string>(slot: StatWords<F | HrspField>, status: number): void {
+  slot.add(hrspField(status), 1);
+}
+
+/** Raises the word at `index` to `value` when it is lower (compare-exchange; 'max' fields). */
+export function raiseMax(i32: Int32Array, index: number, value: number): void {
+  let cur = Atomics.load(i32, index);
+  for (let spins = 0; cur < value && spins < MAX_SPINS; spins++) {
+    const seen = Atomics.compareExchange(i32, index, cur, value);
+    if (seen === cur) return;
+    cur = seen;
+  }
+}
+
+/**
+ * One event on the 1 s frequency counter starting at field `tick` (tick, curr, prev in that order), and its
+ * maximum raised to the current period's count (HAProxy keeps the max of the count update_freq_ctr returns).
+ */
+export function countRate<F extends string>(slot: StatWords<F>, tick: F, max: F, now: number): void {
+  const count = updateFreq(slot.words, slot.at(tick), RATE_PERIOD_MS, 1, now);
+  raiseMax(slot.words, slot.at(max), count);
+}
+
+/** The sliding rate (events in the last second) of the counter at field `tick`. Any thread. */
+export function readRate<F extends string>(slot: StatWords<F>, tick: F, now: number): number {
+  return readFreq(slot.words, slot.at(tick), RATE_PERIOD_MS, now);
+}
