@@ -260,6 +260,7 @@ class L4Session implements PipeOwner {
           server: socket,
           timeouts: timeoutsOf(frontend.timeouts, rt.config.timeouts),
           counters: rt.serverSlots[server],
+          frontendCounters: env.state.frontend(this.fe),
           toServer: held.toServer,
           toClient: held.toClient,
           clientStopped: held.clientStopped,

@@ -205,6 +205,7 @@ export abstract class L7Rules extends L7ServerDial {
     const close = a.closes(this.clientClose) || this.upload !== 'done' || this.stopping();
     if (this.counters !== undefined) this.countStatus(a.status);
     const bytes = this.answerBytes(a.toBytes(this.reqVersion, close));
+    this.statAnswer(a.status, -1, bytes);
     this.releaseSlot();
     this.env.io.writeOwned(this.client as net.Socket, bytes);
     if (close) return this.closeClient();

@@ -10,6 +10,7 @@
 // kernel did not take, so the buffer is free again as soon as the write returns (its contents are never retained).
 
 import type net from 'node:net';
+import { statHeadBytes } from '../http1/head-bytes.js';
 import { HeadEdit } from '../http1/head-edit.js';
 import { HeadView } from '../http1/head-view.js';
 import type { SocketIo } from '../io/socket-io.js';
@@ -56,16 +57,9 @@ export class OutBuffer {
     this.len += src.copy(this.buf, this.len, start, end);
   }
 
-  /**
-   * HAProxy's count of a head assembled at [0, end) (its HTX size, what its stats' bin/bout add; measured on 2.6.12):
-   * the head's bytes without the 4 bytes of ": " and CRLF per header line (start line and empty line: 6 bytes are
-   * counted as they are). Scans for line feeds with Buffer.indexOf; allocates nothing.
-   */
+  /** HAProxy's stats count of the head assembled at [0, end) (core/http1/head-bytes.ts statHeadBytes). */
   headStatBytes(end: number): number {
-    let lines = 0;
-    for (let at = this.buf.indexOf(10, 0); at >= 0 && at < end; at = this.buf.indexOf(10, at + 1)) lines++;
-    // A head has its start line and its final empty line: the other lines are header fields.
-    return end - 4 * Math.max(0, lines - 2);
+    return statHeadBytes(this.buf, end);
   }
 
   /** Writes what was assembled to `dst` (SocketIo.write: true when all is in the kernel) and empties the buffer. */

@@ -123,7 +123,9 @@ export abstract class L7ServerSide extends L7Rules {
       this.responseFailed(502, false, false);
       return end;
     }
-    this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesOut', out.headStatBytes(out.length));
+    const interim = out.headStatBytes(out.length);
+    this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesOut', interim);
+    this.env.state.frontend(this.feIndex).addWide('bytesOut', interim);
     out.flush(this.env.io, this.client as net.Socket);
     this.since = this.now();
     return next;
@@ -188,6 +190,7 @@ export abstract class L7ServerSide extends L7Rules {
       }
     }
     rewriteResponse(edit, view, rw);
+    this.statAnswer(status, conn.index);
     this.responseStarted = true;
     this.sstate = S.body;
     // A code under 100 keeps its body framing but, as in haproxy 2.6.12, not the fields that state it; its chunked
@@ -210,7 +213,10 @@ export abstract class L7ServerSide extends L7Rules {
     }
     const now = this.now();
     this.downActive = now;
-    if (this.down.sent > 0) this.rt?.serverSlots[conn.index]?.addWide('bytesOut', this.down.sent);
+    if (this.down.sent > 0) {
+      this.rt?.serverSlots[conn.index]?.addWide('bytesOut', this.down.sent);
+      this.env.state.frontend(this.feIndex).addWide('bytesOut', this.down.sent);
+    }
     if (this.down.written > 0) {
       this.lastDownload = now;
       if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);

@@ -26,6 +26,9 @@ import { NO_BACKEND_PLAN, NO_PLAN, type FrontendPlan } from './l7-plans.js';
 import { SessionBackend } from './l7-session-backend.js';
 import { afterResponseOn } from './l7-after-response.js';
 import { HttpRuleSet } from './http-rules/rule-set.js';
+import { statMessageBytes } from '../http1/head-bytes.js';
+import { countAnswer, countRate } from '../shared/stat-counters.js';
+import { stickNow } from '../stick/stick-clock.js';
 
 /** What client bytes mean now. */
 export const C = {
@@ -107,6 +110,8 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected tarpitClose = false;
   protected tarpitStatus = 0;
   protected client: net.Socket | undefined = undefined;
+  /** The stats: the backend the current transaction counted its request on (its answers count there too), -1 none. */
+  protected statBackend = -1;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;
 
@@ -245,6 +250,44 @@ export abstract class L7SessionState implements DeadlineOwner {
   }
 
   /** A status the client gets (from the server or from orcalb), counted as HAProxy counts it. */
+  /**
+   * The stats (HAProxy's proxy counters): a request head received (req_tot, req_rate); `invalid` also counts ereq.
+   * A few Atomics operations; allocation-free.
+   */
+  protected statRequest(invalid: boolean): void {
+    const f = this.env.state.frontend(this.feIndex);
+    f.add('reqTot', 1);
+    if (invalid) f.add('requestErrors', 1);
+    countRate(f, 'reqRatetick', 'reqRateMax', stickNow());
+    this.statBackend = -1;
+  }
+
+  /** The stats: the transaction's request goes to backend `rt` (its req_tot); its answers now count there too. */
+  protected statBackendChosen(rt: BackendRuntime): void {
+    rt.slot.add('reqTot', 1);
+    this.statBackend = rt.index;
+  }
+
+  /**
+   * The stats: an answer with `status` goes to the client: counted on the frontend, the transaction's backend, and
+   * server `server` of it when the server answered (-1: orcalb answered). `bytes`: an answer orcalb built (its
+   * frontend bout; a server's response bytes are counted as they are relayed).
+   */
+  protected statAnswer(status: number, server: number, bytes?: Buffer): void {
+    const f = this.env.state.frontend(this.feIndex);
+    countAnswer(f, status);
+    if (bytes !== undefined) f.addWide('bytesOut', statMessageBytes(bytes));
+    const be = this.statBackend;
+    if (be < 0) return;
+    const rt = this.env.backends[be];
+    if (rt === undefined) return;
+    countAnswer(rt.slot, status);
+    if (server >= 0) {
+      const slot = rt.serverSlots[server];
+      if (slot !== undefined) countAnswer(slot, status);
+    }
+  }
+
   protected countStatus(status: number): void {
     const c = this.counters;
     if (c === undefined) return;

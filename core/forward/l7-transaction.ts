@@ -41,6 +41,7 @@ export abstract class L7Transaction extends L7ServerSide {
       if (chunks === 'malformed') return this.earlyError(400);
     }
     this.transactions++;
+    this.statRequest(false);
     // Until the body has gone through, the client connection cannot carry another request: an answer given before
     // then closes it (the unread body would otherwise be parsed as the next request).
     this.upload = body === BODY.NONE ? 'done' : 'running';
@@ -81,6 +82,7 @@ export abstract class L7Transaction extends L7ServerSide {
     const rt = this.rt;
     const rw = this.rewrite;
     if (rt === undefined || rw === undefined) return this.reply(503, this.clientClose);
+    this.statBackendChosen(rt);
     const be = rt.config;
     this.persist = undefined;
     if (be.cookie !== undefined) {
@@ -118,13 +120,17 @@ export abstract class L7Transaction extends L7ServerSide {
     // The edit of this very read (a connection was at hand), or the bytes kept for a connect or a replay.
     const head = this.reqHead ?? this.scratch.edit;
     if (!this.mayReplay) this.reqHead = undefined;
+    // The stats: one more request for this server (req_tot).
+    this.rt?.serverSlots[(this.server as ServerConn).index]?.add('reqTot', 1);
     if (this.upload === 'done') {
       this.cstate = C.hold;
       const out = this.scratch.out;
       out.reset();
       out.prefix(head);
-      // The server's bin counts the head as HAProxy does (OutBuffer.headStatBytes): one Atomics.add per request.
-      this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesIn', out.headStatBytes(out.length));
+      // The server's (and frontend's) bin count the head as HAProxy does (OutBuffer.headStatBytes).
+      const n = out.headStatBytes(out.length);
+      this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesIn', n);
+      this.env.state.frontend(this.feIndex).addWide('bytesIn', n);
       out.flush(this.env.io, socket);
       this.rearm();
       return start;
@@ -147,7 +153,10 @@ export abstract class L7Transaction extends L7ServerSide {
     }
     const now = this.now();
     this.upActive = now;
-    if (this.up.sent > 0) this.rt?.serverSlots[conn.index]?.addWide('bytesIn', this.up.sent);
+    if (this.up.sent > 0) {
+      this.rt?.serverSlots[conn.index]?.addWide('bytesIn', this.up.sent);
+      this.env.state.frontend(this.feIndex).addWide('bytesIn', this.up.sent);
+    }
     if (this.up.written > 0) {
       this.lastUpload = now;
       if (this.counters !== undefined) this.counters.countBytes(this.up.written, 0);

@@ -131,6 +131,7 @@ export const FRONTEND_FIELDS = [
   { name: 'reqTot', writer: 'atomic-add', stat: 'req_tot', doc: 'HTTP requests received (heads parsed, or refused as invalid)' },
   { name: 'requestErrors', writer: 'atomic-add', stat: 'ereq', doc: 'requests refused as invalid (the 400/408/422 before any transaction)' },
   { name: 'maxConns', writer: 'max', stat: 'smax', doc: 'highest curConns seen (raised by whoever admits)' },
+  { name: 'intercepted', writer: 'atomic-add', stat: 'intercepted', doc: 'requests the proxy answered itself: the stats page (stats thread)' },
   { name: 'sessRatetick', writer: 'atomic-add', doc: 'freq-ctr period start (core/shared/freq-ctr.ts), 1 s periods: sessions (accepted connections) per second' },
   { name: 'sessRatecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
   { name: 'sessRateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },

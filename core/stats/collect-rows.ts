@@ -8,7 +8,9 @@ import { proxiesInConfigOrder, type ProxyEntry } from '../diagnostics/proxy-list
 import { checkStatusOfCode, CHECK_STATUS } from '../health/check-status.js';
 import { ServerState } from '../shared/layout.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import { readRate } from '../shared/stat-counters.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
+import { stickNow } from '../stick/stick-clock.js';
 import { COL, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatRow, type StatValue } from './stat-columns.js';
 import { AdminFlag, backendStatus, serverStatus } from './status-text.js';
 
@@ -38,14 +40,15 @@ export function statProxies(config: Config): StatProxy[] {
  */
 export function collectRows(src: CollectSource, proxies: readonly StatProxy[], nowSec: number): StatRow[] {
   const rows: StatRow[] = [];
+  const tick = stickNow();
   for (const p of proxies) {
     const fe = p.frontend === undefined ? undefined : src.config.frontends[p.frontend];
     const be = p.backend === undefined ? undefined : src.config.backends[p.backend];
-    if (fe !== undefined && p.frontend !== undefined) rows.push(frontendRow(src, fe, p.frontend, p.iid));
+    if (fe !== undefined && p.frontend !== undefined) rows.push(frontendRow(src, fe, p.frontend, p.iid, tick));
     if (be !== undefined && p.backend !== undefined) {
       const b = p.backend;
-      be.servers.forEach((srv, s) => rows.push(serverRow(src, be, b, srv, s, p.iid, nowSec)));
-      rows.push(backendRow(src, be, b, p.iid, nowSec));
+      be.servers.forEach((srv, s) => rows.push(serverRow(src, be, b, srv, s, p.iid, nowSec, tick)));
+      rows.push(backendRow(src, be, b, p.iid, nowSec, tick));
     }
   }
   return rows;
@@ -60,14 +63,47 @@ function moduleCells(server: boolean): StatValue[] {
   return MODULE_COLUMNS.map((_, i) => (server && i >= 3 ? undefined : 0));
 }
 
-function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: number): StatRow {
+/** The hrsp_* cells and req_tot of a record that has them. */
+function httpCells(v: StatValue[], slot: { load(f: 'hrsp1xx' | 'hrsp2xx' | 'hrsp3xx' | 'hrsp4xx' | 'hrsp5xx' | 'hrspOther' | 'reqTot'): number }): void {
+  v[COL.hrsp_1xx] = slot.load('hrsp1xx');
+  v[COL.hrsp_2xx] = slot.load('hrsp2xx');
+  v[COL.hrsp_3xx] = slot.load('hrsp3xx');
+  v[COL.hrsp_4xx] = slot.load('hrsp4xx');
+  v[COL.hrsp_5xx] = slot.load('hrsp5xx');
+  v[COL.hrsp_other] = slot.load('hrspOther');
+  v[COL.req_tot] = slot.load('reqTot');
+}
+
+/** HAProxy's lastsess: seconds since the last session, -1 for never. */
+function lastSess(tickMs: number, now: number): number {
+  return tickMs === 0 ? -1 : Math.max(0, Math.floor(((now - tickMs) | 0) / 1000));
+}
+
+function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: number, tick: number): StatRow {
   const slot = src.state.frontend(f);
   const v = emptyRow();
+  const http = fe.mode === 'http';
   v[COL.pxname] = fe.name;
   v[COL.svname] = 'FRONTEND';
   v[COL.scur] = slot.load('curConns');
+  v[COL.smax] = slot.load('maxConns');
   v[COL.slim] = fe.maxconn;
   v[COL.stot] = slot.load('totalConns');
+  v[COL.bin] = slot.loadWide('bytesIn');
+  v[COL.bout] = slot.loadWide('bytesOut');
+  if (http) v[COL.ereq] = slot.load('requestErrors');
+  const rate = readRate(slot, 'sessRatetick', tick);
+  v[COL.rate] = rate;
+  v[COL.rate_lim] = 0;
+  v[COL.rate_max] = slot.load('sessRateMax');
+  if (http) {
+    httpCells(v, slot);
+    v[COL.req_rate] = readRate(slot, 'reqRatetick', tick);
+    v[COL.req_rate_max] = slot.load('reqRateMax');
+  }
+  if (http) v[COL.intercepted] = slot.load('intercepted');
+  v[COL.conn_rate] = rate;
+  v[COL.conn_rate_max] = slot.load('sessRateMax');
   v[COL.status] = fe.disabled || src.state.loadGlobal('stopping') === 1 ? 'STOP' : 'OPEN';
   v[COL.pid] = 1;
   v[COL.iid] = iid;
@@ -78,7 +114,7 @@ function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: num
   return { values: v, modules: moduleCells(false) };
 }
 
-function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: ServerConfig, s: number, iid: number, nowSec: number): StatRow {
+function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: ServerConfig, s: number, iid: number, nowSec: number, tick: number): StatRow {
   const slot = src.state.server(serverSlotIndex(src.topology, b, s));
   const state = slot.load('state');
   const health = slot.load('health');
@@ -89,7 +125,9 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.pxname] = be.name;
   v[COL.svname] = srv.name;
   v[COL.qcur] = slot.load('queued');
+  v[COL.qmax] = slot.load('maxQueued');
   v[COL.scur] = slot.load('curConns');
+  v[COL.smax] = slot.load('maxConnsSeen');
   if (srv.maxconn > 0) v[COL.slim] = srv.maxconn;
   v[COL.stot] = slot.load('totalConns');
   v[COL.bin] = slot.loadWide('bytesIn');
@@ -116,6 +154,10 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.iid] = iid;
   v[COL.sid] = s + 1;
   v[COL.type] = StatType.SERVER;
+  v[COL.rate] = readRate(slot, 'ratetick', tick);
+  v[COL.rate_max] = slot.load('rateMax');
+  if (be.mode === 'http') httpCells(v, slot);
+  v[COL.lastsess] = lastSess(slot.load('lastSessMs'), tick);
   v[COL.cli_abrt] = slot.load('clientAborts');
   v[COL.srv_abrt] = slot.load('serverAborts');
   if (checked && state !== ServerState.MAINT) {
@@ -136,7 +178,7 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   return { values: v, modules: moduleCells(true) };
 }
 
-function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: number, nowSec: number): StatRow {
+function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: number, nowSec: number, tick: number): StatRow {
   const slot = src.state.backend(b);
   const v = emptyRow();
   let bin = 0n;
@@ -155,7 +197,9 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
   v[COL.pxname] = be.name;
   v[COL.svname] = 'BACKEND';
   v[COL.qcur] = slot.load('queued');
+  v[COL.qmax] = slot.load('maxQueued');
   v[COL.scur] = slot.load('curConns');
+  v[COL.smax] = slot.load('maxConns');
   v[COL.slim] = be.maxconn;
   v[COL.stot] = slot.load('totalConns');
   v[COL.bin] = bin;
@@ -179,6 +223,10 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
   v[COL.iid] = iid;
   v[COL.sid] = 0;
   v[COL.type] = StatType.BACKEND;
+  v[COL.rate] = readRate(slot, 'ratetick', tick);
+  v[COL.rate_max] = slot.load('rateMax');
+  if (be.mode === 'http') httpCells(v, slot);
+  v[COL.lastsess] = lastSess(slot.load('lastSessMs'), tick);
   v[COL.cli_abrt] = slot.load('clientAborts');
   v[COL.srv_abrt] = slot.load('serverAborts');
   v[COL.mode] = be.mode;

@@ -9,6 +9,9 @@ import type { Config, FrontendConfig, StatsConfig } from '../../config/model.js'
 import { errorReply } from '../forward/http-errors.js';
 import type { AdminAnswer, AdminRequest } from '../health/server-admin.js';
 import { adminStatusCode } from '../health/server-admin.js';
+import type { BackendSlot, FrontendSlot } from '../shared/record-slots.js';
+import { countAnswer, countRate } from '../shared/stat-counters.js';
+import { stickNow } from '../stick/stick-clock.js';
 import { StatsConditions } from './stats-conditions.js';
 import { matchesStatsUri, parseAdminPost, parseStatsQuery, type StatsQuery } from './stats-request.js';
 
@@ -17,6 +20,9 @@ export const DEFAULT_STATS_REALM = 'HAProxy Statistics';
 
 /** What a stats proxy needs from its thread. */
 export interface StatsPorts {
+  /** Its frontend record (this thread is its only writer of requests and answers) and its backend's, if any. */
+  readonly frontendSlot: FrontendSlot;
+  readonly backendSlot: BackendSlot | undefined;
   readonly config: Config;
   /** The page in `format` for this request (the renderers). */
   readonly render: (query: StatsQuery, admin: boolean, frontend: number) => { readonly type: string; readonly body: string };
@@ -44,6 +50,7 @@ export class StatsEndpoint {
 
   /** Answers one request. Never throws: a failure answers 500 (or closes the socket when the head went out). */
   handle(req: IncomingMessage, res: ServerResponse): void {
+    this.countRequest(req, res);
     try {
       this.route(req, res);
     } catch {
@@ -52,12 +59,47 @@ export class StatsEndpoint {
     }
   }
 
+  /**
+   * The proxy's counters, as HAProxy keeps them for a stats listener (measured on 2.6.12): every request and answer on
+   * the frontend, the page's requests as `intercepted`; a request that is not the page's goes to the server-less
+   * backend (stot, req_tot, econ, and its 503).
+   */
+  private countRequest(req: IncomingMessage, res: ServerResponse): void {
+    const f = this.ports.frontendSlot;
+    f.add('reqTot', 1);
+    countRate(f, 'reqRatetick', 'reqRateMax', stickNow());
+    const head = 6 + (req.method ?? '').length + (req.url ?? '').length + 8;
+    let bin = head;
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) bin += (req.rawHeaders[i] ?? '').length + (req.rawHeaders[i + 1] ?? '').length;
+    let body = 0;
+    req.on('data', (c: Buffer) => (body += c.length));
+    const sock = req.socket;
+    const before = sock.bytesWritten;
+    res.once('finish', () => {
+      f.addWide('bytesIn', bin + body);
+      // The answer's wire bytes less ": " and CRLF per header line (HAProxy's count; node:http adds a line or two).
+      f.addWide('bytesOut', Math.max(0, sock.bytesWritten - before - 4 * res.getHeaderNames().length));
+      countAnswer(f, res.statusCode);
+      if (res.statusCode === 503 && this.ports.backendSlot !== undefined) countAnswer(this.ports.backendSlot, 503);
+    });
+  }
+
   private route(req: IncomingMessage, res: ServerResponse): void {
     res.sendDate = false;
     const url = req.url ?? '';
     const method = req.method ?? '';
     const isStats = matchesStatsUri(url, this.stats.uri) && (method === 'GET' || method === 'HEAD' || method === 'POST');
-    if (!isStats) return answerError(res, 503);
+    if (!isStats) {
+      // HAProxy hands it to the backend, which has no server: a session there, and its 503.
+      const b = this.ports.backendSlot;
+      if (b !== undefined) {
+        b.add('totalConns', 1);
+        b.add('reqTot', 1);
+        b.add('connectErrors', 1);
+      }
+      return answerError(res, 503);
+    }
+    this.ports.frontendSlot.add('intercepted', 1);
     const eval_ = this.conditions.request(req);
     // `stats http-request` rules first; without a rule that decides, `stats auth` users require authentication.
     let needAuth = this.stats.users.length > 0;

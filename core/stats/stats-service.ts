@@ -10,7 +10,9 @@ import type { Config } from '../../config/model.js';
 import type { ListenTarget } from '../accept/listeners.js';
 import type { AdminAnswer, AdminRequest } from '../health/server-admin.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import { countRate, raiseMax } from '../shared/stat-counters.js';
 import type { Topology } from '../shared/topology.js';
+import { stickNow } from '../stick/stick-clock.js';
 import { collectInfo } from './collect-info.js';
 import { collectRows, statProxies, type StatProxy } from './collect-rows.js';
 import { renderCsv } from './csv.js';
@@ -59,6 +61,8 @@ export class StatsService {
       const specs = [...stats.admin, ...stats.rules.flatMap((r) => (r.condition === undefined ? [] : [r.condition]))];
       const conditions = new StatsConditions(config, t.frontend, backend, specs, options.state);
       const endpoint = new StatsEndpoint(t.frontend, fe, stats, {
+        frontendSlot: options.state.frontend(t.frontend),
+        backendSlot: backend < 0 ? undefined : options.state.backend(backend),
         config,
         render: (q, admin, f) => this.render(q, admin, f),
         admin: options.admin,
@@ -101,8 +105,10 @@ export class StatsService {
   /** One accepted connection: counted in its frontend, handed to the proxy's http server. */
   private adopt(fe: number, site: StatsSite, socket: net.Socket): void {
     const slot = this.o.state.frontend(fe);
-    slot.add('curConns', 1);
+    const live = slot.add('curConns', 1) + 1;
     slot.add('totalConns', 1);
+    countRate(slot, 'sessRatetick', 'sessRateMax', stickNow());
+    raiseMax(slot.words, slot.at('maxConns'), live);
     socket.once('close', () => slot.add('curConns', -1));
     socket.on('error', () => socket.destroy());
     site.server.emit('connection', socket);
