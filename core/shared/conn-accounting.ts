@@ -66,13 +66,13 @@ export class ConnAccounting {
 
   /**
    * A connection accepted on a reserved slot (reserveClient): counted in the frontend's total (stot), its sessions per
-   * second (rate, conn_rate) and its highest live count (smax).
+   * second (rate, conn_rate). Its highest live count (smax) is raised when a forwarder adopts it: curConns also holds
+   * the reservations of accepts not made yet.
    */
   clientAccepted(fe: number): void {
     const f = this.state.frontend(fe);
     f.add('totalConns', 1);
     countRate(f, 'sessRatetick', 'sessRateMax', stickNow());
-    raiseMax(f.words, f.at('maxConns'), f.load('curConns'));
   }
 
   /** An admitted connection that no forwarder adopted (handoff failed, stopping): gives its slots back. Any thread. */
@@ -87,6 +87,11 @@ export class ConnAccounting {
   clientAdopted(thread: number, fe: number): void {
     const s = this.state;
     Atomics.add(s.i32, s.threadFrontendIndex(thread, fe), 1);
+    // smax: the live connections every thread holds (O(threads) loads per connection, no reservation counted).
+    let live = 0;
+    for (let t = 0; t < s.counts.threads; t++) live += Atomics.load(s.i32, s.threadFrontendIndex(t, fe));
+    const f = s.frontend(fe);
+    raiseMax(f.words, f.at('maxConns'), live);
     const t = s.thread(thread);
     t.add('liveConns', 1);
     t.add('totalConns', 1);
