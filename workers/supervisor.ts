@@ -370,6 +370,11 @@ export class Supervisor {
     this.broadcast(stallMs > 0 ? { type: 'stall', thread: t, ms: stallMs } : { type: 'crash', thread: t });
   }
 
+  /** Test hook: make the stats thread throw an uncaught exception. */
+  crashStats(): void {
+    this.stats?.postMessage({ type: 'crash', thread: -2 });
+  }
+
   /** Test hook: make the acceptor thread throw an uncaught exception. */
   crashAcceptor(): void {
     this.acceptor?.postMessage({ type: 'crash', thread: ACCEPTOR });

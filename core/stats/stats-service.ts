@@ -70,7 +70,12 @@ export class StatsService {
       }, conditions);
       const server = http.createServer({ maxHeaderSize: config.global.bufsize, requestTimeout: fe.timeouts.httpRequest ?? 10_000 }, (req, res) => endpoint.handle(req, res));
       // A head past tune.bufsize or a malformed one: HAProxy's 400 page, and the connection closes.
+      const feSlot = options.state.frontend(t.frontend);
       server.on('clientError', (_err, socket) => {
+        // Counted as HAProxy counts an invalid request: req_tot, ereq and its 400 on the frontend.
+        feSlot.add('reqTot', 1);
+        feSlot.add('requestErrors', 1);
+        feSlot.add('hrsp4xx', 1);
         if (socket.writable) socket.end(BAD_REQUEST);
         else socket.destroy();
       });

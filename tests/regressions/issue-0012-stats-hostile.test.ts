@@ -11,7 +11,7 @@ import { startHttpBackends, type HttpBackends } from '../support/http-backends.j
 import { rawRequest } from '../support/http-client.js';
 import { httpExchange } from '../support/http-exchange.js';
 import { startOrcalb } from '../support/orcalb-process.js';
-import { within } from '../support/wait.js';
+import { pollUntil, within } from '../support/wait.js';
 
 const TIMEOUTS = '  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  timeout http-request 10s';
 const AUTH = { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` };
@@ -135,4 +135,25 @@ describe('issue 12: hostile clients on the stats listener, haproxy 2.6.12 and or
     assert.deepEqual(seen.orcalb?.traffic, seen.haproxy?.traffic);
     assert.ok((seen.orcalb?.traffic ?? []).every((t) => t === '200 s1'));
   });
+});
+
+test('a stats thread that dies is restarted on the same socket; the forwarders and the counters carry on', async (t) => {
+  const farm = await startHttpBackends(['s1']);
+  t.after(() => farm.close());
+  const fe = await freeTcpPort();
+  const st = await freeTcpPort();
+  const lb = await startOrcalb(config(fe, st, farm.ports()[0] ?? 0), { threads: 2, env: { ORCALB_TEST_HOOKS: '1' } });
+  t.after(() => lb.stop());
+  assert.equal((await httpExchange(fe, 'GET', '/a')).status, 200);
+  lb.send('crash-stats');
+  await lb.waitForStderr(/stats thread exited; restarting it/, 5000);
+  // The restarted thread listens on a new dup of the same master socket: the page is back, with the counts so far.
+  let csv = '';
+  await pollUntil(async () => {
+    csv = await httpExchange(st, 'GET', '/st;csv', { headers: AUTH }).then((r) => (r.status === 200 ? r.body : ''), () => '');
+    return csv !== '';
+  }, 5000, 'the page back after the restart', 20);
+  const web = csv.split('\n').find((l) => l.startsWith('web,FRONTEND,')) ?? '';
+  assert.equal(web.split(',')[7], '1', csv);
+  assert.equal((await httpExchange(fe, 'GET', '/b')).status, 200);
 });
