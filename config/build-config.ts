@@ -110,6 +110,9 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     disabled: p.disabled,
     statsOnly: isStatsOnly(p),
     ...(p.stats === undefined ? {} : { stats: statsConfigOf(p.stats, (c) => bindCondition(c, p.acls)) }),
+    ...(p.services.length === 0
+      ? {}
+      : { services: p.services.map(({ service, condition }) => (condition === undefined ? { service } : { service, condition: bindCondition(condition, p.acls) })) }),
     log: logTargets(p, global),
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).

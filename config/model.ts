@@ -616,6 +616,12 @@ export interface TcpRule {
   readonly condition?: ConditionSpec;
 }
 
+/** `http-request use-service <name> [if|unless <cond>]` (§4.2): the only service of 2.6 is its Prometheus exporter. */
+export interface ServiceRule {
+  readonly service: 'prometheus-exporter';
+  readonly condition?: ConditionSpec;
+}
+
 /** One `stats auth <user>:<passwd>` line (§4.2): a plain-text password, as HAProxy keeps it. */
 export interface StatsUser {
   readonly user: string;
@@ -676,6 +682,8 @@ export interface FrontendConfig {
   readonly statsOnly: boolean;
   /** The stats page settings, when any `stats` line applies to this proxy (own or inherited). */
   readonly stats?: StatsConfig;
+  /** `http-request use-service` lines of a proxy orcalb answers itself (statsOnly), in order: the stats thread runs them. */
+  readonly services?: readonly ServiceRule[];
   /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
   readonly log?: readonly LogTarget[];
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */

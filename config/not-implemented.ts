@@ -40,7 +40,12 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: ['http-request use-service'],
     verdict: 'refused',
-    why: 'it answers in place of the server; orcalb would forward the request instead',
+    why: 'in a proxy that also forwards traffic it answers in place of the server; orcalb would forward the request instead (a proxy without servers or backend switching runs it on the stats thread)',
+  },
+  {
+    keywords: ['http-request, http-response or tcp-request rules in a proxy orcalb answers itself'],
+    verdict: 'refused',
+    why: 'the stats thread answers such a proxy (its stats page, its Prometheus exporter) and does not run these rules, so a deny or a limit would not apply',
   },
   {
     keywords: [

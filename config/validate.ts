@@ -22,7 +22,7 @@ import { checkProxyHeaderUpgrades, checkTcpRuleFeeds } from './tcp-rule-checks.j
 export function isStatsOnly(p: ProxyDraft): boolean {
   return (
     hasFrontendCap(p.kind) &&
-    p.statsLines.length > 0 &&
+    (p.statsLines.length > 0 || p.services.length > 0) &&
     p.mode === 'http' &&
     p.servers.length === 0 &&
     p.defaultBackend === undefined &&
@@ -220,7 +220,17 @@ function layer7Fallback(p: ProxyDraft, diag: Diagnostics): void {
  * nothing else, and refuses one that would mix it with forwarding (config/not-implemented.ts).
  */
 function statsChecks(p: ProxyDraft, label: string, statsOnly: boolean, diag: Diagnostics): void {
-  if (p.stats === undefined || p.kind === 'defaults' || p.disabled || statsOnly) return;
+  if (p.kind === 'defaults' || p.disabled) return;
+  if (statsOnly) {
+    // The stats thread answers every request of such a proxy itself: rules it would not run stay refused.
+    const other = p.httpRuleLines.request - p.services.length + p.httpRuleLines.response + p.tcpRules.length;
+    if (other > 0) diag.notImplemented('http-request, http-response or tcp-request rules in a proxy orcalb answers itself', p.source, 'ignored', { label });
+    return;
+  }
+  if (p.services.length > 0 && p.mode === 'http') {
+    for (const s of p.services) diag.notImplemented('http-request use-service', s.source);
+  }
+  if (p.stats === undefined) return;
   if (p.mode !== 'http') {
     diag.warn(`'stats' statement ignored for ${label} as it requires HTTP mode.`, p.statsLines[0] ?? p.source);
     return;

@@ -22,6 +22,7 @@ import type {
   ProxyMode,
   ProxyOptions,
   SendProxy,
+  ServiceRule,
   SourceRef,
   TcpCheckRule,
   TcpRule,
@@ -126,6 +127,8 @@ export interface ProxyDraft {
   statsLines: SourceRef[];
   /** The stats page settings (own or inherited from defaults, §4.2 `stats *`); undefined: no stats line applies. */
   stats: StatsDraft | undefined;
+  /** `http-request use-service` lines of this very section (never inherited: HAProxy has no use-service in defaults). */
+  services: (ServiceRule & { readonly source: SourceRef })[];
   /** `acl` lines of this very section by name, in order (§7: several lines with one name are OR'ed). */
   acls: Map<string, AclTestSpec[]>;
   /** `http-request` / `http-response` header rules orcalb applies, in order (defaults' rules first). */
@@ -223,6 +226,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     description: undefined,
     statsLines: [],
     stats: undefined,
+    services: [],
     acls: new Map(),
     httpRequestRules: [],
     httpResponseRules: [],
@@ -264,6 +268,7 @@ export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string
     useBackends: [],
     backendRules: [],
     statsLines: [],
+    services: [],
     description: undefined,
     tcpCheckInherited: copy.tcpCheckRules.length > 0,
     // Like tcp-check rules, inherited http-check steps are replaced by the proxy's first own http-check line.

@@ -5,7 +5,7 @@
 // forwarder's path.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config, FrontendConfig, StatsConfig } from '../../config/model.js';
+import type { Config, FrontendConfig, ServiceRule, StatsConfig } from '../../config/model.js';
 import { errorReply } from '../forward/http-errors.js';
 import type { AdminAnswer, AdminRequest } from '../health/server-admin.js';
 import { adminStatusCode } from '../health/server-admin.js';
@@ -26,24 +26,35 @@ export interface StatsPorts {
   readonly config: Config;
   /** The page in `format` for this request (the renderers). */
   readonly render: (query: StatsQuery, admin: boolean, frontend: number) => { readonly type: string; readonly body: string };
+  /** The Prometheus exporter's answer to `url` (`http-request use-service prometheus-exporter`). */
+  readonly prometheus: (url: string) => { readonly status: number; readonly type: string; readonly body: string };
   /** Applies an admin action through the health thread; resolves with one outcome per server. */
   readonly admin: (request: AdminRequest) => Promise<AdminAnswer>;
   /** tune.bufsize: the largest admin POST body read (HAProxy answers EXCD past it). */
   readonly bufsize: number;
 }
 
-/** The handler of one stats proxy. */
+/** A page-less proxy (only `use-service`): no URI is the page's. */
+const NO_STATS: StatsConfig = {
+  uri: '\u0000', users: [], refreshMs: 0, hideVersion: false, scopes: [], showLegends: false, showModules: false, admin: [], rules: [],
+};
+
+/** The handler of one proxy orcalb answers itself: its `use-service` rules, then its stats page. */
 export class StatsEndpoint {
   readonly frontend: number;
   readonly proxy: FrontendConfig;
   readonly stats: StatsConfig;
+  private readonly hasPage: boolean;
+  private readonly services: readonly ServiceRule[];
   private readonly ports: StatsPorts;
   private readonly conditions: StatsConditions;
 
-  constructor(frontend: number, proxy: FrontendConfig, stats: StatsConfig, ports: StatsPorts, conditions: StatsConditions) {
+  constructor(frontend: number, proxy: FrontendConfig, ports: StatsPorts, conditions: StatsConditions) {
     this.frontend = frontend;
     this.proxy = proxy;
-    this.stats = stats;
+    this.stats = proxy.stats ?? NO_STATS;
+    this.hasPage = proxy.stats !== undefined;
+    this.services = proxy.services ?? [];
     this.ports = ports;
     this.conditions = conditions;
   }
@@ -88,7 +99,18 @@ export class StatsEndpoint {
     res.sendDate = false;
     const url = req.url ?? '';
     const method = req.method ?? '';
-    const isStats = matchesStatsUri(url, this.stats.uri) && (method === 'GET' || method === 'HEAD' || method === 'POST');
+    const eval_ = this.conditions.request(req);
+    // http-request use-service runs before the stats page (measured on 2.6.12: it wins on the stats uri too).
+    for (const s of this.services) {
+      if (s.condition !== undefined && !eval_.holds(s.condition)) continue;
+      this.ports.frontendSlot.add('intercepted', 1);
+      const answer = this.ports.prometheus(url);
+      if (answer.status !== 200) return answerError(res, answer.status);
+      res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', answer.type]]);
+      res.end(answer.body);
+      return;
+    }
+    const isStats = this.hasPage && matchesStatsUri(url, this.stats.uri) && (method === 'GET' || method === 'HEAD' || method === 'POST');
     if (!isStats) {
       // HAProxy hands it to the backend, which has no server: a session there, and its 503.
       const b = this.ports.backendSlot;
@@ -100,7 +122,6 @@ export class StatsEndpoint {
       return answerError(res, 503);
     }
     this.ports.frontendSlot.add('intercepted', 1);
-    const eval_ = this.conditions.request(req);
     // `stats http-request` rules first; without a rule that decides, `stats auth` users require authentication.
     let needAuth = this.stats.users.length > 0;
     let realm = this.stats.realm ?? DEFAULT_STATS_REALM;

@@ -55,16 +55,21 @@ export class StatsService {
     for (const t of options.targets) {
       if (this.sites.has(t.frontend)) continue;
       const fe = config.frontends[t.frontend];
-      const stats = fe?.stats;
-      if (fe === undefined || stats === undefined) continue;
+      if (fe === undefined || (fe.stats === undefined && fe.services === undefined)) continue;
       const backend = config.backends.findIndex((b) => b.name === fe.name && b.section === 'listen');
-      const specs = [...stats.admin, ...stats.rules.flatMap((r) => (r.condition === undefined ? [] : [r.condition]))];
+      const stats = fe.stats;
+      const specs = [
+        ...(stats?.admin ?? []),
+        ...(stats?.rules ?? []).flatMap((r) => (r.condition === undefined ? [] : [r.condition])),
+        ...(fe.services ?? []).flatMap((r) => (r.condition === undefined ? [] : [r.condition])),
+      ];
       const conditions = new StatsConditions(config, t.frontend, backend, specs, options.state);
-      const endpoint = new StatsEndpoint(t.frontend, fe, stats, {
+      const endpoint = new StatsEndpoint(t.frontend, fe, {
         frontendSlot: options.state.frontend(t.frontend),
         backendSlot: backend < 0 ? undefined : options.state.backend(backend),
         config,
         render: (q, admin, f) => this.render(q, admin, f),
+        prometheus: (url) => this.prometheus(url),
         admin: options.admin,
         bufsize: config.global.bufsize,
       }, conditions);
@@ -140,6 +145,11 @@ export class StatsService {
     if (q.format === 'csv') return { type: 'text/plain', body: renderCsv(snap.rows) };
     if (q.format === 'json') return { type: 'application/json', body: renderStatsJson(snap.rows) };
     return { type: 'text/html', body: `<html><body><pre>\n${escapeHtml(renderCsv(snap.rows))}</pre></body></html>\n` };
+  }
+
+  /** The Prometheus exporter's answer (core/stats/prometheus.ts, wired when it lands); 503 until then. */
+  private prometheus(_url: string): { status: number; type: string; body: string } {
+    return { status: 503, type: 'text/html', body: '' };
   }
 
   /** Stops accepting and closes every connection. */
