@@ -654,6 +654,8 @@ export interface StatsConfig {
   readonly scopes: readonly string[];
   readonly showLegends: boolean;
   readonly showModules: boolean;
+  /** `stats dashboard` (orcalb's keyword, beyond HAProxy): the live dashboard under `<uri>;dashboard`. */
+  readonly dashboard: boolean;
   /** `stats show-node [name]`: '' = the global node name (the host name). Absent: not shown. */
   readonly showNode?: string;
   /** `stats show-desc [desc]`: '' = the global description. Absent: not shown. */

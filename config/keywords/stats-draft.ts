@@ -16,6 +16,7 @@ export interface StatsDraft {
   scopes: string[];
   showLegends: boolean;
   showModules: boolean;
+  dashboard: boolean;
   showNode: string | undefined;
   showDesc: string | undefined;
   admin: ConditionSpec[];
@@ -33,6 +34,7 @@ export function freshStatsDraft(): StatsDraft {
     scopes: [],
     showLegends: false,
     showModules: false,
+    dashboard: false,
     showNode: undefined,
     showDesc: undefined,
     admin: [],
@@ -51,6 +53,7 @@ export function statsConfigOf(draft: StatsDraft, bind: (c: ConditionSpec) => Con
     scopes: [...draft.scopes],
     showLegends: draft.showLegends,
     showModules: draft.showModules,
+    dashboard: draft.dashboard,
     ...(draft.showNode === undefined ? {} : { showNode: draft.showNode }),
     ...(draft.showDesc === undefined ? {} : { showDesc: draft.showDesc }),
     admin: draft.admin.map(bind),

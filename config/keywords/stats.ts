@@ -10,6 +10,7 @@ import { parseTime } from '../units.js';
 import { parseRuleCondition } from './acl.js';
 
 
+/** 2.6's sub-keywords, as its error message lists them (orcalb's own `dashboard` is accepted beside them). */
 const STATS_WORDS = [
   'admin', 'auth', 'enable', 'hide-version', 'http-request', 'realm', 'refresh', 'scope', 'show-desc',
   'show-legends', 'show-modules', 'show-node', 'uri',
@@ -22,7 +23,7 @@ const STATS_WORDS = [
 export function parseStatsLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
   const sub = args[1] ?? '';
-  if (!STATS_WORDS.includes(sub)) {
+  if (!STATS_WORDS.includes(sub) && sub !== 'dashboard') {
     const list = STATS_WORDS.map((w) => `'${w}'`).join(', ');
     diag.badValue(`'stats' expects one of ${list}${suggestionSuffix(sub, STATS_WORDS)}`, at, { found: sub });
     return;
@@ -72,6 +73,9 @@ function applyStats(ctx: ProxyLineContext, draft: NonNullable<ProxyLineContext['
       return true;
     case 'show-modules':
       draft.showModules = true;
+      return true;
+    case 'dashboard':
+      draft.dashboard = true;
       return true;
     case 'show-node':
       draft.showNode = value;

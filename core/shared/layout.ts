@@ -153,6 +153,8 @@ export const THREAD_FIELDS = [
   { name: 'totalConns', writer: 'atomic-add', doc: 'connections handled by this forwarder' },
   { name: 'alive', writer: 'atomic-add', doc: 'claimed 0→1 with compareExchange by the forwarder taking this slot; main stores 0 when that thread exits' },
   { name: 'threadId', writer: 'forwarder', doc: 'worker threadId of the forwarder holding this slot (main maps a dead worker back to its slot)' },
+  { name: 'cpuUserMs', writer: 'forwarder', doc: 'user CPU ms of this forwarder since it started (process.threadCpuUsage), published each second; read as unsigned' },
+  { name: 'cpuSystemMs', writer: 'forwarder', doc: 'kernel CPU ms of this forwarder since it started, published with cpuUserMs' },
 ] as const satisfies readonly FieldSpec[];
 
 /**

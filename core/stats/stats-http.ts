@@ -36,7 +36,7 @@ export interface StatsPorts {
 
 /** A page-less proxy (only `use-service`): no URI is the page's. */
 const NO_STATS: StatsConfig = {
-  uri: '\u0000', users: [], refreshMs: 0, hideVersion: false, scopes: [], showLegends: false, showModules: false, admin: [], rules: [],
+  uri: '\u0000', users: [], refreshMs: 0, hideVersion: false, scopes: [], showLegends: false, showModules: false, dashboard: false, admin: [], rules: [],
 };
 
 /** The handler of one proxy orcalb answers itself: its `use-service` rules, then its stats page. */
