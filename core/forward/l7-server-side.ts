@@ -191,6 +191,7 @@ export abstract class L7ServerSide extends L7Rules {
     }
     rewriteResponse(edit, view, rw);
     this.statAnswer(status, conn.index);
+    this.tResp = this.now();
     this.responseStarted = true;
     this.sstate = S.body;
     // A code under 100 keeps its body framing but, as in haproxy 2.6.12, not the fields that state it; its chunked

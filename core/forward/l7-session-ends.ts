@@ -44,6 +44,8 @@ export abstract class L7SessionEnds extends L7SessionState {
 
   /** Response done and request body through: decide both connections' fate, then the next request or the close. */
   protected finishTransaction(): void {
+    const answered = this.server;
+    if (answered !== undefined) this.statTimes(answered.index);
     if (this.upload !== 'done') {
       // A body that did not make it leaves nothing to resynchronise on: both sides close.
       this.releaseServer();

@@ -27,7 +27,7 @@ import { SessionBackend } from './l7-session-backend.js';
 import { afterResponseOn } from './l7-after-response.js';
 import { HttpRuleSet } from './http-rules/rule-set.js';
 import { statMessageBytes } from '../http1/head-bytes.js';
-import { countAnswer, countRate } from '../shared/stat-counters.js';
+import { addTimeSample, countAnswer, countRate } from '../shared/stat-counters.js';
 import { stickNow } from '../stick/stick-clock.js';
 
 /** What client bytes mean now. */
@@ -112,6 +112,16 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected client: net.Socket | undefined = undefined;
   /** The stats: the backend the current transaction counted its request on (its answers count there too), -1 none. */
   protected statBackend = -1;
+  /**
+   * The stats' times of the current transaction (sweep ms): head received, server asked for, slot taken, connection
+   * ready, request sent, response head; 0 = not reached.
+   */
+  protected tReq = 0;
+  protected tDial = 0;
+  protected tSlot = 0;
+  protected tConnected = 0;
+  protected tSent = 0;
+  protected tResp = 0;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;
 
@@ -260,6 +270,30 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (invalid) f.add('requestErrors', 1);
     countRate(f, 'reqRatetick', 'reqRateMax', stickNow());
     this.statBackend = -1;
+    this.tReq = this.now();
+    this.tDial = 0;
+    this.tSlot = 0;
+    this.tConnected = 0;
+    this.tSent = 0;
+    this.tResp = 0;
+  }
+
+  /**
+   * The stats: a transaction server `server` answered is over: its queue, connect, response and total times go
+   * into the server's and the backend's sliding averages (HAProxy's qtime/ctime/rtime/ttime).
+   */
+  protected statTimes(server: number): void {
+    const rt = this.rt;
+    if (rt === undefined || this.tResp === 0 || this.tSlot === 0) return;
+    const now = this.now();
+    const q = this.tSlot - this.tDial;
+    const c = this.tConnected === 0 ? 0 : this.tConnected - this.tSlot;
+    const r = this.tResp - this.tSent;
+    const t = now - this.tReq;
+    const slot = rt.serverSlots[server];
+    if (slot !== undefined) addTimeSample(slot, q, c, r, t);
+    addTimeSample(rt.slot, q, c, r, t);
+    this.tResp = 0;
   }
 
   /** The stats: the transaction's request goes to backend `rt` (its req_tot); its answers now count there too. */

@@ -120,8 +120,9 @@ export abstract class L7Transaction extends L7ServerSide {
     // The edit of this very read (a connection was at hand), or the bytes kept for a connect or a replay.
     const head = this.reqHead ?? this.scratch.edit;
     if (!this.mayReplay) this.reqHead = undefined;
-    // The stats: one more request for this server (req_tot).
+    // The stats: one more request for this server (req_tot), sent now (its response time starts).
     this.rt?.serverSlots[(this.server as ServerConn).index]?.add('reqTot', 1);
+    this.tSent = this.since;
     if (this.upload === 'done') {
       this.cstate = C.hold;
       const out = this.scratch.out;

@@ -66,6 +66,15 @@ export const SERVER_FIELDS = [
   { name: 'ratecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
   { name: 'rateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },
   { name: 'rateMax', writer: 'max', stat: 'rate_max', doc: "highest sessions-per-second seen (the current period's count, as HAProxy)" },
+  { name: 'qtimeSum', writer: 'atomic-add', stat: 'qtime', doc: 'sliding sum of queue times, ms (core/shared/stat-counters.ts addTimeSample: compare-exchange)' },
+  { name: 'ctimeSum', writer: 'atomic-add', stat: 'ctime', doc: 'sliding sum of connect times, ms' },
+  { name: 'rtimeSum', writer: 'atomic-add', stat: 'rtime', doc: 'sliding sum of response times (request sent to response head), ms' },
+  { name: 'ttimeSum', writer: 'atomic-add', stat: 'ttime', doc: 'sliding sum of total transaction times, ms' },
+  { name: 'timeSamples', writer: 'atomic-add', doc: 'transactions whose times went into the sums (the window grows to TIME_WINDOW)' },
+  { name: 'qtimeMax', writer: 'max', stat: 'qtime_max', doc: 'longest queue time seen, ms' },
+  { name: 'ctimeMax', writer: 'max', stat: 'ctime_max', doc: 'longest connect time seen, ms' },
+  { name: 'rtimeMax', writer: 'max', stat: 'rtime_max', doc: 'longest response time seen, ms' },
+  { name: 'ttimeMax', writer: 'max', stat: 'ttime_max', doc: 'longest total time seen, ms' },
 ] as const satisfies readonly FieldSpec[];
 
 /** Per-server 64-bit counters (BigInt64Array view of the same buffer). */
@@ -109,6 +118,15 @@ export const BACKEND_FIELDS = [
   { name: 'ratecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
   { name: 'rateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },
   { name: 'rateMax', writer: 'max', stat: 'rate_max', doc: 'highest sessions-per-second seen' },
+  { name: 'qtimeSum', writer: 'atomic-add', stat: 'qtime', doc: 'sliding sum of queue times, ms (core/shared/stat-counters.ts addTimeSample: compare-exchange)' },
+  { name: 'ctimeSum', writer: 'atomic-add', stat: 'ctime', doc: 'sliding sum of connect times, ms' },
+  { name: 'rtimeSum', writer: 'atomic-add', stat: 'rtime', doc: 'sliding sum of response times (request sent to response head), ms' },
+  { name: 'ttimeSum', writer: 'atomic-add', stat: 'ttime', doc: 'sliding sum of total transaction times, ms' },
+  { name: 'timeSamples', writer: 'atomic-add', doc: 'transactions whose times went into the sums (the window grows to TIME_WINDOW)' },
+  { name: 'qtimeMax', writer: 'max', stat: 'qtime_max', doc: 'longest queue time seen, ms' },
+  { name: 'ctimeMax', writer: 'max', stat: 'ctime_max', doc: 'longest connect time seen, ms' },
+  { name: 'rtimeMax', writer: 'max', stat: 'rtime_max', doc: 'longest response time seen, ms' },
+  { name: 'ttimeMax', writer: 'max', stat: 'ttime_max', doc: 'longest total time seen, ms' },
 ] as const satisfies readonly FieldSpec[];
 
 export const FRONTEND_FIELDS = [
@@ -247,7 +265,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 8;
+export const LAYOUT_VERSION = 9;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 

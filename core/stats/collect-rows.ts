@@ -8,7 +8,7 @@ import { proxiesInConfigOrder, type ProxyEntry } from '../diagnostics/proxy-list
 import { checkStatusOfCode, CHECK_STATUS } from '../health/check-status.js';
 import { ServerState } from '../shared/layout.js';
 import type { SharedState } from '../shared/state-buffer.js';
-import { readRate } from '../shared/stat-counters.js';
+import { readRate, readTimeAverage } from '../shared/stat-counters.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { stickNow } from '../stick/stick-clock.js';
 import { COL, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatRow, type StatValue } from './stat-columns.js';
@@ -72,6 +72,20 @@ function httpCells(v: StatValue[], slot: { load(f: 'hrsp1xx' | 'hrsp2xx' | 'hrsp
   v[COL.hrsp_5xx] = slot.load('hrsp5xx');
   v[COL.hrsp_other] = slot.load('hrspOther');
   v[COL.req_tot] = slot.load('reqTot');
+}
+
+type TimeWord = 'qtimeSum' | 'ctimeSum' | 'rtimeSum' | 'ttimeSum' | 'timeSamples' | 'qtimeMax' | 'ctimeMax' | 'rtimeMax' | 'ttimeMax';
+
+/** qtime/ctime/rtime/ttime (sliding averages, ms) and their maxima, from a server's or backend's words. */
+function timeCells(v: StatValue[], slot: { readonly words: Int32Array; at(f: TimeWord): number; add(f: TimeWord, d: number): number; load(f: TimeWord): number }): void {
+  v[COL.qtime] = readTimeAverage(slot, 'qtimeSum', 'timeSamples');
+  v[COL.ctime] = readTimeAverage(slot, 'ctimeSum', 'timeSamples');
+  v[COL.rtime] = readTimeAverage(slot, 'rtimeSum', 'timeSamples');
+  v[COL.ttime] = readTimeAverage(slot, 'ttimeSum', 'timeSamples');
+  v[COL.qtime_max] = slot.load('qtimeMax');
+  v[COL.ctime_max] = slot.load('ctimeMax');
+  v[COL.rtime_max] = slot.load('rtimeMax');
+  v[COL.ttime_max] = slot.load('ttimeMax');
 }
 
 /** HAProxy's lastsess: seconds since the last session, -1 for never. */
@@ -158,6 +172,7 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.rate_max] = slot.load('rateMax');
   if (be.mode === 'http') httpCells(v, slot);
   v[COL.lastsess] = lastSess(slot.load('lastSessMs'), tick);
+  timeCells(v, slot);
   v[COL.cli_abrt] = slot.load('clientAborts');
   v[COL.srv_abrt] = slot.load('serverAborts');
   if (checked && state !== ServerState.MAINT) {
@@ -227,6 +242,7 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
   v[COL.rate_max] = slot.load('rateMax');
   if (be.mode === 'http') httpCells(v, slot);
   v[COL.lastsess] = lastSess(slot.load('lastSessMs'), tick);
+  timeCells(v, slot);
   v[COL.cli_abrt] = slot.load('clientAborts');
   v[COL.srv_abrt] = slot.load('serverAborts');
   v[COL.mode] = be.mode;

@@ -85,3 +85,37 @@ describe('stats URI suffixes and the admin POST', () => {
     assert.equal(adminStatusCode(['none']), 'NONE');
   });
 });
+
+describe('counters on a shared buffer', () => {
+  test('qtime/ctime/rtime/ttime: the first samples average exactly, later ones slide; maxima kept', async () => {
+    const { SharedState } = await import('../../core/shared/state-buffer.js');
+    const { addTimeSample, readTimeAverage, TIME_WINDOW } = await import('../../core/shared/stat-counters.js');
+    const s = SharedState.allocate({ servers: 1, backends: 1, frontends: 1, threads: 1 }).server(0);
+    assert.equal(readTimeAverage(s, 'rtimeSum', 'timeSamples'), 0);
+    addTimeSample(s, 0, 2, 10, 20);
+    assert.equal(readTimeAverage(s, 'rtimeSum', 'timeSamples'), 10);
+    for (let i = 0; i < 4 * TIME_WINDOW; i++) addTimeSample(s, 1, 2, 30, 40);
+    // A window of 30 ms samples: the old 10 has long slid out.
+    assert.ok(Math.abs(readTimeAverage(s, 'rtimeSum', 'timeSamples') - 30) <= 1);
+    assert.deepEqual([s.load('qtimeMax'), s.load('rtimeMax'), s.load('ttimeMax')], [1, 30, 40]);
+    addTimeSample(s, -5, -1, 99_999_999, 0);
+    assert.equal(s.load('rtimeMax'), 8_000_000);
+  });
+
+  test('hrsp classes and the 1 s rate with its maximum', async () => {
+    const { SharedState } = await import('../../core/shared/state-buffer.js');
+    const { countAnswer, countRate, hrspField, readRate } = await import('../../core/shared/stat-counters.js');
+    assert.deepEqual([100, 204, 302, 404, 503, 99, 600, 0].map(hrspField), ['hrsp1xx', 'hrsp2xx', 'hrsp3xx', 'hrsp4xx', 'hrsp5xx', 'hrspOther', 'hrspOther', 'hrspOther']);
+    const f = SharedState.allocate({ servers: 1, backends: 1, frontends: 1, threads: 1 }).frontend(0);
+    countAnswer(f, 200);
+    countAnswer(f, 201);
+    assert.equal(f.load('hrsp2xx'), 2);
+    const t0 = 1_000_000;
+    for (let i = 0; i < 5; i++) countRate(f, 'reqRatetick', 'reqRateMax', t0 + i);
+    assert.equal(readRate(f, 'reqRatetick', t0 + 10), 5);
+    assert.equal(f.load('reqRateMax'), 5);
+    // Two periods later nothing remains, the maximum stays.
+    assert.equal(readRate(f, 'reqRatetick', t0 + 2500), 0);
+    assert.equal(f.load('reqRateMax'), 5);
+  });
+});
