@@ -27,6 +27,19 @@ interface Transcript {
   routing: Record<string, string[]>;
   admin: string[];
   killed: { status: string; check: string };
+  /** `;json`: "objType field" → "origin nature scope type" of every typed cell; and the `;json-schema` text. */
+  jsonTags: Record<string, string>;
+  jsonSchema: string;
+}
+
+/** The tags of every cell of a `;json` answer, by object type and field name (one entry per pair). */
+function jsonTags(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const rows = JSON.parse(body) as { objType: string; field: { name: string }; tags: { origin: string; nature: string; scope: string }; value: { type: string } }[][];
+  for (const row of rows) {
+    for (const c of row) out[`${c.objType} ${c.field.name}`] = `${c.tags.origin} ${c.tags.nature} ${c.tags.scope} ${c.value.type}`;
+  }
+  return out;
 }
 
 function statsPortOf(config: string): number {
@@ -79,6 +92,8 @@ async function run(kind: 'haproxy' | 'orcalb', backends: HttpBackends): Promise<
     // The frontend's smax is left out: whether the previous client connection is closed yet when the next one comes
     // is a race between the client's FIN and its next connect, on either balancer.
     counters.push({ sv: 'FRONTEND', ...pick(statRow(after8, 'ddb_fronted', 'FRONTEND'), ['stot', 'bin', 'bout', 'hrsp_2xx', 'req_tot', 'status', 'ereq']) });
+    const jsonTagsSeen = jsonTags((await httpExchange(stats, 'GET', `${URI};json`, { headers: AUTH })).body);
+    const jsonSchema = (await httpExchange(stats, 'GET', `${URI};json-schema`, { headers: AUTH })).body;
     const admin: string[] = [];
     const act = async (body: string): Promise<void> => {
       const r = await post(stats, body);
@@ -99,7 +114,7 @@ async function run(kind: 'haproxy' | 'orcalb', backends: HttpBackends): Promise<
     await backends.stop('node4');
     await pollUntil(async () => statRow(await csv(stats), 'ddb_backend', 'node4')['status'] === 'DOWN', 10_000, 'node4 DOWN', 50);
     const k = statRow(await csv(stats), 'ddb_backend', 'node4');
-    return { unauthorized, csvHeader, rows, counters, routing, admin, killed: { status: k['status'] ?? '', check: k['check_status'] ?? '' } };
+    return { unauthorized, csvHeader, rows, counters, routing, admin, killed: { status: k['status'] ?? '', check: k['check_status'] ?? '' }, jsonTags: jsonTagsSeen, jsonSchema };
   } finally {
     await lb.stop();
   }
@@ -139,6 +154,15 @@ describe('issue 12: the seed stats listener, haproxy 2.6.12 and orcalb side by s
     assert.deepEqual(seen.orcalb?.routing, seen.haproxy?.routing);
     assert.ok(!(seen.orcalb?.routing['maint'] ?? ['node1']).some((n) => n === 'node1' || n === 'node2'));
     assert.ok(!(seen.orcalb?.routing['drain'] ?? ['node3']).includes('node3'));
+  });
+
+  test(';json cells carry 2.6.12\'s tags and value types, and ;json-schema is its schema byte for byte', () => {
+    const ours = seen.orcalb?.jsonTags ?? {};
+    const theirs = seen.haproxy?.jsonTags ?? {};
+    const shared = Object.keys(ours).filter((k) => k in theirs);
+    assert.ok(shared.length > 100, `${shared.length} cells in common`);
+    for (const k of shared) assert.equal(ours[k], theirs[k], k);
+    assert.equal(seen.orcalb?.jsonSchema, seen.haproxy?.jsonSchema);
   });
 
   test('a killed server shows DOWN after fall', () => {
