@@ -12,7 +12,7 @@ import { adminStatusCode } from '../health/server-admin.js';
 import type { BackendSlot, FrontendSlot } from '../shared/record-slots.js';
 import { countAnswer, countRate } from '../shared/stat-counters.js';
 import { stickNow } from '../stick/stick-clock.js';
-import { StatsConditions } from './stats-conditions.js';
+import { StatsConditions, type RequestConditions } from './stats-conditions.js';
 import { matchesStatsUri, parseAdminPost, parseStatsQuery, type StatsQuery } from './stats-request.js';
 
 /** The realm HAProxy announces when `stats auth` is set without `stats realm` (measured on 2.6.12). */
@@ -122,12 +122,28 @@ export class StatsEndpoint {
       return answerError(res, 503);
     }
     this.ports.frontendSlot.add('intercepted', 1);
-    // `stats http-request` rules first; without a rule that decides, `stats auth` users require authentication.
+    const access = this.access(req, eval_);
+    if (access.kind === 'deny') return answerError(res, 403);
+    if (access.kind === 'auth') return answerUnauthorized(res, access.realm);
+    const query = parseStatsQuery(url, this.stats.uri);
+    const admin = this.stats.admin.some((c) => eval_.holds(c));
+    if (method === 'POST') return void this.post(req, res, url, query, admin);
+    const page = this.ports.render(query, admin, this.frontend);
+    res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', page.type]]);
+    res.end(page.body);
+  }
+
+  /**
+   * Whether `req` may see the page: `stats http-request` rules first (the first whose condition holds decides:
+   * allow, deny, or auth [realm]); without one, `stats auth` users require authentication. Never throws.
+   */
+  access(req: IncomingMessage, evaluated?: RequestConditions): { kind: 'ok' } | { kind: 'deny' } | { kind: 'auth'; realm: string } {
+    const eval_ = evaluated ?? this.conditions.request(req);
     let needAuth = this.stats.users.length > 0;
     let realm = this.stats.realm ?? DEFAULT_STATS_REALM;
     for (const rule of this.stats.rules) {
       if (rule.condition !== undefined && !eval_.holds(rule.condition)) continue;
-      if (rule.action === 'deny') return answerError(res, 403);
+      if (rule.action === 'deny') return { kind: 'deny' };
       if (rule.action === 'allow') {
         needAuth = false;
         break;
@@ -136,13 +152,7 @@ export class StatsEndpoint {
       if (rule.realm !== undefined) realm = rule.realm;
       break;
     }
-    if (needAuth && !this.authorized(req.headers.authorization)) return answerUnauthorized(res, realm);
-    const query = parseStatsQuery(url, this.stats.uri);
-    const admin = this.stats.admin.some((c) => eval_.holds(c));
-    if (method === 'POST') return void this.post(req, res, url, query, admin);
-    const page = this.ports.render(query, admin, this.frontend);
-    res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', page.type]]);
-    res.end(page.body);
+    return needAuth && !this.authorized(req.headers.authorization) ? { kind: 'auth', realm } : { kind: 'ok' };
   }
 
   /** `stats auth` users: Basic credentials matching one user:password. */

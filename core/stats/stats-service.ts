@@ -73,7 +73,13 @@ export class StatsService {
         admin: options.admin,
         bufsize: config.global.bufsize,
       }, conditions);
-      const server = http.createServer({ maxHeaderSize: config.global.bufsize, requestTimeout: fe.timeouts.httpRequest ?? 10_000 }, (req, res) => endpoint.handle(req, res));
+      // HAProxy's limits for the listener: a head within tune.bufsize and `timeout http-request` (else `timeout
+      // client`), an idle keep-alive connection within `timeout http-keep-alive` (else http-request).
+      const headMs = fe.timeouts.httpRequest ?? fe.timeouts.client ?? DEFAULT_HEAD_MS;
+      const server = http.createServer(
+        { maxHeaderSize: config.global.bufsize, requestTimeout: headMs, headersTimeout: headMs, keepAliveTimeout: fe.timeouts.httpKeepAlive ?? headMs },
+        (req, res) => endpoint.handle(req, res),
+      );
       // A head past tune.bufsize or a malformed one: HAProxy's 400 page, and the connection closes.
       const feSlot = options.state.frontend(t.frontend);
       server.on('clientError', (_err, socket) => {
@@ -158,6 +164,9 @@ export class StatsService {
     for (const site of this.sites.values()) site.server.closeAllConnections();
   }
 }
+
+/** A stats listener with neither `timeout http-request` nor `timeout client` still bounds a head (HAProxy would not). */
+const DEFAULT_HEAD_MS = 10_000;
 
 /** HAProxy's early 400 (its HTTP layer writes it before any stream exists). */
 const BAD_REQUEST = earlyErrorBytes(400, []);
