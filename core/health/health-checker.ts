@@ -194,6 +194,7 @@ export class HealthChecker {
     slot.store('health', step.health);
     slot.store('checkStatus', result.status.code);
     slot.store('checkDurationMs', durationMs);
+    slot.store('checkCode', result.code ?? 0);
     if (step.transition === 'down') this.#markDown(c, result, durationMs);
     else if (step.transition === 'up') this.#markUp(c, result, durationMs);
   }

@@ -29,6 +29,7 @@ export const SERVER_FIELDS = [
   { name: 'health', writer: 'health', stat: 'check_rise/fall', doc: 'rise/fall as one counter, 0..rise+fall-1 (HAProxy check.c)' },
   { name: 'checkStatus', writer: 'health', stat: 'check_status', doc: 'last CheckStatus code (core/health/check-status.ts)' },
   { name: 'checkDurationMs', writer: 'health', stat: 'check_duration', doc: 'duration of the last check' },
+  { name: 'checkCode', writer: 'health', stat: 'check_code', doc: 'layer 5-7 code of the last check (an HTTP status), 0 when none' },
   { name: 'lastChangeSec', writer: 'health', stat: 'lastchg', doc: 'unix seconds of the last UP/DOWN change' },
   { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'UP→DOWN transitions' },
   { name: 'checkFails', writer: 'health', stat: 'chkfail', doc: 'failed checks' },
@@ -265,7 +266,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 9;
+export const LAYOUT_VERSION = 10;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 

@@ -5,7 +5,7 @@
 
 import type { BackendConfig, Config, FrontendConfig, ServerConfig } from '../../config/model.js';
 import { proxiesInConfigOrder, type ProxyEntry } from '../diagnostics/proxy-list.js';
-import { checkStatusOfCode, CHECK_STATUS } from '../health/check-status.js';
+import { checkStatusOfCode, CHECK_STATUS, hasLayer7Code } from '../health/check-status.js';
 import { ServerState } from '../shared/layout.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { readRate, readTimeAverage } from '../shared/stat-counters.js';
@@ -38,7 +38,7 @@ export function statProxies(config: Config): StatProxy[] {
  * Every row of `proxies` (default: all), in HAProxy's order. `nowSec` is the unix time the ages (lastchg, downtime)
  * are measured at. Reads the buffer with Atomics loads; a row may mix values a few µs apart, as HAProxy's does.
  */
-export function collectRows(src: CollectSource, proxies: readonly StatProxy[], nowSec: number): StatRow[] {
+export function collectRows(src: CollectSource, proxies: readonly StatProxy[], nowSec: number, legends = false): StatRow[] {
   const rows: StatRow[] = [];
   const tick = stickNow();
   for (const p of proxies) {
@@ -47,8 +47,15 @@ export function collectRows(src: CollectSource, proxies: readonly StatProxy[], n
     if (fe !== undefined && p.frontend !== undefined) rows.push(frontendRow(src, fe, p.frontend, p.iid, tick));
     if (be !== undefined && p.backend !== undefined) {
       const b = p.backend;
-      be.servers.forEach((srv, s) => rows.push(serverRow(src, be, b, srv, s, p.iid, nowSec, tick)));
-      rows.push(backendRow(src, be, b, p.iid, nowSec, tick));
+      be.servers.forEach((srv, s) => {
+        const row = serverRow(src, be, b, srv, s, p.iid, nowSec, tick);
+        // `stats show-legends`: the server's address and cookie (HAProxy fills them only then, measured on 2.6.12).
+        if (legends) legendCells(row.values as StatValue[], srv);
+        rows.push(row);
+      });
+      const row = backendRow(src, be, b, p.iid, nowSec, tick);
+      if (legends) (row.values as StatValue[])[COL.algo] = be.balance.algorithm;
+      rows.push(row);
     }
   }
   return rows;
@@ -86,6 +93,12 @@ function timeCells(v: StatValue[], slot: { readonly words: Int32Array; at(f: Tim
   v[COL.ctime_max] = slot.load('ctimeMax');
   v[COL.rtime_max] = slot.load('rtimeMax');
   v[COL.ttime_max] = slot.load('ttimeMax');
+}
+
+function legendCells(v: StatValue[], srv: ServerConfig): void {
+  const host = srv.address.includes(':') ? `[${srv.address}]` : srv.address;
+  v[COL.addr] = `${host}:${srv.port}`;
+  if (srv.cookie !== undefined) v[COL.cookie] = srv.cookie;
 }
 
 /** HAProxy's lastsess: seconds since the last session, -1 for never. */
@@ -180,6 +193,7 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
     // HAProxy prefixes a check still running with '* '; orcalb publishes finished checks only.
     v[COL.check_status] = st.name;
     if (st.code !== CHECK_STATUS.INI.code) v[COL.check_duration] = slot.load('checkDurationMs');
+    if (hasLayer7Code(st)) v[COL.check_code] = slot.load('checkCode');
     v[COL.check_desc] = st.desc;
   }
   if (checked) {

@@ -141,7 +141,7 @@ export class StatsService {
     const now = Date.now();
     return {
       info: collectInfo({ config: this.o.config, state: this.o.state, version: this.o.version, startedMs: this.o.startedMs, threads: this.o.threads }, now),
-      rows: collectRows(this.o, proxies, Math.floor(now / 1000)),
+      rows: collectRows(this.o, proxies, Math.floor(now / 1000), fe?.stats?.showLegends === true),
     };
   }
 
