@@ -40,6 +40,8 @@ export class BodyRelay {
    * headStatBytes counts it, plus the body's data bytes (without chunk framing).
    */
   sent = 0;
+  /** Body data bytes of the last push (no head, no chunk framing): a request's bin. */
+  data = 0;
 
   /**
    * Starts a message whose body is `kind` (head-view.ts BODY; `length` bytes for LENGTH, where 0 means none).
@@ -71,6 +73,7 @@ export class BodyRelay {
   push(io: SocketIo, out: OutBuffer, dst: net.Socket, src: Buffer, start: number, end: number, prefix: HeadEdit | Buffer | undefined): number {
     this.written = 0;
     this.sent = 0;
+    this.data = 0;
     this.blocked = false;
     if (this.kind === BODY.CHUNKED) return this.pushChunked(io, out, dst, src, start, end, prefix);
     let take = 0;
@@ -82,6 +85,7 @@ export class BodyRelay {
       }
     }
     this.written = take;
+    this.data = take;
     if (prefix === undefined) {
       // The bulk path: straight from the read buffer to the kernel.
       if (take > 0) this.blocked = !io.write(dst, src, start, start + take);
@@ -132,6 +136,7 @@ export class BodyRelay {
     }
     this.written = out.length - headLength;
     this.sent = headStat + size;
+    this.data = size;
     this.blocked = out.length > 0 && !out.flush(io, dst);
     return scan.consumed;
   }

@@ -123,9 +123,7 @@ export abstract class L7ServerSide extends L7Rules {
       this.responseFailed(502, false, false);
       return end;
     }
-    const interim = out.headStatBytes(out.length);
-    this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesOut', interim);
-    this.env.state.frontend(this.feIndex).addWide('bytesOut', interim);
+    this.statDownload((this.server as ServerConn).index, out.headStatBytes(out.length));
     out.flush(this.env.io, this.client as net.Socket);
     this.since = this.now();
     return next;
@@ -214,10 +212,7 @@ export abstract class L7ServerSide extends L7Rules {
     }
     const now = this.now();
     this.downActive = now;
-    if (this.down.sent > 0) {
-      this.rt?.serverSlots[conn.index]?.addWide('bytesOut', this.down.sent);
-      this.env.state.frontend(this.feIndex).addWide('bytesOut', this.down.sent);
-    }
+    if (this.down.sent > 0) this.statDownload(conn.index, this.down.sent);
     if (this.down.written > 0) {
       this.lastDownload = now;
       if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);

@@ -122,6 +122,8 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected tConnected = 0;
   protected tSent = 0;
   protected tResp = 0;
+  /** The stats' count of the current request's head as received (its HTX size: HAProxy's bin counts it so). */
+  protected reqStat = 0;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;
 
@@ -264,9 +266,11 @@ export abstract class L7SessionState implements DeadlineOwner {
    * The stats (HAProxy's proxy counters): a request head received (req_tot, req_rate); `invalid` also counts ereq.
    * A few Atomics operations; allocation-free.
    */
-  protected statRequest(invalid: boolean): void {
+  protected statRequest(invalid: boolean, head?: HeadView): void {
     const f = this.env.state.frontend(this.feIndex);
     f.add('reqTot', 1);
+    this.reqStat = head === undefined ? 0 : head.length - 4 * head.count;
+    if (this.reqStat > 0) f.addWide('bytesIn', this.reqStat);
     if (invalid) f.add('requestErrors', 1);
     countRate(f, 'reqRatetick', 'reqRateMax', stickNow());
     this.statBackend = -1;
@@ -299,7 +303,32 @@ export abstract class L7SessionState implements DeadlineOwner {
   /** The stats: the transaction's request goes to backend `rt` (its req_tot); its answers now count there too. */
   protected statBackendChosen(rt: BackendRuntime): void {
     rt.slot.add('reqTot', 1);
+    if (this.reqStat > 0) rt.slot.addWide('bytesIn', this.reqStat);
     this.statBackend = rt.index;
+  }
+
+  /**
+   * The stats: request body data relayed to server `server` (bin of frontend, backend and server), and the head
+   * once when it goes out (`head`: the received head's count).
+   */
+  protected statUpload(server: number, data: number, head: boolean): void {
+    const n = data + (head ? this.reqStat : 0);
+    if (n === 0) return;
+    const rt = this.rt;
+    rt?.serverSlots[server]?.addWide('bytesIn', n);
+    if (data > 0) {
+      this.env.state.frontend(this.feIndex).addWide('bytesIn', data);
+      rt?.slot.addWide('bytesIn', data);
+    }
+  }
+
+  /** The stats: response bytes relayed from server `server` (bout of the three; `n` as BodyRelay.sent counts). */
+  protected statDownload(server: number, n: number): void {
+    if (n === 0) return;
+    const rt = this.rt;
+    rt?.serverSlots[server]?.addWide('bytesOut', n);
+    rt?.slot.addWide('bytesOut', n);
+    this.env.state.frontend(this.feIndex).addWide('bytesOut', n);
   }
 
   /**
@@ -310,12 +339,14 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected statAnswer(status: number, server: number, bytes?: Buffer): void {
     const f = this.env.state.frontend(this.feIndex);
     countAnswer(f, status);
-    if (bytes !== undefined) f.addWide('bytesOut', statMessageBytes(bytes));
+    const n = bytes === undefined ? 0 : statMessageBytes(bytes);
+    if (n > 0) f.addWide('bytesOut', n);
     const be = this.statBackend;
     if (be < 0) return;
     const rt = this.env.backends[be];
     if (rt === undefined) return;
     countAnswer(rt.slot, status);
+    if (n > 0) rt.slot.addWide('bytesOut', n);
     if (server >= 0) {
       const slot = rt.serverSlots[server];
       if (slot !== undefined) countAnswer(slot, status);

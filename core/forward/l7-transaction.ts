@@ -41,7 +41,7 @@ export abstract class L7Transaction extends L7ServerSide {
       if (chunks === 'malformed') return this.earlyError(400);
     }
     this.transactions++;
-    this.statRequest(false);
+    this.statRequest(false, view);
     // Until the body has gone through, the client connection cannot carry another request: an answer given before
     // then closes it (the unread body would otherwise be parsed as the next request).
     this.upload = body === BODY.NONE ? 'done' : 'running';
@@ -82,7 +82,7 @@ export abstract class L7Transaction extends L7ServerSide {
     const rt = this.rt;
     const rw = this.rewrite;
     if (rt === undefined || rw === undefined) return this.reply(503, this.clientClose);
-    this.statBackendChosen(rt);
+    if (this.statBackend !== rt.index) this.statBackendChosen(rt);
     const be = rt.config;
     this.persist = undefined;
     if (be.cookie !== undefined) {
@@ -128,10 +128,8 @@ export abstract class L7Transaction extends L7ServerSide {
       const out = this.scratch.out;
       out.reset();
       out.prefix(head);
-      // The server's (and frontend's) bin count the head as HAProxy does (OutBuffer.headStatBytes).
-      const n = out.headStatBytes(out.length);
-      this.rt?.serverSlots[(this.server as ServerConn).index]?.addWide('bytesIn', n);
-      this.env.state.frontend(this.feIndex).addWide('bytesIn', n);
+      // The server's bin counts the head as received, as HAProxy does (the frontend's and backend's already did).
+      this.statUpload((this.server as ServerConn).index, 0, true);
       out.flush(this.env.io, socket);
       this.rearm();
       return start;
@@ -139,6 +137,7 @@ export abstract class L7Transaction extends L7ServerSide {
     this.cstate = C.body;
     this.up.begin(this.reqBody, this.reqLength, false);
     this.upActive = this.since;
+    this.statUpload((this.server as ServerConn).index, 0, true);
     const q = this.uploadFrom(src, start, end, head);
     this.rearm();
     return q;
@@ -154,10 +153,7 @@ export abstract class L7Transaction extends L7ServerSide {
     }
     const now = this.now();
     this.upActive = now;
-    if (this.up.sent > 0) {
-      this.rt?.serverSlots[conn.index]?.addWide('bytesIn', this.up.sent);
-      this.env.state.frontend(this.feIndex).addWide('bytesIn', this.up.sent);
-    }
+    if (this.up.data > 0) this.statUpload(conn.index, this.up.data, false);
     if (this.up.written > 0) {
       this.lastUpload = now;
       if (this.counters !== undefined) this.counters.countBytes(this.up.written, 0);

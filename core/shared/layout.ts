@@ -112,6 +112,7 @@ export const BACKEND_FIELDS = [
   { name: 'hrsp5xx', writer: 'atomic-add', stat: 'hrsp_5xx', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status 5xx" },
   { name: 'hrspOther', writer: 'atomic-add', stat: 'hrsp_other', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status any other status" },
   { name: 'reqTot', writer: 'atomic-add', stat: 'req_tot', doc: 'HTTP requests that chose this backend' },
+  { name: 'deniedReq', writer: 'atomic-add', stat: 'dreq', doc: "requests denied by this backend's rules (http-request deny/tarpit/reject, tcp-request content reject)" },
   { name: 'maxConns', writer: 'max', stat: 'smax', doc: 'highest curConns seen' },
   { name: 'maxQueued', writer: 'max', stat: 'qmax', doc: 'highest backend-queue length seen' },
   { name: 'lastSessMs', writer: 'latest', stat: 'lastsess', doc: 'stick-clock tick of the last session/transaction given to a server of this backend; 0 = never' },
@@ -149,6 +150,9 @@ export const FRONTEND_FIELDS = [
   { name: 'hrspOther', writer: 'atomic-add', stat: 'hrsp_other', doc: "HTTP answers given to this frontend's clients (servers' and orcalb's) with status any other status" },
   { name: 'reqTot', writer: 'atomic-add', stat: 'req_tot', doc: 'HTTP requests received (heads parsed, or refused as invalid)' },
   { name: 'requestErrors', writer: 'atomic-add', stat: 'ereq', doc: 'requests refused as invalid (the 400/408/422 before any transaction)' },
+  { name: 'deniedReq', writer: 'atomic-add', stat: 'dreq', doc: 'requests denied by rules: http-request deny/tarpit/reject, tcp-request content reject (frontend or backend rules)' },
+  { name: 'deniedConn', writer: 'atomic-add', stat: 'dcon', doc: 'connections rejected by tcp-request connection rules' },
+  { name: 'deniedSess', writer: 'atomic-add', stat: 'dses', doc: 'sessions rejected by tcp-request session rules' },
   { name: 'maxConns', writer: 'max', stat: 'smax', doc: 'highest curConns seen (raised by whoever admits)' },
   { name: 'intercepted', writer: 'atomic-add', stat: 'intercepted', doc: 'requests the proxy answered itself: the stats page (stats thread)' },
   { name: 'sessRatetick', writer: 'atomic-add', doc: 'freq-ctr period start (core/shared/freq-ctr.ts), 1 s periods: sessions (accepted connections) per second' },
@@ -159,6 +163,12 @@ export const FRONTEND_FIELDS = [
   { name: 'reqRatecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
   { name: 'reqRateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },
   { name: 'reqRateMax', writer: 'max', stat: 'req_rate_max', doc: 'highest requests-per-second seen' },
+] as const satisfies readonly FieldSpec[];
+
+/** Per-backend 64-bit counters (after the frontends' wide records): an HTTP backend's bin/bout. */
+export const BACKEND_WIDE_FIELDS = [
+  { name: 'bytesIn', writer: 'atomic-add', stat: 'bin', doc: 'HTTP: request bytes of the transactions that chose this backend, counted as HAProxy does (head as received, body data)' },
+  { name: 'bytesOut', writer: 'atomic-add', stat: 'bout', doc: "HTTP: answer bytes of those transactions (its servers' responses and orcalb's answers)" },
 ] as const satisfies readonly FieldSpec[];
 
 /** Per-frontend 64-bit counters (after the servers' wide records). */
@@ -236,6 +246,7 @@ export type ServerWideField = NamesOf<typeof SERVER_WIDE_FIELDS>;
 export type BackendField = NamesOf<typeof BACKEND_FIELDS>;
 export type FrontendField = NamesOf<typeof FRONTEND_FIELDS>;
 export type FrontendWideField = NamesOf<typeof FRONTEND_WIDE_FIELDS>;
+export type BackendWideField = NamesOf<typeof BACKEND_WIDE_FIELDS>;
 export type ThreadField = NamesOf<typeof THREAD_FIELDS>;
 export type GlobalField = NamesOf<typeof GLOBAL_FIELDS>;
 export type ThreadServerField = NamesOf<typeof THREAD_SERVER_FIELDS>;
@@ -255,6 +266,7 @@ export const SERVER_WIDE = indexTable(SERVER_WIDE_FIELDS);
 export const BACKEND = indexTable(BACKEND_FIELDS);
 export const FRONTEND = indexTable(FRONTEND_FIELDS);
 export const FRONTEND_WIDE = indexTable(FRONTEND_WIDE_FIELDS);
+export const BACKEND_WIDE = indexTable(BACKEND_WIDE_FIELDS);
 export const THREAD = indexTable(THREAD_FIELDS);
 export const GLOBAL = indexTable(GLOBAL_FIELDS);
 export const THREAD_SERVER = indexTable(THREAD_SERVER_FIELDS);
@@ -266,7 +278,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 10;
+export const LAYOUT_VERSION = 12;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 
@@ -301,6 +313,8 @@ export interface LayoutOffsets {
   readonly serverWide: number;
   /** First 64-bit word of the frontends' wide records. */
   readonly frontendWide: number;
+  /** First 64-bit word of the backends' wide records. */
+  readonly backendWide: number;
   readonly byteLength: number;
 }
 
@@ -319,9 +333,10 @@ export function computeOffsets(c: LayoutCounts): LayoutOffsets {
   const end32 = stick + (c.stickWords ?? 0);
   const serverWide = Math.ceil((end32 * 4) / 8);
   const frontendWide = serverWide + c.servers * SERVER_WIDE_FIELDS.length;
-  const byteLength = (frontendWide + c.frontends * FRONTEND_WIDE_FIELDS.length) * 8;
+  const backendWide = frontendWide + c.frontends * FRONTEND_WIDE_FIELDS.length;
+  const byteLength = (backendWide + c.backends * BACKEND_WIDE_FIELDS.length) * 8;
   return {
     global, servers, backends, frontends, threads, threadServers, threadFrontends, threadBackends, handoffs, stick, serverWide,
-    frontendWide, byteLength,
+    frontendWide, backendWide, byteLength,
   };
 }

@@ -4,6 +4,8 @@
 
 import {
   BACKEND,
+  BACKEND_WIDE,
+  type BackendWideField,
   FRONTEND,
   FRONTEND_WIDE,
   THREAD,
@@ -50,8 +52,21 @@ class Record32<F extends string> {
 }
 
 export class BackendSlot extends Record32<BackendField> {
-  constructor(i32: Int32Array, base: number) {
+  private readonly i64: BigInt64Array | undefined;
+  private readonly wideBase: number;
+
+  constructor(i32: Int32Array, base: number, i64?: BigInt64Array, wideBase = 0) {
     super(i32, base, BACKEND);
+    this.i64 = i64;
+    this.wideBase = wideBase;
+  }
+
+  addWide(field: BackendWideField, delta: number): void {
+    if (this.i64 !== undefined) Atomics.add(this.i64, this.wideBase + BACKEND_WIDE[field], BigInt(delta));
+  }
+
+  loadWide(field: BackendWideField): bigint {
+    return this.i64 === undefined ? 0n : Atomics.load(this.i64, this.wideBase + BACKEND_WIDE[field]);
   }
 
   /** A ticket for round-robin: unique across threads, so picks interleave exactly. Wraps at 2^32. */

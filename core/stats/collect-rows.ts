@@ -115,10 +115,14 @@ function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: num
   v[COL.scur] = slot.load('curConns');
   v[COL.smax] = slot.load('maxConns');
   v[COL.slim] = fe.maxconn;
-  v[COL.stot] = slot.load('totalConns');
+  // stot counts sessions: a connection its connection rules refused never became one (conn_tot counts it).
+  v[COL.stot] = slot.load('totalConns') - slot.load('deniedConn');
   v[COL.bin] = slot.loadWide('bytesIn');
   v[COL.bout] = slot.loadWide('bytesOut');
   if (http) v[COL.ereq] = slot.load('requestErrors');
+  v[COL.dreq] = slot.load('deniedReq');
+  v[COL.dcon] = slot.load('deniedConn');
+  v[COL.dses] = slot.load('deniedSess');
   const rate = readRate(slot, 'sessRatetick', tick);
   v[COL.rate] = rate;
   v[COL.rate_lim] = 0;
@@ -230,13 +234,16 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
   v[COL.scur] = slot.load('curConns');
   v[COL.smax] = slot.load('maxConns');
   v[COL.slim] = be.maxconn;
-  v[COL.stot] = slot.load('totalConns');
-  v[COL.bin] = bin;
-  v[COL.bout] = bout;
+  // HTTP: each request is a session of the backend (HAProxy's streams), denied or without a server included.
+  const http = be.mode === 'http';
+  v[COL.stot] = http ? slot.load('reqTot') : slot.load('totalConns');
+  v[COL.bin] = http ? slot.loadWide('bytesIn') : bin;
+  v[COL.bout] = http ? slot.loadWide('bytesOut') : bout;
   v[COL.econ] = slot.load('connectErrors');
   v[COL.eresp] = slot.load('responseErrors');
   v[COL.wretr] = slot.load('retries');
   v[COL.wredis] = slot.load('redispatches');
+  v[COL.dreq] = slot.load('deniedReq');
   v[COL.status] = backendStatus(be.servers.length, act + bck);
   v[COL.weight] = weight;
   v[COL.act] = act;

@@ -30,6 +30,8 @@ interface Transcript {
   /** `;json`: "objType field" → "origin nature scope type" of every typed cell; and the `;json-schema` text. */
   jsonTags: Record<string, string>;
   jsonSchema: string;
+  /** lastsess and rate_max of the servers and the backend after the 8 requests. */
+  timing: Record<string, string>[];
 }
 
 /** The tags of every cell of a `;json` answer, by object type and field name (one entry per pair). */
@@ -85,12 +87,15 @@ async function run(kind: 'haproxy' | 'orcalb', backends: HttpBackends): Promise<
     const rows = first.trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','));
     await route(fe, 8);
     const after8 = await csv(stats);
+    const timing: Record<string, string>[] = [];
     const pick = (r: Record<string, string>, names: readonly string[]): Record<string, string> =>
       Object.fromEntries(names.map((n) => [n, r[n] ?? '']));
-    const cols = ['stot', 'bin', 'bout', 'hrsp_2xx', 'req_tot', 'status', 'check_status', 'lastsess', 'smax', 'rate_max'];
+    // lastsess and rate_max hang on where a second ends during the run: checked by range in the test below.
+    const cols = ['stot', 'bin', 'bout', 'hrsp_2xx', 'req_tot', 'status', 'check_status', 'smax'];
     const counters = ['node1', 'node2', 'node3', 'node4', 'BACKEND'].map((sv) => ({ sv, ...pick(statRow(after8, 'ddb_backend', sv), cols) }));
     // The frontend's smax is left out: whether the previous client connection is closed yet when the next one comes
     // is a race between the client's FIN and its next connect, on either balancer.
+    timing.push(...['node1', 'node2', 'node3', 'node4', 'BACKEND'].map((sv) => pick(statRow(after8, 'ddb_backend', sv), ['lastsess', 'rate_max'])));
     counters.push({ sv: 'FRONTEND', ...pick(statRow(after8, 'ddb_fronted', 'FRONTEND'), ['stot', 'bin', 'bout', 'hrsp_2xx', 'req_tot', 'status', 'ereq']) });
     const jsonTagsSeen = jsonTags((await httpExchange(stats, 'GET', `${URI};json`, { headers: AUTH })).body);
     const jsonSchema = (await httpExchange(stats, 'GET', `${URI};json-schema`, { headers: AUTH })).body;
@@ -114,7 +119,7 @@ async function run(kind: 'haproxy' | 'orcalb', backends: HttpBackends): Promise<
     await backends.stop('node4');
     await pollUntil(async () => statRow(await csv(stats), 'ddb_backend', 'node4')['status'] === 'DOWN', 10_000, 'node4 DOWN', 50);
     const k = statRow(await csv(stats), 'ddb_backend', 'node4');
-    return { unauthorized, csvHeader, rows, counters, routing, admin, killed: { status: k['status'] ?? '', check: k['check_status'] ?? '' }, jsonTags: jsonTagsSeen, jsonSchema };
+    return { unauthorized, csvHeader, rows, counters, routing, admin, killed: { status: k['status'] ?? '', check: k['check_status'] ?? '' }, jsonTags: jsonTagsSeen, jsonSchema, timing };
   } finally {
     await lb.stop();
   }
@@ -147,6 +152,17 @@ describe('issue 12: the seed stats listener, haproxy 2.6.12 and orcalb side by s
 
   test('stot, bin, bout, hrsp_2xx, req_tot, status, check_status, lastsess, smax and rate_max agree after the same traffic', () => {
     assert.deepEqual(seen.orcalb?.counters, seen.haproxy?.counters);
+  });
+
+  test('lastsess (seconds) and rate_max (sessions in one second) within what 8 requests in a row allow, on both', () => {
+    for (const kind of ['haproxy', 'orcalb'] as const) {
+      for (const [i, r] of (seen[kind]?.timing ?? []).entries()) {
+        const most = i === 4 ? 8 : 2;
+        assert.ok(Number(r['lastsess']) >= 0 && Number(r['lastsess']) <= 2, `${kind} ${JSON.stringify(r)}`);
+        assert.ok(Number(r['rate_max']) >= 1 && Number(r['rate_max']) <= most, `${kind} ${JSON.stringify(r)}`);
+      }
+    }
+    assert.equal(seen.orcalb?.timing.length, 5);
   });
 
   test('maint, drain and ready through the admin form change routing as in haproxy, with the same ;st= codes', () => {
