@@ -4,7 +4,9 @@
 
 import { hostname } from 'node:os';
 import type { Config } from '../../config/model.js';
+import { readRate } from '../shared/stat-counters.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import { stickNow } from '../stick/stick-clock.js';
 import { INFO, INFO_FIELDS, type InfoRow, type StatValue } from './stat-columns.js';
 
 /** What the info row is built from besides the buffer. */
@@ -31,7 +33,19 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   const v = new Array<StatValue>(INFO_FIELDS.length).fill(undefined);
   const up = Math.max(0, Math.floor((nowMs - src.startedMs) / 1000));
   let cumConns = 0;
-  for (let f = 0; f < src.config.frontends.length; f++) cumConns += src.state.frontend(f).load('totalConns');
+  let cumReq = 0;
+  let bytesOut = 0n;
+  let rate = 0;
+  const tick = stickNow();
+  for (let f = 0; f < src.config.frontends.length; f++) {
+    const slot = src.state.frontend(f);
+    cumConns += slot.load('totalConns');
+    cumReq += slot.load('reqTot');
+    bytesOut += slot.loadWide('bytesOut');
+    rate += readRate(slot, 'sessRatetick', tick);
+  }
+  let listeners = 0;
+  for (const fe of src.config.frontends) if (!fe.disabled) listeners += fe.binds.length;
   v[INFO.Name] = 'orcalb';
   v[INFO.Version] = src.version;
   v[INFO.Nbthread] = src.threads;
@@ -44,6 +58,12 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   v[INFO.Hard_maxconn] = src.config.global.maxconn;
   v[INFO.CurrConns] = src.state.loadGlobal('curConns');
   v[INFO.CumConns] = cumConns;
+  v[INFO.CumReq] = cumReq;
+  v[INFO.ConnRate] = rate;
+  v[INFO.SessRate] = rate;
+  v[INFO.Listeners] = listeners;
+  v[INFO.TotalBytesOut] = bytesOut;
+  v[INFO['Build info']] = src.version;
   v[INFO.node] = hostname();
   v[INFO.Stopping] = src.state.loadGlobal('stopping');
   v[INFO.Start_time_sec] = Math.floor(src.startedMs / 1000);
