@@ -102,6 +102,10 @@ export class StatsService {
         if (site === undefined) return Promise.resolve();
         const fe = t.frontend;
         const l = net.createServer({ pauseOnConnect: false }, (socket) => this.adopt(fe, site, socket));
+        // The proxy's maxconn bounds what this thread holds (slow clients cannot pile up pages in its heap): past it,
+        // node:net closes new connections at once (HAProxy would leave them in the backlog).
+        const maxconn = this.o.config.frontends[fe]?.maxconn ?? 0;
+        if (maxconn > 0) l.maxConnections = maxconn;
         this.listeners.push(l);
         const fd = this.o.fds?.[i];
         return new Promise<void>((resolve, reject) => {
