@@ -90,7 +90,9 @@ export class HealthChecker {
         const load = readsLoad(backend);
         if (load) clearLoadScore(slot);
         const st = slot.load('state');
-        if (st === ServerState.MAINT) return;
+        // A server the admin form put in MAINT keeps its checks armed (they skip it while it is there), so that `ready`
+        // after a restart of this thread finds them; only a `disabled` one (config MAINT) has none.
+        if (st === ServerState.MAINT && (slot.load('adminState') & AdminFlag.MAINT) === 0) return;
         // A server without `check` is never probed; under dolphindb-load its load is still read every `inter`.
         if (!server.check) {
           const deadlines = checkDeadlines(server.inter, backend.timeouts);
