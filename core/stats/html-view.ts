@@ -25,9 +25,13 @@ export const StatsActionStatus = {
 } as const;
 export type StatsActionStatusCode = (typeof StatsActionStatus)[keyof typeof StatsActionStatus];
 
-/** Parses a `;st=` value; undefined for anything not in StatsActionStatus (HAProxy then shows no message). */
+/**
+ * Parses a `;st=` value: a known code, UNKN for any other text (haproxy 2.6.12 answers `;st=BOGUS` with the
+ * "Unexpected result." message), undefined when empty.
+ */
 export function parseActionStatus(text: string): StatsActionStatusCode | undefined {
-  return Object.hasOwn(StatsActionStatus, text) ? (text as StatsActionStatusCode) : undefined;
+  if (text === '') return undefined;
+  return Object.hasOwn(StatsActionStatus, text) ? (text as StatsActionStatusCode) : StatsActionStatus.UNKN;
 }
 
 /**
@@ -75,4 +79,13 @@ export interface StatsPageView {
 export function inStatsScope(pxname: string, view: Pick<StatsPageView, 'scope' | 'allowedProxies'>): boolean {
   if (view.allowedProxies !== undefined && !view.allowedProxies.includes(pxname)) return false;
   return view.scope === '' || pxname.toLowerCase().includes(view.scope.toLowerCase());
+}
+
+/**
+ * The `Refresh` response header's value for this page, or undefined for none. HAProxy 2.6 refreshes the page with
+ * this header, not a meta tag (observed on 2.6.12: `refresh: 5` for `stats refresh 5s`, absent under `;norefresh`);
+ * its `;csv` answer carries it too.
+ */
+export function refreshHeader(view: Pick<StatsPageView, 'refreshSeconds' | 'noRefresh'>): string | undefined {
+  return view.refreshSeconds > 0 && !view.noRefresh ? String(view.refreshSeconds) : undefined;
 }

@@ -1,0 +1,195 @@
+// One proxy's tables on HAProxy 2.6's stats page (observed on 2.6.12): the name bar, then the column groups
+// (Queue, Session rate, Sessions, Bytes, Denied, Errors, Warnings, Server) with the frontend row, listener rows,
+// server rows coloured by state, and the backend row; in admin mode a form around it with a checkbox per server
+// and the action select (POST fields `s`, `action`, `b`). Stats thread, per page request.
+
+import { COL, StatType, type StatColumn, type StatRow } from './stat-columns.js';
+import { cellNum, cellText, durationCell, esc, grouped, limitOr } from './html-format.js';
+import {
+  abortsTip, backendTotalTip, bytesOutTip, checkTip, frontendRateTip, frontendTotalTip, serverConnectionsTip, serverTotalTip, tip,
+} from './html-tips.js';
+import type { StatsPageView } from './html-view.js';
+
+/** One proxy's rows as the snapshot lists them (FRONTEND, listeners, servers, BACKEND). */
+export interface ProxyRows {
+  readonly name: string;
+  readonly rows: readonly StatRow[];
+}
+
+const v = (row: StatRow, c: StatColumn): string => grouped(row.values[COL[c]]);
+const t = (row: StatRow, c: StatColumn): string => cellText(row.values[COL[c]]);
+const n = (row: StatRow, c: StatColumn): number => cellNum(row.values[COL[c]]);
+const td = (inner: string): string => `<td>${inner}</td>`;
+const hover = (value: string, box: string): string => `<td><u>${value}${box}</u></td>`;
+
+/** HAProxy's row state class for a server, from its status text, backup flag and effective weight. */
+export function serverStateClass(row: StatRow): string {
+  const status = t(row, 'status');
+  if (status.startsWith('MAINT')) return 'maintain';
+  const side = n(row, 'bck') > 0 ? 'backup_' : 'active_';
+  if (status === 'no check') return `${side}no_check`;
+  if (status.startsWith('DRAIN')) return `${side}draining`;
+  if (status.startsWith('DOWN')) return status === 'DOWN' ? `${side}down` : `${side}going_up`;
+  if (status.startsWith('NOLB')) return status === 'NOLB' ? `${side}nolb` : `${side}going_down`;
+  if (status === 'UP') return n(row, 'weight') === 0 ? `${side}draining` : `${side}up`;
+  if (status.startsWith('UP ')) return `${side}going_down`;
+  return `${side}no_check`;
+}
+
+/** True when `;up` leaves this server out: it is down or in maintenance (going up counts as down). */
+export function serverHiddenByUp(row: StatRow): boolean {
+  const status = t(row, 'status');
+  return status.startsWith('DOWN') || status.startsWith('MAINT');
+}
+
+const HEADER_GROUPS =
+  '<th colspan=3>Queue</th><th colspan=3>Session rate</th><th colspan=6>Sessions</th><th colspan=2>Bytes</th>' +
+  '<th colspan=2>Denied</th><th colspan=3>Errors</th><th colspan=2>Warnings</th><th colspan=9>Server</th></tr>\n';
+const HEADER_COLUMNS =
+  '<tr class="titre">' +
+  ['Cur', 'Max', 'Limit', 'Cur', 'Max', 'Limit', 'Cur', 'Max', 'Limit', 'Total', 'LbTot', 'Last', 'In', 'Out', 'Req',
+    'Resp', 'Req', 'Conn', 'Resp', 'Retr', 'Redis', 'Status', 'LastChk', 'Wght', 'Act', 'Bck', 'Chk', 'Dwn', 'Dwntme',
+    'Thrtle'].map((h) => `<th>${h}</th>`).join('') +
+  '\n</tr>';
+
+/** The admin actions of HAProxy 2.6's form: POST `action` value and the label an operator reads. */
+export const ADMIN_ACTIONS: readonly (readonly [string, string])[] = [
+  ['', ''],
+  ['ready', 'Set state to READY'], ['drain', 'Set state to DRAIN'], ['maint', 'Set state to MAINT'],
+  ['dhlth', 'Health: disable checks'], ['ehlth', 'Health: enable checks'], ['hrunn', 'Health: force UP'],
+  ['hnolb', 'Health: force NOLB'], ['hdown', 'Health: force DOWN'], ['dagent', 'Agent: disable checks'],
+  ['eagent', 'Agent: enable checks'], ['arunn', 'Agent: force UP'], ['adown', 'Agent: force DOWN'],
+  ['shutdown', 'Kill Sessions'],
+];
+const ACTION_SELECT =
+  '<select name=action>' + ADMIN_ACTIONS.map(([value, label]) => `<option value="${value}">${label}</option>`).join('') + '</select>';
+
+/** Renders one proxy: name bar, column table, its rows; inside an admin form where the proxy has servers. */
+export function renderProxy(px: ProxyRows, view: StatsPageView): string {
+  const first = px.rows[0];
+  if (first === undefined) return '';
+  const name = esc(px.name);
+  const hasFrontend = px.rows.some((r) => n(r, 'type') === StatType.FRONTEND);
+  const hasBackend = px.rows.some((r) => n(r, 'type') === StatType.BACKEND);
+  const hasServers = px.rows.some((r) => n(r, 'type') === StatType.SERVER);
+  const form = view.admin && hasBackend && hasServers;
+  const cap = hasFrontend && hasBackend ? 'proxy' : hasFrontend ? 'frontend' : 'backend';
+  const nameLink = `<a class=px href="#${name}">${name}</a>`;
+  const nameCell = view.showLegends ? `<u>${nameLink}${tip(`cap: ${cap}, mode: ${esc(t(first, 'mode'))}, id: ${esc(t(first, 'iid'))}`)}</u>` : nameLink;
+  let out =
+    (form ? '<form method="post">' : '') +
+    '<table class="tbl" width="100%">\n' +
+    `<tr class="titre"><th class="pxname" width="10%"><a name="${name}"></a>${nameCell}</th><th class="empty" width="90%"></th></tr>\n</table>\n` +
+    '<table class="tbl" width="100%">\n<tr class="titre">';
+  if (form) {
+    // Toggles the proxy's own checkboxes without naming it in script (a name never reaches JavaScript).
+    out += `<th rowspan=2 width=1><input type="checkbox" onclick="for (const c of this.closest('table').querySelectorAll('input[name=s]')) c.checked = this.checked"></th>`;
+  } else if (view.admin) {
+    out += '<th rowspan=2></th>';
+  }
+  out += `<th rowspan=2></th>${HEADER_GROUPS}${HEADER_COLUMNS}`;
+  for (const row of px.rows) {
+    const type = n(row, 'type');
+    if (type === StatType.SERVER && view.hideDown && serverHiddenByUp(row)) continue;
+    const box = !view.admin ? '' : type === StatType.SERVER && form ? `<td><input class='${name}-checkbox' type="checkbox" name="s" value="${esc(t(row, 'svname'))}"></td>` : '<td></td>';
+    if (type === StatType.FRONTEND) out += `<tr class="frontend">${box}${frontendCells(row, px.name)}</tr>`;
+    else if (type === StatType.LISTENER) out += `<tr class="socket">${box}${listenerCells(row, px.name)}</tr>`;
+    else if (type === StatType.SERVER) out += `<tr class="${serverStateClass(row)}">${box}${serverCells(row, px.name, view)}</tr>\n`;
+    else out += `<tr class="backend">${box}${backendCells(row, px.name, view)}</tr>`;
+  }
+  out += '</table>';
+  if (form) {
+    out += `Choose the action to perform on the checked servers : ${ACTION_SELECT}<input type="hidden" name="b" value="#${esc(t(first, 'iid'))}">&nbsp;<input type="submit" value="Apply"></form>`;
+  }
+  return `${out}<p>\n`;
+}
+
+function anchor(px: string, sv: string, label: string): string {
+  const id = esc(`${px}/${sv}`);
+  return `<a name="${id}"></a><a class=lfsb href="#${id}">${label}</a>`;
+}
+
+function frontendCells(row: StatRow, px: string): string {
+  return (
+    `<td class=ac>${anchor(px, 'Frontend', 'Frontend')}</td><td colspan=3></td>` +
+    hover(v(row, 'rate'), frontendRateTip(row, false)) + hover(v(row, 'rate_max'), frontendRateTip(row, true)) +
+    td(limitOr(row.values[COL.rate_lim], '-')) +
+    td(v(row, 'scur')) + td(v(row, 'smax')) + td(v(row, 'slim')) + hover(v(row, 'stot'), frontendTotalTip(row)) + '<td></td><td></td>' +
+    td(v(row, 'bin')) + td(v(row, 'bout') + bytesOutTip(row)) +
+    td(v(row, 'dreq')) + td(v(row, 'dresp')) + td(v(row, 'ereq')) + '<td></td><td></td><td></td><td></td>' +
+    `<td class=ac>${esc(t(row, 'status'))}</td><td class=ac colspan=8></td>`
+  );
+}
+
+function listenerCells(row: StatRow, px: string): string {
+  return (
+    `<td class=ac>${anchor(px, t(row, 'svname'), esc(t(row, 'svname')))}</td><td colspan=3></td><td colspan=3></td>` +
+    td(v(row, 'scur')) + td(v(row, 'smax')) + td(v(row, 'slim')) + td(v(row, 'stot')) + '<td></td><td></td>' +
+    td(v(row, 'bin')) + td(v(row, 'bout')) + td(v(row, 'dreq')) + td(v(row, 'dresp')) + td(v(row, 'ereq')) +
+    '<td></td><td></td><td></td><td></td>' + `<td class=ac>${esc(t(row, 'status'))}</td><td class=ac colspan=8></td>`
+  );
+}
+
+function serverCells(row: StatRow, px: string, view: StatsPageView): string {
+  const sv = t(row, 'svname');
+  let label = esc(sv);
+  if (view.showLegends) {
+    const addr = t(row, 'addr');
+    const family = addr === '' ? '' : addr.startsWith('[') ? 'IPv6: ' : addr.startsWith('/') || addr.startsWith('unix@') ? 'unix: ' : 'IPv4: ';
+    const cookie = t(row, 'cookie');
+    const details = `${addr === '' ? '' : `${family}${esc(addr)}, `}id: ${esc(t(row, 'sid'))}${cookie === '' ? '' : `, cookie: '${esc(cookie)}'`}`;
+    label = `<u>${anchor(px, sv, label)}${tip(details)}</u>`;
+  } else {
+    label = anchor(px, sv, label);
+  }
+  const status = t(row, 'status');
+  const checked = status !== 'no check';
+  const checkStatus = t(row, 'check_status');
+  const code = t(row, 'check_code');
+  const lastChk = checkStatus === ''
+    ? '<td></td>'
+    : `<td class=ac><u> ${esc(checkStatus)}${code === '' ? '' : `/${esc(code)}`} in ${esc(t(row, 'check_duration'))}ms${checkTip(row)}</u></td>`;
+  const backup = n(row, 'bck') > 0;
+  const throttle = t(row, 'throttle');
+  return (
+    `<td class=ac>${label}</td>` +
+    td(v(row, 'qcur')) + td(v(row, 'qmax')) + td(limitOr(row.values[COL.qlimit], '-')) +
+    td(v(row, 'rate')) + td(v(row, 'rate_max')) + '<td></td>' +
+    hover(v(row, 'scur'), serverConnectionsTip(row)) + td(v(row, 'smax')) + td(limitOr(row.values[COL.slim], '-')) +
+    hover(v(row, 'stot'), serverTotalTip(row)) + td(v(row, 'lbtot')) + td(durationCell(row.values[COL.lastsess], '')) +
+    td(v(row, 'bin')) + td(v(row, 'bout')) +
+    '<td></td>' + td(v(row, 'dresp')) + '<td></td>' + td(v(row, 'econ')) + hover(v(row, 'eresp'), abortsTip(row)) +
+    td(v(row, 'wretr')) + td(v(row, 'wredis')) +
+    `<td class=ac>${statusText(row, status)}</td>` + lastChk +
+    `<td class=ac>${v(row, 'weight')}/${v(row, 'uweight')}</td><td class=ac>${backup ? '-' : 'Y'}</td><td class=ac>${backup ? 'Y' : '-'}</td>` +
+    (checked
+      ? hover(v(row, 'chkfail'), tip('Failed Health Checks')) + td(v(row, 'chkdown')) + td(durationCell(row.values[COL.downtime], ''))
+      : '<td colspan=3></td>') +
+    `<td class=ac>${throttle === '' ? '-' : `${esc(throttle)} %`}</td>`
+  );
+}
+
+/** The Status cell text: time since the last change, the status, an arrow while a check is moving it. */
+function statusText(row: StatRow, status: string): string {
+  if (status === 'no check') return '<i>no check</i>';
+  const arrow = / \d+\/\d+$/.test(status) ? (status.startsWith('DOWN') ? ' &uarr;' : ' &darr;') : '';
+  return `${durationCell(row.values[COL.lastchg], '')} ${esc(status)}${arrow}`;
+}
+
+function backendCells(row: StatRow, px: string, view: StatsPageView): string {
+  const link = anchor(px, 'Backend', 'Backend');
+  const label = view.showLegends ? `<u>${link}${tip(`balancing: ${esc(t(row, 'algo'))}`)}</u>` : link;
+  const downtime = durationCell(row.values[COL.downtime], '&nbsp;');
+  return (
+    `<td class=ac>${label}</td>` +
+    td(v(row, 'qcur')) + td(v(row, 'qmax')) + '<td></td>' + td(v(row, 'rate')) + td(v(row, 'rate_max')) + '<td></td>' +
+    td(v(row, 'scur')) + td(v(row, 'smax')) + td(v(row, 'slim')) + hover(v(row, 'stot'), backendTotalTip(row)) +
+    td(v(row, 'lbtot')) + td(durationCell(row.values[COL.lastsess], '')) +
+    td(v(row, 'bin')) + td(v(row, 'bout') + bytesOutTip(row)) +
+    td(v(row, 'dreq')) + td(v(row, 'dresp')) + '<td></td>' + td(v(row, 'econ')) + hover(v(row, 'eresp'), abortsTip(row)) +
+    td(v(row, 'wretr')) + td(v(row, 'wredis')) +
+    `<td class=ac>${durationCell(row.values[COL.lastchg], '')} ${esc(t(row, 'status'))}</td><td class=ac>&nbsp;</td>` +
+    `<td class=ac>${v(row, 'weight')}/${v(row, 'uweight')}</td><td class=ac>${v(row, 'act')}</td><td class=ac>${v(row, 'bck')}</td>` +
+    `<td class=ac>&nbsp;</td>${td(v(row, 'chkdown'))}${td(downtime)}<td></td>`
+  );
+}
