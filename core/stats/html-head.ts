@@ -42,6 +42,8 @@ export function renderProcessBlock(snapshot: StatSnapshot, view: StatsPageView):
   const desc = view.description === undefined || view.description === '' ? '' : `: ${esc(view.description)}`;
   const n = (f: InfoField): string => esc(cellText(info(snapshot, f)));
   const memmax = cellNum(info(snapshot, 'Memmax_MB'));
+  // The collector's Uptime text when it has one (haproxy's rounds apart from Uptime_sec), else built from the seconds.
+  const uptime = cellText(info(snapshot, 'Uptime'));
   const pipesUsed = cellNum(info(snapshot, 'PipesUsed'));
   const pipesAll = pipesUsed + cellNum(info(snapshot, 'PipesFree'));
   return (
@@ -50,7 +52,7 @@ export function renderProcessBlock(snapshot: StatSnapshot, view: StatsPageView):
     '<hr width="100%" class="hr">\n<h3>&gt; General process information</h3>\n' +
     '<table border=0><tr><td align="left" nowrap width="1%">\n' +
     `<p><b>pid = </b> ${n('Pid')} (process #${n('Process_num')}, nbproc = ${n('Nbproc')}, nbthread = ${n('Nbthread')})<br>\n` +
-    `<b>uptime = </b> ${uptimeText(cellNum(info(snapshot, 'Uptime_sec')))}<br>\n` +
+    `<b>uptime = </b> ${uptime === '' ? uptimeText(cellNum(info(snapshot, 'Uptime_sec'))) : esc(uptime)}<br>\n` +
     `<b>system limits:</b> memmax = ${memmax === 0 ? 'unlimited' : `${memmax} Megs`}; ulimit-n = ${n('Ulimit-n')}<br>\n` +
     `<b>maxsock = </b> ${n('Maxsock')}; <b>maxconn = </b> ${n('Maxconn')}; <b>maxpipes = </b> ${n('Maxpipes')}<br>\n` +
     `current conns = ${n('CurrConns')}; current pipes = ${pipesUsed}/${pipesAll}; conn rate = ${n('ConnRate')}/sec;` +

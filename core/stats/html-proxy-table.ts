@@ -36,10 +36,10 @@ export function serverStateClass(row: StatRow): string {
   return `${side}no_check`;
 }
 
-/** True when `;up` leaves this server out: it is down or in maintenance (going up counts as down). */
+/** True when `;up` leaves this server out: fully DOWN or in maintenance (haproxy 2.6.12 keeps one going up). */
 export function serverHiddenByUp(row: StatRow): boolean {
   const status = t(row, 'status');
-  return status.startsWith('DOWN') || status.startsWith('MAINT');
+  return status === 'DOWN' || status.startsWith('MAINT');
 }
 
 const HEADER_GROUPS =
@@ -95,7 +95,7 @@ export function renderProxy(px: ProxyRows, view: StatsPageView): string {
     if (type === StatType.FRONTEND) out += `<tr class="frontend">${box}${frontendCells(row, px.name)}</tr>`;
     else if (type === StatType.LISTENER) out += `<tr class="socket">${box}${listenerCells(row, px.name)}</tr>`;
     else if (type === StatType.SERVER) out += `<tr class="${serverStateClass(row)}">${box}${serverCells(row, px.name, view)}</tr>\n`;
-    else out += `<tr class="backend">${box}${backendCells(row, px.name, view)}</tr>`;
+    else out += `<tr class="backend">${box}${backendCells(row, px, view)}</tr>`;
   }
   out += '</table>';
   if (form) {
@@ -146,9 +146,10 @@ function serverCells(row: StatRow, px: string, view: StatsPageView): string {
   const checked = status !== 'no check';
   const checkStatus = t(row, 'check_status');
   const code = t(row, 'check_code');
+  const duration = t(row, 'check_duration');
   const lastChk = checkStatus === ''
     ? '<td></td>'
-    : `<td class=ac><u> ${esc(checkStatus)}${code === '' ? '' : `/${esc(code)}`} in ${esc(t(row, 'check_duration'))}ms${checkTip(row)}</u></td>`;
+    : `<td class=ac><u> ${esc(checkStatus)}${code === '' ? '' : `/${esc(code)}`}${duration === '' ? '' : ` in ${esc(duration)}ms`}${checkTip(row)}</u></td>`;
   const backup = n(row, 'bck') > 0;
   const throttle = t(row, 'throttle');
   return (
@@ -176,9 +177,24 @@ function statusText(row: StatRow, status: string): string {
   return `${durationCell(row.values[COL.lastchg], '')} ${esc(status)}${arrow}`;
 }
 
-function backendCells(row: StatRow, px: string, view: StatsPageView): string {
+/** A server that is taking traffic or could (UP, NOLB, DRAIN, going down, not checked): what `;up` counts. */
+function running(row: StatRow): boolean {
+  const status = t(row, 'status');
+  return status.startsWith('UP') || status.startsWith('NOLB') || status.startsWith('DRAIN') || status === 'no check';
+}
+
+function backendCells(row: StatRow, proxy: ProxyRows, view: StatsPageView): string {
+  const px = proxy.name;
   const link = anchor(px, 'Backend', 'Backend');
-  const label = view.showLegends ? `<u>${link}${tip(`balancing: ${esc(t(row, 'algo'))}`)}</u>` : link;
+  let counts = '';
+  if (view.hideDown) {
+    // Under `;up` the backend says how many of its servers run, as the hidden ones no longer show it.
+    const servers = proxy.rows.filter((r) => n(r, 'type') === StatType.SERVER);
+    counts = ` (${servers.filter(running).length}/${servers.length})`;
+  }
+  const cookie = t(row, 'cookie');
+  const legend = `balancing: ${esc(t(row, 'algo'))}${cookie === '' ? '' : `, cookie: '${esc(cookie)}'`}`;
+  const label = view.showLegends ? `<u>${link}${tip(legend)}</u>` : link;
   const downtime = durationCell(row.values[COL.downtime], '&nbsp;');
   return (
     `<td class=ac>${label}</td>` +
@@ -188,7 +204,7 @@ function backendCells(row: StatRow, px: string, view: StatsPageView): string {
     td(v(row, 'bin')) + td(v(row, 'bout') + bytesOutTip(row)) +
     td(v(row, 'dreq')) + td(v(row, 'dresp')) + '<td></td>' + td(v(row, 'econ')) + hover(v(row, 'eresp'), abortsTip(row)) +
     td(v(row, 'wretr')) + td(v(row, 'wredis')) +
-    `<td class=ac>${durationCell(row.values[COL.lastchg], '')} ${esc(t(row, 'status'))}</td><td class=ac>&nbsp;</td>` +
+    `<td class=ac>${durationCell(row.values[COL.lastchg], '')} ${esc(t(row, 'status'))}${counts}</td><td class=ac>&nbsp;</td>` +
     `<td class=ac>${v(row, 'weight')}/${v(row, 'uweight')}</td><td class=ac>${v(row, 'act')}</td><td class=ac>${v(row, 'bck')}</td>` +
     `<td class=ac>&nbsp;</td>${td(v(row, 'chkdown'))}${td(downtime)}<td></td>`
   );

@@ -62,19 +62,29 @@ const cacheLines = (row: StatRow): Line[] => [
   ['Cache hits:', v(row, 'cache_hits'), percent(n(row, 'cache_hits'), n(row, 'cache_lookups'))],
 ];
 
-const timeLines = (row: StatRow): Line[] => [
-  ['colspan:Max / Avg over last 1024 success. conn.', ''],
-  ['- Queue time:', `${v(row, 'qtime_max')} / ${v(row, 'qtime')}`, 'ms'],
-  ['- Connect time:', `${v(row, 'ctime_max')} / ${v(row, 'ctime')}`, 'ms'],
-  ['- Responses time:', `${v(row, 'rtime_max')} / ${v(row, 'rtime')}`, 'ms'],
-  ['- Total time:', `${v(row, 'ttime_max')} / ${v(row, 'ttime')}`, 'ms'],
-];
+/** The last-1024 averages; response time only in HTTP mode (a TCP session has no response). */
+function timeLines(row: StatRow): Line[] {
+  const lines: Line[] = [
+    ['colspan:Max / Avg over last 1024 success. conn.', ''],
+    ['- Queue time:', `${v(row, 'qtime_max')} / ${v(row, 'qtime')}`, 'ms'],
+    ['- Connect time:', `${v(row, 'ctime_max')} / ${v(row, 'ctime')}`, 'ms'],
+  ];
+  if (isHttp(row)) lines.push(['- Responses time:', `${v(row, 'rtime_max')} / ${v(row, 'rtime')}`, 'ms']);
+  lines.push(['- Total time:', `${v(row, 'ttime_max')} / ${v(row, 'ttime')}`, 'ms']);
+  return lines;
+}
 
-const connectionLines = (row: StatRow): Line[] => [
-  ['Cum. sessions:', v(row, 'stot')],
-  ['New connections:', v(row, 'connect')],
-  ['Reused connections:', v(row, 'reuse'), percent(n(row, 'reuse'), n(row, 'connect') + n(row, 'reuse'))],
-];
+/** Sessions, and in HTTP mode the new and reused server connections behind them. */
+function connectionLines(row: StatRow): Line[] {
+  const lines: Line[] = [['Cum. sessions:', v(row, 'stot')]];
+  if (isHttp(row)) {
+    lines.push(
+      ['New connections:', v(row, 'connect')],
+      ['Reused connections:', v(row, 'reuse'), percent(n(row, 'reuse'), n(row, 'connect') + n(row, 'reuse'))],
+    );
+  }
+  return lines;
+}
 
 /** Frontend "Sessions Total" box: connections, sessions and, in HTTP mode, the request and response breakdown. */
 export function frontendTotalTip(row: StatRow): string {
