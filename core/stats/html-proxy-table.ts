@@ -93,7 +93,7 @@ export function renderProxy(px: ProxyRows, view: StatsPageView): string {
     if (type === StatType.SERVER && view.hideDown && serverHiddenByUp(row)) continue;
     const box = !view.admin ? '' : type === StatType.SERVER && form ? `<td><input class='${name}-checkbox' type="checkbox" name="s" value="${esc(t(row, 'svname'))}"></td>` : '<td></td>';
     if (type === StatType.FRONTEND) out += `<tr class="frontend">${box}${frontendCells(row, px.name)}</tr>`;
-    else if (type === StatType.LISTENER) out += `<tr class="socket">${box}${listenerCells(row, px.name)}</tr>`;
+    else if (type === StatType.LISTENER) out += `<tr class="socket">${box}${listenerCells(row, px.name, view)}</tr>`;
     else if (type === StatType.SERVER) out += `<tr class="${serverStateClass(row)}">${box}${serverCells(row, px.name, view)}</tr>\n`;
     else out += `<tr class="backend">${box}${backendCells(row, px, view)}</tr>`;
   }
@@ -121,29 +121,40 @@ function frontendCells(row: StatRow, px: string): string {
   );
 }
 
-function listenerCells(row: StatRow, px: string): string {
+function listenerCells(row: StatRow, px: string, view: StatsPageView): string {
+  const sv = t(row, 'svname');
+  // A listener's anchor carries a '+' so it never collides with a server of the same name.
+  const link = anchor(px, `+${sv}`, esc(sv));
+  const label = view.showLegends ? `<u>${link}${tip(`${addressLegend(row)}id: ${esc(t(row, 'sid'))}`)}</u>` : link;
   return (
-    `<td class=ac>${anchor(px, t(row, 'svname'), esc(t(row, 'svname')))}</td><td colspan=3></td><td colspan=3></td>` +
-    td(v(row, 'scur')) + td(v(row, 'smax')) + td(v(row, 'slim')) + td(v(row, 'stot')) + '<td></td><td></td>' +
+    `<td class=ac>${label}</td><td colspan=3></td><td colspan=3>&nbsp;</td>` +
+    td(v(row, 'scur')) + td(v(row, 'smax')) + td(v(row, 'slim')) + td(v(row, 'stot')) + '<td>&nbsp;</td><td>&nbsp;</td>' +
     td(v(row, 'bin')) + td(v(row, 'bout')) + td(v(row, 'dreq')) + td(v(row, 'dresp')) + td(v(row, 'ereq')) +
     '<td></td><td></td><td></td><td></td>' + `<td class=ac>${esc(t(row, 'status'))}</td><td class=ac colspan=8></td>`
   );
+}
+
+/** `IPv4: addr, ` (or IPv6/unix) for a row's addr column; '' without one. */
+function addressLegend(row: StatRow): string {
+  const addr = t(row, 'addr');
+  if (addr === '') return '';
+  const family = addr.startsWith('[') ? 'IPv6' : addr.startsWith('/') || addr.startsWith('unix@') ? 'unix' : 'IPv4';
+  return `${family}: ${esc(addr)}, `;
 }
 
 function serverCells(row: StatRow, px: string, view: StatsPageView): string {
   const sv = t(row, 'svname');
   let label = esc(sv);
   if (view.showLegends) {
-    const addr = t(row, 'addr');
-    const family = addr === '' ? '' : addr.startsWith('[') ? 'IPv6: ' : addr.startsWith('/') || addr.startsWith('unix@') ? 'unix: ' : 'IPv4: ';
     const cookie = t(row, 'cookie');
-    const details = `${addr === '' ? '' : `${family}${esc(addr)}, `}id: ${esc(t(row, 'sid'))}${cookie === '' ? '' : `, cookie: '${esc(cookie)}'`}`;
+    const details = `${addressLegend(row)}id: ${esc(t(row, 'sid'))}${cookie === '' ? '' : `, cookie: '${esc(cookie)}'`}`;
     label = `<u>${anchor(px, sv, label)}${tip(details)}</u>`;
   } else {
     label = anchor(px, sv, label);
   }
   const status = t(row, 'status');
-  const checked = status !== 'no check';
+  // No health counters of its own (not checked, or tracking another server): one empty cell over Chk/Dwn/Dwntme.
+  const checked = t(row, 'chkfail') !== '';
   const checkStatus = t(row, 'check_status');
   const code = t(row, 'check_code');
   const duration = t(row, 'check_duration');
@@ -165,16 +176,24 @@ function serverCells(row: StatRow, px: string, view: StatsPageView): string {
     `<td class=ac>${v(row, 'weight')}/${v(row, 'uweight')}</td><td class=ac>${backup ? '-' : 'Y'}</td><td class=ac>${backup ? 'Y' : '-'}</td>` +
     (checked
       ? hover(v(row, 'chkfail'), tip('Failed Health Checks')) + td(v(row, 'chkdown')) + td(durationCell(row.values[COL.downtime], ''))
-      : '<td colspan=3></td>') +
+      : trackedCell(row, status)) +
     `<td class=ac>${throttle === '' ? '-' : `${esc(throttle)} %`}</td>`
   );
+}
+
+/** Chk/Dwn/Dwntme of a server without checks: empty, or which server it follows (`track`). */
+function trackedCell(row: StatRow, status: string): string {
+  const via = /\(via ([^)]+)\)/.exec(status)?.[1] ?? (t(row, 'tracked').includes('/') ? t(row, 'tracked') : '');
+  return via === '' ? '<td colspan=3></td>' : `<td class=ac colspan=3><a class=lfsb href="#${esc(via)}">via ${esc(via)}</a></td>`;
 }
 
 /** The Status cell text: time since the last change, the status, an arrow while a check is moving it. */
 function statusText(row: StatRow, status: string): string {
   if (status === 'no check') return '<i>no check</i>';
   const arrow = / \d+\/\d+$/.test(status) ? (status.startsWith('DOWN') ? ' &uarr;' : ' &darr;') : '';
-  return `${durationCell(row.values[COL.lastchg], '')} ${esc(status)}${arrow}`;
+  // The CSV's "MAINT (via be/srv)" reads "MAINT" here; the page says where it comes from elsewhere.
+  const paren = status.indexOf(' (');
+  return `${durationCell(row.values[COL.lastchg], '')} ${esc(paren < 0 ? status : status.slice(0, paren))}${arrow}`;
 }
 
 /** A server that is taking traffic or could (UP, NOLB, DRAIN, going down, not checked): what `;up` counts. */

@@ -14,12 +14,12 @@ import type { StatSnapshot } from '../../core/stats/stat-columns.js';
 import { freeTcpPort, type HaproxyProcess, startHaproxy } from '../support/haproxy-process.js';
 import { snapshotFromHaproxy, statRow, statsCommand } from '../support/haproxy-stats.js';
 import { type HttpBackends, startHttpBackends } from '../support/http-backends.js';
-import { rawRequest, type RawResponse } from '../support/http-client.js';
+import { RawHttpConnection, rawRequest, type RawResponse } from '../support/http-client.js';
 import { type PageProxy, readStatsPage, type StatsPage } from '../support/stats-page.js';
 import { pollUntil } from '../support/wait.js';
 
 /** Check answers per server (`/h`); other paths answer 200 with the server's name. */
-const HEALTH: Record<string, number> = { up1: 200, nolb: 404, maint: 200, drain: 200, nochk: 200, bk: 200, gd: 200, gu: 200, gdb: 200, t1: 200 };
+const HEALTH: Record<string, number> = { up1: 200, nolb: 404, maint: 200, drain: 200, nochk: 200, bk: 200, gd: 200, gu: 200, gdb: 200, t1: 200, drn: 200, bknolb: 404 };
 const NAMES = Object.keys(HEALTH);
 
 let backends: HttpBackends;
@@ -39,7 +39,8 @@ const VIEW2: StatsPageView = {
 
 before(async () => {
   backends = await startHttpBackends(NAMES, (name, req, res) => {
-    const code = req.url === '/h' ? (HEALTH[name] ?? 200) : 200;
+    // `/h` is the check; `/e404`, `/e503` answer those codes (response classes and their shares on the page).
+    const code = req.url === '/h' ? (HEALTH[name] ?? 200) : req.url === '/e404' ? 404 : req.url === '/e503' ? 503 : 200;
     res.writeHead(code, { 'content-length': name.length + 1 });
     res.end(`${name}\n`);
   });
@@ -73,7 +74,8 @@ listen stats2
   stats uri /adm?stats
   stats hide-version
 frontend fe
-  bind 127.0.0.1:${ports.fe}
+  bind 127.0.0.1:${ports.fe} name sock-main
+  option socket-stats
   default_backend be
 backend be
   option httpchk GET /h
@@ -91,6 +93,9 @@ backend be
   server gd ${at('gd')} check fall 1000 rise 2
   server gu ${at('gu')} check rise 1000 fall 2
   server gdb ${at('gdb')} check fall 1000 rise 2 backup
+  server drn ${at('drn')} check
+  server trk ${at('maint')} track be/maint
+  server bknolb ${at('bknolb')} check backup
 listen tcpbe
   mode tcp
   bind 127.0.0.1:${ports.tcp}
@@ -100,11 +105,13 @@ listen tcpbe
   // Going down: health at its top, then failing checks (one per fastinter). Going up: health 0, then passing checks.
   for (const s of ['gd', 'gdb']) await statsCommand(sock, `set server be/${s} health up`);
   await statsCommand(sock, 'set server be/gu health down');
+  await statsCommand(sock, 'set server be/drn state drain');
   HEALTH['gd'] = 500;
   HEALTH['gdb'] = 500;
   const want: Record<string, RegExp> = {
     up1: /^UP$/, down1: /^DOWN$/, nolb: /^NOLB$/, maint: /^MAINT$/, drain: /^UP$/, nochk: /^no check$/, bk: /^UP$/,
-    bkdown: /^DOWN$/, gd: /^UP \d+\/1000$/, gu: /^DOWN \d+\/1000$/, gdb: /^UP \d+\/1000$/,
+    bkdown: /^DOWN$/, gd: /^UP \d+\/1000$/, gu: /^DOWN \d+\/1000$/, gdb: /^UP \d+\/1000$/, drn: /^DRAIN$/,
+    trk: /^MAINT \(via be\/maint\)$/, bknolb: /^NOLB$/,
   };
   let seen = '';
   await pollUntil(async () => {
@@ -115,7 +122,18 @@ listen tcpbe
     throw new Error(`${String(e)}; last seen: ${seen}`);
   });
   for (let i = 0; i < 12; i++) await rawRequest(ports.fe, `GET /r${i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  // Keep-alive traffic (connection reuse, counters past a thousand), a third of it 4xx/5xx; a bad request; TCP.
+  for (let c = 0; c < 3; c++) {
+    const conn = await RawHttpConnection.open(ports.fe);
+    for (let i = 0; i < 400; i++) {
+      conn.write(`GET /${['ok', 'e404', 'e503'][i % 3] ?? 'ok'} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await conn.response(5000);
+    }
+    conn.destroy();
+  }
   await rawRequest(ports.fe, 'GET /missing HTTP/1.0\r\n\r\n');
+  await rawRequest(ports.fe, 'BAD\r\n\r\n').catch(() => undefined);
+  for (let i = 0; i < 3; i++) await rawRequest(ports.tcp, 'GET /tcp HTTP/1.0\r\n\r\n');
 });
 
 after(async () => {
@@ -134,7 +152,8 @@ function stableRows(csv: string): string {
  * retried until nothing but the stats listeners' own rows moved in between.
  */
 async function sameMoment(port: number, path: string): Promise<{ page: RawResponse; snapshot: StatSnapshot }> {
-  for (let attempt = 0; attempt < 40; attempt++) {
+  let moved = '';
+  for (let attempt = 0; attempt < 100; attempt++) {
     const csv = await statsCommand(sock, 'show stat');
     const info = await statsCommand(sock, 'show info');
     const page = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
@@ -142,8 +161,10 @@ async function sameMoment(port: number, path: string): Promise<{ page: RawRespon
     const info2 = await statsCommand(sock, 'show info');
     const uptime = (t: string): string => /^Uptime: (.*)$/m.exec(t)?.[1] ?? '';
     if (stableRows(csv) === stableRows(csv2) && uptime(info) === uptime(info2)) return { page, snapshot: snapshotFromHaproxy(csv, info) };
+    const after = stableRows(csv2).split('\n');
+    moved = stableRows(csv).split('\n').filter((l, i) => l !== after[i]).map((l) => l.slice(0, 40)).join('; ');
   }
-  throw new Error('haproxy\'s counters never held still across one page request');
+  throw new Error(`haproxy's counters never held still across one page request (last moved: ${moved})`);
 }
 
 const STATS_PROXIES = new Set(['stats', 'stats2']);
@@ -202,7 +223,7 @@ test('the page for haproxy 2.6.12\'s figures matches haproxy\'s own page: every 
   // Every server state the page knows is on it.
   const classes = new Set(theirs.proxies.flatMap((p) => p.rows.map((r) => r.cls)));
   for (const c of ['active_up', 'active_down', 'active_nolb', 'maintain', 'active_draining', 'active_no_check', 'backup_up',
-    'active_going_down', 'active_going_up', 'backup_going_down']) assert.ok(classes.has(c), c);
+    'backup_down', 'active_going_down', 'active_going_up', 'backup_going_down', 'backup_nolb', 'socket']) assert.ok(classes.has(c), c);
   // HAProxy refreshes with a header; the view says the same.
   assert.equal(page.headers.find(([n]) => n === 'refresh')?.[1], refreshHeader(VIEW));
 });
@@ -215,7 +236,7 @@ test(';up leaves out DOWN, going-up and MAINT servers and ;st=DONE shows its mes
   assert.deepEqual(ours.links, theirs.links);
   assert.deepEqual(ours.message, theirs.message);
   const shown = theirs.proxies.find((p) => p.name === 'be')?.rows.map((r) => r.checkbox).filter((s) => s !== undefined);
-  assert.deepEqual(shown, ['up1', 'nolb', 'drain', 'nochk', 'bk', 'gd', 'gu', 'gdb']);
+  assert.deepEqual(shown, ['up1', 'nolb', 'drain', 'nochk', 'bk', 'gd', 'gu', 'gdb', 'drn', 'bknolb']);
 });
 
 test('without admin, legends, refresh or version (hide-version) the page matches haproxy\'s', async () => {
