@@ -8,8 +8,13 @@ const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '
 
 /** Escapes text for element content and quoted attribute values alike (the five HTML-significant characters). */
 export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  // Names are nearly always clean: test first, replace (and allocate) only when something needs escaping.
+  return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c] ?? c) : text;
 }
+const SPECIAL = /[&<>"']/;
+const SPECIAL_ALL = /[&<>"']/g;
+
+const DIGITS = /^\d+$/;
 
 /** A cell value as plain text: empty for an empty cell. */
 export function cellText(v: StatValue): string {
@@ -31,8 +36,9 @@ export function cellNum(v: StatValue): number {
  * Non-numeric text is escaped and returned as is.
  */
 export function grouped(v: StatValue): string {
+  if (typeof v === 'number' && v >= 0 && v < 1000 && Number.isInteger(v)) return String(v);
   const text = cellText(v);
-  if (!/^\d+$/.test(text)) return esc(text);
+  if (!DIGITS.test(text)) return esc(text);
   if (text.length <= 3) return text;
   let out = '';
   const head = text.length % 3 || 3;
