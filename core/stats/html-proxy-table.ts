@@ -9,6 +9,7 @@ import {
   abortsTip, backendTotalTip, bytesOutTip, checkTip, frontendRateTip, frontendTotalTip, serverConnectionsTip, serverTotalTip, tip,
 } from './html-tips.js';
 import type { StatsPageView } from './html-view.js';
+import { MODULE_COLUMN_HEADERS, MODULE_GROUP_HEADER, moduleCells } from './html-modules.js';
 
 /** One proxy's rows as the snapshot lists them (FRONTEND, listeners, servers, BACKEND). */
 export interface ProxyRows {
@@ -44,13 +45,13 @@ export function serverHiddenByUp(row: StatRow): boolean {
 
 const HEADER_GROUPS =
   '<th colspan=3>Queue</th><th colspan=3>Session rate</th><th colspan=6>Sessions</th><th colspan=2>Bytes</th>' +
-  '<th colspan=2>Denied</th><th colspan=3>Errors</th><th colspan=2>Warnings</th><th colspan=9>Server</th></tr>\n';
+  '<th colspan=2>Denied</th><th colspan=3>Errors</th><th colspan=2>Warnings</th><th colspan=9>Server</th>';
 const HEADER_COLUMNS =
   '<tr class="titre">' +
   ['Cur', 'Max', 'Limit', 'Cur', 'Max', 'Limit', 'Cur', 'Max', 'Limit', 'Total', 'LbTot', 'Last', 'In', 'Out', 'Req',
     'Resp', 'Req', 'Conn', 'Resp', 'Retr', 'Redis', 'Status', 'LastChk', 'Wght', 'Act', 'Bck', 'Chk', 'Dwn', 'Dwntme',
     'Thrtle'].map((h) => `<th>${h}</th>`).join('') +
-  '\n</tr>';
+  '\n';
 
 /** The admin actions of HAProxy 2.6's form: POST `action` value and the label an operator reads. */
 export const ADMIN_ACTIONS: readonly (readonly [string, string])[] = [
@@ -75,11 +76,14 @@ export function renderProxy(px: ProxyRows, view: StatsPageView): string {
   const form = view.admin && hasBackend && hasServers;
   const cap = hasFrontend && hasBackend ? 'proxy' : hasFrontend ? 'frontend' : 'backend';
   const nameLink = `<a class=px href="#${name}">${name}</a>`;
+  // The proxy's `description`, escaped (haproxy 2.6.12 inserts it as raw HTML).
+  const desc = view.proxyDescriptions?.get(px.name);
+  const descCell = desc === undefined || desc === '' ? '<th class="empty" width="90%"></th>' : `<th class="desc" width="90%">${esc(desc)}</th>`;
   const nameCell = view.showLegends ? `<u>${nameLink}${tip(`cap: ${cap}, mode: ${esc(t(first, 'mode'))}, id: ${esc(t(first, 'iid'))}`)}</u>` : nameLink;
   let out =
     (form ? '<form method="post">' : '') +
     '<table class="tbl" width="100%">\n' +
-    `<tr class="titre"><th class="pxname" width="10%"><a name="${name}"></a>${nameCell}</th><th class="empty" width="90%"></th></tr>\n</table>\n` +
+    `<tr class="titre"><th class="pxname" width="10%"><a name="${name}"></a>${nameCell}</th>${descCell}</tr>\n</table>\n` +
     '<table class="tbl" width="100%">\n<tr class="titre">';
   if (form) {
     // Toggles the proxy's own checkboxes without naming it in script (a name never reaches JavaScript).
@@ -87,16 +91,19 @@ export function renderProxy(px: ProxyRows, view: StatsPageView): string {
   } else if (view.admin) {
     out += '<th rowspan=2></th>';
   }
-  out += `<th rowspan=2></th>${HEADER_GROUPS}${HEADER_COLUMNS}`;
+  out += view.showModules
+    ? `<th rowspan=2></th>${HEADER_GROUPS}${MODULE_GROUP_HEADER}</tr>\n${HEADER_COLUMNS}${MODULE_COLUMN_HEADERS}</tr>`
+    : `<th rowspan=2></th>${HEADER_GROUPS}</tr>\n${HEADER_COLUMNS}</tr>`;
+  const modules = view.showModules ? moduleCells : (): string => '';
   const parts: string[] = [];
   for (const row of px.rows) {
     const type = n(row, 'type');
     if (type === StatType.SERVER && view.hideDown && serverHiddenByUp(row)) continue;
     const box = !view.admin ? '' : type === StatType.SERVER && form ? `<td><input class='${name}-checkbox' type="checkbox" name="s" value="${esc(t(row, 'svname'))}"></td>` : '<td></td>';
-    if (type === StatType.FRONTEND) parts.push(`<tr class="frontend">${box}${frontendCells(row, px.name)}</tr>`);
-    else if (type === StatType.LISTENER) parts.push(`<tr class="socket">${box}${listenerCells(row, px.name, view)}</tr>`);
-    else if (type === StatType.SERVER) parts.push(`<tr class="${serverStateClass(row)}">${box}${serverCells(row, px.name, view)}</tr>\n`);
-    else parts.push(`<tr class="backend">${box}${backendCells(row, px, view)}</tr>`);
+    if (type === StatType.FRONTEND) parts.push(`<tr class="frontend">${box}${frontendCells(row, px.name)}${modules(row)}</tr>`);
+    else if (type === StatType.LISTENER) parts.push(`<tr class="socket">${box}${listenerCells(row, px.name, view)}${modules(row)}</tr>`);
+    else if (type === StatType.SERVER) parts.push(`<tr class="${serverStateClass(row)}">${box}${serverCells(row, px.name, view)}${modules(row)}</tr>\n`);
+    else parts.push(`<tr class="backend">${box}${backendCells(row, px, view)}${modules(row)}</tr>`);
   }
   // One join per proxy: rows are flattened while small (one long chain of concatenations costs more to flatten).
   out += parts.join('');

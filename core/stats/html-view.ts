@@ -69,6 +69,8 @@ export interface StatsPageView {
    * `stats scope` line, every proxy is shown.
    */
   readonly allowedProxies?: readonly string[];
+  /** Proxy name → its `description` line, shown in the proxy's name bar; absent or missing name = none. */
+  readonly proxyDescriptions?: ReadonlyMap<string, string>;
 }
 
 /**

@@ -29,12 +29,13 @@ let sock: string;
 let ports: { stats: number; stats2: number; fe: number; tcp: number };
 
 const VIEW: StatsPageView = {
-  uri: '/st', refreshSeconds: 5, hideDown: false, noRefresh: false, hideVersion: false, showLegends: true, showModules: false,
-  node: 'mynode', description: 'edge node 7', admin: true, scope: '',
+  uri: '/st', refreshSeconds: 5, hideDown: false, noRefresh: false, hideVersion: false, showLegends: true,
+  node: 'mynode', description: 'edge node 7', admin: true, scope: '', showModules: true,
+  proxyDescriptions: new Map([['be', 'main farm']]),
 };
 const VIEW2: StatsPageView = {
   uri: '/adm?stats', refreshSeconds: 0, hideDown: false, noRefresh: false, hideVersion: true, showLegends: false, showModules: false,
-  admin: false, scope: '',
+  admin: false, scope: '', proxyDescriptions: new Map([['be', 'main farm']]), allowedProxies: ['stats2', 'be', 'tcpbe'],
 };
 
 before(async () => {
@@ -68,16 +69,21 @@ listen stats
   stats show-legends
   stats show-node
   stats show-desc
+  stats show-modules
 listen stats2
   bind 127.0.0.1:${ports.stats2}
   stats enable
   stats uri /adm?stats
   stats hide-version
+  stats scope .
+  stats scope be
+  stats scope tcpbe
 frontend fe
   bind 127.0.0.1:${ports.fe} name sock-main
   option socket-stats
   default_backend be
 backend be
+  description main farm
   option httpchk GET /h
   http-check disable-on-404
   cookie SRV insert
@@ -176,6 +182,7 @@ function assertSameProxies(ours: readonly PageProxy[], theirs: readonly PageProx
     const hp = theirs[i];
     assert.ok(hp !== undefined);
     assert.equal(px.nameTip, hp.nameTip, `${px.name}: name bar details`);
+    assert.equal(px.desc, hp.desc, `${px.name}: description`);
     assert.deepEqual(px.form, hp.form, `${px.name}: admin form`);
     assert.deepEqual(px.rows.map((r) => [r.cls, r.checkbox, r.cells.length]), hp.rows.map((r) => [r.cls, r.checkbox, r.cells.length]), `${px.name}: rows`);
     if (STATS_PROXIES.has(px.name)) return;
@@ -239,10 +246,11 @@ test(';up leaves out DOWN, going-up and MAINT servers and ;st=DONE shows its mes
   assert.deepEqual(shown, ['up1', 'nolb', 'drain', 'nochk', 'bk', 'gd', 'gu', 'gdb', 'drn', 'bknolb']);
 });
 
-test('without admin, legends, refresh or version (hide-version) the page matches haproxy\'s', async () => {
+test('without admin, legends, refresh or version (hide-version), under stats scope, the page matches haproxy\'s', async () => {
   const { page, snapshot } = await sameMoment(ports.stats2, '/adm?stats');
   const theirs = readStatsPage(page.body.toString('latin1'));
   const ours = readStatsPage(renderStatsPage(snapshot, VIEW2));
+  assert.deepEqual(theirs.proxies.map((p) => p.name), ['stats2', 'be', 'tcpbe']);
   assertSameProxies(ours.proxies, theirs.proxies);
   assert.equal(ours.h1.replace('orcalb', 'HAProxy'), theirs.h1);
   assert.equal(ours.h2, theirs.h2);

@@ -24,6 +24,8 @@ export interface PageProxy {
   readonly name: string;
   /** The hover box of the name bar (show-legends), '' without. */
   readonly nameTip: string;
+  /** The proxy's description in its name bar, '' without. */
+  desc: string;
   readonly rows: PageRow[];
   /** The admin form around this proxy: action option values and the hidden `b` value. */
   form?: { readonly actions: readonly string[]; readonly b: string; readonly method: string };
@@ -92,7 +94,12 @@ function proxiesOf(root: HtmlElement): PageProxy[] {
       }
       if (c.name === 'th' && hasClass(c, 'pxname')) {
         const tips = findAll(c, isTips);
-        proxies.push({ name: textOf(c, isTips), nameTip: tips.map((t) => textOf(t)).join(' | '), rows: [] });
+        proxies.push({ name: textOf(c, isTips), nameTip: tips.map((t) => textOf(t)).join(' | '), desc: '', rows: [] });
+        continue;
+      }
+      if (c.name === 'th' && hasClass(c, 'desc')) {
+        const px = proxies[proxies.length - 1];
+        if (px !== undefined) px.desc = textOf(c);
         continue;
       }
       if (c.name === 'tr' && ROW_CLASS.test(c.attrs['class'] ?? '')) {
