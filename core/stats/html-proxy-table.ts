@@ -53,8 +53,11 @@ const HEADER_COLUMNS =
     'Thrtle'].map((h) => `<th>${h}</th>`).join('') +
   '\n';
 
-/** The admin actions of HAProxy 2.6's form: POST `action` value and the label an operator reads. */
-export const ADMIN_ACTIONS: readonly (readonly [string, string])[] = [
+/**
+ * The select of HAProxy 2.6's admin form: POST `action` value and the label an operator reads, in the form's order
+ * (the empty first option selects nothing). The actions themselves belong to the health thread's admin code.
+ */
+const ACTION_OPTIONS: readonly (readonly [string, string])[] = [
   ['', ''],
   ['ready', 'Set state to READY'], ['drain', 'Set state to DRAIN'], ['maint', 'Set state to MAINT'],
   ['dhlth', 'Health: disable checks'], ['ehlth', 'Health: enable checks'], ['hrunn', 'Health: force UP'],
@@ -63,7 +66,7 @@ export const ADMIN_ACTIONS: readonly (readonly [string, string])[] = [
   ['shutdown', 'Kill Sessions'],
 ];
 const ACTION_SELECT =
-  '<select name=action>' + ADMIN_ACTIONS.map(([value, label]) => `<option value="${value}">${label}</option>`).join('') + '</select>';
+  '<select name=action>' + ACTION_OPTIONS.map(([value, label]) => `<option value="${value}">${label}</option>`).join('') + '</select>';
 
 /** Renders one proxy: name bar, column table, its rows; inside an admin form where the proxy has servers. */
 export function renderProxy(px: ProxyRows, view: StatsPageView): string {
