@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderStatsPage } from '../../core/stats/html-page.js';
+import { renderStatsPage, statsPageChunks } from '../../core/stats/html-page.js';
 import type { StatsPageView } from '../../core/stats/html-view.js';
 import { StatType } from '../../core/stats/stat-columns.js';
 import { findAll, hasClass, parseHtml, textOf } from '../support/html-tree.js';
@@ -66,4 +66,12 @@ test('a page of empty, missing and non-numeric cells renders without throwing', 
   const page = readStatsPage(html);
   assert.deepEqual(page.proxies.map((p) => p.name), ['a', '']);
   assert.equal(page.proxies[0]?.rows[1]?.cls, 'active_no_check');
+});
+
+test('the page written chunk by chunk (one proxy per chunk) is the page rendered whole', () => {
+  const snapshot = syntheticSnapshot(5, 3);
+  const view: StatsPageView = { ...VIEW, scope: '', node: 'n', description: 'd' };
+  const chunks = [...statsPageChunks(snapshot, view)];
+  assert.equal(chunks.length, 1 + 5 + 1);
+  assert.equal(chunks.join(''), renderStatsPage(snapshot, view));
 });

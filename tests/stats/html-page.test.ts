@@ -124,7 +124,7 @@ listen tcpbe
     const csv = await statsCommand(sock, 'show stat');
     seen = Object.keys(want).map((sv) => `${sv}=${statRow(csv, 'be', sv)['status'] ?? ''}`).join(' ');
     return Object.entries(want).every(([sv, re]) => re.test(statRow(csv, 'be', sv)['status'] ?? ''));
-  }, 10_000, 'every server in its state').catch((e: unknown) => {
+  }, 20_000, 'every server in its state').catch((e: unknown) => {
     throw new Error(`${String(e)}; last seen: ${seen}`);
   });
   for (let i = 0; i < 12; i++) await rawRequest(ports.fe, `GET /r${i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
