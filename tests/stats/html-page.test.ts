@@ -81,6 +81,8 @@ listen stats2
 frontend fe
   bind 127.0.0.1:${ports.fe} name sock-main
   option socket-stats
+  rate-limit sessions 1000
+  maxconn 5000
   default_backend be
 backend be
   description main farm
@@ -88,7 +90,7 @@ backend be
   http-check disable-on-404
   cookie SRV insert
   default-server inter 1s
-  server up1 ${at('up1')} check cookie c1
+  server up1 ${at('up1')} check cookie c1 maxconn 50 maxqueue 20
   server down1 127.0.0.1:${dead} check
   server nolb ${at('nolb')} check
   server maint ${at('maint')} check disabled
@@ -102,6 +104,7 @@ backend be
   server drn ${at('drn')} check
   server trk ${at('maint')} track be/maint
   server bknolb ${at('bknolb')} check backup
+  server v6 [::1]:${dead} check
 listen tcpbe
   mode tcp
   bind 127.0.0.1:${ports.tcp}
@@ -117,7 +120,7 @@ listen tcpbe
   const want: Record<string, RegExp> = {
     up1: /^UP$/, down1: /^DOWN$/, nolb: /^NOLB$/, maint: /^MAINT$/, drain: /^UP$/, nochk: /^no check$/, bk: /^UP$/,
     bkdown: /^DOWN$/, gd: /^UP \d+\/1000$/, gu: /^DOWN \d+\/1000$/, gdb: /^UP \d+\/1000$/, drn: /^DRAIN$/,
-    trk: /^MAINT \(via be\/maint\)$/, bknolb: /^NOLB$/,
+    trk: /^MAINT \(via be\/maint\)$/, bknolb: /^NOLB$/, v6: /^DOWN$/,
   };
   let seen = '';
   await pollUntil(async () => {
