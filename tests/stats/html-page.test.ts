@@ -143,6 +143,13 @@ listen tcpbe
   await rawRequest(ports.fe, 'GET /missing HTTP/1.0\r\n\r\n');
   await rawRequest(ports.fe, 'BAD\r\n\r\n').catch(() => undefined);
   for (let i = 0; i < 3; i++) await rawRequest(ports.tcp, 'GET /tcp HTTP/1.0\r\n\r\n');
+  // HAProxy's current rates fade over the second after the traffic, changing every millisecond: wait until they
+  // read 0 so that a page and the counters around it can be of the same moment (the maxima stay).
+  await pollUntil(async () => {
+    const csv = await statsCommand(sock, 'show stat');
+    return ['FRONTEND', 'BACKEND'].every((sv) => statRow(csv, 'fe', sv)['req_rate'] === '0' || statRow(csv, 'fe', sv)['req_rate'] === '')
+      && statRow(csv, 'be', 'BACKEND')['rate'] === '0';
+  }, 10_000, 'the rates after the traffic back to 0');
 });
 
 after(async () => {
@@ -171,7 +178,11 @@ async function sameMoment(port: number, path: string): Promise<{ page: RawRespon
     const uptime = (t: string): string => /^Uptime: (.*)$/m.exec(t)?.[1] ?? '';
     if (stableRows(csv) === stableRows(csv2) && uptime(info) === uptime(info2)) return { page, snapshot: snapshotFromHaproxy(csv, info) };
     const after = stableRows(csv2).split('\n');
-    moved = stableRows(csv).split('\n').filter((l, i) => l !== after[i]).map((l) => l.slice(0, 40)).join('; ');
+    const names = (csv.split('\n')[0] ?? '').replace(/^# /, '').split(',');
+    moved = stableRows(csv).split('\n').flatMap((l, i) => {
+      const b = (after[i] ?? '').split(',');
+      return l.split(',').flatMap((cell, k) => (cell === b[k] ? [] : [`${l.split(',').slice(0, 2).join('/')}.${names[k] ?? k}: ${cell} -> ${b[k] ?? ''}`]));
+    }).join('; ');
   }
   throw new Error(`haproxy's counters never held still across one page request (last moved: ${moved})`);
 }
