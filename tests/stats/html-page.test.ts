@@ -5,12 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { renderStatsPage } from '../../core/stats/html-page.js';
 import { refreshHeader, type StatsPageView } from '../../core/stats/html-view.js';
-import type { StatSnapshot } from '../../core/stats/stat-columns.js';
+import { COL, type StatSnapshot } from '../../core/stats/stat-columns.js';
 import { freeTcpPort, type HaproxyProcess, startHaproxy } from '../support/haproxy-process.js';
 import { snapshotFromHaproxy, statRow, statsCommand } from '../support/haproxy-stats.js';
 import { type HttpBackends, startHttpBackends } from '../support/http-backends.js';
@@ -83,6 +84,8 @@ frontend fe
   option socket-stats
   rate-limit sessions 1000
   maxconn 5000
+  tcp-request connection reject if { src 127.0.0.2 }
+  http-request deny if { path /deny }
   default_backend be
 backend be
   description main farm
@@ -141,6 +144,13 @@ listen tcpbe
     conn.destroy();
   }
   await rawRequest(ports.fe, 'GET /missing HTTP/1.0\r\n\r\n');
+  await rawRequest(ports.fe, 'GET /deny HTTP/1.0\r\n\r\n');
+  // A refused connection (denied connections) from a second loopback address.
+  await new Promise<void>((resolve) => {
+    const refused = connect({ port: ports.fe, host: '127.0.0.1', localAddress: '127.0.0.2' });
+    refused.on('error', () => undefined);
+    refused.once('close', () => resolve());
+  });
   await rawRequest(ports.fe, 'BAD\r\n\r\n').catch(() => undefined);
   for (let i = 0; i < 3; i++) await rawRequest(ports.tcp, 'GET /tcp HTTP/1.0\r\n\r\n');
   // HAProxy's current rates fade over the second after the traffic, changing every millisecond: wait until they
@@ -233,6 +243,10 @@ test('the page for haproxy 2.6.12\'s figures matches haproxy\'s own page: every 
   const { page, snapshot } = await sameMoment(ports.stats, '/st');
   const theirs = readStatsPage(page.body.toString('latin1'));
   const ours = readStatsPage(renderStatsPage(snapshot, VIEW));
+  // The figures behind the comparison are there: denied requests and connections, 4xx/5xx, reuse, > 1000 counts.
+  const fe = snapshot.rows.find((r) => r.values[COL.pxname] === 'fe' && r.values[COL.svname] === 'FRONTEND');
+  for (const c of ['dreq', 'dcon', 'ereq', 'hrsp_4xx', 'hrsp_5xx'] as const) assert.ok(Number(fe?.values[COL[c]]) > 0, c);
+  assert.ok(Number(fe?.values[COL.req_tot]) > 1000);
   assertSameProxies(ours.proxies, theirs.proxies);
   assert.equal(ours.title.replace('orcalb', 'HAProxy'), theirs.title);
   assert.equal(ours.h2, theirs.h2);
