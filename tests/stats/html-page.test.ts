@@ -305,3 +305,11 @@ for (const st of ['PART', 'NONE', 'DENY', 'ERRP', 'EXCD', 'UNKN'] as const) {
     assert.deepEqual(ours.message, theirs.message);
   });
 }
+
+test(';norefresh on a listener without stats refresh leaves no trace in the links, as in haproxy', async () => {
+  const { page, snapshot } = await sameMoment(ports.stats2, '/adm?stats;norefresh;up');
+  const theirs = readStatsPage(page.body.toString('latin1'));
+  const ours = readStatsPage(renderStatsPage(snapshot, { ...VIEW2, noRefresh: true, hideDown: true }));
+  assert.deepEqual(ours.links, theirs.links);
+  assertSameProxies(ours.proxies, theirs.proxies);
+});
