@@ -6,10 +6,11 @@
 import { COL, StatType, type StatColumn, type StatRow } from './stat-columns.js';
 import { cellNum, cellText, durationCell, esc, grouped, limitOr } from './html-format.js';
 import {
-  abortsTip, backendTotalTip, bytesOutTip, checkTip, frontendRateTip, frontendTotalTip, serverConnectionsTip, serverTotalTip, tip,
+  abortsTip, backendTotalTip, bytesOutTip, frontendRateTip, frontendTotalTip, serverConnectionsTip, serverTotalTip, tip,
 } from './html-tips.js';
 import type { StatsPageView } from './html-view.js';
 import { MODULE_COLUMN_HEADERS, MODULE_GROUP_HEADER, moduleCells } from './html-modules.js';
+import { lastCheckCell, serverHiddenByUp, serverRunning, serverStateClass, serverStatusText } from './html-server-state.js';
 
 /** One proxy's rows as the snapshot lists them (FRONTEND, listeners, servers, BACKEND). */
 export interface ProxyRows {
@@ -22,26 +23,6 @@ const t = (row: StatRow, c: StatColumn): string => cellText(row.values[COL[c]]);
 const n = (row: StatRow, c: StatColumn): number => cellNum(row.values[COL[c]]);
 const td = (inner: string): string => `<td>${inner}</td>`;
 const hover = (value: string, box: string): string => `<td><u>${value}${box}</u></td>`;
-
-/** HAProxy's row state class for a server, from its status text, backup flag and effective weight. */
-export function serverStateClass(row: StatRow): string {
-  const status = t(row, 'status');
-  if (status.startsWith('MAINT')) return 'maintain';
-  const side = n(row, 'bck') > 0 ? 'backup_' : 'active_';
-  if (status === 'no check') return `${side}no_check`;
-  if (status.startsWith('DRAIN')) return `${side}draining`;
-  if (status.startsWith('DOWN')) return status === 'DOWN' ? `${side}down` : `${side}going_up`;
-  if (status.startsWith('NOLB')) return status === 'NOLB' ? `${side}nolb` : `${side}going_down`;
-  if (status === 'UP') return n(row, 'weight') === 0 ? `${side}draining` : `${side}up`;
-  if (status.startsWith('UP ')) return `${side}going_down`;
-  return `${side}no_check`;
-}
-
-/** True when `;up` leaves this server out: fully DOWN or in maintenance (haproxy 2.6.12 keeps one going up). */
-export function serverHiddenByUp(row: StatRow): boolean {
-  const status = t(row, 'status');
-  return status === 'DOWN' || status.startsWith('MAINT');
-}
 
 const HEADER_GROUPS =
   '<th colspan=3>Queue</th><th colspan=3>Session rate</th><th colspan=6>Sessions</th><th colspan=2>Bytes</th>' +
@@ -168,12 +149,6 @@ function serverCells(row: StatRow, px: string, view: StatsPageView): string {
   const status = t(row, 'status');
   // No health counters of its own (not checked, or tracking another server): one empty cell over Chk/Dwn/Dwntme.
   const checked = t(row, 'chkfail') !== '';
-  const checkStatus = t(row, 'check_status');
-  const code = t(row, 'check_code');
-  const duration = t(row, 'check_duration');
-  const lastChk = checkStatus === ''
-    ? '<td></td>'
-    : `<td class=ac><u> ${esc(checkStatus)}${code === '' ? '' : `/${esc(code)}`}${duration === '' ? '' : ` in ${esc(duration)}ms`}${checkTip(row)}</u></td>`;
   const backup = n(row, 'bck') > 0;
   const throttle = t(row, 'throttle');
   return (
@@ -185,7 +160,7 @@ function serverCells(row: StatRow, px: string, view: StatsPageView): string {
     td(v(row, 'bin')) + td(v(row, 'bout')) +
     '<td></td>' + td(v(row, 'dresp')) + '<td></td>' + td(v(row, 'econ')) + hover(v(row, 'eresp'), abortsTip(row)) +
     td(v(row, 'wretr')) + td(v(row, 'wredis')) +
-    `<td class=ac>${statusText(row, status)}</td>` + lastChk +
+    `<td class=ac>${serverStatusText(row)}</td>` + lastCheckCell(row) +
     `<td class=ac>${v(row, 'weight')}/${v(row, 'uweight')}</td><td class=ac>${backup ? '-' : 'Y'}</td><td class=ac>${backup ? 'Y' : '-'}</td>` +
     (checked
       ? hover(v(row, 'chkfail'), tip('Failed Health Checks')) + td(v(row, 'chkdown')) + td(durationCell(row.values[COL.downtime], ''))
@@ -200,21 +175,6 @@ function trackedCell(row: StatRow, status: string): string {
   return via === '' ? '<td colspan=3></td>' : `<td class=ac colspan=3><a class=lfsb href="#${esc(via)}">via ${esc(via)}</a></td>`;
 }
 
-/** The Status cell text: time since the last change, the status, an arrow while a check is moving it. */
-function statusText(row: StatRow, status: string): string {
-  if (status === 'no check') return '<i>no check</i>';
-  const arrow = / \d+\/\d+$/.test(status) ? (status.startsWith('DOWN') ? ' &uarr;' : ' &darr;') : '';
-  // The CSV's "MAINT (via be/srv)" reads "MAINT" here; the page says where it comes from elsewhere.
-  const paren = status.indexOf(' (');
-  return `${durationCell(row.values[COL.lastchg], '')} ${esc(paren < 0 ? status : status.slice(0, paren))}${arrow}`;
-}
-
-/** A server that is taking traffic or could (UP, NOLB, DRAIN, going down, not checked): what `;up` counts. */
-function running(row: StatRow): boolean {
-  const status = t(row, 'status');
-  return status.startsWith('UP') || status.startsWith('NOLB') || status.startsWith('DRAIN') || status === 'no check';
-}
-
 function backendCells(row: StatRow, proxy: ProxyRows, view: StatsPageView): string {
   const px = proxy.name;
   const link = anchor(px, 'Backend', 'Backend');
@@ -222,7 +182,7 @@ function backendCells(row: StatRow, proxy: ProxyRows, view: StatsPageView): stri
   if (view.hideDown) {
     // Under `;up` the backend says how many of its servers run, as the hidden ones no longer show it.
     const servers = proxy.rows.filter((r) => n(r, 'type') === StatType.SERVER);
-    counts = ` (${servers.filter(running).length}/${servers.length})`;
+    counts = ` (${servers.filter(serverRunning).length}/${servers.length})`;
   }
   const cookie = t(row, 'cookie');
   const legend = `balancing: ${esc(t(row, 'algo'))}${cookie === '' ? '' : `, cookie: '${esc(cookie)}'`}`;

@@ -4,7 +4,7 @@
 // Stats thread, per page request.
 
 import { COL, type StatColumn, type StatRow } from './stat-columns.js';
-import { cellNum, cellText, esc, grouped, percent } from './html-format.js';
+import { cellNum, cellText, grouped, percent } from './html-format.js';
 
 /** Wraps `inner` (already HTML) as a hover box. */
 export function tip(inner: string): string {
@@ -155,11 +155,4 @@ export function bytesOutTip(row: StatRow): string {
 /** "Errors Resp" box: the aborts behind the response errors. */
 export function abortsTip(row: StatRow): string {
   return tip(`Connection resets during transfers: ${v(row, 'cli_abrt')} client, ${v(row, 'srv_abrt')} server`);
-}
-
-/** "LastChk" box: the check's description and, where the check said more, its last output. */
-export function checkTip(row: StatRow): string {
-  const desc = esc(cellText(row.values[COL.check_desc]));
-  const last = cellText(row.values[COL.last_chk]);
-  return tip(last === '' ? desc : `${desc}: ${esc(last)}`);
 }

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,6 +26,7 @@ const NAMES = Object.keys(HEALTH);
 let backends: HttpBackends;
 let haproxy: HaproxyProcess;
 let dir: string;
+const agents: Server[] = [];
 let sock: string;
 let ports: { stats: number; stats2: number; fe: number; tcp: number };
 
@@ -48,6 +49,16 @@ before(async () => {
   });
   const port = Object.fromEntries(NAMES.map((n, i) => [n, backends.ports()[i]]));
   const dead = await freeTcpPort();
+  // Agents that answer every agent check with a fixed word (agent-check, configuration manual 5.2).
+  for (const word of ['down', 'drain']) {
+    const agent = createServer((c) => {
+      c.on('error', () => undefined);
+      c.end(`${word}\n`);
+    });
+    await new Promise<void>((resolve) => agent.listen(0, '127.0.0.1', () => resolve()));
+    agents.push(agent);
+  }
+  const agentPort = (i: number): number => (agents[i]?.address() as AddressInfo).port;
   ports = { stats: await freeTcpPort(), stats2: await freeTcpPort(), fe: await freeTcpPort(), tcp: await freeTcpPort() };
   dir = mkdtempSync(join(tmpdir(), 'orcalb-html-'));
   sock = join(dir, 'stats.sock');
@@ -108,6 +119,8 @@ backend be
   server trk ${at('maint')} track be/maint
   server bknolb ${at('bknolb')} check backup
   server v6 [::1]:${dead} check
+  server agd ${at('up1')} check agent-check agent-port ${agentPort(0)} agent-inter 1s
+  server agdr ${at('up1')} check agent-check agent-port ${agentPort(1)} agent-inter 1s
 listen tcpbe
   mode tcp
   bind 127.0.0.1:${ports.tcp}
@@ -123,7 +136,8 @@ listen tcpbe
   const want: Record<string, RegExp> = {
     up1: /^UP$/, down1: /^DOWN$/, nolb: /^NOLB$/, maint: /^MAINT$/, drain: /^UP$/, nochk: /^no check$/, bk: /^UP$/,
     bkdown: /^DOWN$/, gd: /^UP \d+\/1000$/, gu: /^DOWN \d+\/1000$/, gdb: /^UP \d+\/1000$/, drn: /^DRAIN$/,
-    trk: /^MAINT \(via be\/maint\)$/, bknolb: /^NOLB$/, v6: /^DOWN$/,
+    trk: /^MAINT \(via be\/maint\)$/, bknolb: /^NOLB$/, v6: /^DOWN$/, agd: /^DOWN \(agent\)$/,
+    agdr: /^DRAIN \(agent\)$/,
   };
   let seen = '';
   await pollUntil(async () => {
@@ -165,6 +179,7 @@ listen tcpbe
 after(async () => {
   await haproxy?.stop();
   await backends?.close();
+  for (const a of agents) a.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -271,7 +286,7 @@ test(';up leaves out DOWN, going-up and MAINT servers and ;st=DONE shows its mes
   assert.deepEqual(ours.links, theirs.links);
   assert.deepEqual(ours.message, theirs.message);
   const shown = theirs.proxies.find((p) => p.name === 'be')?.rows.map((r) => r.checkbox).filter((s) => s !== undefined);
-  assert.deepEqual(shown, ['up1', 'nolb', 'drain', 'nochk', 'bk', 'gd', 'gu', 'gdb', 'drn', 'bknolb']);
+  assert.deepEqual(shown, ['up1', 'nolb', 'drain', 'nochk', 'bk', 'gd', 'gu', 'gdb', 'drn', 'bknolb', 'agdr']);
 });
 
 test('without admin, legends, refresh or version (hide-version), under stats scope, the page matches haproxy\'s', async () => {
