@@ -53,9 +53,14 @@ export function serverStatusText(row: StatRow): string {
   const health = n(row, 'check_health');
   const top = n(row, 'check_rise') + n(row, 'check_fall') - 1;
   let arrow = '';
-  if (t(row, 'check_health') !== '' && !status.startsWith('MAINT')) {
+  if (status.startsWith('MAINT')) {
+    // No arrow: checks do not move a server in maintenance.
+  } else if (t(row, 'check_health') !== '') {
     if (status.startsWith('DOWN')) arrow = health > 0 ? ' &uarr;' : '';
     else if (health < top) arrow = ' &darr;';
+  } else if (MOVING.test(status)) {
+    // Without the health columns, the status text's "x/y" says the same for the moving states.
+    arrow = status.startsWith('DOWN') ? ' &uarr;' : ' &darr;';
   }
   return `${durationCell(row.values[COL.lastchg], '')} ${esc(shown)}${arrow}`;
 }

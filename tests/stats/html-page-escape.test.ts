@@ -75,3 +75,14 @@ test('the page written chunk by chunk (one proxy per chunk) is the page rendered
   assert.equal(chunks.length, 1 + 5 + 1);
   assert.equal(chunks.join(''), renderStatsPage(snapshot, view));
 });
+
+test('without the health columns the moving states still get their arrows from the status text', () => {
+  const rows = [
+    serverRow('p', 'a', 1, { status: 'UP 1/3' }),
+    serverRow('p', 'b', 2, { status: 'DOWN 1/2' }),
+    serverRow('p', 'c', 3, { status: 'UP' }),
+  ];
+  const page = readStatsPage(renderStatsPage({ info: [], rows }, { ...VIEW, scope: '' }));
+  const status = page.proxies[0]?.rows.map((r) => [r.cls, r.cells[23]?.text]);
+  assert.deepEqual(status, [['active_going_down', '1h0m UP 1/3 ↓'], ['active_going_up', '1h0m DOWN 1/2 ↑'], ['active_up', '1h0m UP']]);
+});
