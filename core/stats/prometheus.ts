@@ -1,96 +1,55 @@
 // HAProxy 2.6's Prometheus exporter (`http-request use-service prometheus-exporter`, the PROMEX addon): renders a
-// StatSnapshot (core/stats/stat-columns.ts) as the Prometheus text exposition format (version 0.0.4), with 2.6.12's
-// metric names, HELP/TYPE lines, label sets and family order, then orcalb's own families (orcalb_dolphindb_node_*,
-// orcalb_thread_*). The public surface the stats thread calls: parsePrometheusQuery, renderPrometheus.
-// Pure; the stats thread.
+// StatSnapshot (core/stats/stat-columns.ts) in the Prometheus text exposition format (version 0.0.4) with 2.6.12's
+// metric names, HELP/TYPE lines, label sets and family order (haproxy_process_*, _frontend_*, _listener_*,
+// _backend_*, _server_*, _sticktable_*), then orcalb's own families (orcalb_dolphindb_node_*, orcalb_thread_*).
+// The public surface the stats thread calls: parsePrometheusQuery, renderPrometheus, PROMETHEUS_CONTENT_TYPE.
+// Pure; the stats thread (never a forwarder: the answer is one string built per scrape).
 
-import type { StatSnapshot } from './stat-columns.js';
+import { INFO, type StatSnapshot } from './stat-columns.js';
+import { PROCESS_FAMILIES } from './prometheus-families.js';
+import { renderDolphinDbNodes, renderStickTables, renderThreads, type OrcalbMetrics } from './prometheus-orcalb.js';
+import { proxiesOf, renderBackends, renderFrontends, renderServers } from './prometheus-proxies.js';
+import { PromScope, type PrometheusQuery } from './prometheus-query.js';
+import { ExpositionWriter, escapeLabel, sampleValue } from './prometheus-text.js';
+
+export { parsePrometheusQuery, PromScope, PROM_SCOPE_ALL, PROMETHEUS_QUERY_ALL } from './prometheus-query.js';
+export type { PrometheusQuery } from './prometheus-query.js';
+export type { DolphinDbNodeMetrics, ForwarderThreadMetrics, OrcalbMetrics, StickTableMetrics } from './prometheus-orcalb.js';
 
 /** Content-Type of the answer, as haproxy 2.6.12's exporter sends it. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4';
 
-/** The metric groups a `scope` query parameter selects (2.6's scopes). */
-export const PromScope = {
-  GLOBAL: 1,
-  FRONTEND: 2,
-  BACKEND: 4,
-  SERVER: 8,
-  STICKTABLE: 16,
-  /** orcalb's own families (orcalb_*): exported with '*' or by default, or with `scope=orcalb`. */
-  ORCALB: 32,
-} as const;
-
-/** Every scope: what no `scope` parameter and `scope=*` mean. */
-export const PROM_SCOPE_ALL = 63;
-
-/** What the query string of a /metrics request asks for. */
-export interface PrometheusQuery {
-  /** Bit set of PromScope values. */
-  readonly scopes: number;
-  /** `no-maint`: leave out the servers in maintenance (every haproxy_server_* line for them). */
-  readonly noMaint: boolean;
-}
-
-/** The default query: everything. */
-export const PROMETHEUS_QUERY_ALL: PrometheusQuery = { scopes: PROM_SCOPE_ALL, noMaint: false };
-
-/**
- * Parses the query string of a /metrics request (`a=b&c`, with or without the leading '?'). `scope` may repeat and
- * is read in order: a value names one scope, `*` adds all, an empty value clears the set. No `scope` at all means
- * every scope. Returns undefined for a request haproxy answers 400 (an unknown scope).
- * Pure; never throws.
- */
-export function parsePrometheusQuery(query: string): PrometheusQuery | undefined {
-  void query;
-  return PROMETHEUS_QUERY_ALL;
-}
-
-/** One DolphinDB node of a `balance dolphindb-load` backend (or any backend with a DolphinDB check reading). */
-export interface DolphinDbNodeMetrics {
-  /** The backend's name (label `proxy`). */
-  readonly proxy: string;
-  /** The server's name (label `server`). */
-  readonly server: string;
-  /**
-   * The server slot's `loadScore` as stored (score ×1000; LOAD_SCORE.noReading = -1 before any reading,
-   * LOAD_SCORE.failed = 3000 after a failed one: core/dolphindb/load-score.ts).
-   */
-  readonly loadScore: number;
-  /** Connections placed on the node since the reading the score came from (`placedSinceReading`). */
-  readonly placedSinceReading?: number;
-  /** The figures of the last good getPerf() reading (readPerfDict's key → number); absent before the first. */
-  readonly perf?: ReadonlyMap<string, number>;
-  /** Unix time (seconds) of that reading. */
-  readonly perfTimeSec?: number;
-}
-
-/** One forwarder thread. */
-export interface ForwarderThreadMetrics {
-  /** The forwarder's slot index (label `thread`). */
-  readonly thread: number;
-  /** Client connections it holds now (its `liveConns`). */
-  readonly currentConnections: number;
-  /** Connections it ever handled (its `totalConns`). */
-  readonly connectionsTotal: number;
-  /** CPU time the thread used, user mode, in seconds (worker.cpuUsage() / 1e6, or the thread's own report). */
-  readonly cpuUserSeconds?: number;
-  /** CPU time the thread used, kernel mode, in seconds. */
-  readonly cpuSystemSeconds?: number;
-}
-
-/** orcalb's figures beyond HAProxy's: the orcalb_* families. */
-export interface OrcalbMetrics {
-  readonly dolphindbNodes: readonly DolphinDbNodeMetrics[];
-  readonly threads: readonly ForwarderThreadMetrics[];
+/** haproxy_process_*: one sample per `show info` field, build_info as a version label with value 1. */
+function renderProcess(w: ExpositionWriter, snapshot: StatSnapshot): void {
+  for (const [suffix, field, type, help] of PROCESS_FAMILIES) {
+    const name = `haproxy_process_${suffix}`;
+    w.family(name, type, help);
+    if (suffix === 'build_info') {
+      const version = snapshot.info[INFO['Build info']] ?? snapshot.info[INFO.Version] ?? '';
+      w.sample(name, `{version="${escapeLabel(String(version))}"}`, '1');
+    } else {
+      w.sample(name, '', sampleValue(field === undefined ? undefined : snapshot.info[INFO[field]]));
+    }
+  }
 }
 
 /**
- * The whole /metrics answer body for `snapshot`, filtered by `query`; `extra` adds the orcalb_* families.
- * Pure; allocates the answer string (the stats thread, never a forwarder).
+ * The whole /metrics answer body for `snapshot`, filtered by `query`; `extra` adds the stick tables and the orcalb_*
+ * families. Pure; never throws on any snapshot (an empty or odd cell renders NaN).
  */
 export function renderPrometheus(snapshot: StatSnapshot, query: PrometheusQuery, extra?: OrcalbMetrics): string {
-  void snapshot;
-  void query;
-  void extra;
-  return '';
+  const w = new ExpositionWriter();
+  const scopes = query.scopes;
+  if (scopes & PromScope.GLOBAL) renderProcess(w, snapshot);
+  const proxies = proxiesOf(snapshot.rows);
+  if (scopes & PromScope.FRONTEND) renderFrontends(w, proxies, 'F');
+  if (scopes & PromScope.LISTENER) renderFrontends(w, proxies, 'L');
+  if (scopes & PromScope.BACKEND) renderBackends(w, proxies);
+  if (scopes & PromScope.SERVER) renderServers(w, proxies, query.noMaint);
+  if (scopes & PromScope.STICKTABLE && extra?.stickTables !== undefined) renderStickTables(w, extra.stickTables);
+  if (scopes & PromScope.ORCALB && extra !== undefined) {
+    renderDolphinDbNodes(w, extra.dolphindbNodes);
+    renderThreads(w, extra.threads);
+  }
+  return w.text();
 }
