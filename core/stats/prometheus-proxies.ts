@@ -81,6 +81,9 @@ const HTTP_ONLY = new Set<number>([
 
 type ObjectKind = 'F' | 'L' | 'B' | 'S';
 
+/** Pieces of the answer, each about ExpositionWriter's chunk size (see prometheusChunks). */
+export type Chunks = Generator<string, void, void>;
+
 interface Family {
   readonly name: string;
   readonly column: number;
@@ -112,14 +115,17 @@ function oneHot(w: ExpositionWriter, name: string, labels: string, states: reado
 }
 
 /** Samples of http_responses_total: code outside, object inside, as 2.6 orders them. */
-function responses(w: ExpositionWriter, name: string, objects: ReadonlyArray<readonly [StatRow, string]>): void {
+function* responses(w: ExpositionWriter, name: string, objects: ReadonlyArray<readonly [StatRow, string]>): Chunks {
   for (const [code, column] of HRSP_CODES) {
-    for (const [row, labels] of objects) w.sample(name, `{${labels},code="${code}"}`, sampleValue(cell(row, COL[column])));
+    for (const [row, labels] of objects) {
+      w.sample(name, `{${labels},code="${code}"}`, sampleValue(cell(row, COL[column])));
+      if (w.full()) yield w.take();
+    }
   }
 }
 
 /** haproxy_frontend_* (kind F) or haproxy_listener_* (kind L). */
-export function renderFrontends(w: ExpositionWriter, proxies: readonly ProxyRows[], kind: 'F' | 'L'): void {
+export function* renderFrontends(w: ExpositionWriter, proxies: readonly ProxyRows[], kind: 'F' | 'L'): Chunks {
   const objects: Array<readonly [StatRow, string]> = [];
   for (const p of proxies) {
     if (kind === 'F' && p.frontend !== undefined) objects.push([p.frontend, p.label]);
@@ -128,7 +134,7 @@ export function renderFrontends(w: ExpositionWriter, proxies: readonly ProxyRows
   for (const f of FAMILIES[kind]) {
     w.family(f.name, f.type, f.help);
     if (f.column === COL.hrsp_1xx) {
-      responses(w, f.name, objects.filter(([row]) => isHttp(row)));
+      yield* responses(w, f.name, objects.filter(([row]) => isHttp(row)));
       continue;
     }
     for (const [row, labels] of objects) {
@@ -139,6 +145,7 @@ export function renderFrontends(w: ExpositionWriter, proxies: readonly ProxyRows
       } else if (!HTTP_ONLY.has(f.column) || isHttp(row)) {
         w.sample(f.name, `{${labels}}`, plain(row, f.column));
       }
+      if (w.full()) yield w.take();
     }
   }
 }
@@ -157,12 +164,12 @@ function aggregates(w: ExpositionWriter, f: Family, p: ProxyRows): void {
 }
 
 /** haproxy_backend_*. */
-export function renderBackends(w: ExpositionWriter, proxies: readonly ProxyRows[]): void {
+export function* renderBackends(w: ExpositionWriter, proxies: readonly ProxyRows[]): Chunks {
   const backends = proxies.filter((p) => p.backend !== undefined);
   for (const f of FAMILIES.B) {
     w.family(f.name, f.type, f.help);
     if (f.column === COL.hrsp_1xx) {
-      responses(w, f.name, backends.filter((p) => isHttp(p.backend as StatRow)).map((p) => [p.backend as StatRow, p.label]));
+      yield* responses(w, f.name, backends.filter((p) => isHttp(p.backend as StatRow)).map((p) => [p.backend as StatRow, p.label]));
       continue;
     }
     for (const p of backends) {
@@ -170,12 +177,13 @@ export function renderBackends(w: ExpositionWriter, proxies: readonly ProxyRows[
       if (f.column === COL.status) oneHot(w, f.name, p.label, PROXY_STATES, text(cell(row, COL.status)) === 'UP' ? 'UP' : 'DOWN');
       else if (f.column === COL.agg_server_status || f.column === COL.agg_server_check_status || f.column === COL.agg_check_status) aggregates(w, f, p);
       else if (!HTTP_ONLY.has(f.column) || isHttp(row)) w.sample(f.name, `{${p.label}}`, plain(row, f.column));
+      if (w.full()) yield w.take();
     }
   }
 }
 
 /** haproxy_server_*; `noMaint` leaves out the servers in maintenance. */
-export function renderServers(w: ExpositionWriter, proxies: readonly ProxyRows[], noMaint: boolean): void {
+export function* renderServers(w: ExpositionWriter, proxies: readonly ProxyRows[], noMaint: boolean): Chunks {
   const servers: Array<readonly [StatRow, string]> = [];
   for (const p of proxies) {
     if (p.backend === undefined) continue;
@@ -187,7 +195,7 @@ export function renderServers(w: ExpositionWriter, proxies: readonly ProxyRows[]
   for (const f of FAMILIES.S) {
     w.family(f.name, f.type, f.help);
     if (f.column === COL.hrsp_1xx) {
-      responses(w, f.name, servers.filter(([row]) => isHttp(row)));
+      yield* responses(w, f.name, servers.filter(([row]) => isHttp(row)));
       continue;
     }
     for (const [row, labels] of servers) {
@@ -202,6 +210,7 @@ export function renderServers(w: ExpositionWriter, proxies: readonly ProxyRows[]
       } else {
         w.sample(f.name, `{${labels}}`, plain(row, f.column));
       }
+      if (w.full()) yield w.take();
     }
   }
 }

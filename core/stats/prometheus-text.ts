@@ -37,11 +37,29 @@ export function secondsValue(ms: StatValue): string {
 
 /**
  * Collects the answer. `family` arms the HELP/TYPE header of the next family; `sample` writes it before the first
- * sample, so a family without samples leaves no header (as 2.6 does).
+ * sample, so a family without samples leaves no header (as 2.6 does). The renderers hand the text on in pieces of
+ * about `chunkBytes` (full/take), so a scrape held by a slow reader holds one piece, not the whole answer.
  */
 export class ExpositionWriter {
   private out = '';
   private pending = '';
+  private readonly chunkBytes: number;
+
+  constructor(chunkBytes = Infinity) {
+    this.chunkBytes = chunkBytes;
+  }
+
+  /** True once the text written since the last take() reached the chunk size. */
+  full(): boolean {
+    return this.out.length >= this.chunkBytes;
+  }
+
+  /** The text written since the last take(); an armed header stays armed. */
+  take(): string {
+    const t = this.out;
+    this.out = '';
+    return t;
+  }
 
   /** Arms the header for family `name`. */
   family(name: string, type: PromType, help: string): void {

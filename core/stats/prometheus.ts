@@ -2,7 +2,8 @@
 // StatSnapshot (core/stats/stat-columns.ts) in the Prometheus text exposition format (version 0.0.4) with 2.6.12's
 // metric names, HELP/TYPE lines, label sets and family order (haproxy_process_*, _frontend_*, _listener_*,
 // _backend_*, _server_*, _sticktable_*), then orcalb's own families (orcalb_dolphindb_node_*, orcalb_thread_*).
-// The public surface the stats thread calls: parsePrometheusQuery, renderPrometheus, PROMETHEUS_CONTENT_TYPE.
+// The public surface the stats thread calls: parsePrometheusQuery, renderPrometheus (one string) or prometheusChunks
+// (the same text in pieces, for writing with backpressure), PROMETHEUS_CONTENT_TYPE.
 // Pure; the stats thread (never a forwarder: the answer is one string built per scrape).
 
 import { INFO, type StatSnapshot } from './stat-columns.js';
@@ -33,23 +34,43 @@ function renderProcess(w: ExpositionWriter, snapshot: StatSnapshot): void {
   }
 }
 
+/** Size of the pieces prometheusChunks yields (about; a piece ends at a line end). */
+export const PROMETHEUS_CHUNK_BYTES = 64 * 1024;
+
 /**
- * The whole /metrics answer body for `snapshot`, filtered by `query`; `extra` adds the stick tables and the orcalb_*
- * families. Pure; never throws on any snapshot (an empty or odd cell renders NaN).
+ * The /metrics answer body for `snapshot`, filtered by `query`, in pieces of about `chunkBytes` (each ends at a line
+ * end): for a stats thread that writes them as the socket drains, so a slow or stalled scraper holds one piece and
+ * the generator, never the whole answer (10 MiB for 100 proxies × 20 servers). `extra` adds the stick tables and the
+ * orcalb_* families. Pure; never throws on any snapshot (an empty or odd cell renders NaN).
  */
-export function renderPrometheus(snapshot: StatSnapshot, query: PrometheusQuery, extra?: OrcalbMetrics): string {
-  const w = new ExpositionWriter();
+export function* prometheusChunks(
+  snapshot: StatSnapshot,
+  query: PrometheusQuery,
+  extra?: OrcalbMetrics,
+  chunkBytes = PROMETHEUS_CHUNK_BYTES,
+): Generator<string, void, void> {
+  const w = new ExpositionWriter(chunkBytes);
   const scopes = query.scopes;
   if (scopes & PromScope.GLOBAL) renderProcess(w, snapshot);
   const proxies = proxiesOf(snapshot.rows);
-  if (scopes & PromScope.FRONTEND) renderFrontends(w, proxies, 'F');
-  if (scopes & PromScope.LISTENER) renderFrontends(w, proxies, 'L');
-  if (scopes & PromScope.BACKEND) renderBackends(w, proxies);
-  if (scopes & PromScope.SERVER) renderServers(w, proxies, query.noMaint);
+  if (scopes & PromScope.FRONTEND) yield* renderFrontends(w, proxies, 'F');
+  if (scopes & PromScope.LISTENER) yield* renderFrontends(w, proxies, 'L');
+  if (scopes & PromScope.BACKEND) yield* renderBackends(w, proxies);
+  if (scopes & PromScope.SERVER) yield* renderServers(w, proxies, query.noMaint);
   if (scopes & PromScope.STICKTABLE && extra?.stickTables !== undefined) renderStickTables(w, extra.stickTables);
   if (scopes & PromScope.ORCALB && extra !== undefined) {
     renderDolphinDbNodes(w, extra.dolphindbNodes);
     renderThreads(w, extra.threads);
   }
-  return w.text();
+  const rest = w.take();
+  if (rest !== '') yield rest;
+}
+
+/**
+ * The whole /metrics answer body as one string (prometheusChunks joined). Pure; never throws on any snapshot.
+ */
+export function renderPrometheus(snapshot: StatSnapshot, query: PrometheusQuery, extra?: OrcalbMetrics): string {
+  let text = '';
+  for (const piece of prometheusChunks(snapshot, query, extra, Infinity)) text += piece;
+  return text;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LOAD_SCORE } from '../../core/dolphindb/load-score.js';
 import {
-  PROM_SCOPE_ALL, PROMETHEUS_QUERY_ALL, PromScope, parsePrometheusQuery, renderPrometheus, type OrcalbMetrics,
+  PROM_SCOPE_ALL, PROMETHEUS_QUERY_ALL, PromScope, parsePrometheusQuery, prometheusChunks, renderPrometheus, type OrcalbMetrics,
 } from '../../core/stats/prometheus.js';
 import { StatType, type StatColumn, type StatValue } from '../../core/stats/stat-columns.js';
 import { prng } from '../support/prng.js';
@@ -168,4 +168,21 @@ test('100 proxies × 20 servers: every server of every proxy in every server fam
   // s10 of every proxy is MAINT (every 11th): gone from every server family, still counted by the backend aggregate.
   assert.equal(family(noMaint, 'haproxy_server_sessions_total')?.samples.length, 1900);
   assert.equal(valueOf(noMaint, 'haproxy_backend_agg_server_status', { proxy: 'px0', state: 'MAINT' }), '1');
+});
+
+test('prometheusChunks: the same text in pieces of about the chunk size, each ending at a line end', () => {
+  const snap = syntheticSnapshot(100, 20);
+  const whole = renderPrometheus(snap, PROMETHEUS_QUERY_ALL, EXTRA);
+  const pieces = [...prometheusChunks(snap, PROMETHEUS_QUERY_ALL, EXTRA, 65536)];
+  assert.equal(pieces.join(''), whole);
+  assert.ok(pieces.length > whole.length / 65536 - 1, `${pieces.length} pieces`);
+  for (const piece of pieces) {
+    assert.ok(piece.endsWith('\n'));
+    // A piece passes the size by at most one object's lines (16 check states of one server, HELP/TYPE included).
+    assert.ok(piece.length < 65536 + 4096, `piece of ${piece.length} bytes`);
+  }
+  // A stalled scraper: nothing is rendered past the piece it has not taken yet.
+  const lazy = prometheusChunks(snap, PROMETHEUS_QUERY_ALL, EXTRA, 65536);
+  assert.equal(lazy.next().done, false);
+  assert.equal(lazy.return(undefined).done, true);
 });
