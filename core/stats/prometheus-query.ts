@@ -42,18 +42,24 @@ export const PROMETHEUS_QUERY_ALL: PrometheusQuery = { scopes: PROM_SCOPE_ALL, n
 /** Longest query string read; a longer one is a 400 (2.6 copies it into one buffer of tune.bufsize). */
 export const MAX_PROMETHEUS_QUERY = 16384;
 
-/** %-decodes a key or value with '+' as a space (HAProxy's url_decode in query mode); undefined when malformed. */
+/**
+ * %-decodes a key or value with '+' as a space (HAProxy's url_decode in query mode); undefined when malformed. The
+ * text ends at a decoded NUL, as 2.6 compares C strings: `scope=server%00x` is `scope=server` (measured: 200).
+ */
 function urlDecode(s: string): string | undefined {
   if (!s.includes('%') && !s.includes('+')) return s;
   const spaced = s.replace(/\+/g, ' ');
+  let out: string;
   try {
-    return decodeURIComponent(spaced);
+    out = decodeURIComponent(spaced);
   } catch {
     // A lone '%' or a non-hex escape: HAProxy's decoder fails on those too. A valid escape of a byte that is not
     // UTF-8 also lands here; decode it bytewise instead (HAProxy compares bytes).
     if (/%(?![0-9a-fA-F]{2})/.test(spaced)) return undefined;
-    return spaced.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    out = spaced.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   }
+  const nul = out.indexOf('\0');
+  return nul >= 0 ? out.slice(0, nul) : out;
 }
 
 /**
