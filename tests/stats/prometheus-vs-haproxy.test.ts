@@ -40,7 +40,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'orcalb-prom-'));
   sock = join(dir, 'stats.sock');
   [promPort, httpPort, tcpPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
-  const [http2, liPort, closed] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+  const [http2, liPort, closed, dupPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
   haproxy = await startHaproxy(
     [
       'global', `  stats socket ${sock} level admin`,
@@ -65,6 +65,9 @@ before(async () => {
       'backend be_empty', '  mode http',
       'backend st_only', '  stick-table type string len 32 size 100',
       'listen li_http', '  mode http', `  bind 127.0.0.1:${liPort}`, `  server l1 127.0.0.1:${ok}`,
+      // A frontend and a backend may share a name (different capabilities): two proxies, one name.
+      'frontend dup', '  mode tcp', `  bind 127.0.0.1:${dupPort}`, '  default_backend dup',
+      'backend dup', '  mode tcp', `  server d1 127.0.0.1:${ok}`,
     ].join('\n') + '\n',
     { readyPort: promPort },
   );
