@@ -81,6 +81,10 @@ const HTTP_ONLY = new Set<number>([
 
 type ObjectKind = 'F' | 'L' | 'B' | 'S';
 
+/** A row with its labels (no braces) and its plain `{labels}` part, both built once per scrape. */
+type LabelledRow = readonly [row: StatRow, labels: string, braced: string];
+const labelled = (row: StatRow, labels: string): LabelledRow => [row, labels, `{${labels}}`];
+
 /** Pieces of the answer, each about ExpositionWriter's chunk size (see prometheusChunks). */
 export type Chunks = Generator<string, void, void>;
 
@@ -115,7 +119,7 @@ function oneHot(w: ExpositionWriter, name: string, labels: string, states: reado
 }
 
 /** Samples of http_responses_total: code outside, object inside, as 2.6 orders them. */
-function* responses(w: ExpositionWriter, name: string, objects: ReadonlyArray<readonly [StatRow, string]>): Chunks {
+function* responses(w: ExpositionWriter, name: string, objects: readonly LabelledRow[]): Chunks {
   for (const [code, column] of HRSP_CODES) {
     for (const [row, labels] of objects) {
       w.sample(name, `{${labels},code="${code}"}`, sampleValue(cell(row, COL[column])));
@@ -126,10 +130,10 @@ function* responses(w: ExpositionWriter, name: string, objects: ReadonlyArray<re
 
 /** haproxy_frontend_* (kind F) or haproxy_listener_* (kind L). */
 export function* renderFrontends(w: ExpositionWriter, proxies: readonly ProxyRows[], kind: 'F' | 'L'): Chunks {
-  const objects: Array<readonly [StatRow, string]> = [];
+  const objects: LabelledRow[] = [];
   for (const p of proxies) {
-    if (kind === 'F' && p.frontend !== undefined) objects.push([p.frontend, p.label]);
-    if (kind === 'L') for (const li of p.listeners) objects.push([li, `${p.label},listener="${escapeLabel(text(cell(li, COL.svname)))}"`]);
+    if (kind === 'F' && p.frontend !== undefined) objects.push(labelled(p.frontend, p.label));
+    if (kind === 'L') for (const li of p.listeners) objects.push(labelled(li, `${p.label},listener="${escapeLabel(text(cell(li, COL.svname)))}"`));
   }
   for (const f of FAMILIES[kind]) {
     w.family(f.name, f.type, f.help);
@@ -137,13 +141,13 @@ export function* renderFrontends(w: ExpositionWriter, proxies: readonly ProxyRow
       yield* responses(w, f.name, objects.filter(([row]) => isHttp(row)));
       continue;
     }
-    for (const [row, labels] of objects) {
+    for (const [row, labels, braced] of objects) {
       if (f.column === COL.status) {
         const s = text(cell(row, COL.status));
         if (kind === 'F') oneHot(w, f.name, labels, PROXY_STATES, s === 'STOP' ? 'DOWN' : 'UP');
         else oneHot(w, f.name, labels, LISTENER_STATES, s);
       } else if (!HTTP_ONLY.has(f.column) || isHttp(row)) {
-        w.sample(f.name, `{${labels}}`, plain(row, f.column));
+        w.sample(f.name, braced, plain(row, f.column));
       }
       if (w.full()) yield w.take();
     }
@@ -169,7 +173,7 @@ export function* renderBackends(w: ExpositionWriter, proxies: readonly ProxyRows
   for (const f of FAMILIES.B) {
     w.family(f.name, f.type, f.help);
     if (f.column === COL.hrsp_1xx) {
-      yield* responses(w, f.name, backends.filter((p) => isHttp(p.backend as StatRow)).map((p) => [p.backend as StatRow, p.label]));
+      yield* responses(w, f.name, backends.filter((p) => isHttp(p.backend as StatRow)).map((p) => labelled(p.backend as StatRow, p.label)));
       continue;
     }
     for (const p of backends) {
@@ -184,12 +188,12 @@ export function* renderBackends(w: ExpositionWriter, proxies: readonly ProxyRows
 
 /** haproxy_server_*; `noMaint` leaves out the servers in maintenance. */
 export function* renderServers(w: ExpositionWriter, proxies: readonly ProxyRows[], noMaint: boolean): Chunks {
-  const servers: Array<readonly [StatRow, string]> = [];
+  const servers: LabelledRow[] = [];
   for (const p of proxies) {
     if (p.backend === undefined) continue;
     for (const sv of p.servers) {
       if (noMaint && text(cell(sv, COL.status)).startsWith('MAINT')) continue;
-      servers.push([sv, `${p.label},server="${escapeLabel(text(cell(sv, COL.svname)))}"`]);
+      servers.push(labelled(sv, `${p.label},server="${escapeLabel(text(cell(sv, COL.svname)))}"`));
     }
   }
   for (const f of FAMILIES.S) {
@@ -198,17 +202,17 @@ export function* renderServers(w: ExpositionWriter, proxies: readonly ProxyRows[
       yield* responses(w, f.name, servers.filter(([row]) => isHttp(row)));
       continue;
     }
-    for (const [row, labels] of servers) {
+    for (const [row, labels, braced] of servers) {
       if (f.column === COL.status) oneHot(w, f.name, labels, SERVER_STATES, serverState(row));
       else if (f.column === COL.check_status) {
         const s = checkStatus(row);
         if (s !== '') oneHot(w, f.name, labels, CHECK_STATES, s);
       } else if (f.column === COL.check_code) {
-        if (checkStatus(row) !== '') w.sample(f.name, `{${labels}}`, cell(row, COL.check_code) === undefined ? '0' : plain(row, COL.check_code));
+        if (checkStatus(row) !== '') w.sample(f.name, braced, cell(row, COL.check_code) === undefined ? '0' : plain(row, COL.check_code));
       } else if (f.column === COL.check_duration) {
-        if (cell(row, COL.check_duration) !== undefined) w.sample(f.name, `{${labels}}`, plain(row, f.column));
+        if (cell(row, COL.check_duration) !== undefined) w.sample(f.name, braced, plain(row, f.column));
       } else {
-        w.sample(f.name, `{${labels}}`, plain(row, f.column));
+        w.sample(f.name, braced, plain(row, f.column));
       }
       if (w.full()) yield w.take();
     }

@@ -20,6 +20,16 @@ export type { DolphinDbNodeMetrics, ForwarderThreadMetrics, OrcalbMetrics, Stick
 /** Content-Type of the answer, as haproxy 2.6.12's exporter sends it. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4';
 
+/**
+ * The head fields of a 200 answer in 2.6.12's order (then `transfer-encoding: chunked`: it streams). 2.6.12 answers
+ * any method (a HEAD gets the head alone); a query it refuses gets its standard 400 page (parsePrometheusQuery →
+ * undefined). Measured with curl on a running haproxy 2.6.12.
+ */
+export const PROMETHEUS_RESPONSE_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['cache-control', 'no-cache'],
+  ['content-type', PROMETHEUS_CONTENT_TYPE],
+];
+
 /** haproxy_process_*: one sample per `show info` field, build_info as a version label with value 1. */
 function renderProcess(w: ExpositionWriter, snapshot: StatSnapshot): void {
   for (const [suffix, field, type, help] of PROCESS_FAMILIES) {
