@@ -186,3 +186,19 @@ test('prometheusChunks: the same text in pieces of about the chunk size, each en
   assert.equal(lazy.next().done, false);
   assert.equal(lazy.return(undefined).done, true);
 });
+
+test('the exposition reader refuses what the format forbids (so the validity checks above bite)', () => {
+  const bad = [
+    'x 1\n', // a sample without its family's TYPE
+    '# TYPE x gauge\nx{a="b"c"} 1\n', // an unescaped quote
+    '# TYPE x gauge\nx{a="b\\q"} 1\n', // a bad escape
+    '# TYPE x gauge\nx{a="1",a="2"} 1\n', // a label twice
+    '# TYPE x gauge\nx 1\nx 2\n', // a sample twice
+    '# TYPE x gauge\nx one\n', // no number
+    '# TYPE x gauge\nx 1\n# TYPE y gauge\ny 1\n# TYPE x gauge\n', // a family split in two
+    '# TYPE x gauge\nx{1a="b"} 1\n', // a bad label name
+    '# TYPE x gauge\nx 1', // no final newline
+  ];
+  for (const text of bad) assert.throws(() => parseExposition(text), Error, JSON.stringify(text));
+  assert.equal(parseExposition('# HELP x a \\\\ b\n# TYPE x gauge\nx{a="q\\"\\n\\\\"} NaN\n')[0]?.samples[0]?.labels.get('a'), 'q"\n\\');
+});
