@@ -3,8 +3,8 @@
 // metric names, HELP/TYPE lines, label sets and family order (haproxy_process_*, _frontend_*, _listener_*,
 // _backend_*, _server_*, _sticktable_*), then orcalb's own families (orcalb_dolphindb_node_*, orcalb_thread_*).
 // The public surface the stats thread calls: parsePrometheusQuery, renderPrometheus (one string) or prometheusChunks
-// (the same text in pieces, for writing with backpressure), PROMETHEUS_CONTENT_TYPE.
-// Pure; the stats thread (never a forwarder: the answer is one string built per scrape).
+// (the same text in pieces, written with backpressure by prometheus-write.ts writePrometheus), the head fields.
+// Pure; the stats thread (never a forwarder: the answer is built per scrape, a few ms to tens of ms).
 
 import { INFO, type StatSnapshot } from './stat-columns.js';
 import { PROCESS_FAMILIES } from './prometheus-families.js';
