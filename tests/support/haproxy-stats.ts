@@ -71,3 +71,15 @@ export function snapshotFromHaproxy(csv: string, infoText: string): StatSnapshot
   }
   return { info, rows };
 }
+
+/**
+ * The stick tables of a `show table` answer (`# table: NAME, type: T, size:N, used:N` lines) in configuration order,
+ * as orcalb's collector hands them to the Prometheus renderer (haproxy lists them last declared first).
+ */
+export function stickTablesFromHaproxy(showTable: string): Array<{ name: string; type: string; size: number; used: number }> {
+  const out: Array<{ name: string; type: string; size: number; used: number }> = [];
+  for (const m of showTable.matchAll(/^# table: ([^,]+), type: ([^,]+), size:(\d+), used:(\d+)/gm)) {
+    out.push({ name: m[1] as string, type: m[2] as string, size: Number(m[3]), used: Number(m[4]) });
+  }
+  return out.reverse();
+}
