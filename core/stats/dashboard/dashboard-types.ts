@@ -90,6 +90,8 @@ export interface DashboardStats {
   readonly maxBufferedAmount: number;
   /** Size of the last frame (bytes). */
   readonly lastFrameBytes: number;
+  /** Whether the ticker runs (it runs only while a client is connected). */
+  readonly ticking: boolean;
 }
 
 export interface DashboardHandle {
