@@ -54,25 +54,47 @@ export function fakeServer(backends: FakeBackend[], be: string, sv: string): Fak
   return found;
 }
 
+/** Sums of the servers' counters, as a backend row (and the frontend in front of every backend) carries them. */
+interface Totals { scur: number; stot: number; reqTot: number; econ: number; hrsp5xx: number; bin: bigint; bout: bigint; rtime: number; ttime: number; up: number }
+
+function totals(servers: readonly FakeServer[]): Totals {
+  const t: Totals = { scur: 0, stot: 0, reqTot: 0, econ: 0, hrsp5xx: 0, bin: 0n, bout: 0n, rtime: 0, ttime: 0, up: 0 };
+  for (const s of servers) {
+    t.scur += s.scur;
+    t.stot += s.stot;
+    t.reqTot += s.reqTot;
+    t.econ += s.econ;
+    t.hrsp5xx += s.hrsp5xx;
+    t.bin += s.bin;
+    t.bout += s.bout;
+    t.rtime += s.rtime / servers.length;
+    t.ttime += s.ttime / servers.length;
+    if (s.status.startsWith('UP')) t.up++;
+  }
+  return t;
+}
+
 /** The snapshot of `backends` behind one frontend `fe` (what attachDashboard's `source` returns). */
 export function fakeSnapshot(backends: FakeBackend[]): StatSnapshot {
   const rows: StatRow[] = [];
-  let feStot = 0;
-  for (const b of backends) for (const s of b.servers) feStot += s.stot;
-  rows.push(row(StatType.FRONTEND, 'fe', 'FRONTEND', { status: 'OPEN', scur: 0, slim: 1000, stot: feStot }));
+  const all = totals(backends.flatMap((b) => b.servers));
+  rows.push(row(StatType.FRONTEND, 'fe', 'FRONTEND', {
+    status: 'OPEN', scur: all.scur, slim: 1000, stot: all.stot, req_tot: all.reqTot, ereq: 0, bin: all.bin, bout: all.bout,
+  }));
   for (const b of backends) {
-    let stot = 0;
-    let up = 0;
     for (const s of b.servers) {
-      stot += s.stot;
-      if (s.status.startsWith('UP')) up++;
       rows.push(row(StatType.SERVER, b.name, s.name, {
         status: s.status, check_status: s.checkStatus, weight: 1, scur: s.scur, stot: s.stot, req_tot: s.reqTot,
         econ: s.econ, eresp: 0, hrsp_5xx: s.hrsp5xx, bin: s.bin, bout: s.bout, qtime: 0, ctime: 0, rtime: s.rtime,
         ttime: s.ttime, lastchg: 5,
       }));
     }
-    rows.push(row(StatType.BACKEND, b.name, 'BACKEND', { status: up > 0 ? 'UP' : 'DOWN', stot, act: up, bck: 0 }));
+    const t = totals(b.servers);
+    rows.push(row(StatType.BACKEND, b.name, 'BACKEND', {
+      status: t.up > 0 ? 'UP' : 'DOWN', scur: t.scur, stot: t.stot, req_tot: t.reqTot, econ: t.econ, eresp: 0,
+      hrsp_5xx: t.hrsp5xx, bin: t.bin, bout: t.bout, qtime: 0, ctime: 0, rtime: Math.round(t.rtime),
+      ttime: Math.round(t.ttime), act: t.up, bck: 0, weight: b.servers.length,
+    }));
   }
   const info: StatValue[] = new Array<StatValue>(INFO_FIELDS.length).fill(undefined);
   info[INFO.Name] = 'orcalb';

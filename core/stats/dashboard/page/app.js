@@ -123,7 +123,7 @@ function renderServers(rows) {
   }
 }
 
-function renderSimple(tableId, items, signatureOf, fill, width, orderRef) {
+function renderSimple(tableId, items, signatureOf, fill, width, orderRef, firstNumeric = 1) {
   const tbody = $(tableId).tBodies[0];
   const signature = items.map(signatureOf).join('\u0000');
   if (signature !== orderRef.value) {
@@ -131,7 +131,7 @@ function renderSimple(tableId, items, signatureOf, fill, width, orderRef) {
     tbody.replaceChildren(...items.map(() => {
       const tr = document.createElement('tr');
       cells(tr, width);
-      for (let i = 1; i < width; i++) tr.cells[i].className = 'n';
+      for (let i = firstNumeric; i < width; i++) tr.cells[i].className = 'n';
       return tr;
     }));
   }
@@ -155,7 +155,7 @@ function renderFrontends(rows) {
     c[6].textContent = rate(r.errRate);
     c[7].textContent = bytes(r.binRate);
     c[8].textContent = bytes(r.boutRate);
-  }, 9, feOrder);
+  }, 9, feOrder, 2);
 }
 
 function renderThreads(threads) {
@@ -251,15 +251,18 @@ function record(f) {
 }
 
 function drawCharts(now) {
+  // The charts span the data this page holds, from one minute's worth of frames up to the full 10 minutes.
+  const oldest = history.length > 0 ? history.times[history.at(0)] : now;
+  const span = Math.min(WINDOW_MS, Math.max(60 * period, now - oldest));
   const keys = [...history.series.keys()];
   const pick = (prefix) => keys.filter((k) => k.startsWith(prefix));
   const label = (prefix) => (k) => k.slice(prefix.length);
   for (const [name, prefix] of [['req', 'req:'], ['err', 'err:'], ['scur', 'scur:'], ['ttime', 'ttime:'],
     ['score', 'score:'], ['threads', 'thr:']]) {
     const ks = pick(prefix);
-    charts[name].draw(history, ks, ks.map(label(prefix)), now);
+    charts[name].draw(history, ks, ks.map(label(prefix)), now, span);
   }
-  charts.bytes.draw(history, ['bytes:in', 'bytes:out'], ['in', 'out'], now);
+  charts.bytes.draw(history, ['bytes:in', 'bytes:out'], ['in', 'out'], now, span);
   $('f-score').hidden = pick('score:').length === 0;
 }
 

@@ -5,11 +5,21 @@
 const PALETTE = ['#4cc9f0', '#f72585', '#b5e48c', '#ffb703', '#9d4edd', '#06d6a0', '#ef476f', '#118ab2', '#fb8500',
   '#e0aaff', '#90be6d', '#f9844a'];
 
-/** A stable colour per series name, so a backend keeps its colour across charts and reloads. @param {string} key */
-export function colourOf(key) {
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
-  return PALETTE[h % PALETTE.length];
+/** @type {Map<string, string>} */
+const assigned = new Map();
+
+/**
+ * The colour of a series name: palette colours handed out in order of first appearance, so the first dozen names
+ * never share one and a backend keeps its colour in every chart.
+ * @param {string} name
+ */
+export function colourOf(name) {
+  let c = assigned.get(name);
+  if (c === undefined) {
+    c = PALETTE[assigned.size % PALETTE.length];
+    assigned.set(name, c);
+  }
+  return c;
 }
 
 /** 1234567 → "1.23 M", with a unit suffix. @param {number} v @param {string} unit */
@@ -20,6 +30,16 @@ export function shortNumber(v, unit = '') {
   const x = v / d;
   const text = Math.abs(x) >= 100 || d === 1 && Number.isInteger(x) ? x.toFixed(0) : x.toFixed(Math.abs(x) >= 10 ? 1 : 2);
   return text + s + unit;
+}
+
+/** Spacing of the time labels, the first that puts at most 6 on the axis. */
+const TIME_STEPS = [5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3];
+
+/** 90000 → "1m30s", 120000 → "2m", 15000 → "15s". @param {number} ms */
+function timeLabel(ms) {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  return s % 60 === 0 ? `${s / 60}m` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 /** A "nice" axis top ≥ max: 1, 2, 2.5, 5 × 10^n. @param {number} max */
@@ -49,8 +69,9 @@ export class LineChart {
    * @param {string[]} keys
    * @param {string[]} labels
    * @param {number} now
+   * @param {number} [windowMs] the span shown, ending at `now` (default: the chart's windowMs)
    */
-  draw(history, keys, labels, now) {
+  draw(history, keys, labels, now, windowMs = this.opts.windowMs) {
     const c = this.canvas;
     const dpr = window.devicePixelRatio || 1;
     const w = c.clientWidth;
@@ -85,7 +106,7 @@ export class LineChart {
     const bottom = 20;
     const pw = Math.max(10, w - left - right);
     const ph = Math.max(10, h - topPad - bottom);
-    const x = (t) => left + pw * (1 - (now - t) / this.opts.windowMs);
+    const x = (t) => left + pw * (1 - (now - t) / windowMs);
     const y = (v) => topPad + ph * (1 - v / top);
 
     g.font = '11px ui-sans-serif, system-ui, sans-serif';
@@ -105,18 +126,18 @@ export class LineChart {
     }
     g.textAlign = 'center';
     g.textBaseline = 'alphabetic';
-    const minutes = Math.round(this.opts.windowMs / 60000);
-    for (let m = 0; m <= minutes; m += Math.max(1, Math.round(minutes / 5))) {
-      const xx = x(now - m * 60000);
-      g.fillText(m === 0 ? 'now' : `-${m}m`, Math.min(Math.max(xx, left + 10), left + pw - 12), h - 5);
+    const step = TIME_STEPS.find((st) => windowMs / st <= 6) ?? TIME_STEPS[TIME_STEPS.length - 1];
+    for (let back = 0; back <= windowMs; back += step) {
+      const xx = x(now - back);
+      g.fillText(back === 0 ? 'now' : `-${timeLabel(back)}`, Math.min(Math.max(xx, left + 12), left + pw - 12), h - 5);
     }
 
     g.lineWidth = 1.6;
     g.lineJoin = 'round';
-    keys.forEach((key) => {
+    keys.forEach((key, k) => {
       const values = history.series.get(key);
       if (values === undefined) return;
-      g.strokeStyle = colourOf(key);
+      g.strokeStyle = colourOf(labels[k]);
       g.beginPath();
       let pen = false;
       for (let i = 0; i < history.length; i++) {
@@ -151,7 +172,7 @@ export class LineChart {
         const item = document.createElement('span');
         item.className = 'item';
         const sw = document.createElement('i');
-        sw.style.background = colourOf(key);
+        sw.style.background = colourOf(labels[i]);
         const name = document.createElement('span');
         name.textContent = labels[i];
         const val = document.createElement('b');
