@@ -278,7 +278,7 @@ test('the upgrade obeys authorize (401 with the realm), same-origin and maxClien
   await closeClient(ok.ws);
 });
 
-test('hostile clients: an oversized message closes only that client; a bad handshake gets 400; an h2c upgrade to the stats page still reaches the page', async (t) => {
+test('hostile clients: an oversized message, any message, a ping flood close only that client; a bad handshake gets 400; an h2c upgrade to the stats page still reaches the page', async (t) => {
   const { port, dash } = await start(t, { periodMs: 100 });
   const good = client(port);
   const bad = client(port);
@@ -287,8 +287,27 @@ test('hostile clients: an oversized message closes only that client; a bad hands
   bad.ws.on('error', () => {});
   bad.ws.send(Buffer.alloc(64 * 1024, 0x61));
   assert.equal(await code, 1009);
+  const chatty = client(port);
+  await chatty.opened;
+  const chattyCode = within(new Promise<number>((resolve) => chatty.ws.once('close', (c) => resolve(c))), 5000, 'chatty closed');
+  chatty.ws.send('hello');
+  assert.equal(await chattyCode, 1008, 'a client that sends anything is not the page');
   const n = good.frames.length;
   await pollUntil(() => good.frames.length > n + 1, 5000, 'the good client keeps receiving');
+
+  // A client that floods pings and never reads the pongs is closed (ws's maxPendingAutoPongs), not buffered for.
+  const flooder = await stalledClient(port);
+  const ping = Buffer.alloc(6 + 125);
+  ping[0] = 0x89;
+  ping[1] = 0x80 | 125;
+  const burst = Buffer.concat(Array.from({ length: 1000 }, () => ping));
+  let flooderClosed = false;
+  flooder.on('close', () => (flooderClosed = true));
+  for (let i = 0; i < 400 && !flooderClosed; i++) {
+    if (!flooder.write(burst)) await within(new Promise((resolve) => flooder.once('drain', resolve).once('close', resolve)), 10_000, 'flooder drain');
+  }
+  await pollUntil(() => flooderClosed, 10_000, 'the ping flooder closed');
+  await pollUntil(() => dash.clients === 1, 5000, 'only the good client left');
 
   const handshake = await within(new Promise<string>((resolve) => {
     const s = connect(port, '127.0.0.1', () => {
@@ -317,4 +336,26 @@ test('close() sends 1001 to every client and stops the ticker', async (t) => {
   assert.equal(await code, 1001);
   assert.equal(dash.stats().ticking, false);
   assert.equal(dash.clients, 0);
+});
+
+test('a storm of 150 handshakes at maxClients 100: exactly 100 open, the rest get 503, and the open ones get frames', async (t) => {
+  const { port, dash } = await start(t, { periodMs: 100, maxClients: 100 });
+  const answers = await Promise.all(Array.from({ length: 150 }, () => within(new Promise<{ code: number; ws: WebSocket }>((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/haproxyamdin;dashboard/ws`);
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve({ code: res.statusCode ?? 0, ws });
+    });
+    ws.on('error', () => {});
+    ws.on('open', () => resolve({ code: 101, ws }));
+  }), 10_000, 'handshake answer')));
+  const open = answers.filter((a) => a.code === 101);
+  assert.equal(open.length, 100);
+  assert.ok(answers.filter((a) => a.code !== 101).every((a) => a.code === 503));
+  assert.equal(dash.clients, 100);
+  const got = new Set<WebSocket>();
+  for (const a of open) a.ws.once('message', () => got.add(a.ws));
+  await pollUntil(() => got.size === 100, 10_000, 'a frame at each open client');
+  for (const a of answers) a.ws.terminate();
+  await pollUntil(() => dash.clients === 0, 10_000, 'all gone');
 });

@@ -18,7 +18,7 @@ import { FrameBuilder } from './frame.js';
 import { loadPageFiles, pathOf, sendPageFile } from './page-files.js';
 
 const DEFAULTS = { periodMs: 1000, maxBufferedBytes: 256 * 1024, stalledCloseMs: 30_000, maxClients: 1000 } as const;
-/** Bytes a client may send us in one message: the page sends nothing, so anything larger is hostile. */
+/** Bytes a client may send in one message before ws closes it (1009): the page sends none. */
 const MAX_CLIENT_PAYLOAD = 1024;
 /** How long close() lets clients answer the 1001 close before their sockets are destroyed. */
 const CLOSE_GRACE_MS = 1000;
@@ -130,7 +130,9 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
     const client: Client = { ws, stalledSince: 0 };
     clients.add(client);
     ws.on('error', () => {}); // 'close' follows; a client's error is its own
-    ws.on('message', () => {}); // the page sends nothing; maxPayload bounds what a hostile client can
+    // The page sends nothing: a client that does is not the page (maxPayload already bounds one message; ws's own
+    // maxPendingAutoPongs closes a client that floods pings without reading the pongs).
+    ws.on('message', () => ws.close(1008, 'the dashboard takes no messages'));
     ws.once('close', () => {
       clients.delete(client);
       if (clients.size === 0) stopTicker();
