@@ -4,7 +4,7 @@
 // client whose socket does not drain skips frames (its queue stays bounded) and is closed if it stays stalled.
 // Stats thread.
 
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
@@ -36,7 +36,7 @@ interface UpgradeDecider {
 
 function refuse(socket: Duplex, r: DashboardRefusal): void {
   const body = Buffer.from(r.body);
-  let head = `HTTP/1.1 ${r.status} ${r.status === 401 ? 'Unauthorized' : r.status === 403 ? 'Forbidden' : 'Refused'}\r\n`;
+  let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'Refused'}\r\n`;
   for (const [k, v] of Object.entries(r.headers)) {
     if (k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'connection') head += `${k}: ${v}\r\n`;
   }
