@@ -44,8 +44,8 @@ test('in Chromium, a server the source turns DOWN turns DOWN on the page within 
     return fakeSnapshot(backends);
   };
   const extra = (): DashboardExtra => ({
-    threads: [0, 1].map((i) => ({ name: `forwarder ${i + 1}`, connections: 10 + ((tick + i * 3) % 6), totalConns: tick * (50 + i * 7), busy: 0.2 + 0.05 * i })),
-    dolphindb: backends[0]!.servers.map((s, i) => ({ backend: 'ddb_http', server: s.name, loadScore: 200 + i * 150 + ((tick * 37) % 100) })),
+    threads: [1, 2].map((i) => ({ thread: i, currentConnections: 10 + ((tick + i * 3) % 6), connectionsTotal: tick * (50 + i * 7), cpuUserSeconds: tick * (0.04 + 0.01 * i + 0.01 * Math.sin(tick / 5)), cpuSystemSeconds: tick * 0.02 })),
+    dolphindbNodes: backends[0]!.servers.map((s, i) => ({ proxy: 'ddb_http', server: s.name, loadScore: 200 + i * 150 + ((tick * 37) % 100) })),
   });
   const authorize: DashboardOptions['authorize'] = (req) => req.headers.authorization === AUTH ? true
     : { status: 401, headers: { 'www-authenticate': 'Basic realm="Haproxy"' }, body: '401 Unauthorized\n' };

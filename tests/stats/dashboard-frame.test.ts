@@ -70,16 +70,19 @@ test('requests fall back to the sum of hrsp_* when req_tot is empty; listeners a
   assert.doesNotThrow(() => JSON.parse(b.stringify(f)));
 });
 
-test('DolphinDB scores: ×1000 to a ratio, no reading → null, failed → -1; threads get connection rates', () => {
+test('DolphinDB scores: ×1000 to a ratio, no reading → null, failed → -1; threads get connection rates and a busy share from CPU seconds', () => {
   const backends = fakeBackends(1, 3);
   const b = new FrameBuilder(1000);
   const extra = (total: number) => ({
-    dolphindb: [
-      { backend: 'be0', server: 's0', loadScore: 420 },
-      { backend: 'be0', server: 's1', loadScore: LOAD_SCORE.noReading },
-      { backend: 'be0', server: 's2', loadScore: LOAD_SCORE.failed },
+    dolphindbNodes: [
+      { proxy: 'be0', server: 's0', loadScore: 420 },
+      { proxy: 'be0', server: 's1', loadScore: LOAD_SCORE.noReading },
+      { proxy: 'be0', server: 's2', loadScore: LOAD_SCORE.failed },
     ],
-    threads: [{ name: 'forwarder 1', connections: 7, totalConns: total, busy: 0.5 }],
+    threads: [
+      { thread: 1, currentConnections: 7, connectionsTotal: total, cpuUserSeconds: total / 800, cpuSystemSeconds: total / 1600 },
+      { thread: 2, currentConnections: 1, connectionsTotal: total },
+    ],
   });
   b.build(fakeSnapshot(backends), extra(100), 1000);
   const f = b.build(fakeSnapshot(backends), extra(400), 1500);
@@ -87,7 +90,10 @@ test('DolphinDB scores: ×1000 to a ratio, no reading → null, failed → -1; t
   assert.equal(score('s0'), 0.42);
   assert.equal(score('s1'), null);
   assert.equal(score('s2'), -1);
-  assert.deepEqual(f.threads, [{ name: 'forwarder 1', connections: 7, connRate: 600, busy: 0.5 }]);
+  assert.deepEqual(f.threads, [
+    { name: 'forwarder 1', connections: 7, connRate: 600, busy: 1.125 }, // (0.5 + 0.25 - 0.125 - 0.0625) s over 0.5 s
+    { name: 'forwarder 2', connections: 1, connRate: 600, busy: null },
+  ]);
   const json = JSON.parse(b.stringify(f)) as { rows: { score: number | null }[] };
   assert.deepEqual(json.rows.filter((r) => r.score !== null).map((r) => r.score), [0.42, -1]);
 });

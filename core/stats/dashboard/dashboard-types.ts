@@ -17,30 +17,38 @@ export function dashboardPath(statsUri: string): string {
   return statsUri + DASHBOARD_SUFFIX;
 }
 
-/** One forwarder (or other worker) thread's load, as the extra source sees it. */
+/**
+ * One forwarder thread, as the stats thread reads it (the same shape as the Prometheus exporter's
+ * ForwarderThreadMetrics, so one collector feeds both).
+ */
 export interface DashboardThreadLoad {
-  /** Display name: `forwarder 1`, `acceptor`, … */
-  readonly name: string;
-  /** Live connections held now (THREAD_FIELDS liveConns). */
-  readonly connections: number;
-  /** Connections ever handled (THREAD_FIELDS totalConns): the frame turns it into a rate. */
-  readonly totalConns: number;
-  /** Busy share over the last period, 0..1 (event-loop utilisation or CPU share); omit when unknown. */
-  readonly busy?: number;
+  /** The forwarder's slot index. */
+  readonly thread: number;
+  /** Client connections it holds now (THREAD_FIELDS liveConns). */
+  readonly currentConnections: number;
+  /** Connections it ever handled (THREAD_FIELDS totalConns): the frame turns it into a rate. */
+  readonly connectionsTotal: number;
+  /** CPU time it used, user and kernel, seconds since it started: the frame turns their sum into a busy share. */
+  readonly cpuUserSeconds?: number;
+  readonly cpuSystemSeconds?: number;
 }
 
-/** One DolphinDB node's load score (`balance dolphindb-load`), as the health thread stores it. */
+/** One DolphinDB node of a `balance dolphindb-load` backend (the exporter's DolphinDbNodeMetrics shape). */
 export interface DashboardDolphinNode {
-  readonly backend: string;
+  /** The backend's name. */
+  readonly proxy: string;
   readonly server: string;
   /** The server slot's `loadScore` word: score ×1000, or LOAD_SCORE.noReading (-1) / LOAD_SCORE.failed (3000). */
   readonly loadScore: number;
 }
 
-/** What the optional extra source returns at each tick, beside the stats snapshot. */
+/**
+ * What the optional extra source returns at each tick, beside the stats snapshot. The Prometheus exporter's
+ * OrcalbMetrics has this shape (and more), so the stats thread can hand the same object to both.
+ */
 export interface DashboardExtra {
   readonly threads: readonly DashboardThreadLoad[];
-  readonly dolphindb: readonly DashboardDolphinNode[];
+  readonly dolphindbNodes: readonly DashboardDolphinNode[];
 }
 
 /** An answer that refuses a request (the stats page's 401 with its realm, a 403…), written as is. */

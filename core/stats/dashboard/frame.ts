@@ -63,7 +63,19 @@ export interface FrameRow {
   score: number | null;
 }
 
-export interface FrameThread { name: string; connections: number | null; connRate: number | null; busy: number | null }
+/** A thread's cumulative figures at the previous tick. */
+interface ThreadTotals {
+  readonly conns: number;
+  readonly cpu: number | undefined;
+}
+
+export interface FrameThread {
+  name: string;
+  connections: number | null;
+  connRate: number | null;
+  /** CPU seconds per second over the last tick (1 = one core busy); null without CPU figures. */
+  busy: number | null;
+}
 
 export interface Frame {
   seq: number;
@@ -137,7 +149,7 @@ function counters(row: StatRow): (number | null)[] {
 export class FrameBuilder {
   private readonly serialize = buildSerializer(FRAME_SCHEMA);
   private previous = new Map<string, (number | null)[]>();
-  private previousThreads = new Map<string, number>();
+  private previousThreads = new Map<number, ThreadTotals>();
   private previousAt = 0;
   private seq = 0;
 
@@ -158,7 +170,7 @@ export class FrameBuilder {
   build(snap: StatSnapshot, extra: DashboardExtra | undefined, now: number): Frame {
     const dt = this.previousAt > 0 ? (now - this.previousAt) / 1000 : 0;
     const scores = new Map<string, number>();
-    for (const n of extra?.dolphindb ?? []) scores.set(`${n.backend}/${n.server}`, n.loadScore);
+    for (const n of extra?.dolphindbNodes ?? []) scores.set(`${n.proxy}/${n.server}`, n.loadScore);
     const next = new Map<string, (number | null)[]>();
     const rows: FrameRow[] = [];
     for (const row of snap.rows) {
@@ -192,15 +204,18 @@ export class FrameBuilder {
       });
     }
     const threads: FrameThread[] = [];
-    const nextThreads = new Map<string, number>();
+    const nextThreads = new Map<number, ThreadTotals>();
     for (const th of extra?.threads ?? []) {
-      nextThreads.set(th.name, th.totalConns);
-      const before = this.previousThreads.get(th.name);
+      const cpu = th.cpuUserSeconds === undefined && th.cpuSystemSeconds === undefined ? undefined
+        : (th.cpuUserSeconds ?? 0) + (th.cpuSystemSeconds ?? 0);
+      nextThreads.set(th.thread, { conns: th.connectionsTotal, cpu });
+      const before = this.previousThreads.get(th.thread);
+      const ok = dt > 0 && before !== undefined;
       threads.push({
-        name: th.name,
-        connections: th.connections,
-        connRate: dt > 0 && before !== undefined && th.totalConns >= before ? (th.totalConns - before) / dt : null,
-        busy: th.busy ?? null,
+        name: `forwarder ${th.thread}`,
+        connections: th.currentConnections,
+        connRate: ok && th.connectionsTotal >= before.conns ? (th.connectionsTotal - before.conns) / dt : null,
+        busy: ok && cpu !== undefined && before.cpu !== undefined && cpu >= before.cpu ? (cpu - before.cpu) / dt : null,
       });
     }
     this.previous = next;

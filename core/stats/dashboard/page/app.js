@@ -20,6 +20,7 @@ const charts = {
   ttime: new LineChart($('c-ttime'), $('l-ttime'), { windowMs: WINDOW_MS, unit: 'ms' }),
   score: new LineChart($('c-score'), $('l-score'), { windowMs: WINDOW_MS, fixedTop: 1 }),
   threads: new LineChart($('c-threads'), $('l-threads'), { windowMs: WINDOW_MS }),
+  cpu: new LineChart($('c-cpu'), $('l-cpu'), { windowMs: WINDOW_MS, unit: '%', fixedTop: 100 }),
 };
 
 /** @type {Map<string, string>} key → last state seen, for change detection */
@@ -246,7 +247,10 @@ function record(f) {
   }
   history.set('bytes:in', bin);
   history.set('bytes:out', bout);
-  for (const t of f.threads) history.set(`thr:${t.name}`, t.connections);
+  for (const t of f.threads) {
+    history.set(`thr:${t.name}`, t.connections);
+    history.set(`cpu:${t.name}`, t.busy === null ? null : t.busy * 100);
+  }
   if (f.seq % 60 === 0) history.prune();
 }
 
@@ -258,12 +262,13 @@ function drawCharts(now) {
   const pick = (prefix) => keys.filter((k) => k.startsWith(prefix));
   const label = (prefix) => (k) => k.slice(prefix.length);
   for (const [name, prefix] of [['req', 'req:'], ['err', 'err:'], ['scur', 'scur:'], ['ttime', 'ttime:'],
-    ['score', 'score:'], ['threads', 'thr:']]) {
+    ['score', 'score:'], ['threads', 'thr:'], ['cpu', 'cpu:']]) {
     const ks = pick(prefix);
     charts[name].draw(history, ks, ks.map(label(prefix)), now, span);
   }
   charts.bytes.draw(history, ['bytes:in', 'bytes:out'], ['in', 'out'], now, span);
   $('f-score').hidden = pick('score:').length === 0;
+  $('f-cpu').hidden = pick('cpu:').length === 0;
 }
 
 function onFrame(f) {

@@ -25,13 +25,14 @@ export class History {
   }
 
   /**
-   * Sets series `key` at the newest point (creating it, all NaN before).
+   * Sets series `key` at the newest point (creating it, all NaN before, at its first non-null value).
    * @param {string} key
    * @param {number | null} value
    */
   set(key, value) {
     let values = this.series.get(key);
     if (values === undefined) {
+      if (value === null) return;
       values = new Float64Array(this.capacity).fill(NaN);
       this.series.set(key, values);
     }
