@@ -273,6 +273,7 @@ function drawCharts(now) {
 
 function onFrame(f) {
   lastFrameAt = Date.now();
+  document.body.dataset.seq = String(f.seq); // the frame shown, for whoever watches the page (tests)
   period = f.periodMs || 1000;
   record(f);
   renderServers(f.rows);
