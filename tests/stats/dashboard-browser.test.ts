@@ -93,6 +93,15 @@ test('in Chromium, a server the source turns DOWN turns DOWN on the page within 
   await event.waitFor({ timeout: 2000 });
   assert.match(String(await event.textContent()), /UP → DOWN \(L4CON\)/);
   assert.equal(await page.locator('tr[data-server="ddb_tcp/s0"]').getAttribute('data-state'), 'UP');
+  // "only not UP" leaves the DOWN server and its backend's row; the name filter narrows by name.
+  const visible = (): Promise<string[]> => page.locator('#servers tbody tr:visible').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-server') ?? ''));
+  await page.locator('#problems').check();
+  assert.deepEqual(await visible(), ['ddb_tcp/BACKEND', 'ddb_tcp/s1']);
+  await page.locator('#problems').uncheck();
+  await page.locator('#filter').fill('api');
+  assert.deepEqual(await visible(), ['api/BACKEND', 'api/s0', 'api/s1', 'api/s2']);
+  await page.locator('#filter').fill('');
+  assert.equal((await visible()).length, 12);
   assert.deepEqual(errors, [], 'no script error, no CSP violation');
 
   await pollUntil(() => tick >= 32, 20_000, 'a few frames after the change');

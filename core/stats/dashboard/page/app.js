@@ -97,7 +97,34 @@ function fillServer(tr, r) {
   c[13].textContent = ago(r.lastchg);
 }
 
+/** The Servers panel's filter: a name substring, and "only not UP" (a backend row stays while one of its rows shows). */
+const filter = { text: '', problems: false };
+const healthy = (r) => r.state === 'UP' && !/\d+\/\d+/.test(r.status);
+
+function applyFilter(ordered, keys) {
+  const shown = new Set();
+  ordered.forEach((r, i) => {
+    const named = filter.text === '' || keys[i].toLowerCase().includes(filter.text);
+    if (r.type !== 'BACKEND' && named && (!filter.problems || !healthy(r))) shown.add(keys[i]).add(`${r.px}/BACKEND`);
+    if (r.type === 'BACKEND' && named && (!filter.problems || !healthy(r))) shown.add(keys[i]);
+  });
+  for (const k of keys) {
+    const tr = serverRows.get(k);
+    if (tr) tr.hidden = !shown.has(k);
+  }
+}
+
+let lastRows = [];
+function refilter() {
+  filter.text = /** @type {HTMLInputElement} */ ($('filter')).value.trim().toLowerCase();
+  filter.problems = /** @type {HTMLInputElement} */ ($('problems')).checked;
+  renderServers(lastRows);
+}
+$('filter').addEventListener('input', refilter);
+$('problems').addEventListener('change', refilter);
+
 function renderServers(rows) {
+  lastRows = rows;
   const tbody = $('servers').tBodies[0];
   const list = rows.filter((r) => r.type === 'SERVER' || r.type === 'BACKEND');
   // Group: each backend's servers, then its BACKEND row (HAProxy's order) — shown with the backend row first.
@@ -122,6 +149,7 @@ function renderServers(rows) {
     for (const k of serverRows.keys()) if (!keep.has(k)) serverRows.delete(k);
     tbody.replaceChildren(...keys.map((k) => serverRows.get(k)));
   }
+  applyFilter(ordered, keys);
 }
 
 function renderSimple(tableId, items, signatureOf, fill, width, orderRef, firstNumeric = 1) {
