@@ -40,6 +40,8 @@ test('rates are counter differences over the time between ticks; a counter that 
   const third = b.build(fakeSnapshot(backends), undefined, 13_000);
   assert.equal(third.rows.find((x) => x.sv === 's0')!.reqRate, null);
   assert.equal(third.seq, 3);
+  assert.equal(third.info.version, '0.1.0');
+  assert.equal(new FrameBuilder(1000, true).build(fakeSnapshot(backends), undefined, 1).info.version, '', 'stats hide-version');
   b.reset();
   assert.equal(b.build(fakeSnapshot(backends), undefined, 14_000).rows.find((x) => x.sv === 's0')!.reqRate, null, 'after reset: no rate');
 });

@@ -79,7 +79,7 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
   const base = dashboardPath(opts.statsUri);
   const wsPath = `${base}/ws`;
   const files = loadPageFiles(base);
-  const builder = new FrameBuilder(periodMs);
+  const builder = new FrameBuilder(periodMs, opts.hideVersion === true);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_PAYLOAD, perMessageDeflate: false, clientTracking: false });
   const clients = new Set<Client>();
   const counts = { framesBuilt: 0, framesDropped: 0, clientsClosedStalled: 0, maxBufferedAmount: 0, lastFrameBytes: 0 };

@@ -69,13 +69,14 @@ export interface DashboardOptions {
   /** The stats URI of the listener (`stats uri`, e.g. `/haproxyamdin`); the dashboard lives at dashboardPath(). */
   readonly statsUri: string;
   /**
-   * The current stats snapshot as this listener's page shows it (`stats scope` applied, the Version field left empty
-   * under `stats hide-version`); called once per tick (not per client), only while a client is connected. The
+   * The current stats snapshot as this listener's page shows it (`stats scope` applied); called once per tick (not per client), only while a client is connected. The
    * dashboard only reads: `stats admin` actions stay on the HTML page's form.
    */
   readonly source: () => StatSnapshot;
   /** Per-thread load and DolphinDB load scores; called once per tick beside `source`. */
   readonly extra?: () => DashboardExtra;
+  /** `stats hide-version`: frames carry an empty version whatever the snapshot's Version field holds. */
+  readonly hideVersion?: boolean;
   /** Frame period in ms (default 1000). */
   readonly periodMs?: number;
   /** Access check (default: everyone, as a stats page without `stats auth`). */

@@ -154,9 +154,12 @@ export class FrameBuilder {
   private seq = 0;
 
   private readonly periodMs: number;
+  private readonly hideVersion: boolean;
 
-  constructor(periodMs: number) {
+  /** `hideVersion`: `stats hide-version`, frames carry no version. */
+  constructor(periodMs: number, hideVersion = false) {
     this.periodMs = periodMs;
+    this.hideVersion = hideVersion;
   }
 
   /** Forgets the previous tick (the ticker stopped while no client was connected): the next frame has no rates. */
@@ -227,7 +230,7 @@ export class FrameBuilder {
       t: now,
       periodMs: this.periodMs,
       info: {
-        name: str(info[INFO.Name]), version: str(info[INFO.Version]), node: str(info[INFO.node]),
+        name: str(info[INFO.Name]), version: this.hideVersion ? '' : str(info[INFO.Version]), node: str(info[INFO.node]),
         uptimeSec: num(info[INFO.Uptime_sec]), currConns: num(info[INFO.CurrConns]), cumReq: num(info[INFO.CumReq]),
         nbthread: num(info[INFO.Nbthread]),
       },
