@@ -2,12 +2,12 @@
 // polled every second and 20 dashboard clients connected costs orcalb ≤ 3 % more CPU per request"): one orcalb with
 // an HTTP frontend and a `listen stats` with `stats dashboard`; wrk keep-alive rounds alternate A (nothing on the
 // stats port) and B (the page polled every second + N dashboard WebSocket clients, or with --churn N clients that
-// connect and drop in a loop), ABBA order; CPU of orcalb's whole process (every thread, the stats thread included)
+// connect and drop in a loop: each leaves after its first frame, or after --hold MS, and comes back at once), ABBA order; CPU of orcalb's whole process (every thread, the stats thread included)
 // per request from /proc, paired round by round. Bench runner main thread.
 // Run: node_modules/.bin/tsc -p . && node_modules/.bin/node dist/native-bench/dashboard-cost.js [--rounds 6]
-//      [--duration 5] [--clients 20] [--conns 64] [--churn]
+//      [--duration 5] [--clients 20] [--conns 64] [--churn [--hold MS]]
 
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { startBackends } from './backends/backend-launcher.js';
 import { planCpuLayout } from './cpu-layout.js';
 import { runWrk } from './load/wrk-run.js';
-import { treeCpuUs } from './process-cpu.js';
+import { clockTicksPerS, statCpuTicks, treeCpuUs } from './process-cpu.js';
 import { ProcessGroup } from './process-group.js';
 import { haproxyConfigText } from './subjects/haproxy-config.js';
 import { freeTcpPort } from '../tests/support/haproxy-process.js';
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '20' },
     conns: { type: 'string', default: '64' },
     churn: { type: 'boolean', default: false },
+    hold: { type: 'string', default: '0' },
     main: { type: 'string', default: resolve('dist/workers/main.js') },
   },
 });
@@ -35,6 +36,7 @@ const ROUNDS = Number(args.rounds);
 const DURATION_S = Number(args.duration);
 const CLIENTS = Number(args.clients);
 const CONNS = Number(args.conns);
+const HOLD_MS = Number(args.hold);
 
 /** The side load of a B round: the stats page polled every second, and the dashboard clients. */
 function sideLoad(statsPort: number): { stop(): Promise<{ frames: number; polls: number; joins: number }> } {
@@ -49,10 +51,14 @@ function sideLoad(statsPort: number): { stop(): Promise<{ frames: number; polls:
     const ws = new WebSocket(url);
     sockets.add(ws);
     joins++;
+    let first = true;
     ws.on('message', () => {
       frames++;
-      // --churn: each client leaves after its first frame and a new one takes its place.
-      if (args.churn) ws.terminate();
+      // --churn: each client leaves after its first frame (or --hold ms later) and a new one takes its place.
+      if (!args.churn || !first) return;
+      first = false;
+      if (HOLD_MS > 0) setTimeout(() => ws.terminate(), HOLD_MS);
+      else ws.terminate();
     });
     ws.on('error', () => {});
     ws.on('close', () => {
@@ -75,6 +81,25 @@ function sideLoad(statsPort: number): { stop(): Promise<{ frames: number; polls:
       return { frames, polls, joins };
     },
   };
+}
+
+/**
+ * CPU time (µs) of the threads of `pid` whose name (comm) is `name`: Node names a worker's OS thread after the
+ * Worker's `name` (workers/spawn.ts: 'stats', 'forwarder', …). The stats thread's own share, free of the forwarders'
+ * noise.
+ */
+function threadCpuUs(pid: number, name: string): number {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
+      const t = statCpuTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      if (t !== undefined) ticks += t.user + t.system;
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return (ticks * 1e6) / clockTicksPerS();
 }
 
 const median = (xs: number[]): number => {
@@ -104,24 +129,30 @@ listen stats
   await lb.waitFor(/orcalb ready/, 20_000);
   const pid = lb.pid;
   const perReq: { A: number[]; B: number[] } = { A: [], B: [] };
-  console.log(`orcalb ${args.main}, wrk c=${CONNS} ${DURATION_S}s, B = stats page every 1 s + ${CLIENTS} dashboard clients${args.churn ? ' churning' : ''}`);
+  const statsShare: { A: number[]; B: number[] } = { A: [], B: [] };
+  console.log(`orcalb ${args.main}, wrk c=${CONNS} ${DURATION_S}s, B = stats page every 1 s + ${CLIENTS} dashboard clients${args.churn ? ` churning (hold ${HOLD_MS} ms)` : ''}`);
   for (let r = 0; r < ROUNDS; r++) {
     for (const kind of r % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
       const side = kind === 'B' ? sideLoad(statsPort) : undefined;
       if (side !== undefined) await new Promise((done) => setTimeout(done, 1500)); // clients connected before counting
       const before = treeCpuUs(pid);
+      const statsBefore = threadCpuUs(pid, 'stats');
       const rep = await runWrk(group, { port, conns: CONNS, durationS: DURATION_S, threads: 2, close: false, cpus: layout.load });
       const cpu = treeCpuUs(pid) - before;
+      const statsCpu = threadCpuUs(pid, 'stats') - statsBefore;
+      statsShare[kind].push(statsCpu / cpu);
       const sideFigures = await side?.stop();
       const us = cpu / rep.requests;
       perReq[kind].push(us);
-      console.log(`round ${r + 1} ${kind}: ${rep.reqPerS.toFixed(0)} req/s, ${us.toFixed(2)} µs CPU/req` +
+      console.log(`round ${r + 1} ${kind}: ${rep.reqPerS.toFixed(0)} req/s, ${us.toFixed(2)} µs CPU/req, stats thread ${(statsCpu / 1000 / DURATION_S).toFixed(1)} ms/s = ${(100 * statsCpu / cpu).toFixed(2)} % of orcalb's CPU` +
         (sideFigures === undefined ? '' : ` (frames ${sideFigures.frames}, polls ${sideFigures.polls}, joins ${sideFigures.joins})`));
     }
   }
   const ratios = perReq.B.map((b, i) => b / perReq.A[i]!);
   console.log(`µs CPU/req: A median ${median(perReq.A).toFixed(2)} (${Math.min(...perReq.A).toFixed(2)}–${Math.max(...perReq.A).toFixed(2)}), ` +
     `B median ${median(perReq.B).toFixed(2)} (${Math.min(...perReq.B).toFixed(2)}–${Math.max(...perReq.B).toFixed(2)})`);
+  const pct = (xs: number[]): string => `${(100 * median(xs)).toFixed(2)} % (${(100 * Math.min(...xs)).toFixed(2)}–${(100 * Math.max(...xs)).toFixed(2)})`;
+  console.log(`stats thread share of orcalb's CPU: A ${pct(statsShare.A)}, B ${pct(statsShare.B)}`);
   console.log(`B/A per round: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`);
   await lb.stop('SIGUSR1', 5000);
   await backends.stop();

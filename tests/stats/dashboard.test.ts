@@ -182,7 +182,7 @@ test('a client that joins while the ticker runs gets the last frame at once', as
 });
 
 test('200 clients connecting and dropping (closing or vanishing) leave no client, socket or ticker behind', async (t) => {
-  const { port, dash, server } = await start(t, { periodMs: 50 });
+  const { port, dash, server } = await start(t, { periodMs: 50, maxJoinsPerSecond: 1000 });
   const upgradeListeners = server.listenerCount('upgrade');
   for (let round = 0; round < 4; round++) {
     const batch = Array.from({ length: 50 }, () => client(port));
@@ -339,7 +339,7 @@ test('close() sends 1001 to every client and stops the ticker', async (t) => {
 });
 
 test('a storm of 150 handshakes at maxClients 100: exactly 100 open, the rest get 503, and the open ones get frames', async (t) => {
-  const { port, dash } = await start(t, { periodMs: 100, maxClients: 100 });
+  const { port, dash } = await start(t, { periodMs: 100, maxClients: 100, maxJoinsPerSecond: 1000 });
   const answers = await Promise.all(Array.from({ length: 150 }, () => within(new Promise<{ code: number; ws: WebSocket }>((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/haproxyamdin;dashboard/ws`);
     ws.on('unexpected-response', (_req, res) => {
@@ -356,6 +356,33 @@ test('a storm of 150 handshakes at maxClients 100: exactly 100 open, the rest ge
   const got = new Set<WebSocket>();
   for (const a of open) a.ws.once('message', () => got.add(a.ws));
   await pollUntil(() => got.size === 100, 10_000, 'a frame at each open client');
+  for (const a of answers) a.ws.terminate();
+  await pollUntil(() => dash.clients === 0, 10_000, 'all gone');
+});
+
+test('a reconnect storm past maxJoinsPerSecond gets 503 with Retry-After before any WebSocket work; admitted clients keep their frames', async (t) => {
+  const { port, dash } = await start(t, { periodMs: 100, maxJoinsPerSecond: 5 });
+  const answers = await Promise.all(Array.from({ length: 60 }, () => within(new Promise<{ code: number; retry: string | undefined; ws: WebSocket }>((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/haproxyamdin;dashboard/ws`);
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve({ code: res.statusCode ?? 0, retry: res.headers['retry-after'], ws });
+    });
+    ws.on('error', () => {});
+    ws.on('open', () => resolve({ code: 101, retry: undefined, ws }));
+  }), 10_000, 'handshake answer')));
+  const admitted = answers.filter((a) => a.code === 101);
+  // The bucket holds 5 and refills at 5/s: the burst's 60 handshakes admit the 5 and what refilled meanwhile (a
+  // burst that took as long as 5 s would still leave 30 refused).
+  assert.ok(admitted.length >= 5 && admitted.length <= 30, `${admitted.length} admitted`);
+  for (const a of answers.filter((x) => x.code !== 101)) {
+    assert.equal(a.code, 503);
+    assert.equal(a.retry, '1');
+  }
+  assert.equal(dash.stats().joinsRefused, 60 - admitted.length);
+  const got = new Set<WebSocket>();
+  for (const a of admitted) a.ws.on('message', () => got.add(a.ws));
+  await pollUntil(() => got.size === admitted.length, 10_000, 'frames at every admitted client');
   for (const a of answers) a.ws.terminate();
   await pollUntil(() => dash.clients === 0, 10_000, 'all gone');
 });

@@ -17,7 +17,7 @@ import {
 import { FrameBuilder } from './frame.js';
 import { loadPageFiles, pathOf, sendPageFile } from './page-files.js';
 
-const DEFAULTS = { periodMs: 1000, maxBufferedBytes: 256 * 1024, stalledCloseMs: 30_000, maxClients: 1000 } as const;
+const DEFAULTS = { periodMs: 1000, maxBufferedBytes: 256 * 1024, stalledCloseMs: 30_000, maxClients: 1000, maxJoinsPerSecond: 100 } as const;
 /** Bytes a client may send in one message before ws closes it (1009): the page sends none. */
 const MAX_CLIENT_PAYLOAD = 1024;
 /** How long close() lets clients answer the 1001 close before their sockets are destroyed. */
@@ -44,8 +44,29 @@ function refuse(socket: Duplex, r: DashboardRefusal): void {
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
 
-function plain(status: number, text: string): DashboardRefusal {
-  return { status, headers: { 'content-type': 'text/plain', 'cache-control': 'no-cache' }, body: `${text}\n` };
+function plain(status: number, text: string, extra: Readonly<Record<string, string>> = {}): DashboardRefusal {
+  return { status, headers: { 'content-type': 'text/plain', 'cache-control': 'no-cache', ...extra }, body: `${text}\n` };
+}
+
+/** Admits `rate` events per second on average, `rate` at once at most (refilled continuously). */
+class JoinBucket {
+  private tokens: number;
+  private at = performance.now();
+  private readonly rate: number;
+
+  constructor(rate: number) {
+    this.rate = rate;
+    this.tokens = rate;
+  }
+
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.rate, this.tokens + ((now - this.at) * this.rate) / 1000);
+    this.at = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 /**
@@ -75,6 +96,7 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
   const maxBuffered = opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;
   const stalledCloseMs = opts.stalledCloseMs ?? DEFAULTS.stalledCloseMs;
   const maxClients = opts.maxClients ?? DEFAULTS.maxClients;
+  const joins = new JoinBucket(opts.maxJoinsPerSecond ?? DEFAULTS.maxJoinsPerSecond);
   const authorize = opts.authorize ?? ((): true => true);
   const base = dashboardPath(opts.statsUri);
   const wsPath = `${base}/ws`;
@@ -82,7 +104,7 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
   const builder = new FrameBuilder(periodMs, opts.hideVersion === true);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_PAYLOAD, perMessageDeflate: false, clientTracking: false });
   const clients = new Set<Client>();
-  const counts = { framesBuilt: 0, framesDropped: 0, clientsClosedStalled: 0, maxBufferedAmount: 0, lastFrameBytes: 0 };
+  const counts = { framesBuilt: 0, framesDropped: 0, joinsRefused: 0, clientsClosedStalled: 0, maxBufferedAmount: 0, lastFrameBytes: 0 };
   let ticker: NodeJS.Timeout | undefined;
   let lastFrame: Buffer | undefined;
   let closed = false;
@@ -160,6 +182,10 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
       if (verdict !== true) return refuse(socket, verdict);
       if (!sameOrigin(req)) return refuse(socket, plain(403, 'Forbidden'));
       if (clients.size >= maxClients) return refuse(socket, plain(503, 'Service Unavailable'));
+      if (!joins.take()) {
+        counts.joinsRefused++;
+        return refuse(socket, plain(503, 'Service Unavailable', { 'retry-after': '1' }));
+      }
       wss.handleUpgrade(req, socket, head, join);
     } catch {
       socket.destroy();

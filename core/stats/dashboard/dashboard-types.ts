@@ -87,6 +87,11 @@ export interface DashboardOptions {
   readonly stalledCloseMs?: number;
   /** WebSocket clients at most; more get 503 (default 1000). */
   readonly maxClients?: number;
+  /**
+   * New WebSocket clients admitted per second (a token bucket holding as many): a reconnect storm past it gets 503
+   * with `Retry-After: 1` before any WebSocket work (default 100).
+   */
+  readonly maxJoinsPerSecond?: number;
 }
 
 /** Counters of a running dashboard, for tests and the stats thread's own figures. */
@@ -97,6 +102,8 @@ export interface DashboardStats {
   readonly framesBuilt: number;
   /** Frames skipped for a client whose buffer was over maxBufferedBytes (summed over clients). */
   readonly framesDropped: number;
+  /** Handshakes refused by maxJoinsPerSecond. */
+  readonly joinsRefused: number;
   /** Clients closed because they stayed stalled past stalledCloseMs. */
   readonly clientsClosedStalled: number;
   /** Largest `bufferedAmount` seen at the last tick (bytes). */
