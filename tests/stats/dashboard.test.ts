@@ -386,3 +386,19 @@ test('a reconnect storm past maxJoinsPerSecond gets 503 with Retry-After before 
   for (const a of answers) a.ws.terminate();
   await pollUntil(() => dash.clients === 0, 10_000, 'all gone');
 });
+
+test('under HAProxy\'s default stats uri (/haproxy?stats) the dashboard lives in the query: page, files and WebSocket', async (t) => {
+  const { port } = await start(t, { statsUri: '/haproxy?stats', periodMs: 100 });
+  const page = await get(port, '/haproxy?stats;dashboard');
+  assert.equal(page.status, 200);
+  assert.match(page.body, /src="\/haproxy\?stats;dashboard\/app\.js"/);
+  assert.equal((await get(port, '/haproxy?stats;dashboard/app.js')).status, 200);
+  assert.equal((await get(port, '/haproxy?stats;csv')).body, 'stats page\n');
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/haproxy?stats;dashboard/ws`);
+  const frame = await within(new Promise<Frame>((resolve, reject) => {
+    ws.once('message', (d) => resolve(JSON.parse(String(d)) as Frame));
+    ws.once('error', reject);
+  }), 5000, 'a frame');
+  assert.ok(frame.rows.length > 0);
+  await closeClient(ws);
+});

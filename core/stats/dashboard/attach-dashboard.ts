@@ -15,7 +15,7 @@ import {
   type DashboardStats,
 } from './dashboard-types.js';
 import { FrameBuilder } from './frame.js';
-import { loadPageFiles, pathOf, sendPageFile } from './page-files.js';
+import { loadPageFiles, sendPageFile, targetOf } from './page-files.js';
 
 const DEFAULTS = { periodMs: 1000, maxBufferedBytes: 256 * 1024, stalledCloseMs: 30_000, maxClients: 1000, maxJoinsPerSecond: 100 } as const;
 /** Bytes a client may send in one message before ws closes it (1009): the page sends none. */
@@ -170,7 +170,7 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     try {
-      if (pathOf(req) !== wsPath) {
+      if (targetOf(req, base) !== wsPath) {
         // Not ours: another upgrade listener may take it; alone, answer rather than leave the socket hanging.
         if (server.listenerCount('upgrade') === 1) refuse(socket, plain(404, 'Not Found'));
         return;
@@ -199,7 +199,7 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
   const previousDecider = decider.shouldUpgradeCallback;
   if (typeof previousDecider === 'function') {
     decider.shouldUpgradeCallback = (req: IncomingMessage): boolean =>
-      pathOf(req) === wsPath || (server.listenerCount('upgrade') > 1 && previousDecider.call(server, req));
+      targetOf(req, base) === wsPath || (server.listenerCount('upgrade') > 1 && previousDecider.call(server, req));
   }
 
   const stats = (): DashboardStats => ({ clients: clients.size, ticking: ticker !== undefined, ...counts });
@@ -210,7 +210,7 @@ export function attachDashboard(server: Server, opts: DashboardOptions): Dashboa
     },
     stats,
     handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-      const path = pathOf(req);
+      const path = targetOf(req, base);
       if (path !== base && !path.startsWith(`${base}/`)) return false;
       try {
         const verdict = authorize(req);

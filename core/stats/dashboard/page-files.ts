@@ -57,9 +57,14 @@ export function loadPageFiles(base: string): ReadonlyMap<string, PageFile> {
   return files;
 }
 
-/** The path part of a request target (no query). */
-export function pathOf(req: IncomingMessage): string {
+/**
+ * The part of a request target the dashboard matches: the path without its query, or, when the stats URI itself
+ * holds a `?` (HAProxy's default `stats uri` is `/haproxy?stats`), the whole target, since the dashboard's names then
+ * live in the query (`/haproxy?stats;dashboard/app.js`).
+ */
+export function targetOf(req: IncomingMessage, base: string): string {
   const url = req.url ?? '';
+  if (base.includes('?')) return url;
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
 }
