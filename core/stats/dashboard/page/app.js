@@ -312,7 +312,7 @@ function onFrame(f) {
   const ident = [f.info.name || 'orcalb', f.info.version, f.info.node].filter(Boolean).join(' · ');
   $('ident').textContent = ident;
   document.title = `orcalb · ${f.info.node || 'live'}`;
-  drawCharts(f.t);
+  if (!document.hidden) drawCharts(f.t); // a background tab keeps recording and draws when shown again
 }
 
 // ---- connection ---------------------------------------------------------------------------------------------
@@ -351,4 +351,7 @@ setInterval(() => {
   }
 }, 1000);
 window.addEventListener('resize', () => drawCharts(Date.now()));
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) drawCharts(Date.now());
+});
 connect();
