@@ -29,6 +29,7 @@ const lastState = new Map();
 const serverRows = new Map();
 let serverOrder = '';
 let lastFrameAt = 0;
+let lastFrameT = 0; // the server's clock at the last frame: charts end there, whatever this machine's clock says
 let period = 1000;
 
 // ---- formatting ---------------------------------------------------------------------------------------------
@@ -301,6 +302,7 @@ function drawCharts(now) {
 
 function onFrame(f) {
   lastFrameAt = Date.now();
+  lastFrameT = f.t;
   document.body.dataset.seq = String(f.seq); // the frame shown, for whoever watches the page (tests)
   period = f.periodMs || 1000;
   record(f);
@@ -350,8 +352,8 @@ setInterval(() => {
     setConn(true, 'live');
   }
 }, 1000);
-window.addEventListener('resize', () => drawCharts(Date.now()));
+window.addEventListener('resize', () => drawCharts(lastFrameT));
 document.addEventListener('visibilitychange', () => {
-  if (!document.hidden) drawCharts(Date.now());
+  if (!document.hidden) drawCharts(lastFrameT);
 });
 connect();
