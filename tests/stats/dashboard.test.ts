@@ -6,77 +6,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { WebSocket } from 'ws';
-import { attachDashboard } from '../../core/stats/dashboard/attach-dashboard.js';
-import type { DashboardHandle, DashboardOptions } from '../../core/stats/dashboard/dashboard-types.js';
+import type { DashboardOptions } from '../../core/stats/dashboard/dashboard-types.js';
 import { FRAME_JSON_SCHEMA, type Frame } from '../../core/stats/dashboard/frame.js';
-import { fakeBackends, fakeServer, fakeSnapshot, type FakeBackend } from '../support/dashboard-source.js';
+import { fakeBackends, fakeServer } from '../support/dashboard-source.js';
+import { client, closeClient, get, stalledClient, start } from '../support/dashboard-harness.js';
 import { pollUntil, within } from '../support/wait.js';
-
-interface Subject {
-  server: Server;
-  dash: DashboardHandle;
-  port: number;
-  backends: FakeBackend[];
-}
-
-async function start(
-  t: { after: (fn: () => Promise<void> | void) => void },
-  opts: Partial<DashboardOptions> = {},
-  backends = fakeBackends(2, 3),
-): Promise<Subject> {
-  const server = createServer();
-  const dash = attachDashboard(server, { statsUri: '/haproxyamdin', source: () => fakeSnapshot(backends), ...opts });
-  server.on('request', (req, res) => {
-    if (dash.handleRequest(req, res)) return;
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('stats page\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    await dash.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { server, dash, port: (server.address() as AddressInfo).port, backends };
-}
-
-function get(port: number, path: string, method = 'GET', headers: Record<string, string> = {}):
-  Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
-  return within(new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  }), 5000, `${method} ${path}`);
-}
-
-/** A ws client that keeps every frame it receives. */
-function client(port: number, headers: Record<string, string> = {}): { ws: WebSocket; frames: Frame[]; opened: Promise<void> } {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/haproxyamdin;dashboard/ws`, { headers });
-  const frames: Frame[] = [];
-  ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
-  const opened = within(new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  }), 5000, 'websocket open');
-  return { ws, frames, opened };
-}
-
-function closeClient(ws: WebSocket): Promise<void> {
-  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return within(new Promise<void>((resolve) => {
-    ws.once('close', () => resolve());
-    ws.close();
-  }), 5000, 'websocket close');
-}
 
 /** Every property of the schema is in `value` with the schema's type (`nullable` allowing null). */
 function checkSchema(schema: unknown, value: unknown, where: string): void {
@@ -206,23 +142,6 @@ test('200 clients connecting and dropping (closing or vanishing) leave no client
   await new Promise((resolve) => setTimeout(resolve, 200)); // four periods with no client: nothing may be built
   assert.equal(dash.stats().framesBuilt, built);
 });
-
-/** A WebSocket client on a raw socket that completes the handshake, then never reads again. */
-function stalledClient(port: number): Promise<Socket> {
-  return within(new Promise<Socket>((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => {
-      s.write('GET /haproxyamdin;dashboard/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
-    });
-    s.setNoDelay(true);
-    s.once('data', (chunk: Buffer) => {
-      if (!chunk.toString('latin1').startsWith('HTTP/1.1 101')) return reject(new Error('no 101'));
-      s.pause();
-      resolve(s);
-    });
-    s.on('error', () => {});
-  }), 5000, 'stalled client handshake');
-}
 
 test('a client that stops reading skips frames: its queue stays under the bound, readers keep theirs, and it is closed once stalled too long', async (t) => {
   const maxBufferedBytes = 256 * 1024;
