@@ -12,11 +12,19 @@ import { adminStatusCode } from '../health/server-admin.js';
 import type { BackendSlot, FrontendSlot } from '../shared/record-slots.js';
 import { countAnswer, countRate } from '../shared/stat-counters.js';
 import { stickNow } from '../stick/stick-clock.js';
+import type { DashboardHandle } from './dashboard/dashboard-types.js';
 import { StatsConditions, type RequestConditions } from './stats-conditions.js';
 import { matchesStatsUri, parseAdminPost, parseStatsQuery, type StatsQuery } from './stats-request.js';
 
 /** The realm HAProxy announces when `stats auth` is set without `stats realm` (measured on 2.6.12). */
 export const DEFAULT_STATS_REALM = 'HAProxy Statistics';
+
+/** A page to send: its content type, body, and extra head fields (the page's `refresh`). */
+export interface StatsAnswer {
+  readonly type: string;
+  readonly body: string;
+  readonly headers?: readonly (readonly [string, string])[];
+}
 
 /** What a stats proxy needs from its thread. */
 export interface StatsPorts {
@@ -25,7 +33,7 @@ export interface StatsPorts {
   readonly backendSlot: BackendSlot | undefined;
   readonly config: Config;
   /** The page in `format` for this request (the renderers). */
-  readonly render: (query: StatsQuery, admin: boolean, frontend: number) => { readonly type: string; readonly body: string };
+  readonly render: (query: StatsQuery, admin: boolean, frontend: number) => StatsAnswer;
   /** The Prometheus exporter's answer to `url` (`http-request use-service prometheus-exporter`). */
   readonly prometheus: (url: string) => { readonly status: number; readonly type: string; readonly body: string };
   /** Applies an admin action through the health thread; resolves with one outcome per server. */
@@ -48,6 +56,8 @@ export class StatsEndpoint {
   private readonly services: readonly ServiceRule[];
   private readonly ports: StatsPorts;
   private readonly conditions: StatsConditions;
+  /** The dashboard attached to this proxy's server (`stats dashboard`), set once by the stats service. */
+  dashboard: DashboardHandle | undefined = undefined;
 
   constructor(frontend: number, proxy: FrontendConfig, ports: StatsPorts, conditions: StatsConditions) {
     this.frontend = frontend;
@@ -110,6 +120,8 @@ export class StatsEndpoint {
       res.end(answer.body);
       return;
     }
+    // The live dashboard (`stats dashboard`): its page, files and WebSocket live under `<uri>;dashboard`.
+    if (this.dashboard?.handleRequest(req, res) === true) return;
     const isStats = this.hasPage && matchesStatsUri(url, this.stats.uri) && (method === 'GET' || method === 'HEAD' || method === 'POST');
     if (!isStats) {
       // HAProxy hands it to the backend, which has no server: a session there, and its 503.
@@ -129,7 +141,7 @@ export class StatsEndpoint {
     const admin = this.stats.admin.some((c) => eval_.holds(c));
     if (method === 'POST') return void this.post(req, res, url, query, admin);
     const page = this.ports.render(query, admin, this.frontend);
-    res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', page.type]]);
+    res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', page.type], ...(page.headers ?? []).map(([n, v]): [string, string] => [n, v])]);
     res.end(page.body);
   }
 
@@ -228,6 +240,19 @@ export function answerError(res: ServerResponse, status: number, extra: readonly
   const headers = reply.head.headers.map((h): [string, string] => [h.name, h.value]);
   res.writeHead(status, reply.head.reason, [...headers, ...extra]);
   res.end(reply.body);
+}
+
+/** The refusal of `access` as the dashboard writes it (its page, files and upgrade share the page's access). */
+export function refusalOf(kind: 'deny' | 'auth', realm: string): { status: number; headers: Record<string, string>; body: string } {
+  const reply = errorReply(kind === 'deny' ? 403 : 401, []);
+  const headers: Record<string, string> = {};
+  let body = '';
+  if (!('raw' in reply)) {
+    for (const h of reply.head.headers) headers[h.name] = h.value;
+    body = reply.body.toString('latin1');
+  }
+  if (kind === 'auth') headers['www-authenticate'] = `Basic realm="${realm}"`;
+  return { status: kind === 'deny' ? 403 : 401, headers, body };
 }
 
 function answerUnauthorized(res: ServerResponse, realm: string): void {

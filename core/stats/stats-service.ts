@@ -19,7 +19,15 @@ import { renderCsv } from './csv.js';
 import { renderStatsJson, STATS_JSON_SCHEMA } from './stats-json.js';
 import { StatsConditions } from './stats-conditions.js';
 import { earlyErrorBytes } from '../forward/http-errors.js';
-import { StatsEndpoint, answerError } from './stats-http.js';
+import { attachDashboard } from './dashboard/attach-dashboard.js';
+import type { DashboardHandle } from './dashboard/dashboard-types.js';
+import { renderStatsPage } from './html-page.js';
+import { refreshHeader } from './html-view.js';
+import { PROMETHEUS_CONTENT_TYPE, parsePrometheusQuery, renderPrometheus } from './prometheus.js';
+import { collectExtra } from './collect-extra.js';
+import { pageViewOf } from './stats-page-view.js';
+import { INFO } from './stat-columns.js';
+import { StatsEndpoint, answerError, refusalOf, type StatsAnswer } from './stats-http.js';
 import type { StatsQuery } from './stats-request.js';
 import type { StatSnapshot } from './stat-columns.js';
 
@@ -90,8 +98,32 @@ export class StatsService {
         if (socket.writable) socket.end(BAD_REQUEST);
         else socket.destroy();
       });
+      if (stats?.dashboard === true) endpoint.dashboard = this.attach(server, endpoint, t.frontend);
       this.sites.set(t.frontend, { endpoint, server });
     }
+  }
+
+  /** `stats dashboard`: the live page on this proxy's server, behind the page's own access check. */
+  private attach(server: http.Server, endpoint: StatsEndpoint, frontend: number): DashboardHandle {
+    return attachDashboard(server, {
+      statsUri: endpoint.stats.uri,
+      source: () => this.viewSnapshot(frontend, ''),
+      extra: () => collectExtra(this.o.config, this.o.state, this.o.topology),
+      authorize: (req) => {
+        const a = endpoint.access(req);
+        return a.kind === 'ok' ? true : refusalOf(a.kind, a.kind === 'auth' ? a.realm : '');
+      },
+    });
+  }
+
+  /** The listener's snapshot as its page shows it: `stats scope` applied, the version left out under hide-version. */
+  private viewSnapshot(frontend: number, scope: string): StatSnapshot {
+    const snap = this.snapshot(frontend, scope);
+    if (this.o.config.frontends[frontend]?.stats?.hideVersion !== true) return snap;
+    const info = [...snap.info];
+    info[INFO.Version] = undefined;
+    info[INFO['Build info']] = undefined;
+    return { info, rows: snap.rows };
   }
 
   /** Starts accepting on every target; rejects when one cannot listen. */
@@ -149,21 +181,39 @@ export class StatsService {
     };
   }
 
-  private render(q: StatsQuery, _admin: boolean, frontend: number): { type: string; body: string } {
+  private render(q: StatsQuery, admin: boolean, frontend: number): StatsAnswer {
     if (q.format === 'json-schema') return { type: 'application/json', body: STATS_JSON_SCHEMA };
+    const fe = this.o.config.frontends[frontend];
+    const stats = fe?.stats;
+    if (fe === undefined || stats === undefined) return { type: 'text/plain', body: '' };
+    const view = pageViewOf(stats, fe.name, q, admin);
+    const refresh = refreshHeader(view);
+    const headers: [string, string][] = refresh === undefined ? [] : [['refresh', refresh]];
     const snap = this.snapshot(frontend, q.scope);
-    if (q.format === 'csv') return { type: 'text/plain', body: renderCsv(snap.rows) };
+    if (q.format === 'csv') return { type: 'text/plain', body: renderCsv(snap.rows), headers };
     if (q.format === 'json') return { type: 'application/json', body: renderStatsJson(snap.rows) };
-    return { type: 'text/html', body: `<html><body><pre>\n${escapeHtml(renderCsv(snap.rows))}</pre></body></html>\n` };
+    return { type: 'text/html', body: renderStatsPage(snap, view), headers };
   }
 
-  /** The Prometheus exporter's answer (core/stats/prometheus.ts, wired when it lands); 503 until then. */
-  private prometheus(_url: string): { status: number; type: string; body: string } {
-    return { status: 503, type: 'text/html', body: '' };
+  /**
+   * The Prometheus exporter's answer to `url` (`http-request use-service prometheus-exporter`): every proxy (the
+   * exporter knows no `stats scope`), its `scope`/`no-maint` query, orcalb's own families; 400 for a query 2.6 refuses.
+   */
+  private prometheus(url: string): { status: number; type: string; body: string } {
+    const q = url.indexOf('?');
+    const query = parsePrometheusQuery(q < 0 ? '' : url.slice(q + 1));
+    if (query === undefined) return { status: 400, type: 'text/html', body: '' };
+    const now = Date.now();
+    const snapshot: StatSnapshot = {
+      info: collectInfo({ config: this.o.config, state: this.o.state, version: this.o.version, startedMs: this.o.startedMs, threads: this.o.threads }, now),
+      rows: collectRows(this.o, this.proxies, Math.floor(now / 1000)),
+    };
+    return { status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(snapshot, query, collectExtra(this.o.config, this.o.state, this.o.topology)) };
   }
 
   /** Stops accepting and closes every connection. */
   close(): void {
+    for (const site of this.sites.values()) void site.endpoint.dashboard?.close();
     for (const l of this.listeners) l.close();
     for (const site of this.sites.values()) site.server.closeAllConnections();
   }
@@ -174,8 +224,5 @@ const DEFAULT_HEAD_MS = 10_000;
 
 /** HAProxy's early 400 (its HTTP layer writes it before any stream exists). */
 const BAD_REQUEST = earlyErrorBytes(400, []);
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 export { answerError };
