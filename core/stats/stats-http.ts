@@ -11,6 +11,7 @@ import type { AdminAnswer, AdminRequest } from '../health/server-admin.js';
 import { adminStatusCode } from '../health/server-admin.js';
 import type { BackendSlot, FrontendSlot } from '../shared/record-slots.js';
 import { countAnswer, countRate } from '../shared/stat-counters.js';
+import { writePrometheus } from './prometheus-write.js';
 import { stickNow } from '../stick/stick-clock.js';
 import type { DashboardHandle } from './dashboard/dashboard-types.js';
 import { StatsConditions, type RequestConditions } from './stats-conditions.js';
@@ -19,10 +20,13 @@ import { matchesStatsUri, parseAdminPost, parseStatsQuery, type StatsQuery } fro
 /** The realm HAProxy announces when `stats auth` is set without `stats realm` (measured on 2.6.12). */
 export const DEFAULT_STATS_REALM = 'HAProxy Statistics';
 
-/** A page to send: its content type, body, and extra head fields (the page's `refresh`). */
+/**
+ * A page to send: its content type, body (whole, or in pieces written as the client reads: the HTML page and the
+ * exporter, which can run to megabytes), and extra head fields (the page's `refresh`).
+ */
 export interface StatsAnswer {
   readonly type: string;
-  readonly body: string;
+  readonly body: string | Generator<string, void, void>;
   readonly headers?: readonly (readonly [string, string])[];
 }
 
@@ -35,7 +39,7 @@ export interface StatsPorts {
   /** The page in `format` for this request (the renderers). */
   readonly render: (query: StatsQuery, admin: boolean, frontend: number) => StatsAnswer;
   /** The Prometheus exporter's answer to `url` (`http-request use-service prometheus-exporter`). */
-  readonly prometheus: (url: string) => { readonly status: number; readonly type: string; readonly body: string };
+  readonly prometheus: (url: string) => { readonly status: 200; readonly answer: StatsAnswer } | { readonly status: 400 };
   /** Applies an admin action through the health thread; resolves with one outcome per server. */
   readonly admin: (request: AdminRequest) => Promise<AdminAnswer>;
   /** tune.bufsize: the largest admin POST body read (HAProxy answers EXCD past it). */
@@ -114,11 +118,9 @@ export class StatsEndpoint {
     for (const s of this.services) {
       if (s.condition !== undefined && !eval_.holds(s.condition)) continue;
       this.ports.frontendSlot.add('intercepted', 1);
-      const answer = this.ports.prometheus(url);
-      if (answer.status !== 200) return answerError(res, answer.status);
-      res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', answer.type]]);
-      res.end(answer.body);
-      return;
+      const r = this.ports.prometheus(url);
+      if (r.status !== 200) return answerError(res, r.status);
+      return send(res, r.answer);
     }
     // The live dashboard (`stats dashboard`): its page, files and WebSocket live under `<uri>;dashboard`.
     if (this.dashboard?.handleRequest(req, res) === true) return;
@@ -140,9 +142,7 @@ export class StatsEndpoint {
     const query = parseStatsQuery(url, this.stats.uri);
     const admin = this.stats.admin.some((c) => eval_.holds(c));
     if (method === 'POST') return void this.post(req, res, url, query, admin);
-    const page = this.ports.render(query, admin, this.frontend);
-    res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', page.type], ...(page.headers ?? []).map(([n, v]): [string, string] => [n, v])]);
-    res.end(page.body);
+    send(res, this.ports.render(query, admin, this.frontend));
   }
 
   /**
@@ -206,6 +206,14 @@ export class StatsEndpoint {
       back('UNKN');
     }
   }
+}
+
+/** A 200 with `answer`: a body in pieces goes out as the client reads it (writePrometheus drains, then ends). */
+function send(res: ServerResponse, answer: StatsAnswer): void {
+  res.writeHead(200, 'OK', [['cache-control', 'no-cache'], ['content-type', answer.type], ...(answer.headers ?? []).map(([n, v]): [string, string] => [n, v])]);
+  const body = answer.body;
+  if (typeof body === 'string') return void res.end(body);
+  void writePrometheus(body, res);
 }
 
 /** Collects a request body up to `limit` bytes; undefined past it (the rest is drained, not kept). */

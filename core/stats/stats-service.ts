@@ -21,9 +21,9 @@ import { StatsConditions } from './stats-conditions.js';
 import { earlyErrorBytes } from '../forward/http-errors.js';
 import { attachDashboard } from './dashboard/attach-dashboard.js';
 import type { DashboardHandle } from './dashboard/dashboard-types.js';
-import { renderStatsPage } from './html-page.js';
+import { statsPageChunks } from './html-page.js';
 import { refreshHeader } from './html-view.js';
-import { PROMETHEUS_CONTENT_TYPE, parsePrometheusQuery, renderPrometheus } from './prometheus.js';
+import { PROMETHEUS_CONTENT_TYPE, parsePrometheusQuery, prometheusChunks } from './prometheus.js';
 import { collectExtra } from './collect-extra.js';
 import { pageViewOf } from './stats-page-view.js';
 import { INFO } from './stat-columns.js';
@@ -192,23 +192,24 @@ export class StatsService {
     const snap = this.snapshot(frontend, q.scope);
     if (q.format === 'csv') return { type: 'text/plain', body: renderCsv(snap.rows), headers };
     if (q.format === 'json') return { type: 'application/json', body: renderStatsJson(snap.rows) };
-    return { type: 'text/html', body: renderStatsPage(snap, view), headers };
+    return { type: 'text/html', body: statsPageChunks(snap, view), headers };
   }
 
   /**
    * The Prometheus exporter's answer to `url` (`http-request use-service prometheus-exporter`): every proxy (the
    * exporter knows no `stats scope`), its `scope`/`no-maint` query, orcalb's own families; 400 for a query 2.6 refuses.
    */
-  private prometheus(url: string): { status: number; type: string; body: string } {
+  private prometheus(url: string): { status: 200; answer: StatsAnswer } | { status: 400 } {
     const q = url.indexOf('?');
     const query = parsePrometheusQuery(q < 0 ? '' : url.slice(q + 1));
-    if (query === undefined) return { status: 400, type: 'text/html', body: '' };
+    if (query === undefined) return { status: 400 };
     const now = Date.now();
     const snapshot: StatSnapshot = {
       info: collectInfo({ config: this.o.config, state: this.o.state, version: this.o.version, startedMs: this.o.startedMs, threads: this.o.threads }, now),
       rows: collectRows(this.o, this.proxies, Math.floor(now / 1000)),
     };
-    return { status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(snapshot, query, collectExtra(this.o.config, this.o.state, this.o.topology)) };
+    const pieces = prometheusChunks(snapshot, query, collectExtra(this.o.config, this.o.state, this.o.topology));
+    return { status: 200, answer: { type: PROMETHEUS_CONTENT_TYPE, body: pieces } };
   }
 
   /** Stops accepting and closes every connection. */

@@ -157,3 +157,31 @@ test('a stats thread that dies is restarted on the same socket; the forwarders a
   assert.equal(web.split(',')[7], '1', csv);
   assert.equal((await httpExchange(fe, 'GET', '/b')).status, 200);
 });
+
+test('40 scrapers that never read a big /metrics: the exporter writes as they read, the page and the traffic go on', async (t) => {
+  const farm = await startHttpBackends(['s1']);
+  t.after(() => farm.close());
+  const fe = await freeTcpPort();
+  const st = await freeTcpPort();
+  const prom = await freeTcpPort();
+  // 60 backends of 20 servers: an answer of a few MiB, far more than the kernel buffers of one socket.
+  const big = Array.from({ length: 60 }, (_, b) =>
+    [`backend b${b}`, ...Array.from({ length: 20 }, (_, s) => `  server s${s} 127.0.0.1:${farm.ports()[0] ?? 0}`)].join('\n'),
+  ).join('\n');
+  const text = `${config(fe, st, farm.ports()[0] ?? 0)}${big}\nfrontend prom\n  bind 127.0.0.1:${prom}\n  http-request use-service prometheus-exporter\n`;
+  const lb = await startOrcalb(text, { threads: 2 });
+  t.after(() => lb.stop());
+  const stalled: net.Socket[] = [];
+  t.after(() => stalled.forEach((s) => s.destroy()));
+  for (let i = 0; i < 40; i++) {
+    const s = net.connect({ port: prom, host: '127.0.0.1' });
+    s.pause();
+    s.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+    stalled.push(s);
+  }
+  const full = await httpExchange(prom, 'GET', '/metrics', { timeoutMs: 20_000 });
+  assert.equal(full.status, 200);
+  assert.ok(full.body.length > 2_000_000, `${full.body.length} bytes`);
+  assert.equal((await httpExchange(st, 'GET', '/st;csv', { headers: AUTH })).status, 200);
+  for (let i = 0; i < 5; i++) assert.equal((await httpExchange(fe, 'GET', '/x')).body.trim(), 's1');
+});
