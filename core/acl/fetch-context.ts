@@ -36,6 +36,11 @@ export class FetchContext {
   dstFamily: 0 | 4 | 6 = 0;
   readonly dst = new Uint8Array(16);
   dstPort = 0;
+  /**
+   * How many times a rule changed the addresses above (set-src, set-dst and their ports): 0 while they are the
+   * connection's own. Whoever derives something from them (client-origin.ts ruleAddresses) rebuilds it when this moves.
+   */
+  addrEdits = 0;
 
   /** Index in Config.frontends of the proxy that accepted the connection. */
   frontend = -1;
@@ -86,6 +91,27 @@ export class FetchContext {
   setDestination(address: string, port: number): void {
     this.dstFamily = readAddress(address, this.dst);
     this.dstPort = port;
+  }
+
+  /**
+   * `set-src` / `set-dst`: the client's (or destination's, `dst`) address becomes `bytes` (4 or 16 of them, by
+   * `family`); its port stays, as in HAProxy 2.6. Allocates nothing.
+   */
+  changeAddress(dst: boolean, family: 4 | 6, bytes: Uint8Array): void {
+    const to = dst ? this.dst : this.src;
+    const n = family === 4 ? 4 : 16;
+    for (let i = 0; i < n; i++) to[i] = bytes[i] ?? 0;
+    if (dst) this.dstFamily = family;
+    else this.srcFamily = family;
+    this.addrEdits++;
+  }
+
+  /** `set-src-port` / `set-dst-port`: nothing when that side has no IP address (a UNIX client), as in HAProxy. */
+  changePort(dst: boolean, port: number): void {
+    if ((dst ? this.dstFamily : this.srcFamily) === 0) return;
+    if (dst) this.dstPort = port;
+    else this.srcPort = port;
+    this.addrEdits++;
   }
 
   /** Points the payload fetches at buf[start, end); `final` as payloadFinal. */

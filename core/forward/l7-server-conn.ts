@@ -8,6 +8,7 @@
 import type net from 'node:net';
 import type { DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
+import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 
 /** What a session using a server connection is told. Each call is guarded by the session itself (never throws). */
 export interface ServerUser {
@@ -56,6 +57,12 @@ export class ServerConn implements ReadSink {
   park: ConnPark | undefined = undefined;
   parkedAt = 0;
   readonly sweep: DeadlineSweep;
+  /**
+   * `send-proxy`/`send-proxy-v2`: the connection began with a PROXY header announcing these addresses, so it serves
+   * only requests of that client while they stay the same (set-src may change them); never pooled.
+   */
+  proxied = false;
+  announced: ProxyAddresses | undefined = undefined;
 
   constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number) {
     this.backend = backend;

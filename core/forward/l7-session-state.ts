@@ -279,7 +279,8 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (s === undefined) return;
     // A server reached at the client's own destination port (a relative port) is that client's alone; nothing is
     // parked once the thread hard-stops.
-    const shareable = this.env.backends[s.backend]?.config.servers[s.index]?.portOffset === undefined && !this.env.stopSignal.aborted;
+    // A connection that began with a PROXY header announced this client: never another's.
+    const shareable = this.env.backends[s.backend]?.config.servers[s.index]?.portOffset === undefined && !s.proxied && !this.env.stopSignal.aborted;
     if (!this.serverIdle || !shareable || !this.env.idlePool.park(s)) return this.releaseServer();
     this.server = undefined;
     this.serverIdle = false;
