@@ -4,9 +4,10 @@
 // them (fetches, stick keys, forwardfor, the PROXY line to a send-proxy server, balance source; client-origin.ts
 // ruleAddresses). Semantics measured on haproxy 2.6.12: an address keeps the port; a value that is no address or
 // no integer, or no value at all, changes nothing; a port is the integer's low 16 bits (70000 → 4464, -1 → 65535,
-// past the 64-bit range saturated first), text that does not start with digits is port 0; the change lasts for the
-// connection (later requests of a keep-alive client see it). Compile: each forwarder at start; run(): forwarder
-// threads, on the hot path of rules that use it, allocation-free.
+// past the 64-bit range saturated first), text that does not start with digits is port 0. A connection or session
+// rule's change lasts for the connection; an http-request (or tcp-request content) rule's for its request only: the
+// next request of a keep-alive client has the connection's addresses again (2.6 keeps them per stream). Compile: each
+// forwarder at start; run(): forwarder threads, on the hot path of rules that use it, allocation-free.
 
 import type { AddressActionName, SampleExprSpec } from '../../config/model.js';
 import type { CompileEnv, Compiled } from '../acl/descriptor.js';
@@ -24,18 +25,24 @@ export class AddressAction {
   private readonly dst: boolean;
   /** A port action, else an address one. */
   private readonly port: boolean;
+  /** The change lasts for the current request only (http-request, tcp-request content), else for the connection. */
+  private readonly request: boolean;
 
-  private constructor(expr: CompiledExpr, name: AddressActionName) {
+  private constructor(expr: CompiledExpr, name: AddressActionName, request: boolean) {
     this.expr = expr;
+    this.request = request;
     this.dst = name === 'set-dst' || name === 'set-dst-port';
     this.port = name === 'set-src-port' || name === 'set-dst-port';
   }
 
-  /** Compiles `name <expr>` for `env`. Never throws: an error text when the expression does not compile. */
-  static compile(name: AddressActionName, spec: SampleExprSpec, env: CompileEnv): Compiled<AddressAction> {
+  /**
+   * Compiles `name <expr>` for `env`; `request`: the rule runs per request (http-request, tcp-request content), so its
+   * change ends with the request. Never throws: an error text when the expression does not compile.
+   */
+  static compile(name: AddressActionName, spec: SampleExprSpec, env: CompileEnv, request: boolean): Compiled<AddressAction> {
     const expr = compileSampleExpr(spec, env);
     if ('error' in expr) return expr;
-    return new AddressAction(expr, name);
+    return new AddressAction(expr, name, request);
   }
 
   /** Evaluates the expression on `ctx` and applies its value there (nothing without a usable value). Never throws. */
@@ -46,14 +53,14 @@ export class AddressAction {
     if (!this.expr.next(ctx, s)) return;
     if (this.port) {
       const port = portOf(s, ctx);
-      if (port >= 0) ctx.changePort(this.dst, port);
+      if (port >= 0) ctx.changePort(this.dst, port, this.request);
       return;
     }
     if (s.type !== SMP.IPV4 && s.type !== SMP.IPV6) {
       // HAProxy's address cast: an IPv4 form first, then IPv6 (an integer is an IPv4 address).
       if (!castSample(s, SMP.IPV4, ctx.arena) && !castSample(s, SMP.IPV6, ctx.arena)) return;
     }
-    ctx.changeAddress(this.dst, s.type === SMP.IPV4 ? 4 : 6, s.ip);
+    ctx.changeAddress(this.dst, s.type === SMP.IPV4 ? 4 : 6, s.ip, this.request);
   }
 }
 

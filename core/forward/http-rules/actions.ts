@@ -208,7 +208,7 @@ export function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclSco
     case 'set-src-port':
     case 'set-dst':
     case 'set-dst-port': {
-      const action = AddressAction.compile(spec.action, spec.expr, env);
+      const action = AddressAction.compile(spec.action, spec.expr, env, true);
       if ('error' in action) return action;
       return (ctx) => {
         action.run(ctx);

@@ -174,7 +174,7 @@ export class TcpRuleProgram {
       const a = r.action;
       let address: AddressAction | undefined;
       if (a.kind === 'set-src' || a.kind === 'set-src-port' || a.kind === 'set-dst' || a.kind === 'set-dst-port') {
-        const compiled = AddressAction.compile(a.kind, a.expr, env);
+        const compiled = AddressAction.compile(a.kind, a.expr, env, r.set === 'content');
         if ('error' in compiled) return compiled;
         address = compiled;
       }
