@@ -19,7 +19,7 @@ import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { announcedAddresses, dstPortOf, ruleAddresses } from './client-origin.js';
-import { dispatch, type DispatchContext } from './dispatch.js';
+import { dispatch, followsDestination, type DispatchContext } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
@@ -342,13 +342,20 @@ function countStickBytes(counters: StickCounters, bytesIn: number, bytesOut: num
  */
 function needsAddresses(rt: BackendRuntime): boolean {
   if (rt.bindsByKey) return true;
-  for (const s of rt.config.servers) if (s.sendProxy !== 'none' || s.portOffset !== undefined) return true;
+  for (const s of rt.config.servers) if (s.sendProxy !== 'none' || followsDestination(s)) return true;
   return false;
 }
 
-/** The destination port for servers with a relative port (dispatch.ts serverPort); nothing when none has one. */
-function dstPort(rt: BackendRuntime, announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number } {
-  for (const s of rt.config.servers) if (s.portOffset !== undefined) return dstPortOf(announced, client);
+/**
+ * The destination for servers reached there (a relative port: dispatch.ts serverPort; an address 0.0.0.0 or ::);
+ * nothing when none is.
+ */
+function dstPort(rt: BackendRuntime, announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number; dstAddress?: string } {
+  for (const s of rt.config.servers) {
+    if (!followsDestination(s)) continue;
+    const address = announced?.dstAddress ?? client.localAddress;
+    return address === undefined ? dstPortOf(announced, client) : { ...dstPortOf(announced, client), dstAddress: address };
+  }
   return {};
 }
 

@@ -48,6 +48,9 @@ function onConnError(): void {
 export class ServerConn implements ReadSink {
   readonly backend: number;
   readonly index: number;
+  /** Where it was opened to (a server reached at the client's destination differs per client). */
+  readonly host: string;
+  readonly port: number;
   readonly socket: net.Socket;
   /** The session using it; undefined while parked (or dropped). */
   user: ServerUser | undefined = undefined;
@@ -67,6 +70,8 @@ export class ServerConn implements ReadSink {
   constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number) {
     this.backend = backend;
     this.index = index;
+    this.host = host;
+    this.port = port;
     this.sweep = sweep;
     this.socket = io.connect({ host, port }, this);
     (this.socket as ConnSocket)[kConn] = this;

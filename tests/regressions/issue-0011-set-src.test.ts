@@ -174,6 +174,30 @@ for (const subject of SUBJECTS) {
         assert.equal(be.proxyLog.at(-1), `v1 TCP4 198.51.100.4 127.0.0.1 ${conn.socket.localPort} ${port}`);
       }
     });
+
+    // haproxy reaches a `server … 0.0.0.0:0` at the client's destination (address and port), as the rules left it.
+    // Only the port can be moved here (tests keep to 127.0.0.1): set-dst-port points the server at the backend.
+    for (const mode of ['http', 'tcp'] as const) {
+      test(`${mode} mode: set-dst-port moves a server 0.0.0.0:0 to the new port`, async (t) => {
+        const farm = await startTaggedHttpFarm(['be']);
+        const port = await freeTcpPort();
+        const rule = mode === 'http' ? 'http-request set-dst-port' : 'tcp-request content set-dst-port';
+        const config = [
+          ...DEFAULTS.map((l) => (l === '  mode http' ? `  mode ${mode}` : l)),
+          'frontend fe',
+          `  bind 127.0.0.1:${port}`,
+          `  ${rule} int(${farm.byName('be').port})`,
+          '  default_backend be',
+          'backend be',
+          '  server s 0.0.0.0:0',
+          '',
+        ].join('\n');
+        const lb = await subject.start(config, port);
+        t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+        assert.deepEqual(await askOnce(port, get('/x')), { status: 200, backend: 'be' });
+        assert.match(farm.byName('be').headLog.at(-1) ?? '', /^GET \/x HTTP\/1\.1\r\n/);
+      });
+    }
   });
 }
 
