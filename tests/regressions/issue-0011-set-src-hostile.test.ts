@@ -10,7 +10,7 @@ import { get } from '../fixtures/acl-corpus.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
 import { startTaggedHttpFarm, type TaggedHttpBackend } from '../support/http-tagged-backends.js';
-import { closeAll, HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
+import { closeAll, HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 
@@ -57,8 +57,10 @@ for (const subject of SUBJECTS) {
     test('huge and garbage addresses and ports: the value haproxy takes, or nothing; the balancer keeps serving', async (t) => {
       const farm = await startTaggedHttpFarm(['be'], { expectProxy: true });
       const port = await freeTcpPort();
-      const lb = await subject.start(config(port, `127.0.0.1:${farm.byName('be').port} send-proxy`), port);
-      t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+      let lb: LbProcess | undefined;
+      // Registered before the start: a start that fails must not leave the farm listening.
+      t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+      lb = await subject.start(config(port, `127.0.0.1:${farm.byName('be').port} send-proxy`), port);
       const be = farm.byName('be');
       for (const [what, headers, xff, srcPort] of HOSTILE) {
         const conn = await RawHttpConnection.open(port);
@@ -79,8 +81,10 @@ for (const subject of SUBJECTS) {
     test('an IPv6 source toward a send-proxy v1 server: a TCP6 header, the IPv4 destination mapped', async (t) => {
       const farm = await startTaggedHttpFarm(['be'], { expectProxy: true });
       const port = await freeTcpPort();
-      const lb = await subject.start(config(port, `127.0.0.1:${farm.byName('be').port} send-proxy`), port);
-      t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+      let lb: LbProcess | undefined;
+      // Registered before the start: a start that fails must not leave the farm listening.
+      t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+      lb = await subject.start(config(port, `127.0.0.1:${farm.byName('be').port} send-proxy`), port);
       const conn = await RawHttpConnection.open(port);
       t.after(() => conn.destroy());
       conn.write(get('/', ['X-Real-IP: ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'X-Port: 0']));
@@ -91,8 +95,10 @@ for (const subject of SUBJECTS) {
     test('a keep-alive client that changes its address on every request: each PROXY header tells the truth', async (t) => {
       const farm = await startTaggedHttpFarm(['be'], { expectProxy: true, keepAlive: true });
       const port = await freeTcpPort();
-      const lb = await subject.start(config(port, `127.0.0.1:${farm.byName('be').port} send-proxy`), port);
-      t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+      let lb: LbProcess | undefined;
+      // Registered before the start: a start that fails must not leave the farm listening.
+      t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+      lb = await subject.start(config(port, `127.0.0.1:${farm.byName('be').port} send-proxy`), port);
       const be = farm.byName('be');
       const conn = await RawHttpConnection.open(port);
       t.after(() => conn.destroy());

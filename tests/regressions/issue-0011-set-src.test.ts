@@ -12,7 +12,7 @@ import { startBackendFarm, requestTag } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
 import { startTaggedHttpFarm, type TaggedHttpBackend } from '../support/http-tagged-backends.js';
-import { closeAll, HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
+import { closeAll, HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 
@@ -61,8 +61,10 @@ for (const subject of SUBJECTS) {
         `  server s 127.0.0.1:${farm.byName('v2').port} send-proxy-v2`,
         '',
       ].join('\n');
-      const lb = await subject.start(config, port);
-      t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+      let lb: LbProcess | undefined;
+      // Registered before the start: a start that fails must not leave the farm listening.
+      t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+      lb = await subject.start(config, port);
       const v1 = farm.byName('v1');
       const v2 = farm.byName('v2');
 
@@ -111,8 +113,10 @@ for (const subject of SUBJECTS) {
         `  server s 127.0.0.1:${farm.byName('be').port}`,
         '',
       ].join('\n');
-      const lb = await subject.start(config, port);
-      t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+      let lb: LbProcess | undefined;
+      // Registered before the start: a start that fails must not leave the farm listening.
+      t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+      lb = await subject.start(config, port);
       const statuses: number[] = [];
       // Each on its own connection: the table, not the connection, carries the count.
       for (const ip of ['10.5.5.5', '10.5.5.5', '10.5.5.5', '10.5.5.5', '10.6.6.6']) {
@@ -138,8 +142,10 @@ for (const subject of SUBJECTS) {
         `  server s1 127.0.0.1:${farm.port('s1')} send-proxy`,
         '',
       ].join('\n');
-      const lb = await subject.start(config, port);
-      t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+      let lb: LbProcess | undefined;
+      // Registered before the start: a start that fails must not leave the farm listening.
+      t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+      lb = await subject.start(config, port);
       const got = await requestTag(port, 'hello-set-src');
       assert.equal(got.tag, 's1');
       const seen = farm.dataConnections('s1').at(-1);
@@ -161,8 +167,10 @@ for (const subject of SUBJECTS) {
         `  server s 127.0.0.1:${farm.byName('be').port} send-proxy`,
         '',
       ].join('\n');
-      const lb = await subject.start(config, port);
-      t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+      let lb: LbProcess | undefined;
+      // Registered before the start: a start that fails must not leave the farm listening.
+      t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+      lb = await subject.start(config, port);
       const conn = await RawHttpConnection.open(port);
       t.after(() => conn.destroy());
       const be = farm.byName('be');
@@ -192,8 +200,10 @@ for (const subject of SUBJECTS) {
           '  server s 0.0.0.0:0',
           '',
         ].join('\n');
-        const lb = await subject.start(config, port);
-        t.after(() => closeAll(() => lb.stop(), () => farm.close()));
+        let lb: LbProcess | undefined;
+        // Registered before the start: a start that fails must not leave the farm listening.
+        t.after(() => closeAll(() => lb?.stop(), () => farm.close()));
+        lb = await subject.start(config, port);
         assert.deepEqual(await askOnce(port, get('/x')), { status: 200, backend: 'be' });
         assert.match(farm.byName('be').headLog.at(-1) ?? '', /^GET \/x HTTP\/1\.1\r\n/);
       });
