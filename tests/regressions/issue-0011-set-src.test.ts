@@ -214,7 +214,8 @@ for (const subject of SUBJECTS) {
 test('balance source in HTTP mode hashes the address set-src gave, as haproxy does', async (t) => {
   const farm = await startTaggedHttpFarm(['s1', 's2', 's3']);
   t.after(() => farm.close());
-  const ips = ['10.0.0.1', '10.0.0.1', '10.0.0.1', '10.0.0.2', '10.0.0.2', '10.0.0.7', '10.0.0.7', '192.0.2.200', '192.0.2.200'];
+  const ips = ['10.0.0.1', '10.0.0.1', '10.0.0.1', '10.0.0.2', '10.0.0.2', '10.0.0.7', '10.0.0.7', '192.0.2.200', '192.0.2.200',
+    '2001:db8::5', '2001:db8::5', '2001:db8::6', '::ffff:10.0.0.9', '::ffff:10.0.0.9', '::ffff:10.0.0.10'];
   const picks: string[][] = [];
   for (const subject of SUBJECTS) {
     const port = await freeTcpPort();
