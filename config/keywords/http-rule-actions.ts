@@ -6,11 +6,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseLogFormat } from '../../core/acl/log-format.js';
 import { compileRegex } from '../../core/acl/match-regex.js';
-import { exprFetch, parseSampleExpr } from '../../core/acl/sample-expr.js';
+import { parseSampleExpr } from '../../core/acl/sample-expr.js';
 import { parseVarName } from '../../core/acl/vars.js';
-import type { AddressActionName, HttpReplySpec, HttpRuleSpec, LogFormatSpec, NormalizerName, RedirectSpec, SampleExprSpec, VarScopeName } from '../model.js';
+import type { HttpReplySpec, HttpRuleSpec, LogFormatSpec, NormalizerName, RedirectSpec, VarScopeName } from '../model.js';
 import { type ProxyLineContext, proxyLabel } from '../sections/proxy-draft.js';
-import { fetchAllowed, readPatternFile, rulePlaces } from './acl.js';
+import { readPatternFile, rulePlaces } from './acl.js';
 import { ERRORFILE_CODES, responseProblem } from './errorfile.js';
 import { placeProblem } from './rule-places.js';
 
@@ -406,38 +406,4 @@ export function parseVarAction(line: ActionLine): ActionParse {
   const problem = placeProblem(expr.spec, places);
   if (problem !== undefined) return ruleError(line, `fetch method '${word ?? ''}' ${problem}.`);
   return ok({ action: 'set-var', scope, name, expr: expr.spec }, line.first + 1);
-}
-
-/**
- * The expression of `set-src|set-src-port|set-dst|set-dst-port <expr>` (§4.2), checked as HAProxy 2.6 checks it
- * (every rule set: any fetch the proxy's request side offers; haproxy 2.6.12's texts). `wrap` words the error as
- * the rule keyword does; undefined after reporting.
- */
-export function parseAddressExpr(ctx: ProxyLineContext, word: string | undefined, wrap: (m: string) => string): SampleExprSpec | undefined {
-  if (isEnd(word)) return void ctx.diag.badValue(wrap('missing fetch method'), ctx.at);
-  const expr = parseSampleExpr(word ?? '', 0, { readFile: readPatternFile });
-  if (!expr.ok) {
-    if (expr.notImplemented !== undefined) {
-      ctx.diag.notImplemented(`sample ${expr.notImplemented}`, ctx.at, 'the rule is ignored', { shown: expr.notImplemented });
-      return undefined;
-    }
-    return void ctx.diag.badValue(wrap(expr.message.replace(/\.$/, '')), ctx.at);
-  }
-  // HAProxy asks the fetch for the proxy's HTTP request places, whichever rule set holds the action.
-  const places = rulePlaces('http-request', ctx.proxy.kind);
-  if (!fetchAllowed(expr.spec, places)) {
-    const source = exprFetch(expr.spec)?.source ?? 'internal state';
-    return void ctx.diag.badValue(wrap(`fetch method '${word ?? ''}' extracts information from '${source}', none of which is available here`), ctx.at);
-  }
-  const problem = placeProblem(expr.spec, places);
-  if (problem !== undefined) return void ctx.diag.badValue(wrap(`fetch method '${word ?? ''}' ${problem}`), ctx.at);
-  return expr.spec;
-}
-
-/** `http-request set-src|set-src-port|set-dst|set-dst-port <expr>`. */
-export function parseAddressAction(line: ActionLine): ActionParse {
-  const label = `error detected in ${proxyLabel(line.ctx.proxy)} while parsing '${line.keyword} ${line.action}' rule : `;
-  const expr = parseAddressExpr(line.ctx, line.ctx.args[line.first], (m) => `${label}${m}.`);
-  if (expr === undefined) return { ok: false };
-  return ok({ action: line.action as AddressActionName, expr }, line.first + 1);
 }

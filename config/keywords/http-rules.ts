@@ -14,7 +14,6 @@ import { parseRuleCondition, readPatternFile, rulePlaces, splitCondition } from 
 import {
   type ActionLine,
   type ActionParse,
-  parseAddressAction,
   parseAuth,
   parseNormalizeUri,
   parseRedirect,
@@ -28,6 +27,7 @@ import {
   ruleError,
   ruleFormat,
 } from './http-rule-actions.js';
+import { parseAddressAction } from './address-actions.js';
 import { parseTrackAction } from './track-sc.js';
 
 /** HAProxy 2.6's http-request actions, in the order its "expects ..." error lists them. */

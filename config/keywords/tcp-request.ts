@@ -10,7 +10,7 @@ import type { ConditionSpec, TcpAction, TcpRuleSet } from '../model.js';
 import { parseTime } from '../units.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseRuleCondition, splitCondition } from './acl.js';
-import { parseAddressExpr } from './http-rule-actions.js';
+import { parseAddressExpr } from './address-actions.js';
 import { parseTrackAction } from './track-sc.js';
 
 /** HAProxy 2.6's actions per rule set, in the order of its "expects" message (`(*)`: takes a suffix). */
