@@ -37,13 +37,13 @@ export function infoRowOf(): StatValue[] {
 }
 
 /**
- * `proxies` http proxies named `px<i>`, each with a FRONTEND, `servers` checked servers `s<j>` (UP, every 7th DOWN,
+ * `proxies` http proxies named `px<i>` (or `name(i)`), each with a FRONTEND, `servers` checked servers `s<j>` (UP, every 7th DOWN,
  * every 11th MAINT) and a BACKEND, counters varied so values differ line to line.
  */
-export function syntheticSnapshot(proxies: number, servers: number): StatSnapshot {
+export function syntheticSnapshot(proxies: number, servers: number, name: (i: number) => string = (i) => `px${i}`): StatSnapshot {
   const rows: StatRow[] = [];
   for (let p = 0; p < proxies; p++) {
-    const px = `px${p}`;
+    const px = name(p);
     rows.push(statRowOf(px, 'FRONTEND', StatType.FRONTEND, { status: 'OPEN', stot: p * 1000, hrsp_2xx: p * 900 }));
     for (let s = 0; s < servers; s++) {
       const status = s % 11 === 10 ? 'MAINT' : s % 7 === 6 ? 'DOWN' : 'UP';
