@@ -6,7 +6,7 @@
 
 import Benchmark from 'benchmark';
 import { PROMETHEUS_QUERY_ALL, prometheusChunks, renderPrometheus } from '../../core/stats/prometheus.js';
-import { syntheticSnapshot } from '../../tests/support/stat-snapshots.js';
+import { syntheticSnapshot } from '../../tests/support/stat-rows.js';
 
 const shapes: ReadonlyArray<readonly [proxies: number, servers: number]> = [[10, 5], [100, 20], [300, 20]];
 let sink = 0;

@@ -10,7 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { PROMETHEUS_QUERY_ALL, PROMETHEUS_RESPONSE_HEADERS, prometheusChunks, renderPrometheus } from '../../core/stats/prometheus.js';
 import { writePrometheus } from '../../core/stats/prometheus-write.js';
-import { syntheticSnapshot } from '../support/stat-snapshots.js';
+import { syntheticSnapshot } from '../support/stat-rows.js';
 import { pollUntil, within } from '../support/wait.js';
 
 const SNAPSHOT = syntheticSnapshot(300, 20);
