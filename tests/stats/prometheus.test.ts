@@ -16,7 +16,7 @@ import { infoRowOf, statRowOf, syntheticSnapshot } from '../support/stat-snapsho
 
 /** A row of proxy `px`, service `sv`, object `type` (mode http) with `cells`. */
 const rowOf = (px: string, sv: string, type: number, cells: Partial<Record<StatColumn, StatValue>> = {}): StatRow =>
-  statRowOf({ pxname: px, svname: sv, type, mode: 'http', ...cells });
+  statRowOf(px, sv, type, cells);
 const INFO_2612 = (): StatValue[] => infoRowOf({ Version: '2.6.12-1+deb12u4', 'Build info': '2.6.12-1+deb12u4', Nbthread: 2 });
 
 /** syntheticSnapshot with every 11th server of each proxy (node10) in maintenance. */

@@ -4,7 +4,7 @@
 // that reads a real haproxy. Test-runner thread (or a benchmark's).
 
 import {
-  COL, INFO, INFO_FIELDS, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatColumn, type StatRow, type StatSnapshot, type StatValue,
+  COL, INFO, INFO_FIELDS, type InfoField, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatColumn, type StatRow, type StatSnapshot, type StatValue,
 } from '../../core/stats/stat-columns.js';
 
 /** A row of `type` for proxy `px`, service `sv`, every counter column 0, then `cells` over it. */
@@ -28,11 +28,12 @@ export function statRowOf(px: string, sv: string, type: number, cells: Partial<R
   return { values, modules: new Array<StatValue>(MODULE_COLUMNS.length).fill(undefined) };
 }
 
-/** `show info` filled with small integers (Build info and Version as 2.6.12 prints them). */
-export function infoRowOf(): StatValue[] {
+/** `show info` filled with small integers (Build info and Version as 2.6.12 prints them), then `fields` over it. */
+export function infoRowOf(fields: Partial<Record<InfoField, StatValue>> = {}): StatValue[] {
   const info = INFO_FIELDS.map((_, i) => i as StatValue);
   info[INFO.Version] = '2.6.12-1+deb12u4';
   info[INFO['Build info']] = '2.6.12-1+deb12u4';
+  for (const [name, value] of Object.entries(fields) as Array<[InfoField, StatValue]>) info[INFO[name]] = value;
   return info;
 }
 
