@@ -5,6 +5,7 @@
 import type { Config } from '../../config/model.js';
 import { readsLoad } from '../health/load-reading.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import { stickStores } from '../shared/stick-store.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 
 export interface ThreadLoad {
@@ -23,10 +24,20 @@ export interface DolphinNodeLoad {
   readonly placedSinceReading?: number;
 }
 
+/** One stick table's size and entries in use (the exporter's haproxy_sticktable_* families). */
+export interface StickTableUse {
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+  readonly used: number;
+}
+
 /** The shape both the exporter's OrcalbMetrics and the dashboard's DashboardExtra take. */
 export interface ExtraFigures {
   readonly threads: readonly ThreadLoad[];
   readonly dolphindbNodes: readonly DolphinNodeLoad[];
+  /** Stick tables in config order. */
+  readonly stickTables: readonly StickTableUse[];
 }
 
 /** The figures now. Allocates per call (once per page or frame). */
@@ -51,5 +62,9 @@ export function collectExtra(config: Config, state: SharedState, topology: Topol
       dolphindbNodes.push({ proxy: be.name, server: srv.name, loadScore: slot.load('loadScore'), placedSinceReading: slot.load('placedSinceReading') });
     });
   });
-  return { threads, dolphindbNodes };
+  // Thread -1: a reader that holds no track words (it only reads each table's entry count).
+  const stickTables = stickStores(state, topology.stick, -1).map((t) => ({
+    name: t.layout.name, type: t.layout.keyType, size: t.layout.size, used: t.count(),
+  }));
+  return { threads, dolphindbNodes, stickTables };
 }

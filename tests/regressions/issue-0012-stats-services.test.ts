@@ -32,10 +32,12 @@ function statsPortOf(config: string): number {
 }
 
 /** The seed, plus a Prometheus frontend; orcalb's listener also gets `stats dashboard` (orcalb's own keyword). */
-async function configFor(kind: 'haproxy' | 'orcalb', fe: number, ports: readonly number[], prom: number): Promise<string> {
+async function configFor(kind: 'haproxy' | 'orcalb', fe: number, ports: readonly number[], prom: number, tracked: number): Promise<string> {
   const seed = await seedHttpConfig(fe, ports, { inter: '200ms' });
   const extra = kind === 'orcalb' ? '    stats dashboard\n' : '';
-  return `${seed.replace('    stats admin if TRUE', `    stats admin if TRUE\n    stats refresh 7s\n${extra}`)}\nfrontend prom\n    mode http\n    bind 127.0.0.1:${prom}\n    http-request use-service prometheus-exporter if { path /metrics }\n`;
+  // A frontend tracking its clients in a stick table: the exporter's haproxy_sticktable_* families (size, used).
+  const trackedFe = `\nfrontend tracked\n    mode http\n    bind 127.0.0.1:${tracked}\n    stick-table type ip size 1k expire 30s store http_req_cnt\n    http-request track-sc0 src\n    default_backend ddb_backend\n`;
+  return `${seed.replace('    stats admin if TRUE', `    stats admin if TRUE\n    stats refresh 7s\n${extra}`)}\nfrontend prom\n    mode http\n    bind 127.0.0.1:${prom}\n    http-request use-service prometheus-exporter if { path /metrics }\n${trackedFe}`;
 }
 
 describe('issue 12: the page, the exporter and the dashboard through the stats thread', () => {
@@ -47,7 +49,8 @@ describe('issue 12: the page, the exporter and the dashboard through the stats t
     for (const kind of ['haproxy', 'orcalb'] as const) {
       const fe = await freeTcpPort();
       const prom = await freeTcpPort();
-      const config = await configFor(kind, fe, backends.ports(), prom);
+      const tracked = await freeTcpPort();
+      const config = await configFor(kind, fe, backends.ports(), prom, tracked);
       const st = statsPortOf(config);
       const lb = kind === 'haproxy' ? await startHaproxy(config, { readyPort: fe }) : await startOrcalb(config, { threads: 2 });
       try {
@@ -56,6 +59,7 @@ describe('issue 12: the page, the exporter and the dashboard through the stats t
           return NODES.every((n) => statRow(csv, 'ddb_backend', n)['status'] === 'UP');
         }, 10_000, 'every server UP', 50);
         for (let i = 0; i < 8; i++) await httpExchange(fe, 'GET', `/r${i}`);
+        await httpExchange(tracked, 'GET', '/tracked');
         await httpExchange(st, 'POST', URI, { headers: AUTH, body: 's=node2&action=maint&b=ddb_backend', contentType: 'application/x-www-form-urlencoded' });
         const metrics = await httpExchange(prom, 'GET', '/metrics');
         const page = await httpExchange(st, 'GET', URI, { headers: AUTH });
@@ -117,6 +121,8 @@ describe('issue 12: the page, the exporter and the dashboard through the stats t
       ['haproxy_frontend_http_requests_total', { proxy: 'ddb_fronted' }],
       ['haproxy_server_status', { proxy: 'ddb_backend', server: 'node2', state: 'MAINT' }],
       ['haproxy_server_status', { proxy: 'ddb_backend', server: 'node1', state: 'UP' }],
+      ['haproxy_sticktable_size', { name: 'tracked' }],
+      ['haproxy_sticktable_used', { name: 'tracked' }],
     ];
     for (const [family, labels] of probes) {
       assert.equal(value('orcalb', family, labels), value('haproxy', family, labels), `${family} ${JSON.stringify(labels)}`);
