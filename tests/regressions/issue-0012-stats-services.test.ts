@@ -121,6 +121,9 @@ describe('issue 12: the page, the exporter and the dashboard through the stats t
       ['haproxy_frontend_http_requests_total', { proxy: 'ddb_fronted' }],
       ['haproxy_server_status', { proxy: 'ddb_backend', server: 'node2', state: 'MAINT' }],
       ['haproxy_server_status', { proxy: 'ddb_backend', server: 'node1', state: 'UP' }],
+      // node2 is in MAINT: the backend's weights count the three others only.
+      ['haproxy_backend_weight', { proxy: 'ddb_backend' }],
+      ['haproxy_backend_uweight', { proxy: 'ddb_backend' }],
       ['haproxy_sticktable_size', { name: 'tracked' }],
       ['haproxy_sticktable_used', { name: 'tracked' }],
     ];
