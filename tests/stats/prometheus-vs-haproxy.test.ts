@@ -107,17 +107,21 @@ async function haproxyMetrics(query: string): Promise<{ status: number; body: st
   return { status: r.status, body: r.body.toString('latin1') };
 }
 
-/** The check and state cells of every row: what a health check in flight changes under the reads. */
+/**
+ * The check, state and current-session cells of every row: what a health check in flight, or a session of the
+ * setup's traffic still closing inside haproxy after its client read the answer, changes under the reads.
+ */
 function checkCells(csv: string): string {
   const rows = csv.trim().split('\n').map((l) => l.split(','));
   const names = (rows[0] ?? []).map((n) => n.replace(/^# /, ''));
-  const cols = ['status', 'check_status', 'check_code'].map((c) => names.indexOf(c));
+  const cols = ['status', 'check_status', 'check_code', 'scur'].map((c) => names.indexOf(c));
   return rows.map((r) => cols.map((c) => r[c]).join(',')).join('\n');
 }
 
 /**
  * Both sides at the same moment: haproxy's stats, its /metrics, its stats again; taken again (bounded) when a health
- * check moved a server's check cells between the reads (a check in flight: "* L7OK", its code not yet known).
+ * check moved a server's check cells between the reads (a check in flight: "* L7OK", its code not yet known) or a
+ * session closed between them.
  */
 async function bothSides(query: string): Promise<{ ours: PromFamily[]; theirs: PromFamily[] }> {
   for (let attempt = 1; ; attempt++) {
