@@ -445,6 +445,9 @@ export interface RedirectSpec {
   readonly cookie?: string;
 }
 
+/** The actions that change the connection's addresses (§4.2 http-request / tcp-request set-src…). */
+export type AddressActionName = 'set-src' | 'set-src-port' | 'set-dst' | 'set-dst-port';
+
 /** The scopes of `set-var` (core/acl/vars.ts; `proc` is refused at load). */
 export type VarScopeName = 'sess' | 'txn' | 'req' | 'res' | 'check';
 
@@ -487,6 +490,8 @@ export type HttpRuleSpec = HttpRuleBase &
     /** `set-var-fmt(<scope>.<name>) <fmt>`: the log-format's text. */
     | { readonly action: 'set-var-fmt'; readonly scope: VarScopeName; readonly name: string; readonly format: LogFormatSpec }
     | { readonly action: 'unset-var'; readonly scope: VarScopeName; readonly name: string }
+    /** `set-src|set-src-port|set-dst|set-dst-port <expr>`: the connection's address or port from now on. */
+    | { readonly action: AddressActionName; readonly expr: SampleExprSpec }
     /** `monitor-uri <uri>` with its `monitor fail` conditions (a 200, or a 503 when one of them holds). */
     | { readonly action: 'monitor'; readonly uri: string; readonly fail: readonly ConditionSpec[] }
   );
@@ -604,7 +609,9 @@ export type TcpAction =
   /** `sc-inc-gpc0(N)`, `sc-inc-gpc1(N)`, `sc-inc-gpc(idx,N)`: one more on scN's gpc<idx>. */
   | { readonly kind: 'sc-inc-gpc'; readonly counter: 0 | 1 | 2; readonly idx: number }
   /** `sc-set-gpt0(N) <int>`, `sc-set-gpt(idx,N) <int>`. */
-  | { readonly kind: 'sc-set-gpt'; readonly counter: 0 | 1 | 2; readonly idx: number; readonly value: number };
+  | { readonly kind: 'sc-set-gpt'; readonly counter: 0 | 1 | 2; readonly idx: number; readonly value: number }
+  /** `set-src|set-src-port|set-dst|set-dst-port <expr>` (core/forward/set-address.ts). */
+  | { readonly kind: AddressActionName; readonly expr: SampleExprSpec };
 
 /** One `tcp-request connection|session|content <action> [if|unless <cond>]` line of a frontend (§4.2). */
 export interface TcpRule {

@@ -43,13 +43,6 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it answers in place of the server; orcalb would forward the request instead',
   },
   {
-    keywords: [
-      'http-request set-src', 'http-request set-src-port', 'http-request set-dst', 'http-request set-dst-port',
-    ],
-    verdict: 'refused',
-    why: 'it changes what the server or the client receives (a header that should be removed would get through)',
-  },
-  {
     keywords: ['http-request send-spoe-group', 'http-response send-spoe-group', 'filter spoe'],
     verdict: 'refused',
     why: 'it hands traffic to an external agent for inspection, often a web application firewall',

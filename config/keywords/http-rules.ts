@@ -27,6 +27,7 @@ import {
   ruleError,
   ruleFormat,
 } from './http-rule-actions.js';
+import { parseAddressAction } from './address-actions.js';
 import { parseTrackAction } from './track-sc.js';
 
 /** HAProxy 2.6's http-request actions, in the order its "expects ..." error lists them. */
@@ -72,7 +73,8 @@ export const RULE_PROGRAM_KEYS: readonly string[] = [
   ...['allow', 'deny', 'tarpit', 'reject', 'silent-drop', 'auth', 'redirect', 'return', 'replace-header', 'replace-value',
     'replace-path', 'replace-pathq', 'replace-uri', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'set-method',
     'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
-    'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var', 'normalize-uri'].map((a) => `http-request ${a}`),
+    'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var', 'normalize-uri', 'set-src', 'set-src-port', 'set-dst',
+    'set-dst-port'].map((a) => `http-request ${a}`),
   ...['allow', 'deny', 'silent-drop', 'redirect', 'return', 'replace-header', 'replace-value', 'set-status',
     'del-header -m', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-inc-gpc', 'sc-set-gpt0',
     'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var'].map((a) => `http-response ${a}`),
@@ -88,7 +90,8 @@ export const PROGRAM_ACTIONS: Readonly<Record<'http-request' | 'http-response' |
     'allow', 'deny', 'tarpit', 'reject', 'silent-drop', 'auth', 'redirect', 'return', 'set-header', 'add-header',
     'del-header', 'replace-header', 'replace-value', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'set-method',
     'replace-path', 'replace-pathq', 'replace-uri', 'track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc0', 'sc-inc-gpc1',
-    'sc-inc-gpc', 'sc-set-gpt0', 'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var', 'normalize-uri',
+    'sc-inc-gpc', 'sc-set-gpt0', 'sc-set-gpt', 'set-var', 'set-var-fmt', 'unset-var', 'normalize-uri', 'set-src',
+    'set-src-port', 'set-dst', 'set-dst-port',
   ],
   'http-response': [
     'allow', 'deny', 'silent-drop', 'redirect', 'return', 'set-header', 'add-header', 'del-header', 'replace-header',
@@ -131,6 +134,10 @@ const ACTION_PARSERS: Readonly<Record<string, (line: ActionLine) => ActionParse>
   'replace-value': parseReplaceHeader,
   'set-status': parseSetStatus,
   'normalize-uri': parseNormalizeUri,
+  'set-src': parseAddressAction,
+  'set-src-port': parseAddressAction,
+  'set-dst': parseAddressAction,
+  'set-dst-port': parseAddressAction,
 };
 
 /** The rule list of the proxy draft a keyword's rules go to. */

@@ -2,7 +2,7 @@
 // <time>` (manual §4.2): the rule sets are checked as HAProxy 2.6 checks them (its action lists and messages, the
 // frontend-only rule sets refused in a backend, conditions by keywords/acl.ts, `track-sc*` by keywords/track-sc.ts
 // into the stick model); the actions sessions run (accept, reject, silent-drop, expect-proxy layer4, switch-mode http,
-// sc-inc-gpc*, sc-set-gpt* with an integer, capture as a no-op) become config/model.ts TcpRule, the others are judged
+// sc-inc-gpc*, sc-set-gpt* with an integer, set-src/set-dst and their ports, capture as a no-op) become config/model.ts TcpRule, the others are judged
 // by config/not-implemented.ts. Main thread, config parsing.
 
 import { getFetch } from '../../core/acl/registry.js';
@@ -10,6 +10,7 @@ import type { ConditionSpec, TcpAction, TcpRuleSet } from '../model.js';
 import { parseTime } from '../units.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseRuleCondition, splitCondition } from './acl.js';
+import { parseAddressExpr } from './address-actions.js';
 import { parseTrackAction } from './track-sc.js';
 
 /** HAProxy 2.6's actions per rule set, in the order of its "expects" message (`(*)`: takes a suffix). */
@@ -177,7 +178,12 @@ function parseAction(
     diag.notImplemented(`tcp-request ${set} sc-set-gpt expression`, at, 'the rule is ignored', { shown: `${action} ${word}` });
     return undefined;
   }
-  // Known to HAProxy, not run by orcalb: set-var, set-src, use-service, do-resolve, ... (judged by the table).
+  if (action === 'set-src' || action === 'set-src-port' || action === 'set-dst' || action === 'set-dst-port') {
+    // haproxy 2.6.12 words these errors without its "error detected" prefix (measured with haproxy -c).
+    const expr = parseAddressExpr(ctx, args[3], (m) => m);
+    return expr === undefined ? undefined : { action: { kind: action, expr }, words: 1 };
+  }
+  // Known to HAProxy, not run by orcalb: set-var, use-service, do-resolve, ... (judged by the table).
   const base = action.split('(')[0] ?? action;
   diag.notImplemented(`tcp-request ${set} ${base}`, at, 'the rule is ignored', { shown: `tcp-request ${set} ${base}` });
   return undefined;

@@ -36,6 +36,11 @@ export class FetchContext {
   dstFamily: 0 | 4 | 6 = 0;
   readonly dst = new Uint8Array(16);
   dstPort = 0;
+  /**
+   * How many times a rule changed the addresses above (set-src, set-dst and their ports): 0 while they are the
+   * connection's own. Whoever derives something from them (client-origin.ts ruleAddresses) rebuilds it when this moves.
+   */
+  addrEdits = 0;
 
   /** Index in Config.frontends of the proxy that accepted the connection. */
   frontend = -1;
@@ -88,6 +93,54 @@ export class FetchContext {
     this.dstPort = port;
   }
 
+  /**
+   * The connection's addresses while the current request's rules have changed them (src, dst, then srcPort, dstPort,
+   * srcFamily, dstFamily), put back by clearRequest(); allocated on the first such change of the connection.
+   */
+  private saved: Uint8Array | undefined = undefined;
+  private savedPorts: Uint32Array | undefined = undefined;
+  private requestChanged = false;
+
+  /**
+   * `set-src` / `set-dst`: the client's (or destination's, `dst`) address becomes `bytes` (4 or 16 of them, by
+   * `family`); its port stays, as in HAProxy 2.6. `request`: an http-request (or tcp-request content) rule, whose change
+   * lasts for the current request only (haproxy 2.6.12 changes the stream's addresses: the next request of a
+   * keep-alive connection has the connection's again, measured); else a connection or session rule's, for good.
+   * Allocates nothing after the connection's first request-level change.
+   */
+  changeAddress(dst: boolean, family: 4 | 6, bytes: Uint8Array, request: boolean): void {
+    if (request) this.keepConnectionAddresses();
+    const to = dst ? this.dst : this.src;
+    const n = family === 4 ? 4 : 16;
+    for (let i = 0; i < n; i++) to[i] = bytes[i] ?? 0;
+    if (dst) this.dstFamily = family;
+    else this.srcFamily = family;
+    this.addrEdits++;
+  }
+
+  /** `set-src-port` / `set-dst-port`: nothing when that side has no IP address (a UNIX client), as in HAProxy. */
+  changePort(dst: boolean, port: number, request: boolean): void {
+    if ((dst ? this.dstFamily : this.srcFamily) === 0) return;
+    if (request) this.keepConnectionAddresses();
+    if (dst) this.dstPort = port;
+    else this.srcPort = port;
+    this.addrEdits++;
+  }
+
+  /** Before the request's first change: the connection's addresses, to be put back when the request ends. */
+  private keepConnectionAddresses(): void {
+    if (this.requestChanged) return;
+    this.requestChanged = true;
+    const saved = (this.saved ??= new Uint8Array(32));
+    const ports = (this.savedPorts ??= new Uint32Array(4));
+    saved.set(this.src, 0);
+    saved.set(this.dst, 16);
+    ports[0] = this.srcPort;
+    ports[1] = this.dstPort;
+    ports[2] = this.srcFamily;
+    ports[3] = this.dstFamily;
+  }
+
   /** Points the payload fetches at buf[start, end); `final` as payloadFinal. */
   setPayload(buf: Buffer, start: number, end: number, final: boolean): void {
     this.payload = buf;
@@ -106,5 +159,18 @@ export class FetchContext {
     this.payloadFinal = true;
     this.waitEnded = false;
     this.vars.endTransaction();
+    if (this.requestChanged) {
+      // The request's set-src… end with it: the connection's own addresses are back.
+      this.requestChanged = false;
+      const saved = this.saved as Uint8Array;
+      const ports = this.savedPorts as Uint32Array;
+      this.src.set(saved.subarray(0, 16));
+      this.dst.set(saved.subarray(16, 32));
+      this.srcPort = ports[0] ?? 0;
+      this.dstPort = ports[1] ?? 0;
+      this.srcFamily = (ports[2] ?? 0) as 0 | 4 | 6;
+      this.dstFamily = (ports[3] ?? 0) as 0 | 4 | 6;
+      this.addrEdits++;
+    }
   }
 }

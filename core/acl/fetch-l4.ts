@@ -24,7 +24,8 @@ export const L4_FETCHES: readonly FetchDescriptor[] = [
     out: SMP.SINT,
     use: L4_PLACES,
     source: 'client address',
-    compile: () => (ctx, s) => (ctx.srcFamily === 0 ? false : s.setInt(ctx.srcPort)),
+    // Port 0 (a set-src-port to 0) is no value: haproxy 2.6.12's %[src_port] is empty then (measured).
+    compile: () => (ctx, s) => (ctx.srcFamily === 0 || ctx.srcPort === 0 ? false : s.setInt(ctx.srcPort)),
   },
   {
     name: 'dst',
@@ -40,6 +41,6 @@ export const L4_FETCHES: readonly FetchDescriptor[] = [
     out: SMP.SINT,
     use: L4_PLACES,
     source: 'client address',
-    compile: () => (ctx, s) => (ctx.dstFamily === 0 ? false : s.setInt(ctx.dstPort)),
+    compile: () => (ctx, s) => (ctx.dstFamily === 0 || ctx.dstPort === 0 ? false : s.setInt(ctx.dstPort)),
   },
 ];

@@ -4,7 +4,7 @@
 // the type casts between samples. Forwarder threads, per rule evaluation (hot path): nothing here allocates after
 // the thread's first use, except the casts that build text of an address (ip → str), which only log formats need.
 
-import { formatIPv4, formatIPv6, readIPv4, readIPv6 } from '../net/ip-address.js';
+import { formatIPv4, formatIPv6, readIPv6 } from '../net/ip-address.js';
 
 /** Sample types (HAProxy's SMP_T_*). METH: a request method, `int` holding its METHOD id and the span its text. */
 export const SMP = { BOOL: 1, SINT: 2, IPV4: 3, IPV6: 4, STR: 5, BIN: 6, METH: 7 } as const;
@@ -177,6 +177,37 @@ export function readLeadingInt(buf: Uint8Array, start: number, end: number): num
   return negative ? -v : v;
 }
 
+/**
+ * The IPv4 address at the start of buf[start, end) as HAProxy's string-to-address cast reads it (measured on 2.6.12):
+ * the run of digits and dots up to the first other byte must be four decimal parts of 0-255 (leading zeros allowed:
+ * `010.001.2.3` is 10.1.2.3); whatever follows the run is ignored (`10.1.2.3:99`, `10.1.2.3x`). Returns the address
+ * as an unsigned 32-bit number, or -1 (`1.2.3.4.5`, `1.2.3.4.`, `256.1.1.1`, `10.1.2`). Allocates nothing.
+ */
+export function readLeadingIPv4(buf: Uint8Array, start: number, end: number): number {
+  let word = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] ?? 0;
+    if (c >= 0x30 && c <= 0x39) {
+      part = part * 10 + (c - 0x30);
+      if (part > 255) return -1;
+      digits++;
+    } else if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return -1;
+      word = word * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      break;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return word * 256 + part;
+}
+
 /** Scratch text for address parsing of spans (an address is at most 45 chars). */
 function spanText(buf: Uint8Array, start: number, end: number): string {
   let s = '';
@@ -231,7 +262,7 @@ export function castSample(s: Sample, to: SmpType, arena: SampleArena): boolean 
         return true;
       }
       if (from === SMP.STR || from === SMP.BIN) {
-        const word = readIPv4(spanText(s.buf, s.start, s.end));
+        const word = readLeadingIPv4(s.buf, s.start, s.end);
         if (word < 0) return false;
         s.ip[0] = word >>> 24;
         s.ip[1] = (word >>> 16) & 0xff;

@@ -29,6 +29,8 @@ export interface BackendRuntime {
    * request that has a key to that server: it waits in that server's queue when the server is full.
    */
   readonly bindsByKey: boolean;
+  /** `balance source`: the key is the client's address (in HTTP mode, as the rules left it: set-src). */
+  readonly keyBySource: boolean;
   /**
    * The algorithm is of HAProxy's hash kind (BE_LB_KIND_HI, random included): after a failed connect, `option
    * redispatch` does not move the request at once, as a key may pin it to its server.
@@ -84,6 +86,7 @@ export function buildBackends(
       balancer: createBalancer(view, be.balance),
       requestKey: requestKeyExtractor(be.name, be.balance),
       bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
+      keyBySource: algorithm?.needs === 'addr',
       hashKind: algorithm?.kind === LB_KIND.hash,
       queue: new BackendQueue({ index: b, name: be.name, servers, serverSlotIndexes }, state, owner.accounting, owner.thread),
     };

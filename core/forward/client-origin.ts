@@ -1,10 +1,13 @@
 // Where a client connection comes from, as both session kinds (L4 and L7) need it: the socket's own addresses, or
 // those announced in a PROXY header when the bind has `accept-proxy` (HAProxy §5.1), plus the bytes read past that
 // header. Forwarder threads. The socket's addresses cost a getpeername and a getsockname: sessions ask for them only
-// when a feature needs them (source hashing, relative server ports, send-proxy, forwardfor).
+// when a feature needs them (source hashing, relative server ports, send-proxy, forwardfor). Once rules changed them
+// (set-src…: set-address.ts), the connection's FetchContext holds the current ones and ruleAddresses() reads them.
 
 import type net from 'node:net';
 import type { FrontendConfig } from '../../config/model.js';
+import type { FetchContext } from '../acl/fetch-context.js';
+import { formatIPv4, formatIPv6 } from '../net/ip-address.js';
 import { clientAddresses, type ProxyAddresses } from '../proxy-protocol/addresses.js';
 import { readProxyHeader, type ProxyHeaderRead } from '../proxy-protocol/parse.js';
 
@@ -43,4 +46,28 @@ export function announcedAddresses(header: ProxyHeaderRead | undefined, client: 
 export function dstPortOf(announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number } {
   const port = announced?.dstPort ?? client.localPort;
   return port === undefined ? {} : { dstPort: port };
+}
+
+/**
+ * The addresses a connection's rules left in `ctx` (set-src, set-dst and their ports), as the PROXY line,
+ * forwardfor and the source hash take them: TCP4 when both are IPv4, else TCP6 (an IPv4 side is then widened to
+ * ::ffff:a.b.c.d by the encoders, as haproxy 2.6.12 sends it). undefined when a side has no IP address (PROXY
+ * UNKNOWN). Builds strings: call it only once ctx.addrEdits says the rules changed something.
+ */
+export function ruleAddresses(ctx: FetchContext): ProxyAddresses | undefined {
+  if (ctx.srcFamily === 0 || ctx.dstFamily === 0) return undefined;
+  return {
+    family: ctx.srcFamily === 4 && ctx.dstFamily === 4 ? 'TCP4' : 'TCP6',
+    srcAddress: ctx.srcFamily === 4 ? formatIPv4(ctx.src) : formatIPv6(ctx.src),
+    srcPort: ctx.srcPort,
+    dstAddress: ctx.dstFamily === 4 ? formatIPv4(ctx.dst) : formatIPv6(ctx.dst),
+    dstPort: ctx.dstPort,
+  };
+}
+
+/** Whether two announced address pairs are the same (a server connection's PROXY line still tells the truth). */
+export function sameAddresses(a: ProxyAddresses | undefined, b: ProxyAddresses | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.srcAddress === b.srcAddress && a.srcPort === b.srcPort && a.dstAddress === b.dstAddress && a.dstPort === b.dstPort && a.family === b.family;
 }

@@ -24,6 +24,11 @@ export interface DispatchContext extends SlotRequest {
    * port (`server s 10.0.0.1`, `:+1`) are reached there, plus their offset. Undefined (a UNIX client) counts as 0.
    */
   readonly dstPort?: number | undefined;
+  /**
+   * The address the client connected to (as the rules left it: set-dst): a server whose address is 0.0.0.0 or ::
+   * is reached there, as HAProxy reaches such a server (§5.2 server address). Undefined keeps the server's address.
+   */
+  readonly dstAddress?: string | undefined;
   /** Aborted when the client went away or orcalb hard-stops: a queued request leaves its queue at once. */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -221,7 +226,8 @@ export class ServerDial implements DeadlineOwner {
     const index = (this.server as ServerView).index;
     const srv = rt.config.servers[index] as ServerConfig;
     this.phase = Phase.connecting;
-    const socket = this.hooks.open(srv.address, serverPort(srv, this.ctx?.dstPort), index) as DialSocket;
+    const host = srv.address === '0.0.0.0' || srv.address === '::' ? (this.ctx?.dstAddress ?? srv.address) : srv.address;
+    const socket = this.hooks.open(host, serverPort(srv, this.ctx?.dstPort), index) as DialSocket;
     socket[kDial] = this;
     socket.on('connect', onDialConnect);
     socket.on('error', onDialError);
@@ -377,6 +383,14 @@ export function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Disp
     );
     dial.begin(rt, ctx);
   });
+}
+
+/**
+ * Whether a server is reached where the client connected (an address 0.0.0.0 or ::, or a relative port): its
+ * connections belong to that client (never pooled) and the dial needs the client's destination. Pure.
+ */
+export function followsDestination(server: Pick<ServerConfig, 'address' | 'portOffset'>): boolean {
+  return server.portOffset !== undefined || server.address === '0.0.0.0' || server.address === '::';
 }
 
 /**

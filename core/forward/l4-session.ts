@@ -18,8 +18,8 @@ import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { announcedAddresses, dstPortOf } from './client-origin.js';
-import { dispatch, type DispatchContext } from './dispatch.js';
+import { announcedAddresses, dstPortOf, ruleAddresses } from './client-origin.js';
+import { dispatch, followsDestination, type DispatchContext } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
@@ -159,7 +159,8 @@ class L4Session implements PipeOwner {
         hold.release();
         return this.close();
       }
-      return await this.setUp(hold, be, header ?? null);
+      // set-src / set-dst rules: the server (PROXY line) and the source hash see what they left.
+      return await this.setUp(hold, be, header ?? null, ctx.addrEdits === 0 ? undefined : ruleAddresses(ctx));
     } catch (e) {
       hold.release();
       // A bad or missing PROXY header (OrcaError) closes the client quietly, as setUp() does; anything else is a bug.
@@ -214,9 +215,9 @@ class L4Session implements PipeOwner {
   /**
    * PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never rejects. `chosen`: the
    * backend index the rules chose (-1: none), with the header they already read (null: none); undefined: the
-   * default backend, the header still to read.
+   * default backend, the header still to read. `changed`: the addresses the rules set (set-src…), if they did.
    */
-  async setUp(hold: ClientHold, chosen?: number, read?: ProxyHeaderRead | null): Promise<void> {
+  async setUp(hold: ClientHold, chosen?: number, read?: ProxyHeaderRead | null, changed?: ProxyAddresses): Promise<void> {
     const env = this.env;
     const frontend = env.frontends[this.fe];
     let dispatching = false;
@@ -232,7 +233,7 @@ class L4Session implements PipeOwner {
         env.state.frontend(this.fe).add('refused', 1);
         return this.close();
       }
-      const announced = needsAddresses(rt) ? announcedAddresses(header, this.client) : header?.addresses;
+      const announced = changed ?? (needsAddresses(rt) ? announcedAddresses(header, this.client) : header?.addresses);
       const ctx: DispatchContext = {
         accounting: env.accounting,
         thread: env.thread,
@@ -341,13 +342,20 @@ function countStickBytes(counters: StickCounters, bytesIn: number, bytesOut: num
  */
 function needsAddresses(rt: BackendRuntime): boolean {
   if (rt.bindsByKey) return true;
-  for (const s of rt.config.servers) if (s.sendProxy !== 'none' || s.portOffset !== undefined) return true;
+  for (const s of rt.config.servers) if (s.sendProxy !== 'none' || followsDestination(s)) return true;
   return false;
 }
 
-/** The destination port for servers with a relative port (dispatch.ts serverPort); nothing when none has one. */
-function dstPort(rt: BackendRuntime, announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number } {
-  for (const s of rt.config.servers) if (s.portOffset !== undefined) return dstPortOf(announced, client);
+/**
+ * The destination for servers reached there (a relative port: dispatch.ts serverPort; an address 0.0.0.0 or ::);
+ * nothing when none is.
+ */
+function dstPort(rt: BackendRuntime, announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number; dstAddress?: string } {
+  for (const s of rt.config.servers) {
+    if (!followsDestination(s)) continue;
+    const address = announced?.dstAddress ?? client.localAddress;
+    return address === undefined ? dstPortOf(announced, client) : { ...dstPortOf(announced, client), dstAddress: address };
+  }
   return {};
 }
 

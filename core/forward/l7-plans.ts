@@ -61,9 +61,10 @@ export interface ProxyPlans {
 
 /**
  * The names fetches and log-format variables that read the client's addresses go by (src_* of stick tables too), and
- * the pre-defined ACL that does (LOCALHOST is `src 127.0.0.1/8`).
+ * the pre-defined ACL that does (LOCALHOST is `src 127.0.0.1/8`), and the actions that change them (set-src…: they
+ * start from the connection's own).
  */
-const ADDRESS_USE = /"name":"(src|dst|src_port|dst_port|src_[a-z0-9_]+|dst_[a-z0-9_]+)"|"kind":"var"|"acl":"LOCALHOST"/;
+const ADDRESS_USE = /"name":"(src|dst|src_port|dst_port|src_[a-z0-9_]+|dst_[a-z0-9_]+)"|"kind":"var"|"acl":"LOCALHOST"|"(action|kind)":"set-(src|dst)/;
 
 function readsAddresses(...specs: unknown[]): boolean {
   return specs.some((s) => s !== undefined && ADDRESS_USE.test(JSON.stringify(s)));
@@ -150,7 +151,9 @@ export function compileProxyPlans(config: Config): ProxyPlans {
       storeRequest: stick?.has('store-request') === true,
       storeResponse: stick?.has('store-response') === true,
       active: track.length > 0 || trackResponse.length > 0 || stick !== undefined || tcpContent,
-      needsAddresses: readsAddresses(trackSpecs, resSpecs, stickSpecs, b.http?.requestRules, b.http?.responseRules, b.http?.afterResponseRules) || setsReadAddresses(sets),
+      needsAddresses:
+        readsAddresses(trackSpecs, resSpecs, stickSpecs, b.tcpRules, b.http?.requestRules, b.http?.responseRules, b.http?.afterResponseRules) ||
+        setsReadAddresses(sets),
       sets,
     };
   });
@@ -178,7 +181,7 @@ export function compileProxyPlans(config: Config): ProxyPlans {
       trackResponse,
       active: sw !== undefined || track.length > 0 || trackResponse.length > 0 || beActive || setsActive(sets) || tcpContent,
       needsAddresses:
-        readsAddresses(switching, trackSpecs, resSpecs, f.http?.requestRules, f.http?.responseRules, f.http?.afterResponseRules) ||
+        readsAddresses(switching, trackSpecs, resSpecs, f.tcpRules, f.http?.requestRules, f.http?.responseRules, f.http?.afterResponseRules) ||
         setsReadAddresses(sets) || reach.some((i) => backends[i]?.needsAddresses === true),
     };
   });

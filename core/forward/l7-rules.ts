@@ -62,6 +62,8 @@ export abstract class L7Rules extends L7ServerDial {
   protected adoptCarried(carried: CarriedConnection, chosen: number): void {
     const ctx = carried.fetch;
     this.fetch = ctx;
+    // The connection rules may have changed its addresses already (tcp-request connection set-src…).
+    this.addrs?.follow(ctx);
     this.carriedBackend = chosen;
     ctx.frontend = this.feIndex;
     ctx.state ??= this.env.state;
@@ -91,6 +93,7 @@ export abstract class L7Rules extends L7ServerDial {
         ctx.setDestination(a.dstAddress, a.dstPort);
       }
     }
+    this.addrs?.follow(ctx);
     this.fetch = ctx;
     return ctx;
   }

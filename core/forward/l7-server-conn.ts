@@ -8,6 +8,7 @@
 import type net from 'node:net';
 import type { DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
+import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 
 /** What a session using a server connection is told. Each call is guarded by the session itself (never throws). */
 export interface ServerUser {
@@ -47,6 +48,9 @@ function onConnError(): void {
 export class ServerConn implements ReadSink {
   readonly backend: number;
   readonly index: number;
+  /** Where it was opened to (a server reached at the client's destination differs per client). */
+  readonly host: string;
+  readonly port: number;
   readonly socket: net.Socket;
   /** The session using it; undefined while parked (or dropped). */
   user: ServerUser | undefined = undefined;
@@ -56,10 +60,18 @@ export class ServerConn implements ReadSink {
   park: ConnPark | undefined = undefined;
   parkedAt = 0;
   readonly sweep: DeadlineSweep;
+  /**
+   * `send-proxy`/`send-proxy-v2`: the connection began with a PROXY header announcing these addresses, so it serves
+   * only requests of that client while they stay the same (set-src may change them); never pooled.
+   */
+  proxied = false;
+  announced: ProxyAddresses | undefined = undefined;
 
   constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number) {
     this.backend = backend;
     this.index = index;
+    this.host = host;
+    this.port = port;
     this.sweep = sweep;
     this.socket = io.connect({ host, port }, this);
     (this.socket as ConnSocket)[kConn] = this;

@@ -1,11 +1,15 @@
 // The HTTP session's side of the dial (dispatch.ts ServerDial): asking for a server for the current request, reusing
-// the connection the session holds or one from the thread's idle pool (`http-reuse safe`), adopting a new one, and
-// HAProxy's 503 when none can be had. Part of the session's class chain (l7-session-state.ts). Forwarder threads.
+// the connection the session holds or one from the thread's idle pool (`http-reuse safe`), adopting a new one (with its
+// PROXY header for a `send-proxy` server), and HAProxy's 503 when none can be had. Part of the session's class chain (l7-session-state.ts). Forwarder threads.
 
 import type net from 'node:net';
+import type { ServerConfig } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
+import { encodeProxyV1 } from '../proxy-protocol/v1.js';
+import { encodeProxyV2 } from '../proxy-protocol/v2.js';
+import { sameAddresses } from './client-origin.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { ServerDial, type DialHooks } from './dispatch.js';
+import { followsDestination, serverPort, ServerDial, type DialHooks } from './dispatch.js';
 import { ServerConn, type ServerUser } from './l7-server-conn.js';
 import { C } from './l7-session-state.js';
 import { L7SessionEnds } from './l7-session-ends.js';
@@ -28,12 +32,14 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
       thread: this.env.thread,
       key: undefined,
       dstPort: undefined,
+      dstAddress: undefined,
       prefer: undefined,
       preferDown: undefined,
       preferRedispatch: undefined,
     });
     ctx.key = key;
     ctx.dstPort = this.needsDstPort ? (this.addrs?.dstPort ?? this.client?.localPort) : undefined;
+    ctx.dstAddress = this.needsDstPort ? (this.addrs?.dst ?? this.client?.localAddress) : undefined;
     ctx.prefer = p?.server;
     ctx.preferDown = p?.forced;
     ctx.preferRedispatch = p?.server === undefined ? undefined : p.redispatch;
@@ -53,10 +59,10 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     const rt = this.rt as BackendRuntime;
     const held = this.server;
     let picked: ServerConn | undefined;
-    if (held !== undefined && held.backend === rt.index && held.index === index && !held.ended && !this.serverDirty) picked = held;
+    if (held !== undefined && held.backend === rt.index && held.index === index && !held.ended && !this.serverDirty && this.stillTrue(held)) picked = held;
     // `http-reuse safe`: a session's first request never takes a pooled connection. An idle connection of a
     // relative-port server may lead to another port than this client's: not shared.
-    else if (this.transactions > 1 && rt.config.servers[index]?.portOffset === undefined) {
+    else if (this.transactions > 1 && !followsDestination(rt.config.servers[index] as ServerConfig)) {
       picked = this.env.idlePool.take(rt.index, index);
     }
     if (picked === undefined) return false;
@@ -96,6 +102,14 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
       this.server = conn;
       conn.user = this;
       conn.attach();
+      const sendProxy = rt.config.servers[index]?.sendProxy ?? 'none';
+      if (sendProxy !== 'none') {
+        // The PROXY header goes first, queued before the request head (SocketIo keeps the order).
+        const a = this.addrs?.all;
+        conn.proxied = true;
+        conn.announced = a;
+        this.env.io.writeOwned(socket, sendProxy === 'v1' ? encodeProxyV1(a) : encodeProxyV2(a));
+      }
     }
     this.slotHeld = slot;
     // `stick store-request`: the server is known now.
@@ -104,6 +118,19 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     this.serverDirty = false;
     this.cstate = C.send;
     this.pumpClient();
+  }
+
+  /**
+   * A held connection still fits this request: one that began with a PROXY header announces this client's current
+   * addresses, and one to a server reached at the client's destination goes where it is now (set-dst may move it).
+   */
+  private stillTrue(conn: ServerConn): boolean {
+    if (conn.proxied && !sameAddresses(conn.announced, this.addrs?.all)) return false;
+    const srv = this.rt?.config.servers[conn.index];
+    if (srv === undefined || !followsDestination(srv)) return true;
+    const ctx = this.dialContext;
+    const host = srv.address === '0.0.0.0' || srv.address === '::' ? (ctx?.dstAddress ?? srv.address) : srv.address;
+    return conn.host === host && conn.port === serverPort(srv, ctx?.dstPort);
   }
 
   /** DialHooks: no server (none usable, queue timeout or full, connect retries spent): HAProxy answers 503. */

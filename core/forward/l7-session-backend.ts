@@ -5,6 +5,7 @@
 // and kept (a session whose requests all go to one backend builds one, as it did before use_backend). Forwarder threads.
 
 import type { FrontendConfig, HttpRules } from '../../config/model.js';
+import { followsDestination } from './dispatch.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { httpModeOf, type HttpMode } from './l7-connection-mode.js';
 import type { ProxyRuleSets } from './http-rules/compile-http-rules.js';
@@ -24,7 +25,7 @@ export class SessionBackend {
   readonly mode: HttpMode;
   /** errorfiles: the backend's, then the frontend's. */
   readonly errorRules: readonly (HttpRules | undefined)[];
-  /** Some server of the backend is reached at the client's destination port plus an offset. */
+  /** Some server of the backend is reached at the client's destination (0.0.0.0, or its port plus an offset). */
   readonly needsDstPort: boolean;
   /** retry-on names a response failure: a request head is kept for a replay. */
   readonly mayReplay: boolean;
@@ -41,7 +42,7 @@ export class SessionBackend {
     this.serverTimeout = be.timeouts.server;
     this.mode = httpModeOf(be.options);
     this.errorRules = [be.http, fe.http];
-    this.needsDstPort = be.servers.some((s) => s.portOffset !== undefined);
+    this.needsDstPort = be.servers.some(followsDestination);
     this.mayReplay = (be.retryOn ?? []).some((r) => r !== 'conn-failure');
     const persist = be.options.persist === true;
     this.usable = (server) => persist || rt.view.servers[server]?.isUp() === true;

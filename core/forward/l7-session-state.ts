@@ -12,7 +12,7 @@ import { BODY, HeadView, type BodyKind } from '../http1/head-view.js';
 import { Deadline, type DeadlineOwner } from '../io/deadline-sweep.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import type { PersistenceDecision } from './cookie-persistence.js';
-import { ServerDial, type DispatchContext } from './dispatch.js';
+import { followsDestination, ServerDial, type DispatchContext } from './dispatch.js';
 import { BodyRelay } from './l7-body-relay.js';
 import { httpModeOf, type ConnFlags, type HttpMode } from './l7-connection-mode.js';
 import { ClientAddresses, SessionRewrite } from './l7-rewrite.js';
@@ -279,7 +279,9 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (s === undefined) return;
     // A server reached at the client's own destination port (a relative port) is that client's alone; nothing is
     // parked once the thread hard-stops.
-    const shareable = this.env.backends[s.backend]?.config.servers[s.index]?.portOffset === undefined && !this.env.stopSignal.aborted;
+    // A connection that began with a PROXY header announced this client: never another's.
+    const srv = this.env.backends[s.backend]?.config.servers[s.index];
+    const shareable = srv !== undefined && !followsDestination(srv) && !s.proxied && !this.env.stopSignal.aborted;
     if (!this.serverIdle || !shareable || !this.env.idlePool.park(s)) return this.releaseServer();
     this.server = undefined;
     this.serverIdle = false;

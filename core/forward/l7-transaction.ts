@@ -93,6 +93,9 @@ export abstract class L7Transaction extends L7ServerSide {
     if (rt.requestKey !== undefined) {
       const head = requestHeadOf(view);
       key = rt.requestKey(be.cookie === undefined ? head : { ...head, headers: edit.fields() });
+    } else if (rt.keyBySource) {
+      // `balance source`: the client's address, as the rules left it (set-src), per request.
+      key = this.addrs?.src;
     }
     this.serverClose = serverWantsCloseForRequest(this.feMode, this.beMode);
     rw.serverClose = this.serverClose;

@@ -1,12 +1,12 @@
 // Micro-benchmark: rendering the HTML stats page (core/stats/html-page.ts, issue 12) for 100 proxies × 20 servers,
 // the size of a large orcalb deployment, on the stats thread (never a forwarder). Reports time per page and the
-// page's size; the page is built from a synthetic snapshot (tests/support/stat-rows.ts) with busy counters.
+// page's size; the page is built from a synthetic snapshot (tests/support/stat-snapshots.ts).
 // Run: node_modules/.bin/tsc -p . && node_modules/.bin/node dist/native-bench/micro/stats-html.js
 
 import Benchmark from 'benchmark';
 import { renderStatsPage } from '../../core/stats/html-page.js';
 import type { StatsPageView } from '../../core/stats/html-view.js';
-import { syntheticSnapshot } from '../../tests/support/stat-rows.js';
+import { syntheticSnapshot } from '../../tests/support/stat-snapshots.js';
 
 const VIEW: StatsPageView = {
   uri: '/haproxyamdin', refreshSeconds: 5, hideDown: false, noRefresh: false, hideVersion: true, showLegends: true,

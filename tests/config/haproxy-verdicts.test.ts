@@ -559,6 +559,31 @@ const HTTP_RULE_CASES: readonly Case[] = [
   ['response rules', 'valid', acl('  http-response set-status 404 reason "Not Here"\n  http-response replace-value X-R ^(.)$ <\\1>\n  http-response deny if { src 10.0.0.1 }')],
   ['http-after-response rules', 'valid', acl('  http-after-response set-header X-A 1\n  http-after-response set-status 203')],
   ['a tarpit', 'valid', acl('  http-request tarpit deny_status 503 if { path /t }')],
+  // set-src, set-src-port, set-dst, set-dst-port (issue 11).
+  ['set-src without an expression', 'invalid', acl('  http-request set-src'), { alert: true }],
+  ['set-dst-port without an expression', 'invalid', acl('  http-request set-dst-port'), { alert: true }],
+  ['set-src with an unknown fetch', 'invalid', acl('  http-request set-src foo'), { alert: true }],
+  ['set-src with a response fetch', 'invalid', acl('  http-request set-src res.hdr(x)'), { alert: true }],
+  ['a stray word after set-src', 'invalid', acl('  http-request set-src req.hdr(x) junk'), { alert: true }],
+  ['set-src in http-response', 'invalid', acl('  http-response set-src src'), { alert: 'prefix' }],
+  ['set-src in http-after-response', 'invalid', acl('  http-after-response set-src src'), { alert: 'prefix' }],
+  ['tcp-request connection set-src without an expression', 'invalid', acl('  tcp-request connection set-src'), { alert: true }],
+  ['tcp-request content set-src with an unknown fetch', 'invalid', acl('  tcp-request content set-src foo('), { alert: true }],
+  ['tcp-request connection set-src with a response fetch', 'invalid', acl('  tcp-request connection set-src res.hdr(x)'), { alert: true }],
+  // (haproxy names the place of 'status' 'HTTP response', orcalb's fetch table 'HTTP response headers': verdict only.)
+  ['tcp-request content set-dst-port with a response fetch', 'invalid', acl('  tcp-request content set-dst-port status')],
+  [
+    'every address action and value kind',
+    'valid',
+    acl(
+      ['http-request set-src req.hdr(x-real-ip) if { req.hdr(x-real-ip) -m found }', 'http-request set-src req.hdr_ip(x-forwarded-for,-1)',
+        'http-request set-src-port req.hdr(x-port)', 'http-request set-dst ipv6(::1)', 'http-request set-dst-port int(8080)',
+        'http-request set-src int(5)', 'http-request set-src method', 'http-request set-src src,ipmask(24)',
+        'tcp-request connection set-src src', 'tcp-request connection set-src req.hdr(x)', 'tcp-request session set-src-port int(5)',
+        'tcp-request content set-dst ipv6(::1)', 'tcp-request content set-dst-port req.payload(0,1)']
+        .map((l) => `  ${l}`).join('\n'),
+    ),
+  ],
 ];
 
 const VERDICT_OF_EXIT: Readonly<Record<number, Verdict>> = { 0: 'valid', 1: 'invalid', 2: 'no-listener' };

@@ -129,14 +129,14 @@ describe('http-request and http-response header rules', () => {
 
   test('actions no session runs are refused, the harmless ones are warnings naming the action', async () => {
     const r = await load(
-      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request set-dst src'].join('\n'),
+      // set-src and set-dst run since issue 11 (tests/regressions/issue-0011-set-src.test.ts): accepted here.
+      [HTTP, 'listen l', '  bind 127.0.0.1:18000', '  http-request use-service prometheus-exporter', '  http-request set-src src', '  http-response set-log-level err', '  http-request send-spoe-group waf g'].join('\n'),
     );
     assert.deepEqual(
       r.errors.map((e) => [e.line, e.code, e.found]),
       [
         [8, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request use-service'],
-        [9, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-src'],
-        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request set-dst'],
+        [11, 'ORCA_CONFIG_NOT_IMPLEMENTED', 'http-request send-spoe-group'],
       ],
     );
     oneWarning(r, "[t.cfg:10] : 'http-response set-log-level' is not implemented yet by orcalb");

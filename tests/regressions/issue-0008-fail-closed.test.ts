@@ -29,23 +29,23 @@ describe('a new user starts orcalb on a file that protects something orcalb cann
     });
   }
 
-  // http-request deny runs since issue 11 (tests/regressions/issue-0011-rule-answers.test.ts); set-src does not.
-  test('http-request set-src: the start is refused instead of trusting the wrong client address', async (t) => {
+  // http-request deny runs since issue 11 (tests/regressions/issue-0011-rule-answers.test.ts), set-src too
+  // (tests/regressions/issue-0011-set-src.test.ts); use-service does not.
+  test('http-request use-service: the start is refused instead of forwarding what the service should answer', async (t) => {
     const port = await freeTcpPort();
-    const dir = await tempConfigDir(t, { 'deny.cfg': `${HTTP_LISTEN(port)}\n  http-request set-src hdr(x-forwarded-for)\n` });
+    const dir = await tempConfigDir(t, { 'deny.cfg': `${HTTP_LISTEN(port)}\n  http-request use-service prometheus-exporter\n` });
     const run = await runOrcalbCli(['-f', join(dir, 'deny.cfg')]);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /deny\.cfg:9\] : orcalb does not implement 'http-request set-src' yet; refusing to start rather than serve without it \(it changes what the server or the client receives/);
+    assert.match(run.stderr, /deny\.cfg:9\] : orcalb does not implement 'http-request use-service' yet; refusing to start rather than serve without it \(it answers in place of the server/);
     assert.equal(isListening(port), false);
   });
 });
 
 describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c exits 1', () => {
   const cases: readonly (readonly [string, string, string])[] = [
-    // acl, use_backend and the HTTP rule program run in HTTP sessions since issue 11; what no session runs is refused.
-    ['http-request set-src', '  http-request set-src hdr(x-forwarded-for)', 'http-request set-src'],
-    // tcp-request connection rules run in every mode since issue 11; an action orcalb does not run is still refused.
-    ['tcp-request connection set-src', '  tcp-request connection set-src src', 'tcp-request connection set-src'],
+    // acl, use_backend and the HTTP rule program (set-src included) run in HTTP sessions since issue 11; tcp-request
+    // connection rules run in every mode; an action orcalb does not run is still refused.
+    ['tcp-request connection set-var', '  tcp-request connection set-var(sess.a) src', 'tcp-request connection set-var'],
     ['http-request use-service', '  http-request use-service prometheus-exporter', 'http-request use-service'],
     ['server ssl', '  server t 127.0.0.1:2 ssl verify none', 'ssl'],
     ['server verify', '  server t 127.0.0.1:2 verify required ca-file /x.pem', 'verify'],
@@ -54,8 +54,9 @@ describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c e
     ['http-reuse never', '  http-reuse never', 'http-reuse never'],
     ['option checkcache', '  option checkcache', 'option checkcache'],
     ['filter spoe', '  filter spoe engine waf config /x.conf', 'filter spoe'],
-    // normalize-uri runs since issue 11 (tests/regressions/issue-0011-normalize-uri-hostile.test.ts); set-dst-port does not.
-    ['http-request set-dst-port', '  http-request set-dst-port int(80)', 'http-request set-dst-port'],
+    // normalize-uri and set-dst-port run since issue 11 (tests/regressions/issue-0011-normalize-uri-hostile.test.ts,
+    // issue-0011-set-src.test.ts); send-spoe-group does not.
+    ['http-request send-spoe-group', '  http-request send-spoe-group waf checks', 'http-request send-spoe-group'],
   ];
   for (const [name, line, shown] of cases) {
     test(name, async () => {

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { renderStatsPage } from '../../core/stats/html-page.js';
 import type { StatsPageView } from '../../core/stats/html-view.js';
-import { syntheticSnapshot } from '../support/stat-rows.js';
+import { StatType } from '../../core/stats/stat-columns.js';
+import { infoRowOf, statRowOf } from '../support/stat-snapshots.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -21,7 +22,12 @@ test('select-all ticks one proxy\'s servers, and hover boxes show only on hover'
   t.after(() => browser.close());
   const page = await browser.newPage();
   // Proxy names with quotes: the select-all script must not depend on them.
-  await page.setContent(renderStatsPage(syntheticSnapshot(2, 3, (i) => `px'${i}"`), VIEW));
+  const rows = [0, 1].flatMap((p) => [
+    statRowOf(`px'${p}"`, 'FRONTEND', StatType.FRONTEND, { status: 'OPEN' }),
+    ...[0, 1, 2].map((s) => statRowOf(`px'${p}"`, `node${s}`, StatType.SERVER, { status: 'UP', sid: s + 1, addr: `10.0.0.${s + 1}:8848` })),
+    statRowOf(`px'${p}"`, 'BACKEND', StatType.BACKEND, { status: 'UP' }),
+  ]);
+  await page.setContent(renderStatsPage({ info: infoRowOf(), rows }, VIEW));
   const boxes = page.locator('input[name=s]');
   assert.equal(await boxes.count(), 6);
   await page.locator('form[method=post]').nth(1).locator('th input[type=checkbox]').check();

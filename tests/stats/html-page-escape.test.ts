@@ -9,7 +9,7 @@ import type { StatsPageView } from '../../core/stats/html-view.js';
 import { StatType } from '../../core/stats/stat-columns.js';
 import { findAll, hasClass, parseHtml, textOf } from '../support/html-tree.js';
 import { readStatsPage } from '../support/stats-page.js';
-import { serverRow, statRowOf, syntheticSnapshot } from '../support/stat-rows.js';
+import { statRowOf, syntheticSnapshot } from '../support/stat-snapshots.js';
 
 const EVIL = `<script>alert(1)</script>"' onmouseover="x()" --><img src=x onerror=y()>&amp;`;
 
@@ -22,8 +22,8 @@ function hostileSnapshot(): ReturnType<typeof syntheticSnapshot> {
   const base = syntheticSnapshot(1, 1, () => EVIL);
   const rows = [
     ...base.rows.slice(0, 1),
-    statRowOf({ pxname: EVIL, svname: EVIL, type: StatType.LISTENER, status: 'OPEN', addr: EVIL, sid: 1, iid: 1 }),
-    serverRow(EVIL, EVIL, 2, {
+    statRowOf(EVIL, EVIL, StatType.LISTENER, { status: 'OPEN', addr: EVIL, sid: 1, iid: 1 }),
+    statRowOf(EVIL, EVIL, StatType.SERVER, {
       addr: EVIL, cookie: EVIL, check_desc: EVIL, last_chk: EVIL, check_status: EVIL, check_code: EVIL, status: `MAINT (via ${EVIL})`,
       tracked: EVIL, throttle: EVIL, chkfail: undefined,
     }),
@@ -48,7 +48,7 @@ test('hostile names, addresses, check texts, node, description, URI and scope ne
   assert.equal(page.proxies[0]?.name, decoded);
   assert.ok(page.h2.includes(decoded), page.h2);
   const boxes = page.proxies[0]?.rows.map((r) => r.checkbox).filter((c) => c !== undefined);
-  assert.deepEqual(boxes, [EVIL, 'node0']);
+  assert.deepEqual(boxes, [EVIL, 's0']);
   assert.ok(findAll(root, (e) => e.name === 'div' && hasClass(e, 'tips')).some((d) => textOf(d).includes(decoded)));
   // Links keep the URI and scope inside their attribute.
   assert.ok(page.links.every(([, href]) => href.startsWith('/st"><script>u()</script>') || href.startsWith('http')));
@@ -56,10 +56,10 @@ test('hostile names, addresses, check texts, node, description, URI and scope ne
 
 test('a page of empty, missing and non-numeric cells renders without throwing', () => {
   const rows = [
-    statRowOf({ pxname: 'a', svname: 'FRONTEND', type: StatType.FRONTEND }),
-    statRowOf({ pxname: 'a', svname: 's', type: StatType.SERVER, status: 'weird', weight: 'x', lastchg: -5 }),
-    statRowOf({ pxname: 'a', svname: 'BACKEND', type: StatType.BACKEND }),
-    statRowOf({ type: 99 }),
+    statRowOf('a', 'FRONTEND', StatType.FRONTEND, { mode: undefined }),
+    statRowOf('a', 's', StatType.SERVER, { status: 'weird', weight: 'x', lastchg: -5, chkfail: undefined, bck: undefined }),
+    statRowOf('a', 'BACKEND', StatType.BACKEND, { qcur: undefined, stot: 'many' }),
+    statRowOf('', '', 99),
   ];
   const { node: _node, description: _desc, ...plain } = VIEW;
   const html = renderStatsPage({ info: [], rows }, { ...plain, scope: '' });
@@ -78,9 +78,9 @@ test('the page written chunk by chunk (one proxy per chunk) is the page rendered
 
 test('without the health columns the moving states still get their arrows from the status text', () => {
   const rows = [
-    serverRow('p', 'a', 1, { status: 'UP 1/3' }),
-    serverRow('p', 'b', 2, { status: 'DOWN 1/2' }),
-    serverRow('p', 'c', 3, { status: 'UP' }),
+    statRowOf('p', 'a', StatType.SERVER, { status: 'UP 1/3', weight: 1, lastchg: 3600 }),
+    statRowOf('p', 'b', StatType.SERVER, { status: 'DOWN 1/2', weight: 1, lastchg: 3600 }),
+    statRowOf('p', 'c', StatType.SERVER, { status: 'UP', weight: 1, lastchg: 3600 }),
   ];
   const page = readStatsPage(renderStatsPage({ info: [], rows }, { ...VIEW, scope: '' }));
   const status = page.proxies[0]?.rows.map((r) => [r.cls, r.cells[23]?.text]);

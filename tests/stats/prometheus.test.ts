@@ -9,10 +9,21 @@ import { LOAD_SCORE } from '../../core/dolphindb/load-score.js';
 import {
   PROM_SCOPE_ALL, PROMETHEUS_QUERY_ALL, PromScope, parsePrometheusQuery, prometheusChunks, renderPrometheus, type OrcalbMetrics,
 } from '../../core/stats/prometheus.js';
-import { StatType, type StatColumn, type StatValue } from '../../core/stats/stat-columns.js';
+import { COL, StatType, type StatColumn, type StatRow, type StatSnapshot, type StatValue } from '../../core/stats/stat-columns.js';
 import { prng } from '../support/prng.js';
 import { parseExposition, sampleKey, type PromFamily } from '../support/prometheus-exposition.js';
 import { infoRowOf, statRowOf, syntheticSnapshot } from '../support/stat-snapshots.js';
+
+/** A row of proxy `px`, service `sv`, object `type` (mode http) with `cells`. */
+const rowOf = (px: string, sv: string, type: number, cells: Partial<Record<StatColumn, StatValue>> = {}): StatRow =>
+  statRowOf(px, sv, type, cells);
+const INFO_2612 = (): StatValue[] => infoRowOf({ Version: '2.6.12-1+deb12u4', 'Build info': '2.6.12-1+deb12u4', Nbthread: 2 });
+
+/** syntheticSnapshot with every 11th server of each proxy (node10) in maintenance. */
+function withMaint(snap: StatSnapshot): StatSnapshot {
+  const maint = (r: StatRow): StatRow => ({ values: r.values.map((v, i) => (i === COL.status ? 'MAINT' : v)), modules: r.modules });
+  return { info: snap.info, rows: snap.rows.map((r) => (r.values[COL.svname] === 'node10' ? maint(r) : r)) };
+}
 
 const family = (fs: PromFamily[], name: string): PromFamily | undefined => fs.find((f) => f.name === name);
 const valueOf = (fs: PromFamily[], name: string, labels: Record<string, string>): string | undefined =>
@@ -102,11 +113,11 @@ test('hostile names: quotes, backslashes and newlines in proxy, server and node 
   const px = 'a"b\\c\nd';
   const sv = '"}\n# TYPE x counter\nx 1';
   const snap = {
-    info: infoRowOf(),
+    info: INFO_2612(),
     rows: [
-      statRowOf(px, 'FRONTEND', StatType.FRONTEND, { status: 'OPEN' }),
-      statRowOf(px, sv, StatType.SERVER, { status: 'UP', check_status: 'L4OK' }),
-      statRowOf(px, 'BACKEND', StatType.BACKEND, { status: 'UP' }),
+      rowOf(px, 'FRONTEND', StatType.FRONTEND, { status: 'OPEN' }),
+      rowOf(px, sv, StatType.SERVER, { status: 'UP', check_status: 'L4OK' }),
+      rowOf(px, 'BACKEND', StatType.BACKEND, { status: 'UP' }),
     ],
   };
   const extra: OrcalbMetrics = { dolphindbNodes: [{ proxy: px, server: sv, loadScore: 0 }], threads: [], stickTables: [{ name: px, type: 'string', size: 1, used: 0 }] };
@@ -121,7 +132,7 @@ test('odd cells render valid samples: strings and empty cells NaN, bigints whole
   const cells: Partial<Record<StatColumn, StatValue>> = {
     stot: 'twelve', bin: 2n ** 64n - 1n, bout: Infinity, scur: -Infinity, smax: NaN, slim: undefined, qtime: 'x', ctime: 1.5,
   };
-  const snap = { info: ['x', 1n, Infinity], rows: [statRowOf('p', 's', StatType.SERVER, cells), statRowOf('p', 'BACKEND', StatType.BACKEND)] };
+  const snap = { info: ['x', 1n, Infinity], rows: [rowOf('p', 's', StatType.SERVER, cells), rowOf('p', 'BACKEND', StatType.BACKEND)] };
   const fs = parseExposition(renderPrometheus(snap, PROMETHEUS_QUERY_ALL));
   const sv = { proxy: 'p', server: 's' };
   assert.equal(valueOf(fs, 'haproxy_server_sessions_total', sv), 'NaN');
@@ -149,23 +160,23 @@ test('random snapshots (seeded): the answer is always valid exposition with uniq
         if (rnd() < 0.3) continue;
         const cells: Partial<Record<StatColumn, StatValue>> = {};
         for (const c of ['status', 'check_status', 'check_code', 'check_duration', 'mode', 'stot', 'qtime', 'hrsp_2xx'] as const) cells[c] = pick(cellValues);
-        rows.push(statRowOf(`p${p}`, sv, type, cells));
+        rows.push(rowOf(`p${p}`, sv, type, cells));
       }
     }
     const q = { scopes: PROM_SCOPE_ALL, noMaint: rnd() < 0.5 };
-    const fs = parseExposition(renderPrometheus({ info: infoRowOf(), rows }, q, EXTRA));
+    const fs = parseExposition(renderPrometheus({ info: INFO_2612(), rows }, q, EXTRA));
     assert.ok(fs.length > 0);
   }
 });
 
 test('100 proxies × 20 servers: every server of every proxy in every server family, once', () => {
-  const fs = parseExposition(renderPrometheus(syntheticSnapshot(100, 20), PROMETHEUS_QUERY_ALL));
+  const fs = parseExposition(renderPrometheus(withMaint(syntheticSnapshot(100, 20)), PROMETHEUS_QUERY_ALL));
   const status = family(fs, 'haproxy_server_status') as PromFamily;
   assert.equal(status.samples.length, 100 * 20 * 5);
   assert.equal(status.samples.filter((s) => s.value === 1).length, 2000);
   assert.equal(family(fs, 'haproxy_server_sessions_total')?.samples.length, 2000);
-  const noMaint = parseExposition(renderPrometheus(syntheticSnapshot(100, 20), { scopes: PROM_SCOPE_ALL, noMaint: true }));
-  // s10 of every proxy is MAINT (every 11th): gone from every server family, still counted by the backend aggregate.
+  const noMaint = parseExposition(renderPrometheus(withMaint(syntheticSnapshot(100, 20)), { scopes: PROM_SCOPE_ALL, noMaint: true }));
+  // node10 of every proxy is MAINT: gone from every server family, still counted by the backend aggregate.
   assert.equal(family(noMaint, 'haproxy_server_sessions_total')?.samples.length, 1900);
   assert.equal(valueOf(noMaint, 'haproxy_backend_agg_server_status', { proxy: 'px0', state: 'MAINT' }), '1');
 });

@@ -1,8 +1,10 @@
 // Test support: tiny raw-TCP HTTP/1.1 backends that name themselves (x-served-by), record the Cookie lines they
 // received byte for byte (node:http would trim them), and answer with headers the client asks for (x-reply-headers:
-// JSON pairs); plus a raw HTTP/1.1 client that keeps header names, order and repeats as they came over the wire.
+// JSON pairs), optionally after reading the PROXY header a `send-proxy` server gets; plus a raw HTTP/1.1 client that
+// keeps header names, order and repeats as they came over the wire.
 
 import net from 'node:net';
+import { parseProxyHeader } from '../../core/proxy-protocol/parse.js';
 
 export interface TaggedHttpBackend {
   readonly name: string;
@@ -11,6 +13,20 @@ export interface TaggedHttpBackend {
   readonly cookieLog: string[][];
   /** Each request's head as received (request line and header lines, CRLF-separated, no final blank line). */
   readonly headLog: string[];
+  /**
+   * With `expectProxy`: each connection's PROXY header as `v1|v2 FAMILY SRC DST SRCPORT DSTPORT` (`v1 UNKNOWN`,
+   * `v2 LOCAL` without addresses), or `invalid: <why>` (the connection is then dropped). Same order as headLog.
+   */
+  readonly proxyLog: string[];
+  /** With `keepAlive`: the connection (numbered from 1 per backend, in accept order) of each head of headLog. */
+  readonly connectionLog: number[];
+}
+
+export interface TaggedHttpFarmOptions {
+  /** Every connection starts with a PROXY header (v1 or v2), as a `send-proxy` server expects. */
+  readonly expectProxy?: boolean;
+  /** Serve every request of a connection (no `Connection: close`), for tests of server connection reuse. */
+  readonly keepAlive?: boolean;
 }
 
 export interface TaggedHttpFarm {
@@ -39,38 +55,62 @@ function headerLines(head: string): [string, string][] {
 
 /**
  * Starts one backend per name on 127.0.0.1:0. Each connection serves one request without a body (or with
- * Content-Length: 0) and closes: enough for header tests.
+ * Content-Length: 0) and closes: enough for header tests; with `keepAlive`, every request of the connection.
  */
-export async function startTaggedHttpFarm(names: readonly string[]): Promise<TaggedHttpFarm> {
+export async function startTaggedHttpFarm(names: readonly string[], options: TaggedHttpFarmOptions = {}): Promise<TaggedHttpFarm> {
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   const backends: TaggedHttpBackend[] = [];
   for (const name of names) {
     const cookieLog: string[][] = [];
     const headLog: string[] = [];
+    const proxyLog: string[] = [];
+    const connectionLog: number[] = [];
+    let connections = 0;
     const server = net.createServer((socket) => {
+      const connection = ++connections;
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => socket.destroy());
       socket.setEncoding('latin1');
       let text = '';
+      let header = options.expectProxy === true;
       socket.on('data', (d: string) => {
         text += d;
-        const end = text.indexOf('\r\n\r\n');
-        if (end < 0 || socket.writableEnded) return;
-        const lines = headerLines(text.slice(0, end));
-        headLog.push(text.slice(0, end));
-        cookieLog.push(lines.filter(([n]) => n.toLowerCase() === 'cookie').map(([, v]) => v));
-        const asked = lines.find(([n]) => n.toLowerCase() === 'x-reply-headers')?.[1];
-        const extra = replyHeaders(asked).map(([n, v]) => `${n}: ${v}\r\n`).join('');
-        socket.end(`HTTP/1.1 200 OK\r\nx-served-by: ${name}\r\n${extra}Content-Length: ${name.length}\r\nConnection: close\r\n\r\n${name}`);
+        if (header) {
+          const r = parseProxyHeader(Buffer.from(text, 'latin1'));
+          if (r.kind === 'incomplete') return;
+          header = false;
+          if (r.kind !== 'ok') {
+            proxyLog.push(`invalid: ${r.kind === 'invalid' ? r.reason : 'absent'}`);
+            socket.destroy();
+            return;
+          }
+          const a = r.addresses;
+          const v = `v${r.version}`;
+          proxyLog.push(a === undefined ? `${v} ${r.version === 1 ? 'UNKNOWN' : 'LOCAL'}` : `${v} ${a.family} ${a.srcAddress} ${a.dstAddress} ${a.srcPort} ${a.dstPort}`);
+          text = text.slice(r.length);
+        }
+        // Bounded: each turn consumes one complete head (bodies are not expected).
+        for (let end = text.indexOf('\r\n\r\n'); end >= 0 && !socket.writableEnded; end = text.indexOf('\r\n\r\n')) {
+          const lines = headerLines(text.slice(0, end));
+          headLog.push(text.slice(0, end));
+          connectionLog.push(connection);
+          text = text.slice(end + 4);
+          cookieLog.push(lines.filter(([n]) => n.toLowerCase() === 'cookie').map(([, v]) => v));
+          const asked = lines.find(([n]) => n.toLowerCase() === 'x-reply-headers')?.[1];
+          const extra = replyHeaders(asked).map(([n, v]) => `${n}: ${v}\r\n`).join('');
+          const head = `HTTP/1.1 200 OK\r\nx-served-by: ${name}\r\n${extra}Content-Length: ${name.length}\r\n`;
+          if (options.keepAlive === true) socket.write(`${head}\r\n${name}`);
+          else socket.end(`${head}Connection: close\r\n\r\n${name}`);
+        }
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const addr = server.address();
     if (addr === null || typeof addr === 'string') throw new Error('no port');
     servers.push(server);
-    backends.push({ name, port: addr.port, cookieLog, headLog });
+    backends.push({ name, port: addr.port, cookieLog, headLog, proxyLog, connectionLog });
   }
   return {
     backends,

@@ -4,7 +4,7 @@
 // that reads a real haproxy. Test-runner thread (or a benchmark's).
 
 import {
-  COL, INFO, INFO_FIELDS, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatColumn, type StatRow, type StatSnapshot, type StatValue,
+  COL, INFO, INFO_FIELDS, type InfoField, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatColumn, type StatRow, type StatSnapshot, type StatValue,
 } from '../../core/stats/stat-columns.js';
 
 /** A row of `type` for proxy `px`, service `sv`, every counter column 0, then `cells` over it. */
@@ -28,22 +28,23 @@ export function statRowOf(px: string, sv: string, type: number, cells: Partial<R
   return { values, modules: new Array<StatValue>(MODULE_COLUMNS.length).fill(undefined) };
 }
 
-/** `show info` filled with small integers (Build info and Version as 2.6.12 prints them). */
-export function infoRowOf(): StatValue[] {
+/** `show info` filled with small integers (Build info and Version as 2.6.12 prints them), then `fields` over it. */
+export function infoRowOf(fields: Partial<Record<InfoField, StatValue>> = {}): StatValue[] {
   const info = INFO_FIELDS.map((_, i) => i as StatValue);
   info[INFO.Version] = '2.6.12-1+deb12u4';
   info[INFO['Build info']] = '2.6.12-1+deb12u4';
+  for (const [name, value] of Object.entries(fields) as Array<[InfoField, StatValue]>) info[INFO[name]] = value;
   return info;
 }
 
 /**
- * `proxies` http proxies named `px<i>`, each with a FRONTEND, `servers` checked servers `s<j>` (UP, every 7th DOWN,
+ * `proxies` http proxies named `px<i>` (or `name(i)`), each with a FRONTEND, `servers` checked servers `s<j>` (UP, every 7th DOWN,
  * every 11th MAINT) and a BACKEND, counters varied so values differ line to line.
  */
-export function syntheticSnapshot(proxies: number, servers: number): StatSnapshot {
+export function syntheticSnapshot(proxies: number, servers: number, name: (i: number) => string = (i) => `px${i}`): StatSnapshot {
   const rows: StatRow[] = [];
   for (let p = 0; p < proxies; p++) {
-    const px = `px${p}`;
+    const px = name(p);
     rows.push(statRowOf(px, 'FRONTEND', StatType.FRONTEND, { status: 'OPEN', stot: p * 1000, hrsp_2xx: p * 900 }));
     for (let s = 0; s < servers; s++) {
       const status = s % 11 === 10 ? 'MAINT' : s % 7 === 6 ? 'DOWN' : 'UP';

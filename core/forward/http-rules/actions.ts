@@ -1,6 +1,6 @@
 // The action closures of the HTTP rule program, one compiled per rule (HAProxy 2.6 §4.2 actions): answers (deny,
 // tarpit, return, auth, redirect), header and request-line rewrites, stick counters (track-sc, sc-inc-gpc,
-// sc-set-gpt), variables and monitor-uri. rule-set.ts calls them in order once a rule's condition holds. Compile: each
+// sc-set-gpt), variables, the connection's addresses (set-src…: ../set-address.ts) and monitor-uri. rule-set.ts calls them in order once a rule's condition holds. Compile: each
 // forwarder at start (never throws); the closures run on the hot path and allocate only evaluated values.
 
 import type { HttpRuleSpec, LogFormatSpec } from '../../../config/model.js';
@@ -13,6 +13,7 @@ import { compileSampleExpr } from '../../acl/sample-expr.js';
 import { Span, fetchUrl } from '../../http1/head-fetch.js';
 import { NORMALIZE_BAD, NORMALIZE_FAILED, normalizeUri } from '../../http1/uri-normalize.js';
 import { CompiledTrackRule } from '../../stick/stick-rules.js';
+import { AddressAction } from '../set-address.js';
 import {
   LINE,
   RuleHeaderName,
@@ -200,6 +201,17 @@ export function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclSco
       const { scope: s, name } = spec;
       return (ctx) => {
         ctx.vars.unset(s, name);
+        return RULE.CONTINUE;
+      };
+    }
+    case 'set-src':
+    case 'set-src-port':
+    case 'set-dst':
+    case 'set-dst-port': {
+      const action = AddressAction.compile(spec.action, spec.expr, env, true);
+      if ('error' in action) return action;
+      return (ctx) => {
+        action.run(ctx);
         return RULE.CONTINUE;
       };
     }

@@ -158,5 +158,5 @@ function grows(spec: HttpRuleSpec): boolean {
 /** True when a rule or its condition reads the connection's addresses (a cheap textual check on the specs). */
 function readsAddresses(rules: readonly HttpRuleSpec[]): boolean {
   const text = JSON.stringify(rules);
-  return /"name":"(src|dst|src_port|dst_port|src_[a-z_0-9]+|sc[0-2]?_[a-z_0-9]+|sc_[a-z_0-9]+)"|"name":"(ci|cp|fi|fp)"|"kind":"var"|track-sc/.test(text);
+  return /"name":"(src|dst|src_port|dst_port|src_[a-z_0-9]+|sc[0-2]?_[a-z_0-9]+|sc_[a-z_0-9]+)"|"name":"(ci|cp|fi|fp)"|"kind":"var"|track-sc|"action":"set-(src|dst)/.test(text);
 }

@@ -2,7 +2,7 @@
 // `use_backend` rules, compiled once per forwarder thread: each rule set is a list of steps in line order (the
 // track-sc* rules placed among the other actions by their `order`), run by HAProxy's rules: the first accept stops the
 // set and lets the connection through, reject/silent-drop end it, switch-mode http ends the content set with an HTTP
-// upgrade, track-sc*/sc-inc-gpc*/sc-set-gpt* act and go on, and a condition (or track key) short of bytes makes the
+// upgrade, track-sc*/sc-inc-gpc*/sc-set-gpt* and set-src/set-dst* act and go on, and a condition (or track key) short of bytes makes the
 // content set wait, to be run again from its first rule when more bytes come (HAProxy restarts the list too).
 // Compile: forwarder start; run(): forwarder threads, per connection, allocation-free after compile.
 // In a mode http frontend haproxy 2.6 runs the content rules once per request, after the head is parsed and never on
@@ -20,6 +20,7 @@ import { BackendSwitch } from '../../acl/switching.js';
 import type { StickCounters } from '../../stick/stick-counters.js';
 import { compileTrackRules, RuleOutcome, type CompiledTrackRule } from '../../stick/stick-rules.js';
 import type { StickTables } from '../../stick/stick-tables.js';
+import { AddressAction } from '../set-address.js';
 
 /**
  * What a rule set decided. PASS: go on (an accept, or no rule stopped it). PROXY: PASS, and an `expect-proxy layer4`
@@ -30,8 +31,14 @@ export type TcpVerdict = (typeof TCP)[keyof typeof TCP];
 
 /** One compiled step: an action with its condition, or a track-sc rule (which carries its own). */
 type Step =
-  | { readonly track: undefined; readonly action: TcpAction; readonly condition: CompiledCondition | undefined }
-  | { readonly track: CompiledTrackRule; readonly action: undefined; readonly condition: undefined };
+  | {
+      readonly track: undefined;
+      readonly action: TcpAction;
+      readonly condition: CompiledCondition | undefined;
+      /** set-src, set-dst and their ports: the compiled action. */
+      readonly address: AddressAction | undefined;
+    }
+  | { readonly track: CompiledTrackRule; readonly action: undefined; readonly condition: undefined; readonly address: undefined };
 
 /** A frontend's compiled tcp-request rules and switching rules, for one thread. */
 export class TcpRuleProgram {
@@ -106,6 +113,12 @@ export class TcpRuleProgram {
           break;
         case 'capture':
           break;
+        case 'set-src':
+        case 'set-src-port':
+        case 'set-dst':
+        case 'set-dst-port':
+          step.address?.run(ctx);
+          break;
       }
     }
     return pass;
@@ -153,12 +166,19 @@ export class TcpRuleProgram {
     const sets: Record<TcpRuleSet, { order: number; step: Step }[]> = { connection: [], session: [], content: [] };
     for (const t of tracks) {
       const set = t.rule.stage.slice('tcp-request '.length) as TcpRuleSet;
-      sets[set].push({ order: t.rule.order, step: { track: t, action: undefined, condition: undefined } });
+      sets[set].push({ order: t.rule.order, step: { track: t, action: undefined, condition: undefined, address: undefined } });
     }
     for (const r of tcpRules) {
       const condition = r.condition === undefined ? undefined : compileCondition(r.condition, scope);
       if (condition !== undefined && 'error' in condition) return condition;
-      sets[r.set].push({ order: r.order, step: { track: undefined, action: r.action, condition } });
+      const a = r.action;
+      let address: AddressAction | undefined;
+      if (a.kind === 'set-src' || a.kind === 'set-src-port' || a.kind === 'set-dst' || a.kind === 'set-dst-port') {
+        const compiled = AddressAction.compile(a.kind, a.expr, env, r.set === 'content');
+        if ('error' in compiled) return compiled;
+        address = compiled;
+      }
+      sets[r.set].push({ order: r.order, step: { track: undefined, action: a, condition, address } });
     }
     let switcher: BackendSwitch | undefined;
     if (switching !== undefined) {
@@ -172,7 +192,9 @@ export class TcpRuleProgram {
       ...trackRules.filter((r) => r.stage === 'tcp-request content').map((r) => r.condition),
       ...(switching?.useBackends ?? []).map((r) => r.condition),
     ];
-    const keyNeedsHead = trackRules.some((r) => r.stage === 'tcp-request content' && readsHead(r.key.fetch.name));
+    const keyNeedsHead =
+      trackRules.some((r) => r.stage === 'tcp-request content' && readsHead(r.key.fetch.name)) ||
+      tcpRules.some((r) => r.set === 'content' && 'expr' in r.action && readsHead(r.action.expr.fetch.name));
     return new TcpRuleProgram({
       connection: ordered('connection'),
       session: ordered('session'),
