@@ -35,6 +35,7 @@ import type {
   UnixSocketConfig,
 } from './model.js';
 import { bindCondition } from './keywords/acl-bind.js';
+import { statsConfigOf } from './keywords/stats-draft.js';
 import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
 import { backendTrackRules, frontendTrackRules, stickRules, stickTables } from './stick-refs.js';
@@ -108,6 +109,10 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     options: structuredClone(p.options),
     disabled: p.disabled,
     statsOnly: isStatsOnly(p),
+    ...(p.stats === undefined ? {} : { stats: statsConfigOf(p.stats, (c) => bindCondition(c, p.acls)) }),
+    ...(p.services.length === 0
+      ? {}
+      : { services: p.services.map(({ service, condition }) => (condition === undefined ? { service } : { service, condition: bindCondition(condition, p.acls) })) }),
     log: logTargets(p, global),
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).

@@ -17,7 +17,7 @@ export type ReportMode = 'check' | 'start';
  * HAProxy-style diagnostic lines: `[ALERT]    (PID) : config : [file:line] : ...` for errors,
  * `[WARNING]  (PID) : config : ...` for warnings, and the closing line(s). Exit codes as HAProxy 2.6's: 1 for
  * errors; for a valid configuration without a listener, `-c` says so and exits 2, while a start refuses with an
- * [ALERT] and exit 1 (orcalb counts a stats-only proxy as no listener, since it does not open it); otherwise
+ * [ALERT] and exit 1; otherwise
  * `Configuration file is valid` and 0. Pure; never throws.
  */
 export function checkReport(
@@ -33,19 +33,14 @@ export function checkReport(
   for (const e of result.errors) lines.push(alert(e.render()));
   if (result.errors.length === 0) {
     const listeners = result.listeners;
-    const why =
-      listeners.kind === 'stats-only'
-        ? `: the stats page is not implemented yet, so ${listeners.proxies.map((n) => `'${n}'`).join(', ')} ` +
-          `${listeners.proxies.length === 1 ? 'is' : 'are'} not opened`
-        : '';
     if (mode === 'start' && listeners.kind !== 'some') {
       // HAProxy's own start-up refusal; a supervisor sees the exit instead of a process that serves nothing.
-      lines.push(`${ALERT}(${pid}) : [orcalb main] No enabled listener found (check for 'bind' directives)${why} ! Exiting.`);
+      lines.push(`${ALERT}(${pid}) : [orcalb main] No enabled listener found (check for 'bind' directives) ! Exiting.`);
       return { lines, exitCode: 1 };
     }
     if (result.warnings.length > 0) lines.push('Warnings were found.');
     if (listeners.kind !== 'some') {
-      lines.push(`Configuration file has no error but will not start (no listener${why}) => exit(2).`);
+      lines.push(`Configuration file has no error but will not start (no listener) => exit(2).`);
       return { lines, exitCode: 2 };
     }
     lines.push('Configuration file is valid');

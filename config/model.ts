@@ -623,6 +623,56 @@ export interface TcpRule {
   readonly condition?: ConditionSpec;
 }
 
+/** `http-request use-service <name> [if|unless <cond>]` (§4.2): the only service of 2.6 is its Prometheus exporter. */
+export interface ServiceRule {
+  readonly service: 'prometheus-exporter';
+  readonly condition?: ConditionSpec;
+}
+
+/** One `stats auth <user>:<passwd>` line (§4.2): a plain-text password, as HAProxy keeps it. */
+export interface StatsUser {
+  readonly user: string;
+  readonly password: string;
+}
+
+/** One `stats http-request { allow | deny | auth [realm <realm>] } [if|unless <cond>]` line (§4.2). */
+export interface StatsHttpRule {
+  readonly action: 'allow' | 'deny' | 'auth';
+  /** `auth realm <realm>`. */
+  readonly realm?: string;
+  readonly condition?: ConditionSpec;
+}
+
+/**
+ * A proxy's stats page (§4.2 `stats *`, HAProxy's uri_auth): set by any `stats` line of the proxy or of the defaults
+ * section it inherits from. Served by the stats thread (workers/stats.ts).
+ */
+export interface StatsConfig {
+  /** `stats uri`, HAProxy's default `/haproxy?stats`: the page answers every path that starts with it. */
+  readonly uri: string;
+  /** `stats realm`; HAProxy's default "HAProxy Statistics" applies when users are set and no realm is. */
+  readonly realm?: string;
+  /** `stats auth` lines: empty = no authentication. */
+  readonly users: readonly StatsUser[];
+  /** `stats refresh`, ms; 0 = no refresh. */
+  readonly refreshMs: number;
+  readonly hideVersion: boolean;
+  /** `stats scope` proxy names; empty = every proxy (`.` is this proxy). */
+  readonly scopes: readonly string[];
+  readonly showLegends: boolean;
+  readonly showModules: boolean;
+  /** `stats dashboard` (orcalb's keyword, beyond HAProxy): the live dashboard under `<uri>;dashboard`. */
+  readonly dashboard: boolean;
+  /** `stats show-node [name]`: '' = the global node name (the host name). Absent: not shown. */
+  readonly showNode?: string;
+  /** `stats show-desc [desc]`: '' = the global description. Absent: not shown. */
+  readonly showDesc?: string;
+  /** `stats admin if|unless <cond>` lines: the first that holds enables the admin form. */
+  readonly admin: readonly ConditionSpec[];
+  /** `stats http-request` lines in order. */
+  readonly rules: readonly StatsHttpRule[];
+}
+
 export interface FrontendConfig {
   readonly source: SourceRef;
   readonly name: string;
@@ -637,8 +687,12 @@ export interface FrontendConfig {
   readonly timeouts: Timeouts;
   readonly options: ProxyOptions;
   readonly disabled: boolean;
-  /** True when this proxy only serves stats (no servers, `stats enable`): not bound until the stats issue. */
+  /** True when this proxy only serves stats (no servers, no backend switching): the stats thread serves it. */
   readonly statsOnly: boolean;
+  /** The stats page settings, when any `stats` line applies to this proxy (own or inherited). */
+  readonly stats?: StatsConfig;
+  /** `http-request use-service` lines of a proxy orcalb answers itself (statsOnly), in order: the stats thread runs them. */
+  readonly services?: readonly ServiceRule[];
   /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
   readonly log?: readonly LogTarget[];
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */

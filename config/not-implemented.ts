@@ -40,7 +40,12 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: ['http-request use-service'],
     verdict: 'refused',
-    why: 'it answers in place of the server; orcalb would forward the request instead',
+    why: 'in a proxy that also forwards traffic it answers in place of the server; orcalb would forward the request instead (a proxy without servers or backend switching runs it on the stats thread)',
+  },
+  {
+    keywords: ['http-request, http-response or tcp-request rules in a proxy orcalb answers itself'],
+    verdict: 'refused',
+    why: 'the stats thread answers such a proxy (its stats page, its Prometheus exporter) and does not run these rules, so a deny or a limit would not apply',
   },
   {
     keywords: ['http-request send-spoe-group', 'http-response send-spoe-group', 'filter spoe'],
@@ -101,15 +106,20 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'orcalb reuses idle server connections across clients, which this setting forbids',
   },
   {
+    keywords: ['stats in a proxy that forwards traffic'],
+    verdict: 'refused',
+    why: 'orcalb serves the stats page only from a proxy that does nothing else (no servers, no default_backend, no use_backend), so the page, its authentication and its admin form would be missing',
+  },
+  {
     keywords: ['global chroot'],
     verdict: 'refused',
     why: 'it confines the process to a directory, which Node.js cannot do (run orcalb in a container instead)',
   },
   // ---- warned: running without these cannot let in, expose or overload anything the config protects ----
   {
-    keywords: ['stats *', 'global stats *'],
+    keywords: ['global stats *'],
     verdict: 'warned',
-    why: 'the stats page and the admin socket are not served, so nothing they configure or protect is exposed; a listen section holding only stats lines is not opened at all',
+    why: 'the admin socket is not opened, so nothing it configures or protects is exposed',
   },
   {
     keywords: [

@@ -15,34 +15,29 @@ import { type ProxyDraft, hasBackendCap, hasFrontendCap, proxyLabel } from './se
 import { validateStickRefs } from './stick-refs.js';
 import { checkProxyHeaderUpgrades, checkTcpRuleFeeds } from './tcp-rule-checks.js';
 
-/** True for a frontend/listen that only carries `stats` lines: no servers and nowhere to send connections. */
+/**
+ * True for a frontend/listen whose whole traffic is its stats page: stats lines of its own, HTTP mode, no servers and
+ * nowhere to send connections. The stats thread serves it (workers/stats.ts); the forwarders never see it.
+ */
 export function isStatsOnly(p: ProxyDraft): boolean {
   return (
     hasFrontendCap(p.kind) &&
-    p.statsLines.length > 0 &&
+    (p.statsLines.length > 0 || p.services.length > 0) &&
+    p.mode === 'http' &&
     p.servers.length === 0 &&
     p.defaultBackend === undefined &&
-    p.useBackends.length === 0
+    p.useBackends.length === 0 &&
+    p.backendRules.length === 0
   );
 }
 
-/**
- * Whether the configuration opens anything. HAProxy 2.6 will not run without an enabled listener (`-c` exits 2,
- * a start exits 1): 'none'. orcalb also opens no stats-only proxy (the stats page is not implemented), so a
- * configuration whose only listeners are stats pages has nothing to run either: 'stats-only', with their names.
- */
-export type ListenerVerdict =
-  | { readonly kind: 'some' }
-  | { readonly kind: 'none' }
-  | { readonly kind: 'stats-only'; readonly proxies: readonly string[] };
+/** Whether the configuration opens anything: HAProxy 2.6 will not run without an enabled listener. */
+export type ListenerVerdict = { readonly kind: 'some' } | { readonly kind: 'none' };
 
 /** The ListenerVerdict of the parsed proxies (disabled proxies and those without `bind` open nothing). Pure. */
 export function listenerVerdict(proxies: readonly ProxyDraft[]): ListenerVerdict {
-  const listening = proxies.filter((p) => hasFrontendCap(p.kind) && !p.disabled && p.binds.length > 0);
-  if (listening.length === 0) return { kind: 'none' };
-  const statsOnly = listening.filter((p) => isStatsOnly(p));
-  if (statsOnly.length < listening.length) return { kind: 'some' };
-  return { kind: 'stats-only', proxies: statsOnly.map((p) => p.name) };
+  const listening = proxies.filter((p) => hasFrontendCap(p.kind) && p.kind !== 'defaults' && !p.disabled && p.binds.length > 0);
+  return listening.length === 0 ? { kind: 'none' } : { kind: 'some' };
 }
 
 /** Runs every whole-config check on `parsed`, reporting into `diag`. Never throws. */
@@ -159,14 +154,7 @@ function checkServerCheckPorts(p: ProxyDraft, diag: Diagnostics): void {
 function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   const label = proxyLabel(p);
   const statsOnly = isStatsOnly(p);
-  // One note per proxy rather than per keyword: the stats-only note already says nothing is served.
-  if (statsOnly) {
-    const binds = p.binds.map((b) => b.unix?.path ?? `${b.host}:${b.port}`).join(', ');
-    diag.warn(
-      `the stats page is not implemented yet; ${label} only serves stats, so ${binds === '' ? 'it' : binds} is not opened`,
-      p.source,
-    );
-  }
+  statsChecks(p, label, statsOnly, diag);
   if (hasFrontendCap(p.kind) && p.binds.length === 0 && !p.disabled) {
     diag.warn(`${label} has no 'bind' directive. Please declare it as a backend if this was intended.`, p.source);
   }
@@ -225,4 +213,27 @@ function layer7Fallback(p: ProxyDraft, diag: Diagnostics): void {
     balance.source,
   );
   p.balance = { ...DEFAULT_BALANCE, source: balance.source };
+}
+
+/**
+ * HAProxy ignores `stats` outside HTTP mode with a warning; orcalb serves the page only from a proxy that does
+ * nothing else, and refuses one that would mix it with forwarding (config/not-implemented.ts).
+ */
+function statsChecks(p: ProxyDraft, label: string, statsOnly: boolean, diag: Diagnostics): void {
+  if (p.kind === 'defaults' || p.disabled) return;
+  if (statsOnly) {
+    // The stats thread answers every request of such a proxy itself: rules it would not run stay refused.
+    const other = p.httpRuleLines.request - p.services.length + p.httpRuleLines.response + p.tcpRules.length;
+    if (other > 0) diag.notImplemented('http-request, http-response or tcp-request rules in a proxy orcalb answers itself', p.source, 'ignored', { label });
+    return;
+  }
+  if (p.services.length > 0 && p.mode === 'http') {
+    for (const s of p.services) diag.notImplemented('http-request use-service', s.source);
+  }
+  if (p.stats === undefined) return;
+  if (p.mode !== 'http') {
+    diag.warn(`'stats' statement ignored for ${label} as it requires HTTP mode.`, p.statsLines[0] ?? p.source);
+    return;
+  }
+  diag.notImplemented('stats in a proxy that forwards traffic', p.statsLines[0] ?? p.source, 'ignored', { shown: 'stats', label });
 }

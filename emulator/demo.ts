@@ -14,7 +14,7 @@ const TCP_PORT = 18880;
 const TCP_FRONT = `127.0.0.1:${TCP_PORT}`;
 const ONE_PORT = 18848;
 const ONE_FRONT = `127.0.0.1:${ONE_PORT}`;
-// TODO(stats listener, a later issue): print the stats page address here once demo.cfg has its `listen stats`.
+const STATS = 'http://127.0.0.1:18888/haproxyamdin';
 const config = fileURLToPath(new URL('../../config/examples/demo.cfg', import.meta.url));
 const mainJs = fileURLToPath(new URL('../workers/main.js', import.meta.url));
 
@@ -40,6 +40,8 @@ orcalb.stderr.on('data', (chunk: Buffer) => {
         `    API clients (Python/Java/C++): host 127.0.0.1, port ${TCP_PORT}, user admin, password 123456`,
         `  One port   ${ONE_FRONT} (every client: the binary API stays TCP with send-proxy, HTTP and WebSocket switch to HTTP)`,
         `    new DDB('ws://${ONE_FRONT}'), http://${ONE_FRONT}/, or an API client on port ${ONE_PORT}`,
+        `  Stats page ${STATS} (user admin, password admin; ;csv ;json), live dashboard ${STATS};dashboard,`,
+        '    Prometheus http://127.0.0.1:18888/metrics',
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

@@ -65,6 +65,15 @@ const env: SessionEnv = {
 // Gives start-up's and every burst's garbage and grown young generation back once the thread is quiet (issue 10).
 new IdleCompaction({ fromStart: true });
 
+// This thread's CPU time for the stats thread (orcalb_thread_* metrics, the dashboard): one sample a second, unref'd.
+const CPU_PUBLISH_MS = 1000;
+setInterval(() => {
+  const cpu = process.threadCpuUsage();
+  const slot = state.thread(thread);
+  slot.store('cpuUserMs', Math.floor(cpu.user / 1000) | 0);
+  slot.store('cpuSystemMs', Math.floor(cpu.system / 1000) | 0);
+}, CPU_PUBLISH_MS).unref();
+
 /** Sessions running on this thread (a session may outlive its client socket while it parks its server). */
 let sessions = 0;
 let stopping = false;

@@ -13,7 +13,7 @@ import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { StickSweeper } from '../core/stick/stick-sweeper.js';
 import { StickTables } from '../core/stick/stick-tables.js';
-import { asControl, type HealthData, type ReportMessage } from './messages.js';
+import { asControl, asServerAdmin, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */
 function parseData(data: unknown): HealthData {
@@ -44,6 +44,19 @@ new IdleCompaction({ fromStart: true });
 
 let stopping = false;
 parentPort?.on('message', (msg: unknown) => {
+  const adminAsk = asServerAdmin(msg);
+  if (adminAsk !== undefined) {
+    // A stats admin POST relayed by main: this thread writes server state, so it applies the action itself.
+    const b = data.config.backends.findIndex((be) => be.name === adminAsk.request.backend);
+    const servers = data.config.backends[b]?.servers ?? [];
+    const answer = adminAsk.request.servers.map((name) => {
+      const s = servers.findIndex((srv) => srv.name === name);
+      return b < 0 || s < 0 ? ('error' as const) : checker.admin(b, s, adminAsk.request.action);
+    });
+    const done: ServerAdminDoneMessage = { type: 'server-admin-done', id: adminAsk.id, answer };
+    parentPort?.postMessage(done);
+    return;
+  }
   const control = asControl(msg);
   if (control?.type === 'memory-report') {
     const answer: ReportMessage = { type: 'memory', id: control.id, kind: 'health-checker', thread: -1, figures: threadMemory() };

@@ -99,6 +99,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const m = /^(crash|stall)-forwarder (\d+)(?: (\d+))?$/.exec(line.trim());
         if (m !== null) supervisor.crashForwarder(Number(m[2]), m[1] === 'stall' ? Number(m[3] ?? 0) : 0);
         if (line.trim() === 'crash-acceptor') supervisor.crashAcceptor();
+        if (line.trim() === 'crash-stats') supervisor.crashStats();
         const stall = /^stall-main (\d+)$/.exec(line.trim());
         if (stall !== null) stallMain(Number(stall[1]), logger);
       });

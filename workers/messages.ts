@@ -7,6 +7,7 @@ import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
+import { isAdminAction, type AdminAnswer, type AdminRequest } from '../core/health/server-admin.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
 
@@ -44,6 +45,48 @@ export interface AcceptorData {
   readonly forwarders: readonly ForwarderLink[];
   readonly maxsock: number;
   readonly addonPath?: string;
+}
+
+/** workerData of the stats thread: the stats-only proxies' listeners (fds: dups it owns, absent without the addon). */
+export interface StatsData {
+  readonly config: Config;
+  readonly buffer: SharedArrayBuffer;
+  readonly threads: number;
+  readonly listeners: ListenerPlan;
+  readonly startedMs: number;
+}
+
+/**
+ * stats → main → health: a stats admin POST (core/health/server-admin.ts); health → main → stats: its outcomes.
+ * `id` pairs them; main only relays (the health thread is the single writer of server state).
+ */
+export interface ServerAdminMessage {
+  readonly type: 'server-admin';
+  readonly id: number;
+  readonly request: AdminRequest;
+}
+export interface ServerAdminDoneMessage {
+  readonly type: 'server-admin-done';
+  readonly id: number;
+  readonly answer: AdminAnswer;
+}
+
+/** Narrows a relayed admin request. */
+export function asServerAdmin(msg: unknown): ServerAdminMessage | undefined {
+  if (typeOf(msg) !== 'server-admin') return undefined;
+  const m = msg as { id?: unknown; request?: { backend?: unknown; servers?: unknown; action?: unknown } };
+  const r = m.request;
+  return typeof m.id === 'number' && typeof r === 'object' && typeof r.backend === 'string' && Array.isArray(r.servers) &&
+    typeof r.action === 'string' && isAdminAction(r.action)
+    ? (msg as ServerAdminMessage)
+    : undefined;
+}
+
+/** Narrows a relayed admin answer. */
+export function asServerAdminDone(msg: unknown): ServerAdminDoneMessage | undefined {
+  if (typeOf(msg) !== 'server-admin-done') return undefined;
+  const m = msg as { id?: unknown; answer?: unknown };
+  return typeof m.id === 'number' && Array.isArray(m.answer) ? (msg as ServerAdminDoneMessage) : undefined;
 }
 
 /** workerData of the health-check thread. */
@@ -84,7 +127,7 @@ export type ControlMessage =
   | { readonly type: 'memory-report'; readonly id: number };
 
 /** The threads that answer a memory report besides the forwarders. */
-export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker';
+export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker' | 'stats';
 
 /** threads → main. `thread` is the forwarder slot, -1 for the acceptor. */
 export type ReportMessage =

@@ -28,6 +28,8 @@ export const HEAP_LIMITS = {
   forwarder: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 1024 },
   acceptor: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 256 },
   'health-checker': { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 128 },
+  // The stats thread renders pages of a few hundred KiB at most per request.
+  stats: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 256 },
 } as const satisfies Record<ThreadKind, ResourceLimits>;
 
 /** V8 heap-size flags: process-wide (they already bound every thread), and Node refuses them in a Worker's execArgv. */

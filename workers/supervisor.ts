@@ -10,7 +10,7 @@ import type { Config } from '../config/model.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
-import { listenTargets } from '../core/accept/listeners.js';
+import { listenTargets, statsTargets } from '../core/accept/listeners.js';
 import { MasterSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
 import type { Logger } from '../core/log.js';
 import type { NativeAddon } from '../core/native-addon.js';
@@ -21,7 +21,7 @@ import type { Topology } from '../core/shared/topology.js';
 import { ForwarderPool } from './forwarder-pool.js';
 import { ListenerControl } from './listener-control.js';
 import {
-  asReport, type AcceptMode, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
+  asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type StatsData, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
   type ReportMessage,
 } from './messages.js';
 
@@ -54,7 +54,11 @@ export class Supervisor {
   private pool: ForwarderPool | undefined;
   private acceptor: Worker | undefined;
   private health: Worker | undefined;
+  private stats: Worker | undefined;
   private masters: MasterSockets | undefined;
+  /** The stats-only proxies' listening sockets (one row: the stats thread). */
+  private statsMasters: MasterSockets | undefined;
+  private readonly startedMs = Date.now();
   private stopping = false;
   private started = false;
   private fatal = false;
@@ -126,7 +130,62 @@ export class Supervisor {
       const a = this.startAcceptor(plan);
       await waitFor(a, 'bound', START_TIMEOUT_MS);
     }
+    const statsPlan = this.openStatsMasters();
+    if (statsPlan.targets.length > 0) await waitFor(this.startStats(statsPlan), 'bound', START_TIMEOUT_MS);
     this.started = true;
+  }
+
+  /** The stats-only proxies' sockets (before the privilege drop, as every listener); without the addon it binds. */
+  private openStatsMasters(): ListenerPlan {
+    const targets = statsTargets(this.o.config);
+    const addon = this.o.addon;
+    if (addon === undefined || targets.length === 0) return { targets };
+    const opened = MasterSockets.open(targets, 1, addon);
+    if (!opened.ok) {
+      throw new OrcaError(
+        'ORCA_BIND_FAILED',
+        [...opened.alerts, '[orcalb.main()] Some protocols failed to start their listeners! Exiting.'].join('\n'),
+      );
+    }
+    this.statsMasters = opened.sockets;
+    return opened.sockets.plan();
+  }
+
+  /**
+   * The stats thread (workers/stats.ts): serves the stats-only proxies on dups of their master sockets, restarted
+   * when it dies. Its admin requests go to the health thread and the answers back, through here.
+   */
+  private startStats(plan: ListenerPlan): Worker {
+    const data: StatsData = { config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads, listeners: dupPlan(plan, this.o.addon), startedMs: this.startedMs };
+    const w = spawnThread('stats', data);
+    this.stats = w;
+    w.on('message', (msg: unknown) => {
+      const ask = asServerAdmin(msg);
+      if (ask !== undefined) {
+        if (this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
+        else this.health.postMessage(ask);
+        return;
+      }
+      const r = asReport(msg);
+      if (r?.type === 'memory') this.onReport(r);
+    });
+    w.on('error', (e) => this.o.logger.log('alert', `stats thread failed: ${String(e)}`));
+    w.on('exit', () => {
+      if (this.stats !== w) return;
+      this.stats = undefined;
+      // Its connections died with it: the stats-only frontends' live counts (only that thread writes them) go to 0.
+      for (const t of plan.targets) {
+        const f = this.o.state.frontend(t.frontend);
+        f.add('curConns', -f.load('curConns'));
+      }
+      if (this.stopping) return;
+      this.o.logger.log('warning', 'stats thread exited; restarting it');
+      const next = this.startStats(plan);
+      waitFor(next, 'bound', START_TIMEOUT_MS).catch((e: unknown) =>
+        this.lose(`the restarted stats thread could not listen: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    });
+    return w;
   }
 
   /** The master sockets, with the addon; without it each reuseport forwarder binds its own. */
@@ -190,6 +249,8 @@ export class Supervisor {
     const w = spawnThread('health-checker', data);
     this.health = w;
     w.on('message', (msg: unknown) => {
+      const done = asServerAdminDone(msg);
+      if (done !== undefined) return void this.stats?.postMessage(done);
       const r = asReport(msg);
       if (r?.type === 'memory') this.onReport(r);
     });
@@ -261,7 +322,9 @@ export class Supervisor {
    */
   async memoryReport(timeoutMs: number): Promise<MemoryDump> {
     const id = this.nextMemoryId++;
-    const names = ['acceptor', 'health-checker'].filter((n) => (n === 'acceptor' ? this.acceptor : this.health) !== undefined);
+    const names = ['acceptor', 'health-checker', 'stats'].filter(
+      (n) => (n === 'acceptor' ? this.acceptor : n === 'stats' ? this.stats : this.health) !== undefined,
+    );
     for (let t = 0; t < this.o.threads; t++) names.push(`forwarder ${t}`);
     const answers = new Map<string, MemoryFigures>();
     const started = Date.now();
@@ -280,6 +343,7 @@ export class Supervisor {
       this.broadcast(ask);
       this.acceptor?.postMessage(ask);
       this.health?.postMessage(ask);
+      this.stats?.postMessage(ask);
     });
     const threads: ThreadMemory[] = [{ name: 'main', figures: threadMemory() }];
     for (const name of names) {
@@ -306,6 +370,11 @@ export class Supervisor {
     this.broadcast(stallMs > 0 ? { type: 'stall', thread: t, ms: stallMs } : { type: 'crash', thread: t });
   }
 
+  /** Test hook: make the stats thread throw an uncaught exception. */
+  crashStats(): void {
+    this.stats?.postMessage({ type: 'crash', thread: -2 });
+  }
+
   /** Test hook: make the acceptor thread throw an uncaught exception. */
   crashAcceptor(): void {
     this.acceptor?.postMessage({ type: 'crash', thread: ACCEPTOR });
@@ -321,6 +390,8 @@ export class Supervisor {
     // Closing main's copy is safe at any time: a socket listens until its last fd closes, so a thread still polling
     // its own dup keeps a valid listener until it closes it too.
     this.masters?.close();
+    this.statsMasters?.close();
+    this.stats?.postMessage({ type: 'stop' });
     // The acceptor stops first: once it has said so, every handoff it made is already queued on a forwarder's port,
     // so a forwarder that then hears 'stop' takes them before it counts itself drained (forwarder.ts).
     const a = this.acceptor;
@@ -352,7 +423,19 @@ export class Supervisor {
       this.pool?.destroy().catch(() => undefined),
       this.acceptor?.terminate().catch(() => undefined),
       this.health?.terminate().catch(() => undefined),
+      this.stats?.terminate().catch(() => undefined),
     ]);
     this.masters?.close();
+    this.statsMasters?.close();
   }
+}
+
+/**
+ * The stats thread's own copies of the stats master sockets: it closes them when it stops or dies (as Node closes a
+ * listening fd it was given), while main keeps the masters for a restart.
+ */
+function dupPlan(plan: ListenerPlan, addon: NativeAddon | undefined): ListenerPlan {
+  const row = plan.fds?.[0];
+  if (row === undefined || addon === undefined) return plan;
+  return { targets: plan.targets, fds: [row.map((fd) => addon.dup(fd))] };
 }

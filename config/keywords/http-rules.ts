@@ -176,6 +176,25 @@ function parseProgramAction(ctx: ProxyLineContext, keyword: RuleKeyword, action:
 }
 
 /** Parses an `http-request`, `http-response` or `http-after-response` line into the proxy's rule lists. */
+/**
+ * `http-request use-service <name> [if|unless <cond>]`: 2.6's one service, `prometheus-exporter`, answered by the stats
+ * thread in a proxy orcalb serves itself (config/validate.ts refuses it in a proxy that forwards traffic).
+ */
+function parseUseService(ctx: ProxyLineContext): void {
+  const { args, at, diag, proxy } = ctx;
+  const name = args[2];
+  const fail = (text: string): undefined => diag.badValue(`error detected in ${proxyLabel(proxy)} while parsing 'http-request use-service' rule : ${text}.`, at);
+  if (name === undefined || name === 'if' || name === 'unless') return void fail("'use-service' expects a service name.");
+  if (name !== 'prometheus-exporter') return void fail(`'${name}' unknown service name.`);
+  const { condition } = splitCondition(args.slice(3));
+  let spec: ConditionSpec | undefined;
+  if (condition !== undefined) {
+    spec = parseRuleCondition(ctx, condition.words, condition.negate, 'http-request', (m) => `error detected while parsing an 'http-request use-service' condition : ${m}.`);
+    if (spec === undefined) return;
+  }
+  proxy.services.push({ service: 'prometheus-exporter', ...(spec === undefined ? {} : { condition: spec }), source: at });
+}
+
 export function parseHttpRuleLine(ctx: ProxyLineContext): void {
   const { args, at, diag } = ctx;
   const keyword: RuleKeyword = args[0] === 'http-response' ? 'http-response' : args[0] === 'http-after-response' ? 'http-after-response' : 'http-request';
@@ -215,6 +234,10 @@ export function parseHttpRuleLine(ctx: ProxyLineContext): void {
   const program = ACTION_PARSERS[action];
   if (program !== undefined) {
     if (parseProgramAction(ctx, keyword, action, program)) diag.notImplemented(`${keyword} ${action}`, at);
+    return;
+  }
+  if (keyword === 'http-request' && action === 'use-service') {
+    parseUseService(ctx);
     return;
   }
   if (action !== 'set-header' && action !== 'add-header' && action !== 'del-header') {

@@ -8,6 +8,7 @@ import { DEFAULT_HASH_TYPE, DEFAULT_MODE, DEFAULT_RETRIES, DEFAULT_RETRY_ON, def
 import { type HttpCheckDraft, initialHttpCheck } from '../keywords/http-check-draft.js';
 import { bindCondition } from '../keywords/acl-bind.js';
 import { type StickDraft, initialStickDraft } from '../keywords/stick-draft.js';
+import type { StatsDraft } from '../keywords/stats-draft.js';
 import type {
   AclTestSpec,
   BalanceArgs,
@@ -21,6 +22,7 @@ import type {
   ProxyMode,
   ProxyOptions,
   SendProxy,
+  ServiceRule,
   SourceRef,
   TcpCheckRule,
   TcpRule,
@@ -123,6 +125,10 @@ export interface ProxyDraft {
   description: string | undefined;
   /** `stats` lines written in this very section (not inherited): decides statsOnly. */
   statsLines: SourceRef[];
+  /** The stats page settings (own or inherited from defaults, §4.2 `stats *`); undefined: no stats line applies. */
+  stats: StatsDraft | undefined;
+  /** `http-request use-service` lines of this very section (never inherited: HAProxy has no use-service in defaults). */
+  services: (ServiceRule & { readonly source: SourceRef })[];
   /** `acl` lines of this very section by name, in order (§7: several lines with one name are OR'ed). */
   acls: Map<string, AclTestSpec[]>;
   /** `http-request` / `http-response` header rules orcalb applies, in order (defaults' rules first). */
@@ -219,6 +225,8 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     disabled: false,
     description: undefined,
     statsLines: [],
+    stats: undefined,
+    services: [],
     acls: new Map(),
     httpRequestRules: [],
     httpResponseRules: [],
@@ -260,6 +268,7 @@ export function inheritDraft(parent: ProxyDraft, kind: SectionKind, name: string
     useBackends: [],
     backendRules: [],
     statsLines: [],
+    services: [],
     description: undefined,
     tcpCheckInherited: copy.tcpCheckRules.length > 0,
     // Like tcp-check rules, inherited http-check steps are replaced by the proxy's first own http-check line.

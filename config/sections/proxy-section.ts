@@ -16,6 +16,7 @@ import { parseOptionLine } from '../keywords/option.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
 import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
+import { parseStatsLine } from '../keywords/stats.js';
 import { parseStickLine } from '../keywords/stick-rules.js';
 import { parseStickTableLine } from '../keywords/stick-table.js';
 import { parseLegacyTimeoutLine, parseTimeoutLine } from '../keywords/timeout.js';
@@ -23,7 +24,7 @@ import { suggestionSuffix } from '../keyword-suggestion.js';
 import { parseAclLine, parseRuleCondition, splitCondition } from '../keywords/acl.js';
 import { parseTcpRequestLine } from '../keywords/tcp-request.js';
 import { parseUseBackendLine } from '../keywords/use-backend.js';
-import { parseHaproxyInt, parseHaproxyLimit, parseTime } from '../units.js';
+import { parseHaproxyInt, parseHaproxyLimit } from '../units.js';
 import type { ProxyLineContext } from './proxy-draft.js';
 
 type Handler = (ctx: ProxyLineContext) => void;
@@ -70,7 +71,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   description: (ctx) => {
     ctx.proxy.description = ctx.args.slice(1).join(' ');
   },
-  stats: parseStats,
+  stats: parseStatsLine,
   filter: parseFilter,
   source: (ctx) => {
     if ((ctx.args[1] ?? '') === '') {
@@ -297,55 +298,3 @@ function setDisabled(ctx: ProxyLineContext, disabled: boolean): void {
   if (!ctx.diag.tooManyArgs(ctx.args, 0, ctx.at)) ctx.proxy.disabled = disabled;
 }
 
-const STATS_WORDS = [
-  'admin', 'auth', 'enable', 'hide-version', 'http-request', 'realm', 'refresh', 'scope', 'show-desc',
-  'show-legends', 'show-modules', 'show-node', 'uri',
-];
-
-/** Every `stats` line: remembered (it makes a server-less proxy "stats only") and warned about. */
-function parseStats(ctx: ProxyLineContext): void {
-  const { args, at, diag, proxy } = ctx;
-  const sub = args[1] ?? '';
-  if (!STATS_WORDS.includes(sub)) {
-    const list = STATS_WORDS.map((w) => `'${w}'`).join(', ');
-    diag.badValue(`'stats' expects one of ${list}${suggestionSuffix(sub, STATS_WORDS)}`, at, { found: sub });
-    return;
-  }
-  // Remembered per section: a proxy with stats lines and no servers is "stats only" (validate.ts).
-  const problem = statsArgumentProblem(sub, args.slice(2));
-  if (problem !== undefined) {
-    diag.badValue(problem, at);
-    return;
-  }
-  if (sub === 'admin') {
-    const spec = parseRuleCondition(ctx, args.slice(3), args[2] === 'unless', 'stats admin', (m) => `error detected while parsing a 'stats admin' rule : ${m}.`);
-    if (spec === undefined) return;
-  }
-  proxy.statsLines.push(at);
-  diag.notImplemented(`stats ${sub}`, at, 'ignored', { warning: `the stats page is not implemented yet; 'stats ${sub}' is ignored` });
-}
-
-/** What each stats sub-keyword needs after it, in HAProxy 2.6's words; undefined when the line is complete. */
-function statsArgumentProblem(sub: string, rest: readonly string[]): string | undefined {
-  const value = rest[0] ?? '';
-  switch (sub) {
-    case 'uri':
-      return value === '' ? "'uri' needs an URI prefix." : undefined;
-    case 'realm':
-      return value === '' ? "'realm' needs an realm name." : undefined;
-    case 'auth':
-      return value === '' ? "'auth' needs a user:password account." : undefined;
-    case 'scope':
-      return value === '' ? "'scope' needs a proxy name." : undefined;
-    case 'refresh': {
-      const t = parseTime(value, 's');
-      if (t.kind === 'empty') return "'refresh' needs a time value.";
-      return t.kind === 'bad-char' ? `unexpected character '${t.char}' in argument to stats refresh interval.` : undefined;
-    }
-    case 'admin':
-      // The condition itself is parsed by the caller (keywords/acl.ts), as HAProxy checks it.
-      return value !== 'if' && value !== 'unless' ? "'stats admin' requires either 'if' or 'unless' followed by a condition." : undefined;
-    default:
-      return undefined;
-  }
-}

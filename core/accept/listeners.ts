@@ -22,11 +22,20 @@ export interface ListenTarget {
 /** The kernel caps listen() at net.core.somaxconn anyway; this only keeps an unlimited maxconn a sane number. */
 const MAX_BACKLOG = 65535;
 
-/** Every bind line that orcalb opens now (stats-only and disabled proxies are not opened). Pure. */
+/** Every bind line the forwarders serve (stats-only proxies are the stats thread's; disabled ones open nothing). Pure. */
 export function listenTargets(config: Config): ListenTarget[] {
+  return targetsOf(config, (fe) => !fe.statsOnly);
+}
+
+/** Every bind line of the stats-only proxies: the stats thread accepts on them (workers/stats.ts). Pure. */
+export function statsTargets(config: Config): ListenTarget[] {
+  return targetsOf(config, (fe) => fe.statsOnly);
+}
+
+function targetsOf(config: Config, keep: (fe: Config['frontends'][number]) => boolean): ListenTarget[] {
   const out: ListenTarget[] = [];
   config.frontends.forEach((fe, f) => {
-    if (fe.statsOnly || fe.disabled) return;
+    if (fe.disabled || !keep(fe)) return;
     fe.binds.forEach((b, i) => {
       const backlog = Math.min(MAX_BACKLOG, b.backlog ?? (fe.maxconn > 0 ? fe.maxconn : MAX_BACKLOG));
       out.push({

@@ -47,13 +47,18 @@ export function runSession(env: SessionEnv, conn: ClientConn, fe: number, bind: 
   if (v === TCP.PROXY) v = TCP.PASS;
   // haproxy 2.6 resets a connection its connection rules reject, and ends one its session rules reject (measured).
   let reset = v !== TCP.PASS;
+  // The stats: dcon when the connection rules refuse, dses when the session rules do.
+  let refusedBy: 'deniedConn' | 'deniedSess' = 'deniedConn';
   // Session rules follow at once: config load refuses them with accept-proxy binds in HTTP mode (the header's
   // address would come later), so here they see the same addresses as the connection rules.
   if (v === TCP.PASS) {
     v = program.run('session', ctx, counters, env.stick);
     reset = v === TCP.DROP;
+    refusedBy = 'deniedSess';
   }
   if (v === TCP.REJECT || v === TCP.DROP) {
+    // The stats: dcon when the connection rules refused it, dses when the session rules did.
+    env.state.frontend(fe).add(refusedBy, 1);
     counters?.endSession();
     if (reset) client.resetAndDestroy();
     else client.destroy();

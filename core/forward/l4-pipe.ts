@@ -67,6 +67,8 @@ export interface PipeSpec {
   readonly timeouts: PipeTimeouts;
   /** bytesIn += every byte relayed from the client, bytesOut += every byte from the server. */
   readonly counters?: ByteCounters | undefined;
+  /** The frontend's byte counters (stats bin/bout of the FRONTEND row), counted beside the server's. */
+  readonly frontendCounters?: ByteCounters | undefined;
   /** Bytes already read from the client and not yet sent (after a PROXY header, during dispatch): sent first. */
   readonly toServer?: Buffer | undefined;
   /** Bytes already read from the server and not yet sent to the client: sent first. */
@@ -140,6 +142,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
   private readonly server: net.Socket;
   private readonly timeouts: PipeTimeouts;
   private readonly counters: ByteCounters | undefined;
+  private readonly feCounters: ByteCounters | undefined;
   private readonly owner: PipeOwner;
   /** undefined when no limit applies to either side, ever: then no clock is read at all. */
   private readonly deadline: Deadline | undefined;
@@ -163,6 +166,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     this.server = spec.server;
     this.timeouts = spec.timeouts;
     this.counters = spec.counters;
+    this.feCounters = spec.frontendCounters;
     this.owner = owner;
     const t = spec.timeouts;
     const timed = t.client ?? t.server ?? t.tunnel ?? t.clientFin ?? t.serverFin;
@@ -222,6 +226,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     if (from === this.client) {
       this.bytesIn += n;
       this.counters?.addWide('bytesIn', n);
+      this.feCounters?.addWide('bytesIn', n);
       this.lastClient = now;
       if (this.io.write(this.server, buf, 0, n)) {
         // Flushed straight into the kernel: that is activity on the receiving side too.
@@ -234,6 +239,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     }
     this.bytesOut += n;
     this.counters?.addWide('bytesOut', n);
+    this.feCounters?.addWide('bytesOut', n);
     this.lastServer = now;
     if (this.io.write(this.client, buf, 0, n)) {
       this.lastClient = now;

@@ -108,7 +108,7 @@ class L4Session implements PipeOwner {
         // HAProxy: a rejected connection is closed at once, not logged, and no session is counted. A PROXY header
         // awaited for an accept-proxy bind then fails with the close: nobody reads that failure.
         const v = program.run('connection', ctx, this.counters, env.stick);
-        if (this.refused(v, true)) return void headerWait?.catch(ignore);
+        if (this.refused(v, 'deniedConn', true)) return void headerWait?.catch(ignore);
         if (v === TCP.PROXY && headerWait === undefined) headerWait = hold.expectProxy(frontend.timeouts.client);
       }
       const header = headerWait === undefined ? undefined : await headerWait;
@@ -118,7 +118,7 @@ class L4Session implements PipeOwner {
         ctx.setSource(a.srcAddress, a.srcPort);
         ctx.setDestination(a.dstAddress, a.dstPort);
       }
-      if (program.has('session') && this.refused(program.run('session', ctx, this.counters, env.stick))) return;
+      if (program.has('session') && this.refused(program.run('session', ctx, this.counters, env.stick), 'deniedSess')) return;
       this.counters?.countSession();
       let verdict: TcpVerdict = TCP.PASS;
       const limit = Math.max(1, env.bufferLimit ?? DEFAULT_INSPECT_LIMIT);
@@ -128,7 +128,7 @@ class L4Session implements PipeOwner {
           hold.release();
           return this.close();
         }
-        if (this.refused(v)) return;
+        if (this.refused(v, 'deniedReq')) return;
         verdict = v;
       }
       let be = frontend.defaultBackend === undefined ? -1 : (env.backendByName.get(frontend.defaultBackend) ?? -1);
@@ -148,7 +148,8 @@ class L4Session implements PipeOwner {
           hold.release();
           return this.close();
         }
-        if (this.refused(v)) return;
+        if (v === TCP.REJECT || v === TCP.DROP) rt?.slot.add('deniedReq', 1);
+        if (this.refused(v, 'deniedReq')) return;
       }
       if (rt !== undefined && (verdict === TCP.SWITCH || rt.config.mode === 'http')) {
         ctx.backend = be;
@@ -175,7 +176,9 @@ class L4Session implements PipeOwner {
    * Ends the connection for a reject or silent-drop verdict (true), else false. A connection-rule reject is a reset
    * (`reset`), a later one a FIN, as haproxy 2.6 ends them (measured).
    */
-  private refused(v: TcpVerdict, reset = false): boolean {
+  /** A refusing verdict closes (or resets) the client and counts in the frontend's `stat` (dcon, dses or dreq). */
+  private refused(v: TcpVerdict, stat: 'deniedConn' | 'deniedSess' | 'deniedReq', reset = false): boolean {
+    if (v === TCP.REJECT || v === TCP.DROP) this.env.state.frontend(this.fe).add(stat, 1);
     if (v === TCP.REJECT && !reset) {
       this.close();
       return true;
@@ -261,6 +264,7 @@ class L4Session implements PipeOwner {
           server: socket,
           timeouts: timeoutsOf(frontend.timeouts, rt.config.timeouts),
           counters: rt.serverSlots[server],
+          frontendCounters: env.state.frontend(this.fe),
           toServer: held.toServer,
           toClient: held.toClient,
           clientStopped: held.clientStopped,

@@ -35,6 +35,13 @@ export class BodyRelay {
   blocked = false;
   /** Body bytes the last push wrote (chunk framing included, the head prefix not): for the traffic counters. */
   written = 0;
+  /**
+   * What HAProxy's stats count for the last push (server bin/bout, measured on 2.6.12): the head as OutBuffer
+   * headStatBytes counts it, plus the body's data bytes (without chunk framing).
+   */
+  sent = 0;
+  /** Body data bytes of the last push (no head, no chunk framing): a request's bin. */
+  data = 0;
 
   /**
    * Starts a message whose body is `kind` (head-view.ts BODY; `length` bytes for LENGTH, where 0 means none).
@@ -65,6 +72,8 @@ export class BodyRelay {
    */
   push(io: SocketIo, out: OutBuffer, dst: net.Socket, src: Buffer, start: number, end: number, prefix: HeadEdit | Buffer | undefined): number {
     this.written = 0;
+    this.sent = 0;
+    this.data = 0;
     this.blocked = false;
     if (this.kind === BODY.CHUNKED) return this.pushChunked(io, out, dst, src, start, end, prefix);
     let take = 0;
@@ -76,13 +85,16 @@ export class BodyRelay {
       }
     }
     this.written = take;
+    this.data = take;
     if (prefix === undefined) {
       // The bulk path: straight from the read buffer to the kernel.
       if (take > 0) this.blocked = !io.write(dst, src, start, start + take);
+      this.sent = take;
       return take;
     }
     out.reset();
     out.prefix(prefix);
+    this.sent = out.headStatBytes(out.length) + take;
     out.bytes(src, start, start + take);
     this.blocked = !out.flush(io, dst);
     return take;
@@ -104,6 +116,7 @@ export class BodyRelay {
     out.reset();
     if (prefix !== undefined) out.prefix(prefix);
     const headLength = out.length;
+    const headStat = prefix === undefined ? 0 : out.headStatBytes(headLength);
     const sink = this.sink;
     const size = sink.copy !== undefined ? sink.len : sink.to - sink.from + (sink.to2 - sink.from2);
     if (size > 0) {
@@ -122,6 +135,8 @@ export class BodyRelay {
       this.done = true;
     }
     this.written = out.length - headLength;
+    this.sent = headStat + size;
+    this.data = size;
     this.blocked = out.length > 0 && !out.flush(io, dst);
     return scan.consumed;
   }

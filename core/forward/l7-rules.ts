@@ -58,6 +58,18 @@ function routeOf(v: RuleVerdict): RouteValue {
 export type RouteValue = (typeof ROUTE)[keyof typeof ROUTE];
 
 export abstract class L7Rules extends L7ServerDial {
+  /**
+   * The stats: a request rule's verdict `v` that denies (deny/tarpit answers, reject) counts in the frontend's dreq,
+   * and in the backend's too when a backend rule gave it (measured on 2.6.12).
+   */
+  private statDenied(v: RuleVerdict, backend: boolean): void {
+    const denied = v === RULE.REJECT || v === RULE.TARPIT || (v === RULE.ANSWER && ruleAnswer.denied);
+    if (!denied) return;
+    this.env.state.frontend(this.feIndex).add('deniedReq', 1);
+    const be = this.statBackend;
+    if (backend && be >= 0) this.env.backends[be]?.slot.add('deniedReq', 1);
+  }
+
   /** The connection brought its FetchContext (tcp-request rules ran on it): the session uses it and its counters. */
   protected adoptCarried(carried: CarriedConnection, chosen: number): void {
     const ctx = carried.fetch;
@@ -123,8 +135,12 @@ export abstract class L7Rules extends L7ServerDial {
     if (counters !== undefined && tables !== undefined) runTrack(plan.track, ctx, counters, tables);
     const feSet = plan.sets.request;
     if (!feSet.empty) {
-      const r = routeOf(feSet.run(ctx, edit, ruleAnswer));
-      if (r !== ROUTE.FORWARD) return r;
+      const v = feSet.run(ctx, edit, ruleAnswer);
+      const r = routeOf(v);
+      if (r !== ROUTE.FORWARD) {
+        this.statDenied(v, false);
+        return r;
+      }
     }
     // The TCP rules' choice (switch-mode http) stands in for default_backend: use_backend still runs per request.
     const fallback = this.carriedBackend >= 0 ? this.carriedBackend : plan.defaultBackend;
@@ -136,6 +152,8 @@ export abstract class L7Rules extends L7ServerDial {
     this.useBackend(be);
     const sb = this.be;
     if (sb === undefined) return ROUTE.FORWARD;
+    // HAProxy counts the request on the backend before its rules run (measured: a backend deny is in its req_tot).
+    this.statBackendChosen(sb.rt);
     const bp = sb.plan;
     if (bp.tcpContent) {
       const r = this.tcpContent(this.env.tcpPrograms?.backends[be], ctx);
@@ -144,8 +162,12 @@ export abstract class L7Rules extends L7ServerDial {
     if (counters !== undefined && tables !== undefined) runTrack(bp.track, ctx, counters, tables);
     const beSet = sb.sets.request;
     if (!beSet.empty) {
-      const r = routeOf(beSet.run(ctx, edit, ruleAnswer));
-      if (r !== ROUTE.FORWARD) return r;
+      const v = beSet.run(ctx, edit, ruleAnswer);
+      const r = routeOf(v);
+      if (r !== ROUTE.FORWARD) {
+        this.statDenied(v, true);
+        return r;
+      }
     }
     const stick = bp.stick;
     if (stick !== undefined && tables !== undefined) {
@@ -161,6 +183,7 @@ export abstract class L7Rules extends L7ServerDial {
     // req.payload does not read the head's bytes in an HTTP stream (measured): an empty, final payload.
     ctx.setPayload(EMPTY, 0, 0, true);
     const v = program.run('content', ctx, this.counters, this.env.stick);
+    if (v === TCP.REJECT || v === TCP.DROP) this.statDenied(RULE.REJECT, ctx.backend >= 0);
     return v === TCP.REJECT ? ROUTE.CLOSE : v === TCP.DROP ? ROUTE.RESET : ROUTE.FORWARD;
   }
 
@@ -208,6 +231,7 @@ export abstract class L7Rules extends L7ServerDial {
     const close = a.closes(this.clientClose) || this.upload !== 'done' || this.stopping();
     if (this.counters !== undefined) this.countStatus(a.status);
     const bytes = this.answerBytes(a.toBytes(this.reqVersion, close));
+    this.statAnswer(a.status, -1, bytes);
     this.releaseSlot();
     this.env.io.writeOwned(this.client as net.Socket, bytes);
     if (close) return this.closeClient();

@@ -10,6 +10,7 @@
 // kernel did not take, so the buffer is free again as soon as the write returns (its contents are never retained).
 
 import type net from 'node:net';
+import { statHeadBytes } from '../http1/head-bytes.js';
 import { HeadEdit } from '../http1/head-edit.js';
 import { HeadView } from '../http1/head-view.js';
 import type { SocketIo } from '../io/socket-io.js';
@@ -22,9 +23,12 @@ const INITIAL_BYTES = 128 * 1024;
 export class OutBuffer {
   private buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   private len = 0;
+  /** Header lines of the head appended from an edit since reset(), -1 when none was (or it came as bytes). */
+  private headFields = -1;
 
   reset(): void {
     this.len = 0;
+    this.headFields = -1;
   }
 
   get length(): number {
@@ -41,6 +45,7 @@ export class OutBuffer {
   head(edit: HeadEdit): void {
     this.ensure(edit.byteLength());
     this.len += edit.write(this.buf, this.len);
+    this.headFields = edit.liveCount();
   }
 
   /** Appends a head: an edit in progress, or one already written out (kept for a connect or a replay). */
@@ -54,6 +59,14 @@ export class OutBuffer {
     if (end <= start) return;
     this.ensure(end - start);
     this.len += src.copy(this.buf, this.len, start, end);
+  }
+
+  /**
+   * HAProxy's stats count of the head assembled at [0, end) (core/http1/head-bytes.ts statHeadBytes): from the edit's
+   * header count when it came from one (no scan), else by scanning the bytes.
+   */
+  headStatBytes(end: number): number {
+    return this.headFields >= 0 ? end - 4 * this.headFields : statHeadBytes(this.buf, end);
   }
 
   /** Writes what was assembled to `dst` (SocketIo.write: true when all is in the kernel) and empties the buffer. */

@@ -43,6 +43,7 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     ctx.prefer = p?.server;
     ctx.preferDown = p?.forced;
     ctx.preferRedispatch = p?.server === undefined ? undefined : p.redispatch;
+    if (this.tDial === 0) this.tDial = this.now();
     // A `stick match` server is preferred as a cookie's is (a valid cookie first, as HAProxy's SF_ASSIGNED does).
     const stuck = this.stickServer;
     if (p?.server === undefined && stuck >= 0) {
@@ -57,6 +58,8 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
   /** DialHooks: the connection this session holds to that server, or (not on the first request) a pooled one. */
   reuse(index: number): boolean {
     const rt = this.rt as BackendRuntime;
+    // The stats: the slot is taken now (queue time ends, connect time starts).
+    this.tSlot = this.now();
     const held = this.server;
     let picked: ServerConn | undefined;
     if (held !== undefined && held.backend === rt.index && held.index === index && !held.ended && !this.serverDirty && this.stillTrue(held)) picked = held;
@@ -112,6 +115,7 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
       }
     }
     this.slotHeld = slot;
+    this.tConnected = this.now();
     // `stick store-request`: the server is known now.
     if (this.pending !== undefined) this.pending.commit(index);
     this.serverIdle = false;

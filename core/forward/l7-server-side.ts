@@ -123,6 +123,7 @@ export abstract class L7ServerSide extends L7Rules {
       this.responseFailed(502, false, false);
       return end;
     }
+    this.statDownload((this.server as ServerConn).index, out.headStatBytes(out.length));
     out.flush(this.env.io, this.client as net.Socket);
     this.since = this.now();
     return next;
@@ -187,6 +188,8 @@ export abstract class L7ServerSide extends L7Rules {
       }
     }
     rewriteResponse(edit, view, rw);
+    this.statAnswer(status, conn.index);
+    this.tResp = this.now();
     this.responseStarted = true;
     this.sstate = S.body;
     // A code under 100 keeps its body framing but, as in haproxy 2.6.12, not the fields that state it; its chunked
@@ -209,9 +212,9 @@ export abstract class L7ServerSide extends L7Rules {
     }
     const now = this.now();
     this.downActive = now;
+    if (this.down.sent > 0) this.statDownload(conn.index, this.down.sent);
     if (this.down.written > 0) {
       this.lastDownload = now;
-      this.rt?.serverSlots[conn.index]?.addWide('bytesOut', this.down.written);
       if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);
     }
     if (this.down.blocked) {

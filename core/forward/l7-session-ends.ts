@@ -44,6 +44,8 @@ export abstract class L7SessionEnds extends L7SessionState {
 
   /** Response done and request body through: decide both connections' fate, then the next request or the close. */
   protected finishTransaction(): void {
+    const answered = this.server;
+    if (answered !== undefined) this.statTimes(answered.index);
     if (this.upload !== 'done') {
       // A body that did not make it leaves nothing to resynchronise on: both sides close.
       this.releaseServer();
@@ -97,6 +99,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     this.tarpitDue = Infinity;
     if (bytes === undefined) return this.closeClient();
     if (this.counters !== undefined) this.countStatus(this.tarpitStatus);
+    this.statAnswer(this.tarpitStatus, -1, bytes);
     this.env.io.writeOwned(this.client as net.Socket, bytes);
     if (this.tarpitClose) return this.closeClient();
     this.nextRequest();
@@ -108,7 +111,9 @@ export abstract class L7SessionEnds extends L7SessionState {
     const r = proxyReply(status, this.errorRules, this.reqVersion, close);
     if (this.counters !== undefined) this.countStatus(status);
     this.releaseSlot();
-    this.env.io.writeOwned(this.client as net.Socket, this.answerBytes(r.bytes));
+    const bytes = this.answerBytes(r.bytes);
+    this.statAnswer(status, -1, bytes);
+    this.env.io.writeOwned(this.client as net.Socket, bytes);
     if (r.raw || close) return this.closeClient();
     this.nextRequest();
   }
@@ -116,6 +121,9 @@ export abstract class L7SessionEnds extends L7SessionState {
   /** 400/408/422 before any transaction, then the close. */
   protected earlyError(status: 400 | 408 | 422): void {
     if (this.counters !== undefined) this.countStatus(status);
+    // An invalid request is one HAProxy counts (req_tot, ereq) with its answer on the frontend (measured on 2.6.12).
+    this.statRequest(true);
+    this.statAnswer(status, -1);
     this.env.io.writeOwned(this.client as net.Socket, earlyReply(status, this.errorRules));
     this.closeClient();
   }

@@ -26,6 +26,9 @@ import { NO_BACKEND_PLAN, NO_PLAN, type FrontendPlan } from './l7-plans.js';
 import { SessionBackend } from './l7-session-backend.js';
 import { afterResponseOn } from './l7-after-response.js';
 import { HttpRuleSet } from './http-rules/rule-set.js';
+import { statMessageBytes } from '../http1/head-bytes.js';
+import { addTimeSample, countAnswer, countRate } from '../shared/stat-counters.js';
+import { stickNow } from '../stick/stick-clock.js';
 
 /** What client bytes mean now. */
 export const C = {
@@ -107,6 +110,20 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected tarpitClose = false;
   protected tarpitStatus = 0;
   protected client: net.Socket | undefined = undefined;
+  /** The stats: the backend the current transaction counted its request on (its answers count there too), -1 none. */
+  protected statBackend = -1;
+  /**
+   * The stats' times of the current transaction (sweep ms): head received, server asked for, slot taken, connection
+   * ready, request sent, response head; 0 = not reached.
+   */
+  protected tReq = 0;
+  protected tDial = 0;
+  protected tSlot = 0;
+  protected tConnected = 0;
+  protected tSent = 0;
+  protected tResp = 0;
+  /** The stats' count of the current request's head as received (its HTX size: HAProxy's bin counts it so). */
+  protected reqStat = 0;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;
 
@@ -245,6 +262,97 @@ export abstract class L7SessionState implements DeadlineOwner {
   }
 
   /** A status the client gets (from the server or from orcalb), counted as HAProxy counts it. */
+  /**
+   * The stats (HAProxy's proxy counters): a request head received (req_tot, req_rate); `invalid` also counts ereq.
+   * A few Atomics operations; allocation-free.
+   */
+  protected statRequest(invalid: boolean, head?: HeadView): void {
+    const f = this.env.state.frontend(this.feIndex);
+    f.add('reqTot', 1);
+    this.reqStat = head === undefined ? 0 : head.length - 4 * head.count;
+    if (this.reqStat > 0) f.addWide('bytesIn', this.reqStat);
+    if (invalid) f.add('requestErrors', 1);
+    countRate(f, 'reqRatetick', 'reqRateMax', stickNow());
+    this.statBackend = -1;
+    this.tReq = this.now();
+    this.tDial = 0;
+    this.tSlot = 0;
+    this.tConnected = 0;
+    this.tSent = 0;
+    this.tResp = 0;
+  }
+
+  /**
+   * The stats: a transaction server `server` answered is over: its queue, connect, response and total times go
+   * into the server's and the backend's sliding averages (HAProxy's qtime/ctime/rtime/ttime).
+   */
+  protected statTimes(server: number): void {
+    const rt = this.rt;
+    if (rt === undefined || this.tResp === 0 || this.tSlot === 0) return;
+    const now = this.now();
+    const q = this.tSlot - this.tDial;
+    const c = this.tConnected === 0 ? 0 : this.tConnected - this.tSlot;
+    const r = this.tResp - this.tSent;
+    const t = now - this.tReq;
+    const slot = rt.serverSlots[server];
+    if (slot !== undefined) addTimeSample(slot, q, c, r, t);
+    addTimeSample(rt.slot, q, c, r, t);
+    this.tResp = 0;
+  }
+
+  /** The stats: the transaction's request goes to backend `rt` (its req_tot); its answers now count there too. */
+  protected statBackendChosen(rt: BackendRuntime): void {
+    rt.slot.add('reqTot', 1);
+    if (this.reqStat > 0) rt.slot.addWide('bytesIn', this.reqStat);
+    this.statBackend = rt.index;
+  }
+
+  /**
+   * The stats: request body data relayed to server `server` (bin of frontend, backend and server), and the head
+   * once when it goes out (`head`: the received head's count).
+   */
+  protected statUpload(server: number, data: number, head: boolean): void {
+    const n = data + (head ? this.reqStat : 0);
+    if (n === 0) return;
+    const rt = this.rt;
+    rt?.serverSlots[server]?.addWide('bytesIn', n);
+    if (data > 0) {
+      this.env.state.frontend(this.feIndex).addWide('bytesIn', data);
+      rt?.slot.addWide('bytesIn', data);
+    }
+  }
+
+  /** The stats: response bytes relayed from server `server` (bout of the three; `n` as BodyRelay.sent counts). */
+  protected statDownload(server: number, n: number): void {
+    if (n === 0) return;
+    const rt = this.rt;
+    rt?.serverSlots[server]?.addWide('bytesOut', n);
+    rt?.slot.addWide('bytesOut', n);
+    this.env.state.frontend(this.feIndex).addWide('bytesOut', n);
+  }
+
+  /**
+   * The stats: an answer with `status` goes to the client: counted on the frontend, the transaction's backend, and
+   * server `server` of it when the server answered (-1: orcalb answered). `bytes`: an answer orcalb built (its
+   * frontend bout; a server's response bytes are counted as they are relayed).
+   */
+  protected statAnswer(status: number, server: number, bytes?: Buffer): void {
+    const f = this.env.state.frontend(this.feIndex);
+    countAnswer(f, status);
+    const n = bytes === undefined ? 0 : statMessageBytes(bytes);
+    if (n > 0) f.addWide('bytesOut', n);
+    const be = this.statBackend;
+    if (be < 0) return;
+    const rt = this.env.backends[be];
+    if (rt === undefined) return;
+    countAnswer(rt.slot, status);
+    if (n > 0) rt.slot.addWide('bytesOut', n);
+    if (server >= 0) {
+      const slot = rt.serverSlots[server];
+      if (slot !== undefined) countAnswer(slot, status);
+    }
+  }
+
   protected countStatus(status: number): void {
     const c = this.counters;
     if (c === undefined) return;

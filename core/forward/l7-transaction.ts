@@ -41,6 +41,7 @@ export abstract class L7Transaction extends L7ServerSide {
       if (chunks === 'malformed') return this.earlyError(400);
     }
     this.transactions++;
+    this.statRequest(false, view);
     // Until the body has gone through, the client connection cannot carry another request: an answer given before
     // then closes it (the unread body would otherwise be parsed as the next request).
     this.upload = body === BODY.NONE ? 'done' : 'running';
@@ -81,6 +82,7 @@ export abstract class L7Transaction extends L7ServerSide {
     const rt = this.rt;
     const rw = this.rewrite;
     if (rt === undefined || rw === undefined) return this.reply(503, this.clientClose);
+    if (this.statBackend !== rt.index) this.statBackendChosen(rt);
     const be = rt.config;
     this.persist = undefined;
     if (be.cookie !== undefined) {
@@ -121,11 +123,16 @@ export abstract class L7Transaction extends L7ServerSide {
     // The edit of this very read (a connection was at hand), or the bytes kept for a connect or a replay.
     const head = this.reqHead ?? this.scratch.edit;
     if (!this.mayReplay) this.reqHead = undefined;
+    // The stats: one more request for this server (req_tot), sent now (its response time starts).
+    this.rt?.serverSlots[(this.server as ServerConn).index]?.add('reqTot', 1);
+    this.tSent = this.since;
     if (this.upload === 'done') {
       this.cstate = C.hold;
       const out = this.scratch.out;
       out.reset();
       out.prefix(head);
+      // The server's bin counts the head as received, as HAProxy does (the frontend's and backend's already did).
+      this.statUpload((this.server as ServerConn).index, 0, true);
       out.flush(this.env.io, socket);
       this.rearm();
       return start;
@@ -133,6 +140,7 @@ export abstract class L7Transaction extends L7ServerSide {
     this.cstate = C.body;
     this.up.begin(this.reqBody, this.reqLength, false);
     this.upActive = this.since;
+    this.statUpload((this.server as ServerConn).index, 0, true);
     const q = this.uploadFrom(src, start, end, head);
     this.rearm();
     return q;
@@ -148,9 +156,9 @@ export abstract class L7Transaction extends L7ServerSide {
     }
     const now = this.now();
     this.upActive = now;
+    if (this.up.data > 0) this.statUpload(conn.index, this.up.data, false);
     if (this.up.written > 0) {
       this.lastUpload = now;
-      this.rt?.serverSlots[conn.index]?.addWide('bytesIn', this.up.written);
       if (this.counters !== undefined) this.counters.countBytes(this.up.written, 0);
     }
     if (this.up.blocked) {

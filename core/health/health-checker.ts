@@ -9,6 +9,8 @@ import type { ServerSlot } from '../shared/server-slot.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { CHECK_STATUS } from './check-status.js';
+import { AdminFlag } from '../stats/status-text.js';
+import type { AdminAction, AdminOutcome } from './server-admin.js';
 import { applyCheckResult, maxHealth, startHealth, type RiseFall } from './health-counter.js';
 import { clearLoadScore, placedBeforeReading, publishReading, readingLogin, readsLoad } from './load-reading.js';
 import { probeDolphinDb, readDolphinDbLoad, type DolphinDbProbeResult, type PerfReading } from './probe-dolphindb.js';
@@ -88,7 +90,9 @@ export class HealthChecker {
         const load = readsLoad(backend);
         if (load) clearLoadScore(slot);
         const st = slot.load('state');
-        if (st === ServerState.MAINT) return;
+        // A server the admin form put in MAINT keeps its checks armed (they skip it while it is there), so that `ready`
+        // after a restart of this thread finds them; only a `disabled` one (config MAINT) has none.
+        if (st === ServerState.MAINT && (slot.load('adminState') & AdminFlag.MAINT) === 0) return;
         // A server without `check` is never probed; under dolphindb-load its load is still read every `inter`.
         if (!server.check) {
           const deadlines = checkDeadlines(server.inter, backend.timeouts);
@@ -180,12 +184,19 @@ export class HealthChecker {
   #apply(c: Checked, result: ProbeResult, durationMs: number): void {
     const slot = c.slot;
     const st = slot.load('state');
-    if (st === ServerState.MAINT) return;
+    const admin = slot.load('adminState');
+    if (st === ServerState.MAINT || (admin & AdminFlag.NOCHECK) !== 0) return;
+    // hnolb holds until the next check speaks (HAProxy: the next result sets the state again).
+    if ((admin & AdminFlag.NOLB) !== 0) {
+      slot.store('adminState', admin & ~AdminFlag.NOLB);
+      if ((admin & AdminFlag.DRAIN) === 0 && st === ServerState.UP) this.#publishWeightNow(c);
+    }
     const step = applyCheckResult(slot.load('health'), result.status.result, c.server, st === ServerState.UP);
     if (step.moved && result.status.result === 'failed') slot.store('checkFails', slot.load('checkFails') + 1);
     slot.store('health', step.health);
     slot.store('checkStatus', result.status.code);
     slot.store('checkDurationMs', durationMs);
+    slot.store('checkCode', result.code ?? 0);
     if (step.transition === 'down') this.#markDown(c, result, durationMs);
     else if (step.transition === 'up') this.#markUp(c, result, durationMs);
   }
@@ -194,6 +205,7 @@ export class HealthChecker {
     const before = this.#usable(c.backendIndex);
     c.ramp?.cancel();
     c.slot.store('state', ServerState.DOWN);
+    // lastChangeSec is the start of the DOWN spell: the UP transition adds it to downtimeSec.
     c.slot.store('lastChangeSec', this.#unixSeconds());
     c.slot.store('downTransitions', c.slot.load('downTransitions') + 1);
     const after = this.#recount(c.backendIndex);
@@ -205,8 +217,10 @@ export class HealthChecker {
   }
 
   #markUp(c: Checked, result: ProbeResult, durationMs: number): void {
-    // The weight goes out before the state: a balancer that sees UP must already see the warm-up weight.
-    c.slot.store('effectiveWeight', c.ramp?.initialWeight() ?? c.server.weight);
+    this.#closeDownSpell(c.slot);
+    // The weight goes out before the state: a balancer that sees UP must already see the warm-up weight (0 drained).
+    const drained = (c.slot.load('adminState') & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0;
+    c.slot.store('effectiveWeight', drained ? 0 : (c.ramp?.initialWeight() ?? c.server.weight));
     c.slot.store('state', ServerState.UP);
     c.slot.store('lastChangeSec', this.#unixSeconds());
     const after = this.#recount(c.backendIndex);
@@ -218,8 +232,112 @@ export class HealthChecker {
   /** A slowstart step: new weight, then a generation bump so balancers rebuild their weighted schedules. */
   #publishWeight(backendIndex: number, slot: ServerSlot, weight: number): void {
     if (this.#stopped || slot.load('state') !== ServerState.UP) return;
+    if ((slot.load('adminState') & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0) return;
     slot.store('effectiveWeight', weight);
     this.#bumpGeneration(backendIndex);
+  }
+
+  /**
+   * A stats admin action on server `s` of backend `b` (core/health/server-admin.ts). Health thread only: it is the
+   * single writer of state, health, effective weight and admin flags. Never throws.
+   */
+  admin(b: number, s: number, action: AdminAction): AdminOutcome {
+    const backend = this.#config.backends[b];
+    const server = backend?.servers[s];
+    if (backend === undefined || server === undefined || this.#stopped) return 'error';
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    const c = this.#checked.find((x) => x.slot === slot);
+    const flags = slot.load('adminState');
+    const rf = { rise: server.rise, fall: server.fall };
+    switch (action) {
+      case 'maint':
+        if (slot.load('state') !== ServerState.MAINT) {
+          c?.ramp?.cancel();
+          this.#setState(b, slot, ServerState.MAINT);
+        }
+        slot.store('adminState', flags | AdminFlag.MAINT);
+        break;
+      case 'ready':
+      case 'drain': {
+        const drain = action === 'drain';
+        slot.store('adminState', (flags & ~(AdminFlag.MAINT | AdminFlag.DRAIN)) | (drain ? AdminFlag.DRAIN : 0));
+        if (slot.load('state') === ServerState.MAINT && !server.disabled) {
+          // HAProxy: "start OK but check immediately": health = rise, UP, going down until a check passes.
+          if (server.check) slot.store('health', rf.rise);
+          slot.store('effectiveWeight', drain ? 0 : server.weight);
+          this.#setState(b, slot, ServerState.UP);
+        } else {
+          slot.store('effectiveWeight', drain ? 0 : server.weight);
+          this.#recount(b);
+          this.#bumpGeneration(b);
+        }
+        break;
+      }
+      case 'dhlth':
+        if (!server.check) return 'none';
+        slot.store('adminState', flags | AdminFlag.NOCHECK);
+        break;
+      case 'ehlth':
+        if (!server.check) return 'none';
+        slot.store('adminState', flags & ~AdminFlag.NOCHECK);
+        break;
+      case 'hrunn':
+      case 'hdown':
+      case 'hnolb': {
+        if (!server.check || slot.load('state') === ServerState.MAINT) return server.check ? 'done' : 'none';
+        if (action === 'hrunn') {
+          slot.store('health', maxHealth(rf));
+          slot.store('adminState', flags & ~AdminFlag.NOLB);
+          if ((flags & AdminFlag.DRAIN) === 0) slot.store('effectiveWeight', server.weight);
+          this.#setState(b, slot, ServerState.UP);
+        } else if (action === 'hdown') {
+          slot.store('health', 0);
+          this.#setState(b, slot, ServerState.DOWN);
+        } else {
+          slot.store('adminState', flags | AdminFlag.NOLB);
+          slot.store('effectiveWeight', 0);
+          this.#recount(b);
+          this.#bumpGeneration(b);
+        }
+        break;
+      }
+      case 'shutdown':
+        // HAProxy kills the server's sessions; orcalb's sessions live on the forwarders and end on their own.
+        break;
+      default:
+        // Agent actions: orcalb runs no agent checks, and 2.6 answers NONE for a server without an agent.
+        return 'none';
+    }
+    return 'done';
+  }
+
+  /** Moves a server to `next` (UP/DOWN/MAINT) with its lastchg and downtime, then recounts its backend. */
+  #setState(b: number, slot: ServerSlot, next: number): void {
+    const prev = slot.load('state');
+    if (prev === next) {
+      this.#recount(b);
+      this.#bumpGeneration(b);
+      return;
+    }
+    if (prev === ServerState.DOWN) this.#closeDownSpell(slot);
+    if (next === ServerState.DOWN) slot.store('downTransitions', slot.load('downTransitions') + 1);
+    slot.store('state', next);
+    slot.store('lastChangeSec', this.#unixSeconds());
+    this.#recount(b);
+    this.#bumpGeneration(b);
+  }
+
+  /** A DOWN spell ends: its length goes into downtimeSec. */
+  #closeDownSpell(slot: ServerSlot): void {
+    if (slot.load('state') !== ServerState.DOWN) return;
+    slot.store('downtimeSec', slot.load('downtimeSec') + Math.max(0, this.#unixSeconds() - slot.load('lastChangeSec')));
+  }
+
+  /** The configured weight back after a NOLB spell (the ramp, if any, restarts with the next UP). */
+  #publishWeightNow(c: Checked): void {
+    c.slot.store('effectiveWeight', c.server.weight);
+    this.#recount(c.backendIndex);
+    this.#bumpGeneration(c.backendIndex);
   }
 
   #change(c: Checked, result: ProbeResult, durationMs: number, counts: Usable): ServerChange {
@@ -255,6 +373,15 @@ export class HealthChecker {
   #recount(b: number): Usable {
     const counts = this.#usable(b);
     const slot = this.#state.backend(b);
+    const wasUsable = slot.load('activeServers') + slot.load('backupServers') > 0;
+    const isUsable = counts.active + counts.backups > 0;
+    if (this.#started && wasUsable !== isUsable) {
+      // The backend's own lastchg/chkdown/downtime (HAProxy counts them when it loses or regains its last server).
+      const now = this.#unixSeconds();
+      if (isUsable) slot.store('downtimeSec', slot.load('downtimeSec') + Math.max(0, now - slot.load('lastChangeSec')));
+      else slot.store('downTransitions', slot.load('downTransitions') + 1);
+      slot.store('lastChangeSec', now);
+    }
     slot.store('activeServers', counts.active);
     slot.store('backupServers', counts.backups);
     return counts;

@@ -187,6 +187,14 @@ export class HeadEdit {
     return out;
   }
 
+  /** How many header lines the outgoing head has (the stats count heads by it). Allocates nothing. */
+  liveCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.own; i++) if (this.state[i] !== DROP) n++;
+    for (let j = 0; j < this.added; j++) if (this.addLive[j] === 1) n++;
+    return n;
+  }
+
   /** The exact size of the outgoing head in bytes (what write() writes). */
   byteLength(): number {
     const v = this.head;

@@ -10,6 +10,8 @@ import type { SharedState } from './state-buffer.js';
 import type { Topology } from './topology.js';
 import { BACKEND } from './layout.js';
 import { QueueBoard } from './queue-board.js';
+import { countRate, raiseMax } from './stat-counters.js';
+import { stickNow } from '../stick/stick-clock.js';
 import { stickStores } from './stick-store.js';
 
 /** Why a connection could not be admitted: which limit is full. */
@@ -62,9 +64,15 @@ export class ConnAccounting {
     return 'ok';
   }
 
-  /** A connection accepted on a reserved slot (reserveClient): counted in the frontend's total (stot). */
+  /**
+   * A connection accepted on a reserved slot (reserveClient): counted in the frontend's total (stot), its sessions per
+   * second (rate, conn_rate). Its highest live count (smax) is raised when a forwarder adopts it: curConns also holds
+   * the reservations of accepts not made yet.
+   */
   clientAccepted(fe: number): void {
-    this.state.frontend(fe).add('totalConns', 1);
+    const f = this.state.frontend(fe);
+    f.add('totalConns', 1);
+    countRate(f, 'sessRatetick', 'sessRateMax', stickNow());
   }
 
   /** An admitted connection that no forwarder adopted (handoff failed, stopping): gives its slots back. Any thread. */
@@ -79,6 +87,11 @@ export class ConnAccounting {
   clientAdopted(thread: number, fe: number): void {
     const s = this.state;
     Atomics.add(s.i32, s.threadFrontendIndex(thread, fe), 1);
+    // smax: the live connections every thread holds (O(threads) loads per connection, no reservation counted).
+    let live = 0;
+    for (let t = 0; t < s.counts.threads; t++) live += Atomics.load(s.i32, s.threadFrontendIndex(t, fe));
+    const f = s.frontend(fe);
+    raiseMax(f.words, f.at('maxConns'), live);
     const t = s.thread(thread);
     t.add('liveConns', 1);
     t.add('totalConns', 1);
@@ -137,8 +150,17 @@ export class ConnAccounting {
     srv.add('totalConns', 1);
     srv.add('placedSinceReading', 1);
     const b = s.backend(be);
-    b.add('curConns', 1);
+    const beConns = b.add('curConns', 1) + 1;
     b.add('totalConns', 1);
+    // The stats: sessions per second and their max, highest live count, last session (HAProxy's per session counters).
+    const now = stickNow();
+    countRate(srv, 'ratetick', 'rateMax', now);
+    countRate(b, 'ratetick', 'rateMax', now);
+    raiseMax(srv.words, srv.at('maxConnsSeen'), srv.load('curConns'));
+    raiseMax(b.words, b.at('maxConns'), beConns);
+    // 0 marks "never": a tick of 0 is stored as 1.
+    Atomics.store(srv.words, srv.at('lastSessMs'), now || 1);
+    Atomics.store(b.words, b.at('lastSessMs'), now || 1);
     Atomics.add(s.i32, s.threadServerIndex(thread, server), 1);
     return true;
   }

@@ -31,6 +31,7 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
     bs.store('activeServers', active);
     bs.store('backupServers', backup);
     bs.store('generation', 1);
+    bs.store('lastChangeSec', Math.floor(Date.now() / 1000));
   });
   initStickRegion(state, topology.stick, () => randomInt(0x7fff_ffff));
 }

@@ -5,9 +5,12 @@
 /**
  * Who may change a field:
  * - a thread name: only that thread stores it (Atomics.store); everyone else Atomics.load's it;
- * - 'atomic-add': any thread, but only through Atomics.add / Atomics.sub, so no update is lost.
+ * - 'atomic-add': any thread, but only through Atomics.add / Atomics.sub, so no update is lost (the three words of a
+ *   frequency counter, core/shared/freq-ctr.ts, count as such: their rotation is its own compare-exchange protocol);
+ * - 'max': any thread, only raised, with Atomics.compareExchange (core/shared/stat-counters.ts raiseMax);
+ * - 'latest': any thread stores a time; the latest store wins (a "last event" timestamp, never a count).
  */
-export type FieldWriter = 'main' | 'health' | 'acceptor' | 'forwarder' | 'atomic-add';
+export type FieldWriter = 'main' | 'health' | 'acceptor' | 'forwarder' | 'atomic-add' | 'max' | 'latest';
 // A handoff ticket record is written by the acceptor (free → reserved → seq, with the fd and where it goes) and
 // cleared by exactly one of the forwarder that adopts the fd or a thread that cancels the handoff (compareExchange
 // seq → 0): see HANDOFF_TICKETS below.
@@ -26,12 +29,13 @@ export const SERVER_FIELDS = [
   { name: 'health', writer: 'health', stat: 'check_rise/fall', doc: 'rise/fall as one counter, 0..rise+fall-1 (HAProxy check.c)' },
   { name: 'checkStatus', writer: 'health', stat: 'check_status', doc: 'last CheckStatus code (core/health/check-status.ts)' },
   { name: 'checkDurationMs', writer: 'health', stat: 'check_duration', doc: 'duration of the last check' },
+  { name: 'checkCode', writer: 'health', stat: 'check_code', doc: 'layer 5-7 code of the last check (an HTTP status), 0 when none' },
   { name: 'lastChangeSec', writer: 'health', stat: 'lastchg', doc: 'unix seconds of the last UP/DOWN change' },
   { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'UP→DOWN transitions' },
   { name: 'checkFails', writer: 'health', stat: 'chkfail', doc: 'failed checks' },
   { name: 'effectiveWeight', writer: 'health', stat: 'weight', doc: 'weight after slowstart ramp; balancers use this' },
   { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'slots in use: TCP connections, HTTP transactions being served (HAProxy served/scur); what maxconn bounds' },
-  { name: 'maxConnsSeen', writer: 'atomic-add', stat: 'smax', doc: 'reserved: raised with compareExchange' },
+  { name: 'maxConnsSeen', writer: 'max', stat: 'smax', doc: 'highest curConns seen (raised by whoever takes a slot)' },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever sent to this server' },
   { name: 'connectErrors', writer: 'atomic-add', stat: 'econ', doc: 'sessions whose connection to this server failed once the retries were spent, or whose queue for it failed (termination SC/sC/SQ/sQ)' },
   { name: 'retries', writer: 'atomic-add', stat: 'wretr', doc: 'connect attempts retried on this server' },
@@ -43,6 +47,35 @@ export const SERVER_FIELDS = [
   { name: 'internalErrors', writer: 'atomic-add', stat: 'eint', doc: 'sessions on this server that orcalb itself ended on an internal error (termination I?)' },
   { name: 'placedSinceReading', writer: 'atomic-add', doc: 'connections placed since the last load reading (dolphindb-load)' },
   { name: 'loadScore', writer: 'health', doc: 'load score ×1000 from the last getPerf() reading (dolphindb-load)' },
+  {
+    name: 'adminState',
+    writer: 'health',
+    stat: 'status',
+    doc: 'forced admin flags (core/stats/status-text.ts AdminFlag: MAINT 1, DRAIN 2), set by the stats admin form through the health thread (core/health/server-admin.ts), the single writer of server state',
+  },
+  { name: 'downtimeSec', writer: 'health', stat: 'downtime', doc: 'seconds spent DOWN before the last UP transition (the current DOWN spell is added by the reader)' },
+  { name: 'hrsp1xx', writer: 'atomic-add', stat: 'hrsp_1xx', doc: 'final HTTP responses of this server with status 1xx' },
+  { name: 'hrsp2xx', writer: 'atomic-add', stat: 'hrsp_2xx', doc: 'final HTTP responses of this server with status 2xx' },
+  { name: 'hrsp3xx', writer: 'atomic-add', stat: 'hrsp_3xx', doc: 'final HTTP responses of this server with status 3xx' },
+  { name: 'hrsp4xx', writer: 'atomic-add', stat: 'hrsp_4xx', doc: 'final HTTP responses of this server with status 4xx' },
+  { name: 'hrsp5xx', writer: 'atomic-add', stat: 'hrsp_5xx', doc: 'final HTTP responses of this server with status 5xx' },
+  { name: 'hrspOther', writer: 'atomic-add', stat: 'hrsp_other', doc: 'final HTTP responses of this server with status any other status' },
+  { name: 'reqTot', writer: 'atomic-add', stat: 'req_tot', doc: 'HTTP requests sent to this server (forwarders, per transaction)' },
+  { name: 'maxQueued', writer: 'max', stat: 'qmax', doc: 'highest queued seen (raised when a waiter joins the server queue)' },
+  { name: 'lastSessMs', writer: 'latest', stat: 'lastsess', doc: 'stick-clock tick (core/stick/stick-clock.ts) of the last session/transaction given to this server; 0 = never' },
+  { name: 'ratetick', writer: 'atomic-add', doc: 'freq-ctr period start (core/shared/freq-ctr.ts), 1 s periods: sessions per second' },
+  { name: 'ratecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
+  { name: 'rateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },
+  { name: 'rateMax', writer: 'max', stat: 'rate_max', doc: "highest sessions-per-second seen (the current period's count, as HAProxy)" },
+  { name: 'qtimeSum', writer: 'atomic-add', stat: 'qtime', doc: 'sliding sum of queue times, ms (core/shared/stat-counters.ts addTimeSample: compare-exchange)' },
+  { name: 'ctimeSum', writer: 'atomic-add', stat: 'ctime', doc: 'sliding sum of connect times, ms' },
+  { name: 'rtimeSum', writer: 'atomic-add', stat: 'rtime', doc: 'sliding sum of response times (request sent to response head), ms' },
+  { name: 'ttimeSum', writer: 'atomic-add', stat: 'ttime', doc: 'sliding sum of total transaction times, ms' },
+  { name: 'timeSamples', writer: 'atomic-add', doc: 'transactions whose times went into the sums (the window grows to TIME_WINDOW)' },
+  { name: 'qtimeMax', writer: 'max', stat: 'qtime_max', doc: 'longest queue time seen, ms' },
+  { name: 'ctimeMax', writer: 'max', stat: 'ctime_max', doc: 'longest connect time seen, ms' },
+  { name: 'rtimeMax', writer: 'max', stat: 'rtime_max', doc: 'longest response time seen, ms' },
+  { name: 'ttimeMax', writer: 'max', stat: 'ttime_max', doc: 'longest total time seen, ms' },
 ] as const satisfies readonly FieldSpec[];
 
 /** Per-server 64-bit counters (BigInt64Array view of the same buffer). */
@@ -69,6 +102,33 @@ export const BACKEND_FIELDS = [
   { name: 'released', writer: 'atomic-add', doc: 'bumped (and Atomics.notify-ed) when a server slot frees: wakes queued connections on every thread' },
   { name: 'activeServers', writer: 'health', stat: 'act', doc: 'usable non-backup servers' },
   { name: 'backupServers', writer: 'health', stat: 'bck', doc: 'usable backup servers' },
+  { name: 'lastChangeSec', writer: 'health', stat: 'lastchg', doc: 'unix seconds when the backend last went from no usable server to some, or back' },
+  { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'times the backend lost its last usable server' },
+  { name: 'downtimeSec', writer: 'health', stat: 'downtime', doc: 'seconds without a usable server before the last recovery (the current spell is added by the reader)' },
+  { name: 'hrsp1xx', writer: 'atomic-add', stat: 'hrsp_1xx', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status 1xx" },
+  { name: 'hrsp2xx', writer: 'atomic-add', stat: 'hrsp_2xx', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status 2xx" },
+  { name: 'hrsp3xx', writer: 'atomic-add', stat: 'hrsp_3xx', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status 3xx" },
+  { name: 'hrsp4xx', writer: 'atomic-add', stat: 'hrsp_4xx', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status 4xx" },
+  { name: 'hrsp5xx', writer: 'atomic-add', stat: 'hrsp_5xx', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status 5xx" },
+  { name: 'hrspOther', writer: 'atomic-add', stat: 'hrsp_other', doc: "HTTP answers once this backend was chosen (its servers' and orcalb's) with status any other status" },
+  { name: 'reqTot', writer: 'atomic-add', stat: 'req_tot', doc: 'HTTP requests that chose this backend' },
+  { name: 'deniedReq', writer: 'atomic-add', stat: 'dreq', doc: "requests denied by this backend's rules (http-request deny/tarpit/reject, tcp-request content reject)" },
+  { name: 'maxConns', writer: 'max', stat: 'smax', doc: 'highest curConns seen' },
+  { name: 'maxQueued', writer: 'max', stat: 'qmax', doc: 'highest backend-queue length seen' },
+  { name: 'lastSessMs', writer: 'latest', stat: 'lastsess', doc: 'stick-clock tick of the last session/transaction given to a server of this backend; 0 = never' },
+  { name: 'ratetick', writer: 'atomic-add', doc: 'freq-ctr period start (core/shared/freq-ctr.ts), 1 s periods: sessions per second' },
+  { name: 'ratecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
+  { name: 'rateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },
+  { name: 'rateMax', writer: 'max', stat: 'rate_max', doc: 'highest sessions-per-second seen' },
+  { name: 'qtimeSum', writer: 'atomic-add', stat: 'qtime', doc: 'sliding sum of queue times, ms (core/shared/stat-counters.ts addTimeSample: compare-exchange)' },
+  { name: 'ctimeSum', writer: 'atomic-add', stat: 'ctime', doc: 'sliding sum of connect times, ms' },
+  { name: 'rtimeSum', writer: 'atomic-add', stat: 'rtime', doc: 'sliding sum of response times (request sent to response head), ms' },
+  { name: 'ttimeSum', writer: 'atomic-add', stat: 'ttime', doc: 'sliding sum of total transaction times, ms' },
+  { name: 'timeSamples', writer: 'atomic-add', doc: 'transactions whose times went into the sums (the window grows to TIME_WINDOW)' },
+  { name: 'qtimeMax', writer: 'max', stat: 'qtime_max', doc: 'longest queue time seen, ms' },
+  { name: 'ctimeMax', writer: 'max', stat: 'ctime_max', doc: 'longest connect time seen, ms' },
+  { name: 'rtimeMax', writer: 'max', stat: 'rtime_max', doc: 'longest response time seen, ms' },
+  { name: 'ttimeMax', writer: 'max', stat: 'ttime_max', doc: 'longest total time seen, ms' },
 ] as const satisfies readonly FieldSpec[];
 
 export const FRONTEND_FIELDS = [
@@ -82,6 +142,39 @@ export const FRONTEND_FIELDS = [
   // No stats column: HAProxy's dreq counts deny rules, and haproxy 2.6.12 counts a session with no server in the
   // backend's econ (measured), which the backend's connectErrors holds.
   { name: 'refused', writer: 'atomic-add', doc: 'connections closed before forwarding: no backend, or no server' },
+  { name: 'hrsp1xx', writer: 'atomic-add', stat: 'hrsp_1xx', doc: "HTTP answers given to this frontend's clients (servers' and orcalb's) with status 1xx" },
+  { name: 'hrsp2xx', writer: 'atomic-add', stat: 'hrsp_2xx', doc: "HTTP answers given to this frontend's clients (servers' and orcalb's) with status 2xx" },
+  { name: 'hrsp3xx', writer: 'atomic-add', stat: 'hrsp_3xx', doc: "HTTP answers given to this frontend's clients (servers' and orcalb's) with status 3xx" },
+  { name: 'hrsp4xx', writer: 'atomic-add', stat: 'hrsp_4xx', doc: "HTTP answers given to this frontend's clients (servers' and orcalb's) with status 4xx" },
+  { name: 'hrsp5xx', writer: 'atomic-add', stat: 'hrsp_5xx', doc: "HTTP answers given to this frontend's clients (servers' and orcalb's) with status 5xx" },
+  { name: 'hrspOther', writer: 'atomic-add', stat: 'hrsp_other', doc: "HTTP answers given to this frontend's clients (servers' and orcalb's) with status any other status" },
+  { name: 'reqTot', writer: 'atomic-add', stat: 'req_tot', doc: 'HTTP requests received (heads parsed, or refused as invalid)' },
+  { name: 'requestErrors', writer: 'atomic-add', stat: 'ereq', doc: 'requests refused as invalid (the 400/408/422 before any transaction)' },
+  { name: 'deniedReq', writer: 'atomic-add', stat: 'dreq', doc: 'requests denied by rules: http-request deny/tarpit/reject, tcp-request content reject (frontend or backend rules)' },
+  { name: 'deniedConn', writer: 'atomic-add', stat: 'dcon', doc: 'connections rejected by tcp-request connection rules' },
+  { name: 'deniedSess', writer: 'atomic-add', stat: 'dses', doc: 'sessions rejected by tcp-request session rules' },
+  { name: 'maxConns', writer: 'max', stat: 'smax', doc: 'highest curConns seen (raised by whoever admits)' },
+  { name: 'intercepted', writer: 'atomic-add', stat: 'intercepted', doc: 'requests the proxy answered itself: the stats page (stats thread)' },
+  { name: 'sessRatetick', writer: 'atomic-add', doc: 'freq-ctr period start (core/shared/freq-ctr.ts), 1 s periods: sessions (accepted connections) per second' },
+  { name: 'sessRatecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
+  { name: 'sessRateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },
+  { name: 'sessRateMax', writer: 'max', stat: 'rate_max', doc: 'highest sessions-per-second seen' },
+  { name: 'reqRatetick', writer: 'atomic-add', doc: 'freq-ctr period start (core/shared/freq-ctr.ts), 1 s periods: HTTP requests per second' },
+  { name: 'reqRatecurr', writer: 'atomic-add', doc: 'freq-ctr events of the current period' },
+  { name: 'reqRateprev', writer: 'atomic-add', doc: 'freq-ctr events of the previous period' },
+  { name: 'reqRateMax', writer: 'max', stat: 'req_rate_max', doc: 'highest requests-per-second seen' },
+] as const satisfies readonly FieldSpec[];
+
+/** Per-backend 64-bit counters (after the frontends' wide records): an HTTP backend's bin/bout. */
+export const BACKEND_WIDE_FIELDS = [
+  { name: 'bytesIn', writer: 'atomic-add', stat: 'bin', doc: 'HTTP: request bytes of the transactions that chose this backend, counted as HAProxy does (head as received, body data)' },
+  { name: 'bytesOut', writer: 'atomic-add', stat: 'bout', doc: "HTTP: answer bytes of those transactions (its servers' responses and orcalb's answers)" },
+] as const satisfies readonly FieldSpec[];
+
+/** Per-frontend 64-bit counters (after the servers' wide records). */
+export const FRONTEND_WIDE_FIELDS = [
+  { name: 'bytesIn', writer: 'atomic-add', stat: 'bin', doc: "bytes from this frontend's clients, counted as HAProxy does (HTTP: the message's HTX size; TCP: the stream)" },
+  { name: 'bytesOut', writer: 'atomic-add', stat: 'bout', doc: "bytes to this frontend's clients, counted the same way" },
 ] as const satisfies readonly FieldSpec[];
 
 export const THREAD_FIELDS = [
@@ -89,6 +182,8 @@ export const THREAD_FIELDS = [
   { name: 'totalConns', writer: 'atomic-add', doc: 'connections handled by this forwarder' },
   { name: 'alive', writer: 'atomic-add', doc: 'claimed 0→1 with compareExchange by the forwarder taking this slot; main stores 0 when that thread exits' },
   { name: 'threadId', writer: 'forwarder', doc: 'worker threadId of the forwarder holding this slot (main maps a dead worker back to its slot)' },
+  { name: 'cpuUserMs', writer: 'forwarder', doc: 'user CPU ms of this forwarder since it started (process.threadCpuUsage), published each second; read as unsigned' },
+  { name: 'cpuSystemMs', writer: 'forwarder', doc: 'kernel CPU ms of this forwarder since it started, published with cpuUserMs' },
 ] as const satisfies readonly FieldSpec[];
 
 /**
@@ -150,6 +245,8 @@ export type ServerField = NamesOf<typeof SERVER_FIELDS>;
 export type ServerWideField = NamesOf<typeof SERVER_WIDE_FIELDS>;
 export type BackendField = NamesOf<typeof BACKEND_FIELDS>;
 export type FrontendField = NamesOf<typeof FRONTEND_FIELDS>;
+export type FrontendWideField = NamesOf<typeof FRONTEND_WIDE_FIELDS>;
+export type BackendWideField = NamesOf<typeof BACKEND_WIDE_FIELDS>;
 export type ThreadField = NamesOf<typeof THREAD_FIELDS>;
 export type GlobalField = NamesOf<typeof GLOBAL_FIELDS>;
 export type ThreadServerField = NamesOf<typeof THREAD_SERVER_FIELDS>;
@@ -168,6 +265,8 @@ export const SERVER = indexTable(SERVER_FIELDS);
 export const SERVER_WIDE = indexTable(SERVER_WIDE_FIELDS);
 export const BACKEND = indexTable(BACKEND_FIELDS);
 export const FRONTEND = indexTable(FRONTEND_FIELDS);
+export const FRONTEND_WIDE = indexTable(FRONTEND_WIDE_FIELDS);
+export const BACKEND_WIDE = indexTable(BACKEND_WIDE_FIELDS);
 export const THREAD = indexTable(THREAD_FIELDS);
 export const GLOBAL = indexTable(GLOBAL_FIELDS);
 export const THREAD_SERVER = indexTable(THREAD_SERVER_FIELDS);
@@ -179,7 +278,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 6;
+export const LAYOUT_VERSION = 12;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 
@@ -212,6 +311,10 @@ export interface LayoutOffsets {
   readonly stick: number;
   /** First BigInt64 word of the per-server wide counters. */
   readonly serverWide: number;
+  /** First 64-bit word of the frontends' wide records. */
+  readonly frontendWide: number;
+  /** First 64-bit word of the backends' wide records. */
+  readonly backendWide: number;
   readonly byteLength: number;
 }
 
@@ -229,9 +332,11 @@ export function computeOffsets(c: LayoutCounts): LayoutOffsets {
   const stick = handoffs + HANDOFF_TICKETS * HANDOFF_TICKET_FIELDS.length;
   const end32 = stick + (c.stickWords ?? 0);
   const serverWide = Math.ceil((end32 * 4) / 8);
-  const byteLength = (serverWide + c.servers * SERVER_WIDE_FIELDS.length) * 8;
+  const frontendWide = serverWide + c.servers * SERVER_WIDE_FIELDS.length;
+  const backendWide = frontendWide + c.frontends * FRONTEND_WIDE_FIELDS.length;
+  const byteLength = (backendWide + c.backends * BACKEND_WIDE_FIELDS.length) * 8;
   return {
     global, servers, backends, frontends, threads, threadServers, threadFrontends, threadBackends, handoffs, stick, serverWide,
-    byteLength,
+    frontendWide, backendWide, byteLength,
   };
 }

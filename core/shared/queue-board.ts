@@ -3,6 +3,7 @@
 // per queue, so that the forwarders together serve every queue oldest first, as HAProxy's single queue does.
 // Forwarder threads write their own records; the main thread clears a dead thread's (ConnAccounting.reclaimThread).
 
+import { raiseMax } from './stat-counters.js';
 import type { SharedState } from './state-buffer.js';
 import type { Topology } from './topology.js';
 
@@ -41,11 +42,15 @@ export class QueueBoard {
   count(thread: number, be: number, server: number | undefined, delta: 1 | -1): void {
     const s = this.state;
     if (server === undefined) {
-      s.backend(be).add('queued', delta);
+      const b = s.backend(be);
+      const now = b.add('queued', delta) + delta;
       Atomics.add(s.i32, s.threadBackendIndex(thread, be, 'queued'), delta);
+      if (delta > 0) raiseMax(b.words, b.at('maxQueued'), now);
     } else {
-      s.server(server).add('queued', delta);
+      const srv = s.server(server);
+      const now = srv.add('queued', delta) + delta;
       Atomics.add(s.i32, s.threadServerIndex(thread, server, 'queued'), delta);
+      if (delta > 0) raiseMax(srv.words, srv.at('maxQueued'), now);
     }
   }
 

@@ -4,10 +4,14 @@
 
 import {
   BACKEND,
+  BACKEND_WIDE,
+  type BackendWideField,
   FRONTEND,
+  FRONTEND_WIDE,
   THREAD,
   type BackendField,
   type FrontendField,
+  type FrontendWideField,
   type ThreadField,
 } from './layout.js';
 
@@ -35,11 +39,34 @@ class Record32<F extends string> {
   add(field: F, delta: number): number {
     return Atomics.add(this.i32, this.base + this.table[field], delta);
   }
+
+  /** The i32 index of `field` (frequency counters and raised maxima work on the array: core/shared/stat-counters.ts). */
+  at(field: F): number {
+    return this.base + this.table[field];
+  }
+
+  /** The record's 32-bit array. */
+  get words(): Int32Array {
+    return this.i32;
+  }
 }
 
 export class BackendSlot extends Record32<BackendField> {
-  constructor(i32: Int32Array, base: number) {
+  private readonly i64: BigInt64Array | undefined;
+  private readonly wideBase: number;
+
+  constructor(i32: Int32Array, base: number, i64?: BigInt64Array, wideBase = 0) {
     super(i32, base, BACKEND);
+    this.i64 = i64;
+    this.wideBase = wideBase;
+  }
+
+  addWide(field: BackendWideField, delta: number): void {
+    if (this.i64 !== undefined) Atomics.add(this.i64, this.wideBase + BACKEND_WIDE[field], BigInt(delta));
+  }
+
+  loadWide(field: BackendWideField): bigint {
+    return this.i64 === undefined ? 0n : Atomics.load(this.i64, this.wideBase + BACKEND_WIDE[field]);
   }
 
   /** A ticket for round-robin: unique across threads, so picks interleave exactly. Wraps at 2^32. */
@@ -49,8 +76,21 @@ export class BackendSlot extends Record32<BackendField> {
 }
 
 export class FrontendSlot extends Record32<FrontendField> {
-  constructor(i32: Int32Array, base: number) {
+  private readonly i64: BigInt64Array;
+  private readonly wideBase: number;
+
+  constructor(i32: Int32Array, base: number, i64: BigInt64Array, wideBase: number) {
     super(i32, base, FRONTEND);
+    this.i64 = i64;
+    this.wideBase = wideBase;
+  }
+
+  addWide(field: FrontendWideField, delta: number): void {
+    Atomics.add(this.i64, this.wideBase + FRONTEND_WIDE[field], BigInt(delta));
+  }
+
+  loadWide(field: FrontendWideField): bigint {
+    return Atomics.load(this.i64, this.wideBase + FRONTEND_WIDE[field]);
   }
 }
 

@@ -57,6 +57,16 @@ export class ServerSlot {
     return Atomics.add(this.i32, this.base + SERVER[field], delta);
   }
 
+  /** The i32 index of `field` (frequency counters and raised maxima: core/shared/stat-counters.ts). */
+  at(field: ServerField): number {
+    return this.base + SERVER[field];
+  }
+
+  /** The record's 32-bit array. */
+  get words(): Int32Array {
+    return this.i32;
+  }
+
   addWide(field: ServerWideField, delta: number): void {
     Atomics.add(this.i64, this.wideBase + SERVER_WIDE[field], BigInt(delta));
   }

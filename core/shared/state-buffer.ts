@@ -4,7 +4,9 @@
 
 import {
   BACKEND_FIELDS,
+  BACKEND_WIDE_FIELDS,
   FRONTEND_FIELDS,
+  FRONTEND_WIDE_FIELDS,
   GLOBAL,
   HEADER_WORDS,
   LAYOUT_MAGIC,
@@ -60,8 +62,14 @@ export class SharedState {
       (_, i) =>
         new ServerSlot(this.i32, this.i64, offsets.servers + i * SERVER_FIELDS.length, offsets.serverWide + i * SERVER_WIDE_FIELDS.length),
     );
-    this.backends = Array.from({ length: counts.backends }, (_, i) => new BackendSlot(this.i32, offsets.backends + i * BACKEND_FIELDS.length));
-    this.frontends = Array.from({ length: counts.frontends }, (_, i) => new FrontendSlot(this.i32, offsets.frontends + i * FRONTEND_FIELDS.length));
+    this.backends = Array.from(
+      { length: counts.backends },
+      (_, i) => new BackendSlot(this.i32, offsets.backends + i * BACKEND_FIELDS.length, this.i64, offsets.backendWide + i * BACKEND_WIDE_FIELDS.length),
+    );
+    this.frontends = Array.from(
+      { length: counts.frontends },
+      (_, i) => new FrontendSlot(this.i32, offsets.frontends + i * FRONTEND_FIELDS.length, this.i64, offsets.frontendWide + i * FRONTEND_WIDE_FIELDS.length),
+    );
     this.threads = Array.from({ length: counts.threads }, (_, i) => new ThreadSlot(this.i32, offsets.threads + i * THREAD_FIELDS.length));
   }
 

@@ -43,15 +43,27 @@ describe('known but not implemented', () => {
     assert.match(oneWarning(r, "'agent-check'"), /\[t\.cfg:13\]/);
   });
 
-  test('every stats line warns, and a stats-only listen says its bind is not opened', async () => {
-    const r = await load(['listen stats', '  mode http', '  bind 127.0.0.1:1080', '  stats enable', '  stats uri /x', TIMEOUTS].join('\n'));
+  test('a stats-only listen is served: its stats lines are read into its StatsConfig without a warning (issue 12)', async () => {
+    const r = await load(
+      ['listen stats', '  mode http', '  bind 127.0.0.1:1080', '  stats enable', '  stats uri /x', '  stats auth a:b', '  stats auth c', '  stats realm My Realm', '  stats refresh 5s', '  stats admin if TRUE', TIMEOUTS].join('\n'),
+    );
     const c = validConfig(r);
-    assert.equal(frontendNamed(c, 'stats').statsOnly, true);
-    oneWarning(r, "[t.cfg:4] : the stats page is not implemented yet; 'stats enable' is ignored");
-    oneWarning(r, "[t.cfg:5] : the stats page is not implemented yet; 'stats uri' is ignored");
-    oneWarning(r, "[t.cfg:1] : the stats page is not implemented yet; proxy 'stats' only serves stats, so 127.0.0.1:1080 is not opened");
-    // The stats warning replaces the HTTP-mode one for such a proxy.
-    assert.equal(rendered(r).warnings.filter((w) => w.includes('HTTP mode')).length, 0);
+    const fe = frontendNamed(c, 'stats');
+    assert.equal(fe.statsOnly, true);
+    assert.equal(fe.stats?.uri, '/x');
+    assert.deepEqual(fe.stats?.users, [{ user: 'a', password: 'b' }, { user: 'c', password: '' }]);
+    assert.equal(fe.stats?.realm, 'My Realm');
+    assert.equal(fe.stats?.refreshMs, 5000);
+    assert.equal(fe.stats?.admin.length, 1);
+    assert.deepEqual(rendered(r).warnings, []);
+  });
+
+  test('stats in a tcp-mode proxy is ignored with 2.6\'s warning; in a forwarding proxy it is refused (fail closed)', async () => {
+    const tcp = await load(['listen st', '  mode tcp', '  bind 127.0.0.1:1080', '  stats enable', TIMEOUTS].join('\n'));
+    validConfig(tcp);
+    oneWarning(tcp, "[t.cfg:4] : 'stats' statement ignored for proxy 'st' as it requires HTTP mode.");
+    const mixed = await load(['defaults', '  mode http', '  stats uri /s', TIMEOUTS, 'frontend f', '  bind :80', '  default_backend b', 'backend b', '  server s 127.0.0.1:80'].join('\n'));
+    assert.match(rendered(mixed).errors.join('\n'), /orcalb does not implement 'stats' yet/);
   });
 
   test('mode http is implemented: no warning names it', async () => {

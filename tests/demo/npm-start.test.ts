@@ -22,6 +22,7 @@ const DEMO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../emulat
 const HTTP_PORT = 18800;
 const TCP_PORT = 18880;
 const ONE_PORT = 18848;
+const STATS_PORT = 18888;
 const NODE_PORTS = [18801, 18802, 18803, 18804];
 const CALL_MS = 5000;
 
@@ -70,6 +71,26 @@ describe('npm start', () => {
     assert.match(out, /host 127\.0\.0\.1, port 18880, user admin, password 123456/);
     for (const [i, port] of NODE_PORTS.entries()) assert.ok(out.includes(`node${i + 1}=127.0.0.1:${port}`), out);
     assert.match(out, /One port {3}127\.0\.0\.1:18848 /);
+    assert.match(out, /Stats page http:\/\/127\.0\.0\.1:18888\/haproxyamdin \(user admin, password admin/);
+  });
+
+  test('the stats listener (the seed\'s listen stats) serves the page behind admin/admin, ;csv, /metrics and the dashboard', async () => {
+    const auth = { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` };
+    const refused401 = await httpExchange(STATS_PORT, 'GET', '/haproxyamdin');
+    assert.equal(refused401.status, 401);
+    assert.equal(refused401.headers['www-authenticate'], 'Basic realm="Haproxy"');
+    const page = await httpExchange(STATS_PORT, 'GET', '/haproxyamdin', { headers: auth });
+    assert.equal(page.status, 200);
+    for (const name of ['ddb_fronted', 'ddb_backend', 'ddb_backend_tcp', 'ddb_one_port']) assert.ok(page.body.includes(name), name);
+    const csv = await httpExchange(STATS_PORT, 'GET', '/haproxyamdin;csv', { headers: auth });
+    assert.match(csv.body, /^# pxname,svname,qcur,/);
+    for (let i = 1; i <= NODE_PORTS.length; i++) assert.match(csv.body, new RegExp(`^ddb_backend,node${i},`, 'm'));
+    const metrics = await httpExchange(STATS_PORT, 'GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.body, /^haproxy_server_status\{proxy="ddb_backend",server="node1",state="UP"\} /m);
+    const dashboard = await httpExchange(STATS_PORT, 'GET', '/haproxyamdin;dashboard', { headers: auth });
+    assert.equal(dashboard.status, 200);
+    assert.match(String(dashboard.headers['content-type']), /text\/html/);
   });
 
   test('the one-port front serves the binary API, the npm client and the JSON API on 18848', async (t) => {
@@ -131,6 +152,6 @@ describe('npm start', () => {
   test('Ctrl-C (SIGINT) stops orcalb and the four nodes, and the demo exits 0', async () => {
     child.kill('SIGINT');
     assert.equal(await within(exited, 10_000, 'demo exit after SIGINT'), 0);
-    for (const port of [HTTP_PORT, TCP_PORT, ...NODE_PORTS]) assert.ok(await refused(port), `port ${port} still open`);
+    for (const port of [HTTP_PORT, TCP_PORT, ONE_PORT, STATS_PORT, ...NODE_PORTS]) assert.ok(await refused(port), `port ${port} still open`);
   });
 });

@@ -19,6 +19,10 @@ export interface HttpExchangeOptions {
   readonly agent?: Agent;
   /** Default 5000 ms. */
   readonly timeoutMs?: number;
+  /** Extra request headers (authorization…). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The body's content type, default application/json (a stats admin form: application/x-www-form-urlencoded). */
+  readonly contentType?: string;
 }
 
 /**
@@ -29,8 +33,8 @@ export function httpExchange(port: number, method: string, path: string, options
   const { body, agent, timeoutMs = 5000 } = options;
   return within(new Promise<HttpAnswer>((resolve, reject) => {
     const headers: Record<string, string | number> = body === undefined
-      ? {}
-      : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      ? { ...options.headers }
+      : { ...options.headers, 'content-type': options.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) };
     const req = request({ host: '127.0.0.1', port, method, path, headers, agent: agent ?? false }, (res) => {
       const localPort = res.socket.localPort ?? 0;
       const parts: Buffer[] = [];

@@ -50,8 +50,10 @@ export function compileAction(spec: HttpRuleSpec, env: CompileEnv, scope: AclSco
       const reply = compileReply(spec.reply, env, where.errorRules);
       if ('error' in reply) return reply;
       const verdict = spec.action === 'tarpit' ? RULE.TARPIT : RULE.ANSWER;
+      const denies = spec.action !== 'return';
       return (ctx, _edit, answer) => {
         reply.fill(ctx, answer);
+        answer.denied = denies;
         return verdict;
       };
     }

@@ -26,6 +26,8 @@ export class RuleAnswer {
   close = false;
   /** `head` + `body` are an errorfile sent byte for byte (no Connection field added). */
   raw = false;
+  /** The answer is a denial (deny, tarpit): the stats count it in dreq. */
+  denied = false;
 
   /** Refills the answer. The buffers are kept, not copied: pass ones built at compile time or for this request. */
   set(status: number, head: Buffer, body: Buffer, close = false, raw = false): void {
@@ -34,6 +36,7 @@ export class RuleAnswer {
     this.body = body;
     this.close = close || status === 400 || status === 408;
     this.raw = raw;
+    this.denied = false;
   }
 
   /** Forgets the last answer (between two requests). */

@@ -1,0 +1,71 @@
+// The `show info` fields orcalb can fill (HAProxy 2.6 management guide §9.3 "show info"): process identity, uptime,
+// limits and the process-wide connection counts from the shared buffer. Fields orcalb has no figure for stay
+// undefined (renderers leave them out or empty). Stats thread; allocates per call.
+
+import { hostname } from 'node:os';
+import type { Config } from '../../config/model.js';
+import { readRate } from '../shared/stat-counters.js';
+import type { SharedState } from '../shared/state-buffer.js';
+import { stickNow } from '../stick/stick-clock.js';
+import { INFO, INFO_FIELDS, type InfoRow, type StatValue } from './stat-columns.js';
+
+/** What the info row is built from besides the buffer. */
+export interface InfoSource {
+  readonly config: Config;
+  readonly state: SharedState;
+  readonly version: string;
+  /** Unix ms when the process started. */
+  readonly startedMs: number;
+  readonly threads: number;
+}
+
+/** HAProxy's uptime text: `0d 0h01m02s`. Pure. */
+export function uptimeText(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${d}d ${h}h${String(m).padStart(2, '0')}m${String(s).padStart(2, '0')}s`;
+}
+
+/** The info row at `nowMs`. */
+export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
+  const v = new Array<StatValue>(INFO_FIELDS.length).fill(undefined);
+  const up = Math.max(0, Math.floor((nowMs - src.startedMs) / 1000));
+  let cumConns = 0;
+  let cumReq = 0;
+  let bytesOut = 0n;
+  let rate = 0;
+  const tick = stickNow();
+  for (let f = 0; f < src.config.frontends.length; f++) {
+    const slot = src.state.frontend(f);
+    cumConns += slot.load('totalConns');
+    cumReq += slot.load('reqTot');
+    bytesOut += slot.loadWide('bytesOut');
+    rate += readRate(slot, 'sessRatetick', tick);
+  }
+  let listeners = 0;
+  for (const fe of src.config.frontends) if (!fe.disabled) listeners += fe.binds.length;
+  v[INFO.Name] = 'orcalb';
+  v[INFO.Version] = src.version;
+  v[INFO.Nbthread] = src.threads;
+  v[INFO.Nbproc] = 1;
+  v[INFO.Process_num] = 1;
+  v[INFO.Pid] = process.pid;
+  v[INFO.Uptime] = uptimeText(up);
+  v[INFO.Uptime_sec] = up;
+  v[INFO.Maxconn] = src.config.global.maxconn;
+  v[INFO.Hard_maxconn] = src.config.global.maxconn;
+  v[INFO.CurrConns] = src.state.loadGlobal('curConns');
+  v[INFO.CumConns] = cumConns;
+  v[INFO.CumReq] = cumReq;
+  v[INFO.ConnRate] = rate;
+  v[INFO.SessRate] = rate;
+  v[INFO.Listeners] = listeners;
+  v[INFO.TotalBytesOut] = bytesOut;
+  v[INFO['Build info']] = src.version;
+  v[INFO.node] = hostname();
+  v[INFO.Stopping] = src.state.loadGlobal('stopping');
+  v[INFO.Start_time_sec] = Math.floor(src.startedMs / 1000);
+  return v;
+}
