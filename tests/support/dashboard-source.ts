@@ -1,11 +1,9 @@
-// A mutable stats source for dashboard tests: proxies and servers whose status and counters a test sets, turned
-// into core/stats/stat-columns.ts's StatSnapshot as the stats thread's collector would hand it over (rows in
-// HAProxy's order: FRONTEND, servers, BACKEND). Test-runner thread.
+// A mutable stats source for dashboard tests: backends and servers whose status and counters a test changes
+// between ticks (a server going DOWN, traffic growing), turned into a StatSnapshot through stat-snapshots.ts's row
+// and info builders (rows in HAProxy's order: FRONTEND, servers, BACKEND). Test-runner thread.
 
-import {
-  COL, INFO, INFO_FIELDS, MODULE_COLUMNS, STAT_COLUMNS, StatType,
-  type StatRow, type StatSnapshot, type StatTypeValue, type StatValue,
-} from '../../core/stats/stat-columns.js';
+import { StatType, type StatRow, type StatSnapshot } from '../../core/stats/stat-columns.js';
+import { infoRowOf, statRowOf } from './stat-snapshots.js';
 
 export interface FakeServer {
   name: string;
@@ -25,15 +23,6 @@ export interface FakeServer {
 export interface FakeBackend {
   name: string;
   servers: FakeServer[];
-}
-
-function row(type: StatTypeValue, px: string, sv: string, fill: Partial<Record<keyof typeof COL, StatValue>>): StatRow {
-  const values: StatValue[] = new Array<StatValue>(STAT_COLUMNS.length).fill(undefined);
-  values[COL.pxname] = px;
-  values[COL.svname] = sv;
-  values[COL.type] = type;
-  for (const [k, v] of Object.entries(fill)) values[COL[k as keyof typeof COL]] = v;
-  return { values, modules: new Array<StatValue>(MODULE_COLUMNS.length).fill(undefined) };
 }
 
 /** `backends` backends of `servers` servers each (`be0/s0`…), all UP, no traffic. */
@@ -78,28 +67,24 @@ function totals(servers: readonly FakeServer[]): Totals {
 export function fakeSnapshot(backends: FakeBackend[]): StatSnapshot {
   const rows: StatRow[] = [];
   const all = totals(backends.flatMap((b) => b.servers));
-  rows.push(row(StatType.FRONTEND, 'fe', 'FRONTEND', {
+  rows.push(statRowOf('fe', 'FRONTEND', StatType.FRONTEND, {
     status: 'OPEN', scur: all.scur, slim: 1000, stot: all.stot, req_tot: all.reqTot, ereq: 0, bin: all.bin, bout: all.bout,
   }));
   for (const b of backends) {
     for (const s of b.servers) {
-      rows.push(row(StatType.SERVER, b.name, s.name, {
+      rows.push(statRowOf(b.name, s.name, StatType.SERVER, {
         status: s.status, check_status: s.checkStatus, weight: 1, scur: s.scur, stot: s.stot, req_tot: s.reqTot,
         econ: s.econ, eresp: 0, hrsp_5xx: s.hrsp5xx, bin: s.bin, bout: s.bout, qtime: 0, ctime: 0, rtime: s.rtime,
         ttime: s.ttime, lastchg: 5,
       }));
     }
     const t = totals(b.servers);
-    rows.push(row(StatType.BACKEND, b.name, 'BACKEND', {
+    rows.push(statRowOf(b.name, 'BACKEND', StatType.BACKEND, {
       status: t.up > 0 ? 'UP' : 'DOWN', scur: t.scur, stot: t.stot, req_tot: t.reqTot, econ: t.econ, eresp: 0,
       hrsp_5xx: t.hrsp5xx, bin: t.bin, bout: t.bout, qtime: 0, ctime: 0, rtime: Math.round(t.rtime),
       ttime: Math.round(t.ttime), act: t.up, bck: 0, weight: b.servers.length,
     }));
   }
-  const info: StatValue[] = new Array<StatValue>(INFO_FIELDS.length).fill(undefined);
-  info[INFO.Name] = 'orcalb';
-  info[INFO.Version] = '0.1.0';
-  info[INFO.node] = 'test-node';
-  info[INFO.Uptime_sec] = 42;
+  const info = infoRowOf({ Name: 'orcalb', Version: '0.1.0', node: 'test-node', Uptime_sec: 42, CumReq: all.reqTot, Nbthread: 2 });
   return { info, rows };
 }
