@@ -95,6 +95,35 @@ function timeCells(v: StatValue[], slot: { readonly words: Int32Array; at(f: Tim
   v[COL.ttime_max] = slot.load('ttimeMax');
 }
 
+type FlowWord =
+  | 'connectErrors' | 'responseErrors' | 'retries' | 'redispatches' | 'ratetick' | 'rateMax' | 'lastSessMs'
+  | 'clientAborts' | 'serverAborts' | 'internalErrors';
+
+/**
+ * The cells a server row and a backend row fill alike from their own words: connect/response errors, retries,
+ * redispatches, session rate, the HTTP counters (http mode), lastsess, the time averages, aborts, eint and mode.
+ */
+function flowCells(
+  v: StatValue[],
+  slot: Parameters<typeof httpCells>[1] & Parameters<typeof timeCells>[1] & { readonly words: Int32Array; at(f: FlowWord): number; load(f: FlowWord): number },
+  mode: string,
+  tick: number,
+): void {
+  v[COL.econ] = slot.load('connectErrors');
+  v[COL.eresp] = slot.load('responseErrors');
+  v[COL.wretr] = slot.load('retries');
+  v[COL.wredis] = slot.load('redispatches');
+  v[COL.rate] = readRate(slot, 'ratetick', tick);
+  v[COL.rate_max] = slot.load('rateMax');
+  if (mode === 'http') httpCells(v, slot);
+  v[COL.lastsess] = lastSess(slot.load('lastSessMs'), tick);
+  timeCells(v, slot);
+  v[COL.cli_abrt] = slot.load('clientAborts');
+  v[COL.srv_abrt] = slot.load('serverAborts');
+  v[COL.eint] = slot.load('internalErrors');
+  v[COL.mode] = mode;
+}
+
 function legendCells(v: StatValue[], srv: ServerConfig): void {
   const host = srv.address.includes(':') ? `[${srv.address}]` : srv.address;
   v[COL.addr] = `${host}:${srv.port}`;
@@ -163,10 +192,6 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.stot] = slot.load('totalConns');
   v[COL.bin] = slot.loadWide('bytesIn');
   v[COL.bout] = slot.loadWide('bytesOut');
-  v[COL.econ] = slot.load('connectErrors');
-  v[COL.eresp] = slot.load('responseErrors');
-  v[COL.wretr] = slot.load('retries');
-  v[COL.wredis] = slot.load('redispatches');
   v[COL.status] = serverStatus({ state, admin, health, check: srv.check && !be.disabled, rise: srv.rise, fall: srv.fall });
   // A drained (or NOLB) server takes no new traffic through weight 0, but HAProxy still shows its weight.
   v[COL.weight] = (admin & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0 ? srv.weight : slot.load('effectiveWeight');
@@ -185,13 +210,7 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.iid] = iid;
   v[COL.sid] = s + 1;
   v[COL.type] = StatType.SERVER;
-  v[COL.rate] = readRate(slot, 'ratetick', tick);
-  v[COL.rate_max] = slot.load('rateMax');
-  if (be.mode === 'http') httpCells(v, slot);
-  v[COL.lastsess] = lastSess(slot.load('lastSessMs'), tick);
-  timeCells(v, slot);
-  v[COL.cli_abrt] = slot.load('clientAborts');
-  v[COL.srv_abrt] = slot.load('serverAborts');
+  flowCells(v, slot, be.mode, tick);
   if (checked && state !== ServerState.MAINT) {
     const st = checkStatusOfCode(slot.load('checkStatus'));
     // HAProxy prefixes a check still running with '* '; orcalb publishes finished checks only.
@@ -205,8 +224,6 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
     v[COL.check_fall] = srv.fall;
     v[COL.check_health] = health;
   }
-  v[COL.mode] = be.mode;
-  v[COL.eint] = slot.load('internalErrors');
   v[COL.uweight] = srv.weight;
   return { values: v, modules: moduleCells(true) };
 }
@@ -242,10 +259,6 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
   v[COL.stot] = http ? slot.load('reqTot') : slot.load('totalConns');
   v[COL.bin] = http ? slot.loadWide('bytesIn') : bin;
   v[COL.bout] = http ? slot.loadWide('bytesOut') : bout;
-  v[COL.econ] = slot.load('connectErrors');
-  v[COL.eresp] = slot.load('responseErrors');
-  v[COL.wretr] = slot.load('retries');
-  v[COL.wredis] = slot.load('redispatches');
   v[COL.dreq] = slot.load('deniedReq');
   v[COL.status] = backendStatus(be.servers.length, act + bck);
   v[COL.weight] = weight;
@@ -262,15 +275,7 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
   v[COL.iid] = iid;
   v[COL.sid] = 0;
   v[COL.type] = StatType.BACKEND;
-  v[COL.rate] = readRate(slot, 'ratetick', tick);
-  v[COL.rate_max] = slot.load('rateMax');
-  if (be.mode === 'http') httpCells(v, slot);
-  v[COL.lastsess] = lastSess(slot.load('lastSessMs'), tick);
-  timeCells(v, slot);
-  v[COL.cli_abrt] = slot.load('clientAborts');
-  v[COL.srv_abrt] = slot.load('serverAborts');
-  v[COL.mode] = be.mode;
-  v[COL.eint] = slot.load('internalErrors');
+  flowCells(v, slot, be.mode, tick);
   v[COL.uweight] = uweight;
   return { values: v, modules: moduleCells(false) };
 }
