@@ -7,42 +7,14 @@ import { readsLoad } from '../health/load-reading.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { stickStores } from '../shared/stick-store.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
+import type { DolphinDbNodeMetrics, ForwarderThreadMetrics, OrcalbMetrics } from './prometheus-orcalb.js';
 
-export interface ThreadLoad {
-  readonly thread: number;
-  readonly currentConnections: number;
-  readonly connectionsTotal: number;
-  readonly cpuUserSeconds?: number;
-  readonly cpuSystemSeconds?: number;
-}
-
-export interface DolphinNodeLoad {
-  readonly proxy: string;
-  readonly server: string;
-  /** The slot's loadScore word (score ×1000, or its no-reading / failed sentinels). */
-  readonly loadScore: number;
-  readonly placedSinceReading?: number;
-}
-
-/** One stick table's size and entries in use (the exporter's haproxy_sticktable_* families). */
-export interface StickTableUse {
-  readonly name: string;
-  readonly type: string;
-  readonly size: number;
-  readonly used: number;
-}
-
-/** The shape both the exporter's OrcalbMetrics and the dashboard's DashboardExtra take. */
-export interface ExtraFigures {
-  readonly threads: readonly ThreadLoad[];
-  readonly dolphindbNodes: readonly DolphinNodeLoad[];
-  /** Stick tables in config order. */
-  readonly stickTables: readonly StickTableUse[];
-}
-
-/** The figures now. Allocates per call (once per page or frame). */
-export function collectExtra(config: Config, state: SharedState, topology: Topology): ExtraFigures {
-  const threads: ThreadLoad[] = [];
+/**
+ * The figures now, in the exporter's types (the dashboard takes the same object). Allocates per call (once per page
+ * or frame).
+ */
+export function collectExtra(config: Config, state: SharedState, topology: Topology): OrcalbMetrics {
+  const threads: ForwarderThreadMetrics[] = [];
   for (let t = 0; t < topology.counts.threads; t++) {
     const slot = state.thread(t);
     if (slot.load('alive') === 0) continue;
@@ -54,7 +26,7 @@ export function collectExtra(config: Config, state: SharedState, topology: Topol
       cpuSystemSeconds: (slot.load('cpuSystemMs') >>> 0) / 1000,
     });
   }
-  const dolphindbNodes: DolphinNodeLoad[] = [];
+  const dolphindbNodes: DolphinDbNodeMetrics[] = [];
   config.backends.forEach((be, b) => {
     if (!readsLoad(be)) return;
     be.servers.forEach((srv, s) => {

@@ -4,6 +4,7 @@
 // listener, its auth and its scope. Types only; stats thread.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OrcalbMetrics } from '../prometheus-orcalb.js';
 import type { StatSnapshot } from '../stat-columns.js';
 
 /** The suffix after the stats URI that names the dashboard (`/haproxyamdin;dashboard`). */
@@ -18,38 +19,10 @@ export function dashboardPath(statsUri: string): string {
 }
 
 /**
- * One forwarder thread, as the stats thread reads it (the same shape as the Prometheus exporter's
- * ForwarderThreadMetrics, so one collector feeds both).
+ * What the optional extra source returns at each tick, beside the stats snapshot: the forwarder threads' load and the
+ * DolphinDB nodes' load scores, in the Prometheus exporter's types (core/stats/collect-extra.ts fills both).
  */
-export interface DashboardThreadLoad {
-  /** The forwarder's slot index. */
-  readonly thread: number;
-  /** Client connections it holds now (THREAD_FIELDS liveConns). */
-  readonly currentConnections: number;
-  /** Connections it ever handled (THREAD_FIELDS totalConns): the frame turns it into a rate. */
-  readonly connectionsTotal: number;
-  /** CPU time it used, user and kernel, seconds since it started: the frame turns their sum into a busy share. */
-  readonly cpuUserSeconds?: number;
-  readonly cpuSystemSeconds?: number;
-}
-
-/** One DolphinDB node of a `balance dolphindb-load` backend (the exporter's DolphinDbNodeMetrics shape). */
-export interface DashboardDolphinNode {
-  /** The backend's name. */
-  readonly proxy: string;
-  readonly server: string;
-  /** The server slot's `loadScore` word: score ×1000, or LOAD_SCORE.noReading (-1) / LOAD_SCORE.failed (3000). */
-  readonly loadScore: number;
-}
-
-/**
- * What the optional extra source returns at each tick, beside the stats snapshot. The Prometheus exporter's
- * OrcalbMetrics has this shape (and more), so the stats thread can hand the same object to both.
- */
-export interface DashboardExtra {
-  readonly threads: readonly DashboardThreadLoad[];
-  readonly dolphindbNodes: readonly DashboardDolphinNode[];
-}
+export type DashboardExtra = Pick<OrcalbMetrics, 'threads' | 'dolphindbNodes'>;
 
 /** An answer that refuses a request (the stats page's 401 with its realm, a 403…), written as is. */
 export interface DashboardRefusal {
