@@ -79,6 +79,20 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it secures traffic with TLS; orcalb would carry it in clear text',
   },
   {
+    // Issue 14's first step: every TLS keyword stops orcalb until TLS lands, including those that only tune or
+    // switch it off, so no configuration written for TLS can ever run as plain TCP (a check with credentials sent
+    // in clear to a TLS port, a global cipher policy an operator believes applies).
+    keywords: [
+      'server ... check-ssl', 'server ... check-sni', 'server ... check-alpn', 'server ... no-ssl',
+      'server ... no-check-ssl', 'server ... no-send-proxy-v2-ssl', 'server ... no-send-proxy-v2-ssl-cn',
+      'global ca-base', 'global crt-base', 'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
+      'global maxsslrate', 'global issuers-chain-path', 'global httpclient.ssl.*', 'global cluster-secret',
+      'bind ... quic-*',
+    ],
+    verdict: 'refused',
+    why: 'it configures TLS, which orcalb does not do yet; it refuses every TLS keyword so that nothing configured for TLS runs in clear text',
+  },
+  {
     keywords: [
       'source ... usesrc', 'server ... source ... usesrc', 'server ... send-proxy-v2-ssl',
       'server ... send-proxy-v2-ssl-cn',
@@ -169,8 +183,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'http-check *', 'tcp-check *', 'option ssl-hello-chk', 'option mysql-check', 'option pgsql-check',
       'option redis-check', 'option smtpchk', 'option ldap-check', 'option spop-check', 'option external-check',
       'server ... agent-check', 'server ... no-agent-check', 'server ... agent-addr', 'server ... agent-inter',
-      'server ... agent-port', 'server ... agent-send', 'server ... check-proto', 'server ... check-via-socks4',
-      'server ... check-ssl', 'server ... check-sni', 'server ... check-alpn', 'server ... track', 'server ... observe',
+      'server ... agent-port', 'server ... agent-send', 'server ... check-proto', 'server ... check-via-socks4', 'server ... track', 'server ... observe',
       'server ... on-error', 'server ... error-limit', 'server ... on-marked-down', 'server ... on-marked-up',
       'global external-check', 'global max-spread-checks', 'global spread-checks',
     ],
@@ -184,16 +197,6 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     ],
     verdict: 'warned',
     why: "orcalb's own answers stay HAProxy's default pages; a monitor URI is forwarded like any request",
-  },
-  {
-    keywords: [
-      'global ca-base', 'global crt-base', 'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
-      'global maxsslrate', 'global issuers-chain-path', 'global httpclient.ssl.*', 'global cluster-secret',
-      'bind ... quic-*', 'server ... no-ssl', 'server ... no-check-ssl', 'server ... no-send-proxy-v2-ssl',
-      'server ... no-send-proxy-v2-ssl-cn',
-    ],
-    verdict: 'warned',
-    why: 'TLS settings used only by TLS binds and servers, which orcalb refuses; plain TCP is what orcalb does',
   },
   {
     keywords: [

@@ -22,7 +22,7 @@ describe('known but not implemented', () => {
         '  http-check disable-on-404',
         '  http-check send-state',
         '  http-response set-log-level err',
-        '  server s 127.0.0.1:80 check no-ssl agent-check',
+        '  server s 127.0.0.1:80 check agent-check',
         TIMEOUTS,
       ].join('\n'),
     );
@@ -39,7 +39,6 @@ describe('known but not implemented', () => {
     ] as const) {
       assert.match(oneWarning(r, `[t.cfg:${line}] : ${keyword} is not implemented yet by orcalb`), /not implemented yet/);
     }
-    assert.match(oneWarning(r, "[t.cfg:13] : 'server b/s' : 'no-ssl'"), /not implemented yet by orcalb/);
     assert.match(oneWarning(r, "'agent-check'"), /\[t\.cfg:13\]/);
   });
 
@@ -84,11 +83,10 @@ describe('known but not implemented', () => {
   });
 
   test('stats socket and other global keywords warn', async () => {
-    const r = await load('global\n  stats socket /run/haproxy.sock mode 660 level admin\n  ssl-default-bind-ciphers HIGH\n  pidfile /run/x.pid');
+    const r = await load('global\n  stats socket /run/haproxy.sock mode 660 level admin\n  pidfile /run/x.pid');
     validConfig(r);
     oneWarning(r, "[t.cfg:2] : 'stats socket' is not implemented yet by orcalb; the admin socket is not opened");
-    oneWarning(r, "[t.cfg:3] : 'ssl-default-bind-ciphers' is not implemented yet");
-    oneWarning(r, "[t.cfg:4] : 'pidfile' is not implemented yet");
+    oneWarning(r, "[t.cfg:3] : 'pidfile' is not implemented yet");
   });
 
   test('other HAProxy sections are skipped with one warning', async () => {

@@ -1,0 +1,61 @@
+// Issue 14, first step: until TLS is implemented, every TLS keyword is an [ALERT] and orcalb exits 1, so a port the
+// operator configured for TLS is never served in clear text, a check configured over TLS never sends its request
+// (or a DolphinDB login) in clear, and a global TLS policy never looks applied when it is not. Each line below was a
+// [WARNING] before and orcalb started; through the real CLI (`-c` and a start).
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { runOrcalbCli } from '../support/orcalb-process.js';
+
+const BASE = [
+  'defaults',
+  '  mode http',
+  '  timeout connect 1s',
+  '  timeout client 1s',
+  '  timeout server 1s',
+  'frontend f',
+  '  bind 127.0.0.1:0',
+  '  default_backend b',
+  'backend b',
+  '  option httpchk',
+];
+
+/** Each case: where the keyword goes (global line, or words after the server's address) and the key alerted. */
+const CASES: readonly { readonly global?: string; readonly server?: string; readonly key: string }[] = [
+  { global: 'ssl-default-bind-ciphers HIGH', key: 'ssl-default-bind-ciphers' },
+  { global: 'ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets', key: 'ssl-default-bind-options' },
+  { global: 'ssl-default-server-ciphersuites TLS_AES_128_GCM_SHA256', key: 'ssl-default-server-ciphersuites' },
+  { global: 'ca-base /etc/ssl/certs', key: 'ca-base' },
+  { global: 'crt-base /etc/ssl/private', key: 'crt-base' },
+  { global: 'tune.ssl.default-dh-param 2048', key: 'tune.ssl.default-dh-param' },
+  { global: 'maxsslconn 100', key: 'maxsslconn' },
+  { server: 'check check-ssl', key: 'check-ssl' },
+  { server: 'check check-sni db.example', key: 'check-sni' },
+  { server: 'check check-alpn http/1.1', key: 'check-alpn' },
+  { server: 'check no-ssl', key: 'no-ssl' },
+];
+
+function configFor(c: (typeof CASES)[number]): string {
+  const global = c.global === undefined ? [] : ['global', `  ${c.global}`];
+  return [...global, ...BASE, `  server s 127.0.0.1:1 ${c.server ?? 'check'}`, ''].join('\n');
+}
+
+describe('issue 14: every TLS keyword is refused until TLS lands', () => {
+  for (const c of CASES) {
+    test(`${c.key} is an [ALERT], -c and a start exit 1`, async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'orcalb-tls-refused-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      const file = join(dir, 't.cfg');
+      await writeFile(file, configFor(c));
+      const check = await runOrcalbCli(['-c', '-f', file]);
+      assert.equal(check.code, 1, check.stderr);
+      assert.match(check.stderr, new RegExp(`\\[ALERT\\].*orcalb does not implement '${c.key.replace(/\./g, '\\.')}' yet; refusing to start`));
+      assert.doesNotMatch(check.stderr, /\[WARNING\].*is not implemented yet/);
+      const start = await runOrcalbCli(['-f', file]);
+      assert.equal(start.code, 1, start.stderr);
+    });
+  }
+});
