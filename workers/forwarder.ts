@@ -21,6 +21,7 @@ import { DeadlineSweep } from '../core/io/deadline-sweep.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
+import { directTrafficLog } from '../core/log/direct-traffic-log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -48,6 +49,7 @@ const env: SessionEnv = {
   backends: buildBackends(data.config, state, topology, { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
+  trafficLog: directTrafficLog(data.config),
   idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,

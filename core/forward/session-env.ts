@@ -8,6 +8,7 @@ import type { FrontendConfig } from '../../config/model.js';
 import type { DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { Logger } from '../log.js';
+import type { TrafficLog } from '../log/traffic-log.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { StickTables } from '../stick/stick-tables.js';
@@ -28,6 +29,8 @@ export interface SessionEnv {
   /** Backend index by name. */
   readonly backendByName: ReadonlyMap<string, number>;
   readonly logger: Logger;
+  /** The thread's traffic log (option tcplog/httplog, log-format lines); absent in tests that do not log. */
+  readonly trafficLog?: TrafficLog;
   /**
    * This thread's idle server connections (HAProxy's `http-reuse safe` pool): L7 sessions park a server connection
    * here after a response and later requests take it. Per thread, as the sockets belong to this thread's loop.

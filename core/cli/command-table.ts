@@ -1,0 +1,8 @@
+// Every runtime API command orcalb serves, in `help` order: the read-only ones (show-commands.ts) and those that
+// change state (control-commands.ts). Stats thread.
+
+import type { CliCommand } from './cli-command.js';
+import { CONTROL_COMMANDS } from './control-commands.js';
+import { SHOW_COMMANDS } from './show-commands.js';
+
+export const CLI_COMMANDS: readonly CliCommand[] = [...SHOW_COMMANDS, ...CONTROL_COMMANDS];

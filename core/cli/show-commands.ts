@@ -1,0 +1,6 @@
+// The runtime API's read-only commands (help, prompt, quit, show info|stat|servers|backend|table|errors|threads|
+// dolphindb, get weight): they read the shared buffer and the config. Stats thread.
+
+import type { CliCommand } from './cli-command.js';
+
+export const SHOW_COMMANDS: readonly CliCommand[] = [];

@@ -1,0 +1,18 @@
+// Where the forwarders send their traffic log lines (`option tcplog`, `option httplog`, `log-format`): one TrafficLog
+// per forwarder thread, built at start from the config. A line goes to its frontend's `log` targets (`log global`
+// already resolved by the config parser), with the target's header (format rfc3164/rfc5424/short/raw, facility,
+// level, tag, host name). Emitting never blocks and never throws: a line the writer cannot take is dropped and counted.
+
+import type { LogLevel } from '../log.js';
+
+export interface TrafficLog {
+  /** False when no frontend has a log target: sessions skip building lines. */
+  readonly enabled: boolean;
+  /** True when frontend `frontend` (its index in config.frontends) has at least one log target. */
+  logsFrontend(frontend: number): boolean;
+  /**
+   * Sends `message` (the formatted line, no syslog header) at `level` to frontend `frontend`'s targets. `sd` is the
+   * RFC 5424 structured-data part (`log-format-sd`), used by rfc5424 targets only.
+   */
+  emit(frontend: number, level: LogLevel, message: string, sd?: string): void;
+}
