@@ -21,7 +21,7 @@ import { DeadlineSweep } from '../core/io/deadline-sweep.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
-import { directTrafficLog } from '../core/log/direct-traffic-log.js';
+import { ringTrafficLog } from '../core/log/ring-traffic-log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -48,8 +48,8 @@ const env: SessionEnv = {
   frontends: data.config.frontends,
   backends: buildBackends(data.config, state, topology, { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
-  logger: createLogger(data.config.global.log),
-  trafficLog: directTrafficLog(data.config),
+  logger: createLogger(data.config.global),
+  trafficLog: ringTrafficLog(data.config, data.logRings, data.slot, state.thread(data.slot)),
   idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,

@@ -30,7 +30,7 @@ const state = SharedState.attach(data.buffer);
 const topology = topologyOf(data.config, data.threads);
 // HAProxy prints state changes on stderr at one level and sends them to syslog at another: two loggers.
 const stderr = createLogger([]);
-const syslog = createLogger(data.config.global.log, { stderr: false });
+const syslog = createLogger(data.config.global, { stderr: false });
 const checker = new HealthChecker(data.config, state, topology, stderr, { syslog });
 
 const sweeper = new StickSweeper(new StickTables(state, topology.stick, -1));
