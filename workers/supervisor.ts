@@ -86,7 +86,9 @@ export class Supervisor {
     this.o = options;
     this.tickets = new HandoffTickets(options.state);
     this.accounting = new ConnAccounting(options.state);
-    this.logRings = allocateLogRings(options.threads);
+    // Test hook: a small ring fills within a test's few hundred requests (tests/regressions/issue-0013-log-writer).
+    const testRing = process.env['ORCALB_TEST_HOOKS'] === '1' ? Number(process.env['ORCALB_TEST_LOG_RING_BYTES'] ?? NaN) : NaN;
+    this.logRings = allocateLogRings(options.threads, testRing >= 1024 ? testRing & ~3 : undefined);
     this.logWriter = new LogWriter(options.config, this.logRings, options.state, {
       addon: loadNativeAddon(options.addonPath),
       alert: (m) => options.logger.log('alert', m),
