@@ -45,7 +45,7 @@ export function createLogger(settings: readonly LogTarget[] | LogSettings, optio
   const s: LogSettings = Array.isArray(settings) ? { log: settings as readonly LogTarget[] } : (settings as LogSettings);
   let sinks: SinkSet | undefined;
   let channel: LogChannel | undefined;
-  const tally = { sent: 0, dropped: 0 };
+  const tally = { sent: 0 };
   return {
     log(level, message) {
       if (toStderr) {
@@ -63,6 +63,7 @@ export function createLogger(settings: readonly LogTarget[] | LogSettings, optio
       }
       const bytes = Buffer.from(message, 'utf8');
       channel.send(LOG_LEVELS.indexOf(level), bytes, 0, bytes.length, '', tally);
+      sinks?.flush();
     },
     close() {
       sinks?.close();

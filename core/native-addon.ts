@@ -57,6 +57,13 @@ export interface NativeAddon {
     | ((fd: number, buffer: Buffer, offset: number, length: number, address: string, port: number) => number)
     | undefined;
   /**
+   * sendmmsg() of `count` datagrams, datagram i = buffer[spans[2i], +spans[2i+1]): how many went, in order (fewer
+   * when the sink filled), or -errno when none did. The log writer's batched send; never throws on I/O errors.
+   */
+  readonly dgramSendMany:
+    | ((fd: number, buffer: Buffer, spans: Int32Array, count: number, address: string, port: number) => number)
+    | undefined;
+  /**
    * Watches listening socket `fd` (taken over: the watcher closes it) on the calling thread's loop, paused; while
    * resumed, libuv calls `onReadable(status)` when connections wait (status < 0: a libuv error). Throws (errno code)
    * when libuv refuses the fd; the fd is then still the caller's.
@@ -112,7 +119,10 @@ function addonOf(mod: unknown): NativeAddon | undefined {
   if (accept === undefined) return undefined;
   const tryWrite: unknown = Reflect.get(mod, 'tryWrite');
   const dgramOpen = fn(mod, 'dgramOpen', isNumber);
-  const dgramSendTo = fn(mod, 'dgramSendTo', isNumber);
+  // The sends are bound without the result check (as tryWrite): the writer calls them per batch, the C side returns
+  // only numbers.
+  const dgramSendTo: unknown = Reflect.get(mod, 'dgramSendTo');
+  const dgramSendMany: unknown = Reflect.get(mod, 'dgramSendMany');
   return {
     dup: (fd) => dup(fd),
     listenTcp: (host, port, backlog) => listenTcp(host, port, backlog),
@@ -123,10 +133,8 @@ function addonOf(mod: unknown): NativeAddon | undefined {
     setFdLimit: (soft, hard) => setFdLimit(soft, hard),
     tryWrite: typeof tryWrite === 'function' ? (tryWrite as NativeTryWrite) : undefined,
     dgramOpen: dgramOpen === undefined ? undefined : (family) => dgramOpen(family),
-    dgramSendTo:
-      dgramSendTo === undefined
-        ? undefined
-        : (fd, buffer, offset, length, address, port) => dgramSendTo(fd, buffer, offset, length, address, port),
+    dgramSendTo: typeof dgramSendTo === 'function' ? (dgramSendTo as NonNullable<NativeAddon['dgramSendTo']>) : undefined,
+    dgramSendMany: typeof dgramSendMany === 'function' ? (dgramSendMany as NonNullable<NativeAddon['dgramSendMany']>) : undefined,
     ...accept,
   };
 }

@@ -43,6 +43,7 @@ napi_value orca_try_write(napi_env env, napi_callback_info info);
 /* log-send.c */
 napi_value orca_dgram_open(napi_env env, napi_callback_info info);
 napi_value orca_dgram_send_to(napi_env env, napi_callback_info info);
+napi_value orca_dgram_send_many(napi_env env, napi_callback_info info);
 
 /* fd-limit.c */
 napi_value orca_get_fd_limit(napi_env env, napi_callback_info info);

@@ -41,7 +41,14 @@ interface CompiledTarget {
   readonly identity: HeaderIdentity;
   /** Lines seen by a sampled target (the position in its sample cycle). */
   seen: number;
+  /** The last header built, for the second and severity it was built for (formats without microseconds). */
+  cachedHeader: string;
+  cachedSecond: number;
+  cachedSeverity: number;
 }
+
+/** Formats whose header changes at most once a second (no microseconds): built once per second and severity. */
+const CACHEABLE = new Set<LogTarget['format']>([undefined, 'rfc3164', 'local', 'priority', 'short', 'raw']);
 
 /** Sinks by address, shared by every target that names the same address (one socket per address per owner). */
 export class SinkSet {
@@ -65,16 +72,22 @@ export class SinkSet {
     return this.sinks.values();
   }
 
+  /** Sends what every sink queued; returns the lines they dropped. */
+  flush(): number {
+    let dropped = 0;
+    for (const s of this.sinks.values()) dropped += s.flush();
+    return dropped;
+  }
+
   close(): void {
     for (const s of this.sinks.values()) s.close();
     this.sinks.clear();
   }
 }
 
-/** What a send did across a channel's targets. */
+/** What a send did across a channel's targets: lines queued to a sink (its flush counts the ones dropped). */
 export interface SendTally {
   sent: number;
-  dropped: number;
 }
 
 /** One proxy's compiled targets. */
@@ -107,6 +120,9 @@ export class LogChannel {
       len: target.len ?? DEFAULT_LOG_LEN,
       identity,
       seen: 0,
+      cachedHeader: '',
+      cachedSecond: -1,
+      cachedSeverity: -1,
     }));
   }
 
@@ -117,7 +133,7 @@ export class LogChannel {
   /**
    * Sends src[offset, offset+length) (the message, no header, no LF) at `severity` to every target whose level lets
    * it through and whose sample picks it, each cut to its `len` with the trailing LF haproxy adds. `sd` is rfc5424's
-   * structured data. Adds to `tally`. Never throws.
+   * structured data. Queues on the sinks (SinkSet.flush sends); adds to `tally`. Never throws.
    */
   send(severity: number, src: Buffer, offset: number, length: number, sd: string, tally: SendTally): void {
     if (this.targets.length === 0) return;
@@ -131,14 +147,23 @@ export class LogChannel {
         if (!sample.ranges.some(([lo, hi]) => index >= lo && index <= hi)) continue;
       }
       const sev = severity < t.minSeverity ? t.minSeverity : severity;
-      const header = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
+      const second = Math.floor(clock.date.getTime() / 1000);
+      let header: string;
+      if (sd === '' && CACHEABLE.has(t.target.format)) {
+        if (t.cachedSecond !== second || t.cachedSeverity !== sev) {
+          t.cachedHeader = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
+          t.cachedSecond = second;
+          t.cachedSeverity = sev;
+        }
+        header = t.cachedHeader;
+      } else header = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
       const room = t.len - 1;
       const headerBytes = Math.min(out.write(header, 0, room, 'utf8'), room);
       const body = Math.min(length, room - headerBytes);
       src.copy(out, headerBytes, offset, offset + body);
       out[headerBytes + body] = 0x0a;
-      if (t.sink.send(out, 0, headerBytes + body + 1) === 'sent') tally.sent++;
-      else tally.dropped++;
+      t.sink.add(out, 0, headerBytes + body + 1);
+      tally.sent++;
     }
   }
 }

@@ -11,7 +11,7 @@ import type { SharedState } from '../shared/state-buffer.js';
 import { LogChannel, MAX_LOG_LEN, SinkSet, type SendTally } from './log-targets.js';
 
 /** How long lines gather after the doorbell before a drain: bounds the wake-ups (and the producers' notifies). */
-const BATCH_MS = 2;
+const BATCH_MS = 10;
 /** Longest sleep without a ring: a bound, in case a notify is ever missed. */
 const IDLE_WAKE_MS = 1000;
 
@@ -27,7 +27,9 @@ export class LogWriter {
   private readonly sinks: SinkSet;
   private readonly state: SharedState;
   private readonly alert: (message: string) => void;
-  private readonly tally: SendTally = { sent: 0, dropped: 0 };
+  private readonly tally: SendTally = { sent: 0 };
+  /** Lines the sinks dropped, all time (GLOBAL logSendDrops; this thread is its one writer). */
+  private dropped = 0;
   private readonly reported = new Map<string, string>();
   private stopped = false;
   private running: Promise<void> | undefined;
@@ -53,12 +55,13 @@ export class LogWriter {
 
   /** Drains every ring once now; returns the records handled. */
   drain(): number {
-    const dropsBefore = this.tally.dropped;
     const n = this.consumer.drain((frontend, severity, bytes, offset, length, sd) => {
       this.channels[frontend]?.send(severity, bytes, offset, length, sd, this.tally);
     });
-    if (this.tally.dropped !== dropsBefore) {
-      this.state.storeGlobal('logSendDrops', this.tally.dropped | 0);
+    const lost = this.sinks.flush();
+    if (lost > 0) {
+      this.dropped += lost;
+      this.state.storeGlobal('logSendDrops', this.dropped | 0);
       this.reportFailures();
     }
     return n;
