@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { GlobalConfig, LogTarget } from '../../config/model.js';
 import type { NativeAddon } from '../native-addon.js';
 import { openLogSink, type LogSink } from './log-sink.js';
-import { logClock, syslogHeader, type HeaderIdentity } from './syslog-header.js';
+import { clockAt, logMicros, syslogHeader, type HeaderIdentity } from './syslog-header.js';
 
 /** §8.1 levels, by severity number. */
 export const SEVERITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
@@ -137,7 +137,11 @@ export class LogChannel {
    */
   send(severity: number, src: Buffer, offset: number, length: number, sd: string, tally: SendTally): void {
     if (this.targets.length === 0) return;
-    const clock = logClock();
+    // The Date is made only when a header needs one (not when the second's cached header serves): no allocation per
+    // line for rfc3164 and the other second-grained formats.
+    const nowUs = logMicros();
+    const second = Math.floor(nowUs / 1_000_000);
+    let clock: { readonly date: Date; readonly micros: number } | undefined;
     const out = this.scratch;
     for (const t of this.targets) {
       if (severity > t.maxSeverity) continue;
@@ -147,16 +151,19 @@ export class LogChannel {
         if (!sample.ranges.some(([lo, hi]) => index >= lo && index <= hi)) continue;
       }
       const sev = severity < t.minSeverity ? t.minSeverity : severity;
-      const second = Math.floor(clock.date.getTime() / 1000);
       let header: string;
       if (sd === '' && CACHEABLE.has(t.target.format)) {
         if (t.cachedSecond !== second || t.cachedSeverity !== sev) {
+          clock ??= clockAt(nowUs);
           t.cachedHeader = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
           t.cachedSecond = second;
           t.cachedSeverity = sev;
         }
         header = t.cachedHeader;
-      } else header = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
+      } else {
+        clock ??= clockAt(nowUs);
+        header = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
+      }
       const room = t.len - 1;
       const headerBytes = Math.min(out.write(header, 0, room, 'utf8'), room);
       const body = Math.min(length, room - headerBytes);
