@@ -88,7 +88,9 @@ export class Supervisor {
     this.accounting = new ConnAccounting(options.state);
     // Test hook: a small ring fills within a test's few hundred requests (tests/regressions/issue-0013-log-writer).
     const testRing = process.env['ORCALB_TEST_HOOKS'] === '1' ? Number(process.env['ORCALB_TEST_LOG_RING_BYTES'] ?? NaN) : NaN;
-    this.logRings = allocateLogRings(options.threads, testRing >= 1024 ? testRing & ~3 : undefined);
+    // Without any frontend target no line is ever pushed: minimal rings (their pages would stay untouched anyway).
+    const logs = options.config.frontends.some((fe) => (fe.log?.length ?? 0) > 0);
+    this.logRings = allocateLogRings(options.threads, testRing >= 1024 ? testRing & ~3 : logs ? undefined : 1024);
     this.logWriter = new LogWriter(options.config, this.logRings, options.state, {
       addon: loadNativeAddon(options.addonPath),
       alert: (m) => options.logger.log('alert', m),

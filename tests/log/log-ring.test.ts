@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { ringTrafficLog } from '../../core/log/ring-traffic-log.js';
-import { allocateLogRings, LogRingConsumer, LogRingProducer } from '../../core/shared/log-ring.js';
+import { allocateLogRings, LogRingConsumer, LogRingProducer, MAX_RECORD_CHARS } from '../../core/shared/log-ring.js';
 import { SharedState } from '../../core/shared/state-buffer.js';
 import { topologyOf } from '../../core/shared/topology.js';
 import { load, validConfig } from '../support/config-load.js';
@@ -46,6 +46,16 @@ test('records come out whole and in order across many wrap-arounds (UTF-8, struc
   assert.deepEqual(got.map((g) => g.frontend), sent.map((_, i) => i % 3));
   assert.deepEqual(got.map((g) => g.severity), sent.map((_, i) => i % 8));
   assert.deepEqual(got.map((g) => g.sd), sent.map((_, i) => (i % 5 === 0 ? `[x@1 n="${i}"]` : '')));
+});
+
+test('a line past MAX_RECORD_CHARS is cut there, and the ring keeps working', () => {
+  const mem = allocateLogRings(1);
+  const p = new LogRingProducer(mem.rings[0] as SharedArrayBuffer, mem.doorbell);
+  assert.ok(p.push(0, 6, 'h'.repeat(1_000_000), ''));
+  assert.ok(p.push(0, 6, 'after', ''));
+  const got: Got[] = [];
+  drainAll(new LogRingConsumer(mem), got);
+  assert.deepEqual(got.map((g) => g.text.length), [MAX_RECORD_CHARS, 5]);
 });
 
 test('a full ring refuses the line and keeps every unread record intact', () => {
