@@ -6,6 +6,7 @@
 // Runs in the log writer (main thread) and in each thread's process logger.
 
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns';
 import { closeSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { NativeAddon } from '../native-addon.js';
@@ -147,7 +148,11 @@ function nativeDgram(addon: NativeAddon, family: 1 | 4 | 6, name: string, addres
   return batchedSink(name, send, () => error, close);
 }
 
-/** Node's dgram for a UDP target when the addon is absent or the host is a name: it copies and queues each line. */
+/**
+ * Node's dgram for a UDP target when the addon is absent or the host is a name. A name is looked up once (as haproxy
+ * resolves it once at start), lines waiting for the answer are kept in order; each line is copied (dgram keeps its
+ * buffer until the datagram left).
+ */
 function nodeUdp(host: string, port: number, name: string): LogSink {
   const sock: Socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
   let error: string | undefined;
@@ -155,13 +160,32 @@ function nodeUdp(host: string, port: number, name: string): LogSink {
     error = e.code ?? 'error';
   });
   sock.unref();
+  let address: string | undefined = isIP(host) === 0 ? undefined : host;
+  let waiting: Buffer[] | undefined;
+  const out = (line: Buffer, to: string): void => {
+    sock.send(line, port, to, (e) => {
+      if (e !== null) error = (e as NodeJS.ErrnoException).code ?? 'error';
+    });
+  };
   const send = (b: LineBatch): number => {
     for (let i = 0; i < b.count; i++) {
       const off = b.spans[2 * i] ?? 0;
-      // dgram keeps the buffer until the datagram left: each gets its own copy.
-      sock.send(Buffer.from(b.bytes.subarray(off, off + (b.spans[2 * i + 1] ?? 0))), port, host, (e) => {
-        if (e !== null) error = (e as NodeJS.ErrnoException).code ?? 'error';
-      });
+      const line = Buffer.from(b.bytes.subarray(off, off + (b.spans[2 * i + 1] ?? 0)));
+      if (address !== undefined) out(line, address);
+      else if (waiting !== undefined) waiting.push(line);
+      else {
+        waiting = [line];
+        lookup(host, { family: isIP(host) === 6 ? 6 : 4 }, (e, resolved) => {
+          const lines = waiting ?? [];
+          waiting = undefined;
+          if (e !== null) {
+            error = e.code ?? 'ENOTFOUND';
+            return;
+          }
+          address = resolved;
+          for (const l of lines) out(l, resolved);
+        });
+      }
     }
     return 0;
   };
