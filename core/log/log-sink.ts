@@ -87,7 +87,9 @@ function batchedSink(name: string, send: (batch: LineBatch) => number, lastError
     name,
     add(buffer, offset, length) {
       if (batch.push(buffer, offset, length)) return;
-      dropped += sink.flush();
+      // flush() hands back and zeroes `dropped`: read it after the call, never in the same `+=`.
+      const lost = sink.flush();
+      dropped += lost;
       // A line longer than a whole batch cannot exist (len ≤ 65535 < BATCH_BYTES): this push succeeds.
       batch.push(buffer, offset, length);
     },

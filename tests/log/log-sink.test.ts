@@ -12,6 +12,7 @@ import test, { type TestContext } from 'node:test';
 import { openLogSink, sinkAddress } from '../../core/log/log-sink.js';
 import { LogChannel, MAX_LOG_LEN, SinkSet } from '../../core/log/log-targets.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
+import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
 import { waitOn } from '../support/wait.js';
 import { EventEmitter } from 'node:events';
 
@@ -104,4 +105,22 @@ test('without the native addon a UNIX datagram target drops with a clear reason'
   sink.add(b, 0, b.length);
   assert.equal(sink.flush(), 1);
   assert.match(sink.lastError() ?? '', /need the native addon/);
+});
+
+test('a UNIX sink that stops reading: lines past its queue are counted dropped exactly once, across full batches', async (t) => {
+  const unix = await startUnixDgramSink();
+  t.after(() => unix.close());
+  unix.pause();
+  const sink = openLogSink(unix.path, loadNativeAddon());
+  t.after(() => sink.close());
+  // More lines than one batch holds: add() flushes full batches itself and flush() reports their drops too.
+  const lines = 1000;
+  for (let i = 0; i < lines; i++) {
+    const b = Buffer.from(`stalled ${i}\n`);
+    sink.add(b, 0, b.length);
+  }
+  const dropped = sink.flush();
+  assert.equal(sink.lastError(), 'EAGAIN');
+  unix.resume();
+  await unix.waitFor((s) => s.split('\n').length - 1 + dropped === lines, 5000, 'received + dropped = sent');
 });

@@ -172,6 +172,9 @@ test('a UNIX sink that stops reading: lines are dropped and counted in DroppedLo
   const before = sink.text().length;
   await requests(t, cfg.front, 5);
   await sink.waitFor((s) => s.length > before && s.slice(before).includes('GET /test-hook'), 5000, 'lines again after the stall');
+  // Every line is accounted for exactly once: received, or counted dropped (2010 requests in all).
+  const received = (): number => sink.text().split('GET /test-hook').length - 1;
+  await pollUntil(async () => received() + (await droppedLogs(cfg.prom)) === 2010, 5000, 'received + DroppedLogs = 2010', 20);
 });
 
 test('a target path that does not exist: every line is counted dropped, one alert, traffic unaffected', async (t) => {
