@@ -43,7 +43,7 @@ listen front
 const mask = (text: string, pid: number): string[] =>
   text
     .split('\n')
-    .filter((l) => /Server be\/s1 is DOWN|has no server available/.test(l))
+    .filter((l) => /Server \w+\/s1 is DOWN|has no server available/.test(l))
     .map((l) => l.replace(/[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d/, 'DATE').replace(`[${pid}]`, '[PID]').replace(/duration: \d+ms/, 'duration: Nms'));
 
 test('log /path (UNIX datagram, the /dev/log form): the same datagrams as haproxy 2.6.12', async (t) => {
@@ -78,6 +78,45 @@ test('log stderr format raw and log fd@2 format short: the lines haproxy 2.6.12 
     'backend be has no server available!',
     '<0>backend be has no server available!',
   ]);
+  assert.deepEqual(out[1], out[0]);
+});
+
+test("health state changes go to the backend's own targets with its log-tag, none without `log`, as haproxy 2.6.12", async (t) => {
+  const out: string[][][] = [];
+  for (const subject of ['haproxy', 'orcalb'] as const) {
+    const [g, b] = [await startSyslogReceiver(), await startSyslogReceiver()];
+    t.after(() => g.close());
+    t.after(() => b.close());
+    const text = `global
+    log 127.0.0.1:${g.port} local2
+    log-tag gtag
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+backend own
+    log 127.0.0.1:${b.port} local3
+    log-tag btag
+    server s1 127.0.0.1:1 check inter 100 fall 1 rise 1
+backend silent
+    server s1 127.0.0.1:1 check inter 100 fall 1 rise 1
+listen front
+    bind 127.0.0.1:${await freeTcpPort()}
+    server s1 127.0.0.1:1
+`;
+    const proc = subject === 'haproxy' ? await startHaproxy(text) : await startOrcalb(text, { threads: 1 });
+    t.after(() => proc.stop());
+    await b.waitForDatagrams((all) => all.some((d) => d.includes('backend own has no server available!')), 10_000, `${subject}: own's emerg`);
+    // silent's lines are written on stderr at the same time: once both are there, nothing more is coming for it.
+    await proc.waitForStderr(/backend 'silent' has no server available!/, 10_000);
+    await proc.stop();
+    out.push([g, b].map((r) => mask(r.datagrams().join(''), proc.pid).filter((l) => l.includes(' own') || l.includes('silent'))));
+  }
+  assert.deepEqual(out[0], [[], [
+    '<153>DATE btag[PID]: Server own/s1 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: Nms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
+    '<152>DATE btag[PID]: backend own has no server available!',
+  ]]);
   assert.deepEqual(out[1], out[0]);
 });
 
