@@ -114,6 +114,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
       ? {}
       : { services: p.services.map(({ service, condition }) => (condition === undefined ? { service } : { service, condition: bindCondition(condition, p.acls) })) }),
     log: logTargets(p, global),
+    ...(p.logTag === undefined ? {} : { logTag: p.logTag }),
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).
     ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
@@ -175,6 +176,7 @@ function buildBackend(
     maxconn: p.fullconn ?? defaultFullconn(p.name, frontends),
     disabled: p.disabled,
     log: logTargets(p, global),
+    ...(p.logTag === undefined ? {} : { logTag: p.logTag }),
     retryOn: [...p.retryOn],
     // HTTP-only settings are dropped in a TCP backend (validate.ts warned, as HAProxy does).
     ...(p.mode === 'http' ? { http: httpRules(p, true) } : {}),

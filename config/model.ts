@@ -46,11 +46,28 @@ export interface Timeouts {
   tarpit?: number;
 }
 
+/** `log ... format <f>` (§3.1 "log"): the header a target's lines carry (core/log/syslog-header.ts builds it). */
+export type LogHeaderFormat = 'local' | 'rfc3164' | 'rfc5424' | 'priority' | 'short' | 'timed' | 'iso' | 'raw';
+
+/** `log ... sample <ranges>:<size>`: of every `size` lines, the ones whose 1-based index is in a range are sent. */
+export interface LogSample {
+  readonly size: number;
+  /** Inclusive [low, high] pairs, 1-based. */
+  readonly ranges: readonly (readonly [number, number])[];
+}
+
 export interface LogTarget {
   /** 'global' is resolved by the parser into the global targets; here only real targets remain. */
   readonly address: string;
   readonly facility: string;
   readonly level?: string;
+  /** `minlevel`: a more severe line is sent at this level. */
+  readonly minLevel?: string;
+  /** `len`: the most bytes of a line, header and trailing LF included (HAProxy's default 1024). */
+  readonly len?: number;
+  /** `format`; absent: HAProxy's default (rfc3164, host name only with log-send-hostname). */
+  readonly format?: LogHeaderFormat;
+  readonly sample?: LogSample;
 }
 
 export interface GlobalConfig {
@@ -67,6 +84,10 @@ export interface GlobalConfig {
   /** `hard-stop-after`: ms after a stop signal when live connections are cut. */
   hardStopAfter?: number;
   log: LogTarget[];
+  /** `log-tag`: the syslog tag of every line (HAProxy's default: the program name, "haproxy"). */
+  logTag?: string;
+  /** `log-send-hostname [name]`: the host name put in rfc3164/rfc5424 headers (no name: the system's). */
+  logSendHostname?: string;
   daemon: boolean;
   /** `tune.bufsize` (bytes), default 16384. */
   bufsize: number;
@@ -695,6 +716,8 @@ export interface FrontendConfig {
   readonly services?: readonly ServiceRule[];
   /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
   readonly log?: readonly LogTarget[];
+  /** The proxy's own or inherited `log-tag`; absent: the global one. */
+  readonly logTag?: string;
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */
   readonly http?: HttpRules;
   /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */
@@ -724,6 +747,8 @@ export interface BackendConfig {
   readonly disabled: boolean;
   /** `log` targets with `log global` replaced by the global section's targets (added by the config parser). */
   readonly log?: readonly LogTarget[];
+  /** The proxy's own or inherited `log-tag`; absent: the global one. */
+  readonly logTag?: string;
   readonly http?: HttpRules;
   readonly cookie?: CookieConfig;
   /** `retry-on` keywords (default HAProxy: ['conn-failure']). */

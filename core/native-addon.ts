@@ -1,6 +1,6 @@
 // Loads orcalb's native addon (build/Release/fd_dup.node, sources in native/) and types what it exports: fd dup for
 // the connection handoff, listening sockets the main thread keeps across thread restarts and privilege drop, accepting
-// on them without a net.Server (accept-watch), RLIMIT_NOFILE and the forwarders' try-write. Any thread may load it
+// on them without a net.Server (accept-watch), RLIMIT_NOFILE, the forwarders' try-write and the log targets' datagram sockets. Any thread may load it
 // (each gets its own module instance); callers treat undefined as "not built".
 
 import { createRequire } from 'node:module';
@@ -44,6 +44,25 @@ export interface NativeAddon {
    * it runs once per forwarded chunk, and its C side only ever returns a number.
    */
   readonly tryWrite: ((fd: number, buffer: Buffer, offset: number, length: number) => number) | undefined;
+  /**
+   * A non-blocking, close-on-exec datagram socket (native/log-send.c): family 1 = AF_UNIX, 4 = IPv4, 6 = IPv6. Throws
+   * (errno code). Undefined in a build older than log-send.c: UNIX datagram log targets then cannot be reached.
+   */
+  readonly dgramOpen: ((family: 1 | 4 | 6) => number) | undefined;
+  /**
+   * One non-blocking sendto() of buffer[offset, offset+length) to a UNIX path (port -1) or a numeric address and
+   * port: the bytes sent or -errno (-EAGAIN: the sink's buffer is full). Never throws on I/O errors.
+   */
+  readonly dgramSendTo:
+    | ((fd: number, buffer: Buffer, offset: number, length: number, address: string, port: number) => number)
+    | undefined;
+  /**
+   * sendmmsg() of `count` datagrams, datagram i = buffer[spans[2i], +spans[2i+1]): how many went, in order (fewer
+   * when the sink filled), or -errno when none did. The log writer's batched send; never throws on I/O errors.
+   */
+  readonly dgramSendMany:
+    | ((fd: number, buffer: Buffer, spans: Int32Array, count: number, address: string, port: number) => number)
+    | undefined;
   /**
    * Watches listening socket `fd` (taken over: the watcher closes it) on the calling thread's loop, paused; while
    * resumed, libuv calls `onReadable(status)` when connections wait (status < 0: a libuv error). Throws (errno code)
@@ -99,6 +118,11 @@ function addonOf(mod: unknown): NativeAddon | undefined {
   const accept = acceptFunctions(mod);
   if (accept === undefined) return undefined;
   const tryWrite: unknown = Reflect.get(mod, 'tryWrite');
+  const dgramOpen = fn(mod, 'dgramOpen', isNumber);
+  // The sends are bound without the result check (as tryWrite): the writer calls them per batch, the C side returns
+  // only numbers.
+  const dgramSendTo: unknown = Reflect.get(mod, 'dgramSendTo');
+  const dgramSendMany: unknown = Reflect.get(mod, 'dgramSendMany');
   return {
     dup: (fd) => dup(fd),
     listenTcp: (host, port, backlog) => listenTcp(host, port, backlog),
@@ -108,6 +132,9 @@ function addonOf(mod: unknown): NativeAddon | undefined {
     getFdLimit: () => getFdLimit(),
     setFdLimit: (soft, hard) => setFdLimit(soft, hard),
     tryWrite: typeof tryWrite === 'function' ? (tryWrite as NativeTryWrite) : undefined,
+    dgramOpen: dgramOpen === undefined ? undefined : (family) => dgramOpen(family),
+    dgramSendTo: typeof dgramSendTo === 'function' ? (dgramSendTo as NonNullable<NativeAddon['dgramSendTo']>) : undefined,
+    dgramSendMany: typeof dgramSendMany === 'function' ? (dgramSendMany as NonNullable<NativeAddon['dgramSendMany']>) : undefined,
     ...accept,
   };
 }

@@ -79,6 +79,9 @@ NAPI_MODULE_INIT() {
   if (!add_function(env, exports, "getFdLimit", orca_get_fd_limit)) return NULL;
   if (!add_function(env, exports, "setFdLimit", orca_set_fd_limit)) return NULL;
   if (!add_function(env, exports, "tryWrite", orca_try_write)) return NULL;
+  if (!add_function(env, exports, "dgramOpen", orca_dgram_open)) return NULL;
+  if (!add_function(env, exports, "dgramSendTo", orca_dgram_send_to)) return NULL;
+  if (!add_function(env, exports, "dgramSendMany", orca_dgram_send_many)) return NULL;
   if (!add_function(env, exports, "acceptWatch", orca_accept_watch)) return NULL;
   if (!add_function(env, exports, "acceptResume", orca_accept_resume)) return NULL;
   if (!add_function(env, exports, "acceptPause", orca_accept_pause)) return NULL;

@@ -28,7 +28,7 @@ const addon = loadNativeAddon(data.addonPath);
 if (addon === undefined) throw new Error('fd-dup addon unavailable: main should have chosen --accept reuseport');
 const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
-const logger = createLogger(data.config.global.log);
+const logger = createLogger(data.config.global);
 const forwarders = new HandoffPorts(state, accounting);
 for (const link of data.forwarders) forwarders.add(link);
 // Start-up's garbage and grown young generation back once idle (issue 10, idle RSS).

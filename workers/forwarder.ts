@@ -21,7 +21,7 @@ import { DeadlineSweep } from '../core/io/deadline-sweep.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
-import { directTrafficLog } from '../core/log/direct-traffic-log.js';
+import { ringTrafficLog } from '../core/log/ring-traffic-log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -41,6 +41,10 @@ const thread = claimThreadSlot(state, data.slot, threadId);
 const hardStop = new AbortController();
 const softStop = new AbortController();
 const topology = topologyOf(data.config, data.threads);
+const trafficLog = ringTrafficLog(data.config, data.logRings, data.slot, state.thread(data.slot));
+/** The fixed line of the ORCALB_TEST_LOG_EACH_REQUEST hook: an httplog line's length and shape. */
+const TEST_REQUEST_LINE =
+  '127.0.0.1:40000 [03/Dec/2026:18:12:14.421] front be/s1 0/0/0/1/1 200 120 - - ---- 1/1/0/0/0 0/0 "GET /test-hook HTTP/1.1"';
 const env: SessionEnv = {
   state,
   accounting,
@@ -48,8 +52,11 @@ const env: SessionEnv = {
   frontends: data.config.frontends,
   backends: buildBackends(data.config, state, topology, { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
-  logger: createLogger(data.config.global.log),
-  trafficLog: directTrafficLog(data.config),
+  logger: createLogger(data.config.global),
+  trafficLog,
+  ...(process.env['ORCALB_TEST_HOOKS'] === '1' && process.env['ORCALB_TEST_LOG_EACH_REQUEST'] === '1'
+    ? { testRequestLog: (fe: number) => trafficLog.emit(fe, 'info', TEST_REQUEST_LINE) }
+    : {}),
   idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,

@@ -8,7 +8,7 @@ import type { Config } from '../config/model.js';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { HealthChecker } from '../core/health/health-checker.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
-import { createLogger } from '../core/log.js';
+import { createLogger, type Logger } from '../core/log.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { StickSweeper } from '../core/stick/stick-sweeper.js';
@@ -30,7 +30,20 @@ const state = SharedState.attach(data.buffer);
 const topology = topologyOf(data.config, data.threads);
 // HAProxy prints state changes on stderr at one level and sends them to syslog at another: two loggers.
 const stderr = createLogger([]);
-const syslog = createLogger(data.config.global.log, { stderr: false });
+// Each backend's lines go to its own targets with its own tag (HAProxy's send_log(proxy, …)); none without `log`.
+const { global } = data.config;
+const syslogs = new Map<string, Logger>();
+for (const be of data.config.backends) {
+  if ((be.log?.length ?? 0) === 0) continue;
+  const logTag = be.logTag ?? global.logTag;
+  const settings = {
+    log: be.log ?? [],
+    ...(logTag === undefined ? {} : { logTag }),
+    ...(global.logSendHostname === undefined ? {} : { logSendHostname: global.logSendHostname }),
+  };
+  syslogs.set(be.name, createLogger(settings, { stderr: false }));
+}
+const syslog = (backend: string): Logger | undefined => syslogs.get(backend);
 const checker = new HealthChecker(data.config, state, topology, stderr, { syslog });
 
 const sweeper = new StickSweeper(new StickTables(state, topology.stick, -1));
@@ -68,7 +81,7 @@ parentPort?.on('message', (msg: unknown) => {
   stopping = true;
   sweeper.stop();
   void checker.stop().finally(() => {
-    syslog.close();
+    for (const l of syslogs.values()) l.close();
     stderr.close();
     parentPort?.close();
     process.exit(0);

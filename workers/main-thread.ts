@@ -44,7 +44,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
     return report.exitCode;
   }
-  const logger = createLogger(result.config.global.log);
+  const logger = createLogger(result.config.global);
   for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
 
   const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();

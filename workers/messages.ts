@@ -1,6 +1,7 @@
 // Every message that crosses a thread boundary, typed in one place. These are control messages (start, bound,
 // stop, the handoff ports, the handoff of an accepted fd), never state queries: state lives in the SharedArrayBuffer.
 
+import type { LogRingMemory } from '../core/shared/log-ring.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
@@ -23,6 +24,8 @@ export interface ForwarderCommon {
   readonly listeners?: ListenerPlan;
   /** The addon the main thread loaded (ORCALB_FD_DUP_ADDON), so every thread uses the same build or none. */
   readonly addonPath?: string;
+  /** The traffic log rings (one per slot) and their doorbell; the log writer on main drains them. */
+  readonly logRings: LogRingMemory;
 }
 
 /** workerData of a forwarder: the common part and the thread slot main gave it (0 … threads-1). */

@@ -33,7 +33,7 @@ export interface OperatorContext {
  */
 export function operatorActions(ctx: OperatorContext, exit: (code: number) => void): Omit<SignalHandlers, 'pause' | 'resume'> {
   const proxies = proxiesInConfigOrder(ctx.config);
-  const out = new OperatorLog(ctx.config.global.log);
+  const out = new OperatorLog(ctx.config.global);
   let softStopping = false;
   let finished = false;
   const finish = async (): Promise<void> => {

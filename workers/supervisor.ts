@@ -13,7 +13,9 @@ import { discardFd } from '../core/accept/fd-handoff.js';
 import { listenTargets, statsTargets } from '../core/accept/listeners.js';
 import { MasterSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
 import type { Logger } from '../core/log.js';
-import type { NativeAddon } from '../core/native-addon.js';
+import { LogWriter } from '../core/log/log-writer.js';
+import { loadNativeAddon, type NativeAddon } from '../core/native-addon.js';
+import { allocateLogRings, type LogRingMemory } from '../core/shared/log-ring.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
@@ -52,6 +54,9 @@ export interface SupervisorOptions {
 
 export class Supervisor {
   private pool: ForwarderPool | undefined;
+  /** The forwarders' traffic log rings (one per slot, kept across restarts) and their one writer, on this thread. */
+  private readonly logRings: LogRingMemory;
+  private readonly logWriter: LogWriter;
   private acceptor: Worker | undefined;
   private health: Worker | undefined;
   private stats: Worker | undefined;
@@ -81,6 +86,15 @@ export class Supervisor {
     this.o = options;
     this.tickets = new HandoffTickets(options.state);
     this.accounting = new ConnAccounting(options.state);
+    // Test hook: a small ring fills within a test's few hundred requests (tests/regressions/issue-0013-log-writer).
+    const testRing = process.env['ORCALB_TEST_HOOKS'] === '1' ? Number(process.env['ORCALB_TEST_LOG_RING_BYTES'] ?? NaN) : NaN;
+    // Without any frontend target no line is ever pushed: minimal rings (their pages would stay untouched anyway).
+    const logs = options.config.frontends.some((fe) => (fe.log?.length ?? 0) > 0);
+    this.logRings = allocateLogRings(options.threads, testRing >= 1024 ? testRing & ~3 : logs ? undefined : 1024);
+    this.logWriter = new LogWriter(options.config, this.logRings, options.state, {
+      addon: loadNativeAddon(options.addonPath),
+      alert: (m) => options.logger.log('alert', m),
+    });
     this.listeners = new ListenerControl({
       state: options.state,
       logger: options.logger,
@@ -99,6 +113,7 @@ export class Supervisor {
   async start(): Promise<void> {
     const plan = this.openMasters();
     this.startHealth();
+    if (this.logWriter.needed) this.logWriter.start();
     this.pool = new ForwarderPool(
       {
         config: this.o.config,
@@ -106,6 +121,7 @@ export class Supervisor {
         threads: this.o.threads,
         accept: this.o.accept,
         maxsock: this.o.maxsock,
+        logRings: this.logRings,
         ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
         ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
       },
@@ -413,6 +429,8 @@ export class Supervisor {
       };
       this.onChange();
     });
+    // Every forwarder has drained: the lines of the last sessions are in the rings.
+    await this.logWriter.stop();
   }
 
   /** Cuts every live connection, ends all threads and closes the listening sockets. */
@@ -427,6 +445,7 @@ export class Supervisor {
     ]);
     this.masters?.close();
     this.statsMasters?.close();
+    await this.logWriter.stop();
   }
 }
 

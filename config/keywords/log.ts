@@ -1,10 +1,11 @@
 // `log <address> [len <n>] [format <f>] [sample <r>:<n>] <facility> [<level> [<minlevel>]]` in global and proxy
 // sections, plus `log global` and `no log` in proxies (manual §3.1 "log", §4.2 "log").
-// Main thread, config parsing; the log targets are used by core/log.ts.
+// Also `log-tag` (global and proxies) and global `log-send-hostname`. Main thread, config parsing; the targets are
+// compiled by core/log/log-targets.ts.
 
 import { expandAddressEnv, isNumericHost, parsePortRange, splitAddress } from '../address.js';
 import type { Diagnostics } from '../diagnostics.js';
-import type { LogTarget, SourceRef } from '../model.js';
+import type { LogHeaderFormat, LogSample, LogTarget, SourceRef } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 
 /** §3.1: "the 24 standard syslog facilities". */
@@ -19,6 +20,61 @@ const LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'i
 /** Options between the address and the facility, each with one value. */
 const TARGET_OPTIONS = new Set(['len', 'format', 'sample']);
 
+/** §3.1 "log" formats haproxy 2.6.12 accepts. */
+const FORMATS: ReadonlySet<string> = new Set<LogHeaderFormat>(['local', 'rfc3164', 'rfc5424', 'priority', 'short', 'timed', 'iso', 'raw']);
+const isFormat = (f: string): f is LogHeaderFormat => FORMATS.has(f);
+
+/** §3.1 `len`: HAProxy refuses lengths outside 80…65535. */
+const MIN_LEN = 80;
+const MAX_LEN = 65535;
+
+interface TargetOptions {
+  len?: number;
+  format?: LogHeaderFormat;
+  sample?: LogSample;
+}
+
+/** One `len|format|sample <value>` pair into `out`; an error message (HAProxy's words) when the value is bad. */
+function readTargetOption(name: string, value: string, out: TargetOptions): string | undefined {
+  if (name === 'len') {
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= MIN_LEN && n <= MAX_LEN)) return `log : invalid log length '${value}', must be between ${MIN_LEN} and ${MAX_LEN}`;
+    out.len = n;
+    return undefined;
+  }
+  if (name === 'format') {
+    if (!isFormat(value)) return `log : unknown log format '${value}'`;
+    out.format = value;
+    return undefined;
+  }
+  const parsed = parseSample(value);
+  if (typeof parsed === 'string') return parsed;
+  out.sample = parsed;
+  return undefined;
+}
+
+/** `sample <ranges>:<size>` (`1-3,5:10`), with HAProxy's complaints. */
+function parseSample(value: string): LogSample | string {
+  const colon = value.indexOf(':');
+  const sizeText = colon < 0 ? '' : value.slice(colon + 1);
+  if (!/^\d+$/.test(sizeText) || Number(sizeText) === 0) return 'log : Missing sample size';
+  const size = Number(sizeText);
+  const ranges: [number, number][] = [];
+  let highest = 0;
+  for (const part of value.slice(0, colon).split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const low = Number(m?.[1] ?? NaN);
+    const high = m?.[2] === undefined ? low : Number(m[2]);
+    if (m === null || low < 1 || high < low) return `log : wrong sample range '${part}'`;
+    ranges.push([low, high]);
+    highest = Math.max(highest, high);
+  }
+  if (size < highest) {
+    return `log : sample size ${size} should be greater or equal to ${highest} the maximum of the high ranges limits`;
+  }
+  return { size, ranges };
+}
+
 /**
  * Parses the words after `log` (address first) into a LogTarget, or reports HAProxy's error and returns
  * undefined. Used for both global and proxy `log` lines.
@@ -32,8 +88,10 @@ export function parseLogTarget(
   // HAProxy expands `${VAR}` in the address whatever its quoting (config/address.ts).
   const address = expandAddressEnv(words[0] ?? '', env);
   let i = 1;
+  const options: TargetOptions = {};
   while (TARGET_OPTIONS.has(words[i] ?? '')) {
-    diag.notImplemented(`log ... ${words[i] ?? ''}`, at, 'the option is ignored');
+    const problem = readTargetOption(words[i] ?? '', words[i + 1] ?? '', options);
+    if (problem !== undefined) return diag.error('ORCA_CONFIG_BAD_VALUE', problem, at, { found: words[i + 1] ?? '' });
     i += 2;
   }
   const facility = words[i];
@@ -57,10 +115,21 @@ export function parseLogTarget(
   if (extra !== undefined) {
     return diag.error('ORCA_CONFIG_SYNTAX', `'log' cannot handle unexpected argument '${extra}'.`, at);
   }
-  if (minLevel !== undefined) {
-    diag.notImplemented('log ... <minlevel>', at, 'the minimum level is ignored');
-  }
-  return level === undefined ? { address, facility } : { address, facility, level };
+  if (address.startsWith('ring@')) diag.notImplemented('log ring@', at, 'nothing is sent to it');
+  return {
+    address,
+    facility,
+    ...(level === undefined ? {} : { level }),
+    ...(minLevel === undefined ? {} : { minLevel }),
+    ...options,
+  };
+}
+
+/** `log-tag <tag>` in global or a proxy: the tag, or HAProxy's error (undefined). */
+export function parseLogTag(args: readonly string[], diag: Diagnostics, at: SourceRef): string | undefined {
+  const tag = args[1];
+  if (tag === undefined || tag === '') return diag.error('ORCA_CONFIG_SYNTAX', "'log-tag' expects a tag for use in syslog.", at);
+  return tag;
 }
 
 /** Forms that are not network addresses (§3.1 "log"): a unix socket path, a file descriptor, a ring buffer. */
@@ -106,4 +175,10 @@ export function parseProxyLogLine(ctx: ProxyLineContext): void {
   }
   const target = parseLogTarget(args.slice(1), diag, at, ctx.line.env);
   if (target !== undefined) proxy.logs.push({ kind: 'target', target });
+}
+
+/** A proxy's `log-tag` line (inherited from defaults like the rest of the draft). */
+export function parseProxyLogTagLine(ctx: ProxyLineContext): void {
+  const tag = parseLogTag(ctx.args, ctx.diag, ctx.at);
+  if (tag !== undefined) ctx.proxy.logTag = tag;
 }

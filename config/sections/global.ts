@@ -6,7 +6,7 @@
 import type { Diagnostics } from '../diagnostics.js';
 import { DEFAULT_BUFSIZE, DEFAULT_GLOBAL_MAXCONN, MAX_NBTHREAD } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
-import { parseLogTarget } from '../keywords/log.js';
+import { parseLogTag, parseLogTarget } from '../keywords/log.js';
 import type { GlobalConfig, SourceRef } from '../model.js';
 import { lookupGroupId, lookupUserId } from '../system-accounts.js';
 import type { ConfigLine } from '../tokenize.js';
@@ -59,6 +59,16 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       if (target !== undefined) g.log.push(target);
       return;
     }
+    case 'log-tag': {
+      const tag = parseLogTag(args, diag, at);
+      if (tag !== undefined) g.logTag = tag;
+      return;
+    }
+    case 'log-send-hostname':
+      // §3.1: without a name, the system's host name (os.hostname(), read when the targets are compiled).
+      // haproxy 2.6.12 ignores words after the name.
+      g.logSendHostname = value;
+      return;
     case 'daemon':
       // Recorded only: whether to fork is the CLI's decision (orcalb runs in the foreground under a supervisor).
       if (!diag.tooManyArgs(args, 0, at)) g.daemon = true;

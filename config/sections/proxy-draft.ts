@@ -108,6 +108,8 @@ export interface ProxyDraft {
   balance: { algorithm: string; args: BalanceArgs; source: SourceRef } | undefined;
   hashType: HashTypeConfig;
   logs: LogDraft[];
+  /** `log-tag` (inherited from defaults, §4.2). */
+  logTag: string | undefined;
   defaultBackend: NamedRef | undefined;
   /** Static use_backend names, for the reference checks of validate.ts. */
   useBackends: NamedRef[];
@@ -213,6 +215,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     balance: undefined,
     hashType: { ...DEFAULT_HASH_TYPE },
     logs: [],
+    logTag: undefined,
     defaultBackend: undefined,
     useBackends: [],
     backendRules: [],

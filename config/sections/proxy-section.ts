@@ -11,7 +11,7 @@ import { parseHttpRuleLine } from '../keywords/http-rules.js';
 import { parseRedirect } from '../keywords/http-rule-actions.js';
 import type { ConditionSpec, HttpRuleSpec } from '../model.js';
 import { parseRetryOnLine } from '../keywords/retry-on.js';
-import { parseProxyLogLine } from '../keywords/log.js';
+import { parseProxyLogLine, parseProxyLogTagLine } from '../keywords/log.js';
 import { parseOptionLine } from '../keywords/option.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
 import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
@@ -55,6 +55,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   srvtimeout: parseLegacyTimeoutLine,
   option: parseOptionLine,
   log: parseProxyLogLine,
+  'log-tag': parseProxyLogTagLine,
   'tcp-check': parseTcpCheckLine,
   'http-check': parseHttpCheckLine,
   'http-request': parseHttpRuleLine,

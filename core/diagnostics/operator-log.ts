@@ -1,20 +1,20 @@
 // Where the operator's diagnostic lines go, as HAProxy sends them: stderr (ha_warning), the global log targets
-// (send_log(NULL, …)) and each proxy's own targets (send_log(p, …)), each at its own level. Main thread; one
-// UDP socket per distinct target list, opened on first use and kept (signals are rare, sockets are unref'd).
+// (send_log(NULL, …)) and each proxy's own targets (send_log(p, …), with its log-tag), each at its own level. Main
+// thread; one logger per distinct target list and tag, opened on first use and kept (signals are rare).
 
-import type { LogTarget } from '../../config/model.js';
+import type { GlobalConfig, LogTarget } from '../../config/model.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 import type { ProxyEntry } from './proxy-list.js';
 
 export class OperatorLog {
   readonly #stderr: Logger;
-  readonly #global: readonly LogTarget[];
+  readonly #global: Pick<GlobalConfig, 'log' | 'logTag' | 'logSendHostname'>;
   readonly #syslog = new Map<string, Logger>();
 
-  /** `globalTargets`: the global section's `log` lines. Nothing is opened until a line is sent. */
-  constructor(globalTargets: readonly LogTarget[]) {
+  /** `global`: the global section (its `log` lines, log-tag, log-send-hostname). Nothing is opened until a line is sent. */
+  constructor(global: Pick<GlobalConfig, 'log' | 'logTag' | 'logSendHostname'>) {
     this.#stderr = createLogger([]);
-    this.#global = globalTargets;
+    this.#global = global;
   }
 
   /** stderr only (HAProxy's ha_warning / ha_alert). */
@@ -24,20 +24,26 @@ export class OperatorLog {
 
   /** The global log targets only (send_log with no proxy). */
   global(level: LogLevel, message: string): void {
-    this.#targets(this.#global)?.log(level, message);
+    this.#targets(this.#global.log, undefined)?.log(level, message);
   }
 
   /** The proxy's own log targets only; nothing when it has none. */
   proxy(p: ProxyEntry, level: LogLevel, message: string): void {
-    this.#targets(p.log)?.log(level, message);
+    this.#targets(p.log, p.logTag)?.log(level, message);
   }
 
-  #targets(targets: readonly LogTarget[]): Logger | undefined {
+  /** The logger for `targets` with the proxy's tag (`proxyTag`) or the global one; one per distinct pair. */
+  #targets(targets: readonly LogTarget[], proxyTag: string | undefined): Logger | undefined {
     if (targets.length === 0) return undefined;
-    const key = JSON.stringify(targets);
+    const key = JSON.stringify([targets, proxyTag]);
     let logger = this.#syslog.get(key);
     if (logger === undefined) {
-      logger = createLogger(targets, { stderr: false });
+      const g = this.#global;
+      const logTag = proxyTag ?? g.logTag;
+      logger = createLogger(
+        { log: targets, ...(logTag === undefined ? {} : { logTag }), ...(g.logSendHostname === undefined ? {} : { logSendHostname: g.logSendHostname }) },
+        { stderr: false },
+      );
       this.#syslog.set(key, logger);
     }
     return logger;

@@ -12,6 +12,8 @@ export interface ProxyEntry {
   readonly backend?: number;
   /** The proxy's own `log` targets (`log global` already expanded); empty when it has none. */
   readonly log: readonly LogTarget[];
+  /** The proxy's `log-tag`, when it has one (else the global one applies). */
+  readonly logTag?: string;
 }
 
 /**
@@ -23,17 +25,18 @@ export function proxiesInConfigOrder(config: Config): ProxyEntry[] {
     const i = config.files.indexOf(file);
     return i < 0 ? config.files.length : i;
   };
-  interface Draft { name: string; file: number; line: number; frontend?: number; backend?: number; log: readonly LogTarget[] }
+  interface Draft { name: string; file: number; line: number; frontend?: number; backend?: number; log: readonly LogTarget[]; logTag?: string }
   const byLine = new Map<string, Draft>();
-  const add = (name: string, file: string, line: number, half: 'frontend' | 'backend', index: number, log?: readonly LogTarget[]): void => {
+  const add = (name: string, file: string, line: number, half: 'frontend' | 'backend', index: number, log?: readonly LogTarget[], logTag?: string): void => {
     const key = `${file}\0${line}\0${name}`;
     const d = byLine.get(key) ?? { name, file: fileRank(file), line, log: [] };
     d[half] = index;
     if (d.log.length === 0 && log !== undefined) d.log = log;
+    if (logTag !== undefined) d.logTag = logTag;
     byLine.set(key, d);
   };
-  config.frontends.forEach((f, i) => add(f.name, f.source.file, f.source.line, 'frontend', i, f.log));
-  config.backends.forEach((b, i) => add(b.name, b.source.file, b.source.line, 'backend', i, b.log));
+  config.frontends.forEach((f, i) => add(f.name, f.source.file, f.source.line, 'frontend', i, f.log, f.logTag));
+  config.backends.forEach((b, i) => add(b.name, b.source.file, b.source.line, 'backend', i, b.log, b.logTag));
   return [...byLine.values()]
     .sort((a, b) => a.file - b.file || a.line - b.line)
     .map((d) => ({
@@ -41,5 +44,6 @@ export function proxiesInConfigOrder(config: Config): ProxyEntry[] {
       ...(d.frontend === undefined ? {} : { frontend: d.frontend }),
       ...(d.backend === undefined ? {} : { backend: d.backend }),
       log: d.log,
+      ...(d.logTag === undefined ? {} : { logTag: d.logTag }),
     }));
 }

@@ -32,6 +32,12 @@ export interface SessionEnv {
   /** The thread's traffic log (option tcplog/httplog, log-format lines); absent in tests that do not log. */
   readonly trafficLog?: TrafficLog;
   /**
+   * Test hook (ORCALB_TEST_LOG_EACH_REQUEST=1 with ORCALB_TEST_HOOKS=1, workers/forwarder.ts): called with the
+   * frontend index when an HTTP request head arrives, to put one fixed line per request through trafficLog before
+   * the httplog lines exist. Absent otherwise (one property read per request).
+   */
+  readonly testRequestLog?: (frontend: number) => void;
+  /**
    * This thread's idle server connections (HAProxy's `http-reuse safe` pool): L7 sessions park a server connection
    * here after a response and later requests take it. Per thread, as the sockets belong to this thread's loop.
    */

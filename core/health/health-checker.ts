@@ -19,14 +19,14 @@ import { probeTcpCheck } from './probe-tcp-check.js';
 import { probeTcp, type ProbeResult } from './probe-tcp.js';
 import { CheckScheduler, checkDeadlines, checkInterval, firstCheckDelays, type CheckDeadlines, type Clock } from './scheduler.js';
 import { WeightRamp } from './slowstart.js';
-import { StateChangeLog, type ServerChange } from './state-change-log.js';
+import { StateChangeLog, type ServerChange, type SyslogFor } from './state-change-log.js';
 
 export interface HealthCheckerOptions {
   /**
    * Syslog side of the state-change lines. Given: `logger` is treated as stderr and this one receives HAProxy's
    * send_log levels (alert for DOWN, notice for UP, emerg for no server). Absent: `logger` gets everything.
    */
-  readonly syslog?: Logger;
+  readonly syslog?: Logger | SyslogFor;
   /** Time source for check timers and slowstart steps (tests). Sockets always run on real time. */
   readonly clock?: Clock;
 }

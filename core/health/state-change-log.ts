@@ -81,35 +81,40 @@ export function noServerText(section: 'backend' | 'listen', name: string, quoted
   return quoted ? `${kind} '${name}' has no server available!` : `${kind} ${name} has no server available!`;
 }
 
+/** The syslog side of a backend's lines: its own `log` targets and tag (HAProxy's send_log(proxy, …)), or none. */
+export type SyslogFor = (backend: string) => Logger | undefined;
+
 /**
  * Where state changes are written. HAProxy writes each line to stderr at one level (ha_warning: DOWN and UP alike;
- * ha_alert: no server left) and to syslog at another (alert for DOWN, notice for UP, emerg for no server). With
- * only `stderr` given, it receives everything at the stderr levels.
+ * ha_alert: no server left) and to the backend's own log targets at another (alert for DOWN, notice for UP, emerg
+ * for no server); a backend without `log` lines sends nothing there, not even to the global targets (haproxy
+ * 2.6.12, checked). `syslog` is one Logger for every backend, or one per backend. With only `stderr` given, it
+ * receives everything at the stderr levels.
  */
 export class StateChangeLog {
   readonly #stderr: Logger;
-  readonly #syslog: Logger | undefined;
+  readonly #syslog: SyslogFor;
 
-  constructor(stderr: Logger, syslog?: Logger) {
+  constructor(stderr: Logger, syslog?: Logger | SyslogFor) {
     this.#stderr = stderr;
-    this.#syslog = syslog;
+    this.#syslog = typeof syslog === 'function' ? syslog : () => syslog;
   }
 
   serverDown(c: ServerChange): void {
-    this.#emit('warning', 'alert', serverDownText(c));
+    this.#emit(c.backend, 'warning', 'alert', serverDownText(c));
   }
 
   serverUp(c: ServerChange): void {
-    this.#emit('warning', 'notice', serverUpText(c));
+    this.#emit(c.backend, 'warning', 'notice', serverUpText(c));
   }
 
   noServer(section: 'backend' | 'listen', name: string): void {
     this.#stderr.log('alert', noServerText(section, name, true));
-    this.#syslog?.log('emerg', noServerText(section, name, false));
+    this.#syslog(name)?.log('emerg', noServerText(section, name, false));
   }
 
-  #emit(stderrLevel: LogLevel, syslogLevel: LogLevel, text: string): void {
+  #emit(backend: string, stderrLevel: LogLevel, syslogLevel: LogLevel, text: string): void {
     this.#stderr.log(stderrLevel, text);
-    this.#syslog?.log(syslogLevel, text);
+    this.#syslog(backend)?.log(syslogLevel, text);
   }
 }

@@ -184,6 +184,11 @@ export const THREAD_FIELDS = [
   { name: 'threadId', writer: 'forwarder', doc: 'worker threadId of the forwarder holding this slot (main maps a dead worker back to its slot)' },
   { name: 'cpuUserMs', writer: 'forwarder', doc: 'user CPU ms of this forwarder since it started (process.threadCpuUsage), published each second; read as unsigned' },
   { name: 'cpuSystemMs', writer: 'forwarder', doc: 'kernel CPU ms of this forwarder since it started, published with cpuUserMs' },
+  {
+    name: 'logDrops',
+    writer: 'forwarder',
+    doc: 'traffic log lines this slot\'s forwarder could not put in its log ring (full: the writer or its targets lag); kept across a restart in the slot; `show info` DroppedLogs adds them up',
+  },
 ] as const satisfies readonly FieldSpec[];
 
 /**
@@ -217,6 +222,11 @@ export const GLOBAL_FIELDS = [
   { name: 'admissionWaiters', writer: 'atomic-add', doc: 'accepting threads waiting on admissionEpoch for room under maxconn' },
   { name: 'listenersPaused', writer: 'main', doc: '1 between SIGTTOU and SIGTTIN: no thread may accept, a restarted one starts paused' },
   { name: 'handoffSeq', writer: 'atomic-add', doc: 'source of handoff ticket numbers (survives an acceptor restart, so no two in-flight tickets share one)' },
+  {
+    name: 'logSendDrops',
+    writer: 'main',
+    doc: 'log lines the log writer (core/log/log-writer.ts) drained but a target did not take (a full UNIX socket buffer, a missing path, a failed write); `show info` DroppedLogs adds them to the rings\' drops',
+  },
 ] as const satisfies readonly FieldSpec[];
 
 /**
@@ -278,7 +288,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 12;
+export const LAYOUT_VERSION = 13;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 

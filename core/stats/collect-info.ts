@@ -28,6 +28,16 @@ export function uptimeText(seconds: number): string {
   return `${d}d ${h}h${String(m).padStart(2, '0')}m${String(s).padStart(2, '0')}s`;
 }
 
+/**
+ * HAProxy's DroppedLogs: traffic lines a forwarder's full log ring refused (per slot, THREAD logDrops) plus lines the
+ * log writer could not hand to a target (GLOBAL logSendDrops). Unsigned: the words wrap at 2^32.
+ */
+function droppedLogs(src: InfoSource): number {
+  let n = src.state.loadGlobal('logSendDrops') >>> 0;
+  for (let t = 0; t < src.threads; t++) n += src.state.thread(t).load('logDrops') >>> 0;
+  return n;
+}
+
 /** The info row at `nowMs`. */
 export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   const v = new Array<StatValue>(INFO_FIELDS.length).fill(undefined);
@@ -66,6 +76,7 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   v[INFO['Build info']] = src.version;
   v[INFO.node] = hostname();
   v[INFO.Stopping] = src.state.loadGlobal('stopping');
+  v[INFO.DroppedLogs] = droppedLogs(src);
   v[INFO.Start_time_sec] = Math.floor(src.startedMs / 1000);
   return v;
 }

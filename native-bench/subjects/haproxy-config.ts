@@ -2,8 +2,8 @@
 // language): the seed configs' semantics (roundrobin, `option forwardfor`, the seed timeouts) on 127.0.0.1 ports in
 // HAProxy's default HTTP mode, keep-alive on both sides with idle server connections reused (`http-reuse safe`),
 // the mode issue 10's L7 figures are measured in (the seed HTTP config's `option http-server-close` would make a
-// server connection per request: the L7 close scenario covers that path). No health checks or logging, so that
-// neither adds work the other does not.
+// server connection per request: the L7 close scenario covers that path). No health checks, and no logging unless a
+// scenario adds it to both (l7-log), so that neither adds work the other does not.
 
 import type { ProxySpec } from './subject.js';
 
@@ -19,6 +19,7 @@ export function haproxyConfigText(spec: ProxySpec, port: number): string {
     'global',
     `    nbthread ${spec.threads}`,
     `    maxconn ${spec.maxconn}`,
+    ...(spec.globalLines ?? []).map((l) => `    ${l}`),
     '',
     'defaults',
     `    mode ${spec.mode}`,

@@ -59,7 +59,7 @@ function orcalbBuild(name: 'orcalb' | 'orcalb-b', main: string | undefined): Sub
         cpus: env.cpus,
         nofile: env.nofile,
         cwd: resolve(dirname(main), '../..'),
-        ...(env.memoryProbe === true ? { env: { [MEMPROBE_PORT_ENV]: '0' } } : {}),
+        env: { ...spec.orcalbEnv, ...(env.memoryProbe === true ? { [MEMPROBE_PORT_ENV]: '0' } : {}) },
       });
       try {
         await child.waitFor(/orcalb ready/, 20_000);

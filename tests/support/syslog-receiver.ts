@@ -1,5 +1,6 @@
 // A UDP syslog receiver on 127.0.0.1 for side-by-side log tests: keeps each RFC 3164 datagram as its priority, its
-// tag (haproxy / orcalb) and its message text, so two programs' lines compare without dates and pids.
+// tag (haproxy / orcalb) and its message text, so two programs' lines compare without dates and pids, and every
+// datagram as received (any header format: rfc5424, short, raw…) for byte comparisons.
 // Test-runner thread.
 
 import { createSocket } from 'node:dgram';
@@ -16,6 +17,10 @@ export interface SyslogMessage {
 export interface SyslogReceiver {
   readonly port: number;
   messages(): readonly SyslogMessage[];
+  /** Every datagram as received, whatever its format, in arrival order. */
+  datagrams(): readonly string[];
+  /** Resolves once `predicate` holds over datagrams() (re-checked on each datagram); rejects after timeoutMs. */
+  waitForDatagrams(predicate: (all: readonly string[]) => boolean, timeoutMs: number, what: string): Promise<void>;
   /** Resolves once `predicate` holds over the messages so far (re-checked on each datagram); rejects after timeoutMs. */
   waitFor(predicate: (all: readonly SyslogMessage[]) => boolean, timeoutMs: number, what: string): Promise<void>;
   close(): Promise<void>;
@@ -31,10 +36,14 @@ export function parseSyslog(datagram: string): SyslogMessage | undefined {
 export async function startSyslogReceiver(): Promise<SyslogReceiver> {
   const sock = createSocket('udp4');
   const got: SyslogMessage[] = [];
+  const raw: string[] = [];
   const events = new EventEmitter();
   events.setMaxListeners(0);
   sock.on('message', (buf) => {
-    const m = parseSyslog(buf.toString('utf8'));
+    const text = buf.toString('utf8');
+    raw.push(text);
+    events.emit('datagram');
+    const m = parseSyslog(text);
     if (m === undefined) return;
     got.push(m);
     events.emit('message');
@@ -51,6 +60,11 @@ export async function startSyslogReceiver(): Promise<SyslogReceiver> {
         // What did arrive is the clue when the awaited message did not.
         const seen = got.map((m) => `<${m.pri}> ${m.tag}: ${m.text}`).join('\n');
         throw new Error(`${err instanceof Error ? err.message : String(err)}; got:\n${seen}`);
+      }),
+    datagrams: () => raw,
+    waitForDatagrams: (predicate, timeoutMs, what) =>
+      waitOn(events, 'datagram', () => predicate(raw), timeoutMs, `syslog: ${what}`).catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; got:\n${raw.join('')}`);
       }),
     close: () => new Promise((resolve) => sock.close(() => resolve())),
   };

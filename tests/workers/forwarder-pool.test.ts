@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { fstatSync, openSync } from 'node:fs';
 import { test } from 'node:test';
 import { initialHealth } from '../../core/health/health-counter.js';
+import { allocateLogRings } from '../../core/shared/log-ring.js';
 import { createLogger } from '../../core/log.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
 import { HandoffTickets } from '../../core/shared/handoff-tickets.js';
@@ -32,7 +33,7 @@ test('a handoff in flight to a forwarder that dies is cancelled by the pool, wit
   const accounting = new ConnAccounting(state);
   const readies: number[] = [];
   const pool = new ForwarderPool(
-    { config, buffer: state.buffer, threads: 1, accept: 'acceptor', maxsock: 1000 },
+    { config, buffer: state.buffer, threads: 1, accept: 'acceptor', maxsock: 1000, logRings: allocateLogRings(1) },
     state, accounting, topology, createLogger([], { stderr: false }),
     {
       onReport: (r: ReportMessage) => {

@@ -1,0 +1,31 @@
+// The forwarders' TrafficLog (core/log/traffic-log.ts): each line goes into this forwarder's log ring
+// (core/shared/log-ring.ts), no syscall; the log writer on the main thread (core/log/log-writer.ts) builds each
+// target's header and sends. A full ring drops the line and counts it in the slot's `logDrops` (show info
+// DroppedLogs). Forwarder threads; emit() is on the per-request path: it allocates nothing.
+
+import type { Config } from '../../config/model.js';
+import type { LogLevel } from '../log.js';
+import { LogRingProducer, type LogRingMemory } from '../shared/log-ring.js';
+import type { ThreadSlot } from '../shared/record-slots.js';
+import type { TrafficLog } from './traffic-log.js';
+
+const SEVERITY: Readonly<Record<LogLevel, number>> = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 };
+
+/**
+ * The TrafficLog of the forwarder in `slot`: frontends with at least one `log` target (after `log global` and `no
+ * log`) log, the others do not. `threadSlot` is where its drops are counted (the forwarder is that field's writer).
+ */
+export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: number, threadSlot: ThreadSlot): TrafficLog {
+  const logs = config.frontends.map((fe) => fe.log !== undefined && fe.log.length > 0);
+  const ring = memory.rings[slot];
+  const enabled = ring !== undefined && logs.some((l) => l);
+  const producer = ring === undefined ? undefined : new LogRingProducer(ring, memory.doorbell);
+  return {
+    enabled,
+    logsFrontend: (frontend) => enabled && logs[frontend] === true,
+    emit(frontend, level, message, sd) {
+      if (producer === undefined || logs[frontend] !== true) return;
+      if (!producer.push(frontend, SEVERITY[level], message, sd ?? '')) threadSlot.add('logDrops', 1);
+    },
+  };
+}

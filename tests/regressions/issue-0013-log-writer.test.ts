@@ -1,0 +1,91 @@
+// Issue 13, the log writer under stress: the writer (main thread) stalls and the forwarders keep serving, their full
+// rings drop and count; a burst of thousands of lines to a UNIX sink is accounted for exactly (every line either
+// received or counted in DroppedLogs). Traffic lines come from the ORCALB_TEST_LOG_EACH_REQUEST hook.
+
+import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
+import test, { type TestContext } from 'node:test';
+import { freeTcpPort } from '../support/haproxy-process.js';
+import { httpExchange } from '../support/http-exchange.js';
+import { startOrcalb } from '../support/orcalb-process.js';
+import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
+import { pollFor } from '../support/wait.js';
+
+const HOOK_LINE = 'GET /test-hook';
+
+async function config(logLine: string): Promise<{ text: string; front: number; prom: number }> {
+  const [front, prom] = [await freeTcpPort(), await freeTcpPort()];
+  const text = `global
+    ${logLine}
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend front
+    bind 127.0.0.1:${front}
+    log global
+    http-request return status 200
+frontend prom
+    bind 127.0.0.1:${prom}
+    http-request use-service prometheus-exporter
+`;
+  return { text, front, prom };
+}
+
+/** `n` keep-alive GETs on `conns` connections; resolves with how many were answered 200. */
+async function requests(t: TestContext, port: number, n: number, conns: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: conns });
+  t.after(() => agent.destroy());
+  let next = 0;
+  let ok = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      next++;
+      if ((await httpExchange(port, 'GET', '/', { agent })).status === 200) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: conns }, worker));
+  return ok;
+}
+
+async function droppedLogs(prom: number): Promise<number> {
+  const m = /^haproxy_process_dropped_logs_total (\d+)$/m.exec((await httpExchange(prom, 'GET', '/metrics')).body);
+  assert.ok(m !== null, 'haproxy_process_dropped_logs_total in /metrics');
+  return Number(m[1]);
+}
+
+const received = (text: string): number => text.split(HOOK_LINE).length - 1;
+
+test('the log writer (main thread) stalls: forwarders keep answering, their full rings drop and count, lines resume', async (t) => {
+  const sink = await startUnixDgramSink();
+  t.after(() => sink.close());
+  const cfg = await config(`log ${sink.path} local0`);
+  // A 4 KiB ring holds a handful of lines: the stall overflows it within the test's requests.
+  const env = { ORCALB_TEST_HOOKS: '1', ORCALB_TEST_LOG_EACH_REQUEST: '1', ORCALB_TEST_LOG_RING_BYTES: '4096' };
+  const lb = await startOrcalb(cfg.text, { threads: 1, env });
+  t.after(() => lb.stop());
+  lb.send('stall-main 5000');
+  await lb.waitForStderr(/test hook: main thread stalls/, 5000);
+  // Answered while main runs nothing: no forwarder waits on the writer.
+  assert.equal(await requests(t, cfg.front, 300, 4), 300);
+  assert.ok(!/main thread stall over/.test(lb.stderr()), 'the requests were served during the stall');
+  await lb.waitForStderr(/test hook: main thread stall over/, 10_000);
+  const settled = await pollFor(async () => received(sink.text()) + (await droppedLogs(cfg.prom)) === 300, 5000, 20);
+  const dropped = await droppedLogs(cfg.prom);
+  assert.ok(settled, `received ${received(sink.text())} + dropped ${dropped} = 300`);
+  assert.ok(dropped >= 250, `dropped ${dropped}`);
+  await requests(t, cfg.front, 10, 2);
+  await sink.waitFor((s) => received(s) >= 300 - dropped + 10, 5000, 'lines after the stall');
+});
+
+test('a burst of 5000 lines to a UNIX sink: every line is received or counted dropped, every request answered', async (t) => {
+  const sink = await startUnixDgramSink();
+  t.after(() => sink.close());
+  const cfg = await config(`log ${sink.path} local0`);
+  const lb = await startOrcalb(cfg.text, { threads: 2, env: { ORCALB_TEST_HOOKS: '1', ORCALB_TEST_LOG_EACH_REQUEST: '1' } });
+  t.after(() => lb.stop());
+  assert.equal(await requests(t, cfg.front, 5000, 16), 5000);
+  const settled = await pollFor(async () => received(sink.text()) + (await droppedLogs(cfg.prom)) === 5000, 10_000, 20);
+  assert.ok(settled, `received ${received(sink.text())} + dropped ${await droppedLogs(cfg.prom)} = 5000`);
+});
