@@ -131,16 +131,20 @@ test('stats maxconn 2: two clients are served at once, a third waits its turn an
   t.after(() => lb.stop());
   const a = await openCliSession(sock);
   const b = await openCliSession(sock);
-  let third = false;
-  const waiting = cliCommand(sock, 'show backend', 20_000).then((text) => {
-    third = true;
-    return text;
-  });
-  // A round trip on b after the third client connected: the stats thread has seen that connect by now.
+  // The third client: connected and its line sent; `answered` turns true with the first byte of an answer.
+  const third = connect(sock);
+  let answered = '';
+  third.on('data', (d: Buffer) => (answered += d.toString('latin1')));
+  const thirdClosed = new Promise<void>((resolve) => third.once('close', () => resolve()));
+  await new Promise<void>((resolve) => third.once('connect', () => resolve()));
+  third.end('show backend\n');
+  // Two round trips on b after that: the stats thread has seen the third connection and its line by now.
   assert.equal(await b.ask('show backend'), '# name\nbe\n\n');
-  assert.equal(third, false, 'the third client is not served while two are');
+  assert.equal(await b.ask('get weight be/s1'), '1 (initial 1)\n\n');
+  assert.equal(answered, '', 'the third client is not served while two are');
   a.close();
-  assert.equal(await waiting, '# name\nbe\n\n');
+  await thirdClosed;
+  assert.equal(answered, '# name\nbe\n\n');
   b.close();
 });
 
