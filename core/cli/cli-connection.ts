@@ -3,9 +3,10 @@
 // client gets the answers to the lines it has sent so far and the connection closes; after `prompt` it stays open
 // and every answer is followed by `> `. `quit` closes at once without a word. A line that does not fit in
 // tune.bufsize with its LF is dropped with the connection (2.6.12 closes it without an answer); a line cut by the
-// client's EOF is not run. The client is cut after `stats timeout` without activity (a silent client, or one that
-// stops reading its answers). Answers are written one at a time: while the socket holds unsent bytes the next line
-// waits, so a slow reader holds at most one answer in this thread's memory. Stats thread.
+// client's EOF is not run. The client is cut after `stats timeout` without activity (a silent client), or when an
+// answer waits that long for it to read (a client that sends but never reads). Answers are written one at a time:
+// while the socket holds unsent bytes the next line waits, so a slow reader holds at most one answer in this
+// thread's memory. Stats thread.
 
 import type net from 'node:net';
 import type { CliCommand, CliContext } from './cli-command.js';
@@ -36,6 +37,8 @@ export class CliConnection {
   private busy = false;
   private ended = false;
   private closed = false;
+  /** Cuts the client when its answer waits too long to be read. */
+  private stuck: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, ctx: CliContext, options: CliConnectionOptions) {
     this.socket = socket;
@@ -52,6 +55,7 @@ export class CliConnection {
     });
     socket.once('close', () => {
       this.closed = true;
+      clearTimeout(this.stuck);
       options.onClose();
     });
     socket.resume();
@@ -85,8 +89,14 @@ export class CliConnection {
         this.socket.resume();
         this.pump();
       };
-      if (this.socket.writableLength > 0) this.socket.once('drain', next);
-      else next();
+      if (this.socket.writableLength === 0) return next();
+      // A client that does not read its answer for `stats timeout` is cut, even if it keeps sending (its bytes
+      // would reset the idle timer): the answer it holds here is freed with it.
+      this.stuck = setTimeout(() => this.socket.destroy(), this.o.idleMs);
+      this.socket.once('drain', () => {
+        clearTimeout(this.stuck);
+        next();
+      });
     });
   }
 
