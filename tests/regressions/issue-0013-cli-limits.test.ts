@@ -184,6 +184,14 @@ test('bad stats lines are config errors with haproxy\'s words; TLS on a stats so
   assert.match(r.stdout + r.stderr, /'stats socket \.\.\. expose-fd' is not implemented yet/);
 });
 
+test('a stats socket alone is a listener: -c says valid (exit 0), as haproxy 2.6.12', async () => {
+  const cfg = join(dir, 'only.cfg');
+  writeFileSync(cfg, `global\n  stats socket ${join(dir, 'only.sock')} level admin\nbackend b\n  server s 127.0.0.1:1\n`);
+  const r = await runOrcalbCli(['-c', '-f', cfg]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /Configuration file is valid/);
+});
+
 describe('hostile pass', () => {
   let lb: OrcalbProcess;
   let sock: string;
