@@ -233,6 +233,12 @@ describe('hostile pass', () => {
     assert.equal(answer, '1 (initial 1)\n\n'.repeat(900));
   });
 
+  test('a line of 16000 empty commands: 16001 help texts streamed as the client reads (haproxy 2.6.12 sends as many)', async () => {
+    const answer = await cliExchange(sock, `${';'.repeat(16_000)}\n`, 60_000);
+    assert.equal(answer.split('Unknown command. Please enter one of the following commands only:\n').length - 1, 16_001);
+    assert.ok(answer.endsWith('quit                                    : disconnect\n\n'));
+  });
+
   test('a client that asks for answers and never reads them is cut after stats timeout; the others are served meanwhile', async () => {
     const slow = connect(sock);
     let reset = false;
