@@ -26,7 +26,8 @@ test('relay messages: the narrowers take well-formed ones only', () => {
 
 test('main answers ping, and an unknown request kind with ok false (never a throw)', async () => {
   const config = validConfig(await load('global\n  stats socket /tmp/never.sock\n'));
-  const deps = { config, state: undefined as never };
+  // `control` is what i13-ctl's relay hands the control kinds to; ping and unknown kinds never reach it.
+  const deps = { config, state: undefined as never, control: () => Promise.resolve({ ok: false }) };
   assert.deepEqual(await answerCliRelay({ kind: 'ping' }, deps), { ok: true });
   const odd = await answerCliRelay({ kind: 'nope' } as never, deps);
   assert.equal(odd.ok, false);

@@ -155,12 +155,12 @@ test('get weight and the texts for what does not exist', async () => {
   }
 });
 
-test('help: the same frame, each of orcalb\'s lines is haproxy\'s (but its own show threads / show dolphindb)', async () => {
+test('help: the same frame, each of orcalb\'s lines is haproxy\'s (but its own show threads / show dolphindb / set dolphindb)', async () => {
   const [h, o] = await Promise.all([socatCommand(ha.admin, 'help'), socatCommand(ob.admin, 'help')]);
   const lines = (t: string): string[] => t.split('\n');
   assert.equal(lines(o)[0], lines(h)[0]);
   const theirs = new Set(lines(h));
-  const ours = lines(o).filter((l) => !/^ {2}show (threads|dolphindb)/.test(l));
+  const ours = lines(o).filter((l) => !/^ {2}(show (threads|dolphindb)|set dolphindb)/.test(l));
   assert.deepEqual(ours.filter((l) => !theirs.has(l)), []);
   assert.deepEqual(lines(o).slice(-5), lines(h).slice(-5), 'help, prompt, quit last, then the empty line');
   assert.ok(lines(o).length > 12);
