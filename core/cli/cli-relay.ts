@@ -1,11 +1,27 @@
 // What the runtime API asks other threads to do, through main (stats thread → main → health thread / forwarders /
 // acceptor → main → stats thread). The requests are control messages, never hot-path state queries: state is read
-// from the shared buffer. The union grows with the control commands (set server, set maxconn, shutdown session…).
+// from the shared buffer. Each kind names the thread that answers it: that thread is the single writer of what the
+// request changes (core/shared/layout.ts).
+
+/**
+ * A change to one server, applied by the health thread (the single writer of server state, weights, check flags):
+ * `set server B/S state|weight|health|agent|check-port`, `set weight`, `enable|disable server|health|agent`.
+ */
+export type ServerCommand =
+  | { readonly op: 'state'; readonly value: 'ready' | 'drain' | 'maint' }
+  /** `weight` absolute (0..256) or, with `percent`, a percentage of the server's initial weight. */
+  | { readonly op: 'weight'; readonly weight: number; readonly percent: boolean }
+  | { readonly op: 'health'; readonly value: 'up' | 'stopping' | 'down' }
+  | { readonly op: 'agent'; readonly value: 'up' | 'stopping' | 'down' }
+  | { readonly op: 'check-port'; readonly port: number }
+  | { readonly op: 'enable-server' | 'disable-server' | 'enable-health' | 'disable-health' | 'enable-agent' | 'disable-agent' };
 
 /** A request from a CLI command. */
 export type CliRelayRequest =
-  /** Placeholder until the control commands land: answered `{ ok: true }` by main. */
-  { readonly kind: 'ping' };
+  /** Answered `{ ok: true }` by main (transport check). */
+  | { readonly kind: 'ping' }
+  /** Health thread: one server's change; `message` is HAProxy's answer text (empty when it prints nothing). */
+  | { readonly kind: 'server'; readonly backend: string; readonly server: string; readonly command: ServerCommand };
 
 /** The answer: ok, HAProxy's message text when there is one, and any data the command prints. */
 export interface CliRelayAnswer {
