@@ -7,6 +7,7 @@ import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
+import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
 import { isAdminAction, type AdminAnswer, type AdminRequest } from '../core/health/server-admin.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
@@ -87,6 +88,39 @@ export function asServerAdminDone(msg: unknown): ServerAdminDoneMessage | undefi
   if (typeOf(msg) !== 'server-admin-done') return undefined;
   const m = msg as { id?: unknown; answer?: unknown };
   return typeof m.id === 'number' && Array.isArray(m.answer) ? (msg as ServerAdminDoneMessage) : undefined;
+}
+
+/**
+ * main → health: a runtime API request the health thread answers (core/cli/cli-relay.ts kind 'server'); health →
+ * main: its answer. `id` pairs them; main keeps the promise (Supervisor.askHealth).
+ */
+export interface CliHealthMessage {
+  readonly type: 'cli-health';
+  readonly id: number;
+  readonly request: CliRelayRequest & { readonly kind: 'server' };
+}
+export interface CliHealthDoneMessage {
+  readonly type: 'cli-health-done';
+  readonly id: number;
+  readonly answer: CliRelayAnswer;
+}
+
+/** Narrows a runtime API request to the health thread (its command is checked again where it is applied). */
+export function asCliHealth(msg: unknown): CliHealthMessage | undefined {
+  if (typeOf(msg) !== 'cli-health') return undefined;
+  const m = msg as { id?: unknown; request?: { kind?: unknown; backend?: unknown; server?: unknown; command?: { op?: unknown } } };
+  const r = m.request;
+  return typeof m.id === 'number' && typeof r === 'object' && r.kind === 'server' && typeof r.backend === 'string' &&
+    typeof r.server === 'string' && typeof r.command === 'object' && typeof r.command.op === 'string'
+    ? (msg as CliHealthMessage)
+    : undefined;
+}
+
+/** Narrows the health thread's answer. */
+export function asCliHealthDone(msg: unknown): CliHealthDoneMessage | undefined {
+  if (typeOf(msg) !== 'cli-health-done') return undefined;
+  const m = msg as { id?: unknown; answer?: { ok?: unknown } };
+  return typeof m.id === 'number' && typeof m.answer === 'object' && typeof m.answer.ok === 'boolean' ? (msg as CliHealthDoneMessage) : undefined;
 }
 
 /** workerData of the health-check thread. */

@@ -18,10 +18,12 @@ import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
+import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
 import { ForwarderPool } from './forwarder-pool.js';
+import { HealthAsks } from './health-asks.js';
 import { ListenerControl } from './listener-control.js';
 import {
-  asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type StatsData, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
+  asCliHealthDone, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type StatsData, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
   type ReportMessage,
 } from './messages.js';
 
@@ -76,6 +78,8 @@ export class Supervisor {
   private readonly memoryWaiters = new Map<number, (r: MemoryAnswer) => void>();
   private nextMemoryId = 1;
   private readonly o: SupervisorOptions;
+  /** Runtime API requests waiting for the health thread. */
+  private readonly healthAsks = new HealthAsks();
 
   constructor(options: SupervisorOptions) {
     this.o = options;
@@ -244,6 +248,14 @@ export class Supervisor {
     });
   }
 
+  /**
+   * A runtime API change to one server (`set server`, `set weight`, `enable|disable server|health|agent`), applied by
+   * the health thread, the single writer of server state (workers/cli-relay.ts answerCliRelay calls this).
+   */
+  askHealth(request: CliRelayRequest & { readonly kind: 'server' }): Promise<CliRelayAnswer> {
+    return this.healthAsks.ask(this.health, request);
+  }
+
   private startHealth(): void {
     const data: HealthData = { config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads };
     const w = spawnThread('health-checker', data);
@@ -251,11 +263,14 @@ export class Supervisor {
     w.on('message', (msg: unknown) => {
       const done = asServerAdminDone(msg);
       if (done !== undefined) return void this.stats?.postMessage(done);
+      const cliDone = asCliHealthDone(msg);
+      if (cliDone !== undefined) return void this.healthAsks.settle(cliDone);
       const r = asReport(msg);
       if (r?.type === 'memory') this.onReport(r);
     });
     w.on('error', (e) => this.o.logger.log('alert', `health-check thread failed: ${String(e)}`));
     w.on('exit', () => {
+      this.healthAsks.failAll();
       if (this.stopping) return;
       this.o.logger.log('warning', 'health-check thread exited; restarting it');
       this.startHealth();

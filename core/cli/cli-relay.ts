@@ -9,8 +9,8 @@
  */
 export type ServerCommand =
   | { readonly op: 'state'; readonly value: 'ready' | 'drain' | 'maint' }
-  /** `weight` absolute (0..256) or, with `percent`, a percentage of the server's initial weight. */
-  | { readonly op: 'weight'; readonly weight: number; readonly percent: boolean }
+  /** The new user weight, absolute (0..256): the stats thread turns `W%` into it from the initial weight. */
+  | { readonly op: 'weight'; readonly weight: number }
   | { readonly op: 'health'; readonly value: 'up' | 'stopping' | 'down' }
   | { readonly op: 'agent'; readonly value: 'up' | 'stopping' | 'down' }
   | { readonly op: 'check-port'; readonly port: number }

@@ -1,6 +1,137 @@
-// The runtime API's commands that change state (set server|weight|maxconn|dolphindb, enable|disable …, clear
-// counters, shutdown session(s), add|del server, show sess): they ask the owning thread through `relay`. Stats thread.
+// The runtime API's commands that change state (HAProxy 2.6 management.txt §9.3: set server|weight, enable|disable
+// server|health|agent, clear counters, experimental-mode, add|del server), with haproxy 2.6.12's syntax, levels, help
+// lines and answer texts (measured with socat). Changes to a server go to the health thread through `relay` (the
+// single writer of server state); counters are cleared here (core/shared/clear-counters.ts). An answer is the text
+// before the empty line the CLI server adds ("" prints only that line). Stats thread.
 
-import type { CliCommand } from './cli-command.js';
+import type { CliCommand, CliContext } from './cli-command.js';
+import type { ServerCommand } from './cli-relay.js';
+import { clearCounters } from '../shared/clear-counters.js';
+import { NOT_YET_COMMANDS } from './not-yet-commands.js';
+import { parseWeightChange, resolveServer } from './server-weight.js';
 
-export const CONTROL_COMMANDS: readonly CliCommand[] = [];
+const SET_SERVER_USAGE =
+  'usage: set server <backend>/<server> addr | agent | agent-addr | agent-port | agent-send | check-addr | check-port | fqdn | health | ssl | state | weight\n';
+
+/** Sends one server change to the health thread; a relay that fails is an answer, never a throw. */
+async function relayServer(ctx: CliContext, backend: string, server: string, command: ServerCommand): Promise<string> {
+  try {
+    const answer = await ctx.relay({ kind: 'server', backend, server, command });
+    return answer.message ?? '';
+  } catch (e) {
+    return `${e instanceof Error ? e.message : String(e)}\n`;
+  }
+}
+
+/** `set server B/S …`: the verbs orcalb runs; the others answer that they are not available. */
+async function setServer(ctx: CliContext, args: readonly string[]): Promise<string> {
+  const target = resolveServer(ctx.config, args[0]);
+  if (!target.ok) return target.message;
+  const { backend, server } = target;
+  const [, verb, value] = args;
+  switch (verb) {
+    case 'state':
+      if (value !== 'ready' && value !== 'drain' && value !== 'maint') return "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n";
+      return relayServer(ctx, backend.name, server.name, { op: 'state', value });
+    case 'weight':
+      return setWeight(ctx, args[0], value);
+    case 'health':
+    case 'agent':
+      if (verb === 'agent') return relayServer(ctx, backend.name, server.name, { op: 'agent', value: 'up' });
+      if (value !== 'up' && value !== 'down' && value !== 'stopping') return "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n";
+      return relayServer(ctx, backend.name, server.name, { op: 'health', value });
+    case 'check-port': {
+      if (!server.check) return 'health checks are not enabled on this server';
+      if (value === undefined) return 'set server <b>/<s> check-port requires a port.\n';
+      if (!/^[+-]?\d+$/.test(value)) return 'provided port is not an integer';
+      const port = Number(value);
+      if (port < 0 || port > 65535) return 'provided port is invalid';
+      return relayServer(ctx, backend.name, server.name, { op: 'check-port', port });
+    }
+    case 'addr':
+    case 'agent-addr':
+    case 'agent-port':
+    case 'agent-send':
+    case 'check-addr':
+    case 'fqdn':
+    case 'ssl':
+      return `orcalb cannot change a server's ${verb} at run time yet: change it in the configuration and reload.\n`;
+    default:
+      return SET_SERVER_USAGE;
+  }
+}
+
+/** `set weight B/S W` and `set server B/S weight W`. */
+async function setWeight(ctx: CliContext, word: string | undefined, value: string | undefined): Promise<string> {
+  const target = resolveServer(ctx.config, word);
+  if (!target.ok) return target.message;
+  const weight = parseWeightChange(target.backend, target.server, value);
+  if (typeof weight !== 'number') return weight.message;
+  return relayServer(ctx, target.backend.name, target.server.name, { op: 'weight', weight });
+}
+
+type ToggleOp = 'enable-server' | 'disable-server' | 'enable-health' | 'disable-health' | 'enable-agent' | 'disable-agent';
+
+/** `enable|disable server|health|agent B/S`. */
+function toggle(op: ToggleOp): CliCommand['run'] {
+  return async (ctx, args) => {
+    const target = resolveServer(ctx.config, args[0]);
+    if (!target.ok) return target.message;
+    return relayServer(ctx, target.backend.name, target.server.name, { op });
+  };
+}
+
+export const CONTROL_COMMANDS: readonly CliCommand[] = [
+  {
+    words: ['set', 'server'],
+    level: 'admin',
+    help: { usage: 'set server <bk>/<srv> [opts]', text: "change a server's state, weight, address or ssl" },
+    run: setServer,
+  },
+  {
+    words: ['set', 'weight'],
+    level: 'admin',
+    help: { usage: 'set weight <bk>/<srv>  (DEPRECATED)', text: "change a server's weight (use 'set server' instead)" },
+    run: (ctx, args) => setWeight(ctx, args[0], args[1]),
+  },
+  {
+    words: ['enable', 'server'],
+    level: 'admin',
+    help: { usage: 'enable server  (DEPRECATED)', text: "enable a disabled server (use 'set server' instead)" },
+    run: toggle('enable-server'),
+  },
+  {
+    words: ['disable', 'server'],
+    level: 'admin',
+    help: { usage: 'disable server (DEPRECATED)', text: "disable a server for maintenance (use 'set server' instead)" },
+    run: toggle('disable-server'),
+  },
+  { words: ['enable', 'health'], level: 'admin', help: { usage: 'enable health', text: 'enable health checks' }, run: toggle('enable-health') },
+  { words: ['disable', 'health'], level: 'admin', help: { usage: 'disable health', text: 'disable health checks' }, run: toggle('disable-health') },
+  { words: ['enable', 'agent'], level: 'admin', help: { usage: 'enable agent', text: 'enable agent checks' }, run: toggle('enable-agent') },
+  { words: ['disable', 'agent'], level: 'admin', help: { usage: 'disable agent', text: 'disable agent checks' }, run: toggle('disable-agent') },
+  {
+    words: ['clear', 'counters'],
+    level: 'operator',
+    help: { usage: 'clear counters [all]', text: 'clear max statistics counters (or all counters)' },
+    run: (ctx, args) => {
+      // haproxy 2.6.12: `all` needs admin; any other word is ignored (plain clear).
+      const all = args[0] === 'all';
+      if (all && ctx.level !== 'admin') return 'Permission denied\n';
+      clearCounters(ctx.state, all ? 'all' : 'max');
+      return '';
+    },
+  },
+  {
+    // Not listed by `help` in 2.6.12; `add server` / `del server` do not need it there either.
+    words: ['experimental-mode'],
+    level: 'admin',
+    run: (ctx, args) => {
+      if (args[0] === undefined) return `experimental-mode is ${ctx.client.experimental ? 'ON' : 'OFF'}\n`;
+      if (args[0] === 'on') ctx.client.experimental = true;
+      else if (args[0] === 'off') ctx.client.experimental = false;
+      return '';
+    },
+  },
+  ...NOT_YET_COMMANDS,
+];

@@ -34,6 +34,12 @@ export const SERVER_FIELDS = [
   { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'UP→DOWN transitions' },
   { name: 'checkFails', writer: 'health', stat: 'chkfail', doc: 'failed checks' },
   { name: 'effectiveWeight', writer: 'health', stat: 'weight', doc: 'weight after slowstart ramp; balancers use this' },
+  {
+    name: 'userWeight',
+    writer: 'health',
+    stat: 'uweight',
+    doc: "HAProxy's uweight: the server's weight as the runtime API last set it (`set server B/S weight`, `set weight`; main writes the config weight first). effectiveWeight follows it through slowstart, drain and health transitions",
+  },
   { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'slots in use: TCP connections, HTTP transactions being served (HAProxy served/scur); what maxconn bounds' },
   { name: 'maxConnsSeen', writer: 'max', stat: 'smax', doc: 'highest curConns seen (raised by whoever takes a slot)' },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever sent to this server' },
@@ -278,7 +284,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 12;
+export const LAYOUT_VERSION = 13;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 

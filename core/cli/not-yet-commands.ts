@@ -1,0 +1,28 @@
+// Runtime API commands of haproxy 2.6 that orcalb does not run yet (issue 13): each answers what is missing instead
+// of HAProxy's "Unknown command", so an operator's script learns the command exists and did nothing. Not listed by
+// `help` (that list says what works). Stats thread.
+//
+// What each still needs: `set maxconn` — the limits are read from the config by admission (core/accept/admission.ts)
+// and dispatch (ServerView.maxconn): they must come from buffer words the health thread / main write; `enable|disable
+// frontend` — the acceptor pausing one frontend's listeners (as SIGTTOU pauses all); `show sess` and `shutdown
+// session(s)` — a session registry in each forwarder answered through main; `add|del server` — server slots the
+// shared buffer does not reserve (the reload issue versions the buffer); `set dolphindb … score-cost`.
+
+import type { CliCommand, CliLevel } from './cli-command.js';
+
+function notYet(words: readonly string[], level: CliLevel, what: string): CliCommand {
+  return { words, level, run: () => `orcalb does not support '${words.join(' ')}' yet: ${what}.\n` };
+}
+
+export const NOT_YET_COMMANDS: readonly CliCommand[] = [
+  notYet(['set', 'maxconn'], 'admin', 'maxconn limits are read from the configuration; change them there and reload'),
+  notYet(['enable', 'frontend'], 'admin', 'frontends cannot be paused one by one (SIGTTOU/SIGTTIN pause and resume all listeners)'),
+  notYet(['disable', 'frontend'], 'admin', 'frontends cannot be paused one by one (SIGTTOU/SIGTTIN pause and resume all listeners)'),
+  notYet(['shutdown', 'frontend'], 'admin', 'stop orcalb with SIGUSR1 (soft stop) instead'),
+  notYet(['show', 'sess'], 'operator', 'the forwarders keep no session registry the CLI can read'),
+  notYet(['shutdown', 'session'], 'admin', 'the forwarders keep no session registry the CLI can reach'),
+  notYet(['shutdown', 'sessions'], 'admin', 'the forwarders keep no session registry the CLI can reach'),
+  notYet(['add', 'server'], 'admin', 'the shared state buffer has no spare server slots (limit: the servers of the configuration); add it there and reload'),
+  notYet(['del', 'server'], 'admin', 'the shared state buffer has no spare server slots (limit: the servers of the configuration); remove it there and reload'),
+  notYet(['set', 'dolphindb'], 'admin', 'the dolphindb-load score cost is set in the configuration'),
+];
