@@ -194,7 +194,7 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.bout] = slot.loadWide('bytesOut');
   v[COL.status] = serverStatus({ state, admin, health, check: srv.check && !be.disabled, rise: srv.rise, fall: srv.fall });
   // A drained (or NOLB) server takes no new traffic through weight 0, but HAProxy still shows its weight.
-  v[COL.weight] = (admin & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0 ? srv.weight : slot.load('effectiveWeight');
+  v[COL.weight] = (admin & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0 ? slot.load('userWeight') : slot.load('effectiveWeight');
   v[COL.act] = srv.backup ? 0 : 1;
   v[COL.bck] = srv.backup ? 1 : 0;
   const lastChange = slot.load('lastChangeSec');
@@ -224,7 +224,8 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
     v[COL.check_fall] = srv.fall;
     v[COL.check_health] = health;
   }
-  v[COL.uweight] = srv.weight;
+  // HAProxy's uweight: the weight the runtime API last set (`set weight`), the config's until then.
+  v[COL.uweight] = slot.load('userWeight');
   return { values: v, modules: moduleCells(true) };
 }
 
@@ -243,7 +244,7 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
     // drained adds nothing to either; measured on 2.6.12: 3/3 with one of four servers in MAINT).
     const effective = sv.load('state') === ServerState.UP && !srv.backup ? sv.load('effectiveWeight') : 0;
     weight += effective;
-    if (effective > 0) uweight += srv.weight;
+    if (effective > 0) uweight += sv.load('userWeight');
   });
   const act = slot.load('activeServers');
   const bck = slot.load('backupServers');
