@@ -1,9 +1,9 @@
-// Main thread's side of the runtime API requests it relays to the health thread (core/cli/cli-relay.ts kind
-// 'server'): each gets an id, the health thread's answer settles it, and a health thread that dies or stays silent
+// Main thread's side of the runtime API requests it relays to the health thread (core/cli/cli-relay.ts
+// HealthRelayRequest): each gets an id, the health thread's answer settles it, and a health thread that dies or stays silent
 // answers every open request with an error instead of leaving a CLI client waiting. Main thread only.
 
 import type { Worker } from 'node:worker_threads';
-import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, HealthRelayRequest } from '../core/cli/cli-relay.js';
 import type { CliHealthDoneMessage, CliHealthMessage } from './messages.js';
 
 /** A request the health thread does not answer within this gets an error answer. */
@@ -15,7 +15,7 @@ export class HealthAsks {
   #nextId = 1;
 
   /** Posts `request` to `health` (undefined while it restarts: answered at once) and resolves with its answer. */
-  ask(health: Worker | undefined, request: CliRelayRequest & { readonly kind: 'server' }): Promise<CliRelayAnswer> {
+  ask(health: Worker | undefined, request: HealthRelayRequest): Promise<CliRelayAnswer> {
     if (health === undefined) return Promise.resolve(UNANSWERED);
     const id = this.#nextId++;
     return new Promise((resolve) => {

@@ -62,7 +62,7 @@ parentPort?.on('message', (msg: unknown) => {
   if (cliAsk !== undefined) {
     // A runtime API change to one server (set server/weight, enable/disable …), relayed by main.
     const r = cliAsk.request;
-    const answer = applyServerCommand(checker, data.config, r.backend, r.server, r.command);
+    const answer = r.kind === 'server' ? applyServerCommand(checker, data.config, r.backend, r.server, r.command) : checker.clearCheckCounters();
     const done: CliHealthDoneMessage = { type: 'cli-health-done', id: cliAsk.id, answer };
     parentPort?.postMessage(done);
     return;

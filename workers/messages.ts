@@ -7,7 +7,7 @@ import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
-import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, HealthRelayRequest } from '../core/cli/cli-relay.js';
 import { isAdminAction, type AdminAnswer, type AdminRequest } from '../core/health/server-admin.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
@@ -97,7 +97,7 @@ export function asServerAdminDone(msg: unknown): ServerAdminDoneMessage | undefi
 export interface CliHealthMessage {
   readonly type: 'cli-health';
   readonly id: number;
-  readonly request: CliRelayRequest & { readonly kind: 'server' };
+  readonly request: HealthRelayRequest;
 }
 export interface CliHealthDoneMessage {
   readonly type: 'cli-health-done';
@@ -110,8 +110,10 @@ export function asCliHealth(msg: unknown): CliHealthMessage | undefined {
   if (typeOf(msg) !== 'cli-health') return undefined;
   const m = msg as { id?: unknown; request?: { kind?: unknown; backend?: unknown; server?: unknown; command?: { op?: unknown } } };
   const r = m.request;
-  return typeof m.id === 'number' && typeof r === 'object' && r.kind === 'server' && typeof r.backend === 'string' &&
-    typeof r.server === 'string' && typeof r.command === 'object' && typeof r.command.op === 'string'
+  if (typeof m.id !== 'number' || typeof r !== 'object') return undefined;
+  if (r.kind === 'clear-health-counters') return msg as CliHealthMessage;
+  return r.kind === 'server' && typeof r.backend === 'string' && typeof r.server === 'string' && typeof r.command === 'object' &&
+    typeof r.command.op === 'string'
     ? (msg as CliHealthMessage)
     : undefined;
 }

@@ -18,7 +18,7 @@ import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
-import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, HealthRelayRequest } from '../core/cli/cli-relay.js';
 import { ForwarderPool } from './forwarder-pool.js';
 import { HealthAsks } from './health-asks.js';
 import { ListenerControl } from './listener-control.js';
@@ -249,10 +249,11 @@ export class Supervisor {
   }
 
   /**
-   * A runtime API change to one server (`set server`, `set weight`, `enable|disable server|health|agent`), applied by
-   * the health thread, the single writer of server state (workers/cli-relay.ts answerCliRelay calls this).
+   * A runtime API change to one server (`set server`, `set weight`, `enable|disable server|health|agent`) or the
+   * health thread's part of `clear counters all`, applied by the health thread, the single writer of server state
+   * (workers/cli-relay.ts answerCliRelay calls this for those request kinds).
    */
-  askHealth(request: CliRelayRequest & { readonly kind: 'server' }): Promise<CliRelayAnswer> {
+  askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer> {
     return this.healthAsks.ask(this.health, request);
   }
 

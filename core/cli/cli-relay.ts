@@ -21,7 +21,15 @@ export type CliRelayRequest =
   /** Answered `{ ok: true }` by main (transport check). */
   | { readonly kind: 'ping' }
   /** Health thread: one server's change; `message` is HAProxy's answer text (empty when it prints nothing). */
-  | { readonly kind: 'server'; readonly backend: string; readonly server: string; readonly command: ServerCommand };
+  | { readonly kind: 'server'; readonly backend: string; readonly server: string; readonly command: ServerCommand }
+  /**
+   * Health thread: `clear counters all`'s part in the fields only that thread writes (each server's chkfail and
+   * chkdown); the stats thread clears the shared counters itself (core/shared/clear-counters.ts).
+   */
+  | { readonly kind: 'clear-health-counters' };
+
+/** The requests the health thread answers. */
+export type HealthRelayRequest = Extract<CliRelayRequest, { readonly kind: 'server' | 'clear-health-counters' }>;
 
 /** The answer: ok, HAProxy's message text when there is one, and any data the command prints. */
 export interface CliRelayAnswer {

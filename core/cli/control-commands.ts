@@ -114,12 +114,18 @@ export const CONTROL_COMMANDS: readonly CliCommand[] = [
     words: ['clear', 'counters'],
     level: 'operator',
     help: { usage: 'clear counters [all]', text: 'clear max statistics counters (or all counters)' },
-    run: (ctx, args) => {
+    run: async (ctx, args) => {
       // haproxy 2.6.12: `all` needs admin; any other word is ignored (plain clear).
       const all = args[0] === 'all';
       if (all && ctx.level !== 'admin') return 'Permission denied\n';
       clearCounters(ctx.state, all ? 'all' : 'max');
-      return '';
+      if (!all) return '';
+      try {
+        const answer = await ctx.relay({ kind: 'clear-health-counters' });
+        return answer.message ?? '';
+      } catch (e) {
+        return `${e instanceof Error ? e.message : String(e)}\n`;
+      }
     },
   },
   {

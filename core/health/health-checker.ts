@@ -333,6 +333,21 @@ export class HealthChecker {
     return true;
   }
 
+  /**
+   * `clear counters all`'s part that only this thread writes: every server's failed checks and UP→DOWN transitions
+   * (haproxy 2.6.12 zeroes its chkfail and chkdown; a backend's chkdown stays). Health thread only.
+   */
+  clearCheckCounters(): { readonly ok: true } {
+    this.#config.backends.forEach((backend, b) => {
+      backend.servers.forEach((_, s) => {
+        const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+        slot.store('checkFails', 0);
+        slot.store('downTransitions', 0);
+      });
+    });
+    return { ok: true };
+  }
+
   /** The forced admin flags of server `s` of backend `b` (AdminFlag), 0 when unknown. */
   adminFlags(b: number, s: number): number {
     if (this.#config.backends[b]?.servers[s] === undefined) return 0;

@@ -7,8 +7,9 @@
 // accumulated counter is cleared by subtracting what was read (Atomics.sub): an add landing between the read and the
 // sub survives, so nothing counted after the clear is lost and no count goes negative. A maximum is lowered to 0
 // with compareExchange from the value read; a raise landing first makes the exchange miss, and that newer maximum
-// stays (it happened after the clear began). Fields with a single writer (the health thread's chkfail, chkdown,
-// downtime, lastchg) are not touched: clearing them belongs to that thread, and orcalb leaves them as they are.
+// stays (it happened after the clear began). A 'latest' timestamp (lastsess) is stored 0, as any thread may. Fields
+// with a single writer are not touched here: `clear counters all` asks the health thread to clear its chkfail and
+// chkdown (HealthChecker.clearCheckCounters); downtime and lastchg stay, as in haproxy 2.6.12.
 // Stats thread; allocation does not matter here (an operator command).
 
 import {
@@ -24,10 +25,11 @@ const CURRENT = new Set(['curConns', 'queued', 'queueTicket', 'released', 'rrCur
 const WITH_SUMS = new Set(['timeSamples']);
 
 /** Which words of a record `scope` clears, and how. Pure. */
-function clearedFields(fields: readonly FieldSpec[], scope: ClearScope): { readonly index: number; readonly how: 'max' | 'sub' }[] {
-  const out: { index: number; how: 'max' | 'sub' }[] = [];
+function clearedFields(fields: readonly FieldSpec[], scope: ClearScope): { readonly index: number; readonly how: 'max' | 'sub' | 'zero' }[] {
+  const out: { index: number; how: 'max' | 'sub' | 'zero' }[] = [];
   fields.forEach((f, index) => {
     if (f.writer === 'max') out.push({ index, how: 'max' });
+    else if (scope === 'all' && f.writer === 'latest') out.push({ index, how: 'zero' });
     else if (scope === 'all' && f.writer === 'atomic-add' && !CURRENT.has(f.name) && (f.stat !== undefined || WITH_SUMS.has(f.name))) {
       out.push({ index, how: 'sub' });
     }
@@ -47,6 +49,7 @@ function clearRecords(state: SharedState, base: number, count: number, fields: r
     const start = base + r * fields.length;
     for (const w of words) {
       if (w.how === 'max') clearMax(state.i32, start + w.index);
+      else if (w.how === 'zero') Atomics.store(state.i32, start + w.index, 0);
       else Atomics.sub(state.i32, start + w.index, Atomics.load(state.i32, start + w.index));
     }
   }

@@ -105,7 +105,10 @@ async function startRig(t: TestContext): Promise<Rig> {
   const ctx: CliContext = {
     config, state, topology, threads: 1, version: 'test', startedMs: Date.now(), level: 'admin',
     client: { interactive: false, experimental: false, quit: false },
-    relay: (r) => Promise.resolve(r.kind === 'server' ? applyServerCommand(checker, config, r.backend, r.server, r.command) : { ok: true }),
+    relay: (r) =>
+      Promise.resolve(
+        r.kind === 'server' ? applyServerCommand(checker, config, r.backend, r.server, r.command) : r.kind === 'clear-health-counters' ? checker.clearCheckCounters() : { ok: true },
+      ),
   };
   return {
     farm, config, ctx, sockets, fePort,
