@@ -52,7 +52,7 @@ const listeners = new ListenerSet(
   },
   state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
 );
-const admission = new Admission(state, accounting, data.config, listeners, {
+const admission = new Admission(state, accounting, listeners, {
   admit: (conn, t) => typeof conn === 'number' && forwarders.handOver(conn, t),
   canTake: () => forwarders.canTake(),
 });

@@ -183,7 +183,7 @@ if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping
     state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
   );
   listeners = set;
-  admission = new Admission(state, accounting, data.config, set, {
+  admission = new Admission(state, accounting, set, {
     // An fd (native accept) is read through SocketIo's shared buffer; without the addon Node's socket is attached.
     admit: (conn, t) => {
       serve(conn, t.frontend, t.bind);

@@ -18,7 +18,8 @@ import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
-import type { CliRelayAnswer, HealthRelayRequest } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest } from '../core/cli/cli-relay.js';
+import { applyLimit } from '../core/shared/runtime-limits.js';
 import { ForwarderPool } from './forwarder-pool.js';
 import { HealthAsks } from './health-asks.js';
 import { ListenerControl } from './listener-control.js';
@@ -255,6 +256,11 @@ export class Supervisor {
    */
   askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer> {
     return this.healthAsks.ask(this.health, request);
+  }
+
+  /** `set maxconn frontend|global` (workers/cli-relay.ts answerCliRelay calls this): main writes the limit words. */
+  setLimit(request: MainRelayRequest): CliRelayAnswer {
+    return applyLimit(this.o.state, this.accounting, request);
   }
 
   private startHealth(): void {

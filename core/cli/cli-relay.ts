@@ -14,6 +14,8 @@ export type ServerCommand =
   | { readonly op: 'health'; readonly value: 'up' | 'stopping' | 'down' }
   | { readonly op: 'agent'; readonly value: 'up' | 'stopping' | 'down' }
   | { readonly op: 'check-port'; readonly port: number }
+  /** `set maxconn server B/S N` (0 = no limit). */
+  | { readonly op: 'maxconn'; readonly maxconn: number }
   | { readonly op: 'enable-server' | 'disable-server' | 'enable-health' | 'disable-health' | 'enable-agent' | 'disable-agent' };
 
 /** A request from a CLI command. */
@@ -26,7 +28,14 @@ export type CliRelayRequest =
    * Health thread: `clear counters all`'s part in the fields only that thread writes (each server's chkfail and
    * chkdown); the stats thread clears the shared counters itself (core/shared/clear-counters.ts).
    */
-  | { readonly kind: 'clear-health-counters' };
+  | { readonly kind: 'clear-health-counters' }
+  /** Main thread (writer of the limit words): `set maxconn frontend F N` (index in config.frontends), 0 = no limit. */
+  | { readonly kind: 'maxconn-frontend'; readonly frontend: number; readonly maxconn: number }
+  /** Main thread: `set maxconn global N`, already resolved (0 = no limit). */
+  | { readonly kind: 'maxconn-global'; readonly maxconn: number };
+
+/** The requests main answers itself. */
+export type MainRelayRequest = Extract<CliRelayRequest, { readonly kind: 'maxconn-frontend' | 'maxconn-global' }>;
 
 /** The requests the health thread answers. */
 export type HealthRelayRequest = Extract<CliRelayRequest, { readonly kind: 'server' | 'clear-health-counters' }>;

@@ -2,8 +2,7 @@
 // of HAProxy's "Unknown command", so an operator's script learns the command exists and did nothing. Not listed by
 // `help` (that list says what works). Stats thread.
 //
-// What each still needs: `set maxconn` — the limits are read from the config by admission (core/accept/admission.ts)
-// and dispatch (ServerView.maxconn): they must come from buffer words the health thread / main write; `enable|disable
+// What each still needs: `enable|disable
 // frontend` — the acceptor pausing one frontend's listeners (as SIGTTOU pauses all); `show sess` and `shutdown
 // session(s)` — a session registry in each forwarder answered through main; `add|del server` — server slots the
 // shared buffer does not reserve (the reload issue versions the buffer); `set dolphindb … score-cost`.
@@ -15,7 +14,6 @@ function notYet(words: readonly string[], level: CliLevel, what: string): CliCom
 }
 
 export const NOT_YET_COMMANDS: readonly CliCommand[] = [
-  notYet(['set', 'maxconn'], 'admin', 'maxconn limits are read from the configuration; change them there and reload'),
   notYet(['enable', 'frontend'], 'admin', 'frontends cannot be paused one by one (SIGTTOU/SIGTTIN pause and resume all listeners)'),
   notYet(['disable', 'frontend'], 'admin', 'frontends cannot be paused one by one (SIGTTOU/SIGTTIN pause and resume all listeners)'),
   notYet(['shutdown', 'frontend'], 'admin', 'stop orcalb with SIGUSR1 (soft stop) instead'),

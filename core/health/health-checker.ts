@@ -6,6 +6,7 @@
 
 import type { BackendConfig, Config, DolphinDbCheckConfig, HttpCheckConfig, ServerConfig } from '../../config/model.js';
 import type { Logger } from '../log.js';
+import { ConnAccounting } from '../shared/conn-accounting.js';
 import { ServerState } from '../shared/layout.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import type { SharedState } from '../shared/state-buffer.js';
@@ -346,6 +347,17 @@ export class HealthChecker {
       });
     });
     return { ok: true };
+  }
+
+  /**
+   * `set maxconn server B/S N` (0 = no limit): the word dispatch reads on every pick; a raised limit wakes the
+   * queues of every thread at once (the same wake as a freed slot). Health thread only. False: unknown server.
+   */
+  setMaxconn(b: number, s: number, maxconn: number): boolean {
+    if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
+    this.#state.server(serverSlotIndex(this.#topology, b, s)).store('maxconn', Math.max(0, maxconn));
+    new ConnAccounting(this.#state).notifyReleased(b);
+    return true;
   }
 
   /** The forced admin flags of server `s` of backend `b` (AdminFlag), 0 when unknown. */

@@ -14,6 +14,7 @@ export interface ServerCommandTarget {
   admin(b: number, s: number, action: AdminAction): AdminOutcome;
   setUserWeight(b: number, s: number, weight: number): boolean;
   setCheckPort(b: number, s: number, port: number): AdminOutcome;
+  setMaxconn(b: number, s: number, maxconn: number): boolean;
   /** The server's forced admin flags now (core/stats/status-text.ts AdminFlag). */
   adminFlags(b: number, s: number): number;
 }
@@ -59,6 +60,8 @@ export function applyServerCommand(
       return OK;
     case 'weight':
       return target.setUserWeight(b, s, command.weight) ? OK : { ok: false, message: 'No such server.\n' };
+    case 'maxconn':
+      return target.setMaxconn(b, s, command.maxconn) ? OK : { ok: false, message: 'No such server.\n' };
     case 'check-port': {
       const outcome = target.setCheckPort(b, s, command.port);
       // haproxy 2.6.12 prints this one without the empty line that ends its other answers.

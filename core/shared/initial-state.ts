@@ -22,6 +22,7 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
       slot.store('health', health(srv.rise, srv.fall));
       slot.store('effectiveWeight', srv.weight);
       slot.store('userWeight', srv.weight);
+      slot.store('maxconn', srv.maxconn);
       slot.store('lastChangeSec', Math.floor(Date.now() / 1000));
       if (!srv.disabled && srv.weight > 0) {
         if (srv.backup) backup++;
@@ -34,5 +35,7 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
     bs.store('generation', 1);
     bs.store('lastChangeSec', Math.floor(Date.now() / 1000));
   });
+  config.frontends.forEach((fe, f) => state.frontend(f).store('maxconn', fe.maxconn));
+  state.storeGlobal('maxconn', config.global.maxconn);
   initStickRegion(state, topology.stick, () => randomInt(0x7fff_ffff));
 }

@@ -35,6 +35,12 @@ export const SERVER_FIELDS = [
   { name: 'checkFails', writer: 'health', stat: 'chkfail', doc: 'failed checks' },
   { name: 'effectiveWeight', writer: 'health', stat: 'weight', doc: 'weight after slowstart ramp; balancers use this' },
   {
+    name: 'maxconn',
+    writer: 'health',
+    stat: 'slim',
+    doc: 'the server\'s maxconn, 0 = no limit: main writes the config\'s, `set maxconn server` changes it (health thread); dispatch reads it on every pick (ServerView.maxconn)',
+  },
+  {
     name: 'userWeight',
     writer: 'health',
     stat: 'uweight',
@@ -145,6 +151,12 @@ export const FRONTEND_FIELDS = [
     doc: 'client connections admitted and not yet closed, counted by whoever admits (acceptor, or a reuseport forwarder) before any handoff',
   },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'client connections ever admitted' },
+  {
+    name: 'maxconn',
+    writer: 'main',
+    stat: 'slim',
+    doc: 'the frontend\'s maxconn, 0 = no limit: main writes the config\'s and `set maxconn frontend` (runtime API); admission reads it (core/accept/admission.ts)',
+  },
   // No stats column: HAProxy's dreq counts deny rules, and haproxy 2.6.12 counts a session with no server in the
   // backend's econ (measured), which the backend's connectErrors holds.
   { name: 'refused', writer: 'atomic-add', doc: 'connections closed before forwarding: no backend, or no server' },
@@ -213,6 +225,11 @@ export const THREAD_FRONTEND_FIELDS = [
 
 export const GLOBAL_FIELDS = [
   { name: 'curConns', writer: 'atomic-add', doc: 'process-wide client connections admitted and not yet closed (global maxconn)' },
+  {
+    name: 'maxconn',
+    writer: 'main',
+    doc: 'the process-wide maxconn (show info Maxconn), 0 = no limit: main writes the config\'s and `set maxconn global`; admission reads it',
+  },
   { name: 'stopping', writer: 'main', doc: '1 once the soft stop began (SIGUSR1): stop accepting, drain; a forwarder started later reads it' },
   { name: 'healthReady', writer: 'health', doc: '1 once the health thread wrote initial states' },
   {

@@ -9,7 +9,7 @@ export interface ServerView {
   readonly index: number;
   readonly name: string;
   readonly backup: boolean;
-  /** Configured maxconn, 0 = unlimited. */
+  /** maxconn now (the config's, or `set maxconn server`'s), 0 = unlimited: one Atomics.load per read. */
   readonly maxconn: number;
   /** Static weight from the config (used by static-rr and hashes, which ignore slowstart). */
   readonly configWeight: number;
@@ -113,7 +113,9 @@ export function serverView(index: number, info: ServerStatic, slot: ServerSlot):
     index,
     name: info.name,
     backup: info.backup,
-    maxconn: info.maxconn,
+    get maxconn() {
+      return slot.load('maxconn');
+    },
     configWeight: info.weight,
     isUp: () => slot.isUp(),
     weight: () => slot.load('effectiveWeight'),

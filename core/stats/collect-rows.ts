@@ -143,7 +143,7 @@ function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: num
   v[COL.svname] = 'FRONTEND';
   v[COL.scur] = slot.load('curConns');
   v[COL.smax] = slot.load('maxConns');
-  v[COL.slim] = fe.maxconn;
+  v[COL.slim] = src.state.frontend(f).load('maxconn');
   // stot counts sessions: a connection its connection rules refused never became one (conn_tot counts it).
   v[COL.stot] = slot.load('totalConns') - slot.load('deniedConn');
   v[COL.bin] = slot.loadWide('bytesIn');
@@ -188,7 +188,8 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.qmax] = slot.load('maxQueued');
   v[COL.scur] = slot.load('curConns');
   v[COL.smax] = slot.load('maxConnsSeen');
-  if (srv.maxconn > 0) v[COL.slim] = srv.maxconn;
+  const maxconn = slot.load('maxconn');
+  if (maxconn > 0) v[COL.slim] = maxconn;
   v[COL.stot] = slot.load('totalConns');
   v[COL.bin] = slot.loadWide('bytesIn');
   v[COL.bout] = slot.loadWide('bytesOut');

@@ -14,7 +14,10 @@ import type { Config } from '../../config/model.js';
 import { createBalancer } from '../../core/balance/registry.js';
 import { levelAllows, type CliContext, type CliLevel } from '../../core/cli/cli-command.js';
 import { CLI_COMMANDS } from '../../core/cli/command-table.js';
+import type { CliRelayAnswer, CliRelayRequest } from '../../core/cli/cli-relay.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
+import { ConnAccounting } from '../../core/shared/conn-accounting.js';
+import { applyLimit } from '../../core/shared/runtime-limits.js';
 import { applyServerCommand } from '../../core/health/server-commands.js';
 import { serverSlotIndex } from '../../core/shared/topology.js';
 import { startBackendFarm, requestTag, type BackendFarm } from '../support/backend-farm.js';
@@ -102,13 +105,25 @@ async function startRig(t: TestContext): Promise<Rig> {
   const checker = new HealthChecker(config, state, topology, captureLogger());
   t.after(() => checker.stop());
   checker.start();
+  // What main does with each relayed request (workers/supervisor.ts askHealth / setLimit), on this thread.
+  const accounting = new ConnAccounting(state);
+  const answerLocally = (r: CliRelayRequest): CliRelayAnswer => {
+    switch (r.kind) {
+      case 'server':
+        return applyServerCommand(checker, config, r.backend, r.server, r.command);
+      case 'clear-health-counters':
+        return checker.clearCheckCounters();
+      case 'maxconn-frontend':
+      case 'maxconn-global':
+        return applyLimit(state, accounting, r);
+      default:
+        return { ok: true };
+    }
+  };
   const ctx: CliContext = {
     config, state, topology, threads: 1, version: 'test', startedMs: Date.now(), level: 'admin',
     client: { interactive: false, experimental: false, quit: false },
-    relay: (r) =>
-      Promise.resolve(
-        r.kind === 'server' ? applyServerCommand(checker, config, r.backend, r.server, r.command) : r.kind === 'clear-health-counters' ? checker.clearCheckCounters() : { ok: true },
-      ),
+    relay: (r) => Promise.resolve(answerLocally(r)),
   };
   return {
     farm, config, ctx, sockets, fePort,
@@ -141,11 +156,21 @@ test('set server / set weight / enable / disable / clear counters answer as hapr
     'enable agent be/s1', 'disable agent be/s1', 'enable health',
     'clear counters', 'clear counters all', 'clear counters foo',
     'experimental-mode', 'experimental-mode on', 'experimental-mode foo',
+    'set maxconn frontend', 'set maxconn frontend fe', 'set maxconn frontend zz 10', 'set maxconn frontend fe -1',
+    'set maxconn frontend fe 5x', 'set maxconn server', 'set maxconn server be', 'set maxconn server be/zz 1',
+    'set maxconn server be/s1', 'set maxconn server be/s1 x', 'set maxconn server be/s1 5x', 'set maxconn server be/s1 7',
+    'set maxconn server be/s2 -1', 'set maxconn global', 'set maxconn global x', 'set maxconn global 50',
   ];
   for (const line of lines) {
     const [theirs, ours] = await rig.both(line);
     assert.equal(ours, theirs, line);
   }
+  // The limits land in the words admission and dispatch read.
+  const { state, topology } = rig.ctx;
+  assert.deepEqual(
+    [state.frontend(0).load('maxconn'), state.server(serverSlotIndex(topology, 0, 0)).load('maxconn'), state.server(serverSlotIndex(topology, 0, 1)).load('maxconn'), state.loadGlobal('maxconn')],
+    [5, 7, 0, 50],
+  );
   for (const [b, s, name] of [[0, 0, 'be/s1'], [0, 1, 'be/s2'], [0, 2, 'be/s3'], [1, 0, 'st/a'], [1, 1, 'st/b']] as const) {
     assert.equal(rig.weightOf(b, s), await socatLine(rig.sockets.admin, `get weight ${name}`), `get weight ${name}`);
   }
@@ -156,6 +181,7 @@ test('levels: a user socket cannot set, an operator socket can only clear counte
   const lines = [
     'set server be/s1 weight 2', 'set weight be/s1 2', 'set server be/s1 state maint', 'enable server be/s1', 'disable server be/s1',
     'enable health be/s1', 'disable agent be/s1', 'clear counters', 'clear counters all', 'experimental-mode on',
+    'set maxconn server be/s1 3', 'set maxconn frontend fe 3', 'set maxconn global 3',
   ];
   for (const level of ['user', 'operator'] as const) {
     const ctx: CliContext = { ...rig.ctx, level };
