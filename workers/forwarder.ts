@@ -136,10 +136,10 @@ port.on('message', (msg: unknown) => {
   } else if (c.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'forwarder', thread, figures: threadMemory() });
   } else if (c.type === 'pause-listeners') {
-    listeners?.pause('signal');
+    listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });
   } else if (c.type === 'resume-listeners' && listeners !== undefined) {
-    void listeners.resume('signal').then(() => report({ type: 'listeners-resumed', thread }));
+    void listeners.resume(c.frontend === undefined ? 'signal' : 'admin', c.frontend).then(() => report({ type: 'listeners-resumed', thread }));
   } else if ((c.type === 'crash' || c.type === 'stall') && c.thread === thread) {
     // Test hooks (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler; 'stall' first blocks the event
     // loop, so handoffs queue up for this thread and are lost with it.
@@ -183,6 +183,8 @@ if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping
     state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
   );
   listeners = set;
+  // A frontend the runtime API disabled stays paused across a restart of this thread.
+  for (let fe = 0; fe < state.counts.frontends; fe++) if (state.frontend(fe).load('adminPaused') === 1) set.pause('admin', fe);
   admission = new Admission(state, accounting, set, {
     // An fd (native accept) is read through SocketIo's shared buffer; without the addon Node's socket is attached.
     admit: (conn, t) => {

@@ -154,8 +154,10 @@ export interface ForwarderLinkMessage {
 export type ControlMessage =
   | { readonly type: 'stop' }
   | { readonly type: 'hard-stop' }
-  | { readonly type: 'pause-listeners' }
-  | { readonly type: 'resume-listeners' }
+  /** SIGTTOU (every frontend), or `disable frontend` (only `frontend`, an index in config.frontends). */
+  | { readonly type: 'pause-listeners'; readonly frontend?: number }
+  /** SIGTTIN, or `enable frontend`. */
+  | { readonly type: 'resume-listeners'; readonly frontend?: number }
   | { readonly type: 'crash'; readonly thread: number }
   /** Test hook: block the event loop of forwarder `thread` for `ms`, then crash it. */
   | { readonly type: 'stall'; readonly thread: number; readonly ms: number }

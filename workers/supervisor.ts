@@ -258,9 +258,18 @@ export class Supervisor {
     return this.healthAsks.ask(this.health, request);
   }
 
-  /** `set maxconn frontend|global` (workers/cli-relay.ts answerCliRelay calls this): main writes the limit words. */
-  setLimit(request: MainRelayRequest): CliRelayAnswer {
-    return applyLimit(this.o.state, this.accounting, request);
+  /**
+   * `set maxconn frontend|global` (main writes the limit words) and `enable|disable frontend` (the listener pause
+   * handshake for one frontend). workers/control-relay.ts calls this.
+   */
+  async answerMain(request: MainRelayRequest): Promise<CliRelayAnswer> {
+    if (request.kind !== 'frontend-state') return applyLimit(this.o.state, this.accounting, request);
+    const name = this.o.config.frontends[request.frontend]?.name ?? '?';
+    if (!listenTargets(this.o.config).some((t) => t.frontend === request.frontend)) {
+      return { ok: false, message: `orcalb cannot pause frontend ${name}: it serves no traffic (a stats-only proxy).\n` };
+    }
+    const message = await this.listeners.setFrontend(request.frontend, request.enable);
+    return { ok: message === '', message };
   }
 
   private startHealth(): void {

@@ -32,10 +32,15 @@ export type CliRelayRequest =
   /** Main thread (writer of the limit words): `set maxconn frontend F N` (index in config.frontends), 0 = no limit. */
   | { readonly kind: 'maxconn-frontend'; readonly frontend: number; readonly maxconn: number }
   /** Main thread: `set maxconn global N`, already resolved (0 = no limit). */
-  | { readonly kind: 'maxconn-global'; readonly maxconn: number };
+  | { readonly kind: 'maxconn-global'; readonly maxconn: number }
+  /** Main thread (the listener pause handshake): `enable frontend F` / `disable frontend F` (index in config.frontends). */
+  | { readonly kind: 'frontend-state'; readonly frontend: number; readonly enable: boolean };
 
 /** The requests main answers itself. */
-export type MainRelayRequest = Extract<CliRelayRequest, { readonly kind: 'maxconn-frontend' | 'maxconn-global' }>;
+export type MainRelayRequest = Extract<CliRelayRequest, { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' }>;
+
+/** The requests of the control commands (core/cli/control-commands.ts): main answers or forwards each. */
+export type ControlRelayRequest = HealthRelayRequest | MainRelayRequest;
 
 /** The requests the health thread answers. */
 export type HealthRelayRequest = Extract<CliRelayRequest, { readonly kind: 'server' | 'clear-health-counters' }>;

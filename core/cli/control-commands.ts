@@ -1,5 +1,6 @@
 // The runtime API's commands that change state (HAProxy 2.6 management.txt §9.3: set server|weight, enable|disable
-// server|health|agent, clear counters, set maxconn (maxconn-commands.ts), experimental-mode, add|del server), with haproxy 2.6.12's syntax, levels, help
+// server|health|agent, clear counters, experimental-mode; set maxconn in maxconn-commands.ts, enable|disable frontend
+// in frontend-commands.ts; the ones not run yet in not-yet-commands.ts), with haproxy 2.6.12's syntax, levels, help
 // lines and answer texts (measured with socat). Changes to a server go to the health thread through `relay` (the
 // single writer of server state); counters are cleared here (core/shared/clear-counters.ts). An answer is the text
 // before the empty line the CLI server adds ("" prints only that line). Stats thread.
@@ -7,6 +8,7 @@
 import type { CliCommand, CliContext } from './cli-command.js';
 import type { ServerCommand } from './cli-relay.js';
 import { clearCounters } from '../shared/clear-counters.js';
+import { FRONTEND_COMMANDS } from './frontend-commands.js';
 import { MAXCONN_COMMANDS } from './maxconn-commands.js';
 import { NOT_YET_COMMANDS } from './not-yet-commands.js';
 import { parseWeightChange, resolveServer } from './server-weight.js';
@@ -141,5 +143,6 @@ export const CONTROL_COMMANDS: readonly CliCommand[] = [
     },
   },
   ...MAXCONN_COMMANDS,
+  ...FRONTEND_COMMANDS,
   ...NOT_YET_COMMANDS,
 ];

@@ -2,10 +2,9 @@
 // of HAProxy's "Unknown command", so an operator's script learns the command exists and did nothing. Not listed by
 // `help` (that list says what works). Stats thread.
 //
-// What each still needs: `enable|disable
-// frontend` — the acceptor pausing one frontend's listeners (as SIGTTOU pauses all); `show sess` and `shutdown
-// session(s)` — a session registry in each forwarder answered through main; `add|del server` — server slots the
-// shared buffer does not reserve (the reload issue versions the buffer); `set dolphindb … score-cost`.
+// What each still needs: `show sess` and `shutdown session(s)` — a session registry in each forwarder, answered
+// through main; `add|del server` — server slots the shared buffer does not reserve (the reload issue versions the
+// buffer); `set dolphindb … score-cost`.
 
 import type { CliCommand, CliLevel } from './cli-command.js';
 
@@ -14,8 +13,6 @@ function notYet(words: readonly string[], level: CliLevel, what: string): CliCom
 }
 
 export const NOT_YET_COMMANDS: readonly CliCommand[] = [
-  notYet(['enable', 'frontend'], 'admin', 'frontends cannot be paused one by one (SIGTTOU/SIGTTIN pause and resume all listeners)'),
-  notYet(['disable', 'frontend'], 'admin', 'frontends cannot be paused one by one (SIGTTOU/SIGTTIN pause and resume all listeners)'),
   notYet(['shutdown', 'frontend'], 'admin', 'stop orcalb with SIGUSR1 (soft stop) instead'),
   notYet(['show', 'sess'], 'operator', 'the forwarders keep no session registry the CLI can read'),
   notYet(['shutdown', 'session'], 'admin', 'the forwarders keep no session registry the CLI can reach'),

@@ -152,6 +152,12 @@ export const FRONTEND_FIELDS = [
   },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'client connections ever admitted' },
   {
+    name: 'adminPaused',
+    writer: 'main',
+    stat: 'status',
+    doc: '1 between the runtime API\'s `disable frontend` and `enable frontend`: its listeners accept nothing and are out of LISTEN (status PAUSED); a restarted accepting thread starts with them paused',
+  },
+  {
     name: 'maxconn',
     writer: 'main',
     stat: 'slim',

@@ -8,7 +8,11 @@ import type { ConnAccounting } from './conn-accounting.js';
 import type { SharedState } from './state-buffer.js';
 
 /** Applies one limit change; the stats thread already checked the names and values. Never throws. */
-export function applyLimit(state: SharedState, accounting: ConnAccounting, request: MainRelayRequest): CliRelayAnswer {
+export function applyLimit(
+  state: SharedState,
+  accounting: ConnAccounting,
+  request: Extract<MainRelayRequest, { readonly kind: 'maxconn-frontend' | 'maxconn-global' }>,
+): CliRelayAnswer {
   const value = Math.max(0, request.maxconn);
   if (request.kind === 'maxconn-global') {
     state.storeGlobal('maxconn', value);

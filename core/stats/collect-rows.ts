@@ -164,7 +164,9 @@ function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: num
   if (http) v[COL.intercepted] = slot.load('intercepted');
   v[COL.conn_rate] = rate;
   v[COL.conn_rate_max] = slot.load('sessRateMax');
-  v[COL.status] = fe.disabled || src.state.loadGlobal('stopping') === 1 ? 'STOP' : 'OPEN';
+  // `disable frontend` (runtime API) shows PAUSED, as haproxy 2.6.12.
+  const paused = slot.load('adminPaused') === 1;
+  v[COL.status] = fe.disabled || src.state.loadGlobal('stopping') === 1 ? 'STOP' : paused ? 'PAUSED' : 'OPEN';
   v[COL.pid] = 1;
   v[COL.iid] = iid;
   v[COL.sid] = 0;
