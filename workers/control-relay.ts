@@ -13,6 +13,7 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
     case 'maxconn-frontend':
     case 'maxconn-global':
     case 'frontend-state':
+    case 'sessions':
       return true;
     default:
       return false;

@@ -4,6 +4,7 @@
 // master sockets (or, without the addon, on sockets it binds). A connection's end is reported through the shared
 // counters only (ConnAccounting.clientClosed), never by a message. Wiring only; the work is in core/forward/.
 
+import { sessionLines, shutdownServerSessions, shutdownSession } from '../core/forward/session-registry.js';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
@@ -135,6 +136,12 @@ port.on('message', (msg: unknown) => {
     for (const s of env.liveClients) s.destroy();
   } else if (c.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'forwarder', thread, figures: threadMemory() });
+  } else if (c.type === 'sessions') {
+    // Runtime API: show sess / shutdown session(s) over this thread's sessions.
+    const op = c.op;
+    const lines = op.op === 'show' ? sessionLines(env, Date.now()) : [];
+    const cut = op.op === 'shutdown' ? Number(shutdownSession(env, op.id)) : op.op === 'shutdown-server' ? shutdownServerSessions(env, op.backend, op.server) : 0;
+    report({ type: 'sessions', id: c.id, thread, lines, cut });
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

@@ -7,7 +7,7 @@ import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
-import type { CliRelayAnswer, HealthRelayRequest } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, HealthRelayRequest, SessionsOp } from '../core/cli/cli-relay.js';
 import { isAdminAction, type AdminAnswer, type AdminRequest } from '../core/health/server-admin.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
@@ -161,6 +161,8 @@ export type ControlMessage =
   | { readonly type: 'crash'; readonly thread: number }
   /** Test hook: block the event loop of forwarder `thread` for `ms`, then crash it. */
   | { readonly type: 'stall'; readonly thread: number; readonly ms: number }
+  /** Runtime API (show sess, shutdown session(s)): every forwarder answers with a 'sessions' report, same id. */
+  | { readonly type: 'sessions'; readonly id: number; readonly op: SessionsOp }
   /** SIGQUIT: every thread answers with a 'memory' report carrying the same id. */
   | { readonly type: 'memory-report'; readonly id: number };
 
@@ -174,6 +176,8 @@ export type ReportMessage =
   | { readonly type: 'bind-error'; readonly thread: number; readonly error: PlainError }
   | { readonly type: 'drained'; readonly thread: number }
   | { readonly type: 'memory'; readonly id: number; readonly kind: ThreadKind; readonly thread: number; readonly figures: MemoryFigures }
+  /** A forwarder's answer to 'sessions': its `show sess` lines, or how many sessions it cut. */
+  | { readonly type: 'sessions'; readonly id: number; readonly thread: number; readonly lines: readonly string[]; readonly cut: number }
   /** The thread no longer accepts (answer to 'pause-listeners'): main may take the sockets out of LISTEN. */
   | { readonly type: 'listeners-paused'; readonly thread: number }
   /** The thread accepts again (answer to 'resume-listeners'). */
@@ -189,7 +193,7 @@ function typeOf(msg: unknown): unknown {
 export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
   return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'stall' || t === 'pause-listeners' ||
-    t === 'resume-listeners' || t === 'memory-report'
+    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions'
     ? (msg as ControlMessage)
     : undefined;
 }
@@ -197,7 +201,7 @@ export function asControl(msg: unknown): ControlMessage | undefined {
 export function asReport(msg: unknown): ReportMessage | undefined {
   const t = typeOf(msg);
   return t === 'ready' || t === 'bound' || t === 'bind-error' || t === 'drained' || t === 'memory' ||
-    t === 'listeners-paused' || t === 'listeners-resumed' || t === 'listener-lost'
+    t === 'listeners-paused' || t === 'listeners-resumed' || t === 'listener-lost' || t === 'sessions'
     ? (msg as ReportMessage)
     : undefined;
 }

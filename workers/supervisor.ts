@@ -22,6 +22,7 @@ import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest } from '../co
 import { applyLimit } from '../core/shared/runtime-limits.js';
 import { ForwarderPool } from './forwarder-pool.js';
 import { HealthAsks } from './health-asks.js';
+import { SessionAsks } from './session-asks.js';
 import { ListenerControl } from './listener-control.js';
 import {
   asCliHealthDone, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type StatsData, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
@@ -81,6 +82,8 @@ export class Supervisor {
   private readonly o: SupervisorOptions;
   /** Runtime API requests waiting for the health thread. */
   private readonly healthAsks = new HealthAsks();
+  /** Runtime API session requests waiting for the forwarders. */
+  private readonly sessionAsks = new SessionAsks();
 
   constructor(options: SupervisorOptions) {
     this.o = options;
@@ -212,6 +215,7 @@ export class Supervisor {
 
   private onReport(r: ReportMessage): void {
     if (r.type === 'memory') return void this.memoryWaiters.get(r.id)?.(r);
+    if (r.type === 'sessions') return void this.sessionAsks.settle(r);
     if (r.type === 'ready') this.ready.add(r.thread);
     else if (r.type === 'bound') this.bound.add(r.thread);
     else if (r.type === 'drained') this.drained.add(r.thread);
@@ -263,6 +267,10 @@ export class Supervisor {
    * handshake for one frontend). workers/control-relay.ts calls this.
    */
   async answerMain(request: MainRelayRequest): Promise<CliRelayAnswer> {
+    if (request.kind === 'sessions') {
+      const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, request.op);
+      return { ok: true, data: request.op.op === 'show' ? got.lines : got.cut };
+    }
     if (request.kind !== 'frontend-state') return applyLimit(this.o.state, this.accounting, request);
     const name = this.o.config.frontends[request.frontend]?.name ?? '?';
     if (!listenTargets(this.o.config).some((t) => t.frontend === request.frontend)) {

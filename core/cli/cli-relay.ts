@@ -34,10 +34,21 @@ export type CliRelayRequest =
   /** Main thread: `set maxconn global N`, already resolved (0 = no limit). */
   | { readonly kind: 'maxconn-global'; readonly maxconn: number }
   /** Main thread (the listener pause handshake): `enable frontend F` / `disable frontend F` (index in config.frontends). */
-  | { readonly kind: 'frontend-state'; readonly frontend: number; readonly enable: boolean };
+  | { readonly kind: 'frontend-state'; readonly frontend: number; readonly enable: boolean }
+  /** Main fans out to the forwarders (each holds its sessions) and gathers: `show sess`, `shutdown session(s)`. */
+  | { readonly kind: 'sessions'; readonly op: SessionsOp };
+
+/**
+ * What the forwarders do with their sessions (core/forward/session-registry.ts): list them (`data`: the lines), cut
+ * one by id, or cut those on server `server` of backend `backend` (indexes in the config). `data` of a cut: how many.
+ */
+export type SessionsOp =
+  | { readonly op: 'show' }
+  | { readonly op: 'shutdown'; readonly id: number }
+  | { readonly op: 'shutdown-server'; readonly backend: number; readonly server: number };
 
 /** The requests main answers itself. */
-export type MainRelayRequest = Extract<CliRelayRequest, { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' }>;
+export type MainRelayRequest = Extract<CliRelayRequest, { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' }>;
 
 /** The requests of the control commands (core/cli/control-commands.ts): main answers or forwards each. */
 export type ControlRelayRequest = HealthRelayRequest | MainRelayRequest;

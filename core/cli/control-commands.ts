@@ -1,6 +1,6 @@
 // The runtime API's commands that change state (HAProxy 2.6 management.txt §9.3: set server|weight, enable|disable
 // server|health|agent, clear counters, experimental-mode; set maxconn in maxconn-commands.ts, enable|disable frontend
-// in frontend-commands.ts; the ones not run yet in not-yet-commands.ts), with haproxy 2.6.12's syntax, levels, help
+// in frontend-commands.ts, show sess and shutdown session(s) in session-commands.ts; the ones not run yet in not-yet-commands.ts), with haproxy 2.6.12's syntax, levels, help
 // lines and answer texts (measured with socat). Changes to a server go to the health thread through `relay` (the
 // single writer of server state); counters are cleared here (core/shared/clear-counters.ts). An answer is the text
 // before the empty line the CLI server adds ("" prints only that line). Stats thread.
@@ -11,6 +11,7 @@ import { clearCounters } from '../shared/clear-counters.js';
 import { FRONTEND_COMMANDS } from './frontend-commands.js';
 import { MAXCONN_COMMANDS } from './maxconn-commands.js';
 import { NOT_YET_COMMANDS } from './not-yet-commands.js';
+import { SESSION_COMMANDS } from './session-commands.js';
 import { parseWeightChange, resolveServer } from './server-weight.js';
 
 const SET_SERVER_USAGE =
@@ -144,5 +145,6 @@ export const CONTROL_COMMANDS: readonly CliCommand[] = [
   },
   ...MAXCONN_COMMANDS,
   ...FRONTEND_COMMANDS,
+  ...SESSION_COMMANDS,
   ...NOT_YET_COMMANDS,
 ];

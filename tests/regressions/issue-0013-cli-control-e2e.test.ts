@@ -1,38 +1,25 @@
-// Issue 13, the control commands' effects in a running orcalb, side by side with haproxy 2.6.12: the same change
-// (haproxy: a command line on its stats socket through socat; orcalb: the same request through main's real relay path
-// to the health thread and the listeners, sent with the ORCALB_TEST_HOOKS `relay` hook until the CLI server is
-// merged) routes the same connections to the same servers through the forwarders (two threads), and `disable
-// frontend` refuses connections on both until `enable frontend`.
+// Issue 13, the control commands in a running orcalb, side by side with haproxy 2.6.12: the same command lines
+// (haproxy: its stats socket through socat; orcalb: its command table, whose relay goes through main's real path to
+// the health thread, the listeners and the forwarders, sent with the ORCALB_TEST_HOOKS `relay` hook until the CLI
+// server is merged) get the same answers, route the same connections to the same servers through the forwarders (two
+// threads, acceptor and reuseport), refuse connections while the frontend is disabled, list the live sessions and
+// cut exactly the one named.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CliRelayAnswer, ControlRelayRequest } from '../../core/cli/cli-relay.js';
-import { probeConnect, requestTag, startBackendFarm } from '../support/backend-farm.js';
+import type { CliContext } from '../../core/cli/cli-command.js';
+import { connectTagged, probeConnect, requestTag, startBackendFarm, type TaggedClient } from '../support/backend-farm.js';
+import { seededState } from '../support/check-target.js';
+import { hookRelay, orcalbLine, socatLine } from '../support/cli-side-by-side.js';
+import { load, validConfig } from '../support/config-load.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
-import { within } from '../support/wait.js';
-
-function socatLine(socket: string, line: string): Promise<string> {
-  const child = spawn('socat', ['-', `UNIX-CONNECT:${socket}`], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  child.stdin.end(`${line}\n`);
-  return within(
-    new Promise<string>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    }),
-    5000,
-    `socat ${line}`,
-  );
-}
 
 for (const accept of ['acceptor', 'reuseport'] as const) {
-  test(`${accept}: set weight / state / health and disable|enable frontend: the same routing and refusals as haproxy, through the forwarders`, async (t) => {
+  test(`${accept}: set weight/state/health, enable|disable server|frontend, show sess, shutdown session(s): as haproxy, through the forwarders`, async (t) => {
     const farm = await startBackendFarm(['s1', 's2', 's3']);
     t.after(() => farm.close());
     const [p1, p2, p3] = farm.ports();
@@ -51,23 +38,16 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
     t.after(() => haproxy.stop());
     const orcalb = await startOrcalb(body(oPort), { threads: 2, accept, env: { ORCALB_TEST_HOOKS: '1' } });
     t.after(() => orcalb.stop());
-
-    let nextId = 1;
-    const relay = async (request: ControlRelayRequest): Promise<CliRelayAnswer> => {
-      const id = nextId++;
-      orcalb.send(`relay ${id} ${JSON.stringify(request)}`);
-      const line = await orcalb.waitForStderr(new RegExp(`test hook: relay answer ${id} (\\{.*\\})`), 5000);
-      return JSON.parse(line.slice(line.indexOf('{'))) as CliRelayAnswer;
+    const config = validConfig(await load(body(oPort)));
+    const { state, topology } = seededState(config, 2);
+    const ctx: CliContext = {
+      config, state, topology, threads: 2, version: 'test', startedMs: Date.now(), level: 'admin',
+      client: { interactive: false, experimental: false, quit: false },
+      relay: hookRelay(orcalb),
     };
-    /** One change on both: haproxy's answer must be orcalb's message followed by the CLI's empty line. */
-    const both = async (line: string, request: ControlRelayRequest): Promise<void> => {
-      const theirs = await socatLine(socket, line);
-      const ours = await relay(request);
-      assert.equal(`${ours.message ?? ''}\n`, theirs, line);
+    const both = async (line: string): Promise<void> => {
+      assert.equal(await orcalbLine(ctx, line), await socatLine(socket, line), line);
     };
-    const server = (name: string, command: Extract<ControlRelayRequest, { kind: 'server' }>['command']): ControlRelayRequest => ({
-      kind: 'server', backend: 'be', server: name, command,
-    });
     const rounds = async (n: number): Promise<void> => {
       const count = async (port: number): Promise<Record<string, number>> => {
         const out: Record<string, number> = {};
@@ -81,28 +61,72 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
     };
 
     await rounds(8);
-    await both('set weight be/s1 3', server('s1', { op: 'weight', weight: 3 }));
-    await both('set server be/s3 weight 0', server('s3', { op: 'weight', weight: 0 }));
-    await rounds(8);
-    await both('set server be/s2 state maint', server('s2', { op: 'state', value: 'maint' }));
-    await rounds(4);
-    await both('set server be/s2 state ready', server('s2', { op: 'state', value: 'ready' }));
-    await rounds(8);
-    await both('set server be/s1 health down', server('s1', { op: 'health', value: 'down' }));
-    await rounds(4);
-    await both('set server be/s1 health up', server('s1', { op: 'health', value: 'up' }));
-    await rounds(8);
-    await both('disable server be/s1', server('s1', { op: 'disable-server' }));
-    await rounds(4);
-    await both('enable server be/s1', server('s1', { op: 'enable-server' }));
-    await rounds(8);
+    for (const [lines, n] of [
+      [['set weight be/s1 3', 'set server be/s3 weight 0'], 8],
+      [['set server be/s2 state maint'], 4],
+      [['set server be/s2 state ready'], 8],
+      [['set server be/s1 health down'], 4],
+      [['set server be/s1 health up'], 8],
+      [['disable server be/s1'], 4],
+      [['enable server be/s1'], 8],
+      [['set server be/s1 state drain'], 4],
+      [['set server be/s1 state ready'], 8],
+    ] as const) {
+      for (const line of lines) await both(line);
+      await rounds(n);
+    }
 
-    await both('disable frontend fe', { kind: 'frontend-state', frontend: 0, enable: false });
+    await both('disable frontend fe');
     assert.deepEqual([await probeConnect(oPort), await probeConnect(hPort)], ['refused', 'refused']);
-    await both('disable frontend fe', { kind: 'frontend-state', frontend: 0, enable: false });
-    await both('enable frontend fe', { kind: 'frontend-state', frontend: 0, enable: true });
-    await both('enable frontend fe', { kind: 'frontend-state', frontend: 0, enable: true });
+    await both('disable frontend fe');
+    await both('enable frontend fe');
+    await both('enable frontend fe');
     assert.deepEqual([await probeConnect(oPort), await probeConnect(hPort)], ['accepted', 'accepted']);
     await rounds(4);
+
+    // Sessions: three held open on each side (where each lands follows each side's own turn in the weighted cycle).
+    const held = async (port: number): Promise<TaggedClient[]> => {
+      const out: TaggedClient[] = [];
+      for (let i = 0; i < 3; i++) out.push(await connectTagged(port));
+      return out;
+    };
+    const ours = await held(oPort);
+    const theirs = await held(hPort);
+    t.after(() => [...ours, ...theirs].forEach((c) => c.destroy()));
+    /** fe/be/srv and the client's port of each `show sess` line with a tcp client, in port order. */
+    const listed = (text: string): string[] =>
+      text
+        .split('\n')
+        .map((l) => /proto=tcpv4 src=127\.0\.0\.1:(\d+) (fe=\S+ be=\S+ srv=\S+)/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => `${m[1]} ${m[2]}`)
+        .sort();
+    const expected = (clients: readonly TaggedClient[]): string[] => clients.map((c) => `${c.localPort} fe=fe be=be srv=${c.tag}`).sort();
+    const oShow = await orcalbLine(ctx, 'show sess');
+    assert.deepEqual(listed(oShow), expected(ours));
+    assert.deepEqual(listed(await socatLine(socket, 'show sess')), expected(theirs));
+
+    // `shutdown session ID` cuts exactly that session.
+    const idOf = (text: string, port: number): string => {
+      const m = new RegExp(`^(0x[0-9a-f]+): proto=tcpv4 src=127\\.0\\.0\\.1:${port} `, 'm').exec(text);
+      assert.ok(m !== null, `no session for port ${port} in ${text}`);
+      return m[1] ?? '';
+    };
+    const [o0, o1, o2] = ours;
+    const [h0, , h2] = theirs;
+    assert.ok(o0 && o1 && o2 && h0 && h2);
+    assert.equal(await orcalbLine(ctx, `shutdown session ${idOf(oShow, o0.localPort)}`), '\n');
+    assert.equal(await socatLine(socket, `shutdown session ${idOf(await socatLine(socket, 'show sess'), h0.localPort)}`), '\n');
+    await Promise.all([o0.closed, h0.closed]);
+    assert.equal((await o1.exchange('still\n', 5000)).toString(), 'still\n');
+    await both('shutdown session 0x7');
+    await both('shutdown session xyz');
+
+    // `shutdown sessions server be/S` cuts the sessions on that server only.
+    assert.equal(await orcalbLine(ctx, `shutdown sessions server be/${o2.tag}`), '\n');
+    assert.equal(await socatLine(socket, `shutdown sessions server be/${h2.tag}`), '\n');
+    await Promise.all([o2.closed, h2.closed]);
+    if (o1.tag !== o2.tag) assert.equal((await o1.exchange('again\n', 5000)).toString(), 'again\n');
+    await both('shutdown sessions server be/zz');
   });
 }

@@ -5,15 +5,13 @@
 // through haproxy and the balancer orcalb's forwarders build over the same shared buffer choose the same servers.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Config } from '../../config/model.js';
 import { createBalancer } from '../../core/balance/registry.js';
-import { levelAllows, type CliContext, type CliLevel } from '../../core/cli/cli-command.js';
-import { CLI_COMMANDS } from '../../core/cli/command-table.js';
+import type { CliContext, CliLevel } from '../../core/cli/cli-command.js';
 import type { CliRelayAnswer, CliRelayRequest } from '../../core/cli/cli-relay.js';
 import { HealthChecker } from '../../core/health/health-checker.js';
 import { ConnAccounting } from '../../core/shared/conn-accounting.js';
@@ -23,34 +21,9 @@ import { serverSlotIndex } from '../../core/shared/topology.js';
 import { startBackendFarm, requestTag, type BackendFarm } from '../support/backend-farm.js';
 import { attachBackendView } from '../support/backend-view.js';
 import { captureLogger, seededState } from '../support/check-target.js';
+import { orcalbLine, socatLine } from '../support/cli-side-by-side.js';
 import { load, validConfig } from '../support/config-load.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
-import { within } from '../support/wait.js';
-
-/** One command line to haproxy's stats socket through socat, as operators send it; resolves with the answer bytes. */
-function socatLine(socket: string, line: string): Promise<string> {
-  const child = spawn('socat', ['-', `UNIX-CONNECT:${socket}`], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  child.stdin.end(`${line}\n`);
-  const done = new Promise<string>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-  });
-  return within(done, 5000, `socat ${line}`);
-}
-
-/** orcalb's side: the command table matched longest-words-first, its answer followed by the server's empty line. */
-async function orcalbLine(ctx: CliContext, line: string): Promise<string> {
-  const words = line.split(' ').filter((w) => w !== '');
-  let best: (typeof CLI_COMMANDS)[number] | undefined;
-  for (const c of CLI_COMMANDS) {
-    if (c.words.every((w, i) => words[i] === w) && c.words.length > (best?.words.length ?? 0)) best = c;
-  }
-  if (best === undefined) throw new Error(`no orcalb command for ${line}`);
-  if (!levelAllows(ctx.level, best.level)) return 'Permission denied\n\n';
-  return `${await best.run(ctx, words.slice(best.words.length))}\n`;
-}
 
 interface Rig {
   readonly farm: BackendFarm;
