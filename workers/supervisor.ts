@@ -172,6 +172,8 @@ export class Supervisor {
       if (ask !== undefined) {
         if (this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
         else this.health.postMessage(ask);
+        // The form's `shutdown` kills the servers' sessions, held by the forwarders (as `shutdown sessions server`).
+        if (ask.request.action === 'shutdown') this.cutServerSessions(ask.request.backend, ask.request.servers);
         return;
       }
       const r = asReport(msg);
@@ -278,6 +280,16 @@ export class Supervisor {
     }
     const message = await this.listeners.setFrontend(request.frontend, request.enable);
     return { ok: message === '', message };
+  }
+
+  /** Cuts every session on the named servers of `backend` (the stats form's `shutdown`); unknown names are skipped. */
+  private cutServerSessions(backend: string, servers: readonly string[]): void {
+    const b = this.o.config.backends.findIndex((be) => be.name === backend);
+    const names = this.o.config.backends[b]?.servers.map((s) => s.name) ?? [];
+    for (const name of servers) {
+      const s = names.indexOf(name);
+      if (s >= 0) void this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, { op: 'shutdown-server', backend: b, server: s });
+    }
   }
 
   private startHealth(): void {

@@ -307,7 +307,7 @@ export class HealthChecker {
         break;
       }
       case 'shutdown':
-        // HAProxy kills the server's sessions; orcalb's sessions live on the forwarders and end on their own.
+        // HAProxy kills the server's sessions: they live on the forwarders, main cuts them (Supervisor, after this).
         break;
       default:
         // Agent actions: orcalb runs no agent checks, and 2.6 answers NONE for a server without an agent.

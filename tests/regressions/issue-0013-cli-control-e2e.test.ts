@@ -16,6 +16,7 @@ import { seededState } from '../support/check-target.js';
 import { hookRelay, orcalbLine, socatLine } from '../support/cli-side-by-side.js';
 import { load, validConfig } from '../support/config-load.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
+import { httpExchange } from '../support/http-exchange.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 
 for (const accept of ['acceptor', 'reuseport'] as const) {
@@ -130,3 +131,33 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
     await both('shutdown sessions server be/zz');
   });
 }
+
+test("the stats page's admin `shutdown` action cuts the server's sessions, as haproxy 2.6.12", async (t) => {
+  const farm = await startBackendFarm(['s1', 's2']);
+  t.after(() => farm.close());
+  const [p1, p2] = farm.ports();
+  const body = (port: number, statsPort: number): string =>
+    [
+      'defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 5s', '  timeout server 5s',
+      'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be',
+      'backend be', '  balance roundrobin', `  server s1 127.0.0.1:${p1}`, `  server s2 127.0.0.1:${p2}`,
+      'listen stats', '  mode http', `  bind 127.0.0.1:${statsPort}`, '  stats enable', '  stats uri /st', '  stats admin if TRUE',
+      '',
+    ].join('\n');
+  const [hPort, hStats, oPort, oStats] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+  const haproxy = await startHaproxy(body(hPort, hStats));
+  t.after(() => haproxy.stop());
+  const orcalb = await startOrcalb(body(oPort, oStats), { threads: 2 });
+  t.after(() => orcalb.stop());
+  for (const [port, statsPort] of [[oPort, oStats], [hPort, hStats]] as const) {
+    const clients = [await connectTagged(port), await connectTagged(port), await connectTagged(port), await connectTagged(port)];
+    t.after(() => clients.forEach((c) => c.destroy()));
+    const onS1 = clients.filter((c) => c.tag === 's1');
+    const others = clients.filter((c) => c.tag !== 's1');
+    assert.ok(onS1.length > 0 && others.length > 0, `sessions on both servers: ${clients.map((c) => c.tag).join(',')}`);
+    const res = await httpExchange(statsPort, 'POST', '/st', { body: 's=s1&action=shutdown&b=be', contentType: 'application/x-www-form-urlencoded' });
+    assert.equal(res.status, 303, `${port}: the form answers with its redirect`);
+    await Promise.all(onS1.map((c) => c.closed));
+    for (const c of others) assert.equal((await c.exchange('alive\n', 5000)).toString(), 'alive\n');
+  }
+});
