@@ -14,6 +14,8 @@ export type ServerCommand =
   | { readonly op: 'health'; readonly value: 'up' | 'stopping' | 'down' }
   | { readonly op: 'agent'; readonly value: 'up' | 'stopping' | 'down' }
   | { readonly op: 'check-port'; readonly port: number }
+  /** `set server B/S addr A [port P]`: the IPv4 address as its word (core/shared/server-address.ts), the port. */
+  | { readonly op: 'addr'; readonly addrV4?: number; readonly port?: number }
   /** `set maxconn server B/S N` (0 = no limit). */
   | { readonly op: 'maxconn'; readonly maxconn: number }
   | { readonly op: 'enable-server' | 'disable-server' | 'enable-health' | 'disable-health' | 'enable-agent' | 'disable-agent' };

@@ -12,6 +12,7 @@ import { FRONTEND_COMMANDS } from './frontend-commands.js';
 import { MAXCONN_COMMANDS } from './maxconn-commands.js';
 import { NOT_YET_COMMANDS } from './not-yet-commands.js';
 import { SESSION_COMMANDS } from './session-commands.js';
+import { setServerAddr } from './server-addr-command.js';
 import { parseWeightChange, resolveServer } from './server-weight.js';
 
 const SET_SERVER_USAGE =
@@ -53,6 +54,7 @@ async function setServer(ctx: CliContext, args: readonly string[]): Promise<stri
       return relayServer(ctx, backend.name, server.name, { op: 'check-port', port });
     }
     case 'addr':
+      return setServerAddr(ctx, backend, server, args.slice(2));
     case 'agent-addr':
     case 'agent-port':
     case 'agent-send':

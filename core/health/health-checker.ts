@@ -8,6 +8,7 @@ import type { BackendConfig, Config, DolphinDbCheckConfig, HttpCheckConfig, Serv
 import type { Logger } from '../log.js';
 import { ConnAccounting } from '../shared/conn-accounting.js';
 import { ServerState } from '../shared/layout.js';
+import { withRuntimeAddress } from '../shared/server-address.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
@@ -110,7 +111,8 @@ export class HealthChecker {
             ? new WeightRamp(slot.load('userWeight'), server.slowstart, (w) => this.#publishWeight(b, slot, w), this.#clock)
             : undefined;
         const deadlines = checkDeadlines(server.inter, backend.timeouts);
-        this.#checked.push({ backend, backendIndex: b, server, slot, deadlines, ramp, load });
+        // After a restart of this thread, a runtime address (`set server … addr`) still holds.
+        this.#checked.push({ backend, backendIndex: b, server: withRuntimeAddress(slot, server), slot, deadlines, ramp, load });
       });
       this.#recount(b);
     });
@@ -357,6 +359,21 @@ export class HealthChecker {
     if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
     this.#state.server(serverSlotIndex(this.#topology, b, s)).store('maxconn', Math.max(0, maxconn));
     new ConnAccounting(this.#state).notifyReleased(b);
+    return true;
+  }
+
+  /**
+   * `set server B/S addr A [port P]`: publishes the new IPv4 address (its word) and/or port for the forwarders' next
+   * dials, and the checks go there from the next one on (unless `addr`/`port` on the server line sends them
+   * elsewhere). Health thread only. False: unknown server.
+   */
+  setAddress(b: number, s: number, addrV4: number | undefined, port: number | undefined): boolean {
+    if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    if (addrV4 !== undefined) slot.store('addrV4', addrV4);
+    if (port !== undefined) slot.store('addrPort', port + 1);
+    const c = this.#checked.find((x) => x.slot === slot);
+    if (c !== undefined) c.server = withRuntimeAddress(slot, c.server);
     return true;
   }
 

@@ -41,6 +41,13 @@ export const SERVER_FIELDS = [
     doc: 'the server\'s maxconn, 0 = no limit: main writes the config\'s, `set maxconn server` changes it (health thread); dispatch reads it on every pick (ServerView.maxconn)',
   },
   {
+    name: 'addrV4',
+    writer: 'health',
+    stat: 'addr',
+    doc: 'the IPv4 address `set server B/S addr` gave it (unsigned word), 0 = the configuration\'s: dial, checks and stats read it (core/shared/server-address.ts)',
+  },
+  { name: 'addrPort', writer: 'health', stat: 'addr', doc: 'the port `set server B/S addr A port P` gave it, plus 1; 0 = the configuration\'s' },
+  {
     name: 'userWeight',
     writer: 'health',
     stat: 'uweight',

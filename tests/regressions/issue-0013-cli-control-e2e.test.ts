@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CliContext } from '../../core/cli/cli-command.js';
 import { connectTagged, probeConnect, requestTag, startBackendFarm, type TaggedClient } from '../support/backend-farm.js';
-import { seededState } from '../support/check-target.js';
+import { closedPort, seededState } from '../support/check-target.js';
 import { hookRelay, orcalbLine, socatLine } from '../support/cli-side-by-side.js';
 import { load, validConfig } from '../support/config-load.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
@@ -76,6 +76,22 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
       for (const line of lines) await both(line);
       await rounds(n);
     }
+
+    // set server addr: s1 moved to where s3 listens takes its share there; a dead address, then back: no wedge.
+    await both(`set server be/s1 addr 127.0.0.1 port ${p3}`);
+    await rounds(8);
+    const dead = await closedPort();
+    const moveS1 = async (port: number): Promise<void> => {
+      // The test's ctx.state is not orcalb's buffer: the old address in the answer would be wrong, so the change goes
+      // straight through the relay here (its answer texts are compared in issue-0013-cli-control).
+      await socatLine(socket, `set server be/s1 addr 127.0.0.1 port ${port}`);
+      assert.equal((await ctx.relay({ kind: 'server', backend: 'be', server: 's1', command: { op: 'addr', port } })).ok, true);
+    };
+    await moveS1(dead);
+    // One session each while s1 is dead (both retry, then give up on it the same way); nothing else is asserted here.
+    await Promise.all([oPort, hPort].map((port) => requestTag(port, 'dead', 3000).catch(() => undefined)));
+    await moveS1(p1 ?? 0);
+    await rounds(8);
 
     await both('disable frontend fe');
     assert.deepEqual([await probeConnect(oPort), await probeConnect(hPort)], ['refused', 'refused']);

@@ -133,6 +133,10 @@ test('set server / set weight / enable / disable / clear counters answer as hapr
     'set maxconn frontend fe 5x', 'set maxconn server', 'set maxconn server be', 'set maxconn server be/zz 1',
     'set maxconn server be/s1', 'set maxconn server be/s1 x', 'set maxconn server be/s1 5x', 'set maxconn server be/s1 7',
     'set maxconn server be/s2 -1', 'set maxconn global', 'set maxconn global x', 'set maxconn global 50',
+    'set server be/s1 addr', 'set server be/s1 addr foo', 'set server be/s1 addr localhost', 'set server be/s1 addr 127.0.0.1',
+    'set server be/s1 addr 127.0.0.3', 'set server be/s1 addr 127.0.0.3 port 9999', 'set server be/s1 addr 127.0.0.1 port x',
+    'set server be/s1 addr 127.0.0.1 port 70000', 'set server be/s1 addr 127.0.0.1 port +5', 'set server be/s1 addr 127.0.0.1 foo 5',
+    `set server be/s1 addr 127.0.0.1 port ${rig.farm.port('s1')}`, `set server be/s1 addr 127.0.0.1 port ${rig.farm.port('s1')}`,
   ];
   for (const line of lines) {
     const [theirs, ours] = await rig.both(line);
