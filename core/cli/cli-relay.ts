@@ -16,6 +16,8 @@ export type ServerCommand =
   | { readonly op: 'check-port'; readonly port: number }
   /** `set server B/S addr A [port P]`: the IPv4 address as its word (core/shared/server-address.ts), the port. */
   | { readonly op: 'addr'; readonly addrV4?: number; readonly port?: number }
+  /** `set dolphindb B/S score-cost C`: C ×1000 (0..10000). */
+  | { readonly op: 'score-cost'; readonly cost: number }
   /** `set maxconn server B/S N` (0 = no limit). */
   | { readonly op: 'maxconn'; readonly maxconn: number }
   | { readonly op: 'enable-server' | 'disable-server' | 'enable-health' | 'disable-health' | 'enable-agent' | 'disable-agent' };

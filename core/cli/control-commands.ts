@@ -8,6 +8,7 @@
 import type { CliCommand, CliContext } from './cli-command.js';
 import type { ServerCommand } from './cli-relay.js';
 import { clearCounters } from '../shared/clear-counters.js';
+import { DOLPHINDB_COMMANDS } from './dolphindb-commands.js';
 import { FRONTEND_COMMANDS } from './frontend-commands.js';
 import { MAXCONN_COMMANDS } from './maxconn-commands.js';
 import { NOT_YET_COMMANDS } from './not-yet-commands.js';
@@ -55,6 +56,7 @@ async function setServer(ctx: CliContext, args: readonly string[]): Promise<stri
     }
     case 'addr':
       return setServerAddr(ctx, backend, server, args.slice(2));
+    // orcalb has no agent checks, no DNS resolution of servers and no TLS to servers yet.
     case 'agent-addr':
     case 'agent-port':
     case 'agent-send':
@@ -148,5 +150,6 @@ export const CONTROL_COMMANDS: readonly CliCommand[] = [
   ...MAXCONN_COMMANDS,
   ...FRONTEND_COMMANDS,
   ...SESSION_COMMANDS,
+  ...DOLPHINDB_COMMANDS,
   ...NOT_YET_COMMANDS,
 ];

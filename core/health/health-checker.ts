@@ -377,6 +377,13 @@ export class HealthChecker {
     return true;
   }
 
+  /** `set dolphindb B/S score-cost C` (C ×1000): the balancers read it at their next pick. Health thread only. */
+  setScoreCost(b: number, s: number, cost: number): boolean {
+    if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
+    this.#state.server(serverSlotIndex(this.#topology, b, s)).store('scoreCost', cost + 1);
+    return true;
+  }
+
   /** The forced admin flags of server `s` of backend `b` (AdminFlag), 0 when unknown. */
   adminFlags(b: number, s: number): number {
     if (this.#config.backends[b]?.servers[s] === undefined) return 0;

@@ -15,6 +15,7 @@ export interface ServerCommandTarget {
   setUserWeight(b: number, s: number, weight: number): boolean;
   setCheckPort(b: number, s: number, port: number): AdminOutcome;
   setMaxconn(b: number, s: number, maxconn: number): boolean;
+  setScoreCost(b: number, s: number, cost: number): boolean;
   setAddress(b: number, s: number, addrV4: number | undefined, port: number | undefined): boolean;
   /** The server's forced admin flags now (core/stats/status-text.ts AdminFlag). */
   adminFlags(b: number, s: number): number;
@@ -64,6 +65,8 @@ export function applyServerCommand(
     case 'addr':
       // The stats thread wrote the answer text (it reads the old address); this only publishes the new one.
       return target.setAddress(b, s, command.addrV4, command.port) ? OK : { ok: false, message: 'No such server.\n' };
+    case 'score-cost':
+      return target.setScoreCost(b, s, command.cost) ? OK : { ok: false, message: 'No such server.\n' };
     case 'maxconn':
       return target.setMaxconn(b, s, command.maxconn) ? OK : { ok: false, message: 'No such server.\n' };
     case 'check-port': {

@@ -66,6 +66,7 @@ export const SERVER_FIELDS = [
   { name: 'internalErrors', writer: 'atomic-add', stat: 'eint', doc: 'sessions on this server that orcalb itself ended on an internal error (termination I?)' },
   { name: 'placedSinceReading', writer: 'atomic-add', doc: 'connections placed since the last load reading (dolphindb-load)' },
   { name: 'loadScore', writer: 'health', doc: 'load score ×1000 from the last getPerf() reading (dolphindb-load)' },
+  { name: 'scoreCost', writer: 'health', doc: "`set dolphindb B/S score-cost C` (runtime API): this server's cost of one placed connection ×1000, plus 1; 0 = the backend's `balance dolphindb-load [COST]`" },
   {
     name: 'adminState',
     writer: 'health',

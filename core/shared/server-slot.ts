@@ -27,6 +27,8 @@ export interface ServerView {
   /** dolphindb-load: last load score ×1000 and connections placed since that reading. */
   loadScore(): number;
   placedSinceReading(): number;
+  /** dolphindb-load: this server's cost of one placed connection ×1000 set at run time, -1 = the backend's. */
+  placementCost(): number;
 }
 
 /** Accessors over one server record. Any thread may construct one; see layout.ts for who may write what. */
@@ -123,5 +125,6 @@ export function serverView(index: number, info: ServerStatic, slot: ServerSlot):
     queued: () => slot.load('queued'),
     loadScore: () => slot.load('loadScore'),
     placedSinceReading: () => slot.load('placedSinceReading'),
+    placementCost: () => slot.load('scoreCost') - 1,
   };
 }
