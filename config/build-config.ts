@@ -61,7 +61,8 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
     .map((p) => withProgram(withRules(buildBackend(p, global, frontends, resolved), backendTrackRules(p, tables), stickRules(p, tables)), p, tables, false));
   return {
     files,
-    global,
+    // Stats sockets take the global `unix-bind` defaults as every UNIX bind does.
+    global: { ...global, statsSockets: global.statsSockets.map((s) => (s.unix === undefined ? s : { ...s, unix: unixSocket(s.unix, global) })) },
     frontends,
     backends,
     userlists: structuredClone(parsed.userlists),

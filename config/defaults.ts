@@ -87,3 +87,8 @@ export function defaultProxyOptions(): ProxyOptions {
     httpClose: false,
   };
 }
+
+/** `stats timeout` (§3.1): an idle runtime API client is cut after 10 s, as HAProxy 2.6. */
+export const DEFAULT_STATS_TIMEOUT_MS = 10_000;
+/** `stats maxconn` (§3.1): 10 runtime API connections at once, as HAProxy 2.6. */
+export const DEFAULT_STATS_MAXCONN = 10;

@@ -80,6 +80,31 @@ export interface GlobalConfig {
   fdHardLimit?: number;
   /** `unix-bind`: defaults for every UNIX socket bind (prefix added to the path, mode, owner). */
   unixBind?: UnixBindDefaults;
+  /** `stats socket` lines (the runtime API, core/cli/), in config order. */
+  statsSockets: StatsSocketConfig[];
+  /** `stats timeout`: a CLI client idle this long is cut (default 10 s). */
+  statsTimeoutMs: number;
+  /** `stats maxconn`: CLI connections served at once (default 10); more wait until one closes. */
+  statsMaxconn: number;
+}
+
+/** `stats socket … level`: user < operator < admin (the runtime API's access levels). */
+export type StatsSocketLevel = 'user' | 'operator' | 'admin';
+
+/** One `stats socket <path|addr:port> [options]` line (§3.1): where the runtime API listens, and at which level. */
+export interface StatsSocketConfig {
+  readonly source: SourceRef;
+  /** Numeric IP; '' for a UNIX socket. */
+  readonly address: string;
+  /** 0 for a UNIX socket. */
+  readonly port: number;
+  readonly unix?: UnixSocketConfig;
+  /** `level` (default operator, as HAProxy 2.6). */
+  readonly level: StatsSocketLevel;
+  /** `backlog`: listen() queue length (default: `stats maxconn`). */
+  readonly backlog?: number;
+  /** `maxconn` on the line: this socket's own limit, below `stats maxconn`. */
+  readonly maxconn?: number;
 }
 
 /** `unix-bind [prefix P] [mode M] [user U|uid N] [group G|gid N]` (§3.1). */

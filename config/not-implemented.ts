@@ -131,9 +131,9 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   // ---- warned: running without these cannot let in, expose or overload anything the config protects ----
   {
-    keywords: ['global stats *'],
+    keywords: ['global stats bind-process'],
     verdict: 'warned',
-    why: 'the admin socket is not opened, so nothing it configures or protects is exposed',
+    why: 'it only chose which process serves the runtime API; orcalb has one process and its stats thread serves every stats socket',
   },
   {
     keywords: [

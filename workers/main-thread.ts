@@ -17,8 +17,6 @@ import { computeOffsets } from '../core/shared/layout.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { parseCli, usage, type CliOptions } from './cli-options.js';
-import type { CliRelayRequest, ControlRelayRequest } from '../core/cli/cli-relay.js';
-import { answerControlRelay, isControlRelay } from './control-relay.js';
 import { assertNoInspector } from './signal-guard.js';
 import { operatorActions } from './operator-actions.js';
 import { wireSignals } from './signals.js';
@@ -104,28 +102,9 @@ async function main(argv: readonly string[]): Promise<number> {
         if (line.trim() === 'crash-stats') supervisor.crashStats();
         const stall = /^stall-main (\d+)$/.exec(line.trim());
         if (stall !== null) stallMain(Number(stall[1]), logger);
-        // `relay ID JSON`: a runtime API control request (core/cli/cli-relay.ts) through main's real path to the
-        // health thread / the listeners, answered on stderr: the CLI server's relay without the CLI.
-        const relay = /^relay (\d+) (.+)$/.exec(line.trim());
-        if (relay !== null) void testRelay(relay[1] ?? '', relay[2] ?? '', supervisor, logger);
       });
     }
   });
-}
-
-/** Test hook (ORCALB_TEST_HOOKS `relay ID JSON`): logs `test hook: relay answer ID {answer}`. */
-async function testRelay(id: string, json: string, supervisor: Supervisor, logger: ReturnType<typeof createLogger>): Promise<void> {
-  let request: unknown;
-  try {
-    request = JSON.parse(json);
-  } catch {
-    request = undefined;
-  }
-  const answer =
-    typeof request === 'object' && request !== null && 'kind' in request && isControlRelay(request as CliRelayRequest)
-      ? await answerControlRelay(request as ControlRelayRequest, supervisor)
-      : { ok: false, message: 'not a control request' };
-  logger.log('notice', `test hook: relay answer ${id} ${JSON.stringify(answer)}`);
 }
 
 /**

@@ -7,8 +7,8 @@ import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
-import type { CliRelayAnswer, HealthRelayRequest, SessionsOp } from '../core/cli/cli-relay.js';
 import { isAdminAction, type AdminAnswer, type AdminRequest } from '../core/health/server-admin.js';
+import type { CliRelayAnswer, CliRelayRequest, HealthRelayRequest, SessionsOp } from '../core/cli/cli-relay.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
 
@@ -54,7 +54,44 @@ export interface StatsData {
   readonly buffer: SharedArrayBuffer;
   readonly threads: number;
   readonly listeners: ListenerPlan;
+  /** The `stats socket` lines' listeners (the runtime API), the same way: dups it owns, or bind them itself. */
+  readonly cli: ListenerPlan;
   readonly startedMs: number;
+}
+
+/**
+ * stats → main: a runtime API command asks another thread to act (core/cli/cli-relay.ts); main → stats: the answer
+ * (workers/cli-relay.ts answerCliRelay). `id` pairs them.
+ */
+export interface CliRelayMessage {
+  readonly type: 'cli-relay';
+  readonly id: number;
+  readonly request: CliRelayRequest;
+}
+export interface CliRelayDoneMessage {
+  readonly type: 'cli-relay-done';
+  readonly id: number;
+  readonly answer: CliRelayAnswer;
+}
+
+/** Narrows a relayed CLI request (its `kind` is checked by whoever answers it). */
+export function asCliRelay(msg: unknown): CliRelayMessage | undefined {
+  if (typeOf(msg) !== 'cli-relay') return undefined;
+  const m = msg as { id?: unknown; request?: unknown };
+  const r = m.request;
+  return typeof m.id === 'number' && typeof r === 'object' && r !== null && 'kind' in r && typeof r.kind === 'string'
+    ? (msg as CliRelayMessage)
+    : undefined;
+}
+
+/** Narrows a relayed CLI answer. */
+export function asCliRelayDone(msg: unknown): CliRelayDoneMessage | undefined {
+  if (typeOf(msg) !== 'cli-relay-done') return undefined;
+  const m = msg as { id?: unknown; answer?: unknown };
+  const a = m.answer;
+  return typeof m.id === 'number' && typeof a === 'object' && a !== null && 'ok' in a && typeof a.ok === 'boolean'
+    ? (msg as CliRelayDoneMessage)
+    : undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 // Thread entry of the stats thread: serves every stats-only proxy (HAProxy's stats applet: `listen stats` with
 // `stats enable`/`stats uri` and no server traffic) with core/stats/stats-service.ts on the listening sockets the
-// main thread opened for them, reads every figure from the shared buffer, and relays admin POSTs to the health
-// thread through main (the single writer of server state). Restarted by main if it dies. Wiring only.
+// main thread opened for them, and the runtime API (`stats socket`) with core/cli/cli-server.ts; reads every figure
+// from the shared buffer, relays admin POSTs to the health thread and CLI requests (`cli-relay`) to main. Restarted
+// by main if it dies. Wiring only.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
@@ -10,7 +11,12 @@ import { SharedState } from '../core/shared/state-buffer.js';
 import { lowerThisThreadPriority } from '../core/thread-priority.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { StatsService } from '../core/stats/stats-service.js';
-import { asControl, asServerAdminDone, type ReportMessage, type ServerAdminMessage, type StatsData } from './messages.js';
+import { CLI_COMMANDS } from '../core/cli/command-table.js';
+import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
+import { CliServer } from '../core/cli/cli-server.js';
+import {
+  asCliRelayDone, asControl, asServerAdminDone, type CliRelayMessage, type ReportMessage, type ServerAdminMessage, type StatsData,
+} from './messages.js';
 import { ORCALB_VERSION } from './version.js';
 
 const STATS = -2;
@@ -48,10 +54,43 @@ const admin = (request: AdminRequest): Promise<AdminAnswer> =>
     port.postMessage(msg);
   });
 
+/** A runtime API request main does not answer within this fails the command (its text says so). */
+const RELAY_TIMEOUT_MS = 5000;
+const relays = new Map<number, (answer: CliRelayAnswer) => void>();
+const relay = (request: CliRelayRequest): Promise<CliRelayAnswer> =>
+  new Promise((resolve, reject) => {
+    const id = nextId++;
+    const timer = setTimeout(() => {
+      relays.delete(id);
+      reject(new Error('no answer from the thread in charge'));
+    }, RELAY_TIMEOUT_MS);
+    relays.set(id, (answer) => {
+      clearTimeout(timer);
+      relays.delete(id);
+      resolve(answer);
+    });
+    const msg: CliRelayMessage = { type: 'cli-relay', id, request };
+    port.postMessage(msg);
+  });
+
+const topology = topologyOf(data.config, data.threads);
+const cli = new CliServer({
+  config: data.config,
+  state,
+  topology,
+  threads: data.threads,
+  version: ORCALB_VERSION,
+  startedMs: data.startedMs,
+  targets: data.cli.targets,
+  ...(data.cli.fds?.[0] === undefined ? {} : { fds: data.cli.fds[0] }),
+  commands: CLI_COMMANDS,
+  relay,
+});
+
 const service = new StatsService({
   config: data.config,
   state,
-  topology: topologyOf(data.config, data.threads),
+  topology,
   targets: data.listeners.targets,
   ...(data.listeners.fds?.[0] === undefined ? {} : { fds: data.listeners.fds[0] }),
   admin,
@@ -62,6 +101,7 @@ const service = new StatsService({
 
 try {
   await service.listen();
+  await cli.listen();
   report({ type: 'bound', thread: STATS });
 } catch (e) {
   report({ type: 'bind-error', thread: STATS, error: { code: 'ORCA_BIND_FAILED', message: `stats listener: ${String(e)}` } });
@@ -70,11 +110,14 @@ try {
 port.on('message', (msg: unknown) => {
   const done = asServerAdminDone(msg);
   if (done !== undefined) return void pending.get(done.id)?.(done.answer);
+  const relayed = asCliRelayDone(msg);
+  if (relayed !== undefined) return void relays.get(relayed.id)?.(relayed.answer);
   const c = asControl(msg);
   if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'stats', thread: STATS, figures: threadMemory() });
   } else if (c?.type === 'stop' || c?.type === 'hard-stop') {
     service.close();
+    cli.close();
     port.close();
     process.exit(0);
   } else if (c?.type === 'crash') {

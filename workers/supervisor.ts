@@ -10,7 +10,7 @@ import type { Config } from '../config/model.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
-import { listenTargets, statsTargets } from '../core/accept/listeners.js';
+import { cliTargets, listenTargets, statsTargets, type ListenTarget } from '../core/accept/listeners.js';
 import { MasterSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
 import type { Logger } from '../core/log.js';
 import type { NativeAddon } from '../core/native-addon.js';
@@ -25,10 +25,13 @@ import { HealthAsks } from './health-asks.js';
 import { SessionAsks } from './session-asks.js';
 import { ListenerControl } from './listener-control.js';
 import {
-  asCliHealthDone, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type StatsData, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
+  asCliHealthDone, asCliRelay, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type CliRelayDoneMessage, type StatsData, type AcceptorData,
+  type ControlMessage, type ForwarderLinkMessage, type HealthData,
   type ReportMessage,
 } from './messages.js';
 
+import { answerCliRelay } from './cli-relay.js';
+import { answerControlRelay } from './control-relay.js';
 import { spawnThread, waitFor } from './spawn.js';
 
 type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
@@ -62,6 +65,8 @@ export class Supervisor {
   private masters: MasterSockets | undefined;
   /** The stats-only proxies' listening sockets (one row: the stats thread). */
   private statsMasters: MasterSockets | undefined;
+  /** The `stats socket` lines' listening sockets (the runtime API, served by the stats thread). */
+  private cliMasters: MasterSockets | undefined;
   private readonly startedMs = Date.now();
   private stopping = false;
   private started = false;
@@ -138,14 +143,19 @@ export class Supervisor {
       const a = this.startAcceptor(plan);
       await waitFor(a, 'bound', START_TIMEOUT_MS);
     }
-    const statsPlan = this.openStatsMasters();
-    if (statsPlan.targets.length > 0) await waitFor(this.startStats(statsPlan), 'bound', START_TIMEOUT_MS);
+    const statsPlan = this.openStatsMasters(statsTargets(this.o.config), (m) => (this.statsMasters = m));
+    const cliPlan = this.openStatsMasters(cliTargets(this.o.config), (m) => (this.cliMasters = m));
+    if (statsPlan.targets.length > 0 || cliPlan.targets.length > 0) {
+      await waitFor(this.startStats(statsPlan, cliPlan), 'bound', START_TIMEOUT_MS);
+    }
     this.started = true;
   }
 
-  /** The stats-only proxies' sockets (before the privilege drop, as every listener); without the addon it binds. */
-  private openStatsMasters(): ListenerPlan {
-    const targets = statsTargets(this.o.config);
+  /**
+   * The stats thread's sockets, the stats-only proxies' or the stats sockets' (before the privilege drop, as every
+   * listener); without the addon the thread binds them itself.
+   */
+  private openStatsMasters(targets: ListenTarget[], keep: (m: MasterSockets) => void): ListenerPlan {
     const addon = this.o.addon;
     if (addon === undefined || targets.length === 0) return { targets };
     const opened = MasterSockets.open(targets, 1, addon);
@@ -155,7 +165,7 @@ export class Supervisor {
         [...opened.alerts, '[orcalb.main()] Some protocols failed to start their listeners! Exiting.'].join('\n'),
       );
     }
-    this.statsMasters = opened.sockets;
+    keep(opened.sockets);
     return opened.sockets.plan();
   }
 
@@ -163,11 +173,25 @@ export class Supervisor {
    * The stats thread (workers/stats.ts): serves the stats-only proxies on dups of their master sockets, restarted
    * when it dies. Its admin requests go to the health thread and the answers back, through here.
    */
-  private startStats(plan: ListenerPlan): Worker {
-    const data: StatsData = { config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads, listeners: dupPlan(plan, this.o.addon), startedMs: this.startedMs };
+  private startStats(plan: ListenerPlan, cli: ListenerPlan): Worker {
+    const data: StatsData = {
+      config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads, listeners: dupPlan(plan, this.o.addon),
+      cli: dupPlan(cli, this.o.addon), startedMs: this.startedMs,
+    };
     const w = spawnThread('stats', data);
     this.stats = w;
     w.on('message', (msg: unknown) => {
+      const relay = asCliRelay(msg);
+      if (relay !== undefined) {
+        // A CLI command that changes state: main hands it to its owner; a failure is an answer, never a throw.
+        void answerCliRelay(relay.request, { config: this.o.config, state: this.o.state, control: (r) => answerControlRelay(r, this) })
+          .catch((e: unknown) => ({ ok: false, message: e instanceof Error ? e.message : String(e) }))
+          .then((answer) => {
+            const done: CliRelayDoneMessage = { type: 'cli-relay-done', id: relay.id, answer };
+            w.postMessage(done);
+          });
+        return;
+      }
       const ask = asServerAdmin(msg);
       if (ask !== undefined) {
         if (this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
@@ -190,7 +214,7 @@ export class Supervisor {
       }
       if (this.stopping) return;
       this.o.logger.log('warning', 'stats thread exited; restarting it');
-      const next = this.startStats(plan);
+      const next = this.startStats(plan, cli);
       waitFor(next, 'bound', START_TIMEOUT_MS).catch((e: unknown) =>
         this.lose(`the restarted stats thread could not listen: ${e instanceof Error ? e.message : String(e)}`),
       );
@@ -442,6 +466,7 @@ export class Supervisor {
     // its own dup keeps a valid listener until it closes it too.
     this.masters?.close();
     this.statsMasters?.close();
+    this.cliMasters?.close();
     this.stats?.postMessage({ type: 'stop' });
     // The acceptor stops first: once it has said so, every handoff it made is already queued on a forwarder's port,
     // so a forwarder that then hears 'stop' takes them before it counts itself drained (forwarder.ts).
@@ -478,6 +503,7 @@ export class Supervisor {
     ]);
     this.masters?.close();
     this.statsMasters?.close();
+    this.cliMasters?.close();
   }
 }
 

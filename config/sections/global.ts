@@ -1,12 +1,13 @@
 // The `global` section (manual §3): process-wide settings orcalb uses (log, maxconn, user/group, nbthread,
-// hard-stop-after, daemon, tune.bufsize, ulimit-n, fd-hard-limit, unix-bind) and every other 2.6 global keyword as
+// hard-stop-after, daemon, tune.bufsize, ulimit-n, fd-hard-limit, unix-bind, stats socket/timeout/maxconn) and every other 2.6 global keyword as
 // known-but-not-implemented.
 // Main thread, config parsing. The section may appear several times; its lines accumulate.
 
 import type { Diagnostics } from '../diagnostics.js';
-import { DEFAULT_BUFSIZE, DEFAULT_GLOBAL_MAXCONN, MAX_NBTHREAD } from '../defaults.js';
+import { DEFAULT_BUFSIZE, DEFAULT_GLOBAL_MAXCONN, DEFAULT_STATS_MAXCONN, DEFAULT_STATS_TIMEOUT_MS, MAX_NBTHREAD } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { parseLogTarget } from '../keywords/log.js';
+import { parseGlobalStats } from '../keywords/stats-socket.js';
 import type { GlobalConfig, SourceRef } from '../model.js';
 import { lookupGroupId, lookupUserId } from '../system-accounts.js';
 import type { ConfigLine } from '../tokenize.js';
@@ -44,7 +45,10 @@ wurfl-information-list wurfl-information-list-separator zero-warning`.split(/\s+
 
 /** A fresh GlobalConfig with HAProxy's defaults, before any global line. */
 export function initialGlobal(source: SourceRef): GlobalConfig {
-  return { source, maxconn: DEFAULT_GLOBAL_MAXCONN, log: [], daemon: false, bufsize: DEFAULT_BUFSIZE };
+  return {
+    source, maxconn: DEFAULT_GLOBAL_MAXCONN, log: [], daemon: false, bufsize: DEFAULT_BUFSIZE,
+    statsSockets: [], statsTimeoutMs: DEFAULT_STATS_TIMEOUT_MS, statsMaxconn: DEFAULT_STATS_MAXCONN,
+  };
 }
 
 /** Applies one line of a `global` section to `g`, reporting errors and warnings into `diag`. */
@@ -120,10 +124,8 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       readUnixBind(g, args, diag, at);
       return;
     case 'stats':
-      // `stats socket` is the admin CLI; `stats timeout/maxconn` only tune it. None of it exists yet.
-      diag.notImplemented(`global stats ${value}`, at, args[1] === 'socket' ? 'the admin socket is not opened' : 'ignored', {
-        shown: `stats ${value}`,
-      });
+      // `stats socket` opens the runtime API (core/cli/); `stats timeout/maxconn` tune it.
+      parseGlobalStats(g, line, diag);
       return;
     case 'expose-experimental-directives':
       // Lets the experimental actions orcalb runs through (http-request normalize-uri); checked by their parsers.

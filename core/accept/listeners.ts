@@ -32,6 +32,29 @@ export function statsTargets(config: Config): ListenTarget[] {
   return targetsOf(config, (fe) => fe.statsOnly);
 }
 
+/**
+ * Every `stats socket` line: the runtime API the stats thread serves (core/cli/cli-server.ts), named `GLOBAL` in
+ * alerts as HAProxy names its CLI frontend. `frontend` is -1 (no proxy); `bind` is the line's index in
+ * config.global.statsSockets. Pure.
+ */
+export function cliTargets(config: Config): ListenTarget[] {
+  return config.global.statsSockets.map((s, i) => ({
+    frontend: -1,
+    bind: i,
+    frontendName: 'GLOBAL',
+    source: s.source,
+    address: s.address,
+    port: s.port,
+    ...(s.unix === undefined ? {} : { unix: s.unix }),
+    // Clients past `stats maxconn` wait in the server's own queue (cli-server.ts), so the kernel's only has to
+    // hold a burst of connects.
+    backlog: Math.min(MAX_BACKLOG, s.backlog ?? CLI_BACKLOG),
+  }));
+}
+
+/** listen() queue of a stats socket without `backlog`. */
+const CLI_BACKLOG = 1024;
+
 function targetsOf(config: Config, keep: (fe: Config['frontends'][number]) => boolean): ListenTarget[] {
   const out: ListenTarget[] = [];
   config.frontends.forEach((fe, f) => {

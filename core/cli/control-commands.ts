@@ -1,5 +1,5 @@
 // The runtime API's commands that change state (HAProxy 2.6 management.txt §9.3: set server|weight, enable|disable
-// server|health|agent, clear counters, experimental-mode; set maxconn in maxconn-commands.ts, enable|disable frontend
+// server|health|agent, clear counters; set maxconn in maxconn-commands.ts, enable|disable frontend
 // in frontend-commands.ts, show sess and shutdown session(s) in session-commands.ts; the ones not run yet in not-yet-commands.ts), with haproxy 2.6.12's syntax, levels, help
 // lines and answer texts (measured with socat). Changes to a server go to the health thread through `relay` (the
 // single writer of server state); counters are cleared here (core/shared/clear-counters.ts). An answer is the text
@@ -12,9 +12,10 @@ import { DOLPHINDB_COMMANDS } from './dolphindb-commands.js';
 import { FRONTEND_COMMANDS } from './frontend-commands.js';
 import { MAXCONN_COMMANDS } from './maxconn-commands.js';
 import { NOT_YET_COMMANDS } from './not-yet-commands.js';
-import { SESSION_COMMANDS } from './session-commands.js';
+import { SESSION_LIST_COMMANDS } from './session-commands.js';
 import { setServerAddr } from './server-addr-command.js';
-import { parseWeightChange, resolveServer } from './server-weight.js';
+import { parseWeightChange } from './server-weight.js';
+import { serverByPath } from './show-servers.js';
 
 const SET_SERVER_USAGE =
   'usage: set server <backend>/<server> addr | agent | agent-addr | agent-port | agent-send | check-addr | check-port | fqdn | health | ssl | state | weight\n';
@@ -31,9 +32,9 @@ async function relayServer(ctx: CliContext, backend: string, server: string, com
 
 /** `set server B/S …`: the verbs orcalb runs; the others answer that they are not available. */
 async function setServer(ctx: CliContext, args: readonly string[]): Promise<string> {
-  const target = resolveServer(ctx.config, args[0]);
-  if (!target.ok) return target.message;
-  const { backend, server } = target;
+  const target = serverByPath(ctx, args[0]);
+  if (!target.ok) return target.answer;
+  const { be: backend, srv: server } = target;
   const [, verb, value] = args;
   switch (verb) {
     case 'state':
@@ -71,11 +72,11 @@ async function setServer(ctx: CliContext, args: readonly string[]): Promise<stri
 
 /** `set weight B/S W` and `set server B/S weight W`. */
 async function setWeight(ctx: CliContext, word: string | undefined, value: string | undefined): Promise<string> {
-  const target = resolveServer(ctx.config, word);
-  if (!target.ok) return target.message;
-  const weight = parseWeightChange(target.backend, target.server, value);
+  const target = serverByPath(ctx, word);
+  if (!target.ok) return target.answer;
+  const weight = parseWeightChange(target.be, target.srv, value);
   if (typeof weight !== 'number') return weight.message;
-  return relayServer(ctx, target.backend.name, target.server.name, { op: 'weight', weight });
+  return relayServer(ctx, target.be.name, target.srv.name, { op: 'weight', weight });
 }
 
 type ToggleOp = 'enable-server' | 'disable-server' | 'enable-health' | 'disable-health' | 'enable-agent' | 'disable-agent';
@@ -83,9 +84,9 @@ type ToggleOp = 'enable-server' | 'disable-server' | 'enable-health' | 'disable-
 /** `enable|disable server|health|agent B/S`. */
 function toggle(op: ToggleOp): CliCommand['run'] {
   return async (ctx, args) => {
-    const target = resolveServer(ctx.config, args[0]);
-    if (!target.ok) return target.message;
-    return relayServer(ctx, target.backend.name, target.server.name, { op });
+    const target = serverByPath(ctx, args[0]);
+    if (!target.ok) return target.answer;
+    return relayServer(ctx, target.be.name, target.srv.name, { op });
   };
 }
 
@@ -136,20 +137,9 @@ export const CONTROL_COMMANDS: readonly CliCommand[] = [
       }
     },
   },
-  {
-    // Not listed by `help` in 2.6.12; `add server` / `del server` do not need it there either.
-    words: ['experimental-mode'],
-    level: 'admin',
-    run: (ctx, args) => {
-      if (args[0] === undefined) return `experimental-mode is ${ctx.client.experimental ? 'ON' : 'OFF'}\n`;
-      if (args[0] === 'on') ctx.client.experimental = true;
-      else if (args[0] === 'off') ctx.client.experimental = false;
-      return '';
-    },
-  },
   ...MAXCONN_COMMANDS,
   ...FRONTEND_COMMANDS,
-  ...SESSION_COMMANDS,
+  ...SESSION_LIST_COMMANDS,
   ...DOLPHINDB_COMMANDS,
   ...NOT_YET_COMMANDS,
 ];

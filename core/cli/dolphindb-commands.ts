@@ -5,7 +5,7 @@
 
 import { placementCost } from '../balance/dolphindb-load.js';
 import type { CliCommand } from './cli-command.js';
-import { resolveServer } from './server-weight.js';
+import { serverByPath } from './show-servers.js';
 
 export const DOLPHINDB_COMMANDS: readonly CliCommand[] = [
   {
@@ -13,15 +13,15 @@ export const DOLPHINDB_COMMANDS: readonly CliCommand[] = [
     level: 'admin',
     help: { usage: 'set dolphindb <bk>/<srv> score-cost <c>', text: "change a DolphinDB node's cost of a placed connection" },
     run: async (ctx, [word, keyword, value]) => {
-      const target = resolveServer(ctx.config, word);
-      if (!target.ok) return target.message;
+      const target = serverByPath(ctx, word);
+      if (!target.ok) return target.answer;
       if (keyword !== 'score-cost') return 'usage: set dolphindb <backend>/<server> score-cost <cost>\n';
-      if (target.backend.balance.algorithm !== 'dolphindb-load') return "Backend is not using 'balance dolphindb-load'.\n";
+      if (target.be.balance.algorithm !== 'dolphindb-load') return "Backend is not using 'balance dolphindb-load'.\n";
       const cost = value === undefined ? undefined : placementCost([value]);
       if (cost === undefined) return 'Require a score cost between 0 and 10 (a load fraction, e.g. 0.05).\n';
       try {
         const command = { op: 'score-cost', cost } as const;
-        return (await ctx.relay({ kind: 'server', backend: target.backend.name, server: target.server.name, command })).message ?? '';
+        return (await ctx.relay({ kind: 'server', backend: target.be.name, server: target.srv.name, command })).message ?? '';
       } catch (e) {
         return `${e instanceof Error ? e.message : String(e)}\n`;
       }

@@ -5,7 +5,7 @@
 
 import type { CliCommand, CliContext } from './cli-command.js';
 import type { CliRelayRequest } from './cli-relay.js';
-import { resolveServer } from './server-weight.js';
+import { serverByPath } from './show-servers.js';
 
 /** C's atoi: leading blanks, a sign, the digits that follow; 0 when there are none. */
 function atoi(word: string): number {
@@ -54,14 +54,14 @@ export const MAXCONN_COMMANDS: readonly CliCommand[] = [
     level: 'admin',
     help: { usage: 'set maxconn server <bk>/<srv>', text: "change a server's maxconn setting" },
     run: (ctx, [word, value]) => {
-      const target = resolveServer(ctx.config, word);
-      if (!target.ok) return target.message;
+      const target = serverByPath(ctx, word);
+      if (!target.ok) return target.answer;
       if (value === undefined) return 'Require <maxconn>.\n';
       const m = /^\s*([+-]?\d+)(.*)$/s.exec(value);
       // haproxy 2.6.12 prints these two without the empty line that ends its other answers.
       if (m === null) return 'maxconn string empty or preceded by garbage';
       if (m[2] !== '') return 'Trailing garbage in maxconn string';
-      return relay(ctx, { kind: 'server', backend: target.backend.name, server: target.server.name, command: { op: 'maxconn', maxconn: Number(m[1]) } });
+      return relay(ctx, { kind: 'server', backend: target.be.name, server: target.srv.name, command: { op: 'maxconn', maxconn: Number(m[1]) } });
     },
   },
 ];

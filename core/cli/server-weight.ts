@@ -1,24 +1,8 @@
-// The runtime API's server arguments: `<backend>/<server>` resolved against the config, and `set weight`'s `W` /
-// `W%` turned into an absolute user weight, with haproxy 2.6.12's answers for each mistake (measured with socat).
-// Stats thread; pure.
+// `set weight`'s `W` / `W%` turned into an absolute user weight, with haproxy 2.6.12's answers for each mistake
+// (measured with socat; `B/S` is resolved by show-servers.ts serverByPath). Stats thread; pure.
 
-import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
+import type { BackendConfig, ServerConfig } from '../../config/model.js';
 import { getAlgorithm } from '../balance/registry.js';
-
-/** A resolved `B/S`, or the answer text for one that does not resolve. */
-export type ServerTarget =
-  | { readonly ok: true; readonly backend: BackendConfig; readonly server: ServerConfig }
-  | { readonly ok: false; readonly message: string };
-
-/** Resolves the `B/S` word (undefined when the line has none). */
-export function resolveServer(config: Config, word: string | undefined): ServerTarget {
-  const slash = word?.indexOf('/') ?? -1;
-  if (word === undefined || slash < 0) return { ok: false, message: "Require 'backend/server'.\n" };
-  const backend = config.backends.find((b) => b.name === word.slice(0, slash));
-  if (backend === undefined) return { ok: false, message: 'No such backend.\n' };
-  const server = backend.servers.find((s) => s.name === word.slice(slash + 1));
-  return server === undefined ? { ok: false, message: 'No such server.\n' } : { ok: true, backend, server };
-}
 
 /** HAProxy's SRV_UWGHT_MAX. */
 const MAX_WEIGHT = 256;

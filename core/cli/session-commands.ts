@@ -6,7 +6,7 @@
 
 import type { CliCommand, CliContext } from './cli-command.js';
 import type { SessionsOp } from './cli-relay.js';
-import { resolveServer } from './server-weight.js';
+import { serverByPath } from './show-servers.js';
 
 async function sessions(ctx: CliContext, op: SessionsOp): Promise<unknown> {
   return (await ctx.relay({ kind: 'sessions', op })).data;
@@ -26,7 +26,7 @@ function failed(e: unknown): string {
   return `${e instanceof Error ? e.message : String(e)}\n`;
 }
 
-export const SESSION_COMMANDS: readonly CliCommand[] = [
+export const SESSION_LIST_COMMANDS: readonly CliCommand[] = [
   {
     words: ['show', 'sess'],
     level: 'operator',
@@ -67,10 +67,10 @@ export const SESSION_COMMANDS: readonly CliCommand[] = [
     level: 'admin',
     help: { usage: 'shutdown sessions server <bk>/<srv>', text: 'kill sessions on a server' },
     run: async (ctx, [word]) => {
-      const target = resolveServer(ctx.config, word);
-      if (!target.ok) return target.message;
-      const backend = ctx.config.backends.indexOf(target.backend);
-      const server = target.backend.servers.indexOf(target.server);
+      const target = serverByPath(ctx, word);
+      if (!target.ok) return target.answer;
+      const backend = target.b;
+      const server = target.s;
       try {
         await sessions(ctx, { op: 'shutdown-server', backend, server });
         return '';

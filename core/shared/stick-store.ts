@@ -229,6 +229,26 @@ export class StickStore {
     return Atomics.load(this.i32, this.entryAt(slot) + ENTRY.keyLen);
   }
 
+  /** Slots of the table: a reader listing entries (the runtime API's `show table`) walks 0 … slots-1. */
+  get slots(): number {
+    return this.cap;
+  }
+
+  /** True when `slot` holds a live entry (a reading: check isCurrent with its stamp after reading its words). */
+  isLive(slot: number): boolean {
+    return Atomics.load(this.i32, this.entryAt(slot) + ENTRY.state) === EntryState.LIVE;
+  }
+
+  /** The identity stamp of the entry in `slot` (pass it to isCurrent after reading the entry). */
+  stampOf(slot: number): number {
+    return Atomics.load(this.i32, this.entryAt(slot) + ENTRY.stamp);
+  }
+
+  /** Stick-clock tick when the entry in `slot` expires (HAProxy's `exp`: that minus now). */
+  expireOf(slot: number): number {
+    return Atomics.load(this.i32, this.entryAt(slot) + ENTRY.expire);
+  }
+
   /** Entries in the table (table_cnt). */
   count(): number {
     return Atomics.load(this.i32, this.base + TABLE.count);

@@ -12,7 +12,7 @@ import { applyServerCommand } from '../../core/health/server-commands.js';
 import { serverSlotIndex } from '../../core/shared/topology.js';
 import { attachBackendView } from '../support/backend-view.js';
 import { captureLogger, seededState } from '../support/check-target.js';
-import { orcalbLine } from '../support/cli-side-by-side.js';
+import { inProcessCommand } from '../support/cli-client.js';
 import { load, validConfig } from '../support/config-load.js';
 
 test('set dolphindb B/S score-cost: the node made expensive stops taking the placements', async (t) => {
@@ -47,15 +47,15 @@ test('set dolphindb B/S score-cost: the node made expensive stops taking the pla
     return out;
   };
   assert.deepEqual(place(6).sort(), ['a', 'a', 'a', 'b', 'b', 'b']);
-  assert.equal(await orcalbLine(ctx, 'set dolphindb ddb/a score-cost 10'), '\n');
+  assert.equal(await inProcessCommand(ctx, 'set dolphindb ddb/a score-cost 10'), '\n');
   assert.ok(place(6).filter((n) => n === 'a').length <= 1, 'a takes at most its first placement');
-  assert.equal(await orcalbLine(ctx, 'set dolphindb ddb/a score-cost 0.05'), '\n');
+  assert.equal(await inProcessCommand(ctx, 'set dolphindb ddb/a score-cost 0.05'), '\n');
   assert.deepEqual(place(6).sort(), ['a', 'a', 'a', 'b', 'b', 'b']);
 
-  assert.equal(await orcalbLine(ctx, 'set dolphindb rr/c score-cost 1'), "Backend is not using 'balance dolphindb-load'.\n\n");
-  assert.equal(await orcalbLine(ctx, 'set dolphindb ddb/a score-cost 11'), 'Require a score cost between 0 and 10 (a load fraction, e.g. 0.05).\n\n');
-  assert.equal(await orcalbLine(ctx, 'set dolphindb ddb/a score-cost x'), 'Require a score cost between 0 and 10 (a load fraction, e.g. 0.05).\n\n');
-  assert.equal(await orcalbLine(ctx, 'set dolphindb ddb/zz score-cost 1'), 'No such server.\n\n');
-  assert.equal(await orcalbLine(ctx, 'set dolphindb ddb/a'), 'usage: set dolphindb <backend>/<server> score-cost <cost>\n\n');
-  assert.equal(await orcalbLine({ ...ctx, level: 'operator' }, 'set dolphindb ddb/a score-cost 1'), 'Permission denied\n\n');
+  assert.equal(await inProcessCommand(ctx, 'set dolphindb rr/c score-cost 1'), "Backend is not using 'balance dolphindb-load'.\n\n");
+  assert.equal(await inProcessCommand(ctx, 'set dolphindb ddb/a score-cost 11'), 'Require a score cost between 0 and 10 (a load fraction, e.g. 0.05).\n\n');
+  assert.equal(await inProcessCommand(ctx, 'set dolphindb ddb/a score-cost x'), 'Require a score cost between 0 and 10 (a load fraction, e.g. 0.05).\n\n');
+  assert.equal(await inProcessCommand(ctx, 'set dolphindb ddb/zz score-cost 1'), 'No such server.\n\n');
+  assert.equal(await inProcessCommand(ctx, 'set dolphindb ddb/a'), 'usage: set dolphindb <backend>/<server> score-cost <cost>\n\n');
+  assert.equal(await inProcessCommand({ ...ctx, level: 'operator' }, 'set dolphindb ddb/a score-cost 1'), 'Permission denied\n\n');
 });

@@ -1,7 +1,6 @@
-// Issue 13, the control commands in a running orcalb, side by side with haproxy 2.6.12: the same command lines
-// (haproxy: its stats socket through socat; orcalb: its command table, whose relay goes through main's real path to
-// the health thread, the listeners and the forwarders, sent with the ORCALB_TEST_HOOKS `relay` hook until the CLI
-// server is merged) get the same answers, route the same connections to the same servers through the forwarders (two
+// Issue 13, the control commands in a running orcalb, side by side with haproxy 2.6.12: the same command lines sent
+// through socat to each one's stats socket (orcalb: stats thread → main → the health thread, the listeners, the
+// forwarders) get the same answers, route the same connections to the same servers through the forwarders (two
 // threads, acceptor and reuseport), refuse connections while the frontend is disabled, list the live sessions and
 // cut exactly the one named.
 
@@ -10,11 +9,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CliContext } from '../../core/cli/cli-command.js';
 import { connectTagged, probeConnect, requestTag, startBackendFarm, type TaggedClient } from '../support/backend-farm.js';
-import { closedPort, seededState } from '../support/check-target.js';
-import { hookRelay, orcalbLine, socatLine } from '../support/cli-side-by-side.js';
-import { load, validConfig } from '../support/config-load.js';
+import { closedPort } from '../support/check-target.js';
+import { socatCommand } from '../support/cli-client.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import { httpExchange } from '../support/http-exchange.js';
 import { startOrcalb } from '../support/orcalb-process.js';
@@ -32,22 +29,18 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
         `  server s1 127.0.0.1:${p1} check inter 30s`, `  server s2 127.0.0.1:${p2} check inter 30s`, `  server s3 127.0.0.1:${p3} weight 2`,
         '',
       ].join('\n');
-    const socket = join(mkdtempSync(join(tmpdir(), 'orcalb-cli-')), 'admin.sock');
+    const dir = mkdtempSync(join(tmpdir(), 'orcalb-cli-'));
+    const socket = join(dir, 'haproxy.sock');
+    const oSocket = join(dir, 'orcalb.sock');
     const hPort = await freeTcpPort();
     const oPort = await freeTcpPort();
     const haproxy = await startHaproxy(`global\n  stats socket ${socket} level admin\n${body(hPort)}`);
     t.after(() => haproxy.stop());
-    const orcalb = await startOrcalb(body(oPort), { threads: 2, accept, env: { ORCALB_TEST_HOOKS: '1' } });
+    const orcalb = await startOrcalb(`global\n  stats socket ${oSocket} level admin\n${body(oPort)}`, { threads: 2, accept });
     t.after(() => orcalb.stop());
-    const config = validConfig(await load(body(oPort)));
-    const { state, topology } = seededState(config, 2);
-    const ctx: CliContext = {
-      config, state, topology, threads: 2, version: 'test', startedMs: Date.now(), level: 'admin',
-      client: { interactive: false, experimental: false, quit: false },
-      relay: hookRelay(orcalb),
-    };
+    const ours = (line: string): Promise<string> => socatCommand(oSocket, line);
     const both = async (line: string): Promise<void> => {
-      assert.equal(await orcalbLine(ctx, line), await socatLine(socket, line), line);
+      assert.equal(await ours(line), await socatCommand(socket, line), line);
     };
     const rounds = async (n: number): Promise<void> => {
       const count = async (port: number): Promise<Record<string, number>> => {
@@ -81,16 +74,10 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
     await both(`set server be/s1 addr 127.0.0.1 port ${p3}`);
     await rounds(8);
     const dead = await closedPort();
-    const moveS1 = async (port: number): Promise<void> => {
-      // The test's ctx.state is not orcalb's buffer: the old address in the answer would be wrong, so the change goes
-      // straight through the relay here (its answer texts are compared in issue-0013-cli-control).
-      await socatLine(socket, `set server be/s1 addr 127.0.0.1 port ${port}`);
-      assert.equal((await ctx.relay({ kind: 'server', backend: 'be', server: 's1', command: { op: 'addr', port } })).ok, true);
-    };
-    await moveS1(dead);
+    await both(`set server be/s1 addr 127.0.0.1 port ${dead}`);
     // One session each while s1 is dead (both retry, then give up on it the same way); nothing else is asserted here.
     await Promise.all([oPort, hPort].map((port) => requestTag(port, 'dead', 3000).catch(() => undefined)));
-    await moveS1(p1 ?? 0);
+    await both(`set server be/s1 addr 127.0.0.1 port ${p1 ?? 0}`);
     await rounds(8);
 
     await both('disable frontend fe');
@@ -107,9 +94,9 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
       for (let i = 0; i < 3; i++) out.push(await connectTagged(port));
       return out;
     };
-    const ours = await held(oPort);
+    const oursHeld = await held(oPort);
     const theirs = await held(hPort);
-    t.after(() => [...ours, ...theirs].forEach((c) => c.destroy()));
+    t.after(() => [...oursHeld, ...theirs].forEach((c) => c.destroy()));
     /** fe/be/srv and the client's port of each `show sess` line with a tcp client, in port order. */
     const listed = (text: string): string[] =>
       text
@@ -119,9 +106,9 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
         .map((m) => `${m[1]} ${m[2]}`)
         .sort();
     const expected = (clients: readonly TaggedClient[]): string[] => clients.map((c) => `${c.localPort} fe=fe be=be srv=${c.tag}`).sort();
-    const oShow = await orcalbLine(ctx, 'show sess');
-    assert.deepEqual(listed(oShow), expected(ours));
-    assert.deepEqual(listed(await socatLine(socket, 'show sess')), expected(theirs));
+    const oShow = await ours('show sess');
+    assert.deepEqual(listed(oShow), expected(oursHeld));
+    assert.deepEqual(listed(await socatCommand(socket, 'show sess')), expected(theirs));
 
     // `shutdown session ID` cuts exactly that session.
     const idOf = (text: string, port: number): string => {
@@ -129,19 +116,19 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
       assert.ok(m !== null, `no session for port ${port} in ${text}`);
       return m[1] ?? '';
     };
-    const [o0, o1, o2] = ours;
+    const [o0, o1, o2] = oursHeld;
     const [h0, , h2] = theirs;
     assert.ok(o0 && o1 && o2 && h0 && h2);
-    assert.equal(await orcalbLine(ctx, `shutdown session ${idOf(oShow, o0.localPort)}`), '\n');
-    assert.equal(await socatLine(socket, `shutdown session ${idOf(await socatLine(socket, 'show sess'), h0.localPort)}`), '\n');
+    assert.equal(await ours(`shutdown session ${idOf(oShow, o0.localPort)}`), '\n');
+    assert.equal(await socatCommand(socket, `shutdown session ${idOf(await socatCommand(socket, 'show sess'), h0.localPort)}`), '\n');
     await Promise.all([o0.closed, h0.closed]);
     assert.equal((await o1.exchange('still\n', 5000)).toString(), 'still\n');
     await both('shutdown session 0x7');
     await both('shutdown session xyz');
 
     // `shutdown sessions server be/S` cuts the sessions on that server only.
-    assert.equal(await orcalbLine(ctx, `shutdown sessions server be/${o2.tag}`), '\n');
-    assert.equal(await socatLine(socket, `shutdown sessions server be/${h2.tag}`), '\n');
+    assert.equal(await ours(`shutdown sessions server be/${o2.tag}`), '\n');
+    assert.equal(await socatCommand(socket, `shutdown sessions server be/${h2.tag}`), '\n');
     await Promise.all([o2.closed, h2.closed]);
     if (o1.tag !== o2.tag) assert.equal((await o1.exchange('again\n', 5000)).toString(), 'again\n');
     await both('shutdown sessions server be/zz');

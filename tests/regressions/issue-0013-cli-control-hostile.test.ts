@@ -5,13 +5,13 @@
 // empty once wrk is done).
 
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CliContext } from '../../core/cli/cli-command.js';
 import { ProcessGroup } from '../../native-bench/process-group.js';
 import { runWrk, wrkAvailable } from '../../native-bench/load/wrk-run.js';
-import { seededState } from '../support/check-target.js';
-import { hookRelay, orcalbLine } from '../support/cli-side-by-side.js';
-import { load, validConfig } from '../support/config-load.js';
+import { cliCommand } from '../support/cli-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startHttpBackends } from '../support/http-backends.js';
 import { startOrcalb } from '../support/orcalb-process.js';
@@ -24,23 +24,18 @@ test('a storm of set weight/state/health/maxconn while wrk runs: no failed reque
   t.after(() => farm.close());
   const [p1, p2] = farm.ports();
   const port = await freeTcpPort();
+  const socket = join(mkdtempSync(join(tmpdir(), 'orcalb-cli-')), 'orcalb.sock');
   const body = [
-    'global', '  maxconn 500',
+    'global', '  maxconn 500', `  stats socket ${socket} level admin`,
     'defaults', '  mode http', '  timeout connect 2s', '  timeout queue 20s', '  timeout client 30s', '  timeout server 30s',
     'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be',
     'backend be', '  balance roundrobin',
     `  server s1 127.0.0.1:${p1} check inter 30s`, `  server s2 127.0.0.1:${p2}`,
     '',
   ].join('\n');
-  const orcalb = await startOrcalb(body, { threads: 2, env: { ORCALB_TEST_HOOKS: '1' } });
+  const orcalb = await startOrcalb(body, { threads: 2 });
   t.after(() => orcalb.stop());
-  const config = validConfig(await load(body));
-  const { state, topology } = seededState(config, 2);
-  const ctx: CliContext = {
-    config, state, topology, threads: 2, version: 'test', startedMs: Date.now(), level: 'admin',
-    client: { interactive: false, experimental: false, quit: false },
-    relay: hookRelay(orcalb),
-  };
+  const orcalbLine = (line: string): Promise<string> => cliCommand(socket, line);
   const random = prng(13);
   const storm = [
     () => `set server be/s1 weight ${Math.floor(random() * 257)}`,
@@ -63,7 +58,7 @@ test('a storm of set weight/state/health/maxconn while wrk runs: no failed reque
   let sent = 0;
   for (; running && sent < 3000; sent++) {
     const line = storm[Math.floor(random() * storm.length)]?.() ?? 'clear counters';
-    const answer = await orcalbLine(ctx, line);
+    const answer = await orcalbLine(line);
     assert.equal(answer, '\n', `${line}: ${answer}`);
   }
   const report = await wrk;
@@ -73,7 +68,7 @@ test('a storm of set weight/state/health/maxconn while wrk runs: no failed reque
 
   // No wedge: back to normal, s1 takes its turn again.
   for (const line of ['set server be/s1 state ready', 'set server be/s1 health up', 'set server be/s1 weight 1', 'set maxconn server be/s1 0']) {
-    assert.equal(await orcalbLine(ctx, line), '\n', line);
+    assert.equal(await orcalbLine(line), '\n', line);
   }
   const before = farm.connections('s1');
   const seen: string[] = [];
@@ -85,6 +80,6 @@ test('a storm of set weight/state/health/maxconn while wrk runs: no failed reque
   assert.ok(farm.connections('s1') > before);
   // No session left once every client is gone (the last one may still be closing: its list empties).
   let last = '';
-  const empty = await pollFor(async () => (last = await orcalbLine(ctx, 'show sess')) === '\n', 5000, 50);
+  const empty = await pollFor(async () => (last = await orcalbLine('show sess')) === '\n', 5000, 50);
   assert.ok(empty, `sessions left: ${last}`);
 });

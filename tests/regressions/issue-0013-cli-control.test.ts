@@ -21,7 +21,7 @@ import { serverSlotIndex } from '../../core/shared/topology.js';
 import { startBackendFarm, requestTag, type BackendFarm } from '../support/backend-farm.js';
 import { attachBackendView } from '../support/backend-view.js';
 import { captureLogger, seededState } from '../support/check-target.js';
-import { orcalbLine, socatLine } from '../support/cli-side-by-side.js';
+import { inProcessCommand, socatCommand } from '../support/cli-client.js';
 import { load, validConfig } from '../support/config-load.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 
@@ -100,7 +100,7 @@ async function startRig(t: TestContext): Promise<Rig> {
   };
   return {
     farm, config, ctx, sockets, fePort,
-    both: async (line) => [await socatLine(sockets.admin, line), await orcalbLine(ctx, line)],
+    both: async (line) => [await socatCommand(sockets.admin, line), await inProcessCommand(ctx, line)],
     weightOf: (b, s) => {
       const initial = config.backends[b]?.servers[s]?.weight ?? -1;
       return `${state.server(serverSlotIndex(topology, b, s)).load('userWeight')} (initial ${initial})\n\n`;
@@ -149,7 +149,7 @@ test('set server / set weight / enable / disable / clear counters answer as hapr
     [5, 7, 0, 50],
   );
   for (const [b, s, name] of [[0, 0, 'be/s1'], [0, 1, 'be/s2'], [0, 2, 'be/s3'], [1, 0, 'st/a'], [1, 1, 'st/b']] as const) {
-    assert.equal(rig.weightOf(b, s), await socatLine(rig.sockets.admin, `get weight ${name}`), `get weight ${name}`);
+    assert.equal(rig.weightOf(b, s), await socatCommand(rig.sockets.admin, `get weight ${name}`), `get weight ${name}`);
   }
 });
 
@@ -163,7 +163,7 @@ test('levels: a user socket cannot set, an operator socket can only clear counte
   for (const level of ['user', 'operator'] as const) {
     const ctx: CliContext = { ...rig.ctx, level };
     for (const line of lines) {
-      assert.equal(await orcalbLine(ctx, line), await socatLine(rig.sockets[level], line), `${level}: ${line}`);
+      assert.equal(await inProcessCommand(ctx, line), await socatCommand(rig.sockets[level], line), `${level}: ${line}`);
     }
   }
 });

@@ -168,7 +168,7 @@ export function healthConfig(backends: readonly BackendSpec[], bufsize = 16384):
   }));
   return {
     files: ['test.cfg'],
-    global: { source: SOURCE, maxconn: 0, log: [], daemon: false, bufsize },
+    global: { source: SOURCE, maxconn: 0, log: [], daemon: false, statsSockets: [], statsTimeoutMs: 10_000, statsMaxconn: 10, bufsize },
     frontends: [],
     backends: built,
   };

@@ -2,33 +2,15 @@
 // management guide §9.3), for tests that compare what haproxy counts or clamps with orcalb, and turns its `show stat`
 // and `show info` answers into the stats model (core/stats/stat-columns.ts) for the renderers' tests. Test-runner thread.
 
-import { connect } from 'node:net';
+import { cliCommand } from './cli-client.js';
 import {
   COL, INFO, INFO_FIELDS, type InfoField, MODULE_COL, MODULE_COLUMNS, type ModuleColumn, STAT_COLUMNS, type StatColumn, type StatRow,
   type StatSnapshot, type StatValue,
 } from '../../core/stats/stat-columns.js';
 
-/** Sends one command to haproxy's stats socket and resolves with the whole answer; rejects after 5 s. */
+/** Sends one command to a stats socket and resolves with the whole answer; rejects after 5 s (cli-client.ts). */
 export function statsCommand(path: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(path);
-    let text = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no answer to '${command}' within 5 s`));
-    }, 5000);
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => (text += d));
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    sock.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    sock.end(`${command}\n`);
-  });
+  return cliCommand(path, command);
 }
 
 /** One `show stat` row (proxy `px`, service `sv`: FRONTEND, BACKEND or a server name) as column name → value. */

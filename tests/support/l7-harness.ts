@@ -103,7 +103,7 @@ export async function startL7Harness(spec: L7HarnessSpec): Promise<L7Harness> {
   };
   const config: Config = {
     files: ['test.cfg'],
-    global: { source: SOURCE, maxconn: 0, log: [], daemon: false, bufsize: 16384 },
+    global: { source: SOURCE, maxconn: 0, log: [], daemon: false, statsSockets: [], statsTimeoutMs: 10_000, statsMaxconn: 10, bufsize: 16384 },
     frontends: [frontend],
     backends: [backend],
   };

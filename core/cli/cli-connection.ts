@@ -1,0 +1,123 @@
+// One runtime API client (HAProxy 2.6 management guide §9.3), as haproxy 2.6.12 serves it (measured with socat):
+// a line is one or more `;`-separated commands, each answered by its text and an empty line. Without `prompt` the
+// client gets the answers to the lines it has sent so far and the connection closes; after `prompt` it stays open
+// and every answer is followed by `> `. `quit` closes at once without a word. A line that does not fit in
+// tune.bufsize with its LF is dropped with the connection (2.6.12 closes it without an answer); a line cut by the
+// client's EOF is not run. The client is cut after `stats timeout` without activity (a silent client, or one that
+// stops reading its answers). Answers are written one at a time: while the socket holds unsent bytes the next line
+// waits, so a slow reader holds at most one answer in this thread's memory. Stats thread.
+
+import type net from 'node:net';
+import type { CliCommand, CliContext } from './cli-command.js';
+import { runCommand } from './cli-dispatch.js';
+import { splitCommands } from './cli-line.js';
+
+export interface CliConnectionOptions {
+  readonly commands: readonly CliCommand[];
+  /** tune.bufsize: a line with its LF must be shorter. */
+  readonly bufsize: number;
+  /** `stats timeout`. */
+  readonly idleMs: number;
+  /** Called once when the connection is gone (the server frees its maxconn slot). */
+  readonly onClose: () => void;
+}
+
+/** HAProxy's prompt in interactive mode. */
+const PROMPT = '> ';
+/** Commands run from one line at most; past it the rest of the line is dropped (a flood of `;` costs bounded CPU). */
+export const MAX_COMMANDS_PER_LINE = 4096;
+
+export class CliConnection {
+  private readonly socket: net.Socket;
+  private readonly ctx: CliContext;
+  private readonly o: CliConnectionOptions;
+  /** Received bytes not yet consumed as lines (latin1: one char per byte, so lengths are byte counts). */
+  private pending = '';
+  private busy = false;
+  private ended = false;
+  private closed = false;
+
+  constructor(socket: net.Socket, ctx: CliContext, options: CliConnectionOptions) {
+    this.socket = socket;
+    this.ctx = ctx;
+    this.o = options;
+    socket.setEncoding('latin1');
+    socket.setTimeout(options.idleMs);
+    socket.on('timeout', () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('end', () => {
+      this.ended = true;
+      this.pump();
+    });
+    socket.once('close', () => {
+      this.closed = true;
+      options.onClose();
+    });
+    socket.resume();
+  }
+
+  private onData(chunk: string): void {
+    this.pending += chunk;
+    this.pump();
+  }
+
+  /** Runs the next complete line unless one is running or its answer is still being written. */
+  private pump(): void {
+    if (this.busy || this.closed) return;
+    const nl = this.pending.indexOf('\n');
+    if (nl < 0 || nl + 1 >= this.o.bufsize) {
+      // A line longer than the buffer can never be read whole: haproxy drops the connection.
+      if (nl >= 0 || this.pending.length + 1 >= this.o.bufsize) return void this.socket.destroy();
+      if (this.ended) this.finish();
+      return;
+    }
+    const line = this.pending.slice(0, nl);
+    this.pending = this.pending.slice(nl + 1);
+    this.busy = true;
+    // Reading stops while the line runs: what the client sends meanwhile waits in the kernel, not in this heap.
+    this.socket.pause();
+    void this.runLine(line).then((keepOpen) => {
+      this.busy = false;
+      if (this.closed) return;
+      if (!keepOpen) return void this.finish();
+      const next = (): void => {
+        this.socket.resume();
+        this.pump();
+      };
+      if (this.socket.writableLength > 0) this.socket.once('drain', next);
+      else next();
+    });
+  }
+
+  /** Runs every command of `line` and writes their answers; false when the connection must close after them. */
+  private async runLine(line: string): Promise<boolean> {
+    // Read as latin1 to count bytes; names in the config are UTF-8.
+    const commands = splitCommands(Buffer.from(line, 'latin1').toString('utf8'));
+    const { client } = this.ctx;
+    let out = '';
+    for (let i = 0; i < commands.length && i < MAX_COMMANDS_PER_LINE; i++) {
+      const words = commands[i] ?? [];
+      const text = await runCommand(this.o.commands, this.ctx, words);
+      if (this.closed) return false;
+      if (client.quit) break;
+      out += `${text}\n`;
+      if (client.interactive) out += PROMPT;
+      // Long answers go out as they come, so a line of many commands does not build one huge string.
+      if (out.length >= this.o.bufsize) {
+        this.socket.write(out);
+        out = '';
+      }
+    }
+    if (out !== '') this.socket.write(out);
+    if (client.quit) return false;
+    // Without prompt, haproxy answers the lines it already holds and then closes.
+    return client.interactive || this.pending.includes('\n');
+  }
+
+  /** Ends the connection once every answer is written (a half-closed client still gets them). */
+  private finish(): void {
+    if (this.closed) return;
+    this.socket.end();
+  }
+}
