@@ -2,8 +2,13 @@
 // changes and the health thread's part of `clear counters all` go to the health thread, the limits and the frontend
 // pause are main's own. workers/cli-relay.ts (answerCliRelay) hands these kinds here. Main thread.
 
-import type { CliRelayAnswer, CliRelayRequest, ControlRelayRequest } from '../core/cli/cli-relay.js';
-import type { Supervisor } from './supervisor.js';
+import type { CliRelayAnswer, CliRelayRequest, ControlRelayRequest, HealthRelayRequest, MainRelayRequest } from '../core/cli/cli-relay.js';
+
+/** What answers them (workers/supervisor.ts Supervisor): named here so this file imports no supervisor (no cycle). */
+export interface ControlTarget {
+  askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer>;
+  answerMain(request: MainRelayRequest): Promise<CliRelayAnswer>;
+}
 
 /** True for the kinds answered here. */
 export function isControlRelay(request: CliRelayRequest): request is ControlRelayRequest {
@@ -21,7 +26,7 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
 }
 
 /** Answers one control request. Never rejects: a failure is an answer with HAProxy-style text. */
-export async function answerControlRelay(request: ControlRelayRequest, supervisor: Supervisor): Promise<CliRelayAnswer> {
+export async function answerControlRelay(request: ControlRelayRequest, supervisor: ControlTarget): Promise<CliRelayAnswer> {
   try {
     if (request.kind === 'server' || request.kind === 'clear-health-counters') return await supervisor.askHealth(request);
     return await supervisor.answerMain(request);

@@ -1,9 +1,11 @@
-// The runtime API's commands that change state (HAProxy 2.6 management.txt §9.3: set server|weight, enable|disable
-// server|health|agent, clear counters; set maxconn in maxconn-commands.ts, enable|disable frontend
-// in frontend-commands.ts, show sess and shutdown session(s) in session-commands.ts; the ones not run yet in not-yet-commands.ts), with haproxy 2.6.12's syntax, levels, help
-// lines and answer texts (measured with socat). Changes to a server go to the health thread through `relay` (the
-// single writer of server state); counters are cleared here (core/shared/clear-counters.ts). An answer is the text
-// before the empty line the CLI server adds ("" prints only that line). Stats thread.
+// The runtime API's commands that change state (HAProxy 2.6 management.txt §9.3), with haproxy 2.6.12's syntax,
+// levels, help lines and answer texts (measured with socat): here set server|weight, enable|disable
+// server|health|agent and clear counters; set maxconn in maxconn-commands.ts, enable|disable frontend in
+// frontend-commands.ts, show sess and shutdown session(s) in session-commands.ts, set server addr in
+// server-addr-command.ts, orcalb's set dolphindb in dolphindb-commands.ts, the ones not run yet in
+// not-yet-commands.ts. Changes go through `relay` to the thread that owns the words (core/shared/layout.ts);
+// counters are cleared here (core/shared/clear-counters.ts). An answer is the text before the empty line the CLI
+// server adds ("" prints only that line). Stats thread.
 
 import type { CliCommand, CliContext } from './cli-command.js';
 import type { ServerCommand } from './cli-relay.js';

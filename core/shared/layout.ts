@@ -71,7 +71,7 @@ export const SERVER_FIELDS = [
     name: 'adminState',
     writer: 'health',
     stat: 'status',
-    doc: 'forced admin flags (core/stats/status-text.ts AdminFlag: MAINT 1, DRAIN 2), set by the stats admin form through the health thread (core/health/server-admin.ts), the single writer of server state',
+    doc: 'forced admin flags (core/stats/status-text.ts AdminFlag: MAINT 1, DRAIN 2, NOCHECK 4, NOLB 8), set by the stats admin form and the runtime API (set server state/health, enable|disable server|health) through the health thread (core/health/server-admin.ts, server-commands.ts), the single writer of server state',
   },
   { name: 'downtimeSec', writer: 'health', stat: 'downtime', doc: 'seconds spent DOWN before the last UP transition (the current DOWN spell is added by the reader)' },
   { name: 'hrsp1xx', writer: 'atomic-add', stat: 'hrsp_1xx', doc: 'final HTTP responses of this server with status 1xx' },
