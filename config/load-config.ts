@@ -80,7 +80,7 @@ async function loadSources(
     });
   }
   const config = diag.errors.length === 0 ? buildConfig(parsed, names, resolved) : undefined;
-  return { config, errors: diag.errors, warnings: diag.warnings, listeners: listenerVerdict(parsed.proxies) };
+  return { config, errors: diag.errors, warnings: diag.warnings, listeners: listenerVerdict(parsed.proxies, parsed.global.statsSockets.length) };
 }
 
 /** Every host name the configuration needs resolved: binds, servers and their check `addr`. */

@@ -34,10 +34,13 @@ export function isStatsOnly(p: ProxyDraft): boolean {
 /** Whether the configuration opens anything: HAProxy 2.6 will not run without an enabled listener. */
 export type ListenerVerdict = { readonly kind: 'some' } | { readonly kind: 'none' };
 
-/** The ListenerVerdict of the parsed proxies (disabled proxies and those without `bind` open nothing). Pure. */
-export function listenerVerdict(proxies: readonly ProxyDraft[]): ListenerVerdict {
+/**
+ * The ListenerVerdict of the parsed proxies (disabled proxies and those without `bind` open nothing) and the
+ * `stats socket` lines (2.6.12 runs with a stats socket alone: its CLI is a listener too). Pure.
+ */
+export function listenerVerdict(proxies: readonly ProxyDraft[], statsSockets = 0): ListenerVerdict {
   const listening = proxies.filter((p) => hasFrontendCap(p.kind) && p.kind !== 'defaults' && !p.disabled && p.binds.length > 0);
-  return listening.length === 0 ? { kind: 'none' } : { kind: 'some' };
+  return listening.length === 0 && statsSockets === 0 ? { kind: 'none' } : { kind: 'some' };
 }
 
 /** Runs every whole-config check on `parsed`, reporting into `diag`. Never throws. */

@@ -465,8 +465,8 @@ export class Supervisor {
     // Closing main's copy is safe at any time: a socket listens until its last fd closes, so a thread still polling
     // its own dup keeps a valid listener until it closes it too.
     this.masters?.close();
-    this.statsMasters?.close();
     this.cliMasters?.close();
+    this.statsMasters?.close();
     this.stats?.postMessage({ type: 'stop' });
     // The acceptor stops first: once it has said so, every handoff it made is already queued on a forwarder's port,
     // so a forwarder that then hears 'stop' takes them before it counts itself drained (forwarder.ts).
@@ -502,8 +502,8 @@ export class Supervisor {
       this.stats?.terminate().catch(() => undefined),
     ]);
     this.masters?.close();
-    this.statsMasters?.close();
     this.cliMasters?.close();
+    this.statsMasters?.close();
   }
 }
 

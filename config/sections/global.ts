@@ -7,9 +7,9 @@ import type { Diagnostics } from '../diagnostics.js';
 import { DEFAULT_BUFSIZE, DEFAULT_GLOBAL_MAXCONN, DEFAULT_STATS_MAXCONN, DEFAULT_STATS_TIMEOUT_MS, MAX_NBTHREAD } from '../defaults.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
 import { parseLogTarget } from '../keywords/log.js';
-import { parseGlobalStats } from '../keywords/stats-socket.js';
 import type { GlobalConfig, SourceRef } from '../model.js';
 import { lookupGroupId, lookupUserId } from '../system-accounts.js';
+import { parseGlobalStats } from '../keywords/stats-socket.js';
 import type { ConfigLine } from '../tokenize.js';
 import { parseHaproxyInt, parseHaproxyLimit, parseInteger, parseSize, parseTime, trailingTimeWarning } from '../units.js';
 

@@ -3,9 +3,10 @@
 // client gets the answers to the lines it has sent so far and the connection closes; after `prompt` it stays open
 // and every answer is followed by `> `. `quit` closes at once without a word. A line that does not fit in
 // tune.bufsize with its LF is dropped with the connection (2.6.12 closes it without an answer); a line cut by the
-// client's EOF is not run. The client is cut after `stats timeout` without activity (a silent client, or one that
-// stops reading its answers). Answers are written one at a time: while the socket holds unsent bytes the next line
-// waits, so a slow reader holds at most one answer in this thread's memory. Stats thread.
+// client's EOF is not run. The client is cut after `stats timeout` without activity (a silent client), or when an
+// answer waits that long for it to read (a client that sends but never reads). Answers are written one at a time:
+// while the socket holds unsent bytes the next line waits, so a slow reader holds at most one answer in this
+// thread's memory. Stats thread.
 
 import type net from 'node:net';
 import type { CliCommand, CliContext } from './cli-command.js';
@@ -24,8 +25,8 @@ export interface CliConnectionOptions {
 
 /** HAProxy's prompt in interactive mode. */
 const PROMPT = '> ';
-/** Commands run from one line at most; past it the rest of the line is dropped (a flood of `;` costs bounded CPU). */
-export const MAX_COMMANDS_PER_LINE = 4096;
+/** Answer bytes a client may leave unread before the next command of its line waits for it. */
+const WRITE_HIGH_WATER = 64 * 1024;
 
 export class CliConnection {
   private readonly socket: net.Socket;
@@ -36,6 +37,8 @@ export class CliConnection {
   private busy = false;
   private ended = false;
   private closed = false;
+  /** Cuts the client when its answer waits too long to be read. */
+  private stuck: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, ctx: CliContext, options: CliConnectionOptions) {
     this.socket = socket;
@@ -52,6 +55,7 @@ export class CliConnection {
     });
     socket.once('close', () => {
       this.closed = true;
+      clearTimeout(this.stuck);
       options.onClose();
     });
     socket.resume();
@@ -77,16 +81,36 @@ export class CliConnection {
     this.busy = true;
     // Reading stops while the line runs: what the client sends meanwhile waits in the kernel, not in this heap.
     this.socket.pause();
-    void this.runLine(line).then((keepOpen) => {
+    void this.runLine(line).then(async (keepOpen) => {
+      if (keepOpen && !(await this.drained())) return;
       this.busy = false;
       if (this.closed) return;
       if (!keepOpen) return void this.finish();
-      const next = (): void => {
-        this.socket.resume();
-        this.pump();
+      this.socket.resume();
+      this.pump();
+    });
+  }
+
+  /**
+   * Resolves true once the socket holds no unsent answer bytes; false when the connection is gone. A client that
+   * does not read its answer for `stats timeout` is cut, even if it keeps sending (its bytes would reset the idle
+   * timer): the answer it holds here is freed with it.
+   */
+  private drained(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.socket.writableLength === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      this.stuck = setTimeout(() => this.socket.destroy(), this.o.idleMs);
+      const done = (ok: boolean): void => {
+        clearTimeout(this.stuck);
+        this.socket.off('drain', onDrain);
+        this.socket.off('close', onClose);
+        resolve(ok);
       };
-      if (this.socket.writableLength > 0) this.socket.once('drain', next);
-      else next();
+      const onDrain = (): void => done(true);
+      const onClose = (): void => done(false);
+      this.socket.once('drain', onDrain);
+      this.socket.once('close', onClose);
     });
   }
 
@@ -96,17 +120,19 @@ export class CliConnection {
     const commands = splitCommands(Buffer.from(line, 'latin1').toString('utf8'));
     const { client } = this.ctx;
     let out = '';
-    for (let i = 0; i < commands.length && i < MAX_COMMANDS_PER_LINE; i++) {
+    for (let i = 0; i < commands.length; i++) {
       const words = commands[i] ?? [];
       const text = await runCommand(this.o.commands, this.ctx, words);
       if (this.closed) return false;
       if (client.quit) break;
       out += `${text}\n`;
       if (client.interactive) out += PROMPT;
-      // Long answers go out as they come, so a line of many commands does not build one huge string.
+      // Long answers go out as they come and wait for the client to read them: a line of 16000 empty commands is
+      // 16000 help texts (144 MB from haproxy 2.6.12, measured), never held here at once.
       if (out.length >= this.o.bufsize) {
         this.socket.write(out);
         out = '';
+        if (this.socket.writableLength >= WRITE_HIGH_WATER && !(await this.drained())) return false;
       }
     }
     if (out !== '') this.socket.write(out);

@@ -3,6 +3,8 @@
 
 import type { CliCommand } from './cli-command.js';
 import { CONTROL_COMMANDS } from './control-commands.js';
+import { setHelpTable } from './help-table.js';
 import { SHOW_COMMANDS } from './show-commands.js';
 
 export const CLI_COMMANDS: readonly CliCommand[] = [...SHOW_COMMANDS, ...CONTROL_COMMANDS];
+setHelpTable(CLI_COMMANDS);

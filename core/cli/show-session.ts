@@ -3,11 +3,11 @@
 
 import type { CliCommand, CliContext } from './cli-command.js';
 import { helpText } from './cli-help.js';
+import { helpTable } from './help-table.js';
 
-/** `help [words…]`: the table is loaded on use (command-table.ts imports this file's table: no load-time cycle). */
-async function help(_ctx: CliContext, args: readonly string[]): Promise<string> {
-  const { CLI_COMMANDS } = await import('./command-table.js');
-  return helpText(CLI_COMMANDS, args);
+/** `help [words…]`: the whole table (help-table.ts), or the commands closest to the words. */
+function help(_ctx: CliContext, args: readonly string[]): string {
+  return helpText(helpTable(), args);
 }
 
 export const SESSION_COMMANDS: readonly CliCommand[] = [

@@ -18,6 +18,7 @@ import { cliCommand, cliExchange, openCliSession } from '../support/cli-client.j
 import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
 import { startHttpBackends, type HttpBackends } from '../support/http-backends.js';
 import { runOrcalbCli, startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
+import { pollUntil } from '../support/wait.js';
 
 let farm: HttpBackends;
 let dir: string;
@@ -183,6 +184,14 @@ test('bad stats lines are config errors with haproxy\'s words; TLS on a stats so
   assert.match(r.stdout + r.stderr, /'stats socket \.\.\. expose-fd' is not implemented yet/);
 });
 
+test('a stats socket alone is a listener: -c says valid (exit 0), as haproxy 2.6.12', async () => {
+  const cfg = join(dir, 'only.cfg');
+  writeFileSync(cfg, `global\n  stats socket ${join(dir, 'only.sock')} level admin\nbackend b\n  server s 127.0.0.1:1\n`);
+  const r = await runOrcalbCli(['-c', '-f', cfg]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /Configuration file is valid/);
+});
+
 describe('hostile pass', () => {
   let lb: OrcalbProcess;
   let sock: string;
@@ -222,6 +231,30 @@ describe('hostile pass', () => {
     assert.ok(line.length < 16_383);
     const answer = await cliCommand(sock, line, 30_000);
     assert.equal(answer, '1 (initial 1)\n\n'.repeat(900));
+  });
+
+  test('a line of 16000 empty commands: 16001 help texts streamed as the client reads (haproxy 2.6.12 sends as many)', async () => {
+    const answer = await cliExchange(sock, `${';'.repeat(16_000)}\n`, 60_000);
+    assert.equal(answer.split('Unknown command. Please enter one of the following commands only:\n').length - 1, 16_001);
+    assert.ok(answer.endsWith('quit                                    : disconnect\n\n'));
+  });
+
+  test('a client that asks for answers and never reads them is cut after stats timeout; the others are served meanwhile', async () => {
+    const slow = connect(sock);
+    let reset = false;
+    slow.on('error', () => (reset = true));
+    await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
+    // Never read: the answers pile up in the socket buffers until the server waits on a drain that never comes.
+    slow.pause();
+    // 400 answers of ~2 KB: far more than the socket buffers hold.
+    slow.write(`prompt\n${'show stat\n'.repeat(400)}`);
+    assert.equal(await cliCommand(sock, 'show backend'), '# name\nbe\n\n');
+    // A paused socket sees the server's reset only when it writes: probe with a byte at each poll (bounded).
+    await pollUntil(() => {
+      if (!slow.destroyed) slow.write('\n');
+      return reset || slow.destroyed;
+    }, 15_000, 'the server cuts the client that does not read', 50);
+    assert.equal(await cliCommand(sock, 'get weight be/s1'), '1 (initial 1)\n\n');
   });
 
   test('half-closed clients get their answers; idle ones past maxconn are cut and the others served after them', async () => {
