@@ -7,7 +7,17 @@
 // Forwarder threads.
 
 import type net from 'node:net';
-import type { SessionEnv } from './session-env.js';
+
+/**
+ * What of a forwarder's SessionEnv (session-env.ts) the registry reads, named here so that session-env.ts, which
+ * stamps every client through this file, is not imported back (no import cycle).
+ */
+export interface SessionRegistryEnv {
+  readonly thread: number;
+  readonly liveClients: ReadonlySet<net.Socket>;
+  readonly frontends: readonly { readonly name: string }[];
+  readonly backends: readonly { readonly config: { readonly name: string; readonly servers: readonly { readonly name: string }[] } }[];
+}
 
 /** What a session engine tells about its session now (-1: none yet). */
 export interface SessionProbe {
@@ -31,7 +41,7 @@ const THREAD_SPAN = 2 ** 32;
 let sequence = 0;
 
 /** adoptClient: stamps a newly adopted client. Two property stores; no allocation. */
-export function stampSession(env: SessionEnv, client: net.Socket): void {
+export function stampSession(env: Pick<SessionRegistryEnv, 'thread'>, client: net.Socket): void {
   sequence = (sequence + 1) % THREAD_SPAN;
   (client as MarkedClient)[kId] = (env.thread + 1) * THREAD_SPAN + sequence;
   (client as MarkedClient)[kStarted] = Date.now();
@@ -48,7 +58,7 @@ export function sessionThread(id: number): number {
 }
 
 /** One `show sess` line, in haproxy 2.6.12's field names where they apply. */
-export function sessionLines(env: SessionEnv, nowMs: number): string[] {
+export function sessionLines(env: SessionRegistryEnv, nowMs: number): string[] {
   const out: string[] = [];
   for (const socket of env.liveClients) {
     const c = socket as MarkedClient;
@@ -72,7 +82,7 @@ export function sessionLines(env: SessionEnv, nowMs: number): string[] {
 }
 
 /** `shutdown session ID`: cuts that session of this thread. False when it is not (or no longer) here. */
-export function shutdownSession(env: SessionEnv, id: number): boolean {
+export function shutdownSession(env: SessionRegistryEnv, id: number): boolean {
   for (const socket of env.liveClients) {
     if ((socket as MarkedClient)[kId] !== id) continue;
     socket.destroy();
@@ -82,7 +92,7 @@ export function shutdownSession(env: SessionEnv, id: number): boolean {
 }
 
 /** `shutdown sessions server B/S`: cuts every session of this thread on server `s` of backend `b`; how many. */
-export function shutdownServerSessions(env: SessionEnv, b: number, s: number): number {
+export function shutdownServerSessions(env: SessionRegistryEnv, b: number, s: number): number {
   const victims: net.Socket[] = [];
   for (const socket of env.liveClients) {
     const probe = (socket as MarkedClient)[kProbe];
