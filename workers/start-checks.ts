@@ -3,7 +3,7 @@
 // derive maxconn, or refuse with HAProxy's alert). Main thread only; logs its warnings and alerts itself.
 
 import type { Config } from '../config/model.js';
-import { addonRequired, listenTargets } from '../core/accept/listeners.js';
+import { addonRequired, cliTargets, listenTargets } from '../core/accept/listeners.js';
 import { checkFdLimit, withGlobalMaxconn } from '../core/fd-limit.js';
 import type { Logger } from '../core/log.js';
 import { loadNativeAddon, type NativeAddon } from '../core/native-addon.js';
@@ -48,7 +48,9 @@ export function planStart(
   }
   const targets = listenTargets(config);
   const dropsPrivileges = process.geteuid?.() === 0 && config.global.uid !== undefined;
-  const missing = addon === undefined ? addonRequired(targets, dropsPrivileges) : undefined;
+  // The stats sockets too: without the addon a UNIX one would exist for a moment with the umask's mode before its
+  // own (an admin socket open to anyone), and a privileged port could not be bound again by a restarted thread.
+  const missing = addon === undefined ? addonRequired([...targets, ...cliTargets(config)], dropsPrivileges) : undefined;
   if (missing !== undefined) {
     logger.log('alert', missing);
     return undefined;

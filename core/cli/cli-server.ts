@@ -5,7 +5,6 @@
 // haproxy leaves them in its listen queue (at most MAX_WAITING of them: past that a new one is closed). Commands read
 // the shared buffer; those that change state go through `relay` (main → the owning thread). Stats thread only.
 
-import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type { Config, StatsSocketLevel } from '../../config/model.js';
 import type { ListenTarget } from '../accept/listeners.js';
@@ -73,16 +72,9 @@ export class CliServer {
         resolve();
       };
       if (fd !== undefined) server.listen({ fd }, done);
-      else if (t.unix !== undefined) {
-        const u = t.unix;
-        replaceStaleSocket(u.path);
-        server.listen({ path: u.path, backlog: t.backlog }, () => {
-          // Without the addon the file gets its mode and owner after the bind (main's masters do it before).
-          if (u.mode !== undefined) chmodSync(u.path, u.mode);
-          if (u.uid !== undefined || u.gid !== undefined) chownSync(u.path, u.uid ?? -1, u.gid ?? -1);
-          done();
-        });
-      } else server.listen({ host: t.address, port: t.port, backlog: t.backlog }, done);
+      // Without the addon start-checks.ts refuses UNIX stats sockets (no socket file may exist before its mode).
+      else if (t.unix !== undefined) reject(new Error(`stats socket ${t.unix.path} needs the fd-dup addon`));
+      else server.listen({ host: t.address, port: t.port, backlog: t.backlog }, done);
     });
   }
 
@@ -152,14 +144,5 @@ export class CliServer {
     for (const s of this.servers) s.close();
     for (const s of this.live) s.destroy();
     for (const w of this.waiting.splice(0)) w.socket.destroy();
-  }
-}
-
-/** Without the addon: an old socket file at the path is replaced; any other file stays and the bind fails. */
-function replaceStaleSocket(path: string): void {
-  try {
-    if (lstatSync(path).isSocket()) unlinkSync(path);
-  } catch {
-    // Nothing there.
   }
 }

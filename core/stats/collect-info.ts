@@ -46,6 +46,8 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   }
   let listeners = 0;
   for (const fe of src.config.frontends) if (!fe.disabled) listeners += fe.binds.length;
+  // The runtime API's sockets are listeners too (2.6.12 counts its CLI ones: 4 stats sockets + 1 bind = 5).
+  listeners += src.config.global.statsSockets.length;
   v[INFO.Name] = 'orcalb';
   v[INFO.Version] = src.version;
   v[INFO.Nbthread] = src.threads;

@@ -103,6 +103,10 @@ test('show info (through socat): the same keys in the same order, then the empty
   assert.deepEqual(keys(o), keys(h));
   assert.ok(o.endsWith('\n\n') && h.endsWith('\n\n'));
   assert.match(o, /^Nbthread: 2$/m);
+  // The stats sockets count as listeners (3 here, and the frontend's bind).
+  const value = (t: string, k: string): string | undefined => new RegExp(`^${k}: (.*)$`, 'm').exec(t)?.[1];
+  assert.equal(value(o, 'Listeners'), value(h, 'Listeners'));
+  assert.equal(value(o, 'Listeners'), '4');
 });
 
 test('show stat: the header byte for byte, the same rows, the same statuses', async () => {
