@@ -52,7 +52,9 @@ const listeners = new ListenerSet(
   },
   state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
 );
-const admission = new Admission(state, accounting, data.config, listeners, {
+// A frontend the runtime API disabled stays paused across a restart of this thread.
+for (let fe = 0; fe < state.counts.frontends; fe++) if (state.frontend(fe).load('adminPaused') === 1) listeners.pause('admin', fe);
+const admission = new Admission(state, accounting, listeners, {
   admit: (conn, t) => typeof conn === 'number' && forwarders.handOver(conn, t),
   canTake: () => forwarders.canTake(),
 });
@@ -76,10 +78,10 @@ port.on('message', (msg: unknown) => {
   } else if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'acceptor', thread: ACCEPTOR, figures: threadMemory() });
   } else if (c?.type === 'pause-listeners') {
-    listeners.pause('signal');
+    listeners.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     report({ type: 'listeners-paused', thread: ACCEPTOR });
   } else if (c?.type === 'resume-listeners') {
-    void listeners.resume('signal').then(() => report({ type: 'listeners-resumed', thread: ACCEPTOR }));
+    void listeners.resume(c.frontend === undefined ? 'signal' : 'admin', c.frontend).then(() => report({ type: 'listeners-resumed', thread: ACCEPTOR }));
   } else if (c?.type === 'crash') {
     // Test hook (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler.
     setImmediate(() => {

@@ -4,13 +4,16 @@
 // its owner and resolves with the answer posted back as `cli-relay-done`. Main thread only.
 
 import type { Config } from '../config/model.js';
-import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, CliRelayRequest, ControlRelayRequest } from '../core/cli/cli-relay.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
+import { isControlRelay } from './control-relay.js';
 
 /** What main lends the relay: grows with the control commands (the threads to ask, their answers). */
 export interface CliRelayDeps {
   readonly config: Config;
   readonly state: SharedState;
+  /** The control commands' requests (workers/control-relay.ts: health thread, limits, listeners, forwarders). */
+  readonly control: (request: ControlRelayRequest) => Promise<CliRelayAnswer>;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface CliRelayDeps {
  * (a stats thread from another build, or a request the union does not know yet).
  */
 export function answerCliRelay(request: CliRelayRequest, deps: CliRelayDeps): Promise<CliRelayAnswer> {
-  void deps;
+  if (isControlRelay(request)) return deps.control(request);
   switch (request.kind) {
     case 'ping':
       return Promise.resolve({ ok: true });

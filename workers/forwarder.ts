@@ -4,6 +4,7 @@
 // master sockets (or, without the addon, on sockets it binds). A connection's end is reported through the shared
 // counters only (ConnAccounting.clientClosed), never by a message. Wiring only; the work is in core/forward/.
 
+import { sessionLines, shutdownServerSessions, shutdownSession } from '../core/forward/session-registry.js';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
@@ -142,11 +143,17 @@ port.on('message', (msg: unknown) => {
     for (const s of env.liveClients) s.destroy();
   } else if (c.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'forwarder', thread, figures: threadMemory() });
+  } else if (c.type === 'sessions') {
+    // Runtime API: show sess / shutdown session(s) over this thread's sessions.
+    const op = c.op;
+    const lines = op.op === 'show' ? sessionLines(env, Date.now()) : [];
+    const cut = op.op === 'shutdown' ? Number(shutdownSession(env, op.id)) : op.op === 'shutdown-server' ? shutdownServerSessions(env, op.backend, op.server) : 0;
+    report({ type: 'sessions', id: c.id, thread, lines, cut });
   } else if (c.type === 'pause-listeners') {
-    listeners?.pause('signal');
+    listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });
   } else if (c.type === 'resume-listeners' && listeners !== undefined) {
-    void listeners.resume('signal').then(() => report({ type: 'listeners-resumed', thread }));
+    void listeners.resume(c.frontend === undefined ? 'signal' : 'admin', c.frontend).then(() => report({ type: 'listeners-resumed', thread }));
   } else if ((c.type === 'crash' || c.type === 'stall') && c.thread === thread) {
     // Test hooks (ORCALB_TEST_HOOKS): a simulated bug, thrown outside any handler; 'stall' first blocks the event
     // loop, so handoffs queue up for this thread and are lost with it.
@@ -190,7 +197,9 @@ if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping
     state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [],
   );
   listeners = set;
-  admission = new Admission(state, accounting, data.config, set, {
+  // A frontend the runtime API disabled stays paused across a restart of this thread.
+  for (let fe = 0; fe < state.counts.frontends; fe++) if (state.frontend(fe).load('adminPaused') === 1) set.pause('admin', fe);
+  admission = new Admission(state, accounting, set, {
     // An fd (native accept) is read through SocketIo's shared buffer; without the addon Node's socket is attached.
     admit: (conn, t) => {
       serve(conn, t.frontend, t.bind);

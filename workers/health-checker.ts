@@ -13,7 +13,8 @@ import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { StickSweeper } from '../core/stick/stick-sweeper.js';
 import { StickTables } from '../core/stick/stick-tables.js';
-import { asControl, asServerAdmin, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
+import { applyServerCommand } from '../core/health/server-commands.js';
+import { asCliHealth, asControl, asServerAdmin, type CliHealthDoneMessage, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */
 function parseData(data: unknown): HealthData {
@@ -67,6 +68,15 @@ parentPort?.on('message', (msg: unknown) => {
       return b < 0 || s < 0 ? ('error' as const) : checker.admin(b, s, adminAsk.request.action);
     });
     const done: ServerAdminDoneMessage = { type: 'server-admin-done', id: adminAsk.id, answer };
+    parentPort?.postMessage(done);
+    return;
+  }
+  const cliAsk = asCliHealth(msg);
+  if (cliAsk !== undefined) {
+    // A runtime API change to one server (set server/weight, enable/disable …), relayed by main.
+    const r = cliAsk.request;
+    const answer = r.kind === 'server' ? applyServerCommand(checker, data.config, r.backend, r.server, r.command) : checker.clearCheckCounters();
+    const done: CliHealthDoneMessage = { type: 'cli-health-done', id: cliAsk.id, answer };
     parentPort?.postMessage(done);
     return;
   }

@@ -53,7 +53,9 @@ export class ListenerControl {
       // A thread (re)starting from now on reads this and starts paused.
       this.o.state.storeGlobal('listenersPaused', 1);
       await this.acked('listeners-paused', { type: 'pause-listeners' });
-      for (const line of this.o.masters()?.unlisten() ?? []) this.o.logger.log('alert', line);
+      // A frontend the runtime API disabled is out of LISTEN already.
+      const enabled = (fe: number): boolean => this.o.state.frontend(fe).load('adminPaused') === 0;
+      for (const line of this.o.masters()?.unlisten(enabled) ?? []) this.o.logger.log('alert', line);
       for (const name of this.o.frontendNames) this.o.logger.log('warning', `Paused frontend ${name}.`);
     });
     return this.ops;
@@ -64,12 +66,41 @@ export class ListenerControl {
     this.ops = this.ops.then(async () => {
       if (!this.paused || this.o.stopping()) return;
       this.paused = false;
-      for (const line of this.o.masters()?.relisten() ?? []) this.o.logger.log('alert', line);
+      // A frontend the runtime API disabled stays out of LISTEN until `enable frontend`.
+      const enabled = (fe: number): boolean => this.o.state.frontend(fe).load('adminPaused') === 0;
+      for (const line of this.o.masters()?.relisten(enabled) ?? []) this.o.logger.log('alert', line);
       this.o.state.storeGlobal('listenersPaused', 0);
       await this.acked('listeners-resumed', { type: 'resume-listeners' });
       for (const name of this.o.frontendNames) this.o.logger.log('warning', `Resumed frontend ${name}.`);
     });
     return this.ops;
+  }
+
+  /**
+   * The runtime API's `disable frontend` / `enable frontend` for frontend `fe` (HAProxy pauses its listeners: they
+   * leave LISTEN, connects are refused, live connections go on). Same order as SIGTTOU/SIGTTIN: the threads stop
+   * before the sockets unlisten, the sockets listen before the threads accept; while SIGTTOU holds every listener
+   * only the word changes. Resolves with haproxy 2.6.12's answer text ("" when done).
+   */
+  setFrontend(fe: number, enable: boolean): Promise<string> {
+    const result = this.ops.then(async (): Promise<string> => {
+      const slot = this.o.state.frontend(fe);
+      if ((slot.load('adminPaused') === 0) === enable) return enable ? 'All sockets are already enabled.\n' : 'All sockets are already disabled.\n';
+      const only = (f: number): boolean => f === fe;
+      if (!enable) {
+        // A thread (re)starting from now on reads this and starts with the frontend paused.
+        slot.store('adminPaused', 1);
+        await this.acked('listeners-paused', { type: 'pause-listeners', frontend: fe });
+        if (!this.paused) for (const line of this.o.masters()?.unlisten(only) ?? []) this.o.logger.log('alert', line);
+      } else {
+        if (!this.paused) for (const line of this.o.masters()?.relisten(only) ?? []) this.o.logger.log('alert', line);
+        slot.store('adminPaused', 0);
+        await this.acked('listeners-resumed', { type: 'resume-listeners', frontend: fe });
+      }
+      return '';
+    });
+    this.ops = result.then(() => undefined);
+    return result;
   }
 
   /** An accepting thread's confirmation (a report it sent to main). */

@@ -9,7 +9,7 @@ import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
 import type { ListenerPlan } from '../core/accept/master-sockets.js';
 import { isAdminAction, type AdminAnswer, type AdminRequest } from '../core/health/server-admin.js';
-import type { CliRelayAnswer, CliRelayRequest } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, CliRelayRequest, HealthRelayRequest, SessionsOp } from '../core/cli/cli-relay.js';
 
 export type AcceptMode = 'acceptor' | 'reuseport';
 
@@ -130,6 +130,41 @@ export function asServerAdminDone(msg: unknown): ServerAdminDoneMessage | undefi
   return typeof m.id === 'number' && Array.isArray(m.answer) ? (msg as ServerAdminDoneMessage) : undefined;
 }
 
+/**
+ * main → health: a runtime API request the health thread answers (core/cli/cli-relay.ts kind 'server'); health →
+ * main: its answer. `id` pairs them; main keeps the promise (Supervisor.askHealth).
+ */
+export interface CliHealthMessage {
+  readonly type: 'cli-health';
+  readonly id: number;
+  readonly request: HealthRelayRequest;
+}
+export interface CliHealthDoneMessage {
+  readonly type: 'cli-health-done';
+  readonly id: number;
+  readonly answer: CliRelayAnswer;
+}
+
+/** Narrows a runtime API request to the health thread (its command is checked again where it is applied). */
+export function asCliHealth(msg: unknown): CliHealthMessage | undefined {
+  if (typeOf(msg) !== 'cli-health') return undefined;
+  const m = msg as { id?: unknown; request?: { kind?: unknown; backend?: unknown; server?: unknown; command?: { op?: unknown } } };
+  const r = m.request;
+  if (typeof m.id !== 'number' || typeof r !== 'object') return undefined;
+  if (r.kind === 'clear-health-counters') return msg as CliHealthMessage;
+  return r.kind === 'server' && typeof r.backend === 'string' && typeof r.server === 'string' && typeof r.command === 'object' &&
+    typeof r.command.op === 'string'
+    ? (msg as CliHealthMessage)
+    : undefined;
+}
+
+/** Narrows the health thread's answer. */
+export function asCliHealthDone(msg: unknown): CliHealthDoneMessage | undefined {
+  if (typeOf(msg) !== 'cli-health-done') return undefined;
+  const m = msg as { id?: unknown; answer?: { ok?: unknown } };
+  return typeof m.id === 'number' && typeof m.answer === 'object' && typeof m.answer.ok === 'boolean' ? (msg as CliHealthDoneMessage) : undefined;
+}
+
 /** workerData of the health-check thread. */
 export interface HealthData {
   readonly config: Config;
@@ -159,11 +194,15 @@ export interface ForwarderLinkMessage {
 export type ControlMessage =
   | { readonly type: 'stop' }
   | { readonly type: 'hard-stop' }
-  | { readonly type: 'pause-listeners' }
-  | { readonly type: 'resume-listeners' }
+  /** SIGTTOU (every frontend), or `disable frontend` (only `frontend`, an index in config.frontends). */
+  | { readonly type: 'pause-listeners'; readonly frontend?: number }
+  /** SIGTTIN, or `enable frontend`. */
+  | { readonly type: 'resume-listeners'; readonly frontend?: number }
   | { readonly type: 'crash'; readonly thread: number }
   /** Test hook: block the event loop of forwarder `thread` for `ms`, then crash it. */
   | { readonly type: 'stall'; readonly thread: number; readonly ms: number }
+  /** Runtime API (show sess, shutdown session(s)): every forwarder answers with a 'sessions' report, same id. */
+  | { readonly type: 'sessions'; readonly id: number; readonly op: SessionsOp }
   /** SIGQUIT: every thread answers with a 'memory' report carrying the same id. */
   | { readonly type: 'memory-report'; readonly id: number };
 
@@ -177,6 +216,8 @@ export type ReportMessage =
   | { readonly type: 'bind-error'; readonly thread: number; readonly error: PlainError }
   | { readonly type: 'drained'; readonly thread: number }
   | { readonly type: 'memory'; readonly id: number; readonly kind: ThreadKind; readonly thread: number; readonly figures: MemoryFigures }
+  /** A forwarder's answer to 'sessions': its `show sess` lines, or how many sessions it cut. */
+  | { readonly type: 'sessions'; readonly id: number; readonly thread: number; readonly lines: readonly string[]; readonly cut: number }
   /** The thread no longer accepts (answer to 'pause-listeners'): main may take the sockets out of LISTEN. */
   | { readonly type: 'listeners-paused'; readonly thread: number }
   /** The thread accepts again (answer to 'resume-listeners'). */
@@ -192,7 +233,7 @@ function typeOf(msg: unknown): unknown {
 export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
   return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'stall' || t === 'pause-listeners' ||
-    t === 'resume-listeners' || t === 'memory-report'
+    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions'
     ? (msg as ControlMessage)
     : undefined;
 }
@@ -200,7 +241,7 @@ export function asControl(msg: unknown): ControlMessage | undefined {
 export function asReport(msg: unknown): ReportMessage | undefined {
   const t = typeOf(msg);
   return t === 'ready' || t === 'bound' || t === 'bind-error' || t === 'drained' || t === 'memory' ||
-    t === 'listeners-paused' || t === 'listeners-resumed' || t === 'listener-lost'
+    t === 'listeners-paused' || t === 'listeners-resumed' || t === 'listener-lost' || t === 'sessions'
     ? (msg as ReportMessage)
     : undefined;
 }

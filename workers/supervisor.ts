@@ -20,14 +20,20 @@ import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { HandoffTickets } from '../core/shared/handoff-tickets.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
+import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest } from '../core/cli/cli-relay.js';
+import { applyLimit } from '../core/shared/runtime-limits.js';
 import { ForwarderPool } from './forwarder-pool.js';
+import { HealthAsks } from './health-asks.js';
+import { SessionAsks } from './session-asks.js';
 import { ListenerControl } from './listener-control.js';
 import {
-  asCliRelay, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type CliRelayDoneMessage, type StatsData, type AcceptorData, type ControlMessage, type ForwarderLinkMessage, type HealthData,
+  asCliHealthDone, asCliRelay, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type CliRelayDoneMessage, type StatsData, type AcceptorData,
+  type ControlMessage, type ForwarderLinkMessage, type HealthData,
   type ReportMessage,
 } from './messages.js';
 
 import { answerCliRelay } from './cli-relay.js';
+import { answerControlRelay } from './control-relay.js';
 import { spawnThread, waitFor } from './spawn.js';
 
 type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
@@ -84,6 +90,10 @@ export class Supervisor {
   private readonly memoryWaiters = new Map<number, (r: MemoryAnswer) => void>();
   private nextMemoryId = 1;
   private readonly o: SupervisorOptions;
+  /** Runtime API requests waiting for the health thread. */
+  private readonly healthAsks = new HealthAsks();
+  /** Runtime API session requests waiting for the forwarders. */
+  private readonly sessionAsks = new SessionAsks();
 
   constructor(options: SupervisorOptions) {
     this.o = options;
@@ -190,7 +200,7 @@ export class Supervisor {
       const relay = asCliRelay(msg);
       if (relay !== undefined) {
         // A CLI command that changes state: main hands it to its owner; a failure is an answer, never a throw.
-        void answerCliRelay(relay.request, { config: this.o.config, state: this.o.state })
+        void answerCliRelay(relay.request, { config: this.o.config, state: this.o.state, control: (r) => answerControlRelay(r, this) })
           .catch((e: unknown) => ({ ok: false, message: e instanceof Error ? e.message : String(e) }))
           .then((answer) => {
             const done: CliRelayDoneMessage = { type: 'cli-relay-done', id: relay.id, answer };
@@ -202,6 +212,8 @@ export class Supervisor {
       if (ask !== undefined) {
         if (this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
         else this.health.postMessage(ask);
+        // The form's `shutdown` kills the servers' sessions, held by the forwarders (as `shutdown sessions server`).
+        if (ask.request.action === 'shutdown') this.cutServerSessions(ask.request.backend, ask.request.servers);
         return;
       }
       const r = asReport(msg);
@@ -245,6 +257,7 @@ export class Supervisor {
 
   private onReport(r: ReportMessage): void {
     if (r.type === 'memory') return void this.memoryWaiters.get(r.id)?.(r);
+    if (r.type === 'sessions') return void this.sessionAsks.settle(r);
     if (r.type === 'ready') this.ready.add(r.thread);
     else if (r.type === 'bound') this.bound.add(r.thread);
     else if (r.type === 'drained') this.drained.add(r.thread);
@@ -282,6 +295,43 @@ export class Supervisor {
     });
   }
 
+  /**
+   * A runtime API change to one server (`set server`, `set weight`, `enable|disable server|health|agent`) or the
+   * health thread's part of `clear counters all`, applied by the health thread, the single writer of server state
+   * (workers/cli-relay.ts answerCliRelay calls this for those request kinds).
+   */
+  askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer> {
+    return this.healthAsks.ask(this.health, request);
+  }
+
+  /**
+   * `set maxconn frontend|global` (main writes the limit words) and `enable|disable frontend` (the listener pause
+   * handshake for one frontend). workers/control-relay.ts calls this.
+   */
+  async answerMain(request: MainRelayRequest): Promise<CliRelayAnswer> {
+    if (request.kind === 'sessions') {
+      const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, request.op);
+      return { ok: true, data: request.op.op === 'show' ? got.lines : got.cut };
+    }
+    if (request.kind !== 'frontend-state') return applyLimit(this.o.state, this.accounting, request);
+    const name = this.o.config.frontends[request.frontend]?.name ?? '?';
+    if (!listenTargets(this.o.config).some((t) => t.frontend === request.frontend)) {
+      return { ok: false, message: `orcalb cannot pause frontend ${name}: it serves no traffic (a stats-only proxy).\n` };
+    }
+    const message = await this.listeners.setFrontend(request.frontend, request.enable);
+    return { ok: message === '', message };
+  }
+
+  /** Cuts every session on the named servers of `backend` (the stats form's `shutdown`); unknown names are skipped. */
+  private cutServerSessions(backend: string, servers: readonly string[]): void {
+    const b = this.o.config.backends.findIndex((be) => be.name === backend);
+    const names = this.o.config.backends[b]?.servers.map((s) => s.name) ?? [];
+    for (const name of servers) {
+      const s = names.indexOf(name);
+      if (s >= 0) void this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, { op: 'shutdown-server', backend: b, server: s });
+    }
+  }
+
   private startHealth(): void {
     const data: HealthData = { config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads };
     const w = spawnThread('health-checker', data);
@@ -289,11 +339,14 @@ export class Supervisor {
     w.on('message', (msg: unknown) => {
       const done = asServerAdminDone(msg);
       if (done !== undefined) return void this.stats?.postMessage(done);
+      const cliDone = asCliHealthDone(msg);
+      if (cliDone !== undefined) return void this.healthAsks.settle(cliDone);
       const r = asReport(msg);
       if (r?.type === 'memory') this.onReport(r);
     });
     w.on('error', (e) => this.o.logger.log('alert', `health-check thread failed: ${String(e)}`));
     w.on('exit', () => {
+      this.healthAsks.failAll();
       if (this.stopping) return;
       this.o.logger.log('warning', 'health-check thread exited; restarting it');
       this.startHealth();

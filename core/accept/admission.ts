@@ -18,7 +18,6 @@
 // listener pauses at once.
 
 import type net from 'node:net';
-import type { Config } from '../../config/model.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { AcceptGate } from './accept-burst.js';
@@ -50,17 +49,15 @@ interface Held {
 export class Admission implements AcceptGate {
   private readonly state: SharedState;
   private readonly accounting: ConnAccounting;
-  private readonly config: Config;
   private readonly listeners: ListenerSet;
   private readonly to: AdmitTo;
   private readonly held: Held[] = [];
   private readonly stop = new AbortController();
   private waiting = false;
 
-  constructor(state: SharedState, accounting: ConnAccounting, config: Config, listeners: ListenerSet, to: AdmitTo) {
+  constructor(state: SharedState, accounting: ConnAccounting, listeners: ListenerSet, to: AdmitTo) {
     this.state = state;
     this.accounting = accounting;
-    this.config = config;
     this.listeners = listeners;
     this.to = to;
   }
@@ -77,7 +74,7 @@ export class Admission implements AcceptGate {
       return false;
     }
     const fe = target.frontend;
-    const r = this.accounting.reserveClient(fe, this.config.global.maxconn, this.feMax(fe));
+    const r = this.accounting.reserveClient(fe, this.globalMax(), this.feMax(fe));
     if (r === 'ok') return true;
     this.listeners.pause(r, r === 'global' ? undefined : fe);
     this.scheduleWait();
@@ -124,7 +121,7 @@ export class Admission implements AcceptGate {
 
   private tryAdmit(socket: net.Socket, target: ListenTarget): boolean {
     const fe = target.frontend;
-    const r = this.accounting.admitClient(fe, this.config.global.maxconn, this.feMax(fe));
+    const r = this.accounting.admitClient(fe, this.globalMax(), this.feMax(fe));
     if (r !== 'ok') {
       this.listeners.pause(r, r === 'global' ? undefined : fe);
       return false;
@@ -149,7 +146,7 @@ export class Admission implements AcceptGate {
    */
   private pauseWhereFull(fe: number): void {
     let paused = false;
-    const globalMax = this.config.global.maxconn;
+    const globalMax = this.globalMax();
     if (globalMax > 0 && this.state.loadGlobal('curConns') >= globalMax) {
       this.listeners.pause('global');
       paused = true;
@@ -162,12 +159,18 @@ export class Admission implements AcceptGate {
     if (paused) this.scheduleWait();
   }
 
+  /** The frontend's maxconn now: the config's until `set maxconn frontend` (main writes the word). */
   private feMax(fe: number): number {
-    return this.config.frontends[fe]?.maxconn ?? 0;
+    return fe < this.state.counts.frontends ? this.state.frontend(fe).load('maxconn') : 0;
+  }
+
+  /** The process maxconn now: the config's until `set maxconn global`. */
+  private globalMax(): number {
+    return this.state.loadGlobal('maxconn');
   }
 
   private globalRoom(): boolean {
-    const max = this.config.global.maxconn;
+    const max = this.globalMax();
     return max === 0 || this.state.loadGlobal('curConns') < max;
   }
 

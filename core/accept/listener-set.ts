@@ -19,10 +19,10 @@ import { acceptAlert, bindAlert, errnoText, type ListenTarget } from './listener
 /**
  * Why a listener is paused; it accepts again only when no reason is left. 'global' / 'frontend': that maxconn is
  * reached; 'handoff': no forwarder can take a connection now (no handoff ticket free, or none running); 'limit':
- * accept() hit a process or system limit, retried after BACKOFF_MS; 'signal': SIGTTOU (until SIGTTIN); 'stopping':
- * for good.
+ * accept() hit a process or system limit, retried after BACKOFF_MS; 'signal': SIGTTOU (until SIGTTIN); 'admin': the
+ * runtime API's `disable frontend` (until `enable frontend`); 'stopping': for good.
  */
-export type PauseReason = 'global' | 'frontend' | 'handoff' | 'limit' | 'signal' | 'stopping';
+export type PauseReason = 'global' | 'frontend' | 'handoff' | 'limit' | 'signal' | 'admin' | 'stopping';
 
 /** How long a listener rests after accept() hit a limit (HAProxy pauses it for up to 100 ms). */
 export const BACKOFF_MS = 100;

@@ -82,13 +82,16 @@ export class MasterSockets {
    * listening would spin on accept() errors). UNIX listeners stay listening (a shutdown cannot be undone on them);
    * they are paused by their threads alone. Returns one line per frontend that could not be paused.
    */
-  unlisten(): string[] {
-    return this.eachTcp((fd) => this.addon.unlisten(fd), 'pause');
+  unlisten(only?: (frontend: number) => boolean): string[] {
+    return this.eachTcp((fd) => this.addon.unlisten(fd), 'pause', only);
   }
 
-  /** SIGTTIN: back into LISTEN state, before the threads reopen. Returns one line per frontend that failed. */
-  relisten(): string[] {
-    return this.eachTcp((fd, t) => this.addon.relisten(fd, t.backlog), 'resume');
+  /**
+   * SIGTTIN: back into LISTEN state, before the threads reopen. `only` picks the frontends (`enable frontend`, or
+   * SIGTTIN skipping a frontend the runtime API disabled). Returns one line per frontend that failed.
+   */
+  relisten(only?: (frontend: number) => boolean): string[] {
+    return this.eachTcp((fd, t) => this.addon.relisten(fd, t.backlog), 'resume', only);
   }
 
   /** Closes every master socket (process exit). UNIX socket files are left in place, as HAProxy leaves them. */
@@ -98,10 +101,10 @@ export class MasterSockets {
     for (const fd of new Set(this.rows.flat())) closeFd(fd);
   }
 
-  private eachTcp(op: (fd: number, t: ListenTarget) => void, what: string): string[] {
+  private eachTcp(op: (fd: number, t: ListenTarget) => void, what: string, only?: (frontend: number) => boolean): string[] {
     const failed = new Map<string, string>();
     this.targets.forEach((t, i) => {
-      if (t.unix !== undefined) return;
+      if (t.unix !== undefined || (only !== undefined && !only(t.frontend))) return;
       for (const row of this.rows) {
         const fd = row[i];
         if (fd === undefined) continue;

@@ -68,7 +68,9 @@ export class DolphinDbLoadBalancer implements Balancer {
       const s = servers[(start + k) % n];
       if (s === undefined || (request.skip !== undefined && request.skip(s))) continue;
       // Two Atomics loads; the health thread may move either in between, which at worst costs one imprecise pick.
-      const key = effectiveScore(s.loadScore(), neutral) + this.cost * Math.max(0, s.placedSinceReading());
+      // `set dolphindb B/S score-cost` (runtime API) overrides the backend's cost for one server.
+      const own = s.placementCost();
+      const key = effectiveScore(s.loadScore(), neutral) + (own >= 0 ? own : this.cost) * Math.max(0, s.placedSinceReading());
       const conns = s.liveConns();
       // Strict comparisons: the first in the rotated order keeps a full tie, so ties go round robin.
       if (best === undefined || key < bestKey || (key === bestKey && conns < bestConns)) {

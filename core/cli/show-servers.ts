@@ -6,6 +6,7 @@
 import type { BackendConfig, ServerConfig } from '../../config/model.js';
 import { checkStatusOfCode, CHECK_STATUS } from '../health/check-status.js';
 import { ServerState } from '../shared/layout.js';
+import { withRuntimeAddress } from '../shared/server-address.js';
 import { serverSlotIndex } from '../shared/topology.js';
 import { statProxies } from '../stats/collect-rows.js';
 import { AdminFlag } from '../stats/status-text.js';
@@ -49,13 +50,12 @@ export function serverByPath(ctx: CliContext, path: string | undefined): ServerL
 }
 
 /**
- * A server's user weight, what `get weight` and `srv_uweight` print. The config's until a runtime weight exists in
- * the shared buffer (the control commands' `set weight` owns that field; one place to change).
+ * A server's user weight, what `get weight` and `srv_uweight` print: the server word `userWeight` (HAProxy's uweight),
+ * which main writes from the config and `set weight` / `set server … weight` change (health thread).
  */
 export function userWeight(ctx: CliContext, slot: number, srv: ServerConfig): number {
-  void ctx;
-  void slot;
-  return srv.weight;
+  void srv;
+  return ctx.state.server(slot).load('userWeight');
 }
 
 /** The backends `show servers …` covers: all, or the one named (undefined: answer HAProxy's text). */
@@ -98,9 +98,11 @@ function stateRow(ctx: CliContext, beId: number, be: BackendConfig, b: number, s
   const st = srv.check ? checkStatusOfCode(view.load('checkStatus')) : CHECK_STATUS.INI;
   const health = srv.check ? view.load('health') : srv.rise;
   const checkState = srv.check ? 0x06 : 0;
+  // `set server B/S addr A port P` (runtime API): the address and port now.
+  const at = withRuntimeAddress(view, srv);
   const cells = [
-    beId, be.name, s + 1, srv.name, srv.address, opState(state, view.load('effectiveWeight'), srv.weight), adminFlags(admin),
-    weight, srv.weight, since, st.code, RESULT_CODE[st.result] ?? 0, health, checkState, 0, 0, 0, '-', srv.port, '-', 0,
+    beId, be.name, s + 1, srv.name, at.address, opState(state, view.load('effectiveWeight'), srv.weight), adminFlags(admin),
+    weight, srv.weight, since, st.code, RESULT_CODE[st.result] ?? 0, health, checkState, 0, 0, 0, '-', at.port, '-', 0,
     srv.checkPort ?? 0, srv.checkAddr ?? '-', '-', 0,
   ];
   return `${cells.join(' ')}\n`;

@@ -6,6 +6,8 @@
 // attempt; a request that takes a connection it already holds completes synchronously. dispatch() wraps a ServerDial
 // in a promise for the TCP engine (one per connection).
 
+import { serverFixedPort, serverHost } from '../shared/server-address.js';
+import type { ServerSlot } from '../shared/server-slot.js';
 import net from 'node:net';
 import type { ServerConfig } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
@@ -226,8 +228,11 @@ export class ServerDial implements DeadlineOwner {
     const index = (this.server as ServerView).index;
     const srv = rt.config.servers[index] as ServerConfig;
     this.phase = Phase.connecting;
-    const host = srv.address === '0.0.0.0' || srv.address === '::' ? (this.ctx?.dstAddress ?? srv.address) : srv.address;
-    const socket = this.hooks.open(host, serverPort(srv, this.ctx?.dstPort), index) as DialSocket;
+    // `set server B/S addr` (runtime API): the address and port the health thread published, else the config's.
+    const slot = rt.serverSlots[index] as ServerSlot;
+    const host = srv.address === '0.0.0.0' || srv.address === '::' ? (this.ctx?.dstAddress ?? srv.address) : serverHost(slot, srv);
+    const port = srv.portOffset === undefined ? serverFixedPort(slot, srv) : serverPort(srv, this.ctx?.dstPort);
+    const socket = this.hooks.open(host, port, index) as DialSocket;
     socket[kDial] = this;
     socket.on('connect', onDialConnect);
     socket.on('error', onDialError);

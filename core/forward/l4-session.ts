@@ -19,6 +19,7 @@ import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { announcedAddresses, dstPortOf, ruleAddresses } from './client-origin.js';
+import { markSession, type SessionProbe } from './session-registry.js';
 import { dispatch, followsDestination, type DispatchContext } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
@@ -60,13 +61,14 @@ export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind
   hold.watch(client);
   const ended = Promise.withResolvers<void>();
   const session = new L4Session(env, fe, client, ended.resolve);
+  markSession(client, session);
   const program = env.tcpPrograms?.frontends[fe];
   void (program === undefined ? session.setUp(hold) : session.setUpWithRules(hold, program, bind));
   return ended.promise;
 }
 
 /** What a TCP session keeps for its whole life: enough to count its end and release its slots. */
-class L4Session implements PipeOwner {
+class L4Session implements PipeOwner, SessionProbe {
   private readonly env: SessionEnv;
   private readonly fe: number;
   private readonly client: net.Socket;
@@ -77,6 +79,17 @@ class L4Session implements PipeOwner {
   private closed = false;
   /** The connection's sticky counters (tcp-request track-sc*), ended with it. */
   private counters: StickCounters | undefined = undefined;
+
+  /** `show sess` (session-registry.ts). */
+  sessionFrontend(): number {
+    return this.fe;
+  }
+  sessionBackend(): number {
+    return this.rt?.index ?? -1;
+  }
+  sessionServer(): number {
+    return this.server;
+  }
 
   constructor(env: SessionEnv, fe: number, client: net.Socket, resolve: () => void) {
     this.env = env;

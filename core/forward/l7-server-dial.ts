@@ -2,6 +2,7 @@
 // the connection the session holds or one from the thread's idle pool (`http-reuse safe`), adopting a new one (with its
 // PROXY header for a `send-proxy` server), and HAProxy's 503 when none can be had. Part of the session's class chain (l7-session-state.ts). Forwarder threads.
 
+import { serverFixedPort, serverHost } from '../shared/server-address.js';
 import type net from 'node:net';
 import type { ServerConfig } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
@@ -67,6 +68,11 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     // relative-port server may lead to another port than this client's: not shared.
     else if (this.transactions > 1 && !followsDestination(rt.config.servers[index] as ServerConfig)) {
       picked = this.env.idlePool.take(rt.index, index);
+      // One parked before `set server B/S addr` moved the server leads to the old address: dropped.
+      if (picked !== undefined && !this.stillTrue(picked)) {
+        picked.close();
+        picked = undefined;
+      }
     }
     if (picked === undefined) return false;
     if (picked !== held) {
@@ -131,7 +137,12 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
   private stillTrue(conn: ServerConn): boolean {
     if (conn.proxied && !sameAddresses(conn.announced, this.addrs?.all)) return false;
     const srv = this.rt?.config.servers[conn.index];
-    if (srv === undefined || !followsDestination(srv)) return true;
+    if (srv === undefined) return true;
+    if (!followsDestination(srv)) {
+      // `set server B/S addr` moved the server: a connection to where it was is not reused.
+      const slot = this.rt?.serverSlots[conn.index];
+      return slot === undefined || (conn.host === serverHost(slot, srv) && conn.port === serverFixedPort(slot, srv));
+    }
     const ctx = this.dialContext;
     const host = srv.address === '0.0.0.0' || srv.address === '::' ? (ctx?.dstAddress ?? srv.address) : srv.address;
     return conn.host === host && conn.port === serverPort(srv, ctx?.dstPort);

@@ -17,6 +17,7 @@
 // l7-session-ends.ts the rest. What needs none of the session's fields lives beside them (l7-body-relay.ts,
 // l7-scratch.ts, l7-rewrite.ts, l7-replies.ts, l7-server-conn.ts, l7-idle-pool.ts, l7-tunnel.ts, l7-limits.ts).
 
+import { markSession, type SessionProbe } from './session-registry.js';
 import type net from 'node:net';
 import { continueRequest, parseRequest } from '../http1/head-parse.js';
 import { HEAD, HeadView } from '../http1/head-view.js';
@@ -52,7 +53,18 @@ export function runL7Session(env: SessionEnv, conn: ClientConn, fe: number, bind
 
 
 /** One HTTP client connection: the concrete end of the class chain (its reads, its start). */
-class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftStoppable {
+class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHooks, ServerUser, SoftStoppable, SessionProbe {
+  /** `show sess` (session-registry.ts): the frontend, and the backend and server of the transaction now. */
+  sessionFrontend(): number {
+    return this.feIndex;
+  }
+  sessionBackend(): number {
+    return this.server?.backend ?? this.rt?.index ?? -1;
+  }
+  sessionServer(): number {
+    return this.server?.index ?? -1;
+  }
+
   /** Adopts the client and starts waiting for its first request (or its PROXY header). Throws if it cannot adopt. */
   start(conn: ClientConn, carried?: CarriedConnection): void {
     // A socket adopted by the TCP engine already (carried) only changes its read sink.
@@ -61,6 +73,7 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     const client = (adopted ? conn : adoptClient(this.env, conn, this)) as ClientSocket;
     this.client = client;
     client[kSession] = this;
+    markSession(client, this);
     this.addrs = new ClientAddresses(client);
     // The backend the TCP rules chose (carried), else the default one: the session's until use_backend says otherwise.
     const chosen = carried?.fetch.backend ?? -1;

@@ -16,6 +16,7 @@ import type { FetchContext } from '../acl/fetch-context.js';
 import type { TcpPrograms } from './tcp-rules/tcp-rule-program.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { adoptSocket } from '../accept/fd-handoff.js';
+import { stampSession } from './session-registry.js';
 import type { IdleServerPool } from './l7-idle-pool.js';
 import type { ProxyPlans } from './l7-plans.js';
 
@@ -109,6 +110,7 @@ export function adoptClient(env: SessionEnv, conn: ClientConn, sink?: ReadSink):
   else client = typeof conn === 'number' ? env.io.adopt(conn, sink) : env.io.attach(conn, sink);
   env.liveClients.add(client);
   (client as LiveClient)[kLiveSet] = env.liveClients;
+  stampSession(env, client);
   client.on('close', forgetClient);
   return client;
 }

@@ -1,10 +1,14 @@
 // The health checker: runs every server's check on its own timer, moves the rise/fall counter, and publishes
 // state, counters, effective weight and backend totals into the shared buffer (HAProxy src/check.c + the
 // srv_update_status part of src/server.c). Runs on the health-check thread, the single writer of those fields.
+// Past 400 lines because the admin actions (stats form, runtime API) must share the private state-change steps
+// (#setState, #recount, #bumpGeneration) with the checks: split it with those steps into their own class next.
 
 import type { BackendConfig, Config, DolphinDbCheckConfig, HttpCheckConfig, ServerConfig } from '../../config/model.js';
 import type { Logger } from '../log.js';
+import { ConnAccounting } from '../shared/conn-accounting.js';
 import { ServerState } from '../shared/layout.js';
+import { withRuntimeAddress } from '../shared/server-address.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
@@ -41,7 +45,8 @@ const DEFAULT_DOLPHINDB_CHECK: DolphinDbCheckConfig = { script: 'version()' };
 interface Checked {
   readonly backend: BackendConfig;
   readonly backendIndex: number;
-  readonly server: ServerConfig;
+  /** Replaced (never mutated) by the runtime API: `set server B/S check-port`. */
+  server: ServerConfig;
   readonly slot: ServerSlot;
   readonly deadlines: CheckDeadlines;
   readonly ramp: WeightRamp | undefined;
@@ -103,10 +108,11 @@ export class HealthChecker {
         if (slot.load('checkStatus') === CHECK_STATUS.UNKNOWN.code) slot.store('checkStatus', CHECK_STATUS.INI.code);
         const ramp =
           server.slowstart > 0
-            ? new WeightRamp(server.weight, server.slowstart, (w) => this.#publishWeight(b, slot, w), this.#clock)
+            ? new WeightRamp(slot.load('userWeight'), server.slowstart, (w) => this.#publishWeight(b, slot, w), this.#clock)
             : undefined;
         const deadlines = checkDeadlines(server.inter, backend.timeouts);
-        this.#checked.push({ backend, backendIndex: b, server, slot, deadlines, ramp, load });
+        // After a restart of this thread, a runtime address (`set server … addr`) still holds.
+        this.#checked.push({ backend, backendIndex: b, server: withRuntimeAddress(slot, server), slot, deadlines, ramp, load });
       });
       this.#recount(b);
     });
@@ -220,7 +226,8 @@ export class HealthChecker {
     this.#closeDownSpell(c.slot);
     // The weight goes out before the state: a balancer that sees UP must already see the warm-up weight (0 drained).
     const drained = (c.slot.load('adminState') & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0;
-    c.slot.store('effectiveWeight', drained ? 0 : (c.ramp?.initialWeight() ?? c.server.weight));
+    if (c.ramp !== undefined) c.ramp.setWeight(c.slot.load('userWeight'));
+    c.slot.store('effectiveWeight', drained ? 0 : (c.ramp?.initialWeight() ?? c.slot.load('userWeight')));
     c.slot.store('state', ServerState.UP);
     c.slot.store('lastChangeSec', this.#unixSeconds());
     const after = this.#recount(c.backendIndex);
@@ -264,10 +271,10 @@ export class HealthChecker {
         if (slot.load('state') === ServerState.MAINT && !server.disabled) {
           // HAProxy: "start OK but check immediately": health = rise, UP, going down until a check passes.
           if (server.check) slot.store('health', rf.rise);
-          slot.store('effectiveWeight', drain ? 0 : server.weight);
+          slot.store('effectiveWeight', drain ? 0 : slot.load('userWeight'));
           this.#setState(b, slot, ServerState.UP);
         } else {
-          slot.store('effectiveWeight', drain ? 0 : server.weight);
+          slot.store('effectiveWeight', drain ? 0 : (c?.ramp?.current() ?? slot.load('userWeight')));
           this.#recount(b);
           this.#bumpGeneration(b);
         }
@@ -288,7 +295,7 @@ export class HealthChecker {
         if (action === 'hrunn') {
           slot.store('health', maxHealth(rf));
           slot.store('adminState', flags & ~AdminFlag.NOLB);
-          if ((flags & AdminFlag.DRAIN) === 0) slot.store('effectiveWeight', server.weight);
+          if ((flags & AdminFlag.DRAIN) === 0) slot.store('effectiveWeight', slot.load('userWeight'));
           this.#setState(b, slot, ServerState.UP);
         } else if (action === 'hdown') {
           slot.store('health', 0);
@@ -302,12 +309,98 @@ export class HealthChecker {
         break;
       }
       case 'shutdown':
-        // HAProxy kills the server's sessions; orcalb's sessions live on the forwarders and end on their own.
+        // HAProxy kills the server's sessions: they live on the forwarders, main cuts them (Supervisor, after this).
         break;
       default:
         // Agent actions: orcalb runs no agent checks, and 2.6 answers NONE for a server without an agent.
         return 'none';
     }
+    return 'done';
+  }
+
+  /**
+   * `set server B/S weight` / `set weight` (HAProxy's uweight): the user weight `weight` (0..256), which every later
+   * transition (UP after DOWN, ready after drain/maint, slowstart) restores instead of the config weight. A server
+   * taking traffic now gets it at once (scaled by a ramp in progress). Health thread only. False: unknown server.
+   */
+  setUserWeight(b: number, s: number, weight: number): boolean {
+    if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    const c = this.#checked.find((x) => x.slot === slot);
+    slot.store('userWeight', weight);
+    c?.ramp?.setWeight(weight);
+    const taking = slot.load('state') === ServerState.UP && (slot.load('adminState') & (AdminFlag.DRAIN | AdminFlag.NOLB)) === 0;
+    if (taking) slot.store('effectiveWeight', c?.ramp?.current() ?? weight);
+    this.#recount(b);
+    this.#bumpGeneration(b);
+    return true;
+  }
+
+  /**
+   * `clear counters all`'s part that only this thread writes: every server's failed checks and UP→DOWN transitions
+   * (haproxy 2.6.12 zeroes its chkfail and chkdown; a backend's chkdown stays). Health thread only.
+   */
+  clearCheckCounters(): { readonly ok: true } {
+    this.#config.backends.forEach((backend, b) => {
+      backend.servers.forEach((_, s) => {
+        const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+        slot.store('checkFails', 0);
+        slot.store('downTransitions', 0);
+      });
+    });
+    return { ok: true };
+  }
+
+  /**
+   * `set maxconn server B/S N` (0 = no limit): the word dispatch reads on every pick; a raised limit wakes the
+   * queues of every thread at once (the same wake as a freed slot). Health thread only. False: unknown server.
+   */
+  setMaxconn(b: number, s: number, maxconn: number): boolean {
+    if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
+    this.#state.server(serverSlotIndex(this.#topology, b, s)).store('maxconn', Math.max(0, maxconn));
+    new ConnAccounting(this.#state).notifyReleased(b);
+    return true;
+  }
+
+  /**
+   * `set server B/S addr A [port P]`: publishes the new IPv4 address (its word) and/or port for the forwarders' next
+   * dials, and the checks go there from the next one on (unless `addr`/`port` on the server line sends them
+   * elsewhere). Health thread only. False: unknown server.
+   */
+  setAddress(b: number, s: number, addrV4: number | undefined, port: number | undefined): boolean {
+    if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    if (addrV4 !== undefined) slot.store('addrV4', addrV4);
+    if (port !== undefined) slot.store('addrPort', port + 1);
+    const c = this.#checked.find((x) => x.slot === slot);
+    if (c !== undefined) c.server = withRuntimeAddress(slot, c.server);
+    return true;
+  }
+
+  /** `set dolphindb B/S score-cost C` (C ×1000): the balancers read it at their next pick. Health thread only. */
+  setScoreCost(b: number, s: number, cost: number): boolean {
+    if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
+    this.#state.server(serverSlotIndex(this.#topology, b, s)).store('scoreCost', cost + 1);
+    return true;
+  }
+
+  /** The forced admin flags of server `s` of backend `b` (AdminFlag), 0 when unknown. */
+  adminFlags(b: number, s: number): number {
+    if (this.#config.backends[b]?.servers[s] === undefined) return 0;
+    return this.#state.server(serverSlotIndex(this.#topology, b, s)).load('adminState');
+  }
+
+  /**
+   * `set server B/S check-port P`: the checks of this server go to port `port` from the next one on. 'none' when the
+   * server has no checks (HAProxy refuses), 'error' when unknown. Health thread only (the checks run here).
+   */
+  setCheckPort(b: number, s: number, port: number): AdminOutcome {
+    const server = this.#config.backends[b]?.servers[s];
+    if (server === undefined || this.#stopped) return 'error';
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    const c = this.#checked.find((x) => x.slot === slot);
+    if (c === undefined || !server.check) return 'none';
+    c.server = { ...c.server, checkPort: port };
     return 'done';
   }
 
@@ -335,7 +428,7 @@ export class HealthChecker {
 
   /** The configured weight back after a NOLB spell (the ramp, if any, restarts with the next UP). */
   #publishWeightNow(c: Checked): void {
-    c.slot.store('effectiveWeight', c.server.weight);
+    c.slot.store('effectiveWeight', c.ramp?.current() ?? c.slot.load('userWeight'));
     this.#recount(c.backendIndex);
     this.#bumpGeneration(c.backendIndex);
   }

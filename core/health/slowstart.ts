@@ -30,7 +30,7 @@ export function slowstartStepMs(slowstartMs: number): number {
  * weight) and is not called again after that or after cancel(). Health thread only.
  */
 export class WeightRamp {
-  readonly #weight: number;
+  #weight: number;
   readonly #slowstartMs: number;
   readonly #apply: (weight: number) => void;
   readonly #clock: Clock;
@@ -56,6 +56,20 @@ export class WeightRamp {
     this.#startedAt = this.#clock.now();
     this.#last = this.initialWeight();
     if (this.#last < this.#weight) this.#schedule();
+  }
+
+  /**
+   * The runtime API changed the user weight (`set weight`): a ramp in progress goes on toward the new one; the caller
+   * publishes the weight of this instant (current()).
+   */
+  setWeight(weight: number): void {
+    this.#weight = weight;
+  }
+
+  /** The ramp's weight now: the full weight once it ended (or never started). */
+  current(): number {
+    if (this.#timer === undefined) return this.#weight;
+    return slowstartWeight(this.#weight, this.#slowstartMs, this.#clock.now() - this.#startedAt);
   }
 
   /** True while the weight has not reached its configured value. */

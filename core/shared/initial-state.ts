@@ -1,5 +1,5 @@
 // Writes the state every server starts with, before any thread runs: UP (HAProxy starts checked servers UP and
-// lets the checks take them down), MAINT when `disabled`; effective weight = weight; and the stick tables' headers
+// lets the checks take them down), MAINT when `disabled`; effective and user weight = weight; and the stick tables' headers
 // (empty tables, a random hash seed each). Main thread only.
 
 import { randomInt } from 'node:crypto';
@@ -21,6 +21,8 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
       slot.store('state', srv.disabled ? ServerState.MAINT : ServerState.UP);
       slot.store('health', health(srv.rise, srv.fall));
       slot.store('effectiveWeight', srv.weight);
+      slot.store('userWeight', srv.weight);
+      slot.store('maxconn', srv.maxconn);
       slot.store('lastChangeSec', Math.floor(Date.now() / 1000));
       if (!srv.disabled && srv.weight > 0) {
         if (srv.backup) backup++;
@@ -33,5 +35,7 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
     bs.store('generation', 1);
     bs.store('lastChangeSec', Math.floor(Date.now() / 1000));
   });
+  config.frontends.forEach((fe, f) => state.frontend(f).store('maxconn', fe.maxconn));
+  state.storeGlobal('maxconn', config.global.maxconn);
   initStickRegion(state, topology.stick, () => randomInt(0x7fff_ffff));
 }

@@ -34,6 +34,25 @@ export const SERVER_FIELDS = [
   { name: 'downTransitions', writer: 'health', stat: 'chkdown', doc: 'UP→DOWN transitions' },
   { name: 'checkFails', writer: 'health', stat: 'chkfail', doc: 'failed checks' },
   { name: 'effectiveWeight', writer: 'health', stat: 'weight', doc: 'weight after slowstart ramp; balancers use this' },
+  {
+    name: 'maxconn',
+    writer: 'health',
+    stat: 'slim',
+    doc: 'the server\'s maxconn, 0 = no limit: main writes the config\'s, `set maxconn server` changes it (health thread); dispatch reads it on every pick (ServerView.maxconn)',
+  },
+  {
+    name: 'addrV4',
+    writer: 'health',
+    stat: 'addr',
+    doc: 'the IPv4 address `set server B/S addr` gave it (unsigned word), 0 = the configuration\'s: dial, checks and stats read it (core/shared/server-address.ts)',
+  },
+  { name: 'addrPort', writer: 'health', stat: 'addr', doc: 'the port `set server B/S addr A port P` gave it, plus 1; 0 = the configuration\'s' },
+  {
+    name: 'userWeight',
+    writer: 'health',
+    stat: 'uweight',
+    doc: "HAProxy's uweight: the server's weight as the runtime API last set it (`set server B/S weight`, `set weight`; main writes the config weight first). effectiveWeight follows it through slowstart, drain and health transitions",
+  },
   { name: 'curConns', writer: 'atomic-add', stat: 'scur', doc: 'slots in use: TCP connections, HTTP transactions being served (HAProxy served/scur); what maxconn bounds' },
   { name: 'maxConnsSeen', writer: 'max', stat: 'smax', doc: 'highest curConns seen (raised by whoever takes a slot)' },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'connections ever sent to this server' },
@@ -47,11 +66,12 @@ export const SERVER_FIELDS = [
   { name: 'internalErrors', writer: 'atomic-add', stat: 'eint', doc: 'sessions on this server that orcalb itself ended on an internal error (termination I?)' },
   { name: 'placedSinceReading', writer: 'atomic-add', doc: 'connections placed since the last load reading (dolphindb-load)' },
   { name: 'loadScore', writer: 'health', doc: 'load score ×1000 from the last getPerf() reading (dolphindb-load)' },
+  { name: 'scoreCost', writer: 'health', doc: "`set dolphindb B/S score-cost C` (runtime API): this server's cost of one placed connection ×1000, plus 1; 0 = the backend's `balance dolphindb-load [COST]`" },
   {
     name: 'adminState',
     writer: 'health',
     stat: 'status',
-    doc: 'forced admin flags (core/stats/status-text.ts AdminFlag: MAINT 1, DRAIN 2), set by the stats admin form through the health thread (core/health/server-admin.ts), the single writer of server state',
+    doc: 'forced admin flags (core/stats/status-text.ts AdminFlag: MAINT 1, DRAIN 2, NOCHECK 4, NOLB 8), set by the stats admin form and the runtime API (set server state/health, enable|disable server|health) through the health thread (core/health/server-admin.ts, server-commands.ts), the single writer of server state',
   },
   { name: 'downtimeSec', writer: 'health', stat: 'downtime', doc: 'seconds spent DOWN before the last UP transition (the current DOWN spell is added by the reader)' },
   { name: 'hrsp1xx', writer: 'atomic-add', stat: 'hrsp_1xx', doc: 'final HTTP responses of this server with status 1xx' },
@@ -139,6 +159,18 @@ export const FRONTEND_FIELDS = [
     doc: 'client connections admitted and not yet closed, counted by whoever admits (acceptor, or a reuseport forwarder) before any handoff',
   },
   { name: 'totalConns', writer: 'atomic-add', stat: 'stot', doc: 'client connections ever admitted' },
+  {
+    name: 'adminPaused',
+    writer: 'main',
+    stat: 'status',
+    doc: '1 between the runtime API\'s `disable frontend` and `enable frontend`: its listeners accept nothing and are out of LISTEN (status PAUSED); a restarted accepting thread starts with them paused',
+  },
+  {
+    name: 'maxconn',
+    writer: 'main',
+    stat: 'slim',
+    doc: 'the frontend\'s maxconn, 0 = no limit: main writes the config\'s and `set maxconn frontend` (runtime API); admission reads it (core/accept/admission.ts)',
+  },
   // No stats column: HAProxy's dreq counts deny rules, and haproxy 2.6.12 counts a session with no server in the
   // backend's econ (measured), which the backend's connectErrors holds.
   { name: 'refused', writer: 'atomic-add', doc: 'connections closed before forwarding: no backend, or no server' },
@@ -212,6 +244,11 @@ export const THREAD_FRONTEND_FIELDS = [
 
 export const GLOBAL_FIELDS = [
   { name: 'curConns', writer: 'atomic-add', doc: 'process-wide client connections admitted and not yet closed (global maxconn)' },
+  {
+    name: 'maxconn',
+    writer: 'main',
+    doc: 'the process-wide maxconn (show info Maxconn), 0 = no limit: main writes the config\'s and `set maxconn global`; admission reads it',
+  },
   { name: 'stopping', writer: 'main', doc: '1 once the soft stop began (SIGUSR1): stop accepting, drain; a forwarder started later reads it' },
   { name: 'healthReady', writer: 'health', doc: '1 once the health thread wrote initial states' },
   {

@@ -9,7 +9,7 @@ export interface ServerView {
   readonly index: number;
   readonly name: string;
   readonly backup: boolean;
-  /** Configured maxconn, 0 = unlimited. */
+  /** maxconn now (the config's, or `set maxconn server`'s), 0 = unlimited: one Atomics.load per read. */
   readonly maxconn: number;
   /** Static weight from the config (used by static-rr and hashes, which ignore slowstart). */
   readonly configWeight: number;
@@ -27,6 +27,8 @@ export interface ServerView {
   /** dolphindb-load: last load score ×1000 and connections placed since that reading. */
   loadScore(): number;
   placedSinceReading(): number;
+  /** dolphindb-load: this server's cost of one placed connection ×1000 set at run time, -1 = the backend's. */
+  placementCost(): number;
 }
 
 /** Accessors over one server record. Any thread may construct one; see layout.ts for who may write what. */
@@ -113,7 +115,9 @@ export function serverView(index: number, info: ServerStatic, slot: ServerSlot):
     index,
     name: info.name,
     backup: info.backup,
-    maxconn: info.maxconn,
+    get maxconn() {
+      return slot.load('maxconn');
+    },
     configWeight: info.weight,
     isUp: () => slot.isUp(),
     weight: () => slot.load('effectiveWeight'),
@@ -121,5 +125,6 @@ export function serverView(index: number, info: ServerStatic, slot: ServerSlot):
     queued: () => slot.load('queued'),
     loadScore: () => slot.load('loadScore'),
     placedSinceReading: () => slot.load('placedSinceReading'),
+    placementCost: () => slot.load('scoreCost') - 1,
   };
 }

@@ -66,7 +66,7 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   v[INFO.Pid] = process.pid;
   v[INFO.Uptime] = uptimeText(up);
   v[INFO.Uptime_sec] = up;
-  v[INFO.Maxconn] = src.config.global.maxconn;
+  v[INFO.Maxconn] = src.state.loadGlobal('maxconn');
   v[INFO.Hard_maxconn] = src.config.global.maxconn;
   v[INFO.CurrConns] = src.state.loadGlobal('curConns');
   v[INFO.CumConns] = cumConns;

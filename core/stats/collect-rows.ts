@@ -3,6 +3,7 @@
 // Cells orcalb does not count stay empty (as HAProxy leaves cells that do not apply), never an invented 0.
 // Runs on the stats thread (reads only, Atomics.load through the slots); allocates per call, never on a hot path.
 
+import { withRuntimeAddress } from '../shared/server-address.js';
 import type { BackendConfig, Config, FrontendConfig, ServerConfig } from '../../config/model.js';
 import { proxiesInConfigOrder, type ProxyEntry } from '../diagnostics/proxy-list.js';
 import { checkStatusOfCode, CHECK_STATUS, hasLayer7Code } from '../health/check-status.js';
@@ -50,7 +51,7 @@ export function collectRows(src: CollectSource, proxies: readonly StatProxy[], n
       be.servers.forEach((srv, s) => {
         const row = serverRow(src, be, b, srv, s, p.iid, nowSec, tick);
         // `stats show-legends`: the server's address and cookie (HAProxy fills them only then, measured on 2.6.12).
-        if (legends) legendCells(row.values as StatValue[], srv);
+        if (legends) legendCells(row.values as StatValue[], withRuntimeAddress(src.state.server(serverSlotIndex(src.topology, b, s)), srv));
         rows.push(row);
       });
       const row = backendRow(src, be, b, p.iid, nowSec, tick);
@@ -143,7 +144,7 @@ function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: num
   v[COL.svname] = 'FRONTEND';
   v[COL.scur] = slot.load('curConns');
   v[COL.smax] = slot.load('maxConns');
-  v[COL.slim] = fe.maxconn;
+  v[COL.slim] = src.state.frontend(f).load('maxconn');
   // stot counts sessions: a connection its connection rules refused never became one (conn_tot counts it).
   v[COL.stot] = slot.load('totalConns') - slot.load('deniedConn');
   v[COL.bin] = slot.loadWide('bytesIn');
@@ -164,7 +165,9 @@ function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: num
   if (http) v[COL.intercepted] = slot.load('intercepted');
   v[COL.conn_rate] = rate;
   v[COL.conn_rate_max] = slot.load('sessRateMax');
-  v[COL.status] = fe.disabled || src.state.loadGlobal('stopping') === 1 ? 'STOP' : 'OPEN';
+  // `disable frontend` (runtime API) shows PAUSED, as haproxy 2.6.12.
+  const paused = slot.load('adminPaused') === 1;
+  v[COL.status] = fe.disabled || src.state.loadGlobal('stopping') === 1 ? 'STOP' : paused ? 'PAUSED' : 'OPEN';
   v[COL.pid] = 1;
   v[COL.iid] = iid;
   v[COL.sid] = 0;
@@ -188,13 +191,14 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   v[COL.qmax] = slot.load('maxQueued');
   v[COL.scur] = slot.load('curConns');
   v[COL.smax] = slot.load('maxConnsSeen');
-  if (srv.maxconn > 0) v[COL.slim] = srv.maxconn;
+  const maxconn = slot.load('maxconn');
+  if (maxconn > 0) v[COL.slim] = maxconn;
   v[COL.stot] = slot.load('totalConns');
   v[COL.bin] = slot.loadWide('bytesIn');
   v[COL.bout] = slot.loadWide('bytesOut');
   v[COL.status] = serverStatus({ state, admin, health, check: srv.check && !be.disabled, rise: srv.rise, fall: srv.fall });
   // A drained (or NOLB) server takes no new traffic through weight 0, but HAProxy still shows its weight.
-  v[COL.weight] = (admin & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0 ? srv.weight : slot.load('effectiveWeight');
+  v[COL.weight] = (admin & (AdminFlag.DRAIN | AdminFlag.NOLB)) !== 0 ? slot.load('userWeight') : slot.load('effectiveWeight');
   v[COL.act] = srv.backup ? 0 : 1;
   v[COL.bck] = srv.backup ? 1 : 0;
   const lastChange = slot.load('lastChangeSec');
@@ -224,7 +228,8 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
     v[COL.check_fall] = srv.fall;
     v[COL.check_health] = health;
   }
-  v[COL.uweight] = srv.weight;
+  // HAProxy's uweight: the weight the runtime API last set (`set weight`), the config's until then.
+  v[COL.uweight] = slot.load('userWeight');
   return { values: v, modules: moduleCells(true) };
 }
 
@@ -243,7 +248,7 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
     // drained adds nothing to either; measured on 2.6.12: 3/3 with one of four servers in MAINT).
     const effective = sv.load('state') === ServerState.UP && !srv.backup ? sv.load('effectiveWeight') : 0;
     weight += effective;
-    if (effective > 0) uweight += srv.weight;
+    if (effective > 0) uweight += sv.load('userWeight');
   });
   const act = slot.load('activeServers');
   const bck = slot.load('backupServers');

@@ -99,6 +99,8 @@ export function buildTestBackend(specs: readonly TestServerSpec[], options: Test
     const slot = slots[i] as ServerSlot;
     slot.store('state', (spec.up ?? true) ? ServerState.UP : ServerState.DOWN);
     slot.store('effectiveWeight', spec.effectiveWeight ?? spec.weight ?? 1);
+    // The limit balancers read (ServerView.maxconn) is a buffer word main writes from the config.
+    slot.store('maxconn', spec.maxconn ?? 0);
     slot.store('curConns', spec.conns ?? 0);
   });
   backend.add('generation', 1);

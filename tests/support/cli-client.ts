@@ -6,6 +6,9 @@
 
 import { execFile } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import type { CliContext } from '../../core/cli/cli-command.js';
+import { runCommand } from '../../core/cli/cli-dispatch.js';
+import { CLI_COMMANDS } from '../../core/cli/command-table.js';
 
 /** A stats socket: a UNIX path, or a TCP port on 127.0.0.1. */
 export type CliTarget = string | { readonly port: number };
@@ -122,4 +125,14 @@ export async function openCliSession(target: CliTarget, timeoutMs = DEFAULT_TIME
     write: (data) => void sock.write(data),
     close: () => sock.destroy(),
   };
+}
+
+/**
+ * One command line through orcalb's command table in this thread, with a CliContext the test builds (its `relay`
+ * answers as main would, e.g. with the health checker running here): the answer as the server would send it, the
+ * empty line included. For effects checked on a buffer the test holds; over a socket use cliCommand/socatCommand.
+ */
+export async function inProcessCommand(ctx: CliContext, line: string): Promise<string> {
+  const words = line.split(' ').filter((w) => w !== '');
+  return `${await runCommand(CLI_COMMANDS, ctx, words)}\n`;
 }
