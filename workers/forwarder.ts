@@ -22,6 +22,7 @@ import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { directTrafficLog } from '../core/log/direct-traffic-log.js';
+import { frontendLines } from '../core/log/traffic-lines.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -41,6 +42,7 @@ const thread = claimThreadSlot(state, data.slot, threadId);
 const hardStop = new AbortController();
 const softStop = new AbortController();
 const topology = topologyOf(data.config, data.threads);
+const trafficLog = directTrafficLog(data.config);
 const env: SessionEnv = {
   state,
   accounting,
@@ -49,7 +51,8 @@ const env: SessionEnv = {
   backends: buildBackends(data.config, state, topology, { accounting, thread }),
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global.log),
-  trafficLog: directTrafficLog(data.config),
+  trafficLog,
+  logLines: frontendLines(data.config, trafficLog, state),
   idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,

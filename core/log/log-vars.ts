@@ -1,0 +1,285 @@
+// The `%` variables of HAProxy 2.6's log-format table (manual §8.2.4) that a traffic log line prints, read from a
+// LogRecord and the shared buffer's counters at the moment the line is built; their `%{+Q,+X,+E}` options; and the
+// escaping HAProxy applies to what comes from the client (the request line and captures: `#XX`). Forwarder threads;
+// runs once per logged line, only for frontends that log.
+
+import { hostname } from 'node:os';
+import type { SharedState } from '../shared/state-buffer.js';
+import type { LogRecord } from './log-record.js';
+
+/** `%{+Q}` quote the value, `%{+X}` numbers in hexadecimal, `%{+E}` escape `"`, `\` and `]` (RFC 5424). */
+export const LOG_OPT = { Q: 1, X: 2, E: 4 } as const;
+
+/** Every variable a traffic log line may use (the parser refuses the rest of §8.2.4's table as not implemented). */
+export const LINE_VARS: ReadonlySet<string> = new Set([
+  'ci', 'cp', 'fi', 'fp', 'fc', 'ft', 'f', 'b', 'bi', 'bp', 's', 'si', 'sp', 't', 'tr', 'trg', 'trl', 'T', 'Th', 'Ti', 'TR',
+  'Tw', 'Tc', 'Tr', 'Ta', 'Tt', 'Tq', 'Ts', 'ST', 'B', 'U', 'CC', 'CS', 'tsc', 'ts', 'ac', 'bc', 'sc', 'rc', 'sq', 'bq', 'hr',
+  'hs', 'hrl', 'hsl', 'r', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV', 'ID', 'pid', 'H', 'o', 'ms', 'lc',
+]);
+
+/** Variables whose value is a number (the ones `%{+X}` writes in hexadecimal). */
+const NUMERIC: ReadonlySet<string> = new Set([
+  'cp', 'fp', 'bp', 'sp', 'Th', 'Ti', 'TR', 'Tw', 'Tc', 'Tr', 'Ta', 'Tt', 'Tq', 'Ts', 'ST', 'B', 'U', 'ac', 'fc', 'bc', 'sc',
+  'rc', 'sq', 'bq', 'pid', 'ms', 'lc',
+]);
+
+/** What a line reads beside the record: names, the shared counters, the proxies' server names. */
+export interface LineWorld {
+  readonly frontends: readonly string[];
+  readonly backends: readonly { readonly name: string; readonly servers: readonly string[] }[];
+  readonly state: SharedState | undefined;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function three(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n);
+}
+
+/** `03/Dec/2026:18:12:22` in local time (HAProxy's %t/%tr without the ms) or in UTC. */
+function dayTime(d: Date, utc: boolean): string {
+  return utc
+    ? `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
+    : `${two(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** The local zone as HAProxy prints it after %trl: `+0100`. */
+function zone(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const a = Math.abs(off);
+  return `${off < 0 ? '-' : '+'}${two(Math.floor(a / 60))}${two(a % 60)}`;
+}
+
+const scratchDate = new Date(0);
+
+/** A date variable of `epochMs` (%t %tr %trg %trl %T %ms %Ts). */
+function dateVar(name: string, epochMs: number): string {
+  const d = scratchDate;
+  d.setTime(epochMs);
+  switch (name) {
+    case 't':
+    case 'tr':
+      return `${dayTime(d, false)}.${three(d.getMilliseconds())}`;
+    case 'trg':
+    case 'T':
+      return `${dayTime(d, true)} +0000`;
+    case 'trl':
+      return `${dayTime(d, false)} ${zone(d)}`;
+    case 'ms':
+      return three(d.getMilliseconds());
+    default:
+      return String(Math.floor(epochMs / 1000));
+  }
+}
+
+/** HAProxy's `#XX` for bytes a log line must not carry raw: controls, DEL, 8-bit, `"` and `#` (`{|}` in captures). */
+const REQUEST_UNSAFE = /[\x00-\x1f\x7f-\uffff"#]/;
+const REQUEST_UNSAFE_ALL = /[\x00-\x1f\x7f-\uffff"#]/g;
+const CAPTURE_UNSAFE = /[\x00-\x1f\x7f-\uffff"#{|}]/;
+const CAPTURE_UNSAFE_ALL = /[\x00-\x1f\x7f-\uffff"#{|}]/g;
+
+function hashEscape(c: string): string {
+  return `#${(c.charCodeAt(0) & 0xff).toString(16).toUpperCase().padStart(2, '0')}`;
+}
+
+/** The request line or a capture as HAProxy logs it (strings hold one byte per char: latin1). */
+export function escapeRequest(text: string): string {
+  return REQUEST_UNSAFE.test(text) ? text.replace(REQUEST_UNSAFE_ALL, hashEscape) : text;
+}
+
+export function escapeCapture(text: string): string {
+  return CAPTURE_UNSAFE.test(text) ? text.replace(CAPTURE_UNSAFE_ALL, hashEscape) : text;
+}
+
+/** `{a|b}`: the captures in declaration order, absent ones empty. */
+function captureBlock(values: readonly (string | undefined)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += '|';
+    out += escapeCapture(values[i] ?? '');
+  }
+  return `${out}}`;
+}
+
+/** The same, space-separated and each one quoted (%hrl, %hsl). */
+function captureList(values: readonly (string | undefined)[]): string {
+  let out = '';
+  for (let i = 0; i < values.length; i++) out += `${i > 0 ? ' ' : ''}"${escapeCapture(values[i] ?? '')}"`;
+  return out;
+}
+
+/** Pieces of the request line: method, URI, path, query, version ('<BADREQ>' without one). */
+function requestPart(name: string, line: string | undefined): string {
+  if (line === undefined) return '<BADREQ>';
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.lastIndexOf(' ');
+  const method = sp1 < 0 ? line : line.slice(0, sp1);
+  const uri = sp1 < 0 ? '' : sp2 > sp1 ? line.slice(sp1 + 1, sp2) : line.slice(sp1 + 1);
+  const q = uri.indexOf('?');
+  switch (name) {
+    case 'HM':
+      return escapeRequest(method);
+    case 'HU':
+      return escapeRequest(uri);
+    case 'HP':
+      return escapeRequest(q < 0 ? uri : uri.slice(0, q));
+    case 'HPO': {
+      const path = q < 0 ? uri : uri.slice(0, q);
+      const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*(.*)$/.exec(path);
+      return escapeRequest(m === null ? path : (m[1] ?? ''));
+    }
+    case 'HQ':
+      return q < 0 ? '' : escapeRequest(uri.slice(q));
+    default:
+      return sp2 > sp1 ? line.slice(sp2 + 1) : 'HTTP/1.0';
+  }
+}
+
+/** -1 stays -1; a time is whole ms. */
+function ms(v: number): number {
+  return v < 0 ? -1 : Math.floor(v);
+}
+
+/**
+ * The text of `%name` for `rec`, undefined when the variable prints nothing at all (no captures declared for
+ * %hr/%hs, `%o`): the separator after it is then not doubled. Allocates the string.
+ */
+export function lineVar(name: string, rec: LogRecord, world: LineWorld): string | number | undefined {
+  const state = world.state;
+  switch (name) {
+    case 'ci':
+      return rec.clientAddress;
+    case 'cp':
+      return rec.clientPort;
+    case 'fi':
+      return rec.frontendAddress;
+    case 'fp':
+      return rec.frontendPort;
+    case 'f':
+    case 'ft':
+      return world.frontends[rec.frontend] ?? '-';
+    case 'b':
+      return rec.backend < 0 ? (world.frontends[rec.frontend] ?? '-') : (world.backends[rec.backend]?.name ?? '-');
+    case 's':
+      return rec.server < 0 ? '<NOSRV>' : (world.backends[rec.backend]?.servers[rec.server] ?? '<NOSRV>');
+    case 'bi':
+    case 'si':
+      return rec.server < 0 || rec.serverAddress === '' ? '-' : rec.serverAddress;
+    case 'bp':
+    case 'sp':
+      return rec.server < 0 || rec.serverAddress === '' ? '-' : rec.serverPort;
+    case 't':
+    case 'ms':
+      return dateVar(name, rec.acceptDate);
+    case 'tr':
+    case 'trg':
+    case 'trl':
+    case 'T':
+    case 'Ts':
+      return name === 'Ts' ? Math.floor((rec.http ? rec.requestDate : rec.acceptDate) / 1000) : dateVar(name, rec.http ? rec.requestDate : rec.acceptDate);
+    case 'Th':
+      return 0;
+    case 'Ti':
+      return ms(rec.ti);
+    case 'TR':
+      return ms(rec.tR);
+    case 'Tq':
+      return rec.tR < 0 ? -1 : ms(rec.ti + rec.tR);
+    case 'Tw':
+      return ms(rec.tw);
+    case 'Tc':
+      return ms(rec.tc);
+    case 'Tr':
+      return ms(rec.tr);
+    case 'Ta':
+      return ms(rec.ta);
+    case 'Tt':
+      return ms(rec.tt);
+    case 'ST':
+      return rec.status;
+    case 'B':
+      return rec.bytesOut;
+    case 'U':
+      return rec.bytesIn;
+    case 'CC':
+      return rec.cookieRequest === undefined ? '-' : escapeCapture(rec.cookieRequest);
+    case 'CS':
+      return rec.cookieResponse === undefined ? '-' : escapeCapture(rec.cookieResponse);
+    case 'ts':
+      return rec.termination;
+    case 'tsc':
+      return rec.termination + rec.cookieState;
+    case 'ac':
+      return state === undefined ? 0 : state.loadGlobal('curConns');
+    case 'fc':
+      return state === undefined || rec.frontend < 0 ? 0 : state.frontend(rec.frontend).load('curConns');
+    case 'bc':
+      return state === undefined || rec.backend < 0 ? 0 : state.backend(rec.backend).load('curConns');
+    case 'sc':
+      return rec.server < 0 ? 0 : rec.serverConns;
+    case 'rc':
+      return rec.redispatched ? `+${rec.retries}` : rec.retries;
+    case 'sq':
+      return rec.serverQueue;
+    case 'bq':
+      return rec.backendQueue;
+    case 'hr':
+      return rec.requestCaptures.length === 0 ? undefined : captureBlock(rec.requestCaptures);
+    case 'hs':
+      return rec.responseCaptures.length === 0 ? undefined : captureBlock(rec.responseCaptures);
+    case 'hrl':
+      return rec.requestCaptures.length === 0 ? undefined : captureList(rec.requestCaptures);
+    case 'hsl':
+      return rec.responseCaptures.length === 0 ? undefined : captureList(rec.responseCaptures);
+    case 'r':
+      return rec.requestLine === undefined ? '<BADREQ>' : escapeRequest(rec.requestLine);
+    case 'HM':
+    case 'HU':
+    case 'HP':
+    case 'HPO':
+    case 'HQ':
+    case 'HV':
+      return requestPart(name, rec.requestLine);
+    case 'ID':
+      return rec.uniqueId ?? '-';
+    case 'pid':
+      return process.pid;
+    case 'H':
+      return hostName();
+    case 'lc':
+      return rec.lineCount;
+    default:
+      return undefined;
+  }
+}
+
+let host: string | undefined;
+
+function hostName(): string {
+  host ??= hostname();
+  return host;
+}
+
+/** Variables HAProxy writes as they are whatever `+Q` says: dates, states, the capture blocks and lists. */
+const NEVER_QUOTED: ReadonlySet<string> = new Set(['t', 'tr', 'trg', 'trl', 'T', 'ts', 'tsc', 'hr', 'hs', 'hrl', 'hsl', 'rc']);
+
+/** Variables that print '-' when they have no value, and `""` when quoted. */
+const DASH_WHEN_NONE: ReadonlySet<string> = new Set(['CC', 'CS', 'ID']);
+
+/**
+ * Applies `%{+X}` (numbers in hexadecimal), `%{+E}` (RFC 5424 escaping) and `%{+Q}` (quotes around text; numbers,
+ * dates and states are never quoted, as HAProxy writes them) to one value.
+ */
+export function withOptions(name: string, value: string | number, options: number): string {
+  if (typeof value === 'number' || NUMERIC.has(name)) {
+    return (options & LOG_OPT.X) !== 0 && typeof value === 'number' ? value.toString(16).toUpperCase() : String(value);
+  }
+  let text = value;
+  if ((options & LOG_OPT.E) !== 0) text = text.replace(/["\\\]]/g, (c) => `\\${c}`);
+  if ((options & LOG_OPT.Q) === 0 || NEVER_QUOTED.has(name)) return text;
+  return DASH_WHEN_NONE.has(name) && text === '-' ? '""' : `"${text}"`;
+}
