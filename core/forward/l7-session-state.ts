@@ -29,6 +29,10 @@ import { HttpRuleSet } from './http-rules/rule-set.js';
 import { statMessageBytes } from '../http1/head-bytes.js';
 import { addTimeSample, countAnswer, countRate } from '../shared/stat-counters.js';
 import { stickNow } from '../stick/stick-clock.js';
+import type { LogRecord } from '../log/log-record.js';
+import type { FrontendLine } from '../log/traffic-lines.js';
+import { HTX_EXTRA, closeTransaction, openTransaction } from '../log/http-session-log.js';
+import type { DialFacts } from './dispatch.js';
 
 /** What client bytes mean now. */
 export const C = {
@@ -124,6 +128,14 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected tResp = 0;
   /** The stats' count of the current request's head as received (its HTX size: HAProxy's bin counts it so). */
   protected reqStat = 0;
+  /**
+   * The traffic log (option httplog, log-format): the frontend's line and the connection's record, undefined when
+   * the frontend does not log (every hook is then one test); `logOpen` while a transaction's line has not gone.
+   */
+  protected readonly logLine: FrontendLine | undefined;
+  protected rec: LogRecord | undefined = undefined;
+  protected logOpen = false;
+  protected dialFacts: DialFacts | undefined = undefined;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;
 
@@ -224,6 +236,7 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.deadline = new Deadline(this);
     this.resolve = resolve;
     this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
+    this.logLine = env.logLines?.[fe];
   }
 
   /**
@@ -280,6 +293,27 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.tConnected = 0;
     this.tSent = 0;
     this.tResp = 0;
+    if (this.rec !== undefined && this.logLine !== undefined) {
+      openTransaction(this.logLine, this.rec, head, this.reqStat, this.tReq);
+      this.logOpen = true;
+    }
+  }
+
+  /** The traffic log: the transaction's termination state (§8.5) when the session knows it before the end. */
+  protected logState(state: string): void {
+    const rec = this.rec;
+    if (rec !== undefined && this.logOpen && rec.termination === '--') rec.termination = state;
+  }
+
+  /** The traffic log: the transaction is over, its line goes (once), its server's slot already given back. */
+  protected logClose(): void {
+    const rec = this.rec;
+    const line = this.logLine;
+    if (!this.logOpen || rec === undefined || line === undefined) return;
+    this.logOpen = false;
+    const server = rec.server >= 0 ? rec.server : (this.dialFacts?.server ?? -1);
+    const slot = server < 0 ? undefined : this.rt?.serverSlots[server];
+    closeTransaction(line, rec, this.tDial, this.tSlot, this.tConnected, this.dialFacts, this.statBackend, server, slot?.load('curConns') ?? 0, this.now());
   }
 
   /**
@@ -314,6 +348,7 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected statUpload(server: number, data: number, head: boolean): void {
     const n = data + (head ? this.reqStat : 0);
     if (n === 0) return;
+    if (this.rec !== undefined) this.rec.bytesIn += data;
     const rt = this.rt;
     rt?.serverSlots[server]?.addWide('bytesIn', n);
     if (data > 0) {
@@ -341,6 +376,13 @@ export abstract class L7SessionState implements DeadlineOwner {
     countAnswer(f, status);
     const n = bytes === undefined ? 0 : statMessageBytes(bytes);
     if (n > 0) f.addWide('bytesOut', n);
+    const rec = this.rec;
+    if (rec !== undefined) {
+      rec.status = status;
+      // An answer orcalb makes counts as the message it is (%B); a server's, from its head (captureResponse).
+      if (bytes !== undefined) rec.bytesOut += n + HTX_EXTRA;
+      if (server >= 0) rec.server = server;
+    }
     const be = this.statBackend;
     if (be < 0) return;
     const rt = this.env.backends[be];

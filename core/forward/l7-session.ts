@@ -18,6 +18,7 @@
 // l7-scratch.ts, l7-rewrite.ts, l7-replies.ts, l7-server-conn.ts, l7-idle-pool.ts, l7-tunnel.ts, l7-limits.ts).
 
 import type net from 'node:net';
+import { httpRecord } from '../log/http-session-log.js';
 import { continueRequest, parseRequest } from '../http1/head-parse.js';
 import { HEAD, HeadView } from '../http1/head-view.js';
 import type { DeadlineOwner } from '../io/deadline-sweep.js';
@@ -62,6 +63,7 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     this.client = client;
     client[kSession] = this;
     this.addrs = new ClientAddresses(client);
+    if (this.logLine !== undefined) this.rec = httpRecord(this.logLine, client, this.now());
     // The backend the TCP rules chose (carried), else the default one: the session's until use_backend says otherwise.
     const chosen = carried?.fetch.backend ?? -1;
     const beIndex = chosen >= 0 ? chosen : this.fe.defaultBackend === undefined ? undefined : this.env.backendByName.get(this.fe.defaultBackend);

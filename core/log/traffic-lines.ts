@@ -5,6 +5,7 @@
 // allocate a record (the no-log path costs what it cost before).
 
 import type { Config, FrontendConfig, LogLineConfig } from '../../config/model.js';
+import { headerName, type HeaderName } from '../http1/head-fetch.js';
 import type { LogLevel } from '../log.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { CompiledLogLine } from './log-line.js';
@@ -18,6 +19,9 @@ export class FrontendLine {
   readonly config: LogLineConfig;
   /** `option logasap`: an HTTP line goes when the response head is sent (Ta/B are then what is known so far). */
   readonly logasap: boolean;
+  /** The captured header names, compiled once (core/http1/head-fetch.ts). */
+  readonly requestNames: readonly HeaderName[];
+  readonly responseNames: readonly HeaderName[];
   private readonly line: CompiledLogLine;
   private readonly log: TrafficLog;
   private readonly dontlogNull: boolean;
@@ -30,6 +34,8 @@ export class FrontendLine {
     this.config = config;
     this.log = log;
     this.line = new CompiledLogLine(config.format, world);
+    this.requestNames = config.captureRequest.map((c) => headerName(c.name));
+    this.responseNames = config.captureResponse.map((c) => headerName(c.name));
     this.dontlogNull = fe.options.dontlognull;
     this.dontlogNormal = fe.options.dontlogNormal === true;
     this.separateErrors = fe.options.logSeparateErrors === true;
