@@ -48,12 +48,16 @@ export function recordDial(rec: LogRecord, facts: DialFacts, rt: BackendRuntime,
   }
 }
 
-/** The server could not be had (`err`, as dispatch rejected): the line of a session that never reached one. */
+/**
+ * The server could not be had (`err`, as dispatch rejected): the line of a session that never reached one. With no
+ * server to try at all (every one down) haproxy 2.6.12 fails the stream before it reads the client's bytes: for
+ * dontlognull that session sent nothing, and it is not logged (measured with the seed config).
+ */
 export function endWithoutServer(line: FrontendLine, rec: LogRecord, facts: DialFacts, rt: BackendRuntime, err: unknown, now: number): void {
   recordDial(rec, facts, rt, 0);
   rec.tEnd = now;
   rec.termination = dispatchTermination(err);
-  finish(line, rec, rt, false);
+  finish(line, rec, rt, facts.server < 0);
 }
 
 /** The pipe ended: bytes each way and its termination state. `clientBytes` 0 is a null connection (dontlognull). */
