@@ -125,7 +125,9 @@ export abstract class L7SessionEnds extends L7SessionState {
     if (this.counters !== undefined) this.countStatus(status);
     // An invalid request is one HAProxy counts (req_tot, ereq) with its answer on the frontend (measured on 2.6.12).
     this.statRequest(true);
-    this.logState(status === 408 ? 'cR' : 'CR');
+    // A head refused while the client is still there is the proxy's refusal (PR); after its FIN, the client's (CR):
+    // haproxy 2.6.12 logs the same junk request both ways.
+    this.logState(status === 408 ? 'cR' : this.clientFin ? 'CR' : 'PR');
     this.statAnswer(status, -1);
     this.env.io.writeOwned(this.client as net.Socket, earlyReply(status, this.errorRules));
     this.closeClient();

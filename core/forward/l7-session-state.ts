@@ -31,7 +31,7 @@ import { addTimeSample, countAnswer, countRate } from '../shared/stat-counters.j
 import { stickNow } from '../stick/stick-clock.js';
 import type { LogRecord } from '../log/log-record.js';
 import type { FrontendLine } from '../log/traffic-lines.js';
-import { HTX_EXTRA, closeTransaction, openTransaction } from '../log/http-session-log.js';
+import { HTX_EXTRA, answerConnectionBytes, closeTransaction, openTransaction } from '../log/http-session-log.js';
 import type { DialFacts } from './dispatch.js';
 
 /** What client bytes mean now. */
@@ -313,6 +313,11 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.logOpen = false;
     const server = rec.server >= 0 ? rec.server : (this.dialFacts?.server ?? -1);
     const slot = server < 0 ? undefined : this.rt?.serverSlots[server];
+    const srv = server < 0 ? undefined : this.rt?.config.servers[server];
+    if (srv !== undefined) {
+      rec.serverAddress = srv.address;
+      rec.serverPort = srv.port;
+    }
     closeTransaction(line, rec, this.tDial, this.tSlot, this.tConnected, this.dialFacts, this.statBackend, server, slot?.load('curConns') ?? 0, this.now());
   }
 
@@ -380,7 +385,7 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (rec !== undefined) {
       rec.status = status;
       // An answer orcalb makes counts as the message it is (%B); a server's, from its head (captureResponse).
-      if (bytes !== undefined) rec.bytesOut += n + HTX_EXTRA;
+      if (bytes !== undefined) rec.bytesOut += n + HTX_EXTRA - answerConnectionBytes(bytes);
       if (server >= 0) rec.server = server;
     }
     const be = this.statBackend;

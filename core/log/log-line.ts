@@ -44,7 +44,7 @@ export class CompiledLogLine {
           lastSpace = false;
           break;
         case 'var': {
-          const v = lineVar(p.name, rec, this.world);
+          const v = lineVar(p.name, rec, this.world, p.options);
           if (v === undefined) break;
           out += p.options === undefined ? v : withOptions(p.name, v, p.options);
           lastSpace = false;

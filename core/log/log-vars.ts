@@ -17,7 +17,10 @@ export const LINE_VARS: ReadonlySet<string> = new Set([
   'hs', 'hrl', 'hsl', 'r', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV', 'ID', 'pid', 'H', 'o', 'ms', 'lc',
 ]);
 
-/** Variables whose value is a number (the ones `%{+X}` writes in hexadecimal). */
+/** The numbers `%{+X}` writes in hexadecimal (haproxy 2.6.12 writes %ST in decimal whatever it says). */
+const HEXA: ReadonlySet<string> = new Set(['Ts', 'cp', 'fp', 'bp', 'sp']);
+
+/** Variables whose value is a number (never quoted). */
 const NUMERIC: ReadonlySet<string> = new Set([
   'cp', 'fp', 'bp', 'sp', 'Th', 'Ti', 'TR', 'Tw', 'Tc', 'Tr', 'Ta', 'Tt', 'Tq', 'Ts', 'ST', 'B', 'U', 'ac', 'fc', 'bc', 'sc',
   'rc', 'sq', 'bq', 'pid', 'ms', 'lc',
@@ -105,10 +108,14 @@ function captureBlock(values: readonly (string | undefined)[]): string {
   return `${out}}`;
 }
 
-/** The same, space-separated and each one quoted (%hrl, %hsl). */
-function captureList(values: readonly (string | undefined)[]): string {
+/** The same, space-separated: '-' for an absent one, or each quoted with `+Q` (%hrl, %hsl). */
+function captureList(values: readonly (string | undefined)[], quoted: boolean): string {
   let out = '';
-  for (let i = 0; i < values.length; i++) out += `${i > 0 ? ' ' : ''}"${escapeCapture(values[i] ?? '')}"`;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const text = v === undefined ? (quoted ? '' : '-') : escapeCapture(v);
+    out += `${i > 0 ? ' ' : ''}${quoted ? `"${text}"` : text}`;
+  }
   return out;
 }
 
@@ -148,7 +155,7 @@ function ms(v: number): number {
  * The text of `%name` for `rec`, undefined when the variable prints nothing at all (no captures declared for
  * %hr/%hs, `%o`): the separator after it is then not doubled. Allocates the string.
  */
-export function lineVar(name: string, rec: LogRecord, world: LineWorld): string | number | undefined {
+export function lineVar(name: string, rec: LogRecord, world: LineWorld, options = 0): string | number | undefined {
   const state = world.state;
   switch (name) {
     case 'ci':
@@ -227,14 +234,15 @@ export function lineVar(name: string, rec: LogRecord, world: LineWorld): string 
       return rec.serverQueue;
     case 'bq':
       return rec.backendQueue;
+    // A request that could not be parsed has no captures at all, not even `{}` (haproxy 2.6.12 measured).
     case 'hr':
-      return rec.requestCaptures.length === 0 ? undefined : captureBlock(rec.requestCaptures);
+      return rec.requestCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureBlock(rec.requestCaptures);
     case 'hs':
-      return rec.responseCaptures.length === 0 ? undefined : captureBlock(rec.responseCaptures);
+      return rec.responseCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureBlock(rec.responseCaptures);
     case 'hrl':
-      return rec.requestCaptures.length === 0 ? undefined : captureList(rec.requestCaptures);
+      return rec.requestCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureList(rec.requestCaptures, (options & LOG_OPT.Q) !== 0);
     case 'hsl':
-      return rec.responseCaptures.length === 0 ? undefined : captureList(rec.responseCaptures);
+      return rec.responseCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureList(rec.responseCaptures, (options & LOG_OPT.Q) !== 0);
     case 'r':
       return rec.requestLine === undefined ? '<BADREQ>' : escapeRequest(rec.requestLine);
     case 'HM':
@@ -276,7 +284,7 @@ const DASH_WHEN_NONE: ReadonlySet<string> = new Set(['CC', 'CS', 'ID']);
  */
 export function withOptions(name: string, value: string | number, options: number): string {
   if (typeof value === 'number' || NUMERIC.has(name)) {
-    return (options & LOG_OPT.X) !== 0 && typeof value === 'number' ? value.toString(16).toUpperCase() : String(value);
+    return (options & LOG_OPT.X) !== 0 && typeof value === 'number' && HEXA.has(name) ? value.toString(16).toUpperCase() : String(value);
   }
   let text = value;
   if ((options & LOG_OPT.E) !== 0) text = text.replace(/["\\\]]/g, (c) => `\\${c}`);
