@@ -98,6 +98,8 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
       return;
     }
     proxy.options[flag] = on;
+    // Parsed, but lines still go at the end of the transaction: the option is not what orcalb does yet.
+    if (name === 'logasap' && on) diag.notImplemented('option logasap', at, 'lines are logged when the transaction ends');
   } else if (mode !== undefined) {
     proxy.options.httpServerClose = false;
     proxy.options.httpKeepAlive = false;
