@@ -81,11 +81,11 @@ export function parseCaptureLine(ctx: ProxyLineContext): void {
     proxy.logLine.captureCookie = { name: args[2], len: atol(args[4]) };
     return;
   }
-  if (what !== 'request' && what !== 'response') {
+  if ((what !== 'request' && what !== 'response') || args[2] !== 'header') {
     diag.error('ORCA_CONFIG_SYNTAX', "'capture' expects 'cookie' or 'request header' or 'response header'.", at);
     return;
   }
-  if (args[2] !== 'header' || args[3] === undefined || args[4] !== 'len' || args[5] === undefined) {
+  if (args[3] === undefined || args[4] !== 'len' || args[5] === undefined) {
     diag.error('ORCA_CONFIG_SYNTAX', `'capture ${what}' expects 'header' <header_name> 'len' <len>.`, at);
     return;
   }
