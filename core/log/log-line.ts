@@ -5,7 +5,7 @@
 
 import type { LogFormatPart, LogFormatSpec } from '../../config/model.js';
 import type { LogRecord } from './log-record.js';
-import { lineVar, withOptions, type LineWorld } from './log-vars.js';
+import { compileVar, withOptions, type LineWorld, type VarReader } from './log-vars.js';
 
 /** §8.2.2 "option tcplog" as a log-format. */
 export const TCPLOG_FORMAT = '%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq';
@@ -16,14 +16,26 @@ export const HTTPLOG_FORMAT =
 export const CLF_FORMAT =
   '%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" "" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl';
 
-/** A log-format compiled for log lines: its pieces, and the names the variables print. */
+/** One piece of a compiled line: literal text, a separator, or a variable's reader (with its options). */
+type LinePiece =
+  | { readonly kind: 0; readonly text: string }
+  | { readonly kind: 1 }
+  | { readonly kind: 2; readonly name: string; readonly read: VarReader; readonly options: number };
+
+const SEP: LinePiece = { kind: 1 };
+
+/** A log-format compiled for log lines: each variable turned into its reader once, at start. */
 export class CompiledLogLine {
-  private readonly parts: readonly LogFormatPart[];
-  private readonly world: LineWorld;
+  private readonly pieces: readonly LinePiece[];
 
   constructor(spec: LogFormatSpec, world: LineWorld) {
-    this.parts = spec.parts;
-    this.world = world;
+    this.pieces = spec.parts.map((p: LogFormatPart): LinePiece => {
+      if (p.kind === 'sep') return SEP;
+      if (p.kind === 'text') return { kind: 0, text: p.text };
+      // %[…] is refused in log lines at load (core/acl/log-format.ts): a '-' if one ever got here.
+      if (p.kind === 'expr') return { kind: 0, text: '-' };
+      return { kind: 2, name: p.name, read: compileVar(p.name, world, p.options ?? 0), options: p.options ?? 0 };
+    });
   }
 
   /**
@@ -33,27 +45,20 @@ export class CompiledLogLine {
   build(rec: LogRecord): string {
     let out = '';
     let lastSpace = true;
-    for (const p of this.parts) {
-      switch (p.kind) {
-        case 'sep':
-          if (!lastSpace) out += ' ';
-          lastSpace = true;
-          break;
-        case 'text':
-          out += p.text;
-          lastSpace = false;
-          break;
-        case 'var': {
-          const v = lineVar(p.name, rec, this.world, p.options);
-          if (v === undefined) break;
-          out += p.options === undefined ? v : withOptions(p.name, v, p.options);
-          lastSpace = false;
-          break;
-        }
-        default:
-          // %[…] is refused in log lines at load (core/acl/log-format.ts): never here.
-          out += '-';
-          lastSpace = false;
+    const pieces = this.pieces;
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i] as LinePiece;
+      if (p.kind === 1) {
+        if (!lastSpace) out += ' ';
+        lastSpace = true;
+      } else if (p.kind === 0) {
+        out += p.text;
+        lastSpace = false;
+      } else {
+        const v = p.read(rec);
+        if (v === undefined) continue;
+        out += p.options === 0 ? v : withOptions(p.name, v, p.options);
+        lastSpace = false;
       }
     }
     return out;
