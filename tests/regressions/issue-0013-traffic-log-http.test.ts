@@ -13,7 +13,7 @@ import { rawRequest } from '../support/http-client.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess } from '../support/lb-subject.js';
 import { seedHttpConfig, type SeedHttpOverrides } from '../support/seed-http-config.js';
 import { startSyslogReceiver, type SyslogReceiver } from '../support/syslog-receiver.js';
-import { connectAndClose, httplogFields } from '../support/traffic-log-lines.js';
+import { connectAndClose, httplogFields, type HttplogFields } from '../support/traffic-log-lines.js';
 
 const NODES = ['node1', 'node2', 'node3', 'node4'] as const;
 
@@ -81,8 +81,16 @@ test('seed http config: httplog lines of haproxy 2.6.12 and orcalb match field b
   const lines: Record<string, string[]> = {};
   for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT]) lines[subject.name] = await scenario(await start(t, subject, CAPTURES));
   const raw = `haproxy:\n${(lines[HAPROXY_SUBJECT.name] ?? []).join('\n')}\norcalb:\n${(lines[ORCALB_SUBJECT.name] ?? []).join('\n')}`;
-  const h = (lines[HAPROXY_SUBJECT.name] ?? []).map(httplogFields);
-  const o = (lines[ORCALB_SUBJECT.name] ?? []).map(httplogFields);
+  // %ac/%fc: an HTTP line goes when its transaction ends, with its connection still open; the previous request's
+  // connection may still be closing on another forwarder then (a TCP line goes at the connection's end: the TCP test
+  // compares them exactly). The rest of the counters must match.
+  const fields = (l: string): HttplogFields => {
+    const f = httplogFields(l);
+    assert.match(f.counters, /^[1-9]\d*\/[1-9]\d*\//, l);
+    return { ...f, counters: f.counters.replace(/^\d+\/\d+\//, 'AC/FC/') };
+  };
+  const h = (lines[HAPROXY_SUBJECT.name] ?? []).map(fields);
+  const o = (lines[ORCALB_SUBJECT.name] ?? []).map(fields);
   assert.deepEqual(o, h, raw);
   assert.deepEqual(o.map((f) => f.state), ['----', '----', 'PR--', 'SC--'], raw);
   assert.equal(o[0]?.rest, '{example.|curl/} {node} "GET /a/b?c=d HTTP/1.1"', raw);
