@@ -318,7 +318,9 @@ export abstract class L7SessionState implements DeadlineOwner {
       rec.serverAddress = srv.address;
       rec.serverPort = srv.port;
     }
-    closeTransaction(line, rec, this.tDial, this.tSlot, this.tConnected, this.dialFacts, this.statBackend, server, slot?.load('curConns') ?? 0, this.now());
+    // A 408 on a connection that never sent a byte is a null connection to dontlognull.
+    const nothing = rec.requestLine === undefined && rec.termination === 'cR' && this.cinEnd === this.cinStart;
+    closeTransaction(line, rec, this.tDial, this.tSlot, this.tConnected, this.dialFacts, this.statBackend, server, slot?.load('curConns') ?? 0, this.now(), nothing);
   }
 
   /**

@@ -128,6 +128,7 @@ export function closeTransaction(
   server: number,
   serverConns: number,
   now: number,
+  clientSentNothing: boolean,
 ): void {
   rec.backend = backend;
   rec.server = server;
@@ -144,5 +145,5 @@ export function closeTransaction(
     facts.redispatched = false;
   }
   rec.serverConns = serverConns;
-  line.end(rec, false);
+  line.end(rec, clientSentNothing);
 }
