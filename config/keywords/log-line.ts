@@ -52,7 +52,8 @@ export function parseSideFormatLine(ctx: ProxyLineContext): void {
   if (keyword === 'log-format-sd') ctx.proxy.logLine.sd = spec;
   else if (keyword === 'error-log-format') ctx.proxy.logLine.errorFormat = spec;
   else ctx.proxy.logLine.uniqueId = spec;
-  // Parsed so that a mistake is HAProxy's error, but not yet written anywhere (config/not-implemented.ts warns).
+  // Parsed so that a mistake is HAProxy's error. log-format-sd goes with each line to the TrafficLog (its rfc5424
+  // targets write it); none of the three is written by orcalb yet (config/not-implemented.ts warns).
   ctx.diag.notImplemented(keyword, ctx.at);
 }
 

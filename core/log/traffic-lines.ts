@@ -23,6 +23,8 @@ export class FrontendLine {
   readonly requestNames: readonly HeaderName[];
   readonly responseNames: readonly HeaderName[];
   private readonly line: CompiledLogLine;
+  /** `log-format-sd`: the RFC 5424 structured data handed with each line (rfc5424 targets write it). */
+  private readonly sd: CompiledLogLine | undefined;
   private readonly log: TrafficLog;
   private readonly dontlogNull: boolean;
   private readonly dontlogNormal: boolean;
@@ -34,6 +36,7 @@ export class FrontendLine {
     this.config = config;
     this.log = log;
     this.line = new CompiledLogLine(config.format, world);
+    this.sd = config.sd === undefined ? undefined : new CompiledLogLine(config.sd, world);
     this.requestNames = config.captureRequest.map((c) => headerName(c.name));
     this.responseNames = config.captureResponse.map((c) => headerName(c.name));
     this.dontlogNull = fe.options.dontlognull;
@@ -62,7 +65,9 @@ export class FrontendLine {
     const level: LogLevel = error && this.separateErrors ? 'err' : 'info';
     rec.lineCount = this.lines++;
     try {
-      this.log.emit(this.frontend, level, this.line.build(rec));
+      const sd = this.sd;
+      if (sd === undefined) this.log.emit(this.frontend, level, this.line.build(rec));
+      else this.log.emit(this.frontend, level, this.line.build(rec), sd.build(rec));
     } catch {
       // A line that cannot be built is lost, never the session.
     }
