@@ -17,6 +17,9 @@ import {
   DEFAULT_SERVER_MAXQUEUE,
   DEFAULT_SLOWSTART_MS,
   DEFAULT_WEIGHT,
+  CLF_FORMAT,
+  HTTPLOG_FORMAT,
+  TCPLOG_FORMAT,
 } from './defaults.js';
 import type {
   BackendConfig,
@@ -37,7 +40,6 @@ import type {
 } from './model.js';
 import { bindCondition } from './keywords/acl-bind.js';
 import { parseLogFormat } from '../core/acl/log-format.js';
-import { CLF_FORMAT, HTTPLOG_FORMAT, TCPLOG_FORMAT } from '../core/log/log-line.js';
 import { statsConfigOf } from './keywords/stats-draft.js';
 import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
@@ -280,16 +282,18 @@ function logTargets(p: ProxyDraft, global: GlobalConfig): LogTarget[] {
 function logLineOf(p: ProxyDraft): { logLine?: LogLineConfig } {
   const d = p.logLine;
   if (d.kind === undefined) return {};
-  const text = d.kind === 'tcplog' ? TCPLOG_FORMAT : d.kind === 'clf' ? CLF_FORMAT : HTTPLOG_FORMAT;
+  // httplog in a TCP frontend falls back to tcplog (validate.ts warned, with haproxy's words).
+  const kind = p.mode === 'tcp' && (d.kind === 'httplog' || d.kind === 'clf') ? 'tcplog' : d.kind;
+  const text = kind === 'tcplog' ? TCPLOG_FORMAT : kind === 'clf' ? CLF_FORMAT : HTTPLOG_FORMAT;
   let format = d.format;
-  if (format === undefined || d.kind !== 'log-format') {
+  if (format === undefined || kind !== 'log-format') {
     const parsed = parseLogFormat(text, { readFile: () => '' }, undefined, 'line');
     if (!parsed.ok) throw new Error(`built-in log format does not parse: ${parsed.message}`);
     format = parsed.spec;
   }
   return {
     logLine: {
-      kind: d.kind,
+      kind,
       format,
       captureRequest: d.captureRequest.map((c) => ({ ...c })),
       captureResponse: d.captureResponse.map((c) => ({ ...c })),

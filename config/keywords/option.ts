@@ -146,7 +146,7 @@ function setLogOption(ctx: ProxyLineContext, name: 'tcplog' | 'httplog' | 'https
   if (proxy.logOption !== undefined && proxy.logOption.section === proxy.source) {
     diag.warn(`'option ${name}' overrides previous '${proxy.logOption.text}' in '${proxy.kind}' section.`, at);
   }
-  proxy.logOption = { text, section: proxy.source };
+  proxy.logOption = { text, section: proxy.source, at };
   proxy.options.tcplog = name === 'tcplog';
   proxy.options.httplog = name !== 'tcplog';
   proxy.logLine.kind = name === 'tcplog' ? 'tcplog' : rest[0] === 'clf' ? 'clf' : 'httplog';

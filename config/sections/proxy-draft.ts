@@ -121,7 +121,7 @@ export interface ProxyDraft {
   timeouts: Timeouts;
   options: ProxyOptions;
   /** The last `option httplog/tcplog` line and the section it was written in ("overrides previous" warning). */
-  logOption: { text: string; section: SourceRef } | undefined;
+  logOption: { text: string; section: SourceRef; at: SourceRef } | undefined;
   /** The traffic log line's format and captures (config/keywords/log-line.ts), built into FrontendConfig.logLine. */
   logLine: LogLineDraft;
   balance: { algorithm: string; args: BalanceArgs; source: SourceRef } | undefined;

@@ -12,7 +12,7 @@ import type { FetchContext } from './fetch-context.js';
 import { Span, fetchUrl } from '../http1/head-fetch.js';
 import { compileSampleExpr, parseSampleExpr, type CompiledExpr, type ExprParseOptions } from './sample-expr.js';
 import { SMP, Sample, castSample } from './sample.js';
-import { LINE_VARS, LOG_OPT, withOptions } from '../log/log-vars.js';
+import { LINE_VARS, LOG_OPT, withOptions } from './log-options.js';
 
 /** Every log-format variable of HAProxy 2.6 (§8.2.4's table). */
 const HAPROXY_VARS: ReadonlySet<string> = new Set([

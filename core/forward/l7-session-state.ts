@@ -3,7 +3,8 @@
 // its slot (release, park, give back). The base of the session's class chain: l7-session-state.ts → l7-session-ends.ts
 // → l7-server-dial.ts → l7-server-side.ts → l7-transaction.ts → l7-session.ts, one file per part of the state machine
 // (they all read and write these fields, so they are one object; a chain keeps one hidden class and monomorphic calls).
-// Forwarder threads; hot path.
+// Past 400 lines because the stats and traffic-log hooks sit beside the fields they read (each a test of one field;
+// the log lines themselves are built in core/log/http-session-log.ts). Forwarder threads; hot path.
 
 import type net from 'node:net';
 import type { FrontendConfig, HttpRules, Timeouts } from '../../config/model.js';

@@ -5,16 +5,8 @@
 
 import type { LogFormatPart, LogFormatSpec } from '../../config/model.js';
 import type { LogRecord } from './log-record.js';
-import { compileVar, withOptions, type LineWorld, type VarReader } from './log-vars.js';
-
-/** §8.2.2 "option tcplog" as a log-format. */
-export const TCPLOG_FORMAT = '%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq';
-/** §8.2.3 "option httplog". */
-export const HTTPLOG_FORMAT =
-  '%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r';
-/** §8.2.3 "option httplog clf" (the Common Log Format with HAProxy's fields after it). */
-export const CLF_FORMAT =
-  '%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" "" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl';
+import { withOptions } from '../acl/log-options.js';
+import { compileVar, type LineWorld, type VarReader } from './log-vars.js';
 
 /** One piece of a compiled line: literal text, a separator, or a variable's reader (with its options). */
 type LinePiece =

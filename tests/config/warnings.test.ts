@@ -86,6 +86,13 @@ describe('known but not implemented', () => {
     assert.equal(rendered(h).warnings.length, 1, rendered(h).warnings.join('\n'));
   });
 
+  test("option httplog in a tcp frontend: haproxy 2.6.12's fallback warning at the option's line, and tcplog lines", async () => {
+    const r = await load(`defaults\n  mode tcp\n  option httplog\n${TIMEOUTS}\nfrontend f\n  bind :80\n  default_backend b\nbackend b\n  server s 127.0.0.1:80`);
+    const c = validConfig(r);
+    oneWarning(r, "[t.cfg:3] : 'option httplog' not usable with frontend 'f' (needs 'mode http'). Falling back to 'option tcplog'.");
+    assert.equal(frontendNamed(c, 'f').logLine?.kind, 'tcplog');
+  });
+
   test('stats socket and other global keywords warn', async () => {
     const r = await load('global\n  stats socket /run/haproxy.sock mode 660 level admin\n  pidfile /run/x.pid');
     validConfig(r);
