@@ -17,6 +17,9 @@ import {
   DEFAULT_SERVER_MAXQUEUE,
   DEFAULT_SLOWSTART_MS,
   DEFAULT_WEIGHT,
+  CLF_FORMAT,
+  HTTPLOG_FORMAT,
+  TCPLOG_FORMAT,
 } from './defaults.js';
 import type {
   BackendConfig,
@@ -27,6 +30,7 @@ import type {
   HealthCheckConfig,
   HeaderRule,
   HttpRules,
+  LogLineConfig,
   LogTarget,
   ServerConfig,
   StickRule,
@@ -35,6 +39,7 @@ import type {
   UnixSocketConfig,
 } from './model.js';
 import { bindCondition } from './keywords/acl-bind.js';
+import { parseLogFormat } from '../core/acl/log-format.js';
 import { statsConfigOf } from './keywords/stats-draft.js';
 import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
@@ -116,6 +121,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
       : { services: p.services.map(({ service, condition }) => (condition === undefined ? { service } : { service, condition: bindCondition(condition, p.acls) })) }),
     log: logTargets(p, global),
     ...(p.logTag === undefined ? {} : { logTag: p.logTag }),
+    ...logLineOf(p),
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).
     ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
@@ -273,4 +279,32 @@ function buildServer(s: ServerDraft, resolved: ResolvedAddresses): ServerConfig 
 /** The proxy's log targets in order, each `log global` expanded to the global section's targets. */
 function logTargets(p: ProxyDraft, global: GlobalConfig): LogTarget[] {
   return p.logs.flatMap((l) => (l.kind === 'global' ? global.log : [l.target]));
+}
+
+/** The traffic log line of a frontend: the named formats by their §8.2 definitions, captures, side formats. */
+function logLineOf(p: ProxyDraft): { logLine?: LogLineConfig } {
+  const d = p.logLine;
+  if (d.kind === undefined) return {};
+  // httplog in a TCP frontend falls back to tcplog (validate.ts warned, with haproxy's words).
+  const kind = p.mode === 'tcp' && (d.kind === 'httplog' || d.kind === 'clf') ? 'tcplog' : d.kind;
+  const text = kind === 'tcplog' ? TCPLOG_FORMAT : kind === 'clf' ? CLF_FORMAT : HTTPLOG_FORMAT;
+  let format = d.format;
+  if (format === undefined || kind !== 'log-format') {
+    const parsed = parseLogFormat(text, { readFile: () => '' }, undefined, 'line');
+    if (!parsed.ok) throw new Error(`built-in log format does not parse: ${parsed.message}`);
+    format = parsed.spec;
+  }
+  return {
+    logLine: {
+      kind,
+      format,
+      captureRequest: d.captureRequest.map((c) => ({ ...c })),
+      captureResponse: d.captureResponse.map((c) => ({ ...c })),
+      ...(d.captureCookie === undefined ? {} : { captureCookie: { ...d.captureCookie } }),
+      ...(d.sd === undefined ? {} : { sd: d.sd }),
+      ...(d.errorFormat === undefined ? {} : { errorFormat: d.errorFormat }),
+      ...(d.uniqueId === undefined ? {} : { uniqueId: d.uniqueId }),
+      ...(d.uniqueIdHeader === undefined ? {} : { uniqueIdHeader: d.uniqueIdHeader }),
+    },
+  };
 }

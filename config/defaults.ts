@@ -92,3 +92,11 @@ export function defaultProxyOptions(): ProxyOptions {
 export const DEFAULT_STATS_TIMEOUT_MS = 10_000;
 /** `stats maxconn` (§3.1): 10 runtime API connections at once, as HAProxy 2.6. */
 export const DEFAULT_STATS_MAXCONN = 10;
+/** §8.2.2 "option tcplog" as a log-format. */
+export const TCPLOG_FORMAT = '%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq';
+/** §8.2.3 "option httplog". */
+export const HTTPLOG_FORMAT =
+  '%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r';
+/** §8.2.3 "option httplog clf" (the Common Log Format with HAProxy's fields after it). */
+export const CLF_FORMAT =
+  '%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" "" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl';

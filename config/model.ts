@@ -308,6 +308,11 @@ export interface ProxyOptions {
   originalto?: { readonly except?: IpNetwork; readonly header: string };
   /** `option persist`: keep a cookie-persisted client on its server even when that server is down. */
   persist?: boolean;
+  /** `option dontlog-normal`, `option logasap`, `option log-separate-errors`, `option log-health-checks` (§4.2). */
+  dontlogNormal?: boolean;
+  logasap?: boolean;
+  logSeparateErrors?: boolean;
+  logHealthChecks?: boolean;
 }
 
 /** `http-request|http-response set-header|add-header|del-header NAME [FMT] [if|unless COND]`, in order. */
@@ -419,8 +424,38 @@ export interface LogFormatSpec {
 export type LogFormatPart =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'expr'; readonly expr: SampleExprSpec }
-  /** A log-format variable orcalb evaluates (`%ci`, `%cp`, `%fi`, `%fp`: core/acl/log-format.ts). */
-  | { readonly kind: 'var'; readonly name: string };
+  /**
+   * A log-format variable orcalb evaluates (core/acl/log-format.ts, core/log/log-vars.ts), with its `%{+Q,+X,+E}`
+   * options as LOG_OPT bits (0: none; a `%{-Q}` clears the proxy's default quoting).
+   */
+  | { readonly kind: 'var'; readonly name: string; readonly options?: number }
+  /** A run of spaces: HAProxy's separator, written once and never twice in a row nor after an empty field. */
+  | { readonly kind: 'sep' };
+
+/** `capture request|response header NAME len N`, `capture cookie NAME len N` (§4.2, §8.8). */
+export interface CaptureSpec {
+  readonly name: string;
+  readonly len: number;
+}
+
+/**
+ * A frontend's traffic log line (§8.2): `option tcplog`, `option httplog [clf]`, or `log-format`, resolved to one
+ * log-format (HAProxy's own definitions of the named ones); what it captures; the options that choose what is logged.
+ */
+export interface LogLineConfig {
+  readonly kind: 'tcplog' | 'httplog' | 'clf' | 'log-format';
+  readonly format: LogFormatSpec;
+  /** `log-format-sd`: the RFC 5424 structured-data part. */
+  readonly sd?: LogFormatSpec;
+  /** `error-log-format`: the line of a request that failed before it was complete. */
+  readonly errorFormat?: LogFormatSpec;
+  readonly captureRequest: readonly CaptureSpec[];
+  readonly captureResponse: readonly CaptureSpec[];
+  readonly captureCookie?: CaptureSpec;
+  /** `unique-id-format`, and `unique-id-header` (the request header it is added as). */
+  readonly uniqueId?: LogFormatSpec;
+  readonly uniqueIdHeader?: string;
+}
 
 /** `userlist` (§3.4): users with a password (crypt hash or clear text) and groups. */
 export interface UserlistConfig {
@@ -743,6 +778,8 @@ export interface FrontendConfig {
   readonly log?: readonly LogTarget[];
   /** The proxy's own or inherited `log-tag`; absent: the global one. */
   readonly logTag?: string;
+  /** The traffic log line (option tcplog/httplog, log-format) and captures; absent: no per-session line. */
+  readonly logLine?: LogLineConfig;
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */
   readonly http?: HttpRules;
   /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */

@@ -137,10 +137,9 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'option tcplog', 'option httplog', 'option httpslog', 'option dontlog-normal', 'option log-separate-errors',
-      'option logasap', 'option log-health-checks', 'option socket-stats', 'option contstats',
-      'option http-ignore-probes', 'log-format', 'log-format-sd', 'error-log-format', 'unique-id-format',
-      'unique-id-header', 'capture cookie', 'capture request', 'capture response', 'declare capture', 'tcp-request content capture',
+      'option httpslog', 'option logasap', 'option log-health-checks', 'option socket-stats', 'option contstats',
+      'option http-ignore-probes', 'log-format-sd', 'error-log-format', 'unique-id-format', 'unique-id-header',
+      'declare capture', 'tcp-request content capture',
       'http-request capture', 'http-response capture', 'http-request set-log-level', 'http-response set-log-level',
       'log ring@', 'email-alert *', 'http-request ot-group',
       'http-response ot-group', 'filter trace', 'filter opentracing',

@@ -195,6 +195,11 @@ function tcpModeWarnings(p: ProxyDraft, diag: Diagnostics): void {
   for (const option of ['forwardfor', 'originalto'] as const) {
     if (p.options[option] !== undefined) diag.warn(`'option ${option}' ignored for ${label} as it requires HTTP mode.`, p.source);
   }
+  // The frontend then logs tcplog lines (build-config.ts logLineOf), as haproxy 2.6.12 does after this warning.
+  const kind = p.logLine.kind;
+  if (hasFrontendCap(p.kind) && p.kind !== 'defaults' && (kind === 'httplog' || kind === 'clf')) {
+    diag.warn(`'option httplog' not usable with ${label} (needs 'mode http'). Falling back to 'option tcplog'.`, p.logOption?.at ?? p.source);
+  }
   if (!hasBackendCap(p.kind)) return;
   for (const s of p.servers) {
     if (s.settings.cookie !== undefined) {

@@ -23,6 +23,7 @@ import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { ringTrafficLog } from '../core/log/ring-traffic-log.js';
+import { frontendLines } from '../core/log/traffic-lines.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -58,6 +59,7 @@ const env: SessionEnv = {
   ...(process.env['ORCALB_TEST_HOOKS'] === '1' && process.env['ORCALB_TEST_LOG_EACH_REQUEST'] === '1'
     ? { testRequestLog: (fe: number) => trafficLog.emit(fe, 'info', TEST_REQUEST_LINE) }
     : {}),
+  logLines: frontendLines(data.config, trafficLog, state),
   idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,

@@ -42,11 +42,15 @@ const CHECK_OPTIONS = new Set([
 ]);
 
 /** Boolean options kept in ProxyOptions. */
-const FLAGS: Readonly<Record<string, 'redispatch' | 'allbackups' | 'dontlognull' | 'persist'>> = {
+const FLAGS: Readonly<Record<string, 'redispatch' | 'allbackups' | 'dontlognull' | 'persist' | 'dontlogNormal' | 'logasap' | 'logSeparateErrors'>> = {
   redispatch: 'redispatch',
   allbackups: 'allbackups',
   dontlognull: 'dontlognull',
   persist: 'persist',
+  // The traffic log's options (core/log/traffic-lines.ts reads them).
+  'dontlog-normal': 'dontlogNormal',
+  logasap: 'logasap',
+  'log-separate-errors': 'logSeparateErrors',
 };
 
 /** The three HTTP connection modes are one setting in HAProxy: choosing one clears the others (§4 matrix). */
@@ -94,17 +98,22 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
       return;
     }
     proxy.options[flag] = on;
+    // Parsed, but lines still go at the end of the transaction: the option is not what orcalb does yet.
+    if (name === 'logasap' && on) diag.notImplemented('option logasap', at, 'lines are logged when the transaction ends');
   } else if (mode !== undefined) {
     proxy.options.httpServerClose = false;
     proxy.options.httpKeepAlive = false;
     proxy.options.httpClose = false;
     proxy.options[mode] = on;
-  } else if (name === 'tcplog' || name === 'httplog') {
+  } else if (name === 'tcplog' || name === 'httplog' || name === 'httpslog') {
     setLogOption(ctx, name, rest);
   } else if (name === 'forwardfor' || name === 'originalto') {
     parseHeaderOption(ctx, name, rest);
   } else if (CHECK_OPTIONS.has(name)) {
     parseCheckOption(ctx, name, rest);
+  } else if (name === 'log-health-checks') {
+    ctx.proxy.options.logHealthChecks = on;
+    if (on) diag.notImplemented('option log-health-checks', at);
   } else if (!on) {
     // `no option X` / `default option X` asks for HAProxy's default, which for every option orcalb does not
     // implement is "off": what orcalb does already.
@@ -120,23 +129,29 @@ function capabilityWarning(ctx: ProxyLineContext, name: string, missing: 'fronte
   ctx.diag.warn(`'${name}' ignored because ${proxy.kind} '${proxy.name}' has no ${missing} capability.`, ctx.at);
 }
 
-/** `option tcplog` / `option httplog [clf]`: one log format per proxy; a later one overrides (with a warning). */
-function setLogOption(ctx: ProxyLineContext, name: 'tcplog' | 'httplog', rest: readonly string[]): void {
+/**
+ * `option tcplog` / `option httplog [clf]` / `option httpslog`: one log format per proxy (a later one, or a
+ * `log-format`, overrides with a warning). httpslog is httplog plus TLS fields orcalb has no TLS for: warned, and
+ * logged as httplog.
+ */
+function setLogOption(ctx: ProxyLineContext, name: 'tcplog' | 'httplog' | 'httpslog', rest: readonly string[]): void {
   const { proxy, diag, at } = ctx;
-  if (name === 'httplog' && rest.length > 0 && rest[0] !== 'clf') {
-    diag.tooManyArgs(ctx.args, 0, at, 2);
+  if (name === 'httplog' && rest.length > 0 && (rest[0] !== 'clf' || rest.length > 1)) {
+    diag.error('ORCA_CONFIG_SYNTAX', "keyword 'httplog' only supports option 'clf'.", at);
     return;
   }
-  if (name === 'tcplog' && diag.tooManyArgs(ctx.args, 0, at, 2)) return;
+  if (name !== 'httplog' && diag.tooManyArgs(ctx.args, 0, at, 2)) return;
   const text = ['option', name, ...rest].join(' ');
   // HAProxy only complains when both are written in the same section, not when a proxy overrides its defaults.
   if (proxy.logOption !== undefined && proxy.logOption.section === proxy.source) {
     diag.warn(`'option ${name}' overrides previous '${proxy.logOption.text}' in '${proxy.kind}' section.`, at);
   }
-  proxy.logOption = { text, section: proxy.source };
+  proxy.logOption = { text, section: proxy.source, at };
   proxy.options.tcplog = name === 'tcplog';
-  proxy.options.httplog = name === 'httplog';
-  diag.notImplemented(`option ${name}`, at, 'per-connection logging comes later');
+  proxy.options.httplog = name !== 'tcplog';
+  proxy.logLine.kind = name === 'tcplog' ? 'tcplog' : rest[0] === 'clf' ? 'clf' : 'httplog';
+  proxy.logLine.format = undefined;
+  if (name === 'httpslog') diag.notImplemented('option httpslog', at, 'lines are logged as option httplog writes them (no TLS fields)');
 }
 
 /** Remembers a check-type option (the last one wins, as in HAProxy) after reading its arguments. */

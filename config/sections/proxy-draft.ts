@@ -18,6 +18,9 @@ import type {
   HashTypeConfig,
   HeaderRule,
   HttpRuleSpec,
+  CaptureSpec,
+  LogFormatSpec,
+  LogLineConfig,
   LogTarget,
   ProxyMode,
   ProxyOptions,
@@ -84,6 +87,20 @@ export interface BindDraft {
   readonly text: string;
 }
 
+/** A LogLineConfig while its section is parsed: no kind means no traffic line. */
+export interface LogLineDraft {
+  kind: LogLineConfig['kind'] | undefined;
+  /** The `log-format` string when kind is 'log-format' (the named ones are built from their definitions). */
+  format: LogFormatSpec | undefined;
+  sd?: LogFormatSpec;
+  errorFormat?: LogFormatSpec;
+  captureRequest: CaptureSpec[];
+  captureResponse: CaptureSpec[];
+  captureCookie?: CaptureSpec;
+  uniqueId?: LogFormatSpec;
+  uniqueIdHeader?: string;
+}
+
 /** A `log` line: `log global` is kept as a reference and resolved against the global section at build time. */
 export type LogDraft = { readonly kind: 'global'; readonly source: SourceRef } | { readonly kind: 'target'; readonly target: LogTarget };
 
@@ -104,7 +121,9 @@ export interface ProxyDraft {
   timeouts: Timeouts;
   options: ProxyOptions;
   /** The last `option httplog/tcplog` line and the section it was written in ("overrides previous" warning). */
-  logOption: { text: string; section: SourceRef } | undefined;
+  logOption: { text: string; section: SourceRef; at: SourceRef } | undefined;
+  /** The traffic log line's format and captures (config/keywords/log-line.ts), built into FrontendConfig.logLine. */
+  logLine: LogLineDraft;
   balance: { algorithm: string; args: BalanceArgs; source: SourceRef } | undefined;
   hashType: HashTypeConfig;
   logs: LogDraft[];
@@ -212,6 +231,7 @@ export function initialDraft(kind: SectionKind, name: string, source: SourceRef)
     timeouts: {},
     options: defaultProxyOptions(),
     logOption: undefined,
+    logLine: { kind: undefined, format: undefined, captureRequest: [], captureResponse: [] },
     balance: undefined,
     hashType: { ...DEFAULT_HASH_TYPE },
     logs: [],

@@ -13,6 +13,7 @@ import type { ConditionSpec, HttpRuleSpec } from '../model.js';
 import { parseRetryOnLine } from '../keywords/retry-on.js';
 import { parseProxyLogLine, parseProxyLogTagLine } from '../keywords/log.js';
 import { parseOptionLine } from '../keywords/option.js';
+import { parseCaptureLine, parseLogFormatLine, parseSideFormatLine, parseUniqueIdHeaderLine } from '../keywords/log-line.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
 import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
@@ -56,6 +57,14 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   option: parseOptionLine,
   log: parseProxyLogLine,
   'log-tag': parseProxyLogTagLine,
+  'log-format': parseLogFormatLine,
+  'log-format-sd': parseSideFormatLine,
+  'error-log-format': parseSideFormatLine,
+  'unique-id-format': parseSideFormatLine,
+  'unique-id-header': parseUniqueIdHeaderLine,
+  'capture cookie': parseCaptureLine,
+  'capture request': parseCaptureLine,
+  'capture response': parseCaptureLine,
   'tcp-check': parseTcpCheckLine,
   'http-check': parseHttpCheckLine,
   'http-request': parseHttpRuleLine,

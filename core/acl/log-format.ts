@@ -12,6 +12,7 @@ import type { FetchContext } from './fetch-context.js';
 import { Span, fetchUrl } from '../http1/head-fetch.js';
 import { compileSampleExpr, parseSampleExpr, type CompiledExpr, type ExprParseOptions } from './sample-expr.js';
 import { SMP, Sample, castSample } from './sample.js';
+import { LINE_VARS, LOG_OPT, withOptions } from './log-options.js';
 
 /** Every log-format variable of HAProxy 2.6 (§8.2.4's table). */
 const HAPROXY_VARS: ReadonlySet<string> = new Set([
@@ -37,9 +38,13 @@ export function parseLogFormat(
   text: string,
   options: Omit<ExprParseOptions, 'acl' | 'inBrackets'>,
   check: (expr: SampleExprSpec) => string | undefined = () => undefined,
+  mode: 'value' | 'line' = 'value',
 ): LogFormatParseResult {
   const parts: LogFormatPart[] = [];
+  const line = mode === 'line';
   let literal = '';
+  // `%{+Q}o`: options every later variable takes unless it says otherwise.
+  let global = 0;
   const flush = (): void => {
     if (literal !== '') parts.push({ kind: 'text', text: literal });
     literal = '';
@@ -47,20 +52,39 @@ export function parseLogFormat(
   let i = 0;
   while (i < text.length) {
     const c = text[i];
+    if (c === ' ' && line) {
+      // A log line's spaces are HAProxy's separators: a run of them is one, never written twice in a row.
+      flush();
+      if (parts.at(-1)?.kind !== 'sep') parts.push({ kind: 'sep' });
+      i++;
+      continue;
+    }
     if (c !== '%') {
       literal += c;
       i++;
       continue;
     }
-    const next = text[i + 1];
+    let next = text[i + 1];
     if (next === undefined) return { ok: false, message: "truncated line after '%'" };
     if (next === '%') {
       literal += '%';
       i += 2;
       continue;
     }
-    if (next === '{') return { ok: false, message: "log-format options '%{…}' are not implemented by orcalb", notImplemented: '%{…}' };
+    let flags = global;
+    const at = i;
+    if (next === '{') {
+      const close = text.indexOf('}', i + 2);
+      if (close < 0) return { ok: false, message: `truncated line after '${text.slice(i + 2)}'` };
+      flags = logOptions(text.slice(i + 2, close), global);
+      i = close;
+      next = text[i + 1];
+      if (next === undefined || !(next === '[' || /[A-Za-z]/.test(next))) {
+        return { ok: false, message: `parse argument modifier without variable name near '${text.slice(at, close + 1)}'` };
+      }
+    }
     if (next === '[') {
+      if (line) return { ok: false, message: 'sample expressions in log lines are not implemented by orcalb', notImplemented: '%[…]' };
       const close = text.indexOf(']', i + 2);
       const parsed = parseSampleExpr(text, i + 2, { ...options, inBrackets: true });
       if (!parsed.ok) {
@@ -87,13 +111,28 @@ export function parseLogFormat(
     if (!HAPROXY_VARS.has(name)) {
       return { ok: false, message: `no such format variable '${name}'. If you wanted to emit the '%' character verbatim, you need to use '%%'` };
     }
-    if (!IMPLEMENTED_VARS.has(name)) return { ok: false, message: `log-format variable '%${name}' is not implemented by orcalb`, notImplemented: `%${name}` };
-    flush();
-    parts.push({ kind: 'var', name });
+    if (!(line ? LINE_VARS : IMPLEMENTED_VARS).has(name)) return { ok: false, message: `log-format variable '%${name}' is not implemented by orcalb`, notImplemented: `%${name}` };
     i = j;
+    if (name === 'o') {
+      global = flags;
+      continue;
+    }
+    flush();
+    parts.push(flags === 0 ? { kind: 'var', name } : { kind: 'var', name, options: flags });
   }
   flush();
   return { ok: true, spec: { text, parts } };
+}
+
+/** `+Q,-X,+E` applied to `from` → LOG_OPT bits; a name HAProxy does not know is ignored, as it ignores it. */
+function logOptions(list: string, from: number): number {
+  let flags = from;
+  for (const word of list.split(',')) {
+    const bit = word[1] === 'Q' ? LOG_OPT.Q : word[1] === 'X' ? LOG_OPT.X : word[1] === 'E' ? LOG_OPT.E : 0;
+    if (word[0] === '+') flags |= bit;
+    else if (word[0] === '-') flags &= ~bit;
+  }
+  return flags;
 }
 
 const target = new Span();
@@ -106,7 +145,11 @@ function escapeControl(c: string): string {
   return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
-type Piece = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'expr'; readonly expr: CompiledExpr } | { readonly kind: 'var'; readonly name: string };
+type Piece =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'expr'; readonly expr: CompiledExpr }
+  | { readonly kind: 'var'; readonly name: string; readonly options?: number }
+  | { readonly kind: 'sep' };
 
 /** A compiled log-format string. */
 export class CompiledLogFormat {
@@ -132,8 +175,10 @@ export class CompiledLogFormat {
     let out = '';
     for (const p of this.pieces) {
       if (p.kind === 'text') out += p.text;
+      else if (p.kind === 'sep') out += ' ';
       else if (p.kind === 'expr') out += this.exprText(p.expr, ctx);
-      else out += this.varText(p.name, ctx);
+      else if (p.options === undefined) out += this.varText(p.name, ctx);
+      else out += withOptions(p.name, this.varText(p.name, ctx), p.options);
     }
     return header && UNSAFE.test(out) ? out.replace(UNSAFE_ALL, escapeControl) : out;
   }

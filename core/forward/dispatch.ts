@@ -75,6 +75,25 @@ export interface DialHooks {
   dialFailed(err: OrcaError): void;
 }
 
+/**
+ * What a dial did, for a traffic log line (%Tw %rc %s): filled only when the caller gives one (its frontend logs),
+ * so a session that does not log pays nothing.
+ */
+export interface DialFacts {
+  /** Sweep ms the dial began, and the server slot was taken (0: not yet). */
+  begunAt: number;
+  slotAt: number;
+  /** The last server tried (-1: none), connect retries made, and whether one went to another server. */
+  server: number;
+  retries: number;
+  redispatched: boolean;
+}
+
+/** A DialFacts to fill. */
+export function newDialFacts(): DialFacts {
+  return { begunAt: 0, slotAt: 0, server: -1, retries: 0, redispatched: false };
+}
+
 const Phase = { idle: 0, queued: 1, connecting: 2, turnaround: 3, done: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
@@ -122,6 +141,8 @@ export class ServerDial implements DeadlineOwner {
   private cancelled = false;
   /** Bumped by begin() and cancel(): a queue answer for an older request is ignored. */
   private generation = 0;
+  /** Where begin() reports what the dial does, for the caller's log line; undefined: nobody logs. */
+  facts: DialFacts | undefined = undefined;
 
   /** `sweep`: the thread's timer wheel for connect and turn-around limits; without it, a Node timer per attempt. */
   constructor(hooks: DialHooks, sweep?: DeadlineSweep) {
@@ -138,6 +159,14 @@ export class ServerDial implements DeadlineOwner {
     this.cancelled = false;
     this.retriesLeft = rt.config.retries;
     this.tried = undefined;
+    const facts = this.facts;
+    if (facts !== undefined) {
+      facts.begunAt = this.clock();
+      facts.slotAt = 0;
+      facts.server = -1;
+      facts.retries = 0;
+      facts.redispatched = false;
+    }
     this.nextServer();
   }
 
@@ -211,6 +240,11 @@ export class ServerDial implements DeadlineOwner {
     this.server = view;
     this.search.blame = view.index;
     this.slotIndex = rt.serverSlotIndexes[view.index] ?? 0;
+    const facts = this.facts;
+    if (facts !== undefined) {
+      facts.slotAt = this.clock();
+      facts.server = view.index;
+    }
     if (rt.config.servers[view.index] === undefined) {
       this.giveBack();
       return this.fail(new OrcaError('ORCA_INTERNAL', 'picked server out of range'));
@@ -291,10 +325,12 @@ export class ServerDial implements DeadlineOwner {
       return this.fail(err);
     }
     this.retriesLeft--;
+    if (this.facts !== undefined) this.facts.retries++;
     const direct = ctx.prefer === server.index && ctx.preferRedispatch !== undefined;
     if (direct ? directRedispatch(ctx.preferRedispatch, this.retriesLeft) : shouldRedispatch(rt, server, this.retriesLeft)) {
       // Another server, at once: the failed one is avoided while any other is usable.
       (this.tried ??= new Set()).add(server.index);
+      if (this.facts !== undefined) this.facts.redispatched = true;
       rt.serverSlots[server.index]?.add('redispatches', 1);
       rt.slot.add('redispatches', 1);
       this.giveBack();
@@ -318,6 +354,11 @@ export class ServerDial implements DeadlineOwner {
     const rt = this.rt as BackendRuntime;
     const blamed = this.search.blame === undefined ? undefined : rt.serverSlots[this.search.blame];
     countTermination(dispatchTermination(e), rt.slot, blamed);
+  }
+
+  /** The dial's clock for DialFacts: the sweep's when it has one. */
+  private clock(): number {
+    return this.sweep === undefined ? performance.now() : this.sweep.now();
   }
 
   private gone(): boolean {
@@ -373,7 +414,7 @@ function ignoreError(): void {
  * spent; no slot is held then. A rejection is counted once, in the backend's and the blamed server's stats counters
  * (termination.ts). The TCP engine's way in: one promise per connection over a ServerDial. Never throws synchronously.
  */
-export function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Dispatched> {
+export function dispatch(rt: BackendRuntime, ctx: DispatchContext, facts?: DialFacts): Promise<Dispatched> {
   return new Promise<Dispatched>((resolve, reject) => {
     const via = ctx.connectVia;
     const dial = new ServerDial(
@@ -386,6 +427,7 @@ export function dispatch(rt: BackendRuntime, ctx: DispatchContext): Promise<Disp
       },
       via?.sweep,
     );
+    dial.facts = facts;
     dial.begin(rt, ctx);
   });
 }

@@ -20,7 +20,10 @@ import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { announcedAddresses, dstPortOf, ruleAddresses } from './client-origin.js';
 import { markSession, type SessionProbe } from './session-registry.js';
-import { dispatch, followsDestination, type DispatchContext } from './dispatch.js';
+import { dispatch, followsDestination, newDialFacts, type DialFacts, type DispatchContext } from './dispatch.js';
+import type { LogRecord } from '../log/log-record.js';
+import type { FrontendLine } from '../log/traffic-lines.js';
+import { endPiped, endWithoutServer, recordDial, tcpRecord } from '../log/tcp-session-log.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
@@ -76,9 +79,15 @@ class L4Session implements PipeOwner, SessionProbe {
   /** The backend and server whose slot the session holds while piping (server -1: none). */
   private rt: BackendRuntime | undefined = undefined;
   private server = -1;
+  /** The backend asked for a server, for the line of a session that got none. */
+  private logRt: BackendRuntime | undefined = undefined;
   private closed = false;
   /** The connection's sticky counters (tcp-request track-sc*), ended with it. */
   private counters: StickCounters | undefined = undefined;
+  /** `option tcplog` / log-format: the frontend's line, this session's record and its dial's facts (else undefined). */
+  private readonly line: FrontendLine | undefined;
+  private readonly rec: LogRecord | undefined;
+  private readonly facts: DialFacts | undefined;
 
   /** `show sess` (session-registry.ts). */
   sessionFrontend(): number {
@@ -96,6 +105,10 @@ class L4Session implements PipeOwner, SessionProbe {
     this.fe = fe;
     this.client = client;
     this.resolve = resolve;
+    const line = env.logLines?.[fe];
+    this.line = line;
+    this.rec = line === undefined ? undefined : tcpRecord(line, client, env.sweep.now());
+    this.facts = line === undefined ? undefined : newDialFacts();
   }
 
   /**
@@ -259,8 +272,10 @@ class L4Session implements PipeOwner, SessionProbe {
         ...dstPort(rt, announced, this.client),
       };
       dispatching = true;
-      const got = await dispatch(rt, ctx);
+      this.logRt = rt;
+      const got = await dispatch(rt, ctx, this.facts);
       dispatching = false;
+      if (this.rec !== undefined && this.facts !== undefined) recordDial(this.rec, this.facts, rt, env.sweep.now());
       socket = got.socket;
       const server = got.server;
       this.rt = rt;
@@ -298,6 +313,9 @@ class L4Session implements PipeOwner, SessionProbe {
       }
       // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after
       // reading what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
+      if (dispatching && this.line !== undefined && this.rec !== undefined && this.facts !== undefined && this.logRt !== undefined) {
+        endWithoutServer(this.line, this.rec, this.facts, this.logRt, e, env.sweep.now());
+      }
       if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) {
         await lingeringClose(this.client, env.io);
       }
@@ -314,6 +332,10 @@ class L4Session implements PipeOwner, SessionProbe {
       if (this.rt !== undefined) countTermination(result.termination, this.rt.slot, this.rt.serverSlots[this.server]);
     } finally {
       this.releaseServer();
+      // The line goes with the frontend's connection still counted (%fc), the server's slot back (%sc).
+      if (this.line !== undefined && this.rec !== undefined && this.rt !== undefined) {
+        endPiped(this.line, this.rec, this.rt, result.termination, result.bytesOut, result.bytesIn, this.env.sweep.now());
+      }
       this.close();
     }
   }

@@ -10,7 +10,8 @@ import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import { sameAddresses } from './client-origin.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { followsDestination, serverPort, ServerDial, type DialHooks } from './dispatch.js';
+import { followsDestination, newDialFacts, serverPort, ServerDial, type DialHooks } from './dispatch.js';
+import { dispatchTermination } from './termination.js';
 import { ServerConn, type ServerUser } from './l7-server-conn.js';
 import { C } from './l7-session-state.js';
 import { L7SessionEnds } from './l7-session-ends.js';
@@ -24,7 +25,11 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     const rt = this.rt as BackendRuntime;
     this.releaseSlot();
     this.cstate = C.wait;
-    this.dial ??= new ServerDial(this, this.env.sweep);
+    if (this.dial === undefined) {
+      this.dial = new ServerDial(this, this.env.sweep);
+      // The traffic log reads what the dial did (%rc, the blamed server of a 503).
+      if (this.rec !== undefined) this.dial.facts = this.dialFacts = newDialFacts();
+    }
     this.reqKey = key;
     const p = this.persist;
     // One context per session, refilled per request: the dial reads it only while this request dials.
@@ -153,6 +158,7 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     this.opening = undefined;
     if (this.cstate !== C.wait) return;
     if (err.code === 'ORCA_CLIENT_CLOSED') return this.closeClient();
+    this.logState(dispatchTermination(err));
     this.reply(503, this.clientClose);
   }
 }

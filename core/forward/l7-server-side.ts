@@ -19,6 +19,7 @@ import { ServerConn } from './l7-server-conn.js';
 import { runTunnel } from './l7-tunnel.js';
 import { pipeTimeouts } from './pipe-timeouts.js';
 import { countTermination } from './termination.js';
+import { captureResponse } from '../log/http-session-log.js';
 import { C, S, EMPTY, PAUSE_UPLOAD, flagsOf } from './l7-session-state.js';
 import { onClientEnd, onClientClose, onClientDrain, onClientError } from './l7-session-ends.js';
 import { L7Rules, ROUTE } from './l7-rules.js';
@@ -187,6 +188,7 @@ export abstract class L7ServerSide extends L7Rules {
         return end;
       }
     }
+    if (this.rec !== undefined && this.logLine !== undefined) captureResponse(this.logLine, this.rec, view, conn.index, this.now());
     rewriteResponse(edit, view, rw);
     this.statAnswer(status, conn.index);
     this.tResp = this.now();
@@ -213,6 +215,7 @@ export abstract class L7ServerSide extends L7Rules {
     const now = this.now();
     this.downActive = now;
     if (this.down.sent > 0) this.statDownload(conn.index, this.down.sent);
+    if (this.rec !== undefined) this.rec.bytesOut += this.down.data;
     if (this.down.written > 0) {
       this.lastDownload = now;
       if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);
@@ -268,6 +271,7 @@ export abstract class L7ServerSide extends L7Rules {
         case S.body:
           if (this.down.endsAtFin()) return this.responseDone();
           // The response was cut: nothing can be answered any more, the client is closed after what it got.
+          this.logState('SD');
           this.releaseServer();
           return this.closeClient();
         case S.after:
@@ -325,6 +329,7 @@ export abstract class L7ServerSide extends L7Rules {
     runTunnel(this.env, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), slot).then((ended) => {
       // A tunnel's aborts count as a TCP session's do (haproxy 2.6.12: CD → cli_abrt, SD → srv_abrt and eresp).
       countTermination(ended.termination, rt.slot, slot);
+      this.logState(ended.termination);
       this.releaseServer();
       this.finish();
     }, (e: unknown) => this.internalError(e));

@@ -68,6 +68,7 @@ export abstract class L7SessionEnds extends L7SessionState {
   /** The transaction is over and the client stays: wait for its next request (pipelined bytes first). */
   protected nextRequest(): void {
     this.releaseSlot();
+    this.logClose();
     if (this.fetch !== undefined) this.endRequest(this.fetch);
     this.reqHead = undefined;
     this.cstate = C.head;
@@ -108,6 +109,7 @@ export abstract class L7SessionEnds extends L7SessionState {
   /** HAProxy's answer for `status` (l7-replies.ts); an unread request body closes the client after it. */
   protected reply(status: number, closeAsked: boolean): void {
     const close = closeAsked || this.upload !== 'done' || this.stopping();
+    if (this.rec !== undefined) this.logState(replyState(status));
     const r = proxyReply(status, this.errorRules, this.reqVersion, close);
     if (this.counters !== undefined) this.countStatus(status);
     this.releaseSlot();
@@ -123,6 +125,9 @@ export abstract class L7SessionEnds extends L7SessionState {
     if (this.counters !== undefined) this.countStatus(status);
     // An invalid request is one HAProxy counts (req_tot, ereq) with its answer on the frontend (measured on 2.6.12).
     this.statRequest(true);
+    // A head refused while the client is still there is the proxy's refusal (PR); after its FIN, the client's (CR):
+    // haproxy 2.6.12 logs the same junk request both ways.
+    this.logState(status === 408 ? 'cR' : this.clientFin ? 'CR' : 'PR');
     this.statAnswer(status, -1);
     this.env.io.writeOwned(this.client as net.Socket, earlyReply(status, this.errorRules));
     this.closeClient();
@@ -136,6 +141,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     if (this.cstate >= C.flush) return;
     this.releaseSlot();
     this.dial?.cancel();
+    this.logClose();
     this.cstate = C.flush;
     this.cinStart = 0;
     this.cinEnd = 0;
@@ -176,6 +182,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     if (this.opening !== undefined) this.opening.close();
     this.opening = undefined;
     this.parkServer();
+    this.logClose();
     this.cin = EMPTY;
     this.sin = EMPTY;
     this.headView = undefined;
@@ -211,6 +218,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     try {
       // A client that is gone ends the transaction at once instead of leaving it to wait on its server for up to
       // `timeout server`; a request still queued for a slot leaves the queue now.
+      if (this.logOpen) this.logState(this.cstate === C.wait ? (this.tSlot === 0 ? 'CQ' : 'CC') : this.sstate === S.head ? 'CH' : 'CD');
       if (!this.serverIdle) this.releaseServer();
     } finally {
       this.finish();
@@ -269,6 +277,7 @@ export abstract class L7SessionEnds extends L7SessionState {
       // `timeout server` on a response head: 504; on a body (or `timeout client` on a client not draining it): close.
       if (this.sstate === S.head && now >= this.responseDue()) return this.responseFailed(504, false, false);
       if (this.sstate === S.body && now >= this.responseDue()) {
+        this.logState(this.serverPaused ? 'cD' : 'sD');
         this.releaseServer();
         return this.closeClient();
       }
@@ -329,5 +338,23 @@ export abstract class L7SessionEnds extends L7SessionState {
     } finally {
       this.finish();
     }
+  }
+}
+
+/** The termination state (§8.5) of a transaction orcalb answers itself with `status`, when nothing set one before. */
+function replyState(status: number): string {
+  switch (status) {
+    case 400:
+      return 'CR';
+    case 408:
+      return 'cR';
+    case 502:
+      return 'SH';
+    case 503:
+      return 'SC';
+    case 504:
+      return 'sH';
+    default:
+      return '--';
   }
 }

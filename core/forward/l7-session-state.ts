@@ -3,7 +3,8 @@
 // its slot (release, park, give back). The base of the session's class chain: l7-session-state.ts → l7-session-ends.ts
 // → l7-server-dial.ts → l7-server-side.ts → l7-transaction.ts → l7-session.ts, one file per part of the state machine
 // (they all read and write these fields, so they are one object; a chain keeps one hidden class and monomorphic calls).
-// Forwarder threads; hot path.
+// Past 400 lines because the stats and traffic-log hooks sit beside the fields they read (each a test of one field;
+// the log lines themselves are built in core/log/http-session-log.ts). Forwarder threads; hot path.
 
 import type net from 'node:net';
 import type { FrontendConfig, HttpRules, Timeouts } from '../../config/model.js';
@@ -29,6 +30,10 @@ import { HttpRuleSet } from './http-rules/rule-set.js';
 import { statMessageBytes } from '../http1/head-bytes.js';
 import { addTimeSample, countAnswer, countRate } from '../shared/stat-counters.js';
 import { stickNow } from '../stick/stick-clock.js';
+import type { LogRecord } from '../log/log-record.js';
+import type { FrontendLine } from '../log/traffic-lines.js';
+import { HTX_EXTRA, answerConnectionBytes, closeTransaction, openTransaction } from '../log/http-session-log.js';
+import type { DialFacts } from './dispatch.js';
 
 /** What client bytes mean now. */
 export const C = {
@@ -124,6 +129,14 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected tResp = 0;
   /** The stats' count of the current request's head as received (its HTX size: HAProxy's bin counts it so). */
   protected reqStat = 0;
+  /**
+   * The traffic log (option httplog, log-format): the frontend's line and the connection's record, undefined when
+   * the frontend does not log (every hook is then one test); `logOpen` while a transaction's line has not gone.
+   */
+  protected readonly logLine: FrontendLine | undefined;
+  protected rec: LogRecord | undefined = undefined;
+  protected logOpen = false;
+  protected dialFacts: DialFacts | undefined = undefined;
   protected dial: ServerDial | undefined = undefined;
   protected dialContext: Mutable<DispatchContext> | undefined = undefined;
 
@@ -224,6 +237,7 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.deadline = new Deadline(this);
     this.resolve = resolve;
     this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
+    this.logLine = env.logLines?.[fe];
   }
 
   /**
@@ -281,6 +295,34 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.tConnected = 0;
     this.tSent = 0;
     this.tResp = 0;
+    if (this.rec !== undefined && this.logLine !== undefined) {
+      openTransaction(this.logLine, this.rec, head, this.reqStat, this.tReq);
+      this.logOpen = true;
+    }
+  }
+
+  /** The traffic log: the transaction's termination state (§8.5) when the session knows it before the end. */
+  protected logState(state: string): void {
+    const rec = this.rec;
+    if (rec !== undefined && this.logOpen && rec.termination === '--') rec.termination = state;
+  }
+
+  /** The traffic log: the transaction is over, its line goes (once), its server's slot already given back. */
+  protected logClose(): void {
+    const rec = this.rec;
+    const line = this.logLine;
+    if (!this.logOpen || rec === undefined || line === undefined) return;
+    this.logOpen = false;
+    const server = rec.server >= 0 ? rec.server : (this.dialFacts?.server ?? -1);
+    const slot = server < 0 ? undefined : this.rt?.serverSlots[server];
+    const srv = server < 0 ? undefined : this.rt?.config.servers[server];
+    if (srv !== undefined) {
+      rec.serverAddress = srv.address;
+      rec.serverPort = srv.port;
+    }
+    // A 408 on a connection that never sent a byte is a null connection to dontlognull.
+    const nothing = rec.requestLine === undefined && rec.termination === 'cR' && this.cinEnd === this.cinStart;
+    closeTransaction(line, rec, this.tDial, this.tSlot, this.tConnected, this.dialFacts, this.statBackend, server, slot?.load('curConns') ?? 0, this.now(), nothing);
   }
 
   /**
@@ -315,6 +357,7 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected statUpload(server: number, data: number, head: boolean): void {
     const n = data + (head ? this.reqStat : 0);
     if (n === 0) return;
+    if (this.rec !== undefined) this.rec.bytesIn += data;
     const rt = this.rt;
     rt?.serverSlots[server]?.addWide('bytesIn', n);
     if (data > 0) {
@@ -342,6 +385,13 @@ export abstract class L7SessionState implements DeadlineOwner {
     countAnswer(f, status);
     const n = bytes === undefined ? 0 : statMessageBytes(bytes);
     if (n > 0) f.addWide('bytesOut', n);
+    const rec = this.rec;
+    if (rec !== undefined) {
+      rec.status = status;
+      // An answer orcalb makes counts as the message it is (%B); a server's, from its head (captureResponse).
+      if (bytes !== undefined) rec.bytesOut += n + HTX_EXTRA - answerConnectionBytes(bytes);
+      if (server >= 0) rec.server = server;
+    }
     const be = this.statBackend;
     if (be < 0) return;
     const rt = this.env.backends[be];

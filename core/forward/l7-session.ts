@@ -19,6 +19,7 @@
 
 import { markSession, type SessionProbe } from './session-registry.js';
 import type net from 'node:net';
+import { httpRecord } from '../log/http-session-log.js';
 import { continueRequest, parseRequest } from '../http1/head-parse.js';
 import { HEAD, HeadView } from '../http1/head-view.js';
 import type { DeadlineOwner } from '../io/deadline-sweep.js';
@@ -75,6 +76,7 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     client[kSession] = this;
     markSession(client, this);
     this.addrs = new ClientAddresses(client);
+    if (this.logLine !== undefined) this.rec = httpRecord(this.logLine, client, this.now());
     // The backend the TCP rules chose (carried), else the default one: the session's until use_backend says otherwise.
     const chosen = carried?.fetch.backend ?? -1;
     const beIndex = chosen >= 0 ? chosen : this.fe.defaultBackend === undefined ? undefined : this.env.backendByName.get(this.fe.defaultBackend);

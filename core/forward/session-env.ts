@@ -9,6 +9,7 @@ import type { DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { Logger } from '../log.js';
 import type { TrafficLog } from '../log/traffic-log.js';
+import type { FrontendLine } from '../log/traffic-lines.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import type { StickTables } from '../stick/stick-tables.js';
@@ -38,6 +39,11 @@ export interface SessionEnv {
    * the httplog lines exist. Absent otherwise (one property read per request).
    */
   readonly testRequestLog?: (frontend: number) => void;
+  /**
+   * Each frontend's traffic log line (core/log/traffic-lines.ts), by index: undefined where the frontend does not
+   * log (no target or no format), and then its sessions build no record. Absent: nothing logs.
+   */
+  readonly logLines?: readonly (FrontendLine | undefined)[];
   /**
    * This thread's idle server connections (HAProxy's `http-reuse safe` pool): L7 sessions park a server connection
    * here after a response and later requests take it. Per thread, as the sockets belong to this thread's loop.

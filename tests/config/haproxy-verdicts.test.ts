@@ -594,8 +594,30 @@ function firstAlert(output: string): string | undefined {
   return m?.[1];
 }
 
+/** Issue 13: the traffic log line's keywords (log-format, captures, option httplog), with haproxy's texts. */
+const LOG_LINE_FE = `frontend f\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  default_backend b\nbackend b\n  mode http\n${T}\n  server s 127.0.0.1:1`;
+const LOG_LINE_CASES: readonly Case[] = [
+  ['log-format with variables and options', 'valid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  log-format "%ci:%cp [%tr] %{+Q}r %{+X}Ts %[src]"'.replace(' %[src]', ''))],
+  ['log-format without an argument', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  log-format'), { alert: true }],
+  ['log-format with an unknown variable', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  log-format "%Tx"'), { alert: true }],
+  ['log-format with an unclosed %{', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  log-format "%{+Q"'), { alert: true }],
+  ['log-format option without a variable', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  log-format "%{+Q}"'), { alert: true }],
+  ['capture request header without len', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  capture request header Host'), { alert: true }],
+  ['capture response header with an extra word', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  capture response header X len 5 foo'), { alert: true }],
+  ['capture cookie without len', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  capture cookie a'), { alert: true }],
+  ['capture of something else', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  capture request foo'), { alert: true }],
+  ['capture with a len that is not a number (atol: 0)', 'valid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  capture request header Host len x')],
+  ['option httplog with a word other than clf', 'invalid', LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  option httplog foo'), { alert: true }],
+  [
+    'a log line variable orcalb cannot fill is refused',
+    'valid',
+    LOG_LINE_FE.replace('bind 127.0.0.1:18000', 'bind 127.0.0.1:18000\n  log-format "%sslv %Td"'),
+    { orcalb: { verdict: 'invalid', why: 'an SSL version or a data-transfer time orcalb does not measure would be logged wrong' } },
+  ],
+];
+
 describe('verdicts against haproxy -c', () => {
-  for (const [name, expected, text, options = {}] of [...CASES, ...HTTP_CASES, ...ISSUE_8_CASES, ...FAIL_CLOSED_CASES, ...ACL_CASES, ...STICK_CASES, ...HTTP_RULE_CASES]) {
+  for (const [name, expected, text, options = {}] of [...CASES, ...HTTP_CASES, ...ISSUE_8_CASES, ...FAIL_CLOSED_CASES, ...ACL_CASES, ...STICK_CASES, ...HTTP_RULE_CASES, ...LOG_LINE_CASES]) {
     test(`${expected}: ${name}`, async (t) => {
       const dir = await tempConfigDir(t, {
         'ok.http': 'HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nbusy\n',

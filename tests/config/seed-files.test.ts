@@ -54,15 +54,14 @@ describe('haproxy-tcp.cfg', () => {
     assert.deepEqual([c.global.maxconn, c.global.user, c.global.group], [4000, 'haproxy', 'haproxy']);
   });
 
-  test('the stats listen is stats-only, served by the stats thread; only tcplog warns', async () => {
+  test('the stats listen is stats-only, served by the stats thread; nothing warns (tcplog is implemented)', async () => {
     const r = await loadConfig([TCP_SEED]);
     const c = validConfig(r);
     const fe = frontendNamed(c, 'stats');
     assert.equal(fe.statsOnly, true);
     assert.deepEqual([fe.stats?.uri, fe.stats?.realm, fe.stats?.users, fe.stats?.hideVersion], ['/haproxyamdin', 'Haproxy', [{ user: 'admin', password: 'admin' }], true]);
     const warnings = rendered(r).warnings;
-    assert.ok(warnings.some((w) => w.startsWith(`[${TCP_SEED}:10] : 'option tcplog' is not implemented yet`)));
-    assert.ok(!warnings.some((w) => w.includes('stats')), warnings.join('\n'));
+    assert.deepEqual(warnings, []);
     const report = checkReport(r, 42);
     assert.equal(report.exitCode, 0);
     assert.equal(report.lines.at(-1), 'Configuration file is valid');
@@ -106,10 +105,9 @@ describe('haproxy-http.cfg', () => {
     assert.equal(be.servers.length, 4);
     assert.equal(be.mode, 'http');
     assert.deepEqual(be.options.forwardfor, { except: parseNetwork('127.0.0.0/8'), header: 'X-Forwarded-For', ifNone: false });
-    // Only the logging warnings remain: mode http, http-server-close, forwardfor and the stats page are implemented.
+    // No warning: mode http, http-server-close, forwardfor, the stats page and option httplog (issue 13) are implemented.
     const warnings = rendered(r).warnings;
-    assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.ok(warnings.every((w) => w.includes("'option httplog'")), warnings.join('\n'));
+    assert.deepEqual(warnings, []);
     assert.deepEqual([be.options.httpServerClose, be.options.httpKeepAlive, be.options.httpClose], [true, false, false]);
     assert.deepEqual(be.http, { request: [], response: [], errorfiles: {} });
     assert.deepEqual(be.retryOn, ['conn-failure']);

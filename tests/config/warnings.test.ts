@@ -12,7 +12,7 @@ describe('known but not implemented', () => {
       [
         'frontend f',
         '  bind :8080',
-        '  capture request header Host len 32',
+        '  declare capture request len 32',
         '  option http-ignore-probes',
         '  http-request capture req.hdr(host) len 10',
         '  errorfiles site-errors',
@@ -28,7 +28,7 @@ describe('known but not implemented', () => {
     );
     validConfig(r);
     for (const [line, keyword] of [
-      [3, "'capture request'"],
+      [3, "'declare capture'"],
       [4, "'option http-ignore-probes'"],
       [5, "'http-request capture'"],
       [6, "'errorfiles'"],
@@ -75,11 +75,22 @@ describe('known but not implemented', () => {
     assert.equal(frontendNamed(c, 'web').mode, 'http');
   });
 
-  test('option tcplog and option httplog warn that per-connection logging comes later', async () => {
+  test('option tcplog, httplog and capture lines are implemented (no warning); option logasap still warns (issue 13)', async () => {
     const r = await load(`defaults\n  option tcplog\n${TIMEOUTS}\nbackend b`);
     const c = validConfig(r);
-    oneWarning(r, "[t.cfg:2] : 'option tcplog' is not implemented yet by orcalb");
+    assert.deepEqual(rendered(r).warnings, []);
     assert.equal(backendNamed(c, 'b').options.tcplog, true);
+    const h = await load(`defaults\n  mode http\n  option httplog\n  option logasap\n${TIMEOUTS}\nfrontend f\n  bind :80\n  capture request header Host len 8`);
+    validConfig(h);
+    oneWarning(h, "[t.cfg:4] : 'option logasap' is not implemented yet by orcalb; lines are logged when the transaction ends");
+    assert.equal(rendered(h).warnings.length, 1, rendered(h).warnings.join('\n'));
+  });
+
+  test("option httplog in a tcp frontend: haproxy 2.6.12's fallback warning at the option's line, and tcplog lines", async () => {
+    const r = await load(`defaults\n  mode tcp\n  option httplog\n${TIMEOUTS}\nfrontend f\n  bind :80\n  default_backend b\nbackend b\n  server s 127.0.0.1:80`);
+    const c = validConfig(r);
+    oneWarning(r, "[t.cfg:3] : 'option httplog' not usable with frontend 'f' (needs 'mode http'). Falling back to 'option tcplog'.");
+    assert.equal(frontendNamed(c, 'f').logLine?.kind, 'tcplog');
   });
 
   test('stats socket opens the runtime API (no warning); stats bind-process and other global keywords warn', async () => {

@@ -18,6 +18,13 @@ export interface SeedOverrides {
   readonly inter?: string;
   /** Port for the `listen stats` bind; default: a free port. */
   readonly statsPort?: number;
+  /** Sends the global `log 127.0.0.1 local2` to this UDP port (a tests/support/syslog-receiver.ts sink). */
+  readonly syslogPort?: number;
+}
+
+/** The seeds' global `log 127.0.0.1 local2` moved to 127.0.0.1:`port`; both seed helpers use it. */
+export function withSyslogPort(text: string, port: number): string {
+  return rewrite(text, /\blog(\s+)127\.0\.0\.1 local2\b/g, 1, ([space]) => `log${space ?? ' '}127.0.0.1:${port} local2`);
 }
 
 /** Replaces every match of `re` and throws unless there were exactly `count`: a changed seed must fail loudly. */
@@ -57,5 +64,6 @@ export async function seedTcpConfig(
     const inter = overrides.inter;
     text = rewrite(text, /\binter 5s\b/g, 3, () => `inter ${inter}`);
   }
+  if (overrides.syslogPort !== undefined) text = withSyslogPort(text, overrides.syslogPort);
   return text;
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { freeTcpPort } from './haproxy-process.js';
-import { SEED_DIR } from './seed-config.js';
+import { SEED_DIR, withSyslogPort } from './seed-config.js';
 
 export interface SeedHttpOverrides {
   /** Replaces `except 127.0.0.0/8` (e.g. '10.0.0.0/8' so a 127.0.0.1 client is given X-Forwarded-For). */
@@ -13,6 +13,10 @@ export interface SeedHttpOverrides {
   readonly inter?: string;
   /** Lines inserted at the end of the defaults section (before `frontend`), e.g. a different connection mode. */
   readonly defaultsExtra?: readonly string[];
+  /** Lines added to the frontend section (after its `bind`), e.g. `capture request header Host len 16`. */
+  readonly frontendExtra?: readonly string[];
+  /** Sends the global `log 127.0.0.1 local2` to this UDP port (a tests/support/syslog-receiver.ts sink). */
+  readonly syslogPort?: number;
 }
 
 /** Replaces every match of `re`, throwing unless there were exactly `count` (a changed seed must fail loudly). */
@@ -55,6 +59,11 @@ export async function seedHttpConfig(
     const inter = overrides.inter;
     text = rewrite(text, /\binter 5s\b/g, 4, () => `inter ${inter}`);
   }
+  if (overrides.frontendExtra !== undefined) {
+    const extra = overrides.frontendExtra.map((l) => `    ${l}\n`).join('');
+    text = rewrite(text, new RegExp(`(bind\\s+127\\.0\\.0\\.1:${frontendPort}\\b[^\\n]*\\n)`, 'g'), 1, (m) => `${m[1] ?? ''}${extra}`);
+  }
+  if (overrides.syslogPort !== undefined) text = withSyslogPort(text, overrides.syslogPort);
   if (overrides.defaultsExtra !== undefined) {
     const extra = overrides.defaultsExtra.map((l) => `    ${l}\n`).join('');
     text = rewrite(text, /\n(frontend\s)/g, 1, (m) => `\n${extra}\n${m[1] ?? 'frontend '}`);

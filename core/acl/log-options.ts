@@ -1,0 +1,42 @@
+// The options a log-format variable takes (`%{+Q,+X,+E}`, manual §8.2.4) and the names a traffic log line may use:
+// what core/acl/log-format.ts parses and core/log/ applies, kept here so that the parser (which config/ loads) needs
+// nothing of the engine. Pure; any thread.
+
+/** `%{+Q}` quote the value, `%{+X}` numbers in hexadecimal, `%{+E}` escape `"`, `\` and `]` (RFC 5424). */
+export const LOG_OPT = { Q: 1, X: 2, E: 4 } as const;
+
+/** Every variable a traffic log line may use (the parser refuses the rest of §8.2.4's table as not implemented). */
+export const LINE_VARS: ReadonlySet<string> = new Set([
+  'ci', 'cp', 'fi', 'fp', 'fc', 'ft', 'f', 'b', 'bi', 'bp', 's', 'si', 'sp', 't', 'tr', 'trg', 'trl', 'T', 'Th', 'Ti', 'TR',
+  'Tw', 'Tc', 'Tr', 'Ta', 'Tt', 'Tq', 'Ts', 'ST', 'B', 'U', 'CC', 'CS', 'tsc', 'ts', 'ac', 'bc', 'sc', 'rc', 'sq', 'bq', 'hr',
+  'hs', 'hrl', 'hsl', 'r', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV', 'ID', 'pid', 'H', 'o', 'ms', 'lc',
+]);
+
+/** The numbers `%{+X}` writes in hexadecimal (haproxy 2.6.12 writes %ST in decimal whatever it says). */
+const HEXA: ReadonlySet<string> = new Set(['Ts', 'cp', 'fp', 'bp', 'sp']);
+
+/** Variables whose value is a number (never quoted). */
+const NUMERIC: ReadonlySet<string> = new Set([
+  'cp', 'fp', 'bp', 'sp', 'Th', 'Ti', 'TR', 'Tw', 'Tc', 'Tr', 'Ta', 'Tt', 'Tq', 'Ts', 'ST', 'B', 'U', 'ac', 'fc', 'bc', 'sc',
+  'rc', 'sq', 'bq', 'pid', 'ms', 'lc',
+]);
+
+/** Variables HAProxy writes as they are whatever `+Q` says: dates, states, the capture blocks and lists. */
+const NEVER_QUOTED: ReadonlySet<string> = new Set(['t', 'tr', 'trg', 'trl', 'T', 'ts', 'tsc', 'hr', 'hs', 'hrl', 'hsl', 'rc']);
+
+/** Variables that print '-' when they have no value, and `""` when quoted. */
+const DASH_WHEN_NONE: ReadonlySet<string> = new Set(['CC', 'CS', 'ID']);
+
+/**
+ * Applies `%{+X}` (numbers in hexadecimal), `%{+E}` (RFC 5424 escaping) and `%{+Q}` (quotes around text; numbers,
+ * dates and states are never quoted, as HAProxy writes them) to one value.
+ */
+export function withOptions(name: string, value: string | number, options: number): string {
+  if (typeof value === 'number' || NUMERIC.has(name)) {
+    return (options & LOG_OPT.X) !== 0 && typeof value === 'number' && HEXA.has(name) ? value.toString(16).toUpperCase() : String(value);
+  }
+  let text = value;
+  if ((options & LOG_OPT.E) !== 0) text = text.replace(/["\\\]]/g, (c) => `\\${c}`);
+  if ((options & LOG_OPT.Q) === 0 || NEVER_QUOTED.has(name)) return text;
+  return DASH_WHEN_NONE.has(name) && text === '-' ? '""' : `"${text}"`;
+}
