@@ -9,6 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
+import { healthThreadNeededAtStart } from '../core/health/health-thread-need.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import { listenTargets, statsTargets } from '../core/accept/listeners.js';
 import { MasterSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
@@ -98,7 +99,9 @@ export class Supervisor {
    */
   async start(): Promise<void> {
     const plan = this.openMasters();
-    this.startHealth();
+    // An idle health thread is a whole isolate (~12 MiB): without checks, load readings or stick tables it starts
+    // on the first admin action instead (healthThread()).
+    if (healthThreadNeededAtStart(this.o.config)) this.startHealth();
     this.pool = new ForwarderPool(
       {
         config: this.o.config,
@@ -162,8 +165,8 @@ export class Supervisor {
     w.on('message', (msg: unknown) => {
       const ask = asServerAdmin(msg);
       if (ask !== undefined) {
-        if (this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
-        else this.health.postMessage(ask);
+        if (this.stopping && this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
+        else this.healthThread().postMessage(ask);
         return;
       }
       const r = asReport(msg);
@@ -244,7 +247,16 @@ export class Supervisor {
     });
   }
 
-  private startHealth(): void {
+  /**
+   * The health thread, started now if the config did not need it at start (healthThreadNeededAtStart): every
+   * relay of an admin action to it (the single writer of server state) goes through here. A message posted before
+   * the thread has loaded waits in its port's queue.
+   */
+  private healthThread(): Worker {
+    return this.health ?? this.startHealth();
+  }
+
+  private startHealth(): Worker {
     const data: HealthData = { config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads };
     const w = spawnThread('health-checker', data);
     this.health = w;
@@ -260,6 +272,7 @@ export class Supervisor {
       this.o.logger.log('warning', 'health-check thread exited; restarting it');
       this.startHealth();
     });
+    return w;
   }
 
   private startAcceptor(plan: ListenerPlan): Worker {
