@@ -36,13 +36,23 @@ import { withRequestHead } from './tcp-rules/tcp-inspection.js';
 const ignore = (): void => undefined;
 
 /**
- * Serves one client connection of frontend `fe` (received on bind `bind`), handed to this thread as `conn` (the
- * session adopts it: adoptClient). Resolves when both sides are closed; rejects only when the connection cannot be
- * adopted (the caller closes it and releases its admission). The client's frontend slot must already be counted
- * (ConnAccounting.admitClient + clientAdopted); it is released here. The server slot is held for the connection's
- * whole life (HAProxy: a TCP session is one stream).
+ * Who hears that a session ended: one object per thread (the forwarder's), so that a connection costs no promise,
+ * resolver or closure for its end (issue 10: they stayed with every idle connection, ~0.3 KiB, and the promise
+ * reactions ran per connection).
  */
-export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+export interface SessionEnds {
+  /** The session is over: its client is closed and its slots are given back. Must not throw. */
+  sessionEnded(): void;
+}
+
+/**
+ * Serves one client connection of frontend `fe` (received on bind `bind`), handed to this thread as `conn` (the
+ * session adopts it: adoptClient); `ends.sessionEnded()` once both sides are closed. Throws only when the connection
+ * cannot be adopted (the caller closes it and releases its admission; `ends` is not called then). The client's
+ * frontend slot must already be counted (ConnAccounting.admitClient + clientAdopted); it is released here. The
+ * server slot is held for the connection's whole life (HAProxy: a TCP session is one stream).
+ */
+export function startL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, ends: SessionEnds): void {
   const frontend = env.frontends[fe];
   const acceptProxy = frontend?.binds[bind]?.acceptProxy === true;
   // Reading starts at adoption: while a server is chosen the client's bytes are kept for it, and a client leaving
@@ -53,15 +63,24 @@ export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind
     client = adoptClient(env, conn, hold);
   } catch (e) {
     hold.release();
-    return Promise.reject(e);
+    throw e;
   }
   // A client reset before the pipe listens must not become an uncaught 'error'.
   client.on('error', ignore);
   hold.watch(client);
-  const ended = Promise.withResolvers<void>();
-  const session = new L4Session(env, fe, client, ended.resolve);
+  const session = new L4Session(env, fe, client, ends);
   const program = env.tcpPrograms?.frontends[fe];
   void (program === undefined ? session.setUp(hold) : session.setUpWithRules(hold, program, bind));
+}
+
+/** startL4Session as a promise (tests, the in-process harness): resolves at the end, rejects when not adopted. */
+export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+  const ended = Promise.withResolvers<void>();
+  try {
+    startL4Session(env, conn, fe, bind, { sessionEnded: ended.resolve });
+  } catch (e) {
+    ended.reject(e);
+  }
   return ended.promise;
 }
 
@@ -70,7 +89,7 @@ class L4Session implements PipeOwner {
   private readonly env: SessionEnv;
   private readonly fe: number;
   private readonly client: net.Socket;
-  private readonly resolve: () => void;
+  private readonly ends: SessionEnds;
   /** The backend and server whose slot the session holds while piping (server -1: none). */
   private rt: BackendRuntime | undefined = undefined;
   private server = -1;
@@ -78,11 +97,11 @@ class L4Session implements PipeOwner {
   /** The connection's sticky counters (tcp-request track-sc*), ended with it. */
   private counters: StickCounters | undefined = undefined;
 
-  constructor(env: SessionEnv, fe: number, client: net.Socket, resolve: () => void) {
+  constructor(env: SessionEnv, fe: number, client: net.Socket, ends: SessionEnds) {
     this.env = env;
     this.fe = fe;
     this.client = client;
-    this.resolve = resolve;
+    this.ends = ends;
   }
 
   /**
@@ -203,7 +222,7 @@ class L4Session implements PipeOwner {
     const done = (): void => {
       // The HTTP session ends the counters it was given; ending twice is harmless (they are untracked once).
       counters?.endSession();
-      this.resolve();
+      this.ends.sessionEnded();
     };
     runL7Session(this.env, this.client, this.fe, bind, held.toServer === undefined ? { fetch: ctx } : { fetch: ctx, preface: held.toServer }).then(
       done,
@@ -318,7 +337,7 @@ class L4Session implements PipeOwner {
     this.counters?.endSession();
     this.client.destroy();
     this.env.accounting.clientClosed(this.env.thread, this.fe);
-    this.resolve();
+    this.ends.sessionEnded();
   }
 }
 
