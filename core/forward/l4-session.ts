@@ -19,7 +19,7 @@ import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { announcedAddresses, dstPortOf, ruleAddresses } from './client-origin.js';
-import { dispatch, followsDestination, type DispatchContext } from './dispatch.js';
+import { followsDestination, ServerDial, type DialHooks, type DispatchContext } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
@@ -70,7 +70,8 @@ export function startL4Session(env: SessionEnv, conn: ClientConn, fe: number, bi
   hold.watch(client);
   const session = new L4Session(env, fe, client, ends);
   const program = env.tcpPrograms?.frontends[fe];
-  void (program === undefined ? session.setUp(hold) : session.setUpWithRules(hold, program, bind));
+  if (program === undefined) session.setUp(hold);
+  else void session.setUpWithRules(hold, program, bind);
 }
 
 /** startL4Session as a promise (tests, the in-process harness): resolves at the end, rejects when not adopted. */
@@ -85,7 +86,7 @@ export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind
 }
 
 /** What a TCP session keeps for its whole life: enough to count its end and release its slots. */
-class L4Session implements PipeOwner {
+class L4Session implements PipeOwner, DialHooks {
   private readonly env: SessionEnv;
   private readonly fe: number;
   private readonly client: net.Socket;
@@ -96,6 +97,9 @@ class L4Session implements PipeOwner {
   private closed = false;
   /** The connection's sticky counters (tcp-request track-sc*), ended with it. */
   private counters: StickCounters | undefined = undefined;
+  /** While the dial runs: the client's hold and the addresses announced to the server (PROXY line). */
+  private hold: ClientHold | undefined = undefined;
+  private announced: ProxyAddresses | undefined = undefined;
 
   constructor(env: SessionEnv, fe: number, client: net.Socket, ends: SessionEnds) {
     this.env = env;
@@ -180,7 +184,7 @@ class L4Session implements PipeOwner {
         return this.close();
       }
       // set-src / set-dst rules: the server (PROXY line) and the source hash see what they left.
-      return await this.setUp(hold, be, header ?? null, ctx.addrEdits === 0 ? undefined : ruleAddresses(ctx));
+      return this.setUp(hold, be, header ?? null, ctx.addrEdits === 0 ? undefined : ruleAddresses(ctx));
     } catch (e) {
       hold.release();
       // A bad or missing PROXY header (OrcaError) closes the client quietly, as setUp() does; anything else is a bug.
@@ -235,21 +239,28 @@ class L4Session implements PipeOwner {
   }
 
   /**
-   * PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never rejects. `chosen`: the
+   * PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never throws. `chosen`: the
    * backend index the rules chose (-1: none), with the header they already read (null: none); undefined: the
    * default backend, the header still to read. `changed`: the addresses the rules set (set-src…), if they did.
+   * Only an `accept-proxy` header still to come is waited for (a promise); the rest is event-driven: this session is
+   * its ServerDial's hooks (no promise, async frame or closure per connection on the connection-rate path, issue 10).
    */
-  async setUp(hold: ClientHold, chosen?: number, read?: ProxyHeaderRead | null, changed?: ProxyAddresses): Promise<void> {
+  setUp(hold: ClientHold, chosen?: number, read?: ProxyHeaderRead | null, changed?: ProxyAddresses): void {
+    const wait = read === undefined ? hold.header : undefined;
+    if (wait === undefined) return this.dial(hold, chosen, read ?? undefined, changed);
+    wait.then(
+      (header) => this.dial(hold, chosen, header, changed),
+      (e: unknown) => this.setUpFailed(hold, e, false),
+    );
+  }
+
+  /** Chooses the backend and starts the dial; dialed() or dialFailed() follow (possibly before this returns). */
+  private dial(hold: ClientHold, chosen: number | undefined, header: ProxyHeaderRead | undefined, changed: ProxyAddresses | undefined): void {
     const env = this.env;
-    const frontend = env.frontends[this.fe];
-    let dispatching = false;
-    let socket: net.Socket | undefined;
     try {
+      const frontend = env.frontends[this.fe];
       if (frontend === undefined) return this.close();
-      const header: ProxyHeaderRead | undefined =
-        read !== undefined ? (read ?? undefined) : hold.header === undefined ? undefined : await hold.header;
-      const be =
-        chosen !== undefined ? chosen : frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
+      const be = chosen !== undefined ? chosen : frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
       const rt = be === undefined || be < 0 ? undefined : env.backends[be];
       if (rt === undefined) {
         env.state.frontend(this.fe).add('refused', 1);
@@ -260,17 +271,42 @@ class L4Session implements PipeOwner {
         accounting: env.accounting,
         thread: env.thread,
         signal: hold.signal,
-        connectVia: { io: env.io, sink: hold, sweep: env.sweep },
         ...(announced === undefined ? {} : { key: announced.srcAddress }),
         ...dstPort(rt, announced, this.client),
       };
-      dispatching = true;
-      const got = await dispatch(rt, ctx);
-      dispatching = false;
-      socket = got.socket;
-      const server = got.server;
+      this.hold = hold;
+      this.announced = announced;
       this.rt = rt;
-      this.server = server;
+      new ServerDial(this, env.sweep).begin(rt, ctx);
+    } catch (e) {
+      this.setUpFailed(hold, e, false);
+    }
+  }
+
+  /** DialHooks: a TCP session never holds a server connection before its dial. */
+  reuse(): boolean {
+    return false;
+  }
+
+  /** DialHooks: a server socket reading through the thread's SocketIo into the hold from its first byte. */
+  open(address: string, port: number): net.Socket {
+    return this.env.io.connect({ host: address, port }, this.hold as ClientHold);
+  }
+
+  /** DialHooks: a slot of `server` is taken and `socket` connected: the PROXY line, then the pipe. */
+  dialed(server: number, socket: net.Socket | undefined): void {
+    const env = this.env;
+    const hold = this.hold as ClientHold;
+    const rt = this.rt as BackendRuntime;
+    const announced = this.announced;
+    this.hold = undefined;
+    this.announced = undefined;
+    this.server = server;
+    try {
+      // reuse() is always false: a socket always comes.
+      if (socket === undefined) throw new OrcaError('ORCA_INTERNAL', 'dial ended without a socket');
+      const frontend = env.frontends[this.fe];
+      if (frontend === undefined) throw new OrcaError('ORCA_INTERNAL', 'frontend gone');
       const held = hold.release();
       const sendProxy = rt.config.servers[server]?.sendProxy ?? 'none';
       if (sendProxy !== 'none') {
@@ -292,12 +328,32 @@ class L4Session implements PipeOwner {
         this,
       );
     } catch (e) {
-      hold.release();
       // A server connection the pipe never took (a PROXY line that could not be built) is closed with the session.
-      if (socket !== undefined && this.server >= 0) socket.destroy();
+      socket?.destroy();
+      this.setUpFailed(hold, e, false);
+    }
+  }
+
+  /** DialHooks: no server (none usable, queue timeout or full, connect retries spent), already counted. */
+  dialFailed(err: OrcaError): void {
+    const hold = this.hold as ClientHold;
+    this.hold = undefined;
+    this.announced = undefined;
+    this.setUpFailed(hold, err, true);
+  }
+
+  /**
+   * The set-up failed (`dispatching`: the dial did): the hold and any slot taken are given back and the client is
+   * closed. Never throws.
+   */
+  private setUpFailed(hold: ClientHold, e: unknown, dispatching: boolean): void {
+    const env = this.env;
+    try {
+      hold.release();
       // Only a throw after dispatch can find a slot taken (the pipe itself throws nothing): give it back.
       this.releaseServer();
       if (!(e instanceof OrcaError)) {
+        const frontend = env.frontends[this.fe];
         env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in a session: ${String(e)}`);
       } else if (e.code === 'ORCA_NO_SERVER') {
         env.state.frontend(this.fe).add('refused', 1);
@@ -305,12 +361,17 @@ class L4Session implements PipeOwner {
       // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after
       // reading what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
       if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) {
-        await lingeringClose(this.client, env.io);
+        lingeringClose(this.client, env.io).then(
+          () => this.close(),
+          () => this.close(),
+        );
+        return;
       }
-      this.close();
+    } catch {
+      // Counting or logging failed: the client is still closed below.
     }
+    this.close();
   }
-
   /** PipeOwner: the stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint), then the slots go back. */
   onPipeEnd(result: PipeResult): void {
     try {
