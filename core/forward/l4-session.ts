@@ -18,7 +18,7 @@ import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { announcedAddresses, dstPortOf, ruleAddresses } from './client-origin.js';
+import { announcedAddresses, ruleAddresses } from './client-origin.js';
 import { followsDestination, ServerDial, type DialHooks, type DispatchContext } from './dispatch.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
@@ -266,13 +266,17 @@ class L4Session implements PipeOwner, DialHooks {
         env.state.frontend(this.fe).add('refused', 1);
         return this.close();
       }
-      const announced = changed ?? (needsAddresses(rt) ? announcedAddresses(header, this.client) : header?.addresses);
+      const needs = needsOf(rt);
+      const announced = changed ?? (needs.addresses ? announcedAddresses(header, this.client) : header?.addresses);
+      // One object of one shape per connection (no spreads): the destination only for servers reached there
+      // (a relative port: dispatch.ts serverPort; an address 0.0.0.0 or ::).
       const ctx: DispatchContext = {
         accounting: env.accounting,
         thread: env.thread,
         signal: hold.signal,
-        ...(announced === undefined ? {} : { key: announced.srcAddress }),
-        ...dstPort(rt, announced, this.client),
+        key: announced?.srcAddress,
+        dstPort: needs.destination ? (announced?.dstPort ?? this.client.localPort) : undefined,
+        dstAddress: needs.destination ? (announced?.dstAddress ?? this.client.localAddress) : undefined,
       };
       this.hold = hold;
       this.announced = announced;
@@ -420,27 +424,24 @@ function countStickBytes(counters: StickCounters, bytesIn: number, bytesOut: num
   }
 }
 
-/**
- * Whether a session of this backend needs the client's addresses before it has a server: a hashing balancer (the
- * source address is its key), a server reached at a port relative to the client's destination, or a PROXY line.
- */
-function needsAddresses(rt: BackendRuntime): boolean {
-  if (rt.bindsByKey) return true;
-  for (const s of rt.config.servers) if (s.sendProxy !== 'none' || followsDestination(s)) return true;
-  return false;
+/** What a backend's sessions need of the client's addresses, read once per backend and thread (not per connection). */
+interface AddressNeeds {
+  /** Before it has a server: a hashing balancer (the source address is its key), a relative port, or a PROXY line. */
+  readonly addresses: boolean;
+  /** A server is reached where the client connected (a relative port, or an address 0.0.0.0 or ::). */
+  readonly destination: boolean;
 }
 
-/**
- * The destination for servers reached there (a relative port: dispatch.ts serverPort; an address 0.0.0.0 or ::);
- * nothing when none is.
- */
-function dstPort(rt: BackendRuntime, announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number; dstAddress?: string } {
-  for (const s of rt.config.servers) {
-    if (!followsDestination(s)) continue;
-    const address = announced?.dstAddress ?? client.localAddress;
-    return address === undefined ? dstPortOf(announced, client) : { ...dstPortOf(announced, client), dstAddress: address };
+const addressNeeds = new WeakMap<BackendRuntime, AddressNeeds>();
+
+function needsOf(rt: BackendRuntime): AddressNeeds {
+  let needs = addressNeeds.get(rt);
+  if (needs === undefined) {
+    const destination = rt.config.servers.some((s) => followsDestination(s));
+    needs = { destination, addresses: rt.bindsByKey || destination || rt.config.servers.some((s) => s.sendProxy !== 'none') };
+    addressNeeds.set(rt, needs);
   }
-  return {};
+  return needs;
 }
 
 /** Pipe timeouts per (frontend, backend) pair, built once: every session of the pair shares the object. */
