@@ -42,6 +42,26 @@ test('without checks, load readings or stick tables, no health-check thread runs
   await pollUntil(async () => statRow((await httpExchange(st, 'GET', '/st;csv', { headers: AUTH })).body, 'be', 's2')['status'] === 'MAINT', 5000, 's2 in MAINT');
 });
 
+test('hostile: 40 admin actions at once on an orcalb without a health thread start one, and every action is applied', async (t) => {
+  const farm = await startBackendFarm(['s1', 's2']);
+  t.after(() => farm.close());
+  const port = await freeTcpPort();
+  const st = await freeTcpPort();
+  const lb = await startOrcalb(`${tcpConfig(port, farm.ports())}\n${statsListen(st)}`, { threads: 1 });
+  t.after(() => lb.stop());
+  const actions = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'maint' : 'ready'));
+  actions.push('maint');
+  const answers = await Promise.all(actions.map((a, i) =>
+    httpExchange(st, 'POST', '/st', { headers: AUTH, body: `s=s${(i % 2) + 1}&action=${a}&b=be`, contentType: 'application/x-www-form-urlencoded' })));
+  for (const a of answers) assert.match(String(a.headers['location']), /;st=DONE/);
+  assert.equal(threadNames(lb.pid).filter((n) => n === 'health-checker').length, 1);
+  // s1 got maint (and the last action, maint again); s2 only ready: the single writer applied each in turn.
+  await pollUntil(async () => {
+    const csv = (await httpExchange(st, 'GET', '/st;csv', { headers: AUTH })).body;
+    return statRow(csv, 'be', 's1')['status'] === 'MAINT' && statRow(csv, 'be', 's2')['status'] === 'UP';
+  }, 5000, 's1 MAINT, s2 UP');
+});
+
 test('a config with checks starts the health-check thread with orcalb', async (t) => {
   const farm = await startBackendFarm(['s1']);
   t.after(() => farm.close());
