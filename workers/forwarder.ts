@@ -13,7 +13,7 @@ import { buildBackends } from '../core/forward/backend-runtime.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
-import { runSession } from '../core/forward/connection-entry.js';
+import { startSession, type SessionOutcome } from '../core/forward/connection-entry.js';
 import { compileTcpPrograms } from '../core/forward/tcp-rules/tcp-rule-program.js';
 import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
@@ -92,22 +92,27 @@ let stopping = false;
 
 /**
  * Runs one admitted connection this thread now owns (adopted by the session); counts it as this thread's.
- * Never rejects: a connection the session cannot adopt is closed and its admission released here. One promise per
- * connection beyond the session's own: its end (the session's) is all this thread waits for.
+ * A connection the session cannot adopt is closed and its admission released (outcome.notAdopted). Its end is all
+ * this thread waits for: the TCP engine reports it to `outcome` directly, with no promise per connection.
  */
 function serve(conn: ClientConn, frontend: number, bind: number): void {
   accounting.clientAdopted(thread, frontend);
   sessions++;
   // `mode http` frontends get the HTTP engine, everything else the TCP one (connection-entry.ts runs the rules first).
-  runSession(env, conn, frontend, bind).then(sessionEnded, (e: unknown) => {
+  startSession(env, conn, frontend, bind, outcome);
+}
+
+const outcome: SessionOutcome = {
+  sessionEnded,
+  notAdopted(conn: ClientConn, frontend: number, e: unknown): void {
     // Only adoption throws out of a session (a session's own failures end in closing its client).
     if (typeof conn === 'number') discardFd(conn);
     else conn.destroy();
     accounting.clientClosed(thread, frontend);
     env.logger.log('err', `forwarder ${thread}: cannot adopt a connection: ${String(e)}`);
     sessionEnded();
-  });
-}
+  },
+};
 
 function sessionEnded(): void {
   sessions--;

@@ -9,6 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
+import { healthThreadNeededAtStart } from '../core/health/health-thread-need.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import { cliTargets, listenTargets, statsTargets, type ListenTarget } from '../core/accept/listeners.js';
 import { MasterSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
@@ -125,7 +126,9 @@ export class Supervisor {
    */
   async start(): Promise<void> {
     const plan = this.openMasters();
-    this.startHealth();
+    // An idle health thread is a whole isolate (~12 MiB): without checks, load readings or stick tables it starts
+    // on the first admin action instead (healthThread()).
+    if (healthThreadNeededAtStart(this.o.config)) this.startHealth();
     if (this.logWriter.needed) this.logWriter.start();
     this.pool = new ForwarderPool(
       {
@@ -210,8 +213,8 @@ export class Supervisor {
       }
       const ask = asServerAdmin(msg);
       if (ask !== undefined) {
-        if (this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
-        else this.health.postMessage(ask);
+        if (this.stopping && this.health === undefined) w.postMessage({ type: 'server-admin-done', id: ask.id, answer: ask.request.servers.map(() => 'error') });
+        else this.healthThread().postMessage(ask);
         // The form's `shutdown` kills the servers' sessions, held by the forwarders (as `shutdown sessions server`).
         if (ask.request.action === 'shutdown') this.cutServerSessions(ask.request.backend, ask.request.servers);
         return;
@@ -301,7 +304,7 @@ export class Supervisor {
    * (workers/cli-relay.ts answerCliRelay calls this for those request kinds).
    */
   askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer> {
-    return this.healthAsks.ask(this.health, request);
+    return this.healthAsks.ask(this.stopping && this.health === undefined ? undefined : this.healthThread(), request);
   }
 
   /**
@@ -332,7 +335,16 @@ export class Supervisor {
     }
   }
 
-  private startHealth(): void {
+  /**
+   * The health thread, started now if the config did not need it at start (healthThreadNeededAtStart): every
+   * relay of an admin action to it (the single writer of server state) goes through here. A message posted before
+   * the thread has loaded waits in its port's queue.
+   */
+  private healthThread(): Worker {
+    return this.health ?? this.startHealth();
+  }
+
+  private startHealth(): Worker {
     const data: HealthData = { config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads };
     const w = spawnThread('health-checker', data);
     this.health = w;
@@ -351,6 +363,7 @@ export class Supervisor {
       this.o.logger.log('warning', 'health-check thread exited; restarting it');
       this.startHealth();
     });
+    return w;
   }
 
   private startAcceptor(plan: ListenerPlan): Worker {

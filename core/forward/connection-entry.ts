@@ -8,7 +8,7 @@ import type net from 'node:net';
 import { FetchContext } from '../acl/fetch-context.js';
 import type { ReadSink } from '../io/socket-io.js';
 import { StickCounters } from '../stick/stick-counters.js';
-import { runL4Session } from './l4-session.js';
+import { runL4Session, startL4Session, type SessionEnds } from './l4-session.js';
 import { runL7Session } from './l7-session.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { TCP } from './tcp-rules/tcp-rule-program.js';
@@ -18,6 +18,32 @@ import { TCP } from './tcp-rules/tcp-rule-program.js';
  * (a read is delivered by the event loop, after this turn). Stops reading if that ever changed.
  */
 const NO_READ: ReadSink = { onRead: () => false };
+
+/** What a forwarder hears of each connection it serves (startSession): one object per thread. */
+export interface SessionOutcome extends SessionEnds {
+  /** `conn` could not be adopted (the caller closes it and gives its admission back); sessionEnded() is not called. */
+  notAdopted(conn: ClientConn, fe: number, err: unknown): void;
+}
+
+/**
+ * Serves one admitted connection of frontend `fe` (bind `bind`) on this thread and tells `outcome` how it ended. A
+ * TCP frontend's session reports straight to `outcome` (startL4Session: no promise per connection, issue 10); an
+ * HTTP one through runSession's promise.
+ */
+export function startSession(env: SessionEnv, conn: ClientConn, fe: number, bind: number, outcome: SessionOutcome): void {
+  if (env.frontends[fe]?.mode !== 'http') {
+    try {
+      startL4Session(env, conn, fe, bind, outcome);
+    } catch (e) {
+      outcome.notAdopted(conn, fe, e);
+    }
+    return;
+  }
+  runSession(env, conn, fe, bind).then(
+    () => outcome.sessionEnded(),
+    (e: unknown) => outcome.notAdopted(conn, fe, e),
+  );
+}
 
 /**
  * Serves one admitted connection of frontend `fe` (bind `bind`) on this thread: same contract as runL4Session /

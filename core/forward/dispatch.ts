@@ -3,8 +3,8 @@
 // that server as HAProxy keeps a stream's place, then an open connection the caller holds or a new one.
 // Forwarder threads. ServerDial is event-driven ('connect'/'error' events, one timer for connect and turn-around):
 // the HTTP engine dials for every request that needs a new connection, so no promise or async frame is made per
-// attempt; a request that takes a connection it already holds completes synchronously. dispatch() wraps a ServerDial
-// in a promise for the TCP engine (one per connection).
+// attempt; a request that takes a connection it already holds completes synchronously. The TCP engine's session is
+// its own DialHooks too (l4-session.ts); dispatch() wraps a ServerDial in a promise (tests).
 
 import { serverFixedPort, serverHost } from '../shared/server-address.js';
 import type { ServerSlot } from '../shared/server-slot.js';
@@ -19,7 +19,7 @@ import { takeSlotNow, waitForSlot, type SlotRequest, type SlotSearch } from './d
 import { countTermination, dispatchTermination } from './termination.js';
 
 export interface DispatchContext extends SlotRequest {
-  /** The TCP engine's sockets and connect timing (dispatch()); the HTTP engine opens its own through DialHooks.open. */
+  /** dispatch()'s sockets and connect timing; the engines open their own through DialHooks.open. */
   readonly connectVia?: ConnectVia;
   /**
    * The port the client connected to (the PROXY header's destination with `accept-proxy`): servers with a relative
@@ -412,7 +412,8 @@ function ignoreError(): void {
  * accounting.serverClosed once the connection is over. Rejects with an OrcaError: ORCA_NO_SERVER, ORCA_QUEUE_TIMEOUT,
  * ORCA_QUEUE_FULL, ORCA_CLIENT_CLOSED, or the last connect error once the retries (for errors that are retryable) are
  * spent; no slot is held then. A rejection is counted once, in the backend's and the blamed server's stats counters
- * (termination.ts). The TCP engine's way in: one promise per connection over a ServerDial. Never throws synchronously.
+ * (termination.ts). One promise per call over a ServerDial (tests; the engines are their own DialHooks). Never throws
+ * synchronously.
  */
 export function dispatch(rt: BackendRuntime, ctx: DispatchContext, facts?: DialFacts): Promise<Dispatched> {
   return new Promise<Dispatched>((resolve, reject) => {

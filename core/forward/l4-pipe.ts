@@ -134,6 +134,14 @@ function onClose(this: net.Socket): void {
   if (pipe instanceof L4Pipe) pipe.closed(this);
 }
 
+/** The pipe's four listeners on one of its sockets (a function, not a loop over a new array per connection). */
+function listen(s: net.Socket): void {
+  s.on('drain', onDrain);
+  s.on('end', onEnd);
+  s.on('error', onError);
+  s.on('close', onClose);
+}
+
 /** One forwarded connection. Per-side fields come in pairs (client…, server…) rather than arrays: fewer objects. */
 class L4Pipe implements ReadSink, DeadlineOwner {
   private readonly io: SocketIo;
@@ -179,12 +187,8 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     const server = this.server;
     this.io.setSink(client, this);
     this.io.setSink(server, this);
-    for (const s of [client, server]) {
-      s.on('drain', onDrain);
-      s.on('end', onEnd);
-      s.on('error', onError);
-      s.on('close', onClose);
-    }
+    listen(client);
+    listen(server);
     try {
       // A socket that closed before we were handed it will never emit 'close' again.
       if (client.closed) this.closed(client);

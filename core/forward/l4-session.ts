@@ -18,9 +18,9 @@ import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { announcedAddresses, dstPortOf, ruleAddresses } from './client-origin.js';
+import { announcedAddresses, ruleAddresses } from './client-origin.js';
 import { markSession, type SessionProbe } from './session-registry.js';
-import { dispatch, followsDestination, newDialFacts, type DialFacts, type DispatchContext } from './dispatch.js';
+import { followsDestination, newDialFacts, ServerDial, type DialFacts, type DialHooks, type DispatchContext } from './dispatch.js';
 import type { LogRecord } from '../log/log-record.js';
 import type { FrontendLine } from '../log/traffic-lines.js';
 import { endPiped, endWithoutServer, recordDial, tcpRecord } from '../log/tcp-session-log.js';
@@ -40,13 +40,23 @@ import { withRequestHead } from './tcp-rules/tcp-inspection.js';
 const ignore = (): void => undefined;
 
 /**
- * Serves one client connection of frontend `fe` (received on bind `bind`), handed to this thread as `conn` (the
- * session adopts it: adoptClient). Resolves when both sides are closed; rejects only when the connection cannot be
- * adopted (the caller closes it and releases its admission). The client's frontend slot must already be counted
- * (ConnAccounting.admitClient + clientAdopted); it is released here. The server slot is held for the connection's
- * whole life (HAProxy: a TCP session is one stream).
+ * Who hears that a session ended: one object per thread (the forwarder's), so that a connection costs no promise,
+ * resolver or closure for its end (issue 10: they stayed with every idle connection, ~0.3 KiB, and the promise
+ * reactions ran per connection).
  */
-export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+export interface SessionEnds {
+  /** The session is over: its client is closed and its slots are given back. Must not throw. */
+  sessionEnded(): void;
+}
+
+/**
+ * Serves one client connection of frontend `fe` (received on bind `bind`), handed to this thread as `conn` (the
+ * session adopts it: adoptClient); `ends.sessionEnded()` once both sides are closed. Throws only when the connection
+ * cannot be adopted (the caller closes it and releases its admission; `ends` is not called then). The client's
+ * frontend slot must already be counted (ConnAccounting.admitClient + clientAdopted); it is released here. The
+ * server slot is held for the connection's whole life (HAProxy: a TCP session is one stream).
+ */
+export function startL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, ends: SessionEnds): void {
   const frontend = env.frontends[fe];
   const acceptProxy = frontend?.binds[bind]?.acceptProxy === true;
   // Reading starts at adoption: while a server is chosen the client's bytes are kept for it, and a client leaving
@@ -57,33 +67,44 @@ export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind
     client = adoptClient(env, conn, hold);
   } catch (e) {
     hold.release();
-    return Promise.reject(e);
+    throw e;
   }
   // A client reset before the pipe listens must not become an uncaught 'error'.
   client.on('error', ignore);
   hold.watch(client);
-  const ended = Promise.withResolvers<void>();
-  const session = new L4Session(env, fe, client, ended.resolve);
+  const session = new L4Session(env, fe, client, ends);
   markSession(client, session);
   const program = env.tcpPrograms?.frontends[fe];
-  void (program === undefined ? session.setUp(hold) : session.setUpWithRules(hold, program, bind));
+  if (program === undefined) session.setUp(hold);
+  else void session.setUpWithRules(hold, program, bind);
+}
+
+/** startL4Session as a promise (tests, the in-process harness): resolves at the end, rejects when not adopted. */
+export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number): Promise<void> {
+  const ended = Promise.withResolvers<void>();
+  try {
+    startL4Session(env, conn, fe, bind, { sessionEnded: ended.resolve });
+  } catch (e) {
+    ended.reject(e);
+  }
   return ended.promise;
 }
 
 /** What a TCP session keeps for its whole life: enough to count its end and release its slots. */
-class L4Session implements PipeOwner, SessionProbe {
+class L4Session implements PipeOwner, DialHooks, SessionProbe {
   private readonly env: SessionEnv;
   private readonly fe: number;
   private readonly client: net.Socket;
-  private readonly resolve: () => void;
+  private readonly ends: SessionEnds;
   /** The backend and server whose slot the session holds while piping (server -1: none). */
   private rt: BackendRuntime | undefined = undefined;
   private server = -1;
-  /** The backend asked for a server, for the line of a session that got none. */
-  private logRt: BackendRuntime | undefined = undefined;
   private closed = false;
   /** The connection's sticky counters (tcp-request track-sc*), ended with it. */
   private counters: StickCounters | undefined = undefined;
+  /** While the dial runs: the client's hold and the addresses announced to the server (PROXY line). */
+  private hold: ClientHold | undefined = undefined;
+  private announced: ProxyAddresses | undefined = undefined;
   /** `option tcplog` / log-format: the frontend's line, this session's record and its dial's facts (else undefined). */
   private readonly line: FrontendLine | undefined;
   private readonly rec: LogRecord | undefined;
@@ -100,11 +121,11 @@ class L4Session implements PipeOwner, SessionProbe {
     return this.server;
   }
 
-  constructor(env: SessionEnv, fe: number, client: net.Socket, resolve: () => void) {
+  constructor(env: SessionEnv, fe: number, client: net.Socket, ends: SessionEnds) {
     this.env = env;
     this.fe = fe;
     this.client = client;
-    this.resolve = resolve;
+    this.ends = ends;
     const line = env.logLines?.[fe];
     this.line = line;
     this.rec = line === undefined ? undefined : tcpRecord(line, client, env.sweep.now());
@@ -187,7 +208,7 @@ class L4Session implements PipeOwner, SessionProbe {
         return this.close();
       }
       // set-src / set-dst rules: the server (PROXY line) and the source hash see what they left.
-      return await this.setUp(hold, be, header ?? null, ctx.addrEdits === 0 ? undefined : ruleAddresses(ctx));
+      return this.setUp(hold, be, header ?? null, ctx.addrEdits === 0 ? undefined : ruleAddresses(ctx));
     } catch (e) {
       hold.release();
       // A bad or missing PROXY header (OrcaError) closes the client quietly, as setUp() does; anything else is a bug.
@@ -229,7 +250,7 @@ class L4Session implements PipeOwner, SessionProbe {
     const done = (): void => {
       // The HTTP session ends the counters it was given; ending twice is harmless (they are untracked once).
       counters?.endSession();
-      this.resolve();
+      this.ends.sessionEnded();
     };
     runL7Session(this.env, this.client, this.fe, bind, held.toServer === undefined ? { fetch: ctx } : { fetch: ctx, preface: held.toServer }).then(
       done,
@@ -242,44 +263,81 @@ class L4Session implements PipeOwner, SessionProbe {
   }
 
   /**
-   * PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never rejects. `chosen`: the
+   * PROXY header, dispatch, PROXY line, then the pipe; a failure closes the client. Never throws. `chosen`: the
    * backend index the rules chose (-1: none), with the header they already read (null: none); undefined: the
    * default backend, the header still to read. `changed`: the addresses the rules set (set-src…), if they did.
+   * Only an `accept-proxy` header still to come is waited for (a promise); the rest is event-driven: this session is
+   * its ServerDial's hooks (no promise, async frame or closure per connection on the connection-rate path, issue 10).
    */
-  async setUp(hold: ClientHold, chosen?: number, read?: ProxyHeaderRead | null, changed?: ProxyAddresses): Promise<void> {
+  setUp(hold: ClientHold, chosen?: number, read?: ProxyHeaderRead | null, changed?: ProxyAddresses): void {
+    const wait = read === undefined ? hold.header : undefined;
+    if (wait === undefined) return this.dial(hold, chosen, read ?? undefined, changed);
+    wait.then(
+      (header) => this.dial(hold, chosen, header, changed),
+      (e: unknown) => this.setUpFailed(hold, e, false),
+    );
+  }
+
+  /** Chooses the backend and starts the dial; dialed() or dialFailed() follow (possibly before this returns). */
+  private dial(hold: ClientHold, chosen: number | undefined, header: ProxyHeaderRead | undefined, changed: ProxyAddresses | undefined): void {
     const env = this.env;
-    const frontend = env.frontends[this.fe];
-    let dispatching = false;
-    let socket: net.Socket | undefined;
     try {
+      const frontend = env.frontends[this.fe];
       if (frontend === undefined) return this.close();
-      const header: ProxyHeaderRead | undefined =
-        read !== undefined ? (read ?? undefined) : hold.header === undefined ? undefined : await hold.header;
-      const be =
-        chosen !== undefined ? chosen : frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
+      const be = chosen !== undefined ? chosen : frontend.defaultBackend === undefined ? undefined : env.backendByName.get(frontend.defaultBackend);
       const rt = be === undefined || be < 0 ? undefined : env.backends[be];
       if (rt === undefined) {
         env.state.frontend(this.fe).add('refused', 1);
         return this.close();
       }
-      const announced = changed ?? (needsAddresses(rt) ? announcedAddresses(header, this.client) : header?.addresses);
+      const needs = needsOf(rt);
+      const announced = changed ?? (needs.addresses ? announcedAddresses(header, this.client) : header?.addresses);
+      // One object of one shape per connection (no spreads): the destination only for servers reached there
+      // (a relative port: dispatch.ts serverPort; an address 0.0.0.0 or ::).
       const ctx: DispatchContext = {
         accounting: env.accounting,
         thread: env.thread,
         signal: hold.signal,
-        connectVia: { io: env.io, sink: hold, sweep: env.sweep },
-        ...(announced === undefined ? {} : { key: announced.srcAddress }),
-        ...dstPort(rt, announced, this.client),
+        key: announced?.srcAddress,
+        dstPort: needs.destination ? (announced?.dstPort ?? this.client.localPort) : undefined,
+        dstAddress: needs.destination ? (announced?.dstAddress ?? this.client.localAddress) : undefined,
       };
-      dispatching = true;
-      this.logRt = rt;
-      const got = await dispatch(rt, ctx, this.facts);
-      dispatching = false;
-      if (this.rec !== undefined && this.facts !== undefined) recordDial(this.rec, this.facts, rt, env.sweep.now());
-      socket = got.socket;
-      const server = got.server;
+      this.hold = hold;
+      this.announced = announced;
       this.rt = rt;
-      this.server = server;
+      const dial = new ServerDial(this, env.sweep);
+      dial.facts = this.facts;
+      dial.begin(rt, ctx);
+    } catch (e) {
+      this.setUpFailed(hold, e, false);
+    }
+  }
+
+  /** DialHooks: a TCP session never holds a server connection before its dial. */
+  reuse(): boolean {
+    return false;
+  }
+
+  /** DialHooks: a server socket reading through the thread's SocketIo into the hold from its first byte. */
+  open(address: string, port: number): net.Socket {
+    return this.env.io.connect({ host: address, port }, this.hold as ClientHold);
+  }
+
+  /** DialHooks: a slot of `server` is taken and `socket` connected: the PROXY line, then the pipe. */
+  dialed(server: number, socket: net.Socket | undefined): void {
+    const env = this.env;
+    const hold = this.hold as ClientHold;
+    const rt = this.rt as BackendRuntime;
+    const announced = this.announced;
+    this.hold = undefined;
+    this.announced = undefined;
+    this.server = server;
+    if (this.rec !== undefined && this.facts !== undefined) recordDial(this.rec, this.facts, rt, env.sweep.now());
+    try {
+      // reuse() is always false: a socket always comes.
+      if (socket === undefined) throw new OrcaError('ORCA_INTERNAL', 'dial ended without a socket');
+      const frontend = env.frontends[this.fe];
+      if (frontend === undefined) throw new OrcaError('ORCA_INTERNAL', 'frontend gone');
       const held = hold.release();
       const sendProxy = rt.config.servers[server]?.sendProxy ?? 'none';
       if (sendProxy !== 'none') {
@@ -301,28 +359,53 @@ class L4Session implements PipeOwner, SessionProbe {
         this,
       );
     } catch (e) {
-      hold.release();
       // A server connection the pipe never took (a PROXY line that could not be built) is closed with the session.
-      if (socket !== undefined && this.server >= 0) socket.destroy();
+      socket?.destroy();
+      this.setUpFailed(hold, e, false);
+    }
+  }
+
+  /** DialHooks: no server (none usable, queue timeout or full, connect retries spent), already counted. */
+  dialFailed(err: OrcaError): void {
+    const hold = this.hold as ClientHold;
+    this.hold = undefined;
+    this.announced = undefined;
+    this.setUpFailed(hold, err, true);
+  }
+
+  /**
+   * The set-up failed (`dispatching`: the dial did): the hold and any slot taken are given back and the client is
+   * closed. Never throws.
+   */
+  private setUpFailed(hold: ClientHold, e: unknown, dispatching: boolean): void {
+    const env = this.env;
+    try {
+      hold.release();
       // Only a throw after dispatch can find a slot taken (the pipe itself throws nothing): give it back.
       this.releaseServer();
       if (!(e instanceof OrcaError)) {
+        const frontend = env.frontends[this.fe];
         env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in a session: ${String(e)}`);
       } else if (e.code === 'ORCA_NO_SERVER') {
         env.state.frontend(this.fe).add('refused', 1);
       }
       // No server (none usable, queue timeout or full, connect retries spent): HAProxy closes with a FIN after
       // reading what the client sent, never a reset (measured on 2.6.12). A client that is gone is simply dropped.
-      if (dispatching && this.line !== undefined && this.rec !== undefined && this.facts !== undefined && this.logRt !== undefined) {
-        endWithoutServer(this.line, this.rec, this.facts, this.logRt, e, env.sweep.now());
+      if (dispatching && this.line !== undefined && this.rec !== undefined && this.facts !== undefined && this.rt !== undefined) {
+        endWithoutServer(this.line, this.rec, this.facts, this.rt, e, env.sweep.now());
       }
       if (dispatching && !(e instanceof OrcaError && e.code === 'ORCA_CLIENT_CLOSED')) {
-        await lingeringClose(this.client, env.io);
+        lingeringClose(this.client, env.io).then(
+          () => this.close(),
+          () => this.close(),
+        );
+        return;
       }
-      this.close();
+    } catch {
+      // Counting or logging failed: the client is still closed below.
     }
+    this.close();
   }
-
   /** PipeOwner: the stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint), then the slots go back. */
   onPipeEnd(result: PipeResult): void {
     try {
@@ -353,7 +436,7 @@ class L4Session implements PipeOwner, SessionProbe {
     this.counters?.endSession();
     this.client.destroy();
     this.env.accounting.clientClosed(this.env.thread, this.fe);
-    this.resolve();
+    this.ends.sessionEnded();
   }
 }
 
@@ -375,27 +458,24 @@ function countStickBytes(counters: StickCounters, bytesIn: number, bytesOut: num
   }
 }
 
-/**
- * Whether a session of this backend needs the client's addresses before it has a server: a hashing balancer (the
- * source address is its key), a server reached at a port relative to the client's destination, or a PROXY line.
- */
-function needsAddresses(rt: BackendRuntime): boolean {
-  if (rt.bindsByKey) return true;
-  for (const s of rt.config.servers) if (s.sendProxy !== 'none' || followsDestination(s)) return true;
-  return false;
+/** What a backend's sessions need of the client's addresses, read once per backend and thread (not per connection). */
+interface AddressNeeds {
+  /** Before it has a server: a hashing balancer (the source address is its key), a relative port, or a PROXY line. */
+  readonly addresses: boolean;
+  /** A server is reached where the client connected (a relative port, or an address 0.0.0.0 or ::). */
+  readonly destination: boolean;
 }
 
-/**
- * The destination for servers reached there (a relative port: dispatch.ts serverPort; an address 0.0.0.0 or ::);
- * nothing when none is.
- */
-function dstPort(rt: BackendRuntime, announced: ProxyAddresses | undefined, client: net.Socket): { dstPort?: number; dstAddress?: string } {
-  for (const s of rt.config.servers) {
-    if (!followsDestination(s)) continue;
-    const address = announced?.dstAddress ?? client.localAddress;
-    return address === undefined ? dstPortOf(announced, client) : { ...dstPortOf(announced, client), dstAddress: address };
+const addressNeeds = new WeakMap<BackendRuntime, AddressNeeds>();
+
+function needsOf(rt: BackendRuntime): AddressNeeds {
+  let needs = addressNeeds.get(rt);
+  if (needs === undefined) {
+    const destination = rt.config.servers.some((s) => followsDestination(s));
+    needs = { destination, addresses: rt.bindsByKey || destination || rt.config.servers.some((s) => s.sendProxy !== 'none') };
+    addressNeeds.set(rt, needs);
   }
-  return {};
+  return needs;
 }
 
 /** Pipe timeouts per (frontend, backend) pair, built once: every session of the pair shares the object. */

@@ -8,7 +8,7 @@
 
 import type { SharedState } from './state-buffer.js';
 import type { Topology } from './topology.js';
-import { BACKEND } from './layout.js';
+import { BACKEND, BACKEND_FIELDS } from './layout.js';
 import { QueueBoard } from './queue-board.js';
 import { countRate, raiseMax } from './stat-counters.js';
 import { stickNow } from '../stick/stick-clock.js';
@@ -232,5 +232,7 @@ export function backendOfServer(topology: Topology, srv: number): number {
 
 /** i32 index of backend `be`'s `released` word, for Atomics.waitAsync. */
 export function releasedIndex(state: SharedState, be: number): number {
-  return state.offsets.backends + be * Object.keys(BACKEND).length + BACKEND.released;
+  // BACKEND_FIELDS.length, not Object.keys(BACKEND).length: this runs at every server slot's release (the
+  // connection-rate path), and Object.keys built an array each time (~0.7 KiB per connection, issue 10).
+  return state.offsets.backends + be * BACKEND_FIELDS.length + BACKEND.released;
 }

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackends, type Backends } from '../backends/backend-launcher.js';
 import { hardFdLimit } from '../process-group.js';
-import { MIB, PROCESS_METRICS, samplePeak, settledRss, treeFds } from '../process-figures.js';
+import { IDLE_SETTLE, MIB, PROCESS_METRICS, samplePeak, settledRss, treeFds } from '../process-figures.js';
 import type { MetricSpec, ResultRow } from '../result-model.js';
 import type { RunningSubject } from '../subjects/subject.js';
 import { measureFreshPerRound } from './subject-rounds.js';
@@ -45,7 +45,8 @@ function idleCount(wanted: number): number {
 async function measureOnce(ctx: ScenarioContext, s: RunningSubject, backends: Backends, n: number): Promise<Record<string, number>> {
   const pid = s.pid;
   if (pid === undefined) throw new Error('no proxy process');
-  const before = await settledRss(pid);
+  // Both readings wait for the idle state (IDLE_SETTLE): a proxy that gives memory back once quiet is read after.
+  const before = await settledRss(pid, IDLE_SETTLE);
   const fds = samplePeak(() => treeFds(pid));
   const client = ctx.group.spawn({
     name: 'idle-client', command: process.execPath, args: [IDLE_CLIENT, '--port', String(s.ports[0] ?? 0), '--conns', String(n)],
@@ -58,7 +59,7 @@ async function measureOnce(ctx: ScenarioContext, s: RunningSubject, backends: Ba
     const open = Number(/idle open (\d+)/.exec(line)?.[1] ?? '0');
     const arrived = await waitForConns(backends, open, 20_000);
     if (arrived < open) throw new Error(`only ${arrived} of ${open} connections reached the backends`);
-    const after = await settledRss(pid);
+    const after = await settledRss(pid, IDLE_SETTLE);
     values = { 'memory per connection': (after - before) / open / 1024, 'RSS idle': before / MIB };
   } finally {
     client.send('close');

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fdCount, MIB, PROCESS_METRICS, samplePeak, statusBytes, treeFds, withProcessFigures, WORK_DONE } from '../../native-bench/process-figures.js';
+import { fdCount, IDLE_SETTLE, MIB, PROCESS_METRICS, samplePeak, settledRss, statusBytes, treeFds, withProcessFigures, WORK_DONE } from '../../native-bench/process-figures.js';
 import { rowsOf, type RunTable } from '../../native-bench/result-model.js';
 
 test('statusBytes reads VmRSS or another kB line of /proc/PID/status in bytes, 0 when absent', () => {
@@ -66,4 +66,19 @@ test('process figures get rows for subjects with a process only: direct has none
   // Paired by round: 120/20 and 140/28 → 6 and 5.
   assert.equal(rss?.ratioToHaproxy?.median, 5.5);
   assert.ok(rows.every((r) => r.informational === true));
+});
+
+test('settledRss returns once the readings hold still for the window asked, so a later drop (a compaction once idle) is what counts', async () => {
+  // What a proxy that compacts its heap ~0.6 s after a burst looks like: flat for 3 reads, then lower for good.
+  const series = (): (() => number) => {
+    const values = [100, 100, 100, 100, 60];
+    return () => (values.length > 1 ? (values.shift() ?? 60) : 60);
+  };
+  const fast = { intervalMs: 1 };
+  assert.equal(await settledRss(0, { ...fast, stableReads: 2, maxReads: 25 }, series()), 100, 'a short window reads the transient');
+  assert.equal(await settledRss(0, { ...fast, stableReads: IDLE_SETTLE.stableReads, maxReads: 100 }, series()), 60);
+  // Never settling: the last reading after maxReads.
+  let n = 0;
+  assert.equal(await settledRss(0, { ...fast, stableReads: 3, maxReads: 5 }, () => (n += 10)), 60);
+  assert.ok(IDLE_SETTLE.stableReads * IDLE_SETTLE.intervalMs >= 3000, 'the idle window covers the compactions measured (up to 2.8 s after)');
 });

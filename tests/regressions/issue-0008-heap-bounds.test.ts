@@ -31,8 +31,14 @@ async function threadFigures(t: test.TestContext, nodeFlags: readonly string[]):
   });
   t.after(() => lb.stop());
   const line = await lb.waitForStderr(MEMPROBE_LISTENING, 5000);
-  const figures = await queryMemoryProbe(Number(MEMPROBE_LISTENING.exec(line)?.[1]), 'stats');
-  assert.deepEqual(figures.map((f) => f.name).sort(), ['acceptor', 'forwarder', 'forwarder', 'health-checker', 'main']);
+  // The probe collects answers for 400 ms: a thread still loading on a busy machine answers a later ask.
+  const want = ['acceptor', 'forwarder', 'forwarder', 'health-checker', 'main'];
+  let figures: ThreadMemory[] = [];
+  for (let ask = 0; ask < 10; ask++) {
+    figures = await queryMemoryProbe(Number(MEMPROBE_LISTENING.exec(line)?.[1]), 'stats');
+    if (figures.length >= want.length) break;
+  }
+  assert.deepEqual(figures.map((f) => f.name).sort(), want);
   return figures;
 }
 

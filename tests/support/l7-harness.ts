@@ -16,11 +16,11 @@ import type {
 } from '../../config/model.js';
 import { NO_ARGS } from '../../core/balance/balancer.js';
 import { buildBackends } from '../../core/forward/backend-runtime.js';
-import { runSession } from '../../core/forward/connection-entry.js';
+import { startSession, type SessionOutcome } from '../../core/forward/connection-entry.js';
 import { compileTcpPrograms } from '../../core/forward/tcp-rules/tcp-rule-program.js';
 import { IdleServerPool } from '../../core/forward/l7-idle-pool.js';
 import { compileProxyPlans } from '../../core/forward/l7-plans.js';
-import { detachSocket } from '../../core/accept/fd-handoff.js';
+import { detachSocket, discardFd } from '../../core/accept/fd-handoff.js';
 import { DeadlineSweep } from '../../core/io/deadline-sweep.js';
 import { SocketIo } from '../../core/io/socket-io.js';
 import { StickTables } from '../../core/stick/stick-tables.js';
@@ -124,8 +124,8 @@ export interface ServedConfig {
 export type HarnessHandoff = 'fd' | 'socket';
 
 /**
- * Serves every frontend of `config` on its first bind address (127.0.0.1 in tests) with runL7Session (`mode http`)
- * or runL4Session, as one forwarder thread (thread 0) over a freshly seeded shared buffer. Close it in `after`:
+ * Serves every frontend of `config` on its first bind address (127.0.0.1 in tests) through startSession (the
+ * forwarder's entry: runL7Session for `mode http`, startL4Session otherwise), as one forwarder thread (thread 0) over a freshly seeded shared buffer. Close it in `after`:
  * close() hard-stops the sessions and destroys their sockets.
  */
 export async function serveConfig(config: Config, handoff: HarnessHandoff = 'fd'): Promise<ServedConfig> {
@@ -154,6 +154,16 @@ export async function serveConfig(config: Config, handoff: HarnessHandoff = 'fd'
     bufferLimit: config.global.bufsize - 1024,
   };
   const live = env.liveClients;
+  // As workers/forwarder.ts: a connection that cannot be adopted is closed and its admission released.
+  const outcome: SessionOutcome = {
+    sessionEnded: () => undefined,
+    notAdopted: (conn, fe, e) => {
+      if (typeof conn === 'number') discardFd(conn);
+      else conn.destroy();
+      accounting.clientClosed(0, fe);
+      logger.log('err', `harness: cannot adopt a connection: ${String(e)}`);
+    },
+  };
   const servers = config.frontends.map((_fe, index) =>
     // Node's sockets as core/accept/listener-set.ts builds them (no half-open: the session's SocketIo sets it).
     net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
@@ -162,7 +172,7 @@ export async function serveConfig(config: Config, handoff: HarnessHandoff = 'fd'
       accounting.clientAdopted(0, index);
       // The fd, as a forwarder receives it from the acceptor, so the session runs its production read path (the
       // forwarder's entry: the engine by mode, connection rules first).
-      void runSession(env, handoff === 'fd' ? detachSocket(socket, addon.dup) : socket, index, 0);
+      startSession(env, handoff === 'fd' ? detachSocket(socket, addon.dup) : socket, index, 0, outcome);
     }),
   );
   await Promise.all(

@@ -88,3 +88,20 @@ export function sampleOpenFds(pid: number, everyMs = 20): { stop(): number } {
     },
   };
 }
+
+/**
+ * The names of process `pid`'s threads now (/proc/<pid>/task/<tid>/comm: Node names a Worker's thread after its
+ * `name` option, so orcalb's threads read 'forwarder', 'acceptor', 'health-checker', 'stats'; Node's and V8's own
+ * read 'MainThread', 'libuv-worker', 'V8Worker'…), in tid order.
+ */
+export function threadNames(pid: number): string[] {
+  const out: string[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b)) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
