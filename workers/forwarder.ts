@@ -44,9 +44,6 @@ const hardStop = new AbortController();
 const softStop = new AbortController();
 const topology = topologyOf(data.config, data.threads);
 const trafficLog = ringTrafficLog(data.config, data.logRings, data.slot, state.thread(data.slot));
-/** The fixed line of the ORCALB_TEST_LOG_EACH_REQUEST hook: an httplog line's length and shape. */
-const TEST_REQUEST_LINE =
-  '127.0.0.1:40000 [03/Dec/2026:18:12:14.421] front be/s1 0/0/0/1/1 200 120 - - ---- 1/1/0/0/0 0/0 "GET /test-hook HTTP/1.1"';
 const env: SessionEnv = {
   state,
   accounting,
@@ -56,9 +53,6 @@ const env: SessionEnv = {
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global),
   trafficLog,
-  ...(process.env['ORCALB_TEST_HOOKS'] === '1' && process.env['ORCALB_TEST_LOG_EACH_REQUEST'] === '1'
-    ? { testRequestLog: (fe: number) => trafficLog.emit(fe, 'info', TEST_REQUEST_LINE) }
-    : {}),
   logLines: frontendLines(data.config, trafficLog, state),
   idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,

@@ -283,7 +283,6 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected statRequest(invalid: boolean, head?: HeadView): void {
     const f = this.env.state.frontend(this.feIndex);
     f.add('reqTot', 1);
-    this.env.testRequestLog?.(this.feIndex);
     this.reqStat = head === undefined ? 0 : head.length - 4 * head.count;
     if (this.reqStat > 0) f.addWide('bytesIn', this.reqStat);
     if (invalid) f.add('requestErrors', 1);

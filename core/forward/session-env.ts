@@ -34,12 +34,6 @@ export interface SessionEnv {
   /** The thread's traffic log (option tcplog/httplog, log-format lines); absent in tests that do not log. */
   readonly trafficLog?: TrafficLog;
   /**
-   * Test hook (ORCALB_TEST_LOG_EACH_REQUEST=1 with ORCALB_TEST_HOOKS=1, workers/forwarder.ts): called with the
-   * frontend index when an HTTP request head arrives, to put one fixed line per request through trafficLog before
-   * the httplog lines exist. Absent otherwise (one property read per request).
-   */
-  readonly testRequestLog?: (frontend: number) => void;
-  /**
    * Each frontend's traffic log line (core/log/traffic-lines.ts), by index: undefined where the frontend does not
    * log (no target or no format), and then its sessions build no record. Absent: nothing logs.
    */

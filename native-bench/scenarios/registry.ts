@@ -11,14 +11,13 @@ import { l7Bulk } from './l7-bulk.js';
 import { l7Close } from './l7-close.js';
 import { l7KeepAlive } from './l7-keepalive.js';
 import { l7AclRules } from './l7-acl-rules.js';
-import { l7Log } from './l7-log.js';
 import { l7Httplog } from './l7-httplog.js';
 import { rssAfterLoad } from './rss-after-load.js';
 import type { Scenario } from './scenario.js';
 import { threadScaling } from './thread-scaling.js';
 
 export const SCENARIOS: readonly Scenario[] = [
-  l4KeepAlive, l4Bulk, l7KeepAlive, l7AclRules, l7Log, l7Httplog, l7Bulk, l4ConnRate, l7Close, ddbRoundTrips, idleMemory, rssAfterLoad, forwardersOneCpu,
+  l4KeepAlive, l4Bulk, l7KeepAlive, l7AclRules, l7Httplog, l7Bulk, l4ConnRate, l7Close, ddbRoundTrips, idleMemory, rssAfterLoad, forwardersOneCpu,
   threadScaling,
 ];
 

@@ -3,7 +3,7 @@
 // HAProxy's default HTTP mode, keep-alive on both sides with idle server connections reused (`http-reuse safe`),
 // the mode issue 10's L7 figures are measured in (the seed HTTP config's `option http-server-close` would make a
 // server connection per request: the L7 close scenario covers that path). No health checks, and no logging unless a
-// scenario adds it to both (l7-log), so that neither adds work the other does not.
+// scenario adds it to both (l7-httplog), so that neither adds work the other does not.
 
 import type { ProxySpec } from './subject.js';
 

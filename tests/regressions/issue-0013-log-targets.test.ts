@@ -1,8 +1,7 @@
 // Issue 13, log targets and the log writer: a UNIX datagram target (what `log /dev/log` is) and stderr targets side by
 // side with haproxy 2.6.12; two targets and `no log`; lines to a sink that stalls or does not exist are dropped and
 // counted in `show info` DroppedLogs (read through the Prometheus exporter's haproxy_process_dropped_logs_total)
-// while the traffic carries on. Traffic lines come from the forwarders' test hook (ORCALB_TEST_LOG_EACH_REQUEST: one
-// fixed line per request) until `option httplog` emits them.
+// while the traffic carries on. Traffic lines are the frontends' `option httplog` lines.
 
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
@@ -14,7 +13,7 @@ import { startSyslogReceiver } from '../support/syslog-receiver.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
 import { pollUntil } from '../support/wait.js';
 
-const HOOKS = { ORCALB_TEST_HOOKS: '1', ORCALB_TEST_LOG_EACH_REQUEST: '1' };
+const HOOKS = { ORCALB_TEST_HOOKS: '1' };
 
 /** A dead server whose checks fail: both programs log its DOWN (alert) and the backend's emptiness (emerg). */
 const DOWN_BACKEND = `
@@ -210,9 +209,9 @@ test('a UNIX sink that stops reading: lines are dropped and counted in DroppedLo
   sink.resume();
   const before = sink.text().length;
   await requests(t, cfg.front, 5);
-  await sink.waitFor((s) => s.length > before && s.slice(before).includes('GET /test-hook'), 5000, 'lines again after the stall');
+  await sink.waitFor((s) => s.length > before && s.slice(before).includes('"GET / HTTP/1.1"'), 5000, 'lines again after the stall');
   // Every line is accounted for exactly once: received, or counted dropped (2010 requests in all).
-  const received = (): number => sink.text().split('GET /test-hook').length - 1;
+  const received = (): number => sink.text().split('"GET / HTTP/1.1"').length - 1;
   await pollUntil(async () => received() + (await droppedLogs(cfg.prom)) === 2010, 5000, 'received + DroppedLogs = 2010', 20);
 });
 

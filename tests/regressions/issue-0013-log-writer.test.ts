@@ -1,6 +1,6 @@
 // Issue 13, the log writer under stress: the writer (main thread) stalls and the forwarders keep serving, their full
 // rings drop and count; a burst of thousands of lines to a UNIX sink is accounted for exactly (every line either
-// received or counted in DroppedLogs). Traffic lines come from the ORCALB_TEST_LOG_EACH_REQUEST hook.
+// received or counted in DroppedLogs). Traffic lines are the frontend's `option httplog` lines.
 
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
@@ -11,7 +11,7 @@ import { startOrcalb } from '../support/orcalb-process.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
 import { pollFor } from '../support/wait.js';
 
-const HOOK_LINE = 'GET /test-hook';
+const HOOK_LINE = '"GET / HTTP/1.1"';
 
 async function config(logLine: string): Promise<{ text: string; front: number; prom: number }> {
   const [front, prom] = [await freeTcpPort(), await freeTcpPort()];
@@ -25,6 +25,7 @@ defaults
 frontend front
     bind 127.0.0.1:${front}
     log global
+    option httplog
     http-request return status 200
 frontend prom
     bind 127.0.0.1:${prom}
@@ -62,7 +63,7 @@ test('the log writer (main thread) stalls: forwarders keep answering, their full
   t.after(() => sink.close());
   const cfg = await config(`log ${sink.path} local0`);
   // A 4 KiB ring holds a handful of lines: the stall overflows it within the test's requests.
-  const env = { ORCALB_TEST_HOOKS: '1', ORCALB_TEST_LOG_EACH_REQUEST: '1', ORCALB_TEST_LOG_RING_BYTES: '4096' };
+  const env = { ORCALB_TEST_HOOKS: '1', ORCALB_TEST_LOG_RING_BYTES: '4096' };
   const lb = await startOrcalb(cfg.text, { threads: 1, env });
   t.after(() => lb.stop());
   lb.send('stall-main 5000');
@@ -83,7 +84,7 @@ test('a burst of 5000 lines to a UNIX sink: every line is received or counted dr
   const sink = await startUnixDgramSink();
   t.after(() => sink.close());
   const cfg = await config(`log ${sink.path} local0`);
-  const lb = await startOrcalb(cfg.text, { threads: 2, env: { ORCALB_TEST_HOOKS: '1', ORCALB_TEST_LOG_EACH_REQUEST: '1' } });
+  const lb = await startOrcalb(cfg.text, { threads: 2 });
   t.after(() => lb.stop());
   assert.equal(await requests(t, cfg.front, 5000, 16), 5000);
   const settled = await pollFor(async () => received(sink.text()) + (await droppedLogs(cfg.prom)) === 5000, 10_000, 20);
