@@ -56,8 +56,15 @@ describe('issue 12: HTTP check cells and show-legends, haproxy 2.6.12 and orcalb
       const lb = kind === 'haproxy' ? await startHaproxy(text, { readyPort: st }) : await startOrcalb(text, { threads: 2 });
       try {
         const csv = async (): Promise<string> => (await httpExchange(st, 'GET', '/;csv')).body;
-        await pollUntil(async () => statRow(await csv(), 'app', 'sick')['status'] === 'DOWN' && statRow(await csv(), 'app', 'ok')['status'] === 'UP', 10_000, `${kind}: ok UP, sick DOWN`, 50);
-        const text2 = await csv();
+        // A row read while its check runs shows `* L7OK` and code 0 on haproxy (CI saw it under load): read until
+        // both rows are settled and no check is in progress in the same answer.
+        let text2 = '';
+        const settled = async (): Promise<boolean> => {
+          text2 = await csv();
+          const [ok, sick] = [statRow(text2, 'app', 'ok'), statRow(text2, 'app', 'sick')];
+          return sick['status'] === 'DOWN' && ok['status'] === 'UP' && ![ok, sick].some((r) => (r['check_status'] ?? '').startsWith('* '));
+        };
+        await pollUntil(settled, 10_000, `${kind}: ok UP, sick DOWN, no check in progress`, 50);
         seen[kind] = ['ok', 'sick', 'spare', 'BACKEND'].map((sv) => {
           const r = statRow(text2, 'app', sv);
           return Object.fromEntries([['sv', sv], ...COLS.map((c) => [c, r[c] ?? ''])]) as Record<string, string>;
