@@ -108,7 +108,10 @@ describe('side by side with haproxy 2.6.12 (orcalb: stats timeout 30s)', () => {
   for (const name of ['haproxy', 'orcalb']) {
     test(`${name}: 1 MB without a newline drops the connection without an answer`, async () => {
       const r = await rawExchange(socks[name] ?? '', Buffer.alloc(1 << 20, 'a'));
-      assert.deepEqual(r, { answer: '', closed: true });
+      // haproxy never answers it; whether it closes within the bound depends on how the bytes arrive (CI once saw it
+      // still open after 10 s under load), so only orcalb's close is asserted.
+      if (name === 'haproxy') assert.equal(r.answer, '');
+      else assert.deepEqual(r, { answer: '', closed: true });
     });
 
     test(`${name}: a line of 16383 bytes with its LF is answered, 17000 drops the connection`, async () => {
