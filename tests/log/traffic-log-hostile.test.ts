@@ -11,25 +11,13 @@ import { startHttpBackends } from '../support/http-backends.js';
 import { rawRequest } from '../support/http-client.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
 import { startSyslogReceiver, type SyslogReceiver } from '../support/syslog-receiver.js';
-import { httplogFields } from '../support/traffic-log-lines.js';
+import { httplogFields, trafficLine as line, trafficLines } from '../support/traffic-log-lines.js';
 
 interface Run {
   readonly name: string;
   readonly syslog: SyslogReceiver;
   readonly lb: LbProcess;
   readonly port: number;
-}
-
-function trafficLines(syslog: SyslogReceiver): string[] {
-  return syslog
-    .messages()
-    .filter((m) => m.tag === 'haproxy' && /^\d+\.\d+\.\d+\.\d+:\d+ \[/.test(m.text))
-    .map((m) => `<${m.pri}> ${m.text}`);
-}
-
-async function line(run: Run, n: number, what: string): Promise<string> {
-  await run.syslog.waitFor(() => trafficLines(run.syslog).length >= n, 8000, `${run.name}: ${what}`);
-  return trafficLines(run.syslog)[n - 1] ?? '';
 }
 
 /** A frontend logging with httplog and captures to its own sink; `extra` lines go into the frontend. */

@@ -12,7 +12,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess } from '../support/lb-subject.js';
 import { seedTcpConfig } from '../support/seed-config.js';
 import { startSyslogReceiver, type SyslogReceiver } from '../support/syslog-receiver.js';
-import { connectAndClose, tcplogFields } from '../support/traffic-log-lines.js';
+import { connectAndClose, tcplogFields, trafficLine as line, trafficLines } from '../support/traffic-log-lines.js';
 
 const NODES = ['node1', 'node2', 'node3'] as const;
 
@@ -22,20 +22,6 @@ interface Run {
   readonly syslog: SyslogReceiver;
   readonly lb: LbProcess;
   readonly port: number;
-}
-
-/** The traffic lines so far (the sink also gets health-check and start-up lines). */
-function trafficLines(syslog: SyslogReceiver): string[] {
-  return syslog
-    .messages()
-    .filter((m) => m.tag === 'haproxy' && /^\d+\.\d+\.\d+\.\d+:\d+ \[/.test(m.text))
-    .map((m) => `<${m.pri}> ${m.text}`);
-}
-
-/** Waits for line number `n` (from 1) and returns it. */
-async function line(run: Run, n: number, what: string): Promise<string> {
-  await run.syslog.waitFor(() => trafficLines(run.syslog).length >= n, 8000, `${run.name}: ${what}`);
-  return trafficLines(run.syslog)[n - 1] ?? '';
 }
 
 async function start(t: { after(fn: () => unknown): void }, subject: typeof HAPROXY_SUBJECT): Promise<Run> {

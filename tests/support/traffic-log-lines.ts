@@ -4,6 +4,7 @@
 // Test-runner thread.
 
 import { connect } from 'node:net';
+import type { SyslogReceiver } from './syslog-receiver.js';
 
 /** A timer list (`1/0/504`) with each measured value masked as `N`; -1 (a phase never reached) stays. */
 function maskTimes(times: string): string {
@@ -96,4 +97,18 @@ export function connectAndClose(port: number, data?: string, timeoutMs = 8000): 
       resolve();
     });
   });
+}
+
+/** The traffic lines a sink got so far, as `<pri> text` (not the start-up or health-check lines). */
+export function trafficLines(syslog: SyslogReceiver): string[] {
+  return syslog
+    .messages()
+    .filter((m) => m.tag === 'haproxy' && /^\d+\.\d+\.\d+\.\d+:\d+ \[/.test(m.text))
+    .map((m) => `<${m.pri}> ${m.text}`);
+}
+
+/** Waits for traffic line number `n` (from 1) of the run named `name` and returns it. */
+export async function trafficLine(run: { readonly name: string; readonly syslog: SyslogReceiver }, n: number, what: string): Promise<string> {
+  await run.syslog.waitFor(() => trafficLines(run.syslog).length >= n, 8000, `${run.name}: ${what}`);
+  return trafficLines(run.syslog)[n - 1] ?? '';
 }
