@@ -51,13 +51,21 @@ frontend ddb_front
 backend ddb
     balance dolphindb-load
     option dolphindb-check user admin password 123456
-${nodes.map((n, i) => `    server node${i + 1} 127.0.0.1:${n.port} check inter 200ms rise 2 fall 3`).join('\n')}
+${nodes.map((n, i) => `    server node${i + 1} 127.0.0.1:${n.port} check inter 60s fastinter 100ms rise 2 fall 3`).join('\n')}
 `, { threads: 2 });
   t.after(() => lb.stop());
 
-  // A check is connect+login, the script, then getPerf(): a node that has seen the next check's first request has
-  // had its first reading published. Readings are what this test is about, so wait for them, not for time.
-  await pollUntil(() => nodes.every((n) => n.counters().requests >= 4), 5000, 'a load reading of every node');
+  // A check is connect+login, the script, then getPerf() on one connection. A fresh server sits at `rise`, below the
+  // top of its counter, so the first checks are spread over `fastinter`; once one passed, the counter jumps to the
+  // top and the next check waits `inter` (60 s). The burst must fall between two readings: a reading lands on the placed
+  // counts of its own node only, and one landing mid-burst (CI machines under load stretch the burst past any short
+  // `inter`) refills that node alone. So wait until every node served its first check (3 requests) and that check's
+  // connection is closed (its reading is published before that close): then no reading comes for a minute.
+  await pollUntil(
+    () => nodes.every((n) => n.counters().requests >= 3 && n.counters().liveConnections === 0),
+    5000,
+    'a load reading of every node',
+  );
   const before = nodes.map((n) => n.counters().connections);
 
   const clients: DdbTcpClient[] = [];

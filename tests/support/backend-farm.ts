@@ -337,6 +337,10 @@ export function probeConnect(port: number): Promise<'refused' | 'accepted'> {
       s.destroy();
       resolve('accepted');
     });
-    s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve('refused') : reject(e)));
+    // ECONNRESET: the handshake completed into a listener's queue that closed before accepting it (the kernel resets
+    // what a closing listener still queues); the client was not served either, so it counts as refused.
+    s.once('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' ? resolve('refused') : reject(e),
+    );
   });
 }
