@@ -80,7 +80,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let fatal: ((alert: string) => void) | undefined;
   // -sf/-st: the old orcalb's listening sockets become ours before anything binds (listener-takeover.ts).
-  const inherited = cli.oldPids.length > 0 ? takeListeners(cli.oldPids, plan.addon, logger) : undefined;
+  // Test hook ORCALB_TEST_SF_REUSEPORT=1: bind beside the old process instead, to measure what that loses.
+  const reuseOnly = process.env['ORCALB_TEST_HOOKS'] === '1' && process.env['ORCALB_TEST_SF_REUSEPORT'] === '1';
+  const inherited = cli.oldPids.length > 0 && !reuseOnly ? takeListeners(cli.oldPids, plan.addon, logger) : undefined;
   const supervisor = new Supervisor({
     ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert), ...(inherited === undefined ? {} : { inherited }),
   });
