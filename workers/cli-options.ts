@@ -18,7 +18,7 @@ export const CLI_FLAGS = [
   { flag: '-p FILE', help: 'write the PID to FILE once ready, remove it at exit (as global pidfile; -p wins)' },
   { flag: '-sf PID...', help: 'take the listeners over from these processes, then soft-stop them (SIGUSR1) once ready' },
   { flag: '-st PID...', help: 'as -sf, but hard-stop them (SIGTERM)' },
-  { flag: '-q', help: 'quiet: only alerts on stderr during start (as global quiet)' },
+  { flag: '-q', help: 'quiet: only alerts on stderr (as global quiet; haproxy -q hides its alerts too)' },
   { flag: '-V', help: 'verbose: every start message on stderr, over -q and global quiet' },
   { flag: '-N LIMIT', help: "default maxconn of the frontends that set none (HAProxy's default per-proxy maxconn)" },
   { flag: '-L NAME', help: 'local peer name: accepted for HAProxy compatibility; orcalb has no peers section, so unused' },

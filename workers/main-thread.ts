@@ -53,7 +53,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // -D / global daemon (-db overrides both): the configuration is valid, the detached copy of this process starts.
   if ((cli.daemon ?? result.config.global.daemon) && !isDaemonChild()) return runAsDaemon(argv);
-  const logger = createLogger(result.config.global, { quiet: cli.quiet ?? result.config.global.quiet === true });
+  // -q / -V over global quiet, for every stderr writer of this thread (the operator's lines read it too).
+  if (cli.quiet !== undefined) result.config.global.quiet = cli.quiet;
+  const logger = createLogger(result.config.global, { quiet: result.config.global.quiet === true });
   for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
   if (cli.pidfile !== undefined && result.config.global.pidfile !== undefined) {
     // haproxy 2.6.12's words (an ALERT, and it goes on with -p's file).
