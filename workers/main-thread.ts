@@ -48,7 +48,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const report = checkReport(result, process.pid, cli.check ? 'check' : 'start');
   if (cli.check || report.exitCode !== 0 || result.config === undefined) {
     // -c prints everything; a refused start (errors, or nothing to listen on) prints the same diagnostics.
-    for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
+    // -c -q (the systemd unit's ExecReload check): haproxy prints nothing; orcalb still prints the errors.
+    const silent = cli.quiet === true && report.exitCode !== 1;
+    if (!silent) for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
     return report.exitCode;
   }
   // -D / global daemon (-db overrides both): the configuration is valid, the detached copy of this process starts.
