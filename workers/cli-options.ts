@@ -52,6 +52,12 @@ export interface CliOptions {
 /** HAProxy's single-dash words node's parser would split into letters (-db as -d -b): read before parseArgs. */
 const WORDS = new Set(['-db', '-Ws', '-sf', '-st']);
 
+/** HAProxy flags orcalb has no use for, refused with the reason (Debian's unit passes `-S` in EXTRAOPTS). */
+const REFUSED: ReadonlyMap<string, string> = new Map([
+  ['-S', "haproxy's master CLI: orcalb has no master process; use a `stats socket` in global (the runtime API)"],
+  ['-x', 'orcalb takes the listening sockets from the -sf/-st process itself; no expose-fd socket is needed'],
+]);
+
 /** Parses argv (without node and script). Throws OrcaError ORCA_CLI_USAGE with a one-line reason. */
 export function parseCli(argv: readonly string[]): CliOptions {
   const args: string[] = [];
@@ -60,6 +66,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   let oldStop: 'soft' | 'hard' = 'soft';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
+    const refused = REFUSED.get(a);
+    if (refused !== undefined) throw new OrcaError('ORCA_CLI_USAGE', `${a}: ${refused}`);
     if (!WORDS.has(a)) {
       args.push(a);
       continue;

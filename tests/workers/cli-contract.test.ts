@@ -47,8 +47,10 @@ test("HAProxy's process flags: -D/-db, -W/-Ws, -p, -q/-V, -N, -L, and -sf/-st wi
   assert.deepEqual([plain.daemon, plain.quiet, plain.systemd, plain.masterWorker], [undefined, undefined, false, false]);
 });
 
-test('rejects -sf with a word that is no PID, -sf with -st, and a bad -N', () => {
+test('rejects -sf with a word that is no PID, -sf with -st, a bad -N, and -S / -x with the reason', () => {
   for (const argv of [['-f', 'a', '-sf', 'abc'], ['-f', 'a', '-sf', '1', '-st', '2'], ['-f', 'a', '-N', '0'], ['-f', 'a', '-N', 'x']]) {
     assert.throws(() => parseCli(argv), { code: 'ORCA_CLI_USAGE' }, argv.join(' '));
   }
+  assert.throws(() => parseCli(['-f', 'a', '-S', '/run/haproxy-master.sock']), { code: 'ORCA_CLI_USAGE', message: /no master process; use a `stats socket`/ });
+  assert.throws(() => parseCli(['-f', 'a', '-x', '/run/haproxy.sock', '-sf', '1']), { code: 'ORCA_CLI_USAGE', message: /no expose-fd socket is needed/ });
 });
