@@ -53,8 +53,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!silent) for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
     return report.exitCode;
   }
-  // -D / global daemon (-db overrides both): the configuration is valid, the detached copy of this process starts.
-  if ((cli.daemon ?? result.config.global.daemon) && !isDaemonChild()) return runAsDaemon(argv);
+  // -D / global daemon (-db overrides both; -Ws too: systemd's Type=notify wants the process it started, and
+  // haproxy 2.6.12 -Ws stays in the foreground with `daemon`, measured): the detached copy of this process starts.
+  const daemon = !cli.systemd && (cli.daemon ?? result.config.global.daemon);
+  if (daemon && !isDaemonChild()) return runAsDaemon(argv);
   // -q / -V over global quiet, for every stderr writer of this thread (the operator's lines read it too).
   if (cli.quiet !== undefined) result.config.global.quiet = cli.quiet;
   const logger = createLogger(result.config.global, { quiet: result.config.global.quiet === true });

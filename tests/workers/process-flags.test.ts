@@ -73,13 +73,14 @@ test('global pidfile alone is written; a file another process rewrote is left al
   assert.equal(readFileSync(path, 'utf8'), '424242\n');
 });
 
-test('-Ws tells $NOTIFY_SOCKET READY=1 with MAINPID once listening, and STOPPING=1 on SIGUSR1', async (t) => {
+test('-Ws tells $NOTIFY_SOCKET READY=1 with MAINPID once listening (in the foreground despite global daemon), and STOPPING=1 on SIGUSR1', async (t) => {
   const farm = await startBackendFarm(['s1']);
   t.after(() => farm.close());
   const sink = await startUnixDgramSink();
   t.after(() => sink.close());
   const front = await freeTcpPort();
-  const lb = await startOrcalb(tcpConfig(front, [farm.port('s1')]), { threads: 1, args: ['-Ws'], env: { NOTIFY_SOCKET: sink.path } });
+  // A haproxy.cfg written for init scripts often says `daemon`: under -Ws (systemd) it stays in the foreground.
+  const lb = await startOrcalb(tcpConfig(front, [farm.port('s1')], { global: '    daemon' }), { threads: 1, args: ['-Ws'], env: { NOTIFY_SOCKET: sink.path } });
   t.after(() => lb.stop());
   await sink.waitFor((s) => s.includes('READY=1'), 5000, 'READY=1');
   assert.equal(sink.text(), `READY=1\nMAINPID=${lb.pid}\n`);
