@@ -215,7 +215,12 @@ export abstract class L7ServerSide extends L7Rules {
     const now = this.now();
     this.downActive = now;
     if (this.down.sent > 0) this.statDownload(conn.index, this.down.sent);
-    if (this.rec !== undefined) this.rec.bytesOut += this.down.data;
+    if (this.rec !== undefined) {
+      this.rec.bytesOut += this.down.data;
+      // `option logasap`: the line goes with the response head and the body bytes that came with it (haproxy
+      // 2.6.12's %B then); logClose is once per transaction.
+      if (this.logLine?.logasap === true) this.logClose();
+    }
     if (this.down.written > 0) {
       this.lastDownload = now;
       if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);

@@ -17,7 +17,10 @@ import type { TrafficLog } from './traffic-log.js';
 export class FrontendLine {
   readonly frontend: number;
   readonly config: LogLineConfig;
-  /** `option logasap`: an HTTP line goes when the response head is sent (Ta/B are then what is known so far). */
+  /**
+   * `option logasap` (§4.2): a TCP session's line goes once its server connection is up, an HTTP transaction's once
+   * its server's response head is in (Tt/Ta/B are then what is known so far, printed with a `+`).
+   */
   readonly logasap: boolean;
   /** The captured header names, compiled once (core/http1/head-fetch.ts). */
   readonly requestNames: readonly HeaderName[];
@@ -35,14 +38,14 @@ export class FrontendLine {
     this.frontend = frontend;
     this.config = config;
     this.log = log;
-    this.line = new CompiledLogLine(config.format, world);
-    this.sd = config.sd === undefined ? undefined : new CompiledLogLine(config.sd, world);
+    this.logasap = fe.options.logasap === true;
+    this.line = new CompiledLogLine(config.format, world, this.logasap);
+    this.sd = config.sd === undefined ? undefined : new CompiledLogLine(config.sd, world, this.logasap);
     this.requestNames = config.captureRequest.map((c) => headerName(c.name));
     this.responseNames = config.captureResponse.map((c) => headerName(c.name));
     this.dontlogNull = fe.options.dontlognull;
     this.dontlogNormal = fe.options.dontlogNormal === true;
     this.separateErrors = fe.options.logSeparateErrors === true;
-    this.logasap = fe.options.logasap === true;
   }
 
   /** A record for one session of this frontend, with a slot per declared capture. Allocates. */
