@@ -189,7 +189,9 @@ export abstract class L7ServerSide extends L7Rules {
       }
     }
     if (this.rec !== undefined && this.logLine !== undefined) captureResponse(this.logLine, this.rec, view, conn.index, this.now());
-    rewriteResponse(edit, view, rw);
+    const setCookie = rewriteResponse(edit, view, rw);
+    // %tsc's second cookie character: what the persistence cookie step did to this response.
+    if (setCookie !== undefined && this.rec !== undefined) this.rec.cookieState = `${this.rec.cookieState[0] ?? 'N'}${setCookie}`;
     this.statAnswer(status, conn.index);
     this.tResp = this.now();
     this.responseStarted = true;
