@@ -137,7 +137,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'option httpslog', 'option logasap', 'option log-health-checks', 'option socket-stats', 'option contstats',
+      'option httpslog', 'option socket-stats', 'option contstats',
       'option http-ignore-probes', 'log-format-sd', 'error-log-format', 'unique-id-format', 'unique-id-header',
       'declare capture', 'tcp-request content capture',
       'http-request capture', 'http-response capture', 'http-request set-log-level', 'http-response set-log-level',
