@@ -132,3 +132,38 @@ for (const [what, extra, nullLogged] of [
     assert.deepEqual(states, [...(nullLogged ? [bad] : []), bad, '200', bad, '200', bad, late, ...(nullLogged ? [late] : []), '200'], raw);
   });
 }
+
+/** `n` clients at once that each do `act` on a fresh connection and wait for the balancer's close. */
+async function storm(port: number, n: number, act: (c: RawHttpConnection) => void): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      const c = await RawHttpConnection.open(port);
+      act(c);
+      await c.readUntil(8000);
+      c.destroy();
+    }),
+  );
+}
+
+test('a storm of clients that never send a whole request: one <BADREQ> line each, as many as haproxy 2.6.12 logs, and the next request is served', async (t) => {
+  const counts: Record<string, Record<string, number>> = {};
+  for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT]) {
+    const run = await start(t, subject, ['no option dontlognull', 'timeout http-request 2s']);
+    await storm(run.port, 100, (c) => c.socket.end());
+    await storm(run.port, 100, (c) => c.socket.end('GET /storm HTTP/1.1\r\nHost'));
+    await storm(run.port, 20, (c) => c.socket.end(Buffer.alloc(20_000, 0x41)));
+    assert.equal((await rawRequest(run.port, 'GET /end HTTP/1.1\r\nHost: h\r\n\r\n')).status, 200);
+    await run.syslog.waitFor((m) => m.some((x) => x.text.includes('"GET /end ')), 8000, `${run.name}: the last request's line`);
+    await lines(run, 222, `${run.name}: every line`);
+    const tally: Record<string, number> = {};
+    for (const l of trafficLines(run.syslog).slice(1)) {
+      const f = httplogFields(l);
+      const key = `${f.status} ${f.state} ${f.rest}`;
+      tally[key] = (tally[key] ?? 0) + 1;
+    }
+    counts[subject.name] = tally;
+  }
+  const o = counts[ORCALB_SUBJECT.name];
+  assert.deepEqual(o, counts[HAPROXY_SUBJECT.name]);
+  assert.deepEqual(o, { '400 CR-- "<BADREQ>"': 200, '400 PR-- "<BADREQ>"': 20, '200 ---- "GET /end HTTP/1.1"': 1 });
+});
