@@ -106,6 +106,14 @@ export abstract class L7Transaction extends L7ServerSide {
     }
     this.serverClose = serverWantsCloseForRequest(this.feMode, this.beMode);
     rw.serverClose = this.serverClose;
+    // unique-id-format: the id is made once the backend is known; unique-id-header goes before X-Forwarded-For, after
+    // any field of that name the client sent (haproxy 2.6.12 measured).
+    const idLine = this.logLine;
+    if (idLine?.uniqueId !== undefined && this.rec !== undefined) {
+      this.rec.backend = rt.index;
+      const id = idLine.requestId(this.rec);
+      if (id !== undefined && idLine.uniqueIdHeader !== undefined) edit.append(idLine.uniqueIdHeader, id);
+    }
     rewriteRequest(edit, view, rw);
     this.replayable = body === BODY.NONE && isIdempotent(view.method);
     this.attemptsLeft = be.retries;
