@@ -42,6 +42,7 @@ export function parseLogFormatLine(ctx: ProxyLineContext): void {
   if (spec === undefined) return;
   ctx.proxy.logLine.kind = 'log-format';
   ctx.proxy.logLine.format = spec;
+  ctx.proxy.logLine.formatAt = ctx.at;
 }
 
 /** `log-format-sd FMT` (RFC 5424 structured data), `error-log-format FMT`, `unique-id-format FMT`. */
@@ -52,6 +53,7 @@ export function parseSideFormatLine(ctx: ProxyLineContext): void {
   if (keyword === 'unique-id-format') {
     // Made per request (HTTP, and added as unique-id-header) or per logged TCP session: core/log/traffic-lines.ts.
     ctx.proxy.logLine.uniqueId = spec;
+    ctx.proxy.logLine.uniqueIdAt = ctx.at;
     return;
   }
   if (keyword === 'log-format-sd') ctx.proxy.logLine.sd = spec;

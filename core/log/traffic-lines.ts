@@ -13,6 +13,14 @@ import { LogRecord } from './log-record.js';
 import type { LineWorld } from './log-vars.js';
 import type { TrafficLog } from './traffic-log.js';
 
+/** haproxy 2.6.12 keeps at most 127 characters of a unique id (its UNIQUEID_LEN buffer; measured with a long %r). */
+const UNIQUE_ID_MAX = 127;
+
+function uniqueIdOf(f: CompiledLogLine, rec: LogRecord): string {
+  const id = f.build(rec);
+  return id.length > UNIQUE_ID_MAX ? id.slice(0, UNIQUE_ID_MAX) : id;
+}
+
 /** What a frontend that only makes unique ids (no log line) captures: nothing. */
 const NO_LINE: LogLineConfig = { kind: 'log-format', format: { text: '', parts: [] }, captureRequest: [], captureResponse: [] };
 
@@ -84,7 +92,7 @@ export class FrontendLine {
     rec.lineCount = this.lines++;
     try {
       // A TCP session's id is made when its line is (haproxy 2.6.12 logs one); an HTTP one's with its request.
-      if (!rec.http && this.uniqueId !== undefined && rec.uniqueId === undefined) rec.uniqueId = this.uniqueId.build(rec);
+      if (!rec.http && this.uniqueId !== undefined && rec.uniqueId === undefined) rec.uniqueId = uniqueIdOf(this.uniqueId, rec);
       const sd = this.sd;
       if (sd === undefined) log.emit(this.frontend, level, line.build(rec));
       else log.emit(this.frontend, level, line.build(rec), sd.build(rec));
@@ -100,7 +108,7 @@ export class FrontendLine {
   requestId(rec: LogRecord): string | undefined {
     const f = this.uniqueId;
     if (f === undefined) return undefined;
-    rec.uniqueId = f.build(rec);
+    rec.uniqueId = uniqueIdOf(f, rec);
     return rec.uniqueId;
   }
 }

@@ -1,12 +1,16 @@
 // Issue 13, `unique-id-format` / `unique-id-header` (manual §4.2) and %ID, side by side with haproxy 2.6.12: the
 // manual's example format (%{+X}o: addresses, ports, %Ts and %pid in hexadecimal) in defaults; an HTTP request
 // carries the id to its server in the named header, after the client's own field of that name and before
-// X-Forwarded-For, and its line prints the same id; a TCP session's line prints its id; a <BADREQ> prints `-`.
+// X-Forwarded-For, and its line prints the same id; a TCP session's line prints its id; a <BADREQ> prints `-`; an
+// id is cut to 127 characters; an HTTP-only variable in a TCP frontend's unique-id-format or log-format is an error.
 // Test-runner thread; both balancers run as child processes, the server is tests/support/http-tagged-backends.ts.
 
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { freeTcpPort } from '../support/haproxy-process.js';
+import { tempConfigDir } from '../support/config-load.js';
+import { freeTcpPort, runHaproxyCli } from '../support/haproxy-process.js';
+import { runOrcalbCli } from '../support/orcalb-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
 import { startTaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
@@ -85,4 +89,61 @@ test('unique-id-format, unique-id-header and %ID: the same ids, header and lines
   assert.deepEqual(o.lines, ['ID=- "" <BADREQ>', 'ID=HTTP-ID "HTTP-ID" GET /a HTTP/1.1', 'ID=TCP-ID 127.0.0.1'], raw);
   const named = o.head.filter((l) => /^(x-unique-id|x-forwarded-for):/i.test(l));
   assert.deepEqual(named, ['x-unique-id: client', 'x-unique-id: HTTP-ID', 'x-forwarded-for: 127.0.0.1'], raw);
+});
+
+test('a unique id is cut to 127 characters, as haproxy 2.6.12 cuts it', async (t) => {
+  const got: string[] = [];
+  for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT]) {
+    const farm = await startTaggedHttpFarm(['s1']);
+    t.after(() => farm.close());
+    const port = await freeTcpPort();
+    const config = [
+      'defaults',
+      '  mode http',
+      '  timeout connect 2s',
+      '  timeout client 5s',
+      '  timeout server 5s',
+      'frontend f',
+      `  bind 127.0.0.1:${port}`,
+      '  unique-id-format %r',
+      '  unique-id-header X-Unique-ID',
+      '  default_backend b',
+      'backend b',
+      `  server s1 127.0.0.1:${farm.byName('s1').port}`,
+      '',
+    ].join('\n');
+    const lb = await subject.start(config, port);
+    t.after(() => lb.stop());
+    const c = await RawHttpConnection.open(port);
+    c.write(`GET /${'a'.repeat(300)} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+    assert.equal((await c.response()).status, 200);
+    c.destroy();
+    got.push((farm.byName('s1').headLog[0] ?? '').split('\r\n').find((l) => l.startsWith('x-unique-id:')) ?? '');
+  }
+  assert.equal(got[1], got[0]);
+  assert.equal(got[1], `x-unique-id: GET /${'a'.repeat(122)}`);
+});
+
+test('an HTTP-only variable in a TCP frontend\'s unique-id-format or log-format: haproxy 2.6.12\'s error, at its line', async (t) => {
+  const base = (mode: string, lines: readonly string[]): string =>
+    ['defaults', '  mode tcp', ...lines, '  timeout connect 1s', '  timeout client 1s', '  timeout server 1s', 'frontend f', `  mode ${mode}`, '  bind 127.0.0.1:1', '  default_backend b', 'backend b', `  mode ${mode}`, '  server s 127.0.0.1:2', ''].join('\n');
+  const dir = await tempConfigDir(t, {
+    'uid.cfg': base('tcp', ['  unique-id-format %ci_%r']),
+    'fmt.cfg': base('tcp', ['  log-format "%ci %HU"']),
+    'http.cfg': base('http', ['  unique-id-format %r']),
+  });
+  for (const [file, alert] of [
+    ['uid.cfg', "uid.cfg:3]: failed to parse unique-id : format variable 'r' is reserved for HTTP mode."],
+    ['fmt.cfg', "fmt.cfg:3]: failed to parse log-format : format variable 'HU' is reserved for HTTP mode."],
+  ] as const) {
+    const h = await runHaproxyCli(['-c', '-f', join(dir, file)]);
+    const o = await runOrcalbCli(['-c', '-f', join(dir, file)]);
+    assert.equal(h.code, 1, h.stderr);
+    assert.equal(o.code, 1, o.stdout + o.stderr);
+    assert.ok(h.stderr.includes(alert), h.stderr);
+    assert.ok((o.stdout + o.stderr).includes(alert.replace(']: ', '] : ')), o.stdout + o.stderr);
+  }
+  // The same format in an HTTP frontend (the defaults' mode tcp overridden) is valid for both.
+  assert.equal((await runHaproxyCli(['-c', '-f', join(dir, 'http.cfg')])).code, 0);
+  assert.equal((await runOrcalbCli(['-c', '-f', join(dir, 'http.cfg')])).code, 0);
 });
