@@ -59,16 +59,21 @@ async function main(argv: readonly string[]): Promise<number> {
   if (daemon && !isDaemonChild()) return runAsDaemon(argv);
   // -q / -V over global quiet, for every stderr writer of this thread (the operator's lines read it too).
   if (cli.quiet !== undefined) result.config.global.quiet = cli.quiet;
-  const logger = createLogger(result.config.global, { quiet: result.config.global.quiet === true });
-  for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
+  const quiet = result.config.global.quiet === true;
+  const logger = createLogger(result.config.global, { quiet });
+  // The start-up lines (config warnings, the fd budget, start failures, ready) go to stderr only: haproxy 2.6.12
+  // prints its ha_warning/ha_notice/ha_alert of the start there and sends none of them to the `log` targets
+  // (measured with a syslog sink); what happens once running (state changes, signals, stops) goes to both.
+  const startup = createLogger([], { quiet });
+  for (const w of result.warnings) startup.log('warning', `config : ${renderWarning(w)}`);
   if (cli.pidfile !== undefined && result.config.global.pidfile !== undefined) {
     // haproxy 2.6.12's words (an ALERT, and it goes on with -p's file).
-    logger.log('alert', `config : parsing [${result.config.global.source.file}] : 'pidfile' already specified. Continuing.`);
+    startup.log('alert', `config : parsing [${result.config.global.source.file}] : 'pidfile' already specified. Continuing.`);
   }
   const pidPath = cli.pidfile ?? result.config.global.pidfile;
 
   const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();
-  const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], logger);
+  const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], startup);
   if (plan === undefined) return 1;
   const { config, accept } = plan;
   const topology = topologyOf(config, threads);
@@ -79,7 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // Stick tables are reserved whole at start: a large `size` times the thread count can exceed what the system
     // lends, and the answer is an alert, not a stack trace.
     const mb = Math.ceil(computeOffsets(topology.counts).byteLength / 2 ** 20);
-    logger.log('alert', `cannot allocate the ${mb} MB shared buffer (stick tables: ${topology.stick.tables.length}): ${String(e)}`);
+    startup.log('alert', `cannot allocate the ${mb} MB shared buffer (stick tables: ${topology.stick.tables.length}): ${String(e)}`);
     return 1;
   }
   writeInitialState(config, state, topology, initialHealth);
@@ -88,34 +93,34 @@ async function main(argv: readonly string[]): Promise<number> {
   // -sf/-st: the old orcalb's listening sockets become ours before anything binds (listener-takeover.ts).
   // Test hook ORCALB_TEST_SF_REUSEPORT=1: bind beside the old process instead, to measure what that loses.
   const reuseOnly = process.env['ORCALB_TEST_HOOKS'] === '1' && process.env['ORCALB_TEST_SF_REUSEPORT'] === '1';
-  const inherited = cli.oldPids.length > 0 && !reuseOnly ? takeListeners(cli.oldPids, plan.addon, logger) : undefined;
+  const inherited = cli.oldPids.length > 0 && !reuseOnly ? takeListeners(cli.oldPids, plan.addon, startup) : undefined;
   const supervisor = new Supervisor({
     ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert), ...(inherited === undefined ? {} : { inherited }),
   });
   try {
     await supervisor.start();
   } catch (e) {
-    for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) logger.log('alert', line);
+    for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) startup.log('alert', line);
     await supervisor.hardStop();
     // The old process still has its copies: it serves on as if -sf had not been tried.
     inherited?.closeRest();
     return 1;
   }
   const unused = inherited?.closeRest() ?? 0;
-  if (unused > 0) logger.log('notice', `-sf/-st: ${unused} taken socket(s) match no bind line of this configuration; closed`);
+  if (unused > 0) startup.log('notice', `-sf/-st: ${unused} taken socket(s) match no bind line of this configuration; closed`);
   const pidFile = pidPath === undefined ? undefined : new PidFile(pidPath);
   try {
     pidFile?.write();
   } catch (e) {
     // HAProxy's words when the pidfile cannot be created; it exits 1 too.
-    logger.log('alert', `[orcalb.main()] Cannot create pidfile ${pidPath ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
+    startup.log('alert', `[orcalb.main()] Cannot create pidfile ${pidPath ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
     await supervisor.hardStop();
     return 1;
   }
-  dropPrivileges(config.global, logger);
+  dropPrivileges(config.global, startup);
   // A SIGUSR1 that came before the guard took it may have opened the inspector since: check again before serving.
   assertNoInspector();
-  logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
+  startup.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
   const notifier = createNotifier(cli.systemd, process.env['NOTIFY_SOCKET'], plan.addon, logger);
   notifier.notify('READY=1');
   daemonReady();
