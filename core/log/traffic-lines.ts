@@ -66,7 +66,7 @@ export class FrontendLine {
     rec.lineCount = this.lines++;
     try {
       const sd = this.sd;
-      if (sd === undefined) this.log.emit(this.frontend, level, this.line.build(rec));
+      if (sd === undefined) this.log.emitRecord(this.frontend, level, this.line, rec);
       else this.log.emit(this.frontend, level, this.line.build(rec), sd.build(rec));
     } catch {
       // A line that cannot be built is lost, never the session.

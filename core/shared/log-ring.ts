@@ -44,11 +44,14 @@ const align4 = (n: number): number => (n + 3) & ~3;
 
 /** The producer end of one ring: the forwarder holding the slot. */
 export class LogRingProducer {
+  /** The ring's data bytes: reserve() says where in them a record's message may be written. */
+  readonly bytes: Buffer;
   private readonly ctl: Int32Array;
   private readonly words: Int32Array;
-  private readonly bytes: Buffer;
   private readonly bell: Int32Array;
   private readonly cap: number;
+  /** Where the record reserve() placed starts (-1: none reserved). */
+  private reserved = -1;
 
   constructor(ring: SharedArrayBuffer, doorbell: SharedArrayBuffer) {
     this.ctl = new Int32Array(ring, 0, HEADER_BYTES / 4);
@@ -66,35 +69,68 @@ export class LogRingProducer {
     const msgChars = Math.min(message.length, MAX_RECORD_CHARS);
     const sdChars = Math.min(sd.length, MAX_RECORD_CHARS);
     // UTF-16 → UTF-8 takes at most 3 bytes per unit: room for that much is asked, what is written is recorded.
-    const need = align4(RECORD_HEADER + 3 * (msgChars + sdChars));
-    let head = this.ctl[HEAD] ?? 0;
-    // Acquire: the consumer's TAIL store released the space behind it.
-    const tail = Atomics.load(this.ctl, TAIL);
-    let at: number;
-    if (head >= tail) {
-      // Free: [head, cap) and [0, tail); one word stays free so head === tail only means empty.
-      if (this.cap - head - (tail === 0 ? 4 : 0) >= need) at = head;
-      else if (tail - 4 >= need) {
-        this.words[head >> 2] = WRAP;
-        at = 0;
-      } else return false;
-    } else if (tail - head - 4 >= need) at = head;
-    else return false;
+    const at = this.place(align4(RECORD_HEADER + 3 * (msgChars + sdChars)));
+    if (at < 0) return false;
     const msgBytes = msgChars === 0 ? 0 : this.bytes.write(msgChars === message.length ? message : message.slice(0, msgChars), at + RECORD_HEADER, 'utf8');
     const sdBytes = sdChars === 0 ? 0 : this.bytes.write(sdChars === sd.length ? sd : sd.slice(0, sdChars), at + RECORD_HEADER + msgBytes, 'utf8');
+    this.publish(at, frontend, severity, msgBytes, sdBytes);
+    return true;
+  }
+
+  /**
+   * Reserves room for one record whose message has at most `maxBytes` bytes, for a caller that writes the message
+   * straight into `bytes` (no string, no copy): the offset where the message goes, or -1 when the ring has no room
+   * (the caller counts the drop). Nothing is visible to the writer until commit(); a reservation never committed
+   * (the caller threw) is simply forgotten. Never blocks, never allocates.
+   */
+  reserve(maxBytes: number): number {
+    const at = this.place(align4(RECORD_HEADER + maxBytes));
+    this.reserved = at;
+    return at < 0 ? -1 : at + RECORD_HEADER;
+  }
+
+  /** Publishes the reserved record: `msgBytes` bytes written at reserve()'s offset (no structured data). */
+  commit(frontend: number, severity: number, msgBytes: number): void {
+    const at = this.reserved;
+    if (at < 0) return;
+    this.reserved = -1;
+    this.publish(at, frontend, severity, msgBytes, 0);
+  }
+
+  /**
+   * Where a record of `need` bytes can go: at HEAD, or at 0 after a WRAP mark at HEAD (written now, seen by the
+   * consumer only once HEAD moves past it); -1 when neither has room.
+   */
+  private place(need: number): number {
+    const head = this.ctl[HEAD] ?? 0;
+    // Acquire: the consumer's TAIL store released the space behind it.
+    const tail = Atomics.load(this.ctl, TAIL);
+    if (head >= tail) {
+      // Free: [head, cap) and [0, tail); one word stays free so head === tail only means empty.
+      if (this.cap - head - (tail === 0 ? 4 : 0) >= need) return head;
+      if (tail - 4 >= need) {
+        this.words[head >> 2] = WRAP;
+        return 0;
+      }
+      return -1;
+    }
+    return tail - head - 4 >= need ? head : -1;
+  }
+
+  /** Writes the record header at `at`, moves HEAD past the record and rings the writer if it sleeps. */
+  private publish(at: number, frontend: number, severity: number, msgBytes: number, sdBytes: number): void {
     const w = at >> 2;
     this.words[w] = msgBytes;
     this.words[w + 1] = sdBytes;
     this.words[w + 2] = frontend;
     this.words[w + 3] = severity;
-    head = at + align4(RECORD_HEADER + msgBytes + sdBytes);
+    let head = at + align4(RECORD_HEADER + msgBytes + sdBytes);
     if (head === this.cap) head = 0;
     // Release: the record's bytes are visible to the consumer before the new HEAD is.
     Atomics.store(this.ctl, HEAD, head);
     if (Atomics.load(this.bell, SLEEPING) === 1 && Atomics.compareExchange(this.bell, SLEEPING, 1, 0) === 1) {
       Atomics.notify(this.bell, SLEEPING, 1);
     }
-    return true;
   }
 }
 
