@@ -21,6 +21,9 @@ export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: numb
   const ring = memory.rings[slot];
   const enabled = ring !== undefined && logs.some((l) => l);
   const producer = ring === undefined ? undefined : new LogRingProducer(ring, memory.doorbell);
+  // Where a line is written when the ring has no contiguous room for the longest one (a nearly full or a tiny ring):
+  // it then takes exactly its bytes. Allocated once, only where lines are logged.
+  const spill = enabled ? Buffer.allocUnsafe(MAX_RECORD_CHARS) : undefined;
   return {
     enabled,
     logsFrontend: (frontend) => enabled && logs[frontend] === true,
@@ -32,11 +35,11 @@ export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: numb
       if (producer === undefined || logs[frontend] !== true) return;
       // Room for the longest line a record keeps; the line is written in place and only its bytes are committed.
       const at = producer.reserve(MAX_RECORD_CHARS);
-      if (at < 0) {
+      if (at >= 0) {
+        producer.commit(frontend, SEVERITY[level], line.write(rec, producer.bytes, at, at + MAX_RECORD_CHARS) - at);
+      } else if (spill === undefined || !producer.pushBytes(frontend, SEVERITY[level], spill, line.write(rec, spill, 0, MAX_RECORD_CHARS))) {
         threadSlot.add('logDrops', 1);
-        return;
       }
-      producer.commit(frontend, SEVERITY[level], line.write(rec, producer.bytes, at, at + MAX_RECORD_CHARS) - at);
     },
   };
 }

@@ -78,6 +78,18 @@ export class LogRingProducer {
   }
 
   /**
+   * Copies one message of `length` bytes from `src` (already encoded, no structured data) into the ring: false when
+   * it has no room for exactly that many. For a line written elsewhere when reserve() found no room for the longest.
+   */
+  pushBytes(frontend: number, severity: number, src: Buffer, length: number): boolean {
+    const at = this.place(align4(RECORD_HEADER + length));
+    if (at < 0) return false;
+    src.copy(this.bytes, at + RECORD_HEADER, 0, length);
+    this.publish(at, frontend, severity, length, 0);
+    return true;
+  }
+
+  /**
    * Reserves room for one record whose message has at most `maxBytes` bytes, for a caller that writes the message
    * straight into `bytes` (no string, no copy): the offset where the message goes, or -1 when the ring has no room
    * (the caller counts the drop). Nothing is visible to the writer until commit(); a reservation never committed
