@@ -2,8 +2,9 @@
 // own SharedArrayBuffer, plus one doorbell word all rings share. The forwarder (producer) copies each line into its
 // ring, no syscall; the log writer (consumer, main thread: core/log/log-writer.ts) drains every ring, builds the
 // headers and sends. A line that does not fit is dropped and counted by the producer (THREAD_FIELDS.logDrops).
-// Hot path on the producer side (once per logged request): no allocation, one Atomics.store, an Atomics.notify only
-// when the writer sleeps. The rings live across forwarder restarts (main allocates them once per slot).
+// Hot path on the producer side (once per logged request): the line written in place (reserve, commit), no
+// allocation, one Atomics.store, an Atomics.notify only when the writer sleeps. The rings live across forwarder
+// restarts (main allocates them once per slot).
 
 /**
  * Ring header, Int32 slots: HEAD (next write offset, stored by the producer only), TAIL (next read offset, stored by
@@ -21,7 +22,10 @@ const SLEEPING = 0;
 
 /** Bytes of data per ring: 1 MiB holds ~5 000 lines of 200 bytes, about a second of a busy forwarder. */
 export const LOG_RING_BYTES = 1 << 20;
-/** The longest message (and structured data) a record keeps, in UTF-16 units; longer text is cut. */
+/**
+ * The longest message (and structured data) a record keeps: in UTF-16 units for a pushed string, in bytes for a line
+ * written in place (reserve/commit, pushBytes); longer text is cut.
+ */
 export const MAX_RECORD_CHARS = 16_384;
 
 /** The shared memory of every ring: main allocates it, each thread attaches. */
