@@ -19,6 +19,13 @@ const RECORD_HEADER = 16;
 const WRAP = -1;
 /** Doorbell word: 1 while the writer sleeps (and waits on it), 0 while it runs or has been rung. */
 const SLEEPING = 0;
+/**
+ * Second doorbell word: 1 while the writer, woken, lets lines gather (and waits on it), 0 once a producer whose ring
+ * is past HIGH_WATER has rung it (drain now rather than at the end of the gathering time) or the gathering is over.
+ */
+const GATHERING = 1;
+/** A ring this full (a fraction of its bytes) cuts the writer's gathering short. */
+const HIGH_WATER_DIVISOR = 8;
 
 /** Bytes of data per ring: 1 MiB holds ~5 000 lines of 200 bytes, about a second of a busy forwarder. */
 export const LOG_RING_BYTES = 1 << 20;
@@ -32,7 +39,7 @@ export const MAX_RECORD_CHARS = 16_384;
 export interface LogRingMemory {
   /** One per forwarder slot. */
   readonly rings: readonly SharedArrayBuffer[];
-  /** The doorbell (one Int32). */
+  /** The doorbell (two Int32: SLEEPING, GATHERING). */
   readonly doorbell: SharedArrayBuffer;
 }
 
@@ -40,7 +47,7 @@ export interface LogRingMemory {
 export function allocateLogRings(slots: number, bytes = LOG_RING_BYTES): LogRingMemory {
   return {
     rings: Array.from({ length: slots }, () => new SharedArrayBuffer(HEADER_BYTES + bytes)),
-    doorbell: new SharedArrayBuffer(4),
+    doorbell: new SharedArrayBuffer(8),
   };
 }
 
@@ -56,6 +63,9 @@ export class LogRingProducer {
   private readonly cap: number;
   /** Where the record reserve() placed starts (-1: none reserved). */
   private reserved = -1;
+  /** TAIL as place() last read it: how full the ring is when the record is published. */
+  private seenTail = 0;
+  private readonly highWater: number;
 
   constructor(ring: SharedArrayBuffer, doorbell: SharedArrayBuffer) {
     this.ctl = new Int32Array(ring, 0, HEADER_BYTES / 4);
@@ -63,6 +73,7 @@ export class LogRingProducer {
     this.words = new Int32Array(ring, HEADER_BYTES, this.cap / 4);
     this.bytes = Buffer.from(ring, HEADER_BYTES, this.cap);
     this.bell = new Int32Array(doorbell);
+    this.highWater = Math.floor(this.cap / HIGH_WATER_DIVISOR);
   }
 
   /**
@@ -121,6 +132,7 @@ export class LogRingProducer {
     const head = this.ctl[HEAD] ?? 0;
     // Acquire: the consumer's TAIL store released the space behind it.
     const tail = Atomics.load(this.ctl, TAIL);
+    this.seenTail = tail;
     if (head >= tail) {
       // Free: [head, cap) and [0, tail); one word stays free so head === tail only means empty.
       if (this.cap - head - (tail === 0 ? 4 : 0) >= need) return head;
@@ -144,8 +156,12 @@ export class LogRingProducer {
     if (head === this.cap) head = 0;
     // Release: the record's bytes are visible to the consumer before the new HEAD is.
     Atomics.store(this.ctl, HEAD, head);
-    if (Atomics.load(this.bell, SLEEPING) === 1 && Atomics.compareExchange(this.bell, SLEEPING, 1, 0) === 1) {
-      Atomics.notify(this.bell, SLEEPING, 1);
+    if (Atomics.load(this.bell, SLEEPING) === 1) {
+      if (Atomics.compareExchange(this.bell, SLEEPING, 1, 0) === 1) Atomics.notify(this.bell, SLEEPING, 1);
+    } else if (Atomics.load(this.bell, GATHERING) === 1) {
+      // Past the high-water mark while the writer lets lines gather: drain now (a burst must not fill the ring).
+      const used = head >= this.seenTail ? head - this.seenTail : this.cap - this.seenTail + head;
+      if (used >= this.highWater && Atomics.compareExchange(this.bell, GATHERING, 1, 0) === 1) Atomics.notify(this.bell, GATHERING, 1);
     }
   }
 }
@@ -202,10 +218,24 @@ export class LogRingConsumer {
     return this.rings.some((r) => Atomics.load(r.ctl, HEAD) !== Atomics.load(r.ctl, TAIL));
   }
 
-  /** Wakes a sleep() now (the writer is stopping). */
+  /** Wakes a sleep() or a gather() now (the writer is stopping). */
   wake(): void {
     Atomics.store(this.bell, SLEEPING, 0);
     Atomics.notify(this.bell, SLEEPING);
+    Atomics.store(this.bell, GATHERING, 0);
+    Atomics.notify(this.bell, GATHERING);
+  }
+
+  /**
+   * Lets lines gather after a wake-up: resolves after `timeoutMs`, or sooner once a producer's ring passes its
+   * high-water mark (an eighth of its bytes) and rings. One wake-up then drains many lines: the writer's cost per
+   * wake-up (timers, the sink's reader woken, cold caches) is paid per batch, not per line.
+   */
+  async gather(timeoutMs: number): Promise<void> {
+    Atomics.store(this.bell, GATHERING, 1);
+    const w = Atomics.waitAsync(this.bell, GATHERING, 1, timeoutMs);
+    if (w.async) await w.value;
+    Atomics.store(this.bell, GATHERING, 0);
   }
 
   /**
