@@ -26,7 +26,7 @@ function three(n: number): string {
 }
 
 /** `03/Dec/2026:18:12:22` in local time (HAProxy's %t/%tr without the ms) or in UTC. */
-function dayTime(d: Date, utc: boolean): string {
+export function dayTime(d: Date, utc: boolean): string {
   return utc
     ? `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
     : `${two(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
