@@ -9,7 +9,7 @@ import { CompiledLogLine } from '../../core/log/log-line.js';
 import { LogRecord } from '../../core/log/log-record.js';
 import { CLF_FORMAT, HTTPLOG_FORMAT, TCPLOG_FORMAT } from '../../config/defaults.js';
 
-const world = { frontends: ['ddb_fronted'], backends: [{ name: 'ddb_backend', servers: ['node1'] }], state: undefined };
+const world = { frontends: ['ddb_fronted'], backends: [{ name: 'ddb_backend', servers: [{ name: 'node1' }] }], state: undefined };
 
 /** A finished transaction as a session leaves it (times on the sweep clock, one capture each way). */
 function record(http: boolean): LogRecord {
