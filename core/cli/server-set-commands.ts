@@ -21,7 +21,8 @@ async function relay(ctx: CliContext, request: CliRelayRequest): Promise<string>
 /** `B/S` split at its first slash, or undefined (haproxy: the backend is before it, the server after). */
 function split(path: string | undefined): { readonly backend: string; readonly server: string } | undefined {
   const slash = path?.indexOf('/') ?? -1;
-  if (path === undefined || slash < 0) return undefined;
+  // haproxy 2.6.12 answers an empty server name (`be/`) as a missing slash.
+  if (path === undefined || slash < 0 || slash === path.length - 1) return undefined;
   return { backend: path.slice(0, slash), server: path.slice(slash + 1) };
 }
 

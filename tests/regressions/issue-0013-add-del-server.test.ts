@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requestTag, startBackendFarm } from '../support/backend-farm.js';
+import { connectTagged, requestTag, startBackendFarm } from '../support/backend-farm.js';
 import { closedPort } from '../support/check-target.js';
 import { socatCommand } from '../support/cli-client.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
@@ -256,4 +256,95 @@ test('an added server with check is checked once enabled and `enable health` (ha
   await socatCommand(oSock, 'disable server be/ok');
   assert.equal(await socatCommand(oSock, 'del server be/ok'), 'Server deleted.\n');
   assert.equal(await socatCommand(oSock, `add server be/ok 127.0.0.1:${pn}`), 'New server registered.\n\n');
+});
+
+test('hostile: every spare slot taken, reused after del (counters start at 0), a held session blocks del as in haproxy, odd words', async (t) => {
+  const farm = await startBackendFarm(['s1', 'n1']);
+  t.after(() => farm.close());
+  const [p1, pn] = farm.ports();
+  const dir = mkdtempSync(join(tmpdir(), 'orcalb-dynsrv-'));
+  const hSock = join(dir, 'haproxy.sock');
+  const oSock = join(dir, 'orcalb.sock');
+  const body = (port: number): string =>
+    [...DEFAULTS, 'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be', 'backend be', '  balance leastconn', `  server s1 127.0.0.1:${p1}`, ''].join('\n');
+  const hPort = await freeTcpPort();
+  const oPort = await freeTcpPort();
+  const haproxy = await startHaproxy(`global\n  stats socket ${hSock} level admin\n${body(hPort)}`);
+  t.after(() => haproxy.stop());
+  const orcalb = await startOrcalb(`global\n  stats socket ${oSock} level admin\n${body(oPort)}`, { threads: 2 });
+  t.after(() => orcalb.stop());
+  const both = async (line: string): Promise<string> => {
+    const ours = await socatCommand(oSock, line);
+    assert.equal(ours, await socatCommand(hSock, line), line);
+    return ours;
+  };
+  for (const line of ['add server be/ 127.0.0.1:1', 'add server be/y 127.0.0.1:99999', 'add server be/y 127.0.0.1:1-5', 'del server be/']) await both(line);
+  // A 10 kB name and a thousand keywords: an answer, no wedge.
+  assert.equal(await socatCommand(oSock, `add server be/${'x'.repeat(10_000)} 127.0.0.1:1`), 'New server registered.\n\n');
+  assert.equal(await socatCommand(oSock, `del server be/${'x'.repeat(10_000)}`), 'Server deleted.\n');
+  assert.match(await socatCommand(oSock, `add server be/many 127.0.0.1:1${' weight 2'.repeat(1000)}`), /^New server registered\.\n\n$/);
+  assert.equal(await socatCommand(oSock, 'del server be/many'), 'Server deleted.\n');
+
+  // The 8 spare slots (the two freed above are taken again last), then orcalb's refusal; a del frees one.
+  for (let i = 0; i < 8; i++) assert.equal(await socatCommand(oSock, `add server be/f${i} 127.0.0.1:1`), 'New server registered.\n\n', `f${i}`);
+  assert.equal(
+    await socatCommand(oSock, 'add server be/over 127.0.0.1:1'),
+    "orcalb has no free server slot left in backend 'be' (9 reserved at start): delete a server first, or add it to the configuration and reload.\n\n",
+  );
+  assert.equal(await socatCommand(oSock, 'del server be/f3'), 'Server deleted.\n');
+  assert.equal(await socatCommand(oSock, `add server be/n1 127.0.0.1:${pn}`), 'New server registered.\n\n');
+  await socatCommand(oSock, 'enable server be/n1');
+  await socatCommand(oSock, 'disable server be/s1');
+  for (let i = 0; i < 3; i++) assert.equal((await requestTag(oPort, `reuse${i}`)).tag, 'n1');
+  // The reused slot counts from zero: stot is the three sessions just made, nothing of the deleted servers'.
+  const row = (await socatCommand(oSock, 'show stat')).split('\n').find((l) => l.startsWith('be,n1,')) ?? '';
+  assert.equal(row.split(',')[7], '3');
+
+  // A session held on the server: del refused with haproxy's text on both; once it ends, deleted.
+  assert.equal(await socatCommand(oSock, 'del server be/f0'), 'Server deleted.\n');
+  await both(`add server be/held 127.0.0.1:${pn}`);
+  await both('enable server be/held');
+  await both('disable server be/s1');
+  await socatCommand(oSock, 'disable server be/n1');
+  const oursHeld = await connectTagged(oPort);
+  const theirs = await connectTagged(hPort);
+  t.after(() => [oursHeld, theirs].forEach((c) => c.destroy()));
+  // Only `held` is usable on either side (it listens where n1 does: the farm tags it n1).
+  assert.deepEqual([oursHeld.tag, theirs.tag], ['n1', 'n1']);
+  await both('disable server be/held');
+  assert.equal(await both('del server be/held'), 'Server still has connections attached to it, cannot remove it.\n');
+  oursHeld.destroy();
+  theirs.destroy();
+  assert.equal(await until(oSock, 'del server be/held', 'Server deleted.\n'), 'Server deleted.\n');
+  assert.equal(await until(hSock, 'del server be/held', 'Server deleted.\n'), 'Server deleted.\n');
+});
+
+test('hostile: add / enable / disable / del storms under traffic on two threads lose no request and leave the backend whole', async (t) => {
+  const farm = await startBackendFarm(['s1', 'n1']);
+  t.after(() => farm.close());
+  const [p1, pn] = farm.ports();
+  const dir = mkdtempSync(join(tmpdir(), 'orcalb-dynsrv-'));
+  const sock = join(dir, 'orcalb.sock');
+  const port = await freeTcpPort();
+  const orcalb = await startOrcalb(
+    ['global', `  stats socket ${sock} level admin`, ...DEFAULTS, 'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be',
+      'backend be', '  balance roundrobin', `  server s1 127.0.0.1:${p1}`, ''].join('\n'),
+    { threads: 2 },
+  );
+  t.after(() => orcalb.stop());
+  const load = trafficLoop(port);
+  t.after(() => load.stop());
+  // One line, many commands (`;`): the storm runs without a socat process per command.
+  for (let round = 0; round < 30; round++) {
+    const answer = await socatCommand(sock, `add server be/n1 127.0.0.1:${pn}; enable server be/n1; add server be/m${round % 3} 127.0.0.1:${pn}; disable server be/n1`);
+    assert.equal(answer, 'New server registered.\n\n\nNew server registered.\n\n\n', `round ${round}`);
+    await until(sock, 'del server be/n1', 'Server deleted.\n');
+    if (round % 3 === 2) for (let m = 0; m < 3; m++) assert.equal(await socatCommand(sock, `del server be/m${m}`), 'Server deleted.\n');
+  }
+  await load.stop();
+  assert.deepEqual(load.errors, []);
+  assert.ok(load.tags.length > 0);
+  const rows = (await socatCommand(sock, 'show stat')).split('\n').filter((l) => l.startsWith('be,')).map((l) => l.split(',')[1]);
+  assert.deepEqual(rows, ['s1', 'BACKEND']);
+  assert.equal((await requestTag(port, 'last')).tag, 's1');
 });
