@@ -217,7 +217,8 @@ test('an added server with check is checked once enabled and `enable health` (ha
   const hSock = join(dir, 'haproxy.sock');
   const oSock = join(dir, 'orcalb.sock');
   const body = (port: number): string =>
-    [...DEFAULTS, 'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be', 'backend be', '  balance roundrobin', `  server s1 127.0.0.1:${p1}`, ''].join('\n');
+    // s1 is checked: the health thread runs before the adds, so it learns of them by message.
+    [...DEFAULTS, 'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be', 'backend be', '  balance roundrobin', `  server s1 127.0.0.1:${p1} check inter 30s`, ''].join('\n');
   const haproxy = await startHaproxy(`global\n  stats socket ${hSock} level admin\n${body(await freeTcpPort())}`);
   t.after(() => haproxy.stop());
   const orcalb = await startOrcalb(`global\n  stats socket ${oSock} level admin\n${body(await freeTcpPort())}`, { threads: 1 });
@@ -286,22 +287,28 @@ test('hostile: every spare slot taken, reused after del (counters start at 0), a
   assert.equal(await socatCommand(oSock, 'del server be/many'), 'Server deleted.\n');
 
   // The 8 spare slots (the two freed above are taken again last), then orcalb's refusal; a del frees one.
-  for (let i = 0; i < 8; i++) assert.equal(await socatCommand(oSock, `add server be/f${i} 127.0.0.1:1`), 'New server registered.\n\n', `f${i}`);
+  for (let i = 0; i < 8; i++) {
+    const at = i === 0 ? pn : 1;
+    assert.equal(await socatCommand(oSock, `add server be/f${i} 127.0.0.1:${at}`), 'New server registered.\n\n', `f${i}`);
+  }
   assert.equal(
     await socatCommand(oSock, 'add server be/over 127.0.0.1:1'),
     "orcalb has no free server slot left in backend 'be' (9 reserved at start): delete a server first, or add it to the configuration and reload.\n\n",
   );
-  assert.equal(await socatCommand(oSock, 'del server be/f3'), 'Server deleted.\n');
+  // f0 takes three sessions, is deleted, and n1 takes its slot (the only free one): n1 counts from zero.
+  await socatCommand(oSock, 'enable server be/f0');
+  await socatCommand(oSock, 'disable server be/s1');
+  for (let i = 0; i < 3; i++) assert.equal((await requestTag(oPort, `f0-${i}`)).tag, 'n1');
+  await socatCommand(oSock, 'disable server be/f0');
+  assert.equal(await until(oSock, 'del server be/f0', 'Server deleted.\n'), 'Server deleted.\n');
   assert.equal(await socatCommand(oSock, `add server be/n1 127.0.0.1:${pn}`), 'New server registered.\n\n');
   await socatCommand(oSock, 'enable server be/n1');
-  await socatCommand(oSock, 'disable server be/s1');
   for (let i = 0; i < 3; i++) assert.equal((await requestTag(oPort, `reuse${i}`)).tag, 'n1');
-  // The reused slot counts from zero: stot is the three sessions just made, nothing of the deleted servers'.
   const row = (await socatCommand(oSock, 'show stat')).split('\n').find((l) => l.startsWith('be,n1,')) ?? '';
   assert.equal(row.split(',')[7], '3');
 
   // A session held on the server: del refused with haproxy's text on both; once it ends, deleted.
-  assert.equal(await socatCommand(oSock, 'del server be/f0'), 'Server deleted.\n');
+  assert.equal(await socatCommand(oSock, 'del server be/f1'), 'Server deleted.\n');
   await both(`add server be/held 127.0.0.1:${pn}`);
   await both('enable server be/held');
   await both('disable server be/s1');
