@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { connectTagged, requestTag, startBackendFarm } from '../support/backend-farm.js';
 import { closedPort } from '../support/check-target.js';
 import { socatCommand } from '../support/cli-client.js';
+import { rawHttpRequest, startTaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 
@@ -354,4 +355,35 @@ test('hostile: add / enable / disable / del storms under traffic on two threads 
   const rows = (await socatCommand(sock, 'show stat')).split('\n').filter((l) => l.startsWith('be,')).map((l) => l.split(',')[1]);
   assert.deepEqual(rows, ['s1', 'BACKEND']);
   assert.equal((await requestTag(port, 'last')).tag, 's1');
+});
+
+test('HTTP, balance uri with hash-type consistent: an added server takes only keys from the others (none move between them), and gives them back after del', async (t) => {
+  const farm = await startTaggedHttpFarm(['s1', 's2', 'n1']);
+  t.after(() => farm.close());
+  const dir = mkdtempSync(join(tmpdir(), 'orcalb-dynsrv-'));
+  const sock = join(dir, 'orcalb.sock');
+  const port = await freeTcpPort();
+  const orcalb = await startOrcalb(
+    ['global', `  stats socket ${sock} level admin`, 'defaults', '  mode http', '  timeout connect 1s', '  timeout client 5s', '  timeout server 5s',
+      'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be', 'backend be', '  balance uri', '  hash-type consistent',
+      `  server s1 127.0.0.1:${farm.byName('s1').port}`, `  server s2 127.0.0.1:${farm.byName('s2').port}`, ''].join('\n'),
+    { threads: 2 },
+  );
+  t.after(() => orcalb.stop());
+  const uris = Array.from({ length: 60 }, (_, i) => `/k${i}`);
+  const placement = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const uri of uris) out.push((await rawHttpRequest(port, `GET ${uri} HTTP/1.1\r\nHost: x`)).values('x-served-by')[0] ?? '?');
+    return out;
+  };
+  const before = await placement();
+  assert.equal(await socatCommand(sock, `add server be/n1 127.0.0.1:${farm.byName('n1').port}`), 'New server registered.\n\n');
+  assert.deepEqual(await placement(), before, 'a server in maintenance takes no key');
+  assert.equal(await socatCommand(sock, 'enable server be/n1'), '\n');
+  const during = await placement();
+  assert.ok(during.includes('n1'), 'n1 takes some keys');
+  during.forEach((srv, i) => assert.ok(srv === 'n1' || srv === before[i], `${uris[i] ?? ''} moved from ${before[i] ?? ''} to ${srv}`));
+  await socatCommand(sock, 'disable server be/n1');
+  assert.equal(await until(sock, 'del server be/n1', 'Server deleted.\n'), 'Server deleted.\n');
+  assert.deepEqual(await placement(), before, 'after del every key is back where it was');
 });
