@@ -163,6 +163,38 @@ export interface BindConfig {
   readonly text: string;
 }
 
+/** A TLS protocol version as HAProxy spells it (`ssl-min-ver`, `ssl-max-ver`, `force-*`, `no-*`). */
+export type TlsVersion = 'SSLv3' | 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/** `verify none|optional|required` (§5.1 for client certificates, §5.2 for the server's certificate). */
+export type TlsVerify = 'none' | 'optional' | 'required';
+
+/**
+ * The TLS settings a bind line, a server line and global `ssl-default-bind-*` / `ssl-default-server-*` have in
+ * common (config/keywords/tls-options.ts reads them; core/tls/ turns them into node:tls options). Unset fields take
+ * the library's (OpenSSL's) default, except the version range, which is always resolved to HAProxy's.
+ */
+export interface TlsSettings {
+  /** Lowest and highest version allowed, contiguous (HAProxy 2.6 defaults: TLSv1.2 up to the highest known). */
+  readonly minVersion: TlsVersion;
+  readonly maxVersion: TlsVersion;
+  /** `ciphers`: OpenSSL cipher list for TLS ≤ 1.2. */
+  readonly ciphers?: string;
+  /** `ciphersuites`: TLS 1.3 suites. */
+  readonly ciphersuites?: string;
+  /** `curves` (and `ecdhe`, folded in as its only curve when `curves` is absent): key-exchange groups. */
+  readonly curves?: string;
+  /** `alpn`: protocol names in preference order. */
+  readonly alpn?: readonly string[];
+  /** `ca-file`, `crl-file`: absolute paths (`ca-base` applied). */
+  readonly caFile?: string;
+  readonly crlFile?: string;
+  /** `verify`: unset means the side's default (bind: none; server: `ssl-server-verify`, required by default). */
+  readonly verify?: TlsVerify;
+  /** `no-tls-tickets`. */
+  readonly noTlsTickets: boolean;
+}
+
 export type SendProxy = 'none' | 'v1' | 'v2';
 
 export interface ServerConfig {
