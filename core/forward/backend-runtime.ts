@@ -24,6 +24,11 @@ export interface BackendRuntime {
   readonly view: BackendView;
   /** Replaced when `add server` / `del server` changes the set (applyServerSet): read it through the runtime. */
   balancer: Balancer;
+  /**
+   * This thread's server-set generation of the backend: bumped by applyServerSet. What a session caches about the
+   * backend's servers (the L4 address needs) is kept with it and built again when it moves.
+   */
+  serverSet: number;
   /** `balance uri|url_param|hdr`: the hash key of a request head (undefined for the other algorithms). */
   readonly requestKey: RequestKey | undefined;
   /**
@@ -80,6 +85,7 @@ export function buildBackends(
       serverSlotIndexes,
       view,
       balancer: createBalancer(view, be.balance),
+      serverSet: 0,
       requestKey: requestKeyExtractor(be.name, be.balance),
       bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
       keyBySource: algorithm?.needs === 'addr',
@@ -110,6 +116,7 @@ export function applyServerSet(rt: BackendRuntime, change: ServerSetChange, stat
   (rt.serverSlots as ServerSlot[])[change.index] = slot;
   (rt.view.servers as ServerView[])[change.index] = viewOf(srv, change.index, slot);
   rt.balancer = createBalancer(rt.view, rt.config.balance);
+  rt.serverSet++;
 }
 
 /** True when the server has a slot free under its maxconn (0 = unlimited), whoever may be queued for it. */
