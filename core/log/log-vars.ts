@@ -11,7 +11,8 @@ import type { LogRecord } from './log-record.js';
 /** What a line reads beside the record: names, the shared counters, the proxies' server names. */
 export interface LineWorld {
   readonly frontends: readonly string[];
-  readonly backends: readonly { readonly name: string; readonly servers: readonly string[] }[];
+  /** The servers are the Config's own array on a forwarder: a server `add server` put there is logged by name. */
+  readonly backends: readonly { readonly name: string; readonly servers: readonly { readonly name: string }[] }[];
   readonly state: SharedState | undefined;
 }
 
@@ -179,7 +180,7 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
     case 'b':
       return (rec) => rec.backend < 0 ? (world.frontends[rec.frontend] ?? '-') : (world.backends[rec.backend]?.name ?? '-');
     case 's':
-      return (rec) => rec.server < 0 ? '<NOSRV>' : (world.backends[rec.backend]?.servers[rec.server] ?? '<NOSRV>');
+      return (rec) => rec.server < 0 ? '<NOSRV>' : (world.backends[rec.backend]?.servers[rec.server]?.name ?? '<NOSRV>');
     case 'bi':
     case 'si':
       return (rec) => rec.server < 0 || rec.serverAddress === '' ? '-' : rec.serverAddress;

@@ -117,7 +117,7 @@ export class FrontendLine {
 export function frontendLines(config: Config, log: TrafficLog | undefined, state: SharedState | undefined): (FrontendLine | undefined)[] {
   const world: LineWorld = {
     frontends: config.frontends.map((f) => f.name),
-    backends: config.backends.map((b) => ({ name: b.name, servers: b.servers.map((s) => s.name) })),
+    backends: config.backends.map((b) => ({ name: b.name, servers: b.servers })),
     state,
   };
   return config.frontends.map((fe, i) => {

@@ -10,7 +10,7 @@ import { LogRecord } from '../../core/log/log-record.js';
 import { CLF_FORMAT, HTTPLOG_FORMAT, TCPLOG_FORMAT } from '../../config/defaults.js';
 import { allocateLogRings, LogRingConsumer, LogRingProducer, MAX_RECORD_CHARS } from '../../core/shared/log-ring.js';
 
-const world = { frontends: ['ddb_fronted'], backends: [{ name: 'ddb_backend', servers: ['node1'] }], state: undefined };
+const world = { frontends: ['ddb_fronted'], backends: [{ name: 'ddb_backend', servers: [{ name: 'node1' }] }], state: undefined };
 
 /** A finished transaction as a session leaves it (times on the sweep clock, one capture each way). */
 function record(http: boolean): LogRecord {
