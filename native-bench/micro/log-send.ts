@@ -38,7 +38,7 @@ async function bestCpu(f: (i: number) => void, between?: (i: number) => Promise<
 // The forwarder's half: the line of a keep-alive GET as the l7-httplog bench logs it.
 const parsed = parseLogFormat(HTTPLOG_FORMAT, { readFile: () => '' }, undefined, 'line');
 if (!parsed.ok) throw new Error(parsed.message);
-const line = new CompiledLogLine(parsed.spec, { frontends: ['f'], backends: [{ name: 'b', servers: ['s1'] }], state: undefined });
+const line = new CompiledLogLine(parsed.spec, { frontends: ['f'], backends: [{ name: 'b', servers: [{ name: 's1' }] }], state: undefined });
 const rec = new LogRecord();
 Object.assign(rec, {
   http: true, frontend: 0, backend: 0, server: 0, clientAddress: '127.0.0.1', clientPort: 56154, frontendAddress: '127.0.0.1',

@@ -21,7 +21,7 @@ import { prng } from '../support/prng.js';
 
 const WORLD: LineWorld = {
   frontends: ['front', 'fé-ünï'],
-  backends: [{ name: 'be', servers: ['s1', 'sérveur'] }, { name: 'bé', servers: ['x'] }],
+  backends: [{ name: 'be', servers: [{ name: 's1' }, { name: 'sérveur' }] }, { name: 'bé', servers: [{ name: 'x' }] }],
   state: undefined,
 };
 
