@@ -38,6 +38,8 @@ export interface LoadOptions {
    * as the HTTP rule program); production never passes it.
    */
   readonly implemented?: readonly string[];
+  /** `-N LIMIT`: the maxconn of every frontend and listen that sets none (HAProxy's default per-proxy maxconn). */
+  readonly defaultProxyMaxconn?: number;
 }
 
 /**
@@ -65,6 +67,8 @@ async function loadSources(
   const diag = new Diagnostics([...RULE_PROGRAM_KEYS, ...(options.implemented ?? [])]);
   diag.errors.push(...readErrors);
   const parsed = parseConfigFiles(sources, diag, options.env ?? process.env);
+  const cliMaxconn = options.defaultProxyMaxconn;
+  if (cliMaxconn !== undefined) for (const p of parsed.proxies) if (p.kind !== 'backend') p.maxconn ??= cliMaxconn;
   validateConfig(parsed, diag);
   // Resolution runs even when parsing found errors, so one `-c` run lists every problem at once.
   const resolutions = await resolveHosts(

@@ -89,6 +89,10 @@ export interface GlobalConfig {
   /** `log-send-hostname [name]`: the host name put in rfc3164/rfc5424 headers (no name: the system's). */
   logSendHostname?: string;
   daemon: boolean;
+  /** `pidfile` (§3.1): where the PID is written once ready (the command line's -p wins). */
+  pidfile?: string;
+  /** `quiet` (§3.3): only alerts on stderr during start (-V overrides it). */
+  quiet?: boolean;
   /** `tune.bufsize` (bytes), default 16384. */
   bufsize: number;
   /** `zero-warning` (§3.1): any configuration warning refuses the start (config/load-config.ts). */

@@ -195,7 +195,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'http-request early-hint',
     ],
     verdict: 'warned',
-    why: "orcalb's own answers stay HAProxy's default pages; a monitor URI is forwarded like any request",
+    why: "orcalb's own answers (monitor-uri's among them) stay HAProxy's default pages",
   },
   {
     keywords: [
@@ -252,10 +252,10 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'global default-path', 'global grace',
       'global h1-accept-payload-with-any-method', 'global h1-case-adjust', 'global h1-case-adjust-file',
       'global h2-workaround-bogus-websocket-clients', 'global insecure-fork-wanted', 'global insecure-setuid-wanted',
-      'global localpeer', 'global master-worker', 'global maxcompcpuusage', 'global maxcomprate', 'global maxpipes',
+      'global localpeer', 'global maxcompcpuusage', 'global maxcomprate', 'global maxpipes',
       'global maxzlibmem', 'global mworker-max-reloads', 'global no-memory-trimming', 'global noepoll',
       'global noevports', 'global nogetaddrinfo', 'global nokqueue', 'global nopoll', 'global noreuseport',
-      'global nosplice', 'global numa-cpu-mapping', 'global pidfile', 'global pp2-never-send-local', 'global quiet',
+      'global nosplice', 'global numa-cpu-mapping', 'global pp2-never-send-local',
       'global server-state-base', 'global server-state-file', 'global set-dumpable', 'global strict-limits',
       'global tune.*',
     ],

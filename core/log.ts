@@ -32,6 +32,8 @@ export interface LogSettings {
 export interface LoggerOptions {
   /** Also print to stderr (default true: orcalb runs in the foreground like `haproxy -db`). */
   readonly stderr?: boolean;
+  /** `-q` / global `quiet`: only alerts and worse on stderr (the log targets still get every line). */
+  readonly quiet?: boolean;
   /** The syslog tag, over the settings' log-tag (default "haproxy", as HAProxy names itself). */
   readonly tag?: string;
 }
@@ -48,7 +50,7 @@ export function createLogger(settings: readonly LogTarget[] | LogSettings, optio
   const tally = { sent: 0 };
   return {
     log(level, message) {
-      if (toStderr) {
+      if (toStderr && (options.quiet !== true || LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf('err'))) {
         process.stderr.write(`${STDERR_LABEL[level].padEnd(10)} (${process.pid}) : ${message}\n`);
       }
       if (s.log.length === 0) return;

@@ -1,6 +1,6 @@
 // Loads orcalb's native addon (build/Release/fd_dup.node, sources in native/) and types what it exports: fd dup for
 // the connection handoff, listening sockets the main thread keeps across thread restarts and privilege drop, accepting
-// on them without a net.Server (accept-watch), RLIMIT_NOFILE, the forwarders' try-write and the log targets' datagram sockets. Any thread may load it
+// on them without a net.Server (accept-watch), RLIMIT_NOFILE, the forwarders' try-write, the log targets' and sd_notify's datagram sockets, and -sf's listener takeover. Any thread may load it
 // (each gets its own module instance); callers treat undefined as "not built".
 
 import { createRequire } from 'node:module';
@@ -50,7 +50,8 @@ export interface NativeAddon {
    */
   readonly dgramOpen: ((family: 1 | 4 | 6) => number) | undefined;
   /**
-   * One non-blocking sendto() of buffer[offset, offset+length) to a UNIX path (port -1) or a numeric address and
+   * One non-blocking sendto() of buffer[offset, offset+length) to a UNIX path (port -1), an abstract UNIX name
+   * without its '@' (port -2), or a numeric address and
    * port: the bytes sent or -errno (-EAGAIN: the sink's buffer is full). Never throws on I/O errors.
    */
   readonly dgramSendTo:
@@ -63,6 +64,13 @@ export interface NativeAddon {
   readonly dgramSendMany:
     | ((fd: number, buffer: Buffer, spans: Int32Array, count: number, address: string, port: number) => number)
     | undefined;
+  /**
+   * pidfd_open(2) (listener-takeover.c): a pidfd for `pid` (close it with fs.closeSync); throws the errno (ESRCH).
+   * Undefined in a build older than listener-takeover.c: `-sf` then binds beside the old process (SO_REUSEPORT).
+   */
+  readonly pidfdOpen: ((pid: number) => number) | undefined;
+  /** pidfd_getfd(2): this process's copy of fd `targetFd` of the pidfd's process; throws the errno (EPERM, EBADF). */
+  readonly pidfdGetfd: ((pidfd: number, targetFd: number) => number) | undefined;
   /**
    * Watches listening socket `fd` (taken over: the watcher closes it) on the calling thread's loop, paused; while
    * resumed, libuv calls `onReadable(status)` when connections wait (status < 0: a libuv error). Throws (errno code)
@@ -119,6 +127,8 @@ function addonOf(mod: unknown): NativeAddon | undefined {
   if (accept === undefined) return undefined;
   const tryWrite: unknown = Reflect.get(mod, 'tryWrite');
   const dgramOpen = fn(mod, 'dgramOpen', isNumber);
+  const pidfdOpen = fn(mod, 'pidfdOpen', isNumber);
+  const pidfdGetfd = fn(mod, 'pidfdGetfd', isNumber);
   // The sends are bound without the result check (as tryWrite): the writer calls them per batch, the C side returns
   // only numbers.
   const dgramSendTo: unknown = Reflect.get(mod, 'dgramSendTo');
@@ -135,6 +145,8 @@ function addonOf(mod: unknown): NativeAddon | undefined {
     dgramOpen: dgramOpen === undefined ? undefined : (family) => dgramOpen(family),
     dgramSendTo: typeof dgramSendTo === 'function' ? (dgramSendTo as NonNullable<NativeAddon['dgramSendTo']>) : undefined,
     dgramSendMany: typeof dgramSendMany === 'function' ? (dgramSendMany as NonNullable<NativeAddon['dgramSendMany']>) : undefined,
+    pidfdOpen: pidfdOpen === undefined ? undefined : (pid) => pidfdOpen(pid),
+    pidfdGetfd: pidfdGetfd === undefined ? undefined : (pidfd, target) => pidfdGetfd(pidfd, target),
     ...accept,
   };
 }

@@ -85,7 +85,7 @@ function sideLoad(statsPort: number): { stop(): Promise<{ frames: number; polls:
 
 /**
  * CPU time (µs) of the threads of `pid` whose name (comm) is `name`: Node names a worker's OS thread after the
- * Worker's `name` (workers/spawn.ts: 'stats', 'forwarder', …). The stats thread's own share, free of the forwarders'
+ * Worker's `name` (workers/spawn.ts: 'stats', 'forwarder 0', …). The stats thread's own share, free of the forwarders'
  * noise.
  */
 function threadCpuUs(pid: number, name: string): number {

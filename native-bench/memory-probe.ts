@@ -22,10 +22,11 @@ type Command = { readonly id: number; readonly cmd: 'stats' | 'gc' } | { readonl
 
 function threadLabel(): string {
   if (threads.isMainThread) return 'main';
-  // threadName is Node ≥ 24 (not in the @types of our Node 22 floor); spawn.ts names the acceptor and the health
-  // checker after their kind, piscina leaves its workers (the forwarders) at Node's default.
+  // threadName is Node ≥ 24 (not in the @types of our Node 22 floor); spawn.ts names each thread after its kind,
+  // a forwarder with its slot ('forwarder 3', issue 15): the label is the kind. An unnamed worker (Node's default,
+  // builds before issue 10) was a forwarder.
   const name = (threads as { readonly threadName?: unknown }).threadName;
-  return typeof name !== 'string' || name === '' || name === 'WorkerThread' ? 'forwarder' : name;
+  return typeof name !== 'string' || name === '' || name === 'WorkerThread' ? 'forwarder' : name.replace(/ \d+$/, '');
 }
 
 const gcTotals = { scavenges: 0, scavengeMs: 0, majorGcs: 0, majorGcMs: 0, gcMaxMs: 0, gcOver2Ms: 0 };

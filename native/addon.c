@@ -24,6 +24,7 @@ static const char *errno_name(int err) {
     case ENOTSOCK: return "ENOTSOCK";
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
     case EROFS: return "EROFS";
+    case ESRCH: return "ESRCH";
     default: return NULL;
   }
 }
@@ -82,6 +83,8 @@ NAPI_MODULE_INIT() {
   if (!add_function(env, exports, "dgramOpen", orca_dgram_open)) return NULL;
   if (!add_function(env, exports, "dgramSendTo", orca_dgram_send_to)) return NULL;
   if (!add_function(env, exports, "dgramSendMany", orca_dgram_send_many)) return NULL;
+  if (!add_function(env, exports, "pidfdOpen", orca_pidfd_open)) return NULL;
+  if (!add_function(env, exports, "pidfdGetfd", orca_pidfd_getfd)) return NULL;
   if (!add_function(env, exports, "acceptWatch", orca_accept_watch)) return NULL;
   if (!add_function(env, exports, "acceptResume", orca_accept_resume)) return NULL;
   if (!add_function(env, exports, "acceptPause", orca_accept_pause)) return NULL;

@@ -1,7 +1,7 @@
 /* Datagram sockets for the log targets (manual §3.1 "log"): `log /dev/log` and any UNIX datagram path, which Node's
  * dgram cannot reach (it has no AF_UNIX), and UDP targets, sent with one non-blocking sendto() per line so a sink
  * that does not read shows as EAGAIN (the line is dropped and counted) instead of a queue growing in libuv. The log
- * writer runs them (main thread), and any thread's process logger. */
+ * writer runs them (main thread), and any thread's process logger; workers/sd-notify.ts sends systemd's READY=1 with them. */
 
 #define _GNU_SOURCE
 #include "orcalb-native.h"
@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -33,13 +34,18 @@ napi_value orca_dgram_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* Fills `ss` from a UNIX path (port < 0) or a numeric IPv4/IPv6 address and port; its length, 0 when the address is
+/* Fills `ss` from a UNIX path (port -1), an abstract UNIX name (port -2, given without its '@') or a numeric IPv4/IPv6 address and port; its length, 0 when the address is
  * not numeric, -1 after throwing (a mistyped argument). */
 static int read_address(napi_env env, napi_value *argv, size_t argc, size_t i, int32_t port, struct sockaddr_storage *ss) {
   memset(ss, 0, sizeof *ss);
   if (port < 0) {
     struct sockaddr_un *sun = (struct sockaddr_un *)ss;
     sun->sun_family = AF_UNIX;
+    if (port == -2) {
+      /* An abstract name (systemd's NOTIFY_SOCKET "@name"): a leading NUL, and the length counts only the name. */
+      if (!orca_arg_string(env, argv, argc, i, sun->sun_path + 1, sizeof sun->sun_path - 1)) return -1;
+      return (int)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sun->sun_path + 1));
+    }
     if (!orca_arg_string(env, argv, argc, i, sun->sun_path, sizeof sun->sun_path)) return -1;
     return (int)sizeof *sun;
   }

@@ -109,7 +109,7 @@ export class ForwarderPool {
     const linkTo = this.data.accept === 'acceptor' ? this.hooks.linkTo() : undefined;
     const channel = linkTo === undefined ? undefined : new MessageChannel();
     const data: ForwarderData = { ...this.data, slot: t };
-    const worker = spawnThread('forwarder', data);
+    const worker = spawnThread('forwarder', data, [], `forwarder ${t}`);
     const slot: Slot = { worker, threadId: worker.threadId, failure: undefined };
     this.slots[t] = slot;
     if (channel !== undefined && linkTo !== undefined) {

@@ -1,6 +1,7 @@
 // orcalb's main thread, loaded by workers/main.ts once the signal guard has run: the CLI (`orcalb -f haproxy.cfg
-// --threads 12`, `orcalb -c -f FILE`), config loading, the fd limit, the shared buffer, the supervisor, privilege
-// drop and the operator's signals (HAProxy's meanings: workers/signals.ts).
+// --threads 12`, `orcalb -c -f FILE`, `-Ws -p FILE -sf PID`), config loading, the fd limit, the shared buffer, the
+// supervisor, the PID file, systemd's READY=1, privilege drop and the operator's signals (HAProxy's meanings:
+// workers/signals.ts).
 
 import os from 'node:os';
 import { createInterface } from 'node:readline';
@@ -17,6 +18,10 @@ import { computeOffsets } from '../core/shared/layout.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { parseCli, usage, type CliOptions } from './cli-options.js';
+import { daemonReady, isDaemonChild, runAsDaemon } from './daemonize.js';
+import { takeListeners, stopOldProcesses } from './listener-takeover.js';
+import { PidFile } from './pid-file.js';
+import { createNotifier } from './sd-notify.js';
 import { assertNoInspector } from './signal-guard.js';
 import { operatorActions } from './operator-actions.js';
 import { wireSignals } from './signals.js';
@@ -37,19 +42,35 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const result = await loadConfig(cli.files);
+  // What `pidof orcalb`, `ps` and `killall -0 orcalb` find (the command line otherwise starts with node's path).
+  process.title = 'orcalb';
+  const result = await loadConfig(cli.files, cli.defaultMaxconn === undefined ? {} : { defaultProxyMaxconn: cli.defaultMaxconn });
   const report = checkReport(result, process.pid, cli.check ? 'check' : 'start');
   if (cli.check || report.exitCode !== 0 || result.config === undefined) {
     // -c prints everything; a refused start (errors, or nothing to listen on) prints the same diagnostics.
-    for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
+    // -c -q (the systemd unit's ExecReload check): haproxy prints nothing; orcalb still prints the errors.
+    const silent = cli.quiet === true && report.exitCode !== 1;
+    if (!silent) for (const line of report.lines) (report.exitCode !== 1 && cli.check ? process.stdout : process.stderr).write(`${line}\n`);
     return report.exitCode;
   }
-  const logger = createLogger(result.config.global);
+  // -D / global daemon (-db overrides both; -Ws too: systemd's Type=notify wants the process it started, and
+  // haproxy 2.6.12 -Ws stays in the foreground with `daemon`, measured): the detached copy of this process starts.
+  const daemon = !cli.systemd && (cli.daemon ?? result.config.global.daemon);
+  if (daemon && !isDaemonChild()) return runAsDaemon(argv);
+  // -q / -V over global quiet, for every stderr writer of this thread (the operator's lines read it too).
+  if (cli.quiet !== undefined) result.config.global.quiet = cli.quiet;
+  const quiet = result.config.global.quiet === true;
+  const logger = createLogger(result.config.global, { quiet });
   // The start-up lines (config warnings, the fd budget, start failures, ready) go to stderr only: haproxy 2.6.12
   // prints its ha_warning/ha_notice/ha_alert of the start there and sends none of them to the `log` targets
   // (measured with a syslog sink); what happens once running (state changes, signals, stops) goes to both.
-  const startup = createLogger([]);
+  const startup = createLogger([], { quiet });
   for (const w of result.warnings) startup.log('warning', `config : ${renderWarning(w)}`);
+  if (cli.pidfile !== undefined && result.config.global.pidfile !== undefined) {
+    // haproxy 2.6.12's words (an ALERT, and it goes on with -p's file).
+    startup.log('alert', `config : parsing [${result.config.global.source.file}] : 'pidfile' already specified. Continuing.`);
+  }
+  const pidPath = cli.pidfile ?? result.config.global.pidfile;
 
   const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();
   const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], startup);
@@ -69,11 +90,30 @@ async function main(argv: readonly string[]): Promise<number> {
   writeInitialState(config, state, topology, initialHealth);
 
   let fatal: ((alert: string) => void) | undefined;
-  const supervisor = new Supervisor({ ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert) });
+  // -sf/-st: the old orcalb's listening sockets become ours before anything binds (listener-takeover.ts).
+  // Test hook ORCALB_TEST_SF_REUSEPORT=1: bind beside the old process instead, to measure what that loses.
+  const reuseOnly = process.env['ORCALB_TEST_HOOKS'] === '1' && process.env['ORCALB_TEST_SF_REUSEPORT'] === '1';
+  const inherited = cli.oldPids.length > 0 && !reuseOnly ? takeListeners(cli.oldPids, plan.addon, startup) : undefined;
+  const supervisor = new Supervisor({
+    ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert), ...(inherited === undefined ? {} : { inherited }),
+  });
   try {
     await supervisor.start();
   } catch (e) {
     for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) startup.log('alert', line);
+    await supervisor.hardStop();
+    // The old process still has its copies: it serves on as if -sf had not been tried.
+    inherited?.closeRest();
+    return 1;
+  }
+  const unused = inherited?.closeRest() ?? 0;
+  if (unused > 0) startup.log('notice', `-sf/-st: ${unused} taken socket(s) match no bind line of this configuration; closed`);
+  const pidFile = pidPath === undefined ? undefined : new PidFile(pidPath);
+  try {
+    pidFile?.write();
+  } catch (e) {
+    // HAProxy's words when the pidfile cannot be created; it exits 1 too.
+    startup.log('alert', `[orcalb.main()] Cannot create pidfile ${pidPath ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
     await supervisor.hardStop();
     return 1;
   }
@@ -81,18 +121,34 @@ async function main(argv: readonly string[]): Promise<number> {
   // A SIGUSR1 that came before the guard took it may have opened the inspector since: check again before serving.
   assertNoInspector();
   startup.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
+  const notifier = createNotifier(cli.systemd, process.env['NOTIFY_SOCKET'], plan.addon, logger);
+  notifier.notify('READY=1');
+  daemonReady();
+  // Only now is every listener ours and accepting: the old processes may go (HAProxy signals them at this point).
+  stopOldProcesses(cli.oldPids, cli.oldStop, logger);
   // Config loading's garbage and grown young generation back once idle (issue 10, idle RSS).
   new IdleCompaction({ fromStart: true });
 
-  return await new Promise<number>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     fatal = (alert) => {
       logger.log('alert', alert);
       void supervisor.hardStop().then(() => resolve(1));
     };
     // HAProxy's `-sf` handshake: a new process asks the old one to stop listening, and to listen again if it failed.
+    const actions = operatorActions({ config, state, topology, supervisor, logger }, resolve);
     wireSignals(
       {
-        ...operatorActions({ config, state, topology, supervisor, logger }, resolve),
+        ...actions,
+        // systemd hears STOPPING=1 as a stop begins; a hard stop never returns, so the PID file goes first.
+        'soft-stop': (sig) => {
+          notifier.notify('STOPPING=1');
+          return actions['soft-stop'](sig);
+        },
+        'hard-stop': (sig) => {
+          notifier.notify('STOPPING=1');
+          pidFile?.remove();
+          return actions['hard-stop'](sig);
+        },
         pause: () => supervisor.pauseListeners(),
         resume: () => supervisor.resumeListeners(),
       },
@@ -109,6 +165,9 @@ async function main(argv: readonly string[]): Promise<number> {
       });
     }
   });
+  pidFile?.remove();
+  notifier.close();
+  return code;
 }
 
 /**

@@ -45,15 +45,17 @@ export function threadExecArgv(): string[] {
 }
 
 /**
- * A Worker running workers/<kind>.js within its HEAP_LIMITS, with threadExecArgv(). trackUnmanagedFds is off: the
+ * A Worker running workers/<kind>.js within its HEAP_LIMITS, with threadExecArgv(). `name` (default: the kind) is
+ * also the OS thread's name (Node 24 sets it), what `top -H` and `ps -L` show: "forwarder 3", "acceptor"…; Linux
+ * keeps 15 bytes of it. trackUnmanagedFds is off: the
  * threads open no files with fs.open, and the fds they close (a handed-off connection nobody adopted, a dup of a
  * listening socket) come from accept4() or dup(), which Node would otherwise warn about on every close.
  */
-export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly TransferListItem[] = []): Worker {
+export function spawnThread(kind: ThreadKind, data: unknown, transfer: readonly TransferListItem[] = [], name: string = kind): Worker {
   return new Worker(new URL(`./${kind}.js`, import.meta.url), {
     workerData: data,
     transferList: [...transfer],
-    name: kind,
+    name,
     execArgv: threadExecArgv(),
     resourceLimits: HEAP_LIMITS[kind],
     trackUnmanagedFds: false,

@@ -12,7 +12,7 @@ import { OrcaError } from '../core/errors.js';
 import { healthThreadNeededAtStart } from '../core/health/health-thread-need.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import { cliTargets, listenTargets, statsTargets, type ListenTarget } from '../core/accept/listeners.js';
-import { MasterSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
+import { MasterSockets, type InheritedSockets, type ListenerPlan } from '../core/accept/master-sockets.js';
 import type { Logger } from '../core/log.js';
 import { LogWriter } from '../core/log/log-writer.js';
 import { loadNativeAddon, type NativeAddon } from '../core/native-addon.js';
@@ -57,6 +57,8 @@ export interface SupervisorOptions {
   readonly addonPath?: string;
   /** HAProxy's maxsock (start-checks.ts), for the accepting threads' fd-limit message. */
   readonly maxsock: number;
+  /** `-sf`/`-st`: the old process's listening sockets, used before binding anew (listener-takeover.ts). */
+  readonly inherited?: InheritedSockets;
   /** Called once when orcalb cannot go on (a listener lost after start): the caller logs it and exits 1. */
   readonly onFatal: (alert: string) => void;
 }
@@ -188,7 +190,7 @@ export class Supervisor {
   private openStatsMasters(targets: ListenTarget[], keep: (m: MasterSockets) => void): ListenerPlan {
     const addon = this.o.addon;
     if (addon === undefined || targets.length === 0) return { targets };
-    const opened = MasterSockets.open(targets, 1, addon);
+    const opened = MasterSockets.open(targets, 1, addon, this.o.inherited);
     if (!opened.ok) {
       throw new OrcaError(
         'ORCA_BIND_FAILED',
@@ -258,7 +260,7 @@ export class Supervisor {
     const addon = this.o.addon;
     if (addon === undefined) return { targets };
     const rows = this.o.accept === 'reuseport' ? this.o.threads : 1;
-    const opened = MasterSockets.open(targets, rows, addon);
+    const opened = MasterSockets.open(targets, rows, addon, this.o.inherited);
     if (!opened.ok) {
       throw new OrcaError(
         'ORCA_BIND_FAILED',

@@ -1,5 +1,5 @@
 // The `global` section (manual §3): process-wide settings orcalb uses (log, maxconn, user/group, nbthread,
-// hard-stop-after, daemon, tune.bufsize, ulimit-n, fd-hard-limit, unix-bind, stats socket/timeout/maxconn) and every other 2.6 global keyword as
+// hard-stop-after, daemon, pidfile, quiet, master-worker, tune.bufsize, ulimit-n, fd-hard-limit, unix-bind, stats socket/timeout/maxconn) and every other 2.6 global keyword as
 // known-but-not-implemented.
 // Main thread, config parsing. The section may appear several times; its lines accumulate.
 
@@ -74,8 +74,24 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       g.logSendHostname = value;
       return;
     case 'daemon':
-      // Recorded only: whether to fork is the CLI's decision (orcalb runs in the foreground under a supervisor).
+      // §3.1 daemon: as -D (workers/daemonize.ts re-spawns detached); -db on the command line overrides it.
       if (!diag.tooManyArgs(args, 0, at)) g.daemon = true;
+      return;
+    case 'master-worker':
+      // §3.1 master-worker: as -W. orcalb is one process whose threads are the workers: accepted, nothing changes.
+      // haproxy 2.6.12 also takes the obsolete `no-exit-on-failure` word here.
+      if (args[1] !== undefined && args[1] !== 'no-exit-on-failure') {
+        diag.badValue(`'master-worker' only supports 'no-exit-on-failure' option.`, at, { found: args[1] });
+      }
+      return;
+    case 'quiet':
+      // §3.3 quiet: as -q (only alerts on stderr during start).
+      if (!diag.tooManyArgs(args, 0, at)) g.quiet = true;
+      return;
+    case 'pidfile':
+      // §3.1 pidfile: as -p (workers/pid-file.ts), which wins when both are given.
+      if (value === '') diag.badValue("'pidfile' expects a file name as an argument.", at);
+      else if (!diag.tooManyArgs(args, 1, at)) g.pidfile = value;
       return;
     case 'maxconn': {
       // §3.2 maxconn: HAProxy compares it unsigned, so -1 or an overflowing number is 4294967295 (`show info`

@@ -22,6 +22,12 @@ export interface ListenerPlan {
   readonly fds?: readonly (readonly number[])[];
 }
 
+/** Listening sockets taken over from an older process (workers/listener-takeover.ts), used before binding anew. */
+export interface InheritedSockets {
+  /** The next inherited socket on address:port, now the caller's; undefined when none is left. */
+  take(address: string, port: number): number | undefined;
+}
+
 export type OpenResult =
   | { readonly ok: true; readonly sockets: MasterSockets }
   | { readonly ok: false; readonly alerts: readonly string[] };
@@ -39,10 +45,10 @@ export class MasterSockets {
   }
 
   /**
-   * Binds every target (`rows` sockets for each TCP one). On failure closes what it opened and returns one HAProxy
+   * Binds every target (`rows` sockets for each TCP one; an `inherited` socket on the same address is used first). On failure closes what it opened and returns one HAProxy
    * alert per listener that failed, in config order. Never throws.
    */
-  static open(targets: readonly ListenTarget[], rows: number, addon: NativeAddon): OpenResult {
+  static open(targets: readonly ListenTarget[], rows: number, addon: NativeAddon, inherited?: InheritedSockets): OpenResult {
     const fds: number[][] = Array.from({ length: rows }, () => []);
     const alerts: string[] = [];
     const opened: number[] = [];
@@ -54,7 +60,8 @@ export class MasterSockets {
           for (const row of fds) row.push(fd);
         } else {
           for (const row of fds) {
-            const fd = addon.listenTcp(t.address, t.port, t.backlog);
+            // A socket taken from the process `-sf` replaces shares its accept queue: nothing queued there is lost.
+            const fd = inherited?.take(t.address, t.port) ?? addon.listenTcp(t.address, t.port, t.backlog);
             opened.push(fd);
             row.push(fd);
           }

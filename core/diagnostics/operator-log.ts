@@ -8,12 +8,13 @@ import type { ProxyEntry } from './proxy-list.js';
 
 export class OperatorLog {
   readonly #stderr: Logger;
-  readonly #global: Pick<GlobalConfig, 'log' | 'logTag' | 'logSendHostname'>;
+  readonly #global: Pick<GlobalConfig, 'log' | 'logTag' | 'logSendHostname' | 'quiet'>;
   readonly #syslog = new Map<string, Logger>();
 
-  /** `global`: the global section (its `log` lines, log-tag, log-send-hostname). Nothing is opened until a line is sent. */
-  constructor(global: Pick<GlobalConfig, 'log' | 'logTag' | 'logSendHostname'>) {
-    this.#stderr = createLogger([]);
+  /** `global`: the global section (its `log` lines, log-tag, log-send-hostname, quiet). Nothing is opened until a line is sent. */
+  constructor(global: Pick<GlobalConfig, 'log' | 'logTag' | 'logSendHostname' | 'quiet'>) {
+    // `quiet` (-q, global quiet): stderr keeps the alerts only; the log targets still get every line.
+    this.#stderr = createLogger([], { quiet: global.quiet === true });
     this.#global = global;
   }
 

@@ -1,7 +1,14 @@
 // HAProxy's soft stop for HTTP sessions (management.txt §4 "soft-stop"): at the stop, every keep-alive client idle
-// between requests is closed at once; busy ones finish their response (with `connection: close`). Forwarder threads.
+// between requests is closed (within SOFT_STOP_IDLE_MS, for a request already on its way); busy ones finish their
+// response (with `connection: close`). Forwarder threads.
 // One abort listener per thread's stop signal and a set of the thread's live sessions, instead of a listener (and a
 // closure) per session (../shared/perf §5: per-connection state).
+
+/**
+ * How long an idle keep-alive client may still send the request already on its way after a soft stop (l7-session-
+ * ends.ts onSoftStop): a few deadline ticks, far below any keep-alive timeout, far above a loopback or LAN trip.
+ */
+export const SOFT_STOP_IDLE_MS = 100;
 
 /** A session the stop reaches. */
 export interface SoftStoppable {

@@ -16,6 +16,9 @@ export interface WrkReport {
   readonly p99Ms: number;
   /** connect + read + write + timeout errors, plus non-2xx/3xx responses. */
   readonly errors: number;
+  /** wrk's `Socket errors:` line apart (0 each when wrk printed none) and the non-2xx/3xx count. */
+  readonly socket: { readonly connect: number; readonly read: number; readonly write: number; readonly timeout: number };
+  readonly non2xx: number;
 }
 
 /** wrk's latency figure (`812.00us`, `1.20ms`, `2.01s`) in ms; NaN when absent. */
@@ -43,6 +46,13 @@ export function parseWrk(text: string): WrkReport {
     p50Ms: latencyMs(text, '50'),
     p99Ms: latencyMs(text, '99'),
     errors: socketErrors + (non2xx === undefined ? 0 : Number(non2xx)),
+    socket: {
+      connect: Number(sockErr?.[1] ?? 0),
+      read: Number(sockErr?.[2] ?? 0),
+      write: Number(sockErr?.[3] ?? 0),
+      timeout: Number(sockErr?.[4] ?? 0),
+    },
+    non2xx: non2xx === undefined ? 0 : Number(non2xx),
   };
 }
 

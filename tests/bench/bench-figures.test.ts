@@ -49,7 +49,10 @@ test("parseWrk reads wrk 4.1's requests/s, the 50 % and 99 % latencies in any un
     '  Non-2xx or 3xx responses: 4',
     'Requests/sec:  15000.50',
   ].join('\n');
-  assert.deepEqual(parseWrk(text), { requests: 45000, bytesRead: 4.12 * 2 ** 20, reqPerS: 15000.5, p50Ms: 0.812, p99Ms: 1500, errors: 10 });
+  assert.deepEqual(parseWrk(text), {
+    requests: 45000, bytesRead: 4.12 * 2 ** 20, reqPerS: 15000.5, p50Ms: 0.812, p99Ms: 1500, errors: 10,
+    socket: { connect: 0, read: 2, write: 1, timeout: 3 }, non2xx: 4,
+  });
   // The work of a bulk run: wrk counts its bytes in binary units.
   assert.equal(parseWrk('  80 requests in 10.00s, 80.01GB read\nRequests/sec:      8.00\n').bytesRead, 80.01 * 2 ** 30);
   assert.ok(Number.isNaN(parseWrk('unable to connect').reqPerS));

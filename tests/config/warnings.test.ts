@@ -95,11 +95,11 @@ describe('known but not implemented', () => {
   });
 
   test('stats socket opens the runtime API (no warning); stats bind-process and other global keywords warn', async () => {
-    const r = await load('global\n  stats socket /run/haproxy.sock mode 660 level admin\n  pidfile /run/x.pid\n  stats bind-process 1');
+    const r = await load('global\n  stats socket /run/haproxy.sock mode 660 level admin\n  maxpipes 10\n  stats bind-process 1');
     const c = validConfig(r);
     assert.deepEqual(rendered(r).warnings.filter((w) => w.includes('stats socket')), []);
     assert.deepEqual(c.global.statsSockets.map((s) => [s.unix?.path, s.unix?.mode, s.level]), [['/run/haproxy.sock', 0o660, 'admin']]);
-    oneWarning(r, "[t.cfg:3] : 'pidfile' is not implemented yet");
+    oneWarning(r, "[t.cfg:3] : 'maxpipes' is not implemented yet");
     oneWarning(r, "[t.cfg:4] : 'stats bind-process' is not implemented yet");
   });
 

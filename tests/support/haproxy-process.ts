@@ -52,13 +52,15 @@ export async function startHaproxy(
     env?: Readonly<Record<string, string>>;
     /** `prlimit --nofile=<nofile>` around haproxy, e.g. '1024:4096' (soft:hard RLIMIT_NOFILE). */
     nofile?: string;
+    /** Extra arguments after `-db -f FILE`, e.g. ['-sf', '1234'] (the port is then already listening: wait on the old one). */
+    args?: readonly string[];
   },
 ): Promise<HaproxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'orcalb-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, configText);
   const readyPort = opts?.readyPort ?? firstBindPort(configText);
-  const argv = ['-db', '-f', file];
+  const argv = ['-db', '-f', file, ...(opts?.args ?? [])];
   const options = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts?.env } };
   const child =
     opts?.nofile === undefined

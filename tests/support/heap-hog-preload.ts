@@ -16,14 +16,15 @@ const CHANNEL = 'orcalb-test-heap-hog';
 const HOG_TARGET_ENV = 'HEAP_HOG_THREAD';
 
 /**
- * True in the targeted threads. workers/spawn.ts names every thread after its kind ('forwarder', 'acceptor',
+ * True in the targeted threads. workers/spawn.ts names every thread after its kind ('forwarder N', 'acceptor',
  * 'health-checker'); an unnamed worker (Node's default 'WorkerThread') counts as a forwarder, as forwarders were
  * before issue 10 (threadName is Node ≥ 24, absent from the @types of our floor).
  */
 function isTarget(): boolean {
   if (threads.isMainThread) return false;
   const name = (threads as { readonly threadName?: unknown }).threadName;
-  const kind = name === 'WorkerThread' || name === undefined ? 'forwarder' : name;
+  // A forwarder's name carries its slot ('forwarder 0', issue 15): the kind is the name without it.
+  const kind = name === 'WorkerThread' || typeof name !== 'string' ? 'forwarder' : name.replace(/ \d+$/, '');
   return kind === (process.env[HOG_TARGET_ENV] ?? 'forwarder');
 }
 

@@ -33,6 +33,8 @@ export interface OrcalbOptions {
   readonly fileName?: string;
   /** `prlimit --nofile=<nofile>` around orcalb, e.g. '1024:4096' (soft:hard RLIMIT_NOFILE); prlimit execs it, same PID. */
   readonly nofile?: string;
+  /** `ip netns exec <netns>` around it all (tests/support/netns-lab.ts); ip execs it, same PID. */
+  readonly netns?: string;
 }
 
 export interface OrcalbProcess {
@@ -87,9 +89,10 @@ export async function startOrcalb(configText: string, opts: OrcalbOptions = {}):
   if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
   if (opts.accept !== undefined) args.push('--accept', opts.accept);
   args.push(...(opts.args ?? []));
-  const [command, argv] = opts.nofile === undefined
+  const [inner, innerArgv] = opts.nofile === undefined
     ? [process.execPath, args]
     : ['prlimit', [`--nofile=${opts.nofile}`, process.execPath, ...args]];
+  const [command, argv] = opts.netns === undefined ? [inner, innerArgv] : ['ip', ['netns', 'exec', opts.netns, inner, ...innerArgv]];
   const child = spawn(command, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },

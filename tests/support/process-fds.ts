@@ -91,7 +91,7 @@ export function sampleOpenFds(pid: number, everyMs = 20): { stop(): number } {
 
 /**
  * The names of process `pid`'s threads now (/proc/<pid>/task/<tid>/comm: Node names a Worker's thread after its
- * `name` option, so orcalb's threads read 'forwarder', 'acceptor', 'health-checker', 'stats'; Node's and V8's own
+ * `name` option, so orcalb's threads read 'forwarder 0'…'forwarder N-1' (issue 15), 'acceptor', 'health-checker', 'stats'; Node's and V8's own
  * read 'MainThread', 'libuv-worker', 'V8Worker'…), in tid order.
  */
 export function threadNames(pid: number): string[] {

@@ -1,0 +1,35 @@
+// The PID file of `-p FILE` / global `pidfile` (management.txt §3, §4: init scripts run `orcalb -sf $(cat FILE)`).
+// Written once orcalb is ready (listeners open, privileges not yet dropped: the file may live in a root-only
+// directory), removed at exit only while it still holds this PID, so an orcalb that `-sf` replaced never deletes
+// its successor's file. haproxy 2.6.12 leaves the file behind at exit (measured); removing it keeps a stale PID from
+// being signalled later. Main thread.
+
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+
+export class PidFile {
+  private readonly path: string;
+  private written = false;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Writes "PID\n" (mode 0644) through a temporary name, so a reader never sees an empty file. Throws on failure. */
+  write(): void {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${process.pid}\n`, { mode: 0o644 });
+    renameSync(tmp, this.path);
+    this.written = true;
+  }
+
+  /** Removes the file if it still names this process. Never throws (exit path). */
+  remove(): void {
+    if (!this.written) return;
+    this.written = false;
+    try {
+      if (readFileSync(this.path, 'utf8').trim() === String(process.pid)) unlinkSync(this.path);
+    } catch {
+      // Gone already, or unreadable after the privilege drop: nothing to undo.
+    }
+  }
+}
