@@ -7,6 +7,7 @@ import { isNumericHost } from './address.js';
 import { type ResolvedAddresses, buildConfig } from './build-config.js';
 import { type ParsedConfig, parseConfigFiles } from './config-parser.js';
 import { Diagnostics } from './diagnostics.js';
+import { resolveServerTls } from './server-tls-resolve.js';
 import type { Config } from './model.js';
 import { type SourceFile, readConfigFiles, sourceFromText } from './read-file.js';
 import { logHostToResolve } from './keywords/log.js';
@@ -66,6 +67,7 @@ async function loadSources(
   diag.errors.push(...readErrors);
   const parsed = parseConfigFiles(sources, diag, options.env ?? process.env);
   validateConfig(parsed, diag);
+  resolveServerTls(parsed.proxies, parsed.global, diag);
   // Resolution runs even when parsing found errors, so one `-c` run lists every problem at once.
   const resolutions = await resolveHosts(
     hostsOf(parsed),

@@ -234,6 +234,42 @@ export interface ServerConfig {
   readonly slowstart: number;
   /** `cookie VALUE` (L7 persistence; parsed now, used by the HTTP issue). */
   readonly cookie?: string;
+  /** `ssl` (§5.2): the traffic to this server is TLS, with these settings. */
+  readonly tls?: ServerTlsConfig;
+  /** Health checks run over TLS (`check-ssl`, or `ssl` without `port`/`addr`), with these settings. */
+  readonly checkTls?: CheckTlsConfig;
+}
+
+/**
+ * The TLS client side of a server line (§5.2 `ssl`, `verify`, `ca-file`, `crl-file`, `crt`, `sni`, `verifyhost`,
+ * `alpn`, `ssl-min-ver`…), resolved at load: global `ssl-default-server-*` and `ssl-server-verify` applied, files read
+ * (their PEM text travels with the config, so a reload reads them again). core/tls/server-tls.ts compiles it once per
+ * thread.
+ */
+export interface ServerTlsConfig {
+  /** The shared TLS words; `verify` is always set (the line's, else `ssl-server-verify`, else required). */
+  readonly settings: TlsSettings;
+  /** PEM text of `ca-file`; '@system-ca' stands for the system's trust store. */
+  readonly ca?: string;
+  readonly crl?: string;
+  /** `crt`: PEM text of the client certificate and its key (from the file, or FILE.key beside it). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** `sni <expr>`: evaluated per connection on the session's fetch context. */
+  readonly sni?: SampleExprSpec;
+  /** `verifyhost`: the name checked when no SNI was sent. */
+  readonly verifyHost?: string;
+  /** `no-verifyhost`: the certificate's names are not checked at all. */
+  readonly noVerifyHost: boolean;
+  /** TLS session reuse to the server (unless `no-ssl-reuse`). */
+  readonly reuse: boolean;
+}
+
+/** TLS of a server's checks: its TLS settings, with `check-sni` and `check-alpn` (which default to none / `alpn`). */
+export interface CheckTlsConfig {
+  readonly tls: ServerTlsConfig;
+  readonly sni?: string;
+  readonly alpn?: readonly string[];
 }
 
 /** `balance` + `hash-type`. `algorithm` is a name registered in core/balance/registry.ts. */

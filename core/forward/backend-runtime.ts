@@ -2,7 +2,7 @@
 // balancer and L7 key extractor built from the `balance` keyword and this thread's queue. Built once per forwarder
 // thread at start.
 
-import type { BackendConfig, Config } from '../../config/model.js';
+import type { BackendConfig, Config, ServerTlsConfig } from '../../config/model.js';
 import { LB_KIND, type Balancer, type BackendView, type RequestKey } from '../balance/balancer.js';
 import { createBalancer, getAlgorithm, requestKeyExtractor } from '../balance/registry.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
@@ -11,6 +11,7 @@ import type { BackendSlot } from '../shared/record-slots.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { BackendQueue } from './backend-queue.js';
+import { ServerTlsClient } from '../tls/server-tls.js';
 
 export interface BackendRuntime {
   readonly index: number;
@@ -38,6 +39,10 @@ export interface BackendRuntime {
   readonly hashKind: boolean;
   /** This thread's waiters for a slot of this backend (maxconn reached). */
   readonly queue: BackendQueue;
+  /** Per server (same order as config.servers): its TLS client on this thread when the server has `ssl`. */
+  readonly serverTls: readonly (ServerTlsClient | undefined)[];
+  /** Some server has an `sni` expression: HTTP sessions evaluate it per request (l7-server-dial.ts requestSni). */
+  readonly anySni: boolean;
 }
 
 /** Who takes slots through these runtimes: the forwarder thread's accounting and its thread slot. */
@@ -69,6 +74,7 @@ export function buildBackends(
         serverSlots[s] as ServerSlot,
       ),
     );
+    const serverTls = be.servers.map((srv) => serverTlsOf(config, b, srv.tls));
     const view: BackendView = {
       name: be.name,
       servers,
@@ -89,8 +95,20 @@ export function buildBackends(
       keyBySource: algorithm?.needs === 'addr',
       hashKind: algorithm?.kind === LB_KIND.hash,
       queue: new BackendQueue({ index: b, name: be.name, servers, serverSlotIndexes }, state, owner.accounting, owner.thread),
+      serverTls,
+      anySni: serverTls.some((t) => t?.hasSni === true),
     };
   });
+}
+
+/** A server's TLS client for this thread (its context compiled once); throws when it cannot be built. */
+function serverTlsOf(config: Config, b: number, tls: ServerTlsConfig | undefined): ServerTlsClient | undefined {
+  if (tls === undefined) return undefined;
+  const be = config.backends[b] as BackendConfig;
+  const env = { world: config, proxyName: be.name, frontend: config.frontends.findIndex((f) => f.name === be.name), backend: b, cache: new Map<string, unknown>() };
+  const client = ServerTlsClient.build(tls, env);
+  if ('error' in client) throw new Error(`backend '${be.name}': ${client.error}`);
+  return client;
 }
 
 /** True when the server has a slot free under its maxconn (0 = unlimited), whoever may be queued for it. */

@@ -268,7 +268,9 @@ export class ServerDial implements DeadlineOwner {
     const port = srv.portOffset === undefined ? serverFixedPort(slot, srv) : serverPort(srv, this.ctx?.dstPort);
     const socket = this.hooks.open(host, port, index) as DialSocket;
     socket[kDial] = this;
-    socket.on('connect', onDialConnect);
+    // A TLS server (`ssl`) is connected once its handshake is done and its certificate accepted, within `timeout
+    // connect` as in haproxy 2.6.12 (a stalled handshake ends sC, a refused certificate SC; both are retried).
+    socket.on(rt.serverTls[index] === undefined ? 'connect' : 'secureConnect', onDialConnect);
     socket.on('error', onDialError);
     this.socket = socket;
     const limit = rt.config.timeouts.connect;
@@ -384,6 +386,7 @@ export class ServerDial implements DeadlineOwner {
   private detach(s: DialSocket): void {
     s[kDial] = undefined;
     s.off('connect', onDialConnect);
+    s.off('secureConnect', onDialConnect);
     s.off('error', onDialError);
   }
 
