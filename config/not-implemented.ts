@@ -85,7 +85,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     keywords: [
       'server ... check-ssl', 'server ... check-sni', 'server ... check-alpn', 'server ... no-ssl',
       'server ... no-check-ssl', 'server ... no-send-proxy-v2-ssl', 'server ... no-send-proxy-v2-ssl-cn',
-      'global ca-base', 'global crt-base', 'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
+      'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
       'global maxsslrate', 'global issuers-chain-path', 'global httpclient.ssl.*', 'global cluster-secret',
       'bind ... quic-*',
     ],
