@@ -2,6 +2,9 @@
 // Mirrors HAProxy 2.6's proxy model (a `listen` section yields one frontend and one backend of the same name).
 // Built on the main thread; sent to every worker thread by structured clone, so it holds plain data only.
 
+// The TLS draft type lives with its one reader (a type-only import: no runtime edge from the model to a parser).
+import type { TlsDraft } from './keywords/tls-options.js';
+
 /** The URI normalizers of HAProxy 2.6's `http-request normalize-uri` (§4.2). */
 export type NormalizerName =
   | 'fragment-encode'
@@ -107,6 +110,36 @@ export interface GlobalConfig {
   statsTimeoutMs: number;
   /** `stats maxconn`: CLI connections served at once (default 10); more wait until one closes. */
   statsMaxconn: number;
+  /** The global TLS words (config/keywords/tls-global.ts); absent when the section has none. */
+  tls?: GlobalTls;
+}
+
+/**
+ * `global`'s TLS defaults (§3.1, §3.2). bindDefaults / serverDefaults are drafts every `bind … ssl` / `server … ssl`
+ * line starts from (newTlsDraft(from)), so a line overrides the global words it repeats; version-range errors are
+ * reported on those lines, as HAProxy does (it accepts any range in `global` alone).
+ */
+export interface GlobalTls {
+  /** `ssl-default-bind-options` (version words, no-tls-tickets), `-ciphers`, `-ciphersuites`, `-curves`. */
+  bindDefaults: TlsDraft;
+  /** `prefer-client-ciphers` in `ssl-default-bind-options`. */
+  preferClientCiphers: boolean;
+  /** `ssl-default-server-options` (version words, no-tls-tickets), `-ciphers`, `-ciphersuites`. */
+  serverDefaults: TlsDraft;
+  /** `ssl-server-verify`: a server line's verify when it has none (HAProxy's default: required). */
+  serverVerify?: 'none' | 'required';
+  /** `ca-base` / `crt-base`: directories for relative ca-file/crl-file and crt/crt-list paths. */
+  caBase?: string;
+  crtBase?: string;
+  /** `tune.ssl.default-dh-param` (bits, ≥ 1024; HAProxy's default 2048): DHE with built-in groups. */
+  defaultDhParam?: number;
+  /** `ssl-dh-param-file`: the path and its DH PARAMETERS block, read at parse time. */
+  dhParamFile?: string;
+  dhParamPem?: string;
+  /** `tune.ssl.lifetime` (seconds, default 300): how long a session (id or ticket) can be resumed. */
+  lifetimeS?: number;
+  /** `tune.ssl.cachesize` (sessions, default 20000; 0 disables the session-id cache). */
+  cachesize?: number;
 }
 
 /** `stats socket … level`: user < operator < admin (the runtime API's access levels). */

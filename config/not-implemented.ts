@@ -78,7 +78,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     // in clear to a TLS port, a global cipher policy an operator believes applies).
     keywords: [
       'server ... no-send-proxy-v2-ssl', 'server ... no-send-proxy-v2-ssl-cn',
-      'global ca-base', 'global crt-base', 'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
+      'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
       'global maxsslrate', 'global issuers-chain-path', 'global httpclient.ssl.*', 'global cluster-secret',
       'bind ... quic-*',
     ],

@@ -14,8 +14,7 @@ import { SYSTEM_CA, serverSecureContext } from '../core/tls/server-tls-context.j
 
 /**
  * What the global section gives every server line (`ssl-default-server-options`/`-ciphers`/`-ciphersuites`,
- * `ssl-server-verify`, `ca-base`, `crt-base`). The global section's TLS words are parsed by the termination side; until
- * they are, nothing is given (HAProxy's built-in defaults apply).
+ * `ssl-server-verify`, `ca-base`, `crt-base`; read by config/keywords/tls-global.ts into GlobalConfig.tls).
  */
 export interface ServerTlsDefaults {
   readonly draft?: TlsDraft;
@@ -25,8 +24,15 @@ export interface ServerTlsDefaults {
 }
 
 /** The defaults the global section sets for server lines. */
-export function serverTlsDefaults(_global: GlobalConfig): ServerTlsDefaults {
-  return {};
+export function serverTlsDefaults(global: GlobalConfig): ServerTlsDefaults {
+  const g = global.tls;
+  if (g === undefined) return {};
+  return {
+    draft: g.serverDefaults,
+    ...(g.serverVerify === undefined ? {} : { verify: g.serverVerify }),
+    ...(g.caBase === undefined ? {} : { caBase: g.caBase }),
+    ...(g.crtBase === undefined ? {} : { crtBase: g.crtBase }),
+  };
 }
 
 /** Fills `server.tls` for every server line with TLS words; reports HAProxy's errors into `diag`. */
