@@ -292,8 +292,6 @@ export interface ServerTlsConfig {
   readonly sni?: SampleExprSpec;
   /** `verifyhost`: the name checked when no SNI was sent. */
   readonly verifyHost?: string;
-  /** `no-verifyhost`: the certificate's names are not checked at all. */
-  readonly noVerifyHost: boolean;
   /** TLS session reuse to the server (unless `no-ssl-reuse`). */
   readonly reuse: boolean;
 }

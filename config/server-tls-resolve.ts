@@ -97,7 +97,6 @@ function buildTls(p: ProxyDraft, s: ServerDraft, d: ServerTlsDraft, defaults: Se
     ...files,
     ...(d.sni === undefined ? {} : { sni: d.sni }),
     ...(d.verifyHost === undefined ? {} : { verifyHost: d.verifyHost }),
-    noVerifyHost: d.noVerifyHost === true,
     reuse: d.reuse ?? true,
   };
   try {

@@ -1,5 +1,6 @@
 // The TLS words of `server` and `default-server` lines (manual §5.2): `ssl`/`no-ssl`, `check-ssl`/`no-check-ssl`,
-// `crt`, `sni`, `verifyhost`/`no-verifyhost`, `check-sni`, `check-alpn`, `ssl-reuse`/`no-ssl-reuse`, and the words
+// `crt`, `sni`, `verifyhost` (2.6.12 has no `no-verifyhost`: unknown there, unknown here), `check-sni`,
+// `check-alpn`, `ssl-reuse`/`no-ssl-reuse`, and the words
 // shared with bind lines (tls-options.ts: `verify`, `ca-file`, `crl-file`, `alpn`, `ciphers`, `ciphersuites`,
 // `ssl-min-ver`, `ssl-max-ver`, `force-*`, `no-tlsv*`, `no-tls-tickets`). Kept as written in the ServerSettings' draft:
 // config/server-tls-resolve.ts resolves them after parsing, on the global `ssl-default-server-*` defaults.
@@ -16,7 +17,7 @@ const BIND_ONLY = new Set(['curves', 'ecdhe']);
 /** The server TLS words orcalb implements → the number of values each takes. */
 export const SERVER_TLS_WORDS: Readonly<Record<string, number>> = {
   ...Object.fromEntries(Object.entries(TLS_SETTING_OPTIONS).filter(([w]) => !BIND_ONLY.has(w))),
-  ssl: 0, 'no-ssl': 0, 'check-ssl': 0, 'no-check-ssl': 0, crt: 1, sni: 1, verifyhost: 1, 'no-verifyhost': 0,
+  ssl: 0, 'no-ssl': 0, 'check-ssl': 0, 'no-check-ssl': 0, crt: 1, sni: 1, verifyhost: 1,
   'check-sni': 1, 'check-alpn': 1, 'ssl-reuse': 0, 'no-ssl-reuse': 0,
 };
 
@@ -46,13 +47,9 @@ export function applyServerTlsWord(s: ServerSettings, option: string, value: str
     case 'no-ssl-reuse':
       d.reuse = option === 'ssl-reuse';
       return undefined;
-    case 'no-verifyhost':
-      d.noVerifyHost = true;
-      return undefined;
     case 'verifyhost':
       if (value === '') return `'verifyhost' : missing hostname.`;
       d.verifyHost = value;
-      d.noVerifyHost = false;
       return undefined;
     case 'crt':
       if (value === '') return `'crt' : missing certificate file path.`;

@@ -76,7 +76,6 @@ export interface ServerTlsDraft {
   crt?: string;
   sni?: SampleExprSpec;
   verifyHost?: string;
-  noVerifyHost?: boolean;
   reuse?: boolean;
   checkSni?: string;
   checkAlpn?: string[];

@@ -1,6 +1,6 @@
 // A server line's TLS settings (§5.2 `ssl`, `verify`, `ca-file`, `crl-file`, `crt`, `ciphers`, `ciphersuites`,
 // `ssl-min-ver`/`ssl-max-ver`) as node:tls's secure context, and HAProxy's rule for the certificate's name: the SNI sent,
-// else `verifyhost`, else no name check; `no-verifyhost` never checks it. The one place that turns a ServerTlsConfig
+// else `verifyhost`, else no name check. The one place that turns a ServerTlsConfig
 // into node:tls options: the forwarders' server connections and the health thread's checks build theirs here, once
 // per thread; the config loader builds one to find bad ciphers, keys or CA files at load. Any thread.
 
@@ -57,11 +57,11 @@ export function serverSecureContext(cfg: ServerTlsConfig): tls.SecureContext {
 
 /**
  * The name check of a server certificate (node:tls checkServerIdentity): HAProxy 2.6 checks the SNI it sent, else the
- * `verifyhost` name, else nothing (the chain alone is verified); `no-verifyhost` or `verify none` never check names.
+ * `verifyhost` name, else nothing (the chain alone is verified); `verify none` checks nothing.
  * undefined means "accept the name".
  */
 export function serverNameCheck(cfg: ServerTlsConfig): (sni: string | undefined, cert: tls.PeerCertificate) => Error | undefined {
-  if (cfg.settings.verify !== 'required' || cfg.noVerifyHost) return () => undefined;
+  if (cfg.settings.verify !== 'required') return () => undefined;
   const fixed = cfg.verifyHost;
   return (sni, cert) => {
     const name = sni !== undefined && sni !== '' ? sni : fixed;
