@@ -185,10 +185,13 @@ function ignoreError(): void {
   // The socket is being dropped; its late error no longer matters.
 }
 
-/** The info text of a failed check handshake: OpenSSL's reason, or node:tls's message for a refused certificate. */
+/**
+ * The info text of a failed check handshake, as haproxy 2.6.12 words it (measured): a certificate whose name is not
+ * the expected one, or any other handshake failure (chain, protocol, garbage); a reset keeps its strerror.
+ */
 function tlsErrorText(err: Error): string {
-  const reason: unknown = (err as { reason?: unknown }).reason;
-  if (typeof reason === 'string' && reason !== '') return reason;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'Server presented an SSL certificate different from the expected one';
   const errno = errnoText(err);
-  return errno !== '' ? errno : err.message;
+  return errno !== '' ? errno : 'SSL handshake failure';
 }
