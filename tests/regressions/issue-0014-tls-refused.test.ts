@@ -30,10 +30,9 @@ const CASES: readonly { readonly global?: string; readonly server?: string; read
   { global: 'tune.ssl.keylog on', key: 'tune.ssl.keylog' },
   { global: 'ssl-engine rdrand', key: 'ssl-engine' },
   { global: 'maxsslconn 100', key: 'maxsslconn' },
-  { server: 'check check-ssl', key: 'check-ssl' },
-  { server: 'check check-sni db.example', key: 'check-sni' },
-  { server: 'check check-alpn http/1.1', key: 'check-alpn' },
-  { server: 'check no-ssl', key: 'no-ssl' },
+  // The server side's words work now (tests/tls/): what stays refused there is send-proxy over TLS and the v2 SSL TLVs.
+  { server: 'ssl verify none send-proxy', key: 'ssl with send-proxy' },
+  { server: 'send-proxy-v2-ssl', key: 'send-proxy-v2-ssl' },
 ];
 
 function configFor(c: (typeof CASES)[number]): string {
