@@ -17,6 +17,7 @@ import type { ServerView } from '../shared/server-slot.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { takeSlotNow, waitForSlot, type SlotRequest, type SlotSearch } from './dispatch-slot.js';
 import { countTermination, dispatchTermination } from './termination.js';
+import { sniMismatch } from '../tls/server-tls.js';
 
 export interface DispatchContext extends SlotRequest {
   /** dispatch()'s sockets and connect timing; the engines open their own through DialHooks.open. */
@@ -291,7 +292,7 @@ export class ServerDial implements DeadlineOwner {
   attemptError(socket: DialSocket, e: NodeJS.ErrnoException): void {
     if (socket !== this.socket || this.phase !== Phase.connecting) return;
     const code = e.code === 'ECONNREFUSED' ? 'ORCA_SERVER_CONNECT_REFUSED' : 'ORCA_SERVER_CONNECT_ERROR';
-    this.attemptFailed(new OrcaError(code, `${this.where()}: ${e.message}`, { cause: e, detail: e.code ?? '' }));
+    this.attemptFailed(new OrcaError(code, `${this.where()}: ${e.message}`, { cause: e, detail: e.code ?? '' }), sniMismatch(socket, e));
   }
 
   /** The connect or turn-around timer (sweep or Node timer). */
@@ -316,7 +317,8 @@ export class ServerDial implements DeadlineOwner {
     return srv === undefined ? '?' : `${srv.address}:${serverPort(srv, this.ctx?.dstPort)}`;
   }
 
-  private attemptFailed(err: OrcaError): void {
+  /** `atOnce`: the same server is tried again without the turn-around (see sniMismatch). */
+  private attemptFailed(err: OrcaError, atOnce = false): void {
     this.stopTimer();
     this.dropSocket();
     const rt = this.rt as BackendRuntime;
@@ -341,6 +343,7 @@ export class ServerDial implements DeadlineOwner {
     // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
     rt.serverSlots[server.index]?.add('retries', 1);
     rt.slot.add('retries', 1);
+    if (atOnce) return this.connect();
     this.phase = Phase.turnaround;
     this.startTimer(Math.min(rt.config.timeouts.connect ?? 1000, 1000));
   }

@@ -137,3 +137,13 @@ export class ServerTlsClient {
     this.session = undefined;
   }
 }
+
+/**
+ * A TLS server whose certificate did not match the SNI sent: haproxy 2.6.12 retries such a connection at once, without
+ * the turn-around it waits after other connect errors (measured: 3 retries in 2 ms, against 3 s for a chain or a
+ * `verifyhost` mismatch). Pure.
+ */
+export function sniMismatch(socket: net.Socket, e: NodeJS.ErrnoException): boolean {
+  const sni = (socket as Partial<ClientSocket>)[kSni];
+  return e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' && sni !== undefined && sni !== '';
+}
