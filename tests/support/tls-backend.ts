@@ -16,6 +16,8 @@ export interface TlsBackendOptions {
   readonly name?: string;
   /** Raw echo instead of HTTP answers. */
   readonly echo?: boolean;
+  /** Close the connection (no close_notify) at the first bytes received, after a good handshake. */
+  readonly closeOnData?: boolean;
   readonly alpn?: readonly string[];
   /** Client certificates: required and checked against this CA. */
   readonly clientCa?: string;
@@ -42,6 +44,10 @@ export class TlsBackend {
       s.on('error', () => undefined);
       const peer = s.getPeerCertificate();
       if (peer.subject !== undefined) this.clientNames.push(String(peer.subject.CN));
+      if (options.closeOnData === true) {
+        s.on('data', () => s.destroy());
+        return;
+      }
       if (options.echo === true) {
         s.on('data', (d: Buffer) => s.write(d));
         s.on('end', () => s.end());

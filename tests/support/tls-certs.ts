@@ -97,11 +97,11 @@ export class TlsCerts {
     const conf = join(this.dir, `${base}.cnf`);
     writeFileSync(conf, [
       '[ca]', 'default_ca=test', '[test]', `database=${db}`, `new_certs_dir=${this.dir}`, `certificate=${ca.cert}`,
-      `private_key=${ca.key}`, 'default_md=sha256', 'policy=any', 'unique_subject=no', 'copy_extensions=none',
+      `private_key=${ca.key}`, `serial=${join(this.dir, `${base}.srl`)}`, 'default_md=sha256', 'policy=any', 'unique_subject=no', 'copy_extensions=none',
       '[any]', 'commonName=supplied', '',
     ].join('\n'));
-    writeFileSync(join(this.dir, `${base}.srl`), '');
+    writeFileSync(join(this.dir, `${base}.srl`), '1000\n');
     openssl(['ca', '-batch', '-config', conf, '-in', `${base}.csr`, '-out', `${base}.crt`, '-notext', '-extfile', ext,
-      '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-rand_serial'], this.dir);
+      '-startdate', '20200101000000Z', '-enddate', '20200102000000Z'], this.dir);
   }
 }
