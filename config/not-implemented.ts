@@ -94,6 +94,11 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: "it tells the server who the client is; the server would see orcalb's address or no client details",
   },
   {
+    keywords: ['server ... alpn h2', 'server ... check-alpn h2'],
+    verdict: 'refused',
+    why: 'orcalb speaks HTTP/1.1 to servers; a server that picks h2 from the offer would get bytes it cannot read (mode tcp passes h2 through)',
+  },
+  {
     keywords: ['server ... ssl with send-proxy'],
     verdict: 'refused',
     why: 'the PROXY header goes in clear before the TLS handshake, which orcalb does not do yet; the server would see no client details',

@@ -51,6 +51,17 @@ export function resolveServerTls(proxies: readonly ProxyDraft[], global: GlobalC
       }
       const tls = buildTls(p, s, d, defaults, diag);
       if (tls === undefined) continue;
+      // HTTP/2 to servers is not spoken: a server choosing h2 from the offer would get HTTP/1.1 bytes.
+      const label = `server ${p.name}/${s.name}`;
+      if (p.mode === 'http' && traffic && tls.settings.alpn?.includes('h2') === true) {
+        diag.notImplemented('server ... alpn h2', s.source, 'refused', { label, shown: 'alpn h2' });
+        continue;
+      }
+      const checkAlpn = d.checkAlpn ?? tls.settings.alpn;
+      if (checks && checkAlpn?.includes('h2') === true && (p.checkOption?.name === 'httpchk')) {
+        diag.notImplemented('server ... check-alpn h2', s.source, 'refused', { label, shown: 'check-alpn h2' });
+        continue;
+      }
       const check: CheckTlsConfig | undefined = checks
         ? {
             tls,

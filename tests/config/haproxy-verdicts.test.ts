@@ -257,6 +257,8 @@ const FAIL_CLOSED_CASES: readonly Case[] = [
   ['server ... ssl-min-ver TLSv1.4', 'invalid', `${L} ssl verify none ssl-min-ver TLSv1.4`],
   ['server ... ssl sni req.hdr(host) check-ssl check-sni check-alpn', 'valid', `${L} ssl verify none sni req.hdr(host) check check-sni a.b check-alpn h2,http/1.1`],
   ['server ... ssl with send-proxy', 'valid', `${L} ssl verify none send-proxy`, FAIL('ssl with send-proxy')],
+  ['server ... ssl alpn h2 in mode http', 'valid', `listen l\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 ssl verify none alpn h2,http/1.1`, FAIL('alpn h2 (HTTP/2 to servers)')],
+  ['server ... ssl alpn h2 in mode tcp', 'valid', `${L} ssl verify none alpn h2,http/1.1`],
   ['http-request auth', 'valid', `${L}\n  mode http\n  http-request auth realm x`],
   ['a header rule with an ACL condition', 'valid', `${L}\n  mode http\n  http-request del-header X-User unless { src 10.0.0.0/8 }`],
   ['del-header -m beg', 'valid', `${L}\n  mode http\n  http-request del-header X-Internal- -m beg`],
