@@ -60,7 +60,7 @@ export function parseServerLine(ctx: ProxyLineContext): void {
   // default-server first, then the line: a later option on the line overrides a preset.
   const settings: ServerSettings = structuredClone(proxy.defaultServer);
   const env = ctx.line.env;
-  const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name, env });
+  const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name, env, tls: true });
   const target = parseServerAddress(addr, expandAddressEnv(addr, env), diag, at, label);
   // Server names key the stats and the admin commands, so they must be unique within a backend.
   const previous = proxy.servers.find((s) => s.name === name);
@@ -83,7 +83,7 @@ export function parseDefaultServerLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
   // Applied only when the whole line is valid, so a typo does not leave half a preset behind.
   const next = structuredClone(proxy.defaultServer);
-  const scope = { diag, at, label: 'default-server', serverName: 'default-server', env: ctx.line.env };
+  const scope = { diag, at, label: 'default-server', serverName: 'default-server', env: ctx.line.env, tls: true };
   if (parseServerOptions(args.slice(1), next, scope)) {
     proxy.defaultServer = next;
   }
@@ -98,6 +98,12 @@ interface OptionScope {
   readonly serverName: string;
   /** For `${VAR}` in `addr`, which HAProxy expands like every address. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The caller resolves the TLS words after parsing (config/server-tls-resolve.ts: a configuration file's server and
+   * default-server lines). Any other caller (the runtime API's `add server`) gets them refused: kept unresolved, a
+   * server with `ssl` would be reached in clear text.
+   */
+  readonly tls?: boolean;
 }
 
 /** Reads server options into `s`; returns false when any of them was in error (all are still reported). */
@@ -130,6 +136,10 @@ function parseServerOptions(words: readonly string[], s: ServerSettings, scope: 
       continue;
     }
     const tlsArity = SERVER_TLS_WORDS[option];
+    if (tlsArity !== undefined && scope.tls !== true) {
+      diag.error('ORCA_CONFIG_NOT_IMPLEMENTED', `'${option}' : TLS to servers is not available here yet`, at, { keyword: label, found: option });
+      return false;
+    }
     if (tlsArity !== undefined) {
       const outcome = applyServerTlsWord(s, option, tlsArity === 0 ? '' : (value ?? ''));
       i += tlsArity;
