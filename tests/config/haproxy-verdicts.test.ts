@@ -259,6 +259,9 @@ const FAIL_CLOSED_CASES: readonly Case[] = [
   ['server ... ssl with send-proxy', 'valid', `${L} ssl verify none send-proxy`, FAIL('ssl with send-proxy')],
   ['server ... ssl alpn h2 in mode http', 'valid', `listen l\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 ssl verify none alpn h2,http/1.1`, FAIL('alpn h2 (HTTP/2 to servers)')],
   ['server ... ssl alpn h2 in mode tcp', 'valid', `${L} ssl verify none alpn h2,http/1.1`],
+  // The client side's TLS facts (ssl_fc_sni) are the termination's: refused until they exist.
+  ['server ... sni ssl_fc_sni', 'valid', `listen l\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 ssl verify none sni ssl_fc_sni`, FAIL('ssl_fc_sni')],
+  ['default-server ssl in defaults, no-ssl on one server', 'valid', `defaults\n  default-server ssl verify none\n${L}\n  server s2 127.0.0.1:18002 no-ssl`],
   ['http-request auth', 'valid', `${L}\n  mode http\n  http-request auth realm x`],
   ['a header rule with an ACL condition', 'valid', `${L}\n  mode http\n  http-request del-header X-User unless { src 10.0.0.0/8 }`],
   ['del-header -m beg', 'valid', `${L}\n  mode http\n  http-request del-header X-Internal- -m beg`],
