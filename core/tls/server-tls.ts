@@ -52,8 +52,6 @@ export class ServerTlsClient {
   private readonly sniExpr: CompiledExpr | undefined;
   private session: Buffer | undefined = undefined;
   private sessionSni = '';
-  /** Handshakes offered a session, for tests and stats. */
-  offered = 0;
 
   private constructor(config: ServerTlsConfig, sniExpr: CompiledExpr | undefined) {
     this.config = config;
@@ -110,7 +108,6 @@ export class ServerTlsClient {
    */
   connect(io: SocketIo, target: ConnectTarget, sink: ReadSink, sni: string): tls.TLSSocket {
     const session = this.config.reuse && this.session !== undefined && this.sessionSni === sni ? this.session : undefined;
-    if (session !== undefined) this.offered++;
     const check = this.nameCheck;
     const socket = io.connectTls(target, sink, {
       secureContext: this.context,
