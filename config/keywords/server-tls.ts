@@ -21,6 +21,11 @@ export const SERVER_TLS_WORDS: Readonly<Record<string, number>> = {
   'check-sni': 1, 'check-alpn': 1, 'ssl-reuse': 0, 'no-ssl-reuse': 0,
 };
 
+/** The fetches an `sni` expression may start with: those ServerTlsClient.sniFor can answer. */
+const SNI_FETCHES: ReadonlySet<string> = new Set([
+  'str', 'req.hdr', 'hdr', 'req.fhdr', 'fhdr', 'path', 'url', 'base', 'src', 'dst', 'src_port', 'dst_port',
+]);
+
 /** What a sample expression may fetch in `sni`: orcalb refuses what it does not evaluate (fail closed). */
 export type SniOutcome = { readonly notImplemented: string } | string | undefined;
 
@@ -72,6 +77,11 @@ export function applyServerTlsWord(s: ServerSettings, option: string, value: str
         if (expr.notImplemented !== undefined) return { notImplemented: expr.notImplemented };
         return `'sni' : failed to parse sni expression '${value}': ${expr.message}`;
       }
+      // The SNI is evaluated where only the request head, the client's addresses and the proxies are at hand
+      // (core/tls/server-tls.ts sniFor): a fetch reading anything else would give nothing, and the certificate's
+      // name would then go unchecked, so it is refused (variables, counters, the client side's TLS facts…).
+      const fetch = expr.spec.fetch.name;
+      if (!SNI_FETCHES.has(fetch)) return { notImplemented: fetch };
       d.sni = expr.spec;
       return undefined;
     }

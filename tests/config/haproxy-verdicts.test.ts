@@ -261,6 +261,8 @@ const FAIL_CLOSED_CASES: readonly Case[] = [
   ['server ... ssl alpn h2 in mode tcp', 'valid', `${L} ssl verify none alpn h2,http/1.1`],
   // The client side's TLS facts (ssl_fc_sni) are the termination's: refused until they exist.
   ['server ... sni ssl_fc_sni', 'valid', `listen l\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 ssl verify none sni ssl_fc_sni`, FAIL('ssl_fc_sni')],
+  ['server ... sni var(txn.host)', 'valid', `listen l\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 ssl verify none sni var(txn.host)`, FAIL('var in sni')],
+  ['server ... sni req.hdr(host),lower', 'valid', `listen l\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 ssl verify none sni req.hdr(host),lower`],
   ['default-server ssl in defaults, no-ssl on one server', 'valid', `defaults\n  default-server ssl verify none\n${L}\n  server s2 127.0.0.1:18002 no-ssl`],
   ['http-request auth', 'valid', `${L}\n  mode http\n  http-request auth realm x`],
   ['a header rule with an ACL condition', 'valid', `${L}\n  mode http\n  http-request del-header X-User unless { src 10.0.0.0/8 }`],
