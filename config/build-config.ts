@@ -31,6 +31,7 @@ import type {
   HeaderRule,
   HttpRules,
   LogLineConfig,
+  UniqueIdConfig,
   LogTarget,
   ServerConfig,
   StickRule,
@@ -122,6 +123,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     log: logTargets(p, global),
     ...(p.logTag === undefined ? {} : { logTag: p.logTag }),
     ...logLineOf(p),
+    ...uniqueIdOf(p),
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).
     ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
@@ -306,8 +308,13 @@ function logLineOf(p: ProxyDraft): { logLine?: LogLineConfig } {
       ...(d.captureCookie === undefined ? {} : { captureCookie: { ...d.captureCookie } }),
       ...(d.sd === undefined ? {} : { sd: d.sd }),
       ...(d.errorFormat === undefined ? {} : { errorFormat: d.errorFormat }),
-      ...(d.uniqueId === undefined ? {} : { uniqueId: d.uniqueId }),
-      ...(d.uniqueIdHeader === undefined ? {} : { uniqueIdHeader: d.uniqueIdHeader }),
     },
   };
+}
+
+/** `unique-id-format` (and its header): a frontend's, with or without a log line (the header needs none). */
+function uniqueIdOf(p: ProxyDraft): { uniqueId?: UniqueIdConfig } {
+  const d = p.logLine;
+  if (d.uniqueId === undefined) return {};
+  return { uniqueId: { format: d.uniqueId, ...(d.uniqueIdHeader === undefined ? {} : { header: d.uniqueIdHeader }) } };
 }

@@ -571,9 +571,12 @@ export interface LogLineConfig {
   readonly captureRequest: readonly CaptureSpec[];
   readonly captureResponse: readonly CaptureSpec[];
   readonly captureCookie?: CaptureSpec;
-  /** `unique-id-format`, and `unique-id-header` (the request header it is added as). */
-  readonly uniqueId?: LogFormatSpec;
-  readonly uniqueIdHeader?: string;
+}
+
+/** `unique-id-format FMT` (§4.2) of a frontend, and `unique-id-header NAME` (the request header it is added as). */
+export interface UniqueIdConfig {
+  readonly format: LogFormatSpec;
+  readonly header?: string;
 }
 
 /** `userlist` (§3.4): users with a password (crypt hash or clear text) and groups. */
@@ -899,6 +902,8 @@ export interface FrontendConfig {
   readonly logTag?: string;
   /** The traffic log line (option tcplog/httplog, log-format) and captures; absent: no per-session line. */
   readonly logLine?: LogLineConfig;
+  /** `unique-id-format` / `unique-id-header`; absent: no unique id (%ID prints `-`). */
+  readonly uniqueId?: UniqueIdConfig;
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */
   readonly http?: HttpRules;
   /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */

@@ -203,6 +203,12 @@ export class HealthChecker {
     slot.store('checkStatus', result.status.code);
     slot.store('checkDurationMs', durationMs);
     slot.store('checkCode', result.code ?? 0);
+    if (step.moved && c.backend.options.logHealthChecks === true) {
+      const rf = c.server;
+      const drained = slot.load('userWeight') === 0;
+      const counts = this.#usable(c.backendIndex);
+      this.#log.checkResult(this.#change(c, result, durationMs, counts), { health: step.health, rise: rf.rise, fall: rf.fall, drained });
+    }
     if (step.transition === 'down') this.#markDown(c, result, durationMs);
     else if (step.transition === 'up') this.#markUp(c, result, durationMs);
   }
@@ -216,7 +222,7 @@ export class HealthChecker {
     c.slot.store('downTransitions', c.slot.load('downTransitions') + 1);
     const after = this.#recount(c.backendIndex);
     this.#bumpGeneration(c.backendIndex);
-    this.#log.serverDown(this.#change(c, result, durationMs, after));
+    this.#log.serverDown(this.#change(c, result, durationMs, after), c.backend.options.logHealthChecks !== true);
     if (before.active + before.backups > 0 && after.active + after.backups === 0) {
       this.#log.noServer(c.backend.section, c.backend.name);
     }
@@ -233,7 +239,7 @@ export class HealthChecker {
     const after = this.#recount(c.backendIndex);
     this.#bumpGeneration(c.backendIndex);
     c.ramp?.start();
-    this.#log.serverUp(this.#change(c, result, durationMs, after));
+    this.#log.serverUp(this.#change(c, result, durationMs, after), c.backend.options.logHealthChecks !== true);
   }
 
   /** A slowstart step: new weight, then a generation bump so balancers rebuild their weighted schedules. */

@@ -16,17 +16,32 @@ type LinePiece =
 
 const SEP: LinePiece = { kind: 1 };
 
+/**
+ * The variables haproxy 2.6.12 prints with a `+` on every line of a logasap frontend (measured: `+Tt`, `+Ta` and
+ * `+B` on lines logged early and on those logged at the end alike): what they say may be only what was known then.
+ */
+const ASAP_PLUS: ReadonlySet<string> = new Set(['Tt', 'Ta', 'B']);
+
+function plus(read: VarReader): VarReader {
+  return (rec) => {
+    const v = read(rec);
+    return v === undefined ? v : `+${v}`;
+  };
+}
+
 /** A log-format compiled for log lines: each variable turned into its reader once, at start. */
 export class CompiledLogLine {
   private readonly pieces: readonly LinePiece[];
 
-  constructor(spec: LogFormatSpec, world: LineWorld) {
+  /** `logasap`: the frontend logs as soon as it can (§4.2 option logasap): %Tt, %Ta and %B then print a `+` first. */
+  constructor(spec: LogFormatSpec, world: LineWorld, logasap = false) {
     this.pieces = spec.parts.map((p: LogFormatPart): LinePiece => {
       if (p.kind === 'sep') return SEP;
       if (p.kind === 'text') return { kind: 0, text: p.text };
       // %[…] is refused in log lines at load (core/acl/log-format.ts): a '-' if one ever got here.
       if (p.kind === 'expr') return { kind: 0, text: '-' };
-      return { kind: 2, name: p.name, read: compileVar(p.name, world, p.options ?? 0), options: p.options ?? 0 };
+      const read = compileVar(p.name, world, p.options ?? 0);
+      return { kind: 2, name: p.name, read: logasap && ASAP_PLUS.has(p.name) ? plus(read) : read, options: p.options ?? 0 };
     });
   }
 
