@@ -45,7 +45,8 @@ export function resolveServerTls(proxies: readonly ProxyDraft[], global: GlobalC
       const traffic = d.ssl === true;
       const checks = d.checkSsl ?? (traffic && s.settings.checkPort === undefined && s.settings.checkAddr === undefined);
       if (!traffic && !checks) continue;
-      if (traffic && (s.settings.sendProxy ?? 'none') !== 'none') {
+      // The PROXY header goes in clear before the handshake; orcalb would send it inside TLS (checks included).
+      if ((traffic && (s.settings.sendProxy ?? 'none') !== 'none') || (checks && s.settings.checkSendProxy === true)) {
         diag.notImplemented('server ... ssl with send-proxy', s.source, 'refused', { label: `server ${p.name}/${s.name}`, shown: 'ssl with send-proxy' });
         continue;
       }
