@@ -291,6 +291,18 @@ export interface ServerConfig {
   readonly tls?: ServerTlsConfig;
   /** Health checks run over TLS (`check-ssl`, or `ssl` without `port`/`addr`), with these settings. */
   readonly checkTls?: CheckTlsConfig;
+  /** Added at run time (`add server`, core/shared/server-slots.ts), not by a `server` line. */
+  readonly dynamic?: boolean;
+  /**
+   * HAProxy's server id (puid: `show stat` sid, `show servers state` srv_id) when it is not the position + 1: a
+   * dynamic server takes the lowest id no other server of its backend holds, as haproxy 2.6.12 does.
+   */
+  readonly id?: number;
+  /**
+   * Deleted at run time (`del server`): the entry stays so that the indexes of the backend's other servers (their
+   * shared-buffer slots) hold; the slot is free for the next `add server`. Stats, the runtime API and the checks skip it.
+   */
+  readonly retired?: boolean;
 }
 
 /**
@@ -923,6 +935,13 @@ export interface BackendConfig {
   readonly mode: ProxyMode;
   readonly balance: BalanceConfig;
   readonly servers: readonly ServerConfig[];
+  /**
+   * Server slots this backend holds in the shared buffer: its `server` lines plus the spares `add server` fills
+   * (config/defaults.ts DYNAMIC_SERVER_SLOTS, only when the algorithm takes dynamic servers). Fixed for the life of
+   * the buffer, so every thread places the backends' slots alike whatever was added since. Absent (hand-built
+   * configs): the servers' count, no spare.
+   */
+  readonly serverSlots?: number;
   readonly healthCheck: HealthCheckConfig;
   /** `retries` (HAProxy default 3). */
   readonly retries: number;

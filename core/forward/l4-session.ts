@@ -475,15 +475,18 @@ interface AddressNeeds {
   readonly addresses: boolean;
   /** A server is reached where the client connected (a relative port, or an address 0.0.0.0 or ::). */
   readonly destination: boolean;
+  /** The backend's serverSet these were read at (`add server` may bring a send-proxy or relative-port server). */
+  readonly serverSet: number;
 }
 
 const addressNeeds = new WeakMap<BackendRuntime, AddressNeeds>();
 
 function needsOf(rt: BackendRuntime): AddressNeeds {
   let needs = addressNeeds.get(rt);
-  if (needs === undefined) {
-    const destination = rt.config.servers.some((s) => followsDestination(s));
-    needs = { destination, addresses: rt.bindsByKey || destination || rt.config.servers.some((s) => s.sendProxy !== 'none') };
+  if (needs === undefined || needs.serverSet !== rt.serverSet) {
+    const live = rt.config.servers.filter((s) => s.retired !== true);
+    const destination = live.some((s) => followsDestination(s));
+    needs = { destination, addresses: rt.bindsByKey || destination || live.some((s) => s.sendProxy !== 'none'), serverSet: rt.serverSet };
     addressNeeds.set(rt, needs);
   }
   return needs;

@@ -94,7 +94,7 @@ export class FrontendLine {
       // A TCP session's id is made when its line is (haproxy 2.6.12 logs one); an HTTP one's with its request.
       if (!rec.http && this.uniqueId !== undefined && rec.uniqueId === undefined) rec.uniqueId = uniqueIdOf(this.uniqueId, rec);
       const sd = this.sd;
-      if (sd === undefined) log.emit(this.frontend, level, line.build(rec));
+      if (sd === undefined) log.emitRecord(this.frontend, level, line, rec);
       else log.emit(this.frontend, level, line.build(rec), sd.build(rec));
     } catch {
       // A line that cannot be built is lost, never the session.
@@ -117,7 +117,7 @@ export class FrontendLine {
 export function frontendLines(config: Config, log: TrafficLog | undefined, state: SharedState | undefined): (FrontendLine | undefined)[] {
   const world: LineWorld = {
     frontends: config.frontends.map((f) => f.name),
-    backends: config.backends.map((b) => ({ name: b.name, servers: b.servers.map((s) => s.name) })),
+    backends: config.backends.map((b) => ({ name: b.name, servers: b.servers })),
     state,
   };
   return config.frontends.map((fe, i) => {
