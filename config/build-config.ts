@@ -280,6 +280,9 @@ export function buildServer(s: ServerDraft, resolved: ResolvedAddresses): Server
     checkSendProxy,
     slowstart: o.slowstart ?? DEFAULT_SLOWSTART_MS,
     ...(o.cookie === undefined ? {} : { cookie: o.cookie }),
+    // Resolved after parsing (server-tls-resolve.ts): files read, global defaults applied.
+    ...(s.tls?.traffic === undefined ? {} : { tls: s.tls.traffic }),
+    ...(s.tls?.check === undefined ? {} : { checkTls: s.tls.check }),
   };
 }
 

@@ -7,6 +7,7 @@ import { isNumericHost } from './address.js';
 import { type ResolvedAddresses, buildConfig } from './build-config.js';
 import { type ParsedConfig, parseConfigFiles } from './config-parser.js';
 import { Diagnostics } from './diagnostics.js';
+import { resolveServerTls } from './server-tls-resolve.js';
 import type { Config } from './model.js';
 import { type SourceFile, readConfigFiles, sourceFromText } from './read-file.js';
 import { logHostToResolve } from './keywords/log.js';
@@ -70,6 +71,7 @@ async function loadSources(
   const cliMaxconn = options.defaultProxyMaxconn;
   if (cliMaxconn !== undefined) for (const p of parsed.proxies) if (p.kind !== 'backend') p.maxconn ??= cliMaxconn;
   validateConfig(parsed, diag);
+  resolveServerTls(parsed.proxies, parsed.global, diag);
   // Resolution runs even when parsing found errors, so one `-c` run lists every problem at once.
   const resolutions = await resolveHosts(
     hostsOf(parsed),

@@ -2,6 +2,8 @@
 // Mirrors HAProxy 2.6's proxy model (a `listen` section yields one frontend and one backend of the same name).
 // Built on the main thread; sent to every worker thread by structured clone, so it holds plain data only.
 
+// The TLS draft type lives with its one reader (a type-only import: no runtime edge from the model to a parser).
+
 /** The URI normalizers of HAProxy 2.6's `http-request normalize-uri` (§4.2). */
 export type NormalizerName =
   | 'fragment-encode'
@@ -111,6 +113,36 @@ export interface GlobalConfig {
   statsTimeoutMs: number;
   /** `stats maxconn`: CLI connections served at once (default 10); more wait until one closes. */
   statsMaxconn: number;
+  /** The global TLS words (config/keywords/tls-global.ts); absent when the section has none. */
+  tls?: GlobalTls;
+}
+
+/**
+ * `global`'s TLS defaults (§3.1, §3.2). bindDefaults / serverDefaults are drafts every `bind … ssl` / `server … ssl`
+ * line starts from (newTlsDraft(from)), so a line overrides the global words it repeats; version-range errors are
+ * reported on those lines, as HAProxy does (it accepts any range in `global` alone).
+ */
+export interface GlobalTls {
+  /** `ssl-default-bind-options` (version words, no-tls-tickets), `-ciphers`, `-ciphersuites`, `-curves`. */
+  bindDefaults: TlsDraft;
+  /** `prefer-client-ciphers` in `ssl-default-bind-options`. */
+  preferClientCiphers: boolean;
+  /** `ssl-default-server-options` (version words, no-tls-tickets), `-ciphers`, `-ciphersuites`. */
+  serverDefaults: TlsDraft;
+  /** `ssl-server-verify`: a server line's verify when it has none (HAProxy's default: required). */
+  serverVerify?: 'none' | 'required';
+  /** `ca-base` / `crt-base`: directories for relative ca-file/crl-file and crt/crt-list paths. */
+  caBase?: string;
+  crtBase?: string;
+  /** `tune.ssl.default-dh-param` (bits, ≥ 1024; HAProxy's default 2048): DHE with built-in groups. */
+  defaultDhParam?: number;
+  /** `ssl-dh-param-file`: the path and its DH PARAMETERS block, read at parse time. */
+  dhParamFile?: string;
+  dhParamPem?: string;
+  /** `tune.ssl.lifetime` (seconds, default 300): how long a session (id or ticket) can be resumed. */
+  lifetimeS?: number;
+  /** `tune.ssl.cachesize` (sessions, default 20000; 0 disables the session-id cache). */
+  cachesize?: number;
 }
 
 /** `stats socket … level`: user < operator < admin (the runtime API's access levels). */
@@ -165,6 +197,27 @@ export interface BindConfig {
   readonly acceptProxy: boolean;
   /** The bind line as written (for logs). */
   readonly text: string;
+}
+
+/**
+ * What the words of one line (or of a global default) said, before the range is resolved. A bind line's draft
+ * starts as a copy of `ssl-default-bind-*`'s (a server's of `ssl-default-server-*`'s), so a line overrides the
+ * global words it repeats, as in HAProxy.
+ */
+export interface TlsDraft {
+  min?: TlsVersion;
+  max?: TlsVersion;
+  /** Versions switched off by `no-sslv3` … `no-tlsv13`. */
+  disabled: TlsVersion[];
+  ciphers?: string;
+  ciphersuites?: string;
+  curves?: string;
+  ecdhe?: string;
+  alpn?: string[];
+  caFile?: string;
+  crlFile?: string;
+  verify?: TlsVerify;
+  noTlsTickets: boolean;
 }
 
 /** A TLS protocol version as HAProxy spells it (`ssl-min-ver`, `ssl-max-ver`, `force-*`, `no-*`). */
@@ -238,6 +291,10 @@ export interface ServerConfig {
   readonly slowstart: number;
   /** `cookie VALUE` (L7 persistence; parsed now, used by the HTTP issue). */
   readonly cookie?: string;
+  /** `ssl` (§5.2): the traffic to this server is TLS, with these settings. */
+  readonly tls?: ServerTlsConfig;
+  /** Health checks run over TLS (`check-ssl`, or `ssl` without `port`/`addr`), with these settings. */
+  readonly checkTls?: CheckTlsConfig;
   /** Added at run time (`add server`, core/shared/server-slots.ts), not by a `server` line. */
   readonly dynamic?: boolean;
   /**
@@ -250,6 +307,36 @@ export interface ServerConfig {
    * shared-buffer slots) hold; the slot is free for the next `add server`. Stats, the runtime API and the checks skip it.
    */
   readonly retired?: boolean;
+}
+
+/**
+ * The TLS client side of a server line (§5.2 `ssl`, `verify`, `ca-file`, `crl-file`, `crt`, `sni`, `verifyhost`,
+ * `alpn`, `ssl-min-ver`…), resolved at load: global `ssl-default-server-*` and `ssl-server-verify` applied, files read
+ * (their PEM text travels with the config, so a reload reads them again). core/tls/server-tls.ts compiles it once per
+ * thread.
+ */
+export interface ServerTlsConfig {
+  /** The shared TLS words; `verify` is always set (the line's, else `ssl-server-verify`, else required). */
+  readonly settings: TlsSettings;
+  /** PEM text of `ca-file`; '@system-ca' stands for the system's trust store. */
+  readonly ca?: string;
+  readonly crl?: string;
+  /** `crt`: PEM text of the client certificate and its key (from the file, or FILE.key beside it). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** `sni <expr>`: evaluated per connection on the session's fetch context. */
+  readonly sni?: SampleExprSpec;
+  /** `verifyhost`: the name checked when no SNI was sent. */
+  readonly verifyHost?: string;
+  /** TLS session reuse to the server (unless `no-ssl-reuse`). */
+  readonly reuse: boolean;
+}
+
+/** TLS of a server's checks: its TLS settings, with `check-sni` and `check-alpn` (which default to none / `alpn`). */
+export interface CheckTlsConfig {
+  readonly tls: ServerTlsConfig;
+  readonly sni?: string;
+  readonly alpn?: readonly string[];
 }
 
 /** `balance` + `hash-type`. `algorithm` is a name registered in core/balance/registry.ts. */

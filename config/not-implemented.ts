@@ -67,13 +67,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'bind ... force-tlsv11', 'bind ... force-tlsv12', 'bind ... force-tlsv13', 'bind ... no-sslv3',
       'bind ... no-tlsv10', 'bind ... no-tlsv11', 'bind ... no-tlsv12', 'bind ... no-tlsv13', 'bind ... no-tls-tickets',
       'bind ... tls-ticket-keys', 'bind ... strict-sni', 'bind ... no-ca-names', 'bind ... prefer-client-ciphers',
-      'server ... ssl', 'server ... crt', 'server ... ca-file', 'server ... verify', 'server ... verifyhost',
-      'server ... no-verifyhost', 'server ... crl-file', 'server ... sni', 'server ... alpn', 'server ... npn',
-      'server ... ciphers', 'server ... ciphersuites', 'server ... allow-0rtt', 'server ... ssl-min-ver',
-      'server ... ssl-max-ver', 'server ... force-sslv3', 'server ... force-tlsv10', 'server ... force-tlsv11',
-      'server ... force-tlsv12', 'server ... force-tlsv13', 'server ... no-sslv3', 'server ... no-tlsv10',
-      'server ... no-tlsv11', 'server ... no-tlsv12', 'server ... no-tlsv13', 'server ... tls-tickets',
-      'server ... no-tls-tickets', 'server ... ssl-reuse', 'server ... no-ssl-reuse',
+      'server ... npn', 'server ... allow-0rtt',
     ],
     verdict: 'refused',
     why: 'it secures traffic with TLS; orcalb would carry it in clear text',
@@ -83,9 +77,8 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     // switch it off, so no configuration written for TLS can ever run as plain TCP (a check with credentials sent
     // in clear to a TLS port, a global cipher policy an operator believes applies).
     keywords: [
-      'server ... check-ssl', 'server ... check-sni', 'server ... check-alpn', 'server ... no-ssl',
-      'server ... no-check-ssl', 'server ... no-send-proxy-v2-ssl', 'server ... no-send-proxy-v2-ssl-cn',
-      'global ca-base', 'global crt-base', 'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
+      'server ... no-send-proxy-v2-ssl', 'server ... no-send-proxy-v2-ssl-cn',
+      'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
       'global maxsslrate', 'global issuers-chain-path', 'global httpclient.ssl.*', 'global cluster-secret',
       'bind ... quic-*',
     ],
@@ -99,6 +92,16 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     ],
     verdict: 'refused',
     why: "it tells the server who the client is; the server would see orcalb's address or no client details",
+  },
+  {
+    keywords: ['server ... alpn h2', 'server ... check-alpn h2'],
+    verdict: 'refused',
+    why: 'orcalb speaks HTTP/1.1 to servers; a server that picks h2 from the offer would get bytes it cannot read (mode tcp passes h2 through)',
+  },
+  {
+    keywords: ['server ... ssl with send-proxy'],
+    verdict: 'refused',
+    why: 'the PROXY header goes in clear before the TLS handshake, which orcalb does not do yet; the server would see no client details',
   },
   {
     keywords: [

@@ -9,22 +9,17 @@ import { suggestionSuffix } from '../keyword-suggestion.js';
 import type { SourceRef } from '../model.js';
 import { type ProxyLineContext, type ServerSettings, proxyLabel } from '../sections/proxy-draft.js';
 import { parseHaproxyInt, parseHaproxyLimit, parseInteger, parseTime, trailingTimeWarning } from '../units.js';
+import { SERVER_TLS_WORDS, applyServerTlsWord } from './server-tls.js';
 
 /** §5.2 options orcalb does not implement → number of values each takes (`source` is handled apart). */
 export const KNOWN_OPTIONS: Readonly<Record<string, number>> = {
-  'agent-check': 0, 'allow-0rtt': 0, 'check-ssl': 0, 'check-via-socks4': 0, 'force-sslv3': 0, 'force-tlsv10': 0,
-  'force-tlsv11': 0, 'force-tlsv12': 0, 'force-tlsv13': 0, 'no-agent-check': 0, 'no-check-ssl': 0,
-  'no-send-proxy-v2-ssl': 0, 'no-send-proxy-v2-ssl-cn': 0, 'no-ssl': 0, 'no-ssl-reuse': 0, 'no-sslv3': 0,
-  'no-tfo': 0, 'no-tls-tickets': 0, 'no-tlsv10': 0, 'no-tlsv11': 0, 'no-tlsv12': 0, 'no-tlsv13': 0,
-  'no-verifyhost': 0, 'non-stick': 0, 'send-proxy-v2-ssl': 0, 'send-proxy-v2-ssl-cn': 0, ssl: 0, 'ssl-reuse': 0,
-  stick: 0, tfo: 0, 'tls-tickets': 0,
-  'agent-addr': 1, 'agent-inter': 1, 'agent-port': 1, 'agent-send': 1, alpn: 1, 'ca-file': 1, 'check-alpn': 1,
-  'check-proto': 1, 'check-sni': 1, ciphers: 1, ciphersuites: 1, 'crl-file': 1, crt: 1, 'error-limit': 1, id: 1,
-  'log-proto': 1, 'max-reuse': 1, minconn: 1, namespace: 1, npn: 1, observe: 1, 'on-error': 1,
-  'on-marked-down': 1, 'on-marked-up': 1, 'pool-low-conn': 1, 'pool-max-conn': 1, 'pool-purge-delay': 1,
-  proto: 1, 'proxy-v2-options': 1, redir: 1, 'resolve-net': 1, 'resolve-opts': 1, 'resolve-prefer': 1,
-  resolvers: 1, sni: 1, socks4: 1, 'ssl-max-ver': 1, 'ssl-min-ver': 1, 'tcp-ut': 1, track: 1, verify: 1,
-  verifyhost: 1, ws: 1,
+  'agent-check': 0, 'allow-0rtt': 0, 'check-via-socks4': 0, 'no-agent-check': 0, 'no-send-proxy-v2-ssl': 0,
+  'no-send-proxy-v2-ssl-cn': 0, 'no-tfo': 0, 'non-stick': 0, 'send-proxy-v2-ssl': 0, 'send-proxy-v2-ssl-cn': 0,
+  stick: 0, tfo: 0, 'agent-addr': 1, 'agent-inter': 1, 'agent-port': 1, 'agent-send': 1, 'check-proto': 1,
+  'error-limit': 1, id: 1, 'log-proto': 1, 'max-reuse': 1, minconn: 1, namespace: 1, npn: 1, observe: 1,
+  'on-error': 1, 'on-marked-down': 1, 'on-marked-up': 1, 'pool-low-conn': 1, 'pool-max-conn': 1,
+  'pool-purge-delay': 1, proto: 1, 'proxy-v2-options': 1, redir: 1, 'resolve-net': 1, 'resolve-opts': 1,
+  'resolve-prefer': 1, resolvers: 1, socks4: 1, 'tcp-ut': 1, track: 1, ws: 1,
 };
 
 /** Options without a value that orcalb implements, and what each does to the settings. */
@@ -50,7 +45,7 @@ const FLAGS: Readonly<Record<string, (s: ServerSettings) => void>> = {
 const VALUED = ['inter', 'fastinter', 'downinter', 'slowstart', 'rise', 'fall', 'weight', 'port', 'addr',
   'maxconn', 'maxqueue', 'cookie', 'init-addr', 'source'];
 
-const ALL_OPTIONS = [...Object.keys(FLAGS), ...VALUED, ...Object.keys(KNOWN_OPTIONS)];
+const ALL_OPTIONS = [...Object.keys(FLAGS), ...VALUED, ...Object.keys(KNOWN_OPTIONS), ...Object.keys(SERVER_TLS_WORDS)];
 
 /** `server NAME ADDR[:PORT] options...`: adds a ServerDraft (settings = default-server + the line's options). */
 export function parseServerLine(ctx: ProxyLineContext): void {
@@ -65,7 +60,7 @@ export function parseServerLine(ctx: ProxyLineContext): void {
   // default-server first, then the line: a later option on the line overrides a preset.
   const settings: ServerSettings = structuredClone(proxy.defaultServer);
   const env = ctx.line.env;
-  const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name, env });
+  const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name, env, tls: true });
   const target = parseServerAddress(addr, expandAddressEnv(addr, env), diag, at, label);
   // Server names key the stats and the admin commands, so they must be unique within a backend.
   const previous = proxy.servers.find((s) => s.name === name);
@@ -88,7 +83,7 @@ export function parseDefaultServerLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
   // Applied only when the whole line is valid, so a typo does not leave half a preset behind.
   const next = structuredClone(proxy.defaultServer);
-  const scope = { diag, at, label: 'default-server', serverName: 'default-server', env: ctx.line.env };
+  const scope = { diag, at, label: 'default-server', serverName: 'default-server', env: ctx.line.env, tls: true };
   if (parseServerOptions(args.slice(1), next, scope)) {
     proxy.defaultServer = next;
   }
@@ -103,6 +98,12 @@ export interface OptionScope {
   readonly serverName: string;
   /** For `${VAR}` in `addr`, which HAProxy expands like every address. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The caller resolves the TLS words after parsing (config/server-tls-resolve.ts: a configuration file's server and
+   * default-server lines). Any other caller (the runtime API's `add server`) gets them refused: kept unresolved, a
+   * server with `ssl` would be reached in clear text.
+   */
+  readonly tls?: boolean;
 }
 
 /** Reads server options into `s`; returns false when any of them was in error (all are still reported). */
@@ -132,6 +133,21 @@ export function parseServerOptions(words: readonly string[], s: ServerSettings, 
       }
       const key = usesrc ? 'server ... source ... usesrc' : 'server ... source';
       diag.notImplemented(key, at, 'ignored', { label, shown: usesrc ? 'source ... usesrc' : 'source' });
+      continue;
+    }
+    const tlsArity = SERVER_TLS_WORDS[option];
+    if (tlsArity !== undefined && scope.tls !== true) {
+      diag.error('ORCA_CONFIG_NOT_IMPLEMENTED', `'${option}' : TLS to servers is not available here yet`, at, { keyword: label, found: option });
+      return false;
+    }
+    if (tlsArity !== undefined) {
+      const outcome = applyServerTlsWord(s, option, tlsArity === 0 ? '' : (value ?? ''));
+      i += tlsArity;
+      if (typeof outcome === 'string') fail(outcome);
+      else if (outcome !== undefined) {
+        diag.notImplemented(`sample ${outcome.notImplemented}`, at, 'the server is refused', { label, shown: outcome.notImplemented });
+        ok = false;
+      }
       continue;
     }
     const arity = KNOWN_OPTIONS[option];

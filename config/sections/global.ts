@@ -1,5 +1,6 @@
 // The `global` section (manual §3): process-wide settings orcalb uses (log, maxconn, user/group, nbthread,
-// hard-stop-after, daemon, pidfile, quiet, master-worker, tune.bufsize, ulimit-n, fd-hard-limit, unix-bind, stats socket/timeout/maxconn) and every other 2.6 global keyword as
+// hard-stop-after, daemon, pidfile, quiet, master-worker, tune.bufsize, ulimit-n, fd-hard-limit, unix-bind, stats
+// socket/timeout/maxconn, the TLS defaults through keywords/tls-global.ts) and every other 2.6 global keyword as
 // known-but-not-implemented.
 // Main thread, config parsing. The section may appear several times; its lines accumulate.
 
@@ -10,6 +11,7 @@ import { parseLogTag, parseLogTarget } from '../keywords/log.js';
 import type { GlobalConfig, SourceRef } from '../model.js';
 import { lookupGroupId, lookupUserId } from '../system-accounts.js';
 import { parseGlobalStats } from '../keywords/stats-socket.js';
+import { parseGlobalTlsLine } from '../keywords/tls-global.js';
 import type { ConfigLine } from '../tokenize.js';
 import { parseHaproxyInt, parseHaproxyLimit, parseInteger, parseSize, parseTime, trailingTimeWarning } from '../units.js';
 
@@ -163,6 +165,8 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       if (!diag.tooManyArgs(args, 0, at)) g.zeroWarning = true;
       return;
     default:
+      // The TLS words (ssl-default-*, ssl-server-verify, ca-base, crt-base, tune.ssl.lifetime …) have their reader.
+      if (parseGlobalTlsLine(g, line, diag)) return;
       // config/not-implemented.ts judges the other 2.6 keywords: most are warnings, those that protect are errors.
       if (GLOBAL_KEYWORDS.includes(keyword)) {
         diag.notImplemented(`global ${keyword}`, at, 'ignored', { shown: keyword });

@@ -19,12 +19,15 @@ import type {
   HeaderRule,
   HttpRuleSpec,
   CaptureSpec,
+  CheckTlsConfig,
   LogFormatSpec,
   LogLineConfig,
   LogTarget,
   ProxyMode,
   ProxyOptions,
+  SampleExprSpec,
   SendProxy,
+  ServerTlsConfig,
   ServiceRule,
   SourceRef,
   TcpCheckRule,
@@ -57,6 +60,25 @@ export interface ServerSettings {
   cookie?: string;
   /** `init-addr` methods (§5.2); only `none` and literal IPs change anything in orcalb (resolution fallback). */
   initAddr?: string[];
+  /** The TLS words of the line (and of default-server before it): config/keywords/server-tls.ts. */
+  tls?: ServerTlsDraft;
+}
+
+/**
+ * A server line's TLS words as written, resolved after parsing (config/server-tls-resolve.ts) on top of the global
+ * `ssl-default-server-*` defaults, whichever order the sections come in.
+ */
+export interface ServerTlsDraft {
+  ssl?: boolean;
+  checkSsl?: boolean;
+  /** The words config/keywords/tls-options.ts reads, in order, with their value ('' for a flag). */
+  words: [string, string][];
+  crt?: string;
+  sni?: SampleExprSpec;
+  verifyHost?: string;
+  reuse?: boolean;
+  checkSni?: string;
+  checkAlpn?: string[];
 }
 
 export interface ServerDraft {
@@ -69,6 +91,8 @@ export interface ServerDraft {
   /** No port, port 0, `+N` or `-N`: the client's destination port plus this (§5.2 server). */
   readonly portOffset?: number;
   readonly settings: ServerSettings;
+  /** Filled after parsing by config/server-tls-resolve.ts: the resolved TLS of traffic and checks. */
+  tls?: { readonly traffic?: ServerTlsConfig; readonly check?: CheckTlsConfig };
 }
 
 export interface BindDraft {

@@ -2,7 +2,7 @@
 // balancer and L7 key extractor built from the `balance` keyword and this thread's queue. Built once per forwarder
 // thread at start.
 
-import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
+import type { BackendConfig, Config, ServerConfig, ServerTlsConfig } from '../../config/model.js';
 import type { ServerSetChange } from '../shared/server-slots.js';
 import { LB_KIND, type Balancer, type BackendView, type RequestKey } from '../balance/balancer.js';
 import { createBalancer, getAlgorithm, requestKeyExtractor } from '../balance/registry.js';
@@ -12,6 +12,7 @@ import type { BackendSlot } from '../shared/record-slots.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { BackendQueue } from './backend-queue.js';
+import { ServerTlsClient } from '../tls/server-tls.js';
 
 export interface BackendRuntime {
   readonly index: number;
@@ -45,6 +46,10 @@ export interface BackendRuntime {
   readonly hashKind: boolean;
   /** This thread's waiters for a slot of this backend (maxconn reached). */
   readonly queue: BackendQueue;
+  /** Per server (same order as config.servers): its TLS client on this thread when the server has `ssl`. */
+  readonly serverTls: readonly (ServerTlsClient | undefined)[];
+  /** Some server has an `sni` expression: HTTP sessions evaluate it per request (l7-server-dial.ts requestSni). */
+  readonly anySni: boolean;
 }
 
 /** Who takes slots through these runtimes: the forwarder thread's accounting and its thread slot. */
@@ -70,6 +75,7 @@ export function buildBackends(
     const serverSlotIndexes = be.servers.map((_, s) => serverSlotIndex(topology, b, s));
     const serverSlots = serverSlotIndexes.map((i) => state.server(i));
     const servers: ServerView[] = be.servers.map((srv, s) => viewOf(srv, s, serverSlots[s] as ServerSlot));
+    const serverTls = be.servers.map((srv) => serverTlsOf(config, b, srv.tls));
     const view: BackendView = {
       name: be.name,
       servers,
@@ -91,8 +97,20 @@ export function buildBackends(
       keyBySource: algorithm?.needs === 'addr',
       hashKind: algorithm?.kind === LB_KIND.hash,
       queue: new BackendQueue({ index: b, name: be.name, servers, serverSlotIndexes }, state, owner.accounting, owner.thread),
+      serverTls,
+      anySni: serverTls.some((t) => t?.hasSni === true),
     };
   });
+}
+
+/** A server's TLS client for this thread (its context compiled once); throws when it cannot be built. */
+function serverTlsOf(config: Config, b: number, tls: ServerTlsConfig | undefined): ServerTlsClient | undefined {
+  if (tls === undefined) return undefined;
+  const be = config.backends[b] as BackendConfig;
+  const env = { world: config, proxyName: be.name, frontend: config.frontends.findIndex((f) => f.name === be.name), backend: b, cache: new Map<string, unknown>() };
+  const client = ServerTlsClient.build(tls, env);
+  if ('error' in client) throw new Error(`backend '${be.name}': ${client.error}`);
+  return client;
 }
 
 function viewOf(srv: ServerConfig, s: number, slot: ServerSlot): ServerView {
@@ -115,6 +133,8 @@ export function applyServerSet(rt: BackendRuntime, change: ServerSetChange, stat
   (rt.serverSlotIndexes as number[])[change.index] = slotIndex;
   (rt.serverSlots as ServerSlot[])[change.index] = slot;
   (rt.view.servers as ServerView[])[change.index] = viewOf(srv, change.index, slot);
+  // A server added at run time has no TLS (add server refuses the TLS words): a slot it reuses carries none.
+  if (srv.tls === undefined) (rt.serverTls as (ServerTlsClient | undefined)[])[change.index] = undefined;
   rt.balancer = createBalancer(rt.view, rt.config.balance);
   rt.serverSet++;
 }

@@ -17,6 +17,7 @@ import type { ServerView } from '../shared/server-slot.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { takeSlotNow, waitForSlot, type SlotRequest, type SlotSearch } from './dispatch-slot.js';
 import { countTermination, dispatchTermination } from './termination.js';
+import { sniMismatch } from '../tls/server-tls.js';
 
 export interface DispatchContext extends SlotRequest {
   /** dispatch()'s sockets and connect timing; the engines open their own through DialHooks.open. */
@@ -268,7 +269,9 @@ export class ServerDial implements DeadlineOwner {
     const port = srv.portOffset === undefined ? serverFixedPort(slot, srv) : serverPort(srv, this.ctx?.dstPort);
     const socket = this.hooks.open(host, port, index) as DialSocket;
     socket[kDial] = this;
-    socket.on('connect', onDialConnect);
+    // A TLS server (`ssl`) is connected once its handshake is done and its certificate accepted, within `timeout
+    // connect` as in haproxy 2.6.12 (a stalled handshake ends sC, a refused certificate SC; both are retried).
+    socket.on(rt.serverTls[index] === undefined ? 'connect' : 'secureConnect', onDialConnect);
     socket.on('error', onDialError);
     this.socket = socket;
     const limit = rt.config.timeouts.connect;
@@ -289,7 +292,7 @@ export class ServerDial implements DeadlineOwner {
   attemptError(socket: DialSocket, e: NodeJS.ErrnoException): void {
     if (socket !== this.socket || this.phase !== Phase.connecting) return;
     const code = e.code === 'ECONNREFUSED' ? 'ORCA_SERVER_CONNECT_REFUSED' : 'ORCA_SERVER_CONNECT_ERROR';
-    this.attemptFailed(new OrcaError(code, `${this.where()}: ${e.message}`, { cause: e, detail: e.code ?? '' }));
+    this.attemptFailed(new OrcaError(code, `${this.where()}: ${e.message}`, { cause: e, detail: e.code ?? '' }), sniMismatch(socket, e));
   }
 
   /** The connect or turn-around timer (sweep or Node timer). */
@@ -314,7 +317,8 @@ export class ServerDial implements DeadlineOwner {
     return srv === undefined ? '?' : `${srv.address}:${serverPort(srv, this.ctx?.dstPort)}`;
   }
 
-  private attemptFailed(err: OrcaError): void {
+  /** `atOnce`: the same server is tried again without the turn-around (see sniMismatch). */
+  private attemptFailed(err: OrcaError, atOnce = false): void {
     this.stopTimer();
     this.dropSocket();
     const rt = this.rt as BackendRuntime;
@@ -337,6 +341,9 @@ export class ServerDial implements DeadlineOwner {
       return this.nextServer();
     }
     // Same server again after the turn-around timer: min(timeout connect, 1 s) (§4.2 retries).
+    // haproxy 2.6.12 retries a certificate that does not match the SNI at once and leaves wretr as it was (measured:
+    // the log shows 3 retries, show stat wretr 0).
+    if (atOnce) return this.connect();
     rt.serverSlots[server.index]?.add('retries', 1);
     rt.slot.add('retries', 1);
     this.phase = Phase.turnaround;
@@ -384,6 +391,7 @@ export class ServerDial implements DeadlineOwner {
   private detach(s: DialSocket): void {
     s[kDial] = undefined;
     s.off('connect', onDialConnect);
+    s.off('secureConnect', onDialConnect);
     s.off('error', onDialError);
   }
 

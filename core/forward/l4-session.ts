@@ -320,8 +320,12 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
   }
 
   /** DialHooks: a server socket reading through the thread's SocketIo into the hold from its first byte. */
-  open(address: string, port: number): net.Socket {
-    return this.env.io.connect({ host: address, port }, this.hold as ClientHold);
+  open(address: string, port: number, index: number): net.Socket {
+    const tlsClient = this.rt?.serverTls[index];
+    if (tlsClient === undefined) return this.env.io.connect({ host: address, port }, this.hold as ClientHold);
+    // `ssl`: the handshake is part of the connect (the dial waits for it); `sni` reads the client's connection.
+    const sni = tlsClient.hasSni ? tlsClient.sniFor({ frontend: this.fe, backend: this.rt?.index ?? -1, client: this.client }) : '';
+    return tlsClient.connect(this.env.io, { host: address, port }, this.hold as ClientHold, sni);
   }
 
   /** DialHooks: a slot of `server` is taken and `socket` connected: the PROXY line, then the pipe. */

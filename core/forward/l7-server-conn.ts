@@ -9,6 +9,7 @@ import type net from 'node:net';
 import type { DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
 import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
+import type { ServerTlsClient } from '../tls/server-tls.js';
 
 /** What a session using a server connection is told. Each call is guarded by the session itself (never throws). */
 export interface ServerUser {
@@ -67,13 +68,18 @@ export class ServerConn implements ReadSink {
   proxied = false;
   announced: ProxyAddresses | undefined = undefined;
 
-  constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number) {
+  /** The SNI sent on a TLS connection ('' for none, and for plain TCP): it serves only requests wanting the same. */
+  readonly sni: string;
+
+  /** `tls`: the server's TLS client on this thread (`ssl`), sending `sni` ('' for none). */
+  constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number, tls?: ServerTlsClient, sni = '') {
     this.backend = backend;
     this.index = index;
     this.host = host;
     this.port = port;
     this.sweep = sweep;
-    this.socket = io.connect({ host, port }, this);
+    this.sni = sni;
+    this.socket = tls === undefined ? io.connect({ host, port }, this) : tls.connect(io, { host, port }, this, sni);
     (this.socket as ConnSocket)[kConn] = this;
   }
 

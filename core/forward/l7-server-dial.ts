@@ -10,6 +10,7 @@ import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
 import { sameAddresses } from './client-origin.js';
 import type { BackendRuntime } from './backend-runtime.js';
+import type { HeadView } from '../http1/head-view.js';
 import { followsDestination, newDialFacts, serverPort, ServerDial, type DialHooks } from './dispatch.js';
 import { dispatchTermination } from './termination.js';
 import { ServerConn, type ServerUser } from './l7-server-conn.js';
@@ -61,20 +62,39 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     this.dial.begin(rt, ctx);
   }
 
+  /**
+   * `sni <expr>` of the backend's `ssl` servers, evaluated on the request head while it is at hand (the dial may
+   * open the connection later, after a queue): one name per server, '' for none. Only for backends with `sni`.
+   */
+  protected requestSni(rt: BackendRuntime, view: HeadView): void {
+    const names = (this.sniNames ??= []);
+    names.length = 0;
+    for (const tls of rt.serverTls) {
+      names.push(tls?.hasSni === true ? tls.sniFor({ frontend: this.feIndex, backend: rt.index, head: view, client: this.client }) : '');
+    }
+  }
+
+  /** The SNI this request wants on a connection to server `index` of the current backend ('' for none). */
+  private wantedSni(rt: BackendRuntime, index: number): string {
+    return rt.anySni ? (this.sniNames?.[index] ?? '') : '';
+  }
+
   /** DialHooks: the connection this session holds to that server, or (not on the first request) a pooled one. */
   reuse(index: number): boolean {
     const rt = this.rt as BackendRuntime;
     // The stats: the slot is taken now (queue time ends, connect time starts).
     this.tSlot = this.now();
     const held = this.server;
+    const sni = this.wantedSni(rt, index);
     let picked: ServerConn | undefined;
-    if (held !== undefined && held.backend === rt.index && held.index === index && !held.ended && !this.serverDirty && this.stillTrue(held)) picked = held;
+    // A TLS connection serves only requests wanting the SNI it was opened with (HAProxy 2.6 keys reuse on it).
+    if (held !== undefined && held.backend === rt.index && held.index === index && !held.ended && !this.serverDirty && held.sni === sni && this.stillTrue(held)) picked = held;
     // `http-reuse safe`: a session's first request never takes a pooled connection. An idle connection of a
     // relative-port server may lead to another port than this client's: not shared.
     else if (this.transactions > 1 && !followsDestination(rt.config.servers[index] as ServerConfig)) {
       picked = this.env.idlePool.take(rt.index, index);
       // One parked before `set server B/S addr` moved the server leads to the old address: dropped.
-      if (picked !== undefined && !this.stillTrue(picked)) {
+      if (picked !== undefined && (picked.sni !== sni || !this.stillTrue(picked))) {
         picked.close();
         picked = undefined;
       }
@@ -92,7 +112,7 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
   /** DialHooks: a new server connection reading into this session once it is ours. */
   open(address: string, port: number, index: number): net.Socket {
     const rt = this.rt as BackendRuntime;
-    const conn = new ServerConn(this.env.io, this.env.sweep, address, port, rt.index, index);
+    const conn = new ServerConn(this.env.io, this.env.sweep, address, port, rt.index, index, rt.serverTls[index], this.wantedSni(rt, index));
     this.opening = conn;
     return conn.socket;
   }

@@ -204,6 +204,8 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected server: ServerConn | undefined = undefined;
   /** A new connection being opened by the dial. */
   protected opening: ServerConn | undefined = undefined;
+  /** The current request's SNI per server of its backend (`sni <expr>` on `ssl` servers); undefined until one needs it. */
+  protected sniNames: string[] | undefined = undefined;
   protected serverIdle = false;
   /** The server sent bytes beyond its response: its connection is out of step and never reused. */
   protected serverDirty = false;

@@ -117,6 +117,7 @@ export abstract class L7Transaction extends L7ServerSide {
     rewriteRequest(edit, view, rw);
     this.replayable = body === BODY.NONE && isIdempotent(view.method);
     this.attemptsLeft = be.retries;
+    if (rt.anySni) this.requestSni(rt, view);
     this.acquireServer(key);
     // No connection at hand (a connect, a queue): the head leaves later, from bytes of its own. A replayable request
     // keeps them too, for retry-on.

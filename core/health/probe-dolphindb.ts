@@ -15,7 +15,7 @@ import {
 import type { CheckDeadlines } from './scheduler.js';
 import { CheckStream, Deadline } from './tcp-check-stream.js';
 
-type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy'>;
+type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'>;
 
 /**
  * Request options of every check request: flag 1 (urgent) and priority 8, as the JS client and the web console use

@@ -21,7 +21,7 @@ import {
 import type { CheckDeadlines } from './scheduler.js';
 import { CheckStream, Deadline } from './tcp-check-stream.js';
 
-type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy'>;
+type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'>;
 type Expect = NonNullable<HttpCheckConfig['expect']>;
 
 /** HAProxy's texts for a failed content expectation (tcpcheck.c), logged as L7RSP info. */

@@ -7,6 +7,7 @@ import type { ServerConfig, TcpCheckRule } from '../../config/model.js';
 import { CHECK_STATUS } from './check-status.js';
 import {
   checkEndpoint,
+  type CheckEndpoint,
   checkProxyHeader,
   checkProxyVersion,
   closeCheckSocket,
@@ -20,7 +21,7 @@ import { CheckStream, Deadline, expectDescription, expectFailure, isFull, matchE
 type ExpectRule = Extract<TcpCheckRule, { kind: 'expect' }>;
 type CheckedServer = Pick<
   ServerConfig,
-  'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy'
+  'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'
 >;
 
 /** One rule with the step number HAProxy prints; `rule` undefined is the implicit first connect (step 0). */
@@ -156,9 +157,12 @@ export async function probeTcpCheck(
     return { status: CHECK_STATUS.L7OK, info: '(tcp-check)' };
   }
 
-  function connectTarget(rule: Extract<TcpCheckRule, { kind: 'connect' }> | undefined): { host: string; port: number } {
+  function connectTarget(rule: Extract<TcpCheckRule, { kind: 'connect' }> | undefined): CheckEndpoint {
     const base = checkEndpoint(server);
-    return { host: rule?.addr ?? base.host, port: rule?.port ?? base.port };
+    // The implicit first connect is the server line's check connection (over TLS with check-ssl); an explicit
+    // `tcp-check connect` is plain (its own `ssl` option is not read by orcalb).
+    if (rule === undefined) return base;
+    return { host: rule.addr ?? base.host, port: rule.port ?? base.port };
   }
 
   function failure(err: Error | 'timeout', step: Step): ProbeResult {

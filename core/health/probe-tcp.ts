@@ -3,8 +3,10 @@
 // deadline, errno texts and HAProxy's hard close. Runs on the health-check thread.
 
 import net from 'node:net';
+import type tls from 'node:tls';
 import { getSystemErrorMessage } from 'node:util';
-import type { SendProxy, ServerConfig } from '../../config/model.js';
+import type { CheckTlsConfig, SendProxy, ServerConfig } from '../../config/model.js';
+import { startCheckTls } from '../tls/check-tls.js';
 import { outgoingAddresses } from '../proxy-protocol/addresses.js';
 import { encodeProxyV1 } from '../proxy-protocol/v1.js';
 import { encodeProxyV2 } from '../proxy-protocol/v2.js';
@@ -22,11 +24,14 @@ export interface ProbeResult {
 export interface CheckEndpoint {
   readonly host: string;
   readonly port: number;
+  /** The check runs over TLS (`check-ssl`, or an `ssl` server): the handshake is part of the connect. */
+  readonly tls?: CheckTlsConfig | undefined;
 }
 
 /** Where checks of a server go: `addr` and `port` on the server line win over the traffic address. Pure. */
-export function checkEndpoint(server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort'>): CheckEndpoint {
-  return { host: server.checkAddr ?? server.address, port: server.checkPort ?? server.port };
+export function checkEndpoint(server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkTls'>): CheckEndpoint {
+  const at = { host: server.checkAddr ?? server.address, port: server.checkPort ?? server.port };
+  return server.checkTls === undefined ? at : { ...at, tls: server.checkTls };
 }
 
 /** The PROXY version a check speaks: v2 when the server uses send-proxy-v2, otherwise v1 (HAProxy srv->pp_opts). */
@@ -79,6 +84,8 @@ export function connectCheckSocket(endpoint: CheckEndpoint, timeoutMs: number, s
       return;
     }
     let settled = false;
+    // TLS (endpoint.tls): the handshake runs once TCP is up, within the same deadline (L6TOUT / L6RSP, as HAProxy).
+    let secure: tls.TLSSocket | undefined;
     const finish = (outcome: ConnectOutcome): void => {
       if (settled) return;
       settled = true;
@@ -86,12 +93,31 @@ export function connectCheckSocket(endpoint: CheckEndpoint, timeoutMs: number, s
       signal?.removeEventListener('abort', onAbort);
       socket.off('connect', onConnect);
       socket.off('error', onError);
-      if (!outcome.ok) socket.destroy();
+      secure?.off('secureConnect', onSecure);
+      secure?.off('error', onTlsError);
+      if (!outcome.ok) {
+        secure?.on('error', ignoreError);
+        secure?.destroy();
+        socket.destroy();
+      }
       resolve(outcome);
     };
-    const onConnect = (): void => finish({ ok: true, socket });
+    const onSecure = (): void => finish({ ok: true, socket: secure as tls.TLSSocket });
+    const onTlsError = (err: Error): void => finish({ ok: false, status: CHECK_STATUS.L6RSP, errText: tlsErrorText(err) });
+    const onConnect = (): void => {
+      const cfg = endpoint.tls;
+      if (cfg === undefined) return finish({ ok: true, socket });
+      socket.off('error', onError);
+      try {
+        secure = startCheckTls(socket, cfg);
+      } catch (err) {
+        return finish({ ok: false, status: CHECK_STATUS.SOCKERR, errText: err instanceof Error ? err.message : '' });
+      }
+      secure.once('secureConnect', onSecure);
+      secure.once('error', onTlsError);
+    };
     const onError = (err: Error): void => finish({ ok: false, status: CHECK_STATUS.L4CON, errText: errnoText(err) });
-    const onAbort = (): void => finish({ ok: false, status: CHECK_STATUS.L4TOUT, errText: '' });
+    const onAbort = (): void => finish({ ok: false, status: secure === undefined ? CHECK_STATUS.L4TOUT : CHECK_STATUS.L6TOUT, errText: '' });
     const timer = setTimeout(onAbort, Math.max(0, timeoutMs));
     socket.once('connect', onConnect);
     socket.once('error', onError);
@@ -108,7 +134,8 @@ export function connectCheckSocket(endpoint: CheckEndpoint, timeoutMs: number, s
 export function closeCheckSocket(socket: net.Socket, graceful: boolean): void {
   // A late error on a socket we are dropping must not become an uncaught exception.
   socket.on('error', () => undefined);
-  if (graceful || socket.readableEnded || socket.destroyed) {
+  // A TLS socket has no TCP handle of its own to reset (node:tls refuses): closed at once.
+  if (graceful || socket.readableEnded || socket.destroyed || Reflect.get(socket, 'encrypted') === true) {
     socket.destroy();
     return;
   }
@@ -122,16 +149,18 @@ export function closeCheckSocket(socket: net.Socket, graceful: boolean): void {
  * so the server accepts and then sees a RST. Never rejects.
  */
 export async function probeTcp(
-  server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy'>,
+  server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'>,
   deadlines: CheckDeadlines,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
   const conn = await connectCheckSocket(checkEndpoint(server), deadlines.connectMs, signal);
   if (!conn.ok) return { status: conn.status, info: conn.errText };
   const socket = conn.socket;
+  // Over TLS, HAProxy's connect check passes at layer 6 once the handshake is done.
+  const passed = server.checkTls === undefined ? CHECK_STATUS.L4OK : CHECK_STATUS.L6OK;
   if (!server.checkSendProxy) {
     closeCheckSocket(socket, false);
-    return { status: CHECK_STATUS.L4OK, info: '' };
+    return { status: passed, info: '' };
   }
   let header: Buffer;
   try {
@@ -148,6 +177,21 @@ export async function probeTcp(
   closeCheckSocket(socket, written === undefined);
   // A write error after the connection was up is HAProxy's "I/O error after connection was established".
   return written === undefined
-    ? { status: CHECK_STATUS.L4OK, info: '' }
+    ? { status: passed, info: '' }
     : { status: CHECK_STATUS.SOCKERR, info: errnoText(written) };
+}
+
+function ignoreError(): void {
+  // The socket is being dropped; its late error no longer matters.
+}
+
+/**
+ * The info text of a failed check handshake, as haproxy 2.6.12 words it (measured): a certificate whose name is not
+ * the expected one, or any other handshake failure (chain, protocol, garbage); a reset keeps its strerror.
+ */
+function tlsErrorText(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'Server presented an SSL certificate different from the expected one';
+  const errno = errnoText(err);
+  return errno !== '' ? errno : 'SSL handshake failure';
 }

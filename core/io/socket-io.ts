@@ -15,6 +15,7 @@
 
 import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { NativeAddon } from '../native-addon.js';
 
 /** Bytes of the shared read buffer: one libuv read at most (64 KiB is what Node's own reads use). */
@@ -44,8 +45,15 @@ interface SocketOptions extends net.SocketConstructorOpts {
 interface ConnectOptions extends net.TcpNetConnectOpts {
   writableHighWaterMark: number;
 }
+/** tls.connect passes these to the TCP socket under it (@types/node lists them for net only). */
+interface TlsConnectOptions extends tls.ConnectionOptions {
+  allowHalfOpen: boolean;
+  onread: net.OnReadOpts;
+}
 
 const kSink = Symbol('orcalb.readSink');
+/** kFd of a socket whose fd must never be written directly: a TLS socket's fd carries records, not its bytes. */
+const NO_TRY_WRITE = -2;
 const kFd = Symbol('orcalb.fd');
 
 /** A socket built by SocketIo: its sink and (once known) its fd ride on it, so one shared callback serves all. */
@@ -166,6 +174,28 @@ export class SocketIo {
     return socket;
   }
 
+  /**
+   * A TLS connection being opened to a server (core/tls/server-tls.ts gives the TLS options): the same contract as
+   * connect(), its reads are the decrypted bytes, once the handshake is done ('secureConnect'). Never written to with
+   * the try-write (the fd under it carries TLS records).
+   */
+  connectTls(target: ConnectTarget, sink: ReadSink, options: tls.ConnectionOptions): tls.TLSSocket {
+    const tlsOptions: TlsConnectOptions = {
+      ...options,
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      onread: this.onread,
+    };
+    const socket = tls.connect(tlsOptions);
+    const io = socket as unknown as IoSocket;
+    io[kSink] = sink;
+    io[kFd] = NO_TRY_WRITE;
+    socket.setNoDelay(true);
+    lowerWriteMark(socket);
+    return socket;
+  }
+
   /** Hands a SocketIo socket's reads to another sink (e.g. an L7 session that becomes a tunnel). */
   setSink(socket: net.Socket, sink: ReadSink): void {
     (socket as IoSocket)[kSink] = sink;
@@ -226,6 +256,12 @@ function lowerWriteMark(socket: net.Socket): void {
 function fdOf(socket: IoSocket): number {
   const known = socket[kFd];
   if (known !== undefined && known >= 0) return known;
+  if (known === NO_TRY_WRITE) return -1;
+  // A TLS socket (Node's TLSWrap shows the TCP fd under it) is written through Node, which encrypts.
+  if (Reflect.get(socket, 'encrypted') === true) {
+    socket[kFd] = NO_TRY_WRITE;
+    return -1;
+  }
   const handle: unknown = Reflect.get(socket, '_handle');
   if (typeof handle !== 'object' || handle === null) return -1;
   const fd: unknown = Reflect.get(handle, 'fd');

@@ -157,8 +157,14 @@ describe('option httpchk and http-check', () => {
     assert.deepEqual(backendNamed(c, 'c').healthCheck, { type: 'connect', rules: [] });
   });
 
-  test('check-ssl on a server is refused until TLS lands (issue 14: the check would go out in clear text)', async () => {
+  test('check-ssl on a server runs the check over TLS, with the server\'s verify (required needs a ca-file, issue 14)', async () => {
     const r = await load([HTTP, 'backend b', '  option httpchk', '  server s 127.0.0.1:443 check check-ssl'].join('\n'));
-    assert.deepEqual(r.errors.map((e) => [e.line, e.found]), [[8, 'check-ssl']]);
+    assert.deepEqual(r.errors.map((e) => [e.line, e.keyword]), [[8, 'server b/s']]);
+    assert.match(r.errors[0]?.message ?? '', /^verify is enabled by default but no CA file specified/);
+    const ok = await load([HTTP, 'backend b', '  option httpchk', '  server s 127.0.0.1:443 check check-ssl verify none check-sni db.test'].join('\n'));
+    assert.deepEqual(ok.errors, []);
+    const server = ok.config?.backends[0]?.servers[0];
+    assert.equal(server?.tls, undefined);
+    assert.equal(server?.checkTls?.sni, 'db.test');
   });
 });

@@ -20,10 +20,10 @@ const LEAF_STICK_LAYOUT = 'core/shared/stick-layout.ts';
 /** The ACL language: config/ parses and compiles rules with it at load, so what it reaches stays small. */
 const ACL_ROOM = 'core/acl/';
 /**
- * TLS versions: config/ reads the version words at load (config/keywords/tls-options.ts), so the module stays a leaf
- * of node:tls and the model's types.
+ * TLS versions and a server's secure context: config/ reads the version words and builds each `ssl` server's context
+ * once at load (a bad cipher list or key is an [ALERT] there, as in HAProxy), so these stay leaves of node:tls.
  */
-const LEAF_TLS = ['core/tls/tls-versions.ts'];
+const LEAF_TLS = ['core/tls/tls-versions.ts', 'core/tls/server-tls-context.ts'];
 /**
  * All that core/acl/ may reach, transitively: the HTTP/1 head codec, the IP codec, the shared buffer's views, the stick
  * counters, and the pure connection-mode rules core/http1/head-fetch.ts reads Connection values with.

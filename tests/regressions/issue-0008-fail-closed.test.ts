@@ -48,8 +48,10 @@ describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c e
     // connection rules run in every mode; an action orcalb does not run is still refused.
     ['tcp-request connection set-var', '  tcp-request connection set-var(sess.a) src', 'tcp-request connection set-var'],
     ['http-request use-service', '  http-request use-service prometheus-exporter', 'http-request use-service'],
-    ['server ssl', '  server t 127.0.0.1:2 ssl verify none', 'ssl'],
-    ['server verify', '  server t 127.0.0.1:2 verify required ca-file /x.pem', 'verify'],
+    // server ssl, verify and the rest of the server side's TLS run since issue 14 (tests/tls/); TLS with send-proxy
+    // and the v2 SSL TLVs do not.
+    ['server ssl with send-proxy', '  server t 127.0.0.1:2 ssl verify none send-proxy', 'ssl with send-proxy'],
+    ['server send-proxy-v2-ssl', '  server t 127.0.0.1:2 send-proxy-v2-ssl', 'send-proxy-v2-ssl'],
     ['bind ca-file', '  bind 127.0.0.1:2 ca-file /x.pem', 'bind ... ca-file'],
     ['rate-limit sessions', '  rate-limit sessions 10', 'rate-limit sessions'],
     ['http-reuse never', '  http-reuse never', 'http-reuse never'],
