@@ -63,7 +63,7 @@ export class SessionFraming implements WsOwner {
   /** A request's first byte was seen and its reply has not ended. */
   private inFlight = false;
   private startedAt = 0;
-  /** When the last reply ended (or the session started): the idle clock. */
+  /** When the last reply ended (or the session started, or its WebSocket upgrade was answered): the idle clock. */
   lastReplyAt: number;
   // Reply side.
   private rp: number = RP.start;
@@ -93,10 +93,17 @@ export class SessionFraming implements WsOwner {
     return this.mode !== MODE.lost;
   }
 
-  /** Nothing in flight: no request started whose reply has not fully passed. False while not tracking. */
+  /**
+   * Nothing in flight: no request started whose reply has not fully passed, and no WebSocket upgrade under way.
+   * False while not tracking. A session that has not sent its first request yet is idle too: see `exchanges`.
+   */
   get idle(): boolean {
-    return this.mode !== MODE.lost && !this.inFlight;
+    const m = this.mode;
+    return (m === MODE.binary || m === MODE.ws || m === MODE.start) && !this.inFlight;
   }
+
+  /** Replies that ended in this session (0: the client has not been answered once yet). */
+  exchanges = 0;
 
   /** The last error reply's status line (at most 240 bytes), '' when the last reply was OK. Allocates a string. */
   errorText(): string {
@@ -490,6 +497,7 @@ export class SessionFraming implements WsOwner {
     this.rq = RQ.api;
     const t = now();
     this.lastReplyAt = t;
+    this.exchanges++;
     this.sink.exchangeEnded(this.kind, this.statusOk, this.startedAt);
   }
 }
