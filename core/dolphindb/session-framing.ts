@@ -104,6 +104,8 @@ export class SessionFraming implements WsOwner {
 
   /** Replies that ended in this session (0: the client has not been answered once yet). */
   exchanges = 0;
+  /** How long the client paused before its latest request (ms; 0 before its second request). */
+  lastGap = 0;
 
   /** The last error reply's status line (at most 240 bytes), '' when the last reply was OK. Allocates a string. */
   errorText(): string {
@@ -267,6 +269,7 @@ export class SessionFraming implements WsOwner {
     this.kind = DDB_KIND.other;
     this.inFlight = true;
     this.startedAt = now();
+    if (this.exchanges > 0) this.lastGap = this.startedAt - this.lastReplyAt;
   }
 
   private requestBytes(buf: Uint8Array, pos: number, end: number): void {

@@ -18,6 +18,10 @@ import type { BackendRuntime } from './backend-runtime.js';
 import type { PipeControl } from './l4-pipe.js';
 import { DDB_KIND_FIELDS as KIND_FIELDS, DDB_LATENCY_BOUNDS, DDB_LATENCY_FIELDS } from '../dolphindb/inspect-fields.js';
 
+/** Why a session is to be closed after its next reply. */
+const CLOSE = { none: 0, drain: 1, rebalance: 2 } as const;
+type CloseReason = (typeof CLOSE)[keyof typeof CLOSE];
+
 /** How often the board looks at its servers' states and spread. */
 const TICK_MS = 100;
 /**
@@ -52,7 +56,7 @@ export class DdbSession implements FrameSink {
   private readonly slot: ServerSlot | undefined;
   private readonly board: DdbBoard;
   /** Close as soon as the reply in flight has passed (drain). */
-  closeAfterReply = false;
+  closeAfterReply: CloseReason = CLOSE.none;
   /** The last error reply's text (`%[ddb.err]`), '' when none. */
   lastError = '';
 
@@ -76,10 +80,7 @@ export class DdbSession implements FrameSink {
       slot.addWide('ddbLatencyUs', Math.round(seconds * 1e6));
     }
     if (!ok) this.lastError = this.framing.errorText();
-    if (this.closeAfterReply) {
-      this.board.drained++;
-      this.board.close(this);
-    }
+    if (this.closeAfterReply !== CLOSE.none) this.board.close(this, this.closeAfterReply);
   }
 }
 
@@ -128,8 +129,10 @@ export class DdbBoard {
   }
 
   /** Ends `s` from orcalb's side (PipeControl.kill); a closed session is skipped by later ticks. */
-  close(s: DdbSession): void {
-    s.closeAfterReply = false;
+  close(s: DdbSession, why: CloseReason): void {
+    if (why === CLOSE.drain) this.drained++;
+    else this.rebalanced++;
+    s.closeAfterReply = CLOSE.none;
     const pipe = s.pipe;
     s.pipe = undefined;
     pipe?.kill();
@@ -145,11 +148,8 @@ export class DdbBoard {
         if (slot === undefined || !draining(slot) || !s.framing.tracking) continue;
         const f = s.framing;
         // Every session goes right after its next reply; one that stays quiet goes once it has been for QUIET_MS.
-        s.closeAfterReply = true;
-        if (f.idle && now - f.lastReplyAt >= (f.exchanges > 0 ? QUIET_MS : FIRST_REQUEST_GRACE_MS)) {
-          this.drained++;
-          this.close(s);
-        }
+        s.closeAfterReply = CLOSE.drain;
+        if (f.idle && now - f.lastReplyAt >= (f.exchanges > 0 ? QUIET_MS : FIRST_REQUEST_GRACE_MS)) this.close(s, CLOSE.drain);
       }
       this.rebalance(now);
     } catch {
@@ -187,15 +187,26 @@ export class DdbBoard {
       this.tokens.set(rt.index, tokens);
       return;
     }
-    // Close on the fullest server only, down to the mean: the next tick looks again at the new picture.
-    let excess = Math.ceil(max - total / n);
+    // Close on the fullest server only, down to the mean, counting the sessions already chosen there: the next tick
+    // looks again at the new picture.
+    let pending = 0;
+    for (const s of this.sessions) if (s.rt === rt && s.server === fullest && s.closeAfterReply === CLOSE.rebalance) pending++;
+    let excess = Math.ceil(max - total / n) - pending;
     for (const s of this.sessions) {
       if (tokens < 1 || excess <= 0) break;
-      if (s.rt !== rt || s.server !== fullest || s.pipe === undefined) continue;
+      if (s.rt !== rt || s.server !== fullest || s.pipe === undefined || s.closeAfterReply !== CLOSE.none) continue;
       const f = s.framing;
-      if (!f.idle || f.exchanges === 0 || now - f.lastReplyAt < idleMs) continue;
-      this.rebalanced++;
-      this.close(s);
+      if (!f.tracking || f.exchanges === 0) continue;
+      const quiet = f.idle ? now - f.lastReplyAt : 0;
+      if (quiet >= Math.max(idleMs, QUIET_MS)) {
+        this.close(s, CLOSE.rebalance);
+      } else if (f.lastGap >= idleMs || quiet >= idleMs) {
+        // A client that pauses at least T between its calls: closed right after the reply in flight (or the next
+        // one), the moment its client reads our FIN with the reply and reconnects before its next call.
+        s.closeAfterReply = CLOSE.rebalance;
+      } else {
+        continue;
+      }
       tokens--;
       excess--;
     }
