@@ -39,6 +39,16 @@ const ERROR_KEEP = 240;
 const MSG = [0x4d, 0x53, 0x47, 0x0a] as const;
 const API = [0x41, 0x50, 0x49] as const;
 const CRLFCRLF = [0x0d, 0x0a, 0x0d, 0x0a] as const;
+const W_SCRIPT = Buffer.from('script');
+const W_FUNCTION = Buffer.from('function');
+const W_VARIABLE = Buffer.from('variable');
+const W_CONNECT = Buffer.from('connect');
+
+/** Index of byte `b` in buf[from, end), or -1 (never past `end`: the shared read buffer holds stale bytes). */
+function indexOfByte(buf: Uint8Array, b: number, from: number, end: number): number {
+  const i = buf.indexOf(b, from);
+  return i >= 0 && i < end ? i : -1;
+}
 
 /** The clock of latencies: milliseconds, sub-millisecond resolution. */
 const now = (): number => performance.now();
@@ -291,6 +301,15 @@ export class SessionFraming implements WsOwner {
         if (this.reqObjects.done) this.requestComplete();
         continue;
       }
+      if (this.rq === RQ.sid || this.rq === RQ.rest) {
+        // The session id and the options after the flag matter only by their end: found with indexOf, not byte by byte.
+        const stop = indexOfByte(buf, this.rq === RQ.sid ? 0x20 : 0x0a, p, end);
+        const upTo = stop < 0 ? end : stop;
+        this.headerBytes += upTo - p;
+        if (this.headerBytes > MAX_HEADER) return this.lose('request header too long');
+        p = upTo;
+        if (stop < 0) return;
+      }
       this.requestByte(buf[p++] as number);
       if (this.mode === MODE.lost) return;
     }
@@ -379,16 +398,16 @@ export class SessionFraming implements WsOwner {
     if (this.bodyLine >= needed) this.rq = RQ.bodySkip;
   }
 
+  /** The command line is read: its kind, compared byte by byte with the four words (no string, no closure). */
   private classify(): void {
-    const c = this.cmd;
     const n = this.cmdLen;
-    const is = (word: string): boolean => {
-      if (n !== word.length) return false;
-      for (let i = 0; i < n; i++) if (c[i] !== word.charCodeAt(i)) return false;
-      return true;
-    };
-    this.kind = is('script') ? DDB_KIND.script : is('function') ? DDB_KIND.function : is('variable') ? DDB_KIND.upload
-      : is('connect') ? DDB_KIND.connect : DDB_KIND.other;
+    const first = this.cmd[0];
+    const word = n === 6 && first === 0x73 ? W_SCRIPT : n === 8 && first === 0x66 ? W_FUNCTION : n === 8 && first === 0x76 ? W_VARIABLE
+      : n === 7 && first === 0x63 ? W_CONNECT : undefined;
+    this.kind = DDB_KIND.other;
+    if (word === undefined) return;
+    for (let i = 1; i < n; i++) if (this.cmd[i] !== word[i]) return;
+    this.kind = word === W_SCRIPT ? DDB_KIND.script : word === W_FUNCTION ? DDB_KIND.function : word === W_VARIABLE ? DDB_KIND.upload : DDB_KIND.connect;
   }
 
   /** The counted body is over: the argument objects follow (binary API), or the request is complete. */
@@ -429,6 +448,19 @@ export class SessionFraming implements WsOwner {
         p = q;
         if (this.replyObjects.done) this.replyComplete();
         continue;
+      }
+      if (this.rp === RP.sid || this.rp === RP.status) {
+        // Bulk: the session id up to its space; the status line up to its newline, its first bytes kept.
+        const status = this.rp === RP.status;
+        const stop = indexOfByte(buf, status ? 0x0a : 0x20, p, end);
+        const upTo = stop < 0 ? end : stop;
+        if (status) {
+          for (let i = p; i < upTo && this.errLen < ERROR_KEEP; i++) this.err[this.errLen++] = buf[i] as number;
+          this.statusLen += upTo - p;
+          if (this.statusLen > MAX_STATUS) return this.lose('status line too long');
+        }
+        p = upTo;
+        if (stop < 0) return;
       }
       this.replyByte(buf[p++] as number);
       if (this.mode === MODE.lost) return;
