@@ -10,6 +10,8 @@
 // bodies and objects are skipped in bulk (object-skip.ts). The binary API is strictly one request at a time, so
 // "a request in flight" is exact: from its first byte to the end of its reply. Async requests (flag 4) get no reply
 // and reverse-streaming ones (flag 131072) turn the session into a push stream: tracking stops for those sessions.
+// Over 400 lines on purpose: one machine whose two directions share the in-flight state (a reply is only expected
+// after a request, a request only after the reply), and whose WebSocket and TCP paths share the header scans.
 
 import { indexOfZero, ObjectSkipper, SKIP_ERROR } from './object-skip.js';
 import { WsFrames, WS_LOST, type WsOwner } from './ws-frames.js';

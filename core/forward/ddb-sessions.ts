@@ -1,8 +1,8 @@
 // DolphinDB sessions between requests (issue 16): the per-thread board of the TCP sessions whose backend has
 // `option dolphindb-inspect`, `dolphindb-drain-idle` or `dolphindb-rebalance` (orcalb's own options, mode tcp), each
 // framed by core/dolphindb/session-framing.ts. Inspect counts every exchange into its server's shared slot
-// (layout.ts ddb* fields, Atomics.add); drain closes the idle sessions of a drained or MAINT server at once and the
-// busy ones right after their reply; rebalance closes idle sessions on the fullest servers of an uneven backend, a
+// (layout.ts ddb* fields, Atomics.add); drain closes every session of a drained or MAINT server right after its next
+// reply (a quiet one at once); rebalance closes sessions on the fullest server of an uneven backend the same way, a
 // few per second, so that clients which reconnect land on the emptier ones. Forwarder threads; one board per thread.
 //
 // Uneven (the balancer's tolerance): over the backend's usable servers (UP, not drained or in MAINT, weight > 0), the
