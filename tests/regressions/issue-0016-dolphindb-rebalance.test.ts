@@ -59,7 +59,10 @@ describe('issue 16: option dolphindb-rebalance', () => {
     const where = new Map<ReconnectingDdb, string>();
     const first = await Promise.all(clients.map((c) => c.execute<string>('getNodeAlias()')));
     first.forEach((a, i) => where.set(clients[i] as ReconnectingDdb, a));
-    assert.deepEqual(tally(where), { node1: 20, node2: 20, node3: 20, node4: 0 });
+    // leastconn over two forwarders: about 20 each (60 connects at once may land 19/21), none on the DOWN node4.
+    const start = tally(where);
+    assert.equal(start['node4'], 0);
+    assert.ok(['node1', 'node2', 'node3'].every((n) => Math.abs((start[n] ?? 0) - 20) <= 3), JSON.stringify(start));
 
     let stop = false;
     const loops = clients.map(async (c) => {
