@@ -448,6 +448,12 @@ export interface ProxyOptions {
   logasap?: boolean;
   logSeparateErrors?: boolean;
   logHealthChecks?: boolean;
+  /** orcalb's `option dolphindb-inspect` (issue 16): where it was set; absent when off. mode tcp only. */
+  dolphindbInspect?: SourceRef;
+  /** `option dolphindb-drain-idle`: idle sessions on a drained/MAINT server are closed between requests. */
+  dolphindbDrainIdle?: SourceRef;
+  /** `option dolphindb-rebalance [idle T] [max-per-sec N]`. */
+  dolphindbRebalance?: { readonly source: SourceRef; readonly idleMs: number; readonly maxPerSec: number };
 }
 
 /** `http-request|http-response set-header|add-header|del-header NAME [FMT] [if|unless COND]`, in order. */

@@ -56,6 +56,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     proxyWarnings(p, diag);
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
+    if (hasBackendCap(p.kind) && p.mode === 'http') refuseDolphinDbInHttp(p, diag);
   }
   checkAclReferences(parsed, diag);
   refuseTcpModeRules(parsed, diag);
@@ -262,4 +263,19 @@ function statsChecks(p: ProxyDraft, label: string, statsOnly: boolean, diag: Dia
     return;
   }
   diag.notImplemented('stats in a proxy that forwards traffic', p.statsLines[0] ?? p.source, 'ignored', { shown: 'stats', label });
+}
+
+/**
+ * orcalb's DolphinDB session options frame the binary API and WebSocket sessions an L4 pipe carries; an HTTP
+ * backend's sessions are HTTP transactions, which they cannot see: an error, not a silent no-op.
+ */
+function refuseDolphinDbInHttp(p: ProxyDraft, diag: Diagnostics): void {
+  const o = p.options;
+  const sets: [string, SourceRef | undefined][] = [
+    ['dolphindb-inspect', o.dolphindbInspect], ['dolphindb-drain-idle', o.dolphindbDrainIdle], ['dolphindb-rebalance', o.dolphindbRebalance?.source],
+  ];
+  for (const [name, at] of sets) {
+    if (at === undefined) continue;
+    diag.error('ORCA_CONFIG_BAD_VALUE', `'option ${name}' works in 'mode tcp' only (it frames DolphinDB binary-API and WebSocket sessions); ${p.kind} '${p.name}' is in mode http.`, at);
+  }
 }

@@ -10,6 +10,7 @@ import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
 import { applyServerSet, buildBackends } from '../core/forward/backend-runtime.js';
+import { DdbBoard } from '../core/forward/ddb-sessions.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
@@ -45,12 +46,13 @@ const hardStop = new AbortController();
 const softStop = new AbortController();
 const topology = topologyOf(data.config, data.threads);
 const trafficLog = ringTrafficLog(data.config, data.logRings, data.slot, state.thread(data.slot));
+const backends = buildBackends(data.config, state, topology, { accounting, thread });
 const env: SessionEnv = {
   state,
   accounting,
   thread,
   frontends: data.config.frontends,
-  backends: buildBackends(data.config, state, topology, { accounting, thread }),
+  backends,
   backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
   logger: createLogger(data.config.global),
   trafficLog,
@@ -67,6 +69,8 @@ const env: SessionEnv = {
   // Rules compiled once per thread: a connection only runs them.
   tcpPrograms: compileTcpPrograms(data.config),
   bufferLimit: data.config.global.bufsize - 1024,
+  // option dolphindb-inspect / -drain-idle / -rebalance (issue 16): only when a backend sets one.
+  ...(backends.some((b) => DdbBoard.wants(b)) ? { ddb: new DdbBoard(data.threads) } : {}),
 };
 
 // Gives start-up's and every burst's garbage and grown young generation back once the thread is quiet (issue 10).

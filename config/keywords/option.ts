@@ -10,6 +10,7 @@ import { hasBackendCap, hasFrontendCap, type ProxyLineContext } from '../section
 import { parseInteger } from '../units.js';
 import { parseDolphinDbCheck } from './dolphindb-check.js';
 import { parseHttpchkOption } from './option-httpchk.js';
+import { DOLPHINDB_SESSION_OPTIONS, parseDolphinDbSessionOption } from './option-dolphindb.js';
 
 /** Which side uses the option (§4.1 frontend/backend columns) and whether `no option` may invert it ("(*)"). */
 type OptionSpec = readonly [side: 'F' | 'B' | 'FB', negatable: boolean];
@@ -33,6 +34,8 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   transparent: ['B', true], 'idle-close-on-response': ['F', true],
   // orcalb's own protocol check, named like HAProxy's mysql-check/pgsql-check.
   'dolphindb-check': ['B', false],
+  // orcalb's own DolphinDB session options (option-dolphindb.ts, issue 16).
+  'dolphindb-inspect': ['B', true], 'dolphindb-drain-idle': ['B', true], 'dolphindb-rebalance': ['B', false],
 };
 
 /** Options that choose the health-check protocol; the last one set wins, as in HAProxy. */
@@ -109,6 +112,8 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
     parseHeaderOption(ctx, name, rest);
   } else if (CHECK_OPTIONS.has(name)) {
     parseCheckOption(ctx, name, rest);
+  } else if ((DOLPHINDB_SESSION_OPTIONS as readonly string[]).includes(name)) {
+    parseDolphinDbSessionOption(ctx, name, rest, on);
   } else if (name === 'log-health-checks') {
     ctx.proxy.options.logHealthChecks = on;
   } else if (!on) {

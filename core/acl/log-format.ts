@@ -83,6 +83,13 @@ export function parseLogFormat(
         return { ok: false, message: `parse argument modifier without variable name near '${text.slice(at, close + 1)}'` };
       }
     }
+    if (next === '[' && line && text.startsWith('[ddb.err]', i + 1)) {
+      // orcalb's one sample in log lines: the session's last DolphinDB error text (option dolphindb-inspect).
+      flush();
+      parts.push(flags === 0 ? { kind: 'var', name: DDB_ERR_VAR } : { kind: 'var', name: DDB_ERR_VAR, options: flags });
+      i += '%[ddb.err]'.length;
+      continue;
+    }
     if (next === '[') {
       if (line) return { ok: false, message: 'sample expressions in log lines are not implemented by orcalb', notImplemented: '%[…]' };
       const close = text.indexOf(']', i + 2);
@@ -123,6 +130,9 @@ export function parseLogFormat(
   flush();
   return { ok: true, spec: { text, parts } };
 }
+
+/** The log-line variable `%[ddb.err]` compiles to (core/log/log-vars.ts reads LogRecord.ddbErr). */
+export const DDB_ERR_VAR = '[ddb.err]';
 
 /** `+Q,-X,+E` applied to `from` → LOG_OPT bits; a name HAProxy does not know is ignored, as it ignores it. */
 function logOptions(list: string, from: number): number {

@@ -5,6 +5,7 @@
 // node's score from its last getPerf() reading and the connections placed on it since). Figures from the shared
 // buffer (core/stats/collect-extra.ts). Stats thread.
 
+import { DDB_KIND_NAMES } from '../dolphindb/session-framing.js';
 import { LOAD_SCORE } from '../dolphindb/load-score.js';
 import { collectExtra } from '../stats/collect-extra.js';
 import type { CliCommand, CliContext } from './cli-command.js';
@@ -42,6 +43,16 @@ function showDolphinDb(ctx: CliContext, args: readonly string[]): string {
     if (want !== undefined && n.proxy !== want) continue;
     out += `${n.proxy}/${n.server} ${scoreText(n.loadScore)} ${n.placedSinceReading}\n`;
   }
+  // option dolphindb-inspect (issue 16): requests per kind as ok/error, and the mean latency, per node.
+  const inspected = (extra.dolphindbRequests ?? []).filter((n) => want === undefined || n.proxy === want);
+  if (inspected.length > 0) {
+    out += `# backend/server ${DDB_KIND_NAMES.join(' ')} (ok/error) mean_latency_ms\n`;
+    for (const n of inspected) {
+      const calls = n.buckets.reduce((a, b) => a + b, 0);
+      const mean = calls === 0 ? '-' : ((n.sumSeconds / calls) * 1000).toFixed(3);
+      out += `${n.proxy}/${n.node} ${n.counts.map(([ok, err]) => `${ok}/${err}`).join(' ')} ${mean}\n`;
+    }
+  }
   return out;
 }
 
@@ -61,7 +72,7 @@ export const RUNTIME_COMMANDS: readonly CliCommand[] = [
   {
     words: ['show', 'dolphindb'],
     level: 'user',
-    help: { usage: 'show dolphindb [<backend>]', text: 'show each dolphindb-load node: load score, placements since' },
+    help: { usage: 'show dolphindb [<backend>]', text: 'show each dolphindb-load node: load score, placements since; dolphindb-inspect nodes: requests, latency' },
     run: showDolphinDb,
   },
 ];

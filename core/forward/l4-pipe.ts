@@ -34,6 +34,7 @@ import { OrcaError, type OrcaErrorCode } from '../errors.js';
 import { Deadline, type DeadlineOwner, type DeadlineSweep } from '../io/deadline-sweep.js';
 import { sinkOf, type ReadSink, type SocketIo } from '../io/socket-io.js';
 import { idleLimit, limitName, PipeSide, type PipeTimeouts } from './pipe-timeouts.js';
+import type { SessionFraming } from '../dolphindb/session-framing.js';
 
 export type { PipeTimeouts } from './pipe-timeouts.js';
 
@@ -79,6 +80,21 @@ export interface PipeSpec {
    */
   readonly clientStopped?: boolean | undefined;
   readonly serverStopped?: boolean | undefined;
+  /**
+   * DolphinDB session options (issue 16): shown every relayed chunk, both ways, after it was handed to the kernel.
+   * Absent (the default) costs one field test per read.
+   */
+  readonly framing?: SessionFraming | undefined;
+}
+
+/** What a running pipe lets its session do to it. */
+export interface PipeControl {
+  /**
+   * Ends the session from orcalb's side (termination `K`, counted nowhere as an abort): the server is closed at
+   * once, the client gets a FIN after the bytes still queued for it (a reply just relayed), and is destroyed if it
+   * has not closed within a second. Forwarder thread; never throws; a second call does nothing.
+   */
+  kill(): void;
 }
 
 /** The session a pipe belongs to (an object, so that no closure per session is needed). */
@@ -97,16 +113,21 @@ export interface PipeOwner {
  * and stops touching the sockets. Forwarder thread; throws nothing (a failure ends the session with its termination
  * state, told to `owner` like any end).
  */
-export function startPipe(env: PipeEnv, spec: PipeSpec, owner: PipeOwner): void {
-  new L4Pipe(env, spec, owner).start(spec);
+export function startPipe(env: PipeEnv, spec: PipeSpec, owner: PipeOwner): PipeControl {
+  const pipe = new L4Pipe(env, spec, owner);
+  pipe.start(spec);
+  return pipe;
 }
 
 /** startPipe as a promise of its result: resolves once both sockets have closed, never rejects. */
 export function pipeL4(env: PipeEnv, spec: PipeSpec): Promise<PipeResult> {
-  return new Promise((resolve) => startPipe(env, spec, { onPipeEnd: resolve }));
+  return new Promise((resolve) => void startPipe(env, spec, { onPipeEnd: resolve }));
 }
 
 type Abort = 'timeout' | 'error' | 'internal';
+
+/** How long a killed session's client may take to answer our FIN before it is destroyed. */
+const KILL_LINGER_MS = 1000;
 
 /** Bits of a side's state. */
 const ENDED = 1; // its FIN was received
@@ -143,7 +164,7 @@ function listen(s: net.Socket): void {
 }
 
 /** One forwarded connection. Per-side fields come in pairs (client…, server…) rather than arrays: fewer objects. */
-class L4Pipe implements ReadSink, DeadlineOwner {
+class L4Pipe implements ReadSink, DeadlineOwner, PipeControl {
   private readonly io: SocketIo;
   private readonly sweep: DeadlineSweep;
   private readonly client: net.Socket;
@@ -152,6 +173,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
   private readonly counters: ByteCounters | undefined;
   private readonly feCounters: ByteCounters | undefined;
   private readonly owner: PipeOwner;
+  private readonly framing: SessionFraming | undefined;
   /** undefined when no limit applies to either side, ever: then no clock is read at all. */
   private readonly deadline: Deadline | undefined;
   private bytesIn = 0;
@@ -166,6 +188,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
   private termination: string | undefined = undefined;
   private error: OrcaError | undefined = undefined;
   private finished = false;
+  private killed = false;
 
   constructor(env: PipeEnv, spec: PipeSpec, owner: PipeOwner) {
     this.io = env.io;
@@ -176,6 +199,7 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     this.counters = spec.counters;
     this.feCounters = spec.frontendCounters;
     this.owner = owner;
+    this.framing = spec.framing;
     const t = spec.timeouts;
     const timed = t.client ?? t.server ?? t.tunnel ?? t.clientFin ?? t.serverFin;
     this.deadline = timed === undefined ? undefined : new Deadline(this);
@@ -216,7 +240,8 @@ class L4Pipe implements ReadSink, DeadlineOwner {
   /** ReadSink: `n` bytes from `socket` at buf[0, n), relayed before returning. False stops reading it until 'drain'. */
   onRead(socket: net.Socket, buf: Buffer, n: number): boolean {
     try {
-      if (this.termination !== undefined) return false;
+      // A killed session's client is still read (bytes dropped) so that its FIN closes the socket.
+      if (this.termination !== undefined) return this.killed && socket === this.client;
       return this.relay(socket, buf, n);
     } catch (err) {
       this.internal(err);
@@ -232,7 +257,13 @@ class L4Pipe implements ReadSink, DeadlineOwner {
       this.counters?.addWide('bytesIn', n);
       this.feCounters?.addWide('bytesIn', n);
       this.lastClient = now;
-      if (this.io.write(this.server, buf, 0, n)) {
+      const flushed = this.io.write(this.server, buf, 0, n);
+      // After the write: a framing sink may end the session, and the bytes must have gone (or be queued) first.
+      if (this.framing !== undefined) {
+        this.framing.fromClient(buf, 0, n);
+        if (this.termination !== undefined) return false;
+      }
+      if (flushed) {
         // Flushed straight into the kernel: that is activity on the receiving side too.
         this.lastServer = now;
         return true;
@@ -245,12 +276,35 @@ class L4Pipe implements ReadSink, DeadlineOwner {
     this.counters?.addWide('bytesOut', n);
     this.feCounters?.addWide('bytesOut', n);
     this.lastServer = now;
-    if (this.io.write(this.client, buf, 0, n)) {
+    const flushed = this.io.write(this.client, buf, 0, n);
+    if (this.framing !== undefined) {
+      this.framing.fromServer(buf, 0, n);
+      if (this.termination !== undefined) return false;
+    }
+    if (flushed) {
       this.lastClient = now;
       return true;
     }
     this.serverState |= PAUSED;
     return false;
+  }
+
+  kill(): void {
+    try {
+      if (this.termination !== undefined) return;
+      this.termination = 'K' + ((this.serverState & CLOSED) !== 0 ? 'L' : 'D');
+      if (this.deadline !== undefined) this.sweep.disarm(this.deadline);
+      if (!this.server.destroyed) this.server.destroy();
+      const client = this.client;
+      if (client.destroyed) return;
+      this.killed = true;
+      client.end();
+      client.resume();
+      // A client that never answers our FIN is not waited for (its 'close' then finishes the pipe).
+      setTimeout(() => { if (!client.destroyed) client.destroy(); }, KILL_LINGER_MS).unref();
+    } catch (err) {
+      this.internal(err);
+    }
   }
 
   /** 'drain' of `socket`: all queued bytes went to the kernel; the side that feeds it is read again. */

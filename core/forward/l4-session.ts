@@ -27,6 +27,7 @@ import { endPiped, endWithoutServer, logAsap, recordDial, tcpRecord } from '../l
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
+import { DdbBoard, type DdbSession } from './ddb-sessions.js';
 import { pipeTimeouts, type PipeTimeouts } from './pipe-timeouts.js';
 import { adoptClient, type ClientConn, type SessionEnv } from './session-env.js';
 import { countTermination } from './termination.js';
@@ -110,6 +111,8 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
   /** The session's log record; dropped once its line went (`option logasap`: at the connect). */
   private rec: LogRecord | undefined;
   private readonly facts: DialFacts | undefined;
+  /** The DolphinDB framing of this session (option dolphindb-*), else undefined. */
+  private ddb: DdbSession | undefined = undefined;
 
   /** `show sess` (session-registry.ts). */
   sessionFrontend(): number {
@@ -354,7 +357,10 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
       if (sendProxy !== 'none') {
         env.io.writeOwned(socket, sendProxy === 'v1' ? encodeProxyV1(announced) : encodeProxyV2(announced));
       }
-      startPipe(
+      const board = env.ddb;
+      const ddb = board !== undefined && DdbBoard.wants(rt) ? board.open(rt, server) : undefined;
+      this.ddb = ddb;
+      const pipe = startPipe(
         env,
         {
           client: this.client,
@@ -366,9 +372,11 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
           toClient: held.toClient,
           clientStopped: held.clientStopped,
           serverStopped: held.serverStopped,
+          framing: ddb?.framing,
         },
         this,
       );
+      if (ddb !== undefined && this.ddb === ddb) ddb.pipe = pipe;
     } catch (e) {
       // A server connection the pipe never took (a PROXY line that could not be built) is closed with the session.
       socket?.destroy();
@@ -420,6 +428,11 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
   /** PipeOwner: the stats counters of how it ended (cli_abrt, srv_abrt, eresp, eint), then the slots go back. */
   onPipeEnd(result: PipeResult): void {
     try {
+      if (this.ddb !== undefined) {
+        if (this.rec !== undefined) this.rec.ddbErr = this.ddb.lastError;
+        this.env.ddb?.ended(this.ddb);
+        this.ddb = undefined;
+      }
       // Tracked entries count the session's bytes when it ends, as haproxy 2.6 counts a forwarded TCP stream's
       // (measured: bytes on a connection still open are not in bytes_in_rate yet).
       if (this.counters !== undefined) countStickBytes(this.counters, result.bytesIn, result.bytesOut);

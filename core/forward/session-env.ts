@@ -4,6 +4,7 @@
 // creates one at start (workers/forwarder.ts) and hands it to each session; tests build their own (one per harness).
 
 import type net from 'node:net';
+import type { DdbBoard } from './ddb-sessions.js';
 import type { FrontendConfig } from '../../config/model.js';
 import type { DeadlineSweep } from '../io/deadline-sweep.js';
 import type { ReadSink, SocketIo } from '../io/socket-io.js';
@@ -75,6 +76,8 @@ export interface SessionEnv {
   readonly tcpPrograms?: TcpPrograms;
   /** What tcp-request content rules may see of a client's first bytes (tune.bufsize less 1024); default 15360. */
   readonly bufferLimit?: number;
+  /** DolphinDB session options (issue 16): this thread's framed sessions; absent when no backend sets one. */
+  readonly ddb?: DdbBoard;
 }
 
 /**

@@ -57,6 +57,8 @@ export class LogRecord {
   cookieResponse: string | undefined = undefined;
   /** The request's unique id (%ID), when unique-id-format is set. */
   uniqueId: string | undefined = undefined;
+  /** `%[ddb.err]`: the last DolphinDB error reply of the session (option dolphindb-inspect), '' when none. */
+  ddbErr = '';
   /** True when the session is HTTP (the formats print %r, %ST…). */
   http = false;
   /** The server's current connections when the line is built (%sc), and the frontend's lines so far (%lc). */

@@ -166,6 +166,9 @@ const NOTHING: VarReader = () => undefined;
 export function compileVar(name: string, world: LineWorld, options = 0): VarReader {
   const state = world.state;
   switch (name) {
+    case '[ddb.err]':
+      // Server text: escaped as client text is, so a reply cannot forge a line; HAProxy's '-' for an empty sample.
+      return (rec) => (rec.ddbErr === '' ? '-' : escapeRequest(rec.ddbErr));
     case 'ci':
       return (rec) => rec.clientAddress;
     case 'cp':

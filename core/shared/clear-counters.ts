@@ -56,7 +56,14 @@ function clearRecords(state: SharedState, base: number, count: number, fields: r
 }
 
 function clearWide(state: SharedState, base: number, count: number, fields: readonly FieldSpec[]): void {
-  for (let i = base; i < base + count * fields.length; i++) Atomics.sub(state.i64, i, Atomics.load(state.i64, i));
+  for (let r = 0; r < count; r++) {
+    fields.forEach((f, k) => {
+      // Words without a stats column (dolphindb-inspect's latency sum) go with counters a clear leaves alone.
+      if (f.stat === undefined) return;
+      const i = base + r * fields.length + k;
+      Atomics.sub(state.i64, i, Atomics.load(state.i64, i));
+    });
+  }
 }
 
 /** Clears the counters of every proxy and server in `state`. Never throws. */

@@ -101,12 +101,32 @@ export const SERVER_FIELDS = [
   { name: 'ctimeMax', writer: 'max', stat: 'ctime_max', doc: 'longest connect time seen, ms' },
   { name: 'rtimeMax', writer: 'max', stat: 'rtime_max', doc: 'longest response time seen, ms' },
   { name: 'ttimeMax', writer: 'max', stat: 'ttime_max', doc: 'longest total time seen, ms' },
+  { name: 'ddbConnectOk', writer: 'atomic-add', doc: 'option dolphindb-inspect: connect requests of this node answered OK (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbConnectErr', writer: 'atomic-add', doc: 'option dolphindb-inspect: connect requests of this node answered an error (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbScriptOk', writer: 'atomic-add', doc: 'option dolphindb-inspect: script requests of this node answered OK (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbScriptErr', writer: 'atomic-add', doc: 'option dolphindb-inspect: script requests of this node answered an error (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbFunctionOk', writer: 'atomic-add', doc: 'option dolphindb-inspect: function requests of this node answered OK (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbFunctionErr', writer: 'atomic-add', doc: 'option dolphindb-inspect: function requests of this node answered an error (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbUploadOk', writer: 'atomic-add', doc: 'option dolphindb-inspect: upload requests of this node answered OK (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbUploadErr', writer: 'atomic-add', doc: 'option dolphindb-inspect: upload requests of this node answered an error (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbOtherOk', writer: 'atomic-add', doc: 'option dolphindb-inspect: other requests of this node answered OK (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbOtherErr', writer: 'atomic-add', doc: 'option dolphindb-inspect: other requests of this node answered an error (core/dolphindb/ddb-inspect.ts)' },
+  { name: 'ddbLe1ms', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 1ms (not cumulative; the renderer sums)' },
+  { name: 'ddbLe5ms', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 5ms (not cumulative; the renderer sums)' },
+  { name: 'ddbLe10ms', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 10ms (not cumulative; the renderer sums)' },
+  { name: 'ddbLe50ms', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 50ms (not cumulative; the renderer sums)' },
+  { name: 'ddbLe100ms', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 100ms (not cumulative; the renderer sums)' },
+  { name: 'ddbLe500ms', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 500ms (not cumulative; the renderer sums)' },
+  { name: 'ddbLe1s', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 1s (not cumulative; the renderer sums)' },
+  { name: 'ddbLe5s', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to 5s (not cumulative; the renderer sums)' },
+  { name: 'ddbLeInf', writer: 'atomic-add', doc: 'option dolphindb-inspect: exchanges of this node whose latency (first request byte to last reply byte) fell in the bucket up to Inf (not cumulative; the renderer sums)' },
 ] as const satisfies readonly FieldSpec[];
 
 /** Per-server 64-bit counters (BigInt64Array view of the same buffer). */
 export const SERVER_WIDE_FIELDS = [
   { name: 'bytesIn', writer: 'atomic-add', stat: 'bin', doc: 'bytes from clients to this server' },
   { name: 'bytesOut', writer: 'atomic-add', stat: 'bout', doc: 'bytes from this server to clients' },
+  { name: 'ddbLatencyUs', writer: 'atomic-add', doc: 'option dolphindb-inspect: sum of the exchanges\' latencies, microseconds (the histogram\'s _sum)' },
 ] as const satisfies readonly FieldSpec[];
 
 export const BACKEND_FIELDS = [
@@ -330,7 +350,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 13;
+export const LAYOUT_VERSION = 14;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 

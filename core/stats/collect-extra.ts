@@ -7,7 +7,8 @@ import { readsLoad } from '../health/load-reading.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { stickStores } from '../shared/stick-store.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
-import type { DolphinDbNodeMetrics, ForwarderThreadMetrics, OrcalbMetrics } from './prometheus-orcalb.js';
+import { DDB_KIND_FIELDS, DDB_LATENCY_FIELDS } from '../dolphindb/inspect-fields.js';
+import type { DolphinDbNodeMetrics, DolphinDbRequestMetrics, ForwarderThreadMetrics, OrcalbMetrics } from './prometheus-orcalb.js';
 
 /**
  * The figures now, in the exporter's types (the dashboard takes the same object). Allocates per call (once per page
@@ -35,9 +36,23 @@ export function collectExtra(config: Config, state: SharedState, topology: Topol
       dolphindbNodes.push({ proxy: be.name, server: srv.name, loadScore: slot.load('loadScore'), placedSinceReading: slot.load('placedSinceReading') });
     });
   });
+  const dolphindbRequests: DolphinDbRequestMetrics[] = [];
+  config.backends.forEach((be, b) => {
+    if (be.mode !== 'tcp' || be.options.dolphindbInspect === undefined) return;
+    be.servers.forEach((srv, s) => {
+      const slot = state.server(serverSlotIndex(topology, b, s));
+      dolphindbRequests.push({
+        proxy: be.name,
+        node: srv.name,
+        counts: DDB_KIND_FIELDS.map(([ok, err]) => [slot.load(ok) >>> 0, slot.load(err) >>> 0] as const),
+        buckets: DDB_LATENCY_FIELDS.map((f) => slot.load(f) >>> 0),
+        sumSeconds: Number(slot.loadWide('ddbLatencyUs')) / 1e6,
+      });
+    });
+  });
   // Thread -1: a reader that holds no track words (it only reads each table's entry count).
   const stickTables = stickStores(state, topology.stick, -1).map((t) => ({
     name: t.layout.name, type: t.layout.keyType, size: t.layout.size, used: t.count(),
   }));
-  return { threads, dolphindbNodes, stickTables };
+  return { threads, dolphindbNodes, stickTables, dolphindbRequests };
 }

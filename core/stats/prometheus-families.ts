@@ -6,7 +6,8 @@
 import type { InfoField, StatColumn } from './stat-columns.js';
 
 /** Prometheus metric type: G = gauge, C = counter. */
-export type PromType = 'G' | 'C';
+/** Gauge, counter, or histogram (orcalb_dolphindb_request_seconds: its _bucket/_sum/_count samples). */
+export type PromType = 'G' | 'C' | 'H';
 
 /**
  * The haproxy_process_* families in 2.6.12's order: name suffix, the `show info` field that feeds it (undefined: the

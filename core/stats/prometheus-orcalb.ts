@@ -4,6 +4,8 @@
 // Names follow Prometheus' conventions (base units, _total for counters, _seconds, _bytes). Pure; the stats thread.
 
 import { LOAD_SCORE } from '../dolphindb/load-score.js';
+import { DDB_KIND_NAMES } from '../dolphindb/session-framing.js';
+import { DDB_LATENCY_BOUNDS } from '../dolphindb/inspect-fields.js';
 import { escapeLabel, type ExpositionWriter } from './prometheus-text.js';
 import type { PromType } from './prometheus-families.js';
 
@@ -24,6 +26,18 @@ export interface DolphinDbNodeMetrics {
   readonly perf?: ReadonlyMap<string, number>;
   /** Unix time (seconds) of that reading. */
   readonly perfTimeSec?: number;
+}
+
+/** The exchanges of one node of a backend with `option dolphindb-inspect` (issue 16). */
+export interface DolphinDbRequestMetrics {
+  readonly proxy: string;
+  /** The server's name (label `node`). */
+  readonly node: string;
+  /** Count per kind (DDB_KIND_NAMES order) and status: [ok, error]. */
+  readonly counts: readonly (readonly [number, number])[];
+  /** Per latency bucket (DDB_LATENCY_BOUNDS, then +Inf), not cumulative. */
+  readonly buckets: readonly number[];
+  readonly sumSeconds: number;
 }
 
 /** One forwarder thread. */
@@ -56,6 +70,8 @@ export interface OrcalbMetrics {
   readonly threads: readonly ForwarderThreadMetrics[];
   /** Stick tables in config order (rendered in 2.6's order: last declared first). */
   readonly stickTables?: readonly StickTableMetrics[];
+  /** option dolphindb-inspect's per-node exchanges (absent or empty without it). */
+  readonly dolphindbRequests?: readonly DolphinDbRequestMetrics[];
 }
 
 const NS = 1e-9;
@@ -123,6 +139,37 @@ export function renderDolphinDbNodes(w: ExpositionWriter, nodes: readonly Dolphi
       // A negative figure is DolphinDB's "no data" (its latencies read a NULL as a huge negative number).
       if (v !== undefined && v >= 0) w.sample(p + suffix, labels[i] as string, num(v * scale));
     });
+  }
+}
+
+/**
+ * orcalb_dolphindb_requests_total{proxy,node,kind,status} and the orcalb_dolphindb_request_seconds histogram
+ * (first request byte to last reply byte, as orcalb sees them), per node of a backend with option dolphindb-inspect.
+ */
+export function renderDolphinDbRequests(w: ExpositionWriter, nodes: readonly DolphinDbRequestMetrics[]): void {
+  if (nodes.length === 0) return;
+  const total = 'orcalb_dolphindb_requests_total';
+  w.family(total, 'C', 'DolphinDB requests through the node by kind (connect, script, function, upload, other) and reply status (ok, error), option dolphindb-inspect');
+  for (const n of nodes) {
+    const base = `proxy="${escapeLabel(n.proxy)}",node="${escapeLabel(n.node)}"`;
+    n.counts.forEach(([ok, err], k) => {
+      const kind = DDB_KIND_NAMES[k] ?? 'other';
+      w.sample(total, `{${base},kind="${kind}",status="ok"}`, num(ok));
+      w.sample(total, `{${base},kind="${kind}",status="error"}`, num(err));
+    });
+  }
+  const h = 'orcalb_dolphindb_request_seconds';
+  w.family(h, 'H', 'Latency of DolphinDB requests through the node, seconds: from the first request byte to the last reply byte, option dolphindb-inspect');
+  for (const n of nodes) {
+    const base = `proxy="${escapeLabel(n.proxy)}",node="${escapeLabel(n.node)}"`;
+    let cumulative = 0;
+    n.buckets.forEach((c, i) => {
+      cumulative += c;
+      const le = i < DDB_LATENCY_BOUNDS.length ? num(DDB_LATENCY_BOUNDS[i] as number) : '+Inf';
+      w.sample(`${h}_bucket`, `{${base},le="${le}"}`, num(cumulative));
+    });
+    w.sample(`${h}_sum`, `{${base}}`, num(n.sumSeconds));
+    w.sample(`${h}_count`, `{${base}}`, num(cumulative));
   }
 }
 

@@ -63,7 +63,7 @@ export class ExpositionWriter {
 
   /** Arms the header for family `name`. */
   family(name: string, type: PromType, help: string): void {
-    this.pending = `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type === 'C' ? 'counter' : 'gauge'}\n`;
+    this.pending = `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type === 'C' ? 'counter' : type === 'H' ? 'histogram' : 'gauge'}\n`;
   }
 
   /** One sample line; `labels` is the already escaped `{…}` part, or ''. */

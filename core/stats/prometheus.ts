@@ -8,7 +8,7 @@
 
 import { INFO, type StatSnapshot } from './stat-columns.js';
 import { PROCESS_FAMILIES } from './prometheus-families.js';
-import { renderDolphinDbNodes, renderStickTables, renderThreads, type OrcalbMetrics } from './prometheus-orcalb.js';
+import { renderDolphinDbNodes, renderDolphinDbRequests, renderStickTables, renderThreads, type OrcalbMetrics } from './prometheus-orcalb.js';
 import { proxiesOf, renderBackends, renderFrontends, renderServers } from './prometheus-proxies.js';
 import { PromScope, type PrometheusQuery } from './prometheus-query.js';
 import { ExpositionWriter, escapeLabel, sampleValue } from './prometheus-text.js';
@@ -70,6 +70,7 @@ export function* prometheusChunks(
   if (scopes & PromScope.STICKTABLE && extra?.stickTables !== undefined) renderStickTables(w, extra.stickTables);
   if (scopes & PromScope.ORCALB && extra !== undefined) {
     renderDolphinDbNodes(w, extra.dolphindbNodes);
+    renderDolphinDbRequests(w, extra.dolphindbRequests ?? []);
     renderThreads(w, extra.threads);
   }
   const rest = w.take();

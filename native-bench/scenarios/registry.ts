@@ -1,6 +1,7 @@
 // Scenario id → scenario, in the order the full suite runs them: the one fan-in point of scenarios/.
 // Bench runner main thread.
 
+import { ddbInspect } from './ddb-inspect.js';
 import { ddbRoundTrips } from './ddb-round-trips.js';
 import { forwardersOneCpu } from './forwarders-one-cpu.js';
 import { idleMemory } from './idle-memory.js';
@@ -17,7 +18,7 @@ import type { Scenario } from './scenario.js';
 import { threadScaling } from './thread-scaling.js';
 
 export const SCENARIOS: readonly Scenario[] = [
-  l4KeepAlive, l4Bulk, l7KeepAlive, l7AclRules, l7Httplog, l7Bulk, l4ConnRate, l7Close, ddbRoundTrips, idleMemory, rssAfterLoad, forwardersOneCpu,
+  l4KeepAlive, l4Bulk, l7KeepAlive, l7AclRules, l7Httplog, l7Bulk, l4ConnRate, l7Close, ddbRoundTrips, ddbInspect, idleMemory, rssAfterLoad, forwardersOneCpu,
   threadScaling,
 ];
 

@@ -42,6 +42,7 @@ export function haproxyConfigText(spec: ProxySpec, port: number): string {
     '',
     'backend bench_back',
     '    balance roundrobin',
+    ...(spec.backendLines ?? []).map((l) => `    ${l}`),
     ...servers,
     '',
   ].join('\n');

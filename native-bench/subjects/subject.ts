@@ -17,6 +17,8 @@ export interface ProxySpec {
   readonly maxconn: number;
   /** Lines added to the frontend before its default_backend (acl, use_backend…: the L7 ACL scenario). */
   readonly frontendLines?: readonly string[];
+  /** Lines added to the backend after its balance line (orcalb's `option dolphindb-inspect`: ddb-inspect). */
+  readonly backendLines?: readonly string[];
   /** Lines added to the global section (`log 127.0.0.1:P local0`: the L7 log scenario). */
   readonly globalLines?: readonly string[];
   /** Environment added to orcalb's (a test hook); the other subjects ignore it. */

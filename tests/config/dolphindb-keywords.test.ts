@@ -77,3 +77,33 @@ describe('balance dolphindb-load', () => {
     assert.match(error ?? '', /^\[t\.cfg:2\] : 'balance' : unknown algorithm 'dolphindb-loads'/);
   });
 });
+
+describe('option dolphindb-inspect / dolphindb-drain-idle / dolphindb-rebalance (issue 16)', () => {
+  test('are read in a mode tcp backend, rebalance with its defaults or its arguments', async () => {
+    const { r, b } = await backendOf(['mode tcp', 'option dolphindb-inspect', 'option dolphindb-drain-idle', 'option dolphindb-rebalance idle 200ms max-per-sec 5']);
+    assert.deepEqual(rendered(r).errors, []);
+    assert.equal(b.options.dolphindbInspect?.line, 3);
+    assert.equal(b.options.dolphindbDrainIdle?.line, 4);
+    assert.equal(b.options.dolphindbRebalance?.idleMs, 200);
+    assert.equal(b.options.dolphindbRebalance?.maxPerSec, 5);
+    const plain = await backendOf(['mode tcp', 'option dolphindb-rebalance']);
+    assert.equal(plain.b.options.dolphindbRebalance?.idleMs, 1000);
+    assert.equal(plain.b.options.dolphindbRebalance?.maxPerSec, 10);
+    const off = await backendOf(['mode tcp', 'option dolphindb-inspect', 'no option dolphindb-inspect']);
+    assert.equal(off.b.options.dolphindbInspect, undefined);
+  });
+
+  test('are refused in mode http with a clear error, and bad arguments are errors', async () => {
+    const [http] = await errorsOf(['mode http', 'option dolphindb-drain-idle']);
+    assert.match(http ?? '', /'option dolphindb-drain-idle' works in 'mode tcp' only .* is in mode http/);
+    for (const [line, re] of [
+      ['option dolphindb-rebalance idle soon', /expects a time/],
+      ['option dolphindb-rebalance max-per-sec 0', /from 1 to 100000/],
+      ['option dolphindb-rebalance every 5s', /expects \[idle <time>\] \[max-per-sec <n>\]/],
+    ] as const) {
+      const errors = await errorsOf(['mode tcp', line]);
+      assert.equal(errors.length, 1, line);
+      assert.match(errors[0] ?? '', re, line);
+    }
+  });
+});

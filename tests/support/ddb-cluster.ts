@@ -3,7 +3,7 @@
 // a session whose node went away. Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { DDB, DdbDatabaseError, type DdbMessage } from 'dolphindb';
+import { DDB, DdbConnectionError, DdbDatabaseError, type DdbMessage } from 'dolphindb';
 import { startEmulatedNode, type EmulatedNode, type EmulatedNodeOptions } from '../../emulator/emulated-node.js';
 import { within } from './wait.js';
 
@@ -78,4 +78,60 @@ export async function assertClientBasics(ddb: DDB, callMs: number): Promise<void
   assert.deepEqual(printed, ['hello', '42']);
   // The session outlives an error: the same connection, the same node.
   assert.equal(await within(ddb.execute<number>('2+2'), callMs, '2+2'), 4);
+}
+
+/**
+ * An npm `dolphindb` session that reconnects, as the official APIs' reconnect/HA options do (the npm client itself
+ * cannot reuse a closed DDB: a new one is opened). A session found closed between two calls is simply opened again
+ * (`reconnects`); a call (or a connect) whose connection closed under it is sent again on a new one (`resent`): that is what a
+ * client with reconnect does, and what a balancer closing idle sessions must keep rare. Any other failure is thrown.
+ * Test thread only.
+ */
+export class ReconnectingDdb {
+  private ddb: DDB | undefined = undefined;
+  reconnects = 0;
+  resent = 0;
+  /** Why each resend happened ('connect: …' or 'call: …'), for the test's report. */
+  readonly resentWhy: string[] = [];
+  private readonly port: number;
+  private readonly callMs: number;
+
+  constructor(port: number, callMs: number) {
+    this.port = port;
+    this.callMs = callMs;
+  }
+
+  /** Runs `script`; at most 3 connections are tried for one call. */
+  async execute<T>(script: string): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.ddb !== undefined && !this.ddb.connected) {
+        this.ddb.disconnect();
+        this.ddb = undefined;
+      }
+      let phase = 'call';
+      try {
+        if (this.ddb === undefined) {
+          this.reconnects++;
+          phase = 'connect';
+          this.ddb = await connectDdb(this.port, {}, this.callMs);
+          phase = 'call';
+        }
+        return await within(this.ddb.execute<T>(script), this.callMs, script);
+      } catch (err) {
+        if (!(err instanceof DdbConnectionError)) throw err;
+        lastError = err;
+        this.resent++;
+        this.resentWhy.push(`${phase}: ${err.message.replace(/^.*?ws:/, 'ws:')}`);
+        this.ddb?.disconnect();
+        this.ddb = undefined;
+      }
+    }
+    throw lastError;
+  }
+
+  close(): void {
+    this.ddb?.disconnect();
+    this.ddb = undefined;
+  }
 }

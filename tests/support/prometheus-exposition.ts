@@ -70,6 +70,12 @@ function readLabels(s: string, line: string): [Map<string, string>, number] {
 /** The family a sample name belongs to (histogram/summary suffixes are not used by haproxy or orcalb). */
 const familyOf = (sample: string): string => sample;
 
+/** The family a histogram sample belongs to: `family` for `<family>_bucket|_sum|_count`, else the name itself. */
+function histogramFamilyOf(sample: string, family: string): string {
+  for (const suffix of ['_bucket', '_sum', '_count']) if (sample === family + suffix) return family;
+  return sample;
+}
+
 /** Parses a whole exposition text into its families, in order; throws on any violation of the format. */
 export function parseExposition(text: string): PromFamily[] {
   if (text !== '' && !text.endsWith('\n')) throw new Error('exposition does not end with a newline');
@@ -112,7 +118,8 @@ export function parseExposition(text: string): PromFamily[] {
       if (parts[0] !== '' || parts.length < 2 || parts.length > 3) throw new Error(`bad sample line: ${line}`);
       const raw = parts[1] as string;
       if (!FLOAT.test(raw)) throw new Error(`bad value '${raw}': ${line}`);
-      const fam = familyOf(name);
+      // A histogram's samples carry the suffixes _bucket (with `le`), _sum and _count of its family's name.
+      const fam = current?.type === 'histogram' ? histogramFamilyOf(name, current.name) : familyOf(name);
       if (current === undefined || current.name !== fam) throw new Error(`sample outside its family (no TYPE of ${fam} just before): ${line}`);
       const key = `${name}${JSON.stringify([...labels])}`;
       if (seenSamples.has(key)) throw new Error(`duplicate sample: ${line}`);
