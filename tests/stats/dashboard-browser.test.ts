@@ -1,13 +1,15 @@
 // The live dashboard in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
 // loads the page behind Basic auth from a real http.Server on 127.0.0.1, the source turns one server DOWN and the
-// page's row for it turns DOWN (and the event list says so) within 2 s; a screenshot goes to
-// native-bench/results/dashboard.png for the README. Test-runner thread.
+// page's row for it turns DOWN (and the event list says so) within 2 s; a screenshot goes to the temp dir, or to
+// native-bench/results/dashboard.png for the README with ORCALB_UPDATE_SCREENSHOT=1 (a plain test run must not
+// rewrite a tracked file: every engineer's run changed it and every merge conflicted on it). Test-runner thread.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { attachDashboard } from '../../core/stats/dashboard/attach-dashboard.js';
@@ -16,7 +18,10 @@ import { fakeBackends, fakeServer, fakeSnapshot } from '../support/dashboard-sou
 import { pollUntil } from '../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../../../native-bench/results/', import.meta.url));
+const RESULTS =
+  process.env['ORCALB_UPDATE_SCREENSHOT'] === '1'
+    ? fileURLToPath(new URL('../../../native-bench/results/', import.meta.url))
+    : `${tmpdir()}/`;
 const AUTH = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
 
 test('in Chromium, a server the source turns DOWN turns DOWN on the page within 2 s, with an event', async (t) => {
