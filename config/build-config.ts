@@ -22,6 +22,7 @@ import {
   TCPLOG_FORMAT,
 } from './defaults.js';
 import type {
+  BindTls,
   BackendConfig,
   BindConfig,
   Config,
@@ -90,6 +91,24 @@ function withRules<T extends FrontendConfig | BackendConfig>(side: T, track: Tra
   };
 }
 
+/**
+ * orcalb's HTTP engine speaks HTTP/1.1 only: an HTTP frontend never offers `h2` by ALPN (validate.ts warns), so a
+ * client falls back to http/1.1 instead of sending an HTTP/2 preface the engine would refuse. A TCP frontend relays
+ * whatever was agreed, so its list stays.
+ */
+function withoutH2(tls: BindTls): BindTls {
+  const drop = (list: readonly string[] | undefined): readonly string[] | undefined => list?.filter((x) => x !== 'h2');
+  const alpn = drop(tls.settings.alpn);
+  return {
+    ...tls,
+    settings: { ...tls.settings, ...(alpn === undefined ? {} : { alpn }) },
+    certs: tls.certs.map((c) => {
+      const certAlpn = drop(c.alpn);
+      return certAlpn === undefined ? c : { ...c, alpn: certAlpn };
+    }),
+  };
+}
+
 function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAddresses): FrontendConfig {
   const binds: BindConfig[] = p.binds.map((b) => ({
     source: b.source,
@@ -99,6 +118,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     ...(b.backlog === undefined ? {} : { backlog: b.backlog }),
     acceptProxy: b.acceptProxy,
     text: b.text,
+    ...(b.tls === undefined ? {} : { tls: p.mode === 'http' ? withoutH2(b.tls) : b.tls }),
   }));
   // A listen section is its own backend unless a default_backend sends traffic elsewhere (as in HAProxy).
   const defaultBackend = p.defaultBackend?.name ?? (p.kind === 'listen' ? p.name : undefined);

@@ -194,6 +194,42 @@ export interface BindConfig {
   readonly acceptProxy: boolean;
   /** The bind line as written (for logs). */
   readonly text: string;
+  /** `ssl` with its certificates and settings (§5.1): the forwarder runs the handshake before the session. */
+  readonly tls?: BindTls;
+}
+
+/** One certificate a bind can present: the PEM text read at load (config/tls-cert-files.ts). */
+export interface TlsCertificate {
+  /** The file it came from (for messages). */
+  readonly file: string;
+  /** The leaf then its chain. */
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** Lower-case DNS names (subjectAltName DNS, subject CN) SNI matches, exact or `*.` wildcard. */
+  readonly names: readonly string[];
+  /** A crt-list line's SNI filters, replacing `names` when present; `!name` excludes a name. */
+  readonly filters?: readonly string[];
+  /** A crt-list line's `[alpn …]`: the protocols offered when this certificate is picked. */
+  readonly alpn?: readonly string[];
+}
+
+/** `bind … ssl` (§5.1): what the forwarders build their TLS contexts from, once per thread. */
+export interface BindTls {
+  readonly settings: TlsSettings;
+  /** In load order (`crt` words, then `crt-list` lines): the first is the default certificate. */
+  readonly certs: readonly TlsCertificate[];
+  /** `strict-sni`: no SNI or an unknown name fails the handshake instead of getting the default certificate. */
+  readonly strictSni: boolean;
+  /** `prefer-client-ciphers` (here or in ssl-default-bind-options): the client's cipher order wins. */
+  readonly preferClientCiphers: boolean;
+  /** `ca-file` / `crl-file` contents (PEM), read at load. */
+  readonly caPem?: string;
+  readonly crlPem?: string;
+  /** `ssl-dh-param-file`'s parameters, or `tune.ssl.default-dh-param`'s size (built-in groups). */
+  readonly dhParamPem?: string;
+  readonly dhBits: number;
+  /** `tune.ssl.lifetime` (seconds): how long a ticket or session id stays resumable. */
+  readonly lifetimeS: number;
 }
 
 /** A TLS protocol version as HAProxy spells it (`ssl-min-ver`, `ssl-max-ver`, `force-*`, `no-*`). */

@@ -59,14 +59,6 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'bind ... ssl', 'bind ... crt', 'bind ... crt-list', 'bind ... ca-file', 'bind ... verify', 'bind ... crl-file',
-      'bind ... ca-verify-file', 'bind ... ca-ignore-err', 'bind ... crt-ignore-err', 'bind ... ca-sign-file',
-      'bind ... ca-sign-pass', 'bind ... generate-certificates', 'bind ... ciphers', 'bind ... ciphersuites',
-      'bind ... curves', 'bind ... ecdhe', 'bind ... alpn', 'bind ... npn', 'bind ... allow-0rtt',
-      'bind ... ssl-min-ver', 'bind ... ssl-max-ver', 'bind ... force-sslv3', 'bind ... force-tlsv10',
-      'bind ... force-tlsv11', 'bind ... force-tlsv12', 'bind ... force-tlsv13', 'bind ... no-sslv3',
-      'bind ... no-tlsv10', 'bind ... no-tlsv11', 'bind ... no-tlsv12', 'bind ... no-tlsv13', 'bind ... no-tls-tickets',
-      'bind ... tls-ticket-keys', 'bind ... strict-sni', 'bind ... no-ca-names', 'bind ... prefer-client-ciphers',
       'server ... ssl', 'server ... crt', 'server ... ca-file', 'server ... verify', 'server ... verifyhost',
       'server ... no-verifyhost', 'server ... crl-file', 'server ... sni', 'server ... alpn', 'server ... npn',
       'server ... ciphers', 'server ... ciphersuites', 'server ... allow-0rtt', 'server ... ssl-min-ver',
@@ -77,6 +69,14 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     ],
     verdict: 'refused',
     why: 'it secures traffic with TLS; orcalb would carry it in clear text',
+  },
+  {
+    keywords: [
+      'bind ... ca-verify-file', 'bind ... ca-ignore-err', 'bind ... crt-ignore-err', 'bind ... ca-sign-file',
+      'bind ... ca-sign-pass', 'bind ... generate-certificates', 'bind ... allow-0rtt', 'bind ... tls-ticket-keys',
+    ],
+    verdict: 'refused',
+    why: 'it changes which clients the TLS handshake lets in, which certificates it presents or how sessions resume; orcalb would run the handshake otherwise than configured',
   },
   {
     // Issue 14's first step: every TLS keyword stops orcalb until TLS lands, including those that only tune or
@@ -130,6 +130,11 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it confines the process to a directory, which Node.js cannot do (run orcalb in a container instead)',
   },
   // ---- warned: running without these cannot let in, expose or overload anything the config protects ----
+  {
+    keywords: ['bind ... npn', 'bind ... no-ca-names'],
+    verdict: 'warned',
+    why: "TLS negotiation details only: Node's TLS has no NPN (clients negotiate the protocol with ALPN), and the certificate request still names the accepted CAs",
+  },
   {
     keywords: ['global stats bind-process'],
     verdict: 'warned',

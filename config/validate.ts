@@ -181,6 +181,14 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
     diag.warn(`${label} uses http-check rules without 'option httpchk', so the rules are ignored.`, p.source);
   }
   if (p.mode === 'tcp') tcpModeWarnings(p, diag);
+  if (p.mode === 'http' && p.kind !== 'defaults') {
+    for (const b of p.binds) {
+      const offered = [...(b.tls?.settings.alpn ?? []), ...(b.tls?.certs.flatMap((c) => c.alpn ?? []) ?? [])];
+      if (offered.includes('h2')) {
+        diag.warn(`${label}: orcalb speaks HTTP/1.1 only, so 'h2' is not offered by ALPN on bind '${b.spec}' (clients use http/1.1).`, b.source);
+      }
+    }
+  }
 }
 
 /** HAProxy's warnings for HTTP-only settings in a TCP proxy, in its order; the settings are dropped at build. */

@@ -47,6 +47,11 @@ interface ConnectOptions extends net.TcpNetConnectOpts {
 
 const kSink = Symbol('orcalb.readSink');
 const kFd = Symbol('orcalb.fd');
+/**
+ * kFd of a TLS socket: its fd carries ciphertext, so writes must go through Node's TLS layer, never the try-write
+ * (core/tls/tls-front.ts hands such sockets to the sessions).
+ */
+const NO_TRY_WRITE = -2;
 
 /** A socket built by SocketIo: its sink and (once known) its fd ride on it, so one shared callback serves all. */
 interface IoSocket extends net.Socket {
@@ -132,14 +137,15 @@ export class SocketIo {
   }
 
   /**
-   * Takes over a socket Node built without `onread` (see dispatchData): its reads go to `sink` through 'data' events.
+   * Takes over a socket Node built without `onread` (see dispatchData), or a TLS socket (plaintext 'data' events, and
+   * writes always through Node's TLS layer): its reads go to `sink` through 'data' events.
    * Slower (a fresh Buffer per read) but the same contract, so the engines have one path: half-open allowed and the
    * write mark lowered to SocketIo's (throws if Node no longer lets it be lowered). Resume with resume().
    */
   attach(socket: net.Socket, sink: ReadSink): net.Socket {
     const io = socket as IoSocket;
     io[kSink] = sink;
-    io[kFd] = -1;
+    io[kFd] = (socket as net.Socket & { encrypted?: boolean }).encrypted === true ? NO_TRY_WRITE : -1;
     // As SocketIo's own sockets: a FIN is relayed by the engine, not answered by Node, and 'drain' follows any queue.
     socket.allowHalfOpen = true;
     lowerWriteMark(socket);
@@ -226,6 +232,7 @@ function lowerWriteMark(socket: net.Socket): void {
 function fdOf(socket: IoSocket): number {
   const known = socket[kFd];
   if (known !== undefined && known >= 0) return known;
+  if (known === NO_TRY_WRITE) return -1;
   const handle: unknown = Reflect.get(socket, '_handle');
   if (typeof handle !== 'object' || handle === null) return -1;
   const fd: unknown = Reflect.get(handle, 'fd');
