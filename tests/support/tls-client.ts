@@ -17,8 +17,8 @@ export interface SClientResult {
   readonly alpn: string | undefined;
   /** True for `Reused, TLSv1.x` (a resumed session), false for `New, …`. */
   readonly reused: boolean;
-  /** Everything after the handshake report: the server's answer to `send`. */
-  readonly answer: string;
+  /** The HTTP status line the server answered `send` with, if any came. */
+  readonly statusLine: string | undefined;
 }
 
 /**
@@ -46,7 +46,7 @@ export function sClient(port: number, args: readonly string[], send?: string, ti
         cipher: proto?.[3] === '(NONE)' ? undefined : proto?.[3],
         alpn,
         reused: proto?.[1] === 'Reused',
-        answer: out.slice(Math.max(0, out.lastIndexOf('---\n') + 4)),
+        statusLine: m(/(HTTP\/1\.[01] \d{3}[^\r\n]*)/),
       });
     });
     child.stdin.on('error', () => undefined);
