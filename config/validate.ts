@@ -158,6 +158,12 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   const label = proxyLabel(p);
   const statsOnly = isStatsOnly(p);
   statsChecks(p, label, statsOnly, diag);
+  // The stats thread serves such a proxy and has no TLS: its page would be served in clear text on an ssl bind.
+  if (statsOnly && hasFrontendCap(p.kind)) {
+    for (const b of p.binds) {
+      if (b.tls !== undefined) diag.notImplemented('bind ... ssl in a proxy orcalb answers itself', b.source, 'ignored', { shown: 'ssl in a stats-only proxy' });
+    }
+  }
   if (hasFrontendCap(p.kind) && p.binds.length === 0 && !p.disabled) {
     diag.warn(`${label} has no 'bind' directive. Please declare it as a backend if this was intended.`, p.source);
   }

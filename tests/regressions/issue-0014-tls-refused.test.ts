@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runOrcalbCli } from '../support/orcalb-process.js';
+import { makeTlsCerts } from '../support/tls-certs.js';
 
 const BASE = [
   'defaults',
@@ -40,6 +41,36 @@ function configFor(c: (typeof CASES)[number]): string {
   const global = c.global === undefined ? [] : ['global', `  ${c.global}`];
   return [...global, ...BASE, `  server s 127.0.0.1:1 ${c.server ?? 'check'}`, ''].join('\n');
 }
+
+/** TLS termination landed; what it does not do stays refused: [bind words (@PEM@ is a certificate), key alerted]. */
+const BIND_CASES: readonly (readonly [string, string])[] = [
+  ['ssl crt @PEM@ ca-file @PEM@ verify required ca-ignore-err all', 'ca-ignore-err'],
+  ['ssl crt @PEM@ crt-ignore-err 10', 'crt-ignore-err'],
+  ['ssl crt @PEM@ tls-ticket-keys /etc/keys', 'tls-ticket-keys'],
+  ['ssl crt @PEM@ accept-proxy', 'accept-proxy with ssl'],
+];
+
+describe('issue 14: the TLS bind words orcalb does not do stay refused', () => {
+  for (const [words, key] of BIND_CASES) {
+    test(`${key} is an [ALERT], -c exits 1`, async (t) => {
+      const certs = await makeTlsCerts(t);
+      const text = ['defaults', '  mode http', '  timeout connect 1s', '  timeout client 1s', '  timeout server 1s', 'frontend f',
+        `  bind 127.0.0.1:18452 ${words.replaceAll('@PEM@', certs.rsa)}`, '  default_backend b', 'backend b', '  server s 127.0.0.1:1', ''].join('\n');
+      await writeFile(join(certs.dir, 't.cfg'), text);
+      const check = await runOrcalbCli(['-c', '-f', join(certs.dir, 't.cfg')]);
+      assert.equal(check.code, 1, check.stderr);
+      assert.match(check.stderr, new RegExp(`\\[ALERT\\].*orcalb does not implement '(bind \\.\\.\\. )?${key}' yet; refusing to start`));
+    });
+  }
+  test('a stats page on an ssl bind is refused (the stats thread has no TLS)', async (t) => {
+    const certs = await makeTlsCerts(t);
+    const text = `defaults\n  mode http\n  timeout client 1s\nlisten st\n  bind 127.0.0.1:18452 ssl crt ${certs.rsa}\n  stats enable\n  stats uri /\n`;
+    await writeFile(join(certs.dir, 't.cfg'), text);
+    const check = await runOrcalbCli(['-c', '-f', join(certs.dir, 't.cfg')]);
+    assert.equal(check.code, 1, check.stderr);
+    assert.match(check.stderr, /orcalb does not implement 'ssl in a stats-only proxy' yet/);
+  });
+});
 
 describe('issue 14: every TLS keyword is refused until TLS lands', () => {
   for (const c of CASES) {
