@@ -187,7 +187,7 @@ export const FRONTEND_FIELDS = [
   { name: 'deniedSess', writer: 'atomic-add', stat: 'dses', doc: 'sessions rejected by tcp-request session rules' },
   { name: 'sslSess', writer: 'atomic-add', stat: 'ssl_sess', doc: 'TLS handshakes completed on ssl binds (the SSL stats module; forwarders, core/tls/tls-front.ts)' },
   { name: 'sslReusedSess', writer: 'atomic-add', stat: 'ssl_reused_sess', doc: 'of those, sessions resumed (ticket or session id)' },
-  { name: 'sslFailedHandshake', writer: 'atomic-add', stat: 'ssl_failed_handshake', doc: 'TLS handshakes that failed: not TLS, no common cipher or version, client gone or too slow (timeout client), client certificate refused' },
+  { name: 'sslFailedHandshake', writer: 'atomic-add', stat: 'ssl_failed_handshake', doc: 'TLS handshakes TLS refused: not TLS, no common cipher or version, strict-sni, client certificate refused (not a timeout or a client that left, as haproxy 2.6.12)' },
   { name: 'maxConns', writer: 'max', stat: 'smax', doc: 'highest curConns seen (raised by whoever admits)' },
   { name: 'intercepted', writer: 'atomic-add', stat: 'intercepted', doc: 'requests the proxy answered itself: the stats page (stats thread)' },
   { name: 'sessRatetick', writer: 'atomic-add', doc: 'freq-ctr period start (core/shared/freq-ctr.ts), 1 s periods: sessions (accepted connections) per second' },

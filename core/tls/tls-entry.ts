@@ -28,8 +28,8 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       if (resumed) slot.add('sslReusedSess', 1);
       startSession(env, socket, fe, bind, outcome);
     },
-    failed(_raw: net.Socket, fe: number): void {
-      env.state.frontend(fe).add('sslFailedHandshake', 1);
+    failed(_raw: net.Socket, fe: number, _bind: number, tlsFailure: boolean): void {
+      if (tlsFailure) env.state.frontend(fe).add('sslFailedHandshake', 1);
       env.accounting.clientClosed(env.thread, fe);
       outcome.sessionEnded();
     },

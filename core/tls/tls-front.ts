@@ -19,8 +19,11 @@ const NO_CLIENT_TIMEOUT_HANDSHAKE_MS = 120_000;
 export interface TlsFrontHooks {
   /** The handshake succeeded: run the session on `socket` (the raw socket now belongs to it). */
   secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean): void;
-  /** The handshake failed or the client certificate was refused: `raw` is closed. */
-  failed(raw: net.Socket, fe: number, bind: number): void;
+  /**
+   * The handshake did not complete: `raw` is closed. `tlsFailure`: TLS refused it (not TLS, no common version or
+   * cipher, strict-sni, a client certificate refused), as opposed to a timeout or a client that left.
+   */
+  failed(raw: net.Socket, fe: number, bind: number, tlsFailure: boolean): void;
 }
 
 /** The ticket keys every forwarder shares: 48 bytes (Node's layout: name, HMAC secret, AES key). */
@@ -76,12 +79,21 @@ export class BindTlsServer {
       const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
       // verify required: a client without a certificate the CA vouches for is closed here (Node finishes the
       // handshake and leaves the verdict to us), and counted by the raw socket's close below.
-      if (verify === 'required' && !socket.authorized) return void socket.destroy();
+      if (verify === 'required' && !socket.authorized) {
+        if (raw !== undefined) refused.add(raw);
+        return void socket.destroy();
+      }
       if (raw !== undefined) settled.add(raw);
       hooks.secured(socket, fe, bind, socket.isSessionReused());
     });
-    // Not TLS, no common version or cipher, strict-sni without a match, too slow: close; counted at the close.
-    this.server.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => socket.destroy());
+    // Not TLS, no common version or cipher, strict-sni without a match, too slow: close. Like haproxy 2.6.12, only a
+    // TLS failure counts as a failed handshake (measured): not a timeout nor a client that left.
+    this.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
+      const code = err.code ?? '';
+      if (raw !== undefined && code !== 'ERR_TLS_HANDSHAKE_TIMEOUT' && !/^E[A-Z]+$/.test(code)) refused.add(raw);
+      socket.destroy();
+    });
     this.fe = fe;
     this.bind = bind;
     this.hooks = hooks;
@@ -99,7 +111,7 @@ export class BindTlsServer {
     raw.once('close', () => {
       if (settled.has(raw)) return;
       settled.add(raw);
-      this.hooks.failed(raw, this.fe, this.bind);
+      this.hooks.failed(raw, this.fe, this.bind, refused.has(raw));
     });
     this.server.emit('connection', raw);
   }
@@ -107,6 +119,8 @@ export class BindTlsServer {
 
 /** Raw sockets whose handshake ended (secured or failed): each is reported once. */
 const settled = new WeakSet<net.Socket>();
+/** Raw sockets whose handshake TLS itself refused (an alert, a refused client certificate), not a timeout or a close. */
+const refused = new WeakSet<net.Socket>();
 
 /** This thread's TLS servers, one per ssl bind, all built at start (contexts are parsed once per thread). */
 export class TlsFronts {
