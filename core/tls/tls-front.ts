@@ -56,7 +56,8 @@ export class BindTlsServer {
       requestCert: verify !== 'none',
       // The verdict on the client's certificate is ours (secureConnection below), so every refusal is counted.
       rejectUnauthorized: false,
-      ...(b.settings.noTlsTickets ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
+      // As HAProxy: no renegotiation (a client could make the server redo expensive handshakes on one connection).
+      secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (b.settings.noTlsTickets ? constants.SSL_OP_NO_TICKET : 0),
       ...(ticketKeys === undefined || b.settings.noTlsTickets ? {} : { ticketKeys: Buffer.from(ticketKeys) }),
       SNICallback: (servername, cb) => {
         const hit = this.contexts.lookup(servername);
