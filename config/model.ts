@@ -2,9 +2,6 @@
 // Mirrors HAProxy 2.6's proxy model (a `listen` section yields one frontend and one backend of the same name).
 // Built on the main thread; sent to every worker thread by structured clone, so it holds plain data only.
 
-// The TLS draft type lives with its one reader (a type-only import: no runtime edge from the model to a parser).
-import type { TlsDraft } from './keywords/tls-options.js';
-
 /** The URI normalizers of HAProxy 2.6's `http-request normalize-uri` (§4.2). */
 export type NormalizerName =
   | 'fragment-encode'
@@ -230,6 +227,27 @@ export interface BindTls {
   readonly dhBits: number;
   /** `tune.ssl.lifetime` (seconds): how long a ticket or session id stays resumable. */
   readonly lifetimeS: number;
+}
+
+/**
+ * What the words of one line (or of a global default) said, before the range is resolved. A bind line's draft
+ * starts as a copy of `ssl-default-bind-*`'s (a server's of `ssl-default-server-*`'s), so a line overrides the
+ * global words it repeats, as in HAProxy.
+ */
+export interface TlsDraft {
+  min?: TlsVersion;
+  max?: TlsVersion;
+  /** Versions switched off by `no-sslv3` … `no-tlsv13`. */
+  disabled: TlsVersion[];
+  ciphers?: string;
+  ciphersuites?: string;
+  curves?: string;
+  ecdhe?: string;
+  alpn?: string[];
+  caFile?: string;
+  crlFile?: string;
+  verify?: TlsVerify;
+  noTlsTickets: boolean;
 }
 
 /** A TLS protocol version as HAProxy spells it (`ssl-min-ver`, `ssl-max-ver`, `force-*`, `no-*`). */

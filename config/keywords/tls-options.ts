@@ -5,7 +5,7 @@
 // arity table and the words its side allows; core/tls/ turns the result into node:tls options. Main thread, config.
 
 import { isAbsolute, join } from 'node:path';
-import type { TlsSettings, TlsVerify, TlsVersion } from '../model.js';
+import type { TlsDraft, TlsSettings, TlsVerify, TlsVersion } from '../model.js';
 import {
   DEFAULT_MAX_VERSION,
   DEFAULT_MIN_VERSION,
@@ -14,26 +14,8 @@ import {
   versionRank,
 } from '../../core/tls/tls-versions.js';
 
-/**
- * What the words of one line (or of a global default) said, before the range is resolved. A bind line's draft
- * starts as a copy of `ssl-default-bind-*`'s (a server's of `ssl-default-server-*`'s), so a line overrides the
- * global words it repeats, as in HAProxy.
- */
-export interface TlsDraft {
-  min?: TlsVersion;
-  max?: TlsVersion;
-  /** Versions switched off by `no-sslv3` … `no-tlsv13`. */
-  disabled: TlsVersion[];
-  ciphers?: string;
-  ciphersuites?: string;
-  curves?: string;
-  ecdhe?: string;
-  alpn?: string[];
-  caFile?: string;
-  crlFile?: string;
-  verify?: TlsVerify;
-  noTlsTickets: boolean;
-}
+// TlsDraft lives in config/model.ts (GlobalConfig holds the global defaults as drafts); this module is its reader.
+export type { TlsDraft } from '../model.js';
 
 /** Which side a line configures: `verify optional` exists only for client certificates (bind lines). */
 export type TlsSide = 'bind' | 'server';

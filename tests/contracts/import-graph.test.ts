@@ -17,6 +17,11 @@ const LEAF_ERRORS = 'core/errors.ts';
 const LEAF_NET = 'core/net/';
 /** The stick-table data types and table sizing: config/ checks `store` and `size` with them, so it stays a leaf. */
 const LEAF_STICK_LAYOUT = 'core/shared/stick-layout.ts';
+/**
+ * TLS version names and the node:tls context options: config/ reads versions with the first and has OpenSSL judge
+ * cipher and curve lists with the second at load (as HAProxy does at start), so both stay leaves.
+ */
+const LEAF_TLS: readonly string[] = ['core/tls/tls-versions.ts', 'core/tls/tls-context-options.ts'];
 /** The ACL language: config/ parses and compiles rules with it at load, so what it reaches stays small. */
 const ACL_ROOM = 'core/acl/';
 /**
@@ -51,11 +56,12 @@ function violation(e: ImportEdge): string | undefined {
         e.to === LEAF_ERRORS ||
         e.to.startsWith(LEAF_NET) ||
         e.to.startsWith(ACL_ROOM) ||
-        e.to === LEAF_STICK_LAYOUT
+        e.to === LEAF_STICK_LAYOUT ||
+        LEAF_TLS.includes(e.to)
       ) {
         return undefined;
       }
-      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS}, ${LEAF_NET}, ${ACL_ROOM} and ${LEAF_STICK_LAYOUT}, not ${e.to}`;
+      return `config/ imports only core/balance/registry.ts (algorithm names and metadata), ${LEAF_ERRORS}, ${LEAF_NET}, ${ACL_ROOM}, ${LEAF_STICK_LAYOUT} and ${LEAF_TLS.join(', ')}, not ${e.to}`;
     case 'workers':
       // Thread entries wire the engine to the config; the emulator has its own entries (emulator/ddb-node.ts, demo.ts).
       return to === 'core' || to === 'config' ? undefined : `workers/ imports core/ and config/ only, not ${to}/`;
@@ -134,6 +140,13 @@ test(`${LEAF_NET}, which config/ may import, imports only itself, ${LEAF_ERRORS}
 test(`${LEAF_STICK_LAYOUT}, which config/ may import, imports nothing but the model's types`, () => {
   const outside = importGraph(['core'])
     .filter((e) => e.from === LEAF_STICK_LAYOUT && !(e.to === 'config/model.ts' && e.typeOnly))
+    .map((e) => `${e.from} → ${e.to}`);
+  assert.deepEqual(outside, []);
+});
+
+test(`${LEAF_TLS.join(', ')}, which config/ may import, import only each other and the model's types`, () => {
+  const outside = importGraph(['core'])
+    .filter((e) => LEAF_TLS.includes(e.from) && !LEAF_TLS.includes(e.to) && !(e.to === 'config/model.ts' && e.typeOnly))
     .map((e) => `${e.from} → ${e.to}`);
   assert.deepEqual(outside, []);
 });
