@@ -97,14 +97,21 @@ function withRules<T extends FrontendConfig | BackendConfig>(side: T, track: Tra
  * whatever was agreed, so its list stays.
  */
 function withoutH2(tls: BindTls): BindTls {
-  const drop = (list: readonly string[] | undefined): readonly string[] | undefined => list?.filter((x) => x !== 'h2');
+  // A list left empty is no ALPN at all (Node would refuse every client that offers one).
+  const drop = (list: readonly string[] | undefined): readonly string[] | undefined => {
+    const kept = list?.filter((x) => x !== 'h2');
+    return kept === undefined || kept.length === 0 ? undefined : kept;
+  };
   const alpn = drop(tls.settings.alpn);
+  const { alpn: _configured, ...rest } = tls.settings;
   return {
     ...tls,
-    settings: { ...tls.settings, ...(alpn === undefined ? {} : { alpn }) },
+    settings: { ...rest, ...(alpn === undefined ? {} : { alpn }) },
     certs: tls.certs.map((c) => {
+      if (c.alpn === undefined) return c;
       const certAlpn = drop(c.alpn);
-      return certAlpn === undefined ? c : { ...c, alpn: certAlpn };
+      const { alpn: _line, ...cert } = c;
+      return certAlpn === undefined ? cert : { ...cert, alpn: certAlpn };
     }),
   };
 }

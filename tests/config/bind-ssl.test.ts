@@ -77,3 +77,13 @@ test('the loaded bind carries its certificates, their SNI names and the settings
     ['TLSv1.3', true, 'TLS_AES_128_GCM_SHA256', true, ['h2']],
   );
 });
+
+test('an HTTP frontend never offers h2 by ALPN (orcalb speaks HTTP/1.1): dropped with a warning, an emptied list is no ALPN', async (t) => {
+  const certs = await makeTlsCerts(t);
+  const text = `defaults\n  mode http\n${TIMEOUTS}\nfrontend f\n  bind 127.0.0.1:18443 ssl crt ${certs.rsa} alpn h2,http/1.1\n` +
+    `  bind 127.0.0.1:18444 ssl crt ${certs.rsa} alpn h2\n  default_backend b\nbackend b\n  server s 127.0.0.1:18001\n`;
+  const r = await load(text);
+  const binds = r.config?.frontends[0]?.binds ?? [];
+  assert.deepEqual(binds.map((b) => b.tls?.settings.alpn), [['http/1.1'], undefined]);
+  assert.equal(rendered(r).warnings.filter((w) => w.includes("'h2' is not offered by ALPN")).length, 2);
+});
