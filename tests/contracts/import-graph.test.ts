@@ -144,7 +144,7 @@ test(`${LEAF_STICK_LAYOUT}, which config/ may import, imports nothing but the mo
   assert.deepEqual(outside, []);
 });
 
-test(`${LEAF_TLS.join(', ')}, which config/ may import, import only each other and the model's types`, () => {
+test(`${LEAF_TLS.join(' and ')}, which config/ may import, import only each other and the model's types`, () => {
   const outside = importGraph(['core'])
     .filter((e) => LEAF_TLS.includes(e.from) && !LEAF_TLS.includes(e.to) && !(e.to === 'config/model.ts' && e.typeOnly))
     .map((e) => `${e.from} → ${e.to}`);

@@ -176,17 +176,32 @@ export function listeningPortsOf(pid: number): number[] {
   return [...new Set(listenRows().filter((r) => inodes.has(r.inode)).map((r) => r.port))].sort((x, y) => x - y);
 }
 
-/** A TCP port that was free a moment ago (listen on 0, read it, close): for config text that needs a fixed port. */
-export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, host, () => resolve());
+/**
+ * Ports handed out come from below Linux's ephemeral range (32768–60999): a port taken from that range (listen on 0)
+ * is free when read but may become the source port of any test's outgoing connection before the proxy binds it,
+ * which failed suites under load with EADDRINUSE. Each test process walks its own stretch, from a start derived from
+ * its pid, so two files running at once rarely probe the same ports, and one process never hands out a port twice.
+ */
+const FIXED_PORT_LOW = 10_000;
+const FIXED_PORT_SPAN = 22_000;
+let nextFixedPort = FIXED_PORT_LOW + ((process.pid * 7919) % FIXED_PORT_SPAN);
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
-  const addr = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
+}
+
+/** A TCP port that was free a moment ago (listened on, then closed): for config text that needs a fixed port. */
+export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 2000; tries++) {
+    const port = nextFixedPort;
+    nextFixedPort = FIXED_PORT_LOW + ((nextFixedPort - FIXED_PORT_LOW + 1) % FIXED_PORT_SPAN);
+    if (await canListen(port, host)) return port;
+  }
+  throw new Error(`no free TCP port on ${host} between ${FIXED_PORT_LOW} and ${FIXED_PORT_LOW + FIXED_PORT_SPAN}`);
 }
 
 /**
