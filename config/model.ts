@@ -222,9 +222,11 @@ export interface BindTls {
   /** `ca-file` / `crl-file` contents (PEM), read at load. */
   readonly caPem?: string;
   readonly crlPem?: string;
-  /** `ssl-dh-param-file`'s parameters, or `tune.ssl.default-dh-param`'s size (built-in groups). */
+  /**
+   * `ssl-dh-param-file`'s parameters for DHE; without it OpenSSL picks a built-in group to match the key (Node's
+   * `dhparam: 'auto'`), so `tune.ssl.default-dh-param` is read but has no size to set.
+   */
   readonly dhParamPem?: string;
-  readonly dhBits: number;
   /** `tune.ssl.lifetime` (seconds): how long a ticket or session id stays resumable. */
   readonly lifetimeS: number;
 }

@@ -8,7 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Diagnostics } from '../diagnostics.js';
 import type { BindTls, GlobalTls, SourceRef, TlsCertificate } from '../model.js';
 import { loadCrt, readPemBundle } from '../tls-cert-files.js';
-import { DEFAULT_DH_PARAM_BITS, DEFAULT_SSL_LIFETIME_S } from './tls-global.js';
+import { DEFAULT_SSL_LIFETIME_S } from './tls-global.js';
 import { TLS_SETTING_OPTIONS, applyTlsSetting, finishTlsSettings, newTlsDraft, type TlsDraft } from './tls-options.js';
 import { loadCrtList } from './crt-list.js';
 import { tlsContextProblem } from '../../core/tls/tls-context-options.js';
@@ -144,7 +144,6 @@ export function finishBindTls(d: BindTlsDraft, place: BindTlsPlace, diag: Diagno
     ...(caPem === undefined ? {} : { caPem }),
     ...(crlPem === undefined ? {} : { crlPem }),
     ...(global?.dhParamPem === undefined ? {} : { dhParamPem: global.dhParamPem }),
-    dhBits: global?.defaultDhParam ?? DEFAULT_DH_PARAM_BITS,
     lifetimeS: global?.lifetimeS ?? DEFAULT_SSL_LIFETIME_S,
   };
   // OpenSSL judges the cipher, suite and curve lists: build one context now, as HAProxy does at start.
