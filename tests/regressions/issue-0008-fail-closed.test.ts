@@ -16,7 +16,8 @@ const HTTP_LISTEN = (port: number): string =>
 
 describe('a new user starts orcalb on a file that protects something orcalb cannot do yet', () => {
   for (const [what, extra, keyword] of [
-    ['a TLS listener', ' ssl crt /etc/ssl/site.pem', 'ssl'],
+    // `bind … ssl` runs since issue 14 (tests/regressions/issue-0014-tls-front.test.ts); this TLS word does not.
+    ['a TLS listener that lets clients with bad certificates in', ' ca-ignore-err all', 'ca-ignore-err'],
     ['a listener reachable from one interface only', ' interface lo', 'interface'],
   ] as const) {
     test(`${what}: the start is refused with exit 1 and nothing listens`, async (t) => {
@@ -50,7 +51,7 @@ describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c e
     ['http-request use-service', '  http-request use-service prometheus-exporter', 'http-request use-service'],
     ['server ssl', '  server t 127.0.0.1:2 ssl verify none', 'ssl'],
     ['server verify', '  server t 127.0.0.1:2 verify required ca-file /x.pem', 'verify'],
-    ['bind ca-file', '  bind 127.0.0.1:2 ca-file /x.pem', 'bind ... ca-file'],
+    ['bind ca-verify-file', '  bind 127.0.0.1:2 ca-verify-file /x.pem', 'bind ... ca-verify-file'],
     ['rate-limit sessions', '  rate-limit sessions 10', 'rate-limit sessions'],
     ['http-reuse never', '  http-reuse never', 'http-reuse never'],
     ['option checkcache', '  option checkcache', 'option checkcache'],
