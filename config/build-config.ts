@@ -17,6 +17,7 @@ import {
   DEFAULT_SERVER_MAXQUEUE,
   DEFAULT_SLOWSTART_MS,
   DEFAULT_WEIGHT,
+  DYNAMIC_SERVER_SLOTS,
   CLF_FORMAT,
   HTTPLOG_FORMAT,
   TCPLOG_FORMAT,
@@ -32,6 +33,7 @@ import type {
   HeaderRule,
   HttpRules,
   LogLineConfig,
+  UniqueIdConfig,
   LogTarget,
   ServerConfig,
   StickRule,
@@ -46,6 +48,7 @@ import { buildHttpCheck } from './keywords/http-check-draft.js';
 import { type ProxyDraft, type ServerDraft, hasBackendCap, hasFrontendCap } from './sections/proxy-draft.js';
 import { backendTrackRules, frontendTrackRules, stickRules, stickTables } from './stick-refs.js';
 import { isStatsOnly } from './validate.js';
+import { takesDynamicServers } from '../core/balance/registry.js';
 
 /** Where resolved addresses come from (config/load-config.ts fills it from resolve-addresses.ts). */
 export interface ResolvedAddresses {
@@ -149,6 +152,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     log: logTargets(p, global),
     ...(p.logTag === undefined ? {} : { logTag: p.logTag }),
     ...logLineOf(p),
+    ...uniqueIdOf(p),
     // A listen is one proxy that applies its rules once: they go to its backend half only (errorfiles to both,
     // since errors can arise before a backend is chosen).
     ...(p.mode === 'http' ? { http: httpRules(p, p.kind === 'frontend') } : {}),
@@ -188,18 +192,20 @@ function buildBackend(
   frontends: readonly FrontendConfig[],
   resolved: ResolvedAddresses,
 ): BackendConfig {
+  const balance = {
+    source: p.balance?.source ?? p.source,
+    algorithm: p.balance?.algorithm ?? DEFAULT_BALANCE.algorithm,
+    args: p.balance?.args ?? DEFAULT_BALANCE.args,
+    hashType: { ...p.hashType },
+  };
   return {
     source: p.source,
     name: p.name,
     section: p.kind === 'listen' ? 'listen' : 'backend',
     mode: p.mode,
-    balance: {
-      source: p.balance?.source ?? p.source,
-      algorithm: p.balance?.algorithm ?? DEFAULT_BALANCE.algorithm,
-      args: p.balance?.args ?? DEFAULT_BALANCE.args,
-      hashType: { ...p.hashType },
-    },
+    balance,
     servers: p.servers.map((s) => buildServer(s, resolved)),
+    serverSlots: p.servers.length + (takesDynamicServers(balance) ? DYNAMIC_SERVER_SLOTS : 0),
     // Only `option tcp-check` runs the rules; httpchk and the other check options fall back to connect checks
     // (warned about at parse time).
     healthCheck: healthCheck(p),
@@ -266,7 +272,8 @@ function defaultFullconn(name: string, frontends: readonly FrontendConfig[]): nu
   return Math.ceil(total / 10);
 }
 
-function buildServer(s: ServerDraft, resolved: ResolvedAddresses): ServerConfig {
+/** A server line's ServerConfig, with §5.2's defaults for what it leaves unset (also `add server`: dynamic-server.ts). Pure. */
+export function buildServer(s: ServerDraft, resolved: ResolvedAddresses): ServerConfig {
   const o = s.settings;
   // Unset options take HAProxy's §5.2 defaults here, not at parse time, so default-server can still set them.
   const { address, forcedDown } = resolved.server(s);
@@ -330,8 +337,13 @@ function logLineOf(p: ProxyDraft): { logLine?: LogLineConfig } {
       ...(d.captureCookie === undefined ? {} : { captureCookie: { ...d.captureCookie } }),
       ...(d.sd === undefined ? {} : { sd: d.sd }),
       ...(d.errorFormat === undefined ? {} : { errorFormat: d.errorFormat }),
-      ...(d.uniqueId === undefined ? {} : { uniqueId: d.uniqueId }),
-      ...(d.uniqueIdHeader === undefined ? {} : { uniqueIdHeader: d.uniqueIdHeader }),
     },
   };
+}
+
+/** `unique-id-format` (and its header): a frontend's, with or without a log line (the header needs none). */
+function uniqueIdOf(p: ProxyDraft): { uniqueId?: UniqueIdConfig } {
+  const d = p.logLine;
+  if (d.uniqueId === undefined) return {};
+  return { uniqueId: { format: d.uniqueId, ...(d.uniqueIdHeader === undefined ? {} : { header: d.uniqueIdHeader }) } };
 }

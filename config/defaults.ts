@@ -49,6 +49,13 @@ export const DEFAULT_FALL = 3;
 /** §5.2 "weight": "The default weight is 1, and the maximal value is 256." */
 export const DEFAULT_WEIGHT = 1;
 export const MAX_WEIGHT = 256;
+/**
+ * orcalb's own: spare server slots reserved in the shared buffer per backend whose algorithm takes dynamic servers
+ * (`add server`, later reload and discovery). HAProxy allocates a server on demand; a SharedArrayBuffer cannot grow,
+ * so the room is set aside at start. 8 covers a rolling replacement or a scale-out of a few nodes at once on the 3-20
+ * server backends seen in practice, at about 250 bytes per slot plus 8 bytes per forwarder thread.
+ */
+export const DYNAMIC_SERVER_SLOTS = 8;
 
 /** §5.2 "maxconn" / "maxqueue" (server): "The default value is "0" which means unlimited." */
 export const DEFAULT_SERVER_MAXCONN = 0;

@@ -323,6 +323,18 @@ export interface ServerConfig {
   readonly slowstart: number;
   /** `cookie VALUE` (L7 persistence; parsed now, used by the HTTP issue). */
   readonly cookie?: string;
+  /** Added at run time (`add server`, core/shared/server-slots.ts), not by a `server` line. */
+  readonly dynamic?: boolean;
+  /**
+   * HAProxy's server id (puid: `show stat` sid, `show servers state` srv_id) when it is not the position + 1: a
+   * dynamic server takes the lowest id no other server of its backend holds, as haproxy 2.6.12 does.
+   */
+  readonly id?: number;
+  /**
+   * Deleted at run time (`del server`): the entry stays so that the indexes of the backend's other servers (their
+   * shared-buffer slots) hold; the slot is free for the next `add server`. Stats, the runtime API and the checks skip it.
+   */
+  readonly retired?: boolean;
 }
 
 /** `balance` + `hash-type`. `algorithm` is a name registered in core/balance/registry.ts. */
@@ -573,9 +585,12 @@ export interface LogLineConfig {
   readonly captureRequest: readonly CaptureSpec[];
   readonly captureResponse: readonly CaptureSpec[];
   readonly captureCookie?: CaptureSpec;
-  /** `unique-id-format`, and `unique-id-header` (the request header it is added as). */
-  readonly uniqueId?: LogFormatSpec;
-  readonly uniqueIdHeader?: string;
+}
+
+/** `unique-id-format FMT` (§4.2) of a frontend, and `unique-id-header NAME` (the request header it is added as). */
+export interface UniqueIdConfig {
+  readonly format: LogFormatSpec;
+  readonly header?: string;
 }
 
 /** `userlist` (§3.4): users with a password (crypt hash or clear text) and groups. */
@@ -901,6 +916,8 @@ export interface FrontendConfig {
   readonly logTag?: string;
   /** The traffic log line (option tcplog/httplog, log-format) and captures; absent: no per-session line. */
   readonly logLine?: LogLineConfig;
+  /** `unique-id-format` / `unique-id-header`; absent: no unique id (%ID prints `-`). */
+  readonly uniqueId?: UniqueIdConfig;
   /** HTTP mode rules that belong to the frontend side (applied before the backend's). */
   readonly http?: HttpRules;
   /** `use_backend` rules in order, conditions bound to the frontend's ACLs; absent when there are none. */
@@ -920,6 +937,13 @@ export interface BackendConfig {
   readonly mode: ProxyMode;
   readonly balance: BalanceConfig;
   readonly servers: readonly ServerConfig[];
+  /**
+   * Server slots this backend holds in the shared buffer: its `server` lines plus the spares `add server` fills
+   * (config/defaults.ts DYNAMIC_SERVER_SLOTS, only when the algorithm takes dynamic servers). Fixed for the life of
+   * the buffer, so every thread places the backends' slots alike whatever was added since. Absent (hand-built
+   * configs): the servers' count, no spare.
+   */
+  readonly serverSlots?: number;
   readonly healthCheck: HealthCheckConfig;
   /** `retries` (HAProxy default 3). */
   readonly retries: number;

@@ -143,8 +143,8 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'option httpslog', 'option logasap', 'option log-health-checks', 'option socket-stats', 'option contstats',
-      'option http-ignore-probes', 'log-format-sd', 'error-log-format', 'unique-id-format', 'unique-id-header',
+      'option httpslog', 'option socket-stats', 'option contstats',
+      'option http-ignore-probes', 'log-format-sd', 'error-log-format',
       'declare capture', 'tcp-request content capture',
       'http-request capture', 'http-response capture', 'http-request set-log-level', 'http-response set-log-level',
       'log ring@', 'email-alert *', 'http-request ot-group',

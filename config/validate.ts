@@ -214,11 +214,29 @@ function tcpModeWarnings(p: ProxyDraft, diag: Diagnostics): void {
   if (hasFrontendCap(p.kind) && p.kind !== 'defaults' && (kind === 'httplog' || kind === 'clf')) {
     diag.warn(`'option httplog' not usable with ${label} (needs 'mode http'). Falling back to 'option tcplog'.`, p.logOption?.at ?? p.source);
   }
+  if (hasFrontendCap(p.kind) && p.kind !== 'defaults') httpOnlyVariables(p, diag);
   if (!hasBackendCap(p.kind)) return;
   for (const s of p.servers) {
     if (s.settings.cookie !== undefined) {
       diag.warn(`${label} : ignoring cookie for server '${s.name}' as HTTP mode is disabled.`, s.source);
     }
+  }
+}
+
+/** The log-format variables haproxy 2.6.12 refuses in a TCP proxy (measured with haproxy -c, each one). */
+const HTTP_ONLY_VARS: ReadonlySet<string> = new Set(['r', 'TR', 'Tq', 'Ta', 'Ti', 'Tr', 'tr', 'trg', 'trl', 'CC', 'CS', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV']);
+
+/** A TCP frontend's log-format or unique-id-format that names an HTTP-only variable: haproxy's error, at its line. */
+function httpOnlyVariables(p: ProxyDraft, diag: Diagnostics): void {
+  const d = p.logLine;
+  const formats = [
+    ['log-format', d.kind === 'log-format' ? d.format : undefined, d.formatAt],
+    ['unique-id', d.uniqueId, d.uniqueIdAt],
+  ] as const;
+  for (const [what, spec, at] of formats) {
+    const part = spec?.parts.find((x) => x.kind === 'var' && HTTP_ONLY_VARS.has(x.name));
+    if (part === undefined || part.kind !== 'var') continue;
+    diag.error('ORCA_CONFIG_BAD_VALUE', `failed to parse ${what} : format variable '${part.name}' is reserved for HTTP mode.`, at ?? p.source);
   }
 }
 

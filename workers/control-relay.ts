@@ -19,6 +19,8 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
     case 'maxconn-global':
     case 'frontend-state':
     case 'sessions':
+    case 'add-server':
+    case 'del-server':
       return true;
     default:
       return false;

@@ -9,7 +9,8 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
-import { buildBackends } from '../core/forward/backend-runtime.js';
+import { applyServerSet, buildBackends } from '../core/forward/backend-runtime.js';
+import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -156,6 +157,12 @@ port.on('message', (msg: unknown) => {
     const lines = op.op === 'show' ? sessionLines(env, Date.now()) : [];
     const cut = op.op === 'shutdown' ? Number(shutdownSession(env, op.id)) : op.op === 'shutdown-server' ? shutdownServerSessions(env, op.backend, op.server) : 0;
     report({ type: 'sessions', id: c.id, thread, lines, cut });
+  } else if (c.type === 'server-set') {
+    // `add server` / `del server`: this thread's Config, then its runtime of that backend (view, slots, balancer).
+    const rt = env.backends[c.change.backend];
+    if (rt === undefined || !applyServerSetChange(data.config, c.change)) return;
+    applyServerSet(rt, c.change, state, topology);
+    if (c.change.server.retired === true) env.idlePool.closeServer(c.change.backend, c.change.index);
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

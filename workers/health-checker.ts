@@ -14,6 +14,7 @@ import { topologyOf } from '../core/shared/topology.js';
 import { StickSweeper } from '../core/stick/stick-sweeper.js';
 import { StickTables } from '../core/stick/stick-tables.js';
 import { applyServerCommand } from '../core/health/server-commands.js';
+import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { asCliHealth, asControl, asServerAdmin, type CliHealthDoneMessage, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */
@@ -64,7 +65,7 @@ parentPort?.on('message', (msg: unknown) => {
     const b = data.config.backends.findIndex((be) => be.name === adminAsk.request.backend);
     const servers = data.config.backends[b]?.servers ?? [];
     const answer = adminAsk.request.servers.map((name) => {
-      const s = servers.findIndex((srv) => srv.name === name);
+      const s = servers.findIndex((srv) => srv.name === name && srv.retired !== true);
       return b < 0 || s < 0 ? ('error' as const) : checker.admin(b, s, adminAsk.request.action);
     });
     const done: ServerAdminDoneMessage = { type: 'server-admin-done', id: adminAsk.id, answer };
@@ -81,6 +82,11 @@ parentPort?.on('message', (msg: unknown) => {
     return;
   }
   const control = asControl(msg);
+  if (control?.type === 'server-set') {
+    // `add server` / `del server`: this thread's Config first, then the checks of that slot.
+    if (applyServerSetChange(data.config, control.change)) checker.serverSetChanged(control.change.backend, control.change.index);
+    return;
+  }
   if (control?.type === 'memory-report') {
     const answer: ReportMessage = { type: 'memory', id: control.id, kind: 'health-checker', thread: -1, figures: threadMemory() };
     parentPort?.postMessage(answer);

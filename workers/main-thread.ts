@@ -45,10 +45,14 @@ async function main(argv: readonly string[]): Promise<number> {
     return report.exitCode;
   }
   const logger = createLogger(result.config.global);
-  for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
+  // The start-up lines (config warnings, the fd budget, start failures, ready) go to stderr only: haproxy 2.6.12
+  // prints its ha_warning/ha_notice/ha_alert of the start there and sends none of them to the `log` targets
+  // (measured with a syslog sink); what happens once running (state changes, signals, stops) goes to both.
+  const startup = createLogger([]);
+  for (const w of result.warnings) startup.log('warning', `config : ${renderWarning(w)}`);
 
   const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();
-  const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], logger);
+  const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], startup);
   if (plan === undefined) return 1;
   const { config, accept } = plan;
   const topology = topologyOf(config, threads);
@@ -59,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // Stick tables are reserved whole at start: a large `size` times the thread count can exceed what the system
     // lends, and the answer is an alert, not a stack trace.
     const mb = Math.ceil(computeOffsets(topology.counts).byteLength / 2 ** 20);
-    logger.log('alert', `cannot allocate the ${mb} MB shared buffer (stick tables: ${topology.stick.tables.length}): ${String(e)}`);
+    startup.log('alert', `cannot allocate the ${mb} MB shared buffer (stick tables: ${topology.stick.tables.length}): ${String(e)}`);
     return 1;
   }
   writeInitialState(config, state, topology, initialHealth);
@@ -69,14 +73,14 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     await supervisor.start();
   } catch (e) {
-    for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) logger.log('alert', line);
+    for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) startup.log('alert', line);
     await supervisor.hardStop();
     return 1;
   }
-  dropPrivileges(config.global, logger);
+  dropPrivileges(config.global, startup);
   // A SIGUSR1 that came before the guard took it may have opened the inspector since: check again before serving.
   assertNoInspector();
-  logger.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
+  startup.log('notice', `orcalb ready: ${threads} forwarders, accept=${accept}, pid ${process.pid}`);
   // Config loading's garbage and grown young generation back once idle (issue 10, idle RSS).
   new IdleCompaction({ fromStart: true });
 

@@ -1,6 +1,7 @@
 // Every message that crosses a thread boundary, typed in one place. These are control messages (start, bound,
 // stop, the handoff ports, the handoff of an accepted fd), never state queries: state lives in the SharedArrayBuffer.
 
+import type { ServerSetChange } from '../core/shared/server-slots.js';
 import type { LogRingMemory } from '../core/shared/log-ring.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
@@ -209,7 +210,12 @@ export type ControlMessage =
   /** Runtime API (show sess, shutdown session(s)): every forwarder answers with a 'sessions' report, same id. */
   | { readonly type: 'sessions'; readonly id: number; readonly op: SessionsOp }
   /** SIGQUIT: every thread answers with a 'memory' report carrying the same id. */
-  | { readonly type: 'memory-report'; readonly id: number };
+  | { readonly type: 'memory-report'; readonly id: number }
+  /**
+   * `add server` / `del server` (core/shared/server-slots.ts): a server slot came into use or was freed; the
+   * forwarders, the health thread and the stats thread apply it to their copy of the Config. No answer.
+   */
+  | { readonly type: 'server-set'; readonly change: ServerSetChange };
 
 /** The threads that answer a memory report besides the forwarders. */
 export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker' | 'stats';
@@ -238,7 +244,7 @@ function typeOf(msg: unknown): unknown {
 export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
   return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'stall' || t === 'pause-listeners' ||
-    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions'
+    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions' || t === 'server-set'
     ? (msg as ControlMessage)
     : undefined;
 }

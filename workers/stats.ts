@@ -4,6 +4,7 @@
 // from the shared buffer, relays admin POSTs to the health thread and CLI requests (`cli-relay`) to main. Restarted
 // by main if it dies. Wiring only.
 
+import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import type { AdminAnswer, AdminRequest } from '../core/health/server-admin.js';
@@ -113,7 +114,10 @@ port.on('message', (msg: unknown) => {
   const relayed = asCliRelayDone(msg);
   if (relayed !== undefined) return void relays.get(relayed.id)?.(relayed.answer);
   const c = asControl(msg);
-  if (c?.type === 'memory-report') {
+  if (c?.type === 'server-set') {
+    // `add server` / `del server`: the stats, the exporter and the CLI read this thread's Config at each request.
+    applyServerSetChange(data.config, c.change);
+  } else if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'stats', thread: STATS, figures: threadMemory() });
   } else if (c?.type === 'stop' || c?.type === 'hard-stop') {
     service.close();

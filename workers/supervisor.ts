@@ -37,6 +37,7 @@ import {
 
 import { answerCliRelay } from './cli-relay.js';
 import { answerControlRelay } from './control-relay.js';
+import { ServerSetControl } from './server-set-control.js';
 import { spawnThread, waitFor } from './spawn.js';
 
 type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
@@ -97,11 +98,21 @@ export class Supervisor {
   private readonly healthAsks = new HealthAsks();
   /** Runtime API session requests waiting for the forwarders. */
   private readonly sessionAsks = new SessionAsks();
+  /** `add server` / `del server`: main keeps the topology (its Config is what restarted threads get). */
+  private readonly serverSet: ServerSetControl;
 
   constructor(options: SupervisorOptions) {
     this.o = options;
     this.tickets = new HandoffTickets(options.state);
     this.accounting = new ConnAccounting(options.state);
+    this.serverSet = new ServerSetControl(options.config, options.state, options.topology, (change) => {
+      // Every thread holding server configs, each on its own port in order: the stats thread hears of the server
+      // before the CLI answer it then sends; a thread started later is given the Config with it.
+      const msg: ControlMessage = { type: 'server-set', change };
+      this.broadcast(msg);
+      this.health?.postMessage(msg);
+      this.stats?.postMessage(msg);
+    });
     // Test hook: a small ring fills within a test's few hundred requests (tests/regressions/issue-0013-log-writer).
     const testRing = process.env['ORCALB_TEST_HOOKS'] === '1' ? Number(process.env['ORCALB_TEST_LOG_RING_BYTES'] ?? NaN) : NaN;
     // Without any frontend target no line is ever pushed: minimal rings (their pages would stay untouched anyway).
@@ -315,6 +326,8 @@ export class Supervisor {
    * handshake for one frontend). workers/control-relay.ts calls this.
    */
   async answerMain(request: MainRelayRequest): Promise<CliRelayAnswer> {
+    if (request.kind === 'add-server') return this.serverSet.add(request.backend, request.server, request.args);
+    if (request.kind === 'del-server') return this.serverSet.del(request.backend, request.server);
     if (request.kind === 'sessions') {
       const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, request.op);
       return { ok: true, data: request.op.op === 'show' ? got.lines : got.cut };

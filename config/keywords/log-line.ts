@@ -42,6 +42,7 @@ export function parseLogFormatLine(ctx: ProxyLineContext): void {
   if (spec === undefined) return;
   ctx.proxy.logLine.kind = 'log-format';
   ctx.proxy.logLine.format = spec;
+  ctx.proxy.logLine.formatAt = ctx.at;
 }
 
 /** `log-format-sd FMT` (RFC 5424 structured data), `error-log-format FMT`, `unique-id-format FMT`. */
@@ -49,11 +50,16 @@ export function parseSideFormatLine(ctx: ProxyLineContext): void {
   const keyword = ctx.args[0] ?? '';
   const spec = lineFormat(ctx, keyword);
   if (spec === undefined) return;
+  if (keyword === 'unique-id-format') {
+    // Made per request (HTTP, and added as unique-id-header) or per logged TCP session: core/log/traffic-lines.ts.
+    ctx.proxy.logLine.uniqueId = spec;
+    ctx.proxy.logLine.uniqueIdAt = ctx.at;
+    return;
+  }
   if (keyword === 'log-format-sd') ctx.proxy.logLine.sd = spec;
-  else if (keyword === 'error-log-format') ctx.proxy.logLine.errorFormat = spec;
-  else ctx.proxy.logLine.uniqueId = spec;
+  else ctx.proxy.logLine.errorFormat = spec;
   // Parsed so that a mistake is HAProxy's error. log-format-sd goes with each line to the TrafficLog (its rfc5424
-  // targets write it); none of the three is written by orcalb yet (config/not-implemented.ts warns).
+  // targets write it); neither is written by orcalb yet (config/not-implemented.ts warns).
   ctx.diag.notImplemented(keyword, ctx.at);
 }
 
@@ -65,7 +71,6 @@ export function parseUniqueIdHeaderLine(ctx: ProxyLineContext): void {
     return;
   }
   ctx.proxy.logLine.uniqueIdHeader = name;
-  ctx.diag.notImplemented('unique-id-header', ctx.at);
 }
 
 /** `capture cookie NAME len N`, `capture request header NAME len N`, `capture response header NAME len N`. */

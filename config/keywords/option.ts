@@ -98,8 +98,6 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
       return;
     }
     proxy.options[flag] = on;
-    // Parsed, but lines still go at the end of the transaction: the option is not what orcalb does yet.
-    if (name === 'logasap' && on) diag.notImplemented('option logasap', at, 'lines are logged when the transaction ends');
   } else if (mode !== undefined) {
     proxy.options.httpServerClose = false;
     proxy.options.httpKeepAlive = false;
@@ -113,7 +111,6 @@ export function parseOptionLine(ctx: ProxyLineContext): void {
     parseCheckOption(ctx, name, rest);
   } else if (name === 'log-health-checks') {
     ctx.proxy.options.logHealthChecks = on;
-    if (on) diag.notImplemented('option log-health-checks', at);
   } else if (!on) {
     // `no option X` / `default option X` asks for HAProxy's default, which for every option orcalb does not
     // implement is "off": what orcalb does already.

@@ -95,7 +95,7 @@ export function parseDefaultServerLine(ctx: ProxyLineContext): void {
 }
 
 /** Where a server line's options are being read, for messages. */
-interface OptionScope {
+export interface OptionScope {
   readonly diag: Diagnostics;
   readonly at: SourceRef;
   /** What HAProxy quotes after the location: `server b/s1`. */
@@ -106,7 +106,7 @@ interface OptionScope {
 }
 
 /** Reads server options into `s`; returns false when any of them was in error (all are still reported). */
-function parseServerOptions(words: readonly string[], s: ServerSettings, scope: OptionScope): boolean {
+export function parseServerOptions(words: readonly string[], s: ServerSettings, scope: OptionScope): boolean {
   const { diag, at, label } = scope;
   let ok = true;
   const fail = (message: string): void => {
@@ -248,7 +248,7 @@ function readDelay(option: string, v: string, scope: OptionScope): number | stri
  * No port, port 0 and `+N`/`-N` give a portOffset: connections then go to the port the client connected to, moved
  * by the offset (§5.2 server).
  */
-function parseServerAddress(
+export function parseServerAddress(
   word: string,
   expanded: string,
   diag: Diagnostics,

@@ -103,6 +103,9 @@ export interface LogLineDraft {
   captureCookie?: CaptureSpec;
   uniqueId?: LogFormatSpec;
   uniqueIdHeader?: string;
+  /** Where the `log-format` and `unique-id-format` lines are: a TCP proxy's HTTP-only variable is an error there. */
+  formatAt?: SourceRef;
+  uniqueIdAt?: SourceRef;
 }
 
 /** A `log` line: `log global` is kept as a reference and resolved against the global section at build time. */

@@ -111,6 +111,8 @@ export interface AclWorld {
   readonly backends: readonly {
     readonly name: string;
     readonly servers: readonly { readonly name: string; readonly maxconn: number; readonly maxqueue: number }[];
+    /** Shared-buffer server slots of the backend (BackendConfig.serverSlots): where the next backend's start. */
+    readonly serverSlots?: number;
     /** `option allbackups`: with no active server up, every backup one is usable (nbsrv). */
     readonly options?: { readonly allbackups: boolean };
   }[];

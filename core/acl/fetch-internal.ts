@@ -18,7 +18,11 @@ const BACKEND_PLACES = placeMask('......YYYYYYYYYYYYYY..');
 /** Index of server `s` of backend `b` in the shared buffer (servers are numbered backend by backend). */
 function serverSlot(env: CompileEnv, b: number, s: number): number {
   let slot = 0;
-  for (let i = 0; i < b; i++) slot += env.world.backends[i]?.servers.length ?? 0;
+  // Each backend holds its spare slots too (core/shared/topology.ts serverSlotsOf, the same rule).
+  for (let i = 0; i < b; i++) {
+    const be = env.world.backends[i];
+    slot += Math.max(be?.serverSlots ?? 0, be?.servers.length ?? 0);
+  }
   return slot + s;
 }
 

@@ -13,7 +13,20 @@ export const LINE_VARS: ReadonlySet<string> = new Set([
 ]);
 
 /** The numbers `%{+X}` writes in hexadecimal (haproxy 2.6.12 writes %ST in decimal whatever it says). */
-const HEXA: ReadonlySet<string> = new Set(['Ts', 'cp', 'fp', 'bp', 'sp']);
+const HEXA: ReadonlySet<string> = new Set(['Ts', 'cp', 'fp', 'bp', 'sp', 'pid']);
+
+/** The addresses `%{+X}` writes as 8 hexadecimal digits when IPv4 (haproxy 2.6.12: `7F000001`, a unique-id staple). */
+const HEXA_ADDRESS: ReadonlySet<string> = new Set(['ci', 'fi', 'bi', 'si']);
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function hexAddress(text: string): string {
+  const m = IPV4.exec(text);
+  if (m === null) return text;
+  let out = '';
+  for (let i = 1; i <= 4; i++) out += Number(m[i]).toString(16).toUpperCase().padStart(2, '0');
+  return out;
+}
 
 /** Variables whose value is a number (never quoted). */
 const NUMERIC: ReadonlySet<string> = new Set([
@@ -35,7 +48,7 @@ export function withOptions(name: string, value: string | number, options: numbe
   if (typeof value === 'number' || NUMERIC.has(name)) {
     return (options & LOG_OPT.X) !== 0 && typeof value === 'number' && HEXA.has(name) ? value.toString(16).toUpperCase() : String(value);
   }
-  let text = value;
+  let text = (options & LOG_OPT.X) !== 0 && HEXA_ADDRESS.has(name) ? hexAddress(value) : value;
   if ((options & LOG_OPT.E) !== 0) text = text.replace(/["\\\]]/g, (c) => `\\${c}`);
   if ((options & LOG_OPT.Q) === 0 || NEVER_QUOTED.has(name)) return text;
   return DASH_WHEN_NONE.has(name) && text === '-' ? '""' : `"${text}"`;

@@ -71,6 +71,11 @@ export interface BalancerAlgorithm {
   /** True when it picks by the DolphinDB nodes' load: the health thread then reads getPerf() for its servers. */
   readonly readsLoad: boolean;
   /**
+   * Whether `add server` may put a server in a backend balanced by it (HAProxy's BE_LB_PROP_DYN): 'consistent-hash'
+   * only with `hash-type consistent` (a map-based table is sized once). Decides the spare slots reserved at start.
+   */
+  readonly dynamicServers: 'always' | 'never' | 'consistent-hash';
+  /**
    * Parses the arguments of `balance <name>[(<inner>)] [<rest>…]` once, at config load: the parsed form goes into the
    * model, or an error text in HAProxy's wording where haproxy 2.6 refuses the same line (a text starting with
    * "balance " is printed as it is, others after `'balance' :`). Main thread; pure.

@@ -108,6 +108,7 @@ export const dolphindbLoadAlgorithm: BalancerAlgorithm = {
   // Weights only decide eligibility (0 = no new traffic); the load reading replaces them.
   dynamicWeights: false,
   readsLoad: true,
+  dynamicServers: 'always',
   parseArgs: (inner, rest) => {
     if (inner !== undefined) return "'dolphindb-load' does not take an argument in parentheses";
     const cost = placementCost(rest);

@@ -43,6 +43,7 @@ export const firstAlgorithm: BalancerAlgorithm = {
   needs: 'none',
   dynamicWeights: false,
   readsLoad: false,
+  dynamicServers: 'always',
   parseArgs: (inner, rest) => noArguments('first', inner, rest),
   create: (backend, options) => {
     argsOfKind(options.args, 'none');

@@ -27,6 +27,7 @@ export const hdrAlgorithm: BalancerAlgorithm = {
   needs: 'http',
   dynamicWeights: false,
   readsLoad: false,
+  dynamicServers: 'consistent-hash',
   parseArgs: parseHdrArgs,
   create: (backend, options) => {
     argsOfKind(options.args, 'hdr');

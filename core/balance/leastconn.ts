@@ -63,6 +63,7 @@ export const leastconnAlgorithm: BalancerAlgorithm = {
   needs: 'none',
   dynamicWeights: true,
   readsLoad: false,
+  dynamicServers: 'always',
   parseArgs: (inner, rest) => noArguments('leastconn', inner, rest),
   create: (backend, options) => {
     argsOfKind(options.args, 'none');

@@ -120,6 +120,7 @@ export const randomAlgorithm: BalancerAlgorithm = {
   needs: 'none',
   dynamicWeights: true,
   readsLoad: false,
+  dynamicServers: 'always',
   parseArgs: parseRandomArgs,
   create: (backend, options) => new RandomBalancer(backend, argsOfKind(options.args, 'random').draws),
 };

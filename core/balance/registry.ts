@@ -85,6 +85,15 @@ export function createBalancer(backend: BackendView, balance: BalanceConfig): Ba
 }
 
 /**
+ * True when `add server` may add a server to a backend with this `balance` (HAProxy 2.6 refuses static-rr and the
+ * map-based hashes: "Backend must use a dynamic load balancing to support dynamic servers."). Any thread; pure.
+ */
+export function takesDynamicServers(balance: BalanceConfig): boolean {
+  const mode = getAlgorithm(balance.algorithm)?.dynamicServers ?? 'never';
+  return mode === 'always' || (mode === 'consistent-hash' && balance.hashType.method === 'consistent');
+}
+
+/**
  * The per-request key of an L7 hash (`balance uri|url_param|hdr(name)`): what the HTTP forwarder passes as
  * PickRequest.key for each request head. Undefined for the other algorithms (they need no request). Built once per
  * backend per thread (core/forward/backend-runtime.ts); the extractor itself is pure and never throws. Throws

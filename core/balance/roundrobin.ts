@@ -40,6 +40,7 @@ export const roundrobinAlgorithm: BalancerAlgorithm = {
   needs: 'none',
   dynamicWeights: true,
   readsLoad: false,
+  dynamicServers: 'always',
   parseArgs: (inner, rest) => noArguments('roundrobin', inner, rest),
   create: (backend, options) => {
     argsOfKind(options.args, 'none');

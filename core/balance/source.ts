@@ -28,6 +28,7 @@ export const sourceAlgorithm: BalancerAlgorithm = {
   // Static under map-based (HAProxy's default); the consistent ring follows effective weights (see HashBalancer).
   dynamicWeights: false,
   readsLoad: false,
+  dynamicServers: 'consistent-hash',
   parseArgs: (inner, rest) => noArguments('source', inner, rest),
   create: (backend, options) => {
     argsOfKind(options.args, 'none');

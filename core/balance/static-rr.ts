@@ -24,6 +24,7 @@ export const staticRrAlgorithm: BalancerAlgorithm = {
   needs: 'none',
   dynamicWeights: false,
   readsLoad: false,
+  dynamicServers: 'never',
   parseArgs: (inner, rest) => noArguments('static-rr', inner, rest),
   create: (backend, options) => {
     argsOfKind(options.args, 'none');

@@ -43,6 +43,7 @@ export const uriAlgorithm: BalancerAlgorithm = {
   needs: 'http',
   dynamicWeights: false,
   readsLoad: false,
+  dynamicServers: 'consistent-hash',
   parseArgs: parseUriArgs,
   create: (backend, options) => {
     argsOfKind(options.args, 'uri');

@@ -30,6 +30,7 @@ export const urlParamAlgorithm: BalancerAlgorithm = {
   needs: 'http',
   dynamicWeights: false,
   readsLoad: false,
+  dynamicServers: 'consistent-hash',
   parseArgs: parseUrlParamArgs,
   create: (backend, options) => {
     argsOfKind(options.args, 'url_param');

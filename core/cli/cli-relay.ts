@@ -40,7 +40,13 @@ export type CliRelayRequest =
   /** Main thread (the listener pause handshake): `enable frontend F` / `disable frontend F` (index in config.frontends). */
   | { readonly kind: 'frontend-state'; readonly frontend: number; readonly enable: boolean }
   /** Main fans out to the forwarders (each holds its sessions) and gathers: `show sess`, `shutdown session(s)`. */
-  | { readonly kind: 'sessions'; readonly op: SessionsOp };
+  | { readonly kind: 'sessions'; readonly op: SessionsOp }
+  /**
+   * Main thread (the keeper of the topology, core/shared/server-slots.ts): `add server B/S ADDR [kw…]` (`args` are the
+   * words after B/S) and `del server B/S`; `message` is haproxy's answer.
+   */
+  | { readonly kind: 'add-server'; readonly backend: string; readonly server: string; readonly args: readonly string[] }
+  | { readonly kind: 'del-server'; readonly backend: string; readonly server: string };
 
 /**
  * What the forwarders do with their sessions (core/forward/session-registry.ts): list them (`data`: the lines), cut
@@ -52,7 +58,10 @@ export type SessionsOp =
   | { readonly op: 'shutdown-server'; readonly backend: number; readonly server: number };
 
 /** The requests main answers itself. */
-export type MainRelayRequest = Extract<CliRelayRequest, { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' }>;
+export type MainRelayRequest = Extract<
+  CliRelayRequest,
+  { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' | 'add-server' | 'del-server' }
+>;
 
 /** The requests of the control commands (core/cli/control-commands.ts): main answers or forwards each. */
 export type ControlRelayRequest = HealthRelayRequest | MainRelayRequest;

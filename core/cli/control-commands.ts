@@ -2,7 +2,7 @@
 // levels, help lines and answer texts (measured with socat): here set server|weight, enable|disable
 // server|health|agent and clear counters; set maxconn in maxconn-commands.ts, enable|disable frontend in
 // frontend-commands.ts, show sess and shutdown session(s) in session-commands.ts, set server addr in
-// server-addr-command.ts, orcalb's set dolphindb in dolphindb-commands.ts, the ones not run yet in
+// server-addr-command.ts, add|del server in server-set-commands.ts, orcalb's set dolphindb in dolphindb-commands.ts, the ones not run yet in
 // not-yet-commands.ts. Changes go through `relay` to the thread that owns the words (core/shared/layout.ts);
 // counters are cleared here (core/shared/clear-counters.ts). An answer is the text before the empty line the CLI
 // server adds ("" prints only that line). Stats thread.
@@ -15,6 +15,7 @@ import { FRONTEND_COMMANDS } from './frontend-commands.js';
 import { MAXCONN_COMMANDS } from './maxconn-commands.js';
 import { NOT_YET_COMMANDS } from './not-yet-commands.js';
 import { SESSION_LIST_COMMANDS } from './session-commands.js';
+import { SERVER_SET_COMMANDS } from './server-set-commands.js';
 import { setServerAddr } from './server-addr-command.js';
 import { parseWeightChange } from './server-weight.js';
 import { serverByPath } from './show-servers.js';
@@ -143,5 +144,6 @@ export const CONTROL_COMMANDS: readonly CliCommand[] = [
   ...FRONTEND_COMMANDS,
   ...SESSION_LIST_COMMANDS,
   ...DOLPHINDB_COMMANDS,
+  ...SERVER_SET_COMMANDS,
   ...NOT_YET_COMMANDS,
 ];

@@ -2,8 +2,7 @@
 // of HAProxy's "Unknown command", so an operator's script learns the command exists and did nothing. Not listed by
 // `help` (that list says what works). Stats thread.
 //
-// What each still needs: `add|del server` — server slots the shared buffer does not reserve (the reload issue
-// versions the buffer); `shutdown frontend` — stopping one proxy for good.
+// What it still needs: `shutdown frontend` — stopping one proxy for good.
 
 import type { CliCommand, CliLevel } from './cli-command.js';
 
@@ -13,6 +12,4 @@ function notYet(words: readonly string[], level: CliLevel, what: string): CliCom
 
 export const NOT_YET_COMMANDS: readonly CliCommand[] = [
   notYet(['shutdown', 'frontend'], 'admin', 'stop orcalb with SIGUSR1 (soft stop) instead'),
-  notYet(['add', 'server'], 'admin', 'the shared state buffer has no spare server slots (limit: the servers of the configuration); add it there and reload'),
-  notYet(['del', 'server'], 'admin', 'the shared state buffer has no spare server slots (limit: the servers of the configuration); remove it there and reload'),
 ];

@@ -7,6 +7,7 @@ import type { BackendConfig, ServerConfig } from '../../config/model.js';
 import { checkStatusOfCode, CHECK_STATUS } from '../health/check-status.js';
 import { ServerState } from '../shared/layout.js';
 import { withRuntimeAddress } from '../shared/server-address.js';
+import { isLiveServer, serverId } from '../shared/server-slots.js';
 import { serverSlotIndex } from '../shared/topology.js';
 import { statProxies } from '../stats/collect-rows.js';
 import { AdminFlag } from '../stats/status-text.js';
@@ -43,7 +44,8 @@ export function serverByPath(ctx: CliContext, path: string | undefined): ServerL
   if (path === undefined || slash < 0) return { ok: false, answer: REQUIRE_BACKEND_SERVER };
   const found = backendByName(ctx, path.slice(0, slash));
   if (found === undefined) return { ok: false, answer: NO_SUCH_BACKEND };
-  const s = found.be.servers.findIndex((x) => x.name === path.slice(slash + 1));
+  // A server `del server` removed keeps its entry (retired) until its slot is taken again: not found by name.
+  const s = found.be.servers.findIndex((x) => x.name === path.slice(slash + 1) && isLiveServer(x));
   const srv = found.be.servers[s];
   if (srv === undefined) return { ok: false, answer: NO_SUCH_SERVER };
   return { ok: true, b: found.b, s, be: found.be, srv, slot: serverSlotIndex(ctx.topology, found.b, s) };
@@ -96,12 +98,13 @@ function stateRow(ctx: CliContext, beId: number, be: BackendConfig, b: number, s
   // An unchecked server: INI, result unknown, health = rise, check state 0 (as 2.6.12 shows one); a checked one
   // adds CONFIGURED|ENABLED (0x06).
   const st = srv.check ? checkStatusOfCode(view.load('checkStatus')) : CHECK_STATUS.INI;
-  const health = srv.check ? view.load('health') : srv.rise;
+  // A server `add server` made starts at 0 (2.6.12 shows it so, checked or not, measured).
+  const health = srv.check || srv.dynamic === true ? view.load('health') : srv.rise;
   const checkState = srv.check ? 0x06 : 0;
   // `set server B/S addr A port P` (runtime API): the address and port now.
   const at = withRuntimeAddress(view, srv);
   const cells = [
-    beId, be.name, s + 1, srv.name, at.address, opState(state, view.load('effectiveWeight'), srv.weight), adminFlags(admin),
+    beId, be.name, serverId(srv, s), srv.name, at.address, opState(state, view.load('effectiveWeight'), srv.weight), adminFlags(admin),
     weight, srv.weight, since, st.code, RESULT_CODE[st.result] ?? 0, health, checkState, 0, 0, 0, '-', at.port, '-', 0,
     srv.checkPort ?? 0, srv.checkAddr ?? '-', '-', 0,
   ];
@@ -116,6 +119,7 @@ function serversState(ctx: CliContext, args: readonly string[]): string {
   let out = `1\n${SERVERS_STATE_HEADER}`;
   for (const { b, be } of backends) {
     be.servers.forEach((srv, s) => {
+      if (srv.retired === true) return; // a slot `del server` freed
       out += stateRow(ctx, ids.get(b) ?? 0, be, b, srv, s, nowSec);
     });
   }
@@ -130,11 +134,12 @@ function serversConn(ctx: CliContext, args: readonly string[]): string {
   let out = `# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[${ctx.threads}]\n`;
   for (const { b, be } of backends) {
     be.servers.forEach((srv, s) => {
+      if (srv.retired === true) return; // a slot `del server` freed
       const view = ctx.state.server(serverSlotIndex(ctx.topology, b, s));
       // orcalb's idle server connections are per forwarder and not counted in the buffer: 0 as for a server with
       // none; used_cur/used_max are the server's connections now and at most.
       const cells = [
-        `${be.name}/${srv.name}`, `${ids.get(b) ?? 0}/${s + 1}`, srv.address, srv.port, '-', 5000,
+        `${be.name}/${srv.name}`, `${ids.get(b) ?? 0}/${serverId(srv, s)}`, srv.address, srv.port, '-', 5000,
         view.load('curConns'), view.load('maxConnsSeen'), 0, 0, 0, -1, 0, idle,
       ];
       out += `${cells.join(' ')}\n`;

@@ -60,8 +60,9 @@ function figures(config: Config, state: SharedState, topology: Topology, p: Prox
 export function sighupProxyLines(config: Config, state: SharedState, topology: Topology, p: ProxyEntry): string[] {
   const lines: string[] = [];
   const backend = p.backend === undefined ? undefined : config.backends[p.backend];
-  const servers = backend?.servers ?? [];
-  servers.forEach((srv, s) => {
+  const servers = (backend?.servers ?? []).filter((srv) => srv.retired !== true);
+  backend?.servers.forEach((srv, s) => {
+    if (srv.retired === true) return; // a slot `del server` freed
     const slot = state.server(serverSlotIndex(topology, p.backend ?? 0, s));
     const up = slot.load('state') === ServerState.UP ? 'UP' : 'DOWN';
     lines.push(

@@ -2,7 +2,8 @@
 // balancer and L7 key extractor built from the `balance` keyword and this thread's queue. Built once per forwarder
 // thread at start.
 
-import type { BackendConfig, Config } from '../../config/model.js';
+import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
+import type { ServerSetChange } from '../shared/server-slots.js';
 import { LB_KIND, type Balancer, type BackendView, type RequestKey } from '../balance/balancer.js';
 import { createBalancer, getAlgorithm, requestKeyExtractor } from '../balance/registry.js';
 import type { ConnAccounting } from '../shared/conn-accounting.js';
@@ -21,7 +22,13 @@ export interface BackendRuntime {
   /** Slot indexes in the shared buffer, same order. */
   readonly serverSlotIndexes: readonly number[];
   readonly view: BackendView;
-  readonly balancer: Balancer;
+  /** Replaced when `add server` / `del server` changes the set (applyServerSet): read it through the runtime. */
+  balancer: Balancer;
+  /**
+   * This thread's server-set generation of the backend: bumped by applyServerSet. What a session caches about the
+   * backend's servers (the L4 address needs) is kept with it and built again when it moves.
+   */
+  serverSet: number;
   /** `balance uri|url_param|hdr`: the hash key of a request head (undefined for the other algorithms). */
   readonly requestKey: RequestKey | undefined;
   /**
@@ -62,13 +69,7 @@ export function buildBackends(
     const algorithm = getAlgorithm(be.balance.algorithm);
     const serverSlotIndexes = be.servers.map((_, s) => serverSlotIndex(topology, b, s));
     const serverSlots = serverSlotIndexes.map((i) => state.server(i));
-    const servers: ServerView[] = be.servers.map((srv, s) =>
-      serverView(
-        s,
-        { name: srv.name, backup: srv.backup, maxconn: srv.maxconn, weight: srv.weight },
-        serverSlots[s] as ServerSlot,
-      ),
-    );
+    const servers: ServerView[] = be.servers.map((srv, s) => viewOf(srv, s, serverSlots[s] as ServerSlot));
     const view: BackendView = {
       name: be.name,
       servers,
@@ -84,6 +85,7 @@ export function buildBackends(
       serverSlotIndexes,
       view,
       balancer: createBalancer(view, be.balance),
+      serverSet: 0,
       requestKey: requestKeyExtractor(be.name, be.balance),
       bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
       keyBySource: algorithm?.needs === 'addr',
@@ -91,6 +93,30 @@ export function buildBackends(
       queue: new BackendQueue({ index: b, name: be.name, servers, serverSlotIndexes }, state, owner.accounting, owner.thread),
     };
   });
+}
+
+function viewOf(srv: ServerConfig, s: number, slot: ServerSlot): ServerView {
+  return serverView(s, { name: srv.name, backup: srv.backup, maxconn: srv.maxconn, weight: srv.weight }, slot);
+}
+
+/**
+ * `add server` / `del server` on this thread (core/shared/server-slots.ts): the thread's Config already holds the
+ * change (applyServerSetChange); the runtime's arrays take the server's view and slot at its index (the queue and
+ * the view share these arrays) and the balancer is built again over the new set, so no pick pays for the change.
+ * A retired server keeps its view: it is in maintenance, no balancer picks it. Forwarder thread; a control message,
+ * never a hot path. Throws OrcaError ORCA_INTERNAL as createBalancer() does.
+ */
+export function applyServerSet(rt: BackendRuntime, change: ServerSetChange, state: SharedState, topology: Topology): void {
+  const srv = rt.config.servers[change.index];
+  if (srv === undefined || change.index > rt.view.servers.length) return;
+  const slotIndex = serverSlotIndex(topology, rt.index, change.index);
+  const slot = state.server(slotIndex);
+  // The runtime's arrays are built here and only read elsewhere: this is their one writer.
+  (rt.serverSlotIndexes as number[])[change.index] = slotIndex;
+  (rt.serverSlots as ServerSlot[])[change.index] = slot;
+  (rt.view.servers as ServerView[])[change.index] = viewOf(srv, change.index, slot);
+  rt.balancer = createBalancer(rt.view, rt.config.balance);
+  rt.serverSet++;
 }
 
 /** True when the server has a slot free under its maxconn (0 = unlimited), whoever may be queued for it. */

@@ -23,7 +23,7 @@ import { markSession, type SessionProbe } from './session-registry.js';
 import { followsDestination, newDialFacts, ServerDial, type DialFacts, type DialHooks, type DispatchContext } from './dispatch.js';
 import type { LogRecord } from '../log/log-record.js';
 import type { FrontendLine } from '../log/traffic-lines.js';
-import { endPiped, endWithoutServer, recordDial, tcpRecord } from '../log/tcp-session-log.js';
+import { endPiped, endWithoutServer, logAsap, recordDial, tcpRecord } from '../log/tcp-session-log.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
@@ -107,7 +107,8 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
   private announced: ProxyAddresses | undefined = undefined;
   /** `option tcplog` / log-format: the frontend's line, this session's record and its dial's facts (else undefined). */
   private readonly line: FrontendLine | undefined;
-  private readonly rec: LogRecord | undefined;
+  /** The session's log record; dropped once its line went (`option logasap`: at the connect). */
+  private rec: LogRecord | undefined;
   private readonly facts: DialFacts | undefined;
 
   /** `show sess` (session-registry.ts). */
@@ -333,7 +334,13 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
     this.hold = undefined;
     this.announced = undefined;
     this.server = server;
-    if (this.rec !== undefined && this.facts !== undefined) recordDial(this.rec, this.facts, rt, env.sweep.now());
+    if (this.rec !== undefined && this.facts !== undefined) {
+      recordDial(this.rec, this.facts, rt, env.sweep.now());
+      if (this.line?.logasap === true) {
+        logAsap(this.line, this.rec, rt, env.sweep.now());
+        this.rec = undefined;
+      }
+    }
     try {
       // reuse() is always false: a socket always comes.
       if (socket === undefined) throw new OrcaError('ORCA_INTERNAL', 'dial ended without a socket');
@@ -465,15 +472,18 @@ interface AddressNeeds {
   readonly addresses: boolean;
   /** A server is reached where the client connected (a relative port, or an address 0.0.0.0 or ::). */
   readonly destination: boolean;
+  /** The backend's serverSet these were read at (`add server` may bring a send-proxy or relative-port server). */
+  readonly serverSet: number;
 }
 
 const addressNeeds = new WeakMap<BackendRuntime, AddressNeeds>();
 
 function needsOf(rt: BackendRuntime): AddressNeeds {
   let needs = addressNeeds.get(rt);
-  if (needs === undefined) {
-    const destination = rt.config.servers.some((s) => followsDestination(s));
-    needs = { destination, addresses: rt.bindsByKey || destination || rt.config.servers.some((s) => s.sendProxy !== 'none') };
+  if (needs === undefined || needs.serverSet !== rt.serverSet) {
+    const live = rt.config.servers.filter((s) => s.retired !== true);
+    const destination = live.some((s) => followsDestination(s));
+    needs = { destination, addresses: rt.bindsByKey || destination || live.some((s) => s.sendProxy !== 'none'), serverSet: rt.serverSet };
     addressNeeds.set(rt, needs);
   }
   return needs;

@@ -75,6 +75,14 @@ export class IdleServerPool implements ConnPark, DeadlineOwner {
     return undefined;
   }
 
+  /** Closes the idle connections to one server (`del server`: a new server may take its index next). */
+  closeServer(backend: number, index: number): void {
+    const key = keyOf(backend, index);
+    const list = this.idle.get(key);
+    this.idle.delete(key);
+    for (const conn of list ?? []) conn.close();
+  }
+
   /** Closes every idle connection (graceful stop: nothing will reuse them). */
   closeAll(): void {
     const all = [...this.idle.values()].flat();

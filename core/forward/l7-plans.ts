@@ -4,6 +4,7 @@
 // request only runs closures. A proxy without rules has an empty plan: the session then creates no FetchContext and
 // pays nothing per request. Forwarder threads (built in workers/forwarder.ts and the L7 test harness).
 
+import { serverSlotsOf } from '../shared/topology.js';
 import type { Config, TcpRule, TrackRule } from '../../config/model.js';
 import { AclScope } from '../acl/condition.js';
 import type { AclWorld, CompileEnv, Compiled } from '../acl/descriptor.js';
@@ -76,7 +77,9 @@ export function aclWorldOf(config: Config): AclWorld {
     frontends: config.frontends.map((f) => ({ name: f.name })),
     backends: config.backends.map((b) => ({
       name: b.name,
-      servers: b.servers.map((s) => ({ name: s.name, maxconn: s.maxconn, maxqueue: s.maxqueue })),
+      // The config's own array: servers `add server` puts in this thread's config are seen by the fetches.
+      servers: b.servers,
+      serverSlots: serverSlotsOf(b),
       options: { allbackups: b.options.allbackups },
     })),
     ...(config.userlists === undefined ? {} : { userlists: config.userlists }),

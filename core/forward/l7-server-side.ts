@@ -189,7 +189,9 @@ export abstract class L7ServerSide extends L7Rules {
       }
     }
     if (this.rec !== undefined && this.logLine !== undefined) captureResponse(this.logLine, this.rec, view, conn.index, this.now());
-    rewriteResponse(edit, view, rw);
+    const setCookie = rewriteResponse(edit, view, rw);
+    // %tsc's second cookie character: what the persistence cookie step did to this response.
+    if (setCookie !== undefined && this.rec !== undefined) this.rec.cookieState = `${this.rec.cookieState[0] ?? 'N'}${setCookie}`;
     this.statAnswer(status, conn.index);
     this.tResp = this.now();
     this.responseStarted = true;
@@ -215,7 +217,12 @@ export abstract class L7ServerSide extends L7Rules {
     const now = this.now();
     this.downActive = now;
     if (this.down.sent > 0) this.statDownload(conn.index, this.down.sent);
-    if (this.rec !== undefined) this.rec.bytesOut += this.down.data;
+    if (this.rec !== undefined) {
+      this.rec.bytesOut += this.down.data;
+      // `option logasap`: the line goes with the response head and the body bytes that came with it (haproxy
+      // 2.6.12's %B then); logClose is once per transaction.
+      if (this.logLine?.logasap === true) this.logClose();
+    }
     if (this.down.written > 0) {
       this.lastDownload = now;
       if (this.counters !== undefined) this.counters.countBytes(0, this.down.written);

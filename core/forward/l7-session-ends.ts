@@ -7,6 +7,9 @@ import type { FetchContext } from '../acl/fetch-context.js';
 import { OrcaError } from '../errors.js';
 import { earlyReply, proxyReply } from './l7-replies.js';
 import { ServerConn } from './l7-server-conn.js';
+import type { LogRecord } from '../log/log-record.js';
+import type { FrontendLine } from '../log/traffic-lines.js';
+import { openTransaction } from '../log/http-session-log.js';
 import { unwatchSoftStop } from './l7-soft-stop.js';
 import { LINGER_MS } from './lingering-close.js';
 import { C, S, EMPTY, PAUSE_UPLOAD, type Upload, due, requestLimit, idleLimit, L7SessionState } from './l7-session-state.js';
@@ -72,6 +75,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     if (this.fetch !== undefined) this.endRequest(this.fetch);
     this.reqHead = undefined;
     this.cstate = C.head;
+    this.tHeadStart = 0;
     if (this.cinEnd > this.cinStart) {
       this.headWaiting = true;
       this.headDue = due(this.now(), requestLimit(this.fe.timeouts));
@@ -219,10 +223,23 @@ export abstract class L7SessionEnds extends L7SessionState {
       // A client that is gone ends the transaction at once instead of leaving it to wait on its server for up to
       // `timeout server`; a request still queued for a slot leaves the queue now.
       if (this.logOpen) this.logState(this.cstate === C.wait ? (this.tSlot === 0 ? 'CQ' : 'CC') : this.sstate === S.head ? 'CH' : 'CD');
+      else if (this.cstate === C.head && this.headWaiting && this.rec !== undefined && this.logLine !== undefined) this.clientGoneMidHead(this.rec, this.logLine);
       if (!this.serverIdle) this.releaseServer();
     } finally {
       this.finish();
     }
+  }
+
+  /**
+   * The traffic log: the client closed (or reset) before its request head was whole: haproxy 2.6.12 logs it as a 400
+   * `CR` <BADREQ> (measured; its answer has nobody to go to), unless dontlognull and no byte came. The line only:
+   * the stats count what was answered.
+   */
+  private clientGoneMidHead(rec: LogRecord, line: FrontendLine): void {
+    openTransaction(line, rec, undefined, 0, this.now(), this.tHeadStart);
+    this.logOpen = true;
+    rec.termination = 'CR';
+    rec.status = 400;
   }
 
   clientDrained(): void {

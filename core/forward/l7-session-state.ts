@@ -155,6 +155,11 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected inInput = false;
   /** A request head is under way (bytes came, or the connection's first request): 408 at headDue. */
   protected headWaiting = true;
+  /**
+   * When the current head's first byte came, if the head did not come whole in one read (0: it did, or no byte yet):
+   * the traffic log's %TR and <BADREQ> lines. Cleared when the next request is awaited.
+   */
+  protected tHeadStart = 0;
   protected headDue = Infinity;
   /** A request head parsed across reads keeps its own view (its bytes are in cin), so each parse goes on from where
    * the last one stopped (head-resume.ts); undefined while heads come whole. */
@@ -295,7 +300,7 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.tSent = 0;
     this.tResp = 0;
     if (this.rec !== undefined && this.logLine !== undefined) {
-      openTransaction(this.logLine, this.rec, head, this.reqStat, this.tReq);
+      openTransaction(this.logLine, this.rec, head, this.reqStat, this.tReq, this.tHeadStart);
       this.logOpen = true;
     }
   }
@@ -319,8 +324,9 @@ export abstract class L7SessionState implements DeadlineOwner {
       rec.serverAddress = srv.address;
       rec.serverPort = srv.port;
     }
-    // A 408 on a connection that never sent a byte is a null connection to dontlognull.
-    const nothing = rec.requestLine === undefined && rec.termination === 'cR' && this.cinEnd === this.cinStart;
+    // A 408, or a close, on a connection that never sent a byte of its request is a null connection to dontlognull.
+    const nothing =
+      rec.requestLine === undefined && (rec.termination === 'cR' || rec.termination === 'CR') && this.tHeadStart === 0 && this.cinEnd === this.cinStart;
     closeTransaction(line, rec, this.tDial, this.tSlot, this.tConnected, this.dialFacts, this.statBackend, server, slot?.load('curConns') ?? 0, this.now(), nothing);
   }
 

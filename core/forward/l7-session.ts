@@ -175,7 +175,9 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
             break;
           case C.head:
             if (p === end) {
-              if (this.clientFin) this.closeClient();
+              // A FIN before the first request's first byte is a 400 and a `CR` line for haproxy 2.6.12 (left out
+              // by dontlognull); between keep-alive requests it is the end of the connection.
+              if (this.clientFin) this.headWaiting ? this.earlyError(400) : this.closeClient();
               return p;
             }
             q = this.requestHead(src, p, end);
@@ -228,9 +230,10 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     const view = own ?? this.scratch.request;
     const n = own === undefined ? parseRequest(src, start, end, view, HEAD_LIMITS) : continueRequest(src, start, end, view, HEAD_LIMITS);
     if (n === HEAD.INCOMPLETE) {
+      if (this.tHeadStart === 0) this.tHeadStart = this.now();
       if (this.clientFin) {
-        // A client that leaves mid-head gets nothing more (HAProxy closes silently on a truncated request).
-        this.closeClient();
+        // A client that half-closes mid-head gets haproxy 2.6.12's 400 and a `CR` <BADREQ> line (measured).
+        this.earlyError(400);
         return end;
       }
       this.headView ??= new HeadView();

@@ -10,7 +10,7 @@ import { HDR, isIdempotent } from '../http1/head-names.js';
 import { requestHeadOf } from '../http1/head-objects.js';
 import { rewriteRequest } from '../http1/head-rewrite.js';
 import { BODY, HeadView } from '../http1/head-view.js';
-import { persistenceDecision } from './cookie-persistence.js';
+import { persistenceDecision, type CookieStatus } from './cookie-persistence.js';
 import { checkBufferedChunks } from './l7-body-relay.js';
 import { clientWantsCloseForRequest, serverWantsCloseForRequest } from './l7-connection-mode.js';
 import { HEAD_LIMITS } from './l7-limits.js';
@@ -18,6 +18,9 @@ import { ServerConn } from './l7-server-conn.js';
 import { C, S, PAUSE_UPLOAD, type Upload, flagsOf } from './l7-session-state.js';
 import { L7ServerSide } from './l7-server-side.js';
 import { ROUTE } from './l7-rules.js';
+
+/** The request cookie's character of %tsc followed by the response's default, per persistence outcome. */
+const COOKIE_STATE: Readonly<Record<CookieStatus, string>> = { none: 'NN', invalid: 'IN', down: 'DN', valid: 'VN' };
 
 export abstract class L7Transaction extends L7ServerSide {
   // ---- Transaction ------------------------------------------------------------------------------------------------
@@ -89,6 +92,8 @@ export abstract class L7Transaction extends L7ServerSide {
       const lookup = requestCookie(edit, be.cookie, be.servers);
       this.persist = persistenceDecision(lookup, (i) => rt.view.servers[i]?.isUp() === true, be.options);
       this.reqMethodText = view.methodString();
+      // %tsc (§8.5): the request cookie's character; the response's is 'N' until a response says otherwise.
+      if (this.rec !== undefined) this.rec.cookieState = COOKIE_STATE[this.persist.status];
     }
     // `balance uri|url_param|hdr`: the key reads the head as forwarded so far (the cookie rewrite applied).
     let key: string | undefined;
@@ -101,6 +106,14 @@ export abstract class L7Transaction extends L7ServerSide {
     }
     this.serverClose = serverWantsCloseForRequest(this.feMode, this.beMode);
     rw.serverClose = this.serverClose;
+    // unique-id-format: the id is made once the backend is known; unique-id-header goes before X-Forwarded-For, after
+    // any field of that name the client sent (haproxy 2.6.12 measured).
+    const idLine = this.logLine;
+    if (idLine?.uniqueId !== undefined && this.rec !== undefined) {
+      this.rec.backend = rt.index;
+      const id = idLine.requestId(this.rec);
+      if (id !== undefined && idLine.uniqueIdHeader !== undefined) edit.append(idLine.uniqueIdHeader, id);
+    }
     rewriteRequest(edit, view, rw);
     this.replayable = body === BODY.NONE && isIdempotent(view.method);
     this.attemptsLeft = be.retries;

@@ -21,7 +21,7 @@ import { probeDolphinDb, readDolphinDbLoad, type DolphinDbProbeResult, type Perf
 import { probeHttp } from './probe-http.js';
 import { probeTcpCheck } from './probe-tcp-check.js';
 import { probeTcp, type ProbeResult } from './probe-tcp.js';
-import { CheckScheduler, checkDeadlines, checkInterval, firstCheckDelays, type CheckDeadlines, type Clock } from './scheduler.js';
+import { CheckScheduler, checkDeadlines, type PeriodicCheck, checkInterval, firstCheckDelays, type CheckDeadlines, type Clock } from './scheduler.js';
 import { WeightRamp } from './slowstart.js';
 import { StateChangeLog, type ServerChange, type SyslogFor } from './state-change-log.js';
 
@@ -52,6 +52,8 @@ interface Checked {
   readonly ramp: WeightRamp | undefined;
   /** `balance dolphindb-load`: read getPerf() at each check. */
   readonly load: boolean;
+  /** Its entry in the scheduler (removed with the server: `del server`). */
+  readonly task: PeriodicCheck;
 }
 
 /**
@@ -68,6 +70,8 @@ export class HealthChecker {
   readonly #scheduler: CheckScheduler;
   readonly #abort = new AbortController();
   readonly #checked: Checked[] = [];
+  /** Unchecked servers whose DolphinDB load is read (dolphindb-load): scheduled, not in #checked. */
+  readonly #loadReaders: Checked[] = [];
   #started = false;
   #stopped = false;
 
@@ -89,38 +93,75 @@ export class HealthChecker {
     this.#started = true;
     const loadOnly: Checked[] = [];
     this.#config.backends.forEach((backend, b) => {
-      backend.servers.forEach((server, s) => {
-        if (server.disabled || backend.disabled) return;
-        const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
-        const load = readsLoad(backend);
-        if (load) clearLoadScore(slot);
-        const st = slot.load('state');
-        // A server the admin form put in MAINT keeps its checks armed (they skip it while it is there), so that `ready`
-        // after a restart of this thread finds them; only a `disabled` one (config MAINT) has none.
-        if (st === ServerState.MAINT && (slot.load('adminState') & AdminFlag.MAINT) === 0) return;
-        // A server without `check` is never probed; under dolphindb-load its load is still read every `inter`.
-        if (!server.check) {
-          const deadlines = checkDeadlines(server.inter, backend.timeouts);
-          if (load) loadOnly.push({ backend, backendIndex: b, server, slot, deadlines, ramp: undefined, load });
-          return;
-        }
-        slot.store('health', resumeHealth(slot.load('health'), server, st === ServerState.UP));
-        if (slot.load('checkStatus') === CHECK_STATUS.UNKNOWN.code) slot.store('checkStatus', CHECK_STATUS.INI.code);
-        const ramp =
-          server.slowstart > 0
-            ? new WeightRamp(slot.load('userWeight'), server.slowstart, (w) => this.#publishWeight(b, slot, w), this.#clock)
-            : undefined;
-        const deadlines = checkDeadlines(server.inter, backend.timeouts);
-        // After a restart of this thread, a runtime address (`set server … addr`) still holds.
-        this.#checked.push({ backend, backendIndex: b, server: withRuntimeAddress(slot, server), slot, deadlines, ramp, load });
+      backend.servers.forEach((_, s) => {
+        const c = this.#watch(b, s);
+        if (c !== undefined && !c.server.check) loadOnly.push(c);
       });
       this.#recount(b);
     });
     const delays = firstCheckDelays(this.#checked.map((c) => this.#interval(c)));
-    this.#checked.forEach((c, i) => {
-      this.#scheduler.add({ run: () => this.#runCheck(c), nextDelayMs: () => this.#interval(c) }, delays[i] ?? 0);
-    });
-    for (const c of loadOnly) this.#scheduler.add({ run: () => this.#readLoad(c), nextDelayMs: () => c.server.inter }, 0);
+    this.#checked.forEach((c, i) => this.#scheduler.add(c.task, delays[i] ?? 0));
+    for (const c of loadOnly) this.#scheduler.add(c.task, 0);
+  }
+
+  /**
+   * What server `s` of backend `b` needs from this thread: a checked entry (in #checked) for a `check` server, a
+   * load-reading one (returned, not kept) for an unchecked server under dolphindb-load, else nothing. Nothing is
+   * armed here.
+   */
+  #watch(b: number, s: number): Checked | undefined {
+    const backend = this.#config.backends[b];
+    const server = backend?.servers[s];
+    if (backend === undefined || server === undefined || server.retired === true || server.disabled || backend.disabled) return undefined;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    const load = readsLoad(backend);
+    if (load) clearLoadScore(slot);
+    const st = slot.load('state');
+    // A server the admin form put in MAINT keeps its checks armed (they skip it while it is there), so that `ready`
+    // after a restart of this thread finds them; only a `disabled` one (config MAINT) has none.
+    if (st === ServerState.MAINT && (slot.load('adminState') & AdminFlag.MAINT) === 0) return undefined;
+    const deadlines = checkDeadlines(server.inter, backend.timeouts);
+    // A server without `check` is never probed; under dolphindb-load its load is still read every `inter`.
+    if (!server.check) {
+      if (!load) return undefined;
+      const c: Checked = { backend, backendIndex: b, server, slot, deadlines, ramp: undefined, load, task: { run: () => this.#readLoad(c), nextDelayMs: () => c.server.inter } };
+      this.#loadReaders.push(c);
+      return c;
+    }
+    slot.store('health', resumeHealth(slot.load('health'), server, st === ServerState.UP));
+    if (slot.load('checkStatus') === CHECK_STATUS.UNKNOWN.code) slot.store('checkStatus', CHECK_STATUS.INI.code);
+    const ramp =
+      server.slowstart > 0
+        ? new WeightRamp(slot.load('userWeight'), server.slowstart, (w) => this.#publishWeight(b, slot, w), this.#clock)
+        : undefined;
+    // After a restart of this thread, a runtime address (`set server … addr`) still holds.
+    const c: Checked = {
+      backend, backendIndex: b, server: withRuntimeAddress(slot, server), slot, deadlines, ramp, load,
+      task: { run: () => this.#runCheck(c), nextDelayMs: () => this.#interval(c) },
+    };
+    this.#checked.push(c);
+    return c;
+  }
+
+  /**
+   * `add server` / `del server` (core/shared/server-slots.ts), once this thread's Config holds the change: a new
+   * server's checks are armed (they skip it while it is in maintenance, as haproxy's do, and its results are ignored
+   * until `enable health`); a retired one's are stopped for good. Health thread only; never throws.
+   */
+  serverSetChanged(b: number, s: number): void {
+    if (!this.#started || this.#stopped) return;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    // A slot may come back with another server: whatever ran for the previous one stops first.
+    for (const list of [this.#checked, this.#loadReaders]) {
+      for (const old of list.filter((x) => x.slot === slot)) {
+        old.ramp?.cancel();
+        this.#scheduler.remove(old.task);
+      }
+      list.splice(0, list.length, ...list.filter((x) => x.slot !== slot));
+    }
+    const c = this.#watch(b, s);
+    if (c !== undefined) this.#scheduler.add(c.task, 0);
+    this.#recount(b);
   }
 
   /** Cancels timers and ramps, aborts the checks in flight and waits for them. Nothing is written afterwards. */
@@ -203,6 +244,12 @@ export class HealthChecker {
     slot.store('checkStatus', result.status.code);
     slot.store('checkDurationMs', durationMs);
     slot.store('checkCode', result.code ?? 0);
+    if (step.moved && c.backend.options.logHealthChecks === true) {
+      const rf = c.server;
+      const drained = slot.load('userWeight') === 0;
+      const counts = this.#usable(c.backendIndex);
+      this.#log.checkResult(this.#change(c, result, durationMs, counts), { health: step.health, rise: rf.rise, fall: rf.fall, drained });
+    }
     if (step.transition === 'down') this.#markDown(c, result, durationMs);
     else if (step.transition === 'up') this.#markUp(c, result, durationMs);
   }
@@ -216,7 +263,7 @@ export class HealthChecker {
     c.slot.store('downTransitions', c.slot.load('downTransitions') + 1);
     const after = this.#recount(c.backendIndex);
     this.#bumpGeneration(c.backendIndex);
-    this.#log.serverDown(this.#change(c, result, durationMs, after));
+    this.#log.serverDown(this.#change(c, result, durationMs, after), c.backend.options.logHealthChecks !== true);
     if (before.active + before.backups > 0 && after.active + after.backups === 0) {
       this.#log.noServer(c.backend.section, c.backend.name);
     }
@@ -233,7 +280,7 @@ export class HealthChecker {
     const after = this.#recount(c.backendIndex);
     this.#bumpGeneration(c.backendIndex);
     c.ramp?.start();
-    this.#log.serverUp(this.#change(c, result, durationMs, after));
+    this.#log.serverUp(this.#change(c, result, durationMs, after), c.backend.options.logHealthChecks !== true);
   }
 
   /** A slowstart step: new weight, then a generation bump so balancers rebuild their weighted schedules. */

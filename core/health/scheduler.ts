@@ -83,6 +83,8 @@ interface Entry {
   readonly check: PeriodicCheck;
   timer: unknown;
   inFlight: Promise<void> | undefined;
+  /** Set by remove(): a run in flight ends the loop instead of arming the next. */
+  removed?: boolean;
 }
 
 /**
@@ -104,6 +106,20 @@ export class CheckScheduler {
     const entry: Entry = { check, timer: undefined, inFlight: undefined };
     this.#entries.push(entry);
     this.#arm(entry, firstDelayMs);
+  }
+
+  /**
+   * Stops one check for good (`del server`): its timer is cancelled and a run in flight is not re-armed. Health
+   * thread only; unknown checks are ignored.
+   */
+  remove(check: PeriodicCheck): void {
+    const at = this.#entries.findIndex((e) => e.check === check);
+    const entry = this.#entries[at];
+    if (entry === undefined) return;
+    this.#entries.splice(at, 1);
+    if (entry.timer !== undefined) this.#clock.clearTimer(entry.timer);
+    entry.timer = undefined;
+    entry.removed = true;
   }
 
   /** Cancels every timer and waits for the checks in flight to settle. Idempotent. */
@@ -128,7 +144,7 @@ export class CheckScheduler {
     const done = entry.check.run().catch(() => undefined);
     entry.inFlight = done.then(() => {
       entry.inFlight = undefined;
-      if (!this.#stopped) this.#arm(entry, entry.check.nextDelayMs());
+      if (!this.#stopped && entry.removed !== true) this.#arm(entry, entry.check.nextDelayMs());
     });
   }
 }

@@ -34,7 +34,7 @@ export function applyServerCommand(
 ): CliRelayAnswer {
   const b = config.backends.findIndex((be) => be.name === backendName);
   if (b < 0) return { ok: false, message: 'No such backend.\n' };
-  const s = config.backends[b]?.servers.findIndex((sv) => sv.name === serverName) ?? -1;
+  const s = config.backends[b]?.servers.findIndex((sv) => sv.name === serverName && sv.retired !== true) ?? -1;
   const server = config.backends[b]?.servers[s];
   if (server === undefined) return { ok: false, message: 'No such server.\n' };
   const act = (action: AdminAction): CliRelayAnswer =>

@@ -54,21 +54,51 @@ function runningOnBackup(c: ServerChange): string {
   return c.backups > 0 && c.active === 0 ? ' Running on backup.' : '';
 }
 
-/** `Server be/srv is DOWN, reason: …. 2 active and 0 backup servers left. 0 sessions active, …` Pure. */
-export function serverDownText(c: ServerChange): string {
+/**
+ * `Server be/srv is DOWN, reason: …. 2 active and 0 backup servers left. 0 sessions active, …` Pure. `withReason`
+ * false: `option log-health-checks` said the reason in the check's own line already (haproxy 2.6.12 then leaves it
+ * out: `Server be/srv is DOWN. 0 active…`, measured).
+ */
+export function serverDownText(c: ServerChange, withReason = true): string {
   return (
-    `${c.backup ? 'Backup ' : ''}Server ${c.backend}/${c.server} is DOWN${reasonPart(c)}. ` +
+    `${c.backup ? 'Backup ' : ''}Server ${c.backend}/${c.server} is DOWN${withReason ? reasonPart(c) : ''}. ` +
     `${c.active} active and ${c.backups} backup servers left.${runningOnBackup(c)} ` +
     `${c.sessions} sessions active, 0 requeued, ${c.queued} remaining in queue.`
   );
 }
 
 /** `Server be/srv is UP, reason: …. 3 active and 0 backup servers online. 0 sessions requeued, …` Pure. */
-export function serverUpText(c: ServerChange): string {
+export function serverUpText(c: ServerChange, withReason = true): string {
   return (
-    `${c.backup ? 'Backup ' : ''}Server ${c.backend}/${c.server} is UP${reasonPart(c)}. ` +
+    `${c.backup ? 'Backup ' : ''}Server ${c.backend}/${c.server} is UP${withReason ? reasonPart(c) : ''}. ` +
     `${c.active} active and ${c.backups} backup servers online.${runningOnBackup(c)} ` +
     `0 sessions requeued, ${c.queued} total in queue.`
+  );
+}
+
+/** Where one check left the rise/fall counter, for `option log-health-checks`'s line. */
+export interface CheckStep {
+  /** The counter after the check (core/health/health-counter.ts), and the server's rise/fall. */
+  readonly health: number;
+  readonly rise: number;
+  readonly fall: number;
+  /** The server's configured weight is 0: HAProxy says DRAIN where it would say UP. */
+  readonly drained: boolean;
+}
+
+/**
+ * `option log-health-checks` (§4.2): the line of a check that moved the counter, `Health check for [backup ]server
+ * be/srv [conditionally ]succeeded|failed, reason: …[, code: N][, info: "…"], check duration: Nms, status: x/y
+ * UP|DRAIN|DOWN` (haproxy 2.6.12's wording, measured): x/y is the way up (n/rise) below `rise`, else the way down
+ * ((health-rise+1)/fall). Pure.
+ */
+export function checkResultText(c: ServerChange, step: CheckStep): string {
+  const passed = c.status.result === 'passed' || c.status.result === 'condpass';
+  const up = step.health >= step.rise;
+  const where = up ? `${step.health - step.rise + 1}/${step.fall} ${step.drained ? 'DRAIN' : 'UP'}` : `${step.health}/${step.rise} DOWN`;
+  return (
+    `Health check for ${c.backup ? 'backup ' : ''}server ${c.backend}/${c.server} ` +
+    `${c.status.result === 'condpass' ? 'conditionally ' : ''}${passed ? 'succeeded' : 'failed'}${reasonPart(c)}, status: ${where}.`
   );
 }
 
@@ -100,12 +130,18 @@ export class StateChangeLog {
     this.#syslog = typeof syslog === 'function' ? syslog : () => syslog;
   }
 
-  serverDown(c: ServerChange): void {
-    this.#emit(c.backend, 'warning', 'alert', serverDownText(c));
+  /** `withReason` false: the backend logs each check (option log-health-checks), which said the reason already. */
+  serverDown(c: ServerChange, withReason = true): void {
+    this.#emit(c.backend, 'warning', 'alert', serverDownText(c, withReason));
   }
 
-  serverUp(c: ServerChange): void {
-    this.#emit(c.backend, 'warning', 'notice', serverUpText(c));
+  serverUp(c: ServerChange, withReason = true): void {
+    this.#emit(c.backend, 'warning', 'notice', serverUpText(c, withReason));
+  }
+
+  /** `option log-health-checks`: a check moved the counter (stderr as a warning, syslog at notice, as HAProxy). */
+  checkResult(c: ServerChange, step: CheckStep): void {
+    this.#emit(c.backend, 'warning', 'notice', checkResultText(c, step));
   }
 
   noServer(section: 'backend' | 'listen', name: string): void {

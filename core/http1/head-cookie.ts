@@ -55,9 +55,10 @@ export interface ResponseCookieContext {
  * when the request was direct), rewritten to the server's value in rewrite mode, prefixed with `VALUE~` in prefix
  * mode; then, in insert mode, our `set-cookie` (and `cache-control: private` for `nocache` on a cacheable answer).
  */
-export function responseCookie(edit: HeadEdit, ctx: ResponseCookieContext): void {
+export function responseCookie(edit: HeadEdit, ctx: ResponseCookieContext): SetCookieState {
   const { cookie, server } = ctx;
-  if (ctx.status < 200 && ctx.status !== 101) return;
+  if (ctx.status < 200 && ctx.status !== 101) return 'N';
+  let state: SetCookieState = 'N';
   // responseCacheable reads the fields as they were before our cookie changes (none of those it reads change).
   const before = cookie.mode === 'insert' && cookie.nocache ? edit.fields() : undefined;
   for (let i = 0; i < edit.count; i++) {
@@ -67,23 +68,35 @@ export function responseCookie(edit: HeadEdit, ctx: ResponseCookieContext): void
     if (pair === undefined) continue;
     let text = pair.text;
     if (pair.name === cookie.name) {
+      state = 'P';
       if (cookie.mode === 'insert' || (ctx.direct && cookie.indirect)) {
         edit.drop(i);
+        state = 'D';
         continue;
       }
       if (server.cookie !== undefined && cookie.mode === 'rewrite') {
         text = text.slice(0, pair.valueStart) + server.cookie + text.slice(pair.valueEnd);
+        state = 'R';
       } else if (server.cookie !== undefined && cookie.mode === 'prefix') {
         text = `${text.slice(0, pair.valueStart)}${server.cookie}~${text.slice(pair.valueStart)}`;
+        state = 'R';
       }
     }
     if (text !== value) edit.setValue(i, text);
   }
   const insert = cookie.mode === 'insert' && !ctx.direct && (!cookie.postonly || ctx.method === 'POST');
-  if (!insert) return;
+  if (!insert) return state;
   edit.append('set-cookie', insertedCookie(cookie, server));
-  if (before === undefined) return;
+  if (before === undefined) return 'I';
   const request: RequestHead = { method: ctx.method, target: '', version: '1.1', headers: [] };
   const response: ResponseHead = { version: ctx.version, status: ctx.status, reason: '', headers: before };
   if (responseCacheable(request, response)) edit.append('cache-control', 'private');
+  return 'I';
 }
+
+/**
+ * What became of the persistence cookie on the way back, the second cookie character of %tsc (manual §8.5): N none
+ * from the server and none inserted, P the server's passed as it was, D the server's deleted, R the server's
+ * rewritten, I one inserted (the last step wins, as in haproxy 2.6.12: `VD`, `NI`, `II` measured).
+ */
+export type SetCookieState = 'N' | 'P' | 'D' | 'R' | 'I';

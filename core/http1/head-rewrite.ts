@@ -9,7 +9,7 @@ import type { HttpRules, ProxyOptions } from '../../config/model.js';
 import { forwardedFor, originalTo } from '../forward/forwardfor.js';
 import type { RuleContext } from '../forward/header-rules.js';
 import { requestConnValue, responseConnValue } from '../forward/l7-connection-mode.js';
-import { responseCookie, type ResponseCookieContext } from './head-cookie.js';
+import { responseCookie, type ResponseCookieContext, type SetCookieState } from './head-cookie.js';
 import type { HeadEdit } from './head-edit.js';
 import { applyRules } from './head-rules.js';
 import type { HeadView } from './head-view.js';
@@ -79,16 +79,18 @@ export interface ResponseRewrite {
 /**
  * The final response head as it goes to the client, onto `edit` (begun on `view`): a code under 100 loses its
  * framing fields, Connection cleaned, backend then frontend http-response rules, persistence cookies, and the
- * Connection value (none for a code under 100, as haproxy 2.6.12 writes none). Never throws.
+ * Connection value (none for a code under 100, as haproxy 2.6.12 writes none). Returns what the persistence cookie
+ * step did (%tsc), undefined without one. Never throws.
  */
-export function rewriteResponse(edit: HeadEdit, view: HeadView, r: ResponseRewrite): void {
+export function rewriteResponse(edit: HeadEdit, view: HeadView, r: ResponseRewrite): SetCookieState | undefined {
   if (view.status < 100) edit.dropFramingFields();
   edit.cleanConnection();
   if (r.backend.http?.responseRules === undefined) applyRules(edit, r.backend.http?.response, r.ruleContext);
   if (r.frontend.http?.responseRules === undefined) applyRules(edit, r.frontend.http?.response, r.ruleContext);
-  if (r.cookie !== undefined) responseCookie(edit, r.cookie);
+  const cookie = r.cookie === undefined ? undefined : responseCookie(edit, r.cookie);
   const value = view.status < 100 ? undefined : responseConnValue(r.clientClose, view.version, r.requestVersion);
   edit.setConnection(value, view.connUpgrade);
+  return cookie;
 }
 
 /**

@@ -58,9 +58,11 @@ export function httpRecord(line: FrontendLine, client: net.Socket, now: number):
 /**
  * A request head arrived (`view`; undefined for a request that could not be parsed, HAProxy's <BADREQ>): a new
  * transaction on the record, its request line and captures. `headBytes`: the head as the stats count it (%U).
+ * `start`: when the head's first byte came, if it came in an earlier read than `now` (0: in this one, or none came
+ * at all for a <BADREQ>): %TR runs from it, %Ti up to it (manual §8.4).
  */
-export function openTransaction(line: FrontendLine, rec: LogRecord, view: HeadView | undefined, headBytes: number, now: number): void {
-  rec.nextTransaction(now, Date.now());
+export function openTransaction(line: FrontendLine, rec: LogRecord, view: HeadView | undefined, headBytes: number, now: number, start: number): void {
+  rec.nextTransaction(start === 0 && view !== undefined ? now : start, now, Date.now());
   if (view === undefined) return;
   rec.tHead = now;
   rec.bytesIn = headBytes + HTX_EXTRA - connectionFieldBytes(view);

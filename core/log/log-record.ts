@@ -63,11 +63,15 @@ export class LogRecord {
   serverConns = 0;
   lineCount = 0;
 
-  /** Starts a new transaction on the same connection: what was the previous request's is cleared. */
-  nextTransaction(now: number, date: number): void {
+  /**
+   * Starts a new transaction on the same connection: what was the previous request's is cleared. `start`: the
+   * moment of the request's first byte (0: none came, HAProxy's <BADREQ> of a silent client: the request then
+   * begins where the idle time did); `date`: the epoch ms of `now`.
+   */
+  nextTransaction(start: number, now: number, date: number): void {
     this.tIdleFrom = this.tEnd === 0 ? this.tAccept : this.tEnd;
-    this.tRequest = now;
-    this.requestDate = date;
+    this.tRequest = start === 0 ? this.tIdleFrom : start;
+    this.requestDate = date - (now - this.tRequest);
     this.tHead = 0;
     this.tQueued = 0;
     this.tSlot = 0;

@@ -16,6 +16,11 @@ export interface LogSink {
   readonly name: string;
   /** Queues buffer[offset, offset+length) as one line (copied; flushed first if the batch is full). */
   add(buffer: Buffer, offset: number, length: number): void;
+  /**
+   * Queues one line made of head[0, headLength), body[offset, offset+bodyLength) and a LF, copied straight into the
+   * batch (the log writer's header and the ring's message: no assembly buffer in between).
+   */
+  addLine(head: Buffer, headLength: number, body: Buffer, offset: number, bodyLength: number): void;
   /** Sends every queued line; returns how many were dropped (the sink refused them). Never throws. */
   flush(): number;
   /** The errno name of the last failure (for the one alert per sink), or undefined. */
@@ -74,6 +79,21 @@ class LineBatch {
     return true;
   }
 
+  /** The same for head + body + LF (addLine). */
+  pushLine(head: Buffer, headLength: number, body: Buffer, offset: number, bodyLength: number): boolean {
+    const length = headLength + bodyLength + 1;
+    if (this.count === BATCH_LINES || this.used + length > BATCH_BYTES) return false;
+    const at = this.used;
+    if (headLength > 0) head.copy(this.bytes, at, 0, headLength);
+    if (bodyLength > 0) body.copy(this.bytes, at + headLength, offset, offset + bodyLength);
+    this.bytes[at + length - 1] = 0x0a;
+    this.spans[2 * this.count] = at;
+    this.spans[2 * this.count + 1] = length;
+    this.count++;
+    this.used += length;
+    return true;
+  }
+
   clear(): void {
     this.count = 0;
     this.used = 0;
@@ -92,6 +112,13 @@ function batchedSink(name: string, send: (batch: LineBatch) => number, lastError
       dropped += lost;
       // A line longer than a whole batch cannot exist (len ≤ 65535 < BATCH_BYTES): this push succeeds.
       batch.push(buffer, offset, length);
+    },
+    addLine(head, headLength, body, offset, bodyLength) {
+      if (batch.pushLine(head, headLength, body, offset, bodyLength)) return;
+      const lost = sink.flush();
+      dropped += lost;
+      // A line is at most MAX_LOG_LEN (65535) bytes < BATCH_BYTES: this push succeeds.
+      batch.pushLine(head, headLength, body, offset, bodyLength);
     },
     flush() {
       const lost = batch.count === 0 ? 0 : send(batch);

@@ -1,7 +1,7 @@
 // A proxy's (or the global section's) `log` targets compiled once (manual §3.1 "log", §4.2 "log", "log-tag",
 // "log-send-hostname"): for each target its sink, header format, facility, level and minlevel, `len` and `sample`.
-// Sending a line builds each target's header and the line in one scratch buffer and hands it to the sink: one
-// datagram (or write) per target. Used by the log writer (main thread, traffic lines) and by each thread's process
+// Sending a line hands each target's sink the target's header (bytes cached per second for the formats without
+// microseconds) and the message, which the sink copies straight into its batch: one datagram (or write) per target. Used by the log writer (main thread, traffic lines) and by each thread's process
 // logger (core/log.ts). Not per request: the forwarders only copy lines into their ring (core/shared/log-ring.ts).
 
 import { hostname } from 'node:os';
@@ -41,11 +41,17 @@ interface CompiledTarget {
   readonly identity: HeaderIdentity;
   /** Lines seen by a sampled target (the position in its sample cycle). */
   seen: number;
-  /** The last header built, for the second and severity it was built for (formats without microseconds). */
-  cachedHeader: string;
+  /**
+   * The last header built, as bytes (cut to `len` - 1), for the second and severity it was built for (formats without
+   * microseconds): one string and one encoding per second, not per line.
+   */
+  cachedHeader: Buffer;
+  cachedHeaderBytes: number;
   cachedSecond: number;
   cachedSeverity: number;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Formats whose header changes at most once a second (no microseconds): built once per second and severity. */
 const CACHEABLE = new Set<LogTarget['format']>([undefined, 'rfc3164', 'local', 'priority', 'short', 'raw']);
@@ -120,7 +126,8 @@ export class LogChannel {
       len: target.len ?? DEFAULT_LOG_LEN,
       identity,
       seen: 0,
-      cachedHeader: '',
+      cachedHeader: EMPTY,
+      cachedHeaderBytes: 0,
       cachedSecond: -1,
       cachedSeverity: -1,
     }));
@@ -151,25 +158,28 @@ export class LogChannel {
         if (!sample.ranges.some(([lo, hi]) => index >= lo && index <= hi)) continue;
       }
       const sev = severity < t.minSeverity ? t.minSeverity : severity;
-      let header: string;
+      const room = t.len - 1;
+      let head: Buffer;
+      let headerBytes: number;
       if (sd === '' && CACHEABLE.has(t.target.format)) {
         if (t.cachedSecond !== second || t.cachedSeverity !== sev) {
           clock ??= clockAt(nowUs);
-          t.cachedHeader = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
+          const text = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
+          t.cachedHeader = Buffer.from(text, 'utf8');
+          // Cut to whole chars, as Buffer.write cuts (a `len` shorter than the header: only absurd configs).
+          t.cachedHeaderBytes = t.cachedHeader.length <= room ? t.cachedHeader.length : Math.min(out.write(text, 0, room, 'utf8'), room);
           t.cachedSecond = second;
           t.cachedSeverity = sev;
         }
-        header = t.cachedHeader;
+        head = t.cachedHeader;
+        headerBytes = t.cachedHeaderBytes;
       } else {
         clock ??= clockAt(nowUs);
-        header = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);
+        head = out;
+        headerBytes = Math.min(out.write(syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd), 0, room, 'utf8'), room);
       }
-      const room = t.len - 1;
-      const headerBytes = Math.min(out.write(header, 0, room, 'utf8'), room);
-      const body = Math.min(length, room - headerBytes);
-      src.copy(out, headerBytes, offset, offset + body);
-      out[headerBytes + body] = 0x0a;
-      t.sink.add(out, 0, headerBytes + body + 1);
+      // The header and the message go straight into the sink's batch, cut to `len` with the LF haproxy adds.
+      t.sink.addLine(head, headerBytes, src, offset, Math.min(length, room - headerBytes));
       tally.sent++;
     }
   }

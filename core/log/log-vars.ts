@@ -11,7 +11,8 @@ import type { LogRecord } from './log-record.js';
 /** What a line reads beside the record: names, the shared counters, the proxies' server names. */
 export interface LineWorld {
   readonly frontends: readonly string[];
-  readonly backends: readonly { readonly name: string; readonly servers: readonly string[] }[];
+  /** The servers are the Config's own array on a forwarder: a server `add server` put there is logged by name. */
+  readonly backends: readonly { readonly name: string; readonly servers: readonly { readonly name: string }[] }[];
   readonly state: SharedState | undefined;
 }
 
@@ -26,7 +27,7 @@ function three(n: number): string {
 }
 
 /** `03/Dec/2026:18:12:22` in local time (HAProxy's %t/%tr without the ms) or in UTC. */
-function dayTime(d: Date, utc: boolean): string {
+export function dayTime(d: Date, utc: boolean): string {
   return utc
     ? `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
     : `${two(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
@@ -179,7 +180,7 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
     case 'b':
       return (rec) => rec.backend < 0 ? (world.frontends[rec.frontend] ?? '-') : (world.backends[rec.backend]?.name ?? '-');
     case 's':
-      return (rec) => rec.server < 0 ? '<NOSRV>' : (world.backends[rec.backend]?.servers[rec.server] ?? '<NOSRV>');
+      return (rec) => rec.server < 0 ? '<NOSRV>' : (world.backends[rec.backend]?.servers[rec.server]?.name ?? '<NOSRV>');
     case 'bi':
     case 'si':
       return (rec) => rec.server < 0 || rec.serverAddress === '' ? '-' : rec.serverAddress;

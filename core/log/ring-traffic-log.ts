@@ -1,11 +1,12 @@
 // The forwarders' TrafficLog (core/log/traffic-log.ts): each line goes into this forwarder's log ring
 // (core/shared/log-ring.ts), no syscall; the log writer on the main thread (core/log/log-writer.ts) builds each
 // target's header and sends. A full ring drops the line and counts it in the slot's `logDrops` (show info
-// DroppedLogs). Forwarder threads; emit() is on the per-request path: it allocates nothing.
+// DroppedLogs). Forwarder threads; emitRecord() is on the per-request path: the line is written into the ring in
+// place (CompiledLogLine.write), no string, no copy.
 
 import type { Config } from '../../config/model.js';
 import type { LogLevel } from '../log.js';
-import { LogRingProducer, type LogRingMemory } from '../shared/log-ring.js';
+import { LogRingProducer, MAX_RECORD_CHARS, type LogRingMemory } from '../shared/log-ring.js';
 import type { ThreadSlot } from '../shared/record-slots.js';
 import type { TrafficLog } from './traffic-log.js';
 
@@ -20,12 +21,25 @@ export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: numb
   const ring = memory.rings[slot];
   const enabled = ring !== undefined && logs.some((l) => l);
   const producer = ring === undefined ? undefined : new LogRingProducer(ring, memory.doorbell);
+  // Where a line is written when the ring has no contiguous room for the longest one (a nearly full or a tiny ring):
+  // it then takes exactly its bytes. Allocated once, only where lines are logged.
+  const spill = enabled ? Buffer.allocUnsafe(MAX_RECORD_CHARS) : undefined;
   return {
     enabled,
     logsFrontend: (frontend) => enabled && logs[frontend] === true,
     emit(frontend, level, message, sd) {
       if (producer === undefined || logs[frontend] !== true) return;
       if (!producer.push(frontend, SEVERITY[level], message, sd ?? '')) threadSlot.add('logDrops', 1);
+    },
+    emitRecord(frontend, level, line, rec) {
+      if (producer === undefined || logs[frontend] !== true) return;
+      // Room for the longest line a record keeps; the line is written in place and only its bytes are committed.
+      const at = producer.reserve(MAX_RECORD_CHARS);
+      if (at >= 0) {
+        producer.commit(frontend, SEVERITY[level], line.write(rec, producer.bytes, at, at + MAX_RECORD_CHARS) - at);
+      } else if (spill === undefined || !producer.pushBytes(frontend, SEVERITY[level], spill, line.write(rec, spill, 0, MAX_RECORD_CHARS))) {
+        threadSlot.add('logDrops', 1);
+      }
     },
   };
 }

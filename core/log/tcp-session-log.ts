@@ -49,6 +49,17 @@ export function recordDial(rec: LogRecord, facts: DialFacts, rt: BackendRuntime,
 }
 
 /**
+ * `option logasap`: the server connection is up (recordDial done): the line goes now, with what is known (no byte
+ * counted yet, Tt up to the connect, %sc with this session on its server). dontlognull does not apply: haproxy
+ * 2.6.12 logs a session that has sent nothing yet (measured). The session then logs nothing more.
+ */
+export function logAsap(line: FrontendLine, rec: LogRecord, rt: BackendRuntime, now: number): void {
+  rec.tEnd = now;
+  rec.serverConns = rec.server < 0 ? 0 : (rt.serverSlots[rec.server]?.load('curConns') ?? 0);
+  line.end(rec, false);
+}
+
+/**
  * The server could not be had (`err`, as dispatch rejected): the line of a session that never reached one. With no
  * server to try at all (every one down) haproxy 2.6.12 fails the stream before it reads the client's bytes: for
  * dontlognull that session sent nothing, and it is not logged (measured with the seed config).

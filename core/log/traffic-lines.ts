@@ -13,36 +13,59 @@ import { LogRecord } from './log-record.js';
 import type { LineWorld } from './log-vars.js';
 import type { TrafficLog } from './traffic-log.js';
 
-/** One logging frontend's line and its options. */
+/** haproxy 2.6.12 keeps at most 127 characters of a unique id (its UNIQUEID_LEN buffer; measured with a long %r). */
+const UNIQUE_ID_MAX = 127;
+
+function uniqueIdOf(f: CompiledLogLine, rec: LogRecord): string {
+  const id = f.build(rec);
+  return id.length > UNIQUE_ID_MAX ? id.slice(0, UNIQUE_ID_MAX) : id;
+}
+
+/** What a frontend that only makes unique ids (no log line) captures: nothing. */
+const NO_LINE: LogLineConfig = { kind: 'log-format', format: { text: '', parts: [] }, captureRequest: [], captureResponse: [] };
+
+/**
+ * One logging frontend's line and its options; or, for a frontend with `unique-id-format` and no line, only its
+ * unique id (every line hook then runs on its record, and end() sends nothing).
+ */
 export class FrontendLine {
   readonly frontend: number;
   readonly config: LogLineConfig;
-  /** `option logasap`: an HTTP line goes when the response head is sent (Ta/B are then what is known so far). */
+  /** `unique-id-format` compiled (§4.2), and `unique-id-header`: the request header the id is added as. */
+  readonly uniqueId: CompiledLogLine | undefined;
+  readonly uniqueIdHeader: string | undefined;
+  /**
+   * `option logasap` (§4.2): a TCP session's line goes once its server connection is up, an HTTP transaction's once
+   * its server's response head is in (Tt/Ta/B are then what is known so far, printed with a `+`).
+   */
   readonly logasap: boolean;
   /** The captured header names, compiled once (core/http1/head-fetch.ts). */
   readonly requestNames: readonly HeaderName[];
   readonly responseNames: readonly HeaderName[];
-  private readonly line: CompiledLogLine;
+  private readonly line: CompiledLogLine | undefined;
   /** `log-format-sd`: the RFC 5424 structured data handed with each line (rfc5424 targets write it). */
   private readonly sd: CompiledLogLine | undefined;
-  private readonly log: TrafficLog;
+  private readonly log: TrafficLog | undefined;
   private readonly dontlogNull: boolean;
   private readonly dontlogNormal: boolean;
   private readonly separateErrors: boolean;
   private lines = 0;
 
-  constructor(frontend: number, fe: FrontendConfig, config: LogLineConfig, log: TrafficLog, world: LineWorld) {
+  /** `config` and `log` undefined: the frontend does not log, only makes unique ids. */
+  constructor(frontend: number, fe: FrontendConfig, config: LogLineConfig | undefined, log: TrafficLog | undefined, world: LineWorld) {
     this.frontend = frontend;
-    this.config = config;
-    this.log = log;
-    this.line = new CompiledLogLine(config.format, world);
-    this.sd = config.sd === undefined ? undefined : new CompiledLogLine(config.sd, world);
-    this.requestNames = config.captureRequest.map((c) => headerName(c.name));
-    this.responseNames = config.captureResponse.map((c) => headerName(c.name));
+    this.config = config ?? NO_LINE;
+    this.log = config === undefined ? undefined : log;
+    this.logasap = fe.options.logasap === true;
+    this.line = config === undefined ? undefined : new CompiledLogLine(config.format, world, this.logasap);
+    this.sd = config?.sd === undefined ? undefined : new CompiledLogLine(config.sd, world, this.logasap);
+    this.uniqueId = fe.uniqueId === undefined ? undefined : new CompiledLogLine(fe.uniqueId.format, world);
+    this.uniqueIdHeader = fe.uniqueId?.header;
+    this.requestNames = this.config.captureRequest.map((c) => headerName(c.name));
+    this.responseNames = this.config.captureResponse.map((c) => headerName(c.name));
     this.dontlogNull = fe.options.dontlognull;
     this.dontlogNormal = fe.options.dontlogNormal === true;
     this.separateErrors = fe.options.logSeparateErrors === true;
-    this.logasap = fe.options.logasap === true;
   }
 
   /** A record for one session of this frontend, with a slot per declared capture. Allocates. */
@@ -59,18 +82,34 @@ export class FrontendLine {
    * `clientSentNothing`: no byte came from the client (dontlognull). Never throws.
    */
   end(rec: LogRecord, clientSentNothing: boolean): void {
+    const line = this.line;
+    const log = this.log;
+    if (line === undefined || log === undefined) return;
     if (clientSentNothing && this.dontlogNull) return;
     const error = rec.termination[0] !== '-' || rec.status >= 500;
     if (!error && this.dontlogNormal) return;
     const level: LogLevel = error && this.separateErrors ? 'err' : 'info';
     rec.lineCount = this.lines++;
     try {
+      // A TCP session's id is made when its line is (haproxy 2.6.12 logs one); an HTTP one's with its request.
+      if (!rec.http && this.uniqueId !== undefined && rec.uniqueId === undefined) rec.uniqueId = uniqueIdOf(this.uniqueId, rec);
       const sd = this.sd;
-      if (sd === undefined) this.log.emit(this.frontend, level, this.line.build(rec));
-      else this.log.emit(this.frontend, level, this.line.build(rec), sd.build(rec));
+      if (sd === undefined) log.emitRecord(this.frontend, level, line, rec);
+      else log.emit(this.frontend, level, line.build(rec), sd.build(rec));
     } catch {
       // A line that cannot be built is lost, never the session.
     }
+  }
+
+  /**
+   * An HTTP request of `rec` is processed (its backend known): its unique id is made (`%ID` of its line), and
+   * returned for unique-id-header. Undefined when the frontend has no unique-id-format. Allocates the id.
+   */
+  requestId(rec: LogRecord): string | undefined {
+    const f = this.uniqueId;
+    if (f === undefined) return undefined;
+    rec.uniqueId = uniqueIdOf(f, rec);
+    return rec.uniqueId;
   }
 }
 
@@ -78,10 +117,12 @@ export class FrontendLine {
 export function frontendLines(config: Config, log: TrafficLog | undefined, state: SharedState | undefined): (FrontendLine | undefined)[] {
   const world: LineWorld = {
     frontends: config.frontends.map((f) => f.name),
-    backends: config.backends.map((b) => ({ name: b.name, servers: b.servers.map((s) => s.name) })),
+    backends: config.backends.map((b) => ({ name: b.name, servers: b.servers })),
     state,
   };
-  return config.frontends.map((fe, i) =>
-    log === undefined || !log.logsFrontend(i) || fe.logLine === undefined ? undefined : new FrontendLine(i, fe, fe.logLine, log, world),
-  );
+  return config.frontends.map((fe, i) => {
+    const logs = log !== undefined && log.logsFrontend(i) && fe.logLine !== undefined;
+    if (!logs && fe.uniqueId === undefined) return undefined;
+    return new FrontendLine(i, fe, logs ? fe.logLine : undefined, logs ? log : undefined, world);
+  });
 }

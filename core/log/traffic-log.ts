@@ -4,6 +4,13 @@
 // level, tag, host name). Emitting never blocks and never throws: a line the writer cannot take is dropped and counted.
 
 import type { LogLevel } from '../log.js';
+import type { LogRecord } from './log-record.js';
+
+/** A compiled line that writes itself as bytes (core/log/log-line.ts CompiledLogLine). */
+export interface LineProgram {
+  /** Writes the line for `rec` into out[start…limit) (cut there); returns its end. */
+  write(rec: LogRecord, out: Buffer, start: number, limit: number): number;
+}
 
 export interface TrafficLog {
   /** False when no frontend has a log target: sessions skip building lines. */
@@ -15,4 +22,9 @@ export interface TrafficLog {
    * RFC 5424 structured-data part (`log-format-sd`), used by rfc5424 targets only.
    */
   emit(frontend: number, level: LogLevel, message: string, sd?: string): void;
+  /**
+   * The same for the line `line` writes for `rec`, written by it straight where the line goes (no string): the
+   * per-request path of `option httplog` and the other formats without `log-format-sd`.
+   */
+  emitRecord(frontend: number, level: LogLevel, line: LineProgram, rec: LogRecord): void;
 }

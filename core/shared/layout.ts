@@ -11,6 +11,11 @@
  * - 'latest': any thread stores a time; the latest store wins (a "last event" timestamp, never a count).
  */
 export type FieldWriter = 'main' | 'health' | 'acceptor' | 'forwarder' | 'atomic-add' | 'max' | 'latest';
+// A server record's words are all written by main while no other thread knows the slot: at start
+// (core/shared/initial-state.ts), and when `add server` takes a spare slot (core/shared/server-slots.ts ServerSlots
+// zeroes the record, its per-thread shadows included, writes the starting state, and only then posts the server to
+// the threads). From then on each word has the writer named below. A backend's spare slots are part of the server
+// region (BackendConfig.serverSlots, core/shared/topology.ts); a freed slot keeps its words until it is taken again.
 // A handoff ticket record is written by the acceptor (free → reserved → seq, with the fd and where it goes) and
 // cleared by exactly one of the forwarder that adopts the fd or a thread that cancels the handoff (compareExchange
 // seq → 0): see HANDOFF_TICKETS below.

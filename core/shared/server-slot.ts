@@ -1,7 +1,7 @@
 // Atomics accessors for one server's record in the shared buffer, and the read-only view balancers get.
 // Health fields are stored by the health thread only; counters change only through Atomics.add/sub.
 
-import { SERVER, SERVER_WIDE, ServerState, type ServerField, type ServerWideField } from './layout.js';
+import { SERVER, SERVER_FIELDS, SERVER_WIDE, SERVER_WIDE_FIELDS, ServerState, type ServerField, type ServerWideField } from './layout.js';
 
 /** What a balancer may see of a server: reads only (the piscina pattern). */
 export interface ServerView {
@@ -75,6 +75,15 @@ export class ServerSlot {
 
   loadWide(field: ServerWideField): bigint {
     return Atomics.load(this.i64, this.wideBase + SERVER_WIDE[field]);
+  }
+
+  /**
+   * Zeroes every word of the record, the wide counters too: a slot `add server` takes again starts clean. Main
+   * thread only, while no other thread knows the slot (core/shared/server-slots.ts), so no update can be lost.
+   */
+  clearRecord(): void {
+    for (const f of SERVER_FIELDS) Atomics.store(this.i32, this.base + SERVER[f.name], 0);
+    for (const f of SERVER_WIDE_FIELDS) Atomics.store(this.i64, this.wideBase + SERVER_WIDE[f.name], 0n);
   }
 
   isUp(): boolean {

@@ -1,8 +1,9 @@
-// Maps the typed Config onto shared-buffer slots: servers are numbered backend by backend, in config order,
-// so every thread derives the same slot index from the same Config; the stick tables are placed the same way
-// (stick-layout.ts). Pure; any thread.
+// Maps the typed Config onto shared-buffer slots: servers are numbered backend by backend, in config order, each
+// backend holding its fixed number of slots (BackendConfig.serverSlots: its servers plus the spares `add server`
+// fills), so every thread derives the same slot index from the same Config whatever was added or deleted since;
+// the stick tables are placed the same way (stick-layout.ts). Pure; any thread.
 
-import type { Config } from '../../config/model.js';
+import type { BackendConfig, Config } from '../../config/model.js';
 import type { LayoutCounts } from './layout.js';
 import { stickRegionLayout, type StickRegionLayout } from './stick-layout.js';
 
@@ -20,7 +21,7 @@ export function topologyOf(config: Config, threads: number): Topology {
   let servers = 0;
   for (const b of config.backends) {
     firstServerSlot.push(servers);
-    servers += b.servers.length;
+    servers += serverSlotsOf(b);
   }
   const stick = stickRegionLayout(config.stickTables ?? [], threads);
   return {
@@ -39,4 +40,12 @@ export function topologyOf(config: Config, threads: number): Topology {
 /** Slot of server `s` of backend `b`. */
 export function serverSlotIndex(topology: Topology, b: number, s: number): number {
   return (topology.firstServerSlot[b] ?? 0) + s;
+}
+
+/**
+ * The server slots backend `be` holds in the buffer: BackendConfig.serverSlots, or its servers' count for a
+ * hand-built config (never fewer than its servers). Pure.
+ */
+export function serverSlotsOf(be: BackendConfig): number {
+  return Math.max(be.serverSlots ?? 0, be.servers.length);
 }

@@ -30,6 +30,7 @@ export function collectExtra(config: Config, state: SharedState, topology: Topol
   config.backends.forEach((be, b) => {
     if (!readsLoad(be)) return;
     be.servers.forEach((srv, s) => {
+      if (srv.retired === true) return; // a slot `del server` freed
       const slot = state.server(serverSlotIndex(topology, b, s));
       dolphindbNodes.push({ proxy: be.name, server: srv.name, loadScore: slot.load('loadScore'), placedSinceReading: slot.load('placedSinceReading') });
     });

@@ -14,6 +14,7 @@ import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { stickNow } from '../stick/stick-clock.js';
 import { COL, MODULE_COL, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatRow, type StatValue } from './stat-columns.js';
 import { AdminFlag, backendStatus, serverStatus } from './status-text.js';
+import { serverId } from '../shared/server-slots.js';
 
 /** What the collector reads besides the buffer. */
 export interface CollectSource {
@@ -49,6 +50,7 @@ export function collectRows(src: CollectSource, proxies: readonly StatProxy[], n
     if (be !== undefined && p.backend !== undefined) {
       const b = p.backend;
       be.servers.forEach((srv, s) => {
+        if (srv.retired === true) return; // a slot `del server` freed
         const row = serverRow(src, be, b, srv, s, p.iid, nowSec, tick);
         // `stats show-legends`: the server's address and cookie (HAProxy fills them only then, measured on 2.6.12).
         if (legends) legendCells(row.values as StatValue[], withRuntimeAddress(src.state.server(serverSlotIndex(src.topology, b, s)), srv));
@@ -217,7 +219,7 @@ function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: Server
   if (srv.maxqueue > 0) v[COL.qlimit] = srv.maxqueue;
   v[COL.pid] = 1;
   v[COL.iid] = iid;
-  v[COL.sid] = s + 1;
+  v[COL.sid] = serverId(srv, s);
   v[COL.type] = StatType.SERVER;
   flowCells(v, slot, be.mode, tick);
   if (checked && state !== ServerState.MAINT) {
@@ -270,7 +272,7 @@ function backendRow(src: CollectSource, be: BackendConfig, b: number, iid: numbe
   v[COL.bin] = http ? slot.loadWide('bytesIn') : bin;
   v[COL.bout] = http ? slot.loadWide('bytesOut') : bout;
   v[COL.dreq] = slot.load('deniedReq');
-  v[COL.status] = backendStatus(be.servers.length, act + bck);
+  v[COL.status] = backendStatus(be.servers.filter((srv) => srv.retired !== true).length, act + bck);
   v[COL.weight] = weight;
   v[COL.act] = act;
   v[COL.bck] = bck;

@@ -8,8 +8,9 @@ import { parseLogFormat } from '../../core/acl/log-format.js';
 import { CompiledLogLine } from '../../core/log/log-line.js';
 import { LogRecord } from '../../core/log/log-record.js';
 import { CLF_FORMAT, HTTPLOG_FORMAT, TCPLOG_FORMAT } from '../../config/defaults.js';
+import { allocateLogRings, LogRingConsumer, LogRingProducer, MAX_RECORD_CHARS } from '../../core/shared/log-ring.js';
 
-const world = { frontends: ['ddb_fronted'], backends: [{ name: 'ddb_backend', servers: ['node1'] }], state: undefined };
+const world = { frontends: ['ddb_fronted'], backends: [{ name: 'ddb_backend', servers: [{ name: 'node1' }] }], state: undefined };
 
 /** A finished transaction as a session leaves it (times on the sweep clock, one capture each way). */
 function record(http: boolean): LogRecord {
@@ -37,6 +38,28 @@ for (const [label, text, http] of [['tcplog', TCPLOG_FORMAT, false], ['httplog',
     rec.acceptDate += 1;
     rec.requestDate += 1;
     sink += line.build(rec).length;
+  });
+  // The forwarder's two ways into its log ring: the string pushed (UTF-8 encoded by the ring), and the line written
+  // in place (what ring-traffic-log.ts does). The ring is emptied every 1000 lines, outside the measured path's cost.
+  const mem = allocateLogRings(1);
+  const producer = new LogRingProducer(mem.rings[0] as SharedArrayBuffer, mem.doorbell);
+  const consumer = new LogRingConsumer(mem);
+  let n = 0;
+  const empty = (): void => {
+    if (++n % 1000 === 0) consumer.drain(() => undefined);
+  };
+  suite.add(`${label}: build + push`, () => {
+    rec.acceptDate += 1;
+    rec.requestDate += 1;
+    producer.push(0, 6, line.build(rec), '');
+    empty();
+  });
+  suite.add(`${label}: write in place`, () => {
+    rec.acceptDate += 1;
+    rec.requestDate += 1;
+    const at = producer.reserve(MAX_RECORD_CHARS);
+    producer.commit(0, 6, line.write(rec, producer.bytes, at, at + MAX_RECORD_CHARS) - at);
+    empty();
   });
 }
 suite.on('cycle', (event: Benchmark.Event) => {

@@ -4,6 +4,7 @@
 // core/forward/http-rules/ and use_backend by tests/support/http-rule-program.ts), and the orcalb CLI with two forwarder
 // threads (its HTTP and TCP sessions run the rules). Sockets on 127.0.0.1; backends name themselves and log heads.
 
+import { serverSlotIndex, topologyOf } from '../../core/shared/topology.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -137,12 +138,14 @@ const ENGINE_SUBJECT: CorpusSubject = {
   name: 'orcalb rule program (in process)',
   async start(group, dir, farm) {
     const program = await loadRuleProgram(configText(group, dir, 18000, farm), ['tcp-request content', 'tcp-request inspect-delay']);
-    const state = SharedState.allocate({ servers: 4, backends: 4, frontends: 1, threads: 1 });
+    // The backends' server slots as every thread places them (spare slots included: core/shared/topology.ts).
+    const topology = topologyOf(program.config, 1);
+    const state = SharedState.allocate(topology.counts);
     for (let i = 0; i < 3; i++) {
-      state.server(i).store('state', ServerState.UP);
+      state.server(serverSlotIndex(topology, i, 0)).store('state', ServerState.UP);
       state.backend(i).store('activeServers', 1);
     }
-    state.server(3).store('state', ServerState.MAINT);
+    state.server(serverSlotIndex(topology, 3, 0)).store('state', ServerState.MAINT);
     // HAProxy counts the connection being evaluated in fe_conn.
     state.frontend(0).add('curConns', 1);
     return {

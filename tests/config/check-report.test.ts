@@ -13,11 +13,11 @@ describe('checkReport', () => {
   });
 
   test('warnings come as [WARNING] lines, then "Warnings were found." and the valid line', async () => {
-    const r = await load(`defaults\n${TIMEOUTS}\nlisten l\n  bind 127.0.0.1:1\n  option logasap`);
+    const r = await load(`defaults\n${TIMEOUTS}\nlisten l\n  bind 127.0.0.1:1\n  option http-ignore-probes`);
     const { lines, exitCode } = checkReport(r, 99);
     assert.equal(exitCode, 0);
     assert.deepEqual(lines, [
-      "[WARNING]  (99) : config : [t.cfg:7] : 'option logasap' is not implemented yet by orcalb; lines are logged when the transaction ends",
+      "[WARNING]  (99) : config : [t.cfg:7] : 'option http-ignore-probes' is not implemented yet by orcalb; ignored",
       'Warnings were found.',
       'Configuration file is valid',
     ]);

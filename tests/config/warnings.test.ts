@@ -75,15 +75,16 @@ describe('known but not implemented', () => {
     assert.equal(frontendNamed(c, 'web').mode, 'http');
   });
 
-  test('option tcplog, httplog and capture lines are implemented (no warning); option logasap still warns (issue 13)', async () => {
+  test('option tcplog, httplog, logasap, log-health-checks and capture lines are implemented (no warning) (issue 13)', async () => {
     const r = await load(`defaults\n  option tcplog\n${TIMEOUTS}\nbackend b`);
     const c = validConfig(r);
     assert.deepEqual(rendered(r).warnings, []);
     assert.equal(backendNamed(c, 'b').options.tcplog, true);
-    const h = await load(`defaults\n  mode http\n  option httplog\n  option logasap\n${TIMEOUTS}\nfrontend f\n  bind :80\n  capture request header Host len 8`);
+    const h = await load(
+      `defaults\n  mode http\n  option httplog\n  option logasap\n  option log-health-checks\n${TIMEOUTS}\nfrontend f\n  bind :80\n  capture request header Host len 8`,
+    );
     validConfig(h);
-    oneWarning(h, "[t.cfg:4] : 'option logasap' is not implemented yet by orcalb; lines are logged when the transaction ends");
-    assert.equal(rendered(h).warnings.length, 1, rendered(h).warnings.join('\n'));
+    assert.deepEqual(rendered(h).warnings, []);
   });
 
   test("option httplog in a tcp frontend: haproxy 2.6.12's fallback warning at the option's line, and tcplog lines", async () => {

@@ -137,3 +137,22 @@ test('two producer threads against a consumer that sleeps on the doorbell: recei
     }
   }
 });
+
+test("the writer's gathering ends when a ring passes an eighth of its bytes, not for a line below that", { timeout: 20_000 }, async () => {
+  const mem = allocateLogRings(1, 64 * 1024);
+  const p = new LogRingProducer(mem.rings[0] as SharedArrayBuffer, mem.doorbell);
+  const c = new LogRingConsumer(mem);
+  let over = false;
+  // A gathering far longer than the test's timeout: only the high-water ring ends it in time.
+  const gathering = c.gather(600_000).then(() => void (over = true));
+  assert.ok(p.push(0, 6, 'one line', ''));
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(over, false, 'a line below the high-water mark lets the gathering go on');
+  let pushed = 1;
+  // 8 KiB of a 64 KiB ring: ~90 records of 90 bytes.
+  while (pushed < 200 && p.push(0, 6, `burst line ${pushed} ${'x'.repeat(60)}`, '')) pushed++;
+  await gathering;
+  const got: Got[] = [];
+  drainAll(c, got);
+  assert.equal(got.length, pushed);
+});

@@ -39,7 +39,8 @@ test('every address form of a log line is read as haproxy reads it', () => {
 
 /** A UDP receiver keeping every datagram; closed in t.after. */
 async function receiver(t: TestContext, type: 'udp4' | 'udp6', host: string): Promise<{ sock: Socket; got: string[]; events: EventEmitter }> {
-  const sock = createSocket(type);
+  // A receive buffer for a few batches at once: the kernel drops UDP datagrams silently when it overflows.
+  const sock = createSocket({ type, recvBufferSize: 4 * 1024 * 1024 });
   const got: string[] = [];
   const events = new EventEmitter();
   sock.on('message', (m) => {
@@ -69,6 +70,28 @@ for (const [type, host, address] of [
     assert.deepEqual(r.got, Array.from({ length: 100 }, (_, i) => `line ${i}\n`));
   });
 }
+
+test('a UDP channel: 700 lines across full batches and sendmmsg chunks arrive in order, each header + message cut to len + LF', async (t) => {
+  const r = await receiver(t, 'udp4', '127.0.0.1');
+  const sinks = new SinkSet(loadNativeAddon());
+  t.after(() => sinks.close());
+  const targets = [{ address: `127.0.0.1:${r.sock.address().port}`, facility: 'local0', format: 'short' as const, len: 48 }];
+  const channel = new LogChannel(targets, {}, undefined, sinks, Buffer.allocUnsafe(MAX_LOG_LEN));
+  const tally = { sent: 0 };
+  const want: string[] = [];
+  // 700 lines: two batches (256 lines each) flush themselves while lines are queued, the rest on flush(); each batch
+  // goes as sendmmsg calls of 64. Lengths vary, some past len (cut, the LF kept), severities too.
+  for (let i = 0; i < 700; i++) {
+    const text = `line ${i} ${'x'.repeat(i % 61)}`;
+    const body = Buffer.from(`..${text}..`);
+    channel.send(i % 8, body, 2, body.length - 4, '', tally);
+    want.push(`<${i % 8}>${text}`.slice(0, 47) + '\n');
+  }
+  assert.equal(sinks.flush(), 0);
+  assert.equal(tally.sent, 700);
+  await waitOn(r.events, 'm', () => r.got.length === 700, 5000, '700 datagrams');
+  assert.deepEqual(r.got, want);
+});
 
 test('a fd target (fd@N) gets the batch in one write; len cuts header and message to N bytes with the LF', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'orcalb-logfd-'));

@@ -4,6 +4,7 @@
 // socket, orcalb's from the shared-buffer fields whose stats column (core/shared/layout.ts) has the same name; both
 // run the same clients through the same config. Test-runner thread; 127.0.0.1 only.
 
+import { serverSlotIndex, topologyOf } from '../../core/shared/topology.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -327,10 +328,11 @@ async function startOrcalbRunning(b: Backends): Promise<Running> {
   const config = validConfig(await load(configText(b, await freePorts(CASES.length))));
   const served = await serveConfig(config);
   const state: SharedState = served.state;
+  const topology = topologyOf(config, 1);
   const read = (index: number): { backend: Counts; server: Counts } => ({
     backend: Object.fromEntries(COLUMNS.map((c) => [c, state.backend(index).load(fieldOf(BACKEND_FIELDS, c))])) as Record<Column, number>,
-    // One server per backend: server slot i belongs to backend i.
-    server: Object.fromEntries(COLUMNS.map((c) => [c, state.server(index).load(fieldOf(SERVER_FIELDS, c))])) as Record<Column, number>,
+    // One server per backend, each backend after the previous one's spare slots (topology.ts).
+    server: Object.fromEntries(COLUMNS.map((c) => [c, state.server(serverSlotIndex(topology, index, 0)).load(fieldOf(SERVER_FIELDS, c))])) as Record<Column, number>,
   });
   return {
     port: (index) => served.ports[index] ?? 0,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import test, { type TestContext } from 'node:test';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { rawRequest } from '../support/http-client.js';
 import { httpExchange } from '../support/http-exchange.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
@@ -89,4 +90,43 @@ test('a burst of 5000 lines to a UNIX sink: every line is received or counted dr
   assert.equal(await requests(t, cfg.front, 5000, 16), 5000);
   const settled = await pollFor(async () => received(sink.text()) + (await droppedLogs(cfg.prom)) === 5000, 10_000, 20);
   assert.ok(settled, `received ${received(sink.text())} + dropped ${await droppedLogs(cfg.prom)} = 5000`);
+});
+
+test('a 4 KiB ring: a line longer than the ring is dropped and counted, a 3 KB line (written aside) arrives whole', async (t) => {
+  const sink = await startUnixDgramSink();
+  t.after(() => sink.close());
+  const [front, prom] = [await freeTcpPort(), await freeTcpPort()];
+  const text = `defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend front
+    bind 127.0.0.1:${front}
+    log ${sink.path} len 65535 local0
+    option httplog
+    capture request header X-Big len 8000
+    http-request return status 200
+frontend prom
+    bind 127.0.0.1:${prom}
+    http-request use-service prometheus-exporter
+`;
+  const lb = await startOrcalb(text, { threads: 1, env: { ORCALB_TEST_HOOKS: '1', ORCALB_TEST_LOG_RING_BYTES: '4096' } });
+  t.after(() => lb.stop());
+  const get = async (big: number): Promise<void> => {
+    const header = big === 0 ? '' : `X-Big: ${'b'.repeat(big)}\r\n`;
+    const res = await rawRequest(front, `GET /r${big} HTTP/1.1\r\nHost: a\r\n${header}Connection: close\r\n\r\n`);
+    assert.equal(res.status, 200);
+  };
+  await get(0);
+  await sink.waitFor((s) => s.includes('"GET /r0 HTTP/1.1"'), 5000, 'the small line');
+  // 6000 bytes of capture: no ring of 4 KiB can hold that line.
+  await get(6000);
+  // 3000 bytes: the line fits the empty ring, but not beside a 16 KiB in-place reservation; it is written aside and
+  // takes its bytes (the string path asked room for 3 bytes per char and dropped it).
+  await get(3000);
+  await sink.waitFor((s) => s.includes('"GET /r3000 HTTP/1.1"'), 5000, 'the 3 KB line');
+  assert.ok(sink.text().includes(`{${'b'.repeat(3000)}}`), 'the capture whole');
+  assert.ok(!sink.text().includes('/r6000'));
+  assert.equal(await droppedLogs(prom), 1);
 });

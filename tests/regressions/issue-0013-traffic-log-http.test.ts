@@ -31,7 +31,7 @@ interface Run {
 function trafficLines(syslog: SyslogReceiver): string[] {
   return syslog
     .messages()
-    .filter((m) => m.tag === 'haproxy' && !/^(Server|backend|Proxy|Health|maxconn|orcalb|config) /.test(m.text))
+    .filter((m) => m.tag === 'haproxy' && !/^(Server|backend|Proxy|Health) /.test(m.text))
     .map((m) => `<${m.pri}> ${m.text}`);
 }
 

@@ -20,6 +20,8 @@ export interface SeedOverrides {
   readonly statsPort?: number;
   /** Sends the global `log 127.0.0.1 local2` to this UDP port (a tests/support/syslog-receiver.ts sink). */
   readonly syslogPort?: number;
+  /** Lines inserted at the end of the defaults section (before `frontend`), e.g. `option logasap`. */
+  readonly defaultsExtra?: readonly string[];
 }
 
 /** The seeds' global `log 127.0.0.1 local2` moved to 127.0.0.1:`port`; both seed helpers use it. */
@@ -65,5 +67,9 @@ export async function seedTcpConfig(
     text = rewrite(text, /\binter 5s\b/g, 3, () => `inter ${inter}`);
   }
   if (overrides.syslogPort !== undefined) text = withSyslogPort(text, overrides.syslogPort);
+  if (overrides.defaultsExtra !== undefined) {
+    const extra = overrides.defaultsExtra.map((l) => `    ${l}\n`).join('');
+    text = rewrite(text, /\n(frontend\s)/g, 1, ([kw]) => `\n${extra}\n${kw ?? 'frontend '}`);
+  }
   return text;
 }

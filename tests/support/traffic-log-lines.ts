@@ -6,11 +6,14 @@
 import { connect } from 'node:net';
 import type { SyslogReceiver } from './syslog-receiver.js';
 
-/** A timer list (`1/0/504`) with each measured value masked as `N`; -1 (a phase never reached) stays. */
+/**
+ * A timer list (`1/0/504`) with each measured value masked as `N`; -1 (a phase never reached) stays, and so does the
+ * `+` of option logasap (`+N`).
+ */
 function maskTimes(times: string): string {
   return times
     .split('/')
-    .map((v) => (v.startsWith('-') || v.startsWith('+-') ? v : 'N'))
+    .map((v) => (v.startsWith('-') || v.startsWith('+-') ? v : v.startsWith('+') ? '+N' : 'N'))
     .join('/');
 }
 
@@ -26,7 +29,7 @@ export interface TcplogFields {
   readonly queues: string;
 }
 
-const TCPLOG = /^<(\d+)> (\S+):\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] (\S+) (\S+) (\S+) (\d+) (\S\S) (\S+) (\S+)$/;
+const TCPLOG = /^<(\d+)> (\S+):\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] (\S+) (\S+) (\S+) (\+?\d+) (\S\S) (\S+) (\S+)$/;
 
 /** `<pri> text` of a tcplog line → its fields; throws on anything else (the test then shows the line). */
 export function tcplogFields(line: string): TcplogFields {
@@ -53,7 +56,7 @@ export interface HttplogFields extends TcplogFields {
 }
 
 const HTTPLOG =
-  /^<(\d+)> (\S+):\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] (\S+) (\S+) (\S+) (-?\d+) (\d+) (\S+ \S+) (\S{4}) (\S+) (\S+) ?(.*)$/;
+  /^<(\d+)> (\S+):\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] (\S+) (\S+) (\S+) (-?\d+) (\+?\d+) (\S+ \S+) (\S{4}) (\S+) (\S+) ?(.*)$/;
 
 /** `<pri> text` of an httplog line → its fields (state is the 4-char %tsc); throws on anything else. */
 export function httplogFields(line: string): HttplogFields {
