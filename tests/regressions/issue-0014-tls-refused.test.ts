@@ -1,7 +1,8 @@
-// Issue 14, first step: until TLS is implemented, every TLS keyword is an [ALERT] and orcalb exits 1, so a port the
-// operator configured for TLS is never served in clear text, a check configured over TLS never sends its request
-// (or a DolphinDB login) in clear, and a global TLS policy never looks applied when it is not. Each line below was a
-// [WARNING] before and orcalb started; through the real CLI (`-c` and a start).
+// Issue 14: a TLS keyword orcalb does not implement is an [ALERT] and orcalb exits 1, so nothing configured for TLS
+// ever runs in clear text or otherwise than configured. The first step refused every TLS keyword (each was a
+// [WARNING] before and orcalb started); TLS termination has landed since (issue-0014-tls-front.test.ts), and the
+// global defaults are read (tests/config/tls-global.test.ts): what stays refused is checked here, through the real
+// CLI (`-c` and a start).
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -72,7 +73,7 @@ describe('issue 14: the TLS bind words orcalb does not do stay refused', () => {
   });
 });
 
-describe('issue 14: every TLS keyword is refused until TLS lands', () => {
+describe('issue 14: the other TLS keywords (servers, checks, global tuning) stay refused', () => {
   for (const c of CASES) {
     test(`${c.key} is an [ALERT], -c and a start exit 1`, async (t) => {
       const dir = await mkdtemp(join(tmpdir(), 'orcalb-tls-refused-'));
