@@ -23,6 +23,7 @@ import {
   TCPLOG_FORMAT,
 } from './defaults.js';
 import type {
+  BindTls,
   BackendConfig,
   BindConfig,
   Config,
@@ -93,6 +94,31 @@ function withRules<T extends FrontendConfig | BackendConfig>(side: T, track: Tra
   };
 }
 
+/**
+ * orcalb's HTTP engine speaks HTTP/1.1 only: an HTTP frontend never offers `h2` by ALPN (validate.ts warns), so a
+ * client falls back to http/1.1 instead of sending an HTTP/2 preface the engine would refuse. A TCP frontend relays
+ * whatever was agreed, so its list stays.
+ */
+function withoutH2(tls: BindTls): BindTls {
+  // A list left empty is no ALPN at all (Node would refuse every client that offers one).
+  const drop = (list: readonly string[] | undefined): readonly string[] | undefined => {
+    const kept = list?.filter((x) => x !== 'h2');
+    return kept === undefined || kept.length === 0 ? undefined : kept;
+  };
+  const alpn = drop(tls.settings.alpn);
+  const { alpn: _configured, ...rest } = tls.settings;
+  return {
+    ...tls,
+    settings: { ...rest, ...(alpn === undefined ? {} : { alpn }) },
+    certs: tls.certs.map((c) => {
+      if (c.alpn === undefined) return c;
+      const certAlpn = drop(c.alpn);
+      const { alpn: _line, ...cert } = c;
+      return certAlpn === undefined ? cert : { ...cert, alpn: certAlpn };
+    }),
+  };
+}
+
 function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAddresses): FrontendConfig {
   const binds: BindConfig[] = p.binds.map((b) => ({
     source: b.source,
@@ -102,6 +128,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     ...(b.backlog === undefined ? {} : { backlog: b.backlog }),
     acceptProxy: b.acceptProxy,
     text: b.text,
+    ...(b.tls === undefined ? {} : { tls: p.mode === 'http' ? withoutH2(b.tls) : b.tls }),
   }));
   // A listen section is its own backend unless a default_backend sends traffic elsewhere (as in HAProxy).
   const defaultBackend = p.defaultBackend?.name ?? (p.kind === 'listen' ? p.name : undefined);

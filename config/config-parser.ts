@@ -134,7 +134,7 @@ export function parseConfigFiles(
         case 'proxy': {
           const { draft } = section;
           const before = draft.logs.length;
-          parseProxyLine({ proxy: draft, line, args: line.args, at: source, diag, experimental: global.exposeExperimental === true, bufsize: global.bufsize });
+          parseProxyLine({ proxy: draft, line, args: line.args, at: source, diag, experimental: global.exposeExperimental === true, bufsize: global.bufsize, ...(global.tls === undefined ? {} : { globalTls: global.tls }) });
           const added = draft.logs.length > before ? draft.logs.at(-1) : undefined;
           if (added?.kind === 'target') logTargets.push({ target: added.target, source });
           return;

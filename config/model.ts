@@ -2,8 +2,6 @@
 // Mirrors HAProxy 2.6's proxy model (a `listen` section yields one frontend and one backend of the same name).
 // Built on the main thread; sent to every worker thread by structured clone, so it holds plain data only.
 
-// The TLS draft type lives with its one reader (a type-only import: no runtime edge from the model to a parser).
-
 /** The URI normalizers of HAProxy 2.6's `http-request normalize-uri` (§4.2). */
 export type NormalizerName =
   | 'fragment-encode'
@@ -197,6 +195,44 @@ export interface BindConfig {
   readonly acceptProxy: boolean;
   /** The bind line as written (for logs). */
   readonly text: string;
+  /** `ssl` with its certificates and settings (§5.1): the forwarder runs the handshake before the session. */
+  readonly tls?: BindTls;
+}
+
+/** One certificate a bind can present: the PEM text read at load (config/tls-cert-files.ts). */
+export interface TlsCertificate {
+  /** The file it came from (for messages). */
+  readonly file: string;
+  /** The leaf then its chain. */
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** Lower-case DNS names (subjectAltName DNS, subject CN) SNI matches, exact or `*.` wildcard. */
+  readonly names: readonly string[];
+  /** A crt-list line's SNI filters, replacing `names` when present; `!name` excludes a name. */
+  readonly filters?: readonly string[];
+  /** A crt-list line's `[alpn …]`: the protocols offered when this certificate is picked. */
+  readonly alpn?: readonly string[];
+}
+
+/** `bind … ssl` (§5.1): what the forwarders build their TLS contexts from, once per thread. */
+export interface BindTls {
+  readonly settings: TlsSettings;
+  /** In load order (`crt` words, then `crt-list` lines): the first is the default certificate. */
+  readonly certs: readonly TlsCertificate[];
+  /** `strict-sni`: no SNI or an unknown name fails the handshake instead of getting the default certificate. */
+  readonly strictSni: boolean;
+  /** `prefer-client-ciphers` (here or in ssl-default-bind-options): the client's cipher order wins. */
+  readonly preferClientCiphers: boolean;
+  /** `ca-file` / `crl-file` contents (PEM), read at load. */
+  readonly caPem?: string;
+  readonly crlPem?: string;
+  /**
+   * `ssl-dh-param-file`'s parameters for DHE; without it OpenSSL picks a built-in group to match the key (Node's
+   * `dhparam: 'auto'`), so `tune.ssl.default-dh-param` is read but has no size to set.
+   */
+  readonly dhParamPem?: string;
+  /** `tune.ssl.lifetime` (seconds): how long a ticket or session id stays resumable. */
+  readonly lifetimeS: number;
 }
 
 /**

@@ -159,6 +159,12 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
   const label = proxyLabel(p);
   const statsOnly = isStatsOnly(p);
   statsChecks(p, label, statsOnly, diag);
+  // The stats thread serves such a proxy and has no TLS: its page would be served in clear text on an ssl bind.
+  if (statsOnly && hasFrontendCap(p.kind)) {
+    for (const b of p.binds) {
+      if (b.tls !== undefined) diag.notImplemented('bind ... ssl in a proxy orcalb answers itself', b.source, 'ignored', { shown: 'ssl in a stats-only proxy' });
+    }
+  }
   if (hasFrontendCap(p.kind) && p.binds.length === 0 && !p.disabled) {
     diag.warn(`${label} has no 'bind' directive. Please declare it as a backend if this was intended.`, p.source);
   }
@@ -182,6 +188,14 @@ function proxyWarnings(p: ProxyDraft, diag: Diagnostics): void {
     diag.warn(`${label} uses http-check rules without 'option httpchk', so the rules are ignored.`, p.source);
   }
   if (p.mode === 'tcp') tcpModeWarnings(p, diag);
+  if (p.mode === 'http' && p.kind !== 'defaults') {
+    for (const b of p.binds) {
+      const offered = [...(b.tls?.settings.alpn ?? []), ...(b.tls?.certs.flatMap((c) => c.alpn ?? []) ?? [])];
+      if (offered.includes('h2')) {
+        diag.warn(`${label}: orcalb speaks HTTP/1.1 only, so 'h2' is not offered by ALPN on bind '${b.spec}' (clients use http/1.1).`, b.source);
+      }
+    }
+  }
 }
 
 /** HAProxy's warnings for HTTP-only settings in a TCP proxy, in its order; the settings are dropped at build. */

@@ -32,6 +32,7 @@ import { SharedState } from '../core/shared/state-buffer.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { StickTables } from '../core/stick/stick-tables.js';
 import { compileProxyPlans } from '../core/forward/l7-plans.js';
+import { tlsEntry } from '../core/tls/tls-entry.js';
 import { asControl, asHandoffPort, type ForwarderData, type ReportMessage } from './messages.js';
 import { claimThreadSlot } from './thread-slot.js';
 
@@ -97,6 +98,8 @@ let stopping = false;
 function serve(conn: ClientConn, frontend: number, bind: number): void {
   accounting.clientAdopted(thread, frontend);
   sessions++;
+  // An ssl bind's connection runs its handshake here first, then enters the same session (core/tls/tls-entry.ts).
+  if (tls?.serve(conn, frontend, bind) === true) return;
   // `mode http` frontends get the HTTP engine, everything else the TCP one (connection-entry.ts runs the rules first).
   startSession(env, conn, frontend, bind, outcome);
 }
@@ -112,6 +115,9 @@ const outcome: SessionOutcome = {
     sessionEnded();
   },
 };
+
+/** TLS termination for ssl binds; undefined when the config has none. */
+const tls = tlsEntry(env, outcome, data.tlsTicketKeys);
 
 function sessionEnded(): void {
   sessions--;

@@ -28,6 +28,11 @@ export interface ForwarderCommon {
   readonly addonPath?: string;
   /** The traffic log rings (one per slot) and their doorbell; the log writer on main drains them. */
   readonly logRings: LogRingMemory;
+  /**
+   * TLS session-ticket keys (48 bytes) main made at start when a bind is ssl: every forwarder, a restarted one too,
+   * encrypts and decrypts tickets with them, so a session resumes on any thread.
+   */
+  readonly tlsTicketKeys?: Uint8Array;
 }
 
 /** workerData of a forwarder: the common part and the thread slot main gave it (0 … threads-1). */

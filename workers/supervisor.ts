@@ -5,6 +5,8 @@
 // listener-control.ts), runs the graceful / hard stop, and gathers every thread's memory figures for SIGQUIT. A
 // listener that cannot be kept is fatal (onFatal). Main thread only.
 
+import { randomBytes } from 'node:crypto';
+import { TICKET_KEY_BYTES, TlsFronts } from '../core/tls/tls-front.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
@@ -151,6 +153,7 @@ export class Supervisor {
         accept: this.o.accept,
         maxsock: this.o.maxsock,
         logRings: this.logRings,
+        ...(TlsFronts.needed(this.o.config.frontends) ? { tlsTicketKeys: randomBytes(TICKET_KEY_BYTES) } : {}),
         ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
         ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
       },

@@ -1,13 +1,15 @@
 // `bind <addr>[,<addr>...] [param*]` (manual §4.2 "bind", §5.1 bind options): one BindDraft per address and
 // port of the line, or per UNIX socket path (`/path`, `unix@path`). Implemented options: `accept-proxy`, `backlog`,
-// and the socket file's `mode`/`user`/`group`/`uid`/`gid`; every other 2.6 bind option is known and warned about.
+// the socket file's `mode`/`user`/`group`/`uid`/`gid`, and the TLS words (bind-ssl.ts); every other 2.6 bind option
+// is known and judged by config/not-implemented.ts.
 // Main thread, config parsing.
 
 import { parseInteger } from '../units.js';
 import { expandAddressEnv, parsePortRange, splitAddress } from '../address.js';
 import type { Diagnostics } from '../diagnostics.js';
 import { suggestionSuffix } from '../keyword-suggestion.js';
-import type { SourceRef } from '../model.js';
+import type { BindTls, GlobalTls, SourceRef } from '../model.js';
+import { BIND_TLS_WORDS, applyBindTlsOption, finishBindTls, newBindTlsDraft, type BindTlsDraft } from './bind-ssl.js';
 import type { BindDraft, ProxyLineContext } from '../sections/proxy-draft.js';
 import { lookupGroupId, lookupUserId } from '../system-accounts.js';
 
@@ -38,6 +40,8 @@ interface LineOptions {
   mode?: number;
   uid?: number;
   gid?: number;
+  /** `ssl` and its certificates, once the line's TLS words are read and loaded. */
+  tls?: BindTls;
 }
 
 /** Parses a bind line into the proxy's binds; reports every bad address and option of the line. */
@@ -53,7 +57,7 @@ export function parseBindLine(ctx: ProxyLineContext): void {
     return;
   }
   const where = `'bind ${spec}' in section '${proxy.kind}'`;
-  const options = parseOptions(args, where, diag, at);
+  const options = parseOptions(args, where, diag, at, ctx.globalTls, { proxy: proxy.name, spec, at });
   const text = args.join(' ');
   const drafts: BindDraft[] = [];
   for (const word of spec.split(',')) {
@@ -98,9 +102,14 @@ function common(
   source: SourceRef,
   spec: string,
   text: string,
-): Pick<BindDraft, 'source' | 'acceptProxy' | 'spec' | 'text' | 'backlog'> {
+): Pick<BindDraft, 'source' | 'acceptProxy' | 'spec' | 'text' | 'backlog' | 'tls'> {
   const backlog = options?.backlog;
-  return { source, acceptProxy: options?.acceptProxy ?? false, spec, text, ...(backlog === undefined ? {} : { backlog }) };
+  const tls = options?.tls;
+  return {
+    source, acceptProxy: options?.acceptProxy ?? false, spec, text,
+    ...(backlog === undefined ? {} : { backlog }),
+    ...(tls === undefined ? {} : { tls }),
+  };
 }
 
 function unixOf(path: string, o: LineOptions | undefined): NonNullable<BindDraft['unix']> {
@@ -113,8 +122,16 @@ function unixOf(path: string, o: LineOptions | undefined): NonNullable<BindDraft
 }
 
 /** Reads the options after the address list; undefined when any of them is in error (all are reported). */
-function parseOptions(args: readonly string[], where: string, diag: Diagnostics, at: SourceRef): LineOptions | undefined {
+function parseOptions(
+  args: readonly string[],
+  where: string,
+  diag: Diagnostics,
+  at: SourceRef,
+  globalTls: GlobalTls | undefined,
+  place: { readonly proxy: string; readonly spec: string; readonly at: SourceRef },
+): LineOptions | undefined {
   const o: LineOptions = { acceptProxy: false };
+  const tlsDraft: BindTlsDraft = newBindTlsDraft(globalTls);
   let ok = true;
   for (let i = 2; i < args.length; i++) {
     const option = args[i] ?? '';
@@ -132,14 +149,24 @@ function parseOptions(args: readonly string[], where: string, diag: Diagnostics,
       ok = false;
       continue;
     }
-    const problem = applyOption(o, option, value);
+    const tlsWord = BIND_TLS_WORDS.has(option);
+    const problem = tlsWord ? applyBindTlsOption(tlsDraft, option, value, globalTls) : applyOption(o, option, value);
     if (problem !== undefined) {
-      diag.badValue(`${where} : '${option}' : ${problem}`, at, { found: value });
+      // The TLS texts name their word themselves where HAProxy's do ('verify' : …, 'crt-list' : …).
+      diag.badValue(tlsWord ? `${where} : ${problem}` : `${where} : '${option}' : ${problem}`, at, { found: value });
       ok = false;
     }
     i += arity;
   }
   if (!ok) return undefined;
+  const tls = finishBindTls(tlsDraft, place, diag, globalTls);
+  if (tls === null) return undefined;
+  // The PROXY header precedes the ClientHello: orcalb reads it only on plain binds so far.
+  if (tls !== undefined && o.acceptProxy) {
+    diag.notImplemented('bind ... accept-proxy with ssl', at, 'ignored', { shown: 'accept-proxy with ssl' });
+    return undefined;
+  }
+  if (tls !== undefined) o.tls = tls;
   // Silently dropping `ssl` or `v6only` would change what clients see: each one is named, and those that secure
   // or restrict the listener refuse the start (config/not-implemented.ts).
   for (let i = 2; i < args.length; i++) {
@@ -154,7 +181,7 @@ function parseOptions(args: readonly string[], where: string, diag: Diagnostics,
  * Options orcalb honours. mode/user/group/uid/gid set the socket file of a UNIX bind; like HAProxy, they are
  * accepted and have no effect on an IP bind.
  */
-const IMPLEMENTED = new Set(['accept-proxy', 'backlog', 'mode', 'user', 'group', 'uid', 'gid']);
+const IMPLEMENTED = new Set(['accept-proxy', 'backlog', 'mode', 'user', 'group', 'uid', 'gid', ...[...BIND_TLS_WORDS].filter((w) => w !== 'npn')]);
 
 /** Stores one implemented option's value in `o`; returns HAProxy's complaint when the value is bad. */
 function applyOption(o: LineOptions, option: string, value: string): string | undefined {

@@ -19,10 +19,9 @@ export const GLOBAL_TLS_KEYWORDS: readonly string[] = [
   'ca-base', 'crt-base', 'tune.ssl.default-dh-param', 'ssl-dh-param-file', 'tune.ssl.lifetime', 'tune.ssl.cachesize',
 ];
 
-/** HAProxy 2.6's defaults: `tune.ssl.lifetime` 300 s, `tune.ssl.cachesize` 20000 sessions, DH 2048 bits. */
+/** HAProxy 2.6's defaults: `tune.ssl.lifetime` 300 s, `tune.ssl.cachesize` 20000 sessions. */
 export const DEFAULT_SSL_LIFETIME_S = 300;
 export const DEFAULT_SSL_CACHESIZE = 20000;
-export const DEFAULT_DH_PARAM_BITS = 2048;
 
 /** The words each `ssl-default-*-options` line takes: version words and tickets; bind lines also take this one. */
 const BIND_ONLY_DEFAULT_OPTIONS: readonly string[] = ['prefer-client-ciphers'];

@@ -58,7 +58,8 @@ export function applyTlsSetting(
 ): string | undefined {
   if (option === 'ssl-min-ver' || option === 'ssl-max-ver') {
     const v = parseTlsVersion(value);
-    if (v === undefined) return `'${option}' : unknown version '${value}'. Supported versions are ${TLS_VERSIONS.join(', ')}.`;
+    // haproxy 2.6.12: "'TLSv9' : unknown ssl/tls version" (a server line adds a final '.').
+    if (v === undefined) return `'${value}' : unknown ssl/tls version${side === 'server' ? '.' : ''}`;
     if (option === 'ssl-min-ver') d.min = v;
     else d.max = v;
     return undefined;
@@ -99,7 +100,10 @@ export function applyTlsSetting(
       const allowed: readonly TlsVerify[] = side === 'bind' ? ['none', 'optional', 'required'] : ['none', 'required'];
       const v = allowed.find((a) => a === value);
       if (v === undefined) {
-        return `'verify' : unknown verify method '${value}', only ${allowed.map((a) => `'${a}'`).join(', ')} are supported`;
+        // haproxy 2.6.12's two texts, word for word.
+        return side === 'bind'
+          ? `'verify' : unknown verify method '${value}', only 'none', 'optional', and 'required' are supported`
+          : `'verify' : unknown verify method '${value}', only 'none' and 'required' are supported.`;
       }
       d.verify = v;
       return undefined;

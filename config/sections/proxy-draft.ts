@@ -34,6 +34,8 @@ import type {
   TcpRule,
   Timeouts,
   UseBackendRule,
+  BindTls,
+  GlobalTls,
 } from '../model.js';
 
 export type SectionKind = 'defaults' | 'frontend' | 'backend' | 'listen';
@@ -106,6 +108,8 @@ export interface BindDraft {
   /** `backlog N` (N > 0). */
   readonly backlog?: number;
   readonly acceptProxy: boolean;
+  /** `ssl` with its loaded certificates (config/keywords/bind-ssl.ts). */
+  readonly tls?: BindTls;
   /** The address word of the bind line, for "invalid address: 'x' in 'x:80'" and logs. */
   readonly spec: string;
   readonly text: string;
@@ -242,6 +246,8 @@ export interface ProxyLineContext {
   readonly experimental?: boolean;
   /** The global tune.bufsize as read so far (HAProxy sizes some per-request work by it). */
   readonly bufsize?: number;
+  /** The global TLS words read so far (ssl-default-bind-*, crt-base, ca-base …): bind lines start from them. */
+  readonly globalTls?: GlobalTls;
 }
 
 /** A fresh section with HAProxy's built-in defaults (what a `defaults` section without `from` starts from). */

@@ -4,6 +4,8 @@
 // req.ssl_sni) and the request's HeadView (L7). Sessions own one per connection (or one per thread, refilled) and
 // update its fields in place; fetches only read it. Forwarder threads, hot path: filling and reading allocate nothing.
 
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { HeadView } from '../http1/head-view.js';
 import { readAddress } from '../net/ip-address.js';
 import type { SharedState } from '../shared/state-buffer.js';
@@ -41,6 +43,9 @@ export class FetchContext {
    * connection's own. Whoever derives something from them (client-origin.ts ruleAddresses) rebuilds it when this moves.
    */
   addrEdits = 0;
+
+  /** The client's TLS socket on an ssl bind (the ssl_* fetches read it: core/acl/fetch-ssl.ts); undefined when plain. */
+  tls: TLSSocket | undefined = undefined;
 
   /** Index in Config.frontends of the proxy that accepted the connection. */
   frontend = -1;
@@ -85,6 +90,11 @@ export class FetchContext {
   setSource(address: string, port: number): void {
     this.srcFamily = readAddress(address, this.src);
     this.srcPort = port;
+  }
+
+  /** Records the client socket's TLS side when it has one (an ssl bind's connection); a plain socket leaves none. */
+  setClientSocket(socket: Socket): void {
+    this.tls = (socket as Socket & { encrypted?: boolean }).encrypted === true ? (socket as TLSSocket) : undefined;
   }
 
   /** Sets the address the client connected to (the frontend's side), as setSource. */

@@ -13,18 +13,20 @@ import { COOKIE_FETCHES } from './fetch-cookies.js';
 import { HEADER_FETCHES } from './fetch-headers.js';
 import { INTERNAL_FETCHES } from './fetch-internal.js';
 import { L4_FETCHES } from './fetch-l4.js';
+import { SSL_FETCHES } from './fetch-ssl.js';
 import { PAYLOAD_FETCHES } from './fetch-payload.js';
 import { REQUEST_FETCHES } from './fetch-request.js';
 import { STICK_FETCHES } from './fetch-stick.js';
 import { VAR_FETCHES } from './fetch-vars.js';
 import { HAPROXY_ACL_KEYWORDS, HAPROXY_CONVERTERS, HAPROXY_FETCHES } from './haproxy-keywords.js';
 
-// In the manual's order: internal states, layer 4, buffer contents, HTTP.
+// In the manual's order: internal states, layer 4, layer 5 (SSL), buffer contents, HTTP.
 const FETCH_FAMILIES: readonly (readonly FetchDescriptor[])[] = [
   INTERNAL_FETCHES,
   VAR_FETCHES,
   STICK_FETCHES,
   L4_FETCHES,
+  SSL_FETCHES,
   PAYLOAD_FETCHES,
   REQUEST_FETCHES,
   HEADER_FETCHES,

@@ -66,6 +66,7 @@ export function runSession(env: SessionEnv, conn: ClientConn, fe: number, bind: 
   ctx.stickTables = env.stick;
   ctx.setSource(client.remoteAddress ?? '', client.remotePort ?? 0);
   ctx.setDestination(client.localAddress ?? '', client.localPort ?? 0);
+  ctx.setClientSocket(client);
   const counters = program.tracks && env.stick !== undefined ? new StickCounters(env.stick) : undefined;
   ctx.stickCounters = counters;
   // expect-proxy is refused in a mode http frontend at load: a PROXY verdict cannot come here, and passes anyway.

@@ -152,6 +152,7 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
       ctx.stickTables = env.stick;
       ctx.setSource(client.remoteAddress ?? '', client.remotePort ?? 0);
       ctx.setDestination(client.localAddress ?? '', client.localPort ?? 0);
+      ctx.setClientSocket(client);
       if (program.tracks && env.stick !== undefined) this.counters = new StickCounters(env.stick);
       ctx.stickCounters = this.counters;
       let headerWait = hold.header;

@@ -91,6 +91,7 @@ export abstract class L7Rules extends L7ServerDial {
     const ctx = new FetchContext();
     ctx.frontend = this.feIndex;
     ctx.state = this.env.state;
+    if (this.client !== undefined) ctx.setClientSocket(this.client);
     const tables = this.env.stick;
     if (tables !== undefined) {
       ctx.stickTables = tables;

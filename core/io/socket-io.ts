@@ -52,9 +52,12 @@ interface TlsConnectOptions extends tls.ConnectionOptions {
 }
 
 const kSink = Symbol('orcalb.readSink');
-/** kFd of a socket whose fd must never be written directly: a TLS socket's fd carries records, not its bytes. */
-const NO_TRY_WRITE = -2;
 const kFd = Symbol('orcalb.fd');
+/**
+ * kFd of a TLS socket: its fd carries ciphertext, so writes must go through Node's TLS layer, never the try-write
+ * (core/tls/tls-front.ts hands client-side ones to the sessions, connectTls() opens server-side ones).
+ */
+const NO_TRY_WRITE = -2;
 
 /** A socket built by SocketIo: its sink and (once known) its fd ride on it, so one shared callback serves all. */
 interface IoSocket extends net.Socket {
@@ -140,14 +143,15 @@ export class SocketIo {
   }
 
   /**
-   * Takes over a socket Node built without `onread` (see dispatchData): its reads go to `sink` through 'data' events.
+   * Takes over a socket Node built without `onread` (see dispatchData), or a TLS socket (plaintext 'data' events, and
+   * writes always through Node's TLS layer): its reads go to `sink` through 'data' events.
    * Slower (a fresh Buffer per read) but the same contract, so the engines have one path: half-open allowed and the
    * write mark lowered to SocketIo's (throws if Node no longer lets it be lowered). Resume with resume().
    */
   attach(socket: net.Socket, sink: ReadSink): net.Socket {
     const io = socket as IoSocket;
     io[kSink] = sink;
-    io[kFd] = -1;
+    io[kFd] = (socket as net.Socket & { encrypted?: boolean }).encrypted === true ? NO_TRY_WRITE : -1;
     // As SocketIo's own sockets: a FIN is relayed by the engine, not answered by Node, and 'drain' follows any queue.
     socket.allowHalfOpen = true;
     lowerWriteMark(socket);

@@ -12,7 +12,7 @@ import type { SharedState } from '../shared/state-buffer.js';
 import { readRate, readTimeAverage } from '../shared/stat-counters.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
 import { stickNow } from '../stick/stick-clock.js';
-import { COL, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatRow, type StatValue } from './stat-columns.js';
+import { COL, MODULE_COL, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatRow, type StatValue } from './stat-columns.js';
 import { AdminFlag, backendStatus, serverStatus } from './status-text.js';
 import { serverId } from '../shared/server-slots.js';
 
@@ -176,7 +176,12 @@ function frontendRow(src: CollectSource, fe: FrontendConfig, f: number, iid: num
   v[COL.type] = StatType.FRONTEND;
   v[COL.mode] = fe.mode;
   v[COL.conn_tot] = slot.load('totalConns');
-  return { values: v, modules: moduleCells(false) };
+  const modules = moduleCells(false);
+  // The SSL module's counters (ssl binds' handshakes, core/tls/tls-front.ts).
+  modules[MODULE_COL.ssl_sess] = slot.load('sslSess');
+  modules[MODULE_COL.ssl_reused_sess] = slot.load('sslReusedSess');
+  modules[MODULE_COL.ssl_failed_handshake] = slot.load('sslFailedHandshake');
+  return { values: v, modules };
 }
 
 function serverRow(src: CollectSource, be: BackendConfig, b: number, srv: ServerConfig, s: number, iid: number, nowSec: number, tick: number): StatRow {

@@ -78,12 +78,14 @@ export async function runWrk(
     timeoutS?: number;
     path?: string;
     maxErrorShare?: number;
+    /** https: wrk speaks TLS to the subject (a new connection with `close` is a full handshake). */
+    https?: boolean;
   },
 ): Promise<WrkReport> {
   const args = ['-t', String(Math.max(1, Math.min(opts.threads, opts.conns))), '-c', String(opts.conns), '-d', `${opts.durationS}s`, '--latency'];
   if (opts.timeoutS !== undefined) args.push('--timeout', `${opts.timeoutS}s`);
   if (opts.close) args.push('-H', 'Connection: close');
-  args.push(`http://127.0.0.1:${opts.port}${opts.path ?? '/'}`);
+  args.push(`${opts.https === true ? 'https' : 'http'}://127.0.0.1:${opts.port}${opts.path ?? '/'}`);
   const child = group.spawn({ name: 'wrk', command: WRK_BIN, args, cpus: opts.cpus, nofile: 65_536 });
   const timer = setTimeout(() => void child.stop('SIGKILL'), (opts.durationS + Math.max(15, opts.timeoutS ?? 0)) * 1000);
   await child.exited;

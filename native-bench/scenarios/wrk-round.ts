@@ -27,6 +27,8 @@ export interface WrkRound {
   readonly rate: string;
   /** GET the backends' 1 MiB response: the work is counted in MiB, the rate in MB/s. */
   readonly bulk?: boolean;
+  /** Over TLS (the subject's bind is `ssl`). */
+  readonly https?: boolean;
   /** wrk threads (default 1: wrk is lighter than any proxy on one CPU; thread scaling gives one per load CPU). */
   readonly threads?: number;
 }
@@ -42,6 +44,7 @@ export async function wrkRound(ctx: ScenarioContext, s: RunningSubject, r: WrkRo
     cpus: ctx.layout.load,
     maxErrorShare: MAX_ERROR_SHARE,
     ...(r.bulk === true ? { path: BULK_PATH } : {}),
+    ...(r.https === true ? { https: true } : {}),
   });
   const mib = BULK_SIZE / 2 ** 20;
   return {

@@ -36,7 +36,7 @@ export function haproxyConfigText(spec: ProxySpec, port: number): string {
     `    maxconn ${spec.maxconn}`,
     '',
     'frontend bench_front',
-    `    bind 127.0.0.1:${port}`,
+    `    bind 127.0.0.1:${port}${spec.bindWords === undefined ? '' : ` ${spec.bindWords}`}`,
     ...(spec.frontendLines ?? []).map((l) => `    ${l}`),
     '    default_backend bench_back',
     '',

@@ -15,6 +15,8 @@ export interface ProxySpec {
   readonly sendProxy?: boolean;
   /** Connection limit, set high enough never to queue (idle scenario: 10,000 + headroom). */
   readonly maxconn: number;
+  /** Words after the frontend's bind address (`ssl crt FILE`: the TLS scenarios); haproxy and orcalb only. */
+  readonly bindWords?: string;
   /** Lines added to the frontend before its default_backend (acl, use_backend…: the L7 ACL scenario). */
   readonly frontendLines?: readonly string[];
   /** Lines added to the backend after its balance line (orcalb's `option dolphindb-inspect`: ddb-inspect). */

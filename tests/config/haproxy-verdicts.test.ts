@@ -245,7 +245,7 @@ const FAIL_CLOSED_CASES: readonly Case[] = [
   ['http-request deny', 'valid', `${L}\n  mode http\n  http-request deny`],
   ['an acl and a use_backend on it', 'valid', `frontend f\n  bind 127.0.0.1:18000\n${T}\n  acl api path_beg /api\n  use_backend b if api\n  default_backend b\nbackend b\n${T}`],
   ['tcp-request connection reject', 'valid', `${L}\n  tcp-request connection reject if { src 10.0.0.0/8 }`],
-  ['bind ... ssl crt', 'valid', `frontend f\n  bind 127.0.0.1:18443 ssl crt @DIR@/site.pem\n${T}`, FAIL('bind ssl')],
+  ['bind ... ssl crt', 'valid', `frontend f\n  bind 127.0.0.1:18443 ssl crt @DIR@/site.pem\n${T}`],
   ['server ... ssl verify none', 'valid', `${L} ssl verify none`],
   // Issue 14: TLS to the servers. verify required (the default) needs a ca-file; 2.6.12 has no no-verifyhost.
   ['server ... ssl without a ca-file', 'invalid', `${L} ssl`],

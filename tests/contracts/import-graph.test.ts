@@ -17,13 +17,15 @@ const LEAF_ERRORS = 'core/errors.ts';
 const LEAF_NET = 'core/net/';
 /** The stick-table data types and table sizing: config/ checks `store` and `size` with them, so it stays a leaf. */
 const LEAF_STICK_LAYOUT = 'core/shared/stick-layout.ts';
+/**
+ * TLS version names, the node:tls context options and a server's secure context: config/ reads versions with the
+ * first, has OpenSSL judge bind cipher and curve lists with the second and builds each `ssl` server's context with
+ * the third at load (a bad cipher list or key is an [ALERT] there, as in HAProxy), so all three stay leaves.
+ */
+const LEAF_TLS: readonly string[] = ['core/tls/tls-versions.ts', 'core/tls/tls-context-options.ts', 'core/tls/server-tls-context.ts'];
 /** The ACL language: config/ parses and compiles rules with it at load, so what it reaches stays small. */
 const ACL_ROOM = 'core/acl/';
 /**
- * TLS versions and a server's secure context: config/ reads the version words and builds each `ssl` server's context
- * once at load (a bad cipher list or key is an [ALERT] there, as in HAProxy), so these stay leaves of node:tls.
- */
-const LEAF_TLS = ['core/tls/tls-versions.ts', 'core/tls/server-tls-context.ts'];
 /**
  * All that core/acl/ may reach, transitively: the HTTP/1 head codec, the IP codec, the shared buffer's views, the stick
  * counters, and the pure connection-mode rules core/http1/head-fetch.ts reads Connection values with.

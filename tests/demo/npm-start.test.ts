@@ -15,11 +15,13 @@ import type { DdbObject } from '../../core/dolphindb/objects.js';
 import { connectDdb } from '../support/ddb-cluster.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
 import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
+import { curlHttps } from '../support/tls-client.js';
 import { within } from '../support/wait.js';
 
 const DEMO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../emulator/demo.js');
 // The addresses config/examples/demo.cfg binds and emulator/demo.ts prints.
 const HTTP_PORT = 18800;
+const HTTPS_PORT = 18843;
 const TCP_PORT = 18880;
 const ONE_PORT = 18848;
 const STATS_PORT = 18888;
@@ -149,9 +151,27 @@ describe('npm start', () => {
     assert.equal(new Set(names).size, NODE_PORTS.length, names.join(','));
   });
 
+  test('the HTTPS front (18843) serves the npm client over wss:// and its page over https with the certificate made at first start', async (t) => {
+    assert.match(out, /HTTPS +127\.0\.0\.1:18843 .*self-signed certificate (\S+)/);
+    const cert = /self-signed certificate (\S+):/.exec(out)?.[1] ?? '';
+    // curl checks the certificate against itself and the name localhost: it is a real one, not a placeholder.
+    const page = await curlHttps('localhost', HTTPS_PORT, '/', cert);
+    assert.equal(page.status, 200, page.stderr);
+    // The npm client's WebSocket has no CA option: trust is switched off for this test's connections only.
+    const before = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+    t.after(() => {
+      if (before === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+      else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = before;
+    });
+    const ddb = await connectDdb(HTTPS_PORT, {}, 5000, 'wss');
+    t.after(() => ddb.disconnect());
+    assert.equal(await within(ddb.execute<number>('1+1'), CALL_MS, '1+1'), 2);
+  });
+
   test('Ctrl-C (SIGINT) stops orcalb and the four nodes, and the demo exits 0', async () => {
     child.kill('SIGINT');
     assert.equal(await within(exited, 10_000, 'demo exit after SIGINT'), 0);
-    for (const port of [HTTP_PORT, TCP_PORT, ONE_PORT, STATS_PORT, ...NODE_PORTS]) assert.ok(await refused(port), `port ${port} still open`);
+    for (const port of [HTTP_PORT, HTTPS_PORT, TCP_PORT, ONE_PORT, STATS_PORT, ...NODE_PORTS]) assert.ok(await refused(port), `port ${port} still open`);
   });
 });

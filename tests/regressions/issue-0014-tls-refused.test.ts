@@ -1,7 +1,8 @@
-// Issue 14, first step: until TLS is implemented, every TLS keyword is an [ALERT] and orcalb exits 1, so a port the
-// operator configured for TLS is never served in clear text, a check configured over TLS never sends its request
-// (or a DolphinDB login) in clear, and a global TLS policy never looks applied when it is not. Each line below was a
-// [WARNING] before and orcalb started; through the real CLI (`-c` and a start).
+// Issue 14: a TLS keyword orcalb does not implement is an [ALERT] and orcalb exits 1, so nothing configured for TLS
+// ever runs in clear text or otherwise than configured. The first step refused every TLS keyword (each was a
+// [WARNING] before and orcalb started); TLS termination has landed since (issue-0014-tls-front.test.ts), and the
+// global defaults are read (tests/config/tls-global.test.ts): what stays refused is checked here, through the real
+// CLI (`-c` and a start).
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runOrcalbCli } from '../support/orcalb-process.js';
+import { makeTlsCerts } from '../support/tls-certs.js';
 
 const BASE = [
   'defaults',
@@ -40,7 +42,37 @@ function configFor(c: (typeof CASES)[number]): string {
   return [...global, ...BASE, `  server s 127.0.0.1:1 ${c.server ?? 'check'}`, ''].join('\n');
 }
 
-describe('issue 14: every TLS keyword is refused until TLS lands', () => {
+/** TLS termination landed; what it does not do stays refused: [bind words (@PEM@ is a certificate), key alerted]. */
+const BIND_CASES: readonly (readonly [string, string])[] = [
+  ['ssl crt @PEM@ ca-file @PEM@ verify required ca-ignore-err all', 'ca-ignore-err'],
+  ['ssl crt @PEM@ crt-ignore-err 10', 'crt-ignore-err'],
+  ['ssl crt @PEM@ tls-ticket-keys /etc/keys', 'tls-ticket-keys'],
+  ['ssl crt @PEM@ accept-proxy', 'accept-proxy with ssl'],
+];
+
+describe('issue 14: the TLS bind words orcalb does not do stay refused', () => {
+  for (const [words, key] of BIND_CASES) {
+    test(`${key} is an [ALERT], -c exits 1`, async (t) => {
+      const certs = await makeTlsCerts(t);
+      const text = ['defaults', '  mode http', '  timeout connect 1s', '  timeout client 1s', '  timeout server 1s', 'frontend f',
+        `  bind 127.0.0.1:18452 ${words.replaceAll('@PEM@', certs.rsa)}`, '  default_backend b', 'backend b', '  server s 127.0.0.1:1', ''].join('\n');
+      await writeFile(join(certs.dir, 't.cfg'), text);
+      const check = await runOrcalbCli(['-c', '-f', join(certs.dir, 't.cfg')]);
+      assert.equal(check.code, 1, check.stderr);
+      assert.match(check.stderr, new RegExp(`\\[ALERT\\].*orcalb does not implement '(bind \\.\\.\\. )?${key}' yet; refusing to start`));
+    });
+  }
+  test('a stats page on an ssl bind is refused (the stats thread has no TLS)', async (t) => {
+    const certs = await makeTlsCerts(t);
+    const text = `defaults\n  mode http\n  timeout client 1s\nlisten st\n  bind 127.0.0.1:18452 ssl crt ${certs.rsa}\n  stats enable\n  stats uri /\n`;
+    await writeFile(join(certs.dir, 't.cfg'), text);
+    const check = await runOrcalbCli(['-c', '-f', join(certs.dir, 't.cfg')]);
+    assert.equal(check.code, 1, check.stderr);
+    assert.match(check.stderr, /orcalb does not implement 'ssl in a stats-only proxy' yet/);
+  });
+});
+
+describe('issue 14: the other TLS keywords (servers, checks, global tuning) stay refused', () => {
   for (const c of CASES) {
     test(`${c.key} is an [ALERT], -c and a start exit 1`, async (t) => {
       const dir = await mkdtemp(join(tmpdir(), 'orcalb-tls-refused-'));

@@ -45,11 +45,11 @@ export async function startDdbCluster(count: number, options: Omit<EmulatedNodeO
  * with its console printing off (tests read print messages through listeners). Rejects like DDB.connect(), or after
  * `timeoutMs`. The caller disconnects it.
  */
-export async function connectDdb(port: number, options: ConstructorParameters<typeof DDB>[1] = {}, timeoutMs = 5000): Promise<DDB> {
-  const ddb = new DDB(`ws://127.0.0.1:${port}`, { username: 'admin', password: '123456', ...options });
+export async function connectDdb(port: number, options: ConstructorParameters<typeof DDB>[1] = {}, timeoutMs = 5000, scheme: 'ws' | 'wss' = 'ws'): Promise<DDB> {
+  const ddb = new DDB(`${scheme}://127.0.0.1:${port}`, { username: 'admin', password: '123456', ...options });
   ddb.print_message = false;
   try {
-    await within(ddb.connect(), timeoutMs, `connect to ws://127.0.0.1:${port}`);
+    await within(ddb.connect(), timeoutMs, `connect to ${scheme}://127.0.0.1:${port}`);
   } catch (err) {
     ddb.disconnect();
     throw err;

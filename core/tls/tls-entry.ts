@@ -1,0 +1,56 @@
+// Where a connection accepted on an ssl bind enters a forwarder (manual §5.1 `bind … ssl`): the fd is adopted as a
+// plain socket, the bind's TLS server (tls-front.ts) runs the handshake on this thread, and the TLS socket then
+// enters the session a plain connection gets (connection-entry.ts startSession). Counts the SSL stats module's
+// ssl_sess / ssl_reused_sess / ssl_failed_handshake per frontend. Forwarder threads; once per ssl connection.
+
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { adoptSocket } from '../accept/fd-handoff.js';
+import { startSession, type SessionOutcome } from '../forward/connection-entry.js';
+import type { ClientConn, SessionEnv } from '../forward/session-env.js';
+import { TlsFronts } from './tls-front.js';
+
+/** A forwarder's TLS entry: serve() takes a connection of an ssl bind, and answers false for a plain bind. */
+export interface TlsEntry {
+  serve(conn: ClientConn, fe: number, bind: number): boolean;
+}
+
+/**
+ * The thread's TLS entry, or undefined when no bind of the config is ssl (then nothing of node:tls is built).
+ * `ticketKeys`: the 48 bytes main made at start, the same in every forwarder (resumption across threads).
+ */
+export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: Uint8Array | undefined): TlsEntry | undefined {
+  if (!TlsFronts.needed(env.frontends)) return undefined;
+  const fronts = new TlsFronts(env.frontends, ticketKeys, {
+    secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean): void {
+      const slot = env.state.frontend(fe);
+      slot.add('sslSess', 1);
+      if (resumed) slot.add('sslReusedSess', 1);
+      startSession(env, socket, fe, bind, outcome);
+    },
+    failed(_raw: net.Socket, fe: number, _bind: number, tlsFailure: boolean): void {
+      if (tlsFailure) env.state.frontend(fe).add('sslFailedHandshake', 1);
+      env.accounting.clientClosed(env.thread, fe);
+      outcome.sessionEnded();
+    },
+  });
+  return {
+    serve(conn: ClientConn, fe: number, bind: number): boolean {
+      const server = fronts.serverFor(fe, bind);
+      if (server === undefined) return false;
+      let raw: net.Socket;
+      try {
+        raw = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
+      } catch (e) {
+        outcome.notAdopted(conn, fe, e);
+        return true;
+      }
+      // A hard stop destroys it mid-handshake like any live client; the session's TLS socket is added on its own.
+      env.liveClients.add(raw);
+      raw.once('close', () => env.liveClients.delete(raw));
+      raw.setNoDelay(true);
+      server.handshake(raw);
+      return true;
+    },
+  };
+}

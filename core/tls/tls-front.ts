@@ -1,0 +1,146 @@
+// TLS termination on a forwarder thread (manual §5.1 `bind … ssl`): one tls.Server per ssl bind, never listened on,
+// is handed each adopted client socket ('connection' event) and runs the handshake on this thread's event loop (no
+// extra thread hop). Once secure, the TLS socket goes to the same L4/L7 session a plain connection gets. Failed
+// handshakes (garbage, no common cipher, a client gone or too slow: `timeout client` bounds the handshake, as in
+// HAProxy) are closed and counted. Session tickets use the keys main made at start, shared by every forwarder, so a
+// session resumes whichever thread gets the next connection. Forwarder threads; built once per bind at first use.
+
+import { constants, createHash } from 'node:crypto';
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { BindTls, FrontendConfig } from '../../config/model.js';
+import { secureContextOptions } from './tls-context-options.js';
+import { SniContexts } from './sni-contexts.js';
+
+/** Node's default handshake bound, kept when the frontend has no `timeout client` (HAProxy would wait forever). */
+const NO_CLIENT_TIMEOUT_HANDSHAKE_MS = 120_000;
+
+/** What the forwarder hears of each handshake. */
+export interface TlsFrontHooks {
+  /** The handshake succeeded: run the session on `socket` (the raw socket now belongs to it). */
+  secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean): void;
+  /**
+   * The handshake did not complete: `raw` is closed. `tlsFailure`: TLS refused it (not TLS, no common version or
+   * cipher, strict-sni, a client certificate refused), as opposed to a timeout or a client that left.
+   */
+  failed(raw: net.Socket, fe: number, bind: number, tlsFailure: boolean): void;
+}
+
+/** The ticket keys every forwarder shares: 48 bytes (Node's layout: name, HMAC secret, AES key). */
+export const TICKET_KEY_BYTES = 48;
+
+/** One ssl bind's TLS server on this thread. */
+export class BindTlsServer {
+  readonly server: tls.Server;
+  readonly contexts: SniContexts;
+
+  constructor(
+    b: BindTls,
+    fe: number,
+    bind: number,
+    frontend: FrontendConfig,
+    ticketKeys: Uint8Array | undefined,
+    hooks: TlsFrontHooks,
+  ) {
+    // One id per bind, the same on every thread: OpenSSL resumes only sessions of the same context.
+    const sessionIdContext = createHash('sha256').update(`orcalb ${frontend.name} ${bind}`).digest('hex').slice(0, 32);
+    this.contexts = new SniContexts(b, sessionIdContext);
+    const first = this.contexts.entries[0];
+    const verify = b.settings.verify ?? 'none';
+    const alpnPerCert = b.certs.some((c) => c.alpn !== undefined);
+    const options: tls.TlsOptions = {
+      // strict-sni: the default context has no certificate, so a client without a known name fails the handshake.
+      ...secureContextOptions(b, b.strictSni ? undefined : first?.cert),
+      sessionIdContext,
+      handshakeTimeout: (frontend.timeouts.client ?? 0) > 0 ? (frontend.timeouts.client ?? 0) : NO_CLIENT_TIMEOUT_HANDSHAKE_MS,
+      requestCert: verify !== 'none',
+      // The verdict on the client's certificate is ours (secureConnection below), so every refusal is counted.
+      rejectUnauthorized: false,
+      // As HAProxy: no renegotiation (a client could make the server redo expensive handshakes on one connection).
+      secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (b.settings.noTlsTickets ? constants.SSL_OP_NO_TICKET : 0),
+      ...(ticketKeys === undefined || b.settings.noTlsTickets ? {} : { ticketKeys: Buffer.from(ticketKeys) }),
+      SNICallback: (servername, cb) => {
+        const hit = this.contexts.lookup(servername);
+        if (hit !== undefined) return cb(null, hit.context);
+        if (b.strictSni) return cb(new Error(`strict-sni: no certificate for '${servername}'`), undefined);
+        cb(null, first?.context);
+      },
+    };
+    if (alpnPerCert) {
+      options.ALPNCallback = ({ servername, protocols }) => {
+        const cert = (servername === undefined ? undefined : this.contexts.lookup(servername)) ?? first;
+        const offer = cert?.cert.alpn ?? b.settings.alpn ?? [];
+        return offer.find((p) => protocols.includes(p));
+      };
+    } else if (b.settings.alpn !== undefined) {
+      options.ALPNProtocols = [...b.settings.alpn];
+    }
+    this.server = tls.createServer(options);
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+      const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
+      // verify required: a client without a certificate the CA vouches for is closed here (Node finishes the
+      // handshake and leaves the verdict to us), and counted by the raw socket's close below.
+      if (verify === 'required' && !socket.authorized) {
+        if (raw !== undefined) refused.add(raw);
+        return void socket.destroy();
+      }
+      if (raw !== undefined) settled.add(raw);
+      hooks.secured(socket, fe, bind, socket.isSessionReused());
+    });
+    // Not TLS, no common version or cipher, strict-sni without a match, too slow: close. Like haproxy 2.6.12, only a
+    // TLS failure counts as a failed handshake (measured): not a timeout nor a client that left.
+    this.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
+      const code = err.code ?? '';
+      if (raw !== undefined && code !== 'ERR_TLS_HANDSHAKE_TIMEOUT' && !/^E[A-Z]+$/.test(code)) refused.add(raw);
+      socket.destroy();
+    });
+    this.fe = fe;
+    this.bind = bind;
+    this.hooks = hooks;
+  }
+
+  private readonly fe: number;
+  private readonly bind: number;
+  private readonly hooks: TlsFrontHooks;
+
+  /**
+   * Starts the handshake on an adopted client socket. Exactly one hook hears how it ends: secured, or failed when
+   * the raw socket closes before (whatever closed it: an alert, a timeout, the client, a hard stop).
+   */
+  handshake(raw: net.Socket): void {
+    raw.once('close', () => {
+      if (settled.has(raw)) return;
+      settled.add(raw);
+      this.hooks.failed(raw, this.fe, this.bind, refused.has(raw));
+    });
+    this.server.emit('connection', raw);
+  }
+}
+
+/** Raw sockets whose handshake ended (secured or failed): each is reported once. */
+const settled = new WeakSet<net.Socket>();
+/** Raw sockets whose handshake TLS itself refused (an alert, a refused client certificate), not a timeout or a close. */
+const refused = new WeakSet<net.Socket>();
+
+/** This thread's TLS servers, one per ssl bind, all built at start (contexts are parsed once per thread). */
+export class TlsFronts {
+  /** By frontend, then bind index; undefined for a plain bind. */
+  private readonly servers: readonly (readonly (BindTlsServer | undefined)[])[];
+
+  constructor(frontends: readonly FrontendConfig[], ticketKeys: Uint8Array | undefined, hooks: TlsFrontHooks) {
+    this.servers = frontends.map((f, fe) =>
+      f.binds.map((b, bind) => (b.tls === undefined ? undefined : new BindTlsServer(b.tls, fe, bind, f, ticketKeys, hooks))),
+    );
+  }
+
+  /** Whether any bind of the config is ssl (the forwarder skips this module entirely otherwise). */
+  static needed(frontends: readonly FrontendConfig[]): boolean {
+    return frontends.some((f) => f.binds.some((b) => b.tls !== undefined));
+  }
+
+  /** The ssl bind's server, or undefined for a plain bind. */
+  serverFor(fe: number, bind: number): BindTlsServer | undefined {
+    return this.servers[fe]?.[bind];
+  }
+}
