@@ -42,6 +42,7 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
     const both = async (line: string): Promise<void> => {
       assert.equal(await ours(line), await socatCommand(socket, line), line);
     };
+    let step = 'start';
     const rounds = async (n: number): Promise<void> => {
       const count = async (port: number): Promise<Record<string, number>> => {
         const out: Record<string, number> = {};
@@ -51,7 +52,7 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
         }
         return out;
       };
-      assert.deepEqual(await count(oPort), await count(hPort));
+      assert.deepEqual(await count(oPort), await count(hPort), `${n} sessions after: ${step}`);
     };
 
     await rounds(8);
@@ -67,17 +68,20 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
       [['set server be/s1 state ready'], 8],
     ] as const) {
       for (const line of lines) await both(line);
+      step = lines.join('; ');
       await rounds(n);
     }
 
     // set server addr: s1 moved to where s3 listens takes its share there; a dead address, then back: no wedge.
     await both(`set server be/s1 addr 127.0.0.1 port ${p3}`);
+    step = 's1 moved to s3';
     await rounds(8);
     const dead = await closedPort();
     await both(`set server be/s1 addr 127.0.0.1 port ${dead}`);
     // One session each while s1 is dead (both retry, then give up on it the same way); nothing else is asserted here.
     await Promise.all([oPort, hPort].map((port) => requestTag(port, 'dead', 3000).catch(() => undefined)));
     await both(`set server be/s1 addr 127.0.0.1 port ${p1 ?? 0}`);
+    step = 's1 back at its address';
     await rounds(8);
 
     await both('disable frontend fe');
@@ -86,6 +90,7 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
     await both('enable frontend fe');
     await both('enable frontend fe');
     assert.deepEqual([await probeConnect(oPort), await probeConnect(hPort)], ['accepted', 'accepted']);
+    step = 'disable and enable frontend';
     await rounds(4);
 
     // Sessions: three held open on each side (where each lands follows each side's own turn in the weighted cycle).
