@@ -89,7 +89,9 @@ for (const accept of ['acceptor', 'reuseport'] as const) {
     await both('disable frontend fe');
     await both('enable frontend fe');
     await both('enable frontend fe');
-    assert.deepEqual([await probeConnect(oPort), await probeConnect(hPort)], ['accepted', 'accepted']);
+    // Served again: the rounds prove it. A probe that connects and leaves would take a round-robin turn whenever
+    // each side gets to dispatch it (with --accept acceptor, after a hand-off that may land in the middle of the next
+    // round), which shifted orcalb's turns against haproxy's in CI: {s1: 4} against {s1: 3, s2: 1}.
     step = 'disable and enable frontend';
     await rounds(4);
 

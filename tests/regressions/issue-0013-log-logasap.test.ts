@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import type http from 'node:http';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { connectTagged, startBackendFarm } from '../support/backend-farm.js';
@@ -17,6 +18,7 @@ import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-s
 import { seedTcpConfig } from '../support/seed-config.js';
 import { seedHttpConfig } from '../support/seed-http-config.js';
 import { startSyslogReceiver, type SyslogReceiver } from '../support/syslog-receiver.js';
+import { within } from '../support/wait.js';
 import { httplogFields, tcplogFields, trafficLine as line, trafficLines, type HttplogFields } from '../support/traffic-log-lines.js';
 
 type After = { after(fn: () => unknown): void };
@@ -62,7 +64,10 @@ async function tcpRun(t: After, subject: LbSubject): Promise<string[]> {
   const silent = await openSilent(port);
   t.after(() => silent.destroy());
   const second = await line(run, 2, 'silent client');
+  // Closed on both sides before the next session, whose line counts the live connections.
+  const closed = once(silent, 'close');
   silent.end();
+  await within(closed, 8000, `${run.name}: the silent client's session to close`);
   const c = await connectTagged(port);
   await c.exchange('x\n');
   await c.end();
