@@ -81,7 +81,11 @@ test('option logasap, TCP: the line goes at the connect, with +Tt and +B, once p
   for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT]) got.push(await tcpRun(t, subject));
   const [h, o] = got;
   const raw = `haproxy:\n${(h ?? []).join('\n')}\norcalb:\n${(o ?? []).join('\n')}`;
-  assert.deepEqual((o ?? []).map(tcplogFields), (h ?? []).map(tcplogFields), raw);
+  // The connection counters (actconn/feconn/…) of a line logged at the connect count the previous session if the
+  // balancer has not released it yet when the next client arrives: a race of microseconds either balancer may lose
+  // (seen in CI on both), not what logasap is about. They are compared without it.
+  const fields = (l: string): ReturnType<typeof tcplogFields> => ({ ...tcplogFields(l), counters: '-' });
+  assert.deepEqual((o ?? []).map(fields), (h ?? []).map(fields), raw);
   for (const f of (o ?? []).map(tcplogFields)) {
     assert.match(f.times, /^N\/N\/\+N$/, raw);
     assert.equal(f.bytes, '+0', raw);
