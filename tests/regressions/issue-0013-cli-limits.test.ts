@@ -118,7 +118,11 @@ describe('side by side with haproxy 2.6.12 (orcalb: stats timeout 30s)', () => {
       const line = (n: number): Buffer => Buffer.from(`get weight ${'x'.repeat(n - 'get weight '.length - 1)}\n`);
       assert.equal(line(16383).length, 16383);
       assert.deepEqual(await rawExchange(socks[name] ?? '', line(16383)), { answer: "Require 'backend/server'.\n\n", closed: true });
-      assert.deepEqual(await rawExchange(socks[name] ?? '', line(17000)), { answer: '', closed: true });
+      // As for 1 MB above: haproxy's close of an oversized line comes at once or only at its idle cut, depending on
+      // how the bytes arrive (CI saw it still open after 10 s); only orcalb's close is asserted.
+      const over = await rawExchange(socks[name] ?? '', line(17000));
+      if (name === 'haproxy') assert.equal(over.answer, '');
+      else assert.deepEqual(over, { answer: '', closed: true });
     });
 
     test(`${name}: binary garbage on a line is an unknown command; the next client is served`, async () => {
