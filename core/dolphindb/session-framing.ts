@@ -204,7 +204,15 @@ export class SessionFraming implements WsOwner {
   }
 
   private wsClient(buf: Uint8Array, pos: number, end: number): void {
-    const ws = this.wsIn as WsFrames;
+    this.wsFeed(this.wsIn as WsFrames, true, buf, pos, end);
+  }
+
+  private wsServer(buf: Uint8Array, pos: number, end: number): void {
+    this.wsFeed(this.wsOut as WsFrames, false, buf, pos, end);
+  }
+
+  /** Feeds one direction's WebSocket frames; each message that ends is a request (client) or a reply (server) end. */
+  private wsFeed(ws: WsFrames, fromClient: boolean, buf: Uint8Array, pos: number, end: number): void {
     let p = pos;
     // Bounded: each turn consumes bytes or ends a message.
     while (p < end) {
@@ -213,21 +221,8 @@ export class SessionFraming implements WsOwner {
       if (ws.messageEnded) {
         ws.messageEnded = false;
         if (this.mode === MODE.lost) return;
-        this.requestMessageEnd();
-      }
-    }
-  }
-
-  private wsServer(buf: Uint8Array, pos: number, end: number): void {
-    const ws = this.wsOut as WsFrames;
-    let p = pos;
-    while (p < end) {
-      p = ws.feed(buf, p, end, this);
-      if (p === WS_LOST) return this.lose(ws.lostReason);
-      if (ws.messageEnded) {
-        ws.messageEnded = false;
-        if (this.mode === MODE.lost) return;
-        this.replyMessageEnd();
+        if (fromClient) this.requestMessageEnd();
+        else this.replyMessageEnd();
       }
     }
   }

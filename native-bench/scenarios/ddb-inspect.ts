@@ -7,29 +7,14 @@
 import { startBackends } from '../backends/backend-launcher.js';
 import { runGenerator } from '../load/generator-run.js';
 import type { CpuWindow } from '../process-cpu.js';
-import { CPU_PER, WORK_DONE } from '../process-figures.js';
+import { CPU_PER } from '../process-figures.js';
 import { withSecondBuild, type MetricSpec, type ResultRow, type SubjectName } from '../result-model.js';
 import { caseRatioRows } from './case-ratio.js';
+import { CALL_METRICS, callFigures } from './ddb-round-trips.js';
 import type { Scenario } from './scenario.js';
 import { measureInterleavedCases, SEED_MAXCONN } from './subject-rounds.js';
 
 const SUBJECTS: readonly SubjectName[] = ['orcalb'];
-const METRICS: readonly MetricSpec[] = [
-  { name: 'calls/s', unit: 'call/s', better: 'higher' },
-  { name: 'p50 latency', unit: 'ms', better: 'lower' },
-  { name: 'p99 latency', unit: 'ms', better: 'lower' },
-];
-
-function callFigures(r: Readonly<Record<string, number>>): Record<string, number> {
-  if ((r['errors'] ?? 0) > 0) throw new Error(`${r['errors']} session errors`);
-  return {
-    [WORK_DONE]: r['calls'] ?? Number.NaN,
-    'calls/s': r['callsPerS'] ?? Number.NaN,
-    'p50 latency': r['p50Ms'] ?? Number.NaN,
-    'p99 latency': r['p99Ms'] ?? Number.NaN,
-  };
-}
-
 export const ddbInspect: Scenario = {
   id: 'ddb-inspect',
   title: 'DolphinDB calls at L4 with option dolphindb-inspect ÷ without (CPU per call)',
@@ -48,7 +33,7 @@ export const ddbInspect: Scenario = {
           ],
           subjects: SUBJECTS,
           cpu: CPU_PER.call,
-          metrics: METRICS,
+          metrics: CALL_METRICS,
           measure: async (s, _case: number, cpu: CpuWindow) => callFigures(await runGenerator(
             ctx.group,
             generator,

@@ -12,14 +12,15 @@ import type { MetricSpec, ResultRow } from '../result-model.js';
 import { measureInterleaved, SEED_MAXCONN } from './subject-rounds.js';
 import type { Scenario } from './scenario.js';
 
-const METRICS: readonly MetricSpec[] = [
+/** What a DolphinDB call scenario reports beside CPU per call (also ddb-inspect.ts). */
+export const CALL_METRICS: readonly MetricSpec[] = [
   { name: 'calls/s', unit: 'call/s', better: 'higher' },
   { name: 'p50 latency', unit: 'ms', better: 'lower' },
   { name: 'p99 latency', unit: 'ms', better: 'lower' },
 ];
 
 /** The figures of one generator result; a run with a failed session counts as failed. */
-function callFigures(r: Readonly<Record<string, number>>): Record<string, number> {
+export function callFigures(r: Readonly<Record<string, number>>): Record<string, number> {
   if ((r['errors'] ?? 0) > 0) throw new Error(`${r['errors']} session errors`);
   return {
     [WORK_DONE]: r['calls'] ?? Number.NaN,
@@ -43,7 +44,7 @@ export const ddbRoundTrips: Scenario = {
           spec: { mode: 'tcp', servers: backends.ports, threads: ctx.settings.threads, maxconn: SEED_MAXCONN, sendProxy: true },
           subjects: ['direct', 'orcalb', 'haproxy', 'nginx'],
           cpu: CPU_PER.call,
-          metrics: METRICS,
+          metrics: CALL_METRICS,
           measure: async (s, cpu: CpuWindow) => callFigures(await runGenerator(
             ctx.group,
             'ddb-client',
@@ -62,7 +63,7 @@ export const ddbRoundTrips: Scenario = {
         spec: { mode: 'http', servers: backends.ports, threads: ctx.settings.threads, maxconn: SEED_MAXCONN },
         subjects: ['direct', 'orcalb', 'haproxy', 'nginx'],
         cpu: CPU_PER.call,
-        metrics: METRICS,
+        metrics: CALL_METRICS,
         measure: async (s, cpu: CpuWindow) => callFigures(await runGenerator(
           ctx.group,
           'ddb-ws-client',
