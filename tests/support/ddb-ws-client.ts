@@ -58,6 +58,11 @@ export class DdbWsClient {
     return reply.object;
   }
 
+  /** Sends one message of raw bytes (a hostile test's garbage); the next call() reads the reply it gets, if any. */
+  sendRaw(bytes: Buffer | string): void {
+    this.ws.send(bytes);
+  }
+
   close(): void {
     this.ws.terminate();
   }
