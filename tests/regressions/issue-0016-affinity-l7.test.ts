@@ -10,7 +10,7 @@ import type { DdbObject } from '../../core/dolphindb/objects.js';
 import { startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { DdbWsClient } from '../support/ddb-ws-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { executeCodeBody, httpExchange, pageNodeName } from '../support/http-exchange.js';
+import { executeCode, httpExchange, pageNodeName } from '../support/http-exchange.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 
 const ROUNDS = 50;
@@ -31,20 +31,6 @@ function config(front: number, nodes: readonly number[]): string {
 function text(obj: DdbObject | undefined): string {
   assert.equal(obj?.form, 'scalar');
   return String(obj.value);
-}
-
-interface JsonAnswer {
-  readonly sessionID: string;
-  readonly resultCode: string;
-  readonly msg: string;
-  readonly object: readonly { readonly value: string }[];
-}
-
-/** One JSON-API executeCode call on a connection of its own. */
-async function jsonCall(port: number, script: string, sessionID: string): Promise<JsonAnswer> {
-  const res = await httpExchange(port, 'POST', '/', { body: executeCodeBody(script, sessionID) });
-  assert.equal(res.status, 200);
-  return JSON.parse(res.body) as JsonAnswer;
 }
 
 describe('issue 16: web console and JSON-API sessions keep their node through orcalb (mode http)', () => {
@@ -89,7 +75,7 @@ describe('issue 16: web console and JSON-API sessions keep their node through or
   });
 
   test('a JSON-API session: 50 calls on new connections stay on the node that made its sessionID; new sessions spread', async () => {
-    const first = await jsonCall(front, 'x = 41', '0');
+    const first = await executeCode(front, 'x = 41', '0');
     assert.equal(first.resultCode, '0', first.msg);
     const sid = first.sessionID;
     assert.match(sid, /^\d+$/);
@@ -97,16 +83,16 @@ describe('issue 16: web console and JSON-API sessions keep their node through or
     const nodes = new Set<string>();
     for (let i = 1; i < ROUNDS; i++) {
       // The session's variable is there at each call: the request reached the node holding the session.
-      const a = await jsonCall(front, 'x + 1', sid);
+      const a = await executeCode(front, 'x + 1', sid);
       assert.equal(a.resultCode, '0', `call ${i}: ${a.msg}`);
       assert.equal(a.sessionID, sid, `call ${i} answered by another session`);
       assert.equal(a.object[0]?.value, '42');
-      nodes.add((await jsonCall(front, 'getNodeAlias()', sid)).object[0]?.value ?? '?');
+      nodes.add(String((await executeCode(front, 'getNodeAlias()', sid)).object[0]?.value));
     }
     assert.equal(nodes.size, 1, `the session's calls went to ${[...nodes].join(', ')}`);
     // New sessions (sessionID "0") are balanced as usual.
     const fresh = new Set<string>();
-    for (let i = 0; i < 6; i++) fresh.add((await jsonCall(front, 'getNodeAlias()', '0')).object[0]?.value ?? '?');
+    for (let i = 0; i < 6; i++) fresh.add(String((await executeCode(front, 'getNodeAlias()', '0')).object[0]?.value));
     assert.equal(fresh.size, 3, `new sessions went to ${[...fresh].join(', ')}`);
   });
 });

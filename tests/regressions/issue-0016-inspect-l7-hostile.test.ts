@@ -5,13 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sampleSum, scrapeSamples } from '../support/ddb-metrics.js';
 import { startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { DdbWsClient } from '../support/ddb-ws-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { rawRequest } from '../support/http-client.js';
-import { executeCodeBody, httpExchange } from '../support/http-exchange.js';
+import { executeCode, executeCodeBody, httpExchange, type JsonApiAnswer } from '../support/http-exchange.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
-import { parseExposition } from '../support/prometheus-exposition.js';
 
 const CALL_MS = 5000;
 
@@ -27,13 +27,8 @@ function config(front: number, prom: number, nodes: readonly number[]): string {
   ].join('\n');
 }
 
-interface JsonAnswer { readonly sessionID: string; readonly resultCode: string; readonly msg: string; readonly object: readonly { readonly value: string }[] }
-
 async function errorsCounted(prom: number): Promise<number> {
-  const res = await rawRequest(prom, 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', CALL_MS);
-  return parseExposition(res.body.toString()).flatMap((f) => f.samples)
-    .filter((s) => s.name === 'orcalb_dolphindb_requests_total' && s.labels.get('status') === 'error')
-    .reduce((a, s) => a + s.value, 0);
+  return sampleSum(await scrapeSamples(prom, CALL_MS), 'orcalb_dolphindb_requests_total', { status: 'error' });
 }
 
 describe('issue 16: hostile JSON-API and WebSocket traffic through an inspecting HTTP backend', () => {
@@ -60,19 +55,19 @@ describe('issue 16: hostile JSON-API and WebSocket traffic through an inspecting
     const binary = await httpExchange(front, 'POST', '/', { body: '\u0000\u00ff{{{{[[[["\\' });
     assert.equal(binary.status, 400);
     // An id no node made: balanced as any, the node starts a session of its own.
-    const forged = JSON.parse((await httpExchange(front, 'POST', '/', { body: executeCodeBody('1+1', '99999') })).body) as JsonAnswer;
+    const forged = await executeCode(front, '1+1', '99999');
     assert.equal(forged.resultCode, '0');
     const endless = await httpExchange(front, 'POST', '/', { body: executeCodeBody('1+1', '7'.repeat(100_000)) });
     assert.equal(endless.status, 200);
     // A session made by one call, then reached through a chunked body (its chunk-size line before the JSON).
-    const made = JSON.parse((await httpExchange(front, 'POST', '/', { body: executeCodeBody('y = 5', '0') })).body) as JsonAnswer;
+    const made = await executeCode(front, 'y = 5');
     assert.equal(made.resultCode, '0');
     for (let i = 0; i < 6; i++) {
       const body = executeCodeBody('y * 2', made.sessionID);
       const chunked = `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
       const res = await rawRequest(front, chunked, CALL_MS);
       assert.equal(res.status, 200);
-      const a = JSON.parse(res.body.toString()) as JsonAnswer;
+      const a = JSON.parse(res.body.toString()) as JsonApiAnswer;
       assert.equal(a.sessionID, made.sessionID, `chunked call ${i} reached another node`);
       assert.equal(a.object[0]?.value, '10');
     }

@@ -16,13 +16,9 @@ const NEW_SESSIONS = 30;
 const SLOW_MS = 40;
 
 async function session(port: number, clients: DdbTcpClient[]): Promise<{ client: DdbTcpClient; node: string }> {
-  const client = await DdbTcpClient.open(port);
-  clients.push(client);
-  const login = await client.call({ kind: 'connect', login: { user: 'admin', password: '123456' } });
-  if (login.reply.kind === 'error') throw new Error(login.reply.message);
-  const alias = await client.run('getNodeAlias()');
-  if (alias?.form !== 'scalar' || typeof alias.value !== 'string') throw new Error('getNodeAlias() gave no string');
-  return { client, node: alias.value };
+  const s = await DdbTcpClient.aliasSession(port);
+  clients.push(s.client);
+  return s;
 }
 
 test('a node slow to answer gets fewer new sessions under dolphindb-load with dolphindb-inspect', async (t) => {
