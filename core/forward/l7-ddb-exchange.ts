@@ -50,6 +50,12 @@ export class DdbHttpExchange {
     this.request.feed(src, bodyAt, end);
   }
 
+  /** A request of a backend without the options (use_backend moved the session): nothing is followed. */
+  skip(): void {
+    this.active = false;
+    this.lastError = '';
+  }
+
   /** More request body bytes went to the server. */
   requestBytes(src: Uint8Array, start: number, end: number): void {
     if (this.active && this.request.scanning) this.request.feed(src, start, end);

@@ -100,6 +100,7 @@ export abstract class L7Transaction extends L7ServerSide {
       if (this.rec !== undefined) this.rec.cookieState = COOKIE_STATE[this.persist.status];
     }
     if (wantsDdbExchange(rt)) this.ddbBegin(rt, view, src, bodyAt, end);
+    else this.ddbx?.skip();
     // `balance uri|url_param|hdr`: the key reads the head as forwarded so far (the cookie rewrite applied).
     let key: string | undefined;
     if (rt.requestKey !== undefined) {
