@@ -1,19 +1,54 @@
 // Issue 16, Done-when (4): affinity for the web console and the JSON API through a running orcalb (mode http,
-// --threads 2, roundrobin over 3 emulated nodes). A browser session (its page, then its WebSocket carrying the
-// persistence cookie the page set) and a JSON-API session (its sessionID, each request on a new TCP connection) stay
+// --threads 2, roundrobin over 3 emulated nodes). A browser session (headless Chromium: its page, then its WebSocket,
+// to which the browser adds the persistence cookie the page set) and a JSON-API session (its sessionID, each request on a new TCP connection) stay
 // on their node across 50 requests while cookie-less and new-session clients spread; without affinity the JSON-API
 // session would lose its variables at the next node. Test-runner thread; orcalb is a child process.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { DdbObject } from '../../core/dolphindb/objects.js';
+import { chromium } from 'playwright-core';
 import { startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
-import { DdbWsClient } from '../support/ddb-ws-client.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { executeCode, httpExchange, pageNodeName } from '../support/http-exchange.js';
+import { executeCode, pageNodeName } from '../support/http-exchange.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 
 const ROUNDS = 50;
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Runs in the browser's page (source text: the test compiles without the DOM's types): opens the console's WebSocket
+ * to the page's own origin (the browser adds the page's cookie to the upgrade), logs in, then asks getNodeAlias()
+ * CALLS times, DolphinDB's binary messages built and read by hand (protocol notes §3, §4). Resolves with each answer's
+ * node alias (a STRING scalar: type 18, form 0, the text up to its NUL).
+ */
+const CONSOLE_CALLS = `(async (calls) => {
+  const ws = new WebSocket('ws://' + location.host + '/');
+  ws.binaryType = 'arraybuffer';
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const utf8 = new TextEncoder();
+  const text = (b) => new TextDecoder().decode(b);
+  let sid = '0';
+  const call = (body) => new Promise((resolve, reject) => {
+    ws.onmessage = (ev) => {
+      const bytes = new Uint8Array(ev.data);
+      if (bytes[0] === 0x4d && bytes[1] === 0x53 && bytes[2] === 0x47) return;
+      const headerEnd = bytes.indexOf(0x0a);
+      const statusEnd = bytes.indexOf(0x0a, headerEnd + 1);
+      sid = text(bytes.subarray(0, headerEnd)).split(' ')[0];
+      const status = text(bytes.subarray(headerEnd + 1, statusEnd));
+      if (status === 'OK') resolve(bytes.subarray(statusEnd + 1)); else reject(new Error(status));
+    };
+    ws.send(utf8.encode('API2 ' + sid + ' ' + utf8.encode(body).length + ' / 0_1_4_64\\n' + body));
+  });
+  await call('connect\\nlogin\\nadmin\\n123456');
+  const names = [];
+  for (let i = 0; i < calls; i++) {
+    const obj = await call('script\\ngetNodeAlias()');
+    names.push(text(obj.subarray(2, obj.indexOf(0, 2))));
+  }
+  ws.close();
+  return names;
+})`;
 
 function config(front: number, nodes: readonly number[]): string {
   return [
@@ -26,11 +61,6 @@ function config(front: number, nodes: readonly number[]): string {
     ...nodes.map((p, i) => `  server node${i + 1} 127.0.0.1:${p} cookie n${i + 1}`),
     '',
   ].join('\n');
-}
-
-function text(obj: DdbObject | undefined): string {
-  assert.equal(obj?.form, 'scalar');
-  return String(obj.value);
 }
 
 describe('issue 16: web console and JSON-API sessions keep their node through orcalb (mode http)', () => {
@@ -48,30 +78,31 @@ describe('issue 16: web console and JSON-API sessions keep their node through or
     await cluster?.close();
   });
 
-  test('a browser: its page and its WebSocket calls, 50 requests, all on the node its cookie names', async () => {
-    const page = await httpExchange(front, 'GET', '/');
-    assert.equal(page.status, 200);
-    const node = pageNodeName(page.body);
-    const cookie = /DDBNODE=(n\d)/.exec(String(page.headers['set-cookie'] ?? ''))?.[1];
-    assert.ok(node !== undefined && cookie !== undefined, `page ${node} cookie ${cookie}`);
-    // The console's WebSocket comes with the browser's cookie: it lands on the node that served the page.
-    const ws = await DdbWsClient.open(front, { Cookie: `DDBNODE=${cookie}` });
+  test('a browser (Chromium): its page and its console WebSocket, 50 requests, all on the node its cookie names', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM });
     try {
-      const login = await ws.call({ kind: 'connect', login: { user: 'admin', password: '123456' } });
-      assert.equal(login.kind, 'ok');
-      const seen = new Set<string>();
-      for (let i = 2; i < ROUNDS; i++) seen.add(text(await ws.run('getNodeAlias()')));
-      assert.deepEqual([...seen], [node]);
-      // More page loads of the same browser stay there too (50 requests in all with the ones above).
-      const again = await httpExchange(front, 'GET', '/', { headers: { Cookie: `DDBNODE=${cookie}` } });
-      assert.equal(pageNodeName(again.body), node);
+      const page = await (await browser.newContext()).newPage();
+      const first = await page.goto(`http://127.0.0.1:${front}/`);
+      assert.equal(first?.status(), 200);
+      const node = pageNodeName(await page.content());
+      assert.ok(node !== undefined);
+      // The WebSocket, 48 calls, then one more page load: 50 requests of one browser.
+      const names = await page.evaluate<string[]>(`${CONSOLE_CALLS}(${ROUNDS - 2})`);
+      assert.equal(names.length, ROUNDS - 2);
+      assert.deepEqual([...new Set(names)], [node], `the browser's calls went to ${[...new Set(names)].join(', ')}`);
+      await page.reload();
+      assert.equal(pageNodeName(await page.content()), node);
+      // Other browsers (fresh contexts: no cookie) spread over the nodes.
+      const others = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        const other = await (await browser.newContext()).newPage();
+        await other.goto(`http://127.0.0.1:${front}/`);
+        others.add(pageNodeName(await other.content()) ?? '?');
+      }
+      assert.equal(others.size, 3, `other browsers' pages went to ${[...others].join(', ')}`);
     } finally {
-      ws.close();
+      await browser.close();
     }
-    // Browsers without the cookie spread over the nodes (roundrobin), each getting a cookie of its own node.
-    const others = new Set<string>();
-    for (let i = 0; i < 6; i++) others.add(pageNodeName((await httpExchange(front, 'GET', '/')).body) ?? '?');
-    assert.equal(others.size, 3, `cookie-less pages went to ${[...others].join(', ')}`);
   });
 
   test('a JSON-API session: 50 calls on new connections stay on the node that made its sessionID; new sessions spread', async () => {
