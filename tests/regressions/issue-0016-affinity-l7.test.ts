@@ -5,11 +5,12 @@
 // session would lose its variables at the next node. Test-runner thread; orcalb is a child process.
 
 import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
-import { executeCode, pageNodeName } from '../support/http-exchange.js';
+import { executeCode, executeCodeBody, httpExchange, pageNodeName, type JsonApiAnswer } from '../support/http-exchange.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 
 const ROUNDS = 50;
@@ -125,5 +126,28 @@ describe('issue 16: web console and JSON-API sessions keep their node through or
     const fresh = new Set<string>();
     for (let i = 0; i < 6; i++) fresh.add(String((await executeCode(front, 'getNodeAlias()', '0')).object[0]?.value));
     assert.equal(fresh.size, 3, `new sessions went to ${[...fresh].join(', ')}`);
+  });
+
+  test('two JSON-API sessions of other nodes sharing one kept-alive connection: each call goes to its own session\'s node', async () => {
+    // Two sessions made on two different nodes (roundrobin: consecutive new sessions land apart).
+    const a = await executeCode(front, 'v = 1');
+    const b = await executeCode(front, 'v = 2');
+    const nodeOf = async (sid: string): Promise<string> => String((await executeCode(front, 'getNodeAlias()', sid)).object[0]?.value);
+    assert.notEqual(await nodeOf(a.sessionID), await nodeOf(b.sessionID), 'roundrobin put the two new sessions apart');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const ports = new Set<number>();
+      for (let i = 0; i < 10; i++) {
+        const [sid, want] = i % 2 === 0 ? [a.sessionID, '1'] : [b.sessionID, '2'];
+        const res = await httpExchange(front, 'POST', '/', { body: executeCodeBody('v', sid), agent });
+        ports.add(res.localPort);
+        const answer = JSON.parse(res.body) as JsonApiAnswer;
+        assert.equal(answer.sessionID, sid, `call ${i}`);
+        assert.equal(String(answer.object[0]?.value), want, `call ${i} read another session's v`);
+      }
+      assert.equal(ports.size, 1, 'one client connection carried every call');
+    } finally {
+      agent.destroy();
+    }
   });
 });
