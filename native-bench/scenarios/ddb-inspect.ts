@@ -1,7 +1,7 @@
 // Scenario: what `option dolphindb-inspect` costs (issue 16: "≤ 10 % more CPU per call than plain L4"). The binary-API
 // round trips of ddb-round-trips (mode tcp + send-proxy, three emulated nodes), the npm client's WebSocket calls
-// relayed at L4, and the same WebSocket calls through the HTTP engine (mode http: the upgrade, then its tunnel),
-// each with and without the option, in the same interleaved rounds; CPU per call per case, then
+// relayed at L4, the same WebSocket calls through the HTTP engine (mode http: the upgrade, then its tunnel), and
+// JSON-API calls (kept-alive POSTs, each session under its own sessionID), each with and without the option, in the same interleaved rounds; CPU per call per case, then
 // inspect ÷ plain per round. orcalb only: the option is orcalb's own (haproxy refuses the word). Bench runner main
 // thread.
 
@@ -24,7 +24,10 @@ export const ddbInspect: Scenario = {
     const rows: ResultRow[] = [];
     const sessions = ctx.settings.ddbSessions[0] ?? 64;
     try {
-      const kinds = [['binary', 'ddb-client', true, 'tcp'], ['websocket', 'ddb-ws-client', false, 'tcp'], ['websocket L7', 'ddb-ws-client', false, 'http']] as const;
+      const kinds = [
+        ['binary', 'ddb-client', true, 'tcp'], ['websocket', 'ddb-ws-client', false, 'tcp'],
+        ['websocket L7', 'ddb-ws-client', false, 'http'], ['JSON API L7', 'ddb-json-client', false, 'http'],
+      ] as const;
       for (const [label, generator, sendProxy, mode] of kinds) {
         const base = { mode, servers: backends.ports, threads: ctx.settings.threads, maxconn: SEED_MAXCONN, sendProxy };
         const r = await measureInterleavedCases(ctx, {
