@@ -247,7 +247,8 @@ export abstract class L7ServerSide extends L7Rules {
     const x = this.ddbx;
     if (x !== undefined && this.server !== undefined) {
       x.ended(this.env.stick, this.server.index);
-      if (this.rec !== undefined && x.lastError !== '') this.rec.ddbErr = x.lastError;
+      // Per transaction: an OK call after a failed one logs '-' again.
+      if (this.rec !== undefined) this.rec.ddbErr = x.lastError;
     }
     this.sstate = S.after;
     // The transaction ends when the upload does (an early answer to a body still coming).

@@ -6,6 +6,7 @@
 // Test-runner thread; orcalb is a child process.
 
 import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { DDB } from 'dolphindb';
 import { ddbScalar, ddbVector } from '../../core/dolphindb/objects.js';
@@ -152,6 +153,18 @@ for (const mode of ['tcp', 'http'] as const) describe(`issue 16: option dolphind
     }
     assert.equal(await jsonCall(front, executeCodeBody('foo bar')), '1');
     sent.errors++;
+    // On one kept-alive connection, a failed call then a good one: each line has its own transaction's %[ddb.err].
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const script of ['nope nope', '5+5']) {
+        const res = await httpExchange(front, 'POST', '/', { body: executeCodeBody(script), agent });
+        assert.equal(res.status, 200);
+      }
+    } finally {
+      agent.destroy();
+    }
+    sent.script++;
+    sent.errors++;
     assert.equal(await jsonCall(front, JSON.stringify({ sessionID: '0', functionName: 'version', params: [] })), '0');
     sent.function++;
     const login = JSON.stringify({ sessionID: '0', functionName: 'login', params: [
@@ -166,6 +179,11 @@ for (const mode of ['tcp', 'http'] as const) describe(`issue 16: option dolphind
     assert.equal(total({ kind: 'connect', status: 'ok' }), 2 + sent.connect);
     assert.ok(total({ kind: 'script', status: 'ok' }) >= sent.script + 6);
     assert.ok(total({ kind: 'function', status: 'ok' }) >= sent.function);
+    await syslog.waitFor((all) => {
+      const at = all.findIndex((m) => m.text.includes('Cannot recognize the token nope'));
+      // The next line is the good call's (one connection, one thread, nothing else running meanwhile).
+      return at >= 0 && / 200 err=-$/.test(all[at + 1]?.text ?? '');
+    }, CALL_MS, 'the good call after the failed one on the same connection logs err=-');
     // The failed JSON call's line names its error; the WebSocket sessions' lines (at their close) theirs.
     await syslog.waitFor((all) => all.some((m) => /nodes\/node\d 200 err=Syntax Error: \[line #231\] Cannot recognize the token foo/.test(m.text)),
       CALL_MS, 'the JSON-API error logged in %[ddb.err]');
