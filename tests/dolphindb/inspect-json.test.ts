@@ -7,6 +7,8 @@ import { describe, test } from 'node:test';
 import { JSON_FIELD as F, JsonApiFields } from '../../core/dolphindb/inspect-json.js';
 import { RecentLatency, LATENCY_FLOOR_US, LATENCY_WEIGHT } from '../../core/dolphindb/recent-latency.js';
 import type { ServerView } from '../../core/shared/server-slot.js';
+import { SERVER } from '../../core/shared/layout.js';
+import { DDB_LATENCY_FIELDS } from '../../core/dolphindb/inspect-fields.js';
 
 const REQUEST = [F.sessionId, F.functionName];
 const REPLY = [F.sessionId, F.resultCode, F.msg];
@@ -80,4 +82,10 @@ describe('RecentLatency', () => {
     r.refresh(servers, 2002);
     assert.equal(r.penalty(2), 0);
   });
+});
+
+test('the latency buckets are contiguous in the server layout, first to +Inf (serverView\'s ddbExchanges sums that range)', () => {
+  const at = DDB_LATENCY_FIELDS.map((f) => SERVER[f]);
+  assert.deepEqual(at, at.map((_v, i) => SERVER.ddbLe1ms + i));
+  assert.equal(at.at(-1), SERVER.ddbLeInf);
 });
