@@ -484,8 +484,16 @@ export interface ProxyOptions {
   logasap?: boolean;
   logSeparateErrors?: boolean;
   logHealthChecks?: boolean;
-  /** orcalb's `option dolphindb-inspect` (issue 16): where it was set; absent when off. mode tcp only. */
+  /**
+   * orcalb's `option dolphindb-inspect` (issue 16): where it was set; absent when off. mode tcp (binary API and
+   * WebSocket sessions) and mode http (JSON-API transactions and WebSocket tunnels).
+   */
   dolphindbInspect?: SourceRef;
+  /**
+   * `option dolphindb-json-affinity` (mode http): a JSON-API request naming a sessionID goes to the node that answered
+   * it, kept in the backend's own `stick-table type string` (validate.ts requires it).
+   */
+  dolphindbJsonAffinity?: SourceRef;
   /** `option dolphindb-drain-idle`: idle sessions on a drained/MAINT server are closed between requests. */
   dolphindbDrainIdle?: SourceRef;
   /** `option dolphindb-rebalance [idle T] [max-per-sec N]`. */

@@ -56,7 +56,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     proxyWarnings(p, diag);
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
-    if (hasBackendCap(p.kind) && p.mode === 'http') refuseDolphinDbInHttp(p, diag);
+    if (hasBackendCap(p.kind)) checkDolphinDbModes(p, diag);
   }
   checkAclReferences(parsed, diag);
   refuseTcpModeRules(parsed, diag);
@@ -280,16 +280,25 @@ function statsChecks(p: ProxyDraft, label: string, statsOnly: boolean, diag: Dia
 }
 
 /**
- * orcalb's DolphinDB session options frame the binary API and WebSocket sessions an L4 pipe carries; an HTTP
- * backend's sessions are HTTP transactions, which they cannot see: an error, not a silent no-op.
+ * orcalb's DolphinDB session options by mode: drain-idle and rebalance close binary-API and WebSocket sessions between
+ * two requests, which only an L4 pipe frames (an HTTP backend's transactions are HTTP): an error there, not a silent
+ * no-op. json-affinity is the reverse (JSON-API requests are HTTP) and keeps its sessionIDs in the backend's own
+ * string stick table. dolphindb-inspect works in both modes.
  */
-function refuseDolphinDbInHttp(p: ProxyDraft, diag: Diagnostics): void {
+function checkDolphinDbModes(p: ProxyDraft, diag: Diagnostics): void {
   const o = p.options;
-  const sets: [string, SourceRef | undefined][] = [
-    ['dolphindb-inspect', o.dolphindbInspect], ['dolphindb-drain-idle', o.dolphindbDrainIdle], ['dolphindb-rebalance', o.dolphindbRebalance?.source],
-  ];
-  for (const [name, at] of sets) {
-    if (at === undefined) continue;
-    diag.error('ORCA_CONFIG_BAD_VALUE', `'option ${name}' works in 'mode tcp' only (it frames DolphinDB binary-API and WebSocket sessions); ${p.kind} '${p.name}' is in mode http.`, at);
+  if (p.mode === 'http') {
+    const sets: [string, SourceRef | undefined][] = [['dolphindb-drain-idle', o.dolphindbDrainIdle], ['dolphindb-rebalance', o.dolphindbRebalance?.source]];
+    for (const [name, at] of sets) {
+      if (at === undefined) continue;
+      diag.error('ORCA_CONFIG_BAD_VALUE', `'option ${name}' works in 'mode tcp' only (it closes DolphinDB binary-API and WebSocket sessions between requests); ${p.kind} '${p.name}' is in mode http.`, at);
+    }
+  }
+  const at = o.dolphindbJsonAffinity;
+  if (at === undefined) return;
+  if (p.mode !== 'http') {
+    diag.error('ORCA_CONFIG_BAD_VALUE', `'option dolphindb-json-affinity' works in 'mode http' only (JSON-API requests are HTTP); ${p.kind} '${p.name}' is in mode tcp.`, at);
+  } else if (p.stick.table?.keyType !== 'string') {
+    diag.error('ORCA_CONFIG_BAD_VALUE', `'option dolphindb-json-affinity' keeps each sessionID's node in the ${p.kind}'s own stick table: ${p.kind} '${p.name}' needs 'stick-table type string len 32 size <n> expire <t>'.`, at);
   }
 }

@@ -1,7 +1,8 @@
-// orcalb's own options for DolphinDB sessions in a `mode tcp` backend (issue 16, not HAProxy 2.6 words):
-// `option dolphindb-inspect`, `option dolphindb-drain-idle`, `option dolphindb-rebalance [idle T] [max-per-sec N]`.
-// Parsed here into ProxyOptions; refused in `mode http` by validate.ts (the L7 engine does not frame DolphinDB
-// sessions: the JSON API and the web console's WebSocket there are HTTP). Main thread, config parsing.
+// orcalb's own options for DolphinDB sessions (issue 16, not HAProxy 2.6 words): `option dolphindb-inspect` (mode
+// tcp and http), `option dolphindb-drain-idle` and `option dolphindb-rebalance [idle T] [max-per-sec N]` (mode tcp:
+// refused in mode http by validate.ts, which has no DolphinDB session to close between requests), and
+// `option dolphindb-json-affinity` (mode http: a JSON-API sessionID stays on its node, through the backend's own
+// string stick table). Parsed here into ProxyOptions. Main thread, config parsing.
 
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseInteger, parseTime } from '../units.js';
@@ -9,7 +10,7 @@ import { parseInteger, parseTime } from '../units.js';
 /** Defaults of `option dolphindb-rebalance` without arguments: idle 1 s, at most 10 sessions closed per second. */
 export const REBALANCE_DEFAULTS = { idleMs: 1000, maxPerSec: 10 } as const;
 
-export const DOLPHINDB_SESSION_OPTIONS = ['dolphindb-inspect', 'dolphindb-drain-idle', 'dolphindb-rebalance'] as const;
+export const DOLPHINDB_SESSION_OPTIONS = ['dolphindb-inspect', 'dolphindb-drain-idle', 'dolphindb-rebalance', 'dolphindb-json-affinity'] as const;
 
 /** One of DOLPHINDB_SESSION_OPTIONS; `on` false for `no option …` (clears it). */
 export function parseDolphinDbSessionOption(ctx: ProxyLineContext, name: string, rest: readonly string[], on: boolean): void {
@@ -17,6 +18,11 @@ export function parseDolphinDbSessionOption(ctx: ProxyLineContext, name: string,
   if (name === 'dolphindb-inspect') {
     if (on) proxy.options.dolphindbInspect = at;
     else delete proxy.options.dolphindbInspect;
+    return;
+  }
+  if (name === 'dolphindb-json-affinity') {
+    if (on) proxy.options.dolphindbJsonAffinity = at;
+    else delete proxy.options.dolphindbJsonAffinity;
     return;
   }
   if (name === 'dolphindb-drain-idle') {

@@ -36,6 +36,7 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'dolphindb-check': ['B', false],
   // orcalb's own DolphinDB session options (option-dolphindb.ts, issue 16).
   'dolphindb-inspect': ['B', true], 'dolphindb-drain-idle': ['B', true], 'dolphindb-rebalance': ['B', false],
+  'dolphindb-json-affinity': ['B', true],
 };
 
 /** Options that choose the health-check protocol; the last one set wins, as in HAProxy. */

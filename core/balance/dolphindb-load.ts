@@ -13,6 +13,7 @@ import {
 } from './balancer.js';
 import { EligibleSnapshot } from './eligible-snapshot.js';
 import { LOAD_SCORE } from '../dolphindb/load-score.js';
+import { RecentLatency } from '../dolphindb/recent-latency.js';
 import type { ServerView } from '../shared/server-slot.js';
 
 /** Default COST of one placed connection, in score units ×1000 (0.05). */
@@ -47,6 +48,7 @@ export class DolphinDbLoadBalancer implements Balancer {
   private readonly backend: BackendView;
   private readonly snapshot: EligibleSnapshot;
   private readonly cost: number;
+  private readonly latency = new RecentLatency();
 
   constructor(backend: BackendView, cost: number) {
     this.backend = backend;
@@ -60,6 +62,8 @@ export class DolphinDbLoadBalancer implements Balancer {
     const n = servers.length;
     if (n === 0) return undefined;
     const neutral = this.neutralScore(servers);
+    // With option dolphindb-inspect, a node slower than the fastest lately scores more (recent-latency.ts).
+    this.latency.refresh(this.backend.servers, performance.now());
     const start = this.backend.nextTicket() % n;
     let best: ServerView | undefined;
     let bestKey = 0;
@@ -70,7 +74,8 @@ export class DolphinDbLoadBalancer implements Balancer {
       // Two Atomics loads; the health thread may move either in between, which at worst costs one imprecise pick.
       // `set dolphindb B/S score-cost` (runtime API) overrides the backend's cost for one server.
       const own = s.placementCost();
-      const key = effectiveScore(s.loadScore(), neutral) + (own >= 0 ? own : this.cost) * Math.max(0, s.placedSinceReading());
+      const key = effectiveScore(s.loadScore(), neutral) + (own >= 0 ? own : this.cost) * Math.max(0, s.placedSinceReading())
+        + this.latency.penalty(s.index);
       const conns = s.liveConns();
       // Strict comparisons: the first in the rotated order keeps a full tie, so ties go round robin.
       if (best === undefined || key < bestKey || (key === bestKey && conns < bestConns)) {

@@ -100,6 +100,18 @@ export class SessionFraming implements WsOwner {
     this.lastReplyAt = now();
   }
 
+  /**
+   * The session is a WebSocket from its next byte on: the HTTP engine saw the upgrade and its 101 itself (an L7
+   * tunnel, issue 16), so the pipe shows only frames. Only before the first byte; later calls do nothing.
+   */
+  startWebSocket(): void {
+    if (this.mode !== MODE.start || this.headerBytes !== 0) return;
+    this.mode = MODE.ws;
+    this.wsIn = new WsFrames(true);
+    this.wsOut = new WsFrames(false);
+    this.lastReplyAt = now();
+  }
+
   /** Still framing this session (false after a framing error or an async/streaming request). */
   get tracking(): boolean {
     return this.mode !== MODE.lost;

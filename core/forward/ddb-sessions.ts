@@ -11,12 +11,12 @@
 // sessions, at most its share (max-per-sec / threads, at least 1 per second) of the budget.
 
 import { AdminFlag } from '../stats/status-text.js';
-import { DDB_KIND, SessionFraming, type FrameSink } from '../dolphindb/session-framing.js';
-import { ServerState, type ServerField } from '../shared/layout.js';
+import { SessionFraming, type FrameSink } from '../dolphindb/session-framing.js';
+import { ServerState } from '../shared/layout.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import type { PipeControl } from './l4-pipe.js';
-import { DDB_KIND_FIELDS as KIND_FIELDS, DDB_LATENCY_BOUNDS, DDB_LATENCY_FIELDS } from '../dolphindb/inspect-fields.js';
+import { countExchange } from '../dolphindb/inspect-count.js';
 
 /** Why a session is to be closed after its next reply. */
 const CLOSE = { none: 0, drain: 1, rebalance: 2 } as const;
@@ -70,15 +70,7 @@ export class DdbSession implements FrameSink {
 
   exchangeEnded(kind: number, ok: boolean, startedAt: number): void {
     const slot = this.slot;
-    if (slot !== undefined) {
-      const fields = KIND_FIELDS[kind] ?? KIND_FIELDS[DDB_KIND.other];
-      slot.add((fields as readonly [ServerField, ServerField])[ok ? 0 : 1], 1);
-      const seconds = (performance.now() - startedAt) / 1000;
-      let b = 0;
-      while (b < DDB_LATENCY_BOUNDS.length && seconds > (DDB_LATENCY_BOUNDS[b] as number)) b++;
-      slot.add(DDB_LATENCY_FIELDS[b] as ServerField, 1);
-      slot.addWide('ddbLatencyUs', Math.round(seconds * 1e6));
-    }
+    if (slot !== undefined) countExchange(slot, kind, ok, (performance.now() - startedAt) / 1000);
     if (!ok) this.lastError = this.framing.errorText();
     if (this.closeAfterReply !== CLOSE.none) this.board.close(this, this.closeAfterReply);
   }
@@ -99,10 +91,13 @@ export class DdbBoard {
     this.threads = Math.max(1, threads);
   }
 
-  /** Whether sessions of `rt` are framed at all. */
+  /**
+   * Whether sessions of `rt` are framed at all: with inspect in either mode (an HTTP backend's WebSocket tunnels),
+   * with drain-idle or rebalance in mode tcp (config load refuses them in mode http).
+   */
   static wants(rt: BackendRuntime): boolean {
     const o = rt.config.options;
-    return rt.config.mode === 'tcp' && (o.dolphindbInspect !== undefined || o.dolphindbDrainIdle !== undefined || o.dolphindbRebalance !== undefined);
+    return o.dolphindbInspect !== undefined || (rt.config.mode === 'tcp' && (o.dolphindbDrainIdle !== undefined || o.dolphindbRebalance !== undefined));
   }
 
   /** A new framed session on server `server` of `rt`; the caller sets `pipe` once the pipe runs. */

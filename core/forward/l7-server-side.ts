@@ -193,6 +193,7 @@ export abstract class L7ServerSide extends L7Rules {
     // %tsc's second cookie character: what the persistence cookie step did to this response.
     if (setCookie !== undefined && this.rec !== undefined) this.rec.cookieState = `${this.rec.cookieState[0] ?? 'N'}${setCookie}`;
     this.statAnswer(status, conn.index);
+    this.ddbx?.responseHead(status);
     this.tResp = this.now();
     this.responseStarted = true;
     this.sstate = S.body;
@@ -216,6 +217,7 @@ export abstract class L7ServerSide extends L7Rules {
     }
     const now = this.now();
     this.downActive = now;
+    if (this.ddbx !== undefined && used > 0) this.ddbx.replyBytes(src, start, start + used);
     if (this.down.sent > 0) this.statDownload(conn.index, this.down.sent);
     if (this.rec !== undefined) {
       this.rec.bytesOut += this.down.data;
@@ -242,6 +244,12 @@ export abstract class L7ServerSide extends L7Rules {
   }
 
   protected responseDone(): void {
+    const x = this.ddbx;
+    if (x !== undefined && this.server !== undefined) {
+      x.ended(this.env.stick, this.server.index);
+      // Per transaction: an OK call after a failed one logs '-' again.
+      if (this.rec !== undefined) this.rec.ddbErr = x.lastError;
+    }
     this.sstate = S.after;
     // The transaction ends when the upload does (an early answer to a body still coming).
     if (this.upload === 'running') return this.rearm();
@@ -333,7 +341,17 @@ export abstract class L7ServerSide extends L7Rules {
     this.clientPause = 0;
     const rt = this.rt as BackendRuntime;
     const slot = rt.serverSlots[conn.index];
-    runTunnel(this.env, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), slot).then((ended) => {
+    // option dolphindb-inspect: a WebSocket (the npm client's, the web console's) is framed message by message by the
+    // pipe, from its first frame (a server that spoke past its 101 is not: its first frame went out with the head).
+    const board = this.env.ddb;
+    const ddb = board !== undefined && this.ask.websocket && bodyAt === end && rt.config.options.dolphindbInspect !== undefined
+      ? board.open(rt, conn.index) : undefined;
+    ddb?.framing.startWebSocket();
+    runTunnel(this.env, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), slot, ddb?.framing).then((ended) => {
+      if (ddb !== undefined) {
+        if (this.rec !== undefined) this.rec.ddbErr = ddb.lastError;
+        board?.ended(ddb);
+      }
       // A tunnel's aborts count as a TCP session's do (haproxy 2.6.12: CD → cli_abrt, SD → srv_abrt and eresp).
       countTermination(ended.termination, rt.slot, slot);
       this.logState(ended.termination);

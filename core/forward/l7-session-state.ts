@@ -6,6 +6,7 @@
 // Past 400 lines because the stats and traffic-log hooks sit beside the fields they read (each a test of one field;
 // the log lines themselves are built in core/log/http-session-log.ts). Forwarder threads; hot path.
 
+import type { DdbHttpExchange } from './l7-ddb-exchange.js';
 import type net from 'node:net';
 import type { FrontendConfig, HttpRules, Timeouts } from '../../config/model.js';
 import { METHOD, type MethodId } from '../http1/head-names.js';
@@ -107,8 +108,10 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected pending: PendingStores | undefined = undefined;
   /** The backend tcp-request rules chose before the connection became HTTP (carried), -1 for none. */
   protected carriedBackend = -1;
-  /** A `stick match` named this server of the current backend for the request (-1: none). */
+  /** A `stick match` (or `option dolphindb-json-affinity`) named this server of the current backend (-1: none). */
   protected stickServer = -1;
+  /** The DolphinDB JSON-API side of the transactions (issue 16), built for the first one that needs it. */
+  protected ddbx: DdbHttpExchange | undefined = undefined;
   /** A tarpitted request: when its answer goes out, the answer, and whether the connection closes after it. */
   protected tarpitDue = Infinity;
   protected tarpitBytes: Buffer | undefined = undefined;

@@ -6,7 +6,7 @@
 import { anyHasToken } from '../http1/head-checks.js';
 import type { HeadEdit } from '../http1/head-edit.js';
 import { requestCookie } from '../http1/head-cookie.js';
-import { HDR, isIdempotent } from '../http1/head-names.js';
+import { HDR, isIdempotent, METHOD } from '../http1/head-names.js';
 import { requestHeadOf } from '../http1/head-objects.js';
 import { rewriteRequest } from '../http1/head-rewrite.js';
 import { BODY, HeadView } from '../http1/head-view.js';
@@ -14,6 +14,8 @@ import { persistenceDecision, type CookieStatus } from './cookie-persistence.js'
 import { checkBufferedChunks } from './l7-body-relay.js';
 import { clientWantsCloseForRequest, serverWantsCloseForRequest } from './l7-connection-mode.js';
 import { HEAD_LIMITS } from './l7-limits.js';
+import type { BackendRuntime } from './backend-runtime.js';
+import { DdbHttpExchange, wantsDdbExchange } from './l7-ddb-exchange.js';
 import { ServerConn } from './l7-server-conn.js';
 import { C, S, PAUSE_UPLOAD, type Upload, flagsOf } from './l7-session-state.js';
 import { L7ServerSide } from './l7-server-side.js';
@@ -81,6 +83,8 @@ export abstract class L7Transaction extends L7ServerSide {
         default:
           return this.reply(503, this.clientClose);
       }
+    } else {
+      this.stickServer = -1;
     }
     const rt = this.rt;
     const rw = this.rewrite;
@@ -95,6 +99,8 @@ export abstract class L7Transaction extends L7ServerSide {
       // %tsc (§8.5): the request cookie's character; the response's is 'N' until a response says otherwise.
       if (this.rec !== undefined) this.rec.cookieState = COOKIE_STATE[this.persist.status];
     }
+    if (wantsDdbExchange(rt)) this.ddbBegin(rt, view, src, bodyAt, end);
+    else this.ddbx?.skip();
     // `balance uri|url_param|hdr`: the key reads the head as forwarded so far (the cookie rewrite applied).
     let key: string | undefined;
     if (rt.requestKey !== undefined) {
@@ -122,6 +128,18 @@ export abstract class L7Transaction extends L7ServerSide {
     // No connection at hand (a connect, a queue): the head leaves later, from bytes of its own. A replayable request
     // keeps them too, for retry-on.
     if (this.cstate === C.wait || (this.mayReplay && this.replayable)) this.reqHead = edit.toBuffer();
+  }
+
+  /**
+   * A request of a backend with `option dolphindb-inspect` or `-json-affinity` (issue 16): its JSON-API fields are
+   * followed, and a sessionID a node answered before names that node (as a `stick match` would), unless a cookie did.
+   */
+  private ddbBegin(rt: BackendRuntime, view: HeadView, src: Buffer, bodyAt: number, end: number): void {
+    const x = (this.ddbx ??= new DdbHttpExchange());
+    x.begin(rt, this.env.stick, view.method === METHOD.POST && view.body !== BODY.NONE, src, bodyAt, end);
+    if (this.persist?.server !== undefined || this.stickServer >= 0) return;
+    const s = x.stickyServer(this.env.stick);
+    if (s >= 0 && (rt.config.options.persist === true || rt.view.servers[s]?.isUp() === true)) this.stickServer = s;
   }
 
   /** C.send: the request head goes out with the body bytes at hand (one write), or alone. */
@@ -168,6 +186,7 @@ export abstract class L7Transaction extends L7ServerSide {
       this.uploadFailed('bad-chunk');
       return end;
     }
+    if (this.ddbx !== undefined && used > 0) this.ddbx.requestBytes(src, start, start + used);
     const now = this.now();
     this.upActive = now;
     if (this.up.data > 0) this.statUpload(conn.index, this.up.data, false);

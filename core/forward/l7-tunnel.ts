@@ -5,13 +5,15 @@
 // but the client bytes already read past the request.
 
 import type net from 'node:net';
+import type { SessionFraming } from '../dolphindb/session-framing.js';
 import { pipeL4, type ByteCounters, type PipeEnv, type PipeResult, type PipeTimeouts } from './l4-pipe.js';
 
 /**
  * Runs the tunnel until both sides are closed. `fromClient` (client bytes read past the request) goes to the server
  * first; what the server sent past its answer was already written to the client by the caller, with the answer.
  * `counters` counts each read (bytesIn = client → server). The caller has removed its own listeners and disarmed its
- * deadline (l4-pipe.ts startPipe's contract). Resolves with the pipe's result; never rejects.
+ * deadline (l4-pipe.ts startPipe's contract). `framing`: the DolphinDB WebSocket framing of `option
+ * dolphindb-inspect`, shown every byte both ways. Resolves with the pipe's result; never rejects.
  */
 export function runTunnel(
   env: PipeEnv,
@@ -20,12 +22,14 @@ export function runTunnel(
   fromClient: Buffer | undefined,
   timeouts: PipeTimeouts,
   counters: ByteCounters | undefined,
+  framing?: SessionFraming,
 ): Promise<PipeResult> {
   return pipeL4(env, {
     client,
     server,
     timeouts,
     counters,
+    framing,
     ...(fromClient !== undefined && fromClient.length > 0 ? { toServer: fromClient } : {}),
   });
 }

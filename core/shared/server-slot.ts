@@ -29,6 +29,12 @@ export interface ServerView {
   placedSinceReading(): number;
   /** dolphindb-load: this server's cost of one placed connection ×1000 set at run time, -1 = the backend's. */
   placementCost(): number;
+  /**
+   * option dolphindb-inspect: exchanges of this node counted so far (every thread; the latency histogram's count) and
+   * the sum of their latencies in µs. Both only grow; dolphindb-load reads their deltas.
+   */
+  ddbExchanges(): number;
+  ddbLatencyUs(): number;
 }
 
 /** Accessors over one server record. Any thread may construct one; see layout.ts for who may write what. */
@@ -135,5 +141,12 @@ export function serverView(index: number, info: ServerStatic, slot: ServerSlot):
     loadScore: () => slot.load('loadScore'),
     placedSinceReading: () => slot.load('placedSinceReading'),
     placementCost: () => slot.load('scoreCost') - 1,
+    // The histogram's buckets are contiguous in the layout, ddbLe1ms … ddbLeInf: their sum is its count.
+    ddbExchanges: () => {
+      let n = 0;
+      for (let i = slot.at('ddbLe1ms'), last = slot.at('ddbLeInf'); i <= last; i++) n += Atomics.load(slot.words, i) >>> 0;
+      return n;
+    },
+    ddbLatencyUs: () => Number(slot.loadWide('ddbLatencyUs')),
   };
 }

@@ -1,6 +1,7 @@
 // Scenario: what `option dolphindb-inspect` costs (issue 16: "≤ 10 % more CPU per call than plain L4"). The binary-API
-// round trips of ddb-round-trips (mode tcp + send-proxy, three emulated nodes) and the npm client's WebSocket calls
-// relayed at L4, each with and without the option, in the same interleaved rounds; CPU per call per case, then
+// round trips of ddb-round-trips (mode tcp + send-proxy, three emulated nodes), the npm client's WebSocket calls
+// relayed at L4, the same WebSocket calls through the HTTP engine (mode http: the upgrade, then its tunnel), and
+// JSON-API calls (kept-alive POSTs, each session under its own sessionID), each with and without the option, in the same interleaved rounds; CPU per call per case, then
 // inspect ÷ plain per round. orcalb only: the option is orcalb's own (haproxy refuses the word). Bench runner main
 // thread.
 
@@ -17,18 +18,22 @@ import { measureInterleavedCases, SEED_MAXCONN } from './subject-rounds.js';
 const SUBJECTS: readonly SubjectName[] = ['orcalb'];
 export const ddbInspect: Scenario = {
   id: 'ddb-inspect',
-  title: 'DolphinDB calls at L4 with option dolphindb-inspect ÷ without (CPU per call)',
+  title: 'DolphinDB calls at L4 and L7 (WebSocket) with option dolphindb-inspect ÷ without (CPU per call)',
   async run(ctx) {
     const backends = await startBackends(ctx.group, 'ddb', ctx.layout.load);
     const rows: ResultRow[] = [];
     const sessions = ctx.settings.ddbSessions[0] ?? 64;
     try {
-      for (const [label, generator, sendProxy] of [['binary', 'ddb-client', true], ['websocket', 'ddb-ws-client', false]] as const) {
-        const base = { mode: 'tcp' as const, servers: backends.ports, threads: ctx.settings.threads, maxconn: SEED_MAXCONN, sendProxy };
+      const kinds = [
+        ['binary', 'ddb-client', true, 'tcp'], ['websocket', 'ddb-ws-client', false, 'tcp'],
+        ['websocket L7', 'ddb-ws-client', false, 'http'], ['JSON API L7', 'ddb-json-client', false, 'http'],
+      ] as const;
+      for (const [label, generator, sendProxy, mode] of kinds) {
+        const base = { mode, servers: backends.ports, threads: ctx.settings.threads, maxconn: SEED_MAXCONN, sendProxy };
         const r = await measureInterleavedCases(ctx, {
           scenario: this.id,
           cases: [
-            { caseLabel: `${label} sessions=${sessions}, plain L4`, spec: base },
+            { caseLabel: `${label} sessions=${sessions}, plain ${mode === 'tcp' ? 'L4' : 'L7'}`, spec: base },
             { caseLabel: `${label} sessions=${sessions}, dolphindb-inspect`, spec: { ...base, backendLines: ['option dolphindb-inspect'] } },
           ],
           subjects: SUBJECTS,

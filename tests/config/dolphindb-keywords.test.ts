@@ -106,4 +106,17 @@ describe('option dolphindb-inspect / dolphindb-drain-idle / dolphindb-rebalance 
       assert.match(errors[0] ?? '', re, line);
     }
   });
+
+  test('dolphindb-inspect is read in mode http too; json-affinity needs mode http and the backend\'s string stick table', async () => {
+    const ok = await backendOf(['mode http', 'option dolphindb-inspect', 'stick-table type string len 32 size 1k expire 1h', 'option dolphindb-json-affinity']);
+    assert.deepEqual(rendered(ok.r).errors, []);
+    assert.equal(ok.b.options.dolphindbInspect?.line, 3);
+    assert.equal(ok.b.options.dolphindbJsonAffinity?.line, 5);
+    const [noTable] = await errorsOf(['mode http', 'option dolphindb-json-affinity']);
+    assert.match(noTable ?? '', /needs 'stick-table type string/);
+    const [ipTable] = await errorsOf(['mode http', 'stick-table type ip size 1k', 'option dolphindb-json-affinity']);
+    assert.match(ipTable ?? '', /needs 'stick-table type string/);
+    const [tcp] = await errorsOf(['mode tcp', 'stick-table type string len 32 size 1k', 'option dolphindb-json-affinity']);
+    assert.match(tcp ?? '', /'option dolphindb-json-affinity' works in 'mode http' only/);
+  });
 });

@@ -21,13 +21,9 @@ const CLIENTS = 40;
 
 /** Connects through orcalb, logs in, asks the node for its alias; the client stays open. */
 async function clientAlias(port: number, clients: DdbTcpClient[]): Promise<string> {
-  const c = await DdbTcpClient.open(port);
-  clients.push(c);
-  const login = await c.call({ kind: 'connect', login: { user: 'admin', password: '123456' } });
-  if (login.reply.kind === 'error') throw new Error(login.reply.message);
-  const alias = await c.run('getNodeAlias()');
-  if (alias?.form !== 'scalar' || typeof alias.value !== 'string') throw new Error('getNodeAlias() gave no string');
-  return alias.value;
+  const s = await DdbTcpClient.aliasSession(port);
+  clients.push(s.client);
+  return s.node;
 }
 
 test('40 clients connecting at once spread by the nodes\' load: most on the idlest node, some on every node', async (t) => {

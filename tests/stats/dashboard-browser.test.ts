@@ -51,6 +51,10 @@ test('in Chromium, a server the source turns DOWN turns DOWN on the page within 
   const extra = (): DashboardExtra => ({
     threads: [1, 2].map((i) => ({ thread: i, currentConnections: 10 + ((tick + i * 3) % 6), connectionsTotal: tick * (50 + i * 7), cpuUserSeconds: tick * (0.04 + 0.01 * i + 0.01 * Math.sin(tick / 5)), cpuSystemSeconds: tick * 0.02 })),
     dolphindbNodes: backends[0]!.servers.map((s, i) => ({ proxy: 'ddb_http', server: s.name, loadScore: 200 + i * 150 + ((tick * 37) % 100) })),
+    // option dolphindb-inspect on ddb_tcp: 20 calls per frame per node, node i answering in about 2 + 3i ms.
+    dolphindbRequests: backends[1]!.servers.map((s, i) => ({
+      proxy: 'ddb_tcp', node: s.name, counts: [], buckets: [tick * 20, 0, 0, 0, 0, 0, 0, 0, 0], sumSeconds: tick * 20 * (0.002 + 0.003 * i),
+    })),
   });
   const authorize: DashboardOptions['authorize'] = (req) => req.headers.authorization === AUTH ? true
     : { status: 401, headers: { 'www-authenticate': 'Basic realm="Haproxy"' }, body: '401 Unauthorized\n' };
@@ -87,6 +91,9 @@ test('in Chromium, a server the source turns DOWN turns DOWN on the page within 
   assert.equal(await page.locator('#conn').getAttribute('data-live'), 'true', 'the WebSocket passed the same Basic auth');
   // Let the charts gather some history (the browser's own ring buffers) before the change.
   await pollUntil(() => tick >= 24, 20_000, 'two dozen frames');
+  // The inspected nodes' latency chart is shown, one legend entry per node.
+  assert.equal(await page.locator('#f-ddbms').isVisible(), true);
+  assert.match(String(await page.locator('#l-ddbms').textContent()), /ddb_tcp\/s0.*ddb_tcp\/s1.*ddb_tcp\/s2/s);
 
   const s1 = fakeServer(backends, 'ddb_tcp', 's1');
   s1.status = 'DOWN';

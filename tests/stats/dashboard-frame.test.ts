@@ -100,6 +100,28 @@ test('DolphinDB scores: ×1000 to a ratio, no reading → null, failed → -1; t
   assert.deepEqual(json.rows.filter((r) => r.score !== null).map((r) => r.score), [0.42, -1]);
 });
 
+test('DolphinDB calls (option dolphindb-inspect): per node, calls per second and their mean latency over the tick', () => {
+  const backends = fakeBackends(1, 2);
+  const b = new FrameBuilder(1000);
+  const extra = (calls: number, seconds: number) => ({
+    dolphindbNodes: [],
+    threads: [],
+    dolphindbRequests: [{ proxy: 'be0', node: 's0', counts: [], buckets: [calls, 0, 0, 0, 0, 0, 0, 0, 0], sumSeconds: seconds }],
+  });
+  const first = b.build(fakeSnapshot(backends), extra(10, 0.02), 1000);
+  assert.equal(first.rows.find((r) => r.sv === 's0')!.ddbRate, null, 'no previous tick');
+  const f = b.build(fakeSnapshot(backends), extra(60, 0.52), 1500);
+  const s0 = f.rows.find((r) => r.sv === 's0')!;
+  assert.equal(s0.ddbRate, 100); // 50 calls over 0.5 s
+  assert.ok(Math.abs((s0.ddbMs ?? 0) - 10) < 1e-9); // 0.5 s over 50 calls
+  assert.equal(f.rows.find((r) => r.sv === 's1')!.ddbMs, null, 'not inspected');
+  const idle = b.build(fakeSnapshot(backends), extra(60, 0.52), 2500);
+  assert.equal(idle.rows.find((r) => r.sv === 's0')!.ddbRate, 0);
+  assert.equal(idle.rows.find((r) => r.sv === 's0')!.ddbMs, null, 'no call in the tick: no mean');
+  const json = JSON.parse(b.stringify(f)) as { rows: { sv: string; ddbMs: number | null }[] };
+  assert.equal(json.rows.find((r) => r.sv === 's0')?.ddbMs, s0.ddbMs);
+});
+
 interface PageHistory {
   length: number;
   times: Float64Array;

@@ -36,6 +36,24 @@ export class DdbTcpClient {
     return new DdbTcpClient(socket);
   }
 
+  /**
+   * Opens a session through `port`, logs in as admin and asks the node for its alias (getNodeAlias()); the client
+   * stays open for the caller. Rejects on a failed login or a reply that is not a string.
+   */
+  static async aliasSession(port: number): Promise<{ client: DdbTcpClient; node: string }> {
+    const client = await DdbTcpClient.open(port);
+    try {
+      const login = await client.call({ kind: 'connect', login: { user: 'admin', password: '123456' } });
+      if (login.reply.kind === 'error') throw new Error(login.reply.message);
+      const alias = await client.run('getNodeAlias()');
+      if (alias?.form !== 'scalar' || typeof alias.value !== 'string') throw new Error('getNodeAlias() gave no string');
+      return { client, node: alias.value };
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  }
+
   /** Writes raw bytes (for framing tests). */
   write(bytes: Buffer): void {
     this.socket.write(bytes);

@@ -55,6 +55,21 @@ export function executeCodeBody(script: string, sessionID = '0'): string {
   });
 }
 
+/** A JSON-API answer as DolphinDB's api-json documents it (the fields the tests read). */
+export interface JsonApiAnswer {
+  readonly sessionID: string;
+  readonly resultCode: string;
+  readonly msg: string;
+  readonly object: readonly { readonly value: unknown }[];
+}
+
+/** One JSON-API executeCode call on a connection of its own; rejects unless the answer is a 200. */
+export async function executeCode(port: number, script: string, sessionID = '0'): Promise<JsonApiAnswer> {
+  const res = await httpExchange(port, 'POST', '/', { body: executeCodeBody(script, sessionID) });
+  if (res.status !== 200) throw new Error(`executeCode answered ${res.status}: ${res.body}`);
+  return JSON.parse(res.body) as JsonApiAnswer;
+}
+
 /** The node alias the emulated node's page names (`DolphinDB data node node3`), or undefined. */
 export function pageNodeName(html: string): string | undefined {
   return /DolphinDB data node (\S+?)</.exec(html)?.[1];

@@ -22,7 +22,7 @@ export function dashboardPath(statsUri: string): string {
  * What the optional extra source returns at each tick, beside the stats snapshot: the forwarder threads' load and the
  * DolphinDB nodes' load scores, in the Prometheus exporter's types (core/stats/collect-extra.ts fills both).
  */
-export type DashboardExtra = Pick<OrcalbMetrics, 'threads' | 'dolphindbNodes'>;
+export type DashboardExtra = Pick<OrcalbMetrics, 'threads' | 'dolphindbNodes' | 'dolphindbRequests'>;
 
 /** An answer that refuses a request (the stats page's 401 with its realm, a 403…), written as is. */
 export interface DashboardRefusal {

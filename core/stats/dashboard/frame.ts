@@ -1,5 +1,6 @@
 // One dashboard frame: the stats snapshot (and the extra source) turned into what the page draws — per-proxy and
-// per-server state, sessions, rates, latency averages, DolphinDB load scores, per-thread load — serialised with
+// per-server state, sessions, rates, latency averages, DolphinDB load scores and (option dolphindb-inspect) each
+// node's calls per second and their mean latency, per-thread load — serialised with
 // fast-json-stringify against one schema. Rates are counter differences between two ticks divided by the time
 // between them, so they do not depend on which HAProxy rate columns the collector fills.
 // Stats thread, once per tick (never per client): allocation here is per second, not per request.
@@ -20,6 +21,7 @@ const ROW_SCHEMA = {
     sessRate: NUM, reqRate: NUM, errRate: NUM, h5xxRate: NUM, binRate: NUM, boutRate: NUM,
     qtime: NUM, ctime: NUM, rtime: NUM, ttime: NUM, ttimeMax: NUM, stot: NUM,
     checkStatus: STR, checkDuration: NUM, lastchg: NUM, downtime: NUM, act: NUM, bck: NUM, score: NUM,
+    ddbRate: NUM, ddbMs: NUM,
   },
 } as const;
 
@@ -61,6 +63,12 @@ export interface FrameRow {
   act: number | null; bck: number | null;
   /** DolphinDB load score (0..2.5), null for no reading or not a dolphindb-load server; -1 for a failed reading. */
   score: number | null;
+  /**
+   * option dolphindb-inspect (issue 16): the node's DolphinDB calls per second since the previous tick, and their
+   * mean latency in ms (null for a node that is not inspected, before a previous tick, or with no call in between).
+   */
+  ddbRate: number | null;
+  ddbMs: number | null;
 }
 
 /** A thread's cumulative figures at the previous tick. */
@@ -150,6 +158,8 @@ export class FrameBuilder {
   private readonly serialize = buildSerializer(FRAME_SCHEMA);
   private previous = new Map<string, (number | null)[]>();
   private previousThreads = new Map<number, ThreadTotals>();
+  /** Per `proxy/server` of an inspected backend: its exchanges and their latency sum (s) at the previous tick. */
+  private previousDdb = new Map<string, readonly [number, number]>();
   private previousAt = 0;
   private seq = 0;
 
@@ -166,6 +176,7 @@ export class FrameBuilder {
   reset(): void {
     this.previous = new Map();
     this.previousThreads = new Map();
+    this.previousDdb = new Map();
     this.previousAt = 0;
   }
 
@@ -174,6 +185,8 @@ export class FrameBuilder {
     const dt = this.previousAt > 0 ? (now - this.previousAt) / 1000 : 0;
     const scores = new Map<string, number>();
     for (const n of extra?.dolphindbNodes ?? []) scores.set(`${n.proxy}/${n.server}`, n.loadScore);
+    const ddbNow = new Map<string, readonly [number, number]>();
+    for (const n of extra?.dolphindbRequests ?? []) ddbNow.set(`${n.proxy}/${n.node}`, [n.buckets.reduce((a, b) => a + b, 0), n.sumSeconds]);
     const next = new Map<string, (number | null)[]>();
     const rows: FrameRow[] = [];
     for (const row of snap.rows) {
@@ -193,6 +206,9 @@ export class FrameBuilder {
       };
       const status = str(row.values[COL.status]);
       const raw = typeName === 'SERVER' ? scores.get(`${px}/${sv}`) : undefined;
+      const ddb = typeName === 'SERVER' ? ddbNow.get(`${px}/${sv}`) : undefined;
+      const ddbBefore = ddb === undefined ? undefined : this.previousDdb.get(`${px}/${sv}`);
+      const calls = ddb !== undefined && ddbBefore !== undefined && dt > 0 ? ddb[0] - ddbBefore[0] : -1;
       rows.push({
         px, sv, type: typeName, status, state: stateOf(status),
         weight: num(row.values[COL.weight]), scur: num(row.values[COL.scur]), slim: num(row.values[COL.slim]),
@@ -204,6 +220,8 @@ export class FrameBuilder {
         lastchg: num(row.values[COL.lastchg]), downtime: num(row.values[COL.downtime]),
         act: num(row.values[COL.act]), bck: num(row.values[COL.bck]),
         score: raw === undefined || raw === LOAD_SCORE.noReading ? null : raw === LOAD_SCORE.failed ? -1 : raw / 1000,
+        ddbRate: calls < 0 ? null : calls / dt,
+        ddbMs: calls > 0 ? ((ddb as readonly [number, number])[1] - (ddbBefore as readonly [number, number])[1]) * 1000 / calls : null,
       });
     }
     const threads: FrameThread[] = [];
@@ -223,6 +241,7 @@ export class FrameBuilder {
     }
     this.previous = next;
     this.previousThreads = nextThreads;
+    this.previousDdb = ddbNow;
     this.previousAt = now;
     const info = snap.info;
     return {

@@ -19,6 +19,7 @@ const charts = {
   bytes: new LineChart($('c-bytes'), $('l-bytes'), { windowMs: WINDOW_MS, unit: 'B' }),
   ttime: new LineChart($('c-ttime'), $('l-ttime'), { windowMs: WINDOW_MS, unit: 'ms' }),
   score: new LineChart($('c-score'), $('l-score'), { windowMs: WINDOW_MS, fixedTop: 1 }),
+  ddbms: new LineChart($('c-ddbms'), $('l-ddbms'), { windowMs: WINDOW_MS, unit: 'ms' }),
   threads: new LineChart($('c-threads'), $('l-threads'), { windowMs: WINDOW_MS }),
   cpu: new LineChart($('c-cpu'), $('l-cpu'), { windowMs: WINDOW_MS, unit: '%', fixedTop: 100 }),
 };
@@ -270,8 +271,10 @@ function record(f) {
       history.set(`ttime:${r.px}`, r.ttime);
       if (r.binRate !== null) bin = (bin ?? 0) + r.binRate;
       if (r.boutRate !== null) bout = (bout ?? 0) + r.boutRate;
-    } else if (r.type === 'SERVER' && r.score !== null && r.score >= 0) {
-      history.set(`score:${r.px}/${r.sv}`, r.score);
+    } else if (r.type === 'SERVER') {
+      if (r.score !== null && r.score >= 0) history.set(`score:${r.px}/${r.sv}`, r.score);
+      // option dolphindb-inspect: the node's mean call latency over the last tick (none without calls in it).
+      if (r.ddbMs !== null) history.set(`ddbms:${r.px}/${r.sv}`, r.ddbMs);
     }
   }
   history.set('bytes:in', bin);
@@ -291,12 +294,13 @@ function drawCharts(now) {
   const pick = (prefix) => keys.filter((k) => k.startsWith(prefix));
   const label = (prefix) => (k) => k.slice(prefix.length);
   for (const [name, prefix] of [['req', 'req:'], ['err', 'err:'], ['scur', 'scur:'], ['ttime', 'ttime:'],
-    ['score', 'score:'], ['threads', 'thr:'], ['cpu', 'cpu:']]) {
+    ['score', 'score:'], ['ddbms', 'ddbms:'], ['threads', 'thr:'], ['cpu', 'cpu:']]) {
     const ks = pick(prefix);
     charts[name].draw(history, ks, ks.map(label(prefix)), now, span);
   }
   charts.bytes.draw(history, ['bytes:in', 'bytes:out'], ['in', 'out'], now, span);
   $('f-score').hidden = pick('score:').length === 0;
+  $('f-ddbms').hidden = pick('ddbms:').length === 0;
   $('f-cpu').hidden = pick('cpu:').length === 0;
 }
 
