@@ -3,7 +3,7 @@
 // the forwarder's (the line written into its log ring: CompiledLogLine.write in place, against the string built and
 // pushed, the path before issue 13's cost work) and the log writer's (core/log/log-targets.ts LogChannel.send per
 // line, one flush per 128 lines: the header and the sendmmsg() of the datagrams to a UDP sink that reads in another
-// process, on 127.0.0.1). Single thread.
+// process, on 127.0.0.1), and the sink's send alone on a connect()ed socket against an unconnected one. Single thread.
 // Run: node_modules/.bin/tsc -p . && node_modules/.bin/node dist/native-bench/micro/log-send.js
 
 import { spawn } from 'node:child_process';
@@ -12,6 +12,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { parseLogFormat } from '../../core/acl/log-format.js';
 import { CompiledLogLine } from '../../core/log/log-line.js';
 import { LogRecord } from '../../core/log/log-record.js';
+import { openLogSink } from '../../core/log/log-sink.js';
 import { LogChannel, MAX_LOG_LEN, SinkSet } from '../../core/log/log-targets.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
 import { allocateLogRings, LogRingConsumer, LogRingProducer, MAX_RECORD_CHARS } from '../../core/shared/log-ring.js';
@@ -91,6 +92,25 @@ try {
   dropped += sinks.flush();
   sinks.close();
   console.log(`writer: header + sendmmsg to a UDP sink ${sent.toFixed(3)} µs per line (${dropped} dropped)`);
+  // The send alone, the same datagrams: connect()ed (the default) against unconnected (reconnectMs 0), interleaved.
+  const figures = { connected: Infinity, unconnected: Infinity };
+  for (let pass = 0; pass < 3; pass++) {
+    for (const mode of ['connected', 'unconnected'] as const) {
+      const sink = openLogSink(`127.0.0.1:${port}`, loadNativeAddon(), mode === 'connected' ? {} : { reconnectMs: 0 });
+      const us = await bestCpu(
+        () => sink.add(message, 0, message.length),
+        async (i) => {
+          if (i % 128 !== 127) return;
+          dropped += sink.flush();
+          await tick();
+        },
+      );
+      if (sink.connected() !== (mode === 'connected')) throw new Error(`the ${mode} sink was not ${mode}`);
+      sink.close();
+      figures[mode] = Math.min(figures[mode], us);
+    }
+  }
+  console.log(`sink: sendmmsg per datagram, connected ${figures.connected.toFixed(3)} µs, unconnected ${figures.unconnected.toFixed(3)} µs (${dropped} dropped)`);
 } finally {
   sinkProcess.kill('SIGTERM');
 }
