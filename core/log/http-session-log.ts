@@ -9,7 +9,7 @@ import type { HeadView } from '../http1/head-view.js';
 import { HDR } from '../http1/head-names.js';
 import type { DialFacts } from '../forward/dispatch.js';
 import type { LogRecord } from './log-record.js';
-import { tcpRecord } from './tcp-session-log.js';
+import { connectionRecord } from './tcp-session-log.js';
 import type { FrontendLine } from './traffic-lines.js';
 
 const value = new Span();
@@ -50,7 +50,7 @@ const LOG_URI_LEN = 1024;
 
 /** A record for an HTTP connection adopted now. */
 export function httpRecord(line: FrontendLine, client: net.Socket, now: number): LogRecord {
-  const rec = tcpRecord(line, client, now);
+  const rec = connectionRecord(line, client, now);
   rec.http = true;
   return rec;
 }
@@ -63,6 +63,8 @@ export function httpRecord(line: FrontendLine, client: net.Socket, now: number):
  */
 export function openTransaction(line: FrontendLine, rec: LogRecord, view: HeadView | undefined, headBytes: number, now: number, start: number): void {
   rec.nextTransaction(start === 0 && view !== undefined ? now : start, now, Date.now());
+  // Each request is its own HAProxy stream, a <BADREQ> one too: its %rt.
+  line.countRequest(rec);
   if (view === undefined) return;
   rec.tHead = now;
   rec.bytesIn = headBytes + HTX_EXTRA - connectionFieldBytes(view);

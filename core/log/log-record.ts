@@ -55,6 +55,8 @@ export class LogRecord {
   responseCaptures: (string | undefined)[] = [];
   cookieRequest: string | undefined = undefined;
   cookieResponse: string | undefined = undefined;
+  /** %rt: the request's (HTTP) or session's (TCP) number in the process-wide count, when a format uses it. */
+  requestCounter = 0;
   /** The request's unique id (%ID), when unique-id-format is set. */
   uniqueId: string | undefined = undefined;
   /** `%[ddb.err]`: the last DolphinDB error reply of the session (option dolphindb-inspect), '' when none. */

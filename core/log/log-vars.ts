@@ -218,7 +218,8 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
     case 'Tt':
       return (rec) => ms(rec.tt);
     case 'ST':
-      return (rec) => rec.status;
+      // A TCP session has no HTTP transaction: haproxy 2.6.12 prints 0 there (-1 is an HTTP one without a response).
+      return (rec) => (rec.http ? rec.status : 0);
     case 'B':
       return (rec) => rec.bytesOut;
     case 'U':
@@ -271,6 +272,8 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
       return () => hostName();
     case 'lc':
       return (rec) => rec.lineCount;
+    case 'rt':
+      return (rec) => rec.requestCounter;
     default:
       return NOTHING;
   }

@@ -9,8 +9,16 @@ import { dispatchTermination } from '../forward/termination.js';
 import type { LogRecord } from './log-record.js';
 import type { FrontendLine } from './traffic-lines.js';
 
-/** A record for a connection adopted now (`now`: the thread's sweep clock). Reads the socket's addresses. */
+/** A record for a TCP session adopted now (`now`: the thread's sweep clock). Reads the socket's addresses. */
 export function tcpRecord(line: FrontendLine, client: net.Socket, now: number): LogRecord {
+  const rec = connectionRecord(line, client, now);
+  // A TCP session is one HAProxy stream: one %rt (an HTTP connection takes one per request instead).
+  line.countRequest(rec);
+  return rec;
+}
+
+/** The record of a connection adopted now, TCP or HTTP (core/log/http-session-log.ts httpRecord). */
+export function connectionRecord(line: FrontendLine, client: net.Socket, now: number): LogRecord {
   const rec = line.newRecord();
   rec.acceptDate = Date.now();
   rec.tAccept = now;
