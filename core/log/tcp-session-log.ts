@@ -6,6 +6,7 @@ import type net from 'node:net';
 import type { BackendRuntime } from '../forward/backend-runtime.js';
 import type { DialFacts } from '../forward/dispatch.js';
 import { dispatchTermination } from '../forward/termination.js';
+import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { LogRecord } from './log-record.js';
 import type { FrontendLine } from './traffic-lines.js';
 
@@ -33,6 +34,17 @@ export function addressesOf(rec: LogRecord, client: net.Socket): void {
   rec.clientPort = client.remotePort ?? 0;
   rec.frontendAddress = plainAddress(client.localAddress);
   rec.frontendPort = client.localPort ?? 0;
+}
+
+/**
+ * `accept-proxy`: the addresses the PROXY header announced are the ones the line names (%ci %cp %fi %fp), as haproxy
+ * 2.6.12 logs them; a header without addresses (LOCAL, UNKNOWN) leaves the connection's own.
+ */
+export function recordAnnounced(rec: LogRecord, a: ProxyAddresses): void {
+  rec.clientAddress = plainAddress(a.srcAddress);
+  rec.clientPort = a.srcPort;
+  rec.frontendAddress = plainAddress(a.dstAddress);
+  rec.frontendPort = a.dstPort;
 }
 
 function plainAddress(a: string | undefined): string {
