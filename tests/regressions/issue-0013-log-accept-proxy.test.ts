@@ -1,31 +1,21 @@
 // Issue 13, traffic log lines behind `bind ... accept-proxy` (manual §5.1): the line names the client and the
 // frontend address the PROXY header announced (%ci %cp %fi %fp), not the proxy's own connection, as haproxy 2.6.12
 // logs them; in HTTP and in TCP mode, with a v1 header; a LOCAL (v2) header leaves the connection's own addresses.
-// Side by side on one UDP sink. Test-runner thread; both balancers are child processes.
+// Side by side on one UDP sink. Test-runner thread; both balancers are child processes (tests/support/log-side-by-side.ts).
 
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
-import { startTaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
-import { startSyslogReceiver } from '../support/syslog-receiver.js';
+import { startLogRun } from '../support/log-side-by-side.js';
 
 /** A PROXY v2 LOCAL header (a health check of the proxy in front): no addresses. */
 const V2_LOCAL = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x20, 0x00, 0x00, 0x00]);
 
 async function run(t: TestContext, subject: LbSubject): Promise<string[]> {
-  const farm = await startTaggedHttpFarm(['s1']);
-  t.after(() => farm.close());
-  const syslog = await startSyslogReceiver();
-  t.after(() => syslog.close());
   const [http, tcp] = [await freeTcpPort(), await freeTcpPort()];
-  const config = [
-    'defaults',
-    `  log 127.0.0.1:${syslog.port} local2`,
-    '  timeout connect 2s',
-    '  timeout client 5s',
-    '  timeout server 5s',
+  const { syslog } = await startLogRun(t, subject, http, (sink) => [`  log 127.0.0.1:${sink} local2`], () => [
     'frontend fh',
     '  mode http',
     `  bind 127.0.0.1:${http} accept-proxy`,
@@ -36,16 +26,7 @@ async function run(t: TestContext, subject: LbSubject): Promise<string[]> {
     `  bind 127.0.0.1:${tcp} accept-proxy`,
     '  log-format "T %ci:%cp %fi:%fp %ft %b/%s %ts"',
     '  default_backend bt',
-    'backend bh',
-    '  mode http',
-    `  server s1 127.0.0.1:${farm.byName('s1').port}`,
-    'backend bt',
-    '  mode tcp',
-    `  server s1 127.0.0.1:${farm.byName('s1').port}`,
-    '',
-  ].join('\n');
-  const lb = await subject.start(config, http);
-  t.after(() => lb.stop());
+  ]);
   const localPorts: number[] = [];
   const exchange = async (port: number, header: string | Buffer, path: string): Promise<void> => {
     const c = await RawHttpConnection.open(port);

@@ -5,7 +5,7 @@
 // an HTTP-only variable (%r) in a TCP frontend's is haproxy's error; a frontend without a log target still counts
 // its requests (its number is missing from the lines of the others); a request line with `"`, `]` and `\` goes
 // into the structured data escaped as the line escapes it. orcalb runs 2 forwarder threads: the counter is shared.
-// Test-runner thread; both balancers are child processes, the server is tests/support/http-tagged-backends.ts.
+// Test-runner thread; both balancers are child processes (tests/support/log-side-by-side.ts).
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,9 +14,8 @@ import { tempConfigDir } from '../support/config-load.js';
 import { freeTcpPort, runHaproxyCli } from '../support/haproxy-process.js';
 import { runOrcalbCli } from '../support/orcalb-process.js';
 import { RawHttpConnection, rawRequest } from '../support/http-client.js';
-import { startTaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
-import { startSyslogReceiver } from '../support/syslog-receiver.js';
+import { startLogRun } from '../support/log-side-by-side.js';
 
 /** The lines each subject sends for the traffic below. */
 const EXPECTED_LINES = 8;
@@ -33,48 +32,28 @@ function masked(datagram: string, ports: readonly number[]): string {
 }
 
 async function run(t: TestContext, subject: LbSubject): Promise<string[]> {
-  const farm = await startTaggedHttpFarm(['s1']);
-  t.after(() => farm.close());
-  const syslog = await startSyslogReceiver();
-  t.after(() => syslog.close());
   const [http, quiet, tcp] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
-  const config = [
-    'global',
-    `  log 127.0.0.1:${syslog.port} local2`,
-    'defaults',
-    '  log global',
-    '  timeout connect 2s',
-    '  timeout client 5s',
-    '  timeout server 5s',
-    '  log-format-sd [x@1\\ st=\\"%ST\\"\\ rt=\\"%rt\\"\\ b=\\"%b\\"]',
-    'frontend f',
-    '  log-format-sd [x@1\\ st=\\"%ST\\"\\ r=\\"%r\\"\\ rt=\\"%rt\\"]',
-    '  mode http',
-    `  bind 127.0.0.1:${http}`,
-    `  log 127.0.0.1:${syslog.port} format rfc5424 local1`,
-    '  log-format "L %rt %{+X}rt %ST %r"',
-    '  default_backend b',
-    'frontend quiet',
-    '  mode http',
-    '  no log',
-    `  bind 127.0.0.1:${quiet}`,
-    '  default_backend b',
-    'frontend t',
-    '  mode tcp',
-    `  bind 127.0.0.1:${tcp}`,
-    `  log 127.0.0.1:${syslog.port} format rfc5424 local1`,
-    '  log-format "T %rt %ci"',
-    '  default_backend bt',
-    'backend b',
-    '  mode http',
-    `  server s1 127.0.0.1:${farm.byName('s1').port}`,
-    'backend bt',
-    '  mode tcp',
-    `  server s1 127.0.0.1:${farm.byName('s1').port}`,
-    '',
-  ].join('\n');
-  const lb = await subject.start(config, http);
-  t.after(() => lb.stop());
+  const { syslog } = await startLogRun(
+    t,
+    subject,
+    http,
+    (sink) => [`  log 127.0.0.1:${sink} local2`, '  log-format-sd [x@1\\ st=\\"%ST\\"\\ rt=\\"%rt\\"\\ b=\\"%b\\"]'],
+    (sink) => {
+      // A frontend whose lines also go to an rfc5424 target of its own (besides the defaults' rfc3164 one).
+      const rfc5424 = (name: string, mode: string, port: number, format: string, backend: string): string[] =>
+        [`frontend ${name}`, `  mode ${mode}`, `  bind 127.0.0.1:${port}`, `  log 127.0.0.1:${sink} format rfc5424 local1`, `  log-format "${format}"`, `  default_backend ${backend}`];
+      return [
+        ...rfc5424('f', 'http', http, 'L %rt %{+X}rt %ST %r', 'bh'),
+        '  log-format-sd [x@1\\ st=\\"%ST\\"\\ r=\\"%r\\"\\ rt=\\"%rt\\"]',
+        'frontend quiet',
+        '  mode http',
+        '  no log',
+        `  bind 127.0.0.1:${quiet}`,
+        '  default_backend bh',
+        ...rfc5424('t', 'tcp', tcp, 'T %rt %ci', 'bt'),
+      ];
+    },
+  );
   const ports: number[] = [];
   // Two requests on one keep-alive connection: %rt 0 and 1.
   const c = await RawHttpConnection.open(http);
