@@ -59,11 +59,18 @@ export interface NativeAddon {
     | undefined;
   /**
    * sendmmsg() of `count` datagrams, datagram i = buffer[spans[2i], +spans[2i+1]): how many went, in order (fewer
-   * when the sink filled), or -errno when none did. The log writer's batched send; never throws on I/O errors.
+   * when the sink filled), or -errno when none did. `connected` 1: on a socket dgramConnect()ed (no address per
+   * datagram); a send stopped short then says why: -(errno + 4096 × sent). The log writer's batched send; never
+   * throws on I/O errors.
    */
   readonly dgramSendMany:
-    | ((fd: number, buffer: Buffer, spans: Int32Array, count: number, address: string, port: number) => number)
+    | ((fd: number, buffer: Buffer, spans: Int32Array, count: number, address: string, port: number, connected?: number) => number)
     | undefined;
+  /**
+   * connect() of a datagram socket to a numeric address and port (address '': dissolve it): 0 or -errno. Undefined in
+   * a build older than the connected log sends: UDP log targets then stay unconnected.
+   */
+  readonly dgramConnect: ((fd: number, address: string, port: number) => number) | undefined;
   /**
    * pidfd_open(2) (listener-takeover.c): a pidfd for `pid` (close it with fs.closeSync); throws the errno (ESRCH).
    * Undefined in a build older than listener-takeover.c: `-sf` then binds beside the old process (SO_REUSEPORT).
@@ -133,6 +140,7 @@ function addonOf(mod: unknown): NativeAddon | undefined {
   // only numbers.
   const dgramSendTo: unknown = Reflect.get(mod, 'dgramSendTo');
   const dgramSendMany: unknown = Reflect.get(mod, 'dgramSendMany');
+  const dgramConnect: unknown = Reflect.get(mod, 'dgramConnect');
   return {
     dup: (fd) => dup(fd),
     listenTcp: (host, port, backlog) => listenTcp(host, port, backlog),
@@ -145,6 +153,7 @@ function addonOf(mod: unknown): NativeAddon | undefined {
     dgramOpen: dgramOpen === undefined ? undefined : (family) => dgramOpen(family),
     dgramSendTo: typeof dgramSendTo === 'function' ? (dgramSendTo as NonNullable<NativeAddon['dgramSendTo']>) : undefined,
     dgramSendMany: typeof dgramSendMany === 'function' ? (dgramSendMany as NonNullable<NativeAddon['dgramSendMany']>) : undefined,
+    dgramConnect: typeof dgramConnect === 'function' ? (dgramConnect as NonNullable<NativeAddon['dgramConnect']>) : undefined,
     pidfdOpen: pidfdOpen === undefined ? undefined : (pid) => pidfdOpen(pid),
     pidfdGetfd: pidfdGetfd === undefined ? undefined : (pidfd, target) => pidfdGetfd(pidfd, target),
     ...accept,

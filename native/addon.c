@@ -83,6 +83,7 @@ NAPI_MODULE_INIT() {
   if (!add_function(env, exports, "dgramOpen", orca_dgram_open)) return NULL;
   if (!add_function(env, exports, "dgramSendTo", orca_dgram_send_to)) return NULL;
   if (!add_function(env, exports, "dgramSendMany", orca_dgram_send_many)) return NULL;
+  if (!add_function(env, exports, "dgramConnect", orca_dgram_connect)) return NULL;
   if (!add_function(env, exports, "pidfdOpen", orca_pidfd_open)) return NULL;
   if (!add_function(env, exports, "pidfdGetfd", orca_pidfd_getfd)) return NULL;
   if (!add_function(env, exports, "acceptWatch", orca_accept_watch)) return NULL;

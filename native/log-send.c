@@ -1,7 +1,9 @@
 /* Datagram sockets for the log targets (manual §3.1 "log"): `log /dev/log` and any UNIX datagram path, which Node's
- * dgram cannot reach (it has no AF_UNIX), and UDP targets, sent with one non-blocking sendto() per line so a sink
- * that does not read shows as EAGAIN (the line is dropped and counted) instead of a queue growing in libuv. The log
- * writer runs them (main thread), and any thread's process logger; workers/sd-notify.ts sends systemd's READY=1 with them. */
+ * dgram cannot reach (it has no AF_UNIX), and UDP targets, sent non-blocking (sendmmsg per batch) so a sink that does
+ * not read shows as EAGAIN (the line is dropped and counted) instead of a queue growing in libuv. A UDP target's
+ * socket may be connect()ed (the kernel then skips the route and address lookup of each datagram); the log writer
+ * falls back to unconnected sends when a connected one reports ECONNREFUSED (core/log/log-sink.ts). The log writer
+ * runs them (main thread), and any thread's process logger; workers/sd-notify.ts sends systemd's READY=1 with them. */
 
 #define _GNU_SOURCE
 #include "orcalb-native.h"
@@ -66,6 +68,38 @@ static int read_address(napi_env env, napi_value *argv, size_t argc, size_t i, i
   return 0;
 }
 
+/* dgramConnect(fd, address, port): connect()s a datagram socket to a numeric IPv4/IPv6 address and port, so its
+ * sends need no address; address "" dissolves the association (AF_UNSPEC), after which sends name their address
+ * again and the socket no longer hears the ICMP errors of earlier datagrams. 0, or -errno (-EINVAL: not a numeric
+ * address). Never throws on I/O errors. */
+napi_value orca_dgram_connect(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int32_t fd, port;
+  if (!orca_arg_int32(env, argv, argc, 0, &fd)) return NULL;
+  if (!orca_arg_int32(env, argv, argc, 2, &port)) return NULL;
+  char host[64];
+  if (!orca_arg_string(env, argv, argc, 1, host, sizeof host)) return NULL;
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t sl = sizeof ss;
+  if (host[0] == '\0') {
+    ss.ss_family = AF_UNSPEC;
+    sl = sizeof(sa_family_t);
+  } else {
+    int len = port < 0 ? 0 : read_address(env, argv, argc, 1, port, &ss);
+    if (len < 0) return NULL;
+    sl = (socklen_t)len;
+  }
+  int out = 0;
+  if (sl == 0) out = -EINVAL;
+  else if (connect(fd, (struct sockaddr *)&ss, sl) < 0) out = -errno;
+  napi_value result;
+  if (napi_create_int32(env, out, &result) != napi_ok) return NULL;
+  return result;
+}
+
 /* dgramSendTo(fd, buffer, offset, length, address, port): one sendto() of buffer[offset, offset+length) to a UNIX
  * path (port < 0) or a numeric IPv4/IPv6 address; the bytes sent, or -errno (-EAGAIN: the sink's buffer is full,
  * -ENOENT/-ECONNREFUSED: nothing listens there, -EINVAL: not a numeric address). Never throws on I/O errors. */
@@ -113,18 +147,22 @@ napi_value orca_dgram_send_to(napi_env env, napi_callback_info info) {
 /* The most datagrams one sendmmsg() call carries; more are sent in further calls. */
 #define SEND_MANY_CHUNK 64
 
-/* dgramSendMany(fd, buffer, spans, count, address, port): sends `count` datagrams, datagram i being
+/* dgramSendMany(fd, buffer, spans, count, address, port[, connected]): sends `count` datagrams, datagram i being
  * buffer[spans[2i], spans[2i] + spans[2i+1]) (spans: an Int32Array), with sendmmsg() (one syscall per 64): the
  * datagrams sent, in order (fewer than count when the sink's buffer filled: the rest are not sent), or -errno when
- * not even the first went. The log writer's batched send; never throws on I/O errors. */
+ * not even the first went. `connected` 1: the socket is connect()ed (dgramConnect) and the datagrams carry no
+ * address; a call that stops short then asks once more, so that the errno that stopped it is told: the result is
+ * then -(errno + 4096 * sent) (ECONNREFUSED: an earlier datagram met a port nobody listens on). The log writer's
+ * batched send; never throws on I/O errors. */
 napi_value orca_dgram_send_many(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  int32_t fd, count, port;
+  int32_t fd, count, port, connected = 0;
   if (!orca_arg_int32(env, argv, argc, 0, &fd)) return NULL;
   if (!orca_arg_int32(env, argv, argc, 3, &count)) return NULL;
   if (!orca_arg_int32(env, argv, argc, 5, &port)) return NULL;
+  if (argc > 6 && !orca_arg_int32(env, argv, argc, 6, &connected)) return NULL;
   void *data = NULL;
   size_t size = 0;
   bool is_buffer = false;
@@ -152,15 +190,16 @@ napi_value orca_dgram_send_many(napi_env env, napi_callback_info info) {
     }
   }
   struct sockaddr_storage ss;
-  int alen = read_address(env, argv, argc, 4, port, &ss);
+  int alen = connected ? 0 : read_address(env, argv, argc, 4, port, &ss);
   if (alen < 0) return NULL;
   double out = 0;
-  if (alen == 0) {
+  if (alen == 0 && !connected) {
     out = -(double)EINVAL;
   } else {
     struct mmsghdr msgs[SEND_MANY_CHUNK];
     struct iovec iov[SEND_MANY_CHUNK];
     int32_t sent = 0;
+    int error = 0;
     while (sent < count) {
       int n = count - sent < SEND_MANY_CHUNK ? count - sent : SEND_MANY_CHUNK;
       memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)n);
@@ -169,21 +208,25 @@ napi_value orca_dgram_send_many(napi_env env, napi_callback_info info) {
         iov[i].iov_len = (size_t)spans[2 * (sent + i) + 1];
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_name = &ss;
-        msgs[i].msg_hdr.msg_namelen = (socklen_t)alen;
+        msgs[i].msg_hdr.msg_name = connected ? NULL : &ss;
+        msgs[i].msg_hdr.msg_namelen = connected ? 0 : (socklen_t)alen;
       }
       int r;
       do {
         r = sendmmsg(fd, msgs, (unsigned int)n, MSG_DONTWAIT | MSG_NOSIGNAL);
       } while (r < 0 && errno == EINTR);
       if (r < 0) {
-        if (sent == 0) sent = -errno;
+        error = errno;
         break;
       }
       sent += r;
-      if (r < n) break;
+      /* Stopped short: sendmmsg() drops the errno of the datagram it stopped at. Connected, ask again (that
+       * datagram first) to learn whether the peer refused; unconnected, it can only be a full buffer. */
+      if (r < n && !connected) break;
     }
-    out = (double)sent;
+    if (error == 0) out = (double)sent;
+    else if (!connected) out = sent == 0 ? -(double)error : (double)sent;
+    else out = -((double)error + 4096.0 * (double)sent);
   }
   napi_value result;
   if (napi_create_double(env, out, &result) != napi_ok) return NULL;

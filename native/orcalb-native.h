@@ -44,6 +44,7 @@ napi_value orca_try_write(napi_env env, napi_callback_info info);
 napi_value orca_dgram_open(napi_env env, napi_callback_info info);
 napi_value orca_dgram_send_to(napi_env env, napi_callback_info info);
 napi_value orca_dgram_send_many(napi_env env, napi_callback_info info);
+napi_value orca_dgram_connect(napi_env env, napi_callback_info info);
 
 /* listener-takeover.c */
 napi_value orca_pidfd_open(napi_env env, napi_callback_info info);

@@ -56,10 +56,14 @@ export function parseSideFormatLine(ctx: ProxyLineContext): void {
     ctx.proxy.logLine.uniqueIdAt = ctx.at;
     return;
   }
-  if (keyword === 'log-format-sd') ctx.proxy.logLine.sd = spec;
-  else ctx.proxy.logLine.errorFormat = spec;
-  // Parsed so that a mistake is HAProxy's error. log-format-sd goes with each line to the TrafficLog (its rfc5424
-  // targets write it); neither is written by orcalb yet (config/not-implemented.ts warns).
+  // log-format-sd goes with each line to the TrafficLog: its rfc5424 targets write it in the header's STRUCTURED-DATA.
+  if (keyword === 'log-format-sd') {
+    ctx.proxy.logLine.sd = spec;
+    ctx.proxy.logLine.sdAt = ctx.at;
+    return;
+  }
+  ctx.proxy.logLine.errorFormat = spec;
+  // Parsed so that a mistake is HAProxy's error; orcalb logs no connection error line yet (not-implemented.ts warns).
   ctx.diag.notImplemented(keyword, ctx.at);
 }
 

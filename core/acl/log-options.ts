@@ -9,11 +9,14 @@ export const LOG_OPT = { Q: 1, X: 2, E: 4 } as const;
 export const LINE_VARS: ReadonlySet<string> = new Set([
   'ci', 'cp', 'fi', 'fp', 'fc', 'ft', 'f', 'b', 'bi', 'bp', 's', 'si', 'sp', 't', 'tr', 'trg', 'trl', 'T', 'Th', 'Ti', 'TR',
   'Tw', 'Tc', 'Tr', 'Ta', 'Tt', 'Tq', 'Ts', 'ST', 'B', 'U', 'CC', 'CS', 'tsc', 'ts', 'ac', 'bc', 'sc', 'rc', 'sq', 'bq', 'hr',
-  'hs', 'hrl', 'hsl', 'r', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV', 'ID', 'pid', 'H', 'o', 'ms', 'lc',
+  'hs', 'hrl', 'hsl', 'r', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV', 'ID', 'pid', 'H', 'o', 'ms', 'lc', 'rt',
 ]);
 
 /** The numbers `%{+X}` writes in hexadecimal (haproxy 2.6.12 writes %ST in decimal whatever it says). */
-const HEXA: ReadonlySet<string> = new Set(['Ts', 'cp', 'fp', 'bp', 'sp', 'pid']);
+const HEXA: ReadonlySet<string> = new Set(['Ts', 'cp', 'fp', 'bp', 'sp', 'pid', 'rt']);
+
+/** The hexadecimal numbers padded with zeros to a width (haproxy 2.6.12: `%{+X}rt` of request 1 is `0001`). */
+const HEXA_WIDTH: Readonly<Record<string, number>> = { rt: 4 };
 
 /** The addresses `%{+X}` writes as 8 hexadecimal digits when IPv4 (haproxy 2.6.12: `7F000001`, a unique-id staple). */
 const HEXA_ADDRESS: ReadonlySet<string> = new Set(['ci', 'fi', 'bi', 'si']);
@@ -31,7 +34,7 @@ function hexAddress(text: string): string {
 /** Variables whose value is a number (never quoted). */
 const NUMERIC: ReadonlySet<string> = new Set([
   'cp', 'fp', 'bp', 'sp', 'Th', 'Ti', 'TR', 'Tw', 'Tc', 'Tr', 'Ta', 'Tt', 'Tq', 'Ts', 'ST', 'B', 'U', 'ac', 'fc', 'bc', 'sc',
-  'rc', 'sq', 'bq', 'pid', 'ms', 'lc',
+  'rc', 'sq', 'bq', 'pid', 'ms', 'lc', 'rt',
 ]);
 
 /** Variables HAProxy writes as they are whatever `+Q` says: dates, states, the capture blocks and lists. */
@@ -46,7 +49,8 @@ const DASH_WHEN_NONE: ReadonlySet<string> = new Set(['CC', 'CS', 'ID']);
  */
 export function withOptions(name: string, value: string | number, options: number): string {
   if (typeof value === 'number' || NUMERIC.has(name)) {
-    return (options & LOG_OPT.X) !== 0 && typeof value === 'number' && HEXA.has(name) ? value.toString(16).toUpperCase() : String(value);
+    if ((options & LOG_OPT.X) === 0 || typeof value !== 'number' || !HEXA.has(name)) return String(value);
+    return value.toString(16).toUpperCase().padStart(HEXA_WIDTH[name] ?? 0, '0');
   }
   let text = (options & LOG_OPT.X) !== 0 && HEXA_ADDRESS.has(name) ? hexAddress(value) : value;
   if ((options & LOG_OPT.E) !== 0) text = text.replace(/["\\\]]/g, (c) => `\\${c}`);

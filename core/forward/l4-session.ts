@@ -23,7 +23,7 @@ import { markSession, type SessionProbe } from './session-registry.js';
 import { followsDestination, newDialFacts, ServerDial, type DialFacts, type DialHooks, type DispatchContext } from './dispatch.js';
 import type { LogRecord } from '../log/log-record.js';
 import type { FrontendLine } from '../log/traffic-lines.js';
-import { endPiped, endWithoutServer, logAsap, recordDial, tcpRecord } from '../log/tcp-session-log.js';
+import { endPiped, endWithoutServer, logAsap, recordAnnounced, recordDial, tcpRecord } from '../log/tcp-session-log.js';
 import { ClientHold } from './l4-client-hold.js';
 import { lingeringClose } from './lingering-close.js';
 import { startPipe, type PipeOwner, type PipeResult } from './l4-pipe.js';
@@ -296,6 +296,7 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
         return this.close();
       }
       const needs = needsOf(rt);
+      if (this.rec !== undefined && header?.addresses !== undefined) recordAnnounced(this.rec, header.addresses);
       const announced = changed ?? (needs.addresses ? announcedAddresses(header, this.client) : header?.addresses);
       // One object of one shape per connection (no spreads): the destination only for servers reached there
       // (a relative port: dispatch.ts serverPort; an address 0.0.0.0 or ::).

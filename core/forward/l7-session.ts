@@ -20,6 +20,7 @@
 import { markSession, type SessionProbe } from './session-registry.js';
 import type net from 'node:net';
 import { httpRecord } from '../log/http-session-log.js';
+import { recordAnnounced } from '../log/tcp-session-log.js';
 import { continueRequest, parseRequest } from '../http1/head-parse.js';
 import { HEAD, HeadView } from '../http1/head-view.js';
 import type { DeadlineOwner } from '../io/deadline-sweep.js';
@@ -217,6 +218,7 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
       return end;
     }
     this.addrs?.announce(r.addresses);
+    if (this.rec !== undefined && r.addresses !== undefined) recordAnnounced(this.rec, r.addresses);
     this.cstate = C.head;
     // The first request's `timeout http-request` runs from the end of the PROXY header.
     this.headDue = due(this.now(), requestLimit(this.fe.timeouts));

@@ -9,7 +9,7 @@ import type { HeadView } from '../http1/head-view.js';
 import { HDR } from '../http1/head-names.js';
 import type { DialFacts } from '../forward/dispatch.js';
 import type { LogRecord } from './log-record.js';
-import { tcpRecord } from './tcp-session-log.js';
+import { connectionRecord } from './tcp-session-log.js';
 import type { FrontendLine } from './traffic-lines.js';
 
 const value = new Span();
@@ -45,12 +45,9 @@ export function answerConnectionBytes(bytes: Buffer): number {
   return m === null ? 0 : 10 + (m[1] ?? '').trimEnd().length;
 }
 
-/** HAProxy logs at most tune.http.logurilen (1024) bytes of the request line. */
-const LOG_URI_LEN = 1024;
-
 /** A record for an HTTP connection adopted now. */
 export function httpRecord(line: FrontendLine, client: net.Socket, now: number): LogRecord {
-  const rec = tcpRecord(line, client, now);
+  const rec = connectionRecord(line, client, now);
   rec.http = true;
   return rec;
 }
@@ -62,12 +59,13 @@ export function httpRecord(line: FrontendLine, client: net.Socket, now: number):
  * at all for a <BADREQ>): %TR runs from it, %Ti up to it (manual §8.4).
  */
 export function openTransaction(line: FrontendLine, rec: LogRecord, view: HeadView | undefined, headBytes: number, now: number, start: number): void {
-  rec.nextTransaction(start === 0 && view !== undefined ? now : start, now, Date.now());
+  rec.nextTransaction(start === 0 && view !== undefined ? now : start, now);
+  // Each request is its own HAProxy stream, a <BADREQ> one too: its %rt.
+  line.countRequest(rec);
   if (view === undefined) return;
   rec.tHead = now;
   rec.bytesIn = headBytes + HTX_EXTRA - connectionFieldBytes(view);
-  const reqLine = `${view.methodString()} ${view.targetString()} HTTP/${view.version}`;
-  rec.requestLine = reqLine.length > LOG_URI_LEN ? reqLine.slice(0, LOG_URI_LEN) : reqLine;
+  rec.setRequestLine(view);
   captureHeaders(view, line.requestNames, line.config.captureRequest, rec.requestCaptures);
   const cookie = line.config.captureCookie;
   if (cookie !== undefined) rec.cookieRequest = findCookie(view, COOKIE, cookie.name, cookie.len);

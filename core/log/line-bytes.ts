@@ -7,6 +7,7 @@
 // a line that does not fit is its first `limit` bytes (an escape or a UTF-8 char may be split there, as a target's
 // `len` splits them), never more.
 
+import type { LogRecord } from './log-record.js';
 import { dayTime } from './log-vars.js';
 
 /** Writes `text` at out[pos…limit): its end. ASCII by hand, the rest (from the first non-ASCII char) as UTF-8. */
@@ -55,19 +56,18 @@ export function writeNumber(out: Buffer, pos: number, limit: number, n: number):
 const HEX = '0123456789ABCDEF';
 
 /**
- * Writes `text` (one byte per char: latin1, as the request line is kept) with HAProxy's `#XX` for what a log line
- * must not carry raw: controls, DEL and 8-bit bytes, `"` and `#` (core/log/log-vars.ts escapeRequest's set).
+ * Writes the request line's latin1 bytes src[0, length) (LogRecord.requestLineBytes) with HAProxy's `#XX` for what a
+ * log line must not carry raw: controls, DEL and 8-bit bytes, `"` and `#` (core/log/log-vars.ts escapeRequest's set).
+ * No string at all.
  */
-export function writeEscapedRequest(out: Buffer, pos: number, limit: number, text: string): number {
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
+export function writeEscapedBytes(out: Buffer, pos: number, limit: number, src: Buffer, length: number): number {
+  for (let i = 0; i < length; i++) {
+    const c = src[i] ?? 0;
     if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x23) {
-      const b = c & 0xff;
-      if (pos + 3 > limit) return writeText(out, pos, limit, `#${HEX[b >> 4] ?? ''}${HEX[b & 15] ?? ''}`);
+      if (pos + 3 > limit) return writeText(out, pos, limit, `#${HEX[c >> 4] ?? ''}${HEX[c & 15] ?? ''}`);
       out[pos] = 0x23;
-      out[pos + 1] = HEX.charCodeAt(b >> 4);
-      out[pos + 2] = HEX.charCodeAt(b & 15);
+      out[pos + 1] = HEX.charCodeAt(c >> 4);
+      out[pos + 2] = HEX.charCodeAt(c & 15);
       pos += 3;
     } else {
       if (pos >= limit) return pos;
@@ -81,8 +81,13 @@ export function writeEscapedRequest(out: Buffer, pos: number, limit: number, tex
 const dateCache = { second: -1, local: '' };
 const scratchDate = new Date(0);
 
-/** Writes %t / %tr's text for `epochMs`: `03/Dec/2026:18:12:22.123`, local time, the second's text cached. */
-export function writeLocalDate(out: Buffer, pos: number, limit: number, epochMs: number): number {
+/**
+ * Writes %t (`request` false: the accept date) or %tr (true: the request's, an HTTP one's) of `rec`:
+ * `03/Dec/2026:18:12:22.123`, local time, the second's text cached. The date is read here, not handed in: an epoch
+ * ms is no small integer, and a call would box it (an allocation per line).
+ */
+export function writeLocalDate(out: Buffer, pos: number, limit: number, rec: LogRecord, request: boolean): number {
+  const epochMs = request && rec.http ? rec.requestDate : rec.acceptDate;
   const second = Math.floor(epochMs / 1000);
   if (second !== dateCache.second) {
     scratchDate.setTime(second * 1000);

@@ -7,16 +7,16 @@ import type { LogFormatPart, LogFormatSpec } from '../../config/model.js';
 import type { LogRecord } from './log-record.js';
 import { LOG_OPT, withOptions } from '../acl/log-options.js';
 import { compileVar, type LineWorld, type VarReader } from './log-vars.js';
-import { writeEscapedRequest, writeLocalDate, writeNumber, writeText } from './line-bytes.js';
+import { writeEscapedBytes, writeLocalDate, writeNumber, writeText } from './line-bytes.js';
 
 /**
  * One piece of a compiled line, all of one shape (the write loop's property reads stay monomorphic): literal text
  * (0), a separator (1), a variable's reader with its options (2), or a variable every named format prints, written
- * to bytes without its reader's string: %t (3), %tr (4), %r (5, options 0 or +Q). build() reads every variable
+ * to bytes without its reader's string: %t (3), %tr (4), %r (5, options 0 or +Q), %tsc (6). build() reads every variable
  * through its reader.
  */
 interface LinePiece {
-  readonly kind: 0 | 1 | 2 | 3 | 4 | 5;
+  readonly kind: 0 | 1 | 2 | 3 | 4 | 5 | 6;
   readonly text: string;
   readonly name: string;
   readonly read: VarReader;
@@ -32,6 +32,8 @@ function directKind(name: string, options: number): LinePiece['kind'] {
   if (name === 't') return 3;
   if (name === 'tr') return 4;
   if (name === 'r' && (options === 0 || options === LOG_OPT.Q)) return 5;
+  // %tsc is never quoted (NEVER_QUOTED) and holds nothing +X or +E changes.
+  if (name === 'tsc') return 6;
   return 2;
 }
 
@@ -112,15 +114,19 @@ export class CompiledLogLine {
           pos = writeText(out, pos, limit, p.text);
           break;
         case 3:
-          pos = writeLocalDate(out, pos, limit, rec.acceptDate);
+          pos = writeLocalDate(out, pos, limit, rec, false);
           break;
         case 4:
-          pos = writeLocalDate(out, pos, limit, rec.http ? rec.requestDate : rec.acceptDate);
+          pos = writeLocalDate(out, pos, limit, rec, true);
+          break;
+        case 6:
+          // %tsc: the two parts written one after the other (no concatenated string per line).
+          pos = writeText(out, writeText(out, pos, limit, rec.termination), limit, rec.cookieState);
           break;
         case 5: {
           const quoted = p.options !== 0;
           if (quoted && pos < limit) out[pos++] = 0x22;
-          pos = rec.requestLine === undefined ? writeText(out, pos, limit, '<BADREQ>') : writeEscapedRequest(out, pos, limit, rec.requestLine);
+          pos = rec.hasRequestLine ? writeEscapedBytes(out, pos, limit, rec.requestLineBytes, rec.requestLineLength) : writeText(out, pos, limit, '<BADREQ>');
           if (quoted && pos < limit) out[pos++] = 0x22;
           break;
         }

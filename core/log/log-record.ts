@@ -7,6 +7,33 @@
 /** Not reached: HAProxy prints such a timer as -1. */
 export const NOT_REACHED = -1;
 
+/** HAProxy logs at most tune.http.logurilen (1024) bytes of the request line. */
+export const LOG_URI_LEN = 1024;
+
+/** What a request line is kept from: method, target and version as bytes where they were received (a HeadView). */
+export interface RequestLineSource {
+  readonly buf: Buffer;
+  readonly base: number;
+  readonly extra: Buffer;
+  readonly methodStart: number;
+  readonly methodEnd: number;
+  readonly methodInExtra: boolean;
+  readonly targetStart: number;
+  readonly targetEnd: number;
+  readonly targetInExtra: boolean;
+  readonly version: string;
+}
+
+const HTTP_SLASH = ' HTTP/';
+
+/** Copies from[base+start, base+end) to out at `at`, no further than LOG_URI_LEN: the new end. */
+function copySpan(from: Buffer, base: number, start: number, end: number, out: Buffer, at: number): number {
+  const n = Math.min(end - start, LOG_URI_LEN - at);
+  if (n <= 0) return at;
+  from.copy(out, at, base + start, base + start + n);
+  return at + n;
+}
+
 export class LogRecord {
   /** The frontend (its index in config.frontends) and the backend and server chosen (-1: none yet / <NOSRV>). */
   frontend = -1;
@@ -48,13 +75,21 @@ export class LogRecord {
   /** Queue positions when the request left the queues (%sq, %bq). */
   serverQueue = 0;
   backendQueue = 0;
-  /** The request line as received (undefined: none was parsed, HAProxy's <BADREQ>). */
-  requestLine: string | undefined = undefined;
+  /**
+   * The request line as received, latin1 bytes cut to LOG_URI_LEN, in a buffer the record keeps across its
+   * transactions (no string per request: the line is written from these bytes; requestLine decodes on demand).
+   * lineLength -1: none was parsed (HAProxy's <BADREQ>).
+   */
+  private lineBytes: Buffer | undefined = undefined;
+  private lineLength = -1;
+  private lineText: string | undefined = undefined;
   /** The captures (undefined entries: the header was absent) and the persistence cookie captured both ways. */
   requestCaptures: (string | undefined)[] = [];
   responseCaptures: (string | undefined)[] = [];
   cookieRequest: string | undefined = undefined;
   cookieResponse: string | undefined = undefined;
+  /** %rt: the request's (HTTP) or session's (TCP) number in the process-wide count, when a format uses it. */
+  requestCounter = 0;
   /** The request's unique id (%ID), when unique-id-format is set. */
   uniqueId: string | undefined = undefined;
   /** `%[ddb.err]`: the last DolphinDB error reply of the session (option dolphindb-inspect), '' when none. */
@@ -68,9 +103,11 @@ export class LogRecord {
   /**
    * Starts a new transaction on the same connection: what was the previous request's is cleared. `start`: the
    * moment of the request's first byte (0: none came, HAProxy's <BADREQ> of a silent client: the request then
-   * begins where the idle time did); `date`: the epoch ms of `now`.
+   * begins where the idle time did); `date`: the epoch ms of `now`, by default the accept date moved on by the
+   * sweep clock (monotonic within the connection, as HAProxy dates its lines from its own clock; and no Date.now(),
+   * whose epoch ms is no small integer: a boxed number per request).
    */
-  nextTransaction(start: number, now: number, date: number): void {
+  nextTransaction(start: number, now: number, date = this.acceptDate + (now - this.tAccept)): void {
     this.tIdleFrom = this.tEnd === 0 ? this.tAccept : this.tEnd;
     this.tRequest = start === 0 ? this.tIdleFrom : start;
     this.requestDate = date - (now - this.tRequest);
@@ -89,13 +126,67 @@ export class LogRecord {
     this.redispatched = false;
     this.serverQueue = 0;
     this.backendQueue = 0;
-    this.requestLine = undefined;
+    this.lineLength = -1;
+    this.lineText = undefined;
     this.requestCaptures.fill(undefined);
     this.responseCaptures.fill(undefined);
     this.cookieRequest = undefined;
     this.cookieResponse = undefined;
     this.uniqueId = undefined;
     this.server = -1;
+  }
+
+  /** The request line as text (undefined: <BADREQ>); decoded once per transaction when a variable asks. */
+  get requestLine(): string | undefined {
+    if (this.lineLength < 0) return undefined;
+    this.lineText ??= (this.lineBytes as Buffer).toString('latin1', 0, this.lineLength);
+    return this.lineText;
+  }
+
+  /** Sets the request line from text (one byte per char, cut to LOG_URI_LEN); undefined: <BADREQ>. */
+  set requestLine(text: string | undefined) {
+    this.lineText = undefined;
+    if (text === undefined) {
+      this.lineLength = -1;
+      return;
+    }
+    const bytes = this.lineBuffer();
+    this.lineLength = bytes.write(text.length > LOG_URI_LEN ? text.slice(0, LOG_URI_LEN) : text, 0, 'latin1');
+  }
+
+  /** True when a request line was parsed (no string made). */
+  get hasRequestLine(): boolean {
+    return this.lineLength >= 0;
+  }
+
+  /** The request line's bytes [0, requestLineLength) (valid when hasRequestLine). */
+  get requestLineBytes(): Buffer {
+    return this.lineBuffer();
+  }
+
+  get requestLineLength(): number {
+    return this.lineLength;
+  }
+
+  /**
+   * Keeps `METHOD SP target SP HTTP/version` from `src`'s bytes, cut to LOG_URI_LEN: copies, no string. Forwarder
+   * threads, once per logged request.
+   */
+  setRequestLine(src: RequestLineSource): void {
+    const out = this.lineBuffer();
+    let n = copySpan(src.methodInExtra ? src.extra : src.buf, src.methodInExtra ? 0 : src.base, src.methodStart, src.methodEnd, out, 0);
+    if (n < LOG_URI_LEN) out[n++] = 0x20;
+    n = copySpan(src.targetInExtra ? src.extra : src.buf, src.targetInExtra ? 0 : src.base, src.targetStart, src.targetEnd, out, n);
+    // ' HTTP/1.1': the version HAProxy forwards (what the line logs), one of two constants.
+    for (let i = 0; i < 6 && n < LOG_URI_LEN; i++) out[n++] = HTTP_SLASH.charCodeAt(i);
+    for (let i = 0; i < src.version.length && n < LOG_URI_LEN; i++) out[n++] = src.version.charCodeAt(i);
+    this.lineLength = n;
+    this.lineText = undefined;
+  }
+
+  private lineBuffer(): Buffer {
+    this.lineBytes ??= Buffer.allocUnsafe(LOG_URI_LEN);
+    return this.lineBytes;
   }
 
   /** §8.4 Tw: time in the queues (-1: never got a slot). */

@@ -1,7 +1,10 @@
 // Where a log target's bytes go (manual §3.1 "log" <address>): a UDP address (`127.0.0.1:514`, `udp@`, `ipv4@`,
 // `ipv6@`, port 514 by default), a UNIX datagram path (`/dev/log`, `unix@`), or a file descriptor (`stdout`, `stderr`,
 // `fd@N`). Lines are queued and flushed in batches: one sendmmsg() per 64 datagrams (native/log-send.c), one write()
-// per batch on a fd. Never blocks and never throws: lines a sink cannot take now are counted as dropped by flush().
+// per batch on a fd. A UDP target's socket is connect()ed (the kernel's send skips the route and address lookup of
+// each datagram, ~8 %); a connected socket hears an earlier datagram's ICMP port-unreachable as ECONNREFUSED on its
+// next send and would stop there on each batch, so at the first such refusal the sink sends unconnected (as haproxy
+// always does) and tries connected again RECONNECT_MS later. Never blocks and never throws: lines a sink cannot take now are counted as dropped by flush().
 // Without the native addon UDP falls back to Node's dgram and UNIX paths cannot be reached (said by lastError).
 // Runs in the log writer (main thread) and in each thread's process logger.
 
@@ -25,6 +28,8 @@ export interface LogSink {
   flush(): number;
   /** The errno name of the last failure (for the one alert per sink), or undefined. */
   lastError(): string | undefined;
+  /** True while the sink sends on a connect()ed socket (a UDP target whose peer has not refused lately). */
+  connected(): boolean;
   close(): void;
 }
 
@@ -59,7 +64,24 @@ export function sinkAddress(address: string): SinkAddress {
 
 const ERRNO_NAMES: Readonly<Record<number, string>> = {
   2: 'ENOENT', 11: 'EAGAIN', 13: 'EACCES', 22: 'EINVAL', 90: 'EMSGSIZE', 91: 'EPROTOTYPE', 101: 'ENETUNREACH', 111: 'ECONNREFUSED',
+  112: 'EHOSTDOWN', 113: 'EHOSTUNREACH',
 };
+
+/**
+ * The errors a connected UDP socket reports for an ICMP answer to an earlier datagram (port or host unreachable):
+ * an unconnected socket never hears them, its datagrams simply go, so the sink falls back to unconnected sends.
+ */
+const PEER_REFUSALS: ReadonlySet<number> = new Set([101, 111, 112, 113]);
+/** A connected send that stops short returns -(errno + ERRNO_SPAN × sent) (native/log-send.c). */
+const ERRNO_SPAN = 4096;
+/** How long a sink that fell back to unconnected sends keeps them before trying connected again. */
+export const RECONNECT_MS = 10_000;
+
+/** What openLogSink may be told besides the address (tests shorten the reconnect delay). */
+export interface LogSinkOptions {
+  /** RECONNECT_MS unless said; 0: never connect (sends stay unconnected, as before connected sends existed). */
+  readonly reconnectMs?: number;
+}
 
 /** The queued lines of one sink: their bytes back to back and their [offset, length] spans. */
 class LineBatch {
@@ -101,7 +123,13 @@ class LineBatch {
 }
 
 /** The shape every sink shares: a batch, and a flush that sends it (returns the lines dropped). */
-function batchedSink(name: string, send: (batch: LineBatch) => number, lastError: () => string | undefined, close: () => void): LogSink {
+function batchedSink(
+  name: string,
+  send: (batch: LineBatch) => number,
+  lastError: () => string | undefined,
+  close: () => void,
+  connected: () => boolean = () => false,
+): LogSink {
   const batch = new LineBatch();
   const sink: LogSink = {
     name,
@@ -128,15 +156,19 @@ function batchedSink(name: string, send: (batch: LineBatch) => number, lastError
       return total;
     },
     lastError,
+    connected,
     close,
   };
   let dropped = 0;
   return sink;
 }
 
-/** A datagram sink over the addon's socket: sendmmsg per batch (sendto when the build has no sendmmsg). */
-function nativeDgram(addon: NativeAddon, family: 1 | 4 | 6, name: string, address: string, port: number): LogSink | undefined {
-  const { dgramOpen: open, dgramSendTo: sendTo, dgramSendMany: sendMany } = addon;
+/**
+ * A datagram sink over the addon's socket: sendmmsg per batch (sendto when the build has no sendmmsg). A UDP one
+ * (family 4/6) sends connected while its peer does not refuse (see the file's opening comment).
+ */
+function nativeDgram(addon: NativeAddon, family: 1 | 4 | 6, name: string, address: string, port: number, options: LogSinkOptions): LogSink | undefined {
+  const { dgramOpen: open, dgramSendTo: sendTo, dgramSendMany: sendMany, dgramConnect: connect } = addon;
   if (open === undefined || sendTo === undefined) return undefined;
   let fd: number;
   try {
@@ -145,18 +177,42 @@ function nativeDgram(addon: NativeAddon, family: 1 | 4 | 6, name: string, addres
     return undefined;
   }
   let error: string | undefined;
-  const send = (b: LineBatch): number => {
+  const reconnectMs = options.reconnectMs ?? RECONNECT_MS;
+  const mayConnect = family !== 1 && sendMany !== undefined && connect !== undefined && reconnectMs > 0;
+  let connected = false;
+  // When to try connected sends (again): now at start, RECONNECT_MS after a refusal; Infinity when never.
+  let connectAt = mayConnect ? 0 : Number.POSITIVE_INFINITY;
+  const unconnected = (b: LineBatch, from: number): number => {
+    const spans = from === 0 ? b.spans : b.spans.subarray(2 * from);
+    if (sendMany !== undefined) return sendMany(fd, b.bytes, spans, b.count - from, address, port);
     let sent = 0;
-    if (sendMany !== undefined) sent = sendMany(fd, b.bytes, b.spans, b.count, address, port);
-    else {
-      for (; sent < b.count; sent++) {
-        const n = sendTo(fd, b.bytes, b.spans[2 * sent] ?? 0, b.spans[2 * sent + 1] ?? 0, address, port);
-        if (n < 0) {
-          if (sent === 0) sent = n;
-          break;
-        }
-      }
+    for (; sent < b.count - from; sent++) {
+      const n = sendTo(fd, b.bytes, spans[2 * sent] ?? 0, spans[2 * sent + 1] ?? 0, address, port);
+      if (n < 0) return sent === 0 ? n : sent;
     }
+    return sent;
+  };
+  /** A connected send; -errno or the datagrams sent, as unconnected() says it. */
+  const viaConnection = (b: LineBatch): number => {
+    const r = (sendMany as NonNullable<typeof sendMany>)(fd, b.bytes, b.spans, b.count, address, port, 1);
+    if (r >= 0) return r;
+    const errno = -r % ERRNO_SPAN;
+    const done = Math.floor(-r / ERRNO_SPAN);
+    if (!PEER_REFUSALS.has(errno)) return done === 0 ? -errno : done;
+    // The peer refused an earlier datagram: the rest of this batch, and the next batches, go unconnected (the
+    // refusal said nothing about these lines: unconnected, they are sent as haproxy sends them).
+    (connect as NonNullable<typeof connect>)(fd, '', 0);
+    connected = false;
+    connectAt = Date.now() + reconnectMs;
+    const rest = unconnected(b, done);
+    return rest < 0 ? (done === 0 ? rest : done) : done + rest;
+  };
+  const send = (b: LineBatch): number => {
+    if (!connected && connectAt <= Date.now()) {
+      connected = (connect as NonNullable<typeof connect>)(fd, address, port) === 0;
+      if (!connected) connectAt = Date.now() + reconnectMs;
+    }
+    const sent = connected ? viaConnection(b) : unconnected(b, 0);
     if (sent < 0) {
       error = ERRNO_NAMES[-sent] ?? `errno ${-sent}`;
       return b.count;
@@ -174,7 +230,7 @@ function nativeDgram(addon: NativeAddon, family: 1 | 4 | 6, name: string, addres
     }
     fd = -1;
   };
-  return batchedSink(name, send, () => error, close);
+  return batchedSink(name, send, () => error, close, () => connected);
 }
 
 /**
@@ -253,10 +309,10 @@ function deadSink(name: string, reason: string): LogSink {
 }
 
 /**
- * Opens the sink for a target's address with `addon` (undefined: not built). Never throws: a target that cannot be
+ * Opens the sink for a target's address with `addon` (undefined: not built), `options` for tests. Never throws: a target that cannot be
  * reached at all becomes a sink that drops (its lastError says why).
  */
-export function openLogSink(address: string, addon: NativeAddon | undefined): LogSink {
+export function openLogSink(address: string, addon: NativeAddon | undefined, options: LogSinkOptions = {}): LogSink {
   const a = sinkAddress(address);
   switch (a.kind) {
     case 'fd':
@@ -264,13 +320,13 @@ export function openLogSink(address: string, addon: NativeAddon | undefined): Lo
     case 'unsupported':
       return deadSink(address, a.why);
     case 'unix': {
-      const sink = addon === undefined ? undefined : nativeDgram(addon, 1, address, a.path, -1);
+      const sink = addon === undefined ? undefined : nativeDgram(addon, 1, address, a.path, -1, options);
       return sink ?? deadSink(address, 'UNIX datagram log targets need the native addon (build/Release/fd_dup.node)');
     }
     case 'udp': {
       const family = isIP(a.host);
       const name = `${a.host}:${a.port}`;
-      const sink = addon === undefined || family === 0 ? undefined : nativeDgram(addon, family === 6 ? 6 : 4, name, a.host, a.port);
+      const sink = addon === undefined || family === 0 ? undefined : nativeDgram(addon, family === 6 ? 6 : 4, name, a.host, a.port, options);
       return sink ?? nodeUdp(a.host, a.port, name);
     }
   }

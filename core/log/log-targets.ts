@@ -161,7 +161,8 @@ export class LogChannel {
       const room = t.len - 1;
       let head: Buffer;
       let headerBytes: number;
-      if (sd === '' && CACHEABLE.has(t.target.format)) {
+      // rfc5424, the one format that writes `sd`, carries microseconds: never cached.
+      if (CACHEABLE.has(t.target.format)) {
         if (t.cachedSecond !== second || t.cachedSeverity !== sev) {
           clock ??= clockAt(nowUs);
           const text = syslogHeader(t.target.format, t.facility, sev, t.identity, clock, sd);

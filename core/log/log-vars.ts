@@ -218,7 +218,8 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
     case 'Tt':
       return (rec) => ms(rec.tt);
     case 'ST':
-      return (rec) => rec.status;
+      // A TCP session has no HTTP transaction: haproxy 2.6.12 prints 0 there (-1 is an HTTP one without a response).
+      return (rec) => (rec.http ? rec.status : 0);
     case 'B':
       return (rec) => rec.bytesOut;
     case 'U':
@@ -247,13 +248,13 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
       return (rec) => rec.backendQueue;
     // A request that could not be parsed has no captures at all, not even `{}` (haproxy 2.6.12 measured).
     case 'hr':
-      return (rec) => rec.requestCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureBlock(rec.requestCaptures);
+      return (rec) => rec.requestCaptures.length === 0 || !rec.hasRequestLine ? undefined : captureBlock(rec.requestCaptures);
     case 'hs':
-      return (rec) => rec.responseCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureBlock(rec.responseCaptures);
+      return (rec) => rec.responseCaptures.length === 0 || !rec.hasRequestLine ? undefined : captureBlock(rec.responseCaptures);
     case 'hrl':
-      return (rec) => rec.requestCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureList(rec.requestCaptures, (options & LOG_OPT.Q) !== 0);
+      return (rec) => rec.requestCaptures.length === 0 || !rec.hasRequestLine ? undefined : captureList(rec.requestCaptures, (options & LOG_OPT.Q) !== 0);
     case 'hsl':
-      return (rec) => rec.responseCaptures.length === 0 || rec.requestLine === undefined ? undefined : captureList(rec.responseCaptures, (options & LOG_OPT.Q) !== 0);
+      return (rec) => rec.responseCaptures.length === 0 || !rec.hasRequestLine ? undefined : captureList(rec.responseCaptures, (options & LOG_OPT.Q) !== 0);
     case 'r':
       return (rec) => rec.requestLine === undefined ? '<BADREQ>' : escapeRequest(rec.requestLine);
     case 'HM':
@@ -271,6 +272,8 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
       return () => hostName();
     case 'lc':
       return (rec) => rec.lineCount;
+    case 'rt':
+      return (rec) => rec.requestCounter;
     default:
       return NOTHING;
   }

@@ -12,10 +12,12 @@ import { LogChannel, MAX_LOG_LEN, SinkSet, type SendTally } from './log-targets.
 
 /**
  * How long lines gather after the doorbell before a drain: bounds the wake-ups (and the producers' notifies). Each
- * wake-up costs ~100 µs of main-thread CPU whatever it drains (measured with the real loop and a UDP sink: 6.7–7.8 µs
- * per line at 10 ms, 5.3–5.4 at 50 ms, 4.6 k lines/s); a ring an eighth full cuts it short (core/shared/log-ring.ts).
+ * wake-up costs the main thread ~100 µs whatever it drains (the timer, the sink's reader woken, cold caches): at ~3.5 k
+ * lines/s its whole loop costs 4.5–4.8 µs per line at 50 ms, 3.4–3.7 at 250 ms (micro/log-writer-loop.ts, warm; a busy
+ * forwarder's ring ends the gathering sooner at an eighth of its bytes, core/shared/log-ring.ts, so the bound is the
+ * ring's room, not the time). A line then reaches its target within ~¼ s.
  */
-const BATCH_MS = 50;
+const BATCH_MS = 250;
 /** Longest sleep without a ring: a bound, in case a notify is ever missed. */
 const IDLE_WAKE_MS = 1000;
 

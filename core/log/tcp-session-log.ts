@@ -6,11 +6,20 @@ import type net from 'node:net';
 import type { BackendRuntime } from '../forward/backend-runtime.js';
 import type { DialFacts } from '../forward/dispatch.js';
 import { dispatchTermination } from '../forward/termination.js';
+import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { LogRecord } from './log-record.js';
 import type { FrontendLine } from './traffic-lines.js';
 
-/** A record for a connection adopted now (`now`: the thread's sweep clock). Reads the socket's addresses. */
+/** A record for a TCP session adopted now (`now`: the thread's sweep clock). Reads the socket's addresses. */
 export function tcpRecord(line: FrontendLine, client: net.Socket, now: number): LogRecord {
+  const rec = connectionRecord(line, client, now);
+  // A TCP session is one HAProxy stream: one %rt (an HTTP connection takes one per request instead).
+  line.countRequest(rec);
+  return rec;
+}
+
+/** The record of a connection adopted now, TCP or HTTP (core/log/http-session-log.ts httpRecord). */
+export function connectionRecord(line: FrontendLine, client: net.Socket, now: number): LogRecord {
   const rec = line.newRecord();
   rec.acceptDate = Date.now();
   rec.tAccept = now;
@@ -25,6 +34,17 @@ export function addressesOf(rec: LogRecord, client: net.Socket): void {
   rec.clientPort = client.remotePort ?? 0;
   rec.frontendAddress = plainAddress(client.localAddress);
   rec.frontendPort = client.localPort ?? 0;
+}
+
+/**
+ * `accept-proxy`: the addresses the PROXY header announced are the ones the line names (%ci %cp %fi %fp), as haproxy
+ * 2.6.12 logs them; a header without addresses (LOCAL, UNKNOWN) leaves the connection's own.
+ */
+export function recordAnnounced(rec: LogRecord, a: ProxyAddresses): void {
+  rec.clientAddress = plainAddress(a.srcAddress);
+  rec.clientPort = a.srcPort;
+  rec.frontendAddress = plainAddress(a.dstAddress);
+  rec.frontendPort = a.dstPort;
 }
 
 function plainAddress(a: string | undefined): string {

@@ -49,10 +49,15 @@ export class FrontendLine {
   private readonly dontlogNull: boolean;
   private readonly dontlogNormal: boolean;
   private readonly separateErrors: boolean;
+  /** Where %rt is counted (GLOBAL requestCounter), when some format of the config prints it; else undefined. */
+  private readonly requestCounter: SharedState | undefined;
   private lines = 0;
 
-  /** `config` and `log` undefined: the frontend does not log, only makes unique ids. */
-  constructor(frontend: number, fe: FrontendConfig, config: LogLineConfig | undefined, log: TrafficLog | undefined, world: LineWorld) {
+  /**
+   * `config` and `log` undefined: the frontend does not log, only makes unique ids or counts %rt. `counts`: some
+   * format of the config prints %rt, so every request and session of every frontend takes a number.
+   */
+  constructor(frontend: number, fe: FrontendConfig, config: LogLineConfig | undefined, log: TrafficLog | undefined, world: LineWorld, counts = false) {
     this.frontend = frontend;
     this.config = config ?? NO_LINE;
     this.log = config === undefined ? undefined : log;
@@ -66,6 +71,15 @@ export class FrontendLine {
     this.dontlogNull = fe.options.dontlognull;
     this.dontlogNormal = fe.options.dontlogNormal === true;
     this.separateErrors = fe.options.logSeparateErrors === true;
+    this.requestCounter = counts ? world.state : undefined;
+  }
+
+  /**
+   * A new HAProxy stream begins on `rec` (an HTTP request, a TCP session): its %rt, the process-wide count so far
+   * (HAProxy's global request counter; one Atomics.add, only in configs that print %rt). Allocates nothing.
+   */
+  countRequest(rec: LogRecord): void {
+    if (this.requestCounter !== undefined) rec.requestCounter = this.requestCounter.addGlobal('requestCounter', 1);
   }
 
   /** A record for one session of this frontend, with a slot per declared capture. Allocates. */
@@ -120,9 +134,19 @@ export function frontendLines(config: Config, log: TrafficLog | undefined, state
     backends: config.backends.map((b) => ({ name: b.name, servers: b.servers })),
     state,
   };
+  // %rt counts every stream of the process, logged or not (haproxy 2.6.12): with it, every frontend gets a line.
+  const counts = state !== undefined && config.frontends.some(printsRequestCounter);
   return config.frontends.map((fe, i) => {
     const logs = log !== undefined && log.logsFrontend(i) && fe.logLine !== undefined;
-    if (!logs && fe.uniqueId === undefined) return undefined;
-    return new FrontendLine(i, fe, logs ? fe.logLine : undefined, logs ? log : undefined, world);
+    if (!logs && fe.uniqueId === undefined && !counts) return undefined;
+    return new FrontendLine(i, fe, logs ? fe.logLine : undefined, logs ? log : undefined, world, counts);
   });
+}
+
+/** True when a format of `fe` (its line, structured data, error line or unique id) prints %rt. */
+function printsRequestCounter(fe: FrontendConfig): boolean {
+  const line = fe.logLine;
+  return [line?.format, line?.sd, line?.errorFormat, fe.uniqueId?.format].some(
+    (spec) => spec !== undefined && spec.parts.some((p) => p.kind === 'var' && p.name === 'rt'),
+  );
 }

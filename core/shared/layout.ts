@@ -292,6 +292,11 @@ export const GLOBAL_FIELDS = [
     writer: 'main',
     doc: 'log lines the log writer (core/log/log-writer.ts) drained but a target did not take (a full UNIX socket buffer, a missing path, a failed write); `show info` DroppedLogs adds them to the rings\' drops',
   },
+  {
+    name: 'requestCounter',
+    writer: 'atomic-add',
+    doc: 'source of %rt (HAProxy\'s global request counter): one per HTTP request or TCP session, taken by the forwarders (core/log/traffic-lines.ts) only when a log-format uses %rt',
+  },
 ] as const satisfies readonly FieldSpec[];
 
 /**

@@ -1,18 +1,25 @@
 // Micro-benchmark: the two halves of one `option httplog` line, in CPU time (not wall time: the shared development
 // machine runs other engineers' suites, and the minimum of many rounds of CPU time is what a quiet CPU gives):
-// the forwarder's (the line written into its log ring: CompiledLogLine.write in place, against the string built and
-// pushed, the path before issue 13's cost work) and the log writer's (core/log/log-targets.ts LogChannel.send per
+// the forwarder's (the transaction's record keeping, core/log/http-session-log.ts; the line written into its log ring:
+// CompiledLogLine.write in place, against the string built and pushed, the path before issue 13's cost work) and the log writer's (core/log/log-targets.ts LogChannel.send per
 // line, one flush per 128 lines: the header and the sendmmsg() of the datagrams to a UDP sink that reads in another
-// process, on 127.0.0.1). Single thread.
+// process, on 127.0.0.1), and the sink's send alone on a connect()ed socket against an unconnected one. Single thread.
 // Run: node_modules/.bin/tsc -p . && node_modules/.bin/node dist/native-bench/micro/log-send.js
 
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { setImmediate as tick } from 'node:timers/promises';
 import { parseLogFormat } from '../../core/acl/log-format.js';
+import { HEAD_LIMITS } from '../../core/forward/l7-limits.js';
+import { parseRequest, parseResponse } from '../../core/http1/head-parse.js';
+import { HeadView } from '../../core/http1/head-view.js';
+import { captureResponse, closeTransaction, openTransaction } from '../../core/log/http-session-log.js';
 import { CompiledLogLine } from '../../core/log/log-line.js';
 import { LogRecord } from '../../core/log/log-record.js';
+import { openLogSink } from '../../core/log/log-sink.js';
 import { LogChannel, MAX_LOG_LEN, SinkSet } from '../../core/log/log-targets.js';
+import { frontendLines } from '../../core/log/traffic-lines.js';
+import { load, validConfig } from '../../tests/support/config-load.js';
 import { loadNativeAddon } from '../../core/native-addon.js';
 import { allocateLogRings, LogRingConsumer, LogRingProducer, MAX_RECORD_CHARS } from '../../core/shared/log-ring.js';
 import { HTTPLOG_FORMAT } from '../../config/defaults.js';
@@ -65,6 +72,28 @@ const inPlace = await bestCpu((i) => {
 });
 console.log(`forwarder: httplog line built and pushed ${pushed.toFixed(3)} µs, written in place ${inPlace.toFixed(3)} µs`);
 
+// The forwarder's record keeping per transaction (request line, sizes, moments, server), the line itself left out.
+const fl = frontendLines(
+  validConfig(await load('frontend f\n    mode http\n    bind 127.0.0.1:1\n    log 127.0.0.1:514 local2\n    option httplog\n    default_backend b\nbackend b\n    mode http\n    server s1 127.0.0.1:2\n')),
+  { enabled: true, logsFrontend: () => true, emit: () => undefined, emitRecord: () => undefined },
+  undefined,
+)[0];
+if (fl === undefined) throw new Error('no FrontendLine');
+const reqHead = new HeadView();
+const reqBytes = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n', 'latin1');
+parseRequest(reqBytes, 0, reqBytes.length, reqHead, HEAD_LIMITS);
+const resHead = new HeadView();
+const resBytes = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n', 'latin1');
+parseResponse(resBytes, 0, resBytes.length, resHead, HEAD_LIMITS);
+const kept = fl.newRecord();
+kept.http = true;
+const keeping = await bestCpu((i) => {
+  openTransaction(fl, kept, reqHead, reqBytes.length, i, 0);
+  captureResponse(fl, kept, resHead, 0, i);
+  closeTransaction(fl, kept, i, i, i, undefined, 0, 0, 1, i, false);
+});
+console.log(`forwarder: the transaction's record keeping ${keeping.toFixed(3)} µs`);
+
 // The writer's half: a sink process on a free UDP port, reading and discarding.
 const probe = createSocket('udp4');
 await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
@@ -91,6 +120,25 @@ try {
   dropped += sinks.flush();
   sinks.close();
   console.log(`writer: header + sendmmsg to a UDP sink ${sent.toFixed(3)} µs per line (${dropped} dropped)`);
+  // The send alone, the same datagrams: connect()ed (the default) against unconnected (reconnectMs 0), interleaved.
+  const figures = { connected: Infinity, unconnected: Infinity };
+  for (let pass = 0; pass < 3; pass++) {
+    for (const mode of ['connected', 'unconnected'] as const) {
+      const sink = openLogSink(`127.0.0.1:${port}`, loadNativeAddon(), mode === 'connected' ? {} : { reconnectMs: 0 });
+      const us = await bestCpu(
+        () => sink.add(message, 0, message.length),
+        async (i) => {
+          if (i % 128 !== 127) return;
+          dropped += sink.flush();
+          await tick();
+        },
+      );
+      if (sink.connected() !== (mode === 'connected')) throw new Error(`the ${mode} sink was not ${mode}`);
+      sink.close();
+      figures[mode] = Math.min(figures[mode], us);
+    }
+  }
+  console.log(`sink: sendmmsg per datagram, connected ${figures.connected.toFixed(3)} µs, unconnected ${figures.unconnected.toFixed(3)} µs (${dropped} dropped)`);
 } finally {
   sinkProcess.kill('SIGTERM');
 }
