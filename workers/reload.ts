@@ -124,11 +124,13 @@ export class Reloader {
         return 'refused';
       }
       for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
+      const back = plan.kept.filter((k) => this.#drain.has(k.backend, k.index)).length;
       const ok = await this.#apply(plan);
       this.#loaded = next;
       logger.log(
         ok ? 'notice' : 'alert',
-        `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed (draining: ${this.#drain.size}), ${plan.kept.length} changed`,
+        `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
+          `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining`,
       );
       return ok ? 'applied' : 'failed';
     } finally {

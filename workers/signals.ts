@@ -40,9 +40,10 @@ const ignore = (): void => undefined;
 
 /**
  * Signals taken before wireSignals(), queued and acted on once orcalb is ready: SIGUSR1, whose default would open the
- * inspector, and SIGTTOU/SIGTTIN, whose default would suspend the whole process during its start.
+ * inspector, SIGTTOU/SIGTTIN, whose default would suspend the whole process during its start, and the reload signals
+ * SIGUSR2/SIGHUP, whose default would end it (a `systemctl reload` racing the start, or the ready line).
  */
-const HELD: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGTTOU', 'SIGTTIN'];
+const HELD: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGTTOU', 'SIGTTIN', 'SIGUSR2', 'SIGHUP'];
 const held: NodeJS.Signals[] = [];
 const hold = (sig: NodeJS.Signals): void => void held.push(sig);
 let holding = false;

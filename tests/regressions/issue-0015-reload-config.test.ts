@@ -1,0 +1,146 @@
+// Issue 15: what a reload does with the file it reads (workers/reload.ts). A broken file: the running configuration
+// keeps serving, the log carries the [ALERT] lines `orcalb -c` prints for the same file, and -Ws frames it with
+// RELOADING=1 / READY=1. A change that needs a restart is refused whole, named. Re-weighting and re-addressing apply
+// in place; a removed server drains (its live session carries on, new ones go elsewhere) and its slot is freed once
+// it is empty. SIGHUP reloads under -W and dumps the server states without it. TCP mode against tagged echo servers,
+// orcalb CLI as a child process. Test-runner thread.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { connectTagged, requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
+import { freeTcpPort } from '../support/haproxy-process.js';
+import { runOrcalbCli, startOrcalb, type OrcalbOptions, type OrcalbProcess } from '../support/orcalb-process.js';
+import { tcpConfig } from '../support/tcp-config.js';
+import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
+import { delay, pollUntil } from '../support/wait.js';
+
+interface Running {
+  readonly lb: OrcalbProcess;
+  readonly front: number;
+  readonly farm: BackendFarm;
+  /** The file orcalb was started on (its second -f; the first holds a comment only), rewritten before each reload. */
+  readonly file: string;
+  readonly base: string;
+  /** Writes `text`, sends `sig` and resolves with the reload's last log line (done, refused or applied with errors). */
+  reload(text: string, sig?: NodeJS.Signals): Promise<string>;
+}
+
+async function startOnFile(t: TestContext, servers: readonly string[], config: (front: number, farm: BackendFarm) => string, opts: OrcalbOptions = {}): Promise<Running> {
+  const farm = await startBackendFarm(servers);
+  t.after(() => farm.close());
+  const dir = mkdtempSync(join(tmpdir(), 'orcalb-reload-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const front = await freeTcpPort();
+  const base = join(dir, 'base.cfg');
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(base, '# the generated first -f\n');
+  writeFileSync(file, config(front, farm));
+  const lb = await startOrcalb('# the generated first -f\n', { threads: 2, ...opts, args: [...(opts.args ?? []), '-f', file] });
+  t.after(() => lb.stop());
+  let done = 0;
+  return {
+    lb, front, farm, file, base,
+    async reload(text, sig = 'SIGUSR2') {
+      writeFileSync(file, text);
+      lb.signal(sig);
+      done++;
+      const ends = (): string[] => lb.stderr().split('\n').filter((l) => /reload (done|refused|applied)/.test(l));
+      await pollUntil(() => ends().length >= done, 10_000, `reload ${done} over`, 20);
+      return ends()[done - 1] ?? '';
+    },
+  };
+}
+
+/** The servers that answer `n` new connections, in order. */
+async function tags(front: number, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push((await requestTag(front, `r${i}`)).tag);
+  return out;
+}
+
+function count(list: readonly string[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const x of list) c[x] = (c[x] ?? 0) + 1;
+  return c;
+}
+
+test('a broken file on reload: the old configuration keeps serving, the log has the [ALERT] lines of -c, -Ws frames it', async (t) => {
+  const sink = await startUnixDgramSink();
+  t.after(() => sink.close());
+  const one = (front: number, farm: BackendFarm): string => tcpConfig(front, [farm.port('s1')]);
+  const r = await startOnFile(t, ['s1', 's2'], one, { args: ['-Ws'], env: { NOTIFY_SOCKET: sink.path } });
+  await sink.waitFor((s) => s.includes('READY=1'), 5000, 'READY=1 at start');
+  const broken = tcpConfig(r.front, [r.farm.port('s1'), r.farm.port('s2')], { serverOptions: 'wieght 2' });
+  assert.match(await r.reload(broken), /reload refused: the configuration has errors/);
+  const check = await runOrcalbCli(['-c', '-f', r.base, '-f', r.file]);
+  assert.equal(check.code, 1);
+  const alerts = check.stderr.split('\n').filter((l) => l.includes("'wieght'"));
+  assert.ok(alerts.length > 0, check.stderr);
+  // The same text after the level and PID: what -c says is what the reload logged.
+  for (const a of alerts) assert.ok(r.lb.stderr().includes(a.replace(/^\[ALERT\]\s+\(\d+\) : /, '')), `reload log lacks: ${a}\n${r.lb.stderr()}`);
+  const ready = `READY=1\nMAINPID=${r.lb.pid}\n`;
+  await sink.waitFor((s) => s.length > ready.length, 5000, 'RELOADING=1 then READY=1');
+  await sink.waitFor((s) => s === `${ready}RELOADING=1\n${ready}`, 5000, 'RELOADING=1 then READY=1');
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 }, 'the running configuration serves on');
+  // Fixed, it applies: s2 takes its turn.
+  assert.match(await r.reload(tcpConfig(r.front, [r.farm.port('s1'), r.farm.port('s2')])), /reload done: 1 server\(s\) added/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 2, s2: 2 });
+});
+
+test('a change that needs a restart is refused whole, named; nothing of the file is half-applied', async (t) => {
+  const cfg = (front: number, ports: readonly number[], backend = ''): string => tcpConfig(front, ports, { backend });
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => cfg(front, [farm.port('s1')]));
+  const both = [r.farm.port('s1'), r.farm.port('s2')];
+  assert.match(await r.reload(cfg(r.front, both, '    balance leastconn')), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /reload: backend 'be': 'balance\.algorithm' changed/);
+  // s2 was in the same file: not added.
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+  // Nine servers more than the spare slots (8) hold.
+  const many = Array.from({ length: 10 }, () => r.farm.port('s2'));
+  assert.match(await r.reload(cfg(r.front, many)), /reload refused/);
+  assert.match(r.lb.stderr(), /backend 'be': 9 server\(s\) added, 8 free server slot\(s\)/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+});
+
+test('re-weighted and re-addressed in place: the next connections follow the new weights and the new address', async (t) => {
+  const cfg = (front: number, farm: BackendFarm, w2: number, s2: string): string =>
+    `${tcpConfig(front, [])}    server s1 127.0.0.1:${farm.port('s1')}\n    server s2 127.0.0.1:${farm.port(s2)} weight ${w2}\n`;
+  const r = await startOnFile(t, ['s1', 's2', 's3'], (front, farm) => cfg(front, farm, 1, 's2'));
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 2, s2: 2 });
+  assert.match(await r.reload(cfg(r.front, r.farm, 3, 's2')), /reload done: 0 server\(s\) added, 0 removed \(draining: 0\), 1 changed/);
+  assert.deepEqual(count(await tags(r.front, 8)), { s1: 2, s2: 6 });
+  assert.match(await r.reload(cfg(r.front, r.farm, 3, 's3')), /reload done/);
+  assert.deepEqual(count(await tags(r.front, 8)), { s1: 2, s3: 6 }, "server s2's connections go to its new address");
+});
+
+test("a removed server drains: its live session carries on, new connections go elsewhere, its slot is freed once it closes", async (t) => {
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1'), farm.port('s2')]));
+  const first = await connectTagged(r.front);
+  const second = await connectTagged(r.front);
+  t.after(() => { first.destroy(); second.destroy(); });
+  const onS2 = first.tag === 's2' ? first : second;
+  assert.equal(onS2.tag, 's2');
+  assert.match(await r.reload(tcpConfig(r.front, [r.farm.port('s1')])), /reload done: 0 server\(s\) added, 1 removed \(draining: 1\)/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+  assert.equal((await onS2.exchange('still here')).toString(), 'still here');
+  // Time is what this gives: the drain's grace (1 s) passes with the session still open.
+  await delay(1500);
+  assert.doesNotMatch(r.lb.stderr(), /s2 drained/, 'not freed while its session lives');
+  await onS2.end();
+  await r.lb.waitForStderr(/reload: server be\/s2 drained; its slot is free/, 5000);
+});
+
+test('SIGHUP reloads under -W (a haproxy master reloads on it) and dumps the server states without it', async (t) => {
+  const one = (front: number, farm: BackendFarm): string => tcpConfig(front, [farm.port('s1')]);
+  const plain = await startOnFile(t, ['s1', 's2'], one);
+  plain.lb.signal('SIGHUP');
+  await plain.lb.waitForStderr(/SIGHUP received, dumping servers states/, 5000);
+  assert.doesNotMatch(plain.lb.stderr(), /reloading/);
+  const mw = await startOnFile(t, ['s1', 's2'], one, { args: ['-W'] });
+  assert.match(await mw.reload(tcpConfig(mw.front, [mw.farm.port('s1'), mw.farm.port('s2')]), 'SIGHUP'), /reload done: 1 server\(s\) added/);
+  assert.doesNotMatch(mw.lb.stderr(), /dumping servers states/);
+  assert.deepEqual(count(await tags(mw.front, 4)), { s1: 2, s2: 2 });
+});
