@@ -1,7 +1,7 @@
 // systemd's readiness protocol for `-Ws` (sd_notify(3), as haproxy -Ws speaks it in a Type=notify unit): one UNIX
 // datagram per state change to $NOTIFY_SOCKET (a path, or an abstract name written "@name"), sent through the native
 // addon's datagram socket (native/log-send.c; Node's dgram has no AF_UNIX). READY=1 once every listener is open,
-// STOPPING=1 when a stop begins; RELOADING=1 then READY=1 will frame the in-place reload once it exists. Main thread.
+// STOPPING=1 when a stop begins; RELOADING=1 then READY=1 frame each in-place reload (workers/reload.ts). Main thread.
 
 import { closeSync } from 'node:fs';
 import type { Logger } from '../core/log.js';
