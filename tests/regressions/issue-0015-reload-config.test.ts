@@ -144,3 +144,31 @@ test('SIGHUP reloads under -W (a haproxy master reloads on it) and dumps the ser
   assert.doesNotMatch(mw.lb.stderr(), /dumping servers states/);
   assert.deepEqual(count(await tags(mw.front, 4)), { s1: 2, s2: 2 });
 });
+
+test('hostile reloads: a burst of 20 signals is coalesced, a vanished file is an error, a reload during a soft stop is ignored', async (t) => {
+  const both = (front: number, farm: BackendFarm): string => tcpConfig(front, [farm.port('s1'), farm.port('s2')]);
+  const r = await startOnFile(t, ['s1', 's2'], both);
+  const live = await connectTagged(r.front);
+  t.after(() => live.destroy());
+  const overs = (): number => r.lb.stderr().match(/reload (done|refused|applied)/g)?.length ?? 0;
+  for (let i = 0; i < 20; i++) r.lb.signal('SIGUSR2');
+  const starts = (): number => r.lb.stderr().match(/received: reloading/g)?.length ?? 0;
+  await pollUntil(() => overs() >= 1 && overs() === starts(), 10_000, 'the burst over', 20);
+  // One reload runs and at most one more queued behind it: never one per signal.
+  assert.ok(overs() <= 3, `${overs()} reloads for 20 signals`);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 2, s2: 2 });
+  rmSync(r.file);
+  const before = overs();
+  r.lb.signal('SIGUSR2');
+  await pollUntil(() => overs() > before, 10_000, 'the reload of a vanished file', 20);
+  assert.match(r.lb.stderr(), /\[ALERT\][^\n]*haproxy\.cfg[^\n]*\n[^\n]*reload refused: the configuration has errors/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 2, s2: 2 });
+  assert.equal((await live.exchange('alive')).toString(), 'alive');
+  // A soft stop waits for `live`: a reload meanwhile changes nothing.
+  r.lb.signal('SIGUSR1');
+  await r.lb.waitForStderr(/SIGUSR1 received: soft stop/, 5000);
+  r.lb.signal('SIGUSR2');
+  await r.lb.waitForStderr(/SIGUSR2 received: stopping, no reload/, 5000);
+  await live.end();
+  assert.equal(await r.lb.exited, 0);
+});
