@@ -6,7 +6,7 @@
 // orcalb CLI as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -171,4 +171,19 @@ test('hostile reloads: a burst of 20 signals is coalesced, a vanished file is an
   await r.lb.waitForStderr(/SIGUSR2 received: stopping, no reload/, 5000);
   await live.end();
   assert.equal(await r.lb.exited, 0);
+});
+
+test('servers a reload adds with `check` are checked from then on, the health thread started for them if it was not', async (t) => {
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const threads = (): string[] => readdirSync(`/proc/${r.lb.pid}/task`).map((tid) => readFileSync(`/proc/${r.lb.pid}/task/${tid}/comm`, 'utf8').trim());
+  assert.ok(!threads().includes('health-checker'), 'no check, no health thread at start');
+  const closed = await freeTcpPort();
+  const text = `${tcpConfig(r.front, [r.farm.port('s1')])}    server s2 127.0.0.1:${r.farm.port('s2')} check inter 200ms\n` +
+    `    server dead 127.0.0.1:${closed} check inter 200ms\n`;
+  assert.match(await r.reload(text), /reload done: 2 server\(s\) added/);
+  // Started UP as at start, the dead one is taken down by its first failed check.
+  await r.lb.waitForStderr(/Server be\/dead is DOWN/, 5000);
+  assert.deepEqual(count(await tags(r.front, 6)), { s1: 3, s2: 3 });
+  assert.doesNotMatch(r.lb.stderr(), /Server be\/s2 is DOWN/);
+  assert.ok(threads().includes('health-checker'), threads().join(' '));
 });
