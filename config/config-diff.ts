@@ -1,7 +1,7 @@
 // The difference between the running configuration and the one a reload just read (HAProxy has none: its reload is
 // a new process; orcalb applies the difference in place, workers/reload.ts). What a reload can change in place is a
-// backend's server set: servers added, removed, re-weighted, re-addressed, their maxconn; anything else that
-// differs (a frontend, a bind, an algorithm, a timeout, global settings…) is named, and the reload is refused whole.
+// backend's server set: servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
+// check intervals; anything else that differs (a frontend, a bind, an algorithm, a timeout, global settings…) is named, and the reload is refused whole.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
 import { takesDynamicServers } from '../core/balance/registry.js';
@@ -23,6 +23,8 @@ export interface ServerKept {
   readonly weight?: number;
   readonly address?: { readonly host: string; readonly port: number };
   readonly maxconn?: number;
+  /** `disabled` added (true: to maintenance) or taken away (false: ready). */
+  readonly disabled?: boolean;
 }
 
 /** A running server the new configuration no longer has: drained, then its slot freed. */
@@ -45,8 +47,16 @@ export interface ReloadRefusal {
   readonly reasons: readonly string[];
 }
 
-/** Server fields a reload changes in place; any other field of a kept server that differs refuses the reload. */
-const IN_PLACE_SERVER_FIELDS: ReadonlySet<string> = new Set(['source', 'weight', 'address', 'port', 'maxconn', 'id', 'dynamic']);
+/**
+ * Server fields a reload changes in place; any other field of a kept server that differs refuses the reload. `backup`
+ * and the check intervals need only the new entry (the balancers and the checks are rebuilt from it); `rise`/`fall`
+ * are not here: the health counter's range follows them, and a running counter has no place in a new range.
+ */
+const IN_PLACE_SERVER_FIELDS: ReadonlySet<string> = new Set([
+  'source', 'weight', 'address', 'port', 'maxconn', 'id', 'dynamic', 'disabled', 'backup', 'inter', 'fastinter', 'downinter',
+]);
+/** In-place fields that need nothing but the new entry posted to the threads. */
+const ENTRY_ONLY_FIELDS = ['backup', 'inter', 'fastinter', 'downinter'] as const;
 /** Backend fields the server-set diff owns (the rest of a backend must be equal). */
 const SERVER_SET_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots']);
 
@@ -103,9 +113,11 @@ function keptChange(be: BackendConfig, now: ServerConfig, want: ServerConfig, re
   const weight = want.weight !== now.weight ? { weight: want.weight } : {};
   const address = want.address !== now.address || want.port !== now.port ? { address: { host: want.address, port: want.port } } : {};
   const maxconn = want.maxconn !== now.maxconn ? { maxconn: want.maxconn } : {};
-  if (Object.keys(weight).length + Object.keys(address).length + Object.keys(maxconn).length === 0) return undefined;
+  const disabled = want.disabled !== now.disabled ? { disabled: want.disabled } : {};
+  const entryOnly = ENTRY_ONLY_FIELDS.some((k) => want[k] !== now[k]);
+  if (!entryOnly && Object.keys({ ...weight, ...address, ...maxconn, ...disabled }).length === 0) return undefined;
   const server: ServerConfig = { ...want, ...(now.id === undefined ? {} : { id: now.id }), ...(now.dynamic === undefined ? {} : { dynamic: now.dynamic }) };
-  return { server, ...weight, ...address, ...maxconn };
+  return { server, ...weight, ...address, ...maxconn, ...disabled };
 }
 
 function field(o: object, key: string): unknown {

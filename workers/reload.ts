@@ -182,8 +182,11 @@ export class Reloader {
       if (k.maxconn !== undefined) await ask(k.backend, k.server.name, { op: 'maxconn', maxconn: k.maxconn });
       if (k.address !== undefined) await ask(k.backend, k.server.name, { op: 'addr', addrV4: ipv4Word(k.address.host), port: k.address.port });
       if (this.#drain.has(k.backend, k.index)) {
+        // Back from draining: in service again, unless the file now says `disabled`.
         this.#drain.forget(k.backend, k.index);
-        await ask(k.backend, k.server.name, { op: 'state', value: 'ready' });
+        if (!k.server.disabled) await ask(k.backend, k.server.name, { op: 'state', value: 'ready' });
+      } else if (k.disabled !== undefined) {
+        await ask(k.backend, k.server.name, { op: 'state', value: k.disabled ? 'maint' : 'ready' });
       }
     }
     for (const r of plan.removed) {

@@ -56,7 +56,9 @@ test('every other difference refuses the reload whole, naming what changed', asy
     [cfg(TWO), cfg(TWO, { front: '8081' }), /frontend 'fe': 'binds\[0\]\.port' changed/],
     [cfg(TWO), cfg(TWO, { extra: 'backend other\n  server o 127.0.0.1:9009\n' }), /the list of backends/],
     [cfg(TWO), cfg(TWO).replace('defaults', 'global\n  maxconn 77\ndefaults'), /the global section \('global\.maxconn'\) changed/],
-    [cfg(TWO), cfg('  server s1 127.0.0.1:9001 backup\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'backup' changed/],
+    [cfg(TWO), cfg('  server s1 127.0.0.1:9001 rise 5\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'rise' changed/],
+    [cfg(TWO), cfg('  server s1 127.0.0.1:9001 check\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'check' changed/],
+    [cfg(TWO), cfg('  server s1 127.0.0.1:9001 send-proxy\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'sendProxy' changed/],
     [cfg(TWO, { balance: 'static-rr' }), cfg(`${TWO}\n  server s3 127.0.0.1:9003`, { balance: 'static-rr' }), /servers added \(s3\) under 'balance static-rr'/],
     [cfg('  server s1 127.0.0.1'), cfg('  server s1 127.0.0.2'), /has no fixed port/],
   ];
@@ -65,4 +67,10 @@ test('every other difference refuses the reload whole, naming what changed', asy
     assert.ok(!p.ok, `${reason} should be refused`);
     assert.ok(p.reasons.some((r) => reason.test(r)), `${p.reasons.join('; ')} should match ${reason}`);
   }
+});
+
+test('disabled, backup and the check intervals of a server that stays are applied in place', async () => {
+  const before = cfg('  server s1 127.0.0.1:9001\n  server s2 127.0.0.1:9002 check');
+  const p = applied(await plan(before, cfg('  server s1 127.0.0.1:9001 disabled backup\n  server s2 127.0.0.1:9002 check inter 3s')));
+  assert.deepEqual(p.kept.map((k) => [k.server.name, k.disabled, k.server.backup, k.server.inter]), [['s1', true, true, 2000], ['s2', undefined, false, 3000]]);
 });

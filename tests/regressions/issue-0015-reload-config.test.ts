@@ -187,3 +187,15 @@ test('servers a reload adds with `check` are checked from then on, the health th
   assert.doesNotMatch(r.lb.stderr(), /Server be\/s2 is DOWN/);
   assert.ok(threads().includes('health-checker'), threads().join(' '));
 });
+
+test('`backup` and `disabled` added or taken away by a reload apply to the next connections', async (t) => {
+  const cfg = (front: number, farm: BackendFarm, o1: string, o2: string): string =>
+    `${tcpConfig(front, [])}    server s1 127.0.0.1:${farm.port('s1')} ${o1}\n    server s2 127.0.0.1:${farm.port('s2')} ${o2}\n`;
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => cfg(front, farm, '', ''));
+  assert.match(await r.reload(cfg(r.front, r.farm, '', 'backup')), /reload done: 0 server\(s\) added, 0 removed \(draining: 0\), 1 changed/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+  assert.match(await r.reload(cfg(r.front, r.farm, 'disabled', 'backup')), /reload done/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s2: 4 }, 'the backup serves once the only active server is disabled');
+  assert.match(await r.reload(cfg(r.front, r.farm, '', '')), /reload done: 0 server\(s\) added, 0 removed \(draining: 0\), 2 changed/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 2, s2: 2 });
+});
