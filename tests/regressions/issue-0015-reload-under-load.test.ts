@@ -164,7 +164,13 @@ for (const subject of SUBJECTS) {
       lb.signal('SIGUSR2');
       await pollUntil(() => subject.reloadsDone(lb.stderr()) >= r, 10_000, `reload ${r} done`, 20);
       if (subject.settleMs > 0) await delay(subject.settleMs);
-      if (!wide) continue;
+      if (!wide) {
+        // orcalb: the web server taken out holds no long session, so it drains and its slot is freed before the
+        // next reload puts it back (into another slot); node3 keeps its sessions and stays draining throughout.
+        const out = r / 2 + 0.5;
+        if (subject.name === 'orcalb') await pollUntil(() => (lb.stderr().match(/server web\/w3 drained/g)?.length ?? 0) >= out, 5000, `w3 drained ${out}`, 20);
+        continue;
+      }
       // The server put back: its share of what the backends served in the window right after the reload.
       const from = farm.requests.length;
       // Time is what is measured here: the requests of a fixed window.
@@ -187,6 +193,7 @@ for (const subject of SUBJECTS) {
     t.diagnostic(`${subject.name}: sessions alive at the end: ${alive.ws}/${SESSIONS} WebSocket, ${alive.bin}/${SESSIONS} binary API`);
     t.diagnostic(`${subject.name}: w3's share right after each reload that put it back: ${shares.map((s) => s.toFixed(2)).join(' ')}`);
     if (subject.name === 'haproxy') return;
+    assert.doesNotMatch(lb.stderr(), /node3 drained/, 'node3 kept its sessions: never freed');
     for (const w of [ka, sc]) {
       assert.ok(w !== undefined && w.requests > 100, 'wrk ran');
       assert.deepEqual(w.socket, { connect: 0, read: 0, write: 0, timeout: 0 });
