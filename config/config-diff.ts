@@ -1,11 +1,13 @@
 // The difference between the running configuration and the one a reload just read (HAProxy has none: its reload is
 // a new process; orcalb applies the difference in place, workers/reload.ts). What a reload can change in place is a
-// backend's server set: servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
-// check intervals; anything else that differs (a frontend, a bind, an algorithm, a timeout, global settings…) is named, and the reload is refused whole.
+// backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
+// check intervals) and the proxies' timeouts; anything else that differs (a frontend, a bind, an algorithm, global
+// settings…) is named, and the reload is refused whole.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
 import { takesDynamicServers } from '../core/balance/registry.js';
-import type { BackendConfig, Config, ServerConfig } from './model.js';
+import type { BackendConfig, Config, FrontendConfig, ServerConfig } from './model.js';
+import type { TimeoutsChange } from './timeouts-change.js';
 
 /** A server of the new configuration that the running one does not have (by name, in its backend). */
 export interface ServerAdded {
@@ -39,6 +41,8 @@ export interface ReloadPlan {
   readonly added: readonly ServerAdded[];
   readonly kept: readonly ServerKept[];
   readonly removed: readonly ServerRemoved[];
+  /** Proxies whose `timeout` lines changed (config/timeouts-change.ts). */
+  readonly timeouts: readonly TimeoutsChange[];
 }
 
 /** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
@@ -57,8 +61,8 @@ const IN_PLACE_SERVER_FIELDS: ReadonlySet<string> = new Set([
 ]);
 /** In-place fields that need nothing but the new entry posted to the threads. */
 const ENTRY_ONLY_FIELDS = ['backup', 'inter', 'fastinter', 'downinter'] as const;
-/** Backend fields the server-set diff owns (the rest of a backend must be equal). */
-const SERVER_SET_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots']);
+/** Backend fields diffed on their own (the rest of a backend must be equal): the server set and the timeouts. */
+const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts']);
 
 /**
  * Plans the reload from `loaded` (the configuration the process was started with or last reloaded to, as read),
@@ -70,6 +74,7 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   const reasons: string[] = [];
   const outside = firstDifference(withoutServers(loaded), withoutServers(next), '');
   if (outside !== undefined) reasons.push(`${describe(outside, loaded)} changed`);
+  const timeouts = timeoutChanges(loaded, next, reasons);
   if (reasons.length > 0) return { ok: false, reasons };
   const added: ServerAdded[] = [];
   const kept: ServerKept[] = [];
@@ -94,7 +99,28 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
     }
     for (const server of wanted.values()) added.push({ backend: b, server });
   });
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed };
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts };
+}
+
+/**
+ * The proxies whose timeouts differ. A frontend that serves the stats page or terminates TLS is refused (a reason):
+ * the stats server and the TLS handshake take their limits once, at start, so the change would be half-applied.
+ */
+function timeoutChanges(loaded: Config, next: Config, reasons: string[]): TimeoutsChange[] {
+  const out: TimeoutsChange[] = [];
+  next.frontends.forEach((fe, f) => {
+    if (firstDifference(loaded.frontends[f]?.timeouts, fe.timeouts, '') === undefined) return;
+    if (takesTimeoutsAtStart(fe)) reasons.push(`frontend '${fe.name}': 'timeouts' changed (its stats page or TLS handshake takes them at start)`);
+    else out.push({ proxy: 'frontend', index: f, timeouts: fe.timeouts });
+  });
+  next.backends.forEach((be, b) => {
+    if (firstDifference(loaded.backends[b]?.timeouts, be.timeouts, '') !== undefined) out.push({ proxy: 'backend', index: b, timeouts: be.timeouts });
+  });
+  return out;
+}
+
+function takesTimeoutsAtStart(fe: FrontendConfig): boolean {
+  return fe.statsOnly || fe.stats !== undefined || fe.binds.some((b) => b.tls !== undefined);
 }
 
 /** What changes on a server both configurations have, or undefined when nothing does; a refused change goes to `reasons`. */
@@ -124,11 +150,12 @@ function field(o: object, key: string): unknown {
   return (o as Record<string, unknown>)[key];
 }
 
-/** The configuration with every backend's server-set fields left out (they are diffed by name instead). */
+/** The configuration without what is diffed on its own: every backend's servers, every proxy's timeouts. */
 function withoutServers(config: Config): unknown {
   return {
     ...config,
-    backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !SERVER_SET_FIELDS.has(k)))),
+    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined })),
+    backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !BACKEND_OWN_FIELDS.has(k)))),
   };
 }
 

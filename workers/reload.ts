@@ -11,6 +11,7 @@ import { planReload, type ReloadPlan } from '../config/config-diff.js';
 import { renderWarning } from '../config/config-error.js';
 import { loadConfig, type LoadOptions } from '../config/load-config.js';
 import type { Config } from '../config/model.js';
+import { applyTimeoutsChange, type TimeoutsChange } from '../config/timeouts-change.js';
 import type { CliRelayAnswer, HealthRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import type { Logger } from '../core/log.js';
@@ -27,6 +28,8 @@ export interface ReloadTarget {
   askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer>;
   /** Tells every thread holding server configs of a slot coming into use, changing, or freed. */
   postServerSet(change: ServerSetChange): void;
+  /** Tells every thread whose sessions or checks read a proxy's timeouts of its new ones. */
+  postTimeouts(change: TimeoutsChange): void;
   /**
    * Starts the health thread if it is not running: it recounts a backend's servers when its set changes and arms the
    * new servers' checks (a reload is an admin action, as the runtime API's).
@@ -130,7 +133,8 @@ export class Reloader {
       logger.log(
         ok ? 'notice' : 'alert',
         `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
-          `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining`,
+          `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
+          (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : ''),
       );
       return ok ? 'applied' : 'failed';
     } finally {
@@ -192,6 +196,10 @@ export class Reloader {
     for (const r of plan.removed) {
       await ask(r.backend, r.name, { op: 'state', value: 'maint' });
       this.#drain.add(r.backend, r.index);
+    }
+    for (const change of plan.timeouts) {
+      applyTimeoutsChange(running, change);
+      target.postTimeouts(change);
     }
     return ok;
   }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { TICKET_KEY_BYTES, TlsFronts } from '../core/tls/tls-front.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
+import type { TimeoutsChange } from '../config/timeouts-change.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { healthThreadNeededAtStart } from '../core/health/health-thread-need.js';
@@ -344,6 +345,14 @@ export class Supervisor {
    */
   postServerSet(change: ServerSetChange): void {
     const msg: ControlMessage = { type: 'server-set', change };
+    this.broadcast(msg);
+    this.health?.postMessage(msg);
+    this.stats?.postMessage(msg);
+  }
+
+  /** A reload's new `timeout` lines for one proxy: to every thread whose sessions or checks read them. */
+  postTimeouts(change: TimeoutsChange): void {
+    const msg: ControlMessage = { type: 'timeouts', change };
     this.broadcast(msg);
     this.health?.postMessage(msg);
     this.stats?.postMessage(msg);

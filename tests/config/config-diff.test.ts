@@ -74,3 +74,11 @@ test('disabled, backup and the check intervals of a server that stays are applie
   const p = applied(await plan(before, cfg('  server s1 127.0.0.1:9001 disabled backup\n  server s2 127.0.0.1:9002 check inter 3s')));
   assert.deepEqual(p.kept.map((k) => [k.server.name, k.disabled, k.server.backup, k.server.inter]), [['s1', true, true, 2000], ['s2', undefined, false, 3000]]);
 });
+
+test('new timeouts are planned per proxy; a frontend serving the stats page takes them only at start: refused', async () => {
+  const p = applied(await plan(cfg(TWO), cfg(TWO).replace('defaults\n', 'defaults\n  timeout tunnel 1h\n')));
+  assert.deepEqual(p.timeouts.map((c) => [c.proxy, c.index, c.timeouts.tunnel]), [['frontend', 0, 3_600_000], ['backend', 0, 3_600_000]]);
+  const stats = (t: string): string => `${cfg(TWO)}listen st\n  bind 127.0.0.1:8404\n  mode http\n  stats enable\n${t}`;
+  const refused = await plan(stats(TIMEOUTS), stats(TIMEOUTS.replace('client 1s', 'client 2s')));
+  assert.ok(!refused.ok && refused.reasons.some((r) => /frontend 'st': 'timeouts' changed \(its stats page/.test(r)), JSON.stringify(refused));
+});

@@ -15,7 +15,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { runOrcalbCli, startOrcalb, type OrcalbOptions, type OrcalbProcess } from '../support/orcalb-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
-import { delay, pollUntil } from '../support/wait.js';
+import { delay, pollUntil, within } from '../support/wait.js';
 
 interface Running {
   readonly lb: OrcalbProcess;
@@ -198,4 +198,20 @@ test('`backup` and `disabled` added or taken away by a reload apply to the next 
   assert.deepEqual(count(await tags(r.front, 4)), { s2: 4 }, 'the backup serves once the only active server is disabled');
   assert.match(await r.reload(cfg(r.front, r.farm, '', '')), /reload done: 0 server\(s\) added, 0 removed \(draining: 0\), 2 changed/);
   assert.deepEqual(count(await tags(r.front, 4)), { s1: 2, s2: 2 });
+});
+
+test('new `timeout` lines apply in place: an idle connection opened after the reload is cut at the new limit', async (t) => {
+  const cfg = (front: number, farm: BackendFarm, defaults = ''): string => tcpConfig(front, [farm.port('s1')], { defaults });
+  const r = await startOnFile(t, ['s1'], (front, farm) => cfg(front, farm));
+  const before = await connectTagged(r.front);
+  t.after(() => before.destroy());
+  // Time is what this gives: longer than the new limit, far below the old one (1 min).
+  await delay(700);
+  assert.equal((await before.exchange('idle for 700 ms')).toString(), 'idle for 700 ms');
+  before.destroy();
+  const line = await r.reload(cfg(r.front, r.farm, '    timeout client 300ms\n    timeout server 300ms'));
+  assert.match(line, /reload done: .*; new timeouts for 2 proxy section\(s\)/);
+  const after = await connectTagged(r.front);
+  t.after(() => after.destroy());
+  await within(after.closed, 3000, 'the idle connection cut at the new 300 ms limit');
 });
