@@ -148,7 +148,7 @@ async function main(argv: readonly string[]): Promise<number> {
         ...actions,
         reload,
         // A haproxy master reloads on SIGHUP as on SIGUSR2; a plain haproxy dumps the server states (management.txt §4).
-        'dump-servers': (sig) => (cli.masterWorker ? reload(sig) : actions['dump-servers'](sig)),
+        'dump-servers': (sig) => (cli.masterWorker || config.global.masterWorker === true ? reload(sig) : actions['dump-servers'](sig)),
         // systemd hears STOPPING=1 as a stop begins; a hard stop never returns, so the PID file goes first.
         'soft-stop': (sig) => {
           notifier.notify('STOPPING=1');

@@ -143,6 +143,10 @@ test('SIGHUP reloads under -W (a haproxy master reloads on it) and dumps the ser
   assert.match(await mw.reload(tcpConfig(mw.front, [mw.farm.port('s1'), mw.farm.port('s2')]), 'SIGHUP'), /reload done: 1 server\(s\) added/);
   assert.doesNotMatch(mw.lb.stderr(), /dumping servers states/);
   assert.deepEqual(count(await tags(mw.front, 4)), { s1: 2, s2: 2 });
+  // Global `master-worker` is -W written in the file.
+  const inFile = (front: number, ports: readonly number[]): string => tcpConfig(front, ports, { global: '    master-worker' });
+  const gw = await startOnFile(t, ['s1', 's2'], (front, farm) => inFile(front, [farm.port('s1')]));
+  assert.match(await gw.reload(inFile(gw.front, [gw.farm.port('s1'), gw.farm.port('s2')]), 'SIGHUP'), /reload done: 1 server\(s\) added/);
 });
 
 test('hostile reloads: a burst of 20 signals is coalesced, a vanished file is an error, a reload during a soft stop is ignored', async (t) => {
