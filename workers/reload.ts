@@ -152,6 +152,13 @@ export class Reloader {
       const free = be === undefined ? 0 : freeServerSlots(be);
       if (n > free) reasons.push(`backend '${be?.name ?? b}': ${n} server(s) added, ${free} free server slot(s) (the spares reserved at start, drained servers not yet out)`);
     }
+    for (const a of plan.added) {
+      // The forwarders build a server's TLS client when their backend runtime starts (core/forward/backend-runtime.ts):
+      // a server added later would be dialled in clear text. Refused rather than run without the TLS it asks for.
+      if (a.server.tls !== undefined || a.server.checkTls !== undefined) {
+        reasons.push(`server '${this.#o.running.backends[a.backend]?.name ?? a.backend}/${a.server.name}': a server with TLS ('ssl', 'check-ssl') is not added by a reload yet`);
+      }
+    }
     for (const k of plan.kept) {
       if (k.address !== undefined && ipv4Word(k.address.host) === 0) {
         reasons.push(`server '${this.#o.running.backends[k.backend]?.name ?? k.backend}/${k.server.name}': new address ${k.address.host} is not IPv4 (a run-time address holds one)`);

@@ -219,3 +219,11 @@ test('new `timeout` lines apply in place: an idle connection opened after the re
   t.after(() => after.destroy());
   await within(after.closed, 3000, 'the idle connection cut at the new 300 ms limit');
 });
+
+test('a server with TLS is not added by a reload (it would be dialled in clear text): refused, named', async (t) => {
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const text = `${tcpConfig(r.front, [r.farm.port('s1')])}    server s2 127.0.0.1:${r.farm.port('s2')} ssl verify none\n`;
+  assert.match(await r.reload(text), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /server 'be\/s2': a server with TLS \('ssl', 'check-ssl'\) is not added by a reload yet/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+});
