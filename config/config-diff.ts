@@ -72,8 +72,8 @@ const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 's
  */
 export function planReload(loaded: Config, running: Config, next: Config, draining: (b: number, s: number) => boolean): ReloadPlan | ReloadRefusal {
   const reasons: string[] = [];
-  const outside = firstDifference(withoutServers(loaded), withoutServers(next), '');
-  if (outside !== undefined) reasons.push(`${describe(outside, loaded)} changed`);
+  const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
+  reasons.push(...new Set(sections));
   const timeouts = timeoutChanges(loaded, next, reasons);
   if (reasons.length > 0) return { ok: false, reasons };
   const added: ServerAdded[] = [];
@@ -150,8 +150,31 @@ function field(o: object, key: string): unknown {
   return (o as Record<string, unknown>)[key];
 }
 
+/**
+ * The first difference within each top-level part (global, each frontend, each backend, the stick tables…), so that
+ * a refusal names every section that changed, not only the first one. Pure.
+ */
+function sectionDifferences(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[key];
+    const y = b[key];
+    const lists = (key === 'frontends' || key === 'backends') && Array.isArray(x) && Array.isArray(y);
+    if (!lists || x.length !== y.length) {
+      const d = firstDifference(x, y, key);
+      if (d !== undefined) out.push(d);
+      continue;
+    }
+    x.forEach((item: unknown, i) => {
+      const d = firstDifference(item, y[i], `${key}[${i}]`);
+      if (d !== undefined) out.push(d);
+    });
+  }
+  return out;
+}
+
 /** The configuration without what is diffed on its own: every backend's servers, every proxy's timeouts. */
-function withoutServers(config: Config): unknown {
+function withoutServers(config: Config): Record<string, unknown> {
   return {
     ...config,
     frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined })),

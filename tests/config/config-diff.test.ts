@@ -82,3 +82,13 @@ test('new timeouts are planned per proxy; a frontend serving the stats page take
   const refused = await plan(stats(TIMEOUTS), stats(TIMEOUTS.replace('client 1s', 'client 2s')));
   assert.ok(!refused.ok && refused.reasons.some((r) => /frontend 'st': 'timeouts' changed \(its stats page/.test(r)), JSON.stringify(refused));
 });
+
+test('a refusal names every section that changed, each once', async () => {
+  const after = cfg(TWO, { balance: 'leastconn', front: '8081' }).replace('defaults', 'global\n  maxconn 77\ndefaults');
+  const p = await plan(cfg(TWO), after);
+  assert.ok(!p.ok);
+  assert.equal(p.reasons.length, 3, p.reasons.join('\n'));
+  const renamed = await plan(cfg(TWO), cfg(TWO).replace('frontend fe', 'frontend fe2').replaceAll(/backend be$/gm, 'backend be2'));
+  assert.ok(!renamed.ok);
+  assert.deepEqual(renamed.reasons, ['the list of frontends (a frontend added, removed or renamed) changed', 'the list of backends (a backend added, removed or renamed) changed']);
+});
