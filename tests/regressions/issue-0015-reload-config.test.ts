@@ -6,12 +6,13 @@
 // orcalb CLI as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { connectTagged, requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { threadNames } from '../support/process-fds.js';
 import { runOrcalbCli, startOrcalb, type OrcalbOptions, type OrcalbProcess } from '../support/orcalb-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
@@ -179,7 +180,7 @@ test('hostile reloads: a burst of 20 signals is coalesced, a vanished file is an
 
 test('servers a reload adds with `check` are checked from then on, the health thread started for them if it was not', async (t) => {
   const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
-  const threads = (): string[] => readdirSync(`/proc/${r.lb.pid}/task`).map((tid) => readFileSync(`/proc/${r.lb.pid}/task/${tid}/comm`, 'utf8').trim());
+  const threads = (): string[] => threadNames(r.lb.pid);
   assert.ok(!threads().includes('health-checker'), 'no check, no health thread at start');
   const closed = await freeTcpPort();
   const text = `${tcpConfig(r.front, [r.farm.port('s1')])}    server s2 127.0.0.1:${r.farm.port('s2')} check inter 200ms\n` +

@@ -15,7 +15,7 @@ import { ProcessGroup } from '../../native-bench/process-group.js';
 import { runWrk, wrkAvailable, type WrkReport } from '../../native-bench/load/wrk-run.js';
 import { connectDdb, startDdbCluster } from '../support/ddb-cluster.js';
 import { DdbTcpClient } from '../support/ddb-tcp-client.js';
-import { freeTcpPort, startHaproxy } from '../support/haproxy-process.js';
+import { freeTcpPort, listeningInodes, startHaproxy } from '../support/haproxy-process.js';
 import { startHttpBackends } from '../support/http-backends.js';
 import { startOrcalb } from '../support/orcalb-process.js';
 import { delay, pollUntil, within } from '../support/wait.js';
@@ -127,7 +127,6 @@ for (const subject of SUBJECTS) {
     writeFileSync(back, backFile(farm.ports(), cluster.ports(), true));
     const lb = await subject.start(frontFile(ports), back);
     t.after(() => lb.stop());
-    if (process.env['DEBUG_RELOAD'] === '1') t.after(() => void process.stderr.write(lb.stderr()));
 
     const ws: DDB[] = [];
     const bin: DdbTcpClient[] = [];
@@ -157,6 +156,8 @@ for (const subject of SUBJECTS) {
     // Awaited below; a failure before that must not surface as an unhandled rejection.
     for (const run of runs) run.catch(() => undefined);
     const shares: number[] = [];
+    const sockets = (): string[][] => [ports.ka, ports.close, ports.ws, ports.bin].map(listeningInodes);
+    const socketsBefore = sockets();
     const started = Date.now();
     for (let r = 1; r <= RELOADS; r++) {
       const wide = r % 2 === 0;
@@ -179,6 +180,7 @@ for (const subject of SUBJECTS) {
       shares.push(window.filter((q) => q.server === 'w3').length / Math.max(1, window.length));
     }
     assert.ok(Date.now() - started < durationS * 1000, 'the reloads all happened while wrk ran');
+    const socketsKept = JSON.stringify(sockets()) === JSON.stringify(socketsBefore);
     const reports: WrkReport[] = await Promise.all(runs);
     const alive = { ws: 0, bin: 0 };
     for (const d of ws) if ((await within(d.execute<number>('1+1'), CALL_MS, '1+1').catch(() => 0)) === 2) alive.ws++;
@@ -192,8 +194,10 @@ for (const subject of SUBJECTS) {
     t.diagnostic(`${subject.name}: ${line('keep-alive', ka)}; ${line('http-server-close', sc)}`);
     t.diagnostic(`${subject.name}: sessions alive at the end: ${alive.ws}/${SESSIONS} WebSocket, ${alive.bin}/${SESSIONS} binary API`);
     t.diagnostic(`${subject.name}: w3's share right after each reload that put it back: ${shares.map((s) => s.toFixed(2)).join(' ')}`);
+    t.diagnostic(`${subject.name}: the same listening sockets (inodes) after the reloads: ${socketsKept}`);
     if (subject.name === 'haproxy') return;
     assert.doesNotMatch(lb.stderr(), /node3 drained/, 'node3 kept its sessions: never freed');
+    assert.ok(socketsKept, 'no listening socket was closed and opened again');
     for (const w of [ka, sc]) {
       assert.ok(w !== undefined && w.requests > 100, 'wrk ran');
       assert.deepEqual(w.socket, { connect: 0, read: 0, write: 0, timeout: 0 });
