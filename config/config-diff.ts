@@ -1,7 +1,7 @@
 // The difference between the running configuration and the one a reload just read (HAProxy has none: its reload is
 // a new process; orcalb applies the difference in place, workers/reload.ts). What a reload can change in place is a
 // backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
-// check intervals) and the proxies' timeouts; anything else that differs (a frontend, a bind, an algorithm, global
+// check intervals), the proxies' timeouts and the maxconn limits; anything else that differs (a frontend, a bind, an algorithm, global
 // settings…) is named, and the reload is refused whole.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
@@ -43,6 +43,8 @@ export interface ReloadPlan {
   readonly removed: readonly ServerRemoved[];
   /** Proxies whose `timeout` lines changed (config/timeouts-change.ts). */
   readonly timeouts: readonly TimeoutsChange[];
+  /** `maxconn` lines changed, as written (0: none written): the global one and each frontend's. */
+  readonly limits: { readonly global?: number; readonly frontends: readonly { readonly index: number; readonly maxconn: number }[] };
 }
 
 /** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
@@ -61,8 +63,11 @@ const IN_PLACE_SERVER_FIELDS: ReadonlySet<string> = new Set([
 ]);
 /** In-place fields that need nothing but the new entry posted to the threads. */
 const ENTRY_ONLY_FIELDS = ['backup', 'inter', 'fastinter', 'downinter'] as const;
-/** Backend fields diffed on their own (the rest of a backend must be equal): the server set and the timeouts. */
-const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts']);
+/**
+ * Backend fields diffed on their own (the rest of a backend must be equal): the server set and the timeouts; and its
+ * `maxconn`, which follows the global one and only fills the stats' `slim` column (it keeps the start's figure).
+ */
+const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts', 'maxconn']);
 
 /**
  * Plans the reload from `loaded` (the configuration the process was started with or last reloaded to, as read),
@@ -75,6 +80,10 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
   const timeouts = timeoutChanges(loaded, next, reasons);
+  const limits = {
+    ...(loaded.global.maxconn === next.global.maxconn ? {} : { global: next.global.maxconn }),
+    frontends: next.frontends.flatMap((fe, f) => (loaded.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
+  };
   if (reasons.length > 0) return { ok: false, reasons };
   const added: ServerAdded[] = [];
   const kept: ServerKept[] = [];
@@ -99,7 +108,7 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
     }
     for (const server of wanted.values()) added.push({ backend: b, server });
   });
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts };
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits };
 }
 
 /**
@@ -173,11 +182,12 @@ function sectionDifferences(a: Record<string, unknown>, b: Record<string, unknow
   return out;
 }
 
-/** The configuration without what is diffed on its own: every backend's servers, every proxy's timeouts. */
+/** The configuration without what is diffed on its own: every backend's servers, every proxy's timeouts, the maxconns. */
 function withoutServers(config: Config): Record<string, unknown> {
   return {
     ...config,
-    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined })),
+    global: { ...config.global, maxconn: undefined },
+    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined })),
     backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !BACKEND_OWN_FIELDS.has(k)))),
   };
 }

@@ -12,7 +12,7 @@ import { renderWarning } from '../config/config-error.js';
 import { loadConfig, type LoadOptions } from '../config/load-config.js';
 import type { Config } from '../config/model.js';
 import { applyTimeoutsChange, type TimeoutsChange } from '../config/timeouts-change.js';
-import type { CliRelayAnswer, HealthRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
+import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import type { Logger } from '../core/log.js';
 import { ipv4Word } from '../core/shared/server-address.js';
@@ -28,6 +28,8 @@ export interface ReloadTarget {
   askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer>;
   /** Tells every thread holding server configs of a slot coming into use, changing, or freed. */
   postServerSet(change: ServerSetChange): void;
+  /** `set maxconn global|frontend` as the runtime API runs it (main writes the limit words admission reads). */
+  answerMain(request: Extract<MainRelayRequest, { readonly kind: 'maxconn-global' | 'maxconn-frontend' }>): Promise<CliRelayAnswer>;
   /** Tells every thread whose sessions or checks read a proxy's timeouts of its new ones. */
   postTimeouts(change: TimeoutsChange): void;
   /**
@@ -134,7 +136,8 @@ export class Reloader {
         ok ? 'notice' : 'alert',
         `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
           `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
-          (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : ''),
+          (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : '') +
+          (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : ''),
       );
       return ok ? 'applied' : 'failed';
     } finally {
@@ -158,6 +161,12 @@ export class Reloader {
       if (a.server.tls !== undefined || a.server.checkTls !== undefined) {
         reasons.push(`server '${this.#o.running.backends[a.backend]?.name ?? a.backend}/${a.server.name}': a server with TLS ('ssl', 'check-ssl') is not added by a reload yet`);
       }
+    }
+    // The start's global maxconn sized the fd budget (workers/start-checks.ts): it is the ceiling, as the runtime API's
+    // `set maxconn global` keeps haproxy's hardmaxconn.
+    const hard = this.#o.running.global.maxconn;
+    for (const v of [plan.limits.global, ...plan.limits.frontends.map((f) => f.maxconn)]) {
+      if (v !== undefined && hard > 0 && v > hard) reasons.push(`maxconn ${v} is above the ${hard} the process was started with (its file-descriptor budget)`);
     }
     for (const k of plan.kept) {
       if (k.address !== undefined && ipv4Word(k.address.host) === 0) {
@@ -207,6 +216,19 @@ export class Reloader {
     for (const change of plan.timeouts) {
       applyTimeoutsChange(running, change);
       target.postTimeouts(change);
+    }
+    // Not written: the start's value (the ceiling above); a frontend without one gets it, as at start.
+    const hard = running.global.maxconn;
+    const limits = [
+      ...(plan.limits.global === undefined ? [] : [{ kind: 'maxconn-global' as const, maxconn: plan.limits.global || hard }]),
+      ...plan.limits.frontends.map((f) => ({ kind: 'maxconn-frontend' as const, frontend: f.index, maxconn: f.maxconn || hard })),
+    ];
+    for (const request of limits) {
+      const answer = await target.answerMain(request);
+      if (!answer.ok) {
+        ok = false;
+        this.#o.logger.log('alert', `reload: maxconn: ${answer.message?.trim() ?? 'refused'}`);
+      }
     }
     return ok;
   }

@@ -55,7 +55,7 @@ test('every other difference refuses the reload whole, naming what changed', asy
     [cfg(TWO), cfg(TWO, { balance: 'leastconn' }), /backend 'be': 'balance\.algorithm' changed/],
     [cfg(TWO), cfg(TWO, { front: '8081' }), /frontend 'fe': 'binds\[0\]\.port' changed/],
     [cfg(TWO), cfg(TWO, { extra: 'backend other\n  server o 127.0.0.1:9009\n' }), /the list of backends/],
-    [cfg(TWO), cfg(TWO).replace('defaults', 'global\n  maxconn 77\ndefaults'), /the global section \('global\.maxconn'\) changed/],
+    [cfg(TWO), cfg(TWO).replace('defaults', 'global\n  nbthread 3\ndefaults'), /the global section \('global\.nbthread'\) changed/],
     [cfg(TWO), cfg('  server s1 127.0.0.1:9001 rise 5\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'rise' changed/],
     [cfg(TWO), cfg('  server s1 127.0.0.1:9001 check\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'check' changed/],
     [cfg(TWO), cfg('  server s1 127.0.0.1:9001 send-proxy\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'sendProxy' changed/],
@@ -84,11 +84,16 @@ test('new timeouts are planned per proxy; a frontend serving the stats page take
 });
 
 test('a refusal names every section that changed, each once', async () => {
-  const after = cfg(TWO, { balance: 'leastconn', front: '8081' }).replace('defaults', 'global\n  maxconn 77\ndefaults');
+  const after = cfg(TWO, { balance: 'leastconn', front: '8081' }).replace('defaults', 'global\n  nbthread 3\ndefaults');
   const p = await plan(cfg(TWO), after);
   assert.ok(!p.ok);
   assert.equal(p.reasons.length, 3, p.reasons.join('\n'));
   const renamed = await plan(cfg(TWO), cfg(TWO).replace('frontend fe', 'frontend fe2').replaceAll(/backend be$/gm, 'backend be2'));
   assert.ok(!renamed.ok);
   assert.deepEqual(renamed.reasons, ['the list of frontends (a frontend added, removed or renamed) changed', 'the list of backends (a backend added, removed or renamed) changed']);
+});
+
+test('maxconn lines are planned as written (0: none), the global one and each frontend\'s', async () => {
+  const p = applied(await plan(cfg(TWO), cfg(TWO).replace('defaults', 'global\n  maxconn 77\ndefaults').replace('  default_backend be', '  maxconn 5\n  default_backend be')));
+  assert.deepEqual(p.limits, { global: 77, frontends: [{ index: 0, maxconn: 5 }] });
 });

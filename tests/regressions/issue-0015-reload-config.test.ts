@@ -228,3 +228,21 @@ test('a server with TLS is not added by a reload (it would be dialled in clear t
   assert.match(r.lb.stderr(), /server 'be\/s2': a server with TLS \('ssl', 'check-ssl'\) is not added by a reload yet/);
   assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
 });
+
+test('a frontend maxconn written by a reload limits the next connections; one above the start\'s global maxconn is refused', async (t) => {
+  const cfg = (front: number, farm: BackendFarm, frontend = ''): string => tcpConfig(front, [farm.port('s1')], { frontend });
+  const r = await startOnFile(t, ['s1'], (front, farm) => cfg(front, farm));
+  // tcpConfig's global maxconn is 200: the ceiling.
+  assert.match(await r.reload(cfg(r.front, r.farm, '    maxconn 300')), /reload refused/);
+  assert.match(r.lb.stderr(), /maxconn 300 is above the 200 the process was started with/);
+  assert.match(await r.reload(cfg(r.front, r.farm, '    maxconn 1')), /reload done: .*; new maxconn limits/);
+  const first = await connectTagged(r.front);
+  t.after(() => first.destroy());
+  // The second waits in the kernel's queue while the first holds the frontend's only place.
+  await assert.rejects(connectTagged(r.front, 700), /no tag/);
+  const third = connectTagged(r.front, 5000);
+  await first.end();
+  const served = await third;
+  t.after(() => served.destroy());
+  assert.equal(served.tag, 's1');
+});
