@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { connectTagged, requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { statsCommand } from '../support/haproxy-stats.js';
 import { threadNames } from '../support/process-fds.js';
 import { runOrcalbCli, startOrcalb, type OrcalbOptions, type OrcalbProcess } from '../support/orcalb-process.js';
 import { tcpConfig } from '../support/tcp-config.js';
@@ -118,13 +119,20 @@ test('re-weighted and re-addressed in place: the next connections follow the new
 });
 
 test("a removed server drains: its live session carries on, new connections go elsewhere, its slot is freed once it closes", async (t) => {
-  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1'), farm.port('s2')]));
+  const sock = join(mkdtempSync(join(tmpdir(), 'orcalb-reload-cli-')), 'admin.sock');
+  t.after(() => rmSync(dirname(sock), { recursive: true, force: true }));
+  const withCli = (front: number, ports: readonly number[]): string => tcpConfig(front, ports, { global: `    stats socket ${sock} level admin` });
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => withCli(front, [farm.port('s1'), farm.port('s2')]));
+  const states = async (): Promise<string[]> =>
+    (await statsCommand(sock, 'show servers state be')).split('\n').filter((l) => /^\d+ be /.test(l)).map((l) => `${l.split(' ')[3]} ${l.split(' ')[5]}`);
+  assert.deepEqual(await states(), ['s1 2', 's2 2'], 'both running (srv_op_state 2)');
   const first = await connectTagged(r.front);
   const second = await connectTagged(r.front);
   t.after(() => { first.destroy(); second.destroy(); });
   const onS2 = first.tag === 's2' ? first : second;
   assert.equal(onS2.tag, 's2');
-  assert.match(await r.reload(tcpConfig(r.front, [r.farm.port('s1')])), /reload done: 0 server\(s\) added, 1 removed \(draining: 1\)/);
+  assert.match(await r.reload(withCli(r.front, [r.farm.port('s1')])), /reload done: 0 server\(s\) added, 1 removed \(draining: 1\)/);
+  assert.deepEqual(await states(), ['s1 2', 's2 0'], 'the runtime API shows the drained server stopped (maintenance)');
   assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
   assert.equal((await onS2.exchange('still here')).toString(), 'still here');
   // Time is what this gives: the drain's grace (1 s) passes with the session still open.
@@ -132,6 +140,7 @@ test("a removed server drains: its live session carries on, new connections go e
   assert.doesNotMatch(r.lb.stderr(), /s2 drained/, 'not freed while its session lives');
   await onS2.end();
   await r.lb.waitForStderr(/reload: server be\/s2 drained; its slot is free/, 5000);
+  assert.deepEqual(await states(), ['s1 2'], 'gone from the runtime API once freed');
 });
 
 test('SIGHUP reloads under -W (a haproxy master reloads on it) and dumps the server states without it', async (t) => {
