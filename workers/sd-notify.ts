@@ -36,7 +36,11 @@ export function createNotifier(enabled: boolean, socketPath: string | undefined,
     notify(state) {
       try {
         fd ??= open(1);
-        const text = state === 'READY=1' ? `READY=1\nMAINPID=${process.pid}\n` : `${state}\n`;
+        // RELOADING=1 carries CLOCK_MONOTONIC in µs (sd_notify(3): what a Type=notify-reload unit wants with it;
+        // process.hrtime is that clock on Linux).
+        const text = state === 'READY=1'
+          ? `READY=1\nMAINPID=${process.pid}\n`
+          : state === 'RELOADING=1' ? `RELOADING=1\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}\n` : `${state}\n`;
         const bytes = Buffer.from(text, 'utf8');
         const sent = send(fd, bytes, 0, bytes.length, name, abstract ? -2 : -1);
         if (sent < 0) throw new Error(`errno ${-sent}`);
