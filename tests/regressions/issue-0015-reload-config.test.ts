@@ -255,3 +255,14 @@ test('a frontend maxconn written by a reload limits the next connections; one ab
   t.after(() => served.destroy());
   assert.equal(served.tag, 's1');
 });
+
+test("a server's health carries over a reload that changes it: a DOWN server re-weighted stays DOWN, no client sent to it", async (t) => {
+  const closed = await freeTcpPort();
+  const cfg = (front: number, farm: BackendFarm, w: number): string =>
+    `${tcpConfig(front, [farm.port('s1')])}    server dead 127.0.0.1:${closed} check inter 200ms weight ${w}\n`;
+  const r = await startOnFile(t, ['s1'], (front, farm) => cfg(front, farm, 1));
+  await r.lb.waitForStderr(/Server be\/dead is DOWN/, 5000);
+  assert.match(await r.reload(cfg(r.front, r.farm, 5)), /reload done: 0 server\(s\) added, 0 removed \(draining: 0\), 1 changed/);
+  assert.deepEqual(count(await tags(r.front, 6)), { s1: 6 });
+  assert.equal(r.lb.stderr().match(/Server be\/dead is (DOWN|UP)/g)?.join(), 'Server be/dead is DOWN', 'no new transition');
+});
