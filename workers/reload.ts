@@ -181,11 +181,12 @@ export class Reloader {
     const { running, target } = this.#o;
     let ok = true;
     if (plan.added.length + plan.kept.length + plan.removed.length > 0) target.ensureHealth();
-    const ask = async (b: number, name: string, command: ServerCommand): Promise<void> => {
+    const ask = async (b: number, name: string, command: ServerCommand): Promise<boolean> => {
       const answer = await target.askHealth({ kind: 'server', backend: running.backends[b]?.name ?? '', server: name, command });
-      if (answer.ok) return;
+      if (answer.ok) return true;
       ok = false;
       this.#o.logger.log('alert', `reload: ${running.backends[b]?.name ?? b}/${name}: ${answer.message?.trim() ?? 'refused'}`);
+      return false;
     };
     // New servers first: the backend never has fewer servers than both configurations agree on.
     for (const a of plan.added) {
@@ -210,8 +211,9 @@ export class Reloader {
       }
     }
     for (const r of plan.removed) {
-      await ask(r.backend, r.name, { op: 'state', value: 'maint' });
-      this.#drain.add(r.backend, r.index);
+      // Only a server in maintenance is drained and freed: one the health thread did not put there stays in service
+      // (and listed), rather than be freed while a balancer may still pick it.
+      if (await ask(r.backend, r.name, { op: 'state', value: 'maint' })) this.#drain.add(r.backend, r.index);
     }
     for (const change of plan.timeouts) {
       applyTimeoutsChange(running, change);
