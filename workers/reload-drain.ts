@@ -4,6 +4,7 @@
 // reload or `add server` can take it. A reload that has the server again takes it back instead (forget). Main thread.
 
 import type { SharedState } from '../core/shared/state-buffer.js';
+import { AdminFlag } from '../core/stats/status-text.js';
 import { serverSlotIndex, type Topology } from '../core/shared/topology.js';
 
 /** How often the draining servers' counts are read; a reload is rare and the check is a few Atomics.load. */
@@ -24,14 +25,20 @@ export class ServerDrain {
   readonly #state: SharedState;
   readonly #topology: Topology;
   readonly #retire: (backend: number, index: number) => void;
+  readonly #back: (backend: number, index: number) => void;
   readonly #entries = new Map<string, Draining>();
   #timer: NodeJS.Timeout | undefined;
 
-  /** `retire` frees the slot and tells every thread (workers/reload.ts); called once per drained server. */
-  constructor(state: SharedState, topology: Topology, retire: (backend: number, index: number) => void) {
+  /**
+   * `retire` frees the slot and tells every thread (workers/reload.ts); called once per drained server. `back` is
+   * told of a draining server the runtime API put back in service (`set server … state ready`): it is no longer
+   * drained, never freed under a balancer that picks it again.
+   */
+  constructor(state: SharedState, topology: Topology, retire: (backend: number, index: number) => void, back: (backend: number, index: number) => void) {
     this.#state = state;
     this.#topology = topology;
     this.#retire = retire;
+    this.#back = back;
   }
 
   /** Server `index` of backend `backend` is now in maintenance: free it once it is empty. */
@@ -62,6 +69,11 @@ export class ServerDrain {
     for (const [k, d] of this.#entries) {
       if (now - d.since < DRAIN_GRACE_MS) continue;
       const slot = this.#state.server(serverSlotIndex(this.#topology, d.backend, d.index));
+      if ((slot.load('adminState') & AdminFlag.MAINT) === 0) {
+        this.#entries.delete(k);
+        this.#back(d.backend, d.index);
+        continue;
+      }
       if (slot.load('curConns') > 0 || slot.load('queued') > 0) continue;
       this.#entries.delete(k);
       this.#retire(d.backend, d.index);

@@ -76,6 +76,9 @@ export class Reloader {
       if (change === undefined) return;
       options.target.postServerSet(change);
       options.logger.log('notice', `reload: server ${options.running.backends[b]?.name ?? '?'}/${change.server.name} drained; its slot is free`);
+    }, (b, s) => {
+      const be = options.running.backends[b];
+      options.logger.log('notice', `reload: server ${be?.name ?? '?'}/${be?.servers[s]?.name ?? '?'} put back in service by the runtime API: no longer drained (the next reload removes it again)`);
     });
   }
 

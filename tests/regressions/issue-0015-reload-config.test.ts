@@ -266,3 +266,20 @@ test("a server's health carries over a reload that changes it: a DOWN server re-
   assert.deepEqual(count(await tags(r.front, 6)), { s1: 6 });
   assert.equal(r.lb.stderr().match(/Server be\/dead is (DOWN|UP)/g)?.join(), 'Server be/dead is DOWN', 'no new transition');
 });
+
+test('a draining server the runtime API puts back in service is no longer drained: never freed under the balancer', async (t) => {
+  const sock = join(mkdtempSync(join(tmpdir(), 'orcalb-reload-cli-')), 'admin.sock');
+  t.after(() => rmSync(dirname(sock), { recursive: true, force: true }));
+  const withCli = (front: number, ports: readonly number[]): string => tcpConfig(front, ports, { global: `    stats socket ${sock} level admin` });
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => withCli(front, [farm.port('s1'), farm.port('s2')]));
+  const first = await connectTagged(r.front);
+  const second = await connectTagged(r.front);
+  t.after(() => { first.destroy(); second.destroy(); });
+  assert.match(await r.reload(withCli(r.front, [r.farm.port('s1')])), /1 removed \(draining: 1\)/);
+  await statsCommand(sock, 'set server be/s2 state ready');
+  await r.lb.waitForStderr(/reload: server be\/s2 put back in service by the runtime API: no longer drained/, 5000);
+  first.destroy();
+  second.destroy();
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 2, s2: 2 });
+  assert.doesNotMatch(r.lb.stderr(), /s2 drained/);
+});
