@@ -93,6 +93,8 @@ export interface GlobalConfig {
   pidfile?: string;
   /** `quiet` (§3.3): only alerts on stderr during start (-V overrides it). */
   quiet?: boolean;
+  /** `master-worker` (§3.1, as -W): orcalb stays one process; SIGHUP then reloads as SIGUSR2 (workers/main-thread.ts). */
+  masterWorker?: boolean;
   /** `tune.bufsize` (bytes), default 16384. */
   bufsize: number;
   /** `zero-warning` (§3.1): any configuration warning refuses the start (config/load-config.ts). */

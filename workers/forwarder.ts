@@ -12,6 +12,7 @@ import { Admission } from '../core/accept/admission.js';
 import { applyServerSet, buildBackends } from '../core/forward/backend-runtime.js';
 import { DdbBoard } from '../core/forward/ddb-sessions.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
+import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -167,6 +168,9 @@ port.on('message', (msg: unknown) => {
     if (rt === undefined || !applyServerSetChange(data.config, c.change)) return;
     applyServerSet(rt, c.change, state, topology);
     if (c.change.server.retired === true) env.idlePool.closeServer(c.change.backend, c.change.index);
+  } else if (c.type === 'timeouts') {
+    // A reload's new `timeout` lines: the sessions read them where they use them.
+    applyTimeoutsChange(data.config, c.change);
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

@@ -15,6 +15,7 @@ import { StickSweeper } from '../core/stick/stick-sweeper.js';
 import { StickTables } from '../core/stick/stick-tables.js';
 import { applyServerCommand } from '../core/health/server-commands.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
+import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { asCliHealth, asControl, asServerAdmin, type CliHealthDoneMessage, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */
@@ -85,6 +86,14 @@ parentPort?.on('message', (msg: unknown) => {
   if (control?.type === 'server-set') {
     // `add server` / `del server`: this thread's Config first, then the checks of that slot.
     if (applyServerSetChange(data.config, control.change)) checker.serverSetChanged(control.change.backend, control.change.index);
+    return;
+  }
+  if (control?.type === 'timeouts') {
+    // A reload's new `timeout` lines: a backend's checks take `timeout check`/`connect` when armed, so arm them again.
+    if (applyTimeoutsChange(data.config, control.change) && control.change.proxy === 'backend') {
+      const b = control.change.index;
+      data.config.backends[b]?.servers.forEach((_srv, s) => checker.serverSetChanged(b, s));
+    }
     return;
   }
   if (control?.type === 'memory-report') {

@@ -24,6 +24,7 @@ import { PidFile } from './pid-file.js';
 import { createNotifier } from './sd-notify.js';
 import { assertNoInspector } from './signal-guard.js';
 import { operatorActions } from './operator-actions.js';
+import { Reloader } from './reload.js';
 import { wireSignals } from './signals.js';
 import { planStart } from './start-checks.js';
 import { Supervisor } from './supervisor.js';
@@ -44,7 +45,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // What `pidof orcalb`, `ps` and `killall -0 orcalb` find (the command line otherwise starts with node's path).
   process.title = 'orcalb';
-  const result = await loadConfig(cli.files, cli.defaultMaxconn === undefined ? {} : { defaultProxyMaxconn: cli.defaultMaxconn });
+  const loadOptions = cli.defaultMaxconn === undefined ? {} : { defaultProxyMaxconn: cli.defaultMaxconn };
+  const result = await loadConfig(cli.files, loadOptions);
   const report = checkReport(result, process.pid, cli.check ? 'check' : 'start');
   if (cli.check || report.exitCode !== 0 || result.config === undefined) {
     // -c prints everything; a refused start (errors, or nothing to listen on) prints the same diagnostics.
@@ -136,9 +138,17 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     // HAProxy's `-sf` handshake: a new process asks the old one to stop listening, and to listen again if it failed.
     const actions = operatorActions({ config, state, topology, supervisor, logger }, resolve);
+    const reloader = new Reloader({
+      files: cli.files, load: loadOptions, quiet: cli.quiet, loaded: result.config ?? config, running: config, state, topology,
+      target: supervisor, logger, notifier,
+    });
+    const reload = (sig: NodeJS.Signals): Promise<void> => reloader.reload(sig).then(() => undefined);
     wireSignals(
       {
         ...actions,
+        reload,
+        // A haproxy master reloads on SIGHUP as on SIGUSR2; a plain haproxy dumps the server states (management.txt §4).
+        'dump-servers': (sig) => (cli.masterWorker || config.global.masterWorker === true ? reload(sig) : actions['dump-servers'](sig)),
         // systemd hears STOPPING=1 as a stop begins; a hard stop never returns, so the PID file goes first.
         'soft-stop': (sig) => {
           notifier.notify('STOPPING=1');

@@ -5,6 +5,7 @@ import type { ServerSetChange } from '../core/shared/server-slots.js';
 import type { LogRingMemory } from '../core/shared/log-ring.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
+import type { TimeoutsChange } from '../config/timeouts-change.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
@@ -215,7 +216,9 @@ export type ControlMessage =
    * `add server` / `del server` (core/shared/server-slots.ts): a server slot came into use or was freed; the
    * forwarders, the health thread and the stats thread apply it to their copy of the Config. No answer.
    */
-  | { readonly type: 'server-set'; readonly change: ServerSetChange };
+  | { readonly type: 'server-set'; readonly change: ServerSetChange }
+  /** A reload changed a proxy's `timeout` lines (config/timeouts-change.ts): applied to each thread's Config. No answer. */
+  | { readonly type: 'timeouts'; readonly change: TimeoutsChange };
 
 /** The threads that answer a memory report besides the forwarders. */
 export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker' | 'stats';
@@ -244,7 +247,7 @@ function typeOf(msg: unknown): unknown {
 export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
   return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'stall' || t === 'pause-listeners' ||
-    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions' || t === 'server-set'
+    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions' || t === 'server-set' || t === 'timeouts'
     ? (msg as ControlMessage)
     : undefined;
 }

@@ -1,6 +1,6 @@
 // What each operator signal does to a running orcalb (the actions of workers/signals.ts): HAProxy's soft stop with
-// hard-stop-after, its hard stop, the SIGHUP server-state dump, a per-thread memory dump for SIGQUIT, and a notice
-// for SIGUSR2. The lines are HAProxy 2.6's (core/diagnostics/). Main thread only.
+// hard-stop-after, its hard stop, the SIGHUP server-state dump and a per-thread memory dump for SIGQUIT (the reload,
+// SIGUSR2, is workers/reload.ts). The lines are HAProxy 2.6's (core/diagnostics/). Main thread only.
 
 import type { Config } from '../config/model.js';
 import { memoryDumpLines } from '../core/diagnostics/memory-usage.js';
@@ -29,9 +29,9 @@ export interface OperatorContext {
 /**
  * The signal handlers of a started orcalb. `exit(code)` is called once, when the soft stop is over (every
  * connection finished, or hard-stop-after cut the rest); the hard stop never returns. pause/resume
- * (SIGTTOU/SIGTTIN) are the supervisor's listener pause, added by main-thread.ts.
+ * (SIGTTOU/SIGTTIN) are the supervisor's listener pause and reload the Reloader's, added by main-thread.ts.
  */
-export function operatorActions(ctx: OperatorContext, exit: (code: number) => void): Omit<SignalHandlers, 'pause' | 'resume'> {
+export function operatorActions(ctx: OperatorContext, exit: (code: number) => void): Omit<SignalHandlers, 'pause' | 'resume' | 'reload'> {
   const proxies = proxiesInConfigOrder(ctx.config);
   const out = new OperatorLog(ctx.config.global);
   let softStopping = false;
@@ -90,8 +90,5 @@ export function operatorActions(ctx: OperatorContext, exit: (code: number) => vo
       for (const line of memoryDumpLines(dump)) ctx.logger.log('notice', line);
     },
 
-    reload: (sig) => {
-      ctx.logger.log('notice', `${sig} received: reloading the configuration is not supported yet; nothing changes`);
-    },
   };
 }

@@ -1,7 +1,7 @@
 // systemd's readiness protocol for `-Ws` (sd_notify(3), as haproxy -Ws speaks it in a Type=notify unit): one UNIX
 // datagram per state change to $NOTIFY_SOCKET (a path, or an abstract name written "@name"), sent through the native
 // addon's datagram socket (native/log-send.c; Node's dgram has no AF_UNIX). READY=1 once every listener is open,
-// STOPPING=1 when a stop begins; RELOADING=1 then READY=1 will frame the in-place reload once it exists. Main thread.
+// STOPPING=1 when a stop begins; RELOADING=1 then READY=1 frame each in-place reload (workers/reload.ts). Main thread.
 
 import { closeSync } from 'node:fs';
 import type { Logger } from '../core/log.js';
@@ -36,7 +36,11 @@ export function createNotifier(enabled: boolean, socketPath: string | undefined,
     notify(state) {
       try {
         fd ??= open(1);
-        const text = state === 'READY=1' ? `READY=1\nMAINPID=${process.pid}\n` : `${state}\n`;
+        // RELOADING=1 carries CLOCK_MONOTONIC in µs (sd_notify(3): what a Type=notify-reload unit wants with it;
+        // process.hrtime is that clock on Linux).
+        const text = state === 'READY=1'
+          ? `READY=1\nMAINPID=${process.pid}\n`
+          : state === 'RELOADING=1' ? `RELOADING=1\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}\n` : `${state}\n`;
         const bytes = Buffer.from(text, 'utf8');
         const sent = send(fd, bytes, 0, bytes.length, name, abstract ? -2 : -1);
         if (sent < 0) throw new Error(`errno ${-sent}`);

@@ -15,9 +15,9 @@ export const SIGNALS = [
   { signal: 'SIGUSR1', action: 'soft-stop', meaning: 'soft stop: unbind the listeners, let live connections finish (at most `hard-stop-after`), then exit 0; a second SIGUSR1 changes nothing' },
   { signal: 'SIGTERM', action: 'hard-stop', meaning: 'hard stop: every live connection is cut at once; the process ends killed by SIGTERM' },
   { signal: 'SIGINT', action: 'hard-stop', meaning: 'hard stop, as SIGTERM (Ctrl-C)' },
-  { signal: 'SIGHUP', action: 'dump-servers', meaning: "log every server's state and each proxy's connection counts, in HAProxy's words" },
+  { signal: 'SIGHUP', action: 'dump-servers', meaning: "log every server's state and each proxy's connection counts, in HAProxy's words; with -W/-Ws or global master-worker, reload as SIGUSR2, as a haproxy master does" },
   { signal: 'SIGQUIT', action: 'dump-memory', meaning: 'log the memory usage of every thread and the live connection counts' },
-  { signal: 'SIGUSR2', action: 'reload', meaning: 'reload: not supported yet; a notice, nothing else' },
+  { signal: 'SIGUSR2', action: 'reload', meaning: 'reload in place: read the -f files again; on any error keep the running configuration (the [ALERT] lines of `-c` in the log); else apply the server changes without a new process, or refuse, naming them, what needs a restart' },
   { signal: 'SIGTTOU', action: 'pause', meaning: 'pause the listeners (first half of the `-sf` handshake)' },
   { signal: 'SIGTTIN', action: 'resume', meaning: 'resume the listeners after SIGTTOU' },
   { signal: 'SIGPIPE', action: 'ignore', meaning: 'ignored' },
@@ -40,9 +40,10 @@ const ignore = (): void => undefined;
 
 /**
  * Signals taken before wireSignals(), queued and acted on once orcalb is ready: SIGUSR1, whose default would open the
- * inspector, and SIGTTOU/SIGTTIN, whose default would suspend the whole process during its start.
+ * inspector, SIGTTOU/SIGTTIN, whose default would suspend the whole process during its start, and the reload signals
+ * SIGUSR2/SIGHUP, whose default would end it (a `systemctl reload` racing the start, or the ready line).
  */
-const HELD: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGTTOU', 'SIGTTIN'];
+const HELD: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGTTOU', 'SIGTTIN', 'SIGUSR2', 'SIGHUP'];
 const held: NodeJS.Signals[] = [];
 const hold = (sig: NodeJS.Signals): void => void held.push(sig);
 let holding = false;

@@ -5,6 +5,7 @@
 // by main if it dies. Wiring only.
 
 import { applyServerSetChange } from '../core/shared/server-slots.js';
+import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import type { AdminAnswer, AdminRequest } from '../core/health/server-admin.js';
@@ -117,6 +118,8 @@ port.on('message', (msg: unknown) => {
   if (c?.type === 'server-set') {
     // `add server` / `del server`: the stats, the exporter and the CLI read this thread's Config at each request.
     applyServerSetChange(data.config, c.change);
+  } else if (c?.type === 'timeouts') {
+    applyTimeoutsChange(data.config, c.change);
   } else if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'stats', thread: STATS, figures: threadMemory() });
   } else if (c?.type === 'stop' || c?.type === 'hard-stop') {

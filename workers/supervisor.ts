@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { TICKET_KEY_BYTES, TlsFronts } from '../core/tls/tls-front.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
+import type { TimeoutsChange } from '../config/timeouts-change.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { healthThreadNeededAtStart } from '../core/health/health-thread-need.js';
@@ -25,6 +26,7 @@ import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest } from '../core/cli/cli-relay.js';
 import { applyLimit } from '../core/shared/runtime-limits.js';
+import type { ServerSetChange } from '../core/shared/server-slots.js';
 import { ForwarderPool } from './forwarder-pool.js';
 import { HealthAsks } from './health-asks.js';
 import { SessionAsks } from './session-asks.js';
@@ -107,14 +109,7 @@ export class Supervisor {
     this.o = options;
     this.tickets = new HandoffTickets(options.state);
     this.accounting = new ConnAccounting(options.state);
-    this.serverSet = new ServerSetControl(options.config, options.state, options.topology, (change) => {
-      // Every thread holding server configs, each on its own port in order: the stats thread hears of the server
-      // before the CLI answer it then sends; a thread started later is given the Config with it.
-      const msg: ControlMessage = { type: 'server-set', change };
-      this.broadcast(msg);
-      this.health?.postMessage(msg);
-      this.stats?.postMessage(msg);
-    });
+    this.serverSet = new ServerSetControl(options.config, options.state, options.topology, (change) => this.postServerSet(change));
     // Test hook: a small ring fills within a test's few hundred requests (tests/regressions/issue-0013-log-writer).
     const testRing = process.env['ORCALB_TEST_HOOKS'] === '1' ? Number(process.env['ORCALB_TEST_LOG_RING_BYTES'] ?? NaN) : NaN;
     // Without any frontend target no line is ever pushed: minimal rings (their pages would stay untouched anyway).
@@ -341,6 +336,31 @@ export class Supervisor {
     }
     const message = await this.listeners.setFrontend(request.frontend, request.enable);
     return { ok: message === '', message };
+  }
+
+  /**
+   * A server slot comes into use, changes or is freed (`add server`, `del server`, a reload): every thread holding
+   * server configs hears it, each on its own port in order (the stats thread hears of the server before the CLI answer
+   * it then sends); a thread started later is given main's Config, which already holds it.
+   */
+  postServerSet(change: ServerSetChange): void {
+    const msg: ControlMessage = { type: 'server-set', change };
+    this.broadcast(msg);
+    this.health?.postMessage(msg);
+    this.stats?.postMessage(msg);
+  }
+
+  /** A reload's new `timeout` lines for one proxy: to every thread whose sessions or checks read them. */
+  postTimeouts(change: TimeoutsChange): void {
+    const msg: ControlMessage = { type: 'timeouts', change };
+    this.broadcast(msg);
+    this.health?.postMessage(msg);
+    this.stats?.postMessage(msg);
+  }
+
+  /** The health thread, started now if it was not running (workers/reload.ts: a reload is an admin action). */
+  ensureHealth(): void {
+    if (!this.stopping) this.healthThread();
   }
 
   /** Cuts every session on the named servers of `backend` (the stats form's `shutdown`); unknown names are skipped. */

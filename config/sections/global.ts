@@ -80,11 +80,11 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       if (!diag.tooManyArgs(args, 0, at)) g.daemon = true;
       return;
     case 'master-worker':
-      // §3.1 master-worker: as -W. orcalb is one process whose threads are the workers: accepted, nothing changes.
-      // haproxy 2.6.12 also takes the obsolete `no-exit-on-failure` word here.
+      // §3.1 master-worker: as -W. orcalb is one process whose threads are the workers; what changes is SIGHUP, which
+      // reloads as a master's does. haproxy 2.6.12 also takes the obsolete `no-exit-on-failure` word here.
       if (args[1] !== undefined && args[1] !== 'no-exit-on-failure') {
         diag.badValue(`'master-worker' only supports 'no-exit-on-failure' option.`, at, { found: args[1] });
-      }
+      } else g.masterWorker = true;
       return;
     case 'quiet':
       // §3.3 quiet: as -q (only alerts on stderr during start).

@@ -3,8 +3,9 @@
 // (empty tables, a random hash seed each). Main thread only.
 
 import { randomInt } from 'node:crypto';
-import type { Config } from '../../config/model.js';
+import type { Config, ServerConfig } from '../../config/model.js';
 import { ServerState } from './layout.js';
+import type { ServerSlot } from './server-slot.js';
 import type { SharedState } from './state-buffer.js';
 import { initStickRegion } from './stick-store.js';
 import { serverSlotIndex, type Topology } from './topology.js';
@@ -12,18 +13,25 @@ import { serverSlotIndex, type Topology } from './topology.js';
 /** Initial health counter of a checked server: HAProxy sets it to `rise` (up, falls at the first failure…). */
 export type InitialHealth = (rise: number, fall: number) => number;
 
+/**
+ * The words a configured server starts with: at start, and for a server a reload adds (core/shared/server-slots.ts).
+ * The caller makes sure no other thread writes this slot yet.
+ */
+export function writeServerStart(slot: ServerSlot, srv: ServerConfig, health: InitialHealth): void {
+  slot.store('state', srv.disabled ? ServerState.MAINT : ServerState.UP);
+  slot.store('health', health(srv.rise, srv.fall));
+  slot.store('effectiveWeight', srv.weight);
+  slot.store('userWeight', srv.weight);
+  slot.store('maxconn', srv.maxconn);
+  slot.store('lastChangeSec', Math.floor(Date.now() / 1000));
+}
+
 export function writeInitialState(config: Config, state: SharedState, topology: Topology, health: InitialHealth): void {
   config.backends.forEach((be, b) => {
     let active = 0;
     let backup = 0;
     be.servers.forEach((srv, s) => {
-      const slot = state.server(serverSlotIndex(topology, b, s));
-      slot.store('state', srv.disabled ? ServerState.MAINT : ServerState.UP);
-      slot.store('health', health(srv.rise, srv.fall));
-      slot.store('effectiveWeight', srv.weight);
-      slot.store('userWeight', srv.weight);
-      slot.store('maxconn', srv.maxconn);
-      slot.store('lastChangeSec', Math.floor(Date.now() / 1000));
+      writeServerStart(state.server(serverSlotIndex(topology, b, s)), srv, health);
       if (!srv.disabled && srv.weight > 0) {
         if (srv.backup) backup++;
         else active++;

@@ -8,7 +8,9 @@
 
 import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
 import { AdminFlag } from '../stats/status-text.js';
+import { writeServerStart, type InitialHealth } from './initial-state.js';
 import { ServerState, THREAD_SERVER_FIELDS } from './layout.js';
+import type { ServerSlot } from './server-slot.js';
 import type { SharedState } from './state-buffer.js';
 import { serverSlotIndex, serverSlotsOf, type Topology } from './topology.js';
 
@@ -56,6 +58,11 @@ export function freeServerIndex(be: BackendConfig): number {
   return be.servers.findIndex((s) => !isLiveServer(s));
 }
 
+/** How many servers `be` can still take: its unused slots and those deletions freed. Pure. */
+export function freeServerSlots(be: BackendConfig): number {
+  return serverSlotsOf(be) - be.servers.length + be.servers.filter((s) => !isLiveServer(s)).length;
+}
+
 /**
  * Applies one change to this thread's copy of the Config, in place: every structure that holds the backend's
  * servers array sees it. Returns false (and changes nothing) for an index outside the backend's slots or past the
@@ -93,16 +100,9 @@ export class ServerSlots {
    */
   activate(b: number, server: ServerConfig): ServerSetChange | undefined {
     const be = this.#config.backends[b];
-    if (be === undefined) return undefined;
-    const index = freeServerIndex(be);
-    if (index < 0) return undefined;
-    const slotIndex = serverSlotIndex(this.#topology, b, index);
-    const slot = this.#state.server(slotIndex);
-    // No thread knows this slot yet (a retired one has no session: del server checked), so main may write any word.
-    slot.clearRecord();
-    for (let t = 0; t < this.#state.counts.threads; t++) {
-      for (const f of THREAD_SERVER_FIELDS) Atomics.store(this.#state.i32, this.#state.threadServerIndex(t, slotIndex, f.name), 0);
-    }
+    const taken = be === undefined ? undefined : this.#takeSlot(b, be);
+    if (be === undefined || taken === undefined) return undefined;
+    const { index, slot } = taken;
     slot.store('state', ServerState.MAINT);
     slot.store('adminState', AdminFlag.MAINT | (server.check ? AdminFlag.NOCHECK : 0));
     slot.store('health', 0);
@@ -118,8 +118,41 @@ export class ServerSlots {
   }
 
   /**
+   * A reload's new server (workers/reload.ts): as a `server` line at start — UP (checks, if any, take it down), MAINT
+   * when `disabled`, its configured weight and health counter (core/shared/initial-state.ts) — in a free slot of
+   * backend `b`. Returns the change to post, or undefined when the backend has no free slot.
+   */
+  activateConfigured(b: number, server: ServerConfig, health: InitialHealth): ServerSetChange | undefined {
+    const be = this.#config.backends[b];
+    const taken = be === undefined ? undefined : this.#takeSlot(b, be);
+    if (be === undefined || taken === undefined) return undefined;
+    writeServerStart(taken.slot, server, health);
+    const change: ServerSetChange = { backend: b, index: taken.index, server: { ...server, id: freeServerId(be) } };
+    applyServerSetChange(this.#config, change);
+    return change;
+  }
+
+  /**
+   * The slot a new server of backend `b` takes, its record and per-thread words zeroed (nothing of a deleted
+   * server's counters carries over); undefined when every slot is in use.
+   */
+  #takeSlot(b: number, be: BackendConfig): { readonly index: number; readonly slot: ServerSlot } | undefined {
+    const index = freeServerIndex(be);
+    if (index < 0) return undefined;
+    const slotIndex = serverSlotIndex(this.#topology, b, index);
+    const slot = this.#state.server(slotIndex);
+    // No thread knows this slot yet (a retired one has no session: del server and the reload's drain checked), so
+    // main may write any word.
+    slot.clearRecord();
+    for (let t = 0; t < this.#state.counts.threads; t++) {
+      for (const f of THREAD_SERVER_FIELDS) Atomics.store(this.#state.i32, this.#state.threadServerIndex(t, slotIndex, f.name), 0);
+    }
+    return { index, slot };
+  }
+
+  /**
    * Frees the slot of server `s` of backend `b` (the caller checked HAProxy's conditions: in maintenance, no
-   * session). Its entry stays, retired, so the other servers keep their indexes. Returns the change to post.
+   * session; or the reload's drain did). Its entry stays, retired, so the other servers keep their indexes. Returns the change to post.
    */
   retire(b: number, s: number): ServerSetChange | undefined {
     const server = this.#config.backends[b]?.servers[s];

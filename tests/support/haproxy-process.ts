@@ -156,6 +156,14 @@ function listenRows(): { port: number; inode: string }[] {
   return rows;
 }
 
+/**
+ * The inodes of the sockets in LISTEN state on `port`, sorted: the same inodes before and after a reload mean no
+ * listening socket was closed and opened again.
+ */
+export function listeningInodes(port: number): string[] {
+  return listenRows().filter((r) => r.port === port).map((r) => r.inode).sort();
+}
+
 /** True when some socket is in LISTEN state on `port` (IPv4 or IPv6), per /proc/net/tcp and /proc/net/tcp6. */
 export function isListening(port: number): boolean {
   return listenRows().some((r) => r.port === port);

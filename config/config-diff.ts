@@ -1,0 +1,237 @@
+// The difference between the running configuration and the one a reload just read (HAProxy has none: its reload is
+// a new process; orcalb applies the difference in place, workers/reload.ts). What a reload can change in place is a
+// backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
+// check intervals), the proxies' timeouts and the maxconn limits; anything else that differs (a frontend, a bind, an algorithm, global
+// settings…) is named, and the reload is refused whole.
+// Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
+
+import { takesDynamicServers } from '../core/balance/registry.js';
+import type { BackendConfig, Config, FrontendConfig, ServerConfig } from './model.js';
+import type { TimeoutsChange } from './timeouts-change.js';
+
+/** A server of the new configuration that the running one does not have (by name, in its backend). */
+export interface ServerAdded {
+  readonly backend: number;
+  readonly server: ServerConfig;
+}
+
+/** A running server the new configuration keeps, with what changes on it (nothing changes: not listed). */
+export interface ServerKept {
+  readonly backend: number;
+  /** Its index in the running backend's servers (its slot stays). */
+  readonly index: number;
+  /** The new configuration's entry, whose `id`/`dynamic` are the running one's. */
+  readonly server: ServerConfig;
+  readonly weight?: number;
+  readonly address?: { readonly host: string; readonly port: number };
+  readonly maxconn?: number;
+  /** `disabled` added (true: to maintenance) or taken away (false: ready). */
+  readonly disabled?: boolean;
+}
+
+/** A running server the new configuration no longer has: drained, then its slot freed. */
+export interface ServerRemoved {
+  readonly backend: number;
+  readonly index: number;
+  readonly name: string;
+}
+
+export interface ReloadPlan {
+  readonly ok: true;
+  readonly added: readonly ServerAdded[];
+  readonly kept: readonly ServerKept[];
+  readonly removed: readonly ServerRemoved[];
+  /** Proxies whose `timeout` lines changed (config/timeouts-change.ts). */
+  readonly timeouts: readonly TimeoutsChange[];
+  /** `maxconn` lines changed, as written (0: none written): the global one and each frontend's. */
+  readonly limits: { readonly global?: number; readonly frontends: readonly { readonly index: number; readonly maxconn: number }[] };
+}
+
+/** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
+export interface ReloadRefusal {
+  readonly ok: false;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Server fields a reload changes in place; any other field of a kept server that differs refuses the reload. `backup`
+ * and the check intervals need only the new entry (the balancers and the checks are rebuilt from it); `rise`/`fall`
+ * are not here: the health counter's range follows them, and a running counter has no place in a new range.
+ */
+const IN_PLACE_SERVER_FIELDS: ReadonlySet<string> = new Set([
+  'source', 'weight', 'address', 'port', 'maxconn', 'id', 'dynamic', 'disabled', 'backup', 'inter', 'fastinter', 'downinter',
+]);
+/** In-place fields that need nothing but the new entry posted to the threads. */
+const ENTRY_ONLY_FIELDS = ['backup', 'inter', 'fastinter', 'downinter'] as const;
+/**
+ * Backend fields diffed on their own (the rest of a backend must be equal): the server set and the timeouts; and its
+ * `maxconn`, which follows the global one and only fills the stats' `slim` column (it keeps the start's figure).
+ */
+const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts', 'maxconn']);
+
+/**
+ * Plans the reload from `loaded` (the configuration the process was started with or last reloaded to, as read),
+ * `running` (the live one: servers added or deleted at run time included, retired entries included) and `next`
+ * (just read and validated). `draining` tells a running server already on its way out (removed by an earlier
+ * reload): it stays listed as removed unless `next` has it again. Pure; never throws.
+ */
+export function planReload(loaded: Config, running: Config, next: Config, draining: (b: number, s: number) => boolean): ReloadPlan | ReloadRefusal {
+  const reasons: string[] = [];
+  const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
+  reasons.push(...new Set(sections));
+  const timeouts = timeoutChanges(loaded, next, reasons);
+  const limits = {
+    ...(loaded.global.maxconn === next.global.maxconn ? {} : { global: next.global.maxconn }),
+    frontends: next.frontends.flatMap((fe, f) => (loaded.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
+  };
+  if (reasons.length > 0) return { ok: false, reasons };
+  const added: ServerAdded[] = [];
+  const kept: ServerKept[] = [];
+  const removed: ServerRemoved[] = [];
+  running.backends.forEach((be, b) => {
+    const nb = next.backends[b];
+    if (nb === undefined) return;
+    const wanted = new Map(nb.servers.map((s) => [s.name, s]));
+    be.servers.forEach((srv, s) => {
+      if (srv.retired === true) return;
+      const want = wanted.get(srv.name);
+      if (want === undefined) {
+        if (!draining(b, s)) removed.push({ backend: b, index: s, name: srv.name });
+        return;
+      }
+      wanted.delete(srv.name);
+      const change = keptChange(be, srv, want, reasons);
+      if (change !== undefined || draining(b, s)) kept.push({ backend: b, index: s, ...(change ?? { server: srv }) });
+    });
+    if (wanted.size > 0 && !takesDynamicServers(be.balance)) {
+      reasons.push(`backend '${be.name}': servers added (${[...wanted.keys()].join(', ')}) under 'balance ${be.balance.algorithm}', which takes no server at run time`);
+    }
+    for (const server of wanted.values()) added.push({ backend: b, server });
+  });
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits };
+}
+
+/**
+ * The proxies whose timeouts differ. A frontend that serves the stats page or terminates TLS is refused (a reason):
+ * the stats server and the TLS handshake take their limits once, at start, so the change would be half-applied.
+ */
+function timeoutChanges(loaded: Config, next: Config, reasons: string[]): TimeoutsChange[] {
+  const out: TimeoutsChange[] = [];
+  next.frontends.forEach((fe, f) => {
+    if (firstDifference(loaded.frontends[f]?.timeouts, fe.timeouts, '') === undefined) return;
+    if (takesTimeoutsAtStart(fe)) reasons.push(`frontend '${fe.name}': 'timeouts' changed (its stats page or TLS handshake takes them at start)`);
+    else out.push({ proxy: 'frontend', index: f, timeouts: fe.timeouts });
+  });
+  next.backends.forEach((be, b) => {
+    if (firstDifference(loaded.backends[b]?.timeouts, be.timeouts, '') !== undefined) out.push({ proxy: 'backend', index: b, timeouts: be.timeouts });
+  });
+  return out;
+}
+
+function takesTimeoutsAtStart(fe: FrontendConfig): boolean {
+  return fe.statsOnly || fe.stats !== undefined || fe.binds.some((b) => b.tls !== undefined);
+}
+
+/** What changes on a server both configurations have, or undefined when nothing does; a refused change goes to `reasons`. */
+function keptChange(be: BackendConfig, now: ServerConfig, want: ServerConfig, reasons: string[]): Omit<ServerKept, 'backend' | 'index'> | undefined {
+  for (const key of new Set([...Object.keys(now), ...Object.keys(want)])) {
+    if (IN_PLACE_SERVER_FIELDS.has(key)) continue;
+    if (firstDifference(field(now, key), field(want, key), key) !== undefined) {
+      reasons.push(`server '${be.name}/${now.name}': '${key}' changed`);
+      return undefined;
+    }
+  }
+  if (now.portOffset !== undefined && (want.address !== now.address || want.port !== now.port)) {
+    reasons.push(`server '${be.name}/${now.name}': its address changed and it has no fixed port`);
+    return undefined;
+  }
+  const weight = want.weight !== now.weight ? { weight: want.weight } : {};
+  const address = want.address !== now.address || want.port !== now.port ? { address: { host: want.address, port: want.port } } : {};
+  const maxconn = want.maxconn !== now.maxconn ? { maxconn: want.maxconn } : {};
+  const disabled = want.disabled !== now.disabled ? { disabled: want.disabled } : {};
+  const entryOnly = ENTRY_ONLY_FIELDS.some((k) => want[k] !== now[k]);
+  if (!entryOnly && Object.keys({ ...weight, ...address, ...maxconn, ...disabled }).length === 0) return undefined;
+  const server: ServerConfig = { ...want, ...(now.id === undefined ? {} : { id: now.id }), ...(now.dynamic === undefined ? {} : { dynamic: now.dynamic }) };
+  return { server, ...weight, ...address, ...maxconn, ...disabled };
+}
+
+function field(o: object, key: string): unknown {
+  return (o as Record<string, unknown>)[key];
+}
+
+/**
+ * The first difference within each top-level part (global, each frontend, each backend, the stick tables…), so that
+ * a refusal names every section that changed, not only the first one. Pure.
+ */
+function sectionDifferences(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[key];
+    const y = b[key];
+    const lists = (key === 'frontends' || key === 'backends') && Array.isArray(x) && Array.isArray(y);
+    if (!lists || x.length !== y.length) {
+      const d = firstDifference(x, y, key);
+      if (d !== undefined) out.push(d);
+      continue;
+    }
+    x.forEach((item: unknown, i) => {
+      const d = firstDifference(item, y[i], `${key}[${i}]`);
+      if (d !== undefined) out.push(d);
+    });
+  }
+  return out;
+}
+
+/** The configuration without what is diffed on its own: every backend's servers, every proxy's timeouts, the maxconns. */
+function withoutServers(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    global: { ...config.global, maxconn: undefined },
+    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined })),
+    backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !BACKEND_OWN_FIELDS.has(k)))),
+  };
+}
+
+/**
+ * The path of the first difference between two plain-data values (what structured clone carries: objects, arrays,
+ * typed arrays, Map, Set, RegExp, primitives), `source` fields skipped; undefined when they are equal. Pure.
+ */
+export function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+  if (Object.is(a, b)) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return path;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b)) return path;
+    if (a.length !== b.length) return path;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${path}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
+    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return path;
+    return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)) ? undefined : path;
+  }
+  if (a instanceof RegExp || b instanceof RegExp) return String(a) === String(b) ? undefined : path;
+  if (a instanceof Map || b instanceof Map || a instanceof Set || b instanceof Set) {
+    return firstDifference([...(a as Map<unknown, unknown>).entries()], [...(b as Map<unknown, unknown>).entries()], path);
+  }
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (key === 'source') continue;
+    const d = firstDifference(field(a, key), field(b, key), path === '' ? key : `${path}.${key}`);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+/** A difference's path in the operator's words: `backends[2].balance` → `backend 'ddb': balance`. Pure. */
+function describe(path: string, config: Config): string {
+  const m = /^(frontends|backends)(?:\[(\d+)\])?(?:\.(.*))?$/.exec(path);
+  if (m === null) return path.startsWith('global') ? `the global section ('${path}')` : `'${path}'`;
+  const list = m[1] === 'frontends' ? config.frontends : config.backends;
+  const kind = m[1] === 'frontends' ? 'frontend' : 'backend';
+  if (m[2] === undefined || m[3] === undefined) return `the list of ${kind}s (a ${kind} added, removed or renamed)`;
+  const name = list[Number(m[2])]?.name ?? `#${m[2]}`;
+  if (m[3] === 'name') return `the list of ${kind}s (a ${kind} added, removed or renamed)`;
+  return `${kind} '${name}': '${m[3]}'`;
+}

@@ -1,0 +1,240 @@
+// The in-place reload (SIGUSR2; SIGHUP under -W/-Ws, as a haproxy master reloads on both, management.txt §4): the
+// same -f files are read and validated again on this thread — off the traffic's path, main sees no connection — and
+// any error keeps the running configuration, with the [ALERT] lines `orcalb -c` prints. A valid file is compared
+// with the running one (config/config-diff.ts): a backend's servers added (spare slots), removed (drained, then the
+// slot freed: reload-drain.ts), re-weighted, re-addressed or given a new maxconn are applied without a new process;
+// any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
+// then READY=1 whatever the outcome. Main thread.
+
+import { checkReport } from '../config/check-report.js';
+import { planReload, type ReloadPlan } from '../config/config-diff.js';
+import { renderWarning } from '../config/config-error.js';
+import { loadConfig, type LoadOptions } from '../config/load-config.js';
+import type { Config } from '../config/model.js';
+import { applyTimeoutsChange, type TimeoutsChange } from '../config/timeouts-change.js';
+import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
+import { initialHealth } from '../core/health/health-counter.js';
+import type { Logger } from '../core/log.js';
+import { ipv4Word } from '../core/shared/server-address.js';
+import { applyServerSetChange, freeServerSlots, ServerSlots, type ServerSetChange } from '../core/shared/server-slots.js';
+import type { SharedState } from '../core/shared/state-buffer.js';
+import type { Topology } from '../core/shared/topology.js';
+import { ServerDrain } from './reload-drain.js';
+import type { Notifier } from './sd-notify.js';
+
+/** What the reload drives (workers/supervisor.ts Supervisor): named here so this file imports no supervisor. */
+export interface ReloadTarget {
+  /** A server command for the health thread, the single writer of server state (started if it was not). */
+  askHealth(request: HealthRelayRequest): Promise<CliRelayAnswer>;
+  /** Tells every thread holding server configs of a slot coming into use, changing, or freed. */
+  postServerSet(change: ServerSetChange): void;
+  /** `set maxconn global|frontend` as the runtime API runs it (main writes the limit words admission reads). */
+  answerMain(request: Extract<MainRelayRequest, { readonly kind: 'maxconn-global' | 'maxconn-frontend' }>): Promise<CliRelayAnswer>;
+  /** Tells every thread whose sessions or checks read a proxy's timeouts of its new ones. */
+  postTimeouts(change: TimeoutsChange): void;
+  /**
+   * Starts the health thread if it is not running: it recounts a backend's servers when its set changes and arms the
+   * new servers' checks (a reload is an admin action, as the runtime API's).
+   */
+  ensureHealth(): void;
+}
+
+export interface ReloadOptions {
+  readonly files: readonly string[];
+  readonly load: LoadOptions;
+  /** -q / -V over global quiet, as at start (undefined: the file decides). */
+  readonly quiet: boolean | undefined;
+  /** The configuration as read at start (before the fd-limit's maxconn was filled in): what the next read is compared with. */
+  readonly loaded: Config;
+  /** Main's live Config (the supervisor's, given to restarted threads): the reload keeps its server sets current. */
+  readonly running: Config;
+  readonly state: SharedState;
+  readonly topology: Topology;
+  readonly target: ReloadTarget;
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+}
+
+/** How a reload ended: applied, refused (errors or changes that need a restart), or a step that failed midway. */
+export type ReloadOutcome = 'applied' | 'refused' | 'failed';
+
+export class Reloader {
+  readonly #o: ReloadOptions;
+  #loaded: Config;
+  readonly #slots: ServerSlots;
+  readonly #drain: ServerDrain;
+  /** The reload under way; a signal meanwhile asks for one more after it (the file may have changed again). */
+  #running: Promise<ReloadOutcome> | undefined;
+  #again = false;
+
+  constructor(options: ReloadOptions) {
+    this.#o = options;
+    this.#loaded = options.loaded;
+    this.#slots = new ServerSlots(options.running, options.state, options.topology);
+    this.#drain = new ServerDrain(options.state, options.topology, (b, s) => {
+      const change = this.#slots.retire(b, s);
+      if (change === undefined) return;
+      options.target.postServerSet(change);
+      options.logger.log('notice', `reload: server ${options.running.backends[b]?.name ?? '?'}/${change.server.name} drained; its slot is free`);
+    }, (b, s) => {
+      const be = options.running.backends[b];
+      options.logger.log('notice', `reload: server ${be?.name ?? '?'}/${be?.servers[s]?.name ?? '?'} put back in service by the runtime API: no longer drained (the next reload removes it again)`);
+    });
+  }
+
+  /** Runs a reload (or queues one more behind the one under way); resolves with the last outcome. Never rejects. */
+  reload(sig: string): Promise<ReloadOutcome> {
+    if (this.#o.state.loadGlobal('stopping') !== 0) {
+      this.#o.logger.log('notice', `${sig} received: stopping, no reload`);
+      return Promise.resolve('refused');
+    }
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return this.#running;
+    }
+    const run = async (): Promise<ReloadOutcome> => {
+      let outcome: ReloadOutcome;
+      do {
+        this.#again = false;
+        outcome = await this.#once(sig).catch((e: unknown) => {
+          this.#o.logger.log('alert', `reload failed: ${e instanceof Error ? e.message : String(e)}`);
+          return 'failed' as const;
+        });
+      } while (this.#again);
+      this.#running = undefined;
+      return outcome;
+    };
+    this.#running = run();
+    return this.#running;
+  }
+
+  async #once(sig: string): Promise<ReloadOutcome> {
+    const { logger, notifier } = this.#o;
+    notifier.notify('RELOADING=1');
+    try {
+      logger.log('notice', `${sig} received: reloading the configuration from ${this.#o.files.join(', ')}`);
+      const result = await loadConfig(this.#o.files, this.#o.load);
+      const report = checkReport(result, process.pid, 'start');
+      const next = result.config;
+      if (report.exitCode !== 0 || next === undefined) {
+        // The lines `orcalb -c` prints, so the log says what the check would.
+        for (const e of result.errors) logger.log('alert', `config : ${e.render()}`);
+        if (result.errors.length === 0) logger.log('alert', 'config : no enabled listener found');
+        logger.log('alert', 'reload refused: the configuration has errors; orcalb keeps running the previous one');
+        return 'refused';
+      }
+      if (this.#o.quiet !== undefined) next.global.quiet = this.#o.quiet;
+      const plan = planReload(this.#loaded, this.#o.running, next, (b, s) => this.#drain.has(b, s));
+      const reasons = plan.ok ? this.#unapplicable(plan) : plan.reasons;
+      if (!plan.ok || reasons.length > 0) {
+        for (const r of reasons) logger.log('alert', `reload: ${r}`);
+        logger.log('alert', 'reload refused: these changes need a restart (orcalb -sf, or systemctl restart); orcalb keeps running the previous configuration');
+        return 'refused';
+      }
+      for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
+      const back = plan.kept.filter((k) => this.#drain.has(k.backend, k.index)).length;
+      const ok = await this.#apply(plan);
+      this.#loaded = next;
+      logger.log(
+        ok ? 'notice' : 'alert',
+        `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
+          `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
+          (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : '') +
+          (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : ''),
+      );
+      return ok ? 'applied' : 'failed';
+    } finally {
+      notifier.notify('READY=1');
+    }
+  }
+
+  /** What the plan asks that this process cannot do in place (checked before anything is applied: never half-apply). */
+  #unapplicable(plan: ReloadPlan): string[] {
+    const reasons: string[] = [];
+    const adds = new Map<number, number>();
+    for (const a of plan.added) adds.set(a.backend, (adds.get(a.backend) ?? 0) + 1);
+    for (const [b, n] of adds) {
+      const be = this.#o.running.backends[b];
+      const free = be === undefined ? 0 : freeServerSlots(be);
+      if (n > free) reasons.push(`backend '${be?.name ?? b}': ${n} server(s) added, ${free} free server slot(s) (the spares reserved at start, drained servers not yet out)`);
+    }
+    for (const a of plan.added) {
+      // The forwarders build a server's TLS client when their backend runtime starts (core/forward/backend-runtime.ts):
+      // a server added later would be dialled in clear text. Refused rather than run without the TLS it asks for.
+      if (a.server.tls !== undefined || a.server.checkTls !== undefined) {
+        reasons.push(`server '${this.#o.running.backends[a.backend]?.name ?? a.backend}/${a.server.name}': a server with TLS ('ssl', 'check-ssl') is not added by a reload yet`);
+      }
+    }
+    // The start's global maxconn sized the fd budget (workers/start-checks.ts): it is the ceiling, as the runtime API's
+    // `set maxconn global` keeps haproxy's hardmaxconn.
+    const hard = this.#o.running.global.maxconn;
+    for (const v of [plan.limits.global, ...plan.limits.frontends.map((f) => f.maxconn)]) {
+      if (v !== undefined && hard > 0 && v > hard) reasons.push(`maxconn ${v} is above the ${hard} the process was started with (its file-descriptor budget)`);
+    }
+    for (const k of plan.kept) {
+      if (k.address !== undefined && ipv4Word(k.address.host) === 0) {
+        reasons.push(`server '${this.#o.running.backends[k.backend]?.name ?? k.backend}/${k.server.name}': new address ${k.address.host} is not IPv4 (a run-time address holds one)`);
+      }
+    }
+    return reasons;
+  }
+
+  /** Applies a checked plan. Resolves false when a thread refused a step (logged), true otherwise. */
+  async #apply(plan: ReloadPlan): Promise<boolean> {
+    const { running, target } = this.#o;
+    let ok = true;
+    if (plan.added.length + plan.kept.length + plan.removed.length > 0) target.ensureHealth();
+    const ask = async (b: number, name: string, command: ServerCommand): Promise<boolean> => {
+      const answer = await target.askHealth({ kind: 'server', backend: running.backends[b]?.name ?? '', server: name, command });
+      if (answer.ok) return true;
+      ok = false;
+      this.#o.logger.log('alert', `reload: ${running.backends[b]?.name ?? b}/${name}: ${answer.message?.trim() ?? 'refused'}`);
+      return false;
+    };
+    // New servers first: the backend never has fewer servers than both configurations agree on.
+    for (const a of plan.added) {
+      const change = this.#slots.activateConfigured(a.backend, a.server, initialHealth);
+      if (change === undefined) continue;
+      target.postServerSet(change);
+    }
+    for (const k of plan.kept) {
+      const change: ServerSetChange = { backend: k.backend, index: k.index, server: k.server };
+      // Main's copy first (restarted threads get it), then every thread's, before the words that follow from it.
+      applyServerSetChange(running, change);
+      target.postServerSet(change);
+      if (k.weight !== undefined) await ask(k.backend, k.server.name, { op: 'weight', weight: k.weight });
+      if (k.maxconn !== undefined) await ask(k.backend, k.server.name, { op: 'maxconn', maxconn: k.maxconn });
+      if (k.address !== undefined) await ask(k.backend, k.server.name, { op: 'addr', addrV4: ipv4Word(k.address.host), port: k.address.port });
+      if (this.#drain.has(k.backend, k.index)) {
+        // Back from draining: in service again, unless the file now says `disabled`.
+        this.#drain.forget(k.backend, k.index);
+        if (!k.server.disabled) await ask(k.backend, k.server.name, { op: 'state', value: 'ready' });
+      } else if (k.disabled !== undefined) {
+        await ask(k.backend, k.server.name, { op: 'state', value: k.disabled ? 'maint' : 'ready' });
+      }
+    }
+    for (const r of plan.removed) {
+      // Only a server in maintenance is drained and freed: one the health thread did not put there stays in service
+      // (and listed), rather than be freed while a balancer may still pick it.
+      if (await ask(r.backend, r.name, { op: 'state', value: 'maint' })) this.#drain.add(r.backend, r.index);
+    }
+    for (const change of plan.timeouts) {
+      applyTimeoutsChange(running, change);
+      target.postTimeouts(change);
+    }
+    // Not written: the start's value (the ceiling above); a frontend without one gets it, as at start.
+    const hard = running.global.maxconn;
+    const limits = [
+      ...(plan.limits.global === undefined ? [] : [{ kind: 'maxconn-global' as const, maxconn: plan.limits.global || hard }]),
+      ...plan.limits.frontends.map((f) => ({ kind: 'maxconn-frontend' as const, frontend: f.index, maxconn: f.maxconn || hard })),
+    ];
+    for (const request of limits) {
+      const answer = await target.answerMain(request);
+      if (!answer.ok) {
+        ok = false;
+        this.#o.logger.log('alert', `reload: maxconn: ${answer.message?.trim() ?? 'refused'}`);
+      }
+    }
+    return ok;
+  }
+}
