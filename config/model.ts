@@ -343,6 +343,15 @@ export interface ServerConfig {
    * shared-buffer slots) hold; the slot is free for the next `add server`. Stats, the runtime API and the checks skip it.
    */
   readonly retired?: boolean;
+  /** The host name as written when it is not an address (`show servers state` srv_fqdn; haproxy shows it so). */
+  readonly fqdn?: string;
+  /** Made by `server-template PREFIX …` (config/keywords/server-template.ts): the PREFIX, which discovery fills. */
+  readonly template?: string;
+  /**
+   * The name did not resolve at start and `init-addr none` let it start anyway: in maintenance for resolution
+   * (HAProxy's RMAINT, `MAINT (resolution)`), until discovery or `set server … addr` gives it an address.
+   */
+  readonly unresolved?: boolean;
 }
 
 /**
@@ -490,6 +499,23 @@ export interface ProxyOptions {
   dolphindbDrainIdle?: SourceRef;
   /** `option dolphindb-rebalance [idle T] [max-per-sec N]`. */
   dolphindbRebalance?: { readonly source: SourceRef; readonly idleMs: number; readonly maxPerSec: number };
+  /** orcalb's `dolphindb-discovery controller HOST:PORT …` (config/keywords/dolphindb-discovery.ts), backend only. */
+  dolphindbDiscovery?: DolphinDbDiscoveryConfig;
+}
+
+/** Where the health thread reads a DolphinDB cluster's nodes, and which server-template slots it fills (issue 16). */
+export interface DolphinDbDiscoveryConfig {
+  readonly source: SourceRef;
+  /** The controllers in the order they are tried (a Raft group: the leader answers, the others say `<NotLeader>`). */
+  readonly controllers: readonly { readonly host: string; readonly port: number }[];
+  readonly user?: string;
+  readonly password?: string;
+  /** Between two readings of getClusterPerf(), ms (default 2 s). */
+  readonly intervalMs: number;
+  /** Which nodes become servers: data nodes (mode 0), compute nodes (mode 4), or both. */
+  readonly role: 'datanode' | 'computenode' | 'all';
+  /** The server-template PREFIX whose slots the nodes take; absent: the backend's only template. */
+  readonly template?: string;
 }
 
 /** `http-request|http-response set-header|add-header|del-header NAME [FMT] [if|unless COND]`, in order. */

@@ -213,7 +213,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'responses go through uncompressed and uncached',
   },
   {
-    keywords: ['server-template', 'dispatch', 'use-fcgi-app', 'filter fcgi-app', 'fcgi-app section'],
+    keywords: ['dispatch', 'use-fcgi-app', 'filter fcgi-app', 'fcgi-app section'],
     verdict: 'warned',
     why: 'the backend gets no server from it (or one that does not speak HTTP), so nothing is forwarded there',
   },

@@ -3,6 +3,7 @@
 // gives on a finished config, orcalb's "not implemented yet" notes per proxy, and whether anything listens at all
 // (HAProxy refuses to run a configuration without a listener). Main thread, after parsing.
 
+import { checkDiscoveryTemplate } from './keywords/dolphindb-discovery.js';
 import { getAlgorithm } from '../core/balance/registry.js';
 import { checkAclReferences } from './acl-references.js';
 import { refuseTcpModeRules } from './tcp-mode-rules.js';
@@ -57,6 +58,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
     if (hasBackendCap(p.kind) && p.mode === 'http') refuseDolphinDbInHttp(p, diag);
+    if (hasBackendCap(p.kind)) checkDiscoveryTemplate(p, diag);
   }
   checkAclReferences(parsed, diag);
   refuseTcpModeRules(parsed, diag);

@@ -62,20 +62,26 @@ export function parseServerLine(ctx: ProxyLineContext): void {
   const env = ctx.line.env;
   const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name, env, tls: true });
   const target = parseServerAddress(addr, expandAddressEnv(addr, env), diag, at, label);
-  // Server names key the stats and the admin commands, so they must be unique within a backend.
-  const previous = proxy.servers.find((s) => s.name === name);
-  if (previous !== undefined) {
-    diag.error(
-      'ORCA_CONFIG_REFERENCE',
-      `${proxyLabel(proxy)}, another server named '${name}' was already defined at line ` +
-        `${previous.source.line}, please use distinct names.`,
-      at,
-      { found: name },
-    );
-    return;
-  }
-  if (target === undefined || !optionsOk) return;
+  if (!uniqueServerName(ctx, name) || target === undefined || !optionsOk) return;
   proxy.servers.push({ source: at, name, settings, ...target });
+}
+
+/**
+ * False (and HAProxy's error) when the section already has a server named `name`: server names key the stats and
+ * the admin commands, so they must be unique within a backend. Also for each server of a `server-template`.
+ */
+export function uniqueServerName(ctx: ProxyLineContext, name: string): boolean {
+  const { at, diag, proxy } = ctx;
+  const previous = proxy.servers.find((s) => s.name === name);
+  if (previous === undefined) return true;
+  diag.error(
+    'ORCA_CONFIG_REFERENCE',
+    `${proxyLabel(proxy)}, another server named '${name}' was already defined at line ` +
+      `${previous.source.line}, please use distinct names.`,
+    at,
+    { found: name },
+  );
+  return false;
 }
 
 /** `default-server options...`: presets for the section's later server lines (and for proxies using it). */

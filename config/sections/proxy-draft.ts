@@ -93,6 +93,8 @@ export interface ServerDraft {
   /** No port, port 0, `+N` or `-N`: the client's destination port plus this (§5.2 server). */
   readonly portOffset?: number;
   readonly settings: ServerSettings;
+  /** `server-template PREFIX …`: the PREFIX (config/keywords/server-template.ts). */
+  readonly template?: string;
   /** Filled after parsing by config/server-tls-resolve.ts: the resolved TLS of traffic and checks. */
   tls?: { readonly traffic?: ServerTlsConfig; readonly check?: CheckTlsConfig };
 }

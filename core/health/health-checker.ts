@@ -119,7 +119,9 @@ export class HealthChecker {
     const st = slot.load('state');
     // A server the admin form put in MAINT keeps its checks armed (they skip it while it is there), so that `ready`
     // after a restart of this thread finds them; only a `disabled` one (config MAINT) has none.
-    if (st === ServerState.MAINT && (slot.load('adminState') & AdminFlag.MAINT) === 0) return undefined;
+    // A slot without an address (RMAINT: init-addr none, a template slot discovery has not filled) keeps them too,
+    // for the node discovery will put there.
+    if (st === ServerState.MAINT && (slot.load('adminState') & (AdminFlag.MAINT | AdminFlag.RMAINT)) === 0) return undefined;
     const deadlines = checkDeadlines(server.inter, backend.timeouts);
     // A server without `check` is never probed; under dolphindb-load its load is still read every `inter`.
     if (!server.check) {
@@ -315,7 +317,8 @@ export class HealthChecker {
       case 'drain': {
         const drain = action === 'drain';
         slot.store('adminState', (flags & ~(AdminFlag.MAINT | AdminFlag.DRAIN)) | (drain ? AdminFlag.DRAIN : 0));
-        if (slot.load('state') === ServerState.MAINT && !server.disabled) {
+        // Resolution maintenance stays: only an address lifts it (HAProxy clears the forced flag only).
+        if (slot.load('state') === ServerState.MAINT && !server.disabled && (flags & AdminFlag.RMAINT) === 0) {
           // HAProxy: "start OK but check immediately": health = rise, UP, going down until a check passes.
           if (server.check) slot.store('health', rf.rise);
           slot.store('effectiveWeight', drain ? 0 : slot.load('userWeight'));

@@ -4,6 +4,7 @@
 
 import { randomInt } from 'node:crypto';
 import type { Config } from '../../config/model.js';
+import { AdminFlag } from '../stats/status-text.js';
 import { ServerState } from './layout.js';
 import type { SharedState } from './state-buffer.js';
 import { initStickRegion } from './stick-store.js';
@@ -18,13 +19,16 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
     let backup = 0;
     be.servers.forEach((srv, s) => {
       const slot = state.server(serverSlotIndex(topology, b, s));
-      slot.store('state', srv.disabled ? ServerState.MAINT : ServerState.UP);
-      slot.store('health', health(srv.rise, srv.fall));
+      slot.store('state', srv.disabled || srv.unresolved === true ? ServerState.MAINT : ServerState.UP);
+      // No address at start (init-addr none): resolution maintenance, which only an address lifts.
+      if (srv.unresolved === true) slot.store('adminState', AdminFlag.RMAINT);
+      // haproxy 2.6.12 shows health 0 for a server without an address (measured), checked or not.
+      slot.store('health', srv.unresolved === true ? 0 : health(srv.rise, srv.fall));
       slot.store('effectiveWeight', srv.weight);
       slot.store('userWeight', srv.weight);
       slot.store('maxconn', srv.maxconn);
       slot.store('lastChangeSec', Math.floor(Date.now() / 1000));
-      if (!srv.disabled && srv.weight > 0) {
+      if (!srv.disabled && srv.unresolved !== true && srv.weight > 0) {
         if (srv.backup) backup++;
         else active++;
       }
