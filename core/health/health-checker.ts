@@ -427,6 +427,63 @@ export class HealthChecker {
     return true;
   }
 
+  /**
+   * dolphindb-discovery's change to server `s` of backend `b`, a slot of its template (core/dolphindb/discovery-
+   * runner.ts). 'fill': the node's address goes in and resolution maintenance ends; a checked server starts DOWN
+   * with its checks run at once, so it takes traffic after `rise` passed checks (slowstart then ramps it); an
+   * unchecked one is UP at once. A forced MAINT (`disable server`) stays. 'down' / 'empty': resolution maintenance
+   * (HAProxy's RMAINT), logged with `reason`. Health thread only (single writer of state); false: unknown server.
+   */
+  discoverySet(b: number, s: number, change: DiscoveryChange): boolean {
+    const backend = this.#config.backends[b];
+    const server = backend?.servers[s];
+    if (backend === undefined || server === undefined || server.retired === true || this.#stopped) return false;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    const flags = slot.load('adminState');
+    const label = `${backend.name}/${server.name}`;
+    if (change.kind !== 'fill') {
+      if ((flags & AdminFlag.RMAINT) !== 0) return true;
+      this.#checked.find((x) => x.slot === slot)?.ramp?.cancel();
+      slot.store('adminState', flags | AdminFlag.RMAINT);
+      this.#setState(b, slot, ServerState.MAINT);
+      const left = this.#usable(b);
+      this.#log.note(backend.name, `Server ${label} is going DOWN for maintenance (${change.reason}). ${left.active} active and ${left.backups} backup servers left.`);
+      return true;
+    }
+    // Already this node's (a restarted health thread reads the cluster again): nothing to redo, no traffic lost.
+    if ((flags & AdminFlag.RMAINT) === 0 && slot.load('addrV4') === change.addrV4 && slot.load('addrPort') === change.port + 1) return true;
+    this.setAddress(b, s, change.addrV4, change.port);
+    slot.store('adminState', flags & ~AdminFlag.RMAINT);
+    this.#log.note(backend.name, `Server ${label} takes DolphinDB node ${change.node} at ${change.address}:${change.port} (dolphindb-discovery).`);
+    if ((flags & AdminFlag.MAINT) !== 0 || server.disabled || backend.disabled) return true;
+    if (!server.check) {
+      slot.store('health', server.rise);
+      slot.store('effectiveWeight', slot.load('userWeight'));
+      this.#setState(b, slot, ServerState.UP);
+      return true;
+    }
+    // A new node proves itself first: DOWN with the counter at 0, the first check now, UP after `rise` of them.
+    slot.store('health', 0);
+    slot.store('checkStatus', CHECK_STATUS.INI.code);
+    if (slot.load('state') !== ServerState.DOWN) {
+      slot.store('state', ServerState.DOWN);
+      slot.store('lastChangeSec', this.#unixSeconds());
+      this.#recount(b);
+      this.#bumpGeneration(b);
+    }
+    const c = this.#checked.find((x) => x.slot === slot) ?? this.#watch(b, s);
+    if (c !== undefined) {
+      this.#scheduler.remove(c.task);
+      this.#scheduler.add(c.task, 0);
+    }
+    return true;
+  }
+
+  /** A line about backend `backend` (dolphindb-discovery's): stderr as a warning, the backend's syslog at notice. */
+  note(backend: string, text: string): void {
+    this.#log.note(backend, text);
+  }
+
   /** `set dolphindb B/S score-cost C` (C ×1000): the balancers read it at their next pick. Health thread only. */
   setScoreCost(b: number, s: number, cost: number): boolean {
     if (this.#config.backends[b]?.servers[s] === undefined || this.#stopped) return false;
@@ -550,6 +607,11 @@ function resumeHealth(health: number, rf: RiseFall, up: boolean): number {
   if (up) return health >= rf.rise && health <= maxHealth(rf) ? health : startHealth(rf, true);
   return health >= 0 && health < rf.rise ? health : startHealth(rf, false);
 }
+
+/** One change dolphindb-discovery makes to a template slot (HealthChecker.discoverySet). */
+export type DiscoveryChange =
+  | { readonly kind: 'fill'; readonly node: string; readonly address: string; readonly addrV4: number; readonly port: number }
+  | { readonly kind: 'down' | 'empty'; readonly reason: string };
 
 interface Usable {
   readonly active: number;

@@ -4,6 +4,7 @@
 // `balance dolphindb-load`. Runs on the health-check thread.
 
 import type { DolphinDbCheckConfig, ServerConfig } from '../../config/model.js';
+import type { DdbObject } from '../dolphindb/objects.js';
 import { formatObject } from '../dolphindb/object-text.js';
 import { readPerfDict } from '../dolphindb/perf-dict.js';
 import { ReplyParser, type DdbReply } from '../dolphindb/wire-reply.js';
@@ -184,5 +185,33 @@ export function readDolphinDbLoad(
     if (!opened.ok) return fail(opened.result);
     if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
     return readPerf(session);
+  });
+}
+
+/** What one script gave on a short connection: its object, or why not (the node's own error text when it refused). */
+export type ScriptReading =
+  | { readonly ok: true; readonly object: DdbObject | undefined }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Runs `script` on its own short connection to `server` after logging in with `login` (dolphindb-discovery reads
+ * the controller's getClusterPerf() so, core/dolphindb/discovery-controller.ts). Never rejects.
+ */
+export function runDolphinDbScript(
+  login: Pick<DolphinDbCheckConfig, 'user' | 'password'>,
+  server: CheckedServer,
+  deadlines: CheckDeadlines,
+  script: string,
+  signal?: AbortSignal,
+): Promise<ScriptReading> {
+  const fail = (r: ProbeResult): ScriptReading => ({ ok: false, reason: `${r.status.desc}${r.info === '' ? '' : `: ${r.info}`}` });
+  return withSession(server, deadlines, signal, fail, async (session, proxy) => {
+    const opened = await session.call(connectBody(login), login.user === undefined ? 'connect' : 'login', proxy);
+    if (!opened.ok) return fail(opened.result);
+    if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
+    const run = await session.call({ kind: 'script', script }, 'script');
+    if (!run.ok) return fail(run.result);
+    if (run.reply.kind === 'error') return { ok: false, reason: run.reply.message };
+    return { ok: true, object: run.reply.object };
   });
 }
