@@ -27,6 +27,11 @@ export interface RosterNode {
   readonly alive: boolean;
 }
 
+/** Live data nodes where `nodes` listen (emulated nodes, say): a controller's usual start. Pure. */
+export function dataNodesAt(nodes: readonly { readonly name: string; readonly host: string; readonly port: number }[]): RosterNode[] {
+  return nodes.map((n) => ({ name: n.name, host: n.host, port: n.port, mode: 'datanode', alive: true }));
+}
+
 /** How getClusterPerf() answers: the table, or a string (what orcalb must refuse to act on). */
 export type RosterAnswer = 'table' | 'garbage';
 

@@ -99,10 +99,18 @@ function objectInfo(reply: Extract<DdbReply, { kind: 'ok' }>): string {
   }
 }
 
+/** A reading that did not happen, and why (the node's own text when it refused). */
+type NoReading = { readonly ok: false; readonly reason: string };
+
+/** A failed exchange as a reading's reason: the check status and its detail. Pure. */
+function noReading(r: ProbeResult): NoReading {
+  return { ok: false, reason: `${r.status.desc}${r.info === '' ? '' : `: ${r.info}`}` };
+}
+
 /** getPerf() on an open session: the figures, or why not. Never rejects. */
 async function readPerf(session: CheckSession): Promise<PerfReading> {
   const perf = await session.call({ kind: 'script', script: 'getPerf()' }, 'getPerf');
-  if (!perf.ok) return { ok: false, reason: `${perf.result.status.desc}${perf.result.info === '' ? '' : `: ${perf.result.info}`}` };
+  if (!perf.ok) return noReading(perf.result);
   if (perf.reply.kind === 'error') return { ok: false, reason: perf.reply.message };
   const figures = readPerfDict(perf.reply.object);
   return figures === undefined ? { ok: false, reason: 'getPerf() did not answer a dictionary' } : { ok: true, figures };
@@ -169,6 +177,26 @@ export function probeDolphinDb(
   });
 }
 
+
+/**
+ * Opens a short connection, logs in with `login` and runs `body` on the open session; every failure before the body
+ * is a NoReading (connect, login refused, protocol). Never rejects.
+ */
+function afterLogin<T>(
+  login: Pick<DolphinDbCheckConfig, 'user' | 'password'>,
+  server: CheckedServer,
+  deadlines: CheckDeadlines,
+  signal: AbortSignal | undefined,
+  body: (session: CheckSession) => Promise<T | NoReading>,
+): Promise<T | NoReading> {
+  return withSession<T | NoReading>(server, deadlines, signal, noReading, async (session, proxy) => {
+    const opened = await session.call(connectBody(login), login.user === undefined ? 'connect' : 'login', proxy);
+    if (!opened.ok) return noReading(opened.result);
+    if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
+    return body(session);
+  });
+}
+
 /**
  * A load reading on its own short connection (for `balance dolphindb-load` when the backend's check is not
  * dolphindb-check): connect with the same login, getPerf(), close. Never rejects.
@@ -179,19 +207,11 @@ export function readDolphinDbLoad(
   deadlines: CheckDeadlines,
   signal?: AbortSignal,
 ): Promise<PerfReading> {
-  const fail = (r: ProbeResult): PerfReading => ({ ok: false, reason: `${r.status.desc}${r.info === '' ? '' : `: ${r.info}`}` });
-  return withSession(server, deadlines, signal, fail, async (session, proxy) => {
-    const opened = await session.call(connectBody(login), login.user === undefined ? 'connect' : 'login', proxy);
-    if (!opened.ok) return fail(opened.result);
-    if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
-    return readPerf(session);
-  });
+  return afterLogin(login, server, deadlines, signal, readPerf);
 }
 
 /** What one script gave on a short connection: its object, or why not (the node's own error text when it refused). */
-export type ScriptReading =
-  | { readonly ok: true; readonly object: DdbObject | undefined }
-  | { readonly ok: false; readonly reason: string };
+export type ScriptReading = { readonly ok: true; readonly object: DdbObject | undefined } | NoReading;
 
 /**
  * Runs `script` on its own short connection to `server` after logging in with `login` (dolphindb-discovery reads
@@ -204,13 +224,9 @@ export function runDolphinDbScript(
   script: string,
   signal?: AbortSignal,
 ): Promise<ScriptReading> {
-  const fail = (r: ProbeResult): ScriptReading => ({ ok: false, reason: `${r.status.desc}${r.info === '' ? '' : `: ${r.info}`}` });
-  return withSession(server, deadlines, signal, fail, async (session, proxy) => {
-    const opened = await session.call(connectBody(login), login.user === undefined ? 'connect' : 'login', proxy);
-    if (!opened.ok) return fail(opened.result);
-    if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
+  return afterLogin(login, server, deadlines, signal, async (session) => {
     const run = await session.call({ kind: 'script', script }, 'script');
-    if (!run.ok) return fail(run.result);
+    if (!run.ok) return noReading(run.result);
     if (run.reply.kind === 'error') return { ok: false, reason: run.reply.message };
     return { ok: true, object: run.reply.object };
   });

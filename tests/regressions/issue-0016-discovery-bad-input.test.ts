@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ClusterRoster } from '../../emulator/controller-roster.js';
+import { ClusterRoster, dataNodesAt } from '../../emulator/controller-roster.js';
 import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { cliCommand } from '../support/cli-client.js';
 import { startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
@@ -65,7 +65,7 @@ describe('issue 16: dolphindb-discovery under bad input', () => {
     cluster = await startDdbCluster(3);
     const [n1, n2] = cluster.nodes;
     assert.ok(n1 !== undefined && n2 !== undefined);
-    roster = new ClusterRoster([n1, n2].map((n) => ({ name: n.name, host: '127.0.0.1', port: n.port, mode: 'datanode' as const, alive: true })));
+    roster = new ClusterRoster(dataNodesAt([n1, n2]));
     leader = await startEmulatedNode({ name: 'controller2', cluster: roster });
     const followerRoster = new ClusterRoster();
     followerRoster.setLeader(`127.0.0.1:${leader.port}:controller2`);

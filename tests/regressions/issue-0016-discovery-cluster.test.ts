@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ClusterRoster } from '../../emulator/controller-roster.js';
+import { ClusterRoster, dataNodesAt } from '../../emulator/controller-roster.js';
 import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-node.js';
 import { cliCommand } from '../support/cli-client.js';
 import { connectDdb, startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
@@ -48,7 +48,7 @@ describe('issue 16: dolphindb-discovery fills a server-template from the control
   before(async () => {
     cluster = await startDdbCluster(3);
     extra = await startEmulatedNode({ name: 'node4' });
-    roster = new ClusterRoster(cluster.nodes.map((n) => ({ name: n.name, host: '127.0.0.1', port: n.port, mode: 'datanode' as const, alive: true })));
+    roster = new ClusterRoster(dataNodesAt(cluster.nodes));
     // An agent and a compute node: `role datanode` (the default) leaves them out.
     roster.add({ name: 'agent1', host: '127.0.0.1', port: 1, mode: 'agent', alive: true });
     roster.add({ name: 'cnode1', host: '127.0.0.1', port: 2, mode: 'computenode', alive: true });
