@@ -50,16 +50,19 @@ class CheckSession {
   readonly #parser = new ReplyParser();
   #sid = '0';
   #step = 0;
+  /** Who speaks, for the texts that say where an exchange failed: `dolphindb-check`, `dolphindb-discovery`. */
+  readonly #label: string;
 
-  constructor(stream: CheckStream, deadline: Deadline) {
+  constructor(stream: CheckStream, deadline: Deadline, label: string) {
     this.#stream = stream;
     this.#deadline = deadline;
+    this.#label = label;
   }
 
   /** Sends `body` (after `prefix`, e.g. a PROXY header) and waits for its reply. Never rejects. */
   async call(body: DdbRequestBody, what: string, prefix?: Buffer): Promise<Exchange> {
     this.#step++;
-    const at = ` at step ${this.#step} of dolphindb-check (${what})`;
+    const at = ` at step ${this.#step} of ${this.#label} (${what})`;
     const request = encodeRequest(this.#sid, body, { api: 'API2', options: CHECK_REQUEST_OPTIONS });
     const sent = await this.#deadline.race(this.#stream.write(prefix === undefined ? request : Buffer.concat([prefix, request])));
     if (sent === 'timeout') return { ok: false, result: { status: CHECK_STATUS.L7TOUT, info: at.trimStart() } };
@@ -126,6 +129,7 @@ async function withSession<T>(
   signal: AbortSignal | undefined,
   failed: (r: ProbeResult) => T,
   body: (session: CheckSession, proxy: Buffer | undefined) => Promise<T>,
+  label = 'dolphindb-check',
 ): Promise<T> {
   const startedAt = performance.now();
   const conn = await connectCheckSocket(checkEndpoint(server), deadlines.connectMs, signal);
@@ -136,7 +140,7 @@ async function withSession<T>(
   deadline.set(deadlines.afterConnectMs === undefined ? startedAt + deadlines.connectMs : performance.now() + deadlines.afterConnectMs);
   try {
     const proxy = server.checkSendProxy ? checkProxyHeader(socket, checkProxyVersion(server.sendProxy)) : undefined;
-    return await body(new CheckSession(new CheckStream(socket), deadline), proxy);
+    return await body(new CheckSession(new CheckStream(socket), deadline, label), proxy);
   } catch (err) {
     // Only a caller bug gets here (e.g. an address the PROXY encoder refuses): the check fails, the thread lives.
     return failed({ status: CHECK_STATUS.SOCKERR, info: err instanceof Error ? err.message : '' });
@@ -188,13 +192,14 @@ function afterLogin<T>(
   deadlines: CheckDeadlines,
   signal: AbortSignal | undefined,
   body: (session: CheckSession) => Promise<T | NoReading>,
+  label?: string,
 ): Promise<T | NoReading> {
   return withSession<T | NoReading>(server, deadlines, signal, noReading, async (session, proxy) => {
     const opened = await session.call(connectBody(login), login.user === undefined ? 'connect' : 'login', proxy);
     if (!opened.ok) return noReading(opened.result);
     if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
     return body(session);
-  });
+  }, label);
 }
 
 /**
@@ -229,5 +234,5 @@ export function runDolphinDbScript(
     if (!run.ok) return noReading(run.result);
     if (run.reply.kind === 'error') return { ok: false, reason: run.reply.message };
     return { ok: true, object: run.reply.object };
-  });
+  }, 'dolphindb-discovery');
 }
