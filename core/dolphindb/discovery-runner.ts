@@ -19,6 +19,8 @@ import { planSlots, type PlacedNode, type SlotHolding, type SlotStep } from './d
 /** What the runner drives: the health checker's slot changes, and where its lines go. */
 export interface DiscoveryTarget {
   discoverySet(b: number, s: number, change: DiscoveryChange): boolean;
+  /** The node address a slot holds now (set by discovery, not in resolution maintenance), or undefined. */
+  slotAddress(b: number, s: number): { readonly address: string; readonly port: number } | undefined;
   /** A line about backend `backend` (stderr warning, the backend's syslog at notice). */
   note(backend: string, text: string): void;
 }
@@ -133,6 +135,8 @@ export class DiscoveryRunner {
   }
 
   #apply(nodes: readonly PlacedNode[], unresolved: readonly string[]): void {
+    // A restarted health thread starts with no memory: each node keeps the slot that already holds its address.
+    if (this.#first) this.#adoptHeldSlots(nodes);
     const plan = planSlots(this.#holdings, nodes);
     for (const step of plan.steps) this.#step(step);
     if (this.#first) {
@@ -156,6 +160,14 @@ export class DiscoveryRunner {
     if (problems !== '' && problems !== this.#lastProblem) this.#target.note(this.#backend.name, `dolphindb-discovery of backend ${this.#backend.name}: ${problems}.`);
     this.#lastProblem = problems;
     this.#arm(this.#cfg.intervalMs);
+  }
+
+  #adoptHeldSlots(nodes: readonly PlacedNode[]): void {
+    this.#slots.forEach((s, i) => {
+      const at = this.#target.slotAddress(this.#b, s);
+      const node = at === undefined ? undefined : nodes.find((n) => n.address === at.address && n.port === at.port);
+      if (node !== undefined && !this.#holdings.some((h) => h.node?.name === node.name)) this.#holdings[i] = { node: { ...node, alive: true } };
+    });
   }
 
   #step(step: SlotStep): void {

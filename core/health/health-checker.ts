@@ -479,6 +479,16 @@ export class HealthChecker {
     return true;
   }
 
+  /** The address discovery gave server `s` of backend `b`, while it holds one (not in resolution maintenance). */
+  slotAddress(b: number, s: number): { readonly address: string; readonly port: number } | undefined {
+    const server = this.#config.backends[b]?.servers[s];
+    if (server === undefined) return undefined;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    if ((slot.load('adminState') & AdminFlag.RMAINT) !== 0 || slot.load('addrV4') === 0) return undefined;
+    const at = withRuntimeAddress(slot, server);
+    return { address: at.address, port: at.port };
+  }
+
   /** A line about backend `backend` (dolphindb-discovery's): stderr as a warning, the backend's syslog at notice. */
   note(backend: string, text: string): void {
     this.#log.note(backend, text);
