@@ -76,6 +76,7 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
     frontends,
     backends,
     userlists: structuredClone(parsed.userlists),
+    ...(parsed.resolvers.length === 0 ? {} : { resolvers: structuredClone(parsed.resolvers) }),
     ...(tables.length === 0 ? {} : { stickTables: tables }),
   };
 }
@@ -298,6 +299,7 @@ export function buildServer(s: ServerDraft, resolved: ResolvedAddresses): Server
     ...(forcedDown ? { unresolved: true } : {}),
     ...(isNumericHost(s.host) ? {} : { fqdn: s.host }),
     ...(s.template === undefined ? {} : { template: s.template }),
+    ...(o.resolvers === undefined ? {} : { resolvers: o.resolvers }),
     maxconn: o.maxconn ?? DEFAULT_SERVER_MAXCONN,
     maxqueue: o.maxqueue ?? DEFAULT_SERVER_MAXQUEUE,
     check: o.check ?? false,

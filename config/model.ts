@@ -345,6 +345,8 @@ export interface ServerConfig {
   readonly retired?: boolean;
   /** The host name as written when it is not an address (`show servers state` srv_fqdn; haproxy shows it so). */
   readonly fqdn?: string;
+  /** `resolvers <name>`: resolved at run time through that section's nameservers (core/dolphindb/discovery-dns.ts). */
+  readonly resolvers?: string;
   /** Made by `server-template PREFIX …` (config/keywords/server-template.ts): the PREFIX, which discovery fills. */
   readonly template?: string;
   /**
@@ -1049,4 +1051,19 @@ export interface Config {
   readonly userlists?: readonly UserlistConfig[];
   /** Every `stick-table`, in config order; rules and the shared buffer refer to them by index. */
   readonly stickTables?: readonly StickTableConfig[];
+  /** `resolvers` sections (config/sections/resolvers.ts); absent in hand-built configs. */
+  readonly resolvers?: readonly ResolversConfig[];
+}
+
+/** A `resolvers <name>` section (§5.3.2): where and how servers with `resolvers <name>` are resolved at run time. */
+export interface ResolversConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  /** IPv4 nameservers asked over UDP, in order. */
+  readonly nameservers: readonly { readonly name: string; readonly host: string; readonly port: number }[];
+  /** `hold <status> <period>`, ms: nx, other, refused, timeout (how long a failure may last before the servers go), valid (between two resolutions after a valid one), obsolete (how long an address gone from the answers is kept). */
+  readonly hold: Readonly<Record<'nx' | 'other' | 'refused' | 'timeout' | 'valid' | 'obsolete', number>>;
+  readonly timeoutResolveMs: number;
+  readonly timeoutRetryMs: number;
+  readonly resolveRetries: number;
 }

@@ -19,7 +19,7 @@ export const KNOWN_OPTIONS: Readonly<Record<string, number>> = {
   'error-limit': 1, id: 1, 'log-proto': 1, 'max-reuse': 1, minconn: 1, namespace: 1, npn: 1, observe: 1,
   'on-error': 1, 'on-marked-down': 1, 'on-marked-up': 1, 'pool-low-conn': 1, 'pool-max-conn': 1,
   'pool-purge-delay': 1, proto: 1, 'proxy-v2-options': 1, redir: 1, 'resolve-net': 1, 'resolve-opts': 1,
-  'resolve-prefer': 1, resolvers: 1, socks4: 1, 'tcp-ut': 1, track: 1, ws: 1,
+  'resolve-prefer': 1, socks4: 1, 'tcp-ut': 1, track: 1, ws: 1,
 };
 
 /** Options without a value that orcalb implements, and what each does to the settings. */
@@ -43,7 +43,7 @@ const FLAGS: Readonly<Record<string, (s: ServerSettings) => void>> = {
 
 /** Options orcalb implements that take one value (`source` takes several and is skipped). */
 const VALUED = ['inter', 'fastinter', 'downinter', 'slowstart', 'rise', 'fall', 'weight', 'port', 'addr',
-  'maxconn', 'maxqueue', 'cookie', 'init-addr', 'source'];
+  'maxconn', 'maxqueue', 'cookie', 'init-addr', 'source', 'resolvers'];
 
 const ALL_OPTIONS = [...Object.keys(FLAGS), ...VALUED, ...Object.keys(KNOWN_OPTIONS), ...Object.keys(SERVER_TLS_WORDS)];
 
@@ -240,6 +240,11 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
       // Only matters when the address does not resolve: a literal IP or `none` then keeps the server.
       if (v === '') return `'init-addr' expects a comma-separated list of 'last', 'libc', 'none' or an address.`;
       s.initAddr = v.split(',');
+      return undefined;
+    case 'resolvers':
+      // The section is checked once every section is read (validate.ts), as haproxy does.
+      if (v === '') return `'resolvers' expects <resolvers_id> as argument.`;
+      s.resolvers = v;
       return undefined;
     default:
       return undefined;

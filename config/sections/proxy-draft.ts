@@ -62,6 +62,8 @@ export interface ServerSettings {
   cookie?: string;
   /** `init-addr` methods (§5.2); only `none` and literal IPs change anything in orcalb (resolution fallback). */
   initAddr?: string[];
+  /** `resolvers <name>` (§5.2): the section that resolves the server at run time. */
+  resolvers?: string;
   /** The TLS words of the line (and of default-server before it): config/keywords/server-tls.ts. */
   tls?: ServerTlsDraft;
 }

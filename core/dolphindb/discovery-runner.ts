@@ -9,21 +9,18 @@
 import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import type { BackendConfig, Config, DolphinDbDiscoveryConfig } from '../../config/model.js';
-import type { DiscoveryChange } from '../health/health-checker.js';
 import { checkDeadlines } from '../health/scheduler.js';
-import { ipv4Word } from '../shared/server-address.js';
 import { readController } from './discovery-controller.js';
 import type { ClusterNode } from './discovery-nodes.js';
-import { planSlots, type PlacedNode, type SlotHolding, type SlotStep } from './discovery-plan.js';
+import type { PlacedNode } from './discovery-plan.js';
+import { DiscoverySlots, type DiscoveryTarget, type SlotWords } from './discovery-slots.js';
 
-/** What the runner drives: the health checker's slot changes, and where its lines go. */
-export interface DiscoveryTarget {
-  discoverySet(b: number, s: number, change: DiscoveryChange): boolean;
-  /** The node address a slot holds now (set by discovery, not in resolution maintenance), or undefined. */
-  slotAddress(b: number, s: number): { readonly address: string; readonly port: number } | undefined;
-  /** A line about backend `backend` (stderr warning, the backend's syslog at notice). */
-  note(backend: string, text: string): void;
-}
+/** The reasons of dolphindb-discovery's slot changes. */
+const CONTROLLER_WORDS: SlotWords = {
+  gone: (name) => `DolphinDB node ${name} left the cluster`,
+  down: (name) => `DolphinDB node ${name} reported down by the controller`,
+  unused: 'no DolphinDB node for this slot',
+};
 
 /** The longest wait between two tries after failures: 8 intervals, and never less than 30 s. */
 function maxBackoffMs(intervalMs: number): number {
@@ -53,18 +50,14 @@ async function resolveNode(node: ClusterNode): Promise<PlacedNode | string> {
 
 /** One backend's discovery. Construct on the health thread; start() arms the first reading at once. */
 export class DiscoveryRunner {
-  readonly #b: number;
   readonly #backend: BackendConfig;
   readonly #cfg: DolphinDbDiscoveryConfig;
   readonly #target: DiscoveryTarget;
   readonly #signal: AbortSignal;
-  /** Server indexes of the template's slots, in order. */
-  readonly #slots: readonly number[];
-  #holdings: SlotHolding[];
+  readonly #slots: DiscoverySlots;
   #controller = 0;
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
-  #first = true;
   /** The last line logged about a failure or unplaced nodes: the same one is not repeated every interval. */
   #lastProblem = '';
   #status = 'no reading yet';
@@ -72,13 +65,11 @@ export class DiscoveryRunner {
   #lastReadingMs = 0;
 
   constructor(b: number, backend: BackendConfig, cfg: DolphinDbDiscoveryConfig, target: DiscoveryTarget, signal: AbortSignal) {
-    this.#b = b;
     this.#backend = backend;
     this.#cfg = cfg;
     this.#target = target;
     this.#signal = signal;
-    this.#slots = backend.servers.flatMap((srv, s) => (srv.template === cfg.template && srv.retired !== true ? [s] : []));
-    this.#holdings = this.#slots.map(() => ({ node: undefined }));
+    this.#slots = new DiscoverySlots(b, backend.servers.flatMap((srv, s) => (srv.template === cfg.template && srv.retired !== true ? [s] : [])), target);
   }
 
   get backendName(): string {
@@ -97,8 +88,8 @@ export class DiscoveryRunner {
     const lines = [
       `discovery ${this.#backend.name}: controller ${c?.host ?? '?'}:${c?.port ?? 0}, last good reading ${age}, ${this.#status}`,
     ];
-    this.#holdings.forEach((h, i) => {
-      const srv = this.#backend.servers[this.#slots[i] ?? -1];
+    this.#slots.holdings().forEach((h, i) => {
+      const srv = this.#backend.servers[this.#slots.slots[i] ?? -1];
       if (srv === undefined) return;
       const node = h.node === undefined ? '-' : `${h.node.name} ${h.node.address}:${h.node.port}${h.node.alive ? '' : ' (down)'}`;
       lines.push(`  ${this.#backend.name}/${srv.name} ${node}`);
@@ -135,24 +126,13 @@ export class DiscoveryRunner {
   }
 
   #apply(nodes: readonly PlacedNode[], unresolved: readonly string[]): void {
-    // A restarted health thread starts with no memory: each node keeps the slot that already holds its address.
-    if (this.#first) this.#adoptHeldSlots(nodes);
-    const plan = planSlots(this.#holdings, nodes);
-    for (const step of plan.steps) this.#step(step);
-    if (this.#first) {
-      // The template's slots the cluster does not fill stay in resolution maintenance from the first reading on.
-      plan.holdings.forEach((h, i) => {
-        if (h.node === undefined) this.#set(i, { kind: 'empty', reason: 'no DolphinDB node for this slot' });
-      });
-      this.#first = false;
-    }
-    this.#holdings = [...plan.holdings];
-    this.#unplaced = [...plan.unplaced, ...unresolved.map((u) => u.split(':')[0] ?? u)];
+    const unplaced = this.#slots.place(nodes, CONTROLLER_WORDS);
+    this.#unplaced = [...unplaced, ...unresolved.map((u) => u.split(':')[0] ?? u)];
     this.#failures = 0;
     this.#lastReadingMs = Date.now();
     const problems = [
-      ...(plan.unplaced.length > 0
-        ? [`${plan.unplaced.length} node(s) left out, the ${this.#slots.length} slots of template ${this.#cfg.template ?? ''} are full: ${plan.unplaced.join(', ')}`]
+      ...(unplaced.length > 0
+        ? [`${unplaced.length} node(s) left out, the ${this.#slots.slots.length} slots of template ${this.#cfg.template ?? ''} are full: ${unplaced.join(', ')}`]
         : []),
       ...unresolved,
     ].join('; ');
@@ -162,35 +142,11 @@ export class DiscoveryRunner {
     this.#arm(this.#cfg.intervalMs);
   }
 
-  #adoptHeldSlots(nodes: readonly PlacedNode[]): void {
-    this.#slots.forEach((s, i) => {
-      const at = this.#target.slotAddress(this.#b, s);
-      const node = at === undefined ? undefined : nodes.find((n) => n.address === at.address && n.port === at.port);
-      if (node !== undefined && !this.#holdings.some((h) => h.node?.name === node.name)) this.#holdings[i] = { node: { ...node, alive: true } };
-    });
-  }
-
-  #step(step: SlotStep): void {
-    if (step.kind === 'empty') {
-      this.#set(step.slot, { kind: 'empty', reason: `DolphinDB node ${step.was} left the cluster` });
-    } else if (step.kind === 'down') {
-      this.#set(step.slot, { kind: 'down', reason: `DolphinDB node ${step.node.name} reported down by the controller` });
-    } else {
-      const { name, address, port } = step.node;
-      this.#set(step.slot, { kind: 'fill', node: name, address, addrV4: ipv4Word(address), port });
-    }
-  }
-
-  #set(i: number, change: DiscoveryChange): void {
-    const s = this.#slots[i];
-    if (s !== undefined) this.#target.discoverySet(this.#b, s, change);
-  }
-
   /** A reading that changes nothing: keep the servers, say why (once), wait longer. */
   #failed(why: string): void {
     this.#failures++;
     const wait = Math.min(this.#cfg.intervalMs * 2 ** this.#failures, maxBackoffMs(this.#cfg.intervalMs));
-    const kept = this.#holdings.filter((h) => h.node !== undefined).length;
+    const kept = this.#slots.held();
     this.#status = `failing (${this.#failures} in a row): ${why}`;
     if (why !== this.#lastProblem) {
       this.#target.note(this.#backend.name, `dolphindb-discovery of backend ${this.#backend.name}: ${why}; keeping the ${kept} server(s) it knows, next try in ${wait} ms.`);

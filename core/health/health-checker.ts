@@ -8,7 +8,7 @@ import type { BackendConfig, Config, DolphinDbCheckConfig, HttpCheckConfig, Serv
 import type { Logger } from '../log.js';
 import { ConnAccounting } from '../shared/conn-accounting.js';
 import { ServerState } from '../shared/layout.js';
-import { withRuntimeAddress } from '../shared/server-address.js';
+import { hasNoAddress, withRuntimeAddress } from '../shared/server-address.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
@@ -450,8 +450,10 @@ export class HealthChecker {
       this.#log.note(backend.name, `Server ${label} is going DOWN for maintenance (${change.reason}). ${left.active} active and ${left.backups} backup servers left.`);
       return true;
     }
-    // Already this node's (a restarted health thread reads the cluster again): nothing to redo, no traffic lost.
-    if ((flags & AdminFlag.RMAINT) === 0 && slot.load('addrV4') === change.addrV4 && slot.load('addrPort') === change.port + 1) return true;
+    // Already at this address (a restarted health thread reads the cluster again, a server resolved at start gets
+    // the same answer at run time): nothing to redo, no traffic lost.
+    const held = this.slotAddress(b, s);
+    if (held?.address === change.address && held.port === change.port) return true;
     this.setAddress(b, s, change.addrV4, change.port);
     slot.store('adminState', flags & ~AdminFlag.RMAINT);
     this.#log.note(backend.name, `Server ${label} takes DolphinDB node ${change.node} at ${change.address}:${change.port} (dolphindb-discovery).`);
@@ -479,12 +481,12 @@ export class HealthChecker {
     return true;
   }
 
-  /** The address discovery gave server `s` of backend `b`, while it holds one (not in resolution maintenance). */
+  /** The address server `s` of backend `b` holds now (runtime or configured), undefined in resolution maintenance. */
   slotAddress(b: number, s: number): { readonly address: string; readonly port: number } | undefined {
     const server = this.#config.backends[b]?.servers[s];
     if (server === undefined) return undefined;
     const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
-    if ((slot.load('adminState') & AdminFlag.RMAINT) !== 0 || slot.load('addrV4') === 0) return undefined;
+    if ((slot.load('adminState') & AdminFlag.RMAINT) !== 0 || hasNoAddress(slot, server)) return undefined;
     const at = withRuntimeAddress(slot, server);
     return { address: at.address, port: at.port };
   }
