@@ -219,12 +219,12 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'resolvers section', 'program section', 'global lua-*', 'global 51degrees-*', 'global deviceatlas-*',
-      'global wurfl-*', 'global httpclient.resolvers.*', 'server ... resolvers', 'server ... resolve-net',
+      'program section', 'global lua-*', 'global 51degrees-*', 'global deviceatlas-*',
+      'global wurfl-*', 'global httpclient.resolvers.*', 'server ... resolve-net',
       'server ... resolve-opts', 'server ... resolve-prefer',
     ],
     verdict: 'warned',
-    why: 'nothing uses it without keywords orcalb refuses or does not know (auth rules, Lua actions, device-detection fetches, DNS at run time)',
+    why: 'nothing uses it without keywords orcalb refuses or does not know (auth rules, Lua actions, device-detection fetches); resolve-* only tune which DNS answers run-time resolution takes (orcalb takes every IPv4 one)',
   },
   {
     keywords: [

@@ -3,6 +3,7 @@
 // gives on a finished config, orcalb's "not implemented yet" notes per proxy, and whether anything listens at all
 // (HAProxy refuses to run a configuration without a listener). Main thread, after parsing.
 
+import { checkServerResolvers } from './sections/resolvers.js';
 import { checkDiscoveryTemplate } from './keywords/dolphindb-discovery.js';
 import { getAlgorithm } from '../core/balance/registry.js';
 import { checkAclReferences } from './acl-references.js';
@@ -60,6 +61,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     if (hasBackendCap(p.kind) && p.mode === 'http') refuseDolphinDbInHttp(p, diag);
     if (hasBackendCap(p.kind)) checkDiscoveryTemplate(p, diag);
   }
+  checkServerResolvers(proxies, parsed.resolvers, diag);
   checkAclReferences(parsed, diag);
   refuseTcpModeRules(parsed, diag);
   validateStickRefs(proxies, parsed.peersSections, diag);

@@ -123,3 +123,21 @@ export function finishResolvers(d: ResolversDraft): ResolversConfig {
     timeoutResolveMs: d.timeoutResolveMs, timeoutRetryMs: d.timeoutRetryMs, resolveRetries: d.resolveRetries,
   };
 }
+
+/**
+ * Every `server … resolvers NAME` must name a resolvers section (haproxy 2.6.12's alert otherwise). Main thread,
+ * once every section is read.
+ */
+export function checkServerResolvers(
+  proxies: readonly { readonly kind: string; readonly name: string; readonly servers: readonly { readonly name: string; readonly source: SourceRef; readonly settings: { readonly resolvers?: string } }[] }[],
+  sections: readonly { readonly name: string }[],
+  diag: Diagnostics,
+): void {
+  for (const p of proxies) {
+    for (const s of p.servers) {
+      const want = s.settings.resolvers;
+      if (want === undefined || sections.some((r) => r.name === want)) continue;
+      diag.error('ORCA_CONFIG_REFERENCE', `${p.kind} '${p.name}', server '${s.name}': unable to find required resolvers '${want}'`, s.source, { found: want });
+    }
+  }
+}

@@ -13,6 +13,7 @@ import { checkDeadlines } from '../health/scheduler.js';
 import { readController } from './discovery-controller.js';
 import type { ClusterNode } from './discovery-nodes.js';
 import type { PlacedNode } from './discovery-plan.js';
+import { dnsGroups, type DnsDiscovery } from './discovery-dns.js';
 import { DiscoverySlots, type DiscoveryTarget, type SlotWords } from './discovery-slots.js';
 
 /** The reasons of dolphindb-discovery's slot changes. */
@@ -159,17 +160,22 @@ export class DiscoveryRunner {
 /** Every backend's discovery on this thread: started with the checks, stopped with them. Health thread. */
 export class DiscoveryRunners {
   readonly #runners: DiscoveryRunner[] = [];
+  /** `server … resolvers` (DNS at run time), which fills slots the same way. */
+  readonly #dns: DnsDiscovery[] = [];
   readonly #abort = new AbortController();
 
   constructor(config: Config, target: DiscoveryTarget) {
     config.backends.forEach((be, b) => {
+      if (be.disabled) return;
       const cfg = be.options.dolphindbDiscovery;
-      if (cfg !== undefined && !be.disabled) this.#runners.push(new DiscoveryRunner(b, be, cfg, target, this.#abort.signal));
+      if (cfg !== undefined) this.#runners.push(new DiscoveryRunner(b, be, cfg, target, this.#abort.signal));
+      this.#dns.push(...dnsGroups(b, be, config.resolvers ?? [], target, this.#abort.signal));
     });
   }
 
   start(): void {
     for (const r of this.#runners) r.start();
+    for (const d of this.#dns) d.start();
   }
 
   stop(): void {
