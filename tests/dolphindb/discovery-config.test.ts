@@ -106,3 +106,31 @@ describe('orcalb-ddb-node --role controller', () => {
     assert.equal(await next(), 'error: cluster: no node named nobody');
   });
 });
+
+describe('resolvers: configuration (haproxy 2.6.12 alert texts)', () => {
+  const section = 'resolvers dns\n  nameserver ns1 127.0.0.1:5353\n  hold valid 1s\n  hold obsolete 5s\n  timeout resolve 2s\n  timeout retry 500ms\n  resolve_retries 2\n  accepted_payload_size 8192\n';
+
+  test('the section and a template using it', async () => {
+    const config = validConfig(await load(`${section}${head}backend b\n  server-template s 2 ddb.example.com:8848 resolvers dns init-addr none\n`));
+    const r = config.resolvers?.[0];
+    assert.deepEqual(r && [r.name, r.nameservers, r.hold.valid, r.hold.obsolete, r.hold.nx, r.timeoutResolveMs, r.timeoutRetryMs, r.resolveRetries], [
+      'dns', [{ name: 'ns1', host: '127.0.0.1', port: 5353 }], 1000, 5000, 30_000, 2000, 500, 2,
+    ]);
+    assert.deepEqual(backendNamed(config, 'b').servers.map((s) => [s.name, s.resolvers, s.fqdn, s.unresolved]), [
+      ['s1', 'dns', 'ddb.example.com', true], ['s2', 'dns', 'ddb.example.com', true],
+    ]);
+  });
+
+  const BAD: ReadonlyArray<readonly [string, string]> = [
+    [`${section}  bogus 1\n${head}`, "unknown keyword 'bogus' in 'resolvers' section"],
+    [`resolvers d2\n  nameserver\n${head}`, "'nameserver' expects <name> and <addr>[:<port>] as arguments."],
+    [`resolvers d2\n  hold bad 1s\n${head}`, "'hold' unknown <event>: 'bad', expects either 'nx', 'timeout', 'valid', 'obsolete' or 'other'."],
+    [`${section}${head}backend b\n  server x foo.example.com:80 resolvers nope init-addr none\n`, "backend 'b', server 'x': unable to find required resolvers 'nope'"],
+  ];
+  for (const [text, message] of BAD) {
+    test(`refused: ${message}`, async () => {
+      const r = rendered(await load(text));
+      assert.ok(r.errors.some((e) => e.includes(message)), r.errors.join('\n'));
+    });
+  }
+});
