@@ -295,7 +295,7 @@ export function buildServer(s: ServerDraft, resolved: ResolvedAddresses): Server
     backup: o.backup ?? false,
     disabled: o.disabled ?? false,
     // init-addr none on a name that did not resolve: HAProxy's resolution maintenance, not `disabled` (whose
-    // server never gets checks), so that discovery or `set server … addr` can bring it in later.
+    // server never gets checks), so that dolphindb-discovery or run-time DNS can bring it in later.
     ...(forcedDown ? { unresolved: true } : {}),
     ...(isNumericHost(s.host) ? {} : { fqdn: s.host }),
     ...(s.template === undefined ? {} : { template: s.template }),

@@ -351,7 +351,7 @@ export interface ServerConfig {
   readonly template?: string;
   /**
    * The name did not resolve at start and `init-addr none` let it start anyway: in maintenance for resolution
-   * (HAProxy's RMAINT, `MAINT (resolution)`), until discovery or `set server … addr` gives it an address.
+   * (HAProxy's RMAINT, `MAINT (resolution)`), until dolphindb-discovery or run-time DNS gives it an address.
    */
   readonly unresolved?: boolean;
 }

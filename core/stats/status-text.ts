@@ -9,8 +9,8 @@ export const AdminFlag = {
   MAINT: 1, DRAIN: 2, NOCHECK: 4, NOLB: 8,
   /**
    * In maintenance for want of an address (HAProxy's RMAINT, `MAINT (resolution)`): a server whose name did not
-   * resolve at start (`init-addr none`), or a server-template slot dolphindb-discovery has no node for. Only an
-   * address clears it (discovery, core/health/discovery-apply… via HealthChecker.discoverySet), never `ready`.
+   * resolve at start (`init-addr none`), or a template slot dolphindb-discovery or DNS has no address for. Only an
+   * address from them clears it (HealthChecker.discoverySet), never `ready` nor `set server … addr`.
    */
   RMAINT: 16,
 } as const;
