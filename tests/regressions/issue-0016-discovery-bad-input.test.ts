@@ -1,7 +1,8 @@
 // Issue 16, dolphindb-discovery's bad input in a running orcalb: an unreachable first controller and a Raft follower
 // answering `<NotLeader>` (the leader is found), more nodes than slots (reported in the log and by `show
 // dolphindb`, not dropped silently), a controller answering garbage or an empty cluster (the backend keeps its last
-// known servers, says why, retries with backoff), wrong credentials, and a "controller" speaking no DolphinDB at all.
+// known servers, says why, retries with backoff), wrong credentials, a "controller" speaking no DolphinDB at all and
+// one that never answers.
 // Emulated controllers and nodes on real sockets. Test-runner thread; orcalb is a child process.
 
 import assert from 'node:assert/strict';
@@ -24,6 +25,7 @@ interface Ports {
   readonly follower: number;
   readonly leader: number;
   readonly junk: number;
+  readonly stalled: number;
 }
 
 function config(p: Ports): string {
@@ -42,6 +44,9 @@ function config(p: Ports): string {
     'backend junk', '  balance roundrobin',
     discovery(`controller 127.0.0.1:${p.junk}`),
     '  server-template j 2 placeholder.invalid:8848',
+    'backend stalled', '  balance roundrobin',
+    discovery(`controller 127.0.0.1:${p.stalled}`),
+    '  server-template z 1 placeholder.invalid:8848',
     '',
   ].join('\n');
 }
@@ -58,6 +63,7 @@ describe('issue 16: dolphindb-discovery under bad input', () => {
   let leader: EmulatedNode;
   let follower: EmulatedNode;
   let junk: Server;
+  let stalled: EmulatedNode;
   let lb: OrcalbProcess;
   let ports: Ports;
 
@@ -78,13 +84,19 @@ describe('issue 16: dolphindb-discovery under bad input', () => {
     });
     await new Promise<void>((resolve) => junk.listen(0, '127.0.0.1', resolve));
     const junkPort = (junk.address() as { port: number }).port;
-    ports = { front: await freeTcpPort(), cli: await freeTcpPort(), dead: await freeTcpPort(), follower: follower.port, leader: leader.port, junk: junkPort };
+    // Accepts and reads, never answers: only the deadline (`timeout check`) ends each reading.
+    stalled = await startEmulatedNode({ name: 'controller3', cluster: new ClusterRoster(), failure: 'stall' });
+    ports = {
+      front: await freeTcpPort(), cli: await freeTcpPort(), dead: await freeTcpPort(), follower: follower.port, leader: leader.port,
+      junk: junkPort, stalled: stalled.port,
+    };
     lb = await startOrcalb(config(ports), { threads: 2 });
   });
   after(async () => {
     await lb?.stop();
     await new Promise<void>((resolve) => (junk === undefined ? resolve() : junk.close(() => resolve())));
     await follower?.close();
+    await stalled?.close();
     await leader?.close();
     await cluster?.close();
   });
@@ -137,5 +149,10 @@ describe('issue 16: dolphindb-discovery under bad input', () => {
     const s = await statuses(ports.cli);
     assert.deepEqual([s.get('junk/j1'), s.get('junk/j2')], ['MAINT (resolution)', 'MAINT (resolution)']);
     assert.equal((await statuses(ports.cli)).get('nodes/dn1'), 'UP');
+  });
+
+  test('a controller that never answers: each reading ends at its deadline, the reason is logged', async () => {
+    await lb.waitForStderr(/dolphindb-discovery of backend stalled: no usable answer from any controller \(controller 127\.0\.0\.1:\d+: Layer7 timeout: at step 1 of dolphindb-discovery \(connect\)\)/, 10_000);
+    assert.equal((await statuses(ports.cli)).get('stalled/z1'), 'MAINT (resolution)');
   });
 });
