@@ -179,7 +179,8 @@ export class HealthChecker {
   }
 
   async #runCheck(c: Checked): Promise<void> {
-    if (this.#stopped) return;
+    // No address to check (resolution maintenance): its placeholder 0.0.0.0 would reach this very host.
+    if (this.#stopped || (c.slot.load('adminState') & AdminFlag.RMAINT) !== 0) return;
     const startedAt = performance.now();
     const signal = this.#abort.signal;
     const bufsize = this.#config.global.bufsize;
@@ -223,7 +224,7 @@ export class HealthChecker {
 
   /** A load reading for a server that has no `check`: the score moves, the state never does. */
   async #readLoad(c: Checked): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || (c.slot.load('adminState') & AdminFlag.RMAINT) !== 0) return;
     const placed = placedBeforeReading(c.slot);
     const reading = await readDolphinDbLoad(readingLogin(c.backend), c.server, c.deadlines, this.#abort.signal);
     if (!this.#stopped) publishReading(c.slot, reading, placed);

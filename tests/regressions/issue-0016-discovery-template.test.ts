@@ -6,11 +6,13 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliCommand } from '../support/cli-client.js';
 import { freeTcpPort, runHaproxyCli, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
 import { runOrcalbCli, startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
+import { delay } from '../support/wait.js';
 
 const TIMEOUTS = ['  timeout connect 1s', '  timeout client 5s', '  timeout server 5s'];
 
@@ -110,4 +112,24 @@ describe('issue 16: server-template arguments refused as haproxy 2.6.12 refuses 
       }
     });
   }
+});
+
+describe('issue 16: a server without an address is not checked', () => {
+  test('checks skip a template slot in resolution maintenance (its placeholder 0.0.0.0 would reach this host)', async (t) => {
+    let connections = 0;
+    const listener = createServer((c) => {
+      connections++;
+      c.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    t.after(() => listener.close());
+    const port = (listener.address() as { port: number }).port;
+    const front = await freeTcpPort();
+    const lb = await startOrcalb(['defaults', '  mode tcp', ...TIMEOUTS, 'listen l', `  bind 127.0.0.1:${front}`,
+      `  server-template s 2 nothere.invalid:${port} check inter 100ms init-addr none`, ''].join('\n'));
+    t.after(() => lb.stop());
+    // Ten check intervals: time enough for the checks to have hit 0.0.0.0:port (this host) many times.
+    await delay(1000);
+    assert.equal(connections, 0);
+  });
 });
