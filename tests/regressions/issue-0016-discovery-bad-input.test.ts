@@ -13,6 +13,7 @@ import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-no
 import { cliCommand } from '../support/cli-client.js';
 import { startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { serverStatuses } from '../support/haproxy-stats.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { delay, pollUntil } from '../support/wait.js';
 
@@ -53,8 +54,7 @@ function config(p: Ports): string {
 
 /** backend/server → status cell of `show stat`. */
 async function statuses(cli: number): Promise<Map<string, string>> {
-  const rows = (await cliCommand({ port: cli }, 'show stat')).trim().split('\n').map((l) => l.split(','));
-  return new Map(rows.filter((c) => c[1] !== 'BACKEND' && c[1] !== 'FRONTEND').map((c) => [`${c[0]}/${c[1]}`, c[17] ?? '']));
+  return serverStatuses(await cliCommand({ port: cli }, 'show stat'));
 }
 
 describe('issue 16: dolphindb-discovery under bad input', () => {

@@ -12,6 +12,7 @@ import { startEmulatedNode, type EmulatedNode } from '../../emulator/emulated-no
 import { cliCommand } from '../support/cli-client.js';
 import { connectDdb, startDdbCluster, type DdbCluster } from '../support/ddb-cluster.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { serverStatuses } from '../support/haproxy-stats.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { pollUntil, within } from '../support/wait.js';
 
@@ -32,8 +33,8 @@ function config(front: number, cli: number, controller: number): string {
 
 /** server name → status cell of `show stat`, for backend `nodes`. */
 async function statuses(cli: number): Promise<Map<string, string>> {
-  const rows = (await cliCommand({ port: cli }, 'show stat')).trim().split('\n').map((l) => l.split(','));
-  return new Map(rows.filter((c) => c[0] === 'nodes' && c[1] !== 'BACKEND').map((c) => [c[1] ?? '', c[17] ?? '']));
+  const all = serverStatuses(await cliCommand({ port: cli }, 'show stat'));
+  return new Map([...all].filter(([k]) => k.startsWith('nodes/')).map(([k, v]) => [k.slice('nodes/'.length), v]));
 }
 
 describe('issue 16: dolphindb-discovery fills a server-template from the controller', () => {
