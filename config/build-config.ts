@@ -2,6 +2,7 @@
 // → BackendConfig, a listen → one of each with the same name (manual §4), HAProxy's defaults filled in
 // (config/defaults.ts) and host names replaced by resolved IPs. Main thread, after validation and resolution.
 
+import { isNumericHost } from './address.js';
 import type { ParsedConfig } from './config-parser.js';
 import { ruleLists, withRuleLists } from './http-rule-build.js';
 import {
@@ -75,6 +76,7 @@ export function buildConfig(parsed: ParsedConfig, files: readonly string[], reso
     frontends,
     backends,
     userlists: structuredClone(parsed.userlists),
+    ...(parsed.resolvers.length === 0 ? {} : { resolvers: structuredClone(parsed.resolvers) }),
     ...(tables.length === 0 ? {} : { stickTables: tables }),
   };
 }
@@ -291,7 +293,13 @@ export function buildServer(s: ServerDraft, resolved: ResolvedAddresses): Server
     ...(s.portOffset === undefined ? {} : { portOffset: s.portOffset }),
     weight: o.weight ?? DEFAULT_WEIGHT,
     backup: o.backup ?? false,
-    disabled: (o.disabled ?? false) || forcedDown,
+    disabled: o.disabled ?? false,
+    // init-addr none on a name that did not resolve: HAProxy's resolution maintenance, not `disabled` (whose
+    // server never gets checks), so that dolphindb-discovery or run-time DNS can bring it in later.
+    ...(forcedDown ? { unresolved: true } : {}),
+    ...(isNumericHost(s.host) ? {} : { fqdn: s.host }),
+    ...(s.template === undefined ? {} : { template: s.template }),
+    ...(o.resolvers === undefined ? {} : { resolvers: o.resolvers }),
     maxconn: o.maxconn ?? DEFAULT_SERVER_MAXCONN,
     maxqueue: o.maxqueue ?? DEFAULT_SERVER_MAXQUEUE,
     check: o.check ?? false,

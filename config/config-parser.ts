@@ -2,9 +2,10 @@
 // §2.1: a section ends at the next section keyword or at the end of its file), keeps the defaults sections for
 // inheritance (§4 `from`), and hands each line to its section's parser. Main thread, config parsing.
 
+import { finishResolvers, openResolvers, parseResolversLine, type ResolversDraft } from './sections/resolvers.js';
 import { ConditionalBlocks } from './conditional-blocks.js';
 import type { Diagnostics } from './diagnostics.js';
-import type { GlobalConfig, LogTarget, SourceRef, UserlistConfig } from './model.js';
+import type { GlobalConfig, LogTarget, ResolversConfig, SourceRef, UserlistConfig } from './model.js';
 import type { SourceFile } from './read-file.js';
 import { initialGlobal, parseGlobalLine } from './sections/global.js';
 import { type ProxyDraft, type SectionKind, inheritDraft, initialDraft } from './sections/proxy-draft.js';
@@ -22,11 +23,13 @@ export interface ParsedConfig {
   readonly userlists: readonly UserlistConfig[];
   /** Names of the `peers` sections (not implemented, but a stick-table's `peers` must name one, as in HAProxy). */
   readonly peersSections: ReadonlySet<string>;
+  /** `resolvers` sections (§5.3.2), in file order. */
+  readonly resolvers: readonly ResolversConfig[];
 }
 
 /** HAProxy 2.6 sections orcalb does not implement: their lines are skipped with one warning per section. */
 const OTHER_SECTIONS = new Set([
-  'peers', 'mailers', 'resolvers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
+  'peers', 'mailers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
 ]);
 
 const PROXY_SECTIONS = new Set<string>(['defaults', 'frontend', 'backend', 'listen']);
@@ -39,6 +42,7 @@ type Section =
   | { readonly kind: 'global' }
   | { readonly kind: 'proxy'; readonly draft: ProxyDraft }
   | { readonly kind: 'userlist'; readonly draft: UserlistDraft }
+  | { readonly kind: 'resolvers'; readonly draft: ResolversDraft }
   | { readonly kind: 'skipped' };
 
 /**
@@ -59,6 +63,7 @@ export function parseConfigFiles(
   const logTargets: { target: LogTarget; source: SourceRef }[] = [];
   const userlists: UserlistDraft[] = [];
   const peersSections = new Set<string>();
+  const resolvers: ResolversDraft[] = [];
   // The last defaults section seen: what a proxy without `from` starts from (§4).
   let lastDefaults = initialDraft('defaults', '', first);
   const namedDefaults = new Map<string, ProxyDraft>();
@@ -113,6 +118,13 @@ export function parseConfigFiles(
         sectionName = line.args[1] ?? keyword;
         return;
       }
+      if (keyword === 'resolvers') {
+        const draft = openResolvers(line, diag);
+        if (draft !== undefined) resolvers.push(draft);
+        section = draft === undefined ? { kind: 'skipped' } : { kind: 'resolvers', draft };
+        sectionName = line.args[1] ?? keyword;
+        return;
+      }
       if (OTHER_SECTIONS.has(keyword)) {
         if (keyword === 'peers' && line.args[1] !== undefined) peersSections.add(line.args[1]);
         section = { kind: 'skipped' };
@@ -142,6 +154,9 @@ export function parseConfigFiles(
         case 'userlist':
           parseUserlistLine(section.draft, line, diag);
           return;
+        case 'resolvers':
+          parseResolversLine(section.draft, line, diag);
+          return;
         case 'skipped':
           return;
         case 'none':
@@ -162,7 +177,7 @@ export function parseConfigFiles(
     }
   }
   // HAProxy checks the users' groups and the groups' users once every section is read.
-  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections };
+  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections, resolvers: resolvers.map(finishResolvers) };
 }
 
 /**

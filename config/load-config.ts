@@ -99,7 +99,8 @@ function hostsOf(parsed: ParsedConfig): string[] {
   for (const p of parsed.proxies) {
     for (const b of p.binds) if (b.unix === undefined) hosts.push(b.host);
     for (const s of p.servers) {
-      hosts.push(s.host);
+      // A discovered template's FQDN is a placeholder (applyResolutions): nothing to resolve.
+      if (s.template === undefined || s.template !== p.options.dolphindbDiscovery?.template) hosts.push(s.host);
       if (s.settings.checkAddr !== undefined) hosts.push(s.settings.checkAddr);
     }
   }
@@ -138,6 +139,12 @@ function applyResolutions(
     for (const s of p.servers) {
       const label = `server ${p.name}/${s.name}`;
       const checkAddr = s.settings.checkAddr;
+      // dolphindb-discovery owns its template's slots: they wait without an address (resolution maintenance) for
+      // the controller's first answer, whatever the template's FQDN resolves to.
+      if (s.template !== undefined && s.template === p.options.dolphindbDiscovery?.template) {
+        servers.set(s, { address: '0.0.0.0', forcedDown: true });
+        continue;
+      }
       if (checkAddr !== undefined && addressOf(checkAddr) === undefined) {
         diag.error('ORCA_CONFIG_RESOLVE', `'addr' : invalid address: '${checkAddr}' in '${checkAddr}'.`, s.source, {
           keyword: label,

@@ -345,6 +345,17 @@ export interface ServerConfig {
    * shared-buffer slots) hold; the slot is free for the next `add server`. Stats, the runtime API and the checks skip it.
    */
   readonly retired?: boolean;
+  /** The host name as written when it is not an address (`show servers state` srv_fqdn; haproxy shows it so). */
+  readonly fqdn?: string;
+  /** `resolvers <name>`: resolved at run time through that section's nameservers (core/dolphindb/discovery-dns.ts). */
+  readonly resolvers?: string;
+  /** Made by `server-template PREFIX …` (config/keywords/server-template.ts): the PREFIX, which discovery fills. */
+  readonly template?: string;
+  /**
+   * The name did not resolve at start and `init-addr none` let it start anyway: in maintenance for resolution
+   * (HAProxy's RMAINT, `MAINT (resolution)`), until dolphindb-discovery or run-time DNS gives it an address.
+   */
+  readonly unresolved?: boolean;
 }
 
 /**
@@ -500,6 +511,23 @@ export interface ProxyOptions {
   dolphindbDrainIdle?: SourceRef;
   /** `option dolphindb-rebalance [idle T] [max-per-sec N]`. */
   dolphindbRebalance?: { readonly source: SourceRef; readonly idleMs: number; readonly maxPerSec: number };
+  /** orcalb's `dolphindb-discovery controller HOST:PORT …` (config/keywords/dolphindb-discovery.ts), backend only. */
+  dolphindbDiscovery?: DolphinDbDiscoveryConfig;
+}
+
+/** Where the health thread reads a DolphinDB cluster's nodes, and which server-template slots it fills (issue 16). */
+export interface DolphinDbDiscoveryConfig {
+  readonly source: SourceRef;
+  /** The controllers in the order they are tried (a Raft group: the leader answers, the others say `<NotLeader>`). */
+  readonly controllers: readonly { readonly host: string; readonly port: number }[];
+  readonly user?: string;
+  readonly password?: string;
+  /** Between two readings of getClusterPerf(), ms (default 2 s). */
+  readonly intervalMs: number;
+  /** Which nodes become servers: data nodes (mode 0), compute nodes (mode 4), or both. */
+  readonly role: 'datanode' | 'computenode' | 'all';
+  /** The server-template PREFIX whose slots the nodes take; absent: the backend's only template. */
+  readonly template?: string;
 }
 
 /** `http-request|http-response set-header|add-header|del-header NAME [FMT] [if|unless COND]`, in order. */
@@ -1033,4 +1061,19 @@ export interface Config {
   readonly userlists?: readonly UserlistConfig[];
   /** Every `stick-table`, in config order; rules and the shared buffer refer to them by index. */
   readonly stickTables?: readonly StickTableConfig[];
+  /** `resolvers` sections (config/sections/resolvers.ts); absent in hand-built configs. */
+  readonly resolvers?: readonly ResolversConfig[];
+}
+
+/** A `resolvers <name>` section (§5.3.2): where and how servers with `resolvers <name>` are resolved at run time. */
+export interface ResolversConfig {
+  readonly source: SourceRef;
+  readonly name: string;
+  /** IPv4 nameservers asked over UDP, in order. */
+  readonly nameservers: readonly { readonly name: string; readonly host: string; readonly port: number }[];
+  /** `hold <status> <period>`, ms: nx, other, refused, timeout (how long a failure may last before the servers go), valid (between two resolutions after a valid one), obsolete (how long an address gone from the answers is kept). */
+  readonly hold: Readonly<Record<'nx' | 'other' | 'refused' | 'timeout' | 'valid' | 'obsolete', number>>;
+  readonly timeoutResolveMs: number;
+  readonly timeoutRetryMs: number;
+  readonly resolveRetries: number;
 }

@@ -213,18 +213,18 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'responses go through uncompressed and uncached',
   },
   {
-    keywords: ['server-template', 'dispatch', 'use-fcgi-app', 'filter fcgi-app', 'fcgi-app section'],
+    keywords: ['dispatch', 'use-fcgi-app', 'filter fcgi-app', 'fcgi-app section'],
     verdict: 'warned',
     why: 'the backend gets no server from it (or one that does not speak HTTP), so nothing is forwarded there',
   },
   {
     keywords: [
-      'resolvers section', 'program section', 'global lua-*', 'global 51degrees-*', 'global deviceatlas-*',
-      'global wurfl-*', 'global httpclient.resolvers.*', 'server ... resolvers', 'server ... resolve-net',
+      'program section', 'global lua-*', 'global 51degrees-*', 'global deviceatlas-*',
+      'global wurfl-*', 'global httpclient.resolvers.*', 'server ... resolve-net',
       'server ... resolve-opts', 'server ... resolve-prefer',
     ],
     verdict: 'warned',
-    why: 'nothing uses it without keywords orcalb refuses or does not know (auth rules, Lua actions, device-detection fetches, DNS at run time)',
+    why: 'nothing uses it without keywords orcalb refuses or does not know (auth rules, Lua actions, device-detection fetches); resolve-* only tune which DNS answers run-time resolution takes (orcalb takes every IPv4 one)',
   },
   {
     keywords: [

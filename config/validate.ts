@@ -3,6 +3,8 @@
 // gives on a finished config, orcalb's "not implemented yet" notes per proxy, and whether anything listens at all
 // (HAProxy refuses to run a configuration without a listener). Main thread, after parsing.
 
+import { checkServerResolvers } from './sections/resolvers.js';
+import { checkDiscoveryTemplate } from './keywords/dolphindb-discovery.js';
 import { getAlgorithm } from '../core/balance/registry.js';
 import { checkAclReferences } from './acl-references.js';
 import { refuseTcpModeRules } from './tcp-mode-rules.js';
@@ -57,7 +59,9 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
     layer7Fallback(p, diag);
     if (hasBackendCap(p.kind)) checkServerCheckPorts(p, diag);
     if (hasBackendCap(p.kind)) checkDolphinDbModes(p, diag);
+    if (hasBackendCap(p.kind)) checkDiscoveryTemplate(p, diag);
   }
+  checkServerResolvers(proxies, parsed.resolvers, diag);
   checkAclReferences(parsed, diag);
   refuseTcpModeRules(parsed, diag);
   validateStickRefs(proxies, parsed.peersSections, diag);

@@ -3,6 +3,7 @@
 // One table, name → handler; `function` requests and script calls both go through callFunction. Node thread.
 
 import { arithmetic } from './arithmetic.js';
+import type { ClusterRoster } from './controller-roster.js';
 import type { LoadSnapshot } from './node-knobs.js';
 import {
   ddbAnyVector, ddbBool, ddbInt, ddbScalar, ddbString, ddbTable, ddbVector, type DdbObject,
@@ -20,6 +21,8 @@ export interface NodeFacts extends NodeIdentity {
   perfValues(): 'double' | 'any';
   /** Live sessions, for getSessionMemoryStat (remoteIP is the PROXY source when a header came). */
   sessions(): ReadonlyArray<{ sid: string; user: string | undefined; remoteIP: string; remotePort: number }>;
+  /** Set on a controller (`--role controller`): the cluster its getClusterPerf() reports. */
+  readonly cluster?: ClusterRoster;
 }
 
 /** The per-session state functions read and change. */
@@ -117,11 +120,13 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   // A ticket cannot be verified here; any ticket logs the session in as admin (web console / JS `ticket` option).
   ['authenticateByTicket', (args, ctx) => { arity(args, 1, 1, 'authenticateByTicket'); ctx.session.user = 'admin'; return undefined; }],
   ['getPerf', (_args, ctx) => perfDict(ctx.node.load(), ctx.node.perfValues())],
-  ['getClusterPerf', (_args, ctx) => clusterPerfTable(ctx.node, ctx.node.load())],
+  // A controller answers for its cluster (emulator/controller-roster.ts); a data node with its own row.
+  ['getClusterPerf', (_args, ctx) =>
+    ctx.node.cluster?.clusterPerf() ?? clusterPerfTable([{ node: ctx.node, mode: 0, alive: true, load: ctx.node.load() }])],
   ['getClusterLiveDataNodes', (_args, ctx) => liveDataNodes(ctx.node)],
   ['getNodeAlias', (_args, ctx) => ddbString(ctx.node.name)],
-  // DolphinDB node types: 0 data node. There is no controller: rpc() to its alias runs here.
-  ['getNodeType', () => ddbInt(0)],
+  // DolphinDB node types: 0 data node, 2 controller (`--role controller`). rpc() to the controller's alias runs here.
+  ['getNodeType', (_args, ctx) => ddbInt(ctx.node.cluster === undefined ? 0 : 2)],
   ['getControllerAlias', () => ddbString('controller')],
   ['getSessionMemoryStat', (_args, ctx) => sessionMemoryStat(ctx)],
   ['print', (args, ctx) => { for (const a of args) ctx.print(formatObject(a)); return undefined; }],

@@ -7,13 +7,17 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startEmulatedNode, type EmulatedNodeOptions } from './emulated-node.js';
 import { runControlLine, parseLoadAssignments } from './node-control.js';
+import { parseRosterNode } from './controller-control.js';
+import { ClusterRoster } from './controller-roster.js';
 import { FAILURE_MODES, isFailureMode } from './node-knobs.js';
 import { PROXY_MODES, type ProxyMode } from './node-runtime.js';
 
 const USAGE = `usage: orcalb-ddb-node --port N --name NAME [--host 127.0.0.1] [--proxy auto|require|forbid]
        [--user NAME:PASSWORD]... [--client-auth] [--version TEXT] [--max-connections N] [--delay MS]
        [--failure ${Object.values(FAILURE_MODES).join('|')}] [--load key=value]... [--perf-values double|any]
-stdin commands at run time: failure <mode> | load key=value... | delay <ms> | maxconn <n> | stats | help`;
+       [--role datanode|controller] [--cluster-node NAME=HOST:PORT[:datanode|computenode|agent]]...
+stdin commands at run time: failure <mode> | load key=value... | delay <ms> | maxconn <n> | stats | help
+  | cluster add|del|down|up|leader|answer … (controller)`;
 
 function usageError(message: string): never {
   process.stderr.write(`orcalb-ddb-node: ${message}\n${USAGE}\n`);
@@ -37,6 +41,7 @@ function optionsFromArgs(argv: readonly string[]): EmulatedNodeOptions {
         user: { type: 'string', multiple: true }, 'client-auth': { type: 'boolean' }, version: { type: 'string' },
         'max-connections': { type: 'string' }, delay: { type: 'string' }, failure: { type: 'string' },
         load: { type: 'string', multiple: true }, 'perf-values': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        role: { type: 'string' }, 'cluster-node': { type: 'string', multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -60,6 +65,15 @@ function optionsFromArgs(argv: readonly string[]): EmulatedNodeOptions {
   }
   let load;
   try { load = parseLoadAssignments(v.load ?? []); } catch (error) { usageError(String(error instanceof Error ? error.message : error)); }
+  const role = v.role ?? 'datanode';
+  if (role !== 'datanode' && role !== 'controller') usageError('--role must be datanode or controller');
+  if (role !== 'controller' && (v['cluster-node'] ?? []).length > 0) usageError('--cluster-node needs --role controller');
+  let cluster: ClusterRoster | undefined;
+  try {
+    if (role === 'controller') cluster = new ClusterRoster((v['cluster-node'] ?? []).map(parseRosterNode));
+  } catch (error) {
+    usageError(error instanceof Error ? error.message : String(error));
+  }
   const maxConnections = numberFlag(v['max-connections'], 'max-connections');
   const delayMs = numberFlag(v.delay, 'delay');
   return {
@@ -75,6 +89,7 @@ function optionsFromArgs(argv: readonly string[]): EmulatedNodeOptions {
     ...(v.version === undefined ? {} : { version: v.version }),
     ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(delayMs === undefined ? {} : { delayMs }),
+    ...(cluster === undefined ? {} : { cluster }),
   };
 }
 
@@ -87,7 +102,7 @@ try {
   process.exit(1);
 }
 const running = node;
-process.stdout.write(`orcalb-ddb-node ${running.name} listening on ${running.host}:${running.port} (proxy ${options.proxy ?? 'auto'})\n`);
+process.stdout.write(`orcalb-ddb-node ${running.name}${running.cluster === undefined ? '' : ' (controller)'} listening on ${running.host}:${running.port} (proxy ${options.proxy ?? 'auto'})\n`);
 
 const input = createInterface({ input: process.stdin, terminal: false });
 input.on('line', (line) => {

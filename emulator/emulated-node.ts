@@ -6,6 +6,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { ProxyAddresses } from '../core/proxy-protocol/addresses.js';
 import type { NodeFacts } from './builtin-functions.js';
 import { sortConnection } from './connection-sorter.js';
+import type { ClusterRoster } from './controller-roster.js';
 import { createHttpSide, type HttpSide } from './http-side.js';
 import { serveBinary } from './binary-side.js';
 import { NodeKnobs, type FailureMode, type KnobSettings, type LoadFigures } from './node-knobs.js';
@@ -27,6 +28,8 @@ export interface EmulatedNodeOptions extends KnobSettings {
   readonly version?: string;
   /** isClientAuth(): when true, scripts need a login first. Default false. */
   readonly clientAuth?: boolean;
+  /** Set: the node is a controller (`--role controller`) and getClusterPerf() reports this cluster. */
+  readonly cluster?: ClusterRoster;
 }
 
 export interface EmulatedNodeCounters {
@@ -52,6 +55,8 @@ const JSON_SESSIONS_KEPT = 1000;
 export class EmulatedNode {
   readonly name: string;
   readonly host: string;
+  /** The cluster this node reports when it is a controller; undefined for a data node. */
+  readonly cluster: ClusterRoster | undefined;
   private boundPort = 0;
   private listener: Server | undefined;
   private readonly knobs: NodeKnobs;
@@ -69,6 +74,7 @@ export class EmulatedNode {
   constructor(options: EmulatedNodeOptions) {
     this.name = options.name;
     this.host = options.host ?? '127.0.0.1';
+    this.cluster = options.cluster;
     this.boundPort = options.port ?? 0;
     this.proxyMode = options.proxy ?? 'auto';
     this.knobs = new NodeKnobs(options);
@@ -83,6 +89,7 @@ export class EmulatedNode {
       load: () => this.knobs.snapshot(this.sockets.size),
       perfValues: () => this.knobs.perfValues,
       sessions: () => [...this.sessions].map((s) => ({ sid: s.sid, user: s.user, remoteIP: s.remoteIP, remotePort: s.remotePort })),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     };
     this.runtime = {
       name: this.name,

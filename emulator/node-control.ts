@@ -1,7 +1,9 @@
 // Text control of an emulated node for the `orcalb-ddb-node` command: `--load key=value` flags and the commands it
-// reads on stdin to turn knobs at run time (`failure stall`, `load cpuUsage=80`, `delay 200`, `maxconn 10`, `stats`).
+// reads on stdin to turn knobs at run time (`failure stall`, `load cpuUsage=80`, `delay 200`, `maxconn 10`, `stats`,
+// and on a controller `cluster add|del|down|up|leader|answer …`).
 // One table of commands, each with its help line. Runs on the ddb-node process's main thread.
 
+import { CLUSTER_HELP, runClusterCommand } from './controller-control.js';
 import type { EmulatedNode } from './emulated-node.js';
 import { DEFAULT_LOAD, FAILURE_MODES, isFailureMode, type LoadFigures } from './node-knobs.js';
 
@@ -57,6 +59,10 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['maxconn', {
     help: 'maxconn <n>   connections past n get S00006',
     run: (node, args) => { node.setMaxConnections(Math.floor(oneNumber(args, 'maxconn'))); return `maxconn ${args[0] ?? ''}`; },
+  }],
+  ['cluster', {
+    help: CLUSTER_HELP.join('\n'),
+    run: (node, args) => runClusterCommand(node.cluster, args),
   }],
   ['stats', {
     help: 'stats   counters as JSON',

@@ -44,45 +44,51 @@ export interface NodeIdentity {
   readonly name: string;
 }
 
-function col(name: string, type: DdbScalarType, cell: DdbCell): DdbColumn {
-  return { name, data: ddbVector(type, [cell]) };
+/** One row of getClusterPerf(): a node, its mode (0 data node, 4 compute node …), whether it is alive, its load. */
+export interface ClusterPerfRow {
+  readonly node: NodeIdentity;
+  readonly mode: number;
+  readonly alive: boolean;
+  readonly load: LoadSnapshot;
 }
 
 /**
- * getClusterPerf(): one row for this node (mode 0, data node). Java casts host to STRING; port, mode,
- * connectionNum and maxConnections to INT; memoryUsed to LONG; maxMemSize and avgLoad to DOUBLE.
+ * getClusterPerf(): one row per node (a data node answers with its own row, mode 0; an emulated controller with its
+ * cluster's, emulator/controller-roster.ts). Java casts host to STRING; port, mode, connectionNum and maxConnections
+ * to INT; memoryUsed to LONG; maxMemSize and avgLoad to DOUBLE.
  */
-export function clusterPerfTable(node: NodeIdentity, s: LoadSnapshot): DdbTable {
+export function clusterPerfTable(rows: readonly ClusterPerfRow[]): DdbTable {
   const int = (v: number): number => Math.min(2147483647, Math.round(v));
+  const col = (name: string, type: DdbScalarType, cell: (r: ClusterPerfRow) => DdbCell): DdbColumn => ({ name, data: ddbVector(type, rows.map(cell)) });
   return ddbTable([
-    col('host', 'STRING', node.host),
-    col('port', 'INT', node.port),
-    col('site', 'STRING', `${node.host}:${node.port}:${node.name}`),
-    col('mode', 'INT', 0),
-    col('state', 'BOOL', 1),
-    col('agentSite', 'STRING', ''),
-    col('maxConnections', 'INT', int(s.maxConnections)),
-    col('maxMemSize', 'DOUBLE', s.maxMemSize),
-    col('workerNum', 'INT', int(s.workerNum)),
-    col('executorNum', 'INT', int(s.executorNum)),
-    col('connectionNum', 'INT', int(s.connectionNum)),
-    col('name', 'STRING', node.name),
-    col('memoryUsed', 'LONG', BigInt(Math.round(s.memoryUsed))),
-    col('memoryAlloc', 'LONG', BigInt(Math.round(s.memoryAlloc))),
-    col('cpuUsage', 'DOUBLE', s.cpuUsage),
-    col('avgLoad', 'DOUBLE', s.avgLoad),
-    col('medLast10QueryTime', 'LONG', 0n),
-    col('maxLast10QueryTime', 'LONG', 0n),
-    col('medLast100QueryTime', 'LONG', 0n),
-    col('maxLast100QueryTime', 'LONG', 0n),
-    col('maxRunningQueryTime', 'LONG', 0n),
-    col('runningJobs', 'INT', int(s.runningJobs)),
-    col('queuedJobs', 'INT', int(s.queuedJobs)),
-    col('runningTasks', 'INT', int(s.runningTasks)),
-    col('queuedTasks', 'INT', int(s.queuedTasks)),
-    col('jobLoad', 'INT', int(s.jobLoad)),
-    col('publicName', 'STRING', node.host),
-    col('isLeader', 'BOOL', DDB_NULL.i8),
+    col('host', 'STRING', (r) => r.node.host),
+    col('port', 'INT', (r) => r.node.port),
+    col('site', 'STRING', (r) => `${r.node.host}:${r.node.port}:${r.node.name}`),
+    col('mode', 'INT', (r) => r.mode),
+    col('state', 'BOOL', (r) => (r.alive ? 1 : 0)),
+    col('agentSite', 'STRING', () => ''),
+    col('maxConnections', 'INT', (r) => int(r.load.maxConnections)),
+    col('maxMemSize', 'DOUBLE', (r) => r.load.maxMemSize),
+    col('workerNum', 'INT', (r) => int(r.load.workerNum)),
+    col('executorNum', 'INT', (r) => int(r.load.executorNum)),
+    col('connectionNum', 'INT', (r) => int(r.load.connectionNum)),
+    col('name', 'STRING', (r) => r.node.name),
+    col('memoryUsed', 'LONG', (r) => BigInt(Math.round(r.load.memoryUsed))),
+    col('memoryAlloc', 'LONG', (r) => BigInt(Math.round(r.load.memoryAlloc))),
+    col('cpuUsage', 'DOUBLE', (r) => r.load.cpuUsage),
+    col('avgLoad', 'DOUBLE', (r) => r.load.avgLoad),
+    col('medLast10QueryTime', 'LONG', () => 0n),
+    col('maxLast10QueryTime', 'LONG', () => 0n),
+    col('medLast100QueryTime', 'LONG', () => 0n),
+    col('maxLast100QueryTime', 'LONG', () => 0n),
+    col('maxRunningQueryTime', 'LONG', () => 0n),
+    col('runningJobs', 'INT', (r) => int(r.load.runningJobs)),
+    col('queuedJobs', 'INT', (r) => int(r.load.queuedJobs)),
+    col('runningTasks', 'INT', (r) => int(r.load.runningTasks)),
+    col('queuedTasks', 'INT', (r) => int(r.load.queuedTasks)),
+    col('jobLoad', 'INT', (r) => int(r.load.jobLoad)),
+    col('publicName', 'STRING', (r) => r.node.host),
+    col('isLeader', 'BOOL', () => DDB_NULL.i8),
   ]);
 }
 

@@ -15,6 +15,7 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
   switch (request.kind) {
     case 'server':
     case 'clear-health-counters':
+    case 'discovery-status':
     case 'maxconn-frontend':
     case 'maxconn-global':
     case 'frontend-state':
@@ -30,7 +31,7 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
 /** Answers one control request. Never rejects: a failure is an answer with HAProxy-style text. */
 export async function answerControlRelay(request: ControlRelayRequest, supervisor: ControlTarget): Promise<CliRelayAnswer> {
   try {
-    if (request.kind === 'server' || request.kind === 'clear-health-counters') return await supervisor.askHealth(request);
+    if (request.kind === 'server' || request.kind === 'clear-health-counters' || request.kind === 'discovery-status') return await supervisor.askHealth(request);
     return await supervisor.answerMain(request);
   } catch (e) {
     return { ok: false, message: `${e instanceof Error ? e.message : String(e)}\n` };

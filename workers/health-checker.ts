@@ -14,6 +14,7 @@ import { topologyOf } from '../core/shared/topology.js';
 import { StickSweeper } from '../core/stick/stick-sweeper.js';
 import { StickTables } from '../core/stick/stick-tables.js';
 import { applyServerCommand } from '../core/health/server-commands.js';
+import { DiscoveryRunners } from '../core/dolphindb/discovery-runner.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { asCliHealth, asControl, asServerAdmin, type CliHealthDoneMessage, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
@@ -53,6 +54,8 @@ const sweeper = new StickSweeper(new StickTables(state, topology.stick, -1));
 
 checker.start();
 sweeper.start();
+const discovery = new DiscoveryRunners(data.config, checker);
+discovery.start();
 state.storeGlobal('healthReady', 1);
 parentPort?.postMessage({ type: 'ready' });
 // Start-up's garbage and grown young generation back once idle (issue 10, idle RSS).
@@ -77,7 +80,10 @@ parentPort?.on('message', (msg: unknown) => {
   if (cliAsk !== undefined) {
     // A runtime API change to one server (set server/weight, enable/disable …), relayed by main.
     const r = cliAsk.request;
-    const answer = r.kind === 'server' ? applyServerCommand(checker, data.config, r.backend, r.server, r.command) : checker.clearCheckCounters();
+    const answer =
+      r.kind === 'server' ? applyServerCommand(checker, data.config, r.backend, r.server, r.command)
+      : r.kind === 'discovery-status' ? { ok: true, data: discovery.statusLines(r.backend) }
+      : checker.clearCheckCounters();
     const done: CliHealthDoneMessage = { type: 'cli-health-done', id: cliAsk.id, answer };
     parentPort?.postMessage(done);
     return;
@@ -105,6 +111,7 @@ parentPort?.on('message', (msg: unknown) => {
   if (control.type !== 'stop' && control.type !== 'hard-stop') return;
   stopping = true;
   sweeper.stop();
+  discovery.stop();
   void checker.stop().finally(() => {
     for (const l of syslogs.values()) l.close();
     stderr.close();

@@ -159,6 +159,7 @@ export function asCliHealth(msg: unknown): CliHealthMessage | undefined {
   const r = m.request;
   if (typeof m.id !== 'number' || typeof r !== 'object') return undefined;
   if (r.kind === 'clear-health-counters') return msg as CliHealthMessage;
+  if (r.kind === 'discovery-status') return r.backend === undefined || typeof r.backend === 'string' ? (msg as CliHealthMessage) : undefined;
   return r.kind === 'server' && typeof r.backend === 'string' && typeof r.server === 'string' && typeof r.command === 'object' &&
     typeof r.command.op === 'string'
     ? (msg as CliHealthMessage)

@@ -135,6 +135,8 @@ export const PROXY_KEYWORDS: Readonly<Record<string, Capabilities>> = {
   use_backend: '-X-',
   'use-fcgi-app': '--X',
   'use-server': '--X',
+  // orcalb's own (issue 16): the backend's servers read from a DolphinDB controller.
+  'dolphindb-discovery': '--X',
   // Removed in HAProxy 2.1; orcalb still reads them (with a "deprecated" warning) so old files keep working.
   contimeout: 'X-X',
   clitimeout: 'XX-',

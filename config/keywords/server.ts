@@ -19,7 +19,7 @@ export const KNOWN_OPTIONS: Readonly<Record<string, number>> = {
   'error-limit': 1, id: 1, 'log-proto': 1, 'max-reuse': 1, minconn: 1, namespace: 1, npn: 1, observe: 1,
   'on-error': 1, 'on-marked-down': 1, 'on-marked-up': 1, 'pool-low-conn': 1, 'pool-max-conn': 1,
   'pool-purge-delay': 1, proto: 1, 'proxy-v2-options': 1, redir: 1, 'resolve-net': 1, 'resolve-opts': 1,
-  'resolve-prefer': 1, resolvers: 1, socks4: 1, 'tcp-ut': 1, track: 1, ws: 1,
+  'resolve-prefer': 1, socks4: 1, 'tcp-ut': 1, track: 1, ws: 1,
 };
 
 /** Options without a value that orcalb implements, and what each does to the settings. */
@@ -43,7 +43,7 @@ const FLAGS: Readonly<Record<string, (s: ServerSettings) => void>> = {
 
 /** Options orcalb implements that take one value (`source` takes several and is skipped). */
 const VALUED = ['inter', 'fastinter', 'downinter', 'slowstart', 'rise', 'fall', 'weight', 'port', 'addr',
-  'maxconn', 'maxqueue', 'cookie', 'init-addr', 'source'];
+  'maxconn', 'maxqueue', 'cookie', 'init-addr', 'source', 'resolvers'];
 
 const ALL_OPTIONS = [...Object.keys(FLAGS), ...VALUED, ...Object.keys(KNOWN_OPTIONS), ...Object.keys(SERVER_TLS_WORDS)];
 
@@ -62,20 +62,26 @@ export function parseServerLine(ctx: ProxyLineContext): void {
   const env = ctx.line.env;
   const optionsOk = parseServerOptions(args.slice(3), settings, { diag, at, label, serverName: name, env, tls: true });
   const target = parseServerAddress(addr, expandAddressEnv(addr, env), diag, at, label);
-  // Server names key the stats and the admin commands, so they must be unique within a backend.
-  const previous = proxy.servers.find((s) => s.name === name);
-  if (previous !== undefined) {
-    diag.error(
-      'ORCA_CONFIG_REFERENCE',
-      `${proxyLabel(proxy)}, another server named '${name}' was already defined at line ` +
-        `${previous.source.line}, please use distinct names.`,
-      at,
-      { found: name },
-    );
-    return;
-  }
-  if (target === undefined || !optionsOk) return;
+  if (!uniqueServerName(ctx, name) || target === undefined || !optionsOk) return;
   proxy.servers.push({ source: at, name, settings, ...target });
+}
+
+/**
+ * False (and HAProxy's error) when the section already has a server named `name`: server names key the stats and
+ * the admin commands, so they must be unique within a backend. Also for each server of a `server-template`.
+ */
+export function uniqueServerName(ctx: ProxyLineContext, name: string): boolean {
+  const { at, diag, proxy } = ctx;
+  const previous = proxy.servers.find((s) => s.name === name);
+  if (previous === undefined) return true;
+  diag.error(
+    'ORCA_CONFIG_REFERENCE',
+    `${proxyLabel(proxy)}, another server named '${name}' was already defined at line ` +
+      `${previous.source.line}, please use distinct names.`,
+    at,
+    { found: name },
+  );
+  return false;
 }
 
 /** `default-server options...`: presets for the section's later server lines (and for proxies using it). */
@@ -234,6 +240,11 @@ function applyValued(option: string, value: string | undefined, s: ServerSetting
       // Only matters when the address does not resolve: a literal IP or `none` then keeps the server.
       if (v === '') return `'init-addr' expects a comma-separated list of 'last', 'libc', 'none' or an address.`;
       s.initAddr = v.split(',');
+      return undefined;
+    case 'resolvers':
+      // The section is checked once every section is read (validate.ts), as haproxy does.
+      if (v === '') return `'resolvers' expects <resolvers_id> as argument.`;
+      s.resolvers = v;
       return undefined;
     default:
       return undefined;

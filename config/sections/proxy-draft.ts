@@ -62,6 +62,8 @@ export interface ServerSettings {
   cookie?: string;
   /** `init-addr` methods (§5.2); only `none` and literal IPs change anything in orcalb (resolution fallback). */
   initAddr?: string[];
+  /** `resolvers <name>` (§5.2): the section that resolves the server at run time. */
+  resolvers?: string;
   /** The TLS words of the line (and of default-server before it): config/keywords/server-tls.ts. */
   tls?: ServerTlsDraft;
 }
@@ -93,6 +95,8 @@ export interface ServerDraft {
   /** No port, port 0, `+N` or `-N`: the client's destination port plus this (§5.2 server). */
   readonly portOffset?: number;
   readonly settings: ServerSettings;
+  /** `server-template PREFIX …`: the PREFIX (config/keywords/server-template.ts). */
+  readonly template?: string;
   /** Filled after parsing by config/server-tls-resolve.ts: the resolved TLS of traffic and checks. */
   tls?: { readonly traffic?: ServerTlsConfig; readonly check?: CheckTlsConfig };
 }

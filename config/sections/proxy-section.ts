@@ -16,6 +16,8 @@ import { parseOptionLine } from '../keywords/option.js';
 import { parseCaptureLine, parseLogFormatLine, parseSideFormatLine, parseUniqueIdHeaderLine } from '../keywords/log-line.js';
 import { type KeywordMatch, PROXY_FIRST_WORDS, matchProxyKeyword } from '../keywords/proxy-keywords.js';
 import { parseDefaultServerLine, parseServerLine } from '../keywords/server.js';
+import { parseServerTemplateLine } from '../keywords/server-template.js';
+import { parseDolphinDbDiscoveryLine } from '../keywords/dolphindb-discovery.js';
 import { parseTcpCheckLine } from '../keywords/tcp-check.js';
 import { parseStatsLine } from '../keywords/stats.js';
 import { parseStickLine } from '../keywords/stick-rules.js';
@@ -47,6 +49,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'ignore-persist': (ctx) => conditionalRule(ctx, 'ignore-persist', (m) => `error detected while parsing a 'ignore-persist' rule : ${m}.`),
   bind: parseBindLine,
   server: parseServerLine,
+  'server-template': parseServerTemplateLine,
+  'dolphindb-discovery': parseDolphinDbDiscoveryLine,
   'default-server': parseDefaultServerLine,
   balance: parseBalanceLine,
   'hash-type': parseHashTypeLine,

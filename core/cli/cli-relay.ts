@@ -33,6 +33,8 @@ export type CliRelayRequest =
    * chkdown); the stats thread clears the shared counters itself (core/shared/clear-counters.ts).
    */
   | { readonly kind: 'clear-health-counters' }
+  /** Health thread (where dolphindb-discovery runs): its lines for `show dolphindb [B]` (`data`: string[]). */
+  | { readonly kind: 'discovery-status'; readonly backend?: string }
   /** Main thread (writer of the limit words): `set maxconn frontend F N` (index in config.frontends), 0 = no limit. */
   | { readonly kind: 'maxconn-frontend'; readonly frontend: number; readonly maxconn: number }
   /** Main thread: `set maxconn global N`, already resolved (0 = no limit). */
@@ -67,7 +69,7 @@ export type MainRelayRequest = Extract<
 export type ControlRelayRequest = HealthRelayRequest | MainRelayRequest;
 
 /** The requests the health thread answers. */
-export type HealthRelayRequest = Extract<CliRelayRequest, { readonly kind: 'server' | 'clear-health-counters' }>;
+export type HealthRelayRequest = Extract<CliRelayRequest, { readonly kind: 'server' | 'clear-health-counters' | 'discovery-status' }>;
 
 /** The answer: ok, HAProxy's message text when there is one, and any data the command prints. */
 export interface CliRelayAnswer {

@@ -34,7 +34,7 @@ function scoreText(stored: number): string {
   return (stored / 1000).toFixed(3);
 }
 
-function showDolphinDb(ctx: CliContext, args: readonly string[]): string {
+async function showDolphinDb(ctx: CliContext, args: readonly string[]): Promise<string> {
   const extra = collectExtra(ctx.config, ctx.state, ctx.topology);
   const want = args[0];
   if (want !== undefined && !ctx.config.backends.some((b) => b.name === want)) return "Can't find backend.\n";
@@ -51,6 +51,16 @@ function showDolphinDb(ctx: CliContext, args: readonly string[]): string {
       const calls = n.buckets.reduce((a, b) => a + b, 0);
       const mean = calls === 0 ? '-' : ((n.sumSeconds / calls) * 1000).toFixed(3);
       out += `${n.proxy}/${n.node} ${n.counts.map(([ok, err]) => `${ok}/${err}`).join(' ')} ${mean}\n`;
+    }
+  }
+  // dolphindb-discovery (issue 16): the health thread runs it and answers with its lines (slots, nodes left out).
+  if (ctx.config.backends.some((b) => b.options.dolphindbDiscovery !== undefined && (want === undefined || b.name === want))) {
+    try {
+      const answer = await ctx.relay({ kind: 'discovery-status', ...(want === undefined ? {} : { backend: want }) });
+      const lines = Array.isArray(answer.data) ? answer.data.filter((l): l is string => typeof l === 'string') : [];
+      out += `# dolphindb-discovery\n${lines.map((l) => `${l}\n`).join('')}`;
+    } catch (e) {
+      out += `# dolphindb-discovery: no answer from the health thread (${e instanceof Error ? e.message : String(e)})\n`;
     }
   }
   return out;
@@ -72,7 +82,7 @@ export const RUNTIME_COMMANDS: readonly CliCommand[] = [
   {
     words: ['show', 'dolphindb'],
     level: 'user',
-    help: { usage: 'show dolphindb [<backend>]', text: 'show each dolphindb-load node: load score, placements since; dolphindb-inspect nodes: requests, latency' },
+    help: { usage: 'show dolphindb [<backend>]', text: 'show each dolphindb-load node: load score, placements since; dolphindb-inspect nodes: requests, latency; dolphindb-discovery slots' },
     run: showDolphinDb,
   },
 ];

@@ -6,7 +6,7 @@
 import type { BackendConfig, ServerConfig } from '../../config/model.js';
 import { checkStatusOfCode, CHECK_STATUS } from '../health/check-status.js';
 import { ServerState } from '../shared/layout.js';
-import { withRuntimeAddress } from '../shared/server-address.js';
+import { hasNoAddress, withRuntimeAddress } from '../shared/server-address.js';
 import { isLiveServer, serverId } from '../shared/server-slots.js';
 import { serverSlotIndex } from '../shared/topology.js';
 import { statProxies } from '../stats/collect-rows.js';
@@ -80,9 +80,12 @@ function opState(state: number, effective: number, weight: number): number {
   return effective < weight && weight > 0 ? 1 : 2;
 }
 
-/** 2.6's srv_admin_state flags: FMAINT 0x01, FDRAIN 0x08 (the forced ones: what the CLI and stats page set). */
+/**
+ * 2.6's srv_admin_state flags: FMAINT 0x01, FDRAIN 0x08 (the forced ones: what the CLI and stats page set), RMAINT
+ * 0x20 (no address: resolution or discovery).
+ */
 function adminFlags(admin: number): number {
-  return ((admin & AdminFlag.MAINT) !== 0 ? 0x01 : 0) | ((admin & AdminFlag.DRAIN) !== 0 ? 0x08 : 0);
+  return ((admin & AdminFlag.MAINT) !== 0 ? 0x01 : 0) | ((admin & AdminFlag.DRAIN) !== 0 ? 0x08 : 0) | ((admin & AdminFlag.RMAINT) !== 0 ? 0x20 : 0);
 }
 
 /** 2.6's check result: 0 unknown, 2 failed, 3 passed, 4 conditionally passed. */
@@ -99,13 +102,13 @@ function stateRow(ctx: CliContext, beId: number, be: BackendConfig, b: number, s
   // adds CONFIGURED|ENABLED (0x06).
   const st = srv.check ? checkStatusOfCode(view.load('checkStatus')) : CHECK_STATUS.INI;
   // A server `add server` made starts at 0 (2.6.12 shows it so, checked or not, measured).
-  const health = srv.check || srv.dynamic === true ? view.load('health') : srv.rise;
+  const health = srv.check || srv.dynamic === true || srv.unresolved === true ? view.load('health') : srv.rise;
   const checkState = srv.check ? 0x06 : 0;
   // `set server B/S addr A port P` (runtime API): the address and port now.
   const at = withRuntimeAddress(view, srv);
   const cells = [
-    beId, be.name, serverId(srv, s), srv.name, at.address, opState(state, view.load('effectiveWeight'), srv.weight), adminFlags(admin),
-    weight, srv.weight, since, st.code, RESULT_CODE[st.result] ?? 0, health, checkState, 0, 0, 0, '-', at.port, '-', 0,
+    beId, be.name, serverId(srv, s), srv.name, hasNoAddress(view, srv) ? '-' : at.address, opState(state, view.load('effectiveWeight'), srv.weight), adminFlags(admin),
+    weight, srv.weight, since, st.code, RESULT_CODE[st.result] ?? 0, health, checkState, 0, 0, 0, srv.fqdn ?? '-', at.port, '-', 0,
     srv.checkPort ?? 0, srv.checkAddr ?? '-', '-', 0,
   ];
   return `${cells.join(' ')}\n`;

@@ -265,8 +265,11 @@ export class ServerDial implements DeadlineOwner {
     this.phase = Phase.connecting;
     // `set server B/S addr` (runtime API): the address and port the health thread published, else the config's.
     const slot = rt.serverSlots[index] as ServerSlot;
-    const host = srv.address === '0.0.0.0' || srv.address === '::' ? (this.ctx?.dstAddress ?? srv.address) : serverHost(slot, srv);
-    const port = srv.portOffset === undefined ? serverFixedPort(slot, srv) : serverPort(srv, this.ctx?.dstPort);
+    // A server that started without an address (init-addr none, a discovered template slot) is reached only where
+    // discovery or `set server … addr` put it: its 0.0.0.0 and missing port are placeholders, not "the destination".
+    const pinned = srv.unresolved === true;
+    const host = !pinned && (srv.address === '0.0.0.0' || srv.address === '::') ? (this.ctx?.dstAddress ?? srv.address) : serverHost(slot, srv);
+    const port = pinned || srv.portOffset === undefined ? serverFixedPort(slot, srv) : serverPort(srv, this.ctx?.dstPort);
     const socket = this.hooks.open(host, port, index) as DialSocket;
     socket[kDial] = this;
     // A TLS server (`ssl`) is connected once its handshake is done and its certificate accepted, within `timeout
@@ -445,7 +448,8 @@ export function dispatch(rt: BackendRuntime, ctx: DispatchContext, facts?: DialF
  * Whether a server is reached where the client connected (an address 0.0.0.0 or ::, or a relative port): its
  * connections belong to that client (never pooled) and the dial needs the client's destination. Pure.
  */
-export function followsDestination(server: Pick<ServerConfig, 'address' | 'portOffset'>): boolean {
+export function followsDestination(server: Pick<ServerConfig, 'address' | 'portOffset' | 'unresolved'>): boolean {
+  if (server.unresolved === true) return false;
   return server.portOffset !== undefined || server.address === '0.0.0.0' || server.address === '::';
 }
 

@@ -8,7 +8,7 @@ import type { BackendConfig, Config, DolphinDbCheckConfig, HttpCheckConfig, Serv
 import type { Logger } from '../log.js';
 import { ConnAccounting } from '../shared/conn-accounting.js';
 import { ServerState } from '../shared/layout.js';
-import { withRuntimeAddress } from '../shared/server-address.js';
+import { hasNoAddress, withRuntimeAddress } from '../shared/server-address.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { serverSlotIndex, type Topology } from '../shared/topology.js';
@@ -119,7 +119,9 @@ export class HealthChecker {
     const st = slot.load('state');
     // A server the admin form put in MAINT keeps its checks armed (they skip it while it is there), so that `ready`
     // after a restart of this thread finds them; only a `disabled` one (config MAINT) has none.
-    if (st === ServerState.MAINT && (slot.load('adminState') & AdminFlag.MAINT) === 0) return undefined;
+    // A slot without an address (RMAINT: init-addr none, a template slot discovery has not filled) keeps them too,
+    // for the node discovery will put there.
+    if (st === ServerState.MAINT && (slot.load('adminState') & (AdminFlag.MAINT | AdminFlag.RMAINT)) === 0) return undefined;
     const deadlines = checkDeadlines(server.inter, backend.timeouts);
     // A server without `check` is never probed; under dolphindb-load its load is still read every `inter`.
     if (!server.check) {
@@ -177,7 +179,8 @@ export class HealthChecker {
   }
 
   async #runCheck(c: Checked): Promise<void> {
-    if (this.#stopped) return;
+    // No address to check (resolution maintenance): its placeholder 0.0.0.0 would reach this very host.
+    if (this.#stopped || (c.slot.load('adminState') & AdminFlag.RMAINT) !== 0) return;
     const startedAt = performance.now();
     const signal = this.#abort.signal;
     const bufsize = this.#config.global.bufsize;
@@ -221,7 +224,7 @@ export class HealthChecker {
 
   /** A load reading for a server that has no `check`: the score moves, the state never does. */
   async #readLoad(c: Checked): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || (c.slot.load('adminState') & AdminFlag.RMAINT) !== 0) return;
     const placed = placedBeforeReading(c.slot);
     const reading = await readDolphinDbLoad(readingLogin(c.backend), c.server, c.deadlines, this.#abort.signal);
     if (!this.#stopped) publishReading(c.slot, reading, placed);
@@ -315,7 +318,8 @@ export class HealthChecker {
       case 'drain': {
         const drain = action === 'drain';
         slot.store('adminState', (flags & ~(AdminFlag.MAINT | AdminFlag.DRAIN)) | (drain ? AdminFlag.DRAIN : 0));
-        if (slot.load('state') === ServerState.MAINT && !server.disabled) {
+        // Resolution maintenance stays: only an address lifts it (HAProxy clears the forced flag only).
+        if (slot.load('state') === ServerState.MAINT && !server.disabled && (flags & AdminFlag.RMAINT) === 0) {
           // HAProxy: "start OK but check immediately": health = rise, UP, going down until a check passes.
           if (server.check) slot.store('health', rf.rise);
           slot.store('effectiveWeight', drain ? 0 : slot.load('userWeight'));
@@ -422,6 +426,75 @@ export class HealthChecker {
     const c = this.#checked.find((x) => x.slot === slot);
     if (c !== undefined) c.server = withRuntimeAddress(slot, c.server);
     return true;
+  }
+
+  /**
+   * dolphindb-discovery's change to server `s` of backend `b`, a slot of its template (core/dolphindb/discovery-
+   * runner.ts). 'fill': the node's address goes in and resolution maintenance ends; a checked server starts DOWN
+   * with its checks run at once, so it takes traffic after `rise` passed checks (slowstart then ramps it); an
+   * unchecked one is UP at once. A forced MAINT (`disable server`) stays. 'down' / 'empty': resolution maintenance
+   * (HAProxy's RMAINT), logged with `reason`. Health thread only (single writer of state); false: unknown server.
+   */
+  discoverySet(b: number, s: number, change: DiscoveryChange): boolean {
+    const backend = this.#config.backends[b];
+    const server = backend?.servers[s];
+    if (backend === undefined || server === undefined || server.retired === true || this.#stopped) return false;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    const flags = slot.load('adminState');
+    const label = `${backend.name}/${server.name}`;
+    if (change.kind !== 'fill') {
+      if ((flags & AdminFlag.RMAINT) !== 0) return true;
+      this.#checked.find((x) => x.slot === slot)?.ramp?.cancel();
+      slot.store('adminState', flags | AdminFlag.RMAINT);
+      this.#setState(b, slot, ServerState.MAINT);
+      const left = this.#usable(b);
+      this.#log.note(backend.name, `Server ${label} is going DOWN for maintenance (${change.reason}). ${left.active} active and ${left.backups} backup servers left.`);
+      return true;
+    }
+    // Already at this address (a restarted health thread reads the cluster again, a server resolved at start gets
+    // the same answer at run time): nothing to redo, no traffic lost.
+    const held = this.slotAddress(b, s);
+    if (held?.address === change.address && held.port === change.port) return true;
+    this.setAddress(b, s, change.addrV4, change.port);
+    slot.store('adminState', flags & ~AdminFlag.RMAINT);
+    this.#log.note(backend.name, `Server ${label} takes DolphinDB node ${change.node} at ${change.address}:${change.port} (dolphindb-discovery).`);
+    if ((flags & AdminFlag.MAINT) !== 0 || server.disabled || backend.disabled) return true;
+    if (!server.check) {
+      slot.store('health', server.rise);
+      slot.store('effectiveWeight', slot.load('userWeight'));
+      this.#setState(b, slot, ServerState.UP);
+      return true;
+    }
+    // A new node proves itself first: DOWN with the counter at 0, the first check now, UP after `rise` of them.
+    slot.store('health', 0);
+    slot.store('checkStatus', CHECK_STATUS.INI.code);
+    if (slot.load('state') !== ServerState.DOWN) {
+      slot.store('state', ServerState.DOWN);
+      slot.store('lastChangeSec', this.#unixSeconds());
+      this.#recount(b);
+      this.#bumpGeneration(b);
+    }
+    const c = this.#checked.find((x) => x.slot === slot) ?? this.#watch(b, s);
+    if (c !== undefined) {
+      this.#scheduler.remove(c.task);
+      this.#scheduler.add(c.task, 0);
+    }
+    return true;
+  }
+
+  /** The address server `s` of backend `b` holds now (runtime or configured), undefined in resolution maintenance. */
+  slotAddress(b: number, s: number): { readonly address: string; readonly port: number } | undefined {
+    const server = this.#config.backends[b]?.servers[s];
+    if (server === undefined) return undefined;
+    const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
+    if ((slot.load('adminState') & AdminFlag.RMAINT) !== 0 || hasNoAddress(slot, server)) return undefined;
+    const at = withRuntimeAddress(slot, server);
+    return { address: at.address, port: at.port };
+  }
+
+  /** A line about backend `backend` (dolphindb-discovery's): stderr as a warning, the backend's syslog at notice. */
+  note(backend: string, text: string): void {
+    this.#log.note(backend, text);
   }
 
   /** `set dolphindb B/S score-cost C` (C ×1000): the balancers read it at their next pick. Health thread only. */
@@ -547,6 +620,11 @@ function resumeHealth(health: number, rf: RiseFall, up: boolean): number {
   if (up) return health >= rf.rise && health <= maxHealth(rf) ? health : startHealth(rf, true);
   return health >= 0 && health < rf.rise ? health : startHealth(rf, false);
 }
+
+/** One change dolphindb-discovery makes to a template slot (HealthChecker.discoverySet). */
+export type DiscoveryChange =
+  | { readonly kind: 'fill'; readonly node: string; readonly address: string; readonly addrV4: number; readonly port: number }
+  | { readonly kind: 'down' | 'empty'; readonly reason: string };
 
 interface Usable {
   readonly active: number;

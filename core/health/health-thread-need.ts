@@ -18,5 +18,6 @@ import { readsLoad } from './load-reading.js';
  */
 export function healthThreadNeededAtStart(config: Pick<Config, 'backends' | 'stickTables'>): boolean {
   if ((config.stickTables?.length ?? 0) > 0) return true;
-  return config.backends.some((b) => !b.disabled && b.servers.some((s) => !s.disabled && (s.check || readsLoad(b))));
+  // dolphindb-discovery reads its controllers, and `server … resolvers` its nameservers, from this thread.
+  return config.backends.some((b) => !b.disabled && (b.options.dolphindbDiscovery !== undefined || b.servers.some((s) => !s.disabled && (s.check || s.resolvers !== undefined || readsLoad(b)))));
 }

@@ -4,6 +4,7 @@
 // `balance dolphindb-load`. Runs on the health-check thread.
 
 import type { DolphinDbCheckConfig, ServerConfig } from '../../config/model.js';
+import type { DdbObject } from '../dolphindb/objects.js';
 import { formatObject } from '../dolphindb/object-text.js';
 import { readPerfDict } from '../dolphindb/perf-dict.js';
 import { ReplyParser, type DdbReply } from '../dolphindb/wire-reply.js';
@@ -49,16 +50,19 @@ class CheckSession {
   readonly #parser = new ReplyParser();
   #sid = '0';
   #step = 0;
+  /** Who speaks, for the texts that say where an exchange failed: `dolphindb-check`, `dolphindb-discovery`. */
+  readonly #label: string;
 
-  constructor(stream: CheckStream, deadline: Deadline) {
+  constructor(stream: CheckStream, deadline: Deadline, label: string) {
     this.#stream = stream;
     this.#deadline = deadline;
+    this.#label = label;
   }
 
   /** Sends `body` (after `prefix`, e.g. a PROXY header) and waits for its reply. Never rejects. */
   async call(body: DdbRequestBody, what: string, prefix?: Buffer): Promise<Exchange> {
     this.#step++;
-    const at = ` at step ${this.#step} of dolphindb-check (${what})`;
+    const at = ` at step ${this.#step} of ${this.#label} (${what})`;
     const request = encodeRequest(this.#sid, body, { api: 'API2', options: CHECK_REQUEST_OPTIONS });
     const sent = await this.#deadline.race(this.#stream.write(prefix === undefined ? request : Buffer.concat([prefix, request])));
     if (sent === 'timeout') return { ok: false, result: { status: CHECK_STATUS.L7TOUT, info: at.trimStart() } };
@@ -98,10 +102,18 @@ function objectInfo(reply: Extract<DdbReply, { kind: 'ok' }>): string {
   }
 }
 
+/** A reading that did not happen, and why (the node's own text when it refused). */
+type NoReading = { readonly ok: false; readonly reason: string };
+
+/** A failed exchange as a reading's reason: the check status and its detail. Pure. */
+function noReading(r: ProbeResult): NoReading {
+  return { ok: false, reason: `${r.status.desc}${r.info === '' ? '' : `: ${r.info}`}` };
+}
+
 /** getPerf() on an open session: the figures, or why not. Never rejects. */
 async function readPerf(session: CheckSession): Promise<PerfReading> {
   const perf = await session.call({ kind: 'script', script: 'getPerf()' }, 'getPerf');
-  if (!perf.ok) return { ok: false, reason: `${perf.result.status.desc}${perf.result.info === '' ? '' : `: ${perf.result.info}`}` };
+  if (!perf.ok) return noReading(perf.result);
   if (perf.reply.kind === 'error') return { ok: false, reason: perf.reply.message };
   const figures = readPerfDict(perf.reply.object);
   return figures === undefined ? { ok: false, reason: 'getPerf() did not answer a dictionary' } : { ok: true, figures };
@@ -117,6 +129,7 @@ async function withSession<T>(
   signal: AbortSignal | undefined,
   failed: (r: ProbeResult) => T,
   body: (session: CheckSession, proxy: Buffer | undefined) => Promise<T>,
+  label = 'dolphindb-check',
 ): Promise<T> {
   const startedAt = performance.now();
   const conn = await connectCheckSocket(checkEndpoint(server), deadlines.connectMs, signal);
@@ -127,7 +140,7 @@ async function withSession<T>(
   deadline.set(deadlines.afterConnectMs === undefined ? startedAt + deadlines.connectMs : performance.now() + deadlines.afterConnectMs);
   try {
     const proxy = server.checkSendProxy ? checkProxyHeader(socket, checkProxyVersion(server.sendProxy)) : undefined;
-    return await body(new CheckSession(new CheckStream(socket), deadline), proxy);
+    return await body(new CheckSession(new CheckStream(socket), deadline, label), proxy);
   } catch (err) {
     // Only a caller bug gets here (e.g. an address the PROXY encoder refuses): the check fails, the thread lives.
     return failed({ status: CHECK_STATUS.SOCKERR, info: err instanceof Error ? err.message : '' });
@@ -168,6 +181,27 @@ export function probeDolphinDb(
   });
 }
 
+
+/**
+ * Opens a short connection, logs in with `login` and runs `body` on the open session; every failure before the body
+ * is a NoReading (connect, login refused, protocol). Never rejects.
+ */
+function afterLogin<T>(
+  login: Pick<DolphinDbCheckConfig, 'user' | 'password'>,
+  server: CheckedServer,
+  deadlines: CheckDeadlines,
+  signal: AbortSignal | undefined,
+  body: (session: CheckSession) => Promise<T | NoReading>,
+  label?: string,
+): Promise<T | NoReading> {
+  return withSession<T | NoReading>(server, deadlines, signal, noReading, async (session, proxy) => {
+    const opened = await session.call(connectBody(login), login.user === undefined ? 'connect' : 'login', proxy);
+    if (!opened.ok) return noReading(opened.result);
+    if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
+    return body(session);
+  }, label);
+}
+
 /**
  * A load reading on its own short connection (for `balance dolphindb-load` when the backend's check is not
  * dolphindb-check): connect with the same login, getPerf(), close. Never rejects.
@@ -178,11 +212,27 @@ export function readDolphinDbLoad(
   deadlines: CheckDeadlines,
   signal?: AbortSignal,
 ): Promise<PerfReading> {
-  const fail = (r: ProbeResult): PerfReading => ({ ok: false, reason: `${r.status.desc}${r.info === '' ? '' : `: ${r.info}`}` });
-  return withSession(server, deadlines, signal, fail, async (session, proxy) => {
-    const opened = await session.call(connectBody(login), login.user === undefined ? 'connect' : 'login', proxy);
-    if (!opened.ok) return fail(opened.result);
-    if (opened.reply.kind === 'error') return { ok: false, reason: opened.reply.message };
-    return readPerf(session);
-  });
+  return afterLogin(login, server, deadlines, signal, readPerf);
+}
+
+/** What one script gave on a short connection: its object, or why not (the node's own error text when it refused). */
+export type ScriptReading = { readonly ok: true; readonly object: DdbObject | undefined } | NoReading;
+
+/**
+ * Runs `script` on its own short connection to `server` after logging in with `login` (dolphindb-discovery reads
+ * the controller's getClusterPerf() so, core/dolphindb/discovery-controller.ts). Never rejects.
+ */
+export function runDolphinDbScript(
+  login: Pick<DolphinDbCheckConfig, 'user' | 'password'>,
+  server: CheckedServer,
+  deadlines: CheckDeadlines,
+  script: string,
+  signal?: AbortSignal,
+): Promise<ScriptReading> {
+  return afterLogin(login, server, deadlines, signal, async (session) => {
+    const run = await session.call({ kind: 'script', script }, 'script');
+    if (!run.ok) return noReading(run.result);
+    if (run.reply.kind === 'error') return { ok: false, reason: run.reply.message };
+    return { ok: true, object: run.reply.object };
+  }, 'dolphindb-discovery');
 }

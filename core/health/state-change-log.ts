@@ -144,6 +144,11 @@ export class StateChangeLog {
     this.#emit(c.backend, 'warning', 'notice', checkResultText(c, step));
   }
 
+  /** Another change of a server of `backend` (dolphindb-discovery's): stderr as a warning, syslog at notice. */
+  note(backend: string, text: string): void {
+    this.#emit(backend, 'warning', 'notice', text);
+  }
+
   noServer(section: 'backend' | 'listen', name: string): void {
     this.#stderr.log('alert', noServerText(section, name, true));
     this.#syslog(name)?.log('emerg', noServerText(section, name, false));

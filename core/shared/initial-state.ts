@@ -4,6 +4,7 @@
 
 import { randomInt } from 'node:crypto';
 import type { Config, ServerConfig } from '../../config/model.js';
+import { AdminFlag } from '../stats/status-text.js';
 import { ServerState } from './layout.js';
 import type { ServerSlot } from './server-slot.js';
 import type { SharedState } from './state-buffer.js';
@@ -18,8 +19,11 @@ export type InitialHealth = (rise: number, fall: number) => number;
  * The caller makes sure no other thread writes this slot yet.
  */
 export function writeServerStart(slot: ServerSlot, srv: ServerConfig, health: InitialHealth): void {
-  slot.store('state', srv.disabled ? ServerState.MAINT : ServerState.UP);
-  slot.store('health', health(srv.rise, srv.fall));
+  slot.store('state', srv.disabled || srv.unresolved === true ? ServerState.MAINT : ServerState.UP);
+  // No address at start (init-addr none): resolution maintenance, which only an address lifts.
+  if (srv.unresolved === true) slot.store('adminState', AdminFlag.RMAINT);
+  // haproxy 2.6.12 shows health 0 for a server without an address (measured), checked or not.
+  slot.store('health', srv.unresolved === true ? 0 : health(srv.rise, srv.fall));
   slot.store('effectiveWeight', srv.weight);
   slot.store('userWeight', srv.weight);
   slot.store('maxconn', srv.maxconn);
@@ -32,7 +36,7 @@ export function writeInitialState(config: Config, state: SharedState, topology: 
     let backup = 0;
     be.servers.forEach((srv, s) => {
       writeServerStart(state.server(serverSlotIndex(topology, b, s)), srv, health);
-      if (!srv.disabled && srv.weight > 0) {
+      if (!srv.disabled && srv.unresolved !== true && srv.weight > 0) {
         if (srv.backup) backup++;
         else active++;
       }

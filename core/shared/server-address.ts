@@ -29,6 +29,14 @@ function ipv4Text(word: number): string {
   return t;
 }
 
+/**
+ * True while the server has no address at all: its name did not resolve at start (`init-addr none`) and nothing
+ * (discovery, `set server … addr`) has given it one since. HAProxy shows no address for it then.
+ */
+export function hasNoAddress(slot: ServerSlot, srv: Pick<ServerConfig, 'unresolved'>): boolean {
+  return srv.unresolved === true && slot.load('addrV4') === 0;
+}
+
 /** The server's address now: the runtime one when set, else the configuration's. */
 export function serverHost(slot: ServerSlot, srv: Pick<ServerConfig, 'address'>): string {
   const word = slot.load('addrV4');

@@ -3,7 +3,7 @@
 // Cells orcalb does not count stay empty (as HAProxy leaves cells that do not apply), never an invented 0.
 // Runs on the stats thread (reads only, Atomics.load through the slots); allocates per call, never on a hot path.
 
-import { withRuntimeAddress } from '../shared/server-address.js';
+import { withRuntimeAddress, hasNoAddress } from '../shared/server-address.js';
 import type { BackendConfig, Config, FrontendConfig, ServerConfig } from '../../config/model.js';
 import { proxiesInConfigOrder, type ProxyEntry } from '../diagnostics/proxy-list.js';
 import { checkStatusOfCode, CHECK_STATUS, hasLayer7Code } from '../health/check-status.js';
@@ -53,7 +53,8 @@ export function collectRows(src: CollectSource, proxies: readonly StatProxy[], n
         if (srv.retired === true) return; // a slot `del server` freed
         const row = serverRow(src, be, b, srv, s, p.iid, nowSec, tick);
         // `stats show-legends`: the server's address and cookie (HAProxy fills them only then, measured on 2.6.12).
-        if (legends) legendCells(row.values as StatValue[], withRuntimeAddress(src.state.server(serverSlotIndex(src.topology, b, s)), srv));
+        const slot = src.state.server(serverSlotIndex(src.topology, b, s));
+        if (legends && !hasNoAddress(slot, srv)) legendCells(row.values as StatValue[], withRuntimeAddress(slot, srv));
         rows.push(row);
       });
       const row = backendRow(src, be, b, p.iid, nowSec, tick);

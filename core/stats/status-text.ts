@@ -5,7 +5,15 @@
 import { ServerState } from '../shared/layout.js';
 
 /** Bits of a server's `adminState` word (core/shared/layout.ts): HAProxy's forced admin flags. */
-export const AdminFlag = { MAINT: 1, DRAIN: 2, NOCHECK: 4, NOLB: 8 } as const;
+export const AdminFlag = {
+  MAINT: 1, DRAIN: 2, NOCHECK: 4, NOLB: 8,
+  /**
+   * In maintenance for want of an address (HAProxy's RMAINT, `MAINT (resolution)`): a server whose name did not
+   * resolve at start (`init-addr none`), or a template slot dolphindb-discovery or DNS has no address for. Only an
+   * address from them clears it (HealthChecker.discoverySet), never `ready` nor `set server … addr`.
+   */
+  RMAINT: 16,
+} as const;
 
 /** What a server's status cell depends on. */
 export interface ServerStatusInput {
@@ -23,6 +31,8 @@ export interface ServerStatusInput {
 
 /** HAProxy's status text for a server row. Pure. */
 export function serverStatus(s: ServerStatusInput): string {
+  // HAProxy names the cause when it is resolution, and only then (a forced MAINT on top still reads MAINT).
+  if ((s.admin & AdminFlag.RMAINT) !== 0 && (s.admin & AdminFlag.MAINT) === 0) return 'MAINT (resolution)';
   if (s.state === ServerState.MAINT || (s.admin & AdminFlag.MAINT) !== 0) return 'MAINT';
   const drain = (s.admin & AdminFlag.DRAIN) !== 0;
   const check = s.check && (s.admin & AdminFlag.NOCHECK) === 0;

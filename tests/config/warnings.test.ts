@@ -105,11 +105,13 @@ describe('known but not implemented', () => {
 
   test('other HAProxy sections are skipped with one warning', async () => {
     // userlist sections are parsed since issue 11 (config/sections/userlist.ts): no warning for them.
-    const r = await load('userlist admins\n  user admin insecure-password x\nresolvers dns\n  nameserver a 127.0.0.1:53');
+    // resolvers sections too, since issue 16 (config/sections/resolvers.ts).
+    const r = await load('userlist admins\n  user admin insecure-password x\nresolvers dns\n  nameserver a 127.0.0.1:53\nmailers m\n  mailer smtp1 127.0.0.1:25');
     const c = validConfig(r);
-    assert.deepEqual(rendered(r).warnings.filter((w) => w.includes('userlist')), []);
+    assert.deepEqual(rendered(r).warnings.filter((w) => w.includes('userlist') || w.includes('resolvers')), []);
     assert.deepEqual(c.userlists?.map((u) => [u.name, u.users.map((x) => x.name)]), [['admins', ['admin']]]);
-    oneWarning(r, "[t.cfg:3] : the 'resolvers' section");
+    assert.deepEqual(c.resolvers?.map((x) => x.name), ['dns']);
+    oneWarning(r, "[t.cfg:5] : the 'mailers' section");
   });
 
   test('balance hash and rdp-cookie fall back to roundrobin with a warning', async () => {

@@ -21,6 +21,14 @@ export function statRow(csv: string, px: string, sv: string): Record<string, str
   return Object.fromEntries(names.map((n, i) => [n, row[i] ?? '']));
 }
 
+/** Every server row of a `show stat` answer: `px/sv` → its status cell (`UP`, `MAINT (resolution)`, …). */
+export function serverStatuses(csv: string): Map<string, string> {
+  const [header = '', ...rows] = csv.trim().split('\n');
+  const status = header.replace(/^# /, '').split(',').indexOf('status');
+  const cells = rows.map((r) => r.split(',')).filter((c) => c[1] !== 'FRONTEND' && c[1] !== 'BACKEND');
+  return new Map(cells.map((c) => [`${c[0] ?? ''}/${c[1] ?? ''}`, c[status] ?? '']));
+}
+
 /** A cell as the stats model holds it: empty → undefined, an integer → number, anything else → its text. */
 function statValue(text: string | undefined): StatValue {
   if (text === undefined || text === '') return undefined;
