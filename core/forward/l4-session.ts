@@ -15,8 +15,7 @@ import type { Timeouts } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
 import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
-import { encodeProxyV1 } from '../proxy-protocol/v1.js';
-import { encodeProxyV2 } from '../proxy-protocol/v2.js';
+import { serverProxyHeader } from '../proxy-protocol/server-header.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { announcedAddresses, ruleAddresses } from './client-origin.js';
 import { markSession, type SessionProbe } from './session-registry.js';
@@ -327,9 +326,12 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
   open(address: string, port: number, index: number): net.Socket {
     const tlsClient = this.rt?.serverTls[index];
     if (tlsClient === undefined) return this.env.io.connect({ host: address, port }, this.hold as ClientHold);
-    // `ssl`: the handshake is part of the connect (the dial waits for it); `sni` reads the client's connection.
+    // `ssl`: the handshake is part of the connect (the dial waits for it); `sni` reads the client's connection. The
+    // PROXY header goes in clear before the ClientHello, as haproxy sends it.
     const sni = tlsClient.hasSni ? tlsClient.sniFor({ frontend: this.fe, backend: this.rt?.index ?? -1, client: this.client }) : '';
-    return tlsClient.connect(this.env.io, { host: address, port }, this.hold as ClientHold, sni);
+    const srv = this.rt?.config.servers[index];
+    const preface = srv === undefined ? undefined : serverProxyHeader(srv, this.announced, this.client);
+    return tlsClient.connect(this.env.io, { host: address, port }, this.hold as ClientHold, sni, preface);
   }
 
   /** DialHooks: a slot of `server` is taken and `socket` connected: the PROXY line, then the pipe. */
@@ -354,10 +356,10 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
       const frontend = env.frontends[this.fe];
       if (frontend === undefined) throw new OrcaError('ORCA_INTERNAL', 'frontend gone');
       const held = hold.release();
-      const sendProxy = rt.config.servers[server]?.sendProxy ?? 'none';
-      if (sendProxy !== 'none') {
-        env.io.writeOwned(socket, sendProxy === 'v1' ? encodeProxyV1(announced) : encodeProxyV2(announced));
-      }
+      const srv = rt.config.servers[server];
+      // A TLS server's header went before its handshake (open()).
+      const header = srv === undefined || rt.serverTls[server] !== undefined ? undefined : serverProxyHeader(srv, announced, this.client);
+      if (header !== undefined) env.io.writeOwned(socket, header);
       const board = env.ddb;
       const ddb = board !== undefined && DdbBoard.wants(rt) ? board.open(rt, server) : undefined;
       this.ddb = ddb;

@@ -50,9 +50,7 @@ describe('each refused keyword is an [ALERT] naming it and its line; orcalb -c e
     ['tcp-request connection set-var', '  tcp-request connection set-var(sess.a) src', 'tcp-request connection set-var'],
     ['http-request use-service', '  http-request use-service prometheus-exporter', 'http-request use-service'],
     // server ssl, verify and the rest of the server side's TLS run since issue 14 (tests/tls/), as do bind ssl, crt,
-    // ca-file and verify; TLS with send-proxy, the v2 SSL TLVs and ca-verify-file do not.
-    ['server ssl with send-proxy', '  server t 127.0.0.1:2 ssl verify none send-proxy', 'ssl with send-proxy'],
-    ['server send-proxy-v2-ssl', '  server t 127.0.0.1:2 send-proxy-v2-ssl', 'send-proxy-v2-ssl'],
+    // ca-file and verify, TLS with send-proxy and the v2 SSL TLVs; ca-verify-file does not.
     ['bind ca-verify-file', '  bind 127.0.0.1:2 ca-verify-file /x.pem', 'bind ... ca-verify-file'],
     ['rate-limit sessions', '  rate-limit sessions 10', 'rate-limit sessions'],
     ['http-reuse never', '  http-reuse never', 'http-reuse never'],
