@@ -233,6 +233,8 @@ export interface BindTls {
   readonly dhParamPem?: string;
   /** `tune.ssl.lifetime` (seconds): how long a ticket or session id stays resumable. */
   readonly lifetimeS: number;
+  /** `ca-ignore-err all` with `crt-ignore-err all`: a client certificate that fails verification is let in. */
+  readonly ignoreVerifyErrors?: boolean;
 }
 
 /**

@@ -64,7 +64,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'bind ... ca-verify-file', 'bind ... ca-ignore-err', 'bind ... crt-ignore-err', 'bind ... ca-sign-file',
+      'bind ... ca-verify-file', 'bind ... ca-ignore-err or crt-ignore-err but both all', 'bind ... ca-sign-file',
       'bind ... ca-sign-pass', 'bind ... generate-certificates', 'bind ... allow-0rtt', 'bind ... tls-ticket-keys',
       'bind ... accept-proxy with ssl', 'bind ... ssl in a proxy orcalb answers itself',
     ],

@@ -78,9 +78,11 @@ export class BindTlsServer {
     this.server = tls.createServer(options);
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
       const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
-      // verify required: a client without a certificate the CA vouches for is closed here (Node finishes the
-      // handshake and leaves the verdict to us), and counted by the raw socket's close below.
-      if (verify === 'required' && !socket.authorized) {
+      // The verdict on the client's certificate (Node finishes the handshake and leaves it to us): `required` closes a
+      // client without one, and both `required` and `optional` close one that presents a certificate the CA does not
+      // vouch for (as haproxy's verify callback fails the handshake), unless `ca-ignore-err all crt-ignore-err all`.
+      // Counted by the raw socket's close below.
+      if (verify !== 'none' && !socket.authorized && refusedClient(socket, verify, b.ignoreVerifyErrors === true)) {
         if (raw !== undefined) refused.add(raw);
         return void socket.destroy();
       }
@@ -116,6 +118,13 @@ export class BindTlsServer {
     });
     this.server.emit('connection', raw);
   }
+}
+
+/** Whether a client whose certificate is not authorized is refused (see the 'secureConnection' listener). */
+function refusedClient(socket: tls.TLSSocket, verify: 'optional' | 'required', ignoreErrors: boolean): boolean {
+  const presented = socket.getPeerX509Certificate() !== undefined;
+  if (!presented) return verify === 'required';
+  return !ignoreErrors;
 }
 
 /** Raw sockets whose handshake ended (secured or failed): each is reported once. */
