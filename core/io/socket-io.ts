@@ -192,13 +192,7 @@ export class SocketIo {
       allowHalfOpen: true,
       onread: this.onread,
     };
-    const socket = tls.connect(tlsOptions);
-    const io = socket as unknown as IoSocket;
-    io[kSink] = sink;
-    io[kFd] = NO_TRY_WRITE;
-    socket.setNoDelay(true);
-    lowerWriteMark(socket);
-    return socket;
+    return ownTls(tls.connect(tlsOptions), sink);
   }
 
   /**
@@ -212,12 +206,7 @@ export class SocketIo {
     raw.write(preface);
     // allowHalfOpen: the TLS socket's own (the raw one has it already); not in tls.ConnectionOptions' type.
     const over: tls.ConnectionOptions & { allowHalfOpen: boolean } = { ...options, socket: raw, allowHalfOpen: true };
-    const socket = tls.connect(over);
-    const io = socket as unknown as IoSocket;
-    io[kSink] = sink;
-    io[kFd] = NO_TRY_WRITE;
-    socket.setNoDelay(true);
-    lowerWriteMark(socket);
+    const socket = ownTls(tls.connect(over), sink);
     socket.on('data', dispatchData);
     return socket;
   }
@@ -260,6 +249,16 @@ export class SocketIo {
     // since our try-write): write() then answers true and no 'drain' will ever come, so its answer is ours.
     return dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
   }
+}
+
+/** A server-side TLS socket SocketIo now owns: reads to `sink`, written through Node's TLS layer only, Nagle off. */
+function ownTls(socket: tls.TLSSocket, sink: ReadSink): tls.TLSSocket {
+  const io = socket as unknown as IoSocket;
+  io[kSink] = sink;
+  io[kFd] = NO_TRY_WRITE;
+  socket.setNoDelay(true);
+  lowerWriteMark(socket);
+  return socket;
 }
 
 /**

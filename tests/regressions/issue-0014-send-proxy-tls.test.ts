@@ -13,7 +13,7 @@ import { parseProxyHeader } from '../../core/proxy-protocol/parse.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { httpExchange } from '../support/http-exchange.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
-import { type CertFiles, TlsCerts } from '../support/tls-cert-issuer.js';
+import { type CertFiles, TlsCerts } from '../support/tls-certs.js';
 import { sClient } from '../support/tls-client.js';
 import { pollUntil, waitOn, within } from '../support/wait.js';
 
