@@ -66,10 +66,10 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     keywords: [
       'bind ... ca-verify-file', 'bind ... ca-ignore-err or crt-ignore-err but both all', 'bind ... ca-sign-file',
       'bind ... ca-sign-pass', 'bind ... generate-certificates', 'bind ... allow-0rtt', 'bind ... tls-ticket-keys',
-      'bind ... accept-proxy with ssl', 'bind ... ssl in a proxy orcalb answers itself',
+      'bind ... ssl in a proxy orcalb answers itself',
     ],
     verdict: 'refused',
-    why: 'it changes which clients the TLS handshake lets in, which certificates it presents, how sessions resume or what precedes the handshake; orcalb would run it otherwise than configured (and the stats thread, which answers a stats-only proxy, has no TLS)',
+    why: 'it changes which clients the TLS handshake lets in, which certificates it presents, or how sessions resume; orcalb would run it otherwise than configured (and the stats thread, which answers a stats-only proxy, has no TLS)',
   },
   {
     // What is left of issue 14's first step (every TLS keyword refused until it works): the TLS words orcalb does not

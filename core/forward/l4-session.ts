@@ -17,7 +17,7 @@ import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { serverProxyHeader } from '../proxy-protocol/server-header.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { announcedAddresses, ruleAddresses } from './client-origin.js';
+import { announcedAddresses, headerBeforeTls, ruleAddresses } from './client-origin.js';
 import { markSession, type SessionProbe } from './session-registry.js';
 import { followsDestination, newDialFacts, ServerDial, type DialFacts, type DialHooks, type DispatchContext } from './dispatch.js';
 import type { LogRecord } from '../log/log-record.js';
@@ -58,7 +58,9 @@ export interface SessionEnds {
  */
 export function startL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, ends: SessionEnds): void {
   const frontend = env.frontends[fe];
-  const acceptProxy = frontend?.binds[bind]?.acceptProxy === true;
+  // A TLS connection's header was read in clear before its handshake.
+  const before = typeof conn === 'number' ? undefined : headerBeforeTls(conn);
+  const acceptProxy = before ?? frontend?.binds[bind]?.acceptProxy === true;
   // Reading starts at adoption: while a server is chosen the client's bytes are kept for it, and a client leaving
   // the queue is seen at once; a hard stop destroys the socket, which aborts the hold too.
   const hold = new ClientHold(env.sweep, acceptProxy, frontend?.timeouts.client);

@@ -241,3 +241,84 @@ for (const subject of SUBJECTS) {
     });
   });
 }
+
+/**
+ * A TLS client whose first segment is `header` followed by its ClientHello (the bytes come in one read, as from
+ * haproxy's `send-proxy`), through a local tap. Resolves with what the server answered before closing.
+ */
+async function tlsAfterHeader(port: number, header: string, send: string): Promise<string> {
+  const tap = net.createServer((c) => {
+    c.on('error', () => undefined);
+    c.once('data', (hello: Buffer) => {
+      const up = net.connect({ host: '127.0.0.1', port }, () => {
+        up.write(Buffer.concat([Buffer.from(header, 'latin1'), hello]));
+        c.pipe(up).pipe(c);
+      });
+      up.on('error', () => c.destroy());
+      up.on('close', () => c.destroy());
+    });
+  });
+  tap.listen(0, '127.0.0.1');
+  await waitOn(tap, 'listening', () => tap.listening, 5000, 'tap listening');
+  try {
+    return await within(new Promise<string>((resolve) => {
+      let got = '';
+      const t = tls.connect({ host: '127.0.0.1', port: (tap.address() as net.AddressInfo).port, rejectUnauthorized: false }, () => t.write(send));
+      t.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      t.on('error', () => resolve(got));
+      t.on('close', () => resolve(got));
+    }), 8000, 'TLS client after a PROXY header');
+  } finally {
+    tap.close();
+  }
+}
+
+for (const subject of SUBJECTS) {
+  describe(`bind ssl accept-proxy (${subject.name})`, () => {
+    test('the PROXY header in clear, then the handshake on what follows in the same read; no header: closed', async (t) => {
+      const srv = await ProxiedServer.start();
+      t.after(() => srv.close());
+      const port = await freeTcpPort();
+      const lb = await subject.start([
+        ...DEFAULTS,
+        'frontend f',
+        `  bind 127.0.0.1:${port} ssl crt ${front.pem} accept-proxy`,
+        '  default_backend b',
+        'backend b',
+        `  server s 127.0.0.1:${srv.port} send-proxy`,
+        '',
+      ].join('\n'), port);
+      t.after(() => lb.stop());
+      const answer = await tlsAfterHeader(port, 'PROXY TCP4 10.1.2.3 10.0.0.1 4444 443\r\n', 'hi\n');
+      assert.equal(answer, 'proxied-ok\n');
+      assert.equal(srv.traffic()[0]?.toString('latin1'), 'PROXY TCP4 10.1.2.3 10.0.0.1 4444 443\r\n');
+      // A TLS client that sends no header is closed before any handshake; the next one is still served.
+      const bare = await sClient(port, [], 'hi\n', 5000);
+      assert.doesNotMatch(bare.out, /proxied-ok/);
+      assert.equal(await tlsAfterHeader(port, 'PROXY TCP4 10.9.9.9 10.0.0.1 5555 443\r\n', 'hi\n'), 'proxied-ok\n');
+    });
+  });
+}
+
+for (const subject of SUBJECTS) {
+  describe(`bind ssl accept-proxy, mode http (${subject.name})`, () => {
+    test('the announced client reaches an ssl send-proxy server', async (t) => {
+      const srv = await ProxiedServer.start(backend);
+      t.after(() => srv.close());
+      const port = await freeTcpPort();
+      const lb = await subject.start([
+        ...DEFAULTS.map((l) => (l === '  mode tcp' ? '  mode http' : l)),
+        'frontend f',
+        `  bind 127.0.0.1:${port} ssl crt ${front.pem} accept-proxy`,
+        '  default_backend b',
+        'backend b',
+        `  server s 127.0.0.1:${srv.port} ssl verify none send-proxy`,
+        '',
+      ].join('\n'), port);
+      t.after(() => lb.stop());
+      const answer = await tlsAfterHeader(port, 'PROXY TCP4 10.1.2.3 10.0.0.1 4444 443\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.match(answer, /^HTTP\/1\.1 200[^]*tls ok\n$/);
+      assert.equal(srv.traffic()[0]?.toString('latin1'), 'PROXY TCP4 10.1.2.3 10.0.0.1 4444 443\r\n');
+    });
+  });
+}

@@ -48,7 +48,6 @@ const BIND_CASES: readonly (readonly [string, string])[] = [
   ['ssl crt @PEM@ ca-file @PEM@ verify required ca-ignore-err all', 'ca-ignore-err alone'],
   ['ssl crt @PEM@ ca-file @PEM@ verify optional crt-ignore-err 10 ca-ignore-err all', 'crt-ignore-err 10'],
   ['ssl crt @PEM@ tls-ticket-keys /etc/keys', 'tls-ticket-keys'],
-  ['ssl crt @PEM@ accept-proxy', 'accept-proxy with ssl'],
 ];
 
 describe('issue 14: the TLS bind words orcalb does not do stay refused', () => {
