@@ -69,7 +69,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'bind ... ssl in a proxy orcalb answers itself',
     ],
     verdict: 'refused',
-    why: 'it changes which clients the TLS handshake lets in, which certificates it presents, or how sessions resume; orcalb would run it otherwise than configured (and the stats thread, which answers a stats-only proxy, has no TLS)',
+    why: 'it changes which clients the TLS handshake lets in, which certificates it presents or how sessions resume; orcalb would run it otherwise than configured (and the stats thread, which answers a stats-only proxy, has no TLS)',
   },
   {
     // What is left of issue 14's first step (every TLS keyword refused until it works): the TLS words orcalb does not
