@@ -1,11 +1,13 @@
 // Issue 14: the PROXY header and TLS, side by side with haproxy 2.6.12 on the same config. `send-proxy-v2-ssl` and
 // `send-proxy-v2-ssl-cn` carry the client side's TLS facts in the SSL TLV, byte for byte as haproxy writes them (a TLS
-// 1.3 client with a certificate, a TLS 1.2 one without, a plain client, a check's LOCAL header); `server … ssl` with
+// 1.2 client with a certificate, the same session resumed, a TLS 1.3 one without, a plain client, a check's LOCAL
+// header); `server … ssl` with
 // `send-proxy`/`send-proxy-v2` writes the header in clear before the ClientHello, on traffic and on checks, in mode
 // http and tcp. The servers are real sockets on 127.0.0.1 that read the header, then (for `ssl`) the TLS handshake.
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
@@ -133,7 +135,7 @@ function v2Hex(h: Buffer): string {
 const DEFAULTS = ['defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 5s', '  timeout server 5s'];
 
 /** What each subject sent, to compare the two. */
-const sent = new Map<string, { tls13Cert: string; tls12: string; plain: string; check: string }>();
+const sent = new Map<string, { cert: string; resumed: string; noCert: string; plain: string; check: string }>();
 
 for (const subject of SUBJECTS) {
   describe(`PROXY v2 SSL TLVs (${subject.name})`, () => {
@@ -160,10 +162,14 @@ for (const subject of SUBJECTS) {
       ].join('\n'), port);
       t.after(() => lb.stop());
 
-      const withCert = await sClient(port, ['-cert', client.cert, '-key', client.key, '-tls1_3'], 'hi\n');
+      const sess = join(certs.dir, `sess-${port}.pem`);
+      const withCert = await sClient(port, ['-cert', client.cert, '-key', client.key, '-tls1_2', '-sess_out', sess], 'hi\n');
       assert.match(withCert.out, /proxied-ok/, withCert.out);
-      const tls12 = await sClient(port, ['-tls1_2'], 'hi\n');
-      assert.match(tls12.out, /proxied-ok/, tls12.out);
+      // The same session resumed: the certificate is the session's, not this connection's (client byte 0x05).
+      const resumed = await sClient(port, ['-tls1_2', '-sess_in', sess], 'hi\n');
+      assert.ok(resumed.reused, resumed.out);
+      const tls13 = await sClient(port, ['-tls1_3'], 'hi\n');
+      assert.match(tls13.out, /proxied-ok/, tls13.out);
       const plain = net.connect({ host: '127.0.0.1', port: plainPort });
       plain.on('error', () => undefined);
       plain.end('hi\n');
@@ -171,16 +177,17 @@ for (const subject of SUBJECTS) {
       await within(new Promise((resolve) => plain.on('close', resolve)), 5000, 'plain client answered');
       await pollUntil(() => srvCn.checks().length > 0 && srvSsl.traffic().length > 0, 5000, 'a check and the plain client seen');
 
-      const [cert13, noCert12] = srvCn.traffic().map(v2Hex);
+      const [cert12, resumed12, noCert13] = srvCn.traffic().map(v2Hex);
       const plainHex = v2Hex(srvSsl.traffic()[0] ?? Buffer.alloc(0));
       const checkHex = v2Hex(srvCn.checks()[0] ?? Buffer.alloc(0));
       // TLV 0x20: client 0x07 (SSL, certificate on the connection and in the session), verify 0, VERSION, CN.
-      assert.ok((cert13 ?? '').endsWith('20001a0700000000210007544c5376312e33220008636c69656e742d31'), cert13);
-      assert.ok((noCert12 ?? '').endsWith('20000f0100000000210007544c5376312e32'), noCert12);
+      assert.ok((cert12 ?? '').endsWith('20001a0700000000210007544c5376312e32220008636c69656e742d31'), cert12);
+      assert.ok((resumed12 ?? '').endsWith('20001a0500000000210007544c5376312e32220008636c69656e742d31'), resumed12);
+      assert.ok((noCert13 ?? '').endsWith('20000f0100000000210007544c5376312e33'), noCert13);
       assert.ok(plainHex.endsWith('2000050000000000'), plainHex);
       // A check sends LOCAL with the empty SSL TLV.
       assert.equal(checkHex, '0d0a0d0a000d0a515549540a200000082000050000000000');
-      sent.set(subject.name, { tls13Cert: cert13 ?? '', tls12: noCert12 ?? '', plain: plainHex, check: checkHex });
+      sent.set(subject.name, { cert: cert12 ?? '', resumed: resumed12 ?? '', noCert: noCert13 ?? '', plain: plainHex, check: checkHex });
     });
   });
 }
@@ -191,8 +198,8 @@ test('orcalb sends the very bytes haproxy sends (source port aside)', () => {
   assert.ok(h !== undefined && o !== undefined, 'both subjects ran');
   // The destination port differs (each subject's own frontend port): compare past the address block.
   const tail = (hex: string): string => hex.slice(2 * (16 + 12));
-  assert.deepEqual({ ...o, tls13Cert: tail(o.tls13Cert), tls12: tail(o.tls12), plain: tail(o.plain) },
-    { ...h, tls13Cert: tail(h.tls13Cert), tls12: tail(h.tls12), plain: tail(h.plain) });
+  const tails = (x: typeof o): Record<string, string> => ({ cert: tail(x.cert), resumed: tail(x.resumed), noCert: tail(x.noCert), plain: tail(x.plain), check: x.check });
+  assert.deepEqual(tails(o), tails(h));
 });
 
 for (const subject of SUBJECTS) {
