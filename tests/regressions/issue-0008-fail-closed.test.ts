@@ -17,7 +17,8 @@ const HTTP_LISTEN = (port: number): string =>
 describe('a new user starts orcalb on a file that protects something orcalb cannot do yet', () => {
   for (const [what, extra, keyword] of [
     // `bind … ssl` runs since issue 14 (tests/regressions/issue-0014-tls-front.test.ts); this TLS word does not.
-    ['a TLS listener that lets clients with bad certificates in', ' ca-ignore-err all', 'ca-ignore-err'],
+    // (`ca-ignore-err all` was the case here: it runs with `crt-ignore-err all` since issue 14.)
+    ['a TLS listener that verifies clients against a file orcalb does not read', ' ca-verify-file /x.pem', 'ca-verify-file'],
     ['a listener reachable from one interface only', ' interface lo', 'interface'],
   ] as const) {
     test(`${what}: the start is refused with exit 1 and nothing listens`, async (t) => {

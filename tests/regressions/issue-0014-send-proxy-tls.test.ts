@@ -132,7 +132,20 @@ function v2Hex(h: Buffer): string {
   return c.toString('hex');
 }
 
-const DEFAULTS = ['defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 5s', '  timeout server 5s'];
+/**
+ * A config in `mode`: per entry, a frontend on 127.0.0.1:`port` (`bind` words after the address) whose backend has one
+ * server on 127.0.0.1:`server` (`words` after the address).
+ */
+function configOf(mode: 'tcp' | 'http', fronts: readonly { port: number; bind: string; server: number; words: string }[]): string {
+  return [
+    'defaults', `  mode ${mode}`, '  timeout connect 1s', '  timeout client 5s', '  timeout server 5s',
+    ...fronts.flatMap((f, i) => [
+      `frontend f${i}`, `  bind 127.0.0.1:${f.port} ${f.bind}`, `  default_backend b${i}`,
+      `backend b${i}`, `  server s 127.0.0.1:${f.server} ${f.words}`,
+    ]),
+    '',
+  ].join('\n');
+}
 
 /** What each subject sent, to compare the two. */
 const sent = new Map<string, { cert: string; resumed: string; noCert: string; plain: string; check: string }>();
@@ -146,20 +159,10 @@ for (const subject of SUBJECTS) {
       t.after(() => srvSsl.close());
       const port = await freeTcpPort();
       const plainPort = await freeTcpPort();
-      const lb = await subject.start([
-        ...DEFAULTS,
-        'frontend fs',
-        `  bind 127.0.0.1:${port} ssl crt ${front.pem} ca-file ${ca.cert} verify optional`,
-        '  default_backend bs',
-        'backend bs',
-        `  server s 127.0.0.1:${srvCn.port} send-proxy-v2-ssl-cn check inter 300`,
-        'frontend fp',
-        `  bind 127.0.0.1:${plainPort}`,
-        '  default_backend bp',
-        'backend bp',
-        `  server s 127.0.0.1:${srvSsl.port} send-proxy-v2-ssl`,
-        '',
-      ].join('\n'), port);
+      const lb = await subject.start(configOf('tcp', [
+        { port, bind: `ssl crt ${front.pem} ca-file ${ca.cert} verify optional`, server: srvCn.port, words: 'send-proxy-v2-ssl-cn check inter 300' },
+        { port: plainPort, bind: '', server: srvSsl.port, words: 'send-proxy-v2-ssl' },
+      ]), port);
       t.after(() => lb.stop());
 
       const sess = join(certs.dir, `sess-${port}.pem`);
@@ -208,15 +211,7 @@ for (const subject of SUBJECTS) {
       const srv = await ProxiedServer.start(backend);
       t.after(() => srv.close());
       const port = await freeTcpPort();
-      const lb = await subject.start([
-        ...DEFAULTS.map((l) => (l === '  mode tcp' ? '  mode http' : l)),
-        'frontend f',
-        `  bind 127.0.0.1:${port}`,
-        '  default_backend b',
-        'backend b',
-        `  server s 127.0.0.1:${srv.port} ssl verify required ca-file ${ca.cert} verifyhost backend.test send-proxy check inter 300`,
-        '',
-      ].join('\n'), port);
+      const lb = await subject.start(configOf('http', [{ port, bind: '', server: srv.port, words: `ssl verify required ca-file ${ca.cert} verifyhost backend.test send-proxy check inter 300` }]), port);
       t.after(() => lb.stop());
       await pollUntil(() => srv.checks().length > 0, 5000, 'a check with its PROXY line');
       const a = await httpExchange(port, 'GET', '/', { timeoutMs: 8000 });
@@ -231,15 +226,7 @@ for (const subject of SUBJECTS) {
       const srv = await ProxiedServer.start(backend);
       t.after(() => srv.close());
       const port = await freeTcpPort();
-      const lb = await subject.start([
-        ...DEFAULTS,
-        'frontend f',
-        `  bind 127.0.0.1:${port} ssl crt ${front.pem} ca-file ${ca.cert} verify optional`,
-        '  default_backend b',
-        'backend b',
-        `  server s 127.0.0.1:${srv.port} ssl verify none send-proxy-v2-ssl-cn`,
-        '',
-      ].join('\n'), port);
+      const lb = await subject.start(configOf('tcp', [{ port, bind: `ssl crt ${front.pem} ca-file ${ca.cert} verify optional`, server: srv.port, words: 'ssl verify none send-proxy-v2-ssl-cn' }]), port);
       t.after(() => lb.stop());
       const r = await sClient(port, ['-cert', client.cert, '-key', client.key, '-tls1_3'], 'hi\n');
       assert.match(r.out, /proxied-ok/, r.out);
@@ -286,15 +273,7 @@ for (const subject of SUBJECTS) {
       const srv = await ProxiedServer.start();
       t.after(() => srv.close());
       const port = await freeTcpPort();
-      const lb = await subject.start([
-        ...DEFAULTS,
-        'frontend f',
-        `  bind 127.0.0.1:${port} ssl crt ${front.pem} accept-proxy`,
-        '  default_backend b',
-        'backend b',
-        `  server s 127.0.0.1:${srv.port} send-proxy`,
-        '',
-      ].join('\n'), port);
+      const lb = await subject.start(configOf('tcp', [{ port, bind: `ssl crt ${front.pem} accept-proxy`, server: srv.port, words: 'send-proxy' }]), port);
       t.after(() => lb.stop());
       const answer = await tlsAfterHeader(port, 'PROXY TCP4 10.1.2.3 10.0.0.1 4444 443\r\n', 'hi\n');
       assert.equal(answer, 'proxied-ok\n');
@@ -313,15 +292,7 @@ for (const subject of SUBJECTS) {
       const srv = await ProxiedServer.start(backend);
       t.after(() => srv.close());
       const port = await freeTcpPort();
-      const lb = await subject.start([
-        ...DEFAULTS.map((l) => (l === '  mode tcp' ? '  mode http' : l)),
-        'frontend f',
-        `  bind 127.0.0.1:${port} ssl crt ${front.pem} accept-proxy`,
-        '  default_backend b',
-        'backend b',
-        `  server s 127.0.0.1:${srv.port} ssl verify none send-proxy`,
-        '',
-      ].join('\n'), port);
+      const lb = await subject.start(configOf('http', [{ port, bind: `ssl crt ${front.pem} accept-proxy`, server: srv.port, words: 'ssl verify none send-proxy' }]), port);
       t.after(() => lb.stop());
       const answer = await tlsAfterHeader(port, 'PROXY TCP4 10.1.2.3 10.0.0.1 4444 443\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
       assert.match(answer, /^HTTP\/1\.1 200[^]*tls ok\n$/);
