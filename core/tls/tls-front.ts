@@ -63,13 +63,17 @@ export class BindTlsServer {
       // As HAProxy: no renegotiation (a client could make the server redo expensive handshakes on one connection).
       secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (b.settings.noTlsTickets ? constants.SSL_OP_NO_TICKET : 0),
       ...(ticketKeys === undefined || b.settings.noTlsTickets ? {} : { ticketKeys: Buffer.from(ticketKeys) }),
-      SNICallback: (servername, cb) => {
+    };
+    // One certificate without strict-sni: the server's own context (built from that certificate) serves every name,
+    // so no SNI callback runs per handshake (a call into JavaScript and a context switch saved on each).
+    if (this.contexts.entries.length > 1 || b.strictSni) {
+      options.SNICallback = (servername, cb) => {
         const hit = this.contexts.lookup(servername);
         if (hit !== undefined) return cb(null, hit.context);
         if (b.strictSni) return cb(new Error(`strict-sni: no certificate for '${servername}'`), undefined);
         cb(null, first?.context);
-      },
-    };
+      };
+    }
     if (alpnPerCert) {
       options.ALPNCallback = ({ servername, protocols }) => {
         const cert = (servername === undefined ? undefined : this.contexts.lookup(servername)) ?? first;
