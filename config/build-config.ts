@@ -312,6 +312,8 @@ export function buildServer(s: ServerDraft, resolved: ResolvedAddresses): Server
     ...(o.checkPort === undefined ? {} : { checkPort: o.checkPort }),
     ...(checkAddr === undefined ? {} : { checkAddr }),
     sendProxy,
+    // Only with a v2 header: `no-send-proxy-v2` after `send-proxy-v2-ssl` sends none, as haproxy (pp_opts bits).
+    ...(o.proxyV2Ssl === undefined || sendProxy !== 'v2' ? {} : { proxyV2Ssl: o.proxyV2Ssl }),
     checkSendProxy,
     slowstart: o.slowstart ?? DEFAULT_SLOWSTART_MS,
     ...(o.cookie === undefined ? {} : { cookie: o.cookie }),

@@ -235,6 +235,8 @@ export interface BindTls {
   readonly dhParamPem?: string;
   /** `tune.ssl.lifetime` (seconds): how long a ticket or session id stays resumable. */
   readonly lifetimeS: number;
+  /** `ca-ignore-err all` with `crt-ignore-err all`: a client certificate that fails verification is let in. */
+  readonly ignoreVerifyErrors?: boolean;
 }
 
 /**
@@ -291,6 +293,8 @@ export interface TlsSettings {
 }
 
 export type SendProxy = 'none' | 'v1' | 'v2';
+/** `send-proxy-v2-ssl` / `send-proxy-v2-ssl-cn` (§5.2): the v2 header carries the client side's TLS facts. */
+export type ProxyV2Ssl = 'ssl' | 'ssl-cn';
 
 export interface ServerConfig {
   readonly source: SourceRef;
@@ -323,6 +327,8 @@ export interface ServerConfig {
   readonly checkPort?: number;
   readonly checkAddr?: string;
   readonly sendProxy: SendProxy;
+  /** The SSL TLV on the v2 header (traffic and checks), when `send-proxy-v2-ssl[-cn]` asked for it. */
+  readonly proxyV2Ssl?: ProxyV2Ssl;
   /** `check-send-proxy`, or implied by send-proxy when no checkPort/checkAddr is set (HAProxy §5.2). */
   readonly checkSendProxy: boolean;
   /** ms; 0 = none. */

@@ -64,19 +64,18 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'bind ... ca-verify-file', 'bind ... ca-ignore-err', 'bind ... crt-ignore-err', 'bind ... ca-sign-file',
+      'bind ... ca-verify-file', 'bind ... ca-ignore-err or crt-ignore-err but both all', 'bind ... ca-sign-file',
       'bind ... ca-sign-pass', 'bind ... generate-certificates', 'bind ... allow-0rtt', 'bind ... tls-ticket-keys',
-      'bind ... accept-proxy with ssl', 'bind ... ssl in a proxy orcalb answers itself',
+      'bind ... ssl in a proxy orcalb answers itself',
     ],
     verdict: 'refused',
-    why: 'it changes which clients the TLS handshake lets in, which certificates it presents, how sessions resume or what precedes the handshake; orcalb would run it otherwise than configured (and the stats thread, which answers a stats-only proxy, has no TLS)',
+    why: 'it changes which clients the TLS handshake lets in, which certificates it presents or how sessions resume; orcalb would run it otherwise than configured (and the stats thread, which answers a stats-only proxy, has no TLS)',
   },
   {
     // What is left of issue 14's first step (every TLS keyword refused until it works): the TLS words orcalb does not
     // run yet, including those that only tune or switch a part off, so no configuration written for TLS runs
     // otherwise than configured (a global cipher policy an operator believes applies, a QUIC listener).
     keywords: [
-      'server ... no-send-proxy-v2-ssl', 'server ... no-send-proxy-v2-ssl-cn',
       'global ssl-*', 'global tune.ssl.*', 'global maxsslconn',
       'global maxsslrate', 'global issuers-chain-path', 'global httpclient.ssl.*', 'global cluster-secret',
       'bind ... quic-*',
@@ -86,8 +85,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   },
   {
     keywords: [
-      'source ... usesrc', 'server ... source ... usesrc', 'server ... send-proxy-v2-ssl',
-      'server ... send-proxy-v2-ssl-cn',
+      'source ... usesrc', 'server ... source ... usesrc',
     ],
     verdict: 'refused',
     why: "it tells the server who the client is; the server would see orcalb's address or no client details",
@@ -96,11 +94,6 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     keywords: ['server ... alpn h2', 'server ... check-alpn h2'],
     verdict: 'refused',
     why: 'orcalb speaks HTTP/1.1 to servers; a server that picks h2 from the offer would get bytes it cannot read (mode tcp passes h2 through)',
-  },
-  {
-    keywords: ['server ... ssl with send-proxy'],
-    verdict: 'refused',
-    why: 'the PROXY header goes in clear before the TLS handshake, which orcalb does not do yet; the server would see no client details',
   },
   {
     keywords: [

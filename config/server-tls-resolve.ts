@@ -45,11 +45,6 @@ export function resolveServerTls(proxies: readonly ProxyDraft[], global: GlobalC
       const traffic = d.ssl === true;
       const checks = d.checkSsl ?? (traffic && s.settings.checkPort === undefined && s.settings.checkAddr === undefined);
       if (!traffic && !checks) continue;
-      // The PROXY header goes in clear before the handshake; orcalb would send it inside TLS (checks included).
-      if ((traffic && (s.settings.sendProxy ?? 'none') !== 'none') || (checks && s.settings.checkSendProxy === true)) {
-        diag.notImplemented('server ... ssl with send-proxy', s.source, 'refused', { label: `server ${p.name}/${s.name}`, shown: 'ssl with send-proxy' });
-        continue;
-      }
       const tls = buildTls(p, s, d, defaults, diag);
       if (tls === undefined) continue;
       // HTTP/2 to servers is not spoken: a server choosing h2 from the offer would get HTTP/1.1 bytes.

@@ -15,7 +15,7 @@ import { tlsContextProblem } from '../../core/tls/tls-context-options.js';
 
 /** The bind words this module implements (bind.ts hands them here). */
 export const BIND_TLS_WORDS: ReadonlySet<string> = new Set([
-  'ssl', 'crt', 'crt-list', 'strict-sni', 'prefer-client-ciphers', 'npn', ...Object.keys(TLS_SETTING_OPTIONS).filter((w) => w !== 'tls-tickets'),
+  'ssl', 'crt', 'crt-list', 'strict-sni', 'prefer-client-ciphers', 'npn', 'ca-ignore-err', 'crt-ignore-err', ...Object.keys(TLS_SETTING_OPTIONS).filter((w) => w !== 'tls-tickets'),
 ]);
 
 /** A bind line's TLS words while the line is read. */
@@ -28,6 +28,9 @@ export interface BindTlsDraft {
   preferClientCiphers: boolean;
   /** Any certificate word seen (a `crt` without `ssl` serves clear text, as in HAProxy: warned). */
   sawCrt: boolean;
+  /** `ca-ignore-err` / `crt-ignore-err` as written (`all` or error ids). */
+  caIgnoreErr?: string;
+  crtIgnoreErr?: string;
 }
 
 export function newBindTlsDraft(global: GlobalTls | undefined): BindTlsDraft {
@@ -61,6 +64,12 @@ export function applyBindTlsOption(d: BindTlsDraft, option: string, value: strin
     case 'prefer-client-ciphers':
       d.preferClientCiphers = true;
       return undefined;
+    case 'ca-ignore-err':
+      d.caIgnoreErr = value;
+      return undefined;
+    case 'crt-ignore-err':
+      d.crtIgnoreErr = value;
+      return undefined;
     case 'npn':
       // Node's TLS has no NPN (gone from its OpenSSL bindings): clients negotiate with ALPN; bind.ts warns.
       return undefined;
@@ -88,6 +97,20 @@ export function applyBindTlsOption(d: BindTlsDraft, option: string, value: strin
 /** Reads a reported error as "not ok". */
 function fail(_reported: undefined): boolean {
   return false;
+}
+
+/**
+ * `ca-ignore-err` / `crt-ignore-err`: haproxy sorts each verify error by the depth it was found at (the CA chain or
+ * the client's own certificate) and lets the client in when every one is ignored. node:tls reports only the last
+ * error of a handshake, without its depth, so only both lists at `all` can be honoured exactly (every error ignored);
+ * any other form is refused (null). true: every verify error ignored; false: none.
+ */
+function ignoredVerifyErrors(d: BindTlsDraft, at: SourceRef, diag: Diagnostics): boolean | null {
+  if (d.caIgnoreErr === undefined && d.crtIgnoreErr === undefined) return false;
+  if (d.caIgnoreErr === 'all' && d.crtIgnoreErr === 'all') return true;
+  const shown = d.caIgnoreErr !== undefined && d.caIgnoreErr !== 'all' ? `ca-ignore-err ${d.caIgnoreErr}` : d.crtIgnoreErr !== undefined && d.crtIgnoreErr !== 'all' ? `crt-ignore-err ${d.crtIgnoreErr}` : d.caIgnoreErr === undefined ? 'crt-ignore-err alone' : 'ca-ignore-err alone';
+  diag.notImplemented('bind ... ca-ignore-err or crt-ignore-err but both all', at, 'refused', { shown });
+  return null;
 }
 
 /** Where the "Proxy 'f': … for bind '…' at [file:line]" texts come from. */
@@ -124,6 +147,8 @@ export function finishBindTls(d: BindTlsDraft, place: BindTlsPlace, diag: Diagno
   if (settings === undefined) return diag.badValue(`Proxy '${place.proxy}': all SSL/TLS versions are disabled ${tail}.`, at);
   let ok = true;
   const verify = settings.verify ?? 'none';
+  const ignoreVerifyErrors = ignoredVerifyErrors(d, at, diag);
+  if (ignoreVerifyErrors === null) ok = false;
   let caPem: string | undefined;
   if (settings.caFile !== undefined) {
     caPem = readPemBundle(settings.caFile, 'CERTIFICATE');
@@ -145,6 +170,7 @@ export function finishBindTls(d: BindTlsDraft, place: BindTlsPlace, diag: Diagno
     ...(crlPem === undefined ? {} : { crlPem }),
     ...(global?.dhParamPem === undefined ? {} : { dhParamPem: global.dhParamPem }),
     lifetimeS: global?.lifetimeS ?? DEFAULT_SSL_LIFETIME_S,
+    ...(ignoreVerifyErrors === true ? { ignoreVerifyErrors } : {}),
   };
   // OpenSSL judges the cipher, suite and curve lists: build one context now, as HAProxy does at start.
   const problem = ok ? tlsContextProblem(tls, d.tls.ecdhe !== undefined && d.tls.curves === undefined) : undefined;

@@ -161,11 +161,6 @@ function parseOptions(
   if (!ok) return undefined;
   const tls = finishBindTls(tlsDraft, place, diag, globalTls);
   if (tls === null) return undefined;
-  // The PROXY header precedes the ClientHello: orcalb reads it only on plain binds so far.
-  if (tls !== undefined && o.acceptProxy) {
-    diag.notImplemented('bind ... accept-proxy with ssl', at, 'ignored', { shown: 'accept-proxy with ssl' });
-    return undefined;
-  }
   if (tls !== undefined) o.tls = tls;
   // Silently dropping `ssl` or `v6only` would change what clients see: each one is named, and those that secure
   // or restrict the listener refuse the start (config/not-implemented.ts).

@@ -13,9 +13,8 @@ import { SERVER_TLS_WORDS, applyServerTlsWord } from './server-tls.js';
 
 /** §5.2 options orcalb does not implement → number of values each takes (`source` is handled apart). */
 export const KNOWN_OPTIONS: Readonly<Record<string, number>> = {
-  'agent-check': 0, 'allow-0rtt': 0, 'check-via-socks4': 0, 'no-agent-check': 0, 'no-send-proxy-v2-ssl': 0,
-  'no-send-proxy-v2-ssl-cn': 0, 'no-tfo': 0, 'non-stick': 0, 'send-proxy-v2-ssl': 0, 'send-proxy-v2-ssl-cn': 0,
-  stick: 0, tfo: 0, 'agent-addr': 1, 'agent-inter': 1, 'agent-port': 1, 'agent-send': 1, 'check-proto': 1,
+  'agent-check': 0, 'allow-0rtt': 0, 'check-via-socks4': 0, 'no-agent-check': 0,
+  'no-tfo': 0, 'non-stick': 0, stick: 0, tfo: 0, 'agent-addr': 1, 'agent-inter': 1, 'agent-port': 1, 'agent-send': 1, 'check-proto': 1,
   'error-limit': 1, id: 1, 'log-proto': 1, 'max-reuse': 1, minconn: 1, namespace: 1, npn: 1, observe: 1,
   'on-error': 1, 'on-marked-down': 1, 'on-marked-up': 1, 'pool-low-conn': 1, 'pool-max-conn': 1,
   'pool-purge-delay': 1, proto: 1, 'proxy-v2-options': 1, redir: 1, 'resolve-net': 1, 'resolve-opts': 1,
@@ -39,6 +38,21 @@ const FLAGS: Readonly<Record<string, (s: ServerSettings) => void>> = {
     if (s.sendProxy === 'v2') s.sendProxy = 'none';
   },
   'check-send-proxy': (s) => (s.checkSendProxy = true),
+  // haproxy 2.6 sets the v2 bit with the SSL ones; the `no-` forms clear only their own bit (CN rides on SSL).
+  'send-proxy-v2-ssl': (s) => {
+    s.sendProxy = 'v2';
+    if (s.proxyV2Ssl === undefined) s.proxyV2Ssl = 'ssl';
+  },
+  'send-proxy-v2-ssl-cn': (s) => {
+    s.sendProxy = 'v2';
+    s.proxyV2Ssl = 'ssl-cn';
+  },
+  'no-send-proxy-v2-ssl': (s) => {
+    delete s.proxyV2Ssl;
+  },
+  'no-send-proxy-v2-ssl-cn': (s) => {
+    if (s.proxyV2Ssl === 'ssl-cn') s.proxyV2Ssl = 'ssl';
+  },
 };
 
 /** Options orcalb implements that take one value (`source` takes several and is skipped). */

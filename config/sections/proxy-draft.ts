@@ -26,6 +26,7 @@ import type {
   ProxyMode,
   ProxyOptions,
   SampleExprSpec,
+  ProxyV2Ssl,
   SendProxy,
   ServerTlsConfig,
   ServiceRule,
@@ -57,6 +58,7 @@ export interface ServerSettings {
   maxconn?: number;
   maxqueue?: number;
   sendProxy?: SendProxy;
+  proxyV2Ssl?: ProxyV2Ssl;
   checkSendProxy?: boolean;
   slowstart?: number;
   cookie?: string;

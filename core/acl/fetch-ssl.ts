@@ -9,20 +9,10 @@ import { placeMask, type FetchDescriptor } from './descriptor.js';
 import type { FetchContext } from './fetch-context.js';
 import { NO_ARGS } from './sample-args.js';
 import { SMP, type Sample } from './sample.js';
+import { x509ErrorNumber } from '../tls/x509-errors.js';
 
 /** Usable wherever the connection is known (HAProxy's L5 client fetches): every rule place but the two parsers. */
 const SSL_PLACES = placeMask('YYYYYYYYYYYYYYYYYYYY..');
-
-/** Node's verify error codes → OpenSSL's X509_V_ERR_* numbers (what ssl_c_verify returns; 0 = verified). */
-const X509_ERRORS: readonly string[] = [
-  'OK', 'UNSPECIFIED', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_CRL', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CRL_SIGNATURE', 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE',
-  'CRL_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED', 'CRL_NOT_YET_VALID', 'CRL_HAS_EXPIRED',
-  'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD', 'ERROR_IN_CRL_LAST_UPDATE_FIELD',
-  'ERROR_IN_CRL_NEXT_UPDATE_FIELD', 'OUT_OF_MEM', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED',
-  'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
-];
 
 /** A string sample from a JS string (Latin-1 bytes, as HAProxy's are raw bytes); fails on undefined or ''. */
 function setText(s: Sample, text: string | false | null | undefined): boolean {
@@ -121,8 +111,7 @@ export const SSL_FETCHES: readonly FetchDescriptor[] = [
       if (t === undefined) return false;
       // No certificate, or one the CA vouched for: OpenSSL's X509_V_OK.
       if (t.authorized || peerDer(ctx) === undefined) return s.setInt(0);
-      const code = X509_ERRORS.indexOf(String(t.authorizationError));
-      return s.setInt(code < 0 ? 1 : code);
+      return s.setInt(x509ErrorNumber(t.authorizationError));
     },
   },
   {

@@ -18,6 +18,25 @@ export interface ClientOrigin {
   readonly initial: Buffer | undefined;
 }
 
+/** The PROXY header read before a TLS handshake (`bind … ssl accept-proxy`), carried on the TLS socket. */
+const kHeaderBeforeTls = Symbol('orcalb.proxyHeaderBeforeTls');
+interface CarriesHeader {
+  [kHeaderBeforeTls]?: ProxyHeaderRead;
+}
+
+/**
+ * Marks `tlsSocket` as a connection whose PROXY header came in clear before its handshake (core/tls/tls-entry.ts): the
+ * sessions then take these addresses instead of reading a header from the decrypted stream. Forwarder threads.
+ */
+export function setHeaderBeforeTls(tlsSocket: net.Socket, header: ProxyHeaderRead): void {
+  (tlsSocket as net.Socket & CarriesHeader)[kHeaderBeforeTls] = header;
+}
+
+/** The header setHeaderBeforeTls() left on a connection, or undefined (a plain connection, or none read). */
+export function headerBeforeTls(socket: net.Socket): ProxyHeaderRead | undefined {
+  return (socket as net.Socket & CarriesHeader)[kHeaderBeforeTls];
+}
+
 /**
  * For an engine reading the client through 'data' events: reads the PROXY header first on `accept-proxy` binds
  * (within `timeout client`). Rejects with OrcaError ORCA_CLIENT_BAD_PROXY_HEADER when the header is missing or invalid

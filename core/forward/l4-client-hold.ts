@@ -72,13 +72,19 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   private clientStopped = false;
 
   /**
-   * `proxyHeader`: read a PROXY header first, within `timeoutMs` (undefined = no limit), or not at all (false).
+   * `proxyHeader`: read a PROXY header first, within `timeoutMs` (undefined = no limit), or not at all (false), or the
+   * header read before the TLS handshake.
    * Becomes a sink at once (give it to adoptClient), then watch() the adopted client.
    */
-  constructor(sweep: DeadlineSweep, proxyHeader: boolean, timeoutMs: number | undefined) {
+  constructor(sweep: DeadlineSweep, proxyHeader: boolean | ProxyHeaderRead, timeoutMs: number | undefined) {
     this.sweep = sweep;
     this.signal = this.gone.signal;
-    if (proxyHeader) {
+    if (typeof proxyHeader === 'object') {
+      // Read already, in clear before the TLS handshake (`bind … ssl accept-proxy`): nothing to read from the stream.
+      this.reader = undefined;
+      this.headerWait = undefined;
+      this.header = Promise.resolve(proxyHeader);
+    } else if (proxyHeader) {
       this.reader = new ProxyHeaderReader();
       this.headerWait = Promise.withResolvers<ProxyHeaderRead>();
       this.header = this.headerWait.promise;

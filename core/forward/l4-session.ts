@@ -15,10 +15,9 @@ import type { Timeouts } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
 import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
 import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
-import { encodeProxyV1 } from '../proxy-protocol/v1.js';
-import { encodeProxyV2 } from '../proxy-protocol/v2.js';
+import { serverProxyHeader } from '../proxy-protocol/server-header.js';
 import type { BackendRuntime } from './backend-runtime.js';
-import { announcedAddresses, ruleAddresses } from './client-origin.js';
+import { announcedAddresses, headerBeforeTls, ruleAddresses } from './client-origin.js';
 import { markSession, type SessionProbe } from './session-registry.js';
 import { followsDestination, newDialFacts, ServerDial, type DialFacts, type DialHooks, type DispatchContext } from './dispatch.js';
 import type { LogRecord } from '../log/log-record.js';
@@ -59,7 +58,9 @@ export interface SessionEnds {
  */
 export function startL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind: number, ends: SessionEnds): void {
   const frontend = env.frontends[fe];
-  const acceptProxy = frontend?.binds[bind]?.acceptProxy === true;
+  // A TLS connection's header was read in clear before its handshake.
+  const before = typeof conn === 'number' ? undefined : headerBeforeTls(conn);
+  const acceptProxy = before ?? frontend?.binds[bind]?.acceptProxy === true;
   // Reading starts at adoption: while a server is chosen the client's bytes are kept for it, and a client leaving
   // the queue is seen at once; a hard stop destroys the socket, which aborts the hold too.
   const hold = new ClientHold(env.sweep, acceptProxy, frontend?.timeouts.client);
@@ -328,9 +329,12 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
   open(address: string, port: number, index: number): net.Socket {
     const tlsClient = this.rt?.serverTls[index];
     if (tlsClient === undefined) return this.env.io.connect({ host: address, port }, this.hold as ClientHold);
-    // `ssl`: the handshake is part of the connect (the dial waits for it); `sni` reads the client's connection.
+    // `ssl`: the handshake is part of the connect (the dial waits for it); `sni` reads the client's connection. The
+    // PROXY header goes in clear before the ClientHello, as haproxy sends it.
     const sni = tlsClient.hasSni ? tlsClient.sniFor({ frontend: this.fe, backend: this.rt?.index ?? -1, client: this.client }) : '';
-    return tlsClient.connect(this.env.io, { host: address, port }, this.hold as ClientHold, sni);
+    const srv = this.rt?.config.servers[index];
+    const preface = srv === undefined ? undefined : serverProxyHeader(srv, this.announced, this.client);
+    return tlsClient.connect(this.env.io, { host: address, port }, this.hold as ClientHold, sni, preface);
   }
 
   /** DialHooks: a slot of `server` is taken and `socket` connected: the PROXY line, then the pipe. */
@@ -355,10 +359,10 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
       const frontend = env.frontends[this.fe];
       if (frontend === undefined) throw new OrcaError('ORCA_INTERNAL', 'frontend gone');
       const held = hold.release();
-      const sendProxy = rt.config.servers[server]?.sendProxy ?? 'none';
-      if (sendProxy !== 'none') {
-        env.io.writeOwned(socket, sendProxy === 'v1' ? encodeProxyV1(announced) : encodeProxyV2(announced));
-      }
+      const srv = rt.config.servers[server];
+      // A TLS server's header went before its handshake (open()).
+      const header = srv === undefined || rt.serverTls[server] !== undefined ? undefined : serverProxyHeader(srv, announced, this.client);
+      if (header !== undefined) env.io.writeOwned(socket, header);
       const board = env.ddb;
       const ddb = board !== undefined && DdbBoard.wants(rt) ? board.open(rt, server) : undefined;
       this.ddb = ddb;

@@ -71,15 +71,15 @@ export class ServerConn implements ReadSink {
   /** The SNI sent on a TLS connection ('' for none, and for plain TCP): it serves only requests wanting the same. */
   readonly sni: string;
 
-  /** `tls`: the server's TLS client on this thread (`ssl`), sending `sni` ('' for none). */
-  constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number, tls?: ServerTlsClient, sni = '') {
+  /** `tls`: the server's TLS client on this thread (`ssl`), sending `sni` ('' for none) after `preface` (a PROXY header). */
+  constructor(io: SocketIo, sweep: DeadlineSweep, host: string, port: number, backend: number, index: number, tls?: ServerTlsClient, sni = '', preface?: Buffer) {
     this.backend = backend;
     this.index = index;
     this.host = host;
     this.port = port;
     this.sweep = sweep;
     this.sni = sni;
-    this.socket = tls === undefined ? io.connect({ host, port }, this) : tls.connect(io, { host, port }, this, sni);
+    this.socket = tls === undefined ? io.connect({ host, port }, this) : tls.connect(io, { host, port }, this, sni, preface);
     (this.socket as ConnSocket)[kConn] = this;
   }
 

@@ -6,8 +6,7 @@ import { serverFixedPort, serverHost } from '../shared/server-address.js';
 import type net from 'node:net';
 import type { ServerConfig } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
-import { encodeProxyV1 } from '../proxy-protocol/v1.js';
-import { encodeProxyV2 } from '../proxy-protocol/v2.js';
+import { serverProxyHeader } from '../proxy-protocol/server-header.js';
 import { sameAddresses } from './client-origin.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import type { HeadView } from '../http1/head-view.js';
@@ -112,7 +111,9 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
   /** DialHooks: a new server connection reading into this session once it is ours. */
   open(address: string, port: number, index: number): net.Socket {
     const rt = this.rt as BackendRuntime;
-    const conn = new ServerConn(this.env.io, this.env.sweep, address, port, rt.index, index, rt.serverTls[index], this.wantedSni(rt, index));
+    const tls = rt.serverTls[index];
+    const preface = tls === undefined ? undefined : this.serverProxyHeaderFor(index);
+    const conn = new ServerConn(this.env.io, this.env.sweep, address, port, rt.index, index, tls, this.wantedSni(rt, index), preface);
     this.opening = conn;
     return conn.socket;
   }
@@ -136,13 +137,14 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
       this.server = conn;
       conn.user = this;
       conn.attach();
-      const sendProxy = rt.config.servers[index]?.sendProxy ?? 'none';
-      if (sendProxy !== 'none') {
-        // The PROXY header goes first, queued before the request head (SocketIo keeps the order).
+      if ((rt.config.servers[index]?.sendProxy ?? 'none') !== 'none') {
+        // The PROXY header goes first, queued before the request head (SocketIo keeps the order); a TLS server's
+        // went in clear before its handshake (open()).
         const a = this.addrs?.all;
         conn.proxied = true;
         conn.announced = a;
-        this.env.io.writeOwned(socket, sendProxy === 'v1' ? encodeProxyV1(a) : encodeProxyV2(a));
+        const header = rt.serverTls[index] === undefined ? this.serverProxyHeaderFor(index) : undefined;
+        if (header !== undefined) this.env.io.writeOwned(socket, header);
       }
     }
     this.slotHeld = slot;
@@ -171,6 +173,12 @@ export abstract class L7ServerDial extends L7SessionEnds implements DialHooks, S
     const ctx = this.dialContext;
     const host = srv.address === '0.0.0.0' || srv.address === '::' ? (ctx?.dstAddress ?? srv.address) : srv.address;
     return conn.host === host && conn.port === serverPort(srv, ctx?.dstPort);
+  }
+
+  /** The PROXY header server `index` asks for, announcing this client (undefined for none). Allocates. */
+  private serverProxyHeaderFor(index: number): Buffer | undefined {
+    const srv = this.rt?.config.servers[index];
+    return srv === undefined ? undefined : serverProxyHeader(srv, this.addrs?.all, this.client);
   }
 
   /** DialHooks: no server (none usable, queue timeout or full, connect retries spent): HAProxy answers 503. */

@@ -29,6 +29,7 @@ import { parseProxyHeader } from '../proxy-protocol/parse.js';
 import type { DialHooks } from './dispatch.js';
 import { HEAD_LIMITS, HOLD_LIMIT } from './l7-limits.js';
 import { ClientAddresses } from './l7-rewrite.js';
+import { headerBeforeTls } from './client-origin.js';
 import type { ServerUser } from './l7-server-conn.js';
 import { watchSoftStop, type SoftStoppable } from './l7-soft-stop.js';
 import { adoptClient, type CarriedConnection, type ClientConn, type SessionEnv } from './session-env.js';
@@ -91,7 +92,12 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     const now = this.now();
     // A carried connection still has its PROXY header to read: config load refuses one on a TCP frontend that hands
     // connections over, so only an HTTP frontend's connection rules (which run before the header) carry one here.
-    if (this.acceptProxy) {
+    // A TLS connection's header was read in clear before its handshake (core/tls/tls-entry.ts).
+    const before = headerBeforeTls(client);
+    if (before !== undefined) {
+      this.addrs?.announce(before.addresses);
+      this.headDue = due(now, requestLimit(this.fe.timeouts));
+    } else if (this.acceptProxy) {
       this.cstate = C.proxy;
       this.headDue = due(now, this.fe.timeouts.client);
     } else {

@@ -11,12 +11,12 @@ import { ReplyParser, type DdbReply } from '../dolphindb/wire-reply.js';
 import { encodeRequest, type DdbRequestBody } from '../dolphindb/wire-request.js';
 import { CHECK_STATUS } from './check-status.js';
 import {
-  checkEndpoint, checkProxyHeader, checkProxyVersion, closeCheckSocket, connectCheckSocket, errnoText, type ProbeResult,
+  checkEndpoint, checkProxyHeader, proxyAfterConnect, closeCheckSocket, connectCheckSocket, errnoText, type ProbeResult,
 } from './probe-tcp.js';
 import type { CheckDeadlines } from './scheduler.js';
 import { CheckStream, Deadline } from './tcp-check-stream.js';
 
-type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'>;
+type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'proxyV2Ssl' | 'checkTls'>;
 
 /**
  * Request options of every check request: flag 1 (urgent) and priority 8, as the JS client and the web console use
@@ -139,7 +139,7 @@ async function withSession<T>(
   // Without `timeout check`, the `inter` started at connect time keeps bounding the whole exchange.
   deadline.set(deadlines.afterConnectMs === undefined ? startedAt + deadlines.connectMs : performance.now() + deadlines.afterConnectMs);
   try {
-    const proxy = server.checkSendProxy ? checkProxyHeader(socket, checkProxyVersion(server.sendProxy)) : undefined;
+    const proxy = proxyAfterConnect(server) ? checkProxyHeader(socket, server) : undefined;
     return await body(new CheckSession(new CheckStream(socket), deadline, label), proxy);
   } catch (err) {
     // Only a caller bug gets here (e.g. an address the PROXY encoder refuses): the check fails, the thread lives.

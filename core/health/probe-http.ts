@@ -12,7 +12,7 @@ import { httpCheckRequest } from './http-check-request.js';
 import {
   checkEndpoint,
   checkProxyHeader,
-  checkProxyVersion,
+  proxyAfterConnect,
   closeCheckSocket,
   connectCheckSocket,
   errnoText,
@@ -21,7 +21,7 @@ import {
 import type { CheckDeadlines } from './scheduler.js';
 import { CheckStream, Deadline } from './tcp-check-stream.js';
 
-type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'>;
+type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'proxyV2Ssl' | 'checkTls'>;
 type Expect = NonNullable<HttpCheckConfig['expect']>;
 
 /** HAProxy's texts for a failed content expectation (tcpcheck.c), logged as L7RSP info. */
@@ -119,8 +119,8 @@ export async function probeHttp(
   deadline.set(deadlines.afterConnectMs === undefined ? startedAt + deadlines.connectMs : performance.now() + deadlines.afterConnectMs);
   try {
     const request = httpCheckRequest(cfg);
-    const out = server.checkSendProxy
-      ? Buffer.concat([checkProxyHeader(socket, checkProxyVersion(server.sendProxy)), request])
+    const out = proxyAfterConnect(server)
+      ? Buffer.concat([checkProxyHeader(socket, server), request])
       : request;
     const sent = await deadline.race(stream.write(out));
     if (sent === 'timeout') return { status: CHECK_STATUS.L7TOUT, info: '' };

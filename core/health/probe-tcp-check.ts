@@ -9,7 +9,7 @@ import {
   checkEndpoint,
   type CheckEndpoint,
   checkProxyHeader,
-  checkProxyVersion,
+  proxyAfterConnect,
   closeCheckSocket,
   connectCheckSocket,
   errnoText,
@@ -21,7 +21,7 @@ import { CheckStream, Deadline, expectDescription, expectFailure, isFull, matchE
 type ExpectRule = Extract<TcpCheckRule, { kind: 'expect' }>;
 type CheckedServer = Pick<
   ServerConfig,
-  'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'
+  'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'proxyV2Ssl' | 'checkTls'
 >;
 
 /** One rule with the step number HAProxy prints; `rule` undefined is the implicit first connect (step 0). */
@@ -106,9 +106,9 @@ export async function probeTcpCheck(
             ? startedAt + deadlines.connectMs
             : performance.now() + deadlines.afterConnectMs,
         );
-        const proxy = rule === undefined ? server.checkSendProxy : rule.sendProxy;
+        const proxy = rule === undefined ? proxyAfterConnect(server) : rule.sendProxy;
         if (proxy) {
-          const sent = await deadline.race(stream.write(checkProxyHeader(socket, checkProxyVersion(server.sendProxy))));
+          const sent = await deadline.race(stream.write(checkProxyHeader(socket, server)));
           if (sent !== undefined) return failure(sent, step);
         }
         mustRead = true;

@@ -5,11 +5,10 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import { getSystemErrorMessage } from 'node:util';
-import type { CheckTlsConfig, SendProxy, ServerConfig } from '../../config/model.js';
+import type { CheckTlsConfig, ServerConfig } from '../../config/model.js';
 import { startCheckTls } from '../tls/check-tls.js';
 import { outgoingAddresses } from '../proxy-protocol/addresses.js';
-import { encodeProxyV1 } from '../proxy-protocol/v1.js';
-import { encodeProxyV2 } from '../proxy-protocol/v2.js';
+import { type ProxyHeaderSetting, serverProxyHeader } from '../proxy-protocol/server-header.js';
 import { CHECK_STATUS, type CheckStatusSpec } from './check-status.js';
 import type { CheckDeadlines } from './scheduler.js';
 
@@ -26,26 +25,35 @@ export interface CheckEndpoint {
   readonly port: number;
   /** The check runs over TLS (`check-ssl`, or an `ssl` server): the handshake is part of the connect. */
   readonly tls?: CheckTlsConfig | undefined;
+  /** Over TLS with `check-send-proxy`: the PROXY header goes in clear before the handshake (haproxy's order). */
+  readonly proxyFirst?: CheckProxySetting | undefined;
 }
+
+/** What of a server decides its checks' PROXY header. */
+export type CheckProxySetting = Pick<ServerConfig, 'sendProxy' | 'proxyV2Ssl'>;
+type CheckedServer = Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkTls' | 'checkSendProxy' | 'sendProxy' | 'proxyV2Ssl'>;
 
 /** Where checks of a server go: `addr` and `port` on the server line win over the traffic address. Pure. */
-export function checkEndpoint(server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkTls'>): CheckEndpoint {
+export function checkEndpoint(server: CheckedServer): CheckEndpoint {
   const at = { host: server.checkAddr ?? server.address, port: server.checkPort ?? server.port };
-  return server.checkTls === undefined ? at : { ...at, tls: server.checkTls };
+  if (server.checkTls === undefined) return at;
+  return server.checkSendProxy ? { ...at, tls: server.checkTls, proxyFirst: server } : { ...at, tls: server.checkTls };
 }
 
-/** The PROXY version a check speaks: v2 when the server uses send-proxy-v2, otherwise v1 (HAProxy srv->pp_opts). */
-export function checkProxyVersion(sendProxy: SendProxy): 'v1' | 'v2' {
-  return sendProxy === 'v2' ? 'v2' : 'v1';
+/** The probe writes the PROXY header once connected: `check-send-proxy` on a plain check (over TLS it went first). */
+export function proxyAfterConnect(server: Pick<ServerConfig, 'checkSendProxy' | 'checkTls'>): boolean {
+  return server.checkSendProxy && server.checkTls === undefined;
 }
 
 /**
- * The header HAProxy 2.6 writes first on a check connection: v1 announces the check socket itself (src = our end,
- * dst = the server); v2 sends a LOCAL header (no addresses), as HAProxy does for locally initiated connections.
- * Call once connected. Allocates.
+ * The header HAProxy 2.6 writes first on a check connection: v1 (also for `check-send-proxy` alone) announces the
+ * check socket itself (src = our end, dst = the server); v2 sends a LOCAL header (no addresses), as HAProxy does for
+ * locally initiated connections, with the empty SSL TLV under `send-proxy-v2-ssl[-cn]`. Call once connected. Allocates.
  */
-export function checkProxyHeader(socket: net.Socket, version: 'v1' | 'v2'): Buffer {
-  return version === 'v2' ? encodeProxyV2(undefined) : encodeProxyV1(outgoingAddresses(socket));
+export function checkProxyHeader(socket: net.Socket, server: CheckProxySetting): Buffer {
+  const v2 = server.sendProxy === 'v2';
+  const setting: ProxyHeaderSetting = v2 ? server : { sendProxy: 'v1' };
+  return serverProxyHeader(setting, v2 ? undefined : outgoingAddresses(socket), undefined) as Buffer;
 }
 
 /**
@@ -109,6 +117,8 @@ export function connectCheckSocket(endpoint: CheckEndpoint, timeoutMs: number, s
       if (cfg === undefined) return finish({ ok: true, socket });
       socket.off('error', onError);
       try {
+        // Queued on the TCP socket before TLS is layered on it: the header leaves first.
+        if (endpoint.proxyFirst !== undefined) socket.write(checkProxyHeader(socket, endpoint.proxyFirst));
         secure = startCheckTls(socket, cfg);
       } catch (err) {
         return finish({ ok: false, status: CHECK_STATUS.SOCKERR, errText: err instanceof Error ? err.message : '' });
@@ -149,7 +159,7 @@ export function closeCheckSocket(socket: net.Socket, graceful: boolean): void {
  * so the server accepts and then sees a RST. Never rejects.
  */
 export async function probeTcp(
-  server: Pick<ServerConfig, 'address' | 'port' | 'checkAddr' | 'checkPort' | 'checkSendProxy' | 'sendProxy' | 'checkTls'>,
+  server: CheckedServer,
   deadlines: CheckDeadlines,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
@@ -158,13 +168,13 @@ export async function probeTcp(
   const socket = conn.socket;
   // Over TLS, HAProxy's connect check passes at layer 6 once the handshake is done.
   const passed = server.checkTls === undefined ? CHECK_STATUS.L4OK : CHECK_STATUS.L6OK;
-  if (!server.checkSendProxy) {
+  if (!proxyAfterConnect(server)) {
     closeCheckSocket(socket, false);
     return { status: passed, info: '' };
   }
   let header: Buffer;
   try {
-    header = checkProxyHeader(socket, checkProxyVersion(server.sendProxy));
+    header = checkProxyHeader(socket, server);
   } catch (err) {
     // Only an address Node reports but the encoder refuses gets here; the check cannot speak, so it fails.
     closeCheckSocket(socket, false);

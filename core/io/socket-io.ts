@@ -183,7 +183,8 @@ export class SocketIo {
    * connect(), its reads are the decrypted bytes, once the handshake is done ('secureConnect'). Never written to with
    * the try-write (the fd under it carries TLS records).
    */
-  connectTls(target: ConnectTarget, sink: ReadSink, options: tls.ConnectionOptions): tls.TLSSocket {
+  connectTls(target: ConnectTarget, sink: ReadSink, options: tls.ConnectionOptions, preface?: Buffer): tls.TLSSocket {
+    if (preface !== undefined) return this.connectTlsAfter(target, sink, options, preface);
     const tlsOptions: TlsConnectOptions = {
       ...options,
       host: target.host,
@@ -191,12 +192,22 @@ export class SocketIo {
       allowHalfOpen: true,
       onread: this.onread,
     };
-    const socket = tls.connect(tlsOptions);
-    const io = socket as unknown as IoSocket;
-    io[kSink] = sink;
-    io[kFd] = NO_TRY_WRITE;
-    socket.setNoDelay(true);
-    lowerWriteMark(socket);
+    return ownTls(tls.connect(tlsOptions), sink);
+  }
+
+  /**
+   * connectTls() with bytes in clear before the handshake (`send-proxy` on an `ssl` server: the PROXY header, as
+   * haproxy writes it). The TCP socket takes the preface first and TLS is layered on it, so libuv's write queue keeps
+   * the order. node:tls ignores `onread` over an existing socket: reads come as 'data' events (dispatchData), one
+   * Buffer per read, the price of the rarer combination.
+   */
+  private connectTlsAfter(target: ConnectTarget, sink: ReadSink, options: tls.ConnectionOptions, preface: Buffer): tls.TLSSocket {
+    const raw = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
+    raw.write(preface);
+    // allowHalfOpen: the TLS socket's own (the raw one has it already); not in tls.ConnectionOptions' type.
+    const over: tls.ConnectionOptions & { allowHalfOpen: boolean } = { ...options, socket: raw, allowHalfOpen: true };
+    const socket = ownTls(tls.connect(over), sink);
+    socket.on('data', dispatchData);
     return socket;
   }
 
@@ -238,6 +249,16 @@ export class SocketIo {
     // since our try-write): write() then answers true and no 'drain' will ever come, so its answer is ours.
     return dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
   }
+}
+
+/** A server-side TLS socket SocketIo now owns: reads to `sink`, written through Node's TLS layer only, Nagle off. */
+function ownTls(socket: tls.TLSSocket, sink: ReadSink): tls.TLSSocket {
+  const io = socket as unknown as IoSocket;
+  io[kSink] = sink;
+  io[kFd] = NO_TRY_WRITE;
+  socket.setNoDelay(true);
+  lowerWriteMark(socket);
+  return socket;
 }
 
 /**

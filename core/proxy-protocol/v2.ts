@@ -1,6 +1,7 @@
 // PROXY protocol version 2, the binary header `send-proxy-v2` writes (doc/proxy-protocol.txt §2.2), plus CRC32C for
-// the PP2_TYPE_CRC32C TLV a received header may carry. HAProxy 2.6 adds no TLV unless `proxy-v2-options` asks for one
-// (measured: 28 bytes for TCP4, 52 for TCP6, 16 for LOCAL). Pure; forwarder threads and the health-check thread.
+// the PP2_TYPE_CRC32C TLV a received header may carry. HAProxy 2.6 adds no TLV unless `proxy-v2-options` or
+// `send-proxy-v2-ssl[-cn]` (ssl-tlv.ts) asks for one (measured: 28 bytes for TCP4, 52 for TCP6, 16 for LOCAL).
+// Pure; forwarder threads and the health-check thread.
 
 import { addressBytes, type ProxyAddresses } from './addresses.js';
 
@@ -22,25 +23,30 @@ export const PP2_TYPE_CRC32C = 0x03;
 /**
  * Binary v2 header. With addresses: PROXY command, TCP over IPv4 (0x11) or IPv6 (0x21), src addr, dst addr, src port,
  * dst port in network order. undefined → LOCAL command with AF_UNSPEC and no address block, which is also what
- * HAProxy 2.6 sends on health checks of a `send-proxy-v2` server. No TLVs (HAProxy 2.6's default).
- * Allocates a new Buffer; throws TypeError on an address or port that is not valid for `a.family`.
+ * HAProxy 2.6 sends on health checks of a `send-proxy-v2` server. `tlvs`: encoded TLVs appended after the addresses
+ * (none by default, HAProxy 2.6's default). Allocates a new Buffer; throws TypeError on an address or port that is not
+ * valid for `a.family`.
  */
-export function encodeProxyV2(a: ProxyAddresses | undefined): Buffer {
+export function encodeProxyV2(a: ProxyAddresses | undefined, tlvs?: Uint8Array): Buffer {
+  const extra = tlvs?.length ?? 0;
   if (a === undefined) {
-    const local = Buffer.alloc(PROXY_V2_HEADER_LENGTH);
+    const local = Buffer.alloc(PROXY_V2_HEADER_LENGTH + extra);
     PROXY_V2_SIGNATURE.copy(local, 0);
     local[12] = PP2_COMMAND.local;
     local[13] = PP2_FAMILY.unspec;
+    local.writeUInt16BE(extra, 14);
+    if (tlvs !== undefined) local.set(tlvs, PROXY_V2_HEADER_LENGTH);
     return local;
   }
   const b = addressBytes(a);
   const addrLen = b.v6 ? 36 : 12;
   const ipLen = b.v6 ? 16 : 4;
-  const out = Buffer.alloc(PROXY_V2_HEADER_LENGTH + addrLen);
+  const out = Buffer.alloc(PROXY_V2_HEADER_LENGTH + addrLen + extra);
   PROXY_V2_SIGNATURE.copy(out, 0);
   out[12] = PP2_COMMAND.proxy;
   out[13] = b.v6 ? PP2_FAMILY.tcp6 : PP2_FAMILY.tcp4;
-  out.writeUInt16BE(addrLen, 14);
+  out.writeUInt16BE(addrLen + extra, 14);
+  if (tlvs !== undefined) out.set(tlvs, PROXY_V2_HEADER_LENGTH + addrLen);
   out.set(b.src, 16);
   out.set(b.dst, 16 + ipLen);
   out.writeUInt16BE(b.srcPort, 16 + 2 * ipLen);

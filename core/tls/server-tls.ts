@@ -104,9 +104,10 @@ export class ServerTlsClient {
 
   /**
    * A TLS connection to `target` reading into `sink` through the thread's SocketIo; 'secureConnect' once the
-   * handshake is done and the certificate accepted, 'error' otherwise. `sni` '' sends none.
+   * handshake is done and the certificate accepted, 'error' otherwise. `sni` '' sends none. `preface` (a PROXY header)
+   * goes in clear before the ClientHello.
    */
-  connect(io: SocketIo, target: ConnectTarget, sink: ReadSink, sni: string): tls.TLSSocket {
+  connect(io: SocketIo, target: ConnectTarget, sink: ReadSink, sni: string, preface?: Buffer): tls.TLSSocket {
     const session = this.config.reuse && this.session !== undefined && this.sessionSni === sni ? this.session : undefined;
     const check = this.nameCheck;
     const socket = io.connectTls(target, sink, {
@@ -116,7 +117,7 @@ export class ServerTlsClient {
       checkServerIdentity: (_host, cert) => check(sni, cert),
       ...(this.alpn === undefined ? {} : { ALPNProtocols: this.alpn }),
       ...(session === undefined ? {} : { session }),
-    }) as ClientSocket;
+    }, preface) as ClientSocket;
     socket[kClient] = this;
     socket[kSni] = sni;
     if (this.config.reuse) socket.on('session', onSession);

@@ -6,7 +6,9 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { adoptSocket } from '../accept/fd-handoff.js';
+import { setHeaderBeforeTls } from '../forward/client-origin.js';
 import { startSession, type SessionOutcome } from '../forward/connection-entry.js';
+import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import type { ClientConn, SessionEnv } from '../forward/session-env.js';
 import { TlsFronts } from './tls-front.js';
 
@@ -22,10 +24,11 @@ export interface TlsEntry {
 export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: Uint8Array | undefined): TlsEntry | undefined {
   if (!TlsFronts.needed(env.frontends)) return undefined;
   const fronts = new TlsFronts(env.frontends, ticketKeys, {
-    secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean): void {
+    secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean, header: ProxyHeaderRead | undefined): void {
       const slot = env.state.frontend(fe);
       slot.add('sslSess', 1);
       if (resumed) slot.add('sslReusedSess', 1);
+      if (header !== undefined) setHeaderBeforeTls(socket, header);
       startSession(env, socket, fe, bind, outcome);
     },
     failed(_raw: net.Socket, fe: number, _bind: number, tlsFailure: boolean): void {
@@ -49,7 +52,9 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       env.liveClients.add(raw);
       raw.once('close', () => env.liveClients.delete(raw));
       raw.setNoDelay(true);
-      server.handshake(raw);
+      const frontend = env.frontends[fe];
+      if (frontend?.binds[bind]?.acceptProxy === true) server.handshakeAfterProxy(raw, frontend.timeouts.client);
+      else server.handshake(raw);
       return true;
     },
   };

@@ -9,6 +9,7 @@ import { constants, createHash } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { BindTls, FrontendConfig } from '../../config/model.js';
+import { readProxyHeader, type ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { secureContextOptions } from './tls-context-options.js';
 import { SniContexts } from './sni-contexts.js';
 
@@ -17,8 +18,11 @@ const NO_CLIENT_TIMEOUT_HANDSHAKE_MS = 120_000;
 
 /** What the forwarder hears of each handshake. */
 export interface TlsFrontHooks {
-  /** The handshake succeeded: run the session on `socket` (the raw socket now belongs to it). */
-  secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean): void;
+  /**
+   * The handshake succeeded: run the session on `socket` (the raw socket now belongs to it). `header`: the PROXY header
+   * read in clear before the handshake (`accept-proxy`).
+   */
+  secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean, header: ProxyHeaderRead | undefined): void;
   /**
    * The handshake did not complete: `raw` is closed. `tlsFailure`: TLS refused it (not TLS, no common version or
    * cipher, strict-sni, a client certificate refused), as opposed to a timeout or a client that left.
@@ -59,13 +63,17 @@ export class BindTlsServer {
       // As HAProxy: no renegotiation (a client could make the server redo expensive handshakes on one connection).
       secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (b.settings.noTlsTickets ? constants.SSL_OP_NO_TICKET : 0),
       ...(ticketKeys === undefined || b.settings.noTlsTickets ? {} : { ticketKeys: Buffer.from(ticketKeys) }),
-      SNICallback: (servername, cb) => {
+    };
+    // One certificate without strict-sni: the server's own context (built from that certificate) serves every name,
+    // so no SNI callback runs per handshake (a call into JavaScript and a context switch saved on each).
+    if (this.contexts.entries.length > 1 || b.strictSni) {
+      options.SNICallback = (servername, cb) => {
         const hit = this.contexts.lookup(servername);
         if (hit !== undefined) return cb(null, hit.context);
         if (b.strictSni) return cb(new Error(`strict-sni: no certificate for '${servername}'`), undefined);
         cb(null, first?.context);
-      },
-    };
+      };
+    }
     if (alpnPerCert) {
       options.ALPNCallback = ({ servername, protocols }) => {
         const cert = (servername === undefined ? undefined : this.contexts.lookup(servername)) ?? first;
@@ -78,14 +86,16 @@ export class BindTlsServer {
     this.server = tls.createServer(options);
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
       const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
-      // verify required: a client without a certificate the CA vouches for is closed here (Node finishes the
-      // handshake and leaves the verdict to us), and counted by the raw socket's close below.
-      if (verify === 'required' && !socket.authorized) {
+      // The verdict on the client's certificate (Node finishes the handshake and leaves it to us): `required` closes a
+      // client without one, and both `required` and `optional` close one that presents a certificate the CA does not
+      // vouch for (as haproxy's verify callback fails the handshake), unless `ca-ignore-err all crt-ignore-err all`.
+      // Counted by the raw socket's close below.
+      if (verify !== 'none' && !socket.authorized && refusedClient(socket, verify, b.ignoreVerifyErrors === true)) {
         if (raw !== undefined) refused.add(raw);
         return void socket.destroy();
       }
       if (raw !== undefined) settled.add(raw);
-      hooks.secured(socket, fe, bind, socket.isSessionReused());
+      hooks.secured(socket, fe, bind, socket.isSessionReused(), raw === undefined ? undefined : headers.get(raw));
     });
     // Not TLS, no common version or cipher, strict-sni without a match, too slow: close. Like haproxy 2.6.12, only a
     // TLS failure counts as a failed handshake (measured): not a timeout nor a client that left.
@@ -116,6 +126,34 @@ export class BindTlsServer {
     });
     this.server.emit('connection', raw);
   }
+
+  /**
+   * `accept-proxy` on an ssl bind: the PROXY header comes in clear before the ClientHello (as haproxy reads it), within
+   * `timeoutMs` (`timeout client`), then the handshake runs on what follows. A bad or missing header closes the
+   * client (haproxy's behaviour), heard as a failed hook that is not a TLS failure.
+   */
+  handshakeAfterProxy(raw: net.Socket, timeoutMs: number | undefined): void {
+    readProxyHeader(raw, timeoutMs).then(
+      (got) => {
+        if (raw.destroyed) return this.hooks.failed(raw, this.fe, this.bind, false);
+        headers.set(raw, got);
+        // node:tls feeds a socket's buffered bytes to the handshake when it wraps it.
+        if (got.rest.length > 0) raw.unshift(got.rest);
+        this.handshake(raw);
+      },
+      () => this.hooks.failed(raw, this.fe, this.bind, false),
+    );
+  }
+}
+
+/** The PROXY headers read before handshakes still under way (accept-proxy). */
+const headers = new WeakMap<net.Socket, ProxyHeaderRead>();
+
+/** Whether a client whose certificate is not authorized is refused (see the 'secureConnection' listener). */
+function refusedClient(socket: tls.TLSSocket, verify: 'optional' | 'required', ignoreErrors: boolean): boolean {
+  const presented = socket.getPeerX509Certificate() !== undefined;
+  if (!presented) return verify === 'required';
+  return !ignoreErrors;
 }
 
 /** Raw sockets whose handshake ended (secured or failed): each is reported once. */

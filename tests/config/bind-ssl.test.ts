@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runHaproxyCli } from '../support/haproxy-process.js';
 import { TIMEOUTS, load, rendered } from '../support/config-load.js';
-import { makeTlsCerts, type TlsCerts } from '../support/tls-certs.js';
+import { makeTlsCerts, type TlsCertSet } from '../support/tls-certs.js';
 
 /** [what, global lines, bind words, haproxy's alert text (undefined: valid for both)]; @D@ is the certs' directory. */
-type Case = readonly [string, string, (c: TlsCerts) => string, string?];
+type Case = readonly [string, string, (c: TlsCertSet) => string, string?];
 
 const CASES: readonly Case[] = [
   ['ssl without a certificate', '', () => 'ssl', "no SSL certificate specified for bind '127.0.0.1:18443' at ["],

@@ -256,8 +256,9 @@ const FAIL_CLOSED_CASES: readonly Case[] = [
   ['server ... ssl crt of a missing file', 'invalid', `${L} ssl verify none crt /nonexistent/client.pem`],
   ['server ... ssl-min-ver TLSv1.4', 'invalid', `${L} ssl verify none ssl-min-ver TLSv1.4`],
   ['server ... ssl sni req.hdr(host) check-ssl check-sni check-alpn', 'valid', `${L} ssl verify none sni req.hdr(host) check check-sni a.b check-alpn h2,http/1.1`],
-  ['server ... ssl with send-proxy', 'valid', `${L} ssl verify none send-proxy`, FAIL('ssl with send-proxy')],
-  ['server ... check-ssl with check-send-proxy', 'valid', `${L} check check-ssl verify none check-send-proxy`, FAIL('ssl with send-proxy')],
+  ['server ... ssl with send-proxy', 'valid', `${L} ssl verify none send-proxy`],
+  ['server ... check-ssl with check-send-proxy', 'valid', `${L} check check-ssl verify none check-send-proxy`],
+  ['server ... send-proxy-v2-ssl-cn no-send-proxy-v2-ssl', 'valid', `${L} send-proxy-v2-ssl-cn no-send-proxy-v2-ssl no-send-proxy-v2-ssl-cn`],
   ['server ... ssl alpn h2 in mode http', 'valid', `listen l\n  mode http\n  bind 127.0.0.1:18000\n${T}\n  server s 127.0.0.1:18001 ssl verify none alpn h2,http/1.1`, FAIL('alpn h2 (HTTP/2 to servers)')],
   ['server ... ssl alpn h2 in mode tcp', 'valid', `${L} ssl verify none alpn h2,http/1.1`],
   // The client side's TLS facts (ssl_fc_sni) are the termination's: refused until they exist.

@@ -15,7 +15,7 @@ import { httpExchange } from '../support/http-exchange.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, orcalbSubject, type LbSubject } from '../support/lb-subject.js';
 import { startSyslogReceiver } from '../support/syslog-receiver.js';
 import { TlsBackend } from '../support/tls-backend.js';
-import { type CertFiles, TlsCerts } from '../support/tls-cert-issuer.js';
+import { type CertFiles, TlsCerts } from '../support/tls-certs.js';
 import { httplogFields, trafficLines } from '../support/traffic-log-lines.js';
 import { pollUntil } from '../support/wait.js';
 

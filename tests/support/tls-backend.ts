@@ -4,7 +4,7 @@
 
 import type net from 'node:net';
 import tls from 'node:tls';
-import type { CertFiles } from './tls-cert-issuer.js';
+import type { CertFiles } from './tls-certs.js';
 
 export interface TlsHandshake {
   readonly sni: string | false;

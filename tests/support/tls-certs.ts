@@ -1,21 +1,117 @@
-// Test certificates made at test time with the `openssl` CLI into a temp directory removed after the test: a CA, an
-// RSA 2048 leaf (a.example, SAN www.a.example), an ECDSA P-256 leaf (b.example), a wildcard (*.w.example), an expired
-// leaf, a client certificate signed by the CA, and a second CA with a client of its own (the wrong CA). Each server
-// certificate is a bundle PEM (leaf + key) as `bind … crt` takes it. Test-runner thread; openssl as child processes.
-// Certificates made to order (the server-side TLS tests) come from tests/support/tls-cert-issuer.ts.
+// Test certificates, the one maker for every TLS test: made at test time with the `openssl` command into a temporary
+// directory. TlsCerts issues to order (a CA, server certificates for names and wildcards, client certificates, an
+// expired certificate; RSA 2048 or ECDSA P-256); makeTlsCerts(t) issues the fixed set the termination tests share. Each
+// PEM file holds what HAProxy's `crt` wants (certificate then key); `.crt`/`.key` files hold the parts. Test-runner
+// thread; openssl as child processes.
 
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+export type KeyAlg = 'rsa' | 'ec';
 
-export interface TlsCerts {
+/** A certificate and its key on disk. */
+export interface CertFiles {
+  /** Certificate (PEM), key (PEM), and both concatenated (HAProxy's `crt` file). */
+  readonly cert: string;
+  readonly key: string;
+  readonly pem: string;
+  /** Their texts, for node:tls servers. */
+  readonly certText: string;
+  readonly keyText: string;
+}
+
+export interface CertOptions {
+  readonly alg?: KeyAlg;
+  /** Subject alternative names (DNS); the first is also the CN. */
+  readonly names?: readonly string[];
+  /** Valid only in 2020: expired now. */
+  readonly expired?: boolean;
+  /** A client certificate (extendedKeyUsage clientAuth) instead of a server one. */
+  readonly client?: boolean;
+}
+
+function openssl(args: readonly string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function keyArgs(alg: KeyAlg): string[] {
+  return alg === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+}
+
+function files(dir: string, base: string): CertFiles {
+  const cert = join(dir, `${base}.crt`);
+  const key = join(dir, `${base}.key`);
+  const pem = join(dir, `${base}.pem`);
+  const certText = readFileSync(cert, 'utf8');
+  const keyText = readFileSync(key, 'utf8');
+  writeFileSync(pem, certText + keyText);
+  return { cert, key, pem, certText, keyText };
+}
+
+/** A directory of test certificates, removed by cleanup(). */
+export class TlsCerts {
   readonly dir: string;
-  /** The CA certificate (PEM) every leaf here but otherClient is signed by. */
+  private serial = 1;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'orcalb-tls-'));
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** A self-signed CA. */
+  ca(base = 'ca', alg: KeyAlg = 'rsa'): CertFiles {
+    openssl(['req', '-x509', ...keyArgs(alg), '-nodes', '-keyout', `${base}.key`, '-out', `${base}.crt`, '-days', '30',
+      '-subj', `/CN=orcalb test ${base}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], this.dir);
+    return files(this.dir, base);
+  }
+
+  /** A certificate signed by `ca` for `options.names` (default: localhost). */
+  issue(ca: CertFiles, base: string, options: CertOptions = {}): CertFiles {
+    const names = options.names ?? ['localhost'];
+    const alg = options.alg ?? 'rsa';
+    openssl(['req', '-new', ...keyArgs(alg), '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${names[0] ?? 'x'}`], this.dir);
+    const ext = join(this.dir, `${base}.ext`);
+    const san = names.map((n) => `DNS:${n}`).join(',');
+    writeFileSync(ext, [
+      'basicConstraints=CA:FALSE',
+      `extendedKeyUsage=${options.client === true ? 'clientAuth' : 'serverAuth'}`,
+      ...(san === '' ? [] : [`subjectAltName=${san}`]),
+      '',
+    ].join('\n'));
+    if (options.expired === true) this.signExpired(ca, base, ext);
+    else {
+      openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', String(this.serial++),
+        '-days', '30', '-extfile', ext, '-out', `${base}.crt`], this.dir);
+    }
+    return files(this.dir, base);
+  }
+
+  /** `openssl ca` is the one that takes fixed dates (valid in January 2020 only). */
+  private signExpired(ca: CertFiles, base: string, ext: string): void {
+    const db = join(this.dir, `${base}.db`);
+    writeFileSync(db, '');
+    const conf = join(this.dir, `${base}.cnf`);
+    writeFileSync(conf, [
+      '[ca]', 'default_ca=test', '[test]', `database=${db}`, `new_certs_dir=${this.dir}`, `certificate=${ca.cert}`,
+      `private_key=${ca.key}`, `serial=${join(this.dir, `${base}.srl`)}`, 'default_md=sha256', 'policy=any', 'unique_subject=no', 'copy_extensions=none',
+      '[any]', 'commonName=supplied', '',
+    ].join('\n'));
+    writeFileSync(join(this.dir, `${base}.srl`), '1000\n');
+    openssl(['ca', '-batch', '-config', conf, '-in', `${base}.csr`, '-out', `${base}.crt`, '-notext', '-extfile', ext,
+      '-startdate', '20200101000000Z', '-enddate', '20200102000000Z'], this.dir);
+  }
+}
+
+/** The fixed set of the termination tests (makeTlsCerts). */
+export interface TlsCertSet {
+  readonly dir: string;
+  /** The CA certificate (PEM file) every leaf here but otherClient is signed by. */
   readonly ca: string;
   /** RSA 2048, CN a.example, SAN DNS a.example and www.a.example. */
   readonly rsa: string;
@@ -23,9 +119,9 @@ export interface TlsCerts {
   readonly ecdsa: string;
   /** ECDSA P-256, CN *.w.example. */
   readonly wildcard: string;
-  /** CN old.example, valid for no time at all (expired once made). */
+  /** CN old.example, expired. */
   readonly expired: string;
-  /** Client certificate CN client-1 (bundle) and its parts for curl/s_client: -cert / -key. */
+  /** Client certificate CN client-1 and its key, for curl/s_client: -cert / -key. */
   readonly clientCert: string;
   readonly clientKey: string;
   /** A client signed by another CA, which the bind's ca-file does not vouch for. */
@@ -35,78 +131,31 @@ export interface TlsCerts {
   readonly mismatched: string;
 }
 
-async function openssl(args: readonly string[]): Promise<void> {
-  await run('openssl', args, { timeout: 20_000 });
-}
-
-/** Key for `name` in `dir`: RSA 2048 or EC P-256. */
-async function key(dir: string, name: string, kind: 'rsa' | 'ec'): Promise<string> {
-  const path = join(dir, `${name}.key`);
-  const alg = kind === 'rsa' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-  await openssl(['genpkey', ...alg, '-out', path]);
-  return path;
-}
-
-/** A leaf signed by `ca`: returns the certificate's path; `days` 0 makes it expire at once. */
-async function leaf(dir: string, name: string, cn: string, keyPath: string, ca: { crt: string; key: string }, opts: { san?: string; days?: number; client?: boolean } = {}): Promise<string> {
-  const csr = join(dir, `${name}.csr`);
-  const crt = join(dir, `${name}.crt`);
-  const ext = join(dir, `${name}.ext`);
-  await openssl(['req', '-new', '-key', keyPath, '-subj', `/CN=${cn}`, '-out', csr]);
-  const lines = [opts.san === undefined ? '' : `subjectAltName=${opts.san}`, opts.client === true ? 'extendedKeyUsage=clientAuth' : 'extendedKeyUsage=serverAuth'];
-  await writeFile(ext, lines.filter((l) => l !== '').join('\n') + '\n');
-  await openssl(['x509', '-req', '-in', csr, '-CA', ca.crt, '-CAkey', ca.key, '-CAcreateserial', '-out', crt, '-days', String(opts.days ?? 30), '-extfile', ext]);
-  return crt;
-}
-
-async function bundle(dir: string, name: string, crt: string, keyPath: string): Promise<string> {
-  const path = join(dir, `${name}.pem`);
-  await writeFile(path, (await readFile(crt, 'utf8')) + (await readFile(keyPath, 'utf8')));
-  return path;
-}
-
-async function makeCa(dir: string, name: string): Promise<{ crt: string; key: string }> {
-  const k = await key(dir, name, 'ec');
-  const crt = join(dir, `${name}.crt`);
-  await openssl(['req', '-x509', '-new', '-key', k, '-subj', `/CN=${name}`, '-days', '30', '-out', crt]);
-  return { crt, key: k };
-}
-
-/** Makes the whole set into a fresh temp directory (removed after `t`); about a second of openssl work. */
-export async function makeTlsCerts(t: TestContext): Promise<TlsCerts> {
-  const dir = await mkdtemp(join(tmpdir(), 'orcalb-tls-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const work = join(dir, 'work');
-  await run('mkdir', ['-p', work]);
-  const ca = await makeCa(work, 'test-ca');
-  const other = await makeCa(work, 'other-ca');
-  const rsaKey = await key(work, 'a', 'rsa');
-  const ecKey = await key(work, 'b', 'ec');
-  const wKey = await key(work, 'w', 'ec');
-  const oldKey = await key(work, 'old', 'ec');
-  const cKey = await key(work, 'client', 'ec');
-  const oKey = await key(work, 'other-client', 'ec');
-  const a = await leaf(work, 'a', 'a.example', rsaKey, ca, { san: 'DNS:a.example,DNS:www.a.example' });
-  const b = await leaf(work, 'b', 'b.example', ecKey, ca);
-  const w = await leaf(work, 'w', '*.w.example', wKey, ca);
-  const old = await leaf(work, 'old', 'old.example', oldKey, ca, { days: 0 });
-  const c = await leaf(work, 'client', 'client-1', cKey, ca, { client: true });
-  const o = await leaf(work, 'other-client', 'intruder', oKey, other, { client: true });
-  const mismatched = join(dir, 'mismatched.pem');
-  await writeFile(mismatched, (await readFile(a, 'utf8')) + (await readFile(ecKey, 'utf8')));
-  const caPem = join(dir, 'ca.pem');
-  await writeFile(caPem, await readFile(ca.crt, 'utf8'));
+/** Issues the fixed set into a fresh directory removed after `t`; about a second of openssl work. */
+export async function makeTlsCerts(t: TestContext): Promise<TlsCertSet> {
+  const certs = new TlsCerts();
+  t.after(() => certs.cleanup());
+  const ca = certs.ca('test-ca', 'ec');
+  const other = certs.ca('other-ca', 'ec');
+  const rsa = certs.issue(ca, 'a', { names: ['a.example', 'www.a.example'] });
+  const ecdsa = certs.issue(ca, 'b', { names: ['b.example'], alg: 'ec' });
+  const wildcard = certs.issue(ca, 'w', { names: ['*.w.example'], alg: 'ec' });
+  const expired = certs.issue(ca, 'old', { names: ['old.example'], alg: 'ec', expired: true });
+  const client = certs.issue(ca, 'client', { names: ['client-1'], alg: 'ec', client: true });
+  const intruder = certs.issue(other, 'other-client', { names: ['intruder'], alg: 'ec', client: true });
+  const mismatched = join(certs.dir, 'mismatched.pem');
+  writeFileSync(mismatched, rsa.certText + ecdsa.keyText);
   return {
-    dir,
-    ca: caPem,
-    rsa: await bundle(dir, 'a', a, rsaKey),
-    ecdsa: await bundle(dir, 'b', b, ecKey),
-    wildcard: await bundle(dir, 'w', w, wKey),
-    expired: await bundle(dir, 'old', old, oldKey),
-    clientCert: c,
-    clientKey: cKey,
-    otherClientCert: o,
-    otherClientKey: oKey,
+    dir: certs.dir,
+    ca: ca.cert,
+    rsa: rsa.pem,
+    ecdsa: ecdsa.pem,
+    wildcard: wildcard.pem,
+    expired: expired.pem,
+    clientCert: client.cert,
+    clientKey: client.key,
+    otherClientCert: intruder.cert,
+    otherClientKey: intruder.key,
     mismatched,
   };
 }

@@ -11,7 +11,7 @@ import { CHECK_STATUS } from '../../core/health/check-status.js';
 import { DEFAULT_CHECK_SCRIPT, probeDolphinDb } from '../../core/health/probe-dolphindb.js';
 import { startEmulatedNode } from '../../emulator/emulated-node.js';
 import { serverConfig } from '../support/check-target.js';
-import { type CertFiles, TlsCerts } from '../support/tls-cert-issuer.js';
+import { type CertFiles, TlsCerts } from '../support/tls-certs.js';
 
 const FAST = { connectMs: 1000, afterConnectMs: 1000 };
 const ADMIN = { user: 'admin', password: '123456', script: DEFAULT_CHECK_SCRIPT };

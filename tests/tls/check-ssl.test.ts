@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
 import { TlsBackend } from '../support/tls-backend.js';
-import { type CertFiles, TlsCerts } from '../support/tls-cert-issuer.js';
+import { type CertFiles, TlsCerts } from '../support/tls-certs.js';
 import { delay } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];

@@ -11,7 +11,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { httpExchange } from '../support/http-exchange.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbProcess, type LbSubject } from '../support/lb-subject.js';
 import { TlsBackend } from '../support/tls-backend.js';
-import { type CertFiles, TlsCerts } from '../support/tls-cert-issuer.js';
+import { type CertFiles, TlsCerts } from '../support/tls-certs.js';
 import { within } from '../support/wait.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
