@@ -9,6 +9,7 @@ import type { SourceFile } from './read-file.js';
 import { initialGlobal, parseGlobalLine } from './sections/global.js';
 import { type ProxyDraft, type SectionKind, inheritDraft, initialDraft } from './sections/proxy-draft.js';
 import { parseProxyLine } from './sections/proxy-section.js';
+import { type PeersDraft, openPeers, parsePeersLine } from './sections/peers.js';
 import { type UserlistDraft, finishUserlist, openUserlist, parseUserlistLine } from './sections/userlist.js';
 import { type ConfigLine, tokenizeLine } from './tokenize.js';
 
@@ -20,13 +21,15 @@ export interface ParsedConfig {
   readonly logTargets: readonly { readonly target: LogTarget; readonly source: SourceRef }[];
   /** `userlist` sections (§3.4), in file order. */
   readonly userlists: readonly UserlistConfig[];
-  /** Names of the `peers` sections (not implemented, but a stick-table's `peers` must name one, as in HAProxy). */
+  /** Names of the `peers` sections (a stick-table's `peers` must name one, as in HAProxy). */
   readonly peersSections: ReadonlySet<string>;
+  /** The `peers` sections as written (config/sections/peers.ts finishPeers picks the local peer). */
+  readonly peers: readonly PeersDraft[];
 }
 
 /** HAProxy 2.6 sections orcalb does not implement: their lines are skipped with one warning per section. */
 const OTHER_SECTIONS = new Set([
-  'peers', 'mailers', 'resolvers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
+  'mailers', 'resolvers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
 ]);
 
 const PROXY_SECTIONS = new Set<string>(['defaults', 'frontend', 'backend', 'listen']);
@@ -39,6 +42,7 @@ type Section =
   | { readonly kind: 'global' }
   | { readonly kind: 'proxy'; readonly draft: ProxyDraft }
   | { readonly kind: 'userlist'; readonly draft: UserlistDraft }
+  | { readonly kind: 'peers'; readonly draft: PeersDraft }
   | { readonly kind: 'skipped' };
 
 /**
@@ -59,6 +63,7 @@ export function parseConfigFiles(
   const logTargets: { target: LogTarget; source: SourceRef }[] = [];
   const userlists: UserlistDraft[] = [];
   const peersSections = new Set<string>();
+  const peers: PeersDraft[] = [];
   // The last defaults section seen: what a proxy without `from` starts from (§4).
   let lastDefaults = initialDraft('defaults', '', first);
   const namedDefaults = new Map<string, ProxyDraft>();
@@ -113,8 +118,17 @@ export function parseConfigFiles(
         sectionName = line.args[1] ?? keyword;
         return;
       }
+      if (keyword === 'peers') {
+        const draft = openPeers(line, peers, diag);
+        if (draft !== undefined) {
+          peers.push(draft);
+          peersSections.add(draft.name);
+        }
+        section = draft === undefined ? { kind: 'skipped' } : { kind: 'peers', draft };
+        sectionName = line.args[1] ?? keyword;
+        return;
+      }
       if (OTHER_SECTIONS.has(keyword)) {
-        if (keyword === 'peers' && line.args[1] !== undefined) peersSections.add(line.args[1]);
         section = { kind: 'skipped' };
         sectionName = line.args[1] ?? keyword;
         diag.notImplemented(`${keyword} section`, source, 'its lines are ignored', {
@@ -142,6 +156,9 @@ export function parseConfigFiles(
         case 'userlist':
           parseUserlistLine(section.draft, line, diag);
           return;
+        case 'peers':
+          parsePeersLine(section.draft, line, diag);
+          return;
         case 'skipped':
           return;
         case 'none':
@@ -162,7 +179,7 @@ export function parseConfigFiles(
     }
   }
   // HAProxy checks the users' groups and the groups' users once every section is read.
-  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections };
+  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections, peers };
 }
 
 /**

@@ -93,6 +93,8 @@ export interface GlobalConfig {
   pidfile?: string;
   /** `quiet` (§3.3): only alerts on stderr during start (-V overrides it). */
   quiet?: boolean;
+  /** `localpeer` (§3.1): this process's name in the `peers` sections (`-L` wins; default: the host name). */
+  localPeer?: string;
   /** `tune.bufsize` (bytes), default 16384. */
   bufsize: number;
   /** `zero-warning` (§3.1): any configuration warning refuses the start (config/load-config.ts). */
@@ -821,7 +823,7 @@ export interface StickTableConfig {
   /** ms since the entry was last touched; 0: entries never expire (only purged when the table is full). */
   readonly expire: number;
   readonly nopurge: boolean;
-  /** `peers` section name: replication is not implemented (the section itself is warned about). */
+  /** `peers` section name: the table is replicated to that section's peers (core/peers/, README "Peers"). */
   readonly peers?: string;
   readonly srvkey: 'name' | 'addr';
   /** Stored data types in the order written, duplicates dropped (HAProxy warns and ignores them). */
@@ -1023,4 +1025,28 @@ export interface Config {
   readonly userlists?: readonly UserlistConfig[];
   /** Every `stick-table`, in config order; rules and the shared buffer refer to them by index. */
   readonly stickTables?: readonly StickTableConfig[];
+  /** `peers` sections that hold the local peer and are not `disabled` (config/sections/peers.ts); absent if none. */
+  readonly peers?: readonly PeersConfig[];
+}
+
+/** One `peer NAME ADDR:PORT` (or `server NAME [ADDR:PORT]`) line of a `peers` section (manual §3.5). */
+export interface PeerConfig {
+  readonly name: string;
+  readonly source: SourceRef;
+  /** Host as written ('' for the local peer declared by `server NAME` without an address). */
+  readonly host: string;
+  readonly port: number;
+  /** True for the peer whose name is the local peer name (`-L`, `localpeer`, else the host name). */
+  readonly local: boolean;
+}
+
+/** A `peers NAME` section (manual §3.5): the processes that replicate its tables with this one. */
+export interface PeersConfig {
+  readonly name: string;
+  readonly source: SourceRef;
+  /** The local peer's name in this section. */
+  readonly localName: string;
+  /** Where the local peer listens (its `peer` line's address, or the section's `bind`). */
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
+  readonly peers: readonly PeerConfig[];
 }

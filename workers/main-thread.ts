@@ -44,7 +44,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // What `pidof orcalb`, `ps` and `killall -0 orcalb` find (the command line otherwise starts with node's path).
   process.title = 'orcalb';
-  const result = await loadConfig(cli.files, cli.defaultMaxconn === undefined ? {} : { defaultProxyMaxconn: cli.defaultMaxconn });
+  const result = await loadConfig(cli.files, {
+    ...(cli.defaultMaxconn === undefined ? {} : { defaultProxyMaxconn: cli.defaultMaxconn }),
+    ...(cli.localPeer === undefined ? {} : { localPeer: cli.localPeer }),
+  });
   const report = checkReport(result, process.pid, cli.check ? 'check' : 'start');
   if (cli.check || report.exitCode !== 0 || result.config === undefined) {
     // -c prints everything; a refused start (errors, or nothing to listen on) prints the same diagnostics.
