@@ -11,7 +11,7 @@
 // and splitting them would spread one concurrency argument over several files.
 
 import { performance } from 'node:perf_hooks';
-import { clearFreq, readFreq, updateFreq } from './freq-ctr.js';
+import { clearFreq, freqWords, readFreq, setFreq, updateFreq } from './freq-ctr.js';
 import {
   ENTRY,
   EntryState,
@@ -292,6 +292,32 @@ export class StickStore {
   /** A rate as HAProxy's read_freq_ctr_period reads it. */
   readRate(slot: number, f: StickField, now: number, idx = 0): number {
     return readFreq(this.i32, this.wordOf(slot, f, idx), f.period, now);
+  }
+
+  /** A rate's three words as a peer reads them ([start tick, curr, prev] into `out`). Peers thread. */
+  readRateWords(slot: number, f: StickField, out: Int32Array, idx = 0): void {
+    freqWords(this.i32, this.wordOf(slot, f, idx), out);
+  }
+
+  /** Replaces a rate with a peer's reading (see freq-ctr.ts setFreq). Peers thread. */
+  setRate(slot: number, f: StickField, start: number, curr: number, prev: number, idx = 0): void {
+    setFreq(this.i32, this.wordOf(slot, f, idx), start, curr, prev);
+  }
+
+  /** Replaces a 64-bit counter with a peer's value (below 2^53). Peers thread; a reader between the words sees a mix. */
+  storeUll(slot: number, f: StickField, value: number, idx = 0): void {
+    const at = this.wordOf(slot, f, idx);
+    Atomics.store(this.i32, at + 1, Math.floor(value / 0x1_0000_0000) | 0);
+    Atomics.store(this.i32, at, value % 0x1_0000_0000 | 0);
+  }
+
+  /**
+   * The entry's words, for the peers thread's change scan: plain reads (re-check the stamp with isCurrent after).
+   * Word `ENTRY.expire` and the key and data words are at their layout offsets in the returned view.
+   */
+  entryWords(slot: number): Int32Array {
+    const e = this.entryAt(slot);
+    return this.i32.subarray(e, e + this.ew);
   }
 
   /**

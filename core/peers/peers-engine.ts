@@ -1,0 +1,262 @@
+// The peers of one `peers` section (manual §3.5) as the peers thread runs them: listens on the local peer's
+// address, connects to every remote peer (retrying with a doubling backoff, 250 ms to 5 s), keeps one session per
+// peer, pushes the replicated tables' local changes (change-scan.ts, every 100 ms) as one batch to every session,
+// teaches a peer every entry when it asks for a resync, and runs the start-up resync (doc/peers-v2.0.txt §III b):
+// ask one connected peer for everything, done on its "resync finished", when no peer could be reached, or after
+// 5 s. Which session wins when both sides connect at once: the one opened by the peer whose name sorts first.
+// Peers thread only.
+
+import net from 'node:net';
+import type { PeersConfig } from '../../config/model.js';
+import type { StickStore } from '../shared/stick-store.js';
+import { ChangeScan } from './change-scan.js';
+import { PeerSession, type SessionHost } from './peer-session.js';
+import { CtrlType, PeerStatus, WireWriter } from './peer-wire.js';
+import { localWireFields, writeDefine, writeUpdate, type WireField } from './table-codec.js';
+
+/** How often local changes are looked for and sent, and timers checked. */
+export const PEERS_TICK_MS = 100;
+/** The start-up resync gives up after this long (HAProxy's 5 s). */
+export const RESYNC_TIMEOUT_MS = 5000;
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+
+interface Table {
+  readonly id: number;
+  readonly store: StickStore;
+  readonly scan: ChangeScan;
+  readonly fields: readonly WireField[];
+  /** The last update id sent (each batch's first update carries the next one). */
+  updateId: number;
+}
+
+/** One remote peer and what `show peers` says about it. */
+export interface RemotePeer {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  session: PeerSession | undefined;
+  backoffMs: number;
+  nextAttempt: number;
+  /** Connection attempts that failed before a handshake, in a row. */
+  failures: number;
+  lastStatus: number;
+  lastError: string;
+  /** Messages of updates sent and received on the current session, for `show peers`. */
+  reconnects: number;
+}
+
+export interface PeersEngineOptions {
+  readonly now: () => number;
+  readonly pid: number;
+  readonly log: (level: 'notice' | 'warning', message: string) => void;
+  /** Called once the start-up resync is over (learned, nobody to learn from, or timed out). */
+  readonly resynced: () => void;
+}
+
+export class PeersEngine implements SessionHost {
+  readonly localName: string;
+  readonly section: PeersConfig;
+  readonly peers: RemotePeer[];
+  private readonly tables: Table[];
+  private readonly byName: Map<string, Table>;
+  private readonly o: PeersEngineOptions;
+  private server: net.Server | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly w = new WireWriter();
+  resyncState: 'resyncing' | 'done' = 'resyncing';
+  private resyncFrom: PeerSession | undefined;
+  private readonly resyncDeadline: number;
+  private stopped = false;
+
+  constructor(section: PeersConfig, stores: readonly StickStore[], o: PeersEngineOptions) {
+    this.section = section;
+    this.localName = section.localName;
+    this.o = o;
+    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout), updateId: 0 }));
+    this.byName = new Map(this.tables.map((t) => [t.store.layout.name, t]));
+    this.peers = section.peers
+      .filter((p) => !p.local && p.port !== 0)
+      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0 }));
+    this.resyncDeadline = Date.now() + RESYNC_TIMEOUT_MS;
+  }
+
+  /** Listens (when the local peer has an address) and starts connecting. Resolves once listening. */
+  async start(): Promise<void> {
+    // What the tables hold now is not news to anyone: only changes from here on are pushed.
+    for (const t of this.tables) t.scan.scan();
+    const listen = this.section.listen;
+    if (listen !== undefined) {
+      const server = net.createServer((socket) => this.accept(socket));
+      this.server = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listen.port, listen.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (e) => this.o.log('warning', `peers ${this.section.name}: listener error: ${e.message}`));
+    }
+    if (this.peers.length === 0) this.resyncDone('no remote peer');
+    this.timer = setInterval(() => this.tick(), PEERS_TICK_MS);
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.server?.close();
+    for (const p of this.peers) p.session?.close();
+  }
+
+  /** The replicated tables, for `show peers`. */
+  sharedTables(): { readonly id: number; readonly name: string; readonly updateId: number }[] {
+    return this.tables.map((t) => ({ id: t.id, name: t.store.layout.name, updateId: t.updateId }));
+  }
+
+  // ---- SessionHost ----
+
+  knows(name: string): boolean {
+    return this.peers.some((p) => p.name === name);
+  }
+
+  table(name: string): StickStore | undefined {
+    return this.byName.get(name)?.store;
+  }
+
+  now(): number {
+    return this.o.now();
+  }
+
+  established(s: PeerSession): void {
+    const p = this.peers.find((x) => x.name === s.peer);
+    if (p === undefined) return void s.close();
+    if (p.session !== undefined && p.session !== s) {
+      // Both sides connected at once: keep the session opened by the peer whose name sorts first.
+      const keepNew = (s.outgoing ? this.localName : s.peer) < (p.session.outgoing ? this.localName : p.session.peer);
+      if (!keepNew) return void s.close();
+      const old = p.session;
+      p.session = s;
+      old.close();
+    }
+    p.session = s;
+    p.failures = 0;
+    p.backoffMs = BACKOFF_MIN_MS;
+    p.lastStatus = PeerStatus.SUCCEEDED;
+    p.reconnects++;
+    // What this peer may have missed while away: everything (HAProxy resumes from its last ack; a full push is
+    // simpler and converges to the same table).
+    this.teach(s, false);
+    if (this.resyncState === 'resyncing' && this.resyncFrom === undefined) {
+      this.resyncFrom = s;
+      s.control(CtrlType.RESYNC_REQUEST);
+    }
+  }
+
+  closed(s: PeerSession): void {
+    const p = this.peers.find((x) => x.name === s.peer && x.session === s) ?? (s.outgoing ? this.peers.find((x) => x.session === s) : undefined);
+    if (this.resyncFrom === s) this.resyncFrom = undefined;
+    if (p === undefined) return;
+    p.session = undefined;
+    p.lastError = s.lastError;
+    if (s.statusCode !== 0) p.lastStatus = s.statusCode;
+    if (s.statusCode !== PeerStatus.SUCCEEDED) {
+      p.failures++;
+      p.backoffMs = Math.min(BACKOFF_MAX_MS, p.failures === 1 ? BACKOFF_MIN_MS : p.backoffMs * 2);
+    }
+    // A little jitter, so two peers that lost each other do not reconnect in lockstep.
+    p.nextAttempt = Date.now() + p.backoffMs * (0.75 + Math.random() / 2);
+    // One line per run of failures (a peer that is down would otherwise log every retry).
+    if (!this.stopped && p.failures <= 1 && s.lastError !== '') {
+      this.o.log('warning', `peers ${this.section.name}: session with '${p.name}' closed: ${s.lastError}`);
+    }
+    if (this.resyncState === 'resyncing' && this.peers.every((x) => x.failures > 0 && x.session === undefined)) this.resyncDone('no peer reachable');
+  }
+
+  resyncRequested(s: PeerSession): void {
+    this.teach(s, true);
+  }
+
+  resyncFinished(s: PeerSession, partial: boolean): void {
+    if (this.resyncFrom !== s) return;
+    this.resyncFrom = undefined;
+    if (!partial) this.resyncDone(`learned from '${s.peer}'`);
+  }
+
+  applied(store: StickStore, slot: number): void {
+    this.byName.get(store.layout.name)?.scan.absorb(slot);
+  }
+
+  // ---- own work ----
+
+  /** Every live entry of every table to `s`, then "resync finished" when it asked for it. */
+  private teach(s: PeerSession, finish: boolean): void {
+    const w = new WireWriter();
+    for (const t of this.tables) {
+      const all = t.scan.listAll();
+      if (all.count === 0) continue;
+      this.writeBatch(w, t, all.slots, all.stamps, all.count);
+    }
+    s.send(w.bytes());
+    if (finish) s.control(CtrlType.RESYNC_FINISHED);
+  }
+
+  private writeBatch(w: WireWriter, t: Table, slots: Int32Array, stamps: Int32Array, count: number): void {
+    writeDefine(w, t.id, t.store.layout, t.fields);
+    const now = this.o.now();
+    let first = true;
+    for (let i = 0; i < count; i++) {
+      const id = first ? t.updateId + 1 : undefined;
+      if (writeUpdate(w, t.store, slots[i] ?? 0, stamps[i] ?? 0, t.fields, id, now)) {
+        t.updateId = (t.updateId + 1) >>> 0;
+        first = false;
+      }
+    }
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const nowMs = Date.now();
+    if (this.resyncState === 'resyncing' && nowMs >= this.resyncDeadline) this.resyncDone('timed out');
+    // Local changes: one batch for every established session.
+    const w = this.w;
+    w.reset();
+    for (const t of this.tables) {
+      const changes = t.scan.scan();
+      if (changes.count > 0) this.writeBatch(w, t, changes.slots, changes.stamps, changes.count);
+    }
+    const batch = w.length > 0 ? w.bytes().slice() : undefined;
+    for (const p of this.peers) {
+      const s = p.session;
+      if (s !== undefined) {
+        if (batch !== undefined) s.send(batch);
+        s.tick(nowMs);
+      } else if (nowMs >= p.nextAttempt) {
+        this.connect(p);
+      }
+    }
+  }
+
+  private connect(p: RemotePeer): void {
+    const socket = net.connect({ host: p.host, port: p.port });
+    p.session = new PeerSession(socket, this, { peer: p.name, pid: this.o.pid });
+    socket.on('error', (e) => {
+      p.lastError = e.message;
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopped) return void socket.destroy();
+    socket.on('error', () => undefined);
+    // Incoming sessions are tied to their peer once its hello names it (established()).
+    new PeerSession(socket, this, undefined);
+  }
+
+  private resyncDone(why: string): void {
+    if (this.resyncState === 'done') return;
+    this.resyncState = 'done';
+    this.o.log('notice', `peers ${this.section.name}: start-up resync done (${why})`);
+    this.o.resynced();
+  }
+}
