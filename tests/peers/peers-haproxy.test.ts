@@ -1,0 +1,96 @@
+// Issue 17, side by side: orcalb and haproxy 2.6.12 as the two peers of one `peers` section. An entry learned on
+// either (a `track-sc0 src` counter in frontend fe's table, a `stick on src` server in backend be's) appears on
+// the other within 1 s with the same values, and the other sends that client to the same server.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { cliCommand } from '../support/cli-client.js';
+import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
+import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
+import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
+import { pollFor } from '../support/wait.js';
+import { pairConfig, requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
+
+/** The fields both sides keep for a tracked entry, compared as text. */
+const COUNTERS = ['conn_cnt', 'http_req_cnt'];
+
+describe('orcalb and haproxy 2.6.12 as peers', () => {
+  let farm: TaggedHttpFarm;
+  let haproxy: HaproxyProcess;
+  let orcalb: OrcalbProcess;
+  let hap: PeerSide;
+  let orc: PeerSide;
+  const dir = socketDir();
+
+  before(async () => {
+    farm = await startTaggedHttpFarm(['s1', 's2']);
+    const ports = farm.backends.map((b) => b.port);
+    hap = { name: 'hap', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/hap.sock` };
+    orc = { name: 'orc', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/orc.sock` };
+    haproxy = await startHaproxy(pairConfig(hap, orc, ports), { readyPort: hap.fePort });
+    orcalb = await startOrcalb(pairConfig(orc, hap, ports), { threads: 2 });
+    // The resync at start: orcalb learned from haproxy (an empty table) before it took traffic.
+    await orcalb.waitForStderr(/peers mesh: start-up resync done \(learned from 'hap'\)/, 1000);
+  });
+
+  after(async () => {
+    await orcalb?.stop();
+    await haproxy?.stop();
+    await farm?.close();
+    dir.cleanup();
+  });
+
+  /** Waits up to 1 s for `key`'s entry in `table` on `sock` to hold `want`'s fields. */
+  async function appears(sock: string, table: string, key: string, want: Record<string, string>, fields: readonly string[]): Promise<Record<string, string> | undefined> {
+    let last: Record<string, string> | undefined;
+    await pollFor(async () => {
+      last = await tableEntry(sock, table, key);
+      return last !== undefined && fields.every((f) => last?.[f] === want[f]);
+    }, 1000, 20);
+    return last;
+  }
+
+  test('a counter and a server assignment learned on haproxy appear on orcalb within 1 s with the same values', async () => {
+    const src = '127.0.0.11';
+    const served = [await requestFrom(hap.fePort, src), await requestFrom(hap.fePort, src), await requestFrom(hap.fePort, src)];
+    assert.equal(new Set(served).size, 1, `haproxy keeps ${src} on one server: ${served.join(',')}`);
+    const there = await tableEntry(hap.sock, 'fe', src);
+    assert.ok(there !== undefined, 'haproxy tracks the source');
+    assert.equal(there['conn_cnt'], '3');
+    const got = await appears(orc.sock, 'fe', src, there, COUNTERS);
+    assert.deepEqual(COUNTERS.map((f) => got?.[f]), COUNTERS.map((f) => there[f]), 'orcalb holds haproxy counters');
+    const stick = await tableEntry(hap.sock, 'be', src);
+    assert.ok(stick !== undefined);
+    const learned = await appears(orc.sock, 'be', src, stick, ['server_id']);
+    assert.equal(learned?.['server_id'], stick['server_id'], 'orcalb holds the server haproxy chose');
+    // And orcalb sends that client there, whatever its own round robin would say.
+    for (let i = 0; i < 3; i++) assert.equal(await requestFrom(orc.fePort, src), served[0]);
+  });
+
+  test('a counter and a server assignment learned on orcalb appear on haproxy within 1 s with the same values', async () => {
+    // Two sources, so that round robin gives the second another server than the first.
+    const first = await requestFrom(orc.fePort, '127.0.0.21');
+    const src = '127.0.0.22';
+    const served = [await requestFrom(orc.fePort, src), await requestFrom(orc.fePort, src)];
+    assert.equal(new Set(served).size, 1, `orcalb keeps ${src} on one server: ${served.join(',')}`);
+    assert.notEqual(served[0], first, 'round robin spread the two sources');
+    const here = await tableEntry(orc.sock, 'fe', src);
+    assert.ok(here !== undefined, 'orcalb tracks the source');
+    assert.equal(here['http_req_cnt'], '2');
+    const got = await appears(hap.sock, 'fe', src, here, COUNTERS);
+    assert.deepEqual(COUNTERS.map((f) => got?.[f]), COUNTERS.map((f) => here[f]), 'haproxy holds orcalb counters');
+    const stick = await tableEntry(orc.sock, 'be', src);
+    assert.ok(stick !== undefined);
+    const learned = await appears(hap.sock, 'be', src, stick, ['server_id']);
+    assert.equal(learned?.['server_id'], stick['server_id'], 'haproxy holds the server orcalb chose');
+    for (let i = 0; i < 3; i++) assert.equal(await requestFrom(hap.fePort, src), served[0], 'haproxy sends the client to the same server');
+  });
+
+  test('show peers lists the section, the remote peer as active and the shared tables', async () => {
+    const text = await cliCommand(orc.sock, 'show peers');
+    assert.match(text, /: \[[^\]]+\] id=mesh disabled=0 /);
+    assert.match(text, new RegExp(`id=hap\\(remote,active\\) addr=127\\.0\\.0\\.1:${hap.peerPort} last_status=ESTA`));
+    assert.match(text, /table:0x[0-9a-f]+ id=fe update=\d+/);
+    assert.match(text, /table:0x[0-9a-f]+ id=be update=\d+/);
+  });
+});
