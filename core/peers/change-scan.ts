@@ -24,6 +24,7 @@ export class ChangeScan {
   private readonly touchStep: number;
   private readonly out: Changes;
   private all: Changes | undefined;
+  private readonly raw: { readonly words: Int32Array; readonly at: number };
 
   constructor(store: StickStore) {
     this.store = store;
@@ -33,6 +34,7 @@ export class ChangeScan {
     this.shadow = new Int32Array(l.capacity * this.ew);
     this.sentExpire = new Int32Array(l.capacity);
     this.touchStep = l.expire > 0 ? Math.max(1000, Math.floor(l.expire / 4)) : 0;
+    this.raw = store.rawEntries();
     this.out = { slots: new Int32Array(l.capacity), stamps: new Int32Array(l.capacity), count: 0 };
   }
 
@@ -46,22 +48,24 @@ export class ChangeScan {
     const store = this.store;
     const shadow = this.shadow;
     const ew = this.ew;
+    const { words, at } = this.raw;
+    const { tracksAt, keyAt } = store.layout;
     for (let slot = 0; slot < store.slots; slot++) {
-      const words = store.entryWords(slot);
+      const e = at + slot * ew;
       const base = slot * ew;
-      if (words[ENTRY.state] !== EntryState.LIVE) {
+      if (words[e + ENTRY.state] !== EntryState.LIVE) {
         shadow[base + ENTRY.state] = 0;
         continue;
       }
-      const stamp = words[ENTRY.stamp] ?? 0;
+      const stamp = words[e + ENTRY.stamp] ?? 0;
       let changed = shadow[base + ENTRY.state] !== EntryState.LIVE || shadow[base + ENTRY.stamp] !== stamp;
-      for (let w = this.dataAt; w < ew && !changed; w++) if (words[w] !== shadow[base + w]) changed = true;
+      for (let w = this.dataAt; w < ew && !changed; w++) if (words[e + w] !== shadow[base + w]) changed = true;
       // The track words (conn_cur) count too.
-      for (let w = store.layout.tracksAt; w < store.layout.keyAt && !changed; w++) if (words[w] !== shadow[base + w]) changed = true;
-      const expire = words[ENTRY.expire] ?? 0;
+      for (let w = tracksAt; w < keyAt && !changed; w++) if (words[e + w] !== shadow[base + w]) changed = true;
+      const expire = words[e + ENTRY.expire] ?? 0;
       if (!changed && this.touchStep > 0 && ((expire - (this.sentExpire[slot] ?? 0)) | 0) >= this.touchStep) changed = true;
       if (!changed) continue;
-      shadow.set(words, base);
+      for (let w = 0; w < ew; w++) shadow[base + w] = words[e + w] ?? 0;
       shadow[base + ENTRY.state] = EntryState.LIVE;
       this.sentExpire[slot] = expire;
       out.slots[out.count] = slot;
@@ -79,11 +83,12 @@ export class ChangeScan {
     this.all ??= { slots: new Int32Array(this.store.slots), stamps: new Int32Array(this.store.slots), count: 0 };
     const out = this.all;
     out.count = 0;
+    const { words, at } = this.raw;
     for (let slot = 0; slot < this.store.slots; slot++) {
-      const words = this.store.entryWords(slot);
-      if (words[ENTRY.state] !== EntryState.LIVE) continue;
+      const e = at + slot * this.ew;
+      if (words[e + ENTRY.state] !== EntryState.LIVE) continue;
       out.slots[out.count] = slot;
-      out.stamps[out.count] = words[ENTRY.stamp] ?? 0;
+      out.stamps[out.count] = words[e + ENTRY.stamp] ?? 0;
       out.count++;
     }
     return out;
@@ -91,9 +96,11 @@ export class ChangeScan {
 
   /** After a peer's update was applied to `slot`: take its words as seen, so it is not sent back as a change. */
   absorb(slot: number): void {
-    const words = this.store.entryWords(slot);
-    if (words[ENTRY.state] !== EntryState.LIVE) return;
-    this.shadow.set(words, slot * this.ew);
-    this.sentExpire[slot] = words[ENTRY.expire] ?? 0;
+    const { words, at } = this.raw;
+    const e = at + slot * this.ew;
+    if (words[e + ENTRY.state] !== EntryState.LIVE) return;
+    const base = slot * this.ew;
+    for (let w = 0; w < this.ew; w++) this.shadow[base + w] = words[e + w] ?? 0;
+    this.sentExpire[slot] = words[e + ENTRY.expire] ?? 0;
   }
 }

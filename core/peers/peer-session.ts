@@ -62,6 +62,8 @@ export class PeerSession {
   private current: RemoteTable | undefined;
   private readonly dict = new Map<number, string>();
   private readonly out = new WireWriter();
+  private readonly reader = new WireReader(new Uint8Array(0));
+  private readonly bounds = { cls: 0, type: 0, payload: 0, payloadEnd: 0 };
 
   constructor(socket: Socket, host: SessionHost, outgoing: { peer: string; pid: number } | undefined) {
     this.socket = socket;
@@ -181,21 +183,20 @@ export class PeerSession {
 
   private readMessages(): void {
     const b = this.pending;
+    const m = this.bounds;
     let at = 0;
-    for (;;) {
-      const m = nextMessage(b, at, b.length);
-      if (m === undefined) break;
-      at = m.next;
-      this.lastRecv = Date.now();
-      this.onMessage(m.cls, m.type, new WireReader(b.subarray(0, m.payloadEnd)), m.payload);
+    while (nextMessage(b, at, b.length, m)) {
+      at = m.payloadEnd;
+      this.reader.reset(b, m.payload, m.payloadEnd);
+      this.onMessage(m.cls, m.type, this.reader);
       if (this.state !== 'established') return;
     }
+    if (at > 0) this.lastRecv = Date.now();
     this.pending = at === b.length ? Buffer.alloc(0) : b.subarray(at);
     this.sendAcks();
   }
 
-  private onMessage(cls: number, type: number, r: WireReader, payload: number): void {
-    r.at = payload;
+  private onMessage(cls: number, type: number, r: WireReader): void {
     if (cls === MsgClass.CONTROL) {
       if (type === CtrlType.RESYNC_REQUEST) this.host.resyncRequested(this);
       else if (type === CtrlType.RESYNC_FINISHED || type === CtrlType.RESYNC_PARTIAL) {
@@ -235,8 +236,8 @@ export class PeerSession {
       case StktType.INCUPDATE_TIMED: {
         const t = this.current;
         if (t === undefined) throw new PeerProtocolError('update before any table definition');
-        const done = applyUpdate(r, type, t, this.dict, this.host.now());
-        if (done.slot >= 0 && t.store !== undefined) this.host.applied(t.store, done.slot);
+        const slot = applyUpdate(r, type, t, this.dict, this.host.now());
+        if (slot >= 0 && t.store !== undefined) this.host.applied(t.store, slot);
         return;
       }
       default:

@@ -131,10 +131,17 @@ export class WireWriter {
 /** Reads one message's payload; every read past its end throws a protocol error. */
 export class WireReader {
   at = 0;
-  private readonly b: Uint8Array;
-  private readonly end: number;
+  private b: Uint8Array;
+  private end: number;
   constructor(b: Uint8Array, end: number = b.length) {
     this.b = b;
+    this.end = end;
+  }
+
+  /** Points the reader at `b[at, end)` (one reader serves every message of a read: no allocation per message). */
+  reset(b: Uint8Array, at: number, end: number): void {
+    this.b = b;
+    this.at = at;
     this.end = end;
   }
 
@@ -177,30 +184,45 @@ export class WireReader {
   }
 }
 
+/** Where one framed message lies in a read buffer (nextMessage fills one, reused for every message). */
+export interface MessageBounds {
+  cls: number;
+  type: number;
+  payload: number;
+  payloadEnd: number;
+}
+
 /**
- * Splits the head of `b` (from `at`) into one message: undefined when more bytes are needed, else its class, type,
- * payload bounds and where the next message starts. Throws PeerProtocolError for a payload over MAX_MESSAGE_BYTES.
+ * Frames the head of `b[at, end)` into `out`: false when more bytes are needed, else true with its class, type and
+ * payload bounds (the next message starts at out.payloadEnd). Throws PeerProtocolError for a payload over
+ * MAX_MESSAGE_BYTES or a length that is no encoded integer. Allocation-free.
  */
-export function nextMessage(
-  b: Uint8Array,
-  at: number,
-  end: number,
-): { cls: number; type: number; payload: number; payloadEnd: number; next: number } | undefined {
-  if (end - at < 2) return undefined;
-  const cls = b[at] ?? 0;
-  const type = b[at + 1] ?? 0;
-  if (type < 128) return { cls, type, payload: at + 2, payloadEnd: at + 2, next: at + 2 };
+export function nextMessage(b: Uint8Array, at: number, end: number, out: MessageBounds): boolean {
+  if (end - at < 2) return false;
+  out.cls = b[at] ?? 0;
+  out.type = b[at + 1] ?? 0;
+  if (out.type < 128) {
+    out.payload = out.payloadEnd = at + 2;
+    return true;
+  }
   // The length: an encoded integer, possibly split across reads.
-  const r = new WireReader(b, end);
-  r.at = at + 2;
-  let len: number;
-  try {
-    len = r.varint();
-  } catch (e) {
-    if (e instanceof PeerProtocolError && e.message === 'message ends early') return undefined;
-    throw e;
+  let i = at + 2;
+  if (i >= end) return false;
+  let len = b[i++] ?? 0;
+  if (len >= 240) {
+    let shift = 4;
+    for (let n = 0; ; n++) {
+      if (i >= end) return false;
+      if (n > 4) throw new PeerProtocolError('message length is no encoded integer');
+      const c = b[i++] ?? 0;
+      len += c * 2 ** shift;
+      shift += 7;
+      if (c < 128) break;
+    }
   }
   if (len > MAX_MESSAGE_BYTES) throw new PeerProtocolError(`message of ${len} bytes`, ErrType.SIZE_LIMIT);
-  if (end - r.at < len) return undefined;
-  return { cls, type, payload: r.at, payloadEnd: r.at + len, next: r.at + len };
+  if (end - i < len) return false;
+  out.payload = i;
+  out.payloadEnd = i + len;
+  return true;
 }

@@ -186,18 +186,13 @@ function keyScratch(words: number): Int32Array {
   return keyWords;
 }
 
-/** One decoded update: its id, and (when the table feeds a local one) the slot it was applied to, or -1. */
-export interface AppliedUpdate {
-  readonly id: number;
-  readonly slot: number;
-}
-
 /**
  * Reads an update of `table` (its type says whether an id and an expiry come first) and applies it to the local
  * table through acquire(): the entry is found or created and touched (now + the local expiry), each stored type
- * replaced by the peer's value, then released. Throws PeerProtocolError on a malformed message.
+ * replaced by the peer's value, then released; table.lastId becomes its id. Returns the slot it landed in, or -1
+ * (a table that feeds none, or a full one). Throws PeerProtocolError on a malformed message. Allocation-free.
  */
-export function applyUpdate(r: WireReader, type: number, table: RemoteTable, dict: Map<number, string>, now: number): AppliedUpdate {
+export function applyUpdate(r: WireReader, type: number, table: RemoteTable, dict: Map<number, string>, now: number): number {
   const withId = type === StktType.UPDATE || type === StktType.UPDATE_TIMED;
   const id = withId ? r.u32() : (table.lastId + 1) >>> 0;
   if (type === StktType.UPDATE_TIMED || type === StktType.INCUPDATE_TIMED) r.u32();
@@ -234,7 +229,7 @@ export function applyUpdate(r: WireReader, type: number, table: RemoteTable, dic
   } finally {
     if (slot >= 0) store?.release();
   }
-  return { id, slot };
+  return slot;
 }
 
 function readKey(r: WireReader, table: RemoteTable, store: StickStore | undefined): void {

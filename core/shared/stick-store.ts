@@ -312,12 +312,11 @@ export class StickStore {
   }
 
   /**
-   * The entry's words, for the peers thread's change scan: plain reads (re-check the stamp with isCurrent after).
-   * Word `ENTRY.expire` and the key and data words are at their layout offsets in the returned view.
+   * The buffer's words and the index of entry 0, for the peers thread's change scan (entry `slot` starts at
+   * `at + slot * entryWords`): plain reads only, re-checked with isCurrent. No allocation per entry.
    */
-  entryWords(slot: number): Int32Array {
-    const e = this.entryAt(slot);
-    return this.i32.subarray(e, e + this.ew);
+  rawEntries(): { readonly words: Int32Array; readonly at: number } {
+    return { words: this.i32, at: this.entries };
   }
 
   /**
