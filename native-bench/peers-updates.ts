@@ -7,7 +7,7 @@
 // Run: `node dist/native-bench/peers-updates.js [seconds]`. Runner main thread; imported by nothing.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,27 +18,12 @@ import { localWireFields, writeDefine, writeUpdate } from '../core/peers/table-c
 import { SharedState } from '../core/shared/state-buffer.js';
 import { stickRegionLayout } from '../core/shared/stick-layout.js';
 import { initStickRegion, stickStores } from '../core/shared/stick-store.js';
-import { clockTicksPerS, statCpuTicks } from './process-cpu.js';
+import { threadCpuUs } from './process-cpu.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const KEYS = 100_000;
 const PER_TICK = 1000;
 const TICK_MS = 10;
-
-/** CPU ticks of the threads of `pid` named `name`. */
-function threadTicks(pid: number, name: string): number {
-  let sum = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
-      const t = statCpuTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-      if (t !== undefined) sum += t.user + t.system;
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return sum;
-}
 
 function varint(out: number[], v: number): void {
   if (v < 240) return void out.push(v);
@@ -117,9 +102,8 @@ async function receiving(): Promise<{ idle: number; busy: number }> {
   try {
     for (let i = 0; i < 100 && !/orcalb ready/.test(err); i++) await new Promise((r) => setTimeout(r, 100));
     if (!/orcalb ready/.test(err) || session === undefined) throw new Error(`orcalb did not start:\n${err}`);
-    const hz = clockTicksPerS();
     const window = async (send: boolean): Promise<number> => {
-      const t0 = threadTicks(pid, 'peers');
+      const t0 = threadCpuUs(pid, 'peers');
       const started = Date.now();
       let sent = 0;
       let id = 1;
@@ -133,7 +117,7 @@ async function receiving(): Promise<{ idle: number; busy: number }> {
       }
       const elapsed = (Date.now() - started) / 1000;
       if (send) console.log(`  sent ${sent} updates in ${elapsed.toFixed(1)} s (${Math.round(sent / elapsed)}/s)`);
-      return ((threadTicks(pid, 'peers') - t0) / hz / elapsed) * 100;
+      return ((threadCpuUs(pid, 'peers') - t0) / 1e6 / elapsed) * 100;
     };
     const idle = await window(false);
     const busy = await window(true);

@@ -205,6 +205,16 @@ export interface HealthData {
   readonly threads: number;
 }
 
+/** A HealthData from another thread, its shape checked before it is trusted; throws TypeError naming `who`. */
+export function parseHealthData(data: unknown, who: string): HealthData {
+  if (typeof data !== 'object' || data === null) throw new TypeError(`${who}: workerData missing`);
+  const d = data as Partial<Record<keyof HealthData, unknown>>;
+  if (!(d.buffer instanceof SharedArrayBuffer)) throw new TypeError(`${who}: workerData.buffer is not a SharedArrayBuffer`);
+  if (typeof d.threads !== 'number') throw new TypeError(`${who}: workerData.threads is not a number`);
+  if (typeof d.config !== 'object' || d.config === null) throw new TypeError(`${who}: workerData.config missing`);
+  return { config: d.config as Config, buffer: d.buffer, threads: d.threads };
+}
+
 /**
  * acceptor → forwarder, on the forwarder's handoff port: one ticket id, or several accepted in one wake. The ticket
  * (core/shared/handoff-tickets.ts) holds the fd, frontend and bind; whoever claims it owns the fd.

@@ -4,7 +4,6 @@
 // `show peers` and a memory report, and stops on { type: 'stop' } or 'hard-stop'. Wiring only.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../config/model.js';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { createLogger } from '../core/log.js';
 import { PeersEngine } from '../core/peers/peers-engine.js';
@@ -13,18 +12,9 @@ import { SharedState } from '../core/shared/state-buffer.js';
 import { stickStores } from '../core/shared/stick-store.js';
 import { topologyOf } from '../core/shared/topology.js';
 import { stickNow } from '../core/stick/stick-clock.js';
-import { asControl, asPeersShow, type HealthData, type PeersShowDoneMessage, type ReportMessage } from './messages.js';
+import { asControl, asPeersShow, parseHealthData, type PeersShowDoneMessage, type ReportMessage } from './messages.js';
 
-function parseData(data: unknown): HealthData {
-  if (typeof data !== 'object' || data === null) throw new TypeError('peers: workerData missing');
-  const d = data as Partial<Record<keyof HealthData, unknown>>;
-  if (!(d.buffer instanceof SharedArrayBuffer)) throw new TypeError('peers: workerData.buffer is not a SharedArrayBuffer');
-  if (typeof d.threads !== 'number') throw new TypeError('peers: workerData.threads is not a number');
-  if (typeof d.config !== 'object' || d.config === null) throw new TypeError('peers: workerData.config missing');
-  return { config: d.config as Config, buffer: d.buffer, threads: d.threads };
-}
-
-const data = parseData(workerData);
+const data = parseHealthData(workerData, 'peers');
 const state = SharedState.attach(data.buffer);
 const topology = topologyOf(data.config, data.threads);
 // This thread's column in every table: after the forwarders'.

@@ -50,40 +50,43 @@ describe('orcalb and haproxy 2.6.12 as peers', () => {
     return last;
   }
 
+  /**
+   * After `src` made its requests through `from` (all served by `served`): its counters and its server reach `to`'s
+   * tables within 1 s with the same values, and `to` sends it to the same server.
+   */
+  async function learned(from: PeerSide, to: PeerSide, src: string, served: string): Promise<void> {
+    const there = await tableEntry(from.sock, 'fe', src);
+    assert.ok(there !== undefined, `${from.name} tracks the source`);
+    const got = await appears(to.sock, 'fe', src, there, COUNTERS);
+    assert.deepEqual(COUNTERS.map((f) => got?.[f]), COUNTERS.map((f) => there[f]), `${to.name} holds ${from.name}'s counters`);
+    const stick = await tableEntry(from.sock, 'be', src);
+    assert.ok(stick !== undefined, `${from.name} stored the server`);
+    const server = await appears(to.sock, 'be', src, stick, ['server_id']);
+    assert.equal(server?.['server_id'], stick['server_id'], `${to.name} holds the server ${from.name} chose`);
+    for (let i = 0; i < 3; i++) assert.equal(await requestFrom(to.fePort, src), served, `${to.name} sends the client to the same server`);
+  }
+
+  // In each direction a first source takes round robin's first server, so the source under test is stuck to the
+  // second: the receiving side, whose own round robin would start with the first, must follow the learned entry.
+
   test('a counter and a server assignment learned on haproxy appear on orcalb within 1 s with the same values', async () => {
+    const first = await requestFrom(hap.fePort, '127.0.0.10');
     const src = '127.0.0.11';
     const served = [await requestFrom(hap.fePort, src), await requestFrom(hap.fePort, src), await requestFrom(hap.fePort, src)];
     assert.equal(new Set(served).size, 1, `haproxy keeps ${src} on one server: ${served.join(',')}`);
-    const there = await tableEntry(hap.sock, 'fe', src);
-    assert.ok(there !== undefined, 'haproxy tracks the source');
-    assert.equal(there['conn_cnt'], '3');
-    const got = await appears(orc.sock, 'fe', src, there, COUNTERS);
-    assert.deepEqual(COUNTERS.map((f) => got?.[f]), COUNTERS.map((f) => there[f]), 'orcalb holds haproxy counters');
-    const stick = await tableEntry(hap.sock, 'be', src);
-    assert.ok(stick !== undefined);
-    const learned = await appears(orc.sock, 'be', src, stick, ['server_id']);
-    assert.equal(learned?.['server_id'], stick['server_id'], 'orcalb holds the server haproxy chose');
-    // And orcalb sends that client there, whatever its own round robin would say.
-    for (let i = 0; i < 3; i++) assert.equal(await requestFrom(orc.fePort, src), served[0]);
+    assert.notEqual(served[0], first, 'round robin spread the two sources');
+    assert.equal((await tableEntry(hap.sock, 'fe', src))?.['conn_cnt'], '3');
+    await learned(hap, orc, src, served[0] ?? '');
   });
 
   test('a counter and a server assignment learned on orcalb appear on haproxy within 1 s with the same values', async () => {
-    // Two sources, so that round robin gives the second another server than the first.
     const first = await requestFrom(orc.fePort, '127.0.0.21');
     const src = '127.0.0.22';
     const served = [await requestFrom(orc.fePort, src), await requestFrom(orc.fePort, src)];
     assert.equal(new Set(served).size, 1, `orcalb keeps ${src} on one server: ${served.join(',')}`);
     assert.notEqual(served[0], first, 'round robin spread the two sources');
-    const here = await tableEntry(orc.sock, 'fe', src);
-    assert.ok(here !== undefined, 'orcalb tracks the source');
-    assert.equal(here['http_req_cnt'], '2');
-    const got = await appears(hap.sock, 'fe', src, here, COUNTERS);
-    assert.deepEqual(COUNTERS.map((f) => got?.[f]), COUNTERS.map((f) => here[f]), 'haproxy holds orcalb counters');
-    const stick = await tableEntry(orc.sock, 'be', src);
-    assert.ok(stick !== undefined);
-    const learned = await appears(hap.sock, 'be', src, stick, ['server_id']);
-    assert.equal(learned?.['server_id'], stick['server_id'], 'haproxy holds the server orcalb chose');
-    for (let i = 0; i < 3; i++) assert.equal(await requestFrom(hap.fePort, src), served[0], 'haproxy sends the client to the same server');
+    assert.equal((await tableEntry(orc.sock, 'fe', src))?.['http_req_cnt'], '2');
+    await learned(orc, hap, src, served[0] ?? '');
   });
 
   test('show peers lists the section, the remote peer as active and the shared tables', async () => {

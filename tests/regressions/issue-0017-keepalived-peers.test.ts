@@ -6,41 +6,30 @@
 // the test fails. Needs root, iproute2, keepalived and curl. Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { KEEPALIVED_EXAMPLE, keepalivedBackupConf, startKeepalived } from '../support/keepalived-lab.js';
 import { startNetnsLab, type LabHost, type NetnsLab } from '../support/netns-lab.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { pollFor } from '../support/wait.js';
 
-const EXAMPLE = readFileSync(new URL('../../../config/examples/keepalived/keepalived.conf', import.meta.url), 'utf8');
 const VIP = '10.0.0.100';
 /** A second address of the client's, to take server A's turn before the client proper comes. */
 const OTHER_CLIENT = '10.0.0.50';
 
 /** orcalb on balancer `self` (its peer `other`), balancing and sticking on src over A and B on `srv`. */
 function lbConf(self: LabHost, selfName: string, other: LabHost, otherName: string, srv: LabHost): string {
-  return `
-peers pair
-    peer ${selfName} ${self.address}:10000
-    peer ${otherName} ${other.address}:10000
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend web
-    bind :80
-    monitor-uri /lb-health
-    default_backend app
-backend app
-    balance roundrobin
-    stick-table type ip size 1k expire 30m peers pair
-    stick on src
-    server A ${srv.address}:8001
-    server B ${srv.address}:8002
-`;
+  const lines = [
+    'peers pair', `peer ${selfName} ${self.address}:10000`, `peer ${otherName} ${other.address}:10000`,
+    'defaults', 'mode http', 'timeout connect 1s', 'timeout client 5s', 'timeout server 5s',
+    'frontend web', 'bind :80', 'monitor-uri /lb-health', 'default_backend app',
+    'backend app', 'balance roundrobin', 'stick-table type ip size 1k expire 30m peers pair', 'stick on src',
+    `server A ${srv.address}:8001`, `server B ${srv.address}:8002`,
+  ];
+  // Section keywords at the margin, their lines indented.
+  return `${lines.map((l) => (/^(peers|defaults|frontend|backend)\b/.test(l) ? l : `    ${l}`)).join('\n')}\n`;
 }
 
 /** An HTTP server answering its name, run by this Node inside the servers' namespace. */
@@ -74,26 +63,9 @@ test('keepalived pair with peers: a client stuck to B stays on B after the VIP m
   await startLb(lb1, 'lb1', lb2, 'lb2');
   await startLb(lb2, 'lb2', lb1, 'lb1');
 
-  const kaLogs: (() => string)[] = [];
-  for (const [host, name, conf] of [
-    [lb1, 'lb1', EXAMPLE],
-    [lb2, 'lb2', EXAMPLE.replace(/router_id ha_1/, 'router_id ha_2').replace(/state MASTER/, 'state BACKUP').replace(/priority 100/, 'priority 80')],
-  ] as const) {
-    const file = join(dir, `${name}.conf`);
-    writeFileSync(file, conf);
-    const vrrpPid = join(dir, `${name}.vrrp.pid`);
-    const p = lab.start(host, 'keepalived', ['-n', '-l', '-D', '-P', '-f', file, '-p', join(dir, `${name}.pid`), '-r', vrrpPid]);
-    t.after(() => p.stop());
-    kaLogs.push(() => p.output().slice(-1500));
-    // The VRRP child outlives a parent killed hard: adopted by its PID file.
-    void pollFor(() => pidIn(vrrpPid) !== undefined, 5000, 20).then(() => {
-      const child = pidIn(vrrpPid);
-      if (child !== undefined) lab.adopt(child);
-    });
-  }
-
+  const kaLogs = [startKeepalived(t, lab, lb1, 'lb1', KEEPALIVED_EXAMPLE, dir), startKeepalived(t, lab, lb2, 'lb2', keepalivedBackupConf(), dir)];
   // The VIP answers from the master (the monitor URI is not the backend: poll it until a server answers).
-  assert.ok(await pollFor(async () => (await ask(lab, client, OTHER_CLIENT)) !== '', 15_000, 200), `VIP never answered\n${kaLogs.map((l) => l()).join('\n')}`);
+  assert.ok(await pollFor(async () => (await ask(lab, client, OTHER_CLIENT)) !== '', 15_000, 200), `VIP never answered\n${kaLogs.map((l) => l().slice(-1500)).join('\n')}`);
   // The other address took a turn already (A, round robin's first): the client proper gets B, and sticks to it.
   const stuck = await ask(lab, client, client.address);
   assert.equal(stuck, 'B');
@@ -106,19 +78,10 @@ test('keepalived pair with peers: a client stuck to B stays on B after the VIP m
     const r = await lab.run(lb2, 'ip', ['-4', 'addr', 'show', 'dev', 'eth1']);
     return r.stdout.includes(VIP);
   }, 10_000, 100);
-  assert.ok(moved, `the VIP did not move to the backup\n${kaLogs.map((l) => l()).join('\n')}`);
+  assert.ok(moved, `the VIP did not move to the backup\n${kaLogs.map((l) => l().slice(-1500)).join('\n')}`);
   // The first request the backup's backend sees: its own round robin would give A, the learned entry says B.
   let after = '';
   assert.ok(await pollFor(async () => (after = await ask(lab, client, client.address)) !== '', 5000, 100), 'the backup answers');
   assert.equal(after, 'B', 'the client stays on B after the failover');
   assert.equal(await ask(lab, client, client.address), 'B');
 });
-
-function pidIn(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
