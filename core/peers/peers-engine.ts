@@ -68,6 +68,8 @@ export class PeersEngine implements SessionHost {
   private resyncFrom: PeerSession | undefined;
   private readonly resyncDeadline: number;
   private stopped = false;
+  /** The session with this process's predecessor or successor at the same address (a reload), if any. */
+  private local: PeerSession | undefined;
 
   constructor(section: PeersConfig, stores: readonly StickStore[], o: PeersEngineOptions) {
     this.section = section;
@@ -81,17 +83,22 @@ export class PeersEngine implements SessionHost {
     this.resyncDeadline = Date.now() + RESYNC_TIMEOUT_MS;
   }
 
-  /** Listens (when the local peer has an address) and starts connecting. Resolves once listening. */
+  /**
+   * Listens (when the local peer has an address) and starts connecting. Resolves once listening. A process already
+   * listening at the local peer's address is this one's predecessor (a reload with -sf): its tables are pulled
+   * first, then this one listens beside it (SO_REUSEPORT) until it exits.
+   */
   async start(): Promise<void> {
+    const listen = this.section.listen;
+    if (listen !== undefined) await this.pullFromPredecessor(listen);
     // What the tables hold now is not news to anyone: only changes from here on are pushed.
     for (const t of this.tables) t.scan.scan();
-    const listen = this.section.listen;
     if (listen !== undefined) {
       const server = net.createServer((socket) => this.accept(socket));
       this.server = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(listen.port, listen.host, () => {
+        server.listen({ port: listen.port, host: listen.host, reusePort: true }, () => {
           server.off('error', reject);
           resolve();
         });
@@ -101,6 +108,26 @@ export class PeersEngine implements SessionHost {
     if (this.peers.length === 0) this.resyncDone('no remote peer');
     this.timer = setInterval(() => this.tick(), PEERS_TICK_MS);
     this.tick();
+  }
+
+  /**
+   * The reload's resync (HAProxy has the old process push to the new one; here the new one asks, which needs no
+   * signal between them): a session to our own address under our own name, a resync request, every entry, "resync
+   * finished". Resolves when it ends, at once when nobody listens there, at the latest after RESYNC_TIMEOUT_MS.
+   */
+  private async pullFromPredecessor(listen: { readonly host: string; readonly port: number }): Promise<void> {
+    const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ host, port: listen.port });
+      const timer = setTimeout(() => socket.destroy(), RESYNC_TIMEOUT_MS);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.local = new PeerSession(socket, this, { peer: this.localName, pid: this.o.pid });
+    });
+    this.local = undefined;
   }
 
   stop(): void {
@@ -118,7 +145,8 @@ export class PeersEngine implements SessionHost {
   // ---- SessionHost ----
 
   knows(name: string): boolean {
-    return this.peers.some((p) => p.name === name);
+    // Our own name: the next process of a reload, come to pull our tables.
+    return name === this.localName || this.peers.some((p) => p.name === name);
   }
 
   table(name: string): StickStore | undefined {
@@ -130,6 +158,14 @@ export class PeersEngine implements SessionHost {
   }
 
   established(s: PeerSession): void {
+    if (s.peer === this.localName) {
+      // A reload: the new process asks the old one (this one, when the session came in) for everything.
+      if (s.outgoing) {
+        this.resyncFrom = s;
+        s.control(CtrlType.RESYNC_REQUEST);
+      }
+      return;
+    }
     const p = this.peers.find((x) => x.name === s.peer);
     if (p === undefined) return void s.close();
     if (p.session !== undefined && p.session !== s) {
@@ -181,7 +217,8 @@ export class PeersEngine implements SessionHost {
   resyncFinished(s: PeerSession, partial: boolean): void {
     if (this.resyncFrom !== s) return;
     this.resyncFrom = undefined;
-    if (!partial) this.resyncDone(`learned from '${s.peer}'`);
+    if (!partial) this.resyncDone(s === this.local ? 'learned from the previous process' : `learned from '${s.peer}'`);
+    if (s === this.local) s.close();
   }
 
   applied(store: StickStore, slot: number): void {
