@@ -25,6 +25,8 @@ export interface SessionHost {
   readonly localName: string;
   /** True when `name` is a remote peer of the section (a client's hello must name one). */
   knows(name: string): boolean;
+  /** False when an incoming session from `name` must wait (300): the session this process opened to it wins. */
+  admit(name: string): boolean;
   /** The local replicated table named `name`. */
   table(name: string): StickStore | undefined;
   /** The stick clock. */
@@ -36,6 +38,9 @@ export interface SessionHost {
   /** A peer's update landed in `slot` of `store` (the change scan must not send it back). */
   applied(store: StickStore, slot: number): void;
 }
+
+/** Tables one peer may define before it is cut off. */
+const MAX_REMOTE_TABLES = 256;
 
 export type SessionState = 'hello' | 'status' | 'established' | 'closed';
 
@@ -157,6 +162,14 @@ export class PeerSession {
       this.finish();
       return;
     }
+    if (!this.host.admit(v.peer)) {
+      // Our own session to that peer is the one to keep (see PeersEngine.admit): "try again later".
+      this.statusCode = PeerStatus.TRY_AGAIN;
+      this.lastError = 'a session with this peer is already open';
+      this.socket.end(`${PeerStatus.TRY_AGAIN}\n`);
+      this.finish();
+      return;
+    }
     this.peer = v.peer;
     this.pending = this.pending.subarray(v.bytes);
     this.lastRecv = Date.now();
@@ -216,6 +229,10 @@ export class PeerSession {
     switch (type) {
       case StktType.DEFINE: {
         const t = readDefine(r, (name) => this.host.table(name));
+        // A peer defines its few tables once per batch under the same ids: many ids is a peer filling our memory.
+        if (!this.remoteTables.has(t.remoteId) && this.remoteTables.size >= MAX_REMOTE_TABLES) {
+          throw new PeerProtocolError(`more than ${MAX_REMOTE_TABLES} tables defined`);
+        }
         this.remoteTables.set(t.remoteId, t);
         this.current = t;
         return;

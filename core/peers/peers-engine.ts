@@ -149,6 +149,12 @@ export class PeersEngine implements SessionHost {
     return name === this.localName || this.peers.some((p) => p.name === name);
   }
 
+  admit(name: string): boolean {
+    const mine = this.peers.find((x) => x.name === name)?.session;
+    // Both sides connected at once: the session opened by the name that sorts first is kept, by both sides.
+    return mine === undefined || !mine.outgoing || mine.state === 'closed' || this.localName > name;
+  }
+
   table(name: string): StickStore | undefined {
     return this.byName.get(name)?.store;
   }
@@ -169,9 +175,7 @@ export class PeersEngine implements SessionHost {
     const p = this.peers.find((x) => x.name === s.peer);
     if (p === undefined) return void s.close();
     if (p.session !== undefined && p.session !== s) {
-      // Both sides connected at once: keep the session opened by the peer whose name sorts first.
-      const keepNew = (s.outgoing ? this.localName : s.peer) < (p.session.outgoing ? this.localName : p.session.peer);
-      if (!keepNew) return void s.close();
+      // An incoming session admit() let in replaces ours (as HAProxy does for any new incoming one).
       const old = p.session;
       p.session = s;
       old.close();

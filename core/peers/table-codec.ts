@@ -22,6 +22,9 @@ export interface WireField {
   readonly local: StickField | undefined;
 }
 
+/** The most dictionary ids one session keeps. */
+const MAX_DICT_IDS = 4096;
+
 const BIT_OF = new Map<string, number>(STICK_DATA_TYPES.map((t, i) => [t.name, i]));
 
 /** The fields a local table sends, in bit order. */
@@ -277,6 +280,8 @@ function readDictEntry(r: WireReader, dict: Map<number, string>): void {
   const id = r.varint();
   if (r.at < end) {
     const vlen = r.varint();
+    // HAProxy's dictionary cache holds 128 names per peer: far more ids is no dictionary, it is a flood.
+    if (!dict.has(id) && dict.size >= MAX_DICT_IDS) throw new PeerProtocolError('dictionary overflow');
     dict.set(id, Buffer.from(r.bytes(vlen)).toString('utf8'));
   }
   r.at = end;

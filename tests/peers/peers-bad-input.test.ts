@@ -11,6 +11,7 @@ import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/hapro
 import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { within } from '../support/wait.js';
+import { StktType, WireWriter } from '../../core/peers/peer-wire.js';
 import { pairConfig, requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
 
 /** Connects to a peers port, sends `bytes`, and collects what comes back until the close (or `timeoutMs`). */
@@ -28,6 +29,17 @@ function exchange(port: number, bytes: string | Uint8Array, timeoutMs: number): 
     s.on('error', () => undefined);
     s.on('close', () => done(true));
   });
+}
+
+/** `n` table definitions under as many ids: a peer trying to fill orcalb's memory. */
+function defineFlood(n: number): Uint8Array {
+  const w = new WireWriter();
+  for (let id = 1; id <= n; id++) {
+    const start = w.begin(StktType.DEFINE);
+    for (const v of [id, 2, 0x66, 0x65, 4, 4, 0, 0]) w.varint(v);
+    w.end(start);
+  }
+  return w.bytes().slice();
 }
 
 /** A hello from peer `from` to peer `to`. */
@@ -98,6 +110,7 @@ describe('bad input on the peers port', () => {
       ['an unknown message class', Uint8Array.of(0x07, 0x07), 0],
       ['an oversized message', Uint8Array.of(0x0a, 0x80, 0xff, 0xff, 0x7f), 1],
       ['an update before any definition', Uint8Array.of(0x0a, 0x80, 0x09, 0, 0, 0, 1, 127, 0, 0, 31, 5), 0],
+      ['300 table definitions under as many ids', defineFlood(300), 0],
     ];
     for (const [what, bytes, errType] of cases) {
       const got = await exchange(orc.peerPort, Buffer.concat([Buffer.from(hello('orc', 'bad')), bytes]), 3000);
