@@ -3,7 +3,7 @@
 // peer, pushes the replicated tables' local changes (change-scan.ts, every 100 ms) as one batch to every session,
 // teaches a peer every entry when it asks for a resync, and runs the start-up resync (doc/peers-v2.0.txt §III b):
 // ask one connected peer for everything, done on its "resync finished", when no peer could be reached, or after
-// 5 s. Which session wins when both sides connect at once: the one opened by the peer whose name sorts first.
+// 5 s. When both sides connect at once, our session still in its handshake wins (admit()).
 // Peers thread only.
 
 import net from 'node:net';
@@ -151,8 +151,10 @@ export class PeersEngine implements SessionHost {
 
   admit(name: string): boolean {
     const mine = this.peers.find((x) => x.name === name)?.session;
-    // Both sides connected at once: the session opened by the name that sorts first is kept, by both sides.
-    return mine === undefined || !mine.outgoing || mine.state === 'closed' || this.localName > name;
+    // Both sides connected at once: ours, still in its handshake, is kept and theirs told to try again later.
+    // haproxy replaces its own session with any incoming one, so it takes ours at once; two orcalb both refuse
+    // and meet on the next try, their delays jittered apart.
+    return mine === undefined || !mine.outgoing || mine.state !== 'status';
   }
 
   table(name: string): StickStore | undefined {
@@ -215,7 +217,10 @@ export class PeersEngine implements SessionHost {
   }
 
   resyncRequested(s: PeerSession): void {
-    this.teach(s, true);
+    // A remote peer got every entry when its session opened (established()) and every change since: only the end
+    // of the resync is owed. The next process of a reload got nothing yet.
+    if (s.peer === this.localName) this.teach(s, true);
+    else s.control(CtrlType.RESYNC_FINISHED);
   }
 
   resyncFinished(s: PeerSession, partial: boolean): void {
