@@ -213,7 +213,11 @@ export class PeersEngine implements SessionHost {
     if (!this.stopped && p.failures <= 1 && s.lastError !== '') {
       this.o.log('warning', `peers ${this.section.name}: session with '${p.name}' closed: ${s.lastError}`);
     }
-    if (this.resyncState === 'resyncing' && this.peers.every((x) => x.failures > 0 && x.session === undefined)) this.resyncDone('no peer reachable');
+    // Nobody to learn from when no peer even answered a hello (a 300 from a peer connecting to us at the same time,
+    // or another refusal, is a peer that is there: wait for it, up to the 5 s).
+    if (this.resyncState === 'resyncing' && this.peers.every((x) => x.failures > 0 && x.session === undefined && x.lastStatus === 0)) {
+      this.resyncDone('no peer reachable');
+    }
   }
 
   resyncRequested(s: PeerSession): void {
