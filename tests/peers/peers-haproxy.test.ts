@@ -69,24 +69,26 @@ describe('orcalb and haproxy 2.6.12 as peers', () => {
   // In each direction a first source takes round robin's first server, so the source under test is stuck to the
   // second: the receiving side, whose own round robin would start with the first, must follow the learned entry.
 
-  test('a counter and a server assignment learned on haproxy appear on orcalb within 1 s with the same values', async () => {
-    const first = await requestFrom(hap.fePort, '127.0.0.10');
-    const src = '127.0.0.11';
-    const served = [await requestFrom(hap.fePort, src), await requestFrom(hap.fePort, src), await requestFrom(hap.fePort, src)];
-    assert.equal(new Set(served).size, 1, `haproxy keeps ${src} on one server: ${served.join(',')}`);
+  /** `other` takes `side`'s first round-robin turn, then `src` makes `n` requests: the server it is stuck to. */
+  async function stickToSecond(side: PeerSide, other: string, src: string, n: number): Promise<string> {
+    const first = await requestFrom(side.fePort, other);
+    const served: string[] = [];
+    for (let i = 0; i < n; i++) served.push(await requestFrom(side.fePort, src));
+    assert.equal(new Set(served).size, 1, `${side.name} keeps ${src} on one server: ${served.join(',')}`);
     assert.notEqual(served[0], first, 'round robin spread the two sources');
-    assert.equal((await tableEntry(hap.sock, 'fe', src))?.['conn_cnt'], '3');
-    await learned(hap, orc, src, served[0] ?? '');
+    return served[0] ?? '';
+  }
+
+  test('a counter and a server assignment learned on haproxy appear on orcalb within 1 s with the same values', async () => {
+    const served = await stickToSecond(hap, '127.0.0.10', '127.0.0.11', 3);
+    assert.equal((await tableEntry(hap.sock, 'fe', '127.0.0.11'))?.['conn_cnt'], '3');
+    await learned(hap, orc, '127.0.0.11', served);
   });
 
   test('a counter and a server assignment learned on orcalb appear on haproxy within 1 s with the same values', async () => {
-    const first = await requestFrom(orc.fePort, '127.0.0.21');
-    const src = '127.0.0.22';
-    const served = [await requestFrom(orc.fePort, src), await requestFrom(orc.fePort, src)];
-    assert.equal(new Set(served).size, 1, `orcalb keeps ${src} on one server: ${served.join(',')}`);
-    assert.notEqual(served[0], first, 'round robin spread the two sources');
-    assert.equal((await tableEntry(orc.sock, 'fe', src))?.['http_req_cnt'], '2');
-    await learned(orc, hap, src, served[0] ?? '');
+    const served = await stickToSecond(orc, '127.0.0.21', '127.0.0.22', 2);
+    assert.equal((await tableEntry(orc.sock, 'fe', '127.0.0.22'))?.['http_req_cnt'], '2');
+    await learned(orc, hap, '127.0.0.22', served);
   });
 
   test('show peers lists the section, the remote peer as active and the shared tables', async () => {
