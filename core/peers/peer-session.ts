@@ -69,6 +69,7 @@ export class PeerSession {
   private readonly out = new WireWriter();
   private readonly reader = new WireReader(new Uint8Array(0));
   private readonly bounds = { cls: 0, type: 0, payload: 0, payloadEnd: 0 };
+  private now = 0;
 
   constructor(socket: Socket, host: SessionHost, outgoing: { peer: string; pid: number } | undefined) {
     this.socket = socket;
@@ -197,6 +198,8 @@ export class PeerSession {
   private readMessages(): void {
     const b = this.pending;
     const m = this.bounds;
+    // One clock reading per read: the updates of one read arrived together.
+    this.now = this.host.now();
     let at = 0;
     while (nextMessage(b, at, b.length, m)) {
       at = m.payloadEnd;
@@ -253,7 +256,7 @@ export class PeerSession {
       case StktType.INCUPDATE_TIMED: {
         const t = this.current;
         if (t === undefined) throw new PeerProtocolError('update before any table definition');
-        const slot = applyUpdate(r, type, t, this.dict, this.host.now());
+        const slot = applyUpdate(r, type, t, this.dict, this.now);
         if (slot >= 0 && t.store !== undefined) this.host.applied(t.store, slot);
         return;
       }

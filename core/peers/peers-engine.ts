@@ -60,6 +60,7 @@ export class PeersEngine implements SessionHost {
   readonly peers: RemotePeer[];
   private readonly tables: Table[];
   private readonly byName: Map<string, Table>;
+  private readonly byStore: Map<StickStore, Table>;
   private readonly o: PeersEngineOptions;
   private server: net.Server | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -77,6 +78,7 @@ export class PeersEngine implements SessionHost {
     this.o = o;
     this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout), updateId: 0 }));
     this.byName = new Map(this.tables.map((t) => [t.store.layout.name, t]));
+    this.byStore = new Map(this.tables.map((t) => [t.store, t]));
     this.peers = section.peers
       .filter((p) => !p.local && p.port !== 0)
       .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0 }));
@@ -235,7 +237,7 @@ export class PeersEngine implements SessionHost {
   }
 
   applied(store: StickStore, slot: number): void {
-    this.byName.get(store.layout.name)?.scan.absorb(slot);
+    this.byStore.get(store)?.scan.absorb(slot);
   }
 
   // ---- own work ----
