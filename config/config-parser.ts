@@ -10,6 +10,7 @@ import type { SourceFile } from './read-file.js';
 import { initialGlobal, parseGlobalLine } from './sections/global.js';
 import { type ProxyDraft, type SectionKind, inheritDraft, initialDraft } from './sections/proxy-draft.js';
 import { parseProxyLine } from './sections/proxy-section.js';
+import { type PeersDraft, openPeers, parsePeersLine } from './sections/peers.js';
 import { type UserlistDraft, finishUserlist, openUserlist, parseUserlistLine } from './sections/userlist.js';
 import { type ConfigLine, tokenizeLine } from './tokenize.js';
 
@@ -21,15 +22,17 @@ export interface ParsedConfig {
   readonly logTargets: readonly { readonly target: LogTarget; readonly source: SourceRef }[];
   /** `userlist` sections (§3.4), in file order. */
   readonly userlists: readonly UserlistConfig[];
-  /** Names of the `peers` sections (not implemented, but a stick-table's `peers` must name one, as in HAProxy). */
+  /** Names of the `peers` sections (a stick-table's `peers` must name one, as in HAProxy). */
   readonly peersSections: ReadonlySet<string>;
   /** `resolvers` sections (§5.3.2), in file order. */
   readonly resolvers: readonly ResolversConfig[];
+  /** The `peers` sections as written (config/sections/peers.ts finishPeers picks the local peer). */
+  readonly peers: readonly PeersDraft[];
 }
 
 /** HAProxy 2.6 sections orcalb does not implement: their lines are skipped with one warning per section. */
 const OTHER_SECTIONS = new Set([
-  'peers', 'mailers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
+  'mailers', 'program', 'http-errors', 'ring', 'log-forward', 'cache', 'fcgi-app',
 ]);
 
 const PROXY_SECTIONS = new Set<string>(['defaults', 'frontend', 'backend', 'listen']);
@@ -43,6 +46,7 @@ type Section =
   | { readonly kind: 'proxy'; readonly draft: ProxyDraft }
   | { readonly kind: 'userlist'; readonly draft: UserlistDraft }
   | { readonly kind: 'resolvers'; readonly draft: ResolversDraft }
+  | { readonly kind: 'peers'; readonly draft: PeersDraft }
   | { readonly kind: 'skipped' };
 
 /**
@@ -64,6 +68,7 @@ export function parseConfigFiles(
   const userlists: UserlistDraft[] = [];
   const peersSections = new Set<string>();
   const resolvers: ResolversDraft[] = [];
+  const peers: PeersDraft[] = [];
   // The last defaults section seen: what a proxy without `from` starts from (§4).
   let lastDefaults = initialDraft('defaults', '', first);
   const namedDefaults = new Map<string, ProxyDraft>();
@@ -125,8 +130,17 @@ export function parseConfigFiles(
         sectionName = line.args[1] ?? keyword;
         return;
       }
+      if (keyword === 'peers') {
+        const draft = openPeers(line, peers, diag);
+        if (draft !== undefined) {
+          peers.push(draft);
+          peersSections.add(draft.name);
+        }
+        section = draft === undefined ? { kind: 'skipped' } : { kind: 'peers', draft };
+        sectionName = line.args[1] ?? keyword;
+        return;
+      }
       if (OTHER_SECTIONS.has(keyword)) {
-        if (keyword === 'peers' && line.args[1] !== undefined) peersSections.add(line.args[1]);
         section = { kind: 'skipped' };
         sectionName = line.args[1] ?? keyword;
         diag.notImplemented(`${keyword} section`, source, 'its lines are ignored', {
@@ -157,6 +171,9 @@ export function parseConfigFiles(
         case 'resolvers':
           parseResolversLine(section.draft, line, diag);
           return;
+        case 'peers':
+          parsePeersLine(section.draft, line, diag);
+          return;
         case 'skipped':
           return;
         case 'none':
@@ -177,7 +194,7 @@ export function parseConfigFiles(
     }
   }
   // HAProxy checks the users' groups and the groups' users once every section is read.
-  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections, resolvers: resolvers.map(finishResolvers) };
+  return { global, proxies, logTargets, userlists: userlists.map((u) => finishUserlist(u, diag)), peersSections, resolvers: resolvers.map(finishResolvers), peers };
 }
 
 /**

@@ -14,6 +14,7 @@ import { logHostToResolve } from './keywords/log.js';
 import { RULE_PROGRAM_KEYS } from './keywords/http-rules.js';
 import { type HostLookup, RESOLVE_TIMEOUT_MS, type Resolution, resolveHosts } from './resolve-addresses.js';
 import type { ServerDraft } from './sections/proxy-draft.js';
+import { finishPeers } from './sections/peers.js';
 import { type ListenerVerdict, listenerVerdict, validateConfig } from './validate.js';
 
 export interface LoadResult {
@@ -41,6 +42,8 @@ export interface LoadOptions {
   readonly implemented?: readonly string[];
   /** `-N LIMIT`: the maxconn of every frontend and listen that sets none (HAProxy's default per-proxy maxconn). */
   readonly defaultProxyMaxconn?: number;
+  /** `-L NAME`: the local peer name (over the global `localpeer`; default: the host name). */
+  readonly localPeer?: string;
 }
 
 /**
@@ -71,6 +74,7 @@ async function loadSources(
   const cliMaxconn = options.defaultProxyMaxconn;
   if (cliMaxconn !== undefined) for (const p of parsed.proxies) if (p.kind !== 'backend') p.maxconn ??= cliMaxconn;
   validateConfig(parsed, diag);
+  const peers = finishPeers(parsed.peers, options.localPeer ?? parsed.global.localPeer, diag);
   resolveServerTls(parsed.proxies, parsed.global, diag);
   // Resolution runs even when parsing found errors, so one `-c` run lists every problem at once.
   const resolutions = await resolveHosts(
@@ -85,7 +89,8 @@ async function loadSources(
       keyword: 'zero-warning',
     });
   }
-  const config = diag.errors.length === 0 ? buildConfig(parsed, names, resolved) : undefined;
+  const built = diag.errors.length === 0 ? buildConfig(parsed, names, resolved) : undefined;
+  const config = built === undefined || peers.length === 0 ? built : { ...built, peers };
   return { config, errors: diag.errors, warnings: diag.warnings, listeners: listenerVerdict(parsed.proxies, parsed.global.statsSockets.length) };
 }
 

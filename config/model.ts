@@ -95,6 +95,8 @@ export interface GlobalConfig {
   quiet?: boolean;
   /** `master-worker` (§3.1, as -W): orcalb stays one process; SIGHUP then reloads as SIGUSR2 (workers/main-thread.ts). */
   masterWorker?: boolean;
+  /** `localpeer` (§3.1): this process's name in the `peers` sections (`-L` wins; default: the host name). */
+  localPeer?: string;
   /** `tune.bufsize` (bytes), default 16384. */
   bufsize: number;
   /** `zero-warning` (§3.1): any configuration warning refuses the start (config/load-config.ts). */
@@ -865,7 +867,7 @@ export interface StickTableConfig {
   /** ms since the entry was last touched; 0: entries never expire (only purged when the table is full). */
   readonly expire: number;
   readonly nopurge: boolean;
-  /** `peers` section name: replication is not implemented (the section itself is warned about). */
+  /** `peers` section name: the table is replicated to that section's peers (core/peers/, README "Peers"). */
   readonly peers?: string;
   readonly srvkey: 'name' | 'addr';
   /** Stored data types in the order written, duplicates dropped (HAProxy warns and ignores them). */
@@ -1069,6 +1071,8 @@ export interface Config {
   readonly stickTables?: readonly StickTableConfig[];
   /** `resolvers` sections (config/sections/resolvers.ts); absent in hand-built configs. */
   readonly resolvers?: readonly ResolversConfig[];
+  /** `peers` sections that hold the local peer and are not `disabled` (config/sections/peers.ts); absent if none. */
+  readonly peers?: readonly PeersConfig[];
 }
 
 /** A `resolvers <name>` section (§5.3.2): where and how servers with `resolvers <name>` are resolved at run time. */
@@ -1082,4 +1086,26 @@ export interface ResolversConfig {
   readonly timeoutResolveMs: number;
   readonly timeoutRetryMs: number;
   readonly resolveRetries: number;
+}
+
+/** One `peer NAME ADDR:PORT` (or `server NAME [ADDR:PORT]`) line of a `peers` section (manual §3.5). */
+export interface PeerConfig {
+  readonly name: string;
+  readonly source: SourceRef;
+  /** Host as written ('' for the local peer declared by `server NAME` without an address). */
+  readonly host: string;
+  readonly port: number;
+  /** True for the peer whose name is the local peer name (`-L`, `localpeer`, else the host name). */
+  readonly local: boolean;
+}
+
+/** A `peers NAME` section (manual §3.5): the processes that replicate its tables with this one. */
+export interface PeersConfig {
+  readonly name: string;
+  readonly source: SourceRef;
+  /** The local peer's name in this section. */
+  readonly localName: string;
+  /** Where the local peer listens (its `peer` line's address, or the section's `bind`). */
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
+  readonly peers: readonly PeerConfig[];
 }

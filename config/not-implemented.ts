@@ -159,9 +159,14 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'variables, counters and maps feed ACL conditions, which orcalb evaluates: a rule would decide on a value that never changes',
   },
   {
-    keywords: ['peers section'],
+    keywords: ['peers ... ssl', 'peers ... bind options'],
+    verdict: 'refused',
+    why: 'it secures or restricts the peers connections; orcalb would exchange the tables in clear text with anyone',
+  },
+  {
+    keywords: ['peers ... table', 'peers ... server options'],
     verdict: 'warned',
-    why: 'stick tables stay local to this orcalb (no replication to peers)',
+    why: 'the peers section works without it: a `table` line declares no table (a rule naming it is refused), server options other than the address are ignored',
   },
   {
     keywords: [
@@ -252,7 +257,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'global default-path', 'global grace',
       'global h1-accept-payload-with-any-method', 'global h1-case-adjust', 'global h1-case-adjust-file',
       'global h2-workaround-bogus-websocket-clients', 'global insecure-fork-wanted', 'global insecure-setuid-wanted',
-      'global localpeer', 'global maxcompcpuusage', 'global maxcomprate', 'global maxpipes',
+      'global maxcompcpuusage', 'global maxcomprate', 'global maxpipes',
       'global maxzlibmem', 'global mworker-max-reloads', 'global no-memory-trimming', 'global noepoll',
       'global noevports', 'global nogetaddrinfo', 'global nokqueue', 'global nopoll', 'global noreuseport',
       'global nosplice', 'global numa-cpu-mapping', 'global pp2-never-send-local',

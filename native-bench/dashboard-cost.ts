@@ -7,7 +7,7 @@
 // Run: node_modules/.bin/tsc -p . && node_modules/.bin/node dist/native-bench/dashboard-cost.js [--rounds 6]
 //      [--duration 5] [--clients 20] [--conns 64] [--churn [--hold MS]]
 
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { startBackends } from './backends/backend-launcher.js';
 import { planCpuLayout } from './cpu-layout.js';
 import { runWrk } from './load/wrk-run.js';
-import { clockTicksPerS, statCpuTicks, treeCpuUs } from './process-cpu.js';
+import { threadCpuUs, treeCpuUs } from './process-cpu.js';
 import { ProcessGroup } from './process-group.js';
 import { haproxyConfigText } from './subjects/haproxy-config.js';
 import { freeTcpPort } from '../tests/support/haproxy-process.js';
@@ -81,25 +81,6 @@ function sideLoad(statsPort: number): { stop(): Promise<{ frames: number; polls:
       return { frames, polls, joins };
     },
   };
-}
-
-/**
- * CPU time (µs) of the threads of `pid` whose name (comm) is `name`: Node names a worker's OS thread after the
- * Worker's `name` (workers/spawn.ts: 'stats', 'forwarder 0', …). The stats thread's own share, free of the forwarders'
- * noise.
- */
-function threadCpuUs(pid: number, name: string): number {
-  let ticks = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
-      const t = statCpuTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-      if (t !== undefined) ticks += t.user + t.system;
-    } catch {
-      // the thread ended while we looked
-    }
-  }
-  return (ticks * 1e6) / clockTicksPerS();
 }
 
 const median = (xs: number[]): number => {

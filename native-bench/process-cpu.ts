@@ -3,7 +3,7 @@
 // MiB over a measuring window, the study's method (../shared/perf/README.md "Setup and method"). Runner main thread.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { treeOf } from './process-tree.js';
 
 let clockTicks: number | undefined;
@@ -96,3 +96,22 @@ export class CpuMeter implements CpuWindow {
 
 /** A window for a subject without a process of its own (`direct`): nothing to read. */
 export const NO_CPU_WINDOW: CpuWindow = { begin: () => undefined, end: () => undefined };
+
+/**
+ * CPU time (µs) of the threads of `pid` whose name (comm) is `name`: Node names a worker's OS thread after the
+ * Worker's `name` (workers/spawn.ts: 'stats', 'forwarder 0', 'peers', …). One thread's own share, free of the
+ * other threads' noise (the stats thread's in dashboard-cost.ts, the peers thread's in peers-updates.ts).
+ */
+export function threadCpuUs(pid: number, name: string): number {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
+      const t = statCpuTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      if (t !== undefined) ticks += t.user + t.system;
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return (ticks * 1e6) / clockTicksPerS();
+}

@@ -21,7 +21,7 @@ export const CLI_FLAGS = [
   { flag: '-q', help: 'quiet: only alerts on stderr (as global quiet; haproxy -q hides its alerts too)' },
   { flag: '-V', help: 'verbose: every start message on stderr, over -q and global quiet' },
   { flag: '-N LIMIT', help: "default maxconn of the frontends that set none (HAProxy's default per-proxy maxconn)" },
-  { flag: '-L NAME', help: 'local peer name: accepted for HAProxy compatibility; orcalb has no peers section, so unused' },
+  { flag: '-L NAME', help: "local peer name: this process's name in the `peers` sections (over `localpeer`; default: the host name)" },
   { flag: '-v, --version', help: 'print the version and exit' },
   { flag: '-h, --help', help: 'print this help and exit' },
 ] as const;

@@ -4,7 +4,6 @@
 // Wiring only; every decision lives in core/health/.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../config/model.js';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { HealthChecker } from '../core/health/health-checker.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
@@ -17,19 +16,9 @@ import { applyServerCommand } from '../core/health/server-commands.js';
 import { DiscoveryRunners } from '../core/dolphindb/discovery-runner.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
-import { asCliHealth, asControl, asServerAdmin, type CliHealthDoneMessage, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
+import { asCliHealth, asControl, asServerAdmin, parseHealthData, type CliHealthDoneMessage, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
 
-/** workerData comes from another thread: check its shape before trusting it. */
-function parseData(data: unknown): HealthData {
-  if (typeof data !== 'object' || data === null) throw new TypeError('health-checker: workerData missing');
-  const d = data as Partial<Record<keyof HealthData, unknown>>;
-  if (!(d.buffer instanceof SharedArrayBuffer)) throw new TypeError('health-checker: workerData.buffer is not a SharedArrayBuffer');
-  if (typeof d.threads !== 'number') throw new TypeError('health-checker: workerData.threads is not a number');
-  if (typeof d.config !== 'object' || d.config === null) throw new TypeError('health-checker: workerData.config missing');
-  return { config: d.config as Config, buffer: d.buffer, threads: d.threads };
-}
-
-const data = parseData(workerData);
+const data = parseHealthData(workerData, 'health-checker');
 const state = SharedState.attach(data.buffer);
 const topology = topologyOf(data.config, data.threads);
 // HAProxy prints state changes on stderr at one level and sends them to syslog at another: two loggers.

@@ -45,7 +45,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // What `pidof orcalb`, `ps` and `killall -0 orcalb` find (the command line otherwise starts with node's path).
   process.title = 'orcalb';
-  const loadOptions = cli.defaultMaxconn === undefined ? {} : { defaultProxyMaxconn: cli.defaultMaxconn };
+  const loadOptions = {
+    ...(cli.defaultMaxconn === undefined ? {} : { defaultProxyMaxconn: cli.defaultMaxconn }),
+    ...(cli.localPeer === undefined ? {} : { localPeer: cli.localPeer }),
+  };
   const result = await loadConfig(cli.files, loadOptions);
   const report = checkReport(result, process.pid, cli.check ? 'check' : 'start');
   if (cli.check || report.exitCode !== 0 || result.config === undefined) {

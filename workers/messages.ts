@@ -173,11 +173,48 @@ export function asCliHealthDone(msg: unknown): CliHealthDoneMessage | undefined 
   return typeof m.id === 'number' && typeof m.answer === 'object' && typeof m.answer.ok === 'boolean' ? (msg as CliHealthDoneMessage) : undefined;
 }
 
-/** workerData of the health-check thread. */
+/** main → peers thread: `show peers [section]` (core/peers/show-peers.ts). */
+export interface PeersShowMessage {
+  readonly type: 'peers-show';
+  readonly id: number;
+  readonly section?: string;
+}
+
+/** peers thread → main: the answer text. */
+export interface PeersShowDoneMessage {
+  readonly type: 'peers-show-done';
+  readonly id: number;
+  readonly text: string;
+}
+
+export function asPeersShow(msg: unknown): PeersShowMessage | undefined {
+  if (typeof msg !== 'object' || msg === null || (msg as { type?: unknown }).type !== 'peers-show') return undefined;
+  const m = msg as { id?: unknown; section?: unknown };
+  if (typeof m.id !== 'number' || (m.section !== undefined && typeof m.section !== 'string')) return undefined;
+  return msg as PeersShowMessage;
+}
+
+export function asPeersShowDone(msg: unknown): PeersShowDoneMessage | undefined {
+  if (typeof msg !== 'object' || msg === null || (msg as { type?: unknown }).type !== 'peers-show-done') return undefined;
+  const m = msg as { id?: unknown; text?: unknown };
+  return typeof m.id === 'number' && typeof m.text === 'string' ? (msg as PeersShowDoneMessage) : undefined;
+}
+
+/** workerData of the health-check thread (and of the peers thread: the same three things). */
 export interface HealthData {
   readonly config: Config;
   readonly buffer: SharedArrayBuffer;
   readonly threads: number;
+}
+
+/** A HealthData from another thread, its shape checked before it is trusted; throws TypeError naming `who`. */
+export function parseHealthData(data: unknown, who: string): HealthData {
+  if (typeof data !== 'object' || data === null) throw new TypeError(`${who}: workerData missing`);
+  const d = data as Partial<Record<keyof HealthData, unknown>>;
+  if (!(d.buffer instanceof SharedArrayBuffer)) throw new TypeError(`${who}: workerData.buffer is not a SharedArrayBuffer`);
+  if (typeof d.threads !== 'number') throw new TypeError(`${who}: workerData.threads is not a number`);
+  if (typeof d.config !== 'object' || d.config === null) throw new TypeError(`${who}: workerData.config missing`);
+  return { config: d.config as Config, buffer: d.buffer, threads: d.threads };
 }
 
 /**
@@ -222,7 +259,7 @@ export type ControlMessage =
   | { readonly type: 'timeouts'; readonly change: TimeoutsChange };
 
 /** The threads that answer a memory report besides the forwarders. */
-export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker' | 'stats';
+export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker' | 'stats' | 'peers';
 
 /** threads → main. `thread` is the forwarder slot, -1 for the acceptor. */
 export type ReportMessage =

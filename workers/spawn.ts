@@ -30,6 +30,8 @@ export const HEAP_LIMITS = {
   'health-checker': { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 128 },
   // The stats thread renders pages of a few hundred KiB at most per request.
   stats: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 256 },
+  // The peers thread holds a shadow copy of each replicated table (core/peers/change-scan.ts): as big as the table.
+  peers: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 2048 },
 } as const satisfies Record<ThreadKind, ResourceLimits>;
 
 /** V8 heap-size flags: process-wide (they already bound every thread), and Node refuses them in a Worker's execArgv. */

@@ -41,6 +41,8 @@ import { answerCliRelay } from './cli-relay.js';
 import { answerControlRelay } from './control-relay.js';
 import { ServerSetControl } from './server-set-control.js';
 import { spawnThread, waitFor } from './spawn.js';
+import { PeersThread } from './peers-control.js';
+import { peersThreadNeeded } from '../core/shared/topology.js';
 
 type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
 
@@ -74,6 +76,8 @@ export class Supervisor {
   private readonly logWriter: LogWriter;
   private acceptor: Worker | undefined;
   private health: Worker | undefined;
+  /** The peers thread, when a stick table is replicated (workers/peers-control.ts). */
+  private peers: PeersThread | undefined;
   private stats: Worker | undefined;
   private masters: MasterSockets | undefined;
   /** The stats-only proxies' listening sockets (one row: the stats thread). */
@@ -140,6 +144,11 @@ export class Supervisor {
     // on the first admin action instead (healthThread()).
     if (healthThreadNeededAtStart(this.o.config)) this.startHealth();
     if (this.logWriter.needed) this.logWriter.start();
+    if (peersThreadNeeded(this.o.config)) {
+      // Before any forwarder: the tables are learned from a peer before the first client is served.
+      this.peers = new PeersThread({ config: this.o.config, buffer: this.o.state.buffer, threads: this.o.threads }, this.o.logger, (r) => this.onReport(r));
+      await this.peers.start();
+    }
     this.pool = new ForwarderPool(
       {
         config: this.o.config,
@@ -325,6 +334,7 @@ export class Supervisor {
   async answerMain(request: MainRelayRequest): Promise<CliRelayAnswer> {
     if (request.kind === 'add-server') return this.serverSet.add(request.backend, request.server, request.args);
     if (request.kind === 'del-server') return this.serverSet.del(request.backend, request.server);
+    if (request.kind === 'peers') return { ok: true, message: (await this.peers?.show(request.section)) ?? '' };
     if (request.kind === 'sessions') {
       const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, request.op);
       return { ok: true, data: request.op.op === 'show' ? got.lines : got.cut };
@@ -467,6 +477,7 @@ export class Supervisor {
     const names = ['acceptor', 'health-checker', 'stats'].filter(
       (n) => (n === 'acceptor' ? this.acceptor : n === 'stats' ? this.stats : this.health) !== undefined,
     );
+    if (this.peers !== undefined) names.push('peers');
     for (let t = 0; t < this.o.threads; t++) names.push(`forwarder ${t}`);
     const answers = new Map<string, MemoryFigures>();
     const started = Date.now();
@@ -486,6 +497,7 @@ export class Supervisor {
       this.acceptor?.postMessage(ask);
       this.health?.postMessage(ask);
       this.stats?.postMessage(ask);
+      this.peers?.post(ask);
     });
     const threads: ThreadMemory[] = [{ name: 'main', figures: threadMemory() }];
     for (const name of names) {
@@ -556,6 +568,7 @@ export class Supervisor {
       };
       this.onChange();
     });
+    await this.peers?.stop();
     // Every forwarder has drained: the lines of the last sessions are in the rings.
     await this.logWriter.stop();
   }
@@ -569,6 +582,7 @@ export class Supervisor {
       this.acceptor?.terminate().catch(() => undefined),
       this.health?.terminate().catch(() => undefined),
       this.stats?.terminate().catch(() => undefined),
+      this.peers?.stop(),
     ]);
     this.masters?.close();
     this.cliMasters?.close();

@@ -90,6 +90,11 @@ export function parseGlobalLine(g: GlobalConfig, line: ConfigLine, diag: Diagnos
       // §3.3 quiet: as -q (only alerts on stderr during start).
       if (!diag.tooManyArgs(args, 0, at)) g.quiet = true;
       return;
+    case 'localpeer':
+      // §3.1 localpeer: the name this process has in the `peers` sections, as -L (which wins).
+      if (value === '') diag.badValue("'localpeer' expects a name as an argument.", at);
+      else if (!diag.tooManyArgs(args, 1, at)) g.localPeer = value;
+      return;
     case 'pidfile':
       // §3.1 pidfile: as -p (workers/pid-file.ts), which wins when both are given.
       if (value === '') diag.badValue("'pidfile' expects a file name as an argument.", at);

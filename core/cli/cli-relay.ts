@@ -48,7 +48,9 @@ export type CliRelayRequest =
    * words after B/S) and `del server B/S`; `message` is haproxy's answer.
    */
   | { readonly kind: 'add-server'; readonly backend: string; readonly server: string; readonly args: readonly string[] }
-  | { readonly kind: 'del-server'; readonly backend: string; readonly server: string };
+  | { readonly kind: 'del-server'; readonly backend: string; readonly server: string }
+  /** The peers thread (it owns the sessions): `show peers [section]`; `message` is the answer text. */
+  | { readonly kind: 'peers'; readonly section?: string };
 
 /**
  * What the forwarders do with their sessions (core/forward/session-registry.ts): list them (`data`: the lines), cut
@@ -62,7 +64,7 @@ export type SessionsOp =
 /** The requests main answers itself. */
 export type MainRelayRequest = Extract<
   CliRelayRequest,
-  { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' | 'add-server' | 'del-server' }
+  { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' | 'add-server' | 'del-server' | 'peers' }
 >;
 
 /** The requests of the control commands (core/cli/control-commands.ts): main answers or forwards each. */

@@ -7,7 +7,8 @@ import { SERVER_COMMANDS } from './show-servers.js';
 import { SESSION_COMMANDS } from './show-session.js';
 import { STAT_COMMANDS } from './show-stats.js';
 import { TABLE_COMMANDS } from './show-table.js';
+import { PEERS_COMMANDS } from './show-peers.js';
 
 export const SHOW_COMMANDS: readonly CliCommand[] = [
-  ...SESSION_COMMANDS, ...STAT_COMMANDS, ...SERVER_COMMANDS, ...TABLE_COMMANDS, ...RUNTIME_COMMANDS,
+  ...SESSION_COMMANDS, ...STAT_COMMANDS, ...SERVER_COMMANDS, ...TABLE_COMMANDS, ...PEERS_COMMANDS, ...RUNTIME_COMMANDS,
 ];

@@ -98,3 +98,25 @@ export function clearFreq(i32: Int32Array, at: number): void {
   Atomics.store(i32, at + CURR, 0);
   Atomics.store(i32, at + PREV, 0);
 }
+
+/**
+ * Replaces a counter with a peer's reading (the peers protocol sends the period start as "ms ago", the current and
+ * the previous count): takes the rotation bit so no rotation or reader mixes the old and new words, then publishes
+ * the start tick last. `start` 0 means a counter that never counted. Peers thread; allocation-free.
+ */
+export function setFreq(i32: Int32Array, at: number, start: number, curr: number, prev: number): void {
+  for (let spins = 0; spins < ROTATION_SPINS; spins++) {
+    const tick = Atomics.load(i32, at + TICK);
+    if ((tick & 1) === 0 && Atomics.compareExchange(i32, at + TICK, tick, tick | 1) === tick) break;
+  }
+  Atomics.store(i32, at + CURR, curr | 0);
+  Atomics.store(i32, at + PREV, prev | 0);
+  Atomics.store(i32, at + TICK, start === 0 ? 0 : (start & ~1) || 2);
+}
+
+/** The counter's three words as the peers protocol sends them: [period start tick (0: never counted), curr, prev]. */
+export function freqWords(i32: Int32Array, at: number, out: Int32Array): void {
+  out[0] = Atomics.load(i32, at + TICK) & ~1;
+  out[1] = Atomics.load(i32, at + CURR);
+  out[2] = Atomics.load(i32, at + PREV);
+}

@@ -83,7 +83,7 @@ export const STICK_DATA_TYPES = [
   { name: 'bytes_out_rate', storage: 'freq', arg: 'period', array: false, writer: 'atomic-add', doc: 'rate of bytes to the client' },
   { name: 'gpc1', storage: 'uint', arg: 'none', array: false, writer: 'atomic-add', doc: 'general purpose counter 1' },
   { name: 'gpc1_rate', storage: 'freq', arg: 'period', array: false, writer: 'atomic-add', doc: 'increment rate of gpc1' },
-  { name: 'server_key', storage: 'sint', arg: 'none', array: false, writer: 'any-store', doc: 'the server by name: held as its id, like server_id (no peers to send names to)' },
+  { name: 'server_key', storage: 'sint', arg: 'none', array: false, writer: 'any-store', doc: 'the server by name: held as its id, like server_id (a peer sends names as dictionary entries: read, not applied)' },
   { name: 'http_fail_cnt', storage: 'uint', arg: 'none', array: false, writer: 'atomic-add', doc: 'server failures: bad responses, 5xx other than 501/505' },
   { name: 'http_fail_rate', storage: 'freq', arg: 'period', array: false, writer: 'atomic-add', doc: 'server failure rate' },
   { name: 'gpt', storage: 'uint', arg: 'none', array: true, writer: 'any-store', doc: 'general purpose tags gpt0..gptN-1' },

@@ -11,7 +11,7 @@
 // and splitting them would spread one concurrency argument over several files.
 
 import { performance } from 'node:perf_hooks';
-import { clearFreq, readFreq, updateFreq } from './freq-ctr.js';
+import { clearFreq, freqWords, readFreq, setFreq, updateFreq } from './freq-ctr.js';
 import {
   ENTRY,
   EntryState,
@@ -292,6 +292,31 @@ export class StickStore {
   /** A rate as HAProxy's read_freq_ctr_period reads it. */
   readRate(slot: number, f: StickField, now: number, idx = 0): number {
     return readFreq(this.i32, this.wordOf(slot, f, idx), f.period, now);
+  }
+
+  /** A rate's three words as a peer reads them ([start tick, curr, prev] into `out`). Peers thread. */
+  readRateWords(slot: number, f: StickField, out: Int32Array, idx = 0): void {
+    freqWords(this.i32, this.wordOf(slot, f, idx), out);
+  }
+
+  /** Replaces a rate with a peer's reading (see freq-ctr.ts setFreq). Peers thread. */
+  setRate(slot: number, f: StickField, start: number, curr: number, prev: number, idx = 0): void {
+    setFreq(this.i32, this.wordOf(slot, f, idx), start, curr, prev);
+  }
+
+  /** Replaces a 64-bit counter with a peer's value (below 2^53). Peers thread; a reader between the words sees a mix. */
+  storeUll(slot: number, f: StickField, value: number, idx = 0): void {
+    const at = this.wordOf(slot, f, idx);
+    Atomics.store(this.i32, at + 1, Math.floor(value / 0x1_0000_0000) | 0);
+    Atomics.store(this.i32, at, value % 0x1_0000_0000 | 0);
+  }
+
+  /**
+   * The buffer's words and the index of entry 0, for the peers thread's change scan (entry `slot` starts at
+   * `at + slot * entryWords`): plain reads only, re-checked with isCurrent. No allocation per entry.
+   */
+  rawEntries(): { readonly words: Int32Array; readonly at: number } {
+    return { words: this.i32, at: this.entries };
   }
 
   /**

@@ -23,7 +23,9 @@ export function topologyOf(config: Config, threads: number): Topology {
     firstServerSlot.push(servers);
     servers += serverSlotsOf(b);
   }
-  const stick = stickRegionLayout(config.stickTables ?? [], threads);
+  // The peers thread applies its peers' updates as a writer of its own: one more pin and track column, after the
+  // forwarders' (its index is `threads`, core/peers/), only when there is a peers section to run.
+  const stick = stickRegionLayout(config.stickTables ?? [], threads + (peersThreadNeeded(config) ? 1 : 0));
   return {
     counts: {
       servers,
@@ -35,6 +37,12 @@ export function topologyOf(config: Config, threads: number): Topology {
     firstServerSlot,
     stick,
   };
+}
+
+/** True when the config replicates a stick table: then the peers thread runs (workers/peers.ts). */
+export function peersThreadNeeded(config: Config): boolean {
+  const sections = new Set((config.peers ?? []).map((p) => p.name));
+  return (config.stickTables ?? []).some((t) => t.peers !== undefined && sections.has(t.peers));
 }
 
 /** Slot of server `s` of backend `b`. */

@@ -7,26 +7,19 @@
 // Needs root, iproute2, keepalived and curl (CI installs them). Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { KEEPALIVED_EXAMPLE, keepalivedBackupConf, startKeepalived } from '../support/keepalived-lab.js';
 import { startNetnsLab, type LabHost, type NetnsLab } from '../support/netns-lab.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { pollFor, pollUntil } from '../support/wait.js';
 
-const EXAMPLE = readFileSync(new URL('../../../config/examples/keepalived/keepalived.conf', import.meta.url), 'utf8');
 /** The example's VIP and the check's port. */
 const VIP = '10.0.0.100';
 /** The issue's bound for the VIP to move once the master's orcalb is gone. */
 const FAILOVER_MS = 5000;
-
-/** The backup's keepalived.conf, as the example's comments say to write it. */
-function backupConf(): string {
-  const out = EXAMPLE.replace(/router_id ha_1/, 'router_id ha_2').replace(/state MASTER/, 'state BACKUP').replace(/priority 100/, 'priority 80');
-  assert.notEqual(out, EXAMPLE);
-  return out;
-}
 
 /** orcalb on a balancer: the example's monitor URI, and every other request answered with the balancer's name. */
 function orcalbConf(name: string): string {
@@ -69,22 +62,9 @@ test('keepalived pair: the VIP moves to the backup when the master\'s orcalb die
   await startLb(lb1, 'lb1');
   await startLb(lb2, 'lb2');
 
-  const keepalived = (host: LabHost, name: string, conf: string): void => {
-    const file = join(dir, `${name}.conf`);
-    writeFileSync(file, conf);
-    const pids = ['pid', 'vrrp.pid'].map((f) => join(dir, `${name}.${f}`));
-    const p = lab.start(host, 'keepalived', ['-n', '-l', '-D', '-P', '-f', file, '-p', pids[0] ?? '', '-r', pids[1] ?? '']);
-    t.after(() => p.stop());
-    // Its VRRP child outlives a parent killed hard: the lab kills it by its PID file too.
-    void pollFor(() => readPid(pids[1] ?? '') !== undefined, 5000, 20).then(() => {
-      const child = readPid(pids[1] ?? '');
-      if (child !== undefined) lab.adopt(child);
-    });
-    kaOutput.set(name, () => p.output());
-  };
   const kaOutput = new Map<string, () => string>();
-  keepalived(lb1, 'lb1', EXAMPLE);
-  keepalived(lb2, 'lb2', backupConf());
+  kaOutput.set('lb1', startKeepalived(t, lab, lb1, 'lb1', KEEPALIVED_EXAMPLE, dir));
+  kaOutput.set('lb2', startKeepalived(t, lab, lb2, 'lb2', keepalivedBackupConf(), dir));
   const logs = (): string => [...kaOutput].map(([n, out]) => `--- keepalived ${n}\n${out().slice(-2000)}`).join('\n');
 
   const reach = async (want: string, timeoutMs: number, what: string): Promise<number> => {
@@ -108,12 +88,3 @@ test('keepalived pair: the VIP moves to the backup when the master\'s orcalb die
   // The backup's orcalb served throughout; nothing was left behind by the moves.
   await pollUntil(async () => (await lab.run(lb2, 'curl', ['-fsS', '-m', '1', 'http://127.0.0.1/lb-health'])).code === 0, 3000, 'backup monitor URI');
 });
-
-function readPid(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,0 +1,314 @@
+// The peers of one `peers` section (manual §3.5) as the peers thread runs them: listens on the local peer's
+// address, connects to every remote peer (retrying with a doubling backoff, 250 ms to 5 s), keeps one session per
+// peer, pushes the replicated tables' local changes (change-scan.ts, every 100 ms) as one batch to every session,
+// teaches a peer every entry when it asks for a resync, and runs the start-up resync (doc/peers-v2.0.txt §III b):
+// ask one connected peer for everything, done on its "resync finished", when no peer could be reached, or after
+// 5 s. When both sides connect at once, our session still in its handshake wins (admit()).
+// Peers thread only.
+
+import net from 'node:net';
+import type { PeersConfig } from '../../config/model.js';
+import type { StickStore } from '../shared/stick-store.js';
+import { ChangeScan } from './change-scan.js';
+import { PeerSession, type SessionHost } from './peer-session.js';
+import { CtrlType, PeerStatus, WireWriter } from './peer-wire.js';
+import { localWireFields, writeDefine, writeUpdate, type WireField } from './table-codec.js';
+
+/** How often local changes are looked for and sent, and timers checked. */
+export const PEERS_TICK_MS = 100;
+/** The start-up resync gives up after this long (HAProxy's 5 s). */
+export const RESYNC_TIMEOUT_MS = 5000;
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+
+interface Table {
+  readonly id: number;
+  readonly store: StickStore;
+  readonly scan: ChangeScan;
+  readonly fields: readonly WireField[];
+  /** The last update id sent (each batch's first update carries the next one). */
+  updateId: number;
+}
+
+/** One remote peer and what `show peers` says about it. */
+export interface RemotePeer {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  session: PeerSession | undefined;
+  backoffMs: number;
+  nextAttempt: number;
+  /** Connection attempts that failed before a handshake, in a row. */
+  failures: number;
+  lastStatus: number;
+  lastError: string;
+  /** Messages of updates sent and received on the current session, for `show peers`. */
+  reconnects: number;
+}
+
+export interface PeersEngineOptions {
+  readonly now: () => number;
+  readonly pid: number;
+  readonly log: (level: 'notice' | 'warning', message: string) => void;
+  /** Called once the start-up resync is over (learned, nobody to learn from, or timed out). */
+  readonly resynced: () => void;
+}
+
+export class PeersEngine implements SessionHost {
+  readonly localName: string;
+  readonly section: PeersConfig;
+  readonly peers: RemotePeer[];
+  private readonly tables: Table[];
+  private readonly byName: Map<string, Table>;
+  private readonly byStore: Map<StickStore, Table>;
+  private readonly o: PeersEngineOptions;
+  private server: net.Server | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly w = new WireWriter();
+  resyncState: 'resyncing' | 'done' = 'resyncing';
+  private resyncFrom: PeerSession | undefined;
+  private readonly resyncDeadline: number;
+  private stopped = false;
+  /** The session with this process's predecessor or successor at the same address (a reload), if any. */
+  private local: PeerSession | undefined;
+
+  constructor(section: PeersConfig, stores: readonly StickStore[], o: PeersEngineOptions) {
+    this.section = section;
+    this.localName = section.localName;
+    this.o = o;
+    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout), updateId: 0 }));
+    this.byName = new Map(this.tables.map((t) => [t.store.layout.name, t]));
+    this.byStore = new Map(this.tables.map((t) => [t.store, t]));
+    this.peers = section.peers
+      .filter((p) => !p.local && p.port !== 0)
+      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0 }));
+    this.resyncDeadline = Date.now() + RESYNC_TIMEOUT_MS;
+  }
+
+  /**
+   * Listens (when the local peer has an address) and starts connecting. Resolves once listening. A process already
+   * listening at the local peer's address is this one's predecessor (a reload with -sf): its tables are pulled
+   * first, then this one listens beside it (SO_REUSEPORT) until it exits.
+   */
+  async start(): Promise<void> {
+    const listen = this.section.listen;
+    if (listen !== undefined) await this.pullFromPredecessor(listen);
+    // What the tables hold now is not news to anyone: only changes from here on are pushed.
+    for (const t of this.tables) t.scan.scan();
+    if (listen !== undefined) {
+      const server = net.createServer((socket) => this.accept(socket));
+      this.server = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: listen.port, host: listen.host, reusePort: true }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (e) => this.o.log('warning', `peers ${this.section.name}: listener error: ${e.message}`));
+    }
+    if (this.peers.length === 0) this.resyncDone('no remote peer');
+    this.timer = setInterval(() => this.tick(), PEERS_TICK_MS);
+    this.tick();
+  }
+
+  /**
+   * The reload's resync (HAProxy has the old process push to the new one; here the new one asks, which needs no
+   * signal between them): a session to our own address under our own name, a resync request, every entry, "resync
+   * finished". Resolves when it ends, at once when nobody listens there, at the latest after RESYNC_TIMEOUT_MS.
+   */
+  private async pullFromPredecessor(listen: { readonly host: string; readonly port: number }): Promise<void> {
+    const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ host, port: listen.port });
+      const timer = setTimeout(() => socket.destroy(), RESYNC_TIMEOUT_MS);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.local = new PeerSession(socket, this, { peer: this.localName, pid: this.o.pid });
+    });
+    this.local = undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.server?.close();
+    for (const p of this.peers) p.session?.close();
+  }
+
+  /** The replicated tables, for `show peers`. */
+  sharedTables(): { readonly id: number; readonly name: string; readonly updateId: number }[] {
+    return this.tables.map((t) => ({ id: t.id, name: t.store.layout.name, updateId: t.updateId }));
+  }
+
+  // ---- SessionHost ----
+
+  knows(name: string): boolean {
+    // Our own name: the next process of a reload, come to pull our tables.
+    return name === this.localName || this.peers.some((p) => p.name === name);
+  }
+
+  admit(name: string): boolean {
+    const mine = this.peers.find((x) => x.name === name)?.session;
+    // Both sides connected at once: ours, still in its handshake, is kept and theirs told to try again later.
+    // haproxy replaces its own session with any incoming one, so it takes ours at once; two orcalb both refuse
+    // and meet on the next try, their delays jittered apart.
+    return mine === undefined || !mine.outgoing || mine.state !== 'status';
+  }
+
+  table(name: string): StickStore | undefined {
+    return this.byName.get(name)?.store;
+  }
+
+  now(): number {
+    return this.o.now();
+  }
+
+  established(s: PeerSession): void {
+    if (s.peer === this.localName) {
+      // A reload: the new process asks the old one (this one, when the session came in) for everything.
+      if (s.outgoing) {
+        this.resyncFrom = s;
+        s.control(CtrlType.RESYNC_REQUEST);
+      }
+      return;
+    }
+    const p = this.peers.find((x) => x.name === s.peer);
+    if (p === undefined) return void s.close();
+    if (p.session !== undefined && p.session !== s) {
+      // An incoming session admit() let in replaces ours (as HAProxy does for any new incoming one).
+      const old = p.session;
+      p.session = s;
+      old.close();
+    }
+    p.session = s;
+    p.failures = 0;
+    p.backoffMs = BACKOFF_MIN_MS;
+    p.lastStatus = PeerStatus.SUCCEEDED;
+    p.reconnects++;
+    // What this peer may have missed while away: everything (HAProxy resumes from its last ack; a full push is
+    // simpler and converges to the same table).
+    this.teach(s, false);
+    if (this.resyncState === 'resyncing' && this.resyncFrom === undefined) {
+      this.resyncFrom = s;
+      s.control(CtrlType.RESYNC_REQUEST);
+    }
+  }
+
+  closed(s: PeerSession): void {
+    const p = this.peers.find((x) => x.name === s.peer && x.session === s) ?? (s.outgoing ? this.peers.find((x) => x.session === s) : undefined);
+    if (this.resyncFrom === s) this.resyncFrom = undefined;
+    if (p === undefined) return;
+    p.session = undefined;
+    p.lastError = s.lastError;
+    if (s.statusCode !== 0) p.lastStatus = s.statusCode;
+    if (s.statusCode !== PeerStatus.SUCCEEDED) {
+      p.failures++;
+      p.backoffMs = Math.min(BACKOFF_MAX_MS, p.failures === 1 ? BACKOFF_MIN_MS : p.backoffMs * 2);
+    }
+    // A little jitter, so two peers that lost each other do not reconnect in lockstep.
+    p.nextAttempt = Date.now() + p.backoffMs * (0.75 + Math.random() / 2);
+    // One line per run of failures (a peer that is down would otherwise log every retry).
+    if (!this.stopped && p.failures <= 1 && s.lastError !== '') {
+      this.o.log('warning', `peers ${this.section.name}: session with '${p.name}' closed: ${s.lastError}`);
+    }
+    // Nobody to learn from when no peer even answered a hello (a 300 from a peer connecting to us at the same time,
+    // or another refusal, is a peer that is there: wait for it, up to the 5 s).
+    if (this.resyncState === 'resyncing' && this.peers.every((x) => x.failures > 0 && x.session === undefined && x.lastStatus === 0)) {
+      this.resyncDone('no peer reachable');
+    }
+  }
+
+  resyncRequested(s: PeerSession): void {
+    // A remote peer got every entry when its session opened (established()) and every change since: only the end
+    // of the resync is owed. The next process of a reload got nothing yet.
+    if (s.peer === this.localName) this.teach(s, true);
+    else s.control(CtrlType.RESYNC_FINISHED);
+  }
+
+  resyncFinished(s: PeerSession, partial: boolean): void {
+    if (this.resyncFrom !== s) return;
+    this.resyncFrom = undefined;
+    if (!partial) this.resyncDone(s === this.local ? 'learned from the previous process' : `learned from '${s.peer}'`);
+    if (s === this.local) s.close();
+  }
+
+  applied(store: StickStore, slot: number): void {
+    this.byStore.get(store)?.scan.absorb(slot);
+  }
+
+  // ---- own work ----
+
+  /** Every live entry of every table to `s`, then "resync finished" when it asked for it. */
+  private teach(s: PeerSession, finish: boolean): void {
+    const w = new WireWriter();
+    for (const t of this.tables) {
+      const all = t.scan.listAll();
+      if (all.count === 0) continue;
+      this.writeBatch(w, t, all.slots, all.stamps, all.count);
+    }
+    s.send(w.bytes());
+    if (finish) s.control(CtrlType.RESYNC_FINISHED);
+  }
+
+  private writeBatch(w: WireWriter, t: Table, slots: Int32Array, stamps: Int32Array, count: number): void {
+    writeDefine(w, t.id, t.store.layout, t.fields);
+    const now = this.o.now();
+    let first = true;
+    for (let i = 0; i < count; i++) {
+      const id = first ? t.updateId + 1 : undefined;
+      if (writeUpdate(w, t.store, slots[i] ?? 0, stamps[i] ?? 0, t.fields, id, now)) {
+        t.updateId = (t.updateId + 1) >>> 0;
+        first = false;
+      }
+    }
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const nowMs = Date.now();
+    if (this.resyncState === 'resyncing' && nowMs >= this.resyncDeadline) this.resyncDone('timed out');
+    // Local changes: one batch for every established session.
+    const w = this.w;
+    w.reset();
+    for (const t of this.tables) {
+      const changes = t.scan.scan();
+      if (changes.count > 0) this.writeBatch(w, t, changes.slots, changes.stamps, changes.count);
+    }
+    const batch = w.length > 0 ? w.bytes().slice() : undefined;
+    for (const p of this.peers) {
+      const s = p.session;
+      if (s !== undefined) {
+        if (batch !== undefined) s.send(batch);
+        s.tick(nowMs);
+      } else if (nowMs >= p.nextAttempt) {
+        this.connect(p);
+      }
+    }
+  }
+
+  private connect(p: RemotePeer): void {
+    const socket = net.connect({ host: p.host, port: p.port });
+    p.session = new PeerSession(socket, this, { peer: p.name, pid: this.o.pid });
+    socket.on('error', (e) => {
+      p.lastError = e.message;
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopped) return void socket.destroy();
+    socket.on('error', () => undefined);
+    // Incoming sessions are tied to their peer once its hello names it (established()).
+    new PeerSession(socket, this, undefined);
+  }
+
+  private resyncDone(why: string): void {
+    if (this.resyncState === 'done') return;
+    this.resyncState = 'done';
+    this.o.log('notice', `peers ${this.section.name}: start-up resync done (${why})`);
+    this.o.resynced();
+  }
+}

@@ -1,0 +1,182 @@
+// Issue 17's bench case: what 100,000 stick-table updates per second between peers cost, in % of one core.
+// Receiving: a real orcalb (dist/workers/main.js) whose peer `a` is this script, which answers its resync and then
+// sends 100k updates/s (1,000 every 10 ms, keys cycling over a 100k-entry table); the figure is the CPU of the
+// orcalb thread named "peers" (/proc/PID/task/*/stat), idle baseline subtracted. Sending: in this process, the
+// peers thread's own work for 100k local changes/s (a forwarder's view changes 10,000 entries per 100 ms tick; the
+// change scan of the whole table plus the encoding of the changed entries is timed). Both must stay ≤ 10 %.
+// Run: `node dist/native-bench/peers-updates.js [seconds]`. Runner main thread; imported by nothing.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StickTableConfig } from '../config/model.js';
+import { ChangeScan } from '../core/peers/change-scan.js';
+import { WireWriter } from '../core/peers/peer-wire.js';
+import { localWireFields, writeDefine, writeUpdate } from '../core/peers/table-codec.js';
+import { SharedState } from '../core/shared/state-buffer.js';
+import { stickRegionLayout } from '../core/shared/stick-layout.js';
+import { initStickRegion, stickStores } from '../core/shared/stick-store.js';
+import { threadCpuUs } from './process-cpu.js';
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const KEYS = 100_000;
+const PER_TICK = 1000;
+const TICK_MS = 10;
+const RATE = 100_000;
+
+function varint(out: number[], v: number): void {
+  if (v < 240) return void out.push(v);
+  out.push((v % 16) | 0xf0);
+  let rest = Math.floor((v - 240) / 16);
+  while (rest >= 128) {
+    out.push((rest % 128) | 0x80);
+    rest = Math.floor((rest - 128) / 128);
+  }
+  out.push(rest);
+}
+
+/** One batch: DEFINE of table `fe` (ip, http_req_cnt + gpc0), an UPDATE then INCUPDATEs of keys from `first`. */
+function batch(first: number, id: number): Buffer {
+  const bytes: number[] = [0x0a, 0x82];
+  // id 1, "fe", ip (4), len 4, bits 2 (gpc0) + 9 (http_req_cnt) = 516, expire 0
+  const def: number[] = [1, 2, 0x66, 0x65, 4, 4];
+  varint(def, 516);
+  def.push(0);
+  varint(bytes, def.length);
+  bytes.push(...def);
+  for (let i = 0; i < PER_TICK; i++) {
+    const key = 0x0a000000 + ((first + i) % KEYS);
+    const body: number[] = [];
+    if (i === 0) body.push((id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff);
+    body.push((key >>> 24) & 0xff, (key >>> 16) & 0xff, (key >>> 8) & 0xff, key & 0xff);
+    varint(body, i % 7);
+    varint(body, first + i);
+    bytes.push(0x0a, i === 0 ? 0x80 : 0x81);
+    varint(bytes, body.length);
+    bytes.push(...body);
+  }
+  return Buffer.from(bytes);
+}
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+async function receiving(): Promise<{ idle: number; busy: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'orcalb-peers-bench-'));
+  const driver = net.createServer();
+  await new Promise<void>((r) => driver.listen(0, '127.0.0.1', r));
+  const aPort = (driver.address() as net.AddressInfo).port;
+  const bPort = await freePort();
+  const fePort = await freePort();
+  const cfg = join(dir, 'b.cfg');
+  writeFileSync(cfg, [
+    'peers mesh', `  peer a 127.0.0.1:${aPort}`, `  peer b 127.0.0.1:${bPort}`,
+    'defaults', '  mode http', '  timeout client 5s', '  timeout server 5s', '  timeout connect 1s',
+    'frontend fe', `  bind 127.0.0.1:${fePort}`, `  stick-table type ip size ${KEYS * 2} expire 10m peers mesh store http_req_cnt,gpc0`,
+    '  http-request track-sc0 src', '  http-request return status 200', '',
+  ].join('\n'));
+  let session: net.Socket | undefined;
+  driver.on('connection', (s) => {
+    s.on('error', () => undefined);
+    let hello = false;
+    s.on('data', (d: Buffer) => {
+      if (!hello && d.includes(0x0a)) {
+        hello = true;
+        s.write('200\n');
+        session = s;
+      }
+      // Its resync request: nothing to teach.
+      if (d.includes(Buffer.from([0, 0]))) s.write(Buffer.from([0, 1]));
+    });
+  });
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../workers/main.js'), '-f', cfg, '-L', 'b', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const pid = child.pid ?? 0;
+  try {
+    for (let i = 0; i < 100 && !/orcalb ready/.test(err); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!/orcalb ready/.test(err) || session === undefined) throw new Error(`orcalb did not start:\n${err}`);
+    const window = async (send: boolean): Promise<number> => {
+      const t0 = threadCpuUs(pid, 'peers');
+      const started = Date.now();
+      let sent = 0;
+      let id = 1;
+      while (Date.now() - started < SECONDS * 1000) {
+        // Catch up with 100k/s of elapsed time: a timer on a loaded machine fires late, the rate must not drop.
+        while (send && sent < ((Date.now() - started) / 1000) * RATE) {
+          session?.write(batch(sent, id));
+          sent += PER_TICK;
+          id += PER_TICK;
+        }
+        await new Promise((r) => setTimeout(r, TICK_MS));
+      }
+      const elapsed = (Date.now() - started) / 1000;
+      if (send) console.log(`  sent ${sent} updates in ${elapsed.toFixed(1)} s (${Math.round(sent / elapsed)}/s)`);
+      return ((threadCpuUs(pid, 'peers') - t0) / 1e6 / elapsed) * 100;
+    };
+    const idle = await window(false);
+    const busy = await window(true);
+    return { idle, busy };
+  } finally {
+    child.kill('SIGKILL');
+    driver.close();
+    session?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function sending(): number {
+  const table: StickTableConfig = {
+    source: { file: 'bench', line: 1 }, name: 'fe', keyType: 'ip', keyLen: 4, size: KEYS, expire: 600_000, nopurge: false,
+    srvkey: 'name', store: [{ type: 'http_req_cnt', count: 1, period: 0 }, { type: 'gpc0', count: 1, period: 0 }],
+  };
+  const region = stickRegionLayout([table], 2);
+  const state = SharedState.allocate({ servers: 0, backends: 0, frontends: 0, threads: 1, stickWords: region.words });
+  initStickRegion(state, region, () => 7);
+  const [fwd] = stickStores(state, region, 0);
+  const [peers] = stickStores(state, region, 1);
+  if (fwd === undefined || peers === undefined) throw new Error('no store');
+  const gpc0 = fwd.layout.fields.get('gpc0');
+  if (gpc0 === undefined) throw new Error('no gpc0');
+  const slots: number[] = [];
+  for (let k = 0; k < KEYS; k++) {
+    fwd.key[0] = 0x0a000000 + k;
+    const slot = fwd.acquire(1);
+    fwd.release();
+    slots.push(slot);
+  }
+  const scan = new ChangeScan(peers);
+  scan.scan();
+  const fields = localWireFields(peers.layout);
+  const w = new WireWriter();
+  const ticks = (SECONDS * 1000) / 100;
+  let spent = 0;
+  let id = 0;
+  for (let t = 0; t < ticks; t++) {
+    for (let i = 0; i < 10_000; i++) fwd.addUint(slots[(t * 10_000 + i) % KEYS] ?? 0, gpc0, 1);
+    const c0 = process.cpuUsage();
+    const changes = scan.scan();
+    w.reset();
+    writeDefine(w, 1, peers.layout, fields);
+    for (let i = 0; i < changes.count; i++) {
+      if (writeUpdate(w, peers, changes.slots[i] ?? 0, changes.stamps[i] ?? 0, fields, i === 0 ? ++id : undefined, 1)) id++;
+    }
+    const c = process.cpuUsage(c0);
+    spent += c.user + c.system;
+  }
+  return (spent / 1e6 / SECONDS) * 100;
+}
+
+console.log(`peers: 100k stick-table updates per second, ${SECONDS} s windows`);
+const send = sending();
+console.log(`  sending (change scan of a 100k table every 100 ms + encoding 100k updates/s): ${send.toFixed(1)} % of one core`);
+const recv = await receiving();
+console.log(`  receiving (orcalb's peers thread applying 100k updates/s): ${(recv.busy - recv.idle).toFixed(1)} % of one core (idle ${recv.idle.toFixed(1)} %, busy ${recv.busy.toFixed(1)} %)`);
+console.log(`  target ≤ 10 % each: sending ${send <= 10 ? 'met' : 'NOT met'}, receiving ${recv.busy - recv.idle <= 10 ? 'met' : 'NOT met'}`);
