@@ -12,6 +12,7 @@
 
 #include "orcalb-native.h"
 
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,17 +30,25 @@ struct range {
 static size_t clean_file_ranges(struct range *out, size_t max) {
   FILE *f = fopen("/proc/self/smaps", "re");
   if (f == NULL) return 0;
-  char line[512];
+  /* A header line holds a path (≤ PATH_MAX) and ~80 bytes before it: a line that still does not fit is skipped whole,
+   * and the mapping it names is left alone (a piece of it must never be read as a header of its own). */
+  char line[PATH_MAX + 256];
   size_t n = 0;
   int candidate = 0;
   struct range cur = {0, 0};
   while (fgets(line, sizeof line, f) != NULL) {
     unsigned long start, end, anon;
+    if (strchr(line, '\n') == NULL && !feof(f)) {
+      int c;
+      while ((c = fgetc(f)) != EOF && c != '\n') continue;
+      candidate = 0;
+      continue;
+    }
     char perms[8];
     int path_at = 0;
     if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) == 3 && path_at > 0) {
       /* A new mapping's header: a file path (not [heap], [vdso] or an anonymous one), readable, not writable. */
-      candidate = line[path_at] == '/' && perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p';
+      candidate = start < end && line[path_at] == '/' && perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p';
       cur.start = start;
       cur.end = end;
     } else if (candidate && sscanf(line, "Anonymous: %lu kB", &anon) == 1) {
