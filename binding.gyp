@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "fd_dup",
-      "sources": ["native/addon.c", "native/fd-dup.c", "native/listen-socket.c", "native/fd-limit.c", "native/try-write.c", "native/accept-watch.c", "native/log-send.c", "native/listener-takeover.c"],
+      "sources": ["native/addon.c", "native/fd-dup.c", "native/listen-socket.c", "native/fd-limit.c", "native/try-write.c", "native/accept-watch.c", "native/log-send.c", "native/listener-takeover.c", "native/resident-trim.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

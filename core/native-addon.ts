@@ -1,6 +1,6 @@
 // Loads orcalb's native addon (build/Release/fd_dup.node, sources in native/) and types what it exports: fd dup for
 // the connection handoff, listening sockets the main thread keeps across thread restarts and privilege drop, accepting
-// on them without a net.Server (accept-watch), RLIMIT_NOFILE, the forwarders' try-write, the log targets' and sd_notify's datagram sockets, and -sf's listener takeover. Any thread may load it
+// on them without a net.Server (accept-watch), RLIMIT_NOFILE, the forwarders' try-write, the log targets' and sd_notify's datagram sockets, -sf's listener takeover, and the idle trim of resident memory. Any thread may load it
 // (each gets its own module instance); callers treat undefined as "not built".
 
 import { createRequire } from 'node:module';
@@ -91,6 +91,14 @@ export interface NativeAddon {
   readonly acceptClose: (w: AcceptWatch) => void;
   /** One accept4(): the new fd (non-blocking, close-on-exec, now the caller's), or -errno (-EAGAIN: none waiting). */
   readonly acceptOne: (w: AcceptWatch) => number;
+  /**
+   * native/resident-trim.c: unmaps the resident clean pages of the process's read-only file mappings (they stay in
+   * the page cache; the next use is a minor fault) and returns the bytes of mappings advised. Never throws.
+   * Undefined in a build older than resident-trim.c, as mallocTrim.
+   */
+  readonly dropFilePages: (() => number) | undefined;
+  /** glibc's malloc_trim(0): every arena's free memory back to the system; true if some was. Never throws. */
+  readonly mallocTrim: (() => boolean) | undefined;
 }
 
 /**
@@ -136,6 +144,8 @@ function addonOf(mod: unknown): NativeAddon | undefined {
   const dgramOpen = fn(mod, 'dgramOpen', isNumber);
   const pidfdOpen = fn(mod, 'pidfdOpen', isNumber);
   const pidfdGetfd = fn(mod, 'pidfdGetfd', isNumber);
+  const dropFilePages = fn(mod, 'dropFilePages', isNumber);
+  const mallocTrim = fn(mod, 'mallocTrim', (v: unknown): v is boolean => typeof v === 'boolean');
   // The sends are bound without the result check (as tryWrite): the writer calls them per batch, the C side returns
   // only numbers.
   const dgramSendTo: unknown = Reflect.get(mod, 'dgramSendTo');
@@ -156,6 +166,8 @@ function addonOf(mod: unknown): NativeAddon | undefined {
     dgramConnect: typeof dgramConnect === 'function' ? (dgramConnect as NonNullable<NativeAddon['dgramConnect']>) : undefined,
     pidfdOpen: pidfdOpen === undefined ? undefined : (pid) => pidfdOpen(pid),
     pidfdGetfd: pidfdGetfd === undefined ? undefined : (pidfd, target) => pidfdGetfd(pidfd, target),
+    dropFilePages: dropFilePages === undefined ? undefined : () => dropFilePages(),
+    mallocTrim: mallocTrim === undefined ? undefined : () => mallocTrim(),
     ...accept,
   };
 }

@@ -35,18 +35,18 @@ export function statusBytes(statusText: string, key = 'VmRSS'): number {
   return m?.[1] === undefined ? 0 : Number(m[1]) * 1024;
 }
 
-/** VmRSS of one process in bytes; 0 when it is gone. */
-export function rssOf(pid: number): number {
+/** VmRSS (or another kB line of /proc/PID/status: RssAnon, RssFile) of one process in bytes; 0 when it is gone. */
+export function rssOf(pid: number, key = 'VmRSS'): number {
   try {
-    return statusBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return statusBytes(readFileSync(`/proc/${pid}/status`, 'utf8'), key);
   } catch {
     return 0;
   }
 }
 
-/** RSS of a process and all its descendants, in bytes (nginx: master + workers). */
-export function treeRss(pid: number): number {
-  return treeOf(pid).reduce((sum, p) => sum + rssOf(p), 0);
+/** RSS (or its `key` part, as rssOf) of a process and all its descendants, in bytes (nginx: master + workers). */
+export function treeRss(pid: number, key = 'VmRSS'): number {
+  return treeOf(pid).reduce((sum, p) => sum + rssOf(p, key), 0);
 }
 
 /** Open file descriptors of one process (entries of /proc/PID/fd); 0 when it is gone. */

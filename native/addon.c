@@ -91,5 +91,7 @@ NAPI_MODULE_INIT() {
   if (!add_function(env, exports, "acceptPause", orca_accept_pause)) return NULL;
   if (!add_function(env, exports, "acceptClose", orca_accept_close)) return NULL;
   if (!add_function(env, exports, "acceptOne", orca_accept_one)) return NULL;
+  if (!add_function(env, exports, "dropFilePages", orca_drop_file_pages)) return NULL;
+  if (!add_function(env, exports, "mallocTrim", orca_malloc_trim)) return NULL;
   return exports;
 }

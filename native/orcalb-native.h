@@ -1,7 +1,7 @@
 /* The functions of orcalb's one N-API addon (build/Release/fd_dup.node) and the helpers its source files share.
  * Each source file holds one concern: fd-dup.c (the connection handoff), listen-socket.c (listening sockets the
  * main thread owns), accept-watch.c (accepting on them without a net.Server), fd-limit.c (RLIMIT_NOFILE),
- * try-write.c (the forwarders' non-blocking send), log-send.c (datagram log targets and sd_notify), listener-takeover.c (-sf: an old process's listeners); addon.c registers them all. TypeScript side: core/native-addon.ts. */
+ * try-write.c (the forwarders' non-blocking send), log-send.c (datagram log targets and sd_notify), listener-takeover.c (-sf: an old process's listeners), resident-trim.c (idle RSS: start-up's file pages, malloc's free memory); addon.c registers them all. TypeScript side: core/native-addon.ts. */
 
 #ifndef ORCALB_NATIVE_H
 #define ORCALB_NATIVE_H
@@ -49,6 +49,10 @@ napi_value orca_dgram_connect(napi_env env, napi_callback_info info);
 /* listener-takeover.c */
 napi_value orca_pidfd_open(napi_env env, napi_callback_info info);
 napi_value orca_pidfd_getfd(napi_env env, napi_callback_info info);
+
+/* resident-trim.c */
+napi_value orca_drop_file_pages(napi_env env, napi_callback_info info);
+napi_value orca_malloc_trim(napi_env env, napi_callback_info info);
 
 /* fd-limit.c */
 napi_value orca_get_fd_limit(napi_env env, napi_callback_info info);

@@ -11,7 +11,7 @@ import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
 import { HandoffPorts } from '../core/accept/handoff-ports.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
-import { IdleCompaction } from '../core/io/idle-compaction.js';
+import { IdleCompaction, residentTrim } from '../core/io/idle-compaction.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
@@ -32,7 +32,7 @@ const logger = createLogger(data.config.global);
 const forwarders = new HandoffPorts(state, accounting);
 for (const link of data.forwarders) forwarders.add(link);
 // Start-up's garbage and grown young generation back once idle (issue 10, idle RSS).
-new IdleCompaction({ fromStart: true });
+new IdleCompaction({ fromStart: true, trim: residentTrim(addon) });
 
 // Started between SIGTTOU and SIGTTIN (a restart): stay paused until main says otherwise.
 const listeners = new ListenerSet(

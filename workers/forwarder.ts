@@ -22,7 +22,7 @@ import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
 import type { ClientConn, SessionEnv } from '../core/forward/session-env.js';
 import { DeadlineSweep } from '../core/io/deadline-sweep.js';
-import { IdleCompaction } from '../core/io/idle-compaction.js';
+import { IdleCompaction, residentTrim } from '../core/io/idle-compaction.js';
 import { SocketIo } from '../core/io/socket-io.js';
 import { createLogger } from '../core/log.js';
 import { ringTrafficLog } from '../core/log/ring-traffic-log.js';
@@ -48,6 +48,7 @@ const hardStop = new AbortController();
 const softStop = new AbortController();
 const topology = topologyOf(data.config, data.threads);
 const trafficLog = ringTrafficLog(data.config, data.logRings, data.slot, state.thread(data.slot));
+const nativeAddon = loadNativeAddon(data.addonPath);
 const backends = buildBackends(data.config, state, topology, { accounting, thread });
 const env: SessionEnv = {
   state,
@@ -62,7 +63,7 @@ const env: SessionEnv = {
   idlePool: new IdleServerPool(),
   stopSignal: hardStop.signal,
   softStopSignal: softStop.signal,
-  io: new SocketIo(loadNativeAddon(data.addonPath)),
+  io: new SocketIo(nativeAddon),
   sweep: new DeadlineSweep(),
   liveClients: new Set(),
   // This thread tracks and inserts with its own slot (the health thread sweeps with -1: workers/health-checker.ts).
@@ -76,7 +77,7 @@ const env: SessionEnv = {
 };
 
 // Gives start-up's and every burst's garbage and grown young generation back once the thread is quiet (issue 10).
-new IdleCompaction({ fromStart: true });
+new IdleCompaction({ fromStart: true, trim: residentTrim(nativeAddon) });
 
 // This thread's CPU time for the stats thread (orcalb_thread_* metrics, the dashboard): one sample a second, unref'd.
 const CPU_PUBLISH_MS = 1000;
@@ -195,7 +196,7 @@ port.on('message', (msg: unknown) => {
 const bornStopping = state.loadGlobal('stopping') === 1;
 
 if (data.accept === 'reuseport' && data.listeners !== undefined && !bornStopping) {
-  const addon = loadNativeAddon(data.addonPath);
+  const addon = nativeAddon;
   // The gate is the Admission below (built after the set it pauses): natively accepted fds are served in place.
   const gate: AcceptGate = {
     reserve: (t) => admission?.reserve(t) ?? false,

@@ -9,7 +9,7 @@ import { checkReport } from '../config/check-report.js';
 import { renderWarning } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OrcaError } from '../core/errors.js';
-import { IdleCompaction } from '../core/io/idle-compaction.js';
+import { IdleCompaction, residentTrim } from '../core/io/idle-compaction.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { createLogger } from '../core/log.js';
 import { dropPrivileges } from '../core/privileges.js';
@@ -132,7 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Only now is every listener ours and accepting: the old processes may go (HAProxy signals them at this point).
   stopOldProcesses(cli.oldPids, cli.oldStop, logger);
   // Config loading's garbage and grown young generation back once idle (issue 10, idle RSS).
-  new IdleCompaction({ fromStart: true });
+  new IdleCompaction({ fromStart: true, trim: residentTrim(plan.addon) });
 
   const code = await new Promise<number>((resolve) => {
     fatal = (alert) => {

@@ -47,9 +47,27 @@ export function stampSession(env: Pick<SessionRegistryEnv, 'thread'>, client: ne
   (client as MarkedClient)[kStarted] = Date.now();
 }
 
+/**
+ * The client of the last session marked on this thread, kept reachable after it ends, on purpose (issue 10, new
+ * connections). Optimized code of the connection path holds the hidden classes (maps) of the objects it meets weakly,
+ * and a full GC that finds no live instance of one throws that code away: the idle compaction (core/io/
+ * idle-compaction.ts), run once every connection is gone, deoptimized ~120 functions this way ("embedded weak objects
+ * cleared": startL4Session, Socket.connect, afterConnect, dialed…), and the next burst ran them in the interpreter
+ * while 150-250 functions were compiled again. One ended session (sockets destroyed, fds closed; a few KiB) keeps an
+ * instance of each: measured with --trace-deopt / --trace-opt around 1.5 s of idle after L4 `Connection: close` load,
+ * 119 → 0 such deoptimizations during the idle and 177 → 79 compilations in the 3 s after it.
+ */
+let lastMarked: net.Socket | undefined;
+
 /** A session engine marks its client with itself (once, when it takes the client). */
 export function markSession(client: net.Socket, probe: SessionProbe): void {
   (client as MarkedClient)[kProbe] = probe;
+  lastMarked = client;
+}
+
+/** The client lastMarked keeps (tests). */
+export function keptSession(): net.Socket | undefined {
+  return lastMarked;
 }
 
 /** The thread slot a session id belongs to (-1 when the id cannot be one). Pure. */

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackends, type Backends } from '../backends/backend-launcher.js';
 import { hardFdLimit } from '../process-group.js';
-import { IDLE_SETTLE, MIB, PROCESS_METRICS, samplePeak, settledRss, treeFds } from '../process-figures.js';
+import { IDLE_SETTLE, MIB, PROCESS_METRICS, samplePeak, settledRss, treeFds, treeRss } from '../process-figures.js';
 import type { MetricSpec, ResultRow } from '../result-model.js';
 import type { RunningSubject } from '../subjects/subject.js';
 import { measureFreshPerRound } from './subject-rounds.js';
@@ -19,6 +19,9 @@ const IDLE_CLIENT = join(dirname(fileURLToPath(import.meta.url)), '../load/idle-
 const METRICS: readonly MetricSpec[] = [
   { name: 'memory per connection', unit: 'KiB', better: 'lower' },
   { name: 'RSS idle', unit: 'MiB', better: 'lower', informational: true },
+  // The part of it that is the process's own (RssAnon): the rest is file pages (the program's binary, libraries),
+  // page cache the kernel can take back, which orcalb gives back itself once quiet (native/resident-trim.c).
+  { name: 'RSS idle, anonymous', unit: 'MiB', better: 'lower', informational: true },
   ...PROCESS_METRICS,
 ];
 
@@ -47,6 +50,7 @@ async function measureOnce(ctx: ScenarioContext, s: RunningSubject, backends: Ba
   if (pid === undefined) throw new Error('no proxy process');
   // Both readings wait for the idle state (IDLE_SETTLE): a proxy that gives memory back once quiet is read after.
   const before = await settledRss(pid, IDLE_SETTLE);
+  const anonymous = treeRss(pid, 'RssAnon');
   const fds = samplePeak(() => treeFds(pid));
   const client = ctx.group.spawn({
     name: 'idle-client', command: process.execPath, args: [IDLE_CLIENT, '--port', String(s.ports[0] ?? 0), '--conns', String(n)],
@@ -60,7 +64,7 @@ async function measureOnce(ctx: ScenarioContext, s: RunningSubject, backends: Ba
     const arrived = await waitForConns(backends, open, 20_000);
     if (arrived < open) throw new Error(`only ${arrived} of ${open} connections reached the backends`);
     const after = await settledRss(pid, IDLE_SETTLE);
-    values = { 'memory per connection': (after - before) / open / 1024, 'RSS idle': before / MIB };
+    values = { 'memory per connection': (after - before) / open / 1024, 'RSS idle': before / MIB, 'RSS idle, anonymous': anonymous / MIB };
   } finally {
     client.send('close');
     await client.stop('SIGTERM', 3000);

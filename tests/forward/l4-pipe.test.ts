@@ -81,6 +81,23 @@ test('forwards a server FIN to the client, which can still send before it closes
   assert.deepEqual(result, { bytesIn: 12, bytesOut: 6, termination: '--' });
 });
 
+test('once both FINs have come with nothing queued, both sockets close at once: every byte and both FINs arrive, ends as --', async (t) => {
+  // Issue 10 (new connections): close(2) sends the FIN, without the shutdown(2) that end() would make first on the
+  // socket whose FIN is relayed last (HAProxy closes so too); that socket's writable side never "finishes".
+  const pair = await startPipePair({ client: 5000, server: 5000 });
+  t.after(() => pair.close());
+  const atBackend = readAll(pair.backend);
+  const atClient = readAll(pair.client);
+  pair.client.end('request');
+  pair.backend.end('response');
+  const [up, down] = await within(Promise.all([atBackend, atClient]), 3000, 'both peers see every byte and a FIN');
+  assert.equal(up.toString(), 'request');
+  assert.equal(down.toString(), 'response');
+  assert.deepEqual(await within(pair.result, 3000, 'pipe result'), { bytesIn: 7, bytesOut: 8, termination: '--' });
+  assert.ok(pair.proxyClient.destroyed && pair.proxyServer.destroyed);
+  assert.ok(!pair.proxyClient.writableFinished || !pair.proxyServer.writableFinished, 'one side closed without a shutdown first');
+});
+
 test('sends the initial bytes to the server before the client own bytes, and counts them in', async (t) => {
   let counted = 0;
   const pair = await startPipePair({}, () => ({
