@@ -22,6 +22,7 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
     case 'sessions':
     case 'add-server':
     case 'del-server':
+    case 'ssl-cert':
       return true;
     default:
       return false;

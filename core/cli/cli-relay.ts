@@ -3,6 +3,8 @@
 // from the shared buffer. Each kind names the thread that answers it: that thread is the single writer of what the
 // request changes (core/shared/layout.ts).
 
+import type { CertUpdate } from '../tls/cert-update.js';
+
 /**
  * A change to one server, applied by the health thread (the single writer of server state, weights, check flags):
  * `set server B/S state|weight|health|agent|check-port`, `set weight`, `enable|disable server|health|agent`.
@@ -48,7 +50,12 @@ export type CliRelayRequest =
    * words after B/S) and `del server B/S`; `message` is haproxy's answer.
    */
   | { readonly kind: 'add-server'; readonly backend: string; readonly server: string; readonly args: readonly string[] }
-  | { readonly kind: 'del-server'; readonly backend: string; readonly server: string };
+  | { readonly kind: 'del-server'; readonly backend: string; readonly server: string }
+  /**
+   * Main thread (the keeper of the Config restarted threads get): `commit ssl cert`'s checked content, put in main's
+   * Config and in every forwarder's (core/tls/cert-update.ts) before the answer; `data`: the forwarders that applied it.
+   */
+  | { readonly kind: 'ssl-cert'; readonly update: CertUpdate };
 
 /**
  * What the forwarders do with their sessions (core/forward/session-registry.ts): list them (`data`: the lines), cut
@@ -57,12 +64,17 @@ export type CliRelayRequest =
 export type SessionsOp =
   | { readonly op: 'show' }
   | { readonly op: 'shutdown'; readonly id: number }
-  | { readonly op: 'shutdown-server'; readonly backend: number; readonly server: number };
+  | { readonly op: 'shutdown-server'; readonly backend: number; readonly server: number }
+  /**
+   * Not a session op, but the same ask of every forwarder, gathered the same way (workers/session-asks.ts): take a
+   * committed certificate (`commit ssl cert`); `cut` answers 1 from a forwarder that applied it.
+   */
+  | { readonly op: 'ssl-cert'; readonly update: CertUpdate };
 
 /** The requests main answers itself. */
 export type MainRelayRequest = Extract<
   CliRelayRequest,
-  { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' | 'add-server' | 'del-server' }
+  { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' | 'add-server' | 'del-server' | 'ssl-cert' }
 >;
 
 /** The requests of the control commands (core/cli/control-commands.ts): main answers or forwards each. */

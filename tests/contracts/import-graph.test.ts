@@ -22,7 +22,7 @@ const LEAF_STICK_LAYOUT = 'core/shared/stick-layout.ts';
  * first, has OpenSSL judge bind cipher and curve lists with the second and builds each `ssl` server's context with
  * the third at load (a bad cipher list or key is an [ALERT] there, as in HAProxy), so all three stay leaves.
  */
-const LEAF_TLS: readonly string[] = ['core/tls/tls-versions.ts', 'core/tls/tls-context-options.ts', 'core/tls/server-tls-context.ts'];
+const LEAF_TLS: readonly string[] = ['core/tls/tls-versions.ts', 'core/tls/tls-context-options.ts', 'core/tls/server-tls-context.ts', 'core/tls/cert-pem.ts'];
 /** The ACL language: config/ parses and compiles rules with it at load, so what it reaches stays small. */
 const ACL_ROOM = 'core/acl/';
 /**
