@@ -5,7 +5,7 @@
 
 import type { X509Certificate } from 'node:crypto';
 import type { CliCommand, CliContext } from './cli-command.js';
-import { certStoreOf, parsedChain, type StoredCert } from '../tls/cert-update-store.js';
+import { certStoreOf, parsedChain, type CertStore, type StoredCert } from '../tls/cert-update-store.js';
 
 /** HAProxy's answer to `show ssl cert F` for a file it has not (or a transaction that is not F's). */
 const NOT_FOUND = "Can't display the certificate: Not found or the certificate is a bundle!\n";
@@ -71,31 +71,26 @@ async function commit(ctx: CliContext, file: string): Promise<string> {
   return `Committing ${file}${'.'.repeat(start.instances)}\nSuccess!\n`;
 }
 
-export const SSL_CERT_COMMANDS: readonly CliCommand[] = [
-  {
-    words: ['abort', 'ssl', 'cert'],
+/** An admin command on one file: haproxy's complaint when the file is missing, else the store's answer. */
+function onFile(verb: string, usage: string, text: string, missing: string, act: (store: CertStore, file: string) => string): CliCommand {
+  return {
+    words: [verb, 'ssl', 'cert'],
     level: 'admin',
-    help: { usage: 'abort ssl cert <certfile>', text: 'abort a transaction for a certificate file' },
-    run: (ctx, [file]) => (file === undefined ? "'abort ssl cert' expects a filename\n" : certStoreOf(ctx.config).abort(file)),
-  },
+    help: { usage: `${verb} ssl cert ${usage}`, text },
+    run: (ctx, [file]) => (file === undefined ? missing : act(certStoreOf(ctx.config), file)),
+  };
+}
+
+export const SSL_CERT_COMMANDS: readonly CliCommand[] = [
+  onFile('abort', '<certfile>', 'abort a transaction for a certificate file', "'abort ssl cert' expects a filename\n", (s, f) => s.abort(f)),
   {
     words: ['commit', 'ssl', 'cert'],
     level: 'admin',
     help: { usage: 'commit ssl cert <certfile>', text: 'commit a certificate file' },
     run: (ctx, [file]) => (file === undefined ? "'commit ssl cert expects a filename\n" : commit(ctx, file)),
   },
-  {
-    words: ['del', 'ssl', 'cert'],
-    level: 'admin',
-    help: { usage: 'del ssl cert <certfile>', text: 'delete an unused certificate file' },
-    run: (ctx, [file]) => (file === undefined ? "'del ssl cert' expects a certificate name\n" : certStoreOf(ctx.config).remove(file)),
-  },
-  {
-    words: ['new', 'ssl', 'cert'],
-    level: 'admin',
-    help: { usage: 'new ssl cert <certfile>', text: 'create a new certificate file to be used in a crt-list or a directory' },
-    run: (ctx, [file]) => (file === undefined ? "'new ssl cert' expects a filename\n" : certStoreOf(ctx.config).create(file)),
-  },
+  onFile('del', '<certfile>', 'delete an unused certificate file', "'del ssl cert' expects a certificate name\n", (s, f) => s.remove(f)),
+  onFile('new', '<certfile>', 'create a new certificate file to be used in a crt-list or a directory', "'new ssl cert' expects a filename\n", (s, f) => s.create(f)),
   {
     words: ['set', 'ssl', 'cert'],
     level: 'admin',

@@ -186,6 +186,17 @@ describe('issue 14 ssl cert at run time, side by side with haproxy 2.6.12', () =
     assert.match(ot, /^\n> \+ \+ \+ unable to load certificate/);
   });
 
+  test('a payload longer than tune.bufsize drops that client without an answer, as haproxy; the others are served', async () => {
+    // 400 lines of 61 bytes after a whole PEM: past the default 16384-byte buffer.
+    const flood = `${c.certText}${c.keyText}${`${'A'.repeat(60)}\n`.repeat(400)}`;
+    const [h, o] = await both(`set ssl cert ${a.pem}`, flood);
+    assert.equal(o, h);
+    assert.equal(o, '');
+    const [hl, ol] = await both('show ssl cert');
+    assert.equal(ol, hl);
+    assert.doesNotMatch(ol, /# transaction/);
+  });
+
   test('a payload the client does not end with an empty line is not run', async () => {
     const o = sides[1] as Side;
     assert.equal(await cliExchange(o.admin, `set ssl cert ${a.pem} <<\n${c.certText}${c.keyText}`), '');
