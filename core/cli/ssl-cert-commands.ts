@@ -10,9 +10,12 @@ import { certStoreOf, parsedChain, type CertStore, type StoredCert } from '../tl
 /** HAProxy's answer to `show ssl cert F` for a file it has not (or a transaction that is not F's). */
 const NOT_FOUND = "Can't display the certificate: Not found or the certificate is a bundle!\n";
 
-/** OpenSSL's one-line name (X509_NAME_oneline): `/C=FR/O=x/CN=y`. */
+/**
+ * HAProxy's one-line name, `/C=FR/O=Org, Inc/CN=y`: node:crypto gives one `key=value` a line with `,+;<>"\\`
+ * escaped by a backslash; haproxy prints the values as they are (measured).
+ */
 function oneLine(name: string): string {
-  return name.split('\n').map((part) => `/${part}`).join('');
+  return name.split('\n').map((part) => `/${part.replace(/\\(.)/g, '$1')}`).join('');
 }
 
 /** HAProxy's `Algorithm:` value: the key type and its size in bits (RSA2048, EC256). */
@@ -34,7 +37,8 @@ function detail(file: string, stored: StoredCert, pending: boolean, used: boolea
   let out = `Filename: ${pending ? '*' : ''}${file}\nStatus: ${leaf === undefined ? 'Empty' : used ? 'Used' : 'Unused'}\n`;
   if (leaf !== undefined) {
     out += `Serial: ${leaf.serialNumber.toUpperCase()}\nnotBefore: ${leaf.validFrom}\nnotAfter: ${leaf.validTo}\n`;
-    if (leaf.subjectAltName !== undefined) out += `Subject Alternative Name: ${leaf.subjectAltName}\n`;
+    // Printed empty for a certificate without names, as haproxy does.
+    out += `Subject Alternative Name: ${leaf.subjectAltName ?? ''}\n`;
     out += `Algorithm: ${algorithm(leaf)}\nSHA1 FingerPrint: ${leaf.fingerprint.replaceAll(':', '')}\n`;
     out += `Subject: ${oneLine(leaf.subject)}\nIssuer: ${oneLine(leaf.issuer)}\n`;
     for (const c of chain) out += `Chain Subject: ${oneLine(c.subject)}\nChain Issuer: ${oneLine(c.issuer)}\n`;

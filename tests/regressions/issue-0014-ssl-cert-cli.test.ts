@@ -6,7 +6,8 @@
 // Test-runner thread; all traffic on 127.0.0.1.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -147,6 +148,9 @@ describe('issue 14 ssl cert at run time, side by side with haproxy 2.6.12', () =
 
   test('new ssl cert, set and commit to an unused file, del ssl cert: as haproxy', async () => {
     const file = join(dir, 'spare.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', 'odd.key',
+      '-out', 'odd.crt', '-days', '30', '-subj', '/C=FR/O=Org, Inc/OU=ops/CN=odd.example'], { cwd: dir, stdio: 'ignore' });
+    const odd = readFileSync(join(dir, 'odd.crt'), 'utf8') + readFileSync(join(dir, 'odd.key'), 'utf8');
     const steps: readonly (readonly [string, string | undefined])[] = [
       ['new ssl cert', undefined],
       [`new ssl cert ${file}`, undefined],
@@ -156,6 +160,10 @@ describe('issue 14 ssl cert at run time, side by side with haproxy 2.6.12', () =
       [`show ssl cert ${file}`, undefined],
       [`set ssl cert ${file}`, c.certText + c.keyText],
       [`del ssl cert ${file}`, undefined],
+      [`commit ssl cert ${file}`, undefined],
+      [`show ssl cert ${file}`, undefined],
+      // A name with a comma and several attributes, no subjectAltName, EC P-384, and a chain after the leaf.
+      [`set ssl cert ${file}`, `${odd}${a.certText}`],
       [`commit ssl cert ${file}`, undefined],
       [`show ssl cert ${file}`, undefined],
       ['del ssl cert', undefined],
