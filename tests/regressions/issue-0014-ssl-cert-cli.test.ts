@@ -212,6 +212,8 @@ describe('issue 14 ssl cert at run time, side by side with haproxy 2.6.12', () =
   });
 });
 
+const REQUEST = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+
 /** A TLS keep-alive client on `port`: each get() sends a request and resolves with its response head and body. */
 async function keepAlive(port: number): Promise<{ socket: tls.TLSSocket; get(): Promise<string> }> {
   const socket = tls.connect({ host: '127.0.0.1', port, servername: 'a.example', rejectUnauthorized: false });
@@ -242,11 +244,15 @@ describe('issue 14 commit ssl cert reaches every forwarder', () => {
         const live = await keepAlive(plain);
         t.after(() => live.socket.destroy());
         await live.get();
+        const sess = join(dir, `${side.name}.sess`);
+        assert.equal((await sClient(plain, ['-sess_out', sess], REQUEST)).statusLine, 'HTTP/1.1 200 OK');
         assert.equal(await ask(side.admin, `set ssl cert ${a.pem}`, c.certText + c.keyText), `Transaction created for certificate ${a.pem}!\n\n`);
         // haproxy rebuilds one instance per bind that loaded the file: three dots here, on both.
         assert.equal(await ask(side.admin, `commit ssl cert ${a.pem}`), `Committing ${a.pem}...\nSuccess!\n\n`);
         // Six handshakes: orcalb's acceptor hands them to both forwarders in turn.
         for (let i = 0; i < 6; i++) assert.equal(await seenCn(plain), 'c.example', `connection ${i} on the plain bind`);
+        // The ticket keys stay: a session from before the commit resumes (on either forwarder).
+        for (let i = 0; i < 2; i++) assert.equal((await sClient(plain, ['-sess_in', sess], REQUEST)).reused, true, `resumption ${i}`);
         // SNI names are re-read from the new certificate: c.example now picks it, a.example falls to the first one.
         assert.equal(await seenCn(sni, 'c.example'), 'c.example');
         assert.equal(await seenCn(sni, 'a.example'), 'b.example');
