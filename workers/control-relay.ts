@@ -19,10 +19,10 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
     case 'maxconn-frontend':
     case 'maxconn-global':
     case 'frontend-state':
+    case 'ssl-cert':
     case 'sessions':
     case 'add-server':
     case 'del-server':
-    case 'ssl-cert':
       return true;
     default:
       return false;

@@ -326,15 +326,15 @@ export class Supervisor {
   async answerMain(request: MainRelayRequest): Promise<CliRelayAnswer> {
     if (request.kind === 'add-server') return this.serverSet.add(request.backend, request.server, request.args);
     if (request.kind === 'del-server') return this.serverSet.del(request.backend, request.server);
+    if (request.kind === 'sessions') {
+      const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, request.op);
+      return { ok: true, data: request.op.op === 'show' ? got.lines : got.cut };
+    }
     if (request.kind === 'ssl-cert') {
       // `commit ssl cert`: main's Config first (a forwarder restarted meanwhile gets it), then every forwarder's.
       applyCertUpdate(this.o.config, request.update);
       const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, { op: 'ssl-cert', update: request.update });
       return { ok: true, data: got.cut };
-    }
-    if (request.kind === 'sessions') {
-      const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, request.op);
-      return { ok: true, data: request.op.op === 'show' ? got.lines : got.cut };
     }
     if (request.kind !== 'frontend-state') return applyLimit(this.o.state, this.accounting, request);
     const name = this.o.config.frontends[request.frontend]?.name ?? '?';

@@ -46,16 +46,16 @@ export type CliRelayRequest =
   /** Main fans out to the forwarders (each holds its sessions) and gathers: `show sess`, `shutdown session(s)`. */
   | { readonly kind: 'sessions'; readonly op: SessionsOp }
   /**
+   * Main thread (the keeper of the Config restarted threads get): `commit ssl cert`'s checked content, put in main's
+   * Config and in every forwarder's (core/tls/cert-update.ts) before the answer; `data`: the forwarders that applied it.
+   */
+  | { readonly kind: 'ssl-cert'; readonly update: CertUpdate }
+  /**
    * Main thread (the keeper of the topology, core/shared/server-slots.ts): `add server B/S ADDR [kw…]` (`args` are the
    * words after B/S) and `del server B/S`; `message` is haproxy's answer.
    */
   | { readonly kind: 'add-server'; readonly backend: string; readonly server: string; readonly args: readonly string[] }
-  | { readonly kind: 'del-server'; readonly backend: string; readonly server: string }
-  /**
-   * Main thread (the keeper of the Config restarted threads get): `commit ssl cert`'s checked content, put in main's
-   * Config and in every forwarder's (core/tls/cert-update.ts) before the answer; `data`: the forwarders that applied it.
-   */
-  | { readonly kind: 'ssl-cert'; readonly update: CertUpdate };
+  | { readonly kind: 'del-server'; readonly backend: string; readonly server: string };
 
 /**
  * What the forwarders do with their sessions (core/forward/session-registry.ts): list them (`data`: the lines), cut
