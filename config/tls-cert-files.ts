@@ -3,16 +3,14 @@
 // a certificate by (subjectAltName DNS entries and the subject CN). Errors are HAProxy 2.6.12's texts. Main thread,
 // config parsing (files are read once here; forwarders get the PEM text in the config).
 
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { certificateBlocks, certificateNames, keyFits, parseCertificate, privateKeyBlock } from '../core/tls/cert-pem.js';
 import type { TlsCertificate } from './model.js';
 
 /** A loaded certificate, or HAProxy's complaint about the file. */
 export type CertLoad = { readonly ok: true; readonly cert: TlsCertificate } | { readonly ok: false; readonly error: string };
 
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const KEY_BLOCK = /-----BEGIN (?:RSA |EC |ENCRYPTED |DSA )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED |DSA )?PRIVATE KEY-----/;
 /** Files of a crt directory that are not certificates (HAProxy's extra files: keys, OCSP, issuers, SCTs). */
 const SKIPPED_EXTENSIONS = ['.key', '.ocsp', '.issuer', '.sctl'];
 
@@ -31,46 +29,22 @@ function readLatin1(path: string): string | undefined {
   }
 }
 
-/** The DNS names a client may ask for by SNI: subjectAltName DNS entries, then the subject's CN(s), lower case. */
-export function certificateNames(x: X509Certificate): string[] {
-  const names: string[] = [];
-  for (const part of (x.subjectAltName ?? '').split(/,\s*/)) {
-    if (part.startsWith('DNS:')) names.push(part.slice(4).toLowerCase());
-  }
-  for (const line of x.subject.split('\n')) {
-    if (line.startsWith('CN=')) names.push(line.slice(3).toLowerCase());
-  }
-  return [...new Set(names)];
-}
-
 /** One PEM file: the first certificate is the leaf, the others its chain; the key in the file or in `<file>.key`. */
 export function loadCertFile(path: string): CertLoad {
   const text = readLatin1(path);
-  const certs = text?.match(CERT_BLOCK) ?? [];
-  const leafPem = certs[0];
-  if (leafPem === undefined) return { ok: false, error: `unable to load certificate from file '${path}'.` };
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(leafPem);
-  } catch {
-    return { ok: false, error: `unable to load certificate from file '${path}'.` };
-  }
-  let keyPem = text === undefined ? undefined : KEY_BLOCK.exec(text)?.[0];
+  const certs = certificateBlocks(text ?? '');
+  const leaf = certs[0] === undefined ? undefined : parseCertificate(certs[0]);
+  if (leaf === undefined) return { ok: false, error: `unable to load certificate from file '${path}'.` };
+  let keyPem = privateKeyBlock(text ?? '');
   let keyFile = path;
   if (keyPem === undefined) {
     keyFile = `${path}.key`;
-    keyPem = KEY_BLOCK.exec(readLatin1(keyFile) ?? '')?.[0];
+    keyPem = privateKeyBlock(readLatin1(keyFile) ?? '');
     if (keyPem === undefined) return { ok: false, error: `No Private Key found in '${keyFile}'.` };
   }
-  try {
-    const key = createPrivateKey(keyPem);
-    if (!leaf.checkPrivateKey(key)) {
-      return { ok: false, error: `inconsistencies between private key and certificate loaded '${path}'.` };
-    }
-  } catch {
-    // An encrypted key needs a passphrase HAProxy would ask for on a terminal; neither can start with it.
-    return { ok: false, error: `unable to load SSL private key from file '${keyFile}'.` };
-  }
+  const fits = keyFits(leaf, keyPem);
+  if (fits === 'mismatch') return { ok: false, error: `inconsistencies between private key and certificate loaded '${path}'.` };
+  if (fits === 'unreadable') return { ok: false, error: `unable to load SSL private key from file '${keyFile}'.` };
   return { ok: true, cert: { file: path, certPem: certs.join('\n'), keyPem, names: certificateNames(leaf) } };
 }
 

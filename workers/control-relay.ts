@@ -19,6 +19,7 @@ export function isControlRelay(request: CliRelayRequest): request is ControlRela
     case 'maxconn-frontend':
     case 'maxconn-global':
     case 'frontend-state':
+    case 'ssl-cert':
     case 'sessions':
     case 'add-server':
     case 'del-server':

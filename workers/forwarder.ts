@@ -34,6 +34,7 @@ import { topologyOf } from '../core/shared/topology.js';
 import { StickTables } from '../core/stick/stick-tables.js';
 import { compileProxyPlans } from '../core/forward/l7-plans.js';
 import { tlsEntry } from '../core/tls/tls-entry.js';
+import { applyCertUpdate, isCertUpdate } from '../core/tls/cert-update.js';
 import { asControl, asHandoffPort, type ForwarderData, type ReportMessage } from './messages.js';
 import { claimThreadSlot } from './thread-slot.js';
 
@@ -121,6 +122,19 @@ const outcome: SessionOutcome = {
 /** TLS termination for ssl binds; undefined when the config has none. */
 const tls = tlsEntry(env, outcome, data.tlsTicketKeys);
 
+/** `commit ssl cert` (asked like the session ops): this thread's Config, then its binds' contexts. 1 when applied. */
+function certCommitted(update: unknown): number {
+  if (!isCertUpdate(update)) return 0;
+  try {
+    tls?.replaceCerts(applyCertUpdate(data.config, update));
+    return 1;
+  } catch (e) {
+    // OpenSSL refused what the stats thread accepted: the old contexts stay; main hears 0 and says so.
+    env.logger.log('err', `forwarder ${thread}: commit ssl cert ${update.file}: ${String(e)}`);
+    return 0;
+  }
+}
+
 function sessionEnded(): void {
   sessions--;
   if (stopping && sessions === 0) report({ type: 'drained', thread });
@@ -161,7 +175,7 @@ port.on('message', (msg: unknown) => {
     // Runtime API: show sess / shutdown session(s) over this thread's sessions.
     const op = c.op;
     const lines = op.op === 'show' ? sessionLines(env, Date.now()) : [];
-    const cut = op.op === 'shutdown' ? Number(shutdownSession(env, op.id)) : op.op === 'shutdown-server' ? shutdownServerSessions(env, op.backend, op.server) : 0;
+    const cut = op.op === 'shutdown' ? Number(shutdownSession(env, op.id)) : op.op === 'shutdown-server' ? shutdownServerSessions(env, op.backend, op.server) : op.op === 'ssl-cert' ? certCommitted(op.update) : 0;
     report({ type: 'sessions', id: c.id, thread, lines, cut });
   } else if (c.type === 'server-set') {
     // `add server` / `del server`: this thread's Config, then its runtime of that backend (view, slots, balancer).

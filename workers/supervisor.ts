@@ -40,6 +40,7 @@ import {
 import { answerCliRelay } from './cli-relay.js';
 import { answerControlRelay } from './control-relay.js';
 import { ServerSetControl } from './server-set-control.js';
+import { applyCertUpdate } from '../core/tls/cert-update.js';
 import { spawnThread, waitFor } from './spawn.js';
 import { PeersThread } from './peers-control.js';
 import { peersThreadNeeded } from '../core/shared/topology.js';
@@ -338,6 +339,12 @@ export class Supervisor {
     if (request.kind === 'sessions') {
       const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, request.op);
       return { ok: true, data: request.op.op === 'show' ? got.lines : got.cut };
+    }
+    if (request.kind === 'ssl-cert') {
+      // `commit ssl cert`: main's Config first (a forwarder restarted meanwhile gets it), then every forwarder's.
+      applyCertUpdate(this.o.config, request.update);
+      const got = await this.sessionAsks.ask((m) => this.pool?.post(m), this.o.threads, { op: 'ssl-cert', update: request.update });
+      return { ok: true, data: got.cut };
     }
     if (request.kind !== 'frontend-state') return applyLimit(this.o.state, this.accounting, request);
     const name = this.o.config.frontends[request.frontend]?.name ?? '?';

@@ -54,7 +54,8 @@ export interface CliCommand {
   readonly experimental?: boolean;
   /**
    * Runs the command with the words after `words`. Returns the whole answer text (HAProxy ends each answer with an
-   * empty line; the server adds it). Throwing is a bug: a wrong argument is an answer, in HAProxy's words.
+   * empty line; the server adds it). Throwing is a bug: a wrong argument is an answer, in HAProxy's words. `payload`:
+   * the text after a line ending in `<<` up to an empty line (each line with its LF), for the commands that read one.
    */
-  run(ctx: CliContext, args: readonly string[]): string | Promise<string>;
+  run(ctx: CliContext, args: readonly string[], payload?: string): string | Promise<string>;
 }

@@ -6,7 +6,10 @@
 // client's EOF is not run. The client is cut after `stats timeout` without activity (a silent client), or when an
 // answer waits that long for it to read (a client that sends but never reads). Answers are written one at a time:
 // while the socket holds unsent bytes the next line waits, so a slow reader holds at most one answer in this
-// thread's memory. Stats thread.
+// thread's memory. A line ending in `<<` opens a payload (2.6's `set ssl cert F <<`): the lines after it up to an
+// empty line are handed to the line's last command; prompt mode answers each of those lines with `+ `, and a payload
+// cut by the client's EOF is not run (both measured on 2.6.12). The line and its payload together must fit
+// tune.bufsize. Stats thread.
 
 import type net from 'node:net';
 import type { CliCommand, CliContext } from './cli-command.js';
@@ -23,8 +26,11 @@ export interface CliConnectionOptions {
   readonly onClose: () => void;
 }
 
-/** HAProxy's prompt in interactive mode. */
+/** HAProxy's prompt in interactive mode, and the one it writes while a payload is being read. */
 const PROMPT = '> ';
+const PAYLOAD_PROMPT = '+ ';
+/** The end of a line that opens a payload (HAProxy's PAYLOAD_PATTERN). */
+const PAYLOAD_PATTERN = '<<';
 /** Answer bytes a client may leave unread before the next command of its line waits for it. */
 const WRITE_HIGH_WATER = 64 * 1024;
 
@@ -39,6 +45,8 @@ export class CliConnection {
   private closed = false;
   /** Cuts the client when its answer waits too long to be read. */
   private stuck: NodeJS.Timeout | undefined;
+  /** The line that opened a payload (without `<<`), the payload lines so far and their bytes with the line's. */
+  private payload: { readonly head: string; readonly lines: string[]; bytes: number } | undefined;
 
   constructor(socket: net.Socket, ctx: CliContext, options: CliConnectionOptions) {
     this.socket = socket;
@@ -66,22 +74,43 @@ export class CliConnection {
     this.pump();
   }
 
-  /** Runs the next complete line unless one is running or its answer is still being written. */
+  /** Runs the next complete line (with its payload) unless one is running or its answer is still being written. */
   private pump(): void {
     if (this.busy || this.closed) return;
-    const nl = this.pending.indexOf('\n');
-    if (nl < 0 || nl + 1 >= this.o.bufsize) {
-      // A line longer than the buffer can never be read whole: haproxy drops the connection.
-      if (nl >= 0 || this.pending.length + 1 >= this.o.bufsize) return void this.socket.destroy();
-      if (this.ended) this.finish();
-      return;
+    for (;;) {
+      const nl = this.pending.indexOf('\n');
+      const held = this.payload?.bytes ?? 0;
+      if (nl < 0 || held + nl + 1 >= this.o.bufsize) {
+        // A line (or payload) longer than the buffer can never be read whole: haproxy drops the connection.
+        if (nl >= 0 || held + this.pending.length + 1 >= this.o.bufsize) return void this.socket.destroy();
+        if (this.ended) this.finish();
+        return;
+      }
+      const line = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      const bare = line.endsWith('\r') ? line.slice(0, -1) : line;
+      const open = this.payload;
+      if (open !== undefined && bare !== '') {
+        open.lines.push(bare);
+        open.bytes += nl + 1;
+        if (this.ctx.client.interactive) this.socket.write(PAYLOAD_PROMPT);
+        continue;
+      }
+      if (open === undefined && bare.endsWith(PAYLOAD_PATTERN)) {
+        this.payload = { head: bare.slice(0, -PAYLOAD_PATTERN.length), lines: [], bytes: nl + 1 };
+        if (this.ctx.client.interactive) this.socket.write(PAYLOAD_PROMPT);
+        continue;
+      }
+      this.payload = undefined;
+      return this.start(open === undefined ? line : open.head, open === undefined ? undefined : `${open.lines.join('\n')}\n`);
     }
-    const line = this.pending.slice(0, nl);
-    this.pending = this.pending.slice(nl + 1);
+  }
+
+  /** Runs one line; reading stops meanwhile, so what the client sends waits in the kernel, not in this heap. */
+  private start(line: string, payload: string | undefined): void {
     this.busy = true;
-    // Reading stops while the line runs: what the client sends meanwhile waits in the kernel, not in this heap.
     this.socket.pause();
-    void this.runLine(line).then(async (keepOpen) => {
+    void this.runLine(line, payload).then(async (keepOpen) => {
       if (keepOpen && !(await this.drained())) return;
       this.busy = false;
       if (this.closed) return;
@@ -114,15 +143,19 @@ export class CliConnection {
     });
   }
 
-  /** Runs every command of `line` and writes their answers; false when the connection must close after them. */
-  private async runLine(line: string): Promise<boolean> {
+  /**
+   * Runs every command of `line` and writes their answers; false when the connection must close after them. A
+   * payload goes to the line's last command (as haproxy hands it the rest of its input).
+   */
+  private async runLine(line: string, payload: string | undefined): Promise<boolean> {
     // Read as latin1 to count bytes; names in the config are UTF-8.
     const commands = splitCommands(Buffer.from(line, 'latin1').toString('utf8'));
+    const body = payload === undefined ? undefined : Buffer.from(payload, 'latin1').toString('utf8');
     const { client } = this.ctx;
     let out = '';
     for (let i = 0; i < commands.length; i++) {
       const words = commands[i] ?? [];
-      const text = await runCommand(this.o.commands, this.ctx, words);
+      const text = await runCommand(this.o.commands, this.ctx, words, i === commands.length - 1 ? body : undefined);
       if (this.closed) return false;
       if (client.quit) break;
       out += `${text}\n`;

@@ -23,16 +23,22 @@ export function findCommand(commands: readonly CliCommand[], words: readonly str
 }
 
 /**
- * The answer text of one command (without the empty line the server adds). A command that throws is a bug: the
+ * The answer text of one command (without the empty line the server adds); `payload`: the lines after a `<<` line
+ * (cli-connection.ts), for the commands that take one. A command that throws is a bug: the
  * client gets its message rather than a dead connection.
  */
-export async function runCommand(commands: readonly CliCommand[], ctx: CliContext, words: readonly string[]): Promise<string> {
+export async function runCommand(
+  commands: readonly CliCommand[],
+  ctx: CliContext,
+  words: readonly string[],
+  payload?: string,
+): Promise<string> {
   const command = findCommand(commands, words);
   if (command === undefined) return unknownCommandText(commands, words);
   if (!levelAllows(ctx.level, command.level)) return PERMISSION_DENIED;
   if (command.experimental === true && !ctx.client.experimental) return EXPERIMENTAL_ONLY;
   try {
-    return await command.run(ctx, words.slice(command.words.length));
+    return await command.run(ctx, words.slice(command.words.length), payload);
   } catch (e) {
     return `Internal error: ${e instanceof Error ? e.message : String(e)}\n`;
   }

@@ -3,6 +3,8 @@
 // from the shared buffer. Each kind names the thread that answers it: that thread is the single writer of what the
 // request changes (core/shared/layout.ts).
 
+import type { CertUpdate } from '../tls/cert-update.js';
+
 /**
  * A change to one server, applied by the health thread (the single writer of server state, weights, check flags):
  * `set server B/S state|weight|health|agent|check-port`, `set weight`, `enable|disable server|health|agent`.
@@ -44,6 +46,11 @@ export type CliRelayRequest =
   /** Main fans out to the forwarders (each holds its sessions) and gathers: `show sess`, `shutdown session(s)`. */
   | { readonly kind: 'sessions'; readonly op: SessionsOp }
   /**
+   * Main thread (the keeper of the Config restarted threads get): `commit ssl cert`'s checked content, put in main's
+   * Config and in every forwarder's (core/tls/cert-update.ts) before the answer; `data`: the forwarders that applied it.
+   */
+  | { readonly kind: 'ssl-cert'; readonly update: CertUpdate }
+  /**
    * Main thread (the keeper of the topology, core/shared/server-slots.ts): `add server B/S ADDR [kw…]` (`args` are the
    * words after B/S) and `del server B/S`; `message` is haproxy's answer.
    */
@@ -59,12 +66,17 @@ export type CliRelayRequest =
 export type SessionsOp =
   | { readonly op: 'show' }
   | { readonly op: 'shutdown'; readonly id: number }
-  | { readonly op: 'shutdown-server'; readonly backend: number; readonly server: number };
+  | { readonly op: 'shutdown-server'; readonly backend: number; readonly server: number }
+  /**
+   * Not a session op, but the same ask of every forwarder, gathered the same way (workers/session-asks.ts): take a
+   * committed certificate (`commit ssl cert`); `cut` answers 1 from a forwarder that applied it.
+   */
+  | { readonly op: 'ssl-cert'; readonly update: CertUpdate };
 
 /** The requests main answers itself. */
 export type MainRelayRequest = Extract<
   CliRelayRequest,
-  { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' | 'add-server' | 'del-server' | 'peers' }
+  { readonly kind: 'maxconn-frontend' | 'maxconn-global' | 'frontend-state' | 'sessions' | 'add-server' | 'del-server' | 'peers' | 'ssl-cert' }
 >;
 
 /** The requests of the control commands (core/cli/control-commands.ts): main answers or forwards each. */

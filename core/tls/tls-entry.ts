@@ -10,11 +10,14 @@ import { setHeaderBeforeTls } from '../forward/client-origin.js';
 import { startSession, type SessionOutcome } from '../forward/connection-entry.js';
 import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import type { ClientConn, SessionEnv } from '../forward/session-env.js';
+import type { ChangedBind } from './cert-update.js';
 import { TlsFronts } from './tls-front.js';
 
 /** A forwarder's TLS entry: serve() takes a connection of an ssl bind, and answers false for a plain bind. */
 export interface TlsEntry {
   serve(conn: ClientConn, fe: number, bind: number): boolean;
+  /** `commit ssl cert`: the binds whose certificates changed (core/tls/cert-update.ts) build their contexts again. */
+  replaceCerts(changed: readonly ChangedBind[]): void;
 }
 
 /**
@@ -38,6 +41,7 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
     },
   });
   return {
+    replaceCerts: (changed) => fronts.replaceCerts(changed),
     serve(conn: ClientConn, fe: number, bind: number): boolean {
       const server = fronts.serverFor(fe, bind);
       if (server === undefined) return false;

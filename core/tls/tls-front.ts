@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import type { BindTls, FrontendConfig } from '../../config/model.js';
 import { readProxyHeader, type ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { secureContextOptions } from './tls-context-options.js';
+import type { ChangedBind } from './cert-update.js';
 import { SniContexts } from './sni-contexts.js';
 
 /** Node's default handshake bound, kept when the frontend has no `timeout client` (HAProxy would wait forever). */
@@ -36,7 +37,9 @@ export const TICKET_KEY_BYTES = 48;
 /** One ssl bind's TLS server on this thread. */
 export class BindTlsServer {
   readonly server: tls.Server;
-  readonly contexts: SniContexts;
+  /** Replaced by `commit ssl cert` (replaceCerts); the SNI and ALPN callbacks read it at each handshake. */
+  contexts: SniContexts;
+  private readonly sessionIdContext: string;
 
   constructor(
     b: BindTls,
@@ -47,21 +50,16 @@ export class BindTlsServer {
     hooks: TlsFrontHooks,
   ) {
     // One id per bind, the same on every thread: OpenSSL resumes only sessions of the same context.
-    const sessionIdContext = createHash('sha256').update(`orcalb ${frontend.name} ${bind}`).digest('hex').slice(0, 32);
-    this.contexts = new SniContexts(b, sessionIdContext);
-    const first = this.contexts.entries[0];
+    this.sessionIdContext = createHash('sha256').update(`orcalb ${frontend.name} ${bind}`).digest('hex').slice(0, 32);
+    this.contexts = new SniContexts(b, this.sessionIdContext);
     const verify = b.settings.verify ?? 'none';
     const alpnPerCert = b.certs.some((c) => c.alpn !== undefined);
     const options: tls.TlsOptions = {
-      // strict-sni: the default context has no certificate, so a client without a known name fails the handshake.
-      ...secureContextOptions(b, b.strictSni ? undefined : first?.cert),
-      sessionIdContext,
+      ...this.contextOptions(b),
       handshakeTimeout: (frontend.timeouts.client ?? 0) > 0 ? (frontend.timeouts.client ?? 0) : NO_CLIENT_TIMEOUT_HANDSHAKE_MS,
       requestCert: verify !== 'none',
       // The verdict on the client's certificate is ours (secureConnection below), so every refusal is counted.
       rejectUnauthorized: false,
-      // As HAProxy: no renegotiation (a client could make the server redo expensive handshakes on one connection).
-      secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (b.settings.noTlsTickets ? constants.SSL_OP_NO_TICKET : 0),
       ...(ticketKeys === undefined || b.settings.noTlsTickets ? {} : { ticketKeys: Buffer.from(ticketKeys) }),
     };
     // One certificate without strict-sni: the server's own context (built from that certificate) serves every name,
@@ -71,12 +69,12 @@ export class BindTlsServer {
         const hit = this.contexts.lookup(servername);
         if (hit !== undefined) return cb(null, hit.context);
         if (b.strictSni) return cb(new Error(`strict-sni: no certificate for '${servername}'`), undefined);
-        cb(null, first?.context);
+        cb(null, this.contexts.entries[0]?.context);
       };
     }
     if (alpnPerCert) {
       options.ALPNCallback = ({ servername, protocols }) => {
-        const cert = (servername === undefined ? undefined : this.contexts.lookup(servername)) ?? first;
+        const cert = (servername === undefined ? undefined : this.contexts.lookup(servername)) ?? this.contexts.entries[0];
         const offer = cert?.cert.alpn ?? b.settings.alpn ?? [];
         return offer.find((p) => protocols.includes(p));
       };
@@ -113,6 +111,29 @@ export class BindTlsServer {
   private readonly fe: number;
   private readonly bind: number;
   private readonly hooks: TlsFrontHooks;
+
+  /** The server's own context options: the default certificate's, the bind's session id context and options. */
+  private contextOptions(b: BindTls): tls.SecureContextOptions {
+    return {
+      // strict-sni: the default context has no certificate, so a client without a known name fails the handshake.
+      ...secureContextOptions(b, b.strictSni ? undefined : b.certs[0]),
+      sessionIdContext: this.sessionIdContext,
+      // As HAProxy: no renegotiation (a client could make the server redo expensive handshakes on one connection).
+      secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (b.settings.noTlsTickets ? constants.SSL_OP_NO_TICKET : 0),
+    };
+  }
+
+  /**
+   * `commit ssl cert`: the bind's certificates changed (`b`, the thread's Config after core/tls/cert-update.ts). New
+   * handshakes get contexts built from them; a session already secured keeps its own (OpenSSL holds the old context
+   * for it), and the ticket keys stay, so tickets issued before still resume. Throws when OpenSSL refuses the new
+   * PEM (the stats thread checked it first).
+   */
+  replaceCerts(b: BindTls): void {
+    const contexts = new SniContexts(b, this.sessionIdContext);
+    this.server.setSecureContext(this.contextOptions(b));
+    this.contexts = contexts;
+  }
 
   /**
    * Starts the handshake on an adopted client socket. Exactly one hook hears how it ends: secured, or failed when
@@ -175,6 +196,11 @@ export class TlsFronts {
   /** Whether any bind of the config is ssl (the forwarder skips this module entirely otherwise). */
   static needed(frontends: readonly FrontendConfig[]): boolean {
     return frontends.some((f) => f.binds.some((b) => b.tls !== undefined));
+  }
+
+  /** `commit ssl cert`: each changed bind's server takes its new certificates (new handshakes only). */
+  replaceCerts(changed: readonly ChangedBind[]): void {
+    for (const c of changed) this.servers[c.fe]?.[c.bind]?.replaceCerts(c.tls);
   }
 
   /** The ssl bind's server, or undefined for a plain bind. */

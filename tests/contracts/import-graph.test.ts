@@ -18,11 +18,12 @@ const LEAF_NET = 'core/net/';
 /** The stick-table data types and table sizing: config/ checks `store` and `size` with them, so it stays a leaf. */
 const LEAF_STICK_LAYOUT = 'core/shared/stick-layout.ts';
 /**
- * TLS version names, the node:tls context options and a server's secure context: config/ reads versions with the
- * first, has OpenSSL judge bind cipher and curve lists with the second and builds each `ssl` server's context with
- * the third at load (a bad cipher list or key is an [ALERT] there, as in HAProxy), so all three stay leaves.
+ * TLS version names, the node:tls context options, a server's secure context and the PEM blocks: config/ reads
+ * versions with the first, has OpenSSL judge bind cipher and curve lists with the second, builds each `ssl` server's
+ * context with the third at load (a bad cipher list or key is an [ALERT] there, as in HAProxy) and reads certificate
+ * files with the fourth (which the runtime API's `set ssl cert` shares), so all four stay leaves.
  */
-const LEAF_TLS: readonly string[] = ['core/tls/tls-versions.ts', 'core/tls/tls-context-options.ts', 'core/tls/server-tls-context.ts'];
+const LEAF_TLS: readonly string[] = ['core/tls/tls-versions.ts', 'core/tls/tls-context-options.ts', 'core/tls/server-tls-context.ts', 'core/tls/cert-pem.ts'];
 /** The ACL language: config/ parses and compiles rules with it at load, so what it reaches stays small. */
 const ACL_ROOM = 'core/acl/';
 /**
