@@ -138,7 +138,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
       'option httpslog', 'option socket-stats', 'option contstats',
-      'option http-ignore-probes', 'error-log-format',
+      'option http-ignore-probes',
       'declare capture', 'tcp-request content capture',
       'http-request capture', 'http-response capture', 'http-request set-log-level', 'http-response set-log-level',
       'log ring@', 'email-alert *', 'http-request ot-group',

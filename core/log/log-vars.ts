@@ -61,8 +61,8 @@ function cachedSecond(epochMs: number): typeof cache {
   return cache;
 }
 
-/** A date variable of `epochMs` (%t %tr %trg %trl %T %ms %Ts). */
-function dateVar(name: string, epochMs: number): string {
+/** A date variable of `epochMs` (%t %tr %trg %trl %T %ms %Ts). Allocates the text; any thread. */
+export function dateVar(name: string, epochMs: number): string {
   const c = cachedSecond(epochMs);
   const millis = three(Math.floor(epochMs) % 1000);
   switch (name) {

@@ -11,6 +11,9 @@ import { startSession, type SessionOutcome } from '../forward/connection-entry.j
 import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import type { ClientConn, SessionEnv } from '../forward/session-env.js';
 import { TlsFronts } from './tls-front.js';
+import type { ConnError } from '../log/connection-error.js';
+import type { LogRecord } from '../log/log-record.js';
+import { connectionRecord } from '../log/tcp-session-log.js';
 
 /** A forwarder's TLS entry: serve() takes a connection of an ssl bind, and answers false for a plain bind. */
 export interface TlsEntry {
@@ -23,6 +26,8 @@ export interface TlsEntry {
  */
 export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: Uint8Array | undefined): TlsEntry | undefined {
   if (!TlsFronts.needed(env.frontends)) return undefined;
+  // The log records of the handshakes under way on logging frontends (a failed one's connection error line).
+  const records = new WeakMap<net.Socket, LogRecord>();
   const fronts = new TlsFronts(env.frontends, ticketKeys, {
     secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean, header: ProxyHeaderRead | undefined): void {
       const slot = env.state.frontend(fe);
@@ -31,8 +36,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       if (header !== undefined) setHeaderBeforeTls(socket, header);
       startSession(env, socket, fe, bind, outcome);
     },
-    failed(_raw: net.Socket, fe: number, _bind: number, tlsFailure: boolean): void {
+    failed(raw: net.Socket, fe: number, bind: number, tlsFailure: boolean, error: ConnError): void {
       if (tlsFailure) env.state.frontend(fe).add('sslFailedHandshake', 1);
+      const rec = records.get(raw);
+      if (rec !== undefined) env.logLines?.[fe]?.connectionError(rec, error, bind, env.sweep.now());
       env.accounting.clientClosed(env.thread, fe);
       outcome.sessionEnded();
     },
@@ -52,6 +59,9 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       env.liveClients.add(raw);
       raw.once('close', () => env.liveClients.delete(raw));
       raw.setNoDelay(true);
+      // A logging frontend keeps the connection's addresses and accept date, for the line of a handshake that fails.
+      const line = env.logLines?.[fe];
+      if (line?.logs === true) records.set(raw, connectionRecord(line, raw, env.sweep.now()));
       const frontend = env.frontends[fe];
       if (frontend?.binds[bind]?.acceptProxy === true) server.handshakeAfterProxy(raw, frontend.timeouts.client);
       else server.handshake(raw);
