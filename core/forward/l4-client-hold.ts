@@ -280,7 +280,10 @@ export class ClientHold implements ReadSink, DeadlineOwner {
     this.headerWait = undefined;
     if (wait === undefined) return;
     wait.reject(err);
-    this.client?.destroy();
+    // Closed once the session heard it (its handler runs first, as a microtask queued before this one): the
+    // connection's error line goes out while it still counts, and before its client can see the close (haproxy's order).
+    const client = this.client;
+    if (client !== undefined) queueMicrotask(() => client.destroy());
   }
 
   private stopDeadline(): void {

@@ -4,24 +4,24 @@
 // (tests/regressions/issue-0013-log-errors.test.ts). Pure tables and classifiers; forwarder threads.
 
 /**
- * Each error: HAProxy's text, and whether `option dontlognull` silences it (2.6 skips the connections that sent
- * nothing: closed, failed or timed out with no byte; a timeout takes its code only after that check, so it is silent
- * too).
+ * Each error: HAProxy's text (`%[fc_err_str]`), whether `option dontlognull` silences it (2.6 skips the connections
+ * that sent nothing: closed, failed or timed out with no byte; a timeout takes its code only after that check, so it
+ * is silent too), and its CO_ER_* number (`%[fc_err]`).
  */
 export const CONN_ERRORS = {
-  proxyEmpty: ['Connection closed while waiting for PROXY protocol header', true],
-  proxyAbort: ['Connection error while waiting for PROXY protocol header', true],
-  proxyTimeout: ['Timeout while waiting for PROXY protocol header', true],
-  proxyTruncated: ['Truncated PROXY protocol header received', false],
-  proxyNotHeader: ['Received something which does not look like a PROXY protocol header', false],
-  proxyInvalid: ['Received an invalid PROXY protocol header', false],
-  sslEmpty: ['Connection closed during SSL handshake', true],
-  sslAbort: ['Connection error during SSL handshake', true],
-  sslTimeout: ['Timeout during SSL handshake', true],
-  sslHandshake: ['SSL handshake failure', false],
-  sslCaFail: ['SSL client CA chain cannot be verified', false],
-  sslCrtFail: ['SSL client certificate not trusted', false],
-} as const satisfies Record<string, readonly [string, boolean]>;
+  proxyEmpty: ['Connection closed while waiting for PROXY protocol header', true, 11],
+  proxyAbort: ['Connection error while waiting for PROXY protocol header', true, 12],
+  proxyTimeout: ['Timeout while waiting for PROXY protocol header', true, 13],
+  proxyTruncated: ['Truncated PROXY protocol header received', false, 14],
+  proxyNotHeader: ['Received something which does not look like a PROXY protocol header', false, 15],
+  proxyInvalid: ['Received an invalid PROXY protocol header', false, 16],
+  sslEmpty: ['Connection closed during SSL handshake', true, 24],
+  sslAbort: ['Connection error during SSL handshake', true, 25],
+  sslTimeout: ['Timeout during SSL handshake', true, 26],
+  sslHandshake: ['SSL handshake failure', false, 34],
+  sslCaFail: ['SSL client CA chain cannot be verified', false, 30],
+  sslCrtFail: ['SSL client certificate not trusted', false, 31],
+} as const satisfies Record<string, readonly [string, boolean, number]>;
 
 export type ConnError = keyof typeof CONN_ERRORS;
 
@@ -55,11 +55,12 @@ export function proxyHeaderError(how: ProxyWaitEnd, held: number): ConnError {
 }
 
 /**
- * A TLS handshake that failed on a node:tls error `code` (the 'tlsClientError' event), or ended without one
+ * A TLS handshake that failed on a node:tls error `code` and `message` (the 'tlsClientError' event), or ended without one
  * (undefined: the client left first). A refused client certificate is named where it is refused (tls-front.ts). Pure.
  */
-export function tlsHandshakeError(code: string | undefined): ConnError {
-  if (code === undefined) return 'sslEmpty';
+export function tlsHandshakeError(code: string | undefined, message = ''): ConnError {
+  // Node's "socket hang up": the client's FIN before the handshake was done.
+  if (code === undefined || (code === 'ECONNRESET' && message === 'socket hang up')) return 'sslEmpty';
   if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'sslTimeout';
   // A socket error (ECONNRESET, EPIPE…) in the middle of the handshake.
   if (/^E[A-Z]+$/.test(code)) return 'sslAbort';

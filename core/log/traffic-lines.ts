@@ -149,6 +149,7 @@ export class FrontendLine {
       }
       // The stream never began: haproxy prints the proxy condition `PR`, no backend (its frontend) and no server.
       rec.termination = 'PR';
+      rec.connError = err;
       rec.http = false;
       rec.tEnd = now;
       rec.lineCount = this.lines++;

@@ -50,7 +50,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       if (server === undefined) return false;
       let raw: net.Socket;
       try {
-        raw = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
+        // Not half-open during the handshake: a client's FIN then ends it at once ("Connection closed during SSL
+        // handshake", as haproxy); the TLS socket, which copies this setting, is made half-open again once secured.
+        raw = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: false }) : conn;
+        raw.allowHalfOpen = false;
       } catch (e) {
         outcome.notAdopted(conn, fe, e);
         return true;
@@ -61,7 +64,11 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       raw.setNoDelay(true);
       // A logging frontend keeps the connection's addresses and accept date, for the line of a handshake that fails.
       const line = env.logLines?.[fe];
-      if (line?.logs === true) records.set(raw, connectionRecord(line, raw, env.sweep.now()));
+      if (line?.logs === true) {
+        const rec = connectionRecord(line, raw, env.sweep.now());
+        rec.tls = true;
+        records.set(raw, rec);
+      }
       const frontend = env.frontends[fe];
       if (frontend?.binds[bind]?.acceptProxy === true) server.handshakeAfterProxy(raw, frontend.timeouts.client);
       else server.handshake(raw);

@@ -100,6 +100,8 @@ export class BindTlsServer {
         return void socket.destroy();
       }
       if (raw !== undefined) settled.add(raw);
+      // The session serves a client that half-closes after its request (its raw socket was not, for the handshake).
+      socket.allowHalfOpen = true;
       hooks.secured(socket, fe, bind, socket.isSessionReused(), raw === undefined ? undefined : headers.get(raw));
     });
     // Not TLS, no common version or cipher, strict-sni without a match, too slow: close. Like haproxy 2.6.12, only a
@@ -108,7 +110,7 @@ export class BindTlsServer {
       const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
       const code = err.code ?? '';
       if (raw !== undefined && code !== 'ERR_TLS_HANDSHAKE_TIMEOUT' && !/^E[A-Z]+$/.test(code)) refused.add(raw);
-      if (raw !== undefined) causes.set(raw, tlsHandshakeError(code));
+      if (raw !== undefined) causes.set(raw, tlsHandshakeError(code, err.message));
       socket.destroy();
     });
     this.fe = fe;
