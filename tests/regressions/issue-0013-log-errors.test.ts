@@ -158,3 +158,35 @@ test('error-log-format shapes the line, with %[fc_err] and %[fc_err_str], as hap
   assert.deepEqual(o, h, raw);
   assert.ok(o.some((l) => l.includes('fs~ fs fs <NOSRV> PR 0 0 0 0 0 0 ') && l.endsWith('"SSL handshake failure" [34] SSL handshake failure')), raw);
 });
+
+test('a FIN ends a TLS handshake at once, yet a client that half-closes after its request still gets its answer', async (t) => {
+  const certs = await makeTlsCerts(t);
+  const port = await freeTcpPort();
+  const { syslog } = await startLogRun(t, ORCALB_SUBJECT, port, (sink) => [`  log 127.0.0.1:${sink} local2`], () => [
+    'frontend fs',
+    '  mode http',
+    `  bind 127.0.0.1:${port} ssl crt ${certs.rsa}`,
+    '  option httplog',
+    '  default_backend bh',
+  ]);
+  // The handshake's FIN: the line comes at once, not after `timeout client` (5 s here, the bound of the wait).
+  await client(port, undefined, 0);
+  await syslog.waitFor((all) => all.some((m) => m.text.endsWith('fs/1: Connection closed during SSL handshake')), 3000, 'the closed line');
+  // After the handshake the session is half-open again: the answer comes after the client's close_notify and FIN.
+  const answer = await within(
+    new Promise<string>((resolve) => {
+      let text = '';
+      const c = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+        c.write('GET /half HTTP/1.1\r\nHost: x\r\n\r\n');
+        c.end();
+      });
+      c.setEncoding('utf8');
+      c.on('data', (d: string) => (text += d));
+      c.on('error', () => {});
+      c.on('close', () => resolve(text));
+    }),
+    5000,
+    'the half-closed client',
+  );
+  assert.match(answer, /^HTTP\/1\.1 200/);
+});
