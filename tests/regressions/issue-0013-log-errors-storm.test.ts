@@ -10,6 +10,7 @@ import { test, type TestContext } from 'node:test';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { httpExchange } from '../support/http-exchange.js';
 import { startOrcalb } from '../support/orcalb-process.js';
+import { droppedLogs } from '../support/dropped-logs.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
 import { pollFor, within } from '../support/wait.js';
 
@@ -39,12 +40,6 @@ async function goodClients(port: number, n: number, conns: number): Promise<numb
   };
   await Promise.all(Array.from({ length: conns }, worker));
   return ok;
-}
-
-async function droppedLogs(prom: number): Promise<number> {
-  const m = /^haproxy_process_dropped_logs_total (\d+)$/m.exec((await httpExchange(prom, 'GET', '/metrics')).body);
-  assert.ok(m !== null, 'haproxy_process_dropped_logs_total in /metrics');
-  return Number(m[1]);
 }
 
 test('500 bad PROXY headers to a stalled log socket: other clients are served, every error line is sent or counted', async (t: TestContext) => {
