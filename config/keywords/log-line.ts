@@ -64,6 +64,7 @@ export function parseSideFormatLine(ctx: ProxyLineContext): void {
   }
   // The line of a connection that fails before its first stream (core/log/traffic-lines.ts connectionError).
   ctx.proxy.logLine.errorFormat = spec;
+  ctx.proxy.logLine.errorFormatAt = ctx.at;
 }
 
 /** `unique-id-header NAME`. */

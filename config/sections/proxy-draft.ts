@@ -136,8 +136,9 @@ export interface LogLineDraft {
   /** Where the `log-format` and `unique-id-format` lines are: a TCP proxy's HTTP-only variable is an error there. */
   formatAt?: SourceRef;
   uniqueIdAt?: SourceRef;
-  /** Where `log-format-sd` is (the same error there). */
+  /** Where `log-format-sd` and `error-log-format` are (the same error there). */
   sdAt?: SourceRef;
+  errorFormatAt?: SourceRef;
 }
 
 /** A `log` line: `log global` is kept as a reference and resolved against the global section at build time. */

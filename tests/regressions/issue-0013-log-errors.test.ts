@@ -8,9 +8,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import tls from 'node:tls';
-import { freeTcpPort } from '../support/haproxy-process.js';
+import { tempConfigDir } from '../support/config-load.js';
+import { freeTcpPort, runHaproxyCli } from '../support/haproxy-process.js';
+import { runOrcalbCli } from '../support/orcalb-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, type LbSubject } from '../support/lb-subject.js';
 import { startLogRun } from '../support/log-side-by-side.js';
 import type { SyslogReceiver } from '../support/syslog-receiver.js';
@@ -189,4 +192,22 @@ test('a FIN ends a TLS handshake at once, yet a client that half-closes after it
     'the half-closed client',
   );
   assert.match(answer, /^HTTP\/1\.1 200/);
+});
+
+test("an HTTP-only variable in a TCP frontend's error-log-format: haproxy 2.6.12's error, at its line", async (t) => {
+  const base = (mode: string): string =>
+    ['defaults', `  mode ${mode}`, '  error-log-format "%ci [%tr] %[fc_err_str]"', '  timeout connect 1s', '  timeout client 1s', '  timeout server 1s', 'frontend f', '  bind 127.0.0.1:1', '  default_backend b', 'backend b', '  server s 127.0.0.1:2', ''].join('\n');
+  const dir = await tempConfigDir(t, { 'tcp.cfg': base('tcp'), 'http.cfg': base('http') });
+  const alert = "tcp.cfg:3]: failed to parse error-log-format : format variable 'tr' is reserved for HTTP mode.";
+  const h = await runHaproxyCli(['-c', '-f', join(dir, 'tcp.cfg')]);
+  const o = await runOrcalbCli(['-c', '-f', join(dir, 'tcp.cfg')]);
+  assert.equal(h.code, 1, h.stderr);
+  assert.equal(o.code, 1, o.stdout + o.stderr);
+  assert.ok(h.stderr.includes(alert), h.stderr);
+  assert.ok((o.stdout + o.stderr).includes(alert.replace(']: ', '] : ')), o.stdout + o.stderr);
+  // In an HTTP frontend the same format is valid for both, and orcalb no longer warns about the keyword.
+  assert.equal((await runHaproxyCli(['-c', '-f', join(dir, 'http.cfg')])).code, 0);
+  const ok = await runOrcalbCli(['-c', '-f', join(dir, 'http.cfg')]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.ok(!(ok.stdout + ok.stderr).includes('error-log-format'), ok.stdout + ok.stderr);
 });
