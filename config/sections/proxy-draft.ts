@@ -114,6 +114,8 @@ export interface BindDraft {
   /** `backlog N` (N > 0). */
   readonly backlog?: number;
   readonly acceptProxy: boolean;
+  /** `name`: the listener's name in connection error lines. */
+  readonly name?: string;
   /** `ssl` with its loaded certificates (config/keywords/bind-ssl.ts). */
   readonly tls?: BindTls;
   /** The address word of the bind line, for "invalid address: 'x' in 'x:80'" and logs. */

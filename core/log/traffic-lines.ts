@@ -49,6 +49,8 @@ export class FrontendLine {
   /** `error-log-format`: the line of a connection that failed before its first stream, else HAProxy's own. */
   private readonly errorLine: CompiledLogLine | undefined;
   private readonly name: string;
+  /** Each bind's listener as a connection error line names it: its `name`, else its number from 1. */
+  private readonly bindLabels: readonly string[];
   private readonly log: TrafficLog | undefined;
   private readonly dontlogNull: boolean;
   private readonly dontlogNormal: boolean;
@@ -70,6 +72,7 @@ export class FrontendLine {
     this.sd = config?.sd === undefined ? undefined : new CompiledLogLine(config.sd, world, this.logasap);
     this.errorLine = config?.errorFormat === undefined ? undefined : new CompiledLogLine(config.errorFormat, world);
     this.name = world.frontends[frontend] ?? '-';
+    this.bindLabels = fe.binds.map((b, i) => b.name ?? String(i + 1));
     this.uniqueId = fe.uniqueId === undefined ? undefined : new CompiledLogLine(fe.uniqueId.format, world);
     this.uniqueIdHeader = fe.uniqueId?.header;
     this.requestNames = this.config.captureRequest.map((c) => headerName(c.name));
@@ -142,9 +145,9 @@ export class FrontendLine {
     try {
       const format = this.errorLine;
       if (format === undefined) {
-        // The bind's number in its frontend: haproxy prints the listener's name there when it has one.
         const date = dateVar('tr', rec.acceptDate);
-        log.emit(this.frontend, level, `${rec.clientAddress}:${rec.clientPort} [${date}] ${this.name}/${bind + 1}: ${text}`);
+        const listener = this.bindLabels[bind] ?? String(bind + 1);
+        log.emit(this.frontend, level, `${rec.clientAddress}:${rec.clientPort} [${date}] ${this.name}/${listener}: ${text}`);
         return;
       }
       // The stream never began: haproxy prints the proxy condition `PR`, no backend (its frontend) and no server.

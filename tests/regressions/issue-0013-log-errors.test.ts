@@ -57,13 +57,13 @@ function masked(syslog: SyslogReceiver, ports: readonly number[]): string[] {
     .sort();
 }
 
-/** The PROXY header cases, against an HTTP frontend (`fh`) and a TCP one (`ft`, `timeout client` 300 ms). */
+/** The PROXY header cases, against an HTTP frontend (`fh`, its bind named) and a TCP one (`ft`, `timeout client` 300 ms). */
 async function proxyCases(t: TestContext, subject: LbSubject, options: readonly string[]): Promise<string[]> {
   const [http, tcp, other] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
   const { syslog } = await startLogRun(t, subject, http, (sink) => [`  log 127.0.0.1:${sink} local2`, ...options], () => [
     'frontend fh',
     '  mode http',
-    `  bind 127.0.0.1:${http} accept-proxy`,
+    `  bind 127.0.0.1:${http} accept-proxy name web`,
     '  option httplog',
     '  default_backend bh',
     'frontend ft',
@@ -92,10 +92,10 @@ test('a bad, cut or missing PROXY header gets the connection error line haproxy 
   const o = await proxyCases(t, ORCALB_SUBJECT, []);
   const raw = `haproxy:\n${h.join('\n')}\norcalb:\n${o.join('\n')}`;
   assert.deepEqual(o, h, raw);
-  // local2.info; the TCP frontend's second bind is its listener number 2.
-  assert.ok(o.includes('150 127.0.0.1:PORT [DATE] fh/1: Connection closed while waiting for PROXY protocol header'), raw);
-  assert.ok(o.includes('150 127.0.0.1:PORT [DATE] fh/1: Received something which does not look like a PROXY protocol header'), raw);
-  assert.ok(o.includes('150 127.0.0.1:PORT [DATE] fh/1: Received an invalid PROXY protocol header'), raw);
+  // local2.info; the HTTP frontend's bind is named, the TCP frontend's second bind is its listener number 2.
+  assert.ok(o.includes('150 127.0.0.1:PORT [DATE] fh/web: Connection closed while waiting for PROXY protocol header'), raw);
+  assert.ok(o.includes('150 127.0.0.1:PORT [DATE] fh/web: Received something which does not look like a PROXY protocol header'), raw);
+  assert.ok(o.includes('150 127.0.0.1:PORT [DATE] fh/web: Received an invalid PROXY protocol header'), raw);
   assert.ok(o.includes('150 127.0.0.1:PORT [DATE] ft/2: Timeout while waiting for PROXY protocol header'), raw);
   assert.equal(o.filter((l) => l.endsWith('Truncated PROXY protocol header received')).length, 3, raw);
 });
