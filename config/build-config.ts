@@ -129,6 +129,7 @@ function buildFrontend(p: ProxyDraft, global: GlobalConfig, resolved: ResolvedAd
     ...(b.unix === undefined ? {} : { unix: unixSocket(b.unix, global) }),
     ...(b.backlog === undefined ? {} : { backlog: b.backlog }),
     acceptProxy: b.acceptProxy,
+    ...(b.name === undefined ? {} : { name: b.name }),
     text: b.text,
     ...(b.tls === undefined ? {} : { tls: p.mode === 'http' ? withoutH2(b.tls) : b.tls }),
   }));

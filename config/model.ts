@@ -197,6 +197,8 @@ export interface BindConfig {
   readonly backlog?: number;
   /** `accept-proxy`: the client starts with a PROXY v1/v2 header. */
   readonly acceptProxy: boolean;
+  /** `name`: what a connection error line names the listener by (else its number in the frontend, from 1). */
+  readonly name?: string;
   /** The bind line as written (for logs). */
   readonly text: string;
   /** `ssl` with its certificates and settings (§5.1): the forwarder runs the handshake before the session. */

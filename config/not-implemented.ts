@@ -138,7 +138,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
   {
     keywords: [
       'option httpslog', 'option socket-stats', 'option contstats',
-      'option http-ignore-probes', 'error-log-format',
+      'option http-ignore-probes',
       'declare capture', 'tcp-request content capture',
       'http-request capture', 'http-response capture', 'http-request set-log-level', 'http-response set-log-level',
       'log ring@', 'email-alert *', 'http-request ot-group',
@@ -249,7 +249,7 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
       'http-request set-timeout', 'http-request wait-for-body', 'http-request wait-for-handshake',
       'http-request do-resolve', 'http-request disable-l7-retry', 'http-request strict-mode', 'http-response set-nice',
       'http-response set-mark', 'http-response set-tos', 'http-response wait-for-body', 'http-response strict-mode',
-      'bind ... defer-accept', 'bind ... expose-fd', 'bind ... id', 'bind ... level', 'bind ... mss', 'bind ... name',
+      'bind ... defer-accept', 'bind ... expose-fd', 'bind ... id', 'bind ... level', 'bind ... mss',
       'bind ... nice', 'bind ... process', 'bind ... severity-output', 'bind ... shards', 'bind ... tcp-ut',
       'bind ... tfo', 'bind ... thread', 'server ... id', 'server ... log-proto', 'server ... max-reuse',
       'server ... pool-low-conn', 'server ... pool-max-conn', 'server ... pool-purge-delay', 'server ... tcp-ut',

@@ -231,13 +231,14 @@ function tcpModeWarnings(p: ProxyDraft, diag: Diagnostics): void {
 /** The log-format variables haproxy 2.6.12 refuses in a TCP proxy (measured with haproxy -c, each one). */
 const HTTP_ONLY_VARS: ReadonlySet<string> = new Set(['r', 'TR', 'Tq', 'Ta', 'Ti', 'Tr', 'tr', 'trg', 'trl', 'CC', 'CS', 'HM', 'HU', 'HP', 'HPO', 'HQ', 'HV']);
 
-/** A TCP frontend's log-format, log-format-sd or unique-id-format that names an HTTP-only variable: haproxy's error, at its line. */
+/** A TCP frontend's log-format, log-format-sd, error-log-format or unique-id-format that names an HTTP-only variable: haproxy's error, at its line. */
 function httpOnlyVariables(p: ProxyDraft, diag: Diagnostics): void {
   const d = p.logLine;
   const formats = [
     ['log-format', d.kind === 'log-format' ? d.format : undefined, d.formatAt],
     ['unique-id', d.uniqueId, d.uniqueIdAt],
     ['log-format-sd', d.sd, d.sdAt],
+    ['error-log-format', d.errorFormat, d.errorFormatAt],
   ] as const;
   for (const [what, spec, at] of formats) {
     const part = spec?.parts.find((x) => x.kind === 'var' && HTTP_ONLY_VARS.has(x.name));

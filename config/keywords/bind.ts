@@ -36,6 +36,8 @@ export const MAX_UNIX_PATH = 97;
 /** Options of one bind line that apply to every address of it. */
 interface LineOptions {
   acceptProxy: boolean;
+  /** `name`: what the connection error lines say in place of the listener's number. */
+  name?: string;
   backlog?: number;
   mode?: number;
   uid?: number;
@@ -102,13 +104,15 @@ function common(
   source: SourceRef,
   spec: string,
   text: string,
-): Pick<BindDraft, 'source' | 'acceptProxy' | 'spec' | 'text' | 'backlog' | 'tls'> {
+): Pick<BindDraft, 'source' | 'acceptProxy' | 'spec' | 'text' | 'backlog' | 'tls' | 'name'> {
   const backlog = options?.backlog;
+  const name = options?.name;
   const tls = options?.tls;
   return {
     source, acceptProxy: options?.acceptProxy ?? false, spec, text,
     ...(backlog === undefined ? {} : { backlog }),
     ...(tls === undefined ? {} : { tls }),
+    ...(name === undefined ? {} : { name }),
   };
 }
 
@@ -176,13 +180,16 @@ function parseOptions(
  * Options orcalb honours. mode/user/group/uid/gid set the socket file of a UNIX bind; like HAProxy, they are
  * accepted and have no effect on an IP bind.
  */
-const IMPLEMENTED = new Set(['accept-proxy', 'backlog', 'mode', 'user', 'group', 'uid', 'gid', ...[...BIND_TLS_WORDS].filter((w) => w !== 'npn')]);
+const IMPLEMENTED = new Set(['accept-proxy', 'backlog', 'name', 'mode', 'user', 'group', 'uid', 'gid', ...[...BIND_TLS_WORDS].filter((w) => w !== 'npn')]);
 
 /** Stores one implemented option's value in `o`; returns HAProxy's complaint when the value is bad. */
 function applyOption(o: LineOptions, option: string, value: string): string | undefined {
   switch (option) {
     case 'accept-proxy':
       o.acceptProxy = true;
+      return undefined;
+    case 'name':
+      o.name = value;
       return undefined;
     case 'backlog': {
       const n = /^-?\d+$/.test(value) ? Number(value) : undefined;

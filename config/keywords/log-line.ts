@@ -62,9 +62,9 @@ export function parseSideFormatLine(ctx: ProxyLineContext): void {
     ctx.proxy.logLine.sdAt = ctx.at;
     return;
   }
+  // The line of a connection that fails before its first stream (core/log/traffic-lines.ts connectionError).
   ctx.proxy.logLine.errorFormat = spec;
-  // Parsed so that a mistake is HAProxy's error; orcalb logs no connection error line yet (not-implemented.ts warns).
-  ctx.diag.notImplemented(keyword, ctx.at);
+  ctx.proxy.logLine.errorFormatAt = ctx.at;
 }
 
 /** `unique-id-header NAME`. */

@@ -114,6 +114,8 @@ export interface BindDraft {
   /** `backlog N` (N > 0). */
   readonly backlog?: number;
   readonly acceptProxy: boolean;
+  /** `name`: the listener's name in connection error lines. */
+  readonly name?: string;
   /** `ssl` with its loaded certificates (config/keywords/bind-ssl.ts). */
   readonly tls?: BindTls;
   /** The address word of the bind line, for "invalid address: 'x' in 'x:80'" and logs. */
@@ -136,8 +138,9 @@ export interface LogLineDraft {
   /** Where the `log-format` and `unique-id-format` lines are: a TCP proxy's HTTP-only variable is an error there. */
   formatAt?: SourceRef;
   uniqueIdAt?: SourceRef;
-  /** Where `log-format-sd` is (the same error there). */
+  /** Where `log-format-sd` and `error-log-format` are (the same error there). */
   sdAt?: SourceRef;
+  errorFormatAt?: SourceRef;
 }
 
 /** A `log` line: `log global` is kept as a reference and resolved against the global section at build time. */

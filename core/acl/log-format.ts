@@ -83,11 +83,13 @@ export function parseLogFormat(
         return { ok: false, message: `parse argument modifier without variable name near '${text.slice(at, close + 1)}'` };
       }
     }
-    if (next === '[' && line && text.startsWith('[ddb.err]', i + 1)) {
-      // orcalb's one sample in log lines: the session's last DolphinDB error text (option dolphindb-inspect).
+    const sample = next === '[' && line ? LINE_SAMPLES.find((s) => text.startsWith(s, i + 1)) : undefined;
+    if (sample !== undefined) {
+      // The samples log lines read from the record: the session's last DolphinDB error text (option
+      // dolphindb-inspect), the connection error of a connection that failed before its stream (error-log-format).
       flush();
-      parts.push(flags === 0 ? { kind: 'var', name: DDB_ERR_VAR } : { kind: 'var', name: DDB_ERR_VAR, options: flags });
-      i += '%[ddb.err]'.length;
+      parts.push(flags === 0 ? { kind: 'var', name: sample } : { kind: 'var', name: sample, options: flags });
+      i += sample.length + 1;
       continue;
     }
     if (next === '[') {
@@ -133,6 +135,9 @@ export function parseLogFormat(
 
 /** The log-line variable `%[ddb.err]` compiles to (core/log/log-vars.ts reads LogRecord.ddbErr). */
 export const DDB_ERR_VAR = '[ddb.err]';
+
+/** The samples a log line may hold, each read as a variable of that name (core/log/log-vars.ts). */
+const LINE_SAMPLES = [DDB_ERR_VAR, '[fc_err]', '[fc_err_str]'];
 
 /** `+Q,-X,+E` applied to `from` → LOG_OPT bits; a name HAProxy does not know is ignored, as it ignores it. */
 function logOptions(list: string, from: number): number {

@@ -18,6 +18,7 @@ import {
   type ProxyHeaderRead,
 } from '../proxy-protocol/parse.js';
 import { OrcaError } from '../errors.js';
+import { proxyHeaderError } from '../log/connection-error.js';
 
 /** HAProxy's default tune.bufsize: what a session buffers from its client before a server is connected. */
 const HOLD_LIMIT = 16 * 1024;
@@ -125,7 +126,7 @@ export class ClientHold implements ReadSink, DeadlineOwner {
       this.clientStopped = true;
       // feed() refused the header; anything else thrown here is a bug, and the client is closed for it either way.
       if (this.headerWait === undefined) this.client?.destroy();
-      else this.fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', err));
+      else this.fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', 'proxyInvalid', err));
       return false;
     }
   }
@@ -219,19 +220,19 @@ export class ClientHold implements ReadSink, DeadlineOwner {
   /** DeadlineOwner: `timeout client` passed before the PROXY header was complete. */
   onDeadline(): void {
     this.deadline = undefined;
-    this.fail(badProxyHeader(PROXY_HEADER_TIMEOUT));
+    this.fail(badProxyHeader(PROXY_HEADER_TIMEOUT, proxyHeaderError('timeout', this.reader?.received ?? 0)));
   }
 
   clientEnded(): void {
     this.finSeen = true;
-    if (this.headerWait !== undefined) this.fail(badProxyHeader(PROXY_HEADER_CLOSED));
+    if (this.headerWait !== undefined) this.fail(badProxyHeader(PROXY_HEADER_CLOSED, proxyHeaderError('closed', this.reader?.received ?? 0)));
     else if (this.size > 0) this.onBytes?.();
     // A FIN after data is a request to serve (the bytes go to the server, then the FIN); a bare FIN is a client gone.
     else if (this.size === 0) this.gone.abort();
   }
 
   clientClosed(): void {
-    if (this.headerWait !== undefined) this.fail(badProxyHeader(PROXY_HEADER_CLOSED));
+    if (this.headerWait !== undefined) this.fail(badProxyHeader(PROXY_HEADER_CLOSED, proxyHeaderError('closed', this.reader?.received ?? 0)));
     this.gone.abort();
   }
 
@@ -279,7 +280,10 @@ export class ClientHold implements ReadSink, DeadlineOwner {
     this.headerWait = undefined;
     if (wait === undefined) return;
     wait.reject(err);
-    this.client?.destroy();
+    // Closed once the session heard it (its handler runs first, as a microtask queued before this one): the
+    // connection's error line goes out while it still counts, and before its client can see the close (haproxy's order).
+    const client = this.client;
+    if (client !== undefined) queueMicrotask(() => client.destroy());
   }
 
   private stopDeadline(): void {

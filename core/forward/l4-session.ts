@@ -14,7 +14,7 @@ import type net from 'node:net';
 import type { Timeouts } from '../../config/model.js';
 import { OrcaError } from '../errors.js';
 import type { ProxyAddresses } from '../proxy-protocol/addresses.js';
-import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
+import { ProxyHeaderError, type ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import { serverProxyHeader } from '../proxy-protocol/server-header.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import { announcedAddresses, headerBeforeTls, ruleAddresses } from './client-origin.js';
@@ -74,7 +74,7 @@ export function startL4Session(env: SessionEnv, conn: ClientConn, fe: number, bi
   // A client reset before the pipe listens must not become an uncaught 'error'.
   client.on('error', ignore);
   hold.watch(client);
-  const session = new L4Session(env, fe, client, ends);
+  const session = new L4Session(env, fe, client, ends, bind);
   markSession(client, session);
   const program = env.tcpPrograms?.frontends[fe];
   if (program === undefined) session.setUp(hold);
@@ -96,6 +96,8 @@ export function runL4Session(env: SessionEnv, conn: ClientConn, fe: number, bind
 class L4Session implements PipeOwner, DialHooks, SessionProbe {
   private readonly env: SessionEnv;
   private readonly fe: number;
+  /** The bind it came in on (its index in the frontend): a connection error line names it. */
+  private readonly bind: number;
   private readonly client: net.Socket;
   private readonly ends: SessionEnds;
   /** The backend and server whose slot the session holds while piping (server -1: none). */
@@ -126,9 +128,10 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
     return this.server;
   }
 
-  constructor(env: SessionEnv, fe: number, client: net.Socket, ends: SessionEnds) {
+  constructor(env: SessionEnv, fe: number, client: net.Socket, ends: SessionEnds, bind: number) {
     this.env = env;
     this.fe = fe;
+    this.bind = bind;
     this.client = client;
     this.ends = ends;
     const line = env.logLines?.[fe];
@@ -218,6 +221,7 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
     } catch (e) {
       hold.release();
       // A bad or missing PROXY header (OrcaError) closes the client quietly, as setUp() does; anything else is a bug.
+      this.headerFailed(e);
       if (!(e instanceof OrcaError)) {
         env.logger.log('err', `frontend '${frontend?.name ?? this.fe}': unexpected error in tcp-request rules: ${String(e)}`);
       }
@@ -320,6 +324,11 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
     }
   }
 
+  /** A PROXY header that failed (`e` a ProxyHeaderError): HAProxy's connection error line, when the frontend logs. */
+  private headerFailed(e: unknown): void {
+    if (e instanceof ProxyHeaderError && this.rec !== undefined) this.line?.connectionError(this.rec, e.connError, this.bind, this.env.sweep.now());
+  }
+
   /** DialHooks: a TCP session never holds a server connection before its dial. */
   reuse(): boolean {
     return false;
@@ -406,6 +415,7 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
     const env = this.env;
     try {
       hold.release();
+      if (!dispatching) this.headerFailed(e);
       // Only a throw after dispatch can find a slot taken (the pipe itself throws nothing): give it back.
       this.releaseServer();
       if (!(e instanceof OrcaError)) {

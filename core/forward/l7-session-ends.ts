@@ -209,6 +209,7 @@ export abstract class L7SessionEnds extends L7SessionState {
     try {
       this.clientFin = true;
       // A PROXY header cut short; or the closing client's FIN, the end of its lingering close.
+      if (this.cstate === C.proxy) this.proxyFailed('closed', this.cinEnd - this.cinStart);
       if (this.cstate === C.proxy || this.cstate === C.closing) return this.finish();
       this.pumpClient();
     } catch (e) {
@@ -220,6 +221,7 @@ export abstract class L7SessionEnds extends L7SessionState {
   clientClosed(): void {
     if (this.cstate === C.tunnel) return;
     try {
+      if (this.cstate === C.proxy) this.proxyFailed('closed', this.cinEnd - this.cinStart);
       // A client that is gone ends the transaction at once instead of leaving it to wait on its server for up to
       // `timeout server`; a request still queued for a slot leaves the queue now.
       if (this.logOpen) this.logState(this.cstate === C.wait ? (this.tSlot === 0 ? 'CQ' : 'CC') : this.sstate === S.head ? 'CH' : 'CD');
@@ -279,6 +281,9 @@ export abstract class L7SessionEnds extends L7SessionState {
     try {
       switch (this.cstate) {
         case C.proxy:
+          if (now < this.headDue) break;
+          this.proxyFailed('timeout', this.cinEnd - this.cinStart);
+          return this.finish();
         case C.closing:
           if (now >= this.headDue) return this.finish();
           break;

@@ -33,6 +33,7 @@ import { addTimeSample, countAnswer, countRate } from '../shared/stat-counters.j
 import { stickNow } from '../stick/stick-clock.js';
 import type { LogRecord } from '../log/log-record.js';
 import type { FrontendLine } from '../log/traffic-lines.js';
+import { proxyHeaderError, type ProxyWaitEnd } from '../log/connection-error.js';
 import { HTX_EXTRA, answerConnectionBytes, closeTransaction, openTransaction } from '../log/http-session-log.js';
 import type { DialFacts } from './dispatch.js';
 
@@ -96,6 +97,8 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected readonly deadline: Deadline;
   protected readonly resolve: () => void;
   protected readonly acceptProxy: boolean;
+  /** The bind the connection came in on (its index in the frontend): the connection error line names it. */
+  protected readonly bindIndex: number;
   /** Some server of the backend is reached at the client's destination port plus an offset. */
   protected needsDstPort = false;
   /**
@@ -247,7 +250,16 @@ export abstract class L7SessionState implements DeadlineOwner {
     this.deadline = new Deadline(this);
     this.resolve = resolve;
     this.acceptProxy = this.fe.binds[bind]?.acceptProxy === true;
+    this.bindIndex = bind;
     this.logLine = env.logLines?.[fe];
+  }
+
+  /**
+   * `accept-proxy`: the header failed (`how`, with `held` bytes received): HAProxy's connection error line
+   * (core/log/connection-error.ts); the caller closes the connection.
+   */
+  protected proxyFailed(how: ProxyWaitEnd, held: number): void {
+    if (this.rec !== undefined) this.logLine?.connectionError(this.rec, proxyHeaderError(how, held), this.bindIndex, this.now());
   }
 
   /**

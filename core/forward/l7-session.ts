@@ -220,6 +220,7 @@ class L7Session extends L7Transaction implements ReadSink, DeadlineOwner, DialHo
     const r = parseProxyHeader(src.subarray(start, end));
     if (r.kind === 'incomplete') return start;
     if (r.kind !== 'ok') {
+      this.proxyFailed(r.kind === 'absent' ? 'absent' : 'invalid', end - start);
       this.finish();
       return end;
     }

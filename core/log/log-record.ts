@@ -4,6 +4,8 @@
 // (TrafficLog.logsFrontend), read by core/log/log-vars.ts. Forwarder threads; one object per session, reused by
 // every transaction of a keep-alive connection.
 
+import type { ConnError } from './connection-error.js';
+
 /** Not reached: HAProxy prints such a timer as -1. */
 export const NOT_REACHED = -1;
 
@@ -66,6 +68,10 @@ export class LogRecord {
   status = -1;
   bytesOut = 0;
   bytesIn = 0;
+  /** The connection came in on an ssl bind (%ft prints the frontend's name with a `~`). */
+  tls = false;
+  /** Why the connection failed before its first stream (`%[fc_err]`, error-log-format); undefined: it did not. */
+  connError: ConnError | undefined = undefined;
   /** The 2-char termination state (§8.5), and the two persistence cookie characters of %tsc. */
   termination = '--';
   cookieState = '--';

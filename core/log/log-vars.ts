@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { SharedState } from '../shared/state-buffer.js';
 import { LOG_OPT } from '../acl/log-options.js';
+import { CONN_ERRORS } from './connection-error.js';
 import type { LogRecord } from './log-record.js';
 
 /** What a line reads beside the record: names, the shared counters, the proxies' server names. */
@@ -61,8 +62,8 @@ function cachedSecond(epochMs: number): typeof cache {
   return cache;
 }
 
-/** A date variable of `epochMs` (%t %tr %trg %trl %T %ms %Ts). */
-function dateVar(name: string, epochMs: number): string {
+/** A date variable of `epochMs` (%t %tr %trg %trl %T %ms %Ts). Allocates the text; any thread. */
+export function dateVar(name: string, epochMs: number): string {
   const c = cachedSecond(epochMs);
   const millis = three(Math.floor(epochMs) % 1000);
   switch (name) {
@@ -169,6 +170,11 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
     case '[ddb.err]':
       // Server text: escaped as client text is, so a reply cannot forge a line; HAProxy's '-' for an empty sample.
       return (rec) => (rec.ddbErr === '' ? '-' : escapeRequest(rec.ddbErr));
+    case '[fc_err]':
+      return (rec) => (rec.connError === undefined ? 0 : CONN_ERRORS[rec.connError][2]);
+    case '[fc_err_str]':
+      // HAProxy's '-' for a connection without an error (the sample fails).
+      return (rec) => (rec.connError === undefined ? '-' : CONN_ERRORS[rec.connError][0]);
     case 'ci':
       return (rec) => rec.clientAddress;
     case 'cp':
@@ -178,8 +184,10 @@ export function compileVar(name: string, world: LineWorld, options = 0): VarRead
     case 'fp':
       return (rec) => rec.frontendPort;
     case 'f':
-    case 'ft':
       return (rec) => world.frontends[rec.frontend] ?? '-';
+    case 'ft':
+      // The frontend and its transport: a `~` after the name of a connection on an ssl bind.
+      return (rec) => (rec.tls ? `${world.frontends[rec.frontend] ?? '-'}~` : (world.frontends[rec.frontend] ?? '-'));
     case 'b':
       return (rec) => rec.backend < 0 ? (world.frontends[rec.frontend] ?? '-') : (world.backends[rec.backend]?.name ?? '-');
     case 's':

@@ -24,6 +24,8 @@ export function connectionRecord(line: FrontendLine, client: net.Socket, now: nu
   rec.acceptDate = Date.now();
   rec.tAccept = now;
   rec.tIdleFrom = now;
+  // A TLS socket (node:tls marks it `encrypted`): the session of an ssl bind.
+  rec.tls = (client as net.Socket & { encrypted?: boolean }).encrypted === true;
   addressesOf(rec, client);
   return rec;
 }

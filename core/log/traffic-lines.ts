@@ -8,9 +8,10 @@ import type { Config, FrontendConfig, LogLineConfig } from '../../config/model.j
 import { headerName, type HeaderName } from '../http1/head-fetch.js';
 import type { LogLevel } from '../log.js';
 import type { SharedState } from '../shared/state-buffer.js';
+import { CONN_ERRORS, type ConnError } from './connection-error.js';
 import { CompiledLogLine } from './log-line.js';
 import { LogRecord } from './log-record.js';
-import type { LineWorld } from './log-vars.js';
+import { dateVar, type LineWorld } from './log-vars.js';
 import type { TrafficLog } from './traffic-log.js';
 
 /** haproxy 2.6.12 keeps at most 127 characters of a unique id (its UNIQUEID_LEN buffer; measured with a long %r). */
@@ -45,6 +46,11 @@ export class FrontendLine {
   private readonly line: CompiledLogLine | undefined;
   /** `log-format-sd`: the RFC 5424 structured data handed with each line (rfc5424 targets write it). */
   private readonly sd: CompiledLogLine | undefined;
+  /** `error-log-format`: the line of a connection that failed before its first stream, else HAProxy's own. */
+  private readonly errorLine: CompiledLogLine | undefined;
+  private readonly name: string;
+  /** Each bind's listener as a connection error line names it: its `name`, else its number from 1. */
+  private readonly bindLabels: readonly string[];
   private readonly log: TrafficLog | undefined;
   private readonly dontlogNull: boolean;
   private readonly dontlogNormal: boolean;
@@ -64,6 +70,9 @@ export class FrontendLine {
     this.logasap = fe.options.logasap === true;
     this.line = config === undefined ? undefined : new CompiledLogLine(config.format, world, this.logasap);
     this.sd = config?.sd === undefined ? undefined : new CompiledLogLine(config.sd, world, this.logasap);
+    this.errorLine = config?.errorFormat === undefined ? undefined : new CompiledLogLine(config.errorFormat, world);
+    this.name = world.frontends[frontend] ?? '-';
+    this.bindLabels = fe.binds.map((b, i) => b.name ?? String(i + 1));
     this.uniqueId = fe.uniqueId === undefined ? undefined : new CompiledLogLine(fe.uniqueId.format, world);
     this.uniqueIdHeader = fe.uniqueId?.header;
     this.requestNames = this.config.captureRequest.map((c) => headerName(c.name));
@@ -112,6 +121,44 @@ export class FrontendLine {
       else log.emit(this.frontend, level, line.build(rec), sd.build(rec));
     } catch {
       // A line that cannot be built is lost, never the session.
+    }
+  }
+
+  /** Whether this frontend logs lines (connection errors among them), not only unique ids or %rt. */
+  get logs(): boolean {
+    return this.line !== undefined && this.log !== undefined;
+  }
+
+  /**
+   * A connection of this frontend (record `rec`: its addresses and accept moments) ended before its first stream,
+   * at sweep time `now`, on bind `bind` (its index): HAProxy 2.6's connection error line goes out (session_kill_embryonic),
+   * `ci:cp [accept date] frontend/bind-number: text`, or the `error-log-format` line, at level info (err under `option
+   * log-separate-errors`); none under `option dontlognull` for the errors of a client that sent nothing. Rare (one per
+   * failed connection): builds a string. Never throws.
+   */
+  connectionError(rec: LogRecord, err: ConnError, bind: number, now: number): void {
+    const log = this.log;
+    if (this.line === undefined || log === undefined) return;
+    const [text, quiet] = CONN_ERRORS[err];
+    if (quiet && this.dontlogNull) return;
+    const level: LogLevel = this.separateErrors ? 'err' : 'info';
+    try {
+      const format = this.errorLine;
+      if (format === undefined) {
+        const date = dateVar('tr', rec.acceptDate);
+        const listener = this.bindLabels[bind] ?? String(bind + 1);
+        log.emit(this.frontend, level, `${rec.clientAddress}:${rec.clientPort} [${date}] ${this.name}/${listener}: ${text}`);
+        return;
+      }
+      // The stream never began: haproxy prints the proxy condition `PR`, no backend (its frontend) and no server.
+      rec.termination = 'PR';
+      rec.connError = err;
+      rec.http = false;
+      rec.tEnd = now;
+      rec.lineCount = this.lines++;
+      log.emitRecord(this.frontend, level, format, rec);
+    } catch {
+      // A line that cannot be built is lost, never the thread.
     }
   }
 

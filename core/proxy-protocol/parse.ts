@@ -7,6 +7,7 @@
 import type net from 'node:net';
 import { OrcaError } from '../errors.js';
 import type { ProxyAddresses } from './addresses.js';
+import { proxyHeaderError, type ConnError } from '../log/connection-error.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../net/ip-address.js';
 import { PROXY_V1_MAX_LENGTH } from './v1.js';
 import { crc32c, PP2_ADDRESS_LENGTH, PP2_TYPE_CRC32C, PROXY_V2_HEADER_LENGTH, PROXY_V2_SIGNATURE } from './v2.js';
@@ -160,9 +161,23 @@ export interface ProxyHeaderRead {
 }
 
 /** The error of a connection whose PROXY header is missing, invalid, or never completes: HAProxy closes it. */
-export function badProxyHeader(detail: string, cause?: unknown): OrcaError {
-  const opts = cause === undefined ? { detail } : { detail, cause };
-  return new OrcaError('ORCA_CLIENT_BAD_PROXY_HEADER', `accept-proxy: ${detail}`, opts);
+export class ProxyHeaderError extends OrcaError {
+  /** HAProxy's name for the failure: what its connection error line says (core/log/connection-error.ts). */
+  readonly connError: ConnError;
+  constructor(detail: string, connError: ConnError, cause?: unknown) {
+    super('ORCA_CLIENT_BAD_PROXY_HEADER', `accept-proxy: ${detail}`, cause === undefined ? { detail } : { detail, cause });
+    this.connError = connError;
+  }
+}
+
+/** A ProxyHeaderError; `connError` defaults to an invalid header (the internal errors). */
+export function badProxyHeader(detail: string, connError: ConnError = 'proxyInvalid', cause?: unknown): ProxyHeaderError {
+  return new ProxyHeaderError(detail, connError, cause);
+}
+
+/** HAProxy's name for how a PROXY header wait failed: the error's own, else an invalid header. Pure. */
+export function connErrorOf(err: unknown): ConnError {
+  return err instanceof ProxyHeaderError ? err.connError : 'proxyInvalid';
 }
 
 /** HAProxy's default tune.bufsize: the longest PROXY header it reads (the whole header must fit its buffer). */
@@ -183,6 +198,11 @@ export class ProxyHeaderReader {
   private readonly maxLength: number;
   private chunks: Buffer[] = [];
   private held = 0;
+  /** Bytes received so far of a header still incomplete (HAProxy calls a header cut there "truncated"). */
+  get received(): number {
+    return this.held;
+  }
+
   /** Bytes needed before parsing again: a v2 header's whole length once its fixed part is known. */
   private need = 1;
 
@@ -211,7 +231,7 @@ export class ProxyHeaderReader {
     const v2Length = v2 ? PROXY_V2_HEADER_LENGTH + all.readUInt16BE(14) : 0;
     if (v2Length > this.maxLength) {
       this.chunks = [];
-      throw badProxyHeader(`v2: header of ${v2Length} bytes, longer than the ${this.maxLength}-byte buffer`);
+      throw badProxyHeader(`v2: header of ${v2Length} bytes, longer than the ${this.maxLength}-byte buffer`, 'proxyTruncated');
     }
     const r = parseProxyHeader(all);
     if (r.kind === 'incomplete') {
@@ -219,9 +239,10 @@ export class ProxyHeaderReader {
       return undefined;
     }
     this.chunks = [];
+    const held = this.held;
     this.held = 0;
-    if (r.kind === 'absent') throw badProxyHeader('no PROXY header at the start of the connection');
-    if (r.kind === 'invalid') throw badProxyHeader(r.reason);
+    if (r.kind === 'absent') throw badProxyHeader('no PROXY header at the start of the connection', proxyHeaderError('absent', held));
+    if (r.kind === 'invalid') throw badProxyHeader(r.reason, 'proxyInvalid');
     return { addresses: r.addresses, rest: all.subarray(r.length) };
   }
 }
@@ -257,7 +278,7 @@ export function readProxyHeader(socket: net.Socket, timeoutMs: number | undefine
       try {
         got = reader.feed(chunk);
       } catch (err) {
-        fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', err));
+        fail(err instanceof OrcaError ? err : badProxyHeader('internal error while reading the PROXY header', 'proxyInvalid', err));
         return;
       }
       if (got === undefined) return;
@@ -266,16 +287,16 @@ export function readProxyHeader(socket: net.Socket, timeoutMs: number | undefine
       resolve(got);
     }
     function onEnd(): void {
-      fail(badProxyHeader(PROXY_HEADER_CLOSED));
+      fail(badProxyHeader(PROXY_HEADER_CLOSED, proxyHeaderError('closed', reader.received)));
     }
     function onError(err: Error): void {
-      fail(badProxyHeader(proxyHeaderSocketError(err), err));
+      fail(badProxyHeader(proxyHeaderSocketError(err), proxyHeaderError('error', reader.received), err));
     }
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onEnd);
-    if (timeoutMs !== undefined) timer = setTimeout(() => fail(badProxyHeader(PROXY_HEADER_TIMEOUT)), timeoutMs);
+    if (timeoutMs !== undefined) timer = setTimeout(() => fail(badProxyHeader(PROXY_HEADER_TIMEOUT, proxyHeaderError('timeout', reader.received))), timeoutMs);
     socket.resume();
   });
 }

@@ -12,6 +12,9 @@ import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import type { ClientConn, SessionEnv } from '../forward/session-env.js';
 import type { ChangedBind } from './cert-update.js';
 import { TlsFronts } from './tls-front.js';
+import type { ConnError } from '../log/connection-error.js';
+import type { LogRecord } from '../log/log-record.js';
+import { connectionRecord } from '../log/tcp-session-log.js';
 
 /** A forwarder's TLS entry: serve() takes a connection of an ssl bind, and answers false for a plain bind. */
 export interface TlsEntry {
@@ -26,6 +29,8 @@ export interface TlsEntry {
  */
 export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: Uint8Array | undefined): TlsEntry | undefined {
   if (!TlsFronts.needed(env.frontends)) return undefined;
+  // The log records of the handshakes under way on logging frontends (a failed one's connection error line).
+  const records = new WeakMap<net.Socket, LogRecord>();
   const fronts = new TlsFronts(env.frontends, ticketKeys, {
     secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean, header: ProxyHeaderRead | undefined): void {
       const slot = env.state.frontend(fe);
@@ -34,8 +39,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       if (header !== undefined) setHeaderBeforeTls(socket, header);
       startSession(env, socket, fe, bind, outcome);
     },
-    failed(_raw: net.Socket, fe: number, _bind: number, tlsFailure: boolean): void {
+    failed(raw: net.Socket, fe: number, bind: number, tlsFailure: boolean, error: ConnError): void {
       if (tlsFailure) env.state.frontend(fe).add('sslFailedHandshake', 1);
+      const rec = records.get(raw);
+      if (rec !== undefined) env.logLines?.[fe]?.connectionError(rec, error, bind, env.sweep.now());
       env.accounting.clientClosed(env.thread, fe);
       outcome.sessionEnded();
     },
@@ -47,7 +54,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       if (server === undefined) return false;
       let raw: net.Socket;
       try {
-        raw = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: true }) : conn;
+        // Not half-open during the handshake: a client's FIN then ends it at once ("Connection closed during SSL
+        // handshake", as haproxy); the TLS socket, which copies this setting, is made half-open again once secured.
+        raw = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: false }) : conn;
+        raw.allowHalfOpen = false;
       } catch (e) {
         outcome.notAdopted(conn, fe, e);
         return true;
@@ -56,6 +66,13 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       env.liveClients.add(raw);
       raw.once('close', () => env.liveClients.delete(raw));
       raw.setNoDelay(true);
+      // A logging frontend keeps the connection's addresses and accept date, for the line of a handshake that fails.
+      const line = env.logLines?.[fe];
+      if (line?.logs === true) {
+        const rec = connectionRecord(line, raw, env.sweep.now());
+        rec.tls = true;
+        records.set(raw, rec);
+      }
       const frontend = env.frontends[fe];
       if (frontend?.binds[bind]?.acceptProxy === true) server.handshakeAfterProxy(raw, frontend.timeouts.client);
       else server.handshake(raw);

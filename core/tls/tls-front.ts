@@ -9,7 +9,8 @@ import { constants, createHash } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { BindTls, FrontendConfig } from '../../config/model.js';
-import { readProxyHeader, type ProxyHeaderRead } from '../proxy-protocol/parse.js';
+import { connErrorOf, readProxyHeader, type ProxyHeaderRead } from '../proxy-protocol/parse.js';
+import { tlsHandshakeError, type ConnError } from '../log/connection-error.js';
 import { secureContextOptions } from './tls-context-options.js';
 import type { ChangedBind } from './cert-update.js';
 import { SniContexts } from './sni-contexts.js';
@@ -26,9 +27,10 @@ export interface TlsFrontHooks {
   secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean, header: ProxyHeaderRead | undefined): void;
   /**
    * The handshake did not complete: `raw` is closed. `tlsFailure`: TLS refused it (not TLS, no common version or
-   * cipher, strict-sni, a client certificate refused), as opposed to a timeout or a client that left.
+   * cipher, strict-sni, a client certificate refused), as opposed to a timeout or a client that left. `error`: how
+   * HAProxy names the failure in its connection error line (core/log/connection-error.ts).
    */
-  failed(raw: net.Socket, fe: number, bind: number, tlsFailure: boolean): void;
+  failed(raw: net.Socket, fe: number, bind: number, tlsFailure: boolean, error: ConnError): void;
 }
 
 /** The ticket keys every forwarder shares: 48 bytes (Node's layout: name, HMAC secret, AES key). */
@@ -89,10 +91,15 @@ export class BindTlsServer {
       // vouch for (as haproxy's verify callback fails the handshake), unless `ca-ignore-err all crt-ignore-err all`.
       // Counted by the raw socket's close below.
       if (verify !== 'none' && !socket.authorized && refusedClient(socket, verify, b.ignoreVerifyErrors === true)) {
-        if (raw !== undefined) refused.add(raw);
+        if (raw !== undefined) {
+          refused.add(raw);
+          causes.set(raw, socket.getPeerX509Certificate() === undefined ? 'sslHandshake' : 'sslCrtFail');
+        }
         return void socket.destroy();
       }
       if (raw !== undefined) settled.add(raw);
+      // The session serves a client that half-closes after its request (its raw socket was not, for the handshake).
+      socket.allowHalfOpen = true;
       hooks.secured(socket, fe, bind, socket.isSessionReused(), raw === undefined ? undefined : headers.get(raw));
     });
     // Not TLS, no common version or cipher, strict-sni without a match, too slow: close. Like haproxy 2.6.12, only a
@@ -101,6 +108,7 @@ export class BindTlsServer {
       const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
       const code = err.code ?? '';
       if (raw !== undefined && code !== 'ERR_TLS_HANDSHAKE_TIMEOUT' && !/^E[A-Z]+$/.test(code)) refused.add(raw);
+      if (raw !== undefined) causes.set(raw, tlsHandshakeError(code, err.message));
       socket.destroy();
     });
     this.fe = fe;
@@ -143,7 +151,7 @@ export class BindTlsServer {
     raw.once('close', () => {
       if (settled.has(raw)) return;
       settled.add(raw);
-      this.hooks.failed(raw, this.fe, this.bind, refused.has(raw));
+      this.hooks.failed(raw, this.fe, this.bind, refused.has(raw), causes.get(raw) ?? tlsHandshakeError(undefined));
     });
     this.server.emit('connection', raw);
   }
@@ -156,13 +164,13 @@ export class BindTlsServer {
   handshakeAfterProxy(raw: net.Socket, timeoutMs: number | undefined): void {
     readProxyHeader(raw, timeoutMs).then(
       (got) => {
-        if (raw.destroyed) return this.hooks.failed(raw, this.fe, this.bind, false);
+        if (raw.destroyed) return this.hooks.failed(raw, this.fe, this.bind, false, tlsHandshakeError(undefined));
         headers.set(raw, got);
         // node:tls feeds a socket's buffered bytes to the handshake when it wraps it.
         if (got.rest.length > 0) raw.unshift(got.rest);
         this.handshake(raw);
       },
-      () => this.hooks.failed(raw, this.fe, this.bind, false),
+      (e: unknown) => this.hooks.failed(raw, this.fe, this.bind, false, connErrorOf(e)),
     );
   }
 }
@@ -181,6 +189,8 @@ function refusedClient(socket: tls.TLSSocket, verify: 'optional' | 'required', i
 const settled = new WeakSet<net.Socket>();
 /** Raw sockets whose handshake TLS itself refused (an alert, a refused client certificate), not a timeout or a close. */
 const refused = new WeakSet<net.Socket>();
+/** Raw sockets whose handshake failed with a known cause (a TLS error, a refused certificate, a timeout). */
+const causes = new WeakMap<net.Socket, ConnError>();
 
 /** This thread's TLS servers, one per ssl bind, all built at start (contexts are parsed once per thread). */
 export class TlsFronts {

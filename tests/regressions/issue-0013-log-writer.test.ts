@@ -9,6 +9,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { rawRequest } from '../support/http-client.js';
 import { httpExchange } from '../support/http-exchange.js';
 import { startOrcalb } from '../support/orcalb-process.js';
+import { droppedLogs } from '../support/dropped-logs.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
 import { pollFor } from '../support/wait.js';
 
@@ -49,12 +50,6 @@ async function requests(t: TestContext, port: number, n: number, conns: number):
   };
   await Promise.all(Array.from({ length: conns }, worker));
   return ok;
-}
-
-async function droppedLogs(prom: number): Promise<number> {
-  const m = /^haproxy_process_dropped_logs_total (\d+)$/m.exec((await httpExchange(prom, 'GET', '/metrics')).body);
-  assert.ok(m !== null, 'haproxy_process_dropped_logs_total in /metrics');
-  return Number(m[1]);
 }
 
 const received = (text: string): number => text.split(HOOK_LINE).length - 1;
