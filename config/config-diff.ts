@@ -1,12 +1,14 @@
 // The difference between the running configuration and the one a reload just read (HAProxy has none: its reload is
 // a new process; orcalb applies the difference in place, workers/reload.ts). What a reload can change in place is a
 // backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
-// check intervals), the proxies' timeouts and the maxconn limits; anything else that differs (a frontend, a bind, an algorithm, global
+// check intervals), the proxies' timeouts, the maxconn limits and a frontend's bind lines (added: opened; removed:
+// closed; an unchanged one keeps its socket); anything else that differs (a frontend, a bind, an algorithm, global
 // settings…) is named, and the reload is refused whole.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
 import { takesDynamicServers } from '../core/balance/registry.js';
-import type { BackendConfig, Config, FrontendConfig, ServerConfig } from './model.js';
+import { bindKey, type BindsChange } from './binds-change.js';
+import type { BackendConfig, BindConfig, Config, FrontendConfig, ServerConfig } from './model.js';
 import type { TimeoutsChange } from './timeouts-change.js';
 
 /** A server of the new configuration that the running one does not have (by name, in its backend). */
@@ -45,6 +47,8 @@ export interface ReloadPlan {
   readonly timeouts: readonly TimeoutsChange[];
   /** `maxconn` lines changed, as written (0: none written): the global one and each frontend's. */
   readonly limits: { readonly global?: number; readonly frontends: readonly { readonly index: number; readonly maxconn: number }[] };
+  /** Frontends whose bind lines changed (config/binds-change.ts), against the running Config's lists. */
+  readonly binds: readonly BindsChange[];
 }
 
 /** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
@@ -80,6 +84,9 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
   const timeouts = timeoutChanges(loaded, next, reasons);
+  // Binds are matched per frontend: only meaningful while the list of frontends is the same (else refused above).
+  const sameFrontends = running.frontends.length === next.frontends.length && running.frontends.every((fe, f) => fe.name === next.frontends[f]?.name);
+  const binds = sameFrontends ? bindChanges(running, next, reasons) : [];
   const limits = {
     ...(loaded.global.maxconn === next.global.maxconn ? {} : { global: next.global.maxconn }),
     frontends: next.frontends.flatMap((fe, f) => (loaded.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
@@ -108,7 +115,7 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
     }
     for (const server of wanted.values()) added.push({ backend: b, server });
   });
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits };
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds };
 }
 
 /**
@@ -130,6 +137,41 @@ function timeoutChanges(loaded: Config, next: Config, reasons: string[]): Timeou
 
 function takesTimeoutsAtStart(fe: FrontendConfig): boolean {
   return fe.statsOnly || fe.stats !== undefined || fe.binds.some((b) => b.tls !== undefined);
+}
+
+/**
+ * Each frontend whose bind lines differ from the running ones (matched by address:port or UNIX path, in order, so an
+ * unchanged line keeps its socket and index wherever it moved in the file). A line on the same socket with other
+ * settings (`accept-proxy`, `backlog`, `ssl`…), an added `ssl` line (its TLS contexts are built once per thread, at
+ * start) and a stats-only or disabled frontend (served by the stats thread, or by nothing) are refused (`reasons`).
+ */
+function bindChanges(running: Config, next: Config, reasons: string[]): BindsChange[] {
+  const out: BindsChange[] = [];
+  next.frontends.forEach((nf, f) => {
+    const fe = running.frontends[f];
+    if (fe === undefined) return;
+    const binds: BindConfig[] = [...fe.binds];
+    const unmatched = new Set(fe.binds.flatMap((b, i) => (b.retired === true ? [] : [i])));
+    const added: number[] = [];
+    for (const want of nf.binds) {
+      const i = [...unmatched].find((j) => bindKey(binds[j] ?? want) === bindKey(want));
+      if (i === undefined) {
+        if (want.tls !== undefined) reasons.push(`frontend '${fe.name}': '${want.text}' added with 'ssl' (TLS contexts are built at start)`);
+        added.push(binds.length);
+        binds.push(want);
+        continue;
+      }
+      unmatched.delete(i);
+      const d = firstDifference({ ...binds[i], text: undefined, retired: undefined }, { ...want, text: undefined }, '');
+      if (d !== undefined) reasons.push(`frontend '${fe.name}': '${want.text}': '${d}' changed (a listening socket's settings)`);
+    }
+    const removed = [...unmatched];
+    if (added.length + removed.length === 0) return;
+    if (fe.statsOnly || fe.disabled) reasons.push(`frontend '${fe.name}': bind lines changed on a ${fe.disabled ? 'disabled' : 'stats-only'} proxy`);
+    for (const i of removed) binds[i] = { ...(binds[i] as BindConfig), retired: true };
+    out.push({ frontend: f, binds, added, removed });
+  });
+  return out;
 }
 
 /** What changes on a server both configurations have, or undefined when nothing does; a refused change goes to `reasons`. */
@@ -187,7 +229,7 @@ function withoutServers(config: Config): Record<string, unknown> {
   return {
     ...config,
     global: { ...config.global, maxconn: undefined },
-    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined })),
+    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined, binds: undefined })),
     backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !BACKEND_OWN_FIELDS.has(k)))),
   };
 }

@@ -10,7 +10,7 @@ import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
 import { HandoffPorts } from '../core/accept/handoff-ports.js';
-import { ListenerSet } from '../core/accept/listener-set.js';
+import { ListenerSet, type PauseReason } from '../core/accept/listener-set.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
@@ -75,6 +75,22 @@ port.on('message', (msg: unknown) => {
     admission.close();
     listeners.closeAll();
     report({ type: 'drained', thread: ACCEPTOR });
+  } else if (c?.type === 'listeners-change') {
+    // A reload's binds: the removed ones stop now (main closes its sockets once this answers), the new ones start
+    // paused as the rest of their frontend is (SIGTTOU, `disable frontend`).
+    for (const r of c.remove) listeners.remove(r.frontend, r.bind);
+    let alert: string | undefined;
+    try {
+      for (const [i, t] of c.add.targets.entries()) {
+        const fd = c.add.fds?.[0]?.[i];
+        const paused: PauseReason[] = state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [];
+        if (state.frontend(t.frontend).load('adminPaused') === 1) paused.push('admin');
+        listeners.add([t], fd === undefined ? [] : [fd], paused);
+      }
+    } catch (e) {
+      alert = e instanceof Error ? e.message : String(e);
+    }
+    report({ type: 'listeners-changed', thread: ACCEPTOR, ...(alert === undefined ? {} : { alert }) });
   } else if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'acceptor', thread: ACCEPTOR, figures: threadMemory() });
   } else if (c?.type === 'pause-listeners') {

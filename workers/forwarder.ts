@@ -13,6 +13,7 @@ import { applyServerSet, buildBackends } from '../core/forward/backend-runtime.j
 import { DdbBoard } from '../core/forward/ddb-sessions.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
+import { applyBindsChange } from '../config/binds-change.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -171,6 +172,9 @@ port.on('message', (msg: unknown) => {
   } else if (c.type === 'timeouts') {
     // A reload's new `timeout` lines: the sessions read them where they use them.
     applyTimeoutsChange(data.config, c.change);
+  } else if (c.type === 'binds') {
+    // A reload's bind lines: a connection reads its bind (accept-proxy) by index when it starts.
+    applyBindsChange(data.config, c.change);
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

@@ -2,10 +2,12 @@
 // same -f files are read and validated again on this thread — off the traffic's path, main sees no connection — and
 // any error keeps the running configuration, with the [ALERT] lines `orcalb -c` prints. A valid file is compared
 // with the running one (config/config-diff.ts): a backend's servers added (spare slots), removed (drained, then the
-// slot freed: reload-drain.ts), re-weighted, re-addressed or given a new maxconn are applied without a new process;
+// slot freed: reload-drain.ts), re-weighted, re-addressed or given a new maxconn, and a frontend's bind lines added
+// (opened first: a port that cannot be bound refuses the reload) or removed (closed) are applied without a new process;
 // any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
 // then READY=1 whatever the outcome. Main thread.
 
+import { applyBindsChange, type BindsChange } from '../config/binds-change.js';
 import { checkReport } from '../config/check-report.js';
 import { planReload, type ReloadPlan } from '../config/config-diff.js';
 import { renderWarning } from '../config/config-error.js';
@@ -14,6 +16,7 @@ import type { Config } from '../config/model.js';
 import { applyTimeoutsChange, type TimeoutsChange } from '../config/timeouts-change.js';
 import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
 import { initialHealth } from '../core/health/health-counter.js';
+import { bindTarget, type ListenTarget } from '../core/accept/listeners.js';
 import type { Logger } from '../core/log.js';
 import { ipv4Word } from '../core/shared/server-address.js';
 import { applyServerSetChange, freeServerSlots, ServerSlots, type ServerSetChange } from '../core/shared/server-slots.js';
@@ -32,6 +35,12 @@ export interface ReloadTarget {
   answerMain(request: Extract<MainRelayRequest, { readonly kind: 'maxconn-global' | 'maxconn-frontend' }>): Promise<CliRelayAnswer>;
   /** Tells every thread whose sessions or checks read a proxy's timeouts of its new ones. */
   postTimeouts(change: TimeoutsChange): void;
+  /** Opens the master sockets of binds a reload adds; returns why not (nothing opened), [] when done. */
+  openBinds(targets: readonly ListenTarget[]): readonly string[];
+  /** Tells every thread that reads binds of a frontend's new bind lines. */
+  postBinds(change: BindsChange): void;
+  /** The acceptor accepts on the added binds and closes the removed ones; resolves with an alert when unconfirmed. */
+  changeListeners(added: readonly ListenTarget[], removed: readonly { readonly frontend: number; readonly bind: number }[]): Promise<string | undefined>;
   /**
    * Starts the health thread if it is not running: it recounts a backend's servers when its set changes and arms the
    * new servers' checks (a reload is an admin action, as the runtime API's).
@@ -131,16 +140,25 @@ export class Reloader {
         logger.log('alert', 'reload refused: these changes need a restart (orcalb -sf, or systemctl restart); orcalb keeps running the previous configuration');
         return 'refused';
       }
+      // The last check that can refuse: the new binds are opened (and listening) before anything is applied.
+      const added = plan.binds.flatMap((c) => addedTargets(this.#o.running, c));
+      const unbound = this.#o.target.openBinds(added);
+      if (unbound.length > 0) {
+        for (const r of unbound) logger.log('alert', `reload: ${r}`);
+        logger.log('alert', 'reload refused: a new bind cannot be opened; orcalb keeps running the previous configuration');
+        return 'refused';
+      }
       for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
       const back = plan.kept.filter((k) => this.#drain.has(k.backend, k.index)).length;
-      const ok = await this.#apply(plan);
+      const ok = await this.#apply(plan, added);
       this.#loaded = next;
       logger.log(
         ok ? 'notice' : 'alert',
         `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
           `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
           (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : '') +
-          (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : ''),
+          (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : '') +
+          (plan.binds.length > 0 ? `; binds: ${added.length} opened, ${plan.binds.reduce((n, c) => n + c.removed.length, 0)} closed` : ''),
       );
       return ok ? 'applied' : 'failed';
     } finally {
@@ -171,6 +189,12 @@ export class Reloader {
     for (const v of [plan.limits.global, ...plan.limits.frontends.map((f) => f.maxconn)]) {
       if (v !== undefined && hard > 0 && v > hard) reasons.push(`maxconn ${v} is above the ${hard} the process was started with (its file-descriptor budget)`);
     }
+    for (const c of plan.binds) {
+      // Their listeners would have to start paused and leave LISTEN state as the rest do: not done yet.
+      const name = this.#o.running.frontends[c.frontend]?.name ?? c.frontend;
+      if (this.#o.state.loadGlobal('listenersPaused') === 1) reasons.push(`frontend '${name}': bind lines changed while the listeners are paused (SIGTTOU)`);
+      else if (this.#o.state.frontend(c.frontend).load('adminPaused') === 1) reasons.push(`frontend '${name}': bind lines changed while it is disabled (runtime API)`);
+    }
     for (const k of plan.kept) {
       if (k.address !== undefined && ipv4Word(k.address.host) === 0) {
         reasons.push(`server '${this.#o.running.backends[k.backend]?.name ?? k.backend}/${k.server.name}': new address ${k.address.host} is not IPv4 (a run-time address holds one)`);
@@ -180,7 +204,7 @@ export class Reloader {
   }
 
   /** Applies a checked plan. Resolves false when a thread refused a step (logged), true otherwise. */
-  async #apply(plan: ReloadPlan): Promise<boolean> {
+  async #apply(plan: ReloadPlan, opened: readonly ListenTarget[]): Promise<boolean> {
     const { running, target } = this.#o;
     let ok = true;
     if (plan.added.length + plan.kept.length + plan.removed.length > 0) target.ensureHealth();
@@ -235,6 +259,22 @@ export class Reloader {
         this.#o.logger.log('alert', `reload: maxconn: ${answer.message?.trim() ?? 'refused'}`);
       }
     }
+    for (const change of plan.binds) {
+      applyBindsChange(running, change);
+      target.postBinds(change);
+    }
+    const closed = plan.binds.flatMap((c) => c.removed.map((bind) => ({ frontend: c.frontend, bind })));
+    const alert = await target.changeListeners(opened, closed);
+    if (alert !== undefined) {
+      ok = false;
+      this.#o.logger.log('alert', `reload: binds: ${alert}`);
+    }
     return ok;
   }
+}
+
+/** The listen targets of the binds `change` adds, as they will sit in the running Config once it is applied. Pure. */
+function addedTargets(running: Config, change: BindsChange): ListenTarget[] {
+  const frontends = running.frontends.map((fe, f) => (f === change.frontend ? { ...fe, binds: change.binds } : fe));
+  return change.added.map((bind) => bindTarget({ ...running, frontends }, change.frontend, bind));
 }

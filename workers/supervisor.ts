@@ -10,6 +10,7 @@ import { TICKET_KEY_BYTES, TlsFronts } from '../core/tls/tls-front.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
+import type { BindsChange } from '../config/binds-change.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { healthThreadNeededAtStart } from '../core/health/health-thread-need.js';
@@ -358,6 +359,67 @@ export class Supervisor {
     this.stats?.postMessage(msg);
   }
 
+  /**
+   * A reload's new binds, opened now as main's master sockets (before anything of the reload is applied, so a port
+   * that cannot be bound refuses the reload whole). Returns why not, one line each; [] when opened.
+   */
+  openBinds(targets: readonly ListenTarget[]): readonly string[] {
+    if (targets.length === 0) return [];
+    if (this.o.accept !== 'acceptor' || this.masters === undefined) {
+      return ['binds added while every forwarder accepts for itself (--accept reuseport): not applied in place'];
+    }
+    const opened = this.masters.add(targets);
+    return opened.ok ? [] : opened.alerts;
+  }
+
+  /** A reload's new bind lines of one frontend: to every thread that reads binds (main's Config already has them). */
+  postBinds(change: BindsChange): void {
+    const msg: ControlMessage = { type: 'binds', change };
+    this.broadcast(msg);
+    this.stats?.postMessage(msg);
+  }
+
+  /**
+   * After postBinds: the acceptor accepts on the binds openBinds opened and closes the removed ones' listeners, then
+   * main closes their master sockets (connections in their kernel queue then are reset, as at a haproxy reload; the
+   * ones accepted before go on). The forwarders are heard from first (a memory report is a round trip each answers
+   * after the messages before it), so none is handed a connection of a bind it has not heard of. Resolves with an
+   * alert when a step was not confirmed; never rejects.
+   */
+  async changeListeners(added: readonly ListenTarget[], removed: readonly { readonly frontend: number; readonly bind: number }[]): Promise<string | undefined> {
+    const masters = this.masters;
+    if (masters === undefined || added.length + removed.length === 0) return undefined;
+    await this.memoryReport(START_TIMEOUT_MS);
+    const keys = new Set(added.map((t) => `${t.frontend}/${t.bind}`));
+    const plan = masters.plan();
+    const rows = plan.targets.flatMap((t, i) => (keys.has(`${t.frontend}/${t.bind}`) ? [{ t, fd: plan.fds?.[0]?.[i] }] : []));
+    const a = this.acceptor;
+    let alert: string | undefined = a === undefined ? 'no acceptor running (it restarts on the new listeners)' : undefined;
+    if (a !== undefined) {
+      alert = await new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => done('the acceptor did not confirm the listener change'), START_TIMEOUT_MS);
+        const onMessage = (msg: unknown): void => {
+          const r = asReport(msg);
+          if (r?.type === 'listeners-changed') done(r.alert);
+        };
+        const done = (why: string | undefined): void => {
+          clearTimeout(timer);
+          a.off('message', onMessage);
+          resolve(why);
+        };
+        a.on('message', onMessage);
+        const msg: ControlMessage = {
+          type: 'listeners-change',
+          add: { targets: rows.map((r) => r.t), fds: [rows.map((r) => r.fd ?? -1)] },
+          remove: removed,
+        };
+        a.postMessage(msg);
+      });
+    }
+    for (const r of removed) masters.remove(r.frontend, r.bind);
+    return alert;
+  }
+
   /** The health thread, started now if it was not running (workers/reload.ts: a reload is an admin action). */
   ensureHealth(): void {
     if (!this.stopping) this.healthThread();
@@ -437,7 +499,8 @@ export class Supervisor {
       this.o.logger.log('warning', 'acceptor thread exited; restarting it');
       // The new acceptor listens on dups of the same master sockets: nothing is bound again.
       const since = Date.now();
-      const next = this.startAcceptor(plan);
+      // A reload may have added or removed binds since the start: the masters hold today's list.
+      const next = this.startAcceptor(this.masters?.plan() ?? plan);
       waitFor(next, 'bound', START_TIMEOUT_MS).then(
         () => this.o.logger.log('notice', `acceptor restarted in ${Date.now() - since} ms`),
         (e: unknown) => this.lose(`the restarted acceptor could not listen: ${e instanceof Error ? e.message : String(e)}`),

@@ -1,0 +1,94 @@
+// Issue 15: a reload that adds or removes a frontend's bind lines (config/config-diff.ts bindChanges,
+// workers/reload.ts, the acceptor's ListenerSet.add/remove). The added bind answers on its port; the removed one
+// refuses new connections while the sessions it accepted go on; the unchanged one keeps its listening socket (inode)
+// and, under wrk keep-alive traffic, loses no request. A bind that cannot be opened, or one whose socket settings
+// change, refuses the whole reload. Real sockets, orcalb as a child process. Test-runner thread.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { test } from 'node:test';
+import { ProcessGroup } from '../../native-bench/process-group.js';
+import { runWrk, wrkAvailable } from '../../native-bench/load/wrk-run.js';
+import { connectTagged, probeConnect } from '../support/backend-farm.js';
+import { freeTcpPort, listeningInodes } from '../support/haproxy-process.js';
+import { startHttpBackends } from '../support/http-backends.js';
+import { count, startOnFile, tags } from '../support/reload-file.js';
+import { tcpConfig } from '../support/tcp-config.js';
+
+/** The bind lines beyond tcpConfig's own (which binds `front`). */
+const binds = (ports: readonly number[], opts = ''): string => ports.map((p) => `    bind 127.0.0.1:${p}${opts}`).join('\n');
+
+test('a bind added by a reload answers on its port; removed, it refuses new connections while its session goes on', async (t) => {
+  const extra = await freeTcpPort();
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const cfg = (ports: readonly number[]): string => tcpConfig(r.front, [r.farm.port('s1')], { frontend: binds(ports) });
+  const frontInodes = listeningInodes(r.front);
+  assert.equal(await probeConnect(extra), 'refused');
+
+  assert.match(await r.reload(cfg([extra])), /reload done: .*binds: 1 opened, 0 closed/);
+  assert.deepEqual(count(await tags(extra, 3)), { s1: 3 }, 'the new bind serves the frontend');
+  assert.deepEqual(listeningInodes(r.front), frontInodes, 'the unchanged bind keeps its socket');
+  const held = await connectTagged(extra);
+  t.after(() => held.destroy());
+  assert.equal((await held.exchange('before')).toString(), 'before');
+
+  assert.match(await r.reload(cfg([])), /reload done: .*binds: 0 opened, 1 closed/);
+  assert.equal(await probeConnect(extra), 'refused', 'the removed bind accepts no new connection');
+  assert.equal((await held.exchange('after')).toString(), 'after', 'a session accepted on the removed bind goes on');
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
+  assert.deepEqual(listeningInodes(r.front), frontInodes);
+
+  // Put back, it is a new socket on the same port.
+  assert.match(await r.reload(cfg([extra])), /reload done: .*binds: 1 opened, 0 closed/);
+  assert.deepEqual(count(await tags(extra, 2)), { s1: 2 });
+});
+
+test('a bind that cannot be opened or whose socket settings change refuses the reload whole', async (t) => {
+  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const both = [r.farm.port('s1'), r.farm.port('s2')];
+  // A port another process holds without SO_REUSEPORT: the bind fails, and s2 (same file) is not added either.
+  const squatter = net.createServer();
+  await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+  t.after(() => squatter.close());
+  const taken = (squatter.address() as net.AddressInfo).port;
+  assert.match(await r.reload(tcpConfig(r.front, both, { frontend: binds([taken]) })), /reload refused: a new bind cannot be opened/);
+  assert.match(r.lb.stderr(), /cannot bind socket \(Address already in use\) for \[127\.0\.0\.1:\d+\]/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 }, 'nothing of the refused file applied');
+  // The same socket with accept-proxy: its settings, not a new socket.
+  const front = `bind 127.0.0.1:${r.front}`;
+  assert.match(await r.reload(tcpConfig(r.front, both).replace(front, `${front} accept-proxy`)), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /frontend 'fe': 'bind .*': 'acceptProxy' changed/);
+  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+});
+
+test('binds are refused in place when every forwarder accepts for itself (--accept reuseport)', async (t) => {
+  const extra = await freeTcpPort();
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]), { accept: 'reuseport' });
+  assert.match(await r.reload(tcpConfig(r.front, [r.farm.port('s1')], { frontend: binds([extra]) })), /reload refused: a new bind cannot be opened/);
+  assert.match(r.lb.stderr(), /--accept reuseport/);
+  assert.equal(await probeConnect(extra), 'refused');
+});
+
+test('wrk keep-alive traffic on an unchanged bind sees no error while reloads add and remove another bind', { timeout: 60_000 }, async (t) => {
+  assert.ok(wrkAvailable(), 'wrk is installed (/usr/bin/wrk)');
+  const web = await startHttpBackends(['h1', 'h2']);
+  t.after(() => web.close());
+  const extra = await freeTcpPort();
+  const http = (front: number, withExtra: boolean): string =>
+    tcpConfig(front, web.ports(), { defaults: '    mode http\n    option http-keep-alive', frontend: withExtra ? binds([extra]) : '' }).replace('mode tcp', 'mode http');
+  const r = await startOnFile(t, ['s1'], (front) => http(front, false));
+  const inodes = listeningInodes(r.front);
+  const group = new ProcessGroup();
+  t.after(() => group.stopAll());
+  const run = runWrk(group, { port: r.front, conns: 10, durationS: 4, threads: 1, close: false, cpus: undefined, timeoutS: 5 });
+  run.catch(() => undefined);
+  for (let i = 1; i <= 6; i++) {
+    assert.match(await r.reload(http(r.front, i % 2 === 1)), /reload done/);
+    assert.equal(await probeConnect(extra), i % 2 === 1 ? 'accepted' : 'refused');
+  }
+  const report = await run;
+  t.diagnostic(`wrk across 6 bind reloads: ${report.requests} requests, socket errors ${JSON.stringify(report.socket)}, non-2xx ${report.non2xx}`);
+  assert.ok(report.requests > 100, 'wrk ran');
+  assert.equal(report.errors, 0);
+  assert.deepEqual(listeningInodes(r.front), inodes, 'the unchanged bind was never closed and opened again');
+});
