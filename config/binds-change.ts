@@ -15,6 +15,11 @@ export interface BindsChange {
   readonly added: readonly number[];
   /** Indices in `binds` of the lines removed (to close; now `retired`). */
   readonly removed: readonly number[];
+  /**
+   * Indices in `binds` of the lines kept on their socket whose `ssl` part changed (certificates, settings, ssl added
+   * or taken away): the forwarders build their TLS server again for the next handshakes.
+   */
+  readonly rebuilt: readonly number[];
 }
 
 /** Gives the frontend its new bind list, in place. Returns false for an index out of range. Never throws. */

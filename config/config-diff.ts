@@ -141,9 +141,9 @@ function takesTimeoutsAtStart(fe: FrontendConfig): boolean {
 
 /**
  * Each frontend whose bind lines differ from the running ones (matched by address:port or UNIX path, in order, so an
- * unchanged line keeps its socket and index wherever it moved in the file). A line on the same socket with other
- * settings (`accept-proxy`, `backlog`, `ssl`…), an added `ssl` line (its TLS contexts are built once per thread, at
- * start) and a stats-only or disabled frontend (served by the stats thread, or by nothing) are refused (`reasons`).
+ * unchanged line keeps its socket and index wherever it moved in the file). A line on the same socket whose `ssl`
+ * part changed (certificates re-read from their files, settings) is rebuilt; one with other settings (`accept-proxy`,
+ * `backlog`) and a stats-only or disabled frontend (served by the stats thread, or by nothing) are refused (`reasons`).
  */
 function bindChanges(running: Config, next: Config, reasons: string[]): BindsChange[] {
   const out: BindsChange[] = [];
@@ -153,23 +153,28 @@ function bindChanges(running: Config, next: Config, reasons: string[]): BindsCha
     const binds: BindConfig[] = [...fe.binds];
     const unmatched = new Set(fe.binds.flatMap((b, i) => (b.retired === true ? [] : [i])));
     const added: number[] = [];
+    const rebuilt: number[] = [];
     for (const want of nf.binds) {
       const i = [...unmatched].find((j) => bindKey(binds[j] ?? want) === bindKey(want));
       if (i === undefined) {
-        if (want.tls !== undefined) reasons.push(`frontend '${fe.name}': '${want.text}' added with 'ssl' (TLS contexts are built at start)`);
         added.push(binds.length);
         binds.push(want);
         continue;
       }
       unmatched.delete(i);
-      const d = firstDifference({ ...binds[i], text: undefined, retired: undefined }, { ...want, text: undefined }, '');
+      const now = binds[i];
+      const d = firstDifference({ ...now, text: undefined, retired: undefined, tls: undefined }, { ...want, text: undefined, tls: undefined }, '');
       if (d !== undefined) reasons.push(`frontend '${fe.name}': '${want.text}': '${d}' changed (a listening socket's settings)`);
+      else if (firstDifference(now?.tls, want.tls, 'tls') !== undefined) {
+        rebuilt.push(i);
+        binds[i] = want;
+      }
     }
     const removed = [...unmatched];
-    if (added.length + removed.length === 0) return;
+    if (added.length + removed.length + rebuilt.length === 0) return;
     if (fe.statsOnly || fe.disabled) reasons.push(`frontend '${fe.name}': bind lines changed on a ${fe.disabled ? 'disabled' : 'stats-only'} proxy`);
     for (const i of removed) binds[i] = { ...(binds[i] as BindConfig), retired: true };
-    out.push({ frontend: f, binds, added, removed });
+    out.push({ frontend: f, binds, added, removed, rebuilt });
   });
   return out;
 }

@@ -118,8 +118,8 @@ const outcome: SessionOutcome = {
   },
 };
 
-/** TLS termination for ssl binds; undefined when the config has none. */
-const tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+/** TLS termination for ssl binds; undefined while the config has none (a reload may add one). */
+let tls = tlsEntry(env, outcome, data.tlsTicketKeys);
 
 function sessionEnded(): void {
   sessions--;
@@ -175,6 +175,13 @@ port.on('message', (msg: unknown) => {
   } else if (c.type === 'binds') {
     // A reload's bind lines: a connection reads its bind (accept-proxy) by index when it starts.
     applyBindsChange(data.config, c.change);
+    try {
+      // New TLS servers for the added or changed ssl binds; the sessions already secured keep their contexts.
+      if (tls === undefined) tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+      else tls.rebuild(c.change.frontend, [...c.change.added, ...c.change.rebuilt]);
+    } catch (e) {
+      env.logger.log('alert', `forwarder ${thread}: reload: cannot build the TLS contexts of frontend ${c.change.frontend}: ${String(e)}`);
+    }
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

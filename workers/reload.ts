@@ -158,7 +158,10 @@ export class Reloader {
           `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
           (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : '') +
           (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : '') +
-          (plan.binds.length > 0 ? `; binds: ${added.length} opened, ${plan.binds.reduce((n, c) => n + c.removed.length, 0)} closed` : ''),
+          (plan.binds.length > 0
+            ? `; binds: ${added.length} opened, ${plan.binds.reduce((n, c) => n + c.removed.length, 0)} closed, ` +
+              `${plan.binds.reduce((n, c) => n + c.rebuilt.length, 0)} with new TLS contexts`
+            : ''),
       );
       return ok ? 'applied' : 'failed';
     } finally {

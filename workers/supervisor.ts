@@ -6,7 +6,7 @@
 // listener that cannot be kept is fatal (onFatal). Main thread only.
 
 import { randomBytes } from 'node:crypto';
-import { TICKET_KEY_BYTES, TlsFronts } from '../core/tls/tls-front.js';
+import { TICKET_KEY_BYTES } from '../core/tls/tls-front.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
@@ -149,7 +149,8 @@ export class Supervisor {
         accept: this.o.accept,
         maxsock: this.o.maxsock,
         logRings: this.logRings,
-        ...(TlsFronts.needed(this.o.config.frontends) ? { tlsTicketKeys: randomBytes(TICKET_KEY_BYTES) } : {}),
+        // Made even without an ssl bind: a reload may add one, whose sessions then resume on any thread as well.
+        tlsTicketKeys: randomBytes(TICKET_KEY_BYTES),
         ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
         ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
       },

@@ -2,11 +2,15 @@
 // workers/reload.ts, the acceptor's ListenerSet.add/remove). The added bind answers on its port; the removed one
 // refuses new connections while the sessions it accepted go on; the unchanged one keeps its listening socket (inode)
 // and, under wrk keep-alive traffic, loses no request. A bind that cannot be opened, or one whose socket settings
-// change, refuses the whole reload. Real sockets, orcalb as a child process. Test-runner thread.
+// change, refuses the whole reload. Certificates re-read by a reload serve the next handshakes (TlsFronts.rebuild)
+// while a session secured before goes on; an ssl bind can be added. Real sockets, orcalb as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import tls from 'node:tls';
 import { ProcessGroup } from '../../native-bench/process-group.js';
 import { runWrk, wrkAvailable } from '../../native-bench/load/wrk-run.js';
 import { connectTagged, probeConnect } from '../support/backend-farm.js';
@@ -14,6 +18,9 @@ import { freeTcpPort, listeningInodes } from '../support/haproxy-process.js';
 import { startHttpBackends } from '../support/http-backends.js';
 import { count, startOnFile, tags } from '../support/reload-file.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { makeTlsCerts } from '../support/tls-certs.js';
+import { sClient } from '../support/tls-client.js';
+import { pollUntil } from '../support/wait.js';
 
 /** The bind lines beyond tcpConfig's own (which binds `front`). */
 const binds = (ports: readonly number[], opts = ''): string => ports.map((p) => `    bind 127.0.0.1:${p}${opts}`).join('\n');
@@ -91,4 +98,47 @@ test('wrk keep-alive traffic on an unchanged bind sees no error while reloads ad
   assert.ok(report.requests > 100, 'wrk ran');
   assert.equal(report.errors, 0);
   assert.deepEqual(listeningInodes(r.front), inodes, 'the unchanged bind was never closed and opened again');
+});
+
+test('certificates re-read by a reload serve the next handshakes; a secured session goes on; an ssl bind can be added', async (t) => {
+  const certs = await makeTlsCerts(t);
+  const crt = join(certs.dir, 'served.pem');
+  copyFileSync(certs.rsa, crt);
+  const [tlsPort, added] = [await freeTcpPort(), await freeTcpPort()];
+  const ssl = (ports: readonly number[]): string => binds(ports, ` ssl crt ${crt}`);
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')], { frontend: ssl([tlsPort]) }));
+  const cfg = (ports: readonly number[]): string => tcpConfig(r.front, [r.farm.port('s1')], { frontend: ssl(ports) });
+  assert.equal((await sClient(tlsPort, [])).subjectCn, 'a.example');
+  const held = tls.connect({ port: tlsPort, host: '127.0.0.1', rejectUnauthorized: false });
+  t.after(() => held.destroy());
+  const lines: string[] = [];
+  held.on('data', (d: Buffer) => lines.push(d.toString()));
+  await pollUntil(() => lines.join('') === 's1\n', 5000, 'the TLS session reads its tag');
+  const inodes = listeningInodes(tlsPort);
+
+  copyFileSync(certs.ecdsa, crt);
+  assert.match(await r.reload(cfg([tlsPort])), /reload done: .*binds: 0 opened, 0 closed, 1 with new TLS contexts/);
+  assert.equal((await sClient(tlsPort, [])).subjectCn, 'b.example', 'the next handshake presents the new certificate');
+  assert.deepEqual(listeningInodes(tlsPort), inodes, 'the bind keeps its socket');
+  held.write('still here');
+  await pollUntil(() => lines.join('') === 's1\nstill here', 5000, 'the session secured before the reload echoes');
+
+  assert.match(await r.reload(cfg([tlsPort, added])), /reload done: .*binds: 1 opened, 0 closed/);
+  assert.equal((await sClient(added, [])).subjectCn, 'b.example');
+});
+
+test('an ssl bind added to a process started without any: its handshakes run', async (t) => {
+  const certs = await makeTlsCerts(t);
+  const added = await freeTcpPort();
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  assert.match(await r.reload(tcpConfig(r.front, [r.farm.port('s1')], { frontend: binds([added], ` ssl crt ${certs.rsa}`) })), /reload done: .*binds: 1 opened/);
+  assert.equal((await sClient(added, [])).subjectCn, 'a.example');
+  const s = tls.connect({ port: added, host: '127.0.0.1', rejectUnauthorized: false });
+  t.after(() => s.destroy());
+  const tag = await new Promise<string>((resolve, reject) => {
+    s.once('data', (d: Buffer) => resolve(d.toString()));
+    s.once('error', reject);
+  });
+  assert.equal(tag, 's1\n', 'the TLS session reaches the server');
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
 });
