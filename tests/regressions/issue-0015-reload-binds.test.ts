@@ -68,6 +68,21 @@ test('a bind that cannot be opened or whose socket settings change refuses the r
   assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
 });
 
+test('bind lines changed while the listeners are paused (SIGTTOU) are refused; after SIGTTIN they apply', async (t) => {
+  const extra = await freeTcpPort();
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const more = tcpConfig(r.front, [r.farm.port('s1')], { frontend: binds([extra]) });
+  r.lb.signal('SIGTTOU');
+  await r.lb.waitForStderr(/Paused frontend fe\./, 5000);
+  assert.match(await r.reload(more), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /frontend 'fe': bind lines changed while the listeners are paused \(SIGTTOU\)/);
+  assert.equal(await probeConnect(extra), 'refused');
+  r.lb.signal('SIGTTIN');
+  await r.lb.waitForStderr(/Resumed frontend fe\./, 5000);
+  assert.match(await r.reload(more), /reload done: .*binds: 1 opened/);
+  assert.deepEqual(count(await tags(extra, 2)), { s1: 2 });
+});
+
 test('binds are refused in place when every forwarder accepts for itself (--accept reuseport)', async (t) => {
   const extra = await freeTcpPort();
   const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]), { accept: 'reuseport' });
@@ -141,4 +156,17 @@ test('an ssl bind added to a process started without any: its handshakes run', a
   });
   assert.equal(tag, 's1\n', 'the TLS session reaches the server');
   assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
+});
+
+test('an acceptor restarted after bind reloads accepts on the binds of now: the added one, not the removed one', async (t) => {
+  const [added, removed] = [await freeTcpPort(), await freeTcpPort()];
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')], { frontend: binds([removed]) }), {
+    env: { ORCALB_TEST_HOOKS: '1' },
+  });
+  assert.match(await r.reload(tcpConfig(r.front, [r.farm.port('s1')], { frontend: binds([added]) })), /reload done: .*binds: 1 opened, 1 closed/);
+  r.lb.send('crash-acceptor');
+  await r.lb.waitForStderr(/acceptor restarted/, 5000);
+  assert.deepEqual(count(await tags(added, 2)), { s1: 2 });
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
+  assert.equal(await probeConnect(removed), 'refused');
 });
