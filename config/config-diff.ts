@@ -119,14 +119,15 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
 }
 
 /**
- * The proxies whose timeouts differ. A frontend that serves the stats page or terminates TLS is refused (a reason):
- * the stats server and the TLS handshake take their limits once, at start, so the change would be half-applied.
+ * The proxies whose timeouts differ. A frontend that serves the stats page is refused (a reason): the stats server
+ * takes its limits once, at start, so the change would be half-applied. (An ssl bind's handshake takes `timeout
+ * client` when its TLS server is built: the forwarders build them again, workers/forwarder.ts.)
  */
 function timeoutChanges(loaded: Config, next: Config, reasons: string[]): TimeoutsChange[] {
   const out: TimeoutsChange[] = [];
   next.frontends.forEach((fe, f) => {
     if (firstDifference(loaded.frontends[f]?.timeouts, fe.timeouts, '') === undefined) return;
-    if (takesTimeoutsAtStart(fe)) reasons.push(`frontend '${fe.name}': 'timeouts' changed (its stats page or TLS handshake takes them at start)`);
+    if (takesTimeoutsAtStart(fe)) reasons.push(`frontend '${fe.name}': 'timeouts' changed (its stats page takes them at start)`);
     else out.push({ proxy: 'frontend', index: f, timeouts: fe.timeouts });
   });
   next.backends.forEach((be, b) => {
@@ -136,7 +137,7 @@ function timeoutChanges(loaded: Config, next: Config, reasons: string[]): Timeou
 }
 
 function takesTimeoutsAtStart(fe: FrontendConfig): boolean {
-  return fe.statsOnly || fe.stats !== undefined || fe.binds.some((b) => b.tls !== undefined);
+  return fe.statsOnly || fe.stats !== undefined;
 }
 
 /**

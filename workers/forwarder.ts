@@ -121,6 +121,17 @@ const outcome: SessionOutcome = {
 /** TLS termination for ssl binds; undefined while the config has none (a reload may add one). */
 let tls = tlsEntry(env, outcome, data.tlsTicketKeys);
 
+/** New TLS servers for these binds of frontend `fe` (a reload); the sessions already secured keep their contexts. */
+function rebuildTls(fe: number, binds: readonly number[]): void {
+  if (binds.length === 0) return;
+  try {
+    if (tls === undefined) tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+    else tls.rebuild(fe, binds);
+  } catch (e) {
+    env.logger.log('alert', `forwarder ${thread}: reload: cannot build the TLS contexts of frontend ${fe}: ${String(e)}`);
+  }
+}
+
 function sessionEnded(): void {
   sessions--;
   if (stopping && sessions === 0) report({ type: 'drained', thread });
@@ -170,18 +181,15 @@ port.on('message', (msg: unknown) => {
     applyServerSet(rt, c.change, state, topology);
     if (c.change.server.retired === true) env.idlePool.closeServer(c.change.backend, c.change.index);
   } else if (c.type === 'timeouts') {
-    // A reload's new `timeout` lines: the sessions read them where they use them.
+    // A reload's new `timeout` lines: the sessions read them where they use them; an ssl bind's handshake takes
+    // `timeout client` when its TLS server is built, so those are built again.
     applyTimeoutsChange(data.config, c.change);
+    const fe = c.change.proxy === 'frontend' ? data.config.frontends[c.change.index] : undefined;
+    if (fe !== undefined) rebuildTls(c.change.index, fe.binds.flatMap((b, i) => (b.tls === undefined ? [] : [i])));
   } else if (c.type === 'binds') {
     // A reload's bind lines: a connection reads its bind (accept-proxy) by index when it starts.
     applyBindsChange(data.config, c.change);
-    try {
-      // New TLS servers for the added or changed ssl binds; the sessions already secured keep their contexts.
-      if (tls === undefined) tls = tlsEntry(env, outcome, data.tlsTicketKeys);
-      else tls.rebuild(c.change.frontend, [...c.change.added, ...c.change.rebuilt]);
-    } catch (e) {
-      env.logger.log('alert', `forwarder ${thread}: reload: cannot build the TLS contexts of frontend ${c.change.frontend}: ${String(e)}`);
-    }
+    rebuildTls(c.change.frontend, [...c.change.added, ...c.change.rebuilt]);
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

@@ -20,7 +20,7 @@ import { count, startOnFile, tags } from '../support/reload-file.js';
 import { tcpConfig } from '../support/tcp-config.js';
 import { makeTlsCerts } from '../support/tls-certs.js';
 import { sClient } from '../support/tls-client.js';
-import { pollUntil } from '../support/wait.js';
+import { pollUntil, within } from '../support/wait.js';
 
 /** The bind lines beyond tcpConfig's own (which binds `front`). */
 const binds = (ports: readonly number[], opts = ''): string => ports.map((p) => `    bind 127.0.0.1:${p}${opts}`).join('\n');
@@ -169,4 +169,19 @@ test('an acceptor restarted after bind reloads accepts on the binds of now: the 
   assert.deepEqual(count(await tags(added, 2)), { s1: 2 });
   assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
   assert.equal(await probeConnect(removed), 'refused');
+});
+
+test("a frontend's new timeout client bounds the next TLS handshakes of its ssl bind", async (t) => {
+  const certs = await makeTlsCerts(t);
+  const tlsPort = await freeTcpPort();
+  const cfg = (front: number, server: number, client: string): string =>
+    tcpConfig(front, [server], { frontend: `${binds([tlsPort], ` ssl crt ${certs.rsa}`)}\n    timeout client ${client}` });
+  const r = await startOnFile(t, ['s1'], (front, farm) => cfg(front, farm.port('s1'), '1m'));
+  assert.match(await r.reload(cfg(r.front, r.farm.port('s1'), '300ms')), /reload done: .*new timeouts for 1 proxy section/);
+  // A client that opens the connection and never says hello: closed once the handshake's new bound has passed.
+  const silent = net.connect(tlsPort, '127.0.0.1');
+  t.after(() => silent.destroy());
+  silent.on('error', () => undefined);
+  await within(new Promise<void>((resolve) => silent.once('close', () => resolve())), 10_000, 'the silent TLS client closed (1m before the reload)');
+  assert.equal((await sClient(tlsPort, [])).subjectCn, 'a.example');
 });
