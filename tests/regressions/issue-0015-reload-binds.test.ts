@@ -6,8 +6,9 @@
 // while a session secured before goes on; an ssl bind can be added. Real sockets, orcalb as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import tls from 'node:tls';
@@ -184,4 +185,26 @@ test("a frontend's new timeout client bounds the next TLS handshakes of its ssl 
   silent.on('error', () => undefined);
   await within(new Promise<void>((resolve) => silent.once('close', () => resolve())), 10_000, 'the silent TLS client closed (1m before the reload)');
   assert.equal((await sClient(tlsPort, [])).subjectCn, 'a.example');
+});
+
+test('a UNIX socket bind added by a reload answers on its path; removed, its path refuses', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'orcalb-binds-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'fe.sock');
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const cfg = (unix: boolean): string => tcpConfig(r.front, [r.farm.port('s1')], { frontend: unix ? `    bind ${path}` : '' });
+  const tagOn = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const s = net.connect(path);
+      s.once('data', (d: Buffer) => {
+        s.destroy();
+        resolve(d.toString());
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => (e.code === undefined ? reject(e) : resolve(e.code)));
+    });
+  assert.match(await r.reload(cfg(true)), /reload done: .*binds: 1 opened, 0 closed/);
+  assert.equal(await tagOn(), 's1\n');
+  assert.match(await r.reload(cfg(false)), /reload done: .*binds: 0 opened, 1 closed/);
+  assert.equal(await tagOn(), 'ECONNREFUSED', 'the socket file stays, as haproxy leaves it, but nothing listens on it');
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
 });
