@@ -23,6 +23,7 @@ import { applyServerSetChange, freeServerSlots, ServerSlots, type ServerSetChang
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { ServerDrain } from './reload-drain.js';
+import type { BindRef } from './reload-listeners.js';
 import type { Notifier } from './sd-notify.js';
 
 /** What the reload drives (workers/supervisor.ts Supervisor): named here so this file imports no supervisor. */
@@ -40,7 +41,7 @@ export interface ReloadTarget {
   /** Tells every thread that reads binds of a frontend's new bind lines. */
   postBinds(change: BindsChange): void;
   /** The acceptor accepts on the added binds and closes the removed ones; resolves with an alert when unconfirmed. */
-  changeListeners(added: readonly ListenTarget[], removed: readonly { readonly frontend: number; readonly bind: number }[]): Promise<string | undefined>;
+  changeListeners(added: readonly ListenTarget[], removed: readonly BindRef[]): Promise<string | undefined>;
   /**
    * Starts the health thread if it is not running: it recounts a backend's servers when its set changes and arms the
    * new servers' checks (a reload is an admin action, as the runtime API's).

@@ -41,6 +41,7 @@ import {
 import { answerCliRelay } from './cli-relay.js';
 import { answerControlRelay } from './control-relay.js';
 import { ServerSetControl } from './server-set-control.js';
+import { changeReloadListeners, openReloadBinds, type BindRef } from './reload-listeners.js';
 import { spawnThread, waitFor } from './spawn.js';
 
 type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
@@ -360,17 +361,9 @@ export class Supervisor {
     this.stats?.postMessage(msg);
   }
 
-  /**
-   * A reload's new binds, opened now as main's master sockets (before anything of the reload is applied, so a port
-   * that cannot be bound refuses the reload whole). Returns why not, one line each; [] when opened.
-   */
+  /** A reload's new binds: see openReloadBinds (workers/reload-listeners.ts). */
   openBinds(targets: readonly ListenTarget[]): readonly string[] {
-    if (targets.length === 0) return [];
-    if (this.o.accept !== 'acceptor' || this.masters === undefined) {
-      return ['binds added while every forwarder accepts for itself (--accept reuseport): not applied in place'];
-    }
-    const opened = this.masters.add(targets);
-    return opened.ok ? [] : opened.alerts;
+    return openReloadBinds(this.o.accept === 'acceptor' ? this.masters : undefined, targets);
   }
 
   /** A reload's new bind lines of one frontend: to every thread that reads binds (main's Config already has them). */
@@ -380,45 +373,18 @@ export class Supervisor {
     this.stats?.postMessage(msg);
   }
 
-  /**
-   * After postBinds: the acceptor accepts on the binds openBinds opened and closes the removed ones' listeners, then
-   * main closes their master sockets (connections in their kernel queue then are reset, as at a haproxy reload; the
-   * ones accepted before go on). The forwarders are heard from first (a memory report is a round trip each answers
-   * after the messages before it), so none is handed a connection of a bind it has not heard of. Resolves with an
-   * alert when a step was not confirmed; never rejects.
-   */
-  async changeListeners(added: readonly ListenTarget[], removed: readonly { readonly frontend: number; readonly bind: number }[]): Promise<string | undefined> {
-    const masters = this.masters;
-    if (masters === undefined || added.length + removed.length === 0) return undefined;
-    await this.memoryReport(START_TIMEOUT_MS);
-    const keys = new Set(added.map((t) => `${t.frontend}/${t.bind}`));
-    const plan = masters.plan();
-    const rows = plan.targets.flatMap((t, i) => (keys.has(`${t.frontend}/${t.bind}`) ? [{ t, fd: plan.fds?.[0]?.[i] }] : []));
-    const a = this.acceptor;
-    let alert: string | undefined = a === undefined ? 'no acceptor running (it restarts on the new listeners)' : undefined;
-    if (a !== undefined) {
-      alert = await new Promise<string | undefined>((resolve) => {
-        const timer = setTimeout(() => done('the acceptor did not confirm the listener change'), START_TIMEOUT_MS);
-        const onMessage = (msg: unknown): void => {
-          const r = asReport(msg);
-          if (r?.type === 'listeners-changed') done(r.alert);
-        };
-        const done = (why: string | undefined): void => {
-          clearTimeout(timer);
-          a.off('message', onMessage);
-          resolve(why);
-        };
-        a.on('message', onMessage);
-        const msg: ControlMessage = {
-          type: 'listeners-change',
-          add: { targets: rows.map((r) => r.t), fds: [rows.map((r) => r.fd ?? -1)] },
-          remove: removed,
-        };
-        a.postMessage(msg);
-      });
-    }
-    for (const r of removed) masters.remove(r.frontend, r.bind);
-    return alert;
+  /** After postBinds: see changeReloadListeners (workers/reload-listeners.ts). */
+  changeListeners(added: readonly ListenTarget[], removed: readonly BindRef[]): Promise<string | undefined> {
+    return changeReloadListeners(
+      {
+        masters: this.masters,
+        acceptor: this.acceptor,
+        // A memory report is a round trip every forwarder answers after the messages posted before it.
+        forwardersHeard: () => this.memoryReport(START_TIMEOUT_MS).then(() => undefined),
+      },
+      added,
+      removed,
+    );
   }
 
   /** The health thread, started now if it was not running (workers/reload.ts: a reload is an admin action). */
