@@ -246,8 +246,16 @@ export type ReportMessage =
   | { readonly type: 'listeners-resumed'; readonly thread: number }
   /** A listener could not be kept (reopening failed): main exits with this alert. */
   | { readonly type: 'listener-lost'; readonly thread: number; readonly alert: string }
-  /** The acceptor's answer to 'listeners-change': `alert` when a new listener could not be watched. */
-  | { readonly type: 'listeners-changed'; readonly thread: number; readonly alert?: string };
+  /**
+   * The acceptor's answer to 'listeners-change': `alert` when some new listeners (`failed`) could not be watched;
+   * main then closes their sockets.
+   */
+  | {
+    readonly type: 'listeners-changed';
+    readonly thread: number;
+    readonly alert?: string;
+    readonly failed?: readonly { readonly frontend: number; readonly bind: number }[];
+  };
 
 function typeOf(msg: unknown): unknown {
   return typeof msg === 'object' && msg !== null && 'type' in msg ? msg.type : undefined;

@@ -52,27 +52,33 @@ export async function changeReloadListeners(ctx: ListenerChangeContext, added: r
   const plan = masters.plan();
   const rows = plan.targets.flatMap((t, i) => (keys.has(`${t.frontend}/${t.bind}`) ? [{ t, fd: plan.fds?.[0]?.[i] }] : []));
   // No acceptor only while stopping: a dead one is replaced at once, on the masters of now.
-  const alert = acceptor === undefined ? 'no acceptor running' : await acceptorChange(acceptor, {
+  const answer = acceptor === undefined ? { alert: 'no acceptor running' } : await acceptorChange(acceptor, {
     type: 'listeners-change',
     add: { targets: rows.map((r) => r.t), fds: [rows.map((r) => r.fd ?? -1)] },
     remove: removed,
   });
-  for (const r of removed) masters.remove(r.frontend, r.bind);
-  return alert;
+  for (const r of [...removed, ...(answer.failed ?? [])]) masters.remove(r.frontend, r.bind);
+  return answer.alert;
 }
 
-/** Posts the change and resolves with the acceptor's alert (undefined: done), or a line when it did not answer. */
-function acceptorChange(acceptor: Worker, msg: ControlMessage): Promise<string | undefined> {
+interface AcceptorAnswer {
+  readonly alert?: string;
+  /** New listeners the acceptor could not watch: their sockets are closed too. */
+  readonly failed?: readonly BindRef[];
+}
+
+/** Posts the change and resolves with the acceptor's answer, or an alert when it did not answer. */
+function acceptorChange(acceptor: Worker, msg: ControlMessage): Promise<AcceptorAnswer> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => done('the acceptor did not confirm the listener change'), ACK_TIMEOUT_MS);
+    const timer = setTimeout(() => done({ alert: 'the acceptor did not confirm the listener change' }), ACK_TIMEOUT_MS);
     const onMessage = (m: unknown): void => {
       const r = asReport(m);
-      if (r?.type === 'listeners-changed') done(r.alert);
+      if (r?.type === 'listeners-changed') done(r);
     };
-    const done = (why: string | undefined): void => {
+    const done = (answer: AcceptorAnswer): void => {
       clearTimeout(timer);
       acceptor.off('message', onMessage);
-      resolve(why);
+      resolve(answer);
     };
     acceptor.on('message', onMessage);
     acceptor.postMessage(msg);
