@@ -1,12 +1,13 @@
 // The difference between the running configuration and the one a reload just read (HAProxy has none: its reload is
 // a new process; orcalb applies the difference in place, workers/reload.ts). What a reload can change in place is a
 // backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
-// check intervals), the proxies' timeouts, the maxconn limits and a frontend's bind lines (added: opened; removed:
-// closed; an unchanged one keeps its socket); anything else that differs (a frontend, a bind, an algorithm, global
+// check intervals), the proxies' timeouts, the maxconn limits, a backend's `balance` line and a frontend's bind lines
+// (added: opened; removed: closed; an unchanged one keeps its socket); anything else that differs (a frontend, a bind, an algorithm, global
 // settings…) is named, and the reload is refused whole.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
-import { takesDynamicServers } from '../core/balance/registry.js';
+import { getAlgorithm, takesDynamicServers } from '../core/balance/registry.js';
+import type { BalanceChange } from './balance-change.js';
 import { bindKey, type BindsChange } from './binds-change.js';
 import type { BackendConfig, BindConfig, Config, FrontendConfig, ServerConfig } from './model.js';
 import type { TimeoutsChange } from './timeouts-change.js';
@@ -49,6 +50,8 @@ export interface ReloadPlan {
   readonly limits: { readonly global?: number; readonly frontends: readonly { readonly index: number; readonly maxconn: number }[] };
   /** Frontends whose bind lines changed (config/binds-change.ts), against the running Config's lists. */
   readonly binds: readonly BindsChange[];
+  /** Backends whose `balance` line changed (config/balance-change.ts). */
+  readonly balances: readonly BalanceChange[];
 }
 
 /** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
@@ -71,7 +74,7 @@ const ENTRY_ONLY_FIELDS = ['backup', 'inter', 'fastinter', 'downinter'] as const
  * Backend fields diffed on their own (the rest of a backend must be equal): the server set and the timeouts; and its
  * `maxconn`, which follows the global one and only fills the stats' `slim` column (it keeps the start's figure).
  */
-const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts', 'maxconn']);
+const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts', 'maxconn', 'balance']);
 
 /**
  * Plans the reload from `loaded` (the configuration the process was started with or last reloaded to, as read),
@@ -84,6 +87,7 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
   const timeouts = timeoutChanges(loaded, next, reasons);
+  const balances = balanceChanges(loaded, next, reasons);
   // Binds are matched per frontend: only meaningful while the list of frontends is the same (else refused above).
   const sameFrontends = running.frontends.length === next.frontends.length && running.frontends.every((fe, f) => fe.name === next.frontends[f]?.name);
   const binds = sameFrontends ? bindChanges(running, next, reasons) : [];
@@ -110,12 +114,14 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
       const change = keptChange(be, srv, want, reasons);
       if (change !== undefined || draining(b, s)) kept.push({ backend: b, index: s, ...(change ?? { server: srv }) });
     });
-    if (wanted.size > 0 && !takesDynamicServers(be.balance)) {
-      reasons.push(`backend '${be.name}': servers added (${[...wanted.keys()].join(', ')}) under 'balance ${be.balance.algorithm}', which takes no server at run time`);
+    // Under the running algorithm (the slots were laid out for it) and the new one (which serves them from now on).
+    const fixed = [be.balance, nb.balance].find((bal) => !takesDynamicServers(bal));
+    if (wanted.size > 0 && fixed !== undefined) {
+      reasons.push(`backend '${be.name}': servers added (${[...wanted.keys()].join(', ')}) under 'balance ${fixed.algorithm}', which takes no server at run time`);
     }
     for (const server of wanted.values()) added.push({ backend: b, server });
   });
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds };
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds, balances };
 }
 
 /**
@@ -132,6 +138,22 @@ function timeoutChanges(loaded: Config, next: Config, reasons: string[]): Timeou
   });
   next.backends.forEach((be, b) => {
     if (firstDifference(loaded.backends[b]?.timeouts, be.timeouts, '') !== undefined) out.push({ proxy: 'backend', index: b, timeouts: be.timeouts });
+  });
+  return out;
+}
+
+/**
+ * The backends whose `balance` line differs (same list of backends: else refused above). To or from an algorithm that
+ * reads the nodes' load (dolphindb-load) is refused: the health thread decides at start which backends it reads.
+ */
+function balanceChanges(loaded: Config, next: Config, reasons: string[]): BalanceChange[] {
+  const out: BalanceChange[] = [];
+  next.backends.forEach((nb, b) => {
+    const be = loaded.backends[b];
+    if (be === undefined || be.name !== nb.name || firstDifference(be.balance, nb.balance, '') === undefined) return;
+    const reads = [be.balance, nb.balance].find((bal) => getAlgorithm(bal.algorithm)?.readsLoad === true);
+    if (reads !== undefined) reasons.push(`backend '${nb.name}': 'balance' changed to or from '${reads.algorithm}' (its load readings are set up at start)`);
+    else out.push({ backend: b, balance: nb.balance });
   });
   return out;
 }

@@ -9,11 +9,12 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
-import { applyServerSet, buildBackends } from '../core/forward/backend-runtime.js';
+import { applyBalance, applyServerSet, buildBackends } from '../core/forward/backend-runtime.js';
 import { DdbBoard } from '../core/forward/ddb-sessions.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { applyBindsChange } from '../config/binds-change.js';
+import { applyBalanceChange } from '../config/balance-change.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -186,6 +187,15 @@ port.on('message', (msg: unknown) => {
     applyTimeoutsChange(data.config, c.change);
     const fe = c.change.proxy === 'frontend' ? data.config.frontends[c.change.index] : undefined;
     if (fe !== undefined) rebuildTls(c.change.index, fe.binds.flatMap((b, i) => (b.tls === undefined ? [] : [i])));
+  } else if (c.type === 'balance') {
+    // A reload's `balance` line: this thread's balancer of that backend is built again; the next pick follows it.
+    const rt = env.backends[c.change.backend];
+    if (rt === undefined || !applyBalanceChange(data.config, c.change)) return;
+    try {
+      applyBalance(rt);
+    } catch (e) {
+      env.logger.log('alert', `forwarder ${thread}: reload: cannot build the balancer of backend ${rt.config.name}: ${String(e)}`);
+    }
   } else if (c.type === 'binds') {
     // A reload's bind lines: a connection reads its bind (accept-proxy) by index when it starts.
     applyBindsChange(data.config, c.change);

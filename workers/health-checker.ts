@@ -16,6 +16,7 @@ import { StickTables } from '../core/stick/stick-tables.js';
 import { applyServerCommand } from '../core/health/server-commands.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
+import { applyBalanceChange } from '../config/balance-change.js';
 import { asCliHealth, asControl, asServerAdmin, type CliHealthDoneMessage, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */
@@ -86,6 +87,11 @@ parentPort?.on('message', (msg: unknown) => {
   if (control?.type === 'server-set') {
     // `add server` / `del server`: this thread's Config first, then the checks of that slot.
     if (applyServerSetChange(data.config, control.change)) checker.serverSetChanged(control.change.backend, control.change.index);
+    return;
+  }
+  if (control?.type === 'balance') {
+    // `set weight` reads the algorithm (a map-based hash takes no run-time weight): this thread's Config follows.
+    applyBalanceChange(data.config, control.change);
     return;
   }
   if (control?.type === 'timeouts') {

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
 import type { BindsChange } from '../config/binds-change.js';
+import type { BalanceChange } from '../config/balance-change.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
@@ -222,6 +223,8 @@ export type ControlMessage =
   | { readonly type: 'timeouts'; readonly change: TimeoutsChange }
   /** A reload changed a frontend's bind lines (config/binds-change.ts): applied to each thread's Config. No answer. */
   | { readonly type: 'binds'; readonly change: BindsChange }
+  /** A reload changed a backend's `balance` line (config/balance-change.ts): applied to each thread's Config. No answer. */
+  | { readonly type: 'balance'; readonly change: BalanceChange }
   /**
    * main → acceptor, after 'binds' reached every forwarder: accept on `add` (main's new master sockets, row 0), stop
    * and close the listeners of `remove`. Answered by 'listeners-changed'.
@@ -266,7 +269,7 @@ export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
   return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'stall' || t === 'pause-listeners' ||
     t === 'resume-listeners' || t === 'memory-report' || t === 'sessions' || t === 'server-set' || t === 'timeouts' ||
-    t === 'binds' || t === 'listeners-change'
+    t === 'binds' || t === 'listeners-change' || t === 'balance'
     ? (msg as ControlMessage)
     : undefined;
 }

@@ -7,6 +7,7 @@
 // any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
 // then READY=1 whatever the outcome. Main thread.
 
+import { applyBalanceChange, type BalanceChange } from '../config/balance-change.js';
 import { applyBindsChange, type BindsChange } from '../config/binds-change.js';
 import { checkReport } from '../config/check-report.js';
 import { planReload, type ReloadPlan } from '../config/config-diff.js';
@@ -36,6 +37,8 @@ export interface ReloadTarget {
   answerMain(request: Extract<MainRelayRequest, { readonly kind: 'maxconn-global' | 'maxconn-frontend' }>): Promise<CliRelayAnswer>;
   /** Tells every thread whose sessions or checks read a proxy's timeouts of its new ones. */
   postTimeouts(change: TimeoutsChange): void;
+  /** Tells every thread that reads a backend's `balance` line of its new one (the forwarders build their balancer again). */
+  postBalance(change: BalanceChange): void;
   /** Opens the master sockets of binds a reload adds; returns why not (nothing opened), [] when done. */
   openBinds(targets: readonly ListenTarget[]): readonly string[];
   /** Tells every thread that reads binds of a frontend's new bind lines. */
@@ -158,6 +161,7 @@ export class Reloader {
         `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
           `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
           (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : '') +
+          (plan.balances.length > 0 ? `; new balance for ${plan.balances.map((c) => this.#o.running.backends[c.backend]?.name ?? c.backend).join(', ')}` : '') +
           (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : '') +
           (plan.binds.length > 0
             ? `; binds: ${added.length} opened, ${plan.binds.reduce((n, c) => n + c.removed.length, 0)} closed, ` +
@@ -249,6 +253,10 @@ export class Reloader {
     for (const change of plan.timeouts) {
       applyTimeoutsChange(running, change);
       target.postTimeouts(change);
+    }
+    for (const change of plan.balances) {
+      applyBalanceChange(running, change);
+      target.postBalance(change);
     }
     // Not written: the start's value (the ceiling above); a frontend without one gets it, as at start.
     const hard = running.global.maxconn;

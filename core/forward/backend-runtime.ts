@@ -70,8 +70,6 @@ export function buildBackends(
 ): BackendRuntime[] {
   return config.backends.map((be, b) => {
     const slot = state.backend(b);
-    // createBalancer() below throws for an unknown algorithm, so `algorithm` is defined whenever the runtime exists.
-    const algorithm = getAlgorithm(be.balance.algorithm);
     const serverSlotIndexes = be.servers.map((_, s) => serverSlotIndex(topology, b, s));
     const serverSlots = serverSlotIndexes.map((i) => state.server(i));
     const servers: ServerView[] = be.servers.map((srv, s) => viewOf(srv, s, serverSlots[s] as ServerSlot));
@@ -92,15 +90,38 @@ export function buildBackends(
       view,
       balancer: createBalancer(view, be.balance),
       serverSet: 0,
-      requestKey: requestKeyExtractor(be.name, be.balance),
-      bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
-      keyBySource: algorithm?.needs === 'addr',
-      hashKind: algorithm?.kind === LB_KIND.hash,
+      ...balanceFields(be),
       queue: new BackendQueue({ index: b, name: be.name, servers, serverSlotIndexes }, state, owner.accounting, owner.thread),
       serverTls,
       anySni: serverTls.some((t) => t?.hasSni === true),
     };
   });
+}
+
+/** What a runtime derives from its backend's `balance` line besides the balancer. Throws as createBalancer() does. */
+function balanceFields(be: BackendConfig): Pick<BackendRuntime, 'requestKey' | 'bindsByKey' | 'keyBySource' | 'hashKind'> {
+  // createBalancer() throws for an unknown algorithm, so `algorithm` is defined whenever the runtime exists.
+  const algorithm = getAlgorithm(be.balance.algorithm);
+  return {
+    requestKey: requestKeyExtractor(be.name, be.balance),
+    bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
+    keyBySource: algorithm?.needs === 'addr',
+    hashKind: algorithm?.kind === LB_KIND.hash,
+  };
+}
+
+/**
+ * A reload changed the backend's `balance` line (its config already holds the new one): the balancer and what follows
+ * from the algorithm are built again, and the server-set generation moves so that what a session cached about the
+ * backend is built again too. The servers keep their slots, health and counts. Forwarder thread; a control message,
+ * never a hot path. Throws OrcaError ORCA_INTERNAL as createBalancer() does (the runtime is then unchanged).
+ */
+export function applyBalance(rt: BackendRuntime): void {
+  const fields = balanceFields(rt.config);
+  const balancer = createBalancer(rt.view, rt.config.balance);
+  // The runtime's fields are built here and in buildBackends, and only read elsewhere.
+  Object.assign(rt as { -readonly [K in keyof BackendRuntime]: BackendRuntime[K] }, fields, { balancer });
+  rt.serverSet++;
 }
 
 /** A server's TLS client for this thread (its context compiled once); throws when it cannot be built. */

@@ -1,5 +1,5 @@
 // config/config-diff.ts: what a reload may change in place (a backend's servers: added, removed, re-weighted,
-// re-addressed, maxconn; a frontend's bind lines added or removed) and what it refuses, naming it (every other difference); where a line sits is no difference.
+// re-addressed, maxconn; a frontend's bind lines added or removed; a backend's balance line) and what it refuses, naming it (every other difference); where a line sits is no difference.
 // Pure: loaded configs compared, nothing runs. Test-runner thread.
 
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ test('a server being drained that the file has again is taken back; one still go
 
 test('every other difference refuses the reload whole, naming what changed', async () => {
   const cases: [string, string, RegExp][] = [
-    [cfg(TWO), cfg(TWO, { balance: 'leastconn' }), /backend 'be': 'balance\.algorithm' changed/],
+    [cfg(TWO), cfg(TWO, { balance: 'roundrobin\n  option redispatch' }), /backend 'be': 'options\.redispatch' changed/],
     [cfg(TWO), cfg(TWO).replace('8080', '8080 accept-proxy'), /frontend 'fe': 'bind 127\.0\.0\.1:8080 accept-proxy': 'acceptProxy' changed/],
     [cfg(TWO), cfg(TWO, { extra: 'backend other\n  server o 127.0.0.1:9009\n' }), /the list of backends/],
     [cfg(TWO), cfg(TWO).replace('defaults', 'global\n  nbthread 3\ndefaults'), /the global section \('global\.nbthread'\) changed/],
@@ -84,7 +84,7 @@ test('new timeouts are planned per proxy; a frontend serving the stats page take
 });
 
 test('a refusal names every section that changed, each once', async () => {
-  const after = cfg(TWO, { balance: 'leastconn' }).replace('8080', '8080 backlog 7').replace('defaults', 'global\n  nbthread 3\ndefaults');
+  const after = cfg(TWO, { balance: 'roundrobin\n  option redispatch' }).replace('8080', '8080 backlog 7').replace('defaults', 'global\n  nbthread 3\ndefaults');
   const p = await plan(cfg(TWO), after);
   assert.ok(!p.ok);
   assert.equal(p.reasons.length, 3, p.reasons.join('\n'));
@@ -121,4 +121,14 @@ test('a retired bind of the running configuration is not matched again: the file
   const running: Config = { ...a, frontends: a.frontends.map((fe, f) => (f === 0 ? { ...fe, binds: first.binds[0]?.binds ?? [] } : fe)) };
   const back = applied(planReload(a, running, await config(cfg(TWO)), () => false));
   assert.deepEqual(back.binds.map((c) => [c.added, c.removed]), [[[2], [1]]]);
+});
+
+test("a backend's balance line is planned in place (servers kept); to or from dolphindb-load, or servers added under static-rr, refused", async () => {
+  const p = applied(await plan(cfg(TWO), cfg(TWO, { balance: 'source\n  hash-type consistent' })));
+  assert.deepEqual(p.balances.map((c) => [c.backend, c.balance.algorithm, c.balance.hashType.method]), [[0, 'source', 'consistent']]);
+  assert.deepEqual([p.added, p.kept, p.removed], [[], [], []]);
+  const ddb = await plan(cfg(TWO), cfg(TWO, { balance: 'dolphindb-load' }));
+  assert.ok(!ddb.ok && ddb.reasons.some((r) => /backend 'be': 'balance' changed to or from 'dolphindb-load'/.test(r)), JSON.stringify(ddb));
+  const fixed = await plan(cfg(TWO), cfg(`${TWO}\n  server s3 127.0.0.1:9003`, { balance: 'static-rr' }));
+  assert.ok(!fixed.ok && fixed.reasons.some((r) => /servers added \(s3\) under 'balance static-rr'/.test(r)), JSON.stringify(fixed));
 });

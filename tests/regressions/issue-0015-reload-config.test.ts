@@ -47,8 +47,8 @@ test('a change that needs a restart is refused whole, named; nothing of the file
   const cfg = (front: number, ports: readonly number[], backend = ''): string => tcpConfig(front, ports, { backend });
   const r = await startOnFile(t, ['s1', 's2'], (front, farm) => cfg(front, [farm.port('s1')]));
   const both = [r.farm.port('s1'), r.farm.port('s2')];
-  assert.match(await r.reload(cfg(r.front, both, '    balance leastconn')), /reload refused: these changes need a restart/);
-  assert.match(r.lb.stderr(), /reload: backend 'be': 'balance\.algorithm' changed/);
+  assert.match(await r.reload(cfg(r.front, both, '    option redispatch')), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /reload: backend 'be': 'options\.redispatch' changed/);
   // s2 was in the same file: not added.
   assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
   // Nine servers more than the spare slots (8) hold.
