@@ -179,7 +179,13 @@ port.on('message', (msg: unknown) => {
     // `add server` / `del server`: this thread's Config, then its runtime of that backend (view, slots, balancer).
     const rt = env.backends[c.change.backend];
     if (rt === undefined || !applyServerSetChange(data.config, c.change)) return;
-    applyServerSet(rt, c.change, state, topology);
+    try {
+      applyServerSet(rt, c.change, state, topology, data.config);
+    } catch (e) {
+      // Its TLS client could not be built: this thread leaves the server out rather than dial it in clear text.
+      env.logger.log('alert', `forwarder ${thread}: ${String(e)}`);
+      return;
+    }
     if (c.change.server.retired === true) env.idlePool.closeServer(c.change.backend, c.change.index);
   } else if (c.type === 'timeouts') {
     // A reload's new `timeout` lines: the sessions read them where they use them; an ssl bind's handshake takes

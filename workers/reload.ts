@@ -18,6 +18,7 @@ import { applyTimeoutsChange, type TimeoutsChange } from '../config/timeouts-cha
 import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { bindTarget, type ListenTarget } from '../core/accept/listeners.js';
+import { serverTlsProblem } from '../core/forward/backend-runtime.js';
 import type { Logger } from '../core/log.js';
 import { ipv4Word } from '../core/shared/server-address.js';
 import { applyServerSetChange, freeServerSlots, ServerSlots, type ServerSetChange } from '../core/shared/server-slots.js';
@@ -185,11 +186,10 @@ export class Reloader {
       if (n > free) reasons.push(`backend '${be?.name ?? b}': ${n} server(s) added, ${free} free server slot(s) (the spares reserved at start, drained servers not yet out)`);
     }
     for (const a of plan.added) {
-      // The forwarders build a server's TLS client when their backend runtime starts (core/forward/backend-runtime.ts):
-      // a server added later would be dialled in clear text. Refused rather than run without the TLS it asks for.
-      if (a.server.tls !== undefined || a.server.checkTls !== undefined) {
-        reasons.push(`server '${this.#o.running.backends[a.backend]?.name ?? a.backend}/${a.server.name}': a server with TLS ('ssl', 'check-ssl') is not added by a reload yet`);
-      }
+      // Every forwarder builds the TLS client of a server added with `ssl` (core/forward/backend-runtime.ts
+      // applyServerSet); built here first, so none of them fails to (a failure there leaves the server out).
+      const problem = a.server.tls === undefined ? undefined : serverTlsProblem(this.#o.running, a.backend, a.server.tls);
+      if (problem !== undefined) reasons.push(`server '${this.#o.running.backends[a.backend]?.name ?? a.backend}/${a.server.name}': its TLS client cannot be built: ${problem}`);
     }
     // The start's global maxconn sized the fd budget (workers/start-checks.ts): it is the ceiling, as the runtime API's
     // `set maxconn global` keeps haproxy's hardmaxconn.

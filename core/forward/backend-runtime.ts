@@ -124,6 +124,19 @@ export function applyBalance(rt: BackendRuntime): void {
   rt.serverSet++;
 }
 
+/**
+ * Why a server's TLS client could not be built (a reload checks a server it adds on the main thread first, so that no
+ * forwarder fails to), or undefined. Allocates a throwaway client. Never throws.
+ */
+export function serverTlsProblem(config: Config, b: number, tls: ServerTlsConfig): string | undefined {
+  try {
+    serverTlsOf(config, b, tls);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** A server's TLS client for this thread (its context compiled once); throws when it cannot be built. */
 function serverTlsOf(config: Config, b: number, tls: ServerTlsConfig | undefined): ServerTlsClient | undefined {
   if (tls === undefined) return undefined;
@@ -145,17 +158,22 @@ function viewOf(srv: ServerConfig, s: number, slot: ServerSlot): ServerView {
  * A retired server keeps its view: it is in maintenance, no balancer picks it. Forwarder thread; a control message,
  * never a hot path. Throws OrcaError ORCA_INTERNAL as createBalancer() does.
  */
-export function applyServerSet(rt: BackendRuntime, change: ServerSetChange, state: SharedState, topology: Topology): void {
+export function applyServerSet(rt: BackendRuntime, change: ServerSetChange, state: SharedState, topology: Topology, config?: Config): void {
   const srv = rt.config.servers[change.index];
   if (srv === undefined || change.index > rt.view.servers.length) return;
+  // Built before anything changes: a server with `ssl` whose client cannot be built stays out of this thread's view
+  // (never dialled in clear text). Only a reload adds one (`add server` refuses the TLS words); it needs `config`.
+  const tls = srv.tls === undefined ? undefined : config === undefined ? undefined : serverTlsOf(config, rt.index, srv.tls);
+  if (srv.tls !== undefined && tls === undefined) throw new Error(`backend '${rt.config.name}': server '${srv.name}': its TLS client needs the Config`);
   const slotIndex = serverSlotIndex(topology, rt.index, change.index);
   const slot = state.server(slotIndex);
   // The runtime's arrays are built here and only read elsewhere: this is their one writer.
   (rt.serverSlotIndexes as number[])[change.index] = slotIndex;
   (rt.serverSlots as ServerSlot[])[change.index] = slot;
   (rt.view.servers as ServerView[])[change.index] = viewOf(srv, change.index, slot);
-  // A server added at run time has no TLS (add server refuses the TLS words): a slot it reuses carries none.
-  if (srv.tls === undefined) (rt.serverTls as (ServerTlsClient | undefined)[])[change.index] = undefined;
+  // A slot reused by a server without TLS carries none.
+  (rt.serverTls as (ServerTlsClient | undefined)[])[change.index] = tls;
+  if (tls?.hasSni === true) (rt as { anySni: boolean }).anySni = true;
   rt.balancer = createBalancer(rt.view, rt.config.balance);
   rt.serverSet++;
 }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import net from 'node:net';
 import { test } from 'node:test';
 import { connectTagged, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
@@ -16,6 +17,8 @@ import { statsCommand } from '../support/haproxy-stats.js';
 import { threadNames } from '../support/process-fds.js';
 import { runOrcalbCli } from '../support/orcalb-process.js';
 import { count, startOnFile, tags } from '../support/reload-file.js';
+import { TlsBackend } from '../support/tls-backend.js';
+import { TlsCerts } from '../support/tls-cert-issuer.js';
 import { tcpConfig } from '../support/tcp-config.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
 import { delay, pollUntil, within } from '../support/wait.js';
@@ -181,12 +184,29 @@ test('new `timeout` lines apply in place: an idle connection opened after the re
   await within(after.closed, 3000, 'the idle connection cut at the new 300 ms limit');
 });
 
-test('a server with TLS is not added by a reload (it would be dialled in clear text): refused, named', async (t) => {
-  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
-  const text = `${tcpConfig(r.front, [r.farm.port('s1')])}    server s2 127.0.0.1:${r.farm.port('s2')} ssl verify none\n`;
-  assert.match(await r.reload(text), /reload refused: these changes need a restart/);
-  assert.match(r.lb.stderr(), /server 'be\/s2': a server with TLS \('ssl', 'check-ssl'\) is not added by a reload yet/);
-  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+test('a server with ssl added by a reload is dialled over TLS; one with a TLS setting OpenSSL refuses is a config error', async (t) => {
+  const certs = new TlsCerts();
+  t.after(() => certs.cleanup());
+  const srv = certs.issue(certs.ca('ca'), 'srv', { names: ['srv.test'] });
+  const backend = await TlsBackend.start(srv, { echo: true });
+  t.after(() => backend.close());
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const withTls = (words: string): string => `${tcpConfig(r.front, [])}    server s2 127.0.0.1:${backend.port} ssl ${words}\n`;
+  // A ciphers list OpenSSL refuses: an error of the file, as `-c` says; nothing applied.
+  assert.match(await r.reload(withTls('verify none ciphers NO-SUCH-CIPHER')), /reload refused: the configuration has errors/);
+  assert.match(r.lb.stderr(), /'server be\/s2' : unable to set SSL cipher list/);
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 }, 'nothing of the refused file applied');
+  // s1 out (drained), s2 in, over TLS: the echo comes back through the backend's handshake.
+  assert.match(await r.reload(withTls('verify none')), /reload done: 1 server\(s\) added, 1 removed/);
+  const c = net.connect(r.front, '127.0.0.1');
+  t.after(() => c.destroy());
+  const got = await within(new Promise<string>((resolve, reject) => {
+    c.once('error', reject);
+    c.once('data', (d: Buffer) => resolve(d.toString()));
+    c.write('over tls');
+  }), 5000, 'the echo through the TLS server');
+  assert.equal(got, 'over tls');
+  assert.ok(backend.handshakes.length >= 1, 'the server saw a TLS handshake');
 });
 
 test('a frontend maxconn written by a reload limits the next connections; one above the start\'s global maxconn is refused', async (t) => {
