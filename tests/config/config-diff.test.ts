@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { planReload, type ReloadPlan } from '../../config/config-diff.js';
 import type { Config } from '../../config/model.js';
 import { load, TIMEOUTS, validConfig } from '../support/config-load.js';
+import { makeTlsCerts } from '../support/tls-certs.js';
 
 function cfg(servers: string, opts: { balance?: string; front?: string; extra?: string } = {}): string {
   return `defaults\n${TIMEOUTS}\nfrontend fe\n  bind 127.0.0.1:${opts.front ?? '8080'}\n  default_backend be\n` +
@@ -131,4 +132,15 @@ test("a backend's balance line is planned in place (servers kept); to or from do
   assert.ok(!ddb.ok && ddb.reasons.some((r) => /backend 'be': 'balance' changed to or from 'dolphindb-load'/.test(r)), JSON.stringify(ddb));
   const fixed = await plan(cfg(TWO), cfg(`${TWO}\n  server s3 127.0.0.1:9003`, { balance: 'static-rr' }));
   assert.ok(!fixed.ok && fixed.reasons.some((r) => /servers added \(s3\) under 'balance static-rr'/.test(r)), JSON.stringify(fixed));
+});
+
+test('a bind kept on its socket whose ssl part changed (other certificate, ssl added) is rebuilt, not reopened', async (t) => {
+  const certs = await makeTlsCerts(t);
+  const ssl = (crt: string): string => cfg(TWO).replace('bind 127.0.0.1:8080', `bind 127.0.0.1:8080 ssl crt ${crt}`);
+  const p = applied(await plan(ssl(certs.rsa), ssl(certs.ecdsa)));
+  assert.deepEqual(p.binds.map((c) => [c.added, c.removed, c.rebuilt]), [[[], [], [0]]]);
+  assert.equal(p.binds[0]?.binds[0]?.tls?.certs[0]?.file, certs.ecdsa);
+  const gained = applied(await plan(cfg(TWO), ssl(certs.rsa)));
+  assert.deepEqual(gained.binds.map((c) => [c.added, c.removed, c.rebuilt]), [[[], [], [0]]]);
+  assert.deepEqual(applied(await plan(ssl(certs.rsa), ssl(certs.rsa))).binds, []);
 });
