@@ -12,9 +12,10 @@ import { TlsFronts } from './tls-front.js';
 
 /** A forwarder's TLS entry: serve() takes a connection of an ssl bind, and answers false for a plain bind. */
 export interface TlsEntry {
-  serve(conn: ClientConn, fe: number, bind: number): boolean;
   /** A reload changed these binds of frontend `fe` (env.frontends already holds them): see TlsFronts.rebuild. */
   rebuild(fe: number, binds: readonly number[]): void;
+
+  serve(conn: ClientConn, fe: number, bind: number): boolean;
 }
 
 /**
@@ -37,9 +38,6 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
     },
   });
   return {
-    rebuild(fe: number, binds: readonly number[]): void {
-      for (const bind of binds) fronts.rebuild(fe, bind);
-    },
     serve(conn: ClientConn, fe: number, bind: number): boolean {
       const server = fronts.serverFor(fe, bind);
       if (server === undefined) return false;
@@ -56,6 +54,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       raw.setNoDelay(true);
       server.handshake(raw);
       return true;
+    },
+
+    rebuild(fe: number, binds: readonly number[]): void {
+      for (const bind of binds) fronts.rebuild(fe, bind);
     },
   };
 }
