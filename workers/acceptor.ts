@@ -10,13 +10,14 @@ import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
 import { HandoffPorts } from '../core/accept/handoff-ports.js';
-import { ListenerSet, type PauseReason } from '../core/accept/listener-set.js';
+import { ListenerSet } from '../core/accept/listener-set.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { createLogger } from '../core/log.js';
 import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { asControl, asForwarderLink, type AcceptorData, type ReportMessage } from './messages.js';
+import type { PauseReason } from '../core/accept/listener-set.js';
 
 const ACCEPTOR = -1;
 const data = workerData as AcceptorData;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { HealthChecker } from '../core/health/health-checker.js';
+import { applyBalanceChange } from '../config/balance-change.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -16,7 +17,6 @@ import { StickTables } from '../core/stick/stick-tables.js';
 import { applyServerCommand } from '../core/health/server-commands.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
-import { applyBalanceChange } from '../config/balance-change.js';
 import { asCliHealth, asControl, asServerAdmin, type CliHealthDoneMessage, type HealthData, type ReportMessage, type ServerAdminDoneMessage } from './messages.js';
 
 /** workerData comes from another thread: check its shape before trusting it. */

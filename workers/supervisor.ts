@@ -33,6 +33,7 @@ import { ForwarderPool } from './forwarder-pool.js';
 import { HealthAsks } from './health-asks.js';
 import { SessionAsks } from './session-asks.js';
 import { ListenerControl } from './listener-control.js';
+import { changeReloadListeners, openReloadBinds, type BindRef } from './reload-listeners.js';
 import {
   asCliHealthDone, asCliRelay, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type CliRelayDoneMessage, type StatsData, type AcceptorData,
   type ControlMessage, type ForwarderLinkMessage, type HealthData,
@@ -42,7 +43,6 @@ import {
 import { answerCliRelay } from './cli-relay.js';
 import { answerControlRelay } from './control-relay.js';
 import { ServerSetControl } from './server-set-control.js';
-import { changeReloadListeners, openReloadBinds, type BindRef } from './reload-listeners.js';
 import { spawnThread, waitFor } from './spawn.js';
 
 type MemoryAnswer = Extract<ReportMessage, { type: 'memory' }>;
