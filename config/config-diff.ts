@@ -1,12 +1,15 @@
 // The difference between the running configuration and the one a reload just read (HAProxy has none: its reload is
 // a new process; orcalb applies the difference in place, workers/reload.ts). What a reload can change in place is a
 // backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
-// check intervals), the proxies' timeouts and the maxconn limits; anything else that differs (a frontend, a bind, an algorithm, global
+// check intervals), the proxies' timeouts, the maxconn limits, a backend's `balance` line and a frontend's bind lines
+// (added: opened; removed: closed; an unchanged one keeps its socket); anything else that differs (a frontend, a bind, an algorithm, global
 // settings…) is named, and the reload is refused whole.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
-import { takesDynamicServers } from '../core/balance/registry.js';
-import type { BackendConfig, Config, FrontendConfig, ServerConfig } from './model.js';
+import { getAlgorithm, takesDynamicServers } from '../core/balance/registry.js';
+import type { BalanceChange } from './balance-change.js';
+import { bindKey, type BindsChange } from './binds-change.js';
+import type { BackendConfig, BindConfig, Config, FrontendConfig, ServerConfig } from './model.js';
 import type { TimeoutsChange } from './timeouts-change.js';
 
 /** A server of the new configuration that the running one does not have (by name, in its backend). */
@@ -45,6 +48,10 @@ export interface ReloadPlan {
   readonly timeouts: readonly TimeoutsChange[];
   /** `maxconn` lines changed, as written (0: none written): the global one and each frontend's. */
   readonly limits: { readonly global?: number; readonly frontends: readonly { readonly index: number; readonly maxconn: number }[] };
+  /** Frontends whose bind lines changed (config/binds-change.ts), against the running Config's lists. */
+  readonly binds: readonly BindsChange[];
+  /** Backends whose `balance` line changed (config/balance-change.ts). */
+  readonly balances: readonly BalanceChange[];
 }
 
 /** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
@@ -67,7 +74,7 @@ const ENTRY_ONLY_FIELDS = ['backup', 'inter', 'fastinter', 'downinter'] as const
  * Backend fields diffed on their own (the rest of a backend must be equal): the server set and the timeouts; and its
  * `maxconn`, which follows the global one and only fills the stats' `slim` column (it keeps the start's figure).
  */
-const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts', 'maxconn']);
+const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 'serverSlots', 'timeouts', 'maxconn', 'balance']);
 
 /**
  * Plans the reload from `loaded` (the configuration the process was started with or last reloaded to, as read),
@@ -80,6 +87,10 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
   const timeouts = timeoutChanges(loaded, next, reasons);
+  const balances = balanceChanges(loaded, next, reasons);
+  // Binds are matched per frontend: only meaningful while the list of frontends is the same (else refused above).
+  const sameFrontends = running.frontends.length === next.frontends.length && running.frontends.every((fe, f) => fe.name === next.frontends[f]?.name);
+  const binds = sameFrontends ? bindChanges(running, next, reasons) : [];
   const limits = {
     ...(loaded.global.maxconn === next.global.maxconn ? {} : { global: next.global.maxconn }),
     frontends: next.frontends.flatMap((fe, f) => (loaded.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
@@ -103,23 +114,26 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
       const change = keptChange(be, srv, want, reasons);
       if (change !== undefined || draining(b, s)) kept.push({ backend: b, index: s, ...(change ?? { server: srv }) });
     });
-    if (wanted.size > 0 && !takesDynamicServers(be.balance)) {
-      reasons.push(`backend '${be.name}': servers added (${[...wanted.keys()].join(', ')}) under 'balance ${be.balance.algorithm}', which takes no server at run time`);
+    // Under the running algorithm (the slots were laid out for it) and the new one (which serves them from now on).
+    const fixed = [be.balance, nb.balance].find((bal) => !takesDynamicServers(bal));
+    if (wanted.size > 0 && fixed !== undefined) {
+      reasons.push(`backend '${be.name}': servers added (${[...wanted.keys()].join(', ')}) under 'balance ${fixed.algorithm}', which takes no server at run time`);
     }
     for (const server of wanted.values()) added.push({ backend: b, server });
   });
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits };
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds, balances };
 }
 
 /**
- * The proxies whose timeouts differ. A frontend that serves the stats page or terminates TLS is refused (a reason):
- * the stats server and the TLS handshake take their limits once, at start, so the change would be half-applied.
+ * The proxies whose timeouts differ. A frontend that serves the stats page is refused (a reason): the stats server
+ * takes its limits once, at start, so the change would be half-applied. (An ssl bind's handshake takes `timeout
+ * client` when its TLS server is built: the forwarders build them again, workers/forwarder.ts.)
  */
 function timeoutChanges(loaded: Config, next: Config, reasons: string[]): TimeoutsChange[] {
   const out: TimeoutsChange[] = [];
   next.frontends.forEach((fe, f) => {
     if (firstDifference(loaded.frontends[f]?.timeouts, fe.timeouts, '') === undefined) return;
-    if (takesTimeoutsAtStart(fe)) reasons.push(`frontend '${fe.name}': 'timeouts' changed (its stats page or TLS handshake takes them at start)`);
+    if (takesTimeoutsAtStart(fe)) reasons.push(`frontend '${fe.name}': 'timeouts' changed (its stats page takes them at start)`);
     else out.push({ proxy: 'frontend', index: f, timeouts: fe.timeouts });
   });
   next.backends.forEach((be, b) => {
@@ -128,8 +142,64 @@ function timeoutChanges(loaded: Config, next: Config, reasons: string[]): Timeou
   return out;
 }
 
+/**
+ * The backends whose `balance` line differs (same list of backends: else refused above). To or from an algorithm that
+ * reads the nodes' load (dolphindb-load) is refused: the health thread decides at start which backends it reads.
+ */
+function balanceChanges(loaded: Config, next: Config, reasons: string[]): BalanceChange[] {
+  const out: BalanceChange[] = [];
+  next.backends.forEach((nb, b) => {
+    const be = loaded.backends[b];
+    if (be === undefined || be.name !== nb.name || firstDifference(be.balance, nb.balance, '') === undefined) return;
+    const reads = [be.balance, nb.balance].find((bal) => getAlgorithm(bal.algorithm)?.readsLoad === true);
+    if (reads !== undefined) reasons.push(`backend '${nb.name}': 'balance' changed to or from '${reads.algorithm}' (its load readings are set up at start)`);
+    else out.push({ backend: b, balance: nb.balance });
+  });
+  return out;
+}
+
 function takesTimeoutsAtStart(fe: FrontendConfig): boolean {
-  return fe.statsOnly || fe.stats !== undefined || fe.binds.some((b) => b.tls !== undefined);
+  return fe.statsOnly || fe.stats !== undefined;
+}
+
+/**
+ * Each frontend whose bind lines differ from the running ones (matched by address:port or UNIX path, in order, so an
+ * unchanged line keeps its socket and index wherever it moved in the file). A line on the same socket whose `ssl`
+ * part changed (certificates re-read from their files, settings) is rebuilt; one with other settings (`accept-proxy`,
+ * `backlog`) and a stats-only or disabled frontend (served by the stats thread, or by nothing) are refused (`reasons`).
+ */
+function bindChanges(running: Config, next: Config, reasons: string[]): BindsChange[] {
+  const out: BindsChange[] = [];
+  next.frontends.forEach((nf, f) => {
+    const fe = running.frontends[f];
+    if (fe === undefined) return;
+    const binds: BindConfig[] = [...fe.binds];
+    const unmatched = new Set(fe.binds.flatMap((b, i) => (b.retired === true ? [] : [i])));
+    const added: number[] = [];
+    const rebuilt: number[] = [];
+    for (const want of nf.binds) {
+      const i = [...unmatched].find((j) => bindKey(binds[j] ?? want) === bindKey(want));
+      if (i === undefined) {
+        added.push(binds.length);
+        binds.push(want);
+        continue;
+      }
+      unmatched.delete(i);
+      const now = binds[i];
+      const d = firstDifference({ ...now, text: undefined, retired: undefined, tls: undefined }, { ...want, text: undefined, tls: undefined }, '');
+      if (d !== undefined) reasons.push(`frontend '${fe.name}': '${want.text}': '${d}' changed (a listening socket's settings)`);
+      else if (firstDifference(now?.tls, want.tls, 'tls') !== undefined) {
+        rebuilt.push(i);
+        binds[i] = want;
+      }
+    }
+    const removed = [...unmatched];
+    if (added.length + removed.length + rebuilt.length === 0) return;
+    if (fe.statsOnly || fe.disabled) reasons.push(`frontend '${fe.name}': bind lines changed on a ${fe.disabled ? 'disabled' : 'stats-only'} proxy`);
+    for (const i of removed) binds[i] = { ...(binds[i] as BindConfig), retired: true };
+    out.push({ frontend: f, binds, added, removed, rebuilt });
+  });
+  return out;
 }
 
 /** What changes on a server both configurations have, or undefined when nothing does; a refused change goes to `reasons`. */
@@ -187,7 +257,7 @@ function withoutServers(config: Config): Record<string, unknown> {
   return {
     ...config,
     global: { ...config.global, maxconn: undefined },
-    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined })),
+    frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined, binds: undefined })),
     backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !BACKEND_OWN_FIELDS.has(k)))),
   };
 }

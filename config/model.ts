@@ -203,6 +203,11 @@ export interface BindConfig {
   readonly text: string;
   /** `ssl` with its certificates and settings (§5.1): the forwarder runs the handshake before the session. */
   readonly tls?: BindTls;
+  /**
+   * Set on a running Config only (config/binds-change.ts): a reload removed this bind line; its listener is closed but
+   * the entry keeps its index, which the connections already handed over still read (accept-proxy, TLS).
+   */
+  readonly retired?: boolean;
 }
 
 /** One certificate a bind can present: the PEM text read at load (config/tls-cert-files.ts). */

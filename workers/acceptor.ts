@@ -17,6 +17,7 @@ import { loadNativeAddon } from '../core/native-addon.js';
 import { ConnAccounting } from '../core/shared/conn-accounting.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { asControl, asForwarderLink, type AcceptorData, type ReportMessage } from './messages.js';
+import type { PauseReason } from '../core/accept/listener-set.js';
 
 const ACCEPTOR = -1;
 const data = workerData as AcceptorData;
@@ -75,6 +76,25 @@ port.on('message', (msg: unknown) => {
     admission.close();
     listeners.closeAll();
     report({ type: 'drained', thread: ACCEPTOR });
+  } else if (c?.type === 'listeners-change') {
+    // A reload's binds: the removed ones stop now (main closes its sockets once this answers), the new ones start
+    // paused as the rest of their frontend is (SIGTTOU, `disable frontend`).
+    for (const r of c.remove) listeners.remove(r.frontend, r.bind);
+    const alerts: string[] = [];
+    const failed: { frontend: number; bind: number }[] = [];
+    for (const [i, t] of c.add.targets.entries()) {
+      const fd = c.add.fds?.[0]?.[i];
+      const paused: PauseReason[] = state.loadGlobal('listenersPaused') === 1 ? ['signal'] : [];
+      if (state.frontend(t.frontend).load('adminPaused') === 1) paused.push('admin');
+      try {
+        listeners.add([t], fd === undefined ? [] : [fd], paused);
+      } catch (e) {
+        // Main closes its socket: a port nobody accepts on would leave clients hanging in its queue.
+        alerts.push(e instanceof Error ? e.message : String(e));
+        failed.push({ frontend: t.frontend, bind: t.bind });
+      }
+    }
+    report({ type: 'listeners-changed', thread: ACCEPTOR, ...(alerts.length === 0 ? {} : { alert: alerts.join('; '), failed }) });
   } else if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'acceptor', thread: ACCEPTOR, figures: threadMemory() });
   } else if (c?.type === 'pause-listeners') {

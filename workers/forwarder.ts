@@ -9,10 +9,12 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { Admission } from '../core/accept/admission.js';
-import { applyServerSet, buildBackends } from '../core/forward/backend-runtime.js';
+import { applyBalance, applyServerSet, buildBackends } from '../core/forward/backend-runtime.js';
 import { DdbBoard } from '../core/forward/ddb-sessions.js';
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
+import { applyBindsChange } from '../config/binds-change.js';
+import { applyBalanceChange } from '../config/balance-change.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -119,8 +121,19 @@ const outcome: SessionOutcome = {
   },
 };
 
-/** TLS termination for ssl binds; undefined when the config has none. */
-const tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+/** TLS termination for ssl binds; undefined while the config has none (a reload may add one). */
+let tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+
+/** New TLS servers for these binds of frontend `fe` (a reload); the sessions already secured keep their contexts. */
+function rebuildTls(fe: number, binds: readonly number[]): void {
+  if (binds.length === 0) return;
+  try {
+    if (tls === undefined) tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+    else tls.rebuild(fe, binds);
+  } catch (e) {
+    env.logger.log('alert', `forwarder ${thread}: reload: cannot build the TLS contexts of frontend ${fe}: ${String(e)}`);
+  }
+}
 
 /** `commit ssl cert` (asked like the session ops): this thread's Config, then its binds' contexts. 1 when applied. */
 function certCommitted(update: unknown): number {
@@ -181,11 +194,33 @@ port.on('message', (msg: unknown) => {
     // `add server` / `del server`: this thread's Config, then its runtime of that backend (view, slots, balancer).
     const rt = env.backends[c.change.backend];
     if (rt === undefined || !applyServerSetChange(data.config, c.change)) return;
-    applyServerSet(rt, c.change, state, topology);
+    try {
+      applyServerSet(rt, c.change, state, topology, data.config);
+    } catch (e) {
+      // Its TLS client could not be built: this thread leaves the server out rather than dial it in clear text.
+      env.logger.log('alert', `forwarder ${thread}: ${String(e)}`);
+      return;
+    }
     if (c.change.server.retired === true) env.idlePool.closeServer(c.change.backend, c.change.index);
   } else if (c.type === 'timeouts') {
-    // A reload's new `timeout` lines: the sessions read them where they use them.
+    // A reload's new `timeout` lines: the sessions read them where they use them; an ssl bind's handshake takes
+    // `timeout client` when its TLS server is built, so those are built again.
     applyTimeoutsChange(data.config, c.change);
+    const fe = c.change.proxy === 'frontend' ? data.config.frontends[c.change.index] : undefined;
+    if (fe !== undefined) rebuildTls(c.change.index, fe.binds.flatMap((b, i) => (b.tls === undefined ? [] : [i])));
+  } else if (c.type === 'balance') {
+    // A reload's `balance` line: this thread's balancer of that backend is built again; the next pick follows it.
+    const rt = env.backends[c.change.backend];
+    if (rt === undefined || !applyBalanceChange(data.config, c.change)) return;
+    try {
+      applyBalance(rt);
+    } catch (e) {
+      env.logger.log('alert', `forwarder ${thread}: reload: cannot build the balancer of backend ${rt.config.name}: ${String(e)}`);
+    }
+  } else if (c.type === 'binds') {
+    // A reload's bind lines: a connection reads its bind (accept-proxy) by index when it starts.
+    applyBindsChange(data.config, c.change);
+    rebuildTls(c.change.frontend, [...c.change.added, ...c.change.rebuilt]);
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { HealthChecker } from '../core/health/health-checker.js';
+import { applyBalanceChange } from '../config/balance-change.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -81,6 +82,11 @@ parentPort?.on('message', (msg: unknown) => {
   if (control?.type === 'server-set') {
     // `add server` / `del server`: this thread's Config first, then the checks of that slot.
     if (applyServerSetChange(data.config, control.change)) checker.serverSetChanged(control.change.backend, control.change.index);
+    return;
+  }
+  if (control?.type === 'balance') {
+    // `set weight` reads the algorithm (a map-based hash takes no run-time weight): this thread's Config follows.
+    applyBalanceChange(data.config, control.change);
     return;
   }
   if (control?.type === 'timeouts') {

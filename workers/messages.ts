@@ -6,6 +6,8 @@ import type { LogRingMemory } from '../core/shared/log-ring.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
+import type { BindsChange } from '../config/binds-change.js';
+import type { BalanceChange } from '../config/balance-change.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
 import type { ForwarderPort } from '../core/accept/handoff-ports.js';
@@ -256,7 +258,16 @@ export type ControlMessage =
    */
   | { readonly type: 'server-set'; readonly change: ServerSetChange }
   /** A reload changed a proxy's `timeout` lines (config/timeouts-change.ts): applied to each thread's Config. No answer. */
-  | { readonly type: 'timeouts'; readonly change: TimeoutsChange };
+  | { readonly type: 'timeouts'; readonly change: TimeoutsChange }
+  /** A reload changed a frontend's bind lines (config/binds-change.ts): applied to each thread's Config. No answer. */
+  | { readonly type: 'binds'; readonly change: BindsChange }
+  /** A reload changed a backend's `balance` line (config/balance-change.ts): applied to each thread's Config. No answer. */
+  | { readonly type: 'balance'; readonly change: BalanceChange }
+  /**
+   * main → acceptor, after 'binds' reached every forwarder: accept on `add` (main's new master sockets, row 0), stop
+   * and close the listeners of `remove`. Answered by 'listeners-changed'.
+   */
+  | { readonly type: 'listeners-change'; readonly add: ListenerPlan; readonly remove: readonly { readonly frontend: number; readonly bind: number }[] };
 
 /** The threads that answer a memory report besides the forwarders. */
 export type ThreadKind = 'forwarder' | 'acceptor' | 'health-checker' | 'stats' | 'peers';
@@ -275,7 +286,17 @@ export type ReportMessage =
   /** The thread accepts again (answer to 'resume-listeners'). */
   | { readonly type: 'listeners-resumed'; readonly thread: number }
   /** A listener could not be kept (reopening failed): main exits with this alert. */
-  | { readonly type: 'listener-lost'; readonly thread: number; readonly alert: string };
+  | { readonly type: 'listener-lost'; readonly thread: number; readonly alert: string }
+  /**
+   * The acceptor's answer to 'listeners-change': `alert` when some new listeners (`failed`) could not be watched;
+   * main then closes their sockets.
+   */
+  | {
+    readonly type: 'listeners-changed';
+    readonly thread: number;
+    readonly alert?: string;
+    readonly failed?: readonly { readonly frontend: number; readonly bind: number }[];
+  };
 
 function typeOf(msg: unknown): unknown {
   return typeof msg === 'object' && msg !== null && 'type' in msg ? msg.type : undefined;
@@ -285,7 +306,8 @@ function typeOf(msg: unknown): unknown {
 export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
   return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'stall' || t === 'pause-listeners' ||
-    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions' || t === 'server-set' || t === 'timeouts'
+    t === 'resume-listeners' || t === 'memory-report' || t === 'sessions' || t === 'server-set' || t === 'timeouts' ||
+    t === 'binds' || t === 'listeners-change' || t === 'balance'
     ? (msg as ControlMessage)
     : undefined;
 }
@@ -293,7 +315,8 @@ export function asControl(msg: unknown): ControlMessage | undefined {
 export function asReport(msg: unknown): ReportMessage | undefined {
   const t = typeOf(msg);
   return t === 'ready' || t === 'bound' || t === 'bind-error' || t === 'drained' || t === 'memory' ||
-    t === 'listeners-paused' || t === 'listeners-resumed' || t === 'listener-lost' || t === 'sessions'
+    t === 'listeners-paused' || t === 'listeners-resumed' || t === 'listener-lost' || t === 'sessions' ||
+    t === 'listeners-changed'
     ? (msg as ReportMessage)
     : undefined;
 }

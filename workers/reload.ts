@@ -2,10 +2,13 @@
 // same -f files are read and validated again on this thread — off the traffic's path, main sees no connection — and
 // any error keeps the running configuration, with the [ALERT] lines `orcalb -c` prints. A valid file is compared
 // with the running one (config/config-diff.ts): a backend's servers added (spare slots), removed (drained, then the
-// slot freed: reload-drain.ts), re-weighted, re-addressed or given a new maxconn are applied without a new process;
+// slot freed: reload-drain.ts), re-weighted, re-addressed or given a new maxconn, and a frontend's bind lines added
+// (opened first: a port that cannot be bound refuses the reload) or removed (closed) are applied without a new process;
 // any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
 // then READY=1 whatever the outcome. Main thread.
 
+import { applyBalanceChange, type BalanceChange } from '../config/balance-change.js';
+import { applyBindsChange, type BindsChange } from '../config/binds-change.js';
 import { checkReport } from '../config/check-report.js';
 import { planReload, type ReloadPlan } from '../config/config-diff.js';
 import { renderWarning } from '../config/config-error.js';
@@ -14,12 +17,15 @@ import type { Config } from '../config/model.js';
 import { applyTimeoutsChange, type TimeoutsChange } from '../config/timeouts-change.js';
 import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
 import { initialHealth } from '../core/health/health-counter.js';
+import { bindTarget, type ListenTarget } from '../core/accept/listeners.js';
+import { serverTlsProblem } from '../core/forward/backend-runtime.js';
 import type { Logger } from '../core/log.js';
 import { ipv4Word } from '../core/shared/server-address.js';
 import { applyServerSetChange, freeServerSlots, ServerSlots, type ServerSetChange } from '../core/shared/server-slots.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
 import { ServerDrain } from './reload-drain.js';
+import type { BindRef } from './reload-listeners.js';
 import type { Notifier } from './sd-notify.js';
 
 /** What the reload drives (workers/supervisor.ts Supervisor): named here so this file imports no supervisor. */
@@ -32,6 +38,14 @@ export interface ReloadTarget {
   answerMain(request: Extract<MainRelayRequest, { readonly kind: 'maxconn-global' | 'maxconn-frontend' }>): Promise<CliRelayAnswer>;
   /** Tells every thread whose sessions or checks read a proxy's timeouts of its new ones. */
   postTimeouts(change: TimeoutsChange): void;
+  /** Tells every thread that reads a backend's `balance` line of its new one (the forwarders build their balancer again). */
+  postBalance(change: BalanceChange): void;
+  /** Opens the master sockets of binds a reload adds; returns why not (nothing opened), [] when done. */
+  openBinds(targets: readonly ListenTarget[]): readonly string[];
+  /** Tells every thread that reads binds of a frontend's new bind lines. */
+  postBinds(change: BindsChange): void;
+  /** The acceptor accepts on the added binds and closes the removed ones; resolves with an alert when unconfirmed. */
+  changeListeners(added: readonly ListenTarget[], removed: readonly BindRef[]): Promise<string | undefined>;
   /**
    * Starts the health thread if it is not running: it recounts a backend's servers when its set changes and arms the
    * new servers' checks (a reload is an admin action, as the runtime API's).
@@ -131,16 +145,29 @@ export class Reloader {
         logger.log('alert', 'reload refused: these changes need a restart (orcalb -sf, or systemctl restart); orcalb keeps running the previous configuration');
         return 'refused';
       }
+      // The last check that can refuse: the new binds are opened (and listening) before anything is applied.
+      const added = plan.binds.flatMap((c) => addedTargets(this.#o.running, c));
+      const unbound = this.#o.target.openBinds(added);
+      if (unbound.length > 0) {
+        for (const r of unbound) logger.log('alert', `reload: ${r}`);
+        logger.log('alert', 'reload refused: a new bind cannot be opened; orcalb keeps running the previous configuration');
+        return 'refused';
+      }
       for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
       const back = plan.kept.filter((k) => this.#drain.has(k.backend, k.index)).length;
-      const ok = await this.#apply(plan);
+      const ok = await this.#apply(plan, added);
       this.#loaded = next;
       logger.log(
         ok ? 'notice' : 'alert',
         `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
           `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
           (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : '') +
-          (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : ''),
+          (plan.balances.length > 0 ? `; new balance for ${plan.balances.map((c) => this.#o.running.backends[c.backend]?.name ?? c.backend).join(', ')}` : '') +
+          (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : '') +
+          (plan.binds.length > 0
+            ? `; binds: ${added.length} opened, ${plan.binds.reduce((n, c) => n + c.removed.length, 0)} closed, ` +
+              `${plan.binds.reduce((n, c) => n + c.rebuilt.length, 0)} with new TLS contexts`
+            : ''),
       );
       return ok ? 'applied' : 'failed';
     } finally {
@@ -159,17 +186,22 @@ export class Reloader {
       if (n > free) reasons.push(`backend '${be?.name ?? b}': ${n} server(s) added, ${free} free server slot(s) (the spares reserved at start, drained servers not yet out)`);
     }
     for (const a of plan.added) {
-      // The forwarders build a server's TLS client when their backend runtime starts (core/forward/backend-runtime.ts):
-      // a server added later would be dialled in clear text. Refused rather than run without the TLS it asks for.
-      if (a.server.tls !== undefined || a.server.checkTls !== undefined) {
-        reasons.push(`server '${this.#o.running.backends[a.backend]?.name ?? a.backend}/${a.server.name}': a server with TLS ('ssl', 'check-ssl') is not added by a reload yet`);
-      }
+      // Every forwarder builds the TLS client of a server added with `ssl` (core/forward/backend-runtime.ts
+      // applyServerSet); built here first, so none of them fails to (a failure there leaves the server out).
+      const problem = a.server.tls === undefined ? undefined : serverTlsProblem(this.#o.running, a.backend, a.server.tls);
+      if (problem !== undefined) reasons.push(`server '${this.#o.running.backends[a.backend]?.name ?? a.backend}/${a.server.name}': its TLS client cannot be built: ${problem}`);
     }
     // The start's global maxconn sized the fd budget (workers/start-checks.ts): it is the ceiling, as the runtime API's
     // `set maxconn global` keeps haproxy's hardmaxconn.
     const hard = this.#o.running.global.maxconn;
     for (const v of [plan.limits.global, ...plan.limits.frontends.map((f) => f.maxconn)]) {
       if (v !== undefined && hard > 0 && v > hard) reasons.push(`maxconn ${v} is above the ${hard} the process was started with (its file-descriptor budget)`);
+    }
+    for (const c of plan.binds) {
+      // Their listeners would have to start paused and leave LISTEN state as the rest do: not done yet.
+      const name = this.#o.running.frontends[c.frontend]?.name ?? c.frontend;
+      if (this.#o.state.loadGlobal('listenersPaused') === 1) reasons.push(`frontend '${name}': bind lines changed while the listeners are paused (SIGTTOU)`);
+      else if (this.#o.state.frontend(c.frontend).load('adminPaused') === 1) reasons.push(`frontend '${name}': bind lines changed while it is disabled (runtime API)`);
     }
     for (const k of plan.kept) {
       if (k.address !== undefined && ipv4Word(k.address.host) === 0) {
@@ -180,7 +212,7 @@ export class Reloader {
   }
 
   /** Applies a checked plan. Resolves false when a thread refused a step (logged), true otherwise. */
-  async #apply(plan: ReloadPlan): Promise<boolean> {
+  async #apply(plan: ReloadPlan, opened: readonly ListenTarget[]): Promise<boolean> {
     const { running, target } = this.#o;
     let ok = true;
     if (plan.added.length + plan.kept.length + plan.removed.length > 0) target.ensureHealth();
@@ -222,6 +254,10 @@ export class Reloader {
       applyTimeoutsChange(running, change);
       target.postTimeouts(change);
     }
+    for (const change of plan.balances) {
+      applyBalanceChange(running, change);
+      target.postBalance(change);
+    }
     // Not written: the start's value (the ceiling above); a frontend without one gets it, as at start.
     const hard = running.global.maxconn;
     const limits = [
@@ -235,6 +271,22 @@ export class Reloader {
         this.#o.logger.log('alert', `reload: maxconn: ${answer.message?.trim() ?? 'refused'}`);
       }
     }
+    for (const change of plan.binds) {
+      applyBindsChange(running, change);
+      target.postBinds(change);
+    }
+    const closed = plan.binds.flatMap((c) => c.removed.map((bind) => ({ frontend: c.frontend, bind })));
+    const alert = await target.changeListeners(opened, closed);
+    if (alert !== undefined) {
+      ok = false;
+      this.#o.logger.log('alert', `reload: binds: ${alert}`);
+    }
     return ok;
   }
+}
+
+/** The listen targets of the binds `change` adds, as they will sit in the running Config once it is applied. Pure. */
+function addedTargets(running: Config, change: BindsChange): ListenTarget[] {
+  const frontends = running.frontends.map((fe, f) => (f === change.frontend ? { ...fe, binds: change.binds } : fe));
+  return change.added.map((bind) => bindTarget({ ...running, frontends }, change.frontend, bind));
 }

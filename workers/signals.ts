@@ -17,7 +17,7 @@ export const SIGNALS = [
   { signal: 'SIGINT', action: 'hard-stop', meaning: 'hard stop, as SIGTERM (Ctrl-C)' },
   { signal: 'SIGHUP', action: 'dump-servers', meaning: "log every server's state and each proxy's connection counts, in HAProxy's words; with -W/-Ws or global master-worker, reload as SIGUSR2, as a haproxy master does" },
   { signal: 'SIGQUIT', action: 'dump-memory', meaning: 'log the memory usage of every thread and the live connection counts' },
-  { signal: 'SIGUSR2', action: 'reload', meaning: 'reload in place: read the -f files again; on any error keep the running configuration (the [ALERT] lines of `-c` in the log); else apply the server changes without a new process, or refuse, naming them, what needs a restart' },
+  { signal: 'SIGUSR2', action: 'reload', meaning: 'reload in place: read the -f files again; on any error keep the running configuration (the [ALERT] lines of `-c` in the log); else apply the server, timeout, maxconn, balance and bind changes (certificates included) without a new process, or refuse, naming them, what needs a restart' },
   { signal: 'SIGTTOU', action: 'pause', meaning: 'pause the listeners (first half of the `-sf` handshake)' },
   { signal: 'SIGTTIN', action: 'resume', meaning: 'resume the listeners after SIGTTOU' },
   { signal: 'SIGPIPE', action: 'ignore', meaning: 'ignored' },

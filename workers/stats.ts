@@ -6,6 +6,8 @@
 
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
+import { applyBindsChange } from '../config/binds-change.js';
+import { applyBalanceChange } from '../config/balance-change.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import type { AdminAnswer, AdminRequest } from '../core/health/server-admin.js';
@@ -120,6 +122,10 @@ port.on('message', (msg: unknown) => {
     applyServerSetChange(data.config, c.change);
   } else if (c?.type === 'timeouts') {
     applyTimeoutsChange(data.config, c.change);
+  } else if (c?.type === 'balance') {
+    applyBalanceChange(data.config, c.change);
+  } else if (c?.type === 'binds') {
+    applyBindsChange(data.config, c.change);
   } else if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'stats', thread: STATS, figures: threadMemory() });
   } else if (c?.type === 'stop' || c?.type === 'hard-stop') {

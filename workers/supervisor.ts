@@ -6,10 +6,12 @@
 // listener that cannot be kept is fatal (onFatal). Main thread only.
 
 import { randomBytes } from 'node:crypto';
-import { TICKET_KEY_BYTES, TlsFronts } from '../core/tls/tls-front.js';
+import { TICKET_KEY_BYTES } from '../core/tls/tls-front.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
+import type { BindsChange } from '../config/binds-change.js';
+import type { BalanceChange } from '../config/balance-change.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
 import { healthThreadNeededAtStart } from '../core/health/health-thread-need.js';
@@ -31,6 +33,7 @@ import { ForwarderPool } from './forwarder-pool.js';
 import { HealthAsks } from './health-asks.js';
 import { SessionAsks } from './session-asks.js';
 import { ListenerControl } from './listener-control.js';
+import { changeReloadListeners, openReloadBinds, type BindRef } from './reload-listeners.js';
 import {
   asCliHealthDone, asCliRelay, asReport, asServerAdmin, asServerAdminDone, type AcceptMode, type CliRelayDoneMessage, type StatsData, type AcceptorData,
   type ControlMessage, type ForwarderLinkMessage, type HealthData,
@@ -158,7 +161,8 @@ export class Supervisor {
         accept: this.o.accept,
         maxsock: this.o.maxsock,
         logRings: this.logRings,
-        ...(TlsFronts.needed(this.o.config.frontends) ? { tlsTicketKeys: randomBytes(TICKET_KEY_BYTES) } : {}),
+        // Made even without an ssl bind: a reload may add one, whose sessions then resume on any thread as well.
+        tlsTicketKeys: randomBytes(TICKET_KEY_BYTES),
         ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
         ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
       },
@@ -375,6 +379,40 @@ export class Supervisor {
     this.stats?.postMessage(msg);
   }
 
+  /** A reload's new `balance` line for one backend: to every thread that reads it. */
+  postBalance(change: BalanceChange): void {
+    const msg: ControlMessage = { type: 'balance', change };
+    this.broadcast(msg);
+    this.health?.postMessage(msg);
+    this.stats?.postMessage(msg);
+  }
+
+  /** A reload's new binds: see openReloadBinds (workers/reload-listeners.ts). */
+  openBinds(targets: readonly ListenTarget[]): readonly string[] {
+    return openReloadBinds(this.o.accept === 'acceptor' ? this.masters : undefined, targets);
+  }
+
+  /** A reload's new bind lines of one frontend: to every thread that reads binds (main's Config already has them). */
+  postBinds(change: BindsChange): void {
+    const msg: ControlMessage = { type: 'binds', change };
+    this.broadcast(msg);
+    this.stats?.postMessage(msg);
+  }
+
+  /** After postBinds: see changeReloadListeners (workers/reload-listeners.ts). */
+  changeListeners(added: readonly ListenTarget[], removed: readonly BindRef[]): Promise<string | undefined> {
+    return changeReloadListeners(
+      {
+        masters: this.masters,
+        acceptor: this.acceptor,
+        // A memory report is a round trip every forwarder answers after the messages posted before it.
+        forwardersHeard: () => this.memoryReport(START_TIMEOUT_MS).then(() => undefined),
+      },
+      added,
+      removed,
+    );
+  }
+
   /** The health thread, started now if it was not running (workers/reload.ts: a reload is an admin action). */
   ensureHealth(): void {
     if (!this.stopping) this.healthThread();
@@ -454,7 +492,8 @@ export class Supervisor {
       this.o.logger.log('warning', 'acceptor thread exited; restarting it');
       // The new acceptor listens on dups of the same master sockets: nothing is bound again.
       const since = Date.now();
-      const next = this.startAcceptor(plan);
+      // A reload may have added or removed binds since the start: the masters hold today's list.
+      const next = this.startAcceptor(this.masters?.plan() ?? plan);
       waitFor(next, 'bound', START_TIMEOUT_MS).then(
         () => this.o.logger.log('notice', `acceptor restarted in ${Date.now() - since} ms`),
         (e: unknown) => this.lose(`the restarted acceptor could not listen: ${e instanceof Error ? e.message : String(e)}`),

@@ -66,20 +66,58 @@ export class ListenerSet {
 
   constructor(options: ListenerSetOptions, initiallyPaused: readonly PauseReason[] = []) {
     this.options = options;
-    this.entries = options.targets.map((target, i) => {
-      const e: Entry = {
-        target,
-        fd: options.fds?.[i],
-        watch: undefined,
-        accepting: false,
-        server: undefined,
-        starting: undefined,
-        reasons: new Set(initiallyPaused),
-        onReadable: (status) => this.onReadable(e, status),
-        isAccepting: () => e.accepting,
-      };
-      return e;
+    this.entries = options.targets.map((target, i) => this.entry(target, options.fds?.[i], initiallyPaused));
+  }
+
+  private entry(target: ListenTarget, fd: number | undefined, paused: readonly PauseReason[]): Entry {
+    const e: Entry = {
+      target,
+      fd,
+      watch: undefined,
+      accepting: false,
+      server: undefined,
+      starting: undefined,
+      reasons: new Set(paused),
+      onReadable: (status) => this.onReadable(e, status),
+      isAccepting: () => e.accepting,
+    };
+    return e;
+  }
+
+  /**
+   * A reload's new binds (native listeners only: `fds` are main's master sockets, dup-ed here): each starts accepting
+   * unless `paused` holds a reason. Throws OrcaError ORCA_BIND_FAILED when a dup or its watcher fails (the listeners
+   * added before it stay).
+   */
+  add(targets: readonly ListenTarget[], fds: readonly number[], paused: readonly PauseReason[]): void {
+    const { addon } = this.options;
+    targets.forEach((t, i) => {
+      const fd = fds[i];
+      if (fd === undefined || addon === undefined) throw new OrcaError('ORCA_BIND_FAILED', bindAlert(t, 'no master socket to accept on'));
+      const e = this.entry(t, fd, paused);
+      this.entries.push(e);
+      if (e.reasons.size === 0) this.startNative(e, fd, addon);
     });
+  }
+
+  /**
+   * A reload's removed bind: no longer polled, and this thread's dup closed, at once. Connections already accepted
+   * are not this set's business and go on; main closes its master socket after this.
+   */
+  remove(frontend: number, bind: number): void {
+    const i = this.entries.findIndex((e) => e.target.frontend === frontend && e.target.bind === bind);
+    const e = this.entries[i];
+    if (e === undefined) return;
+    this.entries.splice(i, 1);
+    this.closeEntry(e);
+  }
+
+  /** For good: not polled any more, this thread's dup closed. */
+  private closeEntry(e: Entry): void {
+    e.reasons.add('stopping');
+    this.stopAccepting(e);
+    if (e.watch !== undefined) this.options.addon?.acceptClose(e.watch);
+    e.watch = undefined;
   }
 
   /**
@@ -137,12 +175,7 @@ export class ListenerSet {
 
   /** Stops accepting for good (graceful stop); live connections are untouched. Closes this thread's dups. */
   closeAll(): void {
-    for (const e of this.entries) {
-      e.reasons.add('stopping');
-      this.stopAccepting(e);
-      if (e.watch !== undefined) this.options.addon?.acceptClose(e.watch);
-      e.watch = undefined;
-    }
+    for (const e of this.entries) this.closeEntry(e);
   }
 
   private resumeEntry(e: Entry, reason: PauseReason): Promise<void> | undefined {
@@ -214,10 +247,7 @@ export class ListenerSet {
       setTimeout(() => void this.resumeEntry(e, 'limit'), BACKOFF_MS).unref();
       return;
     }
-    e.reasons.add('stopping');
-    this.stopAccepting(e);
-    if (e.watch !== undefined) addon.acceptClose(e.watch);
-    e.watch = undefined;
+    this.closeEntry(e);
     this.options.onLost(acceptAlert(e.target, end.errno));
   }
 

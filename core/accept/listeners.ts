@@ -60,20 +60,28 @@ function targetsOf(config: Config, keep: (fe: Config['frontends'][number]) => bo
   config.frontends.forEach((fe, f) => {
     if (fe.disabled || !keep(fe)) return;
     fe.binds.forEach((b, i) => {
-      const backlog = Math.min(MAX_BACKLOG, b.backlog ?? (fe.maxconn > 0 ? fe.maxconn : MAX_BACKLOG));
-      out.push({
-        frontend: f,
-        bind: i,
-        frontendName: fe.name,
-        source: b.source,
-        address: b.address,
-        port: b.port,
-        ...(b.unix === undefined ? {} : { unix: b.unix }),
-        backlog,
-      });
+      // A bind a reload removed keeps its index in a running Config (config/binds-change.ts) but listens no more.
+      if (b.retired !== true) out.push(bindTarget(config, f, i));
     });
   });
   return out;
+}
+
+/** The target of bind line `bind` of frontend `frontend` (a reload opening a bind it added). Pure; throws on a bad index. */
+export function bindTarget(config: Config, frontend: number, bind: number): ListenTarget {
+  const fe = config.frontends[frontend];
+  const b = fe?.binds[bind];
+  if (fe === undefined || b === undefined) throw new RangeError(`no bind ${bind} in frontend ${frontend}`);
+  return {
+    frontend,
+    bind,
+    frontendName: fe.name,
+    source: b.source,
+    address: b.address,
+    port: b.port,
+    ...(b.unix === undefined ? {} : { unix: b.unix }),
+    backlog: Math.min(MAX_BACKLOG, b.backlog ?? (fe.maxconn > 0 ? fe.maxconn : MAX_BACKLOG)),
+  };
 }
 
 /** `[127.0.0.1:80]`, `[[::1]:80]` or `[/run/lb.sock]`: how HAProxy names a listener in its alerts. */

@@ -33,15 +33,20 @@ export type OpenResult =
   | { readonly ok: false; readonly alerts: readonly string[] };
 
 export class MasterSockets {
-  readonly targets: readonly ListenTarget[];
-  private readonly rows: readonly (readonly number[])[];
+  /** Grown and shrunk by a reload's bind changes (add, remove); plan() hands out copies. */
+  private readonly list: ListenTarget[];
+  private readonly rows: number[][];
   private readonly addon: NativeAddon;
   private closed = false;
 
-  private constructor(targets: readonly ListenTarget[], rows: readonly (readonly number[])[], addon: NativeAddon) {
-    this.targets = targets;
+  private constructor(targets: ListenTarget[], rows: number[][], addon: NativeAddon) {
+    this.list = targets;
     this.rows = rows;
     this.addon = addon;
+  }
+
+  get targets(): readonly ListenTarget[] {
+    return this.list;
   }
 
   /**
@@ -75,12 +80,37 @@ export class MasterSockets {
       for (const fd of new Set(opened)) closeFd(fd);
       return { ok: false, alerts };
     }
-    return { ok: true, sockets: new MasterSockets(targets, fds, addon) };
+    return { ok: true, sockets: new MasterSockets([...targets], fds, addon) };
   }
 
-  /** The plan handed to accepting threads (plain data for workerData). */
+  /**
+   * A reload's new binds: opens them (as open() does, one socket per row) and adds them to the plan; on failure
+   * nothing is added and every alert is returned. Main thread; never throws.
+   */
+  add(targets: readonly ListenTarget[]): OpenResult {
+    if (this.closed) return { ok: false, alerts: ['the listeners are closed (stopping)'] };
+    const opened = MasterSockets.open(targets, this.rows.length, this.addon);
+    if (!opened.ok) return opened;
+    this.list.push(...opened.sockets.list);
+    opened.sockets.rows.forEach((row, r) => this.rows[r]?.push(...row));
+    return { ok: true, sockets: this };
+  }
+
+  /**
+   * A reload's removed binds: closes their master sockets (call once no thread polls them any more; a thread's own
+   * dup keeps a socket listening until it closes it too) and drops them from the plan. Main thread.
+   */
+  remove(frontend: number, bind: number): void {
+    const i = this.list.findIndex((t) => t.frontend === frontend && t.bind === bind);
+    if (i < 0) return;
+    this.list.splice(i, 1);
+    const fds = new Set(this.rows.map((row) => row.splice(i, 1)[0]));
+    for (const fd of fds) if (fd !== undefined) closeFd(fd);
+  }
+
+  /** The plan handed to accepting threads (plain data for workerData): copies, taken now. */
   plan(): ListenerPlan {
-    return { targets: this.targets, fds: this.rows };
+    return { targets: [...this.list], fds: this.rows.map((row) => [...row]) };
   }
 
   /**
@@ -110,7 +140,7 @@ export class MasterSockets {
 
   private eachTcp(op: (fd: number, t: ListenTarget) => void, what: string, only?: (frontend: number) => boolean): string[] {
     const failed = new Map<string, string>();
-    this.targets.forEach((t, i) => {
+    this.list.forEach((t, i) => {
       if (t.unix !== undefined || (only !== undefined && !only(t.frontend))) return;
       for (const row of this.rows) {
         const fd = row[i];

@@ -70,8 +70,6 @@ export function buildBackends(
 ): BackendRuntime[] {
   return config.backends.map((be, b) => {
     const slot = state.backend(b);
-    // createBalancer() below throws for an unknown algorithm, so `algorithm` is defined whenever the runtime exists.
-    const algorithm = getAlgorithm(be.balance.algorithm);
     const serverSlotIndexes = be.servers.map((_, s) => serverSlotIndex(topology, b, s));
     const serverSlots = serverSlotIndexes.map((i) => state.server(i));
     const servers: ServerView[] = be.servers.map((srv, s) => viewOf(srv, s, serverSlots[s] as ServerSlot));
@@ -92,15 +90,51 @@ export function buildBackends(
       view,
       balancer: createBalancer(view, be.balance),
       serverSet: 0,
-      requestKey: requestKeyExtractor(be.name, be.balance),
-      bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
-      keyBySource: algorithm?.needs === 'addr',
-      hashKind: algorithm?.kind === LB_KIND.hash,
+      ...balanceFields(be),
       queue: new BackendQueue({ index: b, name: be.name, servers, serverSlotIndexes }, state, owner.accounting, owner.thread),
       serverTls,
       anySni: serverTls.some((t) => t?.hasSni === true),
     };
   });
+}
+
+/** What a runtime derives from its backend's `balance` line besides the balancer. Throws as createBalancer() does. */
+function balanceFields(be: BackendConfig): Pick<BackendRuntime, 'requestKey' | 'bindsByKey' | 'keyBySource' | 'hashKind'> {
+  // createBalancer() throws for an unknown algorithm, so `algorithm` is defined whenever the runtime exists.
+  const algorithm = getAlgorithm(be.balance.algorithm);
+  return {
+    requestKey: requestKeyExtractor(be.name, be.balance),
+    bindsByKey: (algorithm?.needs ?? 'none') !== 'none',
+    keyBySource: algorithm?.needs === 'addr',
+    hashKind: algorithm?.kind === LB_KIND.hash,
+  };
+}
+
+/**
+ * A reload changed the backend's `balance` line (its config already holds the new one): the balancer and what follows
+ * from the algorithm are built again, and the server-set generation moves so that what a session cached about the
+ * backend is built again too. The servers keep their slots, health and counts. Forwarder thread; a control message,
+ * never a hot path. Throws OrcaError ORCA_INTERNAL as createBalancer() does (the runtime is then unchanged).
+ */
+export function applyBalance(rt: BackendRuntime): void {
+  const fields = balanceFields(rt.config);
+  const balancer = createBalancer(rt.view, rt.config.balance);
+  // The runtime's fields are built here and in buildBackends, and only read elsewhere.
+  Object.assign(rt as { -readonly [K in keyof BackendRuntime]: BackendRuntime[K] }, fields, { balancer });
+  rt.serverSet++;
+}
+
+/**
+ * Why a server's TLS client could not be built (a reload checks a server it adds on the main thread first, so that no
+ * forwarder fails to), or undefined. Allocates a throwaway client. Never throws.
+ */
+export function serverTlsProblem(config: Config, b: number, tls: ServerTlsConfig): string | undefined {
+  try {
+    serverTlsOf(config, b, tls);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }
 
 /** A server's TLS client for this thread (its context compiled once); throws when it cannot be built. */
@@ -124,17 +158,22 @@ function viewOf(srv: ServerConfig, s: number, slot: ServerSlot): ServerView {
  * A retired server keeps its view: it is in maintenance, no balancer picks it. Forwarder thread; a control message,
  * never a hot path. Throws OrcaError ORCA_INTERNAL as createBalancer() does.
  */
-export function applyServerSet(rt: BackendRuntime, change: ServerSetChange, state: SharedState, topology: Topology): void {
+export function applyServerSet(rt: BackendRuntime, change: ServerSetChange, state: SharedState, topology: Topology, config?: Config): void {
   const srv = rt.config.servers[change.index];
   if (srv === undefined || change.index > rt.view.servers.length) return;
+  // Built before anything changes: a server with `ssl` whose client cannot be built stays out of this thread's view
+  // (never dialled in clear text). Only a reload adds one (`add server` refuses the TLS words); it needs `config`.
+  const tls = srv.tls === undefined ? undefined : config === undefined ? undefined : serverTlsOf(config, rt.index, srv.tls);
+  if (srv.tls !== undefined && tls === undefined) throw new Error(`backend '${rt.config.name}': server '${srv.name}': its TLS client needs the Config`);
   const slotIndex = serverSlotIndex(topology, rt.index, change.index);
   const slot = state.server(slotIndex);
   // The runtime's arrays are built here and only read elsewhere: this is their one writer.
   (rt.serverSlotIndexes as number[])[change.index] = slotIndex;
   (rt.serverSlots as ServerSlot[])[change.index] = slot;
   (rt.view.servers as ServerView[])[change.index] = viewOf(srv, change.index, slot);
-  // A server added at run time has no TLS (add server refuses the TLS words): a slot it reuses carries none.
-  if (srv.tls === undefined) (rt.serverTls as (ServerTlsClient | undefined)[])[change.index] = undefined;
+  // A slot reused by a server without TLS carries none.
+  (rt.serverTls as (ServerTlsClient | undefined)[])[change.index] = tls;
+  if (tls?.hasSni === true) (rt as { anySni: boolean }).anySni = true;
   rt.balancer = createBalancer(rt.view, rt.config.balance);
   rt.serverSet++;
 }

@@ -55,7 +55,7 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
     rate += readRate(slot, 'sessRatetick', tick);
   }
   let listeners = 0;
-  for (const fe of src.config.frontends) if (!fe.disabled) listeners += fe.binds.length;
+  for (const fe of src.config.frontends) if (!fe.disabled) listeners += fe.binds.filter((b) => b.retired !== true).length;
   // The runtime API's sockets are listeners too (2.6.12 counts its CLI ones: 4 stats sockets + 1 bind = 5).
   listeners += src.config.global.statsSockets.length;
   v[INFO.Name] = 'orcalb';

@@ -18,6 +18,9 @@ import { connectionRecord } from '../log/tcp-session-log.js';
 
 /** A forwarder's TLS entry: serve() takes a connection of an ssl bind, and answers false for a plain bind. */
 export interface TlsEntry {
+  /** A reload changed these binds of frontend `fe` (env.frontends already holds them): see TlsFronts.rebuild. */
+  rebuild(fe: number, binds: readonly number[]): void;
+
   serve(conn: ClientConn, fe: number, bind: number): boolean;
   /** `commit ssl cert`: the binds whose certificates changed (core/tls/cert-update.ts) build their contexts again. */
   replaceCerts(changed: readonly ChangedBind[]): void;
@@ -77,6 +80,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       if (frontend?.binds[bind]?.acceptProxy === true) server.handshakeAfterProxy(raw, frontend.timeouts.client);
       else server.handshake(raw);
       return true;
+    },
+
+    rebuild(fe: number, binds: readonly number[]): void {
+      for (const bind of binds) fronts.rebuild(fe, bind);
     },
   };
 }

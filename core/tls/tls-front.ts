@@ -192,15 +192,40 @@ const refused = new WeakSet<net.Socket>();
 /** Raw sockets whose handshake failed with a known cause (a TLS error, a refused certificate, a timeout). */
 const causes = new WeakMap<net.Socket, ConnError>();
 
-/** This thread's TLS servers, one per ssl bind, all built at start (contexts are parsed once per thread). */
+/**
+ * This thread's TLS servers, one per ssl bind, built at start (contexts are parsed once per thread) and again for a
+ * bind a reload adds or whose certificates or settings it changes (rebuild).
+ */
 export class TlsFronts {
   /** By frontend, then bind index; undefined for a plain bind. */
-  private readonly servers: readonly (readonly (BindTlsServer | undefined)[])[];
+  private readonly servers: (BindTlsServer | undefined)[][];
+  private readonly frontends: readonly FrontendConfig[];
+  private readonly ticketKeys: Uint8Array | undefined;
+  private readonly hooks: TlsFrontHooks;
 
   constructor(frontends: readonly FrontendConfig[], ticketKeys: Uint8Array | undefined, hooks: TlsFrontHooks) {
-    this.servers = frontends.map((f, fe) =>
-      f.binds.map((b, bind) => (b.tls === undefined ? undefined : new BindTlsServer(b.tls, fe, bind, f, ticketKeys, hooks))),
-    );
+    this.frontends = frontends;
+    this.ticketKeys = ticketKeys;
+    this.hooks = hooks;
+    this.servers = frontends.map((f, fe) => f.binds.map((_b, bind) => this.build(fe, bind)));
+  }
+
+  /**
+   * A reload changed bind `bind` of frontend `fe` (added, new certificates, ssl added or taken away): the next
+   * handshakes run on a server built from the frontend's config as it is now; the sessions already secured keep the
+   * context they were made with. Throws what node:tls throws for a bad key or certificate (nothing replaced then).
+   */
+  rebuild(fe: number, bind: number): void {
+    const server = this.build(fe, bind);
+    const row = this.servers[fe] ?? [];
+    this.servers[fe] = row;
+    row[bind] = server;
+  }
+
+  private build(fe: number, bind: number): BindTlsServer | undefined {
+    const f = this.frontends[fe];
+    const b = f?.binds[bind];
+    return f === undefined || b?.tls === undefined ? undefined : new BindTlsServer(b.tls, fe, bind, f, this.ticketKeys, this.hooks);
   }
 
   /** Whether any bind of the config is ssl (the forwarder skips this module entirely otherwise). */

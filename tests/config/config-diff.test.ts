@@ -1,5 +1,5 @@
 // config/config-diff.ts: what a reload may change in place (a backend's servers: added, removed, re-weighted,
-// re-addressed, maxconn) and what it refuses, naming it (every other difference); where a line sits is no difference.
+// re-addressed, maxconn; a frontend's bind lines added or removed; a backend's balance line) and what it refuses, naming it (every other difference); where a line sits is no difference.
 // Pure: loaded configs compared, nothing runs. Test-runner thread.
 
 import assert from 'node:assert/strict';
@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { planReload, type ReloadPlan } from '../../config/config-diff.js';
 import type { Config } from '../../config/model.js';
 import { load, TIMEOUTS, validConfig } from '../support/config-load.js';
+import { makeTlsCerts } from '../support/tls-certs.js';
 
 function cfg(servers: string, opts: { balance?: string; front?: string; extra?: string } = {}): string {
   return `defaults\n${TIMEOUTS}\nfrontend fe\n  bind 127.0.0.1:${opts.front ?? '8080'}\n  default_backend be\n` +
@@ -52,8 +53,8 @@ test('a server being drained that the file has again is taken back; one still go
 
 test('every other difference refuses the reload whole, naming what changed', async () => {
   const cases: [string, string, RegExp][] = [
-    [cfg(TWO), cfg(TWO, { balance: 'leastconn' }), /backend 'be': 'balance\.algorithm' changed/],
-    [cfg(TWO), cfg(TWO, { front: '8081' }), /frontend 'fe': 'binds\[0\]\.port' changed/],
+    [cfg(TWO), cfg(TWO, { balance: 'roundrobin\n  option redispatch' }), /backend 'be': 'options\.redispatch' changed/],
+    [cfg(TWO), cfg(TWO).replace('8080', '8080 accept-proxy'), /frontend 'fe': 'bind 127\.0\.0\.1:8080 accept-proxy': 'acceptProxy' changed/],
     [cfg(TWO), cfg(TWO, { extra: 'backend other\n  server o 127.0.0.1:9009\n' }), /the list of backends/],
     [cfg(TWO), cfg(TWO).replace('defaults', 'global\n  nbthread 3\ndefaults'), /the global section \('global\.nbthread'\) changed/],
     [cfg(TWO), cfg('  server s1 127.0.0.1:9001 rise 5\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'rise' changed/],
@@ -84,7 +85,7 @@ test('new timeouts are planned per proxy; a frontend serving the stats page take
 });
 
 test('a refusal names every section that changed, each once', async () => {
-  const after = cfg(TWO, { balance: 'leastconn', front: '8081' }).replace('defaults', 'global\n  nbthread 3\ndefaults');
+  const after = cfg(TWO, { balance: 'roundrobin\n  option redispatch' }).replace('8080', '8080 backlog 7').replace('defaults', 'global\n  nbthread 3\ndefaults');
   const p = await plan(cfg(TWO), after);
   assert.ok(!p.ok);
   assert.equal(p.reasons.length, 3, p.reasons.join('\n'));
@@ -96,4 +97,50 @@ test('a refusal names every section that changed, each once', async () => {
 test('maxconn lines are planned as written (0: none), the global one and each frontend\'s', async () => {
   const p = applied(await plan(cfg(TWO), cfg(TWO).replace('defaults', 'global\n  maxconn 77\ndefaults').replace('  default_backend be', '  maxconn 5\n  default_backend be')));
   assert.deepEqual(p.limits, { global: 77, frontends: [{ index: 0, maxconn: 5 }] });
+});
+
+test('bind lines are matched by socket: a new port is one added and one removed (kept at its index, retired)', async () => {
+  const p = applied(await plan(cfg(TWO), cfg(TWO, { front: '8081' })));
+  assert.deepEqual(p.binds.map((c) => [c.frontend, c.added, c.removed]), [[0, [1], [0]]]);
+  assert.deepEqual(p.binds[0]?.binds.map((b) => [b.port, b.retired === true]), [[8080, true], [8081, false]]);
+  // An unchanged line moved below a new one keeps its index (and socket); nothing else is planned.
+  const moved = applied(await plan(cfg(TWO), cfg(TWO).replace('  bind', '  bind 127.0.0.1:8082\n  bind')));
+  assert.deepEqual(moved.binds.map((c) => [c.added, c.removed, c.binds.map((b) => b.port)]), [[[1], [], [8080, 8082]]]);
+  assert.deepEqual([moved.added, moved.kept, moved.removed], [[], [], []]);
+  assert.deepEqual(applied(await plan(cfg(TWO), cfg(TWO))).binds, []);
+});
+
+test('bind lines of a stats-only proxy are not changed in place', async () => {
+  const stats = (port: number): string => `${cfg(TWO)}listen st\n  bind 127.0.0.1:${port}\n  mode http\n  stats enable\n`;
+  const p = await plan(stats(8404), stats(8405));
+  assert.ok(!p.ok && p.reasons.some((r) => /frontend 'st': bind lines changed on a stats-only proxy/.test(r)), JSON.stringify(p));
+});
+
+test('a retired bind of the running configuration is not matched again: the file having it again opens a new one', async () => {
+  const a = await config(cfg(TWO));
+  const first = applied(planReload(a, a, await config(cfg(TWO, { front: '8081' })), () => false));
+  const running: Config = { ...a, frontends: a.frontends.map((fe, f) => (f === 0 ? { ...fe, binds: first.binds[0]?.binds ?? [] } : fe)) };
+  const back = applied(planReload(a, running, await config(cfg(TWO)), () => false));
+  assert.deepEqual(back.binds.map((c) => [c.added, c.removed]), [[[2], [1]]]);
+});
+
+test("a backend's balance line is planned in place (servers kept); to or from dolphindb-load, or servers added under static-rr, refused", async () => {
+  const p = applied(await plan(cfg(TWO), cfg(TWO, { balance: 'source\n  hash-type consistent' })));
+  assert.deepEqual(p.balances.map((c) => [c.backend, c.balance.algorithm, c.balance.hashType.method]), [[0, 'source', 'consistent']]);
+  assert.deepEqual([p.added, p.kept, p.removed], [[], [], []]);
+  const ddb = await plan(cfg(TWO), cfg(TWO, { balance: 'dolphindb-load' }));
+  assert.ok(!ddb.ok && ddb.reasons.some((r) => /backend 'be': 'balance' changed to or from 'dolphindb-load'/.test(r)), JSON.stringify(ddb));
+  const fixed = await plan(cfg(TWO), cfg(`${TWO}\n  server s3 127.0.0.1:9003`, { balance: 'static-rr' }));
+  assert.ok(!fixed.ok && fixed.reasons.some((r) => /servers added \(s3\) under 'balance static-rr'/.test(r)), JSON.stringify(fixed));
+});
+
+test('a bind kept on its socket whose ssl part changed (other certificate, ssl added) is rebuilt, not reopened', async (t) => {
+  const certs = await makeTlsCerts(t);
+  const ssl = (crt: string): string => cfg(TWO).replace('bind 127.0.0.1:8080', `bind 127.0.0.1:8080 ssl crt ${crt}`);
+  const p = applied(await plan(ssl(certs.rsa), ssl(certs.ecdsa)));
+  assert.deepEqual(p.binds.map((c) => [c.added, c.removed, c.rebuilt]), [[[], [], [0]]]);
+  assert.equal(p.binds[0]?.binds[0]?.tls?.certs[0]?.file, certs.ecdsa);
+  const gained = applied(await plan(cfg(TWO), ssl(certs.rsa)));
+  assert.deepEqual(gained.binds.map((c) => [c.added, c.removed, c.rebuilt]), [[[], [], [0]]]);
+  assert.deepEqual(applied(await plan(ssl(certs.rsa), ssl(certs.rsa))).binds, []);
 });

@@ -6,68 +6,22 @@
 // orcalb CLI as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { connectTagged, requestTag, startBackendFarm, type BackendFarm } from '../support/backend-farm.js';
+import net from 'node:net';
+import tls from 'node:tls';
+import { test } from 'node:test';
+import { connectTagged, type BackendFarm } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { statsCommand } from '../support/haproxy-stats.js';
 import { threadNames } from '../support/process-fds.js';
-import { runOrcalbCli, startOrcalb, type OrcalbOptions, type OrcalbProcess } from '../support/orcalb-process.js';
+import { runOrcalbCli } from '../support/orcalb-process.js';
+import { count, startOnFile, tags } from '../support/reload-file.js';
+import { makeTlsCerts } from '../support/tls-certs.js';
 import { tcpConfig } from '../support/tcp-config.js';
 import { startUnixDgramSink } from '../support/unix-dgram-sink.js';
 import { delay, pollUntil, within } from '../support/wait.js';
-
-interface Running {
-  readonly lb: OrcalbProcess;
-  readonly front: number;
-  readonly farm: BackendFarm;
-  /** The file orcalb was started on (its second -f; the first holds a comment only), rewritten before each reload. */
-  readonly file: string;
-  readonly base: string;
-  /** Writes `text`, sends `sig` and resolves with the reload's last log line (done, refused or applied with errors). */
-  reload(text: string, sig?: NodeJS.Signals): Promise<string>;
-}
-
-async function startOnFile(t: TestContext, servers: readonly string[], config: (front: number, farm: BackendFarm) => string, opts: OrcalbOptions = {}): Promise<Running> {
-  const farm = await startBackendFarm(servers);
-  t.after(() => farm.close());
-  const dir = mkdtempSync(join(tmpdir(), 'orcalb-reload-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const front = await freeTcpPort();
-  const base = join(dir, 'base.cfg');
-  const file = join(dir, 'haproxy.cfg');
-  writeFileSync(base, '# the generated first -f\n');
-  writeFileSync(file, config(front, farm));
-  const lb = await startOrcalb('# the generated first -f\n', { threads: 2, ...opts, args: [...(opts.args ?? []), '-f', file] });
-  t.after(() => lb.stop());
-  let done = 0;
-  return {
-    lb, front, farm, file, base,
-    async reload(text, sig = 'SIGUSR2') {
-      writeFileSync(file, text);
-      lb.signal(sig);
-      done++;
-      const ends = (): string[] => lb.stderr().split('\n').filter((l) => /reload (done|refused|applied)/.test(l));
-      await pollUntil(() => ends().length >= done, 10_000, `reload ${done} over`, 20);
-      return ends()[done - 1] ?? '';
-    },
-  };
-}
-
-/** The servers that answer `n` new connections, in order. */
-async function tags(front: number, n: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push((await requestTag(front, `r${i}`)).tag);
-  return out;
-}
-
-function count(list: readonly string[]): Record<string, number> {
-  const c: Record<string, number> = {};
-  for (const x of list) c[x] = (c[x] ?? 0) + 1;
-  return c;
-}
 
 test('a broken file on reload: the old configuration keeps serving, the log has the [ALERT] lines of -c, -Ws frames it', async (t) => {
   const sink = await startUnixDgramSink();
@@ -96,8 +50,8 @@ test('a change that needs a restart is refused whole, named; nothing of the file
   const cfg = (front: number, ports: readonly number[], backend = ''): string => tcpConfig(front, ports, { backend });
   const r = await startOnFile(t, ['s1', 's2'], (front, farm) => cfg(front, [farm.port('s1')]));
   const both = [r.farm.port('s1'), r.farm.port('s2')];
-  assert.match(await r.reload(cfg(r.front, both, '    balance leastconn')), /reload refused: these changes need a restart/);
-  assert.match(r.lb.stderr(), /reload: backend 'be': 'balance\.algorithm' changed/);
+  assert.match(await r.reload(cfg(r.front, both, '    option redispatch')), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /reload: backend 'be': 'options\.redispatch' changed/);
   // s2 was in the same file: not added.
   assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
   // Nine servers more than the spare slots (8) hold.
@@ -230,12 +184,35 @@ test('new `timeout` lines apply in place: an idle connection opened after the re
   await within(after.closed, 3000, 'the idle connection cut at the new 300 ms limit');
 });
 
-test('a server with TLS is not added by a reload (it would be dialled in clear text): refused, named', async (t) => {
-  const r = await startOnFile(t, ['s1', 's2'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
-  const text = `${tcpConfig(r.front, [r.farm.port('s1')])}    server s2 127.0.0.1:${r.farm.port('s2')} ssl verify none\n`;
-  assert.match(await r.reload(text), /reload refused: these changes need a restart/);
-  assert.match(r.lb.stderr(), /server 'be\/s2': a server with TLS \('ssl', 'check-ssl'\) is not added by a reload yet/);
-  assert.deepEqual(count(await tags(r.front, 4)), { s1: 4 });
+test('a server with ssl added by a reload is dialled over TLS; one with a TLS setting OpenSSL refuses is a config error', async (t) => {
+  // A TLS echo server (the bundle PEM holds its certificate and key); it counts its handshakes.
+  const pem = readFileSync((await makeTlsCerts(t)).rsa);
+  let handshakes = 0;
+  const backend = tls.createServer({ cert: pem, key: pem }, (s) => {
+    handshakes++;
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  t.after(() => backend.close());
+  const backendPort = (backend.address() as net.AddressInfo).port;
+  const r = await startOnFile(t, ['s1'], (front, farm) => tcpConfig(front, [farm.port('s1')]));
+  const withTls = (words: string): string => `${tcpConfig(r.front, [])}    server s2 127.0.0.1:${backendPort} ssl ${words}\n`;
+  // A ciphers list OpenSSL refuses: an error of the file, as `-c` says; nothing applied.
+  assert.match(await r.reload(withTls('verify none ciphers NO-SUCH-CIPHER')), /reload refused: the configuration has errors/);
+  assert.match(r.lb.stderr(), /'server be\/s2' : unable to set SSL cipher list/);
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 }, 'nothing of the refused file applied');
+  // s1 out (drained), s2 in, over TLS: the echo comes back through the backend's handshake.
+  assert.match(await r.reload(withTls('verify none')), /reload done: 1 server\(s\) added, 1 removed/);
+  const c = net.connect(r.front, '127.0.0.1');
+  t.after(() => c.destroy());
+  const got = await within(new Promise<string>((resolve, reject) => {
+    c.once('error', reject);
+    c.once('data', (d: Buffer) => resolve(d.toString()));
+    c.write('over tls');
+  }), 5000, 'the echo through the TLS server');
+  assert.equal(got, 'over tls');
+  assert.ok(handshakes >= 1, 'the server saw a TLS handshake');
 });
 
 test('a frontend maxconn written by a reload limits the next connections; one above the start\'s global maxconn is refused', async (t) => {
