@@ -30,6 +30,11 @@ export class DdbHttpExchange {
   private table = -1;
   private startedAt = 0;
   private status = 0;
+  /** Response bytes fed to the reply scan and bytes the relay has sent, both counted from the body's start. */
+  private replyFed = 0;
+  private replySent = 0;
+  /** The reply's sessionID is in the affinity table already (stored once per transaction). */
+  private stored = false;
   /** The transaction's JSON-API error text (`%[ddb.err]`), '' when none (or not followed). */
   lastError = '';
 
@@ -46,6 +51,9 @@ export class DdbHttpExchange {
     this.request.reset();
     this.reply.reset();
     this.status = 0;
+    this.replyFed = 0;
+    this.replySent = 0;
+    this.stored = false;
     this.startedAt = performance.now();
     this.request.feed(src, bodyAt, end);
   }
@@ -75,9 +83,32 @@ export class DdbHttpExchange {
     this.status = status;
   }
 
-  /** Response body bytes went to the client. */
-  replyBytes(src: Uint8Array, start: number, end: number): void {
-    if (this.active && this.reply.scanning) this.reply.feed(src, start, end);
+  /**
+   * Response body bytes src[start, end) are about to be relayed to the client: scanned now (each byte once, whatever
+   * part of them the relay sends this time), and the reply's sessionID stored as soon as it is whole — before the
+   * client can have the answer, so that its next request, on any connection and any thread, finds the entry (storing
+   * after the write lost that race on a loaded machine).
+   */
+  replyAhead(tables: StickTables | undefined, server: number, src: Uint8Array, start: number, end: number): void {
+    if (!this.active) return;
+    const from = start + (this.replyFed - this.replySent);
+    if (from < end && this.reply.scanning) {
+      this.reply.feed(src, Math.max(from, start), end);
+      this.replyFed = this.replySent + (end - start);
+    }
+    this.storeAffinity(tables, server);
+  }
+
+  /** `used` response body bytes went to the client. */
+  replySentBytes(used: number): void {
+    this.replySent += used;
+  }
+
+  /** The reply's sessionID → `server` in the affinity table, once, when the reply is a 200 that has one. */
+  private storeAffinity(tables: StickTables | undefined, server: number): void {
+    if (this.stored || this.table < 0 || tables === undefined || this.status !== 200 || !this.reply.has(F.sessionId)) return;
+    this.stored = true;
+    if (this.keyFrom(tables, this.reply)) storeSticky(tables, this.table, server);
   }
 
   /**
@@ -95,9 +126,7 @@ export class DdbHttpExchange {
       if (slot !== undefined) countExchange(slot, this.kind(), ok, (performance.now() - this.startedAt) / 1000);
       if (!ok) this.lastError = reply.has(F.msg) && reply.bytes(F.msg).length > 0 ? reply.text(F.msg) : `HTTP ${this.status}`;
     }
-    if (this.table >= 0 && tables !== undefined && this.status === 200 && this.keyFrom(tables, reply)) {
-      storeSticky(tables, this.table, server);
-    }
+    this.storeAffinity(tables, server);
   }
 
   /** The request's kind: executeCode runs a script, login connects, any other name calls that function. */

@@ -208,6 +208,7 @@ export abstract class L7ServerSide extends L7Rules {
   /** Relays response body bytes to the client (with the head in front the first time). */
   protected downloadFrom(src: Buffer, start: number, end: number, head: HeadEdit | undefined): number {
     const conn = this.server as ServerConn;
+    this.ddbx?.replyAhead(this.env.stick, conn.index, src, start, end);
     const used = this.down.push(this.env.io, this.scratch.out, this.client as net.Socket, src, start, end, head);
     if (used < 0) {
       // A malformed chunk in a response already under way: nothing can be answered any more, the client is closed.
@@ -217,7 +218,7 @@ export abstract class L7ServerSide extends L7Rules {
     }
     const now = this.now();
     this.downActive = now;
-    if (this.ddbx !== undefined && used > 0) this.ddbx.replyBytes(src, start, start + used);
+    if (this.ddbx !== undefined && used > 0) this.ddbx.replySentBytes(used);
     if (this.down.sent > 0) this.statDownload(conn.index, this.down.sent);
     if (this.rec !== undefined) {
       this.rec.bytesOut += this.down.data;

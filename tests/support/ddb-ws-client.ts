@@ -58,6 +58,17 @@ export class DdbWsClient {
     return reply.object;
   }
 
+  /** The next reply, without sending anything (a reply still owed to an earlier message); rejects after `timeoutMs`. */
+  async next(timeoutMs = 5000): Promise<DdbReply> {
+    return await within(new Promise<DdbReply>((resolve, reject) => {
+      this.waiting = (r) => {
+        this.waiting = undefined;
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      };
+    }), timeoutMs, 'WebSocket reply');
+  }
+
   /** Sends one message of raw bytes (a hostile test's garbage); the next call() reads the reply it gets, if any. */
   sendRaw(bytes: Buffer | string): void {
     this.ws.send(bytes);
