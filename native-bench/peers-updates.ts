@@ -125,7 +125,12 @@ async function receiving(): Promise<{ idle: number; busy: number }> {
     const busy = await window(true);
     return { idle, busy };
   } finally {
-    child.kill('SIGKILL');
+    // SIGTERM first, so a run under --cpu-prof writes its threads' profiles; SIGKILL if it does not go.
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
     driver.close();
     session?.destroy();
     rmSync(dir, { recursive: true, force: true });
