@@ -14,23 +14,26 @@ export interface Changes {
   count: number;
 }
 
+/** A shadow record: [stamp, expiry last sent, track words…, data words…]. */
+const SHADOW_EXPIRE = 1;
+const SHADOW_TRACKS = 2;
+
 export class ChangeScan {
   readonly store: StickStore;
   private readonly ew: number;
   private readonly dataAt: number;
   private readonly tracksAt: number;
   private readonly tracks: number;
-  /** Words per slot in the shadow: the stamp, the track words, the data words (not the key, hash or expiry). */
+  /** Words per slot in the shadow: the stamp, the expiry last sent, the track words, the data words. */
   private readonly sw: number;
   /**
-   * Per slot: the stamp, track words and data words last sent. Only the words a change is judged on are kept, so
-   * a pass and an absorb() move about half the bytes a copy of the whole entry would (the pass is memory-bound).
+   * Per slot: the stamp, the expiry, the track words and data words last sent. Only the words a change is judged on
+   * are kept, in one record, so a pass and an absorb() move about half the bytes a copy of the whole entry would, and
+   * an absorb() (one per applied update, at a random slot) misses the cache once, not once per array.
    */
   private readonly shadow: Int32Array;
   /** 1 where the shadow holds a live entry. */
   private readonly seen: Uint8Array;
-  /** Each slot's expiry when it was last sent: a touch alone is sent again once it moved by a quarter of `expire`. */
-  private readonly sentExpire: Int32Array;
   private readonly touchStep: number;
   private readonly out: Changes;
   private all: Changes | undefined;
@@ -43,10 +46,9 @@ export class ChangeScan {
     this.dataAt = l.keyAt + l.keyWords;
     this.tracksAt = l.tracksAt;
     this.tracks = l.keyAt - l.tracksAt;
-    this.sw = 1 + this.tracks + (this.ew - this.dataAt);
+    this.sw = SHADOW_TRACKS + this.tracks + (this.ew - this.dataAt);
     this.shadow = new Int32Array(l.capacity * this.sw);
     this.seen = new Uint8Array(l.capacity);
-    this.sentExpire = new Int32Array(l.capacity);
     this.touchStep = l.expire > 0 ? Math.max(1000, Math.floor(l.expire / 4)) : 0;
     this.raw = store.rawEntries();
     this.out = { slots: new Int32Array(l.capacity), stamps: new Int32Array(l.capacity), count: 0 };
@@ -59,7 +61,7 @@ export class ChangeScan {
   scan(): Changes {
     const out = this.out;
     out.count = 0;
-    const { shadow, seen, sentExpire, ew, sw, tracks, touchStep } = this;
+    const { shadow, seen, ew, sw, tracks, touchStep } = this;
     const { words } = this.raw;
     const slots = this.store.slots;
     // Offsets from an entry's first word and a shadow record's first word, hoisted: the pass is one stream
@@ -68,8 +70,8 @@ export class ChangeScan {
     const tracksFrom = this.tracksAt;
     const tracksTo = tracksFrom + tracks;
     const dataFrom = this.dataAt;
-    const shadowData = 1 + tracks - dataFrom;
-    const shadowTracks = 1 - tracksFrom;
+    const shadowData = SHADOW_TRACKS + tracks - dataFrom;
+    const shadowTracks = SHADOW_TRACKS - tracksFrom;
     const STATE = ENTRY.state;
     const STAMP = ENTRY.stamp;
     const EXPIRE = ENTRY.expire;
@@ -86,7 +88,7 @@ export class ChangeScan {
       for (let w = tracksFrom; w < tracksTo; w++) diff |= (words[e + w] ?? 0) ^ (shadow[base + shadowTracks + w] ?? 0);
       for (let w = dataFrom; w < ew; w++) diff |= (words[e + w] ?? 0) ^ (shadow[base + shadowData + w] ?? 0);
       const expire = words[e + EXPIRE] ?? 0;
-      if (diff === 0 && (touchStep === 0 || ((expire - (sentExpire[slot] ?? 0)) | 0) < touchStep)) continue;
+      if (diff === 0 && (touchStep === 0 || ((expire - (shadow[base + SHADOW_EXPIRE] ?? 0)) | 0) < touchStep)) continue;
       this.take(slot, e, stamp, expire);
       out.slots[out.count] = slot;
       out.stamps[out.count] = stamp;
@@ -101,10 +103,10 @@ export class ChangeScan {
     const shadow = this.shadow;
     const base = slot * this.sw;
     shadow[base] = stamp;
-    for (let w = 0; w < this.tracks; w++) shadow[base + 1 + w] = words[e + this.tracksAt + w] ?? 0;
-    for (let w = this.dataAt, s = base + 1 + this.tracks; w < this.ew; w++, s++) shadow[s] = words[e + w] ?? 0;
+    shadow[base + SHADOW_EXPIRE] = expire;
+    for (let w = 0; w < this.tracks; w++) shadow[base + SHADOW_TRACKS + w] = words[e + this.tracksAt + w] ?? 0;
+    for (let w = this.dataAt, s = base + SHADOW_TRACKS + this.tracks; w < this.ew; w++, s++) shadow[s] = words[e + w] ?? 0;
     this.seen[slot] = 1;
-    this.sentExpire[slot] = expire;
   }
 
   /**
