@@ -41,7 +41,7 @@ export function pairConfig(self: PeerSide, other: PeerSide, servers: readonly nu
     '  timeout connect 2s',
     'frontend fe',
     `  bind 127.0.0.1:${self.fePort}`,
-    '  stick-table type ip size 1k expire 60s peers mesh store conn_cnt,http_req_cnt,http_req_rate(10s),gpc0',
+    '  stick-table type ip size 1k expire 60s peers mesh store conn_cnt,conn_cur,http_req_cnt,http_req_rate(10s),gpc0',
     '  http-request track-sc0 src',
     '  default_backend be',
     'backend be',
