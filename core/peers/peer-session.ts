@@ -19,6 +19,7 @@ import {
 } from './peer-wire.js';
 import { applyUpdate, readDefine, type RemoteTable } from './table-codec.js';
 import type { StickStore } from '../shared/stick-store.js';
+import type { ServerKeys } from './server-key.js';
 
 /** What a session needs from the engine that owns it. */
 export interface SessionHost {
@@ -29,6 +30,8 @@ export interface SessionHost {
   admit(name: string): boolean;
   /** The local replicated table named `name`. */
   table(name: string): StickStore | undefined;
+  /** The servers of the local table named `name` (a table stick rules use), for server_key. */
+  serverKeys(name: string): ServerKeys | undefined;
   /** The stick clock. */
   now(): number;
   established(s: PeerSession): void;
@@ -231,7 +234,7 @@ export class PeerSession {
     if (cls !== MsgClass.STICKTABLE) throw new PeerProtocolError(`unknown message class ${cls}`);
     switch (type) {
       case StktType.DEFINE: {
-        const t = readDefine(r, (name) => this.host.table(name));
+        const t = readDefine(r, (name) => this.host.table(name), (name) => this.host.serverKeys(name));
         // A peer defines its few tables once per batch under the same ids: many ids is a peer filling our memory.
         if (!this.remoteTables.has(t.remoteId) && this.remoteTables.size >= MAX_REMOTE_TABLES) {
           throw new PeerProtocolError(`more than ${MAX_REMOTE_TABLES} tables defined`);

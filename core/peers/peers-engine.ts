@@ -12,6 +12,7 @@ import type { StickStore } from '../shared/stick-store.js';
 import { ChangeScan } from './change-scan.js';
 import { PeerSession, type SessionHost } from './peer-session.js';
 import { CtrlType, PeerStatus, WireWriter } from './peer-wire.js';
+import type { ServerKeys } from './server-key.js';
 import { localWireFields, writeDefine, writeUpdate, type WireField } from './table-codec.js';
 
 /** How often local changes are looked for and sent, and timers checked. */
@@ -52,6 +53,8 @@ export interface PeersEngineOptions {
   readonly log: (level: 'notice' | 'warning', message: string) => void;
   /** Called once the start-up resync is over (learned, nobody to learn from, or timed out). */
   readonly resynced: () => void;
+  /** The servers of each table stick rules use (server-key.ts serverKeysByTable): server_key is sent and applied. */
+  readonly serverKeys?: ReadonlyMap<string, ServerKeys>;
 }
 
 export class PeersEngine implements SessionHost {
@@ -76,7 +79,7 @@ export class PeersEngine implements SessionHost {
     this.section = section;
     this.localName = section.localName;
     this.o = o;
-    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout), updateId: 0 }));
+    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout, o.serverKeys?.get(store.layout.name)), updateId: 0 }));
     this.byName = new Map(this.tables.map((t) => [t.store.layout.name, t]));
     this.byStore = new Map(this.tables.map((t) => [t.store, t]));
     this.peers = section.peers
@@ -161,6 +164,10 @@ export class PeersEngine implements SessionHost {
 
   table(name: string): StickStore | undefined {
     return this.byName.get(name)?.store;
+  }
+
+  serverKeys(name: string): ServerKeys | undefined {
+    return this.o.serverKeys?.get(name);
   }
 
   now(): number {
