@@ -10,7 +10,7 @@ import net from 'node:net';
 import type { PeersConfig } from '../../config/model.js';
 import type { StickStore } from '../shared/stick-store.js';
 import { ChangeScan } from './change-scan.js';
-import { PeerSession, type SessionHost } from './peer-session.js';
+import { PeerSession, newCounters, type PeerCounters, type SessionHost } from './peer-session.js';
 import { CtrlType, PeerStatus, WireWriter } from './peer-wire.js';
 import type { ServerKeys } from './server-key.js';
 import { localWireFields, writeDefine, writeUpdate, type WireField } from './table-codec.js';
@@ -43,8 +43,14 @@ export interface RemotePeer {
   failures: number;
   lastStatus: number;
   lastError: string;
-  /** Messages of updates sent and received on the current session, for `show peers`. */
+  /** Sessions established with this peer (`show peers` new_conn). */
   reconnects: number;
+  /** Its hellos told "try again later" because our own session to it was opening (`coll`). */
+  collisions: number;
+  /** When the last session with it was established (ms, Date.now()), 0: never. */
+  lastHandshake: number;
+  /** The counters of its closed sessions (the open one's are added when shown). */
+  readonly counters: PeerCounters;
 }
 
 export interface PeersEngineOptions {
@@ -70,7 +76,10 @@ export class PeersEngine implements SessionHost {
   private readonly w = new WireWriter();
   resyncState: 'resyncing' | 'done' = 'resyncing';
   private resyncFrom: PeerSession | undefined;
-  private readonly resyncDeadline: number;
+  /** When the start-up resync gives up (Date.now() ms). */
+  readonly resyncDeadline: number;
+  /** Runs of the engine's clock (`show peers` task_calls). */
+  ticks = 0;
   private stopped = false;
   /** The session with this process's predecessor or successor at the same address (a reload), if any. */
   private local: PeerSession | undefined;
@@ -84,7 +93,7 @@ export class PeersEngine implements SessionHost {
     this.byStore = new Map(this.tables.map((t) => [t.store, t]));
     this.peers = section.peers
       .filter((p) => !p.local && p.port !== 0)
-      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0 }));
+      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0, collisions: 0, lastHandshake: 0, counters: newCounters() }));
     this.resyncDeadline = Date.now() + RESYNC_TIMEOUT_MS;
   }
 
@@ -142,7 +151,7 @@ export class PeersEngine implements SessionHost {
     for (const p of this.peers) p.session?.close();
   }
 
-  /** The replicated tables, for `show peers`. */
+  /** The replicated tables, for `show peers`: local id, name, last update id given. */
   sharedTables(): { readonly id: number; readonly name: string; readonly updateId: number }[] {
     return this.tables.map((t) => ({ id: t.id, name: t.store.layout.name, updateId: t.updateId }));
   }
@@ -159,7 +168,12 @@ export class PeersEngine implements SessionHost {
     // Both sides connected at once: ours, still in its handshake, is kept and theirs told to try again later.
     // haproxy replaces its own session with any incoming one, so it takes ours at once; two orcalb both refuse
     // and meet on the next try, their delays jittered apart.
-    return mine === undefined || !mine.outgoing || mine.state !== 'status';
+    const ok = mine === undefined || !mine.outgoing || mine.state !== 'status';
+    if (!ok) {
+      const p = this.peers.find((x) => x.name === name);
+      if (p !== undefined) p.collisions++;
+    }
+    return ok;
   }
 
   table(name: string): StickStore | undefined {
@@ -196,6 +210,7 @@ export class PeersEngine implements SessionHost {
     p.backoffMs = BACKOFF_MIN_MS;
     p.lastStatus = PeerStatus.SUCCEEDED;
     p.reconnects++;
+    p.lastHandshake = Date.now();
     // What this peer may have missed while away: everything (HAProxy resumes from its last ack; a full push is
     // simpler and converges to the same table).
     this.teach(s, false);
@@ -210,6 +225,7 @@ export class PeersEngine implements SessionHost {
     if (this.resyncFrom === s) this.resyncFrom = undefined;
     if (p === undefined) return;
     p.session = undefined;
+    for (const k of Object.keys(p.counters) as (keyof PeerCounters)[]) p.counters[k] += s.counters[k];
     p.lastError = s.lastError;
     if (s.statusCode !== 0) p.lastStatus = s.statusCode;
     if (s.statusCode !== PeerStatus.SUCCEEDED) {
@@ -258,6 +274,7 @@ export class PeersEngine implements SessionHost {
       this.writeBatch(w, t, all.slots, all.stamps, all.count);
     }
     s.send(w.bytes());
+    this.pushedAll(s);
     if (finish) s.control(CtrlType.RESYNC_FINISHED);
   }
 
@@ -276,6 +293,7 @@ export class PeersEngine implements SessionHost {
 
   private tick(): void {
     if (this.stopped) return;
+    this.ticks++;
     const nowMs = Date.now();
     if (this.resyncState === 'resyncing' && nowMs >= this.resyncDeadline) this.resyncDone('timed out');
     // Local changes: one batch for every established session.
@@ -289,12 +307,21 @@ export class PeersEngine implements SessionHost {
     for (const p of this.peers) {
       const s = p.session;
       if (s !== undefined) {
-        if (batch !== undefined) s.send(batch);
+        if (batch !== undefined) {
+          s.send(batch);
+          this.pushedAll(s);
+        }
         s.tick(nowMs);
       } else if (nowMs >= p.nextAttempt) {
         this.connect(p);
       }
     }
+  }
+
+  /** `s` has been sent every table's updates up to its last id (`show peers` last_pushed). */
+  private pushedAll(s: PeerSession): void {
+    if (s.state !== 'established') return;
+    for (const t of this.tables) s.pushed.set(t.id, t.updateId);
   }
 
   private connect(p: RemotePeer): void {
