@@ -84,6 +84,8 @@ export class PeerSession {
   private readonly host: SessionHost;
   private pending: Buffer = Buffer.alloc(0);
   readonly counters = newCounters();
+  /** Every entry went to this peer on this session (a full push): a resync it asks for is already done. */
+  fullyTaught = false;
   /** Per local table id: the last of our update ids this peer acknowledged, and the last one pushed to it. */
   readonly acked = new Map<number, number>();
   readonly pushed = new Map<number, number>();

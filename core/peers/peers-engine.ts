@@ -29,6 +29,8 @@ interface Table {
   readonly fields: readonly WireField[];
   /** The last update id sent (each batch's first update carries the next one). */
   updateId: number;
+  /** Per slot: the update id its entry was last sent under (what a reconnecting peer is resumed from). */
+  readonly sentId: Int32Array;
 }
 
 /** One remote peer and what `show peers` says about it. */
@@ -51,6 +53,11 @@ export interface RemotePeer {
   lastHandshake: number;
   /** The counters of its closed sessions (the open one's are added when shown). */
   readonly counters: PeerCounters;
+  /**
+   * Per local table id, the last update id it acknowledged on its last session: a new session resumes from there
+   * (doc/peers-v2.0.txt: acknowledgements let a sender skip what the peer holds). undefined: never connected.
+   */
+  acked: Map<number, number> | undefined;
 }
 
 export interface PeersEngineOptions {
@@ -88,12 +95,12 @@ export class PeersEngine implements SessionHost {
     this.section = section;
     this.localName = section.localName;
     this.o = o;
-    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout, o.serverKeys?.get(store.layout.name)), updateId: 0 }));
+    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout, o.serverKeys?.get(store.layout.name)), updateId: 0, sentId: new Int32Array(store.slots) }));
     this.byName = new Map(this.tables.map((t) => [t.store.layout.name, t]));
     this.byStore = new Map(this.tables.map((t) => [t.store, t]));
     this.peers = section.peers
       .filter((p) => !p.local && p.port !== 0)
-      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0, collisions: 0, lastHandshake: 0, counters: newCounters() }));
+      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0, collisions: 0, lastHandshake: 0, counters: newCounters(), acked: undefined }));
     this.resyncDeadline = Date.now() + RESYNC_TIMEOUT_MS;
   }
 
@@ -211,9 +218,10 @@ export class PeersEngine implements SessionHost {
     p.lastStatus = PeerStatus.SUCCEEDED;
     p.reconnects++;
     p.lastHandshake = Date.now();
-    // What this peer may have missed while away: everything (HAProxy resumes from its last ack; a full push is
-    // simpler and converges to the same table).
-    this.teach(s, false);
+    // What this peer may have missed while away: the entries sent since its last acknowledgement when it had a
+    // session before (as HAProxy resumes), else everything.
+    if (p.acked === undefined) this.teach(s, false);
+    else this.teachSince(s, p.acked);
     if (this.resyncState === 'resyncing' && this.resyncFrom === undefined) {
       this.resyncFrom = s;
       s.control(CtrlType.RESYNC_REQUEST);
@@ -225,6 +233,12 @@ export class PeersEngine implements SessionHost {
     if (this.resyncFrom === s) this.resyncFrom = undefined;
     if (p === undefined) return;
     p.session = undefined;
+    // What it acknowledged, kept for the next session (a session that never got far keeps the previous figures).
+    if (s.statusCode === PeerStatus.SUCCEEDED) {
+      const acked = p.acked ?? new Map<number, number>();
+      for (const [id, upd] of s.acked) if (this.tables.some((t) => t.id === id)) acked.set(id, upd);
+      p.acked = acked;
+    }
     for (const k of Object.keys(p.counters) as (keyof PeerCounters)[]) p.counters[k] += s.counters[k];
     p.lastError = s.lastError;
     if (s.statusCode !== 0) p.lastStatus = s.statusCode;
@@ -246,10 +260,10 @@ export class PeersEngine implements SessionHost {
   }
 
   resyncRequested(s: PeerSession): void {
-    // A remote peer got every entry when its session opened (established()) and every change since: only the end
-    // of the resync is owed. The next process of a reload got nothing yet.
-    if (s.peer === this.localName) this.teach(s, true);
-    else s.control(CtrlType.RESYNC_FINISHED);
+    // A remote peer that got every entry when its session opened (established()) and every change since is only
+    // owed the end of the resync. One resumed from its acknowledgement, or the next process of a reload, gets all.
+    if (s.peer !== this.localName && s.fullyTaught) s.control(CtrlType.RESYNC_FINISHED);
+    else this.teach(s, true);
   }
 
   resyncFinished(s: PeerSession, partial: boolean): void {
@@ -274,8 +288,33 @@ export class PeersEngine implements SessionHost {
       this.writeBatch(w, t, all.slots, all.stamps, all.count);
     }
     s.send(w.bytes());
+    s.fullyTaught = true;
     this.pushedAll(s);
     if (finish) s.control(CtrlType.RESYNC_FINISHED);
+  }
+
+  /**
+   * The live entries sent after the update ids in `acked` (per table: a table without one gets every entry): what a
+   * peer that held a session before may have missed. Allocates the batch.
+   */
+  private teachSince(s: PeerSession, acked: ReadonlyMap<number, number>): void {
+    const w = new WireWriter();
+    for (const t of this.tables) {
+      const all = t.scan.listAll();
+      const since = acked.get(t.id);
+      let n = 0;
+      for (let i = 0; i < all.count; i++) {
+        const slot = all.slots[i] ?? 0;
+        // Ids wrap at 2^32: "after" is a positive signed difference.
+        if (since !== undefined && ((t.sentId[slot] ?? 0) - since | 0) <= 0) continue;
+        all.slots[n] = slot;
+        all.stamps[n] = all.stamps[i] ?? 0;
+        n++;
+      }
+      if (n > 0) this.writeBatch(w, t, all.slots, all.stamps, n);
+    }
+    s.send(w.bytes());
+    this.pushedAll(s);
   }
 
   private writeBatch(w: WireWriter, t: Table, slots: Int32Array, stamps: Int32Array, count: number): void {
@@ -286,6 +325,7 @@ export class PeersEngine implements SessionHost {
       const id = first ? t.updateId + 1 : undefined;
       if (writeUpdate(w, t.store, slots[i] ?? 0, stamps[i] ?? 0, t.fields, id, now)) {
         t.updateId = (t.updateId + 1) >>> 0;
+        t.sentId[slots[i] ?? 0] = t.updateId;
         first = false;
       }
     }
