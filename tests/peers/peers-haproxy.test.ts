@@ -5,11 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { cliCommand } from '../support/cli-client.js';
-import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
-import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
-import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { pollFor } from '../support/wait.js';
-import { pairConfig, requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
+import { requestFrom, startHaproxyPair, tableEntry, type HaproxyPair, type PeerSide } from './peers-lab.js';
 
 interface PeerTableFigures {
   /** The last of the peer's update ids acknowledged to it, the last of ours pushed to it, the last of its received. */
@@ -39,29 +36,17 @@ function peerTableFigures(text: string, peer: string, table: string): PeerTableF
 const COUNTERS = ['conn_cnt', 'http_req_cnt'];
 
 describe('orcalb and haproxy 2.6.12 as peers', () => {
-  let farm: TaggedHttpFarm;
-  let haproxy: HaproxyProcess;
-  let orcalb: OrcalbProcess;
+  let pair: HaproxyPair;
   let hap: PeerSide;
   let orc: PeerSide;
-  const dir = socketDir();
 
   before(async () => {
-    farm = await startTaggedHttpFarm(['s1', 's2']);
-    const ports = farm.backends.map((b) => b.port);
-    hap = { name: 'hap', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/hap.sock` };
-    orc = { name: 'orc', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/orc.sock` };
-    haproxy = await startHaproxy(pairConfig(hap, orc, ports), { readyPort: hap.fePort });
-    orcalb = await startOrcalb(pairConfig(orc, hap, ports), { threads: 2 });
-    // The resync at start: orcalb learned from haproxy (an empty table) before it took traffic.
-    await orcalb.waitForStderr(/peers mesh: start-up resync done \(learned from 'hap'\)/, 1000);
+    pair = await startHaproxyPair(2);
+    ({ hap, orc } = pair);
   });
 
   after(async () => {
-    await orcalb?.stop();
-    await haproxy?.stop();
-    await farm?.close();
-    dir.cleanup();
+    await pair?.close();
   });
 
   /** Waits up to 1 s for `key`'s entry in `table` on `sock` to hold `want`'s fields. */

@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliCommand } from '../support/cli-client.js';
+import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
+import { startTaggedHttpFarm } from '../support/http-tagged-backends.js';
+import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
 
 export interface PeerSide {
@@ -76,4 +79,38 @@ export async function requestFrom(port: number, source: string): Promise<string>
   } finally {
     c.destroy();
   }
+}
+
+/** orcalb and haproxy 2.6.12 as the two peers of `mesh`, over one tagged farm (s1, s2), orcalb resynced from haproxy. */
+export interface HaproxyPair {
+  readonly hap: PeerSide;
+  readonly orc: PeerSide;
+  readonly haproxy: HaproxyProcess;
+  readonly orcalb: OrcalbProcess;
+  close(): Promise<void>;
+}
+
+/** Starts the pair; `orcalbConfig` may rewrite orcalb's config text (its servers in another order, …). */
+export async function startHaproxyPair(threads: number, orcalbConfig: (text: string) => string = (t) => t): Promise<HaproxyPair> {
+  const farm = await startTaggedHttpFarm(['s1', 's2']);
+  const dir = socketDir();
+  const ports = farm.backends.map((b) => b.port);
+  const hap: PeerSide = { name: 'hap', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/hap.sock` };
+  const orc: PeerSide = { name: 'orc', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/orc.sock` };
+  const haproxy = await startHaproxy(pairConfig(hap, orc, ports), { readyPort: hap.fePort });
+  const orcalb = await startOrcalb(orcalbConfig(pairConfig(orc, hap, ports)), { threads });
+  // The resync at start: orcalb learned from haproxy (an empty table) before it took traffic.
+  await orcalb.waitForStderr(/peers mesh: start-up resync done \(learned from 'hap'\)/, 1000);
+  return {
+    hap,
+    orc,
+    haproxy,
+    orcalb,
+    close: async () => {
+      await orcalb.stop();
+      await haproxy.stop();
+      await farm.close();
+      dir.cleanup();
+    },
+  };
 }

@@ -5,11 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
-import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
-import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { pollFor } from '../support/wait.js';
-import { pairConfig, requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
+import { requestFrom, startHaproxyPair, tableEntry, type HaproxyPair, type PeerSide } from './peers-lab.js';
 
 /** `config` with its two `server` lines swapped: s2 becomes id 1, s1 id 2. */
 function serversSwapped(config: string): string {
@@ -24,28 +21,17 @@ function serversSwapped(config: string): string {
 }
 
 describe('server_key between orcalb and haproxy 2.6.12 with servers numbered differently', () => {
-  let farm: TaggedHttpFarm;
-  let haproxy: HaproxyProcess;
-  let orcalb: OrcalbProcess;
+  let pair: HaproxyPair;
   let hap: PeerSide;
   let orc: PeerSide;
-  const dir = socketDir();
 
   before(async () => {
-    farm = await startTaggedHttpFarm(['s1', 's2']);
-    const ports = farm.backends.map((b) => b.port);
-    hap = { name: 'hap', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/hap.sock` };
-    orc = { name: 'orc', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/orc.sock` };
-    haproxy = await startHaproxy(pairConfig(hap, orc, ports), { readyPort: hap.fePort });
-    orcalb = await startOrcalb(serversSwapped(pairConfig(orc, hap, ports)), { threads: 1 });
-    await orcalb.waitForStderr(/peers mesh: start-up resync done \(learned from 'hap'\)/, 1000);
+    pair = await startHaproxyPair(1, serversSwapped);
+    ({ hap, orc } = pair);
   });
 
   after(async () => {
-    await orcalb?.stop();
-    await haproxy?.stop();
-    await farm?.close();
-    dir.cleanup();
+    await pair?.close();
   });
 
   /** `src` is served through `from`, its entry reaches `to` within 1 s, and `to` sends it to the same server. */
