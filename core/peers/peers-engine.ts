@@ -24,6 +24,8 @@ const BACKOFF_MAX_MS = 5000;
 
 interface Table {
   readonly id: number;
+  /** The name on the wire: the table's, or for a peers section's own `table` line `/NAME` (as haproxy 2.6.12 sends). */
+  readonly wireName: string;
   readonly store: StickStore;
   readonly scan: ChangeScan;
   readonly fields: readonly WireField[];
@@ -70,6 +72,11 @@ export interface PeersEngineOptions {
   readonly serverKeys?: ReadonlyMap<string, ServerKeys>;
 }
 
+/** A table declared by the section's own `table` line is `SECTION/NAME` here and `/NAME` on the wire. */
+function wireName(name: string, section: string): string {
+  return name.startsWith(`${section}/`) ? name.slice(section.length) : name;
+}
+
 export class PeersEngine implements SessionHost {
   readonly localName: string;
   readonly section: PeersConfig;
@@ -95,8 +102,8 @@ export class PeersEngine implements SessionHost {
     this.section = section;
     this.localName = section.localName;
     this.o = o;
-    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout, o.serverKeys?.get(store.layout.name)), updateId: 0, sentId: new Int32Array(store.slots) }));
-    this.byName = new Map(this.tables.map((t) => [t.store.layout.name, t]));
+    this.tables = stores.map((store, i) => ({ id: i + 1, wireName: wireName(store.layout.name, section.name), store, scan: new ChangeScan(store), fields: localWireFields(store.layout, o.serverKeys?.get(store.layout.name)), updateId: 0, sentId: new Int32Array(store.slots) }));
+    this.byName = new Map(this.tables.map((t) => [t.wireName, t]));
     this.byStore = new Map(this.tables.map((t) => [t.store, t]));
     this.peers = section.peers
       .filter((p) => !p.local && p.port !== 0)
@@ -159,8 +166,8 @@ export class PeersEngine implements SessionHost {
   }
 
   /** The replicated tables, for `show peers`: local id, name, last update id given. */
-  sharedTables(): { readonly id: number; readonly name: string; readonly updateId: number }[] {
-    return this.tables.map((t) => ({ id: t.id, name: t.store.layout.name, updateId: t.updateId }));
+  sharedTables(): { readonly id: number; readonly name: string; readonly wireName: string; readonly updateId: number }[] {
+    return this.tables.map((t) => ({ id: t.id, name: t.store.layout.name, wireName: t.wireName, updateId: t.updateId }));
   }
 
   // ---- SessionHost ----
@@ -188,7 +195,8 @@ export class PeersEngine implements SessionHost {
   }
 
   serverKeys(name: string): ServerKeys | undefined {
-    return this.o.serverKeys?.get(name);
+    const t = this.byName.get(name);
+    return t === undefined ? undefined : this.o.serverKeys?.get(t.store.layout.name);
   }
 
   now(): number {
@@ -318,7 +326,7 @@ export class PeersEngine implements SessionHost {
   }
 
   private writeBatch(w: WireWriter, t: Table, slots: Int32Array, stamps: Int32Array, count: number): void {
-    writeDefine(w, t.id, t.store.layout, t.fields);
+    writeDefine(w, t.id, t.store.layout, t.fields, t.wireName);
     const now = this.o.now();
     let first = true;
     for (let i = 0; i < count; i++) {

@@ -80,7 +80,7 @@ export function showPeers(engines: readonly PeersEngine[], nowMs: number, only?:
       for (const t of e.sharedTables()) {
         // last_acked is what this process acknowledged of the peer's updates (haproxy's meaning); what the peers
         // acknowledged of ours is the table's commitupdate.
-        const remote = established ? s.remoteTable(t.name) : undefined;
+        const remote = established ? s.remoteTable(t.wireName) : undefined;
         const pushed = established ? (s.pushed.get(t.id) ?? 0) : 0;
         const commit = Math.max(0, ...e.peers.map((x) => x.session?.acked.get(t.id) ?? 0));
         out.push(`          ${ptr(0x2000 * (si + 1) + t.id)} local_id=${t.id} remote_id=${remote?.remoteId ?? 0} flags=0x0 remote_data=0x0`);

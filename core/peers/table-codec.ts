@@ -55,11 +55,11 @@ export function localWireFields(layout: StickTableLayout, keys?: ServerKeys): Wi
   return out.sort((a, b) => a.bit - b.bit);
 }
 
-/** Writes a DEFINE message for `layout`, whose sender id is `id` (its index + 1). */
-export function writeDefine(w: WireWriter, id: number, layout: StickTableLayout, fields: readonly WireField[]): void {
+/** Writes a DEFINE message for `layout`, whose sender id is `id` (its index + 1), named `wireName` on the wire. */
+export function writeDefine(w: WireWriter, id: number, layout: StickTableLayout, fields: readonly WireField[], wireName = layout.name): void {
   const start = w.begin(StktType.DEFINE);
   w.varint(id);
-  const name = Buffer.from(layout.name, 'utf8');
+  const name = Buffer.from(wireName, 'utf8');
   w.varint(name.length);
   w.raw(name);
   w.varint(KEY_TYPE_CODE[layout.keyType]);
