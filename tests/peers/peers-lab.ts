@@ -24,11 +24,8 @@ export function socketDir(): { readonly dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/**
- * The config of `self` in a pair with `other`: both run it with their own names (tables `fe` and `be`, so the
- * table names match on both sides). `servers` are the backends' ports (s1, s2).
- */
-export function pairConfig(self: PeerSide, other: PeerSide, servers: readonly number[], extraPeers = ''): string {
+/** The global section, `peers mesh` naming both (then `extraPeers` lines) and HTTP defaults: `self`'s side. */
+export function pairHead(self: PeerSide, other: PeerSide, extraPeers = ''): string[] {
   return [
     'global',
     `  localpeer ${self.name}`,
@@ -42,6 +39,16 @@ export function pairConfig(self: PeerSide, other: PeerSide, servers: readonly nu
     '  timeout client 5s',
     '  timeout server 5s',
     '  timeout connect 2s',
+  ];
+}
+
+/**
+ * The config of `self` in a pair with `other`: both run it with their own names (tables `fe` and `be`, so the
+ * table names match on both sides). `servers` are the backends' ports (s1, s2).
+ */
+export function pairConfig(self: PeerSide, other: PeerSide, servers: readonly number[], extraPeers = ''): string {
+  return [
+    ...pairHead(self, other, extraPeers),
     'frontend fe',
     `  bind 127.0.0.1:${self.fePort}`,
     '  stick-table type ip size 1k expire 60s peers mesh store conn_cnt,conn_cur,http_req_cnt,http_req_rate(10s),gpc0',

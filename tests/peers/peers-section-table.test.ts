@@ -7,22 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { pollFor } from '../support/wait.js';
-import { requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
+import { pairHead, requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
 
 function config(self: PeerSide, other: PeerSide): string {
   return [
-    'global',
-    `  localpeer ${self.name}`,
-    `  stats socket ${self.sock} level admin`,
-    'peers mesh',
-    `  peer ${self.name} 127.0.0.1:${self.peerPort}`,
-    `  peer ${other.name} 127.0.0.1:${other.peerPort}`,
-    '  table t1 type ip size 1k expire 60s store gpc0,http_req_cnt',
-    'defaults',
-    '  mode http',
-    '  timeout client 5s',
-    '  timeout server 5s',
-    '  timeout connect 2s',
+    ...pairHead(self, other, '  table t1 type ip size 1k expire 60s store gpc0,http_req_cnt'),
     'frontend fe',
     `  bind 127.0.0.1:${self.fePort}`,
     '  http-request track-sc0 src table mesh/t1',
