@@ -1,7 +1,8 @@
 // The peers of one `peers` section (manual §3.5) as the peers thread runs them: listens on the local peer's
 // address, connects to every remote peer (retrying with a doubling backoff, 250 ms to 5 s), keeps one session per
 // peer, pushes the replicated tables' local changes (change-scan.ts, every 100 ms) as one batch to every session,
-// teaches a peer every entry when it asks for a resync, and runs the start-up resync (doc/peers-v2.0.txt §III b):
+// teaches a peer every entry on its first session or when it asks for a resync, resumes a returning peer from its
+// last acknowledgement, and runs the start-up resync (doc/peers-v2.0.txt §III b):
 // ask one connected peer for everything, done on its "resync finished", when no peer could be reached, or after
 // 5 s. When both sides connect at once, our session still in its handshake wins (admit()).
 // Peers thread only.
