@@ -32,7 +32,7 @@ function worldOf(parsed: ParsedConfig): AclWorld {
       })),
     userlists: parsed.userlists,
     // Table names, in the order config/stick-refs.ts builds Config.stickTables (first of a name; duplicates are errors).
-    stickTables: stickTables(parsed.proxies).map((t) => ({ name: t.name })),
+    stickTables: stickTables(parsed.proxies, parsed.peers).map((t) => ({ name: t.name })),
   };
 }
 

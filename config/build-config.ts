@@ -62,7 +62,7 @@ export interface ResolvedAddresses {
 /** Builds the Config. Call only when parsing, validation and resolution reported no error. Pure; never throws. */
 export function buildConfig(parsed: ParsedConfig, files: readonly string[], resolved: ResolvedAddresses): Config {
   const { global, proxies } = parsed;
-  const tables = stickTables(proxies);
+  const tables = stickTables(proxies, parsed.peers);
   const frontends = proxies
     .filter((p) => hasFrontendCap(p.kind))
     .map((p) => withProgram(withRules(buildFrontend(p, global, resolved), frontendTrackRules(p, tables), []), p, tables, true));

@@ -164,9 +164,9 @@ export const NOT_IMPLEMENTED: readonly NotImplementedEntry[] = [
     why: 'it secures or restricts the peers connections; orcalb would exchange the tables in clear text with anyone',
   },
   {
-    keywords: ['peers ... table', 'peers ... server options'],
+    keywords: ['peers ... server options'],
     verdict: 'warned',
-    why: 'the peers section works without it: a `table` line declares no table (a rule naming it is refused), server options other than the address are ignored',
+    why: 'the peers section works without them: server options other than the address are ignored',
   },
   {
     keywords: [

@@ -7,14 +7,17 @@ import { bindCondition } from './keywords/acl-bind.js';
 import type { Diagnostics } from './diagnostics.js';
 import type { StickRule, StickTableConfig, TrackRule } from './model.js';
 import type { StickRuleDraft, TrackRuleDraft } from './keywords/stick-draft.js';
+import type { PeersDraft } from './sections/peers.js';
 import type { ProxyDraft } from './sections/proxy-draft.js';
 
-/** The tables in config order, first of each name (a later one of the same name is an error). */
-export function stickTables(proxies: readonly ProxyDraft[]): StickTableConfig[] {
+/**
+ * The tables in config order, first of each name (a later one of the same name is an error): the proxies', then the
+ * peers sections' `table` lines (named `SECTION/NAME`).
+ */
+export function stickTables(proxies: readonly ProxyDraft[], peers: readonly PeersDraft[]): StickTableConfig[] {
   const seen = new Set<string>();
   const out: StickTableConfig[] = [];
-  for (const p of proxies) {
-    const t = p.stick.table;
+  for (const t of [...proxies.map((p) => p.stick.table), ...peers.flatMap((d) => d.tables)]) {
     if (t === undefined || seen.has(t.name)) continue;
     seen.add(t.name);
     out.push(t);
@@ -26,8 +29,10 @@ export function stickTables(proxies: readonly ProxyDraft[]): StickTableConfig[] 
  * Reports duplicate table names, tables naming a `peers` section that does not exist, and rules naming no table.
  * Never throws.
  */
-export function validateStickRefs(proxies: readonly ProxyDraft[], peersSections: ReadonlySet<string>, diag: Diagnostics): void {
+export function validateStickRefs(proxies: readonly ProxyDraft[], peers: readonly PeersDraft[], peersSections: ReadonlySet<string>, diag: Diagnostics): void {
   const tables = new Map<string, { kind: string; source: { file: string; line: number } }>();
+  // A peers section's tables are `SECTION/NAME`: no proxy name holds a '/' that could meet them.
+  for (const d of peers) for (const t of d.tables) tables.set(t.name, { kind: 'peers', source: t.source });
   for (const p of proxies) {
     const t = p.stick.table;
     if (t === undefined) continue;

@@ -64,7 +64,7 @@ export function validateConfig(parsed: ParsedConfig, diag: Diagnostics): void {
   checkServerResolvers(proxies, parsed.resolvers, diag);
   checkAclReferences(parsed, diag);
   refuseTcpModeRules(parsed, diag);
-  validateStickRefs(proxies, parsed.peersSections, diag);
+  validateStickRefs(proxies, parsed.peers, parsed.peersSections, diag);
   checkTcpRuleFeeds(proxies, diag);
   checkProxyHeaderUpgrades(proxies, diag);
 }

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { createLogger } from '../core/log.js';
 import { PeersEngine } from '../core/peers/peers-engine.js';
+import { serverKeysByTable } from '../core/peers/server-key.js';
 import { showPeers } from '../core/peers/show-peers.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { stickStores } from '../core/shared/stick-store.js';
@@ -22,6 +23,7 @@ const stores = stickStores(state, topology.stick, data.threads);
 for (const s of stores) s.releaseStaleLock();
 const logger = createLogger([], { quiet: data.config.global.quiet === true });
 const tables = data.config.stickTables ?? [];
+const serverKeys = serverKeysByTable(data.config);
 let waiting = 0;
 const engines = (data.config.peers ?? []).map((section) => {
   waiting++;
@@ -32,6 +34,7 @@ const engines = (data.config.peers ?? []).map((section) => {
       now: stickNow,
       pid: process.pid,
       log: (level, message) => logger.log(level, message),
+      serverKeys,
       resynced: () => {
         waiting--;
         if (waiting === 0) parentPort?.postMessage({ type: 'ready', thread: -1 });

@@ -13,7 +13,8 @@ import {
   storageWords,
   type StickDataTypeSpec,
 } from '../../core/shared/stick-layout.js';
-import type { StickKeyType, StickStoreConfig, StickTableConfig } from '../model.js';
+import type { Diagnostics } from '../diagnostics.js';
+import type { SourceRef, StickKeyType, StickStoreConfig, StickTableConfig } from '../model.js';
 import type { ProxyLineContext } from '../sections/proxy-draft.js';
 import { parseTime, trailingTimeWarning } from '../units.js';
 
@@ -90,7 +91,7 @@ function storeItems(word: string): StoreItem[] | string {
 }
 
 /** Checks one `store` item against its type; the stored form, or HAProxy's error text. */
-function storeOption(spec: StickDataTypeSpec, item: StoreItem, ctx: ProxyLineContext): StickStoreConfig | string {
+function storeOption(spec: StickDataTypeSpec, item: StoreItem, ctx: { readonly diag: Diagnostics; readonly at: SourceRef }): StickStoreConfig | string {
   let count = 1;
   let arg = item.first;
   if (spec.array) {
@@ -138,7 +139,6 @@ function entryWords(keyType: StickKeyType, keyLen: number, store: readonly Stick
 /** Parses a `stick-table` line into `ctx.proxy.stick.table`. Never throws; problems go to `ctx.diag`. */
 export function parseStickTableLine(ctx: ProxyLineContext): void {
   const { args, at, diag, proxy } = ctx;
-  const fail = (text: string): undefined => diag.badValue(`stick-table: ${text}`, at);
   const previous = proxy.stick.table;
   if (previous !== undefined) {
     const kind = proxy.kind === 'listen' ? 'listen' : proxy.kind;
@@ -148,6 +148,17 @@ export function parseStickTableLine(ctx: ProxyLineContext): void {
     );
     return;
   }
+  const table = parseTableArgs(args, 1, proxy.name, at, diag);
+  if (table !== undefined) proxy.stick.table = table;
+}
+
+/**
+ * The table that the words of `args` from `from` on declare under `name` (a `stick-table` line's, or a peers
+ * section's `table NAME` line's), or undefined with HAProxy's complaint in `diag`. Never throws.
+ */
+export function parseTableArgs(args: readonly string[], from: number, name: string, at: SourceRef, diag: Diagnostics): StickTableConfig | undefined {
+  const ctx = { diag, at };
+  const fail = (text: string): undefined => diag.badValue(`stick-table: ${text}`, at);
   let keyType: StickKeyType | undefined;
   let keyLen = 0;
   let size = 0;
@@ -156,7 +167,7 @@ export function parseStickTableLine(ctx: ProxyLineContext): void {
   let peers: string | undefined;
   let srvkey: 'name' | 'addr' = 'name';
   const store: StickStoreConfig[] = [];
-  let i = 1;
+  let i = from;
   while (i < args.length && (args[i] ?? '') !== '') {
     const word = args[i] ?? '';
     const value = args[i + 1] ?? '';
@@ -229,9 +240,9 @@ export function parseStickTableLine(ctx: ProxyLineContext): void {
         `(at most ${(MAX_TABLE_WORDS * 4) / 2 ** 20} MB per table): lower 'size' or 'len'.`,
     );
   }
-  const table: StickTableConfig = {
+  return {
     source: at,
-    name: proxy.name,
+    name,
     keyType,
     keyLen,
     size,
@@ -241,7 +252,6 @@ export function parseStickTableLine(ctx: ProxyLineContext): void {
     srvkey,
     store,
   };
-  proxy.stick.table = table;
 }
 
 /** Every store option name `stick-table` accepts (the data types, and `server_name`, HAProxy's old name). */

@@ -1,12 +1,14 @@
 // The `peers` section (manual §3.5): `peer NAME ADDR:PORT`, `bind ADDR:PORT` + `server NAME [ADDR:PORT]` (the
-// 2.x form where the local peer listens on the section's bind), `default-server`, `disabled`, `table` (warned),
+// 2.x form where the local peer listens on the section's bind), `default-server`, `disabled`, `table NAME …` (a
+// stick table named `SECTION/NAME`, replicated by the section: its rules name it so, `track-sc0 src table mesh/t1`),
 // with HAProxy 2.6.12's texts (checked with `haproxy -c`). Which peer is the local one is only known once the
 // command line's -L, `localpeer` and the host name are weighed (finishPeers). Main thread, config parsing.
 
 import { hostname } from 'node:os';
 import { splitAddress } from '../address.js';
 import type { Diagnostics } from '../diagnostics.js';
-import type { PeerConfig, PeersConfig, SourceRef } from '../model.js';
+import { parseTableArgs } from '../keywords/stick-table.js';
+import type { PeerConfig, PeersConfig, SourceRef, StickTableConfig } from '../model.js';
 import type { ConfigLine } from '../tokenize.js';
 
 /** A `peers` section being parsed. */
@@ -16,6 +18,8 @@ export interface PeersDraft {
   disabled: boolean;
   bind: { host: string; port: number } | undefined;
   readonly peers: { name: string; host: string; port: number; source: SourceRef }[];
+  /** Its `table` lines: tables named `SECTION/NAME`, each replicated by this section. */
+  readonly tables: StickTableConfig[];
 }
 
 /** Opens a `peers NAME` section; undefined (lines skipped) without a name or for a duplicate. */
@@ -34,7 +38,7 @@ export function openPeers(line: ConfigLine, existing: readonly PeersDraft[], dia
     );
     return undefined;
   }
-  return { name, source: line.source, disabled: false, bind: undefined, peers: [] };
+  return { name, source: line.source, disabled: false, bind: undefined, peers: [], tables: [] };
 }
 
 /** `ADDR:PORT` into host and port, or HAProxy's complaint. */
@@ -88,9 +92,17 @@ export function parsePeersLine(draft: PeersDraft, line: ConfigLine, diag: Diagno
     case 'disabled':
       draft.disabled = true;
       return;
-    case 'table':
-      diag.notImplemented('peers ... table', at, 'ignored', { shown: `table ${name}` });
+    case 'table': {
+      if (name === '') return void diag.error('ORCA_CONFIG_SYNTAX', "'table' expects a table name as argument.", at);
+      const full = `${draft.name}/${name}`;
+      const dup = draft.tables.find((t) => t.name === full);
+      if (dup !== undefined) {
+        return void diag.badValue(`stick-table name '${full}' conflicts with table declared at ${dup.source.file}:${dup.source.line}.`, at);
+      }
+      const table = parseTableArgs(line.args, 2, full, at, diag);
+      if (table !== undefined) draft.tables.push({ ...table, peers: draft.name });
       return;
+    }
     default:
       diag.error('ORCA_CONFIG_UNKNOWN_KEYWORD', `unknown keyword '${keyword}' in 'peers' section`, at, { found: keyword });
   }

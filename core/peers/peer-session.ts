@@ -19,6 +19,7 @@ import {
 } from './peer-wire.js';
 import { applyUpdate, readDefine, type RemoteTable } from './table-codec.js';
 import type { StickStore } from '../shared/stick-store.js';
+import type { ServerKeys } from './server-key.js';
 
 /** What a session needs from the engine that owns it. */
 export interface SessionHost {
@@ -29,6 +30,8 @@ export interface SessionHost {
   admit(name: string): boolean;
   /** The local replicated table named `name`. */
   table(name: string): StickStore | undefined;
+  /** The servers of the local table named `name` (a table stick rules use), for server_key. */
+  serverKeys(name: string): ServerKeys | undefined;
   /** The stick clock. */
   now(): number;
   established(s: PeerSession): void;
@@ -43,6 +46,23 @@ export interface SessionHost {
 const MAX_REMOTE_TABLES = 256;
 
 export type SessionState = 'hello' | 'status' | 'established' | 'closed';
+
+/** What `show peers` counts for a peer (haproxy 2.6.12's names), per session and summed per peer. */
+export interface PeerCounters {
+  /** Heartbeats sent and received. */
+  txHbt: number;
+  rxHbt: number;
+  /** Sessions dropped because the peer went silent (no message, heartbeats included, for 5 s). */
+  noHbt: number;
+  /** Resync confirmations received. */
+  confirm: number;
+  /** Sessions closed on a protocol error (ours or the peer's error message). */
+  protoErr: number;
+}
+
+export function newCounters(): PeerCounters {
+  return { txHbt: 0, rxHbt: 0, noHbt: 0, confirm: 0, protoErr: 0 };
+}
 
 /** No complete message (heartbeats included) for this long: the peer is gone or stalled (HAProxy's 5 s). */
 export const PEER_RECV_TIMEOUT_MS = 5000;
@@ -63,6 +83,12 @@ export class PeerSession {
   readonly socket: Socket;
   private readonly host: SessionHost;
   private pending: Buffer = Buffer.alloc(0);
+  readonly counters = newCounters();
+  /** Every entry went to this peer on this session (a full push): a resync it asks for is already done. */
+  fullyTaught = false;
+  /** Per local table id: the last of our update ids this peer acknowledged, and the last one pushed to it. */
+  readonly acked = new Map<number, number>();
+  readonly pushed = new Map<number, number>();
   private readonly remoteTables = new Map<number, RemoteTable>();
   private current: RemoteTable | undefined;
   private readonly dict = new Map<number, string>();
@@ -110,15 +136,25 @@ export class PeerSession {
     this.send(Uint8Array.of(MsgClass.CONTROL, type));
   }
 
+  /** The table the peer defined under `name` (its id and the last update id received), if it did. */
+  remoteTable(name: string): RemoteTable | undefined {
+    for (const t of this.remoteTables.values()) if (t.name === name) return t;
+    return undefined;
+  }
+
   /** Called by the engine's clock: heartbeat when idle, close when the peer went silent. */
   tick(nowMs: number): void {
     if (this.state === 'closed') return;
     if (nowMs - this.lastRecv > PEER_RECV_TIMEOUT_MS) {
       this.lastError = this.pending.length > 0 ? 'stalled in the middle of a message' : 'no message for 5 s';
+      if (this.state === 'established') this.counters.noHbt++;
       this.close();
       return;
     }
-    if (this.state === 'established' && nowMs - this.lastSent >= PEER_HEARTBEAT_MS) this.control(CtrlType.HEARTBEAT);
+    if (this.state === 'established' && nowMs - this.lastSent >= PEER_HEARTBEAT_MS) {
+      this.control(CtrlType.HEARTBEAT);
+      this.counters.txHbt++;
+    }
   }
 
   close(): void {
@@ -139,6 +175,7 @@ export class PeerSession {
   private fail(e: unknown): void {
     this.lastError = e instanceof Error ? e.message : String(e);
     if (this.state === 'established') {
+      this.counters.protoErr++;
       const type = e instanceof PeerProtocolError ? e.errType : ErrType.PROTOCOL;
       this.socket.write(Uint8Array.of(MsgClass.ERROR, type));
     }
@@ -218,20 +255,25 @@ export class PeerSession {
       else if (type === CtrlType.RESYNC_FINISHED || type === CtrlType.RESYNC_PARTIAL) {
         this.control(CtrlType.RESYNC_CONFIRM);
         this.host.resyncFinished(this, type === CtrlType.RESYNC_PARTIAL);
-      } else if (type !== CtrlType.RESYNC_CONFIRM && type !== CtrlType.HEARTBEAT) {
+      } else if (type === CtrlType.RESYNC_CONFIRM) {
+        this.counters.confirm++;
+      } else if (type === CtrlType.HEARTBEAT) {
+        this.counters.rxHbt++;
+      } else {
         throw new PeerProtocolError(`unknown control message ${type}`);
       }
       return;
     }
     if (cls === MsgClass.ERROR) {
       this.lastError = type === ErrType.SIZE_LIMIT ? 'the peer reported a size limit error' : 'the peer reported a protocol error';
+      this.counters.protoErr++;
       this.close();
       return;
     }
     if (cls !== MsgClass.STICKTABLE) throw new PeerProtocolError(`unknown message class ${cls}`);
     switch (type) {
       case StktType.DEFINE: {
-        const t = readDefine(r, (name) => this.host.table(name));
+        const t = readDefine(r, (name) => this.host.table(name), (name) => this.host.serverKeys(name));
         // A peer defines its few tables once per batch under the same ids: many ids is a peer filling our memory.
         if (!this.remoteTables.has(t.remoteId) && this.remoteTables.size >= MAX_REMOTE_TABLES) {
           throw new PeerProtocolError(`more than ${MAX_REMOTE_TABLES} tables defined`);
@@ -246,10 +288,14 @@ export class PeerSession {
         this.current = t;
         return;
       }
-      case StktType.ACK:
-        r.varint();
-        r.u32();
+      case StktType.ACK: {
+        // The table id is ours (the one our definition gave), the update id the last one the peer applied.
+        const id = r.varint();
+        const upd = r.u32();
+        // Ids this process never gave are a peer filling our memory: kept only up to the tables' bound.
+        if (this.acked.has(id) || this.acked.size < MAX_REMOTE_TABLES) this.acked.set(id, upd);
         return;
+      }
       case StktType.UPDATE:
       case StktType.INCUPDATE:
       case StktType.UPDATE_TIMED:

@@ -1,7 +1,8 @@
 // The peers of one `peers` section (manual §3.5) as the peers thread runs them: listens on the local peer's
 // address, connects to every remote peer (retrying with a doubling backoff, 250 ms to 5 s), keeps one session per
 // peer, pushes the replicated tables' local changes (change-scan.ts, every 100 ms) as one batch to every session,
-// teaches a peer every entry when it asks for a resync, and runs the start-up resync (doc/peers-v2.0.txt §III b):
+// teaches a peer every entry on its first session or when it asks for a resync, resumes a returning peer from its
+// last acknowledgement, and runs the start-up resync (doc/peers-v2.0.txt §III b):
 // ask one connected peer for everything, done on its "resync finished", when no peer could be reached, or after
 // 5 s. When both sides connect at once, our session still in its handshake wins (admit()).
 // Peers thread only.
@@ -10,8 +11,9 @@ import net from 'node:net';
 import type { PeersConfig } from '../../config/model.js';
 import type { StickStore } from '../shared/stick-store.js';
 import { ChangeScan } from './change-scan.js';
-import { PeerSession, type SessionHost } from './peer-session.js';
+import { PeerSession, newCounters, type PeerCounters, type SessionHost } from './peer-session.js';
 import { CtrlType, PeerStatus, WireWriter } from './peer-wire.js';
+import type { ServerKeys } from './server-key.js';
 import { localWireFields, writeDefine, writeUpdate, type WireField } from './table-codec.js';
 
 /** How often local changes are looked for and sent, and timers checked. */
@@ -23,11 +25,15 @@ const BACKOFF_MAX_MS = 5000;
 
 interface Table {
   readonly id: number;
+  /** The name on the wire: the table's, or for a peers section's own `table` line `/NAME` (as haproxy 2.6.12 sends). */
+  readonly wireName: string;
   readonly store: StickStore;
   readonly scan: ChangeScan;
   readonly fields: readonly WireField[];
   /** The last update id sent (each batch's first update carries the next one). */
   updateId: number;
+  /** Per slot: the update id its entry was last sent under (what a reconnecting peer is resumed from). */
+  readonly sentId: Int32Array;
 }
 
 /** One remote peer and what `show peers` says about it. */
@@ -42,8 +48,19 @@ export interface RemotePeer {
   failures: number;
   lastStatus: number;
   lastError: string;
-  /** Messages of updates sent and received on the current session, for `show peers`. */
+  /** Sessions established with this peer (`show peers` new_conn). */
   reconnects: number;
+  /** Its hellos told "try again later" because our own session to it was opening (`coll`). */
+  collisions: number;
+  /** When the last session with it was established (ms, Date.now()), 0: never. */
+  lastHandshake: number;
+  /** The counters of its closed sessions (the open one's are added when shown). */
+  readonly counters: PeerCounters;
+  /**
+   * Per local table id, the last update id it acknowledged on its last session: a new session resumes from there
+   * (doc/peers-v2.0.txt: acknowledgements let a sender skip what the peer holds). undefined: never connected.
+   */
+  acked: Map<number, number> | undefined;
 }
 
 export interface PeersEngineOptions {
@@ -52,6 +69,13 @@ export interface PeersEngineOptions {
   readonly log: (level: 'notice' | 'warning', message: string) => void;
   /** Called once the start-up resync is over (learned, nobody to learn from, or timed out). */
   readonly resynced: () => void;
+  /** The servers of each table stick rules use (server-key.ts serverKeysByTable): server_key is sent and applied. */
+  readonly serverKeys?: ReadonlyMap<string, ServerKeys>;
+}
+
+/** A table declared by the section's own `table` line is `SECTION/NAME` here and `/NAME` on the wire. */
+function wireName(name: string, section: string): string {
+  return name.startsWith(`${section}/`) ? name.slice(section.length) : name;
 }
 
 export class PeersEngine implements SessionHost {
@@ -67,7 +91,10 @@ export class PeersEngine implements SessionHost {
   private readonly w = new WireWriter();
   resyncState: 'resyncing' | 'done' = 'resyncing';
   private resyncFrom: PeerSession | undefined;
-  private readonly resyncDeadline: number;
+  /** When the start-up resync gives up (Date.now() ms). */
+  readonly resyncDeadline: number;
+  /** Runs of the engine's clock (`show peers` task_calls). */
+  ticks = 0;
   private stopped = false;
   /** The session with this process's predecessor or successor at the same address (a reload), if any. */
   private local: PeerSession | undefined;
@@ -76,12 +103,12 @@ export class PeersEngine implements SessionHost {
     this.section = section;
     this.localName = section.localName;
     this.o = o;
-    this.tables = stores.map((store, i) => ({ id: i + 1, store, scan: new ChangeScan(store), fields: localWireFields(store.layout), updateId: 0 }));
-    this.byName = new Map(this.tables.map((t) => [t.store.layout.name, t]));
+    this.tables = stores.map((store, i) => ({ id: i + 1, wireName: wireName(store.layout.name, section.name), store, scan: new ChangeScan(store), fields: localWireFields(store.layout, o.serverKeys?.get(store.layout.name)), updateId: 0, sentId: new Int32Array(store.slots) }));
+    this.byName = new Map(this.tables.map((t) => [t.wireName, t]));
     this.byStore = new Map(this.tables.map((t) => [t.store, t]));
     this.peers = section.peers
       .filter((p) => !p.local && p.port !== 0)
-      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0 }));
+      .map((p) => ({ name: p.name, host: p.host, port: p.port, session: undefined, backoffMs: BACKOFF_MIN_MS, nextAttempt: 0, failures: 0, lastStatus: 0, lastError: '', reconnects: 0, collisions: 0, lastHandshake: 0, counters: newCounters(), acked: undefined }));
     this.resyncDeadline = Date.now() + RESYNC_TIMEOUT_MS;
   }
 
@@ -139,9 +166,9 @@ export class PeersEngine implements SessionHost {
     for (const p of this.peers) p.session?.close();
   }
 
-  /** The replicated tables, for `show peers`. */
-  sharedTables(): { readonly id: number; readonly name: string; readonly updateId: number }[] {
-    return this.tables.map((t) => ({ id: t.id, name: t.store.layout.name, updateId: t.updateId }));
+  /** The replicated tables, for `show peers`: local id, name, last update id given. */
+  sharedTables(): { readonly id: number; readonly name: string; readonly wireName: string; readonly updateId: number }[] {
+    return this.tables.map((t) => ({ id: t.id, name: t.store.layout.name, wireName: t.wireName, updateId: t.updateId }));
   }
 
   // ---- SessionHost ----
@@ -156,11 +183,21 @@ export class PeersEngine implements SessionHost {
     // Both sides connected at once: ours, still in its handshake, is kept and theirs told to try again later.
     // haproxy replaces its own session with any incoming one, so it takes ours at once; two orcalb both refuse
     // and meet on the next try, their delays jittered apart.
-    return mine === undefined || !mine.outgoing || mine.state !== 'status';
+    const ok = mine === undefined || !mine.outgoing || mine.state !== 'status';
+    if (!ok) {
+      const p = this.peers.find((x) => x.name === name);
+      if (p !== undefined) p.collisions++;
+    }
+    return ok;
   }
 
   table(name: string): StickStore | undefined {
     return this.byName.get(name)?.store;
+  }
+
+  serverKeys(name: string): ServerKeys | undefined {
+    const t = this.byName.get(name);
+    return t === undefined ? undefined : this.o.serverKeys?.get(t.store.layout.name);
   }
 
   now(): number {
@@ -189,9 +226,11 @@ export class PeersEngine implements SessionHost {
     p.backoffMs = BACKOFF_MIN_MS;
     p.lastStatus = PeerStatus.SUCCEEDED;
     p.reconnects++;
-    // What this peer may have missed while away: everything (HAProxy resumes from its last ack; a full push is
-    // simpler and converges to the same table).
-    this.teach(s, false);
+    p.lastHandshake = Date.now();
+    // What this peer may have missed while away: the entries sent since its last acknowledgement when it had a
+    // session before (as HAProxy resumes), else everything.
+    if (p.acked === undefined) this.teach(s, false);
+    else this.teachSince(s, p.acked);
     if (this.resyncState === 'resyncing' && this.resyncFrom === undefined) {
       this.resyncFrom = s;
       s.control(CtrlType.RESYNC_REQUEST);
@@ -203,6 +242,13 @@ export class PeersEngine implements SessionHost {
     if (this.resyncFrom === s) this.resyncFrom = undefined;
     if (p === undefined) return;
     p.session = undefined;
+    // What it acknowledged, kept for the next session (a session that never got far keeps the previous figures).
+    if (s.statusCode === PeerStatus.SUCCEEDED) {
+      const acked = p.acked ?? new Map<number, number>();
+      for (const [id, upd] of s.acked) if (this.tables.some((t) => t.id === id)) acked.set(id, upd);
+      p.acked = acked;
+    }
+    for (const k of Object.keys(p.counters) as (keyof PeerCounters)[]) p.counters[k] += s.counters[k];
     p.lastError = s.lastError;
     if (s.statusCode !== 0) p.lastStatus = s.statusCode;
     if (s.statusCode !== PeerStatus.SUCCEEDED) {
@@ -223,10 +269,10 @@ export class PeersEngine implements SessionHost {
   }
 
   resyncRequested(s: PeerSession): void {
-    // A remote peer got every entry when its session opened (established()) and every change since: only the end
-    // of the resync is owed. The next process of a reload got nothing yet.
-    if (s.peer === this.localName) this.teach(s, true);
-    else s.control(CtrlType.RESYNC_FINISHED);
+    // A remote peer that got every entry when its session opened (established()) and every change since is only
+    // owed the end of the resync. One resumed from its acknowledgement, or the next process of a reload, gets all.
+    if (s.peer !== this.localName && s.fullyTaught) s.control(CtrlType.RESYNC_FINISHED);
+    else this.teach(s, true);
   }
 
   resyncFinished(s: PeerSession, partial: boolean): void {
@@ -251,17 +297,44 @@ export class PeersEngine implements SessionHost {
       this.writeBatch(w, t, all.slots, all.stamps, all.count);
     }
     s.send(w.bytes());
+    s.fullyTaught = true;
+    this.pushedAll(s);
     if (finish) s.control(CtrlType.RESYNC_FINISHED);
   }
 
+  /**
+   * The live entries sent after the update ids in `acked` (per table: a table without one gets every entry): what a
+   * peer that held a session before may have missed. Allocates the batch.
+   */
+  private teachSince(s: PeerSession, acked: ReadonlyMap<number, number>): void {
+    const w = new WireWriter();
+    for (const t of this.tables) {
+      const all = t.scan.listAll();
+      const since = acked.get(t.id);
+      let n = 0;
+      for (let i = 0; i < all.count; i++) {
+        const slot = all.slots[i] ?? 0;
+        // Ids wrap at 2^32: "after" is a positive signed difference.
+        if (since !== undefined && ((t.sentId[slot] ?? 0) - since | 0) <= 0) continue;
+        all.slots[n] = slot;
+        all.stamps[n] = all.stamps[i] ?? 0;
+        n++;
+      }
+      if (n > 0) this.writeBatch(w, t, all.slots, all.stamps, n);
+    }
+    s.send(w.bytes());
+    this.pushedAll(s);
+  }
+
   private writeBatch(w: WireWriter, t: Table, slots: Int32Array, stamps: Int32Array, count: number): void {
-    writeDefine(w, t.id, t.store.layout, t.fields);
+    writeDefine(w, t.id, t.store.layout, t.fields, t.wireName);
     const now = this.o.now();
     let first = true;
     for (let i = 0; i < count; i++) {
       const id = first ? t.updateId + 1 : undefined;
       if (writeUpdate(w, t.store, slots[i] ?? 0, stamps[i] ?? 0, t.fields, id, now)) {
         t.updateId = (t.updateId + 1) >>> 0;
+        t.sentId[slots[i] ?? 0] = t.updateId;
         first = false;
       }
     }
@@ -269,6 +342,7 @@ export class PeersEngine implements SessionHost {
 
   private tick(): void {
     if (this.stopped) return;
+    this.ticks++;
     const nowMs = Date.now();
     if (this.resyncState === 'resyncing' && nowMs >= this.resyncDeadline) this.resyncDone('timed out');
     // Local changes: one batch for every established session.
@@ -282,12 +356,21 @@ export class PeersEngine implements SessionHost {
     for (const p of this.peers) {
       const s = p.session;
       if (s !== undefined) {
-        if (batch !== undefined) s.send(batch);
+        if (batch !== undefined) {
+          s.send(batch);
+          this.pushedAll(s);
+        }
         s.tick(nowMs);
       } else if (nowMs >= p.nextAttempt) {
         this.connect(p);
       }
     }
+  }
+
+  /** `s` has been sent every table's updates up to its last id (`show peers` last_pushed). */
+  private pushedAll(s: PeerSession): void {
+    if (s.state !== 'established') return;
+    for (const t of this.tables) s.pushed.set(t.id, t.updateId);
   }
 
   private connect(p: RemotePeer): void {

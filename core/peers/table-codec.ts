@@ -8,6 +8,7 @@
 import { STICK_DATA_TYPES, type StickField, type StickTableLayout } from '../shared/stick-layout.js';
 import type { StickStore } from '../shared/stick-store.js';
 import { KEY_TYPE_CODE, PeerProtocolError, StktType, type WireReader, type WireWriter } from './peer-wire.js';
+import type { ServerKeys } from './server-key.js';
 
 /** One data type a table sends or receives, in bit order. */
 export interface WireField {
@@ -18,32 +19,47 @@ export interface WireField {
   readonly dict: boolean;
   readonly count: number;
   readonly period: number;
-  /** The local field (undefined: a type the local table does not store; its values are read and dropped). */
+  /**
+   * The local field (undefined: a type the local table does not store; its values are read and dropped). For
+   * server_key, the local server_id word: a server is held by its id, the name maps to it through `keys`.
+   */
   readonly local: StickField | undefined;
+  /** server_key only: the table's servers (names sent, names received mapped to local ids). */
+  readonly keys?: ServerKeys;
 }
+
+const SERVER_KEY_BIT = STICK_DATA_TYPES.findIndex((t) => t.name === 'server_key');
 
 /** The most dictionary ids one session keeps. */
 const MAX_DICT_IDS = 4096;
 
 const BIT_OF = new Map<string, number>(STICK_DATA_TYPES.map((t, i) => [t.name, i]));
 
-/** The fields a local table sends, in bit order. */
-export function localWireFields(layout: StickTableLayout): WireField[] {
+/**
+ * The fields a local table sends, in bit order. With `keys` (a table stick rules use), server_key goes too, as
+ * haproxy 2.6 sends it for such a table: the name of the server its server_id word designates.
+ */
+export function localWireFields(layout: StickTableLayout, keys?: ServerKeys): WireField[] {
   const out: WireField[] = [];
   for (const f of layout.fields.values()) {
     const bit = BIT_OF.get(f.type) ?? -1;
     const spec = STICK_DATA_TYPES[bit];
-    if (spec === undefined) continue;
-    out.push({ bit, storage: spec.storage, dict: f.type === 'server_key', count: f.count, period: f.period, local: f });
+    // A stored server_key is held as an id like server_id, which is the word the name is taken from.
+    if (spec === undefined || bit === SERVER_KEY_BIT) continue;
+    out.push({ bit, storage: spec.storage, dict: false, count: f.count, period: f.period, local: f });
+  }
+  const serverId = layout.fields.get('server_id');
+  if (keys !== undefined && serverId !== undefined) {
+    out.push({ bit: SERVER_KEY_BIT, storage: 'sint', dict: true, count: 1, period: 0, local: serverId, keys });
   }
   return out.sort((a, b) => a.bit - b.bit);
 }
 
-/** Writes a DEFINE message for `layout`, whose sender id is `id` (its index + 1). */
-export function writeDefine(w: WireWriter, id: number, layout: StickTableLayout, fields: readonly WireField[]): void {
+/** Writes a DEFINE message for `layout`, whose sender id is `id` (its index + 1), named `wireName` on the wire. */
+export function writeDefine(w: WireWriter, id: number, layout: StickTableLayout, fields: readonly WireField[], wireName = layout.name): void {
   const start = w.begin(StktType.DEFINE);
   w.varint(id);
-  const name = Buffer.from(layout.name, 'utf8');
+  const name = Buffer.from(wireName, 'utf8');
   w.varint(name.length);
   w.raw(name);
   w.varint(KEY_TYPE_CODE[layout.keyType]);
@@ -76,8 +92,15 @@ export interface RemoteTable {
   ackedId: number;
 }
 
-/** Reads a DEFINE payload; `find` maps a table name to the local store. */
-export function readDefine(r: WireReader, find: (name: string) => StickStore | undefined): RemoteTable {
+/**
+ * Reads a DEFINE payload; `find` maps a table name to the local store, `keysOf` to its servers (a server_key the
+ * peer sends is then applied as the local id of that name).
+ */
+export function readDefine(
+  r: WireReader,
+  find: (name: string) => StickStore | undefined,
+  keysOf: (name: string) => ServerKeys | undefined = () => undefined,
+): RemoteTable {
   const remoteId = r.varint();
   const name = Buffer.from(r.bytes(r.varint())).toString('utf8');
   const keyCode = r.varint();
@@ -103,8 +126,10 @@ export function readDefine(r: WireReader, find: (name: string) => StickStore | u
     if (spec === undefined) continue;
     const more = extra.get(bit);
     if (spec.array && more === undefined) throw new PeerProtocolError(`array type ${spec.name} without its size in '${name}'`);
-    const local = store?.layout.fields.get(spec.name);
-    fields.push({ bit, storage: spec.storage, dict: spec.name === 'server_key', count: more?.count ?? 1, period: more?.period ?? 0, local });
+    const f = { bit, storage: spec.storage, count: more?.count ?? 1, period: more?.period ?? 0 };
+    const keys = bit === SERVER_KEY_BIT && store !== undefined ? keysOf(name) : undefined;
+    if (bit === SERVER_KEY_BIT) fields.push({ ...f, dict: true, local: keys === undefined ? undefined : store?.layout.fields.get('server_id'), ...(keys === undefined ? {} : { keys }) });
+    else fields.push({ ...f, dict: false, local: store?.layout.fields.get(spec.name) });
   }
   if (bits >= 2 ** STICK_DATA_TYPES.length) throw new PeerProtocolError(`unknown data types in the definition of '${name}'`);
   return { remoteId, name, store, keyCode, keyLen, fields, lastId: 0, ackedId: 0 };
@@ -135,8 +160,10 @@ export function writeUpdate(
       if (lf === undefined) {
         w.varint(0);
       } else if (f.dict) {
-        // The name travels as a dictionary entry; orcalb keeps servers by id (server_id), so it sends none.
-        w.varint(0);
+        // The name of the server the entry's server_id designates, as a dictionary entry (none: length 0).
+        const entry = f.keys?.entries[store.loadSint(slot, lf, 0) - 1];
+        if (entry === undefined) w.varint(0);
+        else w.raw(entry);
       } else if (f.storage === 'freq') {
         store.readRateWords(slot, lf, rate, i);
         w.varint(rate[0] === 0 ? now >>> 0 : Math.max(0, (now - (rate[0] ?? 0)) | 0));
@@ -207,7 +234,10 @@ export function applyUpdate(r: WireReader, type: number, table: RemoteTable, dic
     for (const f of table.fields) {
       for (let i = 0; i < f.count; i++) {
         if (f.dict) {
-          readDictEntry(r, dict);
+          const name = readDictEntry(r, dict);
+          // Applied after server_id (a lower bit): the name wins, as haproxy's `srvkey name` finds servers by it.
+          const id = name === undefined ? undefined : f.keys?.idOf.get(name);
+          if (slot >= 0 && f.local !== undefined && id !== undefined) store?.storeWord(slot, f.local, id);
           continue;
         }
         if (f.storage === 'freq') {
@@ -271,10 +301,10 @@ function readKey(r: WireReader, table: RemoteTable, store: StickStore | undefine
   }
 }
 
-/** A dictionary entry: its length (0: none), then the entry id and, the first time, the value. */
-function readDictEntry(r: WireReader, dict: Map<number, string>): void {
+/** A dictionary entry: its length (0: none), then the entry id and, the first time, the value. Returns the value. */
+function readDictEntry(r: WireReader, dict: Map<number, string>): string | undefined {
   const len = r.varint();
-  if (len === 0) return;
+  if (len === 0) return undefined;
   const end = r.at + len;
   if (len > r.left) throw new PeerProtocolError('dictionary entry ends early');
   const id = r.varint();
@@ -285,4 +315,5 @@ function readDictEntry(r: WireReader, dict: Map<number, string>): void {
     dict.set(id, Buffer.from(r.bytes(vlen)).toString('utf8'));
   }
   r.at = end;
+  return dict.get(id);
 }

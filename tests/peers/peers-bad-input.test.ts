@@ -1,7 +1,7 @@
 // Issue 17, bad input on the peers port: hellos with another protocol, version or name get haproxy 2.6.12's status
 // code from orcalb too (asked of both, side by side); after the handshake, garbage, an oversized message and an
 // update before any table definition get HAProxy's error message and the close; a table of another key type is
-// ignored as haproxy ignores it; a peer that stalls mid-message is dropped; a peer that refuses orcalb is retried
+// ignored as haproxy ignores it; a peer's conn_cur is not taken (as haproxy); a peer that stalls mid-message is dropped; a peer that refuses orcalb is retried
 // with a growing delay; and the tables keep what they held through all of it.
 
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
 import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
 import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
-import { within } from '../support/wait.js';
+import { pollFor, within } from '../support/wait.js';
 import { StktType, WireWriter } from '../../core/peers/peer-wire.js';
 import { pairConfig, requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
 
@@ -128,6 +128,25 @@ describe('bad input on the peers port', () => {
     const update = Uint8Array.of(0x0a, 0x80, 0x07, 0, 0, 0, 1, 0x01, 0x78, 99);
     const got = await exchange(orc.peerPort, Buffer.concat([Buffer.from(hello('orc', 'bad')), define, update]), 1500);
     assert.equal(got.closed, false, `session kept: ${got.reply.toString('hex')}`);
+  });
+
+  test("a peer's conn_cur is not taken, its other counters are: as haproxy 2.6.12 does", async () => {
+    // DEFINE fe (ip, 4 bytes) with gpc0 (bit 2) and conn_cur (bit 6): 68; then an update of 127.0.0.41 with
+    // gpc0 = 3 and conn_cur = 5. conn_cur counts the sessions of the process that holds the entry.
+    const define = Uint8Array.of(0x0a, 0x82, 0x08, 0x01, 0x02, 0x66, 0x65, 0x04, 0x04, 68, 0x00);
+    const update = Uint8Array.of(0x0a, 0x80, 0x0a, 0, 0, 0, 1, 127, 0, 0, 41, 3, 5);
+    const bytes = Buffer.concat([Buffer.from(hello('orc', 'bad')), define, update]);
+    for (const side of [hap, orc]) {
+      const sent = exchange(side.peerPort, bytes, 1500);
+      let got: Record<string, string> | undefined;
+      await pollFor(async () => {
+        got = await tableEntry(side.sock, 'fe', '127.0.0.41');
+        return got?.['gpc0'] === '3';
+      }, 1400, 20);
+      await sent;
+      assert.equal(got?.['gpc0'], '3', `${side === hap ? 'haproxy' : 'orcalb'} took gpc0`);
+      assert.equal(got?.['conn_cur'], '0', `${side === hap ? 'haproxy' : 'orcalb'} kept its own conn_cur`);
+    }
   });
 
   test('a peer that stalls in the middle of a message is dropped after 5 s', async () => {

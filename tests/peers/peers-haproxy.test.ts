@@ -5,39 +5,48 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { cliCommand } from '../support/cli-client.js';
-import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
-import { startTaggedHttpFarm, type TaggedHttpFarm } from '../support/http-tagged-backends.js';
-import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { pollFor } from '../support/wait.js';
-import { pairConfig, requestFrom, socketDir, tableEntry, type PeerSide } from './peers-lab.js';
+import { requestFrom, startHaproxyPair, tableEntry, type HaproxyPair, type PeerSide } from './peers-lab.js';
+
+interface PeerTableFigures {
+  /** The last of the peer's update ids acknowledged to it, the last of ours pushed to it, the last of its received. */
+  readonly acked: number;
+  readonly pushed: number;
+  readonly get: number;
+  /** The last of ours the peers acknowledged. */
+  readonly commit: number;
+}
+
+/** From a `show peers` answer: the update ids of `table` on the session with `peer` (either side's layout). */
+function peerTableFigures(text: string, peer: string, table: string): PeerTableFigures | undefined {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => l.includes(` id=${peer}(remote,`));
+  if (from < 0) return undefined;
+  for (let i = from + 1; i < lines.length - 1; i++) {
+    if (/^  0x[0-9a-f]+: id=/.test(lines[i] ?? '')) return undefined;
+    if (!(lines[i + 1] ?? '').includes(` id=${table} `)) continue;
+    const m = /last_acked=(\d+) last_pushed=(\d+) last_get=(\d+)/.exec(lines[i] ?? '');
+    const c = /commitupdate=(\d+)/.exec(lines[i + 1] ?? '');
+    if (m !== null && c !== null) return { acked: Number(m[1]), pushed: Number(m[2]), get: Number(m[3]), commit: Number(c[1]) };
+  }
+  return undefined;
+}
 
 /** The fields both sides keep for a tracked entry, compared as text. */
 const COUNTERS = ['conn_cnt', 'http_req_cnt'];
 
 describe('orcalb and haproxy 2.6.12 as peers', () => {
-  let farm: TaggedHttpFarm;
-  let haproxy: HaproxyProcess;
-  let orcalb: OrcalbProcess;
+  let pair: HaproxyPair;
   let hap: PeerSide;
   let orc: PeerSide;
-  const dir = socketDir();
 
   before(async () => {
-    farm = await startTaggedHttpFarm(['s1', 's2']);
-    const ports = farm.backends.map((b) => b.port);
-    hap = { name: 'hap', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/hap.sock` };
-    orc = { name: 'orc', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/orc.sock` };
-    haproxy = await startHaproxy(pairConfig(hap, orc, ports), { readyPort: hap.fePort });
-    orcalb = await startOrcalb(pairConfig(orc, hap, ports), { threads: 2 });
-    // The resync at start: orcalb learned from haproxy (an empty table) before it took traffic.
-    await orcalb.waitForStderr(/peers mesh: start-up resync done \(learned from 'hap'\)/, 1000);
+    pair = await startHaproxyPair(2);
+    ({ hap, orc } = pair);
   });
 
   after(async () => {
-    await orcalb?.stop();
-    await haproxy?.stop();
-    await farm?.close();
-    dir.cleanup();
+    await pair?.close();
   });
 
   /** Waits up to 1 s for `key`'s entry in `table` on `sock` to hold `want`'s fields. */
@@ -89,6 +98,24 @@ describe('orcalb and haproxy 2.6.12 as peers', () => {
     const served = await stickToSecond(orc, '127.0.0.21', '127.0.0.22', 2);
     assert.equal((await tableEntry(orc.sock, 'fe', '127.0.0.22'))?.['http_req_cnt'], '2');
     await learned(orc, hap, '127.0.0.22', served);
+  });
+
+  test('show peers counts what went each way: what orcalb pushed is what haproxy got and acknowledged, and back', async () => {
+    // Both earlier tests moved entries each way; the acknowledgements follow within the next ticks.
+    let ours: PeerTableFigures | undefined;
+    let theirs: PeerTableFigures | undefined;
+    const agree = await pollFor(async () => {
+      ours = peerTableFigures(await cliCommand(orc.sock, 'show peers'), 'hap', 'fe');
+      theirs = peerTableFigures(await cliCommand(hap.sock, 'show peers'), 'orc', 'fe');
+      return ours !== undefined && theirs !== undefined && ours.pushed > 0 && theirs.pushed > 0 &&
+        ours.pushed === theirs.get && theirs.pushed === ours.get && ours.acked === ours.get && theirs.acked === theirs.get &&
+        ours.commit === ours.pushed && theirs.commit === theirs.pushed;
+    }, 2000, 50);
+    assert.ok(agree, `orcalb ${JSON.stringify(ours)} vs haproxy ${JSON.stringify(theirs)}`);
+    const text = await cliCommand(orc.sock, 'show peers');
+    assert.match(text, /id=hap\(remote,active\) .* last_hdshk=\d+s\n/);
+    assert.match(text, /reconnect=\d+s heartbeat=\d+s confirm=\d+ tx_hbt=\d+ rx_hbt=\d+ no_hbt=0 new_conn=[1-9]\d* proto_err=0 coll=\d+/);
+    assert.match(text, /task_calls=[1-9]\d*/);
   });
 
   test('show peers lists the section, the remote peer as active and the shared tables', async () => {

@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliCommand } from '../support/cli-client.js';
+import { freeTcpPort, startHaproxy, type HaproxyProcess } from '../support/haproxy-process.js';
+import { startTaggedHttpFarm } from '../support/http-tagged-backends.js';
+import { startOrcalb, type OrcalbProcess } from '../support/orcalb-process.js';
 import { RawHttpConnection } from '../support/http-client.js';
 
 export interface PeerSide {
@@ -21,11 +24,8 @@ export function socketDir(): { readonly dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/**
- * The config of `self` in a pair with `other`: both run it with their own names (tables `fe` and `be`, so the
- * table names match on both sides). `servers` are the backends' ports (s1, s2).
- */
-export function pairConfig(self: PeerSide, other: PeerSide, servers: readonly number[], extraPeers = ''): string {
+/** The global section, `peers mesh` naming both (then `extraPeers` lines) and HTTP defaults: `self`'s side. */
+export function pairHead(self: PeerSide, other: PeerSide, extraPeers = ''): string[] {
   return [
     'global',
     `  localpeer ${self.name}`,
@@ -39,9 +39,19 @@ export function pairConfig(self: PeerSide, other: PeerSide, servers: readonly nu
     '  timeout client 5s',
     '  timeout server 5s',
     '  timeout connect 2s',
+  ];
+}
+
+/**
+ * The config of `self` in a pair with `other`: both run it with their own names (tables `fe` and `be`, so the
+ * table names match on both sides). `servers` are the backends' ports (s1, s2).
+ */
+export function pairConfig(self: PeerSide, other: PeerSide, servers: readonly number[], extraPeers = ''): string {
+  return [
+    ...pairHead(self, other, extraPeers),
     'frontend fe',
     `  bind 127.0.0.1:${self.fePort}`,
-    '  stick-table type ip size 1k expire 60s peers mesh store conn_cnt,http_req_cnt,http_req_rate(10s),gpc0',
+    '  stick-table type ip size 1k expire 60s peers mesh store conn_cnt,conn_cur,http_req_cnt,http_req_rate(10s),gpc0',
     '  http-request track-sc0 src',
     '  default_backend be',
     'backend be',
@@ -76,4 +86,38 @@ export async function requestFrom(port: number, source: string): Promise<string>
   } finally {
     c.destroy();
   }
+}
+
+/** orcalb and haproxy 2.6.12 as the two peers of `mesh`, over one tagged farm (s1, s2), orcalb resynced from haproxy. */
+export interface HaproxyPair {
+  readonly hap: PeerSide;
+  readonly orc: PeerSide;
+  readonly haproxy: HaproxyProcess;
+  readonly orcalb: OrcalbProcess;
+  close(): Promise<void>;
+}
+
+/** Starts the pair; `orcalbConfig` may rewrite orcalb's config text (its servers in another order, …). */
+export async function startHaproxyPair(threads: number, orcalbConfig: (text: string) => string = (t) => t): Promise<HaproxyPair> {
+  const farm = await startTaggedHttpFarm(['s1', 's2']);
+  const dir = socketDir();
+  const ports = farm.backends.map((b) => b.port);
+  const hap: PeerSide = { name: 'hap', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/hap.sock` };
+  const orc: PeerSide = { name: 'orc', peerPort: await freeTcpPort(), fePort: await freeTcpPort(), sock: `${dir.dir}/orc.sock` };
+  const haproxy = await startHaproxy(pairConfig(hap, orc, ports), { readyPort: hap.fePort });
+  const orcalb = await startOrcalb(orcalbConfig(pairConfig(orc, hap, ports)), { threads });
+  // The resync at start: orcalb learned from haproxy (an empty table) before it took traffic.
+  await orcalb.waitForStderr(/peers mesh: start-up resync done \(learned from 'hap'\)/, 1000);
+  return {
+    hap,
+    orc,
+    haproxy,
+    orcalb,
+    close: async () => {
+      await orcalb.stop();
+      await haproxy.stop();
+      await farm.close();
+      dir.cleanup();
+    },
+  };
 }
