@@ -234,9 +234,14 @@ export class SocketIo {
 
   private writeSpan(dst: net.Socket, buf: Buffer, start: number, end: number, copy: boolean): boolean {
     let off = start;
-    if (off >= end) return dst.writableLength === 0;
+    const fd = fdOf(dst as IoSocket);
+    if (off >= end) return fd === NO_TRY_WRITE ? tlsTaken(dst) : dst.writableLength === 0;
+    if (fd === NO_TRY_WRITE) {
+      // Node's TLS layer encrypts and hands the records to the kernel inside write(); only its report comes later.
+      const accepted = dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
+      return accepted || tlsTaken(dst);
+    }
     if (dst.writableLength === 0 && !dst.connecting && !dst.destroyed) {
-      const fd = fdOf(dst as IoSocket);
       if (fd >= 0) {
         const sent = this.send(fd, buf, off, end - off);
         if (sent > 0) {
@@ -249,6 +254,22 @@ export class SocketIo {
     // since our try-write): write() then answers true and no 'drain' will ever come, so its answer is ours.
     return dst.write(copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
   }
+}
+
+/**
+ * Bytes a TLS socket may hold in Node's write queue and still count as taken. Node's TLSWrap reports every write done
+ * one loop turn later (a SetImmediate), even when OpenSSL and the kernel took it all at once, so writableLength is
+ * never 0 right after write(). Answering "full" there made every response over TLS pause the server socket and
+ * resume it on the 'drain' (two epoll_ctl and a deadline rearm per request, measured with strace). Up to one TLS
+ * record's worth waiting counts as taken: small responses flow on, while a bulk read (up to 64 KiB) still waits for
+ * the 'drain' as before (letting a second one queue behind it in Node's Writable cost 18 % more CPU per MiB over TLS,
+ * measured), and a client that does not read stops the source at once. The 'drain' follows either way (every write
+ * leaves Node's needDrain set).
+ */
+const TLS_QUEUE_ALLOWANCE = 16 * 1024;
+
+function tlsTaken(dst: net.Socket): boolean {
+  return dst.writableLength <= TLS_QUEUE_ALLOWANCE;
 }
 
 /** A server-side TLS socket SocketIo now owns: reads to `sink`, written through Node's TLS layer only, Nagle off. */
@@ -276,16 +297,16 @@ function lowerWriteMark(socket: net.Socket): void {
 /**
  * The fd under a socket, cached on it: known at adoption, read once from the connected handle otherwise. Node keeps
  * it on the libuv handle (`_handle.fd`, stable on Unix but not typed), hence the Reflect reads. -1 when not known yet
- * (still connecting, or closed): the caller then lets Node write.
+ * (still connecting, or closed): the caller then lets Node write. NO_TRY_WRITE for a TLS socket.
  */
 function fdOf(socket: IoSocket): number {
   const known = socket[kFd];
   if (known !== undefined && known >= 0) return known;
-  if (known === NO_TRY_WRITE) return -1;
+  if (known === NO_TRY_WRITE) return NO_TRY_WRITE;
   // A TLS socket (Node's TLSWrap shows the TCP fd under it) is written through Node, which encrypts.
   if (Reflect.get(socket, 'encrypted') === true) {
     socket[kFd] = NO_TRY_WRITE;
-    return -1;
+    return NO_TRY_WRITE;
   }
   const handle: unknown = Reflect.get(socket, '_handle');
   if (typeof handle !== 'object' || handle === null) return -1;

@@ -148,6 +148,10 @@ export class BindTlsServer {
    * the raw socket closes before (whatever closed it: an alert, a timeout, the client, a hard stop).
    */
   handshake(raw: net.Socket): void {
+    // node:tls gives the TLS socket the raw one's half-open setting. Until the handshake is done a FIN can only mean
+    // the client gave up (wrk's address probe: connect, then close): Node must close it then, as haproxy does, not
+    // hold it half-open until the handshake timeout. The session sets half-open again (SocketIo.attach).
+    raw.allowHalfOpen = false;
     raw.once('close', () => {
       if (settled.has(raw)) return;
       settled.add(raw);

@@ -2,7 +2,10 @@
 // client that stops mid-handshake (closed once `timeout client` passes), no common cipher, and 200 handshakes left
 // hanging on one forwarder while another client of that forwarder is served. Each failure is counted in the SSL
 // stats module's ssl_failed_handshake (`show stat`) when TLS refused it (a timeout or a client that leaves is not,
-// as in haproxy), the successes in ssl_sess. Test-runner thread; 127.0.0.1 only.
+// as in haproxy), the successes in ssl_sess. And a client that closes its side before the handshake is done: closed
+// at once, with `timeout client 1h` so that only its FIN can end it (found while measuring the TLS figures: orcalb held
+// it half-open until the handshake timeout, one CLOSE-WAIT per wrk run, whose address probe connects and closes).
+// Test-runner thread; 127.0.0.1 only.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -22,7 +25,7 @@ const SLOW = 200;
 /** The first bytes of a TLS 1.2 ClientHello record header and a few of its body: a handshake that never completes. */
 const PARTIAL_HELLO = Buffer.from('160301020001000200', 'hex');
 
-function config(front: number, server: number, crt: string, sock: string): string {
+function config(front: number, server: number, crt: string, sock: string, clientTimeout = '1s'): string {
   return `
 global
     stats socket ${sock} level admin
@@ -30,7 +33,7 @@ global
 defaults
     mode http
     timeout connect 2s
-    timeout client 1s
+    timeout client ${clientTimeout}
     timeout server 5s
 frontend fe
     bind 127.0.0.1:${front} ssl crt ${crt} ssl-max-ver TLSv1.2 ciphers ECDHE-RSA-AES128-GCM-SHA256
@@ -109,4 +112,46 @@ describe('issue 14: hostile TLS clients', () => {
     assert.ok(h !== undefined && o !== undefined, 'both subjects ran');
     assert.deepEqual(o, h);
   });
+});
+
+/** Far below `timeout client` (1 h there): only the client's FIN can have ended the connection by then. */
+const FIN_CLOSE_BOUND_MS = 5000;
+
+/** Connects, writes `bytes` (maybe none), sends its FIN, and says whether the proxy let go within the bound. */
+function finAndWaitClose(port: number, bytes: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => s.end(bytes));
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, FIN_CLOSE_BOUND_MS);
+    s.on('error', () => undefined);
+    s.resume();
+    // The proxy's FIN ('end') or a reset ('close'): either way it let the connection go.
+    const done = (): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(true);
+    };
+    s.once('end', done);
+    s.once('close', done);
+  });
+}
+
+describe('issue 14: a client that closes before its TLS handshake is done', () => {
+  for (const subject of SUBJECTS) {
+    test(`${subject.name}: closed at once, not held until timeout client`, async (t) => {
+      const certs = await makeTlsCerts(t);
+      const backends = await startHttpBackends(['s1']);
+      const front = await freeTcpPort();
+      const sock = join(certs.dir, 'stats.sock');
+      const lb = await subject.start(config(front, backends.ports()[0] ?? 0, certs.rsa, sock, '1h'), front);
+      t.after(() => closeAll(() => lb.stop(), () => backends.close()));
+
+      assert.equal(await finAndWaitClose(front, Buffer.alloc(0)), true, 'connect then FIN, no byte sent: still open');
+      assert.equal(await finAndWaitClose(front, PARTIAL_HELLO), true, 'half a ClientHello then FIN: still open');
+      const served = await curlHttps('a.example', front, '/', certs.ca, ['--http1.1']);
+      assert.equal(served.status, 200, served.stderr);
+    });
+  }
 });
