@@ -57,10 +57,8 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       if (server === undefined) return false;
       let raw: net.Socket;
       try {
-        // Not half-open during the handshake: a client's FIN then ends it at once ("Connection closed during SSL
-        // handshake", as haproxy); the TLS socket, which copies this setting, is made half-open again once secured.
+        // Not half-open during the handshake: TlsFront.handshake() owns that setting (and says why).
         raw = typeof conn === 'number' ? adoptSocket(conn, { allowHalfOpen: false }) : conn;
-        raw.allowHalfOpen = false;
       } catch (e) {
         outcome.notAdopted(conn, fe, e);
         return true;

@@ -150,7 +150,8 @@ export class BindTlsServer {
   handshake(raw: net.Socket): void {
     // node:tls gives the TLS socket the raw one's half-open setting. Until the handshake is done a FIN can only mean
     // the client gave up (wrk's address probe: connect, then close): Node must close it then, as haproxy does, not
-    // hold it half-open until the handshake timeout. The session sets half-open again (SocketIo.attach).
+    // hold it half-open until the handshake timeout ("Connection closed during SSL handshake" in the log, as haproxy).
+    // The TLS socket, which copies this setting, is made half-open again once secured (below).
     raw.allowHalfOpen = false;
     raw.once('close', () => {
       if (settled.has(raw)) return;
