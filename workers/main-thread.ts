@@ -99,6 +99,19 @@ async function main(argv: readonly string[]): Promise<number> {
   // Test hook ORCALB_TEST_SF_REUSEPORT=1: bind beside the old process instead, to measure what that loses.
   const reuseOnly = process.env['ORCALB_TEST_HOOKS'] === '1' && process.env['ORCALB_TEST_SF_REUSEPORT'] === '1';
   const inherited = cli.oldPids.length > 0 && !reuseOnly ? takeListeners(cli.oldPids, plan.addon, startup) : undefined;
+  // The PID file before any thread starts (haproxy too creates it before enabling its listeners): once the acceptor
+  // runs it takes connections from the accept queue it shares with an old process (-sf), and a start that failed
+  // after that would close the connections it took (seen in CI).
+  const pidFile = pidPath === undefined ? undefined : new PidFile(pidPath);
+  try {
+    pidFile?.write();
+  } catch (e) {
+    // HAProxy's words when the pidfile cannot be created; it exits 1 too.
+    startup.log('alert', `[orcalb.main()] Cannot create pidfile ${pidPath ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
+    // The old process still has its copies: it serves on as if -sf had not been tried.
+    inherited?.closeRest();
+    return 1;
+  }
   const supervisor = new Supervisor({
     ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert), ...(inherited === undefined ? {} : { inherited }),
   });
@@ -107,21 +120,13 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     for (const line of (e instanceof OrcaError ? e.message : String(e)).split('\n')) startup.log('alert', line);
     await supervisor.hardStop();
+    pidFile?.revert();
     // The old process still has its copies: it serves on as if -sf had not been tried.
     inherited?.closeRest();
     return 1;
   }
   const unused = inherited?.closeRest() ?? 0;
   if (unused > 0) startup.log('notice', `-sf/-st: ${unused} taken socket(s) match no bind line of this configuration; closed`);
-  const pidFile = pidPath === undefined ? undefined : new PidFile(pidPath);
-  try {
-    pidFile?.write();
-  } catch (e) {
-    // HAProxy's words when the pidfile cannot be created; it exits 1 too.
-    startup.log('alert', `[orcalb.main()] Cannot create pidfile ${pidPath ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
-    await supervisor.hardStop();
-    return 1;
-  }
   dropPrivileges(config.global, startup);
   // A SIGUSR1 that came before the guard took it may have opened the inspector since: check again before serving.
   assertNoInspector();
