@@ -5,7 +5,8 @@
 // with the table full shows what the change scan of the live entries costs without any update. Sending: in this process, the
 // peers thread's own work for 100k local changes/s (a forwarder's view changes 10,000 entries per 100 ms tick; the
 // change scan of the whole table plus the encoding of the changed entries is timed). Both must stay ≤ 10 %.
-// Run: `node dist/native-bench/peers-updates.js [seconds]`. Runner main thread; imported by nothing.
+// Run: `node dist/native-bench/peers-updates.js [seconds]`; `node --cpu-prof --cpu-prof-dir=DIR …` profiles orcalb's
+// threads too (its flags are passed on to the orcalb it starts). Runner main thread; imported by nothing.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,7 +98,7 @@ async function receiving(): Promise<{ idle: number; busy: number; idleFull: numb
       if (d.includes(Buffer.from([0, 0]))) s.write(Buffer.from([0, 1]));
     });
   });
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../workers/main.js'), '-f', cfg, '-L', 'b', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, '../workers/main.js'), '-f', cfg, '-L', 'b', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const pid = child.pid ?? 0;
@@ -128,9 +129,10 @@ async function receiving(): Promise<{ idle: number; busy: number; idleFull: numb
     const idleFull = await window(false);
     return { idle, busy, idleFull };
   } finally {
-    // SIGTERM first, so a run under --cpu-prof writes its threads' profiles; SIGKILL if it does not go.
+    // A soft stop (SIGUSR1) first: every thread ends on its own, so a run under --cpu-prof writes their profiles
+    // (a hard stop ends the process by its signal, before they do); SIGKILL if it does not go.
     const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
+    child.kill('SIGUSR1');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await gone;
     clearTimeout(timer);
