@@ -83,6 +83,8 @@ export class StickStore {
   /** This thread's acquire() refusals so far: the lock stayed taken past LOCK_WAIT_MS, or the table was full. */
   refusedLock = 0;
   refusedFull = 0;
+  /** What warm() read: kept so that the read is not optimised away. */
+  warmed = 0;
   private readonly i32: Int32Array;
   private readonly base: number;
   private readonly entries: number;
@@ -150,6 +152,17 @@ export class StickStore {
     const slot = this.find(this.hash());
     if (slot < 0) return -1;
     return this.expiredUnused(this.entryAt(slot), now) ? -1 : slot;
+  }
+
+  /**
+   * A software prefetch: reads the first word of the home slot of `key` and returns that slot (where the entry
+   * most likely is). A thread applying a run of updates warms the next few keys' entries first, so that their cache
+   * misses overlap instead of coming one after another (the peers thread: one miss per update otherwise).
+   */
+  warm(): number {
+    const slot = this.home(this.hash());
+    this.warmed ^= this.i32[this.entries + slot * this.ew] ?? 0;
+    return slot;
   }
 
   /** True when `slot` still holds the entry lookup() found (same stamp, still live). */
