@@ -4,8 +4,10 @@
 // orcalb thread named "peers" (/proc/PID/task/*/stat), the idle baseline (empty table) subtracted; a last idle window
 // with the table full shows what the change scan of the live entries costs without any update. Sending: in this process, the
 // peers thread's own work for 100k local changes/s (a forwarder's view changes 10,000 entries per 100 ms tick; the
-// change scan of the whole table plus the encoding of the changed entries is timed). Both must stay ≤ 10 %.
-// Run: `node dist/native-bench/peers-updates.js [seconds]`. Runner main thread; imported by nothing.
+// change scan of the whole table plus the encoding of the changed entries is timed). Both must stay ≤ 10 %. Between
+// the two, the receiving side's own work without sockets (applying()): what a socket-free loop over the same batches costs.
+// Run: `node dist/native-bench/peers-updates.js [seconds]`; `node --cpu-prof --cpu-prof-dir=DIR …` profiles orcalb's
+// threads too (its flags are passed on to the orcalb it starts). Runner main thread; imported by nothing.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StickTableConfig } from '../config/model.js';
 import { ChangeScan } from '../core/peers/change-scan.js';
-import { WireWriter } from '../core/peers/peer-wire.js';
-import { localWireFields, writeDefine, writeUpdate } from '../core/peers/table-codec.js';
+import { StktType, WireReader, WireWriter, nextMessage } from '../core/peers/peer-wire.js';
+import { applyUpdate, localWireFields, readDefine, warmUpdates, writeDefine, writeUpdate, type RemoteTable } from '../core/peers/table-codec.js';
 import { SharedState } from '../core/shared/state-buffer.js';
 import { stickRegionLayout } from '../core/shared/stick-layout.js';
 import { initStickRegion, stickStores } from '../core/shared/stick-store.js';
@@ -97,7 +99,7 @@ async function receiving(): Promise<{ idle: number; busy: number; idleFull: numb
       if (d.includes(Buffer.from([0, 0]))) s.write(Buffer.from([0, 1]));
     });
   });
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../workers/main.js'), '-f', cfg, '-L', 'b', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, '../workers/main.js'), '-f', cfg, '-L', 'b', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const pid = child.pid ?? 0;
@@ -128,9 +130,10 @@ async function receiving(): Promise<{ idle: number; busy: number; idleFull: numb
     const idleFull = await window(false);
     return { idle, busy, idleFull };
   } finally {
-    // SIGTERM first, so a run under --cpu-prof writes its threads' profiles; SIGKILL if it does not go.
+    // A soft stop (SIGUSR1) first: every thread ends on its own, so a run under --cpu-prof writes their profiles
+    // (a hard stop ends the process by its signal, before they do); SIGKILL if it does not go.
     const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
+    child.kill('SIGUSR1');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await gone;
     clearTimeout(timer);
@@ -182,9 +185,69 @@ function sending(): number {
   return (spent / 1e6 / SECONDS) * 100;
 }
 
+/**
+ * The receiving side's own work without the sockets, in this process: the peers thread's loop (framing, warming
+ * ahead, applying, absorbing into the change scan) over the same batches, back to back and then paced as the driver
+ * sends them (one batch every 10 ms: between two, other threads and processes take the caches). ns per update.
+ */
+async function applying(): Promise<{ backToBack: number; paced: number }> {
+  const table: StickTableConfig = {
+    source: { file: 'bench', line: 1 }, name: 'fe', keyType: 'ip', keyLen: 4, size: KEYS * 2, expire: 600_000, nopurge: false,
+    srvkey: 'name', store: [{ type: 'http_req_cnt', count: 1, period: 0 }, { type: 'gpc0', count: 1, period: 0 }],
+  };
+  const region = stickRegionLayout([table], 2);
+  const state = SharedState.allocate({ servers: 0, backends: 0, frontends: 0, threads: 1, stickWords: region.words });
+  initStickRegion(state, region, () => 7);
+  // The peers thread's column: after the forwarder's.
+  const [store] = stickStores(state, region, 1);
+  if (store === undefined) throw new Error('no store');
+  const scan = new ChangeScan(store);
+  const sink = { warm: (_: unknown, slot: number): void => scan.warm(slot) };
+  const m = { cls: 0, type: 0, payload: 0, payloadEnd: 0 };
+  const ahead = { cls: 0, type: 0, payload: 0, payloadEnd: 0 };
+  const r = new WireReader(new Uint8Array(0));
+  const r2 = new WireReader(new Uint8Array(0));
+  const dict = new Map<number, string>();
+  let current: RemoteTable | undefined;
+  const feed = (b: Uint8Array, now: number): void => {
+    let at = 0;
+    let warmed = 0;
+    for (;;) {
+      if (at >= warmed) warmed = warmUpdates(b, at, b.length, current, ahead, r2, sink);
+      if (!nextMessage(b, at, b.length, m)) return;
+      at = m.payloadEnd;
+      r.reset(b, m.payload, m.payloadEnd);
+      if (m.type === StktType.DEFINE) {
+        current = readDefine(r, () => store);
+      } else if (current !== undefined) {
+        const slot = applyUpdate(r, m.type, current, dict, now);
+        if (slot >= 0) scan.absorb(slot);
+      }
+    }
+  };
+  const batches = Array.from({ length: KEYS / PER_TICK }, (_, i) => batch(i * PER_TICK, i * PER_TICK + 1));
+  for (const b of batches) feed(b, 1000);
+  const cpu = (): number => {
+    const c = process.cpuUsage();
+    return c.user + c.system;
+  };
+  let c0 = cpu();
+  for (let round = 0; round < 10; round++) for (const b of batches) feed(b, 2000 + round);
+  const backToBack = ((cpu() - c0) * 1000) / (10 * KEYS);
+  c0 = cpu();
+  const pacedBatches = 200;
+  for (let i = 0; i < pacedBatches; i++) {
+    feed(batches[i % batches.length] ?? Buffer.alloc(0), 3000 + i);
+    await new Promise((res) => setTimeout(res, TICK_MS));
+  }
+  return { backToBack, paced: ((cpu() - c0) * 1000) / (pacedBatches * PER_TICK) };
+}
+
 console.log(`peers: 100k stick-table updates per second, ${SECONDS} s windows`);
 const send = sending();
 console.log(`  sending (change scan of a 100k table every 100 ms + encoding 100k updates/s): ${send.toFixed(1)} % of one core`);
+const apply = await applying();
+console.log(`  applying in-process (no socket): ${apply.backToBack.toFixed(0)} ns/update back to back, ${apply.paced.toFixed(0)} ns/update paced as the driver sends (${(apply.paced / 100).toFixed(1)} % of one core at 100k/s)`);
 const recv = await receiving();
 console.log(`  receiving (orcalb's peers thread applying 100k updates/s): ${(recv.busy - recv.idle).toFixed(1)} % of one core (idle ${recv.idle.toFixed(1)} %, busy ${recv.busy.toFixed(1)} %, idle with the table full ${recv.idleFull.toFixed(1)} %)`);
 console.log(`  target ≤ 10 % each: sending ${send <= 10 ? 'met' : 'NOT met'}, receiving ${recv.busy - recv.idle <= 10 ? 'met' : 'NOT met'}`);

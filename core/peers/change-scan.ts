@@ -128,6 +128,14 @@ export class ChangeScan {
     return out;
   }
 
+  /** What warm() read: kept so that the read is not optimised away. */
+  warmed = 0;
+
+  /** Reads the shadow record of `slot` (see StickStore.warm), so its line is in the cache when absorb() writes it. */
+  warm(slot: number): void {
+    this.warmed ^= this.shadow[slot * this.sw] ?? 0;
+  }
+
   /** After a peer's update was applied to `slot`: take its words as seen, so it is not sent back as a change. */
   absorb(slot: number): void {
     const { words, at } = this.raw;

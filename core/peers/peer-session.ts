@@ -17,12 +17,12 @@ import {
   WireWriter,
   nextMessage,
 } from './peer-wire.js';
-import { applyUpdate, readDefine, type RemoteTable } from './table-codec.js';
+import { applyUpdate, readDefine, warmUpdates, type RemoteTable, type WarmSink } from './table-codec.js';
 import type { StickStore } from '../shared/stick-store.js';
 import type { ServerKeys } from './server-key.js';
 
-/** What a session needs from the engine that owns it. */
-export interface SessionHost {
+/** What a session needs from the engine that owns it (warm(): the change-scan record of a slot about to be applied). */
+export interface SessionHost extends WarmSink {
   readonly localName: string;
   /** True when `name` is a remote peer of the section (a client's hello must name one). */
   knows(name: string): boolean;
@@ -95,6 +95,9 @@ export class PeerSession {
   private readonly out = new WireWriter();
   private readonly reader = new WireReader(new Uint8Array(0));
   private readonly bounds = { cls: 0, type: 0, payload: 0, payloadEnd: 0 };
+  /** warmUpdates()' scratch: it reads ahead of the applying loop. */
+  private readonly aheadBounds = { cls: 0, type: 0, payload: 0, payloadEnd: 0 };
+  private readonly aheadReader = new WireReader(new Uint8Array(0));
   private now = 0;
 
   constructor(socket: Socket, host: SessionHost, outgoing: { peer: string; pid: number } | undefined) {
@@ -238,7 +241,11 @@ export class PeerSession {
     // One clock reading per read: the updates of one read arrived together.
     this.now = this.host.now();
     let at = 0;
-    while (nextMessage(b, at, b.length, m)) {
+    let warmed = 0;
+    for (;;) {
+      // A few updates ahead are warmed first, so that their cache misses overlap (table-codec.ts warmUpdates).
+      if (at >= warmed) warmed = warmUpdates(b, at, b.length, this.current, this.aheadBounds, this.aheadReader, this.host);
+      if (!nextMessage(b, at, b.length, m)) break;
       at = m.payloadEnd;
       this.reader.reset(b, m.payload, m.payloadEnd);
       this.onMessage(m.cls, m.type, this.reader);

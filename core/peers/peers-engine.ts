@@ -85,6 +85,8 @@ export class PeersEngine implements SessionHost {
   private readonly tables: Table[];
   private readonly byName: Map<string, Table>;
   private readonly byStore: Map<StickStore, Table>;
+  private lastStore: StickStore | undefined;
+  private lastScan: ChangeScan | undefined;
   private readonly o: PeersEngineOptions;
   private server: net.Server | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -283,7 +285,20 @@ export class PeersEngine implements SessionHost {
   }
 
   applied(store: StickStore, slot: number): void {
-    this.byStore.get(store)?.scan.absorb(slot);
+    this.scanOf(store)?.absorb(slot);
+  }
+
+  warm(store: StickStore, slot: number): void {
+    this.scanOf(store)?.warm(slot);
+  }
+
+  /** The change scan of `store`; the last one is remembered, as a peer's updates come in runs of one table. */
+  private scanOf(store: StickStore): ChangeScan | undefined {
+    if (store !== this.lastStore) {
+      this.lastStore = store;
+      this.lastScan = this.byStore.get(store)?.scan;
+    }
+    return this.lastScan;
   }
 
   // ---- own work ----
