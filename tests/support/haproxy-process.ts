@@ -43,7 +43,8 @@ export interface HaproxyProcess {
 /**
  * Writes `configText` to a temp file and runs `haproxy -db -f FILE` (with `env` added to its environment). Resolves
  * once `readyPort` (default: the port of the first `bind` line) is listening; rejects with haproxy's stderr if it
- * exits first or is not ready within 5 s.
+ * exits first or is not ready within 15 s (a
+ * start takes milliseconds, but a CI machine running two suites at once has been seen to need more than 5 s).
  */
 export async function startHaproxy(
   configText: string,
@@ -94,10 +95,10 @@ export async function startHaproxy(
   if (readyPort !== undefined) {
     try {
       // Read without blocking: tests' own servers must answer haproxy's first checks while this waits.
-      await pollUntil(async () => exited || (await listeningSoon(readyPort)), 5000, `haproxy listening on ${readyPort}`, 20);
+      await pollUntil(async () => exited || (await listeningSoon(readyPort)), 15_000, `haproxy listening on ${readyPort}`, 20);
     } catch {
       await stop();
-      throw new Error(`haproxy not listening on ${readyPort} after 5 s:\n${err.text()}`);
+      throw new Error(`haproxy not listening on ${readyPort} after 15 s:\n${err.text()}`);
     }
     if (!isListening(readyPort)) throw new Error(`haproxy exited (code ${exitCode}) before listening on ${readyPort}:\n${err.text()}`);
   }
