@@ -104,11 +104,13 @@ export function writeLatin1(s: string, dst: Buffer, at: number): number {
 /**
  * What HAProxy 2.6's stats count for a head held at buf[0, end) (its HTX size, measured on 2.6.12: bin/bout): the
  * head's bytes less the 4 bytes of ": " and CRLF of each header line (the start line and the empty line count as
- * they are). Counts line feeds with Buffer.indexOf; allocates nothing.
+ * they are). Counts line feeds in [0, end) only: `buf` may be the thread's 128 KiB scratch buffer, and an indexOf
+ * past the head's last line feed searched the stale rest of it (up to 128 KiB per head). Allocates nothing.
  */
 export function statHeadBytes(buf: Buffer, end: number): number {
   let lines = 0;
-  for (let at = buf.indexOf(10, 0); at >= 0 && at < end; at = buf.indexOf(10, at + 1)) lines++;
+  const stop = Math.min(end, buf.length);
+  for (let at = 0; at < stop; at++) if (buf[at] === 10) lines++;
   return end - 4 * Math.max(0, lines - 2);
 }
 
