@@ -75,7 +75,7 @@ for (const subject of SUBJECTS) {
           'cookie COOKIE maxconn 1 maxqueue 1',
         );
         const cookie = 'cookie: SRV=a\r\n';
-        const holder = send(front, clients, '/holder?delay=800', cookie);
+        const holder = send(front, clients, '/holder?delay=2000', cookie); // long enough that a loaded machine answers /over first
         await farm.waitFor(() => farm.requests.length === 1, 5000, 'the holder is being served');
         const queued = send(front, clients, '/queued', cookie);
         await delay(150);
