@@ -3,13 +3,15 @@
 // backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
 // check intervals), the proxies' timeouts, the maxconn limits, a backend's `balance` line and a frontend's bind lines
 // (added: opened; removed: closed; an unchanged one keeps its socket); anything else that differs (a frontend, a bind, an algorithm, global
-// settings…) is named, and the reload is refused whole.
+// settings…) is named, and the reload is refused whole. Proxies are matched by name: the ones added or removed are
+// planned into the spare proxy slots (config/proxies-change.ts) and, not applied in place yet, refused by name.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
 import { getAlgorithm, takesDynamicServers } from '../core/balance/registry.js';
 import type { BalanceChange } from './balance-change.js';
 import { bindKey, type BindsChange } from './binds-change.js';
 import type { BackendConfig, BindConfig, Config, FrontendConfig, ServerConfig } from './model.js';
+import { noProxyChange, planProxiesChange } from './proxies-change.js';
 import type { TimeoutsChange } from './timeouts-change.js';
 
 /** A server of the new configuration that the running one does not have (by name, in its backend). */
@@ -86,6 +88,25 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   const reasons: string[] = [];
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
+  // Proxies added or removed (config/proxies-change.ts): planned into the spare proxy slots, each one named; the
+  // per-index steps below assume one list, so they wait for a file whose lists match the running ones.
+  const proxies = planProxiesChange(running, next, reasons);
+  if (!noProxyChange(proxies)) {
+    const named = [
+      ...proxies.frontends.added.map((a) => `frontend '${a.proxy.name}' added${a.slot < 0 ? '' : ` (spare frontend slot ${a.slot})`}`),
+      ...proxies.frontends.removed.map((r) => `frontend '${r.name}' removed`),
+      ...proxies.backends.added.map((a) => `backend '${a.proxy.name}' added${a.slot < 0 ? '' : ` (spare backend slot ${a.slot})`}`),
+      ...proxies.backends.removed.map((r) => `backend '${r.name}' removed`),
+    ];
+    reasons.push(`the list of proxies changed: ${named.join(', ')}: proxies are not added or removed in place yet`);
+    return { ok: false, reasons };
+  }
+  // The same proxies in another order: the steps below pair them by index (timeouts, binds, servers), so refused.
+  const moved = (['frontends', 'backends'] as const).flatMap((kind) => {
+    const i = next[kind].findIndex((p, j) => p.name !== running[kind][j]?.name);
+    return i < 0 ? [] : [`the order of the ${kind} changed ('${next[kind][i]?.name ?? ''}' moved)`];
+  });
+  if (moved.length > 0) return { ok: false, reasons: [...reasons, ...moved] };
   const timeouts = timeoutChanges(loaded, next, reasons);
   const balances = balanceChanges(loaded, next, reasons);
   // Binds are matched per frontend: only meaningful while the list of frontends is the same (else refused above).
@@ -239,13 +260,16 @@ function sectionDifferences(a: Record<string, unknown>, b: Record<string, unknow
     const x = a[key];
     const y = b[key];
     const lists = (key === 'frontends' || key === 'backends') && Array.isArray(x) && Array.isArray(y);
-    if (!lists || x.length !== y.length) {
+    if (!lists) {
       const d = firstDifference(x, y, key);
       if (d !== undefined) out.push(d);
       continue;
     }
+    // Matched by name (a proxy added, removed or renamed is config/proxies-change.ts's), wherever it sits in the file.
+    const byName = new Map(y.map((item: unknown) => [field(item as object, 'name'), item]));
     x.forEach((item: unknown, i) => {
-      const d = firstDifference(item, y[i], `${key}[${i}]`);
+      const other: unknown = byName.get(field(item as object, 'name'));
+      const d = other === undefined ? undefined : firstDifference(item, other, `${key}[${i}]`);
       if (d !== undefined) out.push(d);
     });
   }
@@ -256,6 +280,8 @@ function sectionDifferences(a: Record<string, unknown>, b: Record<string, unknow
 function withoutServers(config: Config): Record<string, unknown> {
   return {
     ...config,
+    // The running layout (reserved at start), not something a file says.
+    proxySlots: undefined,
     global: { ...config.global, maxconn: undefined },
     frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined, binds: undefined })),
     backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !BACKEND_OWN_FIELDS.has(k)))),
