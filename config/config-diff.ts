@@ -4,14 +4,14 @@
 // check intervals), the proxies' timeouts, the maxconn limits, a backend's `balance` line and a frontend's bind lines
 // (added: opened; removed: closed; an unchanged one keeps its socket); anything else that differs (a frontend, a bind, an algorithm, global
 // settings…) is named, and the reload is refused whole. Proxies are matched by name: the ones added or removed are
-// planned into the spare proxy slots (config/proxies-change.ts) and, not applied in place yet, refused by name.
+// planned into the spare proxy slots (config/proxies-change.ts), more than there are free ones refused, named.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
 import { getAlgorithm, takesDynamicServers } from '../core/balance/registry.js';
 import type { BalanceChange } from './balance-change.js';
 import { bindKey, type BindsChange } from './binds-change.js';
 import type { BackendConfig, BindConfig, Config, FrontendConfig, ServerConfig } from './model.js';
-import { noProxyChange, planProxiesChange } from './proxies-change.js';
+import { alignedToSlots, planProxiesChange, proxyBinds, type ProxiesChange } from './proxies-change.js';
 import type { TimeoutsChange } from './timeouts-change.js';
 
 /** A server of the new configuration that the running one does not have (by name, in its backend). */
@@ -54,6 +54,11 @@ export interface ReloadPlan {
   readonly binds: readonly BindsChange[];
   /** Backends whose `balance` line changed (config/balance-change.ts). */
   readonly balances: readonly BalanceChange[];
+  /**
+   * Frontends and backends added (each in its spare slot) or removed (config/proxies-change.ts). A new frontend's
+   * binds, and a removed one's, are in `binds` (opened, closed as any bind line); its limit in `limits`.
+   */
+  readonly proxies: ProxiesChange;
 }
 
 /** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
@@ -88,41 +93,31 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   const reasons: string[] = [];
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
-  // Proxies added or removed (config/proxies-change.ts): planned into the spare proxy slots, each one named; the
-  // per-index steps below assume one list, so they wait for a file whose lists match the running ones.
+  // Proxies added or removed (config/proxies-change.ts), by name, into the spare proxy slots. The steps below pair
+  // the proxies by index: both files are laid out in the running slots first (a new proxy in its slot, a removed or
+  // retired one as it runs, so that nothing differs there), wherever each section sits in the file.
   const proxies = planProxiesChange(running, next, reasons);
-  if (!noProxyChange(proxies)) {
-    const named = [
-      ...proxies.frontends.added.map((a) => `frontend '${a.proxy.name}' added${a.slot < 0 ? '' : ` (spare frontend slot ${a.slot})`}`),
-      ...proxies.frontends.removed.map((r) => `frontend '${r.name}' removed`),
-      ...proxies.backends.added.map((a) => `backend '${a.proxy.name}' added${a.slot < 0 ? '' : ` (spare backend slot ${a.slot})`}`),
-      ...proxies.backends.removed.map((r) => `backend '${r.name}' removed`),
-    ];
-    reasons.push(`the list of proxies changed: ${named.join(', ')}: proxies are not added or removed in place yet`);
-    return { ok: false, reasons };
-  }
-  // The same proxies in another order: the steps below pair them by index (timeouts, binds, servers), so refused.
-  const moved = (['frontends', 'backends'] as const).flatMap((kind) => {
-    const i = next[kind].findIndex((p, j) => p.name !== running[kind][j]?.name);
-    return i < 0 ? [] : [`the order of the ${kind} changed ('${next[kind][i]?.name ?? ''}' moved)`];
-  });
-  if (moved.length > 0) return { ok: false, reasons: [...reasons, ...moved] };
-  const timeouts = timeoutChanges(loaded, next, reasons);
-  const balances = balanceChanges(loaded, next, reasons);
-  // Binds are matched per frontend: only meaningful while the list of frontends is the same (else refused above).
-  const sameFrontends = running.frontends.length === next.frontends.length && running.frontends.every((fe, f) => fe.name === next.frontends[f]?.name);
-  const binds = sameFrontends ? bindChanges(running, next, reasons) : [];
+  if (reasons.length > 0) return { ok: false, reasons };
+  const was = alignedToSlots(running, loaded, proxies);
+  const now = alignedToSlots(running, next, proxies);
+  const timeouts = timeoutChanges(was, now, reasons);
+  const balances = balanceChanges(was, now, reasons);
+  const binds = [...bindChanges(running, now, reasons), ...proxyBinds(running, proxies)];
   const limits = {
     ...(loaded.global.maxconn === next.global.maxconn ? {} : { global: next.global.maxconn }),
-    frontends: next.frontends.flatMap((fe, f) => (loaded.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
+    frontends: [
+      ...now.frontends.flatMap((fe, f) => (was.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
+      // A new frontend's limit word, as at start (0: the global one, workers/reload.ts).
+      ...proxies.frontends.added.map((a) => ({ index: a.slot, maxconn: a.proxy.maxconn })),
+    ],
   };
   if (reasons.length > 0) return { ok: false, reasons };
   const added: ServerAdded[] = [];
   const kept: ServerKept[] = [];
   const removed: ServerRemoved[] = [];
   running.backends.forEach((be, b) => {
-    const nb = next.backends[b];
-    if (nb === undefined) return;
+    const nb = now.backends[b];
+    if (nb === undefined || be.retired === true) return;
     const wanted = new Map(nb.servers.map((s) => [s.name, s]));
     be.servers.forEach((srv, s) => {
       if (srv.retired === true) return;
@@ -142,7 +137,7 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
     }
     for (const server of wanted.values()) added.push({ backend: b, server });
   });
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds, balances };
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds, balances, proxies };
 }
 
 /**
@@ -193,7 +188,8 @@ function bindChanges(running: Config, next: Config, reasons: string[]): BindsCha
   const out: BindsChange[] = [];
   next.frontends.forEach((nf, f) => {
     const fe = running.frontends[f];
-    if (fe === undefined) return;
+    // A new frontend (its binds are proxyBinds'), a removed or retired one (laid out as it runs: nothing to match).
+    if (fe === undefined || fe === nf || fe.retired === true) return;
     const binds: BindConfig[] = [...fe.binds];
     const unmatched = new Set(fe.binds.flatMap((b, i) => (b.retired === true ? [] : [i])));
     const added: number[] = [];

@@ -990,6 +990,12 @@ export interface StatsConfig {
 export interface FrontendConfig {
   readonly source: SourceRef;
   readonly name: string;
+  /**
+   * Set on a running Config only (config/proxies-change.ts): a reload removed this proxy; the entry keeps its index
+   * (its shared-buffer slot), which its sessions still read until they end. Stats, the runtime API, the checks and
+   * new sessions skip it.
+   */
+  readonly retired?: boolean;
   /** 'listen' when it came from a listen section. */
   readonly section: 'frontend' | 'listen';
   readonly mode: ProxyMode;
@@ -1030,6 +1036,12 @@ export interface FrontendConfig {
 export interface BackendConfig {
   readonly source: SourceRef;
   readonly name: string;
+  /**
+   * Set on a running Config only (config/proxies-change.ts): a reload removed this proxy; the entry keeps its index
+   * (its shared-buffer slot), which its sessions still read until they end. Stats, the runtime API, the checks and
+   * new sessions skip it.
+   */
+  readonly retired?: boolean;
   readonly section: 'backend' | 'listen';
   readonly mode: ProxyMode;
   readonly balance: BalanceConfig;

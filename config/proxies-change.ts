@@ -7,7 +7,8 @@
 // thread (the reload), and tests.
 
 import { getAlgorithm } from '../core/balance/registry.js';
-import type { BackendConfig, Config, FrontendConfig } from './model.js';
+import type { BindsChange } from './binds-change.js';
+import type { BackendConfig, BindConfig, Config, FrontendConfig } from './model.js';
 
 /** A proxy of the new file the running configuration does not have, with the slot it takes. */
 export interface ProxyAdded<P> {
@@ -27,6 +28,41 @@ export interface ProxyRemoved {
 export interface ProxiesChange {
   readonly frontends: { readonly added: readonly ProxyAdded<FrontendConfig>[]; readonly removed: readonly ProxyRemoved[] };
   readonly backends: { readonly added: readonly ProxyAdded<BackendConfig>[]; readonly removed: readonly ProxyRemoved[] };
+}
+
+/**
+ * The proxy entries a reload puts in the running Config, by slot: a new proxy in a spare slot, or a removed one's
+ * entry marked `retired` at its index. Posted by main to every thread that holds a Config (workers/messages.ts).
+ */
+export interface ProxySlotChange {
+  readonly frontends: readonly { readonly index: number; readonly frontend: FrontendConfig }[];
+  readonly backends: readonly { readonly index: number; readonly backend: BackendConfig }[];
+}
+
+/**
+ * Puts the change's entries in this thread's Config, in place (the arrays every structure holds see them). Returns
+ * false, changing nothing, when an index would leave a hole past the end of its list. Any thread; a control message.
+ */
+export function applyProxySlotChange(config: Config, change: ProxySlotChange): boolean {
+  const fits = <T>(list: readonly T[], indexes: readonly number[]): boolean => {
+    let end = list.length;
+    for (const i of [...indexes].sort((a, b) => a - b)) {
+      if (i < 0 || i > end) return false;
+      if (i === end) end++;
+    }
+    return true;
+  };
+  if (!fits(config.frontends, change.frontends.map((f) => f.index)) || !fits(config.backends, change.backends.map((b) => b.index))) return false;
+  // The Config is readonly to its readers; this, binds-change.ts, timeouts-change.ts and core/shared/server-slots.ts
+  // are its run-time writers.
+  for (const f of [...change.frontends].sort((a, b) => a.index - b.index)) (config.frontends as FrontendConfig[])[f.index] = f.frontend;
+  for (const b of [...change.backends].sort((a, b) => a.index - b.index)) (config.backends as BackendConfig[])[b.index] = b.backend;
+  return true;
+}
+
+/** True for a proxy that runs (not one a reload removed). Pure. */
+export function isLiveProxy(p: { readonly retired?: boolean }): boolean {
+  return p.retired !== true;
 }
 
 /** True when the change adds or removes nothing. Pure. */
@@ -63,8 +99,9 @@ function listChange<P extends Named>(kind: string, running: readonly P[], next: 
   const wanted = new Set(next.map((p) => p.name));
   const removed = running.flatMap((p, index) => (p.retired !== true && !wanted.has(p.name) ? [{ index, name: p.name }] : []));
   const fresh = next.flatMap((proxy, i) => (live.has(proxy.name) ? [] : [{ next: i, proxy }]));
-  // Unused slots past the list first, then the slots of proxies retired by an earlier reload (drained, freed).
-  const free = [...Array.from({ length: Math.max(0, capacity - running.length) }, (_, i) => running.length + i), ...running.flatMap((p, i) => (p.retired === true ? [i] : []))];
+  // The unused slots past the list. A removed proxy's slot is not taken again in this process: its sessions may run
+  // for hours (a DolphinDB binary session), and its counters are its own until then.
+  const free = Array.from({ length: Math.max(0, capacity - running.length) }, (_, i) => running.length + i);
   if (fresh.length > free.length) {
     const names = fresh.map((f) => `'${f.proxy.name}'`).join(', ');
     reasons.push(`${fresh.length} ${kind}(s) added (${names}), ${free.length} free spare ${kind} slot(s) (reserved at start)`);
@@ -76,6 +113,7 @@ function listChange<P extends Named>(kind: string, running: readonly P[], next: 
 function unsupportedFrontend(fe: FrontendConfig | undefined, how: string, reasons: string[]): void {
   if (fe === undefined) return;
   if (fe.statsOnly || fe.stats !== undefined) reasons.push(`frontend '${fe.name}' ${how}: it serves the stats page (the stats thread sets it up at start)`);
+  else if (fe.disabled) reasons.push(`frontend '${fe.name}' ${how}: it is disabled (no listener to open or close)`);
 }
 
 function unsupportedBackend(be: BackendConfig | undefined, how: string, reasons: string[]): void {
@@ -83,4 +121,36 @@ function unsupportedBackend(be: BackendConfig | undefined, how: string, reasons:
   if (getAlgorithm(be.balance.algorithm)?.readsLoad === true) {
     reasons.push(`backend '${be.name}' ${how}: 'balance ${be.balance.algorithm}' (its load readings are set up at start)`);
   }
+}
+
+/**
+ * `config`'s frontends and backends laid out in the running slots: a proxy both have at its running index, a new one
+ * in its slot, and a removed or retired one as it runs (so that no step finds a difference there). Pure.
+ */
+export function alignedToSlots(running: Config, config: Config, change: ProxiesChange): Config {
+  const lay = <P extends Named>(live: readonly P[], mine: readonly P[], added: readonly ProxyAdded<P>[]): P[] => {
+    const byName = new Map(mine.map((p) => [p.name, p]));
+    const out = live.map((p) => (p.retired === true ? p : (byName.get(p.name) ?? p)));
+    for (const a of added) out[a.slot] = a.proxy;
+    return out;
+  };
+  return {
+    ...config,
+    frontends: lay(running.frontends, config.frontends, change.frontends.added),
+    backends: lay(running.backends, config.backends, change.backends.added),
+  };
+}
+
+/**
+ * The bind changes of the frontends a reload adds (every bind line opened, the entry posted first with none) and
+ * removes (every live bind closed, as a removed bind line is: config/binds-change.ts). Pure.
+ */
+export function proxyBinds(running: Config, change: ProxiesChange): BindsChange[] {
+  const added = change.frontends.added.map((a) => ({ frontend: a.slot, binds: a.proxy.binds, added: a.proxy.binds.map((_b, i) => i), removed: [], rebuilt: [] }));
+  const removed = change.frontends.removed.flatMap((r) => {
+    const binds = running.frontends[r.index]?.binds ?? [];
+    const live = binds.flatMap((b, i) => (b.retired === true ? [] : [i]));
+    return [{ frontend: r.index, binds: binds.map((b): BindConfig => (b.retired === true ? b : { ...b, retired: true })), added: [], removed: live, rebuilt: [] }];
+  });
+  return [...added, ...removed];
 }

@@ -15,6 +15,8 @@ import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { applyBindsChange } from '../config/binds-change.js';
 import { applyBalanceChange } from '../config/balance-change.js';
+import { applyProxySlotChange } from '../config/proxies-change.js';
+import { applyProxiesRuntime } from '../core/forward/proxies-runtime.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -221,6 +223,14 @@ port.on('message', (msg: unknown) => {
     // A reload's bind lines: a connection reads its bind (accept-proxy) by index when it starts.
     applyBindsChange(data.config, c.change);
     rebuildTls(c.change.frontend, [...c.change.added, ...c.change.rebuilt]);
+  } else if (c.type === 'proxies') {
+    // A reload's frontends and backends added (spare slots) or removed (retired): the runtimes and rules follow.
+    if (!applyProxySlotChange(data.config, c.change)) return;
+    try {
+      applyProxiesRuntime(env, data.config, c.change.backends.map((b) => b.index), state, topology, { accounting, thread });
+    } catch (e) {
+      env.logger.log('alert', `forwarder ${thread}: reload: cannot build the new proxies: ${String(e)}`);
+    }
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

@@ -1,0 +1,113 @@
+// Issue 15: a reload that adds or removes frontends and backends in place (config/proxies-change.ts, the spare proxy
+// slots of core/shared/topology.ts, workers/reload.ts, core/forward/proxies-runtime.ts). A frontend and backend added
+// answer on the new port from the new backend's servers; removed, the port refuses while a session it accepted goes
+// on; a rename is a removal and an addition; a fifth new backend beyond the four spare slots refuses the whole file,
+// naming it; the existing frontend serves every connection across the reloads; the stats CSV lists the added proxies
+// and not the removed ones. Real sockets, orcalb as a child process. Test-runner thread.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { connectTagged, probeConnect } from '../support/backend-farm.js';
+import { freeTcpPort } from '../support/haproxy-process.js';
+import { count, startOnFile, tags, type Running } from '../support/reload-file.js';
+import { tcpConfig } from '../support/tcp-config.js';
+
+/** A frontend `f` on `port` whose default backend `b` holds one server on `server`. */
+const proxy = (f: string, port: number, b: string, server: number): string =>
+  `frontend ${f}\n    bind 127.0.0.1:${port}\n    default_backend ${b}\n` +
+  `backend ${b}\n    balance roundrobin\n    server n1 127.0.0.1:${server}\n`;
+
+/** A stats page (unchanged by every reload here) whose CSV lists the running proxies. */
+const stats = (port: number): string => `listen stats\n    mode http\n    bind 127.0.0.1:${port}\n    stats enable\n    stats uri /st\n`;
+
+async function csvNames(port: number): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:${port}/st;csv`, { signal: AbortSignal.timeout(5000) });
+  const body = await res.text();
+  return [...new Set(body.split('\n').slice(1).filter((l) => l !== '').map((l) => l.split(',')[0] ?? ''))];
+}
+
+/**
+ * Connections to `port`, one after the other, until `stop()`: how many were served and what failed. The existing
+ * frontend must serve every one across the reloads.
+ */
+function steadyTraffic(port: number): { stop(): Promise<{ served: number; errors: string[] }> } {
+  let running = true;
+  const errors: string[] = [];
+  let served = 0;
+  const loop = (async (): Promise<void> => {
+    while (running) {
+      try {
+        await tags(port, 1);
+        served++;
+      } catch (e) {
+        errors.push(String(e));
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { served, errors };
+    },
+  };
+}
+
+async function start(t: Parameters<typeof startOnFile>[0]): Promise<{ r: Running; st: number; cfg: (extra: string) => string }> {
+  const st = await freeTcpPort();
+  const r = await startOnFile(t, ['s1', 's2', 's3'], (front, farm) => tcpConfig(front, [farm.port('s1')]) + stats(st));
+  const cfg = (extra: string): string => tcpConfig(r.front, [r.farm.port('s1')]) + stats(st) + extra;
+  return { r, st, cfg };
+}
+
+test('a frontend and backend added by a reload serve on the new port; removed, the port refuses while its session goes on', async (t) => {
+  const { r, st, cfg } = await start(t);
+  const port = await freeTcpPort();
+  const traffic = steadyTraffic(r.front);
+  assert.equal(await probeConnect(port), 'refused');
+
+  assert.match(await r.reload(cfg(proxy('fe2', port, 'be2', r.farm.port('s2')))), /reload done: .*proxies: frontend fe2 added, backend be2 added.*binds: 1 opened/);
+  assert.deepEqual(count(await tags(port, 4)), { s2: 4 }, "the new frontend's connections go to the new backend's server");
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 }, 'the existing frontend keeps its backend');
+  const listed = await csvNames(st);
+  assert.ok(listed.includes('fe2') && listed.includes('be2'), `stats CSV lists the added proxies: ${listed.join(' ')}`);
+  const held = await connectTagged(port);
+  t.after(() => held.destroy());
+  assert.equal(held.tag, 's2');
+  assert.equal((await held.exchange('before')).toString(), 'before');
+
+  assert.match(await r.reload(cfg('')), /reload done: .*proxies: frontend fe2 removed, backend be2 removed.*binds: 0 opened, 1 closed/);
+  assert.equal(await probeConnect(port), 'refused', 'the removed frontend accepts no new connection');
+  assert.equal((await held.exchange('after')).toString(), 'after', 'a session it accepted goes on to its end');
+  const after = await csvNames(st);
+  assert.ok(!after.includes('fe2') && !after.includes('be2'), `stats CSV no longer lists them: ${after.join(' ')}`);
+  held.destroy();
+
+  const { served, errors } = await traffic.stop();
+  assert.deepEqual(errors, [], 'the existing frontend served every connection across the reloads');
+  assert.ok(served > 0);
+});
+
+test('a rename is one proxy removed and one added; a fifth new backend beyond the spare slots refuses the file, named', async (t) => {
+  const { r, st, cfg } = await start(t);
+  const port = await freeTcpPort();
+  const traffic = steadyTraffic(r.front);
+  assert.match(await r.reload(cfg(proxy('fe2', port, 'be2', r.farm.port('s2')))), /reload done/);
+  assert.deepEqual(count(await tags(port, 2)), { s2: 2 });
+
+  // Renamed (and its server changed): the old ones go, the new ones take the next spare slots, on the same port.
+  assert.match(await r.reload(cfg(proxy('fe3', port, 'be3', r.farm.port('s3')))), /reload done: .*frontend fe3 added, frontend fe2 removed, backend be3 added, backend be2 removed/);
+  assert.deepEqual(count(await tags(port, 3)), { s3: 3 });
+  const listed = await csvNames(st);
+  assert.ok(listed.includes('be3') && !listed.includes('be2'), listed.join(' '));
+
+  // Two of the four spare backend slots are taken (be2's is not reused in this process): three more are one too many.
+  const more = [4, 5, 6].map((n) => `backend be${n}\n    server n1 127.0.0.1:${r.farm.port('s2')}\n`).join('');
+  assert.match(await r.reload(cfg(proxy('fe3', port, 'be3', r.farm.port('s3')) + more)), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /reload: 3 backend\(s\) added \('be4', 'be5', 'be6'\), 2 free spare backend slot\(s\)/);
+  assert.deepEqual(count(await tags(port, 2)), { s3: 2 }, 'the running configuration keeps serving');
+  assert.ok(!(await csvNames(st)).includes('be4'), 'nothing of the refused file applied');
+
+  const { errors } = await traffic.stop();
+  assert.deepEqual(errors, []);
+});
