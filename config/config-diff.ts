@@ -97,7 +97,7 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
   // the proxies by index: both files are laid out in the running slots first (a new proxy in its slot, a removed or
   // retired one as it runs, so that nothing differs there), wherever each section sits in the file.
   const proxies = planProxiesChange(running, next, reasons);
-  if (reasons.length > 0) return { ok: false, reasons };
+  if (proxies.frontends.added.some((a) => a.slot < 0) || proxies.backends.added.some((a) => a.slot < 0)) return { ok: false, reasons };
   const was = alignedToSlots(running, loaded, proxies);
   const now = alignedToSlots(running, next, proxies);
   const timeouts = timeoutChanges(was, now, reasons);

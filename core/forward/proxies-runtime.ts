@@ -25,7 +25,12 @@ export function applyProxiesRuntime(env: SessionEnv, config: Config, backends: r
   const runtimes = env.backends as BackendRuntime[];
   for (const b of backends) {
     const be = config.backends[b];
-    if (be === undefined || be.retired === true) continue;
+    if (be === undefined) continue;
+    if (be.retired === true) {
+      // No new session uses a removed backend: its idle pooled server connections would only wait to time out.
+      be.servers.forEach((_srv, s) => env.idlePool.closeServer(b, s));
+      continue;
+    }
     // Only this backend: a sparse list keeps its index (its slot), and the others' runtimes are left as they run.
     const only: BackendConfig[] = [];
     only[b] = be;

@@ -97,7 +97,6 @@ test('a refusal names every section that changed, each once', async () => {
   assert.deepEqual(renamed.reasons, [
     "1 frontend(s) added ('fe2'), 0 free spare frontend slot(s) (reserved at start)",
     "1 backend(s) added ('be2'), 0 free spare backend slot(s) (reserved at start)",
-    "the list of proxies changed: frontend 'fe2' added, frontend 'fe' removed, backend 'be2' added, backend 'be' removed: proxies are not added or removed in place yet",
   ]);
 });
 
@@ -196,12 +195,10 @@ test('a fifth new backend beyond the four spare slots is refused, naming every n
   const p = planReload(running, running, await config(cfg(TWO, { extra: five })), () => false);
   assert.ok(!p.ok);
   assert.match(p.reasons[0] ?? '', /^5 backend\(s\) added \('b1', 'b2', 'b3', 'b4', 'b5'\), 4 free spare backend slot\(s\)/);
-  // Four fit (slots 1..4), and the plan names each with its slot.
-  const four = planReload(running, running, await config(cfg(TWO, { extra: five.replace(/backend b5[^]*$/, '') })), () => false);
-  assert.ok(!four.ok);
-  assert.deepEqual(four.reasons, [
-    "the list of proxies changed: backend 'b1' added (spare backend slot 1), backend 'b2' added (spare backend slot 2), backend 'b3' added (spare backend slot 3), backend 'b4' added (spare backend slot 4): proxies are not added or removed in place yet",
-  ]);
+  // Four fit, in slots 1..4, in the file's order.
+  const four = applied(planReload(running, running, await config(cfg(TWO, { extra: five.replace(/backend b5[^]*$/, '') })), () => false));
+  assert.deepEqual(four.proxies.backends.added.map((a) => [a.proxy.name, a.slot]), [['b1', 1], ['b2', 2], ['b3', 3], ['b4', 4]]);
+  assert.deepEqual([four.added, four.kept, four.binds], [[], [], []]);
 });
 
 test('proxies the running process cannot take or let go of are refused, named: dolphindb-load, stats pages, too many servers', async () => {
@@ -218,10 +215,22 @@ test('proxies the running process cannot take or let go of are refused, named: d
   }
 });
 
-test('the same proxies in another order are refused (the in-place steps pair them by index), named', async () => {
+test('proxies are paired by name in the running slots: moved in the file they are no change, and their changes land on the right slot', async () => {
   const running = await started(cfg(TWO, { extra: proxyBlock(1, 8091) }));
-  const swapped = `defaults\n${TIMEOUTS}\n${proxyBlock(1, 8091)}${cfg(TWO).replace(`defaults\n${TIMEOUTS}\n`, '')}`;
-  const p = planReload(running, running, await config(swapped), () => false);
-  assert.ok(!p.ok);
-  assert.deepEqual(p.reasons, ["the order of the frontends changed ('f1' moved)", "the order of the backends changed ('b1' moved)"]);
+  const swapped = (text: string): string => `defaults\n${TIMEOUTS}\n${text}${cfg(TWO).replace(`defaults\n${TIMEOUTS}\n`, '')}`;
+  const same = applied(planReload(running, running, await config(swapped(proxyBlock(1, 8091))), () => false));
+  assert.deepEqual([same.added, same.kept, same.removed, same.binds, same.timeouts, same.limits.frontends], [[], [], [], [], [], []]);
+  // b1 (slot 1, first in the file now) gains a server; f1 a bind: both planned on slot 1.
+  const grown = proxyBlock(1, 8091).replace('  server s 127.0.0.1:9101', '  server s 127.0.0.1:9101\n  server t 127.0.0.1:9102').replace('bind 127.0.0.1:8091', 'bind 127.0.0.1:8091\n  bind 127.0.0.1:8092');
+  const p = applied(planReload(running, running, await config(swapped(grown)), () => false));
+  assert.deepEqual(p.added.map((a) => [a.backend, a.server.name]), [[1, 't']]);
+  assert.deepEqual(p.binds.map((c) => [c.frontend, c.added]), [[1, [1]]]);
+});
+
+test("a new frontend's binds are planned as added bind lines in its slot, a removed one's as removed ones, with its limit", async () => {
+  const running = await started(cfg(TWO, { extra: proxyBlock(1, 8091) }));
+  const p = applied(planReload(running, running, await config(cfg(TWO, { extra: proxyBlock(2, 8092) })), () => false));
+  assert.deepEqual(p.binds.map((c) => [c.frontend, c.added, c.removed, c.binds.map((b) => b.retired === true)]), [[2, [0], [], [false]], [1, [], [0], [true]]]);
+  assert.deepEqual(p.limits.frontends, [{ index: 2, maxconn: 0 }]);
+  assert.deepEqual(p.removed, [], "a removed backend's servers are not drained one by one: the backend goes whole");
 });

@@ -3,12 +3,15 @@
 // answer on the new port from the new backend's servers; removed, the port refuses while a session it accepted goes
 // on; a rename is a removal and an addition; a fifth new backend beyond the four spare slots refuses the whole file,
 // naming it; the existing frontend serves every connection across the reloads; the stats CSV lists the added proxies
-// and not the removed ones. Real sockets, orcalb as a child process. Test-runner thread.
+// and not the removed ones; HTTP proxies come and go while wrk drives the existing frontend with 0 errors. Real sockets, orcalb as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ProcessGroup } from '../../native-bench/process-group.js';
+import { runWrk, wrkAvailable } from '../../native-bench/load/wrk-run.js';
 import { connectTagged, probeConnect } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
+import { startHttpBackends } from '../support/http-backends.js';
 import { count, startOnFile, tags, type Running } from '../support/reload-file.js';
 import { tcpConfig } from '../support/tcp-config.js';
 
@@ -110,4 +113,35 @@ test('a rename is one proxy removed and one added; a fifth new backend beyond th
 
   const { errors } = await traffic.stop();
   assert.deepEqual(errors, []);
+});
+
+test('HTTP: a frontend and backend added and removed by 6 reloads under wrk on the existing frontend: 0 errors, the new one answers', async (t) => {
+  assert.ok(wrkAvailable(), 'wrk is installed (/usr/bin/wrk)');
+  const web = await startHttpBackends(['h1', 'h2']);
+  t.after(() => web.close());
+  const [h1, h2] = web.ports() as [number, number];
+  const port = await freeTcpPort();
+  const http = (front: number, withNew: boolean): string =>
+    tcpConfig(front, [h1], { defaults: '    mode http\n    option http-keep-alive' }).replace('mode tcp', 'mode http') +
+    (withNew ? proxy('web2', port, 'pool2', h2) : '');
+  const r = await startOnFile(t, ['s1'], (front) => http(front, false));
+  const group = new ProcessGroup();
+  t.after(() => group.stopAll());
+  const run = runWrk(group, { port: r.front, conns: 10, durationS: 4, threads: 1, close: false, cpus: undefined, timeoutS: 5 });
+  run.catch(() => undefined);
+  for (let i = 1; i <= 6; i++) {
+    const added = i % 2 === 1;
+    assert.match(await r.reload(http(r.front, added)), added ? /reload done: .*frontend web2 added, backend pool2 added/ : /reload done: .*frontend web2 removed, backend pool2 removed/);
+    if (added) {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+      assert.equal([res.status, await res.text()].join(' '), '200 h2\n', "the new frontend answers from the new backend's server");
+    } else {
+      assert.equal(await probeConnect(port), 'refused');
+    }
+  }
+  const report = await run;
+  t.diagnostic(`wrk across 6 proxy reloads: ${report.requests} requests, socket errors ${JSON.stringify(report.socket)}, non-2xx ${report.non2xx}`);
+  assert.ok(report.requests > 100, 'wrk ran');
+  assert.equal(report.errors, 0);
+  assert.equal(report.non2xx, 0);
 });
