@@ -3,8 +3,8 @@
 // any error keeps the running configuration, with the [ALERT] lines `orcalb -c` prints. A valid file is compared
 // with the running one (config/config-diff.ts): a backend's servers added (spare slots), removed (drained, then the
 // slot freed: reload-drain.ts), re-weighted, re-addressed or given a new maxconn, and a frontend's bind lines added
-// (opened first: a port that cannot be bound refuses the reload) or removed (closed) are applied without a new process;
-// any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
+// (opened first: a port that cannot be bound refuses the reload) or removed (closed), and whole frontends and backends
+// added (in the spare proxy slots) or removed (retired) are applied without a new process; any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
 // then READY=1 whatever the outcome. Main thread.
 
 import { applyBalanceChange, type BalanceChange } from '../config/balance-change.js';
