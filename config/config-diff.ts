@@ -11,7 +11,7 @@ import { getAlgorithm, takesDynamicServers } from '../core/balance/registry.js';
 import type { BalanceChange } from './balance-change.js';
 import { bindKey, type BindsChange } from './binds-change.js';
 import type { BackendConfig, BindConfig, Config, FrontendConfig, ServerConfig } from './model.js';
-import { alignedToSlots, planProxiesChange, proxyBinds, type ProxiesChange } from './proxies-change.js';
+import { alignedToSlots, planProxiesChange, proxyBinds, type FreedSlot, type ProxiesChange } from './proxies-change.js';
 import type { TimeoutsChange } from './timeouts-change.js';
 
 /** A server of the new configuration that the running one does not have (by name, in its backend). */
@@ -87,16 +87,23 @@ const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 's
  * Plans the reload from `loaded` (the configuration the process was started with or last reloaded to, as read),
  * `running` (the live one: servers added or deleted at run time included, retired entries included) and `next`
  * (just read and validated). `draining` tells a running server already on its way out (removed by an earlier
- * reload): it stays listed as removed unless `next` has it again. Pure; never throws.
+ * reload): it stays listed as removed unless `next` has it again. `freed` tells the slot of a proxy removed by an
+ * earlier reload that holds no connection any more (a new proxy may take it). Pure; never throws.
  */
-export function planReload(loaded: Config, running: Config, next: Config, draining: (b: number, s: number) => boolean): ReloadPlan | ReloadRefusal {
+export function planReload(
+  loaded: Config,
+  running: Config,
+  next: Config,
+  draining: (b: number, s: number) => boolean,
+  freed: FreedSlot = () => false,
+): ReloadPlan | ReloadRefusal {
   const reasons: string[] = [];
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
   // Proxies added or removed (config/proxies-change.ts), by name, into the spare proxy slots. The steps below pair
   // the proxies by index: both files are laid out in the running slots first (a new proxy in its slot, a removed or
   // retired one as it runs, so that nothing differs there), wherever each section sits in the file.
-  const proxies = planProxiesChange(running, next, reasons);
+  const proxies = planProxiesChange(running, next, reasons, freed);
   if (proxies.frontends.added.some((a) => a.slot < 0) || proxies.backends.added.some((a) => a.slot < 0)) return { ok: false, reasons };
   const was = alignedToSlots(running, loaded, proxies);
   const now = alignedToSlots(running, next, proxies);

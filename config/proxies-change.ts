@@ -65,6 +65,9 @@ export function isLiveProxy(p: { readonly retired?: boolean }): boolean {
   return p.retired !== true;
 }
 
+/** True when the slot of a proxy a reload removed holds no connection any more (workers/proxy-drain.ts). */
+export type FreedSlot = (kind: 'frontend' | 'backend', index: number) => boolean;
+
 /** True when the change adds or removes nothing. Pure. */
 export function noProxyChange(c: ProxiesChange): boolean {
   return c.frontends.added.length + c.frontends.removed.length + c.backends.added.length + c.backends.removed.length === 0;
@@ -74,10 +77,10 @@ export function noProxyChange(c: ProxiesChange): boolean {
  * The proxies `next` adds to or removes from `running`, by name, each new one in the lowest free slot; what cannot be
  * done in place goes to `reasons` (one line each, naming the proxy). Pure.
  */
-export function planProxiesChange(running: Config, next: Config, reasons: string[]): ProxiesChange {
+export function planProxiesChange(running: Config, next: Config, reasons: string[], freed: FreedSlot = () => false): ProxiesChange {
   const slots = running.proxySlots;
-  const frontends = listChange('frontend', running.frontends, next.frontends, slots?.frontends ?? running.frontends.length, reasons);
-  const backends = listChange('backend', running.backends, next.backends, slots?.backendServerSlots.length ?? running.backends.length, reasons);
+  const frontends = listChange('frontend', running.frontends, next.frontends, slots?.frontends ?? running.frontends.length, (i) => freed('frontend', i), reasons);
+  const backends = listChange('backend', running.backends, next.backends, slots?.backendServerSlots.length ?? running.backends.length, (i) => freed('backend', i), reasons);
   for (const a of frontends.added) unsupportedFrontend(a.proxy, 'added', reasons);
   for (const r of frontends.removed) unsupportedFrontend(running.frontends[r.index], 'removed', reasons);
   for (const a of backends.added) {
@@ -94,17 +97,18 @@ interface Named {
   readonly retired?: boolean;
 }
 
-function listChange<P extends Named>(kind: string, running: readonly P[], next: readonly P[], capacity: number, reasons: string[]): { added: ProxyAdded<P>[]; removed: ProxyRemoved[] } {
+function listChange<P extends Named>(kind: string, running: readonly P[], next: readonly P[], capacity: number, freed: (i: number) => boolean, reasons: string[]): { added: ProxyAdded<P>[]; removed: ProxyRemoved[] } {
   const live = new Set(running.flatMap((p) => (p.retired === true ? [] : [p.name])));
   const wanted = new Set(next.map((p) => p.name));
   const removed = running.flatMap((p, index) => (p.retired !== true && !wanted.has(p.name) ? [{ index, name: p.name }] : []));
   const fresh = next.flatMap((proxy, i) => (live.has(proxy.name) ? [] : [{ next: i, proxy }]));
-  // The unused slots past the list. A removed proxy's slot is not taken again in this process: its sessions may run
-  // for hours (a DolphinDB binary session), and its counters are its own until then.
-  const free = Array.from({ length: Math.max(0, capacity - running.length) }, (_, i) => running.length + i);
+  // The slots of removed proxies that hold no connection any more, then the unused ones past the list, lowest first.
+  // A removed proxy's slot is not taken while a session of it runs (a DolphinDB binary session may last hours).
+  const reusable = running.flatMap((p, i) => (p.retired === true && freed(i) ? [i] : []));
+  const free = [...reusable, ...Array.from({ length: Math.max(0, capacity - running.length) }, (_, i) => running.length + i)];
   if (fresh.length > free.length) {
     const names = fresh.map((f) => `'${f.proxy.name}'`).join(', ');
-    reasons.push(`${fresh.length} ${kind}(s) added (${names}), ${free.length} free spare ${kind} slot(s) (reserved at start)`);
+    reasons.push(`${fresh.length} ${kind}(s) added (${names}), ${free.length} free spare ${kind} slot(s) (reserved at start; a removed one's once its sessions ended)`);
   }
   const added = fresh.map((f, i) => ({ ...f, slot: free[i] ?? -1 }));
   return { added, removed };

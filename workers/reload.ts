@@ -22,10 +22,12 @@ import { bindTarget, type ListenTarget } from '../core/accept/listeners.js';
 import { serverTlsProblem } from '../core/forward/backend-runtime.js';
 import type { Logger } from '../core/log.js';
 import { writeBackendStart } from '../core/shared/initial-state.js';
+import { clearBackendSlot, clearFrontendSlot } from '../core/shared/proxy-slots.js';
 import { ipv4Word } from '../core/shared/server-address.js';
 import { applyServerSetChange, freeServerSlots, ServerSlots, type ServerSetChange } from '../core/shared/server-slots.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
-import type { Topology } from '../core/shared/topology.js';
+import { serverSlotsOf, type Topology } from '../core/shared/topology.js';
+import { ProxyDrain } from './proxy-drain.js';
 import { ServerDrain } from './reload-drain.js';
 import type { BindRef } from './reload-listeners.js';
 import type { Notifier } from './sd-notify.js';
@@ -81,6 +83,7 @@ export class Reloader {
   #loaded: Config;
   readonly #slots: ServerSlots;
   readonly #drain: ServerDrain;
+  readonly #proxyDrain: ProxyDrain;
   /** The reload under way; a signal meanwhile asks for one more after it (the file may have changed again). */
   #running: Promise<ReloadOutcome> | undefined;
   #again = false;
@@ -97,6 +100,10 @@ export class Reloader {
     }, (b, s) => {
       const be = options.running.backends[b];
       options.logger.log('notice', `reload: server ${be?.name ?? '?'}/${be?.servers[s]?.name ?? '?'} put back in service by the runtime API: no longer drained (the next reload removes it again)`);
+    });
+    this.#proxyDrain = new ProxyDrain(options.state, options.topology, (kind, index) => {
+      const name = (kind === 'frontend' ? options.running.frontends[index] : options.running.backends[index])?.name ?? '?';
+      options.logger.log('notice', `reload: ${kind} ${name} drained; its slot is free`);
     });
   }
 
@@ -142,7 +149,7 @@ export class Reloader {
         return 'refused';
       }
       if (this.#o.quiet !== undefined) next.global.quiet = this.#o.quiet;
-      const plan = planReload(this.#loaded, this.#o.running, next, (b, s) => this.#drain.has(b, s));
+      const plan = planReload(this.#loaded, this.#o.running, next, (b, s) => this.#drain.has(b, s), (kind, i) => this.#proxyDrain.isFree(kind, i));
       const reasons = plan.ok ? this.#unapplicable(plan) : plan.reasons;
       if (!plan.ok || reasons.length > 0) {
         for (const r of reasons) logger.log('alert', `reload: ${r}`);
@@ -235,6 +242,9 @@ export class Reloader {
     const backends = [
       ...p.backends.added.map((a) => {
         const backend: BackendConfig = { ...a.proxy, serverSlots: running.proxySlots?.backendServerSlots[a.slot] ?? a.proxy.servers.length };
+        // A removed backend's drained slot: nothing of its counters carries over.
+        if (a.slot < running.backends.length) clearBackendSlot(state, topology, a.slot, backend.serverSlots ?? 0);
+        this.#proxyDrain.taken('backend', a.slot);
         writeBackendStart(backend, a.slot, state, topology, initialHealth);
         return { index: a.slot, backend };
       }),
@@ -244,7 +254,11 @@ export class Reloader {
       }),
     ];
     const frontends = [
-      ...p.frontends.added.map((a) => ({ index: a.slot, frontend: { ...a.proxy, binds: [], maxconn: a.proxy.maxconn || hard } satisfies FrontendConfig })),
+      ...p.frontends.added.map((a) => {
+        if (a.slot < running.frontends.length) clearFrontendSlot(state, a.slot);
+        this.#proxyDrain.taken('frontend', a.slot);
+        return { index: a.slot, frontend: { ...a.proxy, binds: [], maxconn: a.proxy.maxconn || hard } satisfies FrontendConfig };
+      }),
       ...p.frontends.removed.flatMap((r) => {
         const fe = running.frontends[r.index];
         return fe === undefined ? [] : [{ index: r.index, frontend: { ...fe, retired: true } }];
@@ -263,6 +277,11 @@ export class Reloader {
       const change = this.#proxyEntries(plan.proxies);
       applyProxySlotChange(running, change);
       target.postProxies(change);
+      for (const r of plan.proxies.backends.removed) {
+        const be = running.backends[r.index];
+        if (be !== undefined) this.#proxyDrain.add('backend', r.index, serverSlotsOf(be));
+      }
+      for (const r of plan.proxies.frontends.removed) this.#proxyDrain.add('frontend', r.index, 0);
     }
     const ask = async (b: number, name: string, command: ServerCommand): Promise<boolean> => {
       const answer = await target.askHealth({ kind: 'server', backend: running.backends[b]?.name ?? '', server: name, command });
@@ -339,7 +358,8 @@ export class Reloader {
  */
 function addedTargets(running: Config, change: BindsChange, proxies: ProxiesChange): ListenTarget[] {
   const frontends = [...running.frontends];
-  const fe = running.frontends[change.frontend] ?? proxies.frontends.added.find((a) => a.slot === change.frontend)?.proxy;
+  // A new frontend may take a removed one's slot: the new entry, not the retired one.
+  const fe = proxies.frontends.added.find((a) => a.slot === change.frontend)?.proxy ?? running.frontends[change.frontend];
   if (fe === undefined) return [];
   frontends[change.frontend] = { ...fe, binds: change.binds };
   return change.added.map((bind) => bindTarget({ ...running, frontends }, change.frontend, bind));

@@ -95,8 +95,8 @@ test('a refusal names every section that changed, each once', async () => {
   assert.ok(!renamed.ok);
   // A hand-built start reserved no spare slot (workers/main-thread.ts reserves them): a rename is one removed, one added.
   assert.deepEqual(renamed.reasons, [
-    "1 frontend(s) added ('fe2'), 0 free spare frontend slot(s) (reserved at start)",
-    "1 backend(s) added ('be2'), 0 free spare backend slot(s) (reserved at start)",
+    "1 frontend(s) added ('fe2'), 0 free spare frontend slot(s) (reserved at start; a removed one's once its sessions ended)",
+    "1 backend(s) added ('be2'), 0 free spare backend slot(s) (reserved at start; a removed one's once its sessions ended)",
   ]);
 });
 
@@ -233,4 +233,21 @@ test("a new frontend's binds are planned as added bind lines in its slot, a remo
   assert.deepEqual(p.binds.map((c) => [c.frontend, c.added, c.removed, c.binds.map((b) => b.retired === true)]), [[2, [0], [], [false]], [1, [], [0], [true]]]);
   assert.deepEqual(p.limits.frontends, [{ index: 2, maxconn: 0 }]);
   assert.deepEqual(p.removed, [], "a removed backend's servers are not drained one by one: the backend goes whole");
+});
+
+test("a removed proxy's slot is taken again only once it is drained (freed), before the unused spares", async () => {
+  const base = await started(cfg(TWO, { extra: proxyBlock(1, 8091) }));
+  // b1/f1 removed by an earlier reload: retired at slot 1.
+  const running: Config = {
+    ...base,
+    frontends: base.frontends.map((f, i) => (i === 1 ? { ...f, retired: true } : f)),
+    backends: base.backends.map((b, i) => (i === 1 ? { ...b, retired: true } : b)),
+  };
+  const next = await config(cfg(TWO, { extra: proxyBlock(2, 8092) }));
+  const draining = applied(planReload(running, running, next, () => false, () => false));
+  assert.deepEqual([draining.proxies.frontends.added[0]?.slot, draining.proxies.backends.added[0]?.slot], [2, 2]);
+  assert.deepEqual([draining.proxies.frontends.removed, draining.proxies.backends.removed], [[], []], 'a retired proxy is not removed twice');
+  const freed = applied(planReload(running, running, next, () => false, (_kind, i) => i === 1));
+  assert.deepEqual([freed.proxies.frontends.added[0]?.slot, freed.proxies.backends.added[0]?.slot], [1, 1]);
+  assert.deepEqual(freed.binds.map((c) => [c.frontend, c.added]), [[1, [0]]], "the new frontend's binds, in the slot it takes");
 });

@@ -1,8 +1,8 @@
 // Issue 15: a reload that adds or removes frontends and backends in place (config/proxies-change.ts, the spare proxy
 // slots of core/shared/topology.ts, workers/reload.ts, core/forward/proxies-runtime.ts). A frontend and backend added
 // answer on the new port from the new backend's servers; removed, the port refuses while a session it accepted goes
-// on; a rename is a removal and an addition; a fifth new backend beyond the four spare slots refuses the whole file,
-// naming it; the existing frontend serves every connection across the reloads; the stats CSV lists the added proxies
+// on; a rename is a removal and an addition; a removed proxy's slot, once drained, is taken again with its counters
+// zeroed; more new backends than free slots refuse the whole file, naming them; the existing frontend serves every connection across the reloads; the stats CSV lists the added proxies
 // and not the removed ones; HTTP proxies come and go while wrk drives the existing frontend with 0 errors. Real sockets, orcalb as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { startHttpBackends } from '../support/http-backends.js';
 import { count, startOnFile, tags, type Running } from '../support/reload-file.js';
 import { tcpConfig } from '../support/tcp-config.js';
+import { delay } from '../support/wait.js';
 
 /** A frontend `f` on `port` whose default backend `b` holds one server on `server`. */
 const proxy = (f: string, port: number, b: string, server: number): string =>
@@ -27,6 +28,19 @@ async function csvNames(port: number): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${port}/st;csv`, { signal: AbortSignal.timeout(5000) });
   const body = await res.text();
   return [...new Set(body.split('\n').slice(1).filter((l) => l !== '').map((l) => l.split(',')[0] ?? ''))];
+}
+
+/** The stats CSV's rows by `pxname/svname`, each a column → cell map. */
+async function csvRows(port: number): Promise<Map<string, Record<string, string>>> {
+  const res = await fetch(`http://127.0.0.1:${port}/st;csv`, { signal: AbortSignal.timeout(5000) });
+  const [head = '', ...lines] = (await res.text()).split('\n');
+  const cols = head.replace(/^# /, '').split(',');
+  const out = new Map<string, Record<string, string>>();
+  for (const l of lines.filter((x) => x !== '')) {
+    const cells = l.split(',');
+    out.set(`${cells[0]}/${cells[1]}`, Object.fromEntries(cols.map((c, i) => [c, cells[i] ?? ''])));
+  }
+  return out;
 }
 
 /**
@@ -84,16 +98,22 @@ test('a frontend and backend added by a reload serve on the new port; removed, t
   assert.equal((await held.exchange('after')).toString(), 'after', 'a session it accepted goes on to its end');
   const after = await csvNames(st);
   assert.ok(!after.includes('fe2') && !after.includes('be2'), `stats CSV no longer lists them: ${after.join(' ')}`);
+  // Their slots stay taken while the session lives (past the drain's 1 s grace), and are freed once it ends.
+  await delay(1500);
+  assert.doesNotMatch(r.lb.stderr(), /drained; its slot is free/);
+  assert.equal((await held.exchange('still')).toString(), 'still');
   held.destroy();
+  await r.lb.waitForStderr(/reload: frontend fe2 drained; its slot is free/, 5000);
+  await r.lb.waitForStderr(/reload: backend be2 drained; its slot is free/, 5000);
 
   const { served, errors } = await traffic.stop();
   assert.deepEqual(errors, [], 'the existing frontend served every connection across the reloads');
   assert.ok(served > 0);
 });
 
-test('a rename is one proxy removed and one added; a fifth new backend beyond the spare slots refuses the file, named', async (t) => {
+test('a rename is one proxy removed and one added; a drained slot is taken again, clean; more new backends than free slots are refused, named', async (t) => {
   const { r, st, cfg } = await start(t);
-  const port = await freeTcpPort();
+  const [port, port4] = [await freeTcpPort(), await freeTcpPort()];
   const traffic = steadyTraffic(r.front);
   assert.match(await r.reload(cfg(proxy('fe2', port, 'be2', r.farm.port('s2')))), /reload done/);
   assert.deepEqual(count(await tags(port, 2)), { s2: 2 });
@@ -103,13 +123,23 @@ test('a rename is one proxy removed and one added; a fifth new backend beyond th
   assert.deepEqual(count(await tags(port, 3)), { s3: 3 });
   const listed = await csvNames(st);
   assert.ok(listed.includes('be3') && !listed.includes('be2'), listed.join(' '));
+  await r.lb.waitForStderr(/reload: backend be2 drained; its slot is free/, 5000);
+  await r.lb.waitForStderr(/reload: frontend fe2 drained; its slot is free/, 5000);
 
-  // Two of the four spare backend slots are taken (be2's is not reused in this process): three more are one too many.
-  const more = [4, 5, 6].map((n) => `backend be${n}\n    server n1 127.0.0.1:${r.farm.port('s2')}\n`).join('');
-  assert.match(await r.reload(cfg(proxy('fe3', port, 'be3', r.farm.port('s3')) + more)), /reload refused: these changes need a restart/);
-  assert.match(r.lb.stderr(), /reload: 3 backend\(s\) added \('be4', 'be5', 'be6'\), 2 free spare backend slot\(s\)/);
+  // Free backend slots now: be2's and the two spares never used. Four new ones are one too many: refused, named.
+  const backends = (ns: readonly number[]): string => ns.map((n) => `backend be${n}\n    server n1 127.0.0.1:${r.farm.port('s2')}\n`).join('');
+  const kept = proxy('fe3', port, 'be3', r.farm.port('s3'));
+  assert.match(await r.reload(cfg(kept + backends([4, 5, 6, 7]))), /reload refused: these changes need a restart/);
+  assert.match(r.lb.stderr(), /reload: 4 backend\(s\) added \('be4', 'be5', 'be6', 'be7'\), 3 free spare backend slot\(s\)/);
   assert.deepEqual(count(await tags(port, 2)), { s3: 2 }, 'the running configuration keeps serving');
   assert.ok(!(await csvNames(st)).includes('be4'), 'nothing of the refused file applied');
+
+  // Three fit; be4 takes be2's drained slot and fe4 fe2's, their counters zeroed (be2 and fe2 had served 2).
+  assert.match(await r.reload(cfg(kept + proxy('fe4', port4, 'be4', r.farm.port('s1')) + backends([5, 6]))), /reload done/);
+  const rows = await csvRows(st);
+  assert.deepEqual([rows.get('be4/BACKEND')?.['stot'], rows.get('fe4/FRONTEND')?.['stot']], ['0', '0'], 'a slot taken again starts clean');
+  assert.deepEqual(count(await tags(port4, 2)), { s1: 2 });
+  assert.equal((await csvRows(st)).get('be4/BACKEND')?.['stot'], '2');
 
   const { errors } = await traffic.stop();
   assert.deepEqual(errors, []);
