@@ -16,7 +16,7 @@ import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { applyBindsChange } from '../config/binds-change.js';
 import { applyBalanceChange } from '../config/balance-change.js';
 import { applyProxySlotChange } from '../config/proxies-change.js';
-import { applyProxiesRuntime } from '../core/forward/proxies-runtime.js';
+import { applyProxiesRuntime, liveBackendsByName, namesOfLiveOnly } from '../core/forward/proxies-runtime.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -61,7 +61,8 @@ const env: SessionEnv = {
   thread,
   frontends: data.config.frontends,
   backends,
-  backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
+  // A thread started after a reload that removed proxies (a restart) is given their retired entries: never by name.
+  backendByName: liveBackendsByName(data.config),
   logger: createLogger(data.config.global),
   trafficLog,
   logLines: frontendLines(data.config, trafficLog, state),
@@ -73,9 +74,9 @@ const env: SessionEnv = {
   liveClients: new Set(),
   // This thread tracks and inserts with its own slot (the health thread sweeps with -1: workers/health-checker.ts).
   stick: (data.config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, thread) : undefined,
-  plans: compileProxyPlans(data.config),
+  plans: compileProxyPlans(namesOfLiveOnly(data.config)),
   // Rules compiled once per thread: a connection only runs them.
-  tcpPrograms: compileTcpPrograms(data.config),
+  tcpPrograms: compileTcpPrograms(namesOfLiveOnly(data.config)),
   bufferLimit: data.config.global.bufsize - 1024,
   // option dolphindb-inspect / -drain-idle / -rebalance (issue 16): only when a backend sets one.
   ...(backends.some((b) => DdbBoard.wants(b)) ? { ddb: new DdbBoard(data.threads) } : {}),

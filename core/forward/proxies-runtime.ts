@@ -39,17 +39,22 @@ export function applyProxiesRuntime(env: SessionEnv, config: Config, backends: r
   }
   const view = namesOfLiveOnly(config);
   const parts = env as unknown as ProxyParts;
-  parts.backendByName = new Map(config.backends.flatMap((be, i) => (be.retired === true ? [] : [[be.name, i] as const])));
+  parts.backendByName = liveBackendsByName(config);
   parts.plans = compileProxyPlans(view);
   parts.tcpPrograms = compileTcpPrograms(view);
   parts.logLines = frontendLines(config, env.trafficLog, env.state);
+}
+
+/** Backend index by name, the live backends only (a removed one keeps its entry while its sessions finish). Pure. */
+export function liveBackendsByName(config: Config): Map<string, number> {
+  return new Map(config.backends.flatMap((be, i) => (be.retired === true ? [] : [[be.name, i] as const])));
 }
 
 /**
  * The config as the rule compilers should see it: a retired proxy keeps its index but a name no section can have, so
  * a name (default_backend, use_backend, a listen's two halves) resolves to the live proxy that holds it. Pure.
  */
-function namesOfLiveOnly(config: Config): Config {
+export function namesOfLiveOnly(config: Config): Config {
   const hide = <P extends FrontendConfig | BackendConfig>(p: P, i: number): P => (p.retired === true ? { ...p, name: `\0retired-${i}` } : p);
   return { ...config, frontends: config.frontends.map(hide), backends: config.backends.map(hide) };
 }

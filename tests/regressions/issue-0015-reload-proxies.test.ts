@@ -175,3 +175,27 @@ test('HTTP: a frontend and backend added and removed by 6 reloads under wrk on t
   assert.equal(report.errors, 0);
   assert.equal(report.non2xx, 0);
 });
+
+test('forwarders restarted after proxies came and went lay the buffer out as before and pick the live proxy of a name', async (t) => {
+  const st = await freeTcpPort();
+  const r = await startOnFile(t, ['s1', 's2', 's3'], (front, farm) => tcpConfig(front, [farm.port('s1')]) + stats(st), {
+    accept: 'acceptor',
+    env: { ORCALB_TEST_HOOKS: '1' },
+  });
+  const cfg = (extra: string): string => tcpConfig(r.front, [r.farm.port('s1')]) + stats(st) + extra;
+  const [port, other] = [await freeTcpPort(), await freeTcpPort()];
+  // fe1/be1 take spare slot 2, fe2/be2 slot 3; both removed and drained, be2 comes back into the lowest free slot,
+  // 2, while the retired be2 stays at 3: a lookup by name that took the last entry would find the retired one.
+  assert.match(await r.reload(cfg(proxy('fe1', other, 'be1', r.farm.port('s1')) + proxy('fe2', port, 'be2', r.farm.port('s2')))), /reload done/);
+  assert.match(await r.reload(cfg('')), /reload done: .*backend be1 removed, backend be2 removed/);
+  await r.lb.waitForStderr(/backend be1 drained/, 5000);
+  await r.lb.waitForStderr(/backend be2 drained/, 5000);
+  assert.match(await r.reload(cfg(proxy('fe2', port, 'be2', r.farm.port('s3')))), /reload done: .*frontend fe2 added, backend be2 added/);
+  assert.deepEqual(count(await tags(port, 2)), { s3: 2 });
+  for (const f of [0, 1]) {
+    r.lb.send(`crash-forwarder ${f}`);
+    await r.lb.waitForStderr(new RegExp(`forwarder ${f} restarted`), 10_000);
+  }
+  assert.deepEqual(count(await tags(port, 4)), { s3: 4 }, 'the restarted threads serve be2 of now, not the retired one');
+  assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
+});
