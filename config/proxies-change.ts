@@ -3,7 +3,8 @@
 // (Config.proxySlots, reserved at start: core/shared/topology.ts reserveProxySlots), each one it drops listed by its
 // running index. A renamed proxy is one removed and one added. More new proxies than free slots, and the kinds a
 // running process cannot take or let go of (dolphindb-load backends, whose load readings the health thread sets up at
-// start; proxies serving the stats page, which the stats thread sets up at start), are refused, named. Pure; main
+// start, and the other DolphinDB options and DNS-resolved servers set up at start; proxies serving the stats page,
+// which the stats thread sets up at start; disabled frontends), are refused, named. Pure; main
 // thread (the reload), and tests.
 
 import { getAlgorithm } from '../core/balance/registry.js';
@@ -125,6 +126,16 @@ function unsupportedBackend(be: BackendConfig | undefined, how: string, reasons:
   if (getAlgorithm(be.balance.algorithm)?.readsLoad === true) {
     reasons.push(`backend '${be.name}' ${how}: 'balance ${be.balance.algorithm}' (its load readings are set up at start)`);
   }
+  // Set up once at start: the health thread's node discovery and DNS resolution, the forwarders' DolphinDB session board.
+  const o = be.options;
+  const atStart = [
+    o.dolphindbDiscovery === undefined ? undefined : 'option dolphindb-discovery',
+    o.dolphindbInspect === undefined ? undefined : 'option dolphindb-inspect',
+    o.dolphindbDrainIdle === undefined ? undefined : 'option dolphindb-drain-idle',
+    o.dolphindbRebalance === undefined ? undefined : 'option dolphindb-rebalance',
+    be.servers.some((s) => s.resolvers !== undefined) ? "servers with 'resolvers'" : undefined,
+  ].filter((x) => x !== undefined);
+  if (atStart.length > 0) reasons.push(`backend '${be.name}' ${how}: ${atStart.join(', ')} (set up at start)`);
 }
 
 /**

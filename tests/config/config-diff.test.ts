@@ -205,6 +205,7 @@ test('proxies the running process cannot take or let go of are refused, named: d
   const running = await started(cfg(TWO));
   const cases: [string, RegExp][] = [
     ['backend d\n  balance dolphindb-load\n  server n 127.0.0.1:9101\n', /backend 'd' added: 'balance dolphindb-load'/],
+    ['backend i\n  option dolphindb-inspect\n  server n 127.0.0.1:9101\n', /backend 'i' added: option dolphindb-inspect \(set up at start\)/],
     ['frontend st\n  bind 127.0.0.1:8099\n  stats enable\n  stats uri /s\n', /frontend 'st' added: it serves the stats page/],
     [`backend big\n${Array.from({ length: 17 }, (_, i) => `  server s${i} 127.0.0.1:${9200 + i}`).join('\n')}\n`, /backend 'big' added: 17 servers, a spare backend slot holds 16/],
   ];
