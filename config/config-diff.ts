@@ -3,13 +3,15 @@
 // backend's server set (servers added, removed, re-weighted, re-addressed, their maxconn, `disabled`, `backup` and
 // check intervals), the proxies' timeouts, the maxconn limits, a backend's `balance` line and a frontend's bind lines
 // (added: opened; removed: closed; an unchanged one keeps its socket); anything else that differs (a frontend, a bind, an algorithm, global
-// settings…) is named, and the reload is refused whole.
+// settings…) is named, and the reload is refused whole. Proxies are matched by name: the ones added or removed are
+// planned into the spare proxy slots (config/proxies-change.ts), more than there are free ones refused, named.
 // Where a line sits in its file (`source`) is not a difference. Pure; main thread (the reload), and tests.
 
 import { getAlgorithm, takesDynamicServers } from '../core/balance/registry.js';
 import type { BalanceChange } from './balance-change.js';
 import { bindKey, type BindsChange } from './binds-change.js';
 import type { BackendConfig, BindConfig, Config, FrontendConfig, ServerConfig } from './model.js';
+import { alignedToSlots, planProxiesChange, proxyBinds, type FreedSlot, type ProxiesChange } from './proxies-change.js';
 import type { TimeoutsChange } from './timeouts-change.js';
 
 /** A server of the new configuration that the running one does not have (by name, in its backend). */
@@ -52,6 +54,11 @@ export interface ReloadPlan {
   readonly binds: readonly BindsChange[];
   /** Backends whose `balance` line changed (config/balance-change.ts). */
   readonly balances: readonly BalanceChange[];
+  /**
+   * Frontends and backends added (each in its spare slot) or removed (config/proxies-change.ts). A new frontend's
+   * binds, and a removed one's, are in `binds` (opened, closed as any bind line); its limit in `limits`.
+   */
+  readonly proxies: ProxiesChange;
 }
 
 /** Why the reload cannot be applied in place: one line per change, each naming what needs a restart. */
@@ -80,28 +87,44 @@ const BACKEND_OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'servers', 's
  * Plans the reload from `loaded` (the configuration the process was started with or last reloaded to, as read),
  * `running` (the live one: servers added or deleted at run time included, retired entries included) and `next`
  * (just read and validated). `draining` tells a running server already on its way out (removed by an earlier
- * reload): it stays listed as removed unless `next` has it again. Pure; never throws.
+ * reload): it stays listed as removed unless `next` has it again. `freed` tells the slot of a proxy removed by an
+ * earlier reload that holds no connection any more (a new proxy may take it). Pure; never throws.
  */
-export function planReload(loaded: Config, running: Config, next: Config, draining: (b: number, s: number) => boolean): ReloadPlan | ReloadRefusal {
+export function planReload(
+  loaded: Config,
+  running: Config,
+  next: Config,
+  draining: (b: number, s: number) => boolean,
+  freed: FreedSlot = () => false,
+): ReloadPlan | ReloadRefusal {
   const reasons: string[] = [];
   const sections = sectionDifferences(withoutServers(loaded), withoutServers(next)).map((path) => `${describe(path, loaded)} changed`);
   reasons.push(...new Set(sections));
-  const timeouts = timeoutChanges(loaded, next, reasons);
-  const balances = balanceChanges(loaded, next, reasons);
-  // Binds are matched per frontend: only meaningful while the list of frontends is the same (else refused above).
-  const sameFrontends = running.frontends.length === next.frontends.length && running.frontends.every((fe, f) => fe.name === next.frontends[f]?.name);
-  const binds = sameFrontends ? bindChanges(running, next, reasons) : [];
+  // Proxies added or removed (config/proxies-change.ts), by name, into the spare proxy slots. The steps below pair
+  // the proxies by index: both files are laid out in the running slots first (a new proxy in its slot, a removed or
+  // retired one as it runs, so that nothing differs there), wherever each section sits in the file.
+  const proxies = planProxiesChange(running, next, reasons, freed);
+  if (proxies.frontends.added.some((a) => a.slot < 0) || proxies.backends.added.some((a) => a.slot < 0)) return { ok: false, reasons };
+  const was = alignedToSlots(running, loaded, proxies);
+  const now = alignedToSlots(running, next, proxies);
+  const timeouts = timeoutChanges(was, now, reasons);
+  const balances = balanceChanges(was, now, reasons);
+  const binds = [...bindChanges(running, now, reasons), ...proxyBinds(running, proxies)];
   const limits = {
     ...(loaded.global.maxconn === next.global.maxconn ? {} : { global: next.global.maxconn }),
-    frontends: next.frontends.flatMap((fe, f) => (loaded.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
+    frontends: [
+      ...now.frontends.flatMap((fe, f) => (was.frontends[f]?.maxconn === fe.maxconn ? [] : [{ index: f, maxconn: fe.maxconn }])),
+      // A new frontend's limit word, as at start (0: the global one, workers/reload.ts).
+      ...proxies.frontends.added.map((a) => ({ index: a.slot, maxconn: a.proxy.maxconn })),
+    ],
   };
   if (reasons.length > 0) return { ok: false, reasons };
   const added: ServerAdded[] = [];
   const kept: ServerKept[] = [];
   const removed: ServerRemoved[] = [];
   running.backends.forEach((be, b) => {
-    const nb = next.backends[b];
-    if (nb === undefined) return;
+    const nb = now.backends[b];
+    if (nb === undefined || be.retired === true) return;
     const wanted = new Map(nb.servers.map((s) => [s.name, s]));
     be.servers.forEach((srv, s) => {
       if (srv.retired === true) return;
@@ -121,7 +144,7 @@ export function planReload(loaded: Config, running: Config, next: Config, draini
     }
     for (const server of wanted.values()) added.push({ backend: b, server });
   });
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds, balances };
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, added, kept, removed, timeouts, limits, binds, balances, proxies };
 }
 
 /**
@@ -172,7 +195,8 @@ function bindChanges(running: Config, next: Config, reasons: string[]): BindsCha
   const out: BindsChange[] = [];
   next.frontends.forEach((nf, f) => {
     const fe = running.frontends[f];
-    if (fe === undefined) return;
+    // A new frontend (its binds are proxyBinds'), a removed or retired one (laid out as it runs: nothing to match).
+    if (fe === undefined || fe === nf || fe.retired === true) return;
     const binds: BindConfig[] = [...fe.binds];
     const unmatched = new Set(fe.binds.flatMap((b, i) => (b.retired === true ? [] : [i])));
     const added: number[] = [];
@@ -239,13 +263,16 @@ function sectionDifferences(a: Record<string, unknown>, b: Record<string, unknow
     const x = a[key];
     const y = b[key];
     const lists = (key === 'frontends' || key === 'backends') && Array.isArray(x) && Array.isArray(y);
-    if (!lists || x.length !== y.length) {
+    if (!lists) {
       const d = firstDifference(x, y, key);
       if (d !== undefined) out.push(d);
       continue;
     }
+    // Matched by name (a proxy added, removed or renamed is config/proxies-change.ts's), wherever it sits in the file.
+    const byName = new Map(y.map((item: unknown) => [field(item as object, 'name'), item]));
     x.forEach((item: unknown, i) => {
-      const d = firstDifference(item, y[i], `${key}[${i}]`);
+      const other: unknown = byName.get(field(item as object, 'name'));
+      const d = other === undefined ? undefined : firstDifference(item, other, `${key}[${i}]`);
       if (d !== undefined) out.push(d);
     });
   }
@@ -256,6 +283,8 @@ function sectionDifferences(a: Record<string, unknown>, b: Record<string, unknow
 function withoutServers(config: Config): Record<string, unknown> {
   return {
     ...config,
+    // The running layout (reserved at start), not something a file says.
+    proxySlots: undefined,
     global: { ...config.global, maxconn: undefined },
     frontends: config.frontends.map((fe) => ({ ...fe, timeouts: undefined, maxconn: undefined, binds: undefined })),
     backends: config.backends.map((be) => Object.fromEntries(Object.entries(be).filter(([k]) => !BACKEND_OWN_FIELDS.has(k)))),

@@ -990,6 +990,12 @@ export interface StatsConfig {
 export interface FrontendConfig {
   readonly source: SourceRef;
   readonly name: string;
+  /**
+   * Set on a running Config only (config/proxies-change.ts): a reload removed this proxy; the entry keeps its index
+   * (its shared-buffer slot), which its sessions still read until they end. Stats, the runtime API, the checks and
+   * new sessions skip it.
+   */
+  readonly retired?: boolean;
   /** 'listen' when it came from a listen section. */
   readonly section: 'frontend' | 'listen';
   readonly mode: ProxyMode;
@@ -1030,6 +1036,12 @@ export interface FrontendConfig {
 export interface BackendConfig {
   readonly source: SourceRef;
   readonly name: string;
+  /**
+   * Set on a running Config only (config/proxies-change.ts): a reload removed this proxy; the entry keeps its index
+   * (its shared-buffer slot), which its sessions still read until they end. Stats, the runtime API, the checks and
+   * new sessions skip it.
+   */
+  readonly retired?: boolean;
   readonly section: 'backend' | 'listen';
   readonly mode: ProxyMode;
   readonly balance: BalanceConfig;
@@ -1080,6 +1092,19 @@ export interface Config {
   readonly resolvers?: readonly ResolversConfig[];
   /** `peers` sections that hold the local peer and are not `disabled` (config/sections/peers.ts); absent if none. */
   readonly peers?: readonly PeersConfig[];
+  /**
+   * The proxy slots the shared buffer holds (core/shared/topology.ts reserveProxySlots), fixed at start: the
+   * configured proxies plus the spares a reload fills. Absent in a config as read and in hand-built ones (then the
+   * buffer holds the configured proxies only).
+   */
+  readonly proxySlots?: ProxySlots;
+}
+
+/** Shared-buffer proxy slots: how many frontend records, and each backend record's server slots, in slot order. */
+export interface ProxySlots {
+  readonly frontends: number;
+  /** backendServerSlots[b]: the server slots backend slot b holds (its BackendConfig.serverSlots once in use). */
+  readonly backendServerSlots: readonly number[];
 }
 
 /** A `resolvers <name>` section (§5.3.2): where and how servers with `resolvers <name>` are resolved at run time. */

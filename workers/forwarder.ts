@@ -15,6 +15,8 @@ import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { applyBindsChange } from '../config/binds-change.js';
 import { applyBalanceChange } from '../config/balance-change.js';
+import { applyProxySlotChange } from '../config/proxies-change.js';
+import { applyProxiesRuntime, liveBackendsByName, namesOfLiveOnly } from '../core/forward/proxies-runtime.js';
 import { discardFd } from '../core/accept/fd-handoff.js';
 import type { AcceptGate } from '../core/accept/accept-burst.js';
 import { HandoffInbox } from '../core/accept/handoff-inbox.js';
@@ -59,7 +61,8 @@ const env: SessionEnv = {
   thread,
   frontends: data.config.frontends,
   backends,
-  backendByName: new Map(data.config.backends.map((b, i) => [b.name, i])),
+  // A thread started after a reload that removed proxies (a restart) is given their retired entries: never by name.
+  backendByName: liveBackendsByName(data.config),
   logger: createLogger(data.config.global),
   trafficLog,
   logLines: frontendLines(data.config, trafficLog, state),
@@ -71,9 +74,9 @@ const env: SessionEnv = {
   liveClients: new Set(),
   // This thread tracks and inserts with its own slot (the health thread sweeps with -1: workers/health-checker.ts).
   stick: (data.config.stickTables?.length ?? 0) > 0 ? new StickTables(state, topology.stick, thread) : undefined,
-  plans: compileProxyPlans(data.config),
+  plans: compileProxyPlans(namesOfLiveOnly(data.config)),
   // Rules compiled once per thread: a connection only runs them.
-  tcpPrograms: compileTcpPrograms(data.config),
+  tcpPrograms: compileTcpPrograms(namesOfLiveOnly(data.config)),
   bufferLimit: data.config.global.bufsize - 1024,
   // option dolphindb-inspect / -drain-idle / -rebalance (issue 16): only when a backend sets one.
   ...(backends.some((b) => DdbBoard.wants(b)) ? { ddb: new DdbBoard(data.threads) } : {}),
@@ -221,6 +224,14 @@ port.on('message', (msg: unknown) => {
     // A reload's bind lines: a connection reads its bind (accept-proxy) by index when it starts.
     applyBindsChange(data.config, c.change);
     rebuildTls(c.change.frontend, [...c.change.added, ...c.change.rebuilt]);
+  } else if (c.type === 'proxies') {
+    // A reload's frontends and backends added (spare slots) or removed (retired): the runtimes and rules follow.
+    if (!applyProxySlotChange(data.config, c.change)) return;
+    try {
+      applyProxiesRuntime(env, data.config, c.change.backends.map((b) => b.index), state, topology, { accounting, thread });
+    } catch (e) {
+      env.logger.log('alert', `forwarder ${thread}: reload: cannot build the new proxies: ${String(e)}`);
+    }
   } else if (c.type === 'pause-listeners') {
     listeners?.pause(c.frontend === undefined ? 'signal' : 'admin', c.frontend);
     if (listeners !== undefined) report({ type: 'listeners-paused', thread });

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
 import { HealthChecker } from '../core/health/health-checker.js';
 import { applyBalanceChange } from '../config/balance-change.js';
+import { applyProxySlotChange } from '../config/proxies-change.js';
 import { IdleCompaction } from '../core/io/idle-compaction.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { SharedState } from '../core/shared/state-buffer.js';
@@ -82,6 +83,12 @@ parentPort?.on('message', (msg: unknown) => {
   if (control?.type === 'server-set') {
     // `add server` / `del server`: this thread's Config first, then the checks of that slot.
     if (applyServerSetChange(data.config, control.change)) checker.serverSetChanged(control.change.backend, control.change.index);
+    return;
+  }
+  if (control?.type === 'proxies') {
+    // A reload's backends added (their servers' checks armed, as a `server` line's at start) or removed (stopped).
+    if (!applyProxySlotChange(data.config, control.change)) return;
+    for (const { index } of control.change.backends) data.config.backends[index]?.servers.forEach((_srv, s) => checker.serverSetChanged(index, s));
     return;
   }
   if (control?.type === 'balance') {

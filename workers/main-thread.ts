@@ -16,7 +16,7 @@ import { dropPrivileges } from '../core/privileges.js';
 import { writeInitialState } from '../core/shared/initial-state.js';
 import { computeOffsets } from '../core/shared/layout.js';
 import { SharedState } from '../core/shared/state-buffer.js';
-import { topologyOf } from '../core/shared/topology.js';
+import { reserveProxySlots, topologyOf } from '../core/shared/topology.js';
 import { parseCli, usage, type CliOptions } from './cli-options.js';
 import { daemonReady, isDaemonChild, runAsDaemon } from './daemonize.js';
 import { takeListeners, stopOldProcesses } from './listener-takeover.js';
@@ -80,7 +80,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const threads = cli.threads ?? result.config.global.nbthread ?? os.availableParallelism();
   const plan = planStart(result.config, cli.accept, threads, process.env['ORCALB_FD_DUP_ADDON'], startup);
   if (plan === undefined) return 1;
-  const { config, accept } = plan;
+  const { accept } = plan;
+  // The spare proxy slots a reload fills (core/shared/topology.ts): part of main's Config, so every thread, and any
+  // restarted later, derives the same layout.
+  const config = { ...plan.config, proxySlots: reserveProxySlots(plan.config) };
   const topology = topologyOf(config, threads);
   let state: SharedState;
   try {

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
 import type { BindsChange } from '../config/binds-change.js';
+import type { ProxySlotChange } from '../config/proxies-change.js';
 import type { BalanceChange } from '../config/balance-change.js';
 import type { MemoryFigures } from '../core/diagnostics/memory-usage.js';
 import type { PlainError } from '../core/errors.js';
@@ -264,6 +265,11 @@ export type ControlMessage =
   /** A reload changed a backend's `balance` line (config/balance-change.ts): applied to each thread's Config. No answer. */
   | { readonly type: 'balance'; readonly change: BalanceChange }
   /**
+   * A reload added frontends or backends (in spare slots) or removed some (entries marked retired)
+   * (config/proxies-change.ts): applied to each thread's Config, which builds what it runs for them. No answer.
+   */
+  | { readonly type: 'proxies'; readonly change: ProxySlotChange }
+  /**
    * main → acceptor, after 'binds' reached every forwarder: accept on `add` (main's new master sockets, row 0), stop
    * and close the listeners of `remove`. Answered by 'listeners-changed'.
    */
@@ -307,7 +313,7 @@ export function asControl(msg: unknown): ControlMessage | undefined {
   const t = typeOf(msg);
   return t === 'stop' || t === 'hard-stop' || t === 'crash' || t === 'stall' || t === 'pause-listeners' ||
     t === 'resume-listeners' || t === 'memory-report' || t === 'sessions' || t === 'server-set' || t === 'timeouts' ||
-    t === 'binds' || t === 'listeners-change' || t === 'balance'
+    t === 'binds' || t === 'listeners-change' || t === 'balance' || t === 'proxies'
     ? (msg as ControlMessage)
     : undefined;
 }

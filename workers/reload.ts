@@ -3,8 +3,8 @@
 // any error keeps the running configuration, with the [ALERT] lines `orcalb -c` prints. A valid file is compared
 // with the running one (config/config-diff.ts): a backend's servers added (spare slots), removed (drained, then the
 // slot freed: reload-drain.ts), re-weighted, re-addressed or given a new maxconn, and a frontend's bind lines added
-// (opened first: a port that cannot be bound refuses the reload) or removed (closed) are applied without a new process;
-// any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
+// (opened first: a port that cannot be bound refuses the reload) or removed (closed), and whole frontends and backends
+// added (in the spare proxy slots) or removed (retired) are applied without a new process; any other change is refused whole, naming it (it needs a restart, `-sf`). With -Ws systemd hears RELOADING=1,
 // then READY=1 whatever the outcome. Main thread.
 
 import { applyBalanceChange, type BalanceChange } from '../config/balance-change.js';
@@ -13,17 +13,21 @@ import { checkReport } from '../config/check-report.js';
 import { planReload, type ReloadPlan } from '../config/config-diff.js';
 import { renderWarning } from '../config/config-error.js';
 import { loadConfig, type LoadOptions } from '../config/load-config.js';
-import type { Config } from '../config/model.js';
+import type { BackendConfig, Config, FrontendConfig } from '../config/model.js';
+import { applyProxySlotChange, noProxyChange, type ProxiesChange, type ProxySlotChange } from '../config/proxies-change.js';
 import { applyTimeoutsChange, type TimeoutsChange } from '../config/timeouts-change.js';
 import type { CliRelayAnswer, HealthRelayRequest, MainRelayRequest, ServerCommand } from '../core/cli/cli-relay.js';
 import { initialHealth } from '../core/health/health-counter.js';
 import { bindTarget, type ListenTarget } from '../core/accept/listeners.js';
 import { serverTlsProblem } from '../core/forward/backend-runtime.js';
 import type { Logger } from '../core/log.js';
+import { writeBackendStart } from '../core/shared/initial-state.js';
+import { clearBackendSlot, clearFrontendSlot } from '../core/shared/proxy-slots.js';
 import { ipv4Word } from '../core/shared/server-address.js';
 import { applyServerSetChange, freeServerSlots, ServerSlots, type ServerSetChange } from '../core/shared/server-slots.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
-import type { Topology } from '../core/shared/topology.js';
+import { serverSlotsOf, type Topology } from '../core/shared/topology.js';
+import { ProxyDrain } from './proxy-drain.js';
 import { ServerDrain } from './reload-drain.js';
 import type { BindRef } from './reload-listeners.js';
 import type { Notifier } from './sd-notify.js';
@@ -44,6 +48,8 @@ export interface ReloadTarget {
   openBinds(targets: readonly ListenTarget[]): readonly string[];
   /** Tells every thread that reads binds of a frontend's new bind lines. */
   postBinds(change: BindsChange): void;
+  /** Tells every thread holding a Config of the frontends and backends added (spare slots) or removed (retired). */
+  postProxies(change: ProxySlotChange): void;
   /** The acceptor accepts on the added binds and closes the removed ones; resolves with an alert when unconfirmed. */
   changeListeners(added: readonly ListenTarget[], removed: readonly BindRef[]): Promise<string | undefined>;
   /**
@@ -77,6 +83,7 @@ export class Reloader {
   #loaded: Config;
   readonly #slots: ServerSlots;
   readonly #drain: ServerDrain;
+  readonly #proxyDrain: ProxyDrain;
   /** The reload under way; a signal meanwhile asks for one more after it (the file may have changed again). */
   #running: Promise<ReloadOutcome> | undefined;
   #again = false;
@@ -93,6 +100,10 @@ export class Reloader {
     }, (b, s) => {
       const be = options.running.backends[b];
       options.logger.log('notice', `reload: server ${be?.name ?? '?'}/${be?.servers[s]?.name ?? '?'} put back in service by the runtime API: no longer drained (the next reload removes it again)`);
+    });
+    this.#proxyDrain = new ProxyDrain(options.state, options.topology, (kind, index) => {
+      const name = (kind === 'frontend' ? options.running.frontends[index] : options.running.backends[index])?.name ?? '?';
+      options.logger.log('notice', `reload: ${kind} ${name} drained; its slot is free`);
     });
   }
 
@@ -138,7 +149,7 @@ export class Reloader {
         return 'refused';
       }
       if (this.#o.quiet !== undefined) next.global.quiet = this.#o.quiet;
-      const plan = planReload(this.#loaded, this.#o.running, next, (b, s) => this.#drain.has(b, s));
+      const plan = planReload(this.#loaded, this.#o.running, next, (b, s) => this.#drain.has(b, s), (kind, i) => this.#proxyDrain.isFree(kind, i));
       const reasons = plan.ok ? this.#unapplicable(plan) : plan.reasons;
       if (!plan.ok || reasons.length > 0) {
         for (const r of reasons) logger.log('alert', `reload: ${r}`);
@@ -146,7 +157,7 @@ export class Reloader {
         return 'refused';
       }
       // The last check that can refuse: the new binds are opened (and listening) before anything is applied.
-      const added = plan.binds.flatMap((c) => addedTargets(this.#o.running, c));
+      const added = plan.binds.flatMap((c) => addedTargets(this.#o.running, c, plan.proxies));
       const unbound = this.#o.target.openBinds(added);
       if (unbound.length > 0) {
         for (const r of unbound) logger.log('alert', `reload: ${r}`);
@@ -156,12 +167,21 @@ export class Reloader {
       for (const w of result.warnings) logger.log('warning', `config : ${renderWarning(w)}`);
       const back = plan.kept.filter((k) => this.#drain.has(k.backend, k.index)).length;
       const ok = await this.#apply(plan, added);
+      const p = plan.proxies;
       this.#loaded = next;
       logger.log(
         ok ? 'notice' : 'alert',
         `reload ${ok ? 'done' : 'applied with errors (above)'}: ${plan.added.length} server(s) added, ${plan.removed.length} removed ` +
           `(draining: ${this.#drain.size}), ${plan.kept.length - back} changed, ${back} taken back from draining` +
           (plan.timeouts.length > 0 ? `; new timeouts for ${plan.timeouts.length} proxy section(s)` : '') +
+          (noProxyChange(p)
+            ? ''
+            : `; proxies: ${[
+              ...p.frontends.added.map((a) => `frontend ${a.proxy.name} added`),
+              ...p.frontends.removed.map((r) => `frontend ${r.name} removed`),
+              ...p.backends.added.map((a) => `backend ${a.proxy.name} added`),
+              ...p.backends.removed.map((r) => `backend ${r.name} removed`),
+            ].join(', ')}`) +
           (plan.balances.length > 0 ? `; new balance for ${plan.balances.map((c) => this.#o.running.backends[c.backend]?.name ?? c.backend).join(', ')}` : '') +
           (plan.limits.global !== undefined || plan.limits.frontends.length > 0 ? '; new maxconn limits' : '') +
           (plan.binds.length > 0
@@ -211,11 +231,58 @@ export class Reloader {
     return reasons;
   }
 
+  /**
+   * The entries the plan's proxies take in the running Config: a new backend with its spare slot's server count (its
+   * words written here, before any other thread knows the slot), a new frontend with the global maxconn where it sets
+   * none (as at start) and no bind yet (its binds come as added bind lines), a removed proxy marked retired.
+   */
+  #proxyEntries(p: ProxiesChange): ProxySlotChange {
+    const { running, state, topology } = this.#o;
+    const hard = running.global.maxconn;
+    const backends = [
+      ...p.backends.added.map((a) => {
+        const backend: BackendConfig = { ...a.proxy, serverSlots: running.proxySlots?.backendServerSlots[a.slot] ?? a.proxy.servers.length };
+        // A removed backend's drained slot: nothing of its counters carries over.
+        if (a.slot < running.backends.length) clearBackendSlot(state, topology, a.slot, backend.serverSlots ?? 0);
+        this.#proxyDrain.taken('backend', a.slot);
+        writeBackendStart(backend, a.slot, state, topology, initialHealth);
+        return { index: a.slot, backend };
+      }),
+      ...p.backends.removed.flatMap((r) => {
+        const be = running.backends[r.index];
+        return be === undefined ? [] : [{ index: r.index, backend: { ...be, retired: true } }];
+      }),
+    ];
+    const frontends = [
+      ...p.frontends.added.map((a) => {
+        if (a.slot < running.frontends.length) clearFrontendSlot(state, a.slot);
+        this.#proxyDrain.taken('frontend', a.slot);
+        return { index: a.slot, frontend: { ...a.proxy, binds: [], maxconn: a.proxy.maxconn || hard } satisfies FrontendConfig };
+      }),
+      ...p.frontends.removed.flatMap((r) => {
+        const fe = running.frontends[r.index];
+        return fe === undefined ? [] : [{ index: r.index, frontend: { ...fe, retired: true } }];
+      }),
+    ];
+    return { frontends, backends };
+  }
+
   /** Applies a checked plan. Resolves false when a thread refused a step (logged), true otherwise. */
   async #apply(plan: ReloadPlan, opened: readonly ListenTarget[]): Promise<boolean> {
     const { running, target } = this.#o;
     let ok = true;
-    if (plan.added.length + plan.kept.length + plan.removed.length > 0) target.ensureHealth();
+    if (plan.added.length + plan.kept.length + plan.removed.length > 0 || !noProxyChange(plan.proxies)) target.ensureHealth();
+    // Proxies first: a new backend is there before the frontends that name it, a new frontend's entry before its binds.
+    if (!noProxyChange(plan.proxies)) {
+      const change = this.#proxyEntries(plan.proxies);
+      applyProxySlotChange(running, change);
+      target.postProxies(change);
+      for (const r of plan.proxies.backends.removed) {
+        const be = running.backends[r.index];
+        if (be !== undefined) this.#proxyDrain.add('backend', r.index, serverSlotsOf(be));
+      }
+      for (const r of plan.proxies.frontends.removed) this.#proxyDrain.add('frontend', r.index, 0);
+    }
     const ask = async (b: number, name: string, command: ServerCommand): Promise<boolean> => {
       const answer = await target.askHealth({ kind: 'server', backend: running.backends[b]?.name ?? '', server: name, command });
       if (answer.ok) return true;
@@ -285,8 +352,15 @@ export class Reloader {
   }
 }
 
-/** The listen targets of the binds `change` adds, as they will sit in the running Config once it is applied. Pure. */
-function addedTargets(running: Config, change: BindsChange): ListenTarget[] {
-  const frontends = running.frontends.map((fe, f) => (f === change.frontend ? { ...fe, binds: change.binds } : fe));
+/**
+ * The listen targets of the binds `change` adds, as they will sit in the running Config once it is applied (a new
+ * frontend, `proxies`, in its spare slot). Pure.
+ */
+function addedTargets(running: Config, change: BindsChange, proxies: ProxiesChange): ListenTarget[] {
+  const frontends = [...running.frontends];
+  // A new frontend may take a removed one's slot: the new entry, not the retired one.
+  const fe = proxies.frontends.added.find((a) => a.slot === change.frontend)?.proxy ?? running.frontends[change.frontend];
+  if (fe === undefined) return [];
+  frontends[change.frontend] = { ...fe, binds: change.binds };
   return change.added.map((bind) => bindTarget({ ...running, frontends }, change.frontend, bind));
 }

@@ -7,6 +7,7 @@
 import { applyServerSetChange } from '../core/shared/server-slots.js';
 import { applyTimeoutsChange } from '../config/timeouts-change.js';
 import { applyBindsChange } from '../config/binds-change.js';
+import { applyProxySlotChange } from '../config/proxies-change.js';
 import { applyBalanceChange } from '../config/balance-change.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadMemory } from '../core/diagnostics/memory-usage.js';
@@ -126,6 +127,9 @@ port.on('message', (msg: unknown) => {
     applyBalanceChange(data.config, c.change);
   } else if (c?.type === 'binds') {
     applyBindsChange(data.config, c.change);
+  } else if (c?.type === 'proxies') {
+    // The stats page lists the proxies it found at start: it lists them again (a retired one no more).
+    if (applyProxySlotChange(data.config, c.change)) service.proxiesChanged();
   } else if (c?.type === 'memory-report') {
     report({ type: 'memory', id: c.id, kind: 'stats', thread: STATS, figures: threadMemory() });
   } else if (c?.type === 'stop' || c?.type === 'hard-stop') {

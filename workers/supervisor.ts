@@ -11,6 +11,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
 import type { BindsChange } from '../config/binds-change.js';
+import type { ProxySlotChange } from '../config/proxies-change.js';
 import type { BalanceChange } from '../config/balance-change.js';
 import { threadMemory, type MemoryDump, type MemoryFigures, type ThreadMemory } from '../core/diagnostics/memory-usage.js';
 import { OrcaError } from '../core/errors.js';
@@ -382,6 +383,14 @@ export class Supervisor {
   /** A reload's new `balance` line for one backend: to every thread that reads it. */
   postBalance(change: BalanceChange): void {
     const msg: ControlMessage = { type: 'balance', change };
+    this.broadcast(msg);
+    this.health?.postMessage(msg);
+    this.stats?.postMessage(msg);
+  }
+
+  /** A reload's frontends and backends added or removed: to every thread that holds a Config (main's has them). */
+  postProxies(change: ProxySlotChange): void {
+    const msg: ControlMessage = { type: 'proxies', change };
     this.broadcast(msg);
     this.health?.postMessage(msg);
     this.stats?.postMessage(msg);

@@ -6,7 +6,7 @@ import type { CliCommand, CliContext } from './cli-command.js';
 
 async function setFrontend(ctx: CliContext, name: string | undefined, enable: boolean): Promise<string> {
   if (name === undefined) return 'A frontend name is expected.\n';
-  const frontend = ctx.config.frontends.findIndex((f) => f.name === name);
+  const frontend = ctx.config.frontends.findIndex((f) => f.name === name && f.retired !== true);
   if (frontend < 0) return 'No such frontend.\n';
   try {
     return (await ctx.relay({ kind: 'frontend-state', frontend, enable })).message ?? '';

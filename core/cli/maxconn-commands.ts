@@ -28,7 +28,7 @@ export const MAXCONN_COMMANDS: readonly CliCommand[] = [
     help: { usage: 'set maxconn frontend <frontend> <value>', text: "change a frontend's maxconn setting" },
     run: (ctx, [name, value]) => {
       if (name === undefined) return 'A frontend name is expected.\n';
-      const frontend = ctx.config.frontends.findIndex((f) => f.name === name);
+      const frontend = ctx.config.frontends.findIndex((f) => f.name === name && f.retired !== true);
       if (frontend < 0) return 'No such frontend.\n';
       if (value === undefined) return 'Integer value expected.\n';
       const maxconn = atoi(value);

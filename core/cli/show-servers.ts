@@ -28,7 +28,8 @@ export const REQUIRE_BACKEND_SERVER = "Require 'backend/server'.\n";
 
 /** A backend (or listen section) by name: its index and config, or undefined. */
 export function backendByName(ctx: CliContext, name: string): { readonly b: number; readonly be: BackendConfig } | undefined {
-  const b = ctx.config.backends.findIndex((x) => x.name === name);
+  // A backend a reload removed keeps its entry (retired) while its sessions finish: not found by name.
+  const b = ctx.config.backends.findIndex((x) => x.name === name && x.retired !== true);
   const be = ctx.config.backends[b];
   return be === undefined ? undefined : { b, be };
 }
@@ -62,7 +63,7 @@ export function userWeight(ctx: CliContext, slot: number, srv: ServerConfig): nu
 
 /** The backends `show servers …` covers: all, or the one named (undefined: answer HAProxy's text). */
 function selected(ctx: CliContext, name: string | undefined): { readonly b: number; readonly be: BackendConfig }[] | undefined {
-  if (name === undefined) return ctx.config.backends.map((be, b) => ({ b, be }));
+  if (name === undefined) return ctx.config.backends.flatMap((be, b) => (be.retired === true ? [] : [{ b, be }]));
   const one = backendByName(ctx, name);
   return one === undefined ? undefined : [one];
 }
@@ -156,7 +157,7 @@ export const SERVER_COMMANDS: readonly CliCommand[] = [
     words: ['show', 'backend'],
     level: 'user',
     help: { usage: 'show backend', text: 'list backends in the current running config' },
-    run: (ctx) => `# name\n${ctx.config.backends.map((b) => `${b.name}\n`).join('')}`,
+    run: (ctx) => `# name\n${ctx.config.backends.flatMap((b) => (b.retired === true ? [] : [`${b.name}\n`])).join('')}`,
   },
   {
     words: ['get', 'weight'],

@@ -35,8 +35,9 @@ export function proxiesInConfigOrder(config: Config): ProxyEntry[] {
     if (logTag !== undefined) d.logTag = logTag;
     byLine.set(key, d);
   };
-  config.frontends.forEach((f, i) => add(f.name, f.source.file, f.source.line, 'frontend', i, f.log, f.logTag));
-  config.backends.forEach((b, i) => add(b.name, b.source.file, b.source.line, 'backend', i, b.log, b.logTag));
+  // A proxy a reload removed (retired: its sessions finish) is no longer listed.
+  config.frontends.forEach((f, i) => f.retired !== true && add(f.name, f.source.file, f.source.line, 'frontend', i, f.log, f.logTag));
+  config.backends.forEach((b, i) => b.retired !== true && add(b.name, b.source.file, b.source.line, 'backend', i, b.log, b.logTag));
   return [...byLine.values()]
     .sort((a, b) => a.file - b.file || a.line - b.line)
     .map((d) => ({

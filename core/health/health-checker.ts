@@ -112,7 +112,7 @@ export class HealthChecker {
   #watch(b: number, s: number): Checked | undefined {
     const backend = this.#config.backends[b];
     const server = backend?.servers[s];
-    if (backend === undefined || server === undefined || server.retired === true || server.disabled || backend.disabled) return undefined;
+    if (backend === undefined || server === undefined || server.retired === true || server.disabled || backend.disabled || backend.retired === true) return undefined;
     const slot = this.#state.server(serverSlotIndex(this.#topology, b, s));
     const load = readsLoad(backend);
     if (load) clearLoadScore(slot);

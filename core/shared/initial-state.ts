@@ -3,7 +3,7 @@
 // (empty tables, a random hash seed each). Main thread only.
 
 import { randomInt } from 'node:crypto';
-import type { Config, ServerConfig } from '../../config/model.js';
+import type { BackendConfig, Config, ServerConfig } from '../../config/model.js';
 import { AdminFlag } from '../stats/status-text.js';
 import { ServerState } from './layout.js';
 import type { ServerSlot } from './server-slot.js';
@@ -30,23 +30,29 @@ export function writeServerStart(slot: ServerSlot, srv: ServerConfig, health: In
   slot.store('lastChangeSec', Math.floor(Date.now() / 1000));
 }
 
-export function writeInitialState(config: Config, state: SharedState, topology: Topology, health: InitialHealth): void {
-  config.backends.forEach((be, b) => {
-    let active = 0;
-    let backup = 0;
-    be.servers.forEach((srv, s) => {
-      writeServerStart(state.server(serverSlotIndex(topology, b, s)), srv, health);
-      if (!srv.disabled && srv.unresolved !== true && srv.weight > 0) {
-        if (srv.backup) backup++;
-        else active++;
-      }
-    });
-    const bs = state.backend(b);
-    bs.store('activeServers', active);
-    bs.store('backupServers', backup);
-    bs.store('generation', 1);
-    bs.store('lastChangeSec', Math.floor(Date.now() / 1000));
+/**
+ * The words backend `be` in slot `b` and its servers start with: at start, and for a backend a reload adds in a spare
+ * slot (workers/reload.ts), before any other thread knows it.
+ */
+export function writeBackendStart(be: BackendConfig, b: number, state: SharedState, topology: Topology, health: InitialHealth): void {
+  let active = 0;
+  let backup = 0;
+  be.servers.forEach((srv, s) => {
+    writeServerStart(state.server(serverSlotIndex(topology, b, s)), srv, health);
+    if (!srv.disabled && srv.unresolved !== true && srv.weight > 0) {
+      if (srv.backup) backup++;
+      else active++;
+    }
   });
+  const bs = state.backend(b);
+  bs.store('activeServers', active);
+  bs.store('backupServers', backup);
+  bs.store('generation', 1);
+  bs.store('lastChangeSec', Math.floor(Date.now() / 1000));
+}
+
+export function writeInitialState(config: Config, state: SharedState, topology: Topology, health: InitialHealth): void {
+  config.backends.forEach((be, b) => writeBackendStart(be, b, state, topology, health));
   config.frontends.forEach((fe, f) => state.frontend(f).store('maxconn', fe.maxconn));
   state.storeGlobal('maxconn', config.global.maxconn);
   initStickRegion(state, topology.stick, () => randomInt(0x7fff_ffff));

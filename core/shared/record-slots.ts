@@ -4,7 +4,11 @@
 
 import {
   BACKEND,
+  BACKEND_FIELDS,
   BACKEND_WIDE,
+  BACKEND_WIDE_FIELDS,
+  FRONTEND_FIELDS,
+  FRONTEND_WIDE_FIELDS,
   type BackendWideField,
   FRONTEND,
   FRONTEND_WIDE,
@@ -69,6 +73,15 @@ export class BackendSlot extends Record32<BackendField> {
     return this.i64 === undefined ? 0n : Atomics.load(this.i64, this.wideBase + BACKEND_WIDE[field]);
   }
 
+  /**
+   * Zeroes every word of the record, the wide counters too: a spare slot a reload takes again starts clean. Main
+   * thread only, while no other thread knows the slot (core/shared/proxy-slots.ts).
+   */
+  clearRecord(): void {
+    for (const f of BACKEND_FIELDS) this.store(f.name, 0);
+    if (this.i64 !== undefined) for (const f of BACKEND_WIDE_FIELDS) Atomics.store(this.i64, this.wideBase + BACKEND_WIDE[f.name], 0n);
+  }
+
   /** A ticket for round-robin: unique across threads, so picks interleave exactly. Wraps at 2^32. */
   nextTicket(): number {
     return this.add('rrCursor', 1) >>> 0;
@@ -91,6 +104,12 @@ export class FrontendSlot extends Record32<FrontendField> {
 
   loadWide(field: FrontendWideField): bigint {
     return Atomics.load(this.i64, this.wideBase + FRONTEND_WIDE[field]);
+  }
+
+  /** As BackendSlot.clearRecord: main thread, while no other thread knows the slot. */
+  clearRecord(): void {
+    for (const f of FRONTEND_FIELDS) this.store(f.name, 0);
+    for (const f of FRONTEND_WIDE_FIELDS) Atomics.store(this.i64, this.wideBase + FRONTEND_WIDE[f.name], 0n);
   }
 }
 

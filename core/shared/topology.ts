@@ -1,9 +1,12 @@
 // Maps the typed Config onto shared-buffer slots: servers are numbered backend by backend, in config order, each
 // backend holding its fixed number of slots (BackendConfig.serverSlots: its servers plus the spares `add server`
 // fills), so every thread derives the same slot index from the same Config whatever was added or deleted since;
-// the stick tables are placed the same way (stick-layout.ts). Pure; any thread.
+// the stick tables are placed the same way (stick-layout.ts). The proxy records are laid out the same way from
+// Config.proxySlots when main reserved spares at start (reserveProxySlots): the configured proxies, then spare
+// frontend and backend slots a reload fills, so a thread restarted after a reload that added a proxy derives the
+// same layout as the threads started before it. Pure; any thread.
 
-import type { BackendConfig, Config } from '../../config/model.js';
+import type { BackendConfig, Config, ProxySlots } from '../../config/model.js';
 import type { LayoutCounts } from './layout.js';
 import { stickRegionLayout, type StickRegionLayout } from './stick-layout.js';
 
@@ -19,9 +22,10 @@ export interface Topology {
 export function topologyOf(config: Config, threads: number): Topology {
   const firstServerSlot: number[] = [];
   let servers = 0;
-  for (const b of config.backends) {
+  const perBackend = config.proxySlots?.backendServerSlots ?? config.backends.map(serverSlotsOf);
+  for (const n of perBackend) {
     firstServerSlot.push(servers);
-    servers += serverSlotsOf(b);
+    servers += n;
   }
   // The peers thread applies its peers' updates as a writer of its own: one more pin and track column, after the
   // forwarders' (its index is `threads`, core/peers/), only when there is a peers section to run.
@@ -29,13 +33,31 @@ export function topologyOf(config: Config, threads: number): Topology {
   return {
     counts: {
       servers,
-      backends: config.backends.length,
-      frontends: config.frontends.length,
+      backends: perBackend.length,
+      frontends: config.proxySlots?.frontends ?? config.frontends.length,
       threads,
       ...(stick.words === 0 ? {} : { stickWords: stick.words }),
     },
     firstServerSlot,
     stick,
+  };
+}
+
+/** Spare frontend records reserved at start for a reload's new frontends (README, "Reload in place"). */
+export const SPARE_FRONTEND_SLOTS = 4;
+/** Spare backend records reserved at start for a reload's new backends. */
+export const SPARE_BACKEND_SLOTS = 4;
+/** Server slots of each spare backend: a new backend's servers and the spares `add server` may fill there. */
+export const SPARE_BACKEND_SERVER_SLOTS = 16;
+
+/**
+ * The proxy slots to reserve for `config` at start: its frontends and backends as configured (each backend its
+ * serverSlotsOf), then the spares, appended so that no configured proxy's records move. Pure.
+ */
+export function reserveProxySlots(config: Config): ProxySlots {
+  return {
+    frontends: config.frontends.length + SPARE_FRONTEND_SLOTS,
+    backendServerSlots: [...config.backends.map(serverSlotsOf), ...Array.from({ length: SPARE_BACKEND_SLOTS }, () => SPARE_BACKEND_SERVER_SLOTS)],
   };
 }
 

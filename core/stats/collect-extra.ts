@@ -38,7 +38,7 @@ export function collectExtra(config: Config, state: SharedState, topology: Topol
   });
   const dolphindbRequests: DolphinDbRequestMetrics[] = [];
   config.backends.forEach((be, b) => {
-    if (be.options.dolphindbInspect === undefined) return;
+    if (be.options.dolphindbInspect === undefined || be.retired === true) return;
     be.servers.forEach((srv, s) => {
       const slot = state.server(serverSlotIndex(topology, b, s));
       dolphindbRequests.push({

@@ -52,9 +52,14 @@ export interface StatsSite {
 
 export class StatsService {
   private readonly o: StatsServiceOptions;
-  private readonly proxies: readonly StatProxy[];
+  private proxies: readonly StatProxy[];
   readonly sites = new Map<number, StatsSite>();
   private readonly listeners: net.Server[] = [];
+
+  /** A reload added or removed proxies in the Config this service reads: list them again. */
+  proxiesChanged(): void {
+    this.proxies = statProxies(this.o.config);
+  }
 
   constructor(options: StatsServiceOptions) {
     this.o = options;

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planReload, type ReloadPlan } from '../../config/config-diff.js';
 import type { Config } from '../../config/model.js';
+import { planProxiesChange } from '../../config/proxies-change.js';
+import { reserveProxySlots, SPARE_BACKEND_SERVER_SLOTS, topologyOf } from '../../core/shared/topology.js';
 import { load, TIMEOUTS, validConfig } from '../support/config-load.js';
 import { makeTlsCerts } from '../support/tls-certs.js';
 
@@ -55,7 +57,7 @@ test('every other difference refuses the reload whole, naming what changed', asy
   const cases: [string, string, RegExp][] = [
     [cfg(TWO), cfg(TWO, { balance: 'roundrobin\n  option redispatch' }), /backend 'be': 'options\.redispatch' changed/],
     [cfg(TWO), cfg(TWO).replace('8080', '8080 accept-proxy'), /frontend 'fe': 'bind 127\.0\.0\.1:8080 accept-proxy': 'acceptProxy' changed/],
-    [cfg(TWO), cfg(TWO, { extra: 'backend other\n  server o 127.0.0.1:9009\n' }), /the list of backends/],
+    [cfg(TWO), cfg(TWO, { extra: 'backend other\n  server o 127.0.0.1:9009\n' }), /1 backend\(s\) added \('other'\), 0 free spare backend slot/],
     [cfg(TWO), cfg(TWO).replace('defaults', 'global\n  nbthread 3\ndefaults'), /the global section \('global\.nbthread'\) changed/],
     [cfg(TWO), cfg('  server s1 127.0.0.1:9001 rise 5\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'rise' changed/],
     [cfg(TWO), cfg('  server s1 127.0.0.1:9001 check\n  server s2 127.0.0.1:9002'), /server 'be\/s1': 'check' changed/],
@@ -91,7 +93,11 @@ test('a refusal names every section that changed, each once', async () => {
   assert.equal(p.reasons.length, 3, p.reasons.join('\n'));
   const renamed = await plan(cfg(TWO), cfg(TWO).replace('frontend fe', 'frontend fe2').replaceAll(/backend be$/gm, 'backend be2'));
   assert.ok(!renamed.ok);
-  assert.deepEqual(renamed.reasons, ['the list of frontends (a frontend added, removed or renamed) changed', 'the list of backends (a backend added, removed or renamed) changed']);
+  // A hand-built start reserved no spare slot (workers/main-thread.ts reserves them): a rename is one removed, one added.
+  assert.deepEqual(renamed.reasons, [
+    "1 frontend(s) added ('fe2'), 0 free spare frontend slot(s) (reserved at start; a removed one's once its sessions ended)",
+    "1 backend(s) added ('be2'), 0 free spare backend slot(s) (reserved at start; a removed one's once its sessions ended)",
+  ]);
 });
 
 test('maxconn lines are planned as written (0: none), the global one and each frontend\'s', async () => {
@@ -143,4 +149,106 @@ test('a bind kept on its socket whose ssl part changed (other certificate, ssl a
   const gained = applied(await plan(cfg(TWO), ssl(certs.rsa)));
   assert.deepEqual(gained.binds.map((c) => [c.added, c.removed, c.rebuilt]), [[[], [], [0]]]);
   assert.deepEqual(applied(await plan(ssl(certs.rsa), ssl(certs.rsa))).binds, []);
+});
+
+/** A running configuration as main starts it: with the spare proxy slots reserved (workers/main-thread.ts). */
+async function started(text: string): Promise<Config> {
+  const c = await config(text);
+  return { ...c, proxySlots: reserveProxySlots(c) };
+}
+
+function proxyBlock(n: number, port: number): string {
+  return `frontend f${n}\n  bind 127.0.0.1:${port}\n  default_backend b${n}\nbackend b${n}\n  server s 127.0.0.1:${9100 + n}\n`;
+}
+
+test('the spare proxy slots come after the configured proxies: no configured record moves, the layout is fixed', async () => {
+  const plain = await config(cfg(TWO));
+  const withSpares = await started(cfg(TWO));
+  const a = topologyOf(plain, 2);
+  const b = topologyOf(withSpares, 2);
+  assert.deepEqual(b.firstServerSlot.slice(0, a.firstServerSlot.length), a.firstServerSlot);
+  assert.deepEqual([b.counts.frontends, b.counts.backends], [1 + 4, 1 + 4]);
+  assert.equal(b.counts.servers, a.counts.servers + 4 * SPARE_BACKEND_SERVER_SLOTS);
+  // A thread restarted after a reload placed a backend in spare slot 1 derives the same layout from main's Config.
+  const grown: Config = { ...withSpares, backends: [...withSpares.backends, ...(await config(cfg(TWO, { extra: proxyBlock(1, 8091) }))).backends.slice(1)] };
+  assert.deepEqual(topologyOf(grown, 2).firstServerSlot, b.firstServerSlot);
+  assert.equal(topologyOf(grown, 2).counts.servers, b.counts.servers);
+});
+
+test('proxies added and removed are planned by name into the free spare slots; a rename is one removed and one added', async () => {
+  const running = await started(cfg(TWO, { extra: proxyBlock(1, 8091) }));
+  const reasons: string[] = [];
+  const p = planProxiesChange(running, await config(cfg(TWO, { extra: proxyBlock(2, 8092) })), reasons);
+  assert.deepEqual(reasons, []);
+  assert.deepEqual(p.frontends.added.map((a) => [a.proxy.name, a.slot, a.next]), [['f2', 2, 1]]);
+  assert.deepEqual(p.frontends.removed, [{ index: 1, name: 'f1' }]);
+  assert.deepEqual(p.backends.added.map((a) => [a.proxy.name, a.slot]), [['b2', 2]]);
+  assert.deepEqual(p.backends.removed, [{ index: 1, name: 'b1' }]);
+  // The same file again is no proxy change.
+  const same = planProxiesChange(running, await config(`${cfg(TWO, { extra: proxyBlock(1, 8091) })}`), reasons);
+  assert.deepEqual([same.frontends.added, same.backends.removed], [[], []]);
+});
+
+test('a fifth new backend beyond the four spare slots is refused, naming every new one; the reload plan is refused whole', async () => {
+  const running = await started(cfg(TWO));
+  const five = [1, 2, 3, 4, 5].map((n) => `backend b${n}\n  server s 127.0.0.1:${9100 + n}\n`).join('');
+  const p = planReload(running, running, await config(cfg(TWO, { extra: five })), () => false);
+  assert.ok(!p.ok);
+  assert.match(p.reasons[0] ?? '', /^5 backend\(s\) added \('b1', 'b2', 'b3', 'b4', 'b5'\), 4 free spare backend slot\(s\)/);
+  // Four fit, in slots 1..4, in the file's order.
+  const four = applied(planReload(running, running, await config(cfg(TWO, { extra: five.replace(/backend b5[^]*$/, '') })), () => false));
+  assert.deepEqual(four.proxies.backends.added.map((a) => [a.proxy.name, a.slot]), [['b1', 1], ['b2', 2], ['b3', 3], ['b4', 4]]);
+  assert.deepEqual([four.added, four.kept, four.binds], [[], [], []]);
+});
+
+test('proxies the running process cannot take or let go of are refused, named: dolphindb-load, stats pages, too many servers', async () => {
+  const running = await started(cfg(TWO));
+  const cases: [string, RegExp][] = [
+    ['backend d\n  balance dolphindb-load\n  server n 127.0.0.1:9101\n', /backend 'd' added: 'balance dolphindb-load'/],
+    ['backend i\n  option dolphindb-inspect\n  server n 127.0.0.1:9101\n', /backend 'i' added: option dolphindb-inspect \(set up at start\)/],
+    ['frontend st\n  bind 127.0.0.1:8099\n  stats enable\n  stats uri /s\n', /frontend 'st' added: it serves the stats page/],
+    [`backend big\n${Array.from({ length: 17 }, (_, i) => `  server s${i} 127.0.0.1:${9200 + i}`).join('\n')}\n`, /backend 'big' added: 17 servers, a spare backend slot holds 16/],
+  ];
+  for (const [extra, want] of cases) {
+    const reasons: string[] = [];
+    planProxiesChange(running, await config(cfg(TWO, { extra })), reasons);
+    assert.ok(reasons.some((r) => want.test(r)), `${want}: ${reasons.join('; ')}`);
+  }
+});
+
+test('proxies are paired by name in the running slots: moved in the file they are no change, and their changes land on the right slot', async () => {
+  const running = await started(cfg(TWO, { extra: proxyBlock(1, 8091) }));
+  const swapped = (text: string): string => `defaults\n${TIMEOUTS}\n${text}${cfg(TWO).replace(`defaults\n${TIMEOUTS}\n`, '')}`;
+  const same = applied(planReload(running, running, await config(swapped(proxyBlock(1, 8091))), () => false));
+  assert.deepEqual([same.added, same.kept, same.removed, same.binds, same.timeouts, same.limits.frontends], [[], [], [], [], [], []]);
+  // b1 (slot 1, first in the file now) gains a server; f1 a bind: both planned on slot 1.
+  const grown = proxyBlock(1, 8091).replace('  server s 127.0.0.1:9101', '  server s 127.0.0.1:9101\n  server t 127.0.0.1:9102').replace('bind 127.0.0.1:8091', 'bind 127.0.0.1:8091\n  bind 127.0.0.1:8092');
+  const p = applied(planReload(running, running, await config(swapped(grown)), () => false));
+  assert.deepEqual(p.added.map((a) => [a.backend, a.server.name]), [[1, 't']]);
+  assert.deepEqual(p.binds.map((c) => [c.frontend, c.added]), [[1, [1]]]);
+});
+
+test("a new frontend's binds are planned as added bind lines in its slot, a removed one's as removed ones, with its limit", async () => {
+  const running = await started(cfg(TWO, { extra: proxyBlock(1, 8091) }));
+  const p = applied(planReload(running, running, await config(cfg(TWO, { extra: proxyBlock(2, 8092) })), () => false));
+  assert.deepEqual(p.binds.map((c) => [c.frontend, c.added, c.removed, c.binds.map((b) => b.retired === true)]), [[2, [0], [], [false]], [1, [], [0], [true]]]);
+  assert.deepEqual(p.limits.frontends, [{ index: 2, maxconn: 0 }]);
+  assert.deepEqual(p.removed, [], "a removed backend's servers are not drained one by one: the backend goes whole");
+});
+
+test("a removed proxy's slot is taken again only once it is drained (freed), before the unused spares", async () => {
+  const base = await started(cfg(TWO, { extra: proxyBlock(1, 8091) }));
+  // b1/f1 removed by an earlier reload: retired at slot 1.
+  const running: Config = {
+    ...base,
+    frontends: base.frontends.map((f, i) => (i === 1 ? { ...f, retired: true } : f)),
+    backends: base.backends.map((b, i) => (i === 1 ? { ...b, retired: true } : b)),
+  };
+  const next = await config(cfg(TWO, { extra: proxyBlock(2, 8092) }));
+  const draining = applied(planReload(running, running, next, () => false, () => false));
+  assert.deepEqual([draining.proxies.frontends.added[0]?.slot, draining.proxies.backends.added[0]?.slot], [2, 2]);
+  assert.deepEqual([draining.proxies.frontends.removed, draining.proxies.backends.removed], [[], []], 'a retired proxy is not removed twice');
+  const freed = applied(planReload(running, running, next, () => false, (_kind, i) => i === 1));
+  assert.deepEqual([freed.proxies.frontends.added[0]?.slot, freed.proxies.backends.added[0]?.slot], [1, 1]);
+  assert.deepEqual(freed.binds.map((c) => [c.frontend, c.added]), [[1, [0]]], "the new frontend's binds, in the slot it takes");
 });
