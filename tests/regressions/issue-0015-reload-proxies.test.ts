@@ -199,3 +199,15 @@ test('forwarders restarted after proxies came and went lay the buffer out as bef
   assert.deepEqual(count(await tags(port, 4)), { s3: 4 }, 'the restarted threads serve be2 of now, not the retired one');
   assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
 });
+
+test('a frontend added with traffic logs is applied with a warning that its traffic is not logged until a restart', async (t) => {
+  const { r, cfg } = await start(t);
+  const quiet = await freeTcpPort();
+  assert.match(await r.reload(cfg(proxy('fe2', quiet, 'be2', r.farm.port('s2')))), /reload done: .*frontend fe2 added/);
+  assert.doesNotMatch(r.lb.stderr(), /is not logged until a restart/, 'a frontend without log targets: nothing to say');
+  const logged = await freeTcpPort();
+  const withLog = `frontend fe3\n    bind 127.0.0.1:${logged}\n    log 127.0.0.1:9 local0\n    option tcplog\n    default_backend be2\n`;
+  assert.match(await r.reload(cfg(proxy('fe2', quiet, 'be2', r.farm.port('s2')) + withLog)), /reload done: .*frontend fe3 added/);
+  assert.match(r.lb.stderr(), /reload: frontend 'fe3' added: its traffic is not logged until a restart \(orcalb -sf\)/);
+  assert.deepEqual(count(await tags(logged, 2)), { s2: 2 }, 'and it serves');
+});
