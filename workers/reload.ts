@@ -168,12 +168,6 @@ export class Reloader {
       const back = plan.kept.filter((k) => this.#drain.has(k.backend, k.index)).length;
       const ok = await this.#apply(plan, added);
       const p = plan.proxies;
-      for (const a of p.frontends.added) {
-        // The log writer's targets and each forwarder's TrafficLog are set up per frontend at start: said, not silent.
-        if (a.proxy.logLine !== undefined && (a.proxy.log?.length ?? 0) > 0) {
-          logger.log('warning', `reload: frontend '${a.proxy.name}' added: its traffic is not logged until a restart (orcalb -sf): log targets are set up per frontend at start`);
-        }
-      }
       this.#loaded = next;
       logger.log(
         ok ? 'notice' : 'alert',

@@ -391,6 +391,8 @@ export class Supervisor {
   /** A reload's frontends and backends added or removed: to every thread that holds a Config (main's has them). */
   postProxies(change: ProxySlotChange): void {
     const msg: ControlMessage = { type: 'proxies', change };
+    // The log writer first: a new frontend's first lines may come as soon as a forwarder hears of it.
+    this.logWriter.frontendsAdded(this.o.config, change.frontends.flatMap((f) => (f.frontend.retired === true ? [] : [f.index])));
     this.broadcast(msg);
     this.health?.postMessage(msg);
     this.stats?.postMessage(msg);

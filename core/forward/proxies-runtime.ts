@@ -42,6 +42,7 @@ export function applyProxiesRuntime(env: SessionEnv, config: Config, backends: r
   parts.backendByName = liveBackendsByName(config);
   parts.plans = compileProxyPlans(view);
   parts.tcpPrograms = compileTcpPrograms(view);
+  env.trafficLog?.frontendsChanged?.(config);
   parts.logLines = frontendLines(config, env.trafficLog, env.state);
 }
 

@@ -29,7 +29,9 @@ export interface LogWriterOptions {
 
 export class LogWriter {
   private readonly consumer: LogRingConsumer;
-  private readonly channels: readonly LogChannel[];
+  private readonly channels: LogChannel[];
+  /** The one send buffer the channels share (MAX_LOG_LEN bytes). */
+  private readonly scratch: Buffer;
   private readonly sinks: SinkSet;
   private readonly state: SharedState;
   private readonly alert: (message: string) => void;
@@ -44,6 +46,7 @@ export class LogWriter {
     this.consumer = new LogRingConsumer(memory);
     this.sinks = new SinkSet(options.addon);
     const scratch = Buffer.allocUnsafe(MAX_LOG_LEN);
+    this.scratch = scratch;
     this.channels = config.frontends.map((fe) => new LogChannel(fe.log ?? [], config.global, fe.logTag, this.sinks, scratch));
     this.state = state;
     this.alert = options.alert;
@@ -52,6 +55,20 @@ export class LogWriter {
   /** True when some frontend has a target: otherwise main need not run the writer at all. */
   get needed(): boolean {
     return this.channels.some((c) => c.size > 0);
+  }
+
+  /**
+   * A reload's frontends added in spare slots (`frontends`: their indexes in `config`, main's live one): their `log`
+   * targets compiled as at start, and the loop started if it was not running (no frontend logged before). A removed
+   * frontend keeps its channel: its sessions still finishing log their lines.
+   */
+  frontendsAdded(config: Config, frontends: readonly number[]): void {
+    for (const f of frontends) {
+      const fe = config.frontends[f];
+      if (fe === undefined || fe.retired === true) continue;
+      this.channels[f] = new LogChannel(fe.log ?? [], config.global, fe.logTag, this.sinks, this.scratch);
+    }
+    if (this.needed && !this.stopped) this.start();
   }
 
   /** Starts the drain loop (idempotent). */

@@ -17,15 +17,19 @@ const SEVERITY: Readonly<Record<LogLevel, number>> = { emerg: 0, alert: 1, crit:
  * log`) log, the others do not. `threadSlot` is where its drops are counted (the forwarder is that field's writer).
  */
 export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: number, threadSlot: ThreadSlot): TrafficLog {
-  const logs = config.frontends.map((fe) => fe.log !== undefined && fe.log.length > 0);
+  const logsOf = (c: Config): boolean[] => c.frontends.map((fe) => fe.log !== undefined && fe.log.length > 0);
+  // Read again when a reload adds frontends (frontendsChanged): a new frontend in a spare slot logs as one at start.
+  let logs = logsOf(config);
   const ring = memory.rings[slot];
-  const enabled = ring !== undefined && logs.some((l) => l);
+  let enabled = ring !== undefined && logs.some((l) => l);
   const producer = ring === undefined ? undefined : new LogRingProducer(ring, memory.doorbell);
   // Where a line is written when the ring has no contiguous room for the longest one (a nearly full or a tiny ring):
   // it then takes exactly its bytes. Allocated once, only where lines are logged.
-  const spill = enabled ? Buffer.allocUnsafe(MAX_RECORD_CHARS) : undefined;
+  let spill = enabled ? Buffer.allocUnsafe(MAX_RECORD_CHARS) : undefined;
   return {
-    enabled,
+    get enabled() {
+      return enabled;
+    },
     logsFrontend: (frontend) => enabled && logs[frontend] === true,
     emit(frontend, level, message, sd) {
       if (producer === undefined || logs[frontend] !== true) return;
@@ -40,6 +44,11 @@ export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: numb
       } else if (spill === undefined || !producer.pushBytes(frontend, SEVERITY[level], spill, line.write(rec, spill, 0, MAX_RECORD_CHARS))) {
         threadSlot.add('logDrops', 1);
       }
+    },
+    frontendsChanged(next) {
+      logs = logsOf(next);
+      enabled = ring !== undefined && logs.some((l) => l);
+      if (enabled) spill ??= Buffer.allocUnsafe(MAX_RECORD_CHARS);
     },
   };
 }

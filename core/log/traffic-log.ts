@@ -3,6 +3,7 @@
 // already resolved by the config parser), with the target's header (format rfc3164/rfc5424/short/raw, facility,
 // level, tag, host name). Emitting never blocks and never throws: a line the writer cannot take is dropped and counted.
 
+import type { Config } from '../../config/model.js';
 import type { LogLevel } from '../log.js';
 import type { LogRecord } from './log-record.js';
 
@@ -27,4 +28,9 @@ export interface TrafficLog {
    * per-request path of `option httplog` and the other formats without `log-format-sd`.
    */
   emitRecord(frontend: number, level: LogLevel, line: LineProgram, rec: LogRecord): void;
+  /**
+   * A reload added frontends (spare slots) or retired some (core/forward/proxies-runtime.ts): which frontends log is
+   * read again from `config`, the thread's own, already changed.
+   */
+  frontendsChanged?(config: Config): void;
 }

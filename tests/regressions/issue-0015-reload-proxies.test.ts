@@ -13,6 +13,7 @@ import { connectTagged, probeConnect } from '../support/backend-farm.js';
 import { freeTcpPort } from '../support/haproxy-process.js';
 import { startHttpBackends } from '../support/http-backends.js';
 import { count, startOnFile, tags, type Running } from '../support/reload-file.js';
+import { startSyslogReceiver } from '../support/syslog-receiver.js';
 import { tcpConfig } from '../support/tcp-config.js';
 import { delay } from '../support/wait.js';
 
@@ -200,14 +201,16 @@ test('forwarders restarted after proxies came and went lay the buffer out as bef
   assert.deepEqual(count(await tags(r.front, 2)), { s1: 2 });
 });
 
-test('a frontend added with traffic logs is applied with a warning that its traffic is not logged until a restart', async (t) => {
+test("a frontend added by a reload logs its traffic to its own log targets, from its first connection", async (t) => {
   const { r, cfg } = await start(t);
-  const quiet = await freeTcpPort();
-  assert.match(await r.reload(cfg(proxy('fe2', quiet, 'be2', r.farm.port('s2')))), /reload done: .*frontend fe2 added/);
-  assert.doesNotMatch(r.lb.stderr(), /is not logged until a restart/, 'a frontend without log targets: nothing to say');
-  const logged = await freeTcpPort();
-  const withLog = `frontend fe3\n    bind 127.0.0.1:${logged}\n    log 127.0.0.1:9 local0\n    option tcplog\n    default_backend be2\n`;
-  assert.match(await r.reload(cfg(proxy('fe2', quiet, 'be2', r.farm.port('s2')) + withLog)), /reload done: .*frontend fe3 added/);
-  assert.match(r.lb.stderr(), /reload: frontend 'fe3' added: its traffic is not logged until a restart \(orcalb -sf\)/);
-  assert.deepEqual(count(await tags(logged, 2)), { s2: 2 }, 'and it serves');
+  // The running configuration logs nothing: the log writer on main starts with the new frontend's targets.
+  const sink = await startSyslogReceiver();
+  t.after(() => sink.close());
+  const port = await freeTcpPort();
+  const withLog = `frontend fe3\n    bind 127.0.0.1:${port}\n    log 127.0.0.1:${sink.port} local0\n    option tcplog\n    default_backend be2\n` +
+    `backend be2\n    balance roundrobin\n    server n1 127.0.0.1:${r.farm.port('s2')}\n`;
+  assert.match(await r.reload(cfg(withLog)), /reload done: .*frontend fe3 added/);
+  assert.deepEqual(count(await tags(port, 2)), { s2: 2 });
+  await sink.waitFor((all) => all.filter((m) => / fe3 be2\/n1 /.test(m.text)).length >= 2, 5000, "two tcplog lines of fe3's connections");
+  assert.ok(sink.messages().every((m) => / fe3 /.test(m.text)), 'only the new frontend logs');
 });
