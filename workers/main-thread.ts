@@ -116,7 +116,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const supervisor = new Supervisor({
-    ...plan, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert), ...(inherited === undefined ? {} : { inherited }),
+    // `config`, not plan's: the threads derive the layout, spare proxy slots included, from the Config they are given.
+    ...plan, config, state, topology, threads, logger, onFatal: (alert) => fatal?.(alert), ...(inherited === undefined ? {} : { inherited }),
   });
   try {
     await supervisor.start();

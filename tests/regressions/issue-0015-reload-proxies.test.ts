@@ -214,3 +214,14 @@ test("a frontend added by a reload logs its traffic to its own log targets, from
   await sink.waitFor((all) => all.filter((m) => / fe3 be2\/n1 /.test(m.text)).length >= 2, 5000, "two tcplog lines of fe3's connections");
   assert.ok(sink.messages().every((m) => / fe3 /.test(m.text)), 'only the new frontend logs');
 });
+
+test('a backend added with two servers balances over both (each starts UP with its weight)', async (t) => {
+  const { r, st, cfg } = await start(t);
+  const port = await freeTcpPort();
+  const pair = `frontend fe2\n    bind 127.0.0.1:${port}\n    default_backend be2\n` +
+    `backend be2\n    balance roundrobin\n    server n1 127.0.0.1:${r.farm.port('s2')}\n    server n2 127.0.0.1:${r.farm.port('s3')}\n`;
+  assert.match(await r.reload(cfg(pair)), /reload done: .*backend be2 added/);
+  const rows = await csvRows(st);
+  for (const n of ['be2/n1', 'be2/n2']) assert.equal(rows.get(n)?.['status'], 'no check', `${n} in service, as a server line at start`);
+  assert.deepEqual(count(await tags(port, 4)), { s2: 2, s3: 2 }, "round robin over the new backend's two servers");
+});
