@@ -23,6 +23,7 @@ import { HandoffInbox } from '../core/accept/handoff-inbox.js';
 import { startSession, type SessionOutcome } from '../core/forward/connection-entry.js';
 import { compileTcpPrograms } from '../core/forward/tcp-rules/tcp-rule-program.js';
 import { IdleServerPool } from '../core/forward/l7-idle-pool.js';
+import { frontendRemoved } from '../core/forward/l7-soft-stop.js';
 import { ListenerSet } from '../core/accept/listener-set.js';
 import type { ClientConn, SessionEnv } from '../core/forward/session-env.js';
 import { DeadlineSweep } from '../core/io/deadline-sweep.js';
@@ -227,6 +228,7 @@ port.on('message', (msg: unknown) => {
   } else if (c.type === 'proxies') {
     // A reload's frontends and backends added (spare slots) or removed (retired): the runtimes and rules follow.
     if (!applyProxySlotChange(data.config, c.change)) return;
+    for (const f of c.change.frontends) if (f.frontend.retired === true) frontendRemoved(softStop.signal, f.index);
     try {
       applyProxiesRuntime(env, data.config, c.change.backends.map((b) => b.index), state, topology, { accounting, thread });
     } catch (e) {

@@ -263,6 +263,10 @@ export abstract class L7SessionEnds extends L7SessionState {
    * next request already on its way: closed under it, a keep-alive client sees a read error (wrk counted up to one
    * per connection at each `-sf` handover, haproxy 2.6.12 none, measured); served, it gets its answer and the close.
    */
+  onFrontendRemoved(frontend: number): void {
+    if (frontend === this.feIndex) this.onSoftStop();
+  }
+
   onSoftStop(): void {
     try {
       if (this.cstate !== C.head || this.headWaiting) return;

@@ -487,8 +487,9 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (this.clientPause === 0 && this.cstate < C.flush) this.client?.resume();
   }
 
+  /** The thread is stopping, or a reload removed this session's frontend: no keep-alive after this response. */
   protected stopping(): boolean {
-    return this.env.softStopSignal?.aborted === true;
+    return this.env.softStopSignal?.aborted === true || this.env.frontends[this.feIndex]?.retired === true;
   }
 
   protected now(): number {

@@ -14,6 +14,8 @@ export const SOFT_STOP_IDLE_MS = 100;
 export interface SoftStoppable {
   /** The thread is stopping gracefully: close now when idle between requests. */
   onSoftStop(): void;
+  /** A reload removed frontend `frontend`: a session of it closes as at a soft stop (its slot drains). */
+  onFrontendRemoved(frontend: number): void;
 }
 
 const registries = new WeakMap<AbortSignal, Set<SoftStoppable>>();
@@ -41,4 +43,14 @@ export function watchSoftStop(signal: AbortSignal | undefined, session: SoftStop
 /** Removes `session` (it ended). */
 export function unwatchSoftStop(signal: AbortSignal | undefined, session: SoftStoppable): void {
   if (signal !== undefined) registries.get(signal)?.delete(session);
+}
+
+/**
+ * A reload removed frontend `frontend` (workers/forwarder.ts): its keep-alive clients idle between requests are closed
+ * as at a soft stop, the busy ones after their response (l7-session-state.ts stopping()), so its slot drains as an
+ * old haproxy process would; the thread's other sessions are untouched.
+ */
+export function frontendRemoved(signal: AbortSignal | undefined, frontend: number): void {
+  const set = signal === undefined ? undefined : registries.get(signal);
+  if (set !== undefined) for (const s of [...set]) s.onFrontendRemoved(frontend);
 }

@@ -6,6 +6,7 @@
 // and not the removed ones; HTTP proxies come and go while wrk drives the existing frontend with 0 errors. Real sockets, orcalb as a child process. Test-runner thread.
 
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { ProcessGroup } from '../../native-bench/process-group.js';
 import { runWrk, wrkAvailable } from '../../native-bench/load/wrk-run.js';
@@ -224,4 +225,35 @@ test('a backend added with two servers balances over both (each starts UP with i
   const rows = await csvRows(st);
   for (const n of ['be2/n1', 'be2/n2']) assert.equal(rows.get(n)?.['status'], 'no check', `${n} in service, as a server line at start`);
   assert.deepEqual(count(await tags(port, 4)), { s2: 2, s3: 2 }, "round robin over the new backend's two servers");
+});
+
+test("a removed HTTP frontend's idle keep-alive client is closed as at a soft stop, so its slot drains and its names can come back", async (t) => {
+  const web = await startHttpBackends(['h1', 'h2']);
+  t.after(() => web.close());
+  const [h1, h2] = web.ports() as [number, number];
+  const port = await freeTcpPort();
+  const http = (front: number, withNew: boolean): string =>
+    tcpConfig(front, [h1], { defaults: '    mode http\n    option http-keep-alive\n    timeout http-keep-alive 60s' }).replace('mode tcp', 'mode http') +
+    (withNew ? proxy('web2', port, 'pool2', h2) : '');
+  const r = await startOnFile(t, ['s1'], (front) => http(front, false));
+  assert.match(await r.reload(http(r.front, true)), /reload done: .*frontend web2 added/);
+  // One keep-alive client of the new frontend, idle after its first response (its keep-alive timeout is 60 s).
+  const client = connect({ host: '127.0.0.1', port });
+  t.after(() => client.destroy());
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  const answered = new Promise<string>((resolve) => {
+    let got = '';
+    client.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.includes('h2\n')) resolve(got);
+    });
+  });
+  client.write(`GET / HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.match(await answered, /^HTTP\/1\.1 200/);
+  assert.match(await r.reload(http(r.front, false)), /reload done: .*frontend web2 removed/);
+  await Promise.race([closed, delay(3000).then(() => assert.fail('the idle keep-alive client of a removed frontend is still open 3 s later'))]);
+  await r.lb.waitForStderr(/reload: frontend web2 drained; its slot is free/, 5000);
+  assert.match(await r.reload(http(r.front, true)), /reload done: .*frontend web2 added/);
+  const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(await res.text(), 'h2\n');
 });
