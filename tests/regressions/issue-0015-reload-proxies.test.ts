@@ -72,6 +72,22 @@ function steadyTraffic(port: number): { stop(): Promise<{ served: number; errors
   };
 }
 
+/**
+ * An HTTP orcalb on one web server (h1) whose file `http(front, true)` adds frontend web2 on `port` with backend pool2
+ * on another (h2); `defaults` is appended to the keep-alive defaults.
+ */
+async function startHttp(t: Parameters<typeof startOnFile>[0], defaults: string): Promise<{ r: Running; port: number; http: (front: number, withNew: boolean) => string }> {
+  const web = await startHttpBackends(['h1', 'h2']);
+  t.after(() => web.close());
+  const [h1, h2] = web.ports() as [number, number];
+  const port = await freeTcpPort();
+  const http = (front: number, withNew: boolean): string =>
+    tcpConfig(front, [h1], { defaults: `    mode http\n    option http-keep-alive${defaults}` }).replace('mode tcp', 'mode http') +
+    (withNew ? proxy('web2', port, 'pool2', h2) : '');
+  const r = await startOnFile(t, ['s1'], (front) => http(front, false));
+  return { r, port, http };
+}
+
 async function start(t: Parameters<typeof startOnFile>[0]): Promise<{ r: Running; st: number; cfg: (extra: string) => string }> {
   const st = await freeTcpPort();
   const r = await startOnFile(t, ['s1', 's2', 's3'], (front, farm) => tcpConfig(front, [farm.port('s1')]) + stats(st));
@@ -149,14 +165,7 @@ test('a rename is one proxy removed and one added; a drained slot is taken again
 
 test('HTTP: a frontend and backend added and removed by 6 reloads under wrk on the existing frontend: 0 errors, the new one answers', async (t) => {
   assert.ok(wrkAvailable(), 'wrk is installed (/usr/bin/wrk)');
-  const web = await startHttpBackends(['h1', 'h2']);
-  t.after(() => web.close());
-  const [h1, h2] = web.ports() as [number, number];
-  const port = await freeTcpPort();
-  const http = (front: number, withNew: boolean): string =>
-    tcpConfig(front, [h1], { defaults: '    mode http\n    option http-keep-alive' }).replace('mode tcp', 'mode http') +
-    (withNew ? proxy('web2', port, 'pool2', h2) : '');
-  const r = await startOnFile(t, ['s1'], (front) => http(front, false));
+  const { r, port, http } = await startHttp(t, '');
   const group = new ProcessGroup();
   t.after(() => group.stopAll());
   const run = runWrk(group, { port: r.front, conns: 10, durationS: 4, threads: 1, close: false, cpus: undefined, timeoutS: 5 });
@@ -228,14 +237,7 @@ test('a backend added with two servers balances over both (each starts UP with i
 });
 
 test("a removed HTTP frontend's idle keep-alive client is closed as at a soft stop, so its slot drains and its names can come back", async (t) => {
-  const web = await startHttpBackends(['h1', 'h2']);
-  t.after(() => web.close());
-  const [h1, h2] = web.ports() as [number, number];
-  const port = await freeTcpPort();
-  const http = (front: number, withNew: boolean): string =>
-    tcpConfig(front, [h1], { defaults: '    mode http\n    option http-keep-alive\n    timeout http-keep-alive 60s' }).replace('mode tcp', 'mode http') +
-    (withNew ? proxy('web2', port, 'pool2', h2) : '');
-  const r = await startOnFile(t, ['s1'], (front) => http(front, false));
+  const { r, port, http } = await startHttp(t, '\n    timeout http-keep-alive 60s');
   assert.match(await r.reload(http(r.front, true)), /reload done: .*frontend web2 added/);
   // One keep-alive client of the new frontend, idle after its first response (its keep-alive timeout is 60 s).
   const client = connect({ host: '127.0.0.1', port });
