@@ -50,6 +50,8 @@ const report = (m: ReportMessage): void => port.postMessage(m);
 const state = SharedState.attach(data.buffer);
 const accounting = new ConnAccounting(state);
 const thread = claimThreadSlot(state, data.slot, threadId);
+// Stats readers wait for what this thread counted but has not applied yet (core/shared/stat-batch.ts).
+state.publishStats(thread);
 const hardStop = new AbortController();
 const softStop = new AbortController();
 const topology = topologyOf(data.config, data.threads);
@@ -154,7 +156,13 @@ function certCommitted(update: unknown): number {
 
 function sessionEnded(): void {
   sessions--;
-  if (stopping && sessions === 0) report({ type: 'drained', thread });
+  if (stopping && sessions === 0) drained();
+}
+
+/** The last session is gone at a soft stop: its batched stats are applied before main may end the thread. */
+function drained(): void {
+  state.stats.flush();
+  report({ type: 'drained', thread });
 }
 
 /** Handoffs from the acceptor (acceptor mode): its ports, the tickets won there go to serve(). */
@@ -171,7 +179,7 @@ function stopHere(): void {
   env.idlePool.closeAll();
   admission?.close();
   listeners?.closeAll();
-  if (sessions === 0) report({ type: 'drained', thread });
+  if (sessions === 0) drained();
 }
 
 // Listening before the pause and stop flags are read below, so a pause or stop sent after those reads still reaches

@@ -29,8 +29,7 @@ import { SessionBackend } from './l7-session-backend.js';
 import { afterResponseOn } from './l7-after-response.js';
 import { HttpRuleSet } from './http-rules/rule-set.js';
 import { statMessageBytes } from '../http1/head-bytes.js';
-import { addTimeSample, countAnswer, countRate } from '../shared/stat-counters.js';
-import { stickNow } from '../stick/stick-clock.js';
+import { hrspField } from '../shared/stat-counters.js';
 import type { LogRecord } from '../log/log-record.js';
 import type { FrontendLine } from '../log/traffic-lines.js';
 import { proxyHeaderError, type ProxyWaitEnd } from '../log/connection-error.js';
@@ -300,15 +299,16 @@ export abstract class L7SessionState implements DeadlineOwner {
   /** A status the client gets (from the server or from orcalb), counted as HAProxy counts it. */
   /**
    * The stats (HAProxy's proxy counters): a request head received (req_tot, req_rate); `invalid` also counts ereq.
-   * A few Atomics operations; allocation-free.
+   * Every stat* hook counts through the thread's batch (core/shared/stat-batch.ts): plain adds, applied once per
+   * loop turn; allocation-free.
    */
   protected statRequest(invalid: boolean, head?: HeadView): void {
-    const f = this.env.state.frontend(this.feIndex);
+    const f = this.env.state.frontend(this.feIndex).later;
     f.add('reqTot', 1);
     this.reqStat = head === undefined ? 0 : head.length - 4 * head.count;
     if (this.reqStat > 0) f.addWide('bytesIn', this.reqStat);
     if (invalid) f.add('requestErrors', 1);
-    countRate(f, 'reqRatetick', 'reqRateMax', stickNow());
+    f.rate('reqRatetick', 'reqRateMax');
     this.statBackend = -1;
     this.tReq = this.now();
     this.tDial = 0;
@@ -359,16 +359,16 @@ export abstract class L7SessionState implements DeadlineOwner {
     const c = this.tConnected === 0 ? 0 : this.tConnected - this.tSlot;
     const r = this.tResp - this.tSent;
     const t = now - this.tReq;
-    const slot = rt.serverSlots[server];
-    if (slot !== undefined) addTimeSample(slot, q, c, r, t);
-    addTimeSample(rt.slot, q, c, r, t);
+    rt.serverSlots[server]?.later.time(q, c, r, t);
+    rt.slot.later.time(q, c, r, t);
     this.tResp = 0;
   }
 
   /** The stats: the transaction's request goes to backend `rt` (its req_tot); its answers now count there too. */
   protected statBackendChosen(rt: BackendRuntime): void {
-    rt.slot.add('reqTot', 1);
-    if (this.reqStat > 0) rt.slot.addWide('bytesIn', this.reqStat);
+    const b = rt.slot.later;
+    b.add('reqTot', 1);
+    if (this.reqStat > 0) b.addWide('bytesIn', this.reqStat);
     this.statBackend = rt.index;
   }
 
@@ -381,10 +381,10 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (n === 0) return;
     if (this.rec !== undefined) this.rec.bytesIn += data;
     const rt = this.rt;
-    rt?.serverSlots[server]?.addWide('bytesIn', n);
+    rt?.serverSlots[server]?.later.addWide('bytesIn', n);
     if (data > 0) {
-      this.env.state.frontend(this.feIndex).addWide('bytesIn', data);
-      rt?.slot.addWide('bytesIn', data);
+      this.env.state.frontend(this.feIndex).later.addWide('bytesIn', data);
+      rt?.slot.later.addWide('bytesIn', data);
     }
   }
 
@@ -392,9 +392,9 @@ export abstract class L7SessionState implements DeadlineOwner {
   protected statDownload(server: number, n: number): void {
     if (n === 0) return;
     const rt = this.rt;
-    rt?.serverSlots[server]?.addWide('bytesOut', n);
-    rt?.slot.addWide('bytesOut', n);
-    this.env.state.frontend(this.feIndex).addWide('bytesOut', n);
+    rt?.serverSlots[server]?.later.addWide('bytesOut', n);
+    rt?.slot.later.addWide('bytesOut', n);
+    this.env.state.frontend(this.feIndex).later.addWide('bytesOut', n);
   }
 
   /**
@@ -403,8 +403,9 @@ export abstract class L7SessionState implements DeadlineOwner {
    * frontend bout; a server's response bytes are counted as they are relayed).
    */
   protected statAnswer(status: number, server: number, bytes?: Buffer): void {
-    const f = this.env.state.frontend(this.feIndex);
-    countAnswer(f, status);
+    const f = this.env.state.frontend(this.feIndex).later;
+    const hrsp = hrspField(status);
+    f.add(hrsp, 1);
     const n = bytes === undefined ? 0 : statMessageBytes(bytes);
     if (n > 0) f.addWide('bytesOut', n);
     const rec = this.rec;
@@ -418,12 +419,10 @@ export abstract class L7SessionState implements DeadlineOwner {
     if (be < 0) return;
     const rt = this.env.backends[be];
     if (rt === undefined) return;
-    countAnswer(rt.slot, status);
-    if (n > 0) rt.slot.addWide('bytesOut', n);
-    if (server >= 0) {
-      const slot = rt.serverSlots[server];
-      if (slot !== undefined) countAnswer(slot, status);
-    }
+    const b = rt.slot.later;
+    b.add(hrsp, 1);
+    if (n > 0) b.addWide('bytesOut', n);
+    if (server >= 0) rt.serverSlots[server]?.later.add(hrsp, 1);
   }
 
   protected countStatus(status: number): void {

@@ -146,22 +146,24 @@ export class ConnAccounting {
   takeServerSlot(thread: number, be: number, server: number, maxconn: number): boolean {
     const s = this.state;
     const srv = s.server(server);
-    if (!srv.takeSlot(maxconn)) return false;
-    srv.add('totalConns', 1);
+    const srvConns = srv.takeSlot(maxconn);
+    if (srvConns === 0) return false;
     srv.add('placedSinceReading', 1);
     const b = s.backend(be);
     const beConns = b.add('curConns', 1) + 1;
-    b.add('totalConns', 1);
-    // The stats: sessions per second and their max, highest live count, last session (HAProxy's per session counters).
-    const now = stickNow();
-    countRate(srv, 'ratetick', 'rateMax', now);
-    countRate(b, 'ratetick', 'rateMax', now);
-    raiseMax(srv.words, srv.at('maxConnsSeen'), srv.load('curConns'));
-    raiseMax(b.words, b.at('maxConns'), beConns);
-    // 0 marks "never": a tick of 0 is stored as 1.
-    Atomics.store(srv.words, srv.at('lastSessMs'), now || 1);
-    Atomics.store(b.words, b.at('lastSessMs'), now || 1);
     Atomics.add(s.i32, s.threadServerIndex(thread, server), 1);
+    // The stats (HAProxy's per session counters: total, sessions per second and their max, highest live count,
+    // last session), batched per loop turn (stat-batch.ts): nothing decides on them.
+    const sl = srv.later;
+    sl.add('totalConns', 1);
+    sl.rate('ratetick', 'rateMax');
+    sl.max('maxConnsSeen', srvConns);
+    sl.latest('lastSessMs');
+    const bl = b.later;
+    bl.add('totalConns', 1);
+    bl.rate('ratetick', 'rateMax');
+    bl.max('maxConns', beConns);
+    bl.latest('lastSessMs');
     return true;
   }
 
@@ -216,6 +218,8 @@ export class ConnAccounting {
     for (let be = 0; be < topology.counts.backends; be++) this.notifyReleased(be);
     const t = s.thread(thread);
     t.store('liveConns', 0);
+    // What it counted and never applied died with it: no stats reader waits for its flush.
+    t.store('statsPending', 0);
     t.store('alive', 0);
     if (freed > 0) this.notifyCapacity();
   }

@@ -249,6 +249,12 @@ export const THREAD_FIELDS = [
     writer: 'forwarder',
     doc: 'traffic log lines this slot\'s forwarder could not put in its log ring (full: the writer or its targets lag); kept across a restart in the slot; `show info` DroppedLogs adds them up',
   },
+  {
+    name: 'statsPending',
+    writer: 'forwarder',
+    doc: '1 while this forwarder holds stats counted but not applied yet (core/shared/stat-batch.ts: they go in once per loop turn); stats readers wait for statsFlushes to move (core/stats/settle-stats.ts)',
+  },
+  { name: 'statsFlushes', writer: 'forwarder', doc: 'bumped at each flush of the batched stats (Atomics.notify-ed when statsWaiters > 0)' },
 ] as const satisfies readonly FieldSpec[];
 
 /**
@@ -297,6 +303,7 @@ export const GLOBAL_FIELDS = [
     writer: 'atomic-add',
     doc: 'source of %rt (HAProxy\'s global request counter): one per HTTP request or TCP session, taken by the forwarders (core/log/traffic-lines.ts) only when a log-format uses %rt',
   },
+  { name: 'statsWaiters', writer: 'atomic-add', doc: 'stats readers waiting for forwarders to apply their batched stats (core/stats/settle-stats.ts)' },
 ] as const satisfies readonly FieldSpec[];
 
 /**
@@ -358,7 +365,7 @@ export const ServerState = { DOWN: 0, UP: 1, MAINT: 2 } as const;
 export type ServerStateValue = (typeof ServerState)[keyof typeof ServerState];
 
 export const LAYOUT_MAGIC = 0x4f52_4341; // "ORCA"
-export const LAYOUT_VERSION = 14;
+export const LAYOUT_VERSION = 15;
 /** Header words: magic, version, servers, backends, frontends, threads, stick region words. */
 export const HEADER_WORDS = 8;
 

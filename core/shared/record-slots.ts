@@ -18,6 +18,7 @@ import {
   type FrontendWideField,
   type ThreadField,
 } from './layout.js';
+import { RecordStats, StatBatch } from './stat-batch.js';
 
 class Record32<F extends string> {
   protected readonly i32: Int32Array;
@@ -58,11 +59,25 @@ class Record32<F extends string> {
 export class BackendSlot extends Record32<BackendField> {
   private readonly i64: BigInt64Array | undefined;
   private readonly wideBase: number;
+  private readonly batch: StatBatch;
+  private pending: RecordStats<BackendField, BackendWideField> | undefined;
 
-  constructor(i32: Int32Array, base: number, i64?: BigInt64Array, wideBase = 0) {
+  constructor(i32: Int32Array, base: number, i64?: BigInt64Array, wideBase = 0, batch = new StatBatch()) {
     super(i32, base, BACKEND);
     this.i64 = i64;
     this.wideBase = wideBase;
+    this.batch = batch;
+  }
+
+  /** This thread's batched stats of the record (core/shared/stat-batch.ts): counted now, applied once per loop turn. */
+  get later(): RecordStats<BackendField, BackendWideField> {
+    this.pending ??= new RecordStats(this.batch, this, this.base, BACKEND_FIELDS.length, {
+      i64: this.i64,
+      base: this.wideBase,
+      table: BACKEND_WIDE,
+      size: BACKEND_WIDE_FIELDS.length,
+    }, this);
+    return this.pending;
   }
 
   addWide(field: BackendWideField, delta: number): void {
@@ -91,11 +106,25 @@ export class BackendSlot extends Record32<BackendField> {
 export class FrontendSlot extends Record32<FrontendField> {
   private readonly i64: BigInt64Array;
   private readonly wideBase: number;
+  private readonly batch: StatBatch;
+  private pending: RecordStats<FrontendField, FrontendWideField> | undefined;
 
-  constructor(i32: Int32Array, base: number, i64: BigInt64Array, wideBase: number) {
+  constructor(i32: Int32Array, base: number, i64: BigInt64Array, wideBase: number, batch = new StatBatch()) {
     super(i32, base, FRONTEND);
     this.i64 = i64;
     this.wideBase = wideBase;
+    this.batch = batch;
+  }
+
+  /** This thread's batched stats of the record (core/shared/stat-batch.ts): counted now, applied once per loop turn. */
+  get later(): RecordStats<FrontendField, FrontendWideField> {
+    this.pending ??= new RecordStats(this.batch, this, this.base, FRONTEND_FIELDS.length, {
+      i64: this.i64,
+      base: this.wideBase,
+      table: FRONTEND_WIDE,
+      size: FRONTEND_WIDE_FIELDS.length,
+    });
+    return this.pending;
   }
 
   addWide(field: FrontendWideField, delta: number): void {

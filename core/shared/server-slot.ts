@@ -2,6 +2,7 @@
 // Health fields are stored by the health thread only; counters change only through Atomics.add/sub.
 
 import { SERVER, SERVER_FIELDS, SERVER_WIDE, SERVER_WIDE_FIELDS, ServerState, type ServerField, type ServerWideField } from './layout.js';
+import { RecordStats, StatBatch } from './stat-batch.js';
 
 /** What a balancer may see of a server: reads only (the piscina pattern). */
 export interface ServerView {
@@ -43,12 +44,26 @@ export class ServerSlot {
   private readonly i64: BigInt64Array;
   private readonly base: number;
   private readonly wideBase: number;
+  private readonly batch: StatBatch;
+  private pending: RecordStats<ServerField, ServerWideField> | undefined;
 
-  constructor(i32: Int32Array, i64: BigInt64Array, base: number, wideBase: number) {
+  constructor(i32: Int32Array, i64: BigInt64Array, base: number, wideBase: number, batch = new StatBatch()) {
     this.i32 = i32;
     this.i64 = i64;
     this.base = base;
     this.wideBase = wideBase;
+    this.batch = batch;
+  }
+
+  /** This thread's batched stats of the record (core/shared/stat-batch.ts): counted now, applied once per loop turn. */
+  get later(): RecordStats<ServerField, ServerWideField> {
+    this.pending ??= new RecordStats(this.batch, this, this.base, SERVER_FIELDS.length, {
+      i64: this.i64,
+      base: this.wideBase,
+      table: SERVER_WIDE,
+      size: SERVER_WIDE_FIELDS.length,
+    }, this);
+    return this.pending;
   }
 
   load(field: ServerField): number {
@@ -98,21 +113,19 @@ export class ServerSlot {
 
   /**
    * Adds 1 to `curConns` unless it already reached `limit` (0 = no limit). Compare-and-swap, so that threads taking
-   * the last slot together never overshoot maxconn. True when taken. Any thread; the loop ends as soon as the count
-   * reaches the limit or one exchange succeeds (each failed exchange means another thread made progress).
+   * the last slot together never overshoot maxconn. Any thread; the loop ends as soon as the count
+   * reaches the limit or one exchange succeeds (each failed exchange means another thread made progress). Returns
+   * the count with this slot (its smax candidate), or 0 when none was free.
    */
-  takeSlot(limit: number): boolean {
+  takeSlot(limit: number): number {
     const at = this.base + SERVER.curConns;
-    if (limit <= 0) {
-      Atomics.add(this.i32, at, 1);
-      return true;
-    }
+    if (limit <= 0) return Atomics.add(this.i32, at, 1) + 1;
     for (let cur = Atomics.load(this.i32, at); cur < limit; ) {
       const seen = Atomics.compareExchange(this.i32, at, cur, cur + 1);
-      if (seen === cur) return true;
+      if (seen === cur) return cur + 1;
       cur = seen;
     }
-    return false;
+    return 0;
   }
 }
 

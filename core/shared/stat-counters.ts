@@ -47,8 +47,12 @@ export function raiseMax(i32: Int32Array, index: number, value: number): void {
  * maximum raised to the current period's count (HAProxy keeps the max of the count update_freq_ctr returns).
  */
 export function countRate<F extends string>(slot: StatWords<F>, tick: F, max: F, now: number): void {
-  const count = updateFreq(slot.words, slot.at(tick), RATE_PERIOD_MS, 1, now);
-  raiseMax(slot.words, slot.at(max), count);
+  countRateBy(slot.words, slot.at(tick), slot.at(max), 1, now);
+}
+
+/** `inc` events on the frequency counter at i32 index `tickAt`, its maximum at `maxAt` (a batch of events: stat-batch.ts). */
+export function countRateBy(i32: Int32Array, tickAt: number, maxAt: number, inc: number, now: number): void {
+  raiseMax(i32, maxAt, updateFreq(i32, tickAt, RATE_PERIOD_MS, inc, now));
 }
 
 /**
@@ -60,39 +64,68 @@ export const TIME_WINDOW = 512;
 /** A sample is clamped so that a full window's sum stays in 32 bits read unsigned (≈ 2.3 h per sample). */
 const TIME_CLAMP_MS = 8_000_000;
 
-type TimeField = 'qtimeSum' | 'ctimeSum' | 'rtimeSum' | 'ttimeSum' | 'timeSamples' | 'qtimeMax' | 'ctimeMax' | 'rtimeMax' | 'ttimeMax';
+/** A phase's time as the sliding averages take it, ms: a negative one (the phase did not happen) counts as 0. */
+export function clampTime(ms: number): number {
+  return Math.min(TIME_CLAMP_MS, Math.max(0, ms));
+}
 
-/** sum += value - sum/n, exactly (compare-exchange: measured no dearer than a plain add of a stale delta here). */
-function slide(i32: Int32Array, at: number, value: number, n: number): void {
+/** The words a record's transaction times go to (servers and backends). */
+export type TimeField = 'qtimeSum' | 'ctimeSum' | 'rtimeSum' | 'ttimeSum' | 'timeSamples' | 'qtimeMax' | 'ctimeMax' | 'rtimeMax' | 'ttimeMax';
+
+/**
+ * sum += total - k·sum/n: `k` samples adding up to `total` (HAProxy's swrate_add_scaled; exactly one sample's slide
+ * when k is 1). k samples filling the whole window replace it: the sum becomes n times their mean. Compare-exchange,
+ * so no thread's samples are lost.
+ */
+function slide(i32: Int32Array, at: number, total: number, k: number, n: number): void {
   let cur = Atomics.load(i32, at);
   for (let spins = 0; spins < MAX_SPINS; spins++) {
     const old = cur >>> 0;
-    const next = (old + value - Math.round(old / n)) | 0;
+    const next = (k >= n ? Math.round((total * n) / k) : old + total - Math.round((old * k) / n)) | 0;
     const seen = Atomics.compareExchange(i32, at, cur, next);
     if (seen === cur) return;
     cur = seen;
   }
 }
 
+/** Four phases' times (ms), as sums over a batch or maxima of one. */
+export interface PhaseTimes {
+  readonly q: number;
+  readonly c: number;
+  readonly r: number;
+  readonly t: number;
+}
+
+/** Maxima of a batch's phase times (ms). */
+export interface PhaseMaxima {
+  readonly qMax: number;
+  readonly cMax: number;
+  readonly rMax: number;
+  readonly tMax: number;
+}
+
 /**
- * One finished transaction's times (ms; a negative one, a phase that did not happen, counts as 0) into a server's
- * or backend's sliding sums and maxima. A few compare-exchanges; allocation-free.
+ * `k` finished transactions' clamped times into a server's or backend's sliding sums (`sums`: their totals) and
+ * maxima (`max`). A few compare-exchanges; allocation-free. The per-thread batch (stat-batch.ts) calls it once per
+ * loop turn.
  */
-export function addTimeSample<F extends string>(slot: StatWords<F | TimeField>, q: number, c: number, r: number, t: number): void {
+export function addTimeSamples<F extends string>(slot: StatWords<F | TimeField>, k: number, sums: PhaseTimes, max: PhaseMaxima): void {
   const i32 = slot.words;
-  const n = Math.min(TIME_WINDOW, slot.add('timeSamples', 1) + 1);
-  const qc = Math.min(TIME_CLAMP_MS, Math.max(0, q));
-  const cc = Math.min(TIME_CLAMP_MS, Math.max(0, c));
-  const rc = Math.min(TIME_CLAMP_MS, Math.max(0, r));
-  const tc = Math.min(TIME_CLAMP_MS, Math.max(0, t));
-  slide(i32, slot.at('qtimeSum'), qc, n);
-  slide(i32, slot.at('ctimeSum'), cc, n);
-  slide(i32, slot.at('rtimeSum'), rc, n);
-  slide(i32, slot.at('ttimeSum'), tc, n);
-  raiseMax(i32, slot.at('qtimeMax'), qc);
-  raiseMax(i32, slot.at('ctimeMax'), cc);
-  raiseMax(i32, slot.at('rtimeMax'), rc);
-  raiseMax(i32, slot.at('ttimeMax'), tc);
+  const n = Math.min(TIME_WINDOW, slot.add('timeSamples', k) + k);
+  slide(i32, slot.at('qtimeSum'), sums.q, k, n);
+  slide(i32, slot.at('ctimeSum'), sums.c, k, n);
+  slide(i32, slot.at('rtimeSum'), sums.r, k, n);
+  slide(i32, slot.at('ttimeSum'), sums.t, k, n);
+  raiseMax(i32, slot.at('qtimeMax'), max.qMax);
+  raiseMax(i32, slot.at('ctimeMax'), max.cMax);
+  raiseMax(i32, slot.at('rtimeMax'), max.rMax);
+  raiseMax(i32, slot.at('ttimeMax'), max.tMax);
+}
+
+/** One finished transaction's times (ms; a negative one, a phase that did not happen, counts as 0). */
+export function addTimeSample<F extends string>(slot: StatWords<F | TimeField>, q: number, c: number, r: number, t: number): void {
+  const times = { q: clampTime(q), c: clampTime(c), r: clampTime(r), t: clampTime(t) };
+  addTimeSamples(slot, 1, times, { qMax: times.q, cMax: times.c, rMax: times.r, tMax: times.t });
 }
 
 /** The average of a sliding sum field, ms (0 before any sample). Any thread. */

@@ -27,6 +27,7 @@ import {
 } from './layout.js';
 import { BackendSlot, FrontendSlot, ThreadSlot } from './record-slots.js';
 import { ServerSlot } from './server-slot.js';
+import { StatBatch } from './stat-batch.js';
 
 /** Throws for an index outside a table: a slot built there would read another record's memory. */
 function slotAt<S>(slots: readonly S[], index: number, what: string): S {
@@ -45,6 +46,8 @@ export class SharedState {
   readonly offsets: LayoutOffsets;
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
+  /** This thread's batched stats counters (core/shared/stat-batch.ts), shared by its slot objects. */
+  readonly stats = new StatBatch();
   private readonly servers: readonly ServerSlot[];
   private readonly backends: readonly BackendSlot[];
   private readonly frontends: readonly FrontendSlot[];
@@ -60,15 +63,15 @@ export class SharedState {
     this.servers = Array.from(
       { length: counts.servers },
       (_, i) =>
-        new ServerSlot(this.i32, this.i64, offsets.servers + i * SERVER_FIELDS.length, offsets.serverWide + i * SERVER_WIDE_FIELDS.length),
+        new ServerSlot(this.i32, this.i64, offsets.servers + i * SERVER_FIELDS.length, offsets.serverWide + i * SERVER_WIDE_FIELDS.length, this.stats),
     );
     this.backends = Array.from(
       { length: counts.backends },
-      (_, i) => new BackendSlot(this.i32, offsets.backends + i * BACKEND_FIELDS.length, this.i64, offsets.backendWide + i * BACKEND_WIDE_FIELDS.length),
+      (_, i) => new BackendSlot(this.i32, offsets.backends + i * BACKEND_FIELDS.length, this.i64, offsets.backendWide + i * BACKEND_WIDE_FIELDS.length, this.stats),
     );
     this.frontends = Array.from(
       { length: counts.frontends },
-      (_, i) => new FrontendSlot(this.i32, offsets.frontends + i * FRONTEND_FIELDS.length, this.i64, offsets.frontendWide + i * FRONTEND_WIDE_FIELDS.length),
+      (_, i) => new FrontendSlot(this.i32, offsets.frontends + i * FRONTEND_FIELDS.length, this.i64, offsets.frontendWide + i * FRONTEND_WIDE_FIELDS.length, this.stats),
     );
     this.threads = Array.from({ length: counts.threads }, (_, i) => new ThreadSlot(this.i32, offsets.threads + i * THREAD_FIELDS.length));
   }
@@ -139,6 +142,12 @@ export class SharedState {
   /** Index in i32 of thread t's shadow live-connection counter for frontend f. */
   threadFrontendIndex(thread: number, frontend: number): number {
     return this.offsets.threadFrontends + thread * this.counts.frontends + frontend;
+  }
+
+  /** Forwarder `thread` publishes its batched stats' state in its thread record (core/stats/settle-stats.ts reads it). */
+  publishStats(thread: number): void {
+    const t = this.thread(thread);
+    this.stats.publishAs({ i32: this.i32, pendingAt: t.at('statsPending'), flushesAt: t.at('statsFlushes'), waitersAt: this.globalIndex('statsWaiters') });
   }
 
   /** Index in i32 of a global field, for Atomics.waitAsync / notify. */

@@ -8,6 +8,7 @@ import { readRate } from '../shared/stat-counters.js';
 import type { SharedState } from '../shared/state-buffer.js';
 import { stickNow } from '../stick/stick-clock.js';
 import { INFO, INFO_FIELDS, type InfoRow, type StatValue } from './stat-columns.js';
+import { settleStats } from './settle-stats.js';
 
 /** What the info row is built from besides the buffer. */
 export interface InfoSource {
@@ -38,8 +39,9 @@ function droppedLogs(src: InfoSource): number {
   return n;
 }
 
-/** The info row at `nowMs`. */
+/** The info row at `nowMs`, once the forwarders' batched stats are in (core/shared/stat-batch.ts): stats thread only. */
 export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
+  settleStats(src.state);
   const v = new Array<StatValue>(INFO_FIELDS.length).fill(undefined);
   const up = Math.max(0, Math.floor((nowMs - src.startedMs) / 1000));
   let cumConns = 0;

@@ -15,6 +15,7 @@ import { stickNow } from '../stick/stick-clock.js';
 import { COL, MODULE_COL, MODULE_COLUMNS, STAT_COLUMNS, StatType, type StatRow, type StatValue } from './stat-columns.js';
 import { AdminFlag, backendStatus, serverStatus } from './status-text.js';
 import { serverId } from '../shared/server-slots.js';
+import { settleStats } from './settle-stats.js';
 
 /** What the collector reads besides the buffer. */
 export interface CollectSource {
@@ -38,9 +39,11 @@ export function statProxies(config: Config): StatProxy[] {
 
 /**
  * Every row of `proxies` (default: all), in HAProxy's order. `nowSec` is the unix time the ages (lastchg, downtime)
- * are measured at. Reads the buffer with Atomics loads; a row may mix values a few µs apart, as HAProxy's does.
+ * are measured at. Reads the buffer with Atomics loads; a row may mix values a few µs apart, as HAProxy's does. First
+ * waits (briefly, bounded) for the forwarders' batched stats (core/shared/stat-batch.ts): stats thread only.
  */
 export function collectRows(src: CollectSource, proxies: readonly StatProxy[], nowSec: number, legends = false): StatRow[] {
+  settleStats(src.state);
   const rows: StatRow[] = [];
   const tick = stickNow();
   for (const p of proxies) {
