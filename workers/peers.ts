@@ -19,7 +19,7 @@ const data = parseHealthData(workerData, 'peers');
 const state = SharedState.attach(data.buffer);
 const topology = topologyOf(data.config, data.threads);
 // This thread's column in every table: after the forwarders'.
-const stores = stickStores(state, topology.stick, data.threads);
+const stores = stickStores(state, topology.stick, data.threads, true);
 for (const s of stores) s.releaseStaleLock();
 const logger = createLogger([], { quiet: data.config.global.quiet === true });
 const tables = data.config.stickTables ?? [];

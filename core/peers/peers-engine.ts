@@ -18,6 +18,11 @@ import { localWireFields, writeDefine, writeUpdate, type WireField } from './tab
 
 /** How often local changes are looked for and sent, and timers checked. */
 export const PEERS_TICK_MS = 100;
+/**
+ * A table no other thread marked changed (TABLE.changed) is still scanned every this many ticks: a safety net for a
+ * writer that does not mark, at a tenth of the scans' cost while only peers' updates arrive.
+ */
+const FULL_SCAN_TICKS = 10;
 /** The start-up resync gives up after this long (HAProxy's 5 s). */
 export const RESYNC_TIMEOUT_MS = 5000;
 const BACKOFF_MIN_MS = 250;
@@ -363,7 +368,10 @@ export class PeersEngine implements SessionHost {
     // Local changes: one batch for every established session.
     const w = this.w;
     w.reset();
+    const sweepAll = this.ticks % FULL_SCAN_TICKS === 0;
     for (const t of this.tables) {
+      // Taken before the scan: a change marked after it is seen by this scan or marks the table for the next one.
+      if (!t.scan.store.takeChanged() && !sweepAll) continue;
       const changes = t.scan.scan();
       if (changes.count > 0) this.writeBatch(w, t, changes.slots, changes.stamps, changes.count);
     }

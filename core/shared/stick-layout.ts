@@ -30,6 +30,11 @@ export const TABLE_FIELDS = [
   { name: 'entryWords', writer: 'main', doc: 'words per entry, written once and checked like capacity' },
   { name: 'seed', writer: 'main', doc: 'random hash seed of this run, so a client cannot pick keys that collide' },
   { name: 'tombs', writer: 'lock-holder', doc: 'tombstones (killed entries not yet emptied): the sweeper empties them' },
+  {
+    name: 'changed',
+    writer: 'any-store',
+    doc: 'replicated tables: set to 1 by any thread but the peers thread after it changed an entry, taken back to 0 by the peers thread before its change scan (core/peers/change-scan.ts): no local change, no scan',
+  },
 ] as const satisfies readonly StickFieldSpec[];
 
 /** Per-entry header words; then `threads` track words, the key words and the data words. */
@@ -142,6 +147,8 @@ export interface StickTableLayout {
   readonly size: number;
   readonly expire: number;
   readonly nopurge: boolean;
+  /** `stick-table … peers P`: the peers thread sends its changes, so every other writer marks them (TABLE.changed). */
+  readonly replicated: boolean;
   readonly threads: number;
   readonly capacity: number;
   /** First word of the table (its header), relative to the region's start. */
@@ -206,6 +213,7 @@ export function stickTableLayout(index: number, t: StickTableConfig, threads: nu
     size: t.size,
     expire: t.expire,
     nopurge: t.nopurge,
+    replicated: t.peers !== undefined,
     threads,
     capacity,
     base,

@@ -61,9 +61,12 @@ export function initStickRegion(state: SharedState, region: StickRegionLayout, s
   }
 }
 
-/** A view of every table for one thread (`thread`: its forwarder slot, or -1 for main and the health thread). */
-export function stickStores(state: SharedState, region: StickRegionLayout, thread: number): StickStore[] {
-  return region.tables.map((t) => new StickStore(state, t, thread));
+/**
+ * A view of every table for one thread (`thread`: its forwarder slot, or -1 for main and the health thread; `peers`:
+ * the peers thread, whose own writes are not changes to send).
+ */
+export function stickStores(state: SharedState, region: StickRegionLayout, thread: number, peers = false): StickStore[] {
+  return region.tables.map((t) => new StickStore(state, t, thread, peers));
 }
 
 /**
@@ -93,14 +96,17 @@ export class StickStore {
   private readonly thread: number;
   private readonly tag: number;
   private readonly seed: number;
+  /** Whether this thread's writes mark the table changed for the peers thread (replicated tables, not the peers thread). */
+  private readonly marks: boolean;
   /** Word offset of the key in an entry (layout.keyAt, read once). */
   private readonly keyAt: number;
   private sweepCursor = 0;
   private heapSlots: Int32Array | undefined;
   private heapAges: Float64Array | undefined;
 
-  constructor(state: SharedState, layout: StickTableLayout, thread: number) {
+  constructor(state: SharedState, layout: StickTableLayout, thread: number, peers = false) {
     this.layout = layout;
+    this.marks = layout.replicated && !peers;
     this.i32 = state.i32;
     this.base = state.offsets.stick + layout.base;
     this.entries = state.offsets.stick + layout.entries;
@@ -205,6 +211,7 @@ export class StickStore {
   track(slot: number): void {
     Atomics.add(this.i32, this.entryAt(slot) + this.layout.tracksAt + this.thread, 1);
     this.unpin();
+    this.noteChange();
   }
 
   /** A session of this thread stops tracking `slot`: touched, then conn_cur - 1 (HAProxy's stream_store_counters). */
@@ -212,6 +219,7 @@ export class StickStore {
     const e = this.entryAt(slot);
     this.touchEntry(e, now);
     Atomics.sub(this.i32, e + this.layout.tracksAt + this.thread, 1);
+    this.noteChange();
   }
 
   /** Drops this thread's pin (after a transient use of an acquired slot). */
@@ -284,7 +292,9 @@ export class StickStore {
 
   /** Adds to a 32-bit unsigned counter; returns its new value (wrapping at 2^32, as HAProxy's uint). */
   addUint(slot: number, f: StickField, delta: number, idx = 0): number {
-    return (Atomics.add(this.i32, this.wordOf(slot, f, idx), delta) + delta) >>> 0;
+    const v = (Atomics.add(this.i32, this.wordOf(slot, f, idx), delta) + delta) >>> 0;
+    this.noteChange();
+    return v;
   }
 
   loadUint(slot: number, f: StickField, idx = 0): number {
@@ -293,12 +303,15 @@ export class StickStore {
 
   /** Sets a 32-bit counter to `value`; returns the value it held (sc_clr_gpc0 reads and clears in one step). */
   exchangeUint(slot: number, f: StickField, value: number, idx = 0): number {
-    return Atomics.exchange(this.i32, this.wordOf(slot, f, idx), value) >>> 0;
+    const v = Atomics.exchange(this.i32, this.wordOf(slot, f, idx), value) >>> 0;
+    this.noteChange();
+    return v;
   }
 
   /** Stores a tag or a server id (last writer wins, as HAProxy's gpt/server_id under the entry lock). */
   storeWord(slot: number, f: StickField, value: number, idx = 0): void {
     Atomics.store(this.i32, this.wordOf(slot, f, idx), value | 0);
+    this.noteChange();
   }
 
   /** A signed word (server_id). */
@@ -308,7 +321,9 @@ export class StickStore {
 
   /** Counts `inc` events in a rate (HAProxy's update_freq_ctr_period); returns the current period's count. */
   updateRate(slot: number, f: StickField, inc: number, now: number, idx = 0): number {
-    return updateFreq(this.i32, this.wordOf(slot, f, idx), f.period, inc, now);
+    const v = updateFreq(this.i32, this.wordOf(slot, f, idx), f.period, inc, now);
+    this.noteChange();
+    return v;
   }
 
   /** A rate as HAProxy's read_freq_ctr_period reads it. */
@@ -331,6 +346,7 @@ export class StickStore {
     const at = this.wordOf(slot, f, idx);
     Atomics.store(this.i32, at + 1, Math.floor(value / 0x1_0000_0000) | 0);
     Atomics.store(this.i32, at, value % 0x1_0000_0000 | 0);
+    this.noteChange();
   }
 
   /**
@@ -349,6 +365,7 @@ export class StickStore {
     const at = this.wordOf(slot, f, idx);
     const before = Atomics.add(this.i32, at, delta) >>> 0;
     if (before + delta > 0xffff_ffff) Atomics.add(this.i32, at + 1, 1);
+    this.noteChange();
   }
 
   /** A 64-bit counter as a number (exact below 2^53). */
@@ -627,6 +644,23 @@ export class StickStore {
     // A plain store: every writer stores about "now + expire", any of them will do, and the Atomics operation that
     // follows on this thread (a track, a count, the unpin) publishes it before the sweeper can weigh the entry.
     this.i32[e + ENTRY.expire] = (now + this.layout.expire) | 0;
+    this.noteChange();
+  }
+
+  /**
+   * After a write to an entry of a replicated table: marks the table changed, so the peers thread's next tick scans
+   * it (it scans a table nobody changed only once a second, as a safety net). Read first, written only when clear:
+   * the word stays shared in every core's cache between two scans.
+   */
+  private noteChange(): void {
+    if (!this.marks) return;
+    const at = this.base + TABLE.changed;
+    if (Atomics.load(this.i32, at) === 0) Atomics.store(this.i32, at, 1);
+  }
+
+  /** Peers thread: whether another thread changed the table since the last call (the mark is taken back). */
+  takeChanged(): boolean {
+    return Atomics.exchange(this.i32, this.base + TABLE.changed, 0) !== 0;
   }
 
   // ---- pins and lock ----
