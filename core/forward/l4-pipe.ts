@@ -49,7 +49,7 @@ export interface PipeResult {
   error?: OrcaError;
 }
 
-/** Where relayed bytes are counted, once per read: a server's shared slot (ServerSlot) is one. Must not throw. */
+/** Where relayed bytes are counted, once per read: a record's batched stats (ServerSlot.later) or a slot itself. Must not throw. */
 export interface ByteCounters {
   addWide(field: 'bytesIn' | 'bytesOut', delta: number): void;
 }

@@ -381,8 +381,9 @@ class L4Session implements PipeOwner, DialHooks, SessionProbe {
           client: this.client,
           server: socket,
           timeouts: timeoutsOf(frontend.timeouts, rt.config.timeouts),
-          counters: rt.serverSlots[server],
-          frontendCounters: env.state.frontend(this.fe),
+          // Batched per loop turn (core/shared/stat-batch.ts): a plain add per read instead of a BigInt Atomics add.
+          counters: rt.serverSlots[server]?.later,
+          frontendCounters: env.state.frontend(this.fe).later,
           toServer: held.toServer,
           toClient: held.toClient,
           clientStopped: held.clientStopped,

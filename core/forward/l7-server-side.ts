@@ -348,7 +348,7 @@ export abstract class L7ServerSide extends L7Rules {
     const ddb = board !== undefined && this.ask.websocket && bodyAt === end && rt.config.options.dolphindbInspect !== undefined
       ? board.open(rt, conn.index) : undefined;
     ddb?.framing.startWebSocket();
-    runTunnel(this.env, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), slot, ddb?.framing).then((ended) => {
+    runTunnel(this.env, client, conn.socket, fromClient, pipeTimeouts(this.fe.timeouts, rt.config.timeouts), slot?.later, ddb?.framing).then((ended) => {
       if (ddb !== undefined) {
         if (this.rec !== undefined) this.rec.ddbErr = ddb.lastError;
         board?.ended(ddb);
