@@ -6,11 +6,7 @@
 import { backendSlotEmpty, frontendSlotEmpty } from '../core/shared/proxy-slots.js';
 import type { SharedState } from '../core/shared/state-buffer.js';
 import type { Topology } from '../core/shared/topology.js';
-
-/** How often the draining proxies' counts are read. */
-const DRAIN_POLL_MS = 250;
-/** A slot is freed no sooner than this after its removal: a session picked just before counts a moment later. */
-const DRAIN_GRACE_MS = 1000;
+import { DrainPoll } from './drain-poll.js';
 
 export type ProxyKind = 'frontend' | 'backend';
 
@@ -19,16 +15,14 @@ interface Draining {
   readonly index: number;
   /** A backend's server slots (its range of server records). */
   readonly servers: number;
-  readonly since: number;
 }
 
 export class ProxyDrain {
   readonly #state: SharedState;
   readonly #topology: Topology;
   readonly #drained: (kind: ProxyKind, index: number) => void;
-  readonly #entries = new Map<string, Draining>();
+  readonly #poll = new DrainPoll<Draining>((d) => this.#settled(d));
   readonly #free = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
 
   /** `drained` is told once per proxy whose slot became free (the reload logs it). */
   constructor(state: SharedState, topology: Topology, drained: (kind: ProxyKind, index: number) => void) {
@@ -39,9 +33,7 @@ export class ProxyDrain {
 
   /** A removed proxy: its slot is free once it holds no connection. */
   add(kind: ProxyKind, index: number, servers: number): void {
-    this.#entries.set(`${kind}/${index}`, { kind, index, servers, since: Date.now() });
-    // unref: a drain never keeps a stopping process alive.
-    this.#timer ??= setInterval(() => this.#poll(), DRAIN_POLL_MS).unref();
+    this.#poll.add(`${kind}/${index}`, { kind, index, servers });
   }
 
   /** True once the slot of a removed proxy is free (drained and not taken again). */
@@ -56,22 +48,15 @@ export class ProxyDrain {
 
   /** How many removed proxies still hold connections (the reload's log line, tests). */
   get size(): number {
-    return this.#entries.size;
+    return this.#poll.size;
   }
 
-  #poll(): void {
-    const now = Date.now();
-    for (const [k, d] of this.#entries) {
-      if (now - d.since < DRAIN_GRACE_MS) continue;
-      const empty = d.kind === 'backend' ? backendSlotEmpty(this.#state, this.#topology, d.index, d.servers) : frontendSlotEmpty(this.#state, d.index);
-      if (!empty) continue;
-      this.#entries.delete(k);
-      this.#free.add(k);
-      this.#drained(d.kind, d.index);
-    }
-    if (this.#entries.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
+  /** The slot holds no connection any more: it is free, and the reload hears of it. */
+  #settled(d: Draining): boolean {
+    const empty = d.kind === 'backend' ? backendSlotEmpty(this.#state, this.#topology, d.index, d.servers) : frontendSlotEmpty(this.#state, d.index);
+    if (!empty) return false;
+    this.#free.add(`${d.kind}/${d.index}`);
+    this.#drained(d.kind, d.index);
+    return true;
   }
 }

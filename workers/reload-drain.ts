@@ -6,19 +6,11 @@
 import type { SharedState } from '../core/shared/state-buffer.js';
 import { AdminFlag } from '../core/stats/status-text.js';
 import { serverSlotIndex, type Topology } from '../core/shared/topology.js';
-
-/** How often the draining servers' counts are read; a reload is rare and the check is a few Atomics.load. */
-const DRAIN_POLL_MS = 250;
-/**
- * A server is freed no sooner than this after it went to maintenance: a forwarder that picked it just before it
- * read the new state counts the connection a moment later (the pick and the count are two steps).
- */
-const DRAIN_GRACE_MS = 1000;
+import { DrainPoll } from './drain-poll.js';
 
 interface Draining {
   readonly backend: number;
   readonly index: number;
-  readonly since: number;
 }
 
 export class ServerDrain {
@@ -26,8 +18,7 @@ export class ServerDrain {
   readonly #topology: Topology;
   readonly #retire: (backend: number, index: number) => void;
   readonly #back: (backend: number, index: number) => void;
-  readonly #entries = new Map<string, Draining>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #poll = new DrainPoll<Draining>((d) => this.#settled(d));
 
   /**
    * `retire` frees the slot and tells every thread (workers/reload.ts); called once per drained server. `back` is
@@ -43,48 +34,34 @@ export class ServerDrain {
 
   /** Server `index` of backend `backend` is now in maintenance: free it once it is empty. */
   add(backend: number, index: number): void {
-    this.#entries.set(key(backend, index), { backend, index, since: Date.now() });
-    // unref: a drain never keeps a stopping process alive.
-    this.#timer ??= setInterval(() => this.#poll(), DRAIN_POLL_MS).unref();
+    this.#poll.add(key(backend, index), { backend, index });
   }
 
   /** True while the server is draining. */
   has(backend: number, index: number): boolean {
-    return this.#entries.has(key(backend, index));
+    return this.#poll.has(key(backend, index));
   }
 
   /** The server is wanted again (a later reload has it): it stays. */
   forget(backend: number, index: number): void {
-    this.#entries.delete(key(backend, index));
-    this.#stopIfIdle();
+    this.#poll.delete(key(backend, index));
   }
 
   /** How many servers are still draining (the reload's log line, tests). */
   get size(): number {
-    return this.#entries.size;
+    return this.#poll.size;
   }
 
-  #poll(): void {
-    const now = Date.now();
-    for (const [k, d] of this.#entries) {
-      if (now - d.since < DRAIN_GRACE_MS) continue;
-      const slot = this.#state.server(serverSlotIndex(this.#topology, d.backend, d.index));
-      if ((slot.load('adminState') & AdminFlag.MAINT) === 0) {
-        this.#entries.delete(k);
-        this.#back(d.backend, d.index);
-        continue;
-      }
-      if (slot.load('curConns') > 0 || slot.load('queued') > 0) continue;
-      this.#entries.delete(k);
-      this.#retire(d.backend, d.index);
+  /** Back in service (told), or empty (retired): done either way; still holding connections: not yet. */
+  #settled(d: Draining): boolean {
+    const slot = this.#state.server(serverSlotIndex(this.#topology, d.backend, d.index));
+    if ((slot.load('adminState') & AdminFlag.MAINT) === 0) {
+      this.#back(d.backend, d.index);
+      return true;
     }
-    this.#stopIfIdle();
-  }
-
-  #stopIfIdle(): void {
-    if (this.#entries.size > 0 || this.#timer === undefined) return;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    if (slot.load('curConns') > 0 || slot.load('queued') > 0) return false;
+    this.#retire(d.backend, d.index);
+    return true;
   }
 }
 

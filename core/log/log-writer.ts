@@ -47,7 +47,7 @@ export class LogWriter {
     this.sinks = new SinkSet(options.addon);
     const scratch = Buffer.allocUnsafe(MAX_LOG_LEN);
     this.scratch = scratch;
-    this.channels = config.frontends.map((fe) => new LogChannel(fe.log ?? [], config.global, fe.logTag, this.sinks, scratch));
+    this.channels = config.frontends.map((fe) => this.channelOf(config, fe));
     this.state = state;
     this.alert = options.alert;
   }
@@ -66,9 +66,14 @@ export class LogWriter {
     for (const f of frontends) {
       const fe = config.frontends[f];
       if (fe === undefined || fe.retired === true) continue;
-      this.channels[f] = new LogChannel(fe.log ?? [], config.global, fe.logTag, this.sinks, this.scratch);
+      this.channels[f] = this.channelOf(config, fe);
     }
     if (this.needed && !this.stopped) this.start();
+  }
+
+  /** A frontend's `log` targets compiled (at start, and for a frontend a reload adds). */
+  private channelOf(config: Config, fe: Config['frontends'][number]): LogChannel {
+    return new LogChannel(fe.log ?? [], config.global, fe.logTag, this.sinks, this.scratch);
   }
 
   /** Starts the drain loop (idempotent). */

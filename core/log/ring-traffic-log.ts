@@ -21,7 +21,8 @@ export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: numb
   // Read again when a reload adds frontends (frontendsChanged): a new frontend in a spare slot logs as one at start.
   let logs = logsOf(config);
   const ring = memory.rings[slot];
-  let enabled = ring !== undefined && logs.some((l) => l);
+  const enabledBy = (l: readonly boolean[]): boolean => ring !== undefined && l.some((on) => on);
+  let enabled = enabledBy(logs);
   const producer = ring === undefined ? undefined : new LogRingProducer(ring, memory.doorbell);
   // Where a line is written when the ring has no contiguous room for the longest one (a nearly full or a tiny ring):
   // it then takes exactly its bytes. Allocated once, only where lines are logged.
@@ -47,7 +48,7 @@ export function ringTrafficLog(config: Config, memory: LogRingMemory, slot: numb
     },
     frontendsChanged(next) {
       logs = logsOf(next);
-      enabled = ring !== undefined && logs.some((l) => l);
+      enabled = enabledBy(logs);
       if (enabled) spill ??= Buffer.allocUnsafe(MAX_RECORD_CHARS);
     },
   };

@@ -203,8 +203,9 @@ test('a UNIX sink that stops reading: lines are dropped and counted in DroppedLo
   sink.pause();
   // The socket queues net.unix.max_dgram_qlen datagrams (10 by default), then every send is EAGAIN.
   await requests(t, cfg.front, 2000, 8);
-  const dropped = await droppedLogs(cfg.prom);
-  assert.ok(dropped >= 1000, `dropped ${dropped} of 2000 lines`);
+  // The log writer may still be working through the rings when the last answer arrives (991 seen once on a loaded
+  // CI machine): the drops are counted as it meets them.
+  await pollUntil(async () => (await droppedLogs(cfg.prom)) >= 1000, 5000, '1000 of 2000 lines counted dropped', 20);
   assert.match(lb.stderr(), /\[ALERT\].*failed in logger .*log\.sock: EAGAIN/);
   sink.resume();
   const before = sink.text().length;
