@@ -228,7 +228,9 @@ test('an added server with check is checked once enabled and `enable health` (ha
   const status = async (sock: string, name: string): Promise<string> => {
     const row = (await socatCommand(sock, 'show stat')).split('\n').find((l) => l.startsWith(`be,${name},`)) ?? '';
     const f = row.split(',');
-    return `${f[17] ?? ''} ${f[36] ?? ''}`;
+    // check_status starts with "* " while a check is in flight at the moment of the read (seen on haproxy's side in
+    // CI with inter 100): when a check runs is not what this compares, so the marker is dropped.
+    return `${f[17] ?? ''} ${(f[36] ?? '').replace(/^\* /, '')}`;
   };
   for (const sock of [oSock, hSock]) {
     assert.equal(await socatCommand(sock, `add server be/ok 127.0.0.1:${pn} check inter 100`), 'New server registered.\n\n');
