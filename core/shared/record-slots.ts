@@ -71,12 +71,7 @@ export class BackendSlot extends Record32<BackendField> {
 
   /** This thread's batched stats of the record (core/shared/stat-batch.ts): counted now, applied once per loop turn. */
   get later(): RecordStats<BackendField, BackendWideField> {
-    this.pending ??= new RecordStats(this.batch, this, this.base, BACKEND_FIELDS.length, {
-      i64: this.i64,
-      base: this.wideBase,
-      table: BACKEND_WIDE,
-      size: BACKEND_WIDE_FIELDS.length,
-    }, this);
+    this.pending ??= new RecordStats(this.batch, this, this.base, BACKEND_FIELDS.length, { i64: this.i64, base: this.wideBase, table: BACKEND_WIDE }, this);
     return this.pending;
   }
 
@@ -118,12 +113,7 @@ export class FrontendSlot extends Record32<FrontendField> {
 
   /** This thread's batched stats of the record (core/shared/stat-batch.ts): counted now, applied once per loop turn. */
   get later(): RecordStats<FrontendField, FrontendWideField> {
-    this.pending ??= new RecordStats(this.batch, this, this.base, FRONTEND_FIELDS.length, {
-      i64: this.i64,
-      base: this.wideBase,
-      table: FRONTEND_WIDE,
-      size: FRONTEND_WIDE_FIELDS.length,
-    });
+    this.pending ??= new RecordStats(this.batch, this, this.base, FRONTEND_FIELDS.length, { i64: this.i64, base: this.wideBase, table: FRONTEND_WIDE });
     return this.pending;
   }
 

@@ -57,12 +57,7 @@ export class ServerSlot {
 
   /** This thread's batched stats of the record (core/shared/stat-batch.ts): counted now, applied once per loop turn. */
   get later(): RecordStats<ServerField, ServerWideField> {
-    this.pending ??= new RecordStats(this.batch, this, this.base, SERVER_FIELDS.length, {
-      i64: this.i64,
-      base: this.wideBase,
-      table: SERVER_WIDE,
-      size: SERVER_WIDE_FIELDS.length,
-    }, this);
+    this.pending ??= new RecordStats(this.batch, this, this.base, SERVER_FIELDS.length, { i64: this.i64, base: this.wideBase, table: SERVER_WIDE }, this);
     return this.pending;
   }
 

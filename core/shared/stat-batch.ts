@@ -3,8 +3,8 @@
 // operation each (a BigInt for each 64-bit one) they cost ~12 % of an L7 keep-alive request's CPU. A thread instead
 // adds them here into plain per-record arrays of its own, and one flush per loop turn (setImmediate: after the poll
 // phase that served the requests) applies each touched word with one Atomics operation, as the single-word paths of
-// core/shared/stat-counters.ts would have. Readers (stats page, runtime API, logs) see the words at most one loop
-// turn late, which nothing in HAProxy's stats promises better than. Only stats that nothing decides on go here:
+// core/shared/stat-counters.ts would have. Stats readers wait for a forwarder's pending counts before they read
+// (core/stats/settle-stats.ts), so a reply a client got is in the next read. Only stats that nothing decides on go here:
 // slot counts (curConns), queue words and the placement counters stay immediate.
 // One StatBatch per thread's SharedState; a RecordStats per record that thread touched (created on first use).
 
@@ -81,7 +81,6 @@ export interface WideWords<W extends string> {
   readonly i64: BigInt64Array | undefined;
   readonly base: number;
   readonly table: Readonly<Record<W, number>>;
-  readonly size: number;
 }
 
 /** A batch's finished transactions' times (ms, clamped): sums and maxima, for the sliding averages. */
@@ -113,7 +112,6 @@ export class RecordStats<F extends string, W extends string> implements Pending 
   private touchedCount = 0;
   private readonly wide: WideWords<W>;
   private readonly wideValue: Float64Array;
-  private wideDirty = false;
   /** The record's time-average words (servers and backends), undefined for a record without them. */
   private readonly timeWords: StatWords<TimeField> | undefined;
   private readonly times: TimeBatch = { count: 0, q: 0, c: 0, r: 0, t: 0, qMax: 0, cMax: 0, rMax: 0, tMax: 0 };
@@ -129,7 +127,7 @@ export class RecordStats<F extends string, W extends string> implements Pending 
     this.rateMax = new Int32Array(size);
     this.touched = new Int32Array(size);
     this.wide = wide;
-    this.wideValue = new Float64Array(wide.size);
+    this.wideValue = new Float64Array(Object.keys(wide.table).length);
     this.timeWords = timeWords;
   }
 
@@ -162,7 +160,6 @@ export class RecordStats<F extends string, W extends string> implements Pending 
     if (delta === 0) return;
     const i = this.wide.table[field];
     this.wideValue[i] = (this.wideValue[i] ?? 0) + delta;
-    this.wideDirty = true;
     this.markDirty();
   }
 
@@ -211,7 +208,7 @@ export class RecordStats<F extends string, W extends string> implements Pending 
       this.op[i] = OP_NONE;
     }
     this.touchedCount = 0;
-    if (this.wideDirty) this.flushWide();
+    this.flushWide();
     const s = this.times;
     if (s.count > 0 && this.timeWords !== undefined) {
       addTimeSamples(this.timeWords, s.count, s, s);
@@ -229,7 +226,6 @@ export class RecordStats<F extends string, W extends string> implements Pending 
       if (i64 !== undefined) Atomics.add(i64, base + i, BigInt(delta));
       v[i] = 0;
     }
-    this.wideDirty = false;
   }
 
   private touch(field: F, op: Op): number {
