@@ -19,10 +19,12 @@ import { localWireFields, writeDefine, writeUpdate, type WireField } from './tab
 /** How often local changes are looked for and sent, and timers checked. */
 export const PEERS_TICK_MS = 100;
 /**
- * A table no other thread marked changed (TABLE.changed) is still scanned every this many ticks: a safety net for a
- * writer that does not mark, at a tenth of the scans' cost while only peers' updates arrive.
+ * A table no other thread marked changed (TABLE.changed) is still scanned every this many ticks (10 s): a safety net
+ * for a change whose mark was missed (touchEntry's plain store of the expiry may become visible after the mark it
+ * found already set was taken back). Every writer marks, so the net only bounds how late such a change goes out; a
+ * pass over a 300k-slot table costs ~10 ms, ~1 % of a core at one a second, a tenth of that at one every 10 s.
  */
-const FULL_SCAN_TICKS = 10;
+const FULL_SCAN_TICKS = 100;
 /** The start-up resync gives up after this long (HAProxy's 5 s). */
 export const RESYNC_TIMEOUT_MS = 5000;
 const BACKOFF_MIN_MS = 250;

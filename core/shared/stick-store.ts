@@ -649,7 +649,7 @@ export class StickStore {
 
   /**
    * After a write to an entry of a replicated table: marks the table changed, so the peers thread's next tick scans
-   * it (it scans a table nobody changed only once a second, as a safety net). Read first, written only when clear:
+   * it (it scans a table nobody changed only every 10 s, as a safety net). Read first, written only when clear:
    * the word stays shared in every core's cache between two scans.
    */
   private noteChange(): void {

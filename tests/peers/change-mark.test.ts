@@ -1,6 +1,6 @@
 // Issue 17 (receiving cost): a replicated table is marked changed by every local writer (forwarders, the runtime
 // API's thread) and not by the peers thread applying a peer's updates, so the peers thread scans for local changes
-// only when there are some (and every 10th tick as a safety net), not at every tick while only updates arrive.
+// only when there are some (and every 100th tick, 10 s, as a safety net), not at every tick while only updates arrive.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
