@@ -27,6 +27,13 @@ export const PEERS_TICK_MS = 100;
 const FULL_SCAN_TICKS = 100;
 /** The start-up resync gives up after this long (HAProxy's 5 s). */
 export const RESYNC_TIMEOUT_MS = 5000;
+/**
+ * A peer that answered our resync request "partial" (it is resyncing itself: two processes that start together ask
+ * each other, and the one asked first may not have heard the other's "finished" yet) is asked again after this long,
+ * until the resync deadline, rather than waiting the deadline out (HAProxy waits): once it has learned from us it
+ * answers "finished", and this process takes traffic seconds sooner. At most 4 re-asks, each a full teaching.
+ */
+export const RESYNC_RETRY_MS = 1000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5000;
 
@@ -100,6 +107,9 @@ export class PeersEngine implements SessionHost {
   private readonly w = new WireWriter();
   resyncState: 'resyncing' | 'done' = 'resyncing';
   private resyncFrom: PeerSession | undefined;
+  /** The peer that answered "partial", asked again at resyncRetryAt (Date.now() ms). */
+  private resyncRetry: PeerSession | undefined;
+  private resyncRetryAt = 0;
   /** When the start-up resync gives up (Date.now() ms). */
   readonly resyncDeadline: number;
   /** Runs of the engine's clock (`show peers` task_calls). */
@@ -288,6 +298,10 @@ export class PeersEngine implements SessionHost {
     if (this.resyncFrom !== s) return;
     this.resyncFrom = undefined;
     if (!partial) this.resyncDone(s === this.local ? 'learned from the previous process' : `learned from '${s.peer}'`);
+    else if (s !== this.local) {
+      this.resyncRetry = s;
+      this.resyncRetryAt = Date.now() + RESYNC_RETRY_MS;
+    }
     if (s === this.local) s.close();
   }
 
@@ -367,6 +381,7 @@ export class PeersEngine implements SessionHost {
     this.ticks++;
     const nowMs = Date.now();
     if (this.resyncState === 'resyncing' && nowMs >= this.resyncDeadline) this.resyncDone('timed out');
+    this.askAgain(nowMs);
     // Local changes: one batch for every established session.
     const w = this.w;
     w.reset();
@@ -390,6 +405,16 @@ export class PeersEngine implements SessionHost {
         this.connect(p);
       }
     }
+  }
+
+  /** The peer that answered "partial" is asked again once RESYNC_RETRY_MS passed (nobody else being asked). */
+  private askAgain(nowMs: number): void {
+    const s = this.resyncRetry;
+    if (s === undefined || nowMs < this.resyncRetryAt) return;
+    this.resyncRetry = undefined;
+    if (this.resyncState !== 'resyncing' || this.resyncFrom !== undefined || s.state !== 'established') return;
+    this.resyncFrom = s;
+    s.control(CtrlType.RESYNC_REQUEST);
   }
 
   /** `s` has been sent every table's updates up to its last id (`show peers` last_pushed). */
