@@ -3,6 +3,7 @@
 // in core/dolphindb/load-score.ts) and placedSinceReading counts the connections every forwarder placed there since
 // that reading. Forwarder threads, no lock: only Atomics loads of the shared buffer.
 
+import { performance } from 'node:perf_hooks';
 import {
   argsOfKind,
   LB_KIND,

@@ -13,6 +13,7 @@
 // Over 400 lines on purpose: one machine whose two directions share the in-flight state (a reply is only expected
 // after a request, a request only after the reply), and whose WebSocket and TCP paths share the header scans.
 
+import { performance } from 'node:perf_hooks';
 import { indexOfZero, ObjectSkipper, SKIP_ERROR } from './object-skip.js';
 import { WsFrames, WS_LOST, type WsOwner } from './ws-frames.js';
 

@@ -10,6 +10,7 @@
 // the shared buffer (every thread's sessions), so all threads see the same picture; each thread closes only its own
 // sessions, at most its share (max-per-sec / threads, at least 1 per second) of the budget.
 
+import { performance } from 'node:perf_hooks';
 import { AdminFlag } from '../stats/status-text.js';
 import { SessionFraming, type FrameSink } from '../dolphindb/session-framing.js';
 import { ServerState } from '../shared/layout.js';

@@ -6,6 +6,7 @@
 // attempt; a request that takes a connection it already holds completes synchronously. The TCP engine's session is
 // its own DialHooks too (l4-session.ts); dispatch() wraps a ServerDial in a promise (tests).
 
+import { performance } from 'node:perf_hooks';
 import { serverFixedPort, serverHost } from '../shared/server-address.js';
 import type { ServerSlot } from '../shared/server-slot.js';
 import net from 'node:net';

@@ -5,6 +5,7 @@
 // reads the few fields wanted); WebSocket tunnels are framed by the L4 pipe (ddb-sessions.ts). Forwarder threads, one
 // per HTTP session that reaches such a backend; allocation-free per transaction once built.
 
+import { performance } from 'node:perf_hooks';
 import { countExchange } from '../dolphindb/inspect-count.js';
 import { JSON_FIELD, JsonApiFields } from '../dolphindb/inspect-json.js';
 import { DDB_KIND } from '../dolphindb/session-framing.js';

@@ -4,6 +4,7 @@
 // Past 400 lines because the admin actions (stats form, runtime API) must share the private state-change steps
 // (#setState, #recount, #bumpGeneration) with the checks: split it with those steps into their own class next.
 
+import { performance } from 'node:perf_hooks';
 import type { BackendConfig, Config, DolphinDbCheckConfig, HttpCheckConfig, ServerConfig } from '../../config/model.js';
 import type { Logger } from '../log.js';
 import { ConnAccounting } from '../shared/conn-accounting.js';

@@ -3,6 +3,7 @@
 // object (protocol notes §9 "Health checks that log in"); optionally read getPerf() on the same connection for
 // `balance dolphindb-load`. Runs on the health-check thread.
 
+import { performance } from 'node:perf_hooks';
 import type { DolphinDbCheckConfig, ServerConfig } from '../../config/model.js';
 import type { DdbObject } from '../dolphindb/objects.js';
 import { formatObject } from '../dolphindb/object-text.js';

@@ -3,6 +3,7 @@
 // statuses and info texts (L7OK/L7STS/L7RSP/L7TOUT, verified against /usr/sbin/haproxy). The response is read with
 // the HTTP/1 codec the forwarders use (core/http1/), as HAProxy's checks go through its H1 parser. Health-check thread.
 
+import { performance } from 'node:perf_hooks';
 import type { HttpCheckConfig, ServerConfig } from '../../config/model.js';
 import { CHECK_STATUS } from './check-status.js';
 import { BodyCollector } from '../http1/body-collector.js';

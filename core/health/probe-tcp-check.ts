@@ -2,6 +2,7 @@
 // check connections and reports HAProxy 2.6's statuses and info texts (src/tcpcheck.c: step numbers, "TCPCHK did not
 // match content 'x' at step N", waiting for more data before judging an expect). Runs on the health-check thread.
 
+import { performance } from 'node:perf_hooks';
 import type net from 'node:net';
 import type { ServerConfig, TcpCheckRule } from '../../config/model.js';
 import { CHECK_STATUS } from './check-status.js';

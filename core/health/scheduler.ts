@@ -2,6 +2,7 @@
 // start_checks(), the `timeout check` / `timeout connect` deadlines (manual §5.2 inter, §4.2 timeout check),
 // and one timer per server. Runs on the health thread; the clock is injectable so tests can drive time.
 
+import { performance } from 'node:perf_hooks';
 import type { ServerConfig, Timeouts } from '../../config/model.js';
 import { maxHealth } from './health-counter.js';
 

@@ -2,6 +2,7 @@
 // not yet read, end of stream, error), the check deadline, and the three `tcp-check expect` matchers with their
 // HAProxy 2.6 texts (src/tcpcheck.c). Runs on the health-check thread.
 
+import { performance } from 'node:perf_hooks';
 import type net from 'node:net';
 import type { TcpCheckRule } from '../../config/model.js';
 

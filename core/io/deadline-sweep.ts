@@ -14,6 +14,8 @@
 // Shape: a timing wheel of SLOT_COUNT slots of TICK_MS each; an entry sits in the slot of its due time (mod the wheel),
 // and one further out than the wheel's span is simply seen again after a lap and re-filed.
 
+import { performance } from 'node:perf_hooks';
+
 /** Granularity of every deadline, in ms. */
 export const TICK_MS = 8;
 const SLOT_COUNT = 512;
@@ -38,7 +40,33 @@ export class Deadline {
 
 export type Clock = () => number;
 
-const monotonicMs: Clock = () => performance.now();
+/**
+ * One clock reading per read callback. An L7 request reads the clock ~10 times (its phase times, deadlines, the log
+ * record), nearly all inside the one callback that delivered its bytes; microseconds apart, they all stand for the
+ * moment the bytes arrived, as HAProxy's now_ms stands for its whole poll-loop turn. So while a socket's read
+ * callback runs (socket-io.ts brackets it with enterReadCallback / leaveReadCallback), the first reading is kept and
+ * handed out again; outside one (timers, 'drain', 'connect') every call reads the clock. The kept reading never
+ * outlives the callback, so no poll wait can fall between a reading and its use.
+ */
+let readCallbacks = 0;
+let heldMs = -1;
+
+/** A socket's read callback starts (nestable). */
+export function enterReadCallback(): void {
+  readCallbacks++;
+}
+
+/** The read callback entered last returns: the held reading goes with the outermost one. */
+export function leaveReadCallback(): void {
+  if (--readCallbacks === 0) heldMs = -1;
+}
+
+const monotonicMs: Clock = () => {
+  if (heldMs >= 0) return heldMs;
+  const now = performance.now();
+  if (readCallbacks > 0) heldMs = now;
+  return now;
+};
 
 export class DeadlineSweep {
   readonly clock: Clock;

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { NativeAddon } from '../native-addon.js';
+import { enterReadCallback, leaveReadCallback } from './deadline-sweep.js';
 
 /** Bytes of the shared read buffer: one libuv read at most (64 KiB is what Node's own reads use). */
 export const READ_BUFFER_BYTES = 64 * 1024;
@@ -79,8 +80,14 @@ export function sinkOf(socket: net.Socket): ReadSink | undefined {
  * socket is needed; a socket whose sink was replaced (L7 → tunnel) simply reaches the new one.
  */
 function dispatchRead(this: IoSocket, n: number, buf: Uint8Array): boolean {
-  // Node passes the very Buffer given as `onread.buffer`, typed as Uint8Array: SocketIo only ever gives it a Buffer.
-  return this[kSink].onRead(this, buf as Buffer, n);
+  // One clock reading for everything this read leads to (deadline-sweep.ts enterReadCallback).
+  enterReadCallback();
+  try {
+    // Node passes the very Buffer given as `onread.buffer`, typed as Uint8Array: SocketIo only ever gives it a Buffer.
+    return this[kSink].onRead(this, buf as Buffer, n);
+  } finally {
+    leaveReadCallback();
+  }
 }
 
 /**
@@ -88,7 +95,12 @@ function dispatchRead(this: IoSocket, n: number, buf: Uint8Array): boolean {
  * without the native addon). Node allocates each chunk, so it is already the caller's; the sink contract is the same.
  */
 function dispatchData(this: IoSocket, chunk: Buffer): void {
-  if (!this[kSink].onRead(this, chunk, chunk.length)) this.pause();
+  enterReadCallback();
+  try {
+    if (!this[kSink].onRead(this, chunk, chunk.length)) this.pause();
+  } finally {
+    leaveReadCallback();
+  }
 }
 
 /** send() of a span: bytes taken (0 = kernel buffer full), or < 0 on an error (the socket's own write reports it). */

@@ -2,6 +2,7 @@
 // haproxy 2.6.12 sends it (observed with a UDP sink: tests/log/syslog-header-vs-haproxy.test.ts). Timestamps are local
 // time, as HAProxy's. Whoever sends lines uses it: the log writer (main thread) and each thread's process logger.
 
+import { performance } from 'node:perf_hooks';
 import type { LogHeaderFormat } from '../../config/model.js';
 
 /** What a header names besides the priority: fixed per target once the config is compiled. */

@@ -2,6 +2,7 @@
 // a forwarder applies what it counted once per loop turn, so a reply a client already got may not be in the words
 // yet for a few µs to a few ms. Stats thread only (page, CSV, JSON, Prometheus, runtime API).
 
+import { performance } from 'node:perf_hooks';
 import type { SharedState } from '../shared/state-buffer.js';
 
 /** Longest a stats reader waits for the forwarders' pending stats: one loop turn each, unless a thread is stuck. */

@@ -1,6 +1,7 @@
 // SocketIo (core/io/socket-io.ts) on real sockets: reads land in the one shared buffer, write() copies only what the
 // kernel did not take (so the next read cannot corrupt queued bytes), and a sink returning false stops reading
-// until resumed — a 8 MiB echo through a slow reader arrives intact, with and without the native tryWrite.
+// until resumed — a 8 MiB echo through a slow reader arrives intact, with and without the native tryWrite; the
+// forwarders' clock holds one reading for the whole of a read callback.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,8 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { SocketIo, type ReadSink } from '../../core/io/socket-io.js';
+import { DeadlineSweep, enterReadCallback, leaveReadCallback } from '../../core/io/deadline-sweep.js';
+import { performance } from 'node:perf_hooks';
 import { loadNativeAddon } from '../../core/native-addon.js';
 
 /**
@@ -132,4 +135,38 @@ test('adopt() reads an fd into its sink and setSink() moves later reads to anoth
   const echoed = once(client, 'data');
   assert.equal(io.write(sock, Buffer.from('back'), 0, 4), true);
   assert.equal(String((await echoed)[0]), 'back');
+});
+
+test('inside a read callback the forwarders\' clock gives one reading, outside it reads the clock each time', async (t) => {
+  const io = new SocketIo(loadNativeAddon());
+  const sweep = new DeadlineSweep(undefined, false);
+  const server = net.createServer((s) => s.end('x'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const spin = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const seen = Promise.withResolvers<[number, number, number]>();
+  const sock = io.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }, {
+    onRead: () => {
+      const first = sweep.now();
+      spin(3);
+      const again = sweep.now();
+      // A read callback nested in this one (none happens in Node, but the bracket must not end early).
+      enterReadCallback();
+      leaveReadCallback();
+      seen.resolve([first, again, sweep.now()]);
+      return true;
+    },
+  });
+  t.after(() => sock.destroy());
+  const [first, again, afterNested] = await seen.promise;
+  assert.equal(again, first, 'the reading is held for the whole callback');
+  assert.equal(afterNested, first, 'a nested bracket does not drop the outer one');
+  const outside = sweep.now();
+  spin(3);
+  assert.ok(sweep.now() - outside >= 3, 'outside a callback every call reads the clock');
+  assert.ok(outside - first >= 3, 'the held reading went with the callback');
 });

@@ -4,6 +4,7 @@
 // client whose socket does not drain skips frames (its queue stays bounded) and is closed if it stays stalled.
 // Stats thread.
 
+import { performance } from 'node:perf_hooks';
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
