@@ -35,8 +35,7 @@
 // Then the process's own share (residentTrim, when the thread has the native addon): the clean pages of node's binary
 // that start-up or the burst ran once (measured at start: 50 of the idle process's 97 MiB of RSS were these file
 // pages, ~12 of them still in use once idle) and the free memory glibc's malloc keeps. Process-wide, so whichever
-// thread compacts last trims for all; its time (~5-12 ms, mostly reading /proc/self/smaps) counts as the pause's. Once
-// more LATE_TRIM_MS later, for what the collection's own aftermath ran.
+// thread compacts last trims for all; its time (~5-12 ms, mostly reading /proc/self/smaps) counts as the pause's.
 
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
@@ -55,14 +54,6 @@ export const QUIET_CHECKS = 3;
 export const MAX_PAUSE_SHARE = 0.02;
 /** Growth of the committed heap since the last compaction that is worth one. */
 export const GROWTH_BYTES = 8 * 1024 * 1024;
-/**
- * The trim is done again this long after a collection. What runs just after the first one faults the binary's pages
- * back in: V8's background tasks finishing the collection (concurrent sweeping, freeing pages, on its platform
- * threads) and the other threads' own collections after the same burst, all of it GC code that the idle process does
- * not run again. Measured on 4,000 idle L4 connections (1 forwarder): the process's file pages settled at 22.5 MB
- * with the one trim, at 16.0 MB with this second one (15.3 MB before the burst), 1.6 KiB of RSS per connection less.
- */
-export const LATE_TRIM_MS = 1000;
 
 /** The heap figures a decision needs (v8.getHeapStatistics's names). */
 export interface HeapFigures {
@@ -152,10 +143,7 @@ export function residentTrim(addon: NativeAddon | undefined): (() => void) | und
  */
 export class IdleCompaction {
   collections = 0;
-  /** Trims done, the late ones included (for tests). */
-  trims = 0;
   private readonly timer: NodeJS.Timeout | undefined;
-  private lateTrim: NodeJS.Timeout | undefined;
 
   constructor(
     options: { readonly fromStart?: boolean; readonly trim?: (() => void) | undefined } = {},
@@ -173,17 +161,7 @@ export class IdleCompaction {
       const start = performance.now();
       if (!policy.due(reading, start)) return;
       collect();
-      const trim = options.trim;
-      if (trim !== undefined) {
-        trim();
-        this.trims++;
-        clearTimeout(this.lateTrim);
-        this.lateTrim = setTimeout(() => {
-          trim();
-          this.trims++;
-        }, LATE_TRIM_MS);
-        this.lateTrim.unref();
-      }
+      options.trim?.();
       const end = performance.now();
       this.collections++;
       policy.compacted(heap(), end, end - start);
@@ -195,6 +173,5 @@ export class IdleCompaction {
 
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
-    clearTimeout(this.lateTrim);
   }
 }
