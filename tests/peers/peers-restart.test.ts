@@ -28,8 +28,13 @@ test('a restarted orcalb learns its peer tables before it takes traffic', async 
   const stuck = await requestFrom(a.fePort, '127.0.0.52');
   assert.notEqual(stuck, one);
   const counters = await tableEntry(a.sock, 'fe', '127.0.0.52');
-  // b holds it within 1 s.
+  // b holds both within 1 s (the sticky server, and the counters the restarted a must get back): only then is a
+  // killed, so that what the restarted one misses afterwards is the resync's fault, not a late update's.
   assert.ok(await pollFor(async () => (await tableEntry(b.sock, 'be', '127.0.0.52')) !== undefined, 1000, 20), 'b learned the entry');
+  assert.ok(
+    await pollFor(async () => (await tableEntry(b.sock, 'fe', '127.0.0.52'))?.['http_req_cnt'] === counters?.['http_req_cnt'], 1000, 20),
+    "b learned the entry's counters",
+  );
 
   first.signal('SIGKILL');
   await first.exited;
