@@ -38,8 +38,9 @@ interface Cadence {
   readonly tickMs: number;
 }
 /** The first is the issue's case: an orcalb sender's batch per peers tick (core/peers/peers-engine.ts). */
+const ORCALB_BATCH = (RATE * PEERS_TICK_MS) / 1000;
 const CADENCES: readonly Cadence[] = [
-  { label: `as an orcalb peer sends (10,000 every ${PEERS_TICK_MS} ms)`, perTick: (RATE * PEERS_TICK_MS) / 1000, tickMs: PEERS_TICK_MS },
+  { label: `as an orcalb peer sends (${ORCALB_BATCH.toLocaleString('en')} every ${PEERS_TICK_MS} ms)`, perTick: ORCALB_BATCH, tickMs: PEERS_TICK_MS },
   { label: 'in batches of 1,000 every 10 ms', perTick: 1000, tickMs: 10 },
 ];
 
@@ -75,6 +76,11 @@ function batch(first: number, id: number, n: number): Buffer {
     bytes.push(...body);
   }
   return Buffer.from(bytes);
+}
+
+/** The whole key space in batches of `n`, each batch's first update id following the previous batch's last. */
+function batchesOf(n: number): Buffer[] {
+  return Array.from({ length: KEYS / n }, (_, i) => batch(i * n, i * n + 1, n));
 }
 
 async function freePort(): Promise<number> {
@@ -240,7 +246,7 @@ async function applying(): Promise<{ backToBack: number; paced: number[] }> {
       }
     }
   };
-  const batches = Array.from({ length: KEYS / 1000 }, (_, i) => batch(i * 1000, i * 1000 + 1, 1000));
+  const batches = batchesOf(1000);
   for (const b of batches) feed(b, 1000);
   const cpu = (): number => {
     const c = process.cpuUsage();
@@ -251,7 +257,7 @@ async function applying(): Promise<{ backToBack: number; paced: number[] }> {
   const backToBack = ((cpu() - c0) * 1000) / (10 * KEYS);
   const paced: number[] = [];
   for (const cadence of CADENCES) {
-    const own = Array.from({ length: KEYS / cadence.perTick }, (_, i) => batch(i * cadence.perTick, i * cadence.perTick + 1, cadence.perTick));
+    const own = batchesOf(cadence.perTick);
     // Two seconds' worth at 100k/s.
     const n = Math.ceil((2 * RATE) / cadence.perTick);
     c0 = cpu();
