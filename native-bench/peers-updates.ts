@@ -37,8 +37,9 @@ interface Cadence {
   readonly perTick: number;
   readonly tickMs: number;
 }
-/** The first is the issue's case: an orcalb sender's batch per peers tick (core/peers/peers-engine.ts). */
+/** Updates an orcalb sender puts in one batch at RATE: one batch per peers tick (core/peers/peers-engine.ts). */
 const ORCALB_BATCH = (RATE * PEERS_TICK_MS) / 1000;
+/** The first is the issue's case, an orcalb sender's cadence. */
 const CADENCES: readonly Cadence[] = [
   { label: `as an orcalb peer sends (${ORCALB_BATCH.toLocaleString('en')} every ${PEERS_TICK_MS} ms)`, perTick: ORCALB_BATCH, tickMs: PEERS_TICK_MS },
   { label: 'in batches of 1,000 every 10 ms', perTick: 1000, tickMs: 10 },
