@@ -33,7 +33,7 @@ import { hrspField } from '../shared/stat-counters.js';
 import type { LogRecord } from '../log/log-record.js';
 import type { FrontendLine } from '../log/traffic-lines.js';
 import { proxyHeaderError, type ProxyWaitEnd } from '../log/connection-error.js';
-import { HTX_EXTRA, answerConnectionBytes, closeTransaction, openTransaction } from '../log/http-session-log.js';
+import { HTX_EXTRA, answerConnectionBytes, clientSentNothing, closeTransaction, openTransaction } from '../log/http-session-log.js';
 import type { DialFacts } from './dispatch.js';
 
 /** What client bytes mean now. */
@@ -341,9 +341,7 @@ export abstract class L7SessionState implements DeadlineOwner {
       rec.serverAddress = srv.address;
       rec.serverPort = srv.port;
     }
-    // A 408, or a close, on a connection that never sent a byte of its request is a null connection to dontlognull.
-    const nothing =
-      rec.requestLine === undefined && (rec.termination === 'cR' || rec.termination === 'CR') && this.tHeadStart === 0 && this.cinEnd === this.cinStart;
+    const nothing = clientSentNothing(rec, this.tHeadStart !== 0, this.cinEnd - this.cinStart);
     closeTransaction(line, rec, this.tDial, this.tSlot, this.tConnected, this.dialFacts, this.statBackend, server, slot?.load('curConns') ?? 0, this.now(), nothing);
   }
 

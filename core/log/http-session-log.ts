@@ -114,6 +114,15 @@ function cut(span: Span, len: number): string {
 }
 
 /**
+ * A null connection to `option dontlognull`: a 408, or a close, on a connection that never sent a byte of its
+ * request (`headStarted`: a byte of a head came; `pendingBytes`: client bytes buffered, not parsed yet). Asked at
+ * every close: reads hasRequestLine, never the requestLine getter (which decodes the line into a string). Pure.
+ */
+export function clientSentNothing(rec: LogRecord, headStarted: boolean, pendingBytes: number): boolean {
+  return !rec.hasRequestLine && (rec.termination === 'cR' || rec.termination === 'CR') && !headStarted && pendingBytes === 0;
+}
+
+/**
  * The transaction is over: its times (the session's sweep-clock moments: asked for a server, slot taken, connected;
  * 0 = not reached), its server (or the one a failed dial blamed), its state; the line goes. Never throws.
  */

@@ -1,5 +1,6 @@
 // The per-request path of `option httplog` allocates nothing (issue 13, log cost): a keep-alive transaction's record
-// keeping (core/log/http-session-log.ts: the request line kept as bytes, captures, sizes, times) and its line written
+// keeping (core/log/http-session-log.ts: the request line kept as bytes, captures, sizes, times, the dontlognull
+// question asked at the close without decoding the request line) and its line written
 // as bytes (CompiledLogLine.write: %r from those bytes, %tsc in two parts) leave V8's young generation as it was,
 // measured by tests/support/allocation-probe.ts. The bytes are still build()'s string. Test-runner thread.
 
@@ -10,7 +11,7 @@ import { measureAllocation } from '../support/allocation-probe.js';
 import { HeadView } from '../../core/http1/head-view.js';
 import { parseRequest, parseResponse } from '../../core/http1/head-parse.js';
 import { HEAD_LIMITS } from '../../core/forward/l7-limits.js';
-import { captureResponse, closeTransaction, openTransaction } from '../../core/log/http-session-log.js';
+import { captureResponse, clientSentNothing, closeTransaction, openTransaction } from '../../core/log/http-session-log.js';
 import { LogRecord } from '../../core/log/log-record.js';
 import { frontendLines } from '../../core/log/traffic-lines.js';
 import type { LineProgram, TrafficLog } from '../../core/log/traffic-log.js';
@@ -62,7 +63,8 @@ backend b
     openTransaction(line, rec, request, reqBytes.length, now, 0);
     rec.status = 200;
     captureResponse(line, rec, response, 0, now + 1);
-    closeTransaction(line, rec, now, now, now, undefined, 0, 0, 1, now + 2, false);
+    // The session's dontlognull question, asked at every close (l7-session-state.ts logClose).
+    closeTransaction(line, rec, now, now, now, undefined, 0, 0, 1, now + 2, clientSentNothing(rec, true, reqBytes.length));
   };
   transaction();
   const text = out.toString('utf8', 0, end);
