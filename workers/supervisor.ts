@@ -6,7 +6,7 @@
 // listener that cannot be kept is fatal (onFatal). Main thread only.
 
 import { randomBytes } from 'node:crypto';
-import { TICKET_KEY_BYTES } from '../core/tls/tls-front.js';
+import { TICKET_KEY_BYTES } from '../core/tls/session-tickets.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';

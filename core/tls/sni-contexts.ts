@@ -7,6 +7,7 @@
 import tls from 'node:tls';
 import type { BindTls, TlsCertificate } from '../../config/model.js';
 import { secureContextOptions } from './tls-context-options.js';
+import type { TicketKeys } from './session-tickets.js';
 
 /** One certificate's context, with what it was built from. */
 export interface SniEntry {
@@ -37,11 +38,13 @@ export class SniContexts {
   /** `*.example.com` → under key `example.com`, in load order. */
   private readonly wildcard = new Map<string, SniEntry[]>();
 
-  constructor(b: BindTls, sessionIdContext: string) {
+  /** `tickets`: the bind's ticket handler (Node answers OpenSSL's ticket call through the context switched to). */
+  constructor(b: BindTls, sessionIdContext: string, tickets?: TicketKeys) {
     const entries: SniEntry[] = [];
     for (const cert of b.certs) {
       const context = tls.createSecureContext(secureContextOptions(b, cert));
       setSessionIdContext(context, sessionIdContext);
+      tickets?.attach(context);
       const filters = cert.filters ?? [];
       const positive = filters.filter((f) => !f.startsWith('!'));
       const excluded = new Set(filters.filter((f) => f.startsWith('!')).map((f) => f.slice(1)));

@@ -14,6 +14,7 @@ import { tlsHandshakeError, type ConnError } from '../log/connection-error.js';
 import { secureContextOptions } from './tls-context-options.js';
 import type { ChangedBind } from './cert-update.js';
 import { SniContexts } from './sni-contexts.js';
+import { serverContext, TicketKeys } from './session-tickets.js';
 
 /** Node's default handshake bound, kept when the frontend has no `timeout client` (HAProxy would wait forever). */
 const NO_CLIENT_TIMEOUT_HANDSHAKE_MS = 120_000;
@@ -33,27 +34,27 @@ export interface TlsFrontHooks {
   failed(raw: net.Socket, fe: number, bind: number, tlsFailure: boolean, error: ConnError): void;
 }
 
-/** The ticket keys every forwarder shares: 48 bytes (Node's layout: name, HMAC secret, AES key). */
-export const TICKET_KEY_BYTES = 48;
-
 /** One ssl bind's TLS server on this thread. */
 export class BindTlsServer {
   readonly server: tls.Server;
   /** Replaced by `commit ssl cert` (replaceCerts); the SNI and ALPN callbacks read it at each handshake. */
   contexts: SniContexts;
   private readonly sessionIdContext: string;
+  /** The thread's ticket keys and their handler; undefined with `no-tls-tickets` (or no keys from main). */
+  private readonly tickets: TicketKeys | undefined;
 
   constructor(
     b: BindTls,
     fe: number,
     bind: number,
     frontend: FrontendConfig,
-    ticketKeys: Uint8Array | undefined,
+    ticketKeys: TicketKeys | undefined,
     hooks: TlsFrontHooks,
   ) {
     // One id per bind, the same on every thread: OpenSSL resumes only sessions of the same context.
     this.sessionIdContext = createHash('sha256').update(`orcalb ${frontend.name} ${bind}`).digest('hex').slice(0, 32);
-    this.contexts = new SniContexts(b, this.sessionIdContext);
+    this.tickets = b.settings.noTlsTickets ? undefined : ticketKeys;
+    this.contexts = new SniContexts(b, this.sessionIdContext, this.tickets);
     const verify = b.settings.verify ?? 'none';
     const alpnPerCert = b.certs.some((c) => c.alpn !== undefined);
     const options: tls.TlsOptions = {
@@ -62,7 +63,8 @@ export class BindTlsServer {
       requestCert: verify !== 'none',
       // The verdict on the client's certificate is ours (secureConnection below), so every refusal is counted.
       rejectUnauthorized: false,
-      ...(ticketKeys === undefined || b.settings.noTlsTickets ? {} : { ticketKeys: Buffer.from(ticketKeys) }),
+      // Node's own handler with the same keys, replaced below by the one that renews tickets (session-tickets.ts).
+      ...(this.tickets === undefined ? {} : { ticketKeys: this.tickets.bytes }),
     };
     // One certificate without strict-sni: the server's own context (built from that certificate) serves every name,
     // so no SNI callback runs per handshake (a call into JavaScript and a context switch saved on each).
@@ -84,6 +86,7 @@ export class BindTlsServer {
       options.ALPNProtocols = [...b.settings.alpn];
     }
     this.server = tls.createServer(options);
+    this.attachTickets();
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
       const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
       // The verdict on the client's certificate (Node finishes the handshake and leaves it to us): `required` closes a
@@ -120,6 +123,12 @@ export class BindTlsServer {
   private readonly bind: number;
   private readonly hooks: TlsFrontHooks;
 
+  /** The server's own context (OpenSSL asks its ticket handler) takes the renewing one; see session-tickets.ts. */
+  private attachTickets(): void {
+    const own = serverContext(this.server);
+    if (this.tickets !== undefined && own !== undefined) this.tickets.attach(own);
+  }
+
   /** The server's own context options: the default certificate's, the bind's session id context and options. */
   private contextOptions(b: BindTls): tls.SecureContextOptions {
     return {
@@ -138,8 +147,9 @@ export class BindTlsServer {
    * PEM (the stats thread checked it first).
    */
   replaceCerts(b: BindTls): void {
-    const contexts = new SniContexts(b, this.sessionIdContext);
+    const contexts = new SniContexts(b, this.sessionIdContext, this.tickets);
     this.server.setSecureContext(this.contextOptions(b));
+    this.attachTickets();
     this.contexts = contexts;
   }
 
@@ -205,12 +215,12 @@ export class TlsFronts {
   /** By frontend, then bind index; undefined for a plain bind. */
   private readonly servers: (BindTlsServer | undefined)[][];
   private readonly frontends: readonly FrontendConfig[];
-  private readonly ticketKeys: Uint8Array | undefined;
+  private readonly ticketKeys: TicketKeys | undefined;
   private readonly hooks: TlsFrontHooks;
 
   constructor(frontends: readonly FrontendConfig[], ticketKeys: Uint8Array | undefined, hooks: TlsFrontHooks) {
     this.frontends = frontends;
-    this.ticketKeys = ticketKeys;
+    this.ticketKeys = ticketKeys === undefined ? undefined : new TicketKeys(ticketKeys);
     this.hooks = hooks;
     this.servers = frontends.map((f, fe) => f.binds.map((_b, bind) => this.build(fe, bind)));
   }
