@@ -1,4 +1,4 @@
-// Runs one of our load generators (bulk-client, ddb-client, ddb-ws-client, ddb-json-client) as a pinned child process and parses its JSON result
+// Runs one of our load generators (bulk-client, ddb-client, ddb-ws-client, ddb-json-client, tls-handshake-client) as a pinned child process and parses its JSON result
 // line; bounded in time (killed after its duration + 15 s). Bench runner main thread.
 
 import { dirname, join } from 'node:path';
@@ -15,7 +15,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  */
 export async function runGenerator(
   group: ProcessGroup,
-  entry: 'bulk-client' | 'ddb-client' | 'ddb-ws-client' | 'ddb-json-client',
+  entry: 'bulk-client' | 'ddb-client' | 'ddb-ws-client' | 'ddb-json-client' | 'tls-handshake-client',
   args: readonly string[],
   cpus: string | undefined,
   durationS: number,

@@ -16,11 +16,11 @@ import { l7Httplog } from './l7-httplog.js';
 import { rssAfterLoad } from './rss-after-load.js';
 import type { Scenario } from './scenario.js';
 import { threadScaling } from './thread-scaling.js';
-import { tlsBulk, tlsHandshakes, tlsKeepAlive } from './tls-front.js';
+import { tlsBulk, tlsHandshakes, tlsKeepAlive, tlsResumed } from './tls-front.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   l4KeepAlive, l4Bulk, l7KeepAlive, l7AclRules, l7Httplog, l7Bulk, l4ConnRate, l7Close, ddbRoundTrips, ddbInspect, idleMemory, rssAfterLoad, forwardersOneCpu,
-  tlsHandshakes, tlsKeepAlive, tlsBulk, threadScaling,
+  tlsHandshakes, tlsResumed, tlsKeepAlive, tlsBulk, threadScaling,
 ];
 
 /** The scenarios with these ids, in suite order; throws naming the unknown ones. */
