@@ -128,13 +128,13 @@ const outcome: SessionOutcome = {
 };
 
 /** TLS termination for ssl binds; undefined while the config has none (a reload may add one). */
-let tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+let tls = tlsEntry(env, outcome, data.tlsTicketKeys, data.tlsSessions);
 
 /** New TLS servers for these binds of frontend `fe` (a reload); the sessions already secured keep their contexts. */
 function rebuildTls(fe: number, binds: readonly number[]): void {
   if (binds.length === 0) return;
   try {
-    if (tls === undefined) tls = tlsEntry(env, outcome, data.tlsTicketKeys);
+    if (tls === undefined) tls = tlsEntry(env, outcome, data.tlsTicketKeys, data.tlsSessions);
     else tls.rebuild(fe, binds);
   } catch (e) {
     env.logger.log('alert', `forwarder ${thread}: reload: cannot build the TLS contexts of frontend ${fe}: ${String(e)}`);

@@ -37,6 +37,8 @@ export interface ForwarderCommon {
    * encrypts and decrypts tickets with them, so a session resumes on any thread.
    */
   readonly tlsTicketKeys?: Uint8Array;
+  /** The TLS session-id cache (core/tls/session-cache.ts), `tune.ssl.cachesize` entries; absent when 0. */
+  readonly tlsSessions?: SharedArrayBuffer;
 }
 
 /** workerData of a forwarder: the common part and the thread slot main gave it (0 … threads-1). */

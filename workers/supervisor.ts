@@ -7,6 +7,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { TICKET_KEY_BYTES } from '../core/tls/session-tickets.js';
+import { sessionCacheMemory } from '../core/tls/session-cache.js';
+import { DEFAULT_SSL_CACHESIZE } from '../config/keywords/tls-global.js';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model.js';
 import type { TimeoutsChange } from '../config/timeouts-change.js';
@@ -113,9 +115,12 @@ export class Supervisor {
   private readonly sessionAsks = new SessionAsks();
   /** `add server` / `del server`: main keeps the topology (its Config is what restarted threads get). */
   private readonly serverSet: ServerSetControl;
+  /** The TLS session-id cache every forwarder shares (`tune.ssl.cachesize`; untouched pages cost nothing). */
+  private readonly tlsSessions: SharedArrayBuffer | undefined;
 
   constructor(options: SupervisorOptions) {
     this.o = options;
+    this.tlsSessions = sessionCacheMemory(options.config.global.tls?.cachesize ?? DEFAULT_SSL_CACHESIZE);
     this.tickets = new HandoffTickets(options.state);
     this.accounting = new ConnAccounting(options.state);
     this.serverSet = new ServerSetControl(options.config, options.state, options.topology, (change) => this.postServerSet(change));
@@ -164,6 +169,8 @@ export class Supervisor {
         logRings: this.logRings,
         // Made even without an ssl bind: a reload may add one, whose sessions then resume on any thread as well.
         tlsTicketKeys: randomBytes(TICKET_KEY_BYTES),
+        // Sized once at start, like the keys (a reload's new cachesize waits for a restart).
+        ...(this.tlsSessions === undefined ? {} : { tlsSessions: this.tlsSessions }),
         ...(this.o.accept === 'reuseport' ? { listeners: plan } : {}),
         ...(this.o.addonPath === undefined ? {} : { addonPath: this.o.addonPath }),
       },

@@ -28,13 +28,14 @@ export interface TlsEntry {
 
 /**
  * The thread's TLS entry, or undefined when no bind of the config is ssl (then nothing of node:tls is built).
- * `ticketKeys`: the 48 bytes main made at start, the same in every forwarder (resumption across threads).
+ * `ticketKeys`: the 48 bytes main made at start, the same in every forwarder (resumption across threads); `sessions`:
+ * the session-id cache main made, shared the same way.
  */
-export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: Uint8Array | undefined): TlsEntry | undefined {
+export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: Uint8Array | undefined, sessions: SharedArrayBuffer | undefined): TlsEntry | undefined {
   if (!TlsFronts.needed(env.frontends)) return undefined;
   // The log records of the handshakes under way on logging frontends (a failed one's connection error line).
   const records = new WeakMap<net.Socket, LogRecord>();
-  const fronts = new TlsFronts(env.frontends, ticketKeys, {
+  const fronts = new TlsFronts(env.frontends, ticketKeys, sessions, {
     secured(socket: tls.TLSSocket, fe: number, bind: number, resumed: boolean, header: ProxyHeaderRead | undefined): void {
       const slot = env.state.frontend(fe);
       slot.add('sslSess', 1);

@@ -2,8 +2,9 @@
 // is handed each adopted client socket ('connection' event) and runs the handshake on this thread's event loop (no
 // extra thread hop). Once secure, the TLS socket goes to the same L4/L7 session a plain connection gets. Failed
 // handshakes (garbage, no common cipher, a client gone or too slow: `timeout client` bounds the handshake, as in
-// HAProxy) are closed and counted. Session tickets use the keys main made at start, shared by every forwarder, so a
-// session resumes whichever thread gets the next connection. Forwarder threads; built once per bind at first use.
+// HAProxy) are closed and counted. Session tickets use the keys main made at start, and sessions by id the cache main
+// made, both shared by every forwarder, so a session resumes whichever thread gets the next connection. Forwarder
+// threads; built once per bind at first use.
 
 import { constants, createHash } from 'node:crypto';
 import type net from 'node:net';
@@ -15,6 +16,10 @@ import { secureContextOptions } from './tls-context-options.js';
 import type { ChangedBind } from './cert-update.js';
 import { SniContexts } from './sni-contexts.js';
 import { serverContext, TicketKeys } from './session-tickets.js';
+import { SessionCache, sessionProtocol } from './session-cache.js';
+
+/** A serialized session's protocol number for TLS 1.2 (session-cache.ts's sessionProtocol). */
+const TLS12 = 0x0303;
 
 /** Node's default handshake bound, kept when the frontend has no `timeout client` (HAProxy would wait forever). */
 const NO_CLIENT_TIMEOUT_HANDSHAKE_MS = 120_000;
@@ -49,6 +54,7 @@ export class BindTlsServer {
     bind: number,
     frontend: FrontendConfig,
     ticketKeys: TicketKeys | undefined,
+    sessions: SessionCache | undefined,
     hooks: TlsFrontHooks,
   ) {
     // One id per bind, the same on every thread: OpenSSL resumes only sessions of the same context.
@@ -87,6 +93,7 @@ export class BindTlsServer {
     }
     this.server = tls.createServer(options);
     this.attachTickets();
+    if (sessions !== undefined) this.shareSessions(sessions);
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
       const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
       // The verdict on the client's certificate (Node finishes the handshake and leaves it to us): `required` closes a
@@ -122,6 +129,22 @@ export class BindTlsServer {
   private readonly fe: number;
   private readonly bind: number;
   private readonly hooks: TlsFrontHooks;
+
+  /**
+   * Session-id resumption through the cache every forwarder shares (core/tls/session-cache.ts), keyed by the bind's
+   * session-id context as well, so one bind's sessions never answer another's. Only TLS 1.2 sessions are stored: Node
+   * hands TLS 1.3 ones too, but those resume from their tickets (and Node cannot resume TLS 1.3 by id at all).
+   */
+  private shareSessions(sessions: SessionCache): void {
+    const tag = createHash('sha256').update(this.sessionIdContext).digest().readInt32LE(0);
+    this.server.on('newSession', (id: Buffer, session: Buffer, done: () => void) => {
+      if (sessionProtocol(session) === TLS12) sessions.store(tag, id, session);
+      done();
+    });
+    this.server.on('resumeSession', (id: Buffer, answer: (err: Error | null, session: Buffer | null) => void) => {
+      answer(null, sessions.lookup(tag, id) ?? null);
+    });
+  }
 
   /** The server's own context (OpenSSL asks its ticket handler) takes the renewing one; see session-tickets.ts. */
   private attachTickets(): void {
@@ -216,11 +239,13 @@ export class TlsFronts {
   private readonly servers: (BindTlsServer | undefined)[][];
   private readonly frontends: readonly FrontendConfig[];
   private readonly ticketKeys: TicketKeys | undefined;
+  private readonly sessions: SessionCache | undefined;
   private readonly hooks: TlsFrontHooks;
 
-  constructor(frontends: readonly FrontendConfig[], ticketKeys: Uint8Array | undefined, hooks: TlsFrontHooks) {
+  constructor(frontends: readonly FrontendConfig[], ticketKeys: Uint8Array | undefined, sessions: SharedArrayBuffer | undefined, hooks: TlsFrontHooks) {
     this.frontends = frontends;
     this.ticketKeys = ticketKeys === undefined ? undefined : new TicketKeys(ticketKeys);
+    this.sessions = sessions === undefined ? undefined : new SessionCache(sessions);
     this.hooks = hooks;
     this.servers = frontends.map((f, fe) => f.binds.map((_b, bind) => this.build(fe, bind)));
   }
@@ -240,7 +265,7 @@ export class TlsFronts {
   private build(fe: number, bind: number): BindTlsServer | undefined {
     const f = this.frontends[fe];
     const b = f?.binds[bind];
-    return f === undefined || b?.tls === undefined ? undefined : new BindTlsServer(b.tls, fe, bind, f, this.ticketKeys, this.hooks);
+    return f === undefined || b?.tls === undefined ? undefined : new BindTlsServer(b.tls, fe, bind, f, this.ticketKeys, this.sessions, this.hooks);
   }
 
   /** Whether any bind of the config is ssl (the forwarder skips this module entirely otherwise). */
