@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startHttpBackends } from '../support/http-backends.js';
@@ -15,32 +14,13 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, closeAll, type LbSubject } from '../support/lb-subject.js';
 import { makeTlsCerts } from '../support/tls-certs.js';
 import { curlHttps, sClient } from '../support/tls-client.js';
+import { idleConnection, tlsFrontConfig } from '../support/tls-front-lab.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 
-/** A client that connects and says nothing (a handshake that never starts): it keeps its forwarder loaded. */
-function idleConnection(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => setTimeout(() => resolve(s), 100));
-    s.once('error', reject);
-  });
-}
 const REQUEST = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
-function config(front: number, server: number, bind: string, mode: 'http' | 'tcp' = 'http'): string {
-  return `
-defaults
-    mode ${mode}
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind 127.0.0.1:${front} ${bind}
-    default_backend be
-backend be
-    server s1 127.0.0.1:${server}
-`;
-}
+const config = tlsFrontConfig;
 
 for (const subject of SUBJECTS) {
   describe(`issue 14 TLS front: ${subject.name}`, () => {

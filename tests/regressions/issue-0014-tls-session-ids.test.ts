@@ -5,7 +5,6 @@
 // every such client did a full handshake. Test-runner thread; all traffic on 127.0.0.1.
 
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startHttpBackends } from '../support/http-backends.js';
@@ -13,34 +12,10 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, closeAll, type LbSubject } from '../support/lb-subject.js';
 import { makeTlsCerts } from '../support/tls-certs.js';
 import { sClient } from '../support/tls-client.js';
+import { idleConnection, tlsFrontConfig } from '../support/tls-front-lab.js';
 
 const SUBJECTS: readonly LbSubject[] = [HAPROXY_SUBJECT, ORCALB_SUBJECT];
 const REQUEST = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
-
-/** A client that connects and says nothing: it keeps one forwarder loaded, so the next connection goes to the other. */
-function idleConnection(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => setTimeout(() => resolve(s), 100));
-    s.once('error', reject);
-  });
-}
-
-function config(front: number, server: number, bind: string, global = ''): string {
-  return `
-global
-${global}
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind 127.0.0.1:${front} ${bind}
-    default_backend be
-backend be
-    server s1 127.0.0.1:${server}
-`;
-}
 
 /** One full handshake saving its session, then `again` connections offering it: whether each resumed. */
 async function resumptions(front: number, dir: string, name: string, args: readonly string[], again: number): Promise<boolean[]> {
@@ -65,7 +40,7 @@ describe('issue 14 TLS front: resumption by session id', () => {
       const certs = await makeTlsCerts(t);
       const backends = await startHttpBackends(['s1']);
       const front = await freeTcpPort();
-      const lb = await subject.start(config(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`), front);
+      const lb = await subject.start(tlsFrontConfig(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`), front);
       t.after(() => closeAll(() => lb.stop(), () => backends.close()));
       assert.deepEqual(await resumptions(front, certs.dir, 'no-ticket', ['-tls1_2', '-no_ticket'], 6), [true, true, true, true, true, true]);
     });
@@ -74,7 +49,7 @@ describe('issue 14 TLS front: resumption by session id', () => {
       const certs = await makeTlsCerts(t);
       const backends = await startHttpBackends(['s1']);
       const front = await freeTcpPort();
-      const lb = await subject.start(config(front, backends.ports()[0] ?? 0, `ssl crt ${certs.rsa} no-tls-tickets`), front);
+      const lb = await subject.start(tlsFrontConfig(front, backends.ports()[0] ?? 0, `ssl crt ${certs.rsa} no-tls-tickets`), front);
       t.after(() => closeAll(() => lb.stop(), () => backends.close()));
       assert.deepEqual(await resumptions(front, certs.dir, 'bind-no-tickets', ['-tls1_2'], 4), [true, true, true, true]);
     });
@@ -84,7 +59,7 @@ describe('issue 14 TLS front: resumption by session id', () => {
     const certs = await makeTlsCerts(t);
     const backends = await startHttpBackends(['s1']);
     const front = await freeTcpPort();
-    const lb = await ORCALB_SUBJECT.start(config(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`, '    tune.ssl.cachesize 0'), front);
+    const lb = await ORCALB_SUBJECT.start(tlsFrontConfig(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`, 'http', '    tune.ssl.cachesize 0'), front);
     t.after(() => closeAll(() => lb.stop(), () => backends.close()));
     assert.deepEqual(await resumptions(front, certs.dir, 'off', ['-tls1_2', '-no_ticket'], 2), [false, false]);
     assert.deepEqual(await resumptions(front, certs.dir, 'ticket', ['-tls1_2'], 2), [true, true]);
