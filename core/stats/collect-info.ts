@@ -39,6 +39,15 @@ function droppedLogs(src: InfoSource): number {
   return n;
 }
 
+/**
+ * HAProxy's SslFrontendSessionReuse_pct: of the last second's handshakes, the share that made no new key, rounded to
+ * the nearest percent; 0 when there were none. Pure.
+ */
+export function sessionReusePercent(keyRate: number, sslRate: number): number {
+  if (sslRate <= 0 || keyRate >= sslRate) return 0;
+  return 100 - Math.floor((100 * keyRate + Math.floor((sslRate - 1) / 2)) / sslRate);
+}
+
 /** The info row at `nowMs`, once the forwarders' batched stats are in (core/shared/stat-batch.ts): stats thread only. */
 export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   settleStats(src.state);
@@ -48,6 +57,7 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   let cumReq = 0;
   let bytesOut = 0n;
   let rate = 0;
+  const ssl = { cum: 0, rate: 0, maxRate: 0, keyRate: 0, maxKeyRate: 0 };
   const tick = stickNow();
   for (let f = 0; f < src.config.frontends.length; f++) {
     const slot = src.state.frontend(f);
@@ -55,6 +65,12 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
     cumReq += slot.load('reqTot');
     bytesOut += slot.loadWide('bytesOut');
     rate += readRate(slot, 'sessRatetick', tick);
+    ssl.cum += slot.load('sslSess') >>> 0;
+    ssl.rate += readRate(slot, 'sslRatetick', tick);
+    ssl.keyRate += readRate(slot, 'sslKeyRatetick', tick);
+    // The process-wide maxima are approximated by the busiest frontend's (each frontend keeps its own).
+    ssl.maxRate = Math.max(ssl.maxRate, slot.load('sslRateMax'));
+    ssl.maxKeyRate = Math.max(ssl.maxKeyRate, slot.load('sslKeyRateMax'));
   }
   let listeners = 0;
   for (const fe of src.config.frontends) if (!fe.disabled) listeners += fe.binds.filter((b) => b.retired !== true).length;
@@ -75,6 +91,13 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   v[INFO.CumReq] = cumReq;
   v[INFO.ConnRate] = rate;
   v[INFO.SessRate] = rate;
+  // TLS on the ssl binds (handshakes completed; orcalb's TLS to servers is not counted here).
+  v[INFO.CumSslConns] = ssl.cum;
+  v[INFO.SslRate] = ssl.rate;
+  v[INFO.MaxSslRate] = ssl.maxRate;
+  v[INFO.SslFrontendKeyRate] = ssl.keyRate;
+  v[INFO.SslFrontendMaxKeyRate] = ssl.maxKeyRate;
+  v[INFO.SslFrontendSessionReuse_pct] = sessionReusePercent(ssl.keyRate, ssl.rate);
   v[INFO.Listeners] = listeners;
   v[INFO.TotalBytesOut] = bytesOut;
   v[INFO['Build info']] = src.version;

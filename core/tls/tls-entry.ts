@@ -12,6 +12,8 @@ import type { ProxyHeaderRead } from '../proxy-protocol/parse.js';
 import type { ClientConn, SessionEnv } from '../forward/session-env.js';
 import type { ChangedBind } from './cert-update.js';
 import { TlsFronts } from './tls-front.js';
+import { countRate } from '../shared/stat-counters.js';
+import { stickNow } from '../stick/stick-clock.js';
 import type { ConnError } from '../log/connection-error.js';
 import type { LogRecord } from '../log/log-record.js';
 import { connectionRecord } from '../log/tcp-session-log.js';
@@ -40,6 +42,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       const slot = env.state.frontend(fe);
       slot.add('sslSess', 1);
       if (resumed) slot.add('sslReusedSess', 1);
+      // show info's SslRate and SslFrontendKeyRate (a full handshake makes new keys; a resumed one does not).
+      const now = stickNow();
+      countRate(slot, 'sslRatetick', 'sslRateMax', now);
+      if (!resumed) countRate(slot, 'sslKeyRatetick', 'sslKeyRateMax', now);
       if (header !== undefined) setHeaderBeforeTls(socket, header);
       startSession(env, socket, fe, bind, outcome);
     },
