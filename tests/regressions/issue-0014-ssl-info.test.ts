@@ -49,7 +49,9 @@ describe('issue 14: show info counts TLS handshakes', () => {
       const keys = info.get('SslFrontendKeyRate') ?? 0;
       assert.ok(rate >= 1 && rate <= 10, `SslRate ${rate} (the 10 handshakes took ${tookS} s)`);
       assert.ok(keys <= 1 && keys <= rate, `SslFrontendKeyRate ${keys}`);
-      assert.ok((info.get('MaxSslRate') ?? 0) >= rate);
+      // The maximum is raised with the current period's count at each handshake (as haproxy's), so it can read below
+      // the smoothed rate read later: only that it moved.
+      assert.ok((info.get('MaxSslRate') ?? 0) >= 1);
       assert.equal(info.get('SslFrontendMaxKeyRate'), 1);
       assert.equal(info.get('SslFrontendSessionReuse_pct'), sessionReusePercent(keys, rate));
     });
