@@ -111,11 +111,14 @@ test('timeout server-fin closes a connection the client half-closed when the ser
 });
 
 test('a client that stops reading is blamed (cD), not the server whose reads were paused for it', async (t) => {
+  // Made before the pair starts: 16 MiB of random bytes took long enough on a loaded machine (CI, 2026-12-05) for the
+  // server's 150 ms to pass before it sent anything, and the session then rightly ended as sD.
+  const payload = randomBytes(16 * 1024 * 1024);
   const pair = await startPipePair({ client: 400, server: 150 });
   t.after(() => pair.close());
   pair.client.pause();
   // The server keeps pushing until every buffer on the way is full; then nothing moves.
-  pair.backend.write(randomBytes(16 * 1024 * 1024));
+  pair.backend.write(payload);
   const result = await within(pair.result, 3000, 'pipe result');
   assert.equal(result.termination, 'cD');
   assert.equal(result.error?.code, 'ORCA_CLIENT_TIMEOUT');
