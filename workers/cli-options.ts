@@ -15,7 +15,7 @@ export const CLI_FLAGS = [
   { flag: '-D', help: 'daemon: detach, stdio on /dev/null; exit 0 once the daemon is ready, 1 with its alerts if it fails (as global daemon)' },
   { flag: '-W', help: 'master-worker: orcalb stays one process (its threads are the workers); SIGHUP then reloads as SIGUSR2 does (as global master-worker)' },
   { flag: '-Ws', help: '-W with systemd notify: READY=1 over $NOTIFY_SOCKET once the listeners are open, STOPPING=1 on stop; stays in the foreground (global daemon ignored)' },
-  { flag: '-p FILE', help: 'write the PID to FILE once the listeners are open, before the threads start; remove it at exit (as global pidfile; -p wins)' },
+  { flag: '-p FILE', help: 'write the PID to FILE at start, before the listeners open and the threads start; remove it at exit (as global pidfile; -p wins)' },
   { flag: '-sf PID...', help: 'take the listeners over from these processes, then soft-stop them (SIGUSR1) once ready' },
   { flag: '-st PID...', help: 'as -sf, but hard-stop them (SIGTERM)' },
   { flag: '-q', help: 'quiet: only alerts on stderr (as global quiet; haproxy -q hides its alerts too)' },
