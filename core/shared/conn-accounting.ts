@@ -218,6 +218,7 @@ export class ConnAccounting {
     for (let be = 0; be < topology.counts.backends; be++) this.notifyReleased(be);
     const t = s.thread(thread);
     t.store('liveConns', 0);
+    t.store('sslConns', 0);
     // What it counted and never applied died with it: no stats reader waits for its flush.
     t.store('statsPending', 0);
     t.store('alive', 0);

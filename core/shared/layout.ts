@@ -248,6 +248,7 @@ export const FRONTEND_WIDE_FIELDS = [
 export const THREAD_FIELDS = [
   { name: 'liveConns', writer: 'atomic-add', doc: 'the forwarder adds 1 when it adopts a connection and subtracts 1 at close: the least-loaded pick reads this' },
   { name: 'totalConns', writer: 'atomic-add', doc: 'connections handled by this forwarder' },
+  { name: 'sslConns', writer: 'atomic-add', doc: 'TLS client connections this forwarder holds now (secured, not closed yet); zeroed when the thread dies; show info CurrSslConns adds them up' },
   { name: 'alive', writer: 'atomic-add', doc: 'claimed 0→1 with compareExchange by the forwarder taking this slot; main stores 0 when that thread exits' },
   { name: 'threadId', writer: 'forwarder', doc: 'worker threadId of the forwarder holding this slot (main maps a dead worker back to its slot)' },
   { name: 'cpuUserMs', writer: 'forwarder', doc: 'user CPU ms of this forwarder since it started (process.threadCpuUsage), published each second; read as unsigned' },

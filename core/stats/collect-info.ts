@@ -39,6 +39,13 @@ function droppedLogs(src: InfoSource): number {
   return n;
 }
 
+/** The secured TLS clients every forwarder holds now (THREAD sslConns). */
+function currentSslConns(src: InfoSource): number {
+  let n = 0;
+  for (let t = 0; t < src.threads; t++) n += src.state.thread(t).load('sslConns');
+  return n;
+}
+
 /**
  * HAProxy's SslFrontendSessionReuse_pct: of the last second's handshakes, the share that made no new key, rounded to
  * the nearest percent; 0 when there were none. Pure.
@@ -93,6 +100,7 @@ export function collectInfo(src: InfoSource, nowMs: number): InfoRow {
   v[INFO.SessRate] = rate;
   // TLS on the ssl binds (handshakes completed; orcalb's TLS to servers is not counted here).
   v[INFO.CumSslConns] = ssl.cum;
+  v[INFO.CurrSslConns] = currentSslConns(src);
   v[INFO.SslRate] = ssl.rate;
   v[INFO.MaxSslRate] = ssl.maxRate;
   v[INFO.SslFrontendKeyRate] = ssl.keyRate;

@@ -46,6 +46,10 @@ export function tlsEntry(env: SessionEnv, outcome: SessionOutcome, ticketKeys: U
       const now = stickNow();
       countRate(slot, 'sslRatetick', 'sslRateMax', now);
       if (!resumed) countRate(slot, 'sslKeyRatetick', 'sslKeyRateMax', now);
+      // show info's CurrSslConns: this thread's secured clients until they close.
+      const mine = env.state.thread(env.thread);
+      mine.add('sslConns', 1);
+      socket.once('close', () => mine.add('sslConns', -1));
       if (header !== undefined) setHeaderBeforeTls(socket, header);
       startSession(env, socket, fe, bind, outcome);
     },

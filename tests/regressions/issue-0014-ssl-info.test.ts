@@ -1,12 +1,14 @@
 // Issue 14, the TLS figures of `show info` side by side with haproxy 2.6.12: after 10 HTTPS connections (one full
 // handshake, then 9 resuming its session), CumSslConns counts the 10 handshakes, SslRate and SslFrontendKeyRate are
-// the last second's handshakes and new keys, and SslFrontendSessionReuse_pct the share that made no new key. They
-// read 0 on orcalb before (its frontends counted handshakes, but show info did not sum or rate them). Test-runner
+// the last second's handshakes and new keys, and SslFrontendSessionReuse_pct the share that made no new key;
+// CurrSslConns follows the TLS clients connected now. They read 0 on orcalb before (its frontends counted handshakes, but show info did not sum or rate them). Test-runner
 // thread; all traffic on 127.0.0.1, the runtime API on a UNIX socket in the test's temp dir.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
+import tls from 'node:tls';
 import { sessionReusePercent } from '../../core/stats/collect-info.js';
 import { cliCommand } from '../support/cli-client.js';
 import { startHttpBackends } from '../support/http-backends.js';
@@ -14,6 +16,7 @@ import { freeTcpPort } from '../support/haproxy-process.js';
 import { HAPROXY_SUBJECT, ORCALB_SUBJECT, closeAll, type LbSubject } from '../support/lb-subject.js';
 import { makeTlsCerts } from '../support/tls-certs.js';
 import { sClient } from '../support/tls-client.js';
+import { pollUntil } from '../support/wait.js';
 import { tlsFrontConfig } from '../support/tls-front-lab.js';
 
 const REQUEST = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
@@ -54,6 +57,29 @@ describe('issue 14: show info counts TLS handshakes', () => {
       assert.ok((info.get('MaxSslRate') ?? 0) >= 1);
       assert.equal(info.get('SslFrontendMaxKeyRate'), 1);
       assert.equal(info.get('SslFrontendSessionReuse_pct'), sessionReusePercent(keys, rate));
+    });
+  }
+
+  for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT] as readonly LbSubject[]) {
+    test(`${subject.name}: CurrSslConns counts the TLS clients connected now, and drops as they leave`, async (t) => {
+      const certs = await makeTlsCerts(t);
+      const backends = await startHttpBackends(['s1']);
+      const front = await freeTcpPort();
+      const sock = join(certs.dir, 'admin.sock');
+      const lb = await subject.start(tlsFrontConfig(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`, 'http', `    stats socket ${sock} level admin`), front);
+      t.after(() => closeAll(() => lb.stop(), () => backends.close()));
+      const clients: tls.TLSSocket[] = [];
+      t.after(() => clients.forEach((c) => c.destroy()));
+      for (let i = 0; i < 3; i++) {
+        const c = tls.connect({ host: '127.0.0.1', port: front, rejectUnauthorized: false });
+        clients.push(c);
+        await once(c, 'secureConnect');
+      }
+      const current = async (): Promise<number | undefined> => infoNumbers(await cliCommand(sock, 'show info')).get('CurrSslConns');
+      // Secured on the client first: the proxy's side may finish its handshake a moment later.
+      await pollUntil(async () => (await current()) === 3, 5000, 'CurrSslConns 3');
+      clients.splice(0, 2).forEach((c) => c.destroy());
+      await pollUntil(async () => (await current()) === 1, 5000, 'CurrSslConns 1 after two left');
     });
   }
 
