@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import tls from 'node:tls';
 import { sessionReusePercent } from '../../core/stats/collect-info.js';
 import { cliCommand } from '../support/cli-client.js';
@@ -31,16 +31,22 @@ function infoNumbers(text: string): Map<string, number> {
   return out;
 }
 
+/** An ssl bind (ECDSA) in front of one server, with the runtime API on a UNIX socket; stopped after the test. */
+async function tlsFrontWithCli(t: TestContext, subject: LbSubject): Promise<{ front: number; sock: string; dir: string }> {
+  const certs = await makeTlsCerts(t);
+  const backends = await startHttpBackends(['s1']);
+  const front = await freeTcpPort();
+  const sock = join(certs.dir, 'admin.sock');
+  const lb = await subject.start(tlsFrontConfig(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`, 'http', `    stats socket ${sock} level admin`), front);
+  t.after(() => closeAll(() => lb.stop(), () => backends.close()));
+  return { front, sock, dir: certs.dir };
+}
+
 describe('issue 14: show info counts TLS handshakes', () => {
   for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT] as readonly LbSubject[]) {
     test(`${subject.name}: CumSslConns, SslRate, SslFrontendKeyRate and the reuse share after 1 full and 9 resumed handshakes`, async (t) => {
-      const certs = await makeTlsCerts(t);
-      const backends = await startHttpBackends(['s1']);
-      const front = await freeTcpPort();
-      const sock = join(certs.dir, 'admin.sock');
-      const lb = await subject.start(tlsFrontConfig(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`, 'http', `    stats socket ${sock} level admin`), front);
-      t.after(() => closeAll(() => lb.stop(), () => backends.close()));
-      const sess = join(certs.dir, 'sess');
+      const { front, sock, dir } = await tlsFrontWithCli(t, subject);
+      const sess = join(dir, 'sess');
       const started = Date.now();
       assert.equal((await sClient(front, ['-tls1_3', '-sess_out', sess], REQUEST)).reused, false);
       for (let i = 0; i < 9; i++) assert.equal((await sClient(front, ['-tls1_3', '-sess_in', sess], REQUEST)).reused, true);
@@ -62,12 +68,7 @@ describe('issue 14: show info counts TLS handshakes', () => {
 
   for (const subject of [HAPROXY_SUBJECT, ORCALB_SUBJECT] as readonly LbSubject[]) {
     test(`${subject.name}: CurrSslConns counts the TLS clients connected now, and drops as they leave`, async (t) => {
-      const certs = await makeTlsCerts(t);
-      const backends = await startHttpBackends(['s1']);
-      const front = await freeTcpPort();
-      const sock = join(certs.dir, 'admin.sock');
-      const lb = await subject.start(tlsFrontConfig(front, backends.ports()[0] ?? 0, `ssl crt ${certs.ecdsa}`, 'http', `    stats socket ${sock} level admin`), front);
-      t.after(() => closeAll(() => lb.stop(), () => backends.close()));
+      const { front, sock } = await tlsFrontWithCli(t, subject);
       const clients: tls.TLSSocket[] = [];
       t.after(() => clients.forEach((c) => c.destroy()));
       for (let i = 0; i < 3; i++) {
