@@ -173,8 +173,10 @@ for (const subject of SUBJECTS) {
       const later = await sessions(frontendPort, 6, 'after-up');
       assert.deepEqual(later.errors, []);
       result.afterUp = count(later.tags);
-      // Back at full weight at once (no slowstart in the seed): roundrobin over three again.
-      assert.deepEqual(result.afterUp, { node1: 2, node2: 2, node3: 2 });
+      // Back at full weight at once (no slowstart in the seed): roundrobin over three again. Once in CI (2026-12-05,
+      // load from other tenants) haproxy itself answered node1 3, node2 3, node3 0 here, not reproduced in 12 local runs
+      // (6 with both CPUs hogged): its health lines say whether node3 was out at that moment.
+      assert.deepEqual(result.afterUp, { node1: 2, node2: 2, node3: 2 }, `${subject.name}'s stderr:\n${proc.stderr().slice(-2000)}`);
       result.upLine = normaliseLogLine(upLine);
       // HAProxy sends PROXY on checks too when the server has send-proxy (its own addresses: <port> <server port>).
       // Only checks since the revive: a readiness probe at start-up would look like a bare connect too.
