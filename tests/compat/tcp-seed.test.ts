@@ -31,7 +31,8 @@ interface ScenarioResult {
   proxyShapes: string[];
   checkProxyShapes: string[];
   afterDown: Record<string, number>;
-  afterUp: Record<string, number>;
+  /** The servers that answered the sessions after node2's return (which and how many each is history-dependent). */
+  afterUp: string[];
   downLine: string;
   upLine: string;
 }
@@ -170,13 +171,17 @@ for (const subject of SUBJECTS) {
       assert.match(upLine, /is UP, reason: Layer4 check passed/);
       await farm.waitFor(() => farm.checkConnections('node2', seqAtRevive).length >= RISE, 5000, `${RISE} checks on node2`);
 
-      const later = await sessions(frontendPort, 6, 'after-up');
+      // Back at full weight at once (no slowstart in the seed): roundrobin over three again. Where the returning server
+      // enters the round depends on how many sessions went by while it was out, which varies run to run: haproxy 2.6.12
+      // itself answered the next 6 with node1 3, node2 3, node3 0 after 108 sessions between kill and DOWN (twice in CI,
+      // 2026-12-05; 2/2/2 after 96, 105, 117, 120), all three UP. So 30 sessions, each server near its third.
+      const later = await sessions(frontendPort, 30, 'after-up');
       assert.deepEqual(later.errors, []);
-      result.afterUp = count(later.tags);
-      // Back at full weight at once (no slowstart in the seed): roundrobin over three again. Once in CI (2026-12-05,
-      // load from other tenants) haproxy itself answered node1 3, node2 3, node3 0 here, not reproduced in 12 local runs
-      // (6 with both CPUs hogged): its health lines say whether node3 was out at that moment.
-      assert.deepEqual(result.afterUp, { node1: 2, node2: 2, node3: 2 }, `${subject.name}'s stderr:\n${proc.stderr().slice(-2000)}`);
+      const spread = count(later.tags);
+      for (const node of ['node1', 'node2', 'node3']) {
+        assert.ok((spread[node] ?? 0) >= 7, `${node} answered ${spread[node] ?? 0} of 30 after the return: ${JSON.stringify(spread)}\n${proc.stderr().slice(-2000)}`);
+      }
+      result.afterUp = Object.keys(spread).sort();
       result.upLine = normaliseLogLine(upLine);
       // HAProxy sends PROXY on checks too when the server has send-proxy (its own addresses: <port> <server port>).
       // Only checks since the revive: a readiness probe at start-up would look like a bare connect too.
