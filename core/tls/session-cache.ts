@@ -81,6 +81,9 @@ export class SessionCache {
   }
 }
 
+/** sessionProtocol's answer for a TLS 1.2 session (the only ones the cache keeps). */
+export const TLS12_SESSION = 0x0303;
+
 /**
  * The protocol of a serialized session (OpenSSL's DER: SEQUENCE { INTEGER 1, INTEGER version, … }): 0x0303 for
  * TLS 1.2, 0x0304 for TLS 1.3; -1 when it cannot be read. Node hands TLS 1.3 sessions to 'newSession' too, but they

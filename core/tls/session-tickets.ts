@@ -55,7 +55,7 @@ class IvPool {
  */
 export class TicketKeys {
   readonly bytes: Buffer;
-  private readonly name: Uint8Array;
+  private readonly name: Buffer;
   private readonly renew: TicketKeyReply;
   private readonly unknown: TicketKeyReply;
   private readonly ivs = new IvPool();
@@ -74,7 +74,7 @@ export class TicketKeys {
     this.unknown = [0, hmac, aes];
     this.handler = (name, _iv, encrypt) => {
       if (encrypt) return [1, hmac, aes, this.name, this.ivs.take()];
-      return equalBytes(name, this.name) ? this.renew : this.unknown;
+      return this.name.equals(name) ? this.renew : this.unknown;
     };
   }
 
@@ -94,10 +94,4 @@ export class TicketKeys {
 /** The context a tls.Server made from its own options (`_sharedCreds`, replaced by setSecureContext). */
 export function serverContext(server: tls.Server): tls.SecureContext | undefined {
   return (server as tls.Server & { _sharedCreds?: tls.SecureContext })._sharedCreds;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

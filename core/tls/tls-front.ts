@@ -16,10 +16,7 @@ import { secureContextOptions } from './tls-context-options.js';
 import type { ChangedBind } from './cert-update.js';
 import { SniContexts } from './sni-contexts.js';
 import { serverContext, TicketKeys } from './session-tickets.js';
-import { SessionCache, sessionProtocol } from './session-cache.js';
-
-/** A serialized session's protocol number for TLS 1.2 (session-cache.ts's sessionProtocol). */
-const TLS12 = 0x0303;
+import { SessionCache, sessionProtocol, TLS12_SESSION } from './session-cache.js';
 
 /** Node's default handshake bound, kept when the frontend has no `timeout client` (HAProxy would wait forever). */
 const NO_CLIENT_TIMEOUT_HANDSHAKE_MS = 120_000;
@@ -138,7 +135,7 @@ export class BindTlsServer {
   private shareSessions(sessions: SessionCache): void {
     const tag = createHash('sha256').update(this.sessionIdContext).digest().readInt32LE(0);
     this.server.on('newSession', (id: Buffer, session: Buffer, done: () => void) => {
-      if (sessionProtocol(session) === TLS12) sessions.store(tag, id, session);
+      if (sessionProtocol(session) === TLS12_SESSION) sessions.store(tag, id, session);
       done();
     });
     this.server.on('resumeSession', (id: Buffer, answer: (err: Error | null, session: Buffer | null) => void) => {

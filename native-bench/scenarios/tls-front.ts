@@ -15,7 +15,7 @@ import type { CpuWindow } from '../process-cpu.js';
 import type { MetricSpec, ResultRow } from '../result-model.js';
 import { measureInterleaved, SEED_MAXCONN } from './subject-rounds.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
-import { LATENCY_METRICS, wrkRound } from './wrk-round.js';
+import { LATENCY_METRICS, MAX_ERROR_SHARE, wrkRound } from './wrk-round.js';
 
 const CONNS = 64;
 
@@ -29,9 +29,6 @@ function makeCert(dir: string, kind: 'rsa' | 'ecdsa'): string {
   writeFileSync(pem, readFileSync(crt, 'utf8') + readFileSync(key, 'utf8'));
   return pem;
 }
-
-/** Errors tolerated in one full-handshake run, as a share of its handshakes (as wrk-round's). */
-const MAX_ERROR_SHARE = 0.01;
 
 /**
  * One TLS case: `close` makes every request a new connection (wrk: a resumed handshake after each slot's first);

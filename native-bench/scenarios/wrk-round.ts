@@ -17,7 +17,7 @@ export const LATENCY_METRICS: readonly MetricSpec[] = [
 ];
 
 /** Errors tolerated in one run, as a share of its requests (a reset at the end of a close-mode run, say). */
-const MAX_ERROR_SHARE = 0.01;
+export const MAX_ERROR_SHARE = 0.01;
 
 export interface WrkRound {
   readonly conns: number;
